@@ -1,0 +1,1 @@
+"""Adapters: the edge of the hexagon (database, bus, channels, carriers)."""

@@ -1,0 +1,317 @@
+"""Orders in and out of the store, in batches: N orders cost a fixed number of statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
+
+from orderhub.adapters.db import tables as t
+from orderhub.domain.errors import Conflict, NotFound
+from orderhub.domain.events import Event
+from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.order import (
+    Address,
+    Customer,
+    HoldCode,
+    HoldReason,
+    Order,
+    OrderLine,
+    OrderType,
+    Reservation,
+    ReservationState,
+    Shipment,
+    ShipmentStatus,
+)
+
+_CHUNK = 500  # keys per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _address_to_doc(a: Address) -> dict[str, Any]:
+    return {k: v for k, v in asdict(a).items() if v not in ("", None)}
+
+
+def _order_row(o: Order) -> dict[str, Any]:
+    return {
+        "id": o.id, "tenant_id": o.tenant_id, "channel": o.channel,
+        "external_id": o.external_id, "order_type": o.order_type.value,
+        "status": o.status.value, "currency": o.currency, "subtotal": o.subtotal,
+        "discount_total": o.discount_total, "tax_total": o.tax_total,
+        "shipping_fee": o.shipping_fee, "grand_total": o.grand_total,
+        "customer": {k: v for k, v in asdict(o.customer).items() if v},
+        "shipping_address": _address_to_doc(o.shipping_address),
+        "hold_reasons": [r.as_dict() for r in o.hold_reasons],
+        "placed_at": o.placed_at, "requested_delivery": o.requested_delivery,
+        "promised_delivery": o.promised_delivery, "presale_release": o.presale_release,
+        "presale_lock_until": o.presale_lock_until, "payload_hash": o.payload_hash,
+        "version": o.version, "event_seq": o.event_seq,
+        "created_at": o.created_at, "updated_at": o.updated_at,
+    }
+
+
+def _reservation_row(o: Order, r: Reservation) -> dict[str, Any]:
+    return {"id": r.id, "order_id": o.id, "tenant_id": o.tenant_id, "line_no": r.line_no,
+            "sku": r.sku, "warehouse": r.warehouse, "quantity": r.quantity,
+            "shipment_id": r.shipment_id, "state": r.state.value, "expires_at": r.expires_at}
+
+
+def _shipment_row(o: Order, s: Shipment) -> dict[str, Any]:
+    return {"id": s.id, "order_id": o.id, "tenant_id": o.tenant_id, "warehouse": s.warehouse,
+            "status": s.status.value, "dispatched_at": s.dispatched_at,
+            "delivered_at": s.delivered_at}
+
+
+def _reservation_state(r: Reservation) -> tuple[Any, ...]:
+    return (r.state, r.expires_at)
+
+
+def _shipment_state(s: Shipment) -> tuple[Any, ...]:
+    return (s.status, s.dispatched_at, s.delivered_at)
+
+
+def _head_state(o: Order) -> tuple[Any, ...]:
+    return (o.status, tuple(o.hold_reasons), o.promised_delivery, o.event_seq)
+
+
+class _Snapshot:
+    __slots__ = ("head", "reservations", "shipments", "version")
+
+    def __init__(self, order: Order) -> None:
+        self.version = order.version
+        self.head = _head_state(order)
+        self.reservations = {r.id: _reservation_state(r) for r in order.reservations}
+        self.shipments = {s.id: _shipment_state(s) for s in order.shipments}
+
+
+class OrderRepository:
+    """Tracks orders added or loaded in one unit of work and writes them back on flush.
+
+    Loaded orders are saved with an optimistic version check, so two writers can never
+    silently overwrite each other's lifecycle step.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._new: list[Order] = []
+        self._loaded: dict[str, tuple[Order, _Snapshot]] = {}
+
+    # ----- reads --------------------------------------------------------------------------
+    def find_by_channel_keys(self, tenant_id: str, keys: Sequence[tuple[str, str]]
+                             ) -> dict[tuple[str, str], tuple[str, str]]:
+        """(channel, external id) -> (order id, payload hash) for the keys already stored."""
+        found: dict[tuple[str, str], tuple[str, str]] = {}
+        for chunk in _chunks(list(keys)):
+            rows = self.conn.execute(
+                select(t.orders.c.channel, t.orders.c.external_id, t.orders.c.id,
+                       t.orders.c.payload_hash)
+                .where(t.orders.c.tenant_id == tenant_id,
+                       tuple_(t.orders.c.channel, t.orders.c.external_id).in_(chunk)))
+            for ch, ext, oid, h in rows:
+                found[(ch, ext)] = (oid, h)
+        return found
+
+    def heads(self, tenant_id: str, order_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """order id -> (channel, external id, status), without loading the aggregates."""
+        out: dict[str, tuple[str, str, str]] = {}
+        for chunk in _chunks(list(order_ids)):
+            for oid, ch, ext, st in self.conn.execute(
+                    select(t.orders.c.id, t.orders.c.channel, t.orders.c.external_id,
+                           t.orders.c.status)
+                    .where(t.orders.c.tenant_id == tenant_id, t.orders.c.id.in_(chunk))):
+                out[oid] = (ch, ext, st)
+        return out
+
+    def statuses(self, tenant_id: str, order_ids: Sequence[str]) -> dict[str, str]:
+        return {oid: head[2] for oid, head in self.heads(tenant_id, order_ids).items()}
+
+    def get(self, tenant_id: str, order_id: str, *, lock: bool = False) -> Order:
+        orders = self.get_many(tenant_id, [order_id], lock=lock)
+        if not orders:
+            raise NotFound(f"order {order_id} not found")
+        return orders[0]
+
+    def get_many(self, tenant_id: str | None, order_ids: Sequence[str], *,
+                 lock: bool = False) -> list[Order]:
+        """Load whole aggregates in four statements per chunk, whatever their number."""
+        result: list[Order] = []
+        for chunk in _chunks(sorted(set(order_ids))):
+            q = select(t.orders).where(t.orders.c.id.in_(chunk)).order_by(t.orders.c.id)
+            if tenant_id is not None:
+                q = q.where(t.orders.c.tenant_id == tenant_id)
+            if lock:
+                q = q.with_for_update()
+            heads = self.conn.execute(q).mappings().all()
+            if not heads:
+                continue
+            ids = [h["id"] for h in heads]
+            lines: dict[str, list[OrderLine]] = {i: [] for i in ids}
+            for r in self.conn.execute(select(t.order_lines).where(t.order_lines.c.order_id.in_(ids))
+                                       .order_by(t.order_lines.c.order_id,
+                                                 t.order_lines.c.line_no)).mappings():
+                lines[r["order_id"]].append(OrderLine(
+                    line_no=r["line_no"], sku=r["sku"], quantity=r["quantity"],
+                    unit_price=r["unit_price"], discount=r["discount"], tax=r["tax"]))
+            reservations: dict[str, list[Reservation]] = {i: [] for i in ids}
+            for r in self.conn.execute(select(t.reservations)
+                                       .where(t.reservations.c.order_id.in_(ids))
+                                       .order_by(t.reservations.c.id)).mappings():
+                reservations[r["order_id"]].append(Reservation(
+                    id=r["id"], line_no=r["line_no"], sku=r["sku"], warehouse=r["warehouse"],
+                    quantity=r["quantity"], shipment_id=r["shipment_id"],
+                    expires_at=r["expires_at"], state=ReservationState(r["state"])))
+            shipments: dict[str, list[Shipment]] = {i: [] for i in ids}
+            for r in self.conn.execute(select(t.shipments).where(t.shipments.c.order_id.in_(ids))
+                                       .order_by(t.shipments.c.id)).mappings():
+                shipments[r["order_id"]].append(Shipment(
+                    id=r["id"], warehouse=r["warehouse"], status=ShipmentStatus(r["status"]),
+                    dispatched_at=r["dispatched_at"], delivered_at=r["delivered_at"]))
+            for h in heads:
+                order = _order_from_row(h, lines[h["id"]], reservations[h["id"]],
+                                        shipments[h["id"]])
+                self._loaded[order.id] = (order, _Snapshot(order))
+                result.append(order)
+        return result
+
+    # ----- writes -------------------------------------------------------------------------
+    def add(self, order: Order) -> None:
+        self._new.append(order)
+
+    def seen(self) -> list[Order]:
+        return [*self._new, *(o for o, _ in self._loaded.values())]
+
+    def flush(self) -> list[tuple[Event, int]]:
+        """Write every new and changed order; return its events for the outbox, each with
+        its number in the order's own sequence."""
+        pending: list[tuple[Event, int]] = []
+        for o in self.seen():
+            for e in o.events:
+                o.event_seq += 1
+                pending.append((e, o.event_seq))
+        self._insert_new()
+        self._update_loaded()
+        for o in self.seen():
+            o.events.clear()
+        self._new = []
+        return pending
+
+    def _insert_new(self) -> None:
+        if not self._new:
+            return
+        heads, lines, res, ships = [], [], [], []
+        for o in self._new:
+            o.version = 1
+            heads.append(_order_row(o))
+            lines.extend({"order_id": o.id, "tenant_id": o.tenant_id, "line_no": ln.line_no,
+                          "sku": ln.sku, "quantity": ln.quantity, "unit_price": ln.unit_price,
+                          "discount": ln.discount, "tax": ln.tax} for ln in o.lines)
+            res.extend(_reservation_row(o, r) for r in o.reservations)
+            ships.extend(_shipment_row(o, s) for s in o.shipments)
+        self.conn.execute(t.orders.insert(), heads)
+        self.conn.execute(t.order_lines.insert(), lines)
+        if ships:
+            self.conn.execute(t.shipments.insert(), ships)
+        if res:
+            self.conn.execute(t.reservations.insert(), res)
+        for o in self._new:
+            self._loaded[o.id] = (o, _Snapshot(o))
+
+    def _update_loaded(self) -> None:
+        new_ids = {o.id for o in self._new}
+        heads, new_res, upd_res, new_ship, upd_ship = [], [], [], [], []
+        for order_id, (o, snap) in self._loaded.items():
+            if order_id in new_ids:
+                continue
+            changed = False
+            for r in o.reservations:
+                before = snap.reservations.get(r.id)
+                if before is None:
+                    new_res.append(_reservation_row(o, r))
+                    changed = True
+                elif before != _reservation_state(r):
+                    upd_res.append({"b_id": r.id, "state": r.state.value,
+                                    "expires_at": r.expires_at})
+                    changed = True
+            for s in o.shipments:
+                before_s = snap.shipments.get(s.id)
+                if before_s is None:
+                    new_ship.append(_shipment_row(o, s))
+                    changed = True
+                elif before_s != _shipment_state(s):
+                    upd_ship.append({"b_id": s.id, "status": s.status.value,
+                                     "dispatched_at": s.dispatched_at,
+                                     "delivered_at": s.delivered_at})
+                    changed = True
+            if changed or snap.head != _head_state(o):
+                heads.append(o)
+        for o in heads:
+            snap = self._loaded[o.id][1]
+            result = self.conn.execute(
+                update(t.orders)
+                .where(and_(t.orders.c.id == o.id, t.orders.c.version == snap.version))
+                .values(status=o.status.value, hold_reasons=[r.as_dict() for r in o.hold_reasons],
+                        promised_delivery=o.promised_delivery, event_seq=o.event_seq,
+                        version=snap.version + 1, updated_at=o.updated_at))
+            if result.rowcount != 1:
+                raise Conflict(f"order {o.id} was changed by someone else; retry the request")
+            o.version = snap.version + 1
+        if new_ship:
+            self.conn.execute(t.shipments.insert(), new_ship)
+        if new_res:
+            self.conn.execute(t.reservations.insert(), new_res)
+        if upd_res:
+            self.conn.execute(update(t.reservations).where(t.reservations.c.id == bindparam("b_id"))
+                              .values(state=bindparam("state"),
+                                      expires_at=bindparam("expires_at")), upd_res)
+        if upd_ship:
+            self.conn.execute(update(t.shipments).where(t.shipments.c.id == bindparam("b_id"))
+                              .values(status=bindparam("status"),
+                                      dispatched_at=bindparam("dispatched_at"),
+                                      delivered_at=bindparam("delivered_at")), upd_ship)
+        for o in heads:
+            self._loaded[o.id] = (o, _Snapshot(o))
+
+
+def _order_from_row(h: Any, lines: list[OrderLine], reservations: list[Reservation],
+                    shipments: list[Shipment]) -> Order:
+    addr = h["shipping_address"] or {}
+    return Order(
+        id=h["id"], tenant_id=h["tenant_id"], channel=h["channel"],
+        external_id=h["external_id"], order_type=OrderType(h["order_type"]),
+        currency=h["currency"], lines=lines, customer=Customer(**(h["customer"] or {})),
+        shipping_address=Address(**addr), created_at=h["created_at"],
+        updated_at=h["updated_at"], status=OrderStatus(h["status"]),
+        shipping_fee=Decimal(h["shipping_fee"]), placed_at=h["placed_at"],
+        requested_delivery=h["requested_delivery"], promised_delivery=h["promised_delivery"],
+        presale_release=h["presale_release"], presale_lock_until=h["presale_lock_until"],
+        hold_reasons=[HoldReason(HoldCode(r["code"]), r["message"], r.get("line_no"),
+                                 r.get("sku")) for r in (h["hold_reasons"] or [])],
+        payload_hash=h["payload_hash"], version=h["version"], event_seq=h["event_seq"],
+        reservations=reservations, shipments=shipments)
+
+
+class IdempotencyRepository:
+    """Client-supplied Idempotency-Key headers and the orders they produced."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def lookup(self, tenant_id: str, key: str) -> tuple[str, list[str]] | None:
+        row = self.conn.execute(select(t.idempotency_keys.c.request_hash,
+                                       t.idempotency_keys.c.order_ids)
+                                .where(t.idempotency_keys.c.tenant_id == tenant_id,
+                                       t.idempotency_keys.c.key == key)).first()
+        return (row[0], list(row[1])) if row else None
+
+    def store(self, tenant_id: str, key: str, request_hash: str, order_ids: list[str],
+              at: Any) -> None:
+        self.conn.execute(t.idempotency_keys.insert().values(
+            tenant_id=tenant_id, key=key, request_hash=request_hash, order_ids=order_ids,
+            created_at=at))

@@ -1,0 +1,150 @@
+"""Stock changes as single conditional statements, so no read-then-write race can oversell.
+
+`reserve` adds to `reserved` only where `on_hand - reserved - safety_stock >= qty` holds at
+the moment of the update; on PostgreSQL a concurrent update of the same row waits and the
+condition is re-checked against the committed row (READ COMMITTED re-evaluation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.order_repository import _chunks
+from orderhub.domain.errors import StockError
+from orderhub.domain.inventory import StockLevel
+
+StockKey = tuple[str, str]  # (sku, warehouse)
+
+_s = t.stock_items.c
+_KEY = and_(_s.tenant_id == bindparam("b_tenant"), _s.sku == bindparam("b_sku"),
+            _s.warehouse == bindparam("b_wh"))
+
+_RESERVE = (update(t.stock_items)
+            .where(_KEY, _s.on_hand - _s.reserved - _s.safety_stock >= bindparam("b_qty"))
+            .values(reserved=_s.reserved + bindparam("b_qty"), updated_at=bindparam("b_at")))
+_RELEASE = (update(t.stock_items)
+            .where(_KEY, _s.reserved >= bindparam("b_qty"))
+            .values(reserved=_s.reserved - bindparam("b_qty"), updated_at=bindparam("b_at")))
+_COMMIT = (update(t.stock_items)
+           .where(_KEY, _s.reserved >= bindparam("b_qty"), _s.on_hand >= bindparam("b_qty"))
+           .values(reserved=_s.reserved - bindparam("b_qty"),
+                   on_hand=_s.on_hand - bindparam("b_qty"), updated_at=bindparam("b_at")))
+_ADJUST = (update(t.stock_items)
+           .where(_KEY, _s.on_hand + bindparam("b_qty") >= _s.reserved)
+           .values(on_hand=_s.on_hand + bindparam("b_qty"), updated_at=bindparam("b_at")))
+
+
+class StockRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._pending_movements: list[dict[str, Any]] = []
+
+    def levels(self, tenant_id: str, skus: Sequence[str], *, lock: bool = False
+               ) -> dict[StockKey, StockLevel]:
+        """Stock of the given SKUs in every warehouse; `lock` takes row locks in key order
+        (PostgreSQL), so concurrent lockers cannot deadlock."""
+        out: dict[StockKey, StockLevel] = {}
+        for chunk in _chunks(sorted(set(skus))):
+            q = (select(_s.sku, _s.warehouse, _s.on_hand, _s.reserved, _s.safety_stock)
+                 .where(_s.tenant_id == tenant_id, _s.sku.in_(chunk))
+                 .order_by(_s.sku, _s.warehouse))
+            if lock:
+                q = q.with_for_update()
+            for sku, wh, on_hand, reserved, safety in self.conn.execute(q):
+                out[(sku, wh)] = StockLevel(sku, wh, on_hand, reserved, safety)
+        return out
+
+    def level(self, tenant_id: str, sku: str, warehouse: str) -> StockLevel | None:
+        return self.levels(tenant_id, [sku]).get((sku, warehouse))
+
+    def _apply(self, stmt: Any, tenant_id: str, quantities: Mapping[StockKey, int],
+               at: datetime) -> bool:
+        if not quantities:
+            return True
+        params = [{"b_tenant": tenant_id, "b_sku": sku, "b_wh": wh, "b_qty": qty, "b_at": at}
+                  for (sku, wh), qty in sorted(quantities.items())]
+        result = self.conn.execute(stmt, params)
+        return bool(result.rowcount == len(params))
+
+    def reserve(self, tenant_id: str, quantities: Mapping[StockKey, int], at: datetime) -> bool:
+        """Reserve all or report failure (the caller rolls back to its savepoint): True only
+        when every (sku, warehouse) had enough ATP at the instant of its update."""
+        return self._apply(_RESERVE, tenant_id, quantities, at)
+
+    def release(self, tenant_id: str, quantities: Mapping[StockKey, int], at: datetime) -> None:
+        if not self._apply(_RELEASE, tenant_id, quantities, at):
+            raise StockError("release of more stock than is reserved; the stock record is "
+                             "inconsistent and nothing was changed")
+
+    def commit_shipment(self, tenant_id: str, quantities: Mapping[StockKey, int], at: datetime,
+                        reference: str, actor: str) -> None:
+        """Goods leave: on hand and reserved both fall by the shipped quantity."""
+        if not self._apply(_COMMIT, tenant_id, quantities, at):
+            raise StockError("shipment commits more stock than is reserved or on hand")
+        for (sku, wh), qty in quantities.items():
+            self._movement(tenant_id, sku, wh, "shipment", -qty, "shipped", reference, actor, at)
+
+    def receive(self, tenant_id: str, sku: str, warehouse: str, quantity: int, at: datetime,
+                reference: str, actor: str, reason: str = "receipt") -> StockLevel:
+        dialect = self.conn.dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert(t.stock_items).values(tenant_id=tenant_id, sku=sku, warehouse=warehouse,
+                                            on_hand=quantity, reserved=0, safety_stock=0,
+                                            updated_at=at)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_s.tenant_id, _s.sku, _s.warehouse],
+            set_={"on_hand": t.stock_items.c.on_hand + quantity, "updated_at": at})
+        self.conn.execute(stmt)
+        self._movement(tenant_id, sku, warehouse, "receipt", quantity, reason, reference, actor, at)
+        return self._must(tenant_id, sku, warehouse)
+
+    def adjust(self, tenant_id: str, sku: str, warehouse: str, delta: int, at: datetime,
+               reason: str, reference: str, actor: str) -> StockLevel:
+        if not self._apply(_ADJUST, tenant_id, {(sku, warehouse): delta}, at):
+            level = self.level(tenant_id, sku, warehouse)
+            if level is None:
+                raise StockError(f"no stock record for SKU {sku} in warehouse {warehouse}; "
+                                 "post a receipt first")
+            raise StockError(
+                f"adjustment of {delta} would leave on hand ({level.on_hand + delta}) below "
+                f"reserved ({level.reserved}) for SKU {sku} in {warehouse}; release or "
+                "re-route the reserving orders first")
+        self._movement(tenant_id, sku, warehouse, "adjustment", delta, reason, reference, actor, at)
+        return self._must(tenant_id, sku, warehouse)
+
+    def set_safety_stock(self, tenant_id: str, sku: str, warehouse: str, safety_stock: int,
+                         at: datetime, reason: str, actor: str) -> StockLevel:
+        result = self.conn.execute(
+            update(t.stock_items)
+            .where(_s.tenant_id == tenant_id, _s.sku == sku, _s.warehouse == warehouse)
+            .values(safety_stock=safety_stock, updated_at=at))
+        if result.rowcount != 1:
+            raise StockError(f"no stock record for SKU {sku} in warehouse {warehouse}; "
+                             "post a receipt first")
+        self._movement(tenant_id, sku, warehouse, "safety_stock", 0,
+                       reason or f"safety stock set to {safety_stock}", "", actor, at)
+        return self._must(tenant_id, sku, warehouse)
+
+    def _must(self, tenant_id: str, sku: str, warehouse: str) -> StockLevel:
+        level = self.level(tenant_id, sku, warehouse)
+        assert level is not None
+        return level
+
+    def _movement(self, tenant_id: str, sku: str, warehouse: str, kind: str, delta: int,
+                  reason: str, reference: str, actor: str, at: datetime) -> None:
+        self._pending_movements.append({
+            "tenant_id": tenant_id, "sku": sku, "warehouse": warehouse, "kind": kind,
+            "on_hand_delta": delta, "reason": reason, "reference": reference, "actor": actor,
+            "at": at})
+
+    def flush(self) -> None:
+        if self._pending_movements:
+            self.conn.execute(t.stock_movements.insert(), self._pending_movements)
+            self._pending_movements = []

@@ -1,0 +1,227 @@
+"""Table definitions. Natural keys (tenant, code) for catalogue rows keep stock updates to
+one statement with no lookups; orders use time-ordered ids generated in-process."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from orderhub.adapters.db.types import JSONDoc, Money, UTCDateTime
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# An autoincrementing 64-bit key that SQLite also accepts as its ROWID alias.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+tenants = Table(
+    "tenants", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+channels = Table(
+    "channels", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+)
+
+warehouses = Table(
+    "warehouses", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("region", String(64), nullable=False, default=""),
+    Column("city", String(64), nullable=False, default=""),
+    Column("daily_capacity", Integer, nullable=False, default=0),
+    Column("cutoff", String(5), nullable=False, default="16:00"),
+    Column("timezone", String(64), nullable=False, default="Asia/Shanghai"),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+)
+
+skus = Table(
+    "skus", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("list_price", Money()),
+    Column("barcode", String(64), nullable=False, default=""),
+    Column("weight_kg", Money()),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+)
+
+stock_items = Table(
+    "stock_items", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("warehouse", String(64), primary_key=True),
+    Column("on_hand", Integer, nullable=False, default=0),
+    Column("reserved", Integer, nullable=False, default=0),
+    Column("safety_stock", Integer, nullable=False, default=0),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint("on_hand >= 0", name="on_hand_non_negative"),
+    CheckConstraint("reserved >= 0", name="reserved_non_negative"),
+    CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+    CheckConstraint("safety_stock >= 0", name="safety_non_negative"),
+    ForeignKeyConstraint(["tenant_id", "sku"], ["skus.tenant_id", "skus.code"]),
+    ForeignKeyConstraint(["tenant_id", "warehouse"], ["warehouses.tenant_id", "warehouses.code"]),
+)
+Index("ix_stock_items_warehouse", stock_items.c.tenant_id, stock_items.c.warehouse)
+
+stock_movements = Table(
+    "stock_movements", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("warehouse", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("on_hand_delta", Integer, nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("reference", String(200), nullable=False, default=""),
+    Column("actor", String(200), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+)
+Index("ix_stock_movements_item", stock_movements.c.tenant_id, stock_movements.c.sku,
+      stock_movements.c.warehouse, stock_movements.c.id)
+
+orders = Table(
+    "orders", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("external_id", String(200), nullable=False),
+    Column("order_type", String(16), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("subtotal", Money(), nullable=False),
+    Column("discount_total", Money(), nullable=False),
+    Column("tax_total", Money(), nullable=False),
+    Column("shipping_fee", Money(), nullable=False),
+    Column("grand_total", Money(), nullable=False),
+    Column("customer", JSONDoc, nullable=False),
+    Column("shipping_address", JSONDoc, nullable=False),
+    Column("hold_reasons", JSONDoc, nullable=False),
+    Column("placed_at", UTCDateTime()),
+    Column("requested_delivery", Date),
+    Column("promised_delivery", Date),
+    Column("presale_release", Date),
+    Column("presale_lock_until", UTCDateTime()),
+    Column("payload_hash", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("event_seq", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("tenant_id", "channel", "external_id", name="uq_orders_channel_external_id"),
+)
+Index("ix_orders_tenant_status", orders.c.tenant_id, orders.c.status, orders.c.id)
+Index("ix_orders_tenant_id", orders.c.tenant_id, orders.c.id)
+
+order_lines = Table(
+    "order_lines", metadata,
+    Column("order_id", String(40), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", Money(), nullable=False),
+    Column("discount", Money(), nullable=False),
+    Column("tax", Money(), nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    ForeignKeyConstraint(["order_id"], ["orders.id"]),
+)
+Index("ix_order_lines_sku", order_lines.c.tenant_id, order_lines.c.sku)
+
+shipments = Table(
+    "shipments", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("order_id", String(40), nullable=False),
+    Column("tenant_id", String(64), nullable=False),
+    Column("warehouse", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("dispatched_at", UTCDateTime()),
+    Column("delivered_at", UTCDateTime()),
+    ForeignKeyConstraint(["order_id"], ["orders.id"]),
+)
+Index("ix_shipments_order", shipments.c.order_id)
+
+reservations = Table(
+    "reservations", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("order_id", String(40), nullable=False),
+    Column("tenant_id", String(64), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("warehouse", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("shipment_id", String(40), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("expires_at", UTCDateTime()),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    ForeignKeyConstraint(["order_id"], ["orders.id"]),
+)
+Index("ix_reservations_order", reservations.c.order_id)
+Index("ix_reservations_expiry", reservations.c.expires_at,
+      postgresql_where=text("state = 'active' AND expires_at IS NOT NULL"),
+      sqlite_where=text("state = 'active' AND expires_at IS NOT NULL"))
+
+# The transactional outbox, kept after publication as the event log behind each order's
+# timeline. Rows are written in the same transaction as the state change they describe.
+outbox = Table(
+    "outbox", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", String(40), nullable=False, unique=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("data", JSONDoc, nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("published_at", UTCDateTime()),
+)
+Index("ix_outbox_order_seq", outbox.c.order_id, outbox.c.seq)
+Index("ix_outbox_unpublished", outbox.c.id,
+      postgresql_where=text("published_at IS NULL"),
+      sqlite_where=text("published_at IS NULL"))
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("order_ids", JSONDoc, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The pure domain model: no framework, database or network imports live here."""

@@ -1,0 +1,139 @@
+"""Domain events: facts that happened, recorded by aggregates and written to the outbox.
+
+Every event names its order (`order_id`, empty for stock-only events) and the status the
+order was left in, so an order's events read in sequence are its timeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+@dataclass(kw_only=True, slots=True)
+class Event:
+    type: ClassVar[str] = "Event"
+    tenant_id: str
+    occurred_at: datetime
+    actor: str = "system"
+    order_id: str = ""
+    status: str = ""
+    reason: str = ""
+
+    def data(self) -> dict[str, Any]:
+        """The event-specific payload (everything but the envelope fields)."""
+        return {name: getattr(self, name) for name in self._data_fields()}
+
+    @classmethod
+    def _data_fields(cls) -> tuple[str, ...]:
+        return ()
+
+
+def _fields(*names: str) -> Any:
+    return classmethod(lambda cls: names)
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderCreated(Event):
+    type: ClassVar[str] = "OrderCreated"
+    channel: str
+    external_id: str
+    order_type: str
+    currency: str
+    grand_total: str
+    line_count: int
+    _data_fields = _fields("channel", "external_id", "order_type", "currency", "grand_total",
+                           "line_count")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderValidated(Event):
+    type: ClassVar[str] = "OrderValidated"
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderHeld(Event):
+    type: ClassVar[str] = "OrderHeld"
+    previous_status: str
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("previous_status", "reasons")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderResumed(Event):
+    type: ClassVar[str] = "OrderResumed"
+
+
+@dataclass(kw_only=True, slots=True)
+class InventoryReserved(Event):
+    type: ClassVar[str] = "InventoryReserved"
+    reservations: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("reservations")
+
+
+@dataclass(kw_only=True, slots=True)
+class InventoryReleased(Event):
+    type: ClassVar[str] = "InventoryReleased"
+    reservations: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("reservations")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderAllocated(Event):
+    type: ClassVar[str] = "OrderAllocated"
+    strategy: str
+    split: bool
+    promised_delivery: str | None
+    shipments: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("strategy", "split", "promised_delivery", "shipments")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderStatusChanged(Event):
+    """A fulfilment step (released, picked, packed, delivered, invoiced, paid)."""
+
+    type: ClassVar[str] = "OrderStatusChanged"
+    previous_status: str
+    _data_fields = _fields("previous_status")
+
+
+@dataclass(kw_only=True, slots=True)
+class ShipmentDispatched(Event):
+    type: ClassVar[str] = "ShipmentDispatched"
+    shipment_id: str
+    warehouse: str
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("shipment_id", "warehouse", "lines")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderCancelled(Event):
+    type: ClassVar[str] = "OrderCancelled"
+    previous_status: str
+    _data_fields = _fields("previous_status")
+
+
+@dataclass(kw_only=True, slots=True)
+class StockAdjusted(Event):
+    """A receipt or an adjustment of on-hand stock, or a change of safety stock."""
+
+    type: ClassVar[str] = "StockAdjusted"
+    sku: str
+    warehouse: str
+    kind: str
+    on_hand_delta: int
+    safety_stock: int | None = None
+    reference: str = ""
+    _data_fields = _fields("sku", "warehouse", "kind", "on_hand_delta", "safety_stock",
+                           "reference")
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (
+        OrderCreated, OrderValidated, OrderHeld, OrderResumed, InventoryReserved,
+        InventoryReleased, OrderAllocated, OrderStatusChanged, ShipmentDispatched,
+        OrderCancelled, StockAdjusted,
+    )
+}

@@ -1,0 +1,34 @@
+"""Time-ordered identifiers, generated in-process so batches need no round trip for keys."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+
+
+def new_id(prefix: str) -> str:
+    """A UUIDv7-like id (48-bit ms time, 12-bit counter, 62 random bits) as 26 hex-ish chars.
+
+    Ids sort by creation time, so they double as a stable cursor for pagination.
+    """
+    global _last_ms, _counter
+    with _lock:
+        now = time.time_ns() // 1_000_000
+        if now <= _last_ms:
+            _counter += 1
+            if _counter > 0xFFF:
+                _last_ms += 1
+                _counter = 0
+            now = _last_ms
+        else:
+            _last_ms = now
+            _counter = 0
+        counter = _counter
+    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (now << 74) | (counter << 62) | rand
+    return f"{prefix}_{value:032x}"

@@ -1,0 +1,62 @@
+"""Catalogue and stock: SKUs, warehouses, stock levels and available-to-promise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Sku:
+    tenant_id: str
+    code: str
+    name: str
+    list_price: Decimal | None = None
+    barcode: str = ""
+    weight_kg: Decimal | None = None
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Warehouse:
+    tenant_id: str
+    code: str
+    name: str
+    lat: float
+    lon: float
+    region: str = ""
+    city: str = ""
+    daily_capacity: int = 0
+    cutoff: time = time(16, 0)
+    timezone: str = "Asia/Shanghai"
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    tenant_id: str
+    code: str
+    name: str
+    kind: str = "web"
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    """One SKU in one warehouse."""
+
+    sku: str
+    warehouse: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+
+    @property
+    def atp(self) -> int:
+        """Available to promise: on hand - reserved - safety stock, never below zero."""
+        return max(0, self.on_hand - self.reserved - self.safety_stock)
+
+
+def atp(on_hand: int, reserved: int, safety_stock: int) -> int:
+    return max(0, on_hand - reserved - safety_stock)

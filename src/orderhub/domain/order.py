@@ -1,0 +1,399 @@
+"""The Order aggregate: canonical order, its reservations, shipments and lifecycle.
+
+Methods change state and append facts to `events`; they do no I/O. Stock itself is changed
+atomically in the database by the service layer, which hands the aggregate the outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from orderhub.domain import events as ev
+from orderhub.domain.errors import Conflict, IllegalTransition
+from orderhub.domain.ids import new_id
+from orderhub.domain.lifecycle import HOLDS_STOCK, TRANSITIONS, OrderStatus, allowed_next
+from orderhub.domain.money import ZERO, quantize
+
+
+class OrderType(StrEnum):
+    B2C = "b2c"
+    B2B = "b2b"
+    PRE_SALE = "pre_sale"
+
+
+class HoldCode(StrEnum):
+    UNKNOWN_SKU = "unknown_sku"
+    INACTIVE_SKU = "inactive_sku"
+    BACKORDER = "backorder"
+    NO_ACTIVE_WAREHOUSE = "no_active_warehouse"
+    RESERVATION_EXPIRED = "reservation_expired"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class HoldReason:
+    code: HoldCode
+    message: str
+    line_no: int | None = None
+    sku: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code.value, "message": self.message, "line_no": self.line_no,
+                "sku": self.sku}
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    country: str = "CN"
+    province: str = ""
+    city: str = ""
+    district: str = ""
+    line1: str = ""
+    postal_code: str = ""
+    name: str = ""
+    phone: str = ""
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    ref: str = ""
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    tier: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    line_no: int
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal = ZERO
+    tax: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity - self.discount + self.tax
+
+
+class ReservationState(StrEnum):
+    ACTIVE = "active"
+    COMMITTED = "committed"
+    RELEASED = "released"
+    EXPIRED = "expired"
+
+
+@dataclass(slots=True)
+class Reservation:
+    """Stock of one order line set aside in one warehouse; the allocation of that line."""
+
+    id: str
+    line_no: int
+    sku: str
+    warehouse: str
+    quantity: int
+    shipment_id: str
+    expires_at: datetime | None = None
+    state: ReservationState = ReservationState.ACTIVE
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line_no": self.line_no, "sku": self.sku, "warehouse": self.warehouse,
+                "quantity": self.quantity,
+                "expires_at": self.expires_at.isoformat() if self.expires_at else None}
+
+
+class ShipmentStatus(StrEnum):
+    PLANNED = "planned"
+    DISPATCHED = "dispatched"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+@dataclass(slots=True)
+class Shipment:
+    id: str
+    warehouse: str
+    status: ShipmentStatus = ShipmentStatus.PLANNED
+    dispatched_at: datetime | None = None
+    delivered_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPick:
+    """One line quantity to take from one warehouse: a piece of an allocation plan."""
+
+    line_no: int
+    sku: str
+    warehouse: str
+    quantity: int
+
+
+@dataclass(slots=True)
+class Order:
+    id: str
+    tenant_id: str
+    channel: str
+    external_id: str
+    order_type: OrderType
+    currency: str
+    lines: list[OrderLine]
+    customer: Customer
+    shipping_address: Address
+    created_at: datetime
+    updated_at: datetime
+    status: OrderStatus = OrderStatus.CREATED
+    shipping_fee: Decimal = ZERO
+    placed_at: datetime | None = None
+    requested_delivery: date | None = None
+    promised_delivery: date | None = None
+    presale_release: date | None = None
+    presale_lock_until: datetime | None = None
+    hold_reasons: list[HoldReason] = field(default_factory=list)
+    payload_hash: str = ""
+    version: int = 0
+    event_seq: int = 0
+    reservations: list[Reservation] = field(default_factory=list)
+    shipments: list[Shipment] = field(default_factory=list)
+    events: list[ev.Event] = field(default_factory=list)
+
+    # ----- construction -------------------------------------------------------------------
+    @classmethod
+    def create(cls, *, tenant_id: str, channel: str, external_id: str, order_type: OrderType,
+               currency: str, lines: list[OrderLine], customer: Customer, address: Address,
+               now: datetime, actor: str = "system", shipping_fee: Decimal = ZERO,
+               placed_at: datetime | None = None, requested_delivery: date | None = None,
+               presale_release: date | None = None, presale_lock_until: datetime | None = None,
+               payload_hash: str = "") -> Order:
+        order = cls(id=new_id("ord"), tenant_id=tenant_id, channel=channel,
+                    external_id=external_id, order_type=order_type, currency=currency,
+                    lines=lines, customer=customer, shipping_address=address, created_at=now,
+                    updated_at=now, shipping_fee=shipping_fee, placed_at=placed_at,
+                    requested_delivery=requested_delivery, presale_release=presale_release,
+                    presale_lock_until=presale_lock_until, payload_hash=payload_hash)
+        order._record(ev.OrderCreated(
+            tenant_id=tenant_id, occurred_at=now, actor=actor, channel=channel,
+            external_id=external_id, order_type=order_type.value, currency=currency,
+            grand_total=str(order.grand_total), line_count=len(lines)))
+        return order
+
+    # ----- totals -------------------------------------------------------------------------
+    @property
+    def subtotal(self) -> Decimal:
+        return quantize(sum((ln.unit_price * ln.quantity for ln in self.lines), ZERO),
+                        self.currency)
+
+    @property
+    def discount_total(self) -> Decimal:
+        return quantize(sum((ln.discount for ln in self.lines), ZERO), self.currency)
+
+    @property
+    def tax_total(self) -> Decimal:
+        return quantize(sum((ln.tax for ln in self.lines), ZERO), self.currency)
+
+    @property
+    def grand_total(self) -> Decimal:
+        return quantize(self.subtotal - self.discount_total + self.tax_total + self.shipping_fee,
+                        self.currency)
+
+    @property
+    def is_split(self) -> bool:
+        return len([s for s in self.shipments if s.status != ShipmentStatus.CANCELLED]) > 1
+
+    def active_reservations(self) -> list[Reservation]:
+        return [r for r in self.reservations if r.state == ReservationState.ACTIVE]
+
+    # ----- lifecycle ----------------------------------------------------------------------
+    def _record(self, event: ev.Event) -> None:
+        event.order_id = self.id
+        event.status = self.status.value
+        self.events.append(event)
+
+    def _move(self, target: OrderStatus, now: datetime) -> OrderStatus:
+        if target not in TRANSITIONS[self.status]:
+            raise IllegalTransition(self.id, self.status.value, target.value,
+                                    allowed_next(self.status))
+        previous = self.status
+        self.status = target
+        self.updated_at = now
+        return previous
+
+    def mark_validated(self, now: datetime, actor: str = "system") -> None:
+        self._move(OrderStatus.VALIDATED, now)
+        self.hold_reasons = []
+        self._record(ev.OrderValidated(tenant_id=self.tenant_id, occurred_at=now, actor=actor))
+
+    def hold(self, reasons: list[HoldReason], now: datetime, actor: str = "system") -> None:
+        previous = self._move(OrderStatus.ON_HOLD, now)
+        self.hold_reasons = list(reasons)
+        self._record(ev.OrderHeld(
+            tenant_id=self.tenant_id, occurred_at=now, actor=actor,
+            reason="; ".join(r.message for r in reasons), previous_status=previous.value,
+            reasons=[r.as_dict() for r in reasons]))
+
+    def rehold(self, reasons: list[HoldReason], now: datetime, actor: str = "system") -> None:
+        """A held order that still fails its checks keeps its status with fresh reasons."""
+        if self.status != OrderStatus.ON_HOLD:
+            self.hold(reasons, now, actor)
+            return
+        self.hold_reasons = list(reasons)
+        self.updated_at = now
+        self._record(ev.OrderHeld(
+            tenant_id=self.tenant_id, occurred_at=now, actor=actor,
+            reason="; ".join(r.message for r in reasons), previous_status=self.status.value,
+            reasons=[r.as_dict() for r in reasons]))
+
+    def reserve(self, picks: list[PlannedPick], now: datetime, expires_at: datetime | None,
+                actor: str = "system") -> None:
+        """Record stock already reserved atomically in the store, and plan one shipment per
+        warehouse (the allocation)."""
+        self._move(OrderStatus.RESERVED, now)
+        shipment_by_wh: dict[str, Shipment] = {}
+        for s in self.shipments:
+            if s.status == ShipmentStatus.PLANNED:
+                shipment_by_wh[s.warehouse] = s
+        new = []
+        for pick in picks:
+            shipment = shipment_by_wh.get(pick.warehouse)
+            if shipment is None:
+                shipment = Shipment(id=new_id("shp"), warehouse=pick.warehouse)
+                shipment_by_wh[pick.warehouse] = shipment
+                self.shipments.append(shipment)
+            res = Reservation(id=new_id("res"), line_no=pick.line_no, sku=pick.sku,
+                              warehouse=pick.warehouse, quantity=pick.quantity,
+                              shipment_id=shipment.id, expires_at=expires_at)
+            new.append(res)
+        self.reservations.extend(new)
+        self._record(ev.InventoryReserved(
+            tenant_id=self.tenant_id, occurred_at=now, actor=actor,
+            reservations=[r.as_dict() for r in new]))
+
+    def allocate(self, strategy: str, promised: date | None, now: datetime,
+                 actor: str = "system") -> None:
+        self._move(OrderStatus.ALLOCATED, now)
+        self.promised_delivery = promised
+        shipments = []
+        for s in self.shipments:
+            if s.status != ShipmentStatus.PLANNED:
+                continue
+            lines = [{"line_no": r.line_no, "sku": r.sku, "quantity": r.quantity}
+                     for r in self.active_reservations() if r.shipment_id == s.id]
+            shipments.append({"shipment_id": s.id, "warehouse": s.warehouse, "lines": lines})
+        self._record(ev.OrderAllocated(
+            tenant_id=self.tenant_id, occurred_at=now, actor=actor, strategy=strategy,
+            split=len(shipments) > 1,
+            promised_delivery=promised.isoformat() if promised else None, shipments=shipments))
+
+    def resume(self, now: datetime, actor: str) -> None:
+        """Take a held order back into the pipeline; the service re-runs its checks."""
+        if self.status != OrderStatus.ON_HOLD:
+            raise IllegalTransition(self.id, self.status.value, OrderStatus.VALIDATED.value,
+                                    allowed_next(self.status))
+        self._record(ev.OrderResumed(tenant_id=self.tenant_id, occurred_at=now, actor=actor))
+
+    def advance(self, target: OrderStatus, now: datetime, actor: str, reason: str = "") -> None:
+        """A plain fulfilment step: released, picked, packed, delivered, invoiced, paid."""
+        if target in (OrderStatus.SHIPPED, OrderStatus.PARTIALLY_SHIPPED,
+                      OrderStatus.CANCELLED, OrderStatus.ON_HOLD):
+            raise Conflict(f"use the dedicated operation to move an order to '{target}'")
+        if (target == OrderStatus.RELEASED and self.order_type == OrderType.PRE_SALE
+                and self.presale_release and now.date() < self.presale_release):
+            raise Conflict(f"pre-sale order {self.id} cannot be released to the warehouse "
+                           f"before its release date {self.presale_release.isoformat()}")
+        previous = self._move(target, now)
+        if target == OrderStatus.RELEASED:
+            # Released to the warehouse: the lock no longer expires.
+            for r in self.active_reservations():
+                r.expires_at = None
+        if target == OrderStatus.DELIVERED:
+            for s in self.shipments:
+                if s.status == ShipmentStatus.DISPATCHED:
+                    s.status = ShipmentStatus.DELIVERED
+                    s.delivered_at = now
+        self._record(ev.OrderStatusChanged(tenant_id=self.tenant_id, occurred_at=now,
+                                           actor=actor, reason=reason,
+                                           previous_status=previous.value))
+
+    def ship(self, shipment_ids: list[str] | None, now: datetime, actor: str) -> list[Reservation]:
+        """Dispatch some or all planned shipments; returns reservations whose stock leaves."""
+        planned = {s.id: s for s in self.shipments if s.status == ShipmentStatus.PLANNED}
+        chosen = list(planned) if not shipment_ids else shipment_ids
+        unknown = [sid for sid in chosen if sid not in planned]
+        if unknown:
+            raise Conflict(f"shipments not awaiting dispatch on order {self.id}: "
+                           + ", ".join(unknown))
+        if not chosen:
+            raise Conflict(f"order {self.id} has no shipment awaiting dispatch")
+        remaining = set(planned) - set(chosen)
+        target = OrderStatus.PARTIALLY_SHIPPED if remaining else OrderStatus.SHIPPED
+        if self.status == OrderStatus.PARTIALLY_SHIPPED and remaining:
+            previous = self.status  # another partial dispatch: status unchanged
+        else:
+            previous = self._move(target, now)
+        self.updated_at = now
+        committed: list[Reservation] = []
+        for sid in chosen:
+            shipment = planned[sid]
+            shipment.status = ShipmentStatus.DISPATCHED
+            shipment.dispatched_at = now
+            lines = []
+            for r in self.active_reservations():
+                if r.shipment_id == sid:
+                    r.state = ReservationState.COMMITTED
+                    committed.append(r)
+                    lines.append({"line_no": r.line_no, "sku": r.sku, "quantity": r.quantity})
+            self._record(ev.ShipmentDispatched(
+                tenant_id=self.tenant_id, occurred_at=now, actor=actor, shipment_id=sid,
+                warehouse=shipment.warehouse, lines=lines))
+        if previous != self.status:
+            self._record(ev.OrderStatusChanged(tenant_id=self.tenant_id, occurred_at=now,
+                                               actor=actor, previous_status=previous.value))
+        return committed
+
+    def cancel(self, reason: str, now: datetime, actor: str) -> list[Reservation]:
+        """Cancel the order; returns the reservations whose stock must be released."""
+        previous = self._move(OrderStatus.CANCELLED, now)
+        released = self._release_reservations(ReservationState.RELEASED)
+        for s in self.shipments:
+            if s.status == ShipmentStatus.PLANNED:
+                s.status = ShipmentStatus.CANCELLED
+        self._record_release(released, now, actor, reason or "order cancelled")
+        self._record(ev.OrderCancelled(tenant_id=self.tenant_id, occurred_at=now, actor=actor,
+                                       reason=reason, previous_status=previous.value))
+        return released
+
+    def expire_reservations(self, now: datetime, actor: str = "sweeper") -> list[Reservation]:
+        """Release a lapsed pre-sale lock and hold the order, so it is never silently lost."""
+        expired = [r for r in self.active_reservations()
+                   if r.expires_at is not None and r.expires_at <= now]
+        if not expired or self.status not in HOLDS_STOCK:
+            return []
+        # Reservations of one order are all-or-nothing: one lapsed lock frees the whole order.
+        released = self._release_reservations(ReservationState.EXPIRED)
+        for s in self.shipments:
+            if s.status == ShipmentStatus.PLANNED:
+                s.status = ShipmentStatus.CANCELLED
+        self._record_release(released, now, actor, "reservation expired")
+        self.hold([HoldReason(HoldCode.RESERVATION_EXPIRED,
+                              "pre-sale stock lock expired before the order was released")],
+                  now, actor)
+        return released
+
+    def _release_reservations(self, state: ReservationState) -> list[Reservation]:
+        released = self.active_reservations()
+        for r in released:
+            r.state = state
+        return released
+
+    def _record_release(self, released: list[Reservation], now: datetime, actor: str,
+                        reason: str) -> None:
+        if released:
+            self._record(ev.InventoryReleased(
+                tenant_id=self.tenant_id, occurred_at=now, actor=actor, reason=reason,
+                reservations=[r.as_dict() for r in released]))

@@ -1,0 +1,1 @@
+"""The service layer: use cases run through a unit of work; entry points call these only."""

@@ -1,0 +1,97 @@
+"""Moving one order through its lifecycle after allocation: release, pick, pack, ship,
+deliver, invoice, pay; cancel; resume a held order; expire lapsed pre-sale locks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from orderhub.adapters.db import tables as t
+from orderhub.domain.allocation import AllocationStrategy
+from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.order import Order, Reservation
+from orderhub.services.ordering import run_pipeline
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
+
+StockQuantities = dict[tuple[str, str], int]
+
+
+def _quantities(reservations: Sequence[Reservation]) -> StockQuantities:
+    out: StockQuantities = {}
+    for r in reservations:
+        out[(r.sku, r.warehouse)] = out.get((r.sku, r.warehouse), 0) + r.quantity
+    return out
+
+
+def _load(uow: UnitOfWork, tenant_id: str, order_id: str) -> Order:
+    return uow.orders.get(tenant_id, order_id, lock=True)
+
+
+def advance_order(make_uow: UowFactory, tenant_id: str, order_id: str, target: OrderStatus,
+                  *, now: datetime, actor: str, reason: str = "") -> Order:
+    with make_uow() as uow:
+        order = _load(uow, tenant_id, order_id)
+        order.advance(target, now, actor, reason)
+        uow.commit()
+        return order
+
+
+def ship_order(make_uow: UowFactory, tenant_id: str, order_id: str,
+               shipment_ids: list[str] | None, *, now: datetime, actor: str) -> Order:
+    """Dispatch shipments; their reserved stock leaves on-hand in the same transaction."""
+    with make_uow() as uow:
+        order = _load(uow, tenant_id, order_id)
+        committed = order.ship(shipment_ids, now, actor)
+        uow.stock.commit_shipment(tenant_id, _quantities(committed), now, order.id, actor)
+        uow.commit()
+        return order
+
+
+def cancel_order(make_uow: UowFactory, tenant_id: str, order_id: str, reason: str, *,
+                 now: datetime, actor: str) -> Order:
+    with make_uow() as uow:
+        order = _load(uow, tenant_id, order_id)
+        released = order.cancel(reason, now, actor)
+        uow.stock.release(tenant_id, _quantities(released), now)
+        uow.commit()
+        return order
+
+
+def resume_order(make_uow: UowFactory, tenant_id: str, order_id: str, *, now: datetime,
+                 actor: str, strategy: AllocationStrategy, presale_lock: timedelta) -> Order:
+    """Re-run validation, allocation and reservation for a held order (after stock arrived,
+    a SKU was added, ...). If it still cannot be served it stays held with fresh reasons."""
+    with make_uow() as uow:
+        order = _load(uow, tenant_id, order_id)
+        order.resume(now, actor)
+        run_pipeline(uow, tenant_id, [order], strategy, now, actor, presale_lock)
+        uow.commit()
+        return order
+
+
+def expire_reservations(make_uow: UowFactory, *, now: datetime, limit: int = 1000) -> int:
+    """Release every pre-sale lock that lapsed before the order was released to a warehouse.
+    Returns the number of orders affected. Safe to run from several sweepers at once: each
+    order is re-checked under its row lock."""
+    with make_uow() as uow:
+        r = t.reservations.c
+        rows = uow.conn.execute(
+            select(r.order_id, r.tenant_id).distinct()
+            .where(r.state == "active", r.expires_at.is_not(None), r.expires_at <= now)
+            .limit(limit)).all()
+        if not rows:
+            return 0
+        affected = 0
+        by_tenant: dict[str, list[str]] = {}
+        for oid, tid in rows:
+            by_tenant.setdefault(tid, []).append(oid)
+        for tid, ids in by_tenant.items():
+            for order in uow.orders.get_many(tid, ids, lock=True):
+                released = order.expire_reservations(now)
+                if released:
+                    uow.stock.release(tid, _quantities(released), now)
+                    affected += 1
+        uow.commit()
+        return affected

@@ -1,0 +1,264 @@
+"""Accepting orders: idempotent intake, catalogue checks, allocation and atomic reservation,
+for one order or a batch in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+
+from orderhub.domain.allocation import AllocationOutcome, AllocationStrategy
+from orderhub.domain.errors import (
+    FieldError,
+    IdempotencyConflict,
+    InvalidInput,
+    NotFound,
+    StockError,
+)
+from orderhub.domain.inventory import Sku
+from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
+from orderhub.services.order_input import OrderDraft, build_order, check_draft, payload_hash
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
+
+
+class Outcome(StrEnum):
+    CREATED = "created"      # a new order was stored
+    EXISTING = "existing"    # the same order was already stored; nothing changed
+    CONFLICT = "conflict"    # same channel + external id, different payload; nothing stored
+
+
+@dataclass(slots=True)
+class SubmitResult:
+    outcome: Outcome
+    order_id: str | None
+    external_id: str
+    channel: str
+    status: str | None = None
+    message: str = ""
+
+
+@dataclass(slots=True)
+class PipelineStats:
+    reserved: int = 0
+    held: int = 0
+    retried_under_lock: bool = False
+    hold_codes: dict[str, int] = field(default_factory=dict)
+
+
+def _check_all(drafts: Sequence[OrderDraft], prefix: bool) -> None:
+    errors: list[FieldError] = []
+    for i, d in enumerate(drafts):
+        for e in check_draft(d):
+            errors.append(FieldError(f"orders.{i}.{e.loc}" if prefix else e.loc, e.message))
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _batch_hash(hashes: Sequence[str]) -> str:
+    return hashlib.sha256("|".join(hashes).encode()).hexdigest()
+
+
+def submit_orders(make_uow: UowFactory, tenant_id: str,
+                  drafts: Sequence[OrderDraft], *, strategy: AllocationStrategy,
+                  now: datetime, actor: str, idempotency_key: str | None = None,
+                  presale_lock: timedelta = timedelta(minutes=30),
+                  batch: bool = True) -> list[SubmitResult]:
+    """Store, validate, allocate and reserve a batch of orders in one transaction.
+
+    Results come back in input order. A unique-key race with a concurrent submitter of the
+    same order is resolved by retrying once: the retry finds the stored order.
+    """
+    _check_all(drafts, prefix=batch)
+    hashes = [payload_hash(d) for d in drafts]
+    for attempt in (1, 2):
+        try:
+            return _submit(make_uow, tenant_id, drafts, hashes, strategy, now, actor,
+                           idempotency_key, presale_lock, single=not batch)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _submit(make_uow: UowFactory, tenant_id: str, drafts: Sequence[OrderDraft],
+            hashes: list[str], strategy: AllocationStrategy, now: datetime, actor: str,
+            idempotency_key: str | None, presale_lock: timedelta,
+            single: bool) -> list[SubmitResult]:
+    with make_uow() as uow:
+        if not uow.catalog.tenant_exists(tenant_id):
+            raise NotFound(f"tenant '{tenant_id}' not found")
+        channels = {c.code: c for c in uow.catalog.channels(tenant_id)}
+        bad = [FieldError(f"orders.{i}.channel" if not single else "channel",
+                          f"unknown channel '{d.channel}'; known: {', '.join(sorted(channels))}")
+               for i, d in enumerate(drafts) if d.channel not in channels]
+        bad += [FieldError(f"orders.{i}.channel" if not single else "channel",
+                           f"channel '{d.channel}' is inactive")
+                for i, d in enumerate(drafts)
+                if d.channel in channels and not channels[d.channel].active]
+        if bad:
+            raise InvalidInput(bad)
+
+        request_hash = _batch_hash(hashes)
+        if idempotency_key:
+            stored = uow.idempotency.lookup(tenant_id, idempotency_key)
+            if stored is not None:
+                if stored[0] != request_hash:
+                    raise IdempotencyConflict(
+                        f"Idempotency-Key '{idempotency_key}' was used before with a different "
+                        "request body; use a new key for a new request")
+                return _existing_results(uow, tenant_id, stored[1])
+
+        existing = uow.orders.find_by_channel_keys(tenant_id, [d.key() for d in drafts])
+        results: list[SubmitResult | None] = [None] * len(drafts)
+        fresh: list[Order] = []
+        first_in_batch: dict[tuple[str, str], tuple[str, str]] = {}
+        for i, (d, h) in enumerate(zip(drafts, hashes, strict=True)):
+            key = d.key()
+            prior = existing.get(key) or first_in_batch.get(key)
+            if prior is not None:
+                oid, prior_hash = prior
+                if prior_hash == h:
+                    results[i] = SubmitResult(Outcome.EXISTING, oid, d.external_id, d.channel)
+                else:
+                    msg = (f"order {d.external_id} from channel {d.channel} already exists as "
+                           f"{oid} with different content; send an update, not a new order")
+                    if single:
+                        raise IdempotencyConflict(msg)
+                    results[i] = SubmitResult(Outcome.CONFLICT, oid, d.external_id, d.channel,
+                                              message=msg)
+                continue
+            order = build_order(d, tenant_id, now, actor, h)
+            first_in_batch[key] = (order.id, h)
+            uow.orders.add(order)
+            fresh.append(order)
+            results[i] = SubmitResult(Outcome.CREATED, order.id, d.external_id, d.channel)
+
+        run_pipeline(uow, tenant_id, fresh, strategy, now, actor, presale_lock)
+        status_by_id = {o.id: o.status.value for o in fresh}
+        final = [r for r in results if r is not None]
+        if any(r.outcome != Outcome.CREATED for r in final):
+            _fill_status(uow, tenant_id, final)
+        for r in final:
+            if r.order_id in status_by_id:
+                r.status = status_by_id[r.order_id]
+        if idempotency_key:
+            uow.idempotency.store(tenant_id, idempotency_key, request_hash,
+                                  [r.order_id for r in final if r.order_id], now)
+        uow.commit()
+        return final
+
+
+def _fill_status(uow: UnitOfWork, tenant_id: str, results: list[SubmitResult]) -> None:
+    ids = [r.order_id for r in results if r.outcome != Outcome.CREATED and r.order_id]
+    statuses = uow.orders.statuses(tenant_id, ids)
+    for r in results:
+        if r.outcome != Outcome.CREATED and r.order_id in statuses:
+            r.status = statuses[r.order_id]
+
+
+def _existing_results(uow: UnitOfWork, tenant_id: str, ids: list[str]) -> list[SubmitResult]:
+    heads = uow.orders.heads(tenant_id, ids)
+    return [SubmitResult(Outcome.EXISTING, oid, heads[oid][1], heads[oid][0], heads[oid][2])
+            for oid in ids if oid in heads]
+
+
+def catalogue_reasons(order: Order, catalog: dict[str, Sku]) -> list[HoldReason]:
+    reasons = []
+    for line in order.lines:
+        sku = catalog.get(line.sku)
+        if sku is None:
+            reasons.append(HoldReason(HoldCode.UNKNOWN_SKU,
+                                      f"line {line.line_no}: SKU {line.sku} is not in the "
+                                      "catalogue", line.line_no, line.sku))
+        elif not sku.active:
+            reasons.append(HoldReason(HoldCode.INACTIVE_SKU,
+                                      f"line {line.line_no}: SKU {line.sku} is not sellable "
+                                      "(inactive)", line.line_no, line.sku))
+    return reasons
+
+
+def run_pipeline(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
+                 strategy: AllocationStrategy, now: datetime, actor: str,
+                 presale_lock: timedelta) -> PipelineStats:
+    """validate -> allocate -> reserve (atomically) for orders in CREATED or ON_HOLD.
+
+    Plans are made against a snapshot of ATP; the reservation itself is a conditional
+    update. If another writer took stock in between, the whole batch is re-planned under
+    row locks, so a loser is held as a backorder rather than oversold.
+    """
+    stats = PipelineStats()
+    if not orders:
+        return stats
+    skus = sorted({ln.sku for o in orders for ln in o.lines})
+    catalog = uow.catalog.skus_by_code(tenant_id, skus)
+    warehouses = uow.catalog.warehouses(tenant_id)
+
+    def hold(o: Order, reasons: list[HoldReason]) -> None:
+        if o.status == OrderStatus.ON_HOLD:
+            o.rehold(reasons, now, actor)
+        else:
+            o.hold(reasons, now, actor)
+        stats.held += 1
+        for r in reasons:
+            stats.hold_codes[r.code.value] = stats.hold_codes.get(r.code.value, 0) + 1
+
+    valid: list[Order] = []
+    for o in orders:
+        reasons = catalogue_reasons(o, catalog)
+        if reasons:
+            hold(o, reasons)
+        else:
+            valid.append(o)
+    if not valid:
+        return stats
+
+    def plan_all(lock: bool) -> tuple[list[tuple[Order, AllocationOutcome]],
+                                      list[tuple[Order, list[HoldReason]]],
+                                      dict[tuple[str, str], int]]:
+        levels = uow.stock.levels(tenant_id, skus, lock=lock)
+        available = {k: lv.atp for k, lv in levels.items()}
+        planned, failed = [], []
+        demand: dict[tuple[str, str], int] = {}
+        for o in valid:
+            outcome = strategy.plan(o, warehouses, available, now)
+            if not outcome.ok:
+                failed.append((o, outcome.reasons))
+                continue
+            for p in outcome.picks:
+                k = (p.sku, p.warehouse)
+                available[k] -= p.quantity
+                demand[k] = demand.get(k, 0) + p.quantity
+            planned.append((o, outcome))
+        return planned, failed, demand
+
+    planned, failed, demand = plan_all(lock=False)
+    savepoint = uow.savepoint()
+    if uow.stock.reserve(tenant_id, demand, now):
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+        stats.retried_under_lock = True
+        planned, failed, demand = plan_all(lock=True)
+        if not uow.stock.reserve(tenant_id, demand, now):
+            raise StockError("stock changed under row locks; reservation aborted")
+
+    for o in valid:
+        if o.status != OrderStatus.VALIDATED:
+            o.mark_validated(now, actor)
+    for o, reasons in failed:
+        hold(o, reasons)
+    for o, outcome in planned:
+        expires = None
+        if o.order_type == OrderType.PRE_SALE:
+            expires = o.presale_lock_until or now + presale_lock
+        o.reserve(outcome.picks, now, expires, actor)
+        o.allocate(strategy.name, outcome.promised, now, actor)
+        stats.reserved += 1
+    return stats
+
+

@@ -1,0 +1,88 @@
+"""One transaction per use case. Events recorded by aggregates (and by inventory use cases)
+are written to the outbox inside that same transaction on `commit()`; nothing is written
+unless `commit()` is called."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import NestedTransaction, RootTransaction
+
+from orderhub.adapters.db.catalog_repository import CatalogRepository
+from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
+from orderhub.adapters.db.outbox_repository import OutboxRepository
+from orderhub.adapters.db.stock_repository import StockRepository
+from orderhub.domain.events import Event
+
+
+class UnitOfWork:
+    orders: OrderRepository
+    stock: StockRepository
+    catalog: CatalogRepository
+    outbox: OutboxRepository
+    idempotency: IdempotencyRepository
+    conn: Connection
+
+    def __init__(self, engine: Engine, *, read_only: bool = False,
+                 on_commit: Callable[[int], None] | None = None) -> None:
+        self.engine = engine
+        self.read_only = read_only
+        self.on_commit = on_commit
+        self._tx: RootTransaction | None = None
+        self._other_events: list[Event] = []
+
+    def __enter__(self) -> Self:
+        conn = self.engine.connect()
+        if self.read_only and conn.dialect.name == "sqlite":
+            conn = conn.execution_options(sqlite_begin="DEFERRED")
+        self.conn = conn
+        self._tx = conn.begin()
+        self.orders = OrderRepository(conn)
+        self.stock = StockRepository(conn)
+        self.catalog = CatalogRepository(conn)
+        self.outbox = OutboxRepository(conn)
+        self.idempotency = IdempotencyRepository(conn)
+        self._other_events = []
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            self.conn.close()
+
+    def record(self, event: Event) -> None:
+        """An event that belongs to no order aggregate (for example StockAdjusted)."""
+        self._other_events.append(event)
+
+    def savepoint(self) -> NestedTransaction:
+        return self.conn.begin_nested()
+
+    def commit(self) -> int:
+        """Flush aggregates and the outbox, then commit; returns the number of events."""
+        events: list[tuple[Event, int]] = self.orders.flush()
+        events.extend((e, 0) for e in self._other_events)
+        self._other_events = []
+        self.stock.flush()
+        count = self.outbox.append(events)
+        assert self._tx is not None
+        self._tx.commit()
+        self._tx = None
+        if self.on_commit is not None and count:
+            self.on_commit(count)
+        return count
+
+    def rollback(self) -> None:
+        if self._tx is not None and self._tx.is_active:
+            self._tx.rollback()
+        self._tx = None
+
+
+
+
+UowFactory = Callable[[], UnitOfWork]
