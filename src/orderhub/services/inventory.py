@@ -34,6 +34,33 @@ def receive_stock(make_uow: UowFactory, tenant_id: str, sku: str, warehouse: str
         return level
 
 
+def receive_stock_many(make_uow: UowFactory, tenant_id: str,
+                       items: list[tuple[str, str, int]], *, reference: str, now: datetime,
+                       actor: str) -> int:
+    """Many receipts (sku, warehouse, quantity) in one transaction, for loads and ASNs."""
+    bad = [FieldError(f"{i}.quantity", "a receipt must be a positive quantity")
+           for i, (_, _, q) in enumerate(items) if q <= 0]
+    if bad:
+        raise InvalidInput(bad)
+    with make_uow() as uow:
+        skus = uow.catalog.skus_by_code(tenant_id, [s for s, _, _ in items])
+        whs = {w.code for w in uow.catalog.warehouses(tenant_id)}
+        for i, (sku, wh, _) in enumerate(items):
+            if sku not in skus:
+                bad.append(FieldError(f"{i}.sku", f"unknown SKU '{sku}'"))
+            if wh not in whs:
+                bad.append(FieldError(f"{i}.warehouse", f"unknown warehouse '{wh}'"))
+        if bad:
+            raise InvalidInput(bad)
+        uow.stock.receive_many(tenant_id, items, now, reference, actor)
+        for sku, wh, qty in items:
+            uow.record(StockAdjusted(tenant_id=tenant_id, occurred_at=now, actor=actor,
+                                     reason="receipt", sku=sku, warehouse=wh, kind="receipt",
+                                     on_hand_delta=qty, reference=reference))
+        uow.commit()
+        return len(items)
+
+
 def adjust_stock(make_uow: UowFactory, tenant_id: str, sku: str, warehouse: str, delta: int,
                  *, reason: str, reference: str, now: datetime, actor: str) -> StockLevel:
     errors = []

@@ -105,6 +105,25 @@ class StockRepository:
         self._movement(tenant_id, sku, warehouse, "receipt", quantity, reason, reference, actor, at)
         return self._must(tenant_id, sku, warehouse)
 
+    def receive_many(self, tenant_id: str, items: Sequence[tuple[str, str, int]],
+                     at: datetime, reference: str, actor: str) -> None:
+        """Bulk receipts (initial loads, ASN batches) in one statement."""
+        if not items:
+            return
+        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        stmt = insert(t.stock_items).values(
+            tenant_id=bindparam("b_tenant"), sku=bindparam("b_sku"), warehouse=bindparam("b_wh"),
+            on_hand=bindparam("b_qty"), reserved=0, safety_stock=bindparam("b_safety"),
+            updated_at=bindparam("b_at"))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_s.tenant_id, _s.sku, _s.warehouse],
+            set_={"on_hand": t.stock_items.c.on_hand + stmt.excluded.on_hand, "updated_at": at})
+        self.conn.execute(stmt, [{"b_tenant": tenant_id, "b_sku": sku, "b_wh": wh,
+                                  "b_qty": qty, "b_safety": 0, "b_at": at}
+                                 for sku, wh, qty in items])
+        for sku, wh, qty in items:
+            self._movement(tenant_id, sku, wh, "receipt", qty, "receipt", reference, actor, at)
+
     def adjust(self, tenant_id: str, sku: str, warehouse: str, delta: int, at: datetime,
                reason: str, reference: str, actor: str) -> StockLevel:
         if not self._apply(_ADJUST, tenant_id, {(sku, warehouse): delta}, at):

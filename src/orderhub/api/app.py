@@ -1,0 +1,41 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+import orderhub
+from orderhub.api import problems
+from orderhub.api.routes import catalog, health, inventory, orders
+from orderhub.bootstrap import Hub
+
+
+def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
+    """Build the API around a hub; `background` starts the outbox relay and expiry sweeper
+    for the life of the app (the server does, tests drive them explicitly)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if background:
+            hub.start_background()
+        yield
+        if background:
+            hub.close()
+
+    app = FastAPI(
+        title="orderhub", version=orderhub.__version__, lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+        description="Order orchestration hub: canonical orders from every channel, "
+                    "inventory that cannot be oversold, allocation, lifecycle and events. "
+                    "Errors are RFC 9457 problem details (application/problem+json). "
+                    "Send `X-Tenant-ID` to act for a tenant other than the default one.")
+    app.state.hub = hub
+    app.state.known_tenants = set()
+    problems.install(app)
+    for module in (health, orders, catalog, inventory):
+        app.include_router(module.router)
+    return app

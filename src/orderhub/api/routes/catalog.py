@@ -1,0 +1,127 @@
+"""/v1/warehouses, /v1/skus and /v1/channels: reference data."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from orderhub.api.deps import HubDep, TenantDep
+from orderhub.api.schemas import (
+    ChannelIn,
+    ChannelOut,
+    SkuIn,
+    SkuOut,
+    SkuPage,
+    SkuPatch,
+    WarehouseIn,
+    WarehouseOut,
+    WarehousePatch,
+)
+from orderhub.domain.errors import NotFound
+from orderhub.domain.inventory import Channel, Sku, Warehouse
+from orderhub.services import catalog
+
+router = APIRouter(prefix="/v1", tags=["catalogue"])
+
+
+def _wh(w: Warehouse) -> dict[str, Any]:
+    d = asdict(w)
+    d.pop("tenant_id")
+    return d
+
+
+def _sku(s: Sku) -> dict[str, Any]:
+    d = asdict(s)
+    d.pop("tenant_id")
+    return d
+
+
+@router.post("/warehouses", response_model=WarehouseOut, status_code=201)
+def create_warehouse(body: WarehouseIn, hub: HubDep, tenant: TenantDep) -> Any:
+    w = Warehouse(tenant_id=tenant, **body.model_dump())
+    catalog.add_warehouses(hub.uow, [w], hub.clock())
+    return _wh(w)
+
+
+@router.get("/warehouses", response_model=list[WarehouseOut])
+def list_warehouses(hub: HubDep, tenant: TenantDep) -> Any:
+    with hub.read_uow() as uow:
+        return [_wh(w) for w in uow.catalog.warehouses(tenant)]
+
+
+@router.get("/warehouses/{code}", response_model=WarehouseOut)
+def get_warehouse(code: str, hub: HubDep, tenant: TenantDep) -> Any:
+    with hub.read_uow() as uow:
+        w = uow.catalog.warehouse(tenant, code)
+    if w is None:
+        raise NotFound(f"warehouse '{code}' not found")
+    return _wh(w)
+
+
+@router.patch("/warehouses/{code}", response_model=WarehouseOut)
+def patch_warehouse(code: str, body: WarehousePatch, hub: HubDep, tenant: TenantDep) -> Any:
+    """Change capacity or cut-off, or close (active=false) / reopen a warehouse."""
+    changes = body.model_dump(exclude_none=True)
+    return _wh(catalog.update_warehouse(hub.uow, tenant, code, changes))
+
+
+@router.post("/skus", response_model=SkuOut, status_code=201)
+def create_sku(body: SkuIn, hub: HubDep, tenant: TenantDep) -> Any:
+    s = Sku(tenant_id=tenant, **body.model_dump())
+    catalog.add_skus(hub.uow, [s], hub.clock())
+    return _sku(s)
+
+
+@router.post("/skus/batch", response_model=list[SkuOut], status_code=201)
+def create_skus(body: list[SkuIn], hub: HubDep, tenant: TenantDep) -> Any:
+    items = [Sku(tenant_id=tenant, **b.model_dump()) for b in body]
+    if items:
+        catalog.add_skus(hub.uow, items, hub.clock())
+    return [_sku(s) for s in items]
+
+
+@router.get("/skus", response_model=SkuPage)
+def list_skus(hub: HubDep, tenant: TenantDep,
+              q: Annotated[str | None, Query(max_length=100, description="code or name contains")] = None,
+              cursor: Annotated[str | None, Query(max_length=64)] = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Any:
+    with hub.read_uow() as uow:
+        items = uow.catalog.list_skus(tenant, cursor, limit + 1, q)
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": [_sku(s) for s in items],
+            "next_cursor": items[-1].code if more and items else None}
+
+
+@router.get("/skus/{code}", response_model=SkuOut)
+def get_sku(code: str, hub: HubDep, tenant: TenantDep) -> Any:
+    with hub.read_uow() as uow:
+        found = uow.catalog.skus_by_code(tenant, [code])
+    if code not in found:
+        raise NotFound(f"SKU '{code}' not found")
+    return _sku(found[code])
+
+
+@router.patch("/skus/{code}", response_model=SkuOut)
+def patch_sku(code: str, body: SkuPatch, hub: HubDep, tenant: TenantDep) -> Any:
+    """Make a SKU sellable or not; orders for an inactive SKU are held."""
+    with hub.uow() as uow:
+        if not uow.catalog.set_sku_active(tenant, code, body.active):
+            raise NotFound(f"SKU '{code}' not found")
+        uow.commit()
+    return get_sku(code, hub, tenant)
+
+
+@router.post("/channels", response_model=ChannelOut, status_code=201)
+def create_channel(body: ChannelIn, hub: HubDep, tenant: TenantDep) -> Any:
+    catalog.add_channels(hub.uow, [Channel(tenant_id=tenant, **body.model_dump())])
+    return body.model_dump()
+
+
+@router.get("/channels", response_model=list[ChannelOut])
+def list_channels(hub: HubDep, tenant: TenantDep) -> Any:
+    with hub.read_uow() as uow:
+        return [{"code": c.code, "name": c.name, "kind": c.kind, "active": c.active}
+                for c in uow.catalog.channels(tenant)]

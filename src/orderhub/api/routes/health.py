@@ -1,0 +1,25 @@
+"""/healthz: the process is up and the store answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from orderhub.api.deps import HubDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz(hub: HubDep) -> Any:
+    try:
+        with hub.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # the store is down: say so, without internals
+        return JSONResponse({"status": "unavailable", "database": "unreachable",
+                             "error": type(exc).__name__}, status_code=503)
+    return {"status": "ok", "database": hub.engine.dialect.name,
+            "outbox_published": hub.relay.published}

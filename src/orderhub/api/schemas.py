@@ -1,0 +1,349 @@
+"""Request and response bodies. Field rules here give clients precise 422 messages; the
+service layer re-checks what only it can know (currency decimals, channels, catalogue)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from orderhub.domain.order import Address, Customer, OrderType
+from orderhub.services.order_input import LineDraft, OrderDraft
+
+Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddressIn(Strict):
+    country: str = Field("CN", min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    province: str = Field("", max_length=64)
+    city: str = Field("", max_length=64)
+    district: str = Field("", max_length=64)
+    line1: str = Field("", max_length=300)
+    postal_code: str = Field("", max_length=20)
+    name: str = Field("", max_length=200)
+    phone: str = Field("", max_length=40)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+    def to_domain(self) -> Address:
+        return Address(**self.model_dump())
+
+
+class CustomerIn(Strict):
+    ref: str = Field("", max_length=200, description="The channel's customer id")
+    name: str = Field("", max_length=200)
+    email: str = Field("", max_length=320)
+    phone: str = Field("", max_length=40)
+    tier: str = Field("", max_length=32, description="For example VIP, B2B-GOLD")
+
+    def to_domain(self) -> Customer:
+        return Customer(**self.model_dump())
+
+
+class LineIn(Strict):
+    line_no: int | None = Field(None, ge=1, description="Defaults to the position (1-based)")
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(gt=0, le=1_000_000)
+    unit_price: Decimal = Field(ge=0, description="Price of one unit before discount and tax")
+    discount: Decimal = Field(Decimal(0), ge=0, description="Discount amount for the line")
+    tax: Decimal = Field(Decimal(0), ge=0, description="Tax amount for the line")
+
+
+class PresaleIn(Strict):
+    release_date: date = Field(description="When the goods become available to ship")
+    lock_until: AwareDatetime | None = Field(
+        None, description="Stock lock deadline (balance payment); default: now + configured TTL")
+
+
+class OrderIn(Strict):
+    """A canonical order as a channel submits it."""
+
+    external_id: str = Field(min_length=1, max_length=200,
+                             description="The channel's order number; unique per channel")
+    channel: str = Code
+    order_type: OrderType = OrderType.B2C
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, for example CNY")
+    customer: CustomerIn = Field(default_factory=CustomerIn)
+    shipping_address: AddressIn = Field(default_factory=AddressIn)
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+    shipping_fee: Decimal = Field(Decimal(0), ge=0)
+    placed_at: AwareDatetime | None = None
+    requested_delivery: date | None = None
+    presale: PresaleIn | None = None
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "external_id": "TM-20261124-0001", "channel": "tmall", "currency": "CNY",
+        "customer": {"ref": "tm-buyer-88", "name": "张三", "tier": "VIP"},
+        "shipping_address": {"country": "CN", "province": "浙江省", "city": "杭州市",
+                             "district": "西湖区", "line1": "文三路 100 号"},
+        "lines": [{"sku": "SKU-00001", "quantity": 2, "unit_price": "59.90",
+                   "discount": "10.00", "tax": "0"}],
+    }]})
+
+    def to_draft(self) -> OrderDraft:
+        return OrderDraft(
+            channel=self.channel, external_id=self.external_id, currency=self.currency,
+            order_type=self.order_type,
+            lines=[LineDraft(sku=ln.sku, quantity=ln.quantity, unit_price=ln.unit_price,
+                             discount=ln.discount, tax=ln.tax, line_no=ln.line_no)
+                   for ln in self.lines],
+            customer=self.customer.to_domain(), shipping_address=self.shipping_address.to_domain(),
+            shipping_fee=self.shipping_fee, placed_at=self.placed_at,
+            requested_delivery=self.requested_delivery,
+            presale_release=self.presale.release_date if self.presale else None,
+            presale_lock_until=self.presale.lock_until if self.presale else None)
+
+
+class OrderBatchIn(Strict):
+    orders: list[OrderIn] = Field(min_length=1, max_length=5000)
+
+
+class SubmitResultOut(BaseModel):
+    outcome: str = Field(description="created | existing | conflict")
+    order_id: str | None
+    channel: str
+    external_id: str
+    status: str | None
+    message: str = ""
+
+
+class BatchOut(BaseModel):
+    created: int
+    existing: int
+    conflicts: int
+    results: list[SubmitResultOut]
+
+
+class HoldReasonOut(BaseModel):
+    code: str
+    message: str
+    line_no: int | None = None
+    sku: str | None = None
+
+
+class LineOut(BaseModel):
+    line_no: int
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+class ReservationOut(BaseModel):
+    id: str
+    line_no: int
+    sku: str
+    warehouse: str
+    quantity: int
+    state: str
+    shipment_id: str
+    expires_at: datetime | None
+
+
+class ShipmentLineOut(BaseModel):
+    line_no: int
+    sku: str
+    quantity: int
+
+
+class ShipmentOut(BaseModel):
+    id: str
+    warehouse: str
+    status: str
+    dispatched_at: datetime | None
+    delivered_at: datetime | None
+    lines: list[ShipmentLineOut]
+
+
+class TotalsOut(BaseModel):
+    subtotal: Decimal
+    discount: Decimal
+    tax: Decimal
+    shipping_fee: Decimal
+    grand_total: Decimal
+
+
+class OrderOut(BaseModel):
+    id: str
+    tenant_id: str
+    channel: str
+    external_id: str
+    order_type: str
+    status: str
+    next_statuses: list[str]
+    currency: str
+    totals: TotalsOut
+    customer: dict[str, Any]
+    shipping_address: dict[str, Any]
+    lines: list[LineOut]
+    hold_reasons: list[HoldReasonOut]
+    reservations: list[ReservationOut]
+    shipments: list[ShipmentOut]
+    split: bool
+    placed_at: datetime | None
+    requested_delivery: date | None
+    promised_delivery: date | None
+    presale_release: date | None
+    presale_lock_until: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class OrderPage(BaseModel):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+class TimelineEntryOut(BaseModel):
+    seq: int
+    event_id: str
+    type: str
+    at: datetime
+    status: str
+    actor: str
+    reason: str
+    data: dict[str, Any]
+
+
+class ReasonIn(Strict):
+    reason: str = Field("", max_length=500)
+
+
+class CancelIn(Strict):
+    reason: str = Field(min_length=1, max_length=500, description="Why the order is cancelled")
+
+
+class ShipIn(Strict):
+    shipment_ids: list[str] | None = Field(
+        None, description="Shipments to dispatch; all planned shipments if omitted")
+
+
+class WarehouseIn(Strict):
+    code: str = Code
+    name: str = Field(min_length=1, max_length=200)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    region: str = Field("", max_length=64)
+    city: str = Field("", max_length=64)
+    daily_capacity: int = Field(0, ge=0)
+    cutoff: time = Field(time(16, 0), description="Local cut-off for same-day dispatch")
+    timezone: str = Field("Asia/Shanghai", max_length=64)
+    active: bool = True
+
+
+class WarehousePatch(Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    daily_capacity: int | None = Field(None, ge=0)
+    cutoff: time | None = None
+    active: bool | None = None
+
+
+class WarehouseOut(BaseModel):
+    code: str
+    name: str
+    lat: float
+    lon: float
+    region: str
+    city: str
+    daily_capacity: int
+    cutoff: time
+    timezone: str
+    active: bool
+
+
+class SkuIn(Strict):
+    code: str = Code
+    name: str = Field(min_length=1, max_length=300)
+    list_price: Decimal | None = Field(None, ge=0)
+    barcode: str = Field("", max_length=64)
+    weight_kg: Decimal | None = Field(None, ge=0)
+    active: bool = True
+
+
+class SkuOut(BaseModel):
+    code: str
+    name: str
+    list_price: Decimal | None
+    barcode: str
+    weight_kg: Decimal | None
+    active: bool
+
+
+class SkuPage(BaseModel):
+    items: list[SkuOut]
+    next_cursor: str | None
+
+
+class SkuPatch(Strict):
+    active: bool
+
+
+class ChannelIn(Strict):
+    code: str = Code
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field("web", description="web, marketplace, pos, b2b, ...", max_length=32)
+    active: bool = True
+
+
+class ChannelOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    active: bool
+
+
+class StockLevelOut(BaseModel):
+    sku: str
+    warehouse: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    atp: int = Field(description="Available to promise: on hand - reserved - safety stock")
+
+
+class StockPage(BaseModel):
+    items: list[StockLevelOut]
+    next_cursor: str | None
+
+
+class SkuStockOut(BaseModel):
+    sku: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    atp: int
+    warehouses: list[StockLevelOut]
+
+
+class ReceiptIn(Strict):
+    sku: str = Field(min_length=1, max_length=64)
+    warehouse: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(gt=0, le=100_000_000)
+    reference: str = Field("", max_length=200, description="ASN / purchase order number")
+
+
+class AdjustmentIn(Strict):
+    sku: str = Field(min_length=1, max_length=64)
+    warehouse: str = Field(min_length=1, max_length=64)
+    delta: int = Field(description="Change of on-hand quantity, negative for losses",
+                       ge=-100_000_000, le=100_000_000)
+    reason: str = Field(min_length=1, max_length=500)
+    reference: str = Field("", max_length=200)
+
+
+class SafetyStockIn(Strict):
+    safety_stock: int = Field(ge=0, le=100_000_000)
+    reason: str = Field("", max_length=500)
+
+
+class ExpiryOut(BaseModel):
+    orders_released: int
