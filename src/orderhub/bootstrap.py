@@ -54,10 +54,17 @@ class Hub:
                         expire_reservations(self.uow, now=self.clock())
                     except Exception:  # pragma: no cover - logged and retried next tick
                         import logging
+
                         logging.getLogger(__name__).exception("expiry sweep failed")
 
             self._sweeper = threading.Thread(target=sweep, name="expiry-sweeper", daemon=True)
             self._sweeper.start()
+
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         self._stop.set()
@@ -65,12 +72,22 @@ class Hub:
         self.engine.dispose()
 
 
-def bootstrap(settings: Settings | None = None, *, database_url: str | None = None,
-              strategy: AllocationStrategy | None = None,
-              clock: Callable[[], datetime] = utc_now) -> Hub:
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    strategy: AllocationStrategy | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> Hub:
     settings = settings or get_settings()
     engine = make_engine(database_url or settings.database_url)
     bus = InProcessBus()
     relay = OutboxRelay(engine, bus, clock=clock)
-    return Hub(settings=settings, engine=engine, bus=bus, relay=relay,
-               strategy=strategy or NearestWarehouseStrategy(), clock=clock)
+    return Hub(
+        settings=settings,
+        engine=engine,
+        bus=bus,
+        relay=relay,
+        strategy=strategy or NearestWarehouseStrategy(),
+        clock=clock,
+    )

@@ -14,27 +14,79 @@ from orderhub.services import catalog, inventory
 
 # code, name, city, region, lat, lon, daily capacity, cut-off
 WAREHOUSES = [
-    ("SH-JD", "上海嘉定中心仓 Shanghai Jiading DC", "上海", "east", 31.3838, 121.2650, 40000, time(18)),
-    ("BJ-DX", "北京大兴中心仓 Beijing Daxing DC", "北京", "north", 39.7268, 116.3414, 35000, time(18)),
-    ("GZ-HP", "广州黄埔中心仓 Guangzhou Huangpu DC", "广州", "south", 23.1064, 113.4595, 35000, time(18)),
-    ("CD-SL", "成都双流仓 Chengdu Shuangliu", "成都", "southwest", 30.5826, 103.9231, 20000, time(17)),
+    (
+        "SH-JD",
+        "上海嘉定中心仓 Shanghai Jiading DC",
+        "上海",
+        "east",
+        31.3838,
+        121.2650,
+        40000,
+        time(18),
+    ),
+    (
+        "BJ-DX",
+        "北京大兴中心仓 Beijing Daxing DC",
+        "北京",
+        "north",
+        39.7268,
+        116.3414,
+        35000,
+        time(18),
+    ),
+    (
+        "GZ-HP",
+        "广州黄埔中心仓 Guangzhou Huangpu DC",
+        "广州",
+        "south",
+        23.1064,
+        113.4595,
+        35000,
+        time(18),
+    ),
+    (
+        "CD-SL",
+        "成都双流仓 Chengdu Shuangliu",
+        "成都",
+        "southwest",
+        30.5826,
+        103.9231,
+        20000,
+        time(17),
+    ),
     ("WH-DX", "武汉东西湖仓 Wuhan Dongxihu", "武汉", "central", 30.6198, 114.1367, 20000, time(17)),
     ("XA-GX", "西安高新仓 Xi'an Gaoxin", "西安", "northwest", 34.2302, 108.8836, 12000, time(17)),
-    ("SY-HN", "沈阳浑南仓 Shenyang Hunnan", "沈阳", "northeast", 41.7386, 123.4497, 10000, time(16)),
+    (
+        "SY-HN",
+        "沈阳浑南仓 Shenyang Hunnan",
+        "沈阳",
+        "northeast",
+        41.7386,
+        123.4497,
+        10000,
+        time(16),
+    ),
     ("HZ-QT", "杭州前置仓 Hangzhou front store", "杭州", "east", 30.2741, 120.1551, 5000, time(20)),
 ]
 
 CHANNELS = [
-    ("web", "官网 Web shop", "web"), ("tmall", "天猫 Tmall", "marketplace"),
-    ("jd", "京东 JD", "marketplace"), ("douyin", "抖店 Douyin shop", "marketplace"),
-    ("pos", "门店 Store POS", "pos"), ("b2b", "B2B 门户 B2B portal", "b2b"),
+    ("web", "官网 Web shop", "web"),
+    ("tmall", "天猫 Tmall", "marketplace"),
+    ("jd", "京东 JD", "marketplace"),
+    ("douyin", "抖店 Douyin shop", "marketplace"),
+    ("pos", "门店 Store POS", "pos"),
+    ("b2b", "B2B 门户 B2B portal", "b2b"),
 ]
 
 CATEGORIES = [
-    ("FORMULA", "婴儿奶粉 Infant formula", (180, 420)), ("SNACK", "零食 Snacks", (9, 60)),
-    ("BEAUTY", "美妆 Beauty", (59, 680)), ("ELEC", "数码 Electronics", (99, 4999)),
-    ("HOME", "家居 Home", (19, 899)), ("APPAREL", "服饰 Apparel", (49, 1299)),
-    ("DRINK", "饮料 Drinks", (5, 120)), ("BOOK", "图书 Books", (19, 168)),
+    ("FORMULA", "婴儿奶粉 Infant formula", (180, 420)),
+    ("SNACK", "零食 Snacks", (9, 60)),
+    ("BEAUTY", "美妆 Beauty", (59, 680)),
+    ("ELEC", "数码 Electronics", (99, 4999)),
+    ("HOME", "家居 Home", (19, 899)),
+    ("APPAREL", "服饰 Apparel", (49, 1299)),
+    ("DRINK", "饮料 Drinks", (5, 120)),
+    ("BOOK", "图书 Books", (19, 168)),
 ]
 
 
@@ -50,8 +102,14 @@ def sku_code(i: int) -> str:
     return f"SKU-{i:05d}"
 
 
-def build_demo(hub: Hub, tenant_id: str = "default", *, skus: int = 2000, seed: int = 7,
-               now: datetime | None = None) -> DemoSummary:
+def build_demo(
+    hub: Hub,
+    tenant_id: str = "default",
+    *,
+    skus: int = 2000,
+    seed: int = 7,
+    now: datetime | None = None,
+) -> DemoSummary:
     """Load the demo set into an empty tenant; a tenant that has warehouses is left alone."""
     now = now or hub.clock()
     rng = random.Random(seed)
@@ -60,17 +118,37 @@ def build_demo(hub: Hub, tenant_id: str = "default", *, skus: int = 2000, seed: 
         if uow.catalog.warehouses(tenant_id):
             raise ValueError(f"tenant '{tenant_id}' already has data; demo data not loaded")
     catalog.add_channels(hub.uow, [Channel(tenant_id, c, n, k) for c, n, k in CHANNELS])
-    catalog.add_warehouses(hub.uow, [
-        Warehouse(tenant_id, code, name, lat, lon, region=region, city=city,
-                  daily_capacity=cap, cutoff=cut)
-        for code, name, city, region, lat, lon, cap, cut in WAREHOUSES], now)
+    catalog.add_warehouses(
+        hub.uow,
+        [
+            Warehouse(
+                tenant_id,
+                code,
+                name,
+                lat,
+                lon,
+                region=region,
+                city=city,
+                daily_capacity=cap,
+                cutoff=cut,
+            )
+            for code, name, city, region, lat, lon, cap, cut in WAREHOUSES
+        ],
+        now,
+    )
     items = []
     for i in range(1, skus + 1):
         cat, label, (lo, hi) = CATEGORIES[i % len(CATEGORIES)]
         price = Decimal(rng.randint(lo * 100, hi * 100)) / 100
-        items.append(Sku(tenant_id, sku_code(i), f"{label} {cat}-{i:05d}",
-                         list_price=price.quantize(Decimal("0.01")),
-                         barcode=f"69{rng.randint(10**10, 10**11 - 1)}"))
+        items.append(
+            Sku(
+                tenant_id,
+                sku_code(i),
+                f"{label} {cat}-{i:05d}",
+                list_price=price.quantize(Decimal("0.01")),
+                barcode=f"69{rng.randint(10**10, 10**11 - 1)}",
+            )
+        )
     catalog.add_skus(hub.uow, items, now)
     codes = [w[0] for w in WAREHOUSES]
     receipts: list[tuple[str, str, int]] = []
@@ -87,6 +165,12 @@ def build_demo(hub: Hub, tenant_id: str = "default", *, skus: int = 2000, seed: 
             if qty > 0:
                 receipts.append((sku_code(i), wh, qty))
     for start in range(0, len(receipts), 5000):
-        inventory.receive_stock_many(hub.uow, tenant_id, receipts[start:start + 5000],
-                                     reference="DEMO-OPENING", now=now, actor="demo-data")
+        inventory.receive_stock_many(
+            hub.uow,
+            tenant_id,
+            receipts[start : start + 5000],
+            reference="DEMO-OPENING",
+            now=now,
+            actor="demo-data",
+        )
     return DemoSummary(len(WAREHOUSES), skus, len(CHANNELS), len(receipts))

@@ -20,18 +20,33 @@ from orderhub.services.ordering import Outcome, submit_orders
 
 # Destinations weighted roughly by online retail volume.
 DESTINATIONS = [
-    ("广东省", "广州市", 9), ("广东省", "深圳市", 9), ("浙江省", "杭州市", 8),
-    ("上海市", "上海市", 8), ("北京市", "北京市", 7), ("江苏省", "南京市", 5),
-    ("江苏省", "苏州市", 5), ("四川省", "成都市", 5), ("湖北省", "武汉市", 4),
-    ("山东省", "济南市", 3), ("山东省", "青岛市", 3), ("河南省", "郑州市", 3),
-    ("湖南省", "长沙市", 3), ("福建省", "厦门市", 2), ("陕西省", "西安市", 2),
-    ("重庆市", "重庆市", 3), ("辽宁省", "沈阳市", 2), ("天津市", "天津市", 2),
-    ("安徽省", "合肥市", 2), ("云南省", "昆明市", 1), ("黑龙江省", "哈尔滨市", 1),
-    ("新疆维吾尔自治区", "乌鲁木齐市", 1), ("广西壮族自治区", "南宁市", 1),
-    ("贵州省", "贵阳市", 1), ("甘肃省", "兰州市", 1),
+    ("广东省", "广州市", 9),
+    ("广东省", "深圳市", 9),
+    ("浙江省", "杭州市", 8),
+    ("上海市", "上海市", 8),
+    ("北京市", "北京市", 7),
+    ("江苏省", "南京市", 5),
+    ("江苏省", "苏州市", 5),
+    ("四川省", "成都市", 5),
+    ("湖北省", "武汉市", 4),
+    ("山东省", "济南市", 3),
+    ("山东省", "青岛市", 3),
+    ("河南省", "郑州市", 3),
+    ("湖南省", "长沙市", 3),
+    ("福建省", "厦门市", 2),
+    ("陕西省", "西安市", 2),
+    ("重庆市", "重庆市", 3),
+    ("辽宁省", "沈阳市", 2),
+    ("天津市", "天津市", 2),
+    ("安徽省", "合肥市", 2),
+    ("云南省", "昆明市", 1),
+    ("黑龙江省", "哈尔滨市", 1),
+    ("新疆维吾尔自治区", "乌鲁木齐市", 1),
+    ("广西壮族自治区", "南宁市", 1),
+    ("贵州省", "贵阳市", 1),
+    ("甘肃省", "兰州市", 1),
 ]
-CHANNEL_WEIGHTS = [("tmall", 30), ("jd", 22), ("douyin", 20), ("web", 13), ("pos", 8),
-                   ("b2b", 7)]
+CHANNEL_WEIGHTS = [("tmall", 30), ("jd", 22), ("douyin", 20), ("web", 13), ("pos", 8), ("b2b", 7)]
 
 
 @dataclass
@@ -76,13 +91,17 @@ class OrderGenerator:
                 chosen.append(s)
         lines = []
         for s in chosen:
-            qty = rng.randint(10, 60) if kind == OrderType.B2B else rng.choices(
-                [1, 2, 3], [75, 18, 7])[0]
+            qty = (
+                rng.randint(10, 60)
+                if kind == OrderType.B2B
+                else rng.choices([1, 2, 3], [75, 18, 7])[0]
+            )
             price = self.sku_prices[s]
             discount = Decimal(0)
             if rng.random() < 0.3:
                 discount = (price * qty * Decimal(rng.choice([5, 10, 15])) / 100).quantize(
-                    Decimal("0.01"))
+                    Decimal("0.01")
+                )
             if rng.random() < self.unknown_sku_rate:
                 s = f"UNKNOWN-{rng.randint(1, 99)}"
             lines.append(LineDraft(sku=s, quantity=qty, unit_price=price, discount=discount))
@@ -91,14 +110,22 @@ class OrderGenerator:
         if kind == OrderType.PRE_SALE:
             presale_release = (now + timedelta(days=rng.randint(3, 20))).date()
         return OrderDraft(
-            channel=channel, external_id=f"{self.prefix}-{self.seed}-{self._n:08d}",
-            currency="CNY", lines=lines, order_type=kind,
-            customer=Customer(ref=f"C{rng.randint(1, 200_000):06d}",
-                              tier=rng.choices(["", "VIP", "SVIP"], [85, 12, 3])[0]),
-            shipping_address=Address(country="CN", province=province, city=city,
-                                     line1=f"{rng.randint(1, 999)}号"),
-            shipping_fee=Decimal(rng.choice([0, 0, 0, 6, 8, 10])), placed_at=now,
-            presale_release=presale_release)
+            channel=channel,
+            external_id=f"{self.prefix}-{self.seed}-{self._n:08d}",
+            currency="CNY",
+            lines=lines,
+            order_type=kind,
+            customer=Customer(
+                ref=f"C{rng.randint(1, 200_000):06d}",
+                tier=rng.choices(["", "VIP", "SVIP"], [85, 12, 3])[0],
+            ),
+            shipping_address=Address(
+                country="CN", province=province, city=city, line1=f"{rng.randint(1, 999)}号"
+            ),
+            shipping_fee=Decimal(rng.choice([0, 0, 0, 6, 8, 10])),
+            placed_at=now,
+            presale_release=presale_release,
+        )
 
     def stream(self, count: int, now: datetime) -> Iterator[OrderDraft]:
         for _ in range(count):
@@ -130,16 +157,25 @@ class SimulationReport:
         return self.created / self.seconds if self.seconds else 0.0
 
 
-def simulate(hub: Hub, tenant_id: str, *, orders: int, seed: int, batch_size: int = 200,
-             fulfil_share: float = 0.1, cancel_share: float = 0.02,
-             progress: Callable[[int], None] | None = None) -> SimulationReport:
+def simulate(
+    hub: Hub,
+    tenant_id: str,
+    *,
+    orders: int,
+    seed: int,
+    batch_size: int = 200,
+    fulfil_share: float = 0.1,
+    cancel_share: float = 0.02,
+    progress: Callable[[int], None] | None = None,
+) -> SimulationReport:
     """Push `orders` generated orders through intake in batches, then drive a share of the
     allocated ones through their lifecycle (to paid) and cancel a few."""
     prices = load_prices(hub, tenant_id)
     if not prices:
         raise ValueError("no sellable SKUs: run `orderhub demo-data` first")
-    gen = OrderGenerator(seed=seed, sku_prices=prices,
-                         prefix=f"SIM{datetime.now(UTC):%Y%m%d%H%M%S}")
+    gen = OrderGenerator(
+        seed=seed, sku_prices=prices, prefix=f"SIM{datetime.now(UTC):%Y%m%d%H%M%S}"
+    )
     report = SimulationReport()
     allocated: list[str] = []
     presales: set[str] = set()
@@ -150,8 +186,15 @@ def simulate(hub: Hub, tenant_id: str, *, orders: int, seed: int, batch_size: in
         now = hub.clock()
         drafts = list(gen.stream(n, now))
         t0 = time.perf_counter()
-        results = submit_orders(hub.uow, tenant_id, drafts, strategy=hub.strategy, now=now,
-                                actor="simulator", presale_lock=hub.presale_lock)
+        results = submit_orders(
+            hub.uow,
+            tenant_id,
+            drafts,
+            strategy=hub.strategy,
+            now=now,
+            actor="simulator",
+            presale_lock=hub.presale_lock,
+        )
         report.latencies_ms.append((time.perf_counter() - t0) * 1000)
         for d, r in zip(drafts, results, strict=True):
             report.submitted += 1
@@ -181,21 +224,23 @@ def simulate(hub: Hub, tenant_id: str, *, orders: int, seed: int, batch_size: in
             _fulfil(hub, tenant_id, oid)
             report.fulfilled += 1
         elif roll < fulfil_share + cancel_share:
-            fulfilment.cancel_order(hub.uow, tenant_id, oid, "customer changed mind",
-                                    now=hub.clock(), actor="simulator")
+            fulfilment.cancel_order(
+                hub.uow, tenant_id, oid, "customer changed mind", now=hub.clock(), actor="simulator"
+            )
             report.cancelled += 1
     return report
 
 
 def _fulfil(hub: Hub, tenant_id: str, order_id: str) -> None:
     for st in (OrderStatus.RELEASED, OrderStatus.PICKED, OrderStatus.PACKED):
-        fulfilment.advance_order(hub.uow, tenant_id, order_id, st, now=hub.clock(),
-                                 actor="simulator")
-    fulfilment.ship_order(hub.uow, tenant_id, order_id, None, now=hub.clock(),
-                          actor="simulator")
+        fulfilment.advance_order(
+            hub.uow, tenant_id, order_id, st, now=hub.clock(), actor="simulator"
+        )
+    fulfilment.ship_order(hub.uow, tenant_id, order_id, None, now=hub.clock(), actor="simulator")
     for st in (OrderStatus.DELIVERED, OrderStatus.INVOICED, OrderStatus.PAID):
-        fulfilment.advance_order(hub.uow, tenant_id, order_id, st, now=hub.clock(),
-                                 actor="simulator")
+        fulfilment.advance_order(
+            hub.uow, tenant_id, order_id, st, now=hub.clock(), actor="simulator"
+        )
 
 
 def _outcome_counts(hub: Hub, tenant_id: str, prefix: str) -> tuple[int, Counter[str]]:
@@ -208,16 +253,24 @@ def _outcome_counts(hub: Hub, tenant_id: str, prefix: str) -> tuple[int, Counter
     mine = select(c.id).where(c.tenant_id == tenant_id, c.external_id.like(f"{prefix}-%"))
     reasons: Counter[str] = Counter()
     with hub.read_uow() as uow:
-        split = int(uow.conn.execute(
-            select(func.count()).select_from(
-                select(t.shipments.c.order_id)
-                .where(t.shipments.c.order_id.in_(mine))
-                .group_by(t.shipments.c.order_id)
-                .having(func.count() > 1).subquery())).scalar_one())
+        split = int(
+            uow.conn.execute(
+                select(func.count()).select_from(
+                    select(t.shipments.c.order_id)
+                    .where(t.shipments.c.order_id.in_(mine))
+                    .group_by(t.shipments.c.order_id)
+                    .having(func.count() > 1)
+                    .subquery()
+                )
+            ).scalar_one()
+        )
         for (held,) in uow.conn.execute(
-                select(c.hold_reasons).where(c.tenant_id == tenant_id,
-                                             c.status == OrderStatus.ON_HOLD.value,
-                                             c.external_id.like(f"{prefix}-%"))):
+            select(c.hold_reasons).where(
+                c.tenant_id == tenant_id,
+                c.status == OrderStatus.ON_HOLD.value,
+                c.external_id.like(f"{prefix}-%"),
+            )
+        ):
             for reason in held:
                 reasons[reason["code"]] += 1
     return split, reasons

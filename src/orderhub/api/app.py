@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 import orderhub
 from orderhub.api import problems
@@ -27,12 +26,14 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
             hub.close()
 
     app = FastAPI(
-        title="orderhub", version=orderhub.__version__, lifespan=lifespan,
-        default_response_class=ORJSONResponse,
+        title="orderhub",
+        version=orderhub.__version__,
+        lifespan=lifespan,
         description="Order orchestration hub: canonical orders from every channel, "
-                    "inventory that cannot be oversold, allocation, lifecycle and events. "
-                    "Errors are RFC 9457 problem details (application/problem+json). "
-                    "Send `X-Tenant-ID` to act for a tenant other than the default one.")
+        "inventory that cannot be oversold, allocation, lifecycle and events. "
+        "Errors are RFC 9457 problem details (application/problem+json). "
+        "Send `X-Tenant-ID` to act for a tenant other than the default one.",
+    )
     app.state.hub = hub
     app.state.known_tenants = set()
     problems.install(app)

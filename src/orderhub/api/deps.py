@@ -18,10 +18,16 @@ def get_hub(request: Request) -> Hub:
 HubDep = Annotated[Hub, Depends(get_hub)]
 
 
-def get_tenant(hub: HubDep, request: Request,
-               x_tenant_id: Annotated[str | None, Header(
-                   description="Tenant the request acts for; the default tenant if absent",
-                   max_length=64)] = None) -> str:
+def get_tenant(
+    hub: HubDep,
+    request: Request,
+    x_tenant_id: Annotated[
+        str | None,
+        Header(
+            description="Tenant the request acts for; the default tenant if absent", max_length=64
+        ),
+    ] = None,
+) -> str:
     tenant = x_tenant_id or hub.settings.default_tenant
     known: set[str] = request.app.state.known_tenants
     if tenant not in known:
@@ -35,9 +41,15 @@ def get_tenant(hub: HubDep, request: Request,
 TenantDep = Annotated[str, Depends(get_tenant)]
 
 
-def get_actor(x_actor: Annotated[str | None, Header(
-        description="Who acts (user or system name), recorded on the order timeline",
-        max_length=200)] = None) -> str:
+def get_actor(
+    x_actor: Annotated[
+        str | None,
+        Header(
+            description="Who acts (user or system name), recorded on the order timeline",
+            max_length=200,
+        ),
+    ] = None,
+) -> str:
     return x_actor or "api"
 
 

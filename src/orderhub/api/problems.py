@@ -26,10 +26,22 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, *, kind: str, instance: str = "",
-            errors: list[dict[str, str]] | None = None, **extra: Any) -> JSONResponse:
-    body: dict[str, Any] = {"type": f"/problems/{kind}", "title": title, "status": status,
-                            "detail": detail}
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    kind: str,
+    instance: str = "",
+    errors: list[dict[str, str]] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{kind}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if instance:
         body["instance"] = instance
     if errors is not None:
@@ -49,52 +61,94 @@ def install(app: FastAPI) -> None:
         errs = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errs):
             msg = next(e.get("msg", "") for e in errs if e.get("type") == "json_invalid")
-            return problem(400, "Malformed JSON", f"the request body is not valid JSON: {msg}",
-                           kind="malformed-json", instance=request.url.path,
-                           errors=[{"field": "body", "message": msg}])
-        fields = [{"field": _loc(tuple(e.get("loc", ()))), "message": str(e.get("msg", "")),
-                   "code": str(e.get("type", ""))} for e in errs]
-        return problem(422, "Invalid request", "; ".join(f"{f['field']}: {f['message']}"
-                                                         for f in fields),
-                       kind="invalid-request", instance=request.url.path, errors=fields)
+            return problem(
+                400,
+                "Malformed JSON",
+                f"the request body is not valid JSON: {msg}",
+                kind="malformed-json",
+                instance=request.url.path,
+                errors=[{"field": "body", "message": msg}],
+            )
+        fields = [
+            {
+                "field": _loc(tuple(e.get("loc", ()))),
+                "message": str(e.get("msg", "")),
+                "code": str(e.get("type", "")),
+            }
+            for e in errs
+        ]
+        return problem(
+            422,
+            "Invalid request",
+            "; ".join(f"{f['field']}: {f['message']}" for f in fields),
+            kind="invalid-request",
+            instance=request.url.path,
+            errors=fields,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail), kind="http",
-                       instance=request.url.path)
+        return problem(
+            exc.status_code,
+            str(exc.detail),
+            str(exc.detail),
+            kind="http",
+            instance=request.url.path,
+        )
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         path = request.url.path
         if isinstance(exc, InvalidInput):
-            return problem(422, "Invalid request", str(exc), kind="invalid-request",
-                           instance=path,
-                           errors=[{"field": e.loc, "message": e.message} for e in exc.errors])
+            return problem(
+                422,
+                "Invalid request",
+                str(exc),
+                kind="invalid-request",
+                instance=path,
+                errors=[{"field": e.loc, "message": e.message} for e in exc.errors],
+            )
         if isinstance(exc, NotFound):
             return problem(404, "Not found", str(exc), kind="not-found", instance=path)
         if isinstance(exc, IllegalTransition):
-            return problem(409, "Illegal status transition", str(exc),
-                           kind="illegal-transition", instance=path, current_status=exc.current,
-                           requested_status=exc.target, allowed_next=exc.allowed)
+            return problem(
+                409,
+                "Illegal status transition",
+                str(exc),
+                kind="illegal-transition",
+                instance=path,
+                current_status=exc.current,
+                requested_status=exc.target,
+                allowed_next=exc.allowed,
+            )
         if isinstance(exc, IdempotencyConflict):
-            return problem(409, "Idempotency conflict", str(exc), kind="idempotency-conflict",
-                           instance=path)
+            return problem(
+                409, "Idempotency conflict", str(exc), kind="idempotency-conflict", instance=path
+            )
         if isinstance(exc, Conflict):
             return problem(409, "Conflict", str(exc), kind="conflict", instance=path)
         if isinstance(exc, StockError):
-            return problem(409, "Stock conflict", str(exc), kind="stock-conflict",
-                           instance=path)
+            return problem(409, "Stock conflict", str(exc), kind="stock-conflict", instance=path)
         return problem(400, "Bad request", str(exc), kind=exc.code, instance=path)
 
     @app.exception_handler(SQLAlchemyError)
     async def _db(request: Request, exc: SQLAlchemyError) -> JSONResponse:
         log.exception("database error on %s", request.url.path)
-        return problem(503, "Storage unavailable",
-                       "the order store could not complete the request; nothing was changed, "
-                       "retry later", kind="storage-error", instance=request.url.path)
+        return problem(
+            503,
+            "Storage unavailable",
+            "the order store could not complete the request; nothing was changed, retry later",
+            kind="storage-error",
+            instance=request.url.path,
+        )
 
     @app.exception_handler(Exception)
     async def _any(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
-        return problem(500, "Internal error", "an unexpected error occurred; it was logged",
-                       kind="internal-error", instance=request.url.path)
+        return problem(
+            500,
+            "Internal error",
+            "an unexpected error occurred; it was logged",
+            kind="internal-error",
+            instance=request.url.path,
+        )

@@ -58,14 +58,16 @@ class LineIn(Strict):
 class PresaleIn(Strict):
     release_date: date = Field(description="When the goods become available to ship")
     lock_until: AwareDatetime | None = Field(
-        None, description="Stock lock deadline (balance payment); default: now + configured TTL")
+        None, description="Stock lock deadline (balance payment); default: now + configured TTL"
+    )
 
 
 class OrderIn(Strict):
     """A canonical order as a channel submits it."""
 
-    external_id: str = Field(min_length=1, max_length=200,
-                             description="The channel's order number; unique per channel")
+    external_id: str = Field(
+        min_length=1, max_length=200, description="The channel's order number; unique per channel"
+    )
     channel: str = Code
     order_type: OrderType = OrderType.B2C
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, for example CNY")
@@ -77,27 +79,61 @@ class OrderIn(Strict):
     requested_delivery: date | None = None
     presale: PresaleIn | None = None
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "external_id": "TM-20261124-0001", "channel": "tmall", "currency": "CNY",
-        "customer": {"ref": "tm-buyer-88", "name": "张三", "tier": "VIP"},
-        "shipping_address": {"country": "CN", "province": "浙江省", "city": "杭州市",
-                             "district": "西湖区", "line1": "文三路 100 号"},
-        "lines": [{"sku": "SKU-00001", "quantity": 2, "unit_price": "59.90",
-                   "discount": "10.00", "tax": "0"}],
-    }]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "TM-20261124-0001",
+                    "channel": "tmall",
+                    "currency": "CNY",
+                    "customer": {"ref": "tm-buyer-88", "name": "张三", "tier": "VIP"},
+                    "shipping_address": {
+                        "country": "CN",
+                        "province": "浙江省",
+                        "city": "杭州市",
+                        "district": "西湖区",
+                        "line1": "文三路 100 号",
+                    },
+                    "lines": [
+                        {
+                            "sku": "SKU-00001",
+                            "quantity": 2,
+                            "unit_price": "59.90",
+                            "discount": "10.00",
+                            "tax": "0",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
     def to_draft(self) -> OrderDraft:
         return OrderDraft(
-            channel=self.channel, external_id=self.external_id, currency=self.currency,
+            channel=self.channel,
+            external_id=self.external_id,
+            currency=self.currency,
             order_type=self.order_type,
-            lines=[LineDraft(sku=ln.sku, quantity=ln.quantity, unit_price=ln.unit_price,
-                             discount=ln.discount, tax=ln.tax, line_no=ln.line_no)
-                   for ln in self.lines],
-            customer=self.customer.to_domain(), shipping_address=self.shipping_address.to_domain(),
-            shipping_fee=self.shipping_fee, placed_at=self.placed_at,
+            lines=[
+                LineDraft(
+                    sku=ln.sku,
+                    quantity=ln.quantity,
+                    unit_price=ln.unit_price,
+                    discount=ln.discount,
+                    tax=ln.tax,
+                    line_no=ln.line_no,
+                )
+                for ln in self.lines
+            ],
+            customer=self.customer.to_domain(),
+            shipping_address=self.shipping_address.to_domain(),
+            shipping_fee=self.shipping_fee,
+            placed_at=self.placed_at,
             requested_delivery=self.requested_delivery,
             presale_release=self.presale.release_date if self.presale else None,
-            presale_lock_until=self.presale.lock_until if self.presale else None)
+            presale_lock_until=self.presale.lock_until if self.presale else None,
+        )
 
 
 class OrderBatchIn(Strict):
@@ -224,7 +260,8 @@ class CancelIn(Strict):
 
 class ShipIn(Strict):
     shipment_ids: list[str] | None = Field(
-        None, description="Shipments to dispatch; all planned shipments if omitted")
+        None, description="Shipments to dispatch; all planned shipments if omitted"
+    )
 
 
 class WarehouseIn(Strict):
@@ -334,8 +371,11 @@ class ReceiptIn(Strict):
 class AdjustmentIn(Strict):
     sku: str = Field(min_length=1, max_length=64)
     warehouse: str = Field(min_length=1, max_length=64)
-    delta: int = Field(description="Change of on-hand quantity, negative for losses",
-                       ge=-100_000_000, le=100_000_000)
+    delta: int = Field(
+        description="Change of on-hand quantity, negative for losses",
+        ge=-100_000_000,
+        le=100_000_000,
+    )
     reason: str = Field(min_length=1, max_length=500)
     reference: str = Field("", max_length=200)
 

@@ -13,8 +13,11 @@ from rich.table import Table
 from orderhub.bootstrap import Hub, bootstrap
 from orderhub.domain.errors import DomainError
 
-app = typer.Typer(help="orderhub: order orchestration hub (订单中枢).", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="orderhub: order orchestration hub (订单中枢).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 order_app = typer.Typer(help="Inspect orders.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -23,9 +26,14 @@ app.add_typer(order_app, name="order")
 console = Console()
 err = Console(stderr=True)
 
-DbOption = Annotated[str | None, typer.Option(
-    "--database-url", envvar="ORDERHUB_DATABASE_URL",
-    help="SQLAlchemy URL; default sqlite:///orderhub.db in the working directory")]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="ORDERHUB_DATABASE_URL",
+        help="SQLAlchemy URL; default sqlite:///orderhub.db in the working directory",
+    ),
+]
 TenantOption = Annotated[str, typer.Option("--tenant", help="Tenant id")]
 
 
@@ -49,146 +57,193 @@ def db_upgrade(database_url: DbOption = None) -> None:
     """Create or migrate the schema to the newest revision."""
     from orderhub.adapters.db.migrate import current_revision
 
-    hub = _hub(database_url)
-    _upgrade(hub)
-    console.print(f"schema at revision [bold]{current_revision(hub.engine)}[/bold] "
-                  f"({hub.engine.url.render_as_string(hide_password=True)})")
+    with _hub(database_url) as hub:
+        _upgrade(hub)
+        console.print(
+            f"schema at revision [bold]{current_revision(hub.engine)}[/bold] "
+            f"({hub.engine.url.render_as_string(hide_password=True)})"
+        )
 
 
 @app.command("demo-data")
-def demo_data(database_url: DbOption = None, tenant: TenantOption = "default",
-              skus: Annotated[int, typer.Option(min=1, max=200_000)] = 2000,
-              seed: int = 7) -> None:
+def demo_data(
+    database_url: DbOption = None,
+    tenant: TenantOption = "default",
+    skus: Annotated[int, typer.Option(min=1, max=200_000)] = 2000,
+    seed: int = 7,
+) -> None:
     """Load the deterministic demo set: 8 warehouses in Chinese cities, SKUs, channels, stock."""
     from orderhub.demo import build_demo
 
-    hub = _hub(database_url)
-    _upgrade(hub)
-    try:
-        s = build_demo(hub, tenant, skus=skus, seed=seed)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-    console.print(f"loaded {s.warehouses} warehouses, {s.skus} SKUs, {s.channels} channels, "
-                  f"{s.stock_rows} stock rows into tenant '{tenant}'")
+    with _hub(database_url) as hub:
+        _upgrade(hub)
+        try:
+            s = build_demo(hub, tenant, skus=skus, seed=seed)
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+        console.print(
+            f"loaded {s.warehouses} warehouses, {s.skus} SKUs, {s.channels} channels, "
+            f"{s.stock_rows} stock rows into tenant '{tenant}'"
+        )
 
 
 @app.command()
-def serve(database_url: DbOption = None,
-          host: Annotated[str, typer.Option(envvar="ORDERHUB_HOST")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(envvar="ORDERHUB_PORT")] = 8000,
-          demo: Annotated[bool, typer.Option(help="Load demo data into an empty database")] = False,
-          ) -> None:
+def serve(
+    database_url: DbOption = None,
+    host: Annotated[str, typer.Option(envvar="ORDERHUB_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="ORDERHUB_PORT")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Load demo data into an empty database")] = False,
+) -> None:
     """Run the REST API (docs at /docs) with the outbox relay and expiry sweeper."""
     import uvicorn
 
     from orderhub.api.app import create_app
 
-    hub = _hub(database_url)
-    _upgrade(hub)
-    if demo:
-        from orderhub.demo import build_demo
+    with _hub(database_url) as hub:
+        _upgrade(hub)
+        if demo:
+            from orderhub.demo import build_demo
 
-        with hub.read_uow() as uow:
-            empty = not uow.catalog.warehouses(hub.settings.default_tenant)
-        if empty:
-            s = build_demo(hub, hub.settings.default_tenant)
-            console.print(f"demo data: {s.warehouses} warehouses, {s.skus} SKUs, "
-                          f"{s.stock_rows} stock rows")
-    console.print(f"orderhub API on http://{host}:{port}  (OpenAPI docs: /docs)")
-    uvicorn.run(create_app(hub, background=True), host=host, port=port, log_level="info")
+            with hub.read_uow() as uow:
+                empty = not uow.catalog.warehouses(hub.settings.default_tenant)
+            if empty:
+                s = build_demo(hub, hub.settings.default_tenant)
+                console.print(f"demo data: {s.warehouses} warehouses, {s.skus} SKUs, "
+                              f"{s.stock_rows} stock rows")
+        console.print(f"orderhub API on http://{host}:{port}  (OpenAPI docs: /docs)")
+        uvicorn.run(create_app(hub, background=True), host=host, port=port, log_level="info")
 
 
 @app.command()
-def simulate(database_url: DbOption = None, tenant: TenantOption = "default",
-             orders: Annotated[int, typer.Option(min=1, max=10_000_000)] = 2000,
-             seed: int = 42,
-             batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 200,
-             fulfil_share: Annotated[float, typer.Option(min=0, max=1)] = 0.1) -> None:
+def simulate(
+    database_url: DbOption = None,
+    tenant: TenantOption = "default",
+    orders: Annotated[int, typer.Option(min=1, max=10_000_000)] = 2000,
+    seed: int = 42,
+    batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 200,
+    fulfil_share: Annotated[float, typer.Option(min=0, max=1)] = 0.1,
+) -> None:
     """Push a realistic order stream through the hub and report what happened."""
     from orderhub.simulation import simulate as run
 
-    hub = _hub(database_url)
-    _upgrade(hub)
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                  disable=not sys.stdout.isatty()) as bar:
-        task = bar.add_task("orders", total=orders)
-        try:
-            report = run(hub, tenant, orders=orders, seed=seed, batch_size=batch_size,
-                         fulfil_share=fulfil_share,
-                         progress=lambda n: bar.advance(task, n))
-        except (ValueError, DomainError) as exc:
-            raise _fail(str(exc)) from None
-    hub.relay.drain()
-    lat = sorted(report.latencies_ms)
-    table = Table(title=f"simulation: {orders} orders, seed {seed}, batches of {batch_size}")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row("submitted", str(report.submitted))
-    table.add_row("created (new)", str(report.created))
-    table.add_row("already existed", str(report.existing))
-    table.add_row("allocated", str(report.allocated))
-    table.add_row("held", str(report.held))
-    for code, n in report.hold_reasons.most_common():
-        table.add_row(f"  held: {code}", str(n))
-    share = report.split / report.allocated if report.allocated else 0.0
-    table.add_row("split shipments", f"{report.split} ({share:.1%} of allocated)")
-    table.add_row("driven to paid", str(report.fulfilled))
-    table.add_row("cancelled", str(report.cancelled))
-    table.add_row("intake throughput", f"{report.orders_per_second:,.0f} orders/s")
-    if lat:
-        table.add_row("batch latency p50 / p99",
-                      f"{lat[len(lat) // 2]:.1f} / {lat[min(len(lat) - 1, int(len(lat) * .99))]:.1f} ms")
-    table.add_row("events published", str(hub.relay.published))
-    console.print(table)
+    with _hub(database_url) as hub:
+        _upgrade(hub)
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not sys.stdout.isatty(),
+        ) as bar:
+            task = bar.add_task("orders", total=orders)
+            try:
+                report = run(
+                    hub,
+                    tenant,
+                    orders=orders,
+                    seed=seed,
+                    batch_size=batch_size,
+                    fulfil_share=fulfil_share,
+                    progress=lambda n: bar.advance(task, n),
+                )
+            except (ValueError, DomainError) as exc:
+                raise _fail(str(exc)) from None
+        hub.relay.drain()
+        lat = sorted(report.latencies_ms)
+        table = Table(title=f"simulation: {orders} orders, seed {seed}, batches of {batch_size}")
+        table.add_column("measure")
+        table.add_column("value", justify="right")
+        table.add_row("submitted", str(report.submitted))
+        table.add_row("created (new)", str(report.created))
+        table.add_row("already existed", str(report.existing))
+        table.add_row("allocated", str(report.allocated))
+        table.add_row("held", str(report.held))
+        for code, n in report.hold_reasons.most_common():
+            table.add_row(f"  held: {code}", str(n))
+        share = report.split / report.allocated if report.allocated else 0.0
+        table.add_row("split shipments", f"{report.split} ({share:.1%} of allocated)")
+        table.add_row("driven to paid", str(report.fulfilled))
+        table.add_row("cancelled", str(report.cancelled))
+        table.add_row("intake throughput", f"{report.orders_per_second:,.0f} orders/s")
+        if lat:
+            table.add_row(
+                "batch latency p50 / p99",
+                f"{lat[len(lat) // 2]:.1f} / {lat[min(len(lat) - 1, int(len(lat) * 0.99))]:.1f} ms",
+            )
+        table.add_row("events published", str(hub.relay.published))
+        console.print(table)
 
 
 @order_app.command("show")
-def order_show(order_id: str, database_url: DbOption = None,
-               tenant: TenantOption = "default") -> None:
+def order_show(
+    order_id: str, database_url: DbOption = None, tenant: TenantOption = "default"
+) -> None:
     """An order with its lines, shipments and full timeline."""
     from orderhub.services import views
 
-    hub = _hub(database_url)
-    try:
-        o = views.get_order(hub.read_uow, tenant, order_id)
-        timeline = views.get_timeline(hub.read_uow, tenant, order_id)
-    except DomainError as exc:
-        raise _fail(str(exc)) from None
-    console.print(f"[bold]{o['id']}[/bold]  {o['channel']}/{o['external_id']}  "
-                  f"type={o['order_type']}  status=[bold]{o['status']}[/bold]  "
-                  f"total={o['totals']['grand_total']} {o['currency']}  "
-                  f"promised={o['promised_delivery']}")
-    for r in o["hold_reasons"]:
-        console.print(f"  [yellow]hold[/yellow] {r['code']}: {r['message']}")
-    lines = Table(title="lines")
-    for col in ("#", "sku", "qty", "unit price", "discount", "tax", "total"):
-        lines.add_column(col)
-    for ln in o["lines"]:
-        lines.add_row(str(ln["line_no"]), ln["sku"], str(ln["quantity"]), ln["unit_price"],
-                      ln["discount"], ln["tax"], ln["total"])
-    console.print(lines)
-    if o["shipments"]:
-        ships = Table(title="shipments")
-        for col in ("shipment", "warehouse", "status", "lines"):
-            ships.add_column(col)
-        for s in o["shipments"]:
-            ships.add_row(s["id"], s["warehouse"], s["status"],
-                          ", ".join(f"{x['sku']} x{x['quantity']}" for x in s["lines"]))
-        console.print(ships)
-    tl = Table(title="timeline")
-    for col in ("#", "time (UTC)", "event", "status", "actor", "reason"):
-        tl.add_column(col)
-    for e in timeline:
-        tl.add_row(str(e["seq"]), e["at"].strftime("%Y-%m-%d %H:%M:%S.%f")[:-3], e["type"],
-                   e["status"], e["actor"], e["reason"])
-    console.print(tl)
+    with _hub(database_url) as hub:
+        try:
+            o = views.get_order(hub.read_uow, tenant, order_id)
+            timeline = views.get_timeline(hub.read_uow, tenant, order_id)
+        except DomainError as exc:
+            raise _fail(str(exc)) from None
+        console.print(
+            f"[bold]{o['id']}[/bold]  {o['channel']}/{o['external_id']}  "
+            f"type={o['order_type']}  status=[bold]{o['status']}[/bold]  "
+            f"total={o['totals']['grand_total']} {o['currency']}  "
+            f"promised={o['promised_delivery']}"
+        )
+        for r in o["hold_reasons"]:
+            console.print(f"  [yellow]hold[/yellow] {r['code']}: {r['message']}")
+        lines = Table(title="lines")
+        for col in ("#", "sku", "qty", "unit price", "discount", "tax", "total"):
+            lines.add_column(col)
+        for ln in o["lines"]:
+            lines.add_row(
+                str(ln["line_no"]),
+                ln["sku"],
+                str(ln["quantity"]),
+                ln["unit_price"],
+                ln["discount"],
+                ln["tax"],
+                ln["total"],
+            )
+        console.print(lines)
+        if o["shipments"]:
+            ships = Table(title="shipments")
+            for col in ("shipment", "warehouse", "status", "lines"):
+                ships.add_column(col)
+            for s in o["shipments"]:
+                ships.add_row(
+                    s["id"],
+                    s["warehouse"],
+                    s["status"],
+                    ", ".join(f"{x['sku']} x{x['quantity']}" for x in s["lines"]),
+                )
+            console.print(ships)
+        tl = Table(title="timeline")
+        for col in ("#", "time (UTC)", "event", "status", "actor", "reason"):
+            tl.add_column(col)
+        for e in timeline:
+            tl.add_row(
+                str(e["seq"]),
+                e["at"].strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+                e["type"],
+                e["status"],
+                e["actor"],
+                e["reason"],
+            )
+        console.print(tl)
 
 
 @order_app.command("list")
-def order_list(database_url: DbOption = None, tenant: TenantOption = "default",
-               status: Annotated[str | None, typer.Option(help="Filter by status")] = None,
-               limit: Annotated[int, typer.Option(min=1, max=500)] = 20) -> None:
+def order_list(
+    database_url: DbOption = None,
+    tenant: TenantOption = "default",
+    status: Annotated[str | None, typer.Option(help="Filter by status")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+) -> None:
     """The newest orders."""
     from orderhub.domain.lifecycle import OrderStatus
     from orderhub.services import views
@@ -196,18 +251,24 @@ def order_list(database_url: DbOption = None, tenant: TenantOption = "default",
     try:
         st = OrderStatus(status) if status else None
     except ValueError:
-        raise _fail(f"unknown status '{status}'; one of: "
-                    + ", ".join(s.value for s in OrderStatus), 2) from None
-    hub = _hub(database_url)
-    page = views.list_orders(hub.read_uow, tenant, status=st, limit=limit)
-    table = Table()
-    for col in ("id", "channel", "external id", "status", "total", "warehouses"):
-        table.add_column(col)
-    for o in page["items"]:
-        table.add_row(o["id"], o["channel"], o["external_id"], o["status"],
-                      o["totals"]["grand_total"],
-                      ",".join(sorted({s["warehouse"] for s in o["shipments"]})))
-    console.print(table)
+        raise _fail(
+            f"unknown status '{status}'; one of: " + ", ".join(s.value for s in OrderStatus), 2
+        ) from None
+    with _hub(database_url) as hub:
+        page = views.list_orders(hub.read_uow, tenant, status=st, limit=limit)
+        table = Table()
+        for col in ("id", "channel", "external id", "status", "total", "warehouses"):
+            table.add_column(col)
+        for o in page["items"]:
+            table.add_row(
+                o["id"],
+                o["channel"],
+                o["external_id"],
+                o["status"],
+                o["totals"]["grand_total"],
+                ",".join(sorted({s["warehouse"] for s in o["shipments"]})),
+            )
+        console.print(table)
 
 
 @app.command("stock")
@@ -215,18 +276,19 @@ def stock(sku: str, database_url: DbOption = None, tenant: TenantOption = "defau
     """Stock of one SKU per warehouse: on hand, reserved, safety stock, ATP."""
     from orderhub.services import inventory
 
-    hub = _hub(database_url)
-    try:
-        levels = inventory.stock_of_sku(hub.read_uow, tenant, sku)
-    except DomainError as exc:
-        raise _fail(str(exc)) from None
-    table = Table(title=f"stock of {sku}")
-    for col in ("warehouse", "on hand", "reserved", "safety", "ATP"):
-        table.add_column(col, justify="right")
-    for lv in levels:
-        table.add_row(lv.warehouse, str(lv.on_hand), str(lv.reserved), str(lv.safety_stock),
-                      str(lv.atp))
-    console.print(table)
+    with _hub(database_url) as hub:
+        try:
+            levels = inventory.stock_of_sku(hub.read_uow, tenant, sku)
+        except DomainError as exc:
+            raise _fail(str(exc)) from None
+        table = Table(title=f"stock of {sku}")
+        for col in ("warehouse", "on hand", "reserved", "safety", "ATP"):
+            table.add_column(col, justify="right")
+        for lv in levels:
+            table.add_row(
+                lv.warehouse, str(lv.on_hand), str(lv.reserved), str(lv.safety_stock), str(lv.atp)
+            )
+        console.print(table)
 
 
 @app.command("expire-reservations")
@@ -234,9 +296,9 @@ def expire(database_url: DbOption = None) -> None:
     """Release lapsed pre-sale locks now (serve also does this in the background)."""
     from orderhub.services.fulfilment import expire_reservations
 
-    hub = _hub(database_url)
-    n = expire_reservations(hub.uow, now=hub.clock())
-    console.print(f"{n} order(s) had lapsed reservations released and were put on hold")
+    with _hub(database_url) as hub:
+        n = expire_reservations(hub.uow, now=hub.clock())
+        console.print(f"{n} order(s) had lapsed reservations released and were put on hold")
 
 
 def main() -> None:

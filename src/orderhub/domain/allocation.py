@@ -39,8 +39,9 @@ class AllocationOutcome:
 class AllocationStrategy(Protocol):
     name: str
 
-    def plan(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
-             now: datetime) -> AllocationOutcome: ...
+    def plan(
+        self, order: Order, warehouses: Sequence[Warehouse], available: Availability, now: datetime
+    ) -> AllocationOutcome: ...
 
 
 def transit_days(distance_km: float | None) -> int:
@@ -68,15 +69,22 @@ class NearestWarehouseStrategy:
     name = "nearest-v1"
     max_exhaustive = 10  # above this many candidate warehouses, split greedily
 
-    def plan(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
-             now: datetime) -> AllocationOutcome:
+    def plan(
+        self, order: Order, warehouses: Sequence[Warehouse], available: Availability, now: datetime
+    ) -> AllocationOutcome:
         active = [w for w in warehouses if w.active]
         if not active:
-            return AllocationOutcome(reasons=[HoldReason(
-                HoldCode.NO_ACTIVE_WAREHOUSE, "no active warehouse can ship this order")])
+            return AllocationOutcome(
+                reasons=[
+                    HoldReason(
+                        HoldCode.NO_ACTIVE_WAREHOUSE, "no active warehouse can ship this order"
+                    )
+                ]
+            )
         origin = locate(order.shipping_address)
-        distance = {w.code: (haversine_km(origin, (w.lat, w.lon)) if origin else None)
-                    for w in active}
+        distance = {
+            w.code: (haversine_km(origin, (w.lat, w.lon)) if origin else None) for w in active
+        }
         ranked = sorted(active, key=lambda w: (distance[w.code] or 0.0, w.code))
 
         demand: dict[str, int] = {}
@@ -84,8 +92,9 @@ class NearestWarehouseStrategy:
             demand[line.sku] = demand.get(line.sku, 0) + line.quantity
 
         def covers(codes: Sequence[str]) -> bool:
-            return all(sum(available.get((sku, c), 0) for c in codes) >= qty
-                       for sku, qty in demand.items())
+            return all(
+                sum(available.get((sku, c), 0) for c in codes) >= qty for sku, qty in demand.items()
+            )
 
         chosen: list[str] | None = None
         for w in ranked:
@@ -102,11 +111,16 @@ class NearestWarehouseStrategy:
         not_before = order.presale_release
         promised = max(
             ship_date(by_code[c], now, not_before) + timedelta(days=transit_days(distance[c]))
-            for c in chosen)
+            for c in chosen
+        )
         return AllocationOutcome(picks=picks, promised=promised)
 
-    def _fewest(self, ranked: list[Warehouse], distance: Mapping[str, float | None],
-                check: Callable[[Sequence[str]], bool]) -> list[str]:
+    def _fewest(
+        self,
+        ranked: list[Warehouse],
+        distance: Mapping[str, float | None],
+        check: Callable[[Sequence[str]], bool],
+    ) -> list[str]:
         codes = [w.code for w in ranked]
         if len(codes) <= self.max_exhaustive:
             for k in range(2, len(codes) + 1):
@@ -144,15 +158,24 @@ class NearestWarehouseStrategy:
         return picks
 
     @staticmethod
-    def _shortages(order: Order, demand: Mapping[str, int], active: Sequence[Warehouse],
-                   available: Availability) -> list[HoldReason]:
+    def _shortages(
+        order: Order,
+        demand: Mapping[str, int],
+        active: Sequence[Warehouse],
+        available: Availability,
+    ) -> list[HoldReason]:
         reasons = []
         for sku, qty in demand.items():
             total = sum(available.get((sku, w.code), 0) for w in active)
             if total < qty:
                 line_no = next(ln.line_no for ln in order.lines if ln.sku == sku)
-                reasons.append(HoldReason(
-                    HoldCode.BACKORDER,
-                    f"SKU {sku}: {qty} ordered, {total} available to promise across "
-                    f"{len(active)} active warehouses", line_no=line_no, sku=sku))
+                reasons.append(
+                    HoldReason(
+                        HoldCode.BACKORDER,
+                        f"SKU {sku}: {qty} ordered, {total} available to promise across "
+                        f"{len(active)} active warehouses",
+                        line_no=line_no,
+                        sku=sku,
+                    )
+                )
         return reasons

@@ -1,12 +1,12 @@
 """Domain errors.
 
-    DomainError
-    ├── NotFound                 an entity does not exist (for this tenant)
-    ├── IllegalTransition        a lifecycle step not allowed from the current status
-    ├── Conflict                 the request contradicts stored state
-    │   └── IdempotencyConflict  the same key arrived with a different payload
-    ├── InvalidInput             field-level errors; nothing was stored
-    └── StockError               an inventory operation that would break an invariant
+DomainError
+├── NotFound                 an entity does not exist (for this tenant)
+├── IllegalTransition        a lifecycle step not allowed from the current status
+├── Conflict                 the request contradicts stored state
+│   └── IdempotencyConflict  the same key arrived with a different payload
+├── InvalidInput             field-level errors; nothing was stored
+└── StockError               an inventory operation that would break an invariant
 """
 
 from __future__ import annotations

@@ -43,8 +43,9 @@ class OrderCreated(Event):
     currency: str
     grand_total: str
     line_count: int
-    _data_fields = _fields("channel", "external_id", "order_type", "currency", "grand_total",
-                           "line_count")
+    _data_fields = _fields(
+        "channel", "external_id", "order_type", "currency", "grand_total", "line_count"
+    )
 
 
 @dataclass(kw_only=True, slots=True)
@@ -125,15 +126,22 @@ class StockAdjusted(Event):
     on_hand_delta: int
     safety_stock: int | None = None
     reference: str = ""
-    _data_fields = _fields("sku", "warehouse", "kind", "on_hand_delta", "safety_stock",
-                           "reference")
+    _data_fields = _fields("sku", "warehouse", "kind", "on_hand_delta", "safety_stock", "reference")
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
-        OrderCreated, OrderValidated, OrderHeld, OrderResumed, InventoryReserved,
-        InventoryReleased, OrderAllocated, OrderStatusChanged, ShipmentDispatched,
-        OrderCancelled, StockAdjusted,
+        OrderCreated,
+        OrderValidated,
+        OrderHeld,
+        OrderResumed,
+        InventoryReserved,
+        InventoryReleased,
+        OrderAllocated,
+        OrderStatusChanged,
+        ShipmentDispatched,
+        OrderCancelled,
+        StockAdjusted,
     )
 }

@@ -42,8 +42,12 @@ class HoldReason:
     sku: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code.value, "message": self.message, "line_no": self.line_no,
-                "sku": self.sku}
+        return {
+            "code": self.code.value,
+            "message": self.message,
+            "line_no": self.line_no,
+            "sku": self.sku,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +108,13 @@ class Reservation:
     state: ReservationState = ReservationState.ACTIVE
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line_no": self.line_no, "sku": self.sku, "warehouse": self.warehouse,
-                "quantity": self.quantity,
-                "expires_at": self.expires_at.isoformat() if self.expires_at else None}
+        return {
+            "line_no": self.line_no,
+            "sku": self.sku,
+            "warehouse": self.warehouse,
+            "quantity": self.quantity,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
 
 
 class ShipmentStatus(StrEnum):
@@ -165,29 +173,66 @@ class Order:
 
     # ----- construction -------------------------------------------------------------------
     @classmethod
-    def create(cls, *, tenant_id: str, channel: str, external_id: str, order_type: OrderType,
-               currency: str, lines: list[OrderLine], customer: Customer, address: Address,
-               now: datetime, actor: str = "system", shipping_fee: Decimal = ZERO,
-               placed_at: datetime | None = None, requested_delivery: date | None = None,
-               presale_release: date | None = None, presale_lock_until: datetime | None = None,
-               payload_hash: str = "") -> Order:
-        order = cls(id=new_id("ord"), tenant_id=tenant_id, channel=channel,
-                    external_id=external_id, order_type=order_type, currency=currency,
-                    lines=lines, customer=customer, shipping_address=address, created_at=now,
-                    updated_at=now, shipping_fee=shipping_fee, placed_at=placed_at,
-                    requested_delivery=requested_delivery, presale_release=presale_release,
-                    presale_lock_until=presale_lock_until, payload_hash=payload_hash)
-        order._record(ev.OrderCreated(
-            tenant_id=tenant_id, occurred_at=now, actor=actor, channel=channel,
-            external_id=external_id, order_type=order_type.value, currency=currency,
-            grand_total=str(order.grand_total), line_count=len(lines)))
+    def create(
+        cls,
+        *,
+        tenant_id: str,
+        channel: str,
+        external_id: str,
+        order_type: OrderType,
+        currency: str,
+        lines: list[OrderLine],
+        customer: Customer,
+        address: Address,
+        now: datetime,
+        actor: str = "system",
+        shipping_fee: Decimal = ZERO,
+        placed_at: datetime | None = None,
+        requested_delivery: date | None = None,
+        presale_release: date | None = None,
+        presale_lock_until: datetime | None = None,
+        payload_hash: str = "",
+    ) -> Order:
+        order = cls(
+            id=new_id("ord"),
+            tenant_id=tenant_id,
+            channel=channel,
+            external_id=external_id,
+            order_type=order_type,
+            currency=currency,
+            lines=lines,
+            customer=customer,
+            shipping_address=address,
+            created_at=now,
+            updated_at=now,
+            shipping_fee=shipping_fee,
+            placed_at=placed_at,
+            requested_delivery=requested_delivery,
+            presale_release=presale_release,
+            presale_lock_until=presale_lock_until,
+            payload_hash=payload_hash,
+        )
+        order._record(
+            ev.OrderCreated(
+                tenant_id=tenant_id,
+                occurred_at=now,
+                actor=actor,
+                channel=channel,
+                external_id=external_id,
+                order_type=order_type.value,
+                currency=currency,
+                grand_total=str(order.grand_total),
+                line_count=len(lines),
+            )
+        )
         return order
 
     # ----- totals -------------------------------------------------------------------------
     @property
     def subtotal(self) -> Decimal:
-        return quantize(sum((ln.unit_price * ln.quantity for ln in self.lines), ZERO),
-                        self.currency)
+        return quantize(
+            sum((ln.unit_price * ln.quantity for ln in self.lines), ZERO), self.currency
+        )
 
     @property
     def discount_total(self) -> Decimal:
@@ -199,8 +244,9 @@ class Order:
 
     @property
     def grand_total(self) -> Decimal:
-        return quantize(self.subtotal - self.discount_total + self.tax_total + self.shipping_fee,
-                        self.currency)
+        return quantize(
+            self.subtotal - self.discount_total + self.tax_total + self.shipping_fee, self.currency
+        )
 
     @property
     def is_split(self) -> bool:
@@ -217,8 +263,9 @@ class Order:
 
     def _move(self, target: OrderStatus, now: datetime) -> OrderStatus:
         if target not in TRANSITIONS[self.status]:
-            raise IllegalTransition(self.id, self.status.value, target.value,
-                                    allowed_next(self.status))
+            raise IllegalTransition(
+                self.id, self.status.value, target.value, allowed_next(self.status)
+            )
         previous = self.status
         self.status = target
         self.updated_at = now
@@ -232,10 +279,16 @@ class Order:
     def hold(self, reasons: list[HoldReason], now: datetime, actor: str = "system") -> None:
         previous = self._move(OrderStatus.ON_HOLD, now)
         self.hold_reasons = list(reasons)
-        self._record(ev.OrderHeld(
-            tenant_id=self.tenant_id, occurred_at=now, actor=actor,
-            reason="; ".join(r.message for r in reasons), previous_status=previous.value,
-            reasons=[r.as_dict() for r in reasons]))
+        self._record(
+            ev.OrderHeld(
+                tenant_id=self.tenant_id,
+                occurred_at=now,
+                actor=actor,
+                reason="; ".join(r.message for r in reasons),
+                previous_status=previous.value,
+                reasons=[r.as_dict() for r in reasons],
+            )
+        )
 
     def rehold(self, reasons: list[HoldReason], now: datetime, actor: str = "system") -> None:
         """A held order that still fails its checks keeps its status with fresh reasons."""
@@ -244,13 +297,24 @@ class Order:
             return
         self.hold_reasons = list(reasons)
         self.updated_at = now
-        self._record(ev.OrderHeld(
-            tenant_id=self.tenant_id, occurred_at=now, actor=actor,
-            reason="; ".join(r.message for r in reasons), previous_status=self.status.value,
-            reasons=[r.as_dict() for r in reasons]))
+        self._record(
+            ev.OrderHeld(
+                tenant_id=self.tenant_id,
+                occurred_at=now,
+                actor=actor,
+                reason="; ".join(r.message for r in reasons),
+                previous_status=self.status.value,
+                reasons=[r.as_dict() for r in reasons],
+            )
+        )
 
-    def reserve(self, picks: list[PlannedPick], now: datetime, expires_at: datetime | None,
-                actor: str = "system") -> None:
+    def reserve(
+        self,
+        picks: list[PlannedPick],
+        now: datetime,
+        expires_at: datetime | None,
+        actor: str = "system",
+    ) -> None:
         """Record stock already reserved atomically in the store, and plan one shipment per
         warehouse (the allocation)."""
         self._move(OrderStatus.RESERVED, now)
@@ -265,47 +329,80 @@ class Order:
                 shipment = Shipment(id=new_id("shp"), warehouse=pick.warehouse)
                 shipment_by_wh[pick.warehouse] = shipment
                 self.shipments.append(shipment)
-            res = Reservation(id=new_id("res"), line_no=pick.line_no, sku=pick.sku,
-                              warehouse=pick.warehouse, quantity=pick.quantity,
-                              shipment_id=shipment.id, expires_at=expires_at)
+            res = Reservation(
+                id=new_id("res"),
+                line_no=pick.line_no,
+                sku=pick.sku,
+                warehouse=pick.warehouse,
+                quantity=pick.quantity,
+                shipment_id=shipment.id,
+                expires_at=expires_at,
+            )
             new.append(res)
         self.reservations.extend(new)
-        self._record(ev.InventoryReserved(
-            tenant_id=self.tenant_id, occurred_at=now, actor=actor,
-            reservations=[r.as_dict() for r in new]))
+        self._record(
+            ev.InventoryReserved(
+                tenant_id=self.tenant_id,
+                occurred_at=now,
+                actor=actor,
+                reservations=[r.as_dict() for r in new],
+            )
+        )
 
-    def allocate(self, strategy: str, promised: date | None, now: datetime,
-                 actor: str = "system") -> None:
+    def allocate(
+        self, strategy: str, promised: date | None, now: datetime, actor: str = "system"
+    ) -> None:
         self._move(OrderStatus.ALLOCATED, now)
         self.promised_delivery = promised
         shipments = []
         for s in self.shipments:
             if s.status != ShipmentStatus.PLANNED:
                 continue
-            lines = [{"line_no": r.line_no, "sku": r.sku, "quantity": r.quantity}
-                     for r in self.active_reservations() if r.shipment_id == s.id]
+            lines = [
+                {"line_no": r.line_no, "sku": r.sku, "quantity": r.quantity}
+                for r in self.active_reservations()
+                if r.shipment_id == s.id
+            ]
             shipments.append({"shipment_id": s.id, "warehouse": s.warehouse, "lines": lines})
-        self._record(ev.OrderAllocated(
-            tenant_id=self.tenant_id, occurred_at=now, actor=actor, strategy=strategy,
-            split=len(shipments) > 1,
-            promised_delivery=promised.isoformat() if promised else None, shipments=shipments))
+        self._record(
+            ev.OrderAllocated(
+                tenant_id=self.tenant_id,
+                occurred_at=now,
+                actor=actor,
+                strategy=strategy,
+                split=len(shipments) > 1,
+                promised_delivery=promised.isoformat() if promised else None,
+                shipments=shipments,
+            )
+        )
 
     def resume(self, now: datetime, actor: str) -> None:
         """Take a held order back into the pipeline; the service re-runs its checks."""
         if self.status != OrderStatus.ON_HOLD:
-            raise IllegalTransition(self.id, self.status.value, OrderStatus.VALIDATED.value,
-                                    allowed_next(self.status))
+            raise IllegalTransition(
+                self.id, self.status.value, OrderStatus.VALIDATED.value, allowed_next(self.status)
+            )
         self._record(ev.OrderResumed(tenant_id=self.tenant_id, occurred_at=now, actor=actor))
 
     def advance(self, target: OrderStatus, now: datetime, actor: str, reason: str = "") -> None:
         """A plain fulfilment step: released, picked, packed, delivered, invoiced, paid."""
-        if target in (OrderStatus.SHIPPED, OrderStatus.PARTIALLY_SHIPPED,
-                      OrderStatus.CANCELLED, OrderStatus.ON_HOLD):
+        if target in (
+            OrderStatus.SHIPPED,
+            OrderStatus.PARTIALLY_SHIPPED,
+            OrderStatus.CANCELLED,
+            OrderStatus.ON_HOLD,
+        ):
             raise Conflict(f"use the dedicated operation to move an order to '{target}'")
-        if (target == OrderStatus.RELEASED and self.order_type == OrderType.PRE_SALE
-                and self.presale_release and now.date() < self.presale_release):
-            raise Conflict(f"pre-sale order {self.id} cannot be released to the warehouse "
-                           f"before its release date {self.presale_release.isoformat()}")
+        if (
+            target == OrderStatus.RELEASED
+            and self.order_type == OrderType.PRE_SALE
+            and self.presale_release
+            and now.date() < self.presale_release
+        ):
+            raise Conflict(
+                f"pre-sale order {self.id} cannot be released to the warehouse "
+                f"before its release date {self.presale_release.isoformat()}"
+            )
         previous = self._move(target, now)
         if target == OrderStatus.RELEASED:
             # Released to the warehouse: the lock no longer expires.
@@ -316,24 +413,32 @@ class Order:
                 if s.status == ShipmentStatus.DISPATCHED:
                     s.status = ShipmentStatus.DELIVERED
                     s.delivered_at = now
-        self._record(ev.OrderStatusChanged(tenant_id=self.tenant_id, occurred_at=now,
-                                           actor=actor, reason=reason,
-                                           previous_status=previous.value))
+        self._record(
+            ev.OrderStatusChanged(
+                tenant_id=self.tenant_id,
+                occurred_at=now,
+                actor=actor,
+                reason=reason,
+                previous_status=previous.value,
+            )
+        )
 
     def ship(self, shipment_ids: list[str] | None, now: datetime, actor: str) -> list[Reservation]:
         """Dispatch some or all planned shipments; returns reservations whose stock leaves."""
         planned = {s.id: s for s in self.shipments if s.status == ShipmentStatus.PLANNED}
-        chosen = list(planned) if not shipment_ids else shipment_ids
+        chosen = shipment_ids if shipment_ids else list(planned)
         unknown = [sid for sid in chosen if sid not in planned]
         if unknown:
-            raise Conflict(f"shipments not awaiting dispatch on order {self.id}: "
-                           + ", ".join(unknown))
+            raise Conflict(
+                f"shipments not awaiting dispatch on order {self.id}: " + ", ".join(unknown)
+            )
         if not chosen:
             raise Conflict(f"order {self.id} has no shipment awaiting dispatch")
         remaining = set(planned) - set(chosen)
         target = OrderStatus.PARTIALLY_SHIPPED if remaining else OrderStatus.SHIPPED
+        previous: OrderStatus = self.status
         if self.status == OrderStatus.PARTIALLY_SHIPPED and remaining:
-            previous = self.status  # another partial dispatch: status unchanged
+            pass  # another partial dispatch: status unchanged
         else:
             previous = self._move(target, now)
         self.updated_at = now
@@ -348,12 +453,25 @@ class Order:
                     r.state = ReservationState.COMMITTED
                     committed.append(r)
                     lines.append({"line_no": r.line_no, "sku": r.sku, "quantity": r.quantity})
-            self._record(ev.ShipmentDispatched(
-                tenant_id=self.tenant_id, occurred_at=now, actor=actor, shipment_id=sid,
-                warehouse=shipment.warehouse, lines=lines))
+            self._record(
+                ev.ShipmentDispatched(
+                    tenant_id=self.tenant_id,
+                    occurred_at=now,
+                    actor=actor,
+                    shipment_id=sid,
+                    warehouse=shipment.warehouse,
+                    lines=lines,
+                )
+            )
         if previous != self.status:
-            self._record(ev.OrderStatusChanged(tenant_id=self.tenant_id, occurred_at=now,
-                                               actor=actor, previous_status=previous.value))
+            self._record(
+                ev.OrderStatusChanged(
+                    tenant_id=self.tenant_id,
+                    occurred_at=now,
+                    actor=actor,
+                    previous_status=previous.value,
+                )
+            )
         return committed
 
     def cancel(self, reason: str, now: datetime, actor: str) -> list[Reservation]:
@@ -364,14 +482,24 @@ class Order:
             if s.status == ShipmentStatus.PLANNED:
                 s.status = ShipmentStatus.CANCELLED
         self._record_release(released, now, actor, reason or "order cancelled")
-        self._record(ev.OrderCancelled(tenant_id=self.tenant_id, occurred_at=now, actor=actor,
-                                       reason=reason, previous_status=previous.value))
+        self._record(
+            ev.OrderCancelled(
+                tenant_id=self.tenant_id,
+                occurred_at=now,
+                actor=actor,
+                reason=reason,
+                previous_status=previous.value,
+            )
+        )
         return released
 
     def expire_reservations(self, now: datetime, actor: str = "sweeper") -> list[Reservation]:
         """Release a lapsed pre-sale lock and hold the order, so it is never silently lost."""
-        expired = [r for r in self.active_reservations()
-                   if r.expires_at is not None and r.expires_at <= now]
+        expired = [
+            r
+            for r in self.active_reservations()
+            if r.expires_at is not None and r.expires_at <= now
+        ]
         if not expired or self.status not in HOLDS_STOCK:
             return []
         # Reservations of one order are all-or-nothing: one lapsed lock frees the whole order.
@@ -380,9 +508,16 @@ class Order:
             if s.status == ShipmentStatus.PLANNED:
                 s.status = ShipmentStatus.CANCELLED
         self._record_release(released, now, actor, "reservation expired")
-        self.hold([HoldReason(HoldCode.RESERVATION_EXPIRED,
-                              "pre-sale stock lock expired before the order was released")],
-                  now, actor)
+        self.hold(
+            [
+                HoldReason(
+                    HoldCode.RESERVATION_EXPIRED,
+                    "pre-sale stock lock expired before the order was released",
+                )
+            ],
+            now,
+            actor,
+        )
         return released
 
     def _release_reservations(self, state: ReservationState) -> list[Reservation]:
@@ -391,9 +526,16 @@ class Order:
             r.state = state
         return released
 
-    def _record_release(self, released: list[Reservation], now: datetime, actor: str,
-                        reason: str) -> None:
+    def _record_release(
+        self, released: list[Reservation], now: datetime, actor: str, reason: str
+    ) -> None:
         if released:
-            self._record(ev.InventoryReleased(
-                tenant_id=self.tenant_id, occurred_at=now, actor=actor, reason=reason,
-                reservations=[r.as_dict() for r in released]))
+            self._record(
+                ev.InventoryReleased(
+                    tenant_id=self.tenant_id,
+                    occurred_at=now,
+                    actor=actor,
+                    reason=reason,
+                    reservations=[r.as_dict() for r in released],
+                )
+            )

@@ -53,8 +53,9 @@ def add_warehouses(make_uow: UowFactory, items: Sequence[Warehouse], now: dateti
         uow.commit()
 
 
-def update_warehouse(make_uow: UowFactory, tenant_id: str, code: str,
-                     changes: dict[str, Any]) -> Warehouse:
+def update_warehouse(
+    make_uow: UowFactory, tenant_id: str, code: str, changes: dict[str, Any]
+) -> Warehouse:
     with make_uow() as uow:
         current = uow.catalog.warehouse(tenant_id, code)
         if current is None:

@@ -29,8 +29,16 @@ def _load(uow: UnitOfWork, tenant_id: str, order_id: str) -> Order:
     return uow.orders.get(tenant_id, order_id, lock=True)
 
 
-def advance_order(make_uow: UowFactory, tenant_id: str, order_id: str, target: OrderStatus,
-                  *, now: datetime, actor: str, reason: str = "") -> Order:
+def advance_order(
+    make_uow: UowFactory,
+    tenant_id: str,
+    order_id: str,
+    target: OrderStatus,
+    *,
+    now: datetime,
+    actor: str,
+    reason: str = "",
+) -> Order:
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
         order.advance(target, now, actor, reason)
@@ -38,8 +46,15 @@ def advance_order(make_uow: UowFactory, tenant_id: str, order_id: str, target: O
         return order
 
 
-def ship_order(make_uow: UowFactory, tenant_id: str, order_id: str,
-               shipment_ids: list[str] | None, *, now: datetime, actor: str) -> Order:
+def ship_order(
+    make_uow: UowFactory,
+    tenant_id: str,
+    order_id: str,
+    shipment_ids: list[str] | None,
+    *,
+    now: datetime,
+    actor: str,
+) -> Order:
     """Dispatch shipments; their reserved stock leaves on-hand in the same transaction."""
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
@@ -49,8 +64,9 @@ def ship_order(make_uow: UowFactory, tenant_id: str, order_id: str,
         return order
 
 
-def cancel_order(make_uow: UowFactory, tenant_id: str, order_id: str, reason: str, *,
-                 now: datetime, actor: str) -> Order:
+def cancel_order(
+    make_uow: UowFactory, tenant_id: str, order_id: str, reason: str, *, now: datetime, actor: str
+) -> Order:
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
         released = order.cancel(reason, now, actor)
@@ -59,8 +75,16 @@ def cancel_order(make_uow: UowFactory, tenant_id: str, order_id: str, reason: st
         return order
 
 
-def resume_order(make_uow: UowFactory, tenant_id: str, order_id: str, *, now: datetime,
-                 actor: str, strategy: AllocationStrategy, presale_lock: timedelta) -> Order:
+def resume_order(
+    make_uow: UowFactory,
+    tenant_id: str,
+    order_id: str,
+    *,
+    now: datetime,
+    actor: str,
+    strategy: AllocationStrategy,
+    presale_lock: timedelta,
+) -> Order:
     """Re-run validation, allocation and reservation for a held order (after stock arrived,
     a SKU was added, ...). If it still cannot be served it stays held with fresh reasons."""
     with make_uow() as uow:
@@ -78,9 +102,11 @@ def expire_reservations(make_uow: UowFactory, *, now: datetime, limit: int = 100
     with make_uow() as uow:
         r = t.reservations.c
         rows = uow.conn.execute(
-            select(r.order_id, r.tenant_id).distinct()
+            select(r.order_id, r.tenant_id)
+            .distinct()
             .where(r.state == "active", r.expires_at.is_not(None), r.expires_at <= now)
-            .limit(limit)).all()
+            .limit(limit)
+        ).all()
         if not rows:
             return 0
         affected = 0

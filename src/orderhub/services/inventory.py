@@ -20,26 +20,54 @@ def _known_item(uow: UnitOfWork, tenant_id: str, sku: str, warehouse: str) -> No
         raise InvalidInput(errors)
 
 
-def receive_stock(make_uow: UowFactory, tenant_id: str, sku: str, warehouse: str,
-                  quantity: int, *, reference: str, now: datetime, actor: str) -> StockLevel:
+def receive_stock(
+    make_uow: UowFactory,
+    tenant_id: str,
+    sku: str,
+    warehouse: str,
+    quantity: int,
+    *,
+    reference: str,
+    now: datetime,
+    actor: str,
+) -> StockLevel:
     if quantity <= 0:
         raise InvalidInput([FieldError("quantity", "a receipt must be a positive quantity")])
     with make_uow() as uow:
         _known_item(uow, tenant_id, sku, warehouse)
         level = uow.stock.receive(tenant_id, sku, warehouse, quantity, now, reference, actor)
-        uow.record(StockAdjusted(tenant_id=tenant_id, occurred_at=now, actor=actor,
-                                 reason="receipt", sku=sku, warehouse=warehouse, kind="receipt",
-                                 on_hand_delta=quantity, reference=reference))
+        uow.record(
+            StockAdjusted(
+                tenant_id=tenant_id,
+                occurred_at=now,
+                actor=actor,
+                reason="receipt",
+                sku=sku,
+                warehouse=warehouse,
+                kind="receipt",
+                on_hand_delta=quantity,
+                reference=reference,
+            )
+        )
         uow.commit()
         return level
 
 
-def receive_stock_many(make_uow: UowFactory, tenant_id: str,
-                       items: list[tuple[str, str, int]], *, reference: str, now: datetime,
-                       actor: str) -> int:
+def receive_stock_many(
+    make_uow: UowFactory,
+    tenant_id: str,
+    items: list[tuple[str, str, int]],
+    *,
+    reference: str,
+    now: datetime,
+    actor: str,
+) -> int:
     """Many receipts (sku, warehouse, quantity) in one transaction, for loads and ASNs."""
-    bad = [FieldError(f"{i}.quantity", "a receipt must be a positive quantity")
-           for i, (_, _, q) in enumerate(items) if q <= 0]
+    bad = [
+        FieldError(f"{i}.quantity", "a receipt must be a positive quantity")
+        for i, (_, _, q) in enumerate(items)
+        if q <= 0
+    ]
     if bad:
         raise InvalidInput(bad)
     with make_uow() as uow:
@@ -54,15 +82,35 @@ def receive_stock_many(make_uow: UowFactory, tenant_id: str,
             raise InvalidInput(bad)
         uow.stock.receive_many(tenant_id, items, now, reference, actor)
         for sku, wh, qty in items:
-            uow.record(StockAdjusted(tenant_id=tenant_id, occurred_at=now, actor=actor,
-                                     reason="receipt", sku=sku, warehouse=wh, kind="receipt",
-                                     on_hand_delta=qty, reference=reference))
+            uow.record(
+                StockAdjusted(
+                    tenant_id=tenant_id,
+                    occurred_at=now,
+                    actor=actor,
+                    reason="receipt",
+                    sku=sku,
+                    warehouse=wh,
+                    kind="receipt",
+                    on_hand_delta=qty,
+                    reference=reference,
+                )
+            )
         uow.commit()
         return len(items)
 
 
-def adjust_stock(make_uow: UowFactory, tenant_id: str, sku: str, warehouse: str, delta: int,
-                 *, reason: str, reference: str, now: datetime, actor: str) -> StockLevel:
+def adjust_stock(
+    make_uow: UowFactory,
+    tenant_id: str,
+    sku: str,
+    warehouse: str,
+    delta: int,
+    *,
+    reason: str,
+    reference: str,
+    now: datetime,
+    actor: str,
+) -> StockLevel:
     errors = []
     if delta == 0:
         errors.append(FieldError("delta", "an adjustment must change the quantity"))
@@ -73,25 +121,54 @@ def adjust_stock(make_uow: UowFactory, tenant_id: str, sku: str, warehouse: str,
     with make_uow() as uow:
         _known_item(uow, tenant_id, sku, warehouse)
         level = uow.stock.adjust(tenant_id, sku, warehouse, delta, now, reason, reference, actor)
-        uow.record(StockAdjusted(tenant_id=tenant_id, occurred_at=now, actor=actor,
-                                 reason=reason, sku=sku, warehouse=warehouse, kind="adjustment",
-                                 on_hand_delta=delta, reference=reference))
+        uow.record(
+            StockAdjusted(
+                tenant_id=tenant_id,
+                occurred_at=now,
+                actor=actor,
+                reason=reason,
+                sku=sku,
+                warehouse=warehouse,
+                kind="adjustment",
+                on_hand_delta=delta,
+                reference=reference,
+            )
+        )
         uow.commit()
         return level
 
 
-def set_safety_stock(make_uow: UowFactory, tenant_id: str, sku: str, warehouse: str,
-                     safety_stock: int, *, reason: str, now: datetime, actor: str) -> StockLevel:
+def set_safety_stock(
+    make_uow: UowFactory,
+    tenant_id: str,
+    sku: str,
+    warehouse: str,
+    safety_stock: int,
+    *,
+    reason: str,
+    now: datetime,
+    actor: str,
+) -> StockLevel:
     if safety_stock < 0:
         raise InvalidInput([FieldError("safety_stock", "must not be negative")])
     with make_uow() as uow:
         _known_item(uow, tenant_id, sku, warehouse)
-        level = uow.stock.set_safety_stock(tenant_id, sku, warehouse, safety_stock, now,
-                                           reason, actor)
-        uow.record(StockAdjusted(tenant_id=tenant_id, occurred_at=now, actor=actor,
-                                 reason=reason or "safety stock", sku=sku, warehouse=warehouse,
-                                 kind="safety_stock", on_hand_delta=0,
-                                 safety_stock=safety_stock))
+        level = uow.stock.set_safety_stock(
+            tenant_id, sku, warehouse, safety_stock, now, reason, actor
+        )
+        uow.record(
+            StockAdjusted(
+                tenant_id=tenant_id,
+                occurred_at=now,
+                actor=actor,
+                reason=reason or "safety stock",
+                sku=sku,
+                warehouse=warehouse,
+                kind="safety_stock",
+                on_hand_delta=0,
+                safety_stock=safety_stock,
+            )
+        )
         uow.commit()
         return level
 

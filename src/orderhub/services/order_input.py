@@ -58,8 +58,12 @@ def check_draft(d: OrderDraft) -> list[FieldError]:
         errs.append(FieldError("channel", "must not be empty"))
     known = is_known_currency(d.currency)
     if not known:
-        errs.append(FieldError("currency", f"unknown currency '{d.currency}' (ISO 4217 code "
-                                           "expected, for example CNY)"))
+        errs.append(
+            FieldError(
+                "currency",
+                f"unknown currency '{d.currency}' (ISO 4217 code expected, for example CNY)",
+            )
+        )
     if not d.lines:
         errs.append(FieldError("lines", "an order needs at least one line"))
     if len(d.lines) > MAX_LINES:
@@ -86,8 +90,12 @@ def check_draft(d: OrderDraft) -> list[FieldError]:
         money(f"{p}.unit_price", ln.unit_price)
         money(f"{p}.discount", ln.discount)
         money(f"{p}.tax", ln.tax)
-        if (ln.unit_price.is_finite() and ln.discount.is_finite() and ln.quantity > 0
-                and ln.discount > ln.unit_price * ln.quantity):
+        if (
+            ln.unit_price.is_finite()
+            and ln.discount.is_finite()
+            and ln.quantity > 0
+            and ln.discount > ln.unit_price * ln.quantity
+        ):
             errs.append(FieldError(f"{p}.discount", "discount exceeds the line's gross amount"))
         no = ln.line_no if ln.line_no is not None else i + 1
         if no <= 0:
@@ -102,7 +110,9 @@ def check_draft(d: OrderDraft) -> list[FieldError]:
     for name in ("placed_at", "presale_lock_until"):
         value = getattr(d, name)
         if value is not None and value.tzinfo is None:
-            errs.append(FieldError(name, "must carry a timezone (for example 2026-11-24T08:00:00Z)"))
+            errs.append(
+                FieldError(name, "must carry a timezone (for example 2026-11-24T08:00:00Z)")
+            )
     return errs
 
 
@@ -123,15 +133,33 @@ def payload_hash(d: OrderDraft) -> str:
     return hashlib.sha256(orjson.dumps(_canonical(d), option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def build_order(d: OrderDraft, tenant_id: str, now: datetime, actor: str,
-                digest: str) -> Order:
-    lines = [OrderLine(line_no=ln.line_no if ln.line_no is not None else i + 1, sku=ln.sku,
-                       quantity=ln.quantity, unit_price=ln.unit_price, discount=ln.discount,
-                       tax=ln.tax) for i, ln in enumerate(d.lines)]
+def build_order(d: OrderDraft, tenant_id: str, now: datetime, actor: str, digest: str) -> Order:
+    lines = [
+        OrderLine(
+            line_no=ln.line_no if ln.line_no is not None else i + 1,
+            sku=ln.sku,
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            discount=ln.discount,
+            tax=ln.tax,
+        )
+        for i, ln in enumerate(d.lines)
+    ]
     return Order.create(
-        tenant_id=tenant_id, channel=d.channel, external_id=d.external_id,
-        order_type=d.order_type, currency=d.currency, lines=lines, customer=d.customer,
-        address=d.shipping_address, now=now, actor=actor, shipping_fee=d.shipping_fee,
-        placed_at=d.placed_at, requested_delivery=d.requested_delivery,
-        presale_release=d.presale_release, presale_lock_until=d.presale_lock_until,
-        payload_hash=digest)
+        tenant_id=tenant_id,
+        channel=d.channel,
+        external_id=d.external_id,
+        order_type=d.order_type,
+        currency=d.currency,
+        lines=lines,
+        customer=d.customer,
+        address=d.shipping_address,
+        now=now,
+        actor=actor,
+        shipping_fee=d.shipping_fee,
+        placed_at=d.placed_at,
+        requested_delivery=d.requested_delivery,
+        presale_release=d.presale_release,
+        presale_lock_until=d.presale_lock_until,
+        payload_hash=digest,
+    )

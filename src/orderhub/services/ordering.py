@@ -27,9 +27,9 @@ from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 
 class Outcome(StrEnum):
-    CREATED = "created"      # a new order was stored
-    EXISTING = "existing"    # the same order was already stored; nothing changed
-    CONFLICT = "conflict"    # same channel + external id, different payload; nothing stored
+    CREATED = "created"  # a new order was stored
+    EXISTING = "existing"  # the same order was already stored; nothing changed
+    CONFLICT = "conflict"  # same channel + external id, different payload; nothing stored
 
 
 @dataclass(slots=True)
@@ -63,11 +63,18 @@ def _batch_hash(hashes: Sequence[str]) -> str:
     return hashlib.sha256("|".join(hashes).encode()).hexdigest()
 
 
-def submit_orders(make_uow: UowFactory, tenant_id: str,
-                  drafts: Sequence[OrderDraft], *, strategy: AllocationStrategy,
-                  now: datetime, actor: str, idempotency_key: str | None = None,
-                  presale_lock: timedelta = timedelta(minutes=30),
-                  batch: bool = True) -> list[SubmitResult]:
+def submit_orders(
+    make_uow: UowFactory,
+    tenant_id: str,
+    drafts: Sequence[OrderDraft],
+    *,
+    strategy: AllocationStrategy,
+    now: datetime,
+    actor: str,
+    idempotency_key: str | None = None,
+    presale_lock: timedelta = timedelta(minutes=30),
+    batch: bool = True,
+) -> list[SubmitResult]:
     """Store, validate, allocate and reserve a batch of orders in one transaction.
 
     Results come back in input order. A unique-key race with a concurrent submitter of the
@@ -77,29 +84,56 @@ def submit_orders(make_uow: UowFactory, tenant_id: str,
     hashes = [payload_hash(d) for d in drafts]
     for attempt in (1, 2):
         try:
-            return _submit(make_uow, tenant_id, drafts, hashes, strategy, now, actor,
-                           idempotency_key, presale_lock, single=not batch)
+            return _submit(
+                make_uow,
+                tenant_id,
+                drafts,
+                hashes,
+                strategy,
+                now,
+                actor,
+                idempotency_key,
+                presale_lock,
+                single=not batch,
+            )
         except IntegrityError:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
 
-def _submit(make_uow: UowFactory, tenant_id: str, drafts: Sequence[OrderDraft],
-            hashes: list[str], strategy: AllocationStrategy, now: datetime, actor: str,
-            idempotency_key: str | None, presale_lock: timedelta,
-            single: bool) -> list[SubmitResult]:
+def _submit(
+    make_uow: UowFactory,
+    tenant_id: str,
+    drafts: Sequence[OrderDraft],
+    hashes: list[str],
+    strategy: AllocationStrategy,
+    now: datetime,
+    actor: str,
+    idempotency_key: str | None,
+    presale_lock: timedelta,
+    single: bool,
+) -> list[SubmitResult]:
     with make_uow() as uow:
         if not uow.catalog.tenant_exists(tenant_id):
             raise NotFound(f"tenant '{tenant_id}' not found")
         channels = {c.code: c for c in uow.catalog.channels(tenant_id)}
-        bad = [FieldError(f"orders.{i}.channel" if not single else "channel",
-                          f"unknown channel '{d.channel}'; known: {', '.join(sorted(channels))}")
-               for i, d in enumerate(drafts) if d.channel not in channels]
-        bad += [FieldError(f"orders.{i}.channel" if not single else "channel",
-                           f"channel '{d.channel}' is inactive")
-                for i, d in enumerate(drafts)
-                if d.channel in channels and not channels[d.channel].active]
+        bad = [
+            FieldError(
+                f"orders.{i}.channel" if not single else "channel",
+                f"unknown channel '{d.channel}'; known: {', '.join(sorted(channels))}",
+            )
+            for i, d in enumerate(drafts)
+            if d.channel not in channels
+        ]
+        bad += [
+            FieldError(
+                f"orders.{i}.channel" if not single else "channel",
+                f"channel '{d.channel}' is inactive",
+            )
+            for i, d in enumerate(drafts)
+            if d.channel in channels and not channels[d.channel].active
+        ]
         if bad:
             raise InvalidInput(bad)
 
@@ -110,7 +144,8 @@ def _submit(make_uow: UowFactory, tenant_id: str, drafts: Sequence[OrderDraft],
                 if stored[0] != request_hash:
                     raise IdempotencyConflict(
                         f"Idempotency-Key '{idempotency_key}' was used before with a different "
-                        "request body; use a new key for a new request")
+                        "request body; use a new key for a new request"
+                    )
                 return _existing_results(uow, tenant_id, stored[1])
 
         existing = uow.orders.find_by_channel_keys(tenant_id, [d.key() for d in drafts])
@@ -125,12 +160,15 @@ def _submit(make_uow: UowFactory, tenant_id: str, drafts: Sequence[OrderDraft],
                 if prior_hash == h:
                     results[i] = SubmitResult(Outcome.EXISTING, oid, d.external_id, d.channel)
                 else:
-                    msg = (f"order {d.external_id} from channel {d.channel} already exists as "
-                           f"{oid} with different content; send an update, not a new order")
+                    msg = (
+                        f"order {d.external_id} from channel {d.channel} already exists as "
+                        f"{oid} with different content; send an update, not a new order"
+                    )
                     if single:
                         raise IdempotencyConflict(msg)
-                    results[i] = SubmitResult(Outcome.CONFLICT, oid, d.external_id, d.channel,
-                                              message=msg)
+                    results[i] = SubmitResult(
+                        Outcome.CONFLICT, oid, d.external_id, d.channel, message=msg
+                    )
                 continue
             order = build_order(d, tenant_id, now, actor, h)
             first_in_batch[key] = (order.id, h)
@@ -147,8 +185,13 @@ def _submit(make_uow: UowFactory, tenant_id: str, drafts: Sequence[OrderDraft],
             if r.order_id in status_by_id:
                 r.status = status_by_id[r.order_id]
         if idempotency_key:
-            uow.idempotency.store(tenant_id, idempotency_key, request_hash,
-                                  [r.order_id for r in final if r.order_id], now)
+            uow.idempotency.store(
+                tenant_id,
+                idempotency_key,
+                request_hash,
+                [r.order_id for r in final if r.order_id],
+                now,
+            )
         uow.commit()
         return final
 
@@ -163,8 +206,11 @@ def _fill_status(uow: UnitOfWork, tenant_id: str, results: list[SubmitResult]) -
 
 def _existing_results(uow: UnitOfWork, tenant_id: str, ids: list[str]) -> list[SubmitResult]:
     heads = uow.orders.heads(tenant_id, ids)
-    return [SubmitResult(Outcome.EXISTING, oid, heads[oid][1], heads[oid][0], heads[oid][2])
-            for oid in ids if oid in heads]
+    return [
+        SubmitResult(Outcome.EXISTING, oid, heads[oid][1], heads[oid][0], heads[oid][2])
+        for oid in ids
+        if oid in heads
+    ]
 
 
 def catalogue_reasons(order: Order, catalog: dict[str, Sku]) -> list[HoldReason]:
@@ -172,19 +218,35 @@ def catalogue_reasons(order: Order, catalog: dict[str, Sku]) -> list[HoldReason]
     for line in order.lines:
         sku = catalog.get(line.sku)
         if sku is None:
-            reasons.append(HoldReason(HoldCode.UNKNOWN_SKU,
-                                      f"line {line.line_no}: SKU {line.sku} is not in the "
-                                      "catalogue", line.line_no, line.sku))
+            reasons.append(
+                HoldReason(
+                    HoldCode.UNKNOWN_SKU,
+                    f"line {line.line_no}: SKU {line.sku} is not in the catalogue",
+                    line.line_no,
+                    line.sku,
+                )
+            )
         elif not sku.active:
-            reasons.append(HoldReason(HoldCode.INACTIVE_SKU,
-                                      f"line {line.line_no}: SKU {line.sku} is not sellable "
-                                      "(inactive)", line.line_no, line.sku))
+            reasons.append(
+                HoldReason(
+                    HoldCode.INACTIVE_SKU,
+                    f"line {line.line_no}: SKU {line.sku} is not sellable (inactive)",
+                    line.line_no,
+                    line.sku,
+                )
+            )
     return reasons
 
 
-def run_pipeline(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
-                 strategy: AllocationStrategy, now: datetime, actor: str,
-                 presale_lock: timedelta) -> PipelineStats:
+def run_pipeline(
+    uow: UnitOfWork,
+    tenant_id: str,
+    orders: Sequence[Order],
+    strategy: AllocationStrategy,
+    now: datetime,
+    actor: str,
+    presale_lock: timedelta,
+) -> PipelineStats:
     """validate -> allocate -> reserve (atomically) for orders in CREATED or ON_HOLD.
 
     Plans are made against a snapshot of ATP; the reservation itself is a conditional
@@ -217,9 +279,13 @@ def run_pipeline(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
     if not valid:
         return stats
 
-    def plan_all(lock: bool) -> tuple[list[tuple[Order, AllocationOutcome]],
-                                      list[tuple[Order, list[HoldReason]]],
-                                      dict[tuple[str, str], int]]:
+    def plan_all(
+        lock: bool,
+    ) -> tuple[
+        list[tuple[Order, AllocationOutcome]],
+        list[tuple[Order, list[HoldReason]]],
+        dict[tuple[str, str], int],
+    ]:
         levels = uow.stock.levels(tenant_id, skus, lock=lock)
         available = {k: lv.atp for k, lv in levels.items()}
         planned, failed = [], []
@@ -260,5 +326,3 @@ def run_pipeline(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
         o.allocate(strategy.name, outcome.promised, now, actor)
         stats.reserved += 1
     return stats
-
-

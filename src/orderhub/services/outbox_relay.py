@@ -20,8 +20,14 @@ log = logging.getLogger(__name__)
 
 
 class OutboxRelay:
-    def __init__(self, engine: Engine, bus: InProcessBus, *, batch_size: int = 1000,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        bus: InProcessBus,
+        *,
+        batch_size: int = 1000,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.engine = engine
         self.bus = bus
         self.batch_size = batch_size
@@ -46,7 +52,7 @@ class OutboxRelay:
 
     def drain(self) -> int:
         total = 0
-        while (n := self.drain_once()):
+        while n := self.drain_once():
             total += n
         return total
 

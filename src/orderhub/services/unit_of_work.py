@@ -26,8 +26,13 @@ class UnitOfWork:
     idempotency: IdempotencyRepository
     conn: Connection
 
-    def __init__(self, engine: Engine, *, read_only: bool = False,
-                 on_commit: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        read_only: bool = False,
+        on_commit: Callable[[int], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.read_only = read_only
         self.on_commit = on_commit
@@ -48,8 +53,12 @@ class UnitOfWork:
         self._other_events = []
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         try:
             if self._tx is not None and self._tx.is_active:
                 self._tx.rollback()
@@ -81,8 +90,6 @@ class UnitOfWork:
         if self._tx is not None and self._tx.is_active:
             self._tx.rollback()
         self._tx = None
-
-
 
 
 UowFactory = Callable[[], UnitOfWork]

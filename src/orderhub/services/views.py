@@ -20,40 +20,89 @@ from orderhub.services.unit_of_work import UowFactory
 
 def order_view(o: Order) -> dict[str, Any]:
     return {
-        "id": o.id, "tenant_id": o.tenant_id, "channel": o.channel,
-        "external_id": o.external_id, "order_type": o.order_type.value,
-        "status": o.status.value, "next_statuses": allowed_next(o.status),
+        "id": o.id,
+        "tenant_id": o.tenant_id,
+        "channel": o.channel,
+        "external_id": o.external_id,
+        "order_type": o.order_type.value,
+        "status": o.status.value,
+        "next_statuses": allowed_next(o.status),
         "currency": o.currency,
-        "totals": {"subtotal": str(o.subtotal), "discount": str(o.discount_total),
-                   "tax": str(o.tax_total), "shipping_fee": str(o.shipping_fee),
-                   "grand_total": str(o.grand_total)},
+        "totals": {
+            "subtotal": str(o.subtotal),
+            "discount": str(o.discount_total),
+            "tax": str(o.tax_total),
+            "shipping_fee": str(o.shipping_fee),
+            "grand_total": str(o.grand_total),
+        },
         "customer": {k: v for k, v in asdict(o.customer).items() if v},
-        "shipping_address": {k: v for k, v in asdict(o.shipping_address).items()
-                             if v not in ("", None)},
-        "lines": [{"line_no": ln.line_no, "sku": ln.sku, "quantity": ln.quantity,
-                   "unit_price": str(ln.unit_price), "discount": str(ln.discount),
-                   "tax": str(ln.tax), "total": str(ln.total)} for ln in o.lines],
+        "shipping_address": {
+            k: v for k, v in asdict(o.shipping_address).items() if v not in ("", None)
+        },
+        "lines": [
+            {
+                "line_no": ln.line_no,
+                "sku": ln.sku,
+                "quantity": ln.quantity,
+                "unit_price": str(ln.unit_price),
+                "discount": str(ln.discount),
+                "tax": str(ln.tax),
+                "total": str(ln.total),
+            }
+            for ln in o.lines
+        ],
         "hold_reasons": [r.as_dict() for r in o.hold_reasons],
-        "reservations": [{"id": r.id, "line_no": r.line_no, "sku": r.sku,
-                          "warehouse": r.warehouse, "quantity": r.quantity,
-                          "state": r.state.value, "shipment_id": r.shipment_id,
-                          "expires_at": r.expires_at} for r in o.reservations],
-        "shipments": [{"id": s.id, "warehouse": s.warehouse, "status": s.status.value,
-                       "dispatched_at": s.dispatched_at, "delivered_at": s.delivered_at,
-                       "lines": [{"line_no": r.line_no, "sku": r.sku, "quantity": r.quantity}
-                                 for r in o.reservations if r.shipment_id == s.id]}
-                      for s in o.shipments],
+        "reservations": [
+            {
+                "id": r.id,
+                "line_no": r.line_no,
+                "sku": r.sku,
+                "warehouse": r.warehouse,
+                "quantity": r.quantity,
+                "state": r.state.value,
+                "shipment_id": r.shipment_id,
+                "expires_at": r.expires_at,
+            }
+            for r in o.reservations
+        ],
+        "shipments": [
+            {
+                "id": s.id,
+                "warehouse": s.warehouse,
+                "status": s.status.value,
+                "dispatched_at": s.dispatched_at,
+                "delivered_at": s.delivered_at,
+                "lines": [
+                    {"line_no": r.line_no, "sku": r.sku, "quantity": r.quantity}
+                    for r in o.reservations
+                    if r.shipment_id == s.id
+                ],
+            }
+            for s in o.shipments
+        ],
         "split": o.is_split,
-        "placed_at": o.placed_at, "requested_delivery": o.requested_delivery,
-        "promised_delivery": o.promised_delivery, "presale_release": o.presale_release,
+        "placed_at": o.placed_at,
+        "requested_delivery": o.requested_delivery,
+        "promised_delivery": o.promised_delivery,
+        "presale_release": o.presale_release,
         "presale_lock_until": o.presale_lock_until,
-        "created_at": o.created_at, "updated_at": o.updated_at, "version": o.version,
+        "created_at": o.created_at,
+        "updated_at": o.updated_at,
+        "version": o.version,
     }
 
 
 def event_view(e: StoredEvent) -> dict[str, Any]:
-    return {"seq": e.seq, "event_id": e.event_id, "type": e.type, "at": e.occurred_at,
-            "status": e.status, "actor": e.actor, "reason": e.reason, "data": e.data}
+    return {
+        "seq": e.seq,
+        "event_id": e.event_id,
+        "type": e.type,
+        "at": e.occurred_at,
+        "status": e.status,
+        "actor": e.actor,
+        "reason": e.reason,
+        "data": e.data,
+    }
 
 
 def get_order(make_uow: UowFactory, tenant_id: str, order_id: str) -> dict[str, Any]:
@@ -82,11 +131,19 @@ def decode_cursor(cursor: str) -> str:
     return raw
 
 
-def list_orders(make_uow: UowFactory, tenant_id: str, *, status: OrderStatus | None = None,
-                channel: str | None = None, external_id: str | None = None,
-                sku: str | None = None, created_from: datetime | None = None,
-                created_to: datetime | None = None, cursor: str | None = None,
-                limit: int = 50) -> dict[str, Any]:
+def list_orders(
+    make_uow: UowFactory,
+    tenant_id: str,
+    *,
+    status: OrderStatus | None = None,
+    channel: str | None = None,
+    external_id: str | None = None,
+    sku: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
     """Newest first; `next_cursor` continues after the last item of this page."""
     c = t.orders.c
     q = select(c.id).where(c.tenant_id == tenant_id)
@@ -101,8 +158,13 @@ def list_orders(make_uow: UowFactory, tenant_id: str, *, status: OrderStatus | N
     if created_to:
         q = q.where(c.created_at < created_to)
     if sku:
-        q = q.where(c.id.in_(select(t.order_lines.c.order_id).where(
-            t.order_lines.c.tenant_id == tenant_id, t.order_lines.c.sku == sku)))
+        q = q.where(
+            c.id.in_(
+                select(t.order_lines.c.order_id).where(
+                    t.order_lines.c.tenant_id == tenant_id, t.order_lines.c.sku == sku
+                )
+            )
+        )
     if cursor:
         q = q.where(c.id < decode_cursor(cursor))
     q = q.order_by(c.id.desc()).limit(limit + 1)
@@ -116,16 +178,29 @@ def list_orders(make_uow: UowFactory, tenant_id: str, *, status: OrderStatus | N
 
 
 def level_view(lv: StockLevel) -> dict[str, Any]:
-    return {"sku": lv.sku, "warehouse": lv.warehouse, "on_hand": lv.on_hand,
-            "reserved": lv.reserved, "safety_stock": lv.safety_stock, "atp": lv.atp}
+    return {
+        "sku": lv.sku,
+        "warehouse": lv.warehouse,
+        "on_hand": lv.on_hand,
+        "reserved": lv.reserved,
+        "safety_stock": lv.safety_stock,
+        "atp": lv.atp,
+    }
 
 
-def list_stock(make_uow: UowFactory, tenant_id: str, *, warehouse: str | None = None,
-               sku: str | None = None, after: str | None = None,
-               limit: int = 100) -> dict[str, Any]:
+def list_stock(
+    make_uow: UowFactory,
+    tenant_id: str,
+    *,
+    warehouse: str | None = None,
+    sku: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> dict[str, Any]:
     s = t.stock_items.c
     q = select(s.sku, s.warehouse, s.on_hand, s.reserved, s.safety_stock).where(
-        s.tenant_id == tenant_id)
+        s.tenant_id == tenant_id
+    )
     if warehouse:
         q = q.where(s.warehouse == warehouse)
     if sku:
@@ -138,5 +213,7 @@ def list_stock(make_uow: UowFactory, tenant_id: str, *, warehouse: str | None = 
         rows = [StockLevel(*r) for r in uow.conn.execute(q)]
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"items": [level_view(r) for r in rows],
-            "next_cursor": f"{rows[-1].sku}|{rows[-1].warehouse}" if more and rows else None}
+    return {
+        "items": [level_view(r) for r in rows],
+        "next_cursor": f"{rows[-1].sku}|{rows[-1].warehouse}" if more and rows else None,
+    }

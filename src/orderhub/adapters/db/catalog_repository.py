@@ -15,16 +15,31 @@ from orderhub.domain.inventory import Channel, Sku, Warehouse
 
 def _warehouse(r: Any) -> Warehouse:
     hh, mm = r["cutoff"].split(":")
-    return Warehouse(tenant_id=r["tenant_id"], code=r["code"], name=r["name"], lat=r["lat"],
-                     lon=r["lon"], region=r["region"], city=r["city"],
-                     daily_capacity=r["daily_capacity"], cutoff=time(int(hh), int(mm)),
-                     timezone=r["timezone"], active=r["active"])
+    return Warehouse(
+        tenant_id=r["tenant_id"],
+        code=r["code"],
+        name=r["name"],
+        lat=r["lat"],
+        lon=r["lon"],
+        region=r["region"],
+        city=r["city"],
+        daily_capacity=r["daily_capacity"],
+        cutoff=time(int(hh), int(mm)),
+        timezone=r["timezone"],
+        active=r["active"],
+    )
 
 
 def _sku(r: Any) -> Sku:
-    return Sku(tenant_id=r["tenant_id"], code=r["code"], name=r["name"],
-               list_price=r["list_price"], barcode=r["barcode"], weight_kg=r["weight_kg"],
-               active=r["active"])
+    return Sku(
+        tenant_id=r["tenant_id"],
+        code=r["code"],
+        name=r["name"],
+        list_price=r["list_price"],
+        barcode=r["barcode"],
+        weight_kg=r["weight_kg"],
+        active=r["active"],
+    )
 
 
 class CatalogRepository:
@@ -33,60 +48,111 @@ class CatalogRepository:
 
     # tenants ------------------------------------------------------------------------------
     def tenant_exists(self, tenant_id: str) -> bool:
-        return self.conn.execute(select(t.tenants.c.id).where(t.tenants.c.id == tenant_id)
-                                 ).first() is not None
+        return (
+            self.conn.execute(select(t.tenants.c.id).where(t.tenants.c.id == tenant_id)).first()
+            is not None
+        )
 
     def add_tenant(self, tenant_id: str, name: str, at: datetime) -> None:
         self.conn.execute(t.tenants.insert().values(id=tenant_id, name=name, created_at=at))
 
     # channels -----------------------------------------------------------------------------
     def channels(self, tenant_id: str) -> list[Channel]:
-        rows = self.conn.execute(select(t.channels).where(t.channels.c.tenant_id == tenant_id)
-                                 .order_by(t.channels.c.code)).mappings()
-        return [Channel(r["tenant_id"], r["code"], r["name"], r["kind"], r["active"])
-                for r in rows]
+        rows = self.conn.execute(
+            select(t.channels)
+            .where(t.channels.c.tenant_id == tenant_id)
+            .order_by(t.channels.c.code)
+        ).mappings()
+        return [Channel(r["tenant_id"], r["code"], r["name"], r["kind"], r["active"]) for r in rows]
 
     def add_channels(self, channels: Sequence[Channel]) -> None:
-        self.conn.execute(t.channels.insert(), [
-            {"tenant_id": c.tenant_id, "code": c.code, "name": c.name, "kind": c.kind,
-             "active": c.active} for c in channels])
+        self.conn.execute(
+            t.channels.insert(),
+            [
+                {
+                    "tenant_id": c.tenant_id,
+                    "code": c.code,
+                    "name": c.name,
+                    "kind": c.kind,
+                    "active": c.active,
+                }
+                for c in channels
+            ],
+        )
 
     # warehouses ---------------------------------------------------------------------------
     def warehouses(self, tenant_id: str) -> list[Warehouse]:
-        rows = self.conn.execute(select(t.warehouses).where(t.warehouses.c.tenant_id == tenant_id)
-                                 .order_by(t.warehouses.c.code)).mappings()
+        rows = self.conn.execute(
+            select(t.warehouses)
+            .where(t.warehouses.c.tenant_id == tenant_id)
+            .order_by(t.warehouses.c.code)
+        ).mappings()
         return [_warehouse(r) for r in rows]
 
     def warehouse(self, tenant_id: str, code: str) -> Warehouse | None:
-        r = self.conn.execute(select(t.warehouses).where(
-            t.warehouses.c.tenant_id == tenant_id, t.warehouses.c.code == code)).mappings().first()
+        r = (
+            self.conn.execute(
+                select(t.warehouses).where(
+                    t.warehouses.c.tenant_id == tenant_id, t.warehouses.c.code == code
+                )
+            )
+            .mappings()
+            .first()
+        )
         return _warehouse(r) if r else None
 
     def add_warehouses(self, items: Sequence[Warehouse], at: datetime) -> None:
-        self.conn.execute(t.warehouses.insert(), [
-            {"tenant_id": w.tenant_id, "code": w.code, "name": w.name, "lat": w.lat,
-             "lon": w.lon, "region": w.region, "city": w.city,
-             "daily_capacity": w.daily_capacity, "cutoff": w.cutoff.strftime("%H:%M"),
-             "timezone": w.timezone, "active": w.active, "created_at": at} for w in items])
+        self.conn.execute(
+            t.warehouses.insert(),
+            [
+                {
+                    "tenant_id": w.tenant_id,
+                    "code": w.code,
+                    "name": w.name,
+                    "lat": w.lat,
+                    "lon": w.lon,
+                    "region": w.region,
+                    "city": w.city,
+                    "daily_capacity": w.daily_capacity,
+                    "cutoff": w.cutoff.strftime("%H:%M"),
+                    "timezone": w.timezone,
+                    "active": w.active,
+                    "created_at": at,
+                }
+                for w in items
+            ],
+        )
 
     def update_warehouse(self, w: Warehouse) -> None:
-        self.conn.execute(update(t.warehouses).where(
-            t.warehouses.c.tenant_id == w.tenant_id, t.warehouses.c.code == w.code).values(
-            name=w.name, lat=w.lat, lon=w.lon, region=w.region, city=w.city,
-            daily_capacity=w.daily_capacity, cutoff=w.cutoff.strftime("%H:%M"),
-            timezone=w.timezone, active=w.active))
+        self.conn.execute(
+            update(t.warehouses)
+            .where(t.warehouses.c.tenant_id == w.tenant_id, t.warehouses.c.code == w.code)
+            .values(
+                name=w.name,
+                lat=w.lat,
+                lon=w.lon,
+                region=w.region,
+                city=w.city,
+                daily_capacity=w.daily_capacity,
+                cutoff=w.cutoff.strftime("%H:%M"),
+                timezone=w.timezone,
+                active=w.active,
+            )
+        )
 
     # skus ---------------------------------------------------------------------------------
     def skus_by_code(self, tenant_id: str, codes: Sequence[str]) -> dict[str, Sku]:
         out: dict[str, Sku] = {}
         for chunk in _chunks(sorted(set(codes))):
-            for r in self.conn.execute(select(t.skus).where(
-                    t.skus.c.tenant_id == tenant_id, t.skus.c.code.in_(chunk))).mappings():
+            for r in self.conn.execute(
+                select(t.skus).where(t.skus.c.tenant_id == tenant_id, t.skus.c.code.in_(chunk))
+            ).mappings():
                 out[r["code"]] = _sku(r)
         return out
 
-    def list_skus(self, tenant_id: str, after: str | None, limit: int,
-                  search: str | None = None) -> list[Sku]:
+    def list_skus(
+        self, tenant_id: str, after: str | None, limit: int, search: str | None = None
+    ) -> list[Sku]:
         q = select(t.skus).where(t.skus.c.tenant_id == tenant_id)
         if after:
             q = q.where(t.skus.c.code > after)
@@ -97,12 +163,27 @@ class CatalogRepository:
         return [_sku(r) for r in rows]
 
     def add_skus(self, items: Sequence[Sku], at: datetime) -> None:
-        self.conn.execute(t.skus.insert(), [
-            {"tenant_id": s.tenant_id, "code": s.code, "name": s.name,
-             "list_price": s.list_price, "barcode": s.barcode, "weight_kg": s.weight_kg,
-             "active": s.active, "created_at": at} for s in items])
+        self.conn.execute(
+            t.skus.insert(),
+            [
+                {
+                    "tenant_id": s.tenant_id,
+                    "code": s.code,
+                    "name": s.name,
+                    "list_price": s.list_price,
+                    "barcode": s.barcode,
+                    "weight_kg": s.weight_kg,
+                    "active": s.active,
+                    "created_at": at,
+                }
+                for s in items
+            ],
+        )
 
     def set_sku_active(self, tenant_id: str, code: str, active: bool) -> bool:
-        result = self.conn.execute(update(t.skus).where(
-            t.skus.c.tenant_id == tenant_id, t.skus.c.code == code).values(active=active))
+        result = self.conn.execute(
+            update(t.skus)
+            .where(t.skus.c.tenant_id == tenant_id, t.skus.c.code == code)
+            .values(active=active)
+        )
         return bool(result.rowcount == 1)

@@ -28,11 +28,15 @@ def upgrade(engine: Engine, revision: str = "head", default_tenant: str = "defau
         command.upgrade(cfg, revision)
         conn.commit()
     with engine.begin() as conn:
-        exists = conn.execute(select(t.tenants.c.id).where(t.tenants.c.id == default_tenant)
-                              ).first()
+        exists = conn.execute(
+            select(t.tenants.c.id).where(t.tenants.c.id == default_tenant)
+        ).first()
         if not exists:
-            conn.execute(t.tenants.insert().values(id=default_tenant, name="Default tenant",
-                                                   created_at=datetime.now(UTC)))
+            conn.execute(
+                t.tenants.insert().values(
+                    id=default_tenant, name="Default tenant", created_at=datetime.now(UTC)
+                )
+            )
 
 
 def current_revision(engine: Engine) -> str | None:

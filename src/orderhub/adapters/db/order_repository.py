@@ -32,7 +32,7 @@ _CHUNK = 500  # keys per IN (...) list: well under SQLite's and PostgreSQL's par
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def _address_to_doc(a: Address) -> dict[str, Any]:
@@ -41,32 +41,59 @@ def _address_to_doc(a: Address) -> dict[str, Any]:
 
 def _order_row(o: Order) -> dict[str, Any]:
     return {
-        "id": o.id, "tenant_id": o.tenant_id, "channel": o.channel,
-        "external_id": o.external_id, "order_type": o.order_type.value,
-        "status": o.status.value, "currency": o.currency, "subtotal": o.subtotal,
-        "discount_total": o.discount_total, "tax_total": o.tax_total,
-        "shipping_fee": o.shipping_fee, "grand_total": o.grand_total,
+        "id": o.id,
+        "tenant_id": o.tenant_id,
+        "channel": o.channel,
+        "external_id": o.external_id,
+        "order_type": o.order_type.value,
+        "status": o.status.value,
+        "currency": o.currency,
+        "subtotal": o.subtotal,
+        "discount_total": o.discount_total,
+        "tax_total": o.tax_total,
+        "shipping_fee": o.shipping_fee,
+        "grand_total": o.grand_total,
         "customer": {k: v for k, v in asdict(o.customer).items() if v},
         "shipping_address": _address_to_doc(o.shipping_address),
         "hold_reasons": [r.as_dict() for r in o.hold_reasons],
-        "placed_at": o.placed_at, "requested_delivery": o.requested_delivery,
-        "promised_delivery": o.promised_delivery, "presale_release": o.presale_release,
-        "presale_lock_until": o.presale_lock_until, "payload_hash": o.payload_hash,
-        "version": o.version, "event_seq": o.event_seq,
-        "created_at": o.created_at, "updated_at": o.updated_at,
+        "placed_at": o.placed_at,
+        "requested_delivery": o.requested_delivery,
+        "promised_delivery": o.promised_delivery,
+        "presale_release": o.presale_release,
+        "presale_lock_until": o.presale_lock_until,
+        "payload_hash": o.payload_hash,
+        "version": o.version,
+        "event_seq": o.event_seq,
+        "created_at": o.created_at,
+        "updated_at": o.updated_at,
     }
 
 
 def _reservation_row(o: Order, r: Reservation) -> dict[str, Any]:
-    return {"id": r.id, "order_id": o.id, "tenant_id": o.tenant_id, "line_no": r.line_no,
-            "sku": r.sku, "warehouse": r.warehouse, "quantity": r.quantity,
-            "shipment_id": r.shipment_id, "state": r.state.value, "expires_at": r.expires_at}
+    return {
+        "id": r.id,
+        "order_id": o.id,
+        "tenant_id": o.tenant_id,
+        "line_no": r.line_no,
+        "sku": r.sku,
+        "warehouse": r.warehouse,
+        "quantity": r.quantity,
+        "shipment_id": r.shipment_id,
+        "state": r.state.value,
+        "expires_at": r.expires_at,
+    }
 
 
 def _shipment_row(o: Order, s: Shipment) -> dict[str, Any]:
-    return {"id": s.id, "order_id": o.id, "tenant_id": o.tenant_id, "warehouse": s.warehouse,
-            "status": s.status.value, "dispatched_at": s.dispatched_at,
-            "delivered_at": s.delivered_at}
+    return {
+        "id": s.id,
+        "order_id": o.id,
+        "tenant_id": o.tenant_id,
+        "warehouse": s.warehouse,
+        "status": s.status.value,
+        "dispatched_at": s.dispatched_at,
+        "delivered_at": s.delivered_at,
+    }
 
 
 def _reservation_state(r: Reservation) -> tuple[Any, ...]:
@@ -104,16 +131,23 @@ class OrderRepository:
         self._loaded: dict[str, tuple[Order, _Snapshot]] = {}
 
     # ----- reads --------------------------------------------------------------------------
-    def find_by_channel_keys(self, tenant_id: str, keys: Sequence[tuple[str, str]]
-                             ) -> dict[tuple[str, str], tuple[str, str]]:
+    def find_by_channel_keys(
+        self, tenant_id: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, str]]:
         """(channel, external id) -> (order id, payload hash) for the keys already stored."""
         found: dict[tuple[str, str], tuple[str, str]] = {}
         for chunk in _chunks(list(keys)):
             rows = self.conn.execute(
-                select(t.orders.c.channel, t.orders.c.external_id, t.orders.c.id,
-                       t.orders.c.payload_hash)
-                .where(t.orders.c.tenant_id == tenant_id,
-                       tuple_(t.orders.c.channel, t.orders.c.external_id).in_(chunk)))
+                select(
+                    t.orders.c.channel,
+                    t.orders.c.external_id,
+                    t.orders.c.id,
+                    t.orders.c.payload_hash,
+                ).where(
+                    t.orders.c.tenant_id == tenant_id,
+                    tuple_(t.orders.c.channel, t.orders.c.external_id).in_(chunk),
+                )
+            )
             for ch, ext, oid, h in rows:
                 found[(ch, ext)] = (oid, h)
         return found
@@ -123,9 +157,10 @@ class OrderRepository:
         out: dict[str, tuple[str, str, str]] = {}
         for chunk in _chunks(list(order_ids)):
             for oid, ch, ext, st in self.conn.execute(
-                    select(t.orders.c.id, t.orders.c.channel, t.orders.c.external_id,
-                           t.orders.c.status)
-                    .where(t.orders.c.tenant_id == tenant_id, t.orders.c.id.in_(chunk))):
+                select(
+                    t.orders.c.id, t.orders.c.channel, t.orders.c.external_id, t.orders.c.status
+                ).where(t.orders.c.tenant_id == tenant_id, t.orders.c.id.in_(chunk))
+            ):
                 out[oid] = (ch, ext, st)
         return out
 
@@ -138,8 +173,9 @@ class OrderRepository:
             raise NotFound(f"order {order_id} not found")
         return orders[0]
 
-    def get_many(self, tenant_id: str | None, order_ids: Sequence[str], *,
-                 lock: bool = False) -> list[Order]:
+    def get_many(
+        self, tenant_id: str | None, order_ids: Sequence[str], *, lock: bool = False
+    ) -> list[Order]:
         """Load whole aggregates in four statements per chunk, whatever their number."""
         result: list[Order] = []
         for chunk in _chunks(sorted(set(order_ids))):
@@ -153,29 +189,58 @@ class OrderRepository:
                 continue
             ids = [h["id"] for h in heads]
             lines: dict[str, list[OrderLine]] = {i: [] for i in ids}
-            for r in self.conn.execute(select(t.order_lines).where(t.order_lines.c.order_id.in_(ids))
-                                       .order_by(t.order_lines.c.order_id,
-                                                 t.order_lines.c.line_no)).mappings():
-                lines[r["order_id"]].append(OrderLine(
-                    line_no=r["line_no"], sku=r["sku"], quantity=r["quantity"],
-                    unit_price=r["unit_price"], discount=r["discount"], tax=r["tax"]))
+            for r in self.conn.execute(
+                select(t.order_lines)
+                .where(t.order_lines.c.order_id.in_(ids))
+                .order_by(t.order_lines.c.order_id, t.order_lines.c.line_no)
+            ).mappings():
+                lines[r["order_id"]].append(
+                    OrderLine(
+                        line_no=r["line_no"],
+                        sku=r["sku"],
+                        quantity=r["quantity"],
+                        unit_price=r["unit_price"],
+                        discount=r["discount"],
+                        tax=r["tax"],
+                    )
+                )
             reservations: dict[str, list[Reservation]] = {i: [] for i in ids}
-            for r in self.conn.execute(select(t.reservations)
-                                       .where(t.reservations.c.order_id.in_(ids))
-                                       .order_by(t.reservations.c.id)).mappings():
-                reservations[r["order_id"]].append(Reservation(
-                    id=r["id"], line_no=r["line_no"], sku=r["sku"], warehouse=r["warehouse"],
-                    quantity=r["quantity"], shipment_id=r["shipment_id"],
-                    expires_at=r["expires_at"], state=ReservationState(r["state"])))
+            for r in self.conn.execute(
+                select(t.reservations)
+                .where(t.reservations.c.order_id.in_(ids))
+                .order_by(t.reservations.c.id)
+            ).mappings():
+                reservations[r["order_id"]].append(
+                    Reservation(
+                        id=r["id"],
+                        line_no=r["line_no"],
+                        sku=r["sku"],
+                        warehouse=r["warehouse"],
+                        quantity=r["quantity"],
+                        shipment_id=r["shipment_id"],
+                        expires_at=r["expires_at"],
+                        state=ReservationState(r["state"]),
+                    )
+                )
             shipments: dict[str, list[Shipment]] = {i: [] for i in ids}
-            for r in self.conn.execute(select(t.shipments).where(t.shipments.c.order_id.in_(ids))
-                                       .order_by(t.shipments.c.id)).mappings():
-                shipments[r["order_id"]].append(Shipment(
-                    id=r["id"], warehouse=r["warehouse"], status=ShipmentStatus(r["status"]),
-                    dispatched_at=r["dispatched_at"], delivered_at=r["delivered_at"]))
+            for r in self.conn.execute(
+                select(t.shipments)
+                .where(t.shipments.c.order_id.in_(ids))
+                .order_by(t.shipments.c.id)
+            ).mappings():
+                shipments[r["order_id"]].append(
+                    Shipment(
+                        id=r["id"],
+                        warehouse=r["warehouse"],
+                        status=ShipmentStatus(r["status"]),
+                        dispatched_at=r["dispatched_at"],
+                        delivered_at=r["delivered_at"],
+                    )
+                )
             for h in heads:
-                order = _order_from_row(h, lines[h["id"]], reservations[h["id"]],
-                                        shipments[h["id"]])
+                order = _order_from_row(
+                    h, lines[h["id"]], reservations[h["id"]], shipments[h["id"]]
+                )
                 self._loaded[order.id] = (order, _Snapshot(order))
                 result.append(order)
         return result
@@ -205,13 +270,26 @@ class OrderRepository:
     def _insert_new(self) -> None:
         if not self._new:
             return
-        heads, lines, res, ships = [], [], [], []
+        heads: list[dict[str, Any]] = []
+        lines: list[dict[str, Any]] = []
+        res: list[dict[str, Any]] = []
+        ships: list[dict[str, Any]] = []
         for o in self._new:
             o.version = 1
             heads.append(_order_row(o))
-            lines.extend({"order_id": o.id, "tenant_id": o.tenant_id, "line_no": ln.line_no,
-                          "sku": ln.sku, "quantity": ln.quantity, "unit_price": ln.unit_price,
-                          "discount": ln.discount, "tax": ln.tax} for ln in o.lines)
+            lines.extend(
+                {
+                    "order_id": o.id,
+                    "tenant_id": o.tenant_id,
+                    "line_no": ln.line_no,
+                    "sku": ln.sku,
+                    "quantity": ln.quantity,
+                    "unit_price": ln.unit_price,
+                    "discount": ln.discount,
+                    "tax": ln.tax,
+                }
+                for ln in o.lines
+            )
             res.extend(_reservation_row(o, r) for r in o.reservations)
             ships.extend(_shipment_row(o, s) for s in o.shipments)
         self.conn.execute(t.orders.insert(), heads)
@@ -236,8 +314,9 @@ class OrderRepository:
                     new_res.append(_reservation_row(o, r))
                     changed = True
                 elif before != _reservation_state(r):
-                    upd_res.append({"b_id": r.id, "state": r.state.value,
-                                    "expires_at": r.expires_at})
+                    upd_res.append(
+                        {"b_id": r.id, "state": r.state.value, "expires_at": r.expires_at}
+                    )
                     changed = True
             for s in o.shipments:
                 before_s = snap.shipments.get(s.id)
@@ -245,9 +324,14 @@ class OrderRepository:
                     new_ship.append(_shipment_row(o, s))
                     changed = True
                 elif before_s != _shipment_state(s):
-                    upd_ship.append({"b_id": s.id, "status": s.status.value,
-                                     "dispatched_at": s.dispatched_at,
-                                     "delivered_at": s.delivered_at})
+                    upd_ship.append(
+                        {
+                            "b_id": s.id,
+                            "status": s.status.value,
+                            "dispatched_at": s.dispatched_at,
+                            "delivered_at": s.delivered_at,
+                        }
+                    )
                     changed = True
             if changed or snap.head != _head_state(o):
                 heads.append(o)
@@ -256,9 +340,15 @@ class OrderRepository:
             result = self.conn.execute(
                 update(t.orders)
                 .where(and_(t.orders.c.id == o.id, t.orders.c.version == snap.version))
-                .values(status=o.status.value, hold_reasons=[r.as_dict() for r in o.hold_reasons],
-                        promised_delivery=o.promised_delivery, event_seq=o.event_seq,
-                        version=snap.version + 1, updated_at=o.updated_at))
+                .values(
+                    status=o.status.value,
+                    hold_reasons=[r.as_dict() for r in o.hold_reasons],
+                    promised_delivery=o.promised_delivery,
+                    event_seq=o.event_seq,
+                    version=snap.version + 1,
+                    updated_at=o.updated_at,
+                )
+            )
             if result.rowcount != 1:
                 raise Conflict(f"order {o.id} was changed by someone else; retry the request")
             o.version = snap.version + 1
@@ -267,34 +357,60 @@ class OrderRepository:
         if new_res:
             self.conn.execute(t.reservations.insert(), new_res)
         if upd_res:
-            self.conn.execute(update(t.reservations).where(t.reservations.c.id == bindparam("b_id"))
-                              .values(state=bindparam("state"),
-                                      expires_at=bindparam("expires_at")), upd_res)
+            self.conn.execute(
+                update(t.reservations)
+                .where(t.reservations.c.id == bindparam("b_id"))
+                .values(state=bindparam("state"), expires_at=bindparam("expires_at")),
+                upd_res,
+            )
         if upd_ship:
-            self.conn.execute(update(t.shipments).where(t.shipments.c.id == bindparam("b_id"))
-                              .values(status=bindparam("status"),
-                                      dispatched_at=bindparam("dispatched_at"),
-                                      delivered_at=bindparam("delivered_at")), upd_ship)
+            self.conn.execute(
+                update(t.shipments)
+                .where(t.shipments.c.id == bindparam("b_id"))
+                .values(
+                    status=bindparam("status"),
+                    dispatched_at=bindparam("dispatched_at"),
+                    delivered_at=bindparam("delivered_at"),
+                ),
+                upd_ship,
+            )
         for o in heads:
             self._loaded[o.id] = (o, _Snapshot(o))
 
 
-def _order_from_row(h: Any, lines: list[OrderLine], reservations: list[Reservation],
-                    shipments: list[Shipment]) -> Order:
+def _order_from_row(
+    h: Any, lines: list[OrderLine], reservations: list[Reservation], shipments: list[Shipment]
+) -> Order:
     addr = h["shipping_address"] or {}
     return Order(
-        id=h["id"], tenant_id=h["tenant_id"], channel=h["channel"],
-        external_id=h["external_id"], order_type=OrderType(h["order_type"]),
-        currency=h["currency"], lines=lines, customer=Customer(**(h["customer"] or {})),
-        shipping_address=Address(**addr), created_at=h["created_at"],
-        updated_at=h["updated_at"], status=OrderStatus(h["status"]),
-        shipping_fee=Decimal(h["shipping_fee"]), placed_at=h["placed_at"],
-        requested_delivery=h["requested_delivery"], promised_delivery=h["promised_delivery"],
-        presale_release=h["presale_release"], presale_lock_until=h["presale_lock_until"],
-        hold_reasons=[HoldReason(HoldCode(r["code"]), r["message"], r.get("line_no"),
-                                 r.get("sku")) for r in (h["hold_reasons"] or [])],
-        payload_hash=h["payload_hash"], version=h["version"], event_seq=h["event_seq"],
-        reservations=reservations, shipments=shipments)
+        id=h["id"],
+        tenant_id=h["tenant_id"],
+        channel=h["channel"],
+        external_id=h["external_id"],
+        order_type=OrderType(h["order_type"]),
+        currency=h["currency"],
+        lines=lines,
+        customer=Customer(**(h["customer"] or {})),
+        shipping_address=Address(**addr),
+        created_at=h["created_at"],
+        updated_at=h["updated_at"],
+        status=OrderStatus(h["status"]),
+        shipping_fee=Decimal(h["shipping_fee"]),
+        placed_at=h["placed_at"],
+        requested_delivery=h["requested_delivery"],
+        promised_delivery=h["promised_delivery"],
+        presale_release=h["presale_release"],
+        presale_lock_until=h["presale_lock_until"],
+        hold_reasons=[
+            HoldReason(HoldCode(r["code"]), r["message"], r.get("line_no"), r.get("sku"))
+            for r in (h["hold_reasons"] or [])
+        ],
+        payload_hash=h["payload_hash"],
+        version=h["version"],
+        event_seq=h["event_seq"],
+        reservations=reservations,
+        shipments=shipments,
+    )
 
 
 class IdempotencyRepository:
@@ -304,14 +420,22 @@ class IdempotencyRepository:
         self.conn = conn
 
     def lookup(self, tenant_id: str, key: str) -> tuple[str, list[str]] | None:
-        row = self.conn.execute(select(t.idempotency_keys.c.request_hash,
-                                       t.idempotency_keys.c.order_ids)
-                                .where(t.idempotency_keys.c.tenant_id == tenant_id,
-                                       t.idempotency_keys.c.key == key)).first()
+        row = self.conn.execute(
+            select(t.idempotency_keys.c.request_hash, t.idempotency_keys.c.order_ids).where(
+                t.idempotency_keys.c.tenant_id == tenant_id, t.idempotency_keys.c.key == key
+            )
+        ).first()
         return (row[0], list(row[1])) if row else None
 
-    def store(self, tenant_id: str, key: str, request_hash: str, order_ids: list[str],
-              at: Any) -> None:
-        self.conn.execute(t.idempotency_keys.insert().values(
-            tenant_id=tenant_id, key=key, request_hash=request_hash, order_ids=order_ids,
-            created_at=at))
+    def store(
+        self, tenant_id: str, key: str, request_hash: str, order_ids: list[str], at: Any
+    ) -> None:
+        self.conn.execute(
+            t.idempotency_keys.insert().values(
+                tenant_id=tenant_id,
+                key=key,
+                request_hash=request_hash,
+                order_ids=order_ids,
+                created_at=at,
+            )
+        )

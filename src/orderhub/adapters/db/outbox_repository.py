@@ -35,10 +35,20 @@ class StoredEvent:
 
 
 def _stored(r: Any) -> StoredEvent:
-    return StoredEvent(id=r["id"], event_id=r["event_id"], tenant_id=r["tenant_id"],
-                       order_id=r["order_id"], seq=r["seq"], type=r["type"], status=r["status"],
-                       actor=r["actor"], reason=r["reason"], data=r["data"],
-                       occurred_at=r["occurred_at"], published_at=r["published_at"])
+    return StoredEvent(
+        id=r["id"],
+        event_id=r["event_id"],
+        tenant_id=r["tenant_id"],
+        order_id=r["order_id"],
+        seq=r["seq"],
+        type=r["type"],
+        status=r["status"],
+        actor=r["actor"],
+        reason=r["reason"],
+        data=r["data"],
+        occurred_at=r["occurred_at"],
+        published_at=r["published_at"],
+    )
 
 
 class OutboxRepository:
@@ -49,15 +59,28 @@ class OutboxRepository:
         """Write events with their per-order sequence numbers (0 for events of no order)."""
         if not events:
             return 0
-        self.conn.execute(t.outbox.insert(), [
-            {"event_id": new_id("evt"), "tenant_id": e.tenant_id, "order_id": e.order_id,
-             "seq": seq, "type": e.type, "status": e.status, "actor": e.actor,
-             "reason": e.reason, "data": e.data(), "occurred_at": e.occurred_at}
-            for e, seq in events])
+        self.conn.execute(
+            t.outbox.insert(),
+            [
+                {
+                    "event_id": new_id("evt"),
+                    "tenant_id": e.tenant_id,
+                    "order_id": e.order_id,
+                    "seq": seq,
+                    "type": e.type,
+                    "status": e.status,
+                    "actor": e.actor,
+                    "reason": e.reason,
+                    "data": e.data(),
+                    "occurred_at": e.occurred_at,
+                }
+                for e, seq in events
+            ],
+        )
         return len(events)
 
     def unpublished(self, limit: int) -> list[StoredEvent]:
-        q = (select(t.outbox).where(_o.published_at.is_(None)).order_by(_o.id).limit(limit))
+        q = select(t.outbox).where(_o.published_at.is_(None)).order_by(_o.id).limit(limit)
         if self.conn.dialect.name == "postgresql":
             q = q.with_for_update(skip_locked=True)
         return [_stored(r) for r in self.conn.execute(q).mappings()]
@@ -67,11 +90,16 @@ class OutboxRepository:
             self.conn.execute(update(t.outbox).where(_o.id.in_(list(ids))).values(published_at=at))
 
     def for_order(self, tenant_id: str, order_id: str) -> list[StoredEvent]:
-        rows = self.conn.execute(select(t.outbox).where(_o.tenant_id == tenant_id,
-                                                        _o.order_id == order_id)
-                                 .order_by(_o.seq)).mappings()
+        rows = self.conn.execute(
+            select(t.outbox)
+            .where(_o.tenant_id == tenant_id, _o.order_id == order_id)
+            .order_by(_o.seq)
+        ).mappings()
         return [_stored(r) for r in rows]
 
     def backlog(self) -> int:
-        return int(self.conn.execute(select(func.count()).select_from(t.outbox)
-                                     .where(_o.published_at.is_(None))).scalar_one())
+        return int(
+            self.conn.execute(
+                select(func.count()).select_from(t.outbox).where(_o.published_at.is_(None))
+            ).scalar_one()
+        )

@@ -23,22 +23,36 @@ from orderhub.domain.inventory import StockLevel
 StockKey = tuple[str, str]  # (sku, warehouse)
 
 _s = t.stock_items.c
-_KEY = and_(_s.tenant_id == bindparam("b_tenant"), _s.sku == bindparam("b_sku"),
-            _s.warehouse == bindparam("b_wh"))
+_KEY = and_(
+    _s.tenant_id == bindparam("b_tenant"),
+    _s.sku == bindparam("b_sku"),
+    _s.warehouse == bindparam("b_wh"),
+)
 
-_RESERVE = (update(t.stock_items)
-            .where(_KEY, _s.on_hand - _s.reserved - _s.safety_stock >= bindparam("b_qty"))
-            .values(reserved=_s.reserved + bindparam("b_qty"), updated_at=bindparam("b_at")))
-_RELEASE = (update(t.stock_items)
-            .where(_KEY, _s.reserved >= bindparam("b_qty"))
-            .values(reserved=_s.reserved - bindparam("b_qty"), updated_at=bindparam("b_at")))
-_COMMIT = (update(t.stock_items)
-           .where(_KEY, _s.reserved >= bindparam("b_qty"), _s.on_hand >= bindparam("b_qty"))
-           .values(reserved=_s.reserved - bindparam("b_qty"),
-                   on_hand=_s.on_hand - bindparam("b_qty"), updated_at=bindparam("b_at")))
-_ADJUST = (update(t.stock_items)
-           .where(_KEY, _s.on_hand + bindparam("b_qty") >= _s.reserved)
-           .values(on_hand=_s.on_hand + bindparam("b_qty"), updated_at=bindparam("b_at")))
+_RESERVE = (
+    update(t.stock_items)
+    .where(_KEY, _s.on_hand - _s.reserved - _s.safety_stock >= bindparam("b_qty"))
+    .values(reserved=_s.reserved + bindparam("b_qty"), updated_at=bindparam("b_at"))
+)
+_RELEASE = (
+    update(t.stock_items)
+    .where(_KEY, _s.reserved >= bindparam("b_qty"))
+    .values(reserved=_s.reserved - bindparam("b_qty"), updated_at=bindparam("b_at"))
+)
+_COMMIT = (
+    update(t.stock_items)
+    .where(_KEY, _s.reserved >= bindparam("b_qty"), _s.on_hand >= bindparam("b_qty"))
+    .values(
+        reserved=_s.reserved - bindparam("b_qty"),
+        on_hand=_s.on_hand - bindparam("b_qty"),
+        updated_at=bindparam("b_at"),
+    )
+)
+_ADJUST = (
+    update(t.stock_items)
+    .where(_KEY, _s.on_hand + bindparam("b_qty") >= _s.reserved)
+    .values(on_hand=_s.on_hand + bindparam("b_qty"), updated_at=bindparam("b_at"))
+)
 
 
 class StockRepository:
@@ -46,15 +60,18 @@ class StockRepository:
         self.conn = conn
         self._pending_movements: list[dict[str, Any]] = []
 
-    def levels(self, tenant_id: str, skus: Sequence[str], *, lock: bool = False
-               ) -> dict[StockKey, StockLevel]:
+    def levels(
+        self, tenant_id: str, skus: Sequence[str], *, lock: bool = False
+    ) -> dict[StockKey, StockLevel]:
         """Stock of the given SKUs in every warehouse; `lock` takes row locks in key order
         (PostgreSQL), so concurrent lockers cannot deadlock."""
         out: dict[StockKey, StockLevel] = {}
         for chunk in _chunks(sorted(set(skus))):
-            q = (select(_s.sku, _s.warehouse, _s.on_hand, _s.reserved, _s.safety_stock)
-                 .where(_s.tenant_id == tenant_id, _s.sku.in_(chunk))
-                 .order_by(_s.sku, _s.warehouse))
+            q = (
+                select(_s.sku, _s.warehouse, _s.on_hand, _s.reserved, _s.safety_stock)
+                .where(_s.tenant_id == tenant_id, _s.sku.in_(chunk))
+                .order_by(_s.sku, _s.warehouse)
+            )
             if lock:
                 q = q.with_for_update()
             for sku, wh, on_hand, reserved, safety in self.conn.execute(q):
@@ -64,12 +81,15 @@ class StockRepository:
     def level(self, tenant_id: str, sku: str, warehouse: str) -> StockLevel | None:
         return self.levels(tenant_id, [sku]).get((sku, warehouse))
 
-    def _apply(self, stmt: Any, tenant_id: str, quantities: Mapping[StockKey, int],
-               at: datetime) -> bool:
+    def _apply(
+        self, stmt: Any, tenant_id: str, quantities: Mapping[StockKey, int], at: datetime
+    ) -> bool:
         if not quantities:
             return True
-        params = [{"b_tenant": tenant_id, "b_sku": sku, "b_wh": wh, "b_qty": qty, "b_at": at}
-                  for (sku, wh), qty in sorted(quantities.items())]
+        params = [
+            {"b_tenant": tenant_id, "b_sku": sku, "b_wh": wh, "b_qty": qty, "b_at": at}
+            for (sku, wh), qty in sorted(quantities.items())
+        ]
         result = self.conn.execute(stmt, params)
         return bool(result.rowcount == len(params))
 
@@ -80,75 +100,157 @@ class StockRepository:
 
     def release(self, tenant_id: str, quantities: Mapping[StockKey, int], at: datetime) -> None:
         if not self._apply(_RELEASE, tenant_id, quantities, at):
-            raise StockError("release of more stock than is reserved; the stock record is "
-                             "inconsistent and nothing was changed")
+            raise StockError(
+                "release of more stock than is reserved; the stock record is "
+                "inconsistent and nothing was changed"
+            )
 
-    def commit_shipment(self, tenant_id: str, quantities: Mapping[StockKey, int], at: datetime,
-                        reference: str, actor: str) -> None:
+    def commit_shipment(
+        self,
+        tenant_id: str,
+        quantities: Mapping[StockKey, int],
+        at: datetime,
+        reference: str,
+        actor: str,
+    ) -> None:
         """Goods leave: on hand and reserved both fall by the shipped quantity."""
         if not self._apply(_COMMIT, tenant_id, quantities, at):
             raise StockError("shipment commits more stock than is reserved or on hand")
         for (sku, wh), qty in quantities.items():
             self._movement(tenant_id, sku, wh, "shipment", -qty, "shipped", reference, actor, at)
 
-    def receive(self, tenant_id: str, sku: str, warehouse: str, quantity: int, at: datetime,
-                reference: str, actor: str, reason: str = "receipt") -> StockLevel:
+    def receive(
+        self,
+        tenant_id: str,
+        sku: str,
+        warehouse: str,
+        quantity: int,
+        at: datetime,
+        reference: str,
+        actor: str,
+        reason: str = "receipt",
+    ) -> StockLevel:
         dialect = self.conn.dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = insert(t.stock_items).values(tenant_id=tenant_id, sku=sku, warehouse=warehouse,
-                                            on_hand=quantity, reserved=0, safety_stock=0,
-                                            updated_at=at)
+        stmt = insert(t.stock_items).values(
+            tenant_id=tenant_id,
+            sku=sku,
+            warehouse=warehouse,
+            on_hand=quantity,
+            reserved=0,
+            safety_stock=0,
+            updated_at=at,
+        )
         stmt = stmt.on_conflict_do_update(
             index_elements=[_s.tenant_id, _s.sku, _s.warehouse],
-            set_={"on_hand": t.stock_items.c.on_hand + quantity, "updated_at": at})
+            set_={"on_hand": t.stock_items.c.on_hand + quantity, "updated_at": at},
+        )
         self.conn.execute(stmt)
         self._movement(tenant_id, sku, warehouse, "receipt", quantity, reason, reference, actor, at)
         return self._must(tenant_id, sku, warehouse)
 
-    def receive_many(self, tenant_id: str, items: Sequence[tuple[str, str, int]],
-                     at: datetime, reference: str, actor: str) -> None:
+    def receive_many(
+        self,
+        tenant_id: str,
+        items: Sequence[tuple[str, str, int]],
+        at: datetime,
+        reference: str,
+        actor: str,
+    ) -> None:
         """Bulk receipts (initial loads, ASN batches) in one statement."""
         if not items:
             return
         insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
         stmt = insert(t.stock_items).values(
-            tenant_id=bindparam("b_tenant"), sku=bindparam("b_sku"), warehouse=bindparam("b_wh"),
-            on_hand=bindparam("b_qty"), reserved=0, safety_stock=bindparam("b_safety"),
-            updated_at=bindparam("b_at"))
+            tenant_id=bindparam("b_tenant"),
+            sku=bindparam("b_sku"),
+            warehouse=bindparam("b_wh"),
+            on_hand=bindparam("b_qty"),
+            reserved=0,
+            safety_stock=bindparam("b_safety"),
+            updated_at=bindparam("b_at"),
+        )
         stmt = stmt.on_conflict_do_update(
             index_elements=[_s.tenant_id, _s.sku, _s.warehouse],
-            set_={"on_hand": t.stock_items.c.on_hand + stmt.excluded.on_hand, "updated_at": at})
-        self.conn.execute(stmt, [{"b_tenant": tenant_id, "b_sku": sku, "b_wh": wh,
-                                  "b_qty": qty, "b_safety": 0, "b_at": at}
-                                 for sku, wh, qty in items])
+            set_={"on_hand": t.stock_items.c.on_hand + stmt.excluded.on_hand, "updated_at": at},
+        )
+        self.conn.execute(
+            stmt,
+            [
+                {
+                    "b_tenant": tenant_id,
+                    "b_sku": sku,
+                    "b_wh": wh,
+                    "b_qty": qty,
+                    "b_safety": 0,
+                    "b_at": at,
+                }
+                for sku, wh, qty in items
+            ],
+        )
         for sku, wh, qty in items:
             self._movement(tenant_id, sku, wh, "receipt", qty, "receipt", reference, actor, at)
 
-    def adjust(self, tenant_id: str, sku: str, warehouse: str, delta: int, at: datetime,
-               reason: str, reference: str, actor: str) -> StockLevel:
+    def adjust(
+        self,
+        tenant_id: str,
+        sku: str,
+        warehouse: str,
+        delta: int,
+        at: datetime,
+        reason: str,
+        reference: str,
+        actor: str,
+    ) -> StockLevel:
         if not self._apply(_ADJUST, tenant_id, {(sku, warehouse): delta}, at):
             level = self.level(tenant_id, sku, warehouse)
             if level is None:
-                raise StockError(f"no stock record for SKU {sku} in warehouse {warehouse}; "
-                                 "post a receipt first")
+                raise StockError(
+                    f"no stock record for SKU {sku} in warehouse {warehouse}; post a receipt first"
+                )
+            if level.on_hand + delta < 0:
+                raise StockError(
+                    f"adjustment of {delta} would make on hand negative for SKU "
+                    f"{sku} in {warehouse} ({level.on_hand} on hand)"
+                )
             raise StockError(
                 f"adjustment of {delta} would leave on hand ({level.on_hand + delta}) below "
                 f"reserved ({level.reserved}) for SKU {sku} in {warehouse}; release or "
-                "re-route the reserving orders first")
+                "re-route the reserving orders first"
+            )
         self._movement(tenant_id, sku, warehouse, "adjustment", delta, reason, reference, actor, at)
         return self._must(tenant_id, sku, warehouse)
 
-    def set_safety_stock(self, tenant_id: str, sku: str, warehouse: str, safety_stock: int,
-                         at: datetime, reason: str, actor: str) -> StockLevel:
+    def set_safety_stock(
+        self,
+        tenant_id: str,
+        sku: str,
+        warehouse: str,
+        safety_stock: int,
+        at: datetime,
+        reason: str,
+        actor: str,
+    ) -> StockLevel:
         result = self.conn.execute(
             update(t.stock_items)
             .where(_s.tenant_id == tenant_id, _s.sku == sku, _s.warehouse == warehouse)
-            .values(safety_stock=safety_stock, updated_at=at))
+            .values(safety_stock=safety_stock, updated_at=at)
+        )
         if result.rowcount != 1:
-            raise StockError(f"no stock record for SKU {sku} in warehouse {warehouse}; "
-                             "post a receipt first")
-        self._movement(tenant_id, sku, warehouse, "safety_stock", 0,
-                       reason or f"safety stock set to {safety_stock}", "", actor, at)
+            raise StockError(
+                f"no stock record for SKU {sku} in warehouse {warehouse}; post a receipt first"
+            )
+        self._movement(
+            tenant_id,
+            sku,
+            warehouse,
+            "safety_stock",
+            0,
+            reason or f"safety stock set to {safety_stock}",
+            "",
+            actor,
+            at,
+        )
         return self._must(tenant_id, sku, warehouse)
 
     def _must(self, tenant_id: str, sku: str, warehouse: str) -> StockLevel:
@@ -156,12 +258,31 @@ class StockRepository:
         assert level is not None
         return level
 
-    def _movement(self, tenant_id: str, sku: str, warehouse: str, kind: str, delta: int,
-                  reason: str, reference: str, actor: str, at: datetime) -> None:
-        self._pending_movements.append({
-            "tenant_id": tenant_id, "sku": sku, "warehouse": warehouse, "kind": kind,
-            "on_hand_delta": delta, "reason": reason, "reference": reference, "actor": actor,
-            "at": at})
+    def _movement(
+        self,
+        tenant_id: str,
+        sku: str,
+        warehouse: str,
+        kind: str,
+        delta: int,
+        reason: str,
+        reference: str,
+        actor: str,
+        at: datetime,
+    ) -> None:
+        self._pending_movements.append(
+            {
+                "tenant_id": tenant_id,
+                "sku": sku,
+                "warehouse": warehouse,
+                "kind": kind,
+                "on_hand_delta": delta,
+                "reason": reason,
+                "reference": reference,
+                "actor": actor,
+                "at": at,
+            }
+        )
 
     def flush(self) -> None:
         if self._pending_movements:

@@ -23,26 +23,30 @@ from sqlalchemy import (
 
 from orderhub.adapters.db.types import JSONDoc, Money, UTCDateTime
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 # An autoincrementing 64-bit key that SQLite also accepts as its ROWID alias.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 tenants = Table(
-    "tenants", metadata,
+    "tenants",
+    metadata,
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
 channels = Table(
-    "channels", metadata,
+    "channels",
+    metadata,
     Column("tenant_id", String(64), primary_key=True),
     Column("code", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
@@ -52,7 +56,8 @@ channels = Table(
 )
 
 warehouses = Table(
-    "warehouses", metadata,
+    "warehouses",
+    metadata,
     Column("tenant_id", String(64), primary_key=True),
     Column("code", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
@@ -69,7 +74,8 @@ warehouses = Table(
 )
 
 skus = Table(
-    "skus", metadata,
+    "skus",
+    metadata,
     Column("tenant_id", String(64), primary_key=True),
     Column("code", String(64), primary_key=True),
     Column("name", String(300), nullable=False),
@@ -82,7 +88,8 @@ skus = Table(
 )
 
 stock_items = Table(
-    "stock_items", metadata,
+    "stock_items",
+    metadata,
     Column("tenant_id", String(64), primary_key=True),
     Column("sku", String(64), primary_key=True),
     Column("warehouse", String(64), primary_key=True),
@@ -100,7 +107,8 @@ stock_items = Table(
 Index("ix_stock_items_warehouse", stock_items.c.tenant_id, stock_items.c.warehouse)
 
 stock_movements = Table(
-    "stock_movements", metadata,
+    "stock_movements",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("tenant_id", String(64), nullable=False),
     Column("sku", String(64), nullable=False),
@@ -112,11 +120,17 @@ stock_movements = Table(
     Column("actor", String(200), nullable=False),
     Column("at", UTCDateTime(), nullable=False),
 )
-Index("ix_stock_movements_item", stock_movements.c.tenant_id, stock_movements.c.sku,
-      stock_movements.c.warehouse, stock_movements.c.id)
+Index(
+    "ix_stock_movements_item",
+    stock_movements.c.tenant_id,
+    stock_movements.c.sku,
+    stock_movements.c.warehouse,
+    stock_movements.c.id,
+)
 
 orders = Table(
-    "orders", metadata,
+    "orders",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("tenant_id", String(64), nullable=False),
     Column("channel", String(64), nullable=False),
@@ -148,7 +162,8 @@ Index("ix_orders_tenant_status", orders.c.tenant_id, orders.c.status, orders.c.i
 Index("ix_orders_tenant_id", orders.c.tenant_id, orders.c.id)
 
 order_lines = Table(
-    "order_lines", metadata,
+    "order_lines",
+    metadata,
     Column("order_id", String(40), primary_key=True),
     Column("line_no", Integer, primary_key=True),
     Column("tenant_id", String(64), nullable=False),
@@ -163,7 +178,8 @@ order_lines = Table(
 Index("ix_order_lines_sku", order_lines.c.tenant_id, order_lines.c.sku)
 
 shipments = Table(
-    "shipments", metadata,
+    "shipments",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("order_id", String(40), nullable=False),
     Column("tenant_id", String(64), nullable=False),
@@ -176,7 +192,8 @@ shipments = Table(
 Index("ix_shipments_order", shipments.c.order_id)
 
 reservations = Table(
-    "reservations", metadata,
+    "reservations",
+    metadata,
     Column("id", String(40), primary_key=True),
     Column("order_id", String(40), nullable=False),
     Column("tenant_id", String(64), nullable=False),
@@ -191,14 +208,18 @@ reservations = Table(
     ForeignKeyConstraint(["order_id"], ["orders.id"]),
 )
 Index("ix_reservations_order", reservations.c.order_id)
-Index("ix_reservations_expiry", reservations.c.expires_at,
-      postgresql_where=text("state = 'active' AND expires_at IS NOT NULL"),
-      sqlite_where=text("state = 'active' AND expires_at IS NOT NULL"))
+Index(
+    "ix_reservations_expiry",
+    reservations.c.expires_at,
+    postgresql_where=text("state = 'active' AND expires_at IS NOT NULL"),
+    sqlite_where=text("state = 'active' AND expires_at IS NOT NULL"),
+)
 
 # The transactional outbox, kept after publication as the event log behind each order's
 # timeline. Rows are written in the same transaction as the state change they describe.
 outbox = Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("event_id", String(40), nullable=False, unique=True),
     Column("tenant_id", String(64), nullable=False),
@@ -213,12 +234,16 @@ outbox = Table(
     Column("published_at", UTCDateTime()),
 )
 Index("ix_outbox_order_seq", outbox.c.order_id, outbox.c.seq)
-Index("ix_outbox_unpublished", outbox.c.id,
-      postgresql_where=text("published_at IS NULL"),
-      sqlite_where=text("published_at IS NULL"))
+Index(
+    "ix_outbox_unpublished",
+    outbox.c.id,
+    postgresql_where=text("published_at IS NULL"),
+    sqlite_where=text("published_at IS NULL"),
+)
 
 idempotency_keys = Table(
-    "idempotency_keys", metadata,
+    "idempotency_keys",
+    metadata,
     Column("tenant_id", String(64), primary_key=True),
     Column("key", String(200), primary_key=True),
     Column("request_hash", String(64), nullable=False),

@@ -83,16 +83,21 @@ def create_skus(body: list[SkuIn], hub: HubDep, tenant: TenantDep) -> Any:
 
 
 @router.get("/skus", response_model=SkuPage)
-def list_skus(hub: HubDep, tenant: TenantDep,
-              q: Annotated[str | None, Query(max_length=100, description="code or name contains")] = None,
-              cursor: Annotated[str | None, Query(max_length=64)] = None,
-              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Any:
+def list_skus(
+    hub: HubDep,
+    tenant: TenantDep,
+    q: Annotated[str | None, Query(max_length=100, description="code or name contains")] = None,
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Any:
     with hub.read_uow() as uow:
         items = uow.catalog.list_skus(tenant, cursor, limit + 1, q)
     more = len(items) > limit
     items = items[:limit]
-    return {"items": [_sku(s) for s in items],
-            "next_cursor": items[-1].code if more and items else None}
+    return {
+        "items": [_sku(s) for s in items],
+        "next_cursor": items[-1].code if more and items else None,
+    }
 
 
 @router.get("/skus/{code}", response_model=SkuOut)
@@ -123,5 +128,7 @@ def create_channel(body: ChannelIn, hub: HubDep, tenant: TenantDep) -> Any:
 @router.get("/channels", response_model=list[ChannelOut])
 def list_channels(hub: HubDep, tenant: TenantDep) -> Any:
     with hub.read_uow() as uow:
-        return [{"code": c.code, "name": c.name, "kind": c.kind, "active": c.active}
-                for c in uow.catalog.channels(tenant)]
+        return [
+            {"code": c.code, "name": c.name, "kind": c.kind, "active": c.active}
+            for c in uow.catalog.channels(tenant)
+        ]

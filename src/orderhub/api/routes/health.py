@@ -19,7 +19,12 @@ def healthz(hub: HubDep) -> Any:
         with hub.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # the store is down: say so, without internals
-        return JSONResponse({"status": "unavailable", "database": "unreachable",
-                             "error": type(exc).__name__}, status_code=503)
-    return {"status": "ok", "database": hub.engine.dialect.name,
-            "outbox_published": hub.relay.published}
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable", "error": type(exc).__name__},
+            status_code=503,
+        )
+    return {
+        "status": "ok",
+        "database": hub.engine.dialect.name,
+        "outbox_published": hub.relay.published,
+    }

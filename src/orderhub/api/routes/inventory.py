@@ -21,47 +21,79 @@ router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
 
 
 @router.get("", response_model=StockPage)
-def list_stock(hub: HubDep, tenant: TenantDep,
-               warehouse: Annotated[str | None, Query(max_length=64)] = None,
-               sku: Annotated[str | None, Query(max_length=64)] = None,
-               cursor: Annotated[str | None, Query(max_length=200)] = None,
-               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Any:
-    return views.list_stock(hub.read_uow, tenant, warehouse=warehouse, sku=sku, after=cursor,
-                            limit=limit)
+def list_stock(
+    hub: HubDep,
+    tenant: TenantDep,
+    warehouse: Annotated[str | None, Query(max_length=64)] = None,
+    sku: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Any:
+    return views.list_stock(
+        hub.read_uow, tenant, warehouse=warehouse, sku=sku, after=cursor, limit=limit
+    )
 
 
 @router.get("/{sku}", response_model=SkuStockOut)
 def sku_stock(sku: str, hub: HubDep, tenant: TenantDep) -> Any:
     """One SKU across all warehouses, with network totals."""
     levels = inventory.stock_of_sku(hub.read_uow, tenant, sku)
-    return {"sku": sku, "on_hand": sum(lv.on_hand for lv in levels),
-            "reserved": sum(lv.reserved for lv in levels),
-            "safety_stock": sum(lv.safety_stock for lv in levels),
-            "atp": sum(lv.atp for lv in levels),
-            "warehouses": [views.level_view(lv) for lv in levels]}
+    return {
+        "sku": sku,
+        "on_hand": sum(lv.on_hand for lv in levels),
+        "reserved": sum(lv.reserved for lv in levels),
+        "safety_stock": sum(lv.safety_stock for lv in levels),
+        "atp": sum(lv.atp for lv in levels),
+        "warehouses": [views.level_view(lv) for lv in levels],
+    }
 
 
 @router.post("/receipts", response_model=StockLevelOut, status_code=201)
 def receipt(body: ReceiptIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     """Goods received into a warehouse: on hand rises."""
-    level = inventory.receive_stock(hub.uow, tenant, body.sku, body.warehouse, body.quantity,
-                                    reference=body.reference, now=hub.clock(), actor=actor)
+    level = inventory.receive_stock(
+        hub.uow,
+        tenant,
+        body.sku,
+        body.warehouse,
+        body.quantity,
+        reference=body.reference,
+        now=hub.clock(),
+        actor=actor,
+    )
     return views.level_view(level)
 
 
 @router.post("/adjustments", response_model=StockLevelOut, status_code=201)
 def adjustment(body: AdjustmentIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     """Correct on-hand stock (cycle count, damage, loss) with a reason."""
-    level = inventory.adjust_stock(hub.uow, tenant, body.sku, body.warehouse, body.delta,
-                                   reason=body.reason, reference=body.reference,
-                                   now=hub.clock(), actor=actor)
+    level = inventory.adjust_stock(
+        hub.uow,
+        tenant,
+        body.sku,
+        body.warehouse,
+        body.delta,
+        reason=body.reason,
+        reference=body.reference,
+        now=hub.clock(),
+        actor=actor,
+    )
     return views.level_view(level)
 
 
 @router.put("/{sku}/{warehouse}/safety-stock", response_model=StockLevelOut)
-def safety_stock(sku: str, warehouse: str, body: SafetyStockIn, hub: HubDep,
-                 tenant: TenantDep, actor: ActorDep) -> Any:
+def safety_stock(
+    sku: str, warehouse: str, body: SafetyStockIn, hub: HubDep, tenant: TenantDep, actor: ActorDep
+) -> Any:
     """Stock kept back from promising in this warehouse."""
-    level = inventory.set_safety_stock(hub.uow, tenant, sku, warehouse, body.safety_stock,
-                                       reason=body.reason, now=hub.clock(), actor=actor)
+    level = inventory.set_safety_stock(
+        hub.uow,
+        tenant,
+        sku,
+        warehouse,
+        body.safety_stock,
+        reason=body.reason,
+        now=hub.clock(),
+        actor=actor,
+    )
     return views.level_view(level)

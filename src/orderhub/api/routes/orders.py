@@ -26,24 +26,51 @@ from orderhub.services.ordering import Outcome, submit_orders
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", max_length=200,
-    description="Optional client key: a retried request with the same key and body returns "
-                "the original orders; the same key with another body is a 409")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Optional client key: a retried request with the same key and body returns "
+        "the original orders; the same key with another body is a 409",
+    ),
+]
 
 
-@router.post("", response_model=OrderOut, status_code=201,
-             responses={200: {"description": "The same order was already submitted"},
-                        409: {"description": "Same channel + external id (or Idempotency-Key) "
-                                             "with a different payload"},
-                        422: {"description": "Invalid fields; nothing stored"}})
-def create_order(body: OrderIn, hub: HubDep, tenant: TenantDep, actor: ActorDep,
-                 response: Response, idempotency_key: IdempotencyKey = None) -> Any:
+@router.post(
+    "",
+    response_model=OrderOut,
+    status_code=201,
+    responses={
+        200: {"description": "The same order was already submitted"},
+        409: {
+            "description": "Same channel + external id (or Idempotency-Key) "
+            "with a different payload"
+        },
+        422: {"description": "Invalid fields; nothing stored"},
+    },
+)
+def create_order(
+    body: OrderIn,
+    hub: HubDep,
+    tenant: TenantDep,
+    actor: ActorDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     """Submit one order. It is validated, allocated and its stock reserved at once; an order
     that cannot be served is stored on hold with the reason, never dropped."""
-    [result] = submit_orders(hub.uow, tenant, [body.to_draft()], strategy=hub.strategy,
-                             now=hub.clock(), actor=actor, idempotency_key=idempotency_key,
-                             presale_lock=hub.presale_lock, batch=False)
+    [result] = submit_orders(
+        hub.uow,
+        tenant,
+        [body.to_draft()],
+        strategy=hub.strategy,
+        now=hub.clock(),
+        actor=actor,
+        idempotency_key=idempotency_key,
+        presale_lock=hub.presale_lock,
+        batch=False,
+    )
     assert result.order_id is not None
     response.headers["Location"] = f"/v1/orders/{result.order_id}"
     if result.outcome != Outcome.CREATED:
@@ -51,45 +78,88 @@ def create_order(body: OrderIn, hub: HubDep, tenant: TenantDep, actor: ActorDep,
     return views.get_order(hub.read_uow, tenant, result.order_id)
 
 
-@router.post("/batch", response_model=BatchOut,
-             responses={422: {"description": "Some order is invalid; nothing stored"}})
-def create_orders(body: OrderBatchIn, hub: HubDep, tenant: TenantDep, actor: ActorDep,
-                  idempotency_key: IdempotencyKey = None) -> Any:
+@router.post(
+    "/batch",
+    response_model=BatchOut,
+    responses={422: {"description": "Some order is invalid; nothing stored"}},
+)
+def create_orders(
+    body: OrderBatchIn,
+    hub: HubDep,
+    tenant: TenantDep,
+    actor: ActorDep,
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
     """Submit up to 5,000 orders in one transaction. Each result says whether the order was
     created, already existed, or conflicts with a stored order of the same external id."""
-    results = submit_orders(hub.uow, tenant, [o.to_draft() for o in body.orders],
-                            strategy=hub.strategy, now=hub.clock(), actor=actor,
-                            idempotency_key=idempotency_key, presale_lock=hub.presale_lock)
+    results = submit_orders(
+        hub.uow,
+        tenant,
+        [o.to_draft() for o in body.orders],
+        strategy=hub.strategy,
+        now=hub.clock(),
+        actor=actor,
+        idempotency_key=idempotency_key,
+        presale_lock=hub.presale_lock,
+    )
     counts = {o: sum(1 for r in results if r.outcome == o) for o in Outcome}
-    return {"created": counts[Outcome.CREATED], "existing": counts[Outcome.EXISTING],
-            "conflicts": counts[Outcome.CONFLICT],
-            "results": [{"outcome": r.outcome.value, "order_id": r.order_id,
-                         "channel": r.channel, "external_id": r.external_id,
-                         "status": r.status, "message": r.message} for r in results]}
+    return {
+        "created": counts[Outcome.CREATED],
+        "existing": counts[Outcome.EXISTING],
+        "conflicts": counts[Outcome.CONFLICT],
+        "results": [
+            {
+                "outcome": r.outcome.value,
+                "order_id": r.order_id,
+                "channel": r.channel,
+                "external_id": r.external_id,
+                "status": r.status,
+                "message": r.message,
+            }
+            for r in results
+        ],
+    }
 
 
 @router.get("", response_model=OrderPage)
-def list_orders(hub: HubDep, tenant: TenantDep,
-                status: OrderStatus | None = None,
-                channel: Annotated[str | None, Query(max_length=64)] = None,
-                external_id: Annotated[str | None, Query(max_length=200)] = None,
-                sku: Annotated[str | None, Query(max_length=64)] = None,
-                created_from: datetime | None = None, created_to: datetime | None = None,
-                cursor: Annotated[str | None, Query(max_length=200)] = None,
-                limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
+def list_orders(
+    hub: HubDep,
+    tenant: TenantDep,
+    status: OrderStatus | None = None,
+    channel: Annotated[str | None, Query(max_length=64)] = None,
+    external_id: Annotated[str | None, Query(max_length=200)] = None,
+    sku: Annotated[str | None, Query(max_length=64)] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Any:
     """Orders newest first, with filters; pass `next_cursor` back as `cursor` for more."""
-    return views.list_orders(hub.read_uow, tenant, status=status, channel=channel,
-                             external_id=external_id, sku=sku, created_from=created_from,
-                             created_to=created_to, cursor=cursor, limit=limit)
+    return views.list_orders(
+        hub.read_uow,
+        tenant,
+        status=status,
+        channel=channel,
+        external_id=external_id,
+        sku=sku,
+        created_from=created_from,
+        created_to=created_to,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 @router.get("/held", response_model=OrderPage)
-def list_held(hub: HubDep, tenant: TenantDep,
-              cursor: Annotated[str | None, Query(max_length=200)] = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
+def list_held(
+    hub: HubDep,
+    tenant: TenantDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Any:
     """Orders on hold, each with its reasons."""
-    return views.list_orders(hub.read_uow, tenant, status=OrderStatus.ON_HOLD, cursor=cursor,
-                             limit=limit)
+    return views.list_orders(
+        hub.read_uow, tenant, status=OrderStatus.ON_HOLD, cursor=cursor, limit=limit
+    )
 
 
 @router.post("/expire-reservations", response_model=ExpiryOut, tags=["inventory"])
@@ -110,43 +180,63 @@ def get_timeline(order_id: str, hub: HubDep, tenant: TenantDep) -> Any:
 
 
 @router.post("/{order_id}/cancel", response_model=OrderOut)
-def cancel(order_id: str, body: CancelIn, hub: HubDep, tenant: TenantDep,
-           actor: ActorDep) -> Any:
+def cancel(order_id: str, body: CancelIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     """Cancel before dispatch; reserved stock is released in the same transaction."""
-    fulfilment.cancel_order(hub.uow, tenant, order_id, body.reason, now=hub.clock(),
-                            actor=actor)
+    fulfilment.cancel_order(hub.uow, tenant, order_id, body.reason, now=hub.clock(), actor=actor)
     return views.get_order(hub.read_uow, tenant, order_id)
 
 
 @router.post("/{order_id}/ship", response_model=OrderOut)
-def ship(order_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep,
-         body: ShipIn | None = None) -> Any:
+def ship(
+    order_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep, body: ShipIn | None = None
+) -> Any:
     """Dispatch all or some shipments (a partial dispatch leaves it partially_shipped);
     their stock leaves on-hand."""
-    fulfilment.ship_order(hub.uow, tenant, order_id, body.shipment_ids if body else None,
-                          now=hub.clock(), actor=actor)
+    fulfilment.ship_order(
+        hub.uow, tenant, order_id, body.shipment_ids if body else None, now=hub.clock(), actor=actor
+    )
     return views.get_order(hub.read_uow, tenant, order_id)
 
 
 @router.post("/{order_id}/resume", response_model=OrderOut)
 def resume(order_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     """Re-validate and re-allocate a held order; it stays held if it still cannot be served."""
-    fulfilment.resume_order(hub.uow, tenant, order_id, now=hub.clock(), actor=actor,
-                            strategy=hub.strategy, presale_lock=hub.presale_lock)
+    fulfilment.resume_order(
+        hub.uow,
+        tenant,
+        order_id,
+        now=hub.clock(),
+        actor=actor,
+        strategy=hub.strategy,
+        presale_lock=hub.presale_lock,
+    )
     return views.get_order(hub.read_uow, tenant, order_id)
 
 
 def _step(action: str, target: OrderStatus, doc: str) -> None:
-    def endpoint(order_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep,
-                 body: ReasonIn | None = None) -> Any:
-        fulfilment.advance_order(hub.uow, tenant, order_id, target, now=hub.clock(),
-                                 actor=actor, reason=body.reason if body else "")
+    def endpoint(
+        order_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep, body: ReasonIn | None = None
+    ) -> Any:
+        fulfilment.advance_order(
+            hub.uow,
+            tenant,
+            order_id,
+            target,
+            now=hub.clock(),
+            actor=actor,
+            reason=body.reason if body else "",
+        )
         return views.get_order(hub.read_uow, tenant, order_id)
 
     endpoint.__doc__ = doc
-    router.add_api_route(f"/{{order_id}}/{action}", endpoint, methods=["POST"],
-                         response_model=OrderOut, name=f"{action}_order",
-                         responses={409: {"description": "Illegal transition"}})
+    router.add_api_route(
+        f"/{{order_id}}/{action}",
+        endpoint,
+        methods=["POST"],
+        response_model=OrderOut,
+        name=f"{action}_order",
+        responses={409: {"description": "Illegal transition"}},
+    )
 
 
 _step("release", OrderStatus.RELEASED, "Release an allocated order to its warehouse(s).")

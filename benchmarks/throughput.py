@@ -1,0 +1,408 @@
+"""End-to-end intake throughput: generated orders through `submit_orders` on SQLite and
+PostgreSQL, in batches and one order per transaction.
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/throughput.py [--orders 20000] [--backends sqlite,postgres]
+
+See benchmarks/README.md for what is measured and how to read the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import platform
+import pstats
+import secrets
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import Engine, create_engine, func, make_url, select, text
+from sqlalchemy.pool import NullPool
+
+from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.engine import normalise_url
+from orderhub.adapters.db.migrate import upgrade
+from orderhub.bootstrap import Hub, bootstrap
+from orderhub.demo import build_demo
+from orderhub.domain.lifecycle import OrderStatus
+from orderhub.services.order_input import OrderDraft
+from orderhub.services.ordering import Outcome, submit_orders
+from orderhub.simulation import OrderGenerator, load_prices
+
+TENANT = "default"
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgres")
+
+
+class PostgresUnavailable(RuntimeError):
+    """The PostgreSQL server named by ORDERHUB_BENCH_PG_URL could not be reached."""
+
+
+@dataclass
+class RunResult:
+    """The figures of one backend/mode run."""
+
+    backend: str
+    mode: str  # "batch" or "single"
+    orders: int
+    batch_size: int
+    seconds: float
+    orders_per_s: float
+    latency_p50_ms: float
+    latency_p99_ms: float
+    latency_samples: int
+    latency_basis: str
+    allocated: int
+    held: int
+    other_status: int
+    not_created: int
+    events_written: int
+    events_per_order: float
+    setup_seconds: float
+    db_check: str
+    statuses: dict[str, int] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)  # per call, in submission order
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100), linearly interpolated between closest ranks."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def count_events(hub: Hub) -> int:
+    """Rows in the outbox table (every event ever written in this database)."""
+    with hub.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.outbox)).scalar_one())
+
+
+def count_statuses(hub: Hub, prefix: str) -> Counter[str]:
+    """Stored orders of this run by status, to cross-check the service's results."""
+    c = t.orders.c
+    query = (select(c.status, func.count()).where(c.tenant_id == TENANT,
+                                                  c.external_id.like(f"{prefix}-%"))
+             .group_by(c.status))
+    with hub.engine.connect() as conn:
+        return Counter({str(s): int(n) for s, n in conn.execute(query)})
+
+
+def with_search_path(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+def admin_engine(url: str) -> Engine:
+    """A pool-less engine for reachability checks and CREATE/DROP SCHEMA."""
+    return create_engine(normalise_url(url), poolclass=NullPool,
+                         connect_args={"connect_timeout": 5},
+                         isolation_level="AUTOCOMMIT")
+
+
+def postgres_version(url: str) -> str:
+    """The server version, or PostgresUnavailable with the driver's message."""
+    engine = admin_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(text("SHOW server_version")).scalar_one())
+    except Exception as exc:  # any driver/connection failure means "not reachable"
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        raise PostgresUnavailable(first_line) from exc
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="orderhub-bench-") as tmp:
+        yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+
+
+@contextmanager
+def postgres_database(base_url: str) -> Iterator[str]:
+    """A fresh schema `bench_<random>`, dropped with CASCADE afterwards."""
+    schema = f"bench_{secrets.token_hex(4)}"
+    admin = admin_engine(base_url)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            yield with_search_path(base_url, schema)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def fresh_hub(backend: str, pg_url: str) -> Iterator[tuple[Hub, float]]:
+    """A migrated database with the demo data set loaded; yields (hub, setup seconds)."""
+    database = sqlite_database() if backend == "sqlite" else postgres_database(pg_url)
+    with database as url:
+        started = time.perf_counter()
+        hub = bootstrap(database_url=url)
+        try:
+            upgrade(hub.engine)
+            build_demo(hub, TENANT)
+            yield hub, time.perf_counter() - started
+        finally:
+            hub.close()
+
+
+def make_drafts(hub: Hub, count: int, seed: int, prefix: str) -> list[OrderDraft]:
+    """All drafts up front, so generation is not part of the timed section."""
+    gen = OrderGenerator(seed=seed, sku_prices=load_prices(hub, TENANT), prefix=prefix)
+    return list(gen.stream(count, hub.clock()))
+
+
+# --------------------------------------------------------------------------- one run
+
+
+def run_mode(backend: str, mode: str, *, orders: int, batch_size: int, seed: int,
+             pg_url: str, profiler: cProfile.Profile | None = None) -> RunResult:
+    """One fresh database, `orders` drafts, submitted in batches or one per transaction."""
+    size = batch_size if mode == "batch" else 1
+    prefix = f"BENCH{mode.upper()}"
+    with fresh_hub(backend, pg_url) as (hub, setup_s):
+        drafts = make_drafts(hub, orders, seed, prefix)
+        chunks = [drafts[i:i + size] for i in range(0, len(drafts), size)]
+        events_before = count_events(hub)
+        outcomes: Counter[str] = Counter()
+        statuses: Counter[str] = Counter()
+        latencies_ms: list[float] = []
+
+        if profiler is not None:
+            profiler.enable()
+        started = time.perf_counter()
+        for chunk in chunks:
+            t0 = time.perf_counter()
+            results = submit_orders(hub.uow, TENANT, chunk, strategy=hub.strategy,
+                                    now=hub.clock(), actor="bench",
+                                    presale_lock=hub.presale_lock, batch=mode == "batch")
+            latencies_ms.append((time.perf_counter() - t0) * 1000)
+            for r in results:
+                outcomes[r.outcome.value] += 1
+                statuses[r.status or "?"] += 1
+        seconds = time.perf_counter() - started
+        if profiler is not None:
+            profiler.disable()
+
+        events = count_events(hub) - events_before
+        stored = count_statuses(hub, prefix)
+
+    allocated = statuses[OrderStatus.ALLOCATED.value]
+    held = statuses[OrderStatus.ON_HOLD.value]
+    created = outcomes[Outcome.CREATED.value]
+    db_check = "ok" if stored == statuses else f"MISMATCH: stored {dict(stored)}"
+    basis = ("per batch call, submission to commit; every order in a batch waits this long"
+             if mode == "batch" else "per order call, submission to commit")
+    return RunResult(
+        backend=backend, mode=mode, orders=len(drafts), batch_size=size, seconds=seconds,
+        orders_per_s=len(drafts) / seconds if seconds else 0.0,
+        latency_p50_ms=percentile(latencies_ms, 50), latency_p99_ms=percentile(latencies_ms, 99),
+        latency_samples=len(latencies_ms), latency_basis=basis,
+        allocated=allocated, held=held, other_status=len(drafts) - allocated - held,
+        not_created=len(drafts) - created, events_written=events,
+        events_per_order=events / len(drafts) if drafts else 0.0,
+        setup_seconds=setup_s, db_check=db_check, statuses=dict(sorted(statuses.items())),
+        latencies_ms=[round(ms, 3) for ms in latencies_ms])
+
+
+# --------------------------------------------------------------------------- report
+
+
+def header(args: argparse.Namespace, pg_version: str | None) -> dict[str, Any]:
+    return {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "sqlalchemy": sqlalchemy.__version__,
+        "sqlite": sqlite3.sqlite_version,
+        "postgres_server": pg_version,
+        "orders": args.orders,
+        "batch_size": args.batch_size,
+        "single_orders": args.single_orders,
+        "seed": args.seed,
+    }
+
+
+def print_header(meta: dict[str, Any]) -> None:
+    print("orderhub intake throughput benchmark")
+    print(f"  Python {meta['python']} ({meta['implementation']}) on {meta['platform']}")
+    print(f"  CPUs: {meta['cpu_count']}   SQLAlchemy {meta['sqlalchemy']}   "
+          f"SQLite {meta['sqlite']}   PostgreSQL server {meta['postgres_server'] or '-'}")
+    print(f"  batch mode: {meta['orders']} orders in batches of {meta['batch_size']}; "
+          f"single mode: {meta['single_orders']} orders, one transaction each; "
+          f"seed {meta['seed']}")
+    print()
+
+
+COLUMNS = [("backend", 8, "{}"), ("mode", 6, "{}"), ("batch", 5, "{}"), ("orders", 7, "{}"),
+           ("seconds", 8, "{:.2f}"), ("orders/s", 9, "{:,.0f}"), ("p50 ms", 8, "{:.2f}"),
+           ("p99 ms", 8, "{:.2f}"), ("samples", 7, "{}"), ("allocated", 9, "{}"),
+           ("held", 6, "{}"), ("other", 5, "{}"), ("events", 7, "{}"), ("ev/order", 8, "{:.2f}")]
+
+
+def print_table(results: Sequence[RunResult]) -> None:
+    print("  ".join(f"{name:>{w}}" for name, w, _ in COLUMNS))
+    print("  ".join("-" * w for _, w, _ in COLUMNS))
+    for r in results:
+        values = [r.backend, r.mode, r.batch_size, r.orders, r.seconds, r.orders_per_s,
+                  r.latency_p50_ms, r.latency_p99_ms, r.latency_samples, r.allocated, r.held,
+                  r.other_status, r.events_written, r.events_per_order]
+        print("  ".join(f"{fmt.format(v):>{w}}" for (_, w, fmt), v in zip(COLUMNS, values,
+                                                                          strict=True)))
+    print()
+    print("  p50/p99 ms: batch mode = latency of each batch call (submission to commit) over")
+    print("  all batches, which is what every order in that batch waits; single mode = latency")
+    print("  of each one-order call. events = outbox rows written by the timed run.")
+    for r in results:
+        problems = []
+        if r.not_created:
+            problems.append(f"{r.not_created} orders not created")
+        if r.db_check != "ok":
+            problems.append(r.db_check)
+        if problems:
+            print(f"  WARNING {r.backend}/{r.mode}: {'; '.join(problems)}")
+    print()
+
+
+def ratios(results: Sequence[RunResult]) -> dict[str, float]:
+    """Within-run comparisons: batch vs single per backend, postgres vs sqlite per mode."""
+    by = {(r.backend, r.mode): r for r in results}
+    out: dict[str, float] = {}
+    for backend in BACKENDS:
+        b, s = by.get((backend, "batch")), by.get((backend, "single"))
+        if b and s and s.orders_per_s:
+            out[f"{backend}: batch / single orders/s"] = b.orders_per_s / s.orders_per_s
+    for mode in ("batch", "single"):
+        p, q = by.get(("postgres", mode)), by.get(("sqlite", mode))
+        if p and q and q.orders_per_s:
+            out[f"{mode}: postgres / sqlite orders/s"] = p.orders_per_s / q.orders_per_s
+    return out
+
+
+def print_ratios(values: dict[str, float]) -> None:
+    if not values:
+        return
+    print("Ratios (same machine, same run):")
+    for name, value in values.items():
+        print(f"  {name:<38} {value:6.2f}x")
+    print()
+
+
+def print_profile(profiler: cProfile.Profile, result: RunResult) -> None:
+    print(f"cProfile: sqlite batch mode, {result.orders} orders in batches of "
+          f"{result.batch_size}, {result.seconds:.2f} s under the profiler "
+          f"({result.orders_per_s:,.0f} orders/s; profiling overhead included)")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats(pstats.SortKey.CUMULATIVE).print_stats(30)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--backends", default="sqlite,postgres",
+                   help="comma-separated: sqlite, postgres (default: both)")
+    p.add_argument("--orders", type=int, default=20000, help="orders in batch mode")
+    p.add_argument("--batch-size", type=int, default=500, help="orders per batch call")
+    p.add_argument("--single-orders", type=int, default=1000,
+                   help="orders in single-order mode, one transaction each (0: skip)")
+    p.add_argument("--seed", type=int, default=42, help="order generator seed")
+    p.add_argument("--require-postgres", action="store_true",
+                   help="fail (exit 2) instead of skipping when PostgreSQL is unreachable")
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    p.add_argument("--profile", action="store_true",
+                   help="extra run: SQLite batch mode under cProfile, top 30 by cumulative")
+    args = p.parse_args(argv)
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = sorted(set(args.backends) - set(BACKENDS))
+    if unknown or not args.backends:
+        p.error(f"unknown backend(s) {unknown}; choose from {', '.join(BACKENDS)}")
+    if args.orders < 1 or args.batch_size < 1 or args.single_orders < 0:
+        p.error("--orders and --batch-size must be >= 1, --single-orders >= 0")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    pg_url = os.environ.get("ORDERHUB_BENCH_PG_URL", DEFAULT_PG_URL)
+    backends: list[str] = list(args.backends)
+    skipped: list[dict[str, str]] = []
+    pg_version: str | None = None
+    if "postgres" in backends:
+        try:
+            pg_version = postgres_version(pg_url)
+        except PostgresUnavailable as exc:
+            shown = make_url(pg_url).render_as_string(hide_password=True)
+            msg = (f"PostgreSQL at {shown} is unreachable ({exc}); set ORDERHUB_BENCH_PG_URL "
+                   "to benchmark it")
+            if args.require_postgres:
+                print(f"error: {msg}", file=sys.stderr)
+                return 2
+            print(f"note: {msg}. Skipping the postgres backend.\n")
+            skipped.append({"backend": "postgres", "reason": str(exc)})
+            backends.remove("postgres")
+
+    meta = header(args, pg_version)
+    print_header(meta)
+    modes = [("batch", args.orders)] + ([("single", args.single_orders)]
+                                        if args.single_orders else [])
+    results: list[RunResult] = []
+    for backend in backends:
+        for mode, count in modes:
+            print(f"running {backend}/{mode}: {count} orders ...", flush=True)
+            results.append(run_mode(backend, mode, orders=count, batch_size=args.batch_size,
+                                    seed=args.seed, pg_url=pg_url))
+    print()
+    if results:
+        print_table(results)
+    compared = ratios(results)
+    print_ratios(compared)
+
+    profiled: RunResult | None = None
+    if args.profile:
+        print(f"running sqlite/batch under cProfile: {args.orders} orders ...", flush=True)
+        profiler = cProfile.Profile()
+        profiled = run_mode("sqlite", "batch", orders=args.orders, batch_size=args.batch_size,
+                            seed=args.seed, pg_url=pg_url, profiler=profiler)
+        print()
+        print_profile(profiler, profiled)
+
+    if args.json:
+        doc = {"meta": meta, "runs": [asdict(r) for r in results], "ratios": compared,
+               "skipped": skipped, "profiled_run": asdict(profiled) if profiled else None}
+        args.json.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

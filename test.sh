@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite: lint (ruff), types (mypy), then pytest on SQLite and PostgreSQL.
+# PostgreSQL tests use ORDERHUB_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/test);
+# they are skipped when it is unreachable, and fail under CI=true.
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/venv.sh dev
+echo "== ruff"; .venv/bin/ruff check src tests benchmarks
+echo "== mypy"; .venv/bin/mypy
+echo "== pytest"; .venv/bin/pytest "$@"
