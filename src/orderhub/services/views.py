@@ -14,6 +14,7 @@ from orderhub.adapters.db.outbox_repository import StoredEvent
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.inventory import StockLevel
 from orderhub.domain.lifecycle import OrderStatus, allowed_next
+from orderhub.domain.money import quantize
 from orderhub.domain.order import Order
 from orderhub.services.unit_of_work import UowFactory
 
@@ -32,7 +33,7 @@ def order_view(o: Order) -> dict[str, Any]:
             "subtotal": str(o.subtotal),
             "discount": str(o.discount_total),
             "tax": str(o.tax_total),
-            "shipping_fee": str(o.shipping_fee),
+            "shipping_fee": str(quantize(o.shipping_fee, o.currency)),
             "grand_total": str(o.grand_total),
         },
         "customer": {k: v for k, v in asdict(o.customer).items() if v},
@@ -47,7 +48,7 @@ def order_view(o: Order) -> dict[str, Any]:
                 "unit_price": str(ln.unit_price),
                 "discount": str(ln.discount),
                 "tax": str(ln.tax),
-                "total": str(ln.total),
+                "total": str(quantize(ln.total, o.currency)),
             }
             for ln in o.lines
         ],
