@@ -108,8 +108,10 @@ def serve(
                 empty = not uow.catalog.warehouses(hub.settings.default_tenant)
             if empty:
                 s = build_demo(hub, hub.settings.default_tenant)
-                console.print(f"demo data: {s.warehouses} warehouses, {s.skus} SKUs, "
-                              f"{s.stock_rows} stock rows")
+                console.print(
+                    f"demo data: {s.warehouses} warehouses, {s.skus} SKUs, "
+                    f"{s.stock_rows} stock rows"
+                )
         console.print(f"orderhub API on http://{host}:{port}  (OpenAPI docs: /docs)")
         uvicorn.run(create_app(hub, background=True), host=host, port=port, log_level="info")
 

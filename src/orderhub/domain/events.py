@@ -62,8 +62,10 @@ class OrderHeld(Event):
 
 
 @dataclass(kw_only=True, slots=True)
-class OrderResumed(Event):
-    type: ClassVar[str] = "OrderResumed"
+class OrderReleasedFromHold(Event):
+    """A held order was taken back into the pipeline; its checks run again."""
+
+    type: ClassVar[str] = "OrderReleasedFromHold"
 
 
 @dataclass(kw_only=True, slots=True)
@@ -92,11 +94,46 @@ class OrderAllocated(Event):
 
 @dataclass(kw_only=True, slots=True)
 class OrderStatusChanged(Event):
-    """A fulfilment step (released, picked, packed, delivered, invoiced, paid)."""
+    """A status step with no event of its own (picked, packed, shipped, partially shipped)."""
 
     type: ClassVar[str] = "OrderStatusChanged"
     previous_status: str
     _data_fields = _fields("previous_status")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderReleasedToWarehouse(Event):
+    type: ClassVar[str] = "OrderReleasedToWarehouse"
+    previous_status: str
+    warehouses: list[str] = field(default_factory=list)
+    _data_fields = _fields("previous_status", "warehouses")
+
+
+@dataclass(kw_only=True, slots=True)
+class ShipmentDelivered(Event):
+    type: ClassVar[str] = "ShipmentDelivered"
+    previous_status: str
+    shipment_id: str
+    warehouse: str
+    _data_fields = _fields("previous_status", "shipment_id", "warehouse")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderInvoiced(Event):
+    type: ClassVar[str] = "OrderInvoiced"
+    previous_status: str
+    amount: str
+    currency: str
+    _data_fields = _fields("previous_status", "amount", "currency")
+
+
+@dataclass(kw_only=True, slots=True)
+class PaymentCaptured(Event):
+    type: ClassVar[str] = "PaymentCaptured"
+    previous_status: str
+    amount: str
+    currency: str
+    _data_fields = _fields("previous_status", "amount", "currency")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -135,13 +172,17 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderCreated,
         OrderValidated,
         OrderHeld,
-        OrderResumed,
+        OrderReleasedFromHold,
         InventoryReserved,
         InventoryReleased,
+        StockAdjusted,
         OrderAllocated,
+        OrderReleasedToWarehouse,
         OrderStatusChanged,
         ShipmentDispatched,
+        ShipmentDelivered,
         OrderCancelled,
-        StockAdjusted,
+        OrderInvoiced,
+        PaymentCaptured,
     )
 }

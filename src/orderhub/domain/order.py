@@ -382,7 +382,9 @@ class Order:
             raise IllegalTransition(
                 self.id, self.status.value, OrderStatus.VALIDATED.value, allowed_next(self.status)
             )
-        self._record(ev.OrderResumed(tenant_id=self.tenant_id, occurred_at=now, actor=actor))
+        self._record(
+            ev.OrderReleasedFromHold(tenant_id=self.tenant_id, occurred_at=now, actor=actor)
+        )
 
     def advance(self, target: OrderStatus, now: datetime, actor: str, reason: str = "") -> None:
         """A plain fulfilment step: released, picked, packed, delivered, invoiced, paid."""
@@ -403,25 +405,44 @@ class Order:
                 f"pre-sale order {self.id} cannot be released to the warehouse "
                 f"before its release date {self.presale_release.isoformat()}"
             )
-        previous = self._move(target, now)
+        previous = self._move(target, now).value
+        common: dict[str, Any] = {
+            "tenant_id": self.tenant_id,
+            "occurred_at": now,
+            "actor": actor,
+            "reason": reason,
+            "previous_status": previous,
+        }
         if target == OrderStatus.RELEASED:
             # Released to the warehouse: the lock no longer expires.
             for r in self.active_reservations():
                 r.expires_at = None
-        if target == OrderStatus.DELIVERED:
+            self._record(
+                ev.OrderReleasedToWarehouse(
+                    **common,
+                    warehouses=sorted(
+                        {s.warehouse for s in self.shipments if s.status == ShipmentStatus.PLANNED}
+                    ),
+                )
+            )
+        elif target == OrderStatus.DELIVERED:
             for s in self.shipments:
                 if s.status == ShipmentStatus.DISPATCHED:
                     s.status = ShipmentStatus.DELIVERED
                     s.delivered_at = now
-        self._record(
-            ev.OrderStatusChanged(
-                tenant_id=self.tenant_id,
-                occurred_at=now,
-                actor=actor,
-                reason=reason,
-                previous_status=previous.value,
+                    self._record(
+                        ev.ShipmentDelivered(**common, shipment_id=s.id, warehouse=s.warehouse)
+                    )
+        elif target == OrderStatus.INVOICED:
+            self._record(
+                ev.OrderInvoiced(**common, amount=str(self.grand_total), currency=self.currency)
             )
-        )
+        elif target == OrderStatus.PAID:
+            self._record(
+                ev.PaymentCaptured(**common, amount=str(self.grand_total), currency=self.currency)
+            )
+        else:
+            self._record(ev.OrderStatusChanged(**common))
 
     def ship(self, shipment_ids: list[str] | None, now: datetime, actor: str) -> list[Reservation]:
         """Dispatch some or all planned shipments; returns reservations whose stock leaves."""
