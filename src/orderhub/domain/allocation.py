@@ -142,7 +142,9 @@ class NearestWarehouseStrategy:
 
     @staticmethod
     def _assign(order: Order, chosen: Sequence[str], available: Availability) -> list[PlannedPick]:
-        left = {(sku, c): qty for (sku, c), qty in available.items() if c in chosen}
+        # Only this order's SKUs in the chosen warehouses: the availability map covers a
+        # whole batch, and copying it per order would make cost grow with batch size.
+        left = {(ln.sku, c): available.get((ln.sku, c), 0) for ln in order.lines for c in chosen}
         picks: list[PlannedPick] = []
         for line in order.lines:
             need = line.quantity

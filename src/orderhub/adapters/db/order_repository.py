@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import Conflict, NotFound
@@ -35,8 +35,12 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]
         yield items[i : i + size]
 
 
+_ADDRESS_FIELDS = tuple(f.name for f in fields(Address))
+_CUSTOMER_FIELDS = tuple(f.name for f in fields(Customer))
+
+
 def _address_to_doc(a: Address) -> dict[str, Any]:
-    return {k: v for k, v in asdict(a).items() if v not in ("", None)}
+    return {k: v for k in _ADDRESS_FIELDS if (v := getattr(a, k)) not in ("", None)}
 
 
 def _order_row(o: Order) -> dict[str, Any]:
@@ -53,7 +57,7 @@ def _order_row(o: Order) -> dict[str, Any]:
         "tax_total": o.tax_total,
         "shipping_fee": o.shipping_fee,
         "grand_total": o.grand_total,
-        "customer": {k: v for k, v in asdict(o.customer).items() if v},
+        "customer": {k: v for k in _CUSTOMER_FIELDS if (v := getattr(o.customer, k))},
         "shipping_address": _address_to_doc(o.shipping_address),
         "hold_reasons": [r.as_dict() for r in o.hold_reasons],
         "placed_at": o.placed_at,
@@ -135,21 +139,22 @@ class OrderRepository:
         self, tenant_id: str, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[str, str]]:
         """(channel, external id) -> (order id, payload hash) for the keys already stored."""
+        # One IN list per channel: it probes the unique index directly, where a row-value
+        # IN (...) list can make PostgreSQL scan the tenant's orders.
+        by_channel: dict[str, list[str]] = {}
+        for ch, ext in keys:
+            by_channel.setdefault(ch, []).append(ext)
         found: dict[tuple[str, str], tuple[str, str]] = {}
-        for chunk in _chunks(list(keys)):
-            rows = self.conn.execute(
-                select(
-                    t.orders.c.channel,
-                    t.orders.c.external_id,
-                    t.orders.c.id,
-                    t.orders.c.payload_hash,
-                ).where(
-                    t.orders.c.tenant_id == tenant_id,
-                    tuple_(t.orders.c.channel, t.orders.c.external_id).in_(chunk),
+        c = t.orders.c
+        for ch, externals in by_channel.items():
+            for chunk in _chunks(sorted(set(externals))):
+                rows = self.conn.execute(
+                    select(c.external_id, c.id, c.payload_hash).where(
+                        c.tenant_id == tenant_id, c.channel == ch, c.external_id.in_(chunk)
+                    )
                 )
-            )
-            for ch, ext, oid, h in rows:
-                found[(ch, ext)] = (oid, h)
+                for ext, oid, h in rows:
+                    found[(ch, ext)] = (oid, h)
         return found
 
     def heads(self, tenant_id: str, order_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
