@@ -17,6 +17,17 @@ class Settings(BaseSettings):
     outbox_dispatch: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
+    # Event backbone: NATS JetStream when set, the embedded log and in-process bus otherwise.
+    nats_url: str | None = None
+    nats_stream: str = "ORDERHUB"
+    nats_subject_prefix: str = "orderhub"
+    relay_batch_size: int = 1000
+    consumer_max_attempts: int = 5
+    # Webhooks: attempts before dead-letter, request timeout, first retry delay (doubles).
+    webhook_max_attempts: int = 8
+    webhook_timeout_seconds: float = 5.0
+    webhook_backoff_seconds: float = 1.0
+    webhook_backoff_cap_seconds: float = 3600.0
 
 
 @lru_cache(maxsize=1)

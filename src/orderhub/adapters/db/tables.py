@@ -232,6 +232,9 @@ outbox = Table(
     Column("data", JSONDoc, nullable=False),
     Column("occurred_at", UTCDateTime(), nullable=False),
     Column("published_at", UTCDateTime()),
+    # Publication order, assigned by the single active relay: durable consumers of the
+    # embedded log read by position, which (unlike id) never has gaps behind commits.
+    Column("position", BigInteger, unique=True),
 )
 Index("ix_outbox_order_seq", outbox.c.order_id, outbox.c.seq)
 Index(
@@ -250,3 +253,98 @@ idempotency_keys = Table(
     Column("order_ids", JSONDoc, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# ----- event consumers ---------------------------------------------------------------------
+consumer_offsets = Table(
+    "consumer_offsets",
+    metadata,
+    Column("consumer", String(100), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Event ids a durable consumer has handled: redelivered events are skipped (idempotency).
+consumer_inbox = Table(
+    "consumer_inbox",
+    metadata,
+    Column("consumer", String(100), primary_key=True),
+    Column("event_id", String(40), primary_key=True),
+    Column("processed_at", UTCDateTime(), nullable=False),
+)
+
+# Events a consumer gave up on after N failed attempts, with the last error.
+parked_events = Table(
+    "parked_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("consumer", String(100), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("envelope", JSONDoc, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("parked_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("consumer", "event_id", name="uq_parked_events_consumer_event"),
+)
+
+# ----- webhooks ------------------------------------------------------------------------------
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("secret", String(200), nullable=False),
+    Column("event_types", JSONDoc, nullable=False),  # [] means every type
+    Column("description", String(500), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
+)
+Index("ix_webhook_endpoints_tenant", webhook_endpoints.c.tenant_id)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("endpoint_id", String(40), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("payload", JSONDoc, nullable=False),  # the CloudEvents envelope as sent
+    Column("status", String(16), nullable=False),  # pending | succeeded | dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("last_status_code", Integer),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("last_latency_ms", Float),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
+    ForeignKeyConstraint(["endpoint_id"], ["webhook_endpoints.id"]),
+)
+Index(
+    "ix_webhook_deliveries_due", webhook_deliveries.c.status, webhook_deliveries.c.next_attempt_at
+)
+Index(
+    "ix_webhook_deliveries_endpoint",
+    webhook_deliveries.c.endpoint_id,
+    webhook_deliveries.c.created_at,
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("delivery_id", String(40), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("outcome", String(16), nullable=False),  # succeeded | retry | dead
+    Column("status_code", Integer),
+    Column("latency_ms", Float, nullable=False),
+    Column("error", Text, nullable=False, default=""),
+    ForeignKeyConstraint(["delivery_id"], ["webhook_deliveries.id"]),
+)
+Index("ix_webhook_attempts_delivery", webhook_attempts.c.delivery_id, webhook_attempts.c.attempt)
