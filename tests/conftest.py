@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -118,3 +119,72 @@ def hub(database_url: str, clock: Clock) -> Iterator[Hub]:
     h = bootstrap(Settings(database_url=database_url), clock=clock)
     yield h
     h.close()
+
+
+# ----- NATS ---------------------------------------------------------------------------------
+NATS_BINARY = shutil.which("nats-server") or "/usr/sbin/nats-server"
+SHARED_NATS_URL = os.environ.get("ORDERHUB_TEST_NATS_URL", "nats://127.0.0.1:4222")
+
+
+class PrivateNats:
+    """A nats-server with JetStream that a test owns: it can kill and restart it."""
+
+    def __init__(self, store: Path) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.store = store
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import socket
+        import time
+
+        self.proc = subprocess.Popen(
+            [NATS_BINARY, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("private nats-server did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(5)
+            self.proc = None
+
+
+@pytest.fixture
+def private_nats(tmp_path: Path) -> Iterator[PrivateNats]:
+    if not Path(NATS_BINARY).exists():
+        if IN_CI:
+            pytest.fail(f"nats-server binary not found at {NATS_BINARY} (required under CI=true)")
+        pytest.skip("nats-server binary not installed")
+    server = PrivateNats(tmp_path / "jetstream")
+    server.start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="session")
+def shared_nats_url() -> str:
+    import socket
+
+    host, port = SHARED_NATS_URL.rsplit("//", 1)[1].rsplit(":", 1)
+    with socket.socket() as s:
+        s.settimeout(2)
+        if s.connect_ex((host, int(port))) != 0:
+            if IN_CI:
+                pytest.fail(f"NATS at {SHARED_NATS_URL} is required under CI=true")
+            pytest.skip(f"NATS not reachable at {SHARED_NATS_URL}")
+    return SHARED_NATS_URL

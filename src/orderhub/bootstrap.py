@@ -1,20 +1,31 @@
-"""The composition root: builds the engine, units of work, bus, relay and strategy once."""
+"""The composition root: builds the engine, units of work, bus, relay, consumers and
+strategy once, from settings. Tests call `bootstrap` with their own settings and clock."""
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from orderhub.adapters.bus.in_process import InProcessBus
+from orderhub.adapters.bus.nats_jetstream import JetStreamSource, NatsClient, NatsJetStreamSink
 from orderhub.adapters.db.engine import make_engine
 from orderhub.config import Settings, get_settings
 from orderhub.domain.allocation import AllocationStrategy, NearestWarehouseStrategy
+from orderhub.services.consumers import (
+    BatchHandler,
+    DurableConsumer,
+    EmbeddedLogSource,
+    EventSource,
+)
 from orderhub.services.outbox_relay import OutboxRelay
 from orderhub.services.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -29,8 +40,12 @@ class Hub:
     relay: OutboxRelay
     strategy: AllocationStrategy
     clock: Callable[[], datetime] = utc_now
+    nats: NatsClient | None = None
+    consumers: list[DurableConsumer] = field(default_factory=list)
+    background: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _sweeper: threading.Thread | None = field(default=None, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _started: bool = field(default=False, repr=False)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, on_commit=self.relay.notify)
@@ -42,23 +57,54 @@ class Hub:
     def presale_lock(self) -> timedelta:
         return timedelta(minutes=self.settings.presale_lock_minutes)
 
+    def event_source(
+        self, name: str, types: Sequence[str] | None = None, *, start: str = "latest"
+    ) -> EventSource:
+        """Where a durable consumer reads: JetStream when NATS is configured, otherwise the
+        embedded outbox log (woken by the relay after each publication)."""
+        if self.nats is not None:
+            return JetStreamSource(self.nats, name, types, start=start)
+        source = EmbeddedLogSource(self.engine, name, types, start=start)
+        self.relay.on_published(source.wake)
+        return source
+
+    def consumer(
+        self,
+        name: str,
+        handler: BatchHandler,
+        types: Sequence[str] | None = None,
+        *,
+        start: str = "latest",
+    ) -> DurableConsumer:
+        c = DurableConsumer(
+            name,
+            handler,
+            self.event_source(name, types, start=start),
+            self.engine,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+        self.consumers.append(c)
+        return c
+
     def start_background(self) -> None:
-        """Outbox relay and the reservation-expiry sweeper, for long-running processes."""
+        """Relay, durable consumers, webhook dispatcher and expiry sweeper, for servers."""
+        if self._started:
+            return
+        self._started = True
         self.relay.start()
-        if self._sweeper is None:
-            from orderhub.services.fulfilment import expire_reservations
+        for c in self.consumers:
+            c.start()
+        from orderhub.services.fulfilment import expire_reservations
 
-            def sweep() -> None:
-                while not self._stop.wait(self.settings.expiry_sweep_seconds):
-                    try:
-                        expire_reservations(self.uow, now=self.clock())
-                    except Exception:  # pragma: no cover - logged and retried next tick
-                        import logging
+        def sweep() -> None:
+            while not self._stop.wait(self.settings.expiry_sweep_seconds):
+                try:
+                    expire_reservations(self.uow, now=self.clock())
+                except Exception:  # logged; the next tick tries again
+                    log.exception("expiry sweep failed")
 
-                        logging.getLogger(__name__).exception("expiry sweep failed")
-
-            self._sweeper = threading.Thread(target=sweep, name="expiry-sweeper", daemon=True)
-            self._sweeper.start()
+        self._sweeper = threading.Thread(target=sweep, name="expiry-sweeper", daemon=True)
+        self._sweeper.start()
 
     def __enter__(self) -> Hub:
         return self
@@ -68,7 +114,13 @@ class Hub:
 
     def close(self) -> None:
         self._stop.set()
+        for c in self.consumers:
+            c.stop()
+        for stop in self.background:
+            stop()
         self.relay.stop()
+        if self.nats is not None:
+            self.nats.close()
         self.engine.dispose()
 
 
@@ -82,7 +134,17 @@ def bootstrap(
     settings = settings or get_settings()
     engine = make_engine(database_url or settings.database_url)
     bus = InProcessBus()
-    relay = OutboxRelay(engine, bus, clock=clock)
+    nats = None
+    sinks = []
+    if settings.nats_url:
+        nats = NatsClient(
+            settings.nats_url,
+            stream=settings.nats_stream,
+            prefix=settings.nats_subject_prefix,
+            timeout=settings.nats_timeout_seconds,
+        )
+        sinks.append(NatsJetStreamSink(nats))
+    relay = OutboxRelay(engine, bus, sinks=sinks, batch_size=settings.relay_batch_size, clock=clock)
     return Hub(
         settings=settings,
         engine=engine,
@@ -90,4 +152,5 @@ def bootstrap(
         relay=relay,
         strategy=strategy or NearestWarehouseStrategy(),
         clock=clock,
+        nats=nats,
     )

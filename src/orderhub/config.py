@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     nats_url: str | None = None
     nats_stream: str = "ORDERHUB"
     nats_subject_prefix: str = "orderhub"
+    nats_timeout_seconds: float = 5.0
     relay_batch_size: int = 1000
     consumer_max_attempts: int = 5
     # Webhooks: attempts before dead-letter, request timeout, first retry delay (doubles).

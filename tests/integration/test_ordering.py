@@ -298,7 +298,7 @@ def test_failure_inside_the_transaction_stores_nothing(
 def test_outbox_relay_delivers_each_event_once_in_order(hub: Hub) -> None:
     seed_network(hub)
     seen: list[tuple[str, int, str]] = []
-    hub.bus.subscribe("*", lambda e: seen.append((e.order_id, e.seq, e.type)))
+    hub.bus.subscribe("*", lambda e: seen.append((e.order_id, e.sequence, e.type)))
     [r] = submit(hub, draft("O-1", [("A", 1)]))
     assert hub.relay.drain() == 8  # 4 stock receipts + 4 order events
     assert hub.relay.drain() == 0

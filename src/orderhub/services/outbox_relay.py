@@ -1,22 +1,59 @@
-"""Delivers outbox rows to the bus after commit, at least once, in commit order.
+"""Publishes outbox rows after commit, at least once, in commit order.
 
-Runs as a background thread in `orderhub serve` (woken by each commit) or is drained on
-demand. Rows stay in the table after publication: they are also each order's timeline.
+One relay is active at a time (an advisory lock on PostgreSQL; SQLite serialises writers),
+so publication positions have no gaps. Each pass: read unpublished rows, publish them to the
+external sink (NATS JetStream) and wait for its acknowledgements, stamp positions, commit;
+then hand them to in-process subscribers and wake the durable consumers. A crash anywhere
+before the commit leaves the rows unpublished: they are sent again, and JetStream drops the
+duplicates by message id (= CloudEvents id). If the sink is down the pass fails, the backlog
+grows (see /metrics, `orderhub events status`) and drains when it is back; intake is never
+blocked by it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.bus.in_process import InProcessBus
-from orderhub.adapters.db.outbox_repository import OutboxRepository
+from orderhub.adapters.db.outbox_repository import OutboxRepository, StoredEvent
+from orderhub.adapters.metrics import EVENTS_PUBLISHED, PUBLISH_FAILURES, PUBLISH_LATENCY
 
 log = logging.getLogger(__name__)
+
+RELAY_LOCK_KEY = 0x0_0DE7_B0C5  # pg_advisory_xact_lock key held by the active relay
+
+
+class EventSink(Protocol):
+    """Somewhere events go before they count as published (NATS JetStream)."""
+
+    name: str
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        """Publish all or raise; re-publishing the same ids must be harmless."""
+
+
+def to_envelope(e: StoredEvent) -> Envelope:
+    data = {"status": e.status, "actor": e.actor, "reason": e.reason, **e.data}
+    subject = e.order_id
+    if not subject and e.type == "StockAdjusted":
+        subject = f"stock/{e.data.get('sku')}/{e.data.get('warehouse')}"
+    return Envelope(
+        id=e.event_id,
+        type=e.type,
+        tenant=e.tenant_id,
+        subject=subject,
+        sequence=e.seq,
+        time=e.occurred_at,
+        data=data,
+        position=e.position,
+    )
 
 
 class OutboxRelay:
@@ -25,14 +62,18 @@ class OutboxRelay:
         engine: Engine,
         bus: InProcessBus,
         *,
+        sinks: Sequence[EventSink] = (),
         batch_size: int = 1000,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.engine = engine
         self.bus = bus
+        self.sinks = list(sinks)
         self.batch_size = batch_size
         self.clock = clock
         self.published = 0
+        self.last_error: str = ""
+        self._listeners: list[Callable[[], None]] = []
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -40,15 +81,42 @@ class OutboxRelay:
     def notify(self, _count: int = 0) -> None:
         self._wake.set()
 
+    def on_published(self, listener: Callable[[], None]) -> None:
+        """Called after each pass that published something (wakes durable consumers)."""
+        self._listeners.append(listener)
+
     def drain_once(self) -> int:
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RELAY_LOCK_KEY})
             repo = OutboxRepository(conn)
-            events = repo.unpublished(self.batch_size)
-            for e in events:
-                self.bus.publish(e)
-            repo.mark_published([e.id for e in events], self.clock())
-        self.published += len(events)
-        return len(events)
+            rows = repo.unpublished(self.batch_size)
+            if not rows:
+                return 0
+            envelopes = [to_envelope(r) for r in rows]
+            for sink in self.sinks:
+                try:
+                    sink.publish(envelopes)
+                except Exception:
+                    PUBLISH_FAILURES.labels(sink.name).inc()
+                    raise
+            first = repo.last_position() + 1
+            now = self.clock()
+            repo.mark_published([r.id for r in rows], first, now)
+        positioned = [
+            Envelope(e.id, e.type, e.tenant, e.subject, e.sequence, e.time, e.data, first + n)
+            for n, e in enumerate(envelopes)
+        ]
+        sink_names = [s.name for s in self.sinks] or [self.bus.name]
+        for e in positioned:
+            PUBLISH_LATENCY.observe(max(0.0, (now - e.time).total_seconds()))
+            for name in sink_names:
+                EVENTS_PUBLISHED.labels(e.type, name).inc()
+        self.bus.publish(positioned)
+        self.published += len(rows)
+        for listener in self._listeners:
+            listener()
+        return len(rows)
 
     def drain(self) -> int:
         total = 0
@@ -56,20 +124,30 @@ class OutboxRelay:
             total += n
         return total
 
-    def start(self, poll_seconds: float = 1.0) -> None:
+    def start(self, poll_seconds: float = 1.0, max_backoff: float = 5.0) -> None:
         if self._thread is not None:
             return
 
         def run() -> None:
+            backoff = poll_seconds
             while not self._stop.is_set():
-                self._wake.wait(poll_seconds)
+                self._wake.wait(backoff)
                 self._wake.clear()
                 try:
                     self.drain()
-                except Exception:
-                    log.exception("outbox relay failed; retrying")
-                    self._stop.wait(poll_seconds)
+                    self.last_error = ""
+                    backoff = poll_seconds
+                except Exception as exc:
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    log.warning(
+                        "outbox relay could not publish (%s); retrying in %.1fs",
+                        self.last_error,
+                        backoff,
+                    )
+                    self._stop.wait(backoff)
+                    backoff = min(max_backoff, backoff * 2)
 
+        self._stop.clear()
         self._thread = threading.Thread(target=run, name="outbox-relay", daemon=True)
         self._thread.start()
 

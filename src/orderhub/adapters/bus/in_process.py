@@ -5,20 +5,23 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from orderhub.adapters.db.outbox_repository import StoredEvent
+from orderhub.adapters.bus.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
-Subscriber = Callable[[StoredEvent], None]
+Subscriber = Callable[[Envelope], None]
 
 
 class InProcessBus:
     """Delivers each event to the subscribers of its type and to the wildcard `*`.
 
-    A subscriber that raises is logged and counted; the others still receive the event.
+    Fire-and-forget: a subscriber that raises is logged and counted, the others still get
+    the event. Subscribers that must not miss events use a durable consumer instead.
     """
+
+    name = "in-process"
 
     def __init__(self) -> None:
         self._subs: dict[str, list[Subscriber]] = defaultdict(list)
@@ -30,13 +33,20 @@ class InProcessBus:
         with self._lock:
             self._subs[event_type].append(handler)
 
-    def publish(self, event: StoredEvent) -> None:
+    def unsubscribe(self, event_type: str, handler: Subscriber) -> None:
         with self._lock:
-            handlers = [*self._subs.get(event.type, ()), *self._subs.get("*", ())]
-        for handler in handlers:
-            try:
-                handler(event)
-                self.delivered += 1
-            except Exception:
-                self.failures += 1
-                log.exception("subscriber %r failed on event %s", handler, event.event_id)
+            if handler in self._subs.get(event_type, []):
+                self._subs[event_type].remove(handler)
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        with self._lock:
+            subs = {k: list(v) for k, v in self._subs.items()}
+        wildcard = subs.get("*", [])
+        for envelope in envelopes:
+            for handler in [*subs.get(envelope.type, ()), *wildcard]:
+                try:
+                    handler(envelope)
+                    self.delivered += 1
+                except Exception:
+                    self.failures += 1
+                    log.exception("subscriber %r failed on event %s", handler, envelope.id)

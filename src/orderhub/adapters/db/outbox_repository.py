@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.events import Event
@@ -32,6 +32,7 @@ class StoredEvent:
     data: dict[str, Any]
     occurred_at: datetime
     published_at: datetime | None = None
+    position: int | None = None
 
 
 def _stored(r: Any) -> StoredEvent:
@@ -48,6 +49,7 @@ def _stored(r: Any) -> StoredEvent:
         data=r["data"],
         occurred_at=r["occurred_at"],
         published_at=r["published_at"],
+        position=r["position"],
     )
 
 
@@ -81,13 +83,36 @@ class OutboxRepository:
 
     def unpublished(self, limit: int) -> list[StoredEvent]:
         q = select(t.outbox).where(_o.published_at.is_(None)).order_by(_o.id).limit(limit)
-        if self.conn.dialect.name == "postgresql":
-            q = q.with_for_update(skip_locked=True)
         return [_stored(r) for r in self.conn.execute(q).mappings()]
 
-    def mark_published(self, ids: Sequence[int], at: datetime) -> None:
+    def last_position(self) -> int:
+        return int(self.conn.execute(select(func.coalesce(func.max(_o.position), 0))).scalar_one())
+
+    def mark_published(self, ids: Sequence[int], first_position: int, at: datetime) -> None:
+        """Stamp rows (in the given order) with consecutive publication positions."""
         if ids:
-            self.conn.execute(update(t.outbox).where(_o.id.in_(list(ids))).values(published_at=at))
+            self.conn.execute(
+                update(t.outbox)
+                .where(_o.id == bindparam("b_id"))
+                .values(published_at=at, position=bindparam("b_pos")),
+                [{"b_id": i, "b_pos": first_position + n} for n, i in enumerate(ids)],
+            )
+
+    def published_after(
+        self, position: int, limit: int, types: Sequence[str] | None = None
+    ) -> list[StoredEvent]:
+        """The embedded log: published events in publication order after `position`."""
+        q = select(t.outbox).where(_o.position > position)
+        if types:
+            q = q.where(_o.type.in_(list(types)))
+        q = q.order_by(_o.position).limit(limit)
+        return [_stored(r) for r in self.conn.execute(q).mappings()]
+
+    def first_position_since(self, since: datetime) -> int | None:
+        value: int | None = self.conn.execute(
+            select(func.min(_o.position)).where(_o.occurred_at >= since, _o.position.is_not(None))
+        ).scalar_one()
+        return value
 
     def for_order(self, tenant_id: str, order_id: str) -> list[StoredEvent]:
         rows = self.conn.execute(
@@ -103,3 +128,9 @@ class OutboxRepository:
                 select(func.count()).select_from(t.outbox).where(_o.published_at.is_(None))
             ).scalar_one()
         )
+
+    def oldest_unpublished_at(self) -> datetime | None:
+        value: datetime | None = self.conn.execute(
+            select(func.min(_o.occurred_at)).where(_o.published_at.is_(None))
+        ).scalar_one()
+        return value

@@ -1,0 +1,267 @@
+"""NATS JetStream: the production event bus.
+
+Events go to `<prefix>.<tenant>.<EventType>` on one durable stream; the CloudEvents id is
+the `Nats-Msg-Id`, so the server drops a re-published event inside its duplicate window.
+The async nats-py client runs on its own event-loop thread; the sync relay and consumers
+call into it and wait for acknowledgements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import nats
+from nats.aio.client import Client as NatsConnection
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js import JetStreamContext, api
+from nats.js.errors import NotFoundError
+
+from orderhub.adapters.bus.envelope import Envelope, nats_subject
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class NatsUnavailable(RuntimeError):
+    """The NATS server could not be reached or did not acknowledge in time."""
+
+
+class NatsClient:
+    """One connection per process, (re)opened on demand, shared by the sink, the durable
+    consumers and `events tail`."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        stream: str = "ORDERHUB",
+        prefix: str = "orderhub",
+        timeout: float = 5.0,
+        duplicate_window: float = 600.0,
+    ) -> None:
+        self.url = url
+        self.stream = stream
+        self.prefix = prefix
+        self.timeout = timeout
+        self.duplicate_window = duplicate_window
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="nats-loop", daemon=True
+        )
+        self._thread.start()
+        self._nc: NatsConnection | None = None
+        self._js: JetStreamContext | None = None
+        self._lock = threading.Lock()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        try:
+            return future.result(timeout if timeout is not None else 2 * self.timeout + 1)
+        except TimeoutError as exc:
+            future.cancel()
+            raise NatsUnavailable(f"NATS at {self.url} did not answer in time") from exc
+
+    async def js(self) -> JetStreamContext:
+        if self._nc is not None and self._nc.is_connected and self._js is not None:
+            return self._js
+        if self._nc is not None:
+            await self._drop()
+        try:
+            nc = await asyncio.wait_for(
+                nats.connect(
+                    self.url,
+                    connect_timeout=max(1, int(self.timeout)),
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    allow_reconnect=True,
+                    error_cb=self._on_error,
+                ),
+                self.timeout,
+            )
+        except Exception as exc:
+            raise NatsUnavailable(f"cannot connect to NATS at {self.url}: {exc}") from exc
+        js = nc.jetstream(timeout=self.timeout)
+        await self._ensure_stream(js)
+        self._nc, self._js = nc, js
+        return js
+
+    async def _on_error(self, exc: Exception) -> None:
+        log.debug("nats: %s", exc)
+
+    async def _ensure_stream(self, js: JetStreamContext) -> None:
+        config = api.StreamConfig(
+            name=self.stream,
+            subjects=[f"{self.prefix}.>"],
+            storage=api.StorageType.FILE,
+            retention=api.RetentionPolicy.LIMITS,
+            duplicate_window=self.duplicate_window,
+            max_age=7 * 24 * 3600.0,
+        )
+        try:
+            await js.stream_info(self.stream)
+        except NotFoundError:
+            await js.add_stream(config)
+
+    async def _drop(self) -> None:
+        nc, self._nc, self._js = self._nc, None, None
+        if nc is not None:
+            with contextlib.suppress(Exception):  # already broken: nothing more to release
+                await asyncio.wait_for(nc.close(), 2)
+
+    async def publish(self, envelopes: Sequence[Envelope]) -> None:
+        js = await self.js()
+        try:
+            futures = [
+                await js.publish_async(
+                    nats_subject(self.prefix, e),
+                    e.to_json(),
+                    wait_stall=self.timeout,
+                    headers={"Nats-Msg-Id": e.id},
+                )
+                for e in envelopes
+            ]
+            await asyncio.wait_for(asyncio.gather(*futures), self.timeout)
+        except Exception as exc:
+            # Start afresh next time: stalled acknowledgements must not pile up.
+            await self._drop()
+            raise NatsUnavailable(f"publish to NATS failed: {type(exc).__name__}: {exc}") from exc
+
+    def close(self) -> None:
+        try:
+            self.run(self._drop(), timeout=5)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+            if not self._thread.is_alive():
+                self._loop.close()
+
+
+class NatsJetStreamSink:
+    name = "nats"
+
+    def __init__(self, client: NatsClient) -> None:
+        self.client = client
+
+    def publish(self, envelopes: Sequence[Envelope]) -> None:
+        self.client.run(self.client.publish(envelopes))
+
+
+@dataclass
+class JetStreamMessage:
+    envelope: Envelope
+    msg: Any
+
+
+class JetStreamSource:
+    """A durable pull consumer: the server remembers what was acknowledged and redelivers
+    what was not (after `ack_wait`)."""
+
+    def __init__(
+        self,
+        client: NatsClient,
+        durable: str,
+        types: Sequence[str] | None = None,
+        ack_wait: float = 30.0,
+        start: str = "latest",
+    ) -> None:
+        self.start = start
+        self._sub_nc: Any = None
+        self.client = client
+        self.durable = durable
+        self.types = set(types or [])
+        self.ack_wait = ack_wait
+        self._sub: Any = None
+
+    def _filter(self) -> str:
+        if len(self.types) == 1:
+            return f"{self.client.prefix}.*.{next(iter(self.types))}"
+        return f"{self.client.prefix}.>"
+
+    async def _subscription(self) -> Any:
+        nc = self.client._nc
+        if self._sub is None or nc is None or not nc.is_connected or self._sub_nc is not nc:
+            js = await self.client.js()
+            self._sub_nc = self.client._nc
+            config = api.ConsumerConfig(
+                durable_name=self.durable,
+                ack_wait=self.ack_wait,
+                max_deliver=-1,
+                filter_subject=self._filter(),
+                ack_policy=api.AckPolicy.EXPLICIT,
+                deliver_policy=api.DeliverPolicy.ALL
+                if self.start == "earliest"
+                else api.DeliverPolicy.NEW,
+            )
+            self._sub = await js.pull_subscribe(
+                self._filter(), durable=self.durable, stream=self.client.stream, config=config
+            )
+        return self._sub
+
+    async def _fetch(self, limit: int, wait: float) -> list[JetStreamMessage]:
+        sub = await self._subscription()
+        try:
+            msgs = await sub.fetch(limit, timeout=wait)
+        except (TimeoutError, NatsTimeout):
+            return []
+        except Exception as exc:
+            self._sub = None
+            raise NatsUnavailable(f"fetch from NATS failed: {type(exc).__name__}") from exc
+        out = []
+        for m in msgs:
+            env = Envelope.from_json(m.data)
+            if self.types and env.type not in self.types:
+                await m.ack()
+                continue
+            out.append(JetStreamMessage(env, m))
+        return out
+
+    def fetch(self, limit: int, wait: float) -> list[JetStreamMessage]:
+        return self.client.run(self._fetch(limit, wait), timeout=wait + self.client.timeout + 5)
+
+    async def _ack(self, items: Sequence[JetStreamMessage]) -> None:
+        for item in items:
+            await item.msg.ack()
+        if self.client._nc is not None:
+            await self.client._nc.flush(timeout=int(self.client.timeout))
+
+    def ack(self, items: Sequence[JetStreamMessage]) -> None:
+        if items:
+            self.client.run(self._ack(items))
+
+    async def _reset(self, since: datetime) -> None:
+        js = await self.client.js()
+        with contextlib.suppress(NotFoundError):
+            await js.delete_consumer(self.client.stream, self.durable)
+        config = api.ConsumerConfig(
+            durable_name=self.durable,
+            ack_wait=self.ack_wait,
+            max_deliver=-1,
+            filter_subject=self._filter(),
+            ack_policy=api.AckPolicy.EXPLICIT,
+            deliver_policy=api.DeliverPolicy.BY_START_TIME,
+            opt_start_time=since,
+        )
+        await js.add_consumer(self.client.stream, config)
+        self._sub = None
+
+    def reset_to(self, since: datetime) -> None:
+        """Replay: the durable consumer starts again from `since`."""
+        self.client.run(self._reset(since))
+
+    async def _pending(self) -> int:
+        js = await self.client.js()
+        try:
+            info = await js.consumer_info(self.client.stream, self.durable)
+        except NotFoundError:
+            return -1
+        return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+
+    def pending(self) -> int:
+        return self.client.run(self._pending())

@@ -1,0 +1,57 @@
+"""/v1/events: the event catalogue and the backbone's status; /metrics for Prometheus."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select
+
+from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.outbox_repository import OutboxRepository
+from orderhub.adapters.metrics import OUTBOX_BACKLOG, REGISTRY, WEBHOOK_PENDING
+from orderhub.api.deps import HubDep
+from orderhub.domain.event_catalog import catalog_document
+from orderhub.services.consumers import list_parked
+from orderhub.services.event_status import backbone_status
+
+router = APIRouter(tags=["events"])
+
+
+@router.get("/v1/events/catalog")
+def event_catalog() -> dict[str, Any]:
+    """Every event type: CloudEvents envelope, JSON Schema of `data`, and an example."""
+    return catalog_document()
+
+
+@router.get("/v1/events/status")
+def events_status(hub: HubDep) -> dict[str, Any]:
+    """Outbox backlog, publication position, durable consumers' lag, webhook queue."""
+    return backbone_status(hub)
+
+
+@router.get("/v1/events/parked")
+def parked_events(
+    hub: HubDep,
+    consumer: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """Events a consumer gave up on after its retries, with the error."""
+    return list_parked(hub.engine, consumer, limit)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(hub: HubDep) -> Response:
+    with hub.engine.connect() as conn:
+        OUTBOX_BACKLOG.set(OutboxRepository(conn).backlog())
+        WEBHOOK_PENDING.set(
+            int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(t.webhook_deliveries)
+                    .where(t.webhook_deliveries.c.status == "pending")
+                ).scalar_one()
+            )
+        )
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

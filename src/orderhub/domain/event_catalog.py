@@ -1,0 +1,368 @@
+"""The event catalogue: every event type with its JSON Schema and an example.
+
+Served at /v1/events/catalog and rendered to docs/events.md (`orderhub events catalog`).
+The `data` of every envelope carries `status` (the order's status after the event, empty
+for stock events), `actor` and `reason`, plus the fields listed per type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from orderhub.domain.events import EVENT_TYPES
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+_STR = {"type": "string"}
+_INT = {"type": "integer"}
+_AMOUNT = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "description": "decimal amount"}
+_STATUS = {"type": "string", "description": "order status after the event"}
+
+_PICK = {
+    "type": "object",
+    "required": ["line_no", "sku", "quantity"],
+    "properties": {"line_no": _INT, "sku": _STR, "quantity": {"type": "integer", "minimum": 1}},
+}
+_RESERVATION = {
+    "type": "object",
+    "required": ["line_no", "sku", "warehouse", "quantity", "expires_at"],
+    "properties": {
+        "line_no": _INT,
+        "sku": _STR,
+        "warehouse": _STR,
+        "quantity": {"type": "integer", "minimum": 1},
+        "expires_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+_HOLD_REASON = {
+    "type": "object",
+    "required": ["code", "message"],
+    "properties": {
+        "code": {
+            "enum": [
+                "unknown_sku",
+                "inactive_sku",
+                "backorder",
+                "no_active_warehouse",
+                "reservation_expired",
+                "manual",
+            ]
+        },
+        "message": _STR,
+        "line_no": {"type": ["integer", "null"]},
+        "sku": {"type": ["string", "null"]},
+    },
+}
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    type: str
+    description: str
+    subject: str
+    properties: dict[str, Any]
+    example: dict[str, Any]
+
+    def data_schema(self) -> dict[str, Any]:
+        props = {"status": _STATUS, "actor": _STR, "reason": _STR, **self.properties}
+        return {
+            "$schema": SCHEMA_DIALECT,
+            "$id": f"https://orderhub.dev/events/{self.type}.json",
+            "title": f"{self.type} data",
+            "type": "object",
+            "required": sorted(props),
+            "properties": props,
+            "additionalProperties": False,
+        }
+
+
+def _spec(
+    etype: str,
+    description: str,
+    properties: dict[str, Any],
+    example: dict[str, Any],
+    subject: str = "order id",
+) -> EventSpec:
+    return EventSpec(etype, description, subject, properties, example)
+
+
+_PREV = {"previous_status": _STATUS}
+
+CATALOG: list[EventSpec] = [
+    _spec(
+        "OrderCreated",
+        "An order was accepted from a channel and stored.",
+        {
+            "channel": _STR,
+            "external_id": _STR,
+            "order_type": {"enum": ["b2c", "b2b", "pre_sale"]},
+            "currency": _STR,
+            "grand_total": _AMOUNT,
+            "line_count": {"type": "integer", "minimum": 1},
+        },
+        {
+            "status": "created",
+            "actor": "api",
+            "reason": "",
+            "channel": "tmall",
+            "external_id": "TM-1001",
+            "order_type": "b2c",
+            "currency": "CNY",
+            "grand_total": "109.80",
+            "line_count": 1,
+        },
+    ),
+    _spec(
+        "OrderValidated",
+        "The order passed its checks (catalogue, sellability).",
+        {},
+        {"status": "validated", "actor": "api", "reason": ""},
+    ),
+    _spec(
+        "OrderHeld",
+        "The order was put (or kept) on hold; `reasons` say why.",
+        {**_PREV, "reasons": {"type": "array", "items": _HOLD_REASON, "minItems": 1}},
+        {
+            "status": "on_hold",
+            "actor": "api",
+            "reason": "SKU SKU-00042: 5 ordered, 2 available to promise across 8 active warehouses",
+            "previous_status": "validated",
+            "reasons": [
+                {
+                    "code": "backorder",
+                    "line_no": 1,
+                    "sku": "SKU-00042",
+                    "message": "SKU SKU-00042: 5 ordered, 2 available to promise across "
+                    "8 active warehouses",
+                }
+            ],
+        },
+    ),
+    _spec(
+        "OrderReleasedFromHold",
+        "A held order was taken back into the pipeline; its "
+        "checks run again and are followed by OrderValidated or OrderHeld.",
+        {},
+        {"status": "on_hold", "actor": "ops-lily", "reason": ""},
+    ),
+    _spec(
+        "InventoryReserved",
+        "Stock was reserved for the order's lines, per warehouse.",
+        {"reservations": {"type": "array", "items": _RESERVATION, "minItems": 1}},
+        {
+            "status": "reserved",
+            "actor": "api",
+            "reason": "",
+            "reservations": [
+                {
+                    "line_no": 1,
+                    "sku": "SKU-00001",
+                    "warehouse": "HZ-QT",
+                    "quantity": 2,
+                    "expires_at": None,
+                }
+            ],
+        },
+    ),
+    _spec(
+        "InventoryReleased",
+        "Reserved stock went back to available (cancel or expiry).",
+        {"reservations": {"type": "array", "items": _RESERVATION, "minItems": 1}},
+        {
+            "status": "cancelled",
+            "actor": "api",
+            "reason": "customer request",
+            "reservations": [
+                {
+                    "line_no": 1,
+                    "sku": "SKU-00001",
+                    "warehouse": "HZ-QT",
+                    "quantity": 2,
+                    "expires_at": None,
+                }
+            ],
+        },
+    ),
+    _spec(
+        "StockAdjusted",
+        "On-hand stock was received or adjusted, or safety stock set.",
+        {
+            "sku": _STR,
+            "warehouse": _STR,
+            "kind": {"enum": ["receipt", "adjustment", "safety_stock"]},
+            "on_hand_delta": _INT,
+            "safety_stock": {"type": ["integer", "null"]},
+            "reference": _STR,
+        },
+        {
+            "status": "",
+            "actor": "wms",
+            "reason": "receipt",
+            "sku": "SKU-00001",
+            "warehouse": "SH-JD",
+            "kind": "receipt",
+            "on_hand_delta": 120,
+            "safety_stock": None,
+            "reference": "ASN-7781",
+        },
+        subject="stock/<sku>/<warehouse>",
+    ),
+    _spec(
+        "OrderAllocated",
+        "The order was allocated: one shipment per warehouse.",
+        {
+            "strategy": _STR,
+            "split": {"type": "boolean"},
+            "promised_delivery": {"type": ["string", "null"], "format": "date"},
+            "shipments": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["shipment_id", "warehouse", "lines"],
+                    "properties": {
+                        "shipment_id": _STR,
+                        "warehouse": _STR,
+                        "lines": {"type": "array", "items": _PICK},
+                    },
+                },
+            },
+        },
+        {
+            "status": "allocated",
+            "actor": "api",
+            "reason": "",
+            "strategy": "nearest-v1",
+            "split": False,
+            "promised_delivery": "2026-11-25",
+            "shipments": [
+                {
+                    "shipment_id": "shp_0006883...",
+                    "warehouse": "HZ-QT",
+                    "lines": [{"line_no": 1, "sku": "SKU-00001", "quantity": 2}],
+                }
+            ],
+        },
+    ),
+    _spec(
+        "OrderReleasedToWarehouse",
+        "The order was released to its warehouse(s) to pick.",
+        {**_PREV, "warehouses": {"type": "array", "items": _STR}},
+        {
+            "status": "released",
+            "actor": "wms",
+            "reason": "",
+            "previous_status": "allocated",
+            "warehouses": ["HZ-QT"],
+        },
+    ),
+    _spec(
+        "OrderStatusChanged",
+        "A status step with no event of its own: picked, packed, shipped or partially_shipped.",
+        _PREV,
+        {"status": "picked", "actor": "wms", "reason": "", "previous_status": "released"},
+    ),
+    _spec(
+        "ShipmentDispatched",
+        "A shipment left its warehouse; its stock left on-hand.",
+        {"shipment_id": _STR, "warehouse": _STR, "lines": {"type": "array", "items": _PICK}},
+        {
+            "status": "shipped",
+            "actor": "wms",
+            "reason": "",
+            "shipment_id": "shp_0006883...",
+            "warehouse": "HZ-QT",
+            "lines": [{"line_no": 1, "sku": "SKU-00001", "quantity": 2}],
+        },
+    ),
+    _spec(
+        "ShipmentDelivered",
+        "A shipment reached the customer.",
+        {**_PREV, "shipment_id": _STR, "warehouse": _STR},
+        {
+            "status": "delivered",
+            "actor": "carrier-sf",
+            "reason": "",
+            "previous_status": "shipped",
+            "shipment_id": "shp_0006883...",
+            "warehouse": "HZ-QT",
+        },
+    ),
+    _spec(
+        "OrderCancelled",
+        "The order was cancelled; any reserved stock was released.",
+        _PREV,
+        {
+            "status": "cancelled",
+            "actor": "api",
+            "reason": "customer request",
+            "previous_status": "allocated",
+        },
+    ),
+    _spec(
+        "OrderInvoiced",
+        "The order was invoiced.",
+        {**_PREV, "amount": _AMOUNT, "currency": _STR},
+        {
+            "status": "invoiced",
+            "actor": "erp",
+            "reason": "",
+            "previous_status": "delivered",
+            "amount": "109.80",
+            "currency": "CNY",
+        },
+    ),
+    _spec(
+        "PaymentCaptured",
+        "Payment for the order was received.",
+        {**_PREV, "amount": _AMOUNT, "currency": _STR},
+        {
+            "status": "paid",
+            "actor": "erp",
+            "reason": "",
+            "previous_status": "invoiced",
+            "amount": "109.80",
+            "currency": "CNY",
+        },
+    ),
+]
+
+BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
+
+assert set(BY_TYPE) == set(EVENT_TYPES), "every event class needs a catalogue entry"
+
+
+def envelope_example(spec: EventSpec) -> dict[str, Any]:
+    subject = "stock/SKU-00001/SH-JD" if spec.subject != "order id" else "ord_000688324f7e4400"
+    return {
+        "specversion": "1.0",
+        "id": "evt_000688324f7e44002aae5c8ea6cc3aa9",
+        "source": "/orderhub/tenants/default",
+        "type": f"io.orderhub.{spec.type}",
+        "subject": subject,
+        "time": "2026-11-24T08:00:00.123456Z",
+        "datacontenttype": "application/json",
+        "tenant": "default",
+        "sequence": 0 if spec.subject != "order id" else 1,
+        "data": spec.example,
+    }
+
+
+def catalog_document() -> dict[str, Any]:
+    return {
+        "envelope": "CloudEvents 1.0, structured JSON; extension attributes `tenant` and "
+        "`sequence` (per-order, starting at 1; 0 for stock events)",
+        "nats_subject": "<prefix>.<tenant>.<type>, prefix `orderhub` by default",
+        "events": [
+            {
+                "type": s.type,
+                "cloudevents_type": f"io.orderhub.{s.type}",
+                "description": s.description,
+                "subject": s.subject,
+                "data_schema": s.data_schema(),
+                "example": envelope_example(s),
+            }
+            for s in CATALOG
+        ],
+    }
