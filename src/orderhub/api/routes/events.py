@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
 from orderhub.adapters.db import tables as t
@@ -15,6 +16,7 @@ from orderhub.api.deps import HubDep
 from orderhub.domain.event_catalog import catalog_document
 from orderhub.services.consumers import list_parked
 from orderhub.services.event_status import backbone_status
+from orderhub.services.event_tools import replay
 
 router = APIRouter(tags=["events"])
 
@@ -39,6 +41,23 @@ def parked_events(
 ) -> list[dict[str, Any]]:
     """Events a consumer gave up on after its retries, with the error."""
     return list_parked(hub.engine, consumer, limit)
+
+
+class ReplayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    consumer: str = Field(min_length=1, max_length=100, description="Durable consumer name")
+    since: AwareDatetime = Field(description="Re-deliver events published from this time on")
+
+
+class ReplayOut(BaseModel):
+    consumer: str
+    events: int = Field(description="Published events the replay covers")
+
+
+@router.post("/v1/events/replay", response_model=ReplayOut)
+def replay_events(body: ReplayIn, hub: HubDep) -> Any:
+    """Re-deliver everything published since `since` to a durable consumer."""
+    return {"consumer": body.consumer, "events": replay(hub, body.consumer, body.since)}
 
 
 @router.get("/metrics", include_in_schema=False)
