@@ -24,6 +24,7 @@ from orderhub.services.consumers import (
 )
 from orderhub.services.outbox_relay import OutboxRelay
 from orderhub.services.unit_of_work import UnitOfWork
+from orderhub.services.webhooks import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ class Hub:
     strategy: AllocationStrategy
     clock: Callable[[], datetime] = utc_now
     nats: NatsClient | None = None
+    webhooks: WebhookDispatcher | None = None
     consumers: list[DurableConsumer] = field(default_factory=list)
     background: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _sweeper: threading.Thread | None = field(default=None, repr=False)
@@ -86,14 +88,34 @@ class Hub:
         self.consumers.append(c)
         return c
 
+    def enable_webhooks(self) -> WebhookDispatcher:
+        """The webhook fan-out (an internal durable consumer that queues deliveries) and the
+        dispatcher that sends them with retries."""
+        if self.webhooks is None:
+            from orderhub.adapters.webhooks.sender import WebhookSender
+            from orderhub.services import webhooks
+
+            dispatcher = WebhookDispatcher(
+                self.uow, self.settings, self.clock, WebhookSender(self.settings)
+            )
+            self.consumer(
+                "webhooks",
+                webhooks.enqueue_handler(self.uow, self.clock, on_enqueued=dispatcher.notify),
+            )
+            self.webhooks = dispatcher
+        return self.webhooks
+
     def start_background(self) -> None:
         """Relay, durable consumers, webhook dispatcher and expiry sweeper, for servers."""
         if self._started:
             return
         self._started = True
         self.relay.start()
+        self.enable_webhooks()
         for c in self.consumers:
             c.start()
+        if self.webhooks is not None:
+            self.webhooks.start()
         from orderhub.services.fulfilment import expire_reservations
 
         def sweep() -> None:
@@ -118,6 +140,8 @@ class Hub:
             c.stop()
         for stop in self.background:
             stop()
+        if self.webhooks is not None:
+            self.webhooks.close()
         self.relay.stop()
         if self.nats is not None:
             self.nats.close()

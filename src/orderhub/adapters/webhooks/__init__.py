@@ -1,0 +1,1 @@
+"""Outgoing webhooks: Standard Webhooks signing (standardwebhooks.com) and the HTTP sender."""
