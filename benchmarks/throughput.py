@@ -101,9 +101,11 @@ def count_events(hub: Hub) -> int:
 def count_statuses(hub: Hub, prefix: str) -> Counter[str]:
     """Stored orders of this run by status, to cross-check the service's results."""
     c = t.orders.c
-    query = (select(c.status, func.count()).where(c.tenant_id == TENANT,
-                                                  c.external_id.like(f"{prefix}-%"))
-             .group_by(c.status))
+    query = (
+        select(c.status, func.count())
+        .where(c.tenant_id == TENANT, c.external_id.like(f"{prefix}-%"))
+        .group_by(c.status)
+    )
     with hub.engine.connect() as conn:
         return Counter({str(s): int(n) for s, n in conn.execute(query)})
 
@@ -115,9 +117,12 @@ def with_search_path(url: str, schema: str) -> str:
 
 def admin_engine(url: str) -> Engine:
     """A pool-less engine for reachability checks and CREATE/DROP SCHEMA."""
-    return create_engine(normalise_url(url), poolclass=NullPool,
-                         connect_args={"connect_timeout": 5},
-                         isolation_level="AUTOCOMMIT")
+    return create_engine(
+        normalise_url(url),
+        poolclass=NullPool,
+        connect_args={"connect_timeout": 5},
+        isolation_level="AUTOCOMMIT",
+    )
 
 
 def postgres_version(url: str) -> str:
@@ -180,14 +185,22 @@ def make_drafts(hub: Hub, count: int, seed: int, prefix: str) -> list[OrderDraft
 # --------------------------------------------------------------------------- one run
 
 
-def run_mode(backend: str, mode: str, *, orders: int, batch_size: int, seed: int,
-             pg_url: str, profiler: cProfile.Profile | None = None) -> RunResult:
+def run_mode(
+    backend: str,
+    mode: str,
+    *,
+    orders: int,
+    batch_size: int,
+    seed: int,
+    pg_url: str,
+    profiler: cProfile.Profile | None = None,
+) -> RunResult:
     """One fresh database, `orders` drafts, submitted in batches or one per transaction."""
     size = batch_size if mode == "batch" else 1
     prefix = f"BENCH{mode.upper()}"
     with fresh_hub(backend, pg_url) as (hub, setup_s):
         drafts = make_drafts(hub, orders, seed, prefix)
-        chunks = [drafts[i:i + size] for i in range(0, len(drafts), size)]
+        chunks = [drafts[i : i + size] for i in range(0, len(drafts), size)]
         events_before = count_events(hub)
         outcomes: Counter[str] = Counter()
         statuses: Counter[str] = Counter()
@@ -198,9 +211,16 @@ def run_mode(backend: str, mode: str, *, orders: int, batch_size: int, seed: int
         started = time.perf_counter()
         for chunk in chunks:
             t0 = time.perf_counter()
-            results = submit_orders(hub.uow, TENANT, chunk, strategy=hub.strategy,
-                                    now=hub.clock(), actor="bench",
-                                    presale_lock=hub.presale_lock, batch=mode == "batch")
+            results = submit_orders(
+                hub.uow,
+                TENANT,
+                chunk,
+                strategy=hub.strategy,
+                now=hub.clock(),
+                actor="bench",
+                presale_lock=hub.presale_lock,
+                batch=mode == "batch",
+            )
             latencies_ms.append((time.perf_counter() - t0) * 1000)
             for r in results:
                 outcomes[r.outcome.value] += 1
@@ -216,18 +236,33 @@ def run_mode(backend: str, mode: str, *, orders: int, batch_size: int, seed: int
     held = statuses[OrderStatus.ON_HOLD.value]
     created = outcomes[Outcome.CREATED.value]
     db_check = "ok" if stored == statuses else f"MISMATCH: stored {dict(stored)}"
-    basis = ("per batch call, submission to commit; every order in a batch waits this long"
-             if mode == "batch" else "per order call, submission to commit")
+    basis = (
+        "per batch call, submission to commit; every order in a batch waits this long"
+        if mode == "batch"
+        else "per order call, submission to commit"
+    )
     return RunResult(
-        backend=backend, mode=mode, orders=len(drafts), batch_size=size, seconds=seconds,
+        backend=backend,
+        mode=mode,
+        orders=len(drafts),
+        batch_size=size,
+        seconds=seconds,
         orders_per_s=len(drafts) / seconds if seconds else 0.0,
-        latency_p50_ms=percentile(latencies_ms, 50), latency_p99_ms=percentile(latencies_ms, 99),
-        latency_samples=len(latencies_ms), latency_basis=basis,
-        allocated=allocated, held=held, other_status=len(drafts) - allocated - held,
-        not_created=len(drafts) - created, events_written=events,
+        latency_p50_ms=percentile(latencies_ms, 50),
+        latency_p99_ms=percentile(latencies_ms, 99),
+        latency_samples=len(latencies_ms),
+        latency_basis=basis,
+        allocated=allocated,
+        held=held,
+        other_status=len(drafts) - allocated - held,
+        not_created=len(drafts) - created,
+        events_written=events,
         events_per_order=events / len(drafts) if drafts else 0.0,
-        setup_seconds=setup_s, db_check=db_check, statuses=dict(sorted(statuses.items())),
-        latencies_ms=[round(ms, 3) for ms in latencies_ms])
+        setup_seconds=setup_s,
+        db_check=db_check,
+        statuses=dict(sorted(statuses.items())),
+        latencies_ms=[round(ms, 3) for ms in latencies_ms],
+    )
 
 
 # --------------------------------------------------------------------------- report
@@ -254,29 +289,61 @@ def header(args: argparse.Namespace, pg_version: str | None) -> dict[str, Any]:
 def print_header(meta: dict[str, Any]) -> None:
     print("orderhub intake throughput benchmark")
     print(f"  Python {meta['python']} ({meta['implementation']}) on {meta['platform']}")
-    print(f"  CPUs: {meta['cpu_count']}   SQLAlchemy {meta['sqlalchemy']}   "
-          f"SQLite {meta['sqlite']}   PostgreSQL server {meta['postgres_server'] or '-'}")
-    print(f"  batch mode: {meta['orders']} orders in batches of {meta['batch_size']}; "
-          f"single mode: {meta['single_orders']} orders, one transaction each; "
-          f"seed {meta['seed']}")
+    print(
+        f"  CPUs: {meta['cpu_count']}   SQLAlchemy {meta['sqlalchemy']}   "
+        f"SQLite {meta['sqlite']}   PostgreSQL server {meta['postgres_server'] or '-'}"
+    )
+    print(
+        f"  batch mode: {meta['orders']} orders in batches of {meta['batch_size']}; "
+        f"single mode: {meta['single_orders']} orders, one transaction each; "
+        f"seed {meta['seed']}"
+    )
     print()
 
 
-COLUMNS = [("backend", 8, "{}"), ("mode", 6, "{}"), ("batch", 5, "{}"), ("orders", 7, "{}"),
-           ("seconds", 8, "{:.2f}"), ("orders/s", 9, "{:,.0f}"), ("p50 ms", 8, "{:.2f}"),
-           ("p99 ms", 8, "{:.2f}"), ("samples", 7, "{}"), ("allocated", 9, "{}"),
-           ("held", 6, "{}"), ("other", 5, "{}"), ("events", 7, "{}"), ("ev/order", 8, "{:.2f}")]
+COLUMNS = [
+    ("backend", 8, "{}"),
+    ("mode", 6, "{}"),
+    ("batch", 5, "{}"),
+    ("orders", 7, "{}"),
+    ("seconds", 8, "{:.2f}"),
+    ("orders/s", 9, "{:,.0f}"),
+    ("p50 ms", 8, "{:.2f}"),
+    ("p99 ms", 8, "{:.2f}"),
+    ("samples", 7, "{}"),
+    ("allocated", 9, "{}"),
+    ("held", 6, "{}"),
+    ("other", 5, "{}"),
+    ("events", 7, "{}"),
+    ("ev/order", 8, "{:.2f}"),
+]
 
 
 def print_table(results: Sequence[RunResult]) -> None:
     print("  ".join(f"{name:>{w}}" for name, w, _ in COLUMNS))
     print("  ".join("-" * w for _, w, _ in COLUMNS))
     for r in results:
-        values = [r.backend, r.mode, r.batch_size, r.orders, r.seconds, r.orders_per_s,
-                  r.latency_p50_ms, r.latency_p99_ms, r.latency_samples, r.allocated, r.held,
-                  r.other_status, r.events_written, r.events_per_order]
-        print("  ".join(f"{fmt.format(v):>{w}}" for (_, w, fmt), v in zip(COLUMNS, values,
-                                                                          strict=True)))
+        values = [
+            r.backend,
+            r.mode,
+            r.batch_size,
+            r.orders,
+            r.seconds,
+            r.orders_per_s,
+            r.latency_p50_ms,
+            r.latency_p99_ms,
+            r.latency_samples,
+            r.allocated,
+            r.held,
+            r.other_status,
+            r.events_written,
+            r.events_per_order,
+        ]
+        print(
+            "  ".join(
+                f"{fmt.format(v):>{w}}" for (_, w, fmt), v in zip(COLUMNS, values, strict=True)
+            )
+        )
     print()
     print("  p50/p99 ms: batch mode = latency of each batch call (submission to commit) over")
     print("  all batches, which is what every order in that batch waits; single mode = latency")
@@ -317,9 +384,11 @@ def print_ratios(values: dict[str, float]) -> None:
 
 
 def print_profile(profiler: cProfile.Profile, result: RunResult) -> None:
-    print(f"cProfile: sqlite batch mode, {result.orders} orders in batches of "
-          f"{result.batch_size}, {result.seconds:.2f} s under the profiler "
-          f"({result.orders_per_s:,.0f} orders/s; profiling overhead included)")
+    print(
+        f"cProfile: sqlite batch mode, {result.orders} orders in batches of "
+        f"{result.batch_size}, {result.seconds:.2f} s under the profiler "
+        f"({result.orders_per_s:,.0f} orders/s; profiling overhead included)"
+    )
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.sort_stats(pstats.SortKey.CUMULATIVE).print_stats(30)
 
@@ -329,18 +398,31 @@ def print_profile(profiler: cProfile.Profile, result: RunResult) -> None:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("--backends", default="sqlite,postgres",
-                   help="comma-separated: sqlite, postgres (default: both)")
+    p.add_argument(
+        "--backends",
+        default="sqlite,postgres",
+        help="comma-separated: sqlite, postgres (default: both)",
+    )
     p.add_argument("--orders", type=int, default=20000, help="orders in batch mode")
     p.add_argument("--batch-size", type=int, default=500, help="orders per batch call")
-    p.add_argument("--single-orders", type=int, default=1000,
-                   help="orders in single-order mode, one transaction each (0: skip)")
+    p.add_argument(
+        "--single-orders",
+        type=int,
+        default=1000,
+        help="orders in single-order mode, one transaction each (0: skip)",
+    )
     p.add_argument("--seed", type=int, default=42, help="order generator seed")
-    p.add_argument("--require-postgres", action="store_true",
-                   help="fail (exit 2) instead of skipping when PostgreSQL is unreachable")
+    p.add_argument(
+        "--require-postgres",
+        action="store_true",
+        help="fail (exit 2) instead of skipping when PostgreSQL is unreachable",
+    )
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
-    p.add_argument("--profile", action="store_true",
-                   help="extra run: SQLite batch mode under cProfile, top 30 by cumulative")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="extra run: SQLite batch mode under cProfile, top 30 by cumulative",
+    )
     args = p.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     unknown = sorted(set(args.backends) - set(BACKENDS))
@@ -362,8 +444,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             pg_version = postgres_version(pg_url)
         except PostgresUnavailable as exc:
             shown = make_url(pg_url).render_as_string(hide_password=True)
-            msg = (f"PostgreSQL at {shown} is unreachable ({exc}); set ORDERHUB_BENCH_PG_URL "
-                   "to benchmark it")
+            msg = (
+                f"PostgreSQL at {shown} is unreachable ({exc}); set ORDERHUB_BENCH_PG_URL "
+                "to benchmark it"
+            )
             if args.require_postgres:
                 print(f"error: {msg}", file=sys.stderr)
                 return 2
@@ -373,14 +457,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     meta = header(args, pg_version)
     print_header(meta)
-    modes = [("batch", args.orders)] + ([("single", args.single_orders)]
-                                        if args.single_orders else [])
+    modes = [("batch", args.orders)] + (
+        [("single", args.single_orders)] if args.single_orders else []
+    )
     results: list[RunResult] = []
     for backend in backends:
         for mode, count in modes:
             print(f"running {backend}/{mode}: {count} orders ...", flush=True)
-            results.append(run_mode(backend, mode, orders=count, batch_size=args.batch_size,
-                                    seed=args.seed, pg_url=pg_url))
+            results.append(
+                run_mode(
+                    backend,
+                    mode,
+                    orders=count,
+                    batch_size=args.batch_size,
+                    seed=args.seed,
+                    pg_url=pg_url,
+                )
+            )
     print()
     if results:
         print_table(results)
@@ -391,14 +484,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.profile:
         print(f"running sqlite/batch under cProfile: {args.orders} orders ...", flush=True)
         profiler = cProfile.Profile()
-        profiled = run_mode("sqlite", "batch", orders=args.orders, batch_size=args.batch_size,
-                            seed=args.seed, pg_url=pg_url, profiler=profiler)
+        profiled = run_mode(
+            "sqlite",
+            "batch",
+            orders=args.orders,
+            batch_size=args.batch_size,
+            seed=args.seed,
+            pg_url=pg_url,
+            profiler=profiler,
+        )
         print()
         print_profile(profiler, profiled)
 
     if args.json:
-        doc = {"meta": meta, "runs": [asdict(r) for r in results], "ratios": compared,
-               "skipped": skipped, "profiled_run": asdict(profiled) if profiled else None}
+        doc = {
+            "meta": meta,
+            "runs": [asdict(r) for r in results],
+            "ratios": compared,
+            "skipped": skipped,
+            "profiled_run": asdict(profiled) if profiled else None,
+        }
         args.json.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
         print(f"wrote {args.json}")
     return 0

@@ -105,12 +105,13 @@ class Hub:
             self.webhooks = dispatcher
         return self.webhooks
 
-    def start_background(self) -> None:
+    def start_background(self, *, relay: bool = True) -> None:
         """Relay, durable consumers, webhook dispatcher and expiry sweeper, for servers."""
         if self._started:
             return
         self._started = True
-        self.relay.start()
+        if relay:
+            self.relay.start()
         self.enable_webhooks()
         for c in self.consumers:
             c.start()

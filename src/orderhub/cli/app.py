@@ -97,6 +97,9 @@ def serve(
     host: Annotated[str, typer.Option(envvar="ORDERHUB_HOST")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="ORDERHUB_PORT")] = 8000,
     demo: Annotated[bool, typer.Option(help="Load demo data into an empty database")] = False,
+    background: Annotated[
+        bool, typer.Option(help="Also run relay, consumers, webhooks and sweeper in this process")
+    ] = True,
 ) -> None:
     """Run the REST API (docs at /docs) with the outbox relay and expiry sweeper."""
     import uvicorn
@@ -117,7 +120,7 @@ def serve(
                     f"{s.stock_rows} stock rows"
                 )
         console.print(f"orderhub API on http://{host}:{port}  (OpenAPI docs: /docs)")
-        uvicorn.run(create_app(hub, background=True), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(hub, background=background), host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -445,6 +448,51 @@ def events_catalog(
         sys.stdout.write(catalog_markdown())
     else:
         sys.stdout.write(json.dumps(catalog_document(), indent=2, ensure_ascii=False) + "\n")
+
+
+def _run_until_signal(what: str) -> None:
+    import signal
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    console.print(what)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command("relay")
+def relay_worker(
+    database_url: DbOption = None,
+    nats_url: NatsOption = None,
+    poll: Annotated[
+        float, typer.Option(min=0.001, max=60, help="Seconds between outbox polls")
+    ] = 0.01,
+) -> None:
+    """Run only the outbox relay (for deployments that scale API, relay and workers apart:
+    start the API with `serve --no-background`)."""
+    with _events_hub(database_url, nats_url) as hub:
+        hub.relay.start(poll_seconds=poll)
+        _run_until_signal(
+            f"outbox relay running ({'nats' if hub.nats else 'embedded log'}), "
+            f"polling every {poll}s; Ctrl-C stops it"
+        )
+
+
+@app.command("worker")
+def worker(database_url: DbOption = None, nats_url: NatsOption = None) -> None:
+    """Run the durable consumers (webhook fan-out), the webhook dispatcher and the expiry
+    sweeper, without the API or the relay."""
+    with _events_hub(database_url, nats_url) as hub:
+        hub.start_background(relay=False)
+        _run_until_signal(
+            "workers running: "
+            + ", ".join(c.name for c in hub.consumers)
+            + " + webhook dispatcher + expiry sweeper; Ctrl-C stops them"
+        )
 
 
 def main() -> None:

@@ -86,23 +86,48 @@ class OutboxRelay:
         self._listeners.append(listener)
 
     def drain_once(self) -> int:
+        if self.engine.dialect.name == "sqlite":
+            return self._drain_sqlite()
         with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RELAY_LOCK_KEY})
+            # One relay at a time; intake is not blocked (it never takes this lock).
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RELAY_LOCK_KEY})
             repo = OutboxRepository(conn)
             rows = repo.unpublished(self.batch_size)
             if not rows:
                 return 0
-            envelopes = [to_envelope(r) for r in rows]
-            for sink in self.sinks:
-                try:
-                    sink.publish(envelopes)
-                except Exception:
-                    PUBLISH_FAILURES.labels(sink.name).inc()
-                    raise
-            first = repo.last_position() + 1
-            now = self.clock()
+            envelopes = self._send(rows)
+            first, now = repo.last_position() + 1, self.clock()
             repo.mark_published([r.id for r in rows], first, now)
+        return self._after_commit(envelopes, first, now)
+
+    def _drain_sqlite(self) -> int:
+        # SQLite has one writer: reading and publishing happen outside the write lock so
+        # intake is never queued behind the sink's acknowledgements.
+        reader = self.engine.connect().execution_options(sqlite_begin="DEFERRED")
+        with reader as conn, conn.begin():
+            rows = OutboxRepository(conn).unpublished(self.batch_size)
+        if not rows:
+            return 0
+        envelopes = self._send(rows)
+        with self.engine.begin() as conn:
+            repo = OutboxRepository(conn)
+            still = repo.still_unpublished([r.id for r in rows])  # another relay may have won
+            envelopes = [e for r, e in zip(rows, envelopes, strict=True) if r.id in still]
+            first, now = repo.last_position() + 1, self.clock()
+            repo.mark_published([r.id for r in rows if r.id in still], first, now)
+        return self._after_commit(envelopes, first, now)
+
+    def _send(self, rows: Sequence[StoredEvent]) -> list[Envelope]:
+        envelopes = [to_envelope(r) for r in rows]
+        for sink in self.sinks:
+            try:
+                sink.publish(envelopes)
+            except Exception:
+                PUBLISH_FAILURES.labels(sink.name).inc()
+                raise
+        return envelopes
+
+    def _after_commit(self, envelopes: Sequence[Envelope], first: int, now: datetime) -> int:
         positioned = [
             Envelope(e.id, e.type, e.tenant, e.subject, e.sequence, e.time, e.data, first + n)
             for n, e in enumerate(envelopes)
@@ -113,10 +138,10 @@ class OutboxRelay:
             for name in sink_names:
                 EVENTS_PUBLISHED.labels(e.type, name).inc()
         self.bus.publish(positioned)
-        self.published += len(rows)
+        self.published += len(positioned)
         for listener in self._listeners:
             listener()
-        return len(rows)
+        return len(positioned)
 
     def drain(self) -> int:
         total = 0

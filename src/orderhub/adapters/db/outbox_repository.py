@@ -85,6 +85,14 @@ class OutboxRepository:
         q = select(t.outbox).where(_o.published_at.is_(None)).order_by(_o.id).limit(limit)
         return [_stored(r) for r in self.conn.execute(q).mappings()]
 
+    def still_unpublished(self, ids: Sequence[int]) -> set[int]:
+        if not ids:
+            return set()
+        rows = self.conn.execute(
+            select(_o.id).where(_o.id.in_(list(ids)), _o.published_at.is_(None))
+        )
+        return {r[0] for r in rows}
+
     def last_position(self) -> int:
         return int(self.conn.execute(select(func.coalesce(func.max(_o.position), 0))).scalar_one())
 

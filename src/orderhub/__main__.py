@@ -1,0 +1,5 @@
+"""`python -m orderhub` is the `orderhub` command."""
+
+from orderhub.cli.app import main
+
+main()
