@@ -164,3 +164,24 @@ def test_consumer_replay_from_jetstream(private_hub: Hub, clock: Clock,
     while consumer.process_once(wait=0.3):
         pass
     assert len(got) == 4 and sorted(got[:2]) == sorted(got[2:])
+
+
+def test_tail_and_status_over_nats(private_hub: Hub) -> None:
+    from orderhub.services.event_status import backbone_status
+    from orderhub.services.event_tools import tail
+
+    hub = private_hub
+    seed_network(hub)
+    [oid] = submit(hub, draft("T-1"))
+    hub.relay.drain()
+    seen = []
+    for e in tail(hub, order_id=oid, from_start=True, poll=0.2):
+        seen.append(e.type)
+        if len(seen) == 4:
+            break
+    assert seen == ["OrderCreated", "OrderValidated", "InventoryReserved", "OrderAllocated"]
+    hub.consumer("status-probe", lambda b: None).process_once(wait=0.2)
+    status = backbone_status(hub)
+    assert status["bus"] == "nats" and status["outbox_backlog"] == 0
+    assert status["nats_stream"]["messages"] == 8
+    assert "status-probe" in {c["name"] for c in status["consumers"]}

@@ -49,6 +49,22 @@ def backbone_status(hub: Hub) -> dict[str, Any]:
                 "parked": int(parked.get(c.name, 0)),
             }
         )
+    stream: dict[str, Any] | None = None
+    if hub.nats is not None:
+        try:
+            stream = hub.nats.stream_state()
+        except Exception as exc:  # NATS is down: that is the news
+            stream = {"error": f"{type(exc).__name__}: {exc}"}
+        for name, pending in (stream.get("consumers") or {}).items():
+            if name not in {c["name"] for c in consumers}:
+                consumers.append(
+                    {
+                        "name": name,
+                        "pending": pending,
+                        "handled": None,
+                        "parked": int(parked.get(name, 0)),
+                    }
+                )
     known = {c["name"] for c in consumers}
     for name, position in offsets.items():
         if name not in known:
@@ -64,6 +80,7 @@ def backbone_status(hub: Hub) -> dict[str, Any]:
     return {
         "bus": "nats" if hub.nats is not None else "in-process",
         "nats_url": hub.settings.nats_url,
+        "nats_stream": stream,
         "outbox_backlog": backlog,
         "oldest_unpublished_age_seconds": round(max(0.0, age), 3),
         "last_position": last_position,

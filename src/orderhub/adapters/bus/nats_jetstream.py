@@ -133,6 +133,23 @@ class NatsClient:
             await self._drop()
             raise NatsUnavailable(f"publish to NATS failed: {type(exc).__name__}: {exc}") from exc
 
+    async def _stream_state(self) -> dict[str, Any]:
+        js = await self.js()
+        info = await js.stream_info(self.stream)
+        consumers = await js.consumers_info(self.stream)
+        return {
+            "stream": self.stream,
+            "messages": int(info.state.messages),
+            "last_seq": int(info.state.last_seq),
+            "consumers": {
+                c.name: int(c.num_pending or 0) + int(c.num_ack_pending or 0) for c in consumers
+            },
+        }
+
+    def stream_state(self) -> dict[str, Any]:
+        """Messages in the stream and every durable consumer's outstanding count."""
+        return self.run(self._stream_state())
+
     def close(self) -> None:
         try:
             self.run(self._drop(), timeout=5)
