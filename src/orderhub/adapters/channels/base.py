@@ -1,0 +1,79 @@
+"""The contract every channel adapter fulfils.
+
+An adapter is pure: bytes (and headers) in, a `ChannelOrder` out, or a precise error. It
+does no I/O; the intake service maps SKUs, validates and stores. Money stays `Decimal` in the
+order's currency major units (an adapter converts minor units or strings as its channel
+sends them); times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal, Protocol
+
+from orderhub.domain.order import Address, Customer, OrderType
+
+
+class ChannelError(Exception):
+    """Base of adapter errors: the request is refused and nothing is stored."""
+
+
+class SignatureError(ChannelError):
+    """The payload's signature is missing or does not match the channel secret."""
+
+
+class PayloadError(ChannelError):
+    """The payload cannot be read as an order of this channel."""
+
+    def __init__(self, message: str, field: str = "body") -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}" if field != "body" else message)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelLine:
+    channel_sku: str  # the seller's SKU code as the channel knows it ("" if none)
+    title: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal = Decimal(0)  # amount for the whole line
+    tax: Decimal = Decimal(0)  # amount for the whole line
+    barcode: str = ""
+    line_ref: str = ""  # the channel's own line id
+    hs_code: str = ""  # cross-border customs code
+    origin_country: str = ""  # ISO 3166-1 alpha-2
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelOrder:
+    external_id: str
+    status: Literal["open", "cancelled"]
+    updated_at: datetime
+    currency: str
+    lines: list[ChannelLine]
+    customer: Customer = field(default_factory=Customer)
+    shipping_address: Address = field(default_factory=Address)
+    shipping_fee: Decimal = Decimal(0)
+    total: Decimal | None = None  # the order total as the channel states it
+    placed_at: datetime | None = None
+    order_type: OrderType = OrderType.B2C
+    cross_border: bool = False
+    declared_value: Decimal | None = None
+    attributes: dict[str, str] = field(default_factory=dict)  # e.g. baby_age_months
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+class ChannelAdapter(Protocol):
+    """`verify` then `parse`; a webhook and a bulk import use the same two calls."""
+
+    name: str  # adapter name: shopify, woocommerce, tiktok, taobao, ...
+
+    def verify(self, body: bytes, headers: Mapping[str, str], secret: str) -> None:
+        """Raise SignatureError unless the body is signed with `secret` (header names are
+        matched case-insensitively)."""
+
+    def parse(self, body: bytes) -> ChannelOrder:
+        """Raise PayloadError with the offending field unless `body` is one order."""
