@@ -60,3 +60,30 @@ def test_order_events_arrive_signed_at_the_receiver(hub: Hub, clock: Clock,
         assert sorted(d["status"] for d in log) == ["succeeded", "succeeded"]
         status = client.get("/v1/events/status").json()
         assert status["webhook_deliveries"] == {"succeeded": 2}
+
+
+def test_a_slow_failing_receiver_does_not_hold_up_intake(hub: Hub, receiver: Receiver) -> None:
+    from tests.webhook_receiver import Sleep
+
+    seed_network(hub, {("A", "SH"): 100})
+    hub.settings = hub.settings.model_copy(update={"webhook_timeout_seconds": 0.5})
+    with TestClient(create_app(hub, background=True)) as client:
+        client.post("/v1/webhooks", json={"url": receiver.url("/slow")})
+        for _ in range(20):
+            receiver.script("/slow", Sleep(2.0, 500))
+        import time
+
+        started = time.perf_counter()
+        for i in range(10):
+            r = client.post("/v1/orders", json={
+                "external_id": f"SLOW-{i}", "channel": "web", "currency": "CNY",
+                "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]})
+            assert r.status_code == 201
+        elapsed = time.perf_counter() - started
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not receiver.received("/slow"):
+            time.sleep(0.05)
+        assert receiver.received("/slow")  # the receiver is being called (and stalls) ...
+        assert elapsed < 5.0  # ... while intake answered every order without waiting for it
+        status = client.get("/v1/events/status").json()
+        assert status["webhook_deliveries"].get("pending", 0) > 0
