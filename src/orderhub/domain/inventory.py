@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +17,7 @@ class Sku:
     barcode: str = ""
     weight_kg: Decimal | None = None
     active: bool = True
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class Channel:
     name: str
     kind: str = "web"
     active: bool = True
+    adapter: str = ""  # the channel adapter that reads its payloads (shopify, taobao, ...)
+    secret: str = ""  # the secret its webhooks are signed with
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,28 @@ class OrderType(StrEnum):
 
 
 class HoldCode(StrEnum):
+    # format
+    MISSING_FIELD = "missing_field"
+    ADDRESS_INCOMPLETE = "address_incomplete"
+    PHONE_INVALID = "phone_invalid"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    # availability
+    UNMAPPED_SKU = "unmapped_sku"
     UNKNOWN_SKU = "unknown_sku"
     INACTIVE_SKU = "inactive_sku"
+    NOT_SELLABLE_IN_CHANNEL = "not_sellable_in_channel"
     BACKORDER = "backorder"
     NO_ACTIVE_WAREHOUSE = "no_active_warehouse"
     RESERVATION_EXPIRED = "reservation_expired"
+    # compliance
+    AGE_STAGE_MISMATCH = "age_stage_mismatch"
+    AGE_RESTRICTED = "age_restricted"
+    QUANTITY_LIMIT = "quantity_limit"
+    CROSS_BORDER_DOCS = "cross_border_docs"
+    DECLARED_VALUE_LIMIT = "declared_value_limit"
+    PRICE_BELOW_FLOOR = "price_below_floor"
+    # operations
+    CHANNEL_UPDATE = "channel_update"
     MANUAL = "manual"
 
 
@@ -40,14 +57,18 @@ class HoldReason:
     message: str
     line_no: int | None = None
     sku: str | None = None
+    details: dict[str, Any] | None = None  # e.g. ranked SKU suggestions for unmapped lines
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "code": self.code.value,
             "message": self.message,
             "line_no": self.line_no,
             "sku": self.sku,
         }
+        if self.details:
+            out["details"] = self.details
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +102,11 @@ class OrderLine:
     unit_price: Decimal
     discount: Decimal = ZERO
     tax: Decimal = ZERO
+    channel_sku: str = ""  # as the channel sent it, kept for the crosswalk and audits
+    title: str = ""
+    barcode: str = ""
+    hs_code: str = ""
+    origin_country: str = ""
 
     @property
     def total(self) -> Decimal:
@@ -165,6 +191,12 @@ class Order:
     presale_lock_until: datetime | None = None
     hold_reasons: list[HoldReason] = field(default_factory=list)
     payload_hash: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    cross_border: bool = False
+    declared_value: Decimal | None = None
+    stated_total: Decimal | None = None  # the total the channel stated, for reconciliation
+    channel_updated_at: datetime | None = None
+    overrides: list[dict[str, Any]] = field(default_factory=list)  # audited hold overrides
     version: int = 0
     event_seq: int = 0
     reservations: list[Reservation] = field(default_factory=list)

@@ -39,6 +39,7 @@ def _sku(r: Any) -> Sku:
         barcode=r["barcode"],
         weight_kg=r["weight_kg"],
         active=r["active"],
+        attributes=dict(r["attributes"] or {}),
     )
 
 
@@ -63,7 +64,18 @@ class CatalogRepository:
             .where(t.channels.c.tenant_id == tenant_id)
             .order_by(t.channels.c.code)
         ).mappings()
-        return [Channel(r["tenant_id"], r["code"], r["name"], r["kind"], r["active"]) for r in rows]
+        return [
+            Channel(
+                r["tenant_id"],
+                r["code"],
+                r["name"],
+                r["kind"],
+                r["active"],
+                r["adapter"],
+                r["secret"],
+            )
+            for r in rows
+        ]
 
     def add_channels(self, channels: Sequence[Channel]) -> None:
         self.conn.execute(
@@ -75,6 +87,8 @@ class CatalogRepository:
                     "name": c.name,
                     "kind": c.kind,
                     "active": c.active,
+                    "adapter": c.adapter,
+                    "secret": c.secret,
                 }
                 for c in channels
             ],
@@ -174,6 +188,7 @@ class CatalogRepository:
                     "barcode": s.barcode,
                     "weight_kg": s.weight_kg,
                     "active": s.active,
+                    "attributes": s.attributes,
                     "created_at": at,
                 }
                 for s in items

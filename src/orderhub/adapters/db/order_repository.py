@@ -7,6 +7,7 @@ from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, and_, bindparam, select, update
 
 from orderhub.adapters.db import tables as t
@@ -66,6 +67,12 @@ def _order_row(o: Order) -> dict[str, Any]:
         "presale_release": o.presale_release,
         "presale_lock_until": o.presale_lock_until,
         "payload_hash": o.payload_hash,
+        "attributes": o.attributes,
+        "cross_border": o.cross_border,
+        "declared_value": o.declared_value,
+        "stated_total": o.stated_total,
+        "channel_updated_at": o.channel_updated_at,
+        "overrides": o.overrides,
         "version": o.version,
         "event_seq": o.event_seq,
         "created_at": o.created_at,
@@ -109,15 +116,45 @@ def _shipment_state(s: Shipment) -> tuple[Any, ...]:
 
 
 def _head_state(o: Order) -> tuple[Any, ...]:
-    return (o.status, tuple(o.hold_reasons), o.promised_delivery, o.event_seq)
+    return (
+        o.status,
+        tuple(o.hold_reasons),
+        o.promised_delivery,
+        o.event_seq,
+        o.shipping_address,
+        orjson.dumps(o.overrides),
+        orjson.dumps(o.attributes),
+    )
+
+
+_LINE_EXTRAS = ("channel_sku", "title", "barcode", "hs_code", "origin_country")
+
+
+def _line_row(o: Order, ln: OrderLine) -> dict[str, Any]:
+    return {
+        "order_id": o.id,
+        "tenant_id": o.tenant_id,
+        "line_no": ln.line_no,
+        "sku": ln.sku,
+        "quantity": ln.quantity,
+        "unit_price": ln.unit_price,
+        "discount": ln.discount,
+        "tax": ln.tax,
+        "channel_sku": ln.channel_sku,
+        "title": ln.title,
+        "barcode": ln.barcode,
+        "hs_code": ln.hs_code,
+        "origin_country": ln.origin_country,
+    }
 
 
 class _Snapshot:
-    __slots__ = ("head", "reservations", "shipments", "version")
+    __slots__ = ("head", "line_skus", "reservations", "shipments", "version")
 
     def __init__(self, order: Order) -> None:
         self.version = order.version
         self.head = _head_state(order)
+        self.line_skus = {ln.line_no: ln.sku for ln in order.lines}
         self.reservations = {r.id: _reservation_state(r) for r in order.reservations}
         self.shipments = {s.id: _shipment_state(s) for s in order.shipments}
 
@@ -207,6 +244,7 @@ class OrderRepository:
                         unit_price=r["unit_price"],
                         discount=r["discount"],
                         tax=r["tax"],
+                        **{k: r[k] for k in _LINE_EXTRAS},
                     )
                 )
             reservations: dict[str, list[Reservation]] = {i: [] for i in ids}
@@ -282,19 +320,7 @@ class OrderRepository:
         for o in self._new:
             o.version = 1
             heads.append(_order_row(o))
-            lines.extend(
-                {
-                    "order_id": o.id,
-                    "tenant_id": o.tenant_id,
-                    "line_no": ln.line_no,
-                    "sku": ln.sku,
-                    "quantity": ln.quantity,
-                    "unit_price": ln.unit_price,
-                    "discount": ln.discount,
-                    "tax": ln.tax,
-                }
-                for ln in o.lines
-            )
+            lines.extend(_line_row(o, ln) for ln in o.lines)
             res.extend(_reservation_row(o, r) for r in o.reservations)
             ships.extend(_shipment_row(o, s) for s in o.shipments)
         self.conn.execute(t.orders.insert(), heads)
@@ -308,7 +334,12 @@ class OrderRepository:
 
     def _update_loaded(self) -> None:
         new_ids = {o.id for o in self._new}
-        heads, new_res, upd_res, new_ship, upd_ship = [], [], [], [], []
+        heads: list[Order] = []
+        new_res: list[dict[str, Any]] = []
+        upd_res: list[dict[str, Any]] = []
+        new_ship: list[dict[str, Any]] = []
+        upd_ship: list[dict[str, Any]] = []
+        upd_lines: list[dict[str, Any]] = []
         for order_id, (o, snap) in self._loaded.items():
             if order_id in new_ids:
                 continue
@@ -338,6 +369,10 @@ class OrderRepository:
                         }
                     )
                     changed = True
+            for ln in o.lines:
+                if snap.line_skus.get(ln.line_no) != ln.sku:
+                    upd_lines.append({"b_order": o.id, "b_line": ln.line_no, "sku": ln.sku})
+                    changed = True
             if changed or snap.head != _head_state(o):
                 heads.append(o)
         for o in heads:
@@ -352,11 +387,24 @@ class OrderRepository:
                     event_seq=o.event_seq,
                     version=snap.version + 1,
                     updated_at=o.updated_at,
+                    shipping_address=_address_to_doc(o.shipping_address),
+                    overrides=o.overrides,
+                    attributes=o.attributes,
                 )
             )
             if result.rowcount != 1:
                 raise Conflict(f"order {o.id} was changed by someone else; retry the request")
             o.version = snap.version + 1
+        if upd_lines:
+            self.conn.execute(
+                update(t.order_lines)
+                .where(
+                    t.order_lines.c.order_id == bindparam("b_order"),
+                    t.order_lines.c.line_no == bindparam("b_line"),
+                )
+                .values(sku=bindparam("sku")),
+                upd_lines,
+            )
         if new_ship:
             self.conn.execute(t.shipments.insert(), new_ship)
         if new_res:
@@ -407,10 +455,18 @@ def _order_from_row(
         presale_release=h["presale_release"],
         presale_lock_until=h["presale_lock_until"],
         hold_reasons=[
-            HoldReason(HoldCode(r["code"]), r["message"], r.get("line_no"), r.get("sku"))
+            HoldReason(
+                HoldCode(r["code"]), r["message"], r.get("line_no"), r.get("sku"), r.get("details")
+            )
             for r in (h["hold_reasons"] or [])
         ],
         payload_hash=h["payload_hash"],
+        attributes=dict(h["attributes"] or {}),
+        cross_border=bool(h["cross_border"]),
+        declared_value=h["declared_value"],
+        stated_total=h["stated_total"],
+        channel_updated_at=h["channel_updated_at"],
+        overrides=list(h["overrides"] or []),
         version=h["version"],
         event_seq=h["event_seq"],
         reservations=reservations,

@@ -52,6 +52,9 @@ channels = Table(
     Column("name", String(200), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
+    # Which adapter reads this channel's payloads and the secret its webhooks are signed with.
+    Column("adapter", String(32), nullable=False, server_default=""),
+    Column("secret", String(200), nullable=False, server_default=""),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
 )
 
@@ -83,6 +86,9 @@ skus = Table(
     Column("barcode", String(64), nullable=False, default=""),
     Column("weight_kg", Money()),
     Column("active", Boolean, nullable=False, default=True),
+    # Compliance and sellability facts: category, formula_stage, alcohol, floor_price,
+    # channels (where sellable), max_per_customer, hs_code, origin_country.
+    Column("attributes", JSONDoc, nullable=False, server_default="{}"),
     Column("created_at", UTCDateTime(), nullable=False),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
 )
@@ -152,6 +158,12 @@ orders = Table(
     Column("presale_release", Date),
     Column("presale_lock_until", UTCDateTime()),
     Column("payload_hash", String(64), nullable=False),
+    Column("attributes", JSONDoc, nullable=False, server_default="{}"),
+    Column("cross_border", Boolean, nullable=False, server_default=text("false")),
+    Column("declared_value", Money()),
+    Column("stated_total", Money()),
+    Column("channel_updated_at", UTCDateTime()),
+    Column("overrides", JSONDoc, nullable=False, server_default="[]"),
     Column("version", Integer, nullable=False),
     Column("event_seq", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -172,6 +184,11 @@ order_lines = Table(
     Column("unit_price", Money(), nullable=False),
     Column("discount", Money(), nullable=False),
     Column("tax", Money(), nullable=False),
+    Column("channel_sku", String(200), nullable=False, server_default=""),
+    Column("title", String(500), nullable=False, server_default=""),
+    Column("barcode", String(64), nullable=False, server_default=""),
+    Column("hs_code", String(20), nullable=False, server_default=""),
+    Column("origin_country", String(2), nullable=False, server_default=""),
     CheckConstraint("quantity > 0", name="quantity_positive"),
     ForeignKeyConstraint(["order_id"], ["orders.id"]),
 )
@@ -348,3 +365,48 @@ webhook_attempts = Table(
     ForeignKeyConstraint(["delivery_id"], ["webhook_deliveries.id"]),
 )
 Index("ix_webhook_attempts_delivery", webhook_attempts.c.delivery_id, webhook_attempts.c.attempt)
+
+# ----- channel ingestion and validation --------------------------------------------------------
+# The crosswalk: a channel's SKU code, barcode or title -> the master SKU.
+sku_mappings = Table(
+    "sku_mappings",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("key_type", String(16), primary_key=True),  # sku | barcode | title
+    Column("channel_key", String(500), primary_key=True),
+    Column("master_sku", String(64), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+Index("ix_sku_mappings_master", sku_mappings.c.tenant_id, sku_mappings.c.master_sku)
+
+# Validation rules are data: one row per rule, its parameters and version; every change is
+# appended to validation_rule_history.
+validation_rules = Table(
+    "validation_rules",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("level", String(16), nullable=False),  # format | availability | compliance
+    Column("check", String(64), nullable=False),
+    Column("params", JSONDoc, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("description", String(500), nullable=False, server_default=""),
+    Column("version", Integer, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+validation_rule_history = Table(
+    "validation_rule_history",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("snapshot", JSONDoc, nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("changed_at", UTCDateTime(), nullable=False),
+)
