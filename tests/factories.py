@@ -15,9 +15,15 @@ from orderhub.services.order_input import LineDraft, OrderDraft
 T = "default"
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
-SHANGHAI = Address(country="CN", province="上海市", city="上海市", line1="1 Road")
-BEIJING = Address(country="CN", province="北京市", city="北京市", line1="2 Road")
-GUANGZHOU = Address(country="CN", province="广东省", city="广州市", line1="3 Road")
+SHANGHAI = Address(country="CN", province="上海市", city="上海市", district="浦东新区",
+                   line1="世纪大道 1 号", name="李雷", phone="13800138000")
+BEIJING = Address(country="CN", province="北京市", city="北京市", district="朝阳区",
+                  line1="建国路 2 号", name="韩梅梅", phone="13912345678")
+GUANGZHOU = Address(country="CN", province="广东省", city="广州市", district="天河区",
+                    line1="体育西路 3 号", name="王芳", phone="15012345678")
+# The same address as a JSON body fragment, for HTTP tests.
+ADDRESS_JSON = {"country": "CN", "province": "上海市", "city": "上海市", "district": "浦东新区",
+                "line1": "世纪大道 1 号", "name": "李雷", "phone": "13800138000"}
 
 WAREHOUSES = [
     Warehouse(T, "SH", "Shanghai DC", 31.23, 121.47, region="east", city="上海", cutoff=time(18)),

@@ -19,33 +19,25 @@ from orderhub.services.order_input import LineDraft, OrderDraft
 from orderhub.services.ordering import Outcome, submit_orders
 
 # Destinations weighted roughly by online retail volume.
+# (province, city, district, weight): destinations weighted roughly by online retail volume.
 DESTINATIONS = [
-    ("广东省", "广州市", 9),
-    ("广东省", "深圳市", 9),
-    ("浙江省", "杭州市", 8),
-    ("上海市", "上海市", 8),
-    ("北京市", "北京市", 7),
-    ("江苏省", "南京市", 5),
-    ("江苏省", "苏州市", 5),
-    ("四川省", "成都市", 5),
-    ("湖北省", "武汉市", 4),
-    ("山东省", "济南市", 3),
-    ("山东省", "青岛市", 3),
-    ("河南省", "郑州市", 3),
-    ("湖南省", "长沙市", 3),
-    ("福建省", "厦门市", 2),
-    ("陕西省", "西安市", 2),
-    ("重庆市", "重庆市", 3),
-    ("辽宁省", "沈阳市", 2),
-    ("天津市", "天津市", 2),
-    ("安徽省", "合肥市", 2),
-    ("云南省", "昆明市", 1),
-    ("黑龙江省", "哈尔滨市", 1),
-    ("新疆维吾尔自治区", "乌鲁木齐市", 1),
-    ("广西壮族自治区", "南宁市", 1),
-    ("贵州省", "贵阳市", 1),
-    ("甘肃省", "兰州市", 1),
+    ("广东省", "广州市", "天河区", 9), ("广东省", "深圳市", "南山区", 9),
+    ("浙江省", "杭州市", "西湖区", 8), ("上海市", "上海市", "浦东新区", 8),
+    ("北京市", "北京市", "朝阳区", 7), ("江苏省", "南京市", "鼓楼区", 5),
+    ("江苏省", "苏州市", "姑苏区", 5), ("四川省", "成都市", "武侯区", 5),
+    ("湖北省", "武汉市", "洪山区", 4), ("山东省", "济南市", "历下区", 3),
+    ("山东省", "青岛市", "市南区", 3), ("河南省", "郑州市", "金水区", 3),
+    ("湖南省", "长沙市", "岳麓区", 3), ("福建省", "厦门市", "思明区", 2),
+    ("陕西省", "西安市", "雁塔区", 2), ("重庆市", "重庆市", "渝中区", 3),
+    ("辽宁省", "沈阳市", "和平区", 2), ("天津市", "天津市", "南开区", 2),
+    ("安徽省", "合肥市", "蜀山区", 2), ("云南省", "昆明市", "五华区", 1),
+    ("黑龙江省", "哈尔滨市", "南岗区", 1), ("新疆维吾尔自治区", "乌鲁木齐市", "天山区", 1),
+    ("广西壮族自治区", "南宁市", "青秀区", 1), ("贵州省", "贵阳市", "云岩区", 1),
+    ("甘肃省", "兰州市", "城关区", 1),
 ]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚"
+MOBILE_PREFIXES = ["135", "136", "138", "139", "150", "152", "158", "186", "187", "188", "199"]
 CHANNEL_WEIGHTS = [("tmall", 30), ("jd", 22), ("douyin", 20), ("web", 13), ("pos", 8), ("b2b", 7)]
 
 
@@ -63,8 +55,8 @@ class OrderGenerator:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
         self._skus = sorted(self.sku_prices)
-        self._dest = [(p, c) for p, c, _ in DESTINATIONS]
-        self._dest_w = [w for _, _, w in DESTINATIONS]
+        self._dest = [(p, c, d) for p, c, d, _ in DESTINATIONS]
+        self._dest_w = [w for _, _, _, w in DESTINATIONS]
         self._ch = [c for c, _ in CHANNEL_WEIGHTS]
         self._ch_w = [w for _, w in CHANNEL_WEIGHTS]
         self._n = 0
@@ -105,7 +97,9 @@ class OrderGenerator:
             if rng.random() < self.unknown_sku_rate:
                 s = f"UNKNOWN-{rng.randint(1, 99)}"
             lines.append(LineDraft(sku=s, quantity=qty, unit_price=price, discount=discount))
-        province, city = rng.choices(self._dest, self._dest_w)[0]
+        province, city, district = rng.choices(self._dest, self._dest_w)[0]
+        name = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2)))
+        phone = rng.choice(MOBILE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
         presale_release = None
         if kind == OrderType.PRE_SALE:
             presale_release = (now + timedelta(days=rng.randint(3, 20))).date()
@@ -120,7 +114,8 @@ class OrderGenerator:
                 tier=rng.choices(["", "VIP", "SVIP"], [85, 12, 3])[0],
             ),
             shipping_address=Address(
-                country="CN", province=province, city=city, line1=f"{rng.randint(1, 999)}号"
+                country="CN", province=province, city=city, district=district,
+                line1=f"{rng.randint(1, 999)}号", name=name, phone=phone,
             ),
             shipping_fee=Decimal(rng.choice([0, 0, 0, 6, 8, 10])),
             placed_at=now,

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
+from tests.factories import ADDRESS_JSON
 
 PROBLEM = "application/problem+json"
 
@@ -27,7 +28,7 @@ def order_body(external_id: str, lines: list[tuple[str, int]], **extra: Any) -> 
         "channel": "web",
         "currency": "CNY",
         "customer": {"ref": "c-1", "name": "李雷"},
-        "shipping_address": {"province": "上海市", "city": "上海市", "line1": "1 路"},
+        "shipping_address": ADDRESS_JSON,
         "lines": [
             {"sku": s, "quantity": q, "unit_price": "19.90", "discount": "0.90", "tax": "1.20"}
             for s, q in lines

@@ -13,7 +13,7 @@ from orderhub.adapters.webhooks.signing import verify
 from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from tests.conftest import Clock
-from tests.factories import seed_network
+from tests.factories import ADDRESS_JSON, seed_network
 from tests.webhook_receiver import Receiver
 
 
@@ -39,6 +39,7 @@ def test_order_events_arrive_signed_at_the_receiver(hub: Hub, clock: Clock,
         receiver.script("/orders", 503)  # the first attempt fails and is retried
         r = client.post("/v1/orders", json={
             "external_id": "WH-1", "channel": "web", "currency": "CNY",
+                "shipping_address": ADDRESS_JSON,
             "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]})
         assert r.status_code == 201
         order_id = r.json()["id"]
@@ -77,6 +78,7 @@ def test_a_slow_failing_receiver_does_not_hold_up_intake(hub: Hub, receiver: Rec
         for i in range(10):
             r = client.post("/v1/orders", json={
                 "external_id": f"SLOW-{i}", "channel": "web", "currency": "CNY",
+                "shipping_address": ADDRESS_JSON,
                 "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]})
             assert r.status_code == 201
         elapsed = time.perf_counter() - started

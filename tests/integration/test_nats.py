@@ -17,7 +17,7 @@ from orderhub.bootstrap import Hub, bootstrap
 from orderhub.config import Settings
 from orderhub.services.ordering import submit_orders
 from tests.conftest import Clock, PrivateNats
-from tests.factories import T, draft, seed_network
+from tests.factories import ADDRESS_JSON, T, draft, seed_network
 
 
 def nats_hub(database_url: str, nats_url: str, clock: Clock, **kw: object) -> Hub:
@@ -131,6 +131,7 @@ def test_outage_backlog_grows_then_drains(private_hub: Hub, private_nats: Privat
         for i in range(5):
             r = client.post("/v1/orders", json={
                 "external_id": f"OUT-{i}", "channel": "web", "currency": "CNY",
+                "shipping_address": ADDRESS_JSON,
                 "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]})
             assert r.status_code == 201, r.text  # intake does not depend on the bus
         with pytest.raises(Exception, match="NATS"):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orderhub.domain.events import EVENT_TYPES
+from orderhub.domain.order import HoldCode
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -39,16 +40,8 @@ _HOLD_REASON = {
     "type": "object",
     "required": ["code", "message"],
     "properties": {
-        "code": {
-            "enum": [
-                "unknown_sku",
-                "inactive_sku",
-                "backorder",
-                "no_active_warehouse",
-                "reservation_expired",
-                "manual",
-            ]
-        },
+        "details": {"type": "object"},
+        "code": {"enum": [c.value for c in HoldCode]},
         "message": _STR,
         "line_no": {"type": ["integer", "null"]},
         "sku": {"type": ["string", "null"]},
@@ -324,6 +317,55 @@ CATALOG: list[EventSpec] = [
             "previous_status": "invoiced",
             "amount": "109.80",
             "currency": "CNY",
+        },
+    ),
+]
+
+CATALOG += [
+    _spec(
+        "OrderLineMapped",
+        "A line's channel code was mapped to a master SKU, by a confirmed "
+        "crosswalk entry or an operator.",
+        {
+            "line_no": _INT,
+            "channel_sku": _STR,
+            "title": _STR,
+            "barcode": _STR,
+            "master_sku": _STR,
+            "matched_on": {"enum": ["sku", "barcode", "title"]},
+        },
+        {
+            "status": "on_hold",
+            "actor": "ops-lily",
+            "reason": "",
+            "line_no": 1,
+            "channel_sku": "TM-88231",
+            "title": "飞鹤星飞帆 1段 700g",
+            "barcode": "",
+            "master_sku": "SKU-00042",
+            "matched_on": "sku",
+        },
+    ),
+    _spec(
+        "OrderAddressCorrected",
+        "An operator corrected the shipping address.",
+        {"fields": {"type": "array", "items": _STR}},
+        {
+            "status": "on_hold",
+            "actor": "ops-lily",
+            "reason": "customer called",
+            "fields": ["district", "line1"],
+        },
+    ),
+    _spec(
+        "OrderHoldOverridden",
+        "An operator accepted hold reasons on purpose (audited).",
+        {"codes": {"type": "array", "items": _STR, "minItems": 1}},
+        {
+            "status": "on_hold",
+            "actor": "ops-lead-wang",
+            "reason": "B2B customer has a signed bulk agreement",
+            "codes": ["quantity_limit"],
         },
     ),
 ]

@@ -166,6 +166,36 @@ class StockAdjusted(Event):
     _data_fields = _fields("sku", "warehouse", "kind", "on_hand_delta", "safety_stock", "reference")
 
 
+@dataclass(kw_only=True, slots=True)
+class OrderLineMapped(Event):
+    """A line's channel code was mapped to a master SKU (crosswalk or operator)."""
+
+    type: ClassVar[str] = "OrderLineMapped"
+    line_no: int
+    channel_sku: str
+    title: str
+    barcode: str
+    master_sku: str
+    matched_on: str
+    _data_fields = _fields("line_no", "channel_sku", "title", "barcode", "master_sku", "matched_on")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderAddressCorrected(Event):
+    type: ClassVar[str] = "OrderAddressCorrected"
+    fields: list[str] = field(default_factory=list)
+    _data_fields = _fields("fields")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderHoldOverridden(Event):
+    """An operator accepted hold reasons on purpose; `reason` says why (audited)."""
+
+    type: ClassVar[str] = "OrderHoldOverridden"
+    codes: list[str] = field(default_factory=list)
+    _data_fields = _fields("codes")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -184,5 +214,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderCancelled,
         OrderInvoiced,
         PaymentCaptured,
+        OrderLineMapped,
+        OrderAddressCorrected,
+        OrderHoldOverridden,
     )
 }

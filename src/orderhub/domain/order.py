@@ -6,7 +6,7 @@ atomically in the database by the service layer, which hands the aggregate the o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -407,6 +407,100 @@ class Order:
                 shipments=shipments,
             )
         )
+
+    def map_line(self, index: int, sku: str, matched_on: str, now: datetime, actor: str) -> None:
+        """An operator (or a confirmed crosswalk entry) names the master SKU of a line."""
+        line = self.lines[index]
+        self.lines[index] = replace(line, sku=sku)
+        self.updated_at = now
+        self._record(
+            ev.OrderLineMapped(
+                tenant_id=self.tenant_id,
+                occurred_at=now,
+                actor=actor,
+                line_no=line.line_no,
+                channel_sku=line.channel_sku,
+                title=line.title,
+                barcode=line.barcode,
+                master_sku=sku,
+                matched_on=matched_on,
+            )
+        )
+
+    def correct_address(self, address: Address, reason: str, now: datetime, actor: str) -> None:
+        """Fix the shipping address of an order not yet released to a warehouse."""
+        if self.status not in (
+            OrderStatus.CREATED,
+            OrderStatus.VALIDATED,
+            OrderStatus.ON_HOLD,
+            OrderStatus.RESERVED,
+            OrderStatus.ALLOCATED,
+        ):
+            raise Conflict(
+                f"order {self.id} is {self.status.value}; its address can no longer be changed here"
+            )
+        before = self.shipping_address
+        self.shipping_address = address
+        self.updated_at = now
+        changed = sorted(
+            k for k in Address.__dataclass_fields__ if getattr(before, k) != getattr(address, k)
+        )
+        self._record(
+            ev.OrderAddressCorrected(
+                tenant_id=self.tenant_id,
+                occurred_at=now,
+                actor=actor,
+                reason=reason,
+                fields=changed,
+            )
+        )
+
+    def override_hold(self, codes: list[str], reason: str, now: datetime, actor: str) -> None:
+        """Accept named hold reasons on purpose (audited); the checks then let them pass."""
+        if self.status != OrderStatus.ON_HOLD:
+            raise Conflict(f"order {self.id} is not on hold")
+        held = {r.code.value for r in self.hold_reasons}
+        unknown = [c for c in codes if c not in held]
+        if unknown:
+            raise Conflict(
+                f"order {self.id} is not held for {', '.join(unknown)}; it is held "
+                f"for {', '.join(sorted(held))}"
+            )
+        for code in codes:
+            self.overrides.append(
+                {"code": code, "reason": reason, "actor": actor, "at": now.isoformat()}
+            )
+        self.updated_at = now
+        self._record(
+            ev.OrderHoldOverridden(
+                tenant_id=self.tenant_id,
+                occurred_at=now,
+                actor=actor,
+                reason=reason,
+                codes=list(codes),
+            )
+        )
+
+    def revise_lines(self, lines: list[OrderLine], now: datetime, actor: str,
+                     reason: str) -> list[Reservation]:
+        """The channel changed the order's lines before it went to a warehouse: release
+        what was reserved and hold it, so it is validated and allocated afresh."""
+        if self.status not in (OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
+                               OrderStatus.RESERVED, OrderStatus.ALLOCATED):
+            raise Conflict(f"order {self.id} is {self.status.value}: line changes from the "
+                           "channel need an exception decision")
+        released = self._release_reservations(ReservationState.RELEASED)
+        for s in self.shipments:
+            if s.status == ShipmentStatus.PLANNED:
+                s.status = ShipmentStatus.CANCELLED
+        self._record_release(released, now, actor, reason)
+        self.lines = lines
+        reasons = [HoldReason(HoldCode.CHANNEL_UPDATE, reason)]
+        if self.status == OrderStatus.ON_HOLD:
+            self.rehold(reasons, now, actor)
+        else:
+            self.hold(reasons, now, actor)
+        return released
 
     def resume(self, now: datetime, actor: str) -> None:
         """Take a held order back into the pipeline; the service re-runs its checks."""

@@ -4,13 +4,14 @@ for one order or a batch in one transaction."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
+from orderhub.adapters.phone import is_valid_phone
 from orderhub.domain.allocation import AllocationOutcome, AllocationStrategy
 from orderhub.domain.errors import (
     FieldError,
@@ -19,11 +20,14 @@ from orderhub.domain.errors import (
     NotFound,
     StockError,
 )
-from orderhub.domain.inventory import Sku
+from orderhub.domain.inventory import Sku, StockLevel, Warehouse
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
+from orderhub.domain.order import HoldReason, Order, OrderType
+from orderhub.domain.validation import ValidationContext, validate
 from orderhub.services.order_input import OrderDraft, build_order, check_draft, payload_hash
+from orderhub.services.sku_mapping import suggest_for_lines
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
+from orderhub.services.validation_rules import load_rules
 
 
 class Outcome(StrEnum):
@@ -213,29 +217,36 @@ def _existing_results(uow: UnitOfWork, tenant_id: str, ids: list[str]) -> list[S
     ]
 
 
-def catalogue_reasons(order: Order, catalog: dict[str, Sku]) -> list[HoldReason]:
-    reasons = []
-    for line in order.lines:
-        sku = catalog.get(line.sku)
-        if sku is None:
-            reasons.append(
-                HoldReason(
-                    HoldCode.UNKNOWN_SKU,
-                    f"line {line.line_no}: SKU {line.sku} is not in the catalogue",
-                    line.line_no,
-                    line.sku,
-                )
-            )
-        elif not sku.active:
-            reasons.append(
-                HoldReason(
-                    HoldCode.INACTIVE_SKU,
-                    f"line {line.line_no}: SKU {line.sku} is not sellable (inactive)",
-                    line.line_no,
-                    line.sku,
-                )
-            )
-    return reasons
+def validation_context(
+    uow: UnitOfWork,
+    tenant_id: str,
+    orders: Sequence[Order],
+    catalog: dict[str, Sku],
+    warehouses: Sequence[Warehouse],
+    levels: Mapping[tuple[str, str], StockLevel],
+    now: datetime,
+) -> ValidationContext:
+    """Everything the rules consult, fetched once per batch (no per-order queries)."""
+    active = {w.code for w in warehouses if w.active}
+    atp_total: dict[str, int] = {}
+    for (sku, wh), lv in levels.items():
+        if wh in active:
+            atp_total[sku] = atp_total.get(sku, 0) + lv.atp
+    limited = [code for code, s in catalog.items() if s.attributes.get("max_per_customer")]
+    recent = {}
+    if limited:
+        recent = uow.orders.recent_quantities(
+            tenant_id, limited, now - timedelta(days=30), exclude=[o.id for o in orders]
+        )
+    unmapped = [(o, ln) for o in orders for ln in o.lines if not ln.sku]
+    suggestions = suggest_for_lines(uow, tenant_id, unmapped) if unmapped else {}
+    return ValidationContext(
+        catalog=catalog,
+        atp_total=atp_total,
+        recent_quantity=recent,
+        suggestions=suggestions,
+        phone_valid=is_valid_phone,
+    )
 
 
 def run_pipeline(
@@ -256,9 +267,10 @@ def run_pipeline(
     stats = PipelineStats()
     if not orders:
         return stats
-    skus = sorted({ln.sku for o in orders for ln in o.lines})
+    skus = sorted({ln.sku for o in orders for ln in o.lines if ln.sku})
     catalog = uow.catalog.skus_by_code(tenant_id, skus)
     warehouses = uow.catalog.warehouses(tenant_id)
+    levels = uow.stock.levels(tenant_id, skus)
 
     def hold(o: Order, reasons: list[HoldReason]) -> None:
         if o.status == OrderStatus.ON_HOLD:
@@ -269,9 +281,11 @@ def run_pipeline(
         for r in reasons:
             stats.hold_codes[r.code.value] = stats.hold_codes.get(r.code.value, 0) + 1
 
+    ctx = validation_context(uow, tenant_id, orders, catalog, warehouses, levels, now)
+    rules = load_rules(uow.conn, tenant_id)
     valid: list[Order] = []
     for o in orders:
-        reasons = catalogue_reasons(o, catalog)
+        reasons = validate(o, rules, ctx)
         if reasons:
             hold(o, reasons)
         else:
@@ -286,8 +300,8 @@ def run_pipeline(
         list[tuple[Order, list[HoldReason]]],
         dict[tuple[str, str], int],
     ]:
-        levels = uow.stock.levels(tenant_id, skus, lock=lock)
-        available = {k: lv.atp for k, lv in levels.items()}
+        current = uow.stock.levels(tenant_id, skus, lock=True) if lock else levels
+        available = {k: lv.atp for k, lv in current.items()}
         planned, failed = [], []
         demand: dict[tuple[str, str], int] = {}
         for o in valid:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -124,7 +125,27 @@ def _head_state(o: Order) -> tuple[Any, ...]:
         o.shipping_address,
         orjson.dumps(o.overrides),
         orjson.dumps(o.attributes),
+        o.payload_hash,
+        o.channel_updated_at,
+        o.stated_total,
     )
+
+
+def _line_shape(o: Order) -> list[tuple[Any, ...]]:
+    """Everything about the lines but their master SKU (which a mapping may fill in)."""
+    return [
+        (
+            ln.line_no,
+            ln.quantity,
+            ln.unit_price,
+            ln.discount,
+            ln.tax,
+            ln.channel_sku,
+            ln.title,
+            ln.barcode,
+        )
+        for ln in o.lines
+    ]
 
 
 _LINE_EXTRAS = ("channel_sku", "title", "barcode", "hs_code", "origin_country")
@@ -149,12 +170,13 @@ def _line_row(o: Order, ln: OrderLine) -> dict[str, Any]:
 
 
 class _Snapshot:
-    __slots__ = ("head", "line_skus", "reservations", "shipments", "version")
+    __slots__ = ("head", "line_shape", "line_skus", "reservations", "shipments", "version")
 
     def __init__(self, order: Order) -> None:
         self.version = order.version
         self.head = _head_state(order)
         self.line_skus = {ln.line_no: ln.sku for ln in order.lines}
+        self.line_shape = _line_shape(order)
         self.reservations = {r.id: _reservation_state(r) for r in order.reservations}
         self.shipments = {s.id: _shipment_state(s) for s in order.shipments}
 
@@ -208,6 +230,31 @@ class OrderRepository:
 
     def statuses(self, tenant_id: str, order_ids: Sequence[str]) -> dict[str, str]:
         return {oid: head[2] for oid, head in self.heads(tenant_id, order_ids).items()}
+
+    def recent_quantities(
+        self, tenant_id: str, skus: Sequence[str], since: datetime, exclude: Sequence[str] = ()
+    ) -> dict[tuple[str, str], int]:
+        """(customer ref, SKU) -> quantity ordered since `since`, cancelled orders left out:
+        the history behind per-customer quantity limits."""
+        o, ln = t.orders.c, t.order_lines.c
+        q = (
+            select(o.customer, ln.sku, ln.quantity)
+            .join(t.orders, o.id == ln.order_id)
+            .where(
+                o.tenant_id == tenant_id,
+                ln.sku.in_(list(skus)),
+                o.created_at >= since,
+                o.status != OrderStatus.CANCELLED.value,
+            )
+        )
+        if exclude:
+            q = q.where(o.id.not_in(list(exclude)))
+        out: dict[tuple[str, str], int] = {}
+        for customer, sku, qty in self.conn.execute(q):
+            ref = (customer or {}).get("ref", "")
+            if ref:
+                out[(ref, sku)] = out.get((ref, sku), 0) + qty
+        return out
 
     def get(self, tenant_id: str, order_id: str, *, lock: bool = False) -> Order:
         orders = self.get_many(tenant_id, [order_id], lock=lock)
@@ -340,6 +387,7 @@ class OrderRepository:
         new_ship: list[dict[str, Any]] = []
         upd_ship: list[dict[str, Any]] = []
         upd_lines: list[dict[str, Any]] = []
+        replaced_lines: list[Order] = []
         for order_id, (o, snap) in self._loaded.items():
             if order_id in new_ids:
                 continue
@@ -369,10 +417,14 @@ class OrderRepository:
                         }
                     )
                     changed = True
-            for ln in o.lines:
-                if snap.line_skus.get(ln.line_no) != ln.sku:
-                    upd_lines.append({"b_order": o.id, "b_line": ln.line_no, "sku": ln.sku})
-                    changed = True
+            if snap.line_shape != _line_shape(o):
+                replaced_lines.append(o)  # revised by the channel: rewrite them all
+                changed = True
+            else:
+                for ln in o.lines:
+                    if snap.line_skus.get(ln.line_no) != ln.sku:
+                        upd_lines.append({"b_order": o.id, "b_line": ln.line_no, "sku": ln.sku})
+                        changed = True
             if changed or snap.head != _head_state(o):
                 heads.append(o)
         for o in heads:
@@ -390,11 +442,23 @@ class OrderRepository:
                     shipping_address=_address_to_doc(o.shipping_address),
                     overrides=o.overrides,
                     attributes=o.attributes,
+                    payload_hash=o.payload_hash,
+                    channel_updated_at=o.channel_updated_at,
+                    stated_total=o.stated_total,
                 )
             )
             if result.rowcount != 1:
                 raise Conflict(f"order {o.id} was changed by someone else; retry the request")
             o.version = snap.version + 1
+        if replaced_lines:
+            self.conn.execute(
+                t.order_lines.delete().where(
+                    t.order_lines.c.order_id.in_([o.id for o in replaced_lines])
+                )
+            )
+            self.conn.execute(
+                t.order_lines.insert(), [_line_row(o, ln) for o in replaced_lines for ln in o.lines]
+            )
         if upd_lines:
             self.conn.execute(
                 update(t.order_lines)

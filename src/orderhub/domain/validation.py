@@ -1,0 +1,563 @@
+"""Three-level order validation with rules as data.
+
+A rule names a check (code in CHECKS), its level and its parameters; a tenant's rule set is
+stored and versioned, so business users can tune limits without a release. Every failed
+check is a HoldReason with a machine-readable code. All levels run, so an operator sees
+every problem of an order at once; lines whose SKU is not yet mapped are skipped by the
+checks that need a master SKU.
+
+    reasons = validate(order, rules, context)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from orderhub.domain.inventory import Sku
+from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
+
+
+class Level(StrEnum):
+    FORMAT = "format"
+    AVAILABILITY = "availability"
+    COMPLIANCE = "compliance"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    level: Level
+    check: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    enabled: bool = True
+    description: str = ""
+    version: int = 1
+
+
+@dataclass
+class ValidationContext:
+    """What the checks may consult besides the order; the service layer fills it."""
+
+    catalog: Mapping[str, Sku]
+    atp_total: Mapping[str, int] = field(default_factory=dict)  # SKU -> ATP, all warehouses
+    recent_quantity: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (cust, sku)
+    # (order id, line no) -> ranked master SKU suggestions for an unmapped line
+    suggestions: Mapping[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
+    phone_valid: Callable[[str, str], bool] = lambda _phone, _country: True
+
+
+Check = Callable[[Order, ValidationContext, Mapping[str, Any]], list[HoldReason]]
+
+
+def _dec(value: Any, default: str) -> Decimal:
+    try:
+        return Decimal(str(value if value is not None else default))
+    except InvalidOperation:
+        return Decimal(default)
+
+
+def _get(order: Order, path: str) -> Any:
+    obj: Any = order
+    for part in path.split("."):
+        obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+# ----- format ------------------------------------------------------------------------------
+def check_required_fields(
+    order: Order, _ctx: ValidationContext, params: Mapping[str, Any]
+) -> list[HoldReason]:
+    missing = [f for f in params.get("fields", []) if _get(order, f) in (None, "", [])]
+    return [
+        HoldReason(HoldCode.MISSING_FIELD, f"required field {f} is empty", details={"field": f})
+        for f in missing
+    ]
+
+
+def check_address_complete(
+    order: Order, _ctx: ValidationContext, params: Mapping[str, Any]
+) -> list[HoldReason]:
+    a = order.shipping_address
+    if a.country not in params.get("countries", ["CN"]):
+        return []
+    missing = [
+        p
+        for p in params.get("require", ["province", "city", "district", "line1"])
+        if not getattr(a, p, "")
+    ]
+    if not missing:
+        return []
+    return [
+        HoldReason(
+            HoldCode.ADDRESS_INCOMPLETE,
+            "shipping address lacks " + ", ".join(missing),
+            details={"missing": missing},
+        )
+    ]
+
+
+def check_phone_valid(
+    order: Order, ctx: ValidationContext, params: Mapping[str, Any]
+) -> list[HoldReason]:
+    phone = order.shipping_address.phone or order.customer.phone
+    if not phone:
+        return []  # a missing phone is for required_fields to report
+    country = order.shipping_address.country or "CN"
+    if ctx.phone_valid(phone, country):
+        return []
+    return [
+        HoldReason(
+            HoldCode.PHONE_INVALID, f"phone number {phone!r} is not valid for country {country}"
+        )
+    ]
+
+
+def check_amounts_consistent(
+    order: Order, _ctx: ValidationContext, params: Mapping[str, Any]
+) -> list[HoldReason]:
+    reasons = []
+    for ln in order.lines:
+        if ln.discount > ln.unit_price * ln.quantity:
+            reasons.append(
+                HoldReason(
+                    HoldCode.AMOUNT_MISMATCH,
+                    f"line {ln.line_no}: discount {ln.discount} exceeds the "
+                    f"line amount {ln.unit_price * ln.quantity}",
+                    ln.line_no,
+                    ln.sku or None,
+                )
+            )
+    if order.stated_total is not None:
+        tolerance = _dec(params.get("tolerance"), "0.01")
+        gap = abs(order.grand_total - order.stated_total)
+        if gap > tolerance:
+            reasons.append(
+                HoldReason(
+                    HoldCode.AMOUNT_MISMATCH,
+                    f"lines, discounts, tax and shipping add up to {order.grand_total} "
+                    f"{order.currency} but the channel states {order.stated_total}",
+                    details={"computed": str(order.grand_total), "stated": str(order.stated_total)},
+                )
+            )
+    return reasons
+
+
+# ----- availability ------------------------------------------------------------------------
+def check_sku_mapped(
+    order: Order, ctx: ValidationContext, _params: Mapping[str, Any]
+) -> list[HoldReason]:
+    return [
+        HoldReason(
+            HoldCode.UNMAPPED_SKU,
+            f"line {ln.line_no}: channel SKU {ln.channel_sku or '-'} / barcode "
+            f"{ln.barcode or '-'} / title {ln.title!r} maps to no master SKU",
+            ln.line_no,
+            None,
+            details={
+                "channel_sku": ln.channel_sku,
+                "barcode": ln.barcode,
+                "title": ln.title,
+                "suggestions": ctx.suggestions.get((order.id, ln.line_no), []),
+            },
+        )
+        for ln in order.lines
+        if not ln.sku
+    ]
+
+
+def check_sku_known(
+    order: Order, ctx: ValidationContext, _params: Mapping[str, Any]
+) -> list[HoldReason]:
+    reasons = []
+    for ln in order.lines:
+        if not ln.sku:
+            continue
+        sku = ctx.catalog.get(ln.sku)
+        if sku is None:
+            reasons.append(
+                HoldReason(
+                    HoldCode.UNKNOWN_SKU,
+                    f"line {ln.line_no}: SKU {ln.sku} is not in the catalogue",
+                    ln.line_no,
+                    ln.sku,
+                )
+            )
+        elif not sku.active:
+            reasons.append(
+                HoldReason(
+                    HoldCode.INACTIVE_SKU,
+                    f"line {ln.line_no}: SKU {ln.sku} is not sellable (inactive)",
+                    ln.line_no,
+                    ln.sku,
+                )
+            )
+    return reasons
+
+
+def check_sellable_in_channel(
+    order: Order, ctx: ValidationContext, _params: Mapping[str, Any]
+) -> list[HoldReason]:
+    reasons = []
+    for ln in order.lines:
+        sku = ctx.catalog.get(ln.sku)
+        allowed = (sku.attributes.get("channels") if sku else None) or []
+        if allowed and order.channel not in allowed:
+            reasons.append(
+                HoldReason(
+                    HoldCode.NOT_SELLABLE_IN_CHANNEL,
+                    f"line {ln.line_no}: SKU {ln.sku} is not sold on channel "
+                    f"{order.channel} (only {', '.join(allowed)})",
+                    ln.line_no,
+                    ln.sku,
+                )
+            )
+    return reasons
+
+
+def check_atp_available(
+    order: Order, ctx: ValidationContext, _params: Mapping[str, Any]
+) -> list[HoldReason]:
+    if order.order_type == OrderType.PRE_SALE and order.presale_release is not None:
+        return []  # pre-sales wait for their release date's stock
+    demand: dict[str, int] = {}
+    for ln in order.lines:
+        if ln.sku and ln.sku in ctx.catalog:
+            demand[ln.sku] = demand.get(ln.sku, 0) + ln.quantity
+    reasons = []
+    for sku, qty in demand.items():
+        have = ctx.atp_total.get(sku, 0)
+        if have < qty:
+            line_no = next(ln.line_no for ln in order.lines if ln.sku == sku)
+            reasons.append(
+                HoldReason(
+                    HoldCode.BACKORDER,
+                    f"SKU {sku}: {qty} ordered, {have} available to promise in the network",
+                    line_no,
+                    sku,
+                )
+            )
+    return reasons
+
+
+# ----- compliance --------------------------------------------------------------------------
+def check_formula_stage(
+    order: Order, ctx: ValidationContext, params: Mapping[str, Any]
+) -> list[HoldReason]:
+    attribute = params.get("attribute", "baby_age_months")
+    ranges: Mapping[str, Sequence[int]] = params.get(
+        "stage_months", {"1": [0, 6], "2": [6, 12], "3": [12, 36]}
+    )
+    declared = order.attributes.get(attribute)
+    reasons = []
+    for ln in order.lines:
+        sku = ctx.catalog.get(ln.sku)
+        stage = sku.attributes.get("formula_stage") if sku else None
+        if stage is None:
+            continue
+        if declared in (None, ""):
+            if params.get("require_declaration", False):
+                reasons.append(
+                    HoldReason(
+                        HoldCode.AGE_STAGE_MISMATCH,
+                        f"line {ln.line_no}: stage {stage} infant formula "
+                        f"needs the baby's age ({attribute})",
+                        ln.line_no,
+                        ln.sku,
+                    )
+                )
+            continue
+        try:
+            months = int(str(declared))
+        except ValueError:
+            months = -1
+        low, high = ranges.get(str(stage), [0, 999])
+        if not low <= months < high:
+            reasons.append(
+                HoldReason(
+                    HoldCode.AGE_STAGE_MISMATCH,
+                    f"line {ln.line_no}: stage {stage} formula is for babies "
+                    f"of {low}-{high} months; declared age {declared}",
+                    ln.line_no,
+                    ln.sku,
+                )
+            )
+    return reasons
+
+
+def check_age_restricted(
+    order: Order, ctx: ValidationContext, params: Mapping[str, Any]
+) -> list[HoldReason]:
+    attribute = params.get("attribute", "buyer_age")
+    declared = order.attributes.get(attribute)
+    reasons = []
+    for ln in order.lines:
+        sku = ctx.catalog.get(ln.sku)
+        if sku is None:
+            continue
+        min_age = sku.attributes.get("min_age") or (
+            params.get("alcohol_min_age", 18) if sku.attributes.get("alcohol") else None
+        )
+        if not min_age:
+            continue
+        if declared in (None, ""):
+            if params.get("require_declaration", False):
+                reasons.append(
+                    HoldReason(
+                        HoldCode.AGE_RESTRICTED,
+                        f"line {ln.line_no}: SKU {ln.sku} needs the buyer's age ({attribute})",
+                        ln.line_no,
+                        ln.sku,
+                    )
+                )
+            continue
+        try:
+            age = int(str(declared))
+        except ValueError:
+            age = -1
+        if age < int(min_age):
+            reasons.append(
+                HoldReason(
+                    HoldCode.AGE_RESTRICTED,
+                    f"line {ln.line_no}: SKU {ln.sku} may only be sold to "
+                    f"buyers aged {min_age}+; declared {declared}",
+                    ln.line_no,
+                    ln.sku,
+                )
+            )
+    return reasons
+
+
+def check_quantity_limit(
+    order: Order, ctx: ValidationContext, params: Mapping[str, Any]
+) -> list[HoldReason]:
+    customer = order.customer.ref
+    ordered: dict[str, int] = {}
+    for ln in order.lines:
+        if ln.sku:
+            ordered[ln.sku] = ordered.get(ln.sku, 0) + ln.quantity
+    reasons = []
+    for sku_code, qty in ordered.items():
+        sku = ctx.catalog.get(sku_code)
+        limit = (sku.attributes.get("max_per_customer") if sku else None) or params.get(
+            "default_max_per_customer"
+        )
+        if not limit:
+            continue
+        before = ctx.recent_quantity.get((customer, sku_code), 0) if customer else 0
+        if before + qty > int(limit):
+            reasons.append(
+                HoldReason(
+                    HoldCode.QUANTITY_LIMIT,
+                    f"SKU {sku_code}: limit {limit} per customer within "
+                    f"{params.get('window_days', 30)} days; this order {qty}, earlier {before}",
+                    sku=sku_code,
+                )
+            )
+    return reasons
+
+
+def check_cross_border(
+    order: Order, ctx: ValidationContext, params: Mapping[str, Any]
+) -> list[HoldReason]:
+    if not order.cross_border:
+        return []
+    reasons = []
+    for ln in order.lines:
+        sku = ctx.catalog.get(ln.sku)
+        attrs = sku.attributes if sku else {}
+        missing = [
+            name
+            for name, value in (
+                ("HS code", ln.hs_code or attrs.get("hs_code")),
+                ("country of origin", ln.origin_country or attrs.get("origin_country")),
+            )
+            if not value
+        ]
+        if missing:
+            reasons.append(
+                HoldReason(
+                    HoldCode.CROSS_BORDER_DOCS,
+                    f"line {ln.line_no}: cross-border line lacks " + " and ".join(missing),
+                    ln.line_no,
+                    ln.sku or None,
+                )
+            )
+    limit = _dec(params.get("declared_value_limit"), "5000")
+    if order.declared_value is None:
+        reasons.append(
+            HoldReason(HoldCode.CROSS_BORDER_DOCS, "cross-border order lacks a declared value")
+        )
+    elif order.declared_value > limit:
+        reasons.append(
+            HoldReason(
+                HoldCode.DECLARED_VALUE_LIMIT,
+                f"declared value {order.declared_value} {order.currency} "
+                f"exceeds the per-parcel limit {limit}",
+            )
+        )
+    return reasons
+
+
+def check_price_floor(
+    order: Order, ctx: ValidationContext, params: Mapping[str, Any]
+) -> list[HoldReason]:
+    ratio = _dec(params.get("min_ratio_of_list"), "0.5")
+    reasons = []
+    for ln in order.lines:
+        sku = ctx.catalog.get(ln.sku)
+        if sku is None:
+            continue
+        floor = sku.attributes.get("floor_price")
+        limit = (
+            _dec(floor, "0")
+            if floor is not None
+            else (sku.list_price * ratio if sku.list_price is not None else None)
+        )
+        net = (ln.unit_price * ln.quantity - ln.discount) / ln.quantity
+        if limit is not None and net < limit:
+            reasons.append(
+                HoldReason(
+                    HoldCode.PRICE_BELOW_FLOOR,
+                    f"line {ln.line_no}: SKU {ln.sku} sold at {net:.2f} per "
+                    f"unit, below its floor {limit:.2f}",
+                    ln.line_no,
+                    ln.sku,
+                )
+            )
+    return reasons
+
+
+CHECKS: dict[str, Check] = {
+    "required_fields": check_required_fields,
+    "address_complete": check_address_complete,
+    "phone_valid": check_phone_valid,
+    "amounts_consistent": check_amounts_consistent,
+    "sku_mapped": check_sku_mapped,
+    "sku_known": check_sku_known,
+    "sellable_in_channel": check_sellable_in_channel,
+    "atp_available": check_atp_available,
+    "formula_stage": check_formula_stage,
+    "age_restricted": check_age_restricted,
+    "quantity_limit": check_quantity_limit,
+    "cross_border": check_cross_border,
+    "price_floor": check_price_floor,
+}
+
+DEFAULT_RULES: list[Rule] = [
+    Rule(
+        "F1-required",
+        Level.FORMAT,
+        "required_fields",
+        {"fields": ["external_id", "currency", "shipping_address.name", "shipping_address.line1"]},
+        description="Order number, currency, recipient name and street are present",
+    ),
+    Rule(
+        "F2-address",
+        Level.FORMAT,
+        "address_complete",
+        {"countries": ["CN"], "require": ["province", "city", "district", "line1"]},
+        description="Mainland China addresses name province, city, district and street",
+    ),
+    Rule(
+        "F3-phone",
+        Level.FORMAT,
+        "phone_valid",
+        {},
+        description="The recipient's phone number is valid for the destination country",
+    ),
+    Rule(
+        "F4-amounts",
+        Level.FORMAT,
+        "amounts_consistent",
+        {"tolerance": "0.01"},
+        description="Lines, discounts, tax and shipping add up to the channel's total",
+    ),
+    Rule(
+        "A1-mapped",
+        Level.AVAILABILITY,
+        "sku_mapped",
+        {},
+        description="Every line maps to a master SKU (crosswalk)",
+    ),
+    Rule(
+        "A2-known",
+        Level.AVAILABILITY,
+        "sku_known",
+        {},
+        description="Every SKU exists and is active",
+    ),
+    Rule(
+        "A3-channel",
+        Level.AVAILABILITY,
+        "sellable_in_channel",
+        {},
+        description="Every SKU may be sold on the order's channel",
+    ),
+    Rule(
+        "A4-atp",
+        Level.AVAILABILITY,
+        "atp_available",
+        {},
+        description="Stock is available to promise somewhere (pre-sales excepted)",
+    ),
+    Rule(
+        "C1-formula-stage",
+        Level.COMPLIANCE,
+        "formula_stage",
+        {
+            "attribute": "baby_age_months",
+            "require_declaration": False,
+            "stage_months": {"1": [0, 6], "2": [6, 12], "3": [12, 36]},
+        },
+        description="Infant formula stage matches the declared baby age",
+    ),
+    Rule(
+        "C2-age",
+        Level.COMPLIANCE,
+        "age_restricted",
+        {"attribute": "buyer_age", "alcohol_min_age": 18, "require_declaration": False},
+        description="Alcohol and age-restricted goods only for buyers of the minimum age",
+    ),
+    Rule(
+        "C3-quantity",
+        Level.COMPLIANCE,
+        "quantity_limit",
+        {"window_days": 30},
+        description="Per-customer quantity limits over a rolling window",
+    ),
+    Rule(
+        "C4-cross-border",
+        Level.COMPLIANCE,
+        "cross_border",
+        {"declared_value_limit": "5000"},
+        description="Cross-border orders carry HS codes, origins and a declared value "
+        "under the per-parcel limit",
+    ),
+    Rule(
+        "C5-price-floor",
+        Level.COMPLIANCE,
+        "price_floor",
+        {"min_ratio_of_list": "0.5"},
+        description="No line is sold below its floor price (or half its list price)",
+    ),
+]
+
+
+def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext) -> list[HoldReason]:
+    overridden = {o["code"] for o in order.overrides}
+    reasons: list[HoldReason] = []
+    for level in Level:
+        for rule in rules:
+            if rule.enabled and rule.level == level:
+                reasons.extend(
+                    r
+                    for r in CHECKS[rule.check](order, ctx, rule.params)
+                    if r.code.value not in overridden
+                )
+    return reasons

@@ -1,0 +1,162 @@
+"""Orders from sales channels: adapter output in, canonical orders stored, validated and
+allocated. Idempotent by (channel, external id, channel update time): a repeated delivery
+changes nothing, a later update (address, lines, cancellation) updates the same order, an
+older one is ignored. A payload that parses is always stored; rule violations hold it."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
+from orderhub.domain.allocation import AllocationStrategy
+from orderhub.domain.errors import DomainError, FieldError, InvalidInput, NotFound
+from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.money import is_known_currency
+from orderhub.domain.order import Order, OrderLine
+from orderhub.services.ordering import run_pipeline
+from orderhub.services.sku_mapping import resolve_lines
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
+
+
+@dataclass(slots=True)
+class IngestResult:
+    outcome: str  # created | updated | cancelled | unchanged | rejected
+    external_id: str
+    order_id: str | None = None
+    status: str | None = None
+    message: str = ""
+
+
+def _lines(items: Sequence[ChannelLine]) -> list[OrderLine]:
+    return [OrderLine(line_no=i + 1, sku="", quantity=ln.quantity, unit_price=ln.unit_price,
+                      discount=ln.discount, tax=ln.tax, channel_sku=ln.channel_sku,
+                      title=ln.title, barcode=ln.barcode, hs_code=ln.hs_code,
+                      origin_country=ln.origin_country) for i, ln in enumerate(items)]
+
+
+def content_hash(co: ChannelOrder) -> str:
+    """What the order says, without when it was said: equal content, equal hash."""
+    doc: dict[str, Any] = {
+        "lines": [[ln.channel_sku, ln.title, ln.barcode, ln.quantity, str(ln.unit_price),
+                   str(ln.discount), str(ln.tax)] for ln in co.lines],
+        "address": [co.shipping_address.country, co.shipping_address.province,
+                    co.shipping_address.city, co.shipping_address.district,
+                    co.shipping_address.line1, co.shipping_address.name,
+                    co.shipping_address.phone],
+        "currency": co.currency, "fee": str(co.shipping_fee), "status": co.status,
+        "attributes": co.attributes,
+    }
+    return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _build(co: ChannelOrder, tenant_id: str, channel: str, now: datetime, actor: str) -> Order:
+    order = Order.create(
+        tenant_id=tenant_id, channel=channel, external_id=co.external_id,
+        order_type=co.order_type, currency=co.currency, lines=_lines(co.lines),
+        customer=co.customer, address=co.shipping_address, now=now, actor=actor,
+        shipping_fee=co.shipping_fee, placed_at=co.placed_at, payload_hash=content_hash(co))
+    order.attributes = dict(co.attributes)
+    order.cross_border = co.cross_border
+    order.declared_value = co.declared_value
+    order.stated_total = co.total
+    order.channel_updated_at = co.updated_at
+    return order
+
+
+def ingest_channel_orders(make_uow: UowFactory, tenant_id: str, channel: str,
+                          items: Sequence[ChannelOrder], *, strategy: AllocationStrategy,
+                          now: datetime, actor: str,
+                          presale_lock: timedelta) -> list[IngestResult]:
+    """One transaction for the whole batch (webhook: one order; import: a file's orders)."""
+    with make_uow() as uow:
+        known = {c.code: c for c in uow.catalog.channels(tenant_id)}
+        if channel not in known:
+            raise NotFound(f"channel '{channel}' not found")
+        if not known[channel].active:
+            raise InvalidInput([FieldError("channel", f"channel '{channel}' is inactive")])
+        results: list[IngestResult] = []
+        existing = uow.orders.find_by_channel_keys(
+            tenant_id, [(channel, co.external_id) for co in items])
+        stored = {o.external_id: o for o in uow.orders.get_many(
+            tenant_id, [oid for oid, _ in existing.values()], lock=True)}
+        fresh: list[Order] = []
+        to_cancel: list[Order] = []
+        to_revise: list[Order] = []
+        batch: dict[str, Order] = {}
+        for co in items:
+            if not is_known_currency(co.currency):
+                results.append(IngestResult("rejected", co.external_id, message=(
+                    f"unknown currency '{co.currency}'")))
+                continue
+            prior = stored.get(co.external_id) or batch.get(co.external_id)
+            if prior is None:
+                order = _build(co, tenant_id, channel, now, actor)
+                uow.orders.add(order)
+                batch[co.external_id] = order
+                fresh.append(order)
+                if co.status == "cancelled":
+                    to_cancel.append(order)
+                results.append(IngestResult("created", co.external_id, order.id))
+                continue
+            results.append(_apply_update(uow, prior, co, now, actor, to_cancel, to_revise))
+        resolve_lines(uow, tenant_id, fresh + to_revise)
+        run_pipeline(uow, tenant_id, fresh + to_revise, strategy, now, actor, presale_lock)
+        for order in to_cancel:
+            released = order.cancel("cancelled in the channel", now, actor)
+            uow.stock.release(tenant_id, _quantities(released), now)
+        uow.commit()
+        by_id = {o.id: o for o in [*fresh, *stored.values()]}
+        for r in results:
+            if r.order_id in by_id:
+                r.status = by_id[r.order_id].status.value
+        return results
+
+
+def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime, actor: str,
+                  to_cancel: list[Order], to_revise: list[Order]) -> IngestResult:
+    if order.channel_updated_at is not None and co.updated_at <= order.channel_updated_at:
+        return IngestResult("unchanged", co.external_id, order.id,
+                            message="same or older channel update; ignored")
+    new_hash = content_hash(co)
+    if new_hash == order.payload_hash:
+        order.channel_updated_at = co.updated_at
+        return IngestResult("unchanged", co.external_id, order.id)
+    try:
+        if co.status == "cancelled":
+            if order.status == OrderStatus.CANCELLED:
+                return IngestResult("unchanged", co.external_id, order.id)
+            to_cancel.append(order)
+            outcome = "cancelled"
+        else:
+            if co.shipping_address != order.shipping_address:
+                order.correct_address(co.shipping_address, "updated in the channel", now, actor)
+            new_lines = _lines(co.lines)
+            if [(ln.channel_sku, ln.title, ln.quantity, ln.unit_price, ln.discount)
+                    for ln in new_lines] != [(ln.channel_sku, ln.title, ln.quantity,
+                                              ln.unit_price, ln.discount) for ln in order.lines]:
+                released = order.revise_lines(new_lines, now, actor, "lines changed in the "
+                                              "channel")
+                uow.stock.release(order.tenant_id, _quantities(released), now)
+                order.resume(now, actor)
+                to_revise.append(order)
+            outcome = "updated"
+    except DomainError as exc:
+        return IngestResult("rejected", co.external_id, order.id, order.status.value, str(exc))
+    order.payload_hash = new_hash
+    order.channel_updated_at = co.updated_at
+    order.stated_total = co.total
+    return IngestResult(outcome, co.external_id, order.id)
+
+
+def _quantities(reservations: Sequence[Any]) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for r in reservations:
+        out[(r.sku, r.warehouse)] = out.get((r.sku, r.warehouse), 0) + r.quantity
+    return out
+
