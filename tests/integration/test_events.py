@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from decimal import Decimal
 
 import jsonschema
 from sqlalchemy import select
 
 from orderhub.adapters.bus.envelope import Envelope
+from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.adapters.db import tables as t
 from orderhub.bootstrap import Hub
 from orderhub.domain.event_catalog import BY_TYPE, CATALOG, envelope_example
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
-from orderhub.services import fulfilment, inventory
+from orderhub.services import fulfilment, held_orders, inventory, sku_mapping
+from orderhub.services.channel_intake import ingest_channel_orders
 from orderhub.services.consumers import list_parked
 from orderhub.services.ordering import submit_orders
 from tests.conftest import Clock
-from tests.factories import T, draft, seed_network
+from tests.factories import SHANGHAI, T, draft, seed_network
 
 
 def submit(hub: Hub, *drafts: object) -> list[str]:
@@ -43,6 +46,20 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
                            now=clock.now, actor="wms")
     fulfilment.resume_order(hub.uow, T, held, now=clock.now, actor="ops",
                             strategy=hub.strategy, presale_lock=hub.presale_lock)
+    [short] = submit(hub, draft("EV-4", [("A", 500)]))
+    held_orders.correct_address(hub.uow, T, short, {"line1": "新地址 8 号"}, reason="typo",
+                                actor="ops", now=clock.now)
+    held_orders.override_and_release(hub.uow, T, short, ["backorder"], reason="test override",
+                                     actor="lead", now=clock.now, strategy=hub.strategy,
+                                     presale_lock=hub.presale_lock)
+    ingest_channel_orders(
+        hub.uow, T, "web", [ChannelOrder("CH-1", "open", clock.now, "CNY",
+                                         [ChannelLine("CH-SKU", "Apple", 1, Decimal("10.00"))],
+                                         shipping_address=SHANGHAI)],
+        strategy=hub.strategy, now=clock.now, actor="test", presale_lock=hub.presale_lock)
+    sku_mapping.confirm_mapping(hub.uow, T, "web", "sku", "CH-SKU", "A", actor="ops",
+                                now=clock.now, strategy=hub.strategy,
+                                presale_lock=hub.presale_lock)
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:

@@ -161,6 +161,8 @@ class HoldReasonOut(BaseModel):
     message: str
     line_no: int | None = None
     sku: str | None = None
+    details: dict[str, Any] | None = Field(
+        None, description="For unmapped lines: the channel codes and ranked SKU suggestions")
 
 
 class LineOut(BaseModel):
@@ -329,6 +331,10 @@ class ChannelIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     kind: str = Field("web", description="web, marketplace, pos, b2b, ...", max_length=32)
     active: bool = True
+    adapter: str = Field("", max_length=32, description="Adapter that reads its webhooks: "
+                         "shopify, woocommerce, tiktok, douyin, taobao (empty: canonical API only)")
+    secret: str = Field("", max_length=200, description="Secret its webhooks are signed with "
+                        "(write-only)")
 
 
 class ChannelOut(BaseModel):
@@ -336,6 +342,7 @@ class ChannelOut(BaseModel):
     name: str
     kind: str
     active: bool
+    adapter: str = ""
 
 
 class StockLevelOut(BaseModel):

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
+from orderhub.adapters.china_address import complete_addresses
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import DomainError, FieldError, InvalidInput, NotFound
 from orderhub.domain.lifecycle import OrderStatus
@@ -105,6 +106,9 @@ def ingest_channel_orders(make_uow: UowFactory, tenant_id: str, channel: str,
                 results.append(IngestResult("created", co.external_id, order.id))
                 continue
             results.append(_apply_update(uow, prior, co, now, actor, to_cancel, to_revise))
+        parsed = complete_addresses([o.shipping_address for o in fresh])
+        for order, address in zip(fresh, parsed, strict=True):
+            order.shipping_address = address
         resolve_lines(uow, tenant_id, fresh + to_revise)
         run_pipeline(uow, tenant_id, fresh + to_revise, strategy, now, actor, presale_lock)
         for order in to_cancel:

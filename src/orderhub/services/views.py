@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.outbox_repository import StoredEvent
@@ -140,6 +140,7 @@ def list_orders(
     channel: str | None = None,
     external_id: str | None = None,
     sku: str | None = None,
+    hold_code: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     cursor: str | None = None,
@@ -166,6 +167,11 @@ def list_orders(
                 )
             )
         )
+    if hold_code:
+        # JSON text spelled compactly (SQLite) or with a space (PostgreSQL jsonb).
+        text_reasons = cast(c.hold_reasons, Text)
+        q = q.where(text_reasons.like(f'%"code":"{hold_code}"%')
+                    | text_reasons.like(f'%"code": "{hold_code}"%'))
     if cursor:
         q = q.where(c.id < decode_cursor(cursor))
     q = q.order_by(c.id.desc()).limit(limit + 1)

@@ -21,6 +21,7 @@ from orderhub.api.schemas import (
     TimelineEntryOut,
 )
 from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.order import HoldCode
 from orderhub.services import fulfilment, views
 from orderhub.services.ordering import Outcome, submit_orders
 
@@ -153,13 +154,15 @@ def list_orders(
 def list_held(
     hub: HubDep,
     tenant: TenantDep,
+    code: Annotated[HoldCode | None, Query(description="Only orders held for this reason")] = None,
+    channel: Annotated[str | None, Query(max_length=64)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
-    """Orders on hold, each with its reasons."""
-    return views.list_orders(
-        hub.read_uow, tenant, status=OrderStatus.ON_HOLD, cursor=cursor, limit=limit
-    )
+    """Orders on hold, each with its reasons (and SKU suggestions for unmapped lines)."""
+    return views.list_orders(hub.read_uow, tenant, status=OrderStatus.ON_HOLD,
+                             hold_code=code.value if code else None, channel=channel,
+                             cursor=cursor, limit=limit)
 
 
 @router.post("/expire-reservations", response_model=ExpiryOut, tags=["inventory"])
