@@ -69,13 +69,14 @@ WAREHOUSES = [
     ("HZ-QT", "杭州前置仓 Hangzhou front store", "杭州", "east", 30.2741, 120.1551, 5000, time(20)),
 ]
 
+# code, name, kind, adapter (how its webhooks read), demo webhook secret
 CHANNELS = [
-    ("web", "官网 Web shop", "web"),
-    ("tmall", "天猫 Tmall", "marketplace"),
-    ("jd", "京东 JD", "marketplace"),
-    ("douyin", "抖店 Douyin shop", "marketplace"),
-    ("pos", "门店 Store POS", "pos"),
-    ("b2b", "B2B 门户 B2B portal", "b2b"),
+    ("web", "官网 Web shop", "web", "shopify", "demo-web-secret"),
+    ("tmall", "天猫 Tmall", "marketplace", "taobao", "demo-tmall-secret"),
+    ("jd", "京东 JD", "marketplace", "", ""),
+    ("douyin", "抖店 Douyin shop", "marketplace", "douyin", "demo-app-key:demo-douyin-secret"),
+    ("pos", "门店 Store POS", "pos", "", ""),
+    ("b2b", "B2B 门户 B2B portal", "b2b", "", ""),
 ]
 
 CATEGORIES = [
@@ -98,6 +99,24 @@ class DemoSummary:
     stock_rows: int
 
 
+def sku_attributes(i: int, category: str, price: Decimal,
+                   rng: random.Random) -> dict[str, object]:
+    """Compliance and sellability facts, in the shapes the validation rules read."""
+    attrs: dict[str, object] = {"category": category}
+    if category == "FORMULA":
+        attrs.update(formula_stage=1 + (i // 8) % 3, max_per_customer=6,
+                     hs_code="1901101000", origin_country=rng.choice(["NZ", "NL", "IE", "AU"]))
+    elif category == "DRINK" and i % 3 == 0:
+        attrs.update(alcohol=True, hs_code="2204210000", origin_country="FR")
+    elif category == "ELEC":
+        attrs.update(floor_price=str((price * Decimal("0.7")).quantize(Decimal("0.01"))))
+    elif category == "BEAUTY":
+        attrs.update(hs_code="3304990099", origin_country=rng.choice(["FR", "KR", "JP"]))
+        if i % 5 == 0:
+            attrs.update(channels=["web", "tmall", "jd"])  # brand-authorised channels only
+    return attrs
+
+
 def sku_code(i: int) -> str:
     return f"SKU-{i:05d}"
 
@@ -117,7 +136,8 @@ def build_demo(
     with hub.read_uow() as uow:
         if uow.catalog.warehouses(tenant_id):
             raise ValueError(f"tenant '{tenant_id}' already has data; demo data not loaded")
-    catalog.add_channels(hub.uow, [Channel(tenant_id, c, n, k) for c, n, k in CHANNELS])
+    catalog.add_channels(hub.uow, [Channel(tenant_id, c, n, k, True, a, sec)
+                                   for c, n, k, a, sec in CHANNELS])
     catalog.add_warehouses(
         hub.uow,
         [
@@ -137,6 +157,7 @@ def build_demo(
         now,
     )
     items = []
+    facts = random.Random(seed + 100)  # its own stream: stock stays as it was
     for i in range(1, skus + 1):
         cat, label, (lo, hi) = CATEGORIES[i % len(CATEGORIES)]
         price = Decimal(rng.randint(lo * 100, hi * 100)) / 100
@@ -147,6 +168,7 @@ def build_demo(
                 f"{label} {cat}-{i:05d}",
                 list_price=price.quantize(Decimal("0.01")),
                 barcode=f"69{rng.randint(10**10, 10**11 - 1)}",
+                attributes=sku_attributes(i, cat, price, facts),
             )
         )
     catalog.add_skus(hub.uow, items, now)

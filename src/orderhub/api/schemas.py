@@ -306,6 +306,11 @@ class SkuIn(Strict):
     barcode: str = Field("", max_length=64)
     weight_kg: Decimal | None = Field(None, ge=0)
     active: bool = True
+    attributes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Facts the validation rules read: formula_stage, alcohol, min_age, "
+                    "floor_price, channels (where sellable), max_per_customer, hs_code, "
+                    "origin_country, category")
 
 
 class SkuOut(BaseModel):
@@ -315,6 +320,7 @@ class SkuOut(BaseModel):
     barcode: str
     weight_kg: Decimal | None
     active: bool
+    attributes: dict[str, Any] = {}
 
 
 class SkuPage(BaseModel):

@@ -336,6 +336,8 @@ def check_age_restricted(
 def check_quantity_limit(
     order: Order, ctx: ValidationContext, params: Mapping[str, Any]
 ) -> list[HoldReason]:
+    if order.order_type.value not in params.get("order_types", ["b2c", "pre_sale"]):
+        return []  # limits protect consumer supply; B2B accounts have agreements
     customer = order.customer.ref
     ordered: dict[str, int] = {}
     for ln in order.lines:
