@@ -9,7 +9,15 @@ from fastapi import FastAPI
 
 import orderhub
 from orderhub.api import problems
-from orderhub.api.routes import catalog, events, health, inventory, orders, webhooks
+from orderhub.api.routes import (
+    catalog,
+    events,
+    health,
+    intake,
+    inventory,
+    orders,
+    webhooks,
+)
 from orderhub.bootstrap import Hub
 
 
@@ -37,6 +45,6 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.state.hub = hub
     app.state.known_tenants = set()
     problems.install(app)
-    for module in (health, orders, catalog, inventory, events, webhooks):
+    for module in (health, orders, intake, catalog, inventory, events, webhooks):
         app.include_router(module.router)
     return app

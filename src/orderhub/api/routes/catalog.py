@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from orderhub.adapters.channels.registry import ADAPTERS
 from orderhub.api.deps import HubDep, TenantDep
 from orderhub.api.schemas import (
     ChannelIn,
@@ -19,7 +20,7 @@ from orderhub.api.schemas import (
     WarehouseOut,
     WarehousePatch,
 )
-from orderhub.domain.errors import NotFound
+from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.inventory import Channel, Sku, Warehouse
 from orderhub.services import catalog
 
@@ -121,14 +122,18 @@ def patch_sku(code: str, body: SkuPatch, hub: HubDep, tenant: TenantDep) -> Any:
 
 @router.post("/channels", response_model=ChannelOut, status_code=201)
 def create_channel(body: ChannelIn, hub: HubDep, tenant: TenantDep) -> Any:
+    if body.adapter and body.adapter not in ADAPTERS:
+        raise InvalidInput([FieldError("adapter", f"unknown adapter '{body.adapter}'; one of "
+                                       + ", ".join(sorted(ADAPTERS)))])
     catalog.add_channels(hub.uow, [Channel(tenant_id=tenant, **body.model_dump())])
-    return body.model_dump()
+    return body.model_dump(exclude={"secret"})
 
 
 @router.get("/channels", response_model=list[ChannelOut])
 def list_channels(hub: HubDep, tenant: TenantDep) -> Any:
     with hub.read_uow() as uow:
         return [
-            {"code": c.code, "name": c.name, "kind": c.kind, "active": c.active}
+            {"code": c.code, "name": c.name, "kind": c.kind, "active": c.active,
+             "adapter": c.adapter}
             for c in uow.catalog.channels(tenant)
         ]

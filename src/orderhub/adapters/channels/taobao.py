@@ -1,0 +1,179 @@
+"""Taobao / Tmall: the TOP API `taobao.trade.fullinfo.get` response
+(`trade_fullinfo_get_response.trade`, JSON format, API version 2.0).
+
+Amounts are decimal strings in yuan (CNY is the only trade currency); `created` and
+`modified` are "YYYY-MM-DD HH:MM:SS" in China time. Sub-orders sit at `orders.order[]` (TOP's
+JSON nesting of lists). TOP pushes trade changes through the TMC message service, which has
+no per-message HTTP signature, so `verify` checks OUR relay's convention:
+`X-Top-Sign` = base64(HMAC-SHA256(secret, raw body)), added by the relay that forwards TMC
+messages (or fetched trades) to the hub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from orderhub.adapters.channels._payload import (
+    CHINA_TZ,
+    ZERO,
+    JsonObject,
+    decimal_at,
+    iso_time,
+    join,
+    load_object,
+    obj_at,
+    objects_at,
+    price_at,
+    put,
+    quantity_at,
+    split_line,
+    text_at,
+    verify_hmac_b64,
+)
+from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
+from orderhub.domain.order import Address, Customer
+
+TAOBAO_SIGNATURE_HEADER = "X-Top-Sign"
+# TRADE_CLOSED: refunded after payment; TRADE_CLOSED_BY_TAOBAO: closed before payment.
+TAOBAO_CANCELLED = frozenset({"TRADE_CLOSED", "TRADE_CLOSED_BY_TAOBAO"})
+# Sub-order refund states that take a line out of a live trade.
+TAOBAO_LINE_REFUNDED = frozenset({"SUCCESS"})
+
+
+class TaobaoAdapter:
+    """TOP `taobao.trade.fullinfo.get` trade (Taobao and Tmall, incl. Tmall Global)."""
+
+    name = "taobao"
+
+    def verify(self, body: bytes, headers: Mapping[str, str], secret: str) -> None:
+        """Relay convention: X-Top-Sign = base64(HMAC-SHA256(secret, raw body))."""
+        verify_hmac_b64(body, headers, secret, TAOBAO_SIGNATURE_HEADER)
+
+    def parse(self, body: bytes) -> ChannelOrder:
+        """The API response, `{"trade": {...}}`, or the bare trade object."""
+        data = load_object(body, "a Taobao trade")
+        trade, path = _trade(data)
+        external_id = text_at(trade, "tid_str", path) or text_at(trade, "tid", path)
+        if not external_id:
+            raise PayloadError("is missing", join(path, "tid"))
+        status = text_at(trade, "status", path)
+        cancelled = status in TAOBAO_CANCELLED
+
+        orders_obj = trade.get("orders")
+        if isinstance(orders_obj, dict):
+            subs = objects_at(orders_obj, "order", join(path, "orders"), required=True)
+            opath = join(path, "orders.order")
+        else:  # tolerate a plain list (some relays flatten TOP's nesting)
+            subs = objects_at(trade, "orders", path, required=True)
+            opath = join(path, "orders")
+        lines: list[ChannelLine] = []
+        for i, sub in enumerate(subs):
+            spath = f"{opath}[{i}]"
+            line = _line(sub, spath)
+            refunded = (
+                text_at(sub, "refund_status", spath) in TAOBAO_LINE_REFUNDED
+                or text_at(sub, "status", spath) in TAOBAO_CANCELLED
+            )
+            if refunded and not cancelled:
+                continue  # a sub-order refunded inside a live trade
+            lines.append(line)
+        if not lines:  # every sub-order refunded: the trade is over
+            lines = [_line(sub, f"{opath}[{i}]") for i, sub in enumerate(subs)]
+            cancelled = True
+
+        placed_at = iso_time(trade.get("created"), join(path, "created"), CHINA_TZ)
+        modified = trade.get("modified")
+        updated_at = iso_time(modified, join(path, "modified"), CHINA_TZ) if modified else placed_at
+
+        attributes: dict[str, str] = {"taobao_status": status} if status else {}
+        for key in ("type", "buyer_nick", "buyer_message", "seller_memo", "pay_time"):
+            put(attributes, "trade_type" if key == "type" else key, trade.get(key))
+        for key in ("total_fee", "discount_fee", "adjust_fee"):
+            put(attributes, key, trade.get(key))
+        cross_border = any(line.tax for line in lines)
+
+        return ChannelOrder(
+            external_id=external_id,
+            status="cancelled" if cancelled else "open",
+            updated_at=updated_at,
+            currency="CNY",
+            lines=lines,
+            customer=_customer(trade, path),
+            shipping_address=_address(trade, path),
+            shipping_fee=price_at(trade, "post_fee", path, ZERO),
+            total=decimal_at(trade, "payment", path) if trade.get("payment") else None,
+            placed_at=placed_at,
+            cross_border=cross_border,
+            attributes=attributes,
+            raw=trade,
+        )
+
+
+def _trade(data: JsonObject) -> tuple[JsonObject, str]:
+    error = obj_at(data, "error_response")
+    if error is not None:
+        message = text_at(error, "sub_msg") or text_at(error, "msg")
+        raise PayloadError(f"TOP error: {message}", "error_response")
+    response = obj_at(data, "trade_fullinfo_get_response")
+    if response is not None:
+        trade = obj_at(response, "trade", "trade_fullinfo_get_response")
+        if trade is None:
+            raise PayloadError("is missing", "trade_fullinfo_get_response.trade")
+        return trade, "trade_fullinfo_get_response.trade"
+    trade = obj_at(data, "trade")
+    if trade is not None:
+        return trade, "trade"
+    return data, ""
+
+
+def _line(sub: JsonObject, path: str) -> ChannelLine:
+    quantity = quantity_at(sub, "num", path)
+    price = price_at(sub, "price", path)
+    gross = price * quantity
+    if sub.get("divide_order_fee") not in (None, ""):  # paid after all allocated discounts
+        net = price_at(sub, "divide_order_fee", path)
+    else:
+        net = (
+            gross
+            + decimal_at(sub, "adjust_fee", path, ZERO)
+            - decimal_at(sub, "discount_fee", path, ZERO)
+            - decimal_at(sub, "part_mjz_discount", path, ZERO)
+        )
+    if net < 0:
+        raise PayloadError(f"the sub-order's net amount is negative ({net})", path)
+    unit_price, discount = split_line(gross, quantity, net)
+    title = text_at(sub, "title", path)
+    props = text_at(sub, "sku_properties_name", path)
+    return ChannelLine(
+        channel_sku=text_at(sub, "outer_sku_id", path) or text_at(sub, "outer_iid", path),
+        title=f"{title}（{props}）" if props else title,
+        quantity=quantity,
+        unit_price=unit_price,
+        discount=discount,
+        tax=price_at(sub, "sub_order_tax_fee", path, ZERO),
+        barcode=text_at(sub, "barcode", path),
+        line_ref=text_at(sub, "oid_str", path) or text_at(sub, "oid", path),
+    )
+
+
+def _address(trade: JsonObject, path: str) -> Address:
+    country = text_at(trade, "receiver_country", path)
+    return Address(
+        country=country.upper() if len(country) == 2 else "CN",
+        province=text_at(trade, "receiver_state", path),
+        city=text_at(trade, "receiver_city", path),
+        district=text_at(trade, "receiver_district", path),
+        line1=text_at(trade, "receiver_address", path),
+        postal_code=text_at(trade, "receiver_zip", path),
+        name=text_at(trade, "receiver_name", path),
+        phone=text_at(trade, "receiver_mobile", path) or text_at(trade, "receiver_phone", path),
+    )
+
+
+def _customer(trade: JsonObject, path: str) -> Customer:
+    return Customer(
+        ref=text_at(trade, "buyer_open_uid", path) or text_at(trade, "buyer_nick", path),
+        name=text_at(trade, "receiver_name", path),
+        email=text_at(trade, "buyer_email", path),
+        phone=text_at(trade, "receiver_mobile", path) or text_at(trade, "receiver_phone", path),
+    )

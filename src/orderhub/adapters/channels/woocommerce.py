@@ -1,0 +1,204 @@
+"""WooCommerce: the REST API v3 Order (`GET /wp-json/wc/v3/orders/<id>`), which is also the
+body of the `order.created` and `order.updated` webhooks.
+
+Amounts are decimal strings in the order currency, excluding tax (tax is in the `*_tax`
+fields, whether or not the shop enters prices with tax); the line `price` is a JSON number
+equal to `total / quantity` (after discounts), so the unit price is taken from `subtotal`.
+`date_*_gmt` are naive GMT strings. The external id is the post `id`; `number` (which order
+number plugins may rewrite) is kept as an attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from orderhub.adapters.channels._payload import (
+    ZERO,
+    JsonObject,
+    currency_of,
+    decimal_at,
+    id_at,
+    iso_time,
+    load_object,
+    obj_at,
+    objects_at,
+    person_name,
+    price_at,
+    put,
+    quantity_at,
+    split_line,
+    text_at,
+    verify_hmac_b64,
+)
+from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
+from orderhub.domain.order import Address, Customer
+
+WOOCOMMERCE_SIGNATURE_HEADER = "X-WC-Webhook-Signature"
+WOOCOMMERCE_CANCELLED = frozenset({"cancelled", "refunded", "failed", "trash"})
+
+# WooCommerce's own state codes for China (i18n/states.php), as the Chinese province name.
+CN_STATES: dict[str, str] = {
+    "CN1": "云南",
+    "CN2": "北京",
+    "CN3": "天津",
+    "CN4": "河北",
+    "CN5": "山西",
+    "CN6": "内蒙古",
+    "CN7": "辽宁",
+    "CN8": "吉林",
+    "CN9": "黑龙江",
+    "CN10": "上海",
+    "CN11": "江苏",
+    "CN12": "浙江",
+    "CN13": "安徽",
+    "CN14": "福建",
+    "CN15": "江西",
+    "CN16": "山东",
+    "CN17": "河南",
+    "CN18": "湖北",
+    "CN19": "湖南",
+    "CN20": "广东",
+    "CN21": "广西",
+    "CN22": "海南",
+    "CN23": "重庆",
+    "CN24": "四川",
+    "CN25": "贵州",
+    "CN26": "陕西",
+    "CN27": "甘肃",
+    "CN28": "青海",
+    "CN29": "宁夏",
+    "CN30": "澳门",
+    "CN31": "西藏",
+    "CN32": "新疆",
+}
+
+
+class WooCommerceAdapter:
+    """WooCommerce REST API v3 Order JSON (webhook or API response)."""
+
+    name = "woocommerce"
+
+    def verify(self, body: bytes, headers: Mapping[str, str], secret: str) -> None:
+        """X-WC-Webhook-Signature = base64(HMAC-SHA256(webhook secret, raw body))."""
+        verify_hmac_b64(body, headers, secret, WOOCOMMERCE_SIGNATURE_HEADER)
+
+    def parse(self, body: bytes) -> ChannelOrder:
+        """One order; the creation ping (`webhook_id=<n>`, not JSON) is a PayloadError."""
+        order = load_object(body, "a WooCommerce order")
+        external_id = id_at(order, "id")
+        currency = currency_of(order.get("currency"), "currency")
+        items = objects_at(order, "line_items", required=True)
+        lines = [_line(item, f"line_items[{i}]") for i, item in enumerate(items)]
+
+        shipping_lines = objects_at(order, "shipping_lines", required=False)
+        if shipping_lines:
+            shipping_fee = sum(
+                (
+                    price_at(ship, "total", f"shipping_lines[{i}]")
+                    + decimal_at(ship, "total_tax", f"shipping_lines[{i}]", ZERO)
+                    for i, ship in enumerate(shipping_lines)
+                ),
+                ZERO,
+            )
+        else:
+            shipping_fee = price_at(order, "shipping_total", default=ZERO) + decimal_at(
+                order, "shipping_tax", default=ZERO
+            )
+
+        created = order.get("date_created_gmt")
+        modified = order.get("date_modified_gmt")
+        placed_at = iso_time(created, "date_created_gmt") if created else None
+        if modified:
+            updated_at = iso_time(modified, "date_modified_gmt")
+        elif placed_at is not None:
+            updated_at = placed_at
+        else:
+            raise PayloadError("is missing", "date_modified_gmt")
+        status = text_at(order, "status")
+
+        attributes: dict[str, str] = {}
+        put(attributes, "order_number", order.get("number"))
+        put(attributes, "wc_status", status)
+        for key in ("payment_method", "customer_note", "prices_include_tax"):
+            put(attributes, key, order.get(key))
+        fees = ZERO
+        for i, fee in enumerate(objects_at(order, "fee_lines", required=False)):
+            fees += decimal_at(fee, "total", f"fee_lines[{i}]", ZERO)
+            fees += decimal_at(fee, "total_tax", f"fee_lines[{i}]", ZERO)
+        if fees:
+            attributes["fees_total"] = str(fees)
+
+        return ChannelOrder(
+            external_id=external_id,
+            status="cancelled" if status in WOOCOMMERCE_CANCELLED else "open",
+            updated_at=updated_at,
+            currency=currency,
+            lines=lines,
+            customer=_customer(order),
+            shipping_address=_address(order),
+            shipping_fee=shipping_fee,
+            total=decimal_at(order, "total") if order.get("total") not in (None, "") else None,
+            placed_at=placed_at,
+            attributes=attributes,
+            raw=order,
+        )
+
+
+def _line(item: JsonObject, path: str) -> ChannelLine:
+    quantity = quantity_at(item, "quantity", path)
+    total = price_at(item, "total", path)
+    subtotal = price_at(item, "subtotal", path, default=total)
+    unit_price, discount = split_line(subtotal, quantity, total)
+    barcode = text_at(item, "global_unique_id", path)  # GTIN/EAN, WooCommerce 9.2+
+    return ChannelLine(
+        channel_sku=text_at(item, "sku", path),
+        title=text_at(item, "name", path),
+        quantity=quantity,
+        unit_price=unit_price,
+        discount=discount,
+        tax=decimal_at(item, "total_tax", path, ZERO),
+        barcode=barcode,
+        line_ref=text_at(item, "id", path),
+    )
+
+
+def _has_address(data: JsonObject | None, path: str) -> bool:
+    return data is not None and any(
+        text_at(data, key, path) for key in ("address_1", "city", "postcode")
+    )
+
+
+def _address(order: JsonObject) -> Address:
+    shipping = obj_at(order, "shipping")
+    billing = obj_at(order, "billing") or {}
+    data, path = billing, "billing"
+    if shipping is not None and _has_address(shipping, "shipping"):
+        data, path = shipping, "shipping"
+    country = text_at(data, "country", path).upper()
+    state = text_at(data, "state", path)
+    province = CN_STATES.get(state, state) if country == "CN" else state
+    parts = (text_at(data, "address_1", path), text_at(data, "address_2", path))
+    line1 = " ".join(p for p in parts if p)
+    name = person_name(text_at(data, "first_name", path), text_at(data, "last_name", path))
+    return Address(
+        country=country,
+        province=province,
+        city=text_at(data, "city", path),
+        line1=line1,
+        postal_code=text_at(data, "postcode", path),
+        name=name or text_at(data, "company", path),
+        phone=text_at(data, "phone", path) or text_at(billing, "phone", "billing"),
+    )
+
+
+def _customer(order: JsonObject) -> Customer:
+    billing = obj_at(order, "billing") or {}
+    customer_id = text_at(order, "customer_id")
+    return Customer(
+        ref="" if customer_id in ("", "0") else customer_id,  # 0 is a guest checkout
+        name=person_name(
+            text_at(billing, "first_name", "billing"), text_at(billing, "last_name", "billing")
+        ),
+        email=text_at(billing, "email", "billing"),
+        phone=text_at(billing, "phone", "billing"),
+    )

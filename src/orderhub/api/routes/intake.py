@@ -1,0 +1,154 @@
+"""Channel webhooks, the SKU crosswalk, held-order actions and validation rules."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from orderhub.adapters.channels.base import PayloadError, SignatureError
+from orderhub.adapters.channels.registry import ADAPTERS
+from orderhub.api.deps import ActorDep, HubDep, TenantDep
+from orderhub.api.problems import problem
+from orderhub.api.schemas import OrderOut
+from orderhub.domain.errors import FieldError, InvalidInput, NotFound
+from orderhub.services import held_orders, sku_mapping, validation_rules, views
+from orderhub.services.channel_intake import ingest_channel_orders
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["channels"])
+
+
+class IngestOut(BaseModel):
+    outcome: str = Field(description="created | updated | cancelled | unchanged | rejected")
+    external_id: str
+    order_id: str | None
+    status: str | None
+    message: str
+
+
+@router.post("/v1/channels/{channel}/webhook", response_model=list[IngestOut],
+             responses={400: {"description": "Payload is not an order of this channel"},
+                        401: {"description": "Signature missing or wrong"}})
+async def channel_webhook(channel: str, request: Request, hub: HubDep, tenant: TenantDep) -> Any:
+    """An order (new, updated or cancelled) in the channel's own format, signed as the
+    channel signs it. Nothing is stored unless the signature and the payload are good; an
+    order that parses is stored even when it breaks a rule (it is held)."""
+    body = await request.body()
+    with hub.read_uow() as uow:
+        found = {c.code: c for c in uow.catalog.channels(tenant)}.get(channel)
+    if found is None:
+        raise NotFound(f"channel '{channel}' not found")
+    adapter = ADAPTERS.get(found.adapter)
+    if adapter is None:
+        raise InvalidInput([FieldError("channel", f"channel '{channel}' has no adapter; set one "
+                                       f"of {', '.join(sorted(ADAPTERS))}")])
+    try:
+        adapter.verify(body, request.headers, found.secret)
+        parsed = adapter.parse(body)
+    except SignatureError as exc:
+        log.warning("channel %s webhook refused: %s", channel, exc)
+        return problem(401, "Bad signature", str(exc), kind="bad-signature",
+                       instance=request.url.path)
+    except PayloadError as exc:
+        log.warning("channel %s webhook unreadable: %s", channel, exc)
+        return problem(400, "Unreadable payload", str(exc), kind="bad-payload",
+                       instance=request.url.path,
+                       errors=[{"field": exc.field, "message": str(exc)}])
+    results = ingest_channel_orders(hub.uow, tenant, channel, [parsed], strategy=hub.strategy,
+                                    now=hub.clock(), actor=f"channel:{channel}",
+                                    presale_lock=hub.presale_lock)
+    return [asdict(r) for r in results]
+
+
+class MappingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    channel: str = Field(min_length=1, max_length=64)
+    key_type: str = Field("sku", description="sku | barcode | title")
+    channel_key: str = Field(min_length=1, max_length=500)
+    master_sku: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/v1/sku-mappings", tags=["crosswalk"])
+def confirm_mapping(body: MappingIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
+    """Store (channel, code) -> master SKU and re-validate every order held for it."""
+    return sku_mapping.confirm_mapping(hub.uow, tenant, body.channel, body.key_type,
+                                       body.channel_key, body.master_sku, actor=actor,
+                                       now=hub.clock(), strategy=hub.strategy,
+                                       presale_lock=hub.presale_lock)
+
+
+@router.get("/v1/sku-mappings", tags=["crosswalk"])
+def list_mappings(hub: HubDep, tenant: TenantDep,
+                  channel: Annotated[str | None, Query(max_length=64)] = None) -> Any:
+    return sku_mapping.list_mappings(hub.read_uow, tenant, channel)
+
+
+class AddressFixIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+    province: str | None = Field(None, max_length=64)
+    city: str | None = Field(None, max_length=64)
+    district: str | None = Field(None, max_length=64)
+    line1: str | None = Field(None, max_length=300)
+    postal_code: str | None = Field(None, max_length=20)
+    name: str | None = Field(None, max_length=200)
+    phone: str | None = Field(None, max_length=40)
+
+
+@router.patch("/v1/orders/{order_id}/shipping-address", response_model=OrderOut,
+              tags=["orders"])
+def fix_address(order_id: str, body: AddressFixIn, hub: HubDep, tenant: TenantDep,
+                actor: ActorDep) -> Any:
+    """Correct the address of an order not yet released (then `resume` a held one)."""
+    changes = body.model_dump(exclude_none=True)
+    reason = changes.pop("reason")
+    held_orders.correct_address(hub.uow, tenant, order_id, changes, reason=reason,
+                                actor=actor, now=hub.clock())
+    return views.get_order(hub.read_uow, tenant, order_id)
+
+
+class OverrideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    codes: list[str] = Field(min_length=1, description="Hold reason codes to accept")
+    reason: str = Field(min_length=1, max_length=500, description="Why (audited)")
+
+
+@router.post("/v1/orders/{order_id}/override", response_model=OrderOut, tags=["orders"])
+def override(order_id: str, body: OverrideIn, hub: HubDep, tenant: TenantDep,
+             actor: ActorDep) -> Any:
+    """Accept named hold reasons on purpose and release the order into its lifecycle."""
+    held_orders.override_and_release(hub.uow, tenant, order_id, body.codes,
+                                     reason=body.reason, actor=actor, now=hub.clock(),
+                                     strategy=hub.strategy, presale_lock=hub.presale_lock)
+    return views.get_order(hub.read_uow, tenant, order_id)
+
+
+@router.get("/v1/validation/rules", tags=["validation"])
+def list_rules(hub: HubDep, tenant: TenantDep) -> Any:
+    """The tenant's three-level validation rules, with parameters and versions."""
+    return validation_rules.list_rules(hub.read_uow, tenant)
+
+
+class RulePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    params: dict[str, Any] | None = None
+    enabled: bool | None = None
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.patch("/v1/validation/rules/{code}", tags=["validation"])
+def patch_rule(code: str, body: RulePatch, hub: HubDep, tenant: TenantDep,
+               actor: ActorDep) -> Any:
+    """Change a rule's parameters or switch it; a new version, audited with the reason."""
+    return validation_rules.update_rule(hub.uow, tenant, code, params=body.params,
+                                        enabled=body.enabled, reason=body.reason,
+                                        actor=actor, now=hub.clock())
+
+
+@router.get("/v1/validation/rules/{code}/history", tags=["validation"])
+def rule_history(code: str, hub: HubDep, tenant: TenantDep) -> Any:
+    return validation_rules.rule_history(hub.read_uow, tenant, code)
