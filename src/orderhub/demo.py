@@ -117,6 +117,25 @@ def sku_attributes(i: int, category: str, price: Decimal,
     return attrs
 
 
+def demo_skus(tenant_id: str, count: int, rng: random.Random,
+              facts: random.Random) -> list[Sku]:
+    """The demo catalogue; `rng` is the demo's main stream (stock is drawn from it next)."""
+    items = []
+    for i in range(1, count + 1):
+        cat, label, (lo, hi) = CATEGORIES[i % len(CATEGORIES)]
+        price = Decimal(rng.randint(lo * 100, hi * 100)) / 100
+        items.append(Sku(tenant_id, sku_code(i), f"{label} {cat}-{i:05d}",
+                         list_price=price.quantize(Decimal("0.01")),
+                         barcode=f"69{rng.randint(10**10, 10**11 - 1)}",
+                         attributes=sku_attributes(i, cat, price, facts)))
+    return items
+
+
+def demo_catalog(tenant_id: str = "default", count: int = 2000, seed: int = 7) -> list[Sku]:
+    """The SKUs `build_demo` loads with the same seed, without a database."""
+    return demo_skus(tenant_id, count, random.Random(seed), random.Random(seed + 100))
+
+
 def sku_code(i: int) -> str:
     return f"SKU-{i:05d}"
 
@@ -156,21 +175,7 @@ def build_demo(
         ],
         now,
     )
-    items = []
-    facts = random.Random(seed + 100)  # its own stream: stock stays as it was
-    for i in range(1, skus + 1):
-        cat, label, (lo, hi) = CATEGORIES[i % len(CATEGORIES)]
-        price = Decimal(rng.randint(lo * 100, hi * 100)) / 100
-        items.append(
-            Sku(
-                tenant_id,
-                sku_code(i),
-                f"{label} {cat}-{i:05d}",
-                list_price=price.quantize(Decimal("0.01")),
-                barcode=f"69{rng.randint(10**10, 10**11 - 1)}",
-                attributes=sku_attributes(i, cat, price, facts),
-            )
-        )
+    items = demo_skus(tenant_id, skus, rng, random.Random(seed + 100))
     catalog.add_skus(hub.uow, items, now)
     codes = [w[0] for w in WAREHOUSES]
     receipts: list[tuple[str, str, int]] = []
