@@ -334,6 +334,91 @@ def test_woocommerce_specifics() -> None:
         WooCommerceAdapter().parse(b"webhook_id=12")
 
 
+def test_fixtures_without_declarations_are_not_cross_border() -> None:
+    for name in sorted(EXPECTED):
+        order = parse(name)
+        assert order.declared_value is None, name
+        assert order.cross_border == (name == "tmall_global_trade_fullinfo.json"), name
+        assert all(ln.hs_code == ln.origin_country == "" for ln in order.lines), name
+
+
+def test_shopify_note_attributes_and_line_properties() -> None:
+    data = _load("shopify_order_usd.json")
+    data["note_attributes"] = [
+        {"name": "baby_age_months", "value": "8"},
+        {"name": "buyer_age", "value": 31},
+        {"name": "身份证姓名", "value": "王伟"},
+        {"name": "cross_border", "value": "TRUE"},
+        {"name": "declared_value", "value": "1234.50"},
+        {"name": "order_name", "value": "#spoofed"},  # the order's own facts win
+        {"name": "gift_wrap", "value": None},
+        {"name": "", "value": "nameless"},
+    ]
+    data["line_items"][0]["properties"] = [
+        {"name": "hs_code", "value": "0902.10"},
+        {"name": "origin_country", "value": " cn "},
+        {"name": "engraving", "value": "茶"},
+    ]
+    order = ShopifyAdapter().parse(_json(data))
+    assert order.cross_border is True and order.declared_value == D("1234.50")
+    assert {k: order.attributes[k] for k in ("baby_age_months", "buyer_age", "身份证姓名")} == {
+        "baby_age_months": "8",
+        "buyer_age": "31",
+        "身份证姓名": "王伟",
+    }
+    assert order.attributes["cross_border"] == "TRUE"
+    assert order.attributes["declared_value"] == "1234.50"
+    assert order.attributes["order_name"] == "#1042"
+    assert "gift_wrap" not in order.attributes and "" not in order.attributes
+    assert (order.lines[0].hs_code, order.lines[0].origin_country) == ("0902.10", "CN")
+    assert (order.lines[1].hs_code, order.lines[1].origin_country) == ("", "")
+
+    for flag, expected in [("1", True), ("true", True), ("false", False), ("0", False),
+                           ("yes", False), ("", False)]:  # fmt: skip
+        data["note_attributes"][3]["value"] = flag
+        assert ShopifyAdapter().parse(_json(data)).cross_border is expected, flag
+    data["note_attributes"][4]["value"] = ""
+    assert ShopifyAdapter().parse(_json(data)).declared_value is None
+    for bad in ("abc", "-1.00", {"amount": "1"}):
+        data["note_attributes"][4]["value"] = bad
+        with pytest.raises(PayloadError) as err:
+            ShopifyAdapter().parse(_json(data))
+        assert err.value.field == "note_attributes[4].value"
+    data["note_attributes"] = [{"name": ["not", "text"], "value": "1"}]
+    with pytest.raises(PayloadError) as err:
+        ShopifyAdapter().parse(_json(data))
+    assert err.value.field == "note_attributes[0].name"
+
+
+def test_woocommerce_meta_data() -> None:
+    data = _load("woocommerce_order_cny.json")
+    data["meta_data"] = [
+        {"id": 901, "key": "_wc_order_attribution_source_type", "value": "typein"},
+        {"id": 902, "key": "baby_age_months", "value": "14"},
+        {"id": 903, "key": "cross_border", "value": "1"},
+        {"id": 904, "key": "declared_value", "value": 300},
+        {"id": 905, "key": "_cross_border", "value": "0"},
+        {"id": 906, "key": "plugin_blob", "value": {"a": 1}},
+    ]
+    data["line_items"][1]["meta_data"] = [
+        {"id": 911, "key": "_reduced_stock", "value": "1"},
+        {"id": 912, "key": "hs_code", "value": "6912001000", "display_key": "HS"},
+        {"id": 913, "key": "origin_country", "value": "cn"},
+    ]
+    order = WooCommerceAdapter().parse(_json(data))
+    assert order.cross_border is True and order.declared_value == D(300)
+    assert order.attributes["baby_age_months"] == "14"
+    assert not any(key.startswith("_") for key in order.attributes)
+    assert "plugin_blob" not in order.attributes
+    assert order.attributes["order_number"] == "727"
+    assert (order.lines[1].hs_code, order.lines[1].origin_country) == ("6912001000", "CN")
+    assert order.lines[0].hs_code == ""
+    data["meta_data"][3]["value"] = "three hundred"
+    with pytest.raises(PayloadError) as err:
+        WooCommerceAdapter().parse(_json(data))
+    assert err.value.field == "meta_data[3].value"
+
+
 def test_split_line_never_gives_a_negative_discount() -> None:
     assert split_line(D("398.00"), 2, D("360.00")) == (D("199.00"), D("38.00"))
     unit, discount = split_line(D("59.90"), 1, D("65.00"))  # a manual price increase
@@ -739,6 +824,61 @@ def test_tabular_header_and_file_problems() -> None:
     bad = parse_rows(b"PK\x03\x04 not really a zip", fmt="xlsx")
     assert bad.orders == [] and bad.errors[0].row == 0 and bad.errors[0].field == "file"
     assert parse_rows(b"", fmt="csv").errors == [RowError(0, "file", "the file has no header row")]
+
+
+def test_csv_declaration_and_customs_columns() -> None:
+    text = (
+        "订单号,商品编码,数量,单价,婴儿月龄,买家年龄,跨境,申报价值,HS编码,原产国\n"
+        "HK-1,FORMULA-1,2,298.00,8,29,是,596.00,1901101000,新西兰\n"
+        "HK-1,FORMULA-2,1,268.00,,,,,1901101000,NZ\n"
+        "CN-2,TEA-1,1,50,,,否,,,\n"
+    )
+    result = parse_rows(text.encode(), fmt="csv")
+    assert result.errors == []
+    first, second = (order for _, order in result.orders)
+    assert first.attributes == {"baby_age_months": "8", "buyer_age": "29"}
+    assert first.cross_border is True and first.declared_value == D("596.00")
+    assert [(ln.hs_code, ln.origin_country) for ln in first.lines] == [
+        ("1901101000", "NZ"),
+        ("1901101000", "NZ"),
+    ]
+    assert second.attributes == {} and second.cross_border is False
+    assert second.declared_value is None and second.lines[0].origin_country == ""
+
+    english = "order_id,sku,qty,price,baby_age_months,buyer_age,cross_border,declared_value,"
+    english += "hs_code,origin_country\nA-1,S-1,1,9.9,6.0,18,TRUE,12,0902,jp\n"
+    order = parse_rows(english.encode(), fmt="csv").orders[0][1]
+    assert order.attributes == {"baby_age_months": "6", "buyer_age": "18"}
+    assert (order.cross_border, order.declared_value) == (True, D(12))
+    assert (order.lines[0].hs_code, order.lines[0].origin_country) == ("0902", "JP")
+
+
+def test_csv_bad_declarations_are_row_errors() -> None:
+    text = (
+        "订单号,商品编码,数量,单价,婴儿月龄,买家年龄,跨境,申报价值,原产国\n"
+        "A,S,1,1,八个月,,,,\n"
+        "B,S,1,1,,-3,,,\n"
+        "C,S,1,1,,,也许,,\n"
+        "D,S,1,1,,,,-5,\n"
+        "E,S,1,1,,,,,火星\n"
+        "F,S,1,1,6,,是,,\n"
+        "F,T,1,1,7,,否,,\n"
+        "G,S,1,1,0,,,0,\n"
+    )
+    result = parse_rows(text.encode(), fmt="csv")
+    assert [(e.row, e.field) for e in result.errors] == [
+        (2, "baby_age_months"),
+        (3, "buyer_age"),
+        (4, "cross_border"),
+        (5, "declared_value"),
+        (6, "origin_country"),
+        (7, "external_id"),  # left out with row 8
+        (8, "baby_age_months"),  # 7 on row 8, 6 on row 7
+        (8, "cross_border"),
+    ]
+    assert [o.external_id for _, o in result.orders] == ["G"]
+    assert result.orders[0][1].attributes == {"baby_age_months": "0"}
+    assert result.orders[0][1].declared_value == D(0)
 
 
 def test_tabular_adapter() -> None:

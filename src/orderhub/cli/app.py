@@ -501,8 +501,8 @@ app.add_typer(corpus_app, name="corpus")
 
 @corpus_app.command("generate")
 def corpus_generate(
-    out: Annotated[Path, typer.Option(help="JSON lines file to write")] = Path(
-        "corpus/channel_orders.jsonl"),
+    out: Annotated[Path, typer.Option(help="JSON lines file to write (.gz: compressed)")] = Path(
+        "corpus/channel_orders.jsonl.gz"),
     count: Annotated[int, typer.Option(min=1, max=1_000_000)] = 2400,
     seed: int = 1,
 ) -> None:
@@ -519,7 +519,7 @@ def corpus_generate(
 @corpus_app.command("evaluate")
 def corpus_evaluate(
     path: Annotated[Path, typer.Argument(help="Corpus file from `corpus generate`")] = Path(
-        "corpus/channel_orders.jsonl"),
+        "corpus/channel_orders.jsonl.gz"),
     limit: Annotated[int, typer.Option(min=0, help="Only the first N records (0: all)")] = 0,
 ) -> None:
     """Detection recall and precision per defect type (exit 1 if any is below 95%)."""

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
@@ -284,3 +285,62 @@ def put(attributes: dict[str, str], key: str, value: Any) -> None:
         attributes[key] = "true" if value else "false"
     else:
         attributes[key] = str(value)
+
+
+# ----- buyer declarations and customs data -------------------------------------------------
+
+CROSS_BORDER_KEY = "cross_border"
+DECLARED_VALUE_KEY = "declared_value"
+HS_CODE_KEY = "hs_code"
+ORIGIN_COUNTRY_KEY = "origin_country"
+TRUE_TEXTS = frozenset({"true", "1"})  # values of `cross_border` that mean yes
+
+
+@dataclass(frozen=True, slots=True)
+class Declarations:
+    """What a channel's name/value list on the order says: attributes and customs facts."""
+
+    attributes: dict[str, str] = field(default_factory=dict)
+    cross_border: bool = False
+    declared_value: Decimal | None = None
+
+
+def declarations(
+    entries: list[JsonObject], path: str, name_key: str, *, skip_private: bool = False
+) -> Declarations:
+    """Name/value pairs (Shopify `note_attributes`, WooCommerce `meta_data`) as attributes.
+
+    Every entry with a name and a scalar value becomes `attributes[name] = str(value)`;
+    `cross_border` ("true" or "1", any case) and `declared_value` (an amount, not negative)
+    also set the order fields. `skip_private` leaves out names starting with "_".
+    """
+    attributes: dict[str, str] = {}
+    cross_border = False
+    declared_value: Decimal | None = None
+    for i, entry in enumerate(entries):
+        where = f"{path}[{i}]"
+        name = text_at(entry, name_key, where)
+        if not name or (skip_private and name.startswith("_")):
+            continue
+        value = entry.get("value")
+        put(attributes, name, value)
+        if name == CROSS_BORDER_KEY:
+            cross_border = attributes.get(name, "").strip().lower() in TRUE_TEXTS
+        elif name == DECLARED_VALUE_KEY and value not in (None, ""):
+            declared_value = decimal_of(value, f"{where}.value")
+            if declared_value < 0:
+                raise PayloadError(f"must not be negative ({declared_value})", f"{where}.value")
+    return Declarations(attributes, cross_border, declared_value)
+
+
+def line_customs(entries: list[JsonObject], path: str, name_key: str) -> tuple[str, str]:
+    """(hs_code, origin_country) from a line's name/value list ("" where not given)."""
+    hs_code = origin_country = ""
+    for i, entry in enumerate(entries):
+        where = f"{path}[{i}]"
+        name = text_at(entry, name_key, where)
+        if name == HS_CODE_KEY:
+            hs_code = text_at(entry, "value", where)
+        elif name == ORIGIN_COUNTRY_KEY:
+            origin_country = text_at(entry, "value", where).upper()
+    return hs_code, origin_country

@@ -4,6 +4,8 @@ The payload is the REST Admin API Order resource (documented for API version 202
 fields used here are unchanged through 2025-07). Money fields are decimal strings in the shop
 currency (`currency`); times are ISO 8601 with an offset. The external id is the numeric
 `id` (stable, unique per shop); the shop-facing `name` ("#1001") is kept as an attribute.
+Buyer declarations travel in the order's `note_attributes` (cart attributes) and customs data
+in the line items' `properties`.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from orderhub.adapters.channels._payload import (
     JsonObject,
     currency_of,
     decimal_at,
+    declarations,
     id_at,
     iso_time,
     join,
+    line_customs,
     list_at,
     load_object,
     obj_at,
@@ -82,7 +86,10 @@ class ShopifyAdapter:
         if cancelled_raw:
             updated_at = max(updated_at, iso_time(cancelled_raw, "cancelled_at"))
 
-        attributes: dict[str, str] = {}
+        declared = declarations(
+            objects_at(order, "note_attributes", required=False), "note_attributes", "name"
+        )
+        attributes = dict(declared.attributes)  # the order's own facts below take precedence
         for key in ("name", "order_number", "financial_status", "fulfillment_status"):
             put(attributes, "order_name" if key == "name" else key, order.get(key))
         for key in ("cancel_reason", "presentment_currency", "source_name", "tags"):
@@ -102,6 +109,8 @@ class ShopifyAdapter:
             shipping_fee=shipping_fee,
             total=decimal_at(order, "total_price") if order.get("total_price") else None,
             placed_at=placed_at,
+            cross_border=declared.cross_border,
+            declared_value=declared.declared_value,
             attributes=attributes,
             raw=order,
         )
@@ -124,6 +133,8 @@ def _shopify_line(item: JsonObject, path: str, taxes_included: bool) -> ChannelL
         discount = price_at(item, "total_discount", path, default=ZERO)
     tax = ZERO if taxes_included else _sum_amounts(item, "tax_lines", "price", path)
     sku = text_at(item, "sku", path) or text_at(item, "variant_id", path)
+    properties = objects_at(item, "properties", path, required=False)
+    hs_code, origin_country = line_customs(properties, join(path, "properties"), "name")
     return ChannelLine(
         channel_sku=sku,
         title=text_at(item, "title", path) or text_at(item, "name", path),
@@ -133,6 +144,8 @@ def _shopify_line(item: JsonObject, path: str, taxes_included: bool) -> ChannelL
         tax=tax,
         barcode="",  # line items carry no barcode; it lives on the variant
         line_ref=text_at(item, "id", path),
+        hs_code=hs_code,
+        origin_country=origin_country,
     )
 
 

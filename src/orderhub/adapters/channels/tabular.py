@@ -4,6 +4,8 @@ One row per order line; rows with the same order number form one order. Columns 
 by header: `mapping` names the file's header for a canonical field (English or Chinese),
 and every field it does not name falls back to `DEFAULT_HEADERS` (common English and
 Chinese headers such as 订单号, 商品编码, 数量, 单价, 收货人, 手机, 省, 市, 区, 详细地址).
+Optional columns carry buyer declarations (婴儿月龄, 买家年龄 -> `attributes`) and customs data
+(跨境, 申报价值 on the order; HS编码, 原产国 on the line).
 
 Rows are numbered as a spreadsheet shows them (the header is row 1). A bad row is reported
 as `RowError(row, field, message)` and the order it belongs to is left out (its other rows
@@ -66,6 +68,12 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "placed_at": ("placed_at", "order_date", "order_time", "created_at", "date",
                   "下单时间", "订单日期", "日期", "销售时间"),
     "barcode": ("barcode", "ean", "upc", "gtin", "条码", "条形码", "商品条码"),
+    "baby_age_months": ("baby_age_months", "baby_age", "婴儿月龄", "宝宝月龄"),
+    "buyer_age": ("buyer_age", "买家年龄", "购买人年龄"),
+    "cross_border": ("cross_border", "跨境", "是否跨境"),
+    "declared_value": ("declared_value", "申报价值", "申报金额"),
+    "hs_code": ("hs_code", "hs", "HS编码", "海关编码", "商品HS编码"),
+    "origin_country": ("origin_country", "country_of_origin", "原产国"),
 }
 CANONICAL_FIELDS: tuple[str, ...] = tuple(DEFAULT_HEADERS)
 REQUIRED_FIELDS: tuple[str, ...] = ("external_id", "sku", "quantity", "unit_price")
@@ -73,13 +81,19 @@ REQUIRED_FIELDS: tuple[str, ...] = ("external_id", "sku", "quantity", "unit_pric
 ORDER_FIELDS: tuple[str, ...] = (
     "currency", "customer_ref", "customer_name", "recipient", "phone", "email", "province",
     "city", "district", "address", "postal_code", "country", "order_type", "shipping_fee",
-    "placed_at",
+    "placed_at", "baby_age_months", "buyer_age", "cross_border", "declared_value",
 )
+# Order fields kept as `ChannelOrder.attributes` (declarations the compliance rules read).
+ATTRIBUTE_FIELDS: tuple[str, ...] = ("baby_age_months", "buyer_age")
+TRUE_FLAGS = frozenset({"true", "1", "yes", "y", "是"})
+FALSE_FLAGS = frozenset({"false", "0", "no", "n", "否"})
 CURRENCY_ALIASES = {"RMB": "CNY", "人民币": "CNY", "元": "CNY", "港币": "HKD", "港元": "HKD",
                     "美元": "USD", "欧元": "EUR", "日元": "JPY", "英镑": "GBP"}
 COUNTRY_ALIASES = {"中国": "CN", "中国大陆": "CN", "中华人民共和国": "CN", "CHINA": "CN",
                    "香港": "HK", "中国香港": "HK", "澳门": "MO", "中国澳门": "MO",
-                   "台湾": "TW", "中国台湾": "TW"}
+                   "台湾": "TW", "中国台湾": "TW", "日本": "JP", "韩国": "KR", "美国": "US",
+                   "英国": "GB", "德国": "DE", "法国": "FR", "意大利": "IT", "荷兰": "NL",
+                   "澳大利亚": "AU", "新西兰": "NZ", "加拿大": "CA", "新加坡": "SG"}
 ORDER_TYPE_ALIASES = {"b2c": OrderType.B2C, "零售": OrderType.B2C, "b2b": OrderType.B2B,
                       "批发": OrderType.B2B, "企业": OrderType.B2B, "pre_sale": OrderType.PRE_SALE,
                       "presale": OrderType.PRE_SALE, "预售": OrderType.PRE_SALE}
@@ -257,6 +271,26 @@ def _country(value: Any) -> str:
     return code
 
 
+def _whole(value: Any) -> str:
+    """A non-negative whole number (an age) as its digits."""
+    try:
+        amount = _decimal(value)
+    except ValueError:
+        raise ValueError(f"'{_text(value)}' is not a whole number") from None
+    if amount != amount.to_integral_value() or amount < 0:
+        raise ValueError(f"'{_text(value)}' is not a whole number")
+    return str(int(amount))
+
+
+def _flag(value: Any) -> bool:
+    text = _text(value).lower()
+    if text in TRUE_FLAGS:
+        return True
+    if text in FALSE_FLAGS:
+        return False
+    raise ValueError(f"'{_text(value)}' is not yes or no (true/false, 1/0, 是/否)")
+
+
 def _order_type(value: Any) -> OrderType:
     text = _text(value)
     found = ORDER_TYPE_ALIASES.get(text.lower().replace("-", "_"))
@@ -343,7 +377,7 @@ def _read_row(number: int, cells: list[Any], columns: dict[str, int], naive_tz: 
     if unit_price is None and not any(e.field == "unit_price" for e in errors):
         errors.append(RowError(number, "unit_price", "is empty"))
     amounts: dict[str, Decimal] = {}
-    for name in ("unit_price", "discount", "tax", "shipping_fee"):
+    for name in ("unit_price", "discount", "tax", "shipping_fee", "declared_value"):
         amount = unit_price if name == "unit_price" else convert(name, _decimal)
         if amount is not None and amount < 0:
             errors.append(RowError(number, name, f"must not be negative, got {amount}"))
@@ -354,15 +388,19 @@ def _read_row(number: int, cells: list[Any], columns: dict[str, int], naive_tz: 
         "country": _country,
         "order_type": _order_type,
         "placed_at": lambda v: _moment(v, naive_tz),
+        "baby_age_months": _whole,
+        "buyer_age": _whole,
+        "cross_border": _flag,
     }
     for name in ORDER_FIELDS:
-        if name == "shipping_fee":
-            if "shipping_fee" in amounts:
-                values[name] = amounts["shipping_fee"]
+        if name in ("shipping_fee", "declared_value"):
+            if name in amounts:
+                values[name] = amounts[name]
             continue
         value = convert(name, parsers.get(name, _text))
         if value not in (None, ""):
             values[name] = value
+    origin_country = convert("origin_country", _country) or ""
     line = None
     if not errors and quantity is not None and "unit_price" in amounts:
         line = ChannelLine(
@@ -374,6 +412,8 @@ def _read_row(number: int, cells: list[Any], columns: dict[str, int], naive_tz: 
             tax=amounts.get("tax", Decimal(0)),
             barcode=_text(raw.get("barcode")),
             line_ref=str(number),
+            hs_code=_text(raw.get("hs_code")),
+            origin_country=origin_country,
         )
     return _Row(number, external_id, line, values, errors)
 
@@ -447,6 +487,9 @@ def _build_order(
         shipping_fee=get("shipping_fee", Decimal(0)),
         placed_at=placed_at,
         order_type=get("order_type", default_order_type),
+        cross_border=get("cross_border", False),
+        declared_value=get("declared_value", None),
+        attributes={name: get(name) for name in ATTRIBUTE_FIELDS if name in first},
         raw={
             "rows": [{"row": r.number, **{k: _text(v) for k, v in r.values.items()}} for r in rows]
         },

@@ -5,7 +5,9 @@ Amounts are decimal strings in the order currency, excluding tax (tax is in the 
 fields, whether or not the shop enters prices with tax); the line `price` is a JSON number
 equal to `total / quantity` (after discounts), so the unit price is taken from `subtotal`.
 `date_*_gmt` are naive GMT strings. The external id is the post `id`; `number` (which order
-number plugins may rewrite) is kept as an attribute.
+number plugins may rewrite) is kept as an attribute. Buyer declarations travel in the order's
+`meta_data` (keys starting with "_" are private and left out) and customs data in the line
+items' `meta_data`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from orderhub.adapters.channels._payload import (
     JsonObject,
     currency_of,
     decimal_at,
+    declarations,
     id_at,
     iso_time,
+    join,
+    line_customs,
     load_object,
     obj_at,
     objects_at,
@@ -116,7 +121,10 @@ class WooCommerceAdapter:
             raise PayloadError("is missing", "date_modified_gmt")
         status = text_at(order, "status")
 
-        attributes: dict[str, str] = {}
+        declared = declarations(
+            objects_at(order, "meta_data", required=False), "meta_data", "key", skip_private=True
+        )
+        attributes = dict(declared.attributes)  # the order's own facts below take precedence
         put(attributes, "order_number", order.get("number"))
         put(attributes, "wc_status", status)
         for key in ("payment_method", "customer_note", "prices_include_tax"):
@@ -139,6 +147,8 @@ class WooCommerceAdapter:
             shipping_fee=shipping_fee,
             total=decimal_at(order, "total") if order.get("total") not in (None, "") else None,
             placed_at=placed_at,
+            cross_border=declared.cross_border,
+            declared_value=declared.declared_value,
             attributes=attributes,
             raw=order,
         )
@@ -150,6 +160,8 @@ def _line(item: JsonObject, path: str) -> ChannelLine:
     subtotal = price_at(item, "subtotal", path, default=total)
     unit_price, discount = split_line(subtotal, quantity, total)
     barcode = text_at(item, "global_unique_id", path)  # GTIN/EAN, WooCommerce 9.2+
+    meta = objects_at(item, "meta_data", path, required=False)
+    hs_code, origin_country = line_customs(meta, join(path, "meta_data"), "key")
     return ChannelLine(
         channel_sku=text_at(item, "sku", path),
         title=text_at(item, "name", path),
@@ -159,6 +171,8 @@ def _line(item: JsonObject, path: str) -> ChannelLine:
         tax=decimal_at(item, "total_tax", path, ZERO),
         barcode=barcode,
         line_ref=text_at(item, "id", path),
+        hs_code=hs_code,
+        origin_country=origin_country,
     )
 
 

@@ -1,0 +1,1 @@
+"""Measuring the hub: labelled channel-order corpora and their detection scores."""
