@@ -3,6 +3,7 @@ strategy once, from settings. Tests call `bootstrap` with their own settings and
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -110,6 +111,9 @@ class Hub:
         if self._started:
             return
         self._started = True
+        # A long-running process: move what start-up built out of the collector's way.
+        gc.collect()
+        gc.freeze()
         if relay:
             self.relay.start()
         self.enable_webhooks()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
+import random
 import threading
 import time
 
 _lock = threading.Lock()
+_rng = random.Random()  # seeded from the OS once; fast, and ids need no secrecy
 _last_ms = 0
 _counter = 0
 
@@ -29,6 +30,6 @@ def new_id(prefix: str) -> str:
             _last_ms = now
             _counter = 0
         counter = _counter
-    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    rand = _rng.getrandbits(62)  # uniqueness comes from time + counter; this only spreads
     value = (now << 74) | (counter << 62) | rand
     return f"{prefix}_{value:032x}"

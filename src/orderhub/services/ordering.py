@@ -232,11 +232,17 @@ def validation_context(
     for (sku, wh), lv in levels.items():
         if wh in active:
             atp_total[sku] = atp_total.get(sku, 0) + lv.atp
-    limited = [code for code, s in catalog.items() if s.attributes.get("max_per_customer")]
+    limited = {code for code, s in catalog.items() if s.attributes.get("max_per_customer")}
+    pairs = {
+        (o.customer.ref, ln.sku)
+        for o in orders
+        for ln in o.lines
+        if ln.sku in limited and o.customer.ref
+    }
     recent = {}
-    if limited:
+    if pairs:
         recent = uow.orders.recent_quantities(
-            tenant_id, limited, now - timedelta(days=30), exclude=[o.id for o in orders]
+            tenant_id, sorted(pairs), now - timedelta(days=30), exclude=[o.id for o in orders]
         )
     unmapped = [(o, ln) for o in orders for ln in o.lines if not ln.sku]
     suggestions = suggest_for_lines(uow, tenant_id, unmapped) if unmapped else {}

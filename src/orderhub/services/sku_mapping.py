@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.allocation import AllocationStrategy
@@ -43,16 +43,21 @@ def resolve_lines(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order]) -> i
         return 0
     wanted = {(o.channel, kt, key) for o, _, ln in pending for kt, key in _keys(ln)}
     mapped: dict[tuple[str, str, str], str] = {}
-    for chunk in _chunks(sorted(wanted)):
-        for ch, kt, key, master in uow.conn.execute(
-            select(_m.channel, _m.key_type, _m.channel_key, _m.master_sku).where(
-                _m.tenant_id == tenant_id,
-                tuple_(_m.channel, _m.key_type, _m.channel_key).in_(chunk),
-            )
-        ):
-            mapped[(ch, kt, key)] = master
+    by_key: dict[tuple[str, str], set[str]] = {}
+    for ch, kt, key in wanted:
+        by_key.setdefault((ch, kt), set()).add(key)
+    for (ch, kt), keys in by_key.items():  # one IN list per channel and key type
+        for chunk in _chunks(sorted(keys)):
+            for key, master in uow.conn.execute(
+                select(_m.channel_key, _m.master_sku).where(
+                    _m.tenant_id == tenant_id, _m.channel == ch, _m.key_type == kt,
+                    _m.channel_key.in_(chunk))):
+                mapped[(ch, kt, key)] = master
     codes = {ln.channel_sku for _, _, ln in pending if ln.channel_sku}
-    known_codes = set(uow.catalog.skus_by_code(tenant_id, sorted(codes))) if codes else set()
+    known_codes: set[str] = set()
+    for chunk in _chunks(sorted(codes)):
+        known_codes.update(r[0] for r in uow.conn.execute(select(t.skus.c.code).where(
+            t.skus.c.tenant_id == tenant_id, t.skus.c.code.in_(chunk))))
     barcodes = {ln.barcode for _, _, ln in pending if ln.barcode}
     by_barcode: dict[str, str] = {}
     if barcodes:

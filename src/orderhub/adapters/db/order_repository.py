@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import Conflict, NotFound
@@ -74,6 +74,7 @@ def _order_row(o: Order) -> dict[str, Any]:
         "stated_total": o.stated_total,
         "channel_updated_at": o.channel_updated_at,
         "overrides": o.overrides,
+        "customer_ref": o.customer.ref,
         "version": o.version,
         "event_seq": o.event_seq,
         "created_at": o.created_at,
@@ -232,28 +233,38 @@ class OrderRepository:
         return {oid: head[2] for oid, head in self.heads(tenant_id, order_ids).items()}
 
     def recent_quantities(
-        self, tenant_id: str, skus: Sequence[str], since: datetime, exclude: Sequence[str] = ()
+        self,
+        tenant_id: str,
+        pairs: Sequence[tuple[str, str]],
+        since: datetime,
+        exclude: Sequence[str] = (),
     ) -> dict[tuple[str, str], int]:
-        """(customer ref, SKU) -> quantity ordered since `since`, cancelled orders left out:
-        the history behind per-customer quantity limits."""
+        """(customer ref, SKU) -> quantity ordered since `since` (cancelled orders left out),
+        for just the given pairs: the history behind per-customer quantity limits."""
         o, ln = t.orders.c, t.order_lines.c
+        wanted = set(pairs)
+        refs = sorted({ref for ref, _ in pairs})
+        skus = sorted({sku for _, sku in pairs})
+        out: dict[tuple[str, str], int] = {}
+        if not refs:
+            return out
         q = (
-            select(o.customer, ln.sku, ln.quantity)
-            .join(t.orders, o.id == ln.order_id)
+            select(o.customer_ref, ln.sku, func.sum(ln.quantity))
+            .join(t.order_lines, ln.order_id == o.id)
             .where(
                 o.tenant_id == tenant_id,
-                ln.sku.in_(list(skus)),
+                o.customer_ref.in_(refs),
                 o.created_at >= since,
                 o.status != OrderStatus.CANCELLED.value,
+                ln.sku.in_(skus),
             )
+            .group_by(o.customer_ref, ln.sku)
         )
         if exclude:
             q = q.where(o.id.not_in(list(exclude)))
-        out: dict[tuple[str, str], int] = {}
-        for customer, sku, qty in self.conn.execute(q):
-            ref = (customer or {}).get("ref", "")
-            if ref:
-                out[(ref, sku)] = out.get((ref, sku), 0) + qty
+        for ref, sku, qty in self.conn.execute(q):
+            if (ref, sku) in wanted:
+                out[(ref, sku)] = int(qty)
         return out
 
     def get(self, tenant_id: str, order_id: str, *, lock: bool = False) -> Order:

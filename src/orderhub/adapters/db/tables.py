@@ -164,6 +164,8 @@ orders = Table(
     Column("stated_total", Money()),
     Column("channel_updated_at", UTCDateTime()),
     Column("overrides", JSONDoc, nullable=False, server_default="[]"),
+    # The channel's customer id, as a column: per-customer rules look orders up by it.
+    Column("customer_ref", String(200), nullable=False, server_default=""),
     Column("version", Integer, nullable=False),
     Column("event_seq", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -172,6 +174,7 @@ orders = Table(
 )
 Index("ix_orders_tenant_status", orders.c.tenant_id, orders.c.status, orders.c.id)
 Index("ix_orders_tenant_id", orders.c.tenant_id, orders.c.id)
+Index("ix_orders_customer", orders.c.tenant_id, orders.c.customer_ref, orders.c.created_at)
 
 order_lines = Table(
     "order_lines",
