@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -109,3 +110,60 @@ def test_csv_import_reports_bad_rows_and_imports_the_rest(hub: Hub, database_url
     assert re.search(r"line 5: quantity", result.output)
     created = int(re.search(r"created\s+│\s+(\d+)", result.output).group(1))  # type: ignore[union-attr]
     assert created >= 1 and orders_stored(hub) == created  # ... and the good orders are in
+
+
+def test_held_order_actions_and_rules_over_http(client: TestClient) -> None:
+    from tests.factories import ADDRESS_JSON
+
+    body = {"external_id": "HTTP-1", "channel": "tmall-store", "currency": "CNY",
+            "shipping_address": {**ADDRESS_JSON, "district": ""},
+            "lines": [{"sku": "A", "quantity": 1, "unit_price": "1.00"}]}
+    order = client.post("/v1/orders", json=body).json()
+    assert sorted(r["code"] for r in order["hold_reasons"]) == [
+        "address_incomplete", "price_below_floor"]
+    oid = order["id"]
+    r = client.patch(f"/v1/orders/{oid}/shipping-address",
+                     json={"district": "浦东新区", "reason": "buyer confirmed by phone"})
+    assert r.status_code == 200 and r.json()["shipping_address"]["district"] == "浦东新区"
+    r = client.post(f"/v1/orders/{oid}/override", json={"codes": ["backorder"],
+                                                         "reason": "wrong code"})
+    assert r.status_code == 409 and "not held for backorder" in r.json()["detail"]
+    r = client.post(f"/v1/orders/{oid}/override", json={"codes": ["price_below_floor"],
+                                                         "reason": "staff sale, L2 approved"})
+    assert r.status_code == 200 and r.json()["status"] == "allocated"
+    types = [e["type"] for e in client.get(f"/v1/orders/{oid}/timeline").json()]
+    assert {"OrderAddressCorrected", "OrderHoldOverridden"} <= set(types)
+
+    rules = client.get("/v1/validation/rules").json()
+    assert {r["level"] for r in rules} == {"format", "availability", "compliance"}
+    r = client.patch("/v1/validation/rules/C4-cross-border",
+                     json={"params": {"declared_value_limit": "8000"}, "reason": "new quota"})
+    assert r.status_code == 200 and r.json()["version"] == 2
+    r = client.patch("/v1/validation/rules/C4-cross-border",
+                     json={"params": {"declared_value_limit": "-1"}, "reason": "typo"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == \
+        "params.declared_value_limit"
+    assert client.patch("/v1/validation/rules/NOPE", json={"enabled": False,
+                                                           "reason": "x"}).status_code == 404
+    history = client.get("/v1/validation/rules/C4-cross-border/history").json()
+    assert [h["version"] for h in history] == [1, 2]
+
+
+def test_json_file_import_through_an_adapter(hub: Hub, database_url: str,
+                                             tmp_path: Path) -> None:
+    seed_network(hub)
+    from orderhub.domain.inventory import Channel
+    from orderhub.services import catalog
+
+    catalog.add_channels(hub.uow, [Channel("default", "shop", "Shopify shop", "web", True,
+                                           "shopify", "s3cret")])
+    docs = [orjson.loads((FIXTURES / name).read_bytes())
+            for name in ("shopify_order_usd.json", "shopify_order_eur.json")]
+    docs.append({"not": "an order"})
+    path = tmp_path / "orders.json"
+    path.write_bytes(orjson.dumps(docs))
+    result = CliRunner().invoke(cli, ["import", str(path), "--channel", "shop"],
+                                env={"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"})
+    assert result.exit_code == 1, result.output
+    assert "line 3:" in result.output
+    assert orders_stored(hub) == 2
