@@ -489,10 +489,7 @@ class Order:
                                OrderStatus.RESERVED, OrderStatus.ALLOCATED):
             raise Conflict(f"order {self.id} is {self.status.value}: line changes from the "
                            "channel need an exception decision")
-        released = self._release_reservations(ReservationState.RELEASED)
-        for s in self.shipments:
-            if s.status == ShipmentStatus.PLANNED:
-                s.status = ShipmentStatus.CANCELLED
+        released = self._unreserve(ReservationState.RELEASED)
         self._record_release(released, now, actor, reason)
         self.lines = lines
         reasons = [HoldReason(HoldCode.CHANNEL_UPDATE, reason)]
@@ -624,10 +621,7 @@ class Order:
     def cancel(self, reason: str, now: datetime, actor: str) -> list[Reservation]:
         """Cancel the order; returns the reservations whose stock must be released."""
         previous = self._move(OrderStatus.CANCELLED, now)
-        released = self._release_reservations(ReservationState.RELEASED)
-        for s in self.shipments:
-            if s.status == ShipmentStatus.PLANNED:
-                s.status = ShipmentStatus.CANCELLED
+        released = self._unreserve(ReservationState.RELEASED)
         self._record_release(released, now, actor, reason or "order cancelled")
         self._record(
             ev.OrderCancelled(
@@ -650,10 +644,7 @@ class Order:
         if not expired or self.status not in HOLDS_STOCK:
             return []
         # Reservations of one order are all-or-nothing: one lapsed lock frees the whole order.
-        released = self._release_reservations(ReservationState.EXPIRED)
-        for s in self.shipments:
-            if s.status == ShipmentStatus.PLANNED:
-                s.status = ShipmentStatus.CANCELLED
+        released = self._unreserve(ReservationState.EXPIRED)
         self._record_release(released, now, actor, "reservation expired")
         self.hold(
             [
@@ -665,6 +656,14 @@ class Order:
             now,
             actor,
         )
+        return released
+
+    def _unreserve(self, state: ReservationState) -> list[Reservation]:
+        """Give back every active reservation and drop the shipments not yet dispatched."""
+        released = self._release_reservations(state)
+        for s in self.shipments:
+            if s.status == ShipmentStatus.PLANNED:
+                s.status = ShipmentStatus.CANCELLED
         return released
 
     def _release_reservations(self, state: ReservationState) -> list[Reservation]:
