@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = 5.0
     webhook_backoff_seconds: float = 1.0
     webhook_backoff_cap_seconds: float = 3600.0
+    # Refuse webhook URLs into private networks (SSRF) unless this is set (tests, intranets).
+    webhook_allow_private_targets: bool = False
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orderhub.domain.errors import (
@@ -130,6 +130,24 @@ def install(app: FastAPI) -> None:
         if isinstance(exc, StockError):
             return problem(409, "Stock conflict", str(exc), kind="stock-conflict", instance=path)
         return problem(400, "Bad request", str(exc), kind=exc.code, instance=path)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # The store refused a value (too large, NUL byte, out-of-range date): the client's.
+        log.info("value refused by the store on %s: %s", request.url.path, exc.orig)
+        return problem(422, "Value not storable", "a value is out of range or contains "
+                       "characters that cannot be stored; nothing was changed",
+                       kind="invalid-value", instance=request.url.path, errors=[])
+
+    @app.exception_handler(StatementError)
+    async def _statement(request: Request, exc: StatementError) -> JSONResponse:
+        if isinstance(exc.orig, ValueError | OverflowError):
+            return problem(422, "Invalid value", str(exc.orig), kind="invalid-value",
+                           instance=request.url.path, errors=[])
+        log.exception("database error on %s", request.url.path)
+        return problem(503, "Storage unavailable",
+                       "the order store could not complete the request; nothing was changed, "
+                       "retry later", kind="storage-error", instance=request.url.path)
 
     @app.exception_handler(SQLAlchemyError)
     async def _db(request: Request, exc: SQLAlchemyError) -> JSONResponse:

@@ -5,14 +5,68 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from orderhub.domain.order import Address, Customer, OrderType
 from orderhub.services.order_input import LineDraft, OrderDraft
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
+MAX_AMOUNT = Decimal("1e12")
+
+
+def _moment(value: datetime) -> datetime:
+    if not 1970 <= value.year <= 2200:
+        raise ValueError("must lie between the years 1970 and 2200")
+    return value
+
+
+def _amount(value: Decimal) -> Decimal:
+    if value.is_finite() and abs(value) >= MAX_AMOUNT:
+        raise ValueError(f"must be below {MAX_AMOUNT:,.0f}")
+    return value
+
+
+def _zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone '{value}'") from None
+    return value
+
+
+def _sku_facts(facts: dict[str, Any]) -> dict[str, Any]:
+    """The SKU facts the rules read must have the types the rules expect."""
+    def count(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 1_000_000
+
+    def amount(v: Any) -> bool:
+        try:
+            d = Decimal(str(v))
+        except ArithmeticError:
+            return False
+        return d.is_finite() and 0 <= d < MAX_AMOUNT
+
+    checks: dict[str, tuple[Any, str]] = {
+        "formula_stage": (count, "a whole number"), "min_age": (count, "a whole number"),
+        "max_per_customer": (lambda v: count(v) and v >= 1, "a whole number, at least 1"),
+        "floor_price": (amount, "a non-negative amount"),
+        "alcohol": (lambda v: isinstance(v, bool), "true or false"),
+        "channels": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+                     "a list of channel codes"),
+    }
+    for key, (ok, what) in checks.items():
+        if key in facts and not ok(facts[key]):
+            raise ValueError(f"attributes.{key} must be {what}")
+    return facts
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_moment)]
+Amount = Annotated[Decimal, AfterValidator(_amount)]
+NoControl = r"^[^\x00-\x1f]*$"
 
 
 class Strict(BaseModel):
@@ -47,17 +101,18 @@ class CustomerIn(Strict):
 
 
 class LineIn(Strict):
-    line_no: int | None = Field(None, ge=1, description="Defaults to the position (1-based)")
-    sku: str = Field(min_length=1, max_length=64)
+    line_no: int | None = Field(None, ge=1, le=100_000,
+                                description="Defaults to the position (1-based)")
+    sku: str = Field(min_length=1, max_length=64, pattern=NoControl)
     quantity: int = Field(gt=0, le=1_000_000)
-    unit_price: Decimal = Field(ge=0, description="Price of one unit before discount and tax")
-    discount: Decimal = Field(Decimal(0), ge=0, description="Discount amount for the line")
-    tax: Decimal = Field(Decimal(0), ge=0, description="Tax amount for the line")
+    unit_price: Amount = Field(ge=0, description="Price of one unit before discount and tax")
+    discount: Amount = Field(Decimal(0), ge=0, description="Discount amount for the line")
+    tax: Amount = Field(Decimal(0), ge=0, description="Tax amount for the line")
 
 
 class PresaleIn(Strict):
     release_date: date = Field(description="When the goods become available to ship")
-    lock_until: AwareDatetime | None = Field(
+    lock_until: Moment | None = Field(
         None, description="Stock lock deadline (balance payment); default: now + configured TTL"
     )
 
@@ -66,7 +121,8 @@ class OrderIn(Strict):
     """A canonical order as a channel submits it."""
 
     external_id: str = Field(
-        min_length=1, max_length=200, description="The channel's order number; unique per channel"
+        min_length=1, max_length=200, pattern=NoControl,
+        description="The channel's order number; unique per channel",
     )
     channel: str = Code
     order_type: OrderType = OrderType.B2C
@@ -74,8 +130,8 @@ class OrderIn(Strict):
     customer: CustomerIn = Field(default_factory=CustomerIn)
     shipping_address: AddressIn = Field(default_factory=AddressIn)
     lines: list[LineIn] = Field(min_length=1, max_length=500)
-    shipping_fee: Decimal = Field(Decimal(0), ge=0)
-    placed_at: AwareDatetime | None = None
+    shipping_fee: Amount = Field(Decimal(0), ge=0)
+    placed_at: Moment | None = None
     requested_delivery: date | None = None
     presale: PresaleIn | None = None
 
@@ -273,15 +329,15 @@ class WarehouseIn(Strict):
     lon: float = Field(ge=-180, le=180)
     region: str = Field("", max_length=64)
     city: str = Field("", max_length=64)
-    daily_capacity: int = Field(0, ge=0)
+    daily_capacity: int = Field(0, ge=0, le=100_000_000)
     cutoff: time = Field(time(16, 0), description="Local cut-off for same-day dispatch")
-    timezone: str = Field("Asia/Shanghai", max_length=64)
+    timezone: Annotated[str, AfterValidator(_zone)] = Field("Asia/Shanghai", max_length=64)
     active: bool = True
 
 
 class WarehousePatch(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
-    daily_capacity: int | None = Field(None, ge=0)
+    daily_capacity: int | None = Field(None, ge=0, le=100_000_000)
     cutoff: time | None = None
     active: bool | None = None
 
@@ -302,11 +358,11 @@ class WarehouseOut(BaseModel):
 class SkuIn(Strict):
     code: str = Code
     name: str = Field(min_length=1, max_length=300)
-    list_price: Decimal | None = Field(None, ge=0)
+    list_price: Amount | None = Field(None, ge=0)
     barcode: str = Field("", max_length=64)
-    weight_kg: Decimal | None = Field(None, ge=0)
+    weight_kg: Amount | None = Field(None, ge=0)
     active: bool = True
-    attributes: dict[str, Any] = Field(
+    attributes: Annotated[dict[str, Any], AfterValidator(_sku_facts)] = Field(
         default_factory=dict,
         description="Facts the validation rules read: formula_stage, alcohol, min_age, "
                     "floor_price, channels (where sellable), max_per_customer, hs_code, "

@@ -509,7 +509,8 @@ class Order:
             ev.OrderReleasedFromHold(tenant_id=self.tenant_id, occurred_at=now, actor=actor)
         )
 
-    def advance(self, target: OrderStatus, now: datetime, actor: str, reason: str = "") -> None:
+    def advance(self, target: OrderStatus, now: datetime, actor: str, reason: str = "",
+                local_today: date | None = None) -> None:
         """A plain fulfilment step: released, picked, packed, delivered, invoiced, paid."""
         if target in (
             OrderStatus.SHIPPED,
@@ -522,7 +523,7 @@ class Order:
             target == OrderStatus.RELEASED
             and self.order_type == OrderType.PRE_SALE
             and self.presale_release
-            and now.date() < self.presale_release
+            and (local_today or now.date()) < self.presale_release
         ):
             raise Conflict(
                 f"pre-sale order {self.id} cannot be released to the warehouse "
@@ -570,7 +571,7 @@ class Order:
     def ship(self, shipment_ids: list[str] | None, now: datetime, actor: str) -> list[Reservation]:
         """Dispatch some or all planned shipments; returns reservations whose stock leaves."""
         planned = {s.id: s for s in self.shipments if s.status == ShipmentStatus.PLANNED}
-        chosen = shipment_ids if shipment_ids else list(planned)
+        chosen = list(dict.fromkeys(shipment_ids)) if shipment_ids else list(planned)
         unknown = [sid for sid in chosen if sid not in planned]
         if unknown:
             raise Conflict(

@@ -558,10 +558,14 @@ def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext) -> lis
     reasons: list[HoldReason] = []
     for level in Level:
         for rule in rules:
-            if rule.enabled and rule.level == level:
-                reasons.extend(
-                    r
-                    for r in CHECKS[rule.check](order, ctx, rule.params)
-                    if r.code.value not in overridden
-                )
+            if not (rule.enabled and rule.level == level):
+                continue
+            try:
+                found = CHECKS[rule.check](order, ctx, rule.params)
+            except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError) as exc:
+                # Bad rule parameters or SKU facts must not stop intake: the order waits
+                # for a person, with the rule named.
+                found = [HoldReason(HoldCode.MANUAL, f"rule {rule.code} could not be applied "
+                                    f"({type(exc).__name__}: {exc}); check its parameters")]
+            reasons.extend(r for r in found if r.code.value not in overridden)
     return reasons

@@ -9,15 +9,17 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import orjson
+from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.adapters.china_address import complete_addresses
 from orderhub.domain.allocation import AllocationStrategy
-from orderhub.domain.errors import DomainError, FieldError, InvalidInput, NotFound
-from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.errors import FieldError, InvalidInput, NotFound
+from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.money import is_known_currency
 from orderhub.domain.order import Order, OrderLine
 from orderhub.services.ordering import run_pipeline
@@ -51,7 +53,11 @@ def content_hash(co: ChannelOrder) -> str:
                     co.shipping_address.line1, co.shipping_address.name,
                     co.shipping_address.phone],
         "currency": co.currency, "fee": str(co.shipping_fee), "status": co.status,
-        "attributes": co.attributes,
+        "attributes": co.attributes, "customer": [co.customer.ref, co.customer.name,
+                                                  co.customer.email, co.customer.phone],
+        "cross_border": co.cross_border, "declared": str(co.declared_value),
+        "total": str(co.total),
+        "customs": [[ln.hs_code, ln.origin_country] for ln in co.lines],
     }
     return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
@@ -74,14 +80,35 @@ def ingest_channel_orders(make_uow: UowFactory, tenant_id: str, channel: str,
                           items: Sequence[ChannelOrder], *, strategy: AllocationStrategy,
                           now: datetime, actor: str,
                           presale_lock: timedelta) -> list[IngestResult]:
-    """One transaction for the whole batch (webhook: one order; import: a file's orders)."""
+    """One transaction for the whole batch (webhook: one order; import: a file's orders).
+
+    A concurrent delivery of the same new order loses the unique-key race; the retry then
+    finds the stored order, as for the canonical API."""
+    for attempt in (1, 2):
+        try:
+            return _ingest(make_uow, tenant_id, channel, items, strategy, now, actor,
+                           presale_lock)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _ingest(make_uow: UowFactory, tenant_id: str, channel: str, items: Sequence[ChannelOrder],
+            strategy: AllocationStrategy, now: datetime, actor: str,
+            presale_lock: timedelta) -> list[IngestResult]:
     with make_uow() as uow:
         known = {c.code: c for c in uow.catalog.channels(tenant_id)}
         if channel not in known:
             raise NotFound(f"channel '{channel}' not found")
         if not known[channel].active:
             raise InvalidInput([FieldError("channel", f"channel '{channel}' is inactive")])
-        results: list[IngestResult] = []
+        # The same order twice in one batch: only its latest version counts.
+        latest: dict[str, int] = {}
+        for i, co in enumerate(items):
+            j = latest.get(co.external_id)
+            if j is None or co.updated_at >= items[j].updated_at:
+                latest[co.external_id] = i
         existing = uow.orders.find_by_channel_keys(
             tenant_id, [(channel, co.external_id) for co in items])
         stored = {o.external_id: o for o in uow.orders.get_many(
@@ -89,25 +116,28 @@ def ingest_channel_orders(make_uow: UowFactory, tenant_id: str, channel: str,
         fresh: list[Order] = []
         to_cancel: list[Order] = []
         to_revise: list[Order] = []
-        batch: dict[str, Order] = {}
-        for co in items:
-            if not is_known_currency(co.currency):
-                results.append(IngestResult("rejected", co.external_id, message=(
-                    f"unknown currency '{co.currency}'")))
+        results: list[IngestResult] = []
+        for i, co in enumerate(items):
+            if latest[co.external_id] != i:
+                results.append(IngestResult("unchanged", co.external_id, message=(
+                    "superseded by a later version in the same batch")))
                 continue
-            prior = stored.get(co.external_id) or batch.get(co.external_id)
+            problem = _unstorable(co)
+            if problem:
+                results.append(IngestResult("rejected", co.external_id, message=problem))
+                continue
+            prior = stored.get(co.external_id)
             if prior is None:
                 order = _build(co, tenant_id, channel, now, actor)
                 uow.orders.add(order)
-                batch[co.external_id] = order
                 fresh.append(order)
                 if co.status == "cancelled":
                     to_cancel.append(order)
                 results.append(IngestResult("created", co.external_id, order.id))
                 continue
             results.append(_apply_update(uow, prior, co, now, actor, to_cancel, to_revise))
-        parsed = complete_addresses([o.shipping_address for o in fresh])
-        for order, address in zip(fresh, parsed, strict=True):
+        parsed = complete_addresses([o.shipping_address for o in fresh + to_revise])
+        for order, address in zip(fresh + to_revise, parsed, strict=True):
             order.shipping_address = address
         resolve_lines(uow, tenant_id, fresh + to_revise)
         run_pipeline(uow, tenant_id, fresh + to_revise, strategy, now, actor, presale_lock)
@@ -122,6 +152,30 @@ def ingest_channel_orders(make_uow: UowFactory, tenant_id: str, channel: str,
         return results
 
 
+MAX_AMOUNT = Decimal("1e12")
+MAX_QUANTITY = 1_000_000
+
+
+def _unstorable(co: ChannelOrder) -> str:
+    """What no hold could represent: the order is refused instead (and nothing stored)."""
+    if not is_known_currency(co.currency):
+        return f"unknown currency '{co.currency}'"
+    amounts = [co.shipping_fee, co.total or Decimal(0), co.declared_value or Decimal(0)]
+    for ln in co.lines:
+        amounts += [ln.unit_price, ln.discount, ln.tax]
+        if not 0 < ln.quantity <= MAX_QUANTITY:
+            return f"line quantity {ln.quantity} outside 1..{MAX_QUANTITY}"
+    if any(not a.is_finite() or abs(a) >= MAX_AMOUNT for a in amounts):
+        return f"an amount is not finite or not below {MAX_AMOUNT:,.0f}"
+    if not co.lines:
+        return "the order has no lines"
+    return ""
+
+
+_OPEN = (OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
+         OrderStatus.RESERVED, OrderStatus.ALLOCATED)
+
+
 def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime, actor: str,
                   to_cancel: list[Order], to_revise: list[Order]) -> IngestResult:
     if order.channel_updated_at is not None and co.updated_at <= order.channel_updated_at:
@@ -131,27 +185,35 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
     if new_hash == order.payload_hash:
         order.channel_updated_at = co.updated_at
         return IngestResult("unchanged", co.external_id, order.id)
-    try:
-        if co.status == "cancelled":
-            if order.status == OrderStatus.CANCELLED:
-                return IngestResult("unchanged", co.external_id, order.id)
+    if co.status == "cancelled":
+        if order.status == OrderStatus.CANCELLED:
+            outcome = "unchanged"
+        elif OrderStatus.CANCELLED in TRANSITIONS[order.status]:
             to_cancel.append(order)
             outcome = "cancelled"
         else:
-            if co.shipping_address != order.shipping_address:
-                order.correct_address(co.shipping_address, "updated in the channel", now, actor)
-            new_lines = _lines(co.lines)
-            if [(ln.channel_sku, ln.title, ln.quantity, ln.unit_price, ln.discount)
-                    for ln in new_lines] != [(ln.channel_sku, ln.title, ln.quantity,
-                                              ln.unit_price, ln.discount) for ln in order.lines]:
-                released = order.revise_lines(new_lines, now, actor, "lines changed in the "
-                                              "channel")
-                uow.stock.release(order.tenant_id, _quantities(released), now)
-                order.resume(now, actor)
-                to_revise.append(order)
-            outcome = "updated"
-    except DomainError as exc:
-        return IngestResult("rejected", co.external_id, order.id, order.status.value, str(exc))
+            return IngestResult("rejected", co.external_id, order.id, order.status.value,
+                                f"order is {order.status.value}; a cancellation after "
+                                "dispatch needs a return, not a cancel")
+    elif order.status not in _OPEN:
+        return IngestResult("rejected", co.external_id, order.id, order.status.value,
+                            f"order is {order.status.value}: changes from the channel after "
+                            "release to the warehouse need an exception decision")
+    else:
+        # Any change of content: take the channel's version whole and run every check and
+        # the allocation again (a new address may mean a nearer warehouse).
+        if co.shipping_address != order.shipping_address:
+            order.correct_address(co.shipping_address, "updated in the channel", now, actor)
+        order.customer = co.customer
+        order.shipping_fee = co.shipping_fee
+        order.attributes = dict(co.attributes)
+        order.cross_border = co.cross_border
+        order.declared_value = co.declared_value
+        released = order.revise_lines(_lines(co.lines), now, actor, "changed in the channel")
+        uow.stock.release(order.tenant_id, _quantities(released), now)
+        order.resume(now, actor)
+        to_revise.append(order)
+        outcome = "updated"
     order.payload_hash = new_hash
     order.channel_updated_at = co.updated_at
     order.stated_total = co.total

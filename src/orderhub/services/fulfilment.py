@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -41,7 +42,14 @@ def advance_order(
 ) -> Order:
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
-        order.advance(target, now, actor, reason)
+        local_today = None
+        if target == OrderStatus.RELEASED and order.presale_release is not None:
+            # The release date is a calendar day where the goods ship from.
+            planned = [s.warehouse for s in order.shipments if s.status.value == "planned"]
+            wh = uow.catalog.warehouse(tenant_id, planned[0]) if planned else None
+            if wh is not None:
+                local_today = now.astimezone(ZoneInfo(wh.timezone)).date()
+        order.advance(target, now, actor, reason, local_today=local_today)
         uow.commit()
         return order
 

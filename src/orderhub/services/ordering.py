@@ -225,6 +225,7 @@ def validation_context(
     warehouses: Sequence[Warehouse],
     levels: Mapping[tuple[str, str], StockLevel],
     now: datetime,
+    window_days: int = 30,
 ) -> ValidationContext:
     """Everything the rules consult, fetched once per batch (no per-order queries)."""
     active = {w.code for w in warehouses if w.active}
@@ -242,7 +243,8 @@ def validation_context(
     recent = {}
     if pairs:
         recent = uow.orders.recent_quantities(
-            tenant_id, sorted(pairs), now - timedelta(days=30), exclude=[o.id for o in orders]
+            tenant_id, sorted(pairs), now - timedelta(days=window_days),
+            exclude=[o.id for o in orders],
         )
     unmapped = [(o, ln) for o in orders for ln in o.lines if not ln.sku]
     suggestions = suggest_for_lines(uow, tenant_id, unmapped) if unmapped else {}
@@ -287,8 +289,11 @@ def run_pipeline(
         for r in reasons:
             stats.hold_codes[r.code.value] = stats.hold_codes.get(r.code.value, 0) + 1
 
-    ctx = validation_context(uow, tenant_id, orders, catalog, warehouses, levels, now)
     rules = load_rules(uow.conn, tenant_id)
+    window = max((int(r.params.get("window_days", 30)) for r in rules
+                  if r.check == "quantity_limit" and r.enabled), default=30)
+    ctx = validation_context(uow, tenant_id, orders, catalog, warehouses, levels, now,
+                             window_days=window)
     valid: list[Order] = []
     for o in orders:
         reasons = validate(o, rules, ctx)
@@ -341,7 +346,9 @@ def run_pipeline(
     for o, outcome in planned:
         expires = None
         if o.order_type == OrderType.PRE_SALE:
-            expires = o.presale_lock_until or now + presale_lock
+            # A lock deadline already passed (a held order resumed late) gets a fresh TTL.
+            lock_until = o.presale_lock_until
+            expires = lock_until if lock_until and lock_until > now else now + presale_lock
         o.reserve(outcome.picks, now, expires, actor)
         o.allocate(strategy.name, outcome.promised, now, actor)
         stats.reserved += 1

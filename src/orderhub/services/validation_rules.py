@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -182,24 +183,62 @@ def rule_history(make_uow: UowFactory, tenant_id: str, code: str) -> list[dict[s
     ]
 
 
+def _is_list_of_str(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _is_amount(v: Any, high: str | None = None) -> bool:
+    try:
+        d = Decimal(str(v))
+    except (InvalidOperation, ValueError):
+        return False
+    return d.is_finite() and d >= 0 and (high is None or d <= Decimal(high))
+
+
+def _is_count(v: Any, low: int = 0) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and low <= v <= 1_000_000
+
+
+def _is_stage_map(v: Any) -> bool:
+    return isinstance(v, dict) and all(
+        isinstance(r, list) and len(r) == 2 and all(_is_count(x) for x in r) and r[0] < r[1]
+        for r in v.values())
+
+
+_PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
+    "required_fields": {"fields": (_is_list_of_str, "a list of field paths")},
+    "address_complete": {"countries": (_is_list_of_str, "a list of country codes"),
+                         "require": (_is_list_of_str, "a list of address fields")},
+    "phone_valid": {"allow_masked": (lambda v: isinstance(v, bool), "true or false")},
+    "amounts_consistent": {"tolerance": (_is_amount, "a non-negative amount")},
+    "sku_mapped": {}, "sku_known": {}, "sellable_in_channel": {}, "atp_available": {},
+    "formula_stage": {"attribute": (lambda v: isinstance(v, str) and v, "an attribute name"),
+                      "require_declaration": (lambda v: isinstance(v, bool), "true or false"),
+                      "stage_months": (_is_stage_map, "stage -> [from, to) months")},
+    "age_restricted": {"attribute": (lambda v: isinstance(v, str) and v, "an attribute name"),
+                       "alcohol_min_age": (_is_count, "a whole number of years"),
+                       "require_declaration": (lambda v: isinstance(v, bool), "true or false")},
+    "quantity_limit": {"window_days": (lambda v: _is_count(v, 1), "a whole number of days"),
+                       "order_types": (_is_list_of_str, "a list of order types"),
+                       "default_max_per_customer": (lambda v: v is None or _is_count(v, 1),
+                                                    "a whole number, at least 1")},
+    "cross_border": {"declared_value_limit": (_is_amount, "a non-negative amount")},
+    "price_floor": {"min_ratio_of_list": (lambda v: _is_amount(v, "1"), "a ratio 0..1")},
+}
+
+
 def _check_params(check: str, params: dict[str, Any]) -> None:
+    """Parameters are typed per check, so a bad value is refused here and not discovered
+    by every order that follows."""
     if check not in CHECKS:
         raise InvalidInput([FieldError("check", f"unknown check '{check}'")])
-    numeric = {
-        "tolerance",
-        "declared_value_limit",
-        "min_ratio_of_list",
-        "window_days",
-        "alcohol_min_age",
-        "default_max_per_customer",
-    }
+    allowed = _PARAMS.get(check, {})
     errors = []
     for key, value in params.items():
-        if key in numeric and value is not None:
-            try:
-                if float(str(value)) < 0:
-                    raise ValueError
-            except ValueError:
-                errors.append(FieldError(f"params.{key}", "must be a non-negative number"))
+        if key not in allowed:
+            errors.append(FieldError(f"params.{key}", f"not a parameter of {check}; known: "
+                                     + (", ".join(sorted(allowed)) or "none")))
+        elif not allowed[key][0](value):
+            errors.append(FieldError(f"params.{key}", f"must be {allowed[key][1]}"))
     if errors:
         raise InvalidInput(errors)

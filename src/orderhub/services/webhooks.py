@@ -16,9 +16,11 @@ which it is sent again: delivery is at least once, and receivers de-duplicate on
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import random
+import socket
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -136,6 +138,26 @@ def validate_url(url: str, loc: str = "url") -> list[FieldError]:
     if not parts.hostname:
         return [FieldError(loc, f"{hint}; the URL names no host")]
     return []
+
+
+def private_target(url: str) -> str:
+    """Why a URL points into a private network (loopback, link-local, RFC 1918, ...), or ""
+    when it does not. Hostnames are resolved, so a public name for a private address is
+    caught too (at registration; DNS may change later)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {ipaddress.ip_address(host)}
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except OSError:
+            return ""  # unresolvable now: delivery attempts will say so
+        addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
+    for ip in addresses:
+        if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
+                or ip.is_reserved or ip.is_unspecified):
+            return f"{host} resolves to {ip}, a private or reserved address"
+    return ""
 
 
 def normalise_event_types(types: Sequence[str], loc: str = "event_types") -> list[str]:

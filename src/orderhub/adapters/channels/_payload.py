@@ -196,6 +196,8 @@ def iso_time(value: Any, path: str, naive_tz: tzinfo = UTC) -> datetime:
         raise PayloadError(f"'{value}' is not an ISO 8601 date-time", path) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=naive_tz)
+    if not 1970 <= moment.year <= 2200:
+        raise PayloadError(f"'{value}' lies outside the years 1970-2200", path)
     return moment.astimezone(UTC)
 
 

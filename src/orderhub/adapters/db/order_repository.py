@@ -129,6 +129,10 @@ def _head_state(o: Order) -> tuple[Any, ...]:
         o.payload_hash,
         o.channel_updated_at,
         o.stated_total,
+        o.grand_total,
+        o.customer,
+        o.cross_border,
+        o.declared_value,
     )
 
 
@@ -456,6 +460,15 @@ class OrderRepository:
                     payload_hash=o.payload_hash,
                     channel_updated_at=o.channel_updated_at,
                     stated_total=o.stated_total,
+                    subtotal=o.subtotal,
+                    discount_total=o.discount_total,
+                    tax_total=o.tax_total,
+                    shipping_fee=o.shipping_fee,
+                    grand_total=o.grand_total,
+                    customer={k: v for k in _CUSTOMER_FIELDS if (v := getattr(o.customer, k))},
+                    customer_ref=o.customer.ref,
+                    cross_border=o.cross_border,
+                    declared_value=o.declared_value,
                 )
             )
             if result.rowcount != 1:

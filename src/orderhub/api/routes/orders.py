@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
@@ -12,6 +11,7 @@ from orderhub.api.schemas import (
     BatchOut,
     CancelIn,
     ExpiryOut,
+    Moment,
     OrderBatchIn,
     OrderIn,
     OrderOut,
@@ -130,8 +130,8 @@ def list_orders(
     channel: Annotated[str | None, Query(max_length=64)] = None,
     external_id: Annotated[str | None, Query(max_length=200)] = None,
     sku: Annotated[str | None, Query(max_length=64)] = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
+    created_from: Moment | None = None,
+    created_to: Moment | None = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import HubDep, TenantDep
+from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.services import webhooks
 from orderhub.services.webhooks import DeliveryPage, WebhookDelivery, WebhookEndpoint
 
@@ -170,9 +171,18 @@ LimitQuery = Annotated[int, Query(ge=1, le=500, description="Page size")]
 
 
 # ----- routes (fixed paths before /{endpoint_id}) ---------------------------------------------
+def _refuse_private(url: str, allowed: bool) -> None:
+    """Webhooks must not be a way to reach the hub's own network (SSRF)."""
+    reason = "" if allowed else webhooks.private_target(url)
+    if reason:
+        raise InvalidInput([FieldError("url", f"{reason}; set "
+                                       "ORDERHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow it")])
+
+
 @router.post("", response_model=WebhookEndpointWithSecret, status_code=201)
 def create_endpoint(body: WebhookEndpointIn, hub: HubDep, tenant: TenantDep) -> Any:
     """Register an endpoint. The response carries the signing secret, this once."""
+    _refuse_private(body.url, hub.settings.webhook_allow_private_targets)
     endpoint = webhooks.create_endpoint(
         hub.uow,
         tenant,
@@ -248,6 +258,8 @@ def patch_endpoint(
     endpoint_id: str, body: WebhookEndpointPatch, hub: HubDep, tenant: TenantDep
 ) -> Any:
     """Change the URL, the subscribed types or the description, or pause/resume."""
+    if body.url is not None:
+        _refuse_private(body.url, hub.settings.webhook_allow_private_targets)
     endpoint = webhooks.update_endpoint(
         hub.uow,
         tenant,
