@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import Conflict, NotFound
@@ -442,38 +442,33 @@ class OrderRepository:
                         changed = True
             if changed or snap.head != _head_state(o):
                 heads.append(o)
-        for o in heads:
-            snap = self._loaded[o.id][1]
+        if heads:
+            # One statement for every changed order; the version guard makes each row's
+            # update conditional, so a concurrent writer shows up as a short row count.
+            rows = []
+            for o in heads:
+                snap = self._loaded[o.id][1]
+                row = _order_row(o)
+                row.pop("id")
+                for fixed in ("tenant_id", "channel", "external_id", "order_type", "currency",
+                              "placed_at", "requested_delivery", "presale_release",
+                              "presale_lock_until", "created_at"):
+                    row.pop(fixed)
+                row.update(version=snap.version + 1, b_id=o.id, b_version=snap.version)
+                rows.append(row)
+            values: dict[str, Any] = {k: bindparam(k) for k in rows[0] if not k.startswith("b_")}
             result = self.conn.execute(
                 update(t.orders)
-                .where(and_(t.orders.c.id == o.id, t.orders.c.version == snap.version))
-                .values(
-                    status=o.status.value,
-                    hold_reasons=[r.as_dict() for r in o.hold_reasons],
-                    promised_delivery=o.promised_delivery,
-                    event_seq=o.event_seq,
-                    version=snap.version + 1,
-                    updated_at=o.updated_at,
-                    shipping_address=_address_to_doc(o.shipping_address),
-                    overrides=o.overrides,
-                    attributes=o.attributes,
-                    payload_hash=o.payload_hash,
-                    channel_updated_at=o.channel_updated_at,
-                    stated_total=o.stated_total,
-                    subtotal=o.subtotal,
-                    discount_total=o.discount_total,
-                    tax_total=o.tax_total,
-                    shipping_fee=o.shipping_fee,
-                    grand_total=o.grand_total,
-                    customer={k: v for k in _CUSTOMER_FIELDS if (v := getattr(o.customer, k))},
-                    customer_ref=o.customer.ref,
-                    cross_border=o.cross_border,
-                    declared_value=o.declared_value,
-                )
+                .where(t.orders.c.id == bindparam("b_id"),
+                       t.orders.c.version == bindparam("b_version"))
+                .values(values),
+                rows,
             )
-            if result.rowcount != 1:
-                raise Conflict(f"order {o.id} was changed by someone else; retry the request")
-            o.version = snap.version + 1
+            if result.rowcount != len(rows):
+                ids = ", ".join(o.id for o in heads[:5])
+                raise Conflict(f"order(s) {ids} changed by someone else meanwhile; retry")
+            for o in heads:
+                o.version = self._loaded[o.id][1].version + 1
         if replaced_lines:
             self.conn.execute(
                 t.order_lines.delete().where(
