@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -124,11 +125,18 @@ class Hub:
         from orderhub.services.fulfilment import expire_reservations
 
         def sweep() -> None:
+            from orderhub.services.consumers import prune_inbox
+
+            last_prune = 0.0
             while not self._stop.wait(self.settings.expiry_sweep_seconds):
                 try:
                     expire_reservations(self.uow, now=self.clock())
+                    if time.monotonic() - last_prune > 3600:
+                        prune_inbox(self.engine, self.clock() - timedelta(
+                            days=self.settings.inbox_retention_days))
+                        last_prune = time.monotonic()
                 except Exception:  # logged; the next tick tries again
-                    log.exception("expiry sweep failed")
+                    log.exception("background sweep failed")
 
         self._sweeper = threading.Thread(target=sweep, name="expiry-sweeper", daemon=True)
         self._sweeper.start()

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     nats_timeout_seconds: float = 5.0
     relay_batch_size: int = 1000
     consumer_max_attempts: int = 5
+    inbox_retention_days: int = 7
     # Webhooks: attempts before dead-letter, request timeout, first retry delay (doubles).
     webhook_max_attempts: int = 8
     webhook_timeout_seconds: float = 5.0

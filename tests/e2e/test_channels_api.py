@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import orjson
@@ -167,3 +168,32 @@ def test_json_file_import_through_an_adapter(hub: Hub, database_url: str,
     assert result.exit_code == 1, result.output
     assert "line 3:" in result.output
     assert orders_stored(hub) == 2
+
+
+def test_xlsx_import_with_chinese_headers(hub: Hub, database_url: str, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from orderhub.domain.inventory import Channel
+    from orderhub.services import catalog
+
+    seed_network(hub)
+    catalog.add_channels(hub.uow, [Channel("default", "pos", "门店 POS", "pos")])
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["订单号", "商品编码", "商品名称", "数量", "单价", "币种", "收货人", "手机", "省",
+               "市", "区", "详细地址"])
+    ws.append(["POS-1", "A", "苹果", 2, 10.5, "CNY", "王芳", "13800138000", "上海市", "上海市",
+               "浦东新区", "世纪大道 1 号"])
+    ws.append(["POS-2", "B", "香蕉", "两个", 3, "CNY", "李雷", "13912345678", "北京市", "北京市",
+               "朝阳区", "建国路 2 号"])
+    path = tmp_path / "pos.xlsx"
+    wb.save(path)
+    result = CliRunner().invoke(cli, ["import", str(path), "--channel", "pos"],
+                                env={"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"})
+    assert result.exit_code == 1, result.output
+    assert re.search(r"line 3: .*数量|line 3: quantity", result.output), result.output
+    with hub.read_uow() as uow:
+        keys = uow.orders.find_by_channel_keys("default", [("pos", "POS-1")])
+        [order] = uow.orders.get_many("default", [oid for oid, _ in keys.values()])
+    assert order.status.value == "allocated" and order.lines[0].unit_price == Decimal("10.50")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import jsonschema
@@ -181,3 +181,15 @@ def test_presale_expiry_emits_release_and_hold(hub: Hub, clock: Clock) -> None:
     hub.relay.drain()
     mine = [(e.type, e.data["status"]) for e in got if e.order_id == oid]
     assert mine[-2:] == [("InventoryReleased", "allocated"), ("OrderHeld", "on_hold")]
+
+
+def test_inbox_is_pruned_past_its_horizon(hub: Hub, clock: Clock) -> None:
+    from orderhub.services.consumers import prune_inbox
+
+    seed_network(hub)
+    consumer = hub.consumer("pruned", lambda b: None, start="earliest")
+    submit(hub, draft("PR-1"))
+    hub.relay.drain()
+    consumer.process_once(wait=0)
+    assert prune_inbox(hub.engine, clock.now - timedelta(days=7)) == 0
+    assert prune_inbox(hub.engine, datetime.now(UTC) + timedelta(seconds=1)) == 8

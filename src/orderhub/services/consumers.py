@@ -322,3 +322,12 @@ def list_parked(
         q = q.where(p.consumer == consumer)
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def prune_inbox(engine: Engine, older_than: datetime) -> int:
+    """Forget handled event ids older than the redelivery horizon (JetStream's ack wait and
+    duplicate window are minutes; a week is ample). Returns the rows removed."""
+    with engine.begin() as conn:
+        result = conn.execute(delete(t.consumer_inbox).where(
+            t.consumer_inbox.c.processed_at < older_than))
+        return int(result.rowcount or 0)
