@@ -161,6 +161,16 @@ class Hub:
         self.engine.dispose()
 
 
+def make_strategy(name: str) -> AllocationStrategy:
+    if name == "routing":
+        from orderhub.domain.routing.strategy import RoutingStrategy
+
+        return RoutingStrategy()
+    if name != "nearest":
+        raise ValueError(f"unknown ORDERHUB_ALLOCATION_STRATEGY '{name}': nearest or routing")
+    return NearestWarehouseStrategy()
+
+
 def bootstrap(
     settings: Settings | None = None,
     *,
@@ -187,7 +197,7 @@ def bootstrap(
         engine=engine,
         bus=bus,
         relay=relay,
-        strategy=strategy or NearestWarehouseStrategy(),
+        strategy=strategy or make_strategy(settings.allocation_strategy),
         clock=clock,
         nats=nats,
     )

@@ -12,6 +12,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///orderhub.db"
     default_tenant: str = "default"
+    # nearest: nearest warehouse that fills the order (first version); routing: the
+    # cost- and promise-based router (issue 5, first slice)
+    allocation_strategy: str = "nearest"
     presale_lock_minutes: int = 30
     expiry_sweep_seconds: float = 30.0
     outbox_dispatch: bool = True

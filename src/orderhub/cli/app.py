@@ -248,6 +248,27 @@ def order_show(
         console.print(tl)
 
 
+@order_app.command("why")
+def order_why(order_id: str, database_url: DbOption = None,
+              tenant: TenantOption = "default") -> None:
+    """Why the order was routed where it was, in plain words."""
+    from orderhub.services import views
+
+    with _hub(database_url) as hub:
+        try:
+            decisions = views.get_routing(hub.read_uow, tenant, order_id)
+        except DomainError as exc:
+            raise _fail(str(exc)) from None
+    if not decisions:
+        console.print("no routing decision recorded: the order was allocated by the "
+                      "nearest-warehouse strategy (set ORDERHUB_ALLOCATION_STRATEGY=routing)")
+        return
+    for d in decisions:
+        console.print(f"[bold]{d['decided_at']:%Y-%m-%d %H:%M:%S} UTC[/bold]")
+        for line in views.explain_routing(d):
+            console.print("  " + line, highlight=False)
+
+
 @order_app.command("list")
 def order_list(
     database_url: DbOption = None,

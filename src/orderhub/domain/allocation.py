@@ -15,7 +15,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from orderhub.domain.geo import haversine_km, locate
@@ -30,6 +30,7 @@ class AllocationOutcome:
     picks: list[PlannedPick] = field(default_factory=list)
     reasons: list[HoldReason] = field(default_factory=list)
     promised: date | None = None
+    explanation: dict[str, Any] | None = None  # candidates and exclusions, when recorded
 
     @property
     def ok(self) -> bool:

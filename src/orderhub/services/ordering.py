@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -315,8 +316,11 @@ def run_pipeline(
         available = {k: lv.atp for k, lv in current.items()}
         planned, failed = [], []
         demand: dict[tuple[str, str], int] = {}
+        explanations.clear()
         for o in valid:
             outcome = strategy.plan(o, warehouses, available, now)
+            if outcome.explanation is not None:
+                explanations[o.id] = outcome.explanation
             if not outcome.ok:
                 failed.append((o, outcome.reasons))
                 continue
@@ -327,6 +331,7 @@ def run_pipeline(
             planned.append((o, outcome))
         return planned, failed, demand
 
+    explanations: dict[str, dict[str, Any]] = {}
     planned, failed, demand = plan_all(lock=False)
     savepoint = uow.savepoint()
     if uow.stock.reserve(tenant_id, demand, now):
@@ -338,6 +343,8 @@ def run_pipeline(
         if not uow.stock.reserve(tenant_id, demand, now):
             raise StockError("stock changed under row locks; reservation aborted")
 
+    if explanations:
+        uow.orders.record_routing(tenant_id, strategy.name, explanations, now)
     for o in valid:
         if o.status != OrderStatus.VALIDATED:
             o.mark_validated(now, actor)

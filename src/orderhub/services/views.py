@@ -224,3 +224,34 @@ def list_stock(
         "items": [level_view(r) for r in rows],
         "next_cursor": f"{rows[-1].sku}|{rows[-1].warehouse}" if more and rows else None,
     }
+
+
+def get_routing(make_uow: UowFactory, tenant_id: str, order_id: str) -> list[dict[str, Any]]:
+    with make_uow() as uow:
+        if not uow.orders.heads(tenant_id, [order_id]):
+            raise NotFound(f"order {order_id} not found")
+        return uow.orders.routing(tenant_id, order_id)
+
+
+def explain_routing(decision: dict[str, Any]) -> list[str]:
+    """A routing decision in plain words, for `orderhub order why`."""
+    out = []
+    chosen = decision.get("chosen")
+    if chosen:
+        parcels = "; ".join(f"{s['site']} by {s['service']} arriving {s['arrives']}"
+                            for s in chosen["shipments"])
+        out.append(f"Chosen: {parcels}. Cost {chosen['total']} CNY = shipping "
+                   f"{chosen['shipping']} + handling {chosen['handling']} + split "
+                   f"{chosen['split_penalty']} + lateness {chosen['late_penalty']}; promised "
+                   f"{chosen['promised']}.")
+    else:
+        out.append(f"No plan: {decision.get('reason')}.")
+    others = [c for c in decision.get("candidates", []) if chosen is None or c != chosen]
+    for c in others[:4]:
+        out.append(f"Not chosen: {' + '.join(c['sites'])} at {c['total']} CNY, promised "
+                   f"{c['promised']}.")
+    for site, why in sorted(decision.get("excluded", {}).items()):
+        out.append(f"Excluded {site}: {why}.")
+    out.append(f"Strategy {decision.get('strategy')}, "
+                f"{decision.get('candidates_considered', 0)} plans priced.")
+    return out

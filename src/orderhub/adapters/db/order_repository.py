@@ -271,6 +271,20 @@ class OrderRepository:
                 out[(ref, sku)] = int(qty)
         return out
 
+    def record_routing(self, tenant_id: str, strategy: str,
+                       decisions: dict[str, dict[str, Any]], at: datetime) -> None:
+        """Store routing explanations (one row per order decided), in one statement."""
+        self.conn.execute(t.routing_decisions.insert(), [
+            {"tenant_id": tenant_id, "order_id": oid, "strategy": strategy, "decision": d,
+             "decided_at": at} for oid, d in decisions.items()])
+
+    def routing(self, tenant_id: str, order_id: str) -> list[dict[str, Any]]:
+        r = t.routing_decisions.c
+        rows = self.conn.execute(select(t.routing_decisions).where(
+            r.tenant_id == tenant_id, r.order_id == order_id).order_by(r.id)).mappings()
+        return [{"decided_at": x["decided_at"], "strategy": x["strategy"], **x["decision"]}
+                for x in rows]
+
     def get(self, tenant_id: str, order_id: str, *, lock: bool = False) -> Order:
         orders = self.get_many(tenant_id, [order_id], lock=lock)
         if not orders:

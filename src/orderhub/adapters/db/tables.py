@@ -413,3 +413,16 @@ validation_rule_history = Table(
     Column("reason", Text, nullable=False, server_default=""),
     Column("changed_at", UTCDateTime(), nullable=False),
 )
+
+# Every routing decision: candidates with their cost and promise breakdown, exclusions.
+routing_decisions = Table(
+    "routing_decisions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("strategy", String(64), nullable=False),
+    Column("decision", JSONDoc, nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=False),
+)
+Index("ix_routing_decisions_order", routing_decisions.c.order_id, routing_decisions.c.id)

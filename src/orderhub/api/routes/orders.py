@@ -182,6 +182,14 @@ def get_timeline(order_id: str, hub: HubDep, tenant: TenantDep) -> Any:
     return views.get_timeline(hub.read_uow, tenant, order_id)
 
 
+@router.get("/{order_id}/routing")
+def get_routing(order_id: str, hub: HubDep, tenant: TenantDep) -> Any:
+    """Every routing decision for the order: the plans considered with their shipping,
+    handling, split and lateness costs and promise dates, the chosen one, and the sites
+    excluded with the reason. Recorded by the `routing` allocation strategy."""
+    return views.get_routing(hub.read_uow, tenant, order_id)
+
+
 @router.post("/{order_id}/cancel", response_model=OrderOut)
 def cancel(order_id: str, body: CancelIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     """Cancel before dispatch; reserved stock is released in the same transaction."""

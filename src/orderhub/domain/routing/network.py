@@ -75,9 +75,9 @@ class RouteOrder:
 def zone(site: Site, order: RouteOrder) -> int:
     """Parcel zones as Chinese express carriers price them: same province, then by
     distance between the shipping site and the destination."""
-    if site.province == order.province:
-        return 1
     km = haversine_km((site.lat, site.lon), (order.lat, order.lon))
+    if (site.province and site.province == order.province) or km <= 150:
+        return 1
     return 2 if km <= 800 else 3 if km <= 1500 else 4
 
 
