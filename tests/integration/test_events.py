@@ -16,7 +16,13 @@ from orderhub.bootstrap import Hub
 from orderhub.domain.event_catalog import BY_TYPE, CATALOG, envelope_example
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
-from orderhub.services import fulfilment, held_orders, inventory, sku_mapping
+from orderhub.services import (
+    fulfilment,
+    held_orders,
+    inventory,
+    network_events,
+    sku_mapping,
+)
 from orderhub.services.channel_intake import ingest_channel_orders
 from orderhub.services.consumers import list_parked
 from orderhub.services.ordering import submit_orders
@@ -57,6 +63,11 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
                                          [ChannelLine("CH-SKU", "Apple", 1, Decimal("10.00"))],
                                          shipping_address=SHANGHAI)],
         strategy=hub.strategy, now=clock.now, actor="test", presale_lock=hub.presale_lock)
+    [late] = submit(hub, draft("EV-5"))
+    fulfilment.advance_order(hub.uow, T, late, S.RELEASED, now=clock.now, actor="wms")
+    network_events.close_warehouse(hub.uow, T, "SH", reason="storm", actor="ops",
+                                   now=clock.now, strategy=hub.strategy,
+                                   presale_lock=hub.presale_lock)
     sku_mapping.confirm_mapping(hub.uow, T, "web", "sku", "CH-SKU", "A", actor="ops",
                                 now=clock.now, strategy=hub.strategy,
                                 presale_lock=hub.presale_lock)

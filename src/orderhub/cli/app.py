@@ -303,6 +303,30 @@ def order_list(
         console.print(table)
 
 
+warehouse_app = typer.Typer(help="Warehouses: live events.", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
+
+
+@warehouse_app.command("close")
+def warehouse_close(code: str, reason: Annotated[str, typer.Option(help="Why it closes")],
+                    database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+    """Close a warehouse and re-route its open orders now."""
+    from orderhub.services.network_events import close_warehouse
+
+    with _hub(database_url) as hub:
+        try:
+            report = close_warehouse(hub.uow, tenant, code, reason=reason, actor="cli",
+                                     now=hub.clock(), strategy=hub.strategy,
+                                     presale_lock=hub.presale_lock)
+        except DomainError as exc:
+            raise _fail(str(exc)) from None
+    console.print(f"{code} closed: {len(report.rerouted)} order(s) re-routed, "
+                  f"{len(report.held)} held (no other stock), {len(report.flagged)} already "
+                  "released there and flagged for a decision")
+    for oid, sites in sorted(report.rerouted.items()):
+        console.print(f"  {oid} -> {', '.join(sites)}")
+
+
 @app.command("stock")
 def stock(sku: str, database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Stock of one SKU per warehouse: on hand, reserved, safety stock, ATP."""

@@ -368,6 +368,14 @@ CATALOG += [
             "codes": ["quantity_limit"],
         },
     ),
+    _spec(
+        "OrderExceptionRaised",
+        "The order needs a person: for example its warehouse closed after the order was "
+        "released to it; `reason` says what happened.",
+        {},
+        {"status": "picked", "actor": "ops-lily",
+         "reason": "warehouse WH-DX closed (flood) after release; recall, ship late or cancel"},
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}

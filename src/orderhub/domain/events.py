@@ -196,6 +196,13 @@ class OrderHoldOverridden(Event):
     _data_fields = _fields("codes")
 
 
+@dataclass(kw_only=True, slots=True)
+class OrderExceptionRaised(Event):
+    """Something outside the order (a warehouse closed after release, ...) needs a person."""
+
+    type: ClassVar[str] = "OrderExceptionRaised"
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -217,5 +224,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderLineMapped,
         OrderAddressCorrected,
         OrderHoldOverridden,
+        OrderExceptionRaised,
     )
 }

@@ -48,6 +48,7 @@ class HoldCode(StrEnum):
     PRICE_BELOW_FLOOR = "price_below_floor"
     # operations
     CHANNEL_UPDATE = "channel_update"
+    REROUTE = "reroute"
     MANUAL = "manual"
 
 
@@ -498,6 +499,22 @@ class Order:
         else:
             self.hold(reasons, now, actor)
         return released
+
+    def reroute(self, reason: str, now: datetime, actor: str) -> list[Reservation]:
+        """A site it was allocated to can no longer ship (closed, cut capacity): give its
+        stock back and hold it, so the caller can allocate it afresh at once."""
+        if self.status not in (OrderStatus.RESERVED, OrderStatus.ALLOCATED):
+            raise Conflict(f"order {self.id} is {self.status.value}; only orders not yet "
+                           "released to a warehouse are re-routed")
+        released = self._unreserve(ReservationState.RELEASED)
+        self._record_release(released, now, actor, reason)
+        self.hold([HoldReason(HoldCode.REROUTE, reason)], now, actor)
+        return released
+
+    def raise_exception(self, reason: str, now: datetime, actor: str) -> None:
+        """Already with the warehouse: a person decides (recall, ship late, cancel)."""
+        self._record(ev.OrderExceptionRaised(tenant_id=self.tenant_id, occurred_at=now,
+                                             actor=actor, reason=reason))
 
     def resume(self, now: datetime, actor: str) -> None:
         """Take a held order back into the pipeline; the service re-runs its checks."""

@@ -6,9 +6,10 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.adapters.channels.registry import ADAPTERS
-from orderhub.api.deps import HubDep, TenantDep
+from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.api.schemas import (
     ChannelIn,
     ChannelOut,
@@ -22,7 +23,7 @@ from orderhub.api.schemas import (
 )
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.inventory import Channel, Sku, Warehouse
-from orderhub.services import catalog
+from orderhub.services import catalog, network_events
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
 
@@ -66,6 +67,29 @@ def patch_warehouse(code: str, body: WarehousePatch, hub: HubDep, tenant: Tenant
     """Change capacity or cut-off, or close (active=false) / reopen a warehouse."""
     changes = body.model_dump(exclude_none=True)
     return _wh(catalog.update_warehouse(hub.uow, tenant, code, changes))
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, description="Why (storm, outage, ...)")
+
+
+class RerouteOut(BaseModel):
+    warehouse: str
+    rerouted: dict[str, list[str]] = Field(description="order id -> its new warehouse(s)")
+    held: list[str] = Field(description="orders that could not be re-allocated (on hold)")
+    flagged: list[str] = Field(description="orders already released there: exception raised")
+
+
+@router.post("/warehouses/{code}/close", response_model=RerouteOut)
+def close_warehouse(code: str, body: CloseIn, hub: HubDep, tenant: TenantDep,
+                    actor: ActorDep) -> Any:
+    """Close a warehouse now: orders allocated to it but not yet released are re-routed in
+    the same transaction; orders already released to it get an exception for a person."""
+    report = network_events.close_warehouse(hub.uow, tenant, code, reason=body.reason,
+                                            actor=actor, now=hub.clock(), strategy=hub.strategy,
+                                            presale_lock=hub.presale_lock)
+    return asdict(report)
 
 
 @router.post("/skus", response_model=SkuOut, status_code=201)

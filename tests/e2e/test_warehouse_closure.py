@@ -1,0 +1,63 @@
+"""A warehouse closes: open orders move elsewhere at once, released ones are flagged."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from orderhub.api.app import create_app
+from orderhub.bootstrap import Hub
+from orderhub.cli.app import app as cli
+from tests.factories import ADDRESS_JSON, seed_network
+
+
+def post_order(client: TestClient, ext: str) -> str:
+    r = client.post("/v1/orders", json={
+        "external_id": ext, "channel": "web", "currency": "CNY",
+        "shipping_address": ADDRESS_JSON,
+        "lines": [{"sku": "A", "quantity": 2, "unit_price": "10.00"}]})
+    assert r.json()["shipments"][0]["warehouse"] == "SH", r.json()
+    return str(r.json()["id"])
+
+
+def levels(client: TestClient) -> dict[str, tuple[int, int]]:
+    ws = client.get("/v1/inventory/A").json()["warehouses"]
+    return {w["warehouse"]: (w["on_hand"], w["reserved"]) for w in ws}
+
+
+def test_closing_a_warehouse_reroutes_and_flags(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 3})
+    with TestClient(create_app(hub)) as client:
+        open_1, open_2, released = (post_order(client, f"C-{i}") for i in range(3))
+        client.post(f"/v1/orders/{released}/release")
+        assert levels(client) == {"SH": (10, 6), "BJ": (3, 0)}
+
+        r = client.post("/v1/warehouses/SH/close", json={"reason": "typhoon"})
+        assert r.status_code == 200, r.text
+        report = r.json()
+        assert report["flagged"] == [released]
+        assert len(report["rerouted"]) == 1 and len(report["held"]) == 1  # BJ holds 3 units
+        [moved] = report["rerouted"]
+        assert report["rerouted"][moved] == ["BJ"] and {moved, *report["held"]} == {open_1,
+                                                                                   open_2}
+        assert levels(client) == {"SH": (10, 2), "BJ": (3, 2)}  # only the released order's
+        assert client.get("/v1/warehouses/SH").json()["active"] is False
+        types = [e["type"] for e in client.get(f"/v1/orders/{moved}/timeline").json()]
+        assert types[-6:] == ["InventoryReleased", "OrderHeld", "OrderReleasedFromHold",
+                              "OrderValidated", "InventoryReserved", "OrderAllocated"]
+        last = client.get(f"/v1/orders/{released}/timeline").json()[-1]
+        assert last["type"] == "OrderExceptionRaised" and "typhoon" in last["reason"]
+        held = client.get(f"/v1/orders/{report['held'][0]}").json()
+        assert held["status"] == "on_hold"
+        r = client.post("/v1/warehouses/NOPE/close", json={"reason": "x"})
+        assert r.status_code == 404
+
+
+def test_cli_close(hub: Hub, database_url: str) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
+    with TestClient(create_app(hub)) as client:
+        post_order(client, "CLI-1")
+    out = CliRunner().invoke(cli, ["warehouse", "close", "SH", "--reason", "power cut"],
+                             env={"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert "1 order(s) re-routed" in out.output and "-> BJ" in out.output
