@@ -61,3 +61,14 @@ def test_cli_close(hub: Hub, database_url: str) -> None:
                              env={"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     assert "1 order(s) re-routed" in out.output and "-> BJ" in out.output
+
+
+def test_patch_inactive_also_reroutes(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
+    with TestClient(create_app(hub)) as client:
+        oid = post_order(client, "P-1")
+        r = client.patch("/v1/warehouses/SH", json={"active": False})
+        assert r.status_code == 200 and r.json()["active"] is False
+        order = client.get(f"/v1/orders/{oid}").json()
+        assert order["status"] == "allocated"
+        assert [s["warehouse"] for s in order["shipments"] if s["status"] == "planned"] == ["BJ"]

@@ -63,9 +63,15 @@ def get_warehouse(code: str, hub: HubDep, tenant: TenantDep) -> Any:
 
 
 @router.patch("/warehouses/{code}", response_model=WarehouseOut)
-def patch_warehouse(code: str, body: WarehousePatch, hub: HubDep, tenant: TenantDep) -> Any:
-    """Change capacity or cut-off, or close (active=false) / reopen a warehouse."""
+def patch_warehouse(code: str, body: WarehousePatch, hub: HubDep, tenant: TenantDep,
+                    actor: ActorDep) -> Any:
+    """Change capacity or cut-off, or close (active=false) / reopen a warehouse. Closing
+    re-routes its open orders as `POST /close` does."""
     changes = body.model_dump(exclude_none=True)
+    if changes.get("active") is False:
+        network_events.close_warehouse(hub.uow, tenant, code, reason="closed by an operator",
+                                       actor=actor, now=hub.clock(), strategy=hub.strategy,
+                                       presale_lock=hub.presale_lock)
     return _wh(catalog.update_warehouse(hub.uow, tenant, code, changes))
 
 
