@@ -7,70 +7,20 @@ its totals are directly comparable with `plan_order` and `plan_wave`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, datetime
 
 from orderhub.domain.routing.network import (
-    CarrierService,
     CostWeights,
     Network,
     RouteOrder,
     Site,
-    zone,
 )
-from orderhub.domain.routing.streaming import Candidate, ShipmentPlan, ship_day
-
-
-def as_now(today: date | datetime) -> datetime:
-    """The moment a plan is made; a bare date means 09:00 China time, as streaming does."""
-    if isinstance(today, datetime):
-        return today
-    return datetime(today.year, today.month, today.day, 1, 0, tzinfo=UTC)
-
-
-def order_weight(order: RouteOrder, picks: Mapping[str, int]) -> Decimal:
-    """Weight of the units in `picks` (per-unit weight from the order's lines)."""
-    per_unit = {ln.sku: ln.weight_kg for ln in order.lines}
-    return sum((per_unit.get(sku, Decimal("0.5")) * qty for sku, qty in picks.items()),
-               Decimal(0))
-
-
-def price_shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
-                   services: Sequence[CarrierService], today: date | datetime,
-                   weights: CostWeights, *, count_late: bool = True) -> ShipmentPlan | None:
-    """One shipment priced exactly as streaming prices it: the healthy service with the
-    lowest price (plus the late penalty when `count_late`). None if no service is healthy."""
-    ships = ship_day(site, as_now(today))
-    weight = order_weight(order, picks)
-    z = zone(site, order)
-    units = sum(picks.values())
-    best: tuple[Decimal, ShipmentPlan] | None = None
-    for svc in services:
-        if not svc.healthy:
-            continue
-        arrives = ships + timedelta(days=svc.transit_days[z])
-        price = svc.price(z, max(weight, Decimal("0.1")))
-        late = max(0, (arrives - order.requested_by).days) if order.requested_by else 0
-        score = price + (weights.late_penalty_per_day * late if count_late else 0)
-        if best is None or score < best[0]:
-            plan = ShipmentPlan(site.code, svc.code, dict(picks), weight, price,
-                                site.handling_per_order + site.handling_per_unit * units,
-                                ships, arrives)
-            best = (score, plan)
-    return best[1] if best else None
-
-
-def make_candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan],
-                   weights: CostWeights) -> Candidate:
-    """A full plan with streaming's cost breakdown (late penalty on the last arrival)."""
-    promised = max(s.arrives for s in shipments)
-    late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
-    return Candidate(
-        tuple(shipments), sum((s.shipping for s in shipments), Decimal(0)),
-        sum((s.handling for s in shipments), Decimal(0)),
-        weights.split_penalty * (len(shipments) - 1),
-        weights.late_penalty_per_day * late, promised)
+from orderhub.domain.routing.streaming import (
+    Candidate,
+    ShipmentPlan,
+    make_candidate,
+    price_shipment,
+)
 
 
 def _usable(site: Site, order: RouteOrder) -> bool:

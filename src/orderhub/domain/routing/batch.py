@@ -41,7 +41,6 @@ from decimal import Decimal
 import highspy
 
 from orderhub.domain.geo import haversine_km
-from orderhub.domain.routing.baseline import as_now, make_candidate, order_weight, price_shipment
 from orderhub.domain.routing.network import (
     CarrierService,
     CostWeights,
@@ -53,7 +52,11 @@ from orderhub.domain.routing.network import (
 from orderhub.domain.routing.streaming import (
     Candidate,
     ShipmentPlan,
+    as_now,
+    make_candidate,
+    order_weight,
     plan_order,
+    price_shipment,
     ship_day,
     take_stock,
 )

@@ -72,14 +72,29 @@ def ship_day(site: Site, now: datetime) -> date:
     return local.date() + timedelta(days=1) if local.time() >= site.cutoff else local.date()
 
 
-def _shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
-              services: Sequence[CarrierService], now: datetime,
-              weights: CostWeights) -> ShipmentPlan | None:
-    units = sum(picks.values())
-    weight = sum((ln.weight_kg * min(ln.quantity, picks.get(ln.sku, 0))
-                  for ln in order.lines), Decimal(0))
+def as_now(today: date | datetime) -> datetime:
+    """The moment a plan is made; a bare date means 09:00 China time, as streaming does."""
+    if isinstance(today, datetime):
+        return today
+    return datetime(today.year, today.month, today.day, 1, 0, tzinfo=UTC)
+
+
+def order_weight(order: RouteOrder, picks: Mapping[str, int]) -> Decimal:
+    """Weight of the units in `picks` (per-unit weight from the order's lines)."""
+    per_unit = {ln.sku: ln.weight_kg for ln in order.lines}
+    return sum((per_unit.get(sku, Decimal("0.5")) * qty for sku, qty in picks.items()),
+               Decimal(0))
+
+
+def price_shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
+                   services: Sequence[CarrierService], today: date | datetime,
+                   weights: CostWeights, *, count_late: bool = True) -> ShipmentPlan | None:
+    """One shipment priced exactly as streaming prices it: the healthy service with the
+    lowest price (plus the late penalty when `count_late`). None if no service is healthy."""
+    ships = ship_day(site, as_now(today))
+    weight = order_weight(order, picks)
     z = zone(site, order)
-    ships = ship_day(site, now)
+    units = sum(picks.values())
     best: tuple[Decimal, ShipmentPlan] | None = None
     for svc in services:
         if not svc.healthy:
@@ -87,17 +102,18 @@ def _shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
         arrives = ships + timedelta(days=svc.transit_days[z])
         price = svc.price(z, max(weight, Decimal("0.1")))
         late = max(0, (arrives - order.requested_by).days) if order.requested_by else 0
-        score = price + weights.late_penalty_per_day * late
-        plan = ShipmentPlan(site.code, svc.code, dict(picks), weight, price,
-                            site.handling_per_order + site.handling_per_unit * units,
-                            ships, arrives)
+        score = price + (weights.late_penalty_per_day * late if count_late else 0)
         if best is None or score < best[0]:
+            plan = ShipmentPlan(site.code, svc.code, dict(picks), weight, price,
+                                site.handling_per_order + site.handling_per_unit * units,
+                                ships, arrives)
             best = (score, plan)
     return best[1] if best else None
 
 
-def _candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan],
-               weights: CostWeights) -> Candidate:
+def make_candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan],
+                   weights: CostWeights) -> Candidate:
+    """A full plan with streaming's cost breakdown (late penalty on the last arrival)."""
     promised = max(s.arrives for s in shipments)
     late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
     return Candidate(
@@ -110,8 +126,7 @@ def _candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan],
 def plan_order(order: RouteOrder, network: Network, today: date | datetime,
                weights: CostWeights = CostWeights()) -> Decision:
     """The cheapest full plan for one order, or a reason why there is none."""
-    now = today if isinstance(today, datetime) else datetime(
-        today.year, today.month, today.day, 1, 0, tzinfo=UTC)
+    now = as_now(today)
     decision = Decision(order.id, None)
     demand = order.demand
     eligible: list[Site] = []
@@ -134,9 +149,9 @@ def plan_order(order: RouteOrder, network: Network, today: date | datetime,
 
     for site in eligible:
         if all(have(site, sku) >= qty for sku, qty in demand.items()):
-            s = _shipment(order, site, demand, services, now, weights)
+            s = price_shipment(order, site, demand, services, now, weights)
             if s is not None:
-                decision.candidates.append(_candidate(order, [s], weights))
+                decision.candidates.append(make_candidate(order, [s], weights))
 
     nearest = sorted(eligible, key=lambda s: haversine_km((s.lat, s.lon),
                                                           (order.lat, order.lon)))
@@ -150,10 +165,10 @@ def plan_order(order: RouteOrder, network: Network, today: date | datetime,
             picks_2 = {k: v for k, v in picks_2.items() if v}
             if not picks_1 or not picks_2:
                 continue
-            s1 = _shipment(order, first, picks_1, services, now, weights)
-            s2 = _shipment(order, second, picks_2, services, now, weights)
+            s1 = price_shipment(order, first, picks_1, services, now, weights)
+            s2 = price_shipment(order, second, picks_2, services, now, weights)
             if s1 and s2:
-                decision.candidates.append(_candidate(order, [s1, s2], weights))
+                decision.candidates.append(make_candidate(order, [s1, s2], weights))
 
     if not decision.candidates:
         decision.reason = ("no healthy carrier service" if eligible and not any(
