@@ -161,11 +161,16 @@ class Hub:
         self.engine.dispose()
 
 
-def make_strategy(name: str) -> AllocationStrategy:
+def make_strategy(name: str, engine: Engine | None = None) -> AllocationStrategy:
     if name == "routing":
         from orderhub.domain.routing.strategy import RoutingStrategy
 
-        return RoutingStrategy()
+        if engine is None:
+            return RoutingStrategy()
+        from orderhub.services.carriers import CarrierDirectory
+
+        directory = CarrierDirectory(engine)
+        return RoutingStrategy(services_for=directory.services, refresh=directory.invalidate)
     if name != "nearest":
         raise ValueError(f"unknown ORDERHUB_ALLOCATION_STRATEGY '{name}': nearest or routing")
     return NearestWarehouseStrategy()
@@ -197,7 +202,7 @@ def bootstrap(
         engine=engine,
         bus=bus,
         relay=relay,
-        strategy=strategy or make_strategy(settings.allocation_strategy),
+        strategy=strategy or make_strategy(settings.allocation_strategy, engine),
         clock=clock,
         nats=nats,
     )

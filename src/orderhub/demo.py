@@ -11,6 +11,7 @@ from decimal import Decimal
 from orderhub.bootstrap import Hub
 from orderhub.domain.inventory import Channel, Sku, Warehouse
 from orderhub.services import catalog, inventory
+from orderhub.services.carriers import seed_carriers
 
 # code, name, city, region, lat, lon, daily capacity, cut-off
 WAREHOUSES = [
@@ -177,6 +178,9 @@ def build_demo(
     )
     items = demo_skus(tenant_id, skus, rng, random.Random(seed + 100))
     catalog.add_skus(hub.uow, items, now)
+    with hub.uow() as uow:
+        seed_carriers(uow.conn, tenant_id, now)
+        uow.commit()
     codes = [w[0] for w in WAREHOUSES]
     receipts: list[tuple[str, str, int]] = []
     for i in range(1, skus + 1):

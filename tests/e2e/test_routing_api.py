@@ -66,3 +66,32 @@ def test_unroutable_order_is_held_with_the_reason(routed: Hub) -> None:
 def test_unknown_strategy_is_refused() -> None:
     with pytest.raises(ValueError, match="nearest or routing"):
         make_strategy("teleport")
+
+
+def test_carrier_down_moves_new_orders_to_the_next_service(routed: Hub,
+                                                           database_url: str) -> None:
+    seed_network(routed, {("A", "SH"): 20})
+    body = {"channel": "web", "currency": "CNY", "shipping_address": ADDRESS_JSON,
+            "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]}
+    with TestClient(create_app(routed)) as client:
+        codes = {c["code"] for c in client.get("/v1/carriers").json()}
+        assert {"SF:express", "ZTO:standard"} <= codes
+        oid = client.post("/v1/orders", json={**body, "external_id": "CR-1"}).json()["id"]
+        [d] = client.get(f"/v1/orders/{oid}/routing").json()
+        assert d["chosen"]["shipments"][0]["service"] == "ZTO:standard"  # cheapest nearby
+        r = client.patch("/v1/carriers/ZTO:standard", json={"healthy": False,
+                                                           "reason": "API timeouts"})
+        assert r.status_code == 200 and r.json()["healthy"] is False
+        oid = client.post("/v1/orders", json={**body, "external_id": "CR-2"}).json()["id"]
+        [d] = client.get(f"/v1/orders/{oid}/routing").json()
+        assert d["chosen"]["shipments"][0]["service"] != "ZTO:standard"
+        assert client.patch("/v1/carriers/NOPE:x", json={"healthy": False,
+                                                         "reason": "x"}).status_code == 404
+        assert client.patch("/v1/carriers/SF:express", json={"healthy": False,
+                                                             "reason": ""}).status_code == 422
+    out = CliRunner().invoke(cli, ["carrier", "up", "ZTO:standard", "--reason", "recovered"],
+                             env={"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"})
+    assert out.exit_code == 0 and "marked up" in out.output
+    out = CliRunner().invoke(cli, ["carrier", "list"],
+                             env={"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"})
+    assert "DOWN" not in out.output and "ZTO:standard" in out.output

@@ -17,6 +17,7 @@ from orderhub.domain.event_catalog import BY_TYPE, CATALOG, envelope_example
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
 from orderhub.services import (
+    carriers,
     fulfilment,
     held_orders,
     inventory,
@@ -63,6 +64,8 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
                                          [ChannelLine("CH-SKU", "Apple", 1, Decimal("10.00"))],
                                          shipping_address=SHANGHAI)],
         strategy=hub.strategy, now=clock.now, actor="test", presale_lock=hub.presale_lock)
+    carriers.set_health(hub.uow, T, "ZTO:standard", False, reason="timeouts", actor="ops",
+                        now=clock.now)
     [late] = submit(hub, draft("EV-5"))
     fulfilment.advance_order(hub.uow, T, late, S.RELEASED, now=clock.now, actor="wms")
     network_events.close_warehouse(hub.uow, T, "SH", reason="storm", actor="ops",

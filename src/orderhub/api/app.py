@@ -10,6 +10,7 @@ from fastapi import FastAPI
 import orderhub
 from orderhub.api import problems
 from orderhub.api.routes import (
+    carriers,
     catalog,
     events,
     health,
@@ -45,6 +46,6 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.state.hub = hub
     app.state.known_tenants = set()
     problems.install(app)
-    for module in (health, orders, intake, catalog, inventory, events, webhooks):
+    for module in (health, orders, intake, catalog, inventory, carriers, events, webhooks):
         app.include_router(module.router)
     return app

@@ -376,6 +376,15 @@ CATALOG += [
         {"status": "picked", "actor": "ops-lily",
          "reason": "warehouse WH-DX closed (flood) after release; recall, ship late or cancel"},
     ),
+    _spec(
+        "CarrierStatusChanged",
+        "A carrier service was marked down (or up again); routing stops (or resumes) "
+        "offering it to new orders.",
+        {"carrier_service": _STR, "healthy": {"type": "boolean"}},
+        {"status": "", "actor": "ops-lily", "reason": "API timeouts since 09:10",
+         "carrier_service": "ZTO:standard", "healthy": False},
+        subject="carrier/<carrier:service>",
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
@@ -384,7 +393,9 @@ assert set(BY_TYPE) == set(EVENT_TYPES), "every event class needs a catalogue en
 
 
 def envelope_example(spec: EventSpec) -> dict[str, Any]:
-    subject = "stock/SKU-00001/SH-JD" if spec.subject != "order id" else "ord_000688324f7e4400"
+    subject = {"order id": "ord_000688324f7e4400",
+               "carrier/<carrier:service>": "carrier/ZTO:standard"}.get(
+        spec.subject, "stock/SKU-00001/SH-JD")
     return {
         "specversion": "1.0",
         "id": "evt_000688324f7e44002aae5c8ea6cc3aa9",

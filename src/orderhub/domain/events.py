@@ -203,6 +203,16 @@ class OrderExceptionRaised(Event):
     type: ClassVar[str] = "OrderExceptionRaised"
 
 
+@dataclass(kw_only=True, slots=True)
+class CarrierStatusChanged(Event):
+    """A carrier service was marked down or up; routing stops or resumes offering it."""
+
+    type: ClassVar[str] = "CarrierStatusChanged"
+    carrier_service: str
+    healthy: bool
+    _data_fields = _fields("carrier_service", "healthy")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -225,5 +235,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderAddressCorrected,
         OrderHoldOverridden,
         OrderExceptionRaised,
+        CarrierStatusChanged,
     )
 }

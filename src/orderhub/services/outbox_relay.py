@@ -44,6 +44,8 @@ def to_envelope(e: StoredEvent) -> Envelope:
     subject = e.order_id
     if not subject and e.type == "StockAdjusted":
         subject = f"stock/{e.data.get('sku')}/{e.data.get('warehouse')}"
+    elif not subject and e.type == "CarrierStatusChanged":
+        subject = f"carrier/{e.data.get('carrier_service')}"
     return Envelope(
         id=e.event_id,
         type=e.type,

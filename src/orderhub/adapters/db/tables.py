@@ -426,3 +426,19 @@ routing_decisions = Table(
     Column("decided_at", UTCDateTime(), nullable=False),
 )
 Index("ix_routing_decisions_order", routing_decisions.c.order_id, routing_decisions.c.id)
+
+# Carrier services the router may use, their zone prices and transit times, and health.
+carrier_services = Table(
+    "carrier_services",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("code", String(64), primary_key=True),  # carrier:service
+    Column("carrier", String(32), nullable=False),
+    Column("service", String(32), nullable=False),
+    Column("first_kg", JSONDoc, nullable=False),  # zone -> price of the first kilogram
+    Column("extra_kg", JSONDoc, nullable=False),  # zone -> price per further kilogram
+    Column("transit_days", JSONDoc, nullable=False),  # zone -> days
+    Column("healthy", Boolean, nullable=False),
+    Column("note", String(500), nullable=False, server_default=""),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

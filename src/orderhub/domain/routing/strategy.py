@@ -7,7 +7,7 @@ daily capacity (current load tracking follows with the routing issue's live even
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -54,9 +54,18 @@ class RoutingStrategy:
     name = "routing-v1"
 
     def __init__(self, services: Sequence[CarrierService] = DEMO_SERVICES,
-                 weights: CostWeights = CostWeights()) -> None:
+                 weights: CostWeights = CostWeights(),
+                 services_for: Callable[[str], list[CarrierService]] | None = None,
+                 refresh: Callable[[], None] | None = None) -> None:
         self.services = list(services)
         self.weights = weights
+        self.services_for = services_for  # current services (and health) per tenant
+        self._refresh = refresh
+
+    def refresh(self) -> None:
+        """Forget cached carrier state (after a health change)."""
+        if self._refresh is not None:
+            self._refresh()
 
     def plan(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
              now: datetime) -> AllocationOutcome:
@@ -70,8 +79,9 @@ class RoutingStrategy:
                       frozenset(), w.active) for w in warehouses]
         skus = {ln.sku for ln in order.lines}
         stock = {k: v for k, v in available.items() if k[0] in skus}
-        decision = plan_order(route_order, Network(sites, self.services, stock), now,
-                              self.weights)
+        services = (self.services_for(order.tenant_id) if self.services_for
+                    else self.services)
+        decision = plan_order(route_order, Network(sites, services, stock), now, self.weights)
         explanation = explain(decision, self.name)
         if decision.chosen is None:
             return AllocationOutcome(reasons=[HoldReason(
