@@ -167,6 +167,9 @@ def make_strategy(name: str, engine: Engine | None = None) -> AllocationStrategy
 
         if engine is None:
             return RoutingStrategy()
+        if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+            raise ValueError("the routing strategy needs a file or server database: an "
+                             "in-memory SQLite database has a single connection")
         from orderhub.services.carriers import CarrierDirectory
 
         directory = CarrierDirectory(engine)

@@ -72,3 +72,40 @@ def test_patch_inactive_also_reroutes(hub: Hub) -> None:
         order = client.get(f"/v1/orders/{oid}").json()
         assert order["status"] == "allocated"
         assert [s["warehouse"] for s in order["shipments"] if s["status"] == "planned"] == ["BJ"]
+
+
+def test_closing_twice_changes_nothing_more(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
+    with TestClient(create_app(hub)) as client:
+        oid = post_order(client, "T-1")
+        client.post(f"/v1/orders/{oid}/release")
+        first = client.post("/v1/warehouses/SH/close", json={"reason": "storm"}).json()
+        again = client.post("/v1/warehouses/SH/close", json={"reason": "storm"}).json()
+        assert first["flagged"] == [oid] and again["flagged"] == []
+        types = [e["type"] for e in client.get(f"/v1/orders/{oid}/timeline").json()]
+        assert types.count("OrderExceptionRaised") == 1
+
+
+def test_rerouted_presale_keeps_its_lock_deadline(hub: Hub) -> None:
+    from datetime import timedelta
+
+    from orderhub.domain.order import OrderType
+    from orderhub.services import network_events, views
+    from orderhub.services.ordering import submit_orders
+    from tests.factories import draft
+
+    seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
+    now = hub.clock()
+    release = (now + timedelta(days=5)).date()
+    presale = draft("PS-R", order_type=OrderType.PRE_SALE, presale_release=release)
+    [r] = submit_orders(hub.uow, "default", [presale],
+                        strategy=hub.strategy, now=now, actor="t",
+                        presale_lock=timedelta(minutes=30))
+    before = views.get_order(hub.read_uow, "default", str(r.order_id))["reservations"][0]
+    network_events.close_warehouse(hub.uow, "default", before["warehouse"], reason="storm",
+                                   actor="ops", now=now + timedelta(minutes=10),
+                                   strategy=hub.strategy, presale_lock=timedelta(minutes=30))
+    after = [x for x in views.get_order(hub.read_uow, "default", str(r.order_id))["reservations"]
+             if x["state"] == "active"]
+    assert after and after[0]["warehouse"] != before["warehouse"]
+    assert after[0]["expires_at"] == before["expires_at"]  # not moved to close time + TTL

@@ -490,9 +490,11 @@ class Order:
                                OrderStatus.RESERVED, OrderStatus.ALLOCATED):
             raise Conflict(f"order {self.id} is {self.status.value}: line changes from the "
                            "channel need an exception decision")
+        self._keep_lock_deadline()
         released = self._unreserve(ReservationState.RELEASED)
         self._record_release(released, now, actor, reason)
         self.lines = lines
+        self.overrides = []  # accepted for the old content; the new content is checked anew
         reasons = [HoldReason(HoldCode.CHANNEL_UPDATE, reason)]
         if self.status == OrderStatus.ON_HOLD:
             self.rehold(reasons, now, actor)
@@ -506,10 +508,18 @@ class Order:
         if self.status not in (OrderStatus.RESERVED, OrderStatus.ALLOCATED):
             raise Conflict(f"order {self.id} is {self.status.value}; only orders not yet "
                            "released to a warehouse are re-routed")
+        self._keep_lock_deadline()
         released = self._unreserve(ReservationState.RELEASED)
         self._record_release(released, now, actor, reason)
         self.hold([HoldReason(HoldCode.REROUTE, reason)], now, actor)
         return released
+
+    def _keep_lock_deadline(self) -> None:
+        """A pre-sale lock's deadline belongs to the order, not to the reservation rows that
+        are about to be released: keep it for the next reservation."""
+        deadlines = [r.expires_at for r in self.active_reservations() if r.expires_at]
+        if deadlines and self.presale_lock_until is None:
+            self.presale_lock_until = min(deadlines)
 
     def raise_exception(self, reason: str, now: datetime, actor: str) -> None:
         """Already with the warehouse: a person decides (recall, ship late, cancel)."""

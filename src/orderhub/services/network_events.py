@@ -39,6 +39,8 @@ def close_warehouse(make_uow: UowFactory, tenant_id: str, code: str, *, reason: 
         warehouse = uow.catalog.warehouse(tenant_id, code)
         if warehouse is None:
             raise NotFound(f"warehouse '{code}' not found")
+        if not warehouse.active:
+            return report  # already closed: its orders were handled then
         uow.catalog.update_warehouse(replace(warehouse, active=False))
         s, o = t.shipments.c, t.orders.c
         rows = uow.conn.execute(
@@ -51,7 +53,9 @@ def close_warehouse(make_uow: UowFactory, tenant_id: str, code: str, *, reason: 
         orders = uow.orders.get_many(tenant_id, open_ids + released_ids, lock=True)
         moving = []
         for order in orders:
-            if order.id in released_ids:
+            if order.status.value not in _OPEN + _WITH_WAREHOUSE:
+                continue  # changed by someone else between the query and the row lock
+            if order.status.value in _WITH_WAREHOUSE:
                 order.raise_exception(f"{why} after the order was released to it; recall, "
                                       "ship late or cancel", now, actor)
                 report.flagged.append(order.id)

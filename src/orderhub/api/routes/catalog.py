@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -68,11 +68,17 @@ def patch_warehouse(code: str, body: WarehousePatch, hub: HubDep, tenant: Tenant
     """Change capacity or cut-off, or close (active=false) / reopen a warehouse. Closing
     re-routes its open orders as `POST /close` does."""
     changes = body.model_dump(exclude_none=True)
-    if changes.get("active") is False:
+    closing = changes.pop("active", None) is False
+    if "active" in body.model_fields_set and body.active:
+        changes["active"] = True
+    updated = catalog.update_warehouse(hub.uow, tenant, code, changes)
+    if closing and updated.active:
+        # After the other changes, so re-routing sees them; POST /close returns the report.
         network_events.close_warehouse(hub.uow, tenant, code, reason="closed by an operator",
                                        actor=actor, now=hub.clock(), strategy=hub.strategy,
                                        presale_lock=hub.presale_lock)
-    return _wh(catalog.update_warehouse(hub.uow, tenant, code, changes))
+        updated = replace(updated, active=False)
+    return _wh(updated)
 
 
 class CloseIn(BaseModel):
