@@ -6,6 +6,7 @@ atomically in the database by the service layer, which hands the aggregate the o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -158,6 +159,14 @@ class Shipment:
     status: ShipmentStatus = ShipmentStatus.PLANNED
     dispatched_at: datetime | None = None
     delivered_at: datetime | None = None
+
+
+def stock_quantities(reservations: Sequence[Reservation]) -> dict[tuple[str, str], int]:
+    """(SKU, warehouse) -> units, the shape stock changes are applied in."""
+    out: dict[tuple[str, str], int] = {}
+    for r in reservations:
+        out[(r.sku, r.warehouse)] = out.get((r.sku, r.warehouse), 0) + r.quantity
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.adapters.china_address import complete_addresses
@@ -21,10 +20,10 @@ from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.money import is_known_currency
-from orderhub.domain.order import Order, OrderLine
+from orderhub.domain.order import Order, OrderLine, stock_quantities
 from orderhub.services.ordering import run_pipeline
 from orderhub.services.sku_mapping import resolve_lines
-from orderhub.services.unit_of_work import UnitOfWork, UowFactory
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_race
 
 
 @dataclass(slots=True)
@@ -84,14 +83,8 @@ def ingest_channel_orders(make_uow: UowFactory, tenant_id: str, channel: str,
 
     A concurrent delivery of the same new order loses the unique-key race; the retry then
     finds the stored order, as for the canonical API."""
-    for attempt in (1, 2):
-        try:
-            return _ingest(make_uow, tenant_id, channel, items, strategy, now, actor,
-                           presale_lock)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return retry_unique_race(lambda: _ingest(make_uow, tenant_id, channel, items, strategy,
+                                             now, actor, presale_lock))
 
 
 def _ingest(make_uow: UowFactory, tenant_id: str, channel: str, items: Sequence[ChannelOrder],
@@ -143,7 +136,7 @@ def _ingest(make_uow: UowFactory, tenant_id: str, channel: str, items: Sequence[
         run_pipeline(uow, tenant_id, fresh + to_revise, strategy, now, actor, presale_lock)
         for order in to_cancel:
             released = order.cancel("cancelled in the channel", now, actor)
-            uow.stock.release(tenant_id, _quantities(released), now)
+            uow.stock.release(tenant_id, stock_quantities(released), now)
         uow.commit()
         by_id = {o.id: o for o in [*fresh, *stored.values()]}
         for r in results:
@@ -210,7 +203,7 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
         order.cross_border = co.cross_border
         order.declared_value = co.declared_value
         released = order.revise_lines(_lines(co.lines), now, actor, "changed in the channel")
-        uow.stock.release(order.tenant_id, _quantities(released), now)
+        uow.stock.release(order.tenant_id, stock_quantities(released), now)
         order.resume(now, actor)
         to_revise.append(order)
         outcome = "updated"
@@ -218,11 +211,3 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
     order.channel_updated_at = co.updated_at
     order.stated_total = co.total
     return IngestResult(outcome, co.external_id, order.id)
-
-
-def _quantities(reservations: Sequence[Any]) -> dict[tuple[str, str], int]:
-    out: dict[tuple[str, str], int] = {}
-    for r in reservations:
-        out[(r.sku, r.warehouse)] = out.get((r.sku, r.warehouse), 0) + r.quantity
-    return out
-

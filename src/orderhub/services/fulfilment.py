@@ -3,7 +3,6 @@ deliver, invoice, pay; cancel; resume a held order; expire lapsed pre-sale locks
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,18 +11,9 @@ from sqlalchemy import select
 from orderhub.adapters.db import tables as t
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.domain.order import Order, Reservation
+from orderhub.domain.order import Order, stock_quantities
 from orderhub.services.ordering import run_pipeline
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
-
-StockQuantities = dict[tuple[str, str], int]
-
-
-def _quantities(reservations: Sequence[Reservation]) -> StockQuantities:
-    out: StockQuantities = {}
-    for r in reservations:
-        out[(r.sku, r.warehouse)] = out.get((r.sku, r.warehouse), 0) + r.quantity
-    return out
 
 
 def _load(uow: UnitOfWork, tenant_id: str, order_id: str) -> Order:
@@ -67,7 +57,7 @@ def ship_order(
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
         committed = order.ship(shipment_ids, now, actor)
-        uow.stock.commit_shipment(tenant_id, _quantities(committed), now, order.id, actor)
+        uow.stock.commit_shipment(tenant_id, stock_quantities(committed), now, order.id, actor)
         uow.commit()
         return order
 
@@ -78,7 +68,7 @@ def cancel_order(
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
         released = order.cancel(reason, now, actor)
-        uow.stock.release(tenant_id, _quantities(released), now)
+        uow.stock.release(tenant_id, stock_quantities(released), now)
         uow.commit()
         return order
 
@@ -125,7 +115,7 @@ def expire_reservations(make_uow: UowFactory, *, now: datetime, limit: int = 100
             for order in uow.orders.get_many(tid, ids, lock=True):
                 released = order.expire_reservations(now)
                 if released:
-                    uow.stock.release(tid, _quantities(released), now)
+                    uow.stock.release(tid, stock_quantities(released), now)
                     affected += 1
         uow.commit()
         return affected

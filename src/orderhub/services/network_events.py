@@ -13,7 +13,7 @@ from orderhub.adapters.db import tables as t
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import NotFound
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.services.fulfilment import _quantities
+from orderhub.domain.order import stock_quantities
 from orderhub.services.ordering import run_pipeline
 from orderhub.services.unit_of_work import UowFactory
 
@@ -61,7 +61,7 @@ def close_warehouse(make_uow: UowFactory, tenant_id: str, code: str, *, reason: 
                 report.flagged.append(order.id)
                 continue
             freed = order.reroute(why, now, actor)
-            uow.stock.release(tenant_id, _quantities(freed), now)
+            uow.stock.release(tenant_id, stock_quantities(freed), now)
             order.resume(now, actor)
             moving.append(order)
         run_pipeline(uow, tenant_id, moving, strategy, now, actor, presale_lock)

@@ -10,8 +10,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from orderhub.adapters.phone import is_valid_phone
 from orderhub.domain.allocation import AllocationOutcome, AllocationStrategy
 from orderhub.domain.errors import (
@@ -27,7 +25,7 @@ from orderhub.domain.order import HoldReason, Order, OrderType
 from orderhub.domain.validation import ValidationContext, validate
 from orderhub.services.order_input import OrderDraft, build_order, check_draft, payload_hash
 from orderhub.services.sku_mapping import suggest_for_lines
-from orderhub.services.unit_of_work import UnitOfWork, UowFactory
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_race
 from orderhub.services.validation_rules import load_rules
 
 
@@ -87,24 +85,9 @@ def submit_orders(
     """
     _check_all(drafts, prefix=batch)
     hashes = [payload_hash(d) for d in drafts]
-    for attempt in (1, 2):
-        try:
-            return _submit(
-                make_uow,
-                tenant_id,
-                drafts,
-                hashes,
-                strategy,
-                now,
-                actor,
-                idempotency_key,
-                presale_lock,
-                single=not batch,
-            )
-        except IntegrityError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return retry_unique_race(lambda: _submit(
+        make_uow, tenant_id, drafts, hashes, strategy, now, actor, idempotency_key,
+        presale_lock, single=not batch))
 
 
 def _submit(

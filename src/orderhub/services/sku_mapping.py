@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.batching import chunks
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.lifecycle import OrderStatus
@@ -47,7 +48,7 @@ def resolve_lines(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order]) -> i
     for ch, kt, key in wanted:
         by_key.setdefault((ch, kt), set()).add(key)
     for (ch, kt), keys in by_key.items():  # one IN list per channel and key type
-        for chunk in _chunks(sorted(keys)):
+        for chunk in chunks(sorted(keys)):
             for key, master in uow.conn.execute(
                 select(_m.channel_key, _m.master_sku).where(
                     _m.tenant_id == tenant_id, _m.channel == ch, _m.key_type == kt,
@@ -55,7 +56,7 @@ def resolve_lines(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order]) -> i
                 mapped[(ch, kt, key)] = master
     codes = {ln.channel_sku for _, _, ln in pending if ln.channel_sku}
     known_codes: set[str] = set()
-    for chunk in _chunks(sorted(codes)):
+    for chunk in chunks(sorted(codes)):
         known_codes.update(r[0] for r in uow.conn.execute(select(t.skus.c.code).where(
             t.skus.c.tenant_id == tenant_id, t.skus.c.code.in_(chunk))))
     barcodes = {ln.barcode for _, _, ln in pending if ln.barcode}
@@ -85,10 +86,6 @@ def resolve_lines(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order]) -> i
             o.lines[i] = replace(ln, sku=master)
             resolved += 1
     return resolved
-
-
-def _chunks(items: list[Any], size: int = 300) -> list[list[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def suggest_for_lines(

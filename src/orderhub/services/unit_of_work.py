@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import NestedTransaction, RootTransaction
+from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.domain.events import Event
+
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -93,3 +96,12 @@ class UnitOfWork:
 
 
 UowFactory = Callable[[], UnitOfWork]
+
+
+def retry_unique_race(attempt: Callable[[], T]) -> T:
+    """Run a use case; if it lost a unique-key race to a concurrent writer of the same
+    record, run it once more: the second run finds the stored record and returns it."""
+    try:
+        return attempt()
+    except IntegrityError:
+        return attempt()

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from orderhub.adapters.db import tables as t
-from orderhub.adapters.db.order_repository import _chunks
+from orderhub.adapters.db.batching import chunks
 from orderhub.domain.inventory import Channel, Sku, Warehouse
 
 
@@ -157,7 +157,7 @@ class CatalogRepository:
     # skus ---------------------------------------------------------------------------------
     def skus_by_code(self, tenant_id: str, codes: Sequence[str]) -> dict[str, Sku]:
         out: dict[str, Sku] = {}
-        for chunk in _chunks(sorted(set(codes))):
+        for chunk in chunks(sorted(set(codes))):
             for r in self.conn.execute(
                 select(t.skus).where(t.skus.c.tenant_id == tenant_id, t.skus.c.code.in_(chunk))
             ).mappings():

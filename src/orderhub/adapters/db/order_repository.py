@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.batching import chunks
 from orderhub.domain.errors import Conflict, NotFound
 from orderhub.domain.events import Event
 from orderhub.domain.lifecycle import OrderStatus
@@ -28,14 +29,6 @@ from orderhub.domain.order import (
     Shipment,
     ShipmentStatus,
 )
-
-_CHUNK = 500  # keys per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
 
 _ADDRESS_FIELDS = tuple(f.name for f in fields(Address))
 _CUSTOMER_FIELDS = tuple(f.name for f in fields(Customer))
@@ -211,7 +204,7 @@ class OrderRepository:
         found: dict[tuple[str, str], tuple[str, str]] = {}
         c = t.orders.c
         for ch, externals in by_channel.items():
-            for chunk in _chunks(sorted(set(externals))):
+            for chunk in chunks(sorted(set(externals))):
                 rows = self.conn.execute(
                     select(c.external_id, c.id, c.payload_hash).where(
                         c.tenant_id == tenant_id, c.channel == ch, c.external_id.in_(chunk)
@@ -224,7 +217,7 @@ class OrderRepository:
     def heads(self, tenant_id: str, order_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
         """order id -> (channel, external id, status), without loading the aggregates."""
         out: dict[str, tuple[str, str, str]] = {}
-        for chunk in _chunks(list(order_ids)):
+        for chunk in chunks(list(order_ids)):
             for oid, ch, ext, st in self.conn.execute(
                 select(
                     t.orders.c.id, t.orders.c.channel, t.orders.c.external_id, t.orders.c.status
@@ -296,7 +289,7 @@ class OrderRepository:
     ) -> list[Order]:
         """Load whole aggregates in four statements per chunk, whatever their number."""
         result: list[Order] = []
-        for chunk in _chunks(sorted(set(order_ids))):
+        for chunk in chunks(sorted(set(order_ids))):
             q = select(t.orders).where(t.orders.c.id.in_(chunk)).order_by(t.orders.c.id)
             if tenant_id is not None:
                 q = q.where(t.orders.c.tenant_id == tenant_id)

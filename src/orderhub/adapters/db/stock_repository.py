@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from orderhub.adapters.db import tables as t
-from orderhub.adapters.db.order_repository import _chunks
+from orderhub.adapters.db.batching import chunks
 from orderhub.domain.errors import StockError
 from orderhub.domain.inventory import StockLevel
 
@@ -66,7 +66,7 @@ class StockRepository:
         """Stock of the given SKUs in every warehouse; `lock` takes row locks in key order
         (PostgreSQL), so concurrent lockers cannot deadlock."""
         out: dict[StockKey, StockLevel] = {}
-        for chunk in _chunks(sorted(set(skus))):
+        for chunk in chunks(sorted(set(skus))):
             q = (
                 select(_s.sku, _s.warehouse, _s.on_hand, _s.reserved, _s.safety_stock)
                 .where(_s.tenant_id == tenant_id, _s.sku.in_(chunk))
