@@ -161,19 +161,18 @@ class Hub:
         self.engine.dispose()
 
 
-def make_strategy(name: str, engine: Engine | None = None) -> AllocationStrategy:
+def make_strategy(name: str, settings: Settings | None = None) -> AllocationStrategy:
     if name == "routing":
+        from orderhub.domain.routing.network import CostWeights
         from orderhub.domain.routing.strategy import RoutingStrategy
+        from orderhub.services.routing_network import NetworkDirectory
 
-        if engine is None:
-            return RoutingStrategy()
-        if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
-            raise ValueError("the routing strategy needs a file or server database: an "
-                             "in-memory SQLite database has a single connection")
-        from orderhub.services.carriers import CarrierDirectory
-
-        directory = CarrierDirectory(engine)
-        return RoutingStrategy(services_for=directory.services, refresh=directory.invalidate)
+        s = settings or Settings()
+        directory = NetworkDirectory(ttl=s.routing_cache_seconds)
+        weights = CostWeights(s.routing_split_penalty, s.routing_late_penalty_per_day,
+                              s.routing_max_shipments)
+        return RoutingStrategy(weights, load=directory.load, refresh=directory.invalidate,
+                               note=directory.note_planned)
     if name != "nearest":
         raise ValueError(f"unknown ORDERHUB_ALLOCATION_STRATEGY '{name}': nearest or routing")
     return NearestWarehouseStrategy()
@@ -205,7 +204,7 @@ def bootstrap(
         engine=engine,
         bus=bus,
         relay=relay,
-        strategy=strategy or make_strategy(settings.allocation_strategy, engine),
+        strategy=strategy or make_strategy(settings.allocation_strategy, settings),
         clock=clock,
         nats=nats,
     )

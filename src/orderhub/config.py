@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,9 +13,16 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///orderhub.db"
     default_tenant: str = "default"
-    # nearest: nearest warehouse that fills the order (first version); routing: the
-    # cost- and promise-based router (issue 5, first slice)
-    allocation_strategy: str = "nearest"
+    # routing: the cost-, promise- and load-based router (domain/routing); nearest: the
+    # first version, the nearest warehouse that fills the order
+    allocation_strategy: str = "routing"
+    # The router's objective: CNY per extra parcel, CNY per day late, most parcels per order
+    routing_split_penalty: Decimal = Decimal("8.00")
+    routing_late_penalty_per_day: Decimal = Decimal("15.00")
+    routing_max_shipments: int = 3
+    routing_cache_seconds: float = 2.0  # how stale carrier health and queue counts may be
+    # Waves: seconds HiGHS may take per wave before the streaming answer is used
+    wave_time_limit_seconds: float = 10.0
     presale_lock_minutes: int = 30
     expiry_sweep_seconds: float = 30.0
     outbox_dispatch: bool = True

@@ -12,63 +12,45 @@ from orderhub.bootstrap import Hub
 from orderhub.domain.inventory import Channel, Sku, Warehouse
 from orderhub.services import catalog, inventory
 from orderhub.services.carriers import seed_carriers
+from orderhub.services.routing_rules import seed_rules
 
-# code, name, city, region, lat, lon, daily capacity, cut-off
-WAREHOUSES = [
-    (
-        "SH-JD",
-        "上海嘉定中心仓 Shanghai Jiading DC",
-        "上海",
-        "east",
-        31.3838,
-        121.2650,
-        40000,
-        time(18),
-    ),
-    (
-        "BJ-DX",
-        "北京大兴中心仓 Beijing Daxing DC",
-        "北京",
-        "north",
-        39.7268,
-        116.3414,
-        35000,
-        time(18),
-    ),
-    (
-        "GZ-HP",
-        "广州黄埔中心仓 Guangzhou Huangpu DC",
-        "广州",
-        "south",
-        23.1064,
-        113.4595,
-        35000,
-        time(18),
-    ),
-    (
-        "CD-SL",
-        "成都双流仓 Chengdu Shuangliu",
-        "成都",
-        "southwest",
-        30.5826,
-        103.9231,
-        20000,
-        time(17),
-    ),
-    ("WH-DX", "武汉东西湖仓 Wuhan Dongxihu", "武汉", "central", 30.6198, 114.1367, 20000, time(17)),
-    ("XA-GX", "西安高新仓 Xi'an Gaoxin", "西安", "northwest", 34.2302, 108.8836, 12000, time(17)),
-    (
-        "SY-HN",
-        "沈阳浑南仓 Shenyang Hunnan",
-        "沈阳",
-        "northeast",
-        41.7386,
-        123.4497,
-        10000,
-        time(16),
-    ),
-    ("HZ-QT", "杭州前置仓 Hangzhou front store", "杭州", "east", 30.2741, 120.1551, 5000, time(20)),
+# code, name, city, province, region, lat, lon, daily capacity, cut-off, kind,
+# handling per order and per unit (CNY), capabilities
+WAREHOUSES: list[tuple[str, str, str, str, str, float, float, int, time, str, str, str,
+                       frozenset[str]]] = [
+    ("SH-JD", "上海嘉定中心仓 Shanghai Jiading DC", "上海", "上海", "east", 31.3838, 121.2650,
+     40000, time(18), "warehouse", "1.80", "0.25",
+     frozenset({"cold_chain", "hazardous", "b2b_pallet"})),
+    ("BJ-DX", "北京大兴中心仓 Beijing Daxing DC", "北京", "北京", "north", 39.7268, 116.3414,
+     35000, time(18), "warehouse", "1.80", "0.25", frozenset({"cold_chain", "b2b_pallet"})),
+    ("GZ-HP", "广州黄埔中心仓 Guangzhou Huangpu DC", "广州", "广东", "south", 23.1064, 113.4595,
+     35000, time(18), "warehouse", "1.80", "0.25",
+     frozenset({"cold_chain", "hazardous", "b2b_pallet"})),
+    ("CD-SL", "成都双流仓 Chengdu Shuangliu", "成都", "四川", "southwest", 30.5826, 103.9231,
+     20000, time(17), "warehouse", "2.40", "0.35", frozenset({"cold_chain"})),
+    ("WH-DX", "武汉东西湖仓 Wuhan Dongxihu", "武汉", "湖北", "central", 30.6198, 114.1367,
+     20000, time(17), "warehouse", "2.40", "0.35", frozenset({"hazardous", "b2b_pallet"})),
+    ("XA-GX", "西安高新仓 Xi'an Gaoxin", "西安", "陕西", "northwest", 34.2302, 108.8836,
+     12000, time(17), "warehouse", "2.40", "0.35", frozenset()),
+    ("SY-HN", "沈阳浑南仓 Shenyang Hunnan", "沈阳", "辽宁", "northeast", 41.7386, 123.4497,
+     10000, time(16), "warehouse", "2.40", "0.35", frozenset({"cold_chain"})),
+    ("HZ-QT", "杭州前置仓 Hangzhou front store", "杭州", "浙江", "east", 30.2741, 120.1551,
+     5000, time(20), "front", "4.50", "0.60", frozenset({"cold_chain", "pickup"})),
 ]
+
+# Unit weight (kg) by category, for parcel pricing.
+UNIT_KG = {"FORMULA": "1.0", "SNACK": "0.3", "BEAUTY": "0.2", "ELEC": "0.8", "HOME": "1.5",
+           "APPAREL": "0.4", "DRINK": "1.2", "BOOK": "0.5"}
+
+
+def demo_warehouses(tenant_id: str = "default") -> list[Warehouse]:
+    return [Warehouse(tenant_id, code, name, lat, lon, region=region, city=city,
+                      daily_capacity=cap, cutoff=cut, province=province, kind=kind,
+                      handling_per_order=Decimal(per_order),
+                      handling_per_unit=Decimal(per_unit), capabilities=caps)
+            for (code, name, city, province, region, lat, lon, cap, cut, kind, per_order,
+                 per_unit, caps) in WAREHOUSES]
+
 
 # code, name, kind, adapter (how its webhooks read), demo webhook secret
 CHANNELS = [
@@ -109,12 +91,18 @@ def sku_attributes(i: int, category: str, price: Decimal,
                      hs_code="1901101000", origin_country=rng.choice(["NZ", "NL", "IE", "AU"]))
     elif category == "DRINK" and i % 3 == 0:
         attrs.update(alcohol=True, hs_code="2204210000", origin_country="FR")
+    elif category == "DRINK" and i % 3 == 1:
+        attrs.update(cold_chain=True)  # chilled: ships only from sites with cold chain
     elif category == "ELEC":
         attrs.update(floor_price=str((price * Decimal("0.7")).quantize(Decimal("0.01"))))
+        if i % 9 == 0:
+            attrs.update(hazardous=True)  # lithium batteries
     elif category == "BEAUTY":
         attrs.update(hs_code="3304990099", origin_country=rng.choice(["FR", "KR", "JP"]))
         if i % 5 == 0:
             attrs.update(channels=["web", "tmall", "jd"])  # brand-authorised channels only
+        if i % 6 == 0:
+            attrs.update(hazardous=True)  # aerosols and perfume: flammable
     return attrs
 
 
@@ -128,6 +116,7 @@ def demo_skus(tenant_id: str, count: int, rng: random.Random,
         items.append(Sku(tenant_id, sku_code(i), f"{label} {cat}-{i:05d}",
                          list_price=price.quantize(Decimal("0.01")),
                          barcode=f"69{rng.randint(10**10, 10**11 - 1)}",
+                         weight_kg=Decimal(UNIT_KG[cat]),
                          attributes=sku_attributes(i, cat, price, facts)))
     return items
 
@@ -158,28 +147,12 @@ def build_demo(
             raise ValueError(f"tenant '{tenant_id}' already has data; demo data not loaded")
     catalog.add_channels(hub.uow, [Channel(tenant_id, c, n, k, True, a, sec)
                                    for c, n, k, a, sec in CHANNELS])
-    catalog.add_warehouses(
-        hub.uow,
-        [
-            Warehouse(
-                tenant_id,
-                code,
-                name,
-                lat,
-                lon,
-                region=region,
-                city=city,
-                daily_capacity=cap,
-                cutoff=cut,
-            )
-            for code, name, city, region, lat, lon, cap, cut in WAREHOUSES
-        ],
-        now,
-    )
+    catalog.add_warehouses(hub.uow, demo_warehouses(tenant_id), now)
     items = demo_skus(tenant_id, skus, rng, random.Random(seed + 100))
     catalog.add_skus(hub.uow, items, now)
     with hub.uow() as uow:
         seed_carriers(uow.conn, tenant_id, now)
+        seed_rules(uow, tenant_id, now)
         uow.commit()
     codes = [w[0] for w in WAREHOUSES]
     receipts: list[tuple[str, str, int]] = []

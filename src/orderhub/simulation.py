@@ -54,6 +54,9 @@ class OrderGenerator:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        # Service levels and requested dates come from their own stream, so adding them
+        # left every other drawn field (and the seeded corpus) as it was.
+        self._sla_rng = random.Random(self.seed + 3)
         self._skus = sorted(self.sku_prices)
         self._dest = [(p, c, d) for p, c, d, _ in DESTINATIONS]
         self._dest_w = [w for _, _, _, w in DESTINATIONS]
@@ -103,6 +106,13 @@ class OrderGenerator:
         presale_release = None
         if kind == OrderType.PRE_SALE:
             presale_release = (now + timedelta(days=rng.randint(3, 20))).date()
+        srng = self._sla_rng
+        level = ("standard" if kind == OrderType.B2B else srng.choices(
+            ["standard", "express", "next_day", "same_day", "economy"],
+            [70, 15, 8, 2, 5])[0])
+        requested = None
+        if kind == OrderType.B2C and srng.random() < 0.04:  # a chosen delivery day
+            requested = (now + timedelta(days=srng.randint(2, 6))).date()
         return OrderDraft(
             channel=channel,
             external_id=f"{self.prefix}-{self.seed}-{self._n:08d}",
@@ -120,6 +130,8 @@ class OrderGenerator:
             shipping_fee=Decimal(rng.choice([0, 0, 0, 6, 8, 10])),
             placed_at=now,
             presale_release=presale_release,
+            requested_delivery=requested,
+            service_level=level,
         )
 
     def stream(self, count: int, now: datetime) -> Iterator[OrderDraft]:

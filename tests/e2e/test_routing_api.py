@@ -36,7 +36,7 @@ def test_routed_order_has_an_explained_decision(routed: Hub, database_url: str) 
         oid = r.json()["id"]
         assert [s["warehouse"] for s in r.json()["shipments"]] == ["BJ"]  # one parcel
         [decision] = client.get(f"/v1/orders/{oid}/routing").json()
-        assert decision["strategy"] == "routing-v1"
+        assert decision["strategy"] == "routing-v2"
         assert decision["chosen"]["sites"] == ["BJ"]
         assert decision["candidates_considered"] >= 2  # the SH+BJ split was priced too
         assert decision["excluded"] == {"GZ": "holds none of the order's SKUs"}

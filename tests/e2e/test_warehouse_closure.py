@@ -42,9 +42,14 @@ def test_closing_a_warehouse_reroutes_and_flags(hub: Hub) -> None:
                                                                                    open_2}
         assert levels(client) == {"SH": (10, 2), "BJ": (3, 2)}  # only the released order's
         assert client.get("/v1/warehouses/SH").json()["active"] is False
-        types = [e["type"] for e in client.get(f"/v1/orders/{moved}/timeline").json()]
-        assert types[-6:] == ["InventoryReleased", "OrderHeld", "OrderReleasedFromHold",
-                              "OrderValidated", "InventoryReserved", "OrderAllocated"]
+        timeline = client.get(f"/v1/orders/{moved}/timeline").json()
+        types = [e["type"] for e in timeline]
+        assert types[-7:] == ["InventoryReleased", "OrderHeld", "OrderReleasedFromHold",
+                              "OrderValidated", "InventoryReserved", "OrderAllocated",
+                              "OrderExceptionRaised"]
+        # Beijing is farther: the date promised from Shanghai cannot be kept, and says so.
+        assert timeline[-1]["reason"].startswith("promise at risk: due ")
+        assert report["promises_kept"] == 0 and moved in report["promises_later"]
         last = client.get(f"/v1/orders/{released}/timeline").json()[-1]
         assert last["type"] == "OrderExceptionRaised" and "typhoon" in last["reason"]
         held = client.get(f"/v1/orders/{report['held'][0]}").json()

@@ -16,12 +16,13 @@ from orderhub.bootstrap import Hub
 from orderhub.domain.event_catalog import BY_TYPE, CATALOG, envelope_example
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
+from orderhub.domain.routing.network import BlockDirection, CarrierState
 from orderhub.services import (
-    carriers,
     fulfilment,
     held_orders,
     inventory,
     network_events,
+    routing_rules,
     sku_mapping,
 )
 from orderhub.services.channel_intake import ingest_channel_orders
@@ -64,13 +65,23 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
                                          [ChannelLine("CH-SKU", "Apple", 1, Decimal("10.00"))],
                                          shipping_address=SHANGHAI)],
         strategy=hub.strategy, now=clock.now, actor="test", presale_lock=hub.presale_lock)
-    carriers.set_health(hub.uow, T, "ZTO:standard", False, reason="timeouts", actor="ops",
-                        now=clock.now)
+    network_events.set_carrier_state(hub.uow, T, "ZTO:standard", CarrierState.DOWN,
+                                     reason="timeouts", actor="ops", now=clock.now,
+                                     strategy=hub.strategy, presale_lock=hub.presale_lock)
     [late] = submit(hub, draft("EV-5"))
     fulfilment.advance_order(hub.uow, T, late, S.RELEASED, now=clock.now, actor="wms")
     network_events.close_warehouse(hub.uow, T, "SH", reason="storm", actor="ops",
                                    now=clock.now, strategy=hub.strategy,
                                    presale_lock=hub.presale_lock)
+    block, _ = network_events.block_region(hub.uow, T, "广东", BlockDirection.INBOUND,
+                                           reason="typhoon", actor="ops", now=clock.now,
+                                           strategy=hub.strategy, presale_lock=hub.presale_lock)
+    network_events.lift_block(hub.uow, T, block["id"], reason="clear", actor="ops",
+                              now=clock.now, strategy=hub.strategy,
+                              presale_lock=hub.presale_lock)
+    routing_rules.put_rule(hub.uow, T, {"code": "no-gz", "when": {"channel": ["web"]},
+                                        "then": {"exclude_sites": ["GZ"]}},
+                           actor="ops", reason="test", now=clock.now)
     sku_mapping.confirm_mapping(hub.uow, T, "web", "sku", "CH-SKU", "A", actor="ops",
                                 now=clock.now, strategy=hub.strategy,
                                 presale_lock=hub.presale_lock)

@@ -21,10 +21,10 @@ GZ = (23.1291, 113.2644, "广东")
 
 
 def site(code: str, where: tuple[float, float, str], capacity: int = 100,
-         caps: frozenset[str] = frozenset(), active: bool = True) -> Site:
+         caps: frozenset[str] = frozenset(), active: bool = True, queue_days: int = 2) -> Site:
     lat, lon, province = where
     return Site(code, lat, lon, province, Decimal("2.00"), Decimal("0.30"), capacity,
-                capabilities=caps, active=active)
+                capabilities=caps, active=active, max_queue_days=queue_days)
 
 
 def order(oid: str, where: tuple[float, float, str], *lines: tuple[str, int],
@@ -94,7 +94,7 @@ def test_batch_costs_less_than_greedy_when_stock_is_contended() -> None:
 
 
 def test_capacity_is_respected() -> None:
-    net = Network([site("SH", SH, capacity=1), site("BJ", BJ), site("GZ", GZ)],
+    net = Network([site("SH", SH, capacity=1, queue_days=1), site("BJ", BJ), site("GZ", GZ)],
                   stock={("X", c): 10 for c in ("SH", "BJ", "GZ")})
     orders = [order(f"O{i}", SH, ("X", 1)) for i in range(4)]
     result = solved(plan_wave(orders, net, TODAY))
@@ -177,7 +177,7 @@ def test_real_highs_without_solution_raises_solver_failed() -> None:
     x = m.var(1.0, 0.0)
     m.row([x], [1.0], 1.0, 1.0)  # x == 1 with 0 <= x <= 0: infeasible
     with pytest.raises(SolverFailed):
-        batch._solve_highs(m, [True], 1.0)
+        batch._solve_highs(m, None, 1.0)
 
 
 def test_tiny_time_limit_still_returns_a_valid_allocation() -> None:

@@ -59,20 +59,21 @@ def test_late_penalty_buys_the_faster_service() -> None:
 
 
 def test_exclusions_are_explained() -> None:
-    sites = [replace(SH, active=False), replace(BJ, capacity_left=0), GZ,
+    sites = [replace(SH, active=False), replace(BJ, backlog=200), GZ,
              Site("CC", 30.0, 120.0, "浙江", Decimal("1"), Decimal("0"), 5,
                   capabilities=frozenset({"cold_chain"}))]
     d = plan_order(order(("A", 1), needs=frozenset({"cold_chain"})),
                    net({("A", "SH"): 5, ("A", "BJ"): 5, ("A", "GZ"): 5, ("A", "CC"): 5},
                        sites), NOW)
-    assert d.excluded == {"SH": "closed", "BJ": "no picking capacity left today",
+    assert d.excluded == {"SH": "closed",
+                          "BJ": "picking queue full (200 orders waiting, 2 days of capacity)",
                           "GZ": "lacks cold_chain"}
     assert d.chosen is not None and d.chosen.sites == ("CC",)
 
 
 def test_no_plan_gives_a_reason() -> None:
     d = plan_order(order(("A", 10)), net({("A", "SH"): 3, ("A", "BJ"): 3}), NOW)
-    assert d.chosen is None and "fill" in d.reason
+    assert d.chosen is None and d.reason == "SKU A: 10 ordered, 6 available at usable sites"
 
 
 def test_a_carrier_down_moves_volume_to_the_next() -> None:
@@ -88,5 +89,5 @@ def test_take_stock_applies_the_plan() -> None:
     assert d.chosen is not None
     take_stock(network, d.chosen)
     assert network.stock[("A", "SH")] == 0
-    assert next(s for s in network.sites if s.code == "SH").capacity_left == 99
+    assert next(s for s in network.sites if s.code == "SH").backlog == 1
     assert plan_order(order(("A", 1)), network, NOW).chosen is None

@@ -17,6 +17,7 @@ from orderhub.api.routes import (
     intake,
     inventory,
     orders,
+    routing,
     webhooks,
 )
 from orderhub.bootstrap import Hub
@@ -46,6 +47,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.state.hub = hub
     app.state.known_tenants = set()
     problems.install(app)
-    for module in (health, orders, intake, catalog, inventory, carriers, events, webhooks):
+    for module in (health, orders, intake, catalog, inventory, carriers, routing, events,
+                   webhooks):
         app.include_router(module.router)
     return app

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
-from orderhub.domain.order import Address, Customer, OrderType
+from orderhub.domain.order import Address, Customer, OrderType, ServiceLevel
+from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key
 from orderhub.services.order_input import LineDraft, OrderDraft
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
@@ -134,6 +142,14 @@ class OrderIn(Strict):
     placed_at: Moment | None = None
     requested_delivery: date | None = None
     presale: PresaleIn | None = None
+    service_level: ServiceLevel = Field(
+        ServiceLevel.STANDARD,
+        description="SLA class; with no requested_delivery it sets the due date: same_day 0, "
+                    "next_day 1, express 2, standard 3, economy 5 days after the order")
+    pickup_store: str | None = Field(
+        None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="Click and collect: the store (a site with the pickup capability) where "
+                    "the customer collects the order")
 
     model_config = ConfigDict(
         extra="forbid",
@@ -189,6 +205,8 @@ class OrderIn(Strict):
             requested_delivery=self.requested_delivery,
             presale_release=self.presale.release_date if self.presale else None,
             presale_lock_until=self.presale.lock_until if self.presale else None,
+            service_level=self.service_level.value,
+            pickup_store=self.pickup_store or "",
         )
 
 
@@ -252,6 +270,8 @@ class ShipmentOut(BaseModel):
     id: str
     warehouse: str
     status: str
+    carrier_service: str | None = Field(None, description="carrier:service chosen by routing")
+    waybill: str | None = Field(None, description="the carrier's tracking number, once booked")
     dispatched_at: datetime | None
     delivered_at: datetime | None
     lines: list[ShipmentLineOut]
@@ -287,6 +307,8 @@ class OrderOut(BaseModel):
     promised_delivery: date | None
     presale_release: date | None
     presale_lock_until: datetime | None
+    service_level: str
+    pickup_store: str | None
     created_at: datetime
     updated_at: datetime
     version: int
@@ -322,17 +344,53 @@ class ShipIn(Strict):
     )
 
 
+def _province(name: str) -> str:
+    if not name:
+        return ""
+    key = province_key(name)
+    if key not in PROVINCE_REGION:
+        raise ValueError(f"unknown province '{name}'")
+    return key
+
+
+def _region(name: str) -> str:
+    if name and name not in REGIONS:
+        raise ValueError(f"unknown lane region '{name}'; known: {', '.join(REGIONS)}")
+    return name
+
+
+Capability = Literal["cold_chain", "hazardous", "b2b_pallet", "pickup"]
+SiteKind = Literal["warehouse", "store", "front"]
+Province = Annotated[str, AfterValidator(_province)]
+Region = Annotated[str, AfterValidator(_region)]
+
+
 class WarehouseIn(Strict):
     code: str = Code
     name: str = Field(min_length=1, max_length=200)
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    region: str = Field("", max_length=64)
+    region: Region = Field("", max_length=64, description="Lane region (east, north, ...); "
+                           "taken from the province when omitted")
     city: str = Field("", max_length=64)
-    daily_capacity: int = Field(0, ge=0, le=100_000_000)
+    daily_capacity: int = Field(0, ge=0, le=100_000_000,
+                                description="Orders picked per day; 0 = not limited")
     cutoff: time = Field(time(16, 0), description="Local cut-off for same-day dispatch")
     timezone: Annotated[str, AfterValidator(_zone)] = Field("Asia/Shanghai", max_length=64)
     active: bool = True
+    province: Province = Field("", max_length=32, description="For zones and lanes: 浙江, 上海")
+    kind: SiteKind = "warehouse"
+    handling_per_order: Amount = Field(Decimal("3.00"), ge=0)
+    handling_per_unit: Amount = Field(Decimal("0.50"), ge=0)
+    capabilities: list[Capability] = Field(default_factory=list)
+    max_queue_days: int = Field(2, ge=1, le=30, description="Takes no more orders once this "
+                                "many days of picking are queued")
+
+    @model_validator(mode="after")
+    def _fill_region(self) -> WarehouseIn:
+        if not self.region and self.province:
+            self.region = PROVINCE_REGION[self.province]
+        return self
 
 
 class WarehousePatch(Strict):
@@ -340,6 +398,11 @@ class WarehousePatch(Strict):
     daily_capacity: int | None = Field(None, ge=0, le=100_000_000)
     cutoff: time | None = None
     active: bool | None = None
+    handling_per_order: Amount | None = Field(None, ge=0)
+    handling_per_unit: Amount | None = Field(None, ge=0)
+    capabilities: list[Capability] | None = None
+    max_queue_days: int | None = Field(None, ge=1, le=30)
+    reason: str = Field("", max_length=500, description="Why (recorded on events)")
 
 
 class WarehouseOut(BaseModel):
@@ -353,6 +416,12 @@ class WarehouseOut(BaseModel):
     cutoff: time
     timezone: str
     active: bool
+    province: str
+    kind: str
+    handling_per_order: Decimal
+    handling_per_unit: Decimal
+    capabilities: list[str]
+    max_queue_days: int
 
 
 class SkuIn(Strict):

@@ -303,77 +303,6 @@ def order_list(
         console.print(table)
 
 
-warehouse_app = typer.Typer(help="Warehouses: live events.", no_args_is_help=True)
-app.add_typer(warehouse_app, name="warehouse")
-
-
-@warehouse_app.command("close")
-def warehouse_close(code: str, reason: Annotated[str, typer.Option(help="Why it closes")],
-                    database_url: DbOption = None, tenant: TenantOption = "default") -> None:
-    """Close a warehouse and re-route its open orders now."""
-    from orderhub.services.network_events import close_warehouse
-
-    with _hub(database_url) as hub:
-        try:
-            report = close_warehouse(hub.uow, tenant, code, reason=reason, actor="cli",
-                                     now=hub.clock(), strategy=hub.strategy,
-                                     presale_lock=hub.presale_lock)
-        except DomainError as exc:
-            raise _fail(str(exc)) from None
-    console.print(f"{code} closed: {len(report.rerouted)} order(s) re-routed, "
-                  f"{len(report.held)} held (no other stock), {len(report.flagged)} already "
-                  "released there and flagged for a decision")
-    for oid, sites in sorted(report.rerouted.items()):
-        console.print(f"  {oid} -> {', '.join(sites)}")
-
-
-carrier_app = typer.Typer(help="Carrier services: list, mark down or up.", no_args_is_help=True)
-app.add_typer(carrier_app, name="carrier")
-
-
-@carrier_app.command("list")
-def carrier_list(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
-    """Carrier services with their health."""
-    from orderhub.services.carriers import list_carriers
-
-    with _hub(database_url) as hub:
-        rows = list_carriers(hub.read_uow, tenant)
-    table = Table()
-    for col in ("service", "healthy", "note", "transit days by zone"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(r["code"], "yes" if r["healthy"] else "[red]DOWN[/red]", r["note"],
-                      " ".join(f"{z}:{d}" for z, d in sorted(r["transit_days"].items())))
-    console.print(table)
-
-
-def _carrier_health(code: str, healthy: bool, reason: str, database_url: str | None,
-                    tenant: str) -> None:
-    from orderhub.services.carriers import set_health
-
-    with _hub(database_url) as hub:
-        try:
-            set_health(hub.uow, tenant, code, healthy, reason=reason, actor="cli",
-                       now=hub.clock())
-        except DomainError as exc:
-            raise _fail(str(exc)) from None
-    console.print(f"{code} marked {'up' if healthy else 'down'}: {reason}")
-
-
-@carrier_app.command("down")
-def carrier_down(code: str, reason: Annotated[str, typer.Option(help="Why")],
-                 database_url: DbOption = None, tenant: TenantOption = "default") -> None:
-    """Stop offering a carrier service to new orders."""
-    _carrier_health(code, False, reason, database_url, tenant)
-
-
-@carrier_app.command("up")
-def carrier_up(code: str, reason: Annotated[str, typer.Option(help="Why")],
-               database_url: DbOption = None, tenant: TenantOption = "default") -> None:
-    """Offer a carrier service again."""
-    _carrier_health(code, True, reason, database_url, tenant)
-
-
 @app.command("stock")
 def stock(sku: str, database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Stock of one SKU per warehouse: on hand, reserved, safety stock, ATP."""
@@ -684,6 +613,10 @@ def worker(database_url: DbOption = None, nats_url: NatsOption = None) -> None:
             + ", ".join(c.name for c in hub.consumers)
             + " + webhook dispatcher + expiry sweeper; Ctrl-C stops them"
         )
+
+
+# Network and routing commands register themselves on `app` (warehouse, carrier, routing).
+from orderhub.cli import network  # noqa: E402, F401
 
 
 def main() -> None:

@@ -1,12 +1,12 @@
 """Allocation: which warehouse(s) fill an order. A strategy is pure: it reads an availability
 map and proposes picks; the service layer reserves them atomically in the store.
 
-The routing engine (a later issue) replaces `NearestWarehouseStrategy` behind the same
-`AllocationStrategy` protocol.
+The routing engine (`domain/routing`, the default) and the first `NearestWarehouseStrategy`
+share the `AllocationStrategy` protocol:
 
-    strategy = NearestWarehouseStrategy()
-    outcome = strategy.plan(order, warehouses, available)   # available[(sku, wh)] -> ATP
-    if outcome.picks: ...reserve them...  else: hold with outcome.reasons
+    context = strategy.prepare(conn, tenant_id, now, catalog)   # once per batch
+    outcome = strategy.plan(order, warehouses, available, now, context)
+    if outcome.ok: ...reserve outcome.picks...  else: hold with outcome.reasons
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from orderhub.domain.geo import haversine_km, locate
-from orderhub.domain.inventory import Warehouse
+from orderhub.domain.inventory import Sku, Warehouse
 from orderhub.domain.order import HoldCode, HoldReason, Order, PlannedPick
 
 Availability = Mapping[tuple[str, str], int]
@@ -31,6 +31,8 @@ class AllocationOutcome:
     reasons: list[HoldReason] = field(default_factory=list)
     promised: date | None = None
     explanation: dict[str, Any] | None = None  # candidates and exclusions, when recorded
+    services: dict[str, str] = field(default_factory=dict)  # warehouse -> carrier:service
+    warnings: list[str] = field(default_factory=list)  # for a person (a promise at risk)
 
     @property
     def ok(self) -> bool:
@@ -40,9 +42,18 @@ class AllocationOutcome:
 class AllocationStrategy(Protocol):
     name: str
 
+    def prepare(self, conn: Any, tenant_id: str, now: datetime,
+                catalog: Mapping[str, Sku]) -> Any:
+        """Per-batch state the plans read (None if the strategy needs none); `conn` is
+        the unit of work's connection."""
+
     def plan(
-        self, order: Order, warehouses: Sequence[Warehouse], available: Availability, now: datetime
+        self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
+        now: datetime, context: Any = None,
     ) -> AllocationOutcome: ...
+
+    def refresh(self) -> None:
+        """Forget cached state after the network changed."""
 
 
 def transit_days(distance_km: float | None) -> int:
@@ -70,8 +81,16 @@ class NearestWarehouseStrategy:
     name = "nearest-v1"
     max_exhaustive = 10  # above this many candidate warehouses, split greedily
 
+    def prepare(self, conn: Any, tenant_id: str, now: datetime,
+                catalog: Mapping[str, Sku]) -> None:
+        return None
+
+    def refresh(self) -> None:
+        return None
+
     def plan(
-        self, order: Order, warehouses: Sequence[Warehouse], available: Availability, now: datetime
+        self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
+        now: datetime, context: Any = None,
     ) -> AllocationOutcome:
         active = [w for w in warehouses if w.active]
         if not active:

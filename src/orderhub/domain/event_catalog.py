@@ -217,6 +217,8 @@ CATALOG: list[EventSpec] = [
                     "properties": {
                         "shipment_id": _STR,
                         "warehouse": _STR,
+                        "carrier_service": {"type": "string",
+                                            "description": "carrier:service, '' if none"},
                         "lines": {"type": "array", "items": _PICK},
                     },
                 },
@@ -233,6 +235,7 @@ CATALOG: list[EventSpec] = [
                 {
                     "shipment_id": "shp_0006883...",
                     "warehouse": "HZ-QT",
+                    "carrier_service": "ZTO:standard",
                     "lines": [{"line_no": 1, "sku": "SKU-00001", "quantity": 2}],
                 }
             ],
@@ -378,12 +381,54 @@ CATALOG += [
     ),
     _spec(
         "CarrierStatusChanged",
-        "A carrier service was marked down (or up again); routing stops (or resumes) "
-        "offering it to new orders.",
-        {"carrier_service": _STR, "healthy": {"type": "boolean"}},
+        "A carrier service was marked down, degraded (slower by `delay_days`) or up again, "
+        "by an operator or by the circuit breaker; routing stops offering a service that is "
+        "down and re-routes the open orders planned on it.",
+        {"carrier_service": _STR, "healthy": {"type": "boolean"},
+         "state": {"enum": ["up", "degraded", "down"]},
+         "delay_days": {"type": "integer", "minimum": 0}},
         {"status": "", "actor": "ops-lily", "reason": "API timeouts since 09:10",
-         "carrier_service": "ZTO:standard", "healthy": False},
+         "carrier_service": "ZTO:standard", "healthy": False, "state": "down",
+         "delay_days": 0},
         subject="carrier/<carrier:service>",
+    ),
+    _spec(
+        "WarehouseStatusChanged",
+        "A warehouse or store closed, reopened, or had its daily picking capacity changed; "
+        "open orders it can no longer serve are re-routed in the same transaction.",
+        {"warehouse": _STR, "active": {"type": "boolean"},
+         "daily_capacity": {"type": "integer", "minimum": 0},
+         "previous_capacity": {"type": "integer", "minimum": 0}},
+        {"status": "", "actor": "ops-lily", "reason": "flooding in the yard",
+         "warehouse": "WH-DX", "active": True, "daily_capacity": 5000,
+         "previous_capacity": 20000},
+        subject="warehouse/<code>",
+    ),
+    _spec(
+        "RegionBlocked",
+        "A province or lane region was blocked (storm, road closure): `outbound` stops its "
+        "sites shipping, `inbound` stops deliveries into it, `both` does both.",
+        {"block_id": _INT, "area": _STR, "direction": {"enum": ["outbound", "inbound", "both"]}},
+        {"status": "", "actor": "ops-lily", "reason": "typhoon warning", "block_id": 3,
+         "area": "福建", "direction": "both"},
+        subject="region/<area>",
+    ),
+    _spec(
+        "RegionUnblocked",
+        "A region block was lifted; orders held for it go back through routing.",
+        {"block_id": _INT, "area": _STR, "direction": {"enum": ["outbound", "inbound", "both"]}},
+        {"status": "", "actor": "ops-lily", "reason": "roads open", "block_id": 3,
+         "area": "福建", "direction": "both"},
+        subject="region/<area>",
+    ),
+    _spec(
+        "RoutingRuleChanged",
+        "A routing rule was created, changed, disabled or enabled (a new version).",
+        {"code": _STR, "version": _INT, "enabled": {"type": "boolean"},
+         "change": {"enum": ["created", "updated", "disabled", "enabled"]}},
+        {"status": "", "actor": "ops-lily", "reason": "peak season", "code": "vip-same-day",
+         "version": 2, "enabled": True, "change": "updated"},
+        subject="routing-rule/<code>",
     ),
 ]
 
@@ -394,7 +439,9 @@ assert set(BY_TYPE) == set(EVENT_TYPES), "every event class needs a catalogue en
 
 def envelope_example(spec: EventSpec) -> dict[str, Any]:
     subject = {"order id": "ord_000688324f7e4400",
-               "carrier/<carrier:service>": "carrier/ZTO:standard"}.get(
+               "carrier/<carrier:service>": "carrier/ZTO:standard",
+               "warehouse/<code>": "warehouse/WH-DX", "region/<area>": "region/福建",
+               "routing-rule/<code>": "routing-rule/vip-same-day"}.get(
         spec.subject, "stock/SKU-00001/SH-JD")
     return {
         "specversion": "1.0",

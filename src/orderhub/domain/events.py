@@ -210,7 +210,49 @@ class CarrierStatusChanged(Event):
     type: ClassVar[str] = "CarrierStatusChanged"
     carrier_service: str
     healthy: bool
-    _data_fields = _fields("carrier_service", "healthy")
+    state: str = "up"  # up, degraded (slower by delay_days), down
+    delay_days: int = 0
+    _data_fields = _fields("carrier_service", "healthy", "state", "delay_days")
+
+
+@dataclass(kw_only=True, slots=True)
+class WarehouseStatusChanged(Event):
+    """A site closed, reopened or had its picking capacity changed."""
+
+    type: ClassVar[str] = "WarehouseStatusChanged"
+    warehouse: str
+    active: bool
+    daily_capacity: int
+    previous_capacity: int
+    _data_fields = _fields("warehouse", "active", "daily_capacity", "previous_capacity")
+
+
+@dataclass(kw_only=True, slots=True)
+class RegionBlocked(Event):
+    type: ClassVar[str] = "RegionBlocked"
+    block_id: int
+    area: str
+    direction: str
+    _data_fields = _fields("block_id", "area", "direction")
+
+
+@dataclass(kw_only=True, slots=True)
+class RegionUnblocked(Event):
+    type: ClassVar[str] = "RegionUnblocked"
+    block_id: int
+    area: str
+    direction: str
+    _data_fields = _fields("block_id", "area", "direction")
+
+
+@dataclass(kw_only=True, slots=True)
+class RoutingRuleChanged(Event):
+    type: ClassVar[str] = "RoutingRuleChanged"
+    code: str
+    version: int
+    enabled: bool
+    change: str  # created, updated, disabled, enabled
+    _data_fields = _fields("code", "version", "enabled", "change")
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -236,5 +278,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderHoldOverridden,
         OrderExceptionRaised,
         CarrierStatusChanged,
+        WarehouseStatusChanged,
+        RegionBlocked,
+        RegionUnblocked,
+        RoutingRuleChanged,
     )
 }

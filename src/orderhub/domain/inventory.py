@@ -33,6 +33,13 @@ class Warehouse:
     cutoff: time = time(16, 0)
     timezone: str = "Asia/Shanghai"
     active: bool = True
+    # routing profile: where it is, what it costs to pick, what it can handle
+    province: str = ""
+    kind: str = "warehouse"  # warehouse, store, front (front warehouse / dark store)
+    handling_per_order: Decimal = Decimal("3.00")
+    handling_per_unit: Decimal = Decimal("0.50")
+    capabilities: frozenset[str] = frozenset()  # cold_chain, hazardous, b2b_pallet, pickup
+    max_queue_days: int = 2  # takes no more orders once this many days of picking wait
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,21 @@ class OrderType(StrEnum):
     PRE_SALE = "pre_sale"
 
 
+class ServiceLevel(StrEnum):
+    """The SLA class an order was sold with; without a requested date it sets the due date."""
+
+    SAME_DAY = "same_day"
+    NEXT_DAY = "next_day"
+    EXPRESS = "express"
+    STANDARD = "standard"
+    ECONOMY = "economy"
+
+    @property
+    def days(self) -> int:
+        """Days from the order (local date) to the due date."""
+        return {"same_day": 0, "next_day": 1, "express": 2, "standard": 3, "economy": 5}[self]
+
+
 class HoldCode(StrEnum):
     # format
     MISSING_FIELD = "missing_field"
@@ -50,6 +65,8 @@ class HoldCode(StrEnum):
     # operations
     CHANNEL_UPDATE = "channel_update"
     REROUTE = "reroute"
+    NO_ROUTE = "no_route"  # stock exists, but no usable site (capability, rule, block, queue)
+    REGION_BLOCKED = "region_blocked"  # deliveries to its destination are blocked
     MANUAL = "manual"
 
 
@@ -159,6 +176,8 @@ class Shipment:
     status: ShipmentStatus = ShipmentStatus.PLANNED
     dispatched_at: datetime | None = None
     delivered_at: datetime | None = None
+    carrier_service: str = ""  # carrier:service chosen by the router ("" = not chosen)
+    waybill: str = ""  # the carrier's tracking number, once booked
 
 
 def stock_quantities(reservations: Sequence[Reservation]) -> dict[tuple[str, str], int]:
@@ -199,6 +218,8 @@ class Order:
     promised_delivery: date | None = None
     presale_release: date | None = None
     presale_lock_until: datetime | None = None
+    service_level: str = "standard"  # SLA class: same_day, next_day, express, standard, economy
+    pickup_store: str = ""  # collected by the customer at this store (click and collect)
     hold_reasons: list[HoldReason] = field(default_factory=list)
     payload_hash: str = ""
     attributes: dict[str, str] = field(default_factory=dict)
@@ -234,6 +255,8 @@ class Order:
         presale_release: date | None = None,
         presale_lock_until: datetime | None = None,
         payload_hash: str = "",
+        service_level: str = "standard",
+        pickup_store: str = "",
     ) -> Order:
         order = cls(
             id=new_id("ord"),
@@ -253,6 +276,8 @@ class Order:
             presale_release=presale_release,
             presale_lock_until=presale_lock_until,
             payload_hash=payload_hash,
+            service_level=service_level,
+            pickup_store=pickup_store,
         )
         order._record(
             ev.OrderCreated(
@@ -356,9 +381,10 @@ class Order:
         now: datetime,
         expires_at: datetime | None,
         actor: str = "system",
+        services: dict[str, str] | None = None,
     ) -> None:
         """Record stock already reserved atomically in the store, and plan one shipment per
-        warehouse (the allocation)."""
+        warehouse (the allocation); `services` names each warehouse's carrier service."""
         self._move(OrderStatus.RESERVED, now)
         shipment_by_wh: dict[str, Shipment] = {}
         for s in self.shipments:
@@ -368,7 +394,8 @@ class Order:
         for pick in picks:
             shipment = shipment_by_wh.get(pick.warehouse)
             if shipment is None:
-                shipment = Shipment(id=new_id("shp"), warehouse=pick.warehouse)
+                shipment = Shipment(id=new_id("shp"), warehouse=pick.warehouse,
+                                    carrier_service=(services or {}).get(pick.warehouse, ""))
                 shipment_by_wh[pick.warehouse] = shipment
                 self.shipments.append(shipment)
             res = Reservation(
@@ -405,7 +432,8 @@ class Order:
                 for r in self.active_reservations()
                 if r.shipment_id == s.id
             ]
-            shipments.append({"shipment_id": s.id, "warehouse": s.warehouse, "lines": lines})
+            shipments.append({"shipment_id": s.id, "warehouse": s.warehouse,
+                              "carrier_service": s.carrier_service, "lines": lines})
         self._record(
             ev.OrderAllocated(
                 tenant_id=self.tenant_id,
@@ -511,16 +539,18 @@ class Order:
             self.hold(reasons, now, actor)
         return released
 
-    def reroute(self, reason: str, now: datetime, actor: str) -> list[Reservation]:
-        """A site it was allocated to can no longer ship (closed, cut capacity): give its
-        stock back and hold it, so the caller can allocate it afresh at once."""
+    def reroute(self, reason: str, now: datetime, actor: str,
+                hold: HoldReason | None = None) -> list[Reservation]:
+        """A site or carrier it was planned on can no longer serve it (closed, capacity cut,
+        carrier down, region blocked): give its stock back and hold it, so the caller can
+        allocate it afresh at once (or leave it held with `hold`)."""
         if self.status not in (OrderStatus.RESERVED, OrderStatus.ALLOCATED):
             raise Conflict(f"order {self.id} is {self.status.value}; only orders not yet "
                            "released to a warehouse are re-routed")
         self._keep_lock_deadline()
         released = self._unreserve(ReservationState.RELEASED)
         self._record_release(released, now, actor, reason)
-        self.hold([HoldReason(HoldCode.REROUTE, reason)], now, actor)
+        self.hold([hold or HoldReason(HoldCode.REROUTE, reason)], now, actor)
         return released
 
     def _keep_lock_deadline(self) -> None:

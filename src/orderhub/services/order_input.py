@@ -40,6 +40,8 @@ class OrderDraft:
     requested_delivery: date | None = None
     presale_release: date | None = None
     presale_lock_until: datetime | None = None
+    service_level: str = "standard"
+    pickup_store: str = ""
 
     def key(self) -> tuple[str, str]:
         return (self.channel, self.external_id)
@@ -159,4 +161,6 @@ def build_order(d: OrderDraft, tenant_id: str, now: datetime, actor: str, digest
         presale_release=d.presale_release,
         presale_lock_until=d.presale_lock_until,
         payload_hash=digest,
+        service_level=d.service_level,
+        pickup_store=d.pickup_store,
     )

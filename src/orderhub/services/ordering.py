@@ -300,8 +300,9 @@ def run_pipeline(
         planned, failed = [], []
         demand: dict[tuple[str, str], int] = {}
         explanations.clear()
+        context = strategy.prepare(uow.conn, tenant_id, now, catalog)
         for o in valid:
-            outcome = strategy.plan(o, warehouses, available, now)
+            outcome = strategy.plan(o, warehouses, available, now, context)
             if outcome.explanation is not None:
                 explanations[o.id] = outcome.explanation
             if not outcome.ok:
@@ -339,7 +340,9 @@ def run_pipeline(
             # A lock deadline already passed (a held order resumed late) gets a fresh TTL.
             lock_until = o.presale_lock_until
             expires = lock_until if lock_until and lock_until > now else now + presale_lock
-        o.reserve(outcome.picks, now, expires, actor)
+        o.reserve(outcome.picks, now, expires, actor, outcome.services)
         o.allocate(strategy.name, outcome.promised, now, actor)
+        for warning in outcome.warnings:
+            o.raise_exception(f"promise at risk: {warning}", now, actor)
         stats.reserved += 1
     return stats

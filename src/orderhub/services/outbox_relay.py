@@ -46,6 +46,12 @@ def to_envelope(e: StoredEvent) -> Envelope:
         subject = f"stock/{e.data.get('sku')}/{e.data.get('warehouse')}"
     elif not subject and e.type == "CarrierStatusChanged":
         subject = f"carrier/{e.data.get('carrier_service')}"
+    elif not subject and e.type == "WarehouseStatusChanged":
+        subject = f"warehouse/{e.data.get('warehouse')}"
+    elif not subject and e.type in ("RegionBlocked", "RegionUnblocked"):
+        subject = f"region/{e.data.get('area')}"
+    elif not subject and e.type == "RoutingRuleChanged":
+        subject = f"routing-rule/{e.data.get('code')}"
     return Envelope(
         id=e.event_id,
         type=e.type,

@@ -71,6 +71,8 @@ def order_view(o: Order) -> dict[str, Any]:
                 "id": s.id,
                 "warehouse": s.warehouse,
                 "status": s.status.value,
+                "carrier_service": s.carrier_service or None,
+                "waybill": s.waybill or None,
                 "dispatched_at": s.dispatched_at,
                 "delivered_at": s.delivered_at,
                 "lines": [
@@ -87,6 +89,8 @@ def order_view(o: Order) -> dict[str, Any]:
         "promised_delivery": o.promised_delivery,
         "presale_release": o.presale_release,
         "presale_lock_until": o.presale_lock_until,
+        "service_level": o.service_level,
+        "pickup_store": o.pickup_store or None,
         "created_at": o.created_at,
         "updated_at": o.updated_at,
         "version": o.version,
@@ -237,13 +241,30 @@ def explain_routing(decision: dict[str, Any]) -> list[str]:
     """A routing decision in plain words, for `orderhub order why`."""
     out = []
     chosen = decision.get("chosen")
+    order = decision.get("order") or {}
+    if order:
+        due = order.get("due")
+        out.append(f"Order to {order.get('destination') or '?'} ({order.get('region') or '?'})"
+                   f", service level {order.get('service_level')}"
+                   + (f", due {due}" if due else "")
+                   + (f", needs {', '.join(order['needs'])}" if order.get("needs") else "")
+                   + (f", not before {order['not_before']}" if order.get("not_before") else "")
+                   + ".")
+    for rule in decision.get("rules_matched") or []:
+        out.append(f"Matched {rule}.")
+    for note in decision.get("notes") or []:
+        out.append(f"Note: {note}.")
     if chosen:
         parcels = "; ".join(f"{s['site']} by {s['service']} arriving {s['arrives']}"
                             for s in chosen["shipments"])
         out.append(f"Chosen: {parcels}. Cost {chosen['total']} CNY = shipping "
                    f"{chosen['shipping']} + handling {chosen['handling']} + split "
                    f"{chosen['split_penalty']} + lateness {chosen['late_penalty']}; promised "
-                   f"{chosen['promised']}.")
+                   f"{chosen['promised']}."
+                   + (f" Preference bonus {chosen['bonus']} (score only)."
+                      if chosen.get("bonus") not in (None, "0") else ""))
+        if decision.get("promise_warning"):
+            out.append(f"Promise at risk: {decision['promise_warning']}.")
     else:
         out.append(f"No plan: {decision.get('reason')}.")
     others = [c for c in decision.get("candidates", []) if chosen is None or c != chosen]
@@ -252,6 +273,7 @@ def explain_routing(decision: dict[str, Any]) -> list[str]:
                    f"{c['promised']}.")
     for site, why in sorted(decision.get("excluded", {}).items()):
         out.append(f"Excluded {site}: {why}.")
-    out.append(f"Strategy {decision.get('strategy')}, "
-                f"{decision.get('candidates_considered', 0)} plans priced.")
+    out.append(f"Strategy {decision.get('strategy')}, model "
+               f"{decision.get('model_version', decision.get('strategy'))}, "
+               f"{decision.get('candidates_considered', 0)} plans priced.")
     return out

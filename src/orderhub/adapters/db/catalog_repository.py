@@ -27,7 +27,20 @@ def _warehouse(r: Any) -> Warehouse:
         cutoff=time(int(hh), int(mm)),
         timezone=r["timezone"],
         active=r["active"],
+        province=r["province"],
+        kind=r["kind"],
+        handling_per_order=r["handling_per_order"],
+        handling_per_unit=r["handling_per_unit"],
+        capabilities=frozenset(r["capabilities"] or ()),
+        max_queue_days=r["max_queue_days"],
     )
+
+
+def _routing_profile(w: Warehouse) -> dict[str, Any]:
+    return {"province": w.province, "kind": w.kind,
+            "handling_per_order": w.handling_per_order,
+            "handling_per_unit": w.handling_per_unit,
+            "capabilities": sorted(w.capabilities), "max_queue_days": w.max_queue_days}
 
 
 def _sku(r: Any) -> Sku:
@@ -132,6 +145,7 @@ class CatalogRepository:
                     "timezone": w.timezone,
                     "active": w.active,
                     "created_at": at,
+                    **_routing_profile(w),
                 }
                 for w in items
             ],
@@ -151,6 +165,7 @@ class CatalogRepository:
                 cutoff=w.cutoff.strftime("%H:%M"),
                 timezone=w.timezone,
                 active=w.active,
+                **_routing_profile(w),
             )
         )
 

@@ -60,6 +60,8 @@ def _order_row(o: Order) -> dict[str, Any]:
         "promised_delivery": o.promised_delivery,
         "presale_release": o.presale_release,
         "presale_lock_until": o.presale_lock_until,
+        "service_level": o.service_level,
+        "pickup_store": o.pickup_store,
         "payload_hash": o.payload_hash,
         "attributes": o.attributes,
         "cross_border": o.cross_border,
@@ -99,6 +101,8 @@ def _shipment_row(o: Order, s: Shipment) -> dict[str, Any]:
         "status": s.status.value,
         "dispatched_at": s.dispatched_at,
         "delivered_at": s.delivered_at,
+        "carrier_service": s.carrier_service,
+        "waybill": s.waybill,
     }
 
 
@@ -107,7 +111,7 @@ def _reservation_state(r: Reservation) -> tuple[Any, ...]:
 
 
 def _shipment_state(s: Shipment) -> tuple[Any, ...]:
-    return (s.status, s.dispatched_at, s.delivered_at)
+    return (s.status, s.dispatched_at, s.delivered_at, s.carrier_service, s.waybill)
 
 
 def _head_state(o: Order) -> tuple[Any, ...]:
@@ -347,6 +351,8 @@ class OrderRepository:
                         status=ShipmentStatus(r["status"]),
                         dispatched_at=r["dispatched_at"],
                         delivered_at=r["delivered_at"],
+                        carrier_service=r["carrier_service"],
+                        waybill=r["waybill"],
                     )
                 )
             for h in heads:
@@ -436,6 +442,8 @@ class OrderRepository:
                             "status": s.status.value,
                             "dispatched_at": s.dispatched_at,
                             "delivered_at": s.delivered_at,
+                            "carrier_service": s.carrier_service,
+                            "waybill": s.waybill,
                         }
                     )
                     changed = True
@@ -514,6 +522,8 @@ class OrderRepository:
                     status=bindparam("status"),
                     dispatched_at=bindparam("dispatched_at"),
                     delivered_at=bindparam("delivered_at"),
+                    carrier_service=bindparam("carrier_service"),
+                    waybill=bindparam("waybill"),
                 ),
                 upd_ship,
             )
@@ -544,6 +554,8 @@ def _order_from_row(
         promised_delivery=h["promised_delivery"],
         presale_release=h["presale_release"],
         presale_lock_until=h["presale_lock_until"],
+        service_level=h["service_level"],
+        pickup_store=h["pickup_store"],
         hold_reasons=[
             HoldReason(
                 HoldCode(r["code"]), r["message"], r.get("line_no"), r.get("sku"), r.get("details")

@@ -73,6 +73,13 @@ warehouses = Table(
     Column("timezone", String(64), nullable=False, default="Asia/Shanghai"),
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    # routing profile (migration 0007)
+    Column("province", String(32), nullable=False, server_default=""),
+    Column("kind", String(16), nullable=False, server_default="warehouse"),
+    Column("handling_per_order", Money, nullable=False, server_default="3.00"),
+    Column("handling_per_unit", Money, nullable=False, server_default="0.50"),
+    Column("capabilities", JSONDoc, nullable=False, server_default="[]"),
+    Column("max_queue_days", Integer, nullable=False, server_default="2"),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
 )
 
@@ -154,6 +161,8 @@ orders = Table(
     Column("hold_reasons", JSONDoc, nullable=False),
     Column("placed_at", UTCDateTime()),
     Column("requested_delivery", Date),
+    Column("service_level", String(16), nullable=False, server_default="standard"),
+    Column("pickup_store", String(64), nullable=False, server_default=""),
     Column("promised_delivery", Date),
     Column("presale_release", Date),
     Column("presale_lock_until", UTCDateTime()),
@@ -207,9 +216,13 @@ shipments = Table(
     Column("status", String(16), nullable=False),
     Column("dispatched_at", UTCDateTime()),
     Column("delivered_at", UTCDateTime()),
+    Column("carrier_service", String(64), nullable=False, server_default=""),
+    Column("waybill", String(64), nullable=False, server_default=""),
     ForeignKeyConstraint(["order_id"], ["orders.id"]),
 )
 Index("ix_shipments_order", shipments.c.order_id)
+# The picking queue per site (open shipments) and the orders on a carrier, in one lookup.
+Index("ix_shipments_queue", shipments.c.tenant_id, shipments.c.status, shipments.c.warehouse)
 
 reservations = Table(
     "reservations",
@@ -441,4 +454,52 @@ carrier_services = Table(
     Column("healthy", Boolean, nullable=False),
     Column("note", String(500), nullable=False, server_default=""),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("delay_days", Integer, nullable=False, server_default="0"),  # while degraded
+    Column("lanes", JSONDoc, nullable=False, server_default="{}"),  # "east>south" -> days
+    Column("max_kg", Money),
 )
+
+# Live blocks: a province or lane region closed to shipping out of it, into it, or both.
+region_blocks = Table(
+    "region_blocks",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("area", String(32), nullable=False),
+    Column("direction", String(16), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("lifted_by", String(200)),
+    Column("lifted_at", UTCDateTime()),
+)
+Index("ix_region_blocks_active", region_blocks.c.tenant_id, region_blocks.c.active)
+
+# Routing rules as data (domain/routing/rules.py), versioned with who, when and why.
+routing_rules = Table(
+    "routing_rules",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("doc", JSONDoc, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+routing_rule_history = Table(
+    "routing_rule_history",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("doc", JSONDoc, nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("changed_at", UTCDateTime(), nullable=False),
+)
+Index("ix_routing_rule_history_code", routing_rule_history.c.tenant_id,
+      routing_rule_history.c.code, routing_rule_history.c.id)

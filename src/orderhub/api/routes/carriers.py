@@ -1,38 +1,53 @@
-"""/v1/carriers: the carrier services routing may use, and their health (live events)."""
+"""/v1/carriers: the carrier services routing may use, and their state (live events)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
-from orderhub.services import carriers
+from orderhub.domain.routing.network import CarrierState
+from orderhub.services import carriers, network_events
 
 router = APIRouter(prefix="/v1/carriers", tags=["routing"])
 
 
-class HealthIn(BaseModel):
+class CarrierStateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    healthy: bool = Field(description="false: stop offering this service to new orders")
+    state: CarrierState | None = Field(
+        None, description="up; degraded (still offered, slower by delay_days); down (not "
+                          "offered: open orders planned on it are re-routed at once)")
+    healthy: bool | None = Field(None, description="Shorthand: false = down, true = up")
+    delay_days: int = Field(0, ge=0, le=30, description="Extra transit days while degraded")
     reason: str = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_state(self) -> CarrierStateIn:
+        if self.state is None and self.healthy is None:
+            raise ValueError("give state (up, degraded, down) or healthy")
+        if self.state is None:
+            self.state = CarrierState.UP if self.healthy else CarrierState.DOWN
+        return self
 
 
 @router.get("")
 def list_carriers(hub: HubDep, tenant: TenantDep) -> Any:
-    """Services with zone prices (first kilogram, each further one), transit days, health."""
+    """Services with zone prices (first kilogram, each further one), transit days by zone
+    and by lane (origin region > destination region), state."""
     return carriers.list_carriers(hub.read_uow, tenant)
 
 
 @router.patch("/{code}")
-def set_health(code: str, body: HealthIn, hub: HubDep, tenant: TenantDep,
-               actor: ActorDep) -> Any:
-    """Mark a carrier service down (timeouts, strike, weather) or up again; the router
-    moves new orders' volume to the next best healthy service."""
-    view = carriers.set_health(hub.uow, tenant, code, body.healthy, reason=body.reason,
-                               actor=actor, now=hub.clock())
-    refresh = getattr(hub.strategy, "refresh", None)
-    if refresh is not None:
-        refresh()
-    return view
+def set_state(code: str, body: CarrierStateIn, hub: HubDep, tenant: TenantDep,
+              actor: ActorDep) -> Any:
+    """Mark a carrier service down (timeouts, strike, weather), degraded or up again. Down
+    moves new orders to the next best service and re-routes open orders planned on it;
+    the response carries the re-routing report."""
+    assert body.state is not None
+    view, report = network_events.set_carrier_state(
+        hub.uow, tenant, code, body.state, delay_days=body.delay_days, reason=body.reason,
+        actor=actor, now=hub.clock(), strategy=hub.strategy, presale_lock=hub.presale_lock)
+    return {**view, "reroute": asdict(report) if report else None}

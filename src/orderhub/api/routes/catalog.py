@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -31,7 +31,14 @@ router = APIRouter(prefix="/v1", tags=["catalogue"])
 def _wh(w: Warehouse) -> dict[str, Any]:
     d = asdict(w)
     d.pop("tenant_id")
+    d["capabilities"] = sorted(w.capabilities)
     return d
+
+
+def warehouse_of(tenant: str, body: WarehouseIn) -> Warehouse:
+    fields = body.model_dump()
+    fields["capabilities"] = frozenset(fields["capabilities"])
+    return Warehouse(tenant_id=tenant, **fields)
 
 
 def _sku(s: Sku) -> dict[str, Any]:
@@ -42,7 +49,7 @@ def _sku(s: Sku) -> dict[str, Any]:
 
 @router.post("/warehouses", response_model=WarehouseOut, status_code=201)
 def create_warehouse(body: WarehouseIn, hub: HubDep, tenant: TenantDep) -> Any:
-    w = Warehouse(tenant_id=tenant, **body.model_dump())
+    w = warehouse_of(tenant, body)
     catalog.add_warehouses(hub.uow, [w], hub.clock())
     return _wh(w)
 
@@ -62,35 +69,40 @@ def get_warehouse(code: str, hub: HubDep, tenant: TenantDep) -> Any:
     return _wh(w)
 
 
-@router.patch("/warehouses/{code}", response_model=WarehouseOut)
+class RerouteOut(BaseModel):
+    cause: str = Field(description="What happened, as recorded on the orders' timelines")
+    warehouse: str
+    rerouted: dict[str, list[str]] = Field(description="order id -> its new warehouse(s)")
+    held: list[str] = Field(description="orders that could not be re-allocated (on hold)")
+    flagged: list[str] = Field(description="orders already released there: exception raised")
+    promises_kept: int = Field(description="re-routed orders whose promised date held")
+    promises_later: dict[str, str] = Field(description="order id -> its later promised date")
+    warnings: list[str] = Field(description="for example SKUs now unavailable everywhere")
+
+
+class WarehouseChangeOut(WarehouseOut):
+    reroute: RerouteOut | None = Field(
+        None, description="What closing or cutting capacity did to open orders")
+
+
+@router.patch("/warehouses/{code}", response_model=WarehouseChangeOut)
 def patch_warehouse(code: str, body: WarehousePatch, hub: HubDep, tenant: TenantDep,
                     actor: ActorDep) -> Any:
-    """Change capacity or cut-off, or close (active=false) / reopen a warehouse. Closing
-    re-routes its open orders as `POST /close` does."""
-    changes = body.model_dump(exclude_none=True)
-    closing = changes.pop("active", None) is False
-    if "active" in body.model_fields_set and body.active:
-        changes["active"] = True
-    updated = catalog.update_warehouse(hub.uow, tenant, code, changes)
-    if closing and updated.active:
-        # After the other changes, so re-routing sees them; POST /close returns the report.
-        network_events.close_warehouse(hub.uow, tenant, code, reason="closed by an operator",
-                                       actor=actor, now=hub.clock(), strategy=hub.strategy,
-                                       presale_lock=hub.presale_lock)
-        updated = replace(updated, active=False)
-    return _wh(updated)
+    """Change capacity, costs, capabilities or cut-off, or close (active=false) / reopen a
+    warehouse. Closing re-routes its open orders as `POST /close` does; cutting capacity
+    re-routes the newest open orders its picking queue can no longer hold."""
+    changes = body.model_dump(exclude_none=True, exclude={"reason"})
+    if "capabilities" in changes:
+        changes["capabilities"] = frozenset(changes["capabilities"])
+    updated, report = network_events.update_warehouse(
+        hub.uow, tenant, code, changes, reason=body.reason, actor=actor, now=hub.clock(),
+        strategy=hub.strategy, presale_lock=hub.presale_lock)
+    return {**_wh(updated), "reroute": asdict(report) if report else None}
 
 
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500, description="Why (storm, outage, ...)")
-
-
-class RerouteOut(BaseModel):
-    warehouse: str
-    rerouted: dict[str, list[str]] = Field(description="order id -> its new warehouse(s)")
-    held: list[str] = Field(description="orders that could not be re-allocated (on hold)")
-    flagged: list[str] = Field(description="orders already released there: exception raised")
 
 
 @router.post("/warehouses/{code}/close", response_model=RerouteOut)

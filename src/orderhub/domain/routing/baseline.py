@@ -1,30 +1,25 @@
-"""The naive router simple shops use, as a baseline for streaming and batch routing, and
-the exact pricing of a given plan that all three are compared with.
+"""The naive router simple shops use, as a baseline for streaming and batch routing.
 
-`naive_plan` returns streaming's `Candidate` (or None when the order cannot be filled), so
-its totals are directly comparable with `plan_order` and `plan_wave`.
+`naive_plan` returns the same `Candidate` as `plan_order` and `plan_wave` (or None when the
+order cannot be filled), priced by the same `pricing` module, so totals compare directly.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from orderhub.domain.routing.network import (
-    CostWeights,
-    Network,
-    RouteOrder,
-    Site,
-)
-from orderhub.domain.routing.streaming import (
+from orderhub.domain.routing.network import CostWeights, Network, RouteOrder, Site
+from orderhub.domain.routing.pricing import (
     Candidate,
     ShipmentPlan,
     make_candidate,
     price_shipment,
+    usable_services,
 )
 
 
 def _usable(site: Site, order: RouteOrder) -> bool:
-    return site.active and site.capacity_left > 0 and order.needs <= site.capabilities
+    return site.active and not site.full and order.needs <= site.capabilities
 
 
 def naive_plan(order: RouteOrder, network: Network, today: date | datetime,
@@ -33,7 +28,7 @@ def naive_plan(order: RouteOrder, network: Network, today: date | datetime,
     whole order ships it; otherwise each SKU is taken from sites in priority order (a
     split). Every shipment goes by the cheapest healthy service, lateness ignored.
     Returns None when stock, capacity or services cannot fill the order. Usable: active,
-    picking capacity left, and the order's `needs` capabilities."""
+    queue not full, and the order's `needs` capabilities. No rules, no blocks."""
     demand = order.demand
     sites = [s for s in network.sites if _usable(s, order)]
 
@@ -57,9 +52,10 @@ def naive_plan(order: RouteOrder, network: Network, today: date | datetime,
             if left:
                 return None
     by_code = {s.code: s for s in sites}
+    services = usable_services(network.services)
     shipments: list[ShipmentPlan] = []
     for code, picks in picks_by_site.items():
-        plan = price_shipment(order, by_code[code], picks, network.services, today, weights,
+        plan = price_shipment(order, by_code[code], picks, services, today, weights,
                               count_late=False)
         if plan is None:
             return None

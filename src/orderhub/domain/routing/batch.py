@@ -1,78 +1,66 @@
-"""Batch (wave) routing: all orders of a wave allocated together by a mixed-integer
-program solved with HiGHS, so contended stock and capacity go where they save the most.
+"""Batch (wave) routing: the orders of a wave allocated together by a mixed-integer program
+solved with HiGHS, so contended stock and picking capacity go where they save the most.
 
-Model, per order o, per candidate site s (the K = 6 nearest eligible sites, by distance to
-the destination; eligible: active, picking capacity left, the order's `needs`
-capabilities, and some stock of at least one of its SKUs), per SKU k:
+The model chooses one plan per order among the plans streaming would price for it (each
+site alone, splits over the nearest sites; see `streaming.plan_candidates`), every plan
+priced exactly by `pricing`, so the model's objective is the true cost of its answer:
 
-    x[o,s,k]  integer units of k picked at s for o (0 <= x <= min(demand, stock))
-    z[o,s]    binary, a shipment from s to o is opened
-    u[o]      binary, o is left unserved
+    y[o,p]  binary: order o ships by plan p          u[o]  binary: o is left unserved
 
-    minimise   sum F[o,s] z[o,s] + sum V[o,s,k] x[o,s,k] + P sum u[o]
-               + split_penalty * (sum z[o,s] - (1 - u[o]))      (extra shipments per order)
-    subject to sum_s x[o,s,k] + demand[o,k] u[o] = demand[o,k]   (all of it, or none)
-               x[o,s,k] <= demand[o,k] z[o,s]                     (link)
-               sum_o x[o,s,k] <= stock[k,s]
-               sum_o z[o,s] <= capacity_left[s]
+    minimise   sum score[o,p] y[o,p] + P sum u[o]
+    subject to sum_p y[o,p] + u[o] = 1                               (each order once)
+               sum_{o,p} picks[o,p,k,s] y[o,p] <= stock[k,s]         (stock per SKU, site)
+               sum_{o,p uses (s,d)} y[o,p] <= room[s,d]              (picking capacity)
 
-Linear approximation of shipping: for each (o, s) the service is fixed in advance as the
-healthy one that is cheapest for the *whole* order shipped from s, late penalty included
-(its arrival against `requested_by`). F = that service's price for the whole order + its
-late penalty + the site's per-order handling, less the extra-kg price x the whole order's
-weight; V = the extra-kg price x the unit's weight + the site's per-unit handling. So a
-shipment of the whole order is priced exactly, and a partial one (a split) pays the
-whole order's rate less the weight it does not carry, linearly (the real price rounds up
-by the kilogram: the error is under one extra-kg rate per shipment). Lateness is charged
-per shipment rather than once on the order's last arrival (exact again when
-unsplit). The plans returned are re-priced exactly, the way streaming prices them
-(`WaveResult.total`); `objective` is the model's own value.
+Picking capacity is a queue (see `network.Site`): a site has `room_today()` places left in
+its current day, then `daily_capacity` a day up to its queue limit. Where a wave could
+overfill a site's current day, its plans also come in a "next day" variant (shipping a day
+later, re-priced, lateness included), with a capacity row per (site, day).
+
+The streaming answer for the same wave is computed first and given to HiGHS as its
+starting solution, so the optimum is never worse than streaming; it is also the fallback
+if HiGHS fails or stops without a solution (the reason is recorded and logged).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import highspy
 
-from orderhub.domain.geo import haversine_km
 from orderhub.domain.routing.network import (
     CarrierService,
     CostWeights,
     Network,
     RouteOrder,
     Site,
-    zone,
 )
-from orderhub.domain.routing.streaming import (
+from orderhub.domain.routing.pricing import (
     Candidate,
     ShipmentPlan,
     as_now,
     make_candidate,
-    order_weight,
-    plan_order,
     price_shipment,
-    ship_day,
-    take_stock,
 )
+from orderhub.domain.routing.streaming import plan_candidates, plan_order, screen, take_stock
 
 log = logging.getLogger(__name__)
 
-K_NEAREST = 6  # candidate sites per order
 DEFAULT_UNSERVED_PENALTY = Decimal("10000")
 
 
 @dataclass
 class WaveResult:
-    """The allocation of one wave. `plans` holds the served orders (order id -> streaming
-    `Candidate`: shipments with site, service, picks, arrival); `total` is their exact
-    cost. `objective`, `dual_bound` and `gap` are the solver's (None when it did not run
-    to a solution); `method` is "mip" or "streaming" (the fallback, see `fallback_reason`)."""
+    """The allocation of one wave. `plans` holds the served orders (order id -> plan);
+    `total` is their exact cost. `objective`, `dual_bound` and `gap` are the solver's
+    (None when it did not run to a solution); `streaming_objective` is the starting
+    (streaming) solution's value in the same terms. `method` is "mip" or "streaming"."""
 
     plans: dict[str, Candidate]
     unserved: list[str]
@@ -83,6 +71,7 @@ class WaveResult:
     objective: float | None = None
     dual_bound: float | None = None
     gap: float | None = None
+    streaming_objective: float | None = None
     fallback_reason: str = ""
     model_size: dict[str, int] = field(default_factory=dict)
 
@@ -94,14 +83,11 @@ class SolverFailed(RuntimeError):
 @dataclass
 class _Model:
     cost: list[float] = field(default_factory=list)
-    lower: list[float] = field(default_factory=list)
     upper: list[float] = field(default_factory=list)
     rows: list[tuple[list[int], list[float], float, float]] = field(default_factory=list)
-    offset: float = 0.0
 
-    def var(self, cost: float, upper: float) -> int:
+    def var(self, cost: float, upper: float = 1.0) -> int:
         self.cost.append(cost)
-        self.lower.append(0.0)
         self.upper.append(upper)
         return len(self.cost) - 1
 
@@ -118,49 +104,19 @@ class _Solution:
     gap: float
 
 
-def _best_service(order: RouteOrder, site: Site, services: Sequence[CarrierService],
-                  ships: date, weights: CostWeights) -> tuple[CarrierService, Decimal] | None:
-    """The healthy service cheapest for the whole order from `site`, and its late penalty."""
-    z = zone(site, order)
-    weight = max(order_weight(order, order.demand), Decimal("0.1"))
-    best: tuple[Decimal, CarrierService, Decimal] | None = None
-    for svc in services:
-        if not svc.healthy:
-            continue
-        arrives = ships + timedelta(days=svc.transit_days[z])
-        late_days = max(0, (arrives - order.requested_by).days) if order.requested_by else 0
-        late = weights.late_penalty_per_day * late_days
-        score = svc.price(z, weight) + late
-        if best is None or score < best[0]:
-            best = (score, svc, late)
-    return (best[1], best[2]) if best else None
-
-
-def candidate_sites(order: RouteOrder, network: Network, k: int = K_NEAREST) -> list[Site]:
-    """The `k` nearest eligible sites for an order (see the module docstring)."""
-    demand = order.demand
-    eligible = [
-        s for s in network.sites
-        if s.active and s.capacity_left > 0 and order.needs <= s.capabilities
-        and any(network.stock.get((sku, s.code), 0) > 0 for sku in demand)
-    ]
-    eligible.sort(key=lambda s: haversine_km((s.lat, s.lon), (order.lat, order.lon)))
-    return eligible[:k]
-
-
-def _solve_highs(model: _Model, integer: list[bool], time_limit: float) -> _Solution:
-    """Run HiGHS on the model; raises SolverFailed without a feasible solution."""
+def _solve_highs(model: _Model, start: list[float] | None, time_limit: float) -> _Solution:
+    """Run HiGHS on the (all-binary) model; raises SolverFailed without a feasible one."""
     h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy 1.16: untyped __init__
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", max(time_limit, 1e-3))
     h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", 1e-4)
     lp = highspy.HighsLp()
     lp.num_col_ = len(model.cost)
     lp.num_row_ = len(model.rows)
     lp.col_cost_ = model.cost
-    lp.col_lower_ = model.lower
+    lp.col_lower_ = [0.0] * len(model.cost)
     lp.col_upper_ = model.upper
-    lp.offset_ = model.offset
     lp.row_lower_ = [r[2] for r in model.rows]
     lp.row_upper_ = [r[3] for r in model.rows]
     starts, index, value = [0], [], []
@@ -174,10 +130,14 @@ def _solve_highs(model: _Model, integer: list[bool], time_limit: float) -> _Solu
     lp.a_matrix_.start_ = starts
     lp.a_matrix_.index_ = index
     lp.a_matrix_.value_ = value
-    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                       for i in integer]
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * len(model.cost)
     if h.passModel(lp) == highspy.HighsStatus.kError:
         raise SolverFailed("HiGHS rejected the model")
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = start
+        sol.value_valid = True
+        h.setSolution(sol)
     run_status = h.run()
     status = h.modelStatusToString(h.getModelStatus())
     info = h.getInfo()
@@ -188,124 +148,184 @@ def _solve_highs(model: _Model, integer: list[bool], time_limit: float) -> _Solu
 
 
 # Replaceable in tests to exercise the fallback.
-solve: Callable[[_Model, list[bool], float], _Solution] = _solve_highs
+solve: Callable[[_Model, list[float] | None, float], _Solution] = _solve_highs
 
 
-def _fallback(orders: Sequence[RouteOrder], network: Network, today: date | datetime,
-              weights: CostWeights) -> tuple[dict[str, Candidate], list[str]]:
-    """Streaming decisions in sequence on a copy of the network's stock and capacity."""
-    work = Network(list(network.sites), list(network.services), dict(network.stock))
-    plans: dict[str, Candidate] = {}
+@dataclass(frozen=True)
+class _Column:
+    order: int
+    plan: Candidate
+    days: tuple[int, ...]  # per shipment: 0 = the site's current queue day, 1 = next
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        return (self.order, tuple((s.site, s.service, tuple(sorted(s.picks.items())), d)
+                                  for s, d in zip(self.plan.shipments, self.days, strict=True)))
+
+
+def _streaming(orders: Sequence[RouteOrder], network: Network, today: date | datetime,
+               weights: CostWeights, pickups: Mapping[str, str]
+               ) -> tuple[dict[str, tuple[Candidate, tuple[int, ...]]], list[str]]:
+    """Streaming decisions in sequence on a copy; each plan with its queue-day offsets."""
+    work = network.copy()
+    start_days = {s.code: s.queue_days() for s in network.sites}
+    plans: dict[str, tuple[Candidate, tuple[int, ...]]] = {}
     unserved: list[str] = []
     for order in orders:
-        chosen = plan_order(order, work, today, weights).chosen
+        chosen = plan_order(order, work, today, weights,
+                            pickup_site=pickups.get(order.id, "")).chosen
         if chosen is None:
             unserved.append(order.id)
             continue
-        plans[order.id] = chosen
+        by_code = {s.code: s for s in work.sites}
+        days = tuple(by_code[s.site].queue_days() - start_days[s.site]
+                     for s in chosen.shipments)
+        plans[order.id] = (chosen, days)
         take_stock(work, chosen)
     return plans, unserved
+
+
+def _shifted(order: RouteOrder, plan: Candidate, days: tuple[int, ...],
+             sites: Mapping[str, Site], services_for: Callable[[str], list[CarrierService]],
+             now: datetime,
+             weights: CostWeights, bonus: Mapping[str, Decimal]) -> Candidate | None:
+    """`plan` with each shipment `days[i]` queue days later, re-priced."""
+    shipments: list[ShipmentPlan] = []
+    for s, d in zip(plan.shipments, days, strict=True):
+        if d == 0:
+            shipments.append(s)
+            continue
+        again = price_shipment(order, sites[s.site], s.picks, services_for(order.id), now,
+                               weights, extra_queue_days=d, pickup=s.service.startswith(
+                                   "pickup:"))
+        if again is None:
+            return None
+        shipments.append(again)
+    return make_candidate(order, shipments, weights, bonus)
 
 
 def plan_wave(orders: Sequence[RouteOrder], network: Network, today: date | datetime,
               weights: CostWeights = CostWeights(), time_limit: float = 10.0,
               *, unserved_penalty: Decimal = DEFAULT_UNSERVED_PENALTY,
-              k_nearest: int = K_NEAREST) -> WaveResult:
-    """Allocate a wave of orders together, minimising shipping, handling, split and late
-    penalties (see the module docstring). The network is not changed; apply the plans
-    with `streaming.take_stock`. Orders that cannot be filled are listed in `unserved`.
-    Falls back to sequential streaming decisions if HiGHS fails or finds no solution."""
+              pickups: Mapping[str, str] | None = None,
+              start: Mapping[str, Candidate] | None = None) -> WaveResult:
+    """Allocate a wave of orders together (see the module docstring). The network is not
+    changed; apply the plans with `streaming.take_stock`. `pickups` maps order ids to the
+    store they are collected from. `start` replaces the streaming starting solution with
+    given plans (the orders' current allocations, when a wave re-optimises them); they
+    are added to the model, so the optimum is never worse than them."""
     started = time.perf_counter()
     now = as_now(today)
+    pickups = pickups or {}
+    if start is not None:
+        warm = {oid: (plan, tuple(0 for _ in plan.shipments)) for oid, plan in start.items()}
+        warm_unserved = [o.id for o in orders if o.id not in warm]
+    else:
+        warm, warm_unserved = _streaming(orders, network, now, weights, pickups)
+    sites = {s.code: s for s in network.sites}
+
+    screens = {}
+    columns: list[_Column] = []
+    seen: set[tuple[object, ...]] = set()
+    users: dict[str, set[int]] = {}
+    per_order: list[list[Candidate]] = []
+    for i, order in enumerate(orders):
+        scr = screen(order, network, now, pickups.get(order.id, ""))
+        screens[order.id] = scr
+        cands = [] if scr.blocked else plan_candidates(
+            order, network, scr, now, weights, pickup=order.id in pickups)
+        per_order.append(cands)
+        for c in cands:
+            for code in c.sites:
+                users.setdefault(code, set()).add(i)
+
+    def add(col: _Column) -> None:
+        if col.key not in seen:
+            seen.add(col.key)
+            columns.append(col)
+
+    def later_days(code: str) -> int:
+        s = sites[code]
+        return max(0, s.max_queue_days - 1 - s.queue_days()) if s.daily_capacity else 0
+
+    tight = {code for code, who in users.items()
+             if sites[code].daily_capacity and sites[code].room_today() < len(who)}
+    for i, (order, cands) in enumerate(zip(orders, per_order, strict=True)):
+        bonus = screens[order.id].bonus
+        for c in cands:
+            options = [range(min(1, later_days(s.site)) + 1) if s.site in tight else range(1)
+                       for s in c.shipments]
+            for days in itertools.product(*options):
+                plan = c if not any(days) else _shifted(
+                    order, c, days, sites, lambda oid: screens[oid].services, now, weights,
+                    bonus)
+                if plan is not None:
+                    add(_Column(i, plan, tuple(days)))
+        if order.id in warm:
+            plan, days = warm[order.id]
+            add(_Column(i, plan, days))
+
     m = _Model()
-    integer: list[bool] = []
-    x_vars: list[tuple[int, str, Site, str]] = []  # (column, order id, site, sku)
-    u_var: dict[str, int] = {}
-    service_of: dict[tuple[str, str], CarrierService] = {}
-    stock_rows: dict[tuple[str, str], list[int]] = {}
-    cap_rows: dict[str, list[int]] = {}
-    sites_by_code = {s.code: s for s in network.sites}
-    split = float(weights.split_penalty)
-    for order in orders:
-        demand = order.demand
-        u = m.var(float(unserved_penalty) + split, 1.0)
-        integer.append(True)
-        u_var[order.id] = u
-        m.offset -= split
-        x_by_sku: dict[str, list[int]] = {sku: [] for sku in demand}
-        for site in candidate_sites(order, network, k_nearest):
-            choice = _best_service(order, site, network.services, ship_day(site, now), weights)
-            if choice is None:
-                continue
-            svc, late = choice
-            zn = zone(site, order)
-            service_of[(order.id, site.code)] = svc
-            # Calibrated so that the whole order shipped from this site is priced exactly.
-            whole_kg = max(order_weight(order, demand), Decimal("0.1"))
-            exact_fixed = svc.price(zn, whole_kg) - svc.extra_kg[zn] * whole_kg
-            fixed = exact_fixed + late + site.handling_per_order + weights.split_penalty
-            zv = m.var(float(fixed), 1.0)
-            integer.append(True)
-            cap_rows.setdefault(site.code, []).append(zv)
-            for ln_sku, qty in demand.items():
-                have = network.stock.get((ln_sku, site.code), 0)
-                if have <= 0:
-                    continue
-                unit_w = order_weight(order, {ln_sku: 1})
-                per_unit = svc.extra_kg[zn] * unit_w + site.handling_per_unit
-                xv = m.var(float(per_unit), float(min(qty, have)))
-                integer.append(True)
-                x_vars.append((xv, order.id, site, ln_sku))
-                x_by_sku[ln_sku].append(xv)
-                stock_rows.setdefault((ln_sku, site.code), []).append(xv)
-                m.row([xv, zv], [1.0, -float(qty)], -highspy.kHighsInf, 0.0)
-        for sku, qty in demand.items():
-            xs = x_by_sku[sku]
-            m.row([*xs, u], [1.0] * len(xs) + [float(qty)], float(qty), float(qty))
-    for (sku, code), xs in stock_rows.items():
-        m.row(xs, [1.0] * len(xs), -highspy.kHighsInf, float(network.stock[(sku, code)]))
-    for code, zs in cap_rows.items():
-        if len(zs) > sites_by_code[code].capacity_left:
-            m.row(zs, [1.0] * len(zs), -highspy.kHighsInf,
-                  float(sites_by_code[code].capacity_left))
+    u_var = [m.var(float(unserved_penalty)) for _ in orders]
+    y_var = [m.var(float(col.plan.score)) for col in columns]
+    assign: list[list[int]] = [[] for _ in orders]
+    stock_rows: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+    cap_rows: dict[tuple[str, int], list[int]] = {}
+    for col, y in zip(columns, y_var, strict=True):
+        assign[col.order].append(y)
+        for s, d in zip(col.plan.shipments, col.days, strict=True):
+            for sku, qty in s.picks.items():
+                idx, val = stock_rows.setdefault((sku, s.site), ([], []))
+                idx.append(y)
+                val.append(float(qty))
+            cap_rows.setdefault((s.site, d), []).append(y)
+    for i, ys in enumerate(assign):
+        m.row([*ys, u_var[i]], [1.0] * (len(ys) + 1), 1.0, 1.0)
+    for (sku, code), (idx, val) in stock_rows.items():
+        have = network.stock.get((sku, code), 0)
+        if sum(val) > have:
+            m.row(idx, val, -highspy.kHighsInf, float(have))
+    for (code, d), ys in cap_rows.items():
+        site = sites[code]
+        if not site.daily_capacity:
+            continue
+        room = site.room_today() if d == 0 else site.daily_capacity
+        if len(ys) > room:
+            m.row(ys, [1.0] * len(ys), -highspy.kHighsInf, float(room))
+
+    col_index = {col.key: y for col, y in zip(columns, y_var, strict=True)}
+    initial = [0.0] * len(m.cost)
+    for i, order in enumerate(orders):
+        if order.id in warm:
+            plan, days = warm[order.id]
+            initial[col_index[_Column(i, plan, days).key]] = 1.0
+        else:
+            initial[u_var[i]] = 1.0
+    warm_objective = sum(c * v for c, v in zip(m.cost, initial, strict=True))
     size = {"columns": len(m.cost), "rows": len(m.rows),
             "nonzeros": sum(len(r[0]) for r in m.rows)}
     try:
-        sol = solve(m, integer, time_limit)
+        sol = solve(m, initial, max(0.0, time_limit - (time.perf_counter() - started)))
     except Exception as exc:  # solver errors of any kind lead to the fallback
         reason = f"HiGHS failed: {exc}"
         log.warning("plan_wave falls back to streaming: %s", reason)
-        plans, unserved = _fallback(orders, network, today, weights)
-        return WaveResult(plans, unserved, _total(plans), "streaming", "fallback",
-                          time.perf_counter() - started, fallback_reason=reason,
-                          model_size=size)
+        plans = {oid: p for oid, (p, _) in warm.items()}
+        return WaveResult(plans, warm_unserved, _total(plans), "streaming", "fallback",
+                          time.perf_counter() - started, streaming_objective=warm_objective,
+                          fallback_reason=reason, model_size=size)
 
-    picks: dict[str, dict[str, dict[str, int]]] = {}
-    for xv, oid, site, sku in x_vars:
-        qty = round(sol.values[xv])
-        if qty > 0:
-            picks.setdefault(oid, {}).setdefault(site.code, {})[sku] = qty
     plans = {}
-    unserved = []
-    for order in orders:
-        if sol.values[u_var[order.id]] > 0.5 or order.id not in picks:
-            unserved.append(order.id)
-            continue
-        shipments: list[ShipmentPlan] = []
-        for code, p in picks[order.id].items():
-            site = sites_by_code[code]
-            exact = price_shipment(order, site, p, network.services, today, weights)
-            if exact is None:  # cannot happen: the model only used healthy services
-                raise SolverFailed(f"no healthy service for {order.id} at {code}")
-            shipments.append(exact)
-        plans[order.id] = make_candidate(order, shipments, weights)
+    for col, y in zip(columns, y_var, strict=True):
+        if sol.values[y] > 0.5:
+            plans[orders[col.order].id] = col.plan
+    unserved = [o.id for o in orders if o.id not in plans]
     return WaveResult(plans, unserved, _total(plans), "mip", sol.status,
                       time.perf_counter() - started, sol.objective, sol.dual_bound, sol.gap,
-                      model_size=size)
+                      streaming_objective=warm_objective, model_size=size)
 
 
-def _total(plans: dict[str, Candidate]) -> Decimal:
+def _total(plans: Mapping[str, Candidate]) -> Decimal:
     return sum((c.total for c in plans.values()), Decimal(0))
 
 
-__all__ = ["K_NEAREST", "SolverFailed", "WaveResult", "candidate_sites", "plan_wave"]
+__all__ = ["SolverFailed", "WaveResult", "plan_wave"]

@@ -1,19 +1,33 @@
-"""The routing network: sites with costs and capacity, carrier services with zone-based
-prices and transit times, and orders reduced to what routing needs. Pure data."""
+"""The routing network: sites with costs, capacity and current load, carrier services with
+zone prices, lane transit times and a health state, live blocks, and orders reduced to
+what routing needs. Pure data."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from orderhub.domain.geo import haversine_km
+from orderhub.domain.routing.lanes import economy_lanes, express_lanes, freight_lanes
+
+if TYPE_CHECKING:
+    from orderhub.domain.routing.rules import RoutingRule
+
+CAPABILITIES = ("cold_chain", "hazardous", "b2b_pallet", "pickup")
 
 
 @dataclass(frozen=True, slots=True)
 class Site:
-    """A warehouse or store that can ship."""
+    """A warehouse or store that can ship.
+
+    Load is a queue: `backlog` orders are allocated to it and not yet dispatched, and it
+    picks `daily_capacity` orders a day, so a new order ships `backlog // daily_capacity`
+    days after its cut-off day. A site whose queue is `max_queue_days` deep takes no more.
+    """
 
     code: str
     lat: float
@@ -21,30 +35,70 @@ class Site:
     province: str
     handling_per_order: Decimal
     handling_per_unit: Decimal
-    capacity_left: int  # orders it can still pick today
+    daily_capacity: int  # orders picked per day; 0 = not limited
     cutoff: time = time(16, 0)
     capabilities: frozenset[str] = frozenset()  # cold_chain, hazardous, b2b_pallet, pickup
     active: bool = True
+    backlog: int = 0
+    region: str = ""
+    max_queue_days: int = 2
+    kind: str = "warehouse"  # warehouse, store, front
+
+    def queue_days(self) -> int:
+        return self.backlog // self.daily_capacity if self.daily_capacity > 0 else 0
+
+    @property
+    def full(self) -> bool:
+        return self.daily_capacity > 0 and self.backlog >= self.daily_capacity * self.max_queue_days
+
+    def room_today(self) -> int:
+        """Orders it can still take in its current queue day."""
+        if self.daily_capacity <= 0:
+            return 1 << 30
+        return self.daily_capacity - self.backlog % self.daily_capacity
+
+
+class CarrierState(StrEnum):
+    UP = "up"
+    DEGRADED = "degraded"  # still offered, slower by `delay_days`
+    DOWN = "down"  # not offered
 
 
 @dataclass(frozen=True, slots=True)
 class CarrierService:
-    """One carrier's service level, priced and timed by zone (1 = same province ... 4)."""
+    """One carrier's service level: priced by zone (1 = same province ... 4) and weight,
+    timed by lane (origin region -> destination region), with the zone table as fallback."""
 
     carrier: str
     service: str
     first_kg: Mapping[int, Decimal]  # zone -> price of the first kilogram
     extra_kg: Mapping[int, Decimal]  # zone -> price of each further kilogram
-    transit_days: Mapping[int, int]  # zone -> days in transit
+    transit_days: Mapping[int, int]  # zone -> days in transit (when no lane matches)
     healthy: bool = True
+    lanes: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    delay_days: int = 0  # added to every transit while degraded
+    max_kg: Decimal | None = None  # heavier shipments need another service
 
     @property
     def code(self) -> str:
         return f"{self.carrier}:{self.service}"
 
+    @property
+    def state(self) -> CarrierState:
+        if not self.healthy:
+            return CarrierState.DOWN
+        return CarrierState.DEGRADED if self.delay_days > 0 else CarrierState.UP
+
     def price(self, zone: int, weight_kg: Decimal) -> Decimal:
         extra = max(Decimal(0), (weight_kg - 1).to_integral_value(rounding="ROUND_CEILING"))
         return self.first_kg[zone] + extra * self.extra_kg[zone]
+
+    def transit(self, zone: int, origin_region: str, dest_region: str) -> int:
+        """Days in transit: same province by the zone table, else the lane, else the zone."""
+        days = self.transit_days[zone]
+        if zone != 1:
+            days = self.lanes.get((origin_region, dest_region), days)
+        return days + self.delay_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +115,16 @@ class RouteOrder:
     lat: float
     lon: float
     lines: tuple[RouteLine, ...]
-    requested_by: date | None = None
+    requested_by: date | None = None  # due date: requested, or from the SLA class
     needs: frozenset[str] = frozenset()  # capabilities every shipping site must have
+    region: str = ""
+    channel: str = ""
+    customer_tier: str = ""
+    order_type: str = ""
+    value: Decimal = Decimal(0)
+    tags: frozenset[str] = frozenset()  # SKU facts of its lines: cold_chain, category:SNACK
+    not_before: date | None = None  # a pre-sale's release day: nothing ships earlier
+    sla: str = "standard"
 
     @property
     def demand(self) -> dict[str, int]:
@@ -70,6 +132,10 @@ class RouteOrder:
         for ln in self.lines:
             out[ln.sku] = out.get(ln.sku, 0) + ln.quantity
         return out
+
+    @property
+    def units(self) -> int:
+        return sum(ln.quantity for ln in self.lines)
 
 
 def zone(site: Site, order: RouteOrder) -> int:
@@ -83,10 +149,29 @@ def zone(site: Site, order: RouteOrder) -> int:
 
 @dataclass(frozen=True, slots=True)
 class CostWeights:
-    """The objective's prices for things that are not invoices."""
+    """The objective's prices for things that are not invoices, and the split limit."""
 
     split_penalty: Decimal = Decimal("8.00")  # per extra shipment (packaging, customer cost)
-    late_penalty_per_day: Decimal = Decimal("15.00")  # per day past the requested date
+    late_penalty_per_day: Decimal = Decimal("15.00")  # per day past the due date
+    max_shipments: int = 3  # most parcels one order may be split into
+
+
+class BlockDirection(StrEnum):
+    OUTBOUND = "outbound"  # sites there cannot ship
+    INBOUND = "inbound"  # nothing can be delivered there
+    BOTH = "both"
+
+
+@dataclass(frozen=True, slots=True)
+class RegionBlock:
+    """A storm, road closure or lockdown: a province or a lane region closed for now."""
+
+    area: str  # a province (上海) or a lane region (east)
+    direction: BlockDirection
+    reason: str
+
+    def covers(self, province: str, region: str) -> bool:
+        return self.area in (province, region)
 
 
 # Demo carrier services (CNY, 2026 list-price shapes of Chinese express carriers).
@@ -94,15 +179,15 @@ DEMO_SERVICES: tuple[CarrierService, ...] = (
     CarrierService("SF", "express",
                    {1: Decimal("12"), 2: Decimal("18"), 3: Decimal("22"), 4: Decimal("26")},
                    {1: Decimal("2"), 2: Decimal("5"), 3: Decimal("8"), 4: Decimal("12")},
-                   {1: 1, 2: 1, 3: 2, 4: 3}),
+                   {1: 1, 2: 1, 3: 2, 4: 3}, lanes=express_lanes()),
     CarrierService("ZTO", "standard",
                    {1: Decimal("5"), 2: Decimal("7"), 3: Decimal("9"), 4: Decimal("12")},
                    {1: Decimal("1"), 2: Decimal("2"), 3: Decimal("4"), 4: Decimal("6")},
-                   {1: 1, 2: 2, 3: 3, 4: 5}),
+                   {1: 1, 2: 2, 3: 3, 4: 5}, lanes=economy_lanes(), max_kg=Decimal("50")),
     CarrierService("JD", "b2b_freight",
                    {1: Decimal("30"), 2: Decimal("45"), 3: Decimal("60"), 4: Decimal("80")},
                    {1: Decimal("0.8"), 2: Decimal("1.2"), 3: Decimal("1.6"), 4: Decimal("2.2")},
-                   {1: 2, 2: 3, 3: 4, 4: 6}),
+                   {1: 2, 2: 3, 3: 4, 4: 6}, lanes=freight_lanes()),
 )
 
 
@@ -111,3 +196,10 @@ class Network:
     sites: list[Site]
     services: list[CarrierService] = field(default_factory=lambda: list(DEMO_SERVICES))
     stock: dict[tuple[str, str], int] = field(default_factory=dict)  # (sku, site) -> ATP
+    blocks: Sequence[RegionBlock] = ()
+    rules: Sequence[RoutingRule] = ()
+
+    def copy(self) -> Network:
+        """A working copy whose stock and load can be drawn down without touching this."""
+        return Network(list(self.sites), list(self.services), dict(self.stock),
+                       self.blocks, self.rules)

@@ -1,100 +1,241 @@
-"""`RoutingStrategy`: the streaming router behind the `AllocationStrategy` protocol, so intake
-can use it instead of the nearest-warehouse rule (ORDERHUB_ALLOCATION_STRATEGY=routing).
+"""`RoutingStrategy`: the router behind the `AllocationStrategy` protocol, the default
+allocation of intake (ORDERHUB_ALLOCATION_STRATEGY=routing).
 
-Site costs not yet stored per warehouse use the defaults below; capacity is the warehouse's
-daily capacity (current load tracking follows with the routing issue's live events).
+The service layer calls `prepare` once per batch with its connection; the strategy asks
+its `load` callable (services/routing_network.py) for the live network state: carrier
+services with health, routing rules, region blocks and every site's picking queue. Each
+`plan` then routes one order against that state and the batch's ATP, and adds the order
+to its sites' queues so later orders of the same batch see the load.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from orderhub.domain.allocation import AllocationOutcome, Availability
 from orderhub.domain.geo import locate
-from orderhub.domain.inventory import Warehouse
-from orderhub.domain.order import HoldCode, HoldReason, Order, PlannedPick
+from orderhub.domain.inventory import Sku, Warehouse
+from orderhub.domain.order import HoldCode, HoldReason, Order, PlannedPick, ServiceLevel
+from orderhub.domain.routing.lanes import province_key, region_of
 from orderhub.domain.routing.network import (
+    CAPABILITIES,
     DEMO_SERVICES,
     CarrierService,
     CostWeights,
     Network,
+    RegionBlock,
     RouteLine,
     RouteOrder,
     Site,
 )
-from orderhub.domain.routing.streaming import Candidate, Decision, plan_order
+from orderhub.domain.routing.pricing import CHINA, Candidate
+from orderhub.domain.routing.rules import RoutingRule
+from orderhub.domain.routing.streaming import Decision, plan_order
 
-DEFAULT_HANDLING_PER_ORDER = Decimal("3.00")
-DEFAULT_HANDLING_PER_UNIT = Decimal("0.50")
+MODEL = "routing-v2"
+DEFAULT_UNIT_KG = Decimal("0.5")
 
 
-def _candidate_view(c: Candidate) -> dict[str, Any]:
+@dataclass(frozen=True)
+class NetworkState:
+    """What routing reads besides stock: loaded once per batch (cached for seconds)."""
+
+    services: list[CarrierService] = field(default_factory=lambda: list(DEMO_SERVICES))
+    rules: list[RoutingRule] = field(default_factory=list)
+    blocks: list[RegionBlock] = field(default_factory=list)
+    backlog: dict[str, int] = field(default_factory=dict)  # site -> open orders
+    version: str = ""  # identifies carriers, rules and blocks in force (for explanations)
+
+
+@dataclass
+class RoutingContext:
+    state: NetworkState
+    catalog: Mapping[str, Sku]
+    backlog: dict[str, int]
+
+
+def candidate_view(c: Candidate) -> dict[str, Any]:
     return {"sites": list(c.sites), "total": str(c.total), "shipping": str(c.shipping),
             "handling": str(c.handling), "split_penalty": str(c.split_penalty),
-            "late_penalty": str(c.late_penalty), "promised": c.promised.isoformat(),
+            "late_penalty": str(c.late_penalty), "bonus": str(c.bonus),
+            "promised": c.promised.isoformat(),
             "shipments": [{"site": s.site, "service": s.service, "picks": s.picks,
                            "weight_kg": str(s.weight_kg), "shipping": str(s.shipping),
+                           "handling": str(s.handling),
                            "ships": s.ships.isoformat(), "arrives": s.arrives.isoformat()}
                           for s in c.shipments]}
 
 
-def explain(decision: Decision, strategy: str) -> dict[str, Any]:
-    ranked = sorted(decision.candidates, key=lambda c: (c.total, len(c.shipments)))
-    return {"strategy": strategy,
-            "chosen": _candidate_view(decision.chosen) if decision.chosen else None,
-            "candidates": [_candidate_view(c) for c in ranked[:10]],
-            "candidates_considered": len(decision.candidates),
-            "excluded": decision.excluded, "reason": decision.reason}
+def explain(decision: Decision, strategy: str, order: RouteOrder | None = None,
+            version: str = "") -> dict[str, Any]:
+    ranked = sorted(decision.candidates, key=lambda c: (c.score, c.total, len(c.shipments)))
+    out: dict[str, Any] = {
+        "strategy": strategy, "model_version": f"{MODEL}/{version}" if version else MODEL,
+        "chosen": candidate_view(decision.chosen) if decision.chosen else None,
+        "candidates": [candidate_view(c) for c in ranked[:10]],
+        "candidates_considered": len(decision.candidates),
+        "excluded": decision.excluded, "reason": decision.reason,
+        "rules_matched": decision.rules, "notes": decision.notes,
+        "promise_warning": decision.promise_warning}
+    if order is not None:
+        out["order"] = {"destination": order.province, "region": order.region,
+                        "due": order.requested_by.isoformat() if order.requested_by else None,
+                        "service_level": order.sla, "needs": sorted(order.needs),
+                        "not_before": order.not_before.isoformat() if order.not_before
+                        else None}
+    return out
+
+
+def due_date(order: Order) -> date | None:
+    """The requested date, else the SLA class's days after the order (China time); never
+    later than a promise already made (an order re-routed keeps its promised date)."""
+    due = order.requested_delivery or _sla_due(order)
+    if order.promised_delivery and order.promised_delivery < due:
+        return order.promised_delivery
+    return due
+
+
+def firm_due(order: Order) -> bool:
+    """A due date someone was promised: asked for, already promised, or a paid-for speed.
+    Missing it needs a person; missing a standard SLA's default date is only noted."""
+    return bool(order.requested_delivery or order.promised_delivery
+                or order.service_level in (ServiceLevel.SAME_DAY, ServiceLevel.NEXT_DAY,
+                                           ServiceLevel.EXPRESS))
+
+
+def _sla_due(order: Order) -> date:
+    placed = (order.placed_at or order.created_at).astimezone(CHINA).date()
+    try:
+        level = ServiceLevel(order.service_level)
+    except ValueError:
+        level = ServiceLevel.STANDARD
+    start = max(placed, order.presale_release) if order.presale_release else placed
+    return start + timedelta(days=level.days)
+
+
+def route_order(order: Order, catalog: Mapping[str, Sku]) -> RouteOrder:
+    """The order reduced to what routing reads: destination, weights, needs, facts."""
+    where = locate(order.shipping_address) or (0.0, 0.0)
+    province = province_key(order.shipping_address.province)
+    needs: set[str] = set()
+    tags: set[str] = set()
+    lines = []
+    for ln in order.lines:
+        sku = catalog.get(ln.sku)
+        facts = sku.attributes if sku else {}
+        for key, value in facts.items():
+            if value is True:
+                tags.add(key)
+            if key == "category" and isinstance(value, str):
+                tags.add(f"category:{value}")
+        needs.update(c for c in ("cold_chain", "hazardous") if facts.get(c) is True)
+        weight = sku.weight_kg if sku and sku.weight_kg else DEFAULT_UNIT_KG
+        lines.append(RouteLine(ln.sku, ln.quantity, weight))
+    if order.pickup_store:
+        needs.add("pickup")
+    return RouteOrder(
+        order.id, province, where[0], where[1], tuple(lines), due_date(order),
+        frozenset(needs & set(CAPABILITIES)), region_of(province), order.channel,
+        order.customer.tier, order.order_type.value, order.grand_total, frozenset(tags),
+        order.presale_release, order.service_level)
+
+
+def site_of(w: Warehouse, backlog: int) -> Site:
+    return Site(w.code, w.lat, w.lon, province_key(w.province), w.handling_per_order,
+                w.handling_per_unit, w.daily_capacity, w.cutoff, w.capabilities, w.active,
+                backlog, w.region or region_of(w.province), w.max_queue_days, w.kind)
 
 
 class RoutingStrategy:
-    name = "routing-v1"
+    name = MODEL
 
-    def __init__(self, services: Sequence[CarrierService] = DEMO_SERVICES,
-                 weights: CostWeights = CostWeights(),
-                 services_for: Callable[[str], list[CarrierService]] | None = None,
-                 refresh: Callable[[], None] | None = None) -> None:
-        self.services = list(services)
+    def __init__(self, weights: CostWeights = CostWeights(),
+                 load: Callable[[Any, str, datetime], NetworkState] | None = None,
+                 refresh: Callable[[], None] | None = None,
+                 note: Callable[[str, list[str]], None] | None = None) -> None:
         self.weights = weights
-        self.services_for = services_for  # current services (and health) per tenant
+        self._load = load
         self._refresh = refresh
+        self._note = note
 
     def refresh(self) -> None:
-        """Forget cached carrier state (after a health change)."""
+        """Forget cached network state (after an operator changed carriers, rules, blocks)."""
         if self._refresh is not None:
             self._refresh()
 
-    def plan(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
-             now: datetime) -> AllocationOutcome:
-        where = locate(order.shipping_address) or (0.0, 0.0)
-        route_order = RouteOrder(
-            order.id, order.shipping_address.province.rstrip("省市"), where[0], where[1],
-            tuple(RouteLine(ln.sku, ln.quantity) for ln in order.lines),
-            order.requested_delivery)
-        sites = [Site(w.code, w.lat, w.lon, "", DEFAULT_HANDLING_PER_ORDER,
-                      DEFAULT_HANDLING_PER_UNIT, w.daily_capacity or 1_000_000, w.cutoff,
-                      frozenset(), w.active) for w in warehouses]
+    def prepare(self, conn: Any, tenant_id: str, now: datetime,
+                catalog: Mapping[str, Sku]) -> RoutingContext:
+        state = self._load(conn, tenant_id, now) if self._load else NetworkState()
+        return RoutingContext(state, catalog, dict(state.backlog))
+
+    def decide(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
+               now: datetime, context: RoutingContext | None) -> tuple[RouteOrder, Decision]:
+        ctx = context or RoutingContext(NetworkState(), {}, {})
+        route = route_order(order, ctx.catalog)
+        sites = [site_of(w, ctx.backlog.get(w.code, 0)) for w in warehouses]
         skus = {ln.sku for ln in order.lines}
         stock = {k: v for k, v in available.items() if k[0] in skus}
-        services = (self.services_for(order.tenant_id) if self.services_for
-                    else self.services)
-        decision = plan_order(route_order, Network(sites, services, stock), now, self.weights)
-        explanation = explain(decision, self.name)
+        network = Network(sites, ctx.state.services, stock, ctx.state.blocks, ctx.state.rules)
+        return route, plan_order(route, network, now, self.weights,
+                                 pickup_site=order.pickup_store)
+
+    def plan(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
+             now: datetime, context: Any = None) -> AllocationOutcome:
+        ctx = context if isinstance(context, RoutingContext) else None
+        route, decision = self.decide(order, warehouses, available, now, ctx)
+        explanation = explain(decision, self.name, route, ctx.state.version if ctx else "")
         if decision.chosen is None:
-            return AllocationOutcome(reasons=[HoldReason(
-                HoldCode.BACKORDER, f"routing found no plan: {decision.reason}")],
-                explanation=explanation)
-        picks: list[PlannedPick] = []
-        for shipment in decision.chosen.shipments:
-            left = dict(shipment.picks)
-            for ln in order.lines:
-                take = min(left.get(ln.sku, 0), ln.quantity - sum(
-                    p.quantity for p in picks if p.line_no == ln.line_no))
-                if take > 0:
-                    picks.append(PlannedPick(ln.line_no, ln.sku, shipment.site, take))
-                    left[ln.sku] -= take
-        return AllocationOutcome(picks=picks, promised=decision.chosen.promised,
-                                 explanation=explanation)
+            return AllocationOutcome(reasons=self._hold_reasons(order, route, decision,
+                                                                warehouses, available),
+                                     explanation=explanation)
+        if ctx is not None:
+            for code in decision.chosen.sites:
+                ctx.backlog[code] = ctx.backlog.get(code, 0) + 1
+        if self._note is not None:
+            self._note(order.tenant_id, list(decision.chosen.sites))
+        return outcome_of(order, decision.chosen, explanation,
+                          decision.promise_warning if firm_due(order) else "")
+
+    @staticmethod
+    def _hold_reasons(order: Order, route: RouteOrder, decision: Decision,
+                      warehouses: Sequence[Warehouse],
+                      available: Availability) -> list[HoldReason]:
+        if decision.blocked:
+            return [HoldReason(HoldCode.REGION_BLOCKED, decision.reason)]
+        active = [w for w in warehouses if w.active]
+        if not active:
+            return [HoldReason(HoldCode.NO_ACTIVE_WAREHOUSE,
+                               "no active warehouse can ship this order")]
+        reasons = []
+        for sku, qty in route.demand.items():
+            total = sum(available.get((sku, w.code), 0) for w in active)
+            if total < qty:
+                line_no = next(ln.line_no for ln in order.lines if ln.sku == sku)
+                reasons.append(HoldReason(
+                    HoldCode.BACKORDER, f"SKU {sku}: {qty} ordered, {total} available to "
+                    f"promise across {len(active)} active warehouses", line_no=line_no,
+                    sku=sku))
+        return reasons or [HoldReason(HoldCode.NO_ROUTE,
+                                      f"routing found no plan: {decision.reason}")]
+
+
+def outcome_of(order: Order, chosen: Candidate, explanation: dict[str, Any] | None,
+               warning: str = "") -> AllocationOutcome:
+    """A routing plan as the picks and carrier services intake reserves."""
+    picks: list[PlannedPick] = []
+    taken: dict[int, int] = {}
+    for shipment in chosen.shipments:
+        left = dict(shipment.picks)
+        for ln in order.lines:
+            take = min(left.get(ln.sku, 0), ln.quantity - taken.get(ln.line_no, 0))
+            if take > 0:
+                picks.append(PlannedPick(ln.line_no, ln.sku, shipment.site, take))
+                taken[ln.line_no] = taken.get(ln.line_no, 0) + take
+                left[ln.sku] -= take
+    return AllocationOutcome(picks=picks, promised=chosen.promised, explanation=explanation,
+                             services={s.site: s.service for s in chosen.shipments},
+                             warnings=[warning] if warning else [])

@@ -1,61 +1,55 @@
-"""Streaming routing: one order decided as it arrives, from current stock and capacity.
+"""Streaming routing: one order decided as it arrives, from current stock, load and rules.
 
-Every candidate plan (one site, or a split across two) is priced in full: shipping by the
-cheapest fitting carrier service per shipment, handling per order and per unit, a penalty
-per extra shipment and per day past the requested date. The decision keeps all candidates
-with their breakdown and the sites excluded with the reason, so it can be explained.
+First the sites are screened (closed, region blocked, queue full, lacking a capability,
+kept out by a rule, holding none of the order's SKUs: each exclusion keeps its reason).
+Then every full plan is priced: each site alone, splits over two of the nearest sites,
+and, only when no one or two sites can fill it, over three or more (up to
+`CostWeights.max_shipments`). The cheapest by score wins. The decision keeps all
+candidates with their breakdown, so it can be explained.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 
 from orderhub.domain.geo import haversine_km
 from orderhub.domain.routing.network import (
+    BlockDirection,
     CarrierService,
     CostWeights,
     Network,
     RouteOrder,
     Site,
-    zone,
 )
+from orderhub.domain.routing.pricing import (
+    Candidate,
+    ShipmentPlan,
+    as_now,
+    make_candidate,
+    price_shipment,
+    ships_today,
+    usable_services,
+)
+from orderhub.domain.routing.rules import excluded_by, matching
 
-CHINA = timezone(timedelta(hours=8))
-MAX_SPLIT_SITES = 6  # the nearest eligible sites considered for two-site splits
-
-
-@dataclass(frozen=True, slots=True)
-class ShipmentPlan:
-    site: str
-    service: str
-    picks: dict[str, int]
-    weight_kg: Decimal
-    shipping: Decimal
-    handling: Decimal
-    ships: date
-    arrives: date
+MAX_SPLIT_SITES = 6  # the nearest eligible sites considered for splits
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    shipments: tuple[ShipmentPlan, ...]
-    shipping: Decimal
-    handling: Decimal
-    split_penalty: Decimal
-    late_penalty: Decimal
-    promised: date
+@dataclass
+class Screen:
+    """The sites and services one order may use, and why the others are out."""
 
-    @property
-    def total(self) -> Decimal:
-        return self.shipping + self.handling + self.split_penalty + self.late_penalty
-
-    @property
-    def sites(self) -> tuple[str, ...]:
-        return tuple(s.site for s in self.shipments)
+    eligible: list[Site]  # nearest first
+    excluded: dict[str, str] = field(default_factory=dict)
+    services: list[CarrierService] = field(default_factory=list)
+    bonus: dict[str, Decimal] = field(default_factory=dict)
+    rules: list[str] = field(default_factory=list)  # labels of the rules that matched
+    notes: list[str] = field(default_factory=list)
+    blocked: str = ""  # the destination cannot be delivered to
 
 
 @dataclass
@@ -65,127 +59,204 @@ class Decision:
     candidates: list[Candidate] = field(default_factory=list)
     excluded: dict[str, str] = field(default_factory=dict)  # site -> why
     reason: str = ""  # why nothing was chosen
+    rules: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    promise_warning: str = ""  # the due date cannot be met by any plan
+    blocked: bool = False  # the destination itself is blocked
 
 
-def ship_day(site: Site, now: datetime) -> date:
-    local = now.astimezone(CHINA)
-    return local.date() + timedelta(days=1) if local.time() >= site.cutoff else local.date()
+def _distance(site: Site, order: RouteOrder) -> float:
+    return haversine_km((site.lat, site.lon), (order.lat, order.lon))
 
 
-def as_now(today: date | datetime) -> datetime:
-    """The moment a plan is made; a bare date means 09:00 China time, as streaming does."""
-    if isinstance(today, datetime):
-        return today
-    return datetime(today.year, today.month, today.day, 1, 0, tzinfo=UTC)
-
-
-def order_weight(order: RouteOrder, picks: Mapping[str, int]) -> Decimal:
-    """Weight of the units in `picks` (per-unit weight from the order's lines)."""
-    per_unit = {ln.sku: ln.weight_kg for ln in order.lines}
-    return sum((per_unit.get(sku, Decimal("0.5")) * qty for sku, qty in picks.items()),
-               Decimal(0))
-
-
-def price_shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
-                   services: Sequence[CarrierService], today: date | datetime,
-                   weights: CostWeights, *, count_late: bool = True) -> ShipmentPlan | None:
-    """One shipment priced exactly as streaming prices it: the healthy service with the
-    lowest price (plus the late penalty when `count_late`). None if no service is healthy."""
-    ships = ship_day(site, as_now(today))
-    weight = order_weight(order, picks)
-    z = zone(site, order)
-    units = sum(picks.values())
-    best: tuple[Decimal, ShipmentPlan] | None = None
-    for svc in services:
-        if not svc.healthy:
+def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str = "") -> Screen:
+    """Which sites and carrier services may serve `order` now, with reasons for the rest."""
+    for inbound in network.blocks:
+        if inbound.direction != BlockDirection.OUTBOUND and inbound.covers(order.province,
+                                                                            order.region):
+            return Screen([], blocked=f"deliveries to {inbound.area} are blocked: "
+                                      f"{inbound.reason}")
+    effects = matching(network.rules, order)
+    out = Screen([], rules=[r.label for r in effects.matched], bonus=effects.bonus)
+    demand = order.demand
+    outbound = [b for b in network.blocks if b.direction != BlockDirection.INBOUND]
+    eligible: list[Site] = []
+    for site in network.sites:
+        block = next((b for b in outbound if b.covers(site.province, site.region)), None)
+        if not site.active:
+            out.excluded[site.code] = "closed"
+        elif block is not None:
+            out.excluded[site.code] = f"{block.area} blocked: {block.reason}"
+        elif pickup_site and site.code != pickup_site:
+            out.excluded[site.code] = f"not the pickup store ({pickup_site})"
+        elif site.full:
+            out.excluded[site.code] = (f"picking queue full ({site.backlog} orders waiting, "
+                                       f"{site.max_queue_days} days of capacity)")
+        elif not order.needs <= site.capabilities:
+            out.excluded[site.code] = "lacks " + ", ".join(sorted(order.needs
+                                                                  - site.capabilities))
+        elif not any(network.stock.get((sku, site.code), 0) > 0 for sku in demand):
+            out.excluded[site.code] = "holds none of the order's SKUs"
+        else:
+            eligible.append(site)
+    for rule in effects.matched:
+        if not rule.then.excludes:
             continue
-        arrives = ships + timedelta(days=svc.transit_days[z])
-        price = svc.price(z, max(weight, Decimal("0.1")))
-        late = max(0, (arrives - order.requested_by).days) if order.requested_by else 0
-        score = price + (weights.late_penalty_per_day * late if count_late else 0)
-        if best is None or score < best[0]:
-            plan = ShipmentPlan(site.code, svc.code, dict(picks), weight, price,
-                                site.handling_per_order + site.handling_per_unit * units,
-                                ships, arrives)
-            best = (score, plan)
-    return best[1] if best else None
+        kept, removed = [], {}
+        for site in eligible:
+            why = excluded_by(rule, site.code, site.capabilities,
+                              ships_today(site, now, order.not_before))
+            if why:
+                removed[site.code] = why
+            else:
+                kept.append(site)
+        if removed and not kept and rule.then.waive_if_empty:
+            out.notes.append(f"{rule.label} waived: it would leave no site")
+            continue
+        out.excluded.update(removed)
+        eligible = kept
+    eligible.sort(key=lambda s: (_distance(s, order), s.code))
+    out.eligible = eligible
+    out.services = usable_services(network.services, effects.banned_carriers)
+    for code, label in effects.banned_carriers.items():
+        out.notes.append(f"carrier {code} excluded by {label}")
+    return out
 
 
-def make_candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan],
-                   weights: CostWeights) -> Candidate:
-    """A full plan with streaming's cost breakdown (late penalty on the last arrival)."""
-    promised = max(s.arrives for s in shipments)
-    late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
-    return Candidate(
-        tuple(shipments), sum((s.shipping for s in shipments), Decimal(0)),
-        sum((s.handling for s in shipments), Decimal(0)),
-        weights.split_penalty * (len(shipments) - 1),
-        weights.late_penalty_per_day * late, promised)
+def _fill(order: RouteOrder, sites: Sequence[Site],
+          network: Network) -> list[dict[str, int]] | None:
+    """Picks per site when `sites` fill the order in this sequence, each taking what it
+    can of what is left; None if they cannot, or if a site would ship nothing."""
+    left = dict(order.demand)
+    out = []
+    for site in sites:
+        picks = {}
+        for sku, qty in left.items():
+            take = min(qty, network.stock.get((sku, site.code), 0))
+            if take > 0:
+                picks[sku] = take
+        if not picks:
+            return None
+        for sku, qty in picks.items():
+            left[sku] -= qty
+        out.append(picks)
+        left = {k: v for k, v in left.items() if v}
+        if not left:
+            return out if len(out) == len(sites) else None
+    return None
+
+
+def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
+                    today: date | datetime, weights: CostWeights, *,
+                    pickup: bool = False) -> list[Candidate]:
+    """Every full plan for the screened sites, priced exactly."""
+    now = as_now(today)
+    out: list[Candidate] = []
+    if not scr.services and not pickup:
+        return out
+
+    def priced(sites: Sequence[Site]) -> None:
+        fills = _fill(order, sites, network)
+        if fills is None:
+            return
+        shipments: list[ShipmentPlan] = []
+        for site, picks in zip(sites, fills, strict=True):
+            s = price_shipment(order, site, picks, scr.services, now, weights, pickup=pickup)
+            if s is None:
+                return
+            shipments.append(s)
+        out.append(make_candidate(order, shipments, weights, scr.bonus))
+
+    for site in scr.eligible:
+        priced([site])
+    if pickup or weights.max_shipments < 2:
+        return out
+    nearest = scr.eligible[:MAX_SPLIT_SITES]
+    for a, b in itertools.combinations(nearest, 2):
+        priced([a, b])  # which site fills first matters for cost: both ways
+        priced([b, a])
+    if out or weights.max_shipments < 3:
+        return out
+    for trio in itertools.combinations(nearest, 3):
+        priced(trio)
+    if out:
+        return out
+    # Last resort on a large network: nearest first until the order is covered.
+    greedy: list[Site] = []
+    left = dict(order.demand)
+    for site in scr.eligible:
+        if any(network.stock.get((sku, site.code), 0) > 0 for sku in left):
+            greedy.append(site)
+            for sku in list(left):
+                left[sku] -= min(left[sku], network.stock.get((sku, site.code), 0))
+            left = {k: v for k, v in left.items() if v}
+        if not left or len(greedy) == weights.max_shipments:
+            break
+    if not left:
+        priced(greedy)
+    return out
+
+
+def best(candidates: Sequence[Candidate]) -> Candidate:
+    return min(candidates, key=lambda c: (c.score, c.total, len(c.shipments), c.promised,
+                                          c.sites))
 
 
 def plan_order(order: RouteOrder, network: Network, today: date | datetime,
-               weights: CostWeights = CostWeights()) -> Decision:
-    """The cheapest full plan for one order, or a reason why there is none."""
+               weights: CostWeights = CostWeights(), *, pickup_site: str = "") -> Decision:
+    """The best full plan for one order, or a reason why there is none."""
     now = as_now(today)
-    decision = Decision(order.id, None)
-    demand = order.demand
-    eligible: list[Site] = []
-    for site in network.sites:
-        if not site.active:
-            decision.excluded[site.code] = "closed"
-        elif site.capacity_left <= 0:
-            decision.excluded[site.code] = "no picking capacity left today"
-        elif not order.needs <= site.capabilities:
-            missing = ", ".join(sorted(order.needs - site.capabilities))
-            decision.excluded[site.code] = f"lacks {missing}"
-        elif not any(network.stock.get((sku, site.code), 0) > 0 for sku in demand):
-            decision.excluded[site.code] = "holds none of the order's SKUs"
-        else:
-            eligible.append(site)
-    services = network.services
-
-    def have(site: Site, sku: str) -> int:
-        return network.stock.get((sku, site.code), 0)
-
-    for site in eligible:
-        if all(have(site, sku) >= qty for sku, qty in demand.items()):
-            s = price_shipment(order, site, demand, services, now, weights)
-            if s is not None:
-                decision.candidates.append(make_candidate(order, [s], weights))
-
-    nearest = sorted(eligible, key=lambda s: haversine_km((s.lat, s.lon),
-                                                          (order.lat, order.lon)))
-    for a, b in itertools.combinations(nearest[:MAX_SPLIT_SITES], 2):
-        if any(have(a, sku) + have(b, sku) < qty for sku, qty in demand.items()):
-            continue
-        for first, second in ((a, b), (b, a)):  # which site fills first matters for cost
-            picks_1 = {sku: min(qty, have(first, sku)) for sku, qty in demand.items()}
-            picks_2 = {sku: qty - picks_1[sku] for sku, qty in demand.items()}
-            picks_1 = {k: v for k, v in picks_1.items() if v}
-            picks_2 = {k: v for k, v in picks_2.items() if v}
-            if not picks_1 or not picks_2:
-                continue
-            s1 = price_shipment(order, first, picks_1, services, now, weights)
-            s2 = price_shipment(order, second, picks_2, services, now, weights)
-            if s1 and s2:
-                decision.candidates.append(make_candidate(order, [s1, s2], weights))
-
-    if not decision.candidates:
-        decision.reason = ("no healthy carrier service" if eligible and not any(
-            s.healthy for s in services) else "no site or pair of sites can fill the order")
+    scr = screen(order, network, now, pickup_site)
+    decision = Decision(order.id, None, excluded=scr.excluded, rules=scr.rules,
+                        notes=scr.notes)
+    if scr.blocked:
+        decision.reason, decision.blocked = scr.blocked, True
         return decision
-    decision.chosen = min(decision.candidates,
-                          key=lambda c: (c.total, len(c.shipments), c.promised, c.sites))
+    decision.candidates = plan_candidates(order, network, scr, now, weights,
+                                          pickup=bool(pickup_site))
+    if not decision.candidates:
+        decision.reason = _no_plan_reason(order, network, scr, weights, bool(pickup_site))
+        return decision
+    decision.chosen = best(decision.candidates)
+    earliest = min(c.promised for c in decision.candidates)
+    if order.requested_by and earliest > order.requested_by:
+        decision.promise_warning = (
+            f"due {order.requested_by.isoformat()} cannot be met: the earliest possible "
+            f"delivery is {earliest.isoformat()}")
     return decision
 
 
+def _no_plan_reason(order: RouteOrder, network: Network, scr: Screen, weights: CostWeights,
+                    pickup: bool) -> str:
+    if not scr.eligible:
+        if not scr.excluded:
+            return "no site in the network"
+        return "no site can ship it (" + "; ".join(
+            f"{code}: {why}" for code, why in sorted(scr.excluded.items())) + ")"
+    if not scr.services and not pickup:
+        return "no usable carrier service (all down or excluded by rules)"
+    short = []
+    for sku, qty in order.demand.items():
+        total = sum(network.stock.get((sku, s.code), 0) for s in scr.eligible)
+        if total < qty:
+            short.append(f"SKU {sku}: {qty} ordered, {total} available at usable sites")
+    if short:
+        return "; ".join(short)
+    if pickup:
+        return "the pickup store does not hold the whole order"
+    return (f"no combination of up to {weights.max_shipments} sites fills the order with a "
+            "carrier service that can carry it")
+
+
 def take_stock(network: Network, candidate: Candidate) -> None:
-    """Apply a chosen plan to the network (stock and capacity), for sequences of orders."""
+    """Apply a chosen plan to a working network (stock and load), for sequences of orders."""
     for s in candidate.shipments:
         for sku, qty in s.picks.items():
             network.stock[(sku, s.site)] = network.stock.get((sku, s.site), 0) - qty
     used = {s.site for s in candidate.shipments}
-    network.sites = [
-        Site(x.code, x.lat, x.lon, x.province, x.handling_per_order, x.handling_per_unit,
-             x.capacity_left - 1, x.cutoff, x.capabilities, x.active) if x.code in used else x
-        for x in network.sites]
+    network.sites = [replace(x, backlog=x.backlog + 1) if x.code in used else x
+                     for x in network.sites]
+
+
+__all__ = ["MAX_SPLIT_SITES", "Candidate", "Decision", "Screen", "ShipmentPlan", "best",
+           "plan_candidates", "plan_order", "screen", "take_stock"]

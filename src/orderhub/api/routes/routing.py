@@ -1,0 +1,160 @@
+"""/v1/routing: rules as data, region blocks (live events) and waves (batch optimisation)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from orderhub.api.deps import ActorDep, HubDep, TenantDep
+from orderhub.domain.routing.network import BlockDirection
+from orderhub.services import network_events, routing_rules, waves
+
+router = APIRouter(prefix="/v1/routing", tags=["routing"])
+
+
+class RuleIn(BaseModel):
+    """A routing rule (see docs/routing.md for every condition and action)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "description": "never ship cold-chain SKUs from WH-DX",
+        "when": {"sku_attribute": "cold_chain"}, "then": {"exclude_sites": ["WH-DX"]},
+        "reason": "no chiller at Wuhan"}]})
+    description: str = Field("", max_length=500)
+    when: dict[str, Any] = Field(default_factory=dict, description="Conditions, ANDed: "
+                                 "customer_tier, channel, order_type, destination, "
+                                 "sku_attribute, sku_category, min_order_value, min_units, sla")
+    then: dict[str, Any] = Field(description="Actions: exclude_sites, only_sites, "
+                                 "require_capability, require_same_day, prefer_sites + bonus, "
+                                 "exclude_carriers, waive_if_empty")
+    enabled: bool = True
+    priority: int = Field(100, ge=0, le=10000)
+    reason: str = Field(min_length=1, max_length=500, description="Why (kept in the history)")
+
+
+class RuleSetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class EnableIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class BlockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    area: str = Field(min_length=1, max_length=32,
+                      description="A province (福建, 福建省) or a lane region (east, south, ...)")
+    direction: BlockDirection = Field(
+        BlockDirection.BOTH, description="outbound: its sites stop shipping; inbound: no "
+                                         "deliveries into it; both")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class LiftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class WaveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(2000, ge=1, le=20000, description="Most orders in the wave (oldest)")
+    time_limit_seconds: float | None = Field(None, gt=0, le=600)
+    dry_run: bool = Field(False, description="Report what would change, change nothing")
+
+
+@router.get("/rules")
+def list_rules(hub: HubDep, tenant: TenantDep) -> Any:
+    """Every routing rule, enabled or not, with its current version."""
+    return routing_rules.list_rules(hub.read_uow, tenant)
+
+
+@router.get("/rules/export")
+def export_rules(hub: HubDep, tenant: TenantDep) -> Any:
+    """The rule set as one document, to keep in git and import elsewhere."""
+    rules = routing_rules.list_rules(hub.read_uow, tenant)
+    return {"rules": [{k: v for k, v in r.items() if k not in ("updated_by", "updated_at",
+                                                              "version")} for r in rules]}
+
+
+@router.post("/rules/import")
+def import_rules(body: RuleSetIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
+    """A whole rule set in one transaction: every rule valid, or nothing changes."""
+    out = routing_rules.import_rules(hub.uow, tenant, body.rules, actor=actor,
+                                     reason=body.reason, now=hub.clock())
+    hub.strategy.refresh()
+    return out
+
+
+@router.get("/rules/{code}")
+def get_rule(code: str, hub: HubDep, tenant: TenantDep) -> Any:
+    return routing_rules.get_rule(hub.read_uow, tenant, code)
+
+
+@router.put("/rules/{code}")
+def put_rule(code: str, body: RuleIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
+    """Create the rule, or make its next version. Unknown conditions, actions, sites or
+    carriers are 422 with the field named; the same content again changes nothing."""
+    doc = {"code": code, **body.model_dump(exclude={"reason"})}
+    out = routing_rules.put_rule(hub.uow, tenant, doc, actor=actor, reason=body.reason,
+                                 now=hub.clock())
+    hub.strategy.refresh()
+    return out
+
+
+@router.post("/rules/{code}/enabled")
+def set_enabled(code: str, body: EnableIn, hub: HubDep, tenant: TenantDep,
+                actor: ActorDep) -> Any:
+    out = routing_rules.set_enabled(hub.uow, tenant, code, body.enabled, actor=actor,
+                                    reason=body.reason, now=hub.clock())
+    hub.strategy.refresh()
+    return out
+
+
+@router.get("/rules/{code}/history")
+def rule_history(code: str, hub: HubDep, tenant: TenantDep) -> Any:
+    """Every version with who changed it, when and why."""
+    return routing_rules.history(hub.read_uow, tenant, code)
+
+
+@router.get("/blocks")
+def list_blocks(hub: HubDep, tenant: TenantDep, all: bool = False) -> Any:
+    """Active region blocks (all=true: lifted ones too)."""
+    return network_events.list_blocks(hub.read_uow, tenant, active_only=not all)
+
+
+@router.post("/blocks", status_code=201)
+def block_region(body: BlockIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
+    """Block a province or region now (storm, road closure); the response says which open
+    orders were re-routed, held or flagged."""
+    block, report = network_events.block_region(
+        hub.uow, tenant, body.area, body.direction, reason=body.reason, actor=actor,
+        now=hub.clock(), strategy=hub.strategy, presale_lock=hub.presale_lock)
+    return {**block, "reroute": asdict(report)}
+
+
+@router.post("/blocks/{block_id}/lift")
+def lift_block(block_id: int, body: LiftIn, hub: HubDep, tenant: TenantDep,
+               actor: ActorDep) -> Any:
+    """Lift a block; orders held for it are routed again at once."""
+    block, report = network_events.lift_block(
+        hub.uow, tenant, block_id, reason=body.reason, actor=actor, now=hub.clock(),
+        strategy=hub.strategy, presale_lock=hub.presale_lock)
+    return {**block, "reroute": asdict(report)}
+
+
+@router.post("/waves")
+def run_wave(body: WaveIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
+    """Re-optimise the allocated, not yet released orders together (HiGHS MIP); only
+    orders whose plan improves are re-allocated. Falls back to the current plans if the
+    solver fails, with the reason."""
+    limit = body.time_limit_seconds or hub.settings.wave_time_limit_seconds
+    report = waves.optimise_wave(hub.uow, hub.read_uow, tenant, strategy=hub.strategy,
+                                 now=hub.clock(), actor=actor, presale_lock=hub.presale_lock,
+                                 limit=body.limit, time_limit=limit, dry_run=body.dry_run)
+    return {**asdict(report), "saving": str(report.saving)}
