@@ -154,6 +154,21 @@ def build_demo(
         seed_carriers(uow.conn, tenant_id, now)
         seed_rules(uow, tenant_id, now)
         uow.commit()
+    receipts = demo_stock(skus, rng)
+    for start in range(0, len(receipts), 5000):
+        inventory.receive_stock_many(
+            hub.uow,
+            tenant_id,
+            receipts[start : start + 5000],
+            reference="DEMO-OPENING",
+            now=now,
+            actor="demo-data",
+        )
+    return DemoSummary(len(WAREHOUSES), skus, len(CHANNELS), len(receipts))
+
+
+def demo_stock(skus: int, rng: random.Random) -> list[tuple[str, str, int]]:
+    """Opening stock (SKU, site, units), drawn from the demo's main stream after the SKUs."""
     codes = [w[0] for w in WAREHOUSES]
     receipts: list[tuple[str, str, int]] = []
     for i in range(1, skus + 1):
@@ -168,13 +183,4 @@ def build_demo(
             qty = int(rng.lognormvariate(depth, 0.6))
             if qty > 0:
                 receipts.append((sku_code(i), wh, qty))
-    for start in range(0, len(receipts), 5000):
-        inventory.receive_stock_many(
-            hub.uow,
-            tenant_id,
-            receipts[start : start + 5000],
-            reference="DEMO-OPENING",
-            now=now,
-            actor="demo-data",
-        )
-    return DemoSummary(len(WAREHOUSES), skus, len(CHANNELS), len(receipts))
+    return receipts

@@ -38,7 +38,8 @@ def _service(row: Any) -> CarrierService:
     return CarrierService(row["carrier"], row["service"], zones(row["first_kg"], Decimal),
                           zones(row["extra_kg"], Decimal), zones(row["transit_days"], int),
                           bool(row["healthy"]), _lanes(row["lanes"]), int(row["delay_days"]),
-                          row["max_kg"])
+                          None if row["max_kg"] is None
+                          else Decimal(row["max_kg"]).quantize(Decimal("0.01")))
 
 
 def carrier_view(svc: CarrierService, note: str = "") -> dict[str, Any]:

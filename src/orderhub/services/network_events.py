@@ -99,6 +99,7 @@ def _move(uow: UnitOfWork, ops: Ops, order_ids: Iterable[str], why: str,
             order.resume(ops.now, ops.actor)
             moving.append(order)
         # any other status changed under us between the query and the row lock: skip it
+    uow.flush()  # the freed shipments leave the picking queues the router reads
     ops.strategy.refresh()  # route against the state this transaction just wrote
     run_pipeline(uow, ops.tenant_id, moving, ops.strategy, ops.now, ops.actor,
                  ops.presale_lock)

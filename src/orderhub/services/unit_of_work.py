@@ -75,13 +75,18 @@ class UnitOfWork:
     def savepoint(self) -> NestedTransaction:
         return self.conn.begin_nested()
 
-    def commit(self) -> int:
-        """Flush aggregates and the outbox, then commit; returns the number of events."""
+    def flush(self) -> int:
+        """Write aggregates, stock movements and their events now, inside the transaction,
+        so queries later in it see them (the commit flushes whatever follows)."""
         events: list[tuple[Event, int]] = self.orders.flush()
         events.extend((e, 0) for e in self._other_events)
         self._other_events = []
         self.stock.flush()
-        count = self.outbox.append(events)
+        return self.outbox.append(events)
+
+    def commit(self) -> int:
+        """Flush aggregates and the outbox, then commit; returns the number of events."""
+        count = self.flush()
         assert self._tx is not None
         self._tx.commit()
         self._tx = None

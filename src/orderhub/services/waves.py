@@ -46,6 +46,7 @@ from orderhub.services.routing_network import load_network
 from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
+CENT = Decimal("0.01")
 
 
 @dataclass
@@ -179,14 +180,14 @@ def optimise_wave(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, *,
     report.objective, report.dual_bound = result.objective, result.dual_bound
     report.seconds, report.fallback_reason = result.seconds, result.fallback_reason
     report.model_size = result.model_size
-    report.cost_before = sum((c.total for c in current.values()), Decimal(0))
+    report.cost_before = sum((c.total for c in current.values()), Decimal(0)).quantize(CENT)
     better: dict[str, Candidate] = {}
     for oid, plan in current.items():
         new = result.plans.get(oid)
         if new is not None and not _same(new, plan):
             better[oid] = new
     report.cost_after = sum(((better.get(oid) or plan).total for oid, plan in current.items()),
-                            Decimal(0))
+                            Decimal(0)).quantize(CENT)
     report.changed = {oid: sorted(set(p.sites)) for oid, p in better.items()}
     if result.fallback_reason:
         log.warning("wave kept the current plans: %s", result.fallback_reason)

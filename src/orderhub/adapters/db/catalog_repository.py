@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, time
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -29,11 +30,18 @@ def _warehouse(r: Any) -> Warehouse:
         active=r["active"],
         province=r["province"],
         kind=r["kind"],
-        handling_per_order=r["handling_per_order"],
-        handling_per_unit=r["handling_per_unit"],
+        handling_per_order=_cents(r["handling_per_order"]),
+        handling_per_unit=_cents(r["handling_per_unit"]),
         capabilities=frozenset(r["capabilities"] or ()),
         max_queue_days=r["max_queue_days"],
     )
+
+
+def _cents(d: Decimal) -> Decimal:
+    """3.000000 (PostgreSQL NUMERIC) and "3.00" (SQLite text) read back alike: to the cent,
+    unless the stored amount is finer than that."""
+    cents = d.quantize(Decimal("0.01"))
+    return cents if cents == d else d.normalize()
 
 
 def _routing_profile(w: Warehouse) -> dict[str, Any]:

@@ -1,0 +1,213 @@
+"""Live network events through the API: a carrier goes down or slows, a warehouse loses
+capacity, a region is blocked and unblocked; routing rules as data; waves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from orderhub.api.app import create_app
+from orderhub.bootstrap import Hub
+from tests.factories import ADDRESS_JSON, seed_network
+
+GUANGZHOU_JSON = {**ADDRESS_JSON, "province": "广东省", "city": "广州市", "district": "天河区",
+                  "line1": "体育西路 3 号"}
+WUHAN_JSON = {**ADDRESS_JSON, "province": "湖北省", "city": "武汉市", "district": "武昌区",
+              "line1": "中北路 9 号"}
+
+
+def post(client: TestClient, ext: str, lines: list[tuple[str, int]] | None = None,
+         address: dict[str, str] | None = None) -> dict[str, Any]:
+    r = client.post("/v1/orders", json={
+        "external_id": ext, "channel": "web", "currency": "CNY",
+        "shipping_address": address or ADDRESS_JSON,
+        "lines": [{"sku": s, "quantity": q, "unit_price": "10.00"}
+                  for s, q in (lines or [("A", 1)])]})
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def planned(client: TestClient, oid: str) -> list[tuple[str, str]]:
+    order = client.get(f"/v1/orders/{oid}").json()
+    return sorted((s["warehouse"], s["carrier_service"]) for s in order["shipments"]
+                  if s["status"] == "planned")
+
+
+def levels(client: TestClient, sku: str) -> dict[str, tuple[int, int]]:
+    ws = client.get(f"/v1/inventory/{sku}").json()["warehouses"]
+    return {w["warehouse"]: (w["on_hand"], w["reserved"]) for w in ws}
+
+
+def test_carrier_down_reroutes_open_orders_on_it(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10})
+    with TestClient(create_app(hub)) as client:
+        open_order = post(client, "CD-1")["id"]
+        released = post(client, "CD-2")["id"]
+        client.post(f"/v1/orders/{released}/release")
+        assert planned(client, open_order) == [("SH", "ZTO:standard")]  # cheapest
+
+        r = client.patch("/v1/carriers/ZTO:standard",
+                         json={"state": "down", "reason": "API timeouts"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["state"] == "down" and body["healthy"] is False
+        assert body["reroute"]["rerouted"] == {open_order: ["SH"]}  # same site, next service
+        assert body["reroute"]["flagged"] == [released]
+        assert planned(client, open_order) == [("SH", "SF:express")]
+        assert levels(client, "A") == {"SH": (10, 2)}  # nothing leaked or doubled
+        timeline = client.get(f"/v1/orders/{released}/timeline").json()
+        assert timeline[-1]["type"] == "OrderExceptionRaised"
+        assert "ZTO:standard down: API timeouts" in timeline[-1]["reason"]
+        assert planned(client, post(client, "CD-3")["id"]) == [("SH", "SF:express")]
+
+        r = client.patch("/v1/carriers/ZTO:standard", json={"state": "degraded",
+                                                             "reason": "backlog"})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "delay_days"
+        r = client.patch("/v1/carriers/ZTO:standard", json={"state": "degraded", "delay_days": 2,
+                                                             "reason": "hub backlog"})
+        assert r.json()["state"] == "degraded" and r.json()["reroute"] is None
+        assert client.patch("/v1/carriers/NOPE:x", json={"healthy": False, "reason": "x"}
+                            ).status_code == 404
+        assert client.patch("/v1/carriers/ZTO:standard", json={"reason": "x"}).status_code == 422
+
+
+def test_capacity_cut_moves_the_newest_overflow(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
+    with TestClient(create_app(hub)) as client:
+        assert client.patch("/v1/warehouses/SH", json={"daily_capacity": 5}).status_code == 200
+        ids = [post(client, f"CC-{i}")["id"] for i in range(3)]
+        assert all(planned(client, i)[0][0] == "SH" for i in ids)
+        r = client.patch("/v1/warehouses/SH", json={"daily_capacity": 1,
+                                                    "reason": "half the pickers are ill"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["daily_capacity"] == 1
+        # One a day, two days of queue: the newest of the three moves.
+        assert body["reroute"]["rerouted"] == {ids[2]: ["BJ"]}
+        assert "capacity cut to 1/day" in body["reroute"]["cause"]
+        [decision, *_] = reversed(client.get(f"/v1/orders/{ids[2]}/routing").json())
+        assert decision["excluded"]["SH"].startswith("picking queue full (2 orders waiting")
+        r = client.patch("/v1/warehouses/SH", json={"daily_capacity": -1})
+        assert r.status_code == 422
+
+
+def test_outbound_block_reroutes_and_lifting_restores(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
+    with TestClient(create_app(hub)) as client:
+        oid = post(client, "OB-1")["id"]
+        r = client.post("/v1/routing/blocks", json={"area": "east", "direction": "outbound",
+                                                     "reason": "typhoon"})
+        assert r.status_code == 201, r.text
+        block = r.json()
+        assert block["reroute"]["rerouted"] == {oid: ["BJ"]}
+        assert levels(client, "A") == {"SH": (10, 0), "BJ": (10, 1)}
+        fresh = post(client, "OB-2")["id"]
+        assert planned(client, fresh)[0][0] == "BJ"
+        decision = client.get(f"/v1/orders/{fresh}/routing").json()[-1]
+        assert decision["excluded"]["SH"] == "east blocked: typhoon"
+        again = client.post("/v1/routing/blocks", json={"area": "east", "direction": "outbound",
+                                                         "reason": "typhoon"})
+        assert again.status_code == 409
+        bad = client.post("/v1/routing/blocks", json={"area": "Atlantis", "reason": "x"})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "area"
+        assert [b["id"] for b in client.get("/v1/routing/blocks").json()] == [block["id"]]
+        r = client.post(f"/v1/routing/blocks/{block['id']}/lift", json={"reason": "clear"})
+        assert r.status_code == 200 and r.json()["active"] is False
+        assert planned(client, post(client, "OB-3")["id"])[0][0] == "SH"
+        assert client.get("/v1/routing/blocks").json() == []
+        assert client.post("/v1/routing/blocks/999/lift", json={"reason": "x"}
+                           ).status_code == 404
+
+
+def test_inbound_block_holds_and_lifting_resumes(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("A", "GZ"): 10})
+    with TestClient(create_app(hub)) as client:
+        to_gz = post(client, "IB-1", address=GUANGZHOU_JSON)["id"]
+        to_sh = post(client, "IB-2")["id"]
+        r = client.post("/v1/routing/blocks", json={"area": "广东省", "direction": "inbound",
+                                                     "reason": "flooded roads"})
+        block = r.json()
+        assert block["area"] == "广东" and block["reroute"]["held"] == [to_gz]
+        held = client.get(f"/v1/orders/{to_gz}").json()
+        assert held["status"] == "on_hold"
+        assert held["hold_reasons"][0]["code"] == "region_blocked"
+        assert client.get(f"/v1/orders/{to_sh}").json()["status"] == "allocated"
+        assert levels(client, "A")["GZ"] == (10, 0)  # its stock went back
+        late = post(client, "IB-3", address=GUANGZHOU_JSON)
+        assert late["status"] == "on_hold"
+        assert late["hold_reasons"][0]["message"] == "deliveries to 广东 are blocked: flooded roads"
+        r = client.post(f"/v1/routing/blocks/{block['id']}/lift", json={"reason": "roads open"})
+        assert sorted(r.json()["reroute"]["rerouted"]) == sorted([to_gz, late["id"]])
+        assert client.get(f"/v1/orders/{to_gz}").json()["status"] == "allocated"
+
+
+def test_routing_rules_as_data(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
+    with TestClient(create_app(hub)) as client:
+        rule = {"description": "web orders not from SH", "when": {"channel": ["web"]},
+                "then": {"exclude_sites": ["SH"]}, "reason": "SH reserved for Tmall"}
+        r = client.put("/v1/routing/rules/no-sh-web", json=rule)
+        assert r.status_code == 200, r.text
+        assert r.json()["version"] == 1 and r.json()["changed"] is True
+        assert client.put("/v1/routing/rules/no-sh-web", json=rule).json()["changed"] is False
+        oid = post(client, "RR-1")["id"]
+        assert planned(client, oid)[0][0] == "BJ"
+        decision = client.get(f"/v1/orders/{oid}/routing").json()[-1]
+        assert decision["excluded"]["SH"] == ("excluded by rule no-sh-web v1 (web orders not "
+                                              "from SH)")
+        assert decision["rules_matched"] == ["rule no-sh-web v1 (web orders not from SH)"]
+        assert decision["model_version"].startswith("routing-v2/")
+
+        r = client.post("/v1/routing/rules/no-sh-web/enabled",
+                        json={"enabled": False, "reason": "peak over"})
+        assert r.json()["version"] == 2 and r.json()["enabled"] is False
+        assert planned(client, post(client, "RR-2")["id"])[0][0] == "SH"
+        history = client.get("/v1/routing/rules/no-sh-web/history").json()
+        assert [(h["version"], h["reason"]) for h in history] == [
+            (1, "SH reserved for Tmall"), (2, "peak over")]
+
+        bad = client.put("/v1/routing/rules/typo", json={
+            "when": {"chanel": ["web"]}, "then": {"exclude_sites": ["SHH"]}, "reason": "x"})
+        assert bad.status_code == 422
+        fields = {e["field"] for e in bad.json()["errors"]}
+        assert fields == {"when.chanel", "then.exclude_sites"}
+        r = client.post("/v1/routing/rules/import", json={"reason": "from git", "rules": [
+            {"code": "ok", "when": {}, "then": {"exclude_sites": ["GZ"]}},
+            {"code": "broken", "when": {}, "then": {"require_capability": "teleport"}}]})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == \
+            "rules.1.then.require_capability"
+        assert [x["code"] for x in client.get("/v1/routing/rules").json()] == ["no-sh-web"]
+        exported = client.get("/v1/routing/rules/export").json()
+        assert exported["rules"][0]["code"] == "no-sh-web"
+        assert client.get("/v1/routing/rules/nope").status_code == 404
+
+
+def test_wave_fixes_what_streaming_got_wrong(hub: Hub) -> None:
+    # Streaming gives the first order (to Wuhan) Shanghai's only A; the second order (to
+    # Shanghai) then needs A from Beijing and B from Shanghai: two parcels. Together: the
+    # first from Beijing by express (its promised date kept), the second whole from Shanghai.
+    seed_network(hub, {("A", "SH"): 1, ("A", "BJ"): 1, ("B", "SH"): 1})
+    with TestClient(create_app(hub)) as client:
+        first = post(client, "WV-1", address=WUHAN_JSON)["id"]
+        second = post(client, "WV-2", [("A", 1), ("B", 1)])["id"]
+        assert [w for w, _ in planned(client, second)] == ["BJ", "SH"]
+        r = client.post("/v1/routing/waves", json={"dry_run": True})
+        assert r.status_code == 200, r.text
+        dry = r.json()
+        assert dry["method"] == "mip" and dry["applied"] is False
+        assert dry["changed"] == {first: ["BJ"], second: ["SH"]}
+        assert float(dry["saving"]) > 0 and dry["gap"] <= 1e-4
+        assert [w for w, _ in planned(client, second)] == ["BJ", "SH"]  # nothing moved yet
+
+        done = client.post("/v1/routing/waves", json={}).json()
+        assert done["applied"] is True and done["saving"] == dry["saving"]
+        assert planned(client, first) == [("BJ", "SF:express")]
+        assert [w for w, _ in planned(client, second)] == ["SH"]
+        assert levels(client, "A") == {"SH": (1, 1), "BJ": (1, 1)}
+        assert levels(client, "B") == {"SH": (1, 1)}
+        decision = client.get(f"/v1/orders/{second}/routing").json()[-1]
+        assert decision["strategy"] == "routing-v2-wave" and decision["wave"]["orders"] == 2
+        again = client.post("/v1/routing/waves", json={}).json()
+        assert again["changed"] == {} and again["saving"] == "0.00"
