@@ -2,6 +2,7 @@
 
 Each path has a queue of actions, one consumed per request (200 once the queue is empty):
   an int            answer with that status (3xx answers carry a Location header)
+  Json(body, s)     answer status `s` with a JSON body (a carrier API, say)
   Sleep(s, status)  wait `s` seconds (woken early when the receiver closes), then answer
   "close"           close the connection without answering
   "reset"           abort the connection (TCP RST) without answering
@@ -27,7 +28,13 @@ class Sleep:
     status: int = 200
 
 
-Action = int | Sleep | Literal["close", "reset"]
+@dataclass(frozen=True)
+class Json:
+    body: Any
+    status: int = 200
+
+
+Action = int | Sleep | Json | Literal["close", "reset"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,14 @@ class Receiver:
                     )
                     self.close_connection = True
                     return
+                if isinstance(action, Json):
+                    payload = orjson.dumps(action.body)
+                    self.send_response(action.status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
                 status = action
                 if isinstance(action, Sleep):
                     receiver._closing.wait(action.seconds)
@@ -124,6 +139,9 @@ class Receiver:
                 self.send_header("content-length", str(len(answer)))
                 self.end_headers()
                 self.wfile.write(answer)
+
+            def do_GET(self) -> None:
+                self.do_POST()
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean

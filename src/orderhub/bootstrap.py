@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -28,6 +29,9 @@ from orderhub.services.outbox_relay import OutboxRelay
 from orderhub.services.unit_of_work import UnitOfWork
 from orderhub.services.webhooks import WebhookDispatcher
 
+if TYPE_CHECKING:
+    from orderhub.services.waybills import WaybillDesk
+
 log = logging.getLogger(__name__)
 
 
@@ -45,6 +49,7 @@ class Hub:
     clock: Callable[[], datetime] = utc_now
     nats: NatsClient | None = None
     webhooks: WebhookDispatcher | None = None
+    _waybills: WaybillDesk | None = field(default=None, repr=False)
     consumers: list[DurableConsumer] = field(default_factory=list)
     background: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _sweeper: threading.Thread | None = field(default=None, repr=False)
@@ -60,6 +65,24 @@ class Hub:
     @property
     def presale_lock(self) -> timedelta:
         return timedelta(minutes=self.settings.presale_lock_minutes)
+
+    @property
+    def waybills(self) -> WaybillDesk:
+        """Books waybills with the carriers at release, behind circuit breakers."""
+        if self._waybills is None:
+            from orderhub.adapters.carriers.http import HttpCarrierGateway
+            from orderhub.adapters.carriers.simulated import LocalWaybills
+            from orderhub.services.waybills import WaybillDesk
+
+            s = self.settings
+            gateway = HttpCarrierGateway(s.carrier_endpoints, LocalWaybills(),
+                                         timeout=s.carrier_timeout_seconds)
+            self._waybills = WaybillDesk(gateway, self.uow, self.strategy, self.clock,
+                                         self.presale_lock,
+                                         failures=s.carrier_breaker_failures,
+                                         reset_seconds=s.carrier_breaker_reset_seconds)
+            self.background.append(gateway.close)
+        return self._waybills
 
     def event_source(
         self, name: str, types: Sequence[str] | None = None, *, start: str = "latest"
@@ -131,6 +154,8 @@ class Hub:
             while not self._stop.wait(self.settings.expiry_sweep_seconds):
                 try:
                     expire_reservations(self.uow, now=self.clock())
+                    if self._waybills is not None:
+                        self._waybills.probe()  # tripped carrier APIs back up?
                     if time.monotonic() - last_prune > 3600:
                         prune_inbox(self.engine, self.clock() - timedelta(
                             days=self.settings.inbox_retention_days))

@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     routing_cache_seconds: float = 2.0  # how stale carrier health and queue counts may be
     # Waves: seconds HiGHS may take per wave before the streaming answer is used
     wave_time_limit_seconds: float = 10.0
+    # Carrier APIs for waybills: carrier (SF) or service (SF:express) -> base URL, as JSON;
+    # carriers not listed get locally issued numbers. A service whose API fails this many
+    # times in a row is circuit-broken (marked down) and probed again after reset seconds.
+    carrier_endpoints: dict[str, str] = {}
+    carrier_timeout_seconds: float = 3.0
+    carrier_breaker_failures: int = 3
+    carrier_breaker_reset_seconds: float = 60.0
     presale_lock_minutes: int = 30
     expiry_sweep_seconds: float = 30.0
     outbox_dispatch: bool = True

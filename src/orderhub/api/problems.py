@@ -127,6 +127,9 @@ def install(app: FastAPI) -> None:
             )
         if isinstance(exc, Conflict):
             return problem(409, "Conflict", str(exc), kind="conflict", instance=path)
+        if exc.code == "no_carrier_available":
+            return problem(503, "No carrier available", str(exc), kind="no-carrier-available",
+                           instance=path)
         if isinstance(exc, StockError):
             return problem(409, "Stock conflict", str(exc), kind="stock-conflict", instance=path)
         return problem(400, "Bad request", str(exc), kind=exc.code, instance=path)

@@ -243,14 +243,21 @@ CATALOG: list[EventSpec] = [
     ),
     _spec(
         "OrderReleasedToWarehouse",
-        "The order was released to its warehouse(s) to pick.",
-        {**_PREV, "warehouses": {"type": "array", "items": _STR}},
+        "The order was released to its warehouse(s) to pick, each shipment with the carrier "
+        "service and waybill booked for it (`reason` notes a fallback to another carrier).",
+        {**_PREV, "warehouses": {"type": "array", "items": _STR},
+         "shipments": {"type": "array", "items": {
+             "type": "object", "required": ["shipment_id", "warehouse"],
+             "properties": {"shipment_id": _STR, "warehouse": _STR, "carrier_service": _STR,
+                            "waybill": _STR}}}},
         {
             "status": "released",
             "actor": "wms",
             "reason": "",
             "previous_status": "allocated",
             "warehouses": ["HZ-QT"],
+            "shipments": [{"shipment_id": "shp_0006883...", "warehouse": "HZ-QT",
+                           "carrier_service": "ZTO:standard", "waybill": "7304917223841"}],
         },
     ),
     _spec(

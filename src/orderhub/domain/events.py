@@ -106,7 +106,8 @@ class OrderReleasedToWarehouse(Event):
     type: ClassVar[str] = "OrderReleasedToWarehouse"
     previous_status: str
     warehouses: list[str] = field(default_factory=list)
-    _data_fields = _fields("previous_status", "warehouses")
+    shipments: list[dict[str, str]] = field(default_factory=list)  # carrier and waybill each
+    _data_fields = _fields("previous_status", "warehouses", "shipments")
 
 
 @dataclass(kw_only=True, slots=True)

@@ -575,6 +575,13 @@ class Order:
             ev.OrderReleasedFromHold(tenant_id=self.tenant_id, occurred_at=now, actor=actor)
         )
 
+    def book_waybills(self, booked: dict[str, tuple[str, str]]) -> None:
+        """Carrier and tracking number per planned shipment (shipment id -> (service,
+        waybill)), as booked just before release; recorded by the release event."""
+        for s in self.shipments:
+            if s.id in booked and s.status == ShipmentStatus.PLANNED:
+                s.carrier_service, s.waybill = booked[s.id]
+
     def advance(self, target: OrderStatus, now: datetime, actor: str, reason: str = "",
                 local_today: date | None = None) -> None:
         """A plain fulfilment step: released, picked, packed, delivered, invoiced, paid."""
@@ -613,6 +620,9 @@ class Order:
                     warehouses=sorted(
                         {s.warehouse for s in self.shipments if s.status == ShipmentStatus.PLANNED}
                     ),
+                    shipments=[{"shipment_id": s.id, "warehouse": s.warehouse,
+                                "carrier_service": s.carrier_service, "waybill": s.waybill}
+                               for s in self.shipments if s.status == ShipmentStatus.PLANNED],
                 )
             )
         elif target == OrderStatus.DELIVERED:

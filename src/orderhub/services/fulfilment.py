@@ -3,7 +3,7 @@ deliver, invoice, pay; cancel; resume a held order; expire lapsed pre-sale locks
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -32,16 +32,21 @@ def advance_order(
 ) -> Order:
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
-        local_today = None
-        if target == OrderStatus.RELEASED and order.presale_release is not None:
-            # The release date is a calendar day where the goods ship from.
-            planned = [s.warehouse for s in order.shipments if s.status.value == "planned"]
-            wh = uow.catalog.warehouse(tenant_id, planned[0]) if planned else None
-            if wh is not None:
-                local_today = now.astimezone(ZoneInfo(wh.timezone)).date()
+        local_today = (release_local_day(uow, tenant_id, order, now)
+                       if target == OrderStatus.RELEASED else None)
         order.advance(target, now, actor, reason, local_today=local_today)
         uow.commit()
         return order
+
+
+def release_local_day(uow: UnitOfWork, tenant_id: str, order: Order,
+                      now: datetime) -> date | None:
+    """A pre-sale's release date is a calendar day where the goods ship from."""
+    if order.presale_release is None:
+        return None
+    planned = [s.warehouse for s in order.shipments if s.status.value == "planned"]
+    wh = uow.catalog.warehouse(tenant_id, planned[0]) if planned else None
+    return now.astimezone(ZoneInfo(wh.timezone)).date() if wh is not None else None
 
 
 def ship_order(

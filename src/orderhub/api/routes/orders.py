@@ -250,7 +250,18 @@ def _step(action: str, target: OrderStatus, doc: str) -> None:
     )
 
 
-_step("release", OrderStatus.RELEASED, "Release an allocated order to its warehouse(s).")
+@router.post("/{order_id}/release", response_model=OrderOut, name="release_order",
+             responses={409: {"description": "Illegal transition"},
+                        503: {"description": "No carrier could book a waybill; retry later"}})
+def release_order(order_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
+    """Release an allocated order to its warehouse(s): a waybill is booked with each
+    shipment's carrier first; a carrier that fails or is circuit-broken is replaced by the
+    next usable service for that parcel. If none can book, 503 and the order stays
+    allocated (an exception is raised on it)."""
+    hub.waybills.release(tenant, order_id, actor=actor)
+    return views.get_order(hub.read_uow, tenant, order_id)
+
+
 _step("pick", OrderStatus.PICKED, "Record that the order was picked.")
 _step("pack", OrderStatus.PACKED, "Record that the order was packed.")
 _step("deliver", OrderStatus.DELIVERED, "Record delivery to the customer.")

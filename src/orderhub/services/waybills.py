@@ -1,0 +1,275 @@
+"""Releasing an order to its warehouses: book a waybill (电子面单) for every planned
+shipment with its carrier, each carrier service behind a circuit breaker (pybreaker).
+
+A carrier that times out or fails is tried no more for that shipment: the next usable
+service, by the router's own pricing for that parcel, books it instead ("volume goes to
+the next carrier by rule"). After `breaker_failures` failures in a row the breaker opens:
+the service is marked down for the tenant (actor `circuit-breaker`), which re-routes the
+open orders planned on it, and further calls fail at once. The background sweep probes
+tripped services after `breaker_reset_seconds`; the first answer closes the breaker and
+marks the service up again. A service an operator marked down is never brought up by it.
+
+Carrier calls happen outside any database transaction; the release itself (waybills and
+status) is one transaction, and is refused if the order changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pybreaker
+
+from orderhub.adapters.carriers.base import (
+    CarrierError,
+    CarrierGateway,
+    CarrierRejected,
+    WaybillRequest,
+)
+from orderhub.domain.allocation import AllocationStrategy
+from orderhub.domain.errors import Conflict, DomainError
+from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.order import Order, ReservationState, Shipment, ShipmentStatus
+from orderhub.domain.routing.network import (
+    CarrierService,
+    CarrierState,
+    CostWeights,
+    RouteOrder,
+    Site,
+)
+from orderhub.domain.routing.pricing import (
+    PICKUP,
+    order_weight,
+    price_shipment,
+    usable_services,
+)
+from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
+from orderhub.services import network_events
+from orderhub.services.routing_network import load_network
+from orderhub.services.unit_of_work import UowFactory
+
+log = logging.getLogger(__name__)
+BREAKER = "circuit-breaker"
+
+
+class NoCarrierAvailable(DomainError):
+    """No carrier could book a waybill for a shipment; the order stays allocated."""
+
+    code = "no_carrier_available"
+
+
+@dataclass
+class Booking:
+    shipment_id: str
+    service: str
+    waybill: str
+    failures: list[str] = field(default_factory=list)  # services tried first, and why
+
+
+class WaybillDesk:
+    def __init__(self, gateway: CarrierGateway, make_uow: UowFactory,
+                 strategy: AllocationStrategy, clock: Callable[[], datetime],
+                 presale_lock: timedelta, *, failures: int = 3,
+                 reset_seconds: float = 60.0) -> None:
+        self.gateway = gateway
+        self.make_uow = make_uow
+        self.strategy = strategy
+        self.clock = clock
+        self.presale_lock = presale_lock
+        self.failures = failures
+        self.reset_seconds = reset_seconds
+        self._breakers: dict[tuple[str, str], pybreaker.CircuitBreaker] = {}
+        self._tripped: set[tuple[str, str]] = set()  # services the breaker marked down
+        self._lock = threading.Lock()
+
+    # ----- breakers ---------------------------------------------------------------------
+
+    def breaker(self, tenant_id: str, service: str) -> pybreaker.CircuitBreaker:
+        key = (tenant_id, service)
+        with self._lock:
+            found = self._breakers.get(key)
+            if found is None:
+                found = pybreaker.CircuitBreaker(
+                    fail_max=self.failures, reset_timeout=self.reset_seconds,
+                    exclude=[CarrierRejected], name=f"{tenant_id}/{service}",
+                    throw_new_error_on_trip=False)
+                self._breakers[key] = found
+            return found
+
+    def state(self, tenant_id: str, service: str) -> str:
+        return str(self.breaker(tenant_id, service).current_state)
+
+    def _call(self, tenant_id: str, service: str, fn: Callable[[], str]) -> str:
+        breaker = self.breaker(tenant_id, service)
+        before = breaker.current_state
+        try:
+            return str(breaker.call(fn))
+        except pybreaker.CircuitBreakerError as exc:
+            raise CarrierError(f"{service}: circuit open after repeated failures") from exc
+        finally:
+            after = breaker.current_state
+            if after != before:
+                self._changed(tenant_id, service, after)
+
+    def _changed(self, tenant_id: str, service: str, state: str) -> None:
+        key = (tenant_id, service)
+        now = self.clock()
+        if state == pybreaker.STATE_OPEN and key not in self._tripped:
+            self._tripped.add(key)
+            reason = (f"{self.failures} carrier API failures in a row; the circuit breaker "
+                      "opened")
+            log.warning("%s: %s", service, reason)
+            try:
+                network_events.set_carrier_state(
+                    self.make_uow, tenant_id, service, CarrierState.DOWN, reason=reason,
+                    actor=BREAKER, now=now, strategy=self.strategy,
+                    presale_lock=self.presale_lock)
+            except DomainError:
+                log.exception("could not mark %s down", service)
+        elif state == pybreaker.STATE_CLOSED and key in self._tripped:
+            self._tripped.discard(key)
+            self._restore(tenant_id, service, now)
+
+    def _restore(self, tenant_id: str, service: str, now: datetime) -> None:
+        from orderhub.services.carriers import carrier_view_of
+
+        with self.make_uow() as uow:
+            view = carrier_view_of(uow.conn, tenant_id, service)
+        if view["state"] != "down" or not view["note"].endswith("the circuit breaker opened"):
+            return  # an operator changed it since: theirs to lift
+        network_events.set_carrier_state(
+            self.make_uow, tenant_id, service, CarrierState.UP,
+            reason="carrier API answers again; the circuit breaker closed", actor=BREAKER,
+            now=now, strategy=self.strategy, presale_lock=self.presale_lock)
+
+    def probe(self) -> list[str]:
+        """Ping each tripped service whose breaker may try again (the reset time passed;
+        before that the breaker refuses at once, without a call). Returns those restored."""
+        restored = []
+        for tenant_id, service in sorted(self._tripped):
+            def ping(s: str = service) -> str:
+                self.gateway.ping(s)
+                return "ok"
+
+            try:
+                self._call(tenant_id, service, ping)
+            except CarrierError:
+                continue
+            if (tenant_id, service) not in self._tripped:
+                restored.append(service)
+        return restored
+
+    # ----- release ----------------------------------------------------------------------
+
+    def _options(self, shipment: Shipment, site: Site | None, route: RouteOrder,
+                 picks: dict[str, int], services: list[CarrierService],
+                 now: datetime) -> list[str]:
+        """Services to try for a shipment: its own first, then the others, cheapest first
+        for this parcel (lateness included, as the router prices it)."""
+        weights = (self.strategy.weights if isinstance(self.strategy, RoutingStrategy)
+                   else CostWeights())
+        ranked: list[tuple[Decimal, str]] = []
+        usable = usable_services(services)
+        if site is not None:
+            for svc in usable:
+                plan = price_shipment(route, site, picks, [svc], now, weights)
+                if plan is not None:
+                    late = max(0, (plan.arrives - route.requested_by).days) \
+                        if route.requested_by else 0
+                    ranked.append((plan.shipping + weights.late_penalty_per_day * late,
+                                   svc.code))
+        others = [code for _, code in sorted(ranked) if code != shipment.carrier_service]
+        own = shipment.carrier_service in {s.code for s in usable}
+        return ([shipment.carrier_service] if own else []) + others
+
+    def release(self, tenant_id: str, order_id: str, *, actor: str) -> Order:
+        """Book every planned shipment's waybill, then release the order (one
+        transaction). Raises NoCarrierAvailable if a shipment finds no carrier."""
+        now = self.clock()
+        with self.make_uow() as uow:
+            order = uow.orders.get(tenant_id, order_id)
+            warehouses = {w.code: w for w in uow.catalog.warehouses(tenant_id)}
+            catalog = uow.catalog.skus_by_code(tenant_id, [ln.sku for ln in order.lines])
+            services = load_network(uow.conn, tenant_id).services
+        if order.status != OrderStatus.ALLOCATED:
+            # Let the lifecycle refuse (409 with the allowed steps) or release a pre-sale.
+            return self._advance(tenant_id, order_id, order.version, {}, actor, "")
+        route = route_order(order, catalog)
+        bookings: dict[str, Booking] = {}
+        notes: list[str] = []
+        for sh in order.shipments:
+            if sh.status != ShipmentStatus.PLANNED or sh.waybill:
+                continue
+            if sh.carrier_service == PICKUP:
+                bookings[sh.id] = Booking(sh.id, PICKUP, "")
+                continue
+            picks = _picks(order, sh.id)
+            w = warehouses.get(sh.warehouse)
+            site = site_of(w, 0) if w else None
+            failures: list[str] = []
+            for service in self._options(sh, site, route, picks, services, now):
+                request = _request(order, sh.id, service, site, route, picks)
+                try:
+                    waybill = self._call(tenant_id, service,
+                                         functools.partial(self.gateway.book, request))
+                except CarrierError as exc:
+                    failures.append(str(exc))
+                    continue
+                bookings[sh.id] = Booking(sh.id, service, waybill, failures)
+                if failures:
+                    notes.append(f"shipment {sh.id} booked with {service} after: "
+                                 + "; ".join(failures))
+                break
+            else:
+                why = "; ".join(failures) or "no usable carrier service"
+                self._flag(tenant_id, order_id, f"release failed, no waybill for shipment "
+                           f"{sh.id}: {why}", actor)
+                raise NoCarrierAvailable(f"order {order_id} not released: no carrier booked a "
+                                         f"waybill for shipment {sh.id} ({why}); retry later")
+        return self._advance(tenant_id, order_id, order.version, bookings, actor,
+                             "; ".join(notes))
+
+    def _advance(self, tenant_id: str, order_id: str, version: int,
+                 bookings: dict[str, Booking], actor: str, note: str) -> Order:
+        from orderhub.services.fulfilment import release_local_day
+
+        now = self.clock()
+        with self.make_uow() as uow:
+            order = uow.orders.get(tenant_id, order_id, lock=True)
+            if bookings and order.version != version:
+                raise Conflict(f"order {order_id} changed while its waybills were booked; "
+                               "release it again")
+            order.book_waybills({b.shipment_id: (b.service, b.waybill)
+                                 for b in bookings.values()})
+            order.advance(OrderStatus.RELEASED, now, actor, note,
+                          local_today=release_local_day(uow, tenant_id, order, now))
+            uow.commit()
+            return order
+
+    def _flag(self, tenant_id: str, order_id: str, reason: str, actor: str) -> None:
+        with self.make_uow() as uow:
+            order = uow.orders.get(tenant_id, order_id, lock=True)
+            order.raise_exception(reason, self.clock(), actor)
+            uow.commit()
+
+
+def _picks(order: Order, shipment_id: str) -> dict[str, int]:
+    picks: dict[str, int] = {}
+    for r in order.reservations:
+        if r.shipment_id == shipment_id and r.state == ReservationState.ACTIVE:
+            picks[r.sku] = picks.get(r.sku, 0) + r.quantity
+    return picks
+
+
+def _request(order: Order, shipment_id: str, service: str, site: Site | None,
+             route: RouteOrder, picks: dict[str, int]) -> WaybillRequest:
+    a = order.shipping_address
+    return WaybillRequest(order.tenant_id, order.id, shipment_id, service,
+                          site.code if site else "", site.province if site else "",
+                          a.province, a.city, a.district, a.line1, a.name, a.phone,
+                          order_weight(route, picks), sum(picks.values()))
