@@ -26,9 +26,12 @@ ADDRESS_JSON = {"country": "CN", "province": "上海市", "city": "上海市", "
                 "line1": "世纪大道 1 号", "name": "李雷", "phone": "13800138000"}
 
 WAREHOUSES = [
-    Warehouse(T, "SH", "Shanghai DC", 31.23, 121.47, region="east", city="上海", cutoff=time(18)),
-    Warehouse(T, "BJ", "Beijing DC", 39.90, 116.40, region="north", city="北京", cutoff=time(18)),
-    Warehouse(T, "GZ", "Guangzhou DC", 23.13, 113.26, region="south", city="广州", cutoff=time(18)),
+    Warehouse(T, "SH", "Shanghai DC", 31.23, 121.47, region="east", city="上海", cutoff=time(18),
+              province="上海"),
+    Warehouse(T, "BJ", "Beijing DC", 39.90, 116.40, region="north", city="北京", cutoff=time(18),
+              province="北京"),
+    Warehouse(T, "GZ", "Guangzhou DC", 23.13, 113.26, region="south", city="广州", cutoff=time(18),
+              province="广东"),
 ]
 
 
