@@ -211,3 +211,26 @@ def test_wave_fixes_what_streaming_got_wrong(hub: Hub) -> None:
         assert decision["strategy"] == "routing-v2-wave" and decision["wave"]["orders"] == 2
         again = client.post("/v1/routing/waves", json={}).json()
         assert again["changed"] == {} and again["saving"] == "0.00"
+
+
+def test_network_view_and_lane_tables(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
+    with TestClient(create_app(hub)) as client:
+        client.patch("/v1/warehouses/SH", json={"daily_capacity": 4})
+        post(client, "NV-1")
+        view = client.get("/v1/routing/network").json()
+        sh = next(s for s in view["sites"] if s["code"] == "SH")
+        assert (sh["queue"], sh["queue_days"], sh["daily_capacity"]) == (1, 0.25, 4)
+        assert view["model_version"].startswith("routing-v2/")
+        assert {c["code"] for c in view["carriers"]} == {"SF:express", "ZTO:standard",
+                                                         "JD:b2b_freight"}
+        r = client.put("/v1/carriers/ZTO:standard/lanes",
+                       json={"lanes": {"east>east": 1, "north>east": 1}})
+        assert r.status_code == 200 and r.json()["lanes"] == {"east>east": 1, "north>east": 1}
+        bad = client.put("/v1/carriers/ZTO:standard/lanes",
+                         json={"lanes": {"east>mars": 1, "north": 2}})
+        assert bad.status_code == 422
+        messages = [e["message"] for e in bad.json()["errors"]]
+        assert any("unknown region 'mars'" in m for m in messages)
+        assert any("origin>destination" in m for m in messages)
+        assert client.put("/v1/carriers/NOPE:x/lanes", json={"lanes": {}}).status_code == 404

@@ -114,3 +114,17 @@ def test_rerouted_presale_keeps_its_lock_deadline(hub: Hub) -> None:
              if x["state"] == "active"]
     assert after and after[0]["warehouse"] != before["warehouse"]
     assert after[0]["expires_at"] == before["expires_at"]  # not moved to close time + TTL
+
+
+def test_closing_the_last_warehouse_with_a_sku_says_so(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("B", "SH"): 5, ("B", "BJ"): 5})
+    with TestClient(create_app(hub)) as client:
+        oid = post_order(client, "L-1")
+        report = client.post("/v1/warehouses/SH/close", json={"reason": "fire"}).json()
+        assert report["held"] == [oid] and report["rerouted"] == {}
+        assert report["warnings"] == ["1 SKU(s) are now unavailable everywhere (only SH held "
+                                      "them); their orders are held as backorders: A"]
+        held = client.get(f"/v1/orders/{oid}").json()
+        assert held["status"] == "on_hold"
+        assert held["hold_reasons"][0]["code"] == "backorder"
+        assert "SKU A: 2 ordered, 0 available" in held["hold_reasons"][0]["message"]

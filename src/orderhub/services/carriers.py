@@ -9,10 +9,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from orderhub.adapters.db import tables as t
-from orderhub.domain.errors import NotFound
+from orderhub.domain.errors import FieldError, InvalidInput, NotFound
+from orderhub.domain.routing.lanes import check_lanes
 from orderhub.domain.routing.network import DEMO_SERVICES, CarrierService
 from orderhub.services.unit_of_work import UowFactory
 
@@ -78,6 +79,32 @@ def carrier_view_of(conn: Connection, tenant_id: str, code: str) -> dict[str, An
     if row is None:
         raise NotFound(f"carrier service '{code}' not found")
     return carrier_view(_service(row), row["note"])
+
+
+def set_lanes(make_uow: UowFactory, tenant_id: str, code: str, lanes: Mapping[str, int], *,
+              now: datetime) -> dict[str, Any]:
+    """Replace a service's lane table ("east>south": days); checked before anything
+    changes. The router reads it within its cache time."""
+    parsed: dict[tuple[str, str], int] = {}
+    errors: list[FieldError] = []
+    for key, days in lanes.items():
+        origin, sep, dest = key.partition(">")
+        if not sep or isinstance(days, bool) or not isinstance(days, int):
+            errors.append(FieldError(f"lanes.{key}", "write 'origin>destination': days"))
+            continue
+        parsed[(origin, dest)] = days
+    errors += [FieldError("lanes", p) for p in check_lanes(parsed)]
+    if errors:
+        raise InvalidInput(errors)
+    with make_uow() as uow:
+        seed_carriers(uow.conn, tenant_id, now)
+        result = uow.conn.execute(update(t.carrier_services).where(
+            _c.tenant_id == tenant_id, _c.code == code).values(
+            lanes=lanes_doc(parsed), updated_at=now))
+        if result.rowcount != 1:
+            raise NotFound(f"carrier service '{code}' not found")
+        uow.commit()
+        return carrier_view_of(uow.conn, tenant_id, code)
 
 
 def list_carriers(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:

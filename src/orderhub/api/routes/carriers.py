@@ -33,6 +33,21 @@ class CarrierStateIn(BaseModel):
         return self
 
 
+class LanesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lanes: dict[str, int] = Field(description="'origin region>destination region': transit "
+                                              "days, e.g. {\"east>far_west\": 6}")
+
+
+@router.put("/{code}/lanes")
+def set_lanes(code: str, body: LanesIn, hub: HubDep, tenant: TenantDep) -> Any:
+    """Replace the service's lane table (regions: east, north, central, south, southwest,
+    northwest, northeast, far_west); pairs not listed fall back to the zone table."""
+    view = carriers.set_lanes(hub.uow, tenant, code, body.lanes, now=hub.clock())
+    hub.strategy.refresh()
+    return view
+
+
 @router.get("")
 def list_carriers(hub: HubDep, tenant: TenantDep) -> Any:
     """Services with zone prices (first kilogram, each further one), transit days by zone
