@@ -32,7 +32,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from orderhub.demo import demo_skus, demo_stock, demo_warehouses
+from orderhub.demo import demo_skus, demo_stock, demo_warehouses, handling_needs
 from orderhub.domain.routing.baseline import naive_plan
 from orderhub.domain.routing.batch import plan_wave
 from orderhub.domain.routing.network import Network, RouteOrder
@@ -51,8 +51,8 @@ DEMO_SEED = 7  # the seed `orderhub demo-data` uses
 def build_network(orders: int, capacity: float) -> Network:
     """The demo network, picking capacity scaled to `capacity` x `orders` a day."""
     rng = random.Random(DEMO_SEED)
-    demo_skus("default", 2000, rng, random.Random(DEMO_SEED + 100))
-    stock = {(sku, wh): qty for sku, wh, qty in demo_stock(2000, rng)}
+    items = demo_skus("default", 2000, rng, random.Random(DEMO_SEED + 100))
+    stock = {(sku, wh): qty for sku, wh, qty in demo_stock(2000, rng, handling_needs(items))}
     warehouses = demo_warehouses()
     total = sum(w.daily_capacity for w in warehouses)
     sites = [replace(site_of(w, 0), daily_capacity=max(1, round(

@@ -154,7 +154,7 @@ def build_demo(
         seed_carriers(uow.conn, tenant_id, now)
         seed_rules(uow, tenant_id, now)
         uow.commit()
-    receipts = demo_stock(skus, rng)
+    receipts = demo_stock(skus, rng, handling_needs(items))
     for start in range(0, len(receipts), 5000):
         inventory.receive_stock_many(
             hub.uow,
@@ -167,9 +167,19 @@ def build_demo(
     return DemoSummary(len(WAREHOUSES), skus, len(CHANNELS), len(receipts))
 
 
-def demo_stock(skus: int, rng: random.Random) -> list[tuple[str, str, int]]:
-    """Opening stock (SKU, site, units), drawn from the demo's main stream after the SKUs."""
+def handling_needs(items: list[Sku]) -> dict[str, frozenset[str]]:
+    """SKU -> the capabilities a site needs to hold it (cold chain, hazardous goods)."""
+    return {s.code: frozenset(k for k in ("cold_chain", "hazardous") if s.attributes.get(k))
+            for s in items}
+
+
+def demo_stock(skus: int, rng: random.Random,
+               needs: dict[str, frozenset[str]] | None = None) -> list[tuple[str, str, int]]:
+    """Opening stock (SKU, site, units), drawn from the demo's main stream after the SKUs.
+    A site without the capability a SKU needs holds none of it (the draw is still made,
+    so every other SKU's stock stays as it was)."""
     codes = [w[0] for w in WAREHOUSES]
+    caps = {w[0]: w[12] for w in WAREHOUSES}
     receipts: list[tuple[str, str, int]] = []
     for i in range(1, skus + 1):
         # The low SKU numbers are the best sellers (the simulator's demand follows the same
@@ -181,6 +191,6 @@ def demo_stock(skus: int, rng: random.Random) -> list[tuple[str, str, int]]:
             where.append("HZ-QT")
         for wh in where:
             qty = int(rng.lognormvariate(depth, 0.6))
-            if qty > 0:
+            if qty > 0 and (needs or {}).get(sku_code(i), frozenset()) <= caps[wh]:
                 receipts.append((sku_code(i), wh, qty))
     return receipts
