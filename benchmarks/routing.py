@@ -57,8 +57,7 @@ def build_network(orders: int, capacity: float) -> Network:
     total = sum(w.daily_capacity for w in warehouses)
     sites = [replace(site_of(w, 0), daily_capacity=max(1, round(
         w.daily_capacity * orders * capacity / total))) for w in warehouses]
-    codes = {w.code for w in warehouses}
-    rules = [parse_rule(doc, known_sites=codes) for doc in DEMO_RULES]
+    rules = [parse_rule(doc) for doc in DEMO_RULES]
     return Network(sites, stock=stock, rules=rules)
 
 

@@ -86,7 +86,7 @@ def test_rule_files_round_trip(hub: Hub, database_url: str, tmp_path: Path) -> N
     broken.write_text("rules:\n  - code: x\n    then: {exclude_sites: [NOWHERE]}\n",
                       encoding="utf-8")
     code, out = run(database_url, "routing", "rules", "import", str(broken), "--reason", "x")
-    assert code == 1 and "rules.0.then.exclude_sites: unknown: NOWHERE" in out
+    assert code == 1 and "rules.0.then.exclude_sites: unknown site: NOWHERE" in out
     garbage = tmp_path / "garbage.yaml"
     garbage.write_text("rules: [unclosed", encoding="utf-8")
     code, out = run(database_url, "routing", "rules", "import", str(garbage), "--reason", "x")

@@ -67,7 +67,8 @@ def test_carrier_down_reroutes_open_orders_on_it(hub: Hub) -> None:
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "delay_days"
         r = client.patch("/v1/carriers/ZTO:standard", json={"state": "degraded", "delay_days": 2,
                                                              "reason": "hub backlog"})
-        assert r.json()["state"] == "degraded" and r.json()["reroute"] is None
+        assert r.json()["state"] == "degraded"  # back in service, if slower
+        assert r.json()["reroute"]["rerouted"] == {}  # nothing was held for it
         assert client.patch("/v1/carriers/NOPE:x", json={"healthy": False, "reason": "x"}
                             ).status_code == 404
         assert client.patch("/v1/carriers/ZTO:standard", json={"reason": "x"}).status_code == 422
@@ -234,3 +235,34 @@ def test_network_view_and_lane_tables(hub: Hub) -> None:
         assert any("unknown region 'mars'" in m for m in messages)
         assert any("origin>destination" in m for m in messages)
         assert client.put("/v1/carriers/NOPE:x/lanes", json={"lanes": {}}).status_code == 404
+
+
+def test_when_the_network_recovers_held_orders_are_routed_again(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10})
+    with TestClient(create_app(hub)) as client:
+        first = post(client, "RC-1")["id"]
+        block = client.post("/v1/routing/blocks", json={"area": "east", "direction": "outbound",
+                                                         "reason": "typhoon"}).json()
+        assert block["reroute"]["held"] == [first]
+        second = post(client, "RC-2")
+        assert second["status"] == "on_hold"
+        assert second["hold_reasons"][0]["code"] == "no_route"
+        lifted = client.post(f"/v1/routing/blocks/{block['id']}/lift",
+                             json={"reason": "clear"}).json()
+        assert sorted(lifted["reroute"]["rerouted"]) == sorted([first, second["id"]])
+        assert levels(client, "A") == {"SH": (10, 2)}
+
+        closed = client.post("/v1/warehouses/SH/close", json={"reason": "fire"}).json()
+        assert sorted(closed["held"]) == sorted([first, second["id"]])
+        r = client.patch("/v1/warehouses/SH", json={"active": True, "reason": "fire out"})
+        assert r.status_code == 200
+        assert sorted(r.json()["reroute"]["rerouted"]) == sorted([first, second["id"]])
+        assert levels(client, "A") == {"SH": (10, 2)}
+
+        client.patch("/v1/carriers/ZTO:standard", json={"state": "down", "reason": "x"})
+        client.patch("/v1/carriers/SF:express", json={"state": "down", "reason": "x"})
+        client.patch("/v1/carriers/JD:b2b_freight", json={"state": "down", "reason": "x"})
+        stuck = post(client, "RC-3")
+        assert stuck["status"] == "on_hold" and stuck["hold_reasons"][0]["code"] == "no_route"
+        back = client.patch("/v1/carriers/SF:express", json={"state": "up", "reason": "ok"})
+        assert stuck["id"] in back.json()["reroute"]["rerouted"]

@@ -86,7 +86,12 @@ def test_timeouts_fall_back_then_trip_the_breaker(hub_with_api: Hub,
         assert "ZTO:standard: no answer in time" in reason
         assert hub.waybills.state("default", "ZTO:standard") == "closed"
 
-        client.post(f"/v1/orders/{second}/release")  # the second timeout: the breaker opens
+        # The second timeout opens the breaker; the order in hand is still released (by SF)
+        # before the service is marked down and its other open orders re-routed.
+        r = client.post(f"/v1/orders/{second}/release")
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "released"
+        assert r.json()["shipments"][0]["carrier_service"] == "SF:express"
         assert hub.waybills.state("default", "ZTO:standard") == "open"
         zto = next(c for c in client.get("/v1/carriers").json() if c["code"] == "ZTO:standard")
         assert zto["state"] == "down" and "circuit breaker opened" in zto["note"]
@@ -130,3 +135,23 @@ def test_no_carrier_leaves_the_order_allocated(hub_with_api: Hub,
         for _ in range(3):
             assert client.post(f"/v1/orders/{oid}/release").status_code == 503
         assert hub_with_api.waybills.state("default", "ZTO:standard") == "closed"
+
+
+def test_the_breaker_leaves_an_operators_state_alone(hub_with_api: Hub,
+                                                     carrier_api: Receiver) -> None:
+    hub = hub_with_api
+    seed_network(hub, {("A", "SH"): 10})
+    carrier_api.script("/zto/waybills", 503, 503)
+    with TestClient(create_app(hub)) as client:
+        ids = [post(client, f"OP-{i}") for i in range(2)]
+        client.patch("/v1/carriers/ZTO:standard", json={"state": "degraded", "delay_days": 1,
+                                                        "reason": "peak season"})
+        for oid in ids:
+            assert client.post(f"/v1/orders/{oid}/release").status_code == 200
+        assert hub.waybills.state("default", "ZTO:standard") == "open"
+        zto = next(c for c in client.get("/v1/carriers").json() if c["code"] == "ZTO:standard")
+        assert (zto["state"], zto["delay_days"], zto["note"]) == ("degraded", 1, "peak season")
+        time.sleep(0.6)
+        assert hub.waybills.probe() == []  # it never marked it down, so it brings nothing up
+        zto = next(c for c in client.get("/v1/carriers").json() if c["code"] == "ZTO:standard")
+        assert zto["state"] == "degraded"

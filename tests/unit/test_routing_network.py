@@ -21,7 +21,7 @@ from orderhub.domain.routing.network import (
     Site,
 )
 from orderhub.domain.routing.pricing import PICKUP
-from orderhub.domain.routing.rules import parse_rule
+from orderhub.domain.routing.rules import RoutingRule, Vocabulary, parse_rule
 from orderhub.domain.routing.streaming import plan_order, take_stock
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in China, before every cut-off
@@ -52,9 +52,14 @@ def net(stock: dict[tuple[str, str], int], sites: list[Site] | None = None,
                    **kw)  # type: ignore[arg-type]
 
 
-def rule(doc: dict[str, object]) -> object:
-    return parse_rule({"code": "r1", **doc}, known_sites={"SH", "HZ", "BJ", "GZ"},
-                      known_carriers={"SF", "ZTO", "JD", "SF:express", "ZTO:standard"})
+VOCAB = Vocabulary(sites=frozenset({"SH", "HZ", "BJ", "GZ"}),
+                   carriers=frozenset({"SF", "ZTO", "JD", "SF:express", "ZTO:standard"}),
+                   channels=frozenset({"web", "tmall"}), attributes=frozenset({"cold_chain"}),
+                   categories=frozenset({"DRINK"}))
+
+
+def rule(doc: dict[str, object]) -> RoutingRule:
+    return parse_rule({"code": "r1", **doc}, VOCAB)
 
 
 def test_lane_table_times_a_far_destination() -> None:
@@ -176,15 +181,29 @@ def test_bad_rules_name_the_field() -> None:
     with pytest.raises(InvalidInput) as e:
         parse_rule({"code": "x", "when": {"tier": ["VIP"], "destination": ["Atlantis"]},
                     "then": {"exclude_sites": ["W9"], "require_capability": "teleport"}},
-                   known_sites={"SH"}, known_carriers=set())
+                   VOCAB)
     locs = {err.loc: err.message for err in e.value.errors}
     assert "unknown condition" in locs["when.tier"]
     assert "unknown province or region: Atlantis" in locs["when.destination"]
-    assert locs["then.exclude_sites"].startswith("unknown: W9")
+    assert locs["then.exclude_sites"].startswith("unknown site: W9")
     assert "one of cold_chain" in locs["then.require_capability"]
+    # Values that would silently match nothing, and rules that would change nothing.
     with pytest.raises(InvalidInput) as e:
-        parse_rule({"code": "y", "then": {}}, known_sites=set(), known_carriers=set())
-    assert e.value.errors[0].loc == "then"
+        parse_rule({"code": "y", "when": {"channel": ["Web"], "order_type": ["B2C"],
+                                          "sla": ["Standard"], "sku_attribute": "cold-chain",
+                                          "sku_category": ["drinks"]},
+                    "then": {"exclude_sites": []}}, VOCAB)
+    locs = {err.loc: err.message for err in e.value.errors}
+    assert set(locs) == {"when.channel", "when.order_type", "when.sla", "when.sku_attribute",
+                         "when.sku_category", "then.exclude_sites", "then"}
+    assert locs["when.channel"] == "unknown channel: Web; known: tmall, web"
+    for then in ({}, {"require_same_day": False}, {"waive_if_empty": True}):
+        with pytest.raises(InvalidInput) as e:
+            parse_rule({"code": "z", "then": then}, VOCAB)
+        assert "no action that changes anything" in e.value.errors[-1].message
+    with pytest.raises(InvalidInput) as e:
+        parse_rule({"code": "bad code!", "version": "abc", "then": {"exclude_sites": ["SH"]}})
+    assert {err.loc for err in e.value.errors} == {"code", "version"}
 
 
 def test_degraded_carrier_is_slower() -> None:

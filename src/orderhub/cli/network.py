@@ -186,6 +186,8 @@ def _read_rules(path: Path) -> list[dict[str, Any]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise _fail(f"cannot read {path}: {exc.strerror}", 2) from None
+    except UnicodeDecodeError:
+        raise _fail(f"{path} is not UTF-8 text", 2) from None
     try:
         doc = (json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text))
     except (ValueError, yaml.YAMLError) as exc:
@@ -252,9 +254,12 @@ def rules_export(path: Annotated[Path | None, typer.Argument(help="File (.json o
         text = yaml.safe_dump({"rules": rules}, allow_unicode=True, sort_keys=False)
     if path is None:
         console.print(text, highlight=False, markup=False)
-    else:
+        return
+    try:
         path.write_text(text, encoding="utf-8")
-        console.print(f"{len(rules)} rule(s) written to {path}")
+    except OSError as exc:
+        raise _fail(f"cannot write {path}: {exc.strerror}", 2) from None
+    console.print(f"{len(rules)} rule(s) written to {path}")
 
 
 def _enable(code: str, enabled: bool, reason: str, database_url: str | None,
@@ -322,7 +327,8 @@ def routing_block(area: str, reason: Reason,
 
 
 @routing_app.command("unblock")
-def routing_unblock(block_id: int, reason: Reason, database_url: DbOption = None,
+def routing_unblock(block_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Reason,
+                    database_url: DbOption = None,
                     tenant: TenantOption = "default") -> None:
     """Lift a block; orders held for it are routed again."""
     from orderhub.services.network_events import lift_block
@@ -366,10 +372,16 @@ def routing_wave(limit: Annotated[int, typer.Option(min=1, max=20000)] = 2000,
                                limit=limit,
                                time_limit=time_limit or hub.settings.wave_time_limit_seconds,
                                dry_run=dry_run)
+    if not report.considered:
+        console.print("no allocated orders waiting for release: nothing to optimise")
+        return
     gap = f"{report.gap:.4%}" if report.gap is not None else "n/a"
     console.print(f"{report.considered} orders in the wave; {report.method} ({report.status}, "
                   f"gap {gap}, {report.seconds:.2f} s); cost {report.cost_before} -> "
-                  f"{report.cost_after} CNY (saving {report.saving}); "
+                  f"{report.cost_after} CNY (saving {report.saving}"
+                  + (f", score {report.score_before} -> {report.score_after} with rule "
+                     "preferences" if report.score_before != report.cost_before else "")
+                  + "); "
                   f"{len(report.changed)} re-planned"
                   + ("" if report.applied or not report.changed else " (not applied)")
                   + (f"; {len(report.skipped)} skipped (changed meanwhile)"

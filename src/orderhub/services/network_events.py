@@ -116,6 +116,39 @@ def _move(uow: UnitOfWork, ops: Ops, order_ids: Iterable[str], why: str,
             report.held.append(order.id)
 
 
+def _retry_held(uow: UnitOfWork, ops: Ops, codes: set[HoldCode],
+                report: RerouteReport) -> None:
+    """Route again the orders held for one of `codes`: the network just got better (a
+    block lifted, a site reopened, a carrier back). Those still unroutable stay held."""
+    o = t.orders.c
+    held = uow.conn.execute(select(o.id, o.hold_reasons).where(
+        o.tenant_id == ops.tenant_id, o.status == OrderStatus.ON_HOLD.value)).all()
+    wanted = {c.value for c in codes}
+    ids = [oid for oid, reasons in held
+           if any(r.get("code") in wanted for r in reasons or [])]
+    if not ids:
+        return
+    orders = [x for x in uow.orders.get_many(ops.tenant_id, ids, lock=True)
+              if x.status == OrderStatus.ON_HOLD]
+    for order in orders:
+        order.resume(ops.now, ops.actor)
+    uow.flush()
+    ops.strategy.refresh()
+    run_pipeline(uow, ops.tenant_id, orders, ops.strategy, ops.now, ops.actor,
+                 ops.presale_lock)
+    for order in orders:
+        if order.status == OrderStatus.ALLOCATED:
+            report.rerouted[order.id] = sorted(
+                {sh.warehouse for sh in order.shipments if sh.status.value == "planned"})
+        else:
+            report.held.append(order.id)
+
+
+ROUTING_HOLDS = {HoldCode.NO_ROUTE, HoldCode.REGION_BLOCKED}
+SITE_HOLDS = {HoldCode.NO_ROUTE, HoldCode.BACKORDER, HoldCode.NO_ACTIVE_WAREHOUSE,
+              HoldCode.REROUTE}
+
+
 def _commit(uow: UnitOfWork, ops: Ops) -> None:
     try:
         uow.commit()
@@ -200,6 +233,14 @@ def update_warehouse(make_uow: UowFactory, tenant_id: str, code: str,
         shrunk = bool(updated.daily_capacity) and (
             current.daily_capacity == 0
             or limit < current.daily_capacity * current.max_queue_days)
+        grown = current.daily_capacity > 0 and (
+            updated.daily_capacity == 0
+            or limit > current.daily_capacity * current.max_queue_days)
+        if updated.active and (not current.active or grown):
+            report = RerouteReport(f"warehouse {code} "
+                                   f"{'reopened' if not current.active else 'has more capacity'}"
+                                   f": {why}", code)
+            _retry_held(uow, ops, SITE_HOLDS if not current.active else ROUTING_HOLDS, report)
         if not closing and updated.active and shrunk:
             rows = _planned_at(uow, tenant_id, warehouses=[code])
             overflow = len(rows) - limit
@@ -234,6 +275,8 @@ def set_carrier_state(make_uow: UowFactory, tenant_id: str, code: str, state: Ca
     report = None
     with make_uow() as uow:
         carriers.seed_carriers(uow.conn, tenant_id, now)
+        before = next((s for s in carriers.load_services(uow.conn, tenant_id)
+                       if s.code == code), None)
         c = t.carrier_services.c
         result = uow.conn.execute(update(t.carrier_services).where(
             c.tenant_id == tenant_id, c.code == code).values(
@@ -252,6 +295,9 @@ def set_carrier_state(make_uow: UowFactory, tenant_id: str, code: str, state: Ca
             rows = _planned_at(uow, tenant_id, service=code)
             # Released orders already have labels with this carrier: a person decides.
             _move(uow, ops, [oid for oid, _ in rows], report.cause, report)
+        elif before is not None and not before.healthy:
+            report = RerouteReport(f"carrier service {code} {state.value} again: {reason}")
+            _retry_held(uow, ops, {HoldCode.NO_ROUTE}, report)
         _commit(uow, ops)
         view = carriers.carrier_view_of(uow.conn, tenant_id, code)
     return view, report
@@ -343,23 +389,8 @@ def lift_block(make_uow: UowFactory, tenant_id: str, block_id: int, *, reason: s
         uow.record(ev.RegionUnblocked(tenant_id=tenant_id, occurred_at=now, actor=actor,
                                       reason=reason, block_id=block_id, area=row["area"],
                                       direction=row["direction"]))
-        o = t.orders.c
-        held = uow.conn.execute(select(o.id, o.hold_reasons).where(
-            o.tenant_id == tenant_id, o.status == OrderStatus.ON_HOLD.value)).all()
-        ids = [oid for oid, reasons in held
-               if any(r.get("code") == HoldCode.REGION_BLOCKED.value for r in reasons or [])]
-        orders = uow.orders.get_many(tenant_id, ids, lock=True)
-        resumed = [x for x in orders if x.status == OrderStatus.ON_HOLD]
-        for order in resumed:
-            order.resume(now, actor)
-        strategy.refresh()
-        run_pipeline(uow, tenant_id, resumed, strategy, now, actor, presale_lock)
-        for order in resumed:
-            if order.status == OrderStatus.ALLOCATED:
-                report.rerouted[order.id] = sorted(
-                    {sh.warehouse for sh in order.shipments if sh.status.value == "planned"})
-            else:
-                report.held.append(order.id)
+        # Outbound blocks leave orders held as no_route, inbound ones as region_blocked.
+        _retry_held(uow, ops, ROUTING_HOLDS, report)
         _commit(uow, ops)
         row = uow.conn.execute(select(t.region_blocks).where(b.id == block_id)).mappings().one()
         return block_view(row), report

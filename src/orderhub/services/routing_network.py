@@ -11,18 +11,23 @@ batch sees them (an order whose transaction then rolls back is corrected by the 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from orderhub.adapters.db import tables as t
+from orderhub.domain.errors import InvalidInput
 from orderhub.domain.routing.network import BlockDirection, RegionBlock
 from orderhub.domain.routing.rules import RoutingRule, parse_rule
 from orderhub.domain.routing.strategy import NetworkState
 from orderhub.services.carriers import load_services
+
+log = logging.getLogger(__name__)
 
 
 def load_rules(conn: Connection, tenant_id: str, *, enabled_only: bool = True
@@ -33,7 +38,11 @@ def load_rules(conn: Connection, tenant_id: str, *, enabled_only: bool = True
         query = query.where(r.enabled.is_(True))
     out = []
     for doc, version, enabled in conn.execute(query.order_by(r.code)):
-        out.append(parse_rule({**doc, "version": version, "enabled": enabled}))
+        try:
+            out.append(parse_rule({**doc, "enabled": enabled}, version=version))
+        except InvalidInput as exc:  # validated when written; never let one stop intake
+            log.error("routing rule %s v%s skipped: %s", doc.get("code"), version,
+                      "; ".join(f"{e.loc}: {e.message}" for e in exc.errors))
     return out
 
 
@@ -74,14 +83,15 @@ class NetworkDirectory:
         self._lock = threading.Lock()
 
     def load(self, conn: Any, tenant_id: str, now: datetime) -> NetworkState:
+        """The tenant's state; its queue counts are the caller's own copy."""
         with self._lock:
             hit = self._cache.get(tenant_id)
             if hit and time.monotonic() - hit[0] < self.ttl:
-                return hit[1]
+                return replace(hit[1], backlog=dict(hit[1].backlog))
         state = load_network(conn, tenant_id)
         with self._lock:
             self._cache[tenant_id] = (time.monotonic(), state)
-        return state
+            return replace(state, backlog=dict(state.backlog))
 
     def note_planned(self, tenant_id: str, sites: list[str]) -> None:
         with self._lock:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select, update
 from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import RoutingRuleChanged
-from orderhub.domain.routing.rules import RoutingRule, parse_rule, rule_doc
+from orderhub.domain.routing.rules import RoutingRule, Vocabulary, parse_rule, rule_doc
 from orderhub.services.carriers import load_services
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
@@ -36,17 +36,30 @@ DEMO_RULES: tuple[dict[str, Any], ...] = (
 )
 
 
-def _known(conn: Connection, tenant_id: str) -> tuple[set[str], set[str]]:
-    sites = {w for (w,) in conn.execute(select(t.warehouses.c.code).where(
-        t.warehouses.c.tenant_id == tenant_id))}
+def vocabulary(conn: Connection, tenant_id: str) -> Vocabulary:
+    """Everything a rule of this tenant may name: sites, carriers, channels, and the SKU
+    attributes and categories its catalogue uses (read once per rule change)."""
+    sites = frozenset(w for (w,) in conn.execute(select(t.warehouses.c.code).where(
+        t.warehouses.c.tenant_id == tenant_id)))
+    channels = frozenset(c for (c,) in conn.execute(select(t.channels.c.code).where(
+        t.channels.c.tenant_id == tenant_id)))
     services = load_services(conn, tenant_id)
-    return sites, {s.code for s in services} | {s.carrier for s in services}
+    attributes: set[str] = set()
+    categories: set[str] = set()
+    for (facts,) in conn.execute(select(t.skus.c.attributes).where(
+            t.skus.c.tenant_id == tenant_id)):
+        for key, value in (facts or {}).items():
+            if value is True:
+                attributes.add(key)
+            elif key == "category" and isinstance(value, str):
+                categories.add(value)
+    return Vocabulary(sites, frozenset({s.code for s in services} | {s.carrier for s in services}),
+                      channels, frozenset(attributes), frozenset(categories))
 
 
 def validate_rule(conn: Connection, tenant_id: str, doc: Mapping[str, Any],
-                  loc: str = "") -> RoutingRule:
-    sites, carriers = _known(conn, tenant_id)
-    return parse_rule(doc, known_sites=sites, known_carriers=carriers, loc=loc)
+                  loc: str = "", vocab: Vocabulary | None = None) -> RoutingRule:
+    return parse_rule(doc, vocab or vocabulary(conn, tenant_id), loc=loc)
 
 
 def _view(row: Any) -> dict[str, Any]:
@@ -141,9 +154,13 @@ def import_rules(make_uow: UowFactory, tenant_id: str, docs: Sequence[Mapping[st
         errors: list[FieldError] = []
         rules: list[RoutingRule] = []
         codes: set[str] = set()
+        vocab = vocabulary(uow.conn, tenant_id)
         for i, doc in enumerate(docs):
+            if not isinstance(doc, Mapping):
+                errors.append(FieldError(f"rules.{i}", "a rule object"))
+                continue
             try:
-                rule = validate_rule(uow.conn, tenant_id, doc, loc=f"rules.{i}")
+                rule = validate_rule(uow.conn, tenant_id, doc, loc=f"rules.{i}", vocab=vocab)
             except InvalidInput as exc:
                 errors.extend(exc.errors)
                 continue

@@ -3,11 +3,13 @@ shipment with its carrier, each carrier service behind a circuit breaker (pybrea
 
 A carrier that times out or fails is tried no more for that shipment: the next usable
 service, by the router's own pricing for that parcel, books it instead ("volume goes to
-the next carrier by rule"). After `breaker_failures` failures in a row the breaker opens:
-the service is marked down for the tenant (actor `circuit-breaker`), which re-routes the
-open orders planned on it, and further calls fail at once. The background sweep probes
-tripped services after `breaker_reset_seconds`; the first answer closes the breaker and
-marks the service up again. A service an operator marked down is never brought up by it.
+the next carrier by rule"). After `breaker_failures` failures in a row the breaker opens
+and further calls fail at once. If the service was up, it is then marked down for the
+tenant (actor `circuit-breaker`), which re-routes the open orders planned on it; this
+happens after the release in progress has finished, so that order is released, not
+re-routed under it. The background sweep probes services the breaker marked down after
+`breaker_reset_seconds`; the first answer closes the breaker and marks them up again. A
+state an operator set (down or degraded) is never changed by the breaker.
 
 Carrier calls happen outside any database transaction; the release itself (waybills and
 status) is one transaction, and is refused if the order changed meanwhile.
@@ -22,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pybreaker
 
@@ -85,6 +88,7 @@ class WaybillDesk:
         self.reset_seconds = reset_seconds
         self._breakers: dict[tuple[str, str], pybreaker.CircuitBreaker] = {}
         self._tripped: set[tuple[str, str]] = set()  # services the breaker marked down
+        self._pending: list[tuple[str, str, str]] = []  # breaker state changes to act on
         self._lock = threading.Lock()
 
     # ----- breakers ---------------------------------------------------------------------
@@ -114,38 +118,57 @@ class WaybillDesk:
         finally:
             after = breaker.current_state
             if after != before:
-                self._changed(tenant_id, service, after)
+                with self._lock:
+                    self._pending.append((tenant_id, service, after))
 
-    def _changed(self, tenant_id: str, service: str, state: str) -> None:
-        key = (tenant_id, service)
-        now = self.clock()
-        if state == pybreaker.STATE_OPEN and key not in self._tripped:
-            self._tripped.add(key)
-            reason = (f"{self.failures} carrier API failures in a row; the circuit breaker "
-                      "opened")
-            log.warning("%s: %s", service, reason)
+    def _apply_pending(self) -> None:
+        """Act on breaker state changes: outside any release in progress."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        for tenant_id, service, state in pending:
             try:
-                network_events.set_carrier_state(
-                    self.make_uow, tenant_id, service, CarrierState.DOWN, reason=reason,
-                    actor=BREAKER, now=now, strategy=self.strategy,
-                    presale_lock=self.presale_lock)
+                if state == pybreaker.STATE_OPEN:
+                    self._trip(tenant_id, service)
+                elif state == pybreaker.STATE_CLOSED:
+                    self._restore(tenant_id, service)
             except DomainError:
-                log.exception("could not mark %s down", service)
-        elif state == pybreaker.STATE_CLOSED and key in self._tripped:
-            self._tripped.discard(key)
-            self._restore(tenant_id, service, now)
+                log.exception("circuit breaker could not update %s", service)
 
-    def _restore(self, tenant_id: str, service: str, now: datetime) -> None:
-        from orderhub.services.carriers import carrier_view_of
+    def _current(self, tenant_id: str, service: str) -> dict[str, Any]:
+        from orderhub.services.carriers import carrier_view_of, seed_carriers
 
         with self.make_uow() as uow:
+            seed_carriers(uow.conn, tenant_id, self.clock())  # a tenant still on the defaults
             view = carrier_view_of(uow.conn, tenant_id, service)
+            uow.commit()
+            return view
+
+    def _trip(self, tenant_id: str, service: str) -> None:
+        view = self._current(tenant_id, service)
+        if view["state"] != "up":
+            log.warning("%s: circuit open; left %s as an operator set it", service,
+                        view["state"])
+            return
+        reason = f"{self.failures} carrier API failures in a row; the circuit breaker opened"
+        log.warning("%s: %s", service, reason)
+        network_events.set_carrier_state(
+            self.make_uow, tenant_id, service, CarrierState.DOWN, reason=reason,
+            actor=BREAKER, now=self.clock(), strategy=self.strategy,
+            presale_lock=self.presale_lock)
+        self._tripped.add((tenant_id, service))
+
+    def _restore(self, tenant_id: str, service: str) -> None:
+        key = (tenant_id, service)
+        if key not in self._tripped:
+            return
+        self._tripped.discard(key)
+        view = self._current(tenant_id, service)
         if view["state"] != "down" or not view["note"].endswith("the circuit breaker opened"):
             return  # an operator changed it since: theirs to lift
         network_events.set_carrier_state(
             self.make_uow, tenant_id, service, CarrierState.UP,
             reason="carrier API answers again; the circuit breaker closed", actor=BREAKER,
-            now=now, strategy=self.strategy, presale_lock=self.presale_lock)
+            now=self.clock(), strategy=self.strategy, presale_lock=self.presale_lock)
 
     def probe(self) -> list[str]:
         """Ping each tripped service whose breaker may try again (the reset time passed;
@@ -160,6 +183,8 @@ class WaybillDesk:
                 self._call(tenant_id, service, ping)
             except CarrierError:
                 continue
+            finally:
+                self._apply_pending()
             if (tenant_id, service) not in self._tripped:
                 restored.append(service)
         return restored
@@ -190,6 +215,12 @@ class WaybillDesk:
     def release(self, tenant_id: str, order_id: str, *, actor: str) -> Order:
         """Book every planned shipment's waybill, then release the order (one
         transaction). Raises NoCarrierAvailable if a shipment finds no carrier."""
+        try:
+            return self._release(tenant_id, order_id, actor)
+        finally:
+            self._apply_pending()
+
+    def _release(self, tenant_id: str, order_id: str, actor: str) -> Order:
         now = self.clock()
         with self.make_uow() as uow:
             order = uow.orders.get(tenant_id, order_id)

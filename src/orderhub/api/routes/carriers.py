@@ -30,6 +30,8 @@ class CarrierStateIn(BaseModel):
             raise ValueError("give state (up, degraded, down) or healthy")
         if self.state is None:
             self.state = CarrierState.UP if self.healthy else CarrierState.DOWN
+        if self.delay_days and self.state != CarrierState.DEGRADED:
+            raise ValueError("delay_days applies only to state=degraded")
         return self
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
@@ -170,8 +170,8 @@ def block_region(body: BlockIn, hub: HubDep, tenant: TenantDep, actor: ActorDep)
 
 
 @router.post("/blocks/{block_id}/lift")
-def lift_block(block_id: int, body: LiftIn, hub: HubDep, tenant: TenantDep,
-               actor: ActorDep) -> Any:
+def lift_block(block_id: Annotated[int, Path(ge=1, le=2**53)], body: LiftIn, hub: HubDep,
+               tenant: TenantDep, actor: ActorDep) -> Any:
     """Lift a block; orders held for it are routed again at once."""
     block, report = network_events.lift_block(
         hub.uow, tenant, block_id, reason=body.reason, actor=actor, now=hub.clock(),
@@ -188,4 +188,5 @@ def run_wave(body: WaveIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> A
     report = waves.optimise_wave(hub.uow, hub.read_uow, tenant, strategy=hub.strategy,
                                  now=hub.clock(), actor=actor, presale_lock=hub.presale_lock,
                                  limit=body.limit, time_limit=limit, dry_run=body.dry_run)
-    return {**asdict(report), "saving": str(report.saving)}
+    return {**asdict(report), "saving": str(report.saving),
+            "score_saving": str(report.score_before - report.score_after)}

@@ -17,6 +17,7 @@ otherwise the order is held with the rule named.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -133,50 +134,58 @@ def excluded_by(rule: RoutingRule, site: str, capabilities: frozenset[str],
 
 # ----- parsing ------------------------------------------------------------------------------
 
+ORDER_TYPES = ("b2c", "b2b", "pre_sale")
+SERVICE_LEVELS = ("same_day", "next_day", "express", "standard", "economy")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The values a tenant's rules may name; None leaves that kind unchecked."""
+
+    sites: frozenset[str] | None = None
+    carriers: frozenset[str] | None = None  # carriers (SF) and services (SF:express)
+    channels: frozenset[str] | None = None
+    attributes: frozenset[str] | None = None  # SKU facts in the catalogue
+    categories: frozenset[str] | None = None
+
+
 def _strings(value: Any, loc: str, errors: list[FieldError]) -> frozenset[str]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        errors.append(FieldError(loc, "a list of non-empty strings"))
+    if (not isinstance(value, list) or not value
+            or not all(isinstance(v, str) and v and "\x00" not in v for v in value)):
+        errors.append(FieldError(loc, "a non-empty list of non-empty strings"))
         return frozenset()
     return frozenset(value)
 
 
+def _known(names: frozenset[str], known: frozenset[str] | None, loc: str, what: str,
+           errors: list[FieldError]) -> None:
+    if known is None:
+        return
+    unknown = sorted(n for n in names if n not in known)
+    if unknown:
+        errors.append(FieldError(loc, f"unknown {what}: {', '.join(unknown)}; known: "
+                                 f"{', '.join(sorted(known)) or 'none'}"))
+
+
 def _decimal(value: Any, loc: str, errors: list[FieldError]) -> Decimal | None:
+    if isinstance(value, bool):
+        errors.append(FieldError(loc, f"a decimal amount, got {value!r}"))
+        return None
     try:
         out = Decimal(str(value))
     except (InvalidOperation, ValueError):
         errors.append(FieldError(loc, f"a decimal amount, got {value!r}"))
         return None
-    if not out.is_finite() or out < 0:
-        errors.append(FieldError(loc, "a finite amount of at least 0"))
+    if not out.is_finite() or out < 0 or out > 10**9:
+        errors.append(FieldError(loc, "a finite amount from 0 to 1,000,000,000"))
         return None
     return out
 
 
-def parse_rule(doc: Mapping[str, Any], *, known_sites: set[str] | None = None,
-               known_carriers: set[str] | None = None, loc: str = "") -> RoutingRule:
-    """A rule from its JSON shape; unknown fields, sites, carriers or capabilities are
-    field errors (so a typo cannot silently match nothing)."""
-    p = f"{loc}." if loc else ""
-    errors: list[FieldError] = []
-    code = doc.get("code")
-    if not isinstance(code, str) or not code.strip() or len(code) > 64:
-        errors.append(FieldError(f"{p}code", "a non-empty code of at most 64 characters"))
-        code = ""
-    for key in doc:
-        if key not in ("code", "description", "when", "then", "enabled", "priority",
-                       "version"):
-            errors.append(FieldError(f"{p}{key}", "unknown field; known: code, description, "
-                                     "when, then, enabled, priority"))
-    when_doc, then_doc = doc.get("when", {}), doc.get("then")
-    if not isinstance(when_doc, Mapping):
-        errors.append(FieldError(f"{p}when", "an object of conditions"))
-        when_doc = {}
-    if not isinstance(then_doc, Mapping) or not then_doc:
-        errors.append(FieldError(f"{p}then", "an object with at least one action; known: "
-                                 + ", ".join(ACTIONS)))
-        then_doc = {}
+def _conditions(when_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
+                errors: list[FieldError]) -> dict[str, Any]:
     cond: dict[str, Any] = {}
     for key, value in when_doc.items():
         at = f"{p}when.{key}"
@@ -186,11 +195,12 @@ def parse_rule(doc: Mapping[str, Any], *, known_sites: set[str] | None = None,
             if not isinstance(value, str) or not value:
                 errors.append(FieldError(at, "the name of a SKU attribute, e.g. cold_chain"))
             else:
+                _known(frozenset([value]), vocab.attributes, at, "SKU attribute", errors)
                 cond[key] = value
         elif key == "min_order_value":
             cond[key] = _decimal(value, at, errors)
         elif key == "min_units":
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10**9:
                 errors.append(FieldError(at, "a whole number of at least 1"))
             else:
                 cond[key] = value
@@ -202,7 +212,19 @@ def parse_rule(doc: Mapping[str, Any], *, known_sites: set[str] | None = None,
                                          f"regions: {', '.join(REGIONS)}"))
             cond[key] = areas
         else:
-            cond[key] = _strings(value, at, errors)
+            names = _strings(value, at, errors)
+            if key == "customer_tier":
+                names = frozenset(n.upper() for n in names)
+            known = {"channel": vocab.channels, "order_type": frozenset(ORDER_TYPES),
+                     "sla": frozenset(SERVICE_LEVELS),
+                     "sku_category": vocab.categories}.get(key)
+            _known(names, known, at, key.replace("_", " "), errors)
+            cond[key] = names
+    return cond
+
+
+def _actions(then_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
+             errors: list[FieldError]) -> dict[str, Any]:
     act: dict[str, Any] = {}
     for key, value in then_doc.items():
         at = f"{p}then.{key}"
@@ -222,12 +244,46 @@ def parse_rule(doc: Mapping[str, Any], *, known_sites: set[str] | None = None,
             act[key] = _decimal(value, at, errors) or Decimal(0)
         else:
             names = _strings(value, at, errors)
-            known = known_carriers if key == "exclude_carriers" else known_sites
-            unknown = sorted(n for n in names if known is not None and n not in known)
-            if unknown:
-                errors.append(FieldError(at, f"unknown: {', '.join(unknown)}; known: "
-                                         f"{', '.join(sorted(known or ()))}"))
+            if key == "exclude_carriers":
+                _known(names, vocab.carriers, at, "carrier", errors)
+            else:
+                _known(names, vocab.sites, at, "site", errors)
             act[key] = names
+    return act
+
+
+def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: str = "",
+               version: int = 1) -> RoutingRule:
+    """A rule from its JSON shape. Unknown fields, and names of sites, carriers, channels,
+    SKU attributes, categories, order types, service levels or capabilities that do not
+    exist, are field errors: a typo cannot silently match nothing. So is a rule whose
+    actions would change nothing. `version` is the store's, not the author's."""
+    vocab = vocab or Vocabulary()
+    p = f"{loc}." if loc else ""
+    errors: list[FieldError] = []
+    code = doc.get("code")
+    if not isinstance(code, str) or not re.fullmatch(r"[A-Za-z0-9_.:\-]{1,64}", code):
+        errors.append(FieldError(f"{p}code", "1 to 64 letters, digits and _ . : -"))
+        code = ""
+    for key in doc:
+        if key not in ("code", "description", "when", "then", "enabled", "priority",
+                       "version"):
+            errors.append(FieldError(f"{p}{key}", "unknown field; known: code, description, "
+                                     "when, then, enabled, priority"))
+    when_doc, then_doc = doc.get("when", {}), doc.get("then")
+    if not isinstance(when_doc, Mapping):
+        errors.append(FieldError(f"{p}when", "an object of conditions"))
+        when_doc = {}
+    if not isinstance(then_doc, Mapping):
+        then_doc = {}
+    cond = _conditions(when_doc, p, vocab, errors)
+    act = _actions(then_doc, p, vocab, errors)
+    action = Action(**{k: v for k, v in act.items() if v is not None})
+    if not (action.excludes or action.prefer_sites or action.exclude_carriers):
+        errors.append(FieldError(f"{p}then", "no action that changes anything; give at least "
+                                 "one of exclude_sites, only_sites, require_capability, "
+                                 "require_same_day: true, prefer_sites with a bonus, "
+                                 "exclude_carriers"))
     if act.get("prefer_sites") and not act.get("bonus"):
         errors.append(FieldError(f"{p}then.bonus", "prefer_sites needs a bonus above 0 (CNY "
                                  "of score discount)"))
@@ -238,14 +294,19 @@ def parse_rule(doc: Mapping[str, Any], *, known_sites: set[str] | None = None,
     if not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 10000:
         errors.append(FieldError(f"{p}priority", "a whole number 0..10000"))
         priority = 100
+    given = doc.get("version")
+    if given is not None and (not isinstance(given, int) or isinstance(given, bool)
+                              or given < 1):
+        errors.append(FieldError(f"{p}version", "kept by the store; if given, a whole number "
+                                 "of at least 1 (it is ignored)"))
     description = doc.get("description", "")
-    if not isinstance(description, str) or len(description) > 500:
+    if not isinstance(description, str) or len(description) > 500 or "\x00" in description:
         errors.append(FieldError(f"{p}description", "text of at most 500 characters"))
         description = ""
     if errors:
         raise InvalidInput(errors)
-    return RoutingRule(code.strip(), Condition(**cond), Action(**act), description,
-                       bool(enabled), int(doc.get("version", 1) or 1), int(priority))
+    return RoutingRule(code, Condition(**{k: v for k, v in cond.items() if v is not None}),
+                       action, description, bool(enabled), version, int(priority))
 
 
 def rule_doc(rule: RoutingRule) -> dict[str, Any]:
