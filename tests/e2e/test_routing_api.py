@@ -38,7 +38,8 @@ def test_routed_order_has_an_explained_decision(routed: Hub, database_url: str) 
         [decision] = client.get(f"/v1/orders/{oid}/routing").json()
         assert decision["strategy"] == "routing-v2"
         assert decision["chosen"]["sites"] == ["BJ"]
-        assert decision["candidates_considered"] >= 2  # the SH+BJ split was priced too
+        # The SH+BJ split could not beat BJ alone even at its lowest conceivable cost.
+        assert decision["candidates_considered"] >= 1 and decision["candidates_pruned"] >= 1
         assert decision["excluded"] == {"GZ": "holds none of the order's SKUs"}
         assert client.get("/v1/orders/ord_missing/routing").status_code == 404
     out = CliRunner().invoke(cli, ["order", "why", oid],

@@ -260,8 +260,9 @@ def order_why(order_id: str, database_url: DbOption = None,
         except DomainError as exc:
             raise _fail(str(exc)) from None
     if not decisions:
-        console.print("no routing decision recorded: the order was allocated by the "
-                      "nearest-warehouse strategy (set ORDERHUB_ALLOCATION_STRATEGY=routing)")
+        console.print("no routing decision recorded: the order has not been routed yet (it "
+                      "is held before allocation), or it was allocated by the nearest-"
+                      "warehouse strategy (ORDERHUB_ALLOCATION_STRATEGY=nearest)")
         return
     for d in decisions:
         console.print(f"[bold]{d['decided_at']:%Y-%m-%d %H:%M:%S} UTC[/bold]")

@@ -275,5 +275,7 @@ def explain_routing(decision: dict[str, Any]) -> list[str]:
         out.append(f"Excluded {site}: {why}.")
     out.append(f"Strategy {decision.get('strategy')}, model "
                f"{decision.get('model_version', decision.get('strategy'))}, "
-               f"{decision.get('candidates_considered', 0)} plans priced.")
+               f"{decision.get('candidates_considered', 0)} plans priced"
+               + (f", {decision['candidates_pruned']} more ruled out by a lower bound on "
+                  "their cost" if decision.get("candidates_pruned") else "") + ".")
     return out

@@ -1,6 +1,5 @@
-"""Dynamic routing (issue 5, first slice): the network model, per-order (streaming)
-decisions with cost and promise breakdowns, and optimal batch (wave) allocation.
-
-Intake uses it with ORDERHUB_ALLOCATION_STRATEGY=routing (see `strategy.py`); the default
-is still the nearest-warehouse rule. docs/routing.md says what exists and what follows.
+"""Dynamic routing: the network model (sites, carriers, lanes, blocks), rules as data, the
+exact pricing of a plan, streaming decisions per order, optimal waves (HiGHS) and the
+naive baseline they are measured against. `strategy.py` puts it behind intake's
+`AllocationStrategy`; docs/routing.md describes the whole of it.
 """

@@ -35,6 +35,7 @@ from decimal import Decimal
 import highspy
 
 from orderhub.domain.routing.network import (
+    UNIT,
     CarrierService,
     CostWeights,
     Network,
@@ -233,7 +234,7 @@ def plan_wave(orders: Sequence[RouteOrder], network: Network, today: date | date
         scr = screen(order, network, now, pickups.get(order.id, ""))
         screens[order.id] = scr
         cands = [] if scr.blocked else plan_candidates(
-            order, network, scr, now, weights, pickup=order.id in pickups)
+            order, network, scr, now, weights, pickup=order.id in pickups, prune=False)
         per_order.append(cands)
         for c in cands:
             for code in c.sites:
@@ -267,7 +268,7 @@ def plan_wave(orders: Sequence[RouteOrder], network: Network, today: date | date
 
     m = _Model()
     u_var = [m.var(float(unserved_penalty)) for _ in orders]
-    y_var = [m.var(float(col.plan.score)) for col in columns]
+    y_var = [m.var(col.plan.score_units / UNIT) for col in columns]
     assign: list[list[int]] = [[] for _ in orders]
     stock_rows: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
     cap_rows: dict[tuple[str, int], list[int]] = {}

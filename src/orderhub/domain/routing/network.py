@@ -19,6 +19,29 @@ if TYPE_CHECKING:
 
 CAPABILITIES = ("cold_chain", "hazardous", "b2b_pallet", "pickup")
 
+# Pricing runs on integers: money in units of 0.0001 CNY, weights in grams. Decimal
+# arithmetic is exact but slow, and a streaming decision prices dozens of parcels.
+UNIT = 10_000
+
+
+def to_units(amount: Decimal) -> int:
+    return int((amount * UNIT).to_integral_value())
+
+
+def units_text(units: int) -> str:
+    """The amount as the text str(from_units(units)) gives, without building a Decimal."""
+    if units % 100:
+        return str(from_units(units))
+    cents = abs(units) // 100
+    return f"{'-' if units < 0 else ''}{cents // 100}.{cents % 100:02d}"
+
+
+def from_units(units: int) -> Decimal:
+    """Back to CNY: to the cent when the amount is a whole number of cents."""
+    d = Decimal(units).scaleb(-4)
+    cents = d.quantize(Decimal("0.01"))
+    return cents if cents == d else d.normalize()
+
 
 @dataclass(frozen=True, slots=True)
 class Site:
@@ -43,6 +66,12 @@ class Site:
     region: str = ""
     max_queue_days: int = 2
     kind: str = "warehouse"  # warehouse, store, front
+    per_order_units: int = field(init=False, repr=False, compare=False)
+    per_unit_units: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "per_order_units", to_units(self.handling_per_order))
+        object.__setattr__(self, "per_unit_units", to_units(self.handling_per_unit))
 
     def queue_days(self) -> int:
         return self.backlog // self.daily_capacity if self.daily_capacity > 0 else 0
@@ -78,6 +107,16 @@ class CarrierService:
     lanes: Mapping[tuple[str, str], int] = field(default_factory=dict)
     delay_days: int = 0  # added to every transit while degraded
     max_kg: Decimal | None = None  # heavier shipments need another service
+    # zone -> (first kilogram, each further kilogram) in units; max weight in grams
+    rates: dict[int, tuple[int, int]] = field(init=False, repr=False, compare=False)
+    max_g: int | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rates", {z: (to_units(self.first_kg[z]),
+                                               to_units(self.extra_kg[z]))
+                                           for z in self.first_kg})
+        object.__setattr__(self, "max_g", None if self.max_kg is None
+                           else int(self.max_kg * 1000))
 
     @property
     def code(self) -> str:

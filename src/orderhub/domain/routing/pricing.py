@@ -8,42 +8,99 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
-from orderhub.domain.routing.network import CarrierService, CostWeights, RouteOrder, Site, zone
+from orderhub.domain.routing.network import (
+    CarrierService,
+    CostWeights,
+    RouteOrder,
+    Site,
+    from_units,
+    to_units,
+    zone,
+)
+
+
+def from_grams(grams: int) -> Decimal:
+    kg = Decimal(grams).scaleb(-3)
+    return kg.quantize(Decimal(1)) if kg == kg.to_integral_value() else kg.normalize()
 
 CHINA = timezone(timedelta(hours=8))
 PICKUP = "pickup:store"  # the "service" of an order collected at the store that holds it
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class ShipmentPlan:
+    """One parcel of a plan. Amounts are kept in units (`network.UNIT`) and read as CNY."""
+
     site: str
     service: str
     picks: dict[str, int]
-    weight_kg: Decimal
-    shipping: Decimal
-    handling: Decimal
+    grams: int
+    shipping_units: int
+    handling_units: int
     ships: date
     arrives: date
 
+    @property
+    def weight_kg(self) -> Decimal:
+        return from_grams(self.grams)
 
-@dataclass(frozen=True, slots=True)
+    @property
+    def shipping(self) -> Decimal:
+        return from_units(self.shipping_units)
+
+    @property
+    def handling(self) -> Decimal:
+        return from_units(self.handling_units)
+
+
+@dataclass(slots=True, eq=False)
 class Candidate:
+    """A full plan: its parcels and its cost. `total` is the cost, `score` what the router
+    minimises (the cost less a rule's preference bonus); both as CNY Decimals."""
+
     shipments: tuple[ShipmentPlan, ...]
-    shipping: Decimal
-    handling: Decimal
-    split_penalty: Decimal
-    late_penalty: Decimal
+    shipping_units: int
+    handling_units: int
+    split_units: int
+    late_units: int
     promised: date
-    bonus: Decimal = Decimal(0)  # rule preference: lowers the score, not the cost
+    bonus_units: int = 0
+    total_units: int = 0
+    score_units: int = 0
+
+    def __post_init__(self) -> None:
+        self.total_units = (self.shipping_units + self.handling_units + self.split_units
+                            + self.late_units)
+        self.score_units = self.total_units - self.bonus_units
+
+    @property
+    def shipping(self) -> Decimal:
+        return from_units(self.shipping_units)
+
+    @property
+    def handling(self) -> Decimal:
+        return from_units(self.handling_units)
+
+    @property
+    def split_penalty(self) -> Decimal:
+        return from_units(self.split_units)
+
+    @property
+    def late_penalty(self) -> Decimal:
+        return from_units(self.late_units)
+
+    @property
+    def bonus(self) -> Decimal:
+        return from_units(self.bonus_units)
 
     @property
     def total(self) -> Decimal:
         """The plan's cost: shipping + handling + split and late penalties."""
-        return self.shipping + self.handling + self.split_penalty + self.late_penalty
+        return from_units(self.total_units)
 
     @property
     def score(self) -> Decimal:
-        return self.total - self.bonus
+        return from_units(self.score_units)
 
     @property
     def sites(self) -> tuple[str, ...]:
@@ -91,6 +148,89 @@ def usable_services(services: Sequence[CarrierService],
             and s.carrier not in banned]
 
 
+@dataclass(slots=True)
+class _Lane:
+    zone: int
+    ships: date
+    # per service: code, max grams, transit days, first kg, each further kg, late penalty
+    offers: list[tuple[str, int | None, int, int, int, int]]
+    cheapest_first: int
+
+
+class Pricer:
+    """Prices the shipments of one order, remembering per site what does not depend on
+    the picks (zone, dispatch day): a streaming decision prices dozens of them."""
+
+    def __init__(self, order: RouteOrder, services: Sequence[CarrierService],
+                 today: date | datetime, weights: CostWeights, *, count_late: bool = True,
+                 pickup: bool = False) -> None:
+        self.order = order
+        self.services = services
+        self.now = as_now(today)
+        self.weights = weights
+        self.count_late = count_late
+        self.pickup = pickup
+        self.unit_g = {ln.sku: int(ln.weight_kg * 1000) for ln in order.lines}
+        self.late_units = to_units(weights.late_penalty_per_day) if count_late else 0
+        self._site: dict[tuple[str, int], _Lane] = {}
+
+    def lane(self, site: Site, extra_queue_days: int = 0) -> _Lane:
+        """What shipping from `site` to this order costs and takes, per service, before
+        weight: worked out once per site and order."""
+        key = (site.code, extra_queue_days)
+        hit = self._site.get(key)
+        if hit is None:
+            order = self.order
+            z = zone(site, order)
+            ships = ship_day(site, self.now, order.not_before, extra_queue_days)
+            late_from = ((ships - order.requested_by).days
+                         if order.requested_by is not None and self.late_units else None)
+            offers = []
+            for svc in self.services:
+                days = svc.transit(z, site.region, order.region)
+                first, extra = svc.rates[z]
+                late = (max(0, late_from + days) * self.late_units
+                        if late_from is not None else 0)
+                offers.append((svc.code, svc.max_g, days, first, extra, late))
+            hit = _Lane(z, ships, offers,
+                        min((o[3] for o in offers), default=0) if not self.pickup else 0)
+            self._site[key] = hit
+        return hit
+
+    def zone_and_day(self, site: Site, extra_queue_days: int = 0) -> tuple[int, date]:
+        lane = self.lane(site, extra_queue_days)
+        return lane.zone, lane.ships
+
+    def cheapest_first_kg(self, site: Site) -> int:
+        """A lower bound on shipping anything from `site`, in units (for pruning)."""
+        return self.lane(site).cheapest_first
+
+    def shipment(self, site: Site, picks: Mapping[str, int],
+                 extra_queue_days: int = 0) -> ShipmentPlan | None:
+        lane = self.lane(site, extra_queue_days)
+        ships = lane.ships
+        unit_g = self.unit_g
+        grams = sum(unit_g.get(sku, 500) * qty for sku, qty in picks.items())
+        units = sum(picks.values())
+        handling = site.per_order_units + site.per_unit_units * units
+        if self.pickup:
+            return ShipmentPlan(site.code, PICKUP, dict(picks), grams, 0, handling, ships, ships)
+        extra_kg = max(0, -(-(grams - 1000) // 1000))  # whole kilograms past the first
+        best: tuple[int, int, str, int] | None = None  # score, days, service, price
+        for code, max_g, days, first, extra, late in lane.offers:
+            if max_g is not None and grams > max_g:
+                continue
+            price = first + extra_kg * extra
+            score = price + late
+            if best is None or score < best[0] or (score == best[0] and days < best[1]):
+                best = (score, days, code, price)
+        if best is None:
+            return None
+        _, days, code, price = best
+        return ShipmentPlan(site.code, code, dict(picks), grams, price, handling, ships,
+                            ships + timedelta(days=days))
+
+
 def price_shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
                    services: Sequence[CarrierService], today: date | datetime,
                    weights: CostWeights, *, count_late: bool = True, extra_queue_days: int = 0,
@@ -98,26 +238,8 @@ def price_shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
     """One shipment: the usable service with the lowest price (plus the late penalty when
     `count_late`). None if no service can carry it. `services` must already be filtered
     for health and rules (`usable_services`)."""
-    ships = ship_day(site, as_now(today), order.not_before, extra_queue_days)
-    weight = order_weight(order, picks)
-    units = sum(picks.values())
-    handling = site.handling_per_order + site.handling_per_unit * units
-    if pickup:
-        return ShipmentPlan(site.code, PICKUP, dict(picks), weight, Decimal(0), handling,
-                            ships, ships)
-    z = zone(site, order)
-    best: tuple[Decimal, ShipmentPlan] | None = None
-    for svc in services:
-        if svc.max_kg is not None and weight > svc.max_kg:
-            continue
-        arrives = ships + timedelta(days=svc.transit(z, site.region, order.region))
-        price = svc.price(z, max(weight, Decimal("0.1")))
-        late = max(0, (arrives - order.requested_by).days) if order.requested_by else 0
-        score = price + (weights.late_penalty_per_day * late if count_late else 0)
-        if best is None or score < best[0] or (score == best[0] and arrives < best[1].arrives):
-            best = (score, ShipmentPlan(site.code, svc.code, dict(picks), weight, price,
-                                        handling, ships, arrives))
-    return best[1] if best else None
+    return Pricer(order, services, today, weights, count_late=count_late,
+                  pickup=pickup).shipment(site, picks, extra_queue_days)
 
 
 def make_candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan], weights: CostWeights,
@@ -126,9 +248,10 @@ def make_candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan], weights
     preference bonus counts when every shipment comes from a preferred site."""
     promised = max(s.arrives for s in shipments)
     late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
+    preferred = min(bonus.get(s.site, Decimal(0)) for s in shipments) if bonus else Decimal(0)
     return Candidate(
-        tuple(shipments), sum((s.shipping for s in shipments), Decimal(0)),
-        sum((s.handling for s in shipments), Decimal(0)),
-        weights.split_penalty * (len(shipments) - 1),
-        weights.late_penalty_per_day * late, promised,
-        min((bonus or {}).get(s.site, Decimal(0)) for s in shipments))
+        tuple(shipments), sum(s.shipping_units for s in shipments),
+        sum(s.handling_units for s in shipments),
+        to_units(weights.split_penalty) * (len(shipments) - 1),
+        to_units(weights.late_penalty_per_day) * late, promised,
+        to_units(preferred) if preferred else 0)

@@ -11,7 +11,7 @@ to its sites' queues so later orders of the same batch see the load.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,12 +31,14 @@ from orderhub.domain.routing.network import (
     RouteLine,
     RouteOrder,
     Site,
+    units_text,
 )
 from orderhub.domain.routing.pricing import CHINA, Candidate
 from orderhub.domain.routing.rules import RoutingRule
 from orderhub.domain.routing.streaming import Decision, plan_order
 
 MODEL = "routing-v2"
+EXPLAINED = 5  # candidates kept in a stored decision
 DEFAULT_UNIT_KG = Decimal("0.5")
 
 
@@ -56,28 +58,47 @@ class RoutingContext:
     state: NetworkState
     catalog: Mapping[str, Sku]
     backlog: dict[str, int]
+    sites: dict[str, Site] = field(default_factory=dict)  # built once per batch
+
+    def sites_for(self, warehouses: Sequence[Warehouse]) -> list[Site]:
+        out = []
+        for w in warehouses:
+            site = self.sites.get(w.code)
+            if site is None or site.active != w.active:
+                site = self.sites[w.code] = site_of(w, self.backlog.get(w.code, 0))
+            out.append(site)
+        return out
+
+    def add_load(self, codes: Sequence[str]) -> None:
+        for code in codes:
+            self.backlog[code] = self.backlog.get(code, 0) + 1
+            if code in self.sites:
+                self.sites[code] = replace(self.sites[code], backlog=self.backlog[code])
 
 
 def candidate_view(c: Candidate) -> dict[str, Any]:
-    return {"sites": list(c.sites), "total": str(c.total), "shipping": str(c.shipping),
-            "handling": str(c.handling), "split_penalty": str(c.split_penalty),
-            "late_penalty": str(c.late_penalty), "bonus": str(c.bonus),
-            "promised": c.promised.isoformat(),
+    return {"sites": list(c.sites), "total": units_text(c.total_units),
+            "shipping": units_text(c.shipping_units), "handling": units_text(c.handling_units),
+            "split_penalty": units_text(c.split_units), "late_penalty": units_text(c.late_units),
+            "bonus": units_text(c.bonus_units), "promised": c.promised.isoformat(),
             "shipments": [{"site": s.site, "service": s.service, "picks": s.picks,
-                           "weight_kg": str(s.weight_kg), "shipping": str(s.shipping),
-                           "handling": str(s.handling),
+                           "weight_kg": str(s.weight_kg), "shipping": units_text(s.shipping_units),
+                           "handling": units_text(s.handling_units),
                            "ships": s.ships.isoformat(), "arrives": s.arrives.isoformat()}
                           for s in c.shipments]}
 
 
 def explain(decision: Decision, strategy: str, order: RouteOrder | None = None,
             version: str = "") -> dict[str, Any]:
-    ranked = sorted(decision.candidates, key=lambda c: (c.score, c.total, len(c.shipments)))
+    ranked = sorted(decision.candidates,
+                    key=lambda c: (c.score_units, c.total_units, len(c.shipments)))
     out: dict[str, Any] = {
         "strategy": strategy, "model_version": f"{MODEL}/{version}" if version else MODEL,
         "chosen": candidate_view(decision.chosen) if decision.chosen else None,
-        "candidates": [candidate_view(c) for c in ranked[:10]],
+        # The best alternatives (the chosen one first); all were priced, five are kept.
+        "candidates": [candidate_view(c) for c in ranked[:EXPLAINED]],
         "candidates_considered": len(decision.candidates),
+        "candidates_pruned": decision.pruned,  # plans whose lower bound could not win
         "excluded": decision.excluded, "reason": decision.reason,
         "rules_matched": decision.rules, "notes": decision.notes,
         "promise_warning": decision.promise_warning}
@@ -176,9 +197,11 @@ class RoutingStrategy:
                now: datetime, context: RoutingContext | None) -> tuple[RouteOrder, Decision]:
         ctx = context or RoutingContext(NetworkState(), {}, {})
         route = route_order(order, ctx.catalog)
-        sites = [site_of(w, ctx.backlog.get(w.code, 0)) for w in warehouses]
+        sites = ctx.sites_for(warehouses)
         skus = {ln.sku for ln in order.lines}
-        stock = {k: v for k, v in available.items() if k[0] in skus}
+        # Only this order's SKUs at the sites: the map covers the whole batch.
+        stock = {(sku, w.code): q for sku in skus for w in warehouses
+                 if (q := available.get((sku, w.code), 0)) > 0}
         network = Network(sites, ctx.state.services, stock, ctx.state.blocks, ctx.state.rules)
         return route, plan_order(route, network, now, self.weights,
                                  pickup_site=order.pickup_store)
@@ -193,8 +216,7 @@ class RoutingStrategy:
                                                                 warehouses, available),
                                      explanation=explanation)
         if ctx is not None:
-            for code in decision.chosen.sites:
-                ctx.backlog[code] = ctx.backlog.get(code, 0) + 1
+            ctx.add_load(decision.chosen.sites)
         if self._note is not None:
             self._note(order.tenant_id, list(decision.chosen.sites))
         return outcome_of(order, decision.chosen, explanation,

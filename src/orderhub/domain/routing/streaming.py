@@ -24,13 +24,14 @@ from orderhub.domain.routing.network import (
     Network,
     RouteOrder,
     Site,
+    to_units,
 )
 from orderhub.domain.routing.pricing import (
     Candidate,
+    Pricer,
     ShipmentPlan,
     as_now,
     make_candidate,
-    price_shipment,
     ships_today,
     usable_services,
 )
@@ -50,6 +51,7 @@ class Screen:
     rules: list[str] = field(default_factory=list)  # labels of the rules that matched
     notes: list[str] = field(default_factory=list)
     blocked: str = ""  # the destination cannot be delivered to
+    pruned: int = 0  # plans (sites, pairs) not priced: their lower bound could not win
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Decision:
     notes: list[str] = field(default_factory=list)
     promise_warning: str = ""  # the due date cannot be met by any plan
     blocked: bool = False  # the destination itself is blocked
+    pruned: int = 0  # plans not priced because their lower bound could not beat the best
 
 
 def _distance(site: Site, order: RouteOrder) -> float:
@@ -148,31 +151,86 @@ def _fill(order: RouteOrder, sites: Sequence[Site],
 
 def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
                     today: date | datetime, weights: CostWeights, *,
-                    pickup: bool = False) -> list[Candidate]:
-    """Every full plan for the screened sites, priced exactly."""
-    now = as_now(today)
+                    pickup: bool = False, prune: bool = True) -> list[Candidate]:
+    """Every full plan for the screened sites, priced exactly. With `prune`, splits that
+    cannot beat a plan already found are not priced (the answer is the same); a wave
+    keeps them all, since contended stock may make them the best use of it."""
     out: list[Candidate] = []
     if not scr.services and not pickup:
         return out
+    pricer = Pricer(order, scr.services, today, weights, pickup=pickup)
+    max_bonus = to_units(max(scr.bonus.values(), default=Decimal(0)))
+    split_units = to_units(weights.split_penalty)
+    best_score = [0, 0]  # plans seen, their best score in units
 
-    def priced(sites: Sequence[Site]) -> None:
-        fills = _fill(order, sites, network)
+    def priced(sites: Sequence[Site], fills: list[dict[str, int]] | None = None) -> None:
+        fills = fills or _fill(order, sites, network)
         if fills is None:
             return
         shipments: list[ShipmentPlan] = []
         for site, picks in zip(sites, fills, strict=True):
-            s = price_shipment(order, site, picks, scr.services, now, weights, pickup=pickup)
+            s = pricer.shipment(site, picks)
             if s is None:
                 return
             shipments.append(s)
         out.append(make_candidate(order, shipments, weights, scr.bonus))
 
-    for site in scr.eligible:
-        priced([site])
+    floors: dict[str, int] = {}
+
+    def floors_of(sites: Sequence[Site]) -> int:
+        """The cheapest a split over `sites` could conceivably cost, in units: its
+        penalty, each site's handling per order and cheapest first kilogram."""
+        floor = split_units * (len(sites) - 1)
+        for s in sites:
+            f = floors.get(s.code)
+            if f is None:
+                f = floors[s.code] = s.per_order_units + pricer.cheapest_first_kg(s)
+            floor += f
+        return floor
+
+    def best_score_now() -> int:
+        if len(out) != best_score[0]:  # new plans since the last look
+            best_score[:] = [len(out), min(c.score_units for c in out)]
+        return best_score[1]
+
+    def hopeless(sites: Sequence[Site]) -> bool:
+        """A split that cannot beat the best plan so far: not worth pricing."""
+        if not out or not prune:
+            return False
+        return bool(floors_of(sites) - max_bonus >= best_score_now())
+
+    demand = order.demand
+    stock = network.stock
+    units = order.units
+    whole = [s for s in scr.eligible
+             if all(stock.get((sku, s.code), 0) >= qty for sku, qty in demand.items())]
+    if prune:  # cheapest conceivable first (handling, the cheapest first kilogram)
+        whole.sort(key=lambda s: (floors_of((s,)) + s.per_unit_units * units, s.code))
+    for site in whole:
+        if prune and out and (floors_of((site,)) + site.per_unit_units * units - max_bonus
+                              >= best_score_now()):
+            scr.pruned += len(whole) - whole.index(site)
+            break
+        priced([site], [dict(demand)])
     if pickup or weights.max_shipments < 2:
         return out
     nearest = scr.eligible[:MAX_SPLIT_SITES]
-    for a, b in itertools.combinations(nearest, 2):
+    if prune and out and len(nearest) >= 2:
+        two = sorted(floors_of((s,)) for s in nearest)[:2]
+        if split_units + sum(two) - max_bonus >= best_score_now():
+            scr.pruned += len(nearest) * (len(nearest) - 1) // 2
+            return out  # no split can beat the best single site
+    pairs = [(a, b) for a, b in itertools.combinations(nearest, 2)
+             if all(stock.get((sku, a.code), 0) + stock.get((sku, b.code), 0) >= qty
+                    for sku, qty in demand.items())]
+    if prune:  # cheapest conceivable first: once one cannot win, none after it can
+        pairs.sort(key=lambda p: (floors_of(p), p[0].code, p[1].code))
+    for i, (a, b) in enumerate(pairs):
+        if hopeless((a, b)):
+            if prune:
+                scr.pruned += len(pairs) - i
+                break
+            continue
         priced([a, b])  # which site fills first matters for cost: both ways
         priced([b, a])
     if out or weights.max_shipments < 3:
@@ -198,8 +256,8 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
 
 
 def best(candidates: Sequence[Candidate]) -> Candidate:
-    return min(candidates, key=lambda c: (c.score, c.total, len(c.shipments), c.promised,
-                                          c.sites))
+    return min(candidates, key=lambda c: (c.score_units, c.total_units, len(c.shipments),
+                                          c.promised, c.sites))
 
 
 def plan_order(order: RouteOrder, network: Network, today: date | datetime,
@@ -214,6 +272,7 @@ def plan_order(order: RouteOrder, network: Network, today: date | datetime,
         return decision
     decision.candidates = plan_candidates(order, network, scr, now, weights,
                                           pickup=bool(pickup_site))
+    decision.pruned = scr.pruned
     if not decision.candidates:
         decision.reason = _no_plan_reason(order, network, scr, weights, bool(pickup_site))
         return decision
