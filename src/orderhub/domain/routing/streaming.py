@@ -197,7 +197,7 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         """A split that cannot beat the best plan so far: not worth pricing."""
         if not out or not prune:
             return False
-        return bool(floors_of(sites) - max_bonus >= best_score_now())
+        return bool(floors_of(sites) - max_bonus > best_score_now())
 
     demand = order.demand
     stock = network.stock
@@ -208,7 +208,7 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         whole.sort(key=lambda s: (floors_of((s,)) + s.per_unit_units * units, s.code))
     for site in whole:
         if prune and out and (floors_of((site,)) + site.per_unit_units * units - max_bonus
-                              >= best_score_now()):
+                              > best_score_now()):
             scr.pruned += len(whole) - whole.index(site)
             break
         priced([site], [dict(demand)])
@@ -217,7 +217,7 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
     nearest = scr.eligible[:MAX_SPLIT_SITES]
     if prune and out and len(nearest) >= 2:
         two = sorted(floors_of((s,)) for s in nearest)[:2]
-        if split_units + sum(two) - max_bonus >= best_score_now():
+        if split_units + sum(two) - max_bonus > best_score_now():
             scr.pruned += len(nearest) * (len(nearest) - 1) // 2
             return out  # no split can beat the best single site
     pairs = [(a, b) for a, b in itertools.combinations(nearest, 2)
