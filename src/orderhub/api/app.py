@@ -10,6 +10,7 @@ from fastapi import FastAPI
 import orderhub
 from orderhub.api import problems
 from orderhub.api.routes import (
+    audit,
     carriers,
     catalog,
     events,
@@ -47,7 +48,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.state.hub = hub
     app.state.known_tenants = set()
     problems.install(app)
-    for module in (health, orders, intake, catalog, inventory, carriers, routing, events,
-                   webhooks):
+    for module in (health, orders, intake, catalog, inventory, carriers, routing, audit,
+                   events, webhooks):
         app.include_router(module.router)
     return app

@@ -23,6 +23,7 @@ from orderhub.domain.inventory import Sku, StockLevel, Warehouse
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldReason, Order, OrderType
 from orderhub.domain.validation import ValidationContext, validate
+from orderhub.services import audit
 from orderhub.services.order_input import OrderDraft, build_order, check_draft, payload_hash
 from orderhub.services.sku_mapping import suggest_for_lines
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_race
@@ -279,13 +280,17 @@ def run_pipeline(
     ctx = validation_context(uow, tenant_id, orders, catalog, warehouses, levels, now,
                              window_days=window)
     valid: list[Order] = []
+    trail: list[audit.Record] = []  # what the rules decided, for the audit log
     for o in orders:
         reasons = validate(o, rules, ctx)
         if reasons:
             hold(o, reasons)
+            trail.append(audit.Record(now, actor, "rule_decision", o.id, {
+                "rules": "validation", "held": [r.code.value for r in reasons]}))
         else:
             valid.append(o)
     if not valid:
+        audit.append(uow.conn, tenant_id, trail)
         return stats
 
     def plan_all(
@@ -329,6 +334,15 @@ def run_pipeline(
 
     if explanations:
         uow.orders.record_routing(tenant_id, strategy.name, explanations, now)
+        for oid, e in explanations.items():
+            if e.get("rules_matched"):
+                chosen = e.get("chosen") or {}
+                trail.append(audit.Record(now, actor, "rule_decision", oid, {
+                    "rules": e["rules_matched"], "sites": chosen.get("sites", []),
+                    "excluded": {s: why for s, why in e.get("excluded", {}).items()
+                                 if "rule " in why},
+                    "notes": e.get("notes", []), "model_version": e.get("model_version")}))
+    audit.append(uow.conn, tenant_id, trail)
     for o in valid:
         if o.status != OrderStatus.VALIDATED:
             o.mark_validated(now, actor)

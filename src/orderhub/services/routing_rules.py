@@ -14,6 +14,7 @@ from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import RoutingRuleChanged
 from orderhub.domain.routing.rules import RoutingRule, Vocabulary, parse_rule, rule_doc
+from orderhub.services import audit
 from orderhub.services.carriers import load_services
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
@@ -111,7 +112,14 @@ def _save(uow: UnitOfWork, tenant_id: str, rule: RoutingRule, *, actor: str, rea
     uow.record(RoutingRuleChanged(tenant_id=tenant_id, occurred_at=now, actor=actor,
                                   reason=reason, code=rule.code, version=version,
                                   enabled=enabled, change=change))
-    return {**doc, "version": version, "enabled": enabled, "changed": True}
+    before = {**current[1], "enabled": current[2]} if current is not None else {}
+    after = {**doc, "enabled": enabled}
+    diff = {k: {"before": before.get(k), "after": after.get(k)}
+            for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+    audit.append(uow.conn, tenant_id, [audit.Record(
+        now, actor, "rule_change", f"routing-rule/{rule.code}",
+        {"change": change, "version": version, "reason": reason, "diff": diff})])
+    return {**doc, "version": version, "enabled": enabled, "changed": True, "diff": diff}
 
 
 def put_rule(make_uow: UowFactory, tenant_id: str, doc: Mapping[str, Any], *, actor: str,

@@ -503,3 +503,28 @@ routing_rule_history = Table(
 )
 Index("ix_routing_rule_history_code", routing_rule_history.c.tenant_id,
       routing_rule_history.c.code, routing_rule_history.c.id)
+
+# Tamper-evident audit log (domain/audit.py): per tenant a hash chain of rule changes and of
+# the automated decisions rules made; `audit_heads` holds each chain's last link.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("detail", JSONDoc, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_audit_log_subject", audit_log.c.tenant_id, audit_log.c.subject)
+
+audit_heads = Table(
+    "audit_heads",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)

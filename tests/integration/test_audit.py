@@ -1,0 +1,60 @@
+"""The audit log: rule changes and rule decisions chained by hash; any edit, removal or
+reordering is found, and the first broken entry named."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, update
+from typer.testing import CliRunner
+
+from orderhub.adapters.db import tables as t
+from orderhub.api.app import create_app
+from orderhub.bootstrap import Hub
+from orderhub.cli.app import app as cli
+from tests.factories import ADDRESS_JSON, seed_network
+
+
+def test_rule_changes_and_decisions_are_chained(hub: Hub, database_url: str) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
+    with TestClient(create_app(hub)) as client:
+        client.put("/v1/routing/rules/no-sh", json={
+            "when": {"channel": ["web"]}, "then": {"exclude_sites": ["SH"]}, "reason": "peak"})
+        client.put("/v1/routing/rules/no-sh", json={
+            "when": {"channel": ["web", "tmall"]}, "then": {"exclude_sites": ["SH"]},
+            "reason": "tmall too"})
+        oid = client.post("/v1/orders", json={
+            "external_id": "AU-1", "channel": "web", "currency": "CNY",
+            "shipping_address": ADDRESS_JSON,
+            "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]}).json()["id"]
+        log = client.get("/v1/audit").json()
+        assert [e["kind"] for e in log] == ["rule_decision", "rule_change", "rule_change"]
+        decision = log[0]
+        assert decision["subject"] == oid and decision["detail"]["sites"] == ["BJ"]
+        assert decision["detail"]["excluded"]["SH"].startswith("excluded by rule no-sh v2")
+        change = log[1]["detail"]
+        assert change["version"] == 2 and change["reason"] == "tmall too"
+        assert change["diff"] == {"when": {"before": {"channel": ["web"]},
+                                           "after": {"channel": ["tmall", "web"]}}}
+        assert client.get("/v1/audit/verify").json() == {
+            "ok": True, "checked": 3, "first_broken": None, "problem": ""}
+
+    run = CliRunner().invoke(cli, ["audit", "verify"], env={"ORDERHUB_DATABASE_URL":
+                                                            database_url})
+    assert run.exit_code == 0 and "intact: 3 entries" in run.output
+
+    a = t.audit_log.c
+    with hub.engine.begin() as conn:  # someone edits the second entry behind our back
+        conn.execute(update(t.audit_log).where(a.seq == 2).values(
+            detail={"change": "updated", "version": 2, "reason": "nothing to see"}))
+    run = CliRunner().invoke(cli, ["audit", "verify"], env={"ORDERHUB_DATABASE_URL":
+                                                            database_url})
+    assert run.exit_code == 1
+    assert "broken at entry 2: its content does not match its hash" in run.output
+
+    with hub.engine.begin() as conn:  # ... or removes the last one
+        conn.execute(update(t.audit_log).where(a.seq == 2).values(detail=change))
+        conn.execute(delete(t.audit_log).where(a.seq == 3))
+    with TestClient(create_app(hub)) as client:
+        v = client.get("/v1/audit/verify").json()
+        assert v["ok"] is False and v["first_broken"] == 3
+        assert "removed from the end" in v["problem"]
