@@ -266,3 +266,43 @@ def test_when_the_network_recovers_held_orders_are_routed_again(hub: Hub) -> Non
         assert stuck["status"] == "on_hold" and stuck["hold_reasons"][0]["code"] == "no_route"
         back = client.patch("/v1/carriers/SF:express", json={"state": "up", "reason": "ok"})
         assert stuck["id"] in back.json()["reroute"]["rerouted"]
+
+
+def test_rules_written_as_sentences(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 100, ("A", "BJ"): 100})
+    with TestClient(create_app(hub)) as client:
+        r = client.post("/v1/routing/rules/from-text", json={
+            "text": "当订单金额大于1000且客户等级为VIP时，转人工复核", "code": "big-vip"})
+        assert r.status_code == 200, r.text
+        rule = r.json()["rule"]
+        assert r.json()["language"] == "zh"
+        assert rule["when"] == {"customer_tier": ["VIP"], "order_value_above": "1000"}
+        assert rule["then"] == {"hold": "manual review"}
+        assert client.get("/v1/routing/rules").json() == []  # nothing saved yet
+        body = {k: rule[k] for k in ("description", "when", "then", "enabled", "priority")}
+        assert client.put("/v1/routing/rules/big-vip",
+                          json={**body, "reason": "fraud check"}).status_code == 200
+
+        big = client.post("/v1/orders", json={
+            "external_id": "NL-1", "channel": "web", "currency": "CNY",
+            "customer": {"tier": "VIP"}, "shipping_address": ADDRESS_JSON,
+            "lines": [{"sku": "A", "quantity": 20, "unit_price": "100.00"}]}).json()
+        assert big["status"] == "on_hold"
+        assert big["hold_reasons"][0]["code"] == "rule_review"
+        assert big["hold_reasons"][0]["message"] == ("held by rule big-vip v1 (当订单金额大于1000"
+                                                     "且客户等级为VIP时，转人工复核): manual review")
+        r = client.post(f"/v1/orders/{big['id']}/override",
+                        json={"codes": ["rule_review"], "reason": "customer called back"})
+        assert r.status_code == 200 and r.json()["status"] == "allocated"
+        assert post(client, "NL-2")["status"] == "allocated"  # not VIP, small: not held
+
+        bad = client.post("/v1/routing/rules/from-text",
+                          json={"text": "when the moon is full, route to SH"})
+        assert bad.status_code == 422
+        assert bad.json()["errors"][0] == {"field": "text",
+                                           "message": "not understood: 'the moon is full'"}
+        unknown = client.post("/v1/routing/rules/from-text",
+                              json={"text": "when channel is tmall, route to W9"})
+        assert unknown.status_code == 422
+        assert unknown.json()["errors"][0]["field"] == "then.only_sites"
+        assert "conditions" in client.get("/v1/routing/rules/phrases").json()

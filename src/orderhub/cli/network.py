@@ -275,6 +275,28 @@ def _enable(code: str, enabled: bool, reason: str, database_url: str | None,
     console.print(f"{code}: v{out['version']}, {'enabled' if enabled else 'disabled'}")
 
 
+@rules_app.command("parse")
+def rules_parse(text: str,
+                code: Annotated[str | None, typer.Option(help="Code for the new rule")] = None,
+                save: Annotated[bool, typer.Option(help="Save it (needs --reason)")] = False,
+                reason: Annotated[str, typer.Option(help="Why, when saving")] = "",
+                database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+    """Turn a sentence (Chinese or English) into a rule; shows it, saves it with --save."""
+    from orderhub.services.routing_rules import put_rule, rule_from_text
+
+    with _hub(database_url) as hub:
+        try:
+            out = rule_from_text(hub.read_uow, tenant, text, code)
+            console.print(yaml.safe_dump(out["rule"], allow_unicode=True, sort_keys=False),
+                          highlight=False, markup=False)
+            if save:
+                saved = put_rule(hub.uow, tenant, out["rule"], actor="cli", reason=reason,
+                                 now=hub.clock())
+                console.print(f"saved {saved['code']} v{saved['version']}")
+        except DomainError as exc:
+            raise _fail(_errors(exc)) from None
+
+
 @rules_app.command("enable")
 def rules_enable(code: str, reason: Reason, database_url: DbOption = None,
                  tenant: TenantOption = "default") -> None:

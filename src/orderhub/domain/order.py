@@ -65,6 +65,7 @@ class HoldCode(StrEnum):
     # operations
     CHANNEL_UPDATE = "channel_update"
     REROUTE = "reroute"
+    RULE_REVIEW = "rule_review"  # a routing rule holds it for a person to review
     NO_ROUTE = "no_route"  # stock exists, but no usable site (capability, rule, block, queue)
     REGION_BLOCKED = "region_blocked"  # deliveries to its destination are blocked
     MANUAL = "manual"

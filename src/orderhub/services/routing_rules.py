@@ -4,6 +4,7 @@ disable, list, history, export and import. The router reads the enabled ones
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, select, update
 from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import RoutingRuleChanged
+from orderhub.domain.routing.language import parse_sentence
 from orderhub.domain.routing.rules import RoutingRule, Vocabulary, parse_rule, rule_doc
 from orderhub.services import audit
 from orderhub.services.carriers import load_services
@@ -47,15 +49,17 @@ def vocabulary(conn: Connection, tenant_id: str) -> Vocabulary:
     services = load_services(conn, tenant_id)
     attributes: set[str] = set()
     categories: set[str] = set()
-    for (facts,) in conn.execute(select(t.skus.c.attributes).where(
+    skus: set[str] = set()
+    for code, facts in conn.execute(select(t.skus.c.code, t.skus.c.attributes).where(
             t.skus.c.tenant_id == tenant_id)):
+        skus.add(code)
         for key, value in (facts or {}).items():
             if value is True:
                 attributes.add(key)
             elif key == "category" and isinstance(value, str):
                 categories.add(value)
     return Vocabulary(sites, frozenset({s.code for s in services} | {s.carrier for s in services}),
-                      channels, frozenset(attributes), frozenset(categories))
+                      channels, frozenset(attributes), frozenset(categories), frozenset(skus))
 
 
 def validate_rule(conn: Connection, tenant_id: str, doc: Mapping[str, Any],
@@ -120,6 +124,26 @@ def _save(uow: UnitOfWork, tenant_id: str, rule: RoutingRule, *, actor: str, rea
         now, actor, "rule_change", f"routing-rule/{rule.code}",
         {"change": change, "version": version, "reason": reason, "diff": diff})])
     return {**doc, "version": version, "enabled": enabled, "changed": True, "diff": diff}
+
+
+def rule_from_text(make_uow: UowFactory, tenant_id: str, text: str,
+                   code: str | None = None) -> dict[str, Any]:
+    """The rule a controlled sentence describes, checked against the tenant's sites,
+    carriers, channels and catalogue, for review; nothing is saved."""
+    parsed = parse_sentence(text)
+    if parsed.not_understood:
+        raise InvalidInput([FieldError("text", f"not understood: '{part}'")
+                            for part in parsed.not_understood]
+                           + [FieldError("text", "write 'when <condition> [and ...], <action>'"
+                                         " or '当<条件>[且...]时，<动作>'; "
+                                         "see GET /v1/routing/rules/phrases")])
+    code = code or "rule-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    doc = parsed.rule(code, text[:500])
+    with make_uow() as uow:
+        rule = validate_rule(uow.conn, tenant_id, doc)
+    out = rule_doc(rule)
+    out.pop("version")
+    return {"rule": out, "language": parsed.language}
 
 
 def put_rule(make_uow: UowFactory, tenant_id: str, doc: Mapping[str, Any], *, actor: str,

@@ -122,6 +122,30 @@ def import_rules(body: RuleSetIn, hub: HubDep, tenant: TenantDep, actor: ActorDe
     return out
 
 
+class TextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"text": "当订单金额大于10000且客户等级为VIP时，转人工复核"},
+        {"text": "when stock of SKU-00001 in SH-JD is below 150, route to BJ-DX",
+         "code": "sh-low-stock"}]})
+    text: str = Field(min_length=3, max_length=500)
+    code: str | None = Field(None, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+@router.post("/rules/from-text")
+def rule_from_text(body: TextIn, hub: HubDep, tenant: TenantDep) -> Any:
+    """A rule from a controlled sentence in Chinese or English, for review (not saved):
+    PUT it to /rules/{code} to save. Parts not understood are 422, each named."""
+    return routing_rules.rule_from_text(hub.read_uow, tenant, body.text, body.code)
+
+
+@router.get("/rules/phrases")
+def phrases() -> Any:
+    """The conditions and actions the sentence grammar understands (regular expressions)."""
+    from orderhub.domain.routing.language import phrases as known
+
+    return known()
+
+
 @router.get("/rules/{code}")
 def get_rule(code: str, hub: HubDep, tenant: TenantDep) -> Any:
     return routing_rules.get_rule(hub.read_uow, tenant, code)

@@ -164,6 +164,7 @@ class RouteOrder:
     tags: frozenset[str] = frozenset()  # SKU facts of its lines: cold_chain, category:SNACK
     not_before: date | None = None  # a pre-sale's release day: nothing ships earlier
     sla: str = "standard"
+    overrides: frozenset[str] = frozenset()  # hold codes a person accepted (rule_review)
 
     @property
     def demand(self) -> dict[str, int]:

@@ -28,9 +28,10 @@ from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key
 from orderhub.domain.routing.network import CAPABILITIES, RouteOrder
 
 CONDITIONS = ("customer_tier", "channel", "order_type", "destination", "sku_attribute",
-              "sku_category", "min_order_value", "min_units", "sla")
+              "sku_category", "min_order_value", "order_value_above", "min_units", "sla",
+              "stock_below")
 ACTIONS = ("exclude_sites", "only_sites", "require_capability", "require_same_day",
-           "prefer_sites", "bonus", "exclude_carriers", "waive_if_empty")
+           "prefer_sites", "bonus", "exclude_carriers", "waive_if_empty", "hold")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +45,23 @@ class Condition:
     min_order_value: Decimal | None = None
     min_units: int | None = None
     sla: frozenset[str] = frozenset()
+    order_value_above: Decimal | None = None  # strictly more than
+    stock_below: tuple[str, str, int] | None = None  # (SKU, site, units): ATP there < units
 
-    def matches(self, order: RouteOrder) -> bool:
+    @property
+    def skus(self) -> frozenset[str]:
+        """SKUs whose stock the condition reads (beyond the order's own)."""
+        return frozenset([self.stock_below[0]]) if self.stock_below else frozenset()
+
+    def matches(self, order: RouteOrder,
+                stock: Mapping[tuple[str, str], int] | None = None) -> bool:
         tier = order.customer_tier.upper()
+        if self.stock_below is not None:
+            sku, site, units = self.stock_below
+            if (stock or {}).get((sku, site), 0) >= units:
+                return False
         return (
+            (self.order_value_above is None or order.value > self.order_value_above) and
             (not self.customer_tier or tier in {t.upper() for t in self.customer_tier})
             and (not self.channel or order.channel in self.channel)
             and (not self.order_type or order.order_type in self.order_type)
@@ -72,6 +86,7 @@ class Action:
     bonus: Decimal = Decimal(0)
     exclude_carriers: frozenset[str] = frozenset()  # carrier (SF) or service (SF:express)
     waive_if_empty: bool = False
+    hold: str = ""  # hold the order for a person, with this reason (manual review)
 
     @property
     def excludes(self) -> bool:
@@ -102,13 +117,17 @@ class RuleEffects:
     matched: list[RoutingRule] = field(default_factory=list)
     bonus: dict[str, Decimal] = field(default_factory=dict)  # site -> score discount
     banned_carriers: dict[str, str] = field(default_factory=dict)  # carrier/service -> rule
+    hold: str = ""  # the first hold a matching rule asks for
 
 
-def matching(rules: Sequence[RoutingRule], order: RouteOrder) -> RuleEffects:
+def matching(rules: Sequence[RoutingRule], order: RouteOrder,
+             stock: Mapping[tuple[str, str], int] | None = None) -> RuleEffects:
     effects = RuleEffects()
     for rule in sorted(rules, key=lambda r: (r.priority, r.code)):
-        if not rule.enabled or not rule.when.matches(order):
+        if not rule.enabled or not rule.when.matches(order, stock):
             continue
+        if rule.then.hold and not effects.hold:
+            effects.hold = f"held by {rule.label}: {rule.then.hold}"
         effects.matched.append(rule)
         for site in rule.then.prefer_sites:
             effects.bonus[site] = effects.bonus.get(site, Decimal(0)) + rule.then.bonus
@@ -147,6 +166,7 @@ class Vocabulary:
     channels: frozenset[str] | None = None
     attributes: frozenset[str] | None = None  # SKU facts in the catalogue
     categories: frozenset[str] | None = None
+    skus: frozenset[str] | None = None
 
 
 def _strings(value: Any, loc: str, errors: list[FieldError]) -> frozenset[str]:
@@ -197,8 +217,19 @@ def _conditions(when_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
             else:
                 _known(frozenset([value]), vocab.attributes, at, "SKU attribute", errors)
                 cond[key] = value
-        elif key == "min_order_value":
+        elif key in ("min_order_value", "order_value_above"):
             cond[key] = _decimal(value, at, errors)
+        elif key == "stock_below":
+            if (not isinstance(value, Mapping) or set(value) != {"sku", "site", "units"}
+                    or not isinstance(value["sku"], str) or not isinstance(value["site"], str)
+                    or not isinstance(value["units"], int) or isinstance(value["units"], bool)
+                    or not 1 <= value["units"] <= 10**9):
+                errors.append(FieldError(at, "{sku, site, units}: the rule applies while "
+                                         "the site can promise fewer than `units` of the SKU"))
+            else:
+                _known(frozenset([value["site"]]), vocab.sites, at, "site", errors)
+                _known(frozenset([value["sku"]]), vocab.skus, at, "SKU", errors)
+                cond[key] = (value["sku"], value["site"], value["units"])
         elif key == "min_units":
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10**9:
                 errors.append(FieldError(at, "a whole number of at least 1"))
@@ -242,6 +273,12 @@ def _actions(then_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
                 act[key] = value
         elif key == "bonus":
             act[key] = _decimal(value, at, errors) or Decimal(0)
+        elif key == "hold":
+            if not isinstance(value, str) or not value.strip() or len(value) > 200:
+                errors.append(FieldError(at, "the reason a person reviews the order, at most "
+                                         "200 characters"))
+            else:
+                act[key] = value.strip()
         else:
             names = _strings(value, at, errors)
             if key == "exclude_carriers":
@@ -279,11 +316,11 @@ def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: 
     cond = _conditions(when_doc, p, vocab, errors)
     act = _actions(then_doc, p, vocab, errors)
     action = Action(**{k: v for k, v in act.items() if v is not None})
-    if not (action.excludes or action.prefer_sites or action.exclude_carriers):
+    if not (action.excludes or action.prefer_sites or action.exclude_carriers or action.hold):
         errors.append(FieldError(f"{p}then", "no action that changes anything; give at least "
                                  "one of exclude_sites, only_sites, require_capability, "
                                  "require_same_day: true, prefer_sites with a bonus, "
-                                 "exclude_carriers"))
+                                 "exclude_carriers, hold"))
     if act.get("prefer_sites") and not act.get("bonus"):
         errors.append(FieldError(f"{p}then.bonus", "prefer_sites needs a bonus above 0 (CNY "
                                  "of score discount)"))
@@ -317,7 +354,9 @@ def rule_doc(rule: RoutingRule) -> dict[str, Any]:
         if value in (None, "", frozenset()):
             continue
         when[key] = (sorted(value) if isinstance(value, frozenset)
-                     else str(value) if isinstance(value, Decimal) else value)
+                     else str(value) if isinstance(value, Decimal)
+                     else {"sku": value[0], "site": value[1], "units": value[2]}
+                     if key == "stock_below" else value)
     then: dict[str, Any] = {}
     for key in ACTIONS:
         value = getattr(rule.then, key)

@@ -59,6 +59,7 @@ class RoutingContext:
     catalog: Mapping[str, Sku]
     backlog: dict[str, int]
     sites: dict[str, Site] = field(default_factory=dict)  # built once per batch
+    rule_skus: frozenset[str] = frozenset()  # SKUs whose stock rules read
 
     def sites_for(self, warehouses: Sequence[Warehouse]) -> list[Site]:
         out = []
@@ -162,7 +163,8 @@ def route_order(order: Order, catalog: Mapping[str, Sku]) -> RouteOrder:
         order.id, province, where[0], where[1], tuple(lines), due_date(order),
         frozenset(needs & set(CAPABILITIES)), region_of(province), order.channel,
         order.customer.tier, order.order_type.value, order.grand_total, frozenset(tags),
-        order.presale_release, order.service_level)
+        order.presale_release, order.service_level,
+        frozenset(o["code"] for o in order.overrides))
 
 
 def site_of(w: Warehouse, backlog: int) -> Site:
@@ -191,14 +193,15 @@ class RoutingStrategy:
     def prepare(self, conn: Any, tenant_id: str, now: datetime,
                 catalog: Mapping[str, Sku]) -> RoutingContext:
         state = self._load(conn, tenant_id, now) if self._load else NetworkState()
-        return RoutingContext(state, catalog, dict(state.backlog))
+        rule_skus = frozenset().union(*(r.when.skus for r in state.rules))
+        return RoutingContext(state, catalog, dict(state.backlog), rule_skus=rule_skus)
 
     def decide(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
                now: datetime, context: RoutingContext | None) -> tuple[RouteOrder, Decision]:
         ctx = context or RoutingContext(NetworkState(), {}, {})
         route = route_order(order, ctx.catalog)
         sites = ctx.sites_for(warehouses)
-        skus = {ln.sku for ln in order.lines}
+        skus = {ln.sku for ln in order.lines} | ctx.rule_skus
         # Only this order's SKUs at the sites: the map covers the whole batch.
         stock = {(sku, w.code): q for sku in skus for w in warehouses
                  if (q := available.get((sku, w.code), 0)) > 0}
@@ -228,6 +231,8 @@ class RoutingStrategy:
                       available: Availability) -> list[HoldReason]:
         if decision.blocked:
             return [HoldReason(HoldCode.REGION_BLOCKED, decision.reason)]
+        if decision.held:
+            return [HoldReason(HoldCode.RULE_REVIEW, decision.reason)]
         active = [w for w in warehouses if w.active]
         if not active:
             return [HoldReason(HoldCode.NO_ACTIVE_WAREHOUSE,

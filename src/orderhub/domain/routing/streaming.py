@@ -51,6 +51,7 @@ class Screen:
     rules: list[str] = field(default_factory=list)  # labels of the rules that matched
     notes: list[str] = field(default_factory=list)
     blocked: str = ""  # the destination cannot be delivered to
+    held: str = ""  # a rule holds the order for a person
     pruned: int = 0  # plans (sites, pairs) not priced: their lower bound could not win
 
 
@@ -65,6 +66,7 @@ class Decision:
     notes: list[str] = field(default_factory=list)
     promise_warning: str = ""  # the due date cannot be met by any plan
     blocked: bool = False  # the destination itself is blocked
+    held: bool = False  # a rule holds it for a person (reason in `reason`)
     pruned: int = 0  # plans not priced because their lower bound could not beat the best
 
 
@@ -79,8 +81,11 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
                                                                             order.region):
             return Screen([], blocked=f"deliveries to {inbound.area} are blocked: "
                                       f"{inbound.reason}")
-    effects = matching(network.rules, order)
+    effects = matching(network.rules, order, network.stock)
     out = Screen([], rules=[r.label for r in effects.matched], bonus=effects.bonus)
+    if effects.hold and "rule_review" not in order.overrides:
+        out.held = effects.hold
+        return out
     demand = order.demand
     outbound = [b for b in network.blocks if b.direction != BlockDirection.INBOUND]
     eligible: list[Site] = []
@@ -269,6 +274,9 @@ def plan_order(order: RouteOrder, network: Network, today: date | datetime,
                         notes=scr.notes)
     if scr.blocked:
         decision.reason, decision.blocked = scr.blocked, True
+        return decision
+    if scr.held:
+        decision.reason, decision.held = scr.held, True
         return decision
     decision.candidates = plan_candidates(order, network, scr, now, weights,
                                           pickup=bool(pickup_site))

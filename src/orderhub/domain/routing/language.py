@@ -1,0 +1,252 @@
+"""Rules written as controlled sentences, in Chinese or English, turned into the rule's data
+(domain/routing/rules.py) for a person to review before it is saved. A small deterministic
+grammar: no model, the same sentence always gives the same rule, and a part it does not
+understand is named rather than guessed.
+
+    当订单金额大于10000且客户等级为VIP时，转人工复核
+    when stock of SKU-1 in W1 is below 150, route to W2
+    if the order contains cold chain SKUs and ships to 广东, never ship from WH-DX
+
+Shape: `when|if <condition> [and <condition>...], <action> [and <action>...]`, or
+`当<条件>[且<条件>...]时，<动作>[并<动作>...]` (also 如果 ... ，...). The conditions and actions
+are listed in CONDITION_FORMS and ACTION_FORMS (`orderhub routing rules phrases`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from orderhub.domain.routing.lanes import REGION_NAMES_ZH, province_key
+
+# Chinese names people use for channels and carriers, to their codes.
+CHANNEL_ALIASES = {"天猫": "tmall", "淘宝": "tmall", "京东": "jd", "抖音": "douyin",
+                   "抖店": "douyin", "官网": "web", "门店": "pos", "b2b": "b2b"}
+CARRIER_ALIASES = {"顺丰": "SF", "中通": "ZTO", "京东物流": "JD", "圆通": "YTO", "申通": "STO",
+                   "韵达": "YD", "邮政": "EMS"}
+ATTRIBUTE_ALIASES = {"冷链": "cold_chain", "cold chain": "cold_chain", "cold-chain": "cold_chain",
+                     "chilled": "cold_chain", "危险品": "hazardous", "危化品": "hazardous",
+                     "hazardous": "hazardous", "dangerous goods": "hazardous",
+                     "酒类": "alcohol", "alcohol": "alcohol"}
+REGION_ALIASES = {zh: code for code, zh in REGION_NAMES_ZH.items()}
+CODE = r"[A-Za-z0-9][A-Za-z0-9_.:\-]*"
+NUMBER = r"\d+(?:\.\d+)?"
+
+
+@dataclass
+class Parsed:
+    when: dict[str, Any] = field(default_factory=dict)
+    then: dict[str, Any] = field(default_factory=dict)
+    not_understood: list[str] = field(default_factory=list)
+    language: str = "en"
+
+    def rule(self, code: str, description: str) -> dict[str, Any]:
+        return {"code": code, "description": description, "when": self.when,
+                "then": self.then}
+
+
+def _number(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # the patterns only match digits; kept for safety
+        return Decimal(0)
+
+
+def _list(existing: Any, value: str) -> list[str]:
+    out = list(existing or [])
+    if value not in out:
+        out.append(value)
+    return out
+
+
+Setter = Callable[[Parsed, re.Match[str]], None]
+
+
+def _tier(p: Parsed, m: re.Match[str]) -> None:
+    p.when["customer_tier"] = _list(p.when.get("customer_tier"), m["v"].upper())
+
+
+def _channel(p: Parsed, m: re.Match[str]) -> None:
+    v = m["v"].strip()
+    p.when["channel"] = _list(p.when.get("channel"), CHANNEL_ALIASES.get(v, v.lower()))
+
+
+def _destination(p: Parsed, m: re.Match[str]) -> None:
+    v = m["v"].strip()
+    p.when["destination"] = _list(p.when.get("destination"),
+                                  REGION_ALIASES.get(v, province_key(v)))
+
+
+def _attribute(p: Parsed, m: re.Match[str]) -> None:
+    v = m["v"].strip().lower()
+    p.when["sku_attribute"] = ATTRIBUTE_ALIASES.get(v, v.replace(" ", "_"))
+
+
+def _above(p: Parsed, m: re.Match[str]) -> None:
+    p.when["order_value_above"] = str(_number(m["n"]))
+
+
+def _at_least(p: Parsed, m: re.Match[str]) -> None:
+    p.when["min_order_value"] = str(_number(m["n"]))
+
+
+def _units(p: Parsed, m: re.Match[str]) -> None:
+    p.when["min_units"] = int(m["n"])
+
+
+def _order_type(p: Parsed, m: re.Match[str]) -> None:
+    v = m["v"].lower().replace("-", "_").replace("presale", "pre_sale").replace("预售", "pre_sale")
+    p.when["order_type"] = _list(p.when.get("order_type"), v)
+
+
+def _stock(p: Parsed, m: re.Match[str]) -> None:
+    p.when["stock_below"] = {"sku": m["sku"], "site": m["site"], "units": int(m["n"])}
+
+
+def _sla(p: Parsed, m: re.Match[str]) -> None:
+    v = {"次日达": "next_day", "当日达": "same_day", "特快": "express"}.get(m["v"], m["v"])
+    p.when["sla"] = _list(p.when.get("sla"), v.lower().replace(" ", "_").replace("-", "_"))
+
+
+def _hold(p: Parsed, m: re.Match[str]) -> None:
+    p.then["hold"] = "manual review"
+
+
+def _route_to(p: Parsed, m: re.Match[str]) -> None:
+    p.then["only_sites"] = _list(p.then.get("only_sites"), m["site"])
+    p.then["waive_if_empty"] = True
+
+
+def _only_from(p: Parsed, m: re.Match[str]) -> None:
+    p.then["only_sites"] = _list(p.then.get("only_sites"), m["site"])
+
+
+def _exclude(p: Parsed, m: re.Match[str]) -> None:
+    p.then["exclude_sites"] = _list(p.then.get("exclude_sites"), m["site"])
+
+
+def _prefer(p: Parsed, m: re.Match[str]) -> None:
+    p.then["prefer_sites"] = _list(p.then.get("prefer_sites"), m["site"])
+    p.then["bonus"] = m["n"] if m.groupdict().get("n") else "10"
+
+
+def _no_carrier(p: Parsed, m: re.Match[str]) -> None:
+    v = m["v"].strip()
+    p.then["exclude_carriers"] = _list(p.then.get("exclude_carriers"),
+                                       CARRIER_ALIASES.get(v, v.upper()))
+
+
+def _same_day(p: Parsed, m: re.Match[str]) -> None:
+    p.then["require_same_day"] = True
+    p.then["waive_if_empty"] = True
+
+
+def _capability(p: Parsed, m: re.Match[str]) -> None:
+    v = m["v"].strip().lower()
+    p.then["require_capability"] = ATTRIBUTE_ALIASES.get(v, v.replace(" ", "_"))
+
+
+def _forms(*pairs: tuple[str, Setter]) -> list[tuple[re.Pattern[str], Setter]]:
+    return [(re.compile(rf"^(?:{pattern})$", re.IGNORECASE), fn) for pattern, fn in pairs]
+
+
+CONDITION_FORMS = _forms(
+    (rf"(?:the )?order (?:amount|value|total) (?:is )?(?:greater than|more than|over|above|>)"
+     rf" (?P<n>{NUMBER})", _above),
+    (rf"(?:the )?order (?:amount|value|total) (?:is )?(?:at least|>=) (?P<n>{NUMBER})",
+     _at_least),
+    (rf"订单(?:金额|总额)(?:大于|超过|高于|>)(?P<n>{NUMBER})(?:元)?", _above),
+    (rf"订单(?:金额|总额)(?:不低于|不少于|至少|>=)(?P<n>{NUMBER})(?:元)?", _at_least),
+    (r"(?:the )?customer (?:tier|level) is (?P<v>\w+)", _tier),
+    (r"(?P<v>\w+) customers?", _tier),
+    (r"客户(?:等级|级别)(?:为|是)(?P<v>\w+)", _tier),
+    (r"(?:the )?(?:order )?channel is (?P<v>[\w-]+)", _channel),
+    (r"(?:the )?order comes from (?P<v>[\w-]+)", _channel),
+    (r"渠道(?:为|是)(?P<v>[\w\u4e00-\u9fff]+)", _channel),
+    (r"(?:the order )?ships to (?P<v>[\w\u4e00-\u9fff]+)", _destination),
+    (r"(?:the )?destination is (?P<v>[\w\u4e00-\u9fff]+)", _destination),
+    (r"(?:收货地|目的地|收货省份)(?:为|是|在)(?P<v>[\u4e00-\u9fff\w]+)", _destination),
+    (r"发往(?P<v>[\u4e00-\u9fff\w]+)", _destination),
+    (r"(?:the )?order contains (?P<v>[\w -]+?) (?:skus?|items?|goods|products)", _attribute),
+    (r"(?:the )?sku is (?P<v>[\w -]+)", _attribute),
+    (r"(?:订单)?(?:含|包含|有)(?P<v>[\u4e00-\u9fff]+?)(?:商品|货品|sku)", _attribute),
+    (r"(?:the )?order has at least (?P<n>\d+) units", _units),
+    (r"(?:订单)?(?:件数|数量)(?:不少于|至少|>=)(?P<n>\d+)(?:件)?", _units),
+    (r"(?:the )?order type is (?P<v>b2b|b2c|pre[-_ ]?sale)", _order_type),
+    (r"(?P<v>b2b|b2c|pre[-_ ]?sale) orders?", _order_type),
+    (r"(?P<v>B2B|B2C|预售)订单", _order_type),
+    (r"订单类型(?:为|是)(?P<v>B2B|B2C|预售)", _order_type),
+    (rf"(?:the )?stock of (?P<sku>{CODE}) (?:in|at) (?P<site>{CODE}) is (?:below|under|less than)"
+     rf" (?P<n>\d+)", _stock),
+    (rf"(?P<sku>{CODE})(?:在|于)(?P<site>{CODE})的库存(?:低于|少于|小于)(?P<n>\d+)", _stock),
+    (r"(?:the )?service level is (?P<v>same[ _-]day|next[ _-]day|express|standard|economy)",
+     _sla),
+    (r"(?P<v>次日达|当日达|特快)订单", _sla),
+)
+
+ACTION_FORMS = _forms(
+    (r"(?:hold (?:it |the order )?for|send (?:it |the order )?to|needs?) manual review", _hold),
+    (r"hold (?:it|the order)", _hold),
+    (r"(?:转|送|交)?人工(?:复核|审核|审查)", _hold),
+    (rf"route (?:it |the order )?to (?P<site>{CODE})", _route_to),
+    (rf"(?:路由到|发往|转到|分配到)(?P<site>{CODE})", _route_to),
+    (rf"only ship from (?P<site>{CODE})", _only_from),
+    (rf"只从(?P<site>{CODE})发货", _only_from),
+    (rf"(?:never|do not|don't) ship (?:it )?from (?P<site>{CODE})", _exclude),
+    (rf"exclude (?P<site>{CODE})", _exclude),
+    (rf"(?:不从|禁止从|不要从)(?P<site>{CODE})发货", _exclude),
+    (rf"prefer (?P<site>{CODE})(?: by (?P<n>{NUMBER}))?", _prefer),
+    (rf"优先(?:从)?(?P<site>{CODE})(?:发货)?", _prefer),
+    (r"(?:do not|don't|never) use (?P<v>[\w:]+)", _no_carrier),
+    (r"(?:不用|不使用|禁用)(?P<v>[\u4e00-\u9fff\w:]+)", _no_carrier),
+    (r"only (?:from )?sites that can ship today", _same_day),
+    (r"(?:只从|仅从)?当日可发货的仓(?:库)?(?:发货)?", _same_day),
+    (r"(?:require|needs?) (?P<v>cold chain|hazardous|b2b pallets?|pickup)", _capability),
+)
+
+_EN = re.compile(r"^\s*(?:when|if)\s+(?P<c>.+?)\s*,\s*(?:then\s+)?(?P<a>.+?)\s*[.!]?\s*$",
+                 re.IGNORECASE | re.DOTALL)
+_ZH = re.compile(r"^\s*(?:当|如果|若)(?P<c>.+?)(?:时|的话)?\s*[，,]\s*(?:则|就)?"
+                 r"(?P<a>.+?)\s*[。！]?\s*$", re.DOTALL)
+
+
+def _split(text: str, words: str) -> list[str]:
+    return [part.strip() for part in re.split(words, text) if part.strip()]
+
+
+def _apply(parsed: Parsed, parts: list[str], forms: list[tuple[re.Pattern[str], Setter]]
+           ) -> None:
+    for part in parts:
+        for pattern, setter in forms:
+            m = pattern.match(part)
+            if m:
+                setter(parsed, m)
+                break
+        else:
+            parsed.not_understood.append(part)
+
+
+def parse_sentence(text: str) -> Parsed:
+    """The rule a sentence describes; `not_understood` lists the parts it could not read."""
+    text = text.strip()
+    zh = _ZH.match(text)
+    en = None if zh else _EN.match(text)
+    parsed = Parsed(language="zh" if zh else "en")
+    if zh:
+        _apply(parsed, _split(zh["c"], r"且|并且|而且|和|同时"), CONDITION_FORMS)
+        _apply(parsed, _split(zh["a"], r"并且|并|且|，|,"), ACTION_FORMS)
+    elif en:
+        _apply(parsed, _split(en["c"], r"\s+and\s+"), CONDITION_FORMS)
+        _apply(parsed, _split(en["a"], r"\s+and\s+|\s*,\s*"), ACTION_FORMS)
+    else:
+        parsed.not_understood.append(text)
+    return parsed
+
+
+def phrases() -> dict[str, list[str]]:
+    """The sentence parts the grammar understands, for help texts."""
+    return {"conditions": [p.pattern[4:-2] for p, _ in CONDITION_FORMS],
+            "actions": [p.pattern[4:-2] for p, _ in ACTION_FORMS]}

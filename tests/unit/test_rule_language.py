@@ -1,0 +1,68 @@
+"""Controlled sentences in Chinese and English to rules; unknown parts are named."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from orderhub.domain.routing.language import parse_sentence
+from orderhub.domain.routing.lanes import region_of
+from orderhub.domain.routing.network import DEMO_SERVICES, Network, RouteLine, RouteOrder, Site
+from orderhub.domain.routing.rules import parse_rule
+from orderhub.domain.routing.streaming import plan_order
+
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "when", "then"), [
+    ("当订单金额大于10000且客户等级为VIP时，转人工复核",
+     {"order_value_above": "10000", "customer_tier": ["VIP"]}, {"hold": "manual review"}),
+    ("when stock of SKU-1 in W1 is below 150, route to W2",
+     {"stock_below": {"sku": "SKU-1", "site": "W1", "units": 150}},
+     {"only_sites": ["W2"], "waive_if_empty": True}),
+    ("If the order contains cold chain SKUs and ships to 广东省, never ship from WH-DX.",
+     {"sku_attribute": "cold_chain", "destination": ["广东"]}, {"exclude_sites": ["WH-DX"]}),
+    ("当渠道为天猫且发往华南时，不从HZ-QT发货并不用中通",
+     {"channel": ["tmall"], "destination": ["south"]},
+     {"exclude_sites": ["HZ-QT"], "exclude_carriers": ["ZTO"]}),
+    ("when B2B orders and the order has at least 50 units, prefer BJ-DX by 20",
+     {"order_type": ["b2b"], "min_units": 50}, {"prefer_sites": ["BJ-DX"], "bonus": "20"}),
+])
+def test_sentences_become_rules(text: str, when: dict[str, object],
+                                then: dict[str, object]) -> None:
+    parsed = parse_sentence(text)
+    assert parsed.not_understood == []
+    assert (parsed.when, parsed.then) == (when, then)
+    parse_rule(parsed.rule("r", text))  # and it is a valid rule
+
+
+def test_what_is_not_understood_is_named() -> None:
+    assert parse_sentence("when the moon is full, route to W2").not_understood == [
+        "the moon is full"]
+    assert parse_sentence("当客户等级为VIP时，发射火箭").not_understood == ["发射火箭"]
+    assert parse_sentence("route everything to W2").not_understood == ["route everything to W2"]
+
+
+def test_stock_condition_and_hold_action_route() -> None:
+    w1 = Site("W1", 31.2, 121.5, "上海", Decimal(2), Decimal("0.3"), 100, region="east")
+    w2 = Site("W2", 30.3, 120.2, "浙江", Decimal(2), Decimal("0.3"), 100, region="east")
+    low = parse_rule(parse_sentence("when stock of A in W1 is below 150, route to W2")
+                     .rule("low", ""))
+    review = parse_rule(parse_sentence("当订单金额大于10000且客户等级为VIP时，转人工复核")
+                        .rule("big", ""))
+    order = RouteOrder("o", "上海", 31.2, 121.5, (RouteLine("A", 1),), region=region_of("上海"),
+                       customer_tier="VIP", value=Decimal("20000"))
+    plenty = Network([w1, w2], list(DEMO_SERVICES), {("A", "W1"): 500, ("A", "W2"): 500},
+                     rules=[low])
+    assert plan_order(order, plenty, NOW).chosen.sites == ("W1",)  # type: ignore[union-attr]
+    scarce = Network([w1, w2], list(DEMO_SERVICES), {("A", "W1"): 100, ("A", "W2"): 500},
+                     rules=[low])
+    d = plan_order(order, scarce, NOW)
+    assert d.chosen is not None and d.chosen.sites == ("W2",)
+    assert d.excluded["W1"] == "not in the sites rule low v1 allows"
+    held = plan_order(order, Network([w1], list(DEMO_SERVICES), {("A", "W1"): 5},
+                                     rules=[review]), NOW)
+    assert held.chosen is None and held.held
+    assert held.reason == "held by rule big v1: manual review"
