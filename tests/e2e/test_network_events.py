@@ -289,8 +289,9 @@ def test_rules_written_as_sentences(hub: Hub) -> None:
             "lines": [{"sku": "A", "quantity": 20, "unit_price": "100.00"}]}).json()
         assert big["status"] == "on_hold"
         assert big["hold_reasons"][0]["code"] == "rule_review"
-        assert big["hold_reasons"][0]["message"] == ("held by rule big-vip v1 (当订单金额大于1000"
-                                                     "且客户等级为VIP时，转人工复核): manual review")
+        message = big["hold_reasons"][0]["message"]
+        assert message == ("held by rule big-vip v1 (当订单金额大于1000且客户等级为VIP时，"
+                           "转人工复核): manual review")
         r = client.post(f"/v1/orders/{big['id']}/override",
                         json={"codes": ["rule_review"], "reason": "customer called back"})
         assert r.status_code == 200 and r.json()["status"] == "allocated"

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from orderhub.domain.routing.language import parse_sentence
 from orderhub.domain.routing.lanes import region_of
+from orderhub.domain.routing.language import parse_sentence
 from orderhub.domain.routing.network import DEMO_SERVICES, Network, RouteLine, RouteOrder, Site
 from orderhub.domain.routing.rules import parse_rule
 from orderhub.domain.routing.streaming import plan_order
