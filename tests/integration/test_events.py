@@ -23,6 +23,7 @@ from orderhub.services import (
     inventory,
     network_events,
     routing_rules,
+    rule_sets,
     sku_mapping,
 )
 from orderhub.services.channel_intake import ingest_channel_orders
@@ -82,6 +83,7 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     routing_rules.put_rule(hub.uow, T, {"code": "no-gz", "when": {"channel": ["web"]},
                                         "then": {"exclude_sites": ["GZ"]}},
                            actor="ops", reason="test", now=clock.now)
+    rule_sets.create_draft(hub.uow, T, None, actor="ops", reason="copy", now=clock.now)
     sku_mapping.confirm_mapping(hub.uow, T, "web", "sku", "CH-SKU", "A", actor="ops",
                                 now=clock.now, strategy=hub.strategy,
                                 presale_lock=hub.presale_lock)

@@ -19,6 +19,7 @@ from orderhub.api.routes import (
     inventory,
     orders,
     routing,
+    rule_sets,
     webhooks,
 )
 from orderhub.bootstrap import Hub
@@ -48,7 +49,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.state.hub = hub
     app.state.known_tenants = set()
     problems.install(app)
-    for module in (health, orders, intake, catalog, inventory, carriers, routing, audit,
-                   events, webhooks):
+    for module in (health, orders, intake, catalog, inventory, carriers, routing, rule_sets,
+                   audit, events, webhooks):
         app.include_router(module.router)
     return app

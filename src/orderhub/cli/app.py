@@ -617,7 +617,7 @@ def worker(database_url: DbOption = None, nats_url: NatsOption = None) -> None:
 
 
 # Network and routing commands register themselves on `app` (warehouse, carrier, routing).
-from orderhub.cli import audit, network  # noqa: E402, F401
+from orderhub.cli import audit, network, rules  # noqa: E402, F401
 
 
 def main() -> None:

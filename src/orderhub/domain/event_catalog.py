@@ -437,6 +437,19 @@ CATALOG += [
          "version": 2, "enabled": True, "change": "updated"},
         subject="routing-rule/<code>",
     ),
+    _spec(
+        "RuleSetChanged",
+        "A routing rule set moved in its lifecycle: created (draft), tested (a passing "
+        "sandbox run), canary (live for a slice), active (live for all), retired, or rolled "
+        "back.",
+        {"rule_set": _INT, "version": _INT,
+         "state": {"enum": ["draft", "tested", "canary", "active", "retired"]},
+         "change": {"enum": ["created", "tested", "sandbox_failed", "canary", "activated",
+                             "retired", "rolled_back"]}},
+        {"status": "", "actor": "ops-lily", "reason": "peak season plan", "rule_set": 7,
+         "version": 3, "state": "canary", "change": "canary"},
+        subject="rule-set/<version>",
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
@@ -448,7 +461,8 @@ def envelope_example(spec: EventSpec) -> dict[str, Any]:
     subject = {"order id": "ord_000688324f7e4400",
                "carrier/<carrier:service>": "carrier/ZTO:standard",
                "warehouse/<code>": "warehouse/WH-DX", "region/<area>": "region/福建",
-               "routing-rule/<code>": "routing-rule/vip-same-day"}.get(
+               "routing-rule/<code>": "routing-rule/vip-same-day",
+               "rule-set/<version>": "rule-set/3"}.get(
         spec.subject, "stock/SKU-00001/SH-JD")
     return {
         "specversion": "1.0",

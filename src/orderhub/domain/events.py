@@ -256,6 +256,19 @@ class RoutingRuleChanged(Event):
     _data_fields = _fields("code", "version", "enabled", "change")
 
 
+@dataclass(kw_only=True, slots=True)
+class RuleSetChanged(Event):
+    """A routing rule set moved in its lifecycle (created, tested, canary, active,
+    retired, rolled back)."""
+
+    type: ClassVar[str] = "RuleSetChanged"
+    rule_set: int
+    version: int
+    state: str
+    change: str
+    _data_fields = _fields("rule_set", "version", "state", "change")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -283,5 +296,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RegionBlocked,
         RegionUnblocked,
         RoutingRuleChanged,
+        RuleSetChanged,
     )
 }

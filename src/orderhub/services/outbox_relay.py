@@ -52,6 +52,8 @@ def to_envelope(e: StoredEvent) -> Envelope:
         subject = f"region/{e.data.get('area')}"
     elif not subject and e.type == "RoutingRuleChanged":
         subject = f"routing-rule/{e.data.get('code')}"
+    elif not subject and e.type == "RuleSetChanged":
+        subject = f"rule-set/{e.data.get('version')}"
     return Envelope(
         id=e.event_id,
         type=e.type,

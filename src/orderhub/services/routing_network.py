@@ -24,7 +24,8 @@ from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import InvalidInput
 from orderhub.domain.routing.network import BlockDirection, RegionBlock
 from orderhub.domain.routing.rules import RoutingRule, parse_rule
-from orderhub.domain.routing.strategy import NetworkState
+from orderhub.domain.routing.ruleset import parse_slice
+from orderhub.domain.routing.strategy import Canary, NetworkState
 from orderhub.services.carriers import load_services
 
 log = logging.getLogger(__name__)
@@ -62,16 +63,36 @@ def site_backlog(conn: Connection, tenant_id: str) -> dict[str, int]:
     return {code: int(n) for code, n in rows}
 
 
+def load_canary(conn: Connection, tenant_id: str) -> Canary | None:
+    rs = t.rule_sets.c
+    row = conn.execute(select(rs.version, rs.slice, rs.rules).where(
+        rs.tenant_id == tenant_id, rs.state == "canary")).first()
+    if row is None:
+        return None
+    rules = []
+    for doc in row[2]:
+        try:
+            rules.append(parse_rule(doc))
+        except InvalidInput:  # validated when the set was made
+            log.error("canary v%s: rule %s skipped", row[0], doc.get("code"))
+    if not row[1]:
+        return None
+    return Canary(row[0], parse_slice(row[1]), rules)
+
+
 def load_network(conn: Connection, tenant_id: str) -> NetworkState:
     services = load_services(conn, tenant_id)
     rules = load_rules(conn, tenant_id)
     blocks = load_blocks(conn, tenant_id)
+    canary = load_canary(conn, tenant_id)
     fingerprint = "|".join(
         [f"{s.code}:{s.state.value}:{s.delay_days}" for s in services]
         + [f"{r.code}@{r.version}" for r in rules]
-        + [f"{b.area}/{b.direction.value}" for b in blocks])
+        + [f"{b.area}/{b.direction.value}" for b in blocks]
+        + ([f"canary@{canary.version}"] if canary else []))
     version = hashlib.sha256(fingerprint.encode()).hexdigest()[:10]
-    return NetworkState(services, rules, blocks, site_backlog(conn, tenant_id), version)
+    return NetworkState(services, rules, blocks, site_backlog(conn, tenant_id), version,
+                        canary)
 
 
 class NetworkDirectory:

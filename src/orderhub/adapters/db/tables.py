@@ -528,3 +528,26 @@ audit_heads = Table(
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+# Rule sets (domain/routing/ruleset.py): proposed routing rule sets with their lifecycle,
+# sandbox report, canary slice, and the live rules they replaced (for rollback).
+rule_sets = Table(
+    "rule_sets",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("rules", JSONDoc, nullable=False),
+    Column("warnings", JSONDoc, nullable=False),
+    Column("sandbox", JSONDoc),
+    Column("slice", JSONDoc),
+    Column("previous", JSONDoc),  # the live rules at activation, for a rollback
+    Column("reason", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Column("canary_at", UTCDateTime()),
+    UniqueConstraint("tenant_id", "version", name="uq_rule_sets_version"),
+)
+Index("ix_rule_sets_state", rule_sets.c.tenant_id, rule_sets.c.state)

@@ -35,11 +35,25 @@ from orderhub.domain.routing.network import (
 )
 from orderhub.domain.routing.pricing import CHINA, Candidate
 from orderhub.domain.routing.rules import RoutingRule
+from orderhub.domain.routing.ruleset import Slice
 from orderhub.domain.routing.streaming import Decision, plan_order
 
 MODEL = "routing-v2"
 EXPLAINED = 5  # candidates kept in a stored decision
 DEFAULT_UNIT_KG = Decimal("0.5")
+
+
+@dataclass(frozen=True)
+class Canary:
+    """A rule set live for a slice of new orders, instead of the live rules."""
+
+    version: int
+    slice: Slice
+    rules: list[RoutingRule]
+
+    @property
+    def label(self) -> str:
+        return f"canary v{self.version}"
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,13 @@ class NetworkState:
     blocks: list[RegionBlock] = field(default_factory=list)
     backlog: dict[str, int] = field(default_factory=dict)  # site -> open orders
     version: str = ""  # identifies carriers, rules and blocks in force (for explanations)
+    canary: Canary | None = None
+
+    def rules_for(self, order: RouteOrder) -> tuple[list[RoutingRule], str]:
+        """The rules that route this order: a canary's for its slice, else the live ones."""
+        if self.canary is not None and self.canary.slice.covers(order):
+            return self.canary.rules, self.canary.label
+        return self.rules, "live"
 
 
 @dataclass
@@ -102,6 +123,7 @@ def explain(decision: Decision, strategy: str, order: RouteOrder | None = None,
         "candidates_pruned": decision.pruned,  # plans whose lower bound could not win
         "excluded": decision.excluded, "reason": decision.reason,
         "rules_matched": decision.rules, "notes": decision.notes,
+        "rule_set": decision.rule_set,
         "promise_warning": decision.promise_warning}
     if order is not None:
         out["order"] = {"destination": order.province, "region": order.region,
@@ -193,7 +215,8 @@ class RoutingStrategy:
     def prepare(self, conn: Any, tenant_id: str, now: datetime,
                 catalog: Mapping[str, Sku]) -> RoutingContext:
         state = self._load(conn, tenant_id, now) if self._load else NetworkState()
-        rule_skus = frozenset().union(*(r.when.skus for r in state.rules))
+        canary_rules = state.canary.rules if state.canary else []
+        rule_skus = frozenset().union(*(r.when.skus for r in [*state.rules, *canary_rules]))
         return RoutingContext(state, catalog, dict(state.backlog), rule_skus=rule_skus)
 
     def decide(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
@@ -205,9 +228,11 @@ class RoutingStrategy:
         # Only this order's SKUs at the sites: the map covers the whole batch.
         stock = {(sku, w.code): q for sku in skus for w in warehouses
                  if (q := available.get((sku, w.code), 0)) > 0}
-        network = Network(sites, ctx.state.services, stock, ctx.state.blocks, ctx.state.rules)
-        return route, plan_order(route, network, now, self.weights,
-                                 pickup_site=order.pickup_store)
+        rules, arm = ctx.state.rules_for(route)
+        network = Network(sites, ctx.state.services, stock, ctx.state.blocks, rules)
+        decision = plan_order(route, network, now, self.weights, pickup_site=order.pickup_store)
+        decision.rule_set = arm
+        return route, decision
 
     def plan(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
              now: datetime, context: Any = None) -> AllocationOutcome:

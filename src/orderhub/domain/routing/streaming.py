@@ -67,6 +67,7 @@ class Decision:
     promise_warning: str = ""  # the due date cannot be met by any plan
     blocked: bool = False  # the destination itself is blocked
     held: bool = False  # a rule holds it for a person (reason in `reason`)
+    rule_set: str = "live"  # which rules routed it: the live ones or a canary's
     pruned: int = 0  # plans not priced because their lower bound could not beat the best
 
 

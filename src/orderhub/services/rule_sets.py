@@ -1,0 +1,474 @@
+"""Rule sets through their lifecycle: a draft (checked, contradictions flagged), a sandbox
+run that replays past orders through it beside the live rules and through stress
+scenarios (tested when it passes), a canary for a slice of new orders with both arms
+measured side by side, activation (its rules become the routing rules) and a rollback that
+takes effect for new orders at once. Every step is audited and evented.
+
+The sandbox never touches live data: it reads past orders, the catalogue and the network,
+and routes each past order as of its own order time against today's stock and network
+(each order on its own, so the rules' effect is not mixed with stock running out), and
+then the stress scenarios in sequence, where stock and queues do run down.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from orderhub.adapters.db import tables as t
+from orderhub.domain.allocation import AllocationStrategy
+from orderhub.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from orderhub.domain.events import RuleSetChanged
+from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.order import Order
+from orderhub.domain.routing.network import CostWeights, Network, RouteOrder, Site
+from orderhub.domain.routing.rules import RoutingRule, parse_rule, rule_doc
+from orderhub.domain.routing.ruleset import Arm, SetState, contradictions, parse_slice
+from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
+from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
+from orderhub.services import audit
+from orderhub.services.routing_network import load_network, load_rules
+from orderhub.services.routing_rules import import_rules, vocabulary
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
+
+_s = t.rule_sets.c
+DEFAULT_HOLD_THRESHOLD = 0.05  # a set that holds more than 5% of past orders fails
+STRESS_SAMPLE = 5000  # orders replayed in sequence per stress scenario
+
+
+def _view(row: Any) -> dict[str, Any]:
+    return {"id": row["id"], "version": row["version"], "state": row["state"],
+            "rules": row["rules"], "warnings": row["warnings"], "sandbox": row["sandbox"],
+            "slice": row["slice"], "reason": row["reason"], "created_by": row["created_by"],
+            "created_at": row["created_at"], "changed_at": row["changed_at"],
+            "canary_at": row["canary_at"]}
+
+
+def _row(uow: UnitOfWork, tenant_id: str, set_id: int, *, lock: bool = False) -> Any:
+    q = select(t.rule_sets).where(_s.tenant_id == tenant_id, _s.id == set_id)
+    row = uow.conn.execute(q.with_for_update() if lock else q).mappings().first()
+    if row is None:
+        raise NotFound(f"rule set {set_id} not found")
+    return row
+
+
+def _record(uow: UnitOfWork, tenant_id: str, row: Any, state: SetState, change: str, *,
+            actor: str, reason: str, now: datetime, detail: Mapping[str, Any] | None = None
+            ) -> None:
+    uow.record(RuleSetChanged(tenant_id=tenant_id, occurred_at=now, actor=actor,
+                              reason=reason, rule_set=row["id"], version=row["version"],
+                              state=state.value, change=change))
+    audit.append(uow.conn, tenant_id, [audit.Record(
+        now, actor, "rule_change", f"rule-set/{row['version']}",
+        {"change": change, "state": state.value, "reason": reason, **(detail or {})})])
+
+
+def _parse_all(uow: UnitOfWork, tenant_id: str, docs: Sequence[Any]) -> list[RoutingRule]:
+    vocab = vocabulary(uow.conn, tenant_id)
+    errors: list[FieldError] = []
+    rules: list[RoutingRule] = []
+    seen: set[str] = set()
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, Mapping):
+            errors.append(FieldError(f"rules.{i}", "a rule object"))
+            continue
+        try:
+            rule = parse_rule(doc, vocab, loc=f"rules.{i}")
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+            continue
+        if rule.code in seen:
+            errors.append(FieldError(f"rules.{i}.code", f"'{rule.code}' appears twice"))
+        seen.add(rule.code)
+        rules.append(rule)
+    if errors:
+        raise InvalidInput(errors)
+    return rules
+
+
+def _docs(rules: Sequence[RoutingRule]) -> list[dict[str, Any]]:
+    out = []
+    for r in rules:
+        d = rule_doc(r)
+        d.pop("version")
+        out.append(d)
+    return out
+
+
+# ----- drafts -------------------------------------------------------------------------------
+
+def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | None, *,
+                 actor: str, reason: str, now: datetime) -> dict[str, Any]:
+    """A new draft set: the given rules (all valid, or 422), or a copy of the live ones."""
+    if not reason.strip():
+        raise InvalidInput([FieldError("reason", "say why the rules change")])
+    with make_uow() as uow:
+        rules = (_parse_all(uow, tenant_id, docs) if docs is not None
+                 else load_rules(uow.conn, tenant_id))
+        if not rules:
+            raise InvalidInput([FieldError("rules", "a rule set needs at least one rule")])
+        warnings = [c.message for c in contradictions(rules)]
+        version = (uow.conn.execute(select(func.max(_s.version)).where(
+            _s.tenant_id == tenant_id)).scalar() or 0) + 1
+        set_id = uow.conn.execute(t.rule_sets.insert().values(
+            tenant_id=tenant_id, version=version, state=SetState.DRAFT.value,
+            rules=_docs(rules), warnings=warnings, reason=reason, created_by=actor,
+            created_at=now, changed_at=now).returning(_s.id)).scalar_one()
+        row = _row(uow, tenant_id, set_id)
+        _record(uow, tenant_id, row, SetState.DRAFT, "created", actor=actor, reason=reason,
+                now=now, detail={"rules": [r.code for r in rules], "warnings": warnings})
+        uow.commit()
+        return _view(row)
+
+
+def list_sets(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
+    with make_uow() as uow:
+        rows = uow.conn.execute(select(t.rule_sets).where(_s.tenant_id == tenant_id)
+                                .order_by(_s.version.desc())).mappings().all()
+        return [_view(r) for r in rows]
+
+
+def get_set(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]:
+    with make_uow() as uow:
+        return _view(_row(uow, tenant_id, set_id))
+
+
+# ----- sandbox ------------------------------------------------------------------------------
+
+def _decide(order: Order, route: RouteOrder, network: Network,
+            weights: CostWeights) -> Decision:
+    return plan_order(route, network, order.placed_at or order.created_at, weights,
+                      pickup_site=order.pickup_store)
+
+
+def _tally(arm: Arm, decision: Decision) -> None:
+    arm.orders += 1
+    for label in decision.rules:
+        code = label.split(" ")[1] if label.startswith("rule ") else label
+        arm.rule_hits[code] = arm.rule_hits.get(code, 0) + 1
+    c = decision.chosen
+    if c is None:
+        arm.held += 1
+        arm.held_by_rules += decision.held
+        return
+    arm.routed += 1
+    arm.cost_units += c.total_units
+    arm.split += len(c.shipments) > 1
+
+
+def _late_days(decision: Decision, route: RouteOrder) -> int:
+    c = decision.chosen
+    if c is None or route.requested_by is None:
+        return 0
+    return max(0, (c.promised - route.requested_by).days)
+
+
+def _count(arm: Arm, decision: Decision, route: RouteOrder) -> None:
+    _tally(arm, decision)
+    if decision.chosen is not None:
+        late = _late_days(decision, route)
+        arm.late_days += late
+        arm.on_time += late == 0
+
+
+def _summary(decision: Decision) -> dict[str, Any]:
+    c = decision.chosen
+    if c is None:
+        return {"held": decision.reason}
+    return {"sites": list(c.sites), "total": str(c.total), "promised": c.promised.isoformat()}
+
+
+def _scenarios(orders: Sequence[tuple[Order, RouteOrder]], network: Network,
+               weights: CostWeights) -> list[dict[str, Any]]:
+    """Stress scenarios in sequence (stock and queues run down): as is, the busiest site
+    closed, the cheapest carrier service down, demand doubled in the busiest region."""
+    sample = list(orders[:STRESS_SAMPLE])
+    if not sample:
+        return []
+
+    def run(items: Sequence[tuple[Order, RouteOrder]], net: Network) -> Arm:
+        work, arm = net.copy(), Arm()
+        for order, route in items:
+            d = _decide(order, route, work, weights)
+            _count(arm, d, route)
+            if d.chosen is not None:
+                take_stock(work, d.chosen)
+        return arm
+
+    base = run(sample, network)
+    busiest: dict[str, int] = {}
+    regions: dict[str, int] = {}
+    work = network.copy()
+    for order, route in sample:
+        d = _decide(order, route, work, weights)
+        regions[route.region] = regions.get(route.region, 0) + 1
+        if d.chosen is not None:
+            for s in d.chosen.sites:
+                busiest[s] = busiest.get(s, 0) + 1
+    site = max(busiest, key=lambda k: busiest[k]) if busiest else ""
+    closed = replace(network, sites=[replace(s, active=False) if s.code == site else s
+                                     for s in network.sites])
+    usable = [s for s in network.services if s.healthy]
+    cheapest = min(usable, key=lambda s: s.first_kg.get(2, 0)).code if usable else ""
+    down = replace(network, services=[replace(s, healthy=False) if s.code == cheapest else s
+                                      for s in network.services])
+    region = max(regions, key=lambda k: regions[k]) if regions else ""
+    doubled: list[tuple[Order, RouteOrder]] = []
+    for order, route in sample:
+        doubled.append((order, route))
+        if route.region == region:
+            doubled.append((order, replace(route, id=f"{route.id}-again")))
+    out = []
+    for name, what, items, net in (
+            ("as_is", "the replayed orders in sequence", sample, network),
+            ("site_closed", f"{site} (the busiest site) closed", sample, closed),
+            ("carrier_down", f"{cheapest} (the cheapest service) down", sample, down),
+            ("demand_doubled", f"demand doubled in {region}", doubled, network)):
+        arm = base if name == "as_is" else run(items, net)
+        v = arm.view()
+        breaks = []
+        if name != "as_is":
+            extra_held = v["hold_rate"] - base.view()["hold_rate"]
+            if extra_held > 0.01:
+                breaks.append(f"{extra_held:.1%} more orders cannot be routed")
+            if v["on_time_rate"] < base.view()["on_time_rate"] - 0.05:
+                breaks.append(f"on time falls to {v['on_time_rate']:.1%}")
+        out.append({"scenario": name, "what": what, **v, "breaks": breaks})
+    return out
+
+
+def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id: int, *,
+             since: timedelta, now: datetime, actor: str, strategy: AllocationStrategy,
+             limit: int = 100_000, hold_threshold: float = DEFAULT_HOLD_THRESHOLD,
+             examples: int = 10) -> dict[str, Any]:
+    """Replay past orders through the set and through the live rules; record the report
+    and, if it passes, mark the set tested."""
+    started = time.perf_counter()
+    weights = strategy.weights if isinstance(strategy, RoutingStrategy) else CostWeights()
+    with read_uow() as uow:
+        row = _row(uow, tenant_id, set_id)
+        if row["state"] not in (SetState.DRAFT.value, SetState.TESTED.value):
+            raise Conflict(f"rule set v{row['version']} is {row['state']}; only drafts and "
+                           "tested sets are simulated")
+        draft_rules = [parse_rule(d) for d in row["rules"]]
+        state = load_network(uow.conn, tenant_id)
+        warehouses = uow.catalog.warehouses(tenant_id)
+        o = t.orders.c
+        ids = [oid for (oid,) in uow.conn.execute(
+            select(o.id).where(o.tenant_id == tenant_id, o.created_at >= now - since,
+                               o.status != OrderStatus.CANCELLED.value)
+            .order_by(o.created_at.desc(), o.id).limit(limit))]
+        orders: list[Order] = []
+        for i in range(0, len(ids), 2000):
+            orders.extend(uow.orders.get_many(tenant_id, ids[i:i + 2000]))
+        skus = sorted({ln.sku for x in orders for ln in x.lines if ln.sku}
+                      | {s for r in draft_rules + state.rules for s in r.when.skus})
+        catalog = uow.catalog.skus_by_code(tenant_id, skus)
+        levels = uow.stock.levels(tenant_id, skus)
+        r = t.routing_decisions.c
+        actual: dict[str, list[str]] = {}
+        for oid, doc in uow.conn.execute(select(r.order_id, r.decision).where(
+                r.tenant_id == tenant_id, r.decided_at >= now - since).order_by(r.id)):
+            chosen = (doc or {}).get("chosen")
+            actual[oid] = list(chosen["sites"]) if chosen else []
+    sites: list[Site] = [site_of(w, state.backlog.get(w.code, 0)) for w in warehouses]
+    stock = {k: lv.atp for k, lv in levels.items()}
+    live_net = Network(sites, state.services, stock, state.blocks, state.rules)
+    draft_net = Network(sites, state.services, stock, state.blocks, draft_rules)
+    orders.sort(key=lambda x: (x.created_at, x.id))
+    live, draft = Arm(), Arm()
+    changed, differs_from_actual = 0, 0
+    sample: list[dict[str, Any]] = []
+    routed: list[tuple[Order, RouteOrder]] = []
+    for order in orders:
+        route = route_order(order, catalog)
+        routed.append((order, route))
+        before = _decide(order, route, live_net, weights)
+        after = _decide(order, route, draft_net, weights)
+        _count(live, before, route)
+        _count(draft, after, route)
+        a, b = _summary(before), _summary(after)
+        if a != b:
+            changed += 1
+            if len(sample) < examples:
+                sample.append({"order_id": order.id, "live": a, "draft": b,
+                               "rules": after.rules})
+        happened = actual.get(order.id)
+        if happened is not None and happened != b.get("sites", []):
+            differs_from_actual += 1
+    never = sorted(r.code for r in draft_rules if r.enabled and not draft.rule_hits.get(r.code))
+    lv, dv = live.view(), draft.view()
+    scenarios = _scenarios(routed, draft_net, weights)
+    failures = []
+    if row["warnings"]:
+        failures.append("contradictions: " + "; ".join(row["warnings"]))
+    if dv["hold_rate"] > hold_threshold:
+        failures.append(f"holds {dv['hold_rate']:.1%} of the replayed orders (threshold "
+                        f"{hold_threshold:.1%})")
+    if not orders:
+        failures.append("no past orders in the window to replay")
+    report = {
+        "since_days": since.days, "orders": len(orders), "seconds":
+            round(time.perf_counter() - started, 2),
+        "live": lv, "draft": dv,
+        "delta": {"cost_per_order": round(dv["cost_per_order"] - lv["cost_per_order"], 2),
+                  "on_time_rate": round(dv["on_time_rate"] - lv["on_time_rate"], 4),
+                  "split_rate": round(dv["split_rate"] - lv["split_rate"], 4),
+                  "hold_rate": round(dv["hold_rate"] - lv["hold_rate"], 4),
+                  "late_days_per_order": round(dv["late_days_per_order"]
+                                               - lv["late_days_per_order"], 3)},
+        "orders_changed": changed, "differs_from_what_happened": differs_from_actual,
+        "examples": sample, "rule_hits": draft.rule_hits, "never_matched": never,
+        "scenarios": scenarios, "hold_threshold": hold_threshold,
+        "passed": not failures, "failures": failures,
+        "run_at": now.isoformat(), "run_by": actor}
+    with make_uow() as uow:
+        row = _row(uow, tenant_id, set_id, lock=True)
+        if row["state"] not in (SetState.DRAFT.value, SetState.TESTED.value):
+            raise Conflict(f"rule set v{row['version']} changed to {row['state']} meanwhile")
+        new_state = SetState.TESTED if report["passed"] else SetState.DRAFT
+        uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(
+            sandbox=report, state=new_state.value, changed_at=now))
+        _record(uow, tenant_id, row, new_state,
+                "tested" if report["passed"] else "sandbox_failed", actor=actor,
+                reason="sandbox run", now=now,
+                detail={"orders": len(orders), "passed": report["passed"],
+                        "failures": failures})
+        uow.commit()
+    return report
+
+
+# ----- canary, activation, rollback ---------------------------------------------------------
+
+def start_canary(make_uow: UowFactory, tenant_id: str, set_id: int, slice_doc: Mapping[str, Any],
+                 *, actor: str, reason: str, now: datetime,
+                 strategy: AllocationStrategy) -> dict[str, Any]:
+    sl = parse_slice(slice_doc)
+    with make_uow() as uow:
+        row = _row(uow, tenant_id, set_id, lock=True)
+        if row["state"] != SetState.TESTED.value or not (row["sandbox"] or {}).get("passed"):
+            raise Conflict(f"rule set v{row['version']} is {row['state']}: a set goes to "
+                           "canary only with a passing sandbox run on record (simulate it)")
+        other = uow.conn.execute(select(_s.version).where(
+            _s.tenant_id == tenant_id, _s.state == SetState.CANARY.value)).first()
+        if other is not None:
+            raise Conflict(f"rule set v{other[0]} is already in canary; roll it back or "
+                           "activate it first")
+        uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(
+            state=SetState.CANARY.value, slice=sl.doc(), canary_at=now, changed_at=now))
+        _record(uow, tenant_id, row, SetState.CANARY, "canary", actor=actor, reason=reason,
+                now=now, detail={"slice": sl.doc()})
+        uow.commit()
+    strategy.refresh()
+    return get_set(make_uow, tenant_id, set_id)
+
+
+def activate(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, reason: str,
+             now: datetime, strategy: AllocationStrategy) -> dict[str, Any]:
+    """The canary's rules become the routing rules for every order; live rules not in the
+    set are disabled; the set that was active is retired."""
+    with make_uow() as uow:
+        row = _row(uow, tenant_id, set_id)
+        if row["state"] != SetState.CANARY.value:
+            raise Conflict(f"rule set v{row['version']} is {row['state']}; only a canary is "
+                           "activated (its outcomes measured first)")
+        previous = _docs(load_rules(uow.conn, tenant_id))
+    _replace_live(make_uow, tenant_id, row["rules"], actor=actor,
+                  reason=f"rule set v{row['version']} activated: {reason}", now=now)
+    with make_uow() as uow:
+        row = _row(uow, tenant_id, set_id, lock=True)
+        uow.conn.execute(update(t.rule_sets).where(
+            _s.tenant_id == tenant_id, _s.state == SetState.ACTIVE.value).values(
+            state=SetState.RETIRED.value, changed_at=now))
+        uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(
+            state=SetState.ACTIVE.value, previous=previous, changed_at=now))
+        _record(uow, tenant_id, row, SetState.ACTIVE, "activated", actor=actor, reason=reason,
+                now=now)
+        uow.commit()
+    strategy.refresh()
+    return get_set(make_uow, tenant_id, set_id)
+
+
+def _replace_live(make_uow: UowFactory, tenant_id: str, docs: Sequence[Mapping[str, Any]], *,
+                  actor: str, reason: str, now: datetime) -> None:
+    codes = {d["code"] for d in docs}
+    with make_uow() as uow:
+        current = load_rules(uow.conn, tenant_id)
+    gone = [{**d, "enabled": False} for d in _docs(current) if d["code"] not in codes]
+    import_rules(make_uow, tenant_id, [*docs, *gone], actor=actor, reason=reason, now=now)
+
+
+def rollback(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, reason: str,
+             now: datetime, strategy: AllocationStrategy) -> dict[str, Any]:
+    """A canary stops at once (new orders take the live rules); an active set gives way to
+    the rules that were live before it."""
+    if not reason.strip():
+        raise InvalidInput([FieldError("reason", "say why")])
+    with make_uow() as uow:
+        row = _row(uow, tenant_id, set_id)
+    if row["state"] == SetState.ACTIVE.value:
+        _replace_live(make_uow, tenant_id, row["previous"] or [], actor=actor,
+                      reason=f"rule set v{row['version']} rolled back: {reason}", now=now)
+    elif row["state"] != SetState.CANARY.value:
+        raise Conflict(f"rule set v{row['version']} is {row['state']}; only a canary or the "
+                       "active set can be rolled back")
+    with make_uow() as uow:
+        row = _row(uow, tenant_id, set_id, lock=True)
+        uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(
+            state=SetState.RETIRED.value, changed_at=now))
+        _record(uow, tenant_id, row, SetState.RETIRED, "rolled_back", actor=actor,
+                reason=reason, now=now)
+        uow.commit()
+    strategy.refresh()
+    return get_set(make_uow, tenant_id, set_id)
+
+
+def compare(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]:
+    """The canary's orders against the others' since the canary started: cost, on time,
+    hold rate, and orders a person had to touch (overrides, exceptions)."""
+    with make_uow() as uow:
+        row = _row(uow, tenant_id, set_id)
+        if row["canary_at"] is None:
+            raise Conflict(f"rule set v{row['version']} has not been in canary")
+        label = f"canary v{row['version']}"
+        r = t.routing_decisions.c
+        decisions = uow.conn.execute(select(r.order_id, r.decision).where(
+            r.tenant_id == tenant_id, r.decided_at >= row["canary_at"]).order_by(r.id)).all()
+        last: dict[str, dict[str, Any]] = {}
+        for oid, doc in decisions:
+            last[oid] = doc or {}
+        o, ob = t.orders.c, t.outbox.c
+        touched = {oid for (oid,) in uow.conn.execute(select(ob.order_id).distinct().where(
+            ob.tenant_id == tenant_id, ob.occurred_at >= row["canary_at"],
+            ob.type.in_(["OrderHoldOverridden", "OrderExceptionRaised"])))}
+        touched |= {oid for oid, ov in uow.conn.execute(select(o.id, o.overrides).where(
+            o.tenant_id == tenant_id, o.updated_at >= row["canary_at"])) if ov}
+    arms: dict[str, dict[str, Any]] = {}
+    for oid, doc in last.items():
+        arm = label if doc.get("rule_set") == label else "live"
+        a = arms.setdefault(arm, {"orders": 0, "routed": 0, "held": 0, "cost": 0.0,
+                                  "on_time": 0, "touched": 0})
+        a["orders"] += 1
+        a["touched"] += oid in touched
+        chosen = doc.get("chosen")
+        if not chosen:
+            a["held"] += 1
+            continue
+        a["routed"] += 1
+        a["cost"] += float(chosen["total"])
+        due = (doc.get("order") or {}).get("due")
+        a["on_time"] += due is None or chosen["promised"] <= due
+    out = {}
+    for arm, a in arms.items():
+        routed = max(a["routed"], 1)
+        out[arm] = {"orders": a["orders"], "cost_per_order": round(a["cost"] / routed, 2),
+                    "on_time_rate": round(a["on_time"] / routed, 4),
+                    "hold_rate": round(a["held"] / max(a["orders"], 1), 4),
+                    "manual_interventions": a["touched"]}
+    return {"rule_set": row["version"], "state": row["state"], "since": row["canary_at"],
+            "slice": row["slice"], "arms": out}
