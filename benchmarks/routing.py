@@ -37,7 +37,7 @@ from orderhub.domain.routing.baseline import naive_plan
 from orderhub.domain.routing.batch import plan_wave
 from orderhub.domain.routing.network import Network, RouteOrder
 from orderhub.domain.routing.pricing import Candidate
-from orderhub.domain.routing.rules import parse_rule
+from orderhub.domain.routing.rules import by_priority, parse_rule
 from orderhub.domain.routing.strategy import route_order, site_of
 from orderhub.domain.routing.streaming import plan_order, take_stock
 from orderhub.services.order_input import build_order
@@ -57,7 +57,7 @@ def build_network(orders: int, capacity: float) -> Network:
     total = sum(w.daily_capacity for w in warehouses)
     sites = [replace(site_of(w, 0), daily_capacity=max(1, round(
         w.daily_capacity * orders * capacity / total))) for w in warehouses]
-    rules = [parse_rule(doc) for doc in DEMO_RULES]
+    rules = by_priority([parse_rule(doc) for doc in DEMO_RULES])
     return Network(sites, stock=stock, rules=rules)
 
 

@@ -66,3 +66,25 @@ def test_stock_condition_and_hold_action_route() -> None:
                                      rules=[review]), NOW)
     assert held.chosen is None and held.held
     assert held.reason == "held by rule big v1: manual review"
+
+
+def test_a_dr_plan_as_rules() -> None:
+    """'If SH closes, send its orders to HZ first, then BJ': preferences that apply only
+    while SH is closed."""
+    sh = Site("SH", 31.2, 121.5, "上海", Decimal(2), Decimal("0.3"), 100, region="east")
+    hz = Site("HZ", 30.3, 120.2, "浙江", Decimal(9), Decimal("0.3"), 100, region="east")
+    bj = Site("BJ", 39.9, 116.4, "北京", Decimal(2), Decimal("0.3"), 100, region="north")
+    plan = [parse_rule({"code": "dr-1", "when": {"site_closed": ["SH"]},
+                        "then": {"prefer_sites": ["HZ"], "bonus": "30"}}),
+            parse_rule({"code": "dr-2", "when": {"site_closed": ["SH"]},
+                        "then": {"prefer_sites": ["BJ"], "bonus": "10"}})]
+    order = RouteOrder("o", "上海", 31.2, 121.5, (RouteLine("A", 1),), region="east")
+    stock = {("A", s): 5 for s in ("SH", "HZ", "BJ")}
+    normal = plan_order(order, Network([sh, hz, bj], list(DEMO_SERVICES), stock, rules=plan),
+                        NOW)
+    assert normal.chosen is not None and normal.chosen.sites == ("SH",) and normal.rules == []
+    closed = [Site("SH", 31.2, 121.5, "上海", Decimal(2), Decimal("0.3"), 100, region="east",
+                   active=False), hz, bj]
+    d = plan_order(order, Network(closed, list(DEMO_SERVICES), stock, rules=plan), NOW)
+    assert d.chosen is not None and d.chosen.sites == ("HZ",)
+    assert [r.split(" (")[0] for r in d.rules] == ["rule dr-1 v1", "rule dr-2 v1"]

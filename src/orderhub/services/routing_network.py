@@ -23,7 +23,7 @@ from sqlalchemy import Connection, func, select
 from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import InvalidInput
 from orderhub.domain.routing.network import BlockDirection, RegionBlock
-from orderhub.domain.routing.rules import RoutingRule, parse_rule
+from orderhub.domain.routing.rules import RoutingRule, by_priority, parse_rule
 from orderhub.domain.routing.ruleset import parse_slice
 from orderhub.domain.routing.strategy import Canary, NetworkState
 from orderhub.services.carriers import load_services
@@ -44,7 +44,7 @@ def load_rules(conn: Connection, tenant_id: str, *, enabled_only: bool = True
         except InvalidInput as exc:  # validated when written; never let one stop intake
             log.error("routing rule %s v%s skipped: %s", doc.get("code"), version,
                       "; ".join(f"{e.loc}: {e.message}" for e in exc.errors))
-    return out
+    return by_priority(out)
 
 
 def load_blocks(conn: Connection, tenant_id: str) -> list[RegionBlock]:
@@ -77,7 +77,7 @@ def load_canary(conn: Connection, tenant_id: str) -> Canary | None:
             log.error("canary v%s: rule %s skipped", row[0], doc.get("code"))
     if not row[1]:
         return None
-    return Canary(row[0], parse_slice(row[1]), rules)
+    return Canary(row[0], parse_slice(row[1]), by_priority(rules))
 
 
 def load_network(conn: Connection, tenant_id: str) -> NetworkState:

@@ -27,7 +27,7 @@ from orderhub.domain.events import RuleSetChanged
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order
 from orderhub.domain.routing.network import CostWeights, Network, RouteOrder, Site
-from orderhub.domain.routing.rules import RoutingRule, parse_rule, rule_doc
+from orderhub.domain.routing.rules import RoutingRule, by_priority, parse_rule, rule_doc
 from orderhub.domain.routing.ruleset import Arm, SetState, contradictions, parse_slice
 from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
 from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
@@ -255,7 +255,7 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
         if row["state"] not in (SetState.DRAFT.value, SetState.TESTED.value):
             raise Conflict(f"rule set v{row['version']} is {row['state']}; only drafts and "
                            "tested sets are simulated")
-        draft_rules = [parse_rule(d) for d in row["rules"]]
+        draft_rules = by_priority([parse_rule(d) for d in row["rules"]])
         state = load_network(uow.conn, tenant_id)
         warehouses = uow.catalog.warehouses(tenant_id)
         o = t.orders.c

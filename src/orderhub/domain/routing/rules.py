@@ -29,7 +29,7 @@ from orderhub.domain.routing.network import CAPABILITIES, RouteOrder
 
 CONDITIONS = ("customer_tier", "channel", "order_type", "destination", "sku_attribute",
               "sku_category", "min_order_value", "order_value_above", "min_units", "sla",
-              "stock_below")
+              "stock_below", "site_closed")
 ACTIONS = ("exclude_sites", "only_sites", "require_capability", "require_same_day",
            "prefer_sites", "bonus", "exclude_carriers", "waive_if_empty", "hold")
 
@@ -47,6 +47,14 @@ class Condition:
     sla: frozenset[str] = frozenset()
     order_value_above: Decimal | None = None  # strictly more than
     stock_below: tuple[str, str, int] | None = None  # (SKU, site, units): ATP there < units
+    site_closed: frozenset[str] = frozenset()  # DR plans: while any of these is closed
+    _category_tags: frozenset[str] = field(init=False, repr=False, compare=False)
+    _tiers: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_category_tags",
+                           frozenset(f"category:{c}" for c in self.sku_category))
+        object.__setattr__(self, "_tiers", frozenset(t.upper() for t in self.customer_tier))
 
     @property
     def skus(self) -> frozenset[str]:
@@ -54,26 +62,37 @@ class Condition:
         return frozenset([self.stock_below[0]]) if self.stock_below else frozenset()
 
     def matches(self, order: RouteOrder,
-                stock: Mapping[tuple[str, str], int] | None = None) -> bool:
-        tier = order.customer_tier.upper()
+                stock: Mapping[tuple[str, str], int] | None = None,
+                closed: frozenset[str] = frozenset()) -> bool:
+        # Cheapest and most selective checks first: most rules fail on one of them.
+        if self.channel and order.channel not in self.channel:
+            return False
+        if self._tiers and order.customer_tier.upper() not in self._tiers:
+            return False
+        if self.order_type and order.order_type not in self.order_type:
+            return False
+        d = self.destination
+        if d and order.province not in d and order.region not in d:
+            return False
+        if self.sla and order.sla not in self.sla:
+            return False
+        if self.sku_attribute and self.sku_attribute not in order.tags:
+            return False
+        if self._category_tags and not (self._category_tags & order.tags):
+            return False
+        if self.site_closed and not (self.site_closed & closed):
+            return False
+        if self.min_order_value is not None and order.value < self.min_order_value:
+            return False
+        if self.order_value_above is not None and order.value <= self.order_value_above:
+            return False
+        if self.min_units is not None and order.units < self.min_units:
+            return False
         if self.stock_below is not None:
             sku, site, units = self.stock_below
             if (stock or {}).get((sku, site), 0) >= units:
                 return False
-        return (
-            (self.order_value_above is None or order.value > self.order_value_above) and
-            (not self.customer_tier or tier in {t.upper() for t in self.customer_tier})
-            and (not self.channel or order.channel in self.channel)
-            and (not self.order_type or order.order_type in self.order_type)
-            and (not self.destination or bool({order.province, order.region}
-                                              & self.destination))
-            and (not self.sku_attribute or self.sku_attribute in order.tags)
-            and (not self.sku_category
-                 or any(f"category:{c}" in order.tags for c in self.sku_category))
-            and (self.min_order_value is None or order.value >= self.min_order_value)
-            and (self.min_units is None or order.units >= self.min_units)
-            and (not self.sla or order.sla in self.sla)
-        )
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +139,18 @@ class RuleEffects:
     hold: str = ""  # the first hold a matching rule asks for
 
 
+def by_priority(rules: Sequence[RoutingRule]) -> list[RoutingRule]:
+    """Rules in the order they apply (priority, then code); `matching` expects it."""
+    return sorted(rules, key=lambda r: (r.priority, r.code))
+
+
 def matching(rules: Sequence[RoutingRule], order: RouteOrder,
-             stock: Mapping[tuple[str, str], int] | None = None) -> RuleEffects:
+             stock: Mapping[tuple[str, str], int] | None = None,
+             closed: frozenset[str] = frozenset()) -> RuleEffects:
+    """What the rules say for `order`; `rules` in priority order (`by_priority`)."""
     effects = RuleEffects()
-    for rule in sorted(rules, key=lambda r: (r.priority, r.code)):
-        if not rule.enabled or not rule.when.matches(order, stock):
+    for rule in rules:
+        if not rule.enabled or not rule.when.matches(order, stock, closed):
             continue
         if rule.then.hold and not effects.hold:
             effects.hold = f"held by {rule.label}: {rule.then.hold}"
@@ -242,6 +268,10 @@ def _conditions(when_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
                 errors.append(FieldError(at, f"unknown province or region: {', '.join(bad)}; "
                                          f"regions: {', '.join(REGIONS)}"))
             cond[key] = areas
+        elif key == "site_closed":
+            names = _strings(value, at, errors)
+            _known(names, vocab.sites, at, "site", errors)
+            cond[key] = names
         else:
             names = _strings(value, at, errors)
             if key == "customer_tier":

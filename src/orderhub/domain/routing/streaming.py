@@ -82,7 +82,8 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
                                                                             order.region):
             return Screen([], blocked=f"deliveries to {inbound.area} are blocked: "
                                       f"{inbound.reason}")
-    effects = matching(network.rules, order, network.stock)
+    closed = frozenset(s.code for s in network.sites if not s.active)
+    effects = matching(network.rules, order, network.stock, closed)
     out = Screen([], rules=[r.label for r in effects.matched], bonus=effects.bonus)
     if effects.hold and "rule_review" not in order.overrides:
         out.held = effects.hold
