@@ -58,3 +58,21 @@ def test_rule_changes_and_decisions_are_chained(hub: Hub, database_url: str) -> 
         v = client.get("/v1/audit/verify").json()
         assert v["ok"] is False and v["first_broken"] == 3
         assert "removed from the end" in v["problem"]
+
+
+def test_the_store_allows_one_canary_per_tenant(hub: Hub) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from orderhub.services import rule_sets
+
+    seed_network(hub)
+    now = hub.clock()
+    rule = {"code": "r", "when": {}, "then": {"exclude_sites": ["GZ"]}}
+    ids = [rule_sets.create_draft(hub.uow, "default", [rule], actor="t", reason="t",
+                                  now=now)["id"] for _ in range(2)]
+    s = t.rule_sets.c
+    with hub.engine.begin() as conn:
+        conn.execute(update(t.rule_sets).where(s.id == ids[0]).values(state="canary"))
+    with pytest.raises(IntegrityError), hub.engine.begin() as conn:
+        conn.execute(update(t.rule_sets).where(s.id == ids[1]).values(state="canary"))

@@ -88,3 +88,16 @@ def test_a_dr_plan_as_rules() -> None:
     d = plan_order(order, Network(closed, list(DEMO_SERVICES), stock, rules=plan), NOW)
     assert d.chosen is not None and d.chosen.sites == ("HZ",)
     assert [r.split(" (")[0] for r in d.rules] == ["rule dr-1 v1", "rule dr-2 v1"]
+
+
+def test_parts_a_rule_cannot_hold_are_refused_not_dropped() -> None:
+    p = parse_sentence("when the order contains cold chain SKUs and the order contains "
+                       "hazardous SKUs, never ship from SH")
+    assert p.conflicts == ["cannot use 'the order contains hazardous SKUs': conflicts with "
+                           "an earlier part: a rule has one sku attribute"]
+    assert parse_sentence("when VIP customers, prefer BJ by 5 and prefer GZ").conflicts
+    assert parse_sentence("when VIP customers, prefer BJ by 5 and prefer GZ by 5"
+                          ).then == {"bonus": "5", "prefer_sites": ["BJ", "GZ"]}
+    assert parse_sentence("when all customers, hold it").conflicts == [
+        "cannot use 'all customers': 'all' is not a customer tier (tiers are codes such as "
+        "VIP, SVIP)"]

@@ -288,7 +288,7 @@ def rules_parse(text: str,
         try:
             out = rule_from_text(hub.read_uow, tenant, text, code)
             console.print(yaml.safe_dump(out["rule"], allow_unicode=True, sort_keys=False),
-                          highlight=False, markup=False)
+                          highlight=False, markup=False)  # the user's text, verbatim
             if save:
                 saved = put_rule(hub.uow, tenant, out["rule"], actor="cli", reason=reason,
                                  now=hub.clock())

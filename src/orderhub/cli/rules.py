@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from orderhub.cli.app import DbOption, TenantOption, _fail, _hub, app, console
@@ -22,9 +23,10 @@ app.add_typer(rules_cli, name="rules")
 
 
 def _since(text: str) -> timedelta:
-    m = re.fullmatch(r"(\d+)\s*([dh])", text.strip())
-    if not m or int(m[1]) < 1:
-        raise _fail(f"--since {text!r}: write a number of days or hours, e.g. 7d or 12h", 2)
+    m = re.fullmatch(r"(\d{1,6})\s*([dh])", text.strip())
+    if not m or int(m[1]) < 1 or (m[2] == "d" and int(m[1]) > 3650):
+        raise _fail(f"--since {text!r}: write a number of days (up to 3650) or hours, e.g. "
+                    "7d or 12h", 2)
     n = int(m[1])
     return timedelta(days=n) if m[2] == "d" else timedelta(hours=n)
 
@@ -67,7 +69,8 @@ def sets(database_url: DbOption = None, tenant: TenantOption = "default") -> Non
         sb = r["sandbox"]
         table.add_row(str(r["id"]), str(r["version"]), r["state"], str(len(r["rules"])),
                       "-" if not sb else ("passed" if sb["passed"] else "failed"),
-                      json.dumps(r["slice"]) if r["slice"] else "", r["reason"])
+                      escape(json.dumps(r["slice"], ensure_ascii=False)) if r["slice"] else "",
+                      escape(r["reason"]))
     console.print(table)
 
 

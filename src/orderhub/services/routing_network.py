@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.domain.errors import InvalidInput
 from orderhub.domain.routing.network import BlockDirection, RegionBlock
 from orderhub.domain.routing.rules import RoutingRule, by_priority, parse_rule
@@ -91,8 +92,11 @@ def load_network(conn: Connection, tenant_id: str) -> NetworkState:
         + [f"{b.area}/{b.direction.value}" for b in blocks]
         + ([f"canary@{canary.version}"] if canary else []))
     version = hashlib.sha256(fingerprint.encode()).hexdigest()[:10]
+    rule_skus = sorted({s for r in [*rules, *(canary.rules if canary else [])]
+                        for s in r.when.skus})
+    levels = StockRepository(conn).levels(tenant_id, rule_skus) if rule_skus else {}
     return NetworkState(services, rules, blocks, site_backlog(conn, tenant_id), version,
-                        canary)
+                        canary, {k: lv.atp for k, lv in levels.items()})
 
 
 class NetworkDirectory:

@@ -131,9 +131,10 @@ def rule_from_text(make_uow: UowFactory, tenant_id: str, text: str,
     """The rule a controlled sentence describes, checked against the tenant's sites,
     carriers, channels and catalogue, for review; nothing is saved."""
     parsed = parse_sentence(text)
-    if parsed.not_understood:
+    if parsed.not_understood or parsed.conflicts:
         raise InvalidInput([FieldError("text", f"not understood: '{part}'")
                             for part in parsed.not_understood]
+                           + [FieldError("text", c) for c in parsed.conflicts]
                            + [FieldError("text", "write 'when <condition> [and ...], <action>'"
                                          " or '当<条件>[且...]时，<动作>'; "
                                          "see GET /v1/routing/rules/phrases")])
@@ -183,28 +184,34 @@ def import_rules(make_uow: UowFactory, tenant_id: str, docs: Sequence[Mapping[st
     if not reason.strip():
         raise InvalidInput([FieldError("reason", "say why the rules change")])
     with make_uow() as uow:
-        errors: list[FieldError] = []
-        rules: list[RoutingRule] = []
-        codes: set[str] = set()
-        vocab = vocabulary(uow.conn, tenant_id)
-        for i, doc in enumerate(docs):
-            if not isinstance(doc, Mapping):
-                errors.append(FieldError(f"rules.{i}", "a rule object"))
-                continue
-            try:
-                rule = validate_rule(uow.conn, tenant_id, doc, loc=f"rules.{i}", vocab=vocab)
-            except InvalidInput as exc:
-                errors.extend(exc.errors)
-                continue
-            if rule.code in codes:
-                errors.append(FieldError(f"rules.{i}.code", f"'{rule.code}' appears twice"))
-            codes.add(rule.code)
-            rules.append(rule)
-        if errors:
-            raise InvalidInput(errors)
-        out = [_save(uow, tenant_id, r, actor=actor, reason=reason, now=now) for r in rules]
+        out = save_rules(uow, tenant_id, docs, actor=actor, reason=reason, now=now)
         uow.commit()
         return out
+
+
+def save_rules(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]], *,
+               actor: str, reason: str, now: datetime) -> list[dict[str, Any]]:
+    """`import_rules` inside the caller's transaction."""
+    errors: list[FieldError] = []
+    rules: list[RoutingRule] = []
+    codes: set[str] = set()
+    vocab = vocabulary(uow.conn, tenant_id)
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, Mapping):
+            errors.append(FieldError(f"rules.{i}", "a rule object"))
+            continue
+        try:
+            rule = validate_rule(uow.conn, tenant_id, doc, loc=f"rules.{i}", vocab=vocab)
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+            continue
+        if rule.code in codes:
+            errors.append(FieldError(f"rules.{i}.code", f"'{rule.code}' appears twice"))
+        codes.add(rule.code)
+        rules.append(rule)
+    if errors:
+        raise InvalidInput(errors)
+    return [_save(uow, tenant_id, r, actor=actor, reason=reason, now=now) for r in rules]
 
 
 def seed_rules(uow: UnitOfWork, tenant_id: str, now: datetime) -> None:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.allocation import AllocationStrategy
@@ -33,7 +34,7 @@ from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_
 from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
 from orderhub.services import audit
 from orderhub.services.routing_network import load_network, load_rules
-from orderhub.services.routing_rules import import_rules, vocabulary
+from orderhub.services.routing_rules import save_rules, vocabulary
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 _s = t.rule_sets.c
@@ -277,7 +278,8 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
             chosen = (doc or {}).get("chosen")
             actual[oid] = list(chosen["sites"]) if chosen else []
     sites: list[Site] = [site_of(w, state.backlog.get(w.code, 0)) for w in warehouses]
-    stock = {k: lv.atp for k, lv in levels.items()}
+    # Stock on hand (less safety stock), as if the replayed orders had not taken it yet.
+    stock = {k: max(0, lv.on_hand - lv.safety_stock) for k, lv in levels.items()}
     live_net = Network(sites, state.services, stock, state.blocks, state.rules)
     draft_net = Network(sites, state.services, stock, state.blocks, draft_rules)
     orders.sort(key=lambda x: (x.created_at, x.id))
@@ -307,8 +309,11 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
     failures = []
     if row["warnings"]:
         failures.append("contradictions: " + "; ".join(row["warnings"]))
-    if dv["hold_rate"] > hold_threshold:
-        failures.append(f"holds {dv['hold_rate']:.1%} of the replayed orders (threshold "
+    by_rules = draft.held_by_rules / max(draft.orders, 1)
+    more = dv["hold_rate"] - lv["hold_rate"]
+    if by_rules > hold_threshold or more > hold_threshold:
+        failures.append(f"holds {max(by_rules, more):.1%} of the replayed orders that the "
+                        f"live rules do not, or by its own rules (threshold "
                         f"{hold_threshold:.1%})")
     if not orders:
         failures.append("no past orders in the window to replay")
@@ -348,8 +353,13 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
 def start_canary(make_uow: UowFactory, tenant_id: str, set_id: int, slice_doc: Mapping[str, Any],
                  *, actor: str, reason: str, now: datetime,
                  strategy: AllocationStrategy) -> dict[str, Any]:
+    _reason(reason)
     sl = parse_slice(slice_doc)
     with make_uow() as uow:
+        unknown = sorted(sl.channels - (vocabulary(uow.conn, tenant_id).channels or set()))
+        if unknown:
+            raise InvalidInput([FieldError("slice.channels",
+                                           f"unknown channel: {', '.join(unknown)}")])
         row = _row(uow, tenant_id, set_id, lock=True)
         if row["state"] != SetState.TESTED.value or not (row["sandbox"] or {}).get("passed"):
             raise Conflict(f"rule set v{row['version']} is {row['state']}: a set goes to "
@@ -359,34 +369,43 @@ def start_canary(make_uow: UowFactory, tenant_id: str, set_id: int, slice_doc: M
         if other is not None:
             raise Conflict(f"rule set v{other[0]} is already in canary; roll it back or "
                            "activate it first")
-        uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(
-            state=SetState.CANARY.value, slice=sl.doc(), canary_at=now, changed_at=now))
-        _record(uow, tenant_id, row, SetState.CANARY, "canary", actor=actor, reason=reason,
-                now=now, detail={"slice": sl.doc()})
-        uow.commit()
+        try:
+            uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(
+                state=SetState.CANARY.value, slice=sl.doc(), canary_at=now, changed_at=now))
+            _record(uow, tenant_id, row, SetState.CANARY, "canary", actor=actor,
+                    reason=reason, now=now, detail={"slice": sl.doc()})
+            uow.commit()
+        except IntegrityError:  # another set went to canary at the same moment
+            raise Conflict("another rule set went to canary at the same time; roll it back "
+                           "or activate it first") from None
     strategy.refresh()
     return get_set(make_uow, tenant_id, set_id)
+
+
+def _reason(reason: str) -> None:
+    if not reason.strip():
+        raise InvalidInput([FieldError("reason", "say why")])
 
 
 def activate(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, reason: str,
              now: datetime, strategy: AllocationStrategy) -> dict[str, Any]:
     """The canary's rules become the routing rules for every order; live rules not in the
-    set are disabled; the set that was active is retired."""
+    set are disabled; the set that was active is retired. One transaction, the set's row
+    locked, so a concurrent rollback either comes first or finds it active."""
+    _reason(reason)
     with make_uow() as uow:
-        row = _row(uow, tenant_id, set_id)
+        row = _row(uow, tenant_id, set_id, lock=True)
         if row["state"] != SetState.CANARY.value:
             raise Conflict(f"rule set v{row['version']} is {row['state']}; only a canary is "
                            "activated (its outcomes measured first)")
         previous = _docs(load_rules(uow.conn, tenant_id))
-    _replace_live(make_uow, tenant_id, row["rules"], actor=actor,
-                  reason=f"rule set v{row['version']} activated: {reason}", now=now)
-    with make_uow() as uow:
-        row = _row(uow, tenant_id, set_id, lock=True)
+        _replace_live(uow, tenant_id, row["rules"], actor=actor,
+                      reason=f"rule set v{row['version']} activated: {reason}", now=now)
         uow.conn.execute(update(t.rule_sets).where(
             _s.tenant_id == tenant_id, _s.state == SetState.ACTIVE.value).values(
             state=SetState.RETIRED.value, changed_at=now))
         uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(
-            state=SetState.ACTIVE.value, previous=previous, changed_at=now))
+            state=SetState.ACTIVE.value, previous=previous, changed_at=now, canary_until=now))
         _record(uow, tenant_id, row, SetState.ACTIVE, "activated", actor=actor, reason=reason,
                 now=now)
         uow.commit()
@@ -394,33 +413,31 @@ def activate(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
     return get_set(make_uow, tenant_id, set_id)
 
 
-def _replace_live(make_uow: UowFactory, tenant_id: str, docs: Sequence[Mapping[str, Any]], *,
+def _replace_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]], *,
                   actor: str, reason: str, now: datetime) -> None:
     codes = {d["code"] for d in docs}
-    with make_uow() as uow:
-        current = load_rules(uow.conn, tenant_id)
+    current = load_rules(uow.conn, tenant_id)
     gone = [{**d, "enabled": False} for d in _docs(current) if d["code"] not in codes]
-    import_rules(make_uow, tenant_id, [*docs, *gone], actor=actor, reason=reason, now=now)
+    save_rules(uow, tenant_id, [*docs, *gone], actor=actor, reason=reason, now=now)
 
 
 def rollback(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, reason: str,
              now: datetime, strategy: AllocationStrategy) -> dict[str, Any]:
     """A canary stops at once (new orders take the live rules); an active set gives way to
-    the rules that were live before it."""
-    if not reason.strip():
-        raise InvalidInput([FieldError("reason", "say why")])
-    with make_uow() as uow:
-        row = _row(uow, tenant_id, set_id)
-    if row["state"] == SetState.ACTIVE.value:
-        _replace_live(make_uow, tenant_id, row["previous"] or [], actor=actor,
-                      reason=f"rule set v{row['version']} rolled back: {reason}", now=now)
-    elif row["state"] != SetState.CANARY.value:
-        raise Conflict(f"rule set v{row['version']} is {row['state']}; only a canary or the "
-                       "active set can be rolled back")
+    the rules that were live before it. One transaction, the set's row locked."""
+    _reason(reason)
     with make_uow() as uow:
         row = _row(uow, tenant_id, set_id, lock=True)
-        uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(
-            state=SetState.RETIRED.value, changed_at=now))
+        if row["state"] == SetState.ACTIVE.value:
+            _replace_live(uow, tenant_id, row["previous"] or [], actor=actor,
+                          reason=f"rule set v{row['version']} rolled back: {reason}", now=now)
+        elif row["state"] != SetState.CANARY.value:
+            raise Conflict(f"rule set v{row['version']} is {row['state']}; only a canary or "
+                           "the active set can be rolled back")
+        values: dict[str, Any] = {"state": SetState.RETIRED.value, "changed_at": now}
+        if row["state"] == SetState.CANARY.value:
+            values["canary_until"] = now
+        uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(**values))
         _record(uow, tenant_id, row, SetState.RETIRED, "rolled_back", actor=actor,
                 reason=reason, now=now)
         uow.commit()
@@ -436,9 +453,14 @@ def compare(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]
         if row["canary_at"] is None:
             raise Conflict(f"rule set v{row['version']} has not been in canary")
         label = f"canary v{row['version']}"
+        # The canary's window: from its start to when it was activated or rolled back.
+        end = row["canary_until"]
         r = t.routing_decisions.c
-        decisions = uow.conn.execute(select(r.order_id, r.decision).where(
-            r.tenant_id == tenant_id, r.decided_at >= row["canary_at"]).order_by(r.id)).all()
+        q = select(r.order_id, r.decision).where(r.tenant_id == tenant_id,
+                                                 r.decided_at >= row["canary_at"])
+        if end is not None:
+            q = q.where(r.decided_at <= end)
+        decisions = uow.conn.execute(q.order_by(r.id)).all()
         last: dict[str, dict[str, Any]] = {}
         for oid, doc in decisions:
             last[oid] = doc or {}
@@ -450,7 +472,9 @@ def compare(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]
             o.tenant_id == tenant_id, o.updated_at >= row["canary_at"])) if ov}
     arms: dict[str, dict[str, Any]] = {}
     for oid, doc in last.items():
-        arm = label if doc.get("rule_set") == label else "live"
+        arm = doc.get("rule_set", "live")
+        if arm not in (label, "live"):
+            continue  # another canary's order
         a = arms.setdefault(arm, {"orders": 0, "routed": 0, "held": 0, "cost": 0.0,
                                   "on_time": 0, "touched": 0})
         a["orders"] += 1
@@ -471,4 +495,5 @@ def compare(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]
                     "hold_rate": round(a["held"] / max(a["orders"], 1), 4),
                     "manual_interventions": a["touched"]}
     return {"rule_set": row["version"], "state": row["state"], "since": row["canary_at"],
+            "until": end,
             "slice": row["slice"], "arms": out}

@@ -99,7 +99,8 @@ def _current_plan(order: Order, route: RouteOrder, network: Network, now: dateti
         if plan is None:
             return None
         shipments.append(plan)
-    bonus = matching(network.rules, route).bonus
+    closed = frozenset(s.code for s in network.sites if not s.active)
+    bonus = matching(network.rules, route, network.stock, closed).bonus
     return make_candidate(route, shipments, weights, bonus) if shipments else None
 
 

@@ -548,6 +548,10 @@ rule_sets = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("changed_at", UTCDateTime(), nullable=False),
     Column("canary_at", UTCDateTime()),
+    Column("canary_until", UTCDateTime()),  # when it was activated or rolled back
     UniqueConstraint("tenant_id", "version", name="uq_rule_sets_version"),
 )
 Index("ix_rule_sets_state", rule_sets.c.tenant_id, rule_sets.c.state)
+# At most one canary per tenant, even when two requests race.
+Index("uq_rule_sets_one_canary", rule_sets.c.tenant_id, unique=True,
+      postgresql_where=text("state = 'canary'"), sqlite_where=text("state = 'canary'"))

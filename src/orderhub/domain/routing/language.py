@@ -41,6 +41,7 @@ class Parsed:
     when: dict[str, Any] = field(default_factory=dict)
     then: dict[str, Any] = field(default_factory=dict)
     not_understood: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # parts understood but unusable
     language: str = "en"
 
     def rule(self, code: str, description: str) -> dict[str, Any]:
@@ -62,91 +63,119 @@ def _list(existing: Any, value: str) -> list[str]:
     return out
 
 
-Setter = Callable[[Parsed, re.Match[str]], None]
+# A setter fills the rule from one matched part, or says why the part cannot be used
+# (it conflicts with an earlier part: a rule holds one value of these).
+Setter = Callable[[Parsed, re.Match[str]], str | None]
 
 
-def _tier(p: Parsed, m: re.Match[str]) -> None:
-    p.when["customer_tier"] = _list(p.when.get("customer_tier"), m["v"].upper())
+def _once(target: dict[str, Any], key: str, value: Any) -> str | None:
+    if key in target and target[key] != value:
+        return f"conflicts with an earlier part: a rule has one {key.replace('_', ' ')}"
+    target[key] = value
+    return None
 
 
-def _channel(p: Parsed, m: re.Match[str]) -> None:
+def _tier(p: Parsed, m: re.Match[str]) -> str | None:
+    v = m["v"]
+    if not (v.isupper() or v.upper() in ("VIP", "SVIP")):
+        return f"'{v}' is not a customer tier (tiers are codes such as VIP, SVIP)"
+    p.when["customer_tier"] = _list(p.when.get("customer_tier"), v.upper())
+    return None
+
+
+def _channel(p: Parsed, m: re.Match[str]) -> str | None:
     v = m["v"].strip()
     p.when["channel"] = _list(p.when.get("channel"), CHANNEL_ALIASES.get(v, v.lower()))
+    return None
 
 
-def _destination(p: Parsed, m: re.Match[str]) -> None:
+def _destination(p: Parsed, m: re.Match[str]) -> str | None:
     v = m["v"].strip()
     p.when["destination"] = _list(p.when.get("destination"),
                                   REGION_ALIASES.get(v, province_key(v)))
+    return None
 
 
-def _attribute(p: Parsed, m: re.Match[str]) -> None:
+def _attribute(p: Parsed, m: re.Match[str]) -> str | None:
     v = m["v"].strip().lower()
-    p.when["sku_attribute"] = ATTRIBUTE_ALIASES.get(v, v.replace(" ", "_"))
+    return _once(p.when, "sku_attribute", ATTRIBUTE_ALIASES.get(v, v.replace(" ", "_")))
 
 
-def _above(p: Parsed, m: re.Match[str]) -> None:
-    p.when["order_value_above"] = str(_number(m["n"]))
+def _above(p: Parsed, m: re.Match[str]) -> str | None:
+    return _once(p.when, "order_value_above", str(_number(m["n"])))
 
 
-def _at_least(p: Parsed, m: re.Match[str]) -> None:
-    p.when["min_order_value"] = str(_number(m["n"]))
+def _at_least(p: Parsed, m: re.Match[str]) -> str | None:
+    return _once(p.when, "min_order_value", str(_number(m["n"])))
 
 
-def _units(p: Parsed, m: re.Match[str]) -> None:
-    p.when["min_units"] = int(m["n"])
+def _units(p: Parsed, m: re.Match[str]) -> str | None:
+    return _once(p.when, "min_units", int(m["n"]))
 
 
-def _order_type(p: Parsed, m: re.Match[str]) -> None:
+def _order_type(p: Parsed, m: re.Match[str]) -> str | None:
     v = m["v"].lower().replace("-", "_").replace("presale", "pre_sale").replace("预售", "pre_sale")
     p.when["order_type"] = _list(p.when.get("order_type"), v)
+    return None
 
 
-def _stock(p: Parsed, m: re.Match[str]) -> None:
-    p.when["stock_below"] = {"sku": m["sku"], "site": m["site"], "units": int(m["n"])}
+def _stock(p: Parsed, m: re.Match[str]) -> str | None:
+    return _once(p.when, "stock_below",
+                 {"sku": m["sku"], "site": m["site"], "units": int(m["n"])})
 
 
-def _sla(p: Parsed, m: re.Match[str]) -> None:
+def _sla(p: Parsed, m: re.Match[str]) -> str | None:
     v = {"次日达": "next_day", "当日达": "same_day", "特快": "express"}.get(m["v"], m["v"])
     p.when["sla"] = _list(p.when.get("sla"), v.lower().replace(" ", "_").replace("-", "_"))
+    return None
 
 
-def _hold(p: Parsed, m: re.Match[str]) -> None:
+def _hold(p: Parsed, m: re.Match[str]) -> str | None:
     p.then["hold"] = "manual review"
+    return None
 
 
-def _route_to(p: Parsed, m: re.Match[str]) -> None:
+def _route_to(p: Parsed, m: re.Match[str]) -> str | None:
     p.then["only_sites"] = _list(p.then.get("only_sites"), m["site"])
     p.then["waive_if_empty"] = True
+    return None
 
 
-def _only_from(p: Parsed, m: re.Match[str]) -> None:
+def _only_from(p: Parsed, m: re.Match[str]) -> str | None:
     p.then["only_sites"] = _list(p.then.get("only_sites"), m["site"])
+    return None
 
 
-def _exclude(p: Parsed, m: re.Match[str]) -> None:
+def _exclude(p: Parsed, m: re.Match[str]) -> str | None:
     p.then["exclude_sites"] = _list(p.then.get("exclude_sites"), m["site"])
+    return None
 
 
-def _prefer(p: Parsed, m: re.Match[str]) -> None:
+def _prefer(p: Parsed, m: re.Match[str]) -> str | None:
+    conflict = _once(p.then, "bonus", m["n"] if m.groupdict().get("n") else "10")
+    if conflict:
+        return "a rule prefers its sites by one bonus; write one 'prefer X and Y by N'"
     p.then["prefer_sites"] = _list(p.then.get("prefer_sites"), m["site"])
-    p.then["bonus"] = m["n"] if m.groupdict().get("n") else "10"
+    return None
 
 
-def _no_carrier(p: Parsed, m: re.Match[str]) -> None:
+def _no_carrier(p: Parsed, m: re.Match[str]) -> str | None:
     v = m["v"].strip()
     p.then["exclude_carriers"] = _list(p.then.get("exclude_carriers"),
                                        CARRIER_ALIASES.get(v, v.upper()))
+    return None
 
 
-def _same_day(p: Parsed, m: re.Match[str]) -> None:
+def _same_day(p: Parsed, m: re.Match[str]) -> str | None:
     p.then["require_same_day"] = True
     p.then["waive_if_empty"] = True
+    return None
 
 
-def _capability(p: Parsed, m: re.Match[str]) -> None:
-    v = m["v"].strip().lower()
-    p.then["require_capability"] = ATTRIBUTE_ALIASES.get(v, v.replace(" ", "_"))
+def _capability(p: Parsed, m: re.Match[str]) -> str | None:
+    v = m["v"].strip().lower().replace("b2b pallets", "b2b_pallet").replace("b2b pallet",
+                                                                             "b2b_pallet")
+    return _once(p.then, "require_capability", ATTRIBUTE_ALIASES.get(v, v.replace(" ", "_")))
 
 
 def _forms(*pairs: tuple[str, Setter]) -> list[tuple[re.Pattern[str], Setter]]:
@@ -223,7 +252,9 @@ def _apply(parsed: Parsed, parts: list[str], forms: list[tuple[re.Pattern[str], 
         for pattern, setter in forms:
             m = pattern.match(part)
             if m:
-                setter(parsed, m)
+                problem = setter(parsed, m)
+                if problem:
+                    parsed.conflicts.append(f"cannot use '{part}': {problem}")
                 break
         else:
             parsed.not_understood.append(part)

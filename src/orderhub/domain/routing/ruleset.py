@@ -14,8 +14,11 @@ from enum import StrEnum
 from typing import Any
 
 from orderhub.domain.errors import FieldError, InvalidInput
+from orderhub.domain.routing.lanes import PROVINCE_REGION, REGION_NAMES_ZH, REGIONS, province_key
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.rules import Condition, RoutingRule
+
+REGION_CODES = {zh: code for code, zh in REGION_NAMES_ZH.items()}
 
 
 class SetState(StrEnum):
@@ -69,6 +72,15 @@ def parse_slice(doc: Mapping[str, Any]) -> Slice:
             errors.append(FieldError(f"slice.{key}", "a list of codes"))
             value = []
         lists[key] = frozenset(value)
+    # Regions as rules read them: provinces by their short name (上海市 -> 上海), region
+    # names in Chinese or code (华东 -> east); anything else is an error, not an empty slice.
+    areas = set()
+    for v in lists["regions"]:
+        area = REGION_CODES.get(v, province_key(v))
+        if area not in REGIONS and area not in PROVINCE_REGION:
+            errors.append(FieldError("slice.regions", f"unknown province or region '{v}'"))
+        areas.add(area)
+    lists["regions"] = frozenset(areas)
     unknown = set(doc) - {"percent", "channels", "regions"}
     for key in sorted(unknown):
         errors.append(FieldError(f"slice.{key}", "unknown; give percent, channels or regions"))

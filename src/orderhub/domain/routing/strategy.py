@@ -66,6 +66,8 @@ class NetworkState:
     backlog: dict[str, int] = field(default_factory=dict)  # site -> open orders
     version: str = ""  # identifies carriers, rules and blocks in force (for explanations)
     canary: Canary | None = None
+    # ATP of the SKUs rules read (stock_below), per site: for orders without those SKUs
+    rule_stock: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def rules_for(self, order: RouteOrder) -> tuple[list[RoutingRule], str]:
         """The rules that route this order: a canary's for its slice, else the live ones."""
@@ -224,10 +226,15 @@ class RoutingStrategy:
         ctx = context or RoutingContext(NetworkState(), {}, {})
         route = route_order(order, ctx.catalog)
         sites = ctx.sites_for(warehouses)
-        skus = {ln.sku for ln in order.lines} | ctx.rule_skus
+        skus = {ln.sku for ln in order.lines}
         # Only this order's SKUs at the sites: the map covers the whole batch.
         stock = {(sku, w.code): q for sku in skus for w in warehouses
                  if (q := available.get((sku, w.code), 0)) > 0}
+        for sku in ctx.rule_skus - skus:  # what rules read: the batch's view if it has one
+            for w in warehouses:
+                key = (sku, w.code)
+                stock[key] = available[key] if key in available else \
+                    ctx.state.rule_stock.get(key, 0)
         rules, arm = ctx.state.rules_for(route)
         network = Network(sites, ctx.state.services, stock, ctx.state.blocks, rules)
         decision = plan_order(route, network, now, self.weights, pickup_site=order.pickup_store)

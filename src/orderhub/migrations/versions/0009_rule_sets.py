@@ -42,12 +42,17 @@ def upgrade() -> None:
         sa.Column("created_at", Time, nullable=False),
         sa.Column("changed_at", Time, nullable=False),
         sa.Column("canary_at", Time, nullable=True),
+        sa.Column("canary_until", Time, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rule_sets")),
         sa.UniqueConstraint("tenant_id", "version", name="uq_rule_sets_version"),
     )
     op.create_index("ix_rule_sets_state", "rule_sets", ["tenant_id", "state"])
+    op.create_index("uq_rule_sets_one_canary", "rule_sets", ["tenant_id"], unique=True,
+                    postgresql_where=sa.text("state = 'canary'"),
+                    sqlite_where=sa.text("state = 'canary'"))
 
 
 def downgrade() -> None:
+    op.drop_index("uq_rule_sets_one_canary", table_name="rule_sets")
     op.drop_index("ix_rule_sets_state", table_name="rule_sets")
     op.drop_table("rule_sets")
