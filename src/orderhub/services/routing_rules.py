@@ -192,16 +192,23 @@ def import_rules(make_uow: UowFactory, tenant_id: str, docs: Sequence[Mapping[st
 def save_rules(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]], *,
                actor: str, reason: str, now: datetime) -> list[dict[str, Any]]:
     """`import_rules` inside the caller's transaction."""
+    rules = parse_docs(uow.conn, tenant_id, docs)
+    return [_save(uow, tenant_id, r, actor=actor, reason=reason, now=now) for r in rules]
+
+
+def parse_docs(conn: Connection, tenant_id: str, docs: Sequence[Any]) -> list[RoutingRule]:
+    """Every rule of a set checked against the tenant's vocabulary: all valid, or one
+    InvalidInput with every problem (`rules.<i>.<field>`), codes unique."""
     errors: list[FieldError] = []
     rules: list[RoutingRule] = []
     codes: set[str] = set()
-    vocab = vocabulary(uow.conn, tenant_id)
+    vocab = vocabulary(conn, tenant_id)
     for i, doc in enumerate(docs):
         if not isinstance(doc, Mapping):
             errors.append(FieldError(f"rules.{i}", "a rule object"))
             continue
         try:
-            rule = validate_rule(uow.conn, tenant_id, doc, loc=f"rules.{i}", vocab=vocab)
+            rule = validate_rule(conn, tenant_id, doc, loc=f"rules.{i}", vocab=vocab)
         except InvalidInput as exc:
             errors.extend(exc.errors)
             continue
@@ -211,7 +218,7 @@ def save_rules(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]
         rules.append(rule)
     if errors:
         raise InvalidInput(errors)
-    return [_save(uow, tenant_id, r, actor=actor, reason=reason, now=now) for r in rules]
+    return rules
 
 
 def seed_rules(uow: UnitOfWork, tenant_id: str, now: datetime) -> None:

@@ -34,7 +34,7 @@ from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_
 from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
 from orderhub.services import audit
 from orderhub.services.routing_network import load_network, load_rules
-from orderhub.services.routing_rules import save_rules, vocabulary
+from orderhub.services.routing_rules import parse_docs, save_rules, vocabulary
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 _s = t.rule_sets.c
@@ -70,26 +70,7 @@ def _record(uow: UnitOfWork, tenant_id: str, row: Any, state: SetState, change: 
 
 
 def _parse_all(uow: UnitOfWork, tenant_id: str, docs: Sequence[Any]) -> list[RoutingRule]:
-    vocab = vocabulary(uow.conn, tenant_id)
-    errors: list[FieldError] = []
-    rules: list[RoutingRule] = []
-    seen: set[str] = set()
-    for i, doc in enumerate(docs):
-        if not isinstance(doc, Mapping):
-            errors.append(FieldError(f"rules.{i}", "a rule object"))
-            continue
-        try:
-            rule = parse_rule(doc, vocab, loc=f"rules.{i}")
-        except InvalidInput as exc:
-            errors.extend(exc.errors)
-            continue
-        if rule.code in seen:
-            errors.append(FieldError(f"rules.{i}.code", f"'{rule.code}' appears twice"))
-        seen.add(rule.code)
-        rules.append(rule)
-    if errors:
-        raise InvalidInput(errors)
-    return rules
+    return parse_docs(uow.conn, tenant_id, docs)
 
 
 def _docs(rules: Sequence[RoutingRule]) -> list[dict[str, Any]]:
