@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
-from orderhub.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from orderhub.domain.errors import Conflict, FieldError, InvalidInput
 from orderhub.domain.inventory import Channel, Sku, Warehouse
 from orderhub.services.unit_of_work import UowFactory
 
@@ -53,17 +51,6 @@ def add_warehouses(make_uow: UowFactory, items: Sequence[Warehouse], now: dateti
         uow.commit()
 
 
-def update_warehouse(
-    make_uow: UowFactory, tenant_id: str, code: str, changes: dict[str, Any]
-) -> Warehouse:
-    with make_uow() as uow:
-        current = uow.catalog.warehouse(tenant_id, code)
-        if current is None:
-            raise NotFound(f"warehouse '{code}' not found")
-        updated = replace(current, **changes)
-        uow.catalog.update_warehouse(updated)
-        uow.commit()
-        return updated
 
 
 def add_skus(make_uow: UowFactory, items: Sequence[Sku], now: datetime) -> None:

@@ -69,10 +69,6 @@ def _record(uow: UnitOfWork, tenant_id: str, row: Any, state: SetState, change: 
         {"change": change, "state": state.value, "reason": reason, **(detail or {})})])
 
 
-def _parse_all(uow: UnitOfWork, tenant_id: str, docs: Sequence[Any]) -> list[RoutingRule]:
-    return parse_docs(uow.conn, tenant_id, docs)
-
-
 def _docs(rules: Sequence[RoutingRule]) -> list[dict[str, Any]]:
     out = []
     for r in rules:
@@ -90,7 +86,7 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
     if not reason.strip():
         raise InvalidInput([FieldError("reason", "say why the rules change")])
     with make_uow() as uow:
-        rules = (_parse_all(uow, tenant_id, docs) if docs is not None
+        rules = (parse_docs(uow.conn, tenant_id, docs) if docs is not None
                  else load_rules(uow.conn, tenant_id))
         if not rules:
             raise InvalidInput([FieldError("rules", "a rule set needs at least one rule")])

@@ -197,10 +197,6 @@ class Pricer:
             self._site[key] = hit
         return hit
 
-    def zone_and_day(self, site: Site, extra_queue_days: int = 0) -> tuple[int, date]:
-        lane = self.lane(site, extra_queue_days)
-        return lane.zone, lane.ships
-
     def cheapest_first_kg(self, site: Site) -> int:
         """A lower bound on shipping anything from `site`, in units (for pruning)."""
         return self.lane(site).cheapest_first
