@@ -127,7 +127,7 @@ def test_activate_and_roll_back_an_active_set(hub: Hub, database_url: str) -> No
             post(client, f"A-{i}")
     runner = CliRunner()
     out = runner.invoke(cli, ["rules", "draft", "--reason", "copy"], env=env)
-    assert out.exit_code == 0 and "draft, 1 rule(s)" in out.output
+    assert out.exit_code == 0 and "draft, 1 routing rule(s), 13 validation check(s)" in out.output
     with TestClient(create_app(hub)) as client:
         set_id = client.post("/v1/rules/sets", json={"rules": [NO_SH], "reason": "new"}
                              ).json()["id"]

@@ -241,13 +241,11 @@ def rules_export(path: Annotated[Path | None, typer.Argument(help="File (.json o
                                                              "standard output if omitted")]
                  = None, database_url: DbOption = None,
                  tenant: TenantOption = "default") -> None:
-    """Write the rule set to a file to keep in git."""
-    from orderhub.services.routing_rules import list_rules
+    """Write every live rule (routing rules and validation checks) to a file to keep in git."""
+    from orderhub.services.routing_rules import export_rules
 
     with _hub(database_url) as hub:
-        rows = list_rules(hub.read_uow, tenant)
-    rules = [{k: v for k, v in r.items() if k not in ("updated_by", "updated_at", "version")}
-             for r in rows]
+        rules = export_rules(hub.read_uow, tenant)
     if path is not None and path.suffix.lower() == ".json":
         text = json.dumps({"rules": rules}, ensure_ascii=False, indent=2)
     else:

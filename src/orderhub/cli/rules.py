@@ -50,8 +50,9 @@ def draft(path: Annotated[Path | None, typer.Argument(help="JSON/YAML rule file;
     docs = _read_rules(path) if path is not None else None
     out = _call(database_url, lambda hub: create_draft(hub.uow, tenant, docs, actor="cli",
                                                         reason=reason, now=hub.clock()))
-    console.print(f"rule set {out['id']} (v{out['version']}): draft, {len(out['rules'])} "
-                  "rule(s)")
+    checks = sum(1 for r in out["rules"] if r["then"].get("check"))
+    console.print(f"rule set {out['id']} (v{out['version']}): draft, "
+                  f"{len(out['rules']) - checks} routing rule(s), {checks} validation check(s)")
     for w in out["warnings"]:
         console.print(f"[yellow]contradiction:[/yellow] {w}")
 

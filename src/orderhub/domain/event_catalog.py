@@ -450,6 +450,15 @@ CATALOG += [
          "version": 3, "state": "canary", "change": "canary"},
         subject="rule-set/<version>",
     ),
+    _spec(
+        "RuleNotification",
+        "A rule with a `notify` action matched the order while it was routed; `message` "
+        "and `to` (team names) are the rule's. Subscribe a webhook to it to reach people.",
+        {"rule": _STR, "version": _INT, "message": _STR,
+         "to": {"type": "array", "items": _STR}},
+        {"status": "allocated", "actor": "system", "reason": "", "rule": "big-b2b",
+         "version": 2, "message": "large B2B order", "to": ["key-accounts"]},
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}

@@ -269,6 +269,18 @@ class RuleSetChanged(Event):
     _data_fields = _fields("rule_set", "version", "state", "change")
 
 
+@dataclass(kw_only=True, slots=True)
+class RuleNotification(Event):
+    """A rule with a `notify` action matched the order: someone should know."""
+
+    type: ClassVar[str] = "RuleNotification"
+    rule: str
+    version: int
+    message: str
+    to: list[str] = field(default_factory=list)
+    _data_fields = _fields("rule", "version", "message", "to")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -297,5 +309,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RegionUnblocked,
         RoutingRuleChanged,
         RuleSetChanged,
+        RuleNotification,
     )
 }

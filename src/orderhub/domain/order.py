@@ -561,6 +561,13 @@ class Order:
         if deadlines and self.presale_lock_until is None:
             self.presale_lock_until = min(deadlines)
 
+    def notify(self, rule: str, version: int, message: str, to: list[str], now: datetime,
+               actor: str) -> None:
+        """A rule asked for people to hear about this order (on its timeline, evented)."""
+        self._record(ev.RuleNotification(tenant_id=self.tenant_id, occurred_at=now,
+                                         actor=actor, rule=rule, version=version,
+                                         message=message, to=list(to)))
+
     def raise_exception(self, reason: str, now: datetime, actor: str) -> None:
         """Already with the warehouse: a person decides (recall, ship late, cancel)."""
         self._record(ev.OrderExceptionRaised(tenant_id=self.tenant_id, occurred_at=now,

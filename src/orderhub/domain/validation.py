@@ -15,10 +15,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from orderhub.domain.errors import FieldError
 from orderhub.domain.inventory import Sku
 from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
+
+if TYPE_CHECKING:
+    from orderhub.domain.routing.network import RouteOrder
+    from orderhub.domain.routing.rules import Condition
 
 
 class Level(StrEnum):
@@ -36,6 +41,7 @@ class Rule:
     enabled: bool = True
     description: str = ""
     version: int = 1
+    scope: Condition | None = None  # runs only on the orders it matches (None: all)
 
 
 @dataclass
@@ -453,6 +459,70 @@ CHECKS: dict[str, Check] = {
     "price_floor": check_price_floor,
 }
 
+CHECK_LEVELS: dict[str, Level] = {}  # filled from DEFAULT_RULES below
+
+
+def _is_list_of_str(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _is_amount(v: Any, high: str | None = None) -> bool:
+    try:
+        d = Decimal(str(v))
+    except (InvalidOperation, ValueError):
+        return False
+    return d.is_finite() and d >= 0 and (high is None or d <= Decimal(high))
+
+
+def _is_count(v: Any, low: int = 0) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and low <= v <= 1_000_000
+
+
+def _is_stage_map(v: Any) -> bool:
+    return isinstance(v, dict) and all(
+        isinstance(r, list) and len(r) == 2 and all(_is_count(x) for x in r) and r[0] < r[1]
+        for r in v.values())
+
+
+_PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
+    "required_fields": {"fields": (_is_list_of_str, "a list of field paths")},
+    "address_complete": {"countries": (_is_list_of_str, "a list of country codes"),
+                         "require": (_is_list_of_str, "a list of address fields")},
+    "phone_valid": {"allow_masked": (lambda v: isinstance(v, bool), "true or false")},
+    "amounts_consistent": {"tolerance": (_is_amount, "a non-negative amount")},
+    "sku_mapped": {}, "sku_known": {}, "sellable_in_channel": {}, "atp_available": {},
+    "formula_stage": {"attribute": (lambda v: isinstance(v, str) and v, "an attribute name"),
+                      "require_declaration": (lambda v: isinstance(v, bool), "true or false"),
+                      "stage_months": (_is_stage_map, "stage -> [from, to) months")},
+    "age_restricted": {"attribute": (lambda v: isinstance(v, str) and v, "an attribute name"),
+                       "alcohol_min_age": (_is_count, "a whole number of years"),
+                       "require_declaration": (lambda v: isinstance(v, bool), "true or false")},
+    "quantity_limit": {"window_days": (lambda v: _is_count(v, 1), "a whole number of days"),
+                       "order_types": (_is_list_of_str, "a list of order types"),
+                       "default_max_per_customer": (lambda v: v is None or _is_count(v, 1),
+                                                    "a whole number, at least 1")},
+    "cross_border": {"declared_value_limit": (_is_amount, "a non-negative amount")},
+    "price_floor": {"min_ratio_of_list": (lambda v: _is_amount(v, "1"), "a ratio 0..1")},
+}
+
+
+def param_errors(check: str, params: Mapping[str, Any], loc: str = "params"
+                 ) -> list[FieldError]:
+    """Parameters are typed per check, so a bad value is refused when the rule is written
+    and not discovered by every order that follows."""
+    if check not in CHECKS:
+        return [FieldError("check", f"unknown check '{check}'")]
+    allowed = _PARAMS.get(check, {})
+    errors = []
+    for key, value in params.items():
+        if key not in allowed:
+            errors.append(FieldError(f"{loc}.{key}", f"not a parameter of {check}; known: "
+                                     + (", ".join(sorted(allowed)) or "none")))
+        elif not allowed[key][0](value):
+            errors.append(FieldError(f"{loc}.{key}", f"must be {allowed[key][1]}"))
+    return errors
+
+
 DEFAULT_RULES: list[Rule] = [
     Rule(
         "F1-required",
@@ -553,12 +623,20 @@ DEFAULT_RULES: list[Rule] = [
 ]
 
 
-def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext) -> list[HoldReason]:
+CHECK_LEVELS.update({r.check: r.level for r in DEFAULT_RULES})
+
+
+def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext,
+             route: RouteOrder | None = None) -> list[HoldReason]:
+    """Hold reasons for `order`; `route` (its routing view) is needed only when some rule
+    has a scope, and a scoped rule is skipped without it."""
     overridden = {o["code"] for o in order.overrides}
     reasons: list[HoldReason] = []
     for level in Level:
         for rule in rules:
             if not (rule.enabled and rule.level == level):
+                continue
+            if rule.scope is not None and (route is None or not rule.scope.matches(route)):
                 continue
             try:
                 found = CHECKS[rule.check](order, ctx, rule.params)

@@ -22,12 +22,13 @@ from orderhub.domain.errors import (
 from orderhub.domain.inventory import Sku, StockLevel, Warehouse
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldReason, Order, OrderType
+from orderhub.domain.routing.strategy import route_order
 from orderhub.domain.validation import ValidationContext, validate
 from orderhub.services import audit
 from orderhub.services.order_input import OrderDraft, build_order, check_draft, payload_hash
 from orderhub.services.sku_mapping import suggest_for_lines
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_race
-from orderhub.services.validation_rules import load_rules
+from orderhub.services.validation_rules import canary_checks, load_rules
 
 
 class Outcome(StrEnum):
@@ -275,18 +276,27 @@ def run_pipeline(
             stats.hold_codes[r.code.value] = stats.hold_codes.get(r.code.value, 0) + 1
 
     rules = load_rules(uow.conn, tenant_id)
-    window = max((int(r.params.get("window_days", 30)) for r in rules
+    canary = canary_checks(uow.conn, tenant_id, rules)
+    every = [*rules, *(canary.rules if canary else [])]
+    window = max((int(r.params.get("window_days", 30)) for r in every
                   if r.check == "quantity_limit" and r.enabled), default=30)
     ctx = validation_context(uow, tenant_id, orders, catalog, warehouses, levels, now,
                              window_days=window)
+    # Scoped checks and canary slices read the order as routing sees it (region, SKU facts).
+    needs_route = canary is not None or any(r.scope is not None for r in every)
     valid: list[Order] = []
     trail: list[audit.Record] = []  # what the rules decided, for the audit log
     for o in orders:
-        reasons = validate(o, rules, ctx)
+        route = route_order(o, catalog) if needs_route else None
+        checks, arm = rules, "live"
+        if canary is not None and route is not None and canary.slice.covers(route):
+            checks, arm = canary.rules, canary.label
+        reasons = validate(o, checks, ctx, route)
         if reasons:
             hold(o, reasons)
             trail.append(audit.Record(now, actor, "rule_decision", o.id, {
-                "rules": "validation", "held": [r.code.value for r in reasons]}))
+                "rules": "validation", "rule_set": arm,
+                "held": [r.code.value for r in reasons]}))
         else:
             valid.append(o)
     if not valid:
@@ -348,6 +358,10 @@ def run_pipeline(
             o.mark_validated(now, actor)
     for o, reasons in failed:
         hold(o, reasons)
+    notified = {o.id: o for o in valid}
+    for oid, e in explanations.items():
+        for n in e.get("notify", []):
+            notified[oid].notify(n["rule"], n["version"], n["message"], n["to"], now, actor)
     for o, outcome in planned:
         expires = None
         if o.order_type == OrderType.PRE_SALE:

@@ -72,6 +72,8 @@ def load_canary(conn: Connection, tenant_id: str) -> Canary | None:
         return None
     rules = []
     for doc in row[2]:
+        if (doc.get("then") or {}).get("check"):
+            continue  # a validation check: intake applies it (validation_rules.canary_checks)
         try:
             rules.append(parse_rule(doc))
         except InvalidInput:  # validated when the set was made

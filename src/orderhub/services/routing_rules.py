@@ -16,7 +16,7 @@ from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import RoutingRuleChanged
 from orderhub.domain.routing.language import parse_sentence
 from orderhub.domain.routing.rules import RoutingRule, Vocabulary, parse_rule, rule_doc
-from orderhub.services import audit
+from orderhub.services import audit, validation_rules
 from orderhub.services.carriers import load_services
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
@@ -79,6 +79,15 @@ def list_rules(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
         return [_view(r) for r in rows]
 
 
+def export_rules(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
+    """Every live rule, routing rules and validation checks alike, as one document."""
+    with make_uow() as uow:
+        rows = uow.conn.execute(select(t.routing_rules).where(_r.tenant_id == tenant_id)
+                                .order_by(_r.code)).mappings().all()
+        checks = validation_rules.check_docs(uow.conn, tenant_id)
+    return [*({**r["doc"], "enabled": r["enabled"]} for r in rows), *checks]
+
+
 def get_rule(make_uow: UowFactory, tenant_id: str, code: str) -> dict[str, Any]:
     with make_uow() as uow:
         row = uow.conn.execute(select(t.routing_rules).where(
@@ -90,6 +99,9 @@ def get_rule(make_uow: UowFactory, tenant_id: str, code: str) -> dict[str, Any]:
 
 def _save(uow: UnitOfWork, tenant_id: str, rule: RoutingRule, *, actor: str, reason: str,
           now: datetime) -> dict[str, Any]:
+    if rule.is_check:  # a validation check: kept with the other checks
+        return validation_rules.save_check(uow, tenant_id, rule, actor=actor, reason=reason,
+                                           now=now)
     current = uow.conn.execute(select(_r.version, _r.doc, _r.enabled).where(
         _r.tenant_id == tenant_id, _r.code == rule.code)).first()
     doc = rule_doc(rule)

@@ -1,8 +1,12 @@
 """Rule sets through their lifecycle: a draft (checked, contradictions flagged), a sandbox
 run that replays past orders through it beside the live rules and through stress
 scenarios (tested when it passes), a canary for a slice of new orders with both arms
-measured side by side, activation (its rules become the routing rules) and a rollback that
+measured side by side, activation (its rules become the live rules) and a rollback that
 takes effect for new orders at once. Every step is audited and evented.
+
+A set holds rules of every kind: routing rules (the set's are the complete list: live
+routing rules it lacks are switched off when it is activated) and validation checks (the
+set changes the checks it names; a draft copied from the live rules names them all).
 
 The sandbox never touches live data: it reads past orders, the catalogue and the network,
 and routes each past order as of its own order time against today's stock and network
@@ -32,7 +36,10 @@ from orderhub.domain.routing.rules import RoutingRule, by_priority, parse_rule, 
 from orderhub.domain.routing.ruleset import Arm, SetState, contradictions, parse_slice
 from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
 from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
-from orderhub.services import audit
+from orderhub.domain.validation import Level, ValidationContext, validate
+from orderhub.domain.validation import Rule as Check
+from orderhub.services import audit, validation_rules
+from orderhub.services.ordering import validation_context
 from orderhub.services.routing_network import load_network, load_rules
 from orderhub.services.routing_rules import parse_docs, save_rules, vocabulary
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
@@ -87,7 +94,9 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
         raise InvalidInput([FieldError("reason", "say why the rules change")])
     with make_uow() as uow:
         rules = (parse_docs(uow.conn, tenant_id, docs) if docs is not None
-                 else load_rules(uow.conn, tenant_id))
+                 else [*load_rules(uow.conn, tenant_id),
+                       *(parse_rule(d) for d in validation_rules.check_docs(uow.conn,
+                                                                           tenant_id))])
         if not rules:
             raise InvalidInput([FieldError("rules", "a rule set needs at least one rule")])
         warnings = [c.message for c in contradictions(rules)]
@@ -220,6 +229,61 @@ def _scenarios(orders: Sequence[tuple[Order, RouteOrder]], network: Network,
     return out
 
 
+def _checks_context(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
+                    catalog: dict[str, Any], warehouses: Sequence[Any], levels: Mapping[Any, Any],
+                    now: datetime, checks: Sequence[Check]) -> ValidationContext:
+    """What the checks consult, as intake builds it, for all replayed orders (in chunks)."""
+    window = max((int(c.params.get("window_days", 30)) for c in checks
+                  if c.check == "quantity_limit" and c.enabled), default=30)
+    ctx = validation_context(uow, tenant_id, orders[:2000], catalog, list(warehouses),
+                             levels, now, window_days=window)
+    recent, suggestions = dict(ctx.recent_quantity), dict(ctx.suggestions)
+    for i in range(2000, len(orders), 2000):
+        more = validation_context(uow, tenant_id, orders[i:i + 2000], catalog,
+                                  list(warehouses), levels, now, window_days=window)
+        recent.update(more.recent_quantity)
+        suggestions.update(more.suggestions)
+    # Stock on hand, as routing replays use it: the replayed orders' own reservations
+    # must not make them fail the availability check.
+    active = {w.code for w in warehouses if w.active}
+    atp: dict[str, int] = {}
+    for (sku, site), lv in levels.items():
+        if site in active:
+            atp[sku] = atp.get(sku, 0) + max(0, lv.on_hand - lv.safety_stock)
+    return replace(ctx, recent_quantity=recent, suggestions=suggestions, atp_total=atp)
+
+
+def _by_level(checks: Sequence[Check]) -> list[Check]:
+    levels = list(Level)
+    return sorted((c for c in checks if c.enabled), key=lambda c: levels.index(c.level))
+
+
+def _run_checks(order: Order, checks: Sequence[Check], ctx: ValidationContext,
+                route: RouteOrder, hits: dict[str, int] | None,
+                scoped: dict[str, int] | None) -> list[str]:
+    """The hold codes the checks give `order`; counts, per check, the orders it held and
+    (scoped checks) the orders its scope selected."""
+    codes: list[str] = []
+    for check in checks:
+        if check.scope is not None:
+            if not check.scope.matches(route):
+                continue
+            if scoped is not None:
+                scoped[check.code] = scoped.get(check.code, 0) + 1
+        found = validate(order, [check], ctx, route)
+        if found:
+            codes.extend(r.code.value for r in found)
+            if hits is not None:
+                hits[check.code] = hits.get(check.code, 0) + 1
+    return sorted(set(codes))
+
+
+def _held_at_intake(arm: Arm) -> None:
+    arm.orders += 1
+    arm.held += 1
+    arm.held_by_checks += 1
+
+
 def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id: int, *,
              since: timedelta, now: datetime, actor: str, strategy: AllocationStrategy,
              limit: int = 100_000, hold_threshold: float = DEFAULT_HOLD_THRESHOLD,
@@ -233,7 +297,10 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
         if row["state"] not in (SetState.DRAFT.value, SetState.TESTED.value):
             raise Conflict(f"rule set v{row['version']} is {row['state']}; only drafts and "
                            "tested sets are simulated")
-        draft_rules = by_priority([parse_rule(d) for d in row["rules"]])
+        every = [parse_rule(d) for d in row["rules"]]
+        draft_rules = by_priority([r for r in every if not r.is_check])
+        live_checks = validation_rules.load_rules(uow.conn, tenant_id)
+        draft_checks = validation_rules.overlay(live_checks, every)
         state = load_network(uow.conn, tenant_id)
         warehouses = uow.catalog.warehouses(tenant_id)
         o = t.orders.c
@@ -248,6 +315,8 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
                       | {s for r in draft_rules + state.rules for s in r.when.skus})
         catalog = uow.catalog.skus_by_code(tenant_id, skus)
         levels = uow.stock.levels(tenant_id, skus)
+        ctx = _checks_context(uow, tenant_id, orders, catalog, warehouses, levels, now,
+                              [*live_checks, *draft_checks])
         r = t.routing_decisions.c
         actual: dict[str, list[str]] = {}
         for oid, doc in uow.conn.execute(select(r.order_id, r.decision).where(
@@ -261,26 +330,47 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
     draft_net = Network(sites, state.services, stock, state.blocks, draft_rules)
     orders.sort(key=lambda x: (x.created_at, x.id))
     live, draft = Arm(), Arm()
-    changed, differs_from_actual = 0, 0
+    changed, differs_from_actual, validation_changed = 0, 0, 0
     sample: list[dict[str, Any]] = []
     routed: list[tuple[Order, RouteOrder]] = []
+    live_order, draft_order = _by_level(live_checks), _by_level(draft_checks)
+    scoped_hits: dict[str, int] = {}
     for order in orders:
         route = route_order(order, catalog)
-        routed.append((order, route))
-        before = _decide(order, route, live_net, weights)
-        after = _decide(order, route, draft_net, weights)
-        _count(live, before, route)
-        _count(draft, after, route)
-        a, b = _summary(before), _summary(after)
-        if a != b:
+        live_held = _run_checks(order, live_order, ctx, route, None, None)
+        draft_held = _run_checks(order, draft_order, ctx, route, draft.rule_hits, scoped_hits)
+        if live_held != draft_held:
+            validation_changed += 1
+            if len(sample) < examples:
+                sample.append({"order_id": order.id, "stage": "validation",
+                               "live": {"held": live_held}, "draft": {"held": draft_held}})
+        if live_held:
+            _held_at_intake(live)
+        if draft_held:
+            _held_at_intake(draft)
+        if live_held and draft_held:
+            continue
+        if not draft_held:
+            routed.append((order, route))  # for the stress scenarios
+        before = None if live_held else _decide(order, route, live_net, weights)
+        after = None if draft_held else _decide(order, route, draft_net, weights)
+        if before is not None:
+            _count(live, before, route)
+        if after is not None:
+            _count(draft, after, route)
+        a = _summary(before) if before else {"held": "validation: " + ", ".join(live_held)}
+        b = _summary(after) if after else {"held": "validation: " + ", ".join(draft_held)}
+        if before is not None and after is not None and a != b:
             changed += 1
             if len(sample) < examples:
-                sample.append({"order_id": order.id, "live": a, "draft": b,
-                               "rules": after.rules})
+                sample.append({"order_id": order.id, "stage": "routing", "live": a,
+                               "draft": b, "rules": after.rules})
         happened = actual.get(order.id)
         if happened is not None and happened != b.get("sites", []):
             differs_from_actual += 1
-    never = sorted(r.code for r in draft_rules if r.enabled and not draft.rule_hits.get(r.code))
+    never = sorted([r.code for r in draft_rules if r.enabled and not draft.rule_hits.get(r.code)]
+                   + [c.code for c in draft_checks
+                      if c.enabled and c.scope is not None and not scoped_hits.get(c.code)])
     lv, dv = live.view(), draft.view()
     scenarios = _scenarios(routed, draft_net, weights)
     failures = []
@@ -304,7 +394,8 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
                   "hold_rate": round(dv["hold_rate"] - lv["hold_rate"], 4),
                   "late_days_per_order": round(dv["late_days_per_order"]
                                                - lv["late_days_per_order"], 3)},
-        "orders_changed": changed, "differs_from_what_happened": differs_from_actual,
+        "orders_changed": changed, "validation_changed": validation_changed,
+        "differs_from_what_happened": differs_from_actual,
         "examples": sample, "rule_hits": draft.rule_hits, "never_matched": never,
         "scenarios": scenarios, "hold_threshold": hold_threshold,
         "passed": not failures, "failures": failures,
@@ -375,7 +466,8 @@ def activate(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
         if row["state"] != SetState.CANARY.value:
             raise Conflict(f"rule set v{row['version']} is {row['state']}; only a canary is "
                            "activated (its outcomes measured first)")
-        previous = _docs(load_rules(uow.conn, tenant_id))
+        previous = [*_docs(load_rules(uow.conn, tenant_id)),
+                    *validation_rules.check_docs(uow.conn, tenant_id)]
         _replace_live(uow, tenant_id, row["rules"], actor=actor,
                       reason=f"rule set v{row['version']} activated: {reason}", now=now)
         uow.conn.execute(update(t.rule_sets).where(
@@ -391,11 +483,18 @@ def activate(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
 
 
 def _replace_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]], *,
-                  actor: str, reason: str, now: datetime) -> None:
+                  actor: str, reason: str, now: datetime, all_checks: bool = False) -> None:
+    """The set's routing rules become the routing rules (live ones it lacks switched off);
+    its checks replace the live checks of the same code (with `all_checks`, a full
+    snapshot being restored, live checks it lacks are switched off too)."""
     codes = {d["code"] for d in docs}
     current = load_rules(uow.conn, tenant_id)
     gone = [{**d, "enabled": False} for d in _docs(current) if d["code"] not in codes]
     save_rules(uow, tenant_id, [*docs, *gone], actor=actor, reason=reason, now=now)
+    checks = {d["code"] for d in docs if (d.get("then") or {}).get("check")}
+    if all_checks and checks:  # (snapshots from before checks joined sets have none)
+        validation_rules.disable_others(uow, tenant_id, checks, actor=actor, reason=reason,
+                                        now=now)
 
 
 def rollback(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, reason: str,
@@ -407,7 +506,8 @@ def rollback(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
         row = _row(uow, tenant_id, set_id, lock=True)
         if row["state"] == SetState.ACTIVE.value:
             _replace_live(uow, tenant_id, row["previous"] or [], actor=actor,
-                          reason=f"rule set v{row['version']} rolled back: {reason}", now=now)
+                          reason=f"rule set v{row['version']} rolled back: {reason}", now=now,
+                          all_checks=True)
         elif row["state"] != SetState.CANARY.value:
             raise Conflict(f"rule set v{row['version']} is {row['state']}; only a canary or "
                            "the active set can be rolled back")

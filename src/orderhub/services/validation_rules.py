@@ -1,31 +1,59 @@
-"""A tenant's validation rule set: stored, versioned, listed and edited through the API."""
+"""A tenant's validation checks, stored, versioned and audited. They are rules of the one
+rule model (domain/routing/rules.py: a rule whose action is a `check`), so they travel in
+rule sets (sandbox, canary, activation) beside routing rules; PATCH /v1/validation/rules
+stays as the quick edit of one check's parameters.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
-from orderhub.domain.validation import CHECKS, DEFAULT_RULES, Level, Rule
-from orderhub.services.unit_of_work import UowFactory
+from orderhub.domain.routing.rules import (
+    RoutingRule,
+    condition_doc,
+    parse_rule,
+    to_check,
+)
+from orderhub.domain.routing.ruleset import Slice, parse_slice
+from orderhub.domain.validation import DEFAULT_RULES, Level, Rule, param_errors
+from orderhub.services import audit
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
+log = logging.getLogger(__name__)
 _r = t.validation_rules.c
 
 
+def _as_doc(rule: Rule) -> dict[str, Any]:
+    """A stored check in the one rule model's JSON shape."""
+    return {"code": rule.code, "description": rule.description,
+            "when": condition_doc(rule.scope) if rule.scope is not None else {},
+            "then": {"check": rule.check, "level": rule.level.value,
+                     "params": dict(rule.params)},
+            "enabled": rule.enabled}
+
+
 def _rule(row: Any) -> Rule:
-    return Rule(
-        code=row["code"],
-        level=Level(row["level"]),
-        check=row["check"],
-        params=dict(row["params"] or {}),
-        enabled=bool(row["enabled"]),
-        description=row["description"],
-        version=row["version"],
-    )
+    doc = {"code": row["code"], "description": row["description"],
+           "when": row["scope"] or {},
+           "then": {"check": row["check"], "level": row["level"],
+                    "params": dict(row["params"] or {})},
+           "enabled": bool(row["enabled"])}
+    try:
+        return to_check(parse_rule(doc, version=row["version"]))
+    except InvalidInput as exc:  # validated when written; never let one stop intake
+        log.error("validation rule %s v%s read without its scope: %s", row["code"],
+                  row["version"], "; ".join(f"{e.loc}: {e.message}" for e in exc.errors))
+        return Rule(row["code"], Level(row["level"]), row["check"],
+                    dict(row["params"] or {}), bool(row["enabled"]), row["description"],
+                    row["version"])
 
 
 def rule_view(rule: Rule) -> dict[str, Any]:
@@ -34,6 +62,7 @@ def rule_view(rule: Rule) -> dict[str, Any]:
         "level": rule.level.value,
         "check": rule.check,
         "params": dict(rule.params),
+        "when": condition_doc(rule.scope) if rule.scope is not None else {},
         "enabled": rule.enabled,
         "description": rule.description,
         "version": rule.version,
@@ -41,13 +70,54 @@ def rule_view(rule: Rule) -> dict[str, Any]:
 
 
 def load_rules(conn: Connection, tenant_id: str) -> list[Rule]:
-    """The tenant's rules, or the defaults while it has not stored any."""
+    """The tenant's checks, or the defaults while it has not stored any."""
     rows = (
         conn.execute(select(t.validation_rules).where(_r.tenant_id == tenant_id).order_by(_r.code))
         .mappings()
         .all()
     )
     return [_rule(r) for r in rows] if rows else list(DEFAULT_RULES)
+
+
+def check_docs(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:
+    """The live checks as rule documents (what a rule set holds)."""
+    return [_as_doc(r) for r in load_rules(conn, tenant_id)]
+
+
+def overlay(live: Sequence[Rule], rules: Sequence[RoutingRule]) -> list[Rule]:
+    """The live checks with a rule set's checks in place of those of the same code (a set
+    changes the checks it names; the others stay as they are)."""
+    mine = {r.code: to_check(r) for r in rules if r.is_check}
+    out = [mine.pop(r.code, r) for r in live]
+    return sorted([*out, *mine.values()], key=lambda r: r.code)
+
+
+@dataclass(frozen=True)
+class CanaryChecks:
+    label: str
+    slice: Slice
+    rules: list[Rule]
+
+
+def canary_checks(conn: Connection, tenant_id: str, live: Sequence[Rule]
+                  ) -> CanaryChecks | None:
+    """The checks orders in the canary's slice are validated with, if a canary changes any."""
+    rs = t.rule_sets.c
+    row = conn.execute(select(rs.version, rs.slice, rs.rules).where(
+        rs.tenant_id == tenant_id, rs.state == "canary")).first()
+    if row is None or not row[1]:
+        return None
+    mine = []
+    for doc in row[2]:
+        if not (doc.get("then") or {}).get("check"):
+            continue
+        try:
+            mine.append(parse_rule(doc))
+        except InvalidInput:  # validated when the set was made
+            log.error("canary v%s: check %s skipped", row[0], doc.get("code"))
+    if not mine:
+        return None
+    return CanaryChecks(f"canary v{row[0]}", parse_slice(row[1]), overlay(live, mine))
 
 
 def _seed(conn: Connection, tenant_id: str, actor: str, now: datetime) -> None:
@@ -67,6 +137,7 @@ def _seed(conn: Connection, tenant_id: str, actor: str, now: datetime) -> None:
                 "version": 1,
                 "updated_by": actor,
                 "updated_at": now,
+                "scope": None,
             }
             for r in DEFAULT_RULES
         ],
@@ -86,6 +157,62 @@ def _seed(conn: Connection, tenant_id: str, actor: str, now: datetime) -> None:
             for r in DEFAULT_RULES
         ],
     )
+
+
+def save_check(uow: UnitOfWork, tenant_id: str, rule: RoutingRule, *, actor: str,
+               reason: str, now: datetime) -> dict[str, Any]:
+    """Create or change a check from its rule; unchanged content changes nothing. A new
+    version, its history row and an audit entry with the diff, in the caller's
+    transaction."""
+    _seed(uow.conn, tenant_id, actor, now)
+    new = to_check(rule)
+    row = uow.conn.execute(select(t.validation_rules).where(
+        _r.tenant_id == tenant_id, _r.code == rule.code)).mappings().first()
+    after = rule_view(new)
+    after.pop("version")
+    before: dict[str, Any] = {}
+    if row is not None:
+        before = rule_view(_rule(row))
+        before.pop("version")
+        if before == after:
+            return {**after, "version": row["version"], "changed": False}
+    version = 1 if row is None else row["version"] + 1
+    values = {"level": new.level.value, "check": new.check, "params": dict(new.params),
+              "enabled": new.enabled, "description": new.description, "version": version,
+              "updated_by": actor, "updated_at": now, "scope": after["when"] or None}
+    if row is None:
+        uow.conn.execute(t.validation_rules.insert().values(tenant_id=tenant_id,
+                                                            code=rule.code, **values))
+    else:
+        uow.conn.execute(update(t.validation_rules).where(
+            _r.tenant_id == tenant_id, _r.code == rule.code).values(**values))
+    _history(uow, tenant_id, {**after, "version": version}, before, actor=actor,
+             reason=reason, now=now, change="created" if row is None else "updated")
+    return {**after, "version": version, "changed": True}
+
+
+def _history(uow: UnitOfWork, tenant_id: str, after: Mapping[str, Any],
+             before: Mapping[str, Any], *, actor: str, reason: str, now: datetime,
+             change: str) -> None:
+    uow.conn.execute(t.validation_rule_history.insert().values(
+        tenant_id=tenant_id, code=after["code"], version=after["version"], snapshot=dict(after),
+        changed_by=actor, reason=reason, changed_at=now))
+    diff = {k: {"before": before.get(k), "after": after.get(k)}
+            for k in sorted(set(before) | set(after))
+            if k != "version" and before.get(k) != after.get(k)}
+    audit.append(uow.conn, tenant_id, [audit.Record(
+        now, actor, "rule_change", f"validation-rule/{after['code']}",
+        {"change": change, "version": after["version"], "reason": reason, "diff": diff})])
+
+
+def disable_others(uow: UnitOfWork, tenant_id: str, keep: set[str], *, actor: str,
+                   reason: str, now: datetime) -> None:
+    """Switch off the live checks not in `keep` (restoring a full snapshot)."""
+    for rule in load_rules(uow.conn, tenant_id):
+        if rule.code not in keep and rule.enabled:
+            doc = {**_as_doc(rule), "enabled": False}
+            save_check(uow, tenant_id, parse_rule(doc, version=rule.version), actor=actor,
+                       reason=reason, now=now)
 
 
 def list_rules(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
@@ -143,18 +270,10 @@ def update_rule(
             current.enabled if enabled is None else enabled,
             current.description,
             version,
+            current.scope,
         )
-        uow.conn.execute(
-            t.validation_rule_history.insert().values(
-                tenant_id=tenant_id,
-                code=code,
-                version=version,
-                snapshot=rule_view(changed),
-                changed_by=actor,
-                reason=reason,
-                changed_at=now,
-            )
-        )
+        _history(uow, tenant_id, rule_view(changed), rule_view(current), actor=actor,
+                 reason=reason, now=now, change="updated")
         uow.commit()
         return rule_view(changed)
 
@@ -183,62 +302,7 @@ def rule_history(make_uow: UowFactory, tenant_id: str, code: str) -> list[dict[s
     ]
 
 
-def _is_list_of_str(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(x, str) for x in v)
-
-
-def _is_amount(v: Any, high: str | None = None) -> bool:
-    try:
-        d = Decimal(str(v))
-    except (InvalidOperation, ValueError):
-        return False
-    return d.is_finite() and d >= 0 and (high is None or d <= Decimal(high))
-
-
-def _is_count(v: Any, low: int = 0) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and low <= v <= 1_000_000
-
-
-def _is_stage_map(v: Any) -> bool:
-    return isinstance(v, dict) and all(
-        isinstance(r, list) and len(r) == 2 and all(_is_count(x) for x in r) and r[0] < r[1]
-        for r in v.values())
-
-
-_PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
-    "required_fields": {"fields": (_is_list_of_str, "a list of field paths")},
-    "address_complete": {"countries": (_is_list_of_str, "a list of country codes"),
-                         "require": (_is_list_of_str, "a list of address fields")},
-    "phone_valid": {"allow_masked": (lambda v: isinstance(v, bool), "true or false")},
-    "amounts_consistent": {"tolerance": (_is_amount, "a non-negative amount")},
-    "sku_mapped": {}, "sku_known": {}, "sellable_in_channel": {}, "atp_available": {},
-    "formula_stage": {"attribute": (lambda v: isinstance(v, str) and v, "an attribute name"),
-                      "require_declaration": (lambda v: isinstance(v, bool), "true or false"),
-                      "stage_months": (_is_stage_map, "stage -> [from, to) months")},
-    "age_restricted": {"attribute": (lambda v: isinstance(v, str) and v, "an attribute name"),
-                       "alcohol_min_age": (_is_count, "a whole number of years"),
-                       "require_declaration": (lambda v: isinstance(v, bool), "true or false")},
-    "quantity_limit": {"window_days": (lambda v: _is_count(v, 1), "a whole number of days"),
-                       "order_types": (_is_list_of_str, "a list of order types"),
-                       "default_max_per_customer": (lambda v: v is None or _is_count(v, 1),
-                                                    "a whole number, at least 1")},
-    "cross_border": {"declared_value_limit": (_is_amount, "a non-negative amount")},
-    "price_floor": {"min_ratio_of_list": (lambda v: _is_amount(v, "1"), "a ratio 0..1")},
-}
-
-
 def _check_params(check: str, params: dict[str, Any]) -> None:
-    """Parameters are typed per check, so a bad value is refused here and not discovered
-    by every order that follows."""
-    if check not in CHECKS:
-        raise InvalidInput([FieldError("check", f"unknown check '{check}'")])
-    allowed = _PARAMS.get(check, {})
-    errors = []
-    for key, value in params.items():
-        if key not in allowed:
-            errors.append(FieldError(f"params.{key}", f"not a parameter of {check}; known: "
-                                     + (", ".join(sorted(allowed)) or "none")))
-        elif not allowed[key][0](value):
-            errors.append(FieldError(f"params.{key}", f"must be {allowed[key][1]}"))
+    errors = param_errors(check, params)
     if errors:
         raise InvalidInput(errors)

@@ -412,6 +412,7 @@ validation_rules = Table(
     Column("version", Integer, nullable=False),
     Column("updated_by", String(200), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    Column("scope", JSONDoc, nullable=True),  # the `when` of the rule: which orders it checks
 )
 
 validation_rule_history = Table(

@@ -107,10 +107,9 @@ def list_rules(hub: HubDep, tenant: TenantDep) -> Any:
 
 @router.get("/rules/export")
 def export_rules(hub: HubDep, tenant: TenantDep) -> Any:
-    """The rule set as one document, to keep in git and import elsewhere."""
-    rules = routing_rules.list_rules(hub.read_uow, tenant)
-    return {"rules": [{k: v for k, v in r.items() if k not in ("updated_by", "updated_at",
-                                                              "version")} for r in rules]}
+    """Every live rule (routing rules and validation checks) as one document, to keep in
+    git and import elsewhere."""
+    return {"rules": routing_rules.export_rules(hub.read_uow, tenant)}
 
 
 @router.post("/rules/import")

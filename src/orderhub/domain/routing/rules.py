@@ -1,5 +1,9 @@
-"""Routing rules as data: conditions on the order, actions on the sites and carriers the
-router may use. Business users write them (JSON/YAML through the API or CLI); no code.
+"""Rules as data, one model for every kind a business user owns: routing preferences and
+exclusions, holds for review, notifications, and the validation checks that run at intake.
+Business users write them (JSON/YAML through the API or CLI, or as sentences); no code.
+Each rule is a row of a decision table: conditions on the order, its customer, lines, SKU
+facts and the network's state (typed keys, or a CEL `expression`) → actions; every row
+that matches applies (collect hit policy).
 
     {"code": "vip-same-day", "description": "VIP orders only from sites shipping today",
      "when": {"customer_tier": ["VIP"]},
@@ -8,11 +12,20 @@ router may use. Business users write them (JSON/YAML through the API or CLI); no
     {"code": "no-cold-from-wh", "when": {"sku_attribute": "cold_chain"},
      "then": {"exclude_sites": ["WH-DX"]}}
 
-Conditions are ANDed; a list matches any of its values. Actions: `exclude_sites`,
+    {"code": "tmall-floor", "when": {"channel": ["tmall"]},
+     "then": {"check": "price_floor", "params": {"min_ratio_of_list": "0.7"}}}
+
+    {"code": "big-b2b", "when": {"expression": "order.value > 50000.0 && order.type == 'b2b'"},
+     "then": {"notify": "large B2B order", "notify_to": ["key-accounts"]}}
+
+Conditions are ANDed; a list matches any of its values. Routing actions: `exclude_sites`,
 `only_sites`, `require_capability`, `require_same_day` (exclusions), `prefer_sites` with a
 `bonus` (a score discount, not a cost), `exclude_carriers`. An exclusion that would leave
 no site at all is waived when `waive_if_empty` is set (and the decision says so);
-otherwise the order is held with the rule named.
+otherwise the order is held with the rule named. `hold` holds the order for review;
+`notify` publishes a RuleNotification event (webhooks, NATS) when the rule matches.
+A rule whose action is a `check` (a validation check with its `params`) runs at intake,
+before routing, on the orders its conditions select.
 """
 
 from __future__ import annotations
@@ -24,14 +37,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orderhub.domain.errors import FieldError, InvalidInput
+from orderhub.domain.expressions import Expression, ExpressionError, compile_expression
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key
 from orderhub.domain.routing.network import CAPABILITIES, RouteOrder
+from orderhub.domain.validation import CHECK_LEVELS, CHECKS, Level, param_errors
+from orderhub.domain.validation import Rule as ValidationRule
 
 CONDITIONS = ("customer_tier", "channel", "order_type", "destination", "sku_attribute",
               "sku_category", "min_order_value", "order_value_above", "min_units", "sla",
-              "stock_below", "site_closed")
+              "stock_below", "site_closed", "expression")
 ACTIONS = ("exclude_sites", "only_sites", "require_capability", "require_same_day",
-           "prefer_sites", "bonus", "exclude_carriers", "waive_if_empty", "hold")
+           "prefer_sites", "bonus", "exclude_carriers", "waive_if_empty", "hold",
+           "notify", "notify_to", "check", "level", "params")
+ROUTING_ONLY = ("stock_below", "site_closed")  # state that exists when routing, not at intake
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +66,7 @@ class Condition:
     order_value_above: Decimal | None = None  # strictly more than
     stock_below: tuple[str, str, int] | None = None  # (SKU, site, units): ATP there < units
     site_closed: frozenset[str] = frozenset()  # DR plans: while any of these is closed
+    expression: Expression | None = None  # CEL, checked last
     _category_tags: frozenset[str] = field(init=False, repr=False, compare=False)
     _tiers: frozenset[str] = field(init=False, repr=False, compare=False)
 
@@ -92,7 +111,23 @@ class Condition:
             sku, site, units = self.stock_below
             if (stock or {}).get((sku, site), 0) >= units:
                 return False
+        if self.expression is not None:
+            return self.expression(environment(order, closed))
         return True
+
+
+def environment(order: RouteOrder, closed: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The variables a CEL condition reads (domain/expressions.py documents them)."""
+    return {
+        "order": {"id": order.id, "channel": order.channel, "type": order.order_type,
+                  "sla": order.sla, "value": float(order.value),
+                  "value_fen": int(order.value * 100), "units": order.units,
+                  "province": order.province, "region": order.region,
+                  "tags": sorted(order.tags), "skus": sorted(order.demand),
+                  "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in order.lines]},
+        "customer": {"tier": order.customer_tier.upper()},
+        "network": {"closed": sorted(closed)},
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +141,11 @@ class Action:
     exclude_carriers: frozenset[str] = frozenset()  # carrier (SF) or service (SF:express)
     waive_if_empty: bool = False
     hold: str = ""  # hold the order for a person, with this reason (manual review)
+    notify: str = ""  # publish a RuleNotification with this message
+    notify_to: frozenset[str] = frozenset()  # who should hear (team names, free text)
+    check: str = ""  # a validation check (domain/validation.py CHECKS), run at intake
+    level: str = ""  # its level: format, availability, compliance
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def excludes(self) -> bool:
@@ -128,6 +168,11 @@ class RoutingRule:
         return f"rule {self.code} v{self.version}" + (
             f" ({self.description})" if self.description else "")
 
+    @property
+    def is_check(self) -> bool:
+        """Runs at intake as a validation check, not when routing."""
+        return bool(self.then.check)
+
 
 @dataclass
 class RuleEffects:
@@ -137,6 +182,7 @@ class RuleEffects:
     bonus: dict[str, Decimal] = field(default_factory=dict)  # site -> score discount
     banned_carriers: dict[str, str] = field(default_factory=dict)  # carrier/service -> rule
     hold: str = ""  # the first hold a matching rule asks for
+    notify: list[dict[str, Any]] = field(default_factory=list)  # {rule, message, to}
 
 
 def by_priority(rules: Sequence[RoutingRule]) -> list[RoutingRule]:
@@ -150,10 +196,14 @@ def matching(rules: Sequence[RoutingRule], order: RouteOrder,
     """What the rules say for `order`; `rules` in priority order (`by_priority`)."""
     effects = RuleEffects()
     for rule in rules:
-        if not rule.enabled or not rule.when.matches(order, stock, closed):
+        if not rule.enabled or rule.is_check or not rule.when.matches(order, stock, closed):
             continue
         if rule.then.hold and not effects.hold:
             effects.hold = f"held by {rule.label}: {rule.then.hold}"
+        if rule.then.notify:
+            effects.notify.append({"rule": rule.code, "version": rule.version,
+                                   "message": rule.then.notify,
+                                   "to": sorted(rule.then.notify_to)})
         effects.matched.append(rule)
         for site in rule.then.prefer_sites:
             effects.bonus[site] = effects.bonus.get(site, Decimal(0)) + rule.then.bonus
@@ -272,6 +322,11 @@ def _conditions(when_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
             names = _strings(value, at, errors)
             _known(names, vocab.sites, at, "site", errors)
             cond[key] = names
+        elif key == "expression":
+            try:
+                cond[key] = compile_expression(value)
+            except ExpressionError as exc:
+                errors.append(FieldError(at, str(exc)))
         else:
             names = _strings(value, at, errors)
             if key == "customer_tier":
@@ -303,12 +358,30 @@ def _actions(then_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
                 act[key] = value
         elif key == "bonus":
             act[key] = _decimal(value, at, errors) or Decimal(0)
-        elif key == "hold":
+        elif key in ("hold", "notify"):
             if not isinstance(value, str) or not value.strip() or len(value) > 200:
                 errors.append(FieldError(at, "the reason a person reviews the order, at most "
-                                         "200 characters"))
+                                         "200 characters" if key == "hold" else
+                                         "the message, at most 200 characters"))
             else:
                 act[key] = value.strip()
+        elif key == "check":
+            if value not in CHECKS:
+                errors.append(FieldError(at, f"unknown check; known: {', '.join(CHECKS)}"))
+            else:
+                act[key] = value
+        elif key == "level":
+            if value not in {lv.value for lv in Level}:
+                errors.append(FieldError(at, f"one of {', '.join(lv.value for lv in Level)}"))
+            else:
+                act[key] = value
+        elif key == "params":
+            if not isinstance(value, Mapping):
+                errors.append(FieldError(at, "an object of the check's parameters"))
+            else:
+                act[key] = dict(value)
+        elif key == "notify_to":
+            act[key] = _strings(value, at, errors)
         else:
             names = _strings(value, at, errors)
             if key == "exclude_carriers":
@@ -317,6 +390,23 @@ def _actions(then_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
                 _known(names, vocab.sites, at, "site", errors)
             act[key] = names
     return act
+
+
+def _check_rule(act: dict[str, Any], cond: Mapping[str, Any], p: str,
+                errors: list[FieldError]) -> None:
+    """A check runs at intake: only order conditions select it, and it does nothing else."""
+    check = act["check"]
+    others = sorted(k for k in act if k not in ("check", "level", "params"))
+    if others:
+        errors.append(FieldError(f"{p}then.{others[0]}", "a check runs at intake, before "
+                                 "routing; put routing, hold and notify actions in a rule "
+                                 "of their own"))
+    for key in ROUTING_ONLY:
+        if key in cond:
+            errors.append(FieldError(f"{p}when.{key}", "known only when routing; a check "
+                                     "runs at intake, before routing"))
+    act.setdefault("level", CHECK_LEVELS[check].value)
+    errors.extend(param_errors(check, act.get("params", {}), f"{p}then.params"))
 
 
 def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: str = "",
@@ -345,12 +435,20 @@ def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: 
         then_doc = {}
     cond = _conditions(when_doc, p, vocab, errors)
     act = _actions(then_doc, p, vocab, errors)
+    if act.get("check"):
+        _check_rule(act, cond, p, errors)
+    elif {"level", "params"} & set(act):
+        errors.append(FieldError(f"{p}then.{'level' if 'level' in act else 'params'}",
+                                 "only with a check"))
+    if act.get("notify_to") and not act.get("notify"):
+        errors.append(FieldError(f"{p}then.notify", "notify_to needs the message to send"))
     action = Action(**{k: v for k, v in act.items() if v is not None})
-    if not (action.excludes or action.prefer_sites or action.exclude_carriers or action.hold):
+    if not (action.excludes or action.prefer_sites or action.exclude_carriers or action.hold
+            or action.notify or action.check):
         errors.append(FieldError(f"{p}then", "no action that changes anything; give at least "
                                  "one of exclude_sites, only_sites, require_capability, "
                                  "require_same_day: true, prefer_sites with a bonus, "
-                                 "exclude_carriers, hold"))
+                                 "exclude_carriers, hold, notify, check"))
     if act.get("prefer_sites") and not act.get("bonus"):
         errors.append(FieldError(f"{p}then.bonus", "prefer_sites needs a bonus above 0 (CNY "
                                  "of score discount)"))
@@ -376,23 +474,40 @@ def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: 
                        action, description, bool(enabled), version, int(priority))
 
 
-def rule_doc(rule: RoutingRule) -> dict[str, Any]:
-    """The JSON shape of a rule (what `parse_rule` reads back)."""
+def condition_doc(cond: Condition) -> dict[str, Any]:
+    """The JSON shape of a rule's `when`."""
     when: dict[str, Any] = {}
     for key in CONDITIONS:
-        value = getattr(rule.when, key)
+        value = getattr(cond, key)
         if value in (None, "", frozenset()):
             continue
         when[key] = (sorted(value) if isinstance(value, frozenset)
+                     else value.source if isinstance(value, Expression)
                      else str(value) if isinstance(value, Decimal)
                      else {"sku": value[0], "site": value[1], "units": value[2]}
                      if key == "stock_below" else value)
+    return when
+
+
+def rule_doc(rule: RoutingRule) -> dict[str, Any]:
+    """The JSON shape of a rule (what `parse_rule` reads back)."""
     then: dict[str, Any] = {}
     for key in ACTIONS:
         value = getattr(rule.then, key)
-        if value in (None, "", frozenset(), False) or (key == "bonus" and not value):
+        if (value in (None, "", frozenset(), False) or (key == "bonus" and not value)
+                or (key == "params" and not value and not rule.then.check)):
             continue
         then[key] = (sorted(value) if isinstance(value, frozenset)
+                     else dict(value) if isinstance(value, Mapping)
                      else str(value) if isinstance(value, Decimal) else value)
-    return {"code": rule.code, "description": rule.description, "when": when, "then": then,
+    return {"code": rule.code, "description": rule.description,
+            "when": condition_doc(rule.when), "then": then,
             "enabled": rule.enabled, "priority": rule.priority, "version": rule.version}
+
+
+def to_check(rule: RoutingRule) -> ValidationRule:
+    """A check rule as the validation engine runs it."""
+    scoped = rule.when != Condition()
+    return ValidationRule(rule.code, Level(rule.then.level or CHECK_LEVELS[rule.then.check]),
+                          rule.then.check, dict(rule.then.params), rule.enabled,
+                          rule.description, rule.version, rule.when if scoped else None)

@@ -117,13 +117,18 @@ class Contradiction:
 
 
 def contradictions(rules: Sequence[RoutingRule]) -> list[Contradiction]:
-    """Pairs of enabled rules that can apply to one order and ask for opposite things."""
+    """Pairs of enabled rules that can apply to one order and ask for opposite things (or,
+    for validation checks, run one check on the same orders with different limits)."""
     out = []
     live = [r for r in rules if r.enabled]
     for a, b in itertools.combinations(live, 2):
         if not _may_overlap(a.when, b.when):
             continue
         x, y = a.then, b.then
+        if x.check and x.check == y.check and dict(x.params) != dict(y.params):
+            out.append(Contradiction(a.code, b.code, f"both run the {x.check} check with "
+                                     "different parameters"))
+            continue
         if x.only_sites and y.only_sites and not (x.only_sites & y.only_sites):
             out.append(Contradiction(a.code, b.code, "allow no site in common"))
         for one, other, first, second in ((x, y, a, b), (y, x, b, a)):
@@ -147,7 +152,8 @@ class Arm:
     orders: int = 0
     routed: int = 0
     held: int = 0  # no plan, or held by a rule
-    held_by_rules: int = 0
+    held_by_rules: int = 0  # held by a routing rule's `hold`
+    held_by_checks: int = 0  # held at validation
     cost_units: int = 0  # over routed orders
     on_time: int = 0
     late_days: int = 0
@@ -157,7 +163,7 @@ class Arm:
     def view(self) -> dict[str, Any]:
         routed = max(self.routed, 1)
         return {"orders": self.orders, "routed": self.routed, "held": self.held,
-                "held_by_rules": self.held_by_rules,
+                "held_by_rules": self.held_by_rules, "held_by_checks": self.held_by_checks,
                 "hold_rate": round(self.held / max(self.orders, 1), 4),
                 "cost_per_order": round(self.cost_units / 10_000 / routed, 2),
                 "on_time_rate": round(self.on_time / routed, 4),

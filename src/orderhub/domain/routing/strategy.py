@@ -127,6 +127,8 @@ def explain(decision: Decision, strategy: str, order: RouteOrder | None = None,
         "rules_matched": decision.rules, "notes": decision.notes,
         "rule_set": decision.rule_set,
         "promise_warning": decision.promise_warning}
+    if decision.notify:
+        out["notify"] = decision.notify
     if order is not None:
         out["order"] = {"destination": order.province, "region": order.region,
                         "due": order.requested_by.isoformat() if order.requested_by else None,

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from orderhub.domain.geo import haversine_km
 from orderhub.domain.routing.network import (
@@ -53,6 +54,7 @@ class Screen:
     blocked: str = ""  # the destination cannot be delivered to
     held: str = ""  # a rule holds the order for a person
     pruned: int = 0  # plans (sites, pairs) not priced: their lower bound could not win
+    notify: list[dict[str, Any]] = field(default_factory=list)  # rules' notifications
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Decision:
     held: bool = False  # a rule holds it for a person (reason in `reason`)
     rule_set: str = "live"  # which rules routed it: the live ones or a canary's
     pruned: int = 0  # plans not priced because their lower bound could not beat the best
+    notify: list[dict[str, Any]] = field(default_factory=list)  # {rule, version, message, to}
 
 
 def _distance(site: Site, order: RouteOrder) -> float:
@@ -84,7 +87,8 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
                                       f"{inbound.reason}")
     closed = frozenset(s.code for s in network.sites if not s.active)
     effects = matching(network.rules, order, network.stock, closed)
-    out = Screen([], rules=[r.label for r in effects.matched], bonus=effects.bonus)
+    out = Screen([], rules=[r.label for r in effects.matched], bonus=effects.bonus,
+                 notify=effects.notify)
     if effects.hold and "rule_review" not in order.overrides:
         out.held = effects.hold
         return out
@@ -273,7 +277,7 @@ def plan_order(order: RouteOrder, network: Network, today: date | datetime,
     now = as_now(today)
     scr = screen(order, network, now, pickup_site)
     decision = Decision(order.id, None, excluded=scr.excluded, rules=scr.rules,
-                        notes=scr.notes)
+                        notes=scr.notes, notify=scr.notify)
     if scr.blocked:
         decision.reason, decision.blocked = scr.blocked, True
         return decision
