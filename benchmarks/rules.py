@@ -4,7 +4,8 @@
 
 1. Streaming decisions on the demo network with the 3 demo rules and with `--rules`
    generated rules (conditions on channels, tiers, destinations, SKU categories, value,
-   actions excluding or preferring sites and carriers), same orders: per-order time and the
+   5% with a CEL expression too; actions excluding or preferring sites and carriers, 3%
+   notifications, and 5% scoped validation checks), same orders: per-order time and the
    ratio, and intake throughput (SQLite, batches of 500) with each rule set.
 2. The sandbox: `--replay` orders taken in through intake, then a draft set replayed over
    them (`rules simulate`): orders per second of the replay.
@@ -55,6 +56,22 @@ def generated_rules(n: int, seed: int = 11) -> list[dict[str, Any]]:
                 when["sku_category"] = rng.sample(CATEGORIES, 1)
             else:
                 when["min_order_value"] = str(rng.choice([200, 500, 1000, 5000]))
+        kind = rng.random()
+        if kind < 0.05:
+            when["expression"] = rng.choice([
+                f"order.units >= {rng.randint(2, 6)}",
+                f"order.value > {rng.choice([300, 800, 2000])}.0 && customer.tier != 'VIP'",
+                "order.lines.exists(l, l.quantity >= 3)"])
+        elif kind < 0.10:
+            out.append({"code": f"gen-{i:03d}", "when": {k: v for k, v in when.items()
+                                                          if k != "min_order_value"},
+                        "then": {"check": "price_floor",
+                                 "params": {"min_ratio_of_list": "0.3"}}})
+            continue
+        elif kind < 0.13:
+            out.append({"code": f"gen-{i:03d}", "when": when,
+                        "then": {"notify": "generated notification", "notify_to": ["ops"]}})
+            continue
         action = rng.random()
         if action < 0.5:
             then: dict[str, Any] = {"exclude_sites": rng.sample(sites, 1)}

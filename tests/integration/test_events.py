@@ -84,6 +84,10 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
                                         "then": {"exclude_sites": ["GZ"]}},
                            actor="ops", reason="test", now=clock.now)
     rule_sets.create_draft(hub.uow, T, None, actor="ops", reason="copy", now=clock.now)
+    routing_rules.put_rule(hub.uow, T, {"code": "tell-ops", "when": {"channel": ["web"]},
+                                        "then": {"notify": "web order", "notify_to": ["ops"]}},
+                           actor="ops", reason="test", now=clock.now)
+    submit(hub, draft("EV-6"))
     sku_mapping.confirm_mapping(hub.uow, T, "web", "sku", "CH-SKU", "A", actor="ops",
                                 now=clock.now, strategy=hub.strategy,
                                 presale_lock=hub.presale_lock)

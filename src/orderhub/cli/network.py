@@ -405,7 +405,9 @@ def routing_wave(limit: Annotated[int, typer.Option(min=1, max=20000)] = 2000,
                   f"{len(report.changed)} re-planned"
                   + ("" if report.applied or not report.changed else " (not applied)")
                   + (f"; {len(report.skipped)} skipped (changed meanwhile)"
-                     if report.skipped else ""))
+                     if report.skipped else "")
+                  + (f"; {report.canary_kept} left to the canary's rules"
+                     if report.canary_kept else ""))
     if report.fallback_reason:
         console.print(f"[yellow]fallback:[/yellow] {report.fallback_reason}")
 

@@ -80,6 +80,9 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
              since: Annotated[str, typer.Option(help="Replay window, e.g. 7d or 12h")] = "7d",
              limit: Annotated[int, typer.Option(min=1, max=1_000_000)] = 100_000,
              hold_threshold: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.05,
+             draw_down: Annotated[bool, typer.Option(
+                 help="Replay in order time with stock running down (each side its own "
+                      "copy), not each order on its own")] = False,
              database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Sandbox: replay past orders through the set beside the live rules, plus stress
     scenarios; a pass marks the set tested. Exit 1 if it fails."""
@@ -88,7 +91,8 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
     window = _since(since)
     r = _call(database_url, lambda hub: run(
         hub.uow, hub.read_uow, tenant, set_id, since=window, now=hub.clock(), actor="cli",
-        strategy=hub.strategy, limit=limit, hold_threshold=hold_threshold))
+        strategy=hub.strategy, limit=limit, hold_threshold=hold_threshold,
+        draw_down=draw_down))
     table = Table(title=f"{r['orders']} orders replayed in {r['seconds']} s")
     for col in ("", "live rules", "this set", "delta"):
         table.add_column(col)
@@ -97,7 +101,8 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
         table.add_row(key, str(r["live"][key]), str(r["draft"][key]),
                       str(r["delta"][key]))
     console.print(table)
-    console.print(f"{r['orders_changed']} orders routed differently from the live rules; "
+    console.print(f"{r['validation_changed']} orders validated differently and "
+                  f"{r['orders_changed']} routed differently from the live rules; "
                   f"{r['differs_from_what_happened']} differ from what actually happened")
     for ex in r["examples"][:5]:
         console.print(f"  {ex['order_id']}: {ex['live']} -> {ex['draft']}", highlight=False)

@@ -39,6 +39,9 @@ _MACRO_VAR = re.compile(r"\.\s*(?:exists|all|exists_one|map|filter)\s*\(\s*([A-Z
 _PATH = re.compile(r"(?<![\w.\"'])(order|customer|network)\s*\.\s*([A-Za-z_]\w*)")
 
 
+_UNDEFINED = re.compile(r"Undefined variable or function: '([^']+)'")
+
+
 class ExpressionError(ValueError):
     """The expression cannot be a rule condition; the message says why."""
 
@@ -47,14 +50,24 @@ class ExpressionError(ValueError):
 class Expression:
     source: str
     program: Any  # cel.Program
+    # The fields it reads, per variable (None: the whole variable). Handing CEL only these
+    # makes an evaluation ~5x cheaper: the binding converts every value it is given.
+    reads: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
 
     def __call__(self, env: Mapping[str, Any]) -> bool:
         """True when the expression holds; an order the expression cannot be evaluated on
         (a missing list element, a wrong type) does not match."""
         try:
-            return self.program.execute(dict(env)) is True
+            return self.program.execute(self.narrow(env)) is True
         except (RuntimeError, TypeError, ValueError):
             return False
+
+    def narrow(self, env: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for root, names in self.reads:
+            value = env.get(root, {})
+            out[root] = value if names is None else {n: value[n] for n in names if n in value}
+        return out
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Expression) and other.source == self.source
@@ -87,16 +100,27 @@ def compile_expression(source: str) -> Expression:
     if unknown:
         raise ExpressionError(f"unknown name(s) {', '.join(unknown)}; the variables are "
                               f"{', '.join(FIELDS)}")
+    paths: dict[str, set[str]] = {}
     for root, name in _PATH.findall(source):
         if name not in FIELDS[root]:
             raise ExpressionError(f"{root}.{name} is not a field; {root} has "
                                   f"{', '.join(FIELDS[root])}")
+        paths.setdefault(root, set()).add(name)
+    # A variable used other than as `var.field` (indexed, passed whole) gets all its fields.
+    whole = {m for m in re.findall(r"(?<![\w.\"'])(order|customer|network)\b(?!\s*\.)",
+                                   source)}
+    reads = tuple((root, None if root in whole else tuple(sorted(paths.get(root, ()))))
+                  for root in sorted(set(program.variables()) & set(FIELDS)))
+    expr = Expression(source.strip(), program, reads)
     try:
-        result = program.execute(SAMPLE)
+        result = program.execute(expr.narrow(SAMPLE))
     except (RuntimeError, TypeError, ValueError) as exc:
+        undefined = _UNDEFINED.search(str(exc))
+        if undefined:
+            raise ExpressionError(f"unknown function {undefined.group(1)}") from None
         raise ExpressionError(f"cannot be evaluated on a sample order: "
                               f"{str(exc).splitlines()[0]}") from None
     if not isinstance(result, bool):
         raise ExpressionError(f"must be true or false; on a sample order it gives "
                               f"{type(result).__name__}")
-    return Expression(source.strip(), program)
+    return expr

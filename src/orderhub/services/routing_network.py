@@ -64,7 +64,10 @@ def site_backlog(conn: Connection, tenant_id: str) -> dict[str, int]:
     return {code: int(n) for code, n in rows}
 
 
-def load_canary(conn: Connection, tenant_id: str) -> Canary | None:
+def load_canary(conn: Connection, tenant_id: str,
+                live: list[RoutingRule] | None = None) -> Canary | None:
+    """The canary's routing rules; a set without routing rules (checks only) routes its
+    slice by the live ones."""
     rs = t.rule_sets.c
     row = conn.execute(select(rs.version, rs.slice, rs.rules).where(
         rs.tenant_id == tenant_id, rs.state == "canary")).first()
@@ -80,14 +83,16 @@ def load_canary(conn: Connection, tenant_id: str) -> Canary | None:
             log.error("canary v%s: rule %s skipped", row[0], doc.get("code"))
     if not row[1]:
         return None
-    return Canary(row[0], parse_slice(row[1]), by_priority(rules))
+    has_routing = any(not (d.get("then") or {}).get("check") for d in row[2])
+    return Canary(row[0], parse_slice(row[1]),
+                  by_priority(rules) if has_routing else list(live or []))
 
 
 def load_network(conn: Connection, tenant_id: str) -> NetworkState:
     services = load_services(conn, tenant_id)
     rules = load_rules(conn, tenant_id)
     blocks = load_blocks(conn, tenant_id)
-    canary = load_canary(conn, tenant_id)
+    canary = load_canary(conn, tenant_id, rules)
     fingerprint = "|".join(
         [f"{s.code}:{s.state.value}:{s.delay_days}" for s in services]
         + [f"{r.code}@{r.version}" for r in rules]

@@ -5,8 +5,9 @@ measured side by side, activation (its rules become the live rules) and a rollba
 takes effect for new orders at once. Every step is audited and evented.
 
 A set holds rules of every kind: routing rules (the set's are the complete list: live
-routing rules it lacks are switched off when it is activated) and validation checks (the
-set changes the checks it names; a draft copied from the live rules names them all).
+routing rules it lacks are switched off when it is activated; a set with none leaves them
+as they are) and validation checks (the set changes the checks it names, the others stay;
+a draft copied from the live rules names them all).
 
 The sandbox never touches live data: it reads past orders, the catalogue and the network,
 and routes each past order as of its own order time against today's stock and network
@@ -287,7 +288,7 @@ def _held_at_intake(arm: Arm) -> None:
 def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id: int, *,
              since: timedelta, now: datetime, actor: str, strategy: AllocationStrategy,
              limit: int = 100_000, hold_threshold: float = DEFAULT_HOLD_THRESHOLD,
-             examples: int = 10) -> dict[str, Any]:
+             examples: int = 10, draw_down: bool = False) -> dict[str, Any]:
     """Replay past orders through the set and through the live rules; record the report
     and, if it passes, mark the set tested."""
     started = time.perf_counter()
@@ -298,10 +299,11 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
             raise Conflict(f"rule set v{row['version']} is {row['state']}; only drafts and "
                            "tested sets are simulated")
         every = [parse_rule(d) for d in row["rules"]]
-        draft_rules = by_priority([r for r in every if not r.is_check])
         live_checks = validation_rules.load_rules(uow.conn, tenant_id)
         draft_checks = validation_rules.overlay(live_checks, every)
         state = load_network(uow.conn, tenant_id)
+        routing = [r for r in every if not r.is_check]
+        draft_rules = by_priority(routing) if routing else list(state.rules)
         warehouses = uow.catalog.warehouses(tenant_id)
         o = t.orders.c
         ids = [oid for (oid,) in uow.conn.execute(
@@ -328,6 +330,10 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
     stock = {k: max(0, lv.on_hand - lv.safety_stock) for k, lv in levels.items()}
     live_net = Network(sites, state.services, stock, state.blocks, state.rules)
     draft_net = Network(sites, state.services, stock, state.blocks, draft_rules)
+    # Each order on its own, or (draw_down) in order time with each side's stock running
+    # down as it routes.
+    live_stock = live_net.copy() if draw_down else live_net
+    draft_stock = draft_net.copy() if draw_down else draft_net
     orders.sort(key=lambda x: (x.created_at, x.id))
     live, draft = Arm(), Arm()
     changed, differs_from_actual, validation_changed = 0, 0, 0
@@ -352,8 +358,12 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
             continue
         if not draft_held:
             routed.append((order, route))  # for the stress scenarios
-        before = None if live_held else _decide(order, route, live_net, weights)
-        after = None if draft_held else _decide(order, route, draft_net, weights)
+        before = None if live_held else _decide(order, route, live_stock, weights)
+        after = None if draft_held else _decide(order, route, draft_stock, weights)
+        if draw_down:
+            for net, d in ((live_stock, before), (draft_stock, after)):
+                if d is not None and d.chosen is not None:
+                    take_stock(net, d.chosen)
         if before is not None:
             _count(live, before, route)
         if after is not None:
@@ -385,7 +395,7 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
     if not orders:
         failures.append("no past orders in the window to replay")
     report = {
-        "since_days": since.days, "orders": len(orders), "seconds":
+        "since_days": since.days, "orders": len(orders), "draw_down": draw_down, "seconds":
             round(time.perf_counter() - started, 2),
         "live": lv, "draft": dv,
         "delta": {"cost_per_order": round(dv["cost_per_order"] - lv["cost_per_order"], 2),
@@ -484,12 +494,15 @@ def activate(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
 
 def _replace_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]], *,
                   actor: str, reason: str, now: datetime, all_checks: bool = False) -> None:
-    """The set's routing rules become the routing rules (live ones it lacks switched off);
-    its checks replace the live checks of the same code (with `all_checks`, a full
-    snapshot being restored, live checks it lacks are switched off too)."""
+    """The set's routing rules become the routing rules (live ones it lacks switched off;
+    a set without any leaves them as they are); its checks replace the live checks of the
+    same code (with `all_checks`, a full snapshot being restored, live checks it lacks are
+    switched off too)."""
     codes = {d["code"] for d in docs}
-    current = load_rules(uow.conn, tenant_id)
-    gone = [{**d, "enabled": False} for d in _docs(current) if d["code"] not in codes]
+    gone: list[dict[str, Any]] = []
+    if any(not (d.get("then") or {}).get("check") for d in docs):  # else: checks only
+        current = load_rules(uow.conn, tenant_id)
+        gone = [{**d, "enabled": False} for d in _docs(current) if d["code"] not in codes]
     save_rules(uow, tenant_id, [*docs, *gone], actor=actor, reason=reason, now=now)
     checks = {d["code"] for d in docs if (d.get("then") or {}).get("check")}
     if all_checks and checks:  # (snapshots from before checks joined sets have none)
@@ -547,6 +560,16 @@ def compare(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]
             ob.type.in_(["OrderHoldOverridden", "OrderExceptionRaised"])))}
         touched |= {oid for oid, ov in uow.conn.execute(select(o.id, o.overrides).where(
             o.tenant_id == tenant_id, o.updated_at >= row["canary_at"])) if ov}
+        # Orders held at intake by the checks never reach routing: the audit log has them.
+        a_ = t.audit_log.c
+        q = select(a_.subject, a_.detail).where(a_.tenant_id == tenant_id,
+                                                a_.kind == "rule_decision",
+                                                a_.at >= row["canary_at"])
+        if end is not None:
+            q = q.where(a_.at <= end)
+        for oid, detail in uow.conn.execute(q.order_by(a_.seq)):
+            if (detail or {}).get("rules") == "validation" and oid not in last:
+                last[oid] = {"rule_set": detail.get("rule_set", "live"), "chosen": None}
     arms: dict[str, dict[str, Any]] = {}
     for oid, doc in last.items():
         arm = doc.get("rule_set", "live")

@@ -101,7 +101,8 @@ class CanaryChecks:
 
 def canary_checks(conn: Connection, tenant_id: str, live: Sequence[Rule]
                   ) -> CanaryChecks | None:
-    """The checks orders in the canary's slice are validated with, if a canary changes any."""
+    """The checks orders in a canary's slice are validated with (the live ones where the
+    canary changes none, so its orders are still counted in its arm)."""
     rs = t.rule_sets.c
     row = conn.execute(select(rs.version, rs.slice, rs.rules).where(
         rs.tenant_id == tenant_id, rs.state == "canary")).first()
@@ -115,8 +116,6 @@ def canary_checks(conn: Connection, tenant_id: str, live: Sequence[Rule]
             mine.append(parse_rule(doc))
         except InvalidInput:  # validated when the set was made
             log.error("canary v%s: check %s skipped", row[0], doc.get("code"))
-    if not mine:
-        return None
     return CanaryChecks(f"canary v{row[0]}", parse_slice(row[1]), overlay(live, mine))
 
 

@@ -18,8 +18,10 @@ SetId = Annotated[int, Path(ge=1, le=2**53)]
 class DraftIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rules: list[dict[str, Any]] | None = Field(
-        None, max_length=5000, description="The whole set (as in /v1/routing/rules); "
-                                           "omitted: a copy of the live rules")
+        None, max_length=5000, description="Routing rules (the whole list) and validation "
+                                           "checks (those it changes), as in "
+                                           "/v1/routing/rules/export; omitted: a copy of "
+                                           "the live rules")
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -29,6 +31,9 @@ class SimulateIn(BaseModel):
     limit: int = Field(100_000, ge=1, le=1_000_000)
     hold_threshold: float = Field(rule_sets.DEFAULT_HOLD_THRESHOLD, ge=0, le=1,
                                   description="Fail if the set holds more than this share")
+    draw_down: bool = Field(False, description="Replay in order time with stock running "
+                                               "down (each side its own copy), not each "
+                                               "order on its own")
 
 
 class CanaryIn(BaseModel):
@@ -69,7 +74,7 @@ def simulate(set_id: SetId, body: SimulateIn, hub: HubDep, tenant: TenantDep,
     return rule_sets.simulate(hub.uow, hub.read_uow, tenant, set_id,
                               since=timedelta(days=body.since_days), now=hub.clock(),
                               actor=actor, strategy=hub.strategy, limit=body.limit,
-                              hold_threshold=body.hold_threshold)
+                              hold_threshold=body.hold_threshold, draw_down=body.draw_down)
 
 
 @router.post("/{set_id}/canary")

@@ -82,7 +82,9 @@ class Condition:
 
     def matches(self, order: RouteOrder,
                 stock: Mapping[tuple[str, str], int] | None = None,
-                closed: frozenset[str] = frozenset()) -> bool:
+                closed: frozenset[str] = frozenset(),
+                env: list[dict[str, Any]] | None = None) -> bool:
+        """`env`, if given, caches the order's expression variables across rules."""
         # Cheapest and most selective checks first: most rules fail on one of them.
         if self.channel and order.channel not in self.channel:
             return False
@@ -112,7 +114,11 @@ class Condition:
             if (stock or {}).get((sku, site), 0) >= units:
                 return False
         if self.expression is not None:
-            return self.expression(environment(order, closed))
+            if env is None:
+                return self.expression(environment(order, closed))
+            if not env:
+                env.append(environment(order, closed))
+            return self.expression(env[0])
         return True
 
 
@@ -195,8 +201,10 @@ def matching(rules: Sequence[RoutingRule], order: RouteOrder,
              closed: frozenset[str] = frozenset()) -> RuleEffects:
     """What the rules say for `order`; `rules` in priority order (`by_priority`)."""
     effects = RuleEffects()
+    env: list[dict[str, Any]] = []
     for rule in rules:
-        if not rule.enabled or rule.is_check or not rule.when.matches(order, stock, closed):
+        if (not rule.enabled or rule.is_check
+                or not rule.when.matches(order, stock, closed, env)):
             continue
         if rule.then.hold and not effects.hold:
             effects.hold = f"held by {rule.label}: {rule.then.hold}"

@@ -117,18 +117,14 @@ class Contradiction:
 
 
 def contradictions(rules: Sequence[RoutingRule]) -> list[Contradiction]:
-    """Pairs of enabled rules that can apply to one order and ask for opposite things (or,
-    for validation checks, run one check on the same orders with different limits)."""
+    """Pairs of enabled rules that can apply to one order and ask for opposite things.
+    (Two checks on the same orders are not a contradiction: both run, the stricter holds.)"""
     out = []
     live = [r for r in rules if r.enabled]
     for a, b in itertools.combinations(live, 2):
         if not _may_overlap(a.when, b.when):
             continue
         x, y = a.then, b.then
-        if x.check and x.check == y.check and dict(x.params) != dict(y.params):
-            out.append(Contradiction(a.code, b.code, f"both run the {x.check} check with "
-                                     "different parameters"))
-            continue
         if x.only_sites and y.only_sites and not (x.only_sites & y.only_sites):
             out.append(Contradiction(a.code, b.code, "allow no site in common"))
         for one, other, first, second in ((x, y, a, b), (y, x, b, a)):

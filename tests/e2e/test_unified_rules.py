@@ -1,0 +1,184 @@
+"""One rule model: validation checks, routing rules, notifications and CEL expressions travel
+together through rule sets (sandbox, canary, activation, rollback), export and import."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from orderhub.api.app import create_app
+from orderhub.bootstrap import Hub
+from orderhub.cli.app import app as cli
+from tests.conftest import Clock
+from tests.factories import ADDRESS_JSON, seed_network
+
+
+def post(client: TestClient, ext: str, channel: str = "web", price: str = "7.00",
+         quantity: int = 1) -> dict[str, Any]:
+    r = client.post("/v1/orders", json={
+        "external_id": ext, "channel": channel, "currency": "CNY",
+        "shipping_address": ADDRESS_JSON,
+        "lines": [{"sku": "A", "quantity": quantity, "unit_price": price}]})
+    assert r.status_code == 201, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+TMALL_FLOOR = {"code": "C6-tmall-floor", "description": "Tmall sells at 80% of list or more",
+               "when": {"channel": ["tmall"]},
+               "then": {"check": "price_floor", "params": {"min_ratio_of_list": "0.8"}}}
+BIG_WEB = {"code": "big-web", "description": "ops hear of web orders above 60 yuan",
+           "when": {"expression": "order.value > 60.0 && order.channel == 'web'"},
+           "then": {"notify": "large web order", "notify_to": ["ops"]}}
+
+
+def codes(order: dict[str, Any]) -> list[str]:
+    return sorted(r["code"] for r in order.get("hold_reasons", []))
+
+
+def test_checks_and_notifications_through_the_lifecycle(hub: Hub, clock: Clock) -> None:
+    seed_network(hub, {("A", "SH"): 500})
+    with TestClient(create_app(hub)) as client:
+        for i in range(5):  # 7.00 against a list price of 10.00: above the live 50% floor
+            assert post(client, f"W-{i}")["status"] == "allocated"
+            assert post(client, f"T-{i}", "tmall")["status"] == "allocated"
+        rs = client.post("/v1/rules/sets", json={"rules": [TMALL_FLOOR, BIG_WEB],
+                                                 "reason": "Tmall price policy"}).json()
+        assert rs["warnings"] == []
+        assert rs["rules"][0]["then"]["level"] == "compliance"  # the check's own level
+
+        report = client.post(f"/v1/rules/sets/{rs['id']}/simulate",
+                             json={"hold_threshold": 0.6}).json()
+        assert report["validation_changed"] == 5, report
+        assert report["draft"]["held_by_checks"] == 5 and report["live"]["held_by_checks"] == 0
+        assert report["delta"]["hold_rate"] == 0.5
+        assert report["rule_hits"]["C6-tmall-floor"] == 5
+        example = next(e for e in report["examples"] if e["stage"] == "validation")
+        assert example["draft"] == {"held": ["price_below_floor"]}
+        assert report["passed"] is True, report["failures"]
+        strict = client.post(f"/v1/rules/sets/{rs['id']}/simulate", json={}).json()
+        assert strict["passed"] is False and "holds 50.0%" in strict["failures"][0]
+        client.post(f"/v1/rules/sets/{rs['id']}/simulate", json={"hold_threshold": 0.6})
+
+        r = client.post(f"/v1/rules/sets/{rs['id']}/canary",
+                        json={"slice": {"channels": ["tmall"]}, "reason": "Tmall first"})
+        assert r.status_code == 200, r.text
+        held = post(client, "T-10", "tmall")
+        assert held["status"] == "on_hold" and codes(held) == ["price_below_floor"]
+        assert post(client, "W-10")["status"] == "allocated"  # not in the slice
+        wave = client.post("/v1/routing/waves", json={"dry_run": True}).json()
+        assert (wave["considered"], wave["canary_kept"]) == (6, 5)  # canary orders kept
+        arms = client.get(f"/v1/rules/sets/{rs['id']}/compare").json()["arms"]
+        assert arms[f"canary v{rs['version']}"]["hold_rate"] == 1.0
+        assert arms["live"]["hold_rate"] == 0.0
+        trail = client.get("/v1/audit", params={"subject": held["id"]}).json()
+        assert any(e["detail"].get("rule_set") == f"canary v{rs['version']}"
+                   for e in trail)
+
+        r = client.post(f"/v1/rules/sets/{rs['id']}/activate", json={"reason": "good"})
+        assert r.status_code == 200, r.text
+        checks = {c["code"]: c for c in client.get("/v1/validation/rules").json()}
+        assert checks["C6-tmall-floor"]["when"] == {"channel": ["tmall"]}
+        assert checks["C6-tmall-floor"]["enabled"] is True
+        assert checks["C5-price-floor"]["params"] == {"min_ratio_of_list": "0.5"}  # untouched
+        assert codes(post(client, "T-11", "tmall")) == ["price_below_floor"]
+        big = post(client, "W-11", price="70.00")
+        assert big["status"] == "allocated"
+        timeline = client.get(f"/v1/orders/{big['id']}/timeline").json()
+        note = next(e for e in timeline if e["type"] == "RuleNotification")
+        assert note["data"]["message"] == "large web order" and note["data"]["to"] == ["ops"]
+        small = post(client, "W-12")
+        assert not any(e["type"] == "RuleNotification"
+                       for e in client.get(f"/v1/orders/{small['id']}/timeline").json())
+
+        exported = client.get("/v1/routing/rules/export").json()["rules"]
+        assert {"big-web", "C6-tmall-floor", "F1-required"} <= {d["code"] for d in exported}
+
+        r = client.post(f"/v1/rules/sets/{rs['id']}/rollback", json={"reason": "too strict"})
+        assert r.status_code == 200, r.text
+        checks = {c["code"]: c for c in client.get("/v1/validation/rules").json()}
+        assert checks["C6-tmall-floor"]["enabled"] is False
+        assert post(client, "T-12", "tmall")["status"] == "allocated"
+        history = client.get("/v1/validation/rules/C6-tmall-floor/history").json()
+        assert [h["version"] for h in history] == [1, 2]
+        assert client.get("/v1/audit/verify").json()["ok"] is True
+
+
+def test_bad_rules_get_field_errors(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 5})
+    cases = [
+        ({"when": {"expression": "order.value >"}}, "when.expression", "not valid CEL"),
+        ({"when": {"expression": "order.valeu > 1.0"}}, "when.expression",
+         "order.valeu is not a field"),
+        ({"when": {"expression": "shop.value > 1.0"}}, "when.expression", "unknown name"),
+        ({"when": {"expression": "order.value + 'a' == 1"}}, "when.expression",
+         "cannot be evaluated"),
+        ({"when": {"expression": "order.units"}}, "when.expression", "true or false"),
+        ({"then": {"check": "price_flor"}}, "then.check", "unknown check"),
+        ({"then": {"check": "price_floor", "params": {"min_ratio_of_list": "2"}}},
+         "then.params.min_ratio_of_list", "a ratio 0..1"),
+        ({"then": {"check": "price_floor", "exclude_sites": ["SH"]}}, "then.exclude_sites",
+         "a check runs at intake"),
+        ({"when": {"site_closed": ["SH"]}, "then": {"check": "price_floor"}},
+         "when.site_closed", "known only when routing"),
+        ({"then": {"notify_to": ["ops"]}}, "then.notify", "needs the message"),
+        ({"then": {"params": {"x": 1}, "hold": "x"}}, "then.params", "only with a check"),
+    ]
+    with TestClient(create_app(hub)) as client:
+        for body, loc, message in cases:
+            doc = {"when": {}, "then": {"notify": "x"}, "reason": "x"}
+            doc.update(body)
+            r = client.put("/v1/routing/rules/bad", json=doc)
+            assert r.status_code == 422, (body, r.text)
+            errors = {e["field"]: e["message"] for e in r.json()["errors"]}
+            assert any(k.endswith(loc) and message in v for k, v in errors.items()), errors
+        assert client.get("/v1/routing/rules").json() == []
+
+
+def test_expression_rules_route_and_round_trip_through_files(
+        hub: Hub, database_url: str, tmp_path: Path) -> None:
+    seed_network(hub, {("A", "SH"): 50, ("A", "BJ"): 50})
+    env = {"ORDERHUB_DATABASE_URL": database_url}
+    with TestClient(create_app(hub)) as client:
+        r = client.put("/v1/routing/rules/bulk-to-bj", json={
+            "when": {"expression": "order.lines.exists(l, l.sku == 'A' && l.quantity >= 5)"},
+            "then": {"only_sites": ["BJ"]}, "reason": "bulk from BJ"})
+        assert r.status_code == 200, r.text
+        assert post(client, "E-1", quantity=5)["shipments"][0]["warehouse"] == "BJ"
+        assert post(client, "E-2", quantity=1)["shipments"][0]["warehouse"] == "SH"
+    runner = CliRunner()
+    path = tmp_path / "rules.json"
+    out = runner.invoke(cli, ["routing", "rules", "export", str(path)], env=env)
+    assert out.exit_code == 0, out.output
+    doc = json.loads(path.read_text())
+    rules = {d["code"]: d for d in doc["rules"]}
+    assert rules["bulk-to-bj"]["when"]["expression"].startswith("order.lines.exists")
+    rules["C3-quantity"]["then"]["params"]["window_days"] = 7
+    path.write_text(json.dumps(doc))
+    out = runner.invoke(cli, ["routing", "rules", "import", str(path), "--reason", "from git"],
+                        env=env)
+    assert out.exit_code == 0, out.output
+    assert "C3-quantity: v2" in out.output and "bulk-to-bj: v1 (unchanged)" in out.output
+    with TestClient(create_app(hub)) as client:
+        checks = {c["code"]: c for c in client.get("/v1/validation/rules").json()}
+        assert checks["C3-quantity"]["params"]["window_days"] == 7
+
+
+def test_sandbox_can_draw_stock_down_in_order_time(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 3})
+    with TestClient(create_app(hub)) as client:
+        statuses = [post(client, f"D-{i}")["status"] for i in range(5)]
+        assert statuses.count("allocated") == 3  # the other two wait for stock
+        harmless = {"code": "prefer-sh", "when": {"channel": ["web"]},
+                    "then": {"prefer_sites": ["SH"], "bonus": "1"}}
+        rs = client.post("/v1/rules/sets", json={"rules": [harmless], "reason": "x"}).json()
+        alone = client.post(f"/v1/rules/sets/{rs['id']}/simulate", json={}).json()
+        assert alone["live"]["routed"] == 5 and alone["draw_down"] is False
+        run = client.post(f"/v1/rules/sets/{rs['id']}/simulate",
+                          json={"draw_down": True, "hold_threshold": 1}).json()
+        assert (run["live"]["routed"], run["live"]["held"]) == (3, 2)
+        assert (run["draft"]["routed"], run["draft"]["held"]) == (3, 2)
