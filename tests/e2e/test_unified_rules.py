@@ -49,6 +49,8 @@ def test_checks_and_notifications_through_the_lifecycle(hub: Hub, clock: Clock) 
         rs = client.post("/v1/rules/sets", json={"rules": [TMALL_FLOOR, BIG_WEB],
                                                  "reason": "Tmall price policy"}).json()
         assert rs["warnings"] == []
+        assert rs["changes_from_live"] == {"added": ["C6-tmall-floor", "big-web"],
+                                           "switched_off": [], "changed": {}}
         assert rs["rules"][0]["then"]["level"] == "compliance"  # the check's own level
 
         report = client.post(f"/v1/rules/sets/{rs['id']}/simulate",
@@ -166,6 +168,19 @@ def test_expression_rules_route_and_round_trip_through_files(
     with TestClient(create_app(hub)) as client:
         checks = {c["code"]: c for c in client.get("/v1/validation/rules").json()}
         assert checks["C3-quantity"]["params"]["window_days"] == 7
+    # A set copied from the live rules, written to a file, drafted again: no change.
+    out = runner.invoke(cli, ["rules", "draft", "--reason", "copy"], env=env)
+    assert "1 routing rule(s), 13 validation check(s)" in out.output, out.output
+    assert "no change from the live rules" in out.output
+    kept = tmp_path / "set.yaml"
+    out = runner.invoke(cli, ["rules", "show", "1", "--export", str(kept)], env=env)
+    assert out.exit_code == 0 and "14 rule(s) written" in out.output, out.output
+    text = kept.read_text().replace("window_days: 7", "window_days: 14")
+    kept.write_text(text)
+    out = runner.invoke(cli, ["rules", "draft", str(kept), "--reason", "longer window"],
+                        env=env)
+    assert out.exit_code == 0, out.output
+    assert 'changed C3-quantity.then: {"check": "quantity_limit"' in out.output
 
 
 def test_sandbox_can_draw_stock_down_in_order_time(hub: Hub) -> None:

@@ -101,3 +101,14 @@ def test_parts_a_rule_cannot_hold_are_refused_not_dropped() -> None:
     assert parse_sentence("when all customers, hold it").conflicts == [
         "cannot use 'all customers': 'all' is not a customer tier (tiers are codes such as "
         "VIP, SVIP)"]
+
+
+@pytest.mark.parametrize(("text", "to"), [
+    ("当渠道为天猫且订单金额大于5000时，通知大客户部", ["key-accounts"]),
+    ("when B2B orders, notify finance and tell the ops team", ["finance", "ops"]),
+])
+def test_notifications_in_sentences(text: str, to: list[str]) -> None:
+    parsed = parse_sentence(text)
+    assert parsed.not_understood == [] and parsed.conflicts == []
+    rule = parse_rule(parsed.rule("n", text))
+    assert sorted(rule.then.notify_to) == to and rule.then.notify == text

@@ -1,5 +1,6 @@
-"""`orderhub rules draft|sets|simulate|canary|compare|activate|rollback`: routing rule
-sets through their lifecycle from the command line."""
+"""`orderhub rules draft|sets|show|simulate|canary|compare|activate|rollback`: rule sets
+(routing rules, validation checks, notifications) through their lifecycle from the
+command line."""
 
 from __future__ import annotations
 
@@ -54,7 +55,51 @@ def draft(path: Annotated[Path | None, typer.Argument(help="JSON/YAML rule file;
     console.print(f"rule set {out['id']} (v{out['version']}): draft, "
                   f"{len(out['rules']) - checks} routing rule(s), {checks} validation check(s)")
     for w in out["warnings"]:
-        console.print(f"[yellow]contradiction:[/yellow] {w}")
+        console.print(f"[yellow]contradiction:[/yellow] {escape(w)}")
+    _print_changes(out["changes_from_live"])
+
+
+def _print_changes(diff: dict[str, Any]) -> None:
+    if diff["added"]:
+        console.print("added: " + escape(", ".join(diff["added"])))
+    if diff["switched_off"]:
+        console.print("switched off: " + escape(", ".join(diff["switched_off"])))
+    for code, fields in diff["changed"].items():
+        for key, change in fields.items():
+            console.print(escape(f"changed {code}.{key}: "
+                                 f"{json.dumps(change['before'], ensure_ascii=False)} -> "
+                                 f"{json.dumps(change['after'], ensure_ascii=False)}"),
+                          highlight=False)
+    if not (diff["added"] or diff["switched_off"] or diff["changed"]):
+        console.print("no change from the live rules")
+
+
+@rules_cli.command("show")
+def show(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
+         export: Annotated[Path | None, typer.Option(
+             help="Write the set's rules to this file (.json or .yaml) to keep in git")]
+         = None,
+         database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+    """A set's state and what it would change in the live rules; --export writes it."""
+    import yaml
+
+    from orderhub.services.rule_sets import get_set
+
+    r = _call(database_url, lambda hub: get_set(hub.read_uow, tenant, set_id))
+    console.print(f"rule set {r['id']} (v{r['version']}): {r['state']}, "
+                  f"{len(r['rules'])} rule(s), by {escape(r['created_by'])}: "
+                  f"{escape(r['reason'])}")
+    _print_changes(r["changes_from_live"])
+    if export is not None:
+        doc = {"rules": r["rules"]}
+        text = (json.dumps(doc, ensure_ascii=False, indent=2)
+                if export.suffix.lower() == ".json"
+                else yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+        try:
+            export.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _fail(f"cannot write {export}: {exc.strerror}", 2) from None
+        console.print(f"{len(r['rules'])} rule(s) written to {export}")
 
 
 @rules_cli.command("sets")

@@ -88,6 +88,29 @@ def _docs(rules: Sequence[RoutingRule]) -> list[dict[str, Any]]:
 
 # ----- drafts -------------------------------------------------------------------------------
 
+def changes_from_live(conn: Any, tenant_id: str, docs: Sequence[Mapping[str, Any]]
+                      ) -> dict[str, Any]:
+    """What activating the set would change: rules added, switched off (routing rules it
+    lacks), and changed with each field before and after."""
+    live = {d["code"]: d for d in [*_docs(load_rules(conn, tenant_id)),
+                                   *_docs([parse_rule(c) for c in
+                                           validation_rules.check_docs(conn, tenant_id)])]}
+    mine = {d["code"]: d for d in _docs([parse_rule(d) for d in docs])}
+    has_routing = any(not (d.get("then") or {}).get("check") for d in docs)
+    added = sorted(c for c in mine if c not in live)
+    removed = sorted(c for c, d in live.items() if c not in mine and has_routing
+                     and not (d.get("then") or {}).get("check") and d.get("enabled", True))
+    changed = {}
+    for code in sorted(set(mine) & set(live)):
+        a, b = live[code], mine[code]
+        fields = {k: {"before": a.get(k), "after": b.get(k)}
+                  for k in sorted((set(a) | set(b)) - {"version"})
+                  if a.get(k) != b.get(k) and not (k == "description" and not b.get(k))}
+        if fields:
+            changed[code] = fields
+    return {"added": added, "switched_off": removed, "changed": changed}
+
+
 def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | None, *,
                  actor: str, reason: str, now: datetime) -> dict[str, Any]:
     """A new draft set: the given rules (all valid, or 422), or a copy of the live ones."""
@@ -108,10 +131,12 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
             rules=_docs(rules), warnings=warnings, reason=reason, created_by=actor,
             created_at=now, changed_at=now).returning(_s.id)).scalar_one()
         row = _row(uow, tenant_id, set_id)
+        diff = changes_from_live(uow.conn, tenant_id, row["rules"])
         _record(uow, tenant_id, row, SetState.DRAFT, "created", actor=actor, reason=reason,
-                now=now, detail={"rules": [r.code for r in rules], "warnings": warnings})
+                now=now, detail={"rules": [r.code for r in rules], "warnings": warnings,
+                                 "diff": diff})
         uow.commit()
-        return _view(row)
+        return {**_view(row), "changes_from_live": diff}
 
 
 def list_sets(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
@@ -122,8 +147,11 @@ def list_sets(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
 
 
 def get_set(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]:
+    """The set, and what it would change in the live rules now."""
     with make_uow() as uow:
-        return _view(_row(uow, tenant_id, set_id))
+        row = _row(uow, tenant_id, set_id)
+        return {**_view(row), "changes_from_live": changes_from_live(uow.conn, tenant_id,
+                                                                     row["rules"])}
 
 
 # ----- sandbox ------------------------------------------------------------------------------

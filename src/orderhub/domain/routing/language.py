@@ -45,8 +45,10 @@ class Parsed:
     language: str = "en"
 
     def rule(self, code: str, description: str) -> dict[str, Any]:
-        return {"code": code, "description": description, "when": self.when,
-                "then": self.then}
+        then = dict(self.then)
+        if then.get("notify_to"):  # the message people get is the sentence itself
+            then["notify"] = description[:200]
+        return {"code": code, "description": description, "when": self.when, "then": then}
 
 
 def _number(text: str) -> Decimal:
@@ -178,6 +180,16 @@ def _capability(p: Parsed, m: re.Match[str]) -> str | None:
     return _once(p.then, "require_capability", ATTRIBUTE_ALIASES.get(v, v.replace(" ", "_")))
 
 
+TEAM_ALIASES = {"运营": "ops", "客服": "customer-service", "仓库": "warehouse",
+                "财务": "finance", "大客户部": "key-accounts", "风控": "risk"}
+
+
+def _notify(p: Parsed, m: re.Match[str]) -> str | None:
+    v = m["v"].strip()
+    p.then["notify_to"] = _list(p.then.get("notify_to"), TEAM_ALIASES.get(v, v.lower()))
+    return None
+
+
 def _forms(*pairs: tuple[str, Setter]) -> list[tuple[re.Pattern[str], Setter]]:
     return [(re.compile(rf"^(?:{pattern})$", re.IGNORECASE), fn) for pattern, fn in pairs]
 
@@ -234,6 +246,8 @@ ACTION_FORMS = _forms(
     (r"only (?:from )?sites that can ship today", _same_day),
     (r"(?:只从|仅从)?当日可发货的仓(?:库)?(?:发货)?", _same_day),
     (r"(?:require|needs?) (?P<v>cold chain|hazardous|b2b pallets?|pickup)", _capability),
+    (r"(?:notify|tell|alert) (?:the )?(?P<v>[\w-]+)(?: team)?", _notify),
+    (r"(?:通知|提醒|告知)(?P<v>[\u4e00-\u9fff\w-]+?)(?:团队|部门)?", _notify),
 )
 
 _EN = re.compile(r"^\s*(?:when|if)\s+(?P<c>.+?)\s*,\s*(?:then\s+)?(?P<a>.+?)\s*[.!]?\s*$",
