@@ -197,3 +197,32 @@ def test_sandbox_can_draw_stock_down_in_order_time(hub: Hub) -> None:
                           json={"draw_down": True, "hold_threshold": 1}).json()
         assert (run["live"]["routed"], run["live"]["held"]) == (3, 2)
         assert (run["draft"]["routed"], run["draft"]["held"]) == (3, 2)
+
+
+def test_rules_on_carrier_state_and_store_slices(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 50, ("A", "BJ"): 50})
+    with TestClient(create_app(hub)) as client:
+        r = client.post("/v1/routing/rules/from-text", json={
+            "text": "当中通停运时，通知运营并只从BJ发货", "code": "zto-down"})
+        assert r.status_code == 200, r.text
+        rule = r.json()["rule"]
+        assert rule["when"] == {"carrier_down": ["ZTO"]}
+        rule.pop("code")
+        r = client.put("/v1/routing/rules/zto-down", json={**rule, "reason": "DR plan"})
+        assert r.status_code == 200, r.text
+        first = post(client, "Z-1")
+        assert first["shipments"][0]["warehouse"] == "SH"  # ZTO is up: the rule sleeps
+        client.patch("/v1/carriers/ZTO:standard", json={"state": "down", "reason": "outage"})
+        second = post(client, "Z-2")
+        assert second["shipments"][0]["warehouse"] == "BJ"
+        assert any(e["type"] == "RuleNotification" for e in
+                   client.get(f"/v1/orders/{second['id']}/timeline").json())
+        bad = client.put("/v1/routing/rules/x", json={
+            "when": {"carrier_down": ["ZT0"]}, "then": {"notify": "x"}, "reason": "x"})
+        assert bad.status_code == 422 and "unknown carrier: ZT0" in bad.text
+
+        rs = client.post("/v1/rules/sets", json={"reason": "copy"}).json()
+        client.post(f"/v1/rules/sets/{rs['id']}/simulate", json={"hold_threshold": 1})
+        bad = client.post(f"/v1/rules/sets/{rs['id']}/canary",
+                          json={"slice": {"stores": ["NOPE"]}, "reason": "x"})
+        assert bad.status_code == 422 and "unknown store: NOPE" in bad.text

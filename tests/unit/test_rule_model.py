@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from orderhub.domain.expressions import ExpressionError, compile_expression
 from orderhub.domain.inventory import Sku
 from orderhub.domain.routing.network import RouteLine, RouteOrder
 from orderhub.domain.routing.rules import matching, parse_rule, rule_doc, to_check
+from orderhub.domain.routing.ruleset import parse_slice
 from orderhub.domain.validation import Level, ValidationContext, validate
 from tests.factories import order as make_order
 
@@ -87,3 +89,29 @@ def test_unknown_check_parameters_are_field_errors() -> None:
         parse_rule({"code": "c", "then": {"check": "quantity_limit",
                                           "params": {"window": 3}}})
     assert exc.value.errors[0].loc == "then.params.window"
+
+
+def test_carrier_state_conditions() -> None:
+    from orderhub.domain.routing.network import DEMO_SERVICES
+    from orderhub.domain.routing.rules import carriers_down
+
+    services = [s if s.code != "ZTO:standard" else replace(s, healthy=False)
+                for s in DEMO_SERVICES]
+    down = carriers_down(services)
+    assert {"ZTO:standard", "ZTO"} <= down and "SF" not in down
+    rule = parse_rule({"code": "z", "when": {"carrier_down": ["ZTO"]}, "then": {"notify": "n"}})
+    assert not matching([rule], route()).matched
+    assert matching([rule], route(), down=down).matched
+    expr = parse_rule({"code": "e", "when": {"expression": "'ZTO' in network.carriers_down"},
+                       "then": {"notify": "n"}})
+    assert matching([expr], route(), down=down).matched
+    with pytest.raises(InvalidInput, match="known only when routing"):
+        parse_rule({"code": "c", "when": {"carrier_down": ["ZTO"]},
+                    "then": {"check": "sku_known"}})
+
+
+def test_store_slices_cover_orders_collected_there() -> None:
+    sl = parse_slice({"stores": ["ST-1"]})
+    assert sl.covers(replace(route(), pickup_store="ST-1"))
+    assert not sl.covers(route())
+    assert sl.doc() == {"stores": ["ST-1"]}

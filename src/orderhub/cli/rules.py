@@ -168,6 +168,8 @@ def canary(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Rea
            percent: Annotated[int | None, typer.Option(min=1, max=100)] = None,
            channel: Annotated[list[str] | None, typer.Option(help="Repeatable")] = None,
            region: Annotated[list[str] | None, typer.Option(help="Repeatable")] = None,
+           store: Annotated[list[str] | None, typer.Option(
+               help="Orders collected at this store; repeatable")] = None,
            database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Route a slice of new orders by the set."""
     from orderhub.services.rule_sets import start_canary
@@ -179,6 +181,8 @@ def canary(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Rea
         slice_doc["channels"] = channel
     if region:
         slice_doc["regions"] = region
+    if store:
+        slice_doc["stores"] = store
     out = _call(database_url, lambda hub: start_canary(
         hub.uow, tenant, set_id, slice_doc, actor="cli", reason=reason, now=hub.clock(),
         strategy=hub.strategy))

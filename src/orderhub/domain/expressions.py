@@ -31,7 +31,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "skus": "list of SKU codes", "lines": "list of {sku, quantity}",
     },
     "customer": {"tier": "string (upper case, e.g. VIP)"},
-    "network": {"closed": "list of closed site codes"},
+    "network": {"closed": "list of closed site codes",
+                "carriers_down": "list of carrier services (and carriers) that are down"},
 }
 LINE_FIELDS = ("sku", "quantity")
 MAX_LENGTH = 1000
@@ -82,7 +83,7 @@ SAMPLE: dict[str, Any] = {
               "region": "east", "tags": [], "skus": ["SKU-1"],
               "lines": [{"sku": "SKU-1", "quantity": 1}]},
     "customer": {"tier": "NORMAL"},
-    "network": {"closed": []},
+    "network": {"closed": [], "carriers_down": []},
 }
 
 

@@ -85,7 +85,7 @@ def load_canary(conn: Connection, tenant_id: str,
         return None
     has_routing = any(not (d.get("then") or {}).get("check") for d in row[2])
     return Canary(row[0], parse_slice(row[1]),
-                  by_priority(rules) if has_routing else list(live or []))
+                  by_priority(rules) if has_routing else by_priority(live or []))
 
 
 def load_network(conn: Connection, tenant_id: str) -> NetworkState:

@@ -331,7 +331,7 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
         draft_checks = validation_rules.overlay(live_checks, every)
         state = load_network(uow.conn, tenant_id)
         routing = [r for r in every if not r.is_check]
-        draft_rules = by_priority(routing) if routing else list(state.rules)
+        draft_rules = by_priority(routing if routing else state.rules)
         warehouses = uow.catalog.warehouses(tenant_id)
         o = t.orders.c
         ids = [oid for (oid,) in uow.conn.execute(
@@ -342,7 +342,7 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
         for i in range(0, len(ids), 2000):
             orders.extend(uow.orders.get_many(tenant_id, ids[i:i + 2000]))
         skus = sorted({ln.sku for x in orders for ln in x.lines if ln.sku}
-                      | {s for r in draft_rules + state.rules for s in r.when.skus})
+                      | {s for r in [*draft_rules, *state.rules] for s in r.when.skus})
         catalog = uow.catalog.skus_by_code(tenant_id, skus)
         levels = uow.stock.levels(tenant_id, skus)
         ctx = _checks_context(uow, tenant_id, orders, catalog, warehouses, levels, now,
@@ -462,10 +462,17 @@ def start_canary(make_uow: UowFactory, tenant_id: str, set_id: int, slice_doc: M
     _reason(reason)
     sl = parse_slice(slice_doc)
     with make_uow() as uow:
-        unknown = sorted(sl.channels - (vocabulary(uow.conn, tenant_id).channels or set()))
+        vocab = vocabulary(uow.conn, tenant_id)
+        unknown = sorted(sl.channels - (vocab.channels or set()))
         if unknown:
             raise InvalidInput([FieldError("slice.channels",
                                            f"unknown channel: {', '.join(unknown)}")])
+        stores = {w.code for w in uow.catalog.warehouses(tenant_id) if w.kind == "store"}
+        unknown = sorted(sl.stores - stores)
+        if unknown:
+            raise InvalidInput([FieldError("slice.stores", f"unknown store: "
+                                           f"{', '.join(unknown)}; stores: "
+                                           f"{', '.join(sorted(stores)) or 'none'}")])
         row = _row(uow, tenant_id, set_id, lock=True)
         if row["state"] != SetState.TESTED.value or not (row["sandbox"] or {}).get("passed"):
             raise Conflict(f"rule set v{row['version']} is {row['state']}: a set goes to "

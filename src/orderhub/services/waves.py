@@ -34,7 +34,7 @@ from orderhub.domain.routing.pricing import (
     price_shipment,
     usable_services,
 )
-from orderhub.domain.routing.rules import matching
+from orderhub.domain.routing.rules import carriers_down, matching
 from orderhub.domain.routing.strategy import (
     RoutingStrategy,
     candidate_view,
@@ -103,7 +103,8 @@ def _current_plan(order: Order, route: RouteOrder, network: Network, now: dateti
             return None
         shipments.append(plan)
     closed = frozenset(s.code for s in network.sites if not s.active)
-    bonus = matching(network.rules, route, network.stock, closed).bonus
+    bonus = matching(network.rules, route, network.stock, closed,
+                     carriers_down(network.services)).bonus
     return make_candidate(route, shipments, weights, bonus) if shipments else None
 
 

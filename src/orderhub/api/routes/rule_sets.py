@@ -39,7 +39,8 @@ class SimulateIn(BaseModel):
 class CanaryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slice: dict[str, Any] = Field(description='{"percent": 10} (stable by order id), '
-                                              '{"channels": [...]}, {"regions": [...]}')
+                                              '{"channels": [...]}, {"regions": [...]}, '
+                                              '{"stores": [...]} (orders collected there)')
     reason: str = Field(min_length=1, max_length=500)
 
 

@@ -103,6 +103,18 @@ def _attribute(p: Parsed, m: re.Match[str]) -> str | None:
     return _once(p.when, "sku_attribute", ATTRIBUTE_ALIASES.get(v, v.replace(" ", "_")))
 
 
+def _carrier(v: str) -> str:
+    """A carrier (ZTO, 中通) or one of its services (ZTO:standard) as the network names it."""
+    carrier, _, service = v.strip().partition(":")
+    code = CARRIER_ALIASES.get(carrier, carrier.upper())
+    return f"{code}:{service.lower()}" if service else code
+
+
+def _carrier_down(p: Parsed, m: re.Match[str]) -> str | None:
+    p.when["carrier_down"] = _list(p.when.get("carrier_down"), _carrier(m["v"]))
+    return None
+
+
 def _above(p: Parsed, m: re.Match[str]) -> str | None:
     return _once(p.when, "order_value_above", str(_number(m["n"])))
 
@@ -162,9 +174,7 @@ def _prefer(p: Parsed, m: re.Match[str]) -> str | None:
 
 
 def _no_carrier(p: Parsed, m: re.Match[str]) -> str | None:
-    v = m["v"].strip()
-    p.then["exclude_carriers"] = _list(p.then.get("exclude_carriers"),
-                                       CARRIER_ALIASES.get(v, v.upper()))
+    p.then["exclude_carriers"] = _list(p.then.get("exclude_carriers"), _carrier(m["v"]))
     return None
 
 
@@ -226,6 +236,9 @@ CONDITION_FORMS = _forms(
     (r"(?:the )?service level is (?P<v>same[ _-]day|next[ _-]day|express|standard|economy)",
      _sla),
     (r"(?P<v>次日达|当日达|特快)订单", _sla),
+    (r"(?:the )?(?:carrier )?(?P<v>[\w:]+) is (?:down|out of service|unavailable)",
+     _carrier_down),
+    (r"(?P<v>[\u4e00-\u9fff\w:]+?)(?:停运|故障|不可用|停摆)", _carrier_down),
 )
 
 ACTION_FORMS = _forms(

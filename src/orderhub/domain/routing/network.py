@@ -165,6 +165,7 @@ class RouteOrder:
     not_before: date | None = None  # a pre-sale's release day: nothing ships earlier
     sla: str = "standard"
     overrides: frozenset[str] = frozenset()  # hold codes a person accepted (rule_review)
+    pickup_store: str = ""  # click and collect at this store
 
     @property
     def demand(self) -> dict[str, int]:

@@ -31,7 +31,7 @@ before routing, on the orders its conditions select.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -45,11 +45,11 @@ from orderhub.domain.validation import Rule as ValidationRule
 
 CONDITIONS = ("customer_tier", "channel", "order_type", "destination", "sku_attribute",
               "sku_category", "min_order_value", "order_value_above", "min_units", "sla",
-              "stock_below", "site_closed", "expression")
+              "stock_below", "site_closed", "carrier_down", "expression")
 ACTIONS = ("exclude_sites", "only_sites", "require_capability", "require_same_day",
            "prefer_sites", "bonus", "exclude_carriers", "waive_if_empty", "hold",
            "notify", "notify_to", "check", "level", "params")
-ROUTING_ONLY = ("stock_below", "site_closed")  # state that exists when routing, not at intake
+ROUTING_ONLY = ("stock_below", "site_closed", "carrier_down")  # state known when routing
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,7 @@ class Condition:
     order_value_above: Decimal | None = None  # strictly more than
     stock_below: tuple[str, str, int] | None = None  # (SKU, site, units): ATP there < units
     site_closed: frozenset[str] = frozenset()  # DR plans: while any of these is closed
+    carrier_down: frozenset[str] = frozenset()  # while any of these carriers/services is down
     expression: Expression | None = None  # CEL, checked last
     _category_tags: frozenset[str] = field(init=False, repr=False, compare=False)
     _tiers: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -83,7 +84,8 @@ class Condition:
     def matches(self, order: RouteOrder,
                 stock: Mapping[tuple[str, str], int] | None = None,
                 closed: frozenset[str] = frozenset(),
-                env: list[dict[str, Any]] | None = None) -> bool:
+                env: list[dict[str, Any]] | None = None,
+                down: frozenset[str] = frozenset()) -> bool:
         """`env`, if given, caches the order's expression variables across rules."""
         # Cheapest and most selective checks first: most rules fail on one of them.
         if self.channel and order.channel not in self.channel:
@@ -103,6 +105,8 @@ class Condition:
             return False
         if self.site_closed and not (self.site_closed & closed):
             return False
+        if self.carrier_down and not (self.carrier_down & down):
+            return False
         if self.min_order_value is not None and order.value < self.min_order_value:
             return False
         if self.order_value_above is not None and order.value <= self.order_value_above:
@@ -115,14 +119,15 @@ class Condition:
                 return False
         if self.expression is not None:
             if env is None:
-                return self.expression(environment(order, closed))
+                return self.expression(environment(order, closed, down))
             if not env:
-                env.append(environment(order, closed))
+                env.append(environment(order, closed, down))
             return self.expression(env[0])
         return True
 
 
-def environment(order: RouteOrder, closed: frozenset[str] = frozenset()) -> dict[str, Any]:
+def environment(order: RouteOrder, closed: frozenset[str] = frozenset(),
+                down: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The variables a CEL condition reads (domain/expressions.py documents them)."""
     return {
         "order": {"id": order.id, "channel": order.channel, "type": order.order_type,
@@ -132,7 +137,7 @@ def environment(order: RouteOrder, closed: frozenset[str] = frozenset()) -> dict
                   "tags": sorted(order.tags), "skus": sorted(order.demand),
                   "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in order.lines]},
         "customer": {"tier": order.customer_tier.upper()},
-        "network": {"closed": sorted(closed)},
+        "network": {"closed": sorted(closed), "carriers_down": sorted(down)},
     }
 
 
@@ -168,16 +173,14 @@ class RoutingRule:
     enabled: bool = True
     version: int = 1
     priority: int = 100  # lower runs first; only the order of notes depends on it
+    label: str = field(init=False, compare=False, repr=False)
+    is_check: bool = field(init=False, compare=False, repr=False)  # runs at intake
 
-    @property
-    def label(self) -> str:
-        return f"rule {self.code} v{self.version}" + (
-            f" ({self.description})" if self.description else "")
-
-    @property
-    def is_check(self) -> bool:
-        """Runs at intake as a validation check, not when routing."""
-        return bool(self.then.check)
+    def __post_init__(self) -> None:
+        # Read for every rule of every order: computed once.
+        object.__setattr__(self, "label", f"rule {self.code} v{self.version}" + (
+            f" ({self.description})" if self.description else ""))
+        object.__setattr__(self, "is_check", bool(self.then.check))
 
 
 @dataclass
@@ -191,20 +194,42 @@ class RuleEffects:
     notify: list[dict[str, Any]] = field(default_factory=list)  # {rule, message, to}
 
 
-def by_priority(rules: Sequence[RoutingRule]) -> list[RoutingRule]:
+class RuleBook(list[RoutingRule]):
+    """Routing rules in the order they apply, indexed by channel: an order is checked only
+    against the enabled routing rules that can match its channel (many rules name one).
+    Not to be changed once built (the index would not follow)."""
+
+    def __init__(self, rules: Iterable[RoutingRule] = ()) -> None:
+        super().__init__(sorted(rules, key=lambda r: (r.priority, r.code)))
+        self._by_channel: dict[str, list[RoutingRule]] = {}
+        # Whether any rule reads carrier state (else the router need not work it out).
+        self.reads_carriers = any(r.when.carrier_down or r.when.expression is not None
+                                  for r in self)
+
+    def for_channel(self, channel: str) -> list[RoutingRule]:
+        hit = self._by_channel.get(channel)
+        if hit is None:
+            hit = [r for r in self if r.enabled and not r.is_check
+                   and (not r.when.channel or channel in r.when.channel)]
+            self._by_channel[channel] = hit
+        return hit
+
+
+def by_priority(rules: Iterable[RoutingRule]) -> RuleBook:
     """Rules in the order they apply (priority, then code); `matching` expects it."""
-    return sorted(rules, key=lambda r: (r.priority, r.code))
+    return RuleBook(rules)
 
 
 def matching(rules: Sequence[RoutingRule], order: RouteOrder,
              stock: Mapping[tuple[str, str], int] | None = None,
-             closed: frozenset[str] = frozenset()) -> RuleEffects:
+             closed: frozenset[str] = frozenset(),
+             down: frozenset[str] = frozenset()) -> RuleEffects:
     """What the rules say for `order`; `rules` in priority order (`by_priority`)."""
     effects = RuleEffects()
     env: list[dict[str, Any]] = []
-    for rule in rules:
+    for rule in rules.for_channel(order.channel) if isinstance(rules, RuleBook) else rules:
         if (not rule.enabled or rule.is_check
-                or not rule.when.matches(order, stock, closed, env)):
+                or not rule.when.matches(order, stock, closed, env, down)):
             continue
         if rule.then.hold and not effects.hold:
             effects.hold = f"held by {rule.label}: {rule.then.hold}"
@@ -218,6 +243,13 @@ def matching(rules: Sequence[RoutingRule], order: RouteOrder,
         for carrier in rule.then.exclude_carriers:
             effects.banned_carriers.setdefault(carrier, rule.label)
     return effects
+
+
+def carriers_down(services: Sequence[Any]) -> frozenset[str]:
+    """Services that are down, and carriers none of whose services is up."""
+    down = {s.code for s in services if not s.healthy}
+    up = {s.carrier for s in services if s.healthy}
+    return frozenset(down | ({s.carrier for s in services} - up))
 
 
 def excluded_by(rule: RoutingRule, site: str, capabilities: frozenset[str],
@@ -329,6 +361,10 @@ def _conditions(when_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
         elif key == "site_closed":
             names = _strings(value, at, errors)
             _known(names, vocab.sites, at, "site", errors)
+            cond[key] = names
+        elif key == "carrier_down":
+            names = _strings(value, at, errors)
+            _known(names, vocab.carriers, at, "carrier", errors)
             cond[key] = names
         elif key == "expression":
             try:

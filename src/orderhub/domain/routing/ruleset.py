@@ -32,14 +32,18 @@ class SetState(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Slice:
     """Which new orders a canary routes: a stable share by order id, or channels, or
-    destination provinces/regions (any that is given must match)."""
+    stores (orders collected there), or destination provinces/regions (any that is given
+    must match)."""
 
     percent: int | None = None
     channels: frozenset[str] = frozenset()
     regions: frozenset[str] = frozenset()
+    stores: frozenset[str] = frozenset()
 
     def covers(self, order: RouteOrder) -> bool:
         if self.channels and order.channel not in self.channels:
+            return False
+        if self.stores and order.pickup_store not in self.stores:
             return False
         if self.regions and not ({order.province, order.region} & self.regions):
             return False
@@ -56,6 +60,8 @@ class Slice:
             out["channels"] = sorted(self.channels)
         if self.regions:
             out["regions"] = sorted(self.regions)
+        if self.stores:
+            out["stores"] = sorted(self.stores)
         return out
 
 
@@ -66,7 +72,7 @@ def parse_slice(doc: Mapping[str, Any]) -> Slice:
                                 or not 1 <= percent <= 100):
         errors.append(FieldError("slice.percent", "a whole percentage 1..100"))
     lists = {}
-    for key in ("channels", "regions"):
+    for key in ("channels", "regions", "stores"):
         value = doc.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             errors.append(FieldError(f"slice.{key}", "a list of codes"))
@@ -81,14 +87,16 @@ def parse_slice(doc: Mapping[str, Any]) -> Slice:
             errors.append(FieldError("slice.regions", f"unknown province or region '{v}'"))
         areas.add(area)
     lists["regions"] = frozenset(areas)
-    unknown = set(doc) - {"percent", "channels", "regions"}
+    unknown = set(doc) - {"percent", "channels", "regions", "stores"}
     for key in sorted(unknown):
-        errors.append(FieldError(f"slice.{key}", "unknown; give percent, channels or regions"))
-    if not errors and percent is None and not lists["channels"] and not lists["regions"]:
-        errors.append(FieldError("slice", "say which orders: percent, channels or regions"))
+        errors.append(FieldError(f"slice.{key}", "unknown; give percent, channels, stores or "
+                                 "regions"))
+    if not errors and percent is None and not any(lists.values()):
+        errors.append(FieldError("slice", "say which orders: percent, channels, stores or "
+                                 "regions"))
     if errors:
         raise InvalidInput(errors)
-    return Slice(percent, lists["channels"], lists["regions"])
+    return Slice(percent, lists["channels"], lists["regions"], lists["stores"])
 
 
 # ----- contradictions -----------------------------------------------------------------------

@@ -190,7 +190,7 @@ def route_order(order: Order, catalog: Mapping[str, Sku]) -> RouteOrder:
         frozenset(needs & set(CAPABILITIES)), region_of(province), order.channel,
         order.customer.tier, order.order_type.value, order.grand_total, frozenset(tags),
         order.presale_release, order.service_level,
-        frozenset(o["code"] for o in order.overrides))
+        frozenset(o["code"] for o in order.overrides), order.pickup_store)
 
 
 def site_of(w: Warehouse, backlog: int) -> Site:

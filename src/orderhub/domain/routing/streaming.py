@@ -36,7 +36,7 @@ from orderhub.domain.routing.pricing import (
     ships_today,
     usable_services,
 )
-from orderhub.domain.routing.rules import excluded_by, matching
+from orderhub.domain.routing.rules import carriers_down, excluded_by, matching
 
 MAX_SPLIT_SITES = 6  # the nearest eligible sites considered for splits
 
@@ -86,7 +86,9 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
             return Screen([], blocked=f"deliveries to {inbound.area} are blocked: "
                                       f"{inbound.reason}")
     closed = frozenset(s.code for s in network.sites if not s.active)
-    effects = matching(network.rules, order, network.stock, closed)
+    down = (carriers_down(network.services) if getattr(network.rules, "reads_carriers", True)
+            else frozenset())
+    effects = matching(network.rules, order, network.stock, closed, down)
     out = Screen([], rules=[r.label for r in effects.matched], bonus=effects.bonus,
                  notify=effects.notify)
     if effects.hold and "rule_review" not in order.overrides:
@@ -113,13 +115,16 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
             out.excluded[site.code] = "holds none of the order's SKUs"
         else:
             eligible.append(site)
+    today: dict[str, bool] = {}  # per site, computed only for rules that ask
     for rule in effects.matched:
         if not rule.then.excludes:
             continue
         kept, removed = [], {}
         for site in eligible:
+            if rule.then.require_same_day and site.code not in today:
+                today[site.code] = ships_today(site, now, order.not_before)
             why = excluded_by(rule, site.code, site.capabilities,
-                              ships_today(site, now, order.not_before))
+                              today.get(site.code, True))
             if why:
                 removed[site.code] = why
             else:
