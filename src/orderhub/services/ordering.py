@@ -22,7 +22,8 @@ from orderhub.domain.errors import (
 from orderhub.domain.inventory import Sku, StockLevel, Warehouse
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldReason, Order, OrderType
-from orderhub.domain.routing.strategy import route_order
+from orderhub.domain.routing.network import RouteOrder
+from orderhub.domain.routing.strategy import RoutingContext, route_order
 from orderhub.domain.validation import ValidationContext, validate
 from orderhub.services import audit
 from orderhub.services.order_input import OrderDraft, build_order, check_draft, payload_hash
@@ -286,8 +287,11 @@ def run_pipeline(
     needs_route = canary is not None or any(r.scope is not None for r in every)
     valid: list[Order] = []
     trail: list[audit.Record] = []  # what the rules decided, for the audit log
+    routes: dict[str, RouteOrder] = {}  # handed on to routing, which needs them too
     for o in orders:
         route = route_order(o, catalog) if needs_route else None
+        if route is not None:
+            routes[o.id] = route
         checks, arm = rules, "live"
         if canary is not None and route is not None and canary.slice.covers(route):
             checks, arm = canary.rules, canary.label
@@ -316,6 +320,8 @@ def run_pipeline(
         demand: dict[tuple[str, str], int] = {}
         explanations.clear()
         context = strategy.prepare(uow.conn, tenant_id, now, catalog)
+        if routes and isinstance(context, RoutingContext):
+            context.routes.update(routes)
         for o in valid:
             outcome = strategy.plan(o, warehouses, available, now, context)
             if outcome.explanation is not None:

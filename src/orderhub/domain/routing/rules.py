@@ -81,6 +81,16 @@ class Condition:
         """SKUs whose stock the condition reads (beyond the order's own)."""
         return frozenset([self.stock_below[0]]) if self.stock_below else frozenset()
 
+    def admits(self, channel: str, tier: str, order_type: str, sla: str, province: str,
+               region: str) -> bool:
+        """The conditions on these (few-valued) facts of an order let it through."""
+        d = self.destination
+        return not ((self.channel and channel not in self.channel)
+                    or (self._tiers and tier not in self._tiers)
+                    or (self.order_type and order_type not in self.order_type)
+                    or (self.sla and sla not in self.sla)
+                    or (d and province not in d and region not in d))
+
     def matches(self, order: RouteOrder,
                 stock: Mapping[tuple[str, str], int] | None = None,
                 closed: frozenset[str] = frozenset(),
@@ -195,23 +205,30 @@ class RuleEffects:
 
 
 class RuleBook(list[RoutingRule]):
-    """Routing rules in the order they apply, indexed by channel: an order is checked only
-    against the enabled routing rules that can match its channel (many rules name one).
-    Not to be changed once built (the index would not follow)."""
+    """Routing rules in the order they apply, with the rules that can match each kind of
+    order worked out once: conditions on channel, customer tier, order type, service level
+    and destination depend on few values, so an order is checked only against the rules
+    whose conditions on those let it through (typically a handful of 200). Not to be
+    changed once built (the index would not follow)."""
+
+    MAX_KINDS = 50_000  # kinds of order remembered; beyond that they are worked out each time
 
     def __init__(self, rules: Iterable[RoutingRule] = ()) -> None:
         super().__init__(sorted(rules, key=lambda r: (r.priority, r.code)))
-        self._by_channel: dict[str, list[RoutingRule]] = {}
+        self._live = [r for r in self if r.enabled and not r.is_check]
+        self._by_kind: dict[tuple[str, ...], list[RoutingRule]] = {}
         # Whether any rule reads carrier state (else the router need not work it out).
         self.reads_carriers = any(r.when.carrier_down or r.when.expression is not None
                                   for r in self)
 
-    def for_channel(self, channel: str) -> list[RoutingRule]:
-        hit = self._by_channel.get(channel)
+    def for_order(self, order: RouteOrder) -> list[RoutingRule]:
+        kind = (order.channel, order.customer_tier.upper(), order.order_type, order.sla,
+                order.province, order.region)
+        hit = self._by_kind.get(kind)
         if hit is None:
-            hit = [r for r in self if r.enabled and not r.is_check
-                   and (not r.when.channel or channel in r.when.channel)]
-            self._by_channel[channel] = hit
+            hit = [r for r in self._live if r.when.admits(*kind)]
+            if len(self._by_kind) < self.MAX_KINDS:
+                self._by_kind[kind] = hit
         return hit
 
 
@@ -227,7 +244,7 @@ def matching(rules: Sequence[RoutingRule], order: RouteOrder,
     """What the rules say for `order`; `rules` in priority order (`by_priority`)."""
     effects = RuleEffects()
     env: list[dict[str, Any]] = []
-    for rule in rules.for_channel(order.channel) if isinstance(rules, RuleBook) else rules:
+    for rule in rules.for_order(order) if isinstance(rules, RuleBook) else rules:
         if (not rule.enabled or rule.is_check
                 or not rule.when.matches(order, stock, closed, env, down)):
             continue

@@ -83,6 +83,9 @@ class RoutingContext:
     backlog: dict[str, int]
     sites: dict[str, Site] = field(default_factory=dict)  # built once per batch
     rule_skus: frozenset[str] = frozenset()  # SKUs whose stock rules read
+    # Orders already reduced to their routing view this batch (by validation's scoped
+    # checks): by order id, valid while the order and catalogue are unchanged.
+    routes: dict[str, RouteOrder] = field(default_factory=dict)
 
     def sites_for(self, warehouses: Sequence[Warehouse]) -> list[Site]:
         out = []
@@ -226,7 +229,7 @@ class RoutingStrategy:
     def decide(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
                now: datetime, context: RoutingContext | None) -> tuple[RouteOrder, Decision]:
         ctx = context or RoutingContext(NetworkState(), {}, {})
-        route = route_order(order, ctx.catalog)
+        route = ctx.routes.get(order.id) or route_order(order, ctx.catalog)
         sites = ctx.sites_for(warehouses)
         skus = {ln.sku for ln in order.lines}
         # Only this order's SKUs at the sites: the map covers the whole batch.
