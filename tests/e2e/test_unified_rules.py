@@ -226,3 +226,38 @@ def test_rules_on_carrier_state_and_store_slices(hub: Hub) -> None:
         bad = client.post(f"/v1/rules/sets/{rs['id']}/canary",
                           json={"slice": {"stores": ["NOPE"]}, "reason": "x"})
         assert bad.status_code == 422 and "unknown store: NOPE" in bad.text
+
+
+def test_decision_tables_stand_for_one_rule_per_row(hub: Hub, database_url: str,
+                                                    tmp_path: Path) -> None:
+    seed_network(hub, {("A", "SH"): 50, ("A", "BJ"): 50})
+    table = {"table": "by-channel", "description": "where each channel ships from",
+             "when": ["channel", "customer_tier"], "then": ["only_sites", "notify"],
+             "rows": [[["tmall"], None, ["BJ"], None],
+                      [["web"], ["VIP"], None, "VIP web order"]]}
+    path = tmp_path / "table.yaml"
+    import yaml
+    path.write_text(yaml.safe_dump({"rules": [table]}, allow_unicode=True))
+    env = {"ORDERHUB_DATABASE_URL": database_url}
+    out = CliRunner().invoke(cli, ["routing", "rules", "import", str(path), "--reason", "t"],
+                             env=env)
+    assert out.exit_code == 0, out.output
+    assert "by-channel.1: v1" in out.output and "by-channel.2: v1" in out.output
+    hub.strategy.refresh()
+    with TestClient(create_app(hub)) as client:
+        assert post(client, "TB-1", "tmall")["shipments"][0]["warehouse"] == "BJ"
+        assert post(client, "TB-2")["shipments"][0]["warehouse"] == "SH"
+        rules = {r["code"]: r for r in client.get("/v1/routing/rules").json()}
+        assert rules["by-channel.2"]["when"] == {"customer_tier": ["VIP"], "channel": ["web"]}
+        for rows, field, message in (
+                ([[["tmall"], None, ["BJ"]]], "rules.0.rows.0", "4 cells"),
+                ([[["tmall"], None, ["BJ"], None], [["nope"], None, ["BJ"], None]],
+                 "rules.0.rows.1.when.channel", "unknown channel: nope")):
+            r = client.post("/v1/rules/sets", json={"rules": [{**table, "rows": rows}],
+                                                     "reason": "x"})
+            assert r.status_code == 422
+            errors = {e["field"]: e["message"] for e in r.json()["errors"]}
+            assert message in errors[field], errors
+        r = client.post("/v1/rules/sets", json={"rules": [{**table, "when": ["chanel"]}],
+                                                 "reason": "x"})
+        assert r.status_code == 422 and "unknown column 'chanel'" in r.text

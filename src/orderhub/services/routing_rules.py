@@ -15,7 +15,13 @@ from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import RoutingRuleChanged
 from orderhub.domain.routing.language import parse_sentence
-from orderhub.domain.routing.rules import RoutingRule, Vocabulary, parse_rule, rule_doc
+from orderhub.domain.routing.rules import (
+    RoutingRule,
+    Vocabulary,
+    expand_table,
+    parse_rule,
+    rule_doc,
+)
 from orderhub.services import audit, validation_rules
 from orderhub.services.carriers import load_services
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
@@ -219,15 +225,25 @@ def parse_docs(conn: Connection, tenant_id: str, docs: Sequence[Any]) -> list[Ro
         if not isinstance(doc, Mapping):
             errors.append(FieldError(f"rules.{i}", "a rule object"))
             continue
-        try:
-            rule = validate_rule(conn, tenant_id, doc, loc=f"rules.{i}", vocab=vocab)
-        except InvalidInput as exc:
-            errors.extend(exc.errors)
-            continue
-        if rule.code in codes:
-            errors.append(FieldError(f"rules.{i}.code", f"'{rule.code}' appears twice"))
-        codes.add(rule.code)
-        rules.append(rule)
+        # A decision table stands for one rule per row.
+        entries: list[tuple[str, Mapping[str, Any]]] = [(f"rules.{i}", doc)]
+        if "table" in doc:
+            try:
+                entries = [(f"rules.{i}.rows.{j}", row) for j, row in
+                           enumerate(expand_table(doc, loc=f"rules.{i}"))]
+            except InvalidInput as exc:
+                errors.extend(exc.errors)
+                continue
+        for loc, entry in entries:
+            try:
+                rule = validate_rule(conn, tenant_id, entry, loc=loc, vocab=vocab)
+            except InvalidInput as exc:
+                errors.extend(exc.errors)
+                continue
+            if rule.code in codes:
+                errors.append(FieldError(f"{loc}.code", f"'{rule.code}' appears twice"))
+            codes.add(rule.code)
+            rules.append(rule)
     if errors:
         raise InvalidInput(errors)
     return rules
