@@ -4,6 +4,7 @@ together through rule sets (sandbox, canary, activation, rollback), export and i
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -261,3 +262,101 @@ def test_decision_tables_stand_for_one_rule_per_row(hub: Hub, database_url: str,
         r = client.post("/v1/rules/sets", json={"rules": [{**table, "when": ["chanel"]}],
                                                  "reason": "x"})
         assert r.status_code == 422 and "unknown column 'chanel'" in r.text
+
+
+def _live(client: TestClient, rules: list[dict[str, Any]],
+          slice_: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A set through sandbox and canary to active."""
+    rs = client.post("/v1/rules/sets", json={"rules": rules, "reason": "r"})
+    assert rs.status_code == 201, rs.text
+    body: dict[str, Any] = rs.json()
+    report = client.post(f"/v1/rules/sets/{body['id']}/simulate",
+                         json={"hold_threshold": 1, "since_days": 365}).json()
+    assert report["passed"], report["failures"]
+    r = client.post(f"/v1/rules/sets/{body['id']}/canary",
+                    json={"slice": slice_ or {"channels": ["tmall"]}, "reason": "r"})
+    assert r.status_code == 200, r.text
+    return body
+
+
+def test_review_regressions_of_the_one_rule_model(hub: Hub, clock: Clock) -> None:
+    seed_network(hub, {("A", "SH"): 500})
+    with TestClient(create_app(hub)) as client:
+        post(client, "R-0")
+        # Rolling back a set activated on a tenant without routing rules switches its
+        # routing rules off again.
+        rs = _live(client, [{"code": "web-note", "when": {"channel": ["web"]},
+                             "then": {"notify": "web order"}}])
+        client.post(f"/v1/rules/sets/{rs['id']}/activate", json={"reason": "r"})
+        client.post(f"/v1/rules/sets/{rs['id']}/rollback", json={"reason": "undo"})
+        assert [(r["code"], r["enabled"]) for r in client.get("/v1/routing/rules").json()] \
+            == [("web-note", False)]
+        # Codes are unique across routing rules and checks.
+        r = client.put("/v1/routing/rules/C5-price-floor", json={
+            "when": {}, "then": {"exclude_sites": ["GZ"]}, "reason": "x"})
+        assert r.status_code == 422 and "a validation check has this code" in r.text
+        r = client.post("/v1/rules/sets", json={"reason": "x", "rules": [
+            {"code": "web-note", "then": {"check": "sku_known"}}]})
+        assert r.status_code == 422 and "a routing rule has this code" in r.text
+        # Bad shapes are field errors, never 500s.
+        for then in ({"check": ["price_floor"]}, {"check": "sku_known", "level": {}},
+                     {"require_capability": ["cold_chain"]}):
+            r = client.put("/v1/routing/rules/odd", json={"then": then, "reason": "x"})
+            assert r.status_code == 422, (then, r.text)
+        r = client.put("/v1/routing/rules/odd", json={
+            "priority": 5, "then": {"check": "sku_known"}, "reason": "x"})
+        assert r.status_code == 422 and "checks run by level" in r.text
+        for expr, message in (("order.lines[1].quantity > 0", "cannot be evaluated"),
+                              ("10 / (order.units - 1) > 0", "cannot be evaluated"),
+                              ("order['value'] > 1.0", "not order[...]"),
+                              ("order.lines.exists(l, l.skuu == 'A')", "l.skuu is not a field")):
+            r = client.put("/v1/routing/rules/odd", json={
+                "when": {"expression": expr}, "then": {"notify": "x"}, "reason": "x"})
+            assert r.status_code == 422 and message in r.text, (expr, r.text)
+        r = client.put("/v1/routing/rules/odd", json={
+            "when": {"expression": "'SH' in network.closed"},
+            "then": {"check": "sku_known"}, "reason": "x"})
+        assert r.status_code == 422 and "known only when routing" in r.text
+        # An expression that fails on a real order does not stop intake: a routing rule
+        # does not match it, a check's scope does (the check runs).
+        r = client.put("/v1/routing/rules/second-line", json={
+            "when": {"expression": "order.units > 1 && order.lines[1].quantity > 0"},
+            "then": {"notify": "x"}, "reason": "x"})
+        assert r.status_code == 200, r.text
+        r = client.put("/v1/routing/rules/overflow-floor", json={
+            "when": {"expression": "order.value_fen * 100000000000000 > 0"},
+            "then": {"check": "price_floor", "params": {"min_ratio_of_list": "0.8"}},
+            "reason": "x"})
+        assert r.status_code == 200, r.text
+        held = post(client, "R-1", quantity=2, price="500.00")  # above the floor
+        assert held["status"] == "allocated"
+        cheap = post(client, "R-2", quantity=2)  # 7.00 < 8.00: the check ran
+        assert codes(cheap) == ["price_below_floor"]
+
+
+def test_each_quantity_limit_counts_over_its_own_window(hub: Hub, clock: Clock) -> None:
+    seed_network(hub, {("A", "SH"): 500})
+    with TestClient(create_app(hub)) as client:
+        client.put("/v1/routing/rules/C3-quantity", json={
+            "then": {"check": "quantity_limit",
+                     "params": {"window_days": 30, "default_max_per_customer": 1}},
+            "reason": "one per customer a month"})
+
+        def buy(ext: str, channel: str = "web") -> dict[str, Any]:
+            r = client.post("/v1/orders", json={
+                "external_id": ext, "channel": channel, "currency": "CNY",
+                "customer": {"ref": "cust-1"}, "shipping_address": ADDRESS_JSON,
+                "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]})
+            assert r.status_code == 201, r.text
+            body: dict[str, Any] = r.json()
+            return body
+
+        assert buy("Q-0")["status"] == "allocated"
+        assert codes(buy("Q-1")) == ["quantity_limit"]  # within 30 days
+        clock.now += timedelta(days=40)
+        # A Tmall-only canary lengthens the window to 90 days; web orders keep 30.
+        _live(client, [{"code": "C3-quantity", "then": {
+            "check": "quantity_limit",
+            "params": {"window_days": 90, "default_max_per_customer": 1}}}])
+        assert buy("Q-2")["status"] == "allocated"
+        assert codes(buy("Q-3", "tmall")) == ["quantity_limit"]

@@ -14,6 +14,7 @@ precision) and `order.value_fen` (exact integer fen).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,8 +37,13 @@ FIELDS: dict[str, dict[str, str]] = {
 }
 LINE_FIELDS = ("sku", "quantity")
 MAX_LENGTH = 1000
+log = logging.getLogger(__name__)
+_warned: set[str] = set()  # expressions that failed on a live order (logged once each)
 _MACRO_VAR = re.compile(r"\.\s*(?:exists|all|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
 _PATH = re.compile(r"(?<![\w.\"'])(order|customer|network)\s*\.\s*([A-Za-z_]\w*)")
+_LINE_VAR = re.compile(r"order\s*\.\s*lines\s*\.\s*(?:exists|all|exists_one|map|filter)\s*\(\s*"
+                       r"([A-Za-z_]\w*)\s*,")
+_SUBSCRIPT = re.compile(r"(?<![\w.\"'])(order|customer|network)\s*\[")
 
 
 _UNDEFINED = re.compile(r"Undefined variable or function: '([^']+)'")
@@ -55,13 +61,24 @@ class Expression:
     # makes an evaluation ~5x cheaper: the binding converts every value it is given.
     reads: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
 
-    def __call__(self, env: Mapping[str, Any]) -> bool:
-        """True when the expression holds; an order the expression cannot be evaluated on
-        (a missing list element, a wrong type) does not match."""
+    def __call__(self, env: Mapping[str, Any], on_error: bool = False) -> bool:
+        """True when the expression holds. An order it cannot be evaluated on (a missing
+        list element, an overflow, a wrong type) gets `on_error` (no match for routing
+        rules; a check's scope says yes, so the check runs): one odd order must not stop
+        intake."""
         try:
             return self.program.execute(self.narrow(env)) is True
-        except (RuntimeError, TypeError, ValueError):
-            return False
+        except Exception as exc:  # the binding raises many kinds
+            if self.source not in _warned:
+                _warned.add(self.source)
+                log.warning("rule expression %r could not be evaluated on an order (%s: %s):"
+                            " a routing rule does not match it, a check runs on it",
+                            self.source, type(exc).__name__, exc)
+            return on_error
+
+    @property
+    def reads_network(self) -> bool:
+        return any(root == "network" for root, _ in self.reads)
 
     def narrow(self, env: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -101,6 +118,15 @@ def compile_expression(source: str) -> Expression:
     if unknown:
         raise ExpressionError(f"unknown name(s) {', '.join(unknown)}; the variables are "
                               f"{', '.join(FIELDS)}")
+    subscript = _SUBSCRIPT.search(source)
+    if subscript:
+        raise ExpressionError(f"write {subscript.group(1)}.<field>, not "
+                              f"{subscript.group(1)}[...]: fields are checked by name")
+    for var in set(_LINE_VAR.findall(source)):
+        for name in re.findall(rf"(?<![\w.]){re.escape(var)}\s*\.\s*([A-Za-z_]\w*)", source):
+            if name not in LINE_FIELDS:
+                raise ExpressionError(f"{var}.{name} is not a field of an order line; a line "
+                                      f"has {', '.join(LINE_FIELDS)}")
     paths: dict[str, set[str]] = {}
     for root, name in _PATH.findall(source):
         if name not in FIELDS[root]:
@@ -115,7 +141,7 @@ def compile_expression(source: str) -> Expression:
     expr = Expression(source.strip(), program, reads)
     try:
         result = program.execute(expr.narrow(SAMPLE))
-    except (RuntimeError, TypeError, ValueError) as exc:
+    except Exception as exc:  # the binding raises many kinds
         undefined = _UNDEFINED.search(str(exc))
         if undefined:
             raise ExpressionError(f"unknown function {undefined.group(1)}") from None

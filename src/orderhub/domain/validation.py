@@ -50,7 +50,8 @@ class ValidationContext:
 
     catalog: Mapping[str, Sku]
     atp_total: Mapping[str, int] = field(default_factory=dict)  # SKU -> ATP, all warehouses
-    recent_quantity: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (cust, sku)
+    # window days -> (customer, SKU) -> units ordered before, within that window
+    recent_by_window: Mapping[int, Mapping[tuple[str, str], int]] = field(default_factory=dict)
     # (order id, line no) -> ranked master SKU suggestions for an unmapped line
     suggestions: Mapping[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     phone_valid: Callable[[str, str], bool] = lambda _phone, _country: True
@@ -359,7 +360,8 @@ def check_quantity_limit(
         )
         if not limit:
             continue
-        before = ctx.recent_quantity.get((customer, sku_code), 0) if customer else 0
+        recent = ctx.recent_by_window.get(int(params.get("window_days", 30)), {})
+        before = recent.get((customer, sku_code), 0) if customer else 0
         if before + qty > int(limit):
             reasons.append(
                 HoldReason(
@@ -636,7 +638,8 @@ def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext,
         for rule in rules:
             if not (rule.enabled and rule.level == level):
                 continue
-            if rule.scope is not None and (route is None or not rule.scope.matches(route)):
+            if rule.scope is not None and (route is None
+                                           or not rule.scope.matches(route, on_error=True)):
                 continue
             try:
                 found = CHECKS[rule.check](order, ctx, rule.params)

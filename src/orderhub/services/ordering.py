@@ -24,7 +24,7 @@ from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.strategy import RoutingContext, route_order
-from orderhub.domain.validation import ValidationContext, validate
+from orderhub.domain.validation import Rule, ValidationContext, validate
 from orderhub.services import audit
 from orderhub.services.order_input import OrderDraft, build_order, check_draft, payload_hash
 from orderhub.services.sku_mapping import suggest_for_lines
@@ -212,33 +212,38 @@ def validation_context(
     warehouses: Sequence[Warehouse],
     levels: Mapping[tuple[str, str], StockLevel],
     now: datetime,
-    window_days: int = 30,
+    checks: Sequence[Rule] = (),
 ) -> ValidationContext:
-    """Everything the rules consult, fetched once per batch (no per-order queries)."""
+    """Everything the rules consult, fetched once per batch (no per-order queries); the
+    earlier quantities once for each window the quantity-limit `checks` use."""
     active = {w.code for w in warehouses if w.active}
     atp_total: dict[str, int] = {}
     for (sku, wh), lv in levels.items():
         if wh in active:
             atp_total[sku] = atp_total.get(sku, 0) + lv.atp
-    limited = {code for code, s in catalog.items() if s.attributes.get("max_per_customer")}
+    limits = [c for c in checks if c.check == "quantity_limit" and c.enabled]
+    any_sku = any(c.params.get("default_max_per_customer") for c in limits)
+    limited = {code for code, s in catalog.items()
+               if any_sku or s.attributes.get("max_per_customer")}
     pairs = {
         (o.customer.ref, ln.sku)
         for o in orders
         for ln in o.lines
         if ln.sku in limited and o.customer.ref
     }
-    recent = {}
+    by_window: dict[int, Mapping[tuple[str, str], int]] = {}
     if pairs:
-        recent = uow.orders.recent_quantities(
-            tenant_id, sorted(pairs), now - timedelta(days=window_days),
-            exclude=[o.id for o in orders],
-        )
+        for days in sorted({int(c.params.get("window_days", 30)) for c in limits}):
+            by_window[days] = uow.orders.recent_quantities(
+                tenant_id, sorted(pairs), now - timedelta(days=days),
+                exclude=[o.id for o in orders],
+            )
     unmapped = [(o, ln) for o in orders for ln in o.lines if not ln.sku]
     suggestions = suggest_for_lines(uow, tenant_id, unmapped) if unmapped else {}
     return ValidationContext(
         catalog=catalog,
         atp_total=atp_total,
-        recent_quantity=recent,
+        recent_by_window=by_window,
         suggestions=suggestions,
         phone_valid=is_valid_phone,
     )
@@ -279,10 +284,7 @@ def run_pipeline(
     rules = load_rules(uow.conn, tenant_id)
     canary = canary_checks(uow.conn, tenant_id, rules)
     every = [*rules, *(canary.rules if canary else [])]
-    window = max((int(r.params.get("window_days", 30)) for r in every
-                  if r.check == "quantity_limit" and r.enabled), default=30)
-    ctx = validation_context(uow, tenant_id, orders, catalog, warehouses, levels, now,
-                             window_days=window)
+    ctx = validation_context(uow, tenant_id, orders, catalog, warehouses, levels, now, every)
     # Scoped checks and canary slices read the order as routing sees it (region, SKU facts).
     needs_route = canary is not None or any(r.scope is not None for r in every)
     valid: list[Order] = []

@@ -105,6 +105,9 @@ def get_rule(make_uow: UowFactory, tenant_id: str, code: str) -> dict[str, Any]:
 
 def _save(uow: UnitOfWork, tenant_id: str, rule: RoutingRule, *, actor: str, reason: str,
           now: datetime) -> dict[str, Any]:
+    clash = kind_clash(uow.conn, tenant_id, rule)
+    if clash:
+        raise InvalidInput([FieldError("code", clash)])
     if rule.is_check:  # a validation check: kept with the other checks
         return validation_rules.save_check(uow, tenant_id, rule, actor=actor, reason=reason,
                                            now=now)
@@ -208,19 +211,40 @@ def import_rules(make_uow: UowFactory, tenant_id: str, docs: Sequence[Mapping[st
 
 
 def save_rules(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]], *,
-               actor: str, reason: str, now: datetime) -> list[dict[str, Any]]:
+               actor: str, reason: str, now: datetime, vocabulary_check: bool = True
+               ) -> list[dict[str, Any]]:
     """`import_rules` inside the caller's transaction."""
-    rules = parse_docs(uow.conn, tenant_id, docs)
+    rules = parse_docs(uow.conn, tenant_id, docs, vocabulary_check=vocabulary_check)
     return [_save(uow, tenant_id, r, actor=actor, reason=reason, now=now) for r in rules]
 
 
-def parse_docs(conn: Connection, tenant_id: str, docs: Sequence[Any]) -> list[RoutingRule]:
+def kind_clash(conn: Connection, tenant_id: str, rule: RoutingRule,
+               codes: tuple[set[str], set[str]] | None = None) -> str:
+    """Why `rule`'s code is taken by a rule of the other kind ("" if it is not): codes are
+    unique across routing rules and validation checks, so a set, a diff or a rollback
+    always knows which one a code means."""
+    routing, checks = codes or kind_codes(conn, tenant_id)
+    if rule.is_check and rule.code in routing:
+        return "a routing rule has this code; give the check another"
+    if not rule.is_check and rule.code in checks:
+        return "a validation check has this code; give the rule another"
+    return ""
+
+
+def kind_codes(conn: Connection, tenant_id: str) -> tuple[set[str], set[str]]:
+    routing = {c for (c,) in conn.execute(select(_r.code).where(_r.tenant_id == tenant_id))}
+    return routing, {d["code"] for d in validation_rules.check_docs(conn, tenant_id)}
+
+
+def parse_docs(conn: Connection, tenant_id: str, docs: Sequence[Any], *,
+               vocabulary_check: bool = True) -> list[RoutingRule]:
     """Every rule of a set checked against the tenant's vocabulary: all valid, or one
     InvalidInput with every problem (`rules.<i>.<field>`), codes unique."""
     errors: list[FieldError] = []
     rules: list[RoutingRule] = []
     codes: set[str] = set()
-    vocab = vocabulary(conn, tenant_id)
+    vocab = vocabulary(conn, tenant_id) if vocabulary_check else Vocabulary()
+    taken = kind_codes(conn, tenant_id)
     for i, doc in enumerate(docs):
         if not isinstance(doc, Mapping):
             errors.append(FieldError(f"rules.{i}", "a rule object"))
@@ -242,6 +266,8 @@ def parse_docs(conn: Connection, tenant_id: str, docs: Sequence[Any]) -> list[Ro
                 continue
             if rule.code in codes:
                 errors.append(FieldError(f"{loc}.code", f"'{rule.code}' appears twice"))
+            elif clash := kind_clash(conn, tenant_id, rule, taken):
+                errors.append(FieldError(f"{loc}.code", clash))
             codes.add(rule.code)
             rules.append(rule)
     if errors:

@@ -105,7 +105,7 @@ def changes_from_live(conn: Any, tenant_id: str, docs: Sequence[Mapping[str, Any
         a, b = live[code], mine[code]
         fields = {k: {"before": a.get(k), "after": b.get(k)}
                   for k in sorted((set(a) | set(b)) - {"version"})
-                  if a.get(k) != b.get(k) and not (k == "description" and not b.get(k))}
+                  if a.get(k) != b.get(k)}
         if fields:
             changed[code] = fields
     return {"added": added, "switched_off": removed, "changed": changed}
@@ -121,6 +121,13 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
                  else [*load_rules(uow.conn, tenant_id),
                        *(parse_rule(d) for d in validation_rules.check_docs(uow.conn,
                                                                            tenant_id))])
+        counts: dict[str, int] = {}
+        for r in rules:
+            counts[r.code] = counts.get(r.code, 0) + 1
+        twice = sorted(code for code, n in counts.items() if n > 1)
+        if twice:  # (only data from before codes were kept unique across kinds)
+            raise Conflict(f"a routing rule and a validation check share the code "
+                           f"{', '.join(twice)}; rename one first")
         if not rules:
             raise InvalidInput([FieldError("rules", "a rule set needs at least one rule")])
         warnings = [c.message for c in contradictions(rules)]
@@ -262,15 +269,15 @@ def _checks_context(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
                     catalog: dict[str, Any], warehouses: Sequence[Any], levels: Mapping[Any, Any],
                     now: datetime, checks: Sequence[Check]) -> ValidationContext:
     """What the checks consult, as intake builds it, for all replayed orders (in chunks)."""
-    window = max((int(c.params.get("window_days", 30)) for c in checks
-                  if c.check == "quantity_limit" and c.enabled), default=30)
     ctx = validation_context(uow, tenant_id, orders[:2000], catalog, list(warehouses),
-                             levels, now, window_days=window)
-    recent, suggestions = dict(ctx.recent_quantity), dict(ctx.suggestions)
+                             levels, now, checks)
+    recent = {days: dict(q) for days, q in ctx.recent_by_window.items()}
+    suggestions = dict(ctx.suggestions)
     for i in range(2000, len(orders), 2000):
         more = validation_context(uow, tenant_id, orders[i:i + 2000], catalog,
-                                  list(warehouses), levels, now, window_days=window)
-        recent.update(more.recent_quantity)
+                                  list(warehouses), levels, now, checks)
+        for days, q in more.recent_by_window.items():
+            recent.setdefault(days, {}).update(q)
         suggestions.update(more.suggestions)
     # Stock on hand, as routing replays use it: the replayed orders' own reservations
     # must not make them fail the availability check.
@@ -279,7 +286,7 @@ def _checks_context(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
     for (sku, site), lv in levels.items():
         if site in active:
             atp[sku] = atp.get(sku, 0) + max(0, lv.on_hand - lv.safety_stock)
-    return replace(ctx, recent_quantity=recent, suggestions=suggestions, atp_total=atp)
+    return replace(ctx, recent_by_window=recent, suggestions=suggestions, atp_total=atp)
 
 
 def _by_level(checks: Sequence[Check]) -> list[Check]:
@@ -295,7 +302,7 @@ def _run_checks(order: Order, checks: Sequence[Check], ctx: ValidationContext,
     codes: list[str] = []
     for check in checks:
         if check.scope is not None:
-            if not check.scope.matches(route):
+            if not check.scope.matches(route, on_error=True):
                 continue
             if scoped is not None:
                 scoped[check.code] = scoped.get(check.code, 0) + 1
@@ -533,12 +540,15 @@ def _replace_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, A
     a set without any leaves them as they are); its checks replace the live checks of the
     same code (with `all_checks`, a full snapshot being restored, live checks it lacks are
     switched off too)."""
-    codes = {d["code"] for d in docs}
+    routing = {d["code"] for d in docs if not (d.get("then") or {}).get("check")}
     gone: list[dict[str, Any]] = []
-    if any(not (d.get("then") or {}).get("check") for d in docs):  # else: checks only
+    if routing or all_checks:  # a set of checks only leaves the routing rules alone
         current = load_rules(uow.conn, tenant_id)
-        gone = [{**d, "enabled": False} for d in _docs(current) if d["code"] not in codes]
-    save_rules(uow, tenant_id, [*docs, *gone], actor=actor, reason=reason, now=now)
+        gone = [{**d, "enabled": False} for d in _docs(current) if d["code"] not in routing]
+    # A snapshot being restored was valid when it was live: not checked again (a site or
+    # channel removed since must not block a rollback).
+    save_rules(uow, tenant_id, [*docs, *gone], actor=actor, reason=reason, now=now,
+               vocabulary_check=not all_checks)
     checks = {d["code"] for d in docs if (d.get("then") or {}).get("check")}
     if all_checks and checks:  # (snapshots from before checks joined sets have none)
         validation_rules.disable_others(uow, tenant_id, checks, actor=actor, reason=reason,

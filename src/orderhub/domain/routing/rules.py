@@ -95,8 +95,9 @@ class Condition:
                 stock: Mapping[tuple[str, str], int] | None = None,
                 closed: frozenset[str] = frozenset(),
                 env: list[dict[str, Any]] | None = None,
-                down: frozenset[str] = frozenset()) -> bool:
-        """`env`, if given, caches the order's expression variables across rules."""
+                down: frozenset[str] = frozenset(), on_error: bool = False) -> bool:
+        """`env`, if given, caches the order's expression variables across rules;
+        `on_error` is the answer when the expression cannot be evaluated on the order."""
         # Cheapest and most selective checks first: most rules fail on one of them.
         if self.channel and order.channel not in self.channel:
             return False
@@ -129,10 +130,10 @@ class Condition:
                 return False
         if self.expression is not None:
             if env is None:
-                return self.expression(environment(order, closed, down))
+                return self.expression(environment(order, closed, down), on_error)
             if not env:
                 env.append(environment(order, closed, down))
-            return self.expression(env[0])
+            return self.expression(env[0], on_error)
         return True
 
 
@@ -413,7 +414,7 @@ def _actions(then_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
             else:
                 act[key] = value
         elif key == "require_capability":
-            if value not in CAPABILITIES:
+            if not isinstance(value, str) or value not in CAPABILITIES:
                 errors.append(FieldError(at, f"one of {', '.join(CAPABILITIES)}"))
             else:
                 act[key] = value
@@ -427,12 +428,12 @@ def _actions(then_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
             else:
                 act[key] = value.strip()
         elif key == "check":
-            if value not in CHECKS:
+            if not isinstance(value, str) or value not in CHECKS:
                 errors.append(FieldError(at, f"unknown check; known: {', '.join(CHECKS)}"))
             else:
                 act[key] = value
         elif key == "level":
-            if value not in {lv.value for lv in Level}:
+            if not isinstance(value, str) or value not in {lv.value for lv in Level}:
                 errors.append(FieldError(at, f"one of {', '.join(lv.value for lv in Level)}"))
             else:
                 act[key] = value
@@ -466,6 +467,10 @@ def _check_rule(act: dict[str, Any], cond: Mapping[str, Any], p: str,
         if key in cond:
             errors.append(FieldError(f"{p}when.{key}", "known only when routing; a check "
                                      "runs at intake, before routing"))
+    expr = cond.get("expression")
+    if isinstance(expr, Expression) and expr.reads_network:
+        errors.append(FieldError(f"{p}when.expression", "network.* is known only when "
+                                 "routing; a check runs at intake, before routing"))
     act.setdefault("level", CHECK_LEVELS[check].value)
     errors.extend(param_errors(check, act.get("params", {}), f"{p}then.params"))
 
@@ -581,6 +586,9 @@ def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: 
     if not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 10000:
         errors.append(FieldError(f"{p}priority", "a whole number 0..10000"))
         priority = 100
+    elif act.get("check") and priority != 100:
+        errors.append(FieldError(f"{p}priority", "checks run by level (format, then "
+                                 "availability, then compliance); leave priority out"))
     given = doc.get("version")
     if given is not None and (not isinstance(given, int) or isinstance(given, bool)
                               or given < 1):
