@@ -57,6 +57,7 @@ def test_checks_and_notifications_through_the_lifecycle(hub: Hub, clock: Clock) 
         report = client.post(f"/v1/rules/sets/{rs['id']}/simulate",
                              json={"hold_threshold": 0.6}).json()
         assert report["validation_changed"] == 5, report
+        assert report["validation_differs_from_what_happened"] == 5  # all passed at intake
         assert report["draft"]["held_by_checks"] == 5 and report["live"]["held_by_checks"] == 0
         assert report["delta"]["hold_rate"] == 0.5
         assert report["rule_hits"]["C6-tmall-floor"] == 5

@@ -147,8 +147,9 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
                       str(r["delta"][key]))
     console.print(table)
     console.print(f"{r['validation_changed']} orders validated differently and "
-                  f"{r['orders_changed']} routed differently from the live rules; "
-                  f"{r['differs_from_what_happened']} differ from what actually happened")
+                  f"{r['orders_changed']} routed differently from the live rules; against "
+                  f"what actually happened, {r['validation_differs_from_what_happened']} "
+                  f"differ at validation and {r['differs_from_what_happened']} in routing")
     for ex in r["examples"][:5]:
         console.print(f"  {ex['order_id']}: {ex['live']} -> {ex['draft']}", highlight=False)
     if r["never_matched"]:

@@ -360,6 +360,15 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
                 r.tenant_id == tenant_id, r.decided_at >= now - since).order_by(r.id)):
             chosen = (doc or {}).get("chosen")
             actual[oid] = list(chosen["sites"]) if chosen else []
+        # What validation did at intake: the audit log has every hold it made (an order
+        # without one passed).
+        a_ = t.audit_log.c
+        held_then: dict[str, list[str]] = {}
+        for oid, detail in uow.conn.execute(select(a_.subject, a_.detail).where(
+                a_.tenant_id == tenant_id, a_.kind == "rule_decision",
+                a_.at >= now - since).order_by(a_.seq)):
+            if (detail or {}).get("rules") == "validation" and oid not in held_then:
+                held_then[oid] = sorted(set(detail.get("held", [])))
     sites: list[Site] = [site_of(w, state.backlog.get(w.code, 0)) for w in warehouses]
     # Stock on hand (less safety stock), as if the replayed orders had not taken it yet.
     stock = {k: max(0, lv.on_hand - lv.safety_stock) for k, lv in levels.items()}
@@ -371,7 +380,7 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
     draft_stock = draft_net.copy() if draw_down else draft_net
     orders.sort(key=lambda x: (x.created_at, x.id))
     live, draft = Arm(), Arm()
-    changed, differs_from_actual, validation_changed = 0, 0, 0
+    changed, differs_from_actual, validation_changed, checks_differ = 0, 0, 0, 0
     sample: list[dict[str, Any]] = []
     routed: list[tuple[Order, RouteOrder]] = []
     live_order, draft_order = _by_level(live_checks), _by_level(draft_checks)
@@ -380,6 +389,7 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
         route = route_order(order, catalog)
         live_held = _run_checks(order, live_order, ctx, route, None, None)
         draft_held = _run_checks(order, draft_order, ctx, route, draft.rule_hits, scoped_hits)
+        checks_differ += held_then.get(order.id, []) != draft_held
         if live_held != draft_held:
             validation_changed += 1
             if len(sample) < examples:
@@ -440,6 +450,7 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
                   "late_days_per_order": round(dv["late_days_per_order"]
                                                - lv["late_days_per_order"], 3)},
         "orders_changed": changed, "validation_changed": validation_changed,
+        "validation_differs_from_what_happened": checks_differ,
         "differs_from_what_happened": differs_from_actual,
         "examples": sample, "rule_hits": draft.rule_hits, "never_matched": never,
         "scenarios": scenarios, "hold_threshold": hold_threshold,
