@@ -361,3 +361,68 @@ def test_each_quantity_limit_counts_over_its_own_window(hub: Hub, clock: Clock) 
             "params": {"window_days": 90, "default_max_per_customer": 1}}}])
         assert buy("Q-2")["status"] == "allocated"
         assert codes(buy("Q-3", "tmall")) == ["quantity_limit"]
+
+
+def test_second_review_regressions(hub: Hub, database_url: str) -> None:
+    from sqlalchemy import update
+
+    from orderhub.adapters.db import tables as t
+
+    seed_network(hub, {("A", "SH"): 500})
+    env = {"ORDERHUB_DATABASE_URL": database_url}
+    runner = CliRunner()
+    with TestClient(create_app(hub)) as client:
+        post(client, "S-0")
+        # Big sets: a cap on rules (table rows counted) and on contradictions kept.
+        many = {"table": "t", "when": ["channel"], "then": ["exclude_sites", "only_sites"],
+                "rows": [[["web"], ["GZ"], None] if i % 2 else [["web"], None, ["GZ"]]
+                         for i in range(1000)]}
+        r = client.post("/v1/rules/sets", json={"rules": [many, {**many, "table": "u"},
+                                                          {**many, "table": "v"}],
+                                                "reason": "x"})
+        assert r.status_code == 422 and "at most 2,000 rules" in r.text
+        r = client.post("/v1/rules/sets", json={"rules": [many], "reason": "x"})
+        assert r.status_code == 201
+        warnings = r.json()["warnings"]
+        assert len(warnings) == 101 and warnings[-1].startswith("more contradictions")
+        r = client.post("/v1/rules/sets", json={"rules": [{**many, "description": "x" * 481}],
+                                                "reason": "x"})
+        assert r.status_code == 422 and "480 characters" in r.text
+        # A disabled live rule that a set switches on is a change, not an addition.
+        client.put("/v1/routing/rules/off-rule", json={
+            "when": {"channel": ["web"]}, "then": {"exclude_sites": ["GZ"]}, "enabled": False,
+            "reason": "x"})
+        rs = client.post("/v1/rules/sets", json={"reason": "x", "rules": [
+            {"code": "off-rule", "when": {"channel": ["web"]},
+             "then": {"exclude_sites": ["GZ"]}}]}).json()
+        assert rs["changes_from_live"]["added"] == []
+        assert rs["changes_from_live"]["changed"]["off-rule"] == {
+            "enabled": {"before": False, "after": True}}
+        # User text with markup in it does not break the CLI.
+        markup = {"description": "[bold]odd[/x]", "when": {"channel": ["web"]},
+                  "then": {"hold": "check [/x] now"}}
+        odd = client.post("/v1/rules/sets", json={
+            "reason": "x", "rules": [{"code": "markup", **markup}]}).json()
+    out = runner.invoke(cli, ["rules", "simulate", str(odd["id"]), "--hold-threshold", "1",
+                              "--since", "3650d"],
+                        env=env)
+    assert out.exception is None or isinstance(out.exception, SystemExit), out.output
+    assert "check [/x] now" in " ".join(out.output.split()), out.output  # wrapped at 80
+    with TestClient(create_app(hub)) as client:
+        client.put("/v1/routing/rules/markup", json={**markup, "reason": "x"})
+    out = runner.invoke(cli, ["routing", "rules", "list"], env=env)
+    assert out.exit_code == 0 and "[bold]odd[/x]" in out.output, out.output
+    # A live check stored before its parameters were checked blocks nothing.
+    with TestClient(create_app(hub)) as client:
+        client.patch("/v1/validation/rules/F3-phone", json={"enabled": True, "reason": "seed"})
+        rs = _live(client, [{"code": "no-gz", "when": {}, "then": {"exclude_sites": ["GZ"]}}])
+        client.post(f"/v1/rules/sets/{rs['id']}/activate", json={"reason": "r"})
+        with hub.uow() as uow:
+            uow.conn.execute(update(t.validation_rules).where(
+                t.validation_rules.c.code == "F3-phone").values(params={"legacy": True}))
+            uow.commit()
+        assert client.get(f"/v1/rules/sets/{rs['id']}").status_code == 200
+        copy = client.post("/v1/rules/sets", json={"reason": "copy"})
+        assert copy.status_code == 201 and "F3-phone" in copy.json()["left_out"][0]
+        r = client.post(f"/v1/rules/sets/{rs['id']}/rollback", json={"reason": "undo"})
+        assert r.status_code == 200 and r.json()["state"] == "retired", r.text

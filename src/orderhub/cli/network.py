@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 import yaml
+from rich.markup import escape
 from rich.table import Table
 
 from orderhub.cli.app import DbOption, TenantOption, _fail, _hub, app, console
@@ -51,7 +52,7 @@ def _print_report(report: Any) -> None:
     for oid in r["held"]:
         console.print(f"  {oid} held")
     for w in r["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
 
 
 # ----- warehouses ---------------------------------------------------------------------------
@@ -212,9 +213,10 @@ def rules_list(database_url: DbOption = None, tenant: TenantOption = "default") 
     for col in ("code", "v", "enabled", "when", "then", "description"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["code"], str(r["version"]), "yes" if r["enabled"] else "no",
-                      json.dumps(r["when"], ensure_ascii=False),
-                      json.dumps(r["then"], ensure_ascii=False), r["description"])
+        table.add_row(escape(r["code"]), str(r["version"]), "yes" if r["enabled"] else "no",
+                      escape(json.dumps(r["when"], ensure_ascii=False)),
+                      escape(json.dumps(r["then"], ensure_ascii=False)),
+                      escape(r["description"]))
     console.print(table)
 
 
@@ -319,8 +321,9 @@ def rules_history(code: str, database_url: DbOption = None,
         except DomainError as exc:
             raise _fail(_errors(exc)) from None
     for r in rows:
-        console.print(f"v{r['version']} {r['changed_at']:%Y-%m-%d %H:%M} {r['changed_by']}: "
-                      f"{r['reason']}\n  {json.dumps(r['rule'], ensure_ascii=False)}",
+        console.print(escape(f"v{r['version']} {r['changed_at']:%Y-%m-%d %H:%M} "
+                             f"{r['changed_by']}: {r['reason']}\n  "
+                             f"{json.dumps(r['rule'], ensure_ascii=False)}"),
                       highlight=False)
 
 
@@ -371,8 +374,9 @@ def routing_blocks(database_url: DbOption = None, tenant: TenantOption = "defaul
     with _hub(database_url) as hub:
         rows = list_blocks(hub.read_uow, tenant)
     for b in rows:
-        console.print(f"{b['id']}: {b['area']} ({b['direction']}) since "
-                      f"{b['created_at']:%Y-%m-%d %H:%M} by {b['created_by']}: {b['reason']}")
+        console.print(escape(f"{b['id']}: {b['area']} ({b['direction']}) since "
+                             f"{b['created_at']:%Y-%m-%d %H:%M} by {b['created_by']}: "
+                             f"{b['reason']}"))
     if not rows:
         console.print("no active blocks")
 
@@ -443,4 +447,4 @@ def scenario_closure(orders: Annotated[int, typer.Option(min=2, max=200_000)] = 
         table.add_row(label, str(value))
     console.print(table)
     for w in r.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")

@@ -151,11 +151,13 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
                   f"what actually happened, {r['validation_differs_from_what_happened']} "
                   f"differ at validation and {r['differs_from_what_happened']} in routing")
     for ex in r["examples"][:5]:
-        console.print(f"  {ex['order_id']}: {ex['live']} -> {ex['draft']}", highlight=False)
+        console.print(escape(f"  {ex['order_id']}: {ex['live']} -> {ex['draft']}"),
+                      highlight=False)
     if r["never_matched"]:
-        console.print(f"[yellow]never matched:[/yellow] {', '.join(r['never_matched'])}")
+        console.print(f"[yellow]never matched:[/yellow] {escape(', '.join(r['never_matched']))}")
     for sc in r["scenarios"]:
-        console.print(f"scenario {sc['scenario']} ({sc['what']}): hold {sc['hold_rate']:.1%}, "
+        console.print(f"scenario {sc['scenario']} ({escape(sc['what'])}): "
+                      f"hold {sc['hold_rate']:.1%}, "
                       f"on time {sc['on_time_rate']:.1%}, {sc['cost_per_order']} CNY/order"
                       + (f" [red]breaks: {'; '.join(sc['breaks'])}[/red]" if sc["breaks"]
                          else ""))

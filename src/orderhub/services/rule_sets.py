@@ -48,6 +48,7 @@ from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 _s = t.rule_sets.c
 DEFAULT_HOLD_THRESHOLD = 0.05  # a set that holds more than 5% of past orders fails
 STRESS_SAMPLE = 5000  # orders replayed in sequence per stress scenario
+CONTRADICTIONS_SHOWN = 100  # kept as warnings (the set fails its sandbox with any)
 
 
 def _view(row: Any) -> dict[str, Any]:
@@ -88,14 +89,26 @@ def _docs(rules: Sequence[RoutingRule]) -> list[dict[str, Any]]:
 
 # ----- drafts -------------------------------------------------------------------------------
 
+def _normal(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule document in its canonical shape (as `rule_doc` writes it); one that no
+    longer parses (stored before a check tightened) is compared as it is."""
+    try:
+        out = rule_doc(parse_rule(doc))
+    except InvalidInput:
+        out = dict(doc)
+    out.pop("version", None)
+    return out
+
+
 def changes_from_live(conn: Any, tenant_id: str, docs: Sequence[Mapping[str, Any]]
                       ) -> dict[str, Any]:
     """What activating the set would change: rules added, switched off (routing rules it
-    lacks), and changed with each field before and after."""
-    live = {d["code"]: d for d in [*_docs(load_rules(conn, tenant_id)),
-                                   *_docs([parse_rule(c) for c in
-                                           validation_rules.check_docs(conn, tenant_id)])]}
-    mine = {d["code"]: d for d in _docs([parse_rule(d) for d in docs])}
+    lacks), and changed with each field before and after (a disabled rule the set
+    switches on shows `enabled: false -> true`)."""
+    live = {d["code"]: d for d in map(_normal, [
+        *_docs(load_rules(conn, tenant_id, enabled_only=False)),
+        *validation_rules.check_docs(conn, tenant_id)])}
+    mine = {d["code"]: d for d in map(_normal, docs)}
     has_routing = any(not (d.get("then") or {}).get("check") for d in docs)
     added = sorted(c for c in mine if c not in live)
     removed = sorted(c for c, d in live.items() if c not in mine and has_routing
@@ -104,8 +117,7 @@ def changes_from_live(conn: Any, tenant_id: str, docs: Sequence[Mapping[str, Any
     for code in sorted(set(mine) & set(live)):
         a, b = live[code], mine[code]
         fields = {k: {"before": a.get(k), "after": b.get(k)}
-                  for k in sorted((set(a) | set(b)) - {"version"})
-                  if a.get(k) != b.get(k)}
+                  for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
         if fields:
             changed[code] = fields
     return {"added": added, "switched_off": removed, "changed": changed}
@@ -117,10 +129,17 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
     if not reason.strip():
         raise InvalidInput([FieldError("reason", "say why the rules change")])
     with make_uow() as uow:
-        rules = (parse_docs(uow.conn, tenant_id, docs) if docs is not None
-                 else [*load_rules(uow.conn, tenant_id),
-                       *(parse_rule(d) for d in validation_rules.check_docs(uow.conn,
-                                                                           tenant_id))])
+        left_out: list[str] = []
+        if docs is not None:
+            rules = parse_docs(uow.conn, tenant_id, docs)
+        else:
+            rules = list(load_rules(uow.conn, tenant_id))
+            for d in validation_rules.check_docs(uow.conn, tenant_id):
+                try:
+                    rules.append(parse_rule(d))
+                except InvalidInput as exc:  # stored before a check tightened
+                    left_out.append(f"live check {d['code']} left out: it no longer passes "
+                                    f"its checks ({exc.errors[0].loc}: {exc.errors[0].message})")
         counts: dict[str, int] = {}
         for r in rules:
             counts[r.code] = counts.get(r.code, 0) + 1
@@ -130,7 +149,10 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
                            f"{', '.join(twice)}; rename one first")
         if not rules:
             raise InvalidInput([FieldError("rules", "a rule set needs at least one rule")])
-        warnings = [c.message for c in contradictions(rules)]
+        found = contradictions(rules, limit=CONTRADICTIONS_SHOWN + 1)
+        warnings = [c.message for c in found[:CONTRADICTIONS_SHOWN]]
+        if len(found) > CONTRADICTIONS_SHOWN:
+            warnings.append(f"more contradictions beyond these {CONTRADICTIONS_SHOWN}")
         version = (uow.conn.execute(select(func.max(_s.version)).where(
             _s.tenant_id == tenant_id)).scalar() or 0) + 1
         set_id = uow.conn.execute(t.rule_sets.insert().values(
@@ -143,7 +165,7 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
                 now=now, detail={"rules": [r.code for r in rules], "warnings": warnings,
                                  "diff": diff})
         uow.commit()
-        return {**_view(row), "changes_from_live": diff}
+        return {**_view(row), "changes_from_live": diff, "left_out": left_out}
 
 
 def list_sets(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
@@ -423,7 +445,9 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
         happened = actual.get(order.id)
         if happened is not None and happened != b.get("sites", []):
             differs_from_actual += 1
-    never = sorted([r.code for r in draft_rules if r.enabled and not draft.rule_hits.get(r.code)]
+    own = {d["code"] for d in row["rules"]}  # (a set of checks only routes by the live rules)
+    never = sorted([r.code for r in draft_rules
+                    if r.code in own and r.enabled and not draft.rule_hits.get(r.code)]
                    + [c.code for c in draft_checks
                       if c.enabled and c.scope is not None and not scoped_hits.get(c.code)])
     lv, dv = live.view(), draft.view()
@@ -559,7 +583,7 @@ def _replace_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, A
     # A snapshot being restored was valid when it was live: not checked again (a site or
     # channel removed since must not block a rollback).
     save_rules(uow, tenant_id, [*docs, *gone], actor=actor, reason=reason, now=now,
-               vocabulary_check=not all_checks)
+               restoring=all_checks)
     checks = {d["code"] for d in docs if (d.get("then") or {}).get("check")}
     if all_checks and checks:  # (snapshots from before checks joined sets have none)
         validation_rules.disable_others(uow, tenant_id, checks, actor=actor, reason=reason,

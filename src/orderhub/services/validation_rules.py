@@ -206,12 +206,21 @@ def _history(uow: UnitOfWork, tenant_id: str, after: Mapping[str, Any],
 
 def disable_others(uow: UnitOfWork, tenant_id: str, keep: set[str], *, actor: str,
                    reason: str, now: datetime) -> None:
-    """Switch off the live checks not in `keep` (restoring a full snapshot)."""
-    for rule in load_rules(uow.conn, tenant_id):
-        if rule.code not in keep and rule.enabled:
-            doc = {**_as_doc(rule), "enabled": False}
-            save_check(uow, tenant_id, parse_rule(doc, version=rule.version), actor=actor,
-                       reason=reason, now=now)
+    """Switch off the live checks not in `keep` (restoring a full snapshot); works on the
+    stored rows, so a check stored before its parameters were checked cannot block it."""
+    _seed(uow.conn, tenant_id, actor, now)
+    rows = uow.conn.execute(select(t.validation_rules).where(
+        _r.tenant_id == tenant_id, _r.enabled.is_(True))).mappings().all()
+    for row in rows:
+        if row["code"] in keep:
+            continue
+        before = rule_view(_rule(row))
+        version = row["version"] + 1
+        uow.conn.execute(update(t.validation_rules).where(
+            _r.tenant_id == tenant_id, _r.code == row["code"]).values(
+            enabled=False, version=version, updated_by=actor, updated_at=now))
+        _history(uow, tenant_id, {**before, "enabled": False, "version": version}, before,
+                 actor=actor, reason=reason, now=now, change="disabled")
 
 
 def list_rules(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:

@@ -514,6 +514,11 @@ def expand_table(doc: Mapping[str, Any], loc: str = "") -> list[dict[str, Any]]:
     for key in extra:
         errors.append(FieldError(f"{p}{key}", "unknown field of a table; known: table, "
                                  "description, when, then, rows, priority, enabled"))
+    description = doc.get("description", "")
+    if not isinstance(description, str) or len(description) > 480 or "\x00" in description:
+        errors.append(FieldError(f"{p}description", "text of at most 480 characters (each "
+                                 "row's rule adds its row number)"))
+        description = ""
     width = len(cols["when"]) + len(cols["then"])
     out = []
     for j, row in enumerate(rows):
@@ -525,8 +530,7 @@ def expand_table(doc: Mapping[str, Any], loc: str = "") -> list[dict[str, Any]]:
         then = {k: v for k, v in zip(cols["then"], row[len(cols["when"]):], strict=True)
                 if v is not None}
         rule: dict[str, Any] = {"code": f"{code}.{j + 1}", "when": when, "then": then,
-                                "description": f"{doc.get('description') or code} "
-                                               f"(row {j + 1})"[:500]}
+                                "description": f"{description or code} (row {j + 1})"}
         for key in ("priority", "enabled"):
             if key in doc:
                 rule[key] = doc[key]
