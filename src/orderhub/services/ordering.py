@@ -282,7 +282,11 @@ def run_pipeline(
             stats.hold_codes[r.code.value] = stats.hold_codes.get(r.code.value, 0) + 1
 
     rules = load_rules(uow.conn, tenant_id)
-    canary = canary_checks(uow.conn, tenant_id, rules)
+    # Routing's view of the network (cached for seconds) also names the canary: validation
+    # and routing then agree on it, and a batch costs no extra query.
+    first = strategy.prepare(uow.conn, tenant_id, now, catalog)
+    canary = canary_checks(uow.conn, tenant_id, rules,
+                           first.state.canary if isinstance(first, RoutingContext) else False)
     every = [*rules, *(canary.rules if canary else [])]
     ctx = validation_context(uow, tenant_id, orders, catalog, warehouses, levels, now, every)
     # Scoped checks and canary slices read the order as routing sees it (region, SKU facts).
@@ -321,7 +325,8 @@ def run_pipeline(
         planned, failed = [], []
         demand: dict[tuple[str, str], int] = {}
         explanations.clear()
-        context = strategy.prepare(uow.conn, tenant_id, now, catalog)
+        # Re-planning under locks starts from a fresh view (the first pass added its load).
+        context = strategy.prepare(uow.conn, tenant_id, now, catalog) if lock else first
         if routes and isinstance(context, RoutingContext):
             context.routes.update(routes)
         for o in valid:

@@ -73,19 +73,21 @@ def load_canary(conn: Connection, tenant_id: str,
         rs.tenant_id == tenant_id, rs.state == "canary")).first()
     if row is None:
         return None
-    rules = []
-    for doc in row[2]:
-        if (doc.get("then") or {}).get("check"):
-            continue  # a validation check: intake applies it (validation_rules.canary_checks)
-        try:
-            rules.append(parse_rule(doc))
-        except InvalidInput:  # validated when the set was made
-            log.error("canary v%s: rule %s skipped", row[0], doc.get("code"))
     if not row[1]:
         return None
+    rules: list[RoutingRule] = []
+    checks: list[RoutingRule] = []
+    for doc in row[2]:
+        try:
+            rule = parse_rule(doc)
+        except InvalidInput:  # validated when the set was made
+            log.error("canary v%s: rule %s skipped", row[0], doc.get("code"))
+            continue
+        (checks if rule.is_check else rules).append(rule)
     has_routing = any(not (d.get("then") or {}).get("check") for d in row[2])
     return Canary(row[0], parse_slice(row[1]),
-                  by_priority(rules) if has_routing else by_priority(live or []))
+                  by_priority(rules) if has_routing else by_priority(live or []),
+                  tuple(checks))
 
 
 def load_network(conn: Connection, tenant_id: str) -> NetworkState:

@@ -22,9 +22,11 @@ from orderhub.domain.routing.rules import (
     parse_rule,
     to_check,
 )
-from orderhub.domain.routing.ruleset import Slice, parse_slice
+from orderhub.domain.routing.ruleset import Slice
+from orderhub.domain.routing.strategy import Canary
 from orderhub.domain.validation import DEFAULT_RULES, Level, Rule, param_errors
 from orderhub.services import audit
+from orderhub.services.routing_network import load_canary
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,9 @@ def _as_doc(rule: Rule) -> dict[str, Any]:
 
 
 def _rule(row: Any) -> Rule:
+    if not row["scope"]:  # the common case, read for every batch: no parsing needed
+        return Rule(row["code"], Level(row["level"]), row["check"], dict(row["params"] or {}),
+                    bool(row["enabled"]), row["description"], row["version"])
     doc = {"code": row["code"], "description": row["description"],
            "when": row["scope"] or {},
            "then": {"check": row["check"], "level": row["level"],
@@ -99,24 +104,16 @@ class CanaryChecks:
     rules: list[Rule]
 
 
-def canary_checks(conn: Connection, tenant_id: str, live: Sequence[Rule]
-                  ) -> CanaryChecks | None:
+def canary_checks(conn: Connection, tenant_id: str, live: Sequence[Rule],
+                  canary: Canary | bool | None = False) -> CanaryChecks | None:
     """The checks orders in a canary's slice are validated with (the live ones where the
-    canary changes none, so its orders are still counted in its arm)."""
-    rs = t.rule_sets.c
-    row = conn.execute(select(rs.version, rs.slice, rs.rules).where(
-        rs.tenant_id == tenant_id, rs.state == "canary")).first()
-    if row is None or not row[1]:
+    canary changes none, so its orders are still counted in its arm). `canary`: the one
+    routing already loaded (None: there is none), else it is read here."""
+    if canary is False:
+        canary = load_canary(conn, tenant_id)
+    if not isinstance(canary, Canary):
         return None
-    mine = []
-    for doc in row[2]:
-        if not (doc.get("then") or {}).get("check"):
-            continue
-        try:
-            mine.append(parse_rule(doc))
-        except InvalidInput:  # validated when the set was made
-            log.error("canary v%s: check %s skipped", row[0], doc.get("code"))
-    return CanaryChecks(f"canary v{row[0]}", parse_slice(row[1]), overlay(live, mine))
+    return CanaryChecks(canary.label, canary.slice, overlay(live, canary.checks))
 
 
 def _seed(conn: Connection, tenant_id: str, actor: str, now: datetime) -> None:

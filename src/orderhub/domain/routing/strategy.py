@@ -50,6 +50,7 @@ class Canary:
     version: int
     slice: Slice
     rules: list[RoutingRule]
+    checks: tuple[RoutingRule, ...] = ()  # the set's validation checks (intake applies them)
 
     @property
     def label(self) -> str:
