@@ -134,8 +134,7 @@ def compile_expression(source: str) -> Expression:
                                   f"{', '.join(FIELDS[root])}")
         paths.setdefault(root, set()).add(name)
     # A variable used other than as `var.field` (indexed, passed whole) gets all its fields.
-    whole = {m for m in re.findall(r"(?<![\w.\"'])(order|customer|network)\b(?!\s*\.)",
-                                   source)}
+    whole = set(re.findall(r"(?<![\w.\"'])(order|customer|network)\b(?!\s*\.)", source))
     reads = tuple((root, None if root in whole else tuple(sorted(paths.get(root, ()))))
                   for root in sorted(set(program.variables()) & set(FIELDS)))
     expr = Expression(source.strip(), program, reads)

@@ -461,9 +461,6 @@ CHECKS: dict[str, Check] = {
     "price_floor": check_price_floor,
 }
 
-CHECK_LEVELS: dict[str, Level] = {}  # filled from DEFAULT_RULES below
-
-
 def _is_list_of_str(v: Any) -> bool:
     return isinstance(v, list) and all(isinstance(x, str) for x in v)
 
@@ -625,7 +622,7 @@ DEFAULT_RULES: list[Rule] = [
 ]
 
 
-CHECK_LEVELS.update({r.check: r.level for r in DEFAULT_RULES})
+CHECK_LEVELS: dict[str, Level] = {r.check: r.level for r in DEFAULT_RULES}
 
 
 def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext,

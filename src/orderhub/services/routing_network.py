@@ -24,7 +24,7 @@ from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.domain.errors import InvalidInput
 from orderhub.domain.routing.network import BlockDirection, RegionBlock
-from orderhub.domain.routing.rules import RoutingRule, by_priority, parse_rule
+from orderhub.domain.routing.rules import RoutingRule, by_priority, is_check_doc, parse_rule
 from orderhub.domain.routing.ruleset import parse_slice
 from orderhub.domain.routing.strategy import Canary, NetworkState
 from orderhub.services.carriers import load_services
@@ -84,7 +84,7 @@ def load_canary(conn: Connection, tenant_id: str,
             log.error("canary v%s: rule %s skipped", row[0], doc.get("code"))
             continue
         (checks if rule.is_check else rules).append(rule)
-    has_routing = any(not (d.get("then") or {}).get("check") for d in row[2])
+    has_routing = not all(map(is_check_doc, row[2]))
     return Canary(row[0], parse_slice(row[1]),
                   by_priority(rules) if has_routing else by_priority(live or []),
                   tuple(checks))

@@ -107,9 +107,6 @@ def get_rule(make_uow: UowFactory, tenant_id: str, code: str) -> dict[str, Any]:
 
 def _save(uow: UnitOfWork, tenant_id: str, rule: RoutingRule, *, actor: str, reason: str,
           now: datetime) -> dict[str, Any]:
-    clash = kind_clash(uow.conn, tenant_id, rule)
-    if clash:
-        raise InvalidInput([FieldError("code", clash)])
     if rule.is_check:  # a validation check: kept with the other checks
         return validation_rules.save_check(uow, tenant_id, rule, actor=actor, reason=reason,
                                            now=now)
@@ -177,6 +174,9 @@ def put_rule(make_uow: UowFactory, tenant_id: str, doc: Mapping[str, Any], *, ac
         raise InvalidInput([FieldError("reason", "say why the rule changes")])
     with make_uow() as uow:
         rule = validate_rule(uow.conn, tenant_id, doc)
+        clash = kind_clash(uow.conn, tenant_id, rule)
+        if clash:
+            raise InvalidInput([FieldError("code", clash)])
         out = _save(uow, tenant_id, rule, actor=actor, reason=reason, now=now)
         uow.commit()
         return out
@@ -240,7 +240,7 @@ def kind_clash(conn: Connection, tenant_id: str, rule: RoutingRule,
 
 def kind_codes(conn: Connection, tenant_id: str) -> tuple[set[str], set[str]]:
     routing = {c for (c,) in conn.execute(select(_r.code).where(_r.tenant_id == tenant_id))}
-    return routing, {d["code"] for d in validation_rules.check_docs(conn, tenant_id)}
+    return routing, validation_rules.check_codes(conn, tenant_id)
 
 
 def parse_docs(conn: Connection, tenant_id: str, docs: Sequence[Any], *,

@@ -18,6 +18,7 @@ then the stress scenarios in sequence, where stock and queues do run down.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -33,7 +34,13 @@ from orderhub.domain.events import RuleSetChanged
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order
 from orderhub.domain.routing.network import CostWeights, Network, RouteOrder, Site
-from orderhub.domain.routing.rules import RoutingRule, by_priority, parse_rule, rule_doc
+from orderhub.domain.routing.rules import (
+    RoutingRule,
+    by_priority,
+    is_check_doc,
+    parse_rule,
+    rule_doc,
+)
 from orderhub.domain.routing.ruleset import Arm, SetState, contradictions, parse_slice
 from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
 from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
@@ -109,10 +116,10 @@ def changes_from_live(conn: Any, tenant_id: str, docs: Sequence[Mapping[str, Any
         *_docs(load_rules(conn, tenant_id, enabled_only=False)),
         *validation_rules.check_docs(conn, tenant_id)])}
     mine = {d["code"]: d for d in map(_normal, docs)}
-    has_routing = any(not (d.get("then") or {}).get("check") for d in docs)
+    has_routing = not all(map(is_check_doc, docs))
     added = sorted(c for c in mine if c not in live)
     removed = sorted(c for c, d in live.items() if c not in mine and has_routing
-                     and not (d.get("then") or {}).get("check") and d.get("enabled", True))
+                     and not is_check_doc(d) and d.get("enabled", True))
     changed = {}
     for code in sorted(set(mine) & set(live)):
         a, b = live[code], mine[code]
@@ -140,10 +147,7 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
                 except InvalidInput as exc:  # stored before a check tightened
                     left_out.append(f"live check {d['code']} left out: it no longer passes "
                                     f"its checks ({exc.errors[0].loc}: {exc.errors[0].message})")
-        counts: dict[str, int] = {}
-        for r in rules:
-            counts[r.code] = counts.get(r.code, 0) + 1
-        twice = sorted(code for code, n in counts.items() if n > 1)
+        twice = sorted(code for code, n in Counter(r.code for r in rules).items() if n > 1)
         if twice:  # (only data from before codes were kept unique across kinds)
             raise Conflict(f"a routing rule and a validation check share the code "
                            f"{', '.join(twice)}; rename one first")
@@ -575,7 +579,7 @@ def _replace_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, A
     a set without any leaves them as they are); its checks replace the live checks of the
     same code (with `all_checks`, a full snapshot being restored, live checks it lacks are
     switched off too)."""
-    routing = {d["code"] for d in docs if not (d.get("then") or {}).get("check")}
+    routing = {d["code"] for d in docs if not is_check_doc(d)}
     gone: list[dict[str, Any]] = []
     if routing or all_checks:  # a set of checks only leaves the routing rules alone
         current = load_rules(uow.conn, tenant_id)
@@ -584,7 +588,7 @@ def _replace_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, A
     # channel removed since must not block a rollback).
     save_rules(uow, tenant_id, [*docs, *gone], actor=actor, reason=reason, now=now,
                restoring=all_checks)
-    checks = {d["code"] for d in docs if (d.get("then") or {}).get("check")}
+    checks = {d["code"] for d in docs if is_check_doc(d)}
     if all_checks and checks:  # (snapshots from before checks joined sets have none)
         validation_rules.disable_others(uow, tenant_id, checks, actor=actor, reason=reason,
                                         now=now)

@@ -33,32 +33,30 @@ log = logging.getLogger(__name__)
 _r = t.validation_rules.c
 
 
+def _when(rule: Rule) -> dict[str, Any]:
+    return condition_doc(rule.scope) if rule.scope is not None else {}
+
+
 def _as_doc(rule: Rule) -> dict[str, Any]:
     """A stored check in the one rule model's JSON shape."""
-    return {"code": rule.code, "description": rule.description,
-            "when": condition_doc(rule.scope) if rule.scope is not None else {},
+    return {"code": rule.code, "description": rule.description, "when": _when(rule),
             "then": {"check": rule.check, "level": rule.level.value,
                      "params": dict(rule.params)},
             "enabled": rule.enabled}
 
 
 def _rule(row: Any) -> Rule:
+    rule = Rule(row["code"], Level(row["level"]), row["check"], dict(row["params"] or {}),
+                bool(row["enabled"]), row["description"], row["version"])
     if not row["scope"]:  # the common case, read for every batch: no parsing needed
-        return Rule(row["code"], Level(row["level"]), row["check"], dict(row["params"] or {}),
-                    bool(row["enabled"]), row["description"], row["version"])
-    doc = {"code": row["code"], "description": row["description"],
-           "when": row["scope"] or {},
-           "then": {"check": row["check"], "level": row["level"],
-                    "params": dict(row["params"] or {})},
-           "enabled": bool(row["enabled"])}
+        return rule
     try:
-        return to_check(parse_rule(doc, version=row["version"]))
+        return to_check(parse_rule({**_as_doc(rule), "when": row["scope"]},
+                                   version=row["version"]))
     except InvalidInput as exc:  # validated when written; never let one stop intake
         log.error("validation rule %s v%s read without its scope: %s", row["code"],
                   row["version"], "; ".join(f"{e.loc}: {e.message}" for e in exc.errors))
-        return Rule(row["code"], Level(row["level"]), row["check"],
-                    dict(row["params"] or {}), bool(row["enabled"]), row["description"],
-                    row["version"])
+        return rule
 
 
 def rule_view(rule: Rule) -> dict[str, Any]:
@@ -67,7 +65,7 @@ def rule_view(rule: Rule) -> dict[str, Any]:
         "level": rule.level.value,
         "check": rule.check,
         "params": dict(rule.params),
-        "when": condition_doc(rule.scope) if rule.scope is not None else {},
+        "when": _when(rule),
         "enabled": rule.enabled,
         "description": rule.description,
         "version": rule.version,
@@ -82,6 +80,11 @@ def load_rules(conn: Connection, tenant_id: str) -> list[Rule]:
         .all()
     )
     return [_rule(r) for r in rows] if rows else list(DEFAULT_RULES)
+
+
+def check_codes(conn: Connection, tenant_id: str) -> set[str]:
+    codes = {c for (c,) in conn.execute(select(_r.code).where(_r.tenant_id == tenant_id))}
+    return codes or {r.code for r in DEFAULT_RULES}
 
 
 def check_docs(conn: Connection, tenant_id: str) -> list[dict[str, Any]]:

@@ -50,6 +50,18 @@ ACTIONS = ("exclude_sites", "only_sites", "require_capability", "require_same_da
            "prefer_sites", "bonus", "exclude_carriers", "waive_if_empty", "hold",
            "notify", "notify_to", "check", "level", "params")
 ROUTING_ONLY = ("stock_below", "site_closed", "carrier_down")  # state known when routing
+# Actions whose value is one name out of a fixed list: (the names, the message if not).
+CHOICES: dict[str, tuple[frozenset[str], str]] = {
+    "require_capability": (frozenset(CAPABILITIES), f"one of {', '.join(CAPABILITIES)}"),
+    "check": (frozenset(CHECKS), f"unknown check; known: {', '.join(CHECKS)}"),
+    "level": (frozenset(lv.value for lv in Level), f"one of {', '.join(lv.value for lv in Level)}"),
+}
+
+
+def is_check_doc(doc: Mapping[str, Any]) -> bool:
+    """A rule document whose action is a validation check (read without parsing it)."""
+    then = doc.get("then")
+    return isinstance(then, Mapping) and bool(then.get("check"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,9 +425,10 @@ def _actions(then_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
                 errors.append(FieldError(at, "true or false"))
             else:
                 act[key] = value
-        elif key == "require_capability":
-            if not isinstance(value, str) or value not in CAPABILITIES:
-                errors.append(FieldError(at, f"one of {', '.join(CAPABILITIES)}"))
+        elif key in CHOICES:
+            known, message = CHOICES[key]
+            if not isinstance(value, str) or value not in known:
+                errors.append(FieldError(at, message))
             else:
                 act[key] = value
         elif key == "bonus":
@@ -427,16 +440,6 @@ def _actions(then_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
                                          "the message, at most 200 characters"))
             else:
                 act[key] = value.strip()
-        elif key == "check":
-            if not isinstance(value, str) or value not in CHECKS:
-                errors.append(FieldError(at, f"unknown check; known: {', '.join(CHECKS)}"))
-            else:
-                act[key] = value
-        elif key == "level":
-            if not isinstance(value, str) or value not in {lv.value for lv in Level}:
-                errors.append(FieldError(at, f"one of {', '.join(lv.value for lv in Level)}"))
-            else:
-                act[key] = value
         elif key == "params":
             if not isinstance(value, Mapping):
                 errors.append(FieldError(at, "an object of the check's parameters"))
