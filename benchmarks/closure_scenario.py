@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from orderhub.scenarios import closure
+from orderhub.tools.scenarios import closure
 
 
 def main() -> int:

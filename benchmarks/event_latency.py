@@ -36,10 +36,10 @@ from orderhub.adapters.db.migrate import upgrade
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.bootstrap import Hub, bootstrap
 from orderhub.config import Settings
-from orderhub.demo import build_demo
-from orderhub.services.ordering import submit_orders
+from orderhub.services.intake.submit import submit_orders
 from orderhub.services.unit_of_work import UnitOfWork
-from orderhub.simulation import OrderGenerator, load_prices
+from orderhub.tools.demo import build_demo
+from orderhub.tools.simulation import OrderGenerator, load_prices
 
 TENANT = "default"
 

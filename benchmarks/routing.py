@@ -32,17 +32,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from orderhub.demo import demo_skus, demo_stock, demo_warehouses, handling_needs
 from orderhub.domain.routing.baseline import naive_plan
 from orderhub.domain.routing.batch import plan_wave
 from orderhub.domain.routing.network import Network, RouteOrder
 from orderhub.domain.routing.pricing import Candidate
-from orderhub.domain.routing.rules import by_priority, parse_rule
 from orderhub.domain.routing.strategy import route_order, site_of
 from orderhub.domain.routing.streaming import plan_order, take_stock
-from orderhub.services.order_input import build_order
-from orderhub.services.routing_rules import DEMO_RULES
-from orderhub.simulation import OrderGenerator
+from orderhub.domain.rules.model import by_priority, parse_rule
+from orderhub.services.intake.drafts import build_order
+from orderhub.services.rules.routing_rules import DEMO_RULES
+from orderhub.tools.demo import demo_skus, demo_stock, demo_warehouses, handling_needs
+from orderhub.tools.simulation import OrderGenerator
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in China, before every cut-off
 DEMO_SEED = 7  # the seed `orderhub demo-data` uses
@@ -178,8 +178,8 @@ def through_store(count: int, seed: int) -> None:
     each `strategy.plan` call (network state, site and order views, the decision)."""
     from orderhub.bootstrap import bootstrap
     from orderhub.config import Settings
-    from orderhub.demo import build_demo
-    from orderhub.services.ordering import submit_orders
+    from orderhub.services.intake.submit import submit_orders
+    from orderhub.tools.demo import build_demo
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"

@@ -26,10 +26,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from orderhub.demo import WAREHOUSES
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS
-from orderhub.domain.routing.rules import by_priority, parse_rule
 from orderhub.domain.routing.streaming import plan_order
+from orderhub.domain.rules.model import by_priority, parse_rule
+from orderhub.tools.demo import WAREHOUSES
 from routing import NOW, build_network, build_orders
 
 CHANNELS = ["web", "tmall", "jd", "douyin", "pos", "b2b"]
@@ -98,10 +98,10 @@ def intake(rules: list[dict[str, Any]], count: int) -> float:
     from orderhub.adapters.db.migrate import upgrade
     from orderhub.bootstrap import bootstrap
     from orderhub.config import Settings
-    from orderhub.demo import build_demo
-    from orderhub.services.ordering import submit_orders
-    from orderhub.services.routing_rules import import_rules
-    from orderhub.simulation import OrderGenerator, load_prices
+    from orderhub.services.intake.submit import submit_orders
+    from orderhub.services.rules.routing_rules import import_rules
+    from orderhub.tools.demo import build_demo
+    from orderhub.tools.simulation import OrderGenerator, load_prices
 
     with tempfile.TemporaryDirectory() as tmp:
         hub = bootstrap(Settings(database_url=f"sqlite:///{Path(tmp) / 'r.db'}",
@@ -125,10 +125,10 @@ def replay(count: int, rules: list[dict[str, Any]]) -> None:
     from orderhub.adapters.db.migrate import upgrade
     from orderhub.bootstrap import bootstrap
     from orderhub.config import Settings
-    from orderhub.demo import build_demo
-    from orderhub.services import rule_sets
-    from orderhub.services.ordering import submit_orders
-    from orderhub.simulation import OrderGenerator, load_prices
+    from orderhub.services.intake.submit import submit_orders
+    from orderhub.services.rules import rule_sets
+    from orderhub.tools.demo import build_demo
+    from orderhub.tools.simulation import OrderGenerator, load_prices
 
     with tempfile.TemporaryDirectory() as tmp:
         hub = bootstrap(Settings(database_url=f"sqlite:///{Path(tmp) / 's.db'}",

@@ -42,14 +42,14 @@ from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.engine import normalise_url
 from orderhub.adapters.db.migrate import upgrade
 from orderhub.bootstrap import Hub, bootstrap
-from orderhub.demo import build_demo
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Address
-from orderhub.quality.render import render, sign
-from orderhub.services.channel_intake import ingest_channel_orders
-from orderhub.services.order_input import OrderDraft
-from orderhub.services.ordering import Outcome, submit_orders
-from orderhub.simulation import OrderGenerator, load_prices
+from orderhub.services.intake.channel_orders import ingest_channel_orders
+from orderhub.services.intake.drafts import OrderDraft
+from orderhub.services.intake.submit import Outcome, submit_orders
+from orderhub.tools.demo import build_demo
+from orderhub.tools.quality.render import render, sign
+from orderhub.tools.simulation import OrderGenerator, load_prices
 
 TENANT = "default"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"

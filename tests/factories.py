@@ -9,8 +9,9 @@ from typing import Any
 from orderhub.bootstrap import Hub
 from orderhub.domain.inventory import Channel, Sku, Warehouse
 from orderhub.domain.order import Address, Customer, Order, OrderLine, OrderType
-from orderhub.services import catalog, inventory
-from orderhub.services.order_input import LineDraft, OrderDraft
+from orderhub.services import catalog
+from orderhub.services.intake.drafts import LineDraft, OrderDraft
+from orderhub.services.inventory import stock_control
 
 T = "default"
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
@@ -54,7 +55,7 @@ def seed_network(hub: Hub, stock: dict[tuple[str, str], int] | None = None) -> N
         stock = {("A", "SH"): 10, ("A", "BJ"): 10, ("B", "BJ"): 5, ("C", "GZ"): 3}
     items = [(sku, wh, qty) for (sku, wh), qty in stock.items()]
     if items:
-        inventory.receive_stock_many(hub.uow, T, items, reference="seed", now=now, actor="test")
+        stock_control.receive_stock_many(hub.uow, T, items, reference="seed", now=now, actor="test")
 
 
 def draft(

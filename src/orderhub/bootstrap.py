@@ -19,18 +19,18 @@ from orderhub.adapters.bus.nats_jetstream import JetStreamSource, NatsClient, Na
 from orderhub.adapters.db.engine import make_engine
 from orderhub.config import Settings, get_settings
 from orderhub.domain.allocation import AllocationStrategy, NearestWarehouseStrategy
-from orderhub.services.consumers import (
+from orderhub.services.events.consumers import (
     BatchHandler,
     DurableConsumer,
     EmbeddedLogSource,
     EventSource,
 )
-from orderhub.services.outbox_relay import OutboxRelay
+from orderhub.services.events.relay import OutboxRelay
+from orderhub.services.events.webhooks import WebhookDispatcher
 from orderhub.services.unit_of_work import UnitOfWork
-from orderhub.services.webhooks import WebhookDispatcher
 
 if TYPE_CHECKING:
-    from orderhub.services.waybills import WaybillDesk
+    from orderhub.services.network.waybills import WaybillDesk
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class Hub:
         if self._waybills is None:
             from orderhub.adapters.carriers.http import HttpCarrierGateway
             from orderhub.adapters.carriers.simulated import LocalWaybills
-            from orderhub.services.waybills import WaybillDesk
+            from orderhub.services.network.waybills import WaybillDesk
 
             s = self.settings
             gateway = HttpCarrierGateway(s.carrier_endpoints, LocalWaybills(),
@@ -118,7 +118,7 @@ class Hub:
         dispatcher that sends them with retries."""
         if self.webhooks is None:
             from orderhub.adapters.webhooks.sender import WebhookSender
-            from orderhub.services import webhooks
+            from orderhub.services.events import webhooks
 
             dispatcher = WebhookDispatcher(
                 self.uow, self.settings, self.clock, WebhookSender(self.settings)
@@ -145,10 +145,10 @@ class Hub:
             c.start()
         if self.webhooks is not None:
             self.webhooks.start()
-        from orderhub.services.fulfilment import expire_reservations
+        from orderhub.services.orders.fulfilment import expire_reservations
 
         def sweep() -> None:
-            from orderhub.services.consumers import prune_inbox
+            from orderhub.services.events.consumers import prune_inbox
 
             last_prune = 0.0
             while not self._stop.wait(self.settings.expiry_sweep_seconds):
@@ -190,7 +190,7 @@ def make_strategy(name: str, settings: Settings | None = None) -> AllocationStra
     if name == "routing":
         from orderhub.domain.routing.network import CostWeights
         from orderhub.domain.routing.strategy import RoutingStrategy
-        from orderhub.services.routing_network import NetworkDirectory
+        from orderhub.services.network.directory import NetworkDirectory
 
         s = settings or Settings()
         directory = NetworkDirectory(ttl=s.routing_cache_seconds)

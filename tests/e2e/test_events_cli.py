@@ -12,7 +12,7 @@ from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app
 from orderhub.domain.event_catalog import BY_TYPE, catalog_markdown
-from orderhub.services.ordering import submit_orders
+from orderhub.services.intake.submit import submit_orders
 from tests.factories import T, draft, seed_network
 
 runner = CliRunner()

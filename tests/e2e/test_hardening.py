@@ -17,7 +17,8 @@ from orderhub.bootstrap import Hub, bootstrap
 from orderhub.config import Settings
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
-from orderhub.services import fulfilment, validation_rules, views
+from orderhub.services.orders import fulfilment, views
+from orderhub.services.rules import validation_rules
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, T, draft, seed_network
 from tests.integration.test_validation import WHEN, channel_order, ingest
@@ -122,11 +123,12 @@ def test_rule_parameters_are_typed(client: TestClient, code: str, params: dict) 
 def test_quantity_window_is_the_rules_own(hub: Hub, clock: Clock) -> None:
     seed_network(hub)
     from orderhub.domain.inventory import Sku
-    from orderhub.services import catalog, inventory
+    from orderhub.services import catalog
+    from orderhub.services.inventory import stock_control
 
     catalog.add_skus(hub.uow, [Sku(T, "L2", "limited", Decimal("10"),
                                    attributes={"max_per_customer": 2})], clock.now)
-    inventory.receive_stock(hub.uow, T, "L2", "SH", 50, reference="", now=clock.now, actor="t")
+    stock_control.receive_stock(hub.uow, T, "L2", "SH", 50, reference="", now=clock.now, actor="t")
     validation_rules.update_rule(hub.uow, T, "C3-quantity", params={"window_days": 1},
                                  enabled=None, reason="one day", actor="t", now=clock.now)
     line = [ChannelLine("L2", "limited", 2, Decimal("10"))]
@@ -137,7 +139,7 @@ def test_quantity_window_is_the_rules_own(hub: Hub, clock: Clock) -> None:
 
 def test_presale_release_day_is_the_warehouses(hub: Hub, clock: Clock) -> None:
     seed_network(hub)
-    from orderhub.services.ordering import submit_orders
+    from orderhub.services.intake.submit import submit_orders
 
     release = datetime(2026, 12, 1).date()
     [r] = submit_orders(hub.uow, T, [draft("PS-TZ", order_type=OrderType.PRE_SALE,
@@ -152,7 +154,7 @@ def test_presale_release_day_is_the_warehouses(hub: Hub, clock: Clock) -> None:
 
 def test_resumed_presale_gets_a_fresh_lock(hub: Hub, clock: Clock) -> None:
     seed_network(hub)
-    from orderhub.services.ordering import submit_orders
+    from orderhub.services.intake.submit import submit_orders
 
     [r] = submit_orders(hub.uow, T, [draft("PS-L", order_type=OrderType.PRE_SALE,
                                            presale_release=(clock.now + timedelta(days=9)).date(),

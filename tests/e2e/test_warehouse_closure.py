@@ -95,8 +95,9 @@ def test_rerouted_presale_keeps_its_lock_deadline(hub: Hub) -> None:
     from datetime import timedelta
 
     from orderhub.domain.order import OrderType
-    from orderhub.services import network_events, views
-    from orderhub.services.ordering import submit_orders
+    from orderhub.services.intake.submit import submit_orders
+    from orderhub.services.network import incidents
+    from orderhub.services.orders import views
     from tests.factories import draft
 
     seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
@@ -107,7 +108,7 @@ def test_rerouted_presale_keeps_its_lock_deadline(hub: Hub) -> None:
                         strategy=hub.strategy, now=now, actor="t",
                         presale_lock=timedelta(minutes=30))
     before = views.get_order(hub.read_uow, "default", str(r.order_id))["reservations"][0]
-    network_events.close_warehouse(hub.uow, "default", before["warehouse"], reason="storm",
+    incidents.close_warehouse(hub.uow, "default", before["warehouse"], reason="storm",
                                    actor="ops", now=now + timedelta(minutes=10),
                                    strategy=hub.strategy, presale_lock=timedelta(minutes=30))
     after = [x for x in views.get_order(hub.read_uow, "default", str(r.order_id))["reservations"]

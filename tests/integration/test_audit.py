@@ -64,7 +64,7 @@ def test_the_store_allows_one_canary_per_tenant(hub: Hub) -> None:
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    from orderhub.services import rule_sets
+    from orderhub.services.rules import rule_sets
 
     seed_network(hub)
     now = hub.clock()

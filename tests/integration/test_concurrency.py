@@ -11,8 +11,8 @@ from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.bootstrap import Hub
 from orderhub.domain.inventory import StockLevel
-from orderhub.services import views
-from orderhub.services.ordering import submit_orders
+from orderhub.services.intake.submit import submit_orders
+from orderhub.services.orders import views
 from tests.factories import T, draft, seed_network
 
 WORKERS = 64

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from orderhub.cli.app import app
-from orderhub.quality.corpus import DEFECTS, evaluate, generate
+from orderhub.tools.quality.corpus import DEFECTS, evaluate, generate
 
 ROOT = Path(__file__).resolve().parents[2]
 

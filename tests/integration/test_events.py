@@ -17,18 +17,14 @@ from orderhub.domain.event_catalog import BY_TYPE, CATALOG, envelope_example
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
 from orderhub.domain.routing.network import BlockDirection, CarrierState
-from orderhub.services import (
-    fulfilment,
-    held_orders,
-    inventory,
-    network_events,
-    routing_rules,
-    rule_sets,
-    sku_mapping,
-)
-from orderhub.services.channel_intake import ingest_channel_orders
-from orderhub.services.consumers import list_parked
-from orderhub.services.ordering import submit_orders
+from orderhub.services.events.consumers import list_parked
+from orderhub.services.intake import sku_mapping
+from orderhub.services.intake.channel_orders import ingest_channel_orders
+from orderhub.services.intake.submit import submit_orders
+from orderhub.services.inventory import stock_control
+from orderhub.services.network import incidents
+from orderhub.services.orders import fulfilment, holds
+from orderhub.services.rules import routing_rules, rule_sets
 from tests.conftest import Clock
 from tests.factories import SHANGHAI, T, draft, seed_network
 
@@ -51,14 +47,14 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
         fulfilment.advance_order(hub.uow, T, paid, st, now=clock.now, actor="erp")
     fulfilment.cancel_order(hub.uow, T, cancelled, "customer request", now=clock.now,
                             actor="api")
-    inventory.adjust_stock(hub.uow, T, "A", "SH", 100, reason="count", reference="CC-1",
+    stock_control.adjust_stock(hub.uow, T, "A", "SH", 100, reason="count", reference="CC-1",
                            now=clock.now, actor="wms")
     fulfilment.resume_order(hub.uow, T, held, now=clock.now, actor="ops",
                             strategy=hub.strategy, presale_lock=hub.presale_lock)
     [short] = submit(hub, draft("EV-4", [("A", 500)]))
-    held_orders.correct_address(hub.uow, T, short, {"line1": "新地址 8 号"}, reason="typo",
+    holds.correct_address(hub.uow, T, short, {"line1": "新地址 8 号"}, reason="typo",
                                 actor="ops", now=clock.now)
-    held_orders.override_and_release(hub.uow, T, short, ["backorder"], reason="test override",
+    holds.override_and_release(hub.uow, T, short, ["backorder"], reason="test override",
                                      actor="lead", now=clock.now, strategy=hub.strategy,
                                      presale_lock=hub.presale_lock)
     ingest_channel_orders(
@@ -66,18 +62,18 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
                                          [ChannelLine("CH-SKU", "Apple", 1, Decimal("10.00"))],
                                          shipping_address=SHANGHAI)],
         strategy=hub.strategy, now=clock.now, actor="test", presale_lock=hub.presale_lock)
-    network_events.set_carrier_state(hub.uow, T, "ZTO:standard", CarrierState.DOWN,
+    incidents.set_carrier_state(hub.uow, T, "ZTO:standard", CarrierState.DOWN,
                                      reason="timeouts", actor="ops", now=clock.now,
                                      strategy=hub.strategy, presale_lock=hub.presale_lock)
     [late] = submit(hub, draft("EV-5"))
     fulfilment.advance_order(hub.uow, T, late, S.RELEASED, now=clock.now, actor="wms")
-    network_events.close_warehouse(hub.uow, T, "SH", reason="storm", actor="ops",
+    incidents.close_warehouse(hub.uow, T, "SH", reason="storm", actor="ops",
                                    now=clock.now, strategy=hub.strategy,
                                    presale_lock=hub.presale_lock)
-    block, _ = network_events.block_region(hub.uow, T, "广东", BlockDirection.INBOUND,
+    block, _ = incidents.block_region(hub.uow, T, "广东", BlockDirection.INBOUND,
                                            reason="typhoon", actor="ops", now=clock.now,
                                            strategy=hub.strategy, presale_lock=hub.presale_lock)
-    network_events.lift_block(hub.uow, T, block["id"], reason="clear", actor="ops",
+    incidents.lift_block(hub.uow, T, block["id"], reason="clear", actor="ops",
                               now=clock.now, strategy=hub.strategy,
                               presale_lock=hub.presale_lock)
     routing_rules.put_rule(hub.uow, T, {"code": "no-gz", "when": {"channel": ["web"]},
@@ -215,7 +211,7 @@ def test_presale_expiry_emits_release_and_hold(hub: Hub, clock: Clock) -> None:
 
 
 def test_inbox_is_pruned_past_its_horizon(hub: Hub, clock: Clock) -> None:
-    from orderhub.services.consumers import prune_inbox
+    from orderhub.services.events.consumers import prune_inbox
 
     seed_network(hub)
     consumer = hub.consumer("pruned", lambda b: None, start="earliest")

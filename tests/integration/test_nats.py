@@ -15,7 +15,7 @@ from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub, bootstrap
 from orderhub.config import Settings
-from orderhub.services.ordering import submit_orders
+from orderhub.services.intake.submit import submit_orders
 from tests.conftest import Clock, PrivateNats
 from tests.factories import ADDRESS_JSON, T, draft, seed_network
 
@@ -168,8 +168,8 @@ def test_consumer_replay_from_jetstream(private_hub: Hub, clock: Clock,
 
 
 def test_tail_and_status_over_nats(private_hub: Hub) -> None:
-    from orderhub.services.event_status import backbone_status
-    from orderhub.services.event_tools import tail
+    from orderhub.services.events.status import backbone_status
+    from orderhub.services.events.stream_tools import tail
 
     hub = private_hub
     seed_network(hub)

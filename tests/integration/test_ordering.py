@@ -20,8 +20,9 @@ from orderhub.domain.errors import (
 )
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
-from orderhub.services import fulfilment, inventory, views
-from orderhub.services.ordering import Outcome, submit_orders
+from orderhub.services.intake.submit import Outcome, submit_orders
+from orderhub.services.inventory import stock_control
+from orderhub.services.orders import fulfilment, views
 from tests.conftest import Clock
 from tests.factories import BEIJING, T, draft, seed_network
 
@@ -144,7 +145,8 @@ def test_held_backorder_resumes_after_receipt(hub: Hub) -> None:
         presale_lock=hub.presale_lock,
     )
     assert still.status == S.ON_HOLD
-    inventory.receive_stock(hub.uow, T, "C", "GZ", 2, reference="PO-9", now=hub.clock(), actor="wh")
+    stock_control.receive_stock(hub.uow, T, "C", "GZ", 2, reference="PO-9", now=hub.clock(),
+                                actor="wh")
     done = fulfilment.resume_order(
         hub.uow,
         T,
@@ -247,7 +249,7 @@ def test_presale_lock_expiry_releases_stock(hub: Hub, clock: Clock) -> None:
 
 def test_receipts_adjustments_and_safety_stock(hub: Hub) -> None:
     seed_network(hub)
-    inventory.set_safety_stock(
+    stock_control.set_safety_stock(
         hub.uow, T, "A", "SH", 8, reason="peak", now=hub.clock(), actor="planner"
     )
     assert level(hub, "A", "SH") == (10, 0, 2)
@@ -258,15 +260,16 @@ def test_receipts_adjustments_and_safety_stock(hub: Hub) -> None:
     submit(hub, draft("SS-2", [("A", 2)]))
     assert level(hub, "A", "SH") == (10, 2, 0)
     with pytest.raises(StockError, match="below reserved"):
-        inventory.adjust_stock(
+        stock_control.adjust_stock(
             hub.uow, T, "A", "SH", -9, reason="damage", reference="", now=hub.clock(), actor="wh"
         )
-    inventory.adjust_stock(
+    stock_control.adjust_stock(
         hub.uow, T, "A", "SH", -3, reason="damage", reference="CC-1", now=hub.clock(), actor="wh"
     )
     assert level(hub, "A", "SH") == (7, 2, 0)
     with pytest.raises(InvalidInput, match="unknown warehouse"):
-        inventory.receive_stock(hub.uow, T, "A", "XX", 1, reference="", now=hub.clock(), actor="wh")
+        stock_control.receive_stock(hub.uow, T, "A", "XX", 1, reference="", now=hub.clock(),
+                                    actor="wh")
     with hub.read_uow() as uow:
         kinds = [
             e.data["kind"]

@@ -13,15 +13,12 @@ from orderhub.bootstrap import Hub
 from orderhub.domain.errors import InvalidInput
 from orderhub.domain.inventory import Sku
 from orderhub.domain.order import Address, Customer
-from orderhub.services import (
-    catalog,
-    held_orders,
-    inventory,
-    sku_mapping,
-    validation_rules,
-    views,
-)
-from orderhub.services.channel_intake import ingest_channel_orders
+from orderhub.services import catalog
+from orderhub.services.intake import sku_mapping
+from orderhub.services.intake.channel_orders import ingest_channel_orders
+from orderhub.services.inventory import stock_control
+from orderhub.services.orders import holds, views
+from orderhub.services.rules import validation_rules
 from tests.conftest import Clock
 from tests.factories import SHANGHAI, T, seed_network
 
@@ -62,7 +59,7 @@ def network(hub: Hub) -> Hub:
         Sku(T, "LIM", "Limited edition", Decimal("50.00"),
             attributes={"max_per_customer": 3, "channels": ["tmall"]}),
     ], hub.clock())
-    inventory.receive_stock_many(hub.uow, T, [("F1", "SH", 50), ("WINE", "SH", 50),
+    stock_control.receive_stock_many(hub.uow, T, [("F1", "SH", 50), ("WINE", "SH", 50),
                                               ("LIM", "SH", 50)], reference="seed",
                                  now=hub.clock(), actor="test")
     return hub
@@ -183,10 +180,10 @@ def test_address_line_is_parsed_into_divisions(network: Hub) -> None:
 def test_operator_fixes_address_or_overrides_then_releases(network: Hub) -> None:
     [bad_addr] = ingest(network, channel_order(
         "OP-1", shipping_address=replace(SHANGHAI, district="")))
-    held_orders.correct_address(network.uow, T, str(bad_addr.order_id),
+    holds.correct_address(network.uow, T, str(bad_addr.order_id),
                                 {"district": "浦东新区"}, reason="customer confirmed",
                                 actor="ops", now=network.clock())
-    from orderhub.services.fulfilment import resume_order
+    from orderhub.services.orders.fulfilment import resume_order
 
     resumed = resume_order(network.uow, T, str(bad_addr.order_id), now=network.clock(),
                            actor="ops", strategy=network.strategy,
@@ -196,7 +193,7 @@ def test_operator_fixes_address_or_overrides_then_releases(network: Hub) -> None
     [cheap] = ingest(network, channel_order(
         "OP-2", lines=[ChannelLine("A", "Apple", 2, Decimal("1.00"))], total=Decimal("2.00")))
     assert held_codes(network, cheap.order_id) == {"price_below_floor"}
-    released = held_orders.override_and_release(
+    released = holds.override_and_release(
         network.uow, T, str(cheap.order_id), ["price_below_floor"],
         reason="staff sale approved by L2", actor="lead", now=network.clock(),
         strategy=network.strategy, presale_lock=network.presale_lock)

@@ -31,8 +31,9 @@ from orderhub.api.routes import webhooks as webhook_routes
 from orderhub.bootstrap import Hub
 from orderhub.domain.errors import Conflict, InvalidInput, NotFound
 from orderhub.domain.ids import new_id
-from orderhub.services import catalog, webhooks
-from orderhub.services.webhooks import WebhookDispatcher, WebhookEndpoint
+from orderhub.services import catalog
+from orderhub.services.events import webhooks
+from orderhub.services.events.webhooks import WebhookDispatcher, WebhookEndpoint
 from tests.conftest import Clock
 from tests.webhook_receiver import Receiver, Sleep, unused_port
 

@@ -1,4 +1,4 @@
-"""Rendering canonical orders as channel payloads (orderhub.quality.render): every adapter
+"""Rendering canonical orders as channel payloads (orderhub.tools.quality.render): every adapter
 reads back what was rendered, signatures verify, and the CSV round trip keeps the orders."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, Signature
 from orderhub.adapters.channels.registry import ADAPTERS
 from orderhub.adapters.channels.tabular import parse_rows, resolve_columns
 from orderhub.domain.order import Address, Customer, OrderType
-from orderhub.quality.render import (
+from orderhub.tools.quality.render import (
     ADAPTER_NAMES,
     CSV_HEADERS,
     render,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from orderhub.domain.inventory import StockLevel, atp
 from orderhub.domain.money import fits_currency
 from orderhub.domain.order import OrderType
-from orderhub.services.order_input import LineDraft, check_draft, payload_hash
+from orderhub.services.intake.drafts import LineDraft, check_draft, payload_hash
 from tests.factories import draft, order
 
 

@@ -21,8 +21,8 @@ from orderhub.domain.routing.network import (
     Site,
 )
 from orderhub.domain.routing.pricing import PICKUP
-from orderhub.domain.routing.rules import RoutingRule, Vocabulary, parse_rule
 from orderhub.domain.routing.streaming import plan_order, take_stock
+from orderhub.domain.rules.model import RoutingRule, Vocabulary, parse_rule
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # 10:00 in China, before every cut-off
 TODAY = date(2026, 11, 24)

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from orderhub.domain.routing.lanes import region_of
-from orderhub.domain.routing.language import parse_sentence
 from orderhub.domain.routing.network import DEMO_SERVICES, Network, RouteLine, RouteOrder, Site
-from orderhub.domain.routing.rules import parse_rule
 from orderhub.domain.routing.streaming import plan_order
+from orderhub.domain.rules.language import parse_sentence
+from orderhub.domain.rules.model import parse_rule
 
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 

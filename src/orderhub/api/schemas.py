@@ -18,7 +18,7 @@ from pydantic import (
 
 from orderhub.domain.order import Address, Customer, OrderType, ServiceLevel
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key
-from orderhub.services.order_input import LineDraft, OrderDraft
+from orderhub.services.intake.drafts import LineDraft, OrderDraft
 
 Code = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
 MAX_AMOUNT = Decimal("1e12")

@@ -80,7 +80,7 @@ def demo_data(
     seed: int = 7,
 ) -> None:
     """Load the deterministic demo set: 8 warehouses in Chinese cities, SKUs, channels, stock."""
-    from orderhub.demo import build_demo
+    from orderhub.tools.demo import build_demo
 
     with _hub(database_url) as hub:
         _upgrade(hub)
@@ -112,7 +112,7 @@ def serve(
     with _hub(database_url) as hub:
         _upgrade(hub)
         if demo:
-            from orderhub.demo import build_demo
+            from orderhub.tools.demo import build_demo
 
             with hub.read_uow() as uow:
                 empty = not uow.catalog.warehouses(hub.settings.default_tenant)
@@ -136,7 +136,7 @@ def simulate(
     fulfil_share: Annotated[float, typer.Option(min=0, max=1)] = 0.1,
 ) -> None:
     """Push a realistic order stream through the hub and report what happened."""
-    from orderhub.simulation import simulate as run
+    from orderhub.tools.simulation import simulate as run
 
     with _hub(database_url) as hub:
         _upgrade(hub)
@@ -192,7 +192,7 @@ def order_show(
     order_id: str, database_url: DbOption = None, tenant: TenantOption = "default"
 ) -> None:
     """An order with its lines, shipments and full timeline."""
-    from orderhub.services import views
+    from orderhub.services.orders import views
 
     with _hub(database_url) as hub:
         try:
@@ -253,7 +253,7 @@ def order_show(
 def order_why(order_id: str, database_url: DbOption = None,
               tenant: TenantOption = "default") -> None:
     """Why the order was routed where it was, in plain words."""
-    from orderhub.services import views
+    from orderhub.services.orders import views
 
     with _hub(database_url) as hub:
         try:
@@ -280,7 +280,7 @@ def order_list(
 ) -> None:
     """The newest orders."""
     from orderhub.domain.lifecycle import OrderStatus
-    from orderhub.services import views
+    from orderhub.services.orders import views
 
     try:
         st = OrderStatus(status) if status else None
@@ -308,11 +308,11 @@ def order_list(
 @app.command("stock")
 def stock(sku: str, database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Stock of one SKU per warehouse: on hand, reserved, safety stock, ATP."""
-    from orderhub.services import inventory
+    from orderhub.services.inventory import stock_control
 
     with _hub(database_url) as hub:
         try:
-            levels = inventory.stock_of_sku(hub.read_uow, tenant, sku)
+            levels = stock_control.stock_of_sku(hub.read_uow, tenant, sku)
         except DomainError as exc:
             raise _fail(str(exc)) from None
         table = Table(title=f"stock of {sku}")
@@ -328,7 +328,7 @@ def stock(sku: str, database_url: DbOption = None, tenant: TenantOption = "defau
 @app.command("expire-reservations")
 def expire(database_url: DbOption = None) -> None:
     """Release lapsed pre-sale locks now (serve also does this in the background)."""
-    from orderhub.services.fulfilment import expire_reservations
+    from orderhub.services.orders.fulfilment import expire_reservations
 
     with _hub(database_url) as hub:
         n = expire_reservations(hub.uow, now=hub.clock())
@@ -361,7 +361,7 @@ def events_status(
     """Outbox backlog, publication position, consumers' lag, parked events, webhooks."""
     import json
 
-    from orderhub.services.event_status import backbone_status
+    from orderhub.services.events.status import backbone_status
 
     with _events_hub(database_url, nats_url) as hub:
         status = backbone_status(hub)
@@ -397,7 +397,7 @@ def events_tail(
     """Print the live event stream."""
     import time
 
-    from orderhub.services.event_tools import tail
+    from orderhub.services.events.stream_tools import tail
 
     deadline = time.monotonic() + seconds if seconds else None
     shown = 0
@@ -441,7 +441,7 @@ def events_replay(
     """Re-deliver everything published since TIME to a durable consumer."""
     from datetime import UTC, datetime
 
-    from orderhub.services.event_tools import replay
+    from orderhub.services.events.stream_tools import replay
 
     try:
         when = datetime.fromisoformat(since.replace("Z", "+00:00"))
@@ -486,7 +486,7 @@ def import_orders(
 ) -> None:
     """Import a file of channel orders: good rows are imported, each bad row is reported
     with its line number and reason (exit code 1 when any row was refused)."""
-    from orderhub.services.channel_import import import_file
+    from orderhub.services.intake.file_import import import_file
 
     if not file.is_file():
         raise _fail(f"no such file: {file}", 2)
@@ -530,7 +530,7 @@ def corpus_generate(
     seed: int = 1,
 ) -> None:
     """Write a seeded corpus of channel orders with injected, labelled defects."""
-    from orderhub.quality.corpus import generate, write
+    from orderhub.tools.quality.corpus import generate, write
 
     records = generate(count, seed)
     write(records, out)
@@ -546,7 +546,7 @@ def corpus_evaluate(
     limit: Annotated[int, typer.Option(min=0, help="Only the first N records (0: all)")] = 0,
 ) -> None:
     """Detection recall and precision per defect type (exit 1 if any is below 95%)."""
-    from orderhub.quality.corpus import evaluate, read
+    from orderhub.tools.quality.corpus import evaluate, read
 
     if not path.is_file():
         raise _fail(f"no such file: {path}", 2)

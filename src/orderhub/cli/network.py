@@ -60,7 +60,7 @@ def _print_report(report: Any) -> None:
 @warehouse_app.command("list")
 def warehouse_list(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Sites with capacity, current picking queue, costs and capabilities."""
-    from orderhub.services.routing_network import site_backlog
+    from orderhub.services.network.directory import site_backlog
 
     with _hub(database_url) as hub, hub.read_uow() as uow:
         sites = uow.catalog.warehouses(tenant)
@@ -81,7 +81,7 @@ def warehouse_list(database_url: DbOption = None, tenant: TenantOption = "defaul
 
 def _change_warehouse(code: str, changes: dict[str, Any], reason: str,
                       database_url: str | None, tenant: str) -> None:
-    from orderhub.services.network_events import update_warehouse
+    from orderhub.services.network.incidents import update_warehouse
 
     with _hub(database_url) as hub:
         try:
@@ -124,7 +124,7 @@ def warehouse_capacity(code: str,
 @carrier_app.command("list")
 def carrier_list(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Carrier services with their state."""
-    from orderhub.services.carriers import list_carriers
+    from orderhub.services.network.carriers import list_carriers
 
     with _hub(database_url) as hub:
         rows = list_carriers(hub.read_uow, tenant)
@@ -142,7 +142,7 @@ def carrier_list(database_url: DbOption = None, tenant: TenantOption = "default"
 
 def _carrier_state(code: str, state: CarrierState, reason: str, database_url: str | None,
                    tenant: str, delay_days: int = 0) -> None:
-    from orderhub.services.network_events import set_carrier_state
+    from orderhub.services.network.incidents import set_carrier_state
 
     with _hub(database_url) as hub:
         try:
@@ -205,7 +205,7 @@ def _read_rules(path: Path) -> list[dict[str, Any]]:
 @rules_app.command("list")
 def rules_list(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Every routing rule with its version and state."""
-    from orderhub.services.routing_rules import list_rules
+    from orderhub.services.rules.routing_rules import list_rules
 
     with _hub(database_url) as hub:
         rows = list_rules(hub.read_uow, tenant)
@@ -224,7 +224,7 @@ def rules_list(database_url: DbOption = None, tenant: TenantOption = "default") 
 def rules_import(path: Path, reason: Reason, database_url: DbOption = None,
                  tenant: TenantOption = "default") -> None:
     """Create or update rules from a JSON or YAML file (all valid, or nothing changes)."""
-    from orderhub.services.routing_rules import import_rules
+    from orderhub.services.rules.routing_rules import import_rules
 
     docs = _read_rules(path)
     with _hub(database_url) as hub:
@@ -244,7 +244,7 @@ def rules_export(path: Annotated[Path | None, typer.Argument(help="File (.json o
                  = None, database_url: DbOption = None,
                  tenant: TenantOption = "default") -> None:
     """Write every live rule (routing rules and validation checks) to a file to keep in git."""
-    from orderhub.services.routing_rules import export_rules
+    from orderhub.services.rules.routing_rules import export_rules
 
     with _hub(database_url) as hub:
         rules = export_rules(hub.read_uow, tenant)
@@ -264,7 +264,7 @@ def rules_export(path: Annotated[Path | None, typer.Argument(help="File (.json o
 
 def _enable(code: str, enabled: bool, reason: str, database_url: str | None,
             tenant: str) -> None:
-    from orderhub.services.routing_rules import set_enabled
+    from orderhub.services.rules.routing_rules import set_enabled
 
     with _hub(database_url) as hub:
         try:
@@ -282,7 +282,7 @@ def rules_parse(text: str,
                 reason: Annotated[str, typer.Option(help="Why, when saving")] = "",
                 database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Turn a sentence (Chinese or English) into a rule; shows it, saves it with --save."""
-    from orderhub.services.routing_rules import put_rule, rule_from_text
+    from orderhub.services.rules.routing_rules import put_rule, rule_from_text
 
     with _hub(database_url) as hub:
         try:
@@ -313,7 +313,7 @@ def rules_disable(code: str, reason: Reason, database_url: DbOption = None,
 @rules_app.command("history")
 def rules_history(code: str, database_url: DbOption = None,
                   tenant: TenantOption = "default") -> None:
-    from orderhub.services.routing_rules import history
+    from orderhub.services.rules.routing_rules import history
 
     with _hub(database_url) as hub:
         try:
@@ -336,7 +336,7 @@ def routing_block(area: str, reason: Reason,
                            "it; both")] = BlockDirection.BOTH,
                   database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Block a province (福建) or lane region (south) now."""
-    from orderhub.services.network_events import block_region
+    from orderhub.services.network.incidents import block_region
 
     with _hub(database_url) as hub:
         try:
@@ -354,7 +354,7 @@ def routing_unblock(block_id: Annotated[int, typer.Argument(min=1, max=2**53)], 
                     database_url: DbOption = None,
                     tenant: TenantOption = "default") -> None:
     """Lift a block; orders held for it are routed again."""
-    from orderhub.services.network_events import lift_block
+    from orderhub.services.network.incidents import lift_block
 
     with _hub(database_url) as hub:
         try:
@@ -369,7 +369,7 @@ def routing_unblock(block_id: Annotated[int, typer.Argument(min=1, max=2**53)], 
 @routing_app.command("blocks")
 def routing_blocks(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Active region blocks."""
-    from orderhub.services.network_events import list_blocks
+    from orderhub.services.network.incidents import list_blocks
 
     with _hub(database_url) as hub:
         rows = list_blocks(hub.read_uow, tenant)
@@ -388,7 +388,7 @@ def routing_wave(limit: Annotated[int, typer.Option(min=1, max=20000)] = 2000,
                  dry_run: Annotated[bool, typer.Option(help="Report only")] = False,
                  database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Re-optimise the allocated, not yet released orders together (HiGHS MIP)."""
-    from orderhub.services.waves import optimise_wave
+    from orderhub.services.network.waves import optimise_wave
 
     with _hub(database_url) as hub:
         report = optimise_wave(hub.uow, hub.read_uow, tenant, strategy=hub.strategy,
@@ -427,7 +427,7 @@ def scenario_closure(orders: Annotated[int, typer.Option(min=2, max=200_000)] = 
                      release_share: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.3,
                      seed: int = 3) -> None:
     """A warehouse closes mid-stream: orders re-routed, promises kept, held, flagged."""
-    from orderhub.scenarios import closure
+    from orderhub.tools.scenarios import closure
 
     try:
         r = closure(orders=orders, close=close, release_share=release_share, seed=seed)

@@ -46,7 +46,7 @@ def draft(path: Annotated[Path | None, typer.Argument(help="JSON/YAML rule file;
           reason: Reason = "", database_url: DbOption = None,
           tenant: TenantOption = "default") -> None:
     """Make a draft rule set."""
-    from orderhub.services.rule_sets import create_draft
+    from orderhub.services.rules.rule_sets import create_draft
 
     docs = _read_rules(path) if path is not None else None
     out = _call(database_url, lambda hub: create_draft(hub.uow, tenant, docs, actor="cli",
@@ -83,7 +83,7 @@ def show(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
     """A set's state and what it would change in the live rules; --export writes it."""
     import yaml
 
-    from orderhub.services.rule_sets import get_set
+    from orderhub.services.rules.rule_sets import get_set
 
     r = _call(database_url, lambda hub: get_set(hub.read_uow, tenant, set_id))
     console.print(f"rule set {r['id']} (v{r['version']}): {r['state']}, "
@@ -105,7 +105,7 @@ def show(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
 @rules_cli.command("sets")
 def sets(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Every rule set with its state."""
-    from orderhub.services.rule_sets import list_sets
+    from orderhub.services.rules.rule_sets import list_sets
 
     rows = _call(database_url, lambda hub: list_sets(hub.read_uow, tenant))
     table = Table()
@@ -131,7 +131,7 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
              database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Sandbox: replay past orders through the set beside the live rules, plus stress
     scenarios; a pass marks the set tested. Exit 1 if it fails."""
-    from orderhub.services.rule_sets import simulate as run
+    from orderhub.services.rules.rule_sets import simulate as run
 
     window = _since(since)
     r = _call(database_url, lambda hub: run(
@@ -175,7 +175,7 @@ def canary(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Rea
                help="Orders collected at this store; repeatable")] = None,
            database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Route a slice of new orders by the set."""
-    from orderhub.services.rule_sets import start_canary
+    from orderhub.services.rules.rule_sets import start_canary
 
     slice_doc: dict[str, Any] = {}
     if percent is not None:
@@ -196,7 +196,7 @@ def canary(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Rea
 def compare(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
             database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """The canary's orders beside the others'."""
-    from orderhub.services.rule_sets import compare as run
+    from orderhub.services.rules.rule_sets import compare as run
 
     out = _call(database_url, lambda hub: run(hub.read_uow, tenant, set_id))
     table = Table(title=f"rule set v{out['rule_set']} ({out['state']}) since {out['since']}")
@@ -213,7 +213,7 @@ def compare(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
 def activate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Reason,
              database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Make the canary's rules the routing rules for all orders."""
-    from orderhub.services.rule_sets import activate as run
+    from orderhub.services.rules.rule_sets import activate as run
 
     out = _call(database_url, lambda hub: run(hub.uow, tenant, set_id, actor="cli",
                                                reason=reason, now=hub.clock(),
@@ -225,7 +225,7 @@ def activate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: R
 def rollback(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Reason,
              database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Stop a canary, or restore the rules live before an active set (new orders at once)."""
-    from orderhub.services.rule_sets import rollback as run
+    from orderhub.services.rules.rule_sets import rollback as run
 
     out = _call(database_url, lambda hub: run(hub.uow, tenant, set_id, actor="cli",
                                                reason=reason, now=hub.clock(),

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.domain.routing.network import CarrierState
-from orderhub.services import carriers, network_events
+from orderhub.services.network import carriers, incidents
 
 router = APIRouter(prefix="/v1/carriers", tags=["routing"])
 
@@ -64,7 +64,7 @@ def set_state(code: str, body: CarrierStateIn, hub: HubDep, tenant: TenantDep,
     moves new orders to the next best service and re-routes open orders planned on it;
     the response carries the re-routing report."""
     assert body.state is not None
-    view, report = network_events.set_carrier_state(
+    view, report = incidents.set_carrier_state(
         hub.uow, tenant, code, body.state, delay_days=body.delay_days, reason=body.reason,
         actor=actor, now=hub.clock(), strategy=hub.strategy, presale_lock=hub.presale_lock)
     return {**view, "reroute": asdict(report) if report else None}

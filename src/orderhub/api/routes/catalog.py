@@ -23,7 +23,8 @@ from orderhub.api.schemas import (
 )
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.inventory import Channel, Sku, Warehouse
-from orderhub.services import catalog, network_events
+from orderhub.services import catalog
+from orderhub.services.network import incidents
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
 
@@ -94,7 +95,7 @@ def patch_warehouse(code: str, body: WarehousePatch, hub: HubDep, tenant: Tenant
     changes = body.model_dump(exclude_none=True, exclude={"reason"})
     if "capabilities" in changes:
         changes["capabilities"] = frozenset(changes["capabilities"])
-    updated, report = network_events.update_warehouse(
+    updated, report = incidents.update_warehouse(
         hub.uow, tenant, code, changes, reason=body.reason, actor=actor, now=hub.clock(),
         strategy=hub.strategy, presale_lock=hub.presale_lock)
     return {**_wh(updated), "reroute": asdict(report) if report else None}
@@ -110,7 +111,7 @@ def close_warehouse(code: str, body: CloseIn, hub: HubDep, tenant: TenantDep,
                     actor: ActorDep) -> Any:
     """Close a warehouse now: orders allocated to it but not yet released are re-routed in
     the same transaction; orders already released to it get an exception for a person."""
-    report = network_events.close_warehouse(hub.uow, tenant, code, reason=body.reason,
+    report = incidents.close_warehouse(hub.uow, tenant, code, reason=body.reason,
                                             actor=actor, now=hub.clock(), strategy=hub.strategy,
                                             presale_lock=hub.presale_lock)
     return asdict(report)

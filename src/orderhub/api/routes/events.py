@@ -14,9 +14,9 @@ from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.metrics import OUTBOX_BACKLOG, REGISTRY, WEBHOOK_PENDING
 from orderhub.api.deps import HubDep
 from orderhub.domain.event_catalog import catalog_document
-from orderhub.services.consumers import list_parked
-from orderhub.services.event_status import backbone_status
-from orderhub.services.event_tools import replay
+from orderhub.services.events.consumers import list_parked
+from orderhub.services.events.status import backbone_status
+from orderhub.services.events.stream_tools import replay
 
 router = APIRouter(tags=["events"])
 

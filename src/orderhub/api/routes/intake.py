@@ -15,8 +15,10 @@ from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.api.problems import problem
 from orderhub.api.schemas import OrderOut
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
-from orderhub.services import held_orders, sku_mapping, validation_rules, views
-from orderhub.services.channel_intake import ingest_channel_orders
+from orderhub.services.intake import sku_mapping
+from orderhub.services.intake.channel_orders import ingest_channel_orders
+from orderhub.services.orders import holds, views
+from orderhub.services.rules import validation_rules
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["channels"])
@@ -106,7 +108,7 @@ def fix_address(order_id: str, body: AddressFixIn, hub: HubDep, tenant: TenantDe
     """Correct the address of an order not yet released (then `resume` a held one)."""
     changes = body.model_dump(exclude_none=True)
     reason = changes.pop("reason")
-    held_orders.correct_address(hub.uow, tenant, order_id, changes, reason=reason,
+    holds.correct_address(hub.uow, tenant, order_id, changes, reason=reason,
                                 actor=actor, now=hub.clock())
     return views.get_order(hub.read_uow, tenant, order_id)
 
@@ -121,7 +123,7 @@ class OverrideIn(BaseModel):
 def override(order_id: str, body: OverrideIn, hub: HubDep, tenant: TenantDep,
              actor: ActorDep) -> Any:
     """Accept named hold reasons on purpose and release the order into its lifecycle."""
-    held_orders.override_and_release(hub.uow, tenant, order_id, body.codes,
+    holds.override_and_release(hub.uow, tenant, order_id, body.codes,
                                      reason=body.reason, actor=actor, now=hub.clock(),
                                      strategy=hub.strategy, presale_lock=hub.presale_lock)
     return views.get_order(hub.read_uow, tenant, order_id)

@@ -15,7 +15,8 @@ from orderhub.api.schemas import (
     StockLevelOut,
     StockPage,
 )
-from orderhub.services import inventory, views
+from orderhub.services.inventory import stock_control
+from orderhub.services.orders import views
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
 
@@ -37,7 +38,7 @@ def list_stock(
 @router.get("/{sku}", response_model=SkuStockOut)
 def sku_stock(sku: str, hub: HubDep, tenant: TenantDep) -> Any:
     """One SKU across all warehouses, with network totals."""
-    levels = inventory.stock_of_sku(hub.read_uow, tenant, sku)
+    levels = stock_control.stock_of_sku(hub.read_uow, tenant, sku)
     return {
         "sku": sku,
         "on_hand": sum(lv.on_hand for lv in levels),
@@ -51,7 +52,7 @@ def sku_stock(sku: str, hub: HubDep, tenant: TenantDep) -> Any:
 @router.post("/receipts", response_model=StockLevelOut, status_code=201)
 def receipt(body: ReceiptIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     """Goods received into a warehouse: on hand rises."""
-    level = inventory.receive_stock(
+    level = stock_control.receive_stock(
         hub.uow,
         tenant,
         body.sku,
@@ -67,7 +68,7 @@ def receipt(body: ReceiptIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) ->
 @router.post("/adjustments", response_model=StockLevelOut, status_code=201)
 def adjustment(body: AdjustmentIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     """Correct on-hand stock (cycle count, damage, loss) with a reason."""
-    level = inventory.adjust_stock(
+    level = stock_control.adjust_stock(
         hub.uow,
         tenant,
         body.sku,
@@ -86,7 +87,7 @@ def safety_stock(
     sku: str, warehouse: str, body: SafetyStockIn, hub: HubDep, tenant: TenantDep, actor: ActorDep
 ) -> Any:
     """Stock kept back from promising in this warehouse."""
-    level = inventory.set_safety_stock(
+    level = stock_control.set_safety_stock(
         hub.uow,
         tenant,
         sku,

@@ -22,8 +22,8 @@ from orderhub.api.schemas import (
 )
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode
-from orderhub.services import fulfilment, views
-from orderhub.services.ordering import Outcome, submit_orders
+from orderhub.services.intake.submit import Outcome, submit_orders
+from orderhub.services.orders import fulfilment, views
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 

@@ -10,7 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.domain.routing.network import BlockDirection
-from orderhub.services import network_events, routing_rules, waves
+from orderhub.services.network import incidents, waves
+from orderhub.services.rules import routing_rules
 
 router = APIRouter(prefix="/v1/routing", tags=["routing"])
 
@@ -74,8 +75,8 @@ def network(hub: HubDep, tenant: TenantDep) -> Any:
     orders waiting) and days of queue, costs and capabilities; carrier states; active
     blocks; the enabled rules; and the model version decisions are stamped with."""
     from orderhub.domain.routing.strategy import MODEL
-    from orderhub.services.carriers import carrier_view
-    from orderhub.services.routing_network import load_network
+    from orderhub.services.network.carriers import carrier_view
+    from orderhub.services.network.directory import load_network
 
     with hub.read_uow() as uow:
         sites = uow.catalog.warehouses(tenant)
@@ -140,7 +141,7 @@ def rule_from_text(body: TextIn, hub: HubDep, tenant: TenantDep) -> Any:
 @router.get("/rules/phrases")
 def phrases() -> Any:
     """The conditions and actions the sentence grammar understands (regular expressions)."""
-    from orderhub.domain.routing.language import phrases as known
+    from orderhub.domain.rules.language import phrases as known
 
     return known()
 
@@ -179,14 +180,14 @@ def rule_history(code: str, hub: HubDep, tenant: TenantDep) -> Any:
 @router.get("/blocks")
 def list_blocks(hub: HubDep, tenant: TenantDep, all: bool = False) -> Any:
     """Active region blocks (all=true: lifted ones too)."""
-    return network_events.list_blocks(hub.read_uow, tenant, active_only=not all)
+    return incidents.list_blocks(hub.read_uow, tenant, active_only=not all)
 
 
 @router.post("/blocks", status_code=201)
 def block_region(body: BlockIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     """Block a province or region now (storm, road closure); the response says which open
     orders were re-routed, held or flagged."""
-    block, report = network_events.block_region(
+    block, report = incidents.block_region(
         hub.uow, tenant, body.area, body.direction, reason=body.reason, actor=actor,
         now=hub.clock(), strategy=hub.strategy, presale_lock=hub.presale_lock)
     return {**block, "reroute": asdict(report)}
@@ -196,7 +197,7 @@ def block_region(body: BlockIn, hub: HubDep, tenant: TenantDep, actor: ActorDep)
 def lift_block(block_id: Annotated[int, Path(ge=1, le=2**53)], body: LiftIn, hub: HubDep,
                tenant: TenantDep, actor: ActorDep) -> Any:
     """Lift a block; orders held for it are routed again at once."""
-    block, report = network_events.lift_block(
+    block, report = incidents.lift_block(
         hub.uow, tenant, block_id, reason=body.reason, actor=actor, now=hub.clock(),
         strategy=hub.strategy, presale_lock=hub.presale_lock)
     return {**block, "reroute": asdict(report)}

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
-from orderhub.services import rule_sets
+from orderhub.services.rules import rule_sets
 
 router = APIRouter(prefix="/v1/rules/sets", tags=["rules"])
 SetId = Annotated[int, Path(ge=1, le=2**53)]

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import HubDep, TenantDep
 from orderhub.domain.errors import FieldError, InvalidInput
-from orderhub.services import webhooks
-from orderhub.services.webhooks import DeliveryPage, WebhookDelivery, WebhookEndpoint
+from orderhub.services.events import webhooks
+from orderhub.services.events.webhooks import DeliveryPage, WebhookDelivery, WebhookEndpoint
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 

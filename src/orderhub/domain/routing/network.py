@@ -15,7 +15,7 @@ from orderhub.domain.geo import haversine_km
 from orderhub.domain.routing.lanes import economy_lanes, express_lanes, freight_lanes
 
 if TYPE_CHECKING:
-    from orderhub.domain.routing.rules import RoutingRule
+    from orderhub.domain.rules.model import RoutingRule
 
 CAPABILITIES = ("cold_chain", "hazardous", "b2b_pallet", "pickup")
 

@@ -34,9 +34,9 @@ from orderhub.domain.routing.network import (
     units_text,
 )
 from orderhub.domain.routing.pricing import CHINA, Candidate
-from orderhub.domain.routing.rules import RoutingRule
-from orderhub.domain.routing.ruleset import Slice
 from orderhub.domain.routing.streaming import Decision, plan_order
+from orderhub.domain.rules.model import RoutingRule
+from orderhub.domain.rules.rule_sets import Slice
 
 MODEL = "routing-v2"
 EXPLAINED = 5  # candidates kept in a stored decision

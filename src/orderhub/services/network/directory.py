@@ -24,10 +24,10 @@ from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.domain.errors import InvalidInput
 from orderhub.domain.routing.network import BlockDirection, RegionBlock
-from orderhub.domain.routing.rules import RoutingRule, by_priority, is_check_doc, parse_rule
-from orderhub.domain.routing.ruleset import parse_slice
 from orderhub.domain.routing.strategy import Canary, NetworkState
-from orderhub.services.carriers import load_services
+from orderhub.domain.rules.model import RoutingRule, by_priority, is_check_doc, parse_rule
+from orderhub.domain.rules.rule_sets import parse_slice
+from orderhub.services.network.carriers import load_services
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from decimal import Decimal
 from orderhub.bootstrap import Hub
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Address, Customer, OrderType
-from orderhub.services import fulfilment
-from orderhub.services.order_input import LineDraft, OrderDraft
-from orderhub.services.ordering import Outcome, submit_orders
+from orderhub.services.intake.drafts import LineDraft, OrderDraft
+from orderhub.services.intake.submit import Outcome, submit_orders
+from orderhub.services.orders import fulfilment
 
 # Destinations weighted roughly by online retail volume.
 # (province, city, district, weight): destinations weighted roughly by online retail volume.

@@ -30,7 +30,7 @@ from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.metrics import CONSUMER_EVENTS
-from orderhub.services.outbox_relay import to_envelope
+from orderhub.services.events.relay import to_envelope
 
 log = logging.getLogger(__name__)
 

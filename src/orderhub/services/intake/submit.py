@@ -24,12 +24,12 @@ from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.strategy import RoutingContext, route_order
-from orderhub.domain.validation import Rule, ValidationContext, validate
+from orderhub.domain.rules.checks import Rule, ValidationContext, validate
 from orderhub.services import audit
-from orderhub.services.order_input import OrderDraft, build_order, check_draft, payload_hash
-from orderhub.services.sku_mapping import suggest_for_lines
+from orderhub.services.intake.drafts import OrderDraft, build_order, check_draft, payload_hash
+from orderhub.services.intake.sku_mapping import suggest_for_lines
+from orderhub.services.rules.validation_rules import canary_checks, load_rules
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_race
-from orderhub.services.validation_rules import canary_checks, load_rules
 
 
 class Outcome(StrEnum):

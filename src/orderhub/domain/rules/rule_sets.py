@@ -16,7 +16,7 @@ from typing import Any
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGION_NAMES_ZH, REGIONS, province_key
 from orderhub.domain.routing.network import RouteOrder
-from orderhub.domain.routing.rules import Condition, RoutingRule
+from orderhub.domain.rules.model import Condition, RoutingRule
 
 REGION_CODES = {zh: code for code, zh in REGION_NAMES_ZH.items()}
 

@@ -52,8 +52,8 @@ from orderhub.domain.routing.pricing import (
     usable_services,
 )
 from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
-from orderhub.services import network_events
-from orderhub.services.routing_network import load_network
+from orderhub.services.network import incidents
+from orderhub.services.network.directory import load_network
 from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class WaybillDesk:
                 log.exception("circuit breaker could not update %s", service)
 
     def _current(self, tenant_id: str, service: str) -> dict[str, Any]:
-        from orderhub.services.carriers import carrier_view_of, seed_carriers
+        from orderhub.services.network.carriers import carrier_view_of, seed_carriers
 
         with self.make_uow() as uow:
             seed_carriers(uow.conn, tenant_id, self.clock())  # a tenant still on the defaults
@@ -151,7 +151,7 @@ class WaybillDesk:
             return
         reason = f"{self.failures} carrier API failures in a row; the circuit breaker opened"
         log.warning("%s: %s", service, reason)
-        network_events.set_carrier_state(
+        incidents.set_carrier_state(
             self.make_uow, tenant_id, service, CarrierState.DOWN, reason=reason,
             actor=BREAKER, now=self.clock(), strategy=self.strategy,
             presale_lock=self.presale_lock)
@@ -165,7 +165,7 @@ class WaybillDesk:
         view = self._current(tenant_id, service)
         if view["state"] != "down" or not view["note"].endswith("the circuit breaker opened"):
             return  # an operator changed it since: theirs to lift
-        network_events.set_carrier_state(
+        incidents.set_carrier_state(
             self.make_uow, tenant_id, service, CarrierState.UP,
             reason="carrier API answers again; the circuit breaker closed", actor=BREAKER,
             now=self.clock(), strategy=self.strategy, presale_lock=self.presale_lock)
@@ -267,7 +267,7 @@ class WaybillDesk:
 
     def _advance(self, tenant_id: str, order_id: str, version: int,
                  bookings: dict[str, Booking], actor: str, note: str) -> Order:
-        from orderhub.services.fulfilment import release_local_day
+        from orderhub.services.orders.fulfilment import release_local_day
 
         now = self.clock()
         with self.make_uow() as uow:

@@ -37,11 +37,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orderhub.domain.errors import FieldError, InvalidInput
-from orderhub.domain.expressions import Expression, ExpressionError, compile_expression
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key
 from orderhub.domain.routing.network import CAPABILITIES, RouteOrder
-from orderhub.domain.validation import CHECK_LEVELS, CHECKS, Level, param_errors
-from orderhub.domain.validation import Rule as ValidationRule
+from orderhub.domain.rules.checks import CHECK_LEVELS, CHECKS, Level, param_errors
+from orderhub.domain.rules.checks import Rule as ValidationRule
+from orderhub.domain.rules.expressions import Expression, ExpressionError, compile_expression
 
 CONDITIONS = ("customer_tier", "channel", "order_type", "destination", "sku_attribute",
               "sku_category", "min_order_value", "order_value_above", "min_units", "sla",

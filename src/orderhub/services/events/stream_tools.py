@@ -16,8 +16,8 @@ from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.bootstrap import Hub
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import EVENT_TYPES
-from orderhub.services.consumers import EmbeddedLogSource, forget_since
-from orderhub.services.outbox_relay import to_envelope
+from orderhub.services.events.consumers import EmbeddedLogSource, forget_since
+from orderhub.services.events.relay import to_envelope
 
 
 def check_types(types: Sequence[str], field: str = "type") -> None:

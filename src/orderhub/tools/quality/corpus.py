@@ -30,11 +30,11 @@ import orjson
 from orderhub.adapters.channels.base import ChannelError, ChannelLine, ChannelOrder
 from orderhub.adapters.channels.registry import ADAPTERS
 from orderhub.adapters.channels.tabular import parse_rows
-from orderhub.demo import demo_catalog
 from orderhub.domain.inventory import Channel, Sku
 from orderhub.domain.order import Address, Customer
-from orderhub.quality.render import render, render_csv, sign
-from orderhub.simulation import DESTINATIONS, GIVEN, MOBILE_PREFIXES, SURNAMES
+from orderhub.tools.demo import demo_catalog
+from orderhub.tools.quality.render import render, render_csv, sign
+from orderhub.tools.simulation import DESTINATIONS, GIVEN, MOBILE_PREFIXES, SURNAMES
 
 # Corpus channel code -> (adapter, webhook secret). "csv" is a file import (no signature).
 CHANNELS: dict[str, tuple[str, str]] = {
@@ -262,8 +262,8 @@ class Evaluation:
 
 
 def _detect(hub: Any, record: Record) -> list[str]:
-    from orderhub.services.channel_intake import ingest_channel_orders
-    from orderhub.services.views import get_order
+    from orderhub.services.intake.channel_orders import ingest_channel_orders
+    from orderhub.services.orders.views import get_order
 
     try:
         if record.adapter == "csv":
@@ -299,8 +299,8 @@ def evaluate(records: Sequence[Record],
     from orderhub.adapters.db.migrate import upgrade
     from orderhub.bootstrap import bootstrap
     from orderhub.config import Settings
-    from orderhub.demo import build_demo
     from orderhub.services import catalog
+    from orderhub.tools.demo import build_demo
 
     out = Evaluation()
     started = time.perf_counter()

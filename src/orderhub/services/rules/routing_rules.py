@@ -15,16 +15,17 @@ from sqlalchemy import Connection, select, update
 from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import RoutingRuleChanged
-from orderhub.domain.routing.language import parse_sentence
-from orderhub.domain.routing.rules import (
+from orderhub.domain.rules.language import parse_sentence
+from orderhub.domain.rules.model import (
     RoutingRule,
     Vocabulary,
     expand_table,
     parse_rule,
     rule_doc,
 )
-from orderhub.services import audit, validation_rules
-from orderhub.services.carriers import load_services
+from orderhub.services import audit
+from orderhub.services.network.carriers import load_services
+from orderhub.services.rules import validation_rules
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)

@@ -20,12 +20,13 @@ from pathlib import Path
 from orderhub.adapters.db.migrate import upgrade
 from orderhub.bootstrap import bootstrap
 from orderhub.config import Settings
-from orderhub.demo import build_demo
 from orderhub.domain.errors import DomainError
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.services import fulfilment, network_events
-from orderhub.services.ordering import submit_orders
-from orderhub.simulation import OrderGenerator, load_prices
+from orderhub.services.intake.submit import submit_orders
+from orderhub.services.network import incidents
+from orderhub.services.orders import fulfilment
+from orderhub.tools.demo import build_demo
+from orderhub.tools.simulation import OrderGenerator, load_prices
 
 TENANT = "default"
 
@@ -85,7 +86,7 @@ def closure(*, orders: int = 4000, close: str = "SH-JD", release_share: float = 
                     except DomainError:  # a pre-sale before its release day stays allocated
                         pass
             started = time.perf_counter()
-            report = network_events.close_warehouse(
+            report = incidents.close_warehouse(
                 hub.uow, TENANT, close, reason="scenario: typhoon", actor="ops",
                 now=hub.clock(), strategy=hub.strategy, presale_lock=hub.presale_lock)
             seconds = time.perf_counter() - started

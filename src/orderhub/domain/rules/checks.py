@@ -23,7 +23,7 @@ from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
 
 if TYPE_CHECKING:
     from orderhub.domain.routing.network import RouteOrder
-    from orderhub.domain.routing.rules import Condition
+    from orderhub.domain.rules.model import Condition
 
 
 class Level(StrEnum):

@@ -10,9 +10,10 @@ from decimal import Decimal
 
 from orderhub.bootstrap import Hub
 from orderhub.domain.inventory import Channel, Sku, Warehouse
-from orderhub.services import catalog, inventory
-from orderhub.services.carriers import seed_carriers
-from orderhub.services.routing_rules import seed_rules
+from orderhub.services import catalog
+from orderhub.services.inventory import stock_control
+from orderhub.services.network.carriers import seed_carriers
+from orderhub.services.rules.routing_rules import seed_rules
 
 # code, name, city, province, region, lat, lon, daily capacity, cut-off, kind,
 # handling per order and per unit (CNY), capabilities
@@ -156,7 +157,7 @@ def build_demo(
         uow.commit()
     receipts = demo_stock(skus, rng, handling_needs(items))
     for start in range(0, len(receipts), 5000):
-        inventory.receive_stock_many(
+        stock_control.receive_stock_many(
             hub.uow,
             tenant_id,
             receipts[start : start + 5000],

@@ -34,7 +34,6 @@ from orderhub.domain.routing.pricing import (
     price_shipment,
     usable_services,
 )
-from orderhub.domain.routing.rules import carriers_down, matching
 from orderhub.domain.routing.strategy import (
     RoutingStrategy,
     candidate_view,
@@ -42,8 +41,9 @@ from orderhub.domain.routing.strategy import (
     route_order,
     site_of,
 )
-from orderhub.services.ordering import run_pipeline
-from orderhub.services.routing_network import load_network
+from orderhub.domain.rules.model import carriers_down, matching
+from orderhub.services.intake.submit import run_pipeline
+from orderhub.services.network.directory import load_network
 from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)

@@ -34,22 +34,23 @@ from orderhub.domain.events import RuleSetChanged
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order
 from orderhub.domain.routing.network import CostWeights, Network, RouteOrder, Site
-from orderhub.domain.routing.rules import (
+from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
+from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
+from orderhub.domain.rules.checks import Level, ValidationContext, validate
+from orderhub.domain.rules.checks import Rule as Check
+from orderhub.domain.rules.model import (
     RoutingRule,
     by_priority,
     is_check_doc,
     parse_rule,
     rule_doc,
 )
-from orderhub.domain.routing.ruleset import Arm, SetState, contradictions, parse_slice
-from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
-from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
-from orderhub.domain.validation import Level, ValidationContext, validate
-from orderhub.domain.validation import Rule as Check
-from orderhub.services import audit, validation_rules
-from orderhub.services.ordering import validation_context
-from orderhub.services.routing_network import load_network, load_rules
-from orderhub.services.routing_rules import parse_docs, save_rules, vocabulary
+from orderhub.domain.rules.rule_sets import Arm, SetState, contradictions, parse_slice
+from orderhub.services import audit
+from orderhub.services.intake.submit import validation_context
+from orderhub.services.network.directory import load_network, load_rules
+from orderhub.services.rules import validation_rules
+from orderhub.services.rules.routing_rules import parse_docs, save_rules, vocabulary
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 _s = t.rule_sets.c

@@ -1,0 +1,1 @@
+"""The event backbone: outbox relay, durable consumers, webhooks, status and replay."""

@@ -1,0 +1,1 @@
+"""Stock movements (receipts, adjustments, safety stock), each with its event."""

@@ -1,0 +1,1 @@
+"""Orders after intake: lifecycle steps, held-order fixes, editing and read models."""

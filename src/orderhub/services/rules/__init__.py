@@ -1,0 +1,1 @@
+"""Rules owned by the business: routing rules, validation checks and rule sets."""
