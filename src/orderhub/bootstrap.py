@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from orderhub.adapters.bus.in_process import InProcessBus
 from orderhub.adapters.bus.nats_jetstream import JetStreamSource, NatsClient, NatsJetStreamSink
 from orderhub.adapters.db.engine import make_engine
+from orderhub.adapters.db.network_repository import NetworkCache
 from orderhub.config import Settings, get_settings
 from orderhub.domain.allocation import AllocationStrategy, NearestWarehouseStrategy
 from orderhub.services.events.consumers import (
@@ -46,6 +47,7 @@ class Hub:
     bus: InProcessBus
     relay: OutboxRelay
     strategy: AllocationStrategy
+    network_cache: NetworkCache = field(default_factory=NetworkCache)
     clock: Callable[[], datetime] = utc_now
     nats: NatsClient | None = None
     webhooks: WebhookDispatcher | None = None
@@ -57,10 +59,11 @@ class Hub:
     _started: bool = field(default=False, repr=False)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, on_commit=self.relay.notify)
+        return UnitOfWork(self.engine, on_commit=self.relay.notify,
+                          network_cache=self.network_cache)
 
     def read_uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, read_only=True)
+        return UnitOfWork(self.engine, read_only=True, network_cache=self.network_cache)
 
     @property
     def presale_lock(self) -> timedelta:
@@ -186,18 +189,18 @@ class Hub:
         self.engine.dispose()
 
 
-def make_strategy(name: str, settings: Settings | None = None) -> AllocationStrategy:
+def make_strategy(name: str, settings: Settings | None = None,
+                  network_cache: NetworkCache | None = None) -> AllocationStrategy:
+    """The allocation strategy by name; `network_cache` is what its `refresh()` clears."""
     if name == "routing":
         from orderhub.domain.routing.network import CostWeights
         from orderhub.domain.routing.strategy import RoutingStrategy
-        from orderhub.services.network.directory import NetworkDirectory
 
         s = settings or Settings()
-        directory = NetworkDirectory(ttl=s.routing_cache_seconds)
         weights = CostWeights(s.routing_split_penalty, s.routing_late_penalty_per_day,
                               s.routing_max_shipments)
-        return RoutingStrategy(weights, load=directory.load, refresh=directory.invalidate,
-                               note=directory.note_planned)
+        return RoutingStrategy(weights,
+                               refresh=network_cache.invalidate if network_cache else None)
     if name != "nearest":
         raise ValueError(f"unknown ORDERHUB_ALLOCATION_STRATEGY '{name}': nearest or routing")
     return NearestWarehouseStrategy()
@@ -224,12 +227,14 @@ def bootstrap(
         )
         sinks.append(NatsJetStreamSink(nats))
     relay = OutboxRelay(engine, bus, sinks=sinks, batch_size=settings.relay_batch_size, clock=clock)
+    cache = NetworkCache(ttl=settings.routing_cache_seconds)
     return Hub(
         settings=settings,
         engine=engine,
         bus=bus,
         relay=relay,
-        strategy=strategy or make_strategy(settings.allocation_strategy, settings),
+        strategy=strategy or make_strategy(settings.allocation_strategy, settings, cache),
+        network_cache=cache,
         clock=clock,
         nats=nats,
     )

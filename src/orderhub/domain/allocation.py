@@ -4,7 +4,7 @@ map and proposes picks; the service layer reserves them atomically in the store.
 The routing engine (`domain/routing`, the default) and the first `NearestWarehouseStrategy`
 share the `AllocationStrategy` protocol:
 
-    context = strategy.prepare(conn, tenant_id, now, catalog)   # once per batch
+    context = strategy.prepare(network, catalog)   # once per batch, from loaded values
     outcome = strategy.plan(order, warehouses, available, now, context)
     if outcome.ok: ...reserve outcome.picks...  else: hold with outcome.reasons
 """
@@ -15,12 +15,15 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from orderhub.domain.geo import haversine_km, locate
 from orderhub.domain.inventory import Sku, Warehouse
 from orderhub.domain.order import HoldCode, HoldReason, Order, PlannedPick
+
+if TYPE_CHECKING:
+    from orderhub.domain.routing.state import NetworkState
 
 Availability = Mapping[tuple[str, str], int]
 
@@ -42,10 +45,9 @@ class AllocationOutcome:
 class AllocationStrategy(Protocol):
     name: str
 
-    def prepare(self, conn: Any, tenant_id: str, now: datetime,
-                catalog: Mapping[str, Sku]) -> Any:
-        """Per-batch state the plans read (None if the strategy needs none); `conn` is
-        the unit of work's connection."""
+    def prepare(self, network: NetworkState, catalog: Mapping[str, Sku]) -> Any:
+        """Per-batch state the plans read (None if the strategy needs none), built from the
+        network state the pipeline loaded for the batch; no I/O."""
 
     def plan(
         self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
@@ -81,8 +83,7 @@ class NearestWarehouseStrategy:
     name = "nearest-v1"
     max_exhaustive = 10  # above this many candidate warehouses, split greedily
 
-    def prepare(self, conn: Any, tenant_id: str, now: datetime,
-                catalog: Mapping[str, Sku]) -> None:
+    def prepare(self, network: NetworkState, catalog: Mapping[str, Sku]) -> None:
         return None
 
     def refresh(self) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.engine import NestedTransaction, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.db.catalog_repository import CatalogRepository
+from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.stock_repository import StockRepository
@@ -27,6 +28,7 @@ class UnitOfWork:
     catalog: CatalogRepository
     outbox: OutboxRepository
     idempotency: IdempotencyRepository
+    network: NetworkRepository
     conn: Connection
 
     def __init__(
@@ -35,10 +37,12 @@ class UnitOfWork:
         *,
         read_only: bool = False,
         on_commit: Callable[[int], None] | None = None,
+        network_cache: NetworkCache | None = None,
     ) -> None:
         self.engine = engine
         self.read_only = read_only
         self.on_commit = on_commit
+        self.network_cache = network_cache
         self._tx: RootTransaction | None = None
         self._other_events: list[Event] = []
 
@@ -53,6 +57,7 @@ class UnitOfWork:
         self.catalog = CatalogRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.idempotency = IdempotencyRepository(conn)
+        self.network = NetworkRepository(conn, self.network_cache)
         self._other_events = []
         return self
 

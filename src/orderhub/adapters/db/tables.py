@@ -42,6 +42,9 @@ tenants = Table(
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # Bumped by every network change; intake reads it under a share lock (see
+    # adapters/db/network_repository.py).
+    Column("network_revision", Integer, nullable=False, server_default="0"),
 )
 
 channels = Table(

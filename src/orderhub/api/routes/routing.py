@@ -76,11 +76,10 @@ def network(hub: HubDep, tenant: TenantDep) -> Any:
     blocks; the enabled rules; and the model version decisions are stamped with."""
     from orderhub.domain.routing.strategy import MODEL
     from orderhub.services.network.carriers import carrier_view
-    from orderhub.services.network.directory import load_network
 
     with hub.read_uow() as uow:
         sites = uow.catalog.warehouses(tenant)
-        state = load_network(uow.conn, tenant)
+        state = uow.network.load(tenant)
     return {
         "model_version": f"{MODEL}/{state.version}",
         "sites": [{"code": w.code, "kind": w.kind, "province": w.province,

@@ -1,11 +1,11 @@
 """`RoutingStrategy`: the router behind the `AllocationStrategy` protocol, the default
 allocation of intake (ORDERHUB_ALLOCATION_STRATEGY=routing).
 
-The service layer calls `prepare` once per batch with its connection; the strategy asks
-its `load` callable (services/routing_network.py) for the live network state: carrier
-services with health, routing rules, region blocks and every site's picking queue. Each
-`plan` then routes one order against that state and the batch's ATP, and adds the order
-to its sites' queues so later orders of the same batch see the load.
+The intake pipeline loads the live network state once per batch (carrier services with
+health, routing rules, region blocks and every site's picking queue: `state.NetworkState`,
+through the network repository) and hands it to `prepare` as a value. Each `plan` then
+routes one order against that state and the batch's ATP, and adds the order to its sites'
+queues so later orders of the same batch see the load.
 """
 
 from __future__ import annotations
@@ -23,58 +23,20 @@ from orderhub.domain.order import HoldCode, HoldReason, Order, PlannedPick, Serv
 from orderhub.domain.routing.lanes import province_key, region_of
 from orderhub.domain.routing.network import (
     CAPABILITIES,
-    DEMO_SERVICES,
-    CarrierService,
     CostWeights,
     Network,
-    RegionBlock,
     RouteLine,
     RouteOrder,
     Site,
     units_text,
 )
 from orderhub.domain.routing.pricing import CHINA, Candidate
+from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.streaming import Decision, plan_order
-from orderhub.domain.rules.model import RoutingRule
-from orderhub.domain.rules.rule_sets import Slice
 
 MODEL = "routing-v2"
 EXPLAINED = 5  # candidates kept in a stored decision
 DEFAULT_UNIT_KG = Decimal("0.5")
-
-
-@dataclass(frozen=True)
-class Canary:
-    """A rule set live for a slice of new orders, instead of the live rules."""
-
-    version: int
-    slice: Slice
-    rules: list[RoutingRule]
-    checks: tuple[RoutingRule, ...] = ()  # the set's validation checks (intake applies them)
-
-    @property
-    def label(self) -> str:
-        return f"canary v{self.version}"
-
-
-@dataclass(frozen=True)
-class NetworkState:
-    """What routing reads besides stock: loaded once per batch (cached for seconds)."""
-
-    services: list[CarrierService] = field(default_factory=lambda: list(DEMO_SERVICES))
-    rules: list[RoutingRule] = field(default_factory=list)
-    blocks: list[RegionBlock] = field(default_factory=list)
-    backlog: dict[str, int] = field(default_factory=dict)  # site -> open orders
-    version: str = ""  # identifies carriers, rules and blocks in force (for explanations)
-    canary: Canary | None = None
-    # ATP of the SKUs rules read (stock_below), per site: for orders without those SKUs
-    rule_stock: dict[tuple[str, str], int] = field(default_factory=dict)
-
-    def rules_for(self, order: RouteOrder) -> tuple[list[RoutingRule], str]:
-        """The rules that route this order: a canary's for its slice, else the live ones."""
-        if self.canary is not None and self.canary.slice.covers(order):
-            return self.canary.rules, self.canary.label
-        return self.rules, "live"
 
 
 @dataclass
@@ -207,25 +169,19 @@ class RoutingStrategy:
     name = MODEL
 
     def __init__(self, weights: CostWeights = CostWeights(),
-                 load: Callable[[Any, str, datetime], NetworkState] | None = None,
-                 refresh: Callable[[], None] | None = None,
-                 note: Callable[[str, list[str]], None] | None = None) -> None:
+                 refresh: Callable[[], None] | None = None) -> None:
         self.weights = weights
-        self._load = load
         self._refresh = refresh
-        self._note = note
 
     def refresh(self) -> None:
         """Forget cached network state (after an operator changed carriers, rules, blocks)."""
         if self._refresh is not None:
             self._refresh()
 
-    def prepare(self, conn: Any, tenant_id: str, now: datetime,
-                catalog: Mapping[str, Sku]) -> RoutingContext:
-        state = self._load(conn, tenant_id, now) if self._load else NetworkState()
-        canary_rules = state.canary.rules if state.canary else []
-        rule_skus = frozenset().union(*(r.when.skus for r in [*state.rules, *canary_rules]))
-        return RoutingContext(state, catalog, dict(state.backlog), rule_skus=rule_skus)
+    def prepare(self, network: NetworkState, catalog: Mapping[str, Sku]) -> RoutingContext:
+        canary_rules = network.canary.rules if network.canary else []
+        rule_skus = frozenset().union(*(r.when.skus for r in [*network.rules, *canary_rules]))
+        return RoutingContext(network, catalog, dict(network.backlog), rule_skus=rule_skus)
 
     def decide(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
                now: datetime, context: RoutingContext | None) -> tuple[RouteOrder, Decision]:
@@ -258,8 +214,6 @@ class RoutingStrategy:
                                      explanation=explanation)
         if ctx is not None:
             ctx.add_load(decision.chosen.sites)
-        if self._note is not None:
-            self._note(order.tenant_id, list(decision.chosen.sites))
         return outcome_of(order, decision.chosen, explanation,
                           decision.promise_warning if firm_due(order) else "")
 

@@ -21,8 +21,8 @@ from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.money import is_known_currency
 from orderhub.domain.order import Order, OrderLine, stock_quantities
+from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.intake.sku_mapping import resolve_lines
-from orderhub.services.intake.submit import run_pipeline
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_race
 
 

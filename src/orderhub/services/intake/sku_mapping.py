@@ -152,7 +152,7 @@ def confirm_mapping(
     presale_lock: timedelta,
 ) -> dict[str, Any]:
     """Store the mapping and re-validate every order held for an unmapped line it covers."""
-    from orderhub.services.intake.submit import run_pipeline
+    from orderhub.services.intake.pipeline import run_pipeline
 
     errors = []
     if key_type not in KEY_TYPES:

@@ -4,14 +4,14 @@ re-route open orders, are network events (services/network_events.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.network_repository import NetworkRepository, service_of
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.routing.lanes import check_lanes
 from orderhub.domain.routing.network import DEMO_SERVICES, CarrierService
@@ -22,25 +22,6 @@ _c = t.carrier_services.c
 
 def lanes_doc(lanes: Mapping[tuple[str, str], int]) -> dict[str, int]:
     return {f"{o}>{d}": days for (o, d), days in sorted(lanes.items())}
-
-
-def _lanes(doc: Mapping[str, Any]) -> dict[tuple[str, str], int]:
-    out = {}
-    for key, days in (doc or {}).items():
-        origin, _, dest = key.partition(">")
-        out[(origin, dest)] = int(days)
-    return out
-
-
-def _service(row: Any) -> CarrierService:
-    def zones(doc: dict[str, Any], cast: Callable[[Any], Any]) -> dict[int, Any]:
-        return {int(k): cast(v) for k, v in doc.items()}
-
-    return CarrierService(row["carrier"], row["service"], zones(row["first_kg"], Decimal),
-                          zones(row["extra_kg"], Decimal), zones(row["transit_days"], int),
-                          bool(row["healthy"]), _lanes(row["lanes"]), int(row["delay_days"]),
-                          None if row["max_kg"] is None
-                          else Decimal(row["max_kg"]).quantize(Decimal("0.01")))
 
 
 def carrier_view(svc: CarrierService, note: str = "") -> dict[str, Any]:
@@ -68,9 +49,7 @@ def seed_carriers(conn: Connection, tenant_id: str, now: datetime) -> None:
 
 
 def load_services(conn: Connection, tenant_id: str) -> list[CarrierService]:
-    rows = conn.execute(select(t.carrier_services).where(_c.tenant_id == tenant_id)
-                        .order_by(_c.code)).mappings().all()
-    return [_service(r) for r in rows] if rows else list(DEMO_SERVICES)
+    return NetworkRepository(conn).services(tenant_id)
 
 
 def carrier_view_of(conn: Connection, tenant_id: str, code: str) -> dict[str, Any]:
@@ -78,7 +57,7 @@ def carrier_view_of(conn: Connection, tenant_id: str, code: str) -> dict[str, An
         _c.tenant_id == tenant_id, _c.code == code)).mappings().first()
     if row is None:
         raise NotFound(f"carrier service '{code}' not found")
-    return carrier_view(_service(row), row["note"])
+    return carrier_view(service_of(row), row["note"])
 
 
 def set_lanes(make_uow: UowFactory, tenant_id: str, code: str, lanes: Mapping[str, int], *,
@@ -113,4 +92,4 @@ def list_carriers(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
                                 .order_by(_c.code)).mappings().all()
         if not rows:
             return [carrier_view(s) for s in DEMO_SERVICES]
-        return [carrier_view(_service(r), r["note"]) for r in rows]
+        return [carrier_view(service_of(r), r["note"]) for r in rows]

@@ -23,7 +23,7 @@ from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode, HoldReason, Order, stock_quantities
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key, region_of
 from orderhub.domain.routing.network import BlockDirection, CarrierState
-from orderhub.services.intake.submit import run_pipeline
+from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.network import carriers
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 

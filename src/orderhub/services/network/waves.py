@@ -34,6 +34,7 @@ from orderhub.domain.routing.pricing import (
     price_shipment,
     usable_services,
 )
+from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.strategy import (
     RoutingStrategy,
     candidate_view,
@@ -42,8 +43,7 @@ from orderhub.domain.routing.strategy import (
     site_of,
 )
 from orderhub.domain.rules.model import carriers_down, matching
-from orderhub.services.intake.submit import run_pipeline
-from orderhub.services.network.directory import load_network
+from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
@@ -119,9 +119,8 @@ class PlannedStrategy:
         self.wave = wave
         self.name = f"{live.name}-wave"
 
-    def prepare(self, conn: Any, tenant_id: str, now: datetime,
-                catalog: Mapping[str, Sku]) -> Any:
-        return self.live.prepare(conn, tenant_id, now, catalog)
+    def prepare(self, network: NetworkState, catalog: Mapping[str, Sku]) -> Any:
+        return self.live.prepare(network, catalog)
 
     def refresh(self) -> None:
         self.live.refresh()
@@ -165,7 +164,7 @@ def optimise_wave(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, *,
         skus = sorted({ln.sku for x in orders for ln in x.lines})
         catalog = uow.catalog.skus_by_code(tenant_id, skus)
         levels = uow.stock.levels(tenant_id, skus)
-        state = load_network(uow.conn, tenant_id)
+        state = uow.network.load(tenant_id)
     routes = [route_order(x, catalog) for x in orders]
     if state.canary is not None:
         kept = [state.canary.slice.covers(r) for r in routes]

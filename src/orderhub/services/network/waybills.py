@@ -53,7 +53,6 @@ from orderhub.domain.routing.pricing import (
 )
 from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
 from orderhub.services.network import incidents
-from orderhub.services.network.directory import load_network
 from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
@@ -226,7 +225,7 @@ class WaybillDesk:
             order = uow.orders.get(tenant_id, order_id)
             warehouses = {w.code: w for w in uow.catalog.warehouses(tenant_id)}
             catalog = uow.catalog.skus_by_code(tenant_id, [ln.sku for ln in order.lines])
-            services = load_network(uow.conn, tenant_id).services
+            services = uow.network.services(tenant_id)
         if order.status != OrderStatus.ALLOCATED:
             # Let the lifecycle refuse (409 with the allowed steps) or release a pre-sale.
             return self._advance(tenant_id, order_id, order.version, {}, actor, "")

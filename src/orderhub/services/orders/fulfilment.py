@@ -12,7 +12,7 @@ from orderhub.adapters.db import tables as t
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, stock_quantities
-from orderhub.services.intake.submit import run_pipeline
+from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.order import Address, Order
-from orderhub.services.intake.submit import run_pipeline
+from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.unit_of_work import UowFactory
 
 

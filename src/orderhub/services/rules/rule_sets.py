@@ -47,7 +47,7 @@ from orderhub.domain.rules.model import (
 )
 from orderhub.domain.rules.rule_sets import Arm, SetState, contradictions, parse_slice
 from orderhub.services import audit
-from orderhub.services.intake.submit import validation_context
+from orderhub.services.intake.pipeline import validation_context
 from orderhub.services.network.directory import load_network, load_rules
 from orderhub.services.rules import validation_rules
 from orderhub.services.rules.routing_rules import parse_docs, save_rules, vocabulary

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select, update
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
-from orderhub.domain.routing.strategy import Canary
+from orderhub.domain.routing.state import Canary
 from orderhub.domain.rules.checks import DEFAULT_RULES, Level, Rule, param_errors
 from orderhub.domain.rules.model import (
     RoutingRule,

@@ -1,0 +1,269 @@
+"""The live network of a tenant as intake reads it, and the lock that keeps intake and
+network changes apart.
+
+`state()` gives validation and routing everything they read besides stock in one value
+(`NetworkState`): carrier services with health, routing rules and validation checks, the
+canary, region blocks, each site's picking queue. It is read inside the caller's
+transaction and reused from a per-process cache while the tenant's network revision is
+unchanged and the cache is younger than its time to live (queue counts drift in between;
+the cache adds what this process plans, `note_planned`).
+
+Serialisation: every network change (a site closed, reopened or resized, a carrier's state,
+a region block, a rule) first bumps `tenants.network_revision` (`bump()`, a row update
+held to commit); intake reads the revision with a share lock before it reads anything else
+(`state()`). A change therefore waits for the intakes in flight and then re-routes what
+they committed, and an intake that starts during a change waits for it and then plans on
+the new network: no order commits to a site, carrier or region closed under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.stock_repository import StockRepository
+from orderhub.domain.errors import InvalidInput
+from orderhub.domain.routing.network import (
+    DEMO_SERVICES,
+    BlockDirection,
+    CarrierService,
+    RegionBlock,
+)
+from orderhub.domain.routing.state import Canary, NetworkState
+from orderhub.domain.rules.checks import DEFAULT_RULES, Level, Rule
+from orderhub.domain.rules.model import (
+    RoutingRule,
+    by_priority,
+    condition_doc,
+    is_check_doc,
+    parse_rule,
+    to_check,
+)
+from orderhub.domain.rules.rule_sets import parse_slice
+
+log = logging.getLogger(__name__)
+
+
+class NetworkCache:
+    """Per-process cache of each tenant's `NetworkState`, keyed by the network revision."""
+
+    def __init__(self, ttl: float = 2.0) -> None:
+        self.ttl = ttl
+        self._states: dict[str, tuple[float, NetworkState]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, tenant_id: str, revision: int) -> NetworkState | None:
+        """The cached state if it is of `revision` and fresh; queue counts are a copy."""
+        with self._lock:
+            hit = self._states.get(tenant_id)
+            if hit and hit[1].revision == revision and time.monotonic() - hit[0] < self.ttl:
+                return replace(hit[1], backlog=dict(hit[1].backlog))
+        return None
+
+    def put(self, tenant_id: str, state: NetworkState) -> None:
+        with self._lock:
+            self._states[tenant_id] = (time.monotonic(), replace(state,
+                                                                 backlog=dict(state.backlog)))
+
+    def note_planned(self, tenant_id: str, sites: list[str]) -> None:
+        """Orders just planned join their sites' queues, so the next batch sees them (an
+        order whose transaction rolls back is corrected at the next read)."""
+        with self._lock:
+            hit = self._states.get(tenant_id)
+            if hit:
+                backlog = hit[1].backlog
+                for code in sites:
+                    backlog[code] = backlog.get(code, 0) + 1
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._states.clear()
+
+
+class NetworkRepository:
+    def __init__(self, conn: Connection, cache: NetworkCache | None = None) -> None:
+        self.conn = conn
+        self.cache = cache
+        self._changed: set[str] = set()  # tenants whose network this transaction changed
+
+    # ----- the lock between intake and network changes -----------------------------------
+    def revision(self, tenant_id: str, *, share_lock: bool = False) -> int | None:
+        """The tenant's network revision (None: no such tenant). With `share_lock`, network
+        changes wait until this transaction ends (PostgreSQL; SQLite serialises writers)."""
+        c = t.tenants.c
+        query = select(c.network_revision).where(c.id == tenant_id)
+        if share_lock:
+            query = query.with_for_update(read=True)
+        row = self.conn.execute(query).first()
+        return None if row is None else int(row[0])
+
+    def bump(self, tenant_id: str) -> None:
+        """Record that the network changes in this transaction: takes the tenant's network
+        row lock until commit (waiting for intakes in flight) and moves the revision on."""
+        c = t.tenants.c
+        self.conn.execute(update(t.tenants).where(c.id == tenant_id).values(
+            network_revision=c.network_revision + 1))
+        self._changed.add(tenant_id)
+
+    # ----- the state -----------------------------------------------------------------------
+    def state(self, tenant_id: str) -> NetworkState | None:
+        """The network in force for a batch of intake (None: no such tenant), read under the
+        share lock; from the cache when it holds this revision."""
+        revision = self.revision(tenant_id, share_lock=True)
+        if revision is None:
+            return None
+        if self.cache is not None and tenant_id not in self._changed:
+            hit = self.cache.get(tenant_id, revision)
+            if hit is not None:
+                return hit
+        state = self.load(tenant_id, revision)
+        # A state read after this transaction changed the network is not committed yet:
+        # never share it with other transactions.
+        if self.cache is not None and tenant_id not in self._changed:
+            self.cache.put(tenant_id, state)
+        return state
+
+    def note_planned(self, tenant_id: str, sites: list[str]) -> None:
+        if self.cache is not None:
+            self.cache.note_planned(tenant_id, sites)
+
+    def load(self, tenant_id: str, revision: int = 0) -> NetworkState:
+        """Read the whole state now (no cache, no lock)."""
+        services = self.services(tenant_id)
+        rules = self.routing_rules(tenant_id)
+        blocks = self.blocks(tenant_id)
+        canary = self.canary(tenant_id, rules)
+        fingerprint = "|".join(
+            [f"{s.code}:{s.state.value}:{s.delay_days}" for s in services]
+            + [f"{r.code}@{r.version}" for r in rules]
+            + [f"{b.area}/{b.direction.value}" for b in blocks]
+            + ([f"canary@{canary.version}"] if canary else []))
+        version = hashlib.sha256(fingerprint.encode()).hexdigest()[:10]
+        rule_skus = sorted({s for r in [*rules, *(canary.rules if canary else [])]
+                            for s in r.when.skus})
+        levels = StockRepository(self.conn).levels(tenant_id, rule_skus) if rule_skus else {}
+        return NetworkState(services, rules, blocks, self.site_backlog(tenant_id), version,
+                            canary, {k: lv.atp for k, lv in levels.items()},
+                            self.checks(tenant_id), revision)
+
+    # ----- its parts -----------------------------------------------------------------------
+    def services(self, tenant_id: str) -> list[CarrierService]:
+        c = t.carrier_services.c
+        rows = self.conn.execute(select(t.carrier_services).where(c.tenant_id == tenant_id)
+                                 .order_by(c.code)).mappings().all()
+        return [service_of(r) for r in rows] if rows else list(DEMO_SERVICES)
+
+    def routing_rules(self, tenant_id: str, *, enabled_only: bool = True
+                      ) -> list[RoutingRule]:
+        r = t.routing_rules.c
+        query = select(r.doc, r.version, r.enabled).where(r.tenant_id == tenant_id)
+        if enabled_only:
+            query = query.where(r.enabled.is_(True))
+        out = []
+        for doc, version, enabled in self.conn.execute(query.order_by(r.code)):
+            try:
+                out.append(parse_rule({**doc, "enabled": enabled}, version=version))
+            except InvalidInput as exc:  # validated when written; never let one stop intake
+                log.error("routing rule %s v%s skipped: %s", doc.get("code"), version,
+                          "; ".join(f"{e.loc}: {e.message}" for e in exc.errors))
+        return by_priority(out)
+
+    def checks(self, tenant_id: str) -> list[Rule]:
+        """The tenant's validation checks, or the defaults while it has stored none."""
+        v = t.validation_rules.c
+        rows = self.conn.execute(select(t.validation_rules).where(v.tenant_id == tenant_id)
+                                 .order_by(v.code)).mappings().all()
+        return [check_of(r) for r in rows] if rows else list(DEFAULT_RULES)
+
+    def blocks(self, tenant_id: str) -> list[RegionBlock]:
+        b = t.region_blocks.c
+        rows = self.conn.execute(select(b.area, b.direction, b.reason).where(
+            b.tenant_id == tenant_id, b.active.is_(True)).order_by(b.id)).all()
+        return [RegionBlock(area, BlockDirection(direction), reason)
+                for area, direction, reason in rows]
+
+    def site_backlog(self, tenant_id: str) -> dict[str, int]:
+        """Open orders per site: planned shipments (allocated, released, picked, packed)."""
+        s = t.shipments.c
+        rows = self.conn.execute(select(s.warehouse, func.count()).where(
+            s.tenant_id == tenant_id, s.status == "planned").group_by(s.warehouse)).all()
+        return {code: int(n) for code, n in rows}
+
+    def canary(self, tenant_id: str, live: list[RoutingRule] | None = None) -> Canary | None:
+        """The canary's routing rules and checks; a set without routing rules (checks only)
+        routes its slice by the live ones."""
+        rs = t.rule_sets.c
+        row = self.conn.execute(select(rs.version, rs.slice, rs.rules).where(
+            rs.tenant_id == tenant_id, rs.state == "canary")).first()
+        if row is None or not row[1]:
+            return None
+        rules: list[RoutingRule] = []
+        checks: list[RoutingRule] = []
+        for doc in row[2]:
+            try:
+                rule = parse_rule(doc)
+            except InvalidInput:  # validated when the set was made
+                log.error("canary v%s: rule %s skipped", row[0], doc.get("code"))
+                continue
+            (checks if rule.is_check else rules).append(rule)
+        has_routing = not all(map(is_check_doc, row[2]))
+        return Canary(row[0], parse_slice(row[1]),
+                      by_priority(rules) if has_routing else by_priority(live or []),
+                      tuple(checks))
+
+
+def _lanes(doc: Mapping[str, Any]) -> dict[tuple[str, str], int]:
+    out = {}
+    for key, days in (doc or {}).items():
+        origin, _, dest = key.partition(">")
+        out[(origin, dest)] = int(days)
+    return out
+
+
+def service_of(row: Any) -> CarrierService:
+    """A stored carrier service row as the router's value."""
+    def zones(doc: dict[str, Any], cast: Callable[[Any], Any]) -> dict[int, Any]:
+        return {int(k): cast(v) for k, v in doc.items()}
+
+    return CarrierService(row["carrier"], row["service"], zones(row["first_kg"], Decimal),
+                          zones(row["extra_kg"], Decimal), zones(row["transit_days"], int),
+                          bool(row["healthy"]), _lanes(row["lanes"]), int(row["delay_days"]),
+                          None if row["max_kg"] is None
+                          else Decimal(row["max_kg"]).quantize(Decimal("0.01")))
+
+
+def check_doc(rule: Rule) -> dict[str, Any]:
+    """A stored check in the one rule model's JSON shape."""
+    return {"code": rule.code, "description": rule.description,
+            "when": condition_doc(rule.scope) if rule.scope is not None else {},
+            "then": {"check": rule.check, "level": rule.level.value,
+                     "params": dict(rule.params)},
+            "enabled": rule.enabled}
+
+
+def check_of(row: Any) -> Rule:
+    """A stored validation check row as a rule (its scope parsed when it has one)."""
+    rule = Rule(row["code"], Level(row["level"]), row["check"], dict(row["params"] or {}),
+                bool(row["enabled"]), row["description"], row["version"])
+    if not row["scope"]:  # the common case, read for every batch: no parsing needed
+        return rule
+    try:
+        return to_check(parse_rule({**check_doc(rule), "when": row["scope"]},
+                                   version=row["version"]))
+    except InvalidInput as exc:  # validated when written; never let one stop intake
+        log.error("validation rule %s v%s read without its scope: %s", row["code"],
+                  row["version"], "; ".join(f"{e.loc}: {e.message}" for e in exc.errors))
+        return rule
+
+
+__all__ = ["NetworkCache", "NetworkRepository", "check_doc", "check_of", "service_of"]
+

@@ -1,0 +1,319 @@
+"""The intake pipeline: what happens to orders between "stored" and "reserved or held", in
+one transaction, for a batch at a time. Every way an order enters or re-enters the hub
+(API, channel webhooks, file imports, simulation, a held order fixed, a SKU mapped, a
+network event, a wave) runs these stages, in this order:
+
+    build      the caller turns its input into `Order` aggregates (intake/submit.py,
+               intake/channel_orders.py) or takes stored ones (re-validation, re-routing)
+    load       `load_batch`: the network in force (sites, queues, carriers, blocks, rules,
+               canary, checks) under the lock that serialises intake with network changes,
+               the SKUs, warehouses and stock levels: a handful of queries per batch
+    validate   `validate_orders`: three-level checks (the canary's for its slice); failures
+               are held with their reasons
+    plan       `plan_orders`: the allocation strategy routes each valid order against the
+               batch's ATP (no I/O)
+    reserve    `reserve_stock`: one conditional update for the whole batch; if another
+               writer took stock in between, the batch is planned again under row locks,
+               so a loser is held as a backorder, never oversold
+    apply      `apply_plans`: the orders' own transitions (validated, reserved, allocated,
+               held, notified), which record their events
+    persist    the caller's `uow.commit()` writes orders, stock, routing decisions, audit
+    publish    entries and the events' outbox rows in that same transaction; the relay
+               publishes them after commit
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from orderhub.adapters.phone import is_valid_phone
+from orderhub.domain.allocation import AllocationOutcome, AllocationStrategy
+from orderhub.domain.errors import NotFound, StockError
+from orderhub.domain.inventory import Sku, StockLevel, Warehouse
+from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.order import HoldReason, Order, OrderType
+from orderhub.domain.routing.network import RouteOrder
+from orderhub.domain.routing.state import NetworkState
+from orderhub.domain.routing.strategy import RoutingContext, route_order
+from orderhub.domain.rules.checks import Rule, ValidationContext, validate
+from orderhub.domain.rules.rule_sets import Slice
+from orderhub.services import audit
+from orderhub.services.intake.sku_mapping import suggest_for_lines
+from orderhub.services.rules.validation_rules import overlay
+from orderhub.services.unit_of_work import UnitOfWork
+
+Demand = dict[tuple[str, str], int]
+
+
+@dataclass(slots=True)
+class PipelineStats:
+    reserved: int = 0
+    held: int = 0
+    retried_under_lock: bool = False
+    hold_codes: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CanaryChecks:
+    """The checks orders in a canary's slice are validated with."""
+
+    label: str
+    slice: Slice
+    rules: list[Rule]
+
+
+@dataclass(slots=True)
+class Batch:
+    """Everything a batch reads, loaded once (no per-order queries)."""
+
+    tenant_id: str
+    now: datetime
+    actor: str
+    network: NetworkState
+    catalog: dict[str, Sku]
+    warehouses: list[Warehouse]
+    levels: Mapping[tuple[str, str], StockLevel]
+    skus: list[str]
+    canary: CanaryChecks | None
+    routes: dict[str, RouteOrder] = field(default_factory=dict)  # routing views, by order
+    audit: list[audit.Record] = field(default_factory=list)  # what the rules decided
+
+    @property
+    def checks(self) -> list[Rule]:
+        return self.network.checks
+
+
+@dataclass(slots=True)
+class Plans:
+    """What planning decided for the valid orders of a batch."""
+
+    planned: list[tuple[Order, AllocationOutcome]]
+    failed: list[tuple[Order, list[HoldReason]]]
+    demand: Demand
+    explanations: dict[str, dict[str, Any]]
+
+
+def run_pipeline(
+    uow: UnitOfWork,
+    tenant_id: str,
+    orders: Sequence[Order],
+    strategy: AllocationStrategy,
+    now: datetime,
+    actor: str,
+    presale_lock: timedelta,
+) -> PipelineStats:
+    """validate -> plan -> reserve -> apply, for orders in CREATED or ON_HOLD (resumed)."""
+    stats = PipelineStats()
+    if not orders:
+        return stats
+    batch = load_batch(uow, tenant_id, orders, now, actor)
+    valid = validate_orders(uow, batch, orders, stats)
+    if valid:
+        plans = reserve_stock(uow, batch, strategy, valid, stats)
+        # The orders join their sites' picking queues in this process's cached view.
+        uow.network.note_planned(tenant_id, [site for _, outcome in plans.planned
+                                             for site in sorted({p.warehouse
+                                                                 for p in outcome.picks})])
+        record_decisions(uow, batch, strategy, plans)
+        apply_plans(batch, strategy, valid, plans, presale_lock, stats)
+    audit.append(uow.conn, tenant_id, batch.audit)
+    return stats
+
+
+# ----- load -----------------------------------------------------------------------------
+
+def load_batch(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order], now: datetime,
+               actor: str) -> Batch:
+    """The network first (it takes the lock network changes wait on), then what the
+    orders' SKUs need."""
+    network = uow.network.state(tenant_id)
+    if network is None:
+        raise NotFound(f"tenant '{tenant_id}' not found")
+    skus = sorted({ln.sku for o in orders for ln in o.lines if ln.sku})
+    canary = network.canary
+    return Batch(
+        tenant_id, now, actor, network,
+        catalog=uow.catalog.skus_by_code(tenant_id, skus),
+        warehouses=uow.catalog.warehouses(tenant_id),
+        levels=uow.stock.levels(tenant_id, skus),
+        skus=skus,
+        canary=None if canary is None else CanaryChecks(
+            canary.label, canary.slice, overlay(network.checks, canary.checks)),
+    )
+
+
+def validation_context(
+    uow: UnitOfWork,
+    tenant_id: str,
+    orders: Sequence[Order],
+    catalog: dict[str, Sku],
+    warehouses: Sequence[Warehouse],
+    levels: Mapping[tuple[str, str], StockLevel],
+    now: datetime,
+    checks: Sequence[Rule] = (),
+) -> ValidationContext:
+    """Everything the rules consult, fetched once per batch (no per-order queries); the
+    earlier quantities once for each window the quantity-limit `checks` use."""
+    active = {w.code for w in warehouses if w.active}
+    atp_total: dict[str, int] = {}
+    for (sku, wh), lv in levels.items():
+        if wh in active:
+            atp_total[sku] = atp_total.get(sku, 0) + lv.atp
+    limits = [c for c in checks if c.check == "quantity_limit" and c.enabled]
+    any_sku = any(c.params.get("default_max_per_customer") for c in limits)
+    limited = {code for code, s in catalog.items()
+               if any_sku or s.attributes.get("max_per_customer")}
+    pairs = {
+        (o.customer.ref, ln.sku)
+        for o in orders
+        for ln in o.lines
+        if ln.sku in limited and o.customer.ref
+    }
+    by_window: dict[int, Mapping[tuple[str, str], int]] = {}
+    if pairs:
+        for days in sorted({int(c.params.get("window_days", 30)) for c in limits}):
+            by_window[days] = uow.orders.recent_quantities(
+                tenant_id, sorted(pairs), now - timedelta(days=days),
+                exclude=[o.id for o in orders],
+            )
+    unmapped = [(o, ln) for o in orders for ln in o.lines if not ln.sku]
+    suggestions = suggest_for_lines(uow, tenant_id, unmapped) if unmapped else {}
+    return ValidationContext(
+        catalog=catalog,
+        atp_total=atp_total,
+        recent_by_window=by_window,
+        suggestions=suggestions,
+        phone_valid=is_valid_phone,
+    )
+
+
+# ----- validate -------------------------------------------------------------------------
+
+def hold(order: Order, reasons: list[HoldReason], batch: Batch, stats: PipelineStats) -> None:
+    if order.status == OrderStatus.ON_HOLD:
+        order.rehold(reasons, batch.now, batch.actor)
+    else:
+        order.hold(reasons, batch.now, batch.actor)
+    stats.held += 1
+    for r in reasons:
+        stats.hold_codes[r.code.value] = stats.hold_codes.get(r.code.value, 0) + 1
+
+
+def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
+                    stats: PipelineStats) -> list[Order]:
+    """The orders that pass their checks; the others are held with every reason found."""
+    canary = batch.canary
+    every = [*batch.checks, *(canary.rules if canary else [])]
+    ctx = validation_context(uow, batch.tenant_id, orders, batch.catalog, batch.warehouses,
+                             batch.levels, batch.now, every)
+    # Scoped checks and canary slices read the order as routing sees it (region, SKU facts);
+    # routing reuses those views.
+    needs_route = canary is not None or any(r.scope is not None for r in every)
+    valid: list[Order] = []
+    for o in orders:
+        route = route_order(o, batch.catalog) if needs_route else None
+        if route is not None:
+            batch.routes[o.id] = route
+        checks, arm = batch.checks, "live"
+        if canary is not None and route is not None and canary.slice.covers(route):
+            checks, arm = canary.rules, canary.label
+        reasons = validate(o, checks, ctx, route)
+        if reasons:
+            hold(o, reasons, batch, stats)
+            batch.audit.append(audit.Record(batch.now, batch.actor, "rule_decision", o.id, {
+                "rules": "validation", "rule_set": arm,
+                "held": [r.code.value for r in reasons]}))
+        else:
+            valid.append(o)
+    return valid
+
+
+# ----- plan and reserve -----------------------------------------------------------------
+
+def plan_orders(batch: Batch, strategy: AllocationStrategy, orders: Sequence[Order],
+                levels: Mapping[tuple[str, str], StockLevel]) -> Plans:
+    """Route every order against the batch's ATP, each taking its stock from the map so
+    the next order sees what is left. Pure: no I/O."""
+    available = {k: lv.atp for k, lv in levels.items()}
+    context = strategy.prepare(batch.network, batch.catalog)
+    if batch.routes and isinstance(context, RoutingContext):
+        context.routes.update(batch.routes)
+    plans = Plans([], [], {}, {})
+    for o in orders:
+        outcome = strategy.plan(o, batch.warehouses, available, batch.now, context)
+        if outcome.explanation is not None:
+            plans.explanations[o.id] = outcome.explanation
+        if not outcome.ok:
+            plans.failed.append((o, outcome.reasons))
+            continue
+        for p in outcome.picks:
+            k = (p.sku, p.warehouse)
+            available[k] -= p.quantity
+            plans.demand[k] = plans.demand.get(k, 0) + p.quantity
+        plans.planned.append((o, outcome))
+    return plans
+
+
+def reserve_stock(uow: UnitOfWork, batch: Batch, strategy: AllocationStrategy,
+                  orders: Sequence[Order], stats: PipelineStats) -> Plans:
+    """Plan against the snapshot and reserve in one conditional update; if stock moved in
+    between, plan again from row-locked levels (the reservation cannot fail then)."""
+    plans = plan_orders(batch, strategy, orders, batch.levels)
+    savepoint = uow.savepoint()
+    if uow.stock.reserve(batch.tenant_id, plans.demand, batch.now):
+        savepoint.commit()
+        return plans
+    savepoint.rollback()
+    stats.retried_under_lock = True
+    locked = uow.stock.levels(batch.tenant_id, batch.skus, lock=True)
+    plans = plan_orders(batch, strategy, orders, locked)
+    if not uow.stock.reserve(batch.tenant_id, plans.demand, batch.now):
+        raise StockError("stock changed under row locks; reservation aborted")
+    return plans
+
+
+def record_decisions(uow: UnitOfWork, batch: Batch, strategy: AllocationStrategy,
+                     plans: Plans) -> None:
+    """The routing decisions, explained, and the ones rules took part in for the audit."""
+    if not plans.explanations:
+        return
+    uow.orders.record_routing(batch.tenant_id, strategy.name, plans.explanations, batch.now)
+    for oid, e in plans.explanations.items():
+        if e.get("rules_matched"):
+            chosen = e.get("chosen") or {}
+            batch.audit.append(audit.Record(batch.now, batch.actor, "rule_decision", oid, {
+                "rules": e["rules_matched"], "sites": chosen.get("sites", []),
+                "excluded": {s: why for s, why in e.get("excluded", {}).items()
+                             if "rule " in why},
+                "notes": e.get("notes", []), "model_version": e.get("model_version")}))
+
+
+# ----- apply ----------------------------------------------------------------------------
+
+def apply_plans(batch: Batch, strategy: AllocationStrategy, valid: Sequence[Order],
+                plans: Plans, presale_lock: timedelta, stats: PipelineStats) -> None:
+    """The orders' own transitions; each records its events for the outbox."""
+    now, actor = batch.now, batch.actor
+    for o in valid:
+        if o.status != OrderStatus.VALIDATED:
+            o.mark_validated(now, actor)
+    for o, reasons in plans.failed:
+        hold(o, reasons, batch, stats)
+    by_id = {o.id: o for o in valid}
+    for oid, e in plans.explanations.items():
+        for n in e.get("notify", []):
+            by_id[oid].notify(n["rule"], n["version"], n["message"], n["to"], now, actor)
+    for o, outcome in plans.planned:
+        expires = None
+        if o.order_type == OrderType.PRE_SALE:
+            # A lock deadline already passed (a held order resumed late) gets a fresh TTL.
+            lock_until = o.presale_lock_until
+            expires = lock_until if lock_until and lock_until > now else now + presale_lock
+        o.reserve(outcome.picks, now, expires, actor, outcome.services)
+        o.allocate(strategy.name, outcome.promised, now, actor)
+        for warning in outcome.warnings:
+            o.raise_exception(f"promise at risk: {warning}", now, actor)
+        stats.reserved += 1
