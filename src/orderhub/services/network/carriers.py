@@ -76,6 +76,7 @@ def set_lanes(make_uow: UowFactory, tenant_id: str, code: str, lanes: Mapping[st
     if errors:
         raise InvalidInput(errors)
     with make_uow() as uow:
+        uow.network.bump(tenant_id)  # waits for intakes in flight; see network_repository
         seed_carriers(uow.conn, tenant_id, now)
         result = uow.conn.execute(update(t.carrier_services).where(
             _c.tenant_id == tenant_id, _c.code == code).values(

@@ -188,6 +188,7 @@ def close_warehouse(make_uow: UowFactory, tenant_id: str, code: str, *, reason: 
     ops = Ops(make_uow, tenant_id, actor, now, strategy, presale_lock)
     report = RerouteReport(f"warehouse {code} closed: {reason}", code)
     with make_uow() as uow:
+        uow.network.bump(tenant_id)  # waits for intakes in flight; see network_repository
         warehouse = uow.catalog.warehouse(tenant_id, code)
         if warehouse is None:
             raise NotFound(f"warehouse '{code}' not found")
@@ -217,6 +218,7 @@ def update_warehouse(make_uow: UowFactory, tenant_id: str, code: str,
     ops = Ops(make_uow, tenant_id, actor, now, strategy, presale_lock)
     closing = changes.get("active") is False
     with make_uow() as uow:
+        uow.network.bump(tenant_id)  # waits for intakes in flight; see network_repository
         current = uow.catalog.warehouse(tenant_id, code)
         if current is None:
             raise NotFound(f"warehouse '{code}' not found")
@@ -274,6 +276,7 @@ def set_carrier_state(make_uow: UowFactory, tenant_id: str, code: str, state: Ca
     ops = Ops(make_uow, tenant_id, actor, now, strategy, presale_lock)
     report = None
     with make_uow() as uow:
+        uow.network.bump(tenant_id)  # waits for intakes in flight; see network_repository
         carriers.seed_carriers(uow.conn, tenant_id, now)
         before = next((s for s in carriers.load_services(uow.conn, tenant_id)
                        if s.code == code), None)
@@ -338,6 +341,7 @@ def block_region(make_uow: UowFactory, tenant_id: str, area: str, direction: Blo
     report = RerouteReport(f"{key} blocked ({direction.value}): {reason}")
     b = t.region_blocks.c
     with make_uow() as uow:
+        uow.network.bump(tenant_id)  # waits for intakes in flight; see network_repository
         dup = uow.conn.execute(select(b.id).where(
             b.tenant_id == tenant_id, b.area == key, b.direction == direction.value,
             b.active.is_(True))).first()
@@ -377,6 +381,7 @@ def lift_block(make_uow: UowFactory, tenant_id: str, block_id: int, *, reason: s
     ops = Ops(make_uow, tenant_id, actor, now, strategy, presale_lock)
     b = t.region_blocks.c
     with make_uow() as uow:
+        uow.network.bump(tenant_id)  # waits for intakes in flight; see network_repository
         row = uow.conn.execute(select(t.region_blocks).where(
             b.tenant_id == tenant_id, b.id == block_id)).mappings().first()
         if row is None:
