@@ -44,9 +44,8 @@ from orderhub.adapters.db.migrate import upgrade
 from orderhub.bootstrap import Hub, bootstrap
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Address
-from orderhub.services.intake.channel_orders import ingest_channel_orders
 from orderhub.services.intake.drafts import OrderDraft
-from orderhub.services.intake.submit import Outcome, submit_orders
+from orderhub.services.intake.submit import Outcome, ingest_channel_orders, submit_orders
 from orderhub.tools.demo import build_demo
 from orderhub.tools.quality.render import render, sign
 from orderhub.tools.simulation import OrderGenerator, load_prices

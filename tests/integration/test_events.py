@@ -19,8 +19,7 @@ from orderhub.domain.order import OrderType
 from orderhub.domain.routing.network import BlockDirection, CarrierState
 from orderhub.services.events.consumers import list_parked
 from orderhub.services.intake import sku_mapping
-from orderhub.services.intake.channel_orders import ingest_channel_orders
-from orderhub.services.intake.submit import submit_orders
+from orderhub.services.intake.submit import ingest_channel_orders, submit_orders
 from orderhub.services.inventory import stock_control
 from orderhub.services.network import incidents
 from orderhub.services.orders import fulfilment, holds

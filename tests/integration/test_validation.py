@@ -15,7 +15,7 @@ from orderhub.domain.inventory import Sku
 from orderhub.domain.order import Address, Customer
 from orderhub.services import catalog
 from orderhub.services.intake import sku_mapping
-from orderhub.services.intake.channel_orders import ingest_channel_orders
+from orderhub.services.intake.submit import ingest_channel_orders
 from orderhub.services.inventory import stock_control
 from orderhub.services.orders import holds, views
 from orderhub.services.rules import validation_rules

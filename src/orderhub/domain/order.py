@@ -199,6 +199,19 @@ class PlannedPick:
     quantity: int
 
 
+@dataclass(frozen=True, slots=True)
+class OrderEdit:
+    """What an edit changes; None leaves a field as it is."""
+
+    address: Address | None = None
+    lines: list[OrderLine] | None = None
+    customer: Customer | None = None
+    shipping_fee: Decimal | None = None
+    attributes: dict[str, str] | None = None
+    cross_border: bool | None = None
+    declared_value: Decimal | None = None
+
+
 @dataclass(slots=True)
 class Order:
     id: str
@@ -258,7 +271,14 @@ class Order:
         payload_hash: str = "",
         service_level: str = "standard",
         pickup_store: str = "",
+        attributes: dict[str, str] | None = None,
+        cross_border: bool = False,
+        declared_value: Decimal | None = None,
+        stated_total: Decimal | None = None,
+        channel_updated_at: datetime | None = None,
     ) -> Order:
+        """A new order, whatever its source (the API's draft or a channel's payload): every
+        field is given here, so the OrderCreated event describes the whole order."""
         order = cls(
             id=new_id("ord"),
             tenant_id=tenant_id,
@@ -279,6 +299,11 @@ class Order:
             payload_hash=payload_hash,
             service_level=service_level,
             pickup_store=pickup_store,
+            attributes=dict(attributes or {}),
+            cross_border=cross_border,
+            declared_value=declared_value,
+            stated_total=stated_total,
+            channel_updated_at=channel_updated_at,
         )
         order._record(
             ev.OrderCreated(
@@ -519,6 +544,28 @@ class Order:
                 codes=list(codes),
             )
         )
+
+    def edit(self, change: OrderEdit, reason: str, now: datetime, actor: str
+             ) -> list[Reservation]:
+        """The one way an order's content changes before it goes to a warehouse (an
+        operator's fix, a channel's update): an address change is recorded as such; new
+        lines give back what was reserved and hold the order, so it is validated and
+        allocated afresh. Returns the reservations released (the caller frees the stock)."""
+        if change.address is not None and change.address != self.shipping_address:
+            self.correct_address(change.address, reason, now, actor)
+        if change.customer is not None:
+            self.customer = change.customer
+        if change.shipping_fee is not None:
+            self.shipping_fee = change.shipping_fee
+        if change.attributes is not None:
+            self.attributes = dict(change.attributes)
+        if change.cross_border is not None:
+            self.cross_border = change.cross_border
+        if change.declared_value is not None:
+            self.declared_value = change.declared_value
+        if change.lines is None:
+            return []
+        return self.revise_lines(change.lines, now, actor, reason)
 
     def revise_lines(self, lines: list[OrderLine], now: datetime, actor: str,
                      reason: str) -> list[Reservation]:

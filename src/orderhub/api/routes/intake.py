@@ -16,7 +16,7 @@ from orderhub.api.problems import problem
 from orderhub.api.schemas import OrderOut
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.services.intake import sku_mapping
-from orderhub.services.intake.channel_orders import ingest_channel_orders
+from orderhub.services.intake.submit import ingest_channel_orders
 from orderhub.services.orders import holds, views
 from orderhub.services.rules import validation_rules
 

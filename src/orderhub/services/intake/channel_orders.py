@@ -1,14 +1,14 @@
-"""Orders from sales channels: adapter output in, canonical orders stored, validated and
-allocated. Idempotent by (channel, external id, channel update time): a repeated delivery
-changes nothing, a later update (address, lines, cancellation) updates the same order, an
-older one is ignored. A payload that parses is always stored; rule violations hold it."""
+"""The build stage for a channel's own orders (adapter output): new ones become aggregates,
+updates of stored ones go through the one editing path (`orders/editing.py`). Idempotent by
+(channel, external id, channel update time): a repeated delivery changes nothing, a later
+update (address, lines, cancellation) updates the same order, an older one is ignored. A
+payload that parses is always stored; rule violations hold it (the pipeline decides)."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,23 +16,13 @@ import orjson
 
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.adapters.china_address import complete_addresses
-from orderhub.domain.allocation import AllocationStrategy
-from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.money import is_known_currency
-from orderhub.domain.order import Order, OrderLine, stock_quantities
-from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.domain.order import Order, OrderEdit, OrderLine
+from orderhub.services.intake.commands import IngestResult, Taken
 from orderhub.services.intake.sku_mapping import resolve_lines
-from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_race
-
-
-@dataclass(slots=True)
-class IngestResult:
-    outcome: str  # created | updated | cancelled | unchanged | rejected
-    external_id: str
-    order_id: str | None = None
-    status: str | None = None
-    message: str = ""
+from orderhub.services.orders.editing import edit_order
+from orderhub.services.unit_of_work import UnitOfWork
 
 
 def _lines(items: Sequence[ChannelLine]) -> list[OrderLine]:
@@ -62,87 +52,58 @@ def content_hash(co: ChannelOrder) -> str:
 
 
 def _build(co: ChannelOrder, tenant_id: str, channel: str, now: datetime, actor: str) -> Order:
-    order = Order.create(
+    return Order.create(
         tenant_id=tenant_id, channel=channel, external_id=co.external_id,
         order_type=co.order_type, currency=co.currency, lines=_lines(co.lines),
         customer=co.customer, address=co.shipping_address, now=now, actor=actor,
-        shipping_fee=co.shipping_fee, placed_at=co.placed_at, payload_hash=content_hash(co))
-    order.attributes = dict(co.attributes)
-    order.cross_border = co.cross_border
-    order.declared_value = co.declared_value
-    order.stated_total = co.total
-    order.channel_updated_at = co.updated_at
-    return order
+        shipping_fee=co.shipping_fee, placed_at=co.placed_at, payload_hash=content_hash(co),
+        attributes=co.attributes, cross_border=co.cross_border,
+        declared_value=co.declared_value, stated_total=co.total,
+        channel_updated_at=co.updated_at)
 
 
-def ingest_channel_orders(make_uow: UowFactory, tenant_id: str, channel: str,
-                          items: Sequence[ChannelOrder], *, strategy: AllocationStrategy,
-                          now: datetime, actor: str,
-                          presale_lock: timedelta) -> list[IngestResult]:
-    """One transaction for the whole batch (webhook: one order; import: a file's orders).
-
-    A concurrent delivery of the same new order loses the unique-key race; the retry then
-    finds the stored order, as for the canonical API."""
-    return retry_unique_race(lambda: _ingest(make_uow, tenant_id, channel, items, strategy,
-                                             now, actor, presale_lock))
-
-
-def _ingest(make_uow: UowFactory, tenant_id: str, channel: str, items: Sequence[ChannelOrder],
-            strategy: AllocationStrategy, now: datetime, actor: str,
-            presale_lock: timedelta) -> list[IngestResult]:
-    with make_uow() as uow:
-        known = {c.code: c for c in uow.catalog.channels(tenant_id)}
-        if channel not in known:
-            raise NotFound(f"channel '{channel}' not found")
-        if not known[channel].active:
-            raise InvalidInput([FieldError("channel", f"channel '{channel}' is inactive")])
-        # The same order twice in one batch: only its latest version counts.
-        latest: dict[str, int] = {}
-        for i, co in enumerate(items):
-            j = latest.get(co.external_id)
-            if j is None or co.updated_at >= items[j].updated_at:
-                latest[co.external_id] = i
-        existing = uow.orders.find_by_channel_keys(
-            tenant_id, [(channel, co.external_id) for co in items])
-        stored = {o.external_id: o for o in uow.orders.get_many(
-            tenant_id, [oid for oid, _ in existing.values()], lock=True)}
-        fresh: list[Order] = []
-        to_cancel: list[Order] = []
-        to_revise: list[Order] = []
-        results: list[IngestResult] = []
-        for i, co in enumerate(items):
-            if latest[co.external_id] != i:
-                results.append(IngestResult("unchanged", co.external_id, message=(
-                    "superseded by a later version in the same batch")))
-                continue
-            problem = _unstorable(co)
-            if problem:
-                results.append(IngestResult("rejected", co.external_id, message=problem))
-                continue
-            prior = stored.get(co.external_id)
-            if prior is None:
-                order = _build(co, tenant_id, channel, now, actor)
-                uow.orders.add(order)
-                fresh.append(order)
-                if co.status == "cancelled":
-                    to_cancel.append(order)
-                results.append(IngestResult("created", co.external_id, order.id))
-                continue
-            results.append(_apply_update(uow, prior, co, now, actor, to_cancel, to_revise))
-        parsed = complete_addresses([o.shipping_address for o in fresh + to_revise])
-        for order, address in zip(fresh + to_revise, parsed, strict=True):
-            order.shipping_address = address
-        resolve_lines(uow, tenant_id, fresh + to_revise)
-        run_pipeline(uow, tenant_id, fresh + to_revise, strategy, now, actor, presale_lock)
-        for order in to_cancel:
-            released = order.cancel("cancelled in the channel", now, actor)
-            uow.stock.release(tenant_id, stock_quantities(released), now)
-        uow.commit()
-        by_id = {o.id: o for o in [*fresh, *stored.values()]}
-        for r in results:
-            if r.order_id in by_id:
-                r.status = by_id[r.order_id].status.value
-        return results
+def take_channel_orders(uow: UnitOfWork, tenant_id: str, channel: str,
+                        items: Sequence[ChannelOrder], now: datetime, actor: str) -> Taken:
+    """New orders stored, updates applied, cancellations noted (the front door cancels
+    them after the pipeline ran); addresses completed and SKUs mapped for the pipeline."""
+    # The same order twice in one batch: only its latest version counts.
+    latest: dict[str, int] = {}
+    for i, co in enumerate(items):
+        j = latest.get(co.external_id)
+        if j is None or co.updated_at >= items[j].updated_at:
+            latest[co.external_id] = i
+    existing = uow.orders.find_by_channel_keys(
+        tenant_id, [(channel, co.external_id) for co in items])
+    stored = {o.external_id: o for o in uow.orders.get_many(
+        tenant_id, [oid for oid, _ in existing.values()], lock=True)}
+    fresh: list[Order] = []
+    to_cancel: list[Order] = []
+    to_revise: list[Order] = []
+    results: list[IngestResult] = []
+    for i, co in enumerate(items):
+        if latest[co.external_id] != i:
+            results.append(IngestResult("unchanged", co.external_id, message=(
+                "superseded by a later version in the same batch")))
+            continue
+        problem = _unstorable(co)
+        if problem:
+            results.append(IngestResult("rejected", co.external_id, message=problem))
+            continue
+        prior = stored.get(co.external_id)
+        if prior is None:
+            order = _build(co, tenant_id, channel, now, actor)
+            uow.orders.add(order)
+            fresh.append(order)
+            if co.status == "cancelled":
+                to_cancel.append(order)
+            results.append(IngestResult("created", co.external_id, order.id))
+            continue
+        results.append(_apply_update(uow, prior, co, now, actor, to_cancel, to_revise))
+    parsed = complete_addresses([o.shipping_address for o in fresh + to_revise])
+    for order, address in zip(fresh + to_revise, parsed, strict=True):
+        order.shipping_address = address
+    resolve_lines(uow, tenant_id, fresh + to_revise)
+    return Taken(results, fresh + to_revise, to_cancel, [*fresh, *stored.values()])
 
 
 MAX_AMOUNT = Decimal("1e12")
@@ -195,15 +156,11 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
     else:
         # Any change of content: take the channel's version whole and run every check and
         # the allocation again (a new address may mean a nearer warehouse).
-        if co.shipping_address != order.shipping_address:
-            order.correct_address(co.shipping_address, "updated in the channel", now, actor)
-        order.customer = co.customer
-        order.shipping_fee = co.shipping_fee
-        order.attributes = dict(co.attributes)
-        order.cross_border = co.cross_border
-        order.declared_value = co.declared_value
-        released = order.revise_lines(_lines(co.lines), now, actor, "changed in the channel")
-        uow.stock.release(order.tenant_id, stock_quantities(released), now)
+        edit_order(uow, order, OrderEdit(
+            address=co.shipping_address, lines=_lines(co.lines), customer=co.customer,
+            shipping_fee=co.shipping_fee, attributes=dict(co.attributes),
+            cross_border=co.cross_border, declared_value=co.declared_value),
+            reason="changed in the channel", now=now, actor=actor)
         order.resume(now, actor)
         to_revise.append(order)
         outcome = "updated"

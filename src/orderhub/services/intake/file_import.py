@@ -14,7 +14,7 @@ from orderhub.adapters.channels.registry import ADAPTERS
 from orderhub.adapters.channels.tabular import RowError, parse_rows
 from orderhub.bootstrap import Hub
 from orderhub.domain.errors import NotFound
-from orderhub.services.intake.channel_orders import ingest_channel_orders
+from orderhub.services.intake.submit import ingest_channel_orders
 
 
 @dataclass

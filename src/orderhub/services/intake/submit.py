@@ -1,49 +1,71 @@
-"""Accepting orders: idempotent intake, catalogue checks, allocation and atomic reservation,
-for one order or a batch in one transaction."""
+"""The front door: `submit(SubmitOrders)` takes new orders in, from every source, in one
+transaction: build the aggregates (canonical drafts here, channel payloads in
+`channel_orders.py`), run the pipeline (validate, plan, reserve, apply), commit (the
+orders, stock, decisions, audit entries and the outbox's events together).
+
+Idempotent: `(tenant, channel, external id)` is unique; a draft sent again with the same
+content is the stored order, other content is a conflict; a channel's update of a stored
+order changes it; an `Idempotency-Key` answers a repeated request with its first answer. A
+concurrent submitter of the same new order loses the unique-key race and the retry finds
+the stored order.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from orderhub.adapters.channels.base import ChannelOrder
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import FieldError, IdempotencyConflict, InvalidInput, NotFound
-from orderhub.domain.order import Order
+from orderhub.domain.order import Order, stock_quantities
+from orderhub.services.intake.channel_orders import take_channel_orders
+from orderhub.services.intake.commands import (
+    IngestResult,
+    Outcome,
+    SubmitOrders,
+    SubmitResult,
+    Taken,
+)
 from orderhub.services.intake.drafts import OrderDraft, build_order, check_draft, payload_hash
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_race
 
 
-class Outcome(StrEnum):
-    CREATED = "created"  # a new order was stored
-    EXISTING = "existing"  # the same order was already stored; nothing changed
-    CONFLICT = "conflict"  # same channel + external id, different payload; nothing stored
+def submit(make_uow: UowFactory, cmd: SubmitOrders, *, strategy: AllocationStrategy,
+           presale_lock: timedelta) -> list[SubmitResult] | list[IngestResult]:
+    """Store, validate, allocate and reserve the command's orders in one transaction;
+    results come back in input order. Field errors in drafts are refused before any I/O."""
+    _check_all(cmd.drafts, prefix=not cmd.single)
+    hashes = [payload_hash(d) for d in cmd.drafts]
+    return retry_unique_race(lambda: _submit(make_uow, cmd, hashes, strategy, presale_lock))
 
 
-@dataclass(slots=True)
-class SubmitResult:
-    outcome: Outcome
-    order_id: str | None
-    external_id: str
-    channel: str
-    status: str | None = None
-    message: str = ""
-
-
-def _check_all(drafts: Sequence[OrderDraft], prefix: bool) -> None:
-    errors: list[FieldError] = []
-    for i, d in enumerate(drafts):
-        for e in check_draft(d):
-            errors.append(FieldError(f"orders.{i}.{e.loc}" if prefix else e.loc, e.message))
-    if errors:
-        raise InvalidInput(errors)
-
-
-def _batch_hash(hashes: Sequence[str]) -> str:
-    return hashlib.sha256("|".join(hashes).encode()).hexdigest()
+def _submit(make_uow: UowFactory, cmd: SubmitOrders, hashes: list[str],
+            strategy: AllocationStrategy, presale_lock: timedelta
+            ) -> list[SubmitResult] | list[IngestResult]:
+    with make_uow() as uow:
+        _check_channels(uow, cmd)
+        request_hash = _batch_hash(hashes)
+        if cmd.idempotency_key:
+            answered = _answered_before(uow, cmd, request_hash)
+            if answered is not None:
+                return answered
+        taken = (take_channel_orders(uow, cmd.tenant_id, cmd.channel, cmd.channel_orders,
+                                     cmd.now, cmd.actor)
+                 if cmd.channel_orders else _take_drafts(uow, cmd, hashes))
+        run_pipeline(uow, cmd.tenant_id, taken.to_process, strategy, cmd.now, cmd.actor,
+                     presale_lock)
+        for order in taken.to_cancel:
+            released = order.cancel("cancelled in the channel", cmd.now, cmd.actor)
+            uow.stock.release(cmd.tenant_id, stock_quantities(released), cmd.now)
+        _fill_statuses(uow, cmd.tenant_id, taken)
+        if cmd.idempotency_key:
+            uow.idempotency.store(cmd.tenant_id, cmd.idempotency_key, request_hash,
+                                  [r.order_id for r in taken.results if r.order_id], cmd.now)
+        uow.commit()
+        return taken.results
 
 
 def submit_orders(
@@ -58,124 +80,121 @@ def submit_orders(
     presale_lock: timedelta = timedelta(minutes=30),
     batch: bool = True,
 ) -> list[SubmitResult]:
-    """Store, validate, allocate and reserve a batch of orders in one transaction.
-
-    Results come back in input order. A unique-key race with a concurrent submitter of the
-    same order is resolved by retrying once: the retry finds the stored order.
-    """
-    _check_all(drafts, prefix=batch)
-    hashes = [payload_hash(d) for d in drafts]
-    return retry_unique_race(lambda: _submit(
-        make_uow, tenant_id, drafts, hashes, strategy, now, actor, idempotency_key,
-        presale_lock, single=not batch))
+    """`submit` for canonical drafts (the API, the simulator, scenarios)."""
+    cmd = SubmitOrders(tenant_id, actor, now, drafts=drafts,
+                       idempotency_key=idempotency_key, single=not batch)
+    results = submit(make_uow, cmd, strategy=strategy, presale_lock=presale_lock)
+    return [r for r in results if isinstance(r, SubmitResult)]
 
 
-def _submit(
-    make_uow: UowFactory,
-    tenant_id: str,
-    drafts: Sequence[OrderDraft],
-    hashes: list[str],
-    strategy: AllocationStrategy,
-    now: datetime,
-    actor: str,
-    idempotency_key: str | None,
-    presale_lock: timedelta,
-    single: bool,
-) -> list[SubmitResult]:
-    with make_uow() as uow:
-        if not uow.catalog.tenant_exists(tenant_id):
-            raise NotFound(f"tenant '{tenant_id}' not found")
-        channels = {c.code: c for c in uow.catalog.channels(tenant_id)}
-        bad = [
-            FieldError(
-                f"orders.{i}.channel" if not single else "channel",
-                f"unknown channel '{d.channel}'; known: {', '.join(sorted(channels))}",
-            )
-            for i, d in enumerate(drafts)
-            if d.channel not in channels
-        ]
-        bad += [
-            FieldError(
-                f"orders.{i}.channel" if not single else "channel",
-                f"channel '{d.channel}' is inactive",
-            )
-            for i, d in enumerate(drafts)
-            if d.channel in channels and not channels[d.channel].active
-        ]
-        if bad:
-            raise InvalidInput(bad)
+def ingest_channel_orders(make_uow: UowFactory, tenant_id: str, channel: str,
+                          items: Sequence[ChannelOrder], *, strategy: AllocationStrategy,
+                          now: datetime, actor: str,
+                          presale_lock: timedelta) -> list[IngestResult]:
+    """`submit` for a channel's own orders (webhooks: one; imports: a file's)."""
+    cmd = SubmitOrders(tenant_id, actor, now, channel=channel, channel_orders=items)
+    results = submit(make_uow, cmd, strategy=strategy, presale_lock=presale_lock)
+    return [r for r in results if isinstance(r, IngestResult)]
 
-        request_hash = _batch_hash(hashes)
-        if idempotency_key:
-            stored = uow.idempotency.lookup(tenant_id, idempotency_key)
-            if stored is not None:
-                if stored[0] != request_hash:
-                    raise IdempotencyConflict(
-                        f"Idempotency-Key '{idempotency_key}' was used before with a different "
-                        "request body; use a new key for a new request"
-                    )
-                return _existing_results(uow, tenant_id, stored[1])
 
-        existing = uow.orders.find_by_channel_keys(tenant_id, [d.key() for d in drafts])
-        results: list[SubmitResult | None] = [None] * len(drafts)
-        fresh: list[Order] = []
-        first_in_batch: dict[tuple[str, str], tuple[str, str]] = {}
-        for i, (d, h) in enumerate(zip(drafts, hashes, strict=True)):
-            key = d.key()
-            prior = existing.get(key) or first_in_batch.get(key)
-            if prior is not None:
-                oid, prior_hash = prior
-                if prior_hash == h:
-                    results[i] = SubmitResult(Outcome.EXISTING, oid, d.external_id, d.channel)
-                else:
-                    msg = (
-                        f"order {d.external_id} from channel {d.channel} already exists as "
-                        f"{oid} with different content; send an update, not a new order"
-                    )
-                    if single:
-                        raise IdempotencyConflict(msg)
-                    results[i] = SubmitResult(
-                        Outcome.CONFLICT, oid, d.external_id, d.channel, message=msg
-                    )
-                continue
-            order = build_order(d, tenant_id, now, actor, h)
+# ----- checks before anything is built ------------------------------------------------------
+
+def _check_all(drafts: Sequence[OrderDraft], prefix: bool) -> None:
+    errors: list[FieldError] = []
+    for i, d in enumerate(drafts):
+        for e in check_draft(d):
+            errors.append(FieldError(f"orders.{i}.{e.loc}" if prefix else e.loc, e.message))
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _batch_hash(hashes: Sequence[str]) -> str:
+    return hashlib.sha256("|".join(hashes).encode()).hexdigest()
+
+
+def _check_channels(uow: UnitOfWork, cmd: SubmitOrders) -> None:
+    """The tenant exists and every order's channel is known and active."""
+    channels = {c.code: c for c in uow.catalog.channels(cmd.tenant_id)}
+    if cmd.channel_orders:
+        if cmd.channel not in channels:
+            raise NotFound(f"channel '{cmd.channel}' not found")
+        if not channels[cmd.channel].active:
+            raise InvalidInput([FieldError("channel", f"channel '{cmd.channel}' is inactive")])
+        return
+    if not channels and not uow.catalog.tenant_exists(cmd.tenant_id):
+        raise NotFound(f"tenant '{cmd.tenant_id}' not found")
+
+    def loc(i: int) -> str:
+        return "channel" if cmd.single else f"orders.{i}.channel"
+
+    bad = [FieldError(loc(i), f"unknown channel '{d.channel}'; known: "
+                              f"{', '.join(sorted(channels))}")
+           for i, d in enumerate(cmd.drafts) if d.channel not in channels]
+    bad += [FieldError(loc(i), f"channel '{d.channel}' is inactive")
+            for i, d in enumerate(cmd.drafts)
+            if d.channel in channels and not channels[d.channel].active]
+    if bad:
+        raise InvalidInput(bad)
+
+
+def _answered_before(uow: UnitOfWork, cmd: SubmitOrders, request_hash: str
+                     ) -> list[SubmitResult] | None:
+    assert cmd.idempotency_key
+    stored = uow.idempotency.lookup(cmd.tenant_id, cmd.idempotency_key)
+    if stored is None:
+        return None
+    if stored[0] != request_hash:
+        raise IdempotencyConflict(
+            f"Idempotency-Key '{cmd.idempotency_key}' was used before with a different "
+            "request body; use a new key for a new request")
+    heads = uow.orders.heads(cmd.tenant_id, stored[1])
+    return [SubmitResult(Outcome.EXISTING, oid, heads[oid][1], heads[oid][0], heads[oid][2])
+            for oid in stored[1] if oid in heads]
+
+
+# ----- build ----------------------------------------------------------------------------
+
+def _take_drafts(uow: UnitOfWork, cmd: SubmitOrders, hashes: list[str]) -> Taken:
+    """New orders from canonical drafts; a repeat is the stored order, a changed repeat a
+    conflict (for one order: the whole request is)."""
+    existing = uow.orders.find_by_channel_keys(cmd.tenant_id, [d.key() for d in cmd.drafts])
+    results: list[SubmitResult] = []
+    fresh: list[Order] = []
+    first_in_batch: dict[tuple[str, str], tuple[str, str]] = {}
+    for d, h in zip(cmd.drafts, hashes, strict=True):
+        key = d.key()
+        prior = existing.get(key) or first_in_batch.get(key)
+        if prior is None:
+            order = build_order(d, cmd.tenant_id, cmd.now, cmd.actor, h)
             first_in_batch[key] = (order.id, h)
             uow.orders.add(order)
             fresh.append(order)
-            results[i] = SubmitResult(Outcome.CREATED, order.id, d.external_id, d.channel)
-
-        run_pipeline(uow, tenant_id, fresh, strategy, now, actor, presale_lock)
-        status_by_id = {o.id: o.status.value for o in fresh}
-        final = [r for r in results if r is not None]
-        if any(r.outcome != Outcome.CREATED for r in final):
-            _fill_status(uow, tenant_id, final)
-        for r in final:
-            if r.order_id in status_by_id:
-                r.status = status_by_id[r.order_id]
-        if idempotency_key:
-            uow.idempotency.store(
-                tenant_id,
-                idempotency_key,
-                request_hash,
-                [r.order_id for r in final if r.order_id],
-                now,
-            )
-        uow.commit()
-        return final
+            results.append(SubmitResult(Outcome.CREATED, order.id, d.external_id, d.channel))
+            continue
+        oid, prior_hash = prior
+        if prior_hash == h:
+            results.append(SubmitResult(Outcome.EXISTING, oid, d.external_id, d.channel))
+            continue
+        msg = (f"order {d.external_id} from channel {d.channel} already exists as {oid} "
+               "with different content; send an update, not a new order")
+        if cmd.single:
+            raise IdempotencyConflict(msg)
+        results.append(SubmitResult(Outcome.CONFLICT, oid, d.external_id, d.channel,
+                                    message=msg))
+    return Taken(results, fresh, [], fresh)
 
 
-def _fill_status(uow: UnitOfWork, tenant_id: str, results: list[SubmitResult]) -> None:
-    ids = [r.order_id for r in results if r.outcome != Outcome.CREATED and r.order_id]
-    statuses = uow.orders.statuses(tenant_id, ids)
-    for r in results:
-        if r.outcome != Outcome.CREATED and r.order_id in statuses:
-            r.status = statuses[r.order_id]
+def _fill_statuses(uow: UnitOfWork, tenant_id: str, taken: Taken) -> None:
+    """Each result's order status after the pipeline; stored orders the batch did not load
+    are read in one query."""
+    status = {o.id: o.status.value for o in taken.orders}
+    missing = [r.order_id for r in taken.results if r.order_id and r.order_id not in status]
+    if missing:
+        status.update(uow.orders.statuses(tenant_id, missing))
+    for r in taken.results:
+        if r.order_id in status:
+            r.status = status[r.order_id]
 
 
-def _existing_results(uow: UnitOfWork, tenant_id: str, ids: list[str]) -> list[SubmitResult]:
-    heads = uow.orders.heads(tenant_id, ids)
-    return [
-        SubmitResult(Outcome.EXISTING, oid, heads[oid][1], heads[oid][0], heads[oid][2])
-        for oid in ids
-        if oid in heads
-    ]
+__all__ = ["IngestResult", "Outcome", "SubmitOrders", "SubmitResult", "ingest_channel_orders",
+           "submit", "submit_orders"]

@@ -9,8 +9,9 @@ from typing import Any
 
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import FieldError, InvalidInput
-from orderhub.domain.order import Address, Order
+from orderhub.domain.order import Address, Order, OrderEdit
 from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.services.orders.editing import edit_order
 from orderhub.services.unit_of_work import UowFactory
 
 
@@ -22,7 +23,8 @@ def correct_address(make_uow: UowFactory, tenant_id: str, order_id: str,
         raise InvalidInput([FieldError(k, "not an address field") for k in unknown])
     with make_uow() as uow:
         order = uow.orders.get(tenant_id, order_id, lock=True)
-        order.correct_address(replace(order.shipping_address, **changes), reason, now, actor)
+        edit_order(uow, order, OrderEdit(address=replace(order.shipping_address, **changes)),
+                   reason=reason, now=now, actor=actor)
         uow.commit()
         return order
 

@@ -262,7 +262,7 @@ class Evaluation:
 
 
 def _detect(hub: Any, record: Record) -> list[str]:
-    from orderhub.services.intake.channel_orders import ingest_channel_orders
+    from orderhub.services.intake.submit import ingest_channel_orders
     from orderhub.services.orders.views import get_order
 
     try:
