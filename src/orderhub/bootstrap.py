@@ -26,7 +26,7 @@ from orderhub.services.events.consumers import (
     EventSource,
 )
 from orderhub.services.events.relay import OutboxRelay
-from orderhub.services.events.webhooks import WebhookDispatcher
+from orderhub.services.events.webhooks.dispatcher import WebhookDispatcher
 from orderhub.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -118,14 +118,14 @@ class Hub:
         dispatcher that sends them with retries."""
         if self.webhooks is None:
             from orderhub.adapters.webhooks.sender import WebhookSender
-            from orderhub.services.events import webhooks
+            from orderhub.services.events.webhooks.fanout import enqueue_handler
 
             dispatcher = WebhookDispatcher(
                 self.uow, self.settings, self.clock, WebhookSender(self.settings)
             )
             self.consumer(
                 "webhooks",
-                webhooks.enqueue_handler(self.uow, self.clock, on_enqueued=dispatcher.notify),
+                enqueue_handler(self.uow, self.clock, on_enqueued=dispatcher.notify),
             )
             self.webhooks = dispatcher
         return self.webhooks

@@ -16,6 +16,7 @@ from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.stock_repository import StockRepository
+from orderhub.adapters.db.webhook_repository import WebhookRepository
 from orderhub.domain.events import Event
 
 T = TypeVar("T")
@@ -27,6 +28,7 @@ class UnitOfWork:
     catalog: CatalogRepository
     outbox: OutboxRepository
     idempotency: IdempotencyRepository
+    webhooks: WebhookRepository
     conn: Connection
 
     def __init__(
@@ -53,6 +55,7 @@ class UnitOfWork:
         self.catalog = CatalogRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.idempotency = IdempotencyRepository(conn)
+        self.webhooks = WebhookRepository(conn)
         self._other_events = []
         return self
 
