@@ -2,18 +2,25 @@
 new state (succeeded, retried later with backoff, or dead).
 
   claim due rows (short transaction, a lease ahead)
-  -> POST outside any transaction
+  -> POST outside any transaction, while a heartbeat renews the lease
   -> record the attempt and the delivery's new state
+
+The lease is short (10 s by default) and renewed every quarter of it while the batch is in
+flight, however slow the receiver. A dispatcher that dies mid-delivery (kill -9, a crash, a
+lost host) stops renewing, so its deliveries are due again within one lease: a restarted
+or a second dispatcher sends them then. Such a delivery may have reached the receiver
+before the crash, so it arrives twice: delivery is at least once, with the same
+`webhook-id` on every attempt, and receivers de-duplicate on it (Standard Webhooks).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import orjson
@@ -28,16 +35,25 @@ from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
 
-# Worst case for one request: connect, write, wait for the answer and read its start, each
-# bounded by the timeout; the lease covers that for every round of a batch, plus a margin.
-_PHASES_PER_REQUEST = 4
-_LEASE_MARGIN_SECONDS = 60.0
+# What a crash leaves a delivery waiting for before another dispatcher may send it. Renewed
+# four times a lease, so three renewals in a row may be late (a busy database) or fail.
+DEFAULT_LEASE_SECONDS = 10.0
+_RENEWALS_PER_LEASE = 4
+
+
+class _Lease:
+    """The deliveries of one batch and the lease they share (its expiry is its token)."""
+
+    def __init__(self, ids: list[str], until: datetime) -> None:
+        self.ids = ids
+        self.until = until
 
 
 class WebhookDispatcher:
     """Sends due deliveries. Safe to run in several processes at once: a claim moves a
     delivery's next_attempt_at a lease ahead (under FOR UPDATE SKIP LOCKED on PostgreSQL,
-    the write lock on SQLite), so no other worker sees it while it is being sent.
+    the write lock on SQLite), and a heartbeat keeps it ahead while the batch is sent, so
+    no other worker sees it until it is recorded or its dispatcher is gone.
 
     Owns `sender` (closed by `close()`); requests of one batch go out in parallel on up to
     `concurrency` threads."""
@@ -52,6 +68,7 @@ class WebhookDispatcher:
         *,
         batch_size: int = 100,
         concurrency: int = 8,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
     ) -> None:
         self.make_uow = make_uow
         self.settings = settings
@@ -60,6 +77,7 @@ class WebhookDispatcher:
         self.rng = rng or random.Random()
         self.batch_size = batch_size
         self.concurrency = max(1, concurrency)
+        self.lease = timedelta(seconds=lease_seconds)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self._wake = threading.Event()
@@ -78,18 +96,14 @@ class WebhookDispatcher:
         )
         return delay * (0.5 + self.rng.random())
 
-    def lease(self, claimed: int) -> timedelta:
-        rounds = math.ceil(claimed / self.concurrency)
-        per_request = _PHASES_PER_REQUEST * self.settings.webhook_timeout_seconds
-        return timedelta(seconds=_LEASE_MARGIN_SECONDS + rounds * per_request)
-
     # -- one round
     def deliver_due(self, limit: int = 100) -> int:
         """Send up to `limit` due deliveries once each; returns how many were attempted."""
         claimed = self._claim(limit)
         if not claimed:
             return 0
-        results = self._send_all(claimed)
+        with self._heartbeat(_Lease([c.id for c in claimed], claimed[0].leased_until)):
+            results = self._send_all(claimed)
         self._record(list(zip(claimed, results, strict=True)))
         return len(claimed)
 
@@ -103,12 +117,47 @@ class WebhookDispatcher:
     def _claim(self, limit: int) -> list[ClaimedDelivery]:
         now = self.clock()
         with self.make_uow() as uow:
-            claimed = uow.webhooks.claim_due(now, limit, now + self.lease(limit))
+            claimed = uow.webhooks.claim_due(now, limit, now + self.lease)
             if not claimed:
                 _refresh_pending_gauge(uow.webhooks)
                 return []
             uow.commit()
         return claimed
+
+    def renew(self, lease: _Lease) -> None:
+        """Move the batch's lease one lease length ahead of now. A delivery whose lease ran
+        out and was claimed by another dispatcher is dropped from the lease (still sent by
+        this one, since it is already on the wire: at least once)."""
+        until = self.clock() + self.lease
+        with self.make_uow() as uow:
+            kept = uow.webhooks.renew_leases(lease.ids, lease.until, until)
+            uow.commit()
+        lease.until = until
+        if len(kept) < len(lease.ids):
+            lost = [i for i in lease.ids if i not in kept]
+            log.warning("webhook deliveries %s: lease lost to another dispatcher", lost)
+            lease.ids = [i for i in lease.ids if i in kept]
+
+    @contextmanager
+    def _heartbeat(self, lease: _Lease) -> Iterator[None]:
+        """Renew the lease every quarter lease (real time) until the block ends."""
+        done = threading.Event()
+        every = self.lease.total_seconds() / _RENEWALS_PER_LEASE
+
+        def beat() -> None:
+            while not done.wait(every) and lease.ids:
+                try:
+                    self.renew(lease)
+                except Exception:  # the database is busy or away: the next beat tries again
+                    log.warning("could not renew webhook delivery leases", exc_info=True)
+
+        thread = threading.Thread(target=beat, name="webhook-lease", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
 
     def _send_one(self, c: ClaimedDelivery) -> SendResult:
         try:
