@@ -1,5 +1,5 @@
 """Through HTTP, with concurrent callers: receipts and adjustments once per reference or
-Idempotency-Key, and ATP and shortfall in the stock views."""
+Idempotency-Key, ATP and shortfall in the stock views, and SKU mappings confirmed at once."""
 
 from __future__ import annotations
 
@@ -92,3 +92,11 @@ def test_safety_stock_above_free_stock_shows_the_shortfall(client: TestClient) -
     spec = client.get("/openapi.json").json()["components"]["schemas"]["StockLevelOut"]
     assert "never below 0" in spec["properties"]["atp"]["description"]
     assert "shortfall" in spec["required"]
+
+
+def test_ten_identical_mapping_confirmations_at_once_all_succeed(client: TestClient) -> None:
+    body = {"channel": "tmall", "channel_key": "TM-1", "master_sku": "A"}
+    answers = at_once(10, lambda: client.post("/v1/sku-mappings", json=body))
+    assert [r.status_code for r in answers] == [200] * 10, [r.text for r in answers]
+    mappings = client.get("/v1/sku-mappings", params={"channel": "tmall"}).json()
+    assert [(m["channel_key"], m["master_sku"]) for m in mappings] == [("TM-1", "A")]

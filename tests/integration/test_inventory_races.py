@@ -1,21 +1,27 @@
-"""Stock references de-duplicate receipts and adjustments, and safety stock above what is
-free: raced on real concurrent connections (threads with their own connection; on
-PostgreSQL every transaction really overlaps)."""
+"""Stock references de-duplicate receipts and adjustments, safety stock above what is free,
+and concurrent confirmations of one SKU mapping: each raced on real concurrent connections
+(threads with their own connection; on PostgreSQL every transaction really overlaps)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import func, select
 
+from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.adapters.db import tables as t
 from orderhub.bootstrap import Hub
 from orderhub.domain.errors import IdempotencyConflict, StockError
 from orderhub.domain.inventory import StockLevel
+from orderhub.domain.order import Customer
+from orderhub.services.intake import sku_mapping
+from orderhub.services.intake.channel_orders import ingest_channel_orders
 from orderhub.services.inventory import stock_control
 from orderhub.services.orders import views
 from tests.factories import SHANGHAI, T, draft, seed_network
@@ -200,3 +206,34 @@ def submit(hub: Hub, external_id: str, qty: int) -> list[Any]:
     return submit_orders(hub.uow, T, [draft(external_id, [("A", qty)], address=SHANGHAI)],
                          strategy=hub.strategy, now=hub.clock(), actor="t",
                          presale_lock=hub.presale_lock, batch=False)
+
+
+# ----- SKU mappings confirmed concurrently -------------------------------------------------
+
+def test_ten_concurrent_identical_mapping_confirmations_all_succeed(hub: Hub) -> None:
+    seed_network(hub)
+    line = ChannelLine("CH-77", "Apple 苹果", 1, Decimal("10.00"))
+    order = ChannelOrder(
+        external_id="M-1", status="open", updated_at=datetime(2026, 11, 24, 1, tzinfo=UTC),
+        currency="CNY", lines=[line], customer=Customer(ref="b-1"), shipping_address=SHANGHAI,
+        shipping_fee=Decimal(0), total=Decimal("10.00"))
+    [held] = ingest_channel_orders(hub.uow, T, "tmall", [order], strategy=hub.strategy,
+                                   now=hub.clock(), actor="t", presale_lock=hub.presale_lock)
+    assert held.status == "on_hold"
+
+    def confirm(i: int) -> dict[str, Any]:
+        return sku_mapping.confirm_mapping(
+            hub.uow, T, "tmall", "sku", "CH-77", "A", actor=f"ops-{i}", now=hub.clock(),
+            strategy=hub.strategy, presale_lock=hub.presale_lock)
+
+    results = race(10, confirm)
+    assert {r["master_sku"] for r in results} == {"A"}
+    revalidated = [o for r in results for o in r["orders_revalidated"]]
+    assert revalidated == [{"id": held.order_id, "status": "allocated"}]  # once, by one caller
+    [mapping] = sku_mapping.list_mappings(hub.read_uow, T, "tmall")
+    assert (mapping["channel_key"], mapping["master_sku"]) == ("CH-77", "A")
+    # confirming again points the key at another SKU (an update, not a second row)
+    sku_mapping.confirm_mapping(hub.uow, T, "tmall", "sku", "CH-77", "B", actor="ops",
+                                now=hub.clock(), strategy=hub.strategy,
+                                presale_lock=hub.presale_lock)
+    assert [m["master_sku"] for m in sku_mapping.list_mappings(hub.read_uow, T)] == ["B"]

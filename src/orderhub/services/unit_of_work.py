@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
+from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.adapters.db.webhook_repository import WebhookRepository
 from orderhub.domain.events import Event
@@ -28,6 +29,7 @@ class UnitOfWork:
     catalog: CatalogRepository
     outbox: OutboxRepository
     idempotency: IdempotencyRepository
+    sku_mappings: SkuMappingRepository
     webhooks: WebhookRepository
     conn: Connection
 
@@ -55,6 +57,7 @@ class UnitOfWork:
         self.catalog = CatalogRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.idempotency = IdempotencyRepository(conn)
+        self.sku_mappings = SkuMappingRepository(conn)
         self.webhooks = WebhookRepository(conn)
         self._other_events = []
         return self
