@@ -3,7 +3,9 @@
 Messages follow Standard Webhooks (standardwebhooks.com): each POST carries `webhook-id`
 (the event id), `webhook-timestamp` and `webhook-signature` (v1, HMAC-SHA256 with the
 endpoint's secret); the body is the event's CloudEvents envelope. The secret is returned
-only when an endpoint is created or its secret rotated.
+only when an endpoint is created or its secret rotated. Delivery is at least once (a message
+in flight when a dispatcher crashes is sent again within one lease): receivers de-duplicate
+on `webhook-id`, which is the same on every attempt.
 """
 
 from __future__ import annotations

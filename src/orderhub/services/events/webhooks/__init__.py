@@ -12,8 +12,9 @@ One concern per module, each persisting through `uow.webhooks` (adapters/db/webh
   deliveries   delivery list, dead letters, the attempt log, replay
 
 Delivery is at least once. A crash between claim and record leaves the delivery leased
-until the lease runs out; it is then sent again. Receivers de-duplicate on `webhook-id`
-(the event id, the same on every attempt), as Standard Webhooks asks of them.
+until its lease runs out (10 s; a live dispatcher's heartbeat renews it while the request is
+in flight); it is then sent again. Receivers de-duplicate on `webhook-id` (the event id, the
+same on every attempt), as Standard Webhooks asks of them.
 
 The names below are re-exported for callers of the former single module; new code imports
 from the concern module.
