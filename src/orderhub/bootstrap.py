@@ -4,9 +4,6 @@ strategy once, from settings. Tests call `bootstrap` with their own settings and
 from __future__ import annotations
 
 import gc
-import logging
-import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,13 +24,12 @@ from orderhub.services.events.consumers import (
     EventSource,
 )
 from orderhub.services.events.relay import OutboxRelay
-from orderhub.services.events.webhooks import WebhookDispatcher
+from orderhub.services.events.webhooks.dispatcher import WebhookDispatcher
 from orderhub.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
+    from orderhub.services.jobs import Job, Scheduler
     from orderhub.services.network.waybills import WaybillDesk
-
-log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -54,8 +50,7 @@ class Hub:
     _waybills: WaybillDesk | None = field(default=None, repr=False)
     consumers: list[DurableConsumer] = field(default_factory=list)
     background: list[Callable[[], None]] = field(default_factory=list, repr=False)
-    _sweeper: threading.Thread | None = field(default=None, repr=False)
-    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    _scheduler: Scheduler | None = field(default=None, repr=False)
     _started: bool = field(default=False, repr=False)
 
     def uow(self) -> UnitOfWork:
@@ -121,20 +116,32 @@ class Hub:
         dispatcher that sends them with retries."""
         if self.webhooks is None:
             from orderhub.adapters.webhooks.sender import WebhookSender
-            from orderhub.services.events import webhooks
+            from orderhub.services.events.webhooks.fanout import enqueue_handler
 
             dispatcher = WebhookDispatcher(
                 self.uow, self.settings, self.clock, WebhookSender(self.settings)
             )
             self.consumer(
                 "webhooks",
-                webhooks.enqueue_handler(self.uow, self.clock, on_enqueued=dispatcher.notify),
+                enqueue_handler(self.uow, self.clock, on_enqueued=dispatcher.notify),
             )
             self.webhooks = dispatcher
         return self.webhooks
 
+    def periodic_jobs(self) -> list[Job]:
+        """The named jobs a server or worker runs on a timer (see services/jobs.py)."""
+        from orderhub.services import jobs
+
+        s = self.settings
+        return [
+            jobs.reservation_expiry(self.uow, s.expiry_sweep_seconds),
+            jobs.carrier_probe(lambda: self._waybills, s.expiry_sweep_seconds),
+            jobs.inbox_pruning(self.engine, timedelta(days=s.inbox_retention_days),
+                               first_after_seconds=s.expiry_sweep_seconds),
+        ]
+
     def start_background(self, *, relay: bool = True) -> None:
-        """Relay, durable consumers, webhook dispatcher and expiry sweeper, for servers."""
+        """Relay, durable consumers, webhook dispatcher and periodic jobs, for servers."""
         if self._started:
             return
         self._started = True
@@ -148,26 +155,10 @@ class Hub:
             c.start()
         if self.webhooks is not None:
             self.webhooks.start()
-        from orderhub.services.orders.fulfilment import expire_reservations
+        from orderhub.services.jobs import Scheduler
 
-        def sweep() -> None:
-            from orderhub.services.events.consumers import prune_inbox
-
-            last_prune = 0.0
-            while not self._stop.wait(self.settings.expiry_sweep_seconds):
-                try:
-                    expire_reservations(self.uow, now=self.clock())
-                    if self._waybills is not None:
-                        self._waybills.probe()  # tripped carrier APIs back up?
-                    if time.monotonic() - last_prune > 3600:
-                        prune_inbox(self.engine, self.clock() - timedelta(
-                            days=self.settings.inbox_retention_days))
-                        last_prune = time.monotonic()
-                except Exception:  # logged; the next tick tries again
-                    log.exception("background sweep failed")
-
-        self._sweeper = threading.Thread(target=sweep, name="expiry-sweeper", daemon=True)
-        self._sweeper.start()
+        self._scheduler = Scheduler(self.periodic_jobs(), self.clock)
+        self._scheduler.start()
 
     def __enter__(self) -> Hub:
         return self
@@ -176,7 +167,8 @@ class Hub:
         self.close()
 
     def close(self) -> None:
-        self._stop.set()
+        if self._scheduler is not None:
+            self._scheduler.stop()
         for c in self.consumers:
             c.stop()
         for stop in self.background:

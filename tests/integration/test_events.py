@@ -219,3 +219,28 @@ def test_inbox_is_pruned_past_its_horizon(hub: Hub, clock: Clock) -> None:
     consumer.process_once(wait=0)
     assert prune_inbox(hub.engine, clock.now - timedelta(days=7)) == 0
     assert prune_inbox(hub.engine, datetime.now(UTC) + timedelta(seconds=1)) == 8
+
+
+def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
+    """What `serve` and `worker` run on a timer, each run here once by name."""
+    seed_network(hub)
+    jobs = {job.name: job for job in hub.periodic_jobs()}
+    assert list(jobs) == ["reservation-expiry", "carrier-probe", "inbox-pruning"]
+    assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
+
+    [oid] = submit(hub, draft("PS-J", [("A", 2)], order_type=OrderType.PRE_SALE,
+                              presale_release=(clock.now + timedelta(days=3)).date()))
+    assert jobs["reservation-expiry"].run_once(clock.now) == 0  # the lock holds for now
+    clock.now += timedelta(hours=1)
+    assert jobs["reservation-expiry"].run_once(clock.now) == 1
+    with hub.read_uow() as uow:
+        assert uow.orders.get(T, oid).status == S.ON_HOLD
+
+    assert jobs["carrier-probe"].run_once(clock.now) == []  # no carrier API called yet
+
+    consumer = hub.consumer("pruned-by-job", lambda b: None, start="earliest")
+    hub.relay.drain()
+    assert consumer.process_once(wait=0) > 0
+    assert jobs["inbox-pruning"].run_once(datetime.now(UTC)) == 0  # handled just now: kept
+    later = datetime.now(UTC) + timedelta(days=hub.settings.inbox_retention_days, seconds=1)
+    assert jobs["inbox-pruning"].run_once(later) > 0

@@ -176,13 +176,14 @@ def test_tail_and_status_over_nats(private_hub: Hub) -> None:
     [oid] = submit(hub, draft("T-1"))
     hub.relay.drain()
     seen = []
-    for e in tail(hub, order_id=oid, from_start=True, poll=0.2):
+    for e in tail(hub.engine, hub.nats, order_id=oid, from_start=True, poll=0.2):
         seen.append(e.type)
         if len(seen) == 4:
             break
     assert seen == ["OrderCreated", "OrderValidated", "InventoryReserved", "OrderAllocated"]
     hub.consumer("status-probe", lambda b: None).process_once(wait=0.2)
-    status = backbone_status(hub)
+    status = backbone_status(hub.engine, hub.clock(), relay=hub.relay, consumers=hub.consumers,
+                             nats=hub.nats, nats_url=hub.settings.nats_url)
     assert status["bus"] == "nats" and status["outbox_backlog"] == 0
     assert status["nats_stream"]["messages"] == 8
     assert "status-probe" in {c["name"] for c in status["consumers"]}

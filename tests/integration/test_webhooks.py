@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.metrics import REGISTRY
-from orderhub.adapters.webhooks.sender import WebhookSender, classify_status
+from orderhub.adapters.webhooks.sender import SendResult, WebhookSender, classify_status
 from orderhub.adapters.webhooks.signing import (
     WebhookVerificationError,
     generate_secret,
@@ -474,6 +474,94 @@ def test_background_loop_delivers_when_notified(
     dispatcher.stop()
     assert received.is_set()
     assert only_delivery(hub, ep).delivery.status == "succeeded"
+
+
+# ----- crashes and leases ------------------------------------------------------------------------
+class Crash(BaseException):
+    """The process dies (kill -9 stands in) while a delivery is in flight."""
+
+
+class CrashAfterSending(WebhookSender):
+    """The receiver gets the POST, then the process dies before it records the outcome."""
+
+    def send(self, url: str, body: bytes, headers: dict[str, str]) -> SendResult:
+        super().send(url, body, headers)
+        raise Crash
+
+
+def test_a_crashed_dispatchers_delivery_goes_out_again_within_seconds_exactly_once_more(
+    hub: Hub, clock: Clock, receiver: Receiver, make_dispatcher: MakeDispatcher
+) -> None:
+    ep, env = one_pending(hub, clock, receiver)
+    settings = hub.settings.model_copy(update={"webhook_timeout_seconds": 2.0})
+    crashed = WebhookDispatcher(
+        hub.uow, settings, hub.clock, CrashAfterSending(settings, trust_env=False)
+    )
+    with pytest.raises(Crash):
+        crashed.deliver_due()
+    assert len(receiver.received()) == 1  # it went out; its outcome was never recorded
+    crashed.sender.close()
+
+    restarted = make_dispatcher()
+    assert restarted.deliver_due() == 0  # leased: the first dispatcher may still be sending
+    clock.now += timedelta(seconds=11)  # a restart takes seconds; the lease is 10 s
+    assert restarted.deliver_due() == 1
+    clock.now += timedelta(days=1)
+    assert restarted.deliver_due() == 0  # exactly once more
+
+    ids = [r.headers["webhook-id"] for r in receiver.received()]
+    assert ids == [env.id, env.id]  # at least once, with a stable id to de-duplicate by
+    log = only_delivery(hub, ep)
+    assert log.delivery.status == "succeeded" and log.delivery.attempts == 1
+    assert [a.outcome for a in log.attempts] == ["succeeded"]
+
+
+def test_a_lease_is_renewed_while_the_request_is_in_flight(
+    hub: Hub, clock: Clock, receiver: Receiver
+) -> None:
+    """A receiver slower than the lease: the sending dispatcher's heartbeat keeps the lease,
+    so a second dispatcher (its own connections) does not send the delivery again."""
+    ep, env = one_pending(hub, clock, receiver)
+    receiver.script("/hook", Sleep(30.0))
+    release = threading.Event()
+    settings = hub.settings.model_copy(update={"webhook_timeout_seconds": 60.0})
+
+    def dispatcher(sender: WebhookSender) -> WebhookDispatcher:
+        return WebhookDispatcher(hub.uow, settings, hub.clock, sender, lease_seconds=1.0)
+
+    slow = dispatcher(WebhookSender(settings, trust_env=False))
+    other = dispatcher(WebhookSender(settings, trust_env=False))
+    sent: list[int] = []
+    worker = threading.Thread(target=lambda: sent.append(slow.deliver_due()))
+    worker.start()
+    try:
+        for _ in range(500):
+            if receiver.received():
+                break
+            release.wait(0.01)
+        assert len(receiver.received()) == 1
+        for _ in range(3):  # three lease lengths go by on the clock, with renewals between
+            clock.now += timedelta(seconds=1)
+            assert _lease_passes(hub, ep, clock), "the lease was not renewed"
+            assert other.deliver_due() == 0
+    finally:
+        receiver.close()  # wakes the sleeping receiver, which answers at once
+        worker.join(timeout=30)
+        slow.close()
+        other.close()
+    assert sent == [1]
+    assert [r.headers["webhook-id"] for r in receiver.received()] == [env.id]
+    assert only_delivery(hub, ep).delivery.attempts == 1
+
+
+def _lease_passes(hub: Hub, ep: WebhookEndpoint, clock: Clock) -> bool:
+    """Wait (real time) until the delivery's lease reaches past the clock's now."""
+    for _ in range(300):
+        [d] = webhooks.list_deliveries(hub.read_uow, ep.tenant_id, ep.id).items
+        if d.next_attempt_at is not None and d.next_attempt_at > clock.now:
+            return True
+        threading.Event().wait(0.01)
+    return False
 
 
 # ----- service validation ----------------------------------------------------------------------

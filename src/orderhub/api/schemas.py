@@ -482,7 +482,13 @@ class StockLevelOut(BaseModel):
     on_hand: int
     reserved: int
     safety_stock: int
-    atp: int = Field(description="Available to promise: on hand - reserved - safety stock")
+    atp: int = Field(
+        description="Available to promise: on hand - reserved - safety stock, never below 0"
+    )
+    shortfall: int = Field(
+        description="How much of the safety stock on hand - reserved does not cover "
+        "(0 when covered); atp - shortfall = on hand - reserved - safety stock"
+    )
 
 
 class StockPage(BaseModel):
@@ -496,6 +502,7 @@ class SkuStockOut(BaseModel):
     reserved: int
     safety_stock: int
     atp: int
+    shortfall: int
     warehouses: list[StockLevelOut]
 
 
@@ -503,7 +510,14 @@ class ReceiptIn(Strict):
     sku: str = Field(min_length=1, max_length=64)
     warehouse: str = Field(min_length=1, max_length=64)
     quantity: int = Field(gt=0, le=100_000_000)
-    reference: str = Field("", max_length=200, description="ASN / purchase order number")
+    reference: str = Field(
+        "",
+        max_length=200,
+        description="ASN / purchase order number. A reference names one line (SKU, "
+        "warehouse): a repeat with the same quantity changes nothing and answers 200 with "
+        "the stored result, another quantity is a 409. Empty: no de-duplication (send an "
+        "Idempotency-Key instead)",
+    )
 
 
 class AdjustmentIn(Strict):
@@ -515,7 +529,13 @@ class AdjustmentIn(Strict):
         le=100_000_000,
     )
     reason: str = Field(min_length=1, max_length=500)
-    reference: str = Field("", max_length=200)
+    reference: str = Field(
+        "",
+        max_length=200,
+        description="Count sheet or incident number. A reference names one line (SKU, "
+        "warehouse): a repeat with the same delta and reason changes nothing and answers 200 "
+        "with the stored result, other content is a 409. Empty: no de-duplication",
+    )
 
 
 class SafetyStockIn(Strict):

@@ -68,6 +68,12 @@ class StockLevel:
         """Available to promise: on hand - reserved - safety stock, never below zero."""
         return max(0, self.on_hand - self.reserved - self.safety_stock)
 
+    @property
+    def shortfall(self) -> int:
+        """How much of the safety stock the free stock (on hand - reserved) does not cover;
+        `atp - shortfall` is always `on_hand - reserved - safety_stock`."""
+        return max(0, self.safety_stock - (self.on_hand - self.reserved))
+
 
 def atp(on_hand: int, reserved: int, safety_stock: int) -> int:
     return max(0, on_hand - reserved - safety_stock)

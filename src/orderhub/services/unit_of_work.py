@@ -16,7 +16,9 @@ from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
+from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
 from orderhub.adapters.db.stock_repository import StockRepository
+from orderhub.adapters.db.webhook_repository import WebhookRepository
 from orderhub.domain.events import Event
 
 T = TypeVar("T")
@@ -29,6 +31,8 @@ class UnitOfWork:
     outbox: OutboxRepository
     idempotency: IdempotencyRepository
     network: NetworkRepository
+    sku_mappings: SkuMappingRepository
+    webhooks: WebhookRepository
     conn: Connection
 
     def __init__(
@@ -58,6 +62,8 @@ class UnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.idempotency = IdempotencyRepository(conn)
         self.network = NetworkRepository(conn, self.network_cache)
+        self.sku_mappings = SkuMappingRepository(conn)
+        self.webhooks = WebhookRepository(conn)
         self._other_events = []
         return self
 

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.events import Event
 from orderhub.domain.ids import new_id
 
 _o = t.outbox.c
+RELAY_LOCK_KEY = 0x0_0DE7_B0C5  # pg_advisory_xact_lock key held by the active relay
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,11 @@ class OutboxRepository:
             ],
         )
         return len(events)
+
+    def lock_for_relay(self) -> None:
+        """PostgreSQL: wait until no other relay is publishing, then hold the right to until
+        the transaction ends. Writers of the outbox never take this lock."""
+        self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RELAY_LOCK_KEY})
 
     def unpublished(self, limit: int) -> list[StoredEvent]:
         q = select(t.outbox).where(_o.published_at.is_(None)).order_by(_o.id).limit(limit)

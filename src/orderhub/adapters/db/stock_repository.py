@@ -2,12 +2,20 @@
 
 `reserve` adds to `reserved` only where `on_hand - reserved - safety_stock >= qty` holds at
 the moment of the update; on PostgreSQL a concurrent update of the same row waits and the
-condition is re-checked against the committed row (READ COMMITTED re-evaluation).
+condition is re-checked against the committed row (READ COMMITTED re-evaluation). The row
+stores on hand, reserved and safety stock only; ATP and shortfall are derived from them
+(`StockLevel`), and as `qty` is positive the condition is exactly `ATP >= qty`: safety stock
+above what is free leaves nothing to reserve, never a negative amount.
+
+Receipts and adjustments claim their references first (`claim_references`): an insert that
+does nothing when the key is there, so of two concurrent requests under one reference the
+second waits for the first to commit and then finds its row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +30,26 @@ from orderhub.domain.inventory import StockLevel
 
 StockKey = tuple[str, str]  # (sku, warehouse)
 
+
+@dataclass(frozen=True, slots=True)
+class StockReference:
+    """A key a receipt or adjustment is made under, with the hash of what it asked for: a
+    reference names one line (SKU, warehouse); an Idempotency-Key the whole request."""
+
+    key_type: str  # reference | idempotency_key
+    reference: str
+    sku: str
+    warehouse: str
+    request_hash: str
+    result: dict[str, Any] | None = None  # what the first request answered (when stored)
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.key_type, self.reference, self.sku, self.warehouse)
+
+
 _s = t.stock_items.c
+_r = t.stock_references.c
 _KEY = and_(
     _s.tenant_id == bindparam("b_tenant"),
     _s.sku == bindparam("b_sku"),
@@ -185,7 +212,7 @@ class StockRepository:
                     "b_safety": 0,
                     "b_at": at,
                 }
-                for sku, wh, qty in items
+                for sku, wh, qty in sorted(items)  # rows locked in key order: no deadlock
             ],
         )
         for sku, wh, qty in items:
@@ -252,6 +279,92 @@ class StockRepository:
             at,
         )
         return self._must(tenant_id, sku, warehouse)
+
+    def claim_references(
+        self, tenant_id: str, kind: str, claims: Sequence[StockReference], at: datetime
+    ) -> list[StockReference]:
+        """Store each key unless it is stored already; returns the ones that were, as stored
+        (hash and result). Keys go in in sorted order, so concurrent claimers cannot deadlock;
+        on PostgreSQL a claimer of a key another transaction holds waits for its outcome."""
+        if not claims:
+            return []
+        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        stmt = (
+            insert(t.stock_references)
+            .on_conflict_do_nothing()
+            .returning(_r.key_type, _r.reference, _r.sku, _r.warehouse)
+        )
+        rows = [
+            {
+                "tenant_id": tenant_id,
+                "kind": kind,
+                "key_type": c.key_type,
+                "reference": c.reference,
+                "sku": c.sku,
+                "warehouse": c.warehouse,
+                "request_hash": c.request_hash,
+                "created_at": at,
+            }
+            for c in sorted(claims, key=lambda c: c.key)
+        ]
+        inserted: set[tuple[str, str, str, str]] = set()
+        for chunk in chunks(rows):
+            inserted.update((r[0], r[1], r[2], r[3]) for r in self.conn.execute(stmt, list(chunk)))
+        wanted = {c.key for c in claims} - inserted
+        stored: list[StockReference] = []
+        for key_type, reference in sorted({(k[0], k[1]) for k in wanted}):
+            for r in self.conn.execute(
+                select(_r.sku, _r.warehouse, _r.request_hash, _r.result).where(
+                    _r.tenant_id == tenant_id,
+                    _r.kind == kind,
+                    _r.key_type == key_type,
+                    _r.reference == reference,
+                )
+            ):
+                if (key_type, reference, r.sku, r.warehouse) in wanted:
+                    stored.append(
+                        StockReference(
+                            key_type, reference, r.sku, r.warehouse, r.request_hash, r.result
+                        )
+                    )
+        if len(stored) != len(wanted):  # a claim neither inserted nor found: cannot happen
+            raise StockError(f"{kind} reference could not be recorded; send the request again")
+        return stored
+
+    def store_reference_result(
+        self,
+        tenant_id: str,
+        kind: str,
+        claims: Sequence[StockReference],
+        result: dict[str, Any],
+    ) -> None:
+        """Keep the answer of the request that made these claims, for its repeats."""
+        if not claims:
+            return
+        self.conn.execute(
+            update(t.stock_references)
+            .where(
+                _r.tenant_id == bindparam("b_tenant"),
+                _r.kind == bindparam("b_kind"),
+                _r.key_type == bindparam("b_key_type"),
+                _r.reference == bindparam("b_reference"),
+                _r.sku == bindparam("b_sku"),
+                _r.warehouse == bindparam("b_wh"),
+            )
+            .values(result=bindparam("b_result")),
+            [
+                {
+                    "b_tenant": tenant_id,
+                    "b_kind": kind,
+                    "b_key_type": c.key_type,
+                    "b_reference": c.reference,
+                    "b_sku": c.sku,
+                    "b_wh": c.warehouse,
+                    "b_result": result,
+                }
+                for c in claims
+            ],
+        )
 
     def _must(self, tenant_id: str, sku: str, warehouse: str) -> StockLevel:
         level = self.level(tenant_id, sku, warehouse)

@@ -144,6 +144,24 @@ Index(
     stock_movements.c.id,
 )
 
+# The references (and Idempotency-Keys) receipts and adjustments were made under: the first
+# insert of a key wins, a repeat with the same request hash answers with the stored result.
+# A reference names one line (SKU, warehouse) of a receipt or adjustment, so one ASN covers
+# many lines; an Idempotency-Key covers the whole request (sku and warehouse left empty).
+stock_references = Table(
+    "stock_references",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # receipt | adjustment
+    Column("key_type", String(16), primary_key=True),  # reference | idempotency_key
+    Column("reference", String(200), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("warehouse", String(64), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("result", JSONDoc, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
 orders = Table(
     "orders",
     metadata,

@@ -7,10 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
 
-from orderhub.adapters.db import tables as t
-from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.metrics import OUTBOX_BACKLOG, REGISTRY, WEBHOOK_PENDING
 from orderhub.api.deps import HubDep
 from orderhub.domain.event_catalog import catalog_document
@@ -30,7 +27,8 @@ def event_catalog() -> dict[str, Any]:
 @router.get("/v1/events/status")
 def events_status(hub: HubDep) -> dict[str, Any]:
     """Outbox backlog, publication position, durable consumers' lag, webhook queue."""
-    return backbone_status(hub)
+    return backbone_status(hub.engine, hub.clock(), relay=hub.relay, consumers=hub.consumers,
+                           nats=hub.nats, nats_url=hub.settings.nats_url)
 
 
 @router.get("/v1/events/parked")
@@ -57,20 +55,13 @@ class ReplayOut(BaseModel):
 @router.post("/v1/events/replay", response_model=ReplayOut)
 def replay_events(body: ReplayIn, hub: HubDep) -> Any:
     """Re-deliver everything published since `since` to a durable consumer."""
-    return {"consumer": body.consumer, "events": replay(hub, body.consumer, body.since)}
+    events = replay(hub.engine, body.consumer, body.since, now=hub.clock(), nats=hub.nats)
+    return {"consumer": body.consumer, "events": events}
 
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(hub: HubDep) -> Response:
-    with hub.engine.connect() as conn:
-        OUTBOX_BACKLOG.set(OutboxRepository(conn).backlog())
-        WEBHOOK_PENDING.set(
-            int(
-                conn.execute(
-                    select(func.count())
-                    .select_from(t.webhook_deliveries)
-                    .where(t.webhook_deliveries.c.status == "pending")
-                ).scalar_one()
-            )
-        )
+    with hub.read_uow() as uow:
+        OUTBOX_BACKLOG.set(uow.outbox.backlog())
+        WEBHOOK_PENDING.set(uow.webhooks.pending_count())
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

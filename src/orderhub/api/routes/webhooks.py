@@ -3,7 +3,9 @@
 Messages follow Standard Webhooks (standardwebhooks.com): each POST carries `webhook-id`
 (the event id), `webhook-timestamp` and `webhook-signature` (v1, HMAC-SHA256 with the
 endpoint's secret); the body is the event's CloudEvents envelope. The secret is returned
-only when an endpoint is created or its secret rotated.
+only when an endpoint is created or its secret rotated. Delivery is at least once (a message
+in flight when a dispatcher crashes is sent again within one lease): receivers de-duplicate
+on `webhook-id`, which is the same on every attempt.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import HubDep, TenantDep
 from orderhub.domain.errors import FieldError, InvalidInput
-from orderhub.services.events import webhooks
-from orderhub.services.events.webhooks import DeliveryPage, WebhookDelivery, WebhookEndpoint
+from orderhub.domain.webhooks import DeliveryPage, WebhookDelivery, WebhookEndpoint
+from orderhub.services.events.webhooks import deliveries, endpoints
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -173,7 +175,7 @@ LimitQuery = Annotated[int, Query(ge=1, le=500, description="Page size")]
 # ----- routes (fixed paths before /{endpoint_id}) ---------------------------------------------
 def _refuse_private(url: str, allowed: bool) -> None:
     """Webhooks must not be a way to reach the hub's own network (SSRF)."""
-    reason = "" if allowed else webhooks.private_target(url)
+    reason = "" if allowed else endpoints.private_target(url)
     if reason:
         raise InvalidInput([FieldError("url", f"{reason}; set "
                                        "ORDERHUB_WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow it")])
@@ -183,7 +185,7 @@ def _refuse_private(url: str, allowed: bool) -> None:
 def create_endpoint(body: WebhookEndpointIn, hub: HubDep, tenant: TenantDep) -> Any:
     """Register an endpoint. The response carries the signing secret, this once."""
     _refuse_private(body.url, hub.settings.webhook_allow_private_targets)
-    endpoint = webhooks.create_endpoint(
+    endpoint = endpoints.create_endpoint(
         hub.uow,
         tenant,
         body.url,
@@ -198,7 +200,7 @@ def create_endpoint(body: WebhookEndpointIn, hub: HubDep, tenant: TenantDep) -> 
 
 @router.get("", response_model=list[WebhookEndpointOut])
 def list_endpoints(hub: HubDep, tenant: TenantDep) -> Any:
-    return [_endpoint(e) for e in webhooks.list_endpoints(hub.read_uow, tenant)]
+    return [_endpoint(e) for e in endpoints.list_endpoints(hub.read_uow, tenant)]
 
 
 @router.get("/dead-letters", response_model=DeliveryPageOut)
@@ -212,7 +214,7 @@ def list_dead_letters(
     limit: LimitQuery = 50,
 ) -> Any:
     """Deliveries that gave up (a permanent error, or every attempt failed), newest first."""
-    page = webhooks.dead_letters(
+    page = deliveries.dead_letters(
         hub.read_uow, tenant, endpoint_id=endpoint_id, cursor=cursor, limit=limit
     )
     return _page(page)
@@ -221,7 +223,7 @@ def list_dead_letters(
 @router.get("/deliveries/{delivery_id}", response_model=DeliveryDetail)
 def get_delivery(delivery_id: str, hub: HubDep, tenant: TenantDep) -> Any:
     """One delivery with its payload and every attempt (the delivery log)."""
-    found = webhooks.get_delivery(hub.read_uow, tenant, delivery_id)
+    found = deliveries.get_delivery(hub.read_uow, tenant, delivery_id)
     return {
         **_delivery(found.delivery),
         "payload": found.delivery.payload or {},
@@ -242,7 +244,7 @@ def get_delivery(delivery_id: str, hub: HubDep, tenant: TenantDep) -> Any:
 @router.post("/deliveries/{delivery_id}/replay", response_model=DeliveryOut)
 def replay_delivery(delivery_id: str, hub: HubDep, tenant: TenantDep) -> Any:
     """Send a dead or succeeded delivery again, now, with a fresh attempt budget."""
-    delivery = webhooks.replay_delivery(hub.uow, tenant, delivery_id, hub.clock())
+    delivery = deliveries.replay_delivery(hub.uow, tenant, delivery_id, hub.clock())
     if hub.webhooks is not None:
         hub.webhooks.notify()
     return _delivery(delivery)
@@ -250,7 +252,7 @@ def replay_delivery(delivery_id: str, hub: HubDep, tenant: TenantDep) -> Any:
 
 @router.get("/{endpoint_id}", response_model=WebhookEndpointOut)
 def get_endpoint(endpoint_id: str, hub: HubDep, tenant: TenantDep) -> Any:
-    return _endpoint(webhooks.get_endpoint(hub.read_uow, tenant, endpoint_id))
+    return _endpoint(endpoints.get_endpoint(hub.read_uow, tenant, endpoint_id))
 
 
 @router.patch("/{endpoint_id}", response_model=WebhookEndpointOut)
@@ -260,7 +262,7 @@ def patch_endpoint(
     """Change the URL, the subscribed types or the description, or pause/resume."""
     if body.url is not None:
         _refuse_private(body.url, hub.settings.webhook_allow_private_targets)
-    endpoint = webhooks.update_endpoint(
+    endpoint = endpoints.update_endpoint(
         hub.uow,
         tenant,
         endpoint_id,
@@ -276,7 +278,7 @@ def patch_endpoint(
 @router.delete("/{endpoint_id}", status_code=204)
 def delete_endpoint(endpoint_id: str, hub: HubDep, tenant: TenantDep) -> Response:
     """Remove an endpoint. One with deliveries is deactivated instead, keeping its log."""
-    webhooks.delete_endpoint(hub.uow, tenant, endpoint_id, hub.clock())
+    endpoints.delete_endpoint(hub.uow, tenant, endpoint_id, hub.clock())
     return Response(status_code=204)
 
 
@@ -285,7 +287,7 @@ def rotate_secret(
     endpoint_id: str, hub: HubDep, tenant: TenantDep, body: SecretRotationIn | None = None
 ) -> Any:
     """Replace the signing secret; later attempts are signed with the new one."""
-    endpoint = webhooks.rotate_secret(
+    endpoint = endpoints.rotate_secret(
         hub.uow, tenant, endpoint_id, hub.clock(), secret=body.secret if body else None
     )
     return _endpoint(endpoint, with_secret=True)
@@ -303,7 +305,7 @@ def list_deliveries(
     limit: LimitQuery = 50,
 ) -> Any:
     """The endpoint's deliveries, newest first."""
-    page = webhooks.list_deliveries(
+    page = deliveries.list_deliveries(
         hub.read_uow, tenant, endpoint_id, status=status, cursor=cursor, limit=limit
     )
     return _page(page)
@@ -312,7 +314,7 @@ def list_deliveries(
 @router.post("/{endpoint_id}/replay-dead", response_model=ReplayOut)
 def replay_dead(endpoint_id: str, hub: HubDep, tenant: TenantDep) -> Any:
     """Replay every dead delivery of this endpoint."""
-    replayed = webhooks.replay_dead(hub.uow, tenant, endpoint_id, hub.clock())
+    replayed = deliveries.replay_dead(hub.uow, tenant, endpoint_id, hub.clock())
     if hub.webhooks is not None:
         hub.webhooks.notify()
     return {"replayed": replayed}

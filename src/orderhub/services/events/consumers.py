@@ -22,12 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine
 
 from orderhub.adapters.bus.envelope import Envelope
-from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.consumer_repository import ConsumerRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.metrics import CONSUMER_EVENTS
 from orderhub.services.events.relay import to_envelope
@@ -77,19 +75,12 @@ class EmbeddedLogSource:
 
     def _offset(self) -> int:
         with self.engine.begin() as conn:
-            row = conn.execute(
-                select(t.consumer_offsets.c.position).where(
-                    t.consumer_offsets.c.consumer == self.name
-                )
-            ).first()
-            if row is not None:
-                return int(row[0])
+            consumers = ConsumerRepository(conn)
+            position = consumers.offset(self.name)
+            if position is not None:
+                return position
             first = 0 if self.start == "earliest" else OutboxRepository(conn).last_position()
-            conn.execute(
-                t.consumer_offsets.insert().values(
-                    consumer=self.name, position=first, updated_at=datetime.now(UTC)
-                )
-            )
+            consumers.add_offset(self.name, first, datetime.now(UTC))
             return first
 
     def _read(self, limit: int) -> list[LogItem]:
@@ -126,11 +117,7 @@ class EmbeddedLogSource:
 
     def _store(self, position: int) -> None:
         with self.engine.begin() as conn:
-            conn.execute(
-                update(t.consumer_offsets)
-                .where(t.consumer_offsets.c.consumer == self.name)
-                .values(position=position, updated_at=datetime.now(UTC))
-            )
+            ConsumerRepository(conn).store_offset(self.name, position, datetime.now(UTC))
 
     def reset_to(self, since: datetime) -> None:
         self._offset()
@@ -230,14 +217,8 @@ class DurableConsumer:
         return error
 
     def _already_handled(self, ids: list[str]) -> set[str]:
-        c = t.consumer_inbox.c
         with self.engine.connect() as conn:
-            return {
-                r[0]
-                for r in conn.execute(
-                    select(c.event_id).where(c.consumer == self.name, c.event_id.in_(ids))
-                )
-            }
+            return ConsumerRepository(conn).handled(self.name, ids)
 
     def _record(
         self, done: Sequence[Envelope], parked: Sequence[tuple[Envelope, int, str]]
@@ -247,27 +228,22 @@ class DurableConsumer:
         if not ids:
             return
         with self.engine.begin() as conn:
-            insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            conn.execute(
-                insert(t.consumer_inbox).on_conflict_do_nothing(),
-                [{"consumer": self.name, "event_id": i, "processed_at": now} for i in ids],
+            consumers = ConsumerRepository(conn)
+            consumers.mark_handled(self.name, ids, now)
+            consumers.park(
+                self.name,
+                [
+                    {
+                        "event_id": e.id,
+                        "event_type": e.type,
+                        "envelope": e.to_dict(),
+                        "attempts": n,
+                        "error": err,
+                    }
+                    for e, n, err in parked
+                ],
+                now,
             )
-            if parked:
-                conn.execute(
-                    insert(t.parked_events).on_conflict_do_nothing(),
-                    [
-                        {
-                            "consumer": self.name,
-                            "event_id": e.id,
-                            "event_type": e.type,
-                            "envelope": e.to_dict(),
-                            "attempts": n,
-                            "error": err,
-                            "parked_at": now,
-                        }
-                        for e, n, err in parked
-                    ],
-                )
 
     # ----- replay and lifecycle ------------------------------------------------------------
     def replay(self, since: datetime) -> None:
@@ -302,32 +278,21 @@ class DurableConsumer:
 
 
 def forget_since(engine: Engine, consumer: str, since: datetime) -> None:
+    """The consumer's inbox forgets the events published since `since`, so a replay
+    delivers them again."""
     with engine.begin() as conn:
-        conn.execute(
-            delete(t.consumer_inbox).where(
-                t.consumer_inbox.c.consumer == consumer,
-                t.consumer_inbox.c.event_id.in_(
-                    select(t.outbox.c.event_id).where(t.outbox.c.occurred_at >= since)
-                ),
-            )
-        )
+        ConsumerRepository(conn).forget_since(consumer, since)
 
 
 def list_parked(
     engine: Engine, consumer: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
-    p = t.parked_events.c
-    q = select(t.parked_events).order_by(p.id.desc()).limit(limit)
-    if consumer:
-        q = q.where(p.consumer == consumer)
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(q).mappings()]
+        return ConsumerRepository(conn).parked(consumer, limit)
 
 
 def prune_inbox(engine: Engine, older_than: datetime) -> int:
     """Forget handled event ids older than the redelivery horizon (JetStream's ack wait and
     duplicate window are minutes; a week is ample). Returns the rows removed."""
     with engine.begin() as conn:
-        result = conn.execute(delete(t.consumer_inbox).where(
-            t.consumer_inbox.c.processed_at < older_than))
-        return int(result.rowcount or 0)
+        return ConsumerRepository(conn).prune_inbox(older_than)

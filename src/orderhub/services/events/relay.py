@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.bus.in_process import InProcessBus
@@ -26,8 +26,6 @@ from orderhub.adapters.db.outbox_repository import OutboxRepository, StoredEvent
 from orderhub.adapters.metrics import EVENTS_PUBLISHED, PUBLISH_FAILURES, PUBLISH_LATENCY
 
 log = logging.getLogger(__name__)
-
-RELAY_LOCK_KEY = 0x0_0DE7_B0C5  # pg_advisory_xact_lock key held by the active relay
 
 
 class EventSink(Protocol):
@@ -100,8 +98,8 @@ class OutboxRelay:
             return self._drain_sqlite()
         with self.engine.begin() as conn:
             # One relay at a time; intake is not blocked (it never takes this lock).
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RELAY_LOCK_KEY})
             repo = OutboxRepository(conn)
+            repo.lock_for_relay()
             rows = repo.unpublished(self.batch_size)
             if not rows:
                 return 0

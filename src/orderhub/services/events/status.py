@@ -2,46 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine
 
-from orderhub.adapters.db import tables as t
+from orderhub.adapters.bus.nats_jetstream import NatsClient
+from orderhub.adapters.db.consumer_repository import ConsumerRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
-from orderhub.bootstrap import Hub
+from orderhub.adapters.db.webhook_repository import WebhookRepository
+from orderhub.services.events.consumers import DurableConsumer
+from orderhub.services.events.relay import OutboxRelay
 
 
-def backbone_status(hub: Hub) -> dict[str, Any]:
-    with hub.engine.connect() as conn:
+def backbone_status(
+    engine: Engine,
+    now: datetime,
+    *,
+    relay: OutboxRelay,
+    consumers: Sequence[DurableConsumer] = (),
+    nats: NatsClient | None = None,
+    nats_url: str | None = None,
+) -> dict[str, Any]:
+    """The backbone as this process sees it: the stored outbox, offsets, parked events and
+    webhook queue, plus `relay`'s and `consumers`' own counters and, with `nats`, the
+    JetStream stream (`nats_url` is reported as configured)."""
+    with engine.connect() as conn:
         repo = OutboxRepository(conn)
         backlog = repo.backlog()
         oldest: datetime | None = repo.oldest_unpublished_at() if backlog else None
         last_position = repo.last_position()
-        parked: dict[str, int] = dict(
-            conn.execute(
-                select(t.parked_events.c.consumer, func.count()).group_by(
-                    t.parked_events.c.consumer
-                )
-            ).all()
-        )
-        offsets: dict[str, int] = dict(
-            conn.execute(select(t.consumer_offsets.c.consumer, t.consumer_offsets.c.position)).all()
-        )
-        webhooks: dict[str, int] = dict(
-            conn.execute(
-                select(t.webhook_deliveries.c.status, func.count()).group_by(
-                    t.webhook_deliveries.c.status
-                )
-            ).all()
-        )
-    consumers = []
-    for c in hub.consumers:
+        parked = ConsumerRepository(conn).parked_counts()
+        offsets = ConsumerRepository(conn).offsets()
+        webhooks = WebhookRepository(conn).count_by_status()
+    rows = []
+    for c in consumers:
         try:
             pending: int | None = c.source.pending()
         except Exception:  # the bus is down: report what we can
             pending = None
-        consumers.append(
+        rows.append(
             {
                 "name": c.name,
                 "pending": pending,
@@ -50,14 +51,14 @@ def backbone_status(hub: Hub) -> dict[str, Any]:
             }
         )
     stream: dict[str, Any] | None = None
-    if hub.nats is not None:
+    if nats is not None:
         try:
-            stream = hub.nats.stream_state()
+            stream = nats.stream_state()
         except Exception as exc:  # NATS is down: that is the news
             stream = {"error": f"{type(exc).__name__}: {exc}"}
         for name, pending in (stream.get("consumers") or {}).items():
-            if name not in {c["name"] for c in consumers}:
-                consumers.append(
+            if name not in {c["name"] for c in rows}:
+                rows.append(
                     {
                         "name": name,
                         "pending": pending,
@@ -65,10 +66,10 @@ def backbone_status(hub: Hub) -> dict[str, Any]:
                         "parked": int(parked.get(name, 0)),
                     }
                 )
-    known = {c["name"] for c in consumers}
+    known = {c["name"] for c in rows}
     for name, position in offsets.items():
         if name not in known:
-            consumers.append(
+            rows.append(
                 {
                     "name": name,
                     "pending": max(0, last_position - int(position)),
@@ -76,16 +77,16 @@ def backbone_status(hub: Hub) -> dict[str, Any]:
                     "parked": int(parked.get(name, 0)),
                 }
             )
-    age = (hub.clock() - oldest).total_seconds() if oldest else 0.0
+    age = (now - oldest).total_seconds() if oldest else 0.0
     return {
-        "bus": "nats" if hub.nats is not None else "in-process",
-        "nats_url": hub.settings.nats_url,
+        "bus": "nats" if nats is not None else "in-process",
+        "nats_url": nats_url,
         "nats_stream": stream,
         "outbox_backlog": backlog,
         "oldest_unpublished_age_seconds": round(max(0.0, age), 3),
         "last_position": last_position,
-        "published_by_this_process": hub.relay.published,
-        "relay_last_error": hub.relay.last_error,
-        "consumers": sorted(consumers, key=lambda c: str(c["name"])),
+        "published_by_this_process": relay.published,
+        "relay_last_error": relay.last_error,
+        "consumers": sorted(rows, key=lambda c: str(c["name"])),
         "webhook_deliveries": {str(k): int(v) for k, v in webhooks.items()},
     }

@@ -8,12 +8,12 @@ from datetime import datetime
 
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js import api
+from sqlalchemy import Engine
 
 from orderhub.adapters.bus.envelope import Envelope
-from orderhub.adapters.bus.nats_jetstream import JetStreamSource
-from orderhub.adapters.db import tables as t
+from orderhub.adapters.bus.nats_jetstream import JetStreamSource, NatsClient
+from orderhub.adapters.db.consumer_repository import ConsumerRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
-from orderhub.bootstrap import Hub
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import EVENT_TYPES
 from orderhub.services.events.consumers import EmbeddedLogSource, forget_since
@@ -34,7 +34,8 @@ def check_types(types: Sequence[str], field: str = "type") -> None:
 
 
 def tail(
-    hub: Hub,
+    engine: Engine,
+    nats: NatsClient | None = None,
     *,
     types: Sequence[str] = (),
     order_id: str | None = None,
@@ -42,20 +43,21 @@ def tail(
     poll: float = 0.5,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[Envelope]:
-    """Published events as they come (or from the beginning), filtered."""
+    """Published events as they come (or from the beginning), filtered: read from JetStream
+    with `nats`, otherwise from the embedded log in `engine`'s outbox."""
     check_types(types)
     wanted = set(types)
 
     def keep(e: Envelope) -> bool:
         return (not wanted or e.type in wanted) and (not order_id or e.subject == order_id)
 
-    if hub.nats is not None:
-        yield from _tail_nats(hub, keep, from_start, poll, should_stop)
+    if nats is not None:
+        yield from _tail_nats(nats, keep, from_start, poll, should_stop)
         return
-    with hub.engine.connect() as conn:
+    with engine.connect() as conn:
         cursor = 0 if from_start else OutboxRepository(conn).last_position()
     while not should_stop():
-        with hub.engine.connect() as conn:
+        with engine.connect() as conn:
             rows = OutboxRepository(conn).published_after(cursor, 500, list(types) or None)
         for r in rows:
             cursor = max(cursor, r.position or cursor)
@@ -67,14 +69,12 @@ def tail(
 
 
 def _tail_nats(
-    hub: Hub,
+    client: NatsClient,
     keep: Callable[[Envelope], bool],
     from_start: bool,
     poll: float,
     should_stop: Callable[[], bool],
 ) -> Iterator[Envelope]:
-    client = hub.nats
-    assert client is not None
     policy = api.DeliverPolicy.ALL if from_start else api.DeliverPolicy.NEW
 
     async def subscribe() -> object:
@@ -102,29 +102,32 @@ def _tail_nats(
                 yield e
 
 
-def replay(hub: Hub, consumer: str, since: datetime) -> int:
-    """Re-deliver to a durable consumer everything published since `since`; returns how
-    many published events that covers."""
-    if since > hub.clock():
+def replay(
+    engine: Engine,
+    consumer: str,
+    since: datetime,
+    *,
+    now: datetime,
+    nats: NatsClient | None = None,
+) -> int:
+    """Re-deliver to a durable consumer everything published since `since` (on JetStream
+    with `nats`, otherwise on the embedded log); returns how many published events that
+    covers."""
+    if since > now:
         raise InvalidInput([FieldError("since", "replay start lies in the future")])
-    with hub.engine.connect() as conn:
-        known = (
-            conn.execute(
-                t.consumer_offsets.select().where(t.consumer_offsets.c.consumer == consumer)
-            ).first()
-            is not None
-        )
+    with engine.connect() as conn:
+        known = ConsumerRepository(conn).offset(consumer) is not None
         first = OutboxRepository(conn).first_position_since(since)
         last = OutboxRepository(conn).last_position()
-    if hub.nats is not None:
-        source = JetStreamSource(hub.nats, consumer)
+    if nats is not None:
+        source = JetStreamSource(nats, consumer)
         if source.pending() < 0:
-            raise NotFound(f"no durable consumer named '{consumer}' on stream {hub.nats.stream}")
-        forget_since(hub.engine, consumer, since)
+            raise NotFound(f"no durable consumer named '{consumer}' on stream {nats.stream}")
+        forget_since(engine, consumer, since)
         source.reset_to(since)
     else:
         if not known:
             raise NotFound(f"no durable consumer named '{consumer}'")
-        forget_since(hub.engine, consumer, since)
-        EmbeddedLogSource(hub.engine, consumer).reset_to(since)
+        forget_since(engine, consumer, since)
+        EmbeddedLogSource(engine, consumer).reset_to(since)
     return 0 if first is None else last - first + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Literal
 
 import orjson
@@ -12,9 +13,10 @@ import orjson
 from orderhub.adapters.channels.base import ChannelOrder, PayloadError
 from orderhub.adapters.channels.registry import ADAPTERS
 from orderhub.adapters.channels.tabular import RowError, parse_rows
-from orderhub.bootstrap import Hub
+from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import NotFound
 from orderhub.services.intake.submit import ingest_channel_orders
+from orderhub.services.unit_of_work import UowFactory
 
 
 @dataclass
@@ -34,15 +36,16 @@ def _format(name: str, fmt: str) -> str:
     raise ValueError(f"cannot tell the format of {name!r}; pass --format")
 
 
-def read_orders(hub: Hub, tenant_id: str, channel: str, data: bytes, name: str,
-                fmt: str = "auto") -> tuple[list[tuple[int, ChannelOrder]], list[RowError]]:
+def read_orders(read_uow: UowFactory, tenant_id: str, channel: str, data: bytes, name: str,
+                fmt: str = "auto", *, received_at: datetime,
+                ) -> tuple[list[tuple[int, ChannelOrder]], list[RowError]]:
     """(line number, order) pairs and the refused rows, before anything is stored."""
     kind = _format(name, fmt)
     if kind in ("csv", "xlsx"):
         tab_fmt: Literal["csv", "xlsx"] = "csv" if kind == "csv" else "xlsx"
-        result = parse_rows(data, fmt=tab_fmt, received_at=hub.clock())
+        result = parse_rows(data, fmt=tab_fmt, received_at=received_at)
         return [(rows[0], o) for rows, o in result.orders], list(result.errors)
-    with hub.read_uow() as uow:
+    with read_uow() as uow:
         found = {c.code: c for c in uow.catalog.channels(tenant_id)}.get(channel)
     if found is None:
         raise NotFound(f"channel '{channel}' not found")
@@ -68,16 +71,20 @@ def read_orders(hub: Hub, tenant_id: str, channel: str, data: bytes, name: str,
     return orders, errors
 
 
-def import_file(hub: Hub, tenant_id: str, channel: str, data: bytes, name: str,
-                fmt: str = "auto", *, batch_size: int = 200,
+def import_file(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, channel: str,
+                data: bytes, name: str, fmt: str = "auto", *, strategy: AllocationStrategy,
+                clock: Callable[[], datetime], presale_lock: timedelta, batch_size: int = 200,
                 progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    orders, errors = read_orders(hub, tenant_id, channel, data, name, fmt)
+    """Parse the file, then ingest its orders through channel intake, `batch_size` orders
+    per transaction; bad rows are reported with their line numbers, not stored."""
+    orders, errors = read_orders(read_uow, tenant_id, channel, data, name, fmt,
+                                 received_at=clock())
     report = ImportReport(errors=errors)
     for start in range(0, len(orders), batch_size):
         chunk = orders[start:start + batch_size]
-        results = ingest_channel_orders(hub.uow, tenant_id, channel, [o for _, o in chunk],
-                                        strategy=hub.strategy, now=hub.clock(),
-                                        actor=f"import:{name}", presale_lock=hub.presale_lock)
+        results = ingest_channel_orders(make_uow, tenant_id, channel, [o for _, o in chunk],
+                                        strategy=strategy, now=clock(),
+                                        actor=f"import:{name}", presale_lock=presale_lock)
         for (number, _), r in zip(chunk, results, strict=True):
             report.outcomes[r.outcome] += 1
             if r.status == "on_hold":

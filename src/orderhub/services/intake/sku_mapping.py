@@ -15,10 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
 
-from orderhub.adapters.db import tables as t
-from orderhub.adapters.db.batching import chunks
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.lifecycle import OrderStatus
@@ -26,7 +23,6 @@ from orderhub.domain.order import Order, OrderLine
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 KEY_TYPES = ("sku", "barcode", "title")
-_m = t.sku_mappings.c
 
 
 def _keys(ln: OrderLine) -> list[tuple[str, str]]:
@@ -43,31 +39,13 @@ def resolve_lines(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order]) -> i
     if not pending:
         return 0
     wanted = {(o.channel, kt, key) for o, _, ln in pending for kt, key in _keys(ln)}
-    mapped: dict[tuple[str, str, str], str] = {}
-    by_key: dict[tuple[str, str], set[str]] = {}
-    for ch, kt, key in wanted:
-        by_key.setdefault((ch, kt), set()).add(key)
-    for (ch, kt), keys in by_key.items():  # one IN list per channel and key type
-        for chunk in chunks(sorted(keys)):
-            for key, master in uow.conn.execute(
-                select(_m.channel_key, _m.master_sku).where(
-                    _m.tenant_id == tenant_id, _m.channel == ch, _m.key_type == kt,
-                    _m.channel_key.in_(chunk))):
-                mapped[(ch, kt, key)] = master
-    codes = {ln.channel_sku for _, _, ln in pending if ln.channel_sku}
-    known_codes: set[str] = set()
-    for chunk in chunks(sorted(codes)):
-        known_codes.update(r[0] for r in uow.conn.execute(select(t.skus.c.code).where(
-            t.skus.c.tenant_id == tenant_id, t.skus.c.code.in_(chunk))))
-    barcodes = {ln.barcode for _, _, ln in pending if ln.barcode}
-    by_barcode: dict[str, str] = {}
-    if barcodes:
-        for code, bc in uow.conn.execute(
-            select(t.skus.c.code, t.skus.c.barcode).where(
-                t.skus.c.tenant_id == tenant_id, t.skus.c.barcode.in_(sorted(barcodes))
-            )
-        ):
-            by_barcode[bc] = code
+    mapped = uow.sku_mappings.masters(tenant_id, wanted)
+    known_codes = uow.sku_mappings.known_codes(
+        tenant_id, {ln.channel_sku for _, _, ln in pending if ln.channel_sku}
+    )
+    by_barcode = uow.sku_mappings.codes_by_barcode(
+        tenant_id, {ln.barcode for _, _, ln in pending if ln.barcode}
+    )
     resolved = 0
     for o, i, ln in pending:
         master = next(
@@ -92,11 +70,7 @@ def suggest_for_lines(
     uow: UnitOfWork, tenant_id: str, lines: Sequence[tuple[Order, OrderLine]], limit: int = 5
 ) -> dict[tuple[str, int], list[dict[str, Any]]]:
     """Ranked master SKU candidates per unmapped line (score 0-100)."""
-    rows = uow.conn.execute(
-        select(t.skus.c.code, t.skus.c.name, t.skus.c.barcode).where(
-            t.skus.c.tenant_id == tenant_id, t.skus.c.active.is_(True)
-        )
-    ).all()
+    rows = uow.sku_mappings.active_skus(tenant_id)
     if not rows:
         return {}
     codes = [r[0] for r in rows]
@@ -166,46 +140,17 @@ def confirm_mapping(
             errors.append(FieldError("master_sku", f"unknown SKU '{master_sku}'"))
         if errors:
             raise InvalidInput(errors)
-        uow.conn.execute(
-            t.sku_mappings.delete().where(
-                _m.tenant_id == tenant_id,
-                _m.channel == channel,
-                _m.key_type == key_type,
-                _m.channel_key == channel_key,
-            )
-        )
-        uow.conn.execute(
-            t.sku_mappings.insert().values(
-                tenant_id=tenant_id,
-                channel=channel,
-                key_type=key_type,
-                channel_key=channel_key,
-                master_sku=master_sku,
-                created_by=actor,
-                created_at=now,
-            )
-        )
-        column = {
-            "sku": t.order_lines.c.channel_sku,
-            "barcode": t.order_lines.c.barcode,
-            "title": t.order_lines.c.title,
-        }[key_type]
-        held_ids = [
-            r[0]
-            for r in uow.conn.execute(
-                select(t.order_lines.c.order_id)
-                .distinct()
-                .join(t.orders, t.orders.c.id == t.order_lines.c.order_id)
-                .where(
-                    t.orders.c.tenant_id == tenant_id,
-                    t.orders.c.channel == channel,
-                    t.orders.c.status == OrderStatus.ON_HOLD.value,
-                    t.order_lines.c.sku == "",
-                    column == channel_key,
-                )
-            )
+        # One upsert: concurrent confirmations of this key queue on its row, and each finds
+        # the held orders the ones before it left.
+        uow.sku_mappings.confirm(tenant_id, channel, key_type, channel_key, master_sku, actor, now)
+        held_ids = uow.sku_mappings.held_order_ids(tenant_id, channel, key_type, channel_key)
+        # Locked, then re-checked: a confirmation of another key of the same order that
+        # committed meanwhile has already sent it on.
+        orders = [
+            o
+            for o in uow.orders.get_many(tenant_id, held_ids, lock=True)
+            if o.status == OrderStatus.ON_HOLD
         ]
-        orders = uow.orders.get_many(tenant_id, held_ids, lock=True)
         for o in orders:
             for i, ln in enumerate(o.lines):
                 if (
@@ -229,26 +174,5 @@ def confirm_mapping(
 def list_mappings(
     make_uow: UowFactory, tenant_id: str, channel: str | None = None, limit: int = 500
 ) -> list[dict[str, Any]]:
-    q = select(t.sku_mappings).where(_m.tenant_id == tenant_id)
-    if channel:
-        q = q.where(_m.channel == channel)
     with make_uow() as uow:
-        rows = (
-            uow.conn.execute(q.order_by(_m.channel, _m.key_type, _m.channel_key).limit(limit))
-            .mappings()
-            .all()
-        )
-    return [
-        {
-            k: r[k]
-            for k in (
-                "channel",
-                "key_type",
-                "channel_key",
-                "master_sku",
-                "created_by",
-                "created_at",
-            )
-        }
-        for r in rows
-    ]
+        return uow.sku_mappings.list_mappings(tenant_id, channel, limit)

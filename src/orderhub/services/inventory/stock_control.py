@@ -1,13 +1,109 @@
-"""Receipts, adjustments and safety stock; each persisted with a StockAdjusted event."""
+"""Receipts, adjustments and safety stock; each persisted with a StockAdjusted event.
+
+Receipts and adjustments are idempotent by their reference: a reference names one line
+(SKU, warehouse) of a receipt or an adjustment, per tenant and kind, so one ASN or count
+sheet covers many lines. A repeat with the same content answers with the stored result
+and changes nothing; other content under a used reference is an IdempotencyConflict. An
+Idempotency-Key, when given, covers the whole request the same way. An empty reference
+without a key de-duplicates nothing (every such request is a new movement).
+"""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from orderhub.domain.errors import FieldError, InvalidInput, NotFound
+import orjson
+
+from orderhub.adapters.db.stock_repository import StockReference
+from orderhub.domain.errors import FieldError, IdempotencyConflict, InvalidInput, NotFound
 from orderhub.domain.events import StockAdjusted
 from orderhub.domain.inventory import StockLevel
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
+
+
+@dataclass(frozen=True, slots=True)
+class StockChange:
+    """The level after a receipt or adjustment; `replayed` when the request repeated one
+    already made under its reference or Idempotency-Key, so nothing changed now."""
+
+    level: StockLevel
+    replayed: bool = False
+
+
+def _hash(doc: Mapping[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _claims(
+    kind: str,
+    reference: str,
+    idempotency_key: str | None,
+    lines: Sequence[Mapping[str, Any]],
+) -> list[StockReference]:
+    """One claim per line under a reference (lines of one SKU and warehouse add up), and
+    one for the whole request under an Idempotency-Key."""
+    claims: list[StockReference] = []
+    if reference.strip():
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for ln in lines:
+            doc = merged.setdefault((ln["sku"], ln["warehouse"]), {**ln, "quantity": 0})
+            doc["quantity"] += ln["quantity"]
+        claims += [
+            StockReference("reference", reference, sku, wh, _hash({"kind": kind, **doc}))
+            for (sku, wh), doc in merged.items()
+        ]
+    if idempotency_key:
+        request = {"kind": kind, "reference": reference, "lines": list(lines)}
+        claims.append(StockReference("idempotency_key", idempotency_key, "", "", _hash(request)))
+    return claims
+
+
+def _claim(
+    uow: UnitOfWork, tenant_id: str, kind: str, claims: list[StockReference], now: datetime
+) -> list[StockReference]:
+    """Claim the request's keys; returns those a repeat of the same request made before.
+    Raises IdempotencyConflict if one was used for other content (the caller rolls back)."""
+    asked = {c.key: c for c in claims}
+    stored = uow.stock.claim_references(tenant_id, kind, claims, now)
+    for old in stored:
+        if old.request_hash == asked[old.key].request_hash:
+            continue
+        if old.key_type == "idempotency_key":
+            raise IdempotencyConflict(
+                f"Idempotency-Key '{old.reference}' was used before with a different request "
+                "body; use a new key for a new request"
+            )
+        raise IdempotencyConflict(
+            f"{kind} reference '{old.reference}' was already used for SKU {old.sku} in "
+            f"warehouse {old.warehouse} with other content; use a new reference for a new {kind}"
+        )
+    return stored
+
+
+def _level_doc(level: StockLevel) -> dict[str, Any]:
+    return {
+        "sku": level.sku,
+        "warehouse": level.warehouse,
+        "on_hand": level.on_hand,
+        "reserved": level.reserved,
+        "safety_stock": level.safety_stock,
+    }
+
+
+def _replay(
+    uow: UnitOfWork, tenant_id: str, sku: str, warehouse: str, stored: list[StockReference]
+) -> StockChange:
+    """The stored answer of the first request (the current level if a batch made it)."""
+    for old in stored:
+        if old.result is not None:
+            return StockChange(StockLevel(**old.result), replayed=True)
+    level = uow.stock.level(tenant_id, sku, warehouse)
+    assert level is not None  # a stored claim means the item was received
+    return StockChange(level, replayed=True)
 
 
 def _known_item(uow: UnitOfWork, tenant_id: str, sku: str, warehouse: str) -> None:
@@ -30,12 +126,24 @@ def receive_stock(
     reference: str,
     now: datetime,
     actor: str,
-) -> StockLevel:
+    idempotency_key: str | None = None,
+) -> StockChange:
+    """Goods in: on hand rises, once per reference line (or Idempotency-Key)."""
     if quantity <= 0:
         raise InvalidInput([FieldError("quantity", "a receipt must be a positive quantity")])
+    claims = _claims(
+        "receipt",
+        reference,
+        idempotency_key,
+        [{"sku": sku, "warehouse": warehouse, "quantity": quantity}],
+    )
     with make_uow() as uow:
         _known_item(uow, tenant_id, sku, warehouse)
+        stored = _claim(uow, tenant_id, "receipt", claims, now)
+        if stored:
+            return _replay(uow, tenant_id, sku, warehouse, stored)
         level = uow.stock.receive(tenant_id, sku, warehouse, quantity, now, reference, actor)
+        uow.stock.store_reference_result(tenant_id, "receipt", claims, _level_doc(level))
         uow.record(
             StockAdjusted(
                 tenant_id=tenant_id,
@@ -50,7 +158,7 @@ def receive_stock(
             )
         )
         uow.commit()
-        return level
+        return StockChange(level)
 
 
 def receive_stock_many(
@@ -62,7 +170,12 @@ def receive_stock_many(
     now: datetime,
     actor: str,
 ) -> int:
-    """Many receipts (sku, warehouse, quantity) in one transaction, for loads and ASNs."""
+    """Many receipts (sku, warehouse, quantity) in one transaction, for loads and ASNs.
+
+    The reference covers the batch: each of its lines is received once, so a repeated
+    batch receives nothing and a later part of the same ASN only its new lines; a line that
+    came before with another quantity refuses the whole batch. Returns the lines received.
+    """
     bad = [
         FieldError(f"{i}.quantity", "a receipt must be a positive quantity")
         for i, (_, _, q) in enumerate(items)
@@ -80,8 +193,14 @@ def receive_stock_many(
                 bad.append(FieldError(f"{i}.warehouse", f"unknown warehouse '{wh}'"))
         if bad:
             raise InvalidInput(bad)
-        uow.stock.receive_many(tenant_id, items, now, reference, actor)
-        for sku, wh, qty in items:
+        lines = [{"sku": s, "warehouse": w, "quantity": q} for s, w, q in items]
+        stored = _claim(uow, tenant_id, "receipt", _claims("receipt", reference, None, lines), now)
+        done = {(old.sku, old.warehouse) for old in stored}
+        fresh = [(s, w, q) for s, w, q in items if (s, w) not in done]
+        if not fresh:
+            return 0
+        uow.stock.receive_many(tenant_id, fresh, now, reference, actor)
+        for sku, wh, qty in fresh:
             uow.record(
                 StockAdjusted(
                     tenant_id=tenant_id,
@@ -96,7 +215,7 @@ def receive_stock_many(
                 )
             )
         uow.commit()
-        return len(items)
+        return len(fresh)
 
 
 def adjust_stock(
@@ -110,7 +229,9 @@ def adjust_stock(
     reference: str,
     now: datetime,
     actor: str,
-) -> StockLevel:
+    idempotency_key: str | None = None,
+) -> StockChange:
+    """Correct on hand with a reason, once per reference line (or Idempotency-Key)."""
     errors = []
     if delta == 0:
         errors.append(FieldError("delta", "an adjustment must change the quantity"))
@@ -118,9 +239,19 @@ def adjust_stock(
         errors.append(FieldError("reason", "an adjustment needs a reason (count, damage, ...)"))
     if errors:
         raise InvalidInput(errors)
+    claims = _claims(
+        "adjustment",
+        reference,
+        idempotency_key,
+        [{"sku": sku, "warehouse": warehouse, "quantity": delta, "reason": reason}],
+    )
     with make_uow() as uow:
         _known_item(uow, tenant_id, sku, warehouse)
+        stored = _claim(uow, tenant_id, "adjustment", claims, now)
+        if stored:
+            return _replay(uow, tenant_id, sku, warehouse, stored)
         level = uow.stock.adjust(tenant_id, sku, warehouse, delta, now, reason, reference, actor)
+        uow.stock.store_reference_result(tenant_id, "adjustment", claims, _level_doc(level))
         uow.record(
             StockAdjusted(
                 tenant_id=tenant_id,
@@ -135,7 +266,7 @@ def adjust_stock(
             )
         )
         uow.commit()
-        return level
+        return StockChange(level)
 
 
 def set_safety_stock(

@@ -196,6 +196,7 @@ def level_view(lv: StockLevel) -> dict[str, Any]:
         "reserved": lv.reserved,
         "safety_stock": lv.safety_stock,
         "atp": lv.atp,
+        "shortfall": lv.shortfall,
     }
 
 

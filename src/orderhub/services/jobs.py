@@ -1,0 +1,146 @@
+"""Periodic jobs: what a server or worker does on a timer. Each is a named job built from
+the dependencies it needs, so a test runs it once (`job.run_once(now)`) without threads;
+`orderhub serve` and `orderhub worker` run them all on one `Scheduler` thread.
+
+  reservation-expiry   release lapsed pre-sale stock locks        every expiry_sweep_seconds
+  carrier-probe        ping carrier APIs whose breaker tripped    every expiry_sweep_seconds
+  inbox-pruning        forget handled event ids past retention    hourly, first at one sweep
+
+A job that fails is logged and tried again at its next turn; the others are not held up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from orderhub.services.events.consumers import prune_inbox
+from orderhub.services.orders.fulfilment import expire_reservations
+from orderhub.services.unit_of_work import UowFactory
+
+log = logging.getLogger(__name__)
+
+INBOX_PRUNING_SECONDS = 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """`action(now)` every `every_seconds`; the first run `first_after_seconds` after the
+    scheduler starts (one interval when not given)."""
+
+    name: str
+    every_seconds: float
+    action: Callable[[datetime], object]
+    first_after_seconds: float | None = None
+
+    def run_once(self, now: datetime) -> object:
+        """Run the job now, in this thread; returns what the action returns."""
+        return self.action(now)
+
+
+class CarrierProber(Protocol):
+    def probe(self) -> list[str]: ...
+
+
+def reservation_expiry(make_uow: UowFactory, every_seconds: float) -> Job:
+    """Orders whose pre-sale lock lapsed release their stock and go on hold."""
+    return Job(
+        "reservation-expiry", every_seconds, lambda now: expire_reservations(make_uow, now=now)
+    )
+
+
+def carrier_probe(desk: Callable[[], CarrierProber | None], every_seconds: float) -> Job:
+    """Tripped carrier APIs answer again? `desk` gives the waybill desk once one exists (it
+    is built on first use); until then there is nothing to probe."""
+
+    def probe(_now: datetime) -> list[str]:
+        found = desk()
+        return found.probe() if found is not None else []
+
+    return Job("carrier-probe", every_seconds, probe)
+
+
+def inbox_pruning(
+    engine: Engine,
+    retention: timedelta,
+    *,
+    every_seconds: float = INBOX_PRUNING_SECONDS,
+    first_after_seconds: float | None = None,
+) -> Job:
+    """Handled event ids older than `retention` cannot be redelivered any more: forget them."""
+    return Job(
+        "inbox-pruning",
+        every_seconds,
+        lambda now: prune_inbox(engine, now - retention),
+        first_after_seconds,
+    )
+
+
+class Scheduler:
+    """Runs jobs when due, on one daemon thread. Time between runs is measured on
+    `monotonic` (steady, seconds); `clock` gives the `now` each job is run with."""
+
+    def __init__(
+        self,
+        jobs: Sequence[Job],
+        clock: Callable[[], datetime],
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.jobs = list(jobs)
+        self.clock = clock
+        self.monotonic = monotonic
+        started = monotonic()
+        self._due = {
+            job.name: started
+            + (job.every_seconds if job.first_after_seconds is None else job.first_after_seconds)
+            for job in self.jobs
+        }
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_due(self) -> list[str]:
+        """Run every job that is due now, each at most once; returns the names run (a job
+        that failed included: it is logged and waits for its next turn)."""
+        ran = []
+        for job in self.jobs:
+            if self.monotonic() < self._due[job.name]:
+                continue
+            try:
+                job.run_once(self.clock())
+            except Exception:
+                log.exception("periodic job %s failed; it runs again in %.0f s",
+                              job.name, job.every_seconds)
+            self._due[job.name] = self.monotonic() + job.every_seconds
+            ran.append(job.name)
+        return ran
+
+    def seconds_to_next(self) -> float:
+        if not self._due:
+            return 3600.0
+        return max(0.0, min(self._due.values()) - self.monotonic())
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def run() -> None:
+            while not self._stop.wait(self.seconds_to_next()):
+                self.run_due()
+
+        self._thread = threading.Thread(target=run, name="periodic-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
