@@ -392,3 +392,19 @@ def test_a_block_both_ways_flags_a_released_order_once(hub: Hub) -> None:
         assert report["flagged"] == [released] and counts(report) == {"flagged": 1}
         types = [e["type"] for e in client.get(f"/v1/orders/{released}/timeline").json()]
         assert types.count("OrderExceptionRaised") == 1
+
+
+def test_reopening_with_less_capacity_counts_the_orders_left_held(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10})
+    with TestClient(create_app(hub)) as client:
+        ids = [post(client, f"RC-{i}")["id"] for i in range(3)]
+        client.post("/v1/warehouses/SH/close", json={"reason": "fire"})
+        r = client.patch("/v1/warehouses/SH", json={"active": True, "daily_capacity": 1,
+                                                    "reason": "half the team back"})
+        report = r.json()["reroute"]
+        assert report["cause"] == "warehouse SH reopened: half the team back"
+        # A queue of two days at one a day takes two of the three back, the second a day
+        # later than promised; with no stock elsewhere the third stays held.
+        assert counts(report) == {"promise_kept": 1, "promise_later": 1, "still_held": 1}
+        assert sorted(report["rerouted"]) == sorted(ids[:2]) and report["still_held"] == [ids[2]]
+        assert list(report["promises_later"]) == [ids[1]]
