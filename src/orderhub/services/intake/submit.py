@@ -24,7 +24,8 @@ from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.strategy import RoutingContext, route_order
-from orderhub.domain.rules.checks import Rule, ValidationContext, validate
+from orderhub.domain.rules.checks import ValidationContext
+from orderhub.domain.rules.validation import Rule, validate
 from orderhub.services import audit
 from orderhub.services.intake.drafts import OrderDraft, build_order, check_draft, payload_hash
 from orderhub.services.intake.sku_mapping import suggest_for_lines

@@ -25,7 +25,8 @@ from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.domain.errors import InvalidInput
 from orderhub.domain.routing.network import BlockDirection, RegionBlock
 from orderhub.domain.routing.strategy import Canary, NetworkState
-from orderhub.domain.rules.model import RoutingRule, by_priority, is_check_doc, parse_rule
+from orderhub.domain.rules.effects import by_priority
+from orderhub.domain.rules.model import RoutingRule, is_check_doc, parse_rule
 from orderhub.domain.rules.rule_sets import parse_slice
 from orderhub.services.network.carriers import load_services
 

@@ -41,7 +41,7 @@ from orderhub.domain.routing.strategy import (
     route_order,
     site_of,
 )
-from orderhub.domain.rules.model import carriers_down, matching
+from orderhub.domain.rules.effects import carriers_down, matching
 from orderhub.services.intake.submit import run_pipeline
 from orderhub.services.network.directory import load_network
 from orderhub.services.unit_of_work import UowFactory
