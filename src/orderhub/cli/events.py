@@ -26,7 +26,8 @@ def events_status(
     from orderhub.services.events.status import backbone_status
 
     with open_events_hub(database_url, nats_url) as hub:
-        status = backbone_status(hub)
+        status = backbone_status(hub.engine, hub.clock(), relay=hub.relay, nats=hub.nats,
+                                 nats_url=hub.settings.nats_url)
     if as_json:
         console.print_json(json.dumps(status, default=str))
         return
@@ -66,7 +67,8 @@ def events_tail(
     with open_events_hub(database_url, nats_url) as hub:
         try:
             stream = tail(
-                hub,
+                hub.engine,
+                hub.nats,
                 types=event_type or [],
                 order_id=order,
                 from_start=from_start,
@@ -113,7 +115,7 @@ def events_replay(
         when = when.replace(tzinfo=UTC)
     with open_events_hub(database_url, nats_url) as hub:
         try:
-            n = replay(hub, consumer, when)
+            n = replay(hub.engine, consumer, when, now=hub.clock(), nats=hub.nats)
         except DomainError as exc:
             raise fail(str(exc), 2) from None
     console.print(

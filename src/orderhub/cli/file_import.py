@@ -43,8 +43,9 @@ def import_orders(
         with progress() as bar:
             task = bar.add_task(f"importing {file.name}", total=None)
             try:
-                report = import_file(hub, tenant, channel, file.read_bytes(), file.name, fmt,
-                                     batch_size=batch_size,
+                report = import_file(hub.uow, hub.read_uow, tenant, channel, file.read_bytes(),
+                                     file.name, fmt, strategy=hub.strategy, clock=hub.clock,
+                                     presale_lock=hub.presale_lock, batch_size=batch_size,
                                      progress=lambda done, total: bar.update(
                                          task, completed=done, total=total))
             except (ValueError, DomainError) as exc:
