@@ -36,7 +36,7 @@ from sqlalchemy import Engine, create_engine, func, make_url, select, text
 from sqlalchemy.pool import NullPool
 
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
-from orderhub.adapters.channels.registry import ADAPTERS
+from orderhub.adapters.channels.registry import ADAPTERS, render, sign
 from orderhub.adapters.china_address import complete_addresses
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.engine import normalise_url
@@ -48,7 +48,6 @@ from orderhub.services.intake.channel_orders import ingest_channel_orders
 from orderhub.services.intake.drafts import OrderDraft
 from orderhub.services.intake.submit import Outcome, submit_orders
 from orderhub.tools.demo import build_demo
-from orderhub.tools.quality.render import render, sign
 from orderhub.tools.simulation import OrderGenerator, load_prices
 
 TENANT = "default"
