@@ -14,7 +14,8 @@ app = typer.Typer()
 
 @app.command("stock")
 def stock(sku: str, database_url: DbOption = None, tenant: TenantOption = "default") -> None:
-    """Stock of one SKU per warehouse: on hand, reserved, safety stock, ATP."""
+    """Stock of one SKU per warehouse: on hand, reserved, safety stock, ATP and shortfall
+    (safety stock that on hand - reserved does not cover)."""
     from orderhub.services.inventory import stock_control
 
     with open_hub(database_url) as hub:
@@ -23,11 +24,12 @@ def stock(sku: str, database_url: DbOption = None, tenant: TenantOption = "defau
         except DomainError as exc:
             raise fail(str(exc)) from None
         table = Table(title=f"stock of {sku}")
-        for col in ("warehouse", "on hand", "reserved", "safety", "ATP"):
+        for col in ("warehouse", "on hand", "reserved", "safety", "ATP", "shortfall"):
             table.add_column(col, justify="right")
         for lv in levels:
             table.add_row(
-                lv.warehouse, str(lv.on_hand), str(lv.reserved), str(lv.safety_stock), str(lv.atp)
+                lv.warehouse,
+                *(str(n) for n in (lv.on_hand, lv.reserved, lv.safety_stock, lv.atp, lv.shortfall)),
             )
         console.print(table)
 
