@@ -38,7 +38,8 @@ from orderhub.domain.routing.network import Network, RouteOrder
 from orderhub.domain.routing.pricing import Candidate
 from orderhub.domain.routing.strategy import route_order, site_of
 from orderhub.domain.routing.streaming import plan_order, take_stock
-from orderhub.domain.rules.model import by_priority, parse_rule
+from orderhub.domain.rules.effects import by_priority
+from orderhub.domain.rules.model import parse_rule
 from orderhub.services.intake.drafts import build_order
 from orderhub.services.rules.routing_rules import DEMO_RULES
 from orderhub.tools.demo import demo_skus, demo_stock, demo_warehouses, handling_needs

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS
 from orderhub.domain.routing.streaming import plan_order
-from orderhub.domain.rules.model import by_priority, parse_rule
+from orderhub.domain.rules.effects import by_priority
+from orderhub.domain.rules.model import parse_rule
 from orderhub.tools.demo import WAREHOUSES
 from routing import NOW, build_network, build_orders
 

@@ -36,7 +36,7 @@ from sqlalchemy import Engine, create_engine, func, make_url, select, text
 from sqlalchemy.pool import NullPool
 
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
-from orderhub.adapters.channels.registry import ADAPTERS
+from orderhub.adapters.channels.registry import ADAPTERS, render, sign
 from orderhub.adapters.china_address import complete_addresses
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.engine import normalise_url
@@ -47,7 +47,6 @@ from orderhub.domain.order import Address
 from orderhub.services.intake.drafts import OrderDraft
 from orderhub.services.intake.submit import Outcome, ingest_channel_orders, submit_orders
 from orderhub.tools.demo import build_demo
-from orderhub.tools.quality.render import render, sign
 from orderhub.tools.simulation import OrderGenerator, load_prices
 
 TENANT = "default"

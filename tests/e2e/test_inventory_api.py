@@ -11,9 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
+from orderhub.cli.app import app as cli
 from tests.factories import seed_network
 
 PROBLEM = "application/problem+json"
@@ -92,6 +94,16 @@ def test_safety_stock_above_free_stock_shows_the_shortfall(client: TestClient) -
     spec = client.get("/openapi.json").json()["components"]["schemas"]["StockLevelOut"]
     assert "never below 0" in spec["properties"]["atp"]["description"]
     assert "shortfall" in spec["required"]
+
+
+def test_cli_stock_shows_the_shortfall(client: TestClient, hub: Hub) -> None:
+    client.put("/v1/inventory/A/SH/safety-stock", json={"safety_stock": 13})
+    result = CliRunner().invoke(cli, ["stock", "A"], env={
+        "ORDERHUB_DATABASE_URL": hub.settings.database_url, "COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "shortfall" in result.output
+    [sh] = [ln for ln in result.output.splitlines() if "SH" in ln]
+    assert [c for c in sh.replace("│", " ").split()] == ["SH", "10", "0", "13", "0", "3"]
 
 
 def test_ten_identical_mapping_confirmations_at_once_all_succeed(client: TestClient) -> None:

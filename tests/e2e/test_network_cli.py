@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -10,6 +13,7 @@ from typer.testing import CliRunner
 from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
+from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 
 
@@ -19,11 +23,12 @@ def run(database_url: str, *args: str) -> tuple[int, str]:
     return out.exit_code, out.output
 
 
-def post(client: TestClient, ext: str) -> str:
+def post(client: TestClient, ext: str, sku: str = "A",
+         address: dict[str, str] | None = None) -> str:
     r = client.post("/v1/orders", json={
         "external_id": ext, "channel": "web", "currency": "CNY",
-        "shipping_address": ADDRESS_JSON,
-        "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]})
+        "shipping_address": address or ADDRESS_JSON,
+        "lines": [{"sku": sku, "quantity": 1, "unit_price": "10.00"}]})
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
 
@@ -94,3 +99,47 @@ def test_rule_files_round_trip(hub: Hub, database_url: str, tmp_path: Path) -> N
     code, out = run(database_url, "routing", "rules", "import", str(tmp_path / "none.yaml"),
                     "--reason", "x")
     assert code == 2 and "cannot read" in out
+
+
+def test_recoveries_from_the_command_line_count_what_happened(hub: Hub, database_url: str,
+                                                              clock: Clock) -> None:
+    # The commands run on the real clock: the orders were promised three days later than
+    # anything the CLI can promise now, so each order routed again keeps its date.
+    clock.now = datetime.now(UTC) + timedelta(days=3)
+    seed_network(hub, {("A", "SH"): 10})  # B is stocked nowhere
+    guangzhou = {**ADDRESS_JSON, "province": "广东省", "city": "广州市", "district": "天河区"}
+    with TestClient(create_app(hub)) as client:
+        oid = post(client, "REC-1")
+        no_b = post(client, "REC-2", "B")  # held: backorder
+        client.post("/v1/warehouses/SH/close", json={"reason": "fire"})
+    code, out = run(database_url, "warehouse", "reopen", "SH", "--reason", "fire out")
+    assert code == 0, out
+    assert ("warehouse SH reopened: fire out: 1 order(s) re-routed (1 kept their promised "
+            "date, 0 promised later), 0 held, 1 still held, 0 already released and flagged "
+            "for a decision; 2 order(s) looked at") in out
+    assert f"{oid} -> SH" in out and f"{no_b} still held" in out
+
+    with TestClient(create_app(hub)) as client:
+        to_gz = post(client, "REC-3", address=guangzhou)
+        client.post("/v1/routing/blocks", json={"area": "广东", "direction": "inbound",
+                                                "reason": "floods"})
+        east = client.post("/v1/routing/blocks", json={
+            "area": "east", "direction": "outbound", "reason": "typhoon"}).json()
+    code, out = run(database_url, "routing", "unblock", str(east["id"]), "--reason", "clear")
+    assert code == 0, out
+    assert ("1 order(s) re-routed (1 kept their promised date, 0 promised later), 0 held, "
+            "1 still held, 0 already released and flagged for a decision; 2 order(s) looked "
+            "at") in out
+    assert f"{to_gz} still held" in out
+
+    with TestClient(create_app(hub)) as client:
+        for service in ("ZTO:standard", "SF:express", "JD:b2b_freight"):
+            client.patch(f"/v1/carriers/{service}", json={"state": "down", "reason": "strike"})
+        assert client.get(f"/v1/orders/{oid}").json()["status"] == "on_hold"
+    code, out = run(database_url, "carrier", "up", "SF:express", "--reason", "back",
+                    "--json")
+    assert code == 0, out
+    change: dict[str, Any] = json.loads(out)
+    assert change["state"] == "up"
+    assert change["reroute"]["counts"]["promise_kept"] == 1
+    assert change["reroute"]["rerouted"] == {oid: ["SH"]}

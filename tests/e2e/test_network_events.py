@@ -307,3 +307,104 @@ def test_rules_written_as_sentences(hub: Hub) -> None:
         assert unknown.status_code == 422
         assert unknown.json()["errors"][0]["field"] == "then.only_sites"
         assert "conditions" in client.get("/v1/routing/rules/phrases").json()
+
+
+def counts(report: dict[str, Any]) -> dict[str, int]:
+    """The non-zero counts of a re-routing report, after checking they add up."""
+    assert sum(report["counts"].values()) == report["looked_at"] == len(report["orders"])
+    return {k: n for k, n in report["counts"].items() if n}
+
+
+def test_reopening_counts_kept_promises_and_orders_still_held(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10})  # B is stocked nowhere
+    with TestClient(create_app(hub)) as client:
+        first, second = (post(client, f"RO-{i}") for i in (1, 2))
+        no_b = post(client, "RO-3", [("B", 1)])
+        assert no_b["status"] == "on_hold"  # backorder, never promised a date
+        closed = client.post("/v1/warehouses/SH/close", json={"reason": "fire"}).json()
+        assert counts(closed) == {"held": 2}
+        while_closed = post(client, "RO-4")
+        assert while_closed["status"] == "on_hold"
+
+        r = client.patch("/v1/warehouses/SH", json={"active": True, "reason": "fire out"})
+        report = r.json()["reroute"]
+        # Back where they were, on the dates promised before the fire; the order placed
+        # meanwhile gets its first date; B is still nowhere: that order stays held.
+        assert counts(report) == {"promise_kept": 2, "first_promise": 1, "still_held": 1}
+        assert report["promises_kept"] == 2 and report["promises_later"] == {}
+        assert report["held"] == [] and report["still_held"] == [no_b["id"]]
+        assert sorted(report["rerouted"]) == sorted([first["id"], second["id"],
+                                                     while_closed["id"]])
+        kept = {o["order_id"]: o for o in report["orders"] if o["outcome"] == "promise_kept"}
+        assert kept[first["id"]]["promised"] == first["promised_delivery"]
+        assert kept[first["id"]]["promised_before"] == first["promised_delivery"]
+
+
+def test_carrier_back_up_counts_kept_promises_and_orders_still_held(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("C", "GZ"): 10})
+    with TestClient(create_app(hub)) as client:
+        from_sh = post(client, "CU-1")
+        from_gz = post(client, "CU-2", [("C", 1)])
+        for service in ("ZTO:standard", "SF:express", "JD:b2b_freight"):
+            client.patch(f"/v1/carriers/{service}", json={"state": "down", "reason": "strike"})
+        for oid in (from_sh["id"], from_gz["id"]):
+            order = client.get(f"/v1/orders/{oid}").json()
+            assert order["hold_reasons"][0]["code"] == "no_route"
+        client.post("/v1/routing/blocks", json={"area": "south", "direction": "outbound",
+                                                "reason": "typhoon"})
+        r = client.patch("/v1/carriers/SF:express", json={"state": "up", "reason": "back"})
+        report = r.json()["reroute"]
+        # Express is the fastest service: the Shanghai order keeps its date; Guangzhou
+        # cannot ship while the south is blocked.
+        assert counts(report) == {"promise_kept": 1, "still_held": 1}
+        assert list(report["rerouted"]) == [from_sh["id"]]
+        assert report["still_held"] == [from_gz["id"]] and report["held"] == []
+
+
+def test_lifting_a_block_counts_kept_promises_and_orders_still_held(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10})
+    with TestClient(create_app(hub)) as client:
+        to_sh = post(client, "UB-1")
+        to_gz = post(client, "UB-2", address=GUANGZHOU_JSON)
+        inbound = client.post("/v1/routing/blocks", json={
+            "area": "广东", "direction": "inbound", "reason": "floods"}).json()
+        assert counts(inbound["reroute"]) == {"held": 1}
+        outbound = client.post("/v1/routing/blocks", json={
+            "area": "east", "direction": "outbound", "reason": "typhoon"}).json()
+        assert counts(outbound["reroute"]) == {"held": 1}
+        r = client.post(f"/v1/routing/blocks/{outbound['id']}/lift", json={"reason": "clear"})
+        report = r.json()["reroute"]
+        assert counts(report) == {"promise_kept": 1, "still_held": 1}
+        assert report["rerouted"] == {to_sh["id"]: ["SH"]}
+        assert report["still_held"] == [to_gz["id"]] and report["held"] == []
+        assert client.get(f"/v1/orders/{to_gz['id']}").json()["status"] == "on_hold"
+
+
+def test_a_block_both_ways_flags_a_released_order_once(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10})
+    with TestClient(create_app(hub)) as client:
+        released = post(client, "BB-1")["id"]
+        client.post(f"/v1/orders/{released}/release")
+        r = client.post("/v1/routing/blocks", json={"area": "east", "direction": "both",
+                                                     "reason": "typhoon"})
+        report = r.json()["reroute"]
+        # Its site stops shipping and its destination is closed: one order, one decision.
+        assert report["flagged"] == [released] and counts(report) == {"flagged": 1}
+        types = [e["type"] for e in client.get(f"/v1/orders/{released}/timeline").json()]
+        assert types.count("OrderExceptionRaised") == 1
+
+
+def test_reopening_with_less_capacity_counts_the_orders_left_held(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10})
+    with TestClient(create_app(hub)) as client:
+        ids = [post(client, f"RC-{i}")["id"] for i in range(3)]
+        client.post("/v1/warehouses/SH/close", json={"reason": "fire"})
+        r = client.patch("/v1/warehouses/SH", json={"active": True, "daily_capacity": 1,
+                                                    "reason": "half the team back"})
+        report = r.json()["reroute"]
+        assert report["cause"] == "warehouse SH reopened: half the team back"
+        # A queue of two days at one a day takes two of the three back, the second a day
+        # later than promised; with no stock elsewhere the third stays held.
+        assert counts(report) == {"promise_kept": 1, "promise_later": 1, "still_held": 1}
+        assert sorted(report["rerouted"]) == sorted(ids[:2]) and report["still_held"] == [ids[2]]
+        assert list(report["promises_later"]) == [ids[1]]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
-from tests.factories import ADDRESS_JSON, seed_network
+from tests.factories import ADDRESS_JSON, draft, seed_network
 
 
 def post_order(client: TestClient, ext: str) -> str:
@@ -66,6 +69,39 @@ def test_cli_close(hub: Hub, database_url: str) -> None:
                              env={"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     assert "1 order(s) re-routed" in out.output and "-> BJ" in out.output
+
+
+@pytest.mark.parametrize("mode", ["summary", "--verbose", "--json"])
+def test_cli_close_of_a_busy_site_summarises(hub: Hub, database_url: str, mode: str) -> None:
+    from orderhub.services.intake.submit import submit_orders
+
+    seed_network(hub, {("A", "SH"): 100, ("A", "BJ"): 100})
+    results = submit_orders(hub.uow, "default", [draft(f"BUSY-{i}") for i in range(40)],
+                            strategy=hub.strategy, now=hub.clock(), actor="t",
+                            presale_lock=hub.presale_lock)
+    ids = sorted(str(r.order_id) for r in results)
+    args = ["warehouse", "close", "SH", "--reason", "power cut"]
+    out = CliRunner().invoke(cli, args + ([mode] if mode != "summary" else []),
+                             env={"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    listed = [oid for oid in ids if oid in out.output]
+    if mode == "--json":
+        change = json.loads(out.output)
+        report = change["reroute"]
+        assert change["active"] is False and report["looked_at"] == 40
+        assert sorted(report["rerouted"]) == ids
+        assert sum(report["counts"].values()) == 40
+        assert [o["order_id"] for o in report["orders"]] == ids
+        assert {o["sites"] == ["BJ"] for o in report["orders"]} == {True}
+        return
+    lines = out.output.strip().splitlines()
+    assert "40 order(s) re-routed (" in lines[1] and "40 order(s) looked at" in lines[1]
+    assert "to BJ: 40" in lines[2]
+    if mode == "summary":
+        assert len(lines) == 4 and listed == []  # no line per order
+        assert "--verbose lists each one" in lines[3]
+    else:
+        assert listed == ids and len(lines) == 3 + 40
 
 
 def test_patch_inactive_also_reroutes(hub: Hub) -> None:

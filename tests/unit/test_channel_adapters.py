@@ -25,6 +25,7 @@ from orderhub.adapters.channels.base import (
     PayloadError,
     SignatureError,
 )
+from orderhub.adapters.channels.douyin import DouyinShopAdapter
 from orderhub.adapters.channels.registry import ADAPTERS, get_adapter
 from orderhub.adapters.channels.shopify import ShopifyAdapter
 from orderhub.adapters.channels.tabular import (
@@ -33,7 +34,7 @@ from orderhub.adapters.channels.tabular import (
     parse_rows,
 )
 from orderhub.adapters.channels.taobao import TaobaoAdapter
-from orderhub.adapters.channels.tiktok import DouyinShopAdapter, TikTokShopAdapter
+from orderhub.adapters.channels.tiktok import TikTokShopAdapter
 from orderhub.adapters.channels.woocommerce import WooCommerceAdapter
 from orderhub.domain.money import quantize
 from orderhub.domain.order import OrderType

@@ -9,11 +9,13 @@ import pytest
 
 from orderhub.domain.errors import InvalidInput
 from orderhub.domain.inventory import Sku
-from orderhub.domain.routing.network import RouteLine, RouteOrder
-from orderhub.domain.rules.checks import Level, ValidationContext, validate
+from orderhub.domain.rules.checks import ValidationContext
+from orderhub.domain.rules.effects import matching
 from orderhub.domain.rules.expressions import ExpressionError, compile_expression
-from orderhub.domain.rules.model import matching, parse_rule, rule_doc, to_check
+from orderhub.domain.rules.facts import RouteLine, RouteOrder
+from orderhub.domain.rules.model import parse_rule, rule_doc, to_check
 from orderhub.domain.rules.rule_sets import parse_slice
+from orderhub.domain.rules.validation import Level, validate
 from tests.factories import order as make_order
 
 
@@ -98,7 +100,7 @@ def test_unknown_check_parameters_are_field_errors() -> None:
 
 def test_carrier_state_conditions() -> None:
     from orderhub.domain.routing.network import DEMO_SERVICES
-    from orderhub.domain.rules.model import carriers_down
+    from orderhub.domain.rules.effects import carriers_down
 
     services = [s if s.code != "ZTO:standard" else replace(s, healthy=False)
                 for s in DEMO_SERVICES]

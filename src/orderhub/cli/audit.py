@@ -7,27 +7,25 @@ from typing import Annotated
 
 import typer
 
-from orderhub.cli.app import DbOption, TenantOption, _fail, _hub, app, console
+from orderhub.cli.common import DbOption, TenantOption, console, fail, open_hub
 
-audit_app = typer.Typer(help="The tamper-evident audit log: list, verify.",
-                        no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
+app = typer.Typer(help="The tamper-evident audit log: list, verify.", no_args_is_help=True)
 
 
-@audit_app.command("verify")
+@app.command("verify")
 def audit_verify(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Recompute the hash chain; exit 1 naming the first broken entry."""
     from orderhub.services.audit import verify_chain
 
-    with _hub(database_url) as hub:
+    with open_hub(database_url) as hub:
         v = verify_chain(hub.read_uow, tenant)
     if not v.ok:
-        raise _fail(f"audit chain broken at entry {v.first_broken}: {v.problem} "
+        raise fail(f"audit chain broken at entry {v.first_broken}: {v.problem} "
                     f"({v.checked} entries read)")
     console.print(f"audit chain intact: {v.checked} entries")
 
 
-@audit_app.command("log")
+@app.command("log")
 def audit_log(subject: Annotated[str | None, typer.Option(help="Order id or "
                                                           "routing-rule/<code>")] = None,
               limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
@@ -35,7 +33,7 @@ def audit_log(subject: Annotated[str | None, typer.Option(help="Order id or "
     """The newest entries."""
     from orderhub.services.audit import entries
 
-    with _hub(database_url) as hub:
+    with open_hub(database_url) as hub:
         rows = entries(hub.read_uow, tenant, subject=subject, limit=limit)
     for r in rows:
         console.print(f"{r['seq']:>6} {r['at']:%Y-%m-%d %H:%M:%S} {r['actor']} {r['kind']} "

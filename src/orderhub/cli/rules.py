@@ -14,33 +14,40 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from orderhub.cli.app import DbOption, TenantOption, _fail, _hub, app, console
-from orderhub.cli.network import Reason, _errors, _read_rules
+from orderhub.cli.common import (
+    DbOption,
+    Reason,
+    TenantOption,
+    console,
+    describe,
+    fail,
+    open_hub,
+    read_rules,
+)
 from orderhub.domain.errors import DomainError
 
-rules_cli = typer.Typer(help="Rule sets: draft, simulate (sandbox), canary, compare, "
-                             "activate, rollback.", no_args_is_help=True)
-app.add_typer(rules_cli, name="rules")
+app = typer.Typer(help="Rule sets: draft, simulate (sandbox), canary, compare, activate, "
+                       "rollback.", no_args_is_help=True)
 
 
 def _since(text: str) -> timedelta:
     m = re.fullmatch(r"(\d{1,6})\s*([dh])", text.strip())
     if not m or int(m[1]) < 1 or (m[2] == "d" and int(m[1]) > 3650):
-        raise _fail(f"--since {text!r}: write a number of days (up to 3650) or hours, e.g. "
+        raise fail(f"--since {text!r}: write a number of days (up to 3650) or hours, e.g. "
                     "7d or 12h", 2)
     n = int(m[1])
     return timedelta(days=n) if m[2] == "d" else timedelta(hours=n)
 
 
 def _call(database_url: str | None, fn: Any, **kw: Any) -> Any:
-    with _hub(database_url) as hub:
+    with open_hub(database_url) as hub:
         try:
             return fn(hub, **kw)
         except DomainError as exc:
-            raise _fail(_errors(exc)) from None
+            raise fail(describe(exc)) from None
 
 
-@rules_cli.command("draft")
+@app.command("draft")
 def draft(path: Annotated[Path | None, typer.Argument(help="JSON/YAML rule file; omitted: "
                                                       "a copy of the live rules")] = None,
           reason: Reason = "", database_url: DbOption = None,
@@ -48,7 +55,7 @@ def draft(path: Annotated[Path | None, typer.Argument(help="JSON/YAML rule file;
     """Make a draft rule set."""
     from orderhub.services.rules.rule_sets import create_draft
 
-    docs = _read_rules(path) if path is not None else None
+    docs = read_rules(path) if path is not None else None
     out = _call(database_url, lambda hub: create_draft(hub.uow, tenant, docs, actor="cli",
                                                         reason=reason, now=hub.clock()))
     checks = sum(1 for r in out["rules"] if r["then"].get("check"))
@@ -74,7 +81,7 @@ def _print_changes(diff: dict[str, Any]) -> None:
         console.print("no change from the live rules")
 
 
-@rules_cli.command("show")
+@app.command("show")
 def show(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
          export: Annotated[Path | None, typer.Option(
              help="Write the set's rules to this file (.json or .yaml) to keep in git")]
@@ -98,11 +105,11 @@ def show(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
         try:
             export.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise _fail(f"cannot write {export}: {exc.strerror}", 2) from None
+            raise fail(f"cannot write {export}: {exc.strerror}", 2) from None
         console.print(f"{len(r['rules'])} rule(s) written to {export}")
 
 
-@rules_cli.command("sets")
+@app.command("sets")
 def sets(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Every rule set with its state."""
     from orderhub.services.rules.rule_sets import list_sets
@@ -120,7 +127,7 @@ def sets(database_url: DbOption = None, tenant: TenantOption = "default") -> Non
     console.print(table)
 
 
-@rules_cli.command("simulate")
+@app.command("simulate")
 def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
              since: Annotated[str, typer.Option(help="Replay window, e.g. 7d or 12h")] = "7d",
              limit: Annotated[int, typer.Option(min=1, max=1_000_000)] = 100_000,
@@ -162,11 +169,11 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
                       + (f" [red]breaks: {'; '.join(sc['breaks'])}[/red]" if sc["breaks"]
                          else ""))
     if not r["passed"]:
-        raise _fail("sandbox failed: " + "; ".join(r["failures"]))
+        raise fail("sandbox failed: " + "; ".join(r["failures"]))
     console.print("[green]passed[/green]: the set is tested")
 
 
-@rules_cli.command("canary")
+@app.command("canary")
 def canary(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Reason,
            percent: Annotated[int | None, typer.Option(min=1, max=100)] = None,
            channel: Annotated[list[str] | None, typer.Option(help="Repeatable")] = None,
@@ -192,7 +199,7 @@ def canary(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Rea
     console.print(f"rule set v{out['version']} in canary for {json.dumps(out['slice'])}")
 
 
-@rules_cli.command("compare")
+@app.command("compare")
 def compare(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
             database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """The canary's orders beside the others'."""
@@ -209,7 +216,7 @@ def compare(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
     console.print(table)
 
 
-@rules_cli.command("activate")
+@app.command("activate")
 def activate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Reason,
              database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Make the canary's rules the routing rules for all orders."""
@@ -221,7 +228,7 @@ def activate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: R
     console.print(f"rule set v{out['version']} active")
 
 
-@rules_cli.command("rollback")
+@app.command("rollback")
 def rollback(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Reason,
              database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Stop a canary, or restore the rules live before an active set (new orders at once)."""

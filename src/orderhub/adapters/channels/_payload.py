@@ -260,6 +260,20 @@ def require_secret(secret: str) -> None:
         raise SignatureError("no signing secret is configured for this channel")
 
 
+def split_app_secret(app_key: str, secret: str, channel: str) -> tuple[str, str]:
+    """(app_key, app_secret): the adapter's own app key, or a secret "app_key:app_secret"."""
+    require_secret(secret)
+    if app_key:
+        return app_key, secret
+    key, sep, app_secret = secret.partition(":")
+    if not sep or not key or not app_secret:
+        raise SignatureError(
+            f"{channel} signatures include the app key: configure the secret as "
+            "'app_key:app_secret' or construct the adapter with app_key"
+        )
+    return key, app_secret
+
+
 def compare_signature(given: str, expected: str, name: str) -> None:
     """Constant-time comparison; raise SignatureError on mismatch."""
     if not hmac.compare_digest(given.encode(), expected.encode()):

@@ -39,16 +39,16 @@ from orderhub.domain.routing.network import (
     RegionBlock,
 )
 from orderhub.domain.routing.state import Canary, NetworkState
-from orderhub.domain.rules.checks import DEFAULT_RULES, Level, Rule
+from orderhub.domain.rules.effects import by_priority
 from orderhub.domain.rules.model import (
     RoutingRule,
-    by_priority,
     condition_doc,
     is_check_doc,
     parse_rule,
     to_check,
 )
 from orderhub.domain.rules.rule_sets import parse_slice
+from orderhub.domain.rules.validation import DEFAULT_RULES, Level, Rule
 
 log = logging.getLogger(__name__)
 

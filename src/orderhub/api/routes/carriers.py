@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
@@ -67,4 +66,4 @@ def set_state(code: str, body: CarrierStateIn, hub: HubDep, tenant: TenantDep,
     view, report = incidents.set_carrier_state(
         hub.uow, tenant, code, body.state, delay_days=body.delay_days, reason=body.reason,
         actor=actor, now=hub.clock(), strategy=hub.strategy, presale_lock=hub.presale_lock)
-    return {**view, "reroute": asdict(report) if report else None}
+    return {**view, "reroute": report.as_dict() if report else None}

@@ -70,14 +70,29 @@ def get_warehouse(code: str, hub: HubDep, tenant: TenantDep) -> Any:
     return _wh(w)
 
 
+class OrderOutcomeOut(BaseModel):
+    order_id: str
+    outcome: str = Field(description="promise_kept, promise_later, first_promise, held, "
+                                     "still_held or flagged")
+    sites: list[str] = Field(description="where a routed order is planned now")
+    promised_before: str | None = Field(description="the date promised before the change")
+    promised: str | None = Field(description="the date promised now (routed orders)")
+
+
 class RerouteOut(BaseModel):
     cause: str = Field(description="What happened, as recorded on the orders' timelines")
     warehouse: str
+    looked_at: int = Field(description="orders the change looked at: the sum of `counts`")
+    counts: dict[str, int] = Field(description="orders per outcome (each order has one): "
+                                               "promise_kept, promise_later, first_promise "
+                                               "(routed), held, still_held, flagged")
     rerouted: dict[str, list[str]] = Field(description="order id -> its new warehouse(s)")
-    held: list[str] = Field(description="orders that could not be re-allocated (on hold)")
+    held: list[str] = Field(description="orders put on hold by this change")
+    still_held: list[str] = Field(description="held orders tried again that stay on hold")
     flagged: list[str] = Field(description="orders already released there: exception raised")
     promises_kept: int = Field(description="re-routed orders whose promised date held")
     promises_later: dict[str, str] = Field(description="order id -> its later promised date")
+    orders: list[OrderOutcomeOut] = Field(description="every order looked at, with its outcome")
     warnings: list[str] = Field(description="for example SKUs now unavailable everywhere")
 
 
@@ -98,7 +113,7 @@ def patch_warehouse(code: str, body: WarehousePatch, hub: HubDep, tenant: Tenant
     updated, report = incidents.update_warehouse(
         hub.uow, tenant, code, changes, reason=body.reason, actor=actor, now=hub.clock(),
         strategy=hub.strategy, presale_lock=hub.presale_lock)
-    return {**_wh(updated), "reroute": asdict(report) if report else None}
+    return {**_wh(updated), "reroute": report.as_dict() if report else None}
 
 
 class CloseIn(BaseModel):
@@ -114,7 +129,7 @@ def close_warehouse(code: str, body: CloseIn, hub: HubDep, tenant: TenantDep,
     report = incidents.close_warehouse(hub.uow, tenant, code, reason=body.reason,
                                             actor=actor, now=hub.clock(), strategy=hub.strategy,
                                             presale_lock=hub.presale_lock)
-    return asdict(report)
+    return report.as_dict()
 
 
 @router.post("/skus", response_model=SkuOut, status_code=201)

@@ -189,7 +189,7 @@ def block_region(body: BlockIn, hub: HubDep, tenant: TenantDep, actor: ActorDep)
     block, report = incidents.block_region(
         hub.uow, tenant, body.area, body.direction, reason=body.reason, actor=actor,
         now=hub.clock(), strategy=hub.strategy, presale_lock=hub.presale_lock)
-    return {**block, "reroute": asdict(report)}
+    return {**block, "reroute": report.as_dict()}
 
 
 @router.post("/blocks/{block_id}/lift")
@@ -199,7 +199,7 @@ def lift_block(block_id: Annotated[int, Path(ge=1, le=2**53)], body: LiftIn, hub
     block, report = incidents.lift_block(
         hub.uow, tenant, block_id, reason=body.reason, actor=actor, now=hub.clock(),
         strategy=hub.strategy, presale_lock=hub.presale_lock)
-    return {**block, "reroute": asdict(report)}
+    return {**block, "reroute": report.as_dict()}
 
 
 @router.post("/waves")

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import time
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from orderhub.domain.geo import haversine_km
 from orderhub.domain.routing.lanes import economy_lanes, express_lanes, freight_lanes
+from orderhub.domain.rules.facts import CAPABILITIES as CAPABILITIES  # defined in rules/facts.py
+from orderhub.domain.rules.facts import RouteLine as RouteLine
+from orderhub.domain.rules.facts import RouteOrder as RouteOrder
 
 if TYPE_CHECKING:
     from orderhub.domain.rules.model import RoutingRule
-
-CAPABILITIES = ("cold_chain", "hazardous", "b2b_pallet", "pickup")
 
 # Pricing runs on integers: money in units of 0.0001 CNY, weights in grams. Decimal
 # arithmetic is exact but slow, and a streaming decision prices dozens of parcels.
@@ -138,45 +139,6 @@ class CarrierService:
         if zone != 1:
             days = self.lanes.get((origin_region, dest_region), days)
         return days + self.delay_days
-
-
-@dataclass(frozen=True, slots=True)
-class RouteLine:
-    sku: str
-    quantity: int
-    weight_kg: Decimal = Decimal("0.5")  # per unit
-
-
-@dataclass(frozen=True, slots=True)
-class RouteOrder:
-    id: str
-    province: str
-    lat: float
-    lon: float
-    lines: tuple[RouteLine, ...]
-    requested_by: date | None = None  # due date: requested, or from the SLA class
-    needs: frozenset[str] = frozenset()  # capabilities every shipping site must have
-    region: str = ""
-    channel: str = ""
-    customer_tier: str = ""
-    order_type: str = ""
-    value: Decimal = Decimal(0)
-    tags: frozenset[str] = frozenset()  # SKU facts of its lines: cold_chain, category:SNACK
-    not_before: date | None = None  # a pre-sale's release day: nothing ships earlier
-    sla: str = "standard"
-    overrides: frozenset[str] = frozenset()  # hold codes a person accepted (rule_review)
-    pickup_store: str = ""  # click and collect at this store
-
-    @property
-    def demand(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for ln in self.lines:
-            out[ln.sku] = out.get(ln.sku, 0) + ln.quantity
-        return out
-
-    @property
-    def units(self) -> int:
-        return sum(ln.quantity for ln in self.lines)
 
 
 def zone(site: Site, order: RouteOrder) -> int:

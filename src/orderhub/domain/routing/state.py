@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from orderhub.domain.routing.network import DEMO_SERVICES, CarrierService, RegionBlock, RouteOrder
-from orderhub.domain.rules.checks import Rule
 from orderhub.domain.rules.model import RoutingRule
 from orderhub.domain.rules.rule_sets import Slice
+from orderhub.domain.rules.validation import Rule
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from orderhub.domain.routing.pricing import (
     ships_today,
     usable_services,
 )
-from orderhub.domain.rules.model import carriers_down, excluded_by, matching
+from orderhub.domain.rules.effects import carriers_down, excluded_by, matching
 
 MAX_SPLIT_SITES = 6  # the nearest eligible sites considered for splits
 

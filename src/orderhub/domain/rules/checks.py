@@ -1,12 +1,9 @@
-"""Three-level order validation with rules as data.
-
-A rule names a check (code in CHECKS), its level and its parameters; a tenant's rule set is
-stored and versioned, so business users can tune limits without a release. Every failed
-check is a HoldReason with a machine-readable code. All levels run, so an operator sees
-every problem of an order at once; lines whose SKU is not yet mapped are skipped by the
-checks that need a master SKU.
-
-    reasons = validate(order, rules, context)
+"""The built-in validation checks: what each looks at on an order and the hold reasons it
+gives. A check is a function of the order, the `ValidationContext` the service layer fills
+(catalogue, ATP, recent orders, SKU suggestions, a phone validator) and the rule's params;
+`CHECKS` names them. Which checks run, at what level and on which orders is the rule's
+business (validation.py); lines whose SKU is not yet mapped are skipped by the checks that
+need a master SKU.
 """
 
 from __future__ import annotations
@@ -14,34 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from orderhub.domain.errors import FieldError
 from orderhub.domain.inventory import Sku
 from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
-
-if TYPE_CHECKING:
-    from orderhub.domain.routing.network import RouteOrder
-    from orderhub.domain.rules.model import Condition
-
-
-class Level(StrEnum):
-    FORMAT = "format"
-    AVAILABILITY = "availability"
-    COMPLIANCE = "compliance"
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    level: Level
-    check: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    enabled: bool = True
-    description: str = ""
-    version: int = 1
-    scope: Condition | None = None  # runs only on the orders it matches (None: all)
 
 
 @dataclass
@@ -460,190 +433,3 @@ CHECKS: dict[str, Check] = {
     "cross_border": check_cross_border,
     "price_floor": check_price_floor,
 }
-
-def _is_list_of_str(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(x, str) for x in v)
-
-
-def _is_amount(v: Any, high: str | None = None) -> bool:
-    try:
-        d = Decimal(str(v))
-    except (InvalidOperation, ValueError):
-        return False
-    return d.is_finite() and d >= 0 and (high is None or d <= Decimal(high))
-
-
-def _is_count(v: Any, low: int = 0) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and low <= v <= 1_000_000
-
-
-def _is_stage_map(v: Any) -> bool:
-    return isinstance(v, dict) and all(
-        isinstance(r, list) and len(r) == 2 and all(_is_count(x) for x in r) and r[0] < r[1]
-        for r in v.values())
-
-
-_PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
-    "required_fields": {"fields": (_is_list_of_str, "a list of field paths")},
-    "address_complete": {"countries": (_is_list_of_str, "a list of country codes"),
-                         "require": (_is_list_of_str, "a list of address fields")},
-    "phone_valid": {"allow_masked": (lambda v: isinstance(v, bool), "true or false")},
-    "amounts_consistent": {"tolerance": (_is_amount, "a non-negative amount")},
-    "sku_mapped": {}, "sku_known": {}, "sellable_in_channel": {}, "atp_available": {},
-    "formula_stage": {"attribute": (lambda v: isinstance(v, str) and v, "an attribute name"),
-                      "require_declaration": (lambda v: isinstance(v, bool), "true or false"),
-                      "stage_months": (_is_stage_map, "stage -> [from, to) months")},
-    "age_restricted": {"attribute": (lambda v: isinstance(v, str) and v, "an attribute name"),
-                       "alcohol_min_age": (_is_count, "a whole number of years"),
-                       "require_declaration": (lambda v: isinstance(v, bool), "true or false")},
-    "quantity_limit": {"window_days": (lambda v: _is_count(v, 1), "a whole number of days"),
-                       "order_types": (_is_list_of_str, "a list of order types"),
-                       "default_max_per_customer": (lambda v: v is None or _is_count(v, 1),
-                                                    "a whole number, at least 1")},
-    "cross_border": {"declared_value_limit": (_is_amount, "a non-negative amount")},
-    "price_floor": {"min_ratio_of_list": (lambda v: _is_amount(v, "1"), "a ratio 0..1")},
-}
-
-
-def param_errors(check: str, params: Mapping[str, Any], loc: str = "params"
-                 ) -> list[FieldError]:
-    """Parameters are typed per check, so a bad value is refused when the rule is written
-    and not discovered by every order that follows."""
-    if check not in CHECKS:
-        return [FieldError("check", f"unknown check '{check}'")]
-    allowed = _PARAMS.get(check, {})
-    errors = []
-    for key, value in params.items():
-        if key not in allowed:
-            errors.append(FieldError(f"{loc}.{key}", f"not a parameter of {check}; known: "
-                                     + (", ".join(sorted(allowed)) or "none")))
-        elif not allowed[key][0](value):
-            errors.append(FieldError(f"{loc}.{key}", f"must be {allowed[key][1]}"))
-    return errors
-
-
-DEFAULT_RULES: list[Rule] = [
-    Rule(
-        "F1-required",
-        Level.FORMAT,
-        "required_fields",
-        {"fields": ["external_id", "currency", "shipping_address.name", "shipping_address.line1"]},
-        description="Order number, currency, recipient name and street are present",
-    ),
-    Rule(
-        "F2-address",
-        Level.FORMAT,
-        "address_complete",
-        {"countries": ["CN"], "require": ["province", "city", "district", "line1"]},
-        description="Mainland China addresses name province, city, district and street",
-    ),
-    Rule(
-        "F3-phone",
-        Level.FORMAT,
-        "phone_valid",
-        {},
-        description="The recipient's phone number is valid for the destination country",
-    ),
-    Rule(
-        "F4-amounts",
-        Level.FORMAT,
-        "amounts_consistent",
-        {"tolerance": "0.01"},
-        description="Lines, discounts, tax and shipping add up to the channel's total",
-    ),
-    Rule(
-        "A1-mapped",
-        Level.AVAILABILITY,
-        "sku_mapped",
-        {},
-        description="Every line maps to a master SKU (crosswalk)",
-    ),
-    Rule(
-        "A2-known",
-        Level.AVAILABILITY,
-        "sku_known",
-        {},
-        description="Every SKU exists and is active",
-    ),
-    Rule(
-        "A3-channel",
-        Level.AVAILABILITY,
-        "sellable_in_channel",
-        {},
-        description="Every SKU may be sold on the order's channel",
-    ),
-    Rule(
-        "A4-atp",
-        Level.AVAILABILITY,
-        "atp_available",
-        {},
-        description="Stock is available to promise somewhere (pre-sales excepted)",
-    ),
-    Rule(
-        "C1-formula-stage",
-        Level.COMPLIANCE,
-        "formula_stage",
-        {
-            "attribute": "baby_age_months",
-            "require_declaration": False,
-            "stage_months": {"1": [0, 6], "2": [6, 12], "3": [12, 36]},
-        },
-        description="Infant formula stage matches the declared baby age",
-    ),
-    Rule(
-        "C2-age",
-        Level.COMPLIANCE,
-        "age_restricted",
-        {"attribute": "buyer_age", "alcohol_min_age": 18, "require_declaration": False},
-        description="Alcohol and age-restricted goods only for buyers of the minimum age",
-    ),
-    Rule(
-        "C3-quantity",
-        Level.COMPLIANCE,
-        "quantity_limit",
-        {"window_days": 30},
-        description="Per-customer quantity limits over a rolling window",
-    ),
-    Rule(
-        "C4-cross-border",
-        Level.COMPLIANCE,
-        "cross_border",
-        {"declared_value_limit": "5000"},
-        description="Cross-border orders carry HS codes, origins and a declared value "
-        "under the per-parcel limit",
-    ),
-    Rule(
-        "C5-price-floor",
-        Level.COMPLIANCE,
-        "price_floor",
-        {"min_ratio_of_list": "0.5"},
-        description="No line is sold below its floor price (or half its list price)",
-    ),
-]
-
-
-CHECK_LEVELS: dict[str, Level] = {r.check: r.level for r in DEFAULT_RULES}
-
-
-def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext,
-             route: RouteOrder | None = None) -> list[HoldReason]:
-    """Hold reasons for `order`; `route` (its routing view) is needed only when some rule
-    has a scope, and a scoped rule is skipped without it."""
-    overridden = {o["code"] for o in order.overrides}
-    reasons: list[HoldReason] = []
-    for level in Level:
-        for rule in rules:
-            if not (rule.enabled and rule.level == level):
-                continue
-            if rule.scope is not None and (route is None
-                                           or not rule.scope.matches(route, on_error=True)):
-                continue
-            try:
-                found = CHECKS[rule.check](order, ctx, rule.params)
-            except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError) as exc:
-                # Bad rule parameters or SKU facts must not stop intake: the order waits
-                # for a person, with the rule named.
-                found = [HoldReason(HoldCode.MANUAL, f"rule {rule.code} could not be applied "
-                                    f"({type(exc).__name__}: {exc}); check its parameters")]
-            reasons.extend(r for r in found if r.code.value not in overridden)
-    return reasons

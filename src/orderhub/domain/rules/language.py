@@ -1,5 +1,5 @@
 """Rules written as controlled sentences, in Chinese or English, turned into the rule's data
-(domain/routing/rules.py) for a person to review before it is saved. A small deterministic
+(model.py) for a person to review before it is saved. A small deterministic
 grammar: no model, the same sentence always gives the same rule, and a part it does not
 understand is named rather than guessed.
 

@@ -31,25 +31,25 @@ before routing, on the orders its conditions select.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key
-from orderhub.domain.routing.network import CAPABILITIES, RouteOrder
-from orderhub.domain.rules.checks import CHECK_LEVELS, CHECKS, Level, param_errors
-from orderhub.domain.rules.checks import Rule as ValidationRule
+from orderhub.domain.rules.checks import CHECKS
+from orderhub.domain.rules.conditions import CONDITIONS, ROUTING_ONLY, Condition
 from orderhub.domain.rules.expressions import Expression, ExpressionError, compile_expression
+from orderhub.domain.rules.facts import CAPABILITIES
+from orderhub.domain.rules.validation import CHECK_LEVELS, Level, param_errors
+from orderhub.domain.rules.validation import Rule as ValidationRule
 
-CONDITIONS = ("customer_tier", "channel", "order_type", "destination", "sku_attribute",
-              "sku_category", "min_order_value", "order_value_above", "min_units", "sla",
-              "stock_below", "site_closed", "carrier_down", "expression")
 ACTIONS = ("exclude_sites", "only_sites", "require_capability", "require_same_day",
            "prefer_sites", "bonus", "exclude_carriers", "waive_if_empty", "hold",
            "notify", "notify_to", "check", "level", "params")
-ROUTING_ONLY = ("stock_below", "site_closed", "carrier_down")  # state known when routing
+ORDER_TYPES = ("b2c", "b2b", "pre_sale")
+SERVICE_LEVELS = ("same_day", "next_day", "express", "standard", "economy")
 # Actions whose value is one name out of a fixed list: (the names, the message if not).
 CHOICES: dict[str, tuple[frozenset[str], str]] = {
     "require_capability": (frozenset(CAPABILITIES), f"one of {', '.join(CAPABILITIES)}"),
@@ -65,106 +65,6 @@ def is_check_doc(doc: Mapping[str, Any]) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Condition:
-    customer_tier: frozenset[str] = frozenset()
-    channel: frozenset[str] = frozenset()
-    order_type: frozenset[str] = frozenset()
-    destination: frozenset[str] = frozenset()  # provinces or lane regions
-    sku_attribute: str = ""  # some line's SKU has this fact (cold_chain, hazardous, ...)
-    sku_category: frozenset[str] = frozenset()
-    min_order_value: Decimal | None = None
-    min_units: int | None = None
-    sla: frozenset[str] = frozenset()
-    order_value_above: Decimal | None = None  # strictly more than
-    stock_below: tuple[str, str, int] | None = None  # (SKU, site, units): ATP there < units
-    site_closed: frozenset[str] = frozenset()  # DR plans: while any of these is closed
-    carrier_down: frozenset[str] = frozenset()  # while any of these carriers/services is down
-    expression: Expression | None = None  # CEL, checked last
-    _category_tags: frozenset[str] = field(init=False, repr=False, compare=False)
-    _tiers: frozenset[str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_category_tags",
-                           frozenset(f"category:{c}" for c in self.sku_category))
-        object.__setattr__(self, "_tiers", frozenset(t.upper() for t in self.customer_tier))
-
-    @property
-    def skus(self) -> frozenset[str]:
-        """SKUs whose stock the condition reads (beyond the order's own)."""
-        return frozenset([self.stock_below[0]]) if self.stock_below else frozenset()
-
-    def admits(self, channel: str, tier: str, order_type: str, sla: str, province: str,
-               region: str) -> bool:
-        """The conditions on these (few-valued) facts of an order let it through."""
-        d = self.destination
-        return not ((self.channel and channel not in self.channel)
-                    or (self._tiers and tier not in self._tiers)
-                    or (self.order_type and order_type not in self.order_type)
-                    or (self.sla and sla not in self.sla)
-                    or (d and province not in d and region not in d))
-
-    def matches(self, order: RouteOrder,
-                stock: Mapping[tuple[str, str], int] | None = None,
-                closed: frozenset[str] = frozenset(),
-                env: list[dict[str, Any]] | None = None,
-                down: frozenset[str] = frozenset(), on_error: bool = False) -> bool:
-        """`env`, if given, caches the order's expression variables across rules;
-        `on_error` is the answer when the expression cannot be evaluated on the order."""
-        # Cheapest and most selective checks first: most rules fail on one of them.
-        if self.channel and order.channel not in self.channel:
-            return False
-        if self._tiers and order.customer_tier.upper() not in self._tiers:
-            return False
-        if self.order_type and order.order_type not in self.order_type:
-            return False
-        d = self.destination
-        if d and order.province not in d and order.region not in d:
-            return False
-        if self.sla and order.sla not in self.sla:
-            return False
-        if self.sku_attribute and self.sku_attribute not in order.tags:
-            return False
-        if self._category_tags and not (self._category_tags & order.tags):
-            return False
-        if self.site_closed and not (self.site_closed & closed):
-            return False
-        if self.carrier_down and not (self.carrier_down & down):
-            return False
-        if self.min_order_value is not None and order.value < self.min_order_value:
-            return False
-        if self.order_value_above is not None and order.value <= self.order_value_above:
-            return False
-        if self.min_units is not None and order.units < self.min_units:
-            return False
-        if self.stock_below is not None:
-            sku, site, units = self.stock_below
-            if (stock or {}).get((sku, site), 0) >= units:
-                return False
-        if self.expression is not None:
-            if env is None:
-                return self.expression(environment(order, closed, down), on_error)
-            if not env:
-                env.append(environment(order, closed, down))
-            return self.expression(env[0], on_error)
-        return True
-
-
-def environment(order: RouteOrder, closed: frozenset[str] = frozenset(),
-                down: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """The variables a CEL condition reads (domain/expressions.py documents them)."""
-    return {
-        "order": {"id": order.id, "channel": order.channel, "type": order.order_type,
-                  "sla": order.sla, "value": float(order.value),
-                  "value_fen": int(order.value * 100), "units": order.units,
-                  "province": order.province, "region": order.region,
-                  "tags": sorted(order.tags), "skus": sorted(order.demand),
-                  "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in order.lines]},
-        "customer": {"tier": order.customer_tier.upper()},
-        "network": {"closed": sorted(closed), "carriers_down": sorted(down)},
-    }
-
-
-@dataclass(frozen=True, slots=True)
 class Action:
     exclude_sites: frozenset[str] = frozenset()
     only_sites: frozenset[str] = frozenset()
@@ -177,7 +77,7 @@ class Action:
     hold: str = ""  # hold the order for a person, with this reason (manual review)
     notify: str = ""  # publish a RuleNotification with this message
     notify_to: frozenset[str] = frozenset()  # who should hear (team names, free text)
-    check: str = ""  # a validation check (domain/validation.py CHECKS), run at intake
+    check: str = ""  # a validation check (checks.CHECKS), run at intake
     level: str = ""  # its level: format, availability, compliance
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
@@ -206,102 +106,7 @@ class RoutingRule:
         object.__setattr__(self, "is_check", bool(self.then.check))
 
 
-@dataclass
-class RuleEffects:
-    """What the matching rules say for one order."""
-
-    matched: list[RoutingRule] = field(default_factory=list)
-    bonus: dict[str, Decimal] = field(default_factory=dict)  # site -> score discount
-    banned_carriers: dict[str, str] = field(default_factory=dict)  # carrier/service -> rule
-    hold: str = ""  # the first hold a matching rule asks for
-    notify: list[dict[str, Any]] = field(default_factory=list)  # {rule, message, to}
-
-
-class RuleBook(list[RoutingRule]):
-    """Routing rules in the order they apply, with the rules that can match each kind of
-    order worked out once: conditions on channel, customer tier, order type, service level
-    and destination depend on few values, so an order is checked only against the rules
-    whose conditions on those let it through (typically a handful of 200). Not to be
-    changed once built (the index would not follow)."""
-
-    MAX_KINDS = 50_000  # kinds of order remembered; beyond that they are worked out each time
-
-    def __init__(self, rules: Iterable[RoutingRule] = ()) -> None:
-        super().__init__(sorted(rules, key=lambda r: (r.priority, r.code)))
-        self._live = [r for r in self if r.enabled and not r.is_check]
-        self._by_kind: dict[tuple[str, ...], list[RoutingRule]] = {}
-        # Whether any rule reads carrier state (else the router need not work it out).
-        self.reads_carriers = any(r.when.carrier_down or r.when.expression is not None
-                                  for r in self)
-
-    def for_order(self, order: RouteOrder) -> list[RoutingRule]:
-        kind = (order.channel, order.customer_tier.upper(), order.order_type, order.sla,
-                order.province, order.region)
-        hit = self._by_kind.get(kind)
-        if hit is None:
-            hit = [r for r in self._live if r.when.admits(*kind)]
-            if len(self._by_kind) < self.MAX_KINDS:
-                self._by_kind[kind] = hit
-        return hit
-
-
-def by_priority(rules: Iterable[RoutingRule]) -> RuleBook:
-    """Rules in the order they apply (priority, then code); `matching` expects it."""
-    return RuleBook(rules)
-
-
-def matching(rules: Sequence[RoutingRule], order: RouteOrder,
-             stock: Mapping[tuple[str, str], int] | None = None,
-             closed: frozenset[str] = frozenset(),
-             down: frozenset[str] = frozenset()) -> RuleEffects:
-    """What the rules say for `order`; `rules` in priority order (`by_priority`)."""
-    effects = RuleEffects()
-    env: list[dict[str, Any]] = []
-    for rule in rules.for_order(order) if isinstance(rules, RuleBook) else rules:
-        if (not rule.enabled or rule.is_check
-                or not rule.when.matches(order, stock, closed, env, down)):
-            continue
-        if rule.then.hold and not effects.hold:
-            effects.hold = f"held by {rule.label}: {rule.then.hold}"
-        if rule.then.notify:
-            effects.notify.append({"rule": rule.code, "version": rule.version,
-                                   "message": rule.then.notify,
-                                   "to": sorted(rule.then.notify_to)})
-        effects.matched.append(rule)
-        for site in rule.then.prefer_sites:
-            effects.bonus[site] = effects.bonus.get(site, Decimal(0)) + rule.then.bonus
-        for carrier in rule.then.exclude_carriers:
-            effects.banned_carriers.setdefault(carrier, rule.label)
-    return effects
-
-
-def carriers_down(services: Sequence[Any]) -> frozenset[str]:
-    """Services that are down, and carriers none of whose services is up."""
-    down = {s.code for s in services if not s.healthy}
-    up = {s.carrier for s in services if s.healthy}
-    return frozenset(down | ({s.carrier for s in services} - up))
-
-
-def excluded_by(rule: RoutingRule, site: str, capabilities: frozenset[str],
-                ships_today: bool) -> str:
-    """Why `rule` keeps `site` out, or "" if it does not."""
-    a = rule.then
-    if site in a.exclude_sites:
-        return f"excluded by {rule.label}"
-    if a.only_sites and site not in a.only_sites:
-        return f"not in the sites {rule.label} allows"
-    if a.require_capability and a.require_capability not in capabilities:
-        return f"lacks {a.require_capability}, required by {rule.label}"
-    if a.require_same_day and not ships_today:
-        return f"cannot ship today, required by {rule.label}"
-    return ""
-
-
-# ----- parsing ------------------------------------------------------------------------------
-
-ORDER_TYPES = ("b2c", "b2b", "pre_sale")
-SERVICE_LEVELS = ("same_day", "next_day", "express", "standard", "economy")
-
+# ----- documents ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Vocabulary:
@@ -476,71 +281,6 @@ def _check_rule(act: dict[str, Any], cond: Mapping[str, Any], p: str,
                                  "routing; a check runs at intake, before routing"))
     act.setdefault("level", CHECK_LEVELS[check].value)
     errors.extend(param_errors(check, act.get("params", {}), f"{p}then.params"))
-
-
-def expand_table(doc: Mapping[str, Any], loc: str = "") -> list[dict[str, Any]]:
-    """A decision table as the rules it stands for: one rule per row, `<table>.<row>`.
-
-        {"table": "tmall-plan", "description": "Tmall by tier",
-         "when": ["channel", "customer_tier"], "then": ["only_sites", "notify"],
-         "rows": [[["tmall"], ["VIP"], ["SH-JD"], null],
-                  [["tmall"], null, null, "Tmall order"]]}
-
-    A null cell is "any" (a condition) or "nothing" (an action); every row that matches
-    applies, as with rules written one by one. The rules are checked like any other."""
-    p = f"{loc}." if loc else ""
-    errors: list[FieldError] = []
-    code = doc.get("table")
-    if not isinstance(code, str) or not re.fullmatch(r"[A-Za-z0-9_.:\-]{1,56}", code):
-        errors.append(FieldError(f"{p}table", "the table's code: 1 to 56 letters, digits "
-                                 "and _ . : -"))
-    cols: dict[str, list[str]] = {}
-    for side, known in (("when", CONDITIONS), ("then", ACTIONS)):
-        names = doc.get(side, [])
-        if (not isinstance(names, list) or not all(isinstance(n, str) for n in names)
-                or len(set(names)) != len(names)):
-            errors.append(FieldError(f"{p}{side}", "a list of distinct column names"))
-            names = []
-        for n in names:
-            if n not in known:
-                errors.append(FieldError(f"{p}{side}", f"unknown column '{n}'; known: "
-                                         f"{', '.join(known)}"))
-        cols[side] = names
-    if not cols["then"]:
-        errors.append(FieldError(f"{p}then", "at least one action column"))
-    rows = doc.get("rows")
-    if not isinstance(rows, list) or not rows or len(rows) > 1000:
-        errors.append(FieldError(f"{p}rows", "1 to 1,000 rows, each a list of cells"))
-        rows = []
-    extra = sorted(set(doc) - {"table", "description", "when", "then", "rows", "priority",
-                               "enabled"})
-    for key in extra:
-        errors.append(FieldError(f"{p}{key}", "unknown field of a table; known: table, "
-                                 "description, when, then, rows, priority, enabled"))
-    description = doc.get("description", "")
-    if not isinstance(description, str) or len(description) > 480 or "\x00" in description:
-        errors.append(FieldError(f"{p}description", "text of at most 480 characters (each "
-                                 "row's rule adds its row number)"))
-        description = ""
-    width = len(cols["when"]) + len(cols["then"])
-    out = []
-    for j, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != width:
-            errors.append(FieldError(f"{p}rows.{j}", f"{width} cells: "
-                                     f"{', '.join(cols['when'] + cols['then'])}"))
-            continue
-        when = {k: v for k, v in zip(cols["when"], row, strict=False) if v is not None}
-        then = {k: v for k, v in zip(cols["then"], row[len(cols["when"]):], strict=True)
-                if v is not None}
-        rule: dict[str, Any] = {"code": f"{code}.{j + 1}", "when": when, "then": then,
-                                "description": f"{description or code} (row {j + 1})"}
-        for key in ("priority", "enabled"):
-            if key in doc:
-                rule[key] = doc[key]
-        out.append(rule)
-    if errors:
-        raise InvalidInput(errors)
-    return out
 
 
 def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: str = "",

@@ -1,7 +1,7 @@
 """Rule sets: a whole set of routing rules as one versioned proposal with a lifecycle
 (draft → tested → canary → active → retired), the slice a canary applies to, and the
 checks a set must pass before it reaches orders: no contradictions, and a sandbox replay
-(services/rule_sets.py) whose hold rate stays under the threshold. Pure: no I/O.
+(services/rules/rule_sets.py) whose hold rate stays under the threshold. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGION_NAMES_ZH, REGIONS, province_key
-from orderhub.domain.routing.network import RouteOrder
-from orderhub.domain.rules.model import Condition, RoutingRule
+from orderhub.domain.rules.conditions import Condition
+from orderhub.domain.rules.facts import RouteOrder
+from orderhub.domain.rules.model import RoutingRule
 
 REGION_CODES = {zh: code for code, zh in REGION_NAMES_ZH.items()}
 

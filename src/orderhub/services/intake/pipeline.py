@@ -38,8 +38,9 @@ from orderhub.domain.order import HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.strategy import RoutingContext, route_order
-from orderhub.domain.rules.checks import Rule, ValidationContext, validate
+from orderhub.domain.rules.checks import ValidationContext
 from orderhub.domain.rules.rule_sets import Slice
+from orderhub.domain.rules.validation import Rule, validate
 from orderhub.services import audit
 from orderhub.services.intake.sku_mapping import suggest_for_lines
 from orderhub.services.rules.validation_rules import overlay

@@ -2,7 +2,10 @@
 slows, a region is blocked. Each is one transaction: the change, its event, and the
 consequences. Orders allocated but not yet released are re-routed at once (with their
 previous promise as the date to keep); orders already released are flagged for a person;
-orders that cannot be delivered at all are held with the reason.
+orders that cannot be delivered at all are held with the reason. When the network gets
+better again (a site reopens, a carrier is back, a block is lifted) the orders held for it
+are routed again. Each event answers with a `RerouteReport`: one outcome per order it
+looked at.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
@@ -32,18 +36,135 @@ WITH_WAREHOUSE = (OrderStatus.RELEASED.value, OrderStatus.PICKED.value,
                   OrderStatus.PACKED.value, OrderStatus.PARTIALLY_SHIPPED.value)
 
 
+class Outcome(StrEnum):
+    """What a network event did to one order it looked at: exactly one per order, so the
+    counts of a report are disjoint and add up to the orders looked at."""
+
+    PROMISE_KEPT = "promise_kept"  # (re-)routed; promised date unchanged or earlier
+    PROMISE_LATER = "promise_later"  # (re-)routed; promised later than before (or no date)
+    FIRST_PROMISE = "first_promise"  # routed after a hold that came before any promise
+    HELD = "held"  # open before the event, on hold after it (its stock released)
+    STILL_HELD = "still_held"  # on hold before, tried again, still on hold
+    FLAGGED = "flagged"  # already released to its warehouse: an exception for a person
+
+
+ROUTED = (Outcome.PROMISE_KEPT, Outcome.PROMISE_LATER, Outcome.FIRST_PROMISE)
+
+
+@dataclass
+class OrderOutcome:
+    """One order in a report: where it ended up, against how the event first found it."""
+
+    outcome: Outcome
+    held_before: bool  # on hold when the event first looked at it
+    promised_before: date | None  # the date promised before the event
+    promised: date | None = None  # the date promised now (routed orders)
+    sites: list[str] = field(default_factory=list)  # where it is planned now (routed orders)
+
+
 @dataclass
 class RerouteReport:
-    """What a network event did to open orders."""
+    """What a network event did to the orders it looked at. An order the event touches
+    twice (re-routed, then held by the inbound half of a block) counts once, by where it
+    ended up, and its promise is compared with the one it had before the event."""
 
     cause: str
     warehouse: str = ""
-    rerouted: dict[str, list[str]] = field(default_factory=dict)  # order -> new sites
-    held: list[str] = field(default_factory=list)  # could not be re-allocated: on hold
-    flagged: list[str] = field(default_factory=list)  # already released: exception raised
-    promises_kept: int = 0  # re-routed orders whose promised date did not move later
-    promises_later: dict[str, str] = field(default_factory=dict)  # order -> new promise
+    orders: dict[str, OrderOutcome] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    def settle(self, order: Order, promised_before: date | None = None) -> None:
+        """Record an order the event routed or held; `promised_before` is its date before
+        this step, for an order the event had not looked at yet."""
+        seen = self.orders.get(order.id)
+        held_before = seen.held_before if seen else False
+        before = seen.promised_before if seen else promised_before
+        if order.status != OrderStatus.ALLOCATED:
+            outcome = Outcome.STILL_HELD if held_before else Outcome.HELD
+            self.orders[order.id] = OrderOutcome(outcome, held_before, before)
+            return
+        now = order.promised_delivery
+        if before is None:
+            outcome = Outcome.FIRST_PROMISE
+        elif now is not None and now <= before:
+            outcome = Outcome.PROMISE_KEPT
+        else:
+            outcome = Outcome.PROMISE_LATER
+        sites = sorted({sh.warehouse for sh in order.shipments if sh.status.value == "planned"})
+        self.orders[order.id] = OrderOutcome(outcome, held_before, before, now, sites)
+
+    def note_held(self, order: Order) -> None:
+        """An order on hold the event is about to try again."""
+        if order.id not in self.orders:
+            self.orders[order.id] = OrderOutcome(Outcome.STILL_HELD, True,
+                                                 order.promised_delivery)
+
+    def flag(self, order: Order) -> bool:
+        """An order already with its warehouse; False if this event flagged it already."""
+        seen = self.orders.get(order.id)
+        if seen is not None and seen.outcome == Outcome.FLAGGED:
+            return False
+        self.orders[order.id] = OrderOutcome(Outcome.FLAGGED, False, order.promised_delivery,
+                                             order.promised_delivery)
+        return True
+
+    def ids(self, *outcomes: Outcome) -> list[str]:
+        return sorted(oid for oid, o in self.orders.items() if o.outcome in outcomes)
+
+    @property
+    def looked_at(self) -> int:
+        return len(self.orders)
+
+    def counts(self) -> dict[str, int]:
+        """Orders per outcome, every outcome named (0 included)."""
+        counts = dict.fromkeys((o.value for o in Outcome), 0)
+        for o in self.orders.values():
+            counts[o.outcome.value] += 1
+        return counts
+
+    @property
+    def rerouted(self) -> dict[str, list[str]]:
+        """Order -> its sites now, for every order (re-)routed."""
+        return {oid: self.orders[oid].sites for oid in self.ids(*ROUTED)}
+
+    @property
+    def held(self) -> list[str]:
+        """Orders this event put on hold (not those that stayed held)."""
+        return self.ids(Outcome.HELD)
+
+    @property
+    def still_held(self) -> list[str]:
+        return self.ids(Outcome.STILL_HELD)
+
+    @property
+    def flagged(self) -> list[str]:
+        return self.ids(Outcome.FLAGGED)
+
+    @property
+    def promises_kept(self) -> int:
+        return len(self.ids(Outcome.PROMISE_KEPT))
+
+    @property
+    def promises_later(self) -> dict[str, str]:
+        """Order -> its later promised date."""
+        return {oid: promised.isoformat() for oid in self.ids(Outcome.PROMISE_LATER)
+                if (promised := self.orders[oid].promised) is not None}
+
+    def as_dict(self) -> dict[str, Any]:
+        """The full report as JSON-ready data (the API's and `--json`'s answer)."""
+        def day(d: date | None) -> str | None:
+            return d.isoformat() if d else None
+
+        return {
+            "cause": self.cause, "warehouse": self.warehouse, "looked_at": self.looked_at,
+            "counts": self.counts(), "rerouted": self.rerouted, "held": self.held,
+            "still_held": self.still_held, "flagged": self.flagged,
+            "promises_kept": self.promises_kept, "promises_later": self.promises_later,
+            "orders": [{"order_id": oid, "outcome": o.outcome.value, "sites": o.sites,
+                        "promised_before": day(o.promised_before),
+                        "promised": day(o.promised)}
+                       for oid, o in sorted(self.orders.items())],
+            "warnings": list(self.warnings)}
 
 
 @dataclass(frozen=True)
@@ -84,16 +205,17 @@ def _move(uow: UnitOfWork, ops: Ops, order_ids: Iterable[str], why: str,
     for order in orders:
         status = order.status.value
         if status in WITH_WAREHOUSE:
-            order.raise_exception(f"{why} after the order was released to its warehouse; "
-                                  "recall, ship late or cancel", ops.now, ops.actor)
-            report.flagged.append(order.id)
+            if report.flag(order):  # once per event, however many of its parts touch it
+                order.raise_exception(f"{why} after the order was released to its "
+                                      "warehouse; recall, ship late or cancel", ops.now,
+                                      ops.actor)
         elif status in OPEN:
+            before[order.id] = order.promised_delivery
             if hold is not None:
                 freed = order.reroute(why, ops.now, ops.actor, hold=hold)
                 uow.stock.release(ops.tenant_id, stock_quantities(freed), ops.now)
-                report.held.append(order.id)
+                report.settle(order, before[order.id])
                 continue
-            before[order.id] = order.promised_delivery
             freed = order.reroute(why, ops.now, ops.actor)
             uow.stock.release(ops.tenant_id, stock_quantities(freed), ops.now)
             order.resume(ops.now, ops.actor)
@@ -104,16 +226,7 @@ def _move(uow: UnitOfWork, ops: Ops, order_ids: Iterable[str], why: str,
     run_pipeline(uow, ops.tenant_id, moving, ops.strategy, ops.now, ops.actor,
                  ops.presale_lock)
     for order in moving:
-        if order.status == OrderStatus.ALLOCATED:
-            report.rerouted[order.id] = sorted(
-                {sh.warehouse for sh in order.shipments if sh.status.value == "planned"})
-            old, new = before[order.id], order.promised_delivery
-            if old is None or (new is not None and new <= old):
-                report.promises_kept += 1
-            elif new is not None:
-                report.promises_later[order.id] = new.isoformat()
-        else:
-            report.held.append(order.id)
+        report.settle(order, before[order.id])
 
 
 def _retry_held(uow: UnitOfWork, ops: Ops, codes: set[HoldCode],
@@ -131,17 +244,14 @@ def _retry_held(uow: UnitOfWork, ops: Ops, codes: set[HoldCode],
     orders = [x for x in uow.orders.get_many(ops.tenant_id, ids, lock=True)
               if x.status == OrderStatus.ON_HOLD]
     for order in orders:
+        report.note_held(order)  # its promise before the hold is the date to keep
         order.resume(ops.now, ops.actor)
     uow.flush()
     ops.strategy.refresh()
     run_pipeline(uow, ops.tenant_id, orders, ops.strategy, ops.now, ops.actor,
                  ops.presale_lock)
     for order in orders:
-        if order.status == OrderStatus.ALLOCATED:
-            report.rerouted[order.id] = sorted(
-                {sh.warehouse for sh in order.shipments if sh.status.value == "planned"})
-        else:
-            report.held.append(order.id)
+        report.settle(order)
 
 
 ROUTING_HOLDS = {HoldCode.NO_ROUTE, HoldCode.REGION_BLOCKED}
@@ -247,9 +357,11 @@ def update_warehouse(make_uow: UowFactory, tenant_id: str, code: str,
             rows = _planned_at(uow, tenant_id, warehouses=[code])
             overflow = len(rows) - limit
             if overflow > 0:
-                report = RerouteReport(
-                    f"warehouse {code} capacity cut to {updated.daily_capacity}/day: {why}",
-                    code)
+                cut = f"capacity cut to {updated.daily_capacity}/day"
+                if report is None:
+                    report = RerouteReport(f"warehouse {code} {cut}: {why}", code)
+                else:  # reopened with less capacity: one report for both
+                    report.cause = f"warehouse {code} reopened, {cut}: {why}"
                 newest_open = [oid for oid, st in rows if st in OPEN][-overflow:]
                 _move(uow, ops, newest_open, report.cause, report)
         _commit(uow, ops)

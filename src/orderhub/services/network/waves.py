@@ -42,7 +42,7 @@ from orderhub.domain.routing.strategy import (
     route_order,
     site_of,
 )
-from orderhub.domain.rules.model import carriers_down, matching
+from orderhub.domain.rules.effects import carriers_down, matching
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.unit_of_work import UowFactory
 

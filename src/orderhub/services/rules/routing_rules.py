@@ -19,10 +19,10 @@ from orderhub.domain.rules.language import parse_sentence
 from orderhub.domain.rules.model import (
     RoutingRule,
     Vocabulary,
-    expand_table,
     parse_rule,
     rule_doc,
 )
+from orderhub.domain.rules.tables import expand_table
 from orderhub.services import audit
 from orderhub.services.network.carriers import load_services
 from orderhub.services.rules import validation_rules

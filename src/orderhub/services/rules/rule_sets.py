@@ -36,16 +36,17 @@ from orderhub.domain.order import Order
 from orderhub.domain.routing.network import CostWeights, Network, RouteOrder, Site
 from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
 from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
-from orderhub.domain.rules.checks import Level, ValidationContext, validate
-from orderhub.domain.rules.checks import Rule as Check
+from orderhub.domain.rules.checks import ValidationContext
+from orderhub.domain.rules.effects import by_priority
 from orderhub.domain.rules.model import (
     RoutingRule,
-    by_priority,
     is_check_doc,
     parse_rule,
     rule_doc,
 )
 from orderhub.domain.rules.rule_sets import Arm, SetState, contradictions, parse_slice
+from orderhub.domain.rules.validation import Level, validate
+from orderhub.domain.rules.validation import Rule as Check
 from orderhub.services import audit
 from orderhub.services.intake.pipeline import validation_context
 from orderhub.services.network.directory import load_network, load_rules

@@ -17,7 +17,6 @@ from sqlalchemy import Connection, select, update
 from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.routing.state import Canary
-from orderhub.domain.rules.checks import DEFAULT_RULES, Level, Rule, param_errors
 from orderhub.domain.rules.model import (
     RoutingRule,
     condition_doc,
@@ -25,6 +24,7 @@ from orderhub.domain.rules.model import (
     to_check,
 )
 from orderhub.domain.rules.rule_sets import Slice
+from orderhub.domain.rules.validation import DEFAULT_RULES, Level, Rule, param_errors
 from orderhub.services import audit
 from orderhub.services.network.directory import load_canary
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory

@@ -28,12 +28,11 @@ from typing import Any
 import orjson
 
 from orderhub.adapters.channels.base import ChannelError, ChannelLine, ChannelOrder
-from orderhub.adapters.channels.registry import ADAPTERS
-from orderhub.adapters.channels.tabular import parse_rows
+from orderhub.adapters.channels.registry import ADAPTERS, render, sign
+from orderhub.adapters.channels.tabular import parse_rows, render_csv
 from orderhub.domain.inventory import Channel, Sku
 from orderhub.domain.order import Address, Customer
 from orderhub.tools.demo import demo_catalog
-from orderhub.tools.quality.render import render, render_csv, sign
 from orderhub.tools.simulation import DESTINATIONS, GIVEN, MOBILE_PREFIXES, SURNAMES
 
 # Corpus channel code -> (adapter, webhook secret). "csv" is a file import (no signature).

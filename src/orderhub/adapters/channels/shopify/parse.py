@@ -40,11 +40,11 @@ from orderhub.adapters.channels.base import (
 )
 from orderhub.domain.order import Address, Customer
 
-# ----- Shopify ------------------------------------------------------------------------------
-
 SHOPIFY_HMAC_HEADER = "X-Shopify-Hmac-Sha256"
 # Fully refunded or voided payments end the order for fulfilment, like a cancellation.
 SHOPIFY_CANCELLED_FINANCIAL = frozenset({"refunded", "voided"})
+# Order fields kept as attributes of the same name, which the renderer writes back.
+TEXT_ATTRIBUTES = ("source_name", "tags")
 
 
 class ShopifyAdapter:
@@ -92,7 +92,7 @@ class ShopifyAdapter:
         attributes = dict(declared.attributes)  # the order's own facts below take precedence
         for key in ("name", "order_number", "financial_status", "fulfillment_status"):
             put(attributes, "order_name" if key == "name" else key, order.get(key))
-        for key in ("cancel_reason", "presentment_currency", "source_name", "tags"):
+        for key in ("cancel_reason", "presentment_currency", *TEXT_ATTRIBUTES):
             put(attributes, key, order.get(key))
         if taxes_included:
             attributes["taxes_included"] = "true"

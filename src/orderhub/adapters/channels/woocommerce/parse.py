@@ -40,6 +40,8 @@ from orderhub.domain.order import Address, Customer
 
 WOOCOMMERCE_SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 WOOCOMMERCE_CANCELLED = frozenset({"cancelled", "refunded", "failed", "trash"})
+# Order fields kept as attributes of the same name, which the renderer writes back.
+TEXT_ATTRIBUTES = ("payment_method", "customer_note")
 
 # WooCommerce's own state codes for China (i18n/states.php), as the Chinese province name.
 CN_STATES: dict[str, str] = {
@@ -127,7 +129,7 @@ class WooCommerceAdapter:
         attributes = dict(declared.attributes)  # the order's own facts below take precedence
         put(attributes, "order_number", order.get("number"))
         put(attributes, "wc_status", status)
-        for key in ("payment_method", "customer_note", "prices_include_tax"):
+        for key in (*TEXT_ATTRIBUTES, "prices_include_tax"):
             put(attributes, key, order.get(key))
         fees = ZERO
         for i, fee in enumerate(objects_at(order, "fee_lines", required=False)):

@@ -35,9 +35,13 @@ from orderhub.domain.order import Address, Customer
 
 TAOBAO_SIGNATURE_HEADER = "X-Top-Sign"
 # TRADE_CLOSED: refunded after payment; TRADE_CLOSED_BY_TAOBAO: closed before payment.
-TAOBAO_CANCELLED = frozenset({"TRADE_CLOSED", "TRADE_CLOSED_BY_TAOBAO"})
+TAOBAO_CLOSED = "TRADE_CLOSED"
+TAOBAO_CANCELLED = frozenset({TAOBAO_CLOSED, "TRADE_CLOSED_BY_TAOBAO"})
 # Sub-order refund states that take a line out of a live trade.
-TAOBAO_LINE_REFUNDED = frozenset({"SUCCESS"})
+TAOBAO_REFUNDED = "SUCCESS"
+TAOBAO_LINE_REFUNDED = frozenset({TAOBAO_REFUNDED})
+# Order fields kept as attributes of the same name, which the renderer writes back.
+TEXT_ATTRIBUTES = ("buyer_message", "seller_memo")
 
 
 class TaobaoAdapter:
@@ -86,7 +90,7 @@ class TaobaoAdapter:
         updated_at = iso_time(modified, join(path, "modified"), CHINA_TZ) if modified else placed_at
 
         attributes: dict[str, str] = {"taobao_status": status} if status else {}
-        for key in ("type", "buyer_nick", "buyer_message", "seller_memo", "pay_time"):
+        for key in ("type", "buyer_nick", *TEXT_ATTRIBUTES, "pay_time"):
             put(attributes, "trade_type" if key == "type" else key, trade.get(key))
         for key in ("total_fee", "discount_fee", "adjust_fee"):
             put(attributes, key, trade.get(key))

@@ -1,0 +1,24 @@
+"""Tabular order files (CSV and XLSX): `parse.py` reads B2B bulk orders and store POS batches
+(many orders per file, with row errors); `render.py` writes a CSV import file from
+ChannelOrders."""
+
+from orderhub.adapters.channels.tabular.parse import (
+    DEFAULT_HEADERS,
+    RowError,
+    TabularAdapter,
+    TabularResult,
+    parse_rows,
+    resolve_columns,
+)
+from orderhub.adapters.channels.tabular.render import CSV_HEADERS, render_csv
+
+__all__ = [
+    "CSV_HEADERS",
+    "DEFAULT_HEADERS",
+    "RowError",
+    "TabularAdapter",
+    "TabularResult",
+    "parse_rows",
+    "render_csv",
+    "resolve_columns",
+]

@@ -1,0 +1,131 @@
+"""`orderhub order show|why|list`: inspect orders."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from orderhub.cli.common import DbOption, TenantOption, console, fail, open_hub
+from orderhub.domain.errors import DomainError
+
+app = typer.Typer(help="Inspect orders.", no_args_is_help=True)
+
+
+@app.command("show")
+def order_show(
+    order_id: str, database_url: DbOption = None, tenant: TenantOption = "default"
+) -> None:
+    """An order with its lines, shipments and full timeline."""
+    from orderhub.services.orders import views
+
+    with open_hub(database_url) as hub:
+        try:
+            o = views.get_order(hub.read_uow, tenant, order_id)
+            timeline = views.get_timeline(hub.read_uow, tenant, order_id)
+        except DomainError as exc:
+            raise fail(str(exc)) from None
+        console.print(
+            f"[bold]{o['id']}[/bold]  {o['channel']}/{o['external_id']}  "
+            f"type={o['order_type']}  status=[bold]{o['status']}[/bold]  "
+            f"total={o['totals']['grand_total']} {o['currency']}  "
+            f"promised={o['promised_delivery']}"
+        )
+        for r in o["hold_reasons"]:
+            console.print(f"  [yellow]hold[/yellow] {r['code']}: {r['message']}")
+        lines = Table(title="lines")
+        for col in ("#", "sku", "qty", "unit price", "discount", "tax", "total"):
+            lines.add_column(col)
+        for ln in o["lines"]:
+            lines.add_row(
+                str(ln["line_no"]),
+                ln["sku"],
+                str(ln["quantity"]),
+                ln["unit_price"],
+                ln["discount"],
+                ln["tax"],
+                ln["total"],
+            )
+        console.print(lines)
+        if o["shipments"]:
+            ships = Table(title="shipments")
+            for col in ("shipment", "warehouse", "status", "lines"):
+                ships.add_column(col)
+            for s in o["shipments"]:
+                ships.add_row(
+                    s["id"],
+                    s["warehouse"],
+                    s["status"],
+                    ", ".join(f"{x['sku']} x{x['quantity']}" for x in s["lines"]),
+                )
+            console.print(ships)
+        tl = Table(title="timeline")
+        for col in ("#", "time (UTC)", "event", "status", "actor", "reason"):
+            tl.add_column(col)
+        for e in timeline:
+            tl.add_row(
+                str(e["seq"]),
+                e["at"].strftime("%Y-%m-%d %H:%M:%S.%f")[:-3],
+                e["type"],
+                e["status"],
+                e["actor"],
+                e["reason"],
+            )
+        console.print(tl)
+
+
+@app.command("why")
+def order_why(order_id: str, database_url: DbOption = None,
+              tenant: TenantOption = "default") -> None:
+    """Why the order was routed where it was, in plain words."""
+    from orderhub.services.orders import views
+
+    with open_hub(database_url) as hub:
+        try:
+            decisions = views.get_routing(hub.read_uow, tenant, order_id)
+        except DomainError as exc:
+            raise fail(str(exc)) from None
+    if not decisions:
+        console.print("no routing decision recorded: the order has not been routed yet (it "
+                      "is held before allocation), or it was allocated by the nearest-"
+                      "warehouse strategy (ORDERHUB_ALLOCATION_STRATEGY=nearest)")
+        return
+    for d in decisions:
+        console.print(f"[bold]{d['decided_at']:%Y-%m-%d %H:%M:%S} UTC[/bold]")
+        for line in views.explain_routing(d):
+            console.print("  " + line, highlight=False)
+
+
+@app.command("list")
+def order_list(
+    database_url: DbOption = None,
+    tenant: TenantOption = "default",
+    status: Annotated[str | None, typer.Option(help="Filter by status")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+) -> None:
+    """The newest orders."""
+    from orderhub.domain.lifecycle import OrderStatus
+    from orderhub.services.orders import views
+
+    try:
+        st = OrderStatus(status) if status else None
+    except ValueError:
+        raise fail(
+            f"unknown status '{status}'; one of: " + ", ".join(s.value for s in OrderStatus), 2
+        ) from None
+    with open_hub(database_url) as hub:
+        page = views.list_orders(hub.read_uow, tenant, status=st, limit=limit)
+        table = Table()
+        for col in ("id", "channel", "external id", "status", "total", "warehouses"):
+            table.add_column(col)
+        for o in page["items"]:
+            table.add_row(
+                o["id"],
+                o["channel"],
+                o["external_id"],
+                o["status"],
+                o["totals"]["grand_total"],
+                ",".join(sorted({s["warehouse"] for s in o["shipments"]})),
+            )
+        console.print(table)

@@ -1,0 +1,43 @@
+"""`orderhub serve`: the REST API, with the relay and workers in the same process."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from orderhub.cli.common import DbOption, console, open_hub, upgrade_schema
+
+app = typer.Typer()
+
+
+@app.command()
+def serve(
+    database_url: DbOption = None,
+    host: Annotated[str, typer.Option(envvar="ORDERHUB_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="ORDERHUB_PORT")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Load demo data into an empty database")] = False,
+    background: Annotated[
+        bool, typer.Option(help="Also run relay, consumers, webhooks and sweeper in this process")
+    ] = True,
+) -> None:
+    """Run the REST API (docs at /docs) with the outbox relay and expiry sweeper."""
+    import uvicorn
+
+    from orderhub.api.app import create_app
+
+    with open_hub(database_url) as hub:
+        upgrade_schema(hub)
+        if demo:
+            from orderhub.tools.demo import build_demo
+
+            with hub.read_uow() as uow:
+                empty = not uow.catalog.warehouses(hub.settings.default_tenant)
+            if empty:
+                s = build_demo(hub, hub.settings.default_tenant)
+                console.print(
+                    f"demo data: {s.warehouses} warehouses, {s.skus} SKUs, "
+                    f"{s.stock_rows} stock rows"
+                )
+        console.print(f"orderhub API on http://{host}:{port}  (OpenAPI docs: /docs)")
+        uvicorn.run(create_app(hub, background=background), host=host, port=port, log_level="info")

@@ -1,0 +1,121 @@
+"""Conditions: when a rule applies. Typed keys on the few-valued facts of an order
+(channel, customer tier, order type, service level, destination), on its SKUs and value,
+on the network's state while routing (a closed site, a carrier down, low stock), or a CEL
+`expression` (domain/rules/expressions.py); all given keys must hold, and a list matches
+any of its values. Matched against the order's routing view (`facts.RouteOrder`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from orderhub.domain.rules.expressions import Expression
+from orderhub.domain.rules.facts import RouteOrder
+
+CONDITIONS = ("customer_tier", "channel", "order_type", "destination", "sku_attribute",
+              "sku_category", "min_order_value", "order_value_above", "min_units", "sla",
+              "stock_below", "site_closed", "carrier_down", "expression")
+ROUTING_ONLY = ("stock_below", "site_closed", "carrier_down")  # state known when routing
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    customer_tier: frozenset[str] = frozenset()
+    channel: frozenset[str] = frozenset()
+    order_type: frozenset[str] = frozenset()
+    destination: frozenset[str] = frozenset()  # provinces or lane regions
+    sku_attribute: str = ""  # some line's SKU has this fact (cold_chain, hazardous, ...)
+    sku_category: frozenset[str] = frozenset()
+    min_order_value: Decimal | None = None
+    min_units: int | None = None
+    sla: frozenset[str] = frozenset()
+    order_value_above: Decimal | None = None  # strictly more than
+    stock_below: tuple[str, str, int] | None = None  # (SKU, site, units): ATP there < units
+    site_closed: frozenset[str] = frozenset()  # DR plans: while any of these is closed
+    carrier_down: frozenset[str] = frozenset()  # while any of these carriers/services is down
+    expression: Expression | None = None  # CEL, checked last
+    _category_tags: frozenset[str] = field(init=False, repr=False, compare=False)
+    _tiers: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_category_tags",
+                           frozenset(f"category:{c}" for c in self.sku_category))
+        object.__setattr__(self, "_tiers", frozenset(t.upper() for t in self.customer_tier))
+
+    @property
+    def skus(self) -> frozenset[str]:
+        """SKUs whose stock the condition reads (beyond the order's own)."""
+        return frozenset([self.stock_below[0]]) if self.stock_below else frozenset()
+
+    def admits(self, channel: str, tier: str, order_type: str, sla: str, province: str,
+               region: str) -> bool:
+        """The conditions on these (few-valued) facts of an order let it through."""
+        d = self.destination
+        return not ((self.channel and channel not in self.channel)
+                    or (self._tiers and tier not in self._tiers)
+                    or (self.order_type and order_type not in self.order_type)
+                    or (self.sla and sla not in self.sla)
+                    or (d and province not in d and region not in d))
+
+    def matches(self, order: RouteOrder,
+                stock: Mapping[tuple[str, str], int] | None = None,
+                closed: frozenset[str] = frozenset(),
+                env: list[dict[str, Any]] | None = None,
+                down: frozenset[str] = frozenset(), on_error: bool = False) -> bool:
+        """`env`, if given, caches the order's expression variables across rules;
+        `on_error` is the answer when the expression cannot be evaluated on the order."""
+        # Cheapest and most selective checks first: most rules fail on one of them.
+        if self.channel and order.channel not in self.channel:
+            return False
+        if self._tiers and order.customer_tier.upper() not in self._tiers:
+            return False
+        if self.order_type and order.order_type not in self.order_type:
+            return False
+        d = self.destination
+        if d and order.province not in d and order.region not in d:
+            return False
+        if self.sla and order.sla not in self.sla:
+            return False
+        if self.sku_attribute and self.sku_attribute not in order.tags:
+            return False
+        if self._category_tags and not (self._category_tags & order.tags):
+            return False
+        if self.site_closed and not (self.site_closed & closed):
+            return False
+        if self.carrier_down and not (self.carrier_down & down):
+            return False
+        if self.min_order_value is not None and order.value < self.min_order_value:
+            return False
+        if self.order_value_above is not None and order.value <= self.order_value_above:
+            return False
+        if self.min_units is not None and order.units < self.min_units:
+            return False
+        if self.stock_below is not None:
+            sku, site, units = self.stock_below
+            if (stock or {}).get((sku, site), 0) >= units:
+                return False
+        if self.expression is not None:
+            if env is None:
+                return self.expression(environment(order, closed, down), on_error)
+            if not env:
+                env.append(environment(order, closed, down))
+            return self.expression(env[0], on_error)
+        return True
+
+
+def environment(order: RouteOrder, closed: frozenset[str] = frozenset(),
+                down: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The variables a CEL condition reads (expressions.py documents them)."""
+    return {
+        "order": {"id": order.id, "channel": order.channel, "type": order.order_type,
+                  "sla": order.sla, "value": float(order.value),
+                  "value_fen": int(order.value * 100), "units": order.units,
+                  "province": order.province, "region": order.region,
+                  "tags": sorted(order.tags), "skus": sorted(order.demand),
+                  "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in order.lines]},
+        "customer": {"tier": order.customer_tier.upper()},
+        "network": {"closed": sorted(closed), "carriers_down": sorted(down)},
+    }

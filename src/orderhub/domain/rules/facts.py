@@ -1,0 +1,55 @@
+"""The facts of an order that rules are matched against: its routing view (`RouteOrder`),
+built once per batch by the services from the order, its SKUs and its destination. Routing
+plans with the same view (`domain/routing/network.py` re-exports it), so a rule and the
+router never disagree about what an order is. Pure data; imports nothing of the domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+# What a site can do and an order can need (Site.capabilities, RouteOrder.needs).
+CAPABILITIES = ("cold_chain", "hazardous", "b2b_pallet", "pickup")
+
+
+@dataclass(frozen=True, slots=True)
+class RouteLine:
+    sku: str
+    quantity: int
+    weight_kg: Decimal = Decimal("0.5")  # per unit
+
+
+@dataclass(frozen=True, slots=True)
+class RouteOrder:
+    """An order reduced to what rules match on and routing plans with."""
+
+    id: str
+    province: str
+    lat: float
+    lon: float
+    lines: tuple[RouteLine, ...]
+    requested_by: date | None = None  # due date: requested, or from the SLA class
+    needs: frozenset[str] = frozenset()  # capabilities every shipping site must have
+    region: str = ""
+    channel: str = ""
+    customer_tier: str = ""
+    order_type: str = ""
+    value: Decimal = Decimal(0)
+    tags: frozenset[str] = frozenset()  # SKU facts of its lines: cold_chain, category:SNACK
+    not_before: date | None = None  # a pre-sale's release day: nothing ships earlier
+    sla: str = "standard"
+    overrides: frozenset[str] = frozenset()  # hold codes a person accepted (rule_review)
+    pickup_store: str = ""  # click and collect at this store
+
+    @property
+    def demand(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for ln in self.lines:
+            out[ln.sku] = out.get(ln.sku, 0) + ln.quantity
+        return out
+
+    @property
+    def units(self) -> int:
+        return sum(ln.quantity for ln in self.lines)
