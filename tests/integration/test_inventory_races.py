@@ -21,7 +21,7 @@ from orderhub.domain.errors import IdempotencyConflict, StockError
 from orderhub.domain.inventory import StockLevel
 from orderhub.domain.order import Customer
 from orderhub.services.intake import sku_mapping
-from orderhub.services.intake.channel_orders import ingest_channel_orders
+from orderhub.services.intake.submit import ingest_channel_orders
 from orderhub.services.inventory import stock_control
 from orderhub.services.orders import views
 from tests.factories import SHANGHAI, T, draft, seed_network

@@ -9,11 +9,14 @@ unchanged and the cache is younger than its time to live (queue counts drift in 
 the cache adds what this process plans, `note_planned`).
 
 Serialisation: every network change (a site closed, reopened or resized, a carrier's state,
-a region block, a rule) first bumps `tenants.network_revision` (`bump()`, a row update
-held to commit); intake reads the revision with a share lock before it reads anything else
-(`state()`). A change therefore waits for the intakes in flight and then re-routes what
-they committed, and an intake that starts during a change waits for it and then plans on
-the new network: no order commits to a site, carrier or region closed under it.
+a lane table, a region block, a rule) first takes the tenant's network lock alone and bumps
+`tenants.network_revision` (`bump()`); intake takes the same lock shared before it reads
+anything else (`state()`), both held to commit. A change therefore waits for the intakes in
+flight and then re-routes what they committed, and an intake that starts during a change
+waits for it and then plans on the new network: no order commits to a site, carrier or
+region closed under it. On PostgreSQL the lock is a transaction-scoped advisory lock (a
+fair queue, so a steady stream of intake cannot starve a change); SQLite serialises writers
+anyway.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, select, text, update
 
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.stock_repository import StockRepository
@@ -98,21 +101,32 @@ class NetworkRepository:
     # ----- the lock between intake and network changes -----------------------------------
     def revision(self, tenant_id: str, *, share_lock: bool = False) -> int | None:
         """The tenant's network revision (None: no such tenant). With `share_lock`, network
-        changes wait until this transaction ends (PostgreSQL; SQLite serialises writers)."""
-        c = t.tenants.c
-        query = select(c.network_revision).where(c.id == tenant_id)
+        changes wait until this transaction ends; the revision is read after the lock is
+        granted, so it is the one in force."""
         if share_lock:
-            query = query.with_for_update(read=True)
-        row = self.conn.execute(query).first()
+            self._network_lock(tenant_id, shared=True)
+        c = t.tenants.c
+        row = self.conn.execute(select(c.network_revision).where(c.id == tenant_id)).first()
         return None if row is None else int(row[0])
 
     def bump(self, tenant_id: str) -> None:
-        """Record that the network changes in this transaction: takes the tenant's network
-        row lock until commit (waiting for intakes in flight) and moves the revision on."""
+        """Record that the network changes in this transaction: waits for the intakes in
+        flight, holds them off until commit, and moves the revision on."""
+        self._network_lock(tenant_id, shared=False)
         c = t.tenants.c
         self.conn.execute(update(t.tenants).where(c.id == tenant_id).values(
             network_revision=c.network_revision + 1))
         self._changed.add(tenant_id)
+
+    def _network_lock(self, tenant_id: str, *, shared: bool) -> None:
+        """A transaction-scoped advisory lock per tenant on PostgreSQL: intake shares it, a
+        network change takes it alone. Unlike a share row lock, the lock queue is fair: a
+        change waiting for it holds off new intakes instead of being starved by them.
+        SQLite needs none: its writers are serialised (BEGIN IMMEDIATE)."""
+        if self.conn.dialect.name != "postgresql":
+            return
+        fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        self.conn.execute(text(f"SELECT {fn}(:key)"), {"key": _lock_key(tenant_id)})
 
     # ----- the state -----------------------------------------------------------------------
     def state(self, tenant_id: str) -> NetworkState | None:
@@ -219,6 +233,12 @@ class NetworkRepository:
         return Canary(row[0], parse_slice(row[1]),
                       by_priority(rules) if has_routing else by_priority(live or []),
                       tuple(checks))
+
+
+def _lock_key(tenant_id: str) -> int:
+    """A stable signed 64-bit key for the tenant's network lock."""
+    digest = hashlib.blake2b(f"orderhub.network:{tenant_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def _lanes(doc: Mapping[str, Any]) -> dict[tuple[str, str], int]:
