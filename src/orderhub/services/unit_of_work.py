@@ -12,9 +12,12 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import NestedTransaction, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
+from orderhub.adapters.db.rule_repository import RuleRepository
+from orderhub.adapters.db.rule_set_repository import RuleSetRepository
 from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.adapters.db.webhook_repository import WebhookRepository
@@ -29,6 +32,9 @@ class UnitOfWork:
     catalog: CatalogRepository
     outbox: OutboxRepository
     idempotency: IdempotencyRepository
+    rules: RuleRepository
+    rule_sets: RuleSetRepository
+    audit: AuditRepository
     sku_mappings: SkuMappingRepository
     webhooks: WebhookRepository
     conn: Connection
@@ -57,6 +63,9 @@ class UnitOfWork:
         self.catalog = CatalogRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.idempotency = IdempotencyRepository(conn)
+        self.rules = RuleRepository(conn)
+        self.rule_sets = RuleSetRepository(conn)
+        self.audit = AuditRepository(conn)
         self.sku_mappings = SkuMappingRepository(conn)
         self.webhooks = WebhookRepository(conn)
         self._other_events = []
@@ -88,7 +97,9 @@ class UnitOfWork:
         events.extend((e, 0) for e in self._other_events)
         self._other_events = []
         self.stock.flush()
-        return self.outbox.append(events)
+        count = self.outbox.append(events)
+        self.audit.flush()  # the audit entries with the events they go with
+        return count
 
     def commit(self) -> int:
         """Flush aggregates and the outbox, then commit; returns the number of events."""
