@@ -12,10 +12,13 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import NestedTransaction, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
+from orderhub.adapters.db.rule_repository import RuleRepository
+from orderhub.adapters.db.rule_set_repository import RuleSetRepository
 from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.adapters.db.webhook_repository import WebhookRepository
@@ -31,6 +34,9 @@ class UnitOfWork:
     outbox: OutboxRepository
     idempotency: IdempotencyRepository
     network: NetworkRepository
+    rules: RuleRepository
+    rule_sets: RuleSetRepository
+    audit: AuditRepository
     sku_mappings: SkuMappingRepository
     webhooks: WebhookRepository
     conn: Connection
@@ -62,6 +68,9 @@ class UnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.idempotency = IdempotencyRepository(conn)
         self.network = NetworkRepository(conn, self.network_cache)
+        self.rules = RuleRepository(conn)
+        self.rule_sets = RuleSetRepository(conn)
+        self.audit = AuditRepository(conn)
         self.sku_mappings = SkuMappingRepository(conn)
         self.webhooks = WebhookRepository(conn)
         self._other_events = []
@@ -93,7 +102,9 @@ class UnitOfWork:
         events.extend((e, 0) for e in self._other_events)
         self._other_events = []
         self.stock.flush()
-        return self.outbox.append(events)
+        count = self.outbox.append(events)
+        self.audit.flush()  # the audit entries with the events they go with
+        return count
 
     def commit(self) -> int:
         """Flush aggregates and the outbox, then commit; returns the number of events."""

@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text, update
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.domain.errors import InvalidInput
 from orderhub.domain.routing.network import (
@@ -45,13 +46,11 @@ from orderhub.domain.routing.state import Canary, NetworkState
 from orderhub.domain.rules.effects import by_priority
 from orderhub.domain.rules.model import (
     RoutingRule,
-    condition_doc,
     is_check_doc,
     parse_rule,
-    to_check,
 )
 from orderhub.domain.rules.rule_sets import parse_slice
-from orderhub.domain.rules.validation import DEFAULT_RULES, Level, Rule
+from orderhub.domain.rules.validation import DEFAULT_RULES, Rule
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +95,7 @@ class NetworkRepository:
     def __init__(self, conn: Connection, cache: NetworkCache | None = None) -> None:
         self.conn = conn
         self.cache = cache
+        self._rules = RuleRepository(conn)
         self._changed: set[str] = set()  # tenants whose network this transaction changed
 
     # ----- the lock between intake and network changes -----------------------------------
@@ -178,25 +178,11 @@ class NetworkRepository:
 
     def routing_rules(self, tenant_id: str, *, enabled_only: bool = True
                       ) -> list[RoutingRule]:
-        r = t.routing_rules.c
-        query = select(r.doc, r.version, r.enabled).where(r.tenant_id == tenant_id)
-        if enabled_only:
-            query = query.where(r.enabled.is_(True))
-        out = []
-        for doc, version, enabled in self.conn.execute(query.order_by(r.code)):
-            try:
-                out.append(parse_rule({**doc, "enabled": enabled}, version=version))
-            except InvalidInput as exc:  # validated when written; never let one stop intake
-                log.error("routing rule %s v%s skipped: %s", doc.get("code"), version,
-                          "; ".join(f"{e.loc}: {e.message}" for e in exc.errors))
-        return by_priority(out)
+        return self._rules.routing_rules(tenant_id, enabled_only=enabled_only)
 
     def checks(self, tenant_id: str) -> list[Rule]:
         """The tenant's validation checks, or the defaults while it has stored none."""
-        v = t.validation_rules.c
-        rows = self.conn.execute(select(t.validation_rules).where(v.tenant_id == tenant_id)
-                                 .order_by(v.code)).mappings().all()
-        return [check_of(r) for r in rows] if rows else list(DEFAULT_RULES)
+        return self._rules.checks(tenant_id) or list(DEFAULT_RULES)
 
     def blocks(self, tenant_id: str) -> list[RegionBlock]:
         b = t.region_blocks.c
@@ -261,29 +247,5 @@ def service_of(row: Any) -> CarrierService:
                           else Decimal(row["max_kg"]).quantize(Decimal("0.01")))
 
 
-def check_doc(rule: Rule) -> dict[str, Any]:
-    """A stored check in the one rule model's JSON shape."""
-    return {"code": rule.code, "description": rule.description,
-            "when": condition_doc(rule.scope) if rule.scope is not None else {},
-            "then": {"check": rule.check, "level": rule.level.value,
-                     "params": dict(rule.params)},
-            "enabled": rule.enabled}
-
-
-def check_of(row: Any) -> Rule:
-    """A stored validation check row as a rule (its scope parsed when it has one)."""
-    rule = Rule(row["code"], Level(row["level"]), row["check"], dict(row["params"] or {}),
-                bool(row["enabled"]), row["description"], row["version"])
-    if not row["scope"]:  # the common case, read for every batch: no parsing needed
-        return rule
-    try:
-        return to_check(parse_rule({**check_doc(rule), "when": row["scope"]},
-                                   version=row["version"]))
-    except InvalidInput as exc:  # validated when written; never let one stop intake
-        log.error("validation rule %s v%s read without its scope: %s", row["code"],
-                  row["version"], "; ".join(f"{e.loc}: {e.message}" for e in exc.errors))
-        return rule
-
-
-__all__ = ["NetworkCache", "NetworkRepository", "check_doc", "check_of", "service_of"]
+__all__ = ["NetworkCache", "NetworkRepository", "service_of"]
 

@@ -120,7 +120,7 @@ def run_pipeline(
                                                                  for p in outcome.picks})])
         record_decisions(uow, batch, strategy, plans)
         apply_plans(batch, strategy, valid, plans, presale_lock, stats)
-    audit.append(uow.conn, tenant_id, batch.audit)
+    uow.audit.add(tenant_id, batch.audit)  # written at commit, with the events
     return stats
 
 

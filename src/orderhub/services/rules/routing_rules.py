@@ -1,6 +1,6 @@
 """Routing rules as data: create, change (a new version each time, with who and why),
 disable, list, history, export and import. The router reads the enabled ones
-(services/routing_network.py); every change is a RoutingRuleChanged event."""
+(services/network/directory.py); every change is a RoutingRuleChanged event."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
-
-from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.rule_repository import RoutingRuleVersion, StoredRoutingRule
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import RoutingRuleChanged
 from orderhub.domain.rules.language import parse_sentence
@@ -26,11 +24,10 @@ from orderhub.domain.rules.tables import expand_table
 from orderhub.services import audit
 from orderhub.services.network.carriers import load_services
 from orderhub.services.rules import validation_rules
+from orderhub.services.rules.validation_rules import Saved
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
-_r = t.routing_rules.c
-_h = t.routing_rule_history.c
 
 # Seeded with the demo data: the issue's own examples, as data.
 DEMO_RULES: tuple[dict[str, Any], ...] = (
@@ -48,103 +45,106 @@ DEMO_RULES: tuple[dict[str, Any], ...] = (
 )
 
 
-def vocabulary(conn: Connection, tenant_id: str) -> Vocabulary:
+def vocabulary(uow: UnitOfWork, tenant_id: str) -> Vocabulary:
     """Everything a rule of this tenant may name: sites, carriers, channels, and the SKU
     attributes and categories its catalogue uses (read once per rule change)."""
-    sites = frozenset(w for (w,) in conn.execute(select(t.warehouses.c.code).where(
-        t.warehouses.c.tenant_id == tenant_id)))
-    channels = frozenset(c for (c,) in conn.execute(select(t.channels.c.code).where(
-        t.channels.c.tenant_id == tenant_id)))
-    services = load_services(conn, tenant_id)
-    attributes: set[str] = set()
-    categories: set[str] = set()
-    skus: set[str] = set()
-    for code, facts in conn.execute(select(t.skus.c.code, t.skus.c.attributes).where(
-            t.skus.c.tenant_id == tenant_id)):
-        skus.add(code)
-        for key, value in (facts or {}).items():
-            if value is True:
-                attributes.add(key)
-            elif key == "category" and isinstance(value, str):
-                categories.add(value)
-    return Vocabulary(sites, frozenset({s.code for s in services} | {s.carrier for s in services}),
-                      channels, frozenset(attributes), frozenset(categories), frozenset(skus))
+    names = uow.rules.catalogue_names(tenant_id)
+    services = load_services(uow.conn, tenant_id)
+    return Vocabulary(names.sites,
+                      frozenset({s.code for s in services} | {s.carrier for s in services}),
+                      names.channels, names.attributes, names.categories, names.skus)
 
 
-def validate_rule(conn: Connection, tenant_id: str, doc: Mapping[str, Any],
+def validate_rule(uow: UnitOfWork, tenant_id: str, doc: Mapping[str, Any],
                   loc: str = "", vocab: Vocabulary | None = None) -> RoutingRule:
-    return parse_rule(doc, vocab or vocabulary(conn, tenant_id), loc=loc)
+    return parse_rule(doc, vocab or vocabulary(uow, tenant_id), loc=loc)
 
 
-def _view(row: Any) -> dict[str, Any]:
-    return {**row["doc"], "version": row["version"], "enabled": row["enabled"],
-            "updated_by": row["updated_by"], "updated_at": row["updated_at"]}
+def _view(rule: StoredRoutingRule) -> dict[str, Any]:
+    return {**rule.doc, "version": rule.version, "enabled": rule.enabled,
+            "updated_by": rule.updated_by, "updated_at": rule.updated_at}
 
 
 def list_rules(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
     with make_uow() as uow:
-        rows = uow.conn.execute(select(t.routing_rules).where(_r.tenant_id == tenant_id)
-                                .order_by(_r.code)).mappings()
-        return [_view(r) for r in rows]
+        return [_view(r) for r in uow.rules.stored_routing(tenant_id)]
 
 
 def export_rules(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
     """Every live rule, routing rules and validation checks alike, as one document."""
     with make_uow() as uow:
-        rows = uow.conn.execute(select(t.routing_rules).where(_r.tenant_id == tenant_id)
-                                .order_by(_r.code)).mappings().all()
-        checks = validation_rules.check_docs(uow.conn, tenant_id)
-    return [*({**r["doc"], "enabled": r["enabled"]} for r in rows), *checks]
+        rules = uow.rules.stored_routing(tenant_id)
+        checks = validation_rules.check_docs(uow, tenant_id)
+    return [*({**r.doc, "enabled": r.enabled} for r in rules), *checks]
 
 
 def get_rule(make_uow: UowFactory, tenant_id: str, code: str) -> dict[str, Any]:
     with make_uow() as uow:
-        row = uow.conn.execute(select(t.routing_rules).where(
-            _r.tenant_id == tenant_id, _r.code == code)).mappings().first()
-        if row is None:
+        found = uow.rules.stored_routing(tenant_id, [code])
+        if not found:
             raise NotFound(f"routing rule '{code}' not found")
-        return _view(row)
+        return _view(found[0])
 
 
-def _save(uow: UnitOfWork, tenant_id: str, rule: RoutingRule, *, actor: str, reason: str,
-          now: datetime) -> dict[str, Any]:
-    if rule.is_check:  # a validation check: kept with the other checks
-        return validation_rules.save_check(uow, tenant_id, rule, actor=actor, reason=reason,
-                                           now=now)
-    current = uow.conn.execute(select(_r.version, _r.doc, _r.enabled).where(
-        _r.tenant_id == tenant_id, _r.code == rule.code)).first()
-    doc = rule_doc(rule)
-    doc.pop("version")
-    enabled = doc.pop("enabled")
-    if current is not None and current[1] == doc and current[2] == enabled:
-        return {**doc, "version": current[0], "enabled": enabled, "changed": False}
-    version = 1 if current is None else current[0] + 1
-    values = {"doc": doc, "enabled": enabled, "version": version, "updated_by": actor,
-              "updated_at": now}
+def _change(current: StoredRoutingRule | None, doc: Mapping[str, Any], enabled: bool) -> str:
     if current is None:
-        uow.conn.execute(t.routing_rules.insert().values(tenant_id=tenant_id, code=rule.code,
-                                                         **values))
-        change = "created"
-    else:
-        uow.conn.execute(update(t.routing_rules).where(
-            _r.tenant_id == tenant_id, _r.code == rule.code).values(**values))
-        change = ("enabled" if enabled and not current[2] and current[1] == doc
-                  else "disabled" if not enabled and current[2] and current[1] == doc
-                  else "updated")
-    uow.conn.execute(t.routing_rule_history.insert().values(
-        tenant_id=tenant_id, code=rule.code, version=version,
-        doc={**doc, "enabled": enabled}, changed_by=actor, reason=reason, changed_at=now))
-    uow.record(RoutingRuleChanged(tenant_id=tenant_id, occurred_at=now, actor=actor,
-                                  reason=reason, code=rule.code, version=version,
-                                  enabled=enabled, change=change))
-    before = {**current[1], "enabled": current[2]} if current is not None else {}
-    after = {**doc, "enabled": enabled}
-    diff = {k: {"before": before.get(k), "after": after.get(k)}
-            for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
-    audit.append(uow.conn, tenant_id, [audit.Record(
-        now, actor, "rule_change", f"routing-rule/{rule.code}",
-        {"change": change, "version": version, "reason": reason, "diff": diff})])
-    return {**doc, "version": version, "enabled": enabled, "changed": True, "diff": diff}
+        return "created"
+    if current.doc == doc and enabled != current.enabled:
+        return "enabled" if enabled else "disabled"
+    return "updated"
+
+
+def _save_routing(uow: UnitOfWork, tenant_id: str, rules: Sequence[RoutingRule], *,
+                  actor: str, reason: str, now: datetime) -> list[Saved]:
+    """New versions of the routing rules whose content changed (codes unique), with their
+    history rows and RoutingRuleChanged events; their audit entries returned in order."""
+    stored = {r.code: r for r in uow.rules.stored_routing(tenant_id, [r.code for r in rules])}
+    versions: list[RoutingRuleVersion] = []
+    out: list[Saved] = []
+    for rule in rules:
+        current = stored.get(rule.code)
+        doc = rule_doc(rule)
+        doc.pop("version")
+        enabled = doc.pop("enabled")
+        if current is not None and current.doc == doc and current.enabled == enabled:
+            out.append(Saved({**doc, "version": current.version, "enabled": enabled,
+                              "changed": False}, None))
+            continue
+        version = 1 if current is None else current.version + 1
+        change = _change(current, doc, enabled)
+        versions.append(RoutingRuleVersion(rule.code, doc, enabled, version,
+                                           new=current is None))
+        uow.record(RoutingRuleChanged(tenant_id=tenant_id, occurred_at=now, actor=actor,
+                                      reason=reason, code=rule.code, version=version,
+                                      enabled=enabled, change=change))
+        before = {**current.doc, "enabled": current.enabled} if current is not None else {}
+        after = {**doc, "enabled": enabled}
+        diff = {k: {"before": before.get(k), "after": after.get(k)}
+                for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+        out.append(Saved({**doc, "version": version, "enabled": enabled, "changed": True,
+                          "diff": diff},
+                         audit.Record(now, actor, "rule_change", f"routing-rule/{rule.code}",
+                                      {"change": change, "version": version,
+                                       "reason": reason, "diff": diff})))
+    uow.rules.save_routing(tenant_id, versions, actor=actor, reason=reason, at=now)
+    return out
+
+
+def _save(uow: UnitOfWork, tenant_id: str, rules: Sequence[RoutingRule], *, actor: str,
+          reason: str, now: datetime) -> list[dict[str, Any]]:
+    """Save rules of both kinds (codes unique) in the caller's transaction: each changed
+    one gets a new version and an audit entry, in the order given. The rules in force are
+    part of the network intake reads: the change takes its lock (network_repository)."""
+    if rules:
+        uow.network.bump(tenant_id)
+    checks = iter(validation_rules.save_checks(
+        uow, tenant_id, [r for r in rules if r.is_check], actor=actor, reason=reason,
+        now=now))
+    routing = iter(_save_routing(uow, tenant_id, [r for r in rules if not r.is_check],
+                                 actor=actor, reason=reason, now=now))
+    saved = [next(checks if r.is_check else routing) for r in rules]
+    uow.audit.add(tenant_id, [s.entry for s in saved if s.entry is not None])
+    return [s.view for s in saved]
 
 
 def rule_from_text(make_uow: UowFactory, tenant_id: str, text: str,
@@ -162,7 +162,7 @@ def rule_from_text(make_uow: UowFactory, tenant_id: str, text: str,
     code = code or "rule-" + hashlib.sha256(text.encode()).hexdigest()[:8]
     doc = parsed.rule(code, text[:500])
     with make_uow() as uow:
-        rule = validate_rule(uow.conn, tenant_id, doc)
+        rule = validate_rule(uow, tenant_id, doc)
     out = rule_doc(rule)
     out.pop("version")
     return {"rule": out, "language": parsed.language}
@@ -174,11 +174,11 @@ def put_rule(make_uow: UowFactory, tenant_id: str, doc: Mapping[str, Any], *, ac
     if not reason.strip():
         raise InvalidInput([FieldError("reason", "say why the rule changes")])
     with make_uow() as uow:
-        rule = validate_rule(uow.conn, tenant_id, doc)
-        clash = kind_clash(uow.conn, tenant_id, rule)
+        rule = validate_rule(uow, tenant_id, doc)
+        clash = kind_clash(uow, tenant_id, rule)
         if clash:
             raise InvalidInput([FieldError("code", clash)])
-        out = _save(uow, tenant_id, rule, actor=actor, reason=reason, now=now)
+        out = _save(uow, tenant_id, [rule], actor=actor, reason=reason, now=now)[0]
         uow.commit()
         return out
 
@@ -194,12 +194,11 @@ def set_enabled(make_uow: UowFactory, tenant_id: str, code: str, enabled: bool, 
 
 def history(make_uow: UowFactory, tenant_id: str, code: str) -> list[dict[str, Any]]:
     with make_uow() as uow:
-        rows = uow.conn.execute(select(t.routing_rule_history).where(
-            _h.tenant_id == tenant_id, _h.code == code).order_by(_h.id)).mappings().all()
-        if not rows:
+        found = uow.rules.routing_history(tenant_id, code)
+        if not found:
             raise NotFound(f"routing rule '{code}' not found")
-        return [{"version": r["version"], "rule": r["doc"], "changed_by": r["changed_by"],
-                 "reason": r["reason"], "changed_at": r["changed_at"]} for r in rows]
+        return [{"version": h.version, "rule": h.doc, "changed_by": h.changed_by,
+                 "reason": h.reason, "changed_at": h.changed_at} for h in found]
 
 
 def import_rules(make_uow: UowFactory, tenant_id: str, docs: Sequence[Mapping[str, Any]], *,
@@ -219,19 +218,19 @@ def save_rules(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]
     """`import_rules` inside the caller's transaction. `restoring` puts back rules that
     were live (a rollback): they are not checked against today's sites and channels, and
     one that no longer parses is left as it is stored, so a rollback cannot be blocked."""
-    rules = parse_docs(uow.conn, tenant_id, docs, restoring=restoring)
-    return [_save(uow, tenant_id, r, actor=actor, reason=reason, now=now) for r in rules]
+    rules = parse_docs(uow, tenant_id, docs, restoring=restoring)
+    return _save(uow, tenant_id, rules, actor=actor, reason=reason, now=now)
 
 
 MAX_RULES = 2000  # per set or file: the sandbox and the contradiction check stay quick
 
 
-def kind_clash(conn: Connection, tenant_id: str, rule: RoutingRule,
+def kind_clash(uow: UnitOfWork, tenant_id: str, rule: RoutingRule,
                codes: tuple[set[str], set[str]] | None = None) -> str:
     """Why `rule`'s code is taken by a rule of the other kind ("" if it is not): codes are
     unique across routing rules and validation checks, so a set, a diff or a rollback
     always knows which one a code means."""
-    routing, checks = codes or kind_codes(conn, tenant_id)
+    routing, checks = codes or kind_codes(uow, tenant_id)
     if rule.is_check and rule.code in routing:
         return "a routing rule has this code; give the check another"
     if not rule.is_check and rule.code in checks:
@@ -239,20 +238,19 @@ def kind_clash(conn: Connection, tenant_id: str, rule: RoutingRule,
     return ""
 
 
-def kind_codes(conn: Connection, tenant_id: str) -> tuple[set[str], set[str]]:
-    routing = {c for (c,) in conn.execute(select(_r.code).where(_r.tenant_id == tenant_id))}
-    return routing, validation_rules.check_codes(conn, tenant_id)
+def kind_codes(uow: UnitOfWork, tenant_id: str) -> tuple[set[str], set[str]]:
+    return uow.rules.routing_codes(tenant_id), validation_rules.check_codes(uow, tenant_id)
 
 
-def parse_docs(conn: Connection, tenant_id: str, docs: Sequence[Any], *,
+def parse_docs(uow: UnitOfWork, tenant_id: str, docs: Sequence[Any], *,
                restoring: bool = False) -> list[RoutingRule]:
     """Every rule of a set checked against the tenant's vocabulary: all valid, or one
     InvalidInput with every problem (`rules.<i>.<field>`), codes unique."""
     errors: list[FieldError] = []
     rules: list[RoutingRule] = []
     codes: set[str] = set()
-    vocab = Vocabulary() if restoring else vocabulary(conn, tenant_id)
-    taken = kind_codes(conn, tenant_id)
+    vocab = Vocabulary() if restoring else vocabulary(uow, tenant_id)
+    taken = kind_codes(uow, tenant_id)
     total = 0
     for i, doc in enumerate(docs):
         if not isinstance(doc, Mapping):
@@ -274,7 +272,7 @@ def parse_docs(conn: Connection, tenant_id: str, docs: Sequence[Any], *,
                          "rows counted one by one")])
         for loc, entry in entries:
             try:
-                rule = validate_rule(conn, tenant_id, entry, loc=loc, vocab=vocab)
+                rule = validate_rule(uow, tenant_id, entry, loc=loc, vocab=vocab)
             except InvalidInput as exc:
                 if restoring:
                     log.warning("rule %s left as stored while restoring: %s",
@@ -284,7 +282,7 @@ def parse_docs(conn: Connection, tenant_id: str, docs: Sequence[Any], *,
                 continue
             if rule.code in codes:
                 errors.append(FieldError(f"{loc}.code", f"'{rule.code}' appears twice"))
-            elif clash := kind_clash(conn, tenant_id, rule, taken):
+            elif clash := kind_clash(uow, tenant_id, rule, taken):
                 errors.append(FieldError(f"{loc}.code", clash))
             codes.add(rule.code)
             rules.append(rule)
@@ -294,6 +292,6 @@ def parse_docs(conn: Connection, tenant_id: str, docs: Sequence[Any], *,
 
 
 def seed_rules(uow: UnitOfWork, tenant_id: str, now: datetime) -> None:
-    for doc in DEMO_RULES:
-        _save(uow, tenant_id, validate_rule(uow.conn, tenant_id, doc), actor="demo-data",
-              reason="demo rule set", now=now)
+    vocab = vocabulary(uow, tenant_id)
+    _save(uow, tenant_id, [validate_rule(uow, tenant_id, doc, vocab=vocab) for doc in DEMO_RULES],
+          actor="demo-data", reason="demo rule set", now=now)

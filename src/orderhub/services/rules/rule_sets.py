@@ -20,21 +20,25 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.rule_set_repository import StoredRuleSet
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from orderhub.domain.events import RuleSetChanged
-from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.inventory import Sku, StockLevel, Warehouse
 from orderhub.domain.order import Order
 from orderhub.domain.routing.network import CostWeights, Network, RouteOrder, Site
-from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
+from orderhub.domain.routing.state import NetworkState
+from orderhub.domain.routing.strategy import (
+    RoutingStrategy,
+    route_order,
+    site_of,
+)
 from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
 from orderhub.domain.rules.checks import ValidationContext
 from orderhub.domain.rules.effects import by_priority
@@ -49,41 +53,40 @@ from orderhub.domain.rules.validation import Level, validate
 from orderhub.domain.rules.validation import Rule as Check
 from orderhub.services import audit
 from orderhub.services.intake.pipeline import validation_context
-from orderhub.services.network.directory import load_network, load_rules
+from orderhub.services.network.directory import load_network
 from orderhub.services.rules import validation_rules
 from orderhub.services.rules.routing_rules import parse_docs, save_rules, vocabulary
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
-_s = t.rule_sets.c
 DEFAULT_HOLD_THRESHOLD = 0.05  # a set that holds more than 5% of past orders fails
 STRESS_SAMPLE = 5000  # orders replayed in sequence per stress scenario
 CONTRADICTIONS_SHOWN = 100  # kept as warnings (the set fails its sandbox with any)
 
 
-def _view(row: Any) -> dict[str, Any]:
-    return {"id": row["id"], "version": row["version"], "state": row["state"],
-            "rules": row["rules"], "warnings": row["warnings"], "sandbox": row["sandbox"],
-            "slice": row["slice"], "reason": row["reason"], "created_by": row["created_by"],
-            "created_at": row["created_at"], "changed_at": row["changed_at"],
-            "canary_at": row["canary_at"]}
+def _view(row: StoredRuleSet) -> dict[str, Any]:
+    return {"id": row.id, "version": row.version, "state": row.state,
+            "rules": row.rules, "warnings": row.warnings, "sandbox": row.sandbox,
+            "slice": row.slice, "reason": row.reason, "created_by": row.created_by,
+            "created_at": row.created_at, "changed_at": row.changed_at,
+            "canary_at": row.canary_at}
 
 
-def _row(uow: UnitOfWork, tenant_id: str, set_id: int, *, lock: bool = False) -> Any:
-    q = select(t.rule_sets).where(_s.tenant_id == tenant_id, _s.id == set_id)
-    row = uow.conn.execute(q.with_for_update() if lock else q).mappings().first()
+def _row(uow: UnitOfWork, tenant_id: str, set_id: int, *, lock: bool = False
+         ) -> StoredRuleSet:
+    row = uow.rule_sets.get(tenant_id, set_id, lock=lock)
     if row is None:
         raise NotFound(f"rule set {set_id} not found")
     return row
 
 
-def _record(uow: UnitOfWork, tenant_id: str, row: Any, state: SetState, change: str, *,
-            actor: str, reason: str, now: datetime, detail: Mapping[str, Any] | None = None
-            ) -> None:
+def _record(uow: UnitOfWork, tenant_id: str, row: StoredRuleSet, state: SetState,
+            change: str, *, actor: str, reason: str, now: datetime,
+            detail: Mapping[str, Any] | None = None) -> None:
     uow.record(RuleSetChanged(tenant_id=tenant_id, occurred_at=now, actor=actor,
-                              reason=reason, rule_set=row["id"], version=row["version"],
+                              reason=reason, rule_set=row.id, version=row.version,
                               state=state.value, change=change))
-    audit.append(uow.conn, tenant_id, [audit.Record(
-        now, actor, "rule_change", f"rule-set/{row['version']}",
+    uow.audit.add(tenant_id, [audit.Record(
+        now, actor, "rule_change", f"rule-set/{row.version}",
         {"change": change, "state": state.value, "reason": reason, **(detail or {})})])
 
 
@@ -109,14 +112,14 @@ def _normal(doc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def changes_from_live(conn: Any, tenant_id: str, docs: Sequence[Mapping[str, Any]]
+def changes_from_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]]
                       ) -> dict[str, Any]:
     """What activating the set would change: rules added, switched off (routing rules it
     lacks), and changed with each field before and after (a disabled rule the set
     switches on shows `enabled: false -> true`)."""
     live = {d["code"]: d for d in map(_normal, [
-        *_docs(load_rules(conn, tenant_id, enabled_only=False)),
-        *validation_rules.check_docs(conn, tenant_id)])}
+        *_docs(uow.rules.routing_rules(tenant_id, enabled_only=False)),
+        *validation_rules.check_docs(uow, tenant_id)])}
     mine = {d["code"]: d for d in map(_normal, docs)}
     has_routing = not all(map(is_check_doc, docs))
     added = sorted(c for c in mine if c not in live)
@@ -140,10 +143,10 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
     with make_uow() as uow:
         left_out: list[str] = []
         if docs is not None:
-            rules = parse_docs(uow.conn, tenant_id, docs)
+            rules = parse_docs(uow, tenant_id, docs)
         else:
-            rules = list(load_rules(uow.conn, tenant_id))
-            for d in validation_rules.check_docs(uow.conn, tenant_id):
+            rules = list(uow.rules.routing_rules(tenant_id))
+            for d in validation_rules.check_docs(uow, tenant_id):
                 try:
                     rules.append(parse_rule(d))
                 except InvalidInput as exc:  # stored before a check tightened
@@ -159,14 +162,9 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
         warnings = [c.message for c in found[:CONTRADICTIONS_SHOWN]]
         if len(found) > CONTRADICTIONS_SHOWN:
             warnings.append(f"more contradictions beyond these {CONTRADICTIONS_SHOWN}")
-        version = (uow.conn.execute(select(func.max(_s.version)).where(
-            _s.tenant_id == tenant_id)).scalar() or 0) + 1
-        set_id = uow.conn.execute(t.rule_sets.insert().values(
-            tenant_id=tenant_id, version=version, state=SetState.DRAFT.value,
-            rules=_docs(rules), warnings=warnings, reason=reason, created_by=actor,
-            created_at=now, changed_at=now).returning(_s.id)).scalar_one()
-        row = _row(uow, tenant_id, set_id)
-        diff = changes_from_live(uow.conn, tenant_id, row["rules"])
+        row = uow.rule_sets.add_draft(tenant_id, _docs(rules), warnings, reason=reason,
+                                      actor=actor, at=now)
+        diff = changes_from_live(uow, tenant_id, row.rules)
         _record(uow, tenant_id, row, SetState.DRAFT, "created", actor=actor, reason=reason,
                 now=now, detail={"rules": [r.code for r in rules], "warnings": warnings,
                                  "diff": diff})
@@ -176,17 +174,15 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
 
 def list_sets(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
     with make_uow() as uow:
-        rows = uow.conn.execute(select(t.rule_sets).where(_s.tenant_id == tenant_id)
-                                .order_by(_s.version.desc())).mappings().all()
-        return [_view(r) for r in rows]
+        return [_view(r) for r in uow.rule_sets.newest_first(tenant_id)]
 
 
 def get_set(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]:
     """The set, and what it would change in the live rules now."""
     with make_uow() as uow:
         row = _row(uow, tenant_id, set_id)
-        return {**_view(row), "changes_from_live": changes_from_live(uow.conn, tenant_id,
-                                                                     row["rules"])}
+        return {**_view(row), "changes_from_live": changes_from_live(uow, tenant_id,
+                                                                     row.rules)}
 
 
 # ----- sandbox ------------------------------------------------------------------------------
@@ -348,81 +344,125 @@ def _held_at_intake(arm: Arm) -> None:
     arm.held_by_checks += 1
 
 
-def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id: int, *,
-             since: timedelta, now: datetime, actor: str, strategy: AllocationStrategy,
-             limit: int = 100_000, hold_threshold: float = DEFAULT_HOLD_THRESHOLD,
-             examples: int = 10, draw_down: bool = False) -> dict[str, Any]:
-    """Replay past orders through the set and through the live rules; record the report
-    and, if it passes, mark the set tested."""
-    started = time.perf_counter()
-    weights = strategy.weights if isinstance(strategy, RoutingStrategy) else CostWeights()
-    with read_uow() as uow:
-        row = _row(uow, tenant_id, set_id)
-        if row["state"] not in (SetState.DRAFT.value, SetState.TESTED.value):
-            raise Conflict(f"rule set v{row['version']} is {row['state']}; only drafts and "
-                           "tested sets are simulated")
-        every = [parse_rule(d) for d in row["rules"]]
-        live_checks = validation_rules.load_rules(uow.conn, tenant_id)
-        draft_checks = validation_rules.overlay(live_checks, every)
-        state = load_network(uow.conn, tenant_id)
-        routing = [r for r in every if not r.is_check]
-        draft_rules = by_priority(routing if routing else state.rules)
-        warehouses = uow.catalog.warehouses(tenant_id)
-        o = t.orders.c
-        ids = [oid for (oid,) in uow.conn.execute(
-            select(o.id).where(o.tenant_id == tenant_id, o.created_at >= now - since,
-                               o.status != OrderStatus.CANCELLED.value)
-            .order_by(o.created_at.desc(), o.id).limit(limit))]
-        orders: list[Order] = []
-        for i in range(0, len(ids), 2000):
-            orders.extend(uow.orders.get_many(tenant_id, ids[i:i + 2000]))
-        skus = sorted({ln.sku for x in orders for ln in x.lines if ln.sku}
-                      | {s for r in [*draft_rules, *state.rules] for s in r.when.skus})
-        catalog = uow.catalog.skus_by_code(tenant_id, skus)
-        levels = uow.stock.levels(tenant_id, skus)
-        ctx = _checks_context(uow, tenant_id, orders, catalog, warehouses, levels, now,
-                              [*live_checks, *draft_checks])
-        r = t.routing_decisions.c
-        actual: dict[str, list[str]] = {}
-        for oid, doc in uow.conn.execute(select(r.order_id, r.decision).where(
-                r.tenant_id == tenant_id, r.decided_at >= now - since).order_by(r.id)):
-            chosen = (doc or {}).get("chosen")
-            actual[oid] = list(chosen["sites"]) if chosen else []
-        # What validation did at intake: the audit log has every hold it made (an order
-        # without one passed).
-        a_ = t.audit_log.c
-        held_then: dict[str, list[str]] = {}
-        for oid, detail in uow.conn.execute(select(a_.subject, a_.detail).where(
-                a_.tenant_id == tenant_id, a_.kind == "rule_decision",
-                a_.at >= now - since).order_by(a_.seq)):
-            if (detail or {}).get("rules") == "validation" and oid not in held_then:
-                held_then[oid] = sorted(set(detail.get("held", [])))
-    sites: list[Site] = [site_of(w, state.backlog.get(w.code, 0)) for w in warehouses]
-    # Stock on hand (less safety stock), as if the replayed orders had not taken it yet.
-    stock = {k: max(0, lv.on_hand - lv.safety_stock) for k, lv in levels.items()}
-    live_net = Network(sites, state.services, stock, state.blocks, state.rules)
-    draft_net = Network(sites, state.services, stock, state.blocks, draft_rules)
-    # Each order on its own, or (draw_down) in order time with each side's stock running
-    # down as it routes.
+@dataclass
+class _Replay:
+    """What the sandbox replays, read in one read-only transaction: the set, the live and
+    the draft rules, the network, past orders with what their checks consult, and what
+    happened to those orders at intake."""
+
+    row: StoredRuleSet
+    draft_rules: list[RoutingRule]  # what the draft routes by (the live rules if it has none)
+    live_checks: list[Check]
+    draft_checks: list[Check]
+    state: NetworkState
+    warehouses: list[Warehouse]
+    orders: list[Order]  # in order time
+    catalog: dict[str, Sku]
+    levels: dict[tuple[str, str], StockLevel]
+    ctx: ValidationContext
+    actual: dict[str, list[str]]  # order id -> the sites routing chose ([]: held)
+    held_then: dict[str, list[str]]  # order id -> the codes validation held it with
+
+
+@dataclass
+class _Comparison:
+    """Both arms replayed side by side, and where they differ."""
+
+    live: Arm = field(default_factory=Arm)
+    draft: Arm = field(default_factory=Arm)
+    changed: int = 0  # routed differently
+    validation_changed: int = 0  # held by other checks
+    checks_differ: int = 0  # the draft's checks against what validation did at intake
+    differs_from_actual: int = 0  # the draft's routing against what routing did
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    routed: list[tuple[Order, RouteOrder]] = field(default_factory=list)  # for stress runs
+    scoped_hits: dict[str, int] = field(default_factory=dict)  # orders a check's scope chose
+
+
+def _load_replay(uow: UnitOfWork, tenant_id: str, set_id: int, *, since: datetime,
+                 now: datetime, limit: int) -> _Replay:
+    row = _row(uow, tenant_id, set_id)
+    if row.state not in (SetState.DRAFT.value, SetState.TESTED.value):
+        raise Conflict(f"rule set v{row.version} is {row.state}; only drafts and "
+                       "tested sets are simulated")
+    every = [parse_rule(d) for d in row.rules]
+    live_checks = validation_rules.live_checks(uow, tenant_id)
+    draft_checks = validation_rules.overlay(live_checks, every)
+    state = load_network(uow.conn, tenant_id)
+    routing = [r for r in every if not r.is_check]
+    draft_rules = by_priority(routing if routing else state.rules)
+    warehouses = uow.catalog.warehouses(tenant_id)
+    orders = _past_orders(uow, tenant_id, since, limit)
+    skus = sorted({ln.sku for x in orders for ln in x.lines if ln.sku}
+                  | {s for r in [*draft_rules, *state.rules] for s in r.when.skus})
+    catalog = uow.catalog.skus_by_code(tenant_id, skus)
+    levels = uow.stock.levels(tenant_id, skus)
+    ctx = _checks_context(uow, tenant_id, orders, catalog, warehouses, levels, now,
+                          [*live_checks, *draft_checks])
+    actual, held_then = _what_happened(uow, tenant_id, since)
+    orders.sort(key=lambda x: (x.created_at, x.id))
+    return _Replay(row, draft_rules, live_checks, draft_checks, state, warehouses, orders,
+                   catalog, levels, ctx, actual, held_then)
+
+
+def _past_orders(uow: UnitOfWork, tenant_id: str, since: datetime, limit: int
+                 ) -> list[Order]:
+    """The newest `limit` orders taken in since `since`, cancelled ones left out."""
+    ids = uow.rule_sets.past_order_ids(tenant_id, since, limit)
+    orders: list[Order] = []
+    for i in range(0, len(ids), 2000):
+        orders.extend(uow.orders.get_many(tenant_id, ids[i:i + 2000]))
+    return orders
+
+
+def _what_happened(uow: UnitOfWork, tenant_id: str, since: datetime
+                   ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The sites routing chose for each order since `since` (its last decision), and the
+    hold codes validation gave at intake: the audit log has every hold it made (an order
+    without one passed)."""
+    actual: dict[str, list[str]] = {}
+    for oid, doc in uow.rule_sets.routing_decisions(tenant_id, since):
+        chosen = doc.get("chosen")
+        actual[oid] = list(chosen["sites"]) if chosen else []
+    held_then: dict[str, list[str]] = {}
+    for oid, detail in uow.audit.details(tenant_id, "rule_decision", since):
+        if detail.get("rules") == "validation" and oid not in held_then:
+            held_then[oid] = sorted(set(detail.get("held", [])))
+    return actual, held_then
+
+
+def _networks(replay: _Replay) -> tuple[Network, Network]:
+    """The network as the live rules and as the draft route it, with stock on hand (less
+    safety stock), as if the replayed orders had not taken it yet."""
+    state = replay.state
+    sites: list[Site] = [site_of(w, state.backlog.get(w.code, 0)) for w in replay.warehouses]
+    stock = {k: max(0, lv.on_hand - lv.safety_stock) for k, lv in replay.levels.items()}
+    return (Network(sites, state.services, stock, state.blocks, state.rules),
+            Network(sites, state.services, stock, state.blocks, replay.draft_rules))
+
+
+def _replay_both(replay: _Replay, live_net: Network, draft_net: Network,
+                 weights: CostWeights, *, draw_down: bool, examples: int) -> _Comparison:
+    """Each past order through the live checks and routing and through the draft's: each
+    order on its own, or (draw_down) in order time with each side's stock running down as
+    it routes."""
+    out = _Comparison()
+    live, draft = out.live, out.draft
     live_stock = live_net.copy() if draw_down else live_net
     draft_stock = draft_net.copy() if draw_down else draft_net
-    orders.sort(key=lambda x: (x.created_at, x.id))
-    live, draft = Arm(), Arm()
-    changed, differs_from_actual, validation_changed, checks_differ = 0, 0, 0, 0
-    sample: list[dict[str, Any]] = []
-    routed: list[tuple[Order, RouteOrder]] = []
-    live_order, draft_order = _by_level(live_checks), _by_level(draft_checks)
-    scoped_hits: dict[str, int] = {}
-    for order in orders:
-        route = route_order(order, catalog)
-        live_held = _run_checks(order, live_order, ctx, route, None, None)
-        draft_held = _run_checks(order, draft_order, ctx, route, draft.rule_hits, scoped_hits)
-        checks_differ += held_then.get(order.id, []) != draft_held
+    live_order, draft_order = _by_level(replay.live_checks), _by_level(replay.draft_checks)
+    for order in replay.orders:
+        route = route_order(order, replay.catalog)
+        live_held = _run_checks(order, live_order, replay.ctx, route, None, None)
+        draft_held = _run_checks(order, draft_order, replay.ctx, route, draft.rule_hits,
+                                 out.scoped_hits)
+        out.checks_differ += replay.held_then.get(order.id, []) != draft_held
         if live_held != draft_held:
-            validation_changed += 1
-            if len(sample) < examples:
-                sample.append({"order_id": order.id, "stage": "validation",
-                               "live": {"held": live_held}, "draft": {"held": draft_held}})
+            out.validation_changed += 1
+            if len(out.examples) < examples:
+                out.examples.append({"order_id": order.id, "stage": "validation",
+                                     "live": {"held": live_held},
+                                     "draft": {"held": draft_held}})
         if live_held:
             _held_at_intake(live)
         if draft_held:
@@ -430,7 +470,7 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
         if live_held and draft_held:
             continue
         if not draft_held:
-            routed.append((order, route))  # for the stress scenarios
+            out.routed.append((order, route))
         before = None if live_held else _decide(order, route, live_stock, weights)
         after = None if draft_held else _decide(order, route, draft_stock, weights)
         if draw_down:
@@ -444,34 +484,83 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
         a = _summary(before) if before else {"held": "validation: " + ", ".join(live_held)}
         b = _summary(after) if after else {"held": "validation: " + ", ".join(draft_held)}
         if before is not None and after is not None and a != b:
-            changed += 1
-            if len(sample) < examples:
-                sample.append({"order_id": order.id, "stage": "routing", "live": a,
-                               "draft": b, "rules": after.rules})
-        happened = actual.get(order.id)
+            out.changed += 1
+            if len(out.examples) < examples:
+                out.examples.append({"order_id": order.id, "stage": "routing", "live": a,
+                                     "draft": b, "rules": after.rules})
+        happened = replay.actual.get(order.id)
         if happened is not None and happened != b.get("sites", []):
-            differs_from_actual += 1
-    own = {d["code"] for d in row["rules"]}  # (a set of checks only routes by the live rules)
-    never = sorted([r.code for r in draft_rules
-                    if r.code in own and r.enabled and not draft.rule_hits.get(r.code)]
-                   + [c.code for c in draft_checks
-                      if c.enabled and c.scope is not None and not scoped_hits.get(c.code)])
-    lv, dv = live.view(), draft.view()
-    scenarios = _scenarios(routed, draft_net, weights)
+            out.differs_from_actual += 1
+    return out
+
+
+def _never_matched(replay: _Replay, arms: _Comparison) -> list[str]:
+    """The set's own enabled rules no replayed order matched (a scoped check: no order in
+    its scope). A set of checks only routes by the live rules: those are not its own."""
+    own = {d["code"] for d in replay.row.rules}
+    return sorted([r.code for r in replay.draft_rules
+                   if r.code in own and r.enabled and not arms.draft.rule_hits.get(r.code)]
+                  + [c.code for c in replay.draft_checks
+                     if c.enabled and c.scope is not None
+                     and not arms.scoped_hits.get(c.code)])
+
+
+def _failures(replay: _Replay, arms: _Comparison, hold_threshold: float) -> list[str]:
+    """Why the set fails its sandbox run (none: it passes)."""
+    lv, dv = arms.live.view(), arms.draft.view()
     failures = []
-    if row["warnings"]:
-        failures.append("contradictions: " + "; ".join(row["warnings"]))
-    by_rules = draft.held_by_rules / max(draft.orders, 1)
+    if replay.row.warnings:
+        failures.append("contradictions: " + "; ".join(replay.row.warnings))
+    by_rules = arms.draft.held_by_rules / max(arms.draft.orders, 1)
     more = dv["hold_rate"] - lv["hold_rate"]
     if by_rules > hold_threshold or more > hold_threshold:
         failures.append(f"holds {max(by_rules, more):.1%} of the replayed orders that the "
                         f"live rules do not, or by its own rules (threshold "
                         f"{hold_threshold:.1%})")
-    if not orders:
+    if not replay.orders:
         failures.append("no past orders in the window to replay")
+    return failures
+
+
+def _record_sandbox(make_uow: UowFactory, tenant_id: str, set_id: int,
+                    report: dict[str, Any], *, actor: str, now: datetime) -> None:
+    """Store the report; a pass marks the set tested (a fail leaves or puts it back in
+    draft). The set's row locked: it must still be a draft or tested."""
+    with make_uow() as uow:
+        row = _row(uow, tenant_id, set_id, lock=True)
+        if row.state not in (SetState.DRAFT.value, SetState.TESTED.value):
+            raise Conflict(f"rule set v{row.version} changed to {row.state} meanwhile")
+        new_state = SetState.TESTED if report["passed"] else SetState.DRAFT
+        uow.rule_sets.record_sandbox(tenant_id, set_id, report, new_state, now)
+        _record(uow, tenant_id, row, new_state,
+                "tested" if report["passed"] else "sandbox_failed", actor=actor,
+                reason="sandbox run", now=now,
+                detail={"orders": report["orders"], "passed": report["passed"],
+                        "failures": report["failures"]})
+        uow.commit()
+
+
+def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id: int, *,
+             since: timedelta, now: datetime, actor: str, strategy: AllocationStrategy,
+             limit: int = 100_000, hold_threshold: float = DEFAULT_HOLD_THRESHOLD,
+             examples: int = 10, draw_down: bool = False) -> dict[str, Any]:
+    """Replay past orders through the set and through the live rules; record the report
+    and, if it passes, mark the set tested."""
+    started = time.perf_counter()
+    weights = strategy.weights if isinstance(strategy, RoutingStrategy) else CostWeights()
+    with read_uow() as uow:
+        replay = _load_replay(uow, tenant_id, set_id, since=now - since, now=now,
+                              limit=limit)
+    live_net, draft_net = _networks(replay)
+    arms = _replay_both(replay, live_net, draft_net, weights, draw_down=draw_down,
+                        examples=examples)
+    never = _never_matched(replay, arms)
+    lv, dv = arms.live.view(), arms.draft.view()
+    scenarios = _scenarios(arms.routed, draft_net, weights)
+    failures = _failures(replay, arms, hold_threshold)
     report = {
-        "since_days": since.days, "orders": len(orders), "draw_down": draw_down, "seconds":
-            round(time.perf_counter() - started, 2),
+        "since_days": since.days, "orders": len(replay.orders), "draw_down": draw_down,
+        "seconds": round(time.perf_counter() - started, 2),
         "live": lv, "draft": dv,
         "delta": {"cost_per_order": round(dv["cost_per_order"] - lv["cost_per_order"], 2),
                   "on_time_rate": round(dv["on_time_rate"] - lv["on_time_rate"], 4),
@@ -479,26 +568,14 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
                   "hold_rate": round(dv["hold_rate"] - lv["hold_rate"], 4),
                   "late_days_per_order": round(dv["late_days_per_order"]
                                                - lv["late_days_per_order"], 3)},
-        "orders_changed": changed, "validation_changed": validation_changed,
-        "validation_differs_from_what_happened": checks_differ,
-        "differs_from_what_happened": differs_from_actual,
-        "examples": sample, "rule_hits": draft.rule_hits, "never_matched": never,
+        "orders_changed": arms.changed, "validation_changed": arms.validation_changed,
+        "validation_differs_from_what_happened": arms.checks_differ,
+        "differs_from_what_happened": arms.differs_from_actual,
+        "examples": arms.examples, "rule_hits": arms.draft.rule_hits, "never_matched": never,
         "scenarios": scenarios, "hold_threshold": hold_threshold,
         "passed": not failures, "failures": failures,
         "run_at": now.isoformat(), "run_by": actor}
-    with make_uow() as uow:
-        row = _row(uow, tenant_id, set_id, lock=True)
-        if row["state"] not in (SetState.DRAFT.value, SetState.TESTED.value):
-            raise Conflict(f"rule set v{row['version']} changed to {row['state']} meanwhile")
-        new_state = SetState.TESTED if report["passed"] else SetState.DRAFT
-        uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(
-            sandbox=report, state=new_state.value, changed_at=now))
-        _record(uow, tenant_id, row, new_state,
-                "tested" if report["passed"] else "sandbox_failed", actor=actor,
-                reason="sandbox run", now=now,
-                detail={"orders": len(orders), "passed": report["passed"],
-                        "failures": failures})
-        uow.commit()
+    _record_sandbox(make_uow, tenant_id, set_id, report, actor=actor, now=now)
     return report
 
 
@@ -510,7 +587,8 @@ def start_canary(make_uow: UowFactory, tenant_id: str, set_id: int, slice_doc: M
     _reason(reason)
     sl = parse_slice(slice_doc)
     with make_uow() as uow:
-        vocab = vocabulary(uow.conn, tenant_id)
+        uow.network.bump(tenant_id)  # the canary and live rules are what intake reads
+        vocab = vocabulary(uow, tenant_id)
         unknown = sorted(sl.channels - (vocab.channels or set()))
         if unknown:
             raise InvalidInput([FieldError("slice.channels",
@@ -522,17 +600,15 @@ def start_canary(make_uow: UowFactory, tenant_id: str, set_id: int, slice_doc: M
                                            f"{', '.join(unknown)}; stores: "
                                            f"{', '.join(sorted(stores)) or 'none'}")])
         row = _row(uow, tenant_id, set_id, lock=True)
-        if row["state"] != SetState.TESTED.value or not (row["sandbox"] or {}).get("passed"):
-            raise Conflict(f"rule set v{row['version']} is {row['state']}: a set goes to "
+        if row.state != SetState.TESTED.value or not (row.sandbox or {}).get("passed"):
+            raise Conflict(f"rule set v{row.version} is {row.state}: a set goes to "
                            "canary only with a passing sandbox run on record (simulate it)")
-        other = uow.conn.execute(select(_s.version).where(
-            _s.tenant_id == tenant_id, _s.state == SetState.CANARY.value)).first()
+        other = uow.rule_sets.in_canary(tenant_id)
         if other is not None:
-            raise Conflict(f"rule set v{other[0]} is already in canary; roll it back or "
+            raise Conflict(f"rule set v{other} is already in canary; roll it back or "
                            "activate it first")
         try:
-            uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(
-                state=SetState.CANARY.value, slice=sl.doc(), canary_at=now, changed_at=now))
+            uow.rule_sets.start_canary(tenant_id, set_id, sl.doc(), now)
             _record(uow, tenant_id, row, SetState.CANARY, "canary", actor=actor,
                     reason=reason, now=now, detail={"slice": sl.doc()})
             uow.commit()
@@ -555,19 +631,16 @@ def activate(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
     locked, so a concurrent rollback either comes first or finds it active."""
     _reason(reason)
     with make_uow() as uow:
+        uow.network.bump(tenant_id)  # the canary and live rules are what intake reads
         row = _row(uow, tenant_id, set_id, lock=True)
-        if row["state"] != SetState.CANARY.value:
-            raise Conflict(f"rule set v{row['version']} is {row['state']}; only a canary is "
+        if row.state != SetState.CANARY.value:
+            raise Conflict(f"rule set v{row.version} is {row.state}; only a canary is "
                            "activated (its outcomes measured first)")
-        previous = [*_docs(load_rules(uow.conn, tenant_id)),
-                    *validation_rules.check_docs(uow.conn, tenant_id)]
-        _replace_live(uow, tenant_id, row["rules"], actor=actor,
-                      reason=f"rule set v{row['version']} activated: {reason}", now=now)
-        uow.conn.execute(update(t.rule_sets).where(
-            _s.tenant_id == tenant_id, _s.state == SetState.ACTIVE.value).values(
-            state=SetState.RETIRED.value, changed_at=now))
-        uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(
-            state=SetState.ACTIVE.value, previous=previous, changed_at=now, canary_until=now))
+        previous = [*_docs(uow.rules.routing_rules(tenant_id)),
+                    *validation_rules.check_docs(uow, tenant_id)]
+        _replace_live(uow, tenant_id, row.rules, actor=actor,
+                      reason=f"rule set v{row.version} activated: {reason}", now=now)
+        uow.rule_sets.activate(tenant_id, set_id, previous, now)
         _record(uow, tenant_id, row, SetState.ACTIVE, "activated", actor=actor, reason=reason,
                 now=now)
         uow.commit()
@@ -584,7 +657,7 @@ def _replace_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, A
     routing = {d["code"] for d in docs if not is_check_doc(d)}
     gone: list[dict[str, Any]] = []
     if routing or all_checks:  # a set of checks only leaves the routing rules alone
-        current = load_rules(uow.conn, tenant_id)
+        current = uow.rules.routing_rules(tenant_id)
         gone = [{**d, "enabled": False} for d in _docs(current) if d["code"] not in routing]
     # A snapshot being restored was valid when it was live: not checked again (a site or
     # channel removed since must not block a rollback).
@@ -602,18 +675,17 @@ def rollback(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
     the rules that were live before it. One transaction, the set's row locked."""
     _reason(reason)
     with make_uow() as uow:
+        uow.network.bump(tenant_id)  # the canary and live rules are what intake reads
         row = _row(uow, tenant_id, set_id, lock=True)
-        if row["state"] == SetState.ACTIVE.value:
-            _replace_live(uow, tenant_id, row["previous"] or [], actor=actor,
-                          reason=f"rule set v{row['version']} rolled back: {reason}", now=now,
+        if row.state == SetState.ACTIVE.value:
+            _replace_live(uow, tenant_id, row.previous or [], actor=actor,
+                          reason=f"rule set v{row.version} rolled back: {reason}", now=now,
                           all_checks=True)
-        elif row["state"] != SetState.CANARY.value:
-            raise Conflict(f"rule set v{row['version']} is {row['state']}; only a canary or "
+        elif row.state != SetState.CANARY.value:
+            raise Conflict(f"rule set v{row.version} is {row.state}; only a canary or "
                            "the active set can be rolled back")
-        values: dict[str, Any] = {"state": SetState.RETIRED.value, "changed_at": now}
-        if row["state"] == SetState.CANARY.value:
-            values["canary_until"] = now
-        uow.conn.execute(update(t.rule_sets).where(_s.id == set_id).values(**values))
+        uow.rule_sets.retire(tenant_id, set_id, now,
+                             end_canary=row.state == SetState.CANARY.value)
         _record(uow, tenant_id, row, SetState.RETIRED, "rolled_back", actor=actor,
                 reason=reason, now=now)
         uow.commit()
@@ -626,35 +698,18 @@ def compare(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]
     hold rate, and orders a person had to touch (overrides, exceptions)."""
     with make_uow() as uow:
         row = _row(uow, tenant_id, set_id)
-        if row["canary_at"] is None:
-            raise Conflict(f"rule set v{row['version']} has not been in canary")
-        label = f"canary v{row['version']}"
+        if row.canary_at is None:
+            raise Conflict(f"rule set v{row.version} has not been in canary")
+        label = f"canary v{row.version}"
         # The canary's window: from its start to when it was activated or rolled back.
-        end = row["canary_until"]
-        r = t.routing_decisions.c
-        q = select(r.order_id, r.decision).where(r.tenant_id == tenant_id,
-                                                 r.decided_at >= row["canary_at"])
-        if end is not None:
-            q = q.where(r.decided_at <= end)
-        decisions = uow.conn.execute(q.order_by(r.id)).all()
+        end = row.canary_until
         last: dict[str, dict[str, Any]] = {}
-        for oid, doc in decisions:
-            last[oid] = doc or {}
-        o, ob = t.orders.c, t.outbox.c
-        touched = {oid for (oid,) in uow.conn.execute(select(ob.order_id).distinct().where(
-            ob.tenant_id == tenant_id, ob.occurred_at >= row["canary_at"],
-            ob.type.in_(["OrderHoldOverridden", "OrderExceptionRaised"])))}
-        touched |= {oid for oid, ov in uow.conn.execute(select(o.id, o.overrides).where(
-            o.tenant_id == tenant_id, o.updated_at >= row["canary_at"])) if ov}
+        for oid, doc in uow.rule_sets.routing_decisions(tenant_id, row.canary_at, end):
+            last[oid] = doc
+        touched = uow.rule_sets.touched_orders(tenant_id, row.canary_at)
         # Orders held at intake by the checks never reach routing: the audit log has them.
-        a_ = t.audit_log.c
-        q = select(a_.subject, a_.detail).where(a_.tenant_id == tenant_id,
-                                                a_.kind == "rule_decision",
-                                                a_.at >= row["canary_at"])
-        if end is not None:
-            q = q.where(a_.at <= end)
-        for oid, detail in uow.conn.execute(q.order_by(a_.seq)):
-            if (detail or {}).get("rules") == "validation" and oid not in last:
+        for oid, detail in uow.audit.details(tenant_id, "rule_decision", row.canary_at, end):
+            if detail.get("rules") == "validation" and oid not in last:
                 last[oid] = {"rule_set": detail.get("rule_set", "live"), "chosen": None}
     arms: dict[str, dict[str, Any]] = {}
     for oid, doc in last.items():
@@ -680,6 +735,6 @@ def compare(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]
                     "on_time_rate": round(a["on_time"] / routed, 4),
                     "hold_rate": round(a["held"] / max(a["orders"], 1), 4),
                     "manual_interventions": a["touched"]}
-    return {"rule_set": row["version"], "state": row["state"], "since": row["canary_at"],
+    return {"rule_set": row.version, "state": row.state, "since": row.canary_at,
             "until": end,
-            "slice": row["slice"], "arms": out}
+            "slice": row.slice, "arms": out}
