@@ -27,11 +27,9 @@ app = typer.Typer(help="Warehouses: list with load, close, cut capacity, reopen.
 @app.command("list")
 def warehouse_list(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Sites with capacity, current picking queue, costs and capabilities."""
-    from orderhub.services.network.directory import site_backlog
-
     with open_hub(database_url) as hub, hub.read_uow() as uow:
         sites = uow.catalog.warehouses(tenant)
-        queue = site_backlog(uow.conn, tenant)
+        queue = uow.network.site_backlog(tenant)
     table = Table()
     for col in ("code", "province", "active", "capacity/day", "queue", "days", "handling",
                 "capabilities"):

@@ -12,7 +12,6 @@ from orderhub.bootstrap import Hub
 from orderhub.domain.inventory import Channel, Sku, Warehouse
 from orderhub.services import catalog
 from orderhub.services.inventory import stock_control
-from orderhub.services.network.carriers import seed_carriers
 from orderhub.services.rules.routing_rules import seed_rules
 
 # code, name, city, province, region, lat, lon, daily capacity, cut-off, kind,
@@ -152,7 +151,7 @@ def build_demo(
     items = demo_skus(tenant_id, skus, rng, random.Random(seed + 100))
     catalog.add_skus(hub.uow, items, now)
     with hub.uow() as uow:
-        seed_carriers(uow.conn, tenant_id, now)
+        uow.network.seed_services(tenant_id, now)
         seed_rules(uow, tenant_id, now)
         uow.commit()
     receipts = demo_stock(skus, rng, handling_needs(items))

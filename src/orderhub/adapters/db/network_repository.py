@@ -27,8 +27,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, func, select, text, update
 
@@ -53,6 +54,13 @@ from orderhub.domain.rules.rule_sets import parse_slice
 from orderhub.domain.rules.validation import DEFAULT_RULES, Rule
 
 log = logging.getLogger(__name__)
+
+
+class StoredService(NamedTuple):
+    """A stored carrier service and the operator's note on its state."""
+
+    service: CarrierService
+    note: str
 
 
 class NetworkCache:
@@ -176,6 +184,43 @@ class NetworkRepository:
                                  .order_by(c.code)).mappings().all()
         return [service_of(r) for r in rows] if rows else list(DEMO_SERVICES)
 
+    # ----- carrier services as stored (the demo ones until a tenant is seeded) ------------
+    def stored_services(self, tenant_id: str) -> list[StoredService]:
+        """The tenant's stored services with their notes, by code (empty: not seeded)."""
+        c = t.carrier_services.c
+        rows = self.conn.execute(select(t.carrier_services).where(c.tenant_id == tenant_id)
+                                 .order_by(c.code)).mappings().all()
+        return [StoredService(service_of(r), r["note"]) for r in rows]
+
+    def stored_service(self, tenant_id: str, code: str) -> StoredService | None:
+        c = t.carrier_services.c
+        row = self.conn.execute(select(t.carrier_services).where(
+            c.tenant_id == tenant_id, c.code == code)).mappings().first()
+        return None if row is None else StoredService(service_of(row), row["note"])
+
+    def seed_services(self, tenant_id: str, at: datetime) -> None:
+        """Store the demo services for a tenant that has none yet, so they can be changed."""
+        c = t.carrier_services.c
+        if self.conn.execute(select(c.code).where(c.tenant_id == tenant_id).limit(1)).first():
+            return
+        self.conn.execute(t.carrier_services.insert(), [
+            {"tenant_id": tenant_id, "code": s.code, "carrier": s.carrier,
+             "service": s.service,
+             "first_kg": {str(k): str(v) for k, v in s.first_kg.items()},
+             "extra_kg": {str(k): str(v) for k, v in s.extra_kg.items()},
+             "transit_days": {str(k): v for k, v in s.transit_days.items()},
+             "lanes": _lanes_doc(s.lanes), "delay_days": s.delay_days, "max_kg": s.max_kg,
+             "healthy": s.healthy, "note": "", "updated_at": at} for s in DEMO_SERVICES])
+
+    def set_lanes(self, tenant_id: str, code: str, lanes: Mapping[tuple[str, str], int],
+                  at: datetime) -> bool:
+        """Replace a service's lane table; False when the tenant has no such service."""
+        c = t.carrier_services.c
+        result = self.conn.execute(update(t.carrier_services).where(
+            c.tenant_id == tenant_id, c.code == code).values(
+            lanes=_lanes_doc(lanes), updated_at=at))
+        return bool(result.rowcount == 1)
+
     def routing_rules(self, tenant_id: str, *, enabled_only: bool = True
                       ) -> list[RoutingRule]:
         return self._rules.routing_rules(tenant_id, enabled_only=enabled_only)
@@ -235,6 +280,10 @@ def _lanes(doc: Mapping[str, Any]) -> dict[tuple[str, str], int]:
     return out
 
 
+def _lanes_doc(lanes: Mapping[tuple[str, str], int]) -> dict[str, int]:
+    return {f"{o}>{d}": days for (o, d), days in sorted(lanes.items())}
+
+
 def service_of(row: Any) -> CarrierService:
     """A stored carrier service row as the router's value."""
     def zones(doc: dict[str, Any], cast: Callable[[Any], Any]) -> dict[int, Any]:
@@ -247,5 +296,5 @@ def service_of(row: Any) -> CarrierService:
                           else Decimal(row["max_kg"]).quantize(Decimal("0.01")))
 
 
-__all__ = ["NetworkCache", "NetworkRepository", "service_of"]
+__all__ = ["NetworkCache", "NetworkRepository", "StoredService", "service_of"]
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, Text, bindparam, cast, func, select, update
 
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import chunks
@@ -232,6 +232,65 @@ class OrderRepository:
 
     def statuses(self, tenant_id: str, order_ids: Sequence[str]) -> dict[str, str]:
         return {oid: head[2] for oid, head in self.heads(tenant_id, order_ids).items()}
+
+    def oldest_ids(self, tenant_id: str, status: OrderStatus, limit: int) -> list[str]:
+        """Up to `limit` orders in `status`, oldest first (a wave's orders)."""
+        c = t.orders.c
+        return [oid for (oid,) in self.conn.execute(
+            select(c.id).where(c.tenant_id == tenant_id, c.status == status.value)
+            .order_by(c.created_at, c.id).limit(limit))]
+
+    def search_ids(
+        self,
+        tenant_id: str,
+        *,
+        status: OrderStatus | None = None,
+        channel: str | None = None,
+        external_id: str | None = None,
+        sku: str | None = None,
+        hold_code: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        before: str | None = None,
+        limit: int,
+    ) -> list[str]:
+        """Ids of the orders that match every filter given, newest (highest id) first,
+        from below `before` (a page's last id)."""
+        c = t.orders.c
+        q = select(c.id).where(c.tenant_id == tenant_id)
+        if status:
+            q = q.where(c.status == status.value)
+        if channel:
+            q = q.where(c.channel == channel)
+        if external_id:
+            q = q.where(c.external_id == external_id)
+        if created_from:
+            q = q.where(c.created_at >= created_from)
+        if created_to:
+            q = q.where(c.created_at < created_to)
+        if sku:
+            ln = t.order_lines.c
+            q = q.where(c.id.in_(select(ln.order_id).where(ln.tenant_id == tenant_id,
+                                                           ln.sku == sku)))
+        if hold_code:
+            # JSON text spelled compactly (SQLite) or with a space (PostgreSQL jsonb).
+            text_reasons = cast(c.hold_reasons, Text)
+            q = q.where(text_reasons.like(f'%"code":"{hold_code}"%')
+                        | text_reasons.like(f'%"code": "{hold_code}"%'))
+        if before:
+            q = q.where(c.id < before)
+        return [oid for (oid,) in self.conn.execute(q.order_by(c.id.desc()).limit(limit))]
+
+    def lapsed_reservations(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(order id, tenant) of up to `limit` orders, any tenant, holding an active
+        reservation whose pre-sale lock expired by `now`."""
+        r = t.reservations.c
+        rows = self.conn.execute(
+            select(r.order_id, r.tenant_id).distinct()
+            .where(r.state == ReservationState.ACTIVE.value, r.expires_at.is_not(None),
+                   r.expires_at <= now)
+            .limit(limit))
+        return [(oid, tid) for oid, tid in rows]
 
     def recent_quantities(
         self,

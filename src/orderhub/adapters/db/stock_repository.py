@@ -108,6 +108,22 @@ class StockRepository:
     def level(self, tenant_id: str, sku: str, warehouse: str) -> StockLevel | None:
         return self.levels(tenant_id, [sku]).get((sku, warehouse))
 
+    def page(self, tenant_id: str, *, warehouse: str | None = None, sku: str | None = None,
+             after: StockKey | None = None, limit: int) -> list[StockLevel]:
+        """Up to `limit` stock rows by (SKU, warehouse), from after the `after` key."""
+        q = select(_s.sku, _s.warehouse, _s.on_hand, _s.reserved, _s.safety_stock).where(
+            _s.tenant_id == tenant_id)
+        if warehouse:
+            q = q.where(_s.warehouse == warehouse)
+        if sku:
+            q = q.where(_s.sku == sku)
+        if after:
+            sku_after, wh_after = after
+            q = q.where((_s.sku > sku_after)
+                        | ((_s.sku == sku_after) & (_s.warehouse > wh_after)))
+        q = q.order_by(_s.sku, _s.warehouse).limit(limit)
+        return [StockLevel(*r) for r in self.conn.execute(q)]
+
     def _apply(
         self, stmt: Any, tenant_id: str, quantities: Mapping[StockKey, int], at: datetime
     ) -> bool:

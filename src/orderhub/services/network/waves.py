@@ -18,9 +18,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
-from orderhub.adapters.db import tables as t
 from orderhub.domain.allocation import AllocationOutcome, AllocationStrategy, Availability
 from orderhub.domain.inventory import Sku, Warehouse
 from orderhub.domain.lifecycle import OrderStatus
@@ -150,12 +147,8 @@ def optimise_wave(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, *,
                   dry_run: bool = False) -> WaveReport:
     """Re-optimise up to `limit` allocated orders (oldest first) together."""
     weights = strategy.weights if isinstance(strategy, RoutingStrategy) else CostWeights()
-    o = t.orders.c
     with read_uow() as uow:
-        ids = [oid for (oid,) in uow.conn.execute(
-            select(o.id).where(o.tenant_id == tenant_id,
-                               o.status == OrderStatus.ALLOCATED.value)
-            .order_by(o.created_at, o.id).limit(limit))]
+        ids = uow.orders.oldest_ids(tenant_id, OrderStatus.ALLOCATED, limit)
         orders = uow.orders.get_many(tenant_id, ids)
         report = WaveReport(len(orders))
         if not orders:

@@ -134,11 +134,11 @@ class WaybillDesk:
                 log.exception("circuit breaker could not update %s", service)
 
     def _current(self, tenant_id: str, service: str) -> dict[str, Any]:
-        from orderhub.services.network.carriers import carrier_view_of, seed_carriers
+        from orderhub.services.network.carriers import service_view
 
         with self.make_uow() as uow:
-            seed_carriers(uow.conn, tenant_id, self.clock())  # a tenant still on the defaults
-            view = carrier_view_of(uow.conn, tenant_id, service)
+            uow.network.seed_services(tenant_id, self.clock())  # a tenant still on the defaults
+            view = service_view(uow.network, tenant_id, service)
             uow.commit()
             return view
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
-from orderhub.adapters.db import tables as t
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, stock_quantities
@@ -103,13 +100,7 @@ def expire_reservations(make_uow: UowFactory, *, now: datetime, limit: int = 100
     Returns the number of orders affected. Safe to run from several sweepers at once: each
     order is re-checked under its row lock."""
     with make_uow() as uow:
-        r = t.reservations.c
-        rows = uow.conn.execute(
-            select(r.order_id, r.tenant_id)
-            .distinct()
-            .where(r.state == "active", r.expires_at.is_not(None), r.expires_at <= now)
-            .limit(limit)
-        ).all()
+        rows = uow.orders.lapsed_reservations(now, limit)
         if not rows:
             return 0
         affected = 0

@@ -7,9 +7,6 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, select
-
-from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.outbox_repository import StoredEvent
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.inventory import StockLevel
@@ -151,36 +148,12 @@ def list_orders(
     limit: int = 50,
 ) -> dict[str, Any]:
     """Newest first; `next_cursor` continues after the last item of this page."""
-    c = t.orders.c
-    q = select(c.id).where(c.tenant_id == tenant_id)
-    if status:
-        q = q.where(c.status == status.value)
-    if channel:
-        q = q.where(c.channel == channel)
-    if external_id:
-        q = q.where(c.external_id == external_id)
-    if created_from:
-        q = q.where(c.created_at >= created_from)
-    if created_to:
-        q = q.where(c.created_at < created_to)
-    if sku:
-        q = q.where(
-            c.id.in_(
-                select(t.order_lines.c.order_id).where(
-                    t.order_lines.c.tenant_id == tenant_id, t.order_lines.c.sku == sku
-                )
-            )
-        )
-    if hold_code:
-        # JSON text spelled compactly (SQLite) or with a space (PostgreSQL jsonb).
-        text_reasons = cast(c.hold_reasons, Text)
-        q = q.where(text_reasons.like(f'%"code":"{hold_code}"%')
-                    | text_reasons.like(f'%"code": "{hold_code}"%'))
-    if cursor:
-        q = q.where(c.id < decode_cursor(cursor))
-    q = q.order_by(c.id.desc()).limit(limit + 1)
+    before = decode_cursor(cursor) if cursor else None
     with make_uow() as uow:
-        ids = [r[0] for r in uow.conn.execute(q)]
+        ids = uow.orders.search_ids(
+            tenant_id, status=status, channel=channel, external_id=external_id, sku=sku,
+            hold_code=hold_code, created_from=created_from, created_to=created_to,
+            before=before, limit=limit + 1)
         more = len(ids) > limit
         ids = ids[:limit]
         orders = {o.id: o for o in uow.orders.get_many(tenant_id, ids)}
@@ -209,20 +182,13 @@ def list_stock(
     after: str | None = None,
     limit: int = 100,
 ) -> dict[str, Any]:
-    s = t.stock_items.c
-    q = select(s.sku, s.warehouse, s.on_hand, s.reserved, s.safety_stock).where(
-        s.tenant_id == tenant_id
-    )
-    if warehouse:
-        q = q.where(s.warehouse == warehouse)
-    if sku:
-        q = q.where(s.sku == sku)
+    key = None
     if after:
         sku_after, _, wh_after = after.partition("|")
-        q = q.where((s.sku > sku_after) | ((s.sku == sku_after) & (s.warehouse > wh_after)))
-    q = q.order_by(s.sku, s.warehouse).limit(limit + 1)
+        key = (sku_after, wh_after)
     with make_uow() as uow:
-        rows = [StockLevel(*r) for r in uow.conn.execute(q)]
+        rows = uow.stock.page(tenant_id, warehouse=warehouse, sku=sku, after=key,
+                              limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return {

@@ -1,6 +1,6 @@
 """Routing rules as data: create, change (a new version each time, with who and why),
 disable, list, history, export and import. The router reads the enabled ones
-(services/network/directory.py); every change is a RoutingRuleChanged event."""
+(uow.network); every change is a RoutingRuleChanged event."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from orderhub.domain.rules.model import (
 )
 from orderhub.domain.rules.tables import expand_table
 from orderhub.services import audit
-from orderhub.services.network.carriers import load_services
 from orderhub.services.rules import validation_rules
 from orderhub.services.rules.validation_rules import Saved
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
@@ -49,7 +48,7 @@ def vocabulary(uow: UnitOfWork, tenant_id: str) -> Vocabulary:
     """Everything a rule of this tenant may name: sites, carriers, channels, and the SKU
     attributes and categories its catalogue uses (read once per rule change)."""
     names = uow.rules.catalogue_names(tenant_id)
-    services = load_services(uow.conn, tenant_id)
+    services = uow.network.services(tenant_id)
     return Vocabulary(names.sites,
                       frozenset({s.code for s in services} | {s.carrier for s in services}),
                       names.channels, names.attributes, names.categories, names.skus)

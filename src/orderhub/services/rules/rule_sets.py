@@ -53,7 +53,6 @@ from orderhub.domain.rules.validation import Level, validate
 from orderhub.domain.rules.validation import Rule as Check
 from orderhub.services import audit
 from orderhub.services.intake.pipeline import validation_context
-from orderhub.services.network.directory import load_network
 from orderhub.services.rules import validation_rules
 from orderhub.services.rules.routing_rules import parse_docs, save_rules, vocabulary
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
@@ -388,7 +387,7 @@ def _load_replay(uow: UnitOfWork, tenant_id: str, set_id: int, *, since: datetim
     every = [parse_rule(d) for d in row.rules]
     live_checks = validation_rules.live_checks(uow, tenant_id)
     draft_checks = validation_rules.overlay(live_checks, every)
-    state = load_network(uow.conn, tenant_id)
+    state = uow.network.load(tenant_id)
     routing = [r for r in every if not r.is_check]
     draft_rules = by_priority(routing if routing else state.rules)
     warehouses = uow.catalog.warehouses(tenant_id)

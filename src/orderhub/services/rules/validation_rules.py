@@ -7,20 +7,13 @@ stays as the quick edit of one check's parameters.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection
-
-from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
-from orderhub.domain.routing.state import Canary
 from orderhub.domain.rules.model import RoutingRule, condition_doc, to_check
-from orderhub.domain.rules.rule_sets import Slice
 from orderhub.domain.rules.validation import DEFAULT_RULES, Rule, param_errors
 from orderhub.services import audit
-from orderhub.services.network.directory import load_canary
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 
@@ -53,13 +46,8 @@ def _or_defaults(stored: list[Rule]) -> list[Rule]:
     return stored or list(DEFAULT_RULES)
 
 
-def load_rules(conn: Connection, tenant_id: str) -> list[Rule]:
-    """The tenant's checks, or the defaults while it has not stored any."""
-    return _or_defaults(RuleRepository(conn).checks(tenant_id))
-
-
 def live_checks(uow: UnitOfWork, tenant_id: str) -> list[Rule]:
-    """`load_rules` inside a unit of work."""
+    """The tenant's checks, or the defaults while it has not stored any."""
     return _or_defaults(uow.rules.checks(tenant_id))
 
 
@@ -78,25 +66,6 @@ def overlay(live: Sequence[Rule], rules: Sequence[RoutingRule]) -> list[Rule]:
     mine = {r.code: to_check(r) for r in rules if r.is_check}
     out = [mine.pop(r.code, r) for r in live]
     return sorted([*out, *mine.values()], key=lambda r: r.code)
-
-
-@dataclass(frozen=True)
-class CanaryChecks:
-    label: str
-    slice: Slice
-    rules: list[Rule]
-
-
-def canary_checks(conn: Connection, tenant_id: str, live: Sequence[Rule],
-                  canary: Canary | bool | None = False) -> CanaryChecks | None:
-    """The checks orders in a canary's slice are validated with (the live ones where the
-    canary changes none, so its orders are still counted in its arm). `canary`: the one
-    routing already loaded (None: there is none), else it is read here."""
-    if canary is False:
-        canary = load_canary(conn, tenant_id)
-    if not isinstance(canary, Canary):
-        return None
-    return CanaryChecks(canary.label, canary.slice, overlay(live, canary.checks))
 
 
 def _seed(uow: UnitOfWork, tenant_id: str, actor: str, now: datetime) -> None:
