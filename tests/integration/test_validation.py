@@ -137,6 +137,37 @@ def test_unmapped_line_gets_suggestions_and_confirming_revalidates(network: Hub)
                                     presale_lock=network.presale_lock)
 
 
+def test_a_confirmed_mapping_is_an_event_and_its_revalidation_commits_with_it(
+        network: Hub) -> None:
+    """The mapping is recorded as SkuMappingConfirmed; the handler map re-validates the held
+    orders in the same transaction, so both commit together."""
+    from sqlalchemy import select
+
+    from orderhub.adapters.db import tables as t
+
+    lines = [ChannelLine("TM-5", "飞鹤 星飞帆1段 奶粉 700克", 1, Decimal("300.00"))]
+    [a] = ingest(network, channel_order("EV-1", lines, total=Decimal("300")))
+    assert a.status == "on_hold"
+    o = t.outbox.c
+
+    def outbox() -> list[tuple[str, str, dict[str, object]]]:
+        with network.engine.connect() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(
+                select(o.type, o.order_id, o.data).order_by(o.id))]
+
+    before = len(outbox())
+    sku_mapping.confirm_mapping(
+        network.uow, T, "tmall", "sku", "TM-5", "F1", actor="ops", now=network.clock(),
+        strategy=network.strategy, presale_lock=network.presale_lock)
+    written = outbox()[before:]  # what the confirmation's transaction wrote
+    [confirmed] = [data for typ, _, data in written if typ == "SkuMappingConfirmed"]
+    assert confirmed == {"channel": "tmall", "key_type": "sku", "channel_key": "TM-5",
+                         "master_sku": "F1"}
+    pairs = [(typ, oid) for typ, oid, _ in written]
+    assert ("OrderLineMapped", a.order_id) in pairs
+    assert ("OrderAllocated", a.order_id) in pairs
+
+
 def test_channel_updates_are_idempotent_by_update_time(network: Hub, clock: Clock) -> None:
     [r] = ingest(network, channel_order("U-1"))
     assert ingest(network, channel_order("U-1"))[0].outcome == "unchanged"

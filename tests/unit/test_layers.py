@@ -16,11 +16,6 @@ FORBIDDEN = ("sqlalchemy", "orderhub.adapters.db.tables")
 ALLOWED = {"sqlalchemy.Engine", "sqlalchemy.exc.IntegrityError"}
 EXCEPTIONS = {
     "unit_of_work.py",  # opens the connection and transaction the repositories share
-    # Being rewritten onto uow.network by another change; remove it from this list then.
-    "network/incidents.py",
-    # Only for the connection-taking wrappers incidents.py still calls (seed_carriers,
-    # load_services, carrier_view_of); remove them and this entry together.
-    "network/carriers.py",
 }
 
 

@@ -15,7 +15,7 @@ from rich.markup import escape
 from orderhub.cli.common import console, print_json
 
 if TYPE_CHECKING:
-    from orderhub.services.network.incidents import OrderOutcome, RerouteReport
+    from orderhub.services.network.reports import OrderOutcome, RerouteReport
 
 VerboseOption = Annotated[bool, typer.Option(
     "--verbose", help="List every order the change looked at, one per line")]

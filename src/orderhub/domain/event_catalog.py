@@ -393,10 +393,11 @@ CATALOG += [
         "down and re-routes the open orders planned on it.",
         {"carrier_service": _STR, "healthy": {"type": "boolean"},
          "state": {"enum": ["up", "degraded", "down"]},
-         "delay_days": {"type": "integer", "minimum": 0}},
+         "delay_days": {"type": "integer", "minimum": 0},
+         "previous_state": {"enum": ["", "up", "degraded", "down"]}},
         {"status": "", "actor": "ops-lily", "reason": "API timeouts since 09:10",
          "carrier_service": "ZTO:standard", "healthy": False, "state": "down",
-         "delay_days": 0},
+         "delay_days": 0, "previous_state": "up"},
         subject="carrier/<carrier:service>",
     ),
     _spec(
@@ -405,10 +406,12 @@ CATALOG += [
         "open orders it can no longer serve are re-routed in the same transaction.",
         {"warehouse": _STR, "active": {"type": "boolean"},
          "daily_capacity": {"type": "integer", "minimum": 0},
-         "previous_capacity": {"type": "integer", "minimum": 0}},
+         "previous_capacity": {"type": "integer", "minimum": 0},
+         "change": {"enum": ["closed", "reopened", "capacity_down", "capacity_up",
+                             "updated"]}},
         {"status": "", "actor": "ops-lily", "reason": "flooding in the yard",
          "warehouse": "WH-DX", "active": True, "daily_capacity": 5000,
-         "previous_capacity": 20000},
+         "previous_capacity": 20000, "change": "capacity_down"},
         subject="warehouse/<code>",
     ),
     _spec(
@@ -427,6 +430,17 @@ CATALOG += [
         {"status": "", "actor": "ops-lily", "reason": "roads open", "block_id": 3,
          "area": "福建", "direction": "both"},
         subject="region/<area>",
+    ),
+    _spec(
+        "SkuMappingConfirmed",
+        "A channel's SKU code, barcode or title was confirmed as a master SKU (the "
+        "crosswalk); orders held for an unmapped line it covers are validated again in "
+        "the same transaction.",
+        {"channel": _STR, "key_type": {"enum": ["sku", "barcode", "title"]},
+         "channel_key": _STR, "master_sku": _STR},
+        {"status": "", "actor": "ops-lily", "reason": "", "channel": "shopify",
+         "key_type": "sku", "channel_key": "TSHIRT-RED-M", "master_sku": "SKU-00042"},
+        subject="sku-mapping/<channel>/<key_type>",
     ),
     _spec(
         "RoutingRuleChanged",

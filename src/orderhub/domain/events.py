@@ -213,7 +213,9 @@ class CarrierStatusChanged(Event):
     healthy: bool
     state: str = "up"  # up, degraded (slower by delay_days), down
     delay_days: int = 0
-    _data_fields = _fields("carrier_service", "healthy", "state", "delay_days")
+    previous_state: str = ""  # its state before the change ("" when not known)
+    _data_fields = _fields("carrier_service", "healthy", "state", "delay_days",
+                           "previous_state")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -225,7 +227,23 @@ class WarehouseStatusChanged(Event):
     active: bool
     daily_capacity: int
     previous_capacity: int
-    _data_fields = _fields("warehouse", "active", "daily_capacity", "previous_capacity")
+    # closed, reopened, capacity_down (its queue holds less), capacity_up, or updated
+    change: str = "updated"
+    _data_fields = _fields("warehouse", "active", "daily_capacity", "previous_capacity",
+                           "change")
+
+
+@dataclass(kw_only=True, slots=True)
+class SkuMappingConfirmed(Event):
+    """A channel's code (SKU, barcode or title) was confirmed as a master SKU; the orders
+    held for an unmapped line it covers are validated again in the same transaction."""
+
+    type: ClassVar[str] = "SkuMappingConfirmed"
+    channel: str
+    key_type: str  # sku, barcode, title
+    channel_key: str
+    master_sku: str
+    _data_fields = _fields("channel", "key_type", "channel_key", "master_sku")
 
 
 @dataclass(kw_only=True, slots=True)
@@ -307,6 +325,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         WarehouseStatusChanged,
         RegionBlocked,
         RegionUnblocked,
+        SkuMappingConfirmed,
         RoutingRuleChanged,
         RuleSetChanged,
         RuleNotification,

@@ -243,6 +243,50 @@ class NetworkRepository:
             s.tenant_id == tenant_id, s.status == "planned").group_by(s.warehouse)).all()
         return {code: int(n) for code, n in rows}
 
+    # ----- changes ---------------------------------------------------------------------
+    def set_carrier_state(self, tenant_id: str, code: str, *, healthy: bool,
+                          delay_days: int, note: str, at: datetime) -> bool:
+        c = t.carrier_services.c
+        result = self.conn.execute(update(t.carrier_services).where(
+            c.tenant_id == tenant_id, c.code == code).values(
+            healthy=healthy, delay_days=delay_days, note=note, updated_at=at))
+        return bool(result.rowcount == 1)
+
+    def active_block(self, tenant_id: str, area: str, direction: str) -> int | None:
+        """The id of the active block on `area` in `direction`, if any."""
+        b = t.region_blocks.c
+        row = self.conn.execute(select(b.id).where(
+            b.tenant_id == tenant_id, b.area == area, b.direction == direction,
+            b.active.is_(True))).first()
+        return None if row is None else int(row[0])
+
+    def add_block(self, tenant_id: str, area: str, direction: str, *, reason: str,
+                  actor: str, at: datetime) -> int:
+        b = t.region_blocks.c
+        return int(self.conn.execute(t.region_blocks.insert().values(
+            tenant_id=tenant_id, area=area, direction=direction, reason=reason,
+            active=True, created_by=actor, created_at=at).returning(b.id)).scalar_one())
+
+    def lift_block(self, tenant_id: str, block_id: int, *, actor: str, at: datetime) -> None:
+        b = t.region_blocks.c
+        self.conn.execute(update(t.region_blocks).where(
+            b.tenant_id == tenant_id, b.id == block_id).values(
+            active=False, lifted_by=actor, lifted_at=at))
+
+    def block_view(self, tenant_id: str, block_id: int) -> dict[str, Any] | None:
+        b = t.region_blocks.c
+        row = self.conn.execute(select(t.region_blocks).where(
+            b.tenant_id == tenant_id, b.id == block_id)).mappings().first()
+        return None if row is None else _block_view(row)
+
+    def block_views(self, tenant_id: str, *, active_only: bool = True
+                    ) -> list[dict[str, Any]]:
+        b = t.region_blocks.c
+        q = select(t.region_blocks).where(b.tenant_id == tenant_id)
+        if active_only:
+            q = q.where(b.active.is_(True))
+        return [_block_view(r) for r in self.conn.execute(q.order_by(b.id)).mappings()]
+
     def canary(self, tenant_id: str, live: list[RoutingRule] | None = None) -> Canary | None:
         """The canary's routing rules and checks; a set without routing rules (checks only)
         routes its slice by the live ones."""
@@ -264,6 +308,13 @@ class NetworkRepository:
         return Canary(row[0], parse_slice(row[1]),
                       by_priority(rules) if has_routing else by_priority(live or []),
                       tuple(checks))
+
+
+def _block_view(row: Any) -> dict[str, Any]:
+    return {"id": row["id"], "area": row["area"], "direction": row["direction"],
+            "reason": row["reason"], "active": row["active"], "created_by": row["created_by"],
+            "created_at": row["created_at"], "lifted_by": row["lifted_by"],
+            "lifted_at": row["lifted_at"]}
 
 
 def _lock_key(tenant_id: str) -> int:

@@ -341,6 +341,34 @@ class OrderRepository:
         return [{"decided_at": x["decided_at"], "strategy": x["strategy"], **x["decision"]}
                 for x in rows]
 
+    def planned_at(self, tenant_id: str, *, warehouses: Sequence[str] = (),
+                   service: str = "", statuses: Sequence[str] = ()) -> list[tuple[str, str]]:
+        """(order id, status) of orders in `statuses` with a planned shipment at one of
+        `warehouses` or on carrier `service`, by id."""
+        s, o = t.shipments.c, t.orders.c
+        q = (select(o.id, o.status).distinct().join(t.shipments, s.order_id == o.id)
+             .where(o.tenant_id == tenant_id, s.status == "planned",
+                    o.status.in_(list(statuses))))
+        q = q.where(s.warehouse.in_(list(warehouses))) if warehouses else q.where(
+            s.carrier_service == service)
+        return [(oid, st) for oid, st in self.conn.execute(q.order_by(o.id))]
+
+    def destinations(self, tenant_id: str, *, statuses: Sequence[str]
+                     ) -> list[tuple[str, str]]:
+        """(order id, destination province) of the orders in `statuses`."""
+        o = t.orders.c
+        rows = self.conn.execute(select(o.id, o.shipping_address).where(
+            o.tenant_id == tenant_id, o.status.in_(list(statuses)))).all()
+        return [(oid, (addr or {}).get("province", "")) for oid, addr in rows]
+
+    def held_for(self, tenant_id: str, codes: set[str]) -> list[str]:
+        """Orders on hold for one of the hold `codes`."""
+        o = t.orders.c
+        held = self.conn.execute(select(o.id, o.hold_reasons).where(
+            o.tenant_id == tenant_id, o.status == OrderStatus.ON_HOLD.value)).all()
+        return [oid for oid, reasons in held
+                if any(r.get("code") in codes for r in reasons or [])]
+
     def get(self, tenant_id: str, order_id: str, *, lock: bool = False) -> Order:
         orders = self.get_many(tenant_id, [order_id], lock=lock)
         if not orders:

@@ -382,6 +382,12 @@ class StockRepository:
             ],
         )
 
+    def skus_on_hand(self, tenant_id: str, warehouse: str) -> list[str]:
+        """The SKUs a site holds any of."""
+        si = t.stock_items.c
+        return [s for (s,) in self.conn.execute(select(si.sku).where(
+            si.tenant_id == tenant_id, si.warehouse == warehouse, si.on_hand > 0))]
+
     def _must(self, tenant_id: str, sku: str, warehouse: str) -> StockLevel:
         level = self.level(tenant_id, sku, warehouse)
         assert level is not None

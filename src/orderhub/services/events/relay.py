@@ -48,6 +48,8 @@ def to_envelope(e: StoredEvent) -> Envelope:
         subject = f"warehouse/{e.data.get('warehouse')}"
     elif not subject and e.type in ("RegionBlocked", "RegionUnblocked"):
         subject = f"region/{e.data.get('area')}"
+    elif not subject and e.type == "SkuMappingConfirmed":
+        subject = f"sku-mapping/{e.data.get('channel')}/{e.data.get('key_type')}"
     elif not subject and e.type == "RoutingRuleChanged":
         subject = f"routing-rule/{e.data.get('code')}"
     elif not subject and e.type == "RuleSetChanged":

@@ -20,7 +20,7 @@ from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.money import is_known_currency
 from orderhub.domain.order import Order, OrderEdit, OrderLine
 from orderhub.services.intake.commands import IngestResult, Taken
-from orderhub.services.intake.sku_mapping import resolve_lines
+from orderhub.services.intake.crosswalk import resolve_lines
 from orderhub.services.orders.editing import edit_order
 from orderhub.services.unit_of_work import UnitOfWork
 

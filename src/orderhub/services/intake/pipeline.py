@@ -42,7 +42,7 @@ from orderhub.domain.rules.checks import ValidationContext
 from orderhub.domain.rules.rule_sets import Slice
 from orderhub.domain.rules.validation import Rule, validate
 from orderhub.services import audit
-from orderhub.services.intake.sku_mapping import suggest_for_lines
+from orderhub.services.intake.crosswalk import suggest_for_lines
 from orderhub.services.rules.validation_rules import overlay
 from orderhub.services.unit_of_work import UnitOfWork
 

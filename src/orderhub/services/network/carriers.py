@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from orderhub.adapters.db.network_repository import NetworkRepository
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.routing.lanes import check_lanes
@@ -75,14 +73,3 @@ def list_carriers(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
 # ----- connection-taking wrappers, kept for services/network/incidents.py only --------------
 # Remove them (and carriers.py's entry in tests/unit/test_layers.py) once incidents.py calls
 # uow.network.seed_services / services / service_view(uow.network, ...) instead.
-def seed_carriers(conn: Connection, tenant_id: str, now: datetime) -> None:
-    """The demo services for a tenant that has none yet."""
-    NetworkRepository(conn).seed_services(tenant_id, now)
-
-
-def load_services(conn: Connection, tenant_id: str) -> list[CarrierService]:
-    return NetworkRepository(conn).services(tenant_id)
-
-
-def carrier_view_of(conn: Connection, tenant_id: str, code: str) -> dict[str, Any]:
-    return service_view(NetworkRepository(conn), tenant_id, code)
