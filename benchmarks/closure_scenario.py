@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/closure_scenario.py [--orders 4000] [--close SH-JD] [--seed 3]
 
-The same as `orderhub scenario closure` (orderhub/scenarios.py): demo data in a scratch
+The same as `orderhub scenario closure` (orderhub/tools/scenarios.py): demo data in a scratch
 SQLite store, half the stream, a share released, the closure, the other half.
 """
 
