@@ -146,3 +146,49 @@ def test_no_order_commits_to_a_region_blocked_under_it(pg_hub: Hub,
             o.tenant_id == T, o.status == "on_hold")).all()
     assert open_to_shanghai == []  # every test order goes to Shanghai
     assert held  # the ones that came in after the block were held, not lost
+
+
+def test_a_resumed_order_and_a_reopening_site_do_not_deadlock(
+        pg_hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """resume_order locks the order row, a reopen takes the network lock and wants that row:
+    the resume takes the network lock first, so the reopen waits instead of deadlocking."""
+    from orderhub.services.orders import fulfilment
+
+    incidents.close_warehouse(pg_hub.uow, T, "SH", reason="x", actor="ops", now=NOW,
+                              strategy=pg_hub.strategy, presale_lock=pg_hub.presale_lock)
+    incidents.close_warehouse(pg_hub.uow, T, "BJ", reason="x", actor="ops", now=NOW,
+                              strategy=pg_hub.strategy, presale_lock=pg_hub.presale_lock)
+    incidents.close_warehouse(pg_hub.uow, T, "GZ", reason="x", actor="ops", now=NOW,
+                              strategy=pg_hub.strategy, presale_lock=pg_hub.presale_lock)
+    [r] = submit_orders(pg_hub.uow, T, [draft("H1")], strategy=pg_hub.strategy, now=NOW,
+                        actor="t", presale_lock=pg_hub.presale_lock, batch=False)
+    assert r.status == "on_hold" and r.order_id
+    errors: list[BaseException] = []
+
+    def reopen() -> None:
+        try:
+            incidents.update_warehouse(pg_hub.uow, T, "SH", {"active": True}, reason="back",
+                                       actor="ops", now=NOW, strategy=pg_hub.strategy,
+                                       presale_lock=pg_hub.presale_lock)
+        except BaseException as exc:
+            errors.append(exc)
+
+    other = threading.Thread(target=reopen)
+    real = fulfilment.run_pipeline
+
+    def pause_then_run(*args: Any, **kwargs: Any) -> Any:
+        other.start()  # the order row is locked now; the reopen starts and wants it
+        time.sleep(1.0)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fulfilment, "run_pipeline", pause_then_run)
+    order = fulfilment.resume_order(pg_hub.uow, T, r.order_id, now=NOW, actor="t",
+                                    strategy=pg_hub.strategy,
+                                    presale_lock=pg_hub.presale_lock)
+    other.join(30)
+    assert errors == []
+    assert order.status.value == "on_hold"  # resumed while every site was still closed
+    with pg_hub.engine.connect() as conn:
+        status = conn.execute(select(t.orders.c.status).where(
+            t.orders.c.id == r.order_id)).scalar_one()
+    assert status == "allocated"  # then the reopen routed it to SH

@@ -229,8 +229,11 @@ class WarehouseStatusChanged(Event):
     previous_capacity: int
     # closed, reopened, capacity_down (its queue holds less), capacity_up, or updated
     change: str = "updated"
+    # open orders its picking queue may hold (daily capacity x queue days; 0: no limit)
+    queue_limit: int = 0
+    previous_queue_limit: int = 0
     _data_fields = _fields("warehouse", "active", "daily_capacity", "previous_capacity",
-                           "change")
+                           "change", "queue_limit", "previous_queue_limit")
 
 
 @dataclass(kw_only=True, slots=True)

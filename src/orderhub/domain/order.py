@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from orderhub.domain import events as ev
@@ -199,6 +199,15 @@ class PlannedPick:
     quantity: int
 
 
+class Keep(Enum):
+    """`KEEP`: the field stays as it is (for fields where None is a value)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
 @dataclass(frozen=True, slots=True)
 class OrderEdit:
     """What an edit changes; None leaves a field as it is."""
@@ -209,7 +218,7 @@ class OrderEdit:
     shipping_fee: Decimal | None = None
     attributes: dict[str, str] | None = None
     cross_border: bool | None = None
-    declared_value: Decimal | None = None
+    declared_value: Decimal | Keep | None = KEEP  # None clears it
 
 
 @dataclass(slots=True)
@@ -278,7 +287,7 @@ class Order:
         channel_updated_at: datetime | None = None,
     ) -> Order:
         """A new order, whatever its source (the API's draft or a channel's payload): every
-        field is given here, so the OrderCreated event describes the whole order."""
+        field is given here, none is set on the aggregate afterwards."""
         order = cls(
             id=new_id("ord"),
             tenant_id=tenant_id,
@@ -551,7 +560,7 @@ class Order:
         operator's fix, a channel's update): an address change is recorded as such; new
         lines give back what was reserved and hold the order, so it is validated and
         allocated afresh. Returns the reservations released (the caller frees the stock)."""
-        if change.address is not None and change.address != self.shipping_address:
+        if change.address is not None:  # recorded (and refused once released) even unchanged
             self.correct_address(change.address, reason, now, actor)
         if change.customer is not None:
             self.customer = change.customer
@@ -561,7 +570,7 @@ class Order:
             self.attributes = dict(change.attributes)
         if change.cross_border is not None:
             self.cross_border = change.cross_border
-        if change.declared_value is not None:
+        if change.declared_value is not KEEP:
             self.declared_value = change.declared_value
         if change.lines is None:
             return []

@@ -105,14 +105,25 @@ class NetworkRepository:
         self.cache = cache
         self._rules = RuleRepository(conn)
         self._changed: set[str] = set()  # tenants whose network this transaction changed
+        self._shared: set[str] = set()  # tenants whose network lock it holds shared
 
     # ----- the lock between intake and network changes -----------------------------------
+    def lock_for_intake(self, tenant_id: str) -> None:
+        """Hold network changes off until this transaction ends: the shared network lock.
+        A transaction that runs the pipeline takes it first, before any row lock: one that
+        locked order or stock rows before asking for it could deadlock with a change that
+        holds the lock alone and waits for those rows."""
+        if tenant_id in self._shared or tenant_id in self._changed:
+            return
+        self._network_lock(tenant_id, shared=True)
+        self._shared.add(tenant_id)
+
     def revision(self, tenant_id: str, *, share_lock: bool = False) -> int | None:
         """The tenant's network revision (None: no such tenant). With `share_lock`, network
         changes wait until this transaction ends; the revision is read after the lock is
         granted, so it is the one in force."""
         if share_lock:
-            self._network_lock(tenant_id, shared=True)
+            self.lock_for_intake(tenant_id)
         c = t.tenants.c
         row = self.conn.execute(select(c.network_revision).where(c.id == tenant_id)).first()
         return None if row is None else int(row[0])

@@ -157,7 +157,9 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
         # Any change of content: take the channel's version whole and run every check and
         # the allocation again (a new address may mean a nearer warehouse).
         edit_order(uow, order, OrderEdit(
-            address=co.shipping_address, lines=_lines(co.lines), customer=co.customer,
+            address=(co.shipping_address if co.shipping_address != order.shipping_address
+                     else None),
+            lines=_lines(co.lines), customer=co.customer,
             shipping_fee=co.shipping_fee, attributes=dict(co.attributes),
             cross_border=co.cross_border, declared_value=co.declared_value),
             reason="changed in the channel", now=now, actor=actor)

@@ -36,6 +36,7 @@ def confirm_mapping(
     if not channel_key.strip():
         errors.append(FieldError("channel_key", "must not be empty"))
     with make_uow() as uow:
+        uow.network.lock_for_intake(tenant_id)  # first: see NetworkRepository
         if channel not in {c.code for c in uow.catalog.channels(tenant_id)}:
             errors.append(FieldError("channel", f"unknown channel '{channel}'"))
         if not uow.catalog.skus_by_code(tenant_id, [master_sku]):

@@ -46,6 +46,9 @@ def _submit(make_uow: UowFactory, cmd: SubmitOrders, hashes: list[str],
             strategy: AllocationStrategy, presale_lock: timedelta
             ) -> list[SubmitResult] | list[IngestResult]:
     with make_uow() as uow:
+        # Before any row lock (a channel update locks its stored orders): see
+        # NetworkRepository.lock_for_intake.
+        uow.network.lock_for_intake(cmd.tenant_id)
         _check_channels(uow, cmd)
         request_hash = _batch_hash(hashes)
         if cmd.idempotency_key:

@@ -41,7 +41,8 @@ def service_view(network: NetworkRepository, tenant_id: str, code: str) -> dict[
 def set_lanes(make_uow: UowFactory, tenant_id: str, code: str, lanes: Mapping[str, int], *,
               now: datetime) -> dict[str, Any]:
     """Replace a service's lane table ("east>south": days); checked before anything
-    changes. The router reads it within its cache time."""
+    changes. Intake routes with it from its next batch (the change bumps the network
+    revision)."""
     parsed: dict[tuple[str, str], int] = {}
     errors: list[FieldError] = []
     for key, days in lanes.items():
@@ -68,8 +69,3 @@ def list_carriers(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
         if not stored:
             return [carrier_view(s) for s in DEMO_SERVICES]
         return [carrier_view(s.service, s.note) for s in stored]
-
-
-# ----- connection-taking wrappers, kept for services/network/incidents.py only --------------
-# Remove them (and carriers.py's entry in tests/unit/test_layers.py) once incidents.py calls
-# uow.network.seed_services / services / service_view(uow.network, ...) instead.

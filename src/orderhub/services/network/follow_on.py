@@ -51,8 +51,8 @@ def after_site_change(uow: UnitOfWork, e: ev.WarehouseStatusChanged, f: FollowOn
         _move(uow, e, f, [oid for oid, _ in orders], f.report.cause)
     elif e.change in ("reopened", "capacity_up"):
         _retry_held(uow, e, f, SITE_HOLDS if e.change == "reopened" else ROUTING_HOLDS)
-    reopened_smaller = e.change == "reopened" and e.daily_capacity > 0 and (
-        e.previous_capacity == 0 or e.daily_capacity < e.previous_capacity)
+    reopened_smaller = e.change == "reopened" and e.queue_limit > 0 and (
+        e.previous_queue_limit == 0 or e.queue_limit < e.previous_queue_limit)
     if e.change == "capacity_down" or reopened_smaller:
         site = uow.catalog.warehouse(e.tenant_id, e.warehouse)
         if site is None or not site.daily_capacity:

@@ -46,8 +46,7 @@ def _site_change(before: Warehouse, after: Warehouse) -> str:
         return "closed"
     if after.active and not before.active:
         return "reopened"
-    limit = after.daily_capacity * after.max_queue_days
-    old = before.daily_capacity * before.max_queue_days
+    limit, old = _limit(after), _limit(before)
     if after.daily_capacity and (before.daily_capacity == 0 or limit < old):
         return "capacity_down"
     if before.daily_capacity > 0 and (after.daily_capacity == 0 or limit > old):
@@ -60,7 +59,12 @@ def _site_event(tenant_id: str, actor: str, now: datetime, before: Warehouse,
     return ev.WarehouseStatusChanged(
         tenant_id=tenant_id, occurred_at=now, actor=actor, reason=reason,
         warehouse=after.code, active=after.active, daily_capacity=after.daily_capacity,
-        previous_capacity=before.daily_capacity, change=_site_change(before, after))
+        previous_capacity=before.daily_capacity, change=_site_change(before, after),
+        queue_limit=_limit(after), previous_queue_limit=_limit(before))
+
+
+def _limit(w: Warehouse) -> int:
+    return w.daily_capacity * w.max_queue_days
 
 
 def close_warehouse(make_uow: UowFactory, tenant_id: str, code: str, *, reason: str,
@@ -102,8 +106,8 @@ def update_warehouse(make_uow: UowFactory, tenant_id: str, code: str,
         if changes.get("active") is True:
             updated = replace(updated, active=True)
         uow.catalog.update_warehouse(updated)
-        if (updated.active != current.active
-                or updated.daily_capacity != current.daily_capacity) and not closing:
+        if (updated.active != current.active or updated.daily_capacity != current.daily_capacity
+                or _limit(updated) != _limit(current)) and not closing:
             event = _site_event(tenant_id, actor, now, current, updated, why)
             done = RerouteReport(_cause(code, event, why), code)
             handlers.handle(uow, event, FollowOn(strategy, presale_lock, done))

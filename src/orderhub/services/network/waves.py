@@ -125,8 +125,9 @@ class PlannedStrategy:
     def plan(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
              now: datetime, context: Any = None) -> AllocationOutcome:
         plan = self.plans.get(order.id)
+        active = {w.code for w in warehouses if w.active}
         fits = plan is not None and all(
-            available.get((sku, s.site), 0) >= qty
+            s.site in active and available.get((sku, s.site), 0) >= qty
             for s in plan.shipments for sku, qty in s.picks.items())
         if plan is None or not fits:
             return self.live.plan(order, warehouses, available, now, context)
@@ -157,6 +158,7 @@ def optimise_wave(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, *,
         skus = sorted({ln.sku for x in orders for ln in x.lines})
         catalog = uow.catalog.skus_by_code(tenant_id, skus)
         levels = uow.stock.levels(tenant_id, skus)
+        revision = uow.network.revision(tenant_id)
         state = uow.network.load(tenant_id)
     routes = [route_order(x, catalog) for x in orders]
     if state.canary is not None:
@@ -216,6 +218,15 @@ def optimise_wave(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, *,
     planned = PlannedStrategy(better, strategy, wave)
     why = "wave re-optimisation: a better plan for the whole wave"
     with make_uow() as uow:
+        # First, before the order rows: no network change may commit until this one does
+        # (see NetworkRepository.lock_for_intake); one that committed since the plans were
+        # made may have closed a site they use.
+        uow.network.lock_for_intake(tenant_id)
+        if uow.network.revision(tenant_id) != revision:
+            report.fallback_reason = ("the network changed while the wave was planned; "
+                                      "nothing was applied: run it again")
+            report.changed = {}
+            return report
         locked = uow.orders.get_many(tenant_id, sorted(better), lock=True)
         moving = []
         for x in locked:

@@ -88,6 +88,7 @@ def resume_order(
     """Re-run validation, allocation and reservation for a held order (after stock arrived,
     a SKU was added, ...). If it still cannot be served it stays held with fresh reasons."""
     with make_uow() as uow:
+        uow.network.lock_for_intake(tenant_id)  # first: see NetworkRepository
         order = _load(uow, tenant_id, order_id)
         order.resume(now, actor)
         run_pipeline(uow, tenant_id, [order], strategy, now, actor, presale_lock)

@@ -39,6 +39,7 @@ def override_and_release(make_uow: UowFactory, tenant_id: str, order_id: str,
     if not codes:
         raise InvalidInput([FieldError("codes", "name the hold reasons to override")])
     with make_uow() as uow:
+        uow.network.lock_for_intake(tenant_id)  # first: see NetworkRepository
         order = uow.orders.get(tenant_id, order_id, lock=True)
         order.override_hold(codes, reason, now, actor)
         order.resume(now, actor)

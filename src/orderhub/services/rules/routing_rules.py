@@ -133,15 +133,15 @@ def _save(uow: UnitOfWork, tenant_id: str, rules: Sequence[RoutingRule], *, acto
           reason: str, now: datetime) -> list[dict[str, Any]]:
     """Save rules of both kinds (codes unique) in the caller's transaction: each changed
     one gets a new version and an audit entry, in the order given. The rules in force are
-    part of the network intake reads: the change takes its lock (network_repository)."""
-    if rules:
-        uow.network.bump(tenant_id)
+    part of the network intake reads: a change takes its lock (network_repository)."""
     checks = iter(validation_rules.save_checks(
         uow, tenant_id, [r for r in rules if r.is_check], actor=actor, reason=reason,
         now=now))
     routing = iter(_save_routing(uow, tenant_id, [r for r in rules if not r.is_check],
                                  actor=actor, reason=reason, now=now))
     saved = [next(checks if r.is_check else routing) for r in rules]
+    if any(s.entry is not None for s in saved):  # something changed
+        uow.network.bump(tenant_id)
     uow.audit.add(tenant_id, [s.entry for s in saved if s.entry is not None])
     return [s.view for s in saved]
 
