@@ -71,32 +71,10 @@ class WaveIn(BaseModel):
 
 @router.get("/network")
 def network(hub: HubDep, tenant: TenantDep) -> Any:
-    """The network as the router sees it now: each site's capacity, picking queue (open
-    orders waiting) and days of queue, costs and capabilities; carrier states; active
-    blocks; the enabled rules; and the model version decisions are stamped with."""
-    from orderhub.domain.routing.strategy import MODEL
-    from orderhub.services.network.carriers import carrier_view
+    """The network as the router sees it now (sites with queues, carriers, blocks, rules)."""
+    from orderhub.services.network.views import network_view
 
-    with hub.read_uow() as uow:
-        sites = uow.catalog.warehouses(tenant)
-        state = uow.network.load(tenant)
-    return {
-        "model_version": f"{MODEL}/{state.version}",
-        "sites": [{"code": w.code, "kind": w.kind, "province": w.province,
-                   "region": w.region, "active": w.active, "daily_capacity": w.daily_capacity,
-                   "queue": state.backlog.get(w.code, 0),
-                   "queue_days": round(state.backlog.get(w.code, 0) / w.daily_capacity, 2)
-                   if w.daily_capacity else None, "max_queue_days": w.max_queue_days,
-                   "cutoff": w.cutoff.strftime("%H:%M"),
-                   "handling_per_order": str(w.handling_per_order),
-                   "handling_per_unit": str(w.handling_per_unit),
-                   "capabilities": sorted(w.capabilities)} for w in sites],
-        "carriers": [{k: v for k, v in carrier_view(s).items()
-                      if k in ("code", "state", "delay_days")} for s in state.services],
-        "blocks": [{"area": b.area, "direction": b.direction.value, "reason": b.reason}
-                   for b in state.blocks],
-        "rules": [r.label for r in state.rules],
-    }
+    return network_view(hub.read_uow, tenant)
 
 
 @router.get("/rules")
