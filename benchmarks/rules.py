@@ -127,7 +127,7 @@ def replay(count: int, rules: list[dict[str, Any]]) -> None:
     from orderhub.bootstrap import bootstrap
     from orderhub.config import Settings
     from orderhub.services.intake.submit import submit_orders
-    from orderhub.services.rules import rule_sets
+    from orderhub.services.rules import rule_sets, sandbox
     from orderhub.tools.demo import build_demo
     from orderhub.tools.simulation import OrderGenerator, load_prices
 
@@ -145,13 +145,13 @@ def replay(count: int, rules: list[dict[str, Any]]) -> None:
         loaded = time.perf_counter() - start
         draft = rule_sets.create_draft(hub.uow, "default", rules, actor="bench",
                                        reason="bench", now=NOW)
-        report = rule_sets.simulate(hub.uow, hub.read_uow, "default", draft["id"],
-                                    since=timedelta(days=1), now=NOW + timedelta(hours=1),
-                                    actor="bench", strategy=hub.strategy, limit=count)
+        report = sandbox.simulate(hub.uow, hub.read_uow, "default", draft["id"],
+                                  since=timedelta(days=1), now=NOW + timedelta(hours=1),
+                                  actor="bench", strategy=hub.strategy, limit=count)
         hub.close()
     print(f"sandbox: {count:,} orders taken in in {loaded:.0f} s; replayed through "
           f"{len(rules)} draft rules beside the live ones plus 4 stress scenarios of "
-          f"{rule_sets.STRESS_SAMPLE:,} in {report['seconds']:.1f} s "
+          f"{sandbox.STRESS_SAMPLE:,} in {report['seconds']:.1f} s "
           f"({report['orders'] / report['seconds']:,.0f} orders/s); "
           f"{report['orders_changed']:,} orders routed differently")
 

@@ -138,7 +138,7 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
              database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Sandbox: replay past orders through the set beside the live rules, plus stress
     scenarios; a pass marks the set tested. Exit 1 if it fails."""
-    from orderhub.services.rules.rule_sets import simulate as run
+    from orderhub.services.rules.sandbox import simulate as run
 
     window = _since(since)
     r = _call(database_url, lambda hub: run(
@@ -182,7 +182,7 @@ def canary(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Rea
                help="Orders collected at this store; repeatable")] = None,
            database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Route a slice of new orders by the set."""
-    from orderhub.services.rules.rule_sets import start_canary
+    from orderhub.services.rules.rollout import start_canary
 
     slice_doc: dict[str, Any] = {}
     if percent is not None:
@@ -203,7 +203,7 @@ def canary(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Rea
 def compare(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
             database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """The canary's orders beside the others'."""
-    from orderhub.services.rules.rule_sets import compare as run
+    from orderhub.services.rules.rollout import compare as run
 
     out = _call(database_url, lambda hub: run(hub.read_uow, tenant, set_id))
     table = Table(title=f"rule set v{out['rule_set']} ({out['state']}) since {out['since']}")
@@ -220,7 +220,7 @@ def compare(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
 def activate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Reason,
              database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Make the canary's rules the routing rules for all orders."""
-    from orderhub.services.rules.rule_sets import activate as run
+    from orderhub.services.rules.rollout import activate as run
 
     out = _call(database_url, lambda hub: run(hub.uow, tenant, set_id, actor="cli",
                                                reason=reason, now=hub.clock(),
@@ -232,7 +232,7 @@ def activate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: R
 def rollback(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Reason,
              database_url: DbOption = None, tenant: TenantOption = "default") -> None:
     """Stop a canary, or restore the rules live before an active set (new orders at once)."""
-    from orderhub.services.rules.rule_sets import rollback as run
+    from orderhub.services.rules.rollout import rollback as run
 
     out = _call(database_url, lambda hub: run(hub.uow, tenant, set_id, actor="cli",
                                                reason=reason, now=hub.clock(),

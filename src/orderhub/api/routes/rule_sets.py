@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
-from orderhub.services.rules import rule_sets
+from orderhub.services.rules import rollout, rule_sets, sandbox
 
 router = APIRouter(prefix="/v1/rules/sets", tags=["rules"])
 SetId = Annotated[int, Path(ge=1, le=2**53)]
@@ -29,7 +29,7 @@ class SimulateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     since_days: int = Field(7, ge=1, le=365, description="Replay orders of the last N days")
     limit: int = Field(100_000, ge=1, le=1_000_000)
-    hold_threshold: float = Field(rule_sets.DEFAULT_HOLD_THRESHOLD, ge=0, le=1,
+    hold_threshold: float = Field(sandbox.DEFAULT_HOLD_THRESHOLD, ge=0, le=1,
                                   description="Fail if the set holds more than this share")
     draw_down: bool = Field(False, description="Replay in order time with stock running "
                                                "down (each side its own copy), not each "
@@ -72,36 +72,36 @@ def simulate(set_id: SetId, body: SimulateIn, hub: HubDep, tenant: TenantDep,
              actor: ActorDep) -> Any:
     """Sandbox: replay past orders through the set beside the live rules (nothing live
     changes), then through stress scenarios. A pass marks the set tested."""
-    return rule_sets.simulate(hub.uow, hub.read_uow, tenant, set_id,
-                              since=timedelta(days=body.since_days), now=hub.clock(),
-                              actor=actor, strategy=hub.strategy, limit=body.limit,
-                              hold_threshold=body.hold_threshold, draw_down=body.draw_down)
+    return sandbox.simulate(hub.uow, hub.read_uow, tenant, set_id,
+                            since=timedelta(days=body.since_days), now=hub.clock(),
+                            actor=actor, strategy=hub.strategy, limit=body.limit,
+                            hold_threshold=body.hold_threshold, draw_down=body.draw_down)
 
 
 @router.post("/{set_id}/canary")
 def canary(set_id: SetId, body: CanaryIn, hub: HubDep, tenant: TenantDep,
            actor: ActorDep) -> Any:
     """Route a slice of new orders by this set (needs a passing sandbox run)."""
-    return rule_sets.start_canary(hub.uow, tenant, set_id, body.slice, actor=actor,
-                                  reason=body.reason, now=hub.clock(), strategy=hub.strategy)
+    return rollout.start_canary(hub.uow, tenant, set_id, body.slice, actor=actor,
+                                reason=body.reason, now=hub.clock(), strategy=hub.strategy)
 
 
 @router.get("/{set_id}/compare")
 def compare(set_id: SetId, hub: HubDep, tenant: TenantDep) -> Any:
     """The canary's orders beside the others': cost, on time, hold rate, interventions."""
-    return rule_sets.compare(hub.read_uow, tenant, set_id)
+    return rollout.compare(hub.read_uow, tenant, set_id)
 
 
 @router.post("/{set_id}/activate")
 def activate(set_id: SetId, body: ReasonIn, hub: HubDep, tenant: TenantDep,
              actor: ActorDep) -> Any:
-    return rule_sets.activate(hub.uow, tenant, set_id, actor=actor, reason=body.reason,
-                              now=hub.clock(), strategy=hub.strategy)
+    return rollout.activate(hub.uow, tenant, set_id, actor=actor, reason=body.reason,
+                            now=hub.clock(), strategy=hub.strategy)
 
 
 @router.post("/{set_id}/rollback")
 def rollback(set_id: SetId, body: ReasonIn, hub: HubDep, tenant: TenantDep,
              actor: ActorDep) -> Any:
     """Stop a canary, or put back the rules live before an active set; new orders at once."""
-    return rule_sets.rollback(hub.uow, tenant, set_id, actor=actor, reason=body.reason,
-                              now=hub.clock(), strategy=hub.strategy)
+    return rollout.rollback(hub.uow, tenant, set_id, actor=actor, reason=body.reason,
+                            now=hub.clock(), strategy=hub.strategy)
