@@ -1,7 +1,7 @@
 """Rule sets: a whole set of routing rules as one versioned proposal with a lifecycle
 (draft → tested → canary → active → retired), the slice a canary applies to, and the
 checks a set must pass before it reaches orders: no contradictions, and a sandbox replay
-(services/rules/rule_sets.py) whose hold rate stays under the threshold. Pure: no I/O.
+(services/rules/sandbox.py) whose hold rate stays under the threshold. Pure: no I/O.
 """
 
 from __future__ import annotations
