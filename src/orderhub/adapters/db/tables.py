@@ -498,7 +498,7 @@ region_blocks = Table(
 )
 Index("ix_region_blocks_active", region_blocks.c.tenant_id, region_blocks.c.active)
 
-# Routing rules as data (domain/routing/rules.py), versioned with who, when and why.
+# Routing rules as data (domain/rules/model.py), versioned with who, when and why.
 routing_rules = Table(
     "routing_rules",
     metadata,
@@ -551,7 +551,7 @@ audit_heads = Table(
     Column("hash", String(64), nullable=False),
 )
 
-# Rule sets (domain/routing/ruleset.py): proposed routing rule sets with their lifecycle,
+# Rule sets (domain/rules/rule_sets.py): proposed routing rule sets with their lifecycle,
 # sandbox report, canary slice, and the live rules they replaced (for rollback).
 rule_sets = Table(
     "rule_sets",
