@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +36,10 @@ class Settings(BaseSettings):
     outbox_dispatch: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
+    # Request bodies: the most bytes any operation reads (413 beyond), and the larger limit
+    # of the batch operations (POST /v1/orders/batch, /v1/skus/batch); see api/limits.py.
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0)
+    max_batch_body_bytes: int = Field(64 * 1024 * 1024, gt=0)
     # Event backbone: NATS JetStream when set, the embedded log and in-process bus otherwise.
     nats_url: str | None = None
     nats_stream: str = "ORDERHUB"

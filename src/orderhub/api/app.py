@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 import orderhub
-from orderhub.api import problems
+from orderhub.api import limits, problems
 from orderhub.api.routes import (
     audit,
     carriers,
@@ -37,7 +38,8 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
         if background:
             hub.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc are served from the installed package: /docs works offline.
+    app = FastAPIOffline(
         title="orderhub",
         version=orderhub.__version__,
         lifespan=lifespan,
@@ -52,4 +54,5 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     for module in (health, orders, intake, catalog, inventory, carriers, routing, rule_sets,
                    audit, events, webhooks):
         app.include_router(module.router)
+    limits.install(app, hub.settings)
     return app
