@@ -3,8 +3,6 @@ on what a tenant may register (URL, event types, description, secret)."""
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -12,6 +10,7 @@ from urllib.parse import urlsplit
 
 from orderhub.adapters.bus.envelope import TYPE_PREFIX
 from orderhub.adapters.db.webhook_repository import WebhookRepository
+from orderhub.adapters.webhooks import targets
 from orderhub.adapters.webhooks.signing import generate_secret, is_valid_secret
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import EVENT_TYPES
@@ -45,22 +44,20 @@ def validate_url(url: str, loc: str = "url") -> list[FieldError]:
 
 
 def private_target(url: str) -> str:
-    """Why a URL points into a private network (loopback, link-local, RFC 1918, ...), or ""
-    when it does not. Hostnames are resolved, so a public name for a private address is
-    caught too (at registration; DNS may change later)."""
-    host = urlsplit(url).hostname or ""
+    """Why a URL must not be registered (SSRF), or "" when it may: its host is, or resolves
+    to, an address that is not public unicast (loopback, private, shared 100.64.0.0/10,
+    link-local, IPv6 forms of those, ... see adapters/webhooks/targets.py), or the name does
+    not resolve. DNS may change later: the sender checks again at send time."""
+    if validate_url(url):
+        return ""  # not a URL to check: validate_url says why
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port
     try:
-        addresses = {ipaddress.ip_address(host)}
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, None)
-        except OSError:
-            return ""  # unresolvable now: delivery attempts will say so
-        addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
-    for ip in addresses:
-        if (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-                or ip.is_reserved or ip.is_unspecified):
-            return f"{host} resolves to {ip}, a private or reserved address"
+        targets.checked_addresses(host, port)
+    except targets.TargetRefused as exc:
+        return f"{exc}; webhooks may only be sent to public addresses"
+    except targets.TargetUnresolved as exc:
+        return f"{exc}; register a name that resolves to a public address"
     return ""
 
 
