@@ -13,7 +13,6 @@ from typing import Any
 
 import orjson
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from orderhub.adapters.bus.envelope import Envelope
@@ -27,7 +26,6 @@ from orderhub.adapters.webhooks.signing import (
     verify,
 )
 from orderhub.api.app import create_app
-from orderhub.api.routes import webhooks as webhook_routes
 from orderhub.bootstrap import Hub
 from orderhub.domain.errors import Conflict, InvalidInput, NotFound
 from orderhub.domain.ids import new_id
@@ -70,15 +68,8 @@ def make_dispatcher(hub: Hub) -> Iterator[MakeDispatcher]:
 
 @pytest.fixture
 def client(hub: Hub) -> Iterator[TestClient]:
-    app = create_app(hub)
-    if not _has_webhook_routes(app):
-        app.include_router(webhook_routes.router)
-    with TestClient(app) as c:
+    with TestClient(create_app(hub)) as c:
         yield c
-
-
-def _has_webhook_routes(app: FastAPI) -> bool:
-    return any(getattr(r, "path", "").startswith("/v1/webhooks") for r in app.routes)
 
 
 # ----- helpers ---------------------------------------------------------------------------------
