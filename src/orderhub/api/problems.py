@@ -55,6 +55,18 @@ def _loc(parts: tuple[Any, ...]) -> str:
     return ".".join(trimmed) or "body"
 
 
+def _beyond_64_bits(exc: BaseException | None) -> bool:
+    """The store's JSON encoder (orjson) refused an integer: the client's value. A safety net
+    behind the schemas' own check (schemas.JsonObject), which names the field."""
+    return isinstance(exc, TypeError) and "exceeds 64-bit range" in str(exc)
+
+
+def _too_big(request: Request) -> JSONResponse:
+    return problem(422, "Invalid value", "a number is outside the signed 64-bit range that "
+                   "can be stored; nothing was changed", kind="invalid-value",
+                   instance=request.url.path, errors=[])
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -147,10 +159,19 @@ def install(app: FastAPI) -> None:
         if isinstance(exc.orig, ValueError | OverflowError):
             return problem(422, "Invalid value", str(exc.orig), kind="invalid-value",
                            instance=request.url.path, errors=[])
+        if _beyond_64_bits(exc.orig):
+            return _too_big(request)
         log.exception("database error on %s", request.url.path)
         return problem(503, "Storage unavailable",
                        "the order store could not complete the request; nothing was changed, "
                        "retry later", kind="storage-error", instance=request.url.path)
+
+    @app.exception_handler(TypeError)
+    async def _type(request: Request, exc: TypeError) -> JSONResponse:
+        # The PostgreSQL driver's JSON dumper raises the encoder's TypeError unwrapped.
+        if _beyond_64_bits(exc):
+            return _too_big(request)
+        raise exc  # any other TypeError is ours: the catch-all below answers 500
 
     @app.exception_handler(SQLAlchemyError)
     async def _db(request: Request, exc: SQLAlchemyError) -> JSONResponse:

@@ -3,6 +3,7 @@ service layer re-checks what only it can know (currency decimals, channels, cata
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -11,10 +12,12 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     model_validator,
 )
+from pydantic import Strict as StrictType
 
 from orderhub.domain.order import Address, Customer, OrderType, ServiceLevel
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key
@@ -72,9 +75,75 @@ def _sku_facts(facts: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_moment)]
+# ----- Strict input ---------------------------------------------------------------------
+# JSON has no date, and FastAPI validates the objects json.loads made, so the rules below are
+# written for those: a wrong type is refused (422 naming the field) instead of coerced into a
+# different order. Whole numbers and true/false take no strings, floats or the other kind
+# (`quantity: true` is not 1, `active: 0` is not false). Dates, date-times and times are
+# ISO 8601 strings only (a number is not read as seconds since 1970). Amounts (Decimal) take
+# a JSON string ("59.90", as the README sends) or a JSON number; true/false is refused.
+# Text takes no control characters: C0 (U+0000-U+001F), DEL and C1 (U+007F-U+009F) are
+# refused in names, codes, addresses, phones and ids (`Line`); free text (`Text`: reasons,
+# descriptions) may also hold tab and line breaks (\t \n \r). Pydantic itself refuses
+# lone surrogates.
+# Free-form JSON objects (`JsonObject`, SKU attributes) hold no integer outside the signed
+# 64-bit range, which the store cannot keep.
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_TIME = re.compile(r"\d{2}:\d{2}")
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_BREAKS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _iso(pattern: re.Pattern[str], what: str, example: str) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not pattern.match(value):
+            raise ValueError(f"must be an ISO 8601 {what} string such as {example!r}")
+        if isinstance(value, bool | int | float | Decimal):
+            raise ValueError(f"must be an ISO 8601 {what} string such as {example!r}, "
+                             "not a number")
+        return value
+    return BeforeValidator(check)
+
+
+def _refuse(controls: re.Pattern[str]) -> Any:
+    def check(value: str) -> str:
+        found = controls.search(value)
+        if found:
+            raise ValueError(f"must not contain control characters "
+                             f"(U+{ord(found.group()):04X} at position {found.start()})")
+        return value
+    return AfterValidator(check)
+
+
+def _int64_only(value: Any, path: str = "") -> Any:
+    """Walks a free-form JSON value; every integer must fit a signed 64-bit integer."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not INT64_MIN <= value <= INT64_MAX:
+            where = f"{path}: " if path else ""
+            raise ValueError(f"{where}integer outside the signed 64-bit range "
+                             f"({INT64_MIN} to {INT64_MAX})")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _int64_only(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _int64_only(v, f"{path}.{i}" if path else str(i))
+    return value
+
+
+Int = Annotated[int, StrictType()]
+Flag = Annotated[bool, StrictType()]
+Float = Annotated[float, StrictType()]  # a JSON integer is still a number here
+Day = Annotated[date, _iso(_ISO_DATE, "date", "2026-12-01")]
+TimeOfDay = Annotated[time, _iso(_ISO_TIME, "time", "18:00")]
+Line = Annotated[str, _refuse(_CONTROLS)]
+Text = Annotated[str, _refuse(_CONTROLS_BUT_BREAKS)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_int64_only)]
+Moment = Annotated[AwareDatetime, _iso(_ISO_DATE, "date-time", "2026-11-24T10:00:00+08:00"),
+                   AfterValidator(_moment)]
 Amount = Annotated[Decimal, AfterValidator(_amount)]
-NoControl = r"^[^\x00-\x1f]*$"
 
 
 class Strict(BaseModel):
@@ -82,44 +151,44 @@ class Strict(BaseModel):
 
 
 class AddressIn(Strict):
-    country: str = Field("CN", min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
-    province: str = Field("", max_length=64)
-    city: str = Field("", max_length=64)
-    district: str = Field("", max_length=64)
-    line1: str = Field("", max_length=300)
-    postal_code: str = Field("", max_length=20)
-    name: str = Field("", max_length=200)
-    phone: str = Field("", max_length=40)
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
+    country: Line = Field("CN", min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    province: Line = Field("", max_length=64)
+    city: Line = Field("", max_length=64)
+    district: Line = Field("", max_length=64)
+    line1: Line = Field("", max_length=300)
+    postal_code: Line = Field("", max_length=20)
+    name: Line = Field("", max_length=200)
+    phone: Line = Field("", max_length=40)
+    lat: Float | None = Field(None, ge=-90, le=90)
+    lon: Float | None = Field(None, ge=-180, le=180)
 
     def to_domain(self) -> Address:
         return Address(**self.model_dump())
 
 
 class CustomerIn(Strict):
-    ref: str = Field("", max_length=200, description="The channel's customer id")
-    name: str = Field("", max_length=200)
-    email: str = Field("", max_length=320)
-    phone: str = Field("", max_length=40)
-    tier: str = Field("", max_length=32, description="For example VIP, B2B-GOLD")
+    ref: Line = Field("", max_length=200, description="The channel's customer id")
+    name: Line = Field("", max_length=200)
+    email: Line = Field("", max_length=320)
+    phone: Line = Field("", max_length=40)
+    tier: Line = Field("", max_length=32, description="For example VIP, B2B-GOLD")
 
     def to_domain(self) -> Customer:
         return Customer(**self.model_dump())
 
 
 class LineIn(Strict):
-    line_no: int | None = Field(None, ge=1, le=100_000,
+    line_no: Int | None = Field(None, ge=1, le=100_000,
                                 description="Defaults to the position (1-based)")
-    sku: str = Field(min_length=1, max_length=64, pattern=NoControl)
-    quantity: int = Field(gt=0, le=1_000_000)
+    sku: Line = Field(min_length=1, max_length=64)
+    quantity: Int = Field(gt=0, le=1_000_000)
     unit_price: Amount = Field(ge=0, description="Price of one unit before discount and tax")
     discount: Amount = Field(Decimal(0), ge=0, description="Discount amount for the line")
     tax: Amount = Field(Decimal(0), ge=0, description="Tax amount for the line")
 
 
 class PresaleIn(Strict):
-    release_date: date = Field(description="When the goods become available to ship")
+    release_date: Day = Field(description="When the goods become available to ship")
     lock_until: Moment | None = Field(
         None, description="Stock lock deadline (balance payment); default: now + configured TTL"
     )
@@ -128,8 +197,8 @@ class PresaleIn(Strict):
 class OrderIn(Strict):
     """A canonical order as a channel submits it."""
 
-    external_id: str = Field(
-        min_length=1, max_length=200, pattern=NoControl,
+    external_id: Line = Field(
+        min_length=1, max_length=200,
         description="The channel's order number; unique per channel",
     )
     channel: str = Code
@@ -140,7 +209,7 @@ class OrderIn(Strict):
     lines: list[LineIn] = Field(min_length=1, max_length=500)
     shipping_fee: Amount = Field(Decimal(0), ge=0)
     placed_at: Moment | None = None
-    requested_delivery: date | None = None
+    requested_delivery: Day | None = None
     presale: PresaleIn | None = None
     service_level: ServiceLevel = Field(
         ServiceLevel.STANDARD,
@@ -331,15 +400,15 @@ class TimelineEntryOut(BaseModel):
 
 
 class ReasonIn(Strict):
-    reason: str = Field("", max_length=500)
+    reason: Text = Field("", max_length=500)
 
 
 class CancelIn(Strict):
-    reason: str = Field(min_length=1, max_length=500, description="Why the order is cancelled")
+    reason: Text = Field(min_length=1, max_length=500, description="Why the order is cancelled")
 
 
 class ShipIn(Strict):
-    shipment_ids: list[str] | None = Field(
+    shipment_ids: list[Line] | None = Field(
         None, description="Shipments to dispatch; all planned shipments if omitted"
     )
 
@@ -367,23 +436,23 @@ Region = Annotated[str, AfterValidator(_region)]
 
 class WarehouseIn(Strict):
     code: str = Code
-    name: str = Field(min_length=1, max_length=200)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    name: Line = Field(min_length=1, max_length=200)
+    lat: Float = Field(ge=-90, le=90)
+    lon: Float = Field(ge=-180, le=180)
     region: Region = Field("", max_length=64, description="Lane region (east, north, ...); "
                            "taken from the province when omitted")
-    city: str = Field("", max_length=64)
-    daily_capacity: int = Field(0, ge=0, le=100_000_000,
+    city: Line = Field("", max_length=64)
+    daily_capacity: Int = Field(0, ge=0, le=100_000_000,
                                 description="Orders picked per day; 0 = not limited")
-    cutoff: time = Field(time(16, 0), description="Local cut-off for same-day dispatch")
-    timezone: Annotated[str, AfterValidator(_zone)] = Field("Asia/Shanghai", max_length=64)
-    active: bool = True
+    cutoff: TimeOfDay = Field(time(16, 0), description="Local cut-off for same-day dispatch")
+    timezone: Annotated[Line, AfterValidator(_zone)] = Field("Asia/Shanghai", max_length=64)
+    active: Flag = True
     province: Province = Field("", max_length=32, description="For zones and lanes: 浙江, 上海")
     kind: SiteKind = "warehouse"
     handling_per_order: Amount = Field(Decimal("3.00"), ge=0)
     handling_per_unit: Amount = Field(Decimal("0.50"), ge=0)
     capabilities: list[Capability] = Field(default_factory=list)
-    max_queue_days: int = Field(2, ge=1, le=30, description="Takes no more orders once this "
+    max_queue_days: Int = Field(2, ge=1, le=30, description="Takes no more orders once this "
                                 "many days of picking are queued")
 
     @model_validator(mode="after")
@@ -394,15 +463,15 @@ class WarehouseIn(Strict):
 
 
 class WarehousePatch(Strict):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    daily_capacity: int | None = Field(None, ge=0, le=100_000_000)
-    cutoff: time | None = None
-    active: bool | None = None
+    name: Line | None = Field(None, min_length=1, max_length=200)
+    daily_capacity: Int | None = Field(None, ge=0, le=100_000_000)
+    cutoff: TimeOfDay | None = None
+    active: Flag | None = None
     handling_per_order: Amount | None = Field(None, ge=0)
     handling_per_unit: Amount | None = Field(None, ge=0)
     capabilities: list[Capability] | None = None
-    max_queue_days: int | None = Field(None, ge=1, le=30)
-    reason: str = Field("", max_length=500, description="Why (recorded on events)")
+    max_queue_days: Int | None = Field(None, ge=1, le=30)
+    reason: Text = Field("", max_length=500, description="Why (recorded on events)")
 
 
 class WarehouseOut(BaseModel):
@@ -426,12 +495,12 @@ class WarehouseOut(BaseModel):
 
 class SkuIn(Strict):
     code: str = Code
-    name: str = Field(min_length=1, max_length=300)
+    name: Line = Field(min_length=1, max_length=300)
     list_price: Amount | None = Field(None, ge=0)
-    barcode: str = Field("", max_length=64)
+    barcode: Line = Field("", max_length=64)
     weight_kg: Amount | None = Field(None, ge=0)
-    active: bool = True
-    attributes: Annotated[dict[str, Any], AfterValidator(_sku_facts)] = Field(
+    active: Flag = True
+    attributes: Annotated[JsonObject, AfterValidator(_sku_facts)] = Field(
         default_factory=dict,
         description="Facts the validation rules read: formula_stage, alcohol, min_age, "
                     "floor_price, channels (where sellable), max_per_customer, hs_code, "
@@ -454,17 +523,17 @@ class SkuPage(BaseModel):
 
 
 class SkuPatch(Strict):
-    active: bool
+    active: Flag
 
 
 class ChannelIn(Strict):
     code: str = Code
-    name: str = Field(min_length=1, max_length=200)
-    kind: str = Field("web", description="web, marketplace, pos, b2b, ...", max_length=32)
-    active: bool = True
-    adapter: str = Field("", max_length=32, description="Adapter that reads its webhooks: "
+    name: Line = Field(min_length=1, max_length=200)
+    kind: Line = Field("web", description="web, marketplace, pos, b2b, ...", max_length=32)
+    active: Flag = True
+    adapter: Line = Field("", max_length=32, description="Adapter that reads its webhooks: "
                          "shopify, woocommerce, tiktok, douyin, taobao (empty: canonical API only)")
-    secret: str = Field("", max_length=200, description="Secret its webhooks are signed with "
+    secret: Line = Field("", max_length=200, description="Secret its webhooks are signed with "
                         "(write-only)")
 
 
@@ -507,10 +576,10 @@ class SkuStockOut(BaseModel):
 
 
 class ReceiptIn(Strict):
-    sku: str = Field(min_length=1, max_length=64)
-    warehouse: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=100_000_000)
-    reference: str = Field(
+    sku: Line = Field(min_length=1, max_length=64)
+    warehouse: Line = Field(min_length=1, max_length=64)
+    quantity: Int = Field(gt=0, le=100_000_000)
+    reference: Line = Field(
         "",
         max_length=200,
         description="ASN / purchase order number. A reference names one line (SKU, "
@@ -521,15 +590,15 @@ class ReceiptIn(Strict):
 
 
 class AdjustmentIn(Strict):
-    sku: str = Field(min_length=1, max_length=64)
-    warehouse: str = Field(min_length=1, max_length=64)
-    delta: int = Field(
+    sku: Line = Field(min_length=1, max_length=64)
+    warehouse: Line = Field(min_length=1, max_length=64)
+    delta: Int = Field(
         description="Change of on-hand quantity, negative for losses",
         ge=-100_000_000,
         le=100_000_000,
     )
-    reason: str = Field(min_length=1, max_length=500)
-    reference: str = Field(
+    reason: Text = Field(min_length=1, max_length=500)
+    reference: Line = Field(
         "",
         max_length=200,
         description="Count sheet or incident number. A reference names one line (SKU, "
@@ -539,8 +608,8 @@ class AdjustmentIn(Strict):
 
 
 class SafetyStockIn(Strict):
-    safety_stock: int = Field(ge=0, le=100_000_000)
-    reason: str = Field("", max_length=500)
+    safety_stock: Int = Field(ge=0, le=100_000_000)
+    reason: Text = Field("", max_length=500)
 
 
 class ExpiryOut(BaseModel):
