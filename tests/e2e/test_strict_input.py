@@ -215,3 +215,21 @@ def test_free_text_keeps_tab_and_line_breaks(client: TestClient) -> None:
     refused(client.post(f"/v1/orders/{oid}/cancel", json={"reason": "dup\x00"}), "reason")
     r = client.post(f"/v1/orders/{oid}/cancel", json={"reason": "duplicate\nof T-0"})
     assert r.status_code == 200, r.text
+
+
+# ----- request models defined beside their routes ------------------------------------------
+
+def test_a_rule_patch_takes_a_json_boolean_and_64_bit_parameters(client: TestClient) -> None:
+    code = client.get("/v1/validation/rules").json()[0]["code"]
+    r = client.patch(f"/v1/validation/rules/{code}", json={"enabled": 0, "reason": "x"})
+    refused(r, "enabled")
+    r = client.patch(f"/v1/validation/rules/{code}",
+                     json={"params": {"limit": 2**64}, "reason": "x"})
+    refused(r, "params")
+
+
+def test_a_carrier_state_change_takes_a_whole_number_of_days(client: TestClient) -> None:
+    code = client.get("/v1/carriers").json()[0]["code"]
+    r = client.patch(f"/v1/carriers/{code}",
+                     json={"state": "degraded", "delay_days": "2", "reason": "slow"})
+    refused(r, "delay_days")

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
+from orderhub.api.schemas import Flag, Int, Text
 from orderhub.domain.routing.network import CarrierState
 from orderhub.services.network import carriers, incidents
 
@@ -19,9 +20,9 @@ class CarrierStateIn(BaseModel):
     state: CarrierState | None = Field(
         None, description="up; degraded (still offered, slower by delay_days); down (not "
                           "offered: open orders planned on it are re-routed at once)")
-    healthy: bool | None = Field(None, description="Shorthand: false = down, true = up")
-    delay_days: int = Field(0, ge=0, le=30, description="Extra transit days while degraded")
-    reason: str = Field(min_length=1, max_length=500)
+    healthy: Flag | None = Field(None, description="Shorthand: false = down, true = up")
+    delay_days: Int = Field(0, ge=0, le=30, description="Extra transit days while degraded")
+    reason: Text = Field(min_length=1, max_length=500)
 
     @model_validator(mode="after")
     def _one_state(self) -> CarrierStateIn:
@@ -36,7 +37,7 @@ class CarrierStateIn(BaseModel):
 
 class LanesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    lanes: dict[str, int] = Field(description="'origin region>destination region': transit "
+    lanes: dict[str, Int] = Field(description="'origin region>destination region': transit "
                                               "days, e.g. {\"east>far_west\": 6}")
 
 

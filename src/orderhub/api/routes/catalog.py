@@ -17,6 +17,7 @@ from orderhub.api.schemas import (
     SkuOut,
     SkuPage,
     SkuPatch,
+    Text,
     WarehouseIn,
     WarehouseOut,
     WarehousePatch,
@@ -118,7 +119,7 @@ def patch_warehouse(code: str, body: WarehousePatch, hub: HubDep, tenant: Tenant
 
 class CloseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500, description="Why (storm, outage, ...)")
+    reason: Text = Field(min_length=1, max_length=500, description="Why (storm, outage, ...)")
 
 
 @router.post("/warehouses/{code}/close", response_model=RerouteOut)

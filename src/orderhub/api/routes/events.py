@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from orderhub.adapters.metrics import OUTBOX_BACKLOG, REGISTRY, WEBHOOK_PENDING
 from orderhub.api.deps import HubDep
+from orderhub.api.schemas import Line
 from orderhub.domain.event_catalog import catalog_document
 from orderhub.services.events.consumers import list_parked
 from orderhub.services.events.status import backbone_status
@@ -43,7 +44,7 @@ def parked_events(
 
 class ReplayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    consumer: str = Field(min_length=1, max_length=100, description="Durable consumer name")
+    consumer: Line = Field(min_length=1, max_length=100, description="Durable consumer name")
     since: AwareDatetime = Field(description="Re-deliver events published from this time on")
 
 

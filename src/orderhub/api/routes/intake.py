@@ -13,7 +13,7 @@ from orderhub.adapters.channels.base import PayloadError, SignatureError
 from orderhub.adapters.channels.registry import ADAPTERS
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.api.problems import problem
-from orderhub.api.schemas import OrderOut
+from orderhub.api.schemas import Flag, JsonObject, Line, OrderOut, Text
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.services.intake import sku_mapping
 from orderhub.services.intake.submit import ingest_channel_orders
@@ -68,10 +68,10 @@ async def channel_webhook(channel: str, request: Request, hub: HubDep, tenant: T
 
 class MappingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    channel: str = Field(min_length=1, max_length=64)
-    key_type: str = Field("sku", description="sku | barcode | title")
-    channel_key: str = Field(min_length=1, max_length=500)
-    master_sku: str = Field(min_length=1, max_length=64)
+    channel: Line = Field(min_length=1, max_length=64)
+    key_type: Line = Field("sku", description="sku | barcode | title")
+    channel_key: Line = Field(min_length=1, max_length=500)
+    master_sku: Line = Field(min_length=1, max_length=64)
 
 
 @router.post("/v1/sku-mappings", tags=["crosswalk"])
@@ -91,14 +91,14 @@ def list_mappings(hub: HubDep, tenant: TenantDep,
 
 class AddressFixIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500)
-    province: str | None = Field(None, max_length=64)
-    city: str | None = Field(None, max_length=64)
-    district: str | None = Field(None, max_length=64)
-    line1: str | None = Field(None, max_length=300)
-    postal_code: str | None = Field(None, max_length=20)
-    name: str | None = Field(None, max_length=200)
-    phone: str | None = Field(None, max_length=40)
+    reason: Text = Field(min_length=1, max_length=500)
+    province: Line | None = Field(None, max_length=64)
+    city: Line | None = Field(None, max_length=64)
+    district: Line | None = Field(None, max_length=64)
+    line1: Line | None = Field(None, max_length=300)
+    postal_code: Line | None = Field(None, max_length=20)
+    name: Line | None = Field(None, max_length=200)
+    phone: Line | None = Field(None, max_length=40)
 
 
 @router.patch("/v1/orders/{order_id}/shipping-address", response_model=OrderOut,
@@ -115,8 +115,8 @@ def fix_address(order_id: str, body: AddressFixIn, hub: HubDep, tenant: TenantDe
 
 class OverrideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    codes: list[str] = Field(min_length=1, description="Hold reason codes to accept")
-    reason: str = Field(min_length=1, max_length=500, description="Why (audited)")
+    codes: list[Line] = Field(min_length=1, description="Hold reason codes to accept")
+    reason: Text = Field(min_length=1, max_length=500, description="Why (audited)")
 
 
 @router.post("/v1/orders/{order_id}/override", response_model=OrderOut, tags=["orders"])
@@ -137,9 +137,9 @@ def list_rules(hub: HubDep, tenant: TenantDep) -> Any:
 
 class RulePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    params: dict[str, Any] | None = None
-    enabled: bool | None = None
-    reason: str = Field(min_length=1, max_length=500)
+    params: JsonObject | None = None
+    enabled: Flag | None = None
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 @router.patch("/v1/validation/rules/{code}", tags=["validation"])

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
+from orderhub.api.schemas import Flag, Float, Int, JsonObject, Line, Text
 from orderhub.domain.routing.network import BlockDirection
 from orderhub.services.network import incidents, waves
 from orderhub.services.rules import routing_rules
@@ -23,50 +24,50 @@ class RuleIn(BaseModel):
         "description": "never ship cold-chain SKUs from WH-DX",
         "when": {"sku_attribute": "cold_chain"}, "then": {"exclude_sites": ["WH-DX"]},
         "reason": "no chiller at Wuhan"}]})
-    description: str = Field("", max_length=500)
-    when: dict[str, Any] = Field(default_factory=dict, description="Conditions, ANDed: "
+    description: Text = Field("", max_length=500)
+    when: JsonObject = Field(default_factory=dict, description="Conditions, ANDed: "
                                  "customer_tier, channel, order_type, destination, "
                                  "sku_attribute, sku_category, min_order_value, min_units, sla")
-    then: dict[str, Any] = Field(description="Actions: exclude_sites, only_sites, "
+    then: JsonObject = Field(description="Actions: exclude_sites, only_sites, "
                                  "require_capability, require_same_day, prefer_sites + bonus, "
                                  "exclude_carriers, waive_if_empty")
-    enabled: bool = True
-    priority: int = Field(100, ge=0, le=10000)
-    reason: str = Field(min_length=1, max_length=500, description="Why (kept in the history)")
+    enabled: Flag = True
+    priority: Int = Field(100, ge=0, le=10000)
+    reason: Text = Field(min_length=1, max_length=500, description="Why (kept in the history)")
 
 
 class RuleSetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    rules: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
-    reason: str = Field(min_length=1, max_length=500)
+    rules: list[JsonObject] = Field(min_length=1, max_length=1000)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class EnableIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    enabled: bool
-    reason: str = Field(min_length=1, max_length=500)
+    enabled: Flag
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class BlockIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    area: str = Field(min_length=1, max_length=32,
+    area: Line = Field(min_length=1, max_length=32,
                       description="A province (福建, 福建省) or a lane region (east, south, ...)")
     direction: BlockDirection = Field(
         BlockDirection.BOTH, description="outbound: its sites stop shipping; inbound: no "
                                          "deliveries into it; both")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class LiftIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class WaveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    limit: int = Field(2000, ge=1, le=20000, description="Most orders in the wave (oldest)")
-    time_limit_seconds: float | None = Field(None, gt=0, le=600)
-    dry_run: bool = Field(False, description="Report what would change, change nothing")
+    limit: Int = Field(2000, ge=1, le=20000, description="Most orders in the wave (oldest)")
+    time_limit_seconds: Float | None = Field(None, gt=0, le=600)
+    dry_run: Flag = Field(False, description="Report what would change, change nothing")
 
 
 @router.get("/network")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
+from orderhub.api.schemas import Flag, Int, JsonObject, Text
 from orderhub.services.rules import rollout, rule_sets, sandbox
 
 router = APIRouter(prefix="/v1/rules/sets", tags=["rules"])
@@ -17,36 +18,36 @@ SetId = Annotated[int, Path(ge=1, le=2**53)]
 
 class DraftIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    rules: list[dict[str, Any]] | None = Field(
+    rules: list[JsonObject] | None = Field(
         None, max_length=5000, description="Routing rules (the whole list) and validation "
                                            "checks (those it changes), as in "
                                            "/v1/routing/rules/export; omitted: a copy of "
                                            "the live rules")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class SimulateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    since_days: int = Field(7, ge=1, le=365, description="Replay orders of the last N days")
-    limit: int = Field(100_000, ge=1, le=1_000_000)
+    since_days: Int = Field(7, ge=1, le=365, description="Replay orders of the last N days")
+    limit: Int = Field(100_000, ge=1, le=1_000_000)
     hold_threshold: float = Field(sandbox.DEFAULT_HOLD_THRESHOLD, ge=0, le=1,
                                   description="Fail if the set holds more than this share")
-    draw_down: bool = Field(False, description="Replay in order time with stock running "
+    draw_down: Flag = Field(False, description="Replay in order time with stock running "
                                                "down (each side its own copy), not each "
                                                "order on its own")
 
 
 class CanaryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    slice: dict[str, Any] = Field(description='{"percent": 10} (stable by order id), '
+    slice: JsonObject = Field(description='{"percent": 10} (stable by order id), '
                                               '{"channels": [...]}, {"regions": [...]}, '
                                               '{"stores": [...]} (orders collected there)')
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class ReasonIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 @router.post("", status_code=201)

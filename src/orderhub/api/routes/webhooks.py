@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import HubDep, TenantDep
+from orderhub.api.schemas import Flag, Text
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.webhooks import DeliveryPage, WebhookDelivery, WebhookEndpoint
 from orderhub.services.events.webhooks import deliveries, endpoints
@@ -41,8 +42,8 @@ class WebhookEndpointIn(Strict):
 
     url: str = Field(max_length=2000, description=_URL_DOC)
     event_types: list[str] = Field(default_factory=list, max_length=100, description=_TYPES_DOC)
-    description: str = Field("", max_length=500, description="A note for people")
-    active: bool = Field(True, description="Inactive endpoints receive nothing")
+    description: Text = Field("", max_length=500, description="A note for people")
+    active: Flag = Field(True, description="Inactive endpoints receive nothing")
     secret: str | None = Field(
         None,
         max_length=200,
@@ -56,8 +57,8 @@ class WebhookEndpointPatch(Strict):
 
     url: str | None = Field(None, max_length=2000, description=_URL_DOC)
     event_types: list[str] | None = Field(None, max_length=100, description=_TYPES_DOC)
-    description: str | None = Field(None, max_length=500, description="A note for people")
-    active: bool | None = Field(
+    description: Text | None = Field(None, max_length=500, description="A note for people")
+    active: Flag | None = Field(
         None,
         description="false pauses the endpoint: no new deliveries, pending ones wait unsent",
     )
