@@ -11,7 +11,7 @@ without a key de-duplicates nothing (every such request is a new movement).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,6 +116,23 @@ def _known_item(uow: UnitOfWork, tenant_id: str, sku: str, warehouse: str) -> No
         raise InvalidInput(errors)
 
 
+def _change_once(make_uow: UowFactory, claims: list[StockReference], event: StockAdjusted,
+                 change: Callable[[UnitOfWork], StockLevel]) -> StockChange:
+    """One receipt or adjustment of one item, once per claim: a repeat answers with the
+    stored result; the first applies `change`, stores its result and records `event`."""
+    with make_uow() as uow:
+        _known_item(uow, event.tenant_id, event.sku, event.warehouse)
+        stored = _claim(uow, event.tenant_id, event.kind, claims, event.occurred_at)
+        if stored:
+            return _replay(uow, event.tenant_id, event.sku, event.warehouse, stored)
+        level = change(uow)
+        uow.stock.store_reference_result(event.tenant_id, event.kind, claims,
+                                         _level_doc(level))
+        uow.record(event)
+        uow.commit()
+        return StockChange(level)
+
+
 def receive_stock(
     make_uow: UowFactory,
     tenant_id: str,
@@ -137,28 +154,13 @@ def receive_stock(
         idempotency_key,
         [{"sku": sku, "warehouse": warehouse, "quantity": quantity}],
     )
-    with make_uow() as uow:
-        _known_item(uow, tenant_id, sku, warehouse)
-        stored = _claim(uow, tenant_id, "receipt", claims, now)
-        if stored:
-            return _replay(uow, tenant_id, sku, warehouse, stored)
-        level = uow.stock.receive(tenant_id, sku, warehouse, quantity, now, reference, actor)
-        uow.stock.store_reference_result(tenant_id, "receipt", claims, _level_doc(level))
-        uow.record(
-            StockAdjusted(
-                tenant_id=tenant_id,
-                occurred_at=now,
-                actor=actor,
-                reason="receipt",
-                sku=sku,
-                warehouse=warehouse,
-                kind="receipt",
-                on_hand_delta=quantity,
-                reference=reference,
-            )
-        )
-        uow.commit()
-        return StockChange(level)
+    return _change_once(
+        make_uow, claims,
+        StockAdjusted(tenant_id=tenant_id, occurred_at=now, actor=actor, reason="receipt",
+                      sku=sku, warehouse=warehouse, kind="receipt", on_hand_delta=quantity,
+                      reference=reference),
+        lambda uow: uow.stock.receive(tenant_id, sku, warehouse, quantity, now, reference,
+                                      actor))
 
 
 def receive_stock_many(
@@ -245,28 +247,13 @@ def adjust_stock(
         idempotency_key,
         [{"sku": sku, "warehouse": warehouse, "quantity": delta, "reason": reason}],
     )
-    with make_uow() as uow:
-        _known_item(uow, tenant_id, sku, warehouse)
-        stored = _claim(uow, tenant_id, "adjustment", claims, now)
-        if stored:
-            return _replay(uow, tenant_id, sku, warehouse, stored)
-        level = uow.stock.adjust(tenant_id, sku, warehouse, delta, now, reason, reference, actor)
-        uow.stock.store_reference_result(tenant_id, "adjustment", claims, _level_doc(level))
-        uow.record(
-            StockAdjusted(
-                tenant_id=tenant_id,
-                occurred_at=now,
-                actor=actor,
-                reason=reason,
-                sku=sku,
-                warehouse=warehouse,
-                kind="adjustment",
-                on_hand_delta=delta,
-                reference=reference,
-            )
-        )
-        uow.commit()
-        return StockChange(level)
+    return _change_once(
+        make_uow, claims,
+        StockAdjusted(tenant_id=tenant_id, occurred_at=now, actor=actor, reason=reason,
+                      sku=sku, warehouse=warehouse, kind="adjustment", on_hand_delta=delta,
+                      reference=reference),
+        lambda uow: uow.stock.adjust(tenant_id, sku, warehouse, delta, now, reason, reference,
+                                     actor))
 
 
 def set_safety_stock(
