@@ -55,6 +55,22 @@ class Settings(BaseSettings):
     webhook_backoff_cap_seconds: float = 3600.0
     # Refuse webhook URLs into private networks (SSRF) unless this is set (tests, intranets).
     webhook_allow_private_targets: bool = False
+    # Secrets kept outside the database (issue 12). The master key wraps each tenant's data
+    # key (personal data at rest); the audit key signs the audit chain and its checkpoints.
+    # Each is base64 of 32 random bytes, from the variable or else from the file in key_dir;
+    # `orderhub keys init` writes the files. A missing or wrong key stops start-up.
+    key_dir: str = ".orderhub"
+    master_key: str | None = None
+    audit_key: str | None = None
+    # Rate limits (token buckets): per credential and per tenant, requests per second and
+    # burst; in-process unless redis_url is set (then shared by every API process).
+    redis_url: str | None = None
+    rate_limit_key_per_second: float = Field(50.0, gt=0)
+    rate_limit_key_burst: int = Field(200, gt=0)
+    rate_limit_tenant_per_second: float = Field(200.0, gt=0)
+    rate_limit_tenant_burst: int = Field(800, gt=0)
+    # Failed authentications per client address before 429 (brute force on keys).
+    auth_failures_per_minute: int = Field(30, gt=0)
 
 
 @lru_cache(maxsize=1)

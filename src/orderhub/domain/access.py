@@ -1,0 +1,133 @@
+"""Who may do what: scopes, the roles of an order hub as sets of scopes, and the principal a
+request acts as. Pure: credentials are checked in services/access, scopes are required per
+operation in api/scopes.py (the one table the OpenAPI document and the docs are made from).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from orderhub.domain.privacy import PiiView
+
+
+class Scope(StrEnum):
+    ORDERS_READ = "orders:read"  # orders, timelines, routing decisions, held lists
+    ORDERS_WRITE = "orders:write"  # submit orders (API drafts, batches)
+    ORDERS_MANAGE = "orders:manage"  # lifecycle steps, cancel, resume, holds, overrides, fixes
+    CHANNELS_INGEST = "channels:ingest"  # a channel's own signed webhook
+    CROSSWALK_MANAGE = "crosswalk:manage"  # confirm channel SKU -> master SKU
+    CATALOG_READ = "catalog:read"  # warehouses, SKUs, channels
+    CATALOG_WRITE = "catalog:write"
+    INVENTORY_READ = "inventory:read"
+    INVENTORY_WRITE = "inventory:write"  # receipts, adjustments, safety stock
+    NETWORK_READ = "network:read"  # routing network, carriers, blocks
+    NETWORK_WRITE = "network:write"  # close sites, carrier states, lanes, blocks, waves
+    RULES_READ = "rules:read"
+    RULES_DRAFT = "rules:draft"  # draft rule sets, translate sentences, simulate, canary
+    RULES_APPROVE = "rules:approve"  # activate, roll back, change live rules
+    EVENTS_READ = "events:read"
+    EVENTS_REPLAY = "events:replay"
+    WEBHOOKS_READ = "webhooks:read"
+    WEBHOOKS_WRITE = "webhooks:write"
+    AUDIT_READ = "audit:read"
+    ACCESS_MANAGE = "access:manage"  # API keys and console users of the tenant
+    USAGE_READ = "usage:read"  # metering and monthly statements
+    METRICS_READ = "metrics:read"
+    PII_FULL = "pii:full"  # personal data unmasked
+    PII_MASKED = "pii:masked"  # personal data masked (see domain/privacy.py)
+    TENANTS_MANAGE = "tenants:manage"  # platform: provision tenants, act for any tenant
+
+
+S = Scope
+_READ = {S.ORDERS_READ, S.CATALOG_READ, S.INVENTORY_READ, S.NETWORK_READ, S.RULES_READ,
+         S.EVENTS_READ, S.WEBHOOKS_READ, S.AUDIT_READ, S.USAGE_READ}
+_TENANT_ALL = set(Scope) - {S.TENANTS_MANAGE, S.PII_MASKED}
+
+
+class Role(StrEnum):
+    TENANT_ADMIN = "tenant_admin"
+    OPERATIONS = "operations"
+    RULES_AUTHOR = "rules_author"
+    RULES_APPROVER = "rules_approver"
+    INVENTORY = "inventory"
+    LOGISTICS = "logistics"
+    FINANCE = "finance"
+    ANALYST = "analyst"
+    CHANNEL_INTEGRATION = "channel_integration"
+    PLATFORM_OPERATOR = "platform_operator"
+
+
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.TENANT_ADMIN: frozenset(_TENANT_ALL),
+    Role.OPERATIONS: frozenset({
+        S.ORDERS_READ, S.ORDERS_WRITE, S.ORDERS_MANAGE, S.CROSSWALK_MANAGE, S.CATALOG_READ,
+        S.INVENTORY_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.RULES_READ, S.EVENTS_READ,
+        S.WEBHOOKS_READ, S.AUDIT_READ, S.PII_FULL}),
+    Role.RULES_AUTHOR: frozenset({
+        S.RULES_READ, S.RULES_DRAFT, S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ,
+        S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED}),
+    Role.RULES_APPROVER: frozenset({
+        S.RULES_READ, S.RULES_DRAFT, S.RULES_APPROVE, S.ORDERS_READ, S.CATALOG_READ,
+        S.NETWORK_READ, S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED}),
+    Role.INVENTORY: frozenset({
+        S.INVENTORY_READ, S.INVENTORY_WRITE, S.CATALOG_READ, S.CATALOG_WRITE, S.ORDERS_READ,
+        S.NETWORK_READ}),
+    Role.LOGISTICS: frozenset({
+        S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.INVENTORY_READ,
+        S.PII_MASKED}),
+    Role.FINANCE: frozenset({S.ORDERS_READ, S.CATALOG_READ, S.AUDIT_READ, S.USAGE_READ}),
+    Role.ANALYST: frozenset(_READ | {S.METRICS_READ, S.PII_MASKED}),
+    Role.CHANNEL_INTEGRATION: frozenset({S.ORDERS_WRITE, S.CHANNELS_INGEST}),
+    Role.PLATFORM_OPERATOR: frozenset((set(Scope) - {S.PII_FULL}) | {S.TENANTS_MANAGE}),
+}
+
+
+def parse_scopes(names: list[str] | tuple[str, ...]) -> frozenset[Scope]:
+    """Scope names to scopes; unknown names raise ValueError naming them."""
+    unknown = [n for n in names if n not in Scope._value2member_map_]
+    if unknown:
+        raise ValueError(f"unknown scope(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(s.value for s in Scope)}")
+    return frozenset(Scope(n) for n in names)
+
+
+def effective_scopes(role: Role | None, scopes: frozenset[Scope] | None) -> frozenset[Scope]:
+    """A role gives its scopes; listed scopes narrow a role (or stand alone without one)."""
+    if role is None:
+        return scopes or frozenset()
+    base = ROLE_SCOPES[role]
+    return base & scopes if scopes else base
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a request acts as: one tenant, one credential, its scopes."""
+
+    tenant_id: str
+    credential_id: str  # the key's or session's id: metering and rate limits count by it
+    kind: str  # "key" | "user"
+    name: str  # the key's name or the user's login
+    role: Role | None
+    scopes: frozenset[Scope]
+    warehouses: frozenset[str] = frozenset()  # logistics: only orders shipped from these
+
+    @property
+    def actor(self) -> str:
+        """The name on timelines, audit entries and events."""
+        return f"{self.kind}:{self.name}"
+
+    @property
+    def platform(self) -> bool:
+        return Scope.TENANTS_MANAGE in self.scopes
+
+    @property
+    def pii(self) -> PiiView:
+        if Scope.PII_FULL in self.scopes:
+            return PiiView.FULL
+        if Scope.PII_MASKED in self.scopes:
+            return PiiView.MASKED
+        return PiiView.NONE
+
+    def allows(self, scope: Scope) -> bool:
+        return scope in self.scopes
