@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Request
 
 from orderhub.bootstrap import Hub
 from orderhub.domain.errors import NotFound
+from orderhub.domain.privacy import PiiView
 
 
 def get_hub(request: Request) -> Hub:
@@ -54,3 +55,11 @@ def get_actor(
 
 
 ActorDep = Annotated[str, Depends(get_actor)]
+
+
+def get_pii_view() -> PiiView:
+    """How much personal data the caller may see (the principal's, once keys land)."""
+    return PiiView.FULL
+
+
+PiiDep = Annotated[PiiView, Depends(get_pii_view)]
