@@ -4,6 +4,7 @@ strategy once, from settings. Tests call `bootstrap` with their own settings and
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from orderhub.adapters.bus.in_process import InProcessBus
 from orderhub.adapters.bus.nats_jetstream import JetStreamSource, NatsClient, NatsJetStreamSink
 from orderhub.adapters.db.engine import make_engine
 from orderhub.adapters.db.network_repository import NetworkCache
+from orderhub.adapters.ratelimit import InProcessLimiter, RateLimiter, make_limiter
 from orderhub.config import Settings, get_settings
 from orderhub.domain.allocation import AllocationStrategy, NearestWarehouseStrategy
 from orderhub.services.events.consumers import (
@@ -25,11 +27,15 @@ from orderhub.services.events.consumers import (
 )
 from orderhub.services.events.relay import OutboxRelay
 from orderhub.services.events.webhooks.dispatcher import WebhookDispatcher
+from orderhub.services.metering import UsageMeter
 from orderhub.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from orderhub.services.jobs import Job, Scheduler
     from orderhub.services.network.waybills import WaybillDesk
+
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -50,6 +56,10 @@ class Hub:
     _waybills: WaybillDesk | None = field(default=None, repr=False)
     consumers: list[DurableConsumer] = field(default_factory=list)
     background: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    # Rate limits (in-process, or Redis shared by every API process) and the usage meter
+    # the API counts into, flushed by the usage-flush job and at close.
+    limiter: RateLimiter = field(default_factory=InProcessLimiter)
+    meter: UsageMeter = field(default_factory=UsageMeter)
     _scheduler: Scheduler | None = field(default=None, repr=False)
     _started: bool = field(default=False, repr=False)
 
@@ -138,6 +148,7 @@ class Hub:
             jobs.carrier_probe(lambda: self._waybills, s.expiry_sweep_seconds),
             jobs.inbox_pruning(self.engine, timedelta(days=s.inbox_retention_days),
                                first_after_seconds=s.expiry_sweep_seconds),
+            jobs.usage_flush(self.uow, self.meter),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:
@@ -178,7 +189,22 @@ class Hub:
         self.relay.stop()
         if self.nats is not None:
             self.nats.close()
+        self.flush_usage()
+        self.limiter.close()
         self.engine.dispose()
+
+    def flush_usage(self) -> int:
+        """Write the metered counts now (at close, and before a usage read); a failure is
+        logged and the counts stay for the next flush."""
+        from orderhub.services.metering import flush
+
+        if not len(self.meter):
+            return 0
+        try:
+            return flush(self.uow, self.meter)
+        except Exception:
+            log.exception("usage counts could not be written; kept for the next flush")
+            return 0
 
 
 def make_strategy(name: str, settings: Settings | None = None,
@@ -229,4 +255,5 @@ def bootstrap(
         network_cache=cache,
         clock=clock,
         nats=nats,
+        limiter=make_limiter(settings.redis_url),
     )

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 import orderhub
-from orderhub.api import limits, problems
+from orderhub.api import limits, metering, problems
 from orderhub.api.routes import (
     audit,
     carriers,
@@ -21,6 +21,8 @@ from orderhub.api.routes import (
     orders,
     routing,
     rule_sets,
+    services,
+    usage,
     webhooks,
 )
 from orderhub.bootstrap import Hub
@@ -54,5 +56,8 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     for module in (health, orders, intake, catalog, inventory, carriers, routing, rule_sets,
                    audit, events, webhooks):
         app.include_router(module.router)
+    app.include_router(usage.router)
+    app.include_router(services.router)
     limits.install(app, hub.settings)
+    metering.install(app, hub)
     return app

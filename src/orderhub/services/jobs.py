@@ -5,6 +5,7 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   reservation-expiry   release lapsed pre-sale stock locks        every expiry_sweep_seconds
   carrier-probe        ping carrier APIs whose breaker tripped    every expiry_sweep_seconds
   inbox-pruning        forget handled event ids past retention    hourly, first at one sweep
+  usage-flush          write the API's metered counts (upserts)   every USAGE_FLUSH_SECONDS
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -22,12 +23,14 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from orderhub.services.events.consumers import prune_inbox
+from orderhub.services.metering import UsageMeter, flush
 from orderhub.services.orders.fulfilment import expire_reservations
 from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
 
 INBOX_PRUNING_SECONDS = 3600.0
+USAGE_FLUSH_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,12 @@ def inbox_pruning(
         lambda now: prune_inbox(engine, now - retention),
         first_after_seconds,
     )
+
+
+def usage_flush(make_uow: UowFactory, meter: UsageMeter,
+                every_seconds: float = USAGE_FLUSH_SECONDS) -> Job:
+    """Metering counts what the API served in memory; write it, one upsert per counter."""
+    return Job("usage-flush", every_seconds, lambda _now: flush(make_uow, meter))
 
 
 class Scheduler:

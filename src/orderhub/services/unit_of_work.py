@@ -21,6 +21,7 @@ from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
 from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
 from orderhub.adapters.db.stock_repository import StockRepository
+from orderhub.adapters.db.usage_repository import UsageRepository
 from orderhub.adapters.db.webhook_repository import WebhookRepository
 from orderhub.domain.events import Event
 
@@ -39,6 +40,7 @@ class UnitOfWork:
     audit: AuditRepository
     sku_mappings: SkuMappingRepository
     webhooks: WebhookRepository
+    usage: UsageRepository
     conn: Connection
 
     def __init__(
@@ -73,6 +75,7 @@ class UnitOfWork:
         self.audit = AuditRepository(conn)
         self.sku_mappings = SkuMappingRepository(conn)
         self.webhooks = WebhookRepository(conn)
+        self.usage = UsageRepository(conn)
         self._other_events = []
         return self
 

@@ -577,3 +577,19 @@ Index("ix_rule_sets_state", rule_sets.c.tenant_id, rule_sets.c.state)
 # At most one canary per tenant, even when two requests race.
 Index("uq_rule_sets_one_canary", rule_sets.c.tenant_id, unique=True,
       postgresql_where=text("state = 'canary'"), sqlite_where=text("state = 'canary'"))
+
+# Metering (issue 12, Order-as-a-Service): calls, orders and rows per tenant, credential,
+# operation (method and route template), hour and status class; one upsert per key per flush.
+usage_counters = Table(
+    "usage_counters",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("credential_id", String(64), primary_key=True),
+    Column("operation", String(200), primary_key=True),
+    Column("hour", UTCDateTime(), primary_key=True),
+    Column("status_class", String(3), primary_key=True),  # 2xx, 4xx, 5xx
+    Column("calls", BigInteger, nullable=False, server_default="0"),
+    Column("orders", BigInteger, nullable=False, server_default="0"),
+    Column("rows", BigInteger, nullable=False, server_default="0"),
+)
+Index("ix_usage_counters_hour", usage_counters.c.tenant_id, usage_counters.c.hour)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.adapters.channels.registry import ADAPTERS
+from orderhub.api import metering
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.api.schemas import (
     ChannelIn,
@@ -134,17 +135,19 @@ def close_warehouse(code: str, body: CloseIn, hub: HubDep, tenant: TenantDep,
 
 
 @router.post("/skus", response_model=SkuOut, status_code=201)
-def create_sku(body: SkuIn, hub: HubDep, tenant: TenantDep) -> Any:
+def create_sku(body: SkuIn, hub: HubDep, tenant: TenantDep, request: Request) -> Any:
     s = Sku(tenant_id=tenant, **body.model_dump())
     catalog.add_skus(hub.uow, [s], hub.clock())
+    metering.count(request, rows=1)
     return _sku(s)
 
 
 @router.post("/skus/batch", response_model=list[SkuOut], status_code=201)
-def create_skus(body: list[SkuIn], hub: HubDep, tenant: TenantDep) -> Any:
+def create_skus(body: list[SkuIn], hub: HubDep, tenant: TenantDep, request: Request) -> Any:
     items = [Sku(tenant_id=tenant, **b.model_dump()) for b in body]
     if items:
         catalog.add_skus(hub.uow, items, hub.clock())
+    metering.count(request, rows=len(items))
     return [_sku(s) for s in items]
 
 

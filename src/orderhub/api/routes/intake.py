@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.adapters.channels.base import PayloadError, SignatureError
 from orderhub.adapters.channels.registry import ADAPTERS
+from orderhub.api import metering
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.api.problems import problem
 from orderhub.api.schemas import Flag, JsonObject, Line, OrderOut, Text
@@ -22,6 +23,7 @@ from orderhub.services.rules import validation_rules
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["channels"])
+_TAKEN = {"created", "updated", "cancelled"}  # channel outcomes metered as orders taken in
 
 
 class IngestOut(BaseModel):
@@ -63,6 +65,7 @@ async def channel_webhook(channel: str, request: Request, hub: HubDep, tenant: T
     results = ingest_channel_orders(hub.uow, tenant, channel, [parsed], strategy=hub.strategy,
                                     now=hub.clock(), actor=f"channel:{channel}",
                                     presale_lock=hub.presale_lock)
+    metering.count(request, orders=sum(r.outcome in _TAKEN for r in results))
     return [asdict(r) for r in results]
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
+from orderhub.api import metering
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.api.schemas import (
     BatchOut,
@@ -57,6 +58,7 @@ def create_order(
     tenant: TenantDep,
     actor: ActorDep,
     response: Response,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Submit one order. It is validated, allocated and its stock reserved at once; an order
@@ -73,6 +75,7 @@ def create_order(
         batch=False,
     )
     assert result.order_id is not None
+    metering.count(request, orders=int(result.outcome == Outcome.CREATED))
     response.headers["Location"] = f"/v1/orders/{result.order_id}"
     if result.outcome != Outcome.CREATED:
         response.status_code = 200
@@ -89,6 +92,7 @@ def create_orders(
     hub: HubDep,
     tenant: TenantDep,
     actor: ActorDep,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Submit up to 5,000 orders in one transaction. Each result says whether the order was
@@ -104,6 +108,7 @@ def create_orders(
         presale_lock=hub.presale_lock,
     )
     counts = {o: sum(1 for r in results if r.outcome == o) for o in Outcome}
+    metering.count(request, orders=counts[Outcome.CREATED])
     return {
         "created": counts[Outcome.CREATED],
         "existing": counts[Outcome.EXISTING],
@@ -126,6 +131,7 @@ def create_orders(
 def list_orders(
     hub: HubDep,
     tenant: TenantDep,
+    request: Request,
     status: OrderStatus | None = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
     external_id: Annotated[str | None, Query(max_length=200)] = None,
@@ -136,7 +142,7 @@ def list_orders(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
     """Orders newest first, with filters; pass `next_cursor` back as `cursor` for more."""
-    return views.list_orders(
+    page = views.list_orders(
         hub.read_uow,
         tenant,
         status=status,
@@ -148,6 +154,8 @@ def list_orders(
         cursor=cursor,
         limit=limit,
     )
+    metering.count(request, rows=len(page["items"]))
+    return page
 
 
 @router.get("/held", response_model=OrderPage)

@@ -1,0 +1,199 @@
+"""Rate limits and metering for authenticated calls (issue 12, Order-as-a-Service).
+
+`Metering` is plain ASGI middleware that runs inside the authentication middleware: it
+reads the principal that authentication put in `scope["state"]["principal"]`; requests
+without one (public routes: /healthz, /docs, /openapi.json) are neither limited nor
+metered. For the rest:
+
+- two token buckets, the credential's and the tenant's (settings `rate_limit_key_*`,
+  `rate_limit_tenant_*`; in-process, or Redis when `ORDERHUB_REDIS_URL` is set). Over
+  either → 429 problem+json with `Retry-After`; every answer carries `RateLimit-Limit`,
+  `RateLimit-Remaining`, `RateLimit-Reset` (of the tighter bucket) and `RateLimit-Policy`.
+- after the answer, one count in the hub's in-memory `UsageMeter`: tenant, credential,
+  operation ("METHOD /route/template"), status class, and the orders and rows the route
+  reported with `count(request, orders=..., rows=...)`.
+
+Brute force: the authentication middleware asks `auth_blocked` before checking a
+credential and calls `auth_failure` on each failed one; both are per client address, at
+most `auth_failures_per_minute` failures, answered with `too_many_requests`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from orderhub.adapters.ratelimit import Decision, InProcessLimiter, RateLimiter
+from orderhub.api.problems import PROBLEM_JSON, problem
+from orderhub.bootstrap import Hub
+from orderhub.config import Settings
+from orderhub.domain.access import Principal
+from orderhub.services.metering import UsageMeter
+
+COUNTS = "usage_counts"  # the key in scope["state"] where `count` leaves (orders, rows)
+
+
+def count(request: Request, *, orders: int = 0, rows: int = 0) -> None:
+    """Tell the meter what this call carried: orders taken in, rows written or returned."""
+    state = request.scope.setdefault("state", {})
+    before = state.get(COUNTS, (0, 0))
+    state[COUNTS] = (before[0] + orders, before[1] + rows)
+
+
+def decision_headers(d: Decision, policy: str) -> list[tuple[bytes, bytes]]:
+    headers = [(b"ratelimit-limit", str(d.limit).encode()),
+               (b"ratelimit-remaining", str(d.remaining).encode()),
+               (b"ratelimit-reset", str(d.reset_seconds).encode()),
+               (b"ratelimit-policy", policy.encode())]
+    if not d.allowed:
+        headers.append((b"retry-after", str(d.retry_after_seconds).encode()))
+    return headers
+
+
+def too_many_requests(d: Decision, detail: str, *, instance: str = "",
+                      policy: str | None = None) -> JSONResponse:
+    """The 429 problem document with `Retry-After` (and the `RateLimit-*` headers)."""
+    response = problem(429, "Too many requests", detail, kind="rate-limited",
+                       instance=instance, retry_after_seconds=d.retry_after_seconds)
+    for name, value in decision_headers(d, policy or f"{d.limit};w={d.reset_seconds}"):
+        response.headers[name.decode()] = value.decode()
+    return response
+
+
+def _window(rate: float, burst: int) -> int:
+    return max(1, math.ceil(burst / rate))
+
+
+def auth_bucket(client_ip: str) -> str:
+    return f"authfail:{client_ip}"
+
+
+def auth_failure(limiter: RateLimiter, client_ip: str, per_minute: int) -> Decision:
+    """Count one failed authentication from this address; not allowed once more than
+    `per_minute` failed within the last minute (a token bucket: one more per
+    60/per_minute seconds after that)."""
+    return limiter.hit(auth_bucket(client_ip), per_minute / 60.0, per_minute, 1)
+
+
+def auth_blocked(limiter: RateLimiter, client_ip: str, per_minute: int) -> Decision:
+    """Before authenticating: may this address try at all? (`allowed` false: answer 429,
+    even for a correct key, until `retry_after_seconds` have passed.)"""
+    return limiter.hit(auth_bucket(client_ip), per_minute / 60.0, per_minute, 0)
+
+
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+class Metering:
+    """Per-credential and per-tenant limits, then a count in the meter (see module doc)."""
+
+    def __init__(self, app: ASGIApp, *, api: FastAPI, limiter: RateLimiter,
+                 meter: UsageMeter, settings: Settings, clock: Callable[[], datetime]) -> None:
+        self.app = app
+        self.api = api
+        self.limiter = limiter
+        self.meter = meter
+        self.clock = clock
+        s = settings
+        self.key_limit = (s.rate_limit_key_per_second, s.rate_limit_key_burst)
+        self.tenant_limit = (s.rate_limit_tenant_per_second, s.rate_limit_tenant_burst)
+        self.policy = (f'{s.rate_limit_key_burst};w={_window(*self.key_limit)};'
+                       f'name="credential", '
+                       f'{s.rate_limit_tenant_burst};w={_window(*self.tenant_limit)};'
+                       f'name="tenant"')
+        # The in-process limiter answers in microseconds; a network one runs off the loop.
+        self.inline = isinstance(limiter, InProcessLimiter)
+
+    def _limit(self, principal: Principal) -> Decision:
+        key = self.limiter.hit(f"key:{principal.credential_id}", *self.key_limit)
+        if not key.allowed:
+            return key
+        tenant = self.limiter.hit(f"tenant:{principal.tenant_id}", *self.tenant_limit)
+        if not tenant.allowed or tenant.remaining < key.remaining:
+            return tenant
+        return key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope.get("state") if scope["type"] == "http" else None
+        principal: Principal | None = state.get("principal") if state else None
+        if principal is None:
+            await self.app(scope, receive, send)
+            return
+        if self.inline:
+            decision = self._limit(principal)
+        else:
+            decision = await anyio.to_thread.run_sync(self._limit, principal)
+        if not decision.allowed:
+            await too_many_requests(
+                decision, f"rate limit exceeded; retry in {decision.retry_after_seconds} s",
+                instance=scope.get("path", ""), policy=self.policy)(scope, receive, send)
+            self._record(scope, principal, 429)
+            return
+        extra = decision_headers(decision, self.policy)
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                for name, value in extra:
+                    headers.append(name.decode(), value.decode())
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            self._record(scope, principal, status)
+
+    def _operation(self, scope: Scope) -> str:
+        method = scope.get("method", "")
+        route = scope.get("route")
+        if route is None:  # refused before routing: find the route it was for
+            for candidate in self.api.router.routes:
+                match, _ = candidate.matches(scope)
+                if match == Match.FULL:
+                    route = candidate
+                    break
+        path = getattr(route, "path", None)
+        return f"{method} {path}" if path else f"{method} (unmatched)"
+
+    def _record(self, scope: Scope, principal: Principal, status: int) -> None:
+        state: dict[str, Any] = scope.get("state") or {}
+        orders, rows = state.get(COUNTS, (0, 0))
+        self.meter.record(principal.tenant_id, principal.credential_id, self._operation(scope),
+                          self.clock(), status, orders=orders, rows=rows)
+
+
+def install(app: FastAPI, hub: Hub) -> None:
+    """Add the middleware (it must sit inside authentication: add it before that one) and
+    document 429 on every operation."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = build()
+        for ops in doc.get("paths", {}).values():
+            for op in ops.values():
+                op.setdefault("responses", {}).setdefault("429", {
+                    "description": "Rate limit of the credential or tenant exceeded; see "
+                    "Retry-After and RateLimit-* headers",
+                    "content": {PROBLEM_JSON: {"schema": {"type": "object"}}}})
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(Metering, api=app, limiter=hub.limiter, meter=hub.meter,
+                       settings=hub.settings, clock=hub.clock)

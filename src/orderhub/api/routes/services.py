@@ -1,0 +1,27 @@
+"""/v1/services: the service catalogue, each service's passport (services/service_catalog)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from orderhub.domain.errors import NotFound
+from orderhub.services.service_catalog import SERVICES, by_code
+
+router = APIRouter(prefix="/v1/services", tags=["services"])
+
+
+@router.get("")
+def list_services() -> Any:
+    """What the hub sells: operations, schemas (JSON pointers into /openapi.json), SLA
+    targets, price per unit (CNY), owner and version of each service."""
+    return {"items": [s.as_dict() for s in SERVICES]}
+
+
+@router.get("/{code}")
+def get_service(code: str) -> Any:
+    found = by_code(code)
+    if found is None:
+        raise NotFound(f"service '{code}' not found")
+    return found.as_dict()
