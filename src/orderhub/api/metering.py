@@ -21,6 +21,7 @@ most `auth_failures_per_minute` failures, answered with `too_many_requests`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -29,7 +30,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import MutableHeaders
-from starlette.routing import Match
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderhub.adapters.ratelimit import Decision, InProcessLimiter, RateLimiter
@@ -114,6 +115,7 @@ class Metering:
                        f'name="tenant"')
         # The in-process limiter answers in microseconds; a network one runs off the loop.
         self.inline = isinstance(limiter, InProcessLimiter)
+        self._templates: list[tuple[str, re.Pattern[str], str]] | None = None
 
     def _limit(self, principal: Principal) -> Decision:
         key = self.limiter.hit(f"key:{principal.credential_id}", *self.key_limit)
@@ -159,15 +161,20 @@ class Metering:
 
     def _operation(self, scope: Scope) -> str:
         method = scope.get("method", "")
-        route = scope.get("route")
-        if route is None:  # refused before routing: find the route it was for
-            for candidate in self.api.router.routes:
-                match, _ = candidate.matches(scope)
-                if match == Match.FULL:
-                    route = candidate
-                    break
-        path = getattr(route, "path", None)
+        path = getattr(scope.get("route"), "path", None)
+        if path is None:  # refused before routing: the template from the OpenAPI paths
+            path = self._template(method, scope.get("path", ""))
         return f"{method} {path}" if path else f"{method} (unmatched)"
+
+    def _template(self, method: str, path: str) -> str | None:
+        if self._templates is None:
+            self._templates = [(m.upper(), compile_path(template)[0], template)
+                               for template, ops in self.api.openapi().get("paths", {}).items()
+                               for m in ops]
+            # literal segments before parameters: /v1/orders/held before /{order_id}
+            self._templates.sort(key=lambda t: t[2].count("{"))
+        return next((template for m, regex, template in self._templates
+                     if m == method and regex.match(path)), None)
 
     def _record(self, scope: Scope, principal: Principal, status: int) -> None:
         state: dict[str, Any] = scope.get("state") or {}

@@ -23,6 +23,7 @@ from orderhub.cli import (
     serve,
     simulate,
     stock,
+    usage,
     warehouse,
     workers,
 )
@@ -52,6 +53,7 @@ app.add_typer(carrier.app, name="carrier")
 app.add_typer(routing.app, name="routing")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(rules.app, name="rules")
+app.add_typer(usage.app, name="usage")
 
 
 def main() -> None:
