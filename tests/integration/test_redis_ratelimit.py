@@ -94,3 +94,15 @@ def test_the_limiter_is_chosen_from_the_redis_url(redis_url: str) -> None:
     chosen = make_limiter(redis_url)
     assert isinstance(chosen, RedisLimiter)
     chosen.close()
+
+
+def test_hit_all_is_all_or_nothing_in_one_script(redis_url: str) -> None:
+    rl = RedisLimiter(redis_url, prefix=unique_prefix())
+    limits = [("key", 0.001, 5), ("tenant", 0.001, 2)]
+    assert all(d.allowed for d in rl.hit_all(limits))
+    assert all(d.allowed for d in rl.hit_all(limits))
+    key, tenant = rl.hit_all(limits)
+    assert key.allowed and key.remaining == 3 and not tenant.allowed
+    assert tenant.retry_after_seconds >= 1
+    assert rl.hit("key", 0.001, 5).remaining == 2  # nothing was taken from the key
+    rl.close()

@@ -91,3 +91,14 @@ def test_failed_authentications_block_the_address_even_for_a_good_key() -> None:
     assert auth_blocked(rl, "10.0.0.2", 3).allowed  # another address
     clock.t += 20
     assert auth_blocked(rl, "10.0.0.1", 3).allowed
+
+
+def test_hit_all_takes_from_every_bucket_or_from_none() -> None:
+    rl = InProcessLimiter(monotonic=Ticks())
+    limits = [("key", 1.0, 5), ("tenant", 1.0, 2)]
+    first, second = rl.hit_all(limits), rl.hit_all(limits)
+    assert first[0].remaining == 4 and first[1].remaining == 1
+    assert second[0].allowed and second[1].remaining == 0
+    key, tenant = rl.hit_all(limits)  # the tenant is out: the key keeps its tokens
+    assert key.allowed and key.remaining == 3 and not tenant.allowed
+    assert rl.hit("key", 1.0, 5).remaining == 2

@@ -118,10 +118,13 @@ class Metering:
         self._templates: list[tuple[str, re.Pattern[str], str]] | None = None
 
     def _limit(self, principal: Principal) -> Decision:
-        key = self.limiter.hit(f"key:{principal.credential_id}", *self.key_limit)
+        """Both buckets in one atomic hit: a refused call takes from neither. The decision
+        shown is the refusing bucket's, else the one with fewer requests left."""
+        key, tenant = self.limiter.hit_all([
+            (f"key:{principal.credential_id}", *self.key_limit),
+            (f"tenant:{principal.tenant_id}", *self.tenant_limit)])
         if not key.allowed:
             return key
-        tenant = self.limiter.hit(f"tenant:{principal.tenant_id}", *self.tenant_limit)
         if not tenant.allowed or tenant.remaining < key.remaining:
             return tenant
         return key

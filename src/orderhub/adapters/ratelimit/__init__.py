@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,26 +31,48 @@ class Decision:
     retry_after_seconds: int
 
 
+Limit = tuple[str, float, int]  # (bucket, rate per second, burst)
+
+
 class RateLimiter(Protocol):
-    def hit(self, bucket: str, rate: float, burst: int, cost: int = 1) -> Decision: ...
+    def hit(self, bucket: str, rate: float, burst: int, cost: int = 1) -> Decision:
+        """Take `cost` tokens from the bucket if it holds them."""
+        ...
+
+    def hit_all(self, limits: Sequence[Limit], cost: int = 1) -> list[Decision]:
+        """All or nothing, atomically (one round trip on Redis): `cost` is taken from
+        every bucket when each holds it, from none otherwise. A refused hit's decisions:
+        the buckets short of tokens say `allowed=False`, the others report their tokens
+        untouched."""
+        ...
 
     def close(self) -> None: ...
 
 
-def decide(tokens: float, rate: float, burst: int, cost: int) -> tuple[float, Decision]:
-    """The token-bucket rule on a refilled bucket: (tokens left, decision). Shared
-    by both limiters (Redis runs the refill in its script and this rule on the answer)."""
-    need = cost if cost > 0 else 1
+def need_of(cost: int) -> int:
+    return cost if cost > 0 else 1
+
+
+def decide(tokens: float, rate: float, burst: int, cost: int, *,
+           taken: bool = True) -> Decision:
+    """The decision on a refilled bucket holding `tokens` (before this hit); `taken`
+    false: the hit was refused as a whole and nothing was taken from this bucket."""
+    need = need_of(cost)
     allowed = tokens >= need
-    left = tokens - cost if allowed else tokens
-    retry = 0 if allowed else math.ceil((need - tokens) / rate)
-    return left, Decision(
+    left = tokens - cost if allowed and taken else tokens
+    return Decision(
         allowed=allowed,
         limit=burst,
         remaining=max(0, math.floor(left)),
         reset_seconds=math.ceil(max(0.0, burst - left) / rate),
-        retry_after_seconds=max(retry, 0 if allowed else 1),
+        retry_after_seconds=0 if allowed else max(1, math.ceil((need - tokens) / rate)),
     )
+
+
+def decide_all(tokens: Sequence[float], limits: Sequence[Limit], cost: int) -> list[Decision]:
+    passed = all(t >= need_of(cost) for t in tokens)
+    return [decide(t, rate, burst, cost, taken=passed)
+            for t, (_, rate, burst) in zip(tokens, limits, strict=True)]
 
 
 class InProcessLimiter:
@@ -66,16 +88,21 @@ class InProcessLimiter:
         self._lock = threading.Lock()
 
     def hit(self, bucket: str, rate: float, burst: int, cost: int = 1) -> Decision:
+        return self.hit_all([(bucket, rate, burst)], cost)[0]
+
+    def hit_all(self, limits: Sequence[Limit], cost: int = 1) -> list[Decision]:
         with self._lock:
             now = self.monotonic()
-            tokens, at, _, _ = self._buckets.get(bucket, (float(burst), now, rate, burst))
-            tokens = min(float(burst), tokens + max(0.0, now - at) * rate)
-            left, decision = decide(tokens, rate, burst, cost)
-            if cost or bucket in self._buckets:
-                self._buckets[bucket] = (left, now, rate, burst)
-            if len(self._buckets) > self.max_buckets:
-                self._forget_full(now)
-            return decision
+            tokens = []
+            for bucket, rate, burst in limits:
+                tok, at, _, _ = self._buckets.get(bucket, (float(burst), now, rate, burst))
+                tokens.append(min(float(burst), tok + max(0.0, now - at) * rate))
+            if cost > 0 and all(t >= cost for t in tokens):
+                for t, (bucket, rate, burst) in zip(tokens, limits, strict=True):
+                    self._buckets[bucket] = (t - cost, now, rate, burst)
+                if len(self._buckets) > self.max_buckets:
+                    self._forget_full(now)
+            return decide_all(tokens, limits, cost)
 
     def _forget_full(self, now: float) -> None:
         """Drop buckets that have refilled (as if never seen); the oldest half if none has."""

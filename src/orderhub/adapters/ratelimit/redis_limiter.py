@@ -13,46 +13,60 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import redis
 from redis.exceptions import RedisError
 
-from orderhub.adapters.ratelimit import Decision, InProcessLimiter, decide
+from orderhub.adapters.ratelimit import Decision, InProcessLimiter, Limit, decide_all
 
 log = logging.getLogger(__name__)
 
-# KEYS[1] bucket; ARGV rate, burst, cost. Returns {tokens before this hit (refilled), now}.
-# The rule itself (pass or not) is applied here too, so the stored state is exact; the
-# numbers for the headers are worked out by the caller from the refilled tokens.
+# KEYS: the buckets; ARGV: cost, then rate and burst of each bucket. All or nothing: the
+# cost is taken from every bucket when each holds it. Returns each bucket's refilled tokens
+# before this hit (as strings: Lua numbers would come back as integers); the caller works
+# out the decisions from them with the same rule (ratelimit.decide_all). A refused hit
+# writes nothing: the stored (tokens, at) refills the same way next time.
 HIT_SCRIPT = """
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1])
-local at = tonumber(state[2])
-if tokens == nil or at == nil then
-  tokens = burst
-  at = now
-end
-tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local cost = tonumber(ARGV[1])
 local need = cost
 if need < 1 then need = 1 end
-local left = tokens
-if tokens >= need then left = tokens - cost end
-if cost > 0 or state[1] then
-  redis.call('HSET', KEYS[1], 'tokens', tostring(left), 'at', tostring(now))
-  redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local tokens = {}
+local passed = true
+for i, key in ipairs(KEYS) do
+  local rate = tonumber(ARGV[2 * i])
+  local burst = tonumber(ARGV[2 * i + 1])
+  local state = redis.call('HMGET', key, 'tokens', 'at')
+  local tok = tonumber(state[1])
+  local at = tonumber(state[2])
+  if tok == nil or at == nil then
+    tok = burst
+    at = now
+  end
+  tok = math.min(burst, tok + math.max(0, now - at) * rate)
+  tokens[i] = tok
+  if tok < need then passed = false end
 end
-return tostring(tokens)
+if passed and cost > 0 then
+  for i, key in ipairs(KEYS) do
+    local rate = tonumber(ARGV[2 * i])
+    local burst = tonumber(ARGV[2 * i + 1])
+    redis.call('HSET', key, 'tokens', tostring(tokens[i] - cost), 'at', tostring(now))
+    redis.call('PEXPIRE', key, math.ceil(burst / rate * 1000) + 1000)
+  end
+end
+local out = {}
+for i = 1, #tokens do out[i] = tostring(tokens[i]) end
+return out
 """
 
 
 class RedisLimiter:
-    """Buckets as Redis hashes `<prefix><bucket>` (tokens, at), expiring once full again."""
+    """Buckets as Redis hashes `<prefix><bucket>` (tokens, at), expiring once full again.
+    (`hit_all` touches several keys in one script: on a Redis Cluster they would need one
+    hash slot; a single Redis or a replicated pair is what this is for.)"""
 
     def __init__(self, url: str, *, prefix: str = "orderhub:rl:", timeout: float = 0.25,
                  retry_seconds: float = 5.0,
@@ -73,25 +87,31 @@ class RedisLimiter:
         return self._down_until is not None
 
     def hit(self, bucket: str, rate: float, burst: int, cost: int = 1) -> Decision:
+        return self.hit_all([(bucket, rate, burst)], cost)[0]
+
+    def hit_all(self, limits: Sequence[Limit], cost: int = 1) -> list[Decision]:
         down_until = self._down_until
         if down_until is not None and self.monotonic() < down_until:
-            return self.fallback.hit(bucket, rate, burst, cost)
+            return self.fallback.hit_all(limits, cost)
+        args: list[float] = [cost]
+        for _, rate, burst in limits:
+            args += [rate, burst]
         try:
-            raw = self._script(keys=[self.prefix + bucket], args=[rate, burst, cost])
+            raw = self._script(keys=[self.prefix + b for b, _, _ in limits], args=args)
         except RedisError as exc:
             with self._lock:
                 if self._down_until is None:
                     log.warning("Redis rate limiter unreachable (%s): limiting per process "
                                 "until it answers again", exc)
                 self._down_until = self.monotonic() + self.retry_seconds
-            return self.fallback.hit(bucket, rate, burst, cost)
+            return self.fallback.hit_all(limits, cost)
         if down_until is not None:
             with self._lock:
                 if self._down_until is not None:
                     log.warning("Redis rate limiter answers again: limits are shared again")
                 self._down_until = None
-        tokens = float(raw.decode() if isinstance(raw, bytes) else raw)
-        return decide(tokens, rate, burst, cost)[1]
+        tokens = [float(v.decode() if isinstance(v, bytes) else v) for v in raw]
+        return decide_all(tokens, limits, cost)
 
     def close(self) -> None:
         self.client.close()
