@@ -61,6 +61,7 @@ class Hub:
     limiter: RateLimiter = field(default_factory=InProcessLimiter)
     meter: UsageMeter = field(default_factory=UsageMeter)
     _scheduler: Scheduler | None = field(default=None, repr=False)
+    _usage_scheduler: Scheduler | None = field(default=None, repr=False)
     _started: bool = field(default=False, repr=False)
 
     def uow(self) -> UnitOfWork:
@@ -177,9 +178,24 @@ class Hub:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def start_usage_flush(self) -> None:
+        """The API meters calls whether or not it runs the background work
+        (`serve --no-background`): on the first metered call this starts the usage-flush
+        job on its own timer, unless the background scheduler already runs it."""
+        if self._started or self._usage_scheduler is not None:
+            return
+        from orderhub.services import jobs
+
+        self._usage_scheduler = jobs.Scheduler([jobs.usage_flush(self.uow, self.meter)],
+                                               self.clock)
+        self._usage_scheduler.start()
+
     def close(self) -> None:
         if self._scheduler is not None:
             self._scheduler.stop()
+        if self._usage_scheduler is not None:
+            self._usage_scheduler.stop()
+            self._usage_scheduler = None
         for c in self.consumers:
             c.stop()
         for stop in self.background:

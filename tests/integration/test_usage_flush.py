@@ -64,3 +64,20 @@ def test_the_hub_writes_what_is_left_when_it_closes(hub: Hub) -> None:
     with UnitOfWork(hub.engine, read_only=True) as uow:
         assert uow.usage.totals("default", hub.clock() - timedelta(hours=1),
                                 hub.clock() + timedelta(hours=1), "operation")[0].calls == 1
+
+
+def test_an_api_without_background_work_still_flushes(hub: Hub) -> None:
+    """`serve --no-background`: the first metered call starts the usage-flush timer."""
+    from fastapi.testclient import TestClient
+
+    from tests.principal_app import wrapped
+
+    assert hub._usage_scheduler is None
+    with TestClient(wrapped(hub)[1]) as c:
+        c.get("/healthz")  # public: not metered, nothing started
+        assert hub._usage_scheduler is None
+        c.get("/v1/orders", headers={"X-Test-Key": "k"})
+    scheduler = hub._usage_scheduler
+    assert scheduler is not None and [j.name for j in scheduler.jobs] == ["usage-flush"]
+    hub.close()
+    assert hub._usage_scheduler is None

@@ -100,8 +100,11 @@ class Metering:
     """Per-credential and per-tenant limits, then a count in the meter (see module doc)."""
 
     def __init__(self, app: ASGIApp, *, api: FastAPI, limiter: RateLimiter,
-                 meter: UsageMeter, settings: Settings, clock: Callable[[], datetime]) -> None:
+                 meter: UsageMeter, settings: Settings, clock: Callable[[], datetime],
+                 start_flush: Callable[[], None] = lambda: None) -> None:
         self.app = app
+        self.start_flush = start_flush  # called once, at the first metered call
+        self._flushing = False
         self.api = api
         self.limiter = limiter
         self.meter = meter
@@ -180,6 +183,9 @@ class Metering:
                      if m == method and regex.match(path)), None)
 
     def _record(self, scope: Scope, principal: Principal, status: int) -> None:
+        if not self._flushing:
+            self._flushing = True
+            self.start_flush()
         state: dict[str, Any] = scope.get("state") or {}
         orders, rows = state.get(COUNTS, (0, 0))
         self.meter.record(principal.tenant_id, principal.credential_id, self._operation(scope),
@@ -206,4 +212,5 @@ def install(app: FastAPI, hub: Hub) -> None:
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(Metering, api=app, limiter=hub.limiter, meter=hub.meter,
-                       settings=hub.settings, clock=hub.clock)
+                       settings=hub.settings, clock=hub.clock,
+                       start_flush=hub.start_usage_flush)
