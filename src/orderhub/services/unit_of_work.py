@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import NestedTransaction, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
@@ -39,6 +40,7 @@ class UnitOfWork:
     audit: AuditRepository
     sku_mappings: SkuMappingRepository
     webhooks: WebhookRepository
+    access: AccessRepository
     conn: Connection
 
     def __init__(
@@ -73,6 +75,7 @@ class UnitOfWork:
         self.audit = AuditRepository(conn)
         self.sku_mappings = SkuMappingRepository(conn)
         self.webhooks = WebhookRepository(conn)
+        self.access = AccessRepository(conn)
         self._other_events = []
         return self
 
