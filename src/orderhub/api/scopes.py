@@ -145,3 +145,27 @@ def requirement(method: str, path: str) -> Requirement | None:
 
 def is_public(method: str, path: str) -> bool:
     return requirement(method, path) == PUBLIC
+
+
+def scope_table() -> str:
+    """docs/access.md's table: every operation, its scope, and the roles that may call it
+    (`orderhub access scopes --markdown`; a test keeps the file equal to this)."""
+    from orderhub.domain.access import ROLE_SCOPES, Role
+
+    short = {Role.TENANT_ADMIN: "admin", Role.OPERATIONS: "ops", Role.RULES_AUTHOR: "author",
+             Role.RULES_APPROVER: "approver", Role.INVENTORY: "inv", Role.LOGISTICS: "logi",
+             Role.FINANCE: "fin", Role.ANALYST: "analyst", Role.CHANNEL_INTEGRATION: "channel",
+             Role.PLATFORM_OPERATOR: "platform"}
+    lines = ["| operation | scope | " + " | ".join(short[r] for r in Role) + " |",
+             "|---|---|" + "---|" * len(Role)]
+    for op, need in OPERATION_SCOPES.items():
+        if need == PUBLIC:
+            cells = ["public"] * len(Role)
+        elif need == AUTHENTICATED:
+            cells = ["yes"] * len(Role)
+        else:
+            cells = ["yes" if need in ROLE_SCOPES[r] else "" for r in Role]
+        label = "(none: public)" if need == PUBLIC else (
+            "(any credential)" if need == AUTHENTICATED else f"`{need}`")
+        lines.append(f"| `{op}` | {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -28,7 +28,6 @@ class Scope(StrEnum):
     RULES_DRAFT = "rules:draft"  # draft rule sets, translate sentences, simulate, canary
     RULES_APPROVE = "rules:approve"  # activate, roll back, change live rules
     EVENTS_READ = "events:read"
-    EVENTS_REPLAY = "events:replay"
     WEBHOOKS_READ = "webhooks:read"
     WEBHOOKS_WRITE = "webhooks:write"
     AUDIT_READ = "audit:read"
@@ -46,7 +45,7 @@ _READ = {S.ORDERS_READ, S.CATALOG_READ, S.INVENTORY_READ, S.NETWORK_READ, S.RULE
          S.EVENTS_READ, S.WEBHOOKS_READ, S.AUDIT_READ, S.USAGE_READ}
 _PLATFORM_ONLY = {S.TENANTS_MANAGE, S.METRICS_READ, S.BACKBONE_MANAGE}
 PLATFORM_SCOPES = frozenset(_PLATFORM_ONLY)
-_TENANT_ALL = set(Scope) - _PLATFORM_ONLY - {S.PII_MASKED}
+_TENANT_ALL = set(Scope) - _PLATFORM_ONLY  # pii:full and pii:masked: it may grant either
 
 
 class Role(StrEnum):
