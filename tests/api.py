@@ -1,17 +1,47 @@
 """The API as a test client acting with a credential (issue 12: every request is
 authenticated). `api_client(hub)` is the default tenant's administrator; pass `tenant`,
-`role` or `scopes` for another caller."""
+`role` or `scopes` for another caller, `platform=True` for a platform operator."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
+from orderhub.domain.access import PLATFORM_TENANT
+from orderhub.services.access import credentials
+
+
+def issue_key(hub: Hub, *, tenant: str = "default", role: str | None = "tenant_admin",
+              scopes: list[str] | None = None, name: str | None = None,
+              warehouses: list[str] | None = None) -> str:
+    """A new key's bearer token (made by the local operator, as the CLI does)."""
+    issued = credentials.create_key(
+        hub.uow, tenant, name=name or f"test-{role or 'scoped'}", role=role, scopes=scopes,
+        warehouses=warehouses or [], granter=None, actor="test", now=hub.clock())
+    return issued.token
+
+
+def auth_headers(hub: Hub, **kwargs: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_key(hub, **kwargs)}"}
 
 
 def api_client(hub: Hub, *, tenant: str = "default", role: str | None = "tenant_admin",
-               scopes: list[str] | None = None, **kwargs: object) -> TestClient:
-    # Until authentication lands the tenant travels as a header; the signature stays.
-    del role, scopes
-    return TestClient(create_app(hub), headers={"X-Tenant-ID": tenant}, **kwargs)  # type: ignore[arg-type]
+               scopes: list[str] | None = None, platform: bool = False,
+               **kwargs: Any) -> TestClient:
+    if platform:
+        headers = auth_headers(hub, tenant=PLATFORM_TENANT, role="platform_operator")
+        headers["X-Tenant-ID"] = tenant
+    else:
+        headers = auth_headers(hub, tenant=tenant, role=role, scopes=scopes)
+    headers.update(kwargs.pop("headers", {}))
+    background = bool(kwargs.pop("background", False))
+    return TestClient(create_app(hub, background=background), headers=headers, **kwargs)
+
+
+def platform_headers(hub: Hub, tenant: str = "default") -> dict[str, str]:
+    """A platform operator's credential acting for `tenant` (backbone status, metrics)."""
+    return {**auth_headers(hub, tenant=PLATFORM_TENANT, role="platform_operator"),
+            "X-Tenant-ID": tenant}

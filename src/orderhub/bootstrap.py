@@ -31,6 +31,7 @@ from orderhub.services.metering import UsageMeter
 from orderhub.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
+    from orderhub.services.access.authentication import Authenticator
     from orderhub.services.jobs import Job, Scheduler
     from orderhub.services.network.waybills import WaybillDesk
 
@@ -54,6 +55,7 @@ class Hub:
     nats: NatsClient | None = None
     webhooks: WebhookDispatcher | None = None
     _waybills: WaybillDesk | None = field(default=None, repr=False)
+    _authenticator: Authenticator | None = field(default=None, repr=False)
     consumers: list[DurableConsumer] = field(default_factory=list)
     background: list[Callable[[], None]] = field(default_factory=list, repr=False)
     # Rate limits (in-process, or Redis shared by every API process) and the usage meter
@@ -74,6 +76,16 @@ class Hub:
     @property
     def presale_lock(self) -> timedelta:
         return timedelta(minutes=self.settings.presale_lock_minutes)
+
+    @property
+    def authenticator(self) -> Authenticator:
+        """Bearer tokens to principals, with a short cache (services/access)."""
+        if self._authenticator is None:
+            from orderhub.services.access.authentication import Authenticator
+
+            self._authenticator = Authenticator(self.uow, self.clock,
+                                                default_tenant=self.settings.default_tenant)
+        return self._authenticator
 
     @property
     def waybills(self) -> WaybillDesk:

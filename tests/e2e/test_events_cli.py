@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app
 from orderhub.domain.event_catalog import BY_TYPE, catalog_markdown
 from orderhub.services.intake.submit import submit_orders
+from tests.api import api_client
 from tests.factories import T, draft, seed_network
 
 runner = CliRunner()
@@ -66,7 +65,7 @@ def test_bad_event_commands(hub: Hub, database_url: str) -> None:
 
 
 def test_catalog_and_status_api(hub: Hub) -> None:
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub, platform=True) as client:
         doc = client.get("/v1/events/catalog").json()
         assert {e["type"] for e in doc["events"]} == set(BY_TYPE)
         status = client.get("/v1/events/status").json()
@@ -77,7 +76,11 @@ def test_catalog_and_status_api(hub: Hub) -> None:
 
 
 def test_replay_api_rejects_bad_input(hub: Hub) -> None:
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as tenant_admin:
+        r = tenant_admin.post("/v1/events/replay", json={"consumer": "x",
+                                                         "since": "2020-01-01T00:00:00Z"})
+        assert r.status_code == 403 and r.json()["required_scope"] == "backbone:manage"
+    with api_client(hub, platform=True) as client:
         r = client.post("/v1/events/replay", json={"consumer": "x",
                                                    "since": "2999-01-01T00:00:00Z"})
         assert r.status_code == 422 and r.json()["errors"][0]["field"] == "since"

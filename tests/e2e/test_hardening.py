@@ -12,13 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from orderhub.adapters.channels.base import ChannelLine
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub, bootstrap
 from orderhub.config import Settings
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
 from orderhub.services.orders import fulfilment, views
 from orderhub.services.rules import validation_rules
+from tests.api import api_client
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, T, draft, seed_network
 from tests.integration.test_validation import WHEN, channel_order, ingest
@@ -27,7 +27,7 @@ from tests.integration.test_validation import WHEN, channel_order, ingest
 @pytest.fixture
 def client(hub: Hub) -> Iterator[TestClient]:
     seed_network(hub)
-    with TestClient(create_app(hub)) as c:
+    with api_client(hub) as c:
         yield c
 
 
@@ -171,7 +171,7 @@ def test_resumed_presale_gets_a_fresh_lock(hub: Hub, clock: Clock) -> None:
 
 def test_webhooks_into_private_networks_are_refused_by_default(database_url: str) -> None:
     with bootstrap(Settings(database_url=database_url)) as hub, \
-            TestClient(create_app(hub)) as client:
+            api_client(hub) as client:
         for url in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:8080/x",
                     "http://10.0.0.5/hook"):
             r = client.post("/v1/webhooks", json={"url": url})

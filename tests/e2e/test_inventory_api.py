@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
+from tests.api import api_client
 from tests.factories import seed_network
 
 PROBLEM = "application/problem+json"
@@ -24,7 +24,7 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def client(hub: Hub) -> Iterator[TestClient]:
     seed_network(hub)  # A: 10 in SH and 10 in BJ; channels web and tmall
-    with TestClient(create_app(hub)) as c:
+    with api_client(hub) as c:
         yield c
 
 

@@ -1,6 +1,6 @@
-"""Order-as-a-Service through HTTP: rate limits (429, Retry-After, RateLimit-*), metering
-per tenant, credential and operation, the usage API and statement, the CLI, and the
-service catalogue. Authentication is stood in for by tests/principal_app.py."""
+"""Order-as-a-Service through HTTP, with real API keys: rate limits (429, Retry-After,
+RateLimit-*), failed authentications limited per address, metering per tenant, credential
+and operation, the usage API and statement, the CLI, and the service catalogue."""
 
 from __future__ import annotations
 
@@ -12,42 +12,72 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub, bootstrap
 from orderhub.cli.app import app as cli
 from orderhub.config import Settings
+from orderhub.services import catalog
+from orderhub.services.access import credentials
 from orderhub.services.service_catalog import SERVICES
 from tests.conftest import Clock
 from tests.e2e.test_api import order_body
 from tests.factories import seed_network
-from tests.principal_app import wrapped
 
 PROBLEM = "application/problem+json"
 
 
-def key(name: str, tenant: str = "default") -> dict[str, str]:
-    return {"X-Test-Key": name, "X-Tenant-ID": tenant}
+class Keys:
+    """Named API keys, made on first use: `keys("shop")` are its request headers,
+    `keys.id("shop")` the credential id usage is metered under."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.issued: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def __call__(self, name: str, tenant: str = "default") -> dict[str, str]:
+        if (name, tenant) not in self.issued:
+            catalog.ensure_tenant(self.hub.uow, tenant, tenant, self.hub.clock())
+            issued = credentials.create_key(self.hub.uow, tenant, name=name,
+                                            role="tenant_admin", granter=None, actor="test",
+                                            now=self.hub.clock())
+            self.issued[(name, tenant)] = (issued.token, issued.credential.id)
+        return {"Authorization": f"Bearer {self.issued[(name, tenant)][0]}"}
+
+    def id(self, name: str, tenant: str = "default") -> str:
+        self(name, tenant)
+        return self.issued[(name, tenant)][1]
 
 
 @pytest.fixture
-def limited(database_url: str, clock: Clock) -> Iterator[tuple[Hub, TestClient]]:
-    """Bursts of 3 per key and 5 per tenant, refilling too slowly to matter in a test."""
+def limited(database_url: str, clock: Clock) -> Iterator[tuple[Hub, TestClient, Keys]]:
+    """Bursts of 3 per key and 5 per tenant, refilling too slowly to matter in a test;
+    three failed authentications per address and minute."""
     hub = bootstrap(Settings(database_url=database_url, rate_limit_key_burst=3,
                              rate_limit_key_per_second=0.001, rate_limit_tenant_burst=5,
-                             rate_limit_tenant_per_second=0.001), clock=clock)
-    with TestClient(wrapped(hub)[1]) as c:
-        yield hub, c
+                             rate_limit_tenant_per_second=0.001,
+                             auth_failures_per_minute=3), clock=clock)
+    with TestClient(create_app(hub)) as c:
+        yield hub, c, Keys(hub)
     hub.close()
 
 
 @pytest.fixture
+def keys(hub: Hub) -> Keys:
+    return Keys(hub)
+
+
+@pytest.fixture
 def client(hub: Hub) -> Iterator[TestClient]:
-    with TestClient(wrapped(hub)[1]) as c:
+    with TestClient(create_app(hub)) as c:
         yield c
 
 
 def test_over_the_key_limit_429_with_retry_after_and_ratelimit_headers(
-        limited: tuple[Hub, TestClient]) -> None:
-    _, c = limited
+        limited: tuple[Hub, TestClient, Keys]) -> None:
+    _, c, key = limited
+    for name in ("k1", "k2"):
+        key(name)
+    key("k3", "acme")
     seen = []
     for _ in range(3):
         r = c.get("/v1/orders", headers=key("k1"))
@@ -70,13 +100,26 @@ def test_over_the_key_limit_429_with_retry_after_and_ratelimit_headers(
     assert r.status_code == 429 and r.headers["RateLimit-Limit"] == "5"
     # Another tenant is not held back; public routes are neither limited nor metered.
     r = c.get("/v1/orders", headers=key("k3", "acme"))
-    assert r.status_code != 429 and r.headers["RateLimit-Remaining"] == "2"
+    assert r.status_code == 200 and r.headers["RateLimit-Remaining"] == "2"
     h = c.get("/healthz")
     assert h.status_code == 200 and "RateLimit-Limit" not in h.headers
 
 
-def test_refused_calls_are_metered_but_not_billed(limited: tuple[Hub, TestClient]) -> None:
-    hub, c = limited
+def test_failed_authentications_are_limited_per_address(
+        limited: tuple[Hub, TestClient, Keys]) -> None:
+    _, c, key = limited
+    good = key("k1")
+    bad = {"Authorization": "Bearer ohk_nope_nope"}
+    assert [c.get("/v1/orders", headers=bad).status_code for _ in range(3)] == [401] * 3
+    r = c.get("/v1/orders", headers=bad)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) == 20  # one try per 60/3 s
+    r = c.get("/v1/orders", headers=good)  # a correct key from the same address: still 429
+    assert r.status_code == 429 and r.headers["content-type"] == PROBLEM
+
+
+def test_refused_calls_are_metered_but_not_billed(
+        limited: tuple[Hub, TestClient, Keys]) -> None:
+    hub, c, key = limited
     for _ in range(5):
         c.get("/v1/orders", headers=key("k1"))
     for _ in range(20):
@@ -90,7 +133,8 @@ def test_refused_calls_are_metered_but_not_billed(limited: tuple[Hub, TestClient
 
 
 def test_calls_orders_and_rows_are_metered_per_key_and_operation(
-        hub: Hub, client: TestClient) -> None:
+        hub: Hub, client: TestClient, keys: Keys) -> None:
+    key = keys
     seed_network(hub)
     c = client
     r = c.post("/v1/orders", json=order_body("M-1", [("A", 1)]), headers=key("shop"))
@@ -119,7 +163,7 @@ def test_calls_orders_and_rows_are_metered_per_key_and_operation(
 
     r = c.get("/v1/usage?group_by=credential", headers=key("erp"))
     creds = {i["credential"]: i["calls"] for i in r.json()["items"]}
-    assert creds["shop"] == 3 and creds["erp"] == 4  # the usage read before this one too
+    assert creds[key.id("shop")] == 3 and creds[key.id("erp")] == 4  # and the usage read
     r = c.get("/v1/usage?group_by=day&from=2026-11-01&to=2026-11-30", headers=key("erp"))
     assert [i["day"] for i in r.json()["items"]] == ["2026-11-24"]
     r = c.get("/v1/usage?from=2026-11-25&to=2026-11-30", headers=key("erp"))
@@ -138,9 +182,11 @@ def test_calls_orders_and_rows_are_metered_per_key_and_operation(
                  headers=key("finance")).json()["total"] == "0.00"
 
 
-def test_usage_of_another_tenant_is_not_shown(hub: Hub, client: TestClient) -> None:
+def test_usage_of_another_tenant_is_not_shown(hub: Hub, client: TestClient,
+                                              keys: Keys) -> None:
+    key = keys
     client.get("/v1/orders", headers=key("shop"))
-    client.get("/v1/orders", headers=key("k", "acme"))  # metered for acme (a 404 here)
+    client.get("/v1/orders/NOPE", headers=key("k", "acme"))  # metered for acme: a 404
     hub.flush_usage()
     r = client.get("/v1/usage", headers=key("shop"))
     assert r.json()["total"]["calls"] == 1
@@ -151,16 +197,17 @@ def test_usage_of_another_tenant_is_not_shown(hub: Hub, client: TestClient) -> N
 
 
 @pytest.mark.parametrize("query,field", [("month=2026-13", "month"), ("month=26-11-1", "month")])
-def test_a_bad_month_is_a_422_naming_it(client: TestClient, query: str, field: str) -> None:
-    r = client.get(f"/v1/usage/statement?{query}", headers=key("finance"))
+def test_a_bad_month_is_a_422_naming_it(client: TestClient, keys: Keys, query: str,
+                                        field: str) -> None:
+    r = client.get(f"/v1/usage/statement?{query}", headers=keys("finance"))
     assert r.status_code == 422 and r.headers["content-type"] == PROBLEM
     assert field in r.text
 
 
-def test_usage_bad_group_and_range(client: TestClient) -> None:
-    r = client.get("/v1/usage?group_by=sku", headers=key("k"))
+def test_usage_bad_group_and_range(client: TestClient, keys: Keys) -> None:
+    r = client.get("/v1/usage?group_by=sku", headers=keys("k"))
     assert r.status_code == 422 and "group_by" in r.text
-    r = client.get("/v1/usage?from=2026-11-20&to=2026-11-01", headers=key("k"))
+    r = client.get("/v1/usage?from=2026-11-20&to=2026-11-01", headers=keys("k"))
     assert r.status_code == 422 and "to" in r.text
 
 
@@ -173,8 +220,9 @@ def _resolve(doc: dict[str, Any], pointer: str) -> Any:
 
 
 def test_the_service_catalogue_refers_to_real_operations_and_schemas(
-        client: TestClient) -> None:
-    r = client.get("/v1/services")
+        client: TestClient, keys: Keys) -> None:
+    assert client.get("/v1/services").status_code == 401
+    r = client.get("/v1/services", headers=keys("any"))
     assert r.status_code == 200
     items = r.json()["items"]
     assert {i["code"] for i in items} >= {"intake", "routing-decision", "atp-check",
@@ -192,9 +240,6 @@ def test_the_service_catalogue_refers_to_real_operations_and_schemas(
             assert _resolve(doc, ref) is not None, ref
     operations = [op for s in SERVICES for op in s.operations]
     assert len(operations) == len(set(operations))  # each operation sold once
-    assert client.get("/v1/services/intake").json()["price"]["unit"] == "order"
-    r = client.get("/v1/services/nope")
-    assert r.status_code == 404 and r.headers["content-type"] == PROBLEM
     assert "429" in doc["paths"]["/v1/orders"]["post"]["responses"]
 
 
@@ -204,10 +249,11 @@ def test_a_broken_reference_would_be_caught(client: TestClient) -> None:
         _resolve(doc, "#/components/schemas/NoSuchSchema")
 
 
-def test_cli_usage_show_and_statement(hub: Hub, client: TestClient, database_url: str) -> None:
+def test_cli_usage_show_and_statement(hub: Hub, client: TestClient, keys: Keys,
+                                     database_url: str) -> None:
     seed_network(hub)
     assert client.post("/v1/orders", json=order_body("C-1", [("A", 1)]),
-                       headers=key("shop")).status_code == 201
+                       headers=keys("shop")).status_code == 201
     hub.flush_usage()
     runner = CliRunner()
     env = {"ORDERHUB_DATABASE_URL": database_url}
@@ -223,10 +269,31 @@ def test_cli_usage_show_and_statement(hub: Hub, client: TestClient, database_url
     assert r.exit_code == 0 and "POST /v1/orders" in r.output
     r = runner.invoke(cli, ["usage", "show", "--tenant", "default", "--month", "2026-11",
                             "--group-by", "credential", "--json"], env=env)
-    assert r.exit_code == 0 and '"credential": "shop"' in r.output
+    assert r.exit_code == 0 and f'"credential": "{keys.id("shop")}"' in r.output
     r = runner.invoke(cli, ["usage", "statement", "--tenant", "default", "--month", "2026-1"],
                       env=env)
     assert r.exit_code == 1 and "month" in r.output
     r = runner.invoke(cli, ["usage", "show", "--tenant", "default", "--group-by", "sku"],
                       env=env)
     assert r.exit_code == 1 and "group-by" in r.output
+
+
+def test_a_channels_signed_webhook_is_metered_under_the_channel(
+        hub: Hub, client: TestClient, keys: Keys) -> None:
+    from tests.e2e.test_channels_api import FIXTURES, SECRET, signed
+
+    seed_network(hub)
+    r = client.post("/v1/channels", headers=keys("admin"), json={
+        "code": "tmall-store", "name": "天猫旗舰店", "kind": "marketplace",
+        "adapter": "taobao", "secret": SECRET})
+    assert r.status_code == 201, r.text
+    body = (FIXTURES / "taobao_trade_fullinfo.json").read_bytes()
+    r = client.post("/v1/channels/tmall-store/webhook", content=body,  # no bearer: signed
+                    headers={**signed(body), "X-Tenant-ID": "default"})
+    assert r.status_code == 200 and r.json()[0]["outcome"] == "created"
+    assert "RateLimit-Limit" not in r.headers  # limited per key; this caller has none
+    r = client.get("/v1/usage?group_by=credential", headers=keys("finance"))
+    by_cred = {i["credential"]: i for i in r.json()["items"]}
+    assert by_cred["channel:tmall-store"]["orders"] == 1
+    statement = client.get("/v1/usage/statement?month=2026-11", headers=keys("finance")).json()
+    assert {line["service"]: line["units"] for line in statement["lines"]}["intake"] == 1

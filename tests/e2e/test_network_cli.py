@@ -10,9 +10,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
+from tests.api import api_client
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 
@@ -35,7 +35,7 @@ def post(client: TestClient, ext: str, sku: str = "A",
 
 def test_incident_from_the_command_line(hub: Hub, database_url: str) -> None:
     seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         oid = post(client, "CLI-N1")
 
     code, out = run(database_url, "warehouse", "list")
@@ -108,7 +108,7 @@ def test_recoveries_from_the_command_line_count_what_happened(hub: Hub, database
     clock.now = datetime.now(UTC) + timedelta(days=3)
     seed_network(hub, {("A", "SH"): 10})  # B is stocked nowhere
     guangzhou = {**ADDRESS_JSON, "province": "广东省", "city": "广州市", "district": "天河区"}
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         oid = post(client, "REC-1")
         no_b = post(client, "REC-2", "B")  # held: backorder
         client.post("/v1/warehouses/SH/close", json={"reason": "fire"})
@@ -119,7 +119,7 @@ def test_recoveries_from_the_command_line_count_what_happened(hub: Hub, database
             "for a decision; 2 order(s) looked at") in out
     assert f"{oid} -> SH" in out and f"{no_b} still held" in out
 
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         to_gz = post(client, "REC-3", address=guangzhou)
         client.post("/v1/routing/blocks", json={"area": "广东", "direction": "inbound",
                                                 "reason": "floods"})
@@ -132,7 +132,7 @@ def test_recoveries_from_the_command_line_count_what_happened(hub: Hub, database
             "at") in out
     assert f"{to_gz} still held" in out
 
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         for service in ("ZTO:standard", "SF:express", "JD:b2b_freight"):
             client.patch(f"/v1/carriers/{service}", json={"state": "down", "reason": "strike"})
         assert client.get(f"/v1/orders/{oid}").json()["status"] == "on_hold"

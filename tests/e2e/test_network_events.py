@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
+from tests.api import api_client
 from tests.factories import ADDRESS_JSON, seed_network
 
 GUANGZHOU_JSON = {**ADDRESS_JSON, "province": "广东省", "city": "广州市", "district": "天河区",
@@ -42,7 +42,7 @@ def levels(client: TestClient, sku: str) -> dict[str, tuple[int, int]]:
 
 def test_carrier_down_reroutes_open_orders_on_it(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         open_order = post(client, "CD-1")["id"]
         released = post(client, "CD-2")["id"]
         client.post(f"/v1/orders/{released}/release")
@@ -76,7 +76,7 @@ def test_carrier_down_reroutes_open_orders_on_it(hub: Hub) -> None:
 
 def test_capacity_cut_moves_the_newest_overflow(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         assert client.patch("/v1/warehouses/SH", json={"daily_capacity": 5}).status_code == 200
         ids = [post(client, f"CC-{i}")["id"] for i in range(3)]
         assert all(planned(client, i)[0][0] == "SH" for i in ids)
@@ -96,7 +96,7 @@ def test_capacity_cut_moves_the_newest_overflow(hub: Hub) -> None:
 
 def test_outbound_block_reroutes_and_lifting_restores(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         oid = post(client, "OB-1")["id"]
         r = client.post("/v1/routing/blocks", json={"area": "east", "direction": "outbound",
                                                      "reason": "typhoon"})
@@ -124,7 +124,7 @@ def test_outbound_block_reroutes_and_lifting_restores(hub: Hub) -> None:
 
 def test_inbound_block_holds_and_lifting_resumes(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10, ("A", "GZ"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         to_gz = post(client, "IB-1", address=GUANGZHOU_JSON)["id"]
         to_sh = post(client, "IB-2")["id"]
         r = client.post("/v1/routing/blocks", json={"area": "广东省", "direction": "inbound",
@@ -146,7 +146,7 @@ def test_inbound_block_holds_and_lifting_resumes(hub: Hub) -> None:
 
 def test_routing_rules_as_data(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         rule = {"description": "web orders not from SH", "when": {"channel": ["web"]},
                 "then": {"exclude_sites": ["SH"]}, "reason": "SH reserved for Tmall"}
         r = client.put("/v1/routing/rules/no-sh-web", json=rule)
@@ -190,7 +190,7 @@ def test_wave_fixes_what_streaming_got_wrong(hub: Hub) -> None:
     # Shanghai) then needs A from Beijing and B from Shanghai: two parcels. Together: the
     # first from Beijing by express (its promised date kept), the second whole from Shanghai.
     seed_network(hub, {("A", "SH"): 1, ("A", "BJ"): 1, ("B", "SH"): 1})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         first = post(client, "WV-1", address=WUHAN_JSON)["id"]
         second = post(client, "WV-2", [("A", 1), ("B", 1)])["id"]
         assert [w for w, _ in planned(client, second)] == ["BJ", "SH"]
@@ -216,7 +216,7 @@ def test_wave_fixes_what_streaming_got_wrong(hub: Hub) -> None:
 
 def test_network_view_and_lane_tables(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         client.patch("/v1/warehouses/SH", json={"daily_capacity": 4})
         post(client, "NV-1")
         view = client.get("/v1/routing/network").json()
@@ -239,7 +239,7 @@ def test_network_view_and_lane_tables(hub: Hub) -> None:
 
 def test_when_the_network_recovers_held_orders_are_routed_again(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         first = post(client, "RC-1")["id"]
         block = client.post("/v1/routing/blocks", json={"area": "east", "direction": "outbound",
                                                          "reason": "typhoon"}).json()
@@ -270,7 +270,7 @@ def test_when_the_network_recovers_held_orders_are_routed_again(hub: Hub) -> Non
 
 def test_rules_written_as_sentences(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 100, ("A", "BJ"): 100})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         r = client.post("/v1/routing/rules/from-text", json={
             "text": "当订单金额大于1000且客户等级为VIP时，转人工复核", "code": "big-vip"})
         assert r.status_code == 200, r.text
@@ -317,7 +317,7 @@ def counts(report: dict[str, Any]) -> dict[str, int]:
 
 def test_reopening_counts_kept_promises_and_orders_still_held(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10})  # B is stocked nowhere
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         first, second = (post(client, f"RO-{i}") for i in (1, 2))
         no_b = post(client, "RO-3", [("B", 1)])
         assert no_b["status"] == "on_hold"  # backorder, never promised a date
@@ -342,7 +342,7 @@ def test_reopening_counts_kept_promises_and_orders_still_held(hub: Hub) -> None:
 
 def test_carrier_back_up_counts_kept_promises_and_orders_still_held(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10, ("C", "GZ"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         from_sh = post(client, "CU-1")
         from_gz = post(client, "CU-2", [("C", 1)])
         for service in ("ZTO:standard", "SF:express", "JD:b2b_freight"):
@@ -363,7 +363,7 @@ def test_carrier_back_up_counts_kept_promises_and_orders_still_held(hub: Hub) ->
 
 def test_lifting_a_block_counts_kept_promises_and_orders_still_held(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         to_sh = post(client, "UB-1")
         to_gz = post(client, "UB-2", address=GUANGZHOU_JSON)
         inbound = client.post("/v1/routing/blocks", json={
@@ -382,7 +382,7 @@ def test_lifting_a_block_counts_kept_promises_and_orders_still_held(hub: Hub) ->
 
 def test_a_block_both_ways_flags_a_released_order_once(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         released = post(client, "BB-1")["id"]
         client.post(f"/v1/orders/{released}/release")
         r = client.post("/v1/routing/blocks", json={"area": "east", "direction": "both",
@@ -396,7 +396,7 @@ def test_a_block_both_ways_flags_a_released_order_once(hub: Hub) -> None:
 
 def test_reopening_with_less_capacity_counts_the_orders_left_held(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         ids = [post(client, f"RC-{i}")["id"] for i in range(3)]
         client.post("/v1/warehouses/SH/close", json={"reason": "fire"})
         r = client.patch("/v1/warehouses/SH", json={"active": True, "daily_capacity": 1,

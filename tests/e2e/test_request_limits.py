@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
+from tests.api import auth_headers
 from tests.factories import seed_network
 
 PROBLEM = "application/problem+json"
@@ -31,8 +32,8 @@ def app(hub: Hub) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as c:
+def client(app: FastAPI, hub: Hub) -> Iterator[TestClient]:
+    with TestClient(app, headers=auth_headers(hub)) as c:
         r = c.post("/v1/channels", json={"code": "tmall-store", "name": "天猫旗舰店",
                                          "kind": "marketplace", "adapter": "taobao",
                                          "secret": "s3cret"})

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub, bootstrap, make_strategy
 from orderhub.cli.app import app as cli
 from orderhub.config import Settings
+from tests.api import api_client
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 
@@ -26,7 +25,7 @@ def routed(database_url: str, clock: Clock) -> Iterator[Hub]:
 
 def test_routed_order_has_an_explained_decision(routed: Hub, database_url: str) -> None:
     seed_network(routed, {("A", "SH"): 5, ("A", "BJ"): 5, ("B", "BJ"): 5})
-    with TestClient(create_app(routed)) as client:
+    with api_client(routed) as client:
         r = client.post("/v1/orders", json={
             "external_id": "RT-1", "channel": "web", "currency": "CNY",
             "shipping_address": ADDRESS_JSON, "requested_delivery": "2026-11-26",
@@ -50,7 +49,7 @@ def test_routed_order_has_an_explained_decision(routed: Hub, database_url: str) 
 
 def test_unroutable_order_is_held_with_the_reason(routed: Hub) -> None:
     seed_network(routed, {("A", "SH"): 1})
-    with TestClient(create_app(routed)) as client:
+    with api_client(routed) as client:
         r = client.post("/v1/orders", json={
             "external_id": "RT-2", "channel": "web", "currency": "CNY",
             "shipping_address": ADDRESS_JSON,
@@ -74,7 +73,7 @@ def test_carrier_down_moves_new_orders_to_the_next_service(routed: Hub,
     seed_network(routed, {("A", "SH"): 20})
     body = {"channel": "web", "currency": "CNY", "shipping_address": ADDRESS_JSON,
             "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]}
-    with TestClient(create_app(routed)) as client:
+    with api_client(routed) as client:
         codes = {c["code"] for c in client.get("/v1/carriers").json()}
         assert {"SF:express", "ZTO:standard"} <= codes
         oid = client.post("/v1/orders", json={**body, "external_id": "CR-1"}).json()["id"]

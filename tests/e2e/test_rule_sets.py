@@ -9,9 +9,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
+from tests.api import api_client
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 
@@ -36,7 +36,7 @@ NO_SH = {"code": "no-sh-web", "description": "web orders not from SH",
 
 def test_draft_sandbox_canary_rollback(hub: Hub, database_url: str, clock: Clock) -> None:
     seed_network(hub, {("A", "SH"): 500, ("A", "BJ"): 500})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         for i in range(30):
             post(client, f"P-{i}", "web" if i % 3 else "tmall")
         r = client.post("/v1/rules/sets", json={"rules": [NO_SH], "reason": "SH for Tmall"})
@@ -87,7 +87,7 @@ def test_draft_sandbox_canary_rollback(hub: Hub, database_url: str, clock: Clock
 
 def test_gates_refuse_unsafe_sets(hub: Hub, database_url: str) -> None:
     seed_network(hub, {("A", "SH"): 500, ("A", "BJ"): 500})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         for i in range(10):
             post(client, f"G-{i}")
         hold_all = {"code": "review-all", "when": {"channel": ["web"]},
@@ -120,7 +120,7 @@ def test_gates_refuse_unsafe_sets(hub: Hub, database_url: str) -> None:
 def test_activate_and_roll_back_an_active_set(hub: Hub, database_url: str) -> None:
     seed_network(hub, {("A", "SH"): 500, ("A", "BJ"): 500})
     env = {"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"}
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         client.put("/v1/routing/rules/old-rule", json={
             "when": {"channel": ["tmall"]}, "then": {"exclude_sites": ["BJ"]}, "reason": "x"})
         for i in range(5):
@@ -128,7 +128,7 @@ def test_activate_and_roll_back_an_active_set(hub: Hub, database_url: str) -> No
     runner = CliRunner()
     out = runner.invoke(cli, ["rules", "draft", "--reason", "copy"], env=env)
     assert out.exit_code == 0 and "draft, 1 routing rule(s), 13 validation check(s)" in out.output
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         set_id = client.post("/v1/rules/sets", json={"rules": [NO_SH], "reason": "new"}
                              ).json()["id"]
     # The CLI's clock is the real one; the test's orders are dated 2026-11-24.
@@ -142,7 +142,7 @@ def test_activate_and_roll_back_an_active_set(hub: Hub, database_url: str) -> No
                         env=env)
     assert out.exit_code == 0, out.output
     hub.strategy.refresh()  # the CLI is another process: the API sees it within 2 s
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         live = {r["code"]: r["enabled"] for r in client.get("/v1/routing/rules").json()}
         assert live == {"no-sh-web": True, "old-rule": False}
         assert post(client, "A-10")["shipments"][0]["warehouse"] == "BJ"
@@ -157,7 +157,7 @@ def test_activate_and_roll_back_an_active_set(hub: Hub, database_url: str) -> No
 
 def test_review_regressions(hub: Hub, database_url: str, clock: Clock) -> None:
     seed_network(hub, {("A", "SH"): 5, ("B", "BJ"): 5})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         # A stock rule on B must read B's real stock for an order without B.
         client.put("/v1/routing/rules/low-b", json={
             "when": {"stock_below": {"sku": "B", "site": "BJ", "units": 3}},

@@ -18,15 +18,24 @@ from pathlib import Path
 import httpx
 import pytest
 
-from orderhub.adapters.db.engine import make_engine
+from orderhub.bootstrap import bootstrap
+from orderhub.config import Settings
+from orderhub.services.access import credentials
 from orderhub.services.metering import usage
-from orderhub.services.unit_of_work import UnitOfWork
 from tests.redis_support import redis_url
 
 __all__ = ["redis_url"]
 
 ROOT = Path(__file__).resolve().parents[2]
 BURST = 6
+
+
+def _key(database_url: str, name: str) -> tuple[dict[str, str], str]:
+    """A real API key of the default tenant: (request headers, credential id)."""
+    with bootstrap(Settings(database_url=database_url)) as hub:
+        issued = credentials.create_key(hub.uow, "default", name=name, role="tenant_admin",
+                                        granter=None, actor="test", now=hub.clock())
+    return {"Authorization": f"Bearer {issued.token}"}, issued.credential.id
 
 
 def _free_port() -> int:
@@ -43,7 +52,7 @@ def _start(database_url: str, redis: str, log: Path) -> tuple[subprocess.Popen[b
            "PYTHONPATH": str(ROOT)}
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "tests.principal_app:create",
+            [sys.executable, "-m", "uvicorn", "--factory", "tests.api_factory:create",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=out)
     url = f"http://127.0.0.1:{port}"
@@ -80,8 +89,7 @@ def two_apis(database_url: str, redis_url: str, tmp_path: Path) -> Iterator[list
 
 def test_two_processes_share_one_limit_through_redis(two_apis: list[str],
                                                      database_url: str) -> None:
-    credential = f"shared-{uuid.uuid4().hex[:8]}"
-    headers = {"X-Test-Key": credential}
+    headers, _ = _key(database_url, f"shared-{uuid.uuid4().hex[:8]}")
     answers = []
     for i in range(BURST + 4):
         r = httpx.get(f"{two_apis[i % 2]}/v1/orders", headers=headers, timeout=10)
@@ -91,18 +99,18 @@ def test_two_processes_share_one_limit_through_redis(two_apis: list[str],
             assert r.headers["RateLimit-Limit"] == str(BURST)
     assert answers == [200] * BURST + [429] * 4  # not BURST per process
     # Each process alone would have let 2 x BURST through: show the other key is separate.
-    other = httpx.get(f"{two_apis[1]}/v1/orders", headers={"X-Test-Key": credential + "-b"},
-                      timeout=10)
+    other = httpx.get(f"{two_apis[1]}/v1/orders",
+                      headers=_key(database_url, "other")[0], timeout=10)
     assert other.status_code == 200 and other.headers["RateLimit-Remaining"] == str(BURST - 1)
 
 
 def test_both_processes_write_their_counts_at_shutdown(database_url: str, redis_url: str,
                                                        tmp_path: Path) -> None:
+    headers, credential = _key(database_url, "meter")
     procs = [_start(database_url, redis_url, tmp_path / f"api{i}.log") for i in range(2)]
-    credential = f"meter-{uuid.uuid4().hex[:8]}"
     for i in range(4):
-        httpx.get(f"{procs[i % 2][1]}/v1/orders", headers={"X-Test-Key": credential},
-                  timeout=10)
+        r = httpx.get(f"{procs[i % 2][1]}/v1/orders", headers=headers, timeout=10)
+        assert r.status_code == 200
     for proc, _ in procs:
         proc.send_signal(signal.SIGTERM)
     for proc, _ in procs:
@@ -110,9 +118,7 @@ def test_both_processes_write_their_counts_at_shutdown(database_url: str, redis_
         assert proc.wait(20) in (0, -signal.SIGTERM)
     for i in range(2):
         assert "Traceback" not in (tmp_path / f"api{i}.log").read_text()
-    engine = make_engine(database_url)
     today = datetime.now(UTC).date()
-    doc = usage(lambda: UnitOfWork(engine, read_only=True), "default", today, today,
-                "credential")
-    engine.dispose()
+    with bootstrap(Settings(database_url=database_url)) as hub:
+        doc = usage(hub.read_uow, "default", today, today, "credential")
     assert {i["credential"]: i["calls"] for i in doc["items"]}[credential] == 4

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
+from tests.api import api_client
 from tests.e2e.test_api import PROBLEM, order_body, setup_network
 
 
 @pytest.fixture
 def client(hub: Hub) -> Iterator[TestClient]:
-    with TestClient(create_app(hub)) as c:
+    with api_client(hub) as c:
         setup_network(c)
         yield c
 

@@ -11,9 +11,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
+from tests.api import api_client
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 
@@ -43,7 +43,7 @@ def codes(order: dict[str, Any]) -> list[str]:
 
 def test_checks_and_notifications_through_the_lifecycle(hub: Hub, clock: Clock) -> None:
     seed_network(hub, {("A", "SH"): 500})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         for i in range(5):  # 7.00 against a list price of 10.00: above the live 50% floor
             assert post(client, f"W-{i}")["status"] == "allocated"
             assert post(client, f"T-{i}", "tmall")["status"] == "allocated"
@@ -132,7 +132,7 @@ def test_bad_rules_get_field_errors(hub: Hub) -> None:
         ({"then": {"notify_to": ["ops"]}}, "then.notify", "needs the message"),
         ({"then": {"params": {"x": 1}, "hold": "x"}}, "then.params", "only with a check"),
     ]
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         for body, loc, message in cases:
             doc = {"when": {}, "then": {"notify": "x"}, "reason": "x"}
             doc.update(body)
@@ -147,7 +147,7 @@ def test_expression_rules_route_and_round_trip_through_files(
         hub: Hub, database_url: str, tmp_path: Path) -> None:
     seed_network(hub, {("A", "SH"): 50, ("A", "BJ"): 50})
     env = {"ORDERHUB_DATABASE_URL": database_url}
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         r = client.put("/v1/routing/rules/bulk-to-bj", json={
             "when": {"expression": "order.lines.exists(l, l.sku == 'A' && l.quantity >= 5)"},
             "then": {"only_sites": ["BJ"]}, "reason": "bulk from BJ"})
@@ -167,7 +167,7 @@ def test_expression_rules_route_and_round_trip_through_files(
                         env=env)
     assert out.exit_code == 0, out.output
     assert "C3-quantity: v2" in out.output and "bulk-to-bj: v1 (unchanged)" in out.output
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         checks = {c["code"]: c for c in client.get("/v1/validation/rules").json()}
         assert checks["C3-quantity"]["params"]["window_days"] == 7
     # A set copied from the live rules, written to a file, drafted again: no change.
@@ -187,7 +187,7 @@ def test_expression_rules_route_and_round_trip_through_files(
 
 def test_sandbox_can_draw_stock_down_in_order_time(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 3})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         statuses = [post(client, f"D-{i}")["status"] for i in range(5)]
         assert statuses.count("allocated") == 3  # the other two wait for stock
         harmless = {"code": "prefer-sh", "when": {"channel": ["web"]},
@@ -203,7 +203,7 @@ def test_sandbox_can_draw_stock_down_in_order_time(hub: Hub) -> None:
 
 def test_rules_on_carrier_state_and_store_slices(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 50, ("A", "BJ"): 50})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         r = client.post("/v1/routing/rules/from-text", json={
             "text": "当中通停运时，通知运营并只从BJ发货", "code": "zto-down"})
         assert r.status_code == 200, r.text
@@ -246,7 +246,7 @@ def test_decision_tables_stand_for_one_rule_per_row(hub: Hub, database_url: str,
     assert out.exit_code == 0, out.output
     assert "by-channel.1: v1" in out.output and "by-channel.2: v1" in out.output
     hub.strategy.refresh()
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         assert post(client, "TB-1", "tmall")["shipments"][0]["warehouse"] == "BJ"
         assert post(client, "TB-2")["shipments"][0]["warehouse"] == "SH"
         rules = {r["code"]: r for r in client.get("/v1/routing/rules").json()}
@@ -282,7 +282,7 @@ def _live(client: TestClient, rules: list[dict[str, Any]],
 
 def test_review_regressions_of_the_one_rule_model(hub: Hub, clock: Clock) -> None:
     seed_network(hub, {("A", "SH"): 500})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         post(client, "R-0")
         # Rolling back a set activated on a tenant without routing rules switches its
         # routing rules off again.
@@ -337,7 +337,7 @@ def test_review_regressions_of_the_one_rule_model(hub: Hub, clock: Clock) -> Non
 
 def test_each_quantity_limit_counts_over_its_own_window(hub: Hub, clock: Clock) -> None:
     seed_network(hub, {("A", "SH"): 500})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         client.put("/v1/routing/rules/C3-quantity", json={
             "then": {"check": "quantity_limit",
                      "params": {"window_days": 30, "default_max_per_customer": 1}},
@@ -371,7 +371,7 @@ def test_second_review_regressions(hub: Hub, database_url: str) -> None:
     seed_network(hub, {("A", "SH"): 500})
     env = {"ORDERHUB_DATABASE_URL": database_url}
     runner = CliRunner()
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         post(client, "S-0")
         # Big sets: a cap on rules (table rows counted) and on contradictions kept.
         many = {"table": "t", "when": ["channel"], "then": ["exclude_sites", "only_sites"],
@@ -408,12 +408,12 @@ def test_second_review_regressions(hub: Hub, database_url: str) -> None:
                         env=env)
     assert out.exception is None or isinstance(out.exception, SystemExit), out.output
     assert "check [/x] now" in " ".join(out.output.split()), out.output  # wrapped at 80
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         client.put("/v1/routing/rules/markup", json={**markup, "reason": "x"})
     out = runner.invoke(cli, ["routing", "rules", "list"], env=env)
     assert out.exit_code == 0 and "[bold]odd[/x]" in out.output, out.output
     # A live check stored before its parameters were checked blocks nothing.
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         client.patch("/v1/validation/rules/F3-phone", json={"enabled": True, "reason": "seed"})
         rs = _live(client, [{"code": "no-gz", "when": {}, "then": {"exclude_sites": ["GZ"]}}])
         client.post(f"/v1/rules/sets/{rs['id']}/activate", json={"reason": "r"})

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
+from tests.api import api_client
 from tests.factories import ADDRESS_JSON, draft, seed_network
 
 
@@ -30,7 +30,7 @@ def levels(client: TestClient) -> dict[str, tuple[int, int]]:
 
 def test_closing_a_warehouse_reroutes_and_flags(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 3})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         open_1, open_2, released = (post_order(client, f"C-{i}") for i in range(3))
         client.post(f"/v1/orders/{released}/release")
         assert levels(client) == {"SH": (10, 6), "BJ": (3, 0)}
@@ -63,7 +63,7 @@ def test_closing_a_warehouse_reroutes_and_flags(hub: Hub) -> None:
 
 def test_cli_close(hub: Hub, database_url: str) -> None:
     seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         post_order(client, "CLI-1")
     out = CliRunner().invoke(cli, ["warehouse", "close", "SH", "--reason", "power cut"],
                              env={"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"})
@@ -106,7 +106,7 @@ def test_cli_close_of_a_busy_site_summarises(hub: Hub, database_url: str, mode: 
 
 def test_patch_inactive_also_reroutes(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         oid = post_order(client, "P-1")
         r = client.patch("/v1/warehouses/SH", json={"active": False})
         assert r.status_code == 200 and r.json()["active"] is False
@@ -117,7 +117,7 @@ def test_patch_inactive_also_reroutes(hub: Hub) -> None:
 
 def test_closing_twice_changes_nothing_more(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         oid = post_order(client, "T-1")
         client.post(f"/v1/orders/{oid}/release")
         first = client.post("/v1/warehouses/SH/close", json={"reason": "storm"}).json()
@@ -155,7 +155,7 @@ def test_rerouted_presale_keeps_its_lock_deadline(hub: Hub) -> None:
 
 def test_closing_the_last_warehouse_with_a_sku_says_so(hub: Hub) -> None:
     seed_network(hub, {("A", "SH"): 10, ("B", "SH"): 5, ("B", "BJ"): 5})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         oid = post_order(client, "L-1")
         report = client.post("/v1/warehouses/SH/close", json={"reason": "fire"}).json()
         assert report["held"] == [oid] and report["rerouted"] == {}

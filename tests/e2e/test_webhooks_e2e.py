@@ -11,12 +11,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.webhooks.sender import WebhookSender
 from orderhub.adapters.webhooks.signing import verify
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub, bootstrap
 from orderhub.config import Settings
 from orderhub.domain.ids import new_id
@@ -24,6 +22,7 @@ from orderhub.services.events.webhooks.deliveries import list_deliveries
 from orderhub.services.events.webhooks.dispatcher import WebhookDispatcher
 from orderhub.services.events.webhooks.endpoints import create_endpoint
 from orderhub.services.events.webhooks.fanout import enqueue_deliveries
+from tests.api import api_client, platform_headers
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 from tests.webhook_receiver import Receiver, Sleep
@@ -42,7 +41,7 @@ def test_order_events_arrive_signed_at_the_receiver(hub: Hub, clock: Clock,
     dispatcher = hub.enable_webhooks()
     [consumer] = [c for c in hub.consumers if c.name == "webhooks"]
     consumer.process_once(wait=0)  # the consumer starts at the current end of the log
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         r = client.post("/v1/webhooks", json={"url": receiver.url("/orders"),
                                               "event_types": ["OrderCreated", "OrderAllocated"]})
         assert r.status_code == 201, r.text
@@ -71,7 +70,7 @@ def test_order_events_arrive_signed_at_the_receiver(hub: Hub, clock: Clock,
             assert req.json()["subject"] == order_id
         log = client.get(f"/v1/webhooks/{hook_id}/deliveries").json()["items"]
         assert sorted(d["status"] for d in log) == ["succeeded", "succeeded"]
-        status = client.get("/v1/events/status").json()
+        status = client.get("/v1/events/status", headers=platform_headers(hub)).json()
         assert status["webhook_deliveries"] == {"succeeded": 2}
 
 
@@ -80,7 +79,7 @@ def test_a_slow_failing_receiver_does_not_hold_up_intake(hub: Hub, receiver: Rec
 
     seed_network(hub, {("A", "SH"): 100})
     hub.settings = hub.settings.model_copy(update={"webhook_timeout_seconds": 0.5})
-    with TestClient(create_app(hub, background=True)) as client:
+    with api_client(hub, background=True) as client:
         client.post("/v1/webhooks", json={"url": receiver.url("/slow")})
         for _ in range(20):
             receiver.script("/slow", Sleep(2.0, 500))
@@ -99,7 +98,7 @@ def test_a_slow_failing_receiver_does_not_hold_up_intake(hub: Hub, receiver: Rec
             time.sleep(0.05)
         assert receiver.received("/slow")  # the receiver is being called (and stalls) ...
         assert elapsed < 5.0  # ... while intake answered every order without waiting for it
-        status = client.get("/v1/events/status").json()
+        status = client.get("/v1/events/status", headers=platform_headers(hub)).json()
         assert status["webhook_deliveries"].get("pending", 0) > 0
 
 
@@ -111,6 +110,7 @@ from orderhub.adapters.webhooks.sender import WebhookSender
 from orderhub.bootstrap import bootstrap
 from orderhub.config import Settings
 from orderhub.services.events.webhooks.dispatcher import WebhookDispatcher
+from tests.api import api_client, platform_headers
 
 hub = bootstrap(Settings(database_url=sys.argv[1], webhook_timeout_seconds=120.0,
                          webhook_allow_private_targets=True))  # the receiver is local

@@ -3,20 +3,19 @@ reordering is found, and the first broken entry named."""
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
 from sqlalchemy import delete, update
 from typer.testing import CliRunner
 
 from orderhub.adapters.db import tables as t
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
+from tests.api import api_client
 from tests.factories import ADDRESS_JSON, seed_network
 
 
 def test_rule_changes_and_decisions_are_chained(hub: Hub, database_url: str) -> None:
     seed_network(hub, {("A", "SH"): 10, ("A", "BJ"): 10})
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         client.put("/v1/routing/rules/no-sh", json={
             "when": {"channel": ["web"]}, "then": {"exclude_sites": ["SH"]}, "reason": "peak"})
         client.put("/v1/routing/rules/no-sh", json={
@@ -26,7 +25,7 @@ def test_rule_changes_and_decisions_are_chained(hub: Hub, database_url: str) -> 
             "external_id": "AU-1", "channel": "web", "currency": "CNY",
             "shipping_address": ADDRESS_JSON,
             "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]}).json()["id"]
-        log = client.get("/v1/audit").json()
+        log = [e for e in client.get("/v1/audit").json() if e["kind"] != "access_change"]
         assert [e["kind"] for e in log] == ["rule_decision", "rule_change", "rule_change"]
         decision = log[0]
         assert decision["subject"] == oid and decision["detail"]["sites"] == ["BJ"]
@@ -36,27 +35,29 @@ def test_rule_changes_and_decisions_are_chained(hub: Hub, database_url: str) -> 
         assert change["diff"] == {"when": {"before": {"channel": ["web"]},
                                            "after": {"channel": ["tmall", "web"]}}}
         assert client.get("/v1/audit/verify").json() == {
-            "ok": True, "checked": 3, "first_broken": None, "problem": ""}
+            "ok": True, "checked": 4, "first_broken": None, "problem": ""}  # + the key made
 
     run = CliRunner().invoke(cli, ["audit", "verify"], env={"ORDERHUB_DATABASE_URL":
                                                             database_url})
-    assert run.exit_code == 0 and "intact: 3 entries" in run.output
+    assert run.exit_code == 0 and "intact: 4 entries" in run.output
 
     a = t.audit_log.c
-    with hub.engine.begin() as conn:  # someone edits the second entry behind our back
-        conn.execute(update(t.audit_log).where(a.seq == 2).values(
+    # entry 1 is the test key's creation; 2 and 3 the rule changes; 4 the decision
+    with hub.engine.begin() as conn:  # someone edits the second rule change behind our back
+        conn.execute(update(t.audit_log).where(a.seq == 3).values(
             detail={"change": "updated", "version": 2, "reason": "nothing to see"}))
     run = CliRunner().invoke(cli, ["audit", "verify"], env={"ORDERHUB_DATABASE_URL":
                                                             database_url})
     assert run.exit_code == 1
-    assert "broken at entry 2: its content does not match its hash" in run.output
+    assert "broken at entry 3: its content does not match its hash" in run.output
 
+    client = api_client(hub)  # its key is entry 5
     with hub.engine.begin() as conn:  # ... or removes the last one
-        conn.execute(update(t.audit_log).where(a.seq == 2).values(detail=change))
-        conn.execute(delete(t.audit_log).where(a.seq == 3))
-    with TestClient(create_app(hub)) as client:
+        conn.execute(update(t.audit_log).where(a.seq == 3).values(detail=change))
+        conn.execute(delete(t.audit_log).where(a.seq == 5))
+    with client:
         v = client.get("/v1/audit/verify").json()
-        assert v["ok"] is False and v["first_broken"] == 3
+        assert v["ok"] is False and v["first_broken"] == 5
         assert "removed from the end" in v["problem"]
 
 

@@ -8,14 +8,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.db.outbox_repository import OutboxRepository
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub, bootstrap
 from orderhub.config import Settings
 from orderhub.services.intake.submit import submit_orders
+from tests.api import api_client, platform_headers
 from tests.conftest import Clock, PrivateNats
 from tests.factories import ADDRESS_JSON, T, draft, seed_network
 
@@ -121,7 +120,7 @@ def test_crash_between_publish_and_commit_loses_nothing_and_duplicates_are_dropp
 
 def test_outage_backlog_grows_then_drains(private_hub: Hub, private_nats: PrivateNats) -> None:
     hub = private_hub
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         seed_network(hub, {("A", "SH"): 100})
         hub.relay.drain()
         got: list[Envelope] = []
@@ -136,11 +135,12 @@ def test_outage_backlog_grows_then_drains(private_hub: Hub, private_nats: Privat
             assert r.status_code == 201, r.text  # intake does not depend on the bus
         with pytest.raises(Exception, match="NATS"):
             hub.relay.drain()
-        metrics = client.get("/metrics").text
+        metrics = client.get("/metrics", headers=platform_headers(hub)).text
         assert "orderhub_outbox_backlog 20.0" in metrics
         private_nats.start()  # same port, same JetStream store
         assert hub.relay.drain() == 20
-        assert "orderhub_outbox_backlog 0.0" in client.get("/metrics").text
+        metrics = client.get("/metrics", headers=platform_headers(hub)).text
+        assert "orderhub_outbox_backlog 0.0" in metrics
         while consumer.process_once(wait=0.5):
             pass
         assert sorted(e.data["external_id"] for e in got) == [f"OUT-{i}" for i in range(5)]

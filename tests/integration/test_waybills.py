@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub, bootstrap
 from orderhub.config import Settings
+from tests.api import api_client
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 from tests.webhook_receiver import Json, Receiver, Sleep
@@ -54,7 +54,7 @@ def test_release_books_the_waybill_with_the_carrier_api(hub_with_api: Hub,
                                                         carrier_api: Receiver) -> None:
     seed_network(hub_with_api, {("A", "SH"): 10})
     carrier_api.script("/zto/waybills", Json({"waybill": "73100000001"}))
-    with TestClient(create_app(hub_with_api)) as client:
+    with api_client(hub_with_api) as client:
         oid = post(client, "WB-1")
         r = client.post(f"/v1/orders/{oid}/release")
         assert r.status_code == 200, r.text
@@ -74,7 +74,7 @@ def test_timeouts_fall_back_then_trip_the_breaker(hub_with_api: Hub,
     hub = hub_with_api
     seed_network(hub, {("A", "SH"): 10})
     carrier_api.script("/zto/waybills", Sleep(2.0), Sleep(2.0))
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         first, second, waiting = (post(client, f"TO-{i}") for i in range(3))
         assert shipment(client, waiting)["carrier_service"] == "ZTO:standard"
 
@@ -116,7 +116,7 @@ def test_no_carrier_leaves_the_order_allocated(hub_with_api: Hub,
                                                carrier_api: Receiver) -> None:
     seed_network(hub_with_api, {("A", "SH"): 10})
     carrier_api.script("/zto/waybills", 503)
-    with TestClient(create_app(hub_with_api)) as client:
+    with api_client(hub_with_api) as client:
         oid = post(client, "NC-1")
         for code in ("SF:express", "JD:b2b_freight"):
             client.patch(f"/v1/carriers/{code}", json={"state": "down", "reason": "strike"})
@@ -142,7 +142,7 @@ def test_the_breaker_leaves_an_operators_state_alone(hub_with_api: Hub,
     hub = hub_with_api
     seed_network(hub, {("A", "SH"): 10})
     carrier_api.script("/zto/waybills", 503, 503)
-    with TestClient(create_app(hub)) as client:
+    with api_client(hub) as client:
         ids = [post(client, f"OP-{i}") for i in range(2)]
         client.patch("/v1/carriers/ZTO:standard", json={"state": "degraded", "delay_days": 1,
                                                         "reason": "peak season"})

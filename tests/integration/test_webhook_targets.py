@@ -17,12 +17,12 @@ from fastapi.testclient import TestClient
 
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.webhooks.sender import EXCERPT_CHARS, WebhookSender
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.domain.ids import new_id
 from orderhub.domain.webhooks import DEAD
 from orderhub.services.events import webhooks
 from orderhub.services.events.webhooks import WebhookDispatcher
+from tests.api import api_client
 from tests.conftest import Clock
 from tests.webhook_receiver import Receiver
 
@@ -75,7 +75,7 @@ def strict_hub(hub: Hub) -> Hub:
 
 @pytest.fixture
 def client(strict_hub: Hub) -> Iterator[TestClient]:
-    with TestClient(create_app(strict_hub)) as c:
+    with api_client(strict_hub) as c:
         yield c
 
 

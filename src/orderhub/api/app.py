@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 import orderhub
-from orderhub.api import limits, metering, problems
+from orderhub.api import auth, limits, metering, problems
 from orderhub.api.routes import (
+    access,
     audit,
     carriers,
     catalog,
@@ -48,16 +49,19 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
         description="Order orchestration hub: canonical orders from every channel, "
         "inventory that cannot be oversold, allocation, lifecycle and events. "
         "Errors are RFC 9457 problem details (application/problem+json). "
-        "Send `X-Tenant-ID` to act for a tenant other than the default one.",
+        "Every operation but health, documentation, sign-in and a channel's own signed "
+        "webhook needs a bearer token (an API key or a console session); its tenant is the "
+        "credential's. Each operation names the scope it requires (`x-required-scope`).",
+        dependencies=[Depends(auth.authorize)],
     )
     app.state.hub = hub
-    app.state.known_tenants = set()
     problems.install(app)
     for module in (health, orders, intake, catalog, inventory, carriers, routing, rule_sets,
-                   audit, events, webhooks):
+                   audit, events, webhooks, access):
         app.include_router(module.router)
     app.include_router(usage.router)
     app.include_router(services.router)
-    limits.install(app, hub.settings)
-    metering.install(app, hub)
+    metering.install(app, hub)  # inside authentication: it reads the principal
+    auth.install(app, hub.authenticator)
+    limits.install(app, hub.settings)  # outermost: sizes and media types before credentials
     return app

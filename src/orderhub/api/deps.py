@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: the hub, the tenant and the acting user."""
+"""Request-scoped dependencies: the hub, and who acts (the authenticated principal, its
+tenant, its name for timelines and audit, and how much personal data it may see)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from orderhub.api.auth import principal_of
 from orderhub.bootstrap import Hub
-from orderhub.domain.errors import NotFound
+from orderhub.domain.access import Principal
+from orderhub.domain.errors import Unauthenticated
 from orderhub.domain.privacy import PiiView
 
 
@@ -19,47 +22,43 @@ def get_hub(request: Request) -> Hub:
 HubDep = Annotated[Hub, Depends(get_hub)]
 
 
+def get_principal(request: Request) -> Principal:
+    principal = principal_of(request)
+    if principal is None:
+        raise Unauthenticated()
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
 def get_tenant(
-    hub: HubDep,
-    request: Request,
+    principal: PrincipalDep,
     x_tenant_id: Annotated[
         str | None,
-        Header(
-            description="Tenant the request acts for; the default tenant if absent", max_length=64
-        ),
+        Header(description="Platform operators only: the tenant to act for (the default "
+               "tenant if absent). Ignored for every other credential: the tenant is the "
+               "credential's.", max_length=64),
     ] = None,
 ) -> str:
-    tenant = x_tenant_id or hub.settings.default_tenant
-    known: set[str] = request.app.state.known_tenants
-    if tenant not in known:
-        with hub.read_uow() as uow:
-            if not uow.catalog.tenant_exists(tenant):
-                raise NotFound(f"tenant '{tenant}' not found")
-        known.add(tenant)
-    return tenant
+    del x_tenant_id  # resolved with the credential (services/access/authentication.py)
+    return principal.tenant_id
 
 
 TenantDep = Annotated[str, Depends(get_tenant)]
 
 
-def get_actor(
-    x_actor: Annotated[
-        str | None,
-        Header(
-            description="Who acts (user or system name), recorded on the order timeline",
-            max_length=200,
-        ),
-    ] = None,
-) -> str:
-    return x_actor or "api"
+def get_actor(principal: PrincipalDep) -> str:
+    """The authenticated identity: what timelines, audit entries and events record."""
+    return principal.actor
 
 
 ActorDep = Annotated[str, Depends(get_actor)]
 
 
-def get_pii_view() -> PiiView:
-    """How much personal data the caller may see (the principal's, once keys land)."""
-    return PiiView.FULL
+def get_pii_view(principal: PrincipalDep) -> PiiView:
+    """How much personal data the caller may see (domain/privacy.py)."""
+    return principal.pii
 
 
 PiiDep = Annotated[PiiView, Depends(get_pii_view)]

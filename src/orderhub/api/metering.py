@@ -1,9 +1,11 @@
 """Rate limits and metering for authenticated calls (issue 12, Order-as-a-Service).
 
 `Metering` is plain ASGI middleware that runs inside the authentication middleware: it
-reads the principal that authentication put in `scope["state"]["principal"]`; requests
-without one (public routes: /healthz, /docs, /openapi.json) are neither limited nor
-metered. For the rest:
+reads the principal that authentication put in `scope["state"]["principal"]`. Public
+operations (/healthz, and /docs, /openapi.json, which never get a principal) are neither
+limited nor metered; a call without a principal is metered only when its route names the
+caller (a channel's signed webhook: `count(..., caller=(tenant, "channel:<code>"))`). For
+calls with a principal:
 
 - two token buckets, the credential's and the tenant's (settings `rate_limit_key_*`,
   `rate_limit_tenant_*`; in-process, or Redis when `ORDERHUB_REDIS_URL` is set). Over
@@ -14,8 +16,9 @@ metered. For the rest:
   reported with `count(request, orders=..., rows=...)`.
 
 Brute force: the authentication middleware asks `auth_blocked` before checking a
-credential and calls `auth_failure` on each failed one; both are per client address, at
-most `auth_failures_per_minute` failures, answered with `too_many_requests`.
+credential and calls `auth_failure` on each failed one (hooks `install` puts in
+`app.state`); both per client address, at most `auth_failures_per_minute` failures, then
+429 with `Retry-After`, even for a correct key, until a try is allowed again.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orderhub.adapters.ratelimit import Decision, InProcessLimiter, RateLimiter
-from orderhub.api.problems import PROBLEM_JSON, problem
+from orderhub.api.problems import problem
+from orderhub.api.scopes import OPERATION_SCOPES, PUBLIC
 from orderhub.bootstrap import Hub
 from orderhub.config import Settings
 from orderhub.domain.access import Principal
@@ -43,11 +47,19 @@ from orderhub.services.metering import UsageMeter
 COUNTS = "usage_counts"  # the key in scope["state"] where `count` leaves (orders, rows)
 
 
-def count(request: Request, *, orders: int = 0, rows: int = 0) -> None:
-    """Tell the meter what this call carried: orders taken in, rows written or returned."""
+COUNTED_AS = "usage_caller"  # (tenant, credential) of a call that has no principal
+
+
+def count(request: Request, *, orders: int = 0, rows: int = 0,
+          caller: tuple[str, str] | None = None) -> None:
+    """Tell the meter what this call carried: orders taken in, rows written or returned.
+    `caller` (tenant, credential) meters a call made without a principal (a channel's own
+    signed webhook: the signature authenticated it, the route knows the tenant)."""
     state = request.scope.setdefault("state", {})
     before = state.get(COUNTS, (0, 0))
     state[COUNTS] = (before[0] + orders, before[1] + rows)
+    if caller is not None:
+        state[COUNTED_AS] = caller
 
 
 def decision_headers(d: Decision, policy: str) -> list[tuple[bytes, bytes]]:
@@ -119,6 +131,9 @@ class Metering:
         # The in-process limiter answers in microseconds; a network one runs off the loop.
         self.inline = isinstance(limiter, InProcessLimiter)
         self._templates: list[tuple[str, re.Pattern[str], str]] | None = None
+        # Public operations (health) are neither limited nor metered, credential or not.
+        self.public = {tuple(op.split(" ", 1)) for op, need in OPERATION_SCOPES.items()
+                       if need == PUBLIC and "{" not in op}
 
     def _limit(self, principal: Principal) -> Decision:
         """Both buckets in one atomic hit: a refused call takes from neither. The decision
@@ -133,10 +148,13 @@ class Metering:
         return key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        state = scope.get("state") if scope["type"] == "http" else None
+        if scope["type"] != "http" or (scope["method"], scope["path"]) in self.public:
+            await self.app(scope, receive, send)
+            return
+        state = scope.get("state")
         principal: Principal | None = state.get("principal") if state else None
         if principal is None:
-            await self.app(scope, receive, send)
+            await self._unauthenticated(scope, receive, send)
             return
         if self.inline:
             decision = self._limit(principal)
@@ -165,6 +183,24 @@ class Metering:
         finally:
             self._record(scope, principal, status)
 
+    async def _unauthenticated(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """No principal: not limited here (authentication refuses what needs one); metered
+        only if the route names the caller (`count(..., caller=...)`)."""
+        status = 500
+
+        async def send_seen(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_seen)
+        finally:
+            caller = (scope.get("state") or {}).get(COUNTED_AS)
+            if caller is not None:
+                self._record(scope, caller, status)
+
     def _operation(self, scope: Scope) -> str:
         method = scope.get("method", "")
         path = getattr(scope.get("route"), "path", None)
@@ -182,35 +218,29 @@ class Metering:
         return next((template for m, regex, template in self._templates
                      if m == method and regex.match(path)), None)
 
-    def _record(self, scope: Scope, principal: Principal, status: int) -> None:
+    def _record(self, scope: Scope, caller: Principal | tuple[str, str], status: int) -> None:
         if not self._flushing:
             self._flushing = True
             self.start_flush()
         state: dict[str, Any] = scope.get("state") or {}
         orders, rows = state.get(COUNTS, (0, 0))
-        self.meter.record(principal.tenant_id, principal.credential_id, self._operation(scope),
-                          self.clock(), status, orders=orders, rows=rows)
+        tenant, credential = ((caller.tenant_id, caller.credential_id)
+                              if isinstance(caller, Principal) else caller)
+        self.meter.record(tenant, credential, self._operation(scope), self.clock(), status,
+                          orders=orders, rows=rows)
 
 
 def install(app: FastAPI, hub: Hub) -> None:
-    """Add the middleware (it must sit inside authentication: add it before that one) and
-    document 429 on every operation."""
-    build = app.openapi
+    """Add the middleware (inside authentication: install it before `auth.install`) and
+    hand authentication its brute-force hooks (`app.state.auth_blocked`, `auth_failure`:
+    client address -> seconds to wait, or None)."""
+    per_minute = hub.settings.auth_failures_per_minute
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        doc = build()
-        for ops in doc.get("paths", {}).values():
-            for op in ops.values():
-                op.setdefault("responses", {}).setdefault("429", {
-                    "description": "Rate limit of the credential or tenant exceeded; see "
-                    "Retry-After and RateLimit-* headers",
-                    "content": {PROBLEM_JSON: {"schema": {"type": "object"}}}})
-        app.openapi_schema = doc
-        return doc
+    def wait(d: Decision) -> float | None:
+        return None if d.allowed else float(d.retry_after_seconds)
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.state.auth_blocked = lambda client: wait(auth_blocked(hub.limiter, client, per_minute))
+    app.state.auth_failure = lambda client: wait(auth_failure(hub.limiter, client, per_minute))
     app.add_middleware(Metering, api=app, limiter=hub.limiter, meter=hub.meter,
                        settings=hub.settings, clock=hub.clock,
                        start_flush=hub.start_usage_flush)

@@ -14,11 +14,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from orderhub.domain.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     IdempotencyConflict,
     IllegalTransition,
     InvalidInput,
     NotFound,
     StockError,
+    Unauthenticated,
 )
 
 log = logging.getLogger(__name__)
@@ -120,6 +122,14 @@ def install(app: FastAPI) -> None:
                 instance=path,
                 errors=[{"field": e.loc, "message": e.message} for e in exc.errors],
             )
+        if isinstance(exc, Unauthenticated):
+            response = problem(401, "Unauthenticated", str(exc), kind="unauthenticated",
+                               instance=path)
+            response.headers["WWW-Authenticate"] = 'Bearer realm="orderhub"'
+            return response
+        if isinstance(exc, Forbidden):
+            return problem(403, "Forbidden", str(exc), kind="forbidden", instance=path,
+                           required_scope=exc.scope)
         if isinstance(exc, NotFound):
             return problem(404, "Not found", str(exc), kind="not-found", instance=path)
         if isinstance(exc, IllegalTransition):

@@ -9,6 +9,7 @@ import sys
 import typer
 
 from orderhub.cli import (
+    access,
     audit,
     carrier,
     corpus,
@@ -23,6 +24,7 @@ from orderhub.cli import (
     serve,
     simulate,
     stock,
+    tenant,
     usage,
     warehouse,
     workers,
@@ -54,6 +56,8 @@ app.add_typer(routing.app, name="routing")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(rules.app, name="rules")
 app.add_typer(usage.app, name="usage")
+app.add_typer(tenant.app, name="tenant")
+app.add_typer(access.app, name="access")
 
 
 def main() -> None:

@@ -39,5 +39,11 @@ def serve(
                     f"demo data: {s.warehouses} warehouses, {s.skus} SKUs, "
                     f"{s.stock_rows} stock rows"
                 )
+            from orderhub.tools.demo import ensure_demo_key
+
+            key_file, made = ensure_demo_key(hub, hub.settings.key_dir)
+            console.print(f"demo API key (tenant {hub.settings.default_tenant}, tenant_admin) "
+                          f"{'written to' if made else 'in'} {key_file}: "
+                          f"curl -H \"Authorization: Bearer $(cat {key_file})\" ...")
         console.print(f"orderhub API on http://{host}:{port}  (OpenAPI docs: /docs)")
         uvicorn.run(create_app(hub, background=background), host=host, port=port, log_level="info")

@@ -6,6 +6,7 @@ operation in api/scopes.py (the one table the OpenAPI document and the docs are 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from orderhub.domain.privacy import PiiView
@@ -27,13 +28,13 @@ class Scope(StrEnum):
     RULES_DRAFT = "rules:draft"  # draft rule sets, translate sentences, simulate, canary
     RULES_APPROVE = "rules:approve"  # activate, roll back, change live rules
     EVENTS_READ = "events:read"
-    EVENTS_REPLAY = "events:replay"
     WEBHOOKS_READ = "webhooks:read"
     WEBHOOKS_WRITE = "webhooks:write"
     AUDIT_READ = "audit:read"
     ACCESS_MANAGE = "access:manage"  # API keys and console users of the tenant
     USAGE_READ = "usage:read"  # metering and monthly statements
-    METRICS_READ = "metrics:read"
+    METRICS_READ = "metrics:read"  # Prometheus metrics of the whole hub (platform)
+    BACKBONE_MANAGE = "backbone:manage"  # the shared event backbone: status, parked, replay
     PII_FULL = "pii:full"  # personal data unmasked
     PII_MASKED = "pii:masked"  # personal data masked (see domain/privacy.py)
     TENANTS_MANAGE = "tenants:manage"  # platform: provision tenants, act for any tenant
@@ -42,7 +43,9 @@ class Scope(StrEnum):
 S = Scope
 _READ = {S.ORDERS_READ, S.CATALOG_READ, S.INVENTORY_READ, S.NETWORK_READ, S.RULES_READ,
          S.EVENTS_READ, S.WEBHOOKS_READ, S.AUDIT_READ, S.USAGE_READ}
-_TENANT_ALL = set(Scope) - {S.TENANTS_MANAGE, S.PII_MASKED}
+_PLATFORM_ONLY = {S.TENANTS_MANAGE, S.METRICS_READ, S.BACKBONE_MANAGE}
+PLATFORM_SCOPES = frozenset(_PLATFORM_ONLY)
+_TENANT_ALL = set(Scope) - _PLATFORM_ONLY  # pii:full and pii:masked: it may grant either
 
 
 class Role(StrEnum):
@@ -77,7 +80,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.INVENTORY_READ,
         S.PII_MASKED}),
     Role.FINANCE: frozenset({S.ORDERS_READ, S.CATALOG_READ, S.AUDIT_READ, S.USAGE_READ}),
-    Role.ANALYST: frozenset(_READ | {S.METRICS_READ, S.PII_MASKED}),
+    Role.ANALYST: frozenset(_READ | {S.PII_MASKED}),
     Role.CHANNEL_INTEGRATION: frozenset({S.ORDERS_WRITE, S.CHANNELS_INGEST}),
     Role.PLATFORM_OPERATOR: frozenset((set(Scope) - {S.PII_FULL}) | {S.TENANTS_MANAGE}),
 }
@@ -119,7 +122,7 @@ class Principal:
 
     @property
     def platform(self) -> bool:
-        return Scope.TENANTS_MANAGE in self.scopes
+        return bool(_PLATFORM_ONLY & self.scopes)
 
     @property
     def pii(self) -> PiiView:
@@ -131,3 +134,53 @@ class Principal:
 
     def allows(self, scope: Scope) -> bool:
         return scope in self.scopes
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """An API key or a console session as stored (its secret only as a hash)."""
+
+    id: str
+    tenant_id: str  # "*" for platform operators
+    kind: str  # "key" | "session"
+    name: str
+    role: Role | None
+    scopes: frozenset[Scope]  # listed scopes; see effective_scopes
+    warehouses: frozenset[str]
+    secret_hash: str
+    created_at: datetime
+    created_by: str
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+    replaced_by: str | None = None
+    user_id: str | None = None
+
+    def usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+    def principal(self, tenant_id: str) -> Principal:
+        return Principal(tenant_id, self.id, "user" if self.kind == "session" else "key",
+                         self.name, self.role, effective_scopes(self.role, self.scopes or None),
+                         self.warehouses)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person who signs in to the console (and so gets a session credential)."""
+
+    id: str
+    tenant_id: str
+    login: str
+    display_name: str
+    role: Role | None
+    scopes: frozenset[Scope]
+    warehouses: frozenset[str]
+    password_hash: str
+    created_at: datetime
+    created_by: str
+    disabled_at: datetime | None = None
+    last_login_at: datetime | None = None
+
+
+PLATFORM_TENANT = "*"

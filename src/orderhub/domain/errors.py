@@ -6,7 +6,9 @@ DomainError
 ├── Conflict                 the request contradicts stored state
 │   └── IdempotencyConflict  the same key arrived with a different payload
 ├── InvalidInput             field-level errors; nothing was stored
-└── StockError               an inventory operation that would break an invariant
+├── StockError               an inventory operation that would break an invariant
+├── Unauthenticated          no credential, or one that is malformed, unknown, expired, revoked
+└── Forbidden                the credential lacks the scope the operation needs
 """
 
 from __future__ import annotations
@@ -63,3 +65,20 @@ class InvalidInput(DomainError):
 
 class StockError(DomainError):
     code = "stock_error"
+
+
+class Unauthenticated(DomainError):
+    """Deliberately one message for every cause: the answer reveals nothing about keys."""
+
+    code = "unauthenticated"
+
+    def __init__(self) -> None:
+        super().__init__("missing, malformed, unknown, expired or revoked credentials")
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+    def __init__(self, scope: str, detail: str = "") -> None:
+        self.scope = scope
+        super().__init__(detail or f"this operation needs the scope '{scope}'")

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import NestedTransaction, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
@@ -40,6 +41,7 @@ class UnitOfWork:
     audit: AuditRepository
     sku_mappings: SkuMappingRepository
     webhooks: WebhookRepository
+    access: AccessRepository
     usage: UsageRepository
     conn: Connection
 
@@ -75,6 +77,7 @@ class UnitOfWork:
         self.audit = AuditRepository(conn)
         self.sku_mappings = SkuMappingRepository(conn)
         self.webhooks = WebhookRepository(conn)
+        self.access = AccessRepository(conn)
         self.usage = UsageRepository(conn)
         self._other_events = []
         return self

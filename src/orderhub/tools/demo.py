@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
+from pathlib import Path
 
 from orderhub.bootstrap import Hub
 from orderhub.domain.inventory import Channel, Sku, Warehouse
@@ -194,3 +195,29 @@ def demo_stock(skus: int, rng: random.Random,
             if qty > 0 and (needs or {}).get(sku_code(i), frozenset()) <= caps[wh]:
                 receipts.append((sku_code(i), wh, qty))
     return receipts
+
+
+def ensure_demo_key(hub: Hub, key_dir: str) -> tuple[Path, bool]:
+    """The demo tenant administrator's API key in `<key_dir>/demo-api-key` (mode 0600), so
+    the README's curl examples work: kept while it still authenticates, made anew
+    otherwise. Returns the file and whether a key was made."""
+    import os
+
+    from orderhub.domain.errors import DomainError
+    from orderhub.services.access import credentials
+
+    path = Path(key_dir) / "demo-api-key"
+    if path.exists():
+        try:
+            hub.authenticator.authenticate(path.read_text().strip())
+            return path, False
+        except DomainError:
+            pass
+    issued = credentials.create_key(hub.uow, hub.settings.default_tenant, name="demo",
+                                    role="tenant_admin", granter=None, actor="demo",
+                                    now=hub.clock())
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(issued.token + "\n")
+    return path, True

@@ -75,6 +75,11 @@ class CatalogRepository:
             is not None
         )
 
+    def tenants(self) -> list[dict[str, Any]]:
+        q = select(t.tenants.c.id, t.tenants.c.name, t.tenants.c.created_at).order_by(
+            t.tenants.c.id)
+        return [dict(r) for r in self.conn.execute(q).mappings()]
+
     def add_tenant(self, tenant_id: str, name: str, at: datetime) -> None:
         self.conn.execute(t.tenants.insert().values(id=tenant_id, name=name, created_at=at))
 

@@ -578,6 +578,50 @@ Index("ix_rule_sets_state", rule_sets.c.tenant_id, rule_sets.c.state)
 Index("uq_rule_sets_one_canary", rule_sets.c.tenant_id, unique=True,
       postgresql_where=text("state = 'canary'"), sqlite_where=text("state = 'canary'"))
 
+# ----- access (issue 12): API keys, console users, their sessions ---------------------------
+# A credential is what a caller presents: an API key or a console session. Only a SHA-256 of
+# its secret is stored (secrets are 24 random bytes: a slow hash adds nothing). Tenant "*"
+# holds platform operators' credentials.
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # key | session
+    Column("name", String(200), nullable=False),  # the key's name or the user's login
+    Column("user_id", String(40)),  # sessions: whose
+    Column("role", String(32)),
+    Column("scopes", JSONDoc, nullable=False),  # listed scopes (narrow the role)
+    Column("warehouses", JSONDoc, nullable=False, server_default="[]"),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("expires_at", UTCDateTime()),
+    Column("revoked_at", UTCDateTime()),
+    Column("last_used_at", UTCDateTime()),
+    Column("replaced_by", String(40)),  # rotation: the key that took over
+)
+Index("ix_credentials_tenant", credentials.c.tenant_id, credentials.c.kind,
+      credentials.c.created_at)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("login", String(200), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(32)),
+    Column("scopes", JSONDoc, nullable=False),
+    Column("warehouses", JSONDoc, nullable=False, server_default="[]"),
+    Column("password_hash", String(300), nullable=False),  # scrypt, with its parameters
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("disabled_at", UTCDateTime()),
+    Column("last_login_at", UTCDateTime()),
+    UniqueConstraint("tenant_id", "login", name="uq_users_tenant_login"),
+)
+
 # Metering (issue 12, Order-as-a-Service): calls, orders and rows per tenant, credential,
 # operation (method and route template), hour and status class; one upsert per key per flush.
 usage_counters = Table(

@@ -6,16 +6,18 @@ import logging
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.adapters.channels.base import PayloadError, SignatureError
 from orderhub.adapters.channels.registry import ADAPTERS
 from orderhub.api import metering
+from orderhub.api.auth import principal_of
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.api.problems import problem
 from orderhub.api.schemas import Flag, JsonObject, Line, OrderOut, Text
-from orderhub.domain.errors import FieldError, InvalidInput, NotFound
+from orderhub.domain.access import Scope
+from orderhub.domain.errors import FieldError, Forbidden, InvalidInput
 from orderhub.services.intake import sku_mapping
 from orderhub.services.intake.submit import ingest_channel_orders
 from orderhub.services.orders import holds, views
@@ -36,16 +38,34 @@ class IngestOut(BaseModel):
 
 @router.post("/v1/channels/{channel}/webhook", response_model=list[IngestOut],
              responses={400: {"description": "Payload is not an order of this channel"},
-                        401: {"description": "Signature missing or wrong"}})
-async def channel_webhook(channel: str, request: Request, hub: HubDep, tenant: TenantDep) -> Any:
+                        401: {"description": "Signature missing or wrong, or no such "
+                              "tenant or channel (the answer does not say which)"},
+                        403: {"description": "A bearer credential without channels:ingest"}})
+async def channel_webhook(
+    channel: str, request: Request, hub: HubDep,
+    tenant_param: Annotated[str | None, Query(alias="tenant", max_length=64,
+                                              description="The tenant, for platforms that "
+                                              "cannot send headers")] = None,
+    x_tenant_id: Annotated[str | None, Header(max_length=64)] = None,
+) -> Any:
     """An order (new, updated or cancelled) in the channel's own format, signed as the
-    channel signs it. Nothing is stored unless the signature and the payload are good; an
+    channel signs it: the signature with the tenant's channel secret authenticates it (the
+    tenant named by `X-Tenant-ID` or `?tenant=`), or a bearer key with `channels:ingest`
+    (its tenant). Nothing is stored unless the signature and the payload are good; an
     order that parses is stored even when it breaks a rule (it is held)."""
     body = await request.body()
+    principal = principal_of(request)
+    if principal is not None:
+        if not principal.allows(Scope.CHANNELS_INGEST):
+            raise Forbidden(Scope.CHANNELS_INGEST.value)
+        tenant = principal.tenant_id
+    else:
+        tenant = x_tenant_id or tenant_param or ""
     with hub.read_uow() as uow:
         found = {c.code: c for c in uow.catalog.channels(tenant)}.get(channel)
-    if found is None:
-        raise NotFound(f"channel '{channel}' not found")
+    if found is None:  # no such tenant or channel: the same answer as a bad signature
+        return problem(401, "Bad signature", "the signature does not verify for this tenant "
+                       "and channel", kind="bad-signature", instance=request.url.path)
     adapter = ADAPTERS.get(found.adapter)
     if adapter is None:
         raise InvalidInput([FieldError("channel", f"channel '{channel}' has no adapter; set one "
@@ -54,9 +74,9 @@ async def channel_webhook(channel: str, request: Request, hub: HubDep, tenant: T
         adapter.verify(body, request.headers, found.secret)
         parsed = adapter.parse(body)
     except SignatureError as exc:
-        log.warning("channel %s webhook refused: %s", channel, exc)
-        return problem(401, "Bad signature", str(exc), kind="bad-signature",
-                       instance=request.url.path)
+        log.warning("channel %s webhook refused: %s", channel, exc)  # the reason: in the log
+        return problem(401, "Bad signature", "the signature does not verify for this tenant "
+                       "and channel", kind="bad-signature", instance=request.url.path)
     except PayloadError as exc:
         log.warning("channel %s webhook unreadable: %s", channel, exc)
         return problem(400, "Unreadable payload", str(exc), kind="bad-payload",
@@ -65,7 +85,8 @@ async def channel_webhook(channel: str, request: Request, hub: HubDep, tenant: T
     results = ingest_channel_orders(hub.uow, tenant, channel, [parsed], strategy=hub.strategy,
                                     now=hub.clock(), actor=f"channel:{channel}",
                                     presale_lock=hub.presale_lock)
-    metering.count(request, orders=sum(r.outcome in _TAKEN for r in results))
+    metering.count(request, orders=sum(r.outcome in _TAKEN for r in results),
+                   caller=(tenant, f"channel:{channel}"))
     return [asdict(r) for r in results]
 
 

@@ -6,8 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from orderhub.domain.errors import NotFound
-from orderhub.services.service_catalog import SERVICES, by_code
+from orderhub.services.service_catalog import SERVICES
 
 router = APIRouter(prefix="/v1/services", tags=["services"])
 
@@ -18,10 +17,3 @@ def list_services() -> Any:
     targets, price per unit (CNY), owner and version of each service."""
     return {"items": [s.as_dict() for s in SERVICES]}
 
-
-@router.get("/{code}")
-def get_service(code: str) -> Any:
-    found = by_code(code)
-    if found is None:
-        raise NotFound(f"service '{code}' not found")
-    return found.as_dict()

@@ -1,0 +1,171 @@
+"""The one place that says which scope each operation needs. Authorisation (api/auth.py),
+the OpenAPI document (`security` per operation), the scope matrix test and the table in
+docs/access.md are all made from OPERATION_SCOPES: an operation missing here is refused.
+
+PUBLIC: no credentials (health, documentation, signing in, a channel's own signed webhook,
+which its signature authenticates). AUTHENTICATED: any valid credential of the tenant.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from orderhub.domain.access import Scope
+
+S = Scope
+PUBLIC: Final = "public"
+AUTHENTICATED: Final = "authenticated"
+Requirement = Scope | str
+
+OPERATION_SCOPES: dict[str, Requirement] = {
+    "GET /healthz": PUBLIC,
+    "GET /metrics": S.METRICS_READ,
+    # orders
+    "POST /v1/orders": S.ORDERS_WRITE,
+    "POST /v1/orders/batch": S.ORDERS_WRITE,
+    "GET /v1/orders": S.ORDERS_READ,
+    "GET /v1/orders/held": S.ORDERS_READ,
+    "POST /v1/orders/expire-reservations": S.ORDERS_MANAGE,
+    "GET /v1/orders/{order_id}": S.ORDERS_READ,
+    "GET /v1/orders/{order_id}/timeline": S.ORDERS_READ,
+    "GET /v1/orders/{order_id}/routing": S.ORDERS_READ,
+    "POST /v1/orders/{order_id}/cancel": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/ship": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/resume": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/release": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/pick": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/pack": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/deliver": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/invoice": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/pay": S.ORDERS_MANAGE,
+    "PATCH /v1/orders/{order_id}/shipping-address": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/override": S.ORDERS_MANAGE,
+    # channels and the crosswalk
+    "POST /v1/channels/{channel}/webhook": PUBLIC,
+    "POST /v1/sku-mappings": S.CROSSWALK_MANAGE,
+    "GET /v1/sku-mappings": S.CATALOG_READ,
+    # validation rules (live changes are an approver's)
+    "GET /v1/validation/rules": S.RULES_READ,
+    "PATCH /v1/validation/rules/{code}": S.RULES_APPROVE,
+    "GET /v1/validation/rules/{code}/history": S.RULES_READ,
+    # catalogue
+    "POST /v1/warehouses": S.CATALOG_WRITE,
+    "GET /v1/warehouses": S.CATALOG_READ,
+    "GET /v1/warehouses/{code}": S.CATALOG_READ,
+    "PATCH /v1/warehouses/{code}": S.NETWORK_WRITE,
+    "POST /v1/warehouses/{code}/close": S.NETWORK_WRITE,
+    "POST /v1/skus": S.CATALOG_WRITE,
+    "GET /v1/skus": S.CATALOG_READ,
+    "POST /v1/skus/batch": S.CATALOG_WRITE,
+    "GET /v1/skus/{code}": S.CATALOG_READ,
+    "PATCH /v1/skus/{code}": S.CATALOG_WRITE,
+    "POST /v1/channels": S.CATALOG_WRITE,
+    "GET /v1/channels": S.CATALOG_READ,
+    # inventory
+    "GET /v1/inventory": S.INVENTORY_READ,
+    "GET /v1/inventory/{sku}": S.INVENTORY_READ,
+    "POST /v1/inventory/receipts": S.INVENTORY_WRITE,
+    "POST /v1/inventory/adjustments": S.INVENTORY_WRITE,
+    "PUT /v1/inventory/{sku}/{warehouse}/safety-stock": S.INVENTORY_WRITE,
+    # network and routing
+    "PUT /v1/carriers/{code}/lanes": S.NETWORK_WRITE,
+    "GET /v1/carriers": S.NETWORK_READ,
+    "PATCH /v1/carriers/{code}": S.NETWORK_WRITE,
+    "GET /v1/routing/network": S.NETWORK_READ,
+    "GET /v1/routing/blocks": S.NETWORK_READ,
+    "POST /v1/routing/blocks": S.NETWORK_WRITE,
+    "POST /v1/routing/blocks/{block_id}/lift": S.NETWORK_WRITE,
+    "POST /v1/routing/waves": S.NETWORK_WRITE,
+    # routing rules and rule sets (drafting vs putting live)
+    "GET /v1/routing/rules": S.RULES_READ,
+    "GET /v1/routing/rules/export": S.RULES_READ,
+    "POST /v1/routing/rules/import": S.RULES_APPROVE,
+    "POST /v1/routing/rules/from-text": S.RULES_DRAFT,
+    "GET /v1/routing/rules/phrases": S.RULES_READ,
+    "GET /v1/routing/rules/{code}": S.RULES_READ,
+    "PUT /v1/routing/rules/{code}": S.RULES_APPROVE,
+    "POST /v1/routing/rules/{code}/enabled": S.RULES_APPROVE,
+    "GET /v1/routing/rules/{code}/history": S.RULES_READ,
+    "POST /v1/rules/sets": S.RULES_DRAFT,
+    "GET /v1/rules/sets": S.RULES_READ,
+    "GET /v1/rules/sets/{set_id}": S.RULES_READ,
+    "POST /v1/rules/sets/{set_id}/simulate": S.RULES_DRAFT,
+    "POST /v1/rules/sets/{set_id}/canary": S.RULES_DRAFT,
+    "GET /v1/rules/sets/{set_id}/compare": S.RULES_READ,
+    "POST /v1/rules/sets/{set_id}/activate": S.RULES_APPROVE,
+    "POST /v1/rules/sets/{set_id}/rollback": S.RULES_APPROVE,
+    # audit
+    "GET /v1/audit": S.AUDIT_READ,
+    "GET /v1/audit/verify": S.AUDIT_READ,
+    # events: the catalogue is documentation; the backbone is shared by all tenants
+    "GET /v1/events/catalog": AUTHENTICATED,
+    "GET /v1/events/status": S.BACKBONE_MANAGE,
+    "GET /v1/events/parked": S.BACKBONE_MANAGE,
+    "POST /v1/events/replay": S.BACKBONE_MANAGE,
+    # webhooks
+    "POST /v1/webhooks": S.WEBHOOKS_WRITE,
+    "GET /v1/webhooks": S.WEBHOOKS_READ,
+    "GET /v1/webhooks/dead-letters": S.WEBHOOKS_READ,
+    "GET /v1/webhooks/deliveries/{delivery_id}": S.WEBHOOKS_READ,
+    "POST /v1/webhooks/deliveries/{delivery_id}/replay": S.WEBHOOKS_WRITE,
+    "GET /v1/webhooks/{endpoint_id}": S.WEBHOOKS_READ,
+    "PATCH /v1/webhooks/{endpoint_id}": S.WEBHOOKS_WRITE,
+    "DELETE /v1/webhooks/{endpoint_id}": S.WEBHOOKS_WRITE,
+    "POST /v1/webhooks/{endpoint_id}/rotate-secret": S.WEBHOOKS_WRITE,
+    "GET /v1/webhooks/{endpoint_id}/deliveries": S.WEBHOOKS_READ,
+    "POST /v1/webhooks/{endpoint_id}/replay-dead": S.WEBHOOKS_WRITE,
+    # access: who am I, keys, users, sessions, tenants
+    "GET /v1/access/whoami": AUTHENTICATED,
+    "GET /v1/access/roles": AUTHENTICATED,
+    "POST /v1/access/keys": S.ACCESS_MANAGE,
+    "GET /v1/access/keys": S.ACCESS_MANAGE,
+    "POST /v1/access/keys/{key_id}/rotate": S.ACCESS_MANAGE,
+    "POST /v1/access/keys/{key_id}/revoke": S.ACCESS_MANAGE,
+    "POST /v1/access/users": S.ACCESS_MANAGE,
+    "GET /v1/access/users": S.ACCESS_MANAGE,
+    "PATCH /v1/access/users/{user_id}": S.ACCESS_MANAGE,
+    "POST /v1/sessions": PUBLIC,
+    "DELETE /v1/sessions/current": AUTHENTICATED,
+    "POST /v1/tenants": S.TENANTS_MANAGE,
+    "GET /v1/tenants": S.TENANTS_MANAGE,
+    # Order-as-a-Service
+    "GET /v1/usage": S.USAGE_READ,
+    "GET /v1/usage/statement": S.USAGE_READ,
+    "GET /v1/services": AUTHENTICATED,
+}
+
+# Paths answered before routing (documentation): never authenticated.
+PUBLIC_PREFIXES = ("/docs", "/redoc", "/openapi.json", "/static-offline-docs")
+
+
+def requirement(method: str, path: str) -> Requirement | None:
+    """What an operation needs; None: not declared (refused)."""
+    return OPERATION_SCOPES.get(f"{method} {path}")
+
+
+def is_public(method: str, path: str) -> bool:
+    return requirement(method, path) == PUBLIC
+
+
+def scope_table() -> str:
+    """docs/access.md's table: every operation, its scope, and the roles that may call it
+    (`orderhub access scopes --markdown`; a test keeps the file equal to this)."""
+    from orderhub.domain.access import ROLE_SCOPES, Role
+
+    short = {Role.TENANT_ADMIN: "admin", Role.OPERATIONS: "ops", Role.RULES_AUTHOR: "author",
+             Role.RULES_APPROVER: "approver", Role.INVENTORY: "inv", Role.LOGISTICS: "logi",
+             Role.FINANCE: "fin", Role.ANALYST: "analyst", Role.CHANNEL_INTEGRATION: "channel",
+             Role.PLATFORM_OPERATOR: "platform"}
+    lines = ["| operation | scope | " + " | ".join(short[r] for r in Role) + " |",
+             "|---|---|" + "---|" * len(Role)]
+    for op, need in OPERATION_SCOPES.items():
+        if need == PUBLIC:
+            cells = ["public"] * len(Role)
+        elif need == AUTHENTICATED:
+            cells = ["yes"] * len(Role)
+        else:
+            cells = ["yes" if need in ROLE_SCOPES[r] else "" for r in Role]
+        label = "(none: public)" if need == PUBLIC else (
+            "(any credential)" if need == AUTHENTICATED else f"`{need}`")
+        lines.append(f"| `{op}` | {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
