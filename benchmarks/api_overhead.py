@@ -4,8 +4,9 @@
 
 The app is driven in-process over ASGI (no sockets: only the application's own cost), as
 an authenticated caller (a principal put in scope["state"] the way authentication does),
-sequentially, on two routes: GET /v1/services (no database: the worst case for a relative
-overhead) and GET /v1/orders (an empty SQLite read). Each route runs without the metering
+sequentially: around an endpoint that does nothing ("(bare)": the middleware's own cost),
+and on two routes, GET /v1/services (no database: the worst case for a relative overhead)
+and GET /v1/orders (an empty SQLite read). Each route runs without the metering
 middleware, with it on the in-process limiter, and with it on Redis (skipped when Redis does
 not answer). Limits are set high enough never to refuse. Printed: microseconds per request
 (best of --rounds rounds, the variants taking turns), the ratio to the run without the
@@ -65,6 +66,42 @@ async def _drive(app: ASGIApp, path: str, n: int) -> float:
     return elapsed
 
 
+async def _ok(scope: Scope, receive: Any, send: Any) -> None:
+    """The cheapest possible endpoint: what is left is the middleware's own cost."""
+    scope["route"] = _BARE
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"{}"})
+
+
+class _Route:
+    path = "/bare"
+
+
+_BARE = _Route()
+
+
+def bare(database_url: str, variants: dict[str, RateLimiter | None], n: int,
+         rounds: int) -> dict[str, float]:
+    """The middleware alone around `_ok` (or `_ok` alone): microseconds per request."""
+    hub = bootstrap(Settings(database_url=database_url, rate_limit_key_per_second=1e9,
+                             rate_limit_key_burst=10**9, rate_limit_tenant_per_second=1e9,
+                             rate_limit_tenant_burst=10**9))
+    api = create_app(hub)
+    apps: dict[str, ASGIApp] = {
+        name: _ok if limiter is None else Metering(
+            _ok, api=api, limiter=limiter, meter=hub.meter, settings=hub.settings,
+            clock=hub.clock)
+        for name, limiter in variants.items()}
+    times: dict[str, list[float]] = {name: [] for name in apps}
+    for app in apps.values():
+        asyncio.run(_drive(app, "/bare", min(n, 200)))
+    for _ in range(rounds):
+        for name, app in apps.items():
+            times[name].append(asyncio.run(_drive(app, "/bare", n)))
+    hub.close()
+    return {name: min(t) / n * 1e6 for name, t in times.items()}
+
+
 def _app(database_url: str, limiter: RateLimiter | None) -> Any:
     settings = Settings(database_url=database_url, rate_limit_key_per_second=1e9,
                         rate_limit_key_burst=10**9, rate_limit_tenant_per_second=1e9,
@@ -120,12 +157,15 @@ def main() -> None:
         print(f"{args.requests} sequential requests per round, best of {args.rounds} rounds "
               "(variants take turns), in-process ASGI")
         print(f"{'route':<18}{'variant':<26}{'us/request':>12}{'ratio':>8}{'added us':>10}")
-        for path in ("/v1/services", "/v1/orders"):
+        for path in ("(bare)", "/v1/services", "/v1/orders"):
             variants: dict[str, RateLimiter | None] = {
                 "without middleware": None, "limit+meter, in-process": InProcessLimiter()}
             if redis:
                 variants["limit+meter, Redis"] = RedisLimiter(args.redis_url, prefix=prefix)
-            figures = measure(database_url, variants, path, args.requests, args.rounds)
+            if path == "(bare)":
+                figures = bare(database_url, variants, args.requests, args.rounds)
+            else:
+                figures = measure(database_url, variants, path, args.requests, args.rounds)
             base = figures["without middleware"]
             for name, us in figures.items():
                 print(f"{path:<18}{name:<26}{us:>12.1f}{us / base:>8.2f}{us - base:>10.1f}")
