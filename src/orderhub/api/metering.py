@@ -45,8 +45,6 @@ from orderhub.domain.access import Principal
 from orderhub.services.metering import UsageMeter
 
 COUNTS = "usage_counts"  # the key in scope["state"] where `count` leaves (orders, rows)
-
-
 COUNTED_AS = "usage_caller"  # (tenant, credential) of a call that has no principal
 
 
@@ -101,11 +99,6 @@ def auth_blocked(limiter: RateLimiter, client_ip: str, per_minute: int) -> Decis
     """Before authenticating: may this address try at all? (`allowed` false: answer 429,
     even for a correct key, until `retry_after_seconds` have passed.)"""
     return limiter.hit(auth_bucket(client_ip), per_minute / 60.0, per_minute, 0)
-
-
-def client_address(scope: Scope) -> str:
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
 
 
 class Metering:
