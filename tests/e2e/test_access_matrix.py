@@ -227,3 +227,25 @@ def test_a_tenant_never_reaches_another_tenants_data(hub: Hub, database_url: str
         assert users[ids["user_id"]]["state"] == "active"
         blocks = v.get("/v1/routing/blocks").json()
         assert any(str(b["id"]) == ids["block_id"] for b in blocks)
+
+
+def test_openapi_documents_every_error_as_a_problem(hub: Hub, database_url: str) -> None:
+    sqlite_only(database_url)
+    doc = create_app(hub).openapi()
+    wrong = []
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            codes = op["responses"]
+            for code, answer in codes.items():
+                if code[0] in "45" and list(answer.get("content", {})) != [
+                        "application/problem+json"]:
+                    wrong.append(f"{method} {path} {code}")
+            if "{" in path and "404" not in codes:
+                wrong.append(f"{method} {path}: no 404")
+            json_body = "application/json" in op.get("requestBody", {}).get("content", {})
+            if json_body and not {"400", "413", "415", "422"} <= set(codes):
+                wrong.append(f"{method} {path}: body errors missing")
+    assert wrong == []
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    assert "$defs" not in str(doc["paths"]["/v1/orders/batch"])
+    assert "format': 'time'" not in str(doc)

@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 import orderhub
-from orderhub.api import auth, limits, problems
+from orderhub.api import auth, limits, openapi, problems
 from orderhub.api.routes import (
     access,
     audit,
@@ -57,6 +57,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     for module in (health, orders, intake, catalog, inventory, carriers, routing, rule_sets,
                    audit, events, webhooks, access):
         app.include_router(module.router)
+    openapi.install(app, limits.PROBLEM_SCHEMA)
     auth.install(app, hub.authenticator)
     limits.install(app, hub.settings)  # outermost: sizes and media types before credentials
     return app
