@@ -57,6 +57,35 @@ def parse_in_pieces(model: type[M], items: str, raw: bytes) -> M:
         raise RequestValidationError(_errors(exc)) from None
 
 
+def parse_list_in_pieces(item_type: type[Any], max_items: int, raw: bytes) -> list[Any]:
+    """A JSON array validated element by element (a body that is a list, e.g. SKUs)."""
+    doc = _decode(raw)
+    if not isinstance(doc, list):
+        raise RequestValidationError([{"type": "list_type", "loc": ("body",),
+                                       "msg": "Input should be a valid list"}])
+    if len(doc) > max_items:
+        raise RequestValidationError([{"type": "too_long", "loc": ("body",),
+                                       "msg": f"List should have at most {max_items} items"}])
+    adapter: TypeAdapter[Any] = TypeAdapter(item_type)
+    checked, errors = [], []
+    for i, element in enumerate(doc):
+        try:
+            checked.append(adapter.validate_python(element))
+        except ValidationError as exc:
+            errors += _errors(exc, i)
+    if errors:
+        raise RequestValidationError(errors)
+    return checked
+
+
+def json_list_body(item_type: type[Any], max_items: int) -> Any:
+    async def parse(request: Request) -> list[Any]:
+        raw = await request.body()
+        return await anyio.to_thread.run_sync(parse_list_in_pieces, item_type, max_items, raw)
+
+    return Depends(parse)
+
+
 def json_body(model: type[M], items: str) -> Any:
     async def parse(request: Request) -> M:
         raw = await request.body()
@@ -65,7 +94,7 @@ def json_body(model: type[M], items: str) -> Any:
     return Depends(parse)
 
 
-def json_body_doc(model: type[BaseModel], description: str = "") -> dict[str, Any]:
+def json_body_doc(model: Any, description: str = "") -> dict[str, Any]:
     schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
     return {"requestBody": {"required": True, "description": description,
                             "content": {"application/json": {"schema": schema}}}}
