@@ -1,33 +1,122 @@
 """The tamper-evident audit log (domain/audit.py): entries are added to the unit of work
-(`uow.audit.add(tenant_id, records)`) and written with its events at commit; read back and
-verified per tenant here. The chain itself is kept by adapters/db/audit_repository.py.
+(`uow.audit.add(tenant_id, records)`) and written with its events at commit; read back,
+anchored and verified per tenant here. The chain itself is kept by
+adapters/db/audit_repository.py.
+
+Anchors: `checkpoint` signs each chain's head (after checking the entries since the last
+checkpoint, so a tampered chain is never signed) and keeps the checkpoint in the table and
+in `<key_dir>/audit-anchors/<tenant>.jsonl`, outside the database. `verify_chain` checks
+the chain against every anchor it finds there and in an exported file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from orderhub.adapters import audit_anchors
 from orderhub.adapters.db.audit_repository import AuditRecord
-from orderhub.domain.audit import Verdict, verify
-from orderhub.services.unit_of_work import UowFactory
+from orderhub.domain.audit import AuditKey, Checkpoint, Verdict, verify
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 Record = AuditRecord  # the name callers use: audit.Record(at, actor, kind, subject, detail)
 
 
-def verify_chain(make_uow: UowFactory, tenant_id: str) -> Verdict:
-    """Walk the whole chain; the head must also point at its last entry."""
+def _key(uow: UnitOfWork) -> AuditKey:
+    if uow.audit_key is None:
+        raise RuntimeError("the audit key is needed to verify or sign the audit chain")
+    return uow.audit_key
+
+
+def verify_chain(make_uow: UowFactory, tenant_id: str, *, key_dir: str | None = None,
+                 anchor_files: Sequence[Path] = ()) -> Verdict:
+    """Walk the whole chain (keyed hashes and links), check its head, and check it against
+    the signed checkpoints: those in the table, in `<key_dir>/audit-anchors/<tenant>.jsonl`
+    and in `anchor_files` (an export kept elsewhere)."""
+    anchors = anchors_for(make_uow, tenant_id, key_dir=key_dir, anchor_files=anchor_files)
     with make_uow() as uow:
-        verdict = verify(uow.audit.chain(tenant_id))
+        key = _key(uow)
+        verdict = verify(uow.audit.chain(tenant_id), key, anchors)
+        if not verdict.ok:
+            return verdict
         head = uow.audit.head(tenant_id)
-        if verdict.ok and head is not None and head[0] != verdict.checked:
+        if head is not None and head[0] != verdict.checked:
             return Verdict(False, verdict.checked, verdict.checked + 1,
                            f"the chain ends at entry {verdict.checked} but its head says "
                            f"{head[0]}: entries were removed from the end")
-        if (verdict.ok and head is not None and verdict.checked
+        if (head is not None and verdict.checked
                 and uow.audit.hash_at(tenant_id, verdict.checked) != head[1]):
             return Verdict(False, verdict.checked, verdict.checked,
-                           "the last entry does not match the chain head")
+                           f"entry {verdict.checked}: the last entry does not match the "
+                           "chain head")
         return verdict
+
+
+def anchors_for(make_uow: UowFactory, tenant_id: str, *, key_dir: str | None,
+                anchor_files: Sequence[Path] = ()) -> list[Checkpoint]:
+    """Every checkpoint of the tenant we can find, deduplicated (table, export files)."""
+    with make_uow() as uow:
+        found = uow.audit.checkpoints(tenant_id)
+    files = list(anchor_files)
+    if key_dir is not None:
+        files.append(audit_anchors.anchor_path(key_dir, tenant_id))
+    for f in files:
+        found.extend(cp for cp in audit_anchors.read(f) if cp.tenant_id == tenant_id)
+    unique = {(cp.seq, cp.hash, cp.at, cp.signature): cp for cp in found}
+    return sorted(unique.values(), key=lambda cp: cp.seq)
+
+
+def checkpoint(make_uow: UowFactory, key_dir: str, now: datetime,
+               tenant_id: str | None = None) -> list[dict[str, Any]]:
+    """Sign the head of each chain (or of one tenant's) that moved since its last checkpoint;
+    a chain that no longer checks out since then is reported, not signed."""
+    out: list[dict[str, Any]] = []
+    now = now.astimezone(UTC)  # signed as written: the table gives it back in UTC
+    with make_uow() as uow:
+        key = _key(uow)
+        tenants = [tenant_id] if tenant_id is not None else uow.audit.tenants()
+        for tid in tenants:
+            head = uow.audit.head(tid)
+            last = uow.audit.last_checkpoint(tid)
+            if head is None or head[0] == 0 or (last is not None and last.seq >= head[0]):
+                continue
+            if last is not None and uow.audit.hash_at(tid, last.seq) != last.hash:
+                out.append({"tenant": tid, "ok": False, "problem":
+                            f"entry {last.seq} differs from its last checkpoint"})
+                continue
+            # The entries since the last checkpoint (all of them the first time), linked
+            # from it and keyed.
+            after = None if last is None else (last.seq, last.hash)
+            v = verify(uow.audit.chain(tid, after=0 if last is None else last.seq), key,
+                       after=after)
+            if (not v.ok or v.checked != head[0]
+                    or uow.audit.hash_at(tid, head[0]) != head[1]):
+                out.append({"tenant": tid, "ok": False, "problem": v.problem
+                            or "the last entry does not match the chain head"})
+                continue
+            cp = Checkpoint(tid, head[0], head[1], now, key.sign(tid, head[0], head[1], now),
+                            key.public_key)
+            audit_anchors.append(key_dir, cp)  # outside the database first
+            uow.audit.add_checkpoint(cp)
+            out.append({"tenant": tid, "ok": True, **cp.as_dict()})
+        uow.commit()
+    return out
+
+
+def list_checkpoints(make_uow: UowFactory, tenant_id: str | None = None
+                     ) -> list[dict[str, Any]]:
+    with make_uow() as uow:
+        return [cp.as_dict() for cp in uow.audit.checkpoints(tenant_id)]
+
+
+def export_checkpoints(make_uow: UowFactory, out: Path, tenant_id: str | None = None) -> int:
+    """Write the signed checkpoints (with the public key that checks them) as JSON lines."""
+    with make_uow() as uow:
+        found = uow.audit.checkpoints(tenant_id)
+    audit_anchors.write(out, found)
+    return len(found)
 
 
 def entries(make_uow: UowFactory, tenant_id: str, *, subject: str | None = None,

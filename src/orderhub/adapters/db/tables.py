@@ -540,6 +540,8 @@ audit_log = Table(
     Column("detail", JSONDoc, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # sha256 (before migration 0015) or hmac-sha256 (keyed with the audit key)
+    Column("scheme", String(16), nullable=False, server_default="sha256"),
 )
 Index("ix_audit_log_subject", audit_log.c.tenant_id, audit_log.c.subject)
 
@@ -577,3 +579,15 @@ Index("ix_rule_sets_state", rule_sets.c.tenant_id, rule_sets.c.state)
 # At most one canary per tenant, even when two requests race.
 Index("uq_rule_sets_one_canary", rule_sets.c.tenant_id, unique=True,
       postgresql_where=text("state = 'canary'"), sqlite_where=text("state = 'canary'"))
+
+# Audit anchors (issue 12, audit; domain/audit.py Checkpoint): signed checkpoints of each
+# tenant's chain head, also appended to an export file outside the database.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("signature", String(128), nullable=False),
+)
