@@ -11,17 +11,56 @@ the chain against every anchor it finds there and in an exported file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from orderhub.adapters import audit_anchors
 from orderhub.adapters.db.audit_repository import AuditRecord
-from orderhub.domain.audit import AuditKey, Checkpoint, Verdict, verify
+from orderhub.domain.audit import AUDITED_KINDS, AuditKey, Checkpoint, Verdict, verify
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 Record = AuditRecord  # the name callers use: audit.Record(at, actor, kind, subject, detail)
+
+
+def plain(value: Any) -> Any:
+    """A value as plain JSON (what the chain hashes must read back the same from the DB)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(plain(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if is_dataclass(value) and not isinstance(value, type):
+        return plain(asdict(value))
+    return value
+
+
+def changed(before: Mapping[str, Any], after: Mapping[str, Any],
+            fields: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+    """{field: {"before", "after"}} for the fields that differ (all of them, or `fields`)."""
+    names = fields if fields is not None else sorted(set(before) | set(after))
+    return {f: {"before": plain(before.get(f)), "after": plain(after.get(f))}
+            for f in names if before.get(f) != after.get(f)}
+
+
+def note(uow: UnitOfWork, tenant_id: str, now: datetime, actor: str, kind: str,
+         subject: str, detail: Mapping[str, Any]) -> None:
+    """Audit an administrative change in the unit of work that makes it (written at its
+    commit). `detail` says what changed, never a secret or personal data."""
+    if kind not in AUDITED_KINDS:
+        raise ValueError(f"unknown audit kind '{kind}': add it to domain/audit.AUDITED_KINDS")
+    uow.audit.add(tenant_id, [Record(now, actor, kind, subject, plain(detail))])
 
 
 def _key(uow: UnitOfWork) -> AuditKey:

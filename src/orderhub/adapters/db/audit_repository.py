@@ -164,9 +164,12 @@ class AuditRepository:
 
     # checkpoints --------------------------------------------------------------------------
     def add_checkpoint(self, cp: Checkpoint) -> None:
-        self.conn.execute(t.audit_checkpoints.insert().values(
+        """Kept once per (tenant, seq): a second process checkpointing the same head at the
+        same moment leaves the first one's."""
+        ins = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        self.conn.execute(ins(t.audit_checkpoints).values(
             tenant_id=cp.tenant_id, seq=cp.seq, hash=cp.hash, at=cp.at,
-            signature=cp.signature))
+            signature=cp.signature).on_conflict_do_nothing())
 
     def checkpoints(self, tenant_id: str | None = None) -> list[Checkpoint]:
         """Oldest first; all tenants' when `tenant_id` is None."""

@@ -50,9 +50,10 @@ def _sku(s: Sku) -> dict[str, Any]:
 
 
 @router.post("/warehouses", response_model=WarehouseOut, status_code=201)
-def create_warehouse(body: WarehouseIn, hub: HubDep, tenant: TenantDep) -> Any:
+def create_warehouse(body: WarehouseIn, hub: HubDep, tenant: TenantDep,
+                     actor: ActorDep) -> Any:
     w = warehouse_of(tenant, body)
-    catalog.add_warehouses(hub.uow, [w], hub.clock())
+    catalog.add_warehouses(hub.uow, [w], hub.clock(), actor=actor)
     return _wh(w)
 
 
@@ -176,21 +177,20 @@ def get_sku(code: str, hub: HubDep, tenant: TenantDep) -> Any:
 
 
 @router.patch("/skus/{code}", response_model=SkuOut)
-def patch_sku(code: str, body: SkuPatch, hub: HubDep, tenant: TenantDep) -> Any:
+def patch_sku(code: str, body: SkuPatch, hub: HubDep, tenant: TenantDep,
+              actor: ActorDep) -> Any:
     """Make a SKU sellable or not; orders for an inactive SKU are held."""
-    with hub.uow() as uow:
-        if not uow.catalog.set_sku_active(tenant, code, body.active):
-            raise NotFound(f"SKU '{code}' not found")
-        uow.commit()
+    catalog.set_sku_active(hub.uow, tenant, code, body.active, actor=actor, now=hub.clock())
     return get_sku(code, hub, tenant)
 
 
 @router.post("/channels", response_model=ChannelOut, status_code=201)
-def create_channel(body: ChannelIn, hub: HubDep, tenant: TenantDep) -> Any:
+def create_channel(body: ChannelIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     if body.adapter and body.adapter not in ADAPTERS:
         raise InvalidInput([FieldError("adapter", f"unknown adapter '{body.adapter}'; one of "
                                        + ", ".join(sorted(ADAPTERS)))])
-    catalog.add_channels(hub.uow, [Channel(tenant_id=tenant, **body.model_dump())])
+    catalog.add_channels(hub.uow, [Channel(tenant_id=tenant, **body.model_dump())],
+                         actor=actor, now=hub.clock())
     return body.model_dump(exclude={"secret"})
 
 
