@@ -79,6 +79,12 @@ def test_administrative_changes_are_audited_with_actor_and_changes(hub: Hub) -> 
                                                                  "reason": "peak"}))
         e = _entry(client, "stock/A@SH")
         assert e["detail"]["fields"] == {"safety_stock": {"before": 0, "after": 3}}
+        _ok(client.post("/v1/skus", json={"code": "Z9", "name": "Zest", "list_price": "2.50"}),
+            201)
+        e = _entry(client, "sku/Z9")
+        assert (e["kind"], e["actor"]) == ("sku_change", actor)
+        assert e["detail"] == {"change": "created", "name": "Zest", "list_price": "2.50",
+                               "active": True}
         _ok(client.patch("/v1/skus/B", json={"active": False}))
         e = _entry(client, "sku/B")
         assert (e["kind"], e["actor"]) == ("sku_change", actor)

@@ -46,7 +46,7 @@ AUDITED_KINDS: dict[str, str] = {
     "rule_decision": "what the routing and validation rules decided for an order",
     "warehouse_change": "a warehouse created, opened, closed, its capacity or costs changed",
     "stock_change": "stock received or adjusted, a safety stock set",
-    "sku_change": "a SKU made sellable or not",
+    "sku_change": "a SKU created, made sellable or not",
     "carrier_change": "a carrier service's state or lanes changed",
     "routing_block": "a region blocked or a block lifted",
     "webhook_change": "a webhook endpoint created, updated, deleted, its secret rotated",

@@ -1,5 +1,5 @@
 """Tenants, channels, warehouses and SKUs: the reference data orders are checked against.
-Creating a tenant, channel or warehouse, or making a SKU sellable or not, is audited in the
+Creating a tenant, channel, warehouse or SKU, or making a SKU sellable or not, is audited in the
 same transaction (services/audit.py; `actor` is who did it, "system" for seed data)."""
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ def warehouse_detail(w: Warehouse) -> dict[str, object]:
 
 
 
-def add_skus(make_uow: UowFactory, items: Sequence[Sku], now: datetime) -> None:
+def add_skus(make_uow: UowFactory, items: Sequence[Sku], now: datetime, *,
+             actor: str = SYSTEM) -> None:
     with make_uow() as uow:
         tenant_id = items[0].tenant_id
         codes = [s.code for s in items]
@@ -93,6 +94,10 @@ def add_skus(make_uow: UowFactory, items: Sequence[Sku], now: datetime) -> None:
         if dupes:
             raise Conflict(f"SKU(s) already exist: {', '.join(dupes[:20])}")
         uow.catalog.add_skus(items, now)
+        for sku in items:  # one insert for all of them at the commit
+            audit.note(uow, tenant_id, now, actor, "sku_change", f"sku/{sku.code}",
+                       {"change": "created", "name": sku.name, "list_price": sku.list_price,
+                        "active": sku.active})
         uow.commit()
 
 

@@ -135,17 +135,17 @@ def close_warehouse(code: str, body: CloseIn, hub: HubDep, tenant: TenantDep,
 
 
 @router.post("/skus", response_model=SkuOut, status_code=201)
-def create_sku(body: SkuIn, hub: HubDep, tenant: TenantDep) -> Any:
+def create_sku(body: SkuIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     s = Sku(tenant_id=tenant, **body.model_dump())
-    catalog.add_skus(hub.uow, [s], hub.clock())
+    catalog.add_skus(hub.uow, [s], hub.clock(), actor=actor)
     return _sku(s)
 
 
 @router.post("/skus/batch", response_model=list[SkuOut], status_code=201)
-def create_skus(body: list[SkuIn], hub: HubDep, tenant: TenantDep) -> Any:
+def create_skus(body: list[SkuIn], hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     items = [Sku(tenant_id=tenant, **b.model_dump()) for b in body]
     if items:
-        catalog.add_skus(hub.uow, items, hub.clock())
+        catalog.add_skus(hub.uow, items, hub.clock(), actor=actor)
     return [_sku(s) for s in items]
 
 
