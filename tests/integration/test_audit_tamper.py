@@ -252,3 +252,45 @@ def test_legacy_entries_stay_valid_as_the_prefix(ahub: Hub, clock: Clock) -> Non
     # changing a legacy entry (and recomputing the legacy hashes) breaks the keyed link
     _recompute(ahub, {1: {"n": 100}})
     assert not _verify(ahub).ok
+
+
+def test_plain_entries_after_a_checkpoint_are_a_break(ahub: Hub, clock: Clock,
+                                                      database_url: str,
+                                                      tmp_path: Path) -> None:
+    """A legacy chain checkpointed after the upgrade: the keyed entries written since cannot
+    be passed off as legacy ones either."""
+    prev = GENESIS
+    with ahub.engine.begin() as conn:
+        digest = entry_hash(prev, 1, clock.now, "old", "rule_change", "r/1", {"n": 1})
+        conn.execute(insert(t.audit_log).values(
+            tenant_id=T, seq=1, at=clock.now, actor="old", kind="rule_change", subject="r/1",
+            detail={"n": 1}, prev_hash=prev, hash=digest))
+        conn.execute(insert(t.audit_heads).values(tenant_id=T, seq=1, hash=digest))
+    assert _checkpoint(ahub)[0]["seq"] == 1  # signs the legacy head
+    _write(ahub, clock, "warehouse/SH", "warehouse/BJ")
+    rows = _rows(ahub)
+    prev = rows[0]["hash"]
+    with ahub.engine.begin() as conn:
+        for r in rows[1:]:
+            digest = entry_hash(prev, r["seq"], r["at"], r["actor"], r["kind"], r["subject"],
+                                {"forged": True})
+            conn.execute(update(t.audit_log).where(a.tenant_id == T, a.seq == r["seq"])
+                         .values(scheme=LEGACY, detail={"forged": True}, prev_hash=prev,
+                                 hash=digest))
+            prev = digest
+        conn.execute(update(t.audit_heads).values(hash=prev))
+    v = _verify(ahub)
+    assert not v.ok and v.first_broken == 2 and "unkeyed (sha256) entry" in v.problem
+
+
+def test_a_damaged_anchors_file_is_reported(ahub: Hub, clock: Clock, database_url: str,
+                                            tmp_path: Path) -> None:
+    _write(ahub, clock, "warehouse/SH")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"tenant": "default", "seq": "x"}\n')
+    v = _verify(ahub, [bad])
+    assert not v.ok and "line 1 is not a checkpoint" in v.problem
+    run = _cli(ahub, database_url, "verify", "--anchors", str(bad))
+    assert run.exit_code == 1 and "line 1 is not a checkpoint" in _out(run)
+    run = _cli(ahub, database_url, "verify", "--anchors", str(tmp_path / "missing.jsonl"))
+    assert run.exit_code == 2 and "is not a readable file" in _out(run)

@@ -6,8 +6,10 @@ so changing, removing or reordering any entry breaks every hash after it.
 The audit key lives outside the database, so whoever holds only the database cannot
 recompute a chain that checks out. Entries written before the key existed (migration 0015)
 keep their plain `sha256` scheme; they are accepted only as the chain's prefix (a plain
-entry after a keyed one is a break), and the first keyed entry links to the last of them,
-so they cannot be changed either once a keyed entry follows.
+entry after a keyed one, or after a checkpoint, is a break), and the first keyed entry
+links to the last of them, so they cannot be changed either once a keyed entry follows.
+Until a first checkpoint is signed, a chain of only plain entries could be rewritten
+whole: `orderhub audit checkpoint` right after upgrading closes that window.
 
 The chain's head is also anchored outside its table: a `Checkpoint` (tenant, seq, hash,
 time) signed with an Ed25519 key derived from the audit key (HKDF), kept in a table and
@@ -202,6 +204,7 @@ def verify(entries: Iterable[AuditEntry], key: AuditKey,
             if a.hash != e.hash:
                 return Verdict(False, n, e.seq, f"entry {e.seq} differs from the signed "
                                f"checkpoint of {a.at.isoformat()} (the chain was rewritten)")
+            keyed_seen = True  # checkpoints came with the key: what follows one is keyed
         prev, expected_seq = e.hash, e.seq + 1
     if n < top:
         a = wanted[top][0]

@@ -74,7 +74,11 @@ def verify_chain(make_uow: UowFactory, tenant_id: str, *, key_dir: str | None = 
     """Walk the whole chain (keyed hashes and links), check its head, and check it against
     the signed checkpoints: those in the table, in `<key_dir>/audit-anchors/<tenant>.jsonl`
     and in `anchor_files` (an export kept elsewhere)."""
-    anchors = anchors_for(make_uow, tenant_id, key_dir=key_dir, anchor_files=anchor_files)
+    try:
+        anchors = anchors_for(make_uow, tenant_id, key_dir=key_dir,
+                              anchor_files=anchor_files)
+    except audit_anchors.AnchorFileError as exc:  # a damaged anchors file is a finding too
+        return Verdict(False, 0, None, str(exc))
     with make_uow() as uow:
         key = _key(uow)
         verdict = verify(uow.audit.chain(tenant_id), key, anchors)
