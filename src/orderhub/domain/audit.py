@@ -81,7 +81,7 @@ class AuditKey:
     def __init__(self, secret: bytes) -> None:
         if len(secret) < 32:
             raise ValueError("the audit key must be at least 32 bytes")
-        self._secret = secret
+        self._mac = hmac.new(secret, digestmod=hashlib.sha256)
         seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                     info=_SIGNING_INFO).derive(secret)
         self._signer = Ed25519PrivateKey.from_private_bytes(seed)
@@ -92,8 +92,9 @@ class AuditKey:
 
     def entry_hash(self, prev_hash: str, seq: int, at: datetime, actor: str, kind: str,
                    subject: str, detail: Mapping[str, Any]) -> str:
-        return hmac.new(self._secret, _message(prev_hash, seq, at, actor, kind, subject,
-                                               detail), hashlib.sha256).hexdigest()
+        mac = self._mac.copy()  # the key schedule done once, not per entry
+        mac.update(_message(prev_hash, seq, at, actor, kind, subject, detail))
+        return mac.hexdigest()
 
     def sign(self, tenant_id: str, seq: int, head_hash: str, at: datetime) -> str:
         return self._signer.sign(checkpoint_message(tenant_id, seq, head_hash, at)).hex()
