@@ -294,3 +294,54 @@ def test_a_damaged_anchors_file_is_reported(ahub: Hub, clock: Clock, database_ur
     assert run.exit_code == 1 and "line 1 is not a checkpoint" in _out(run)
     run = _cli(ahub, database_url, "verify", "--anchors", str(tmp_path / "missing.jsonl"))
     assert run.exit_code == 2 and "is not a readable file" in _out(run)
+
+
+def test_the_checkpoint_job_anchors_every_chain(ahub: Hub, clock: Clock) -> None:
+    _write(ahub, clock, "warehouse/SH")
+    with ahub.uow() as uow:  # a second tenant's chain
+        uow.audit.add("acme", [audit.Record(clock.now, "bob", "tenant_change", "tenant/acme",
+                                            {"change": "created"})])
+        uow.commit()
+    job = {j.name: j for j in ahub.periodic_jobs()}["audit-checkpoints"]
+    done = job.run_once(clock.now)
+    assert sorted((c["tenant"], c["seq"]) for c in done) == [("acme", 1), ("default", 1)]
+    anchors = Path(ahub.settings.key_dir, "audit-anchors")
+    assert sorted(p.name for p in anchors.iterdir()) == ["acme.jsonl", "default.jsonl"]
+    assert job.run_once(clock.now) == []  # no head moved
+
+
+def test_upgrading_keeps_the_entries_written_before_the_key(tmp_path: Path,
+                                                            clock: Clock) -> None:
+    """Migration 0015 on a database with plain-hash entries: they stay valid (scheme
+    sha256), new entries are keyed after them."""
+    from sqlalchemy import text
+
+    from orderhub.adapters.db.engine import make_engine
+    from orderhub.adapters.db.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    upgrade(engine, "0014")
+    prev = GENESIS
+    with engine.begin() as conn:
+        for seq in (1, 2):
+            digest = entry_hash(prev, seq, clock.now, "old", "rule_change", "r", {"n": seq})
+            conn.execute(text(
+                "INSERT INTO audit_log (tenant_id, seq, at, actor, kind, subject, detail, "
+                "prev_hash, hash) VALUES ('default', :seq, :at, 'old', 'rule_change', 'r', "
+                ":detail, :prev, :hash)"), {"seq": seq, "at": clock.now.isoformat(),
+                                             "detail": orjson.dumps({"n": seq}).decode(),
+                                             "prev": prev, "hash": digest})
+            prev = digest
+        conn.execute(text("INSERT INTO audit_heads VALUES ('default', 2, :h)"), {"h": prev})
+    upgrade(engine, "head")
+    engine.dispose()
+    h = bootstrap(Settings(database_url=url, key_dir=str(tmp_path / "keys")), clock=clock)
+    try:
+        v = _verify(h)
+        assert v.ok and v.checked == 2 and v.legacy == 2, v
+        _write(h, clock, "warehouse/SH")
+        v = _verify(h)
+        assert v.ok and v.checked == 3 and v.legacy == 2, v
+    finally:
+        h.close()
