@@ -200,6 +200,9 @@ def test_c_truncated_tail_with_its_head_rolled_back(ahub: Hub, clock: Clock,
     assert "names entry 4: its tail was truncated and its head rolled back" in v.problem
     with api_client(ahub) as client:
         assert client.get("/v1/audit/verify").json()["first_broken"] == 3
+    # nor does the checkpoint job sign the rolled-back head (the file remembers entry 4)
+    [res] = _checkpoint(ahub)
+    assert res["ok"] is False and "names entry 4: truncated or deleted" in res["problem"]
     # the anchors file gone too (a copy of the key folder restored): the export still tells
     Path(ahub.settings.key_dir, "audit-anchors", "default.jsonl").unlink()
     assert _verify(ahub).ok  # nothing left to compare with: why anchors are exported

@@ -49,20 +49,33 @@ def write(path: Path, checkpoints: Iterable[Checkpoint]) -> None:
             f.write(_line(cp))
 
 
+def last(path: Path, tail_bytes: int = 8192) -> Checkpoint | None:
+    """The newest checkpoint in a file (its last line) without reading all of it."""
+    if not path.exists():
+        return None
+    with path.open("rb") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        f.seek(max(0, size - tail_bytes))
+        lines = [line for line in f.read().split(b"\n") if line.strip()]
+    if not lines:
+        return None
+    return _parse(lines[-1], path, "the last line")
+
+
+def _parse(raw: bytes, path: Path, where: str) -> Checkpoint:
+    try:
+        d = orjson.loads(raw)
+        return Checkpoint(str(d["tenant"]), int(d["seq"]), str(d["hash"]),
+                          datetime.fromisoformat(d["at"]), str(d["signature"]),
+                          str(d.get("public_key", "")))
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise AnchorFileError(f"{path}: {where} is not a checkpoint ({exc})") from exc
+
+
 def read(path: Path) -> list[Checkpoint]:
     """The checkpoints in a file; none when it does not exist."""
     if not path.exists():
         return []
-    found = []
     with path.open("rb") as f:
-        for n, raw in enumerate(f, 1):
-            if not raw.strip():
-                continue
-            try:
-                d = orjson.loads(raw)
-                found.append(Checkpoint(str(d["tenant"]), int(d["seq"]), str(d["hash"]),
-                                        datetime.fromisoformat(d["at"]), str(d["signature"]),
-                                        str(d.get("public_key", ""))))
-            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise AnchorFileError(f"{path}: line {n} is not a checkpoint ({exc})") from exc
-    return found
+        return [_parse(raw, path, f"line {n}") for n, raw in enumerate(f, 1) if raw.strip()]

@@ -122,13 +122,17 @@ def checkpoint(make_uow: UowFactory, key_dir: str, now: datetime,
         tenants = [tenant_id] if tenant_id is not None else uow.audit.tenants()
         for tid in tenants:
             head = uow.audit.head(tid)
-            last = uow.audit.last_checkpoint(tid)
-            if head is None or head[0] == 0 or (last is not None and last.seq >= head[0]):
+            try:
+                last = _newest_anchor(uow, key, key_dir, tid)
+            except audit_anchors.AnchorFileError as exc:
+                out.append({"tenant": tid, "ok": False, "problem": str(exc)})
                 continue
-            if last is not None and uow.audit.hash_at(tid, last.seq) != last.hash:
-                out.append({"tenant": tid, "ok": False, "problem":
-                            f"entry {last.seq} differs from its last checkpoint"})
+            problem = _behind(uow, tid, head, last)
+            if problem:
+                out.append({"tenant": tid, "ok": False, "problem": problem})
                 continue
+            if head is None or head[0] == 0 or (last is not None and last.seq == head[0]):
+                continue  # nothing new since the last checkpoint
             # The entries since the last checkpoint (all of them the first time), linked
             # from it and keyed.
             after = None if last is None else (last.seq, last.hash)
@@ -146,6 +150,29 @@ def checkpoint(make_uow: UowFactory, key_dir: str, now: datetime,
             out.append({"tenant": tid, "ok": True, **cp.as_dict()})
         uow.commit()
     return out
+
+
+def _newest_anchor(uow: UnitOfWork, key: AuditKey, key_dir: str, tenant_id: str
+                   ) -> Checkpoint | None:
+    """The newest checkpoint in the table or in the anchors file, whichever is further on
+    (someone who deleted rows of the table cannot make the job forget the file's)."""
+    found = [cp for cp in (uow.audit.last_checkpoint(tenant_id),
+                           audit_anchors.last(audit_anchors.anchor_path(key_dir, tenant_id)))
+             if cp is not None and cp.tenant_id == tenant_id and cp.signed_by(key.public_key)]
+    return max(found, key=lambda cp: cp.seq, default=None)
+
+
+def _behind(uow: UnitOfWork, tenant_id: str, head: tuple[int, str] | None,
+            last: Checkpoint | None) -> str:
+    """Why the chain no longer reaches its last checkpoint, if it does not."""
+    if last is None:
+        return ""
+    if head is None or head[0] < last.seq:
+        return (f"the chain ends at entry {head[0] if head else 0} but the checkpoint of "
+                f"{last.at.isoformat()} names entry {last.seq}: truncated or deleted")
+    if uow.audit.hash_at(tenant_id, last.seq) != last.hash:
+        return f"entry {last.seq} differs from its last checkpoint"
+    return ""
 
 
 def list_checkpoints(make_uow: UowFactory, tenant_id: str | None = None
