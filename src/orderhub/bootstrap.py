@@ -17,6 +17,7 @@ from orderhub.adapters.db.engine import make_engine
 from orderhub.adapters.db.network_repository import NetworkCache
 from orderhub.config import Settings, get_settings
 from orderhub.domain.allocation import AllocationStrategy, NearestWarehouseStrategy
+from orderhub.domain.audit import AuditKey
 from orderhub.services.events.consumers import (
     BatchHandler,
     DurableConsumer,
@@ -54,13 +55,22 @@ class Hub:
     background: list[Callable[[], None]] = field(default_factory=list, repr=False)
     _scheduler: Scheduler | None = field(default=None, repr=False)
     _started: bool = field(default=False, repr=False)
+    _audit_key: AuditKey | None = field(default=None, repr=False)
+
+    @property
+    def audit_key(self) -> AuditKey:
+        """The audit chain's key, from the setting or `<key_dir>/audit.key` (never the DB)."""
+        if self._audit_key is None:
+            self._audit_key = load_audit_key(self.settings)
+        return self._audit_key
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, on_commit=self.relay.notify,
-                          network_cache=self.network_cache)
+                          network_cache=self.network_cache, audit_key=self.audit_key)
 
     def read_uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, read_only=True, network_cache=self.network_cache)
+        return UnitOfWork(self.engine, read_only=True, network_cache=self.network_cache,
+                          audit_key=self.audit_key)
 
     @property
     def presale_lock(self) -> timedelta:
@@ -150,6 +160,8 @@ class Hub:
             jobs.carrier_probe(lambda: self._waybills, s.expiry_sweep_seconds),
             jobs.inbox_pruning(self.engine, timedelta(days=s.inbox_retention_days),
                                first_after_seconds=s.expiry_sweep_seconds),
+            jobs.audit_checkpoints(self.uow, s.key_dir,
+                                   first_after_seconds=s.expiry_sweep_seconds),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:
@@ -191,6 +203,12 @@ class Hub:
         if self.nats is not None:
             self.nats.close()
         self.engine.dispose()
+
+
+def load_audit_key(settings: Settings) -> AuditKey:
+    from orderhub.adapters.secrets import load_secret
+
+    return AuditKey(load_secret(settings.audit_key, settings.key_dir, "audit"))
 
 
 def make_strategy(name: str, settings: Settings | None = None,
@@ -241,4 +259,5 @@ def bootstrap(
         network_cache=cache,
         clock=clock,
         nats=nats,
+        _audit_key=load_audit_key(settings),  # a missing or malformed key stops start-up
     )
