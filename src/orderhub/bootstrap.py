@@ -19,6 +19,7 @@ from orderhub.adapters.db.network_repository import NetworkCache
 from orderhub.adapters.ratelimit import InProcessLimiter, RateLimiter, make_limiter
 from orderhub.config import Settings, get_settings
 from orderhub.domain.allocation import AllocationStrategy, NearestWarehouseStrategy
+from orderhub.domain.audit import AuditKey
 from orderhub.services.events.consumers import (
     BatchHandler,
     DurableConsumer,
@@ -65,13 +66,22 @@ class Hub:
     _scheduler: Scheduler | None = field(default=None, repr=False)
     _usage_scheduler: Scheduler | None = field(default=None, repr=False)
     _started: bool = field(default=False, repr=False)
+    _audit_key: AuditKey | None = field(default=None, repr=False)
+
+    @property
+    def audit_key(self) -> AuditKey:
+        """The audit chain's key, from the setting or `<key_dir>/audit.key` (never the DB)."""
+        if self._audit_key is None:
+            self._audit_key = load_audit_key(self.settings)
+        return self._audit_key
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, on_commit=self.relay.notify,
-                          network_cache=self.network_cache)
+                          network_cache=self.network_cache, audit_key=self.audit_key)
 
     def read_uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, read_only=True, network_cache=self.network_cache)
+        return UnitOfWork(self.engine, read_only=True, network_cache=self.network_cache,
+                          audit_key=self.audit_key)
 
     @property
     def presale_lock(self) -> timedelta:
@@ -161,6 +171,8 @@ class Hub:
             jobs.carrier_probe(lambda: self._waybills, s.expiry_sweep_seconds),
             jobs.inbox_pruning(self.engine, timedelta(days=s.inbox_retention_days),
                                first_after_seconds=s.expiry_sweep_seconds),
+            jobs.audit_checkpoints(self.uow, s.key_dir,
+                                   first_after_seconds=s.expiry_sweep_seconds),
             jobs.usage_flush(self.uow, self.meter),
         ]
 
@@ -235,6 +247,12 @@ class Hub:
             return 0
 
 
+def load_audit_key(settings: Settings) -> AuditKey:
+    from orderhub.adapters.secrets import load_secret
+
+    return AuditKey(load_secret(settings.audit_key, settings.key_dir, "audit"))
+
+
 def make_strategy(name: str, settings: Settings | None = None,
                   network_cache: NetworkCache | None = None) -> AllocationStrategy:
     """The allocation strategy by name; `network_cache` is what its `refresh()` clears."""
@@ -283,5 +301,6 @@ def bootstrap(
         network_cache=cache,
         clock=clock,
         nats=nats,
+        _audit_key=load_audit_key(settings),  # a missing or malformed key stops start-up
         limiter=make_limiter(settings.redis_url),
     )

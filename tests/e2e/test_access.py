@@ -199,7 +199,7 @@ def test_users_sign_in_and_disabling_ends_their_sessions(hub: Hub) -> None:
         assert client.post("/v1/sessions", json={"tenant": "default", "login": "li.lei",
                                                   "password": password}).status_code == 401
         kinds = [e["detail"].get("action") for e in admin.get("/v1/audit").json()
-                 if e["kind"] == "access_change"]
+                 if e["kind"] == "user_change"]
         assert "user_created" in kinds and "user_changed" in kinds
 
 

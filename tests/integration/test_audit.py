@@ -25,7 +25,8 @@ def test_rule_changes_and_decisions_are_chained(hub: Hub, database_url: str) -> 
             "external_id": "AU-1", "channel": "web", "currency": "CNY",
             "shipping_address": ADDRESS_JSON,
             "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]}).json()["id"]
-        log = [e for e in client.get("/v1/audit").json() if e["kind"] != "access_change"]
+        seeded = len(client.get("/v1/audit").json()) - 3  # the seed's warehouses, stock...
+        log = [e for e in client.get("/v1/audit").json() if e["kind"].startswith("rule_")]
         assert [e["kind"] for e in log] == ["rule_decision", "rule_change", "rule_change"]
         decision = log[0]
         assert decision["subject"] == oid and decision["detail"]["sites"] == ["BJ"]
@@ -34,30 +35,33 @@ def test_rule_changes_and_decisions_are_chained(hub: Hub, database_url: str) -> 
         assert change["version"] == 2 and change["reason"] == "tmall too"
         assert change["diff"] == {"when": {"before": {"channel": ["web"]},
                                            "after": {"channel": ["tmall", "web"]}}}
+        total = seeded + 3
         assert client.get("/v1/audit/verify").json() == {
-            "ok": True, "checked": 4, "first_broken": None, "problem": ""}  # + the key made
+            "ok": True, "checked": total, "first_broken": None, "problem": "", "anchors": 0,
+            "anchored_seq": 0, "legacy": 0}
 
     run = CliRunner().invoke(cli, ["audit", "verify"], env={"ORDERHUB_DATABASE_URL":
                                                             database_url})
-    assert run.exit_code == 0 and "intact: 4 entries" in run.output
+    assert run.exit_code == 0 and f"intact: {total} entries" in run.output
 
     a = t.audit_log.c
-    # entry 1 is the test key's creation; 2 and 3 the rule changes; 4 the decision
+    second = total - 1  # the second rule change
     with hub.engine.begin() as conn:  # someone edits the second rule change behind our back
-        conn.execute(update(t.audit_log).where(a.seq == 3).values(
+        conn.execute(update(t.audit_log).where(a.seq == second).values(
             detail={"change": "updated", "version": 2, "reason": "nothing to see"}))
     run = CliRunner().invoke(cli, ["audit", "verify"], env={"ORDERHUB_DATABASE_URL":
                                                             database_url})
     assert run.exit_code == 1
-    assert "broken at entry 3: its content does not match its hash" in run.output
+    assert f"TAMPERED: entry {second}: its content does not match its keyed hash" in " ".join(
+        run.output.split())
 
-    client = api_client(hub)  # its key is entry 5
+    client = api_client(hub)  # its key's creation is entry total + 1
     with hub.engine.begin() as conn:  # ... or removes the last one
-        conn.execute(update(t.audit_log).where(a.seq == 3).values(detail=change))
-        conn.execute(delete(t.audit_log).where(a.seq == 5))
+        conn.execute(update(t.audit_log).where(a.seq == second).values(detail=change))
+        conn.execute(delete(t.audit_log).where(a.seq == total + 1))
     with client:
         v = client.get("/v1/audit/verify").json()
-        assert v["ok"] is False and v["first_broken"] == 5
+        assert v["ok"] is False and v["first_broken"] == total + 1
         assert "removed from the end" in v["problem"]
 
 

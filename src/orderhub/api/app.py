@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 import orderhub
-from orderhub.api import auth, limits, metering, problems
+from orderhub.api import auth, limits, metering, openapi, problems
 from orderhub.api.routes import (
     access,
     audit,
@@ -61,6 +61,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
         app.include_router(module.router)
     app.include_router(usage.router)
     app.include_router(services.router)
+    openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)
     limits.install(app, hub.settings)  # outermost: sizes and media types before credentials

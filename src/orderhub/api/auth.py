@@ -157,9 +157,9 @@ def install(app: Any, authenticator: Authenticator) -> None:
             "`orderhub access key create` or POST /v1/access/keys) or a console session "
             "token (POST /v1/sessions)."}
         schemas = components.setdefault("schemas", {})
-        from orderhub.api.limits import _PROBLEM_SCHEMA
+        from orderhub.api.limits import PROBLEM_SCHEMA
 
-        schemas.setdefault("Problem", _PROBLEM_SCHEMA)
+        schemas.setdefault("Problem", PROBLEM_SCHEMA)
         for template, ops in doc.get("paths", {}).items():
             for method, op in ops.items():
                 need = requirement(method.upper(), template)

@@ -35,7 +35,7 @@ RAW_BODY: frozenset[tuple[str, str]] = frozenset({
     ("POST", "/v1/channels/{channel}/webhook"),
 })
 
-_PROBLEM_SCHEMA: dict[str, Any] = {
+PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "RFC 9457 problem details",
     "required": ["type", "title", "status", "detail"],
@@ -55,10 +55,10 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
     },
 }
 _TOO_LARGE = {"description": "Request body larger than this operation accepts",
-              "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}}
+              "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
 _UNSUPPORTED = {"description": "Body is not JSON (Content-Type must be application/json "
                                "or application/*+json)",
-                "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}}
+                "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}}
 
 
 @dataclass(frozen=True, slots=True)

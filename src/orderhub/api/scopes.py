@@ -97,6 +97,7 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     # audit
     "GET /v1/audit": S.AUDIT_READ,
     "GET /v1/audit/verify": S.AUDIT_READ,
+    "GET /v1/audit/checkpoints": S.AUDIT_READ,
     # events: the catalogue is documentation; the backbone is shared by all tenants
     "GET /v1/events/catalog": AUTHENTICATED,
     "GET /v1/events/status": S.BACKBONE_MANAGE,

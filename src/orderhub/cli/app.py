@@ -61,8 +61,13 @@ app.add_typer(access.app, name="access")
 
 
 def main() -> None:
+    from orderhub.adapters.secrets import SecretError
+
     try:
         app()
     except DomainError as exc:
         err.print(f"[red]error:[/red] {exc}")
         sys.exit(1)
+    except SecretError as exc:  # a missing or malformed key: stop, saying which and how
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)

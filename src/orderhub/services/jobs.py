@@ -5,6 +5,7 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   reservation-expiry   release lapsed pre-sale stock locks        every expiry_sweep_seconds
   carrier-probe        ping carrier APIs whose breaker tripped    every expiry_sweep_seconds
   inbox-pruning        forget handled event ids past retention    hourly, first at one sweep
+  audit-checkpoints    sign each audit chain's head, export it    5 minutes, first at one sweep
   usage-flush          write the API's metered counts (upserts)   every USAGE_FLUSH_SECONDS
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
@@ -30,6 +31,7 @@ from orderhub.services.unit_of_work import UowFactory
 log = logging.getLogger(__name__)
 
 INBOX_PRUNING_SECONDS = 3600.0
+AUDIT_CHECKPOINT_SECONDS = 300.0
 USAGE_FLUSH_SECONDS = 10.0
 
 
@@ -153,3 +155,27 @@ class Scheduler:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+
+
+def audit_checkpoints(
+    make_uow: UowFactory,
+    key_dir: str,
+    *,
+    every_seconds: float = AUDIT_CHECKPOINT_SECONDS,
+    first_after_seconds: float | None = None,
+) -> Job:
+    """Anchor every audit chain outside its table: sign the heads that moved, keep the
+    checkpoints and append them to `<key_dir>/audit-anchors/` (services/audit.py). A chain
+    that no longer checks out is logged, not signed."""
+
+    def run(now: datetime) -> list[dict[str, object]]:
+        from orderhub.services.audit import checkpoint
+
+        done = checkpoint(make_uow, key_dir, now)
+        for c in done:
+            if not c["ok"]:
+                log.error("audit chain of tenant %s not checkpointed: %s", c["tenant"],
+                          c["problem"])
+        return done
+
+    return Job("audit-checkpoints", every_seconds, run, first_after_seconds)

@@ -24,6 +24,7 @@ from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.adapters.db.usage_repository import UsageRepository
 from orderhub.adapters.db.webhook_repository import WebhookRepository
+from orderhub.domain.audit import AuditKey
 from orderhub.domain.events import Event
 
 T = TypeVar("T")
@@ -52,8 +53,10 @@ class UnitOfWork:
         read_only: bool = False,
         on_commit: Callable[[int], None] | None = None,
         network_cache: NetworkCache | None = None,
+        audit_key: AuditKey | None = None,
     ) -> None:
         self.engine = engine
+        self.audit_key = audit_key  # keys the audit chain (from outside the database)
         self.read_only = read_only
         self.on_commit = on_commit
         self.network_cache = network_cache
@@ -74,7 +77,7 @@ class UnitOfWork:
         self.network = NetworkRepository(conn, self.network_cache)
         self.rules = RuleRepository(conn)
         self.rule_sets = RuleSetRepository(conn)
-        self.audit = AuditRepository(conn)
+        self.audit = AuditRepository(conn, self.audit_key)
         self.sku_mappings = SkuMappingRepository(conn)
         self.webhooks = WebhookRepository(conn)
         self.access = AccessRepository(conn)

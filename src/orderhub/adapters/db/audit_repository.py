@@ -6,6 +6,11 @@ Writing takes the tenant's chain head under a row lock (SELECT ... FOR UPDATE on
 PostgreSQL; SQLite's single writer serialises anyway): concurrent writers queue on it
 instead of forking the chain, and taking it at flush, not at `add`, keeps the lock held
 only from the flush to the commit.
+
+Entries are keyed: their hash is an HMAC under the audit key (domain/audit.py), which the
+unit of work passes in; the database never holds it. Signed checkpoints of each chain's head
+are kept in `audit_checkpoints` (and exported to a file outside the database by
+services/audit.py).
 """
 
 from __future__ import annotations
@@ -20,10 +25,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from orderhub.adapters.db import tables as t
-from orderhub.domain.audit import GENESIS, AuditEntry, entry_hash
+from orderhub.domain.audit import GENESIS, KEYED, AuditEntry, AuditKey, Checkpoint
 
 _a = t.audit_log.c
 _h = t.audit_heads.c
+_c = t.audit_checkpoints.c
+
+
+class NoAuditKey(RuntimeError):
+    """Entries cannot be written without the audit key (a unit of work built without it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,19 +42,25 @@ class AuditRecord:
 
     at: datetime
     actor: str
-    kind: str  # rule_change, rule_decision
-    subject: str  # an order id, routing-rule/<code>, validation-rule/<code>, rule-set/<v>
+    kind: str  # one of domain/audit.AUDITED_KINDS
+    subject: str  # an order id, routing-rule/<code>, warehouse/<code>, webhook/<id>, ...
     detail: Mapping[str, Any]
 
 
 def _entry(row: Any) -> AuditEntry:
     return AuditEntry(row["seq"], row["at"], row["actor"], row["kind"], row["subject"],
-                      row["detail"], row["prev_hash"], row["hash"])
+                      row["detail"], row["prev_hash"], row["hash"], row["scheme"])
+
+
+def _checkpoint(row: Any, public_key: str = "") -> Checkpoint:
+    return Checkpoint(row["tenant_id"], int(row["seq"]), row["hash"], row["at"],
+                      row["signature"], public_key)
 
 
 class AuditRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, key: AuditKey | None = None) -> None:
         self.conn = conn
+        self.key = key
         self._pending: dict[str, list[AuditRecord]] = {}
 
     # writing ------------------------------------------------------------------------------
@@ -70,6 +86,9 @@ class AuditRepository:
         statement, the head moved to the last of them."""
         if not records:
             return
+        if self.key is None:
+            raise NoAuditKey("audit entries need the audit key: build the unit of work "
+                             "with it (bootstrap does)")
         ins = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
         self.conn.execute(ins(t.audit_heads).values(tenant_id=tenant_id, seq=0, hash=GENESIS)
                           .on_conflict_do_nothing(index_elements=["tenant_id"]))
@@ -79,20 +98,21 @@ class AuditRepository:
         for r in records:
             seq += 1
             at = r.at.astimezone(UTC)
-            digest = entry_hash(prev, seq, at, r.actor, r.kind, r.subject, r.detail)
+            digest = self.key.entry_hash(prev, seq, at, r.actor, r.kind, r.subject, r.detail)
             rows.append({"tenant_id": tenant_id, "seq": seq, "at": at, "actor": r.actor,
                          "kind": r.kind, "subject": r.subject, "detail": dict(r.detail),
-                         "prev_hash": prev, "hash": digest})
+                         "prev_hash": prev, "hash": digest, "scheme": KEYED})
             prev = digest
         self.conn.execute(t.audit_log.insert(), rows)
         self.conn.execute(update(t.audit_heads).where(_h.tenant_id == tenant_id)
                           .values(seq=seq, hash=prev))
 
     # reading ------------------------------------------------------------------------------
-    def chain(self, tenant_id: str, chunk: int = 5000) -> Iterator[AuditEntry]:
-        """The whole chain in sequence order, read in chunks (consume it inside the unit
-        of work)."""
-        last = 0
+    def chain(self, tenant_id: str, chunk: int = 5000, *, after: int = 0
+              ) -> Iterator[AuditEntry]:
+        """The chain in sequence order from entry `after + 1`, read in chunks (consume it
+        inside the unit of work)."""
+        last = after
         while True:
             rows = self.conn.execute(
                 select(t.audit_log).where(_a.tenant_id == tenant_id, _a.seq > last)
@@ -107,6 +127,11 @@ class AuditRepository:
         """The chain's last link as its head records it: (seq, hash)."""
         row = self.conn.execute(select(_h.seq, _h.hash).where(_h.tenant_id == tenant_id)).first()
         return None if row is None else (int(row[0]), str(row[1]))
+
+    def tenants(self) -> list[str]:
+        """Tenants with a chain (a head row)."""
+        return [str(r) for r in self.conn.execute(
+            select(_h.tenant_id).order_by(_h.tenant_id)).scalars()]
 
     def hash_at(self, tenant_id: str, seq: int) -> str | None:
         value: str | None = self.conn.execute(select(_a.hash).where(
@@ -136,3 +161,26 @@ class AuditRepository:
             q = q.where(_a.at <= until)
         return [(subject, detail or {}) for subject, detail
                 in self.conn.execute(q.order_by(_a.seq))]
+
+    # checkpoints --------------------------------------------------------------------------
+    def add_checkpoint(self, cp: Checkpoint) -> None:
+        """Kept once per (tenant, seq): a second process checkpointing the same head at the
+        same moment leaves the first one's."""
+        ins = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        self.conn.execute(ins(t.audit_checkpoints).values(
+            tenant_id=cp.tenant_id, seq=cp.seq, hash=cp.hash, at=cp.at,
+            signature=cp.signature).on_conflict_do_nothing())
+
+    def checkpoints(self, tenant_id: str | None = None) -> list[Checkpoint]:
+        """Oldest first; all tenants' when `tenant_id` is None."""
+        q = select(t.audit_checkpoints)
+        if tenant_id is not None:
+            q = q.where(_c.tenant_id == tenant_id)
+        pub = self.key.public_key if self.key is not None else ""
+        return [_checkpoint(r, pub) for r in
+                self.conn.execute(q.order_by(_c.tenant_id, _c.seq)).mappings()]
+
+    def last_checkpoint(self, tenant_id: str) -> Checkpoint | None:
+        row = self.conn.execute(select(t.audit_checkpoints).where(_c.tenant_id == tenant_id)
+                                .order_by(_c.seq.desc()).limit(1)).mappings().first()
+        return None if row is None else _checkpoint(row)

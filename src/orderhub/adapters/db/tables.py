@@ -540,6 +540,8 @@ audit_log = Table(
     Column("detail", JSONDoc, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # sha256 (before migration 0015) or hmac-sha256 (keyed with the audit key)
+    Column("scheme", String(16), nullable=False, server_default="sha256"),
 )
 Index("ix_audit_log_subject", audit_log.c.tenant_id, audit_log.c.subject)
 
@@ -620,6 +622,18 @@ users = Table(
     Column("disabled_at", UTCDateTime()),
     Column("last_login_at", UTCDateTime()),
     UniqueConstraint("tenant_id", "login", name="uq_users_tenant_login"),
+)
+
+# Audit anchors (issue 12, audit; domain/audit.py Checkpoint): signed checkpoints of each
+# tenant's chain head, also appended to an export file outside the database.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("signature", String(128), nullable=False),
 )
 
 # Metering (issue 12, Order-as-a-Service): calls, orders and rows per tenant, credential,

@@ -42,10 +42,11 @@ class LanesIn(BaseModel):
 
 
 @router.put("/{code}/lanes")
-def set_lanes(code: str, body: LanesIn, hub: HubDep, tenant: TenantDep) -> Any:
+def set_lanes(code: str, body: LanesIn, hub: HubDep, tenant: TenantDep,
+              actor: ActorDep) -> Any:
     """Replace the service's lane table (regions: east, north, central, south, southwest,
     northwest, northeast, far_west); pairs not listed fall back to the zone table."""
-    view = carriers.set_lanes(hub.uow, tenant, code, body.lanes, now=hub.clock())
+    view = carriers.set_lanes(hub.uow, tenant, code, body.lanes, now=hub.clock(), actor=actor)
     hub.strategy.refresh()
     return view
 

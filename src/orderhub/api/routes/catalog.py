@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.adapters.channels.registry import ADAPTERS
 from orderhub.api import metering
+from orderhub.api.bodies import json_body_doc, json_list_body
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.api.schemas import (
     ChannelIn,
@@ -51,9 +52,10 @@ def _sku(s: Sku) -> dict[str, Any]:
 
 
 @router.post("/warehouses", response_model=WarehouseOut, status_code=201)
-def create_warehouse(body: WarehouseIn, hub: HubDep, tenant: TenantDep) -> Any:
+def create_warehouse(body: WarehouseIn, hub: HubDep, tenant: TenantDep,
+                     actor: ActorDep) -> Any:
     w = warehouse_of(tenant, body)
-    catalog.add_warehouses(hub.uow, [w], hub.clock())
+    catalog.add_warehouses(hub.uow, [w], hub.clock(), actor=actor)
     return _wh(w)
 
 
@@ -135,18 +137,26 @@ def close_warehouse(code: str, body: CloseIn, hub: HubDep, tenant: TenantDep,
 
 
 @router.post("/skus", response_model=SkuOut, status_code=201)
-def create_sku(body: SkuIn, hub: HubDep, tenant: TenantDep, request: Request) -> Any:
+def create_sku(body: SkuIn, hub: HubDep, tenant: TenantDep, actor: ActorDep,
+               request: Request) -> Any:
     s = Sku(tenant_id=tenant, **body.model_dump())
-    catalog.add_skus(hub.uow, [s], hub.clock())
+    catalog.add_skus(hub.uow, [s], hub.clock(), actor=actor)
     metering.count(request, rows=1)
     return _sku(s)
 
 
-@router.post("/skus/batch", response_model=list[SkuOut], status_code=201)
-def create_skus(body: list[SkuIn], hub: HubDep, tenant: TenantDep, request: Request) -> Any:
+SKU_BATCH = 10_000
+
+
+@router.post("/skus/batch", response_model=list[SkuOut], status_code=201,
+             openapi_extra=json_body_doc(Annotated[list[SkuIn],
+                                                   Field(max_length=SKU_BATCH)]))
+def create_skus(hub: HubDep, tenant: TenantDep, actor: ActorDep, request: Request,
+                body: list[SkuIn] = json_list_body(SkuIn, SKU_BATCH)) -> Any:
+    """Up to 10,000 SKUs in one transaction (parsed off the event loop)."""
     items = [Sku(tenant_id=tenant, **b.model_dump()) for b in body]
     if items:
-        catalog.add_skus(hub.uow, items, hub.clock())
+        catalog.add_skus(hub.uow, items, hub.clock(), actor=actor)
     metering.count(request, rows=len(items))
     return [_sku(s) for s in items]
 
@@ -179,21 +189,20 @@ def get_sku(code: str, hub: HubDep, tenant: TenantDep) -> Any:
 
 
 @router.patch("/skus/{code}", response_model=SkuOut)
-def patch_sku(code: str, body: SkuPatch, hub: HubDep, tenant: TenantDep) -> Any:
+def patch_sku(code: str, body: SkuPatch, hub: HubDep, tenant: TenantDep,
+              actor: ActorDep) -> Any:
     """Make a SKU sellable or not; orders for an inactive SKU are held."""
-    with hub.uow() as uow:
-        if not uow.catalog.set_sku_active(tenant, code, body.active):
-            raise NotFound(f"SKU '{code}' not found")
-        uow.commit()
+    catalog.set_sku_active(hub.uow, tenant, code, body.active, actor=actor, now=hub.clock())
     return get_sku(code, hub, tenant)
 
 
 @router.post("/channels", response_model=ChannelOut, status_code=201)
-def create_channel(body: ChannelIn, hub: HubDep, tenant: TenantDep) -> Any:
+def create_channel(body: ChannelIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     if body.adapter and body.adapter not in ADAPTERS:
         raise InvalidInput([FieldError("adapter", f"unknown adapter '{body.adapter}'; one of "
                                        + ", ".join(sorted(ADAPTERS)))])
-    catalog.add_channels(hub.uow, [Channel(tenant_id=tenant, **body.model_dump())])
+    catalog.add_channels(hub.uow, [Channel(tenant_id=tenant, **body.model_dump())],
+                         actor=actor, now=hub.clock())
     return body.model_dump(exclude={"secret"})
 
 

@@ -16,7 +16,8 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 def healthz(hub: HubDep) -> Any:
     try:
-        with hub.engine.connect() as conn:
+        # A read: on SQLite a deferred transaction, so a long write does not hold it up.
+        with hub.engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # the store is down: say so, without internals
         return JSONResponse(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from orderhub.api import metering
+from orderhub.api.bodies import json_body, json_body_doc
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.api.schemas import (
     BatchOut,
@@ -86,14 +87,15 @@ def create_order(
     "/batch",
     response_model=BatchOut,
     responses={422: {"description": "Some order is invalid; nothing stored"}},
+    openapi_extra=json_body_doc(OrderBatchIn),
 )
 def create_orders(
-    body: OrderBatchIn,
     hub: HubDep,
     tenant: TenantDep,
     actor: ActorDep,
     request: Request,
     idempotency_key: IdempotencyKey = None,
+    body: OrderBatchIn = json_body(OrderBatchIn, items="orders"),
 ) -> Any:
     """Submit up to 5,000 orders in one transaction. Each result says whether the order was
     created, already existed, or conflicts with a stored order of the same external id."""

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from orderhub.api.deps import HubDep, TenantDep
+from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.api.schemas import Flag, Text
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.webhooks import DeliveryPage, WebhookDelivery, WebhookEndpoint
@@ -183,7 +183,8 @@ def _refuse_private(url: str, allowed: bool) -> None:
 
 
 @router.post("", response_model=WebhookEndpointWithSecret, status_code=201)
-def create_endpoint(body: WebhookEndpointIn, hub: HubDep, tenant: TenantDep) -> Any:
+def create_endpoint(body: WebhookEndpointIn, hub: HubDep, tenant: TenantDep,
+                    actor: ActorDep) -> Any:
     """Register an endpoint. The response carries the signing secret, this once."""
     _refuse_private(body.url, hub.settings.webhook_allow_private_targets)
     endpoint = endpoints.create_endpoint(
@@ -195,6 +196,7 @@ def create_endpoint(body: WebhookEndpointIn, hub: HubDep, tenant: TenantDep) -> 
         description=body.description,
         active=body.active,
         secret=body.secret,
+        actor=actor,
     )
     return _endpoint(endpoint, with_secret=True)
 
@@ -258,7 +260,8 @@ def get_endpoint(endpoint_id: str, hub: HubDep, tenant: TenantDep) -> Any:
 
 @router.patch("/{endpoint_id}", response_model=WebhookEndpointOut)
 def patch_endpoint(
-    endpoint_id: str, body: WebhookEndpointPatch, hub: HubDep, tenant: TenantDep
+    endpoint_id: str, body: WebhookEndpointPatch, hub: HubDep, tenant: TenantDep,
+    actor: ActorDep
 ) -> Any:
     """Change the URL, the subscribed types or the description, or pause/resume."""
     if body.url is not None:
@@ -272,24 +275,28 @@ def patch_endpoint(
         event_types=body.event_types,
         active=body.active,
         description=body.description,
+        actor=actor,
     )
     return _endpoint(endpoint)
 
 
 @router.delete("/{endpoint_id}", status_code=204)
-def delete_endpoint(endpoint_id: str, hub: HubDep, tenant: TenantDep) -> Response:
+def delete_endpoint(endpoint_id: str, hub: HubDep, tenant: TenantDep,
+                    actor: ActorDep) -> Response:
     """Remove an endpoint. One with deliveries is deactivated instead, keeping its log."""
-    endpoints.delete_endpoint(hub.uow, tenant, endpoint_id, hub.clock())
+    endpoints.delete_endpoint(hub.uow, tenant, endpoint_id, hub.clock(), actor=actor)
     return Response(status_code=204)
 
 
 @router.post("/{endpoint_id}/rotate-secret", response_model=WebhookEndpointWithSecret)
 def rotate_secret(
-    endpoint_id: str, hub: HubDep, tenant: TenantDep, body: SecretRotationIn | None = None
+    endpoint_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep,
+    body: SecretRotationIn | None = None
 ) -> Any:
     """Replace the signing secret; later attempts are signed with the new one."""
     endpoint = endpoints.rotate_secret(
-        hub.uow, tenant, endpoint_id, hub.clock(), secret=body.secret if body else None
+        hub.uow, tenant, endpoint_id, hub.clock(), secret=body.secret if body else None,
+        actor=actor
     )
     return _endpoint(endpoint, with_secret=True)
 

@@ -33,7 +33,7 @@ from orderhub.services import audit
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 _TOKEN = re.compile(r"^ohk_([ks][0-9a-f]{16})_([0-9a-f]{48})$")
-AUDIT_KIND = "access_change"
+AUDIT_KIND = "key_change"  # domain/audit.AUDITED_KINDS
 
 
 @dataclass(frozen=True, slots=True)

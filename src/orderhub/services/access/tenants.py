@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orderhub.domain.access import PLATFORM_TENANT, Principal, Role
+from orderhub.domain.access import Principal, Role
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput
 from orderhub.services import audit
 from orderhub.services.access import credentials, users
-from orderhub.services.access.credentials import AUDIT_KIND, Issued
+from orderhub.services.access.credentials import Issued
 from orderhub.services.unit_of_work import UowFactory
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -38,8 +38,8 @@ def provision_tenant(make_uow: UowFactory, tenant_id: str, *, name: str, admin: 
         if uow.catalog.tenant_exists(tenant_id):
             raise Conflict(f"tenant '{tenant_id}' already exists")
         uow.catalog.add_tenant(tenant_id, name or tenant_id, now)
-        uow.audit.add(PLATFORM_TENANT, [audit.Record(
-            now, actor, AUDIT_KIND, f"tenant/{tenant_id}",
+        uow.audit.add(tenant_id, [audit.Record(
+            now, actor, "tenant_change", f"tenant/{tenant_id}",
             {"action": "tenant_created", "name": name or tenant_id, "admin": admin})])
         uow.commit()
     key = credentials.create_key(make_uow, tenant_id, name=admin, role=Role.TENANT_ADMIN.value,

@@ -14,7 +14,7 @@ from typing import Any
 from orderhub.domain.access import Principal, User, effective_scopes
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from orderhub.services import audit
-from orderhub.services.access.credentials import AUDIT_KIND, Issued, grant, new_credential
+from orderhub.services.access.credentials import Issued, grant, new_credential
 from orderhub.services.unit_of_work import UowFactory
 
 SESSION_TTL = timedelta(hours=12)
@@ -89,7 +89,7 @@ def create_user(make_uow: UowFactory, tenant_id: str, *, login: str, display_nam
             raise Conflict(f"user '{user.login}' already exists")
         uow.access.add_user(user)
         uow.audit.add(tenant_id, [audit.Record(
-            now, actor, AUDIT_KIND, f"user/{user.id}",
+            now, actor, "user_change", f"user/{user.id}",
             {"action": "user_created", "login": user.login,
              "role": parsed_role.value if parsed_role else None,
              "scopes": sorted(s.value for s in listed)})])
@@ -138,7 +138,7 @@ def update_user(make_uow: UowFactory, tenant_id: str, user_id: str, *,
             uow.access.update_user(user_id, **values)
             if end_sessions or "role" in values:
                 uow.access.revoke_sessions_of(user_id, now)
-            uow.audit.add(tenant_id, [audit.Record(now, actor, AUDIT_KIND, f"user/{user_id}",
+            uow.audit.add(tenant_id, [audit.Record(now, actor, "user_change", f"user/{user_id}",
                                                    detail)])
         uow.commit()
         updated = uow.access.user(tenant_id, user_id=user_id)

@@ -22,6 +22,7 @@ from orderhub.adapters.db.stock_repository import StockReference
 from orderhub.domain.errors import FieldError, IdempotencyConflict, InvalidInput, NotFound
 from orderhub.domain.events import StockAdjusted
 from orderhub.domain.inventory import StockLevel
+from orderhub.services import audit
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 
@@ -129,6 +130,10 @@ def _change_once(make_uow: UowFactory, claims: list[StockReference], event: Stoc
         uow.stock.store_reference_result(event.tenant_id, event.kind, claims,
                                          _level_doc(level))
         uow.record(event)
+        audit.note(uow, event.tenant_id, event.occurred_at, event.actor, "stock_change",
+                   f"stock/{event.sku}@{event.warehouse}",
+                   {"change": event.kind, "delta": event.on_hand_delta, "reason": event.reason,
+                    "reference": event.reference, "on_hand": level.on_hand})
         uow.commit()
         return StockChange(level)
 
@@ -202,6 +207,10 @@ def receive_stock_many(
         if not fresh:
             return 0
         uow.stock.receive_many(tenant_id, fresh, now, reference, actor)
+        # One entry for the batch (a load or an ASN), its lines in it.
+        audit.note(uow, tenant_id, now, actor, "stock_change", f"stock-receipt/{reference}",
+                   {"change": "receipt", "reference": reference,
+                    "lines": [[sku, wh, qty] for sku, wh, qty in fresh]})
         for sku, wh, qty in fresh:
             uow.record(
                 StockAdjusted(
@@ -271,9 +280,14 @@ def set_safety_stock(
         raise InvalidInput([FieldError("safety_stock", "must not be negative")])
     with make_uow() as uow:
         _known_item(uow, tenant_id, sku, warehouse)
+        before = uow.stock.level(tenant_id, sku, warehouse)
         level = uow.stock.set_safety_stock(
             tenant_id, sku, warehouse, safety_stock, now, reason, actor
         )
+        audit.note(uow, tenant_id, now, actor, "stock_change", f"stock/{sku}@{warehouse}",
+                   {"change": "safety_stock", "reason": reason, "fields": {"safety_stock": {
+                       "before": before.safety_stock if before else None,
+                       "after": safety_stock}}})
         uow.record(
             StockAdjusted(
                 tenant_id=tenant_id,

@@ -12,6 +12,7 @@ from orderhub.adapters.db.network_repository import NetworkRepository
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.routing.lanes import check_lanes
 from orderhub.domain.routing.network import DEMO_SERVICES, CarrierService
+from orderhub.services import audit
 from orderhub.services.unit_of_work import UowFactory
 
 
@@ -39,10 +40,10 @@ def service_view(network: NetworkRepository, tenant_id: str, code: str) -> dict[
 
 
 def set_lanes(make_uow: UowFactory, tenant_id: str, code: str, lanes: Mapping[str, int], *,
-              now: datetime) -> dict[str, Any]:
+              now: datetime, actor: str = "system") -> dict[str, Any]:
     """Replace a service's lane table ("east>south": days); checked before anything
     changes. Intake routes with it from its next batch (the change bumps the network
-    revision)."""
+    revision). Audited: the lanes before and after."""
     parsed: dict[tuple[str, str], int] = {}
     errors: list[FieldError] = []
     for key, days in lanes.items():
@@ -57,8 +58,13 @@ def set_lanes(make_uow: UowFactory, tenant_id: str, code: str, lanes: Mapping[st
     with make_uow() as uow:
         uow.network.bump(tenant_id)  # waits for intakes in flight; see network_repository
         uow.network.seed_services(tenant_id, now)
-        if not uow.network.set_lanes(tenant_id, code, parsed, now):
+        before = uow.network.stored_service(tenant_id, code)
+        if before is None or not uow.network.set_lanes(tenant_id, code, parsed, now):
             raise NotFound(f"carrier service '{code}' not found")
+        audit.note(uow, tenant_id, now, actor, "carrier_change", f"carrier/{code}",
+                   {"change": "lanes", "fields": audit.changed(
+                       {"lanes": lanes_doc(before.service.lanes)},
+                       {"lanes": lanes_doc(parsed)})})
         uow.commit()
         return service_view(uow.network, tenant_id, code)
 

@@ -5,6 +5,9 @@ the change, its event, and the follow-on work `services/handlers.py` lists for t
 flag what is already with a warehouse, route again what was held for what just got
 better). Each answers with a `RerouteReport` (`network/reports.py`): one outcome per order.
 
+Each change is also audited in its transaction (services/audit.py: the actor, what changed
+before and after, the reason).
+
 Every change first takes the tenant's network lock (`uow.network.bump`): it waits for the
 intakes in flight, and intakes wait for it, so no order commits against the old network.
 """
@@ -21,7 +24,8 @@ from orderhub.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from orderhub.domain.inventory import Warehouse
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key
 from orderhub.domain.routing.network import BlockDirection, CarrierState
-from orderhub.services import handlers
+from orderhub.services import audit, handlers
+from orderhub.services.catalog import warehouse_detail
 from orderhub.services.network import carriers
 from orderhub.services.network.follow_on import FollowOn
 from orderhub.services.network.reports import OrderOutcome, Outcome, RerouteReport
@@ -81,6 +85,9 @@ def close_warehouse(make_uow: UowFactory, tenant_id: str, code: str, *, reason: 
             return report  # already closed: its orders were handled then
         closed = replace(warehouse, active=False)
         uow.catalog.update_warehouse(closed)
+        audit.note(uow, tenant_id, now, actor, "warehouse_change", f"warehouse/{code}",
+                   {"change": "closed", "reason": reason,
+                    "fields": {"active": {"before": True, "after": False}}})
         handlers.handle(uow, _site_event(tenant_id, actor, now, warehouse, closed, reason),
                         FollowOn(strategy, presale_lock, report))
         _commit(uow, strategy)
@@ -106,6 +113,11 @@ def update_warehouse(make_uow: UowFactory, tenant_id: str, code: str,
         if changes.get("active") is True:
             updated = replace(updated, active=True)
         uow.catalog.update_warehouse(updated)
+        fields = audit.changed(warehouse_detail(current), warehouse_detail(updated))
+        if fields:
+            audit.note(uow, tenant_id, now, actor, "warehouse_change", f"warehouse/{code}",
+                       {"change": _site_change(current, updated), "reason": why,
+                        "fields": fields})
         if (updated.active != current.active or updated.daily_capacity != current.daily_capacity
                 or _limit(updated) != _limit(current)) and not closing:
             event = _site_event(tenant_id, actor, now, current, updated, why)
@@ -153,6 +165,10 @@ def set_carrier_state(make_uow: UowFactory, tenant_id: str, code: str, state: Ca
             raise NotFound(f"carrier service '{code}' not found; known: {known}")
         uow.network.set_carrier_state(tenant_id, code, healthy=state != CarrierState.DOWN,
                                       delay_days=delay, note=reason, at=now)
+        audit.note(uow, tenant_id, now, actor, "carrier_change", f"carrier/{code}",
+                   {"change": "state", "reason": reason, "fields": audit.changed(
+                       {"state": before.state.value, "delay_days": before.delay_days},
+                       {"state": state.value, "delay_days": delay})})
         report = None
         if state == CarrierState.DOWN:
             report = RerouteReport(f"carrier service {code} down: {reason}")
@@ -196,6 +212,9 @@ def block_region(make_uow: UowFactory, tenant_id: str, area: str, direction: Blo
                            "lift it first to change it")
         block_id = uow.network.add_block(tenant_id, key, direction.value, reason=reason,
                                          actor=actor, at=now)
+        audit.note(uow, tenant_id, now, actor, "routing_block", f"block/{block_id}",
+                   {"change": "blocked", "area": key, "direction": direction.value,
+                    "reason": reason})
         handlers.handle(uow, ev.RegionBlocked(
             tenant_id=tenant_id, occurred_at=now, actor=actor, reason=reason,
             block_id=block_id, area=key, direction=direction.value),
@@ -217,6 +236,9 @@ def lift_block(make_uow: UowFactory, tenant_id: str, block_id: int, *, reason: s
         if not block["active"]:
             return block, report
         uow.network.lift_block(tenant_id, block_id, actor=actor, at=now)
+        audit.note(uow, tenant_id, now, actor, "routing_block", f"block/{block_id}",
+                   {"change": "lifted", "area": block["area"],
+                    "direction": block["direction"], "reason": reason})
         handlers.handle(uow, ev.RegionUnblocked(
             tenant_id=tenant_id, occurred_at=now, actor=actor, reason=reason,
             block_id=block_id, area=block["area"], direction=block["direction"]),

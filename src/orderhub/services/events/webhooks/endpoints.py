@@ -16,7 +16,8 @@ from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import EVENT_TYPES
 from orderhub.domain.ids import new_id
 from orderhub.domain.webhooks import WebhookEndpoint
-from orderhub.services.unit_of_work import UowFactory
+from orderhub.services import audit
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 MAX_URL_LENGTH = 2000
 MAX_DESCRIPTION_LENGTH = 500
@@ -108,6 +109,28 @@ def load_endpoint(repo: WebhookRepository, tenant_id: str, endpoint_id: str) -> 
     return found
 
 
+# ----- audit -----------------------------------------------------------------------------------
+def audited_url(url: str) -> str:
+    """The URL as the audit log keeps it: no user:password, query or fragment (tokens)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    hidden = "?…" if parts.query or parts.fragment else ""
+    return f"{parts.scheme}://{host}{parts.path}{hidden}"
+
+
+def _audit_view(e: WebhookEndpoint) -> dict[str, Any]:
+    """An endpoint's fields for the audit log: never its secret."""
+    return {"url": audited_url(e.url), "event_types": list(e.event_types),
+            "description": e.description, "active": e.active}
+
+
+def _note(uow: UnitOfWork, e: WebhookEndpoint, now: datetime, actor: str,
+          detail: dict[str, Any]) -> None:
+    audit.note(uow, e.tenant_id, now, actor, "webhook_change", f"webhook/{e.id}", detail)
+
+
 # ----- use cases -------------------------------------------------------------------------------
 def create_endpoint(
     make_uow: UowFactory,
@@ -119,6 +142,7 @@ def create_endpoint(
     description: str = "",
     active: bool = True,
     secret: str | None = None,
+    actor: str = "system",
 ) -> WebhookEndpoint:
     """Register an endpoint; the returned record carries the secret, shown to the caller once."""
     errors = validate_url(url) + _validate_description(description)
@@ -143,6 +167,8 @@ def create_endpoint(
     )
     with make_uow() as uow:
         uow.webhooks.add_endpoint(endpoint)
+        _note(uow, endpoint, now, actor, {"change": "created", **_audit_view(endpoint),
+                                          "secret_given": secret is not None})
         uow.commit()
     return endpoint
 
@@ -167,6 +193,7 @@ def update_endpoint(
     event_types: Sequence[str] | None = None,
     active: bool | None = None,
     description: str | None = None,
+    actor: str = "system",
 ) -> WebhookEndpoint:
     """Change what is given (None leaves a field as it is). A deactivated endpoint gets no
     new deliveries and its pending ones wait, unsent, until it is activated again."""
@@ -188,10 +215,13 @@ def update_endpoint(
     if errors:
         raise InvalidInput(errors)
     with make_uow() as uow:
-        load_endpoint(uow.webhooks, tenant_id, endpoint_id)
+        before = load_endpoint(uow.webhooks, tenant_id, endpoint_id)
         if changes:
             uow.webhooks.update_endpoint(tenant_id, endpoint_id, changes, now)
         endpoint = load_endpoint(uow.webhooks, tenant_id, endpoint_id)
+        fields = audit.changed(_audit_view(before), _audit_view(endpoint))
+        if fields:
+            _note(uow, endpoint, now, actor, {"change": "updated", "fields": fields})
         uow.commit()
     return endpoint
 
@@ -203,6 +233,7 @@ def rotate_secret(
     now: datetime,
     *,
     secret: str | None = None,
+    actor: str = "system",
 ) -> WebhookEndpoint:
     """Replace the signing secret (a new one unless given); every later attempt, retries of
     older deliveries included, is signed with the new one."""
@@ -213,19 +244,24 @@ def rotate_secret(
         load_endpoint(uow.webhooks, tenant_id, endpoint_id)
         uow.webhooks.update_endpoint(tenant_id, endpoint_id, {"secret": new_secret}, now)
         endpoint = load_endpoint(uow.webhooks, tenant_id, endpoint_id)
+        _note(uow, endpoint, now, actor, {"change": "secret_rotated",
+                                          "secret_given": secret is not None})
         uow.commit()
     return endpoint
 
 
-def delete_endpoint(make_uow: UowFactory, tenant_id: str, endpoint_id: str, now: datetime) -> bool:
+def delete_endpoint(make_uow: UowFactory, tenant_id: str, endpoint_id: str, now: datetime,
+                    *, actor: str = "system") -> bool:
     """Remove an endpoint that never had a delivery (True); one with deliveries is only
     deactivated (False), so its delivery log stays readable."""
     with make_uow() as uow:
-        load_endpoint(uow.webhooks, tenant_id, endpoint_id)
+        endpoint = load_endpoint(uow.webhooks, tenant_id, endpoint_id)
         has_deliveries = uow.webhooks.has_deliveries(endpoint_id)
         if has_deliveries:
             uow.webhooks.update_endpoint(tenant_id, endpoint_id, {"active": False}, now)
         else:
             uow.webhooks.remove_endpoint(endpoint_id)
+        _note(uow, endpoint, now, actor, {
+            "change": "deactivated" if has_deliveries else "deleted", **_audit_view(endpoint)})
         uow.commit()
     return not has_deliveries
