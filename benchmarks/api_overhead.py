@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import os
 import tempfile
 import time
 import uuid
@@ -135,6 +137,9 @@ def measure(database_url: str, variants: dict[str, RateLimiter | None], path: st
 
 
 def main() -> None:
+    # A scratch database: throwaway secrets unless the environment has its own.
+    for name in ("ORDERHUB_MASTER_KEY", "ORDERHUB_AUDIT_KEY"):
+        os.environ.setdefault(name, base64.b64encode(os.urandom(32)).decode())
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--requests", type=int, default=3000)
     ap.add_argument("--rounds", type=int, default=7)

@@ -21,10 +21,18 @@ def component(name: str) -> str:
     return f"#/components/schemas/{name}"
 
 
+def _operation(method: str, path: str) -> str:
+    return f"#/paths/{path.replace('~', '~0').replace('/', '~1')}/{method.lower()}"
+
+
 def response_of(method: str, path: str, status: int = 200) -> str:
     """A pointer to an operation's response (for answers without a named schema)."""
-    escaped = path.replace("~", "~0").replace("/", "~1")
-    return f"#/paths/{escaped}/{method.lower()}/responses/{status}"
+    return f"{_operation(method, path)}/responses/{status}"
+
+
+def request_of(method: str, path: str) -> str:
+    """A pointer to an operation's JSON request body schema (for bodies described inline)."""
+    return f"{_operation(method, path)}/requestBody/content/application~1json/schema"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +75,7 @@ SERVICES: tuple[Service, ...] = (
         "be served.",
         operations=("POST /v1/orders", "POST /v1/orders/batch",
                     "POST /v1/channels/{channel}/webhook"),
-        inputs=(component("OrderIn"), component("OrderBatchIn")),
+        inputs=(component("OrderIn"), request_of("POST", "/v1/orders/batch")),
         outputs=(component("OrderOut"), component("BatchOut"), component("IngestOut")),
         p99_latency_ms=300, availability_pct=Decimal("99.95"),
         unit="order", unit_price=Decimal("0.050"), owner="order-intake team",
@@ -116,7 +124,7 @@ SERVICES: tuple[Service, ...] = (
         code="catalogue-sync", name_en="Catalogue sync", name_zh="商品主数据同步",
         description="Master SKUs loaded one by one or in batches.",
         operations=("POST /v1/skus", "POST /v1/skus/batch"),
-        inputs=(component("SkuIn"),),
+        inputs=(component("SkuIn"), request_of("POST", "/v1/skus/batch")),
         outputs=(component("SkuOut"),),
         p99_latency_ms=2000, availability_pct=Decimal("99.5"),
         unit="row", unit_price=Decimal("0.0005"), owner="catalogue team", version="1.0.0"),
