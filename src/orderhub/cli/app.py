@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from orderhub.adapters.secrets import SecretError
 from orderhub.cli import (
     audit,
     carrier,
@@ -16,6 +17,7 @@ from orderhub.cli import (
     demo,
     events,
     file_import,
+    keys,
     orders,
     routing,
     rules,
@@ -52,6 +54,7 @@ app.add_typer(carrier.app, name="carrier")
 app.add_typer(routing.app, name="routing")
 app.add_typer(scenario.app, name="scenario")
 app.add_typer(rules.app, name="rules")
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:
@@ -60,3 +63,6 @@ def main() -> None:
     except DomainError as exc:
         err.print(f"[red]error:[/red] {exc}")
         sys.exit(1)
+    except SecretError as exc:  # a missing, malformed or wrong key: stop, say which
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)

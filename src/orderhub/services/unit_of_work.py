@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import NestedTransaction, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from orderhub.adapters.crypto.keyring import Keyring, PiiCipher
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
@@ -39,17 +40,20 @@ class UnitOfWork:
     audit: AuditRepository
     sku_mappings: SkuMappingRepository
     webhooks: WebhookRepository
+    pii: PiiCipher
     conn: Connection
 
     def __init__(
         self,
         engine: Engine,
         *,
+        keyring: Keyring,
         read_only: bool = False,
         on_commit: Callable[[int], None] | None = None,
         network_cache: NetworkCache | None = None,
     ) -> None:
         self.engine = engine
+        self.keyring = keyring  # personal data is written only as ciphertext (no opt-out)
         self.read_only = read_only
         self.on_commit = on_commit
         self.network_cache = network_cache
@@ -62,9 +66,10 @@ class UnitOfWork:
             conn = conn.execution_options(sqlite_begin="DEFERRED")
         self.conn = conn
         self._tx = conn.begin()
-        self.orders = OrderRepository(conn)
+        self.pii = self.keyring.session(conn)
+        self.orders = OrderRepository(conn, self.pii)
         self.stock = StockRepository(conn)
-        self.catalog = CatalogRepository(conn)
+        self.catalog = CatalogRepository(conn, self.pii)
         self.outbox = OutboxRepository(conn)
         self.idempotency = IdempotencyRepository(conn)
         self.network = NetworkRepository(conn, self.network_cache)
@@ -72,7 +77,7 @@ class UnitOfWork:
         self.rule_sets = RuleSetRepository(conn)
         self.audit = AuditRepository(conn)
         self.sku_mappings = SkuMappingRepository(conn)
-        self.webhooks = WebhookRepository(conn)
+        self.webhooks = WebhookRepository(conn, self.pii)
         self._other_events = []
         return self
 
@@ -112,6 +117,7 @@ class UnitOfWork:
         assert self._tx is not None
         self._tx.commit()
         self._tx = None
+        self.pii.committed()
         if self.on_commit is not None and count:
             self.on_commit(count)
         return count
