@@ -29,8 +29,10 @@ from typing import Any
 import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, inspect, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
 
 from orderhub.adapters.crypto.master import CryptoError, MasterKeyProvider
 from orderhub.adapters.db.tables import pii_keys
@@ -121,10 +123,22 @@ class Keyring:
         self.provider = provider
         self.ttl = ttl
         self._cache: dict[str, TenantKeys] = {}
+        self._side_engines: dict[Engine, Engine] = {}
         self._lock = threading.Lock()
 
     def session(self, conn: Connection) -> PiiCipher:
         return PiiCipher(self, conn)
+
+    def side_engine(self, engine: Engine) -> Engine:
+        """An engine without a pool for the rare short transactions that must commit on
+        their own (a tenant's first keys): taken from the caller's pool, a burst of first
+        intakes could each hold one connection while waiting for a second."""
+        with self._lock:
+            side = self._side_engines.get(engine)
+            if side is None:
+                side = create_engine(engine.url, poolclass=NullPool)
+                self._side_engines[engine] = side
+            return side
 
     def cached(self, tenant_id: str) -> TenantKeys | None:
         keys = self._cache.get(tenant_id)
@@ -199,18 +213,37 @@ class PiiCipher:
             return None
         return self._create(tenant_id)
 
-    def _insert_key(self, tenant_id: str, purpose: str, version: int, raw: bytes) -> None:
+    def _key_row(self, tenant_id: str, purpose: str, version: int,
+                 raw: bytes) -> dict[str, Any]:
         p = self.keyring.provider
         wrapped = p.wrap(raw, wrap_context(tenant_id, purpose, version))
+        return {"tenant_id": tenant_id, "purpose": purpose, "version": version,
+                "wrapped": base64.b64encode(wrapped).decode(), "master_key_id": p.key_id,
+                "created_at": datetime.now(UTC)}
+
+    def _insert_key(self, tenant_id: str, purpose: str, version: int, raw: bytes) -> None:
         self.conn.execute(pii_keys.insert().values(
-            tenant_id=tenant_id, purpose=purpose, version=version,
-            wrapped=base64.b64encode(wrapped).decode(), master_key_id=p.key_id,
-            created_at=datetime.now(UTC)))
+            **self._key_row(tenant_id, purpose, version, raw)))
 
     def _create(self, tenant_id: str) -> TenantKeys:
         """The tenant's first data key and index key; if a concurrent transaction created
-        them first, theirs (read once it committed)."""
+        them first, theirs.
+
+        On PostgreSQL they are committed at once on a connection of their own (outside the
+        pool: see `Keyring.side_engine`): inserted in the caller's transaction, a second
+        intake would wait on that row while holding stock locks the first may need (a
+        deadlock). SQLite runs one writer at a time, so they go in the caller's transaction
+        and count only once it commits."""
         data_key, index_key = os.urandom(32), os.urandom(32)
+        if self.conn.dialect.name == "postgresql":
+            rows = [self._key_row(tenant_id, DATA, 1, data_key),
+                    self._key_row(tenant_id, INDEX, 1, index_key)]
+            with self.keyring.side_engine(self.conn.engine).begin() as own:
+                own.execute(postgresql.insert(pii_keys).on_conflict_do_nothing(), rows)
+            keys = self._load(tenant_id)  # ours, or a concurrent writer's (read committed)
+            assert keys is not None
+            self.keyring.remember(tenant_id, keys)
+            return keys
         try:
             with self.conn.begin_nested():
                 self._insert_key(tenant_id, DATA, 1, data_key)
@@ -257,9 +290,10 @@ class PiiCipher:
         return f"{FORMAT}.{version}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, tenant_id: str, field_name: str, token: str) -> bytes:
-        version = token_version(token)
-        if version is None:
+        m = _PREFIX.match(token)
+        if m is None:
             raise Undecryptable(f"{field_name}: not a {FORMAT} ciphertext")
+        version = int(m.group(1))
         keys = self.keys(tenant_id, create=False)
         if keys is None or version not in keys.data:
             keys = self.keys(tenant_id, create=False, refresh=True)
@@ -267,7 +301,7 @@ class PiiCipher:
             raise Undecryptable(f"{field_name}: tenant {tenant_id} has no data key "
                                 f"version {version}")
         try:
-            raw = base64.urlsafe_b64decode(token[_PREFIX.match(token).end():])  # type: ignore[union-attr]
+            raw = base64.urlsafe_b64decode(token[m.end():])
         except (binascii.Error, ValueError) as exc:
             raise Undecryptable(f"{field_name}: damaged ciphertext") from exc
         try:
