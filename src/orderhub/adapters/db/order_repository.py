@@ -30,7 +30,12 @@ from orderhub.domain.order import (
     Shipment,
     ShipmentStatus,
 )
-from orderhub.domain.privacy import ADDRESS_PERSONAL, CUSTOMER_PERSONAL, FREE_TEXT_ATTRIBUTES
+from orderhub.domain.privacy import (
+    ADDRESS_PERSONAL,
+    CUSTOMER_PERSONAL,
+    FREE_TEXT_ATTRIBUTES,
+    RELEASED_OR_LATER,
+)
 
 _ADDRESS_FIELDS = tuple(f.name for f in fields(Address))
 _CUSTOMER_FIELDS = tuple(f.name for f in fields(Customer))
@@ -297,6 +302,7 @@ class OrderRepository:
         phone: str | None = None,
         email: str | None = None,
         before: str | None = None,
+        warehouses: frozenset[str] = frozenset(),
         limit: int,
     ) -> list[str]:
         """Ids of the orders that match every filter given, newest (highest id) first,
@@ -333,19 +339,39 @@ class OrderRepository:
             text_reasons = cast(c.hold_reasons, Text)
             q = q.where(text_reasons.like(f'%"code":"{hold_code}"%')
                         | text_reasons.like(f'%"code": "{hold_code}"%'))
+        if warehouses:
+            q = q.where(self._released_to(warehouses))
         if before:
             q = q.where(c.id < before)
         return [oid for (oid,) in self.conn.execute(q.order_by(c.id.desc()).limit(limit))]
 
-    def lapsed_reservations(self, now: datetime, limit: int) -> list[tuple[str, str]]:
-        """(order id, tenant) of up to `limit` orders, any tenant, holding an active
-        reservation whose pre-sale lock expired by `now`."""
+    @staticmethod
+    def _released_to(warehouses: frozenset[str]) -> Any:
+        """Orders released (or further) with a shipment from one of `warehouses`."""
+        c, sh = t.orders.c, t.shipments.c
+        return c.status.in_(sorted(s.value for s in RELEASED_OR_LATER)) & c.id.in_(
+            select(sh.order_id).where(sh.tenant_id == c.tenant_id,
+                                      sh.warehouse.in_(sorted(warehouses))))
+
+    def visible(self, tenant_id: str, order_id: str, warehouses: frozenset[str]) -> bool:
+        """Whether a caller restricted to `warehouses` (none: unrestricted) may see it."""
+        c = t.orders.c
+        q = select(c.id).where(c.tenant_id == tenant_id, c.id == order_id)
+        if warehouses:
+            q = q.where(self._released_to(warehouses))
+        return self.conn.execute(q).first() is not None
+
+    def lapsed_reservations(self, now: datetime, limit: int, *,
+                            tenant_id: str | None = None) -> list[tuple[str, str]]:
+        """(order id, tenant) of up to `limit` orders (of one tenant, or any), holding an
+        active reservation whose pre-sale lock expired by `now`."""
         r = t.reservations.c
-        rows = self.conn.execute(
-            select(r.order_id, r.tenant_id).distinct()
-            .where(r.state == ReservationState.ACTIVE.value, r.expires_at.is_not(None),
-                   r.expires_at <= now)
-            .limit(limit))
+        q = (select(r.order_id, r.tenant_id).distinct()
+             .where(r.state == ReservationState.ACTIVE.value, r.expires_at.is_not(None),
+                    r.expires_at <= now))
+        if tenant_id is not None:
+            q = q.where(r.tenant_id == tenant_id)
+        rows = self.conn.execute(q.limit(limit))
         return [(oid, tid) for oid, tid in rows]
 
     def recent_quantities(

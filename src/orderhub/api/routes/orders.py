@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response
 
 from orderhub.api.bodies import json_body, json_body_doc
-from orderhub.api.deps import ActorDep, HubDep, PiiDep, TenantDep
+from orderhub.api.deps import ActorDep, HubDep, PiiDep, PrincipalDep, TenantDep
 from orderhub.api.schemas import (
     BatchOut,
     CancelIn,
@@ -55,7 +55,7 @@ IdempotencyKey = Annotated[
 def create_order(
     body: OrderIn,
     hub: HubDep,
-    tenant: TenantDep, pii: PiiDep,
+    tenant: TenantDep, pii: PiiDep, principal: PrincipalDep,
     actor: ActorDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -127,7 +127,7 @@ def create_orders(
 @router.get("", response_model=OrderPage)
 def list_orders(
     hub: HubDep,
-    tenant: TenantDep, pii: PiiDep,
+    tenant: TenantDep, pii: PiiDep, principal: PrincipalDep,
     status: OrderStatus | None = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
     external_id: Annotated[str | None, Query(max_length=200)] = None,
@@ -159,13 +159,14 @@ def list_orders(
         cursor=cursor,
         limit=limit,
         pii=pii,
+        warehouses=principal.warehouses,
     )
 
 
 @router.get("/held", response_model=OrderPage)
 def list_held(
     hub: HubDep,
-    tenant: TenantDep, pii: PiiDep,
+    tenant: TenantDep, pii: PiiDep, principal: PrincipalDep,
     code: Annotated[HoldCode | None, Query(description="Only orders held for this reason")] = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -174,32 +175,39 @@ def list_held(
     """Orders on hold, each with its reasons (and SKU suggestions for unmapped lines)."""
     return views.list_orders(hub.read_uow, tenant, status=OrderStatus.ON_HOLD,
                              hold_code=code.value if code else None, channel=channel,
-                             cursor=cursor, limit=limit, pii=pii)
+                             cursor=cursor, limit=limit, pii=pii,
+                             warehouses=principal.warehouses)
 
 
 @router.post("/expire-reservations", response_model=ExpiryOut, tags=["inventory"])
 def expire_now(hub: HubDep, tenant: TenantDep) -> Any:
-    """Run the reservation-expiry sweep now (it also runs in the background)."""
-    return {"orders_released": fulfilment.expire_reservations(hub.uow, now=hub.clock())}
+    """Run the reservation-expiry sweep for your orders now (it also runs in the
+    background)."""
+    return {"orders_released": fulfilment.expire_reservations(hub.uow, now=hub.clock(),
+                                                              tenant_id=tenant)}
 
 
 @router.get("/{order_id}", response_model=OrderOut)
-def get_order(order_id: str, hub: HubDep, tenant: TenantDep, pii: PiiDep) -> Any:
-    return views.get_order(hub.read_uow, tenant, order_id, pii=pii)
+def get_order(order_id: str, hub: HubDep, tenant: TenantDep, pii: PiiDep,
+              principal: PrincipalDep) -> Any:
+    return views.get_order(hub.read_uow, tenant, order_id, pii=pii,
+                           warehouses=principal.warehouses)
 
 
 @router.get("/{order_id}/timeline", response_model=list[TimelineEntryOut])
-def get_timeline(order_id: str, hub: HubDep, tenant: TenantDep) -> Any:
+def get_timeline(order_id: str, hub: HubDep, tenant: TenantDep,
+                 principal: PrincipalDep) -> Any:
     """Every step of the order in sequence: time, actor, reason and details."""
-    return views.get_timeline(hub.read_uow, tenant, order_id)
+    return views.get_timeline(hub.read_uow, tenant, order_id, warehouses=principal.warehouses)
 
 
 @router.get("/{order_id}/routing")
-def get_routing(order_id: str, hub: HubDep, tenant: TenantDep) -> Any:
+def get_routing(order_id: str, hub: HubDep, tenant: TenantDep,
+                principal: PrincipalDep) -> Any:
     """Every routing decision for the order: the plans considered with their shipping,
     handling, split and lateness costs and promise dates, the chosen one, and the sites
     excluded with the reason. Recorded by the `routing` allocation strategy."""
-    return views.get_routing(hub.read_uow, tenant, order_id)
+    return views.get_routing(hub.read_uow, tenant, order_id, warehouses=principal.warehouses)
 
 
 @router.post("/{order_id}/cancel", response_model=OrderOut)

@@ -18,7 +18,7 @@ from orderhub.domain.lifecycle import OrderStatus, allowed_next
 from orderhub.domain.money import quantize
 from orderhub.domain.order import Order
 from orderhub.domain.privacy import PiiView, shape_order
-from orderhub.services.unit_of_work import UowFactory
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 
 def order_view(o: Order, pii: PiiView) -> dict[str, Any]:
@@ -117,16 +117,26 @@ def event_view(e: StoredEvent) -> dict[str, Any]:
     }
 
 
+def _check_visible(uow: UnitOfWork, tenant_id: str, order_id: str,
+                   warehouses: frozenset[str]) -> None:
+    """A caller restricted to some warehouses (logistics) sees only orders released to
+    them; any other order reads exactly like one that does not exist."""
+    if not uow.orders.visible(tenant_id, order_id, warehouses):
+        raise NotFound(f"order {order_id} not found")
+
+
 def get_order(make_uow: UowFactory, tenant_id: str, order_id: str, *,
-              pii: PiiView) -> dict[str, Any]:
+              pii: PiiView, warehouses: frozenset[str] = frozenset()) -> dict[str, Any]:
     with make_uow() as uow:
+        if warehouses:
+            _check_visible(uow, tenant_id, order_id, warehouses)
         return order_view(uow.orders.get(tenant_id, order_id), pii)
 
 
-def get_timeline(make_uow: UowFactory, tenant_id: str, order_id: str) -> list[dict[str, Any]]:
+def get_timeline(make_uow: UowFactory, tenant_id: str, order_id: str, *,
+                 warehouses: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     with make_uow() as uow:
-        if not uow.orders.heads(tenant_id, [order_id]):
-            raise NotFound(f"order {order_id} not found")
+        _check_visible(uow, tenant_id, order_id, warehouses)
         return [event_view(e) for e in uow.outbox.for_order(tenant_id, order_id)]
 
 
@@ -160,6 +170,7 @@ def list_orders(
     cursor: str | None = None,
     limit: int = 50,
     pii: PiiView,
+    warehouses: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """Newest first; `next_cursor` continues after the last item of this page. `phone`
     and `email` match exactly (through their blind indexes: nothing is decrypted to
@@ -173,7 +184,8 @@ def list_orders(
         ids = uow.orders.search_ids(
             tenant_id, status=status, channel=channel, external_id=external_id, sku=sku,
             hold_code=hold_code, created_from=created_from, created_to=created_to,
-            phone=phone, email=email, before=before, limit=limit + 1)
+            phone=phone, email=email, before=before, warehouses=warehouses,
+            limit=limit + 1)
         more = len(ids) > limit
         ids = ids[:limit]
         orders = {o.id: o for o in uow.orders.get_many(tenant_id, ids)}
@@ -217,10 +229,10 @@ def list_stock(
     }
 
 
-def get_routing(make_uow: UowFactory, tenant_id: str, order_id: str) -> list[dict[str, Any]]:
+def get_routing(make_uow: UowFactory, tenant_id: str, order_id: str, *,
+                warehouses: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     with make_uow() as uow:
-        if not uow.orders.heads(tenant_id, [order_id]):
-            raise NotFound(f"order {order_id} not found")
+        _check_visible(uow, tenant_id, order_id, warehouses)
         return uow.orders.routing(tenant_id, order_id)
 
 
