@@ -45,17 +45,17 @@ class AuthMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
         auth = headers.get("authorization")
-        if auth is None:
-            await self.app(scope, receive, send)  # public routes; `authorize` refuses others
+        kind, _, token = (auth or "").partition(" ")
+        if auth is None or kind.lower() != "bearer":
+            # No bearer credential (none, or another scheme: a channel signing its webhook in
+            # `Authorization`): public routes go on; `authorize` answers 401 to the others.
+            await self.app(scope, receive, send)
             return
         client = (scope.get("client") or ("unknown", 0))[0]
         if self.blocked is not None and (wait := self.blocked(client)) is not None:
             await _too_many(scope, send, wait)
             return
-        kind, _, token = auth.partition(" ")
         try:
-            if kind.lower() != "bearer":
-                raise Unauthenticated()
             principal = await anyio.to_thread.run_sync(
                 lambda: self.authenticator.authenticate(
                     token.strip(), tenant_header=headers.get("x-tenant-id")))
