@@ -167,3 +167,31 @@ def test_a_channel_signing_in_the_authorization_header_is_not_refused(hub: Hub) 
     # elsewhere a non-bearer Authorization is still the one 401
     r = anonymous.get("/v1/orders", headers={"Authorization": "Basic dXNlcjpwYXNz"})
     assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_guessing_keys_or_passwords_is_rate_limited(hub: Hub, clock: Clock) -> None:
+    """Attack: an outsider guesses bearer tokens and console passwords as fast as it can;
+    the failure hooks the middleware and sign-in call were never installed, so nothing
+    slowed it down (issue 12: brute force on keys is rate-limited)."""
+    limit = hub.settings.auth_failures_per_minute
+    good = issue_key(hub, role="analyst")
+    client = TestClient(create_app(hub))
+    wrong = bearer(f"ohk_k{'0' * 16}_{'0' * 48}")
+    for _ in range(limit - 1):
+        assert client.get("/v1/orders", headers=wrong).status_code == 401
+    r = client.get("/v1/orders", headers=wrong)
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    # the address is refused, even with a good key, and sign-in is refused too
+    assert client.get("/v1/access/whoami", headers=bearer(good)).status_code == 429
+    r = client.post("/v1/sessions", json={"tenant": "default", "login": "x",
+                                          "password": "y" * 12})
+    assert r.status_code == 429
+    assert client.get("/healthz").status_code == 200
+    clock.now += timedelta(minutes=1)
+    assert client.get("/v1/access/whoami", headers=bearer(good)).status_code == 200
+    for _ in range(limit):
+        r = client.post("/v1/sessions", json={"tenant": "default", "login": "x",
+                                              "password": "y" * 12})
+    assert r.status_code == 401
+    assert client.post("/v1/sessions", json={"tenant": "default", "login": "x",
+                                             "password": "y" * 12}).status_code == 429
