@@ -135,7 +135,8 @@ def run(
         procs = [relay, probe]
 
         def uow() -> UnitOfWork:
-            return UnitOfWork(hub.engine, on_commit=lambda _n: commit_at.append(time.time()))
+            return UnitOfWork(hub.engine, keyring=hub.keyring,
+                              on_commit=lambda _n: commit_at.append(time.time()))
     else:
         lock = threading.Lock()
 
@@ -153,7 +154,7 @@ def run(
                 commit_at.append(time.time())
                 hub.relay.notify()
 
-            return UnitOfWork(hub.engine, on_commit=committed)
+            return UnitOfWork(hub.engine, keyring=hub.keyring, on_commit=committed)
 
     def load(duration: float) -> tuple[dict[str, float], float]:
         committed: dict[str, float] = {}

@@ -4,6 +4,12 @@ PostgreSQL, in batches and one order per transaction.
 Run from the repository root:
 
     .venv/bin/python benchmarks/throughput.py [--orders 20000] [--backends sqlite,postgres]
+    .venv/bin/python benchmarks/throughput.py --pii-compare [--backends sqlite]
+
+`--pii-compare` measures what encrypting personal data at rest costs: batch mode with the
+real cipher and with a null cipher injected here (the benchmark's own class: there is no
+setting that turns encryption off), interleaved, and the decryption of a 1,000-order list
+page.
 
 See benchmarks/README.md for what is measured and how to read the figures.
 """
@@ -11,6 +17,7 @@ See benchmarks/README.md for what is measured and how to read the figures.
 from __future__ import annotations
 
 import argparse
+import base64
 import cProfile
 import gc
 import json
@@ -38,14 +45,18 @@ from sqlalchemy.pool import NullPool
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.adapters.channels.registry import ADAPTERS, render, sign
 from orderhub.adapters.china_address import complete_addresses
+from orderhub.adapters.crypto.keyring import Keyring, PiiCipher
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.engine import normalise_url
 from orderhub.adapters.db.migrate import upgrade
 from orderhub.bootstrap import Hub, bootstrap
+from orderhub.config import get_settings
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Address
+from orderhub.domain.privacy import PiiView
 from orderhub.services.intake.drafts import OrderDraft
 from orderhub.services.intake.submit import Outcome, ingest_channel_orders, submit_orders
+from orderhub.services.orders import views
 from orderhub.tools.demo import build_demo
 from orderhub.tools.simulation import OrderGenerator, load_prices
 
@@ -82,6 +93,32 @@ class RunResult:
     db_check: str
     statuses: dict[str, int] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)  # per call, in submission order
+    encryption: str = "on"  # "off": the benchmark's null cipher (--pii-compare only)
+    list_page: dict[str, float] = field(default_factory=dict)  # --pii-compare only
+
+
+class NullCipher(PiiCipher):
+    """Benchmark only: personal data stored in the same columns and shape, without
+    cryptography, to measure what AES-GCM and the blind-index HMACs cost. Not part of the
+    package: nothing a user can set leads here."""
+
+    def current_version(self, tenant_id: str) -> int:
+        return 0
+
+    def encrypt(self, tenant_id: str, field_name: str, plaintext: bytes) -> str:
+        return "p0.0." + plaintext.decode()
+
+    def decrypt(self, tenant_id: str, field_name: str, token: str) -> bytes:
+        return token[5:].encode()
+
+    def blind(self, tenant_id: str, kind: str, normalised: str | None, *,
+              create: bool = True) -> str | None:
+        return normalised
+
+
+class NullKeyring(Keyring):
+    def session(self, conn: Any) -> PiiCipher:
+        return NullCipher(self, conn)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -173,7 +210,11 @@ def fresh_hub(backend: str, pg_url: str) -> Iterator[tuple[Hub, float]]:
     database = sqlite_database() if backend == "sqlite" else postgres_database(pg_url)
     with database as url:
         started = time.perf_counter()
-        hub = bootstrap(database_url=url)
+        settings = get_settings()
+        if not settings.master_key:  # a throwaway database gets a throwaway master key
+            settings = settings.model_copy(update={
+                "master_key": base64.b64encode(secrets.token_bytes(32)).decode()})
+        hub = bootstrap(settings, database_url=url)
         try:
             upgrade(hub.engine)
             build_demo(hub, TENANT)
@@ -248,11 +289,17 @@ def run_mode(
     seed: int,
     pg_url: str,
     profiler: cProfile.Profile | None = None,
+    encryption: bool = True,
+    list_page: int = 0,
 ) -> RunResult:
-    """One fresh database, `orders` drafts, submitted in batches or one per transaction."""
+    """One fresh database, `orders` drafts, submitted in batches or one per transaction;
+    with `encryption` off, through the benchmark's null cipher; with `list_page`, then a
+    list page of that many orders read back (timed)."""
     size = 1 if mode == "single" else batch_size
     prefix = f"BENCH{mode.upper()}"
     with fresh_hub(backend, pg_url) as (hub, setup_s):
+        if not encryption:
+            hub.keyring = NullKeyring(hub.keyring.provider)
         drafts = make_drafts(hub, orders, seed, prefix)
         chunks = [drafts[i : i + size] for i in range(0, len(drafts), size)]
         payloads = shopify_payloads(drafts, hub.clock()) if mode == "shopify" else []
@@ -308,6 +355,7 @@ def run_mode(
 
         events = count_events(hub) - events_before
         stored = count_statuses(hub, prefix)
+        page = time_list_page(hub, list_page) if list_page else {}
 
     allocated = statuses[OrderStatus.ALLOCATED.value]
     held = statuses[OrderStatus.ON_HOLD.value]
@@ -339,7 +387,33 @@ def run_mode(
         db_check=db_check,
         statuses=dict(sorted(statuses.items())),
         latencies_ms=[round(ms, 3) for ms in latencies_ms],
+        encryption="on" if encryption else "off",
+        list_page=page,
     )
+
+
+def time_list_page(hub: Hub, size: int, repeats: int = 5) -> dict[str, float]:
+    """A list page of `size` orders (the read model: query, load, decrypt, shape), best of
+    `repeats` with the keys cached as in a running server; and, with the real cipher, the
+    decryption alone of those orders' ciphertexts."""
+    views.list_orders(hub.read_uow, TENANT, limit=size, pii=PiiView.FULL)  # warm the caches
+    best = min(_timed(lambda: views.list_orders(hub.read_uow, TENANT, limit=size,
+                                                pii=PiiView.FULL)) for _ in range(repeats))
+    out = {"orders": float(size), "page_ms": best * 1000}
+    with hub.read_uow() as uow:
+        rows = uow.conn.execute(select(t.orders.c.id, t.orders.c.pii).order_by(
+            t.orders.c.id.desc()).limit(size)).all()
+        pii = uow.pii
+        out["decrypt_only_ms"] = 1000 * min(_timed(
+            lambda: [pii.decrypt_doc(TENANT, f"orders.pii/{oid}", tok) for oid, tok in rows])
+            for _ in range(repeats))
+    return out
+
+
+def _timed(fn: Any) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
 
 
 # --------------------------------------------------------------------------- report
@@ -470,6 +544,58 @@ def print_profile(profiler: cProfile.Profile, result: RunResult) -> None:
     stats.sort_stats(pstats.SortKey.CUMULATIVE).print_stats(30)
 
 
+# --------------------------------------------------------------------------- encryption
+
+
+def pii_compare(args: argparse.Namespace, backends: list[str], pg_url: str,
+                meta: dict[str, Any]) -> int:
+    """Batch mode with encryption off and on, interleaved round by round (the shared
+    machine's drift hits both alike); the best round of each is compared."""
+    results: list[RunResult] = []
+    for backend in backends:
+        for round_no in range(args.pii_rounds):
+            for encryption in (False, True):
+                label = "on" if encryption else "off"
+                print(f"running {backend}/batch, encryption {label}, round {round_no + 1}: "
+                      f"{args.orders} orders ...", flush=True)
+                results.append(run_mode(backend, "batch", orders=args.orders,
+                                        batch_size=args.batch_size, seed=args.seed,
+                                        pg_url=pg_url, encryption=encryption,
+                                        list_page=min(1000, args.orders)))
+    print()
+    print(f"{'backend':>8}  {'encrypt':>7}  {'round':>5}  {'orders/s':>9}  "
+          f"{'list page ms':>12}  {'decrypt ms':>10}")
+    rounds: dict[tuple[str, str], list[RunResult]] = {}
+    for r in results:
+        rounds.setdefault((r.backend, r.encryption), []).append(r)
+        n = len(rounds[(r.backend, r.encryption)])
+        dec = r.list_page.get("decrypt_only_ms")
+        print(f"{r.backend:>8}  {r.encryption:>7}  {n:>5}  {r.orders_per_s:>9,.0f}  "
+              f"{r.list_page.get('page_ms', 0):>12.1f}  "
+              f"{(f'{dec:.1f}' if r.encryption == 'on' and dec else '-'):>10}")
+    print()
+    compared: dict[str, float] = {}
+    for backend in backends:
+        on = max(r.orders_per_s for r in rounds[(backend, "on")])
+        off = max(r.orders_per_s for r in rounds[(backend, "off")])
+        compared[f"{backend}: intake orders/s encryption on / off"] = on / off
+        page_on = min(r.list_page["page_ms"] for r in rounds[(backend, "on")])
+        page_off = min(r.list_page["page_ms"] for r in rounds[(backend, "off")])
+        compared[f"{backend}: 1,000-order list page ms, on / off"] = page_on / page_off
+        compared[f"{backend}: decrypting 1,000 orders, ms"] = min(
+            r.list_page["decrypt_only_ms"] for r in rounds[(backend, "on")])
+    print("Encryption at rest (best round of each, same machine, same run):")
+    for name, value in compared.items():
+        print(f"  {name:<48} {value:8.3f}")
+    print()
+    if args.json:
+        args.json.write_text(json.dumps({"meta": meta, "runs": [asdict(r) for r in results],
+                                         "ratios": compared}, indent=2,
+                                        ensure_ascii=False) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -496,6 +622,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "in batches of --batch-size (0: skip)",
     )
     p.add_argument("--seed", type=int, default=42, help="order generator seed")
+    p.add_argument(
+        "--pii-compare",
+        action="store_true",
+        help="only compare personal-data encryption on vs off (batch mode, --pii-rounds "
+        "interleaved rounds per backend) and time a 1,000-order list page",
+    )
+    p.add_argument("--pii-rounds", type=int, default=2, help="rounds of on/off (default 2)")
     p.add_argument(
         "--require-postgres",
         action="store_true",
@@ -541,6 +674,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     meta = header(args, pg_version)
     print_header(meta)
+    if args.pii_compare:
+        return pii_compare(args, backends, pg_url, meta)
     modes = (
         [("batch", args.orders)]
         + ([("single", args.single_orders)] if args.single_orders else [])

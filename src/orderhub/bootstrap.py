@@ -14,9 +14,11 @@ from sqlalchemy import Engine
 
 from orderhub.adapters.bus.in_process import InProcessBus
 from orderhub.adapters.bus.nats_jetstream import JetStreamSource, NatsClient, NatsJetStreamSink
+from orderhub.adapters.crypto import CryptoError, Keyring, load_local_master
 from orderhub.adapters.db.engine import make_engine
 from orderhub.adapters.db.network_repository import NetworkCache
 from orderhub.adapters.ratelimit import InProcessLimiter, RateLimiter, make_limiter
+from orderhub.adapters.secrets import SecretError
 from orderhub.config import Settings, get_settings
 from orderhub.domain.allocation import AllocationStrategy, NearestWarehouseStrategy
 from orderhub.domain.audit import AuditKey
@@ -51,6 +53,7 @@ class Hub:
     bus: InProcessBus
     relay: OutboxRelay
     strategy: AllocationStrategy
+    keyring: Keyring
     network_cache: NetworkCache = field(default_factory=NetworkCache)
     clock: Callable[[], datetime] = utc_now
     nats: NatsClient | None = None
@@ -76,12 +79,12 @@ class Hub:
         return self._audit_key
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, on_commit=self.relay.notify,
+        return UnitOfWork(self.engine, keyring=self.keyring, on_commit=self.relay.notify,
                           network_cache=self.network_cache, audit_key=self.audit_key)
 
     def read_uow(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, read_only=True, network_cache=self.network_cache,
-                          audit_key=self.audit_key)
+        return UnitOfWork(self.engine, keyring=self.keyring, read_only=True,
+                          network_cache=self.network_cache, audit_key=self.audit_key)
 
     @property
     def presale_lock(self) -> timedelta:
@@ -270,6 +273,18 @@ def make_strategy(name: str, settings: Settings | None = None,
     return NearestWarehouseStrategy()
 
 
+def load_keyring(settings: Settings, engine: Engine) -> Keyring:
+    """The master key (SecretError when missing or malformed) and a check that it opens the
+    data keys already stored (SecretError naming both key ids when it does not): there is no
+    plaintext mode to fall back to."""
+    keyring = Keyring(load_local_master(settings.master_key, settings.key_dir))
+    try:
+        keyring.verify(engine)
+    except CryptoError as exc:
+        raise SecretError(f"wrong master key: {exc}") from None
+    return keyring
+
+
 def bootstrap(
     settings: Settings | None = None,
     *,
@@ -279,6 +294,11 @@ def bootstrap(
 ) -> Hub:
     settings = settings or get_settings()
     engine = make_engine(database_url or settings.database_url)
+    try:
+        keyring = load_keyring(settings, engine)
+    except SecretError:
+        engine.dispose()
+        raise
     bus = InProcessBus()
     nats = None
     sinks = []
@@ -298,6 +318,7 @@ def bootstrap(
         bus=bus,
         relay=relay,
         strategy=strategy or make_strategy(settings.allocation_strategy, settings, cache),
+        keyring=keyring,
         network_cache=cache,
         clock=clock,
         nats=nats,

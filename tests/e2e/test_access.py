@@ -274,3 +274,31 @@ def test_demo_key_is_written_once_and_reused(hub: Hub, tmp_path: Path) -> None:
     assert TestClient(create_app(hub), headers=bearer(token)).get(
         "/v1/access/whoami").json()["role"] == "tenant_admin"
     assert issue_key(hub) != token
+
+
+def test_logistics_sees_only_released_orders_of_its_warehouses_masked(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("B", "BJ"): 10})
+    with api_client(hub) as admin:
+        to_sh = admin.post("/v1/orders", json=order("L-1")).json()["id"]  # A: from SH
+        body = order("L-2")
+        body["lines"][0]["sku"] = "B"
+        to_bj = admin.post("/v1/orders", json=body).json()["id"]  # B: from BJ
+        waiting = admin.post("/v1/orders", json=order("L-3")).json()["id"]  # SH, not released
+        for oid in (to_sh, to_bj):
+            assert admin.post(f"/v1/orders/{oid}/release").status_code == 200
+    token = issue_key(hub, role="logistics", warehouses=["SH"], name="sh-dock")
+    dock = TestClient(create_app(hub), headers=bearer(token))
+    listed = [o["id"] for o in dock.get("/v1/orders").json()["items"]]
+    assert listed == [to_sh]
+    seen = dock.get(f"/v1/orders/{to_sh}").json()
+    address = seen["shipping_address"]
+    assert address["phone"].endswith("8000") and address["phone"] != ADDRESS_JSON["phone"]
+    assert address["line1"]  # released to it: the street is there for the label
+    for hidden in (to_bj, waiting):  # other warehouses', or not yet released: not found
+        assert dock.get(f"/v1/orders/{hidden}").status_code == 404
+        assert dock.get(f"/v1/orders/{hidden}/timeline").status_code == 404
+    assert dock.get(f"/v1/orders/{to_sh}/timeline").status_code == 200
+    finance = TestClient(create_app(hub), headers=auth_headers(hub, role="finance"))
+    seen = finance.get(f"/v1/orders/{to_sh}").json()
+    assert seen["totals"]["grand_total"] and "13800138000" not in str(seen)
+    assert ADDRESS_JSON["line1"] not in str(seen) and ADDRESS_JSON["name"] not in str(seen)

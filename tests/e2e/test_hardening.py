@@ -16,6 +16,7 @@ from orderhub.bootstrap import Hub, bootstrap
 from orderhub.config import Settings
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
+from orderhub.domain.privacy import PiiView
 from orderhub.services.orders import fulfilment, views
 from orderhub.services.rules import validation_rules
 from tests.api import api_client
@@ -39,10 +40,10 @@ def test_channel_update_applies_tax_fee_and_totals(hub: Hub) -> None:
                           updated_at=WHEN + timedelta(minutes=1))
     [u] = ingest(hub, later)
     assert (u.outcome, u.status) == ("updated", "allocated")
-    o = views.get_order(hub.read_uow, T, str(r.order_id))
+    o = views.get_order(hub.read_uow, T, str(r.order_id), pii=PiiView.FULL)
     assert (o["totals"]["tax"], o["totals"]["shipping_fee"], o["totals"]["grand_total"]) == (
         "5.00", "12.00", "37.00")
-    listed = views.list_orders(hub.read_uow, T, external_id="UPD-1")["items"][0]
+    listed = views.list_orders(hub.read_uow, T, external_id="UPD-1", pii=PiiView.FULL)["items"][0]
     assert listed["totals"]["grand_total"] == "37.00"
     wrong = replace(later, total=Decimal("99.00"), updated_at=WHEN + timedelta(minutes=2))
     [w] = ingest(hub, wrong)
@@ -62,7 +63,7 @@ def test_one_bad_update_does_not_abort_the_batch(hub: Hub) -> None:
     results = ingest(hub, cancel, channel_order("NEW-1"), *twice)
     assert [x.outcome for x in results] == ["rejected", "created", "unchanged", "created"]
     assert "return" in results[0].message
-    dup = views.list_orders(hub.read_uow, T, external_id="DUP-9")["items"]
+    dup = views.list_orders(hub.read_uow, T, external_id="DUP-9", pii=PiiView.FULL)["items"]
     assert len(dup) == 1 and dup[0]["lines"][0]["quantity"] == 3
 
 

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
+from orderhub.domain.privacy import PiiView
 from tests.api import api_client
 from tests.factories import ADDRESS_JSON, draft, seed_network
 
@@ -143,11 +144,13 @@ def test_rerouted_presale_keeps_its_lock_deadline(hub: Hub) -> None:
     [r] = submit_orders(hub.uow, "default", [presale],
                         strategy=hub.strategy, now=now, actor="t",
                         presale_lock=timedelta(minutes=30))
-    before = views.get_order(hub.read_uow, "default", str(r.order_id))["reservations"][0]
+    before = views.get_order(hub.read_uow, "default", str(r.order_id),
+                             pii=PiiView.FULL)["reservations"][0]
     incidents.close_warehouse(hub.uow, "default", before["warehouse"], reason="storm",
                                    actor="ops", now=now + timedelta(minutes=10),
                                    strategy=hub.strategy, presale_lock=timedelta(minutes=30))
-    after = [x for x in views.get_order(hub.read_uow, "default", str(r.order_id))["reservations"]
+    after = [x for x in views.get_order(hub.read_uow, "default", str(r.order_id),
+                                        pii=PiiView.FULL)["reservations"]
              if x["state"] == "active"]
     assert after and after[0]["warehouse"] != before["warehouse"]
     assert after[0]["expires_at"] == before["expires_at"]  # not moved to close time + TTL

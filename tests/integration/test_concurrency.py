@@ -11,6 +11,7 @@ from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.bootstrap import Hub
 from orderhub.domain.inventory import StockLevel
+from orderhub.domain.privacy import PiiView
 from orderhub.services.intake.submit import submit_orders
 from orderhub.services.orders import views
 from tests.factories import T, draft, seed_network
@@ -62,7 +63,7 @@ def test_64_workers_race_for_the_last_units(hub: Hub) -> None:
     assert sum(r.reserved for r in rows) == reserved == active
     assert all(r.reserved <= r.on_hand for r in rows)
     for oid in lost[:10]:
-        o = views.get_order(hub.read_uow, T, oid)  # type: ignore[arg-type]
+        o = views.get_order(hub.read_uow, T, oid, pii=PiiView.FULL)  # type: ignore[arg-type]
         assert o["hold_reasons"][0]["code"] == "backorder"
         assert o["reservations"] == []
 

@@ -20,6 +20,7 @@ from orderhub.domain.errors import (
 )
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
+from orderhub.domain.privacy import PiiView
 from orderhub.services.intake.submit import Outcome, submit_orders
 from orderhub.services.inventory import stock_control
 from orderhub.services.orders import fulfilment, views
@@ -58,7 +59,7 @@ def test_order_is_validated_reserved_and_allocated(hub: Hub) -> None:
     [r] = submit(hub, draft("E-1", [("A", 3)]))
     assert r.outcome == Outcome.CREATED and r.status == "allocated"
     assert level(hub, "A", "SH") == (10, 3, 7)
-    o = views.get_order(hub.read_uow, T, r.order_id)
+    o = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)
     assert [s["warehouse"] for s in o["shipments"]] == ["SH"]
     assert o["promised_delivery"] is not None
     timeline = views.get_timeline(hub.read_uow, T, r.order_id)
@@ -125,7 +126,7 @@ def test_unserviceable_orders_are_held_never_dropped(hub: Hub) -> None:
         hub, draft("U-1", [("NOPE", 1)]), draft("I-1", [("D", 1)]), draft("S-1", [("A", 50)])
     )
     assert unknown.status == inactive.status == short.status == "on_hold"
-    held = views.list_orders(hub.read_uow, T, status=S.ON_HOLD)["items"]
+    held = views.list_orders(hub.read_uow, T, status=S.ON_HOLD, pii=PiiView.FULL)["items"]
     codes = {o["external_id"]: o["hold_reasons"][0]["code"] for o in held}
     assert codes == {"U-1": "unknown_sku", "I-1": "inactive_sku", "S-1": "backorder"}
     assert level(hub, "A", "SH") == (10, 0, 10)
@@ -170,7 +171,7 @@ def test_batch_does_not_oversell_within_itself(hub: Hub) -> None:
 def test_split_order_reserves_in_each_warehouse(hub: Hub) -> None:
     seed_network(hub)
     [r] = submit(hub, draft("SP-1", [("A", 2), ("B", 1), ("C", 1)], address=BEIJING))
-    o = views.get_order(hub.read_uow, T, r.order_id)
+    o = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)
     assert o["split"] is True
     assert sorted(s["warehouse"] for s in o["shipments"]) == ["BJ", "GZ"]
     assert level(hub, "B", "BJ") == (5, 1, 4) and level(hub, "C", "GZ") == (3, 1, 2)
@@ -187,7 +188,7 @@ def test_full_lifecycle_commits_stock_on_shipment(hub: Hub) -> None:
     assert level(hub, "A", "SH") == (8, 0, 8)
     for st in (S.DELIVERED, S.INVOICED, S.PAID):
         fulfilment.advance_order(hub.uow, T, oid, st, now=hub.clock(), actor="wh")
-    o = views.get_order(hub.read_uow, T, oid)
+    o = views.get_order(hub.read_uow, T, oid, pii=PiiView.FULL)
     assert o["status"] == "paid" and o["next_statuses"] == []
     statuses = [e["status"] for e in views.get_timeline(hub.read_uow, T, oid)]
     assert statuses[-4:] == ["shipped", "delivered", "invoiced", "paid"]
@@ -201,7 +202,7 @@ def test_partial_shipment(hub: Hub) -> None:
     oid = r.order_id
     for st in (S.RELEASED, S.PICKED, S.PACKED):
         fulfilment.advance_order(hub.uow, T, oid, st, now=hub.clock(), actor="wh")
-    o = views.get_order(hub.read_uow, T, oid)
+    o = views.get_order(hub.read_uow, T, oid, pii=PiiView.FULL)
     gz = next(s["id"] for s in o["shipments"] if s["warehouse"] == "GZ")
     part = fulfilment.ship_order(hub.uow, T, oid, [gz], now=hub.clock(), actor="wh")
     assert part.status == S.PARTIALLY_SHIPPED
@@ -215,7 +216,7 @@ def test_cancel_releases_stock_and_illegal_steps_change_nothing(hub: Hub) -> Non
     [r] = submit(hub, draft("C-1", [("A", 4)]))
     with pytest.raises(IllegalTransition):
         fulfilment.advance_order(hub.uow, T, r.order_id, S.PAID, now=hub.clock(), actor="x")
-    assert views.get_order(hub.read_uow, T, r.order_id)["status"] == "allocated"
+    assert views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)["status"] == "allocated"
     fulfilment.cancel_order(
         hub.uow, T, r.order_id, "fraud check failed", now=hub.clock(), actor="risk"
     )
@@ -241,7 +242,7 @@ def test_presale_lock_expiry_releases_stock(hub: Hub, clock: Clock) -> None:
     clock.now += timedelta(minutes=31)
     assert fulfilment.expire_reservations(hub.uow, now=clock.now) == 1
     assert level(hub, "A", "SH") == (10, 0, 10)
-    o = views.get_order(hub.read_uow, T, r.order_id)
+    o = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)
     assert o["status"] == "on_hold"
     assert o["hold_reasons"][0]["code"] == "reservation_expired"
     assert fulfilment.expire_reservations(hub.uow, now=clock.now) == 0  # idempotent
@@ -254,7 +255,8 @@ def test_receipts_adjustments_and_safety_stock(hub: Hub) -> None:
     )
     assert level(hub, "A", "SH") == (10, 0, 2)
     [r] = submit(hub, draft("SS-1", [("A", 3)]))
-    assert {s["warehouse"] for s in views.get_order(hub.read_uow, T, r.order_id)["shipments"]} == {
+    assert {s["warehouse"] for s in views.get_order(hub.read_uow, T, r.order_id,
+                                                    pii=PiiView.FULL)["shipments"]} == {
         "BJ"
     }  # Shanghai keeps its safety stock
     submit(hub, draft("SS-2", [("A", 2)]))
@@ -322,16 +324,20 @@ def test_list_orders_filters_and_cursor(hub: Hub) -> None:
         draft("LS-H", [("NOPE", 1)]),
         draft("LS-T", [("B", 1)], channel="tmall"),
     )
-    page1 = views.list_orders(hub.read_uow, T, limit=3)
-    page2 = views.list_orders(hub.read_uow, T, limit=3, cursor=page1["next_cursor"])
-    page3 = views.list_orders(hub.read_uow, T, limit=3, cursor=page2["next_cursor"])
+    page1 = views.list_orders(hub.read_uow, T, limit=3, pii=PiiView.FULL)
+    page2 = views.list_orders(hub.read_uow, T, limit=3, cursor=page1["next_cursor"],
+                              pii=PiiView.FULL)
+    page3 = views.list_orders(hub.read_uow, T, limit=3, cursor=page2["next_cursor"],
+                              pii=PiiView.FULL)
     ids = [o["id"] for p in (page1, page2, page3) for o in p["items"]]
     assert len(ids) == len(set(ids)) == 7 and page3["next_cursor"] is None
     assert ids == sorted(ids, reverse=True)
     assert [
-        o["external_id"] for o in views.list_orders(hub.read_uow, T, channel="tmall")["items"]
+        o["external_id"] for o in views.list_orders(hub.read_uow, T, channel="tmall",
+                                                    pii=PiiView.FULL)["items"]
     ] == ["LS-T"]
     assert [
-        o["external_id"] for o in views.list_orders(hub.read_uow, T, status=S.ON_HOLD)["items"]
+        o["external_id"] for o in views.list_orders(hub.read_uow, T, status=S.ON_HOLD,
+                                                    pii=PiiView.FULL)["items"]
     ] == ["LS-H"]
-    assert len(views.list_orders(hub.read_uow, T, sku="B")["items"]) == 1
+    assert len(views.list_orders(hub.read_uow, T, sku="B", pii=PiiView.FULL)["items"]) == 1

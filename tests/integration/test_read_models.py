@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from orderhub.bootstrap import Hub
+from orderhub.domain.privacy import PiiView
 from orderhub.services.intake.submit import submit_orders
 from orderhub.services.orders import views
 from tests.factories import T, draft, seed_network
@@ -25,7 +26,8 @@ def test_list_orders_by_hold_code_and_creation_window(hub: Hub) -> None:
 
     def listed(**filters: Any) -> list[str]:
         return sorted(o["external_id"]
-                      for o in views.list_orders(hub.read_uow, T, **filters)["items"])
+                      for o in views.list_orders(hub.read_uow, T, **filters,
+                                                 pii=PiiView.FULL)["items"])
 
     assert listed(hold_code="unknown_sku") == ["RM-UNKNOWN"]
     assert listed(hold_code="inactive_sku") == ["RM-INACTIVE"]

@@ -59,9 +59,8 @@ def test_a_failed_flush_keeps_the_counts(hub: Hub) -> None:
 
 def test_the_hub_writes_what_is_left_when_it_closes(hub: Hub) -> None:
     hub.meter.record("default", "k", "GET /v1/orders", hub.clock(), 200)
-    hub.close()
-    hub.engine.dispose()
-    with UnitOfWork(hub.engine, read_only=True) as uow:
+    hub.close()  # the engine opens again for this read
+    with hub.read_uow() as uow:
         assert uow.usage.totals("default", hub.clock() - timedelta(hours=1),
                                 hub.clock() + timedelta(hours=1), "operation")[0].calls == 1
 

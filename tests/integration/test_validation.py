@@ -13,6 +13,7 @@ from orderhub.bootstrap import Hub
 from orderhub.domain.errors import InvalidInput
 from orderhub.domain.inventory import Sku
 from orderhub.domain.order import Address, Customer
+from orderhub.domain.privacy import PiiView
 from orderhub.services import catalog
 from orderhub.services.intake import sku_mapping
 from orderhub.services.intake.submit import ingest_channel_orders
@@ -46,7 +47,8 @@ def ingest(hub: Hub, *orders: ChannelOrder, channel: str = "tmall"):
 
 def held_codes(hub: Hub, order_id: str | None) -> set[str]:
     assert order_id
-    return {r["code"] for r in views.get_order(hub.read_uow, T, order_id)["hold_reasons"]}
+    return {r["code"] for r in views.get_order(hub.read_uow, T, order_id,
+                                               pii=PiiView.FULL)["hold_reasons"]}
 
 
 @pytest.fixture
@@ -118,7 +120,7 @@ def test_unmapped_line_gets_suggestions_and_confirming_revalidates(network: Hub)
     lines = [ChannelLine("TM-88231", "飞鹤 星飞帆1段 奶粉 700克", 1, Decimal("300.00"))]
     a, b = ingest(network, channel_order("M-1", lines, total=Decimal("300")),
                   channel_order("M-2", lines, total=Decimal("300")))
-    order = views.get_order(network.read_uow, T, str(a.order_id))
+    order = views.get_order(network.read_uow, T, str(a.order_id), pii=PiiView.FULL)
     [reason] = order["hold_reasons"]
     assert reason["code"] == "unmapped_sku"
     assert reason["details"]["suggestions"][0]["sku"] == "F1"  # the Chinese title matched
@@ -175,7 +177,7 @@ def test_channel_updates_are_idempotent_by_update_time(network: Hub, clock: Cloc
     moved = channel_order("U-1", shipping_address=replace(SHANGHAI, line1="新地址 9 号"),
                           updated_at=later)
     assert ingest(network, moved)[0].outcome == "updated"
-    o = views.get_order(network.read_uow, T, str(r.order_id))
+    o = views.get_order(network.read_uow, T, str(r.order_id), pii=PiiView.FULL)
     assert o["shipping_address"]["line1"] == "新地址 9 号"
     stale = channel_order("U-1", status="cancelled", updated_at=WHEN + timedelta(minutes=1))
     assert ingest(network, stale)[0].outcome == "unchanged"  # older than what we have
@@ -184,7 +186,7 @@ def test_channel_updates_are_idempotent_by_update_time(network: Hub, clock: Cloc
     assert (c.outcome, c.status) == ("cancelled", "cancelled")
     with network.read_uow() as uow:
         assert uow.stock.level(T, "A", "SH").reserved == 0  # type: ignore[union-attr]
-    orders = views.list_orders(network.read_uow, T, external_id="U-1")["items"]
+    orders = views.list_orders(network.read_uow, T, external_id="U-1", pii=PiiView.FULL)["items"]
     assert len(orders) == 1
 
 
@@ -202,7 +204,7 @@ def test_address_line_is_parsed_into_divisions(network: Hub) -> None:
     one_line = Address(country="CN", line1="广东省深圳市南山区科技园南路88号", name="王芳",
                        phone="13800138000")
     [r] = ingest(network, channel_order("ADDR-1", shipping_address=one_line))
-    o = views.get_order(network.read_uow, T, str(r.order_id))
+    o = views.get_order(network.read_uow, T, str(r.order_id), pii=PiiView.FULL)
     assert (o["shipping_address"]["province"], o["shipping_address"]["city"],
             o["shipping_address"]["district"]) == ("广东省", "深圳市", "南山区")
     assert r.status == "allocated"

@@ -11,7 +11,10 @@ routes) reads the principal, never a header.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
@@ -27,6 +30,44 @@ from orderhub.services.access.authentication import Authenticator
 log = logging.getLogger(__name__)
 
 FailureHook = Callable[[str], float | None]  # client address -> seconds to wait, or None
+SIGN_IN = "/v1/sessions"
+
+
+class FailureLimiter:
+    """Brute force on keys and passwords: at most `per_minute` failed authentications per
+    client address in any minute; past that the address gets 429 until the oldest failure
+    is a minute old (in-process, like the authentication cache)."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], datetime]) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self._failures: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def _wait(self, client: str, now: datetime) -> float | None:
+        seen = self._failures.get(client)
+        if seen is None:
+            return None
+        while seen and now - seen[0] >= timedelta(minutes=1):
+            seen.popleft()
+        if not seen:
+            del self._failures[client]
+            return None
+        if len(seen) < self.per_minute:
+            return None
+        return (seen[0] + timedelta(minutes=1) - now).total_seconds()
+
+    def blocked(self, client: str) -> float | None:
+        with self._lock:
+            return self._wait(client, self.clock())
+
+    def failed(self, client: str) -> float | None:
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) > 10_000:
+                self._failures.clear()
+            self._failures.setdefault(client, deque()).append(now)
+            return self._wait(client, now)
 
 
 class AuthMiddleware:
@@ -45,17 +86,20 @@ class AuthMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
         auth = headers.get("authorization")
-        if auth is None:
-            await self.app(scope, receive, send)  # public routes; `authorize` refuses others
-            return
+        kind, _, token = (auth or "").partition(" ")
         client = (scope.get("client") or ("unknown", 0))[0]
-        if self.blocked is not None and (wait := self.blocked(client)) is not None:
+        bearer = auth is not None and kind.lower() == "bearer"
+        guessing = bearer or (scope["path"] == SIGN_IN and scope["method"] == "POST")
+        if guessing and self.blocked is not None and (
+                wait := self.blocked(client)) is not None:
             await _too_many(scope, send, wait)
             return
-        kind, _, token = auth.partition(" ")
+        if not bearer:
+            # No bearer credential (none, or another scheme: a channel signing its webhook in
+            # `Authorization`): public routes go on; `authorize` answers 401 to the others.
+            await self.app(scope, receive, send)
+            return
         try:
-            if kind.lower() != "bearer":
-                raise Unauthenticated()
             principal = await anyio.to_thread.run_sync(
                 lambda: self.authenticator.authenticate(
                     token.strip(), tenant_header=headers.get("x-tenant-id")))
@@ -141,9 +185,12 @@ def _response(description: str) -> dict[str, Any]:
 def install(app: Any, authenticator: Authenticator) -> None:
     """Add the middleware and say in the OpenAPI document, per operation, what it needs:
     `security` (bearer), `x-required-scope`, and the 401/403/429 answers."""
+    if getattr(app.state, "auth_failure", None) is None:
+        hub = app.state.hub
+        limiter = FailureLimiter(hub.settings.auth_failures_per_minute, hub.clock)
+        app.state.auth_failure, app.state.auth_blocked = limiter.failed, limiter.blocked
     app.add_middleware(AuthMiddleware, authenticator=authenticator,
-                       on_failure=getattr(app.state, "auth_failure", None),
-                       blocked=getattr(app.state, "auth_blocked", None))
+                       on_failure=app.state.auth_failure, blocked=app.state.auth_blocked)
     build = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -15,10 +15,10 @@ calls with a principal:
   operation ("METHOD /route/template"), status class, and the orders and rows the route
   reported with `count(request, orders=..., rows=...)`.
 
-Brute force: the authentication middleware asks `auth_blocked` before checking a
-credential and calls `auth_failure` on each failed one (hooks `install` puts in
-`app.state`); both per client address, at most `auth_failures_per_minute` failures, then
-429 with `Retry-After`, even for a correct key, until a try is allowed again.
+Brute force: `auth_blocked` (before checking a credential) and `auth_failure` (on each
+failed one) are the same limit on the shared limiter, per client address, at most
+`auth_failures_per_minute` failures; authentication (api/auth.py) installs its own
+in-process hooks unless `app.state.auth_failure` / `auth_blocked` are set before it.
 """
 
 from __future__ import annotations
@@ -224,16 +224,7 @@ class Metering:
 
 
 def install(app: FastAPI, hub: Hub) -> None:
-    """Add the middleware (inside authentication: install it before `auth.install`) and
-    hand authentication its brute-force hooks (`app.state.auth_blocked`, `auth_failure`:
-    client address -> seconds to wait, or None)."""
-    per_minute = hub.settings.auth_failures_per_minute
-
-    def wait(d: Decision) -> float | None:
-        return None if d.allowed else float(d.retry_after_seconds)
-
-    app.state.auth_blocked = lambda client: wait(auth_blocked(hub.limiter, client, per_minute))
-    app.state.auth_failure = lambda client: wait(auth_failure(hub.limiter, client, per_minute))
+    """Add the middleware (inside authentication: install it before `auth.install`)."""
     app.add_middleware(Metering, api=app, limiter=hub.limiter, meter=hub.meter,
                        settings=hub.settings, clock=hub.clock,
                        start_flush=hub.start_usage_flush)

@@ -12,6 +12,7 @@ from rich.table import Table
 from orderhub.cli.common import (
     DbOption,
     TenantOption,
+    cli_actor,
     console,
     describe,
     fail,
@@ -62,7 +63,7 @@ def key_create(
             issued = credentials.create_key(
                 hub.uow, tenant, name=name, role=role, scopes=scope or None,
                 warehouses=warehouse or [], expires_at=now + delta if delta else None,
-                granter=None, actor="cli", now=now)
+                granter=None, actor=cli_actor(), now=now)
         except DomainError as exc:
             raise fail(describe(exc)) from None
     console.print(f"key {issued.credential.id} ({name}) created; token, shown once:")
@@ -83,7 +84,7 @@ def platform_key(
         try:
             issued = credentials.create_key(hub.uow, PLATFORM_TENANT, name=name,
                                             role="platform_operator", granter=None,
-                                            actor="cli", now=hub.clock())
+                                            actor=cli_actor(), now=hub.clock())
         except DomainError as exc:
             raise fail(describe(exc)) from None
     console.print(f"platform key {issued.credential.id} ({name}); token, shown once:")
@@ -124,7 +125,7 @@ def key_revoke(key_id: str, tenant: TenantOption = "default",
 
     with open_hub(database_url) as hub:
         try:
-            credentials.revoke_key(hub.uow, tenant, key_id, actor="cli", now=hub.clock())
+            credentials.revoke_key(hub.uow, tenant, key_id, actor=cli_actor(), now=hub.clock())
         except DomainError as exc:
             raise fail(describe(exc)) from None
     console.print(f"key {key_id} revoked")
@@ -146,7 +147,7 @@ def key_rotate(
         try:
             issued = credentials.rotate_key(hub.uow, tenant, key_id,
                                             grace=timedelta(hours=grace_hours), granter=None,
-                                            actor="cli", now=hub.clock())
+                                            actor=cli_actor(), now=hub.clock())
         except DomainError as exc:
             raise fail(describe(exc)) from None
     console.print(f"key {key_id} rotated to {issued.credential.id}; new token, shown once:")
@@ -169,7 +170,7 @@ def user_create(
         try:
             user, password = users.create_user(
                 hub.uow, tenant, login=login, display_name=display_name, role=role,
-                scopes=scope or None, granter=None, actor="cli", now=hub.clock())
+                scopes=scope or None, granter=None, actor=cli_actor(), now=hub.clock())
         except DomainError as exc:
             raise fail(describe(exc)) from None
     console.print(f"user {user['login']} ({user['id']}) created; password, shown once:")
@@ -204,7 +205,7 @@ def user_disable(user_id: str, tenant: TenantOption = "default",
     with open_hub(database_url) as hub:
         try:
             users.update_user(hub.uow, tenant, user_id, disabled=not enable, granter=None,
-                              actor="cli", now=hub.clock())
+                              actor=cli_actor(), now=hub.clock())
         except DomainError as exc:
             raise fail(describe(exc)) from None
     console.print(f"user {user_id} {'enabled' if enable else 'disabled'}")

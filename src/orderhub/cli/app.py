@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from orderhub.adapters.secrets import SecretError
 from orderhub.cli import (
     access,
     audit,
@@ -17,6 +18,7 @@ from orderhub.cli import (
     demo,
     events,
     file_import,
+    keys,
     orders,
     routing,
     rules,
@@ -58,16 +60,16 @@ app.add_typer(rules.app, name="rules")
 app.add_typer(usage.app, name="usage")
 app.add_typer(tenant.app, name="tenant")
 app.add_typer(access.app, name="access")
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:
-    from orderhub.adapters.secrets import SecretError
 
     try:
         app()
     except DomainError as exc:
         err.print(f"[red]error:[/red] {exc}")
         sys.exit(1)
-    except SecretError as exc:  # a missing or malformed key: stop, saying which and how
+    except SecretError as exc:  # a missing, malformed or wrong key: stop, say which
         err.print(f"[red]error:[/red] {exc}")
         sys.exit(2)

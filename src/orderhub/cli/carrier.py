@@ -12,6 +12,7 @@ from orderhub.cli.common import (
     DbOption,
     Reason,
     TenantOption,
+    cli_actor,
     console,
     describe,
     fail,
@@ -52,7 +53,7 @@ def _set_state(code: str, state: CarrierState, reason: str, database_url: str | 
         try:
             view, report = set_carrier_state(
                 hub.uow, tenant, code, state, delay_days=delay_days, reason=reason,
-                actor="cli", now=hub.clock(), strategy=hub.strategy,
+                actor=cli_actor(), now=hub.clock(), strategy=hub.strategy,
                 presale_lock=hub.presale_lock)
         except DomainError as exc:
             raise fail(describe(exc)) from None

@@ -117,3 +117,14 @@ def read_rules(path: Path) -> list[dict[str, Any]]:
     if not isinstance(doc, list) or not all(isinstance(d, dict) for d in doc):
         raise fail(f"{path}: expected a rule, a list of rules or {{rules: [...]}}", 2)
     return doc
+
+
+def cli_actor() -> str:
+    """Who acts at the command line (recorded on timelines and in the audit log): the
+    operating-system user running it, who holds the database and its keys."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"

@@ -9,20 +9,39 @@ from rich.table import Table
 
 from orderhub.cli.common import DbOption, TenantOption, console, fail, open_hub
 from orderhub.domain.errors import DomainError
+from orderhub.domain.privacy import PiiView
 
 app = typer.Typer(help="Inspect orders.", no_args_is_help=True)
+
+# The CLI is the local operator: the full view unless --masked asks for what a logistics
+# role would see (domain/privacy.py shapes both).
+MaskedOption = Annotated[bool, typer.Option(
+    "--masked", help="Mask personal data (phone's last four digits, name's first character, "
+    "street only once released)")]
+
+
+def _pii(masked: bool) -> PiiView:
+    return PiiView.MASKED if masked else PiiView.FULL
+
+
+def _ship_to(o: dict[str, object]) -> str:
+    a = o.get("shipping_address") or {}
+    assert isinstance(a, dict)
+    parts = [a.get(k, "") for k in ("name", "phone", "province", "city", "district", "line1")]
+    return " ".join(str(p) for p in parts if p)
 
 
 @app.command("show")
 def order_show(
-    order_id: str, database_url: DbOption = None, tenant: TenantOption = "default"
+    order_id: str, database_url: DbOption = None, tenant: TenantOption = "default",
+    masked: MaskedOption = False,
 ) -> None:
-    """An order with its lines, shipments and full timeline."""
+    """An order with its customer, ship-to, lines, shipments and full timeline."""
     from orderhub.services.orders import views
 
     with open_hub(database_url) as hub:
         try:
-            o = views.get_order(hub.read_uow, tenant, order_id)
+            o = views.get_order(hub.read_uow, tenant, order_id, pii=_pii(masked))
             timeline = views.get_timeline(hub.read_uow, tenant, order_id)
         except DomainError as exc:
             raise fail(str(exc)) from None
@@ -30,8 +49,11 @@ def order_show(
             f"[bold]{o['id']}[/bold]  {o['channel']}/{o['external_id']}  "
             f"type={o['order_type']}  status=[bold]{o['status']}[/bold]  "
             f"total={o['totals']['grand_total']} {o['currency']}  "
-            f"promised={o['promised_delivery']}"
+            f"promised={o['promised_delivery']}", highlight=False
         )
+        customer = " ".join(str(v) for k, v in o["customer"].items() if k != "ref")
+        console.print(f"  customer: {customer or '-'}", highlight=False)
+        console.print(f"  ship to:  {_ship_to(o) or '-'}", highlight=False)
         for r in o["hold_reasons"]:
             console.print(f"  [yellow]hold[/yellow] {r['code']}: {r['message']}")
         lines = Table(title="lines")
@@ -102,7 +124,12 @@ def order_list(
     database_url: DbOption = None,
     tenant: TenantOption = "default",
     status: Annotated[str | None, typer.Option(help="Filter by status")] = None,
+    phone: Annotated[str | None, typer.Option(
+        help="Only orders to or from this phone, exact (looked up by blind index)")] = None,
+    email: Annotated[str | None, typer.Option(
+        help="Only orders of this customer email, exact (looked up by blind index)")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
+    masked: MaskedOption = False,
 ) -> None:
     """The newest orders."""
     from orderhub.domain.lifecycle import OrderStatus
@@ -115,9 +142,14 @@ def order_list(
             f"unknown status '{status}'; one of: " + ", ".join(s.value for s in OrderStatus), 2
         ) from None
     with open_hub(database_url) as hub:
-        page = views.list_orders(hub.read_uow, tenant, status=st, limit=limit)
+        try:
+            page = views.list_orders(hub.read_uow, tenant, status=st, phone=phone,
+                                     email=email, limit=limit, pii=_pii(masked))
+        except DomainError as exc:
+            raise fail(str(exc), 2) from None
         table = Table()
-        for col in ("id", "channel", "external id", "status", "total", "warehouses"):
+        for col in ("id", "channel", "external id", "status", "total", "warehouses",
+                    "ship to"):
             table.add_column(col)
         for o in page["items"]:
             table.add_row(
@@ -127,5 +159,6 @@ def order_list(
                 o["status"],
                 o["totals"]["grand_total"],
                 ",".join(sorted({s["warehouse"] for s in o["shipments"]})),
+                _ship_to(o),
             )
         console.print(table)

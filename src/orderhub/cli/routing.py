@@ -13,6 +13,7 @@ from orderhub.cli.common import (
     DbOption,
     Reason,
     TenantOption,
+    cli_actor,
     console,
     describe,
     fail,
@@ -39,7 +40,7 @@ def routing_block(area: str, reason: Reason,
     with open_hub(database_url) as hub:
         try:
             block, report = block_region(hub.uow, tenant, area, direction, reason=reason,
-                                         actor="cli", now=hub.clock(), strategy=hub.strategy,
+                                         actor=cli_actor(), now=hub.clock(), strategy=hub.strategy,
                                          presale_lock=hub.presale_lock)
         except DomainError as exc:
             raise fail(describe(exc)) from None
@@ -59,7 +60,7 @@ def routing_unblock(block_id: Annotated[int, typer.Argument(min=1, max=2**53)], 
 
     with open_hub(database_url) as hub:
         try:
-            block, report = lift_block(hub.uow, tenant, block_id, reason=reason, actor="cli",
+            block, report = lift_block(hub.uow, tenant, block_id, reason=reason, actor=cli_actor(),
                                        now=hub.clock(), strategy=hub.strategy,
                                        presale_lock=hub.presale_lock)
         except DomainError as exc:
@@ -96,7 +97,7 @@ def routing_wave(limit: Annotated[int, typer.Option(min=1, max=20000)] = 2000,
 
     with open_hub(database_url) as hub:
         report = optimise_wave(hub.uow, hub.read_uow, tenant, strategy=hub.strategy,
-                               now=hub.clock(), actor="cli", presale_lock=hub.presale_lock,
+                               now=hub.clock(), actor=cli_actor(), presale_lock=hub.presale_lock,
                                limit=limit,
                                time_limit=time_limit or hub.settings.wave_time_limit_seconds,
                                dry_run=dry_run)

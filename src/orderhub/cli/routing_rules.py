@@ -15,6 +15,7 @@ from orderhub.cli.common import (
     DbOption,
     Reason,
     TenantOption,
+    cli_actor,
     console,
     describe,
     fail,
@@ -53,7 +54,7 @@ def rules_import(path: Path, reason: Reason, database_url: DbOption = None,
     docs = read_rules(path)
     with open_hub(database_url) as hub:
         try:
-            out = import_rules(hub.uow, tenant, docs, actor="cli", reason=reason,
+            out = import_rules(hub.uow, tenant, docs, actor=cli_actor(), reason=reason,
                                now=hub.clock())
         except DomainError as exc:
             raise fail(describe(exc)) from None
@@ -94,7 +95,7 @@ def _enable(code: str, enabled: bool, reason: str, database_url: str | None,
 
     with open_hub(database_url) as hub:
         try:
-            out = set_enabled(hub.uow, tenant, code, enabled, actor="cli", reason=reason,
+            out = set_enabled(hub.uow, tenant, code, enabled, actor=cli_actor(), reason=reason,
                               now=hub.clock())
         except DomainError as exc:
             raise fail(describe(exc)) from None
@@ -118,7 +119,7 @@ def rules_parse(text: str,
             console.print(yaml.safe_dump(out["rule"], allow_unicode=True, sort_keys=False),
                           highlight=False, markup=False)  # the user's text, verbatim
             if save:
-                saved = put_rule(hub.uow, tenant, out["rule"], actor="cli", reason=reason,
+                saved = put_rule(hub.uow, tenant, out["rule"], actor=cli_actor(), reason=reason,
                                  now=hub.clock())
                 console.print(f"saved {saved['code']} v{saved['version']}")
         except DomainError as exc:

@@ -18,6 +18,7 @@ from orderhub.cli.common import (
     DbOption,
     Reason,
     TenantOption,
+    cli_actor,
     console,
     describe,
     fail,
@@ -56,7 +57,7 @@ def draft(path: Annotated[Path | None, typer.Argument(help="JSON/YAML rule file;
     from orderhub.services.rules.rule_sets import create_draft
 
     docs = read_rules(path) if path is not None else None
-    out = _call(database_url, lambda hub: create_draft(hub.uow, tenant, docs, actor="cli",
+    out = _call(database_url, lambda hub: create_draft(hub.uow, tenant, docs, actor=cli_actor(),
                                                         reason=reason, now=hub.clock()))
     checks = sum(1 for r in out["rules"] if r["then"].get("check"))
     console.print(f"rule set {out['id']} (v{out['version']}): draft, "
@@ -142,7 +143,7 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
 
     window = _since(since)
     r = _call(database_url, lambda hub: run(
-        hub.uow, hub.read_uow, tenant, set_id, since=window, now=hub.clock(), actor="cli",
+        hub.uow, hub.read_uow, tenant, set_id, since=window, now=hub.clock(), actor=cli_actor(),
         strategy=hub.strategy, limit=limit, hold_threshold=hold_threshold,
         draw_down=draw_down))
     table = Table(title=f"{r['orders']} orders replayed in {r['seconds']} s")
@@ -194,7 +195,7 @@ def canary(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Rea
     if store:
         slice_doc["stores"] = store
     out = _call(database_url, lambda hub: start_canary(
-        hub.uow, tenant, set_id, slice_doc, actor="cli", reason=reason, now=hub.clock(),
+        hub.uow, tenant, set_id, slice_doc, actor=cli_actor(), reason=reason, now=hub.clock(),
         strategy=hub.strategy))
     console.print(f"rule set v{out['version']} in canary for {json.dumps(out['slice'])}")
 
@@ -222,7 +223,7 @@ def activate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: R
     """Make the canary's rules the routing rules for all orders."""
     from orderhub.services.rules.rollout import activate as run
 
-    out = _call(database_url, lambda hub: run(hub.uow, tenant, set_id, actor="cli",
+    out = _call(database_url, lambda hub: run(hub.uow, tenant, set_id, actor=cli_actor(),
                                                reason=reason, now=hub.clock(),
                                                strategy=hub.strategy))
     console.print(f"rule set v{out['version']} active")
@@ -234,7 +235,7 @@ def rollback(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: R
     """Stop a canary, or restore the rules live before an active set (new orders at once)."""
     from orderhub.services.rules.rollout import rollback as run
 
-    out = _call(database_url, lambda hub: run(hub.uow, tenant, set_id, actor="cli",
+    out = _call(database_url, lambda hub: run(hub.uow, tenant, set_id, actor=cli_actor(),
                                                reason=reason, now=hub.clock(),
                                                strategy=hub.strategy))
     console.print(f"rule set v{out['version']} rolled back ({out['state']})")

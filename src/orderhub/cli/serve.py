@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from orderhub.cli.common import DbOption, console, open_hub, upgrade_schema
+from orderhub.cli.keys import init_keys, print_init
 
 app = typer.Typer()
 
@@ -26,6 +27,8 @@ def serve(
 
     from orderhub.api.app import create_app
 
+    if demo:  # the two-command quick start on a fresh clone: the keys first (kept if present)
+        print_init(init_keys())
     with open_hub(database_url) as hub:
         upgrade_schema(hub)
         if demo:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from orderhub.cli.common import DbOption, console, describe, fail, open_hub, print_json
+from orderhub.cli.common import DbOption, cli_actor, console, describe, fail, open_hub, print_json
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer(help="Tenants: provision one with its first administrator, list them.",
@@ -30,7 +30,7 @@ def tenant_create(
     with open_hub(database_url) as hub:
         try:
             done = provision_tenant(hub.uow, tenant_id, name=name, admin=admin, granter=None,
-                                    actor="cli", now=hub.clock())
+                                    actor=cli_actor(), now=hub.clock())
         except DomainError as exc:
             raise fail(describe(exc)) from None
     if as_json:

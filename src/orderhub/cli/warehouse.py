@@ -12,6 +12,7 @@ from orderhub.cli.common import (
     DbOption,
     Reason,
     TenantOption,
+    cli_actor,
     console,
     describe,
     fail,
@@ -51,7 +52,7 @@ def _change(code: str, changes: dict[str, Any], reason: str, database_url: str |
     with open_hub(database_url) as hub:
         try:
             updated, report = update_warehouse(
-                hub.uow, tenant, code, changes, reason=reason, actor="cli", now=hub.clock(),
+                hub.uow, tenant, code, changes, reason=reason, actor=cli_actor(), now=hub.clock(),
                 strategy=hub.strategy, presale_lock=hub.presale_lock)
         except DomainError as exc:
             raise fail(describe(exc)) from None

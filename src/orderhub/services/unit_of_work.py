@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import NestedTransaction, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from orderhub.adapters.crypto.keyring import Keyring, PiiCipher
 from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
@@ -43,6 +44,7 @@ class UnitOfWork:
     sku_mappings: SkuMappingRepository
     webhooks: WebhookRepository
     access: AccessRepository
+    pii: PiiCipher
     usage: UsageRepository
     conn: Connection
 
@@ -50,6 +52,7 @@ class UnitOfWork:
         self,
         engine: Engine,
         *,
+        keyring: Keyring,
         read_only: bool = False,
         on_commit: Callable[[int], None] | None = None,
         network_cache: NetworkCache | None = None,
@@ -57,6 +60,7 @@ class UnitOfWork:
     ) -> None:
         self.engine = engine
         self.audit_key = audit_key  # keys the audit chain (from outside the database)
+        self.keyring = keyring  # personal data is written only as ciphertext (no opt-out)
         self.read_only = read_only
         self.on_commit = on_commit
         self.network_cache = network_cache
@@ -69,9 +73,10 @@ class UnitOfWork:
             conn = conn.execution_options(sqlite_begin="DEFERRED")
         self.conn = conn
         self._tx = conn.begin()
-        self.orders = OrderRepository(conn)
+        self.pii = self.keyring.session(conn)
+        self.orders = OrderRepository(conn, self.pii)
         self.stock = StockRepository(conn)
-        self.catalog = CatalogRepository(conn)
+        self.catalog = CatalogRepository(conn, self.pii)
         self.outbox = OutboxRepository(conn)
         self.idempotency = IdempotencyRepository(conn)
         self.network = NetworkRepository(conn, self.network_cache)
@@ -79,8 +84,8 @@ class UnitOfWork:
         self.rule_sets = RuleSetRepository(conn)
         self.audit = AuditRepository(conn, self.audit_key)
         self.sku_mappings = SkuMappingRepository(conn)
-        self.webhooks = WebhookRepository(conn)
         self.access = AccessRepository(conn)
+        self.webhooks = WebhookRepository(conn, self.pii)
         self.usage = UsageRepository(conn)
         self._other_events = []
         return self
@@ -121,6 +126,7 @@ class UnitOfWork:
         assert self._tx is not None
         self._tx.commit()
         self._tx = None
+        self.pii.committed()
         if self.on_commit is not None and count:
             self.on_commit(count)
         return count

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from orderhub.adapters.crypto.keyring import PiiCipher
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import chunks
 from orderhub.domain.inventory import Channel, Sku, Warehouse
@@ -64,9 +65,33 @@ def _sku(r: Any) -> Sku:
     )
 
 
+def _secret_field(code: str) -> str:
+    return f"channels.secret/{code}"
+
+
 class CatalogRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, pii: PiiCipher) -> None:
         self.conn = conn
+        self.pii = pii  # channel secrets are stored as ciphertext
+
+    def _open_secret(self, tenant_id: str, code: str, stored: str) -> str:
+        return self.pii.decrypt_text(tenant_id, _secret_field(code), stored) if stored else ""
+
+    def _seal_secret(self, tenant_id: str, code: str, secret: str) -> str:
+        return self.pii.encrypt_text(tenant_id, _secret_field(code), secret) if secret else ""
+
+    def reencrypt_secrets(self, tenant_id: str) -> int:
+        """Channel secrets not under the tenant's newest data key, rewritten under it."""
+        version = self.pii.current_version(tenant_id)
+        c = t.channels.c
+        rows = self.conn.execute(select(c.code, c.secret).where(
+            c.tenant_id == tenant_id, c.secret != "",
+            ~c.secret.startswith(f"p1.{version}.", autoescape=True))).all()
+        for code, stored in rows:
+            clear = self._open_secret(tenant_id, code, stored)
+            self.conn.execute(update(t.channels).where(c.tenant_id == tenant_id, c.code == code)
+                              .values(secret=self._seal_secret(tenant_id, code, clear)))
+        return len(rows)
 
     # tenants ------------------------------------------------------------------------------
     def tenant_exists(self, tenant_id: str) -> bool:
@@ -79,6 +104,9 @@ class CatalogRepository:
         q = select(t.tenants.c.id, t.tenants.c.name, t.tenants.c.created_at).order_by(
             t.tenants.c.id)
         return [dict(r) for r in self.conn.execute(q).mappings()]
+    def tenant_ids(self) -> list[str]:
+        return [tid for (tid,) in self.conn.execute(
+            select(t.tenants.c.id).order_by(t.tenants.c.id))]
 
     def add_tenant(self, tenant_id: str, name: str, at: datetime) -> None:
         self.conn.execute(t.tenants.insert().values(id=tenant_id, name=name, created_at=at))
@@ -98,7 +126,7 @@ class CatalogRepository:
                 r["kind"],
                 r["active"],
                 r["adapter"],
-                r["secret"],
+                self._open_secret(r["tenant_id"], r["code"], r["secret"]),
             )
             for r in rows
         ]
@@ -114,7 +142,7 @@ class CatalogRepository:
                     "kind": c.kind,
                     "active": c.active,
                     "adapter": c.adapter,
-                    "secret": c.secret,
+                    "secret": self._seal_secret(c.tenant_id, c.code, c.secret),
                 }
                 for c in channels
             ],

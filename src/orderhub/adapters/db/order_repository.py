@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Text, bindparam, cast, func, select, update
 
+from orderhub.adapters.crypto.keyring import PiiCipher
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import chunks
 from orderhub.domain.errors import Conflict, NotFound
@@ -29,16 +30,64 @@ from orderhub.domain.order import (
     Shipment,
     ShipmentStatus,
 )
+from orderhub.domain.privacy import (
+    ADDRESS_PERSONAL,
+    CUSTOMER_PERSONAL,
+    FREE_TEXT_ATTRIBUTES,
+    RELEASED_OR_LATER,
+)
 
 _ADDRESS_FIELDS = tuple(f.name for f in fields(Address))
 _CUSTOMER_FIELDS = tuple(f.name for f in fields(Customer))
+
+
+PII_FIELD = "orders.pii"
 
 
 def _address_to_doc(a: Address) -> dict[str, Any]:
     return {k: v for k in _ADDRESS_FIELDS if (v := getattr(a, k)) not in ("", None)}
 
 
-def _order_row(o: Order) -> dict[str, Any]:
+def _pii_field(order_id: str) -> str:
+    """The AAD's field: the column and the order, so a ciphertext cannot be moved."""
+    return f"{PII_FIELD}/{order_id}"
+
+
+def _split_personal(o: Order) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any],
+                                       dict[str, Any]]:
+    """(customer, address, attributes) without personal data, and the personal rest."""
+    customer = {k: v for k in _CUSTOMER_FIELDS if (v := getattr(o.customer, k))}
+    address = _address_to_doc(o.shipping_address)
+    secret: dict[str, Any] = {}
+    c = {k: customer.pop(k) for k in CUSTOMER_PERSONAL if k in customer}
+    a = {k: address.pop(k) for k in ADDRESS_PERSONAL if k in address}
+    text = {k: v for k, v in o.attributes.items() if k in FREE_TEXT_ATTRIBUTES}
+    if c:
+        secret["c"] = c
+    if a:
+        secret["a"] = a
+    if text:
+        secret["t"] = text
+    attributes = ({k: v for k, v in o.attributes.items() if k not in FREE_TEXT_ATTRIBUTES}
+                  if text else o.attributes)
+    return customer, address, attributes, secret
+
+
+def _personal_columns(o: Order, pii: PiiCipher) -> dict[str, Any]:
+    """The clear columns without personal data, the ciphertext and the blind indexes."""
+    customer, address, attributes, secret = _split_personal(o)
+    return {
+        "customer": customer,
+        "shipping_address": address,
+        "attributes": attributes,
+        "pii": pii.encrypt_doc(o.tenant_id, _pii_field(o.id), secret),
+        "bidx_phone": pii.blind_phone(o.tenant_id, o.shipping_address.phone),
+        "bidx_customer_phone": pii.blind_phone(o.tenant_id, o.customer.phone),
+        "bidx_email": pii.blind_email(o.tenant_id, o.customer.email),
+    }
+
+
+def _order_row(o: Order, pii: PiiCipher) -> dict[str, Any]:
     return {
         "id": o.id,
         "tenant_id": o.tenant_id,
@@ -52,8 +101,7 @@ def _order_row(o: Order) -> dict[str, Any]:
         "tax_total": o.tax_total,
         "shipping_fee": o.shipping_fee,
         "grand_total": o.grand_total,
-        "customer": {k: v for k in _CUSTOMER_FIELDS if (v := getattr(o.customer, k))},
-        "shipping_address": _address_to_doc(o.shipping_address),
+        **_personal_columns(o, pii),
         "hold_reasons": [r.as_dict() for r in o.hold_reasons],
         "placed_at": o.placed_at,
         "requested_delivery": o.requested_delivery,
@@ -63,7 +111,6 @@ def _order_row(o: Order) -> dict[str, Any]:
         "service_level": o.service_level,
         "pickup_store": o.pickup_store,
         "payload_hash": o.payload_hash,
-        "attributes": o.attributes,
         "cross_border": o.cross_border,
         "declared_value": o.declared_value,
         "stated_total": o.stated_total,
@@ -190,8 +237,9 @@ class OrderRepository:
     silently overwrite each other's lifecycle step.
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, pii: PiiCipher) -> None:
         self.conn = conn
+        self.pii = pii
         self._new: list[Order] = []
         self._loaded: dict[str, tuple[Order, _Snapshot]] = {}
 
@@ -251,13 +299,27 @@ class OrderRepository:
         hold_code: str | None = None,
         created_from: datetime | None = None,
         created_to: datetime | None = None,
+        phone: str | None = None,
+        email: str | None = None,
         before: str | None = None,
+        warehouses: frozenset[str] = frozenset(),
         limit: int,
     ) -> list[str]:
         """Ids of the orders that match every filter given, newest (highest id) first,
-        from below `before` (a page's last id)."""
+        from below `before` (a page's last id). Phone (recipient's or customer's) and email
+        match exactly through their blind indexes: nothing is decrypted to search."""
         c = t.orders.c
         q = select(c.id).where(c.tenant_id == tenant_id)
+        if phone is not None:
+            digest = self.pii.blind_phone(tenant_id, phone, create=False)
+            if digest is None:
+                return []
+            q = q.where((c.bidx_phone == digest) | (c.bidx_customer_phone == digest))
+        if email is not None:
+            digest = self.pii.blind_email(tenant_id, email, create=False)
+            if digest is None:
+                return []
+            q = q.where(c.bidx_email == digest)
         if status:
             q = q.where(c.status == status.value)
         if channel:
@@ -277,19 +339,39 @@ class OrderRepository:
             text_reasons = cast(c.hold_reasons, Text)
             q = q.where(text_reasons.like(f'%"code":"{hold_code}"%')
                         | text_reasons.like(f'%"code": "{hold_code}"%'))
+        if warehouses:
+            q = q.where(self._released_to(warehouses))
         if before:
             q = q.where(c.id < before)
         return [oid for (oid,) in self.conn.execute(q.order_by(c.id.desc()).limit(limit))]
 
-    def lapsed_reservations(self, now: datetime, limit: int) -> list[tuple[str, str]]:
-        """(order id, tenant) of up to `limit` orders, any tenant, holding an active
-        reservation whose pre-sale lock expired by `now`."""
+    @staticmethod
+    def _released_to(warehouses: frozenset[str]) -> Any:
+        """Orders released (or further) with a shipment from one of `warehouses`."""
+        c, sh = t.orders.c, t.shipments.c
+        return c.status.in_(sorted(s.value for s in RELEASED_OR_LATER)) & c.id.in_(
+            select(sh.order_id).where(sh.tenant_id == c.tenant_id,
+                                      sh.warehouse.in_(sorted(warehouses))))
+
+    def visible(self, tenant_id: str, order_id: str, warehouses: frozenset[str]) -> bool:
+        """Whether a caller restricted to `warehouses` (none: unrestricted) may see it."""
+        c = t.orders.c
+        q = select(c.id).where(c.tenant_id == tenant_id, c.id == order_id)
+        if warehouses:
+            q = q.where(self._released_to(warehouses))
+        return self.conn.execute(q).first() is not None
+
+    def lapsed_reservations(self, now: datetime, limit: int, *,
+                            tenant_id: str | None = None) -> list[tuple[str, str]]:
+        """(order id, tenant) of up to `limit` orders (of one tenant, or any), holding an
+        active reservation whose pre-sale lock expired by `now`."""
         r = t.reservations.c
-        rows = self.conn.execute(
-            select(r.order_id, r.tenant_id).distinct()
-            .where(r.state == ReservationState.ACTIVE.value, r.expires_at.is_not(None),
-                   r.expires_at <= now)
-            .limit(limit))
+        q = (select(r.order_id, r.tenant_id).distinct()
+             .where(r.state == ReservationState.ACTIVE.value, r.expires_at.is_not(None),
+                    r.expires_at <= now))
+        if tenant_id is not None:
+            q = q.where(r.tenant_id == tenant_id)
+        rows = self.conn.execute(q.limit(limit))
         return [(oid, tid) for oid, tid in rows]
 
     def recent_quantities(
@@ -444,11 +526,35 @@ class OrderRepository:
                 )
             for h in heads:
                 order = _order_from_row(
-                    h, lines[h["id"]], reservations[h["id"]], shipments[h["id"]]
+                    h, self._personal(h), lines[h["id"]], reservations[h["id"]],
+                    shipments[h["id"]]
                 )
                 self._loaded[order.id] = (order, _Snapshot(order))
                 result.append(order)
         return result
+
+    def _personal(self, h: Any) -> dict[str, Any]:
+        token = h["pii"]
+        return self.pii.decrypt_doc(h["tenant_id"], _pii_field(h["id"]), token) if token else {}
+
+    def reencrypt(self, tenant_id: str, limit: int) -> int:
+        """Rewrite up to `limit` of the tenant's orders not yet under its newest data key
+        (or stored before encryption): decrypt, encrypt, update. Returns how many."""
+        version = self.pii.current_version(tenant_id)
+        c = t.orders.c
+        rows = self.conn.execute(
+            select(t.orders).where(c.tenant_id == tenant_id,
+                                   ~c.pii.startswith(f"p1.{version}.", autoescape=True))
+            .order_by(c.id).limit(limit)).mappings().all()
+        updates = []
+        for h in rows:
+            order = _order_from_row(h, self._personal(h), [], [], [])
+            updates.append({"b_id": h["id"], **_personal_columns(order, self.pii)})
+        if updates:
+            self.conn.execute(
+                update(t.orders).where(c.id == bindparam("b_id"))
+                .values({k: bindparam(k) for k in updates[0] if k != "b_id"}), updates)
+        return len(updates)
 
     # ----- writes -------------------------------------------------------------------------
     def add(self, order: Order) -> None:
@@ -481,7 +587,7 @@ class OrderRepository:
         ships: list[dict[str, Any]] = []
         for o in self._new:
             o.version = 1
-            heads.append(_order_row(o))
+            heads.append(_order_row(o, self.pii))
             lines.extend(_line_row(o, ln) for ln in o.lines)
             res.extend(_reservation_row(o, r) for r in o.reservations)
             ships.extend(_shipment_row(o, s) for s in o.shipments)
@@ -550,7 +656,7 @@ class OrderRepository:
             rows = []
             for o in heads:
                 snap = self._loaded[o.id][1]
-                row = _order_row(o)
+                row = _order_row(o, self.pii)
                 row.pop("id")
                 for fixed in ("tenant_id", "channel", "external_id", "order_type", "currency",
                               "placed_at", "requested_delivery", "presale_release",
@@ -619,9 +725,12 @@ class OrderRepository:
 
 
 def _order_from_row(
-    h: Any, lines: list[OrderLine], reservations: list[Reservation], shipments: list[Shipment]
+    h: Any, personal: dict[str, Any], lines: list[OrderLine], reservations: list[Reservation],
+    shipments: list[Shipment]
 ) -> Order:
-    addr = h["shipping_address"] or {}
+    addr = {**(h["shipping_address"] or {}), **personal.get("a", {})}
+    customer = {**(h["customer"] or {}), **personal.get("c", {})}
+    attributes = {**(h["attributes"] or {}), **personal.get("t", {})}
     return Order(
         id=h["id"],
         tenant_id=h["tenant_id"],
@@ -630,7 +739,7 @@ def _order_from_row(
         order_type=OrderType(h["order_type"]),
         currency=h["currency"],
         lines=lines,
-        customer=Customer(**(h["customer"] or {})),
+        customer=Customer(**customer),
         shipping_address=Address(**addr),
         created_at=h["created_at"],
         updated_at=h["updated_at"],
@@ -650,7 +759,7 @@ def _order_from_row(
             for r in (h["hold_reasons"] or [])
         ],
         payload_hash=h["payload_hash"],
-        attributes=dict(h["attributes"] or {}),
+        attributes=attributes,
         cross_border=bool(h["cross_border"]),
         declared_value=h["declared_value"],
         stated_total=h["stated_total"],

@@ -57,7 +57,7 @@ channels = Table(
     Column("active", Boolean, nullable=False, default=True),
     # Which adapter reads this channel's payloads and the secret its webhooks are signed with.
     Column("adapter", String(32), nullable=False, server_default=""),
-    Column("secret", String(200), nullable=False, server_default=""),
+    Column("secret", Text, nullable=False, server_default=""),  # ciphertext (PII part)
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
 )
 
@@ -348,7 +348,7 @@ webhook_endpoints = Table(
     Column("id", String(40), primary_key=True),
     Column("tenant_id", String(64), nullable=False),
     Column("url", String(2000), nullable=False),
-    Column("secret", String(200), nullable=False),
+    Column("secret", Text, nullable=False),  # ciphertext (PII part)
     Column("event_types", JSONDoc, nullable=False),  # [] means every type
     Column("description", String(500), nullable=False, default=""),
     Column("active", Boolean, nullable=False, default=True),
@@ -635,6 +635,31 @@ audit_checkpoints = Table(
     Column("at", UTCDateTime(), nullable=False),
     Column("signature", String(128), nullable=False),
 )
+# ----- personal data at rest (issue 12, PII; adapters/crypto) ----------------------------------
+# Each tenant's data keys (purpose "data", versioned: new writes use the newest, every version
+# still decrypts) and its blind-index key (purpose "index"), stored only wrapped by the master
+# key named in master_key_id. Nothing here opens without the master key, which is not stored.
+pii_keys = Table(
+    "pii_keys",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("purpose", String(16), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("wrapped", Text, nullable=False),  # base64(nonce + AES-GCM(master, key))
+    Column("master_key_id", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Orders: names, phones, email, street and buyer free text live only in `pii` (one
+# ciphertext per order); the bidx_* columns are keyed blind indexes for exact lookup.
+# Province, city, district and postcode stay in `shipping_address` in clear (routing).
+orders.append_column(Column("pii", Text, nullable=False, server_default=""))
+orders.append_column(Column("bidx_phone", String(80)))
+orders.append_column(Column("bidx_customer_phone", String(80)))
+orders.append_column(Column("bidx_email", String(80)))
+Index("ix_orders_bidx_phone", orders.c.tenant_id, orders.c.bidx_phone)
+Index("ix_orders_bidx_customer_phone", orders.c.tenant_id, orders.c.bidx_customer_phone)
+Index("ix_orders_bidx_email", orders.c.tenant_id, orders.c.bidx_email)
 
 # Metering (issue 12, Order-as-a-Service): calls, orders and rows per tenant, credential,
 # operation (method and route template), hour and status class; one upsert per key per flush.

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, RowMapping, and_, delete, exists, func, inser
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
+from orderhub.adapters.crypto.keyring import PiiCipher
 from orderhub.adapters.db.tables import webhook_attempts, webhook_deliveries, webhook_endpoints
 from orderhub.domain.webhooks import (
     DEAD,
@@ -37,12 +38,16 @@ _SUMMARY = [c for c in _d.c if c.name != "payload"]
 Subscribers = dict[str, list[tuple[str, frozenset[str]]]]
 
 
-def _endpoint(m: RowMapping) -> WebhookEndpoint:
+def _secret_field(endpoint_id: str) -> str:
+    return f"webhook_endpoints.secret/{endpoint_id}"
+
+
+def _endpoint(m: RowMapping, pii: PiiCipher) -> WebhookEndpoint:
     return WebhookEndpoint(
         id=m["id"],
         tenant_id=m["tenant_id"],
         url=m["url"],
-        secret=m["secret"],
+        secret=pii.decrypt_text(m["tenant_id"], _secret_field(m["id"]), m["secret"]),
         event_types=list(m["event_types"] or []),
         description=m["description"],
         active=bool(m["active"]),
@@ -81,21 +86,42 @@ def _insert_ignoring_duplicates(conn: Connection, keys: list[str]) -> Insert:
 
 
 class WebhookRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, pii: PiiCipher | None = None) -> None:
         self.conn = conn
+        self._pii = pii  # endpoint secrets are stored as ciphertext
+
+    @property
+    def pii(self) -> PiiCipher:
+        """The cipher; only counters (backbone status) may open the repository without."""
+        if self._pii is None:
+            raise RuntimeError("webhook secrets need the unit of work's cipher")
+        return self._pii
+
+    def reencrypt_secrets(self, tenant_id: str) -> int:
+        """Endpoint secrets not under the tenant's newest data key, rewritten under it."""
+        version = self.pii.current_version(tenant_id)
+        rows = self.conn.execute(select(_e.c.id, _e.c.secret).where(
+            _e.c.tenant_id == tenant_id,
+            ~_e.c.secret.startswith(f"p1.{version}.", autoescape=True))).all()
+        for endpoint_id, stored in rows:
+            field = _secret_field(endpoint_id)
+            clear = self.pii.decrypt_text(tenant_id, field, stored)
+            self.conn.execute(update(_e).where(_e.c.id == endpoint_id).values(
+                secret=self.pii.encrypt_text(tenant_id, field, clear)))
+        return len(rows)
 
     # ----- endpoints ------------------------------------------------------------------------
     def endpoint(self, tenant_id: str, endpoint_id: str) -> WebhookEndpoint | None:
         row = self.conn.execute(
             select(_e).where(_e.c.id == endpoint_id, _e.c.tenant_id == tenant_id)
         ).mappings().first()
-        return None if row is None else _endpoint(row)
+        return None if row is None else _endpoint(row, self.pii)
 
     def endpoints(self, tenant_id: str) -> list[WebhookEndpoint]:
         rows = self.conn.execute(
             select(_e).where(_e.c.tenant_id == tenant_id).order_by(_e.c.id)
         ).mappings()
-        return [_endpoint(r) for r in rows]
+        return [_endpoint(r, self.pii) for r in rows]
 
     def add_endpoint(self, e: WebhookEndpoint) -> None:
         self.conn.execute(
@@ -103,7 +129,7 @@ class WebhookRepository:
                 id=e.id,
                 tenant_id=e.tenant_id,
                 url=e.url,
-                secret=e.secret,
+                secret=self.pii.encrypt_text(e.tenant_id, _secret_field(e.id), e.secret),
                 event_types=e.event_types,
                 description=e.description,
                 active=e.active,
@@ -116,6 +142,9 @@ class WebhookRepository:
         self, tenant_id: str, endpoint_id: str, changes: Mapping[str, Any], now: datetime
     ) -> None:
         """Set the given columns (url, event_types, description, active, secret)."""
+        if "secret" in changes:
+            changes = {**changes, "secret": self.pii.encrypt_text(
+                tenant_id, _secret_field(endpoint_id), changes["secret"])}
         self.conn.execute(
             update(_e)
             .where(_e.c.id == endpoint_id, _e.c.tenant_id == tenant_id)
@@ -257,7 +286,8 @@ class WebhookRepository:
         PostgreSQL rows another dispatcher is claiming are skipped (FOR UPDATE SKIP LOCKED);
         SQLite's write lock serialises claims."""
         query = (
-            select(_d.c.id, _d.c.attempts, _d.c.event_id, _d.c.payload, _e.c.url, _e.c.secret)
+            select(_d.c.id, _d.c.attempts, _d.c.event_id, _d.c.payload, _e.c.url, _e.c.secret,
+                   _e.c.id, _e.c.tenant_id)
             .join(_e, _e.c.id == _d.c.endpoint_id)
             .where(_d.c.status == PENDING, _d.c.next_attempt_at <= now, _e.c.active.is_(True))
             .order_by(_d.c.next_attempt_at, _d.c.id)
@@ -268,7 +298,11 @@ class WebhookRepository:
         rows = self.conn.execute(query).all()
         if not rows:
             return []
-        claimed = [ClaimedDelivery(*row, leased_until=leased_until) for row in rows]
+        claimed = [
+            ClaimedDelivery(did, attempts, event_id, payload, url,
+                            self.pii.decrypt_text(tenant, _secret_field(eid), secret),
+                            leased_until=leased_until)
+            for did, attempts, event_id, payload, url, secret, eid, tenant in rows]
         self.conn.execute(
             update(_d)
             .where(_d.c.id.in_([c.id for c in claimed]))

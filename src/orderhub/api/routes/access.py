@@ -103,10 +103,11 @@ def rotate_key(key_id: str, hub: HubDep, tenant: TenantDep, principal: Principal
 
 
 @router.post("/v1/access/keys/{key_id}/revoke")
-def revoke_key(key_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep
-               ) -> dict[str, Any]:
-    """Revoke a key or a console session at once."""
-    result = credentials.revoke_key(hub.uow, tenant, key_id, actor=actor, now=hub.clock())
+def revoke_key(key_id: str, hub: HubDep, tenant: TenantDep, principal: PrincipalDep,
+               actor: ActorDep) -> dict[str, Any]:
+    """Revoke a key or a console session at once (one you hold every scope of)."""
+    result = credentials.revoke_key(hub.uow, tenant, key_id, actor=actor, now=hub.clock(),
+                                    granter=principal)
     hub.authenticator.forget(key_id)
     return result
 
@@ -149,10 +150,13 @@ class UserPatch(BaseModel):
 @router.patch("/v1/access/users/{user_id}")
 def update_user(user_id: str, body: UserPatch, hub: HubDep, tenant: TenantDep,
                 principal: PrincipalDep, actor: ActorDep) -> dict[str, Any]:
-    """Change role or scopes, disable, set a password (the last two end its sessions)."""
-    return users.update_user(hub.uow, tenant, user_id, role=body.role, scopes=body.scopes,
-                             disabled=body.disabled, password=body.password,
-                             granter=principal, actor=actor, now=hub.clock())
+    """Change role or scopes, disable, set a password (each but enabling ends its
+    sessions); only for a user you hold every scope of."""
+    updated = users.update_user(hub.uow, tenant, user_id, role=body.role, scopes=body.scopes,
+                                disabled=body.disabled, password=body.password,
+                                granter=principal, actor=actor, now=hub.clock())
+    hub.authenticator.forget_user(user_id)
+    return updated
 
 
 class SignIn(BaseModel):

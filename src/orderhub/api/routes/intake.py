@@ -13,7 +13,7 @@ from orderhub.adapters.channels.base import PayloadError, SignatureError
 from orderhub.adapters.channels.registry import ADAPTERS
 from orderhub.api import metering
 from orderhub.api.auth import principal_of
-from orderhub.api.deps import ActorDep, HubDep, TenantDep
+from orderhub.api.deps import ActorDep, HubDep, PiiDep, TenantDep
 from orderhub.api.problems import problem
 from orderhub.api.schemas import Flag, JsonObject, Line, OrderOut, Text
 from orderhub.domain.access import Scope
@@ -127,14 +127,14 @@ class AddressFixIn(BaseModel):
 
 @router.patch("/v1/orders/{order_id}/shipping-address", response_model=OrderOut,
               tags=["orders"])
-def fix_address(order_id: str, body: AddressFixIn, hub: HubDep, tenant: TenantDep,
+def fix_address(order_id: str, body: AddressFixIn, hub: HubDep, tenant: TenantDep, pii: PiiDep,
                 actor: ActorDep) -> Any:
     """Correct the address of an order not yet released (then `resume` a held one)."""
     changes = body.model_dump(exclude_none=True)
     reason = changes.pop("reason")
     holds.correct_address(hub.uow, tenant, order_id, changes, reason=reason,
                                 actor=actor, now=hub.clock())
-    return views.get_order(hub.read_uow, tenant, order_id)
+    return views.get_order(hub.read_uow, tenant, order_id, pii=pii)
 
 
 class OverrideIn(BaseModel):
@@ -144,13 +144,13 @@ class OverrideIn(BaseModel):
 
 
 @router.post("/v1/orders/{order_id}/override", response_model=OrderOut, tags=["orders"])
-def override(order_id: str, body: OverrideIn, hub: HubDep, tenant: TenantDep,
+def override(order_id: str, body: OverrideIn, hub: HubDep, tenant: TenantDep, pii: PiiDep,
              actor: ActorDep) -> Any:
     """Accept named hold reasons on purpose and release the order into its lifecycle."""
     holds.override_and_release(hub.uow, tenant, order_id, body.codes,
                                      reason=body.reason, actor=actor, now=hub.clock(),
                                      strategy=hub.strategy, presale_lock=hub.presale_lock)
-    return views.get_order(hub.read_uow, tenant, order_id)
+    return views.get_order(hub.read_uow, tenant, order_id, pii=pii)
 
 
 @router.get("/v1/validation/rules", tags=["validation"])

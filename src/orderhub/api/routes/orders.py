@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from orderhub.api import metering
 from orderhub.api.bodies import json_body, json_body_doc
-from orderhub.api.deps import ActorDep, HubDep, TenantDep
+from orderhub.api.deps import ActorDep, HubDep, PiiDep, PrincipalDep, TenantDep
 from orderhub.api.schemas import (
     BatchOut,
     CancelIn,
@@ -56,7 +56,7 @@ IdempotencyKey = Annotated[
 def create_order(
     body: OrderIn,
     hub: HubDep,
-    tenant: TenantDep,
+    tenant: TenantDep, pii: PiiDep, principal: PrincipalDep,
     actor: ActorDep,
     response: Response,
     request: Request,
@@ -80,7 +80,7 @@ def create_order(
     response.headers["Location"] = f"/v1/orders/{result.order_id}"
     if result.outcome != Outcome.CREATED:
         response.status_code = 200
-    return views.get_order(hub.read_uow, tenant, result.order_id)
+    return views.get_order(hub.read_uow, tenant, result.order_id, pii=pii)
 
 
 @router.post(
@@ -132,7 +132,7 @@ def create_orders(
 @router.get("", response_model=OrderPage)
 def list_orders(
     hub: HubDep,
-    tenant: TenantDep,
+    tenant: TenantDep, pii: PiiDep, principal: PrincipalDep,
     request: Request,
     status: OrderStatus | None = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
@@ -140,10 +140,17 @@ def list_orders(
     sku: Annotated[str | None, Query(max_length=64)] = None,
     created_from: Moment | None = None,
     created_to: Moment | None = None,
+    phone: Annotated[str | None, Query(
+        max_length=40, description="Recipient's or customer's phone, exact (any format: "
+        "+86 138 0013 8000 and 13800138000 match)")] = None,
+    email: Annotated[str | None, Query(
+        max_length=320, description="Customer's email, exact, case-insensitive")] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Any:
-    """Orders newest first, with filters; pass `next_cursor` back as `cursor` for more."""
+    """Orders newest first, with filters; pass `next_cursor` back as `cursor` for more.
+    Phone and email are looked up through keyed blind indexes (stored data stays
+    encrypted); personal fields are shown as the caller's role allows."""
     page = views.list_orders(
         hub.read_uow,
         tenant,
@@ -153,8 +160,12 @@ def list_orders(
         sku=sku,
         created_from=created_from,
         created_to=created_to,
+        phone=phone,
+        email=email,
         cursor=cursor,
         limit=limit,
+        pii=pii,
+        warehouses=principal.warehouses,
     )
     metering.count(request, rows=len(page["items"]))
     return page
@@ -163,7 +174,7 @@ def list_orders(
 @router.get("/held", response_model=OrderPage)
 def list_held(
     hub: HubDep,
-    tenant: TenantDep,
+    tenant: TenantDep, pii: PiiDep, principal: PrincipalDep,
     code: Annotated[HoldCode | None, Query(description="Only orders held for this reason")] = None,
     channel: Annotated[str | None, Query(max_length=64)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -172,55 +183,65 @@ def list_held(
     """Orders on hold, each with its reasons (and SKU suggestions for unmapped lines)."""
     return views.list_orders(hub.read_uow, tenant, status=OrderStatus.ON_HOLD,
                              hold_code=code.value if code else None, channel=channel,
-                             cursor=cursor, limit=limit)
+                             cursor=cursor, limit=limit, pii=pii,
+                             warehouses=principal.warehouses)
 
 
 @router.post("/expire-reservations", response_model=ExpiryOut, tags=["inventory"])
 def expire_now(hub: HubDep, tenant: TenantDep) -> Any:
-    """Run the reservation-expiry sweep now (it also runs in the background)."""
-    return {"orders_released": fulfilment.expire_reservations(hub.uow, now=hub.clock())}
+    """Run the reservation-expiry sweep for your orders now (it also runs in the
+    background)."""
+    return {"orders_released": fulfilment.expire_reservations(hub.uow, now=hub.clock(),
+                                                              tenant_id=tenant)}
 
 
 @router.get("/{order_id}", response_model=OrderOut)
-def get_order(order_id: str, hub: HubDep, tenant: TenantDep) -> Any:
-    return views.get_order(hub.read_uow, tenant, order_id)
+def get_order(order_id: str, hub: HubDep, tenant: TenantDep, pii: PiiDep,
+              principal: PrincipalDep) -> Any:
+    return views.get_order(hub.read_uow, tenant, order_id, pii=pii,
+                           warehouses=principal.warehouses)
 
 
 @router.get("/{order_id}/timeline", response_model=list[TimelineEntryOut])
-def get_timeline(order_id: str, hub: HubDep, tenant: TenantDep) -> Any:
+def get_timeline(order_id: str, hub: HubDep, tenant: TenantDep,
+                 principal: PrincipalDep) -> Any:
     """Every step of the order in sequence: time, actor, reason and details."""
-    return views.get_timeline(hub.read_uow, tenant, order_id)
+    return views.get_timeline(hub.read_uow, tenant, order_id, warehouses=principal.warehouses)
 
 
 @router.get("/{order_id}/routing")
-def get_routing(order_id: str, hub: HubDep, tenant: TenantDep) -> Any:
+def get_routing(order_id: str, hub: HubDep, tenant: TenantDep,
+                principal: PrincipalDep) -> Any:
     """Every routing decision for the order: the plans considered with their shipping,
     handling, split and lateness costs and promise dates, the chosen one, and the sites
     excluded with the reason. Recorded by the `routing` allocation strategy."""
-    return views.get_routing(hub.read_uow, tenant, order_id)
+    return views.get_routing(hub.read_uow, tenant, order_id, warehouses=principal.warehouses)
 
 
 @router.post("/{order_id}/cancel", response_model=OrderOut)
-def cancel(order_id: str, body: CancelIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
+def cancel(order_id: str, body: CancelIn, hub: HubDep, tenant: TenantDep, pii: PiiDep,
+           actor: ActorDep) -> Any:
     """Cancel before dispatch; reserved stock is released in the same transaction."""
     fulfilment.cancel_order(hub.uow, tenant, order_id, body.reason, now=hub.clock(), actor=actor)
-    return views.get_order(hub.read_uow, tenant, order_id)
+    return views.get_order(hub.read_uow, tenant, order_id, pii=pii)
 
 
 @router.post("/{order_id}/ship", response_model=OrderOut)
 def ship(
-    order_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep, body: ShipIn | None = None
+    order_id: str, hub: HubDep, tenant: TenantDep, pii: PiiDep, actor: ActorDep,
+    body: ShipIn | None = None,
 ) -> Any:
     """Dispatch all or some shipments (a partial dispatch leaves it partially_shipped);
     their stock leaves on-hand."""
     fulfilment.ship_order(
         hub.uow, tenant, order_id, body.shipment_ids if body else None, now=hub.clock(), actor=actor
     )
-    return views.get_order(hub.read_uow, tenant, order_id)
+    return views.get_order(hub.read_uow, tenant, order_id, pii=pii)
 
 
 @router.post("/{order_id}/resume", response_model=OrderOut)
-def resume(order_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
+def resume(order_id: str, hub: HubDep, tenant: TenantDep, pii: PiiDep,
+           actor: ActorDep) -> Any:
     """Re-validate and re-allocate a held order; it stays held if it still cannot be served."""
     fulfilment.resume_order(
         hub.uow,
@@ -231,12 +252,13 @@ def resume(order_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> An
         strategy=hub.strategy,
         presale_lock=hub.presale_lock,
     )
-    return views.get_order(hub.read_uow, tenant, order_id)
+    return views.get_order(hub.read_uow, tenant, order_id, pii=pii)
 
 
 def _step(action: str, target: OrderStatus, doc: str) -> None:
     def endpoint(
-        order_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep, body: ReasonIn | None = None
+        order_id: str, hub: HubDep, tenant: TenantDep, pii: PiiDep, actor: ActorDep,
+        body: ReasonIn | None = None,
     ) -> Any:
         fulfilment.advance_order(
             hub.uow,
@@ -247,7 +269,7 @@ def _step(action: str, target: OrderStatus, doc: str) -> None:
             actor=actor,
             reason=body.reason if body else "",
         )
-        return views.get_order(hub.read_uow, tenant, order_id)
+        return views.get_order(hub.read_uow, tenant, order_id, pii=pii)
 
     endpoint.__doc__ = doc
     router.add_api_route(
@@ -263,13 +285,14 @@ def _step(action: str, target: OrderStatus, doc: str) -> None:
 @router.post("/{order_id}/release", response_model=OrderOut, name="release_order",
              responses={409: {"description": "Illegal transition"},
                         503: {"description": "No carrier could book a waybill; retry later"}})
-def release_order(order_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
+def release_order(order_id: str, hub: HubDep, tenant: TenantDep, pii: PiiDep,
+                  actor: ActorDep) -> Any:
     """Release an allocated order to its warehouse(s): a waybill is booked with each
     shipment's carrier first; a carrier that fails or is circuit-broken is replaced by the
     next usable service for that parcel. If none can book, 503 and the order stays
     allocated (an exception is raised on it)."""
     hub.waybills.release(tenant, order_id, actor=actor)
-    return views.get_order(hub.read_uow, tenant, order_id)
+    return views.get_order(hub.read_uow, tenant, order_id, pii=pii)
 
 
 _step("pick", OrderStatus.PICKED, "Record that the order was picked.")

@@ -95,7 +95,9 @@ def check_phone_valid(
         return []
     return [
         HoldReason(
-            HoldCode.PHONE_INVALID, f"phone number {phone!r} is not valid for country {country}"
+            # The number itself stays out: hold reasons are stored and sent in clear.
+            HoldCode.PHONE_INVALID, f"the recipient's phone number is not valid for country "
+            f"{country}"
         )
     ]
 

@@ -95,3 +95,11 @@ class Authenticator:
         """Drop a credential from the cache (after a revocation or rotation here)."""
         with self._lock:
             self._cache.pop(cred_id, None)
+
+    def forget_user(self, user_id: str) -> None:
+        """Drop a console user's sessions from the cache (after disabling it, or a new
+        password or role, ended them in the table)."""
+        with self._lock:
+            for cred_id in [k for k, v in self._cache.items()
+                            if v.credential.user_id == user_id]:
+                del self._cache[cred_id]

@@ -71,7 +71,8 @@ def new_credential(*, tenant_id: str, kind: str, name: str, role: Role | None,
 
 
 def grant(tenant_id: str, role: str | None, scopes: Sequence[str] | None,
-          granter: Principal | None) -> tuple[Role | None, frozenset[Scope]]:
+          granter: Principal | None, *, warehouses: Sequence[str] = ()
+          ) -> tuple[Role | None, frozenset[Scope]]:
     """Check what a new key or user is given: known names, something at all, nothing the
     granter does not hold itself (None: the local operator at the CLI), platform powers only
     on the platform."""
@@ -100,12 +101,24 @@ def grant(tenant_id: str, role: str | None, scopes: Sequence[str] | None,
     if platform != (tenant_id == PLATFORM_TENANT):
         raise InvalidInput([FieldError("role", "platform operator powers belong to platform "
                                        "credentials only (orderhub access platform-key)")])
-    if granter is not None:
-        missing = sorted(s.value for s in effective - granter.scopes)
-        if missing:
-            raise Forbidden(missing[0], "you cannot grant scopes you do not hold: "
-                            + ", ".join(missing))
+    require_holds(granter, effective, frozenset(warehouses), "grant")
     return parsed_role, listed
+
+
+def require_holds(granter: Principal | None, scopes: frozenset[Scope],
+                  warehouses: frozenset[str], doing: str) -> None:
+    """A granter may give, change or take away only what it holds itself: every scope, and,
+    when it is bound to warehouses, nothing wider than its own warehouses (an unbound
+    credential sees them all)."""
+    if granter is None:
+        return
+    missing = sorted(s.value for s in scopes - granter.scopes)
+    if missing:
+        raise Forbidden(missing[0], f"you cannot {doing} scopes you do not hold: "
+                        + ", ".join(missing))
+    if granter.warehouses and not (warehouses and warehouses <= granter.warehouses):
+        raise Forbidden(Scope.ACCESS_MANAGE.value, f"you cannot {doing} access beyond your "
+                        "warehouses: " + ", ".join(sorted(granter.warehouses)))
 
 
 def describe(c: Credential, now: datetime) -> dict[str, Any]:
@@ -142,7 +155,7 @@ def create_key(make_uow: UowFactory, tenant_id: str, *, name: str, role: str | N
         raise InvalidInput([FieldError("name", "a key needs a name (who or what uses it)")])
     if expires_at is not None and expires_at <= now:
         raise InvalidInput([FieldError("expires_at", "must be in the future")])
-    parsed_role, listed = grant(tenant_id, role, scopes, granter)
+    parsed_role, listed = grant(tenant_id, role, scopes, granter, warehouses=warehouses)
     issued = new_credential(tenant_id=tenant_id, kind="key", name=name.strip(),
                             role=parsed_role, scopes=listed, warehouses=frozenset(warehouses),
                             created_by=actor, now=now, expires_at=expires_at)
@@ -167,18 +180,22 @@ def list_keys(make_uow: UowFactory, tenant_id: str, now: datetime, *,
     return [describe(c, now) for c in found]
 
 
-def _owned(uow: UnitOfWork, tenant_id: str, key_id: str) -> Credential:
+def _owned(uow: UnitOfWork, tenant_id: str, key_id: str,
+           kinds: tuple[str, ...] = ("key",)) -> Credential:
     found = uow.access.credential(key_id, tenant_id=tenant_id, for_update=True)
-    if found is None or found.kind != "key":
+    if found is None or found.kind not in kinds:
         raise NotFound(f"key '{key_id}' not found")
     return found
 
 
 def revoke_key(make_uow: UowFactory, tenant_id: str, key_id: str, *, actor: str,
-               now: datetime) -> dict[str, Any]:
-    """Revoke at once (idempotent: revoking a revoked key changes nothing)."""
+               now: datetime, granter: Principal | None = None) -> dict[str, Any]:
+    """Revoke a key or a console session at once (idempotent: revoking a revoked key
+    changes nothing); only by a granter holding everything the credential holds."""
     with make_uow() as uow:
-        found = _owned(uow, tenant_id, key_id)
+        found = _owned(uow, tenant_id, key_id, ("key", "session"))
+        require_holds(granter, effective_scopes(found.role, found.scopes or None),
+                      found.warehouses, "revoke")
         if found.revoked_at is None:
             uow.access.revoke(key_id, now)
             _audit(uow, tenant_id, now, actor, f"credential/{key_id}",
@@ -198,24 +215,23 @@ def rotate_key(make_uow: UowFactory, tenant_id: str, key_id: str, *, grace: time
         if not old.usable(now) or old.replaced_by:
             raise InvalidInput([FieldError("key_id", "only an active key that has not been "
                                            "rotated already can be rotated")])
-        if granter is not None:
-            missing = sorted(s.value for s in
-                             effective_scopes(old.role, old.scopes or None) - granter.scopes)
-            if missing:
-                raise Forbidden(missing[0], "you cannot rotate a key with scopes you do not "
-                                "hold: " + ", ".join(missing))
+        require_holds(granter, effective_scopes(old.role, old.scopes or None),
+                      old.warehouses, "rotate")
         issued = new_credential(tenant_id=tenant_id, kind="key", name=old.name, role=old.role,
                                 scopes=old.scopes, warehouses=old.warehouses,
                                 created_by=actor, now=now, expires_at=old.expires_at)
         uow.access.add_credential(issued.credential)
-        if grace > timedelta(0):
+        until = now + grace
+        if old.expires_at is not None:  # the grace never outlives the key's own expiry
+            until = min(until, old.expires_at)
+        if until > now:
             uow.access.revoke(key_id, now, replaced_by=issued.credential.id,
-                              expires_at=now + grace)
+                              expires_at=until)
         else:
             uow.access.revoke(key_id, now, replaced_by=issued.credential.id)
         _audit(uow, tenant_id, now, actor, f"credential/{key_id}",
                {"action": "key_rotated", "name": old.name, "new_key": issued.credential.id,
-                "old_key_until": (now + grace).isoformat()})
+                "old_key_until": max(until, now).isoformat()})
         uow.commit()
     return issued
 

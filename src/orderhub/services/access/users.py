@@ -14,7 +14,7 @@ from typing import Any
 from orderhub.domain.access import Principal, User, effective_scopes
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from orderhub.services import audit
-from orderhub.services.access.credentials import Issued, grant, new_credential
+from orderhub.services.access.credentials import Issued, grant, new_credential, require_holds
 from orderhub.services.unit_of_work import UowFactory
 
 SESSION_TTL = timedelta(hours=12)
@@ -75,7 +75,7 @@ def create_user(make_uow: UowFactory, tenant_id: str, *, login: str, display_nam
     """Returns the user and its password (generated unless given: shown once)."""
     if not login.strip():
         raise InvalidInput([FieldError("login", "required")])
-    parsed_role, listed = grant(tenant_id, role, scopes, granter)
+    parsed_role, listed = grant(tenant_id, role, scopes, granter, warehouses=warehouses)
     chosen = password or generate_password()
     _check_password(chosen)
     user = User(id="u" + secrets.token_hex(8), tenant_id=tenant_id, login=login.strip(),
@@ -107,18 +107,22 @@ def update_user(make_uow: UowFactory, tenant_id: str, user_id: str, *,
                 disabled: bool | None = None, password: str | None = None,
                 granter: Principal | None, actor: str, now: datetime) -> dict[str, Any]:
     """Change a user's role or scopes, disable or enable, set a password. Disabling or a new
-    password ends the user's sessions."""
+    password ends the user's sessions. Only a granter holding everything the user holds may
+    change it (else a weaker key manager could set an administrator's password)."""
     with make_uow() as uow:
         user = uow.access.user(tenant_id, user_id=user_id)
         if user is None:
             raise NotFound(f"user '{user_id}' not found")
+        require_holds(granter, effective_scopes(user.role, user.scopes or None),
+                      user.warehouses, "change")
         values: dict[str, Any] = {}
         detail: dict[str, Any] = {"action": "user_changed", "login": user.login}
         if role is not None or scopes is not None:
             new_role, listed = grant(
                 tenant_id, role if role is not None else (user.role.value if user.role
                                                           else None),
-                scopes if scopes is not None else [s.value for s in user.scopes], granter)
+                scopes if scopes is not None else [s.value for s in user.scopes], granter,
+                warehouses=sorted(user.warehouses))
             values.update(role=new_role, scopes=listed)
             detail["role"] = {"before": user.role.value if user.role else None,
                               "after": new_role.value if new_role else None}

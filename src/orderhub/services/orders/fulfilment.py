@@ -96,12 +96,14 @@ def resume_order(
         return order
 
 
-def expire_reservations(make_uow: UowFactory, *, now: datetime, limit: int = 1000) -> int:
-    """Release every pre-sale lock that lapsed before the order was released to a warehouse.
-    Returns the number of orders affected. Safe to run from several sweepers at once: each
-    order is re-checked under its row lock."""
+def expire_reservations(make_uow: UowFactory, *, now: datetime, limit: int = 1000,
+                        tenant_id: str | None = None) -> int:
+    """Release every pre-sale lock that lapsed before the order was released to a warehouse
+    (of one tenant, or of all for the background sweeper). Returns the number of orders
+    affected. Safe to run from several sweepers at once: each order is re-checked under its
+    row lock."""
     with make_uow() as uow:
-        rows = uow.orders.lapsed_reservations(now, limit)
+        rows = uow.orders.lapsed_reservations(now, limit, tenant_id=tenant_id)
         if not rows:
             return 0
         affected = 0

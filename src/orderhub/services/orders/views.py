@@ -1,4 +1,8 @@
-"""Read models for the API, CLI and console: plain dicts ready to serialise."""
+"""Read models for the API, CLI and console: plain dicts ready to serialise.
+
+Every read model that returns a customer or an address takes the caller's `pii` view
+(required, no default) and shapes its answer with `domain.privacy.shape_order`: masking
+happens there and nowhere else."""
 
 from __future__ import annotations
 
@@ -13,10 +17,16 @@ from orderhub.domain.inventory import StockLevel
 from orderhub.domain.lifecycle import OrderStatus, allowed_next
 from orderhub.domain.money import quantize
 from orderhub.domain.order import Order
-from orderhub.services.unit_of_work import UowFactory
+from orderhub.domain.privacy import PiiView, shape_order
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 
-def order_view(o: Order) -> dict[str, Any]:
+def order_view(o: Order, pii: PiiView) -> dict[str, Any]:
+    """The order as the caller may see it (`pii`: full, masked or none)."""
+    return shape_order(_full_order_view(o), pii)
+
+
+def _full_order_view(o: Order) -> dict[str, Any]:
     return {
         "id": o.id,
         "tenant_id": o.tenant_id,
@@ -107,15 +117,26 @@ def event_view(e: StoredEvent) -> dict[str, Any]:
     }
 
 
-def get_order(make_uow: UowFactory, tenant_id: str, order_id: str) -> dict[str, Any]:
-    with make_uow() as uow:
-        return order_view(uow.orders.get(tenant_id, order_id))
+def _check_visible(uow: UnitOfWork, tenant_id: str, order_id: str,
+                   warehouses: frozenset[str]) -> None:
+    """A caller restricted to some warehouses (logistics) sees only orders released to
+    them; any other order reads exactly like one that does not exist."""
+    if not uow.orders.visible(tenant_id, order_id, warehouses):
+        raise NotFound(f"order {order_id} not found")
 
 
-def get_timeline(make_uow: UowFactory, tenant_id: str, order_id: str) -> list[dict[str, Any]]:
+def get_order(make_uow: UowFactory, tenant_id: str, order_id: str, *,
+              pii: PiiView, warehouses: frozenset[str] = frozenset()) -> dict[str, Any]:
     with make_uow() as uow:
-        if not uow.orders.heads(tenant_id, [order_id]):
-            raise NotFound(f"order {order_id} not found")
+        if warehouses:
+            _check_visible(uow, tenant_id, order_id, warehouses)
+        return order_view(uow.orders.get(tenant_id, order_id), pii)
+
+
+def get_timeline(make_uow: UowFactory, tenant_id: str, order_id: str, *,
+                 warehouses: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    with make_uow() as uow:
+        _check_visible(uow, tenant_id, order_id, warehouses)
         return [event_view(e) for e in uow.outbox.for_order(tenant_id, order_id)]
 
 
@@ -144,20 +165,31 @@ def list_orders(
     hold_code: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    phone: str | None = None,
+    email: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    pii: PiiView,
+    warehouses: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """Newest first; `next_cursor` continues after the last item of this page."""
+    """Newest first; `next_cursor` continues after the last item of this page. `phone`
+    and `email` match exactly (through their blind indexes: nothing is decrypted to
+    search), whatever the caller's view."""
     before = decode_cursor(cursor) if cursor else None
+    if phone is not None and not phone.strip():
+        raise InvalidInput([FieldError("phone", "empty")])
+    if email is not None and not email.strip():
+        raise InvalidInput([FieldError("email", "empty")])
     with make_uow() as uow:
         ids = uow.orders.search_ids(
             tenant_id, status=status, channel=channel, external_id=external_id, sku=sku,
             hold_code=hold_code, created_from=created_from, created_to=created_to,
-            before=before, limit=limit + 1)
+            phone=phone, email=email, before=before, warehouses=warehouses,
+            limit=limit + 1)
         more = len(ids) > limit
         ids = ids[:limit]
         orders = {o.id: o for o in uow.orders.get_many(tenant_id, ids)}
-        items = [order_view(orders[i]) for i in ids if i in orders]
+        items = [order_view(orders[i], pii) for i in ids if i in orders]
     return {"items": items, "next_cursor": encode_cursor(ids[-1]) if more and ids else None}
 
 
@@ -197,10 +229,10 @@ def list_stock(
     }
 
 
-def get_routing(make_uow: UowFactory, tenant_id: str, order_id: str) -> list[dict[str, Any]]:
+def get_routing(make_uow: UowFactory, tenant_id: str, order_id: str, *,
+                warehouses: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     with make_uow() as uow:
-        if not uow.orders.heads(tenant_id, [order_id]):
-            raise NotFound(f"order {order_id} not found")
+        _check_visible(uow, tenant_id, order_id, warehouses)
         return uow.orders.routing(tenant_id, order_id)
 
 

@@ -261,6 +261,7 @@ class Evaluation:
 
 
 def _detect(hub: Any, record: Record) -> list[str]:
+    from orderhub.domain.privacy import PiiView
     from orderhub.services.intake.submit import ingest_channel_orders
     from orderhub.services.orders.views import get_order
 
@@ -285,8 +286,8 @@ def _detect(hub: Any, record: Record) -> list[str]:
         if r.outcome == "rejected":
             codes.append("refused:payload")
         elif r.order_id and r.status == "on_hold":
-            codes += [h["code"] for h in get_order(hub.read_uow, "default",
-                                                     r.order_id)["hold_reasons"]]
+            codes += [h["code"] for h in get_order(hub.read_uow, "default", r.order_id,
+                                                     pii=PiiView.NONE)["hold_reasons"]]
     return sorted(set(codes))
 
 
