@@ -189,8 +189,9 @@ def test_c_truncated_tail_with_its_head_rolled_back(ahub: Hub, clock: Clock,
     assert _checkpoint(ahub)[0]["seq"] == 4
     export = tmp_path / "kept-elsewhere.jsonl"
     assert _cli(ahub, database_url, "export-checkpoints", "--out", str(export)).exit_code == 0
+    client = api_client(ahub)  # its key's creation is entry 5, gone with the tail below
     rows = _rows(ahub)
-    with ahub.engine.begin() as conn:  # drop entries 3-4, roll the head back, hide anchors
+    with ahub.engine.begin() as conn:  # drop entries 3-5, roll the head back, hide anchors
         conn.execute(delete(t.audit_log).where(a.tenant_id == T, a.seq > 2))
         conn.execute(update(t.audit_heads).values(seq=2, hash=rows[1]["hash"]))
         conn.execute(delete(t.audit_checkpoints))
@@ -198,7 +199,7 @@ def test_c_truncated_tail_with_its_head_rolled_back(ahub: Hub, clock: Clock,
     assert not v.ok and v.first_broken == 3
     assert "chain ends at entry 2 but the signed checkpoint" in v.problem
     assert "names entry 4: its tail was truncated and its head rolled back" in v.problem
-    with api_client(ahub) as client:
+    with client:
         assert client.get("/v1/audit/verify").json()["first_broken"] == 3
     # nor does the checkpoint job sign the rolled-back head (the file remembers entry 4)
     [res] = _checkpoint(ahub)
