@@ -109,6 +109,9 @@ def test_a_missing_scope_is_403_naming_it(hub: Hub) -> None:
         # 403 comes before looking the object up: no existence is revealed
         r = finance.post("/v1/orders/ord_nope/cancel", json={"reason": "x"})
         assert r.status_code == 403
+        # finance invoices and records payments (orders:bill), here refused by the lifecycle
+        r = finance.post(f"/v1/orders/{oid}/invoice")
+        assert r.status_code == 409 and r.json()["type"] == "/problems/illegal-transition"
     with api_client(hub, role="rules_author") as author:
         r = author.post("/v1/rules/sets", json={"name": "draft", "rules": []})
         assert r.status_code != 403

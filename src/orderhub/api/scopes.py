@@ -36,8 +36,8 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/orders/{order_id}/pick": S.ORDERS_MANAGE,
     "POST /v1/orders/{order_id}/pack": S.ORDERS_MANAGE,
     "POST /v1/orders/{order_id}/deliver": S.ORDERS_MANAGE,
-    "POST /v1/orders/{order_id}/invoice": S.ORDERS_MANAGE,
-    "POST /v1/orders/{order_id}/pay": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/invoice": S.ORDERS_BILL,
+    "POST /v1/orders/{order_id}/pay": S.ORDERS_BILL,
     "PATCH /v1/orders/{order_id}/shipping-address": S.ORDERS_MANAGE,
     "POST /v1/orders/{order_id}/override": S.ORDERS_MANAGE,
     # channels and the crosswalk

@@ -16,6 +16,7 @@ class Scope(StrEnum):
     ORDERS_READ = "orders:read"  # orders, timelines, routing decisions, held lists
     ORDERS_WRITE = "orders:write"  # submit orders (API drafts, batches)
     ORDERS_MANAGE = "orders:manage"  # lifecycle steps, cancel, resume, holds, overrides, fixes
+    ORDERS_BILL = "orders:bill"  # invoice and record payment (finance)
     CHANNELS_INGEST = "channels:ingest"  # a channel's own signed webhook
     CROSSWALK_MANAGE = "crosswalk:manage"  # confirm channel SKU -> master SKU
     CATALOG_READ = "catalog:read"  # warehouses, SKUs, channels
@@ -64,7 +65,8 @@ class Role(StrEnum):
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.TENANT_ADMIN: frozenset(_TENANT_ALL),
     Role.OPERATIONS: frozenset({
-        S.ORDERS_READ, S.ORDERS_WRITE, S.ORDERS_MANAGE, S.CROSSWALK_MANAGE, S.CATALOG_READ,
+        S.ORDERS_READ, S.ORDERS_WRITE, S.ORDERS_MANAGE, S.ORDERS_BILL, S.CROSSWALK_MANAGE,
+        S.CATALOG_READ,
         S.INVENTORY_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.RULES_READ, S.EVENTS_READ,
         S.WEBHOOKS_READ, S.AUDIT_READ, S.PII_FULL}),
     Role.RULES_AUTHOR: frozenset({
@@ -79,7 +81,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.LOGISTICS: frozenset({
         S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.INVENTORY_READ,
         S.PII_MASKED}),
-    Role.FINANCE: frozenset({S.ORDERS_READ, S.CATALOG_READ, S.AUDIT_READ, S.USAGE_READ}),
+    Role.FINANCE: frozenset({S.ORDERS_READ, S.ORDERS_BILL, S.CATALOG_READ, S.AUDIT_READ,
+                             S.USAGE_READ}),
     Role.ANALYST: frozenset(_READ | {S.PII_MASKED}),
     Role.CHANNEL_INTEGRATION: frozenset({S.ORDERS_WRITE, S.CHANNELS_INGEST}),
     Role.PLATFORM_OPERATOR: frozenset((set(Scope) - {S.PII_FULL}) | {S.TENANTS_MANAGE}),
