@@ -69,6 +69,20 @@ def order_body() -> bytes:
         "lines": [{"sku": f"SKU-{n % 40 + 1:05d}", "quantity": 1, "unit_price": "59.90"}]})
 
 
+def _once(body: bytes) -> Receive:
+    """The request body once, then a disconnect."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
 async def drive(app: ASGIApp, headers: list[tuple[bytes, bytes]], n: int) -> float:
     statuses: list[int] = []
 
@@ -79,14 +93,7 @@ async def drive(app: ASGIApp, headers: list[tuple[bytes, bytes]], n: int) -> flo
     started = time.perf_counter()
     for _ in range(n):
         body = order_body()
-        sent = False
-
-        async def receive() -> Message:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+        receive = _once(body)
 
         scope: Scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
                         "method": "POST", "scheme": "http", "path": "/v1/orders",
