@@ -305,3 +305,41 @@ def test_logistics_sees_only_released_orders_of_its_warehouses_masked(hub: Hub) 
     seen = finance.get(f"/v1/orders/{to_sh}").json()
     assert seen["totals"]["grand_total"] and "13800138000" not in str(seen)
     assert ADDRESS_JSON["line1"] not in str(seen) and ADDRESS_JSON["name"] not in str(seen)
+
+
+def test_a_tenant_is_never_left_without_an_administrator(hub: Hub) -> None:
+    from orderhub.domain.errors import Conflict
+    from orderhub.services.access import users
+
+    with api_client(hub) as admin:
+        me = admin.get("/v1/access/whoami").json()
+        r = admin.post(f"/v1/access/keys/{me['credential_id']}/revoke")
+        assert r.status_code == 409 and "without anyone" in r.json()["detail"]
+        user = admin.post("/v1/access/users", json={"login": "boss",
+                                                    "role": "tenant_admin"}).json()
+        assert admin.post(f"/v1/access/keys/{me['credential_id']}/revoke").status_code == 200
+    try:  # the last administrator is now the user: the operator cannot disable it either
+        users.update_user(hub.uow, "default", user["id"], disabled=True, granter=None,
+                          actor="test", now=hub.clock())
+        raise AssertionError("disabled the last administrator")
+    except Conflict:
+        pass
+    assert users.list_users(hub.read_uow, "default")[0]["state"] == "active"
+
+
+def test_a_warehouse_bound_key_acts_only_on_its_warehouses_orders(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 10, ("B", "BJ"): 10})
+    with api_client(hub) as admin:
+        body = order("W-1")
+        body["lines"][0]["sku"] = "B"
+        to_bj = admin.post("/v1/orders", json=body).json()["id"]
+        to_sh = admin.post("/v1/orders", json=order("W-2")).json()["id"]
+        for oid in (to_bj, to_sh):
+            admin.post(f"/v1/orders/{oid}/release")
+    token = issue_key(hub, role=None, scopes=["orders:read", "orders:manage"],
+                      warehouses=["SH"], name="sh-only")
+    dock = TestClient(create_app(hub), headers=bearer(token))
+    assert dock.post(f"/v1/orders/{to_bj}/pick").status_code == 404
+    assert dock.post(f"/v1/orders/{to_sh}/pick").status_code == 200
+    with api_client(hub) as admin:
+        assert admin.get(f"/v1/orders/{to_bj}").json()["status"] == "released"

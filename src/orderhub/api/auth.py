@@ -169,10 +169,14 @@ def authorize(request: Request) -> None:
     if need is None:
         log.error("operation %s %s has no declared scope: refused", method, template)
         raise Forbidden("undeclared", "this operation has no declared scope")
-    if need == AUTHENTICATED:
-        return
-    if not principal.allows(need):  # type: ignore[arg-type]
+    if need != AUTHENTICATED and not principal.allows(need):  # type: ignore[arg-type]
         raise Forbidden(str(need))
+    order_id = request.path_params.get("order_id")
+    if principal.warehouses and order_id:  # bound to warehouses: only their orders, any verb
+        from orderhub.services.orders.views import ensure_visible
+
+        ensure_visible(request.app.state.hub.read_uow, principal.tenant_id, order_id,
+                       principal.warehouses)
 
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

@@ -28,7 +28,7 @@ from orderhub.domain.access import (
     effective_scopes,
     parse_scopes,
 )
-from orderhub.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
+from orderhub.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from orderhub.services import audit
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
@@ -188,6 +188,19 @@ def _owned(uow: UnitOfWork, tenant_id: str, key_id: str,
     return found
 
 
+def keep_an_administrator(uow: UnitOfWork, tenant_id: str, now: datetime) -> None:
+    """After a change in this transaction, refuse it if the tenant has no usable key or
+    enabled user left that can manage access: nobody could manage access again."""
+    keys = [c for c in uow.access.credentials(tenant_id, kinds=("key",))
+            if c.usable(now) and not c.replaced_by
+            and Scope.ACCESS_MANAGE in effective_scopes(c.role, c.scopes or None)]
+    people = [u for u in uow.access.users(tenant_id) if u.disabled_at is None
+              and Scope.ACCESS_MANAGE in effective_scopes(u.role, u.scopes or None)]
+    if not keys and not people:
+        raise Conflict("this would leave the tenant without anyone who can manage access; "
+                       "create another administrator first")
+
+
 def revoke_key(make_uow: UowFactory, tenant_id: str, key_id: str, *, actor: str,
                now: datetime, granter: Principal | None = None) -> dict[str, Any]:
     """Revoke a key or a console session at once (idempotent: revoking a revoked key
@@ -198,6 +211,7 @@ def revoke_key(make_uow: UowFactory, tenant_id: str, key_id: str, *, actor: str,
                       found.warehouses, "revoke")
         if found.revoked_at is None:
             uow.access.revoke(key_id, now)
+            keep_an_administrator(uow, tenant_id, now)
             _audit(uow, tenant_id, now, actor, f"credential/{key_id}",
                    {"action": "key_revoked", "name": found.name})
         uow.commit()

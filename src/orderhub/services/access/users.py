@@ -14,7 +14,13 @@ from typing import Any
 from orderhub.domain.access import Principal, User, effective_scopes
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput, NotFound, Unauthenticated
 from orderhub.services import audit
-from orderhub.services.access.credentials import Issued, grant, new_credential, require_holds
+from orderhub.services.access.credentials import (
+    Issued,
+    grant,
+    keep_an_administrator,
+    new_credential,
+    require_holds,
+)
 from orderhub.services.unit_of_work import UowFactory
 
 SESSION_TTL = timedelta(hours=12)
@@ -142,6 +148,7 @@ def update_user(make_uow: UowFactory, tenant_id: str, user_id: str, *,
             uow.access.update_user(user_id, **values)
             if end_sessions or "role" in values:
                 uow.access.revoke_sessions_of(user_id, now)
+            keep_an_administrator(uow, tenant_id, now)
             uow.audit.add(tenant_id, [audit.Record(now, actor, "user_change", f"user/{user_id}",
                                                    detail)])
         uow.commit()

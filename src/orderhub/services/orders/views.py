@@ -125,6 +125,14 @@ def _check_visible(uow: UnitOfWork, tenant_id: str, order_id: str,
         raise NotFound(f"order {order_id} not found")
 
 
+def ensure_visible(make_uow: UowFactory, tenant_id: str, order_id: str,
+                   warehouses: frozenset[str]) -> None:
+    """NotFound unless a caller restricted to `warehouses` may see (and so act on) it."""
+    if warehouses:
+        with make_uow() as uow:
+            _check_visible(uow, tenant_id, order_id, warehouses)
+
+
 def get_order(make_uow: UowFactory, tenant_id: str, order_id: str, *,
               pii: PiiView, warehouses: frozenset[str] = frozenset()) -> dict[str, Any]:
     with make_uow() as uow:
