@@ -43,6 +43,13 @@ class AccessRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    def lock_tenant(self, tenant_id: str) -> None:
+        """Serialise changes to who may manage a tenant (its row, FOR UPDATE on PostgreSQL;
+        SQLite's single writer serialises anyway), so two concurrent revocations cannot
+        each leave the other as the last administrator and both commit."""
+        self.conn.execute(select(t.tenants.c.id).where(t.tenants.c.id == tenant_id)
+                          .with_for_update())
+
     # credentials ----------------------------------------------------------------------------
     def add_credential(self, c: Credential) -> None:
         self.conn.execute(t.credentials.insert().values(

@@ -190,7 +190,9 @@ def _owned(uow: UnitOfWork, tenant_id: str, key_id: str,
 
 def keep_an_administrator(uow: UnitOfWork, tenant_id: str, now: datetime) -> None:
     """After a change in this transaction, refuse it if the tenant has no usable key or
-    enabled user left that can manage access: nobody could manage access again."""
+    enabled user left that can manage access: nobody could manage access again. Under the
+    tenant's lock, so a concurrent change is counted once it commits."""
+    uow.access.lock_tenant(tenant_id)
     keys = [c for c in uow.access.credentials(tenant_id, kinds=("key",))
             if c.usable(now) and not c.replaced_by
             and Scope.ACCESS_MANAGE in effective_scopes(c.role, c.scopes or None)]

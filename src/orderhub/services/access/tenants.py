@@ -13,7 +13,7 @@ from orderhub.domain.errors import Conflict, FieldError, InvalidInput
 from orderhub.services import audit
 from orderhub.services.access import credentials, users
 from orderhub.services.access.credentials import Issued
-from orderhub.services.unit_of_work import UowFactory
+from orderhub.services.unit_of_work import UowFactory, retry_unique_race
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
@@ -34,14 +34,17 @@ def provision_tenant(make_uow: UowFactory, tenant_id: str, *, name: str, admin: 
                                        "starting with a letter or digit")])
     if not admin.strip():
         raise InvalidInput([FieldError("admin", "the first administrator's login")])
-    with make_uow() as uow:
-        if uow.catalog.tenant_exists(tenant_id):
-            raise Conflict(f"tenant '{tenant_id}' already exists")
-        uow.catalog.add_tenant(tenant_id, name or tenant_id, now)
-        uow.audit.add(tenant_id, [audit.Record(
-            now, actor, "tenant_change", f"tenant/{tenant_id}",
-            {"action": "tenant_created", "name": name or tenant_id, "admin": admin})])
-        uow.commit()
+    def store() -> None:  # a concurrent twin loses the primary key, then finds the tenant
+        with make_uow() as uow:
+            if uow.catalog.tenant_exists(tenant_id):
+                raise Conflict(f"tenant '{tenant_id}' already exists")
+            uow.catalog.add_tenant(tenant_id, name or tenant_id, now)
+            uow.audit.add(tenant_id, [audit.Record(
+                now, actor, "tenant_change", f"tenant/{tenant_id}",
+                {"action": "tenant_created", "name": name or tenant_id, "admin": admin})])
+            uow.commit()
+
+    retry_unique_race(store)
     key = credentials.create_key(make_uow, tenant_id, name=admin, role=Role.TENANT_ADMIN.value,
                                  granter=None, actor=actor, now=now)
     user, password = users.create_user(make_uow, tenant_id, login=admin,

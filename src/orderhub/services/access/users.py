@@ -21,7 +21,7 @@ from orderhub.services.access.credentials import (
     new_credential,
     require_holds,
 )
-from orderhub.services.unit_of_work import UowFactory
+from orderhub.services.unit_of_work import UowFactory, retry_unique_race
 
 SESSION_TTL = timedelta(hours=12)
 _N, _R, _P = 2**14, 8, 1  # scrypt: about 16 MiB and tens of milliseconds per guess
@@ -88,18 +88,21 @@ def create_user(make_uow: UowFactory, tenant_id: str, *, login: str, display_nam
                 display_name=display_name.strip() or login.strip(), role=parsed_role,
                 scopes=listed, warehouses=frozenset(warehouses),
                 password_hash=hash_password(chosen), created_at=now, created_by=actor)
-    with make_uow() as uow:
-        if not uow.catalog.tenant_exists(tenant_id):
-            raise NotFound(f"tenant '{tenant_id}' not found")
-        if uow.access.user(tenant_id, login=user.login) is not None:
-            raise Conflict(f"user '{user.login}' already exists")
-        uow.access.add_user(user)
-        uow.audit.add(tenant_id, [audit.Record(
-            now, actor, "user_change", f"user/{user.id}",
-            {"action": "user_created", "login": user.login,
-             "role": parsed_role.value if parsed_role else None,
-             "scopes": sorted(s.value for s in listed)})])
-        uow.commit()
+    def store() -> None:  # a concurrent twin loses the unique key, then finds the user
+        with make_uow() as uow:
+            if not uow.catalog.tenant_exists(tenant_id):
+                raise NotFound(f"tenant '{tenant_id}' not found")
+            if uow.access.user(tenant_id, login=user.login) is not None:
+                raise Conflict(f"user '{user.login}' already exists")
+            uow.access.add_user(user)
+            uow.audit.add(tenant_id, [audit.Record(
+                now, actor, "user_change", f"user/{user.id}",
+                {"action": "user_created", "login": user.login,
+                 "role": parsed_role.value if parsed_role else None,
+                 "scopes": sorted(s.value for s in listed)})])
+            uow.commit()
+
+    retry_unique_race(store)
     return describe(user), chosen
 
 
