@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 from orderhub.adapters.ratelimit import InProcessLimiter
-from orderhub.api.metering import auth_blocked, auth_failure
 
 
 class Ticks:
@@ -77,20 +76,6 @@ def test_full_buckets_are_forgotten_when_the_table_is_full() -> None:
     rl.hit("new", 1.0, 2)
     assert len(rl._buckets) <= 10
     assert rl.hit("new", 1.0, 2).remaining == 0  # the live bucket was kept
-
-
-def test_failed_authentications_block_the_address_even_for_a_good_key() -> None:
-    clock = Ticks()
-    rl = InProcessLimiter(monotonic=clock)
-    for _ in range(3):
-        assert auth_blocked(rl, "10.0.0.1", 3).allowed
-        assert auth_failure(rl, "10.0.0.1", 3).allowed
-    blocked = auth_blocked(rl, "10.0.0.1", 3)  # the next try, whatever its key
-    assert not blocked.allowed and blocked.retry_after_seconds == 20  # one per 60/3 s
-    assert not auth_failure(rl, "10.0.0.1", 3).allowed
-    assert auth_blocked(rl, "10.0.0.2", 3).allowed  # another address
-    clock.t += 20
-    assert auth_blocked(rl, "10.0.0.1", 3).allowed
 
 
 def test_hit_all_takes_from_every_bucket_or_from_none() -> None:

@@ -21,6 +21,7 @@ import anyio
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from orderhub.api.openapi import problem_response
 from orderhub.api.problems import PROBLEM_JSON
 from orderhub.api.scopes import AUTHENTICATED, PUBLIC, PUBLIC_PREFIXES, requirement
 from orderhub.domain.access import Principal
@@ -179,13 +180,6 @@ def authorize(request: Request) -> None:
                        principal.warehouses)
 
 
-_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-
-
-def _response(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}}}
-
-
 def install(app: Any, authenticator: Authenticator) -> None:
     """Add the middleware and say in the OpenAPI document, per operation, what it needs:
     `security` (bearer), `x-required-scope`, and the 401/403/429 answers."""
@@ -207,10 +201,6 @@ def install(app: Any, authenticator: Authenticator) -> None:
             "description": "An API key (`ohk_...`, from `orderhub tenant create`, "
             "`orderhub access key create` or POST /v1/access/keys) or a console session "
             "token (POST /v1/sessions)."}
-        schemas = components.setdefault("schemas", {})
-        from orderhub.api.limits import PROBLEM_SCHEMA
-
-        schemas.setdefault("Problem", PROBLEM_SCHEMA)
         for template, ops in doc.get("paths", {}).items():
             for method, op in ops.items():
                 need = requirement(method.upper(), template)
@@ -220,13 +210,13 @@ def install(app: Any, authenticator: Authenticator) -> None:
                     continue
                 op["security"] = [{"bearer": []}]
                 op["x-required-scope"] = None if need == AUTHENTICATED else str(need)
-                responses.setdefault("401", _response(
+                responses.setdefault("401", problem_response(
                     "Missing, malformed, unknown, expired or revoked credentials"))
                 if need not in (AUTHENTICATED, None):
-                    responses.setdefault("403", _response(f"The credential lacks `{need}`"))
+                    responses.setdefault("403", problem_response(f"The credential lacks `{need}`"))
                     op["description"] = (op.get("description", "") +
                                          f"\n\nRequires scope `{need}`.").strip()
-                responses.setdefault("429", _response(
+                responses.setdefault("429", problem_response(
                     "Rate limit of the key or tenant exceeded (Retry-After, RateLimit-*)"))
         app.openapi_schema = doc
         return doc

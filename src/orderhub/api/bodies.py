@@ -35,22 +35,27 @@ def _errors(exc: ValidationError, *prefix: str | int) -> list[dict[str, Any]]:
     return [{**e, "loc": ("body", *prefix, *e["loc"])} for e in exc.errors(include_url=False)]
 
 
+def _each(item_type: Any, elements: list[Any], *prefix: str | int) -> list[Any]:
+    """Validate a list element by element (the lock is released between elements)."""
+    adapter: TypeAdapter[Any] = TypeAdapter(item_type)
+    checked, errors = [], []
+    for i, element in enumerate(elements):
+        try:
+            checked.append(adapter.validate_python(element))
+        except ValidationError as exc:
+            errors += _errors(exc, *prefix, i)
+    if errors:
+        raise RequestValidationError(errors)
+    return checked
+
+
 def parse_in_pieces(model: type[M], items: str, raw: bytes) -> M:
     """Validate `raw` as `model`, validating the list `items` element by element first."""
     doc = _decode(raw)
-    field = model.model_fields[items].annotation
-    item_type = getattr(field, "__args__", (Any,))[0]
-    adapter: TypeAdapter[Any] = TypeAdapter(item_type)
+    item_type = getattr(model.model_fields[items].annotation, "__args__", (Any,))[0]
     if isinstance(doc, dict) and isinstance(doc.get(items), list):
-        checked, errors = [], []
-        for i, element in enumerate(doc[items]):
-            try:
-                checked.append(adapter.validate_python(element))
-            except ValidationError as exc:
-                errors += _errors(exc, items, i)
-        if errors:
-            raise RequestValidationError(errors)
-        doc = {**doc, items: checked}  # validated instances pass through unchanged
+        # validated instances pass through the model's own validation unchanged
+        doc = {**doc, items: _each(item_type, doc[items], items)}
     try:
         return model.model_validate(doc)
     except ValidationError as exc:
@@ -66,16 +71,7 @@ def parse_list_in_pieces(item_type: type[Any], max_items: int, raw: bytes) -> li
     if len(doc) > max_items:
         raise RequestValidationError([{"type": "too_long", "loc": ("body",),
                                        "msg": f"List should have at most {max_items} items"}])
-    adapter: TypeAdapter[Any] = TypeAdapter(item_type)
-    checked, errors = [], []
-    for i, element in enumerate(doc):
-        try:
-            checked.append(adapter.validate_python(element))
-        except ValidationError as exc:
-            errors += _errors(exc, i)
-    if errors:
-        raise RequestValidationError(errors)
-    return checked
+    return _each(item_type, doc)
 
 
 def json_list_body(item_type: type[Any], max_items: int) -> Any:

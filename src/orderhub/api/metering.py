@@ -15,10 +15,7 @@ calls with a principal:
   operation ("METHOD /route/template"), status class, and the orders and rows the route
   reported with `count(request, orders=..., rows=...)`.
 
-Brute force: `auth_blocked` (before checking a credential) and `auth_failure` (on each
-failed one) are the same limit on the shared limiter, per client address, at most
-`auth_failures_per_minute` failures; authentication (api/auth.py) installs its own
-in-process hooks unless `app.state.auth_failure` / `auth_blocked` are set before it.
+Failed authentications are limited by api/auth.py (FailureLimiter), not here.
 """
 
 from __future__ import annotations
@@ -82,23 +79,6 @@ def too_many_requests(d: Decision, detail: str, *, instance: str = "",
 
 def _window(rate: float, burst: int) -> int:
     return max(1, math.ceil(burst / rate))
-
-
-def auth_bucket(client_ip: str) -> str:
-    return f"authfail:{client_ip}"
-
-
-def auth_failure(limiter: RateLimiter, client_ip: str, per_minute: int) -> Decision:
-    """Count one failed authentication from this address; not allowed once more than
-    `per_minute` failed within the last minute (a token bucket: one more per
-    60/per_minute seconds after that)."""
-    return limiter.hit(auth_bucket(client_ip), per_minute / 60.0, per_minute, 1)
-
-
-def auth_blocked(limiter: RateLimiter, client_ip: str, per_minute: int) -> Decision:
-    """Before authenticating: may this address try at all? (`allowed` false: answer 429,
-    even for a correct key, until `retry_after_seconds` have passed.)"""
-    return limiter.hit(auth_bucket(client_ip), per_minute / 60.0, per_minute, 0)
 
 
 class Metering:

@@ -38,7 +38,8 @@ _TIME_OF_DAY = {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d
                 "description": "Local time of day at the site, HH:MM (no offset)"}
 
 
-def _problem(description: str, *, with_errors: bool = False) -> dict[str, Any]:
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI response that is a problem document (the `Problem` schema)."""
     schema: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}
     return {"description": description, "content": {PROBLEM_JSON: {"schema": schema}}}
 
@@ -73,22 +74,22 @@ def install(app: FastAPI, problem_schema: dict[str, Any]) -> None:
                     schemas.update(media.get("schema", {}).pop("$defs", {}))
                 has_input = bool(op.get("parameters")) or "application/json" in body
                 if "application/json" in body:
-                    responses.setdefault("400", _problem("The body is not valid JSON"))
+                    responses.setdefault("400", problem_response("The body is not valid JSON"))
                 if has_input or "422" in responses:
                     described = responses.get("422", {}).get("description")
-                    responses["422"] = _problem(
+                    responses["422"] = problem_response(
                         described if described and described != "Validation Error"
                         else "Invalid input: `errors` names each field and what is wrong")
                 if any(p.get("in") == "path" for p in op.get("parameters", [])):
-                    responses.setdefault("404", _problem("No such object for this tenant"))
+                    responses.setdefault("404", problem_response("No such object for this tenant"))
                 if key in CONFLICTS:
-                    responses.setdefault("409", _problem("Refused by the stored state"))
+                    responses.setdefault("409", problem_response("Refused by the stored state"))
                 for code, answer in responses.items():  # every error is a problem document
                     if code[0] in "45" and "application/json" in answer.get("content", {}):
                         answer["content"] = {PROBLEM_JSON: {"schema": {
                             "$ref": "#/components/schemas/Problem"}}}
                     elif code[0] in "45" and "content" not in answer:
-                        answer["content"] = _problem("")["content"]
+                        answer["content"] = problem_response("")["content"]
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
         doc = dict(_times_of_day(doc))
