@@ -156,7 +156,7 @@ def scope_table() -> str:
     short = {Role.TENANT_ADMIN: "admin", Role.OPERATIONS: "ops", Role.RULES_AUTHOR: "author",
              Role.RULES_APPROVER: "approver", Role.INVENTORY: "inv", Role.LOGISTICS: "logi",
              Role.FINANCE: "fin", Role.ANALYST: "analyst", Role.CHANNEL_INTEGRATION: "channel",
-             Role.PLATFORM_OPERATOR: "platform"}
+             Role.CARRIER_INTEGRATION: "carrier", Role.PLATFORM_OPERATOR: "platform"}
     lines = ["| operation | scope | " + " | ".join(short[r] for r in Role) + " |",
              "|---|---|" + "---|" * len(Role)]
     for op, need in OPERATION_SCOPES.items():

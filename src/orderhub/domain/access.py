@@ -32,6 +32,11 @@ class Scope(StrEnum):
     WEBHOOKS_READ = "webhooks:read"
     WEBHOOKS_WRITE = "webhooks:write"
     AUDIT_READ = "audit:read"
+    EXCEPTIONS_READ = "exceptions:read"  # the order twin's alerts and the exception desk
+    EXCEPTIONS_ACT = "exceptions:act"  # acknowledge alerts, propose and apply remedies
+    EXCEPTIONS_APPROVE = "exceptions:approve"  # approve or reject remedies (L2 four-eyes, L3)
+    SLA_WRITE = "sla:write"  # SLA policies and working calendars (read with rules:read)
+    TRACKING_PUSH = "tracking:push"  # a carrier's tracking pushes (checkpoints)
     ACCESS_MANAGE = "access:manage"  # API keys and console users of the tenant
     USAGE_READ = "usage:read"  # metering and monthly statements
     METRICS_READ = "metrics:read"  # Prometheus metrics of the whole hub (platform)
@@ -43,7 +48,7 @@ class Scope(StrEnum):
 
 S = Scope
 _READ = {S.ORDERS_READ, S.CATALOG_READ, S.INVENTORY_READ, S.NETWORK_READ, S.RULES_READ,
-         S.EVENTS_READ, S.WEBHOOKS_READ, S.AUDIT_READ, S.USAGE_READ}
+         S.EVENTS_READ, S.WEBHOOKS_READ, S.AUDIT_READ, S.USAGE_READ, S.EXCEPTIONS_READ}
 _PLATFORM_ONLY = {S.TENANTS_MANAGE, S.METRICS_READ, S.BACKBONE_MANAGE}
 PLATFORM_SCOPES = frozenset(_PLATFORM_ONLY)
 _TENANT_ALL = set(Scope) - _PLATFORM_ONLY  # pii:full and pii:masked: it may grant either
@@ -59,6 +64,7 @@ class Role(StrEnum):
     FINANCE = "finance"
     ANALYST = "analyst"
     CHANNEL_INTEGRATION = "channel_integration"
+    CARRIER_INTEGRATION = "carrier_integration"
     PLATFORM_OPERATOR = "platform_operator"
 
 
@@ -68,23 +74,25 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.ORDERS_READ, S.ORDERS_WRITE, S.ORDERS_MANAGE, S.ORDERS_BILL, S.CROSSWALK_MANAGE,
         S.CATALOG_READ,
         S.INVENTORY_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.RULES_READ, S.EVENTS_READ,
-        S.WEBHOOKS_READ, S.AUDIT_READ, S.PII_FULL}),
+        S.WEBHOOKS_READ, S.AUDIT_READ, S.PII_FULL, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT,
+        S.EXCEPTIONS_APPROVE}),
     Role.RULES_AUTHOR: frozenset({
         S.RULES_READ, S.RULES_DRAFT, S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ,
         S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED}),
     Role.RULES_APPROVER: frozenset({
         S.RULES_READ, S.RULES_DRAFT, S.RULES_APPROVE, S.ORDERS_READ, S.CATALOG_READ,
-        S.NETWORK_READ, S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED}),
+        S.NETWORK_READ, S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED, S.SLA_WRITE}),
     Role.INVENTORY: frozenset({
         S.INVENTORY_READ, S.INVENTORY_WRITE, S.CATALOG_READ, S.CATALOG_WRITE, S.ORDERS_READ,
         S.NETWORK_READ}),
     Role.LOGISTICS: frozenset({
         S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.INVENTORY_READ,
-        S.PII_MASKED}),
+        S.PII_MASKED, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT}),
     Role.FINANCE: frozenset({S.ORDERS_READ, S.ORDERS_BILL, S.CATALOG_READ, S.AUDIT_READ,
-                             S.USAGE_READ}),
+                             S.USAGE_READ, S.EXCEPTIONS_READ}),
     Role.ANALYST: frozenset(_READ | {S.PII_MASKED}),
     Role.CHANNEL_INTEGRATION: frozenset({S.ORDERS_WRITE, S.CHANNELS_INGEST}),
+    Role.CARRIER_INTEGRATION: frozenset({S.TRACKING_PUSH}),
     Role.PLATFORM_OPERATOR: frozenset((set(Scope) - {S.PII_FULL}) | {S.TENANTS_MANAGE}),
 }
 
