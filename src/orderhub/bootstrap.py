@@ -70,6 +70,7 @@ class Hub:
     _usage_scheduler: Scheduler | None = field(default=None, repr=False)
     _started: bool = field(default=False, repr=False)
     _audit_key: AuditKey | None = field(default=None, repr=False)
+    _twin: DurableConsumer | None = field(default=None, repr=False)
 
     @property
     def audit_key(self) -> AuditKey:
@@ -164,6 +165,16 @@ class Hub:
             self.webhooks = dispatcher
         return self.webhooks
 
+    def enable_twin(self) -> DurableConsumer:
+        """The `twin` consumer: each order's twin and its alerts, kept from the event
+        stream (from the start of the log, so orders older than the consumer have one)."""
+        if self._twin is None:
+            from orderhub.services.twin.projection import consumer_handler
+
+            self._twin = self.consumer("twin", consumer_handler(self.uow, self.clock),
+                                       start="earliest")
+        return self._twin
+
     def periodic_jobs(self) -> list[Job]:
         """The named jobs a server or worker runs on a timer (see services/jobs.py)."""
         from orderhub.services import jobs
@@ -177,6 +188,7 @@ class Hub:
             jobs.audit_checkpoints(self.uow, s.key_dir,
                                    first_after_seconds=s.expiry_sweep_seconds),
             jobs.usage_flush(self.uow, self.meter),
+            jobs.twin_alerts(self.uow, s.twin_sweep_seconds),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:
@@ -190,6 +202,7 @@ class Hub:
         if relay:
             self.relay.start()
         self.enable_webhooks()
+        self.enable_twin()
         for c in self.consumers:
             c.start()
         if self.webhooks is not None:

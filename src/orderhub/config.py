@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     carrier_breaker_reset_seconds: float = 60.0
     presale_lock_minutes: int = 30
     expiry_sweep_seconds: float = 30.0
+    # The order twin: how often stalled steps and unacknowledged alerts are looked for
+    # (an alert is raised within this long of its window passing).
+    twin_sweep_seconds: float = Field(1.0, gt=0)
     outbox_dispatch: bool = True
     host: str = "127.0.0.1"
     port: int = 8000

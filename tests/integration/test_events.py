@@ -24,6 +24,7 @@ from orderhub.services.inventory import stock_control
 from orderhub.services.network import incidents
 from orderhub.services.orders import fulfilment, holds
 from orderhub.services.rules import routing_rules, rule_sets
+from orderhub.services.twin import alerts
 from tests.conftest import Clock
 from tests.factories import SHANGHAI, T, draft, seed_network
 
@@ -86,6 +87,21 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     sku_mapping.confirm_mapping(hub.uow, T, "web", "sku", "CH-SKU", "A", actor="ops",
                                 now=clock.now, strategy=hub.strategy,
                                 presale_lock=hub.presale_lock)
+    # the twin: a released order stalls, its alert escalates, it moves on late (at risk)
+    [slow] = submit(hub, draft("EV-7"))
+    fulfilment.advance_order(hub.uow, T, slow, S.RELEASED, now=clock.now, actor="wms")
+    twin = hub.enable_twin()
+    hub.relay.drain()
+    while twin.process_once(wait=0):
+        pass
+    clock.now += timedelta(hours=30)
+    assert alerts.sweep(hub.uow, clock.now)["stalled"] >= 1
+    clock.now += timedelta(hours=1)
+    assert alerts.sweep(hub.uow, clock.now)["escalated"] >= 1
+    fulfilment.advance_order(hub.uow, T, slow, S.PICKED, now=clock.now, actor="wms")
+    hub.relay.drain()
+    while twin.process_once(wait=0):
+        pass
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:
@@ -226,7 +242,8 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     seed_network(hub)
     jobs = {job.name: job for job in hub.periodic_jobs()}
     assert list(jobs) == ["reservation-expiry", "carrier-probe", "inbox-pruning",
-                          "audit-checkpoints", "usage-flush"]
+                          "audit-checkpoints", "usage-flush", "twin-alerts"]
+    assert jobs["twin-alerts"].run_once(clock.now) == {"stalled": 0, "escalated": 0}
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 
     [oid] = submit(hub, draft("PS-J", [("A", 2)], order_type=OrderType.PRE_SALE,

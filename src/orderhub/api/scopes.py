@@ -29,6 +29,7 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "GET /v1/orders/{order_id}": S.ORDERS_READ,
     "GET /v1/orders/{order_id}/timeline": S.ORDERS_READ,
     "GET /v1/orders/{order_id}/routing": S.ORDERS_READ,
+    "GET /v1/orders/{order_id}/twin": S.ORDERS_READ,
     "POST /v1/orders/{order_id}/cancel": S.ORDERS_MANAGE,
     "POST /v1/orders/{order_id}/ship": S.ORDERS_MANAGE,
     "POST /v1/orders/{order_id}/resume": S.ORDERS_MANAGE,
@@ -70,6 +71,14 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     # network and routing
     "PUT /v1/carriers/{code}/lanes": S.NETWORK_WRITE,
     "GET /v1/carriers": S.NETWORK_READ,
+    # the order twin: open orders by health, alerts, SLA policies
+    "GET /v1/twins": S.EXCEPTIONS_READ,
+    "GET /v1/alerts": S.EXCEPTIONS_READ,
+    "POST /v1/alerts/{alert_id}/acknowledge": S.EXCEPTIONS_ACT,
+    "GET /v1/sla/policy": S.RULES_READ,
+    "GET /v1/sla/policy/versions": S.RULES_READ,
+    "PUT /v1/sla/policy": S.SLA_WRITE,
+    "PUT /v1/sla/calendars/{warehouse}": S.SLA_WRITE,
     "PATCH /v1/carriers/{code}": S.NETWORK_WRITE,
     "GET /v1/routing/network": S.NETWORK_READ,
     "GET /v1/routing/blocks": S.NETWORK_READ,

@@ -56,6 +56,8 @@ AUDITED_KINDS: dict[str, str] = {
     "tenant_change": "a tenant created or its settings changed",
     "key_change": "an API key issued or revoked",
     "user_change": "a user added, changed or removed",
+    "sla_change": "an SLA policy or a working calendar changed (a new policy version)",
+    "alert_change": "an alert on an order acknowledged by a person",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

@@ -476,6 +476,50 @@ CATALOG += [
         {"status": "allocated", "actor": "system", "reason": "", "rule": "big-b2b",
          "version": 2, "message": "large B2B order", "to": ["key-accounts"]},
     ),
+    _spec(
+        "OrderStalled",
+        "A step of the order showed no progress within its window (the SLA policy's, 15 "
+        "minutes by default for the hub's own steps): an alert for `team`, escalated if "
+        "nobody acknowledges it, resolved (AlertResolved) when the order moves.",
+        {"alert_id": _STR, "stage": _STR, "since": {"type": "string", "format": "date-time"},
+         "due_at": {"type": "string", "format": "date-time"}, "team": _STR,
+         "health": {"type": "integer", "minimum": 0, "maximum": 100}},
+        {"status": "released", "actor": "twin", "reason": "picking at WH-SH 0.3 h behind",
+         "alert_id": "alr_0006883a1b2c3d4e", "stage": "picked",
+         "since": "2026-11-24T02:10:00+00:00", "due_at": "2026-11-24T04:10:00+00:00",
+         "team": "warehouse", "health": 62},
+    ),
+    _spec(
+        "OrderAtRisk",
+        "The order's probability of missing its promised delivery passed the policy's "
+        "threshold; `reasons` say what drives it.",
+        {"alert_id": _STR, "risk": {"type": "number", "minimum": 0, "maximum": 1},
+         "health": {"type": "integer", "minimum": 0, "maximum": 100},
+         "promise_at": {"type": ["string", "null"], "format": "date-time"},
+         "slack_hours": {"type": ["number", "null"]}, "team": _STR,
+         "reasons": {"type": "array", "items": _STR}},
+        {"status": "packed", "actor": "twin", "reason": "projected 6.0 h after the promise",
+         "alert_id": "alr_0006883a1b2c3d4f", "risk": 0.73, "health": 41,
+         "promise_at": "2026-11-27T16:00:00+00:00", "slack_hours": -6.0, "team": "logistics",
+         "reasons": ["projected 6.0 h after the promised delivery"]},
+    ),
+    _spec(
+        "AlertEscalated",
+        "Nobody acknowledged an alert within the policy's `escalate_after`: it goes to the "
+        "next level (`team`).",
+        {"alert_id": _STR, "kind": {"enum": ["stalled", "at_risk"]}, "level": _INT,
+         "team": _STR},
+        {"status": "released", "actor": "twin", "reason": "not acknowledged in 30m",
+         "alert_id": "alr_0006883a1b2c3d4e", "kind": "stalled", "level": 1,
+         "team": "ops-lead"},
+    ),
+    _spec(
+        "AlertResolved",
+        "An alert closed: the order moved on, finished, or is no longer at risk.",
+        {"alert_id": _STR, "kind": {"enum": ["stalled", "at_risk"]}, "resolution": _STR},
+        {"status": "picked", "actor": "twin", "reason": "", "alert_id": "alr_0006883a1b2c3d4e",
+         "kind": "stalled", "resolution": "the order reached picked"},
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}

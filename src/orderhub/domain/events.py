@@ -302,6 +302,59 @@ class RuleNotification(Event):
     _data_fields = _fields("rule", "version", "message", "to")
 
 
+@dataclass(kw_only=True, slots=True)
+class OrderStalled(Event):
+    """A step of the order showed no progress within its window (the order twin)."""
+
+    type: ClassVar[str] = "OrderStalled"
+    alert_id: str
+    stage: str  # the stage the order is waiting to reach
+    since: str  # when it entered the stage before (ISO)
+    due_at: str  # when the window passed (ISO)
+    team: str
+    health: int
+    _data_fields = _fields("alert_id", "stage", "since", "due_at", "team", "health")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderAtRisk(Event):
+    """The order will probably miss its promised delivery (the order twin)."""
+
+    type: ClassVar[str] = "OrderAtRisk"
+    alert_id: str
+    risk: float
+    health: int
+    promise_at: str | None
+    slack_hours: float | None
+    team: str
+    reasons: list[str] = field(default_factory=list)
+    _data_fields = _fields("alert_id", "risk", "health", "promise_at", "slack_hours", "team",
+                           "reasons")
+
+
+@dataclass(kw_only=True, slots=True)
+class AlertEscalated(Event):
+    """Nobody acknowledged an alert in time: it goes to the next level."""
+
+    type: ClassVar[str] = "AlertEscalated"
+    alert_id: str
+    kind: str
+    level: int
+    team: str
+    _data_fields = _fields("alert_id", "kind", "level", "team")
+
+
+@dataclass(kw_only=True, slots=True)
+class AlertResolved(Event):
+    """An alert closed by itself: the order moved on, or is no longer at risk."""
+
+    type: ClassVar[str] = "AlertResolved"
+    alert_id: str
+    kind: str
+    resolution: str
+    _data_fields = _fields("alert_id", "kind", "resolution")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -332,5 +385,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RoutingRuleChanged,
         RuleSetChanged,
         RuleNotification,
+        OrderStalled,
+        OrderAtRisk,
+        AlertEscalated,
+        AlertResolved,
     )
 }

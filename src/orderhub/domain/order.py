@@ -624,6 +624,11 @@ class Order:
                                          actor=actor, rule=rule, version=version,
                                          message=message, to=list(to)))
 
+    def record_alert(self, event: ev.Event) -> None:
+        """An alert about this order (raised, escalated or resolved by the twin): a fact in
+        its timeline and event sequence like any other; the order itself does not change."""
+        self._record(event)
+
     def raise_exception(self, reason: str, now: datetime, actor: str) -> None:
         """Already with the warehouse: a person decides (recall, ship late, cancel)."""
         self._record(ev.OrderExceptionRaised(tenant_id=self.tenant_id, occurred_at=now,

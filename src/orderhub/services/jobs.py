@@ -7,6 +7,7 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   inbox-pruning        forget handled event ids past retention    hourly, first at one sweep
   audit-checkpoints    sign each audit chain's head, export it    5 minutes, first at one sweep
   usage-flush          write the API's metered counts (upserts)   every USAGE_FLUSH_SECONDS
+  twin-alerts          raise stalled steps, escalate alerts        every twin_sweep_seconds (1 s)
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -86,6 +87,14 @@ def inbox_pruning(
         lambda now: prune_inbox(engine, now - retention),
         first_after_seconds,
     )
+
+
+def twin_alerts(make_uow: UowFactory, every_seconds: float) -> Job:
+    """Steps whose window passed become OrderStalled alerts; alerts nobody acknowledged
+    escalate. Reads only what is due (indexes on the due times), never all open orders."""
+    from orderhub.services.twin.alerts import sweep
+
+    return Job("twin-alerts", every_seconds, lambda now: sweep(make_uow, now))
 
 
 def usage_flush(make_uow: UowFactory, meter: UsageMeter,

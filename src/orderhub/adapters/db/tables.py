@@ -676,3 +676,81 @@ usage_counters = Table(
     Column("rows", BigInteger, nullable=False, server_default="0"),
 )
 Index("ix_usage_counters_hour", usage_counters.c.tenant_id, usage_counters.c.hour)
+
+# The order twin (issue 14). SLA policies: one JSON document per tenant and version (the
+# highest version is in force); calendars are part of the document.
+sla_policies = Table(
+    "sla_policies",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("document", JSONDoc, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Each open order's twin, kept by the `twin` consumer from the event stream: its stage
+# entry times, health, risk and `watch_at`, the moment its step in progress counts as
+# stalled. The stall sweep reads only the rows whose watch_at has passed (partial index),
+# never all open orders.
+order_twins = Table(
+    "order_twins",
+    metadata,
+    Column("order_id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("stage_entered_at", UTCDateTime(), nullable=False),
+    Column("entries", JSONDoc, nullable=False),  # stage -> ISO time, on the current path
+    Column("warehouse", String(64), nullable=False, server_default=""),
+    Column("next_stage", String(16)),
+    Column("next_due_at", UTCDateTime()),
+    Column("watch_at", UTCDateTime()),
+    Column("team", String(64), nullable=False, server_default=""),
+    Column("promise_at", UTCDateTime()),
+    Column("slack_seconds", BigInteger),
+    Column("health", Integer, nullable=False),
+    Column("risk", Float, nullable=False),
+    Column("reasons", JSONDoc, nullable=False),
+    Column("held_since", UTCDateTime()),
+    Column("finished_at", UTCDateTime()),
+    Column("policy_version", Integer, nullable=False, server_default="0"),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+Index("ix_order_twins_watch", order_twins.c.watch_at,
+      postgresql_where=text("watch_at IS NOT NULL"), sqlite_where=text("watch_at IS NOT NULL"))
+Index("ix_order_twins_health", order_twins.c.tenant_id, order_twins.c.health)
+
+# Alerts on orders: a stalled step or a promise at risk, assigned to a team, escalated if
+# nobody acknowledges it, resolved when the order moves. One stall alert per stage pass.
+order_alerts = Table(
+    "order_alerts",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("kind", String(16), nullable=False),  # stalled | at_risk
+    Column("stage", String(16), nullable=False),  # the step waited for
+    Column("pass_started_at", UTCDateTime(), nullable=False),  # entry of the stage before
+    Column("team", String(64), nullable=False),
+    Column("level", Integer, nullable=False, server_default="0"),
+    Column("state", String(16), nullable=False),  # open | acknowledged | resolved
+    Column("reason", Text, nullable=False),
+    Column("details", JSONDoc, nullable=False),
+    Column("raised_at", UTCDateTime(), nullable=False),
+    Column("due_at", UTCDateTime()),
+    Column("escalate_at", UTCDateTime()),
+    Column("acknowledged_by", String(200)),
+    Column("acknowledged_at", UTCDateTime()),
+    Column("resolved_at", UTCDateTime()),
+    Column("resolution", Text),
+    UniqueConstraint("tenant_id", "order_id", "kind", "stage", "pass_started_at",
+                     name="uq_order_alerts_pass"),
+)
+Index("ix_order_alerts_order", order_alerts.c.tenant_id, order_alerts.c.order_id)
+Index("ix_order_alerts_state", order_alerts.c.tenant_id, order_alerts.c.state,
+      order_alerts.c.raised_at)
+Index("ix_order_alerts_escalate", order_alerts.c.escalate_at,
+      postgresql_where=text("state = 'open' AND escalate_at IS NOT NULL"),
+      sqlite_where=text("state = 'open' AND escalate_at IS NOT NULL"))

@@ -1,0 +1,190 @@
+"""The order twin through the API: stages with due times, stalled-step alerts raised by the
+sweep, escalated, resolved when the order moves; at-risk alerts; SLA policies and
+working calendars as versioned data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from orderhub.bootstrap import Hub
+from orderhub.services import catalog
+from orderhub.services.twin import alerts
+from tests.api import api_client
+from tests.conftest import Clock
+from tests.factories import ADDRESS_JSON, seed_network
+
+STAGES = ["created", "validated", "reserved", "allocated", "released", "picked", "packed",
+          "shipped", "in_transit", "delivered", "invoiced"]
+
+
+def post_order(client: TestClient, ext: str, **extra: Any) -> str:
+    r = client.post("/v1/orders", json={
+        "external_id": ext, "channel": "web", "currency": "CNY",
+        "shipping_address": ADDRESS_JSON,
+        "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}], **extra})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def catch_up(hub: Hub) -> None:
+    """What the background does: publish, then let the twin consumer read everything."""
+    hub.relay.drain()
+    consumer = hub.enable_twin()
+    while consumer.process_once(wait=0):
+        pass
+
+
+def test_twin_shows_stages_due_times_and_slack(hub: Hub, clock: Clock) -> None:
+    seed_network(hub)
+    with api_client(hub) as client:
+        oid = post_order(client, "T-1")
+        clock.now += timedelta(minutes=10)
+        assert client.post(f"/v1/orders/{oid}/release").status_code == 200
+        twin = client.get(f"/v1/orders/{oid}/twin").json()
+        assert [s["stage"] for s in twin["stages"]] == STAGES
+        by = {s["stage"]: s for s in twin["stages"]}
+        assert [by[s]["state"] for s in STAGES[:6]] == ["done"] * 4 + ["current", "next"]
+        assert by["released"]["entered_at"] is not None and by["allocated"]["left_at"]
+        assert by["picked"]["expected"] == "within 2h working"
+        assert by["picked"]["expected_zh"] == "2h 内（工作时间）"
+        assert by["delivered"]["projected_at"] is not None
+        assert twin["current_stage"] == "released" and twin["team"] == "warehouse"
+        assert twin["health"] == 100 and twin["reasons"] == []
+        assert twin["slack_hours"] == 0 and twin["risk"] == 0.25  # on plan: the cut-off holds
+        assert twin["policy_version"] == 0  # the built-in policy
+
+
+def test_a_stalled_step_alerts_escalates_and_resolves(hub: Hub, clock: Clock) -> None:
+    seed_network(hub)
+    with api_client(hub) as client:
+        oid = post_order(client, "T-2")
+        client.post(f"/v1/orders/{oid}/release")
+        catch_up(hub)
+        assert alerts.sweep(hub.uow, clock.now) == {"stalled": 0, "escalated": 0}
+
+        clock.now += timedelta(hours=3)  # picking was due within 2 working hours
+        assert alerts.sweep(hub.uow, clock.now)["stalled"] == 1
+        assert alerts.sweep(hub.uow, clock.now)["stalled"] == 0  # once per stage pass
+        page = client.get("/v1/alerts", params={"state": "open"}).json()
+        [alert] = page["items"]
+        assert alert["kind"] == "stalled" and alert["stage"] == "picked"
+        assert alert["team"] == "warehouse" and "picking at SH" in alert["reason"]
+        assert page["open"] == {"stalled": 1}
+        timeline = client.get(f"/v1/orders/{oid}/timeline").json()
+        stalled = timeline[-1]
+        assert stalled["type"] == "OrderStalled" and stalled["data"]["alert_id"] == alert["id"]
+        assert stalled["status"] == "released"
+        twin = client.get(f"/v1/orders/{oid}/twin").json()
+        assert twin["health"] < 100 and twin["reasons"][0]["code"] == "step_overdue"
+        assert [a["id"] for a in twin["alerts"]] == [alert["id"]]
+
+        clock.now += timedelta(minutes=31)  # nobody acknowledged it
+        assert alerts.sweep(hub.uow, clock.now)["escalated"] == 1
+        [alert] = client.get("/v1/alerts").json()["items"]
+        assert alert["level"] == 1 and alert["team"] == "ops-lead"
+        assert client.get(f"/v1/orders/{oid}/timeline").json()[-1]["type"] == "AlertEscalated"
+
+        assert client.post(f"/v1/orders/{oid}/pick").status_code == 200
+        catch_up(hub)
+        [alert] = client.get("/v1/alerts").json()["items"]
+        assert alert["state"] == "resolved" and alert["resolution"] == "the order reached picked"
+        types = [e["type"] for e in client.get(f"/v1/orders/{oid}/timeline").json()]
+        assert types[-2:] == ["OrderStatusChanged", "AlertResolved"]
+        assert client.get("/v1/alerts", params={"state": "unresolved"}).json()["items"] == []
+
+
+def test_acknowledging_stops_escalation(hub: Hub, clock: Clock) -> None:
+    seed_network(hub)
+    with api_client(hub) as client:
+        oid = post_order(client, "T-3")
+        client.post(f"/v1/orders/{oid}/release")
+        catch_up(hub)
+        clock.now += timedelta(hours=3)
+        alerts.sweep(hub.uow, clock.now)
+        [alert] = client.get("/v1/alerts").json()["items"]
+        with api_client(hub, role="analyst") as analyst:
+            r = analyst.post(f"/v1/alerts/{alert['id']}/acknowledge", json={"note": "x"})
+            assert r.status_code == 403
+        r = client.post(f"/v1/alerts/{alert['id']}/acknowledge",
+                        json={"note": "picker shortage, on it"})
+        assert r.status_code == 200, r.text
+        assert r.json()["state"] == "acknowledged"
+        assert client.post(f"/v1/alerts/{alert['id']}/acknowledge").status_code == 409
+        clock.now += timedelta(hours=1)
+        assert alerts.sweep(hub.uow, clock.now)["escalated"] == 0
+        audit = client.get("/v1/audit", params={"kind": "alert_change"}).json()
+        assert any(e["subject"] == f"alert/{alert['id']}" for e in audit)
+    catalog.ensure_tenant(hub.uow, "other", "Other", hub.clock())
+    with api_client(hub, tenant="other") as other:
+        assert other.post(f"/v1/alerts/{alert['id']}/acknowledge").status_code == 404
+        assert other.get(f"/v1/orders/{oid}/twin").status_code == 404
+        assert other.get("/v1/alerts").json()["items"] == []
+
+
+def test_a_promise_at_risk_raises_an_alert(hub: Hub, clock: Clock) -> None:
+    seed_network(hub)
+    with api_client(hub) as client:
+        oid = post_order(client, "T-4", service_level="same_day")
+        client.post(f"/v1/orders/{oid}/release")
+        clock.now += timedelta(hours=9)  # same day: nothing picked by the evening
+        client.post(f"/v1/orders/{oid}/pick")
+        catch_up(hub)
+        page = client.get("/v1/alerts", params={"kind": "at_risk"}).json()
+        [alert] = page["items"]
+        assert alert["details"]["risk"] >= 0.5
+        event = client.get(f"/v1/orders/{oid}/timeline").json()[-1]
+        assert event["type"] == "OrderAtRisk" and event["data"]["reasons"]
+        twins = client.get("/v1/twins", params={"min_risk": 0.5}).json()["items"]
+        assert [t["order_id"] for t in twins] == [oid]
+
+
+def test_sla_policy_is_versioned_validated_and_audited(hub: Hub, clock: Clock) -> None:
+    seed_network(hub)
+    with api_client(hub) as client:
+        bad = client.put("/v1/sla/policy", json={"reason": "x", "document": {
+            "targets": [{"name": "t", "when": {"colour": "red"},
+                         "stages": {"picked": {"within": "soon"}, "nowhere": {"by": "9"}}}],
+            "calendars": {"SH": {"shifts": {"mon": ["09:00-08:00"]},
+                                 "holidays": ["2027-02-30"]}}}})
+        assert bad.status_code == 422
+        fields = {e["field"] for e in bad.json()["errors"]}
+        assert {"targets.0.when.colour", "targets.0.stages.picked", "targets.0.stages.nowhere",
+                "calendars.SH.shifts.mon.0", "calendars.SH.holidays.0"} <= fields, fields
+        assert client.get("/v1/sla/policy").json()["version"] == 0
+
+        doc = {"targets": [{"name": "fast pick at SH", "when": {"warehouse": "SH"},
+                            "stages": {"picked": {"within": "30m"}}}]}
+        r = client.put("/v1/sla/policy", json={"document": doc, "reason": "peak",
+                                               "expected_version": 0})
+        assert r.status_code == 200, r.text
+        assert r.json()["version"] == 1
+        stale = client.put("/v1/sla/policy", json={"document": doc, "reason": "again",
+                                                   "expected_version": 0})
+        assert stale.status_code == 409
+        # Spring Festival at SH: no working time on the day picking is due.
+        day = clock.now.date()
+        cal = {"timezone": "Asia/Shanghai", "shifts": {"mon-sun": ["08:00-22:00"]},
+               "holidays": [f"{day.isoformat()}..{(day + timedelta(days=1)).isoformat()}"]}
+        r = client.put("/v1/sla/calendars/SH", json={"calendar": cal, "reason": "春节"})
+        assert r.status_code == 200 and r.json()["version"] == 2
+        assert client.put("/v1/sla/calendars/NOPE", json={"calendar": cal, "reason": "x"}
+                          ).status_code == 422
+        versions = client.get("/v1/sla/policy/versions").json()
+        assert [v["version"] for v in versions] == [2, 1]
+        oid = post_order(client, "T-5")
+        client.post(f"/v1/orders/{oid}/release")
+        twin = client.get(f"/v1/orders/{oid}/twin").json()
+        picked = next(s for s in twin["stages"] if s["stage"] == "picked")
+        assert picked["expected"] == "within 30m working"
+        assert picked["expected_rule"] == "fast pick at SH"
+        # due two days later, 08:30 Shanghai = 00:30 UTC
+        assert picked["due_at"].startswith((day + timedelta(days=2)).isoformat() + "T00:30")
+        audit = client.get("/v1/audit", params={"kind": "sla_change"}).json()
+        assert len(audit) == 2
+        with api_client(hub, role="operations") as ops:
+            assert ops.put("/v1/sla/policy", json={"document": doc, "reason": "x"}
+                           ).status_code == 403
+            assert ops.get("/v1/sla/policy").status_code == 200
