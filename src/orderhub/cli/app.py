@@ -11,6 +11,7 @@ import typer
 from orderhub.adapters.secrets import SecretError
 from orderhub.cli import (
     access,
+    alerts,
     audit,
     carrier,
     corpus,
@@ -25,6 +26,7 @@ from orderhub.cli import (
     scenario,
     serve,
     simulate,
+    sla,
     stock,
     tenant,
     usage,
@@ -61,6 +63,8 @@ app.add_typer(usage.app, name="usage")
 app.add_typer(tenant.app, name="tenant")
 app.add_typer(access.app, name="access")
 app.add_typer(keys.app, name="keys")
+app.add_typer(sla.app, name="sla")
+app.add_typer(alerts.app, name="alerts")
 
 
 def main() -> None:

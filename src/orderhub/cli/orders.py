@@ -162,3 +162,58 @@ def order_list(
                 _ship_to(o),
             )
         console.print(table)
+
+
+@app.command("twin")
+def order_twin(
+    order_id: str, database_url: DbOption = None, tenant: TenantOption = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="The twin as JSON")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="en or zh")] = "en",
+) -> None:
+    """The order's digital twin: its 11 stages with entry, exit, expected and due times,
+    the slack to the promised delivery, health, risk and what drives them."""
+    from orderhub.cli.common import print_json
+    from orderhub.services.twin.views import order_twin as twin_view
+
+    zh = lang == "zh"
+    with open_hub(database_url) as hub:
+        try:
+            tw = twin_view(hub.read_uow, tenant, order_id, now=hub.clock())
+        except DomainError as exc:
+            raise fail(str(exc)) from None
+    if as_json:
+        print_json(tw)
+        return
+    health = tw["health"]
+    colour = "green" if health >= 80 else "yellow" if health >= 50 else "red"
+    console.print(
+        f"[bold]{tw['order_id']}[/bold]  {'状态' if zh else 'status'}={tw['status']}  "
+        f"{'健康度' if zh else 'health'}=[{colour}]{health}[/{colour}]  "
+        f"{'延误概率' if zh else 'risk'}={tw['risk']:.0%}  "
+        f"{'余量' if zh else 'slack'}={tw['slack'] or '-'}  "
+        f"{'承诺送达' if zh else 'promised by'}={tw['promised_delivery_by'] or '-'}",
+        highlight=False)
+    for r in tw["reasons"]:
+        console.print(f"  [yellow]-{r['penalty']}[/yellow] "
+                      f"{r['message_zh'] if zh else r['message']}", highlight=False)
+    table = Table(title="孪生阶段" if zh else "stages")
+    for col in (("阶段", "进入", "离开", "要求", "截止", "预计", "延误") if zh else
+                ("stage", "entered", "left", "expected", "due", "projected", "late by")):
+        table.add_column(col)
+
+    def when(v: object) -> str:
+        return str(v)[:16].replace("T", " ") if v else "-"
+
+    for s in tw["stages"]:
+        mark = {"current": "▶ ", "next": "… "}.get(s["state"], "")
+        table.add_row(mark + (s["label_zh"] if zh else s["stage"]), when(s["entered_at"]),
+                      when(s["left_at"]),
+                      (s["expected_zh"] if zh else s["expected"]) or "-", when(s["due_at"]),
+                      when(s["projected_at"]), s["late_by"] or "")
+    console.print(table)
+    for c in tw["checkpoints"]:
+        console.print(f"  {when(c['at'])} {c['carrier']} {c['waybill']} {c['checkpoint']} "
+                      f"{c.get('location') or ''}", highlight=False)
+    for a in tw["alerts"]:
+        console.print(f"  [red]{'告警' if zh else 'alert'}[/red] {a['id']} {a['kind']} "
+                      f"{a['state']} → {a['team']}: {a['reason']}", highlight=False)
