@@ -124,6 +124,11 @@ class SlaPolicy:
     teams: dict[Stage, str]
     calendars: dict[str, WorkingCalendar] = field(default_factory=dict)
     doc: dict[str, Any] = field(default_factory=dict)
+    # Memos (a policy version never changes): thousands of orders share a few answers.
+    _targets_memo: dict[tuple[str, ...], dict[Stage, StageTarget]] = field(
+        default_factory=dict, repr=False, compare=False)
+    due_memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False,
+                                                  compare=False)
 
     @classmethod
     def default(cls) -> SlaPolicy:
@@ -135,7 +140,16 @@ class SlaPolicy:
 
     def targets_for(self, facts: dict[str, str]) -> dict[Stage, StageTarget]:
         """Per stage, the most specific matching target (ties: the first listed), over the
-        built-in defaults."""
+        built-in defaults. The same dict for the same facts (do not change it)."""
+        key = tuple(facts.get(k, "") for k in MATCH_FIELDS)
+        hit = self._targets_memo.get(key)
+        if hit is None:
+            if len(self._targets_memo) > 10_000:
+                self._targets_memo.clear()
+            hit = self._targets_memo[key] = self._targets_for(facts)
+        return hit
+
+    def _targets_for(self, facts: dict[str, str]) -> dict[Stage, StageTarget]:
         base = {} if self.version == 0 else dict(_default_targets())
         chosen: dict[Stage, tuple[int, int, StageTarget]] = {}
         for pos, target in enumerate(self.targets):

@@ -25,7 +25,7 @@ class Stage(StrEnum):
 
     @property
     def rank(self) -> int:
-        return ORDER.index(self)
+        return _RANK[self]
 
     @property
     def label_zh(self) -> str:
@@ -42,6 +42,7 @@ class Stage(StrEnum):
 
 
 ORDER: list[Stage] = list(Stage)
+_RANK: dict[Stage, int] = {s: i for i, s in enumerate(ORDER)}
 
 LABELS_ZH: dict[Stage, str] = {
     Stage.CREATED: "已创建", Stage.VALIDATED: "已校验", Stage.RESERVED: "已预占",

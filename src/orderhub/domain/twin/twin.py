@@ -9,6 +9,7 @@ one is trained, replaces it in the service layer."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -153,8 +154,8 @@ def _signed(value: timedelta | None) -> str | None:
     return ("-" if value < timedelta(0) else "") + format_duration(abs(value))
 
 
-def due(calendar: WorkingCalendar, start: datetime, target: StageTarget,
-        transit: timedelta | None = None) -> datetime:
+def due_by(calendar: WorkingCalendar, start: datetime, target: StageTarget,
+           transit: timedelta | None = None) -> datetime:
     """When a step that started at `start` must be done under `target` (`transit`: what
     the promise allows for a delivery target that follows it)."""
     if target.promise and transit is not None:
@@ -170,10 +171,22 @@ def build_twin(facts: OrderFacts, entries: dict[Stage, datetime], policy: SlaPol
                signals: list[Signal] | None = None) -> Twin:
     targets = policy.targets_for(facts.match())
     calendar = policy.calendar(facts.warehouse)
+    memo = policy.due_memo
+    if len(memo) > 100_000:
+        memo.clear()
+
+    def due(start: datetime, target: StageTarget, transit: timedelta | None = None) -> (
+            datetime):
+        key = (facts.warehouse, start, target, transit)
+        hit = memo.get(key)
+        if hit is None:
+            hit = memo[key] = due_by(calendar, start, target, transit)
+        return hit
+
     current = max(entries, key=lambda s: s.rank) if entries else None
     promise_at = calendar.end_of_day(facts.promised_delivery) if facts.promised_delivery \
         else None
-    transit = _planned_transit(entries, targets, calendar, promise_at)
+    transit = _planned_transit(entries, targets, due, promise_at)
     finished = facts.status in FINISHED_STATUSES
     views: list[StageView] = []
     last_time: datetime | None = None  # entry (or projection) of the latest stage so far
@@ -182,8 +195,7 @@ def build_twin(facts: OrderFacts, entries: dict[Stage, datetime], policy: SlaPol
     for stage in ORDER:
         target = targets.get(stage)
         entered = entries.get(stage)
-        due_at = due(calendar, last_time, target, transit) if (target and last_time) \
-            else None
+        due_at = due(last_time, target, transit) if (target and last_time) else None
         if entered is not None:
             later = [entries[s] for s in ORDER[stage.rank + 1:] if s in entries]
             left = min(later) if later else (finished_at if stage == current else None)
@@ -226,8 +238,8 @@ def build_twin(facts: OrderFacts, entries: dict[Stage, datetime], policy: SlaPol
 
 
 def _planned_transit(entries: dict[Stage, datetime], targets: dict[Stage, StageTarget],
-                     calendar: WorkingCalendar, promise_at: datetime | None) -> (
-                         timedelta | None):
+                     due: Callable[[datetime, StageTarget], datetime],
+                     promise_at: datetime | None) -> timedelta | None:
     """What the promise allows from the carrier's first scan to delivery, when every step
     before it keeps its target (the router promised with that plan): lateness upstream
     then shows as lost slack, not as a moving deadline."""
@@ -238,7 +250,7 @@ def _planned_transit(entries: dict[Stage, datetime], targets: dict[Stage, StageT
     for stage in ORDER[1:Stage.IN_TRANSIT.rank + 1]:
         target = targets.get(stage)
         if target is not None:
-            at = due(calendar, at, target)
+            at = due(at, target)
     return max(timedelta(0), promise_at - at)
 
 

@@ -22,7 +22,13 @@ from orderhub.domain.twin.stages import Stage
 from orderhub.domain.twin.twin import Twin, build_twin
 from orderhub.services.twin import alerts
 from orderhub.services.twin.policies import policies_in_force
-from orderhub.services.twin.twins import EventRow, facts_of, read_events, signals_of
+from orderhub.services.twin.twins import (
+    EventRow,
+    OrderSource,
+    facts_of,
+    read_events,
+    signals_of,
+)
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 ALERT_EVENTS = frozenset({"OrderStalled", "OrderAtRisk", "AlertEscalated", "AlertResolved"})
@@ -36,18 +42,18 @@ def _entries(row: dict[str, Any] | None) -> dict[Stage, datetime]:
             if k in Stage._value2member_map_}
 
 
-def twin_row(tenant_id: str, order: Order, status: str, twin: Twin,
+def twin_row(tenant_id: str, src: OrderSource, status: str, twin: Twin,
              entries: dict[Stage, datetime], held_since: datetime | None,
              failed_attempts: int, finished_at: datetime | None, policy: SlaPolicy,
              now: datetime) -> dict[str, Any]:
     current = twin.current
     return {
-        "order_id": order.id, "tenant_id": tenant_id, "status": status,
+        "order_id": src.order_id, "tenant_id": tenant_id, "status": status,
         "stage": current.value if current else Stage.CREATED.value,
-        "stage_entered_at": entries[current] if current else order.created_at,
+        "stage_entered_at": entries[current] if current else src.created_at,
         "entries": {**{s.value: t.isoformat() for s, t in entries.items()},
                     "_failed_attempts": failed_attempts},
-        "warehouse": facts_of(order, None).warehouse,
+        "warehouse": src.site,
         "next_stage": twin.next_stage.value if twin.next_stage else None,
         "next_due_at": twin.next_due_at, "watch_at": twin.watch_at, "team": twin.team,
         "promise_at": twin.promise_at,
@@ -67,10 +73,11 @@ def rebuild_row(uow: UnitOfWork, tenant_id: str, order: Order, row: dict[str, An
         services = {s.code: s for s in uow.network.services(tenant_id)}
     entries = _entries(row)
     failed = int(row["entries"].get("_failed_attempts", 0))
-    twin = build_twin(facts_of(order, row["held_since"]), entries, policy, now,
+    src = OrderSource.of_order(order)
+    twin = build_twin(facts_of(src, row["held_since"]), entries, policy, now,
                       finished_at=row["finished_at"],
-                      signals=signals_of(order, services, failed))
-    return twin_row(tenant_id, order, row["status"], twin, entries, row["held_since"], failed,
+                      signals=signals_of(src, services, failed))
+    return twin_row(tenant_id, src, row["status"], twin, entries, row["held_since"], failed,
                     row["finished_at"], policy, now), twin
 
 
@@ -96,7 +103,8 @@ def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[Even
                     policy: SlaPolicy, now: datetime) -> int:
     ids = sorted(per_order)
     stored = uow.twins.twins(tenant, ids)
-    orders = {o.id: o for o in uow.orders.get_many(tenant, ids)}
+    orders = {oid: OrderSource.of_row(r)
+              for oid, r in uow.twins.order_facts(tenant, ids).items()}
     services = {s.code: s for s in uow.network.services(tenant)}
     open_alerts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for a in uow.twins.open_alerts(tenant, ids):
@@ -104,8 +112,8 @@ def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[Even
     rows: list[dict[str, Any]] = []
     decisions: dict[str, tuple[list[dict[str, Any]], str, Twin | None]] = {}
     for oid in ids:
-        order = orders.get(oid)
-        if order is None:
+        src = orders.get(oid)
+        if src is None:
             continue
         before = stored.get(oid)
         events = per_order[oid]
@@ -115,10 +123,10 @@ def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[Even
             before["finished_at"] if before else None)
         if not entries:
             continue  # events of an order created before the twin existed: nothing to place
-        status = events[-1][1] or order.status.value
-        twin = build_twin(facts_of(order, held), entries, policy, now, finished_at=finished,
-                          signals=signals_of(order, services, failed))
-        row = twin_row(tenant, order, status, twin, entries, held, failed, finished, policy,
+        status = events[-1][1] or src.status
+        twin = build_twin(facts_of(src, held), entries, policy, now, finished_at=finished,
+                          signals=signals_of(src, services, failed))
+        row = twin_row(tenant, src, status, twin, entries, held, failed, finished, policy,
                        now)
         stage_pass = (row["next_stage"], row["stage_entered_at"])
         if before is not None and before["watch_at"] is None and \

@@ -5,7 +5,8 @@ stage entry times. Shared by the twin read model and the `twin` consumer."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from orderhub.domain.order import Order, ShipmentStatus
@@ -17,28 +18,60 @@ from orderhub.domain.twin.twin import OrderFacts, Signal
 EventRow = tuple[str, str, datetime, dict[str, Any]]
 
 
-def shipping_site(order: Order) -> str:
-    live = [s for s in order.shipments if s.status != ShipmentStatus.CANCELLED]
-    return live[0].warehouse if live else ""
+@dataclass(frozen=True, slots=True)
+class OrderSource:
+    """What the twin reads of an order: from the aggregate, or from the light read of the
+    twin repository (no lines, nothing decrypted) the consumer uses for whole batches."""
+
+    order_id: str
+    status: str
+    channel: str
+    service_level: str
+    promised_delivery: date | None
+    tier: str
+    hold_codes: tuple[str, ...]
+    created_at: datetime
+    shipments: tuple[tuple[str, str, str, str], ...]  # (id, warehouse, status, service)
+
+    @classmethod
+    def of_order(cls, order: Order) -> OrderSource:
+        return cls(order.id, order.status.value, order.channel, order.service_level,
+                   order.promised_delivery, order.customer.tier,
+                   tuple(r.code.value for r in order.hold_reasons), order.created_at,
+                   tuple((s.id, s.warehouse, s.status.value, s.carrier_service)
+                         for s in order.shipments))
+
+    @classmethod
+    def of_row(cls, row: Mapping[str, Any]) -> OrderSource:
+        return cls(row["id"], row["status"], row["channel"], row["service_level"],
+                   row["promised_delivery"], str((row["customer"] or {}).get("tier", "")),
+                   tuple(str(r.get("code", "")) for r in row["hold_reasons"] or []),
+                   row["created_at"], tuple(row["shipments"]))
+
+    @property
+    def site(self) -> str:
+        """The (first) shipping site, once allocated."""
+        live = [s for s in self.shipments if s[2] != ShipmentStatus.CANCELLED.value]
+        return live[0][1] if live else ""
 
 
-def facts_of(order: Order, held_since: datetime | None) -> OrderFacts:
+def facts_of(src: OrderSource, held_since: datetime | None) -> OrderFacts:
     return OrderFacts(
-        order_id=order.id, status=order.status.value, channel=order.channel,
-        service_level=order.service_level, warehouse=shipping_site(order),
-        customer_tier=order.customer.tier, promised_delivery=order.promised_delivery,
-        held_since=held_since if order.status.value == "on_hold" else None,
-        hold_codes=tuple(r.code.value for r in order.hold_reasons))
+        order_id=src.order_id, status=src.status, channel=src.channel,
+        service_level=src.service_level, warehouse=src.site, customer_tier=src.tier,
+        promised_delivery=src.promised_delivery,
+        held_since=held_since if src.status == "on_hold" else None,
+        hold_codes=src.hold_codes)
 
 
-def signals_of(order: Order, services: Mapping[str, CarrierService],
+def signals_of(src: OrderSource, services: Mapping[str, CarrierService],
                failed_attempts: int) -> list[Signal]:
     """What outside the order lowers its health: its carrier down or degraded (until the
     parcel is delivered), failed delivery attempts."""
     out: list[Signal] = []
-    open_services = {s.carrier_service for s in order.shipments
-                     if s.carrier_service and s.status in (ShipmentStatus.PLANNED,
-                                                           ShipmentStatus.DISPATCHED)}
+    open_services = {svc for _, _, status, svc in src.shipments
+                     if svc and status in (ShipmentStatus.PLANNED.value,
+                                           ShipmentStatus.DISPATCHED.value)}
     for code in sorted(open_services):
         svc = services.get(code)
         if svc is None:

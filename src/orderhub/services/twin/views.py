@@ -12,7 +12,7 @@ from orderhub.domain.twin.twin import build_twin
 from orderhub.services.orders.views import ensure_visible
 from orderhub.services.twin.alerts import alert_view
 from orderhub.services.twin.policies import policy_in_force
-from orderhub.services.twin.twins import facts_of, read_events, signals_of
+from orderhub.services.twin.twins import OrderSource, facts_of, read_events, signals_of
 from orderhub.services.unit_of_work import UowFactory
 
 
@@ -27,8 +27,9 @@ def order_twin(make_uow: UowFactory, tenant_id: str, order_id: str, *, now: date
         open_alerts = uow.twins.open_alerts(tenant_id, [order_id])
     rows = [(e.type, e.status, e.occurred_at, e.data) for e in events]
     entries, held, failed, finished = read_events(rows)
-    twin = build_twin(facts_of(order, held), entries, policy, now, finished_at=finished,
-                      signals=signals_of(order, services, failed))
+    src = OrderSource.of_order(order)
+    twin = build_twin(facts_of(src, held), entries, policy, now, finished_at=finished,
+                      signals=signals_of(src, services, failed))
     out = twin.as_dict()
     out["policy_version"] = policy.version
     out["computed_at"] = now
