@@ -62,7 +62,7 @@ class Reason:
                 "message_zh": self.message_zh}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built eleven times per twin, on every event
 class StageView:
     stage: Stage
     state: str  # done | current | next | pending | skipped
@@ -177,15 +177,19 @@ def build_twin(facts: OrderFacts, entries: dict[Stage, datetime], policy: SlaPol
 
     def due(start: datetime, target: StageTarget, transit: timedelta | None = None) -> (
             datetime):
-        key = (facts.warehouse, start, target, transit)
+        key = (facts.warehouse, start, id(target), transit)  # targets: the policy's own
         hit = memo.get(key)
         if hit is None:
             hit = memo[key] = due_by(calendar, start, target, transit)
         return hit
 
     current = max(entries, key=lambda s: s.rank) if entries else None
-    promise_at = calendar.end_of_day(facts.promised_delivery) if facts.promised_delivery \
-        else None
+    promise_at = None
+    if facts.promised_delivery is not None:
+        day_key = (facts.warehouse, facts.promised_delivery)
+        promise_at = memo.get(day_key)
+        if promise_at is None:
+            promise_at = memo[day_key] = calendar.end_of_day(facts.promised_delivery)
     transit = _planned_transit(entries, targets, due, promise_at)
     finished = facts.status in FINISHED_STATUSES
     views: list[StageView] = []
