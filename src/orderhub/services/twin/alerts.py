@@ -83,6 +83,7 @@ def raise_stalls(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> in
             policy = policy_in_force(uow, tenant)
             orders = {o.id: o for o in uow.orders.get_many(tenant, ids, lock=True)}
             rows = uow.twins.twins(tenant, ids)  # again, now that the orders are locked
+            services = {s.code: s for s in uow.network.services(tenant)}
             alerts: list[dict[str, Any]] = []
             later: list[str] = []
             updated: list[dict[str, Any]] = []
@@ -93,7 +94,7 @@ def raise_stalls(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> in
                 if order is None or order.status.value != row["status"]:
                     later.append(oid)  # the consumer has not caught up with the order
                     continue
-                twin_row, twin = rebuild_row(uow, tenant, order, row, policy, now)
+                twin_row, twin = rebuild_row(uow, tenant, order, row, policy, now, services)
                 twin_row["watch_at"] = None
                 updated.append(twin_row)
                 stage = row["next_stage"] or ""
