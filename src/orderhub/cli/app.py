@@ -20,6 +20,7 @@ from orderhub.cli import (
     file_import,
     keys,
     orders,
+    risk,
     routing,
     rules,
     scenario,
@@ -61,6 +62,7 @@ app.add_typer(usage.app, name="usage")
 app.add_typer(tenant.app, name="tenant")
 app.add_typer(access.app, name="access")
 app.add_typer(keys.app, name="keys")
+app.add_typer(risk.app, name="risk")
 
 
 def main() -> None:

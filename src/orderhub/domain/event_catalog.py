@@ -476,6 +476,20 @@ CATALOG += [
         {"status": "allocated", "actor": "system", "reason": "", "rule": "big-b2b",
          "version": 2, "message": "large B2B order", "to": ["key-accounts"]},
     ),
+    _spec(
+        "RiskModelTrained",
+        "A late-delivery risk model version was trained and stored; `metrics` holds its "
+        "AUC and Brier score on held-out days beside the SLA-arithmetic baseline's. "
+        "`champion`: it beat the baseline and is now the model orders are scored with.",
+        {"version": _INT, "champion": {"type": "boolean"},
+         "metrics": {"type": "object", "description": "model and baseline: auc, brier, "
+                     "n, positives (held-out days)"}},
+        {"status": "", "actor": "ops-lily", "reason": "", "version": 3, "champion": True,
+         "metrics": {"model": {"auc": 0.83, "brier": 0.066, "n": 22154, "positives": 2356},
+                     "baseline": {"auc": 0.77, "brier": 0.075, "n": 22154,
+                                  "positives": 2356}}},
+        subject="risk-model/<version>",
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
@@ -488,7 +502,8 @@ def envelope_example(spec: EventSpec) -> dict[str, Any]:
                "carrier/<carrier:service>": "carrier/ZTO:standard",
                "warehouse/<code>": "warehouse/WH-DX", "region/<area>": "region/福建",
                "routing-rule/<code>": "routing-rule/vip-same-day",
-               "rule-set/<version>": "rule-set/3"}.get(
+               "rule-set/<version>": "rule-set/3",
+               "risk-model/<version>": "risk-model/3"}.get(
         spec.subject, "stock/SKU-00001/SH-JD")
     return {
         "specversion": "1.0",

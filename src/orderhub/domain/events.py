@@ -302,6 +302,18 @@ class RuleNotification(Event):
     _data_fields = _fields("rule", "version", "message", "to")
 
 
+@dataclass(kw_only=True, slots=True)
+class RiskModelTrained(Event):
+    """A late-delivery risk model version was trained and stored, with its held-out
+    figures beside the SLA-arithmetic baseline's; `champion`: it is now the one scored."""
+
+    type: ClassVar[str] = "RiskModelTrained"
+    version: int
+    champion: bool
+    metrics: dict[str, Any] = field(default_factory=dict)
+    _data_fields = _fields("version", "champion", "metrics")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -332,5 +344,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RoutingRuleChanged,
         RuleSetChanged,
         RuleNotification,
+        RiskModelTrained,
     )
 }

@@ -19,6 +19,7 @@ from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
+from orderhub.adapters.db.risk_model_repository import RiskModelRepository
 from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
 from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
@@ -46,6 +47,7 @@ class UnitOfWork:
     access: AccessRepository
     pii: PiiCipher
     usage: UsageRepository
+    risk_models: RiskModelRepository
     conn: Connection
 
     def __init__(
@@ -87,6 +89,7 @@ class UnitOfWork:
         self.access = AccessRepository(conn)
         self.webhooks = WebhookRepository(conn, self.pii)
         self.usage = UsageRepository(conn)
+        self.risk_models = RiskModelRepository(conn)
         self._other_events = []
         return self
 

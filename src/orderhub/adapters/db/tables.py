@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -676,3 +677,22 @@ usage_counters = Table(
     Column("rows", BigInteger, nullable=False, server_default="0"),
 )
 Index("ix_usage_counters_hour", usage_counters.c.tenant_id, usage_counters.c.hour)
+
+# Late-delivery risk models (issue 14, the order twin's risk; domain/risk/model.py): each
+# trained version with its held-out metrics and the model itself (pickle bytes, checked
+# against sha256 on load). One champion per tenant is what the scorer loads.
+risk_models = Table(
+    "risk_models",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("algorithm", String(100), nullable=False),
+    Column("feature_version", Integer, nullable=False),
+    Column("metrics", JSONDoc, nullable=False),  # model and baseline AUC/Brier on held-out days
+    Column("training", JSONDoc, nullable=False),  # history source, seed, days, rows
+    Column("model", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("champion", Boolean, nullable=False, default=False),
+)
