@@ -180,3 +180,23 @@ def models(
                       f"{m.get('brier', float('nan')):.4f} / {b['brier']:.4f}",
                       f"{t.get('source')} seed {t.get('seed')}, {t.get('train_rows')} rows")
     console.print(table)
+
+
+@app.command("promote")
+def promote(
+    version: Annotated[int, typer.Argument(help="The version to score with")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the audit log)")],
+    tenant: TenantOption = "default",
+    database_url: DbOption = None,
+) -> None:
+    """Make a stored version the champion by hand (audited)."""
+    from orderhub.services.risk import training
+
+    try:
+        with open_hub(database_url) as hub:
+            upgrade_schema(hub)
+            training.promote(hub.uow, tenant, version, actor=cli_actor(), reason=reason,
+                             now=hub.clock())
+    except DomainError as exc:
+        raise fail(describe(exc)) from None
+    console.print(f"risk model v{version} is the champion (冠军模型)")

@@ -44,12 +44,13 @@ class ModelIntegrityError(ValueError):
 
 @dataclass(frozen=True)
 class TrainingParams:
-    max_iter: int = 200
-    learning_rate: float = 0.08
-    max_leaf_nodes: int = 31
-    min_samples_leaf: int = 40
+    max_iter: int = 150
+    learning_rate: float = 0.05
+    max_leaf_nodes: int = 15
+    min_samples_leaf: int = 80
     l2_regularization: float = 1.0
     calibration_folds: int = 3
+    threads: int = 1  # OpenMP threads; more thrash on a shared, busy machine
 
 
 @dataclass
@@ -69,7 +70,10 @@ class RiskModel:
         return self.predict_matrix(self.matrix(snapshots))
 
     def predict_matrix(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self.estimator.predict_proba(x)[:, 1], dtype=np.float64)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="openmp"):  # batches are small
+            return np.asarray(self.estimator.predict_proba(x)[:, 1], dtype=np.float64)
 
     # ---- reasons --------------------------------------------------------------------
     def effects(self, x: np.ndarray, probs: np.ndarray) -> dict[str, np.ndarray]:
@@ -161,7 +165,10 @@ def train_model(snapshots: Sequence[OrderSnapshot], labels: Sequence[int], *, se
         max_leaf_nodes=p.max_leaf_nodes, min_samples_leaf=p.min_samples_leaf,
         l2_regularization=p.l2_regularization, early_stopping=False, random_state=seed)
     estimator = CalibratedClassifierCV(trees, method="isotonic", cv=p.calibration_folds)
-    estimator.fit(x, y)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=p.threads, user_api="openmp"):
+        estimator.fit(x, y)
     reference = np.nanmedian(x, axis=0)
     for j in range(len(CATEGORICAL)):  # the most frequent category, not a median code
         col = x[:, len(NUMERIC) + j]

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from orderhub.adapters.db.risk_model_repository import RiskModelRecord
-from orderhub.domain.errors import FieldError, InvalidInput
+from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.events import RiskModelTrained
 from orderhub.domain.risk.baseline import baseline_estimate
 from orderhub.domain.risk.features import FEATURE_VERSION
@@ -120,3 +120,15 @@ def load_version(uow: UowFactory, tenant_id: str, version: int | None) -> tuple[
         blob = u.risk_models.model_bytes(tenant_id, record.version)
     assert blob is not None
     return record.version, RiskModel.from_bytes(blob, record.sha256)
+
+
+def promote(uow: UowFactory, tenant_id: str, version: int, *, actor: str, reason: str,
+            now: datetime) -> None:
+    """Make a stored version the champion by hand (audited), whatever its metrics."""
+    with uow() as u:
+        if u.risk_models.get(tenant_id, version) is None:
+            raise NotFound(f"risk model version {version}")
+        u.risk_models.make_champion(tenant_id, version)
+        audit.note(u, tenant_id, now, actor, "risk_model_change", f"risk-model/{version}",
+                   {"champion": True, "reason": reason})
+        u.commit()
