@@ -66,7 +66,10 @@ def _slack(s: OrderSnapshot) -> str:
     expected, _ = expected_remaining(s)
     if s.slack_hours < 0:
         return f"promise passed {-s.slack_hours:.1f} h ago"
-    return (f"only {s.slack_hours:.1f} h to the promise for about {expected:.1f} h of "
+    if expected < 0.5:
+        return (f"'{s.stage}' past its expected time, {s.slack_hours:.1f} h to the promise")
+    only = "only " if s.slack_hours < expected else ""
+    return (f"{only}{s.slack_hours:.1f} h to the promise for about {expected:.1f} h of "
             "work left")
 
 
