@@ -88,3 +88,16 @@ def test_risk_api_lists_and_trains_with_scopes(hub: Hub) -> None:
     assert [i["version"] for i in listed["items"]] == [1]
     assert listed["items"][0]["training"]["source"] == "simulated_month"
     assert listed["items"][0]["created_by"]
+
+
+def test_a_sample_of_the_month_runs_through_the_hub(database_url: str) -> None:
+    assert run("demo-data", "--skus", "200", db=database_url)[0] == 0
+    code, out = run("simulate", "--days", "8", "--orders-per-day", "40", "--seed", "3",
+                    "--drive", "6", db=database_url)
+    assert code == 0, out
+    found = re.search(r"(\d+) submitted, (\d+) allocated, (\d+) held, (\d+) delivered", out)
+    assert found, out
+    submitted, allocated, held, delivered = map(int, found.groups())
+    assert submitted == 6 and allocated + held == 6 and delivered == allocated > 0
+    code, out = run("order", "list", "--status", "paid", db=database_url)
+    assert code == 0 and out.count("ord_") == delivered
