@@ -58,14 +58,17 @@ def main() -> None:
     batch = [h.snapshot for h in test[: args.batch]]
     print(f"\nscoring batches of {len(batch):,} (probability + reasons), best and median "
           f"of {args.repeat}:")
-    for label, scorer in (("model", RiskScorer(model, 1)), ("baseline", RiskScorer())):
+    cases = (("model", RiskScorer(model, 1), 0.0),
+             ("model, reasons p>=0.3", RiskScorer(model, 1), 0.3),
+             ("baseline", RiskScorer(), 0.0))
+    for label, scorer, reasons_from in cases:
         times = []
         for _ in range(args.repeat):
             t = time.perf_counter()
-            results = scorer.score(batch)
+            results = scorer.score(batch, reasons_from=reasons_from)
             times.append(time.perf_counter() - t)
         assert len(results) == len(batch)
-        print(f"  {label:<9} {len(batch) / min(times):>10,.0f} orders/s best, "
+        print(f"  {label:<22} {len(batch) / min(times):>10,.0f} orders/s best, "
               f"{len(batch) / statistics.median(times):>10,.0f} median")
     top = max(RiskScorer(model, 1).score(batch), key=lambda r: r.probability)
     print(f"\nriskiest in the batch: p={top.probability:.2f}: " + "; ".join(top.reasons))
