@@ -113,3 +113,13 @@ def test_metrics_match_scikit_learn() -> None:
     p = np.round(rng.random(500), 2)  # ties included
     assert auc(y, p) == pytest.approx(roc_auc_score(y, p))
     assert brier(y, p) == pytest.approx(brier_score_loss(y, p))
+
+
+def test_the_month_is_the_same_for_the_same_seed() -> None:
+    cfg = ms.MonthConfig(days=9, orders_per_day=30, seed=77)
+    a, b = ms.simulate_month(cfg), ms.simulate_month(cfg)
+    assert [(o.order_id, o.stages, o.promised_by, o.late) for o in a.orders] == [
+        (o.order_id, o.stages, o.promised_by, o.late) for o in b.orders]
+    assert a.world.incidents == b.world.incidents
+    other = ms.simulate_month(ms.MonthConfig(days=9, orders_per_day=30, seed=78))
+    assert [o.stages for o in other.orders] != [o.stages for o in a.orders]

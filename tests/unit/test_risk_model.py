@@ -61,3 +61,16 @@ def test_stored_bytes_round_trip_and_a_changed_byte_is_refused(
     assert (again.predict(snaps) == model.predict(snaps)).all()
     with pytest.raises(ModelIntegrityError):
         RiskModel.from_bytes(blob[:-1] + bytes([blob[-1] ^ 1]), digest(blob))
+
+
+def test_the_scorer_gives_reasons_from_a_probability_on(trained: Trained) -> None:
+    from orderhub.services.risk import RiskScorer
+
+    model, test = trained
+    snaps = [h.snapshot for h in test[:300]]
+    full = RiskScorer(model, 4).score(snaps)
+    some = RiskScorer(model, 4).score(snaps, reasons_from=0.3)
+    assert [r.probability for r in full] == [r.probability for r in some]
+    assert all(r.source == "model:v4" and r.reasons for r in full)
+    assert all((r.reasons == []) == (r.probability < 0.3) for r in some)
+    assert any(r.probability >= 0.3 for r in some)
