@@ -27,6 +27,7 @@ def test_scorer_falls_back_to_the_baseline_without_a_model(
     results = scorer.score([h.snapshot for h in history[:20]])
     assert len(results) == 20
     assert all(r.source == "baseline" and 0 <= r.probability <= 1 for r in results)
+    assert all(r.reasons_zh and "承诺" in r.reasons_zh[0] for r in results)
     assert all("h to the promise" in r.reasons[0] or "promise passed" in r.reasons[0]
                for r in results)
 

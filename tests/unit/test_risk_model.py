@@ -71,6 +71,7 @@ def test_the_scorer_gives_reasons_from_a_probability_on(trained: Trained) -> Non
     full = RiskScorer(model, 4).score(snaps)
     some = RiskScorer(model, 4).score(snaps, reasons_from=0.3)
     assert [r.probability for r in full] == [r.probability for r in some]
-    assert all(r.source == "model:v4" and r.reasons for r in full)
+    assert all(r.source == "model:v4" and r.reasons and r.reasons_zh for r in full)
+    assert all(len(r.reasons) == len(r.reasons_zh) for r in full)
     assert all((r.reasons == []) == (r.probability < 0.3) for r in some)
     assert any(r.probability >= 0.3 for r in some)

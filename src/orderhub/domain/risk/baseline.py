@@ -33,6 +33,10 @@ MIN_EXPECTED_HOURS = 1.0
 _LABELS = {"created": "validation", "validated": "reservation", "reserved": "allocation",
            "allocated": "release", "released": "picking", "picked": "packing",
            "packed": "carrier pick-up", "shipped": "first scan", "in_transit": "transit"}
+_LABELS_ZH = {"created": "校验", "validated": "预占库存", "reserved": "分配",
+              "allocated": "下发仓库", "released": "拣货", "picked": "打包",
+              "packed": "承运商揽收", "shipped": "首次扫描", "in_transit": "运输",
+              "policy": "SLA 策略"}
 
 
 def _stage_hours(snapshot: OrderSnapshot, stage: str) -> float:
@@ -63,6 +67,17 @@ class BaselineEstimate:
     expected_hours: float
     slack_hours: float
     parts: dict[str, float]
+
+    def reasons_zh(self) -> list[str]:
+        if self.slack_hours < 0:
+            return [f"已超过承诺时间 {-self.slack_hours:.1f} 小时"]
+        out = [f"按 SLA 表预计还需约 {self.expected_hours:.1f} 小时，距承诺送达 "
+               f"{self.slack_hours:.1f} 小时"]
+        if self.parts:
+            stage, hours = max(self.parts.items(), key=lambda kv: kv[1])
+            if hours > 0:
+                out.append(f"剩余最长环节：{_LABELS_ZH.get(stage, stage)} {hours:.1f} 小时")
+        return out
 
     def reasons(self) -> list[str]:
         if self.slack_hours < 0:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from orderhub.domain.risk.baseline import expected_remaining
 from orderhub.domain.risk.snapshot import STAGE_INDEX, OrderSnapshot
+from orderhub.domain.routing.lanes import REGION_NAMES_ZH
 
 FEATURE_VERSION = 1
 
@@ -118,12 +119,70 @@ def _warehouse(s: OrderSnapshot) -> str:
     return f"ships from {s.warehouse}"
 
 
+STAGES_ZH = {"created": "创建", "validated": "校验", "reserved": "预占库存",
+             "allocated": "分配", "released": "下发仓库", "picked": "拣货", "packed": "打包",
+             "shipped": "发运", "in_transit": "运输中", "delivered": "签收",
+             "invoiced": "开票/收款"}
+LEVELS_ZH = {"same_day": "当日达", "next_day": "次日达", "express": "特快",
+             "standard": "标准", "economy": "经济"}
+
+
+def _zh_region(region: str) -> str:
+    return REGION_NAMES_ZH.get(region, region)
+
+
+def _slack_zh(s: OrderSnapshot) -> str:
+    expected, _ = expected_remaining(s)
+    if s.slack_hours < 0:
+        return f"已超过承诺时间 {-s.slack_hours:.1f} 小时"
+    if expected < 0.5:
+        return (f"「{STAGES_ZH.get(s.stage, s.stage)}」已超出预计时长，距承诺送达 "
+                f"{s.slack_hours:.1f} 小时")
+    only = "仅剩" if s.slack_hours < expected else "还有"
+    return f"距承诺送达{only} {s.slack_hours:.1f} 小时，预计还需约 {expected:.1f} 小时"
+
+
+def _carrier_zh(s: OrderSnapshot) -> str:
+    if s.carrier_degraded:
+        return f"承运商 {s.carrier} 发往{_zh_region(s.dest_region)}的线路异常"
+    if s.carrier_delay_hours >= 1:
+        return (f"承运商 {s.carrier} 近 48 小时发往{_zh_region(s.dest_region)}平均延误 "
+                f"{s.carrier_delay_hours:.0f} 小时")
+    return f"承运商 {s.carrier}"
+
+
+def _calendar_zh(s: OrderSnapshot) -> str:
+    if s.peak > 1.2:
+        return f"大促高峰日（单量约 {s.peak:.1f} 倍）"
+    if s.holiday:
+        return "法定节假日"
+    if s.local.weekday() >= 5:
+        return "周末"
+    return f"时段（北京时间 {s.local:%H:%M}）"
+
+
 _DESCRIBE: dict[str, Callable[[OrderSnapshot], str]] = {
     "slack": _slack, "progress": _progress, "backlog": _backlog, "carrier": _carrier,
     "weather": _weather, "calendar": _calendar, "lane": _lane, "service": _service,
     "warehouse": _warehouse}
+_DESCRIBE_ZH: dict[str, Callable[[OrderSnapshot], str]] = {
+    "slack": _slack_zh,
+    "progress": lambda s: (f"已在「{STAGES_ZH.get(s.stage, s.stage)}」阶段 "
+                           f"{s.hours_in_stage:.1f} 小时"),
+    "backlog": lambda s: (f"{s.warehouse} 拣货队列积压 {s.backlog_hours:.1f} 小时"
+                          f"（{s.queue_depth} 单待拣）"),
+    "carrier": _carrier_zh,
+    "weather": lambda s: (f"{_zh_region(s.dest_region)}"
+                          f"{'恶劣天气' if s.weather_alert >= 2 else '天气预警'}"),
+    "calendar": _calendar_zh,
+    "lane": lambda s: (f"{_zh_region(s.origin_region)}→{_zh_region(s.dest_region)} "
+                       f"{s.lane_days:.0f} 天线路"),
+    "service": lambda s: f"{s.channel} 渠道的{LEVELS_ZH.get(s.service_level, s.service_level)}服务",
+    "warehouse": lambda s: f"由 {s.warehouse} 发货",
+}
 
 
-def describe_group(group: str, s: OrderSnapshot) -> str:
-    """A group's value for this snapshot, in words ("carrier ZTO degraded into south")."""
-    return _DESCRIBE[group](s)
+def describe_group(group: str, s: OrderSnapshot, lang: str = "en") -> str:
+    """A group's value for this snapshot, in words ("carrier ZTO degraded into south";
+    lang "zh": 承运商 ZTO 发往华南的线路异常)."""
+    return (_DESCRIBE_ZH if lang == "zh" else _DESCRIBE)[group](s)

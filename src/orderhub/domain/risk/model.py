@@ -90,19 +90,25 @@ class RiskModel:
         others = self.predict_matrix(np.vstack(blocks)) if n else np.zeros(0)
         return {g: probs - others[i * n:(i + 1) * n] for i, g in enumerate(GROUPS)}
 
-    def explain(self, snapshots: Sequence[OrderSnapshot], probs: np.ndarray,
-                x: np.ndarray | None = None, *, top: int = 3,
-                min_effect: float = 0.03) -> list[list[str]]:
+    def top_groups(self, snapshots: Sequence[OrderSnapshot], probs: np.ndarray,
+                   x: np.ndarray | None = None, *, top: int = 3,
+                   min_effect: float = 0.03) -> list[list[tuple[str, float]]]:
+        """Per snapshot, the groups that raise its probability most: (group, effect)."""
         if not snapshots:
             return []
         effects = self.effects(self.matrix(snapshots) if x is None else x, probs)
-        out: list[list[str]] = []
-        for i, s in enumerate(snapshots):
+        out = []
+        for i in range(len(snapshots)):
             ranked = sorted(((float(e[i]), g) for g, e in effects.items()), reverse=True)
-            words = [f"{describe_group(g, s)} (+{eff * 100:.0f} pts)"
-                     for eff, g in ranked[:top] if eff >= min_effect]
-            out.append(words or ["no single factor stands out"])
+            out.append([(g, eff) for eff, g in ranked[:top] if eff >= min_effect])
         return out
+
+    def explain(self, snapshots: Sequence[OrderSnapshot], probs: np.ndarray,
+                x: np.ndarray | None = None, *, lang: str = "en") -> list[list[str]]:
+        """Reasons in words ("en" or "zh"), each with its effect in points."""
+        return [say(groups, s, lang)
+                for groups, s in zip(self.top_groups(snapshots, probs, x), snapshots,
+                                     strict=True)]
 
     # ---- storage --------------------------------------------------------------------
     def to_bytes(self) -> bytes:
@@ -122,6 +128,13 @@ class RiskModel:
                 f"{FEATURE_VERSION}: train a new one")
         return RiskModel(doc["estimator"], doc["vocab"], doc["reference"],
                          doc["feature_version"])
+
+
+def say(groups: list[tuple[str, float]], s: OrderSnapshot, lang: str = "en") -> list[str]:
+    if not groups:
+        return ["没有突出的单一因素" if lang == "zh" else "no single factor stands out"]
+    unit = "个百分点" if lang == "zh" else "pts"
+    return [f"{describe_group(g, s, lang)} (+{eff * 100:.0f} {unit})" for g, eff in groups]
 
 
 def digest(blob: bytes) -> str:

@@ -104,7 +104,8 @@ class RiskResult:
     order_id: str
     probability: float
     reasons: list[str]
-    source: str  # "model:v<version>" or "baseline"
+    source: str  # "model:v<version>", "baseline", or "outcome" (delivered: known)
+    reasons_zh: list[str] = field(default_factory=list)  # the same reasons in Chinese
 
 
 @dataclass(frozen=True, slots=True)

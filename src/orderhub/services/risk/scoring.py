@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 
 from orderhub.domain.risk.baseline import baseline_estimate
-from orderhub.domain.risk.model import ModelIntegrityError, RiskModel
+from orderhub.domain.risk.model import ModelIntegrityError, RiskModel, say
 from orderhub.domain.risk.snapshot import OrderSnapshot, RiskResult
 from orderhub.services.unit_of_work import UowFactory
 
@@ -81,21 +81,26 @@ class RiskScorer:
             out = []
             for s in snapshots:
                 b = baseline_estimate(s)
-                out.append(RiskResult(s.order_id, b.probability, b.reasons(), "baseline"))
+                out.append(RiskResult(s.order_id, b.probability, b.reasons(), "baseline",
+                                      b.reasons_zh()))
             return out
         x = self.model.matrix(snapshots)
         probs = self.model.predict_matrix(x)
-        reasons: list[list[str]] = [[] for _ in snapshots]
+        groups: list[list[tuple[str, float]] | None] = [None] * len(snapshots)
         rows = [i for i, p in enumerate(probs) if p >= reasons_from]
         if rows:
-            explained = self.model.explain([snapshots[i] for i in rows], probs[rows], x[rows])
-            for i, why in zip(rows, explained, strict=True):
-                reasons[i] = why
+            top = self.model.top_groups([snapshots[i] for i in rows], probs[rows], x[rows])
+            for i, chosen in zip(rows, top, strict=True):
+                groups[i] = chosen
         results = []
-        for s, p, why in zip(snapshots, probs, reasons, strict=True):
+        for s, p, found in zip(snapshots, probs, groups, strict=True):
             if "delivered" in s.stages:
                 b = baseline_estimate(s)
-                results.append(RiskResult(s.order_id, b.probability, b.reasons(), "outcome"))
+                results.append(RiskResult(s.order_id, b.probability, b.reasons(), "outcome",
+                                          b.reasons_zh()))
+            elif found is None:
+                results.append(RiskResult(s.order_id, float(p), [], self.source))
             else:
-                results.append(RiskResult(s.order_id, float(p), why, self.source))
+                results.append(RiskResult(s.order_id, float(p), say(found, s), self.source,
+                                          say(found, s, "zh")))
         return results
