@@ -23,8 +23,10 @@ from orderhub.services.intake.submit import ingest_channel_orders, submit_orders
 from orderhub.services.inventory import stock_control
 from orderhub.services.network import incidents
 from orderhub.services.orders import fulfilment, holds
+from orderhub.services.risk import training as risk_training
 from orderhub.services.rules import routing_rules, rule_sets
 from orderhub.services.twin import alerts
+from orderhub.tools.month_simulation import MonthConfig, month_history
 from tests.conftest import Clock
 from tests.factories import SHANGHAI, T, draft, seed_network
 
@@ -102,6 +104,11 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     hub.relay.drain()
     while twin.process_once(wait=0):
         pass
+    # a late-delivery risk model trained on a (small) simulated history
+    risk_training.train_and_store(
+        hub.uow, T, month_history(MonthConfig(days=6, orders_per_day=40, seed=3)),
+        train_days=4, seed=3, source={"source": "test"}, actor="ops", now=clock.now,
+        promote=False)
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:

@@ -20,6 +20,7 @@ from orderhub.api.routes import (
     intake,
     inventory,
     orders,
+    risk,
     routing,
     rule_sets,
     services,
@@ -62,6 +63,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
         app.include_router(module.router)
     app.include_router(usage.router)
     app.include_router(services.router)
+    app.include_router(risk.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

@@ -142,6 +142,9 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "GET /v1/usage": S.USAGE_READ,
     "GET /v1/usage/statement": S.USAGE_READ,
     "GET /v1/services": AUTHENTICATED,
+    # the order twin's late-delivery risk models (training one changes what is scored)
+    "GET /v1/risk/models": S.EXCEPTIONS_READ,
+    "POST /v1/risk/models/train": S.EXCEPTIONS_APPROVE,
 }
 
 # Paths answered before routing (documentation): never authenticated.

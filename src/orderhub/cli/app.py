@@ -21,6 +21,7 @@ from orderhub.cli import (
     file_import,
     keys,
     orders,
+    risk,
     routing,
     rules,
     scenario,
@@ -65,6 +66,7 @@ app.add_typer(access.app, name="access")
 app.add_typer(keys.app, name="keys")
 app.add_typer(sla.app, name="sla")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(risk.app, name="risk")
 
 
 def main() -> None:

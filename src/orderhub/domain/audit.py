@@ -58,6 +58,7 @@ AUDITED_KINDS: dict[str, str] = {
     "user_change": "a user added, changed or removed",
     "sla_change": "an SLA policy or a working calendar changed (a new policy version)",
     "alert_change": "an alert on an order acknowledged by a person",
+    "risk_model_change": "a late-delivery risk model trained, or made the champion",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

@@ -520,6 +520,20 @@ CATALOG += [
         {"status": "picked", "actor": "twin", "reason": "", "alert_id": "alr_0006883a1b2c3d4e",
          "kind": "stalled", "resolution": "the order reached picked"},
     ),
+    _spec(
+        "RiskModelTrained",
+        "A late-delivery risk model version was trained and stored; `metrics` holds its "
+        "AUC and Brier score on held-out days beside the SLA-arithmetic baseline's. "
+        "`champion`: it beat the baseline and is now the model orders are scored with.",
+        {"version": _INT, "champion": {"type": "boolean"},
+         "metrics": {"type": "object", "description": "model and baseline: auc, brier, "
+                     "n, positives (held-out days)"}},
+        {"status": "", "actor": "ops-lily", "reason": "", "version": 3, "champion": True,
+         "metrics": {"model": {"auc": 0.83, "brier": 0.066, "n": 22154, "positives": 2356},
+                     "baseline": {"auc": 0.77, "brier": 0.075, "n": 22154,
+                                  "positives": 2356}}},
+        subject="risk-model/<version>",
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
@@ -532,7 +546,8 @@ def envelope_example(spec: EventSpec) -> dict[str, Any]:
                "carrier/<carrier:service>": "carrier/ZTO:standard",
                "warehouse/<code>": "warehouse/WH-DX", "region/<area>": "region/福建",
                "routing-rule/<code>": "routing-rule/vip-same-day",
-               "rule-set/<version>": "rule-set/3"}.get(
+               "rule-set/<version>": "rule-set/3",
+               "risk-model/<version>": "risk-model/3"}.get(
         spec.subject, "stock/SKU-00001/SH-JD")
     return {
         "specversion": "1.0",

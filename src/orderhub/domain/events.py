@@ -355,6 +355,18 @@ class AlertResolved(Event):
     _data_fields = _fields("alert_id", "kind", "resolution")
 
 
+@dataclass(kw_only=True, slots=True)
+class RiskModelTrained(Event):
+    """A late-delivery risk model version was trained and stored, with its held-out
+    figures beside the SLA-arithmetic baseline's; `champion`: it is now the one scored."""
+
+    type: ClassVar[str] = "RiskModelTrained"
+    version: int
+    champion: bool
+    metrics: dict[str, Any] = field(default_factory=dict)
+    _data_fields = _fields("version", "champion", "metrics")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -389,5 +401,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderAtRisk,
         AlertEscalated,
         AlertResolved,
+        RiskModelTrained,
     )
 }

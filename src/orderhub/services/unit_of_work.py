@@ -19,6 +19,7 @@ from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
+from orderhub.adapters.db.risk_model_repository import RiskModelRepository
 from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
 from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
@@ -48,6 +49,7 @@ class UnitOfWork:
     pii: PiiCipher
     usage: UsageRepository
     twins: TwinRepository
+    risk_models: RiskModelRepository
     conn: Connection
 
     def __init__(
@@ -90,6 +92,7 @@ class UnitOfWork:
         self.webhooks = WebhookRepository(conn, self.pii)
         self.usage = UsageRepository(conn)
         self.twins = TwinRepository(conn)
+        self.risk_models = RiskModelRepository(conn)
         self._other_events = []
         return self
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -754,3 +755,22 @@ Index("ix_order_alerts_state", order_alerts.c.tenant_id, order_alerts.c.state,
 Index("ix_order_alerts_escalate", order_alerts.c.escalate_at,
       postgresql_where=text("state = 'open' AND escalate_at IS NOT NULL"),
       sqlite_where=text("state = 'open' AND escalate_at IS NOT NULL"))
+
+# Late-delivery risk models (issue 14, the order twin's risk; domain/risk/model.py): each
+# trained version with its held-out metrics and the model itself (pickle bytes, checked
+# against sha256 on load). One champion per tenant is what the scorer loads.
+risk_models = Table(
+    "risk_models",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("algorithm", String(100), nullable=False),
+    Column("feature_version", Integer, nullable=False),
+    Column("metrics", JSONDoc, nullable=False),  # model and baseline AUC/Brier on held-out days
+    Column("training", JSONDoc, nullable=False),  # history source, seed, days, rows
+    Column("model", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("champion", Boolean, nullable=False, default=False),
+)

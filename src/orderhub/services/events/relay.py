@@ -54,6 +54,8 @@ def to_envelope(e: StoredEvent) -> Envelope:
         subject = f"routing-rule/{e.data.get('code')}"
     elif not subject and e.type == "RuleSetChanged":
         subject = f"rule-set/{e.data.get('version')}"
+    elif not subject and e.type == "RiskModelTrained":
+        subject = f"risk-model/{e.data.get('version')}"
     return Envelope(
         id=e.event_id,
         type=e.type,
