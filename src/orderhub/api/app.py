@@ -23,6 +23,7 @@ from orderhub.api.routes import (
     routing,
     rule_sets,
     services,
+    tracking,
     usage,
     webhooks,
 )
@@ -57,7 +58,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.state.hub = hub
     problems.install(app)
     for module in (health, orders, intake, catalog, inventory, carriers, routing, rule_sets,
-                   audit, events, webhooks, access):
+                   audit, events, webhooks, access, tracking):
         app.include_router(module.router)
     app.include_router(usage.router)
     app.include_router(services.router)

@@ -23,6 +23,7 @@ from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
 from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
 from orderhub.adapters.db.stock_repository import StockRepository
+from orderhub.adapters.db.tracking_repository import TrackingRepository
 from orderhub.adapters.db.usage_repository import UsageRepository
 from orderhub.adapters.db.webhook_repository import WebhookRepository
 from orderhub.domain.audit import AuditKey
@@ -46,6 +47,7 @@ class UnitOfWork:
     access: AccessRepository
     pii: PiiCipher
     usage: UsageRepository
+    tracking: TrackingRepository
     conn: Connection
 
     def __init__(
@@ -87,6 +89,7 @@ class UnitOfWork:
         self.access = AccessRepository(conn)
         self.webhooks = WebhookRepository(conn, self.pii)
         self.usage = UsageRepository(conn)
+        self.tracking = TrackingRepository(conn, self.pii)
         self._other_events = []
         return self
 
