@@ -85,7 +85,7 @@ def checkpoints_from_docs(carrier: str, docs: Sequence[Any]) -> list[Checkpoint]
                 errors.append(FieldError(f"{i}.{name}", "must not contain control characters"))
             else:
                 values[name] = value
-        kind = doc.get("kind")
+        kind = str(doc.get("kind"))
         if kind not in {k.value for k in CheckpointKind}:
             errors.append(FieldError(f"{i}.kind", "one of " + ", ".join(
                 k.value for k in CheckpointKind)))
@@ -198,7 +198,7 @@ def _record(uow: UnitOfWork, tenant_id: str,
     for order_id, found in sorted(by_order.items()):
         order = loaded[order_id]
         for c, ref in sorted(found, key=lambda p: (p[0].at, p[0].kind.rank, p[0].event_id)):
-            delivered += order.record_checkpoint(ref.shipment_id, c, now, actor)
+            delivered += int(order.record_checkpoint(ref.shipment_id, c, now, actor))
     return delivered
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from orderhub.adapters.db.tracking_repository import StoredCheckpoint
 from orderhub.domain.errors import NotFound
-from orderhub.domain.tracking import current_checkpoint, history
+from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.order import ShipmentStatus
+from orderhub.domain.tracking import carrier_of, current_checkpoint, history
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 
@@ -66,3 +68,23 @@ def order_tracking(make_uow: UowFactory, tenant_id: str, order_id: str, *,
             "checkpoints": [_row(rows[c.event_id]) for c in history(c.checkpoint for c in mine)],
         })
     return {"order_id": order.id, "status": order.status.value, "shipments": shipments}
+
+
+def shipped_parcels(make_uow: UowFactory, tenant_id: str, limit: int) -> list[dict[str, Any]]:
+    """Dispatched shipments with a waybill, of up to `limit` shipped or partially shipped
+    orders (oldest first): what a carrier would be tracking now (the simulated carriers)."""
+    with make_uow() as uow:
+        ids = uow.orders.oldest_ids(tenant_id, OrderStatus.SHIPPED, limit)
+        ids += uow.orders.oldest_ids(tenant_id, OrderStatus.PARTIALLY_SHIPPED,
+                                     max(0, limit - len(ids)))
+        orders = uow.orders.get_many(tenant_id, ids)
+    out = []
+    for o in sorted(orders, key=lambda o: (o.created_at, o.id)):
+        for s in o.shipments:
+            if s.status == ShipmentStatus.DISPATCHED and s.waybill and s.dispatched_at:
+                out.append({"order_id": o.id, "shipment_id": s.id, "warehouse": s.warehouse,
+                            "carrier": carrier_of(s.carrier_service), "waybill": s.waybill,
+                            "dispatched_at": s.dispatched_at, "cross_border": o.cross_border,
+                            "province": o.shipping_address.province,
+                            "city": o.shipping_address.city})
+    return out
