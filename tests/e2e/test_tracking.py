@@ -201,6 +201,12 @@ def test_unknown_waybill_is_an_orphan_then_matched_at_release(hub: Hub) -> None:
         r = push(carrier_key, carrier, secret, [cp("o3", waybill, "delivered", 12)])
         assert r.status_code == 200 and r.json()["delivered"] == 0
         assert admin.get(f"/v1/orders/{o['id']}").json()["status"] == "released"
+        # ... and applied when the warehouse confirms the dispatch (late)
+        for step in ("pick", "pack", "ship"):
+            r = admin.post(f"/v1/orders/{o['id']}/{step}", json={} if step == "ship" else None)
+            assert r.status_code == 200, r.text
+        assert r.json()["status"] == "delivered"
+        assert r.json()["shipments"][0]["delivered_at"].startswith("2026-11-25T04:00:00")
     with hub.read_uow() as uow:
         assert uow.tracking.orphan_count("default") == 1  # the unknown waybill stays
 

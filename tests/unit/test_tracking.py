@@ -156,3 +156,17 @@ def test_simulated_sequences_are_seeded_and_realistic() -> None:
         assert current_checkpoint(reversed(seq)) == seq[-1]
     assert any(K.FAILED_ATTEMPT in {c.kind for c in run(s)} for s in range(40))
     assert not all(K.FAILED_ATTEMPT in {c.kind for c in run(s)} for s in range(40))
+
+
+def test_a_delivery_reported_before_dispatch_is_applied_once_dispatched() -> None:
+    o = shipped_order()
+    _to_packed(o)
+    [s] = o.shipments
+    delivered = cp(K.DELIVERED, 2)
+    assert not o.record_checkpoint(s.id, delivered, NOW, "carrier:ZTO")
+    assert not o.deliver_reported(s.id, delivered, NOW, "wms")  # not dispatched yet
+    o.ship(None, NOW, "wms")
+    assert not o.deliver_reported(s.id, cp(K.OUT_FOR_DELIVERY, 1), NOW, "wms")
+    assert o.deliver_reported(s.id, delivered, NOW, "wms")
+    assert o.status == OrderStatus.DELIVERED and s.delivered_at == delivered.at
+    assert not o.deliver_reported(s.id, delivered, NOW, "wms")  # once

@@ -669,6 +669,20 @@ class Order:
                                f"carrier {checkpoint.carrier}: delivered")
         return True
 
+    def deliver_reported(self, shipment_id: str, checkpoint: Checkpoint, now: datetime,
+                         actor: str) -> bool:
+        """A `delivered` checkpoint recorded before its shipment was dispatched (the
+        warehouse confirmed dispatch late): deliver the shipment now it is dispatched.
+        Returns whether it did."""
+        shipment = next((s for s in self.shipments if s.id == shipment_id), None)
+        if shipment is None or checkpoint.kind is not CheckpointKind.DELIVERED \
+                or shipment.status != ShipmentStatus.DISPATCHED:
+            return False
+        self._deliver_shipment(shipment, checkpoint.at, now, actor,
+                               f"carrier {checkpoint.carrier}: delivered (reported before "
+                               "dispatch)")
+        return True
+
     def _deliver_shipment(self, shipment: Shipment, delivered_at: datetime, now: datetime,
                           actor: str, reason: str) -> None:
         """One shipment reached the customer; the order is delivered with its last one

@@ -11,6 +11,8 @@ booked, and the job that retries matching.
     match_pending(make_uow)                         the tracking-match job: orphans whose
                                                     waybill exists now (a push that raced a
                                                     release)
+    deliver_reported(uow, tenant, order)           at dispatch, in its transaction: shipments
+                                                    the carrier reported delivered before
 """
 
 from __future__ import annotations
@@ -213,6 +215,19 @@ def match_booked(uow: UnitOfWork, tenant_id: str, order: Order, now: datetime,
         _record(uow, tenant_id, list(found), now, actor, {order.id: order})
         uow.tracking.mark_matched(tenant_id, found, now)
     return len(found)
+
+
+def deliver_reported(uow: UnitOfWork, tenant_id: str, order: Order, now: datetime,
+                     actor: str) -> int:
+    """After dispatch, in its transaction: shipments the carrier already reported delivered
+    (the dispatch was confirmed late) are delivered now; returns how many."""
+    stored = [s for s in uow.tracking.for_order(tenant_id, order.id)
+              if s.checkpoint.kind is CheckpointKind.DELIVERED and s.shipment_id]
+    done = 0
+    for s in stored:
+        assert s.shipment_id is not None
+        done += int(order.deliver_reported(s.shipment_id, s.checkpoint, now, actor))
+    return done
 
 
 def match_pending(make_uow: UowFactory, *, now: datetime, limit: int = 500) -> int:
