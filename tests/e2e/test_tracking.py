@@ -17,7 +17,7 @@ from orderhub.bootstrap import Hub
 from orderhub.services import catalog
 from orderhub.services.jobs import tracking_match
 from orderhub.services.tracking.views import checkpoints_for_order
-from tests.api import api_client
+from tests.api import api_client, auth_headers
 from tests.factories import ADDRESS_JSON, seed_network
 
 PROBLEM = "application/problem+json"
@@ -113,6 +113,16 @@ def test_signed_push_records_checkpoints_idempotently_and_delivers(hub: Hub) -> 
         assert [c["checkpoint"] for c in ship["checkpoints"]] == [
             "picked_up", "arrived_at_hub", "arrived_at_hub", "out_for_delivery", "delivered"]
         assert admin.get(f"/v1/orders/{oid}").json()["status"] == "delivered"
+
+        # a credential bound to other warehouses does not see it; one bound to its does
+        wh = order["shipments"][0]["warehouse"]
+        other = "BJ" if wh != "BJ" else "SH"
+        with TestClient(admin.app, headers=auth_headers(
+                hub, role="logistics", warehouses=[other])) as bound:
+            assert bound.get(f"/v1/orders/{oid}/tracking").status_code == 404
+        with TestClient(admin.app, headers=auth_headers(
+                hub, role="logistics", warehouses=[wh])) as bound:
+            assert bound.get(f"/v1/orders/{oid}/tracking").status_code == 200
 
         # the read model the twin calls
         with hub.read_uow() as uow:
