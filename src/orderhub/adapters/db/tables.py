@@ -704,6 +704,9 @@ Index("ix_carrier_checkpoints_waybill", carrier_checkpoints.c.tenant_id,
       carrier_checkpoints.c.carrier, carrier_checkpoints.c.waybill)
 Index("ix_carrier_checkpoints_order", carrier_checkpoints.c.tenant_id,
       carrier_checkpoints.c.order_id)
+# Orphans by arrival, for the tracking-match job (matched_at is null until matched).
+Index("ix_carrier_checkpoints_orphans", carrier_checkpoints.c.matched_at,
+      carrier_checkpoints.c.received_at)
 # A shipment by its waybill: tracking pushes match theirs in one query per batch.
 Index("ix_shipments_waybill", shipments.c.tenant_id, shipments.c.waybill)
 

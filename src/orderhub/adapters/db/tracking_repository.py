@@ -137,11 +137,14 @@ class TrackingRepository:
         if not by_key:
             return []
         q = (select(t.carrier_checkpoints)
-             .where(_c.tenant_id == tenant_id, _c.order_id.is_(None),
-                    _c.waybill.in_(bindparam("b_wb", expanding=True)))
+             .where(_c.tenant_id == tenant_id,
+                    _c.carrier.in_(bindparam("b_carrier", expanding=True)),
+                    _c.waybill.in_(bindparam("b_wb", expanding=True)),
+                    _c.matched_at.is_(None))
              .order_by(_c.id).with_for_update())
         out = []
-        for m in self.conn.execute(q, {"b_wb": sorted({w for _, w in by_key})}).mappings():
+        for m in self.conn.execute(q, {"b_carrier": sorted({c for c, _ in by_key}),
+                                       "b_wb": sorted({w for _, w in by_key})}).mappings():
             ref = by_key.get((m["carrier"], m["waybill"]))
             if ref is not None:
                 out.append((_checkpoint(m), ref))
@@ -162,14 +165,17 @@ class TrackingRepository:
                                   "b_shipment": r.shipment_id, "b_at": now}
                                  for c, r in matched])
 
-    def matchable_orphans(self, limit: int) -> list[tuple[str, ShipmentRef]]:
-        """(tenant, shipment) pairs whose waybill has orphan checkpoints, across tenants: what
-        the tracking-match job retries. A waybill matches only within its own tenant."""
+    def matchable_orphans(self, received_since: datetime,
+                          limit: int) -> list[tuple[str, ShipmentRef]]:
+        """(tenant, shipment) pairs whose waybill has orphan checkpoints received since
+        `received_since`, across tenants: what the tracking-match job retries (found by
+        the orphans index, then each waybill by the shipments' one). A waybill matches only
+        within its own tenant."""
         q = (select(_c.tenant_id, _s.order_id, _s.id, _s.carrier_service, _s.waybill,
                     _c.carrier)
              .select_from(t.carrier_checkpoints.join(
                  t.shipments, and_(_s.tenant_id == _c.tenant_id, _s.waybill == _c.waybill)))
-             .where(_c.order_id.is_(None), _c.waybill != "")
+             .where(_c.matched_at.is_(None), _c.received_at >= received_since)
              .distinct().limit(limit))
         out = []
         for tenant_id, order_id, sid, service, waybill, carrier in self.conn.execute(q):
@@ -185,7 +191,7 @@ class TrackingRepository:
 
     def orphan_count(self, tenant_id: str) -> int:
         return int(self.conn.execute(select(func.count()).where(
-            _c.tenant_id == tenant_id, _c.order_id.is_(None))).scalar_one())
+            _c.tenant_id == tenant_id, _c.matched_at.is_(None))).scalar_one())
 
     # ----- signing secrets ------------------------------------------------------------------
     def secret(self, tenant_id: str, carrier: str) -> str | None:

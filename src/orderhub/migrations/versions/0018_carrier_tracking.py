@@ -51,6 +51,8 @@ def upgrade() -> None:
                     ["tenant_id", "carrier", "waybill"])
     op.create_index("ix_carrier_checkpoints_order", "carrier_checkpoints",
                     ["tenant_id", "order_id"])
+    op.create_index("ix_carrier_checkpoints_orphans", "carrier_checkpoints",
+                    ["matched_at", "received_at"])
     op.create_index("ix_shipments_waybill", "shipments", ["tenant_id", "waybill"])
     op.create_table(
         "carrier_tracking_secrets",
@@ -65,6 +67,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("carrier_tracking_secrets")
     op.drop_index("ix_shipments_waybill", table_name="shipments")
+    op.drop_index("ix_carrier_checkpoints_orphans", table_name="carrier_checkpoints")
     op.drop_index("ix_carrier_checkpoints_order", table_name="carrier_checkpoints")
     op.drop_index("ix_carrier_checkpoints_waybill", table_name="carrier_checkpoints")
     op.drop_table("carrier_checkpoints")

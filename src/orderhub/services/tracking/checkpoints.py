@@ -21,7 +21,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orderhub.adapters.carriers import tracking_signing
@@ -33,6 +33,7 @@ from orderhub.services import audit
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 MAX_PUSH = 1000  # checkpoints in one push
+ORPHAN_RETRY_WINDOW = timedelta(days=1)  # orphans the tracking-match job looks at again
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _LIMITS = {"waybill": 64, "event_id": 128, "location": 200, "description": 500}
@@ -230,13 +231,16 @@ def deliver_reported(uow: UnitOfWork, tenant_id: str, order: Order, now: datetim
     return done
 
 
-def match_pending(make_uow: UowFactory, *, now: datetime, limit: int = 500) -> int:
-    """The tracking-match job: orphans whose waybill a shipment of the same tenant has
-    now, matched and recorded (one transaction); returns how many."""
+def match_pending(make_uow: UowFactory, *, now: datetime, limit: int = 500,
+                  window: timedelta = ORPHAN_RETRY_WINDOW) -> int:
+    """The tracking-match job: orphans received within `window` whose waybill a shipment
+    of the same tenant has now, matched and recorded (one transaction); returns how many.
+    Release matches a waybill's orphans when it books it, so the job only closes the race
+    of a push and a release in flight together: older orphans are not scanned again."""
     total = 0
     with make_uow() as uow:
         by_tenant: dict[str, list[ShipmentRef]] = defaultdict(list)
-        for tenant_id, ref in uow.tracking.matchable_orphans(limit):
+        for tenant_id, ref in uow.tracking.matchable_orphans(now - window, limit):
             by_tenant[tenant_id].append(ref)
         for tenant_id, refs in sorted(by_tenant.items()):
             orders = {o.id: o for o in uow.orders.get_many(
