@@ -189,6 +189,7 @@ class Hub:
                                    first_after_seconds=s.expiry_sweep_seconds),
             jobs.usage_flush(self.uow, self.meter),
             jobs.twin_alerts(self.uow, s.twin_sweep_seconds),
+            jobs.tracking_match(self.uow),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:

@@ -17,6 +17,7 @@ from orderhub.domain.event_catalog import BY_TYPE, CATALOG, envelope_example
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
 from orderhub.domain.routing.network import BlockDirection, CarrierState
+from orderhub.domain.tracking import Checkpoint, CheckpointKind, carrier_of
 from orderhub.services.events.consumers import list_parked
 from orderhub.services.intake import sku_mapping
 from orderhub.services.intake.submit import ingest_channel_orders, submit_orders
@@ -25,6 +26,7 @@ from orderhub.services.network import incidents
 from orderhub.services.orders import fulfilment, holds
 from orderhub.services.risk import training as risk_training
 from orderhub.services.rules import routing_rules, rule_sets
+from orderhub.services.tracking import checkpoints as tracking
 from orderhub.services.twin import alerts
 from orderhub.tools.month_simulation import MonthConfig, month_history
 from tests.conftest import Clock
@@ -42,9 +44,16 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     seed_network(hub)
     paid, cancelled, held = submit(hub, draft("EV-1", [("A", 1), ("C", 1)]),
                                    draft("EV-2", [("A", 1)]), draft("EV-3", [("A", 99)]))
-    for st in (S.RELEASED, S.PICKED, S.PACKED):
+    hub.waybills.release(T, paid, actor="wms")  # books the waybills carriers track
+    for st in (S.PICKED, S.PACKED):
         fulfilment.advance_order(hub.uow, T, paid, st, now=clock.now, actor="wms")
     fulfilment.ship_order(hub.uow, T, paid, None, now=clock.now, actor="wms")
+    with hub.read_uow() as uow:
+        parcel = uow.orders.get(T, paid).shipments[0]
+    carrier = carrier_of(parcel.carrier_service)
+    tracking.push(hub.uow, T, carrier, [Checkpoint(carrier, parcel.waybill, "EV-CP-1",
+                                                   CheckpointKind.PICKED_UP, clock.now,
+                                                   "上海", "已揽收")], now=clock.now)
     for st in (S.DELIVERED, S.INVOICED, S.PAID):
         fulfilment.advance_order(hub.uow, T, paid, st, now=clock.now, actor="erp")
     fulfilment.cancel_order(hub.uow, T, cancelled, "customer request", now=clock.now,
@@ -249,7 +258,8 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     seed_network(hub)
     jobs = {job.name: job for job in hub.periodic_jobs()}
     assert list(jobs) == ["reservation-expiry", "carrier-probe", "inbox-pruning",
-                          "audit-checkpoints", "usage-flush", "twin-alerts"]
+                          "audit-checkpoints", "usage-flush", "twin-alerts",
+                          "tracking-match"]
     assert jobs["twin-alerts"].run_once(clock.now) == {"stalled": 0, "escalated": 0}
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 

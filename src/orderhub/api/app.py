@@ -24,6 +24,7 @@ from orderhub.api.routes import (
     routing,
     rule_sets,
     services,
+    tracking,
     twin,
     usage,
     webhooks,
@@ -59,7 +60,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.state.hub = hub
     problems.install(app)
     for module in (health, orders, intake, catalog, inventory, carriers, routing, rule_sets,
-                   audit, events, webhooks, access, twin):
+                   audit, events, webhooks, access, twin, tracking):
         app.include_router(module.router)
     app.include_router(usage.router)
     app.include_router(services.router)

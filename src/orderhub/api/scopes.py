@@ -30,6 +30,7 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "GET /v1/orders/{order_id}/timeline": S.ORDERS_READ,
     "GET /v1/orders/{order_id}/routing": S.ORDERS_READ,
     "GET /v1/orders/{order_id}/twin": S.ORDERS_READ,
+    "GET /v1/orders/{order_id}/tracking": S.ORDERS_READ,
     "POST /v1/orders/{order_id}/cancel": S.ORDERS_MANAGE,
     "POST /v1/orders/{order_id}/ship": S.ORDERS_MANAGE,
     "POST /v1/orders/{order_id}/resume": S.ORDERS_MANAGE,
@@ -80,6 +81,9 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "PUT /v1/sla/policy": S.SLA_WRITE,
     "PUT /v1/sla/calendars/{warehouse}": S.SLA_WRITE,
     "PATCH /v1/carriers/{code}": S.NETWORK_WRITE,
+    # carrier tracking: a carrier's pushes (also signed), its signing secret
+    "POST /v1/carriers/{code}/tracking": S.TRACKING_PUSH,
+    "PUT /v1/carriers/{code}/tracking/secret": S.NETWORK_WRITE,
     "GET /v1/routing/network": S.NETWORK_READ,
     "GET /v1/routing/blocks": S.NETWORK_READ,
     "POST /v1/routing/blocks": S.NETWORK_WRITE,

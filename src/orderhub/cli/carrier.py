@@ -1,5 +1,5 @@
 """`orderhub carrier list|down|degraded|up`: carrier services and their state (the same
-service calls as the API)."""
+service calls as the API); `orderhub carrier tracking ...`: their checkpoints (cli/tracking.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from orderhub.cli import tracking
 from orderhub.cli.common import (
     DbOption,
     Reason,
@@ -22,8 +23,9 @@ from orderhub.cli.reroute_report import JsonOption, VerboseOption, print_change,
 from orderhub.domain.errors import DomainError
 from orderhub.domain.routing.network import CarrierState
 
-app = typer.Typer(help="Carrier services: list, mark down, degraded or up.",
+app = typer.Typer(help="Carrier services: list, mark down, degraded or up; tracking.",
                   no_args_is_help=True)
+app.add_typer(tracking.app, name="tracking")
 
 
 @app.command("list")

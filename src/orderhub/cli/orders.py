@@ -1,4 +1,4 @@
-"""`orderhub order show|why|list`: inspect orders."""
+"""`orderhub order show|why|list|tracking`: inspect orders."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from orderhub.cli.common import DbOption, TenantOption, console, fail, open_hub
+from orderhub.cli.tracking import print_order_tracking
 from orderhub.domain.errors import DomainError
 from orderhub.domain.privacy import PiiView
 
@@ -217,3 +218,19 @@ def order_twin(
     for a in tw["alerts"]:
         console.print(f"  [red]{'告警' if zh else 'alert'}[/red] {a['id']} {a['kind']} "
                       f"{a['state']} → {a['team']}: {a['reason']}", highlight=False)
+
+
+@app.command("tracking")
+def order_tracking(
+    order_id: str, database_url: DbOption = None, tenant: TenantOption = "default",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON")] = False,
+) -> None:
+    """The order's shipments with their carrier checkpoints (物流轨迹) and current state."""
+    from orderhub.services.tracking import views
+
+    with open_hub(database_url) as hub:
+        try:
+            view = views.order_tracking(hub.read_uow, tenant, order_id)
+        except DomainError as exc:
+            raise fail(str(exc)) from None
+    print_order_tracking(view, as_json)

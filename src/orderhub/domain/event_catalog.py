@@ -12,6 +12,7 @@ from typing import Any
 
 from orderhub.domain.events import EVENT_TYPES
 from orderhub.domain.order import HoldCode
+from orderhub.domain.tracking import CheckpointKind
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -533,6 +534,23 @@ CATALOG += [
                      "baseline": {"auc": 0.77, "brier": 0.075, "n": 22154,
                                   "positives": 2356}}},
         subject="risk-model/<version>",
+    ),
+    _spec(
+        "ShipmentCheckpointRecorded",
+        "A carrier tracking checkpoint was recorded for one of the order's shipments "
+        "(pushed to POST /v1/carriers/{code}/tracking, or matched later when its waybill "
+        "was booked). `checkpoint_at` is the carrier's time; checkpoints are recorded as "
+        "they arrive, and the shipment's tracking state is its most advanced one by rank "
+        "(a late one never moves it backwards). A `delivered` checkpoint for a dispatched "
+        "shipment is followed by ShipmentDelivered.",
+        {"shipment_id": _STR, "carrier": _STR, "waybill": _STR,
+         "checkpoint": {"enum": [k.value for k in CheckpointKind]},
+         "checkpoint_at": {"type": "string", "format": "date-time"},
+         "location": _STR, "description": _STR},
+        {"status": "shipped", "actor": "carrier:ZTO", "reason": "",
+         "shipment_id": "shp_0006883...", "carrier": "ZTO", "waybill": "7304917223841",
+         "checkpoint": "arrived_at_hub", "checkpoint_at": "2026-11-25T03:12:00+00:00",
+         "location": "杭州转运中心", "description": "快件已到达杭州转运中心"},
     ),
 ]
 

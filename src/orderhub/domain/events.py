@@ -367,6 +367,26 @@ class RiskModelTrained(Event):
     _data_fields = _fields("version", "champion", "metrics")
 
 
+@dataclass(kw_only=True, slots=True)
+class ShipmentCheckpointRecorded(Event):
+    """A carrier checkpoint (picked up, at a hub, customs, out for delivery, failed attempt,
+    delivered, returned) recorded for one of the order's shipments; `checkpoint_at` is the
+    carrier's time (ISO 8601), `occurred_at` when the hub recorded it. Recorded in arrival
+    order: the shipment's tracking state is its most advanced checkpoint
+    (domain/tracking.py), so one that arrives late never moves it backwards."""
+
+    type: ClassVar[str] = "ShipmentCheckpointRecorded"
+    shipment_id: str
+    carrier: str
+    waybill: str
+    checkpoint: str
+    checkpoint_at: str
+    location: str = ""
+    description: str = ""
+    _data_fields = _fields("shipment_id", "carrier", "waybill", "checkpoint", "checkpoint_at",
+                           "location", "description")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -402,5 +422,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AlertEscalated,
         AlertResolved,
         RiskModelTrained,
+        ShipmentCheckpointRecorded,
     )
 }

@@ -18,6 +18,7 @@ from orderhub.domain.errors import Conflict, IllegalTransition
 from orderhub.domain.ids import new_id
 from orderhub.domain.lifecycle import HOLDS_STOCK, TRANSITIONS, OrderStatus, allowed_next
 from orderhub.domain.money import ZERO, quantize
+from orderhub.domain.tracking import Checkpoint, CheckpointKind
 
 
 class OrderType(StrEnum):
@@ -650,6 +651,59 @@ class Order:
         for s in self.shipments:
             if s.id in booked and s.status == ShipmentStatus.PLANNED:
                 s.carrier_service, s.waybill = booked[s.id]
+
+    def record_checkpoint(self, shipment_id: str, checkpoint: Checkpoint, now: datetime,
+                          actor: str) -> bool:
+        """A carrier checkpoint for one of its shipments, on the order's timeline. A
+        `delivered` checkpoint delivers a dispatched shipment (and the order, once every
+        shipment is delivered, through the lifecycle); for a shipment not dispatched yet it
+        is only recorded, never refused. Returns whether it delivered the shipment."""
+        shipment = next((s for s in self.shipments if s.id == shipment_id), None)
+        if shipment is None:
+            raise Conflict(f"order {self.id} has no shipment {shipment_id}")
+        self.updated_at = now
+        self._record(ev.ShipmentCheckpointRecorded(
+            tenant_id=self.tenant_id, occurred_at=now, actor=actor, shipment_id=shipment_id,
+            carrier=checkpoint.carrier, waybill=checkpoint.waybill,
+            checkpoint=checkpoint.kind.value, checkpoint_at=checkpoint.at.isoformat(),
+            location=checkpoint.location, description=checkpoint.description))
+        if checkpoint.kind is not CheckpointKind.DELIVERED \
+                or shipment.status != ShipmentStatus.DISPATCHED:
+            return False
+        self._deliver_shipment(shipment, checkpoint.at, now, actor,
+                               f"carrier {checkpoint.carrier}: delivered")
+        return True
+
+    def deliver_reported(self, shipment_id: str, checkpoint: Checkpoint, now: datetime,
+                         actor: str) -> bool:
+        """A `delivered` checkpoint recorded before its shipment was dispatched (the
+        warehouse confirmed dispatch late): deliver the shipment now it is dispatched.
+        Returns whether it did."""
+        shipment = next((s for s in self.shipments if s.id == shipment_id), None)
+        if shipment is None or checkpoint.kind is not CheckpointKind.DELIVERED \
+                or shipment.status != ShipmentStatus.DISPATCHED:
+            return False
+        self._deliver_shipment(shipment, checkpoint.at, now, actor,
+                               f"carrier {checkpoint.carrier}: delivered (reported before "
+                               "dispatch)")
+        return True
+
+    def _deliver_shipment(self, shipment: Shipment, delivered_at: datetime, now: datetime,
+                          actor: str, reason: str) -> None:
+        """One shipment reached the customer; the order is delivered with its last one
+        (when all are dispatched: a partially shipped order waits for the rest)."""
+        shipment.status = ShipmentStatus.DELIVERED
+        shipment.delivered_at = delivered_at
+        previous = self.status
+        open_ = [s for s in self.shipments
+                 if s.status in (ShipmentStatus.PLANNED, ShipmentStatus.DISPATCHED)]
+        if not open_ and self.status == OrderStatus.SHIPPED:
+            self._move(OrderStatus.DELIVERED, now)
+        self.updated_at = now
+        self._record(ev.ShipmentDelivered(
+            tenant_id=self.tenant_id, occurred_at=now, actor=actor, reason=reason,
+            previous_status=previous.value, shipment_id=shipment.id,
+            warehouse=shipment.warehouse))
 
     def advance(self, target: OrderStatus, now: datetime, actor: str, reason: str = "",
                 local_today: date | None = None) -> None:

@@ -8,6 +8,7 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   audit-checkpoints    sign each audit chain's head, export it    5 minutes, first at one sweep
   usage-flush          write the API's metered counts (upserts)   every USAGE_FLUSH_SECONDS
   twin-alerts          raise stalled steps, escalate alerts        every twin_sweep_seconds (1 s)
+  tracking-match       match orphan carrier checkpoints           every TRACKING_MATCH_SECONDS
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 INBOX_PRUNING_SECONDS = 3600.0
 AUDIT_CHECKPOINT_SECONDS = 300.0
 USAGE_FLUSH_SECONDS = 10.0
+TRACKING_MATCH_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,15 @@ def usage_flush(make_uow: UowFactory, meter: UsageMeter,
                 every_seconds: float = USAGE_FLUSH_SECONDS) -> Job:
     """Metering counts what the API served in memory; write it, one upsert per counter."""
     return Job("usage-flush", every_seconds, lambda _now: flush(make_uow, meter))
+
+
+def tracking_match(make_uow: UowFactory,
+                   every_seconds: float = TRACKING_MATCH_SECONDS) -> Job:
+    """Carrier checkpoints kept as orphans whose waybill a shipment has now (a push that
+    raced the release booking it): match them and record them on their orders."""
+    from orderhub.services.tracking.checkpoints import match_pending
+
+    return Job("tracking-match", every_seconds, lambda now: match_pending(make_uow, now=now))
 
 
 class Scheduler:

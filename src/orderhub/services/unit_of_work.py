@@ -24,6 +24,7 @@ from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
 from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
 from orderhub.adapters.db.stock_repository import StockRepository
+from orderhub.adapters.db.tracking_repository import TrackingRepository
 from orderhub.adapters.db.twin_repository import TwinRepository
 from orderhub.adapters.db.usage_repository import UsageRepository
 from orderhub.adapters.db.webhook_repository import WebhookRepository
@@ -50,6 +51,7 @@ class UnitOfWork:
     usage: UsageRepository
     twins: TwinRepository
     risk_models: RiskModelRepository
+    tracking: TrackingRepository
     conn: Connection
 
     def __init__(
@@ -93,6 +95,7 @@ class UnitOfWork:
         self.usage = UsageRepository(conn)
         self.twins = TwinRepository(conn)
         self.risk_models = RiskModelRepository(conn)
+        self.tracking = TrackingRepository(conn, self.pii)
         self._other_events = []
         return self
 

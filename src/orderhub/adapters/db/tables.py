@@ -774,3 +774,48 @@ risk_models = Table(
     Column("sha256", String(64), nullable=False),
     Column("champion", Boolean, nullable=False, default=False),
 )
+
+# ----- carrier tracking (issue 14; domain/tracking.py) ---------------------------------------
+# Every checkpoint a carrier pushed, once per (tenant, carrier, carrier's event id): matched to
+# its shipment by waybill when it arrives, or kept as an orphan (order_id null) and matched
+# when the waybill is booked at release or by the tracking-match job.
+carrier_checkpoints = Table(
+    "carrier_checkpoints",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("carrier", String(32), nullable=False),
+    Column("waybill", String(64), nullable=False),
+    Column("event_id", String(128), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("location", String(200), nullable=False, server_default=""),
+    Column("description", String(500), nullable=False, server_default=""),
+    Column("order_id", String(40)),
+    Column("shipment_id", String(40)),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("matched_at", UTCDateTime()),
+    UniqueConstraint("tenant_id", "carrier", "event_id",
+                     name="uq_carrier_checkpoints_tenant_carrier_event"),
+)
+Index("ix_carrier_checkpoints_waybill", carrier_checkpoints.c.tenant_id,
+      carrier_checkpoints.c.carrier, carrier_checkpoints.c.waybill)
+Index("ix_carrier_checkpoints_order", carrier_checkpoints.c.tenant_id,
+      carrier_checkpoints.c.order_id)
+# Orphans by arrival, for the tracking-match job (matched_at is null until matched).
+Index("ix_carrier_checkpoints_orphans", carrier_checkpoints.c.matched_at,
+      carrier_checkpoints.c.received_at)
+# A shipment by its waybill: tracking pushes match theirs in one query per batch.
+Index("ix_shipments_waybill", shipments.c.tenant_id, shipments.c.waybill)
+
+# The secret each carrier signs its tracking pushes with, per tenant (ciphertext, like
+# webhook and channel secrets).
+carrier_tracking_secrets = Table(
+    "carrier_tracking_secrets",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("carrier", String(32), primary_key=True),
+    Column("secret", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -53,6 +53,7 @@ from orderhub.domain.routing.pricing import (
 )
 from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
 from orderhub.services.network import incidents
+from orderhub.services.tracking import checkpoints as tracking
 from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
@@ -278,6 +279,8 @@ class WaybillDesk:
                                  for b in bookings.values()})
             order.advance(OrderStatus.RELEASED, now, actor, note,
                           local_today=release_local_day(uow, tenant_id, order, now))
+            # Checkpoints the carrier pushed before the waybill was booked here.
+            tracking.match_booked(uow, tenant_id, order, now, actor)
             uow.commit()
             return order
 

@@ -10,6 +10,7 @@ from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, stock_quantities
 from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.services.tracking import checkpoints as tracking
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 
@@ -60,6 +61,8 @@ def ship_order(
         order = _load(uow, tenant_id, order_id)
         committed = order.ship(shipment_ids, now, actor)
         uow.stock.commit_shipment(tenant_id, stock_quantities(committed), now, order.id, actor)
+        # The carrier may have reported delivery before the warehouse confirmed dispatch.
+        tracking.deliver_reported(uow, tenant_id, order, now, actor)
         uow.commit()
         return order
 
