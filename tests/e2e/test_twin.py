@@ -188,3 +188,32 @@ def test_sla_policy_is_versioned_validated_and_audited(hub: Hub, clock: Clock) -
             assert ops.put("/v1/sla/policy", json={"document": doc, "reason": "x"}
                            ).status_code == 403
             assert ops.get("/v1/sla/policy").status_code == 200
+
+
+def test_a_trained_champion_model_scores_the_twin(hub: Hub, clock: Clock) -> None:
+    from orderhub.services.risk import clear_cache, training
+    from orderhub.tools.month_simulation import MonthConfig, month_history
+
+    seed_network(hub)
+    clear_cache()
+    history = month_history(MonthConfig(days=8, orders_per_day=60, seed=5))
+    result = training.train_and_store(hub.uow, "default", history, train_days=6, seed=5,
+                                      source={"source": "test"}, actor="test",
+                                      now=clock.now, promote=False)
+    with api_client(hub) as client:
+        oid = post_order(client, "T-6")
+        client.post(f"/v1/orders/{oid}/release")
+        baseline = client.get(f"/v1/orders/{oid}/twin").json()
+        assert baseline["risk_source"] == "sla"
+        training.promote(hub.uow, "default", result.version, actor="test", reason="try",
+                         now=clock.now)
+        clock.now += timedelta(hours=30)  # far behind: the model has something to say
+        twin = client.get(f"/v1/orders/{oid}/twin").json()
+        assert twin["risk_source"] == f"model:v{result.version}"
+        assert 0 <= twin["risk"] <= 1
+        learned = [r for r in twin["reasons"] if r["code"] == "risk_model"]
+        assert twin["risk"] < 0.3 or learned
+        catch_up(hub)
+        [row] = client.get("/v1/twins").json()["items"]
+        assert row["order_id"] == oid and 0 <= row["risk"] <= 1
+    clear_cache()

@@ -116,10 +116,11 @@ class TwinRepository:
         for chunk in chunks(sorted(set(order_ids))):
             rows = self.conn.execute(select(
                 o.id, o.status, o.channel, o.service_level, o.promised_delivery, o.customer,
-                o.hold_reasons, o.created_at).where(o.tenant_id == tenant_id,
+                o.hold_reasons, o.created_at, o.shipping_address).where(o.tenant_id == tenant_id,
                                                     o.id.in_(chunk))).mappings()
-            for r in rows:
-                out[r["id"]] = {**r, "shipments": []}
+            for r in rows:  # shipping_address holds only what routing reads (no PII)
+                out[r["id"]] = {**r, "province": (r["shipping_address"] or {}).get(
+                    "province", ""), "shipments": []}
             ships = self.conn.execute(select(s.order_id, s.id, s.warehouse, s.status,
                                              s.carrier_service)
                                       .where(s.order_id.in_(chunk)).order_by(s.id))

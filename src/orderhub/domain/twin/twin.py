@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -116,6 +116,11 @@ class Twin:
     health: int
     risk: float
     reasons: list[Reason] = field(default_factory=list)
+    risk_source: str = "sla"  # "sla" (the arithmetic baseline) or the model's version
+
+    def with_risk(self, risk: float, source: str, reasons: list[Reason]) -> Twin:
+        """The same twin with a learned model's probability and its reasons added."""
+        return replace(self, risk=risk, risk_source=source, reasons=self.reasons + reasons)
 
     @property
     def finished(self) -> bool:
@@ -143,6 +148,7 @@ class Twin:
             if self.slack is not None else None,
             "health": self.health,
             "risk": round(self.risk, 4),
+            "risk_source": self.risk_source,
             "reasons": [r.as_dict() for r in self.reasons],
             "stages": rows,
         }

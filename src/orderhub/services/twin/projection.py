@@ -20,7 +20,8 @@ from orderhub.domain.routing.network import CarrierService
 from orderhub.domain.twin.sla import SlaPolicy
 from orderhub.domain.twin.stages import Stage
 from orderhub.domain.twin.twin import Twin, build_twin
-from orderhub.services.twin import alerts
+from orderhub.services.risk.scoring import RiskScorer
+from orderhub.services.twin import alerts, risk
 from orderhub.services.twin.policies import policies_in_force
 from orderhub.services.twin.twins import (
     EventRow,
@@ -77,8 +78,12 @@ def rebuild_row(uow: UnitOfWork, tenant_id: str, order: Order, row: dict[str, An
     twin = build_twin(facts_of(src, row["held_since"]), entries, policy, now,
                       finished_at=row["finished_at"],
                       signals=signals_of(src, services, failed))
-    return twin_row(tenant_id, src, row["status"], twin, entries, row["held_since"], failed,
-                    row["finished_at"], policy, now), twin
+    out = twin_row(tenant_id, src, row["status"], twin, entries, row["held_since"], failed,
+                   row["finished_at"], policy, now)
+    learned = [r for r in row["reasons"] if r.get("code") == "risk_model"]
+    if learned:  # the model scored it at its last event: keep that probability and why
+        out["risk"], out["reasons"] = row["risk"], out["reasons"] + learned
+    return out, twin
 
 
 def project(make_uow: UowFactory, envelopes: Sequence[Envelope], now: datetime) -> int:
@@ -91,16 +96,20 @@ def project(make_uow: UowFactory, envelopes: Sequence[Envelope], now: datetime) 
     if not per_tenant:
         return 0
     written = 0
+    # the champion model per tenant (a one-row read, the model cached per process), read
+    # before the batch's transaction opens
+    scorers = {tenant: RiskScorer.for_tenant(make_uow, tenant) for tenant in per_tenant}
     with make_uow() as uow:
         policies = policies_in_force(uow, sorted(per_tenant))
         for tenant, per_order in per_tenant.items():
-            written += _project_tenant(uow, tenant, per_order, policies[tenant], now)
+            written += _project_tenant(uow, tenant, per_order, policies[tenant], now,
+                                       scorers[tenant])
         uow.commit()
     return written
 
 
 def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[EventRow]],
-                    policy: SlaPolicy, now: datetime) -> int:
+                    policy: SlaPolicy, now: datetime, scorer: RiskScorer) -> int:
     ids = sorted(per_order)
     stored = uow.twins.twins(tenant, ids)
     orders = {oid: OrderSource.of_row(r)
@@ -109,8 +118,8 @@ def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[Even
     open_alerts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for a in uow.twins.open_alerts(tenant, ids):
         open_alerts[a["order_id"]].append(a)
-    rows: list[dict[str, Any]] = []
-    decisions: dict[str, tuple[list[dict[str, Any]], str, Twin | None]] = {}
+    built: list[tuple[OrderSource, dict[str, Any] | None, str, dict[Stage, datetime],
+                      datetime | None, int, datetime | None, Twin]] = []
     for oid in ids:
         src = orders.get(oid)
         if src is None:
@@ -126,6 +135,17 @@ def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[Even
         status = events[-1][1] or src.status
         twin = build_twin(facts_of(src, held), entries, policy, now, finished_at=finished,
                           signals=signals_of(src, services, failed))
+        built.append((src, before, status, entries, held, failed, finished, twin))
+    if scorer.model is not None and built:
+        world = risk.World(services, {w.code: w for w in uow.catalog.warehouses(tenant)},
+                           uow.network.site_backlog(tenant))
+        scored = risk.apply(scorer, [(risk.snapshot(b[0], b[3], b[7], world, now), b[7])
+                                     for b in built])
+        built = [(*b[:7], t) for b, t in zip(built, scored, strict=True)]
+    rows: list[dict[str, Any]] = []
+    decisions: dict[str, tuple[list[dict[str, Any]], str, Twin | None]] = {}
+    for src, before, status, entries, held, failed, finished, twin in built:
+        oid = src.order_id
         row = twin_row(tenant, src, status, twin, entries, held, failed, finished, policy,
                        now)
         stage_pass = (row["next_stage"], row["stage_entered_at"])

@@ -32,6 +32,7 @@ class OrderSource:
     hold_codes: tuple[str, ...]
     created_at: datetime
     shipments: tuple[tuple[str, str, str, str], ...]  # (id, warehouse, status, service)
+    province: str = ""  # the destination's
 
     @classmethod
     def of_order(cls, order: Order) -> OrderSource:
@@ -39,20 +40,25 @@ class OrderSource:
                    order.promised_delivery, order.customer.tier,
                    tuple(r.code.value for r in order.hold_reasons), order.created_at,
                    tuple((s.id, s.warehouse, s.status.value, s.carrier_service)
-                         for s in order.shipments))
+                         for s in order.shipments), order.shipping_address.province)
 
     @classmethod
     def of_row(cls, row: Mapping[str, Any]) -> OrderSource:
         return cls(row["id"], row["status"], row["channel"], row["service_level"],
                    row["promised_delivery"], str((row["customer"] or {}).get("tier", "")),
                    tuple(str(r.get("code", "")) for r in row["hold_reasons"] or []),
-                   row["created_at"], tuple(row["shipments"]))
+                   row["created_at"], tuple(row["shipments"]), row.get("province", ""))
 
     @property
     def site(self) -> str:
         """The (first) shipping site, once allocated."""
         live = [s for s in self.shipments if s[2] != ShipmentStatus.CANCELLED.value]
         return live[0][1] if live else ""
+
+    @property
+    def carrier_service(self) -> str:
+        live = [s for s in self.shipments if s[2] != ShipmentStatus.CANCELLED.value]
+        return live[0][3] if live else ""
 
 
 def facts_of(src: OrderSource, held_since: datetime | None) -> OrderFacts:

@@ -10,6 +10,8 @@ from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.twin.stages import Stage
 from orderhub.domain.twin.twin import build_twin
 from orderhub.services.orders.views import ensure_visible
+from orderhub.services.risk.scoring import RiskScorer
+from orderhub.services.twin import risk
 from orderhub.services.twin.alerts import alert_view
 from orderhub.services.twin.policies import policy_in_force
 from orderhub.services.twin.twins import OrderSource, facts_of, read_events, signals_of
@@ -19,17 +21,22 @@ from orderhub.services.unit_of_work import UowFactory
 def order_twin(make_uow: UowFactory, tenant_id: str, order_id: str, *, now: datetime,
                warehouses: frozenset[str] = frozenset()) -> dict[str, Any]:
     ensure_visible(make_uow, tenant_id, order_id, warehouses)
+    scorer = RiskScorer.for_tenant(make_uow, tenant_id)
     with make_uow() as uow:
         order = uow.orders.get(tenant_id, order_id)
         events = uow.outbox.for_order(tenant_id, order_id)
         policy = policy_in_force(uow, tenant_id)
         services = {s.code: s for s in uow.network.services(tenant_id)}
         open_alerts = uow.twins.open_alerts(tenant_id, [order_id])
+        world = risk.World(services, {w.code: w for w in uow.catalog.warehouses(tenant_id)},
+                           uow.network.site_backlog(tenant_id)) if scorer.model else None
     rows = [(e.type, e.status, e.occurred_at, e.data) for e in events]
     entries, held, failed, finished = read_events(rows)
     src = OrderSource.of_order(order)
     twin = build_twin(facts_of(src, held), entries, policy, now, finished_at=finished,
                       signals=signals_of(src, services, failed))
+    if world is not None:
+        [twin] = risk.apply(scorer, [(risk.snapshot(src, entries, twin, world, now), twin)])
     out = twin.as_dict()
     out["policy_version"] = policy.version
     out["computed_at"] = now
