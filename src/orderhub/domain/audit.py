@@ -56,6 +56,9 @@ AUDITED_KINDS: dict[str, str] = {
     "tenant_change": "a tenant created or its settings changed",
     "key_change": "an API key issued or revoked",
     "user_change": "a user added, changed or removed",
+    "exception_remedy": "a remedy proposed, approved, rejected or applied on the exception desk",
+    "exception_policy": "the exception desk's tier policy changed (a new version)",
+    "substitution_change": "an SKU substitution added or removed",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

@@ -16,6 +16,7 @@ from orderhub.adapters.crypto.keyring import Keyring, PiiCipher
 from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
+from orderhub.adapters.db.exception_repository import ExceptionRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
@@ -46,6 +47,7 @@ class UnitOfWork:
     access: AccessRepository
     pii: PiiCipher
     usage: UsageRepository
+    exceptions: ExceptionRepository
     conn: Connection
 
     def __init__(
@@ -87,6 +89,7 @@ class UnitOfWork:
         self.access = AccessRepository(conn)
         self.webhooks = WebhookRepository(conn, self.pii)
         self.usage = UsageRepository(conn)
+        self.exceptions = ExceptionRepository(conn)
         self._other_events = []
         return self
 
