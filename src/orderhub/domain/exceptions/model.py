@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from orderhub.domain.errors import NotFound
+from orderhub.domain.order import Order
 
 
 class ExceptionKind(StrEnum):
@@ -63,6 +64,23 @@ def fingerprint(doc: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
 
 
+def order_fingerprint(order: Order) -> str:
+    """What a remedy depends on in the order: status, lines, destination, service level,
+    due date and current plan (not its version: events alone bump that)."""
+    a = order.shipping_address
+    return fingerprint({
+        "status": order.status.value,
+        "lines": [[ln.line_no, ln.sku, ln.quantity] for ln in order.lines],
+        "to": [a.country, a.province, a.city, a.district, a.line1, a.postal_code],
+        "sla": order.service_level, "pickup": order.pickup_store,
+        "requested": order.requested_delivery.isoformat() if order.requested_delivery else "",
+        "promised": order.promised_delivery.isoformat() if order.promised_delivery else "",
+        "plan": sorted([r.line_no, r.sku, r.warehouse, r.quantity]
+                       for r in order.active_reservations()),
+        "holds": sorted(r.code.value for r in order.hold_reasons),
+    })
+
+
 @dataclass(frozen=True, slots=True)
 class Basis:
     """What a remedy was computed from: the order as it stood (version, status), the
@@ -70,20 +88,20 @@ class Basis:
     Applying it later is refused if the order moved on, the network changed, or the stock
     it needs is no longer there."""
 
-    order_version: int
+    order_state: str  # `order_fingerprint`: what the order is, not how often it was saved
     order_status: str
     network_revision: int
     stock: dict[str, tuple[int, int]] = field(default_factory=dict)  # "SKU@SITE" -> seen, need
 
     def as_dict(self) -> dict[str, Any]:
-        return {"order_version": self.order_version, "order_status": self.order_status,
+        return {"order_state": self.order_state, "order_status": self.order_status,
                 "network_revision": self.network_revision,
                 "stock": {k: {"atp": seen, "needed": need}
                           for k, (seen, need) in sorted(self.stock.items())}}
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Basis:
-        return cls(int(doc["order_version"]), str(doc["order_status"]),
+        return cls(str(doc["order_state"]), str(doc["order_status"]),
                    int(doc.get("network_revision", 0)),
                    {k: (int(v["atp"]), int(v["needed"])) for k, v in doc["stock"].items()})
 
@@ -91,15 +109,15 @@ class Basis:
     def hash(self) -> str:
         return fingerprint(self.as_dict())
 
-    def changes(self, order_version: int, order_status: str, network_revision: int,
+    def changes(self, order_state: str, order_status: str, network_revision: int,
                 atp: dict[str, int]) -> list[str]:
         """Why this basis no longer holds (empty: it still does)."""
         why = []
         if order_status != self.order_status:
             why.append(f"the order moved on: it was {self.order_status}, it is now "
                        f"{order_status}")
-        elif order_version != self.order_version:
-            why.append(f"the order changed (version {self.order_version} -> {order_version})")
+        elif order_state != self.order_state:
+            why.append("the order changed (its lines, address, service level or plan)")
         if network_revision != self.network_revision:
             why.append("the network changed (sites, carriers, rules or blocks)")
         for key, (seen, need) in sorted(self.stock.items()):

@@ -17,7 +17,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from orderhub.domain.exceptions.model import Basis, ExceptionKind, Remedy, RemedyKind
+from orderhub.domain.exceptions.model import (
+    Basis,
+    ExceptionKind,
+    Remedy,
+    RemedyKind,
+    order_fingerprint,
+)
 from orderhub.domain.exceptions.policy import TierPolicy, rank
 from orderhub.domain.geo import haversine_km
 from orderhub.domain.inventory import Sku, Warehouse
@@ -139,7 +145,7 @@ class _Planner:
         return (promised - self.due).days
 
     def basis(self, needs: Mapping[StockKey, int]) -> Basis:
-        return Basis(self.order.version, self.order.status.value, self.inp.network.revision,
+        return Basis(order_fingerprint(self.order), self.order.status.value, self.inp.network.revision,
                      {f"{sku}@{site}": (self.inp.atp.get((sku, site), 0), q)
                       for (sku, site), q in needs.items() if q > 0})
 

@@ -35,6 +35,7 @@ from orderhub.domain.exceptions import (
     plan_remedies,
     reject,
 )
+from orderhub.domain.exceptions.model import order_fingerprint
 from orderhub.domain.exceptions.pinned import PinnedStrategy
 from orderhub.domain.exceptions.remedies import own_reservations
 from orderhub.domain.ids import new_id
@@ -108,7 +109,6 @@ def compute_remedies(uow: UnitOfWork, tenant_id: str, order: Order, kind: Except
 
 def _refresh(uow: UnitOfWork, rec: ExceptionRecord, order: Order, policy: TierPolicy,
              now: datetime) -> None:
-    uow.flush()  # the order's version as it will be stored
     rec.remedies = compute_remedies(uow, rec.tenant_id, order, rec.kind, now, policy)
     rec.remedies_at = now
     rec.generation += 1
@@ -242,7 +242,7 @@ def _stale(uow: UnitOfWork, order: Order, remedy: Remedy) -> list[str]:
         lv = levels.get((sku, site))
         atp[key] = (lv.atp if lv is not None else 0) + own.get((sku, site), 0)
     revision = uow.network.revision(order.tenant_id) or 0
-    return remedy.basis.changes(order.version, order.status.value, revision, atp)
+    return remedy.basis.changes(order_fingerprint(order), order.status.value, revision, atp)
 
 
 def _replan(uow: UnitOfWork, order: Order, plan: dict[str, Any], *, now: datetime,
