@@ -45,6 +45,8 @@ class TierPolicy:
         {RemedyKind.SWITCH_WAREHOUSE, RemedyKind.UPGRADE_CARRIER})
     l1_max_cost_delta: Decimal = Decimal("5.00")  # CNY
     l1_max_delay_days: int = 0  # no later promise
+    # never automatic: a lapsed pre-sale lock usually means an unpaid deposit
+    l2_exceptions: frozenset[ExceptionKind] = frozenset({ExceptionKind.RESERVATION_EXPIRED})
     l3_exceptions: frozenset[ExceptionKind] = frozenset({ExceptionKind.ANOMALY})
     l3_order_value_above: Decimal | None = Decimal("10000.00")
     l3_remedies: frozenset[RemedyKind] = frozenset()
@@ -61,7 +63,8 @@ class TierPolicy:
                 or (self.l3_order_value_above is not None
                     and order_value > self.l3_order_value_above)):
             return Tier.L3
-        if (remedy.kind in self.l1_remedies and remedy.cost_delta <= self.l1_max_cost_delta
+        if (remedy.kind in self.l1_remedies and exception_kind not in self.l2_exceptions
+                and remedy.cost_delta <= self.l1_max_cost_delta
                 and remedy.delay_days <= self.l1_max_delay_days):
             return Tier.L1
         return Tier.L2
@@ -80,7 +83,8 @@ class TierPolicy:
             "l1": {"remedies": sorted(k.value for k in self.l1_remedies),
                    "max_cost_delta": str(self.l1_max_cost_delta),
                    "max_delay_days": self.l1_max_delay_days},
-            "l2": {"approvals": self.l2_approvals},
+            "l2": {"approvals": self.l2_approvals,
+                   "exceptions": sorted(k.value for k in self.l2_exceptions)},
             "l3": {"exceptions": sorted(k.value for k in self.l3_exceptions),
                    "order_value_above": None if self.l3_order_value_above is None
                    else str(self.l3_order_value_above),
@@ -160,6 +164,8 @@ class TierPolicy:
             l1_max_delay_days=integer("l1.max_delay_days", l1.get("max_delay_days"),
                                       base.l1_max_delay_days, -30, 30),
             l2_approvals=integer("l2.approvals", l2.get("approvals"), base.l2_approvals, 2, 5),
+            l2_exceptions=kinds("l2.exceptions", l2.get("exceptions"), ExceptionKind,
+                                base.l2_exceptions),
             l3_exceptions=kinds("l3.exceptions", l3.get("exceptions"), ExceptionKind,
                                 base.l3_exceptions),
             l3_order_value_above=above,
