@@ -17,6 +17,7 @@ from orderhub.cli import (
     db,
     demo,
     events,
+    exceptions,
     file_import,
     keys,
     orders,
@@ -61,6 +62,7 @@ app.add_typer(usage.app, name="usage")
 app.add_typer(tenant.app, name="tenant")
 app.add_typer(access.app, name="access")
 app.add_typer(keys.app, name="keys")
+app.add_typer(exceptions.app, name="exceptions")
 
 
 def main() -> None:

@@ -145,7 +145,8 @@ class _Planner:
         return (promised - self.due).days
 
     def basis(self, needs: Mapping[StockKey, int]) -> Basis:
-        return Basis(order_fingerprint(self.order), self.order.status.value, self.inp.network.revision,
+        return Basis(order_fingerprint(self.order), self.order.status.value,
+                     self.inp.network.revision,
                      {f"{sku}@{site}": (self.inp.atp.get((sku, site), 0), q)
                       for (sku, site), q in needs.items() if q > 0})
 
