@@ -177,6 +177,7 @@ class Hub:
             jobs.audit_checkpoints(self.uow, s.key_dir,
                                    first_after_seconds=s.expiry_sweep_seconds),
             jobs.usage_flush(self.uow, self.meter),
+            jobs.exception_sync(self.uow, s.expiry_sweep_seconds),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:

@@ -226,7 +226,7 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     seed_network(hub)
     jobs = {job.name: job for job in hub.periodic_jobs()}
     assert list(jobs) == ["reservation-expiry", "carrier-probe", "inbox-pruning",
-                          "audit-checkpoints", "usage-flush"]
+                          "audit-checkpoints", "usage-flush", "exception-sync"]
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 
     [oid] = submit(hub, draft("PS-J", [("A", 2)], order_type=OrderType.PRE_SALE,
@@ -236,6 +236,8 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     assert jobs["reservation-expiry"].run_once(clock.now) == 1
     with hub.read_uow() as uow:
         assert uow.orders.get(T, oid).status == S.ON_HOLD
+    assert jobs["exception-sync"].run_once(clock.now) == 1  # the held order is on the desk
+    assert jobs["exception-sync"].run_once(clock.now) == 0
 
     assert jobs["carrier-probe"].run_once(clock.now) == []  # no carrier API called yet
 

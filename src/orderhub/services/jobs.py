@@ -7,6 +7,8 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   inbox-pruning        forget handled event ids past retention    hourly, first at one sweep
   audit-checkpoints    sign each audit chain's head, export it    5 minutes, first at one sweep
   usage-flush          write the API's metered counts (upserts)   every USAGE_FLUSH_SECONDS
+  exception-sync       held orders onto the exception desk        every expiry_sweep_seconds
+                       (L1 remedies applied), released ones off
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -24,6 +26,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from orderhub.services.events.consumers import prune_inbox
+from orderhub.services.exceptions.desk import sync_all
 from orderhub.services.metering import UsageMeter, flush
 from orderhub.services.orders.fulfilment import expire_reservations
 from orderhub.services.unit_of_work import UowFactory
@@ -92,6 +95,12 @@ def usage_flush(make_uow: UowFactory, meter: UsageMeter,
                 every_seconds: float = USAGE_FLUSH_SECONDS) -> Job:
     """Metering counts what the API served in memory; write it, one upsert per counter."""
     return Job("usage-flush", every_seconds, lambda _now: flush(make_uow, meter))
+
+
+def exception_sync(make_uow: UowFactory, every_seconds: float) -> Job:
+    """Every held order is on the exception desk (its L1 remedy applied at once), and the
+    exceptions of orders no longer held are resolved; a batch per tenant per turn."""
+    return Job("exception-sync", every_seconds, lambda now: sync_all(make_uow, now=now))
 
 
 class Scheduler:
