@@ -18,6 +18,7 @@ from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
 from orderhub.domain.routing.network import BlockDirection, CarrierState
 from orderhub.services.events.consumers import list_parked
+from orderhub.services.exceptions import desk, views
 from orderhub.services.intake import sku_mapping
 from orderhub.services.intake.submit import ingest_channel_orders, submit_orders
 from orderhub.services.inventory import stock_control
@@ -86,6 +87,19 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     sku_mapping.confirm_mapping(hub.uow, T, "web", "sku", "CH-SKU", "A", actor="ops",
                                 now=clock.now, strategy=hub.strategy,
                                 presale_lock=hub.presale_lock)
+    # the exception desk: a held order, a remedy rejected, another approved by two people
+    [on_desk] = submit(hub, draft("EV-7", [("B", 50)]))
+    desk.sync_holds(hub.uow, T, now=clock.now)
+    [item] = views.list_exceptions(hub.read_uow, T, order_id=on_desk)["items"]
+    ranked = {r["kind"]: r["n"] for r in views.get_exception(hub.read_uow, T,
+                                                             item["id"])["remedies"]}
+    for kind, decisions in (("contact_customer", [("lead", False)]),
+                            ("cancel_and_refund", [("lead", True), ("boss", True)])):
+        desk.apply_remedy(hub.uow, T, item["id"], ranked[kind], actor="ops", reason="test",
+                          now=clock.now)
+        for who, yes in decisions:
+            desk.decide(hub.uow, T, item["id"], ranked[kind], approve_it=yes, actor=who,
+                        reason="test", now=clock.now)
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:
