@@ -47,7 +47,7 @@ from orderhub.domain.routing.pricing import (
 )
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.strategy import DEFAULT_UNIT_KG, RoutingStrategy, due_date, route_order
-from orderhub.domain.routing.streaming import Decision, plan_order
+from orderhub.domain.routing.streaming import Decision, plan_order, screen
 
 # An order not yet released to a warehouse can still be re-planned.
 CHANGEABLE = frozenset({OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
@@ -288,9 +288,20 @@ class _Planner:
         """Ship what the active sites hold now, the rest when stock arrives (an order of
         its own, held as a backorder); with nothing in stock, keep it all on backorder."""
         demand = self.route.demand
-        avail = {sku: sum(self.stock.get((sku, s.code), 0) for s in self.active)
-                 for sku in demand}
-        part = {sku: min(q, avail[sku]) for sku, q in demand.items()}
+        # what the sites that may ship it hold, from the few that hold most (a plan has at
+        # most `max_shipments` parcels)
+        net = Network(self.sites, self.inp.network.services, dict(self.stock),
+                      self.inp.network.blocks, self.rules)
+        eligible = [s.code for s in screen(self.route, net, self.inp.now,
+                                           self.order.pickup_store).eligible]
+
+        def supply(code: str) -> int:
+            return sum(min(q, self.stock.get((sku, code), 0)) for sku, q in demand.items())
+
+        top = sorted((c for c in eligible if supply(c)), key=lambda c: (-supply(c), c))
+        top = top[:self.inp.weights.max_shipments]
+        part = {sku: min(q, sum(self.stock.get((sku, c), 0) for c in top))
+                for sku, q in demand.items()}
         now_units, total = sum(part.values()), sum(demand.values())
         if now_units == total or ref is None:
             return None
@@ -326,7 +337,8 @@ class _Planner:
                           {"keep": [], "backorder": rest}, changes_order=False)
         partial = replace(self.route, lines=tuple(
             RouteLine(sku, q, self._weight(sku)) for sku, q in part.items() if q))
-        c = self.decide(self.stock, route=partial).chosen
+        c = self.decide(self.stock, route=partial,
+                        exclude=frozenset(self.by_code) - set(top)).chosen
         if c is None:
             return None
         extra = from_units(later.shipping_units + later.handling_units) + \
