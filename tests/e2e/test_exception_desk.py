@@ -23,10 +23,15 @@ def as_person(hub: Hub, name: str, role: str = "operations") -> TestClient:
     return TestClient(create_app(hub), headers=auth_headers(hub, role=role, name=name))
 
 
-def post_order(client: TestClient, ext: str, lines: list[tuple[str, int]]) -> dict[str, Any]:
+BEIJING_JSON = {"country": "CN", "province": "北京市", "city": "北京市", "district": "朝阳区",
+                "line1": "建国路 2 号", "name": "韩梅梅", "phone": "13912345678"}
+
+
+def post_order(client: TestClient, ext: str, lines: list[tuple[str, int]],
+               address: dict[str, str] | None = None) -> dict[str, Any]:
     r = client.post("/v1/orders", json={
         "external_id": ext, "channel": "web", "currency": "CNY",
-        "shipping_address": ADDRESS_JSON,
+        "shipping_address": address or ADDRESS_JSON,
         "lines": [{"sku": s, "quantity": q, "unit_price": "10.00"} for s, q in lines]})
     assert r.status_code == 201, r.text
     return dict(r.json())
@@ -203,3 +208,81 @@ def test_reject_and_tenant_isolation(hub: Hub) -> None:
         assert analyst.get(f"/v1/exceptions/{exc['id']}").status_code == 200
         assert analyst.post(f"/v1/exceptions/{exc['id']}/remedies/1/apply",
                             json={}).status_code == 403
+
+
+def levels(client: TestClient, sku: str) -> dict[str, tuple[int, int]]:
+    ws = client.get(f"/v1/inventory/{sku}").json()["warehouses"]
+    return {w["warehouse"]: (w["on_hand"], w["reserved"]) for w in ws}
+
+
+def test_transfer_stock_and_upgrade_carrier_applied(hub: Hub, clock: Clock) -> None:
+    from orderhub.domain.exceptions import ExceptionKind
+    from orderhub.services.exceptions import desk
+
+    seed_network(hub, {("A", "SH"): 5})
+    with api_client(hub) as admin:
+        r = admin.put("/v1/exceptions/policy", json={"policy": {"l1": {
+            "remedies": ["transfer_stock", "upgrade_carrier"], "max_cost_delta": "100.00",
+            "max_delay_days": 10}, "l2": {"exceptions": []}}, "reason": "move stock freely"})
+        assert r.status_code == 200, r.text
+        held = post_order(admin, "EX-7", [("C", 2)])
+        receive(admin, "C", "BJ", 2, "r-bj")
+        exc = exception_of(admin, held["id"])
+        if exc["state"] == "open":  # the best remedy was not the transfer: apply it by hand
+            transfer = by_kind(exc)["transfer_stock"]
+            assert transfer["tier"] == "L1"
+            r = admin.post(f"/v1/exceptions/{exc['id']}/remedies/{transfer['n']}/apply",
+                           json={"reason": "keep the parcel local"})
+            assert r.status_code == 200 and r.json()["outcome"] == "applied", r.text
+        exc = admin.get(f"/v1/exceptions/{exc['id']}").json()
+        assert exc["state"] == "resolved"
+        assert exc["details"]["applied"][-1]["remedy"] == "transfer_stock"
+        order = admin.get(f"/v1/orders/{held['id']}").json()
+        assert order["status"] == "allocated"
+        assert levels(admin, "C") == {"SH": (2, 2), "BJ": (0, 0)}  # moved, then reserved
+        assert [s["warehouse"] for s in order["shipments"]] == ["SH"]
+
+        # an allocated order at risk: a faster carrier from the same site
+        fast = post_order(admin, "EX-8", [("A", 1)], address=BEIJING_JSON)
+        assert fast["status"] == "allocated"
+        before = fast["shipments"][0]["carrier_service"]
+        with hub.uow() as uow:
+            eid = desk.open_exception(uow, tenant_id="default", order_id=fast["id"],
+                                      kind=ExceptionKind.AT_RISK, source="alert:transit",
+                                      reason="transit slow", now=clock(), actor="system")
+            uow.commit()
+        exc = admin.get(f"/v1/exceptions/{eid}").json()
+        upgrade = by_kind(exc)["upgrade_carrier"]
+        assert upgrade["promised"] < fast["promised_delivery"]
+        # cancelling (10 CNY) ranks above the upgrade (+13 CNY): nothing applied on its own
+        assert exc["state"] == "open" and exc["remedies"][0]["kind"] == "cancel_and_refund"
+        assert upgrade["tier"] == "L1" and Decimal(upgrade["cost_delta"]) == Decimal("13.00")
+        r = admin.post(f"/v1/exceptions/{eid}/remedies/{upgrade['n']}/apply", json={})
+        assert r.status_code == 200 and r.json()["exception"]["state"] == "resolved", r.text
+        after = admin.get(f"/v1/orders/{fast['id']}").json()
+        assert after["status"] == "allocated"
+        assert before == "ZTO:standard" and after["shipments"][-1]["carrier_service"] == \
+            "SF:express"
+        assert after["promised_delivery"] == upgrade["promised"]
+        assert after["shipments"][-1]["warehouse"] == "SH"
+
+
+def test_a_stale_basis_at_the_last_approval(hub: Hub) -> None:
+    seed_network(hub, {})
+    with api_client(hub) as admin:
+        assert admin.put("/v1/exceptions/policy", json={
+            "policy": {"l1": {"remedies": []}}, "reason": "all by hand"}).status_code == 200
+        held = post_order(admin, "EX-9", [("C", 2)])
+        receive(admin, "C", "BJ", 2, "r-bj")
+        exc = exception_of(admin, held["id"])
+        switch = by_kind(exc)["switch_warehouse"]
+        url = f"/v1/exceptions/{exc['id']}/remedies/{switch['n']}"
+        assert as_person(hub, "ops-lily").post(f"{url}/apply", json={}).status_code == 202
+        assert as_person(hub, "wang").post(f"{url}/approve", json={}).status_code == 200
+        post_order(admin, "EX-10", [("C", 1)])  # takes one of the two units
+        r = as_person(hub, "zhao").post(f"{url}/approve", json={})
+        assert r.status_code == 409 and r.json()["type"] == "/problems/stale-remedy", r.text
+        assert "stock gone: 2 x C needed at BJ, 1 available now" in r.json()["detail"]
+        got = admin.get(f"/v1/exceptions/{exc['id']}").json()
+        assert got["proposals"][0]["state"] == "stale"
+        assert admin.get(f"/v1/orders/{held['id']}").json()["status"] == "on_hold"
