@@ -15,7 +15,7 @@ from tests.api import api_client
 from tests.conftest import Clock
 from tests.factories import draft, seed_network
 from tests.integration.test_waybills import carrier_api, hub_with_api, post  # noqa: F401
-from tests.webhook_receiver import Receiver
+from tests.webhook_receiver import Json, Receiver
 
 
 def test_a_carrier_failure_opens_an_exception(hub_with_api: Hub,  # noqa: F811
@@ -30,13 +30,19 @@ def test_a_carrier_failure_opens_an_exception(hub_with_api: Hub,  # noqa: F811
         for code in ("SF:express", "JD:b2b_freight"):
             client.patch(f"/v1/carriers/{code}", json={"state": "down", "reason": "strike"})
         assert client.post(f"/v1/orders/{oid}/release").status_code == 503
-        assert client.post(f"/v1/orders/{oid}/release").status_code == 503
+        carrier_api.script("/zto/waybills", 400)  # refused request: the breaker stays closed
+        assert client.post(f"/v1/orders/{oid}/release").status_code == 503  # same exception
         items = client.get("/v1/exceptions", params={"kind": "carrier_failure"}).json()["items"]
         assert [(i["order_id"], i["source"]) for i in items] == [(oid, f"carrier:{oid}")]
         exc = client.get(f"/v1/exceptions/{items[0]['id']}").json()
         kinds = {r["kind"] for r in exc["remedies"]}
         assert {"switch_warehouse", "contact_customer", "cancel_and_refund"} <= kinds
         assert "no carrier booked" not in exc["reason"] and "HTTP 503" in exc["reason"]
+        carrier_api.script("/zto/waybills", Json({"waybill": "73100000009"}))
+        r = client.post(f"/v1/orders/{oid}/release")
+        assert r.status_code == 200, r.text
+        exc = client.get(f"/v1/exceptions/{items[0]['id']}").json()
+        assert exc["state"] == "resolved" and exc["resolution"].startswith("waybill booked")
 
 
 def test_open_and_resolve_for_the_alert_code(hub: Hub, clock: Clock) -> None:

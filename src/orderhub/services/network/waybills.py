@@ -278,6 +278,12 @@ class WaybillDesk:
                                  for b in bookings.values()})
             order.advance(OrderStatus.RELEASED, now, actor, note,
                           local_today=release_local_day(uow, tenant_id, order, now))
+            if bookings:  # a booking failure on the exception desk is over
+                from orderhub.services.exceptions.desk import resolve_exceptions
+
+                resolve_exceptions(uow, tenant_id=tenant_id, order_id=order_id,
+                                   source=f"carrier:{order_id}", reason="waybill booked, "
+                                   "order released", now=now, actor=actor)
             uow.commit()
             return order
 
