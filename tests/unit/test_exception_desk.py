@@ -213,3 +213,15 @@ def test_the_pinned_plan_reserves_exactly_or_holds() -> None:
     short = pinned.plan(o, WAREHOUSES, {("A", "BJ"): 1}, NOW)
     assert not short.ok and short.reasons[0].code == HoldCode.BACKORDER
     assert not PinnedStrategy([]).plan(o, WAREHOUSES, {}, NOW).ok
+
+
+def test_split_when_no_site_holds_it_all() -> None:
+    o = held([("A", 3)])
+    got = {r.kind: r for r in desk(o, {("A", "BJ"): 2, ("A", "GZ"): 1})}
+    assert K.SWITCH_WAREHOUSE not in got
+    split = got[K.SPLIT_SHIPMENT]
+    assert sorted(split.plan["sites"]) == ["BJ", "GZ"]
+    assert split.basis.stock == {"A@BJ": (2, 2), "A@GZ": (1, 1)}
+    # the split penalty (8 CNY) is part of its cost against the one-parcel reference
+    assert split.cost_delta > Decimal("8.00")
+    assert len(got) >= 3

@@ -241,9 +241,10 @@ class _Planner:
                            f"改从 {s.site} 发货（{s.service}），预计 {c.promised.isoformat()} 送达")
 
     def split(self, real: Decision, base: Decimal) -> Remedy | None:
-        multi = [c for c in real.candidates if len(c.shipments) > 1]
-        if not multi or (len(self.current_sites) > 1 and not self.current_sites - {
-                s.site for s in min(multi, key=lambda c: c.score_units).shipments}):
+        # a split other than the one the order already has
+        multi = [c for c in real.candidates
+                 if len(c.shipments) > 1 and set(c.sites) != self.current_sites]
+        if not multi:
             return None
         c = min(multi, key=lambda c: (c.score_units, c.total_units))
         sites = ", ".join(c.sites)
