@@ -64,6 +64,7 @@ def test_held_order_remedies_backorder_applied(hub: Hub) -> None:
         exc = exception_of(admin, order["id"])
         assert exc["kind"] == "held" and exc["state"] == "open"
         assert exc["details"]["hold_reasons"][0]["code"] == "backorder"
+        assert exc["order"]["status"] == "on_hold" and exc["order"]["grand_total"] == "50.00"
         kinds = by_kind(exc)
         assert len(exc["remedies"]) >= 3
         assert {"ship_available_backorder_rest", "contact_customer",
@@ -203,6 +204,13 @@ def test_reject_and_tenant_isolation(hub: Hub) -> None:
         assert acme.post(f"/v1/exceptions/{exc['id']}/remedies/1/apply",
                          json={}).status_code == 404
         assert acme.get("/v1/exceptions").json()["items"] == []
+        # a carrier's logistics key bound to BJ sees no order not released to BJ
+        bound = TestClient(create_app(hub), headers=auth_headers(
+            hub, role="logistics", warehouses=["BJ"], name="bj-logistics"))
+        assert bound.get(f"/v1/exceptions/{exc['id']}").status_code == 404
+        assert bound.post(f"/v1/exceptions/{exc['id']}/remedies/1/apply",
+                          json={}).status_code == 404
+        assert bound.get("/v1/exceptions").json()["items"] == []
         # scopes: an analyst reads, cannot act
         analyst = api_client(hub, role="analyst")
         assert analyst.get(f"/v1/exceptions/{exc['id']}").status_code == 200

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from orderhub.api import metering
-from orderhub.api.deps import ActorDep, HubDep, TenantDep
+from orderhub.api.deps import ActorDep, HubDep, PrincipalDep, TenantDep
 from orderhub.api.problems import problem
 from orderhub.api.schemas import JsonObject, Strict, Text
 from orderhub.domain.exceptions import ExceptionKind, ExceptionState, Tier
@@ -53,7 +53,7 @@ def _stale(request: Request, exc: desk.StaleRemedy) -> JSONResponse:
 
 @router.get("/v1/exceptions")
 def list_exceptions(
-    hub: HubDep, tenant: TenantDep, request: Request,
+    hub: HubDep, tenant: TenantDep, request: Request, principal: PrincipalDep,
     kind: ExceptionKind | None = None, tier: Tier | None = None,
     state: ExceptionState | None = None,
     order_id: Annotated[str | None, Query(max_length=40)] = None,
@@ -65,7 +65,8 @@ def list_exceptions(
     more. Held orders not yet on the desk are added first."""
     desk.sync_holds(hub.uow, tenant, now=hub.clock())
     page = views.list_exceptions(hub.read_uow, tenant, kind=kind, tier=tier, state=state,
-                                 order_id=order_id, cursor=cursor, limit=limit)
+                                 order_id=order_id, cursor=cursor, limit=limit,
+                                 warehouses=principal.warehouses)
     metering.count(request, rows=len(page["items"]))
     return page
 
@@ -85,15 +86,19 @@ def put_policy(body: PolicyIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) 
 
 
 @router.get("/v1/exceptions/{exception_id}")
-def get_exception(exception_id: ExceptionId, hub: HubDep, tenant: TenantDep) -> Any:
+def get_exception(exception_id: ExceptionId, hub: HubDep, tenant: TenantDep,
+                  principal: PrincipalDep) -> Any:
     """One exception with its ranked remedies (cost in CNY, effect on the promise, tier,
     basis) and its proposals."""
-    return views.get_exception(hub.read_uow, tenant, exception_id)
+    return views.get_exception(hub.read_uow, tenant, exception_id,
+                               warehouses=principal.warehouses)
 
 
 @router.post("/v1/exceptions/{exception_id}/remedies/refresh")
-def refresh(exception_id: ExceptionId, hub: HubDep, tenant: TenantDep) -> Any:
+def refresh(exception_id: ExceptionId, hub: HubDep, tenant: TenantDep,
+            principal: PrincipalDep) -> Any:
     """Compute the remedies afresh from current stock and network."""
+    views.get_exception(hub.read_uow, tenant, exception_id, warehouses=principal.warehouses)
     desk.recompute(hub.uow, tenant, exception_id, now=hub.clock())
     return views.get_exception(hub.read_uow, tenant, exception_id)
 
@@ -103,10 +108,11 @@ def refresh(exception_id: ExceptionId, hub: HubDep, tenant: TenantDep) -> Any:
                         409: {"description": "Its basis changed (fresh remedies in the "
                               "answer), or it is already proposed"}})
 def apply(exception_id: ExceptionId, n: RemedyN, hub: HubDep, tenant: TenantDep,
-          actor: ActorDep, request: Request, response: Response,
+          actor: ActorDep, request: Request, response: Response, principal: PrincipalDep,
           body: DecisionIn | None = None) -> Any:
     """Apply remedy `n`: at once if the policy makes it L1, else it becomes a proposal that
     others approve."""
+    views.get_exception(hub.read_uow, tenant, exception_id, warehouses=principal.warehouses)
     try:
         out = desk.apply_remedy(hub.uow, tenant, exception_id, n, actor=actor,
                                 reason=body.reason if body else "", now=hub.clock(),
@@ -119,7 +125,8 @@ def apply(exception_id: ExceptionId, n: RemedyN, hub: HubDep, tenant: TenantDep,
 
 
 def _decide(approve_it: bool, exception_id: str, n: int, hub: HubDep, tenant: str,
-            actor: str, reason: str, request: Request) -> Any:
+            actor: str, reason: str, request: Request, warehouses: frozenset[str]) -> Any:
+    views.get_exception(hub.read_uow, tenant, exception_id, warehouses=warehouses)
     try:
         out = desk.decide(hub.uow, tenant, exception_id, n, approve_it=approve_it,
                           actor=actor, reason=reason, now=hub.clock(),
@@ -134,17 +141,20 @@ def _decide(approve_it: bool, exception_id: str, n: int, hub: HubDep, tenant: st
                         409: {"description": "Approved twice, expired, already decided, or "
                               "its basis changed"}})
 def approve(exception_id: ExceptionId, n: RemedyN, hub: HubDep, tenant: TenantDep,
-            actor: ActorDep, request: Request, body: DecisionIn | None = None) -> Any:
+            actor: ActorDep, request: Request, principal: PrincipalDep,
+            body: DecisionIn | None = None) -> Any:
     """Approve a proposed remedy; the last approval its tier needs applies it."""
     return _decide(True, exception_id, n, hub, tenant, actor, body.reason if body else "",
-                   request)
+                   request, principal.warehouses)
 
 
 @router.post("/v1/exceptions/{exception_id}/remedies/{n}/reject")
 def reject(exception_id: ExceptionId, n: RemedyN, body: RejectIn, hub: HubDep,
-           tenant: TenantDep, actor: ActorDep, request: Request) -> Any:
+           tenant: TenantDep, actor: ActorDep, request: Request,
+           principal: PrincipalDep) -> Any:
     """Reject a proposed remedy, with the reason."""
-    return _decide(False, exception_id, n, hub, tenant, actor, body.reason, request)
+    return _decide(False, exception_id, n, hub, tenant, actor, body.reason, request,
+                   principal.warehouses)
 
 
 @router.get("/v1/substitutions")
