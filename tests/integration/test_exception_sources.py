@@ -4,7 +4,10 @@ a lapsed pre-sale lock, and the service functions the alert code calls
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+
+import pytest
 
 from orderhub.bootstrap import Hub
 from orderhub.domain.exceptions import ExceptionKind
@@ -102,3 +105,35 @@ def test_a_lapsed_presale_lock_is_on_the_desk(hub: Hub, clock: Clock) -> None:
         exc = client.get(f"/v1/exceptions/{items[0]['id']}").json()
         switch = next(r for r in exc["remedies"] if r["kind"] == "switch_warehouse")
         assert switch["tier"] == "L2" and switch["cost_delta"] == "0.00"  # never automatic
+
+
+def test_concurrent_opens_make_one_exception(hub: Hub, clock: Clock, database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    seed_network(hub, {("A", "SH"): 10})
+    [res] = submit_orders(hub.uow, "default", [draft("RACE-1")], strategy=hub.strategy,
+                          now=clock(), actor="t", presale_lock=hub.presale_lock)
+    oid = str(res.order_id)
+    opened = threading.Event()
+    ids: list[str] = []
+
+    def first() -> None:
+        with hub.uow() as uow:
+            ids.append(desk.open_exception(uow, tenant_id="default", order_id=oid,
+                                           kind=ExceptionKind.AT_RISK, source="alert:risk",
+                                           reason="a", now=clock(), actor="system"))
+            opened.set()
+            threading.Event().wait(0.5)  # the second one waits on this transaction
+            uow.commit()
+
+    t = threading.Thread(target=first)
+    t.start()
+    opened.wait(10)
+    with hub.uow() as uow:
+        second = desk.open_exception(uow, tenant_id="default", order_id=oid,
+                                     kind=ExceptionKind.AT_RISK, source="alert:risk",
+                                     reason="b", now=clock(), actor="system")
+        uow.commit()
+    t.join()
+    assert ids == [second]
+    assert len(views.list_exceptions(hub.read_uow, "default", order_id=oid)["items"]) == 1

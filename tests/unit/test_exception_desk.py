@@ -225,3 +225,29 @@ def test_split_when_no_site_holds_it_all() -> None:
     # the split penalty (8 CNY) is part of its cost against the one-parcel reference
     assert split.cost_delta > Decimal("8.00")
     assert len(got) >= 3
+
+
+def allocated(lines: list[tuple[str, int]], site: str, service: str) -> Order:
+    o = order(lines)
+    o.mark_validated(NOW)
+    o.reserve([PlannedPick(i + 1, s, site, q) for i, (s, q) in enumerate(lines)], NOW, None,
+              services={site: service})
+    o.allocate("routing-v2", NOW.date() + timedelta(days=2), NOW)
+    return o
+
+
+def test_an_allocated_order_gets_a_faster_or_a_working_carrier() -> None:
+    from orderhub.domain.routing.network import DEMO_SERVICES
+
+    o = allocated([("A", 1)], "SH", "ZTO:standard")
+    o.shipping_address = replace(o.shipping_address, province="北京市", city="北京市")
+    atp = {("A", "SH"): 5}
+    got = {r.kind: r for r in desk(o, atp)}
+    up = got[K.UPGRADE_CARRIER]
+    assert up.plan["services"] == {"SH": "SF:express"} and up.cost_delta > 0
+    assert up.basis.stock == {"A@SH": (5, 1)}  # its own unit counts as available to it
+    down = NetworkState(services=[replace(s, healthy=False) if s.carrier == "ZTO" else s
+                                  for s in DEMO_SERVICES])
+    got = {r.kind: r for r in plan_remedies(DeskInput(o, ExceptionKind.CARRIER_FAILURE, down,
+                                                      CATALOG, WAREHOUSES, atp, NOW))}
+    assert got[K.UPGRADE_CARRIER].plan["services"]["SH"] != "ZTO:standard"

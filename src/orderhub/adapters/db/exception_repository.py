@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, literal, select
+from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import chunks
@@ -99,6 +100,20 @@ class ExceptionRepository:
 
     def add(self, rec: ExceptionRecord) -> None:
         self.conn.execute(t.exceptions.insert().values(id=rec.id, **_row(rec)))
+
+    def add_if_absent(self, rec: ExceptionRecord) -> str:
+        """Insert an open exception unless one with its (tenant, kind, source) is open
+        already (perhaps inserted by a concurrent transaction meanwhile): the id of the
+        one that is open. A savepoint keeps the caller's transaction usable."""
+        try:
+            with self.conn.begin_nested():
+                self.add(rec)
+            return rec.id
+        except IntegrityError:
+            found = self.find_open(rec.tenant_id, rec.kind, rec.source)
+            if found is None:
+                raise
+            return found.id
 
     def save(self, rec: ExceptionRecord) -> None:
         self.conn.execute(t.exceptions.update().where(_e.id == rec.id).values(**_row(rec)))

@@ -123,12 +123,18 @@ class _Planner:
         self.by_code = {s.code: s for s in self.sites}
         self.active = [s for s in self.sites if s.active]
         self.rules, _ = inp.network.rules_for(self.route)
-        self.services = usable_services(inp.network.services)
+        self.services = usable_services(inp.network.services)  # moving stock between sites
+        self.stock = {k: q for k, q in inp.atp.items() if q > 0}
+        # the carrier services the order itself may use (health and the rules' bans)
+        scr = screen(self.route, Network(self.sites, inp.network.services, dict(self.stock),
+                                         inp.network.blocks, self.rules), inp.now,
+                     self.order.pickup_store)
+        self.eligible = [s.code for s in scr.eligible]
+        self.order_services = scr.services or self.services
         self.due: date | None = due_date(o)
         self.lines = [(ln.line_no, ln.sku, ln.quantity) for ln in o.lines]
         self.planned = [s for s in o.shipments if s.status == ShipmentStatus.PLANNED]
         self.current_sites = {s.warehouse for s in self.planned}
-        self.stock = {k: q for k, q in inp.atp.items() if q > 0}
 
     # ----- helpers ----------------------------------------------------------------------
     def decide(self, stock: Mapping[StockKey, int], route: RouteOrder | None = None,
@@ -185,8 +191,8 @@ class _Planner:
             site = self.by_code.get(sh.warehouse)
             if site is None or not picks:
                 return None
-            own = [s for s in self.services if s.code == sh.carrier_service]
-            plan = Pricer(self.route, own or self.services, self.inp.now, self.inp.weights,
+            own = [s for s in self.inp.network.services if s.code == sh.carrier_service]
+            plan = Pricer(self.route, own or self.order_services, self.inp.now, self.inp.weights,
                           count_late=False).shipment(site, picks)
             if plan is None:
                 return None
@@ -264,15 +270,19 @@ class _Planner:
             site = self.by_code.get(sh.site)
             if site is None:
                 return None
-            best = sh
-            for svc in self.services:
+            usable = {svc.code for svc in self.order_services}
+            # a service that is down (or banned) must be replaced, even by a slower one
+            best: ShipmentPlan | None = sh if sh.service in usable else None
+            for svc in self.order_services:
                 if svc.code == sh.service:
                     continue
                 p = Pricer(self.route, [svc], self.inp.now, self.inp.weights,
                            count_late=False).shipment(site, sh.picks)
-                if p is not None and (p.arrives, p.shipping_units) < (best.arrives,
-                                                                      best.shipping_units):
+                if p is not None and (best is None or (p.arrives, p.shipping_units)
+                                      < (best.arrives, best.shipping_units)):
                     best = p
+            if best is None:
+                return None
             improved = improved or best is not sh
             faster.append(best)
         if not improved:
@@ -291,15 +301,10 @@ class _Planner:
         demand = self.route.demand
         # what the sites that may ship it hold, from the few that hold most (a plan has at
         # most `max_shipments` parcels)
-        net = Network(self.sites, self.inp.network.services, dict(self.stock),
-                      self.inp.network.blocks, self.rules)
-        eligible = [s.code for s in screen(self.route, net, self.inp.now,
-                                           self.order.pickup_store).eligible]
-
         def supply(code: str) -> int:
             return sum(min(q, self.stock.get((sku, code), 0)) for sku, q in demand.items())
 
-        top = sorted((c for c in eligible if supply(c)), key=lambda c: (-supply(c), c))
+        top = sorted((c for c in self.eligible if supply(c)), key=lambda c: (-supply(c), c))
         top = top[:self.inp.weights.max_shipments]
         part = {sku: min(q, sum(self.stock.get((sku, c), 0) for c in top))
                 for sku, q in demand.items()}
@@ -321,7 +326,7 @@ class _Planner:
         rest_picks = {str(r["sku"]): 0 for r in rest}
         for b in rest:
             rest_picks[str(b["sku"])] += int(str(b["quantity"]))
-        later = Pricer(self.route, self.services, self.inp.now, self.inp.weights,
+        later = Pricer(self.route, self.order_services, self.inp.now, self.inp.weights,
                        count_late=False).shipment(rest_site, rest_picks, extra_queue_days=days)
         if later is None:
             return None
@@ -445,7 +450,7 @@ class _Planner:
             lead = max(lead, (p.arrives - today).days)
             move_cost += from_units(p.shipping_units + p.handling_units)
             needs[(sku, src.code)] = q
-        out = Pricer(self.route, self.services, self.inp.now, self.inp.weights,
+        out = Pricer(self.route, self.order_services, self.inp.now, self.inp.weights,
                      count_late=False).shipment(dest, demand, extra_queue_days=lead)
         if out is None:
             return None

@@ -148,8 +148,10 @@ def open_exception(uow: UnitOfWork, *, tenant_id: str, order_id: str, kind: Exce
     policy = load_policy(uow, tenant_id)
     rec = ExceptionRecord(new_id("exc"), tenant_id, order_id, kind, source, reason, now, actor,
                           details=dict(details or {}), updated_at=now)
+    claimed = uow.exceptions.add_if_absent(rec)  # a concurrent twin may have opened it
+    if claimed != rec.id:
+        return claimed
     _refresh(uow, rec, order, policy, now)
-    uow.exceptions.add(rec)
     _event(ev.ExceptionOpened, rec, order, now, actor, reason, kind=kind.value, source=source,
            remedies=len(rec.remedies))
     best = rec.remedies[0] if rec.remedies else None
