@@ -251,3 +251,14 @@ def test_an_allocated_order_gets_a_faster_or_a_working_carrier() -> None:
     got = {r.kind: r for r in plan_remedies(DeskInput(o, ExceptionKind.CARRIER_FAILURE, down,
                                                       CATALOG, WAREHOUSES, atp, NOW))}
     assert got[K.UPGRADE_CARRIER].plan["services"]["SH"] != "ZTO:standard"
+
+
+def test_a_hold_no_plan_can_clear_is_never_automatic() -> None:
+    o = order([("A", 1)])
+    o.hold([HoldReason(HoldCode.ADDRESS_INCOMPLETE, "no district")], NOW)
+    got = {r.kind: r for r in desk(o, {("A", "SH"): 5})}
+    switch = got[K.SWITCH_WAREHOUSE]
+    assert switch.cost_delta == 0 and switch.tier == Tier.L2  # would be L1
+    assert switch.description.endswith("(still held for: address_incomplete)")
+    plain = {r.kind: r for r in desk(held([("A", 1)]), {("A", "SH"): 5})}
+    assert plain[K.SWITCH_WAREHOUSE].tier == Tier.L1

@@ -22,13 +22,14 @@ from orderhub.domain.exceptions.model import (
     ExceptionKind,
     Remedy,
     RemedyKind,
+    Tier,
     order_fingerprint,
 )
 from orderhub.domain.exceptions.policy import TierPolicy, rank
 from orderhub.domain.geo import haversine_km
 from orderhub.domain.inventory import Sku, Warehouse
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
-from orderhub.domain.order import Order, ReservationState, ShipmentStatus
+from orderhub.domain.order import HoldCode, Order, ReservationState, ShipmentStatus
 from orderhub.domain.routing.network import (
     CostWeights,
     Network,
@@ -53,6 +54,10 @@ from orderhub.domain.routing.streaming import Decision, plan_order, screen
 CHANGEABLE = frozenset({OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
                         OrderStatus.RESERVED, OrderStatus.ALLOCATED})
 StockKey = tuple[str, str]
+# Hold reasons a new plan (another site, carrier, stock, SKU) can clear.
+ROUTABLE_HOLDS = frozenset(c.value for c in (
+    HoldCode.BACKORDER, HoldCode.NO_ROUTE, HoldCode.REROUTE, HoldCode.RESERVATION_EXPIRED,
+    HoldCode.NO_ACTIVE_WAREHOUSE, HoldCode.CHANNEL_UPDATE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +236,20 @@ class _Planner:
             out.append(Remedy(
                 RemedyKind.CANCEL_AND_REFUND, f"Cancel the order and refund {total} {o.currency}",
                 f"取消订单并退款 {total} {o.currency}", total, 0, None, self.basis({}), {}))
-        return rank(out, policy, self.inp.exception_kind, o.grand_total)
+        ranked = rank(out, policy, self.inp.exception_kind, o.grand_total)
+        other = sorted({r.code.value for r in o.hold_reasons} - ROUTABLE_HOLDS) \
+            if o.status == OrderStatus.ON_HOLD else []
+        if not other:
+            return ranked
+        # held for something a new plan cannot fix (an address, a rule check): the plan
+        # is still priced, but never applied on its own, and says what else holds it
+        held_for = ", ".join(other)
+        note, note_zh = f" (still held for: {held_for})", f"（仍因 {held_for} 挂起）"
+        return [replace(r, tier=Tier.L2 if r.tier == Tier.L1 else r.tier,
+                        description=r.description + note,
+                        description_zh=r.description_zh + note_zh)
+                if r.changes_order and r.kind != RemedyKind.CANCEL_AND_REFUND else r
+                for r in ranked]
 
     def switch(self, base: Decimal) -> Remedy | None:
         d = self.decide(self.stock, exclude=frozenset(self.current_sites))
