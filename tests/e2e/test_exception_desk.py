@@ -166,6 +166,8 @@ def test_l3_is_never_automatic_and_proposals_expire(hub: Hub, clock: Clock) -> N
         ops = as_person(hub, "ops-lily")
         r = ops.post(f"/v1/exceptions/{exc['id']}/remedies/{switch['n']}/apply", json={})
         assert r.status_code == 202 and r.json()["proposal"]["tier"] == "L3"
+        r = ops.post(f"/v1/exceptions/{exc['id']}/remedies/{switch['n']}/apply", json={})
+        assert r.status_code == 409 and "already proposed" in r.json()["detail"]
         clock.now += timedelta(hours=25)
         r = as_person(hub, "wang").post(
             f"/v1/exceptions/{exc['id']}/remedies/{switch['n']}/approve", json={})
@@ -294,3 +296,18 @@ def test_a_stale_basis_at_the_last_approval(hub: Hub) -> None:
         got = admin.get(f"/v1/exceptions/{exc['id']}").json()
         assert got["proposals"][0]["state"] == "stale"
         assert admin.get(f"/v1/orders/{held['id']}").json()["status"] == "on_hold"
+
+
+def test_an_unapproved_proposal_lapses_and_may_be_proposed_again(hub: Hub, clock: Clock) -> None:
+    seed_network(hub, {})
+    with api_client(hub) as admin:
+        held = post_order(admin, "EX-11", [("A", 1)])
+        exc = exception_of(admin, held["id"])
+        cancel = by_kind(exc)["cancel_and_refund"]
+        url = f"/v1/exceptions/{exc['id']}/remedies/{cancel['n']}"
+        first = admin.post(f"{url}/apply", json={}).json()["proposal"]["id"]
+        clock.now += timedelta(hours=24, seconds=1)
+        r = admin.post(f"{url}/apply", json={"reason": "again"})
+        assert r.status_code == 202, r.text
+        states = {p["id"]: p["state"] for p in r.json()["exception"]["proposals"]}
+        assert states[first] == "expired" and list(states.values()).count("pending") == 1

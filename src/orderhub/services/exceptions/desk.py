@@ -391,10 +391,15 @@ def apply_remedy(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int
             uow.exceptions.save(rec)
             uow.commit()
             return {"outcome": "applied", "exception_id": rec.id, "proposal": None}
-        if uow.exceptions.proposals(tenant_id, rec.id, state=ProposalState.PENDING,
-                                    remedy_n=n):
-            raise Conflict(f"remedy {n} of exception {rec.id} is already proposed and awaits "
-                           "approval")
+        for pending in uow.exceptions.proposals(tenant_id, rec.id, state=ProposalState.PENDING,
+                                                remedy_n=n, lock=True):
+            if now < pending.expires_at:
+                raise Conflict(f"remedy {n} of exception {rec.id} is already proposed "
+                               f"({pending.id}) and awaits approval until "
+                               f"{pending.expires_at.isoformat()}")
+            pending.state, pending.decided_at = ProposalState.EXPIRED, now
+            pending.outcome = "expired before enough approvals"
+            uow.exceptions.save_proposal(pending)
         p = Proposal(new_id("prp"), tenant_id, rec.id, remedy, tier, actor, now,
                      now + policy.ttl, reason)
         uow.exceptions.add_proposal(p)
