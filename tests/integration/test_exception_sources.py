@@ -137,3 +137,26 @@ def test_concurrent_opens_make_one_exception(hub: Hub, clock: Clock, database_ur
     t.join()
     assert ids == [second]
     assert len(views.list_exceptions(hub.read_uow, "default", order_id=oid)["items"]) == 1
+
+
+def test_an_anomaly_makes_every_remedy_of_the_order_l3(hub: Hub, clock: Clock) -> None:
+    seed_network(hub, {})
+    [res] = submit_orders(hub.uow, "default", [draft("FR-1", [("A", 1)])],
+                          strategy=hub.strategy, now=clock(), actor="t",
+                          presale_lock=hub.presale_lock)
+    oid = str(res.order_id)  # held: no stock
+    with hub.uow() as uow:
+        fraud = desk.open_exception(uow, tenant_id="default", order_id=oid,
+                                    kind=ExceptionKind.ANOMALY, source="anomaly:address",
+                                    reason="20 orders to one address", now=clock(),
+                                    actor="system")
+        uow.commit()
+    with api_client(hub) as client:
+        client.post("/v1/inventory/receipts", json={"sku": "A", "warehouse": "SH",
+                                                     "quantity": 5, "reference": "r"})
+        items = client.get("/v1/exceptions", params={"order_id": oid}).json()["items"]
+        assert sorted(i["kind"] for i in items) == ["anomaly", "held"]
+        held = next(i for i in items if i["kind"] == "held")
+        assert held["state"] == "open" and held["tier"] == "L3"  # not re-planned on its own
+        assert client.get(f"/v1/orders/{oid}").json()["status"] == "on_hold"
+        assert client.get(f"/v1/exceptions/{fraud}").json()["tier"] == "L3"

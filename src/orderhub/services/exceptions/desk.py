@@ -107,9 +107,22 @@ def compute_remedies(uow: UnitOfWork, tenant_id: str, order: Order, kind: Except
         uow.catalog.warehouses(tenant_id), atp, now, policy, subs))
 
 
+def tier_kind(uow: UnitOfWork, rec: ExceptionRecord, policy: TierPolicy) -> ExceptionKind:
+    """The kind the order's remedies are tiered by: the strictest of its open exceptions,
+    so an order also on the desk for fraud (L3) is never re-planned automatically because
+    it is held, too."""
+    kinds = {rec.kind, *(e.kind for e in uow.exceptions.open_for(rec.tenant_id, rec.order_id))}
+    for strict in (policy.l3_exceptions, policy.l2_exceptions):
+        found = sorted(kinds & strict)
+        if found:
+            return found[0]
+    return rec.kind
+
+
 def _refresh(uow: UnitOfWork, rec: ExceptionRecord, order: Order, policy: TierPolicy,
              now: datetime) -> None:
-    rec.remedies = compute_remedies(uow, rec.tenant_id, order, rec.kind, now, policy)
+    rec.remedies = compute_remedies(uow, rec.tenant_id, order, tier_kind(uow, rec, policy),
+                                    now, policy)
     rec.remedies_at = now
     rec.generation += 1
     rec.updated_at = now
@@ -383,7 +396,7 @@ def apply_remedy(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int
         stale = _stale(uow, order, remedy)
         if stale:
             raise _refuse_stale(uow, rec, order, policy, stale, now)
-        tier = policy.tier(remedy, rec.kind, order.grand_total)
+        tier = policy.tier(remedy, tier_kind(uow, rec, policy), order.grand_total)
         remedy = replace(remedy, tier=tier)
         if tier == Tier.L1:
             _execute(uow, rec, order, remedy, policy, actor=actor, now=now, automatic=False,
