@@ -190,6 +190,7 @@ class Hub:
             jobs.usage_flush(self.uow, self.meter),
             jobs.twin_alerts(self.uow, s.twin_sweep_seconds),
             jobs.tracking_match(self.uow),
+            jobs.exception_sync(self.uow, s.expiry_sweep_seconds),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:

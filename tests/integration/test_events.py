@@ -19,6 +19,7 @@ from orderhub.domain.order import OrderType
 from orderhub.domain.routing.network import BlockDirection, CarrierState
 from orderhub.domain.tracking import Checkpoint, CheckpointKind, carrier_of
 from orderhub.services.events.consumers import list_parked
+from orderhub.services.exceptions import desk, views
 from orderhub.services.intake import sku_mapping
 from orderhub.services.intake.submit import ingest_channel_orders, submit_orders
 from orderhub.services.inventory import stock_control
@@ -118,6 +119,19 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
         hub.uow, T, month_history(MonthConfig(days=6, orders_per_day=40, seed=3)),
         train_days=4, seed=3, source={"source": "test"}, actor="ops", now=clock.now,
         promote=False)
+    # the exception desk: a held order, a remedy rejected, another approved by two people
+    [on_desk] = submit(hub, draft("EV-8", [("B", 50)]))
+    desk.sync_holds(hub.uow, T, now=clock.now)
+    [item] = views.list_exceptions(hub.read_uow, T, order_id=on_desk)["items"]
+    ranked = {r["kind"]: r["n"] for r in views.get_exception(hub.read_uow, T,
+                                                             item["id"])["remedies"]}
+    for kind, decisions in (("contact_customer", [("lead", False)]),
+                            ("cancel_and_refund", [("lead", True), ("boss", True)])):
+        desk.apply_remedy(hub.uow, T, item["id"], ranked[kind], actor="ops", reason="test",
+                          now=clock.now)
+        for who, yes in decisions:
+            desk.decide(hub.uow, T, item["id"], ranked[kind], approve_it=yes, actor=who,
+                        reason="test", now=clock.now)
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:
@@ -259,7 +273,7 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     jobs = {job.name: job for job in hub.periodic_jobs()}
     assert list(jobs) == ["reservation-expiry", "carrier-probe", "inbox-pruning",
                           "audit-checkpoints", "usage-flush", "twin-alerts",
-                          "tracking-match"]
+                          "tracking-match", "exception-sync"]
     assert jobs["twin-alerts"].run_once(clock.now) == {"stalled": 0, "escalated": 0}
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 
@@ -270,6 +284,8 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     assert jobs["reservation-expiry"].run_once(clock.now) == 1
     with hub.read_uow() as uow:
         assert uow.orders.get(T, oid).status == S.ON_HOLD
+    assert jobs["exception-sync"].run_once(clock.now) == 1  # the held order is on the desk
+    assert jobs["exception-sync"].run_once(clock.now) == 0
 
     assert jobs["carrier-probe"].run_once(clock.now) == []  # no carrier API called yet
 

@@ -149,6 +149,18 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     # the order twin's late-delivery risk models (training one changes what is scored)
     "GET /v1/risk/models": S.EXCEPTIONS_READ,
     "POST /v1/risk/models/train": S.EXCEPTIONS_APPROVE,
+    # the exception desk (issue 14): read the queue, act (apply or propose), approve
+    "GET /v1/exceptions": S.EXCEPTIONS_READ,
+    "GET /v1/exceptions/policy": S.EXCEPTIONS_READ,
+    "PUT /v1/exceptions/policy": S.EXCEPTIONS_APPROVE,
+    "GET /v1/exceptions/{exception_id}": S.EXCEPTIONS_READ,
+    "POST /v1/exceptions/{exception_id}/remedies/refresh": S.EXCEPTIONS_ACT,
+    "POST /v1/exceptions/{exception_id}/remedies/{n}/apply": S.EXCEPTIONS_ACT,
+    "POST /v1/exceptions/{exception_id}/remedies/{n}/approve": S.EXCEPTIONS_APPROVE,
+    "POST /v1/exceptions/{exception_id}/remedies/{n}/reject": S.EXCEPTIONS_APPROVE,
+    "GET /v1/substitutions": S.CATALOG_READ,
+    "PUT /v1/substitutions/{sku}/{substitute}": S.CATALOG_WRITE,
+    "DELETE /v1/substitutions/{sku}/{substitute}": S.CATALOG_WRITE,
 }
 
 # Paths answered before routing (documentation): never authenticated.

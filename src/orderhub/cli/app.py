@@ -18,6 +18,7 @@ from orderhub.cli import (
     db,
     demo,
     events,
+    exceptions,
     file_import,
     keys,
     orders,
@@ -67,6 +68,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(sla.app, name="sla")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(risk.app, name="risk")
+app.add_typer(exceptions.app, name="exceptions")
 
 
 def main() -> None:

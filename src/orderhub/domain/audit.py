@@ -59,6 +59,9 @@ AUDITED_KINDS: dict[str, str] = {
     "sla_change": "an SLA policy or a working calendar changed (a new policy version)",
     "alert_change": "an alert on an order acknowledged by a person",
     "risk_model_change": "a late-delivery risk model trained, or made the champion",
+    "exception_remedy": "a remedy proposed, approved, rejected or applied on the exception desk",
+    "exception_policy": "the exception desk's tier policy changed (a new version)",
+    "substitution_change": "an SKU substitution added or removed",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

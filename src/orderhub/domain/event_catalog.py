@@ -552,6 +552,66 @@ CATALOG += [
          "checkpoint": "arrived_at_hub", "checkpoint_at": "2026-11-25T03:12:00+00:00",
          "location": "杭州转运中心", "description": "快件已到达杭州转运中心"},
     ),
+    _spec(
+        "ExceptionOpened",
+        "The order is on the exception desk (`kind`: held, stalled, at_risk, anomaly, "
+        "carrier_failure, reservation_expired, channel_update_conflict, compensation), with "
+        "`remedies` candidates priced by the router; idempotent per (kind, source).",
+        {"exception_id": _STR, "kind": _STR, "source": _STR, "remedies": _INT},
+        {"status": "on_hold", "actor": "system", "reason": "SKU A: 3 ordered, 0 available",
+         "exception_id": "exc_0006883a1b2c3d4e", "kind": "held",
+         "source": "hold:ord_000688324f7e4400", "remedies": 4},
+    ),
+    _spec(
+        "RemedyProposed",
+        "Someone asked for a remedy that needs approval: L2 (two people other than the "
+        "proposer) or L3 (a person only); it expires at `expires_at`.",
+        {"exception_id": _STR, "proposal_id": _STR, "remedy": _STR,
+         "tier": {"enum": ["L1", "L2", "L3"]}, "cost_delta": _AMOUNT, "delay_days": _INT,
+         "approvals_needed": _INT, "expires_at": {"type": "string", "format": "date-time"}},
+        {"status": "on_hold", "actor": "key:ops-lily", "reason": "customer agreed",
+         "exception_id": "exc_0006883a1b2c3d4e", "proposal_id": "prp_0006883a1b2c3d4f",
+         "remedy": "cancel_and_refund", "tier": "L2", "cost_delta": "129.00",
+         "delay_days": 0, "approvals_needed": 2, "expires_at": "2026-11-25T02:00:00+00:00"},
+    ),
+    _spec(
+        "RemedyApproved",
+        "One approval of a proposed remedy (never by its proposer, once per person).",
+        {"exception_id": _STR, "proposal_id": _STR, "remedy": _STR, "approvals": _INT,
+         "approvals_needed": _INT},
+        {"status": "on_hold", "actor": "user:wang", "reason": "ok",
+         "exception_id": "exc_0006883a1b2c3d4e", "proposal_id": "prp_0006883a1b2c3d4f",
+         "remedy": "cancel_and_refund", "approvals": 1, "approvals_needed": 2},
+    ),
+    _spec(
+        "RemedyRejected",
+        "A proposed remedy was rejected (`reason` says why); the exception stays open.",
+        {"exception_id": _STR, "proposal_id": _STR, "remedy": _STR},
+        {"status": "on_hold", "actor": "user:wang", "reason": "customer wants to wait",
+         "exception_id": "exc_0006883a1b2c3d4e", "proposal_id": "prp_0006883a1b2c3d4f",
+         "remedy": "cancel_and_refund"},
+    ),
+    _spec(
+        "RemedyApplied",
+        "A remedy was carried out through the order's own services (re-route, reserve, "
+        "cancel, ...): automatically for L1, after its approvals otherwise.",
+        {"exception_id": _STR, "proposal_id": _STR, "remedy": _STR,
+         "tier": {"enum": ["L1", "L2", "L3"]}, "automatic": {"type": "boolean"},
+         "cost_delta": _AMOUNT, "delay_days": _INT},
+        {"status": "allocated", "actor": "system", "reason": "L1: within policy",
+         "exception_id": "exc_0006883a1b2c3d4e", "proposal_id": "",
+         "remedy": "switch_warehouse", "tier": "L1", "automatic": True,
+         "cost_delta": "3.50", "delay_days": 0},
+    ),
+    _spec(
+        "ExceptionResolved",
+        "The exception left the desk: a remedy fixed it, or its cause went away "
+        "(`resolution` says which).",
+        {"exception_id": _STR, "kind": _STR, "resolution": _STR},
+        {"status": "allocated", "actor": "system", "reason": "",
+         "exception_id": "exc_0006883a1b2c3d4e", "kind": "held",
+         "resolution": "remedy switch_warehouse applied"},
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}

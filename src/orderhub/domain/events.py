@@ -387,6 +387,82 @@ class ShipmentCheckpointRecorded(Event):
                            "location", "description")
 
 
+# ----- the exception desk (domain/exceptions) -----------------------------------------------
+@dataclass(kw_only=True, slots=True)
+class ExceptionOpened(Event):
+    """Something about the order needs a decision: it is on the exception desk."""
+
+    type: ClassVar[str] = "ExceptionOpened"
+    exception_id: str
+    kind: str
+    source: str
+    remedies: int = 0  # candidates computed
+    _data_fields = _fields("exception_id", "kind", "source", "remedies")
+
+
+@dataclass(kw_only=True, slots=True)
+class RemedyProposed(Event):
+    """Someone asked for a remedy that needs approval (L2 four-eyes, L3 a person)."""
+
+    type: ClassVar[str] = "RemedyProposed"
+    exception_id: str
+    proposal_id: str
+    remedy: str
+    tier: str
+    cost_delta: str
+    delay_days: int
+    approvals_needed: int
+    expires_at: str
+    _data_fields = _fields("exception_id", "proposal_id", "remedy", "tier", "cost_delta",
+                           "delay_days", "approvals_needed", "expires_at")
+
+
+@dataclass(kw_only=True, slots=True)
+class RemedyApproved(Event):
+    type: ClassVar[str] = "RemedyApproved"
+    exception_id: str
+    proposal_id: str
+    remedy: str
+    approvals: int
+    approvals_needed: int
+    _data_fields = _fields("exception_id", "proposal_id", "remedy", "approvals",
+                           "approvals_needed")
+
+
+@dataclass(kw_only=True, slots=True)
+class RemedyRejected(Event):
+    type: ClassVar[str] = "RemedyRejected"
+    exception_id: str
+    proposal_id: str
+    remedy: str
+    _data_fields = _fields("exception_id", "proposal_id", "remedy")
+
+
+@dataclass(kw_only=True, slots=True)
+class RemedyApplied(Event):
+    """A remedy was carried out (automatically for L1, after approval otherwise)."""
+
+    type: ClassVar[str] = "RemedyApplied"
+    exception_id: str
+    proposal_id: str  # "" when applied without a proposal (L1)
+    remedy: str
+    tier: str
+    automatic: bool
+    cost_delta: str
+    delay_days: int
+    _data_fields = _fields("exception_id", "proposal_id", "remedy", "tier", "automatic",
+                           "cost_delta", "delay_days")
+
+
+@dataclass(kw_only=True, slots=True)
+class ExceptionResolved(Event):
+    type: ClassVar[str] = "ExceptionResolved"
+    exception_id: str
+    kind: str
+    resolution: str
+    _data_fields = _fields("exception_id", "kind", "resolution")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -423,5 +499,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AlertResolved,
         RiskModelTrained,
         ShipmentCheckpointRecorded,
+        ExceptionOpened,
+        RemedyProposed,
+        RemedyApproved,
+        RemedyRejected,
+        RemedyApplied,
+        ExceptionResolved,
     )
 }

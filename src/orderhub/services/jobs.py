@@ -9,6 +9,8 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   usage-flush          write the API's metered counts (upserts)   every USAGE_FLUSH_SECONDS
   twin-alerts          raise stalled steps, escalate alerts        every twin_sweep_seconds (1 s)
   tracking-match       match orphan carrier checkpoints           every TRACKING_MATCH_SECONDS
+  exception-sync       held orders onto the exception desk        every expiry_sweep_seconds
+                       (L1 remedies applied), released ones off
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -26,6 +28,7 @@ from typing import Protocol
 from sqlalchemy import Engine
 
 from orderhub.services.events.consumers import prune_inbox
+from orderhub.services.exceptions.desk import sync_all
 from orderhub.services.metering import UsageMeter, flush
 from orderhub.services.orders.fulfilment import expire_reservations
 from orderhub.services.unit_of_work import UowFactory
@@ -112,6 +115,12 @@ def tracking_match(make_uow: UowFactory,
     from orderhub.services.tracking.checkpoints import match_pending
 
     return Job("tracking-match", every_seconds, lambda now: match_pending(make_uow, now=now))
+
+
+def exception_sync(make_uow: UowFactory, every_seconds: float) -> Job:
+    """Every held order is on the exception desk (its L1 remedy applied at once), and the
+    exceptions of orders no longer held are resolved; a batch per tenant per turn."""
+    return Job("exception-sync", every_seconds, lambda now: sync_all(make_uow, now=now))
 
 
 class Scheduler:

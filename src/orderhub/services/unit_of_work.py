@@ -16,6 +16,7 @@ from orderhub.adapters.crypto.keyring import Keyring, PiiCipher
 from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
+from orderhub.adapters.db.exception_repository import ExceptionRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
@@ -52,6 +53,7 @@ class UnitOfWork:
     twins: TwinRepository
     risk_models: RiskModelRepository
     tracking: TrackingRepository
+    exceptions: ExceptionRepository
     conn: Connection
 
     def __init__(
@@ -96,6 +98,7 @@ class UnitOfWork:
         self.twins = TwinRepository(conn)
         self.risk_models = RiskModelRepository(conn)
         self.tracking = TrackingRepository(conn, self.pii)
+        self.exceptions = ExceptionRepository(conn)
         self._other_events = []
         return self
 

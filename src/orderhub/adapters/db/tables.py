@@ -819,3 +819,92 @@ carrier_tracking_secrets = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# ----- the exception desk (issue 14; domain/exceptions) -------------------------------------
+# One row per exception; `dedupe` is its source while open (so (tenant, kind, source) opens
+# once) and source#id once resolved (a later one may open again). `remedies` holds the
+# current ranked candidates as JSON (each with the basis it was computed from).
+exceptions = Table(
+    "exceptions",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("dedupe", String(250), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("tier", String(4)),  # the best remedy's tier (filters)
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("details", JSONDoc, nullable=False),
+    Column("remedies", JSONDoc, nullable=False),
+    Column("remedies_at", UTCDateTime()),
+    Column("generation", Integer, nullable=False, server_default="0"),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("opened_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("resolved_at", UTCDateTime()),
+    Column("resolved_by", String(200), nullable=False, server_default=""),
+    Column("resolution", Text, nullable=False, server_default=""),
+    UniqueConstraint("tenant_id", "kind", "dedupe", name="uq_exceptions_tenant_kind_dedupe"),
+)
+Index("ix_exceptions_tenant_state", exceptions.c.tenant_id, exceptions.c.state, exceptions.c.id)
+Index("ix_exceptions_tenant_order", exceptions.c.tenant_id, exceptions.c.order_id)
+
+# A remedy someone asked for that needs approval (L2, L3), and each person's decision.
+exception_proposals = Table(
+    "exception_proposals",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("exception_id", String(40), nullable=False),
+    Column("remedy_n", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("tier", String(4), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("remedy", JSONDoc, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("proposed_by", String(200), nullable=False),
+    Column("proposed_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime()),
+    Column("decided_by", String(200), nullable=False, server_default=""),
+    Column("outcome", Text, nullable=False, server_default=""),
+)
+Index("ix_exception_proposals_exception", exception_proposals.c.tenant_id,
+      exception_proposals.c.exception_id)
+
+exception_approvals = Table(
+    "exception_approvals",
+    metadata,
+    Column("proposal_id", String(40), primary_key=True),
+    Column("approver", String(200), primary_key=True),  # once per person (four-eyes)
+    Column("tenant_id", String(64), nullable=False),
+    Column("decision", String(16), nullable=False),  # approve | reject
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+# SKU substitutions: `substitute` may replace `sku`, `ratio` units for each unit ordered.
+sku_substitutions = Table(
+    "sku_substitutions",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("substitute", String(64), primary_key=True),
+    Column("ratio", Money(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# The desk's tier policy per tenant, one row per version (the newest is in force).
+exception_policies = Table(
+    "exception_policies",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("document", JSONDoc, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

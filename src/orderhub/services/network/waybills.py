@@ -281,13 +281,29 @@ class WaybillDesk:
                           local_today=release_local_day(uow, tenant_id, order, now))
             # Checkpoints the carrier pushed before the waybill was booked here.
             tracking.match_booked(uow, tenant_id, order, now, actor)
+            if bookings:  # a booking failure on the exception desk is over
+                from orderhub.services.exceptions.desk import resolve_exceptions
+
+                resolve_exceptions(uow, tenant_id=tenant_id, order_id=order_id,
+                                   source=f"carrier:{order_id}", reason="waybill booked, "
+                                   "order released", now=now, actor=actor)
             uow.commit()
             return order
 
     def _flag(self, tenant_id: str, order_id: str, reason: str, actor: str) -> None:
+        """The order needs a person: on its timeline, and on the exception desk (with
+        remedies: another site or carrier, contact the customer, cancel)."""
+        from orderhub.domain.exceptions import ExceptionKind
+        from orderhub.services.exceptions.desk import open_exception
+
+        now = self.clock()
         with self.make_uow() as uow:
+            uow.network.lock_for_intake(tenant_id)  # first: see NetworkRepository
             order = uow.orders.get(tenant_id, order_id, lock=True)
-            order.raise_exception(reason, self.clock(), actor)
+            open_exception(uow, tenant_id=tenant_id, order_id=order_id,
+                           kind=ExceptionKind.CARRIER_FAILURE, source=f"carrier:{order_id}",
+                           reason=reason, now=now, actor=actor)
+            order.raise_exception(reason, now, actor)
             uow.commit()
 
 

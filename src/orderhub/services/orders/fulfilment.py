@@ -72,10 +72,16 @@ def cancel_order(
 ) -> Order:
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
-        released = order.cancel(reason, now, actor)
-        uow.stock.release(tenant_id, stock_quantities(released), now)
+        cancel_loaded(uow, order, reason, now=now, actor=actor)
         uow.commit()
         return order
+
+
+def cancel_loaded(uow: UnitOfWork, order: Order, reason: str, *, now: datetime,
+                  actor: str) -> None:
+    """Cancel a locked order in the caller's transaction; its reserved stock goes back."""
+    released = order.cancel(reason, now, actor)
+    uow.stock.release(order.tenant_id, stock_quantities(released), now)
 
 
 def resume_order(

@@ -1,0 +1,251 @@
+"""The desk's policies, as data: how remedies are ranked (cost against lateness), which
+tier each remedy needs (L1 automatic, L2 four-eyes, L3 a person only), how long a proposal
+stays open; and the approval rules themselves (pure functions of a proposal)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from orderhub.domain.errors import Conflict, FieldError, Forbidden, InvalidInput
+from orderhub.domain.exceptions.model import (
+    Approval,
+    ExceptionKind,
+    Proposal,
+    ProposalState,
+    Remedy,
+    RemedyKind,
+    Tier,
+)
+
+SYSTEM_ACTORS = frozenset({"system", "sweeper", "scheduler"})
+
+
+@dataclass(frozen=True, slots=True)
+class RankingPolicy:
+    """score = cost_weight x cost delta + late_cost_per_day x days later than due; the
+    lowest score ranks first (ties: fewer days late, then the kind's order)."""
+
+    cost_weight: Decimal = Decimal("1")
+    late_cost_per_day: Decimal = Decimal("15.00")
+
+    def score(self, remedy: Remedy) -> Decimal:
+        return (self.cost_weight * remedy.cost_delta
+                + self.late_cost_per_day * max(0, remedy.delay_days))
+
+
+@dataclass(frozen=True, slots=True)
+class TierPolicy:
+    """A tenant's versioned tier policy (set through the API or CLI, audited)."""
+
+    version: int = 0
+    l1_remedies: frozenset[RemedyKind] = frozenset(
+        {RemedyKind.SWITCH_WAREHOUSE, RemedyKind.UPGRADE_CARRIER})
+    l1_max_cost_delta: Decimal = Decimal("5.00")  # CNY
+    l1_max_delay_days: int = 0  # no later promise
+    # never automatic: a lapsed pre-sale lock usually means an unpaid deposit
+    l2_exceptions: frozenset[ExceptionKind] = frozenset({ExceptionKind.RESERVATION_EXPIRED})
+    l3_exceptions: frozenset[ExceptionKind] = frozenset({ExceptionKind.ANOMALY})
+    l3_order_value_above: Decimal | None = Decimal("10000.00")
+    l3_remedies: frozenset[RemedyKind] = frozenset()
+    l2_approvals: int = 2
+    l3_approvals: int = 1
+    proposal_ttl_hours: int = 24
+    backorder_days: int = 7  # replenishment lead time assumed for a backordered rest
+    contact_cost: Decimal = Decimal("2.00")  # a service agent's call
+    contact_delay_days: int = 1  # waiting for the customer's answer
+    ranking: RankingPolicy = field(default_factory=RankingPolicy)
+
+    def tier(self, remedy: Remedy, exception_kind: ExceptionKind, order_value: Decimal) -> Tier:
+        if (exception_kind in self.l3_exceptions or remedy.kind in self.l3_remedies
+                or (self.l3_order_value_above is not None
+                    and order_value > self.l3_order_value_above)):
+            return Tier.L3
+        if (remedy.kind in self.l1_remedies and exception_kind not in self.l2_exceptions
+                and remedy.cost_delta <= self.l1_max_cost_delta
+                and remedy.delay_days <= self.l1_max_delay_days):
+            return Tier.L1
+        return Tier.L2
+
+    def approvals_needed(self, tier: Tier) -> int:
+        return {Tier.L1: 0, Tier.L2: self.l2_approvals, Tier.L3: self.l3_approvals}[tier]
+
+    @property
+    def ttl(self) -> timedelta:
+        return timedelta(hours=self.proposal_ttl_hours)
+
+    # ----- the document form (API, CLI, storage) ----------------------------------------
+    def as_document(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "l1": {"remedies": sorted(k.value for k in self.l1_remedies),
+                   "max_cost_delta": str(self.l1_max_cost_delta),
+                   "max_delay_days": self.l1_max_delay_days},
+            "l2": {"approvals": self.l2_approvals,
+                   "exceptions": sorted(k.value for k in self.l2_exceptions)},
+            "l3": {"exceptions": sorted(k.value for k in self.l3_exceptions),
+                   "order_value_above": None if self.l3_order_value_above is None
+                   else str(self.l3_order_value_above),
+                   "remedies": sorted(k.value for k in self.l3_remedies),
+                   "approvals": self.l3_approvals},
+            "proposal_ttl_hours": self.proposal_ttl_hours,
+            "backorder_days": self.backorder_days,
+            "contact": {"cost": str(self.contact_cost), "delay_days": self.contact_delay_days},
+            "ranking": {"cost_weight": str(self.ranking.cost_weight),
+                        "late_cost_per_day": str(self.ranking.late_cost_per_day)},
+        }
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any], version: int = 0) -> TierPolicy:
+        """A policy from its document; sections left out keep the defaults. Every problem
+        is reported with its field."""
+        errors: list[FieldError] = []
+        base = cls()
+
+        def section(name: str) -> dict[str, Any]:
+            value = doc.get(name, {})
+            if not isinstance(value, dict):
+                errors.append(FieldError(name, "must be an object"))
+                return {}
+            return value
+
+        def money(loc: str, value: Any, default: Decimal | None,
+                  nullable: bool = False) -> Decimal | None:
+            if value is None:
+                return None if nullable else default
+            try:
+                amount = Decimal(str(value))
+            except InvalidOperation:
+                errors.append(FieldError(loc, "must be a decimal amount"))
+                return default
+            if not amount.is_finite() or amount < 0:
+                errors.append(FieldError(loc, "must be a finite amount of 0 or more"))
+                return default
+            return amount
+
+        def integer(loc: str, value: Any, default: int, low: int, high: int) -> int:
+            if value is None:
+                return default
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                errors.append(FieldError(loc, f"must be a whole number from {low} to {high}"))
+                return default
+            return value
+
+        def kinds(loc: str, value: Any, enum: Any, default: frozenset[Any]) -> frozenset[Any]:
+            if value is None:
+                return default
+            if not isinstance(value, list):
+                errors.append(FieldError(loc, "must be a list"))
+                return default
+            out = set()
+            for v in value:
+                try:
+                    out.add(enum(v))
+                except ValueError:
+                    errors.append(FieldError(loc, f"unknown kind '{v}'; known: "
+                                             + ", ".join(e.value for e in enum)))
+            return frozenset(out)
+
+        known = {"version", "l1", "l2", "l3", "proposal_ttl_hours", "backorder_days",
+                 "contact", "ranking"}
+        errors.extend(FieldError(k, "unknown field") for k in doc if k not in known)
+        l1, l2, l3 = section("l1"), section("l2"), section("l3")
+        contact, ranking = section("contact"), section("ranking")
+        above = base.l3_order_value_above
+        if "order_value_above" in l3:
+            above = money("l3.order_value_above", l3["order_value_above"], above, True)
+        policy = cls(
+            version=version,
+            l1_remedies=kinds("l1.remedies", l1.get("remedies"), RemedyKind, base.l1_remedies),
+            l1_max_cost_delta=money("l1.max_cost_delta", l1.get("max_cost_delta"),
+                                    base.l1_max_cost_delta) or Decimal(0),
+            l1_max_delay_days=integer("l1.max_delay_days", l1.get("max_delay_days"),
+                                      base.l1_max_delay_days, -30, 30),
+            l2_approvals=integer("l2.approvals", l2.get("approvals"), base.l2_approvals, 2, 5),
+            l2_exceptions=kinds("l2.exceptions", l2.get("exceptions"), ExceptionKind,
+                                base.l2_exceptions),
+            l3_exceptions=kinds("l3.exceptions", l3.get("exceptions"), ExceptionKind,
+                                base.l3_exceptions),
+            l3_order_value_above=above,
+            l3_remedies=kinds("l3.remedies", l3.get("remedies"), RemedyKind, base.l3_remedies),
+            l3_approvals=integer("l3.approvals", l3.get("approvals"), base.l3_approvals, 1, 5),
+            proposal_ttl_hours=integer("proposal_ttl_hours", doc.get("proposal_ttl_hours"),
+                                       base.proposal_ttl_hours, 1, 24 * 30),
+            backorder_days=integer("backorder_days", doc.get("backorder_days"),
+                                   base.backorder_days, 0, 365),
+            contact_cost=money("contact.cost", contact.get("cost"),
+                               base.contact_cost) or Decimal(0),
+            contact_delay_days=integer("contact.delay_days", contact.get("delay_days"),
+                                       base.contact_delay_days, 0, 30),
+            ranking=RankingPolicy(
+                money("ranking.cost_weight", ranking.get("cost_weight"),
+                      base.ranking.cost_weight) or Decimal(0),
+                money("ranking.late_cost_per_day", ranking.get("late_cost_per_day"),
+                      base.ranking.late_cost_per_day) or Decimal(0)),
+        )
+        if policy.l1_remedies & policy.l3_remedies:
+            errors.append(FieldError("l3.remedies", "a remedy kind cannot be both L1 and L3"))
+        if errors:
+            raise InvalidInput(errors)
+        return policy
+
+
+KIND_ORDER = list(RemedyKind)
+
+
+def rank(remedies: list[Remedy], policy: TierPolicy, exception_kind: ExceptionKind,
+         order_value: Decimal) -> list[Remedy]:
+    """Score, tier and number the candidates: best first, n from 1."""
+    scored = [replace(r, score=policy.ranking.score(r),
+                      tier=policy.tier(r, exception_kind, order_value)) for r in remedies]
+    scored.sort(key=lambda r: (r.score, r.delay_days, KIND_ORDER.index(r.kind)))
+    return [replace(r, n=i) for i, r in enumerate(scored, start=1)]
+
+
+# ----- approvals (four-eyes) --------------------------------------------------------------
+
+def check_open(proposal: Proposal, now: datetime) -> None:
+    """Refuse a decision on a proposal that is no longer pending (marks an expired one)."""
+    if proposal.state == ProposalState.PENDING and now >= proposal.expires_at:
+        proposal.state = ProposalState.EXPIRED
+        proposal.decided_at = now
+        proposal.outcome = "expired before enough approvals"
+    if proposal.state == ProposalState.EXPIRED:
+        raise Conflict(f"proposal {proposal.id} expired at {proposal.expires_at.isoformat()}; "
+                       "propose the remedy again")
+    if proposal.state != ProposalState.PENDING:
+        raise Conflict(f"proposal {proposal.id} is already {proposal.state.value}"
+                       + (f" ({proposal.outcome})" if proposal.outcome else ""))
+
+
+def approve(proposal: Proposal, approver: str, reason: str, now: datetime,
+            needed: int) -> bool:
+    """Record one approval; True when the proposal has the approvals its tier needs.
+    The proposer cannot approve (403), nobody approves twice (409), an automatic actor
+    never approves, and nothing is approved once the proposal expired (409)."""
+    check_open(proposal, now)
+    if approver == proposal.proposed_by:
+        raise Forbidden("exceptions:approve", f"{approver} proposed this remedy and cannot "
+                        "approve it: another person must (four-eyes)")
+    if approver in SYSTEM_ACTORS:
+        raise Forbidden("exceptions:approve", f"{proposal.tier.value} remedies are decided "
+                        "by people only")
+    if any(a.approver == approver for a in proposal.approvals):
+        raise Conflict(f"{approver} already approved proposal {proposal.id}; it needs "
+                       f"{needed} different approvers")
+    proposal.approvals.append(Approval(approver, "approve", reason, now))
+    return len([a for a in proposal.approvals if a.decision == "approve"]) >= needed
+
+
+def reject(proposal: Proposal, approver: str, reason: str, now: datetime) -> None:
+    """A rejection ends the proposal (a reason is required); the proposer may withdraw."""
+    if not reason.strip():
+        raise InvalidInput([FieldError("reason", "a rejection needs a reason (audited)")])
+    check_open(proposal, now)
+    proposal.approvals.append(Approval(approver, "reject", reason, now))
+    proposal.state = ProposalState.REJECTED
+    proposal.decided_at = now
+    proposal.decided_by = approver
+    proposal.outcome = reason
