@@ -74,9 +74,16 @@ def test_a_stalled_step_alerts_escalates_and_resolves(hub: Hub, clock: Clock) ->
         assert alert["team"] == "warehouse" and "picking at SH" in alert["reason"]
         assert page["open"] == {"stalled": 1}
         timeline = client.get(f"/v1/orders/{oid}/timeline").json()
-        stalled = timeline[-1]
-        assert stalled["type"] == "OrderStalled" and stalled["data"]["alert_id"] == alert["id"]
-        assert stalled["status"] == "released"
+        assert [e["type"] for e in timeline[-2:]] == ["OrderStalled", "ExceptionOpened"]
+        stalled = timeline[-2]
+        assert stalled["data"]["alert_id"] == alert["id"] and stalled["status"] == "released"
+        # on the exception desk, with remedies priced by the router
+        [item] = client.get("/v1/exceptions", params={"order_id": oid}).json()["items"]
+        assert item["kind"] == "stalled" and item["source"] == f"alert:{alert['id']}"
+        detail = client.get(f"/v1/exceptions/{item['id']}").json()
+        # already with its warehouse: no re-plan is offered, only what is still possible
+        assert {r["kind"] for r in detail["remedies"]} == {"contact_customer",
+                                                            "cancel_and_refund"}
         twin = client.get(f"/v1/orders/{oid}/twin").json()
         assert twin["health"] < 100 and twin["reasons"][0]["code"] == "step_overdue"
         assert [a["id"] for a in twin["alerts"]] == [alert["id"]]
@@ -92,7 +99,9 @@ def test_a_stalled_step_alerts_escalates_and_resolves(hub: Hub, clock: Clock) ->
         [alert] = client.get("/v1/alerts").json()["items"]
         assert alert["state"] == "resolved" and alert["resolution"] == "the order reached picked"
         types = [e["type"] for e in client.get(f"/v1/orders/{oid}/timeline").json()]
-        assert types[-2:] == ["OrderStatusChanged", "AlertResolved"]
+        assert types[-3:] == ["OrderStatusChanged", "AlertResolved", "ExceptionResolved"]
+        [item] = client.get("/v1/exceptions", params={"order_id": oid}).json()["items"]
+        assert item["state"] == "resolved"
         assert client.get("/v1/alerts", params={"state": "unresolved"}).json()["items"] == []
 
 
@@ -135,8 +144,9 @@ def test_a_promise_at_risk_raises_an_alert(hub: Hub, clock: Clock) -> None:
         page = client.get("/v1/alerts", params={"kind": "at_risk"}).json()
         [alert] = page["items"]
         assert alert["details"]["risk"] >= 0.5
-        event = client.get(f"/v1/orders/{oid}/timeline").json()[-1]
+        event, opened = client.get(f"/v1/orders/{oid}/timeline").json()[-2:]
         assert event["type"] == "OrderAtRisk" and event["data"]["reasons"]
+        assert opened["type"] == "ExceptionOpened" and opened["data"]["kind"] == "at_risk"
         twins = client.get("/v1/twins", params={"min_risk": 0.5}).json()["items"]
         assert [t["order_id"] for t in twins] == [oid]
 

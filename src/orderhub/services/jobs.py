@@ -9,8 +9,8 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   usage-flush          write the API's metered counts (upserts)   every USAGE_FLUSH_SECONDS
   twin-alerts          raise stalled steps, escalate alerts        every twin_sweep_seconds (1 s)
   tracking-match       match orphan carrier checkpoints           every TRACKING_MATCH_SECONDS
-  exception-sync       held orders onto the exception desk        every expiry_sweep_seconds
-                       (L1 remedies applied), released ones off
+  exception-sync       held orders and alerts onto the exception  every expiry_sweep_seconds
+                       desk (L1 remedies applied), settled ones off
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -119,8 +119,15 @@ def tracking_match(make_uow: UowFactory,
 
 def exception_sync(make_uow: UowFactory, every_seconds: float) -> Job:
     """Every held order is on the exception desk (its L1 remedy applied at once), and the
-    exceptions of orders no longer held are resolved; a batch per tenant per turn."""
-    return Job("exception-sync", every_seconds, lambda now: sync_all(make_uow, now=now))
+    exceptions of orders no longer held are resolved; a batch per tenant per turn. The
+    same for the twin's alerts (raised and resolved in their own transactions first)."""
+    from orderhub.services.twin import desk_link
+
+    def run(now: datetime) -> int:
+        opened, closed = desk_link.sync(make_uow, now)
+        return sync_all(make_uow, now=now) + opened + closed
+
+    return Job("exception-sync", every_seconds, run)
 
 
 class Scheduler:

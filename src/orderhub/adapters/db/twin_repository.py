@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -232,6 +232,32 @@ class TwinRepository:
                                                       & (_a.id < before[1])))
         q = q.order_by(_a.raised_at.desc(), _a.id.desc()).limit(limit)
         return [dict(r) for r in self.conn.execute(q).mappings()]
+
+    # ----- alerts on the exception desk -------------------------------------------------
+    def alerts_off_desk(self, *, order_ids: Sequence[str] | None = None,
+                        limit: int = 500) -> list[dict[str, Any]]:
+        """Unresolved alerts that never had an exception (`alert:<id>` as its source)."""
+        e = t.exceptions.c
+        q = select(t.order_alerts).where(
+            _a.state.in_(["open", "acknowledged"]),
+            ~select(e.id).where(e.tenant_id == _a.tenant_id, e.order_id == _a.order_id,
+                                e.source == literal("alert:") + _a.id).exists())
+        if order_ids is not None:
+            q = q.where(_a.order_id.in_(list(order_ids)))
+        q = q.order_by(_a.raised_at).limit(limit)
+        return [dict(r) for r in self.conn.execute(q).mappings()]
+
+    def desk_items_of_resolved_alerts(self, *, order_ids: Sequence[str] | None = None,
+                                      limit: int = 500) -> list[tuple[str, str, str, str]]:
+        """(tenant, order, source, resolution) of open exceptions whose alert resolved."""
+        e = t.exceptions.c
+        q = (select(e.tenant_id, e.order_id, e.source, _a.resolution)
+             .join(t.order_alerts, (_a.tenant_id == e.tenant_id)
+                   & (_a.order_id == e.order_id) & (e.source == literal("alert:") + _a.id))
+             .where(e.state == "open", _a.state == "resolved"))
+        if order_ids is not None:
+            q = q.where(e.order_id.in_(list(order_ids)))
+        return [(r[0], r[1], r[2], r[3] or "") for r in self.conn.execute(q.limit(limit))]
 
     def count_open(self, tenant_id: str) -> dict[str, int]:
         rows = self.conn.execute(select(_a.kind, func.count()).where(

@@ -79,6 +79,7 @@ def raise_stalls(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> in
         for row in due:
             by_tenant[row["tenant_id"]].append(row["order_id"])
         raised = 0
+        stalled: list[str] = []
         for tenant, ids in by_tenant.items():
             policy = policy_in_force(uow, tenant)
             orders = {o.id: o for o in uow.orders.get_many(tenant, ids, lock=True)}
@@ -117,8 +118,13 @@ def raise_stalls(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> in
             uow.twins.save_twins(updated)
             uow.twins.set_watch(later, now + RECHECK)
             raised += len(alerts)
+            stalled.extend(a["order_id"] for a in alerts)
         uow.commit()
-        return raised
+    if stalled:  # onto the exception desk, in transactions of their own (desk_link.py)
+        from orderhub.services.twin import desk_link
+
+        desk_link.sync(make_uow, now, order_ids=stalled)
+    return raised
 
 
 def escalate(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> int:

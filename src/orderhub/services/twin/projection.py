@@ -21,7 +21,7 @@ from orderhub.domain.twin.sla import SlaPolicy
 from orderhub.domain.twin.stages import Stage
 from orderhub.domain.twin.twin import Twin, build_twin
 from orderhub.services.risk.scoring import RiskScorer
-from orderhub.services.twin import alerts, risk
+from orderhub.services.twin import alerts, desk_link, risk
 from orderhub.services.twin.policies import policies_in_force
 from orderhub.services.twin.twins import (
     EventRow,
@@ -99,17 +99,21 @@ def project(make_uow: UowFactory, envelopes: Sequence[Envelope], now: datetime) 
     # the champion model per tenant (a one-row read, the model cached per process), read
     # before the batch's transaction opens
     scorers = {tenant: RiskScorer.for_tenant(make_uow, tenant) for tenant in per_tenant}
+    decided: list[str] = []
     with make_uow() as uow:
         policies = policies_in_force(uow, sorted(per_tenant))
         for tenant, per_order in per_tenant.items():
             written += _project_tenant(uow, tenant, per_order, policies[tenant], now,
-                                       scorers[tenant])
+                                       scorers[tenant], decided)
         uow.commit()
+    if decided:  # alerts raised or resolved: the exception desk follows (desk_link.py)
+        desk_link.sync(make_uow, now, order_ids=decided)
     return written
 
 
 def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[EventRow]],
-                    policy: SlaPolicy, now: datetime, scorer: RiskScorer) -> int:
+                    policy: SlaPolicy, now: datetime, scorer: RiskScorer,
+                    decided: list[str]) -> int:
     ids = sorted(per_order)
     stored = uow.twins.twins(tenant, ids)
     orders = {oid: OrderSource.of_row(r)
@@ -161,6 +165,7 @@ def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[Even
             decisions[oid] = (to_resolve, _resolution(row, twin), twin if raise_risk else None)
     if decisions:
         _record_alerts(uow, tenant, decisions, rows, policy, now)
+        decided.extend(decisions)
     uow.twins.save_twins(rows)
     return len(rows)
 
