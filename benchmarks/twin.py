@@ -126,7 +126,8 @@ def fill_open_twins(hub: Hub, count: int, now: datetime) -> float:
     return time.perf_counter() - started
 
 
-def alert_latency(open_twins: int, stalls: int, pg_url: str) -> dict[str, Any]:
+def alert_latency(open_twins: int, stalls: int, pg_url: str,
+                  every: float | None) -> dict[str, Any]:
     with fresh_hub("postgres", pg_url) as (hub, _):
         results = submit_orders(hub.uow, TENANT, make_drafts(hub, stalls, 5, "STALL"),
                                 strategy=hub.strategy, now=hub.clock(), actor="bench",
@@ -171,7 +172,8 @@ def alert_latency(open_twins: int, stalls: int, pg_url: str) -> dict[str, Any]:
                              {"at": start + timedelta(seconds=20 * i / max(1, len(ids))),
                               "o": oid})
         hub.relay.start(poll_seconds=0.05)
-        scheduler = jobs.Scheduler([jobs.twin_alerts(hub.uow, 1.0)], lambda: datetime.now(UTC))
+        every = every or hub.settings.twin_sweep_seconds
+        scheduler = jobs.Scheduler([jobs.twin_alerts(hub.uow, every)], lambda: datetime.now(UTC))
         scheduler.start()
         deadline = time.monotonic() + 60
         while len(received) < len(ids) and time.monotonic() < deadline:
@@ -179,6 +181,7 @@ def alert_latency(open_twins: int, stalls: int, pg_url: str) -> dict[str, Any]:
         scheduler.stop()
         latencies = sorted(received[a] - due[a] for a in received)
     return {"open_twins": open_twins, "stalls": len(ids), "raised": len(latencies),
+            "every": every,
             "fill_seconds": fill_seconds,
             "empty_sweep_ms": (percentile(empty, 50) * 1000, percentile(empty, 99) * 1000),
             "latency_s": (percentile(latencies, 50), percentile(latencies, 99),
@@ -192,13 +195,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--open", type=int, default=1_000_000)
     p.add_argument("--stalls", type=int, default=200)
     p.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    p.add_argument("--skip-intake", action="store_true", help="only the alert latency")
+    p.add_argument("--sweep-seconds", type=float, default=None,
+                   help="the twin-alerts job's interval (default: the setting's)")
     args = p.parse_args(argv)
     backends = [b for b in args.backends.split(",") if b]
     if "postgres" in backends:
         print(f"PostgreSQL {postgres_version(args.pg_url)}")
     print(f"1. intake with and without the twin consumer ({args.orders} orders per arm, "
           f"batches of {BATCH}, two rounds interleaved)")
-    for backend in backends:
+    for backend in [] if args.skip_intake else backends:
         r = projection_cost(backend, args.orders, args.pg_url)
         print(f"  {backend:8} intake {r['intake_orders_per_s']:7.0f} orders/s, "
               f"{r['intake_cpu_ms_per_order']:.2f} CPU-ms/order; twin consumer "
@@ -209,9 +215,10 @@ def main(argv: list[str] | None = None) -> int:
               f"with the twin consumer running {[round(x) for x in r['with_twin']]}: "
               f"ratio {r['ratio']:.2f} ({r['twins']} twins kept)")
     if "postgres" in backends:
-        r = alert_latency(args.open, args.stalls, args.pg_url)
+        r = alert_latency(args.open, args.stalls, args.pg_url, args.sweep_seconds)
         print(f"2. stalled-step alerts, PostgreSQL, {r['open_twins']:,} open twins "
-              f"(written in {r['fill_seconds']:.0f} s) + {r['stalls']} stalling orders")
+              f"(written in {r['fill_seconds']:.0f} s) + {r['stalls']} stalling orders, "
+              f"sweep every {r['every']} s")
         print(f"  one sweep with nothing due: p50 {r['empty_sweep_ms'][0]:.1f} ms, "
               f"p99 {r['empty_sweep_ms'][1]:.1f} ms")
         if r["latency_s"]:

@@ -7,7 +7,7 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   inbox-pruning        forget handled event ids past retention    hourly, first at one sweep
   audit-checkpoints    sign each audit chain's head, export it    5 minutes, first at one sweep
   usage-flush          write the API's metered counts (upserts)   every USAGE_FLUSH_SECONDS
-  twin-alerts          raise stalled steps, escalate alerts        every twin_sweep_seconds (1 s)
+  twin-alerts          raise stalled steps, escalate alerts        every twin_sweep_seconds (0.5 s)
   tracking-match       match orphan carrier checkpoints           every TRACKING_MATCH_SECONDS
   exception-sync       held orders and alerts onto the exception  every expiry_sweep_seconds
                        desk (L1 remedies applied), settled ones off
