@@ -68,6 +68,7 @@ class Hub:
     meter: UsageMeter = field(default_factory=UsageMeter)
     _scheduler: Scheduler | None = field(default=None, repr=False)
     _usage_scheduler: Scheduler | None = field(default=None, repr=False)
+    _alert_scheduler: Scheduler | None = field(default=None, repr=False)
     _started: bool = field(default=False, repr=False)
     _audit_key: AuditKey | None = field(default=None, repr=False)
     _twin: DurableConsumer | None = field(default=None, repr=False)
@@ -191,6 +192,7 @@ class Hub:
             jobs.twin_alerts(self.uow, s.twin_sweep_seconds),
             jobs.tracking_match(self.uow),
             jobs.exception_sync(self.uow, s.expiry_sweep_seconds),
+            jobs.alert_desk(self.uow),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:
@@ -211,8 +213,14 @@ class Hub:
             self.webhooks.start()
         from orderhub.services.jobs import Scheduler
 
-        self._scheduler = Scheduler(self.periodic_jobs(), self.clock)
+        # The alert sweep runs on a thread of its own: the other jobs (pricing remedies,
+        # signing checkpoints) never delay a stalled-step alert.
+        every = self.periodic_jobs()
+        self._scheduler = Scheduler([j for j in every if j.name != "twin-alerts"], self.clock)
+        self._alert_scheduler = Scheduler([j for j in every if j.name == "twin-alerts"],
+                                          self.clock)
         self._scheduler.start()
+        self._alert_scheduler.start()
 
     def __enter__(self) -> Hub:
         return self
@@ -235,6 +243,8 @@ class Hub:
     def close(self) -> None:
         if self._scheduler is not None:
             self._scheduler.stop()
+        if self._alert_scheduler is not None:
+            self._alert_scheduler.stop()
         if self._usage_scheduler is not None:
             self._usage_scheduler.stop()
             self._usage_scheduler = None

@@ -9,10 +9,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.services import catalog
-from orderhub.services.twin import alerts
-from tests.api import api_client
+from orderhub.services.twin import alerts, desk_link
+from tests.api import api_client, issue_key
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 
@@ -68,6 +69,7 @@ def test_a_stalled_step_alerts_escalates_and_resolves(hub: Hub, clock: Clock) ->
         clock.now += timedelta(hours=3)  # picking was due within 2 working hours
         assert alerts.sweep(hub.uow, clock.now)["stalled"] == 1
         assert alerts.sweep(hub.uow, clock.now)["stalled"] == 0  # once per stage pass
+        assert desk_link.sync(hub.uow, clock.now) == (1, 0)  # the alert-desk job
         page = client.get("/v1/alerts", params={"state": "open"}).json()
         [alert] = page["items"]
         assert alert["kind"] == "stalled" and alert["stage"] == "picked"
@@ -96,6 +98,7 @@ def test_a_stalled_step_alerts_escalates_and_resolves(hub: Hub, clock: Clock) ->
 
         assert client.post(f"/v1/orders/{oid}/pick").status_code == 200
         catch_up(hub)
+        assert desk_link.sync(hub.uow, clock.now) == (0, 1)
         [alert] = client.get("/v1/alerts").json()["items"]
         assert alert["state"] == "resolved" and alert["resolution"] == "the order reached picked"
         types = [e["type"] for e in client.get(f"/v1/orders/{oid}/timeline").json()]
@@ -141,6 +144,7 @@ def test_a_promise_at_risk_raises_an_alert(hub: Hub, clock: Clock) -> None:
         clock.now += timedelta(hours=9)  # same day: nothing picked by the evening
         client.post(f"/v1/orders/{oid}/pick")
         catch_up(hub)
+        desk_link.sync(hub.uow, clock.now)
         page = client.get("/v1/alerts", params={"kind": "at_risk"}).json()
         [alert] = page["items"]
         assert alert["details"]["risk"] >= 0.5
@@ -227,3 +231,37 @@ def test_a_trained_champion_model_scores_the_twin(hub: Hub, clock: Clock) -> Non
         [row] = client.get("/v1/twins").json()["items"]
         assert row["order_id"] == oid and 0 <= row["risk"] <= 1
     clear_cache()
+
+
+def test_review_findings_stay_fixed(hub: Hub, clock: Clock) -> None:
+    """Warehouse-bound keys see only their orders' twins and alerts; a stall is raised
+    once even when the consumer writes back a twin it read before the sweep; bad cursors
+    and odd policies are 422s."""
+    seed_network(hub)
+    with api_client(hub) as client:
+        oid = post_order(client, "T-9")
+        client.post(f"/v1/orders/{oid}/release")
+        catch_up(hub)
+        with hub.read_uow() as uow:
+            stale = uow.twins.twins("default", [oid])[oid]  # what a consumer read before
+        clock.now += timedelta(hours=3)
+        assert alerts.sweep(hub.uow, clock.now)["stalled"] == 1
+        with hub.uow() as uow:  # the consumer's late upsert of what it read
+            uow.twins.save_twins([stale])
+            uow.commit()
+        assert alerts.sweep(hub.uow, clock.now)["stalled"] == 0
+        types = [e["type"] for e in client.get(f"/v1/orders/{oid}/timeline").json()]
+        assert types.count("OrderStalled") == 1
+        [alert] = client.get("/v1/alerts").json()["items"]
+        assert client.get("/v1/twins", params={"cursor": "99999999999999999999|ord_x"}
+                          ).status_code == 422
+        assert client.put("/v1/sla/policy", json={"reason": "x", "document": {
+            "calendars": {"SH": {"timezone": "America"}}}}).status_code == 422
+    bj = {"Authorization": f"Bearer {issue_key(hub, role='logistics', warehouses=['BJ'])}"}
+    sh = {"Authorization": f"Bearer {issue_key(hub, role='logistics', warehouses=['SH'])}"}
+    with TestClient(create_app(hub)) as c:
+        assert c.get("/v1/twins", headers=bj).json()["items"] == []
+        assert c.get("/v1/alerts", headers=bj).json()["items"] == []
+        assert c.post(f"/v1/alerts/{alert['id']}/acknowledge", headers=bj).status_code == 404
+        assert [t["order_id"] for t in c.get("/v1/twins", headers=sh).json()["items"]] == [oid]
+        assert c.post(f"/v1/alerts/{alert['id']}/acknowledge", headers=sh).status_code == 200

@@ -85,3 +85,33 @@ def test_a_missed_promise_is_certain_and_costs_health() -> None:
     assert twin.reasons[-1].code == "promise_missed"
     states = {v.stage: v.state for v in twin.stages}
     assert states[Stage.IN_TRANSIT] == "skipped" and states[Stage.INVOICED] == "next"
+
+
+def test_overlapping_shifts_count_once() -> None:
+    c = WorkingCalendar.from_doc({"shifts": {"mon-fri": ["08:00-18:00"],
+                                             "mon": ["08:00-18:00", "10:00-20:00"]}})
+    monday = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
+    assert c.working_between(monday, monday + timedelta(hours=12)) == timedelta(hours=12)
+    assert c.add_working(monday, timedelta(hours=13)) == datetime(2027, 3, 2, 1, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("doc", [
+    {"targets": [{"stages": {"picked": {"within": "1000000000d"}}}]},
+    {"targets": [{"stages": {"shipped": {"by": "99999999999999999999:00"}}}]},
+    {"calendars": {"SH": {"shifts": {"mon": ["99999999999999999999:00-10:00"]}}}},
+    {"calendars": {"SH": {"timezone": "America"}}},
+])
+def test_odd_policy_input_is_a_field_error(doc: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput):
+        parse_policy(doc, version=1)
+
+
+def test_folding_a_failed_attempt_twice_counts_it_once() -> None:
+    from orderhub.services.twin.twins import read_events
+
+    ev = [("ShipmentCheckpointRecorded", "shipped", T0,
+           {"shipment_id": "shp_1", "checkpoint": "failed_attempt",
+            "checkpoint_at": T0.isoformat()})]
+    _, _, failed, _ = read_events(ev)
+    _, _, again, _ = read_events(ev, failed=failed)
+    assert len(again) == 1

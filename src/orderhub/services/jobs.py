@@ -9,8 +9,9 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   usage-flush          write the API's metered counts (upserts)   every USAGE_FLUSH_SECONDS
   twin-alerts          raise stalled steps, escalate alerts        every twin_sweep_seconds (0.5 s)
   tracking-match       match orphan carrier checkpoints           every TRACKING_MATCH_SECONDS
-  exception-sync       held orders and alerts onto the exception  every expiry_sweep_seconds
-                       desk (L1 remedies applied), settled ones off
+  exception-sync       held orders onto the exception desk        every expiry_sweep_seconds
+                       (L1 remedies applied), released ones off
+  alert-desk           the twin's alerts onto the desk, and off   every ALERT_DESK_SECONDS (2 s)
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 INBOX_PRUNING_SECONDS = 3600.0
 AUDIT_CHECKPOINT_SECONDS = 300.0
 USAGE_FLUSH_SECONDS = 10.0
+ALERT_DESK_SECONDS = 2.0
 TRACKING_MATCH_SECONDS = 60.0
 
 
@@ -119,15 +121,17 @@ def tracking_match(make_uow: UowFactory,
 
 def exception_sync(make_uow: UowFactory, every_seconds: float) -> Job:
     """Every held order is on the exception desk (its L1 remedy applied at once), and the
-    exceptions of orders no longer held are resolved; a batch per tenant per turn. The
-    same for the twin's alerts (raised and resolved in their own transactions first)."""
+    exceptions of orders no longer held are resolved; a batch per tenant per turn."""
+    return Job("exception-sync", every_seconds, lambda now: sync_all(make_uow, now=now))
+
+
+def alert_desk(make_uow: UowFactory, every_seconds: float = ALERT_DESK_SECONDS) -> Job:
+    """The twin's alerts onto the exception desk (stalled, at risk: remedies priced, L1
+    applied) and off it when they resolve; apart from the alert sweep so pricing remedies
+    never delays an alert."""
     from orderhub.services.twin import desk_link
 
-    def run(now: datetime) -> int:
-        opened, closed = desk_link.sync(make_uow, now)
-        return sync_all(make_uow, now=now) + opened + closed
-
-    return Job("exception-sync", every_seconds, run)
+    return Job("alert-desk", every_seconds, lambda now: desk_link.sync(make_uow, now))
 
 
 class Scheduler:

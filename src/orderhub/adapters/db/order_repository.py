@@ -340,14 +340,15 @@ class OrderRepository:
             q = q.where(text_reasons.like(f'%"code":"{hold_code}"%')
                         | text_reasons.like(f'%"code": "{hold_code}"%'))
         if warehouses:
-            q = q.where(self._released_to(warehouses))
+            q = q.where(self.released_to(warehouses))
         if before:
             q = q.where(c.id < before)
         return [oid for (oid,) in self.conn.execute(q.order_by(c.id.desc()).limit(limit))]
 
     @staticmethod
-    def _released_to(warehouses: frozenset[str]) -> Any:
-        """Orders released (or further) with a shipment from one of `warehouses`."""
+    def released_to(warehouses: frozenset[str]) -> Any:
+        """Orders released (or further) with a shipment from one of `warehouses`: the
+        orders a warehouse-bound caller may see (a WHERE clause on `orders`)."""
         c, sh = t.orders.c, t.shipments.c
         return c.status.in_(sorted(s.value for s in RELEASED_OR_LATER)) & c.id.in_(
             select(sh.order_id).where(sh.tenant_id == c.tenant_id,
@@ -358,7 +359,7 @@ class OrderRepository:
         c = t.orders.c
         q = select(c.id).where(c.tenant_id == tenant_id, c.id == order_id)
         if warehouses:
-            q = q.where(self._released_to(warehouses))
+            q = q.where(self.released_to(warehouses))
         return self.conn.execute(q).first() is not None
 
     def lapsed_reservations(self, now: datetime, limit: int, *,

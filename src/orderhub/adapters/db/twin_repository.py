@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, literal, select, update
+from sqlalchemy import Connection, case, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import chunks
+from orderhub.adapters.db.order_repository import OrderRepository
 
 _p = t.sla_policies.c
 _w = t.order_twins.c
@@ -36,6 +37,12 @@ class PolicyVersion:
     reason: str
     created_by: str
     created_at: datetime
+
+
+def _visible(tenant_id: str, warehouses: frozenset[str]) -> Any:
+    """The ids of the tenant's orders a caller bound to `warehouses` may see."""
+    return select(t.orders.c.id).where(t.orders.c.tenant_id == tenant_id,
+                                       OrderRepository.released_to(warehouses))
 
 
 class TwinRepository:
@@ -88,9 +95,15 @@ class TwinRepository:
             return
         insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
         stmt = insert(t.order_twins)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["order_id"],
-            set_={c: stmt.excluded[c] for c in TWIN_COLUMNS if c != "order_id"})
+        values: dict[str, Any] = {c: stmt.excluded[c] for c in TWIN_COLUMNS
+                                  if c != "order_id"}
+        # A stall already raised for this stage pass (the sweep cleared watch_at) stays
+        # raised, whatever this writer read before: evaluated on the row as it is now.
+        same_pass = ((t.order_twins.c.next_stage == stmt.excluded.next_stage)
+                     & (t.order_twins.c.stage_entered_at == stmt.excluded.stage_entered_at))
+        values["watch_at"] = case((t.order_twins.c.watch_at.is_(None) & same_pass, None),
+                                  else_=stmt.excluded.watch_at)
+        stmt = stmt.on_conflict_do_update(index_elements=["order_id"], set_=values)
         self.conn.execute(stmt, [dict(r) for r in rows])
 
     def due_watches(self, now: datetime, limit: int) -> list[dict[str, Any]]:
@@ -140,9 +153,13 @@ class TwinRepository:
     def list_twins(self, tenant_id: str, *, max_health: int | None = None,
                    min_risk: float | None = None, stage: str | None = None,
                    warehouse: str | None = None, limit: int = 50,
-                   after: tuple[int, str] | None = None) -> list[dict[str, Any]]:
-        """Open orders' twins, least healthy first (keyset pagination on health, id)."""
+                   after: tuple[int, str] | None = None,
+                   warehouses: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+        """Open orders' twins, least healthy first (keyset pagination on health, id); a
+        caller bound to `warehouses` sees only orders released to them."""
         q = select(t.order_twins).where(_w.tenant_id == tenant_id, _w.finished_at.is_(None))
+        if warehouses:
+            q = q.where(_w.order_id.in_(_visible(tenant_id, warehouses)))
         if max_health is not None:
             q = q.where(_w.health <= max_health)
         if min_risk is not None:
@@ -158,12 +175,27 @@ class TwinRepository:
         return [dict(r) for r in self.conn.execute(q).mappings()]
 
     # ----- alerts ---------------------------------------------------------------------------
-    def add_alerts(self, rows: Sequence[dict[str, Any]]) -> None:
-        """New alerts; one already raised for the same stage pass is left as it is."""
+    def add_alerts(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """New alerts; one already raised for the same order, kind and stage pass (open or
+        resolved) is left as it is. Returns the ids actually stored."""
         if not rows:
-            return
+            return set()
         insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
-        self.conn.execute(insert(t.order_alerts).on_conflict_do_nothing(), list(rows))
+        stored: set[str] = set()
+        for row in rows:  # few at a time (alerts are rare); RETURNING says which were new
+            result = self.conn.execute(insert(t.order_alerts).values(**row)
+                                       .on_conflict_do_nothing().returning(_a.id))
+            stored.update(r[0] for r in result)
+        return stored
+
+    def alert_passes(self, tenant_id: str, order_ids: Sequence[str],
+                     kind: str) -> set[tuple[str, str, datetime]]:
+        """(order, stage, pass start) of every alert of `kind`, open or resolved."""
+        if not order_ids:
+            return set()
+        rows = self.conn.execute(select(_a.order_id, _a.stage, _a.pass_started_at).where(
+            _a.tenant_id == tenant_id, _a.kind == kind, _a.order_id.in_(list(order_ids))))
+        return {(r[0], r[1], r[2]) for r in rows}
 
     def alert_ids(self, tenant_id: str, ids: Sequence[str]) -> set[str]:
         if not ids:
@@ -186,13 +218,16 @@ class TwinRepository:
                               .values(state="resolved", resolved_at=at, resolution=resolution,
                                       escalate_at=None))
 
-    def due_escalations(self, now: datetime, limit: int) -> list[dict[str, Any]]:
-        q = (select(t.order_alerts).where(_a.state == "open", _a.escalate_at.is_not(None),
-                                          _a.escalate_at <= now)
-             .order_by(_a.escalate_at).limit(limit))
-        if self.conn.dialect.name == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        return [dict(r) for r in self.conn.execute(q).mappings()]
+    def due_escalations(self, now: datetime, limit: int, *,
+                        ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Open alerts whose escalation time passed (`ids`: only these). Not locked: the
+        sweep locks their orders first, then reads them again."""
+        q = select(t.order_alerts).where(_a.state == "open", _a.escalate_at.is_not(None),
+                                         _a.escalate_at <= now)
+        if ids is not None:
+            q = q.where(_a.id.in_(list(ids)))
+        return [dict(r) for r in self.conn.execute(q.order_by(_a.escalate_at)
+                                                   .limit(limit)).mappings()]
 
     def escalate(self, alert_id: str, level: int, team: str,
                  escalate_at: datetime | None) -> None:
@@ -214,9 +249,13 @@ class TwinRepository:
     def list_alerts(self, tenant_id: str, *, state: str | None = None,
                     kind: str | None = None, team: str | None = None,
                     order_id: str | None = None, limit: int = 50,
-                    before: tuple[datetime, str] | None = None) -> list[dict[str, Any]]:
-        """Newest first (keyset pagination on raised_at, id)."""
+                    before: tuple[datetime, str] | None = None,
+                    warehouses: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+        """Newest first (keyset pagination on raised_at, id); a caller bound to
+        `warehouses` sees only alerts of orders released to them."""
         q = select(t.order_alerts).where(_a.tenant_id == tenant_id)
+        if warehouses:
+            q = q.where(_a.order_id.in_(_visible(tenant_id, warehouses)))
         if state == "unresolved":
             q = q.where(_a.state != "resolved")
         elif state:
@@ -259,7 +298,11 @@ class TwinRepository:
             q = q.where(e.order_id.in_(list(order_ids)))
         return [(r[0], r[1], r[2], r[3] or "") for r in self.conn.execute(q.limit(limit))]
 
-    def count_open(self, tenant_id: str) -> dict[str, int]:
-        rows = self.conn.execute(select(_a.kind, func.count()).where(
-            _a.tenant_id == tenant_id, _a.state != "resolved").group_by(_a.kind))
+    def count_open(self, tenant_id: str,
+                   warehouses: frozenset[str] = frozenset()) -> dict[str, int]:
+        q = select(_a.kind, func.count()).where(_a.tenant_id == tenant_id,
+                                                _a.state != "resolved")
+        if warehouses:
+            q = q.where(_a.order_id.in_(_visible(tenant_id, warehouses)))
+        rows = self.conn.execute(q.group_by(_a.kind))
         return {r[0]: int(r[1]) for r in rows}

@@ -26,7 +26,7 @@ def get_twin(order_id: str, hub: HubDep, tenant: TenantDep, principal: Principal
 
 
 @router.get("/v1/twins")
-def list_twins(hub: HubDep, tenant: TenantDep,
+def list_twins(hub: HubDep, tenant: TenantDep, principal: PrincipalDep,
                max_health: Annotated[int | None, Query(ge=0, le=100)] = None,
                min_risk: Annotated[float | None, Query(ge=0, le=1)] = None,
                stage: str | None = None, warehouse: str | None = None,
@@ -34,11 +34,13 @@ def list_twins(hub: HubDep, tenant: TenantDep,
                cursor: str | None = None) -> Any:
     """Open orders, least healthy first, with what drives their health."""
     return views.list_twins(hub.read_uow, tenant, max_health=max_health, min_risk=min_risk,
-                            stage=stage, warehouse=warehouse, limit=limit, cursor=cursor)
+                            stage=stage, warehouse=warehouse, limit=limit, cursor=cursor,
+                            warehouses=principal.warehouses)
 
 
 @router.get("/v1/alerts")
-def list_alerts(hub: HubDep, tenant: TenantDep, state: str | None = None,
+def list_alerts(hub: HubDep, tenant: TenantDep, principal: PrincipalDep,
+                state: str | None = None,
                 kind: str | None = None, team: str | None = None,
                 order_id: str | None = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -46,7 +48,8 @@ def list_alerts(hub: HubDep, tenant: TenantDep, state: str | None = None,
     """Alerts on orders (stalled steps, promises at risk), newest first; `state` open,
     acknowledged, resolved or unresolved; `open` counts the unresolved ones by kind."""
     return alerts.list_alerts(hub.read_uow, tenant, state=state, kind=kind, team=team,
-                              order_id=order_id, limit=limit, cursor=cursor)
+                              order_id=order_id, limit=limit, cursor=cursor,
+                              warehouses=principal.warehouses)
 
 
 class AcknowledgeIn(Strict):
@@ -55,10 +58,10 @@ class AcknowledgeIn(Strict):
 
 @router.post("/v1/alerts/{alert_id}/acknowledge")
 def acknowledge(alert_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep,
-                body: AcknowledgeIn | None = None) -> Any:
+                principal: PrincipalDep, body: AcknowledgeIn | None = None) -> Any:
     """Take an open alert: it stops escalating (it still resolves when the order moves)."""
     return alerts.acknowledge(hub.uow, tenant, alert_id, note_text=body.note if body else "",
-                              now=hub.clock(), actor=actor)
+                              now=hub.clock(), actor=actor, warehouses=principal.warehouses)
 
 
 class PolicyIn(Strict):

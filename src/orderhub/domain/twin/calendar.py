@@ -123,6 +123,8 @@ def _clock(text: str) -> time:
     if text == "24:00":
         return time.max
     hh, mm = text.split(":")
+    if not (hh.isdigit() and mm.isdigit() and len(hh) <= 2 and len(mm) == 2):
+        raise ValueError(text)
     return time(int(hh), int(mm))
 
 
@@ -159,6 +161,18 @@ def _dates(items: Any, loc: str, errors: list[FieldError]) -> frozenset[date]:
     return frozenset(out)
 
 
+def _merged(shifts: list[tuple[time, time]]) -> tuple[tuple[time, time], ...]:
+    """A day's shifts as disjoint windows: overlapping or repeated ones (`mon-fri` and
+    `mon` both listing 08:00-18:00) are one window, so no hour counts twice."""
+    out: list[tuple[time, time]] = []
+    for a, b in sorted(shifts):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return tuple(out)
+
+
 def _parse(doc: Any, loc: str, errors: list[FieldError]) -> WorkingCalendar:
     if not isinstance(doc, dict):
         errors.append(FieldError(loc, "an object with timezone, shifts, holidays, workdays"))
@@ -168,10 +182,10 @@ def _parse(doc: Any, loc: str, errors: list[FieldError]) -> WorkingCalendar:
         errors.append(FieldError(f"{loc}.{key}", "unknown field"))
     tz = doc.get("timezone", "Asia/Shanghai")
     try:
-        if not isinstance(tz, str) or not tz:
+        if not isinstance(tz, str) or not tz or len(tz) > 64:
             raise ZoneInfoNotFoundError
         ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a directory
         errors.append(FieldError(f"{loc}.timezone", f"unknown time zone {tz!r}"))
         tz = "Asia/Shanghai"
     shifts: dict[int, list[tuple[time, time]]] = {}
@@ -204,6 +218,6 @@ def _parse(doc: Any, loc: str, errors: list[FieldError]) -> WorkingCalendar:
                 for d in days:
                     shifts.setdefault(d, []).append((a, b))
     return WorkingCalendar(
-        tz, {d: tuple(sorted(s)) for d, s in shifts.items()},
+        tz, {d: _merged(s) for d, s in shifts.items()},
         _dates(doc.get("holidays", []), f"{loc}.holidays", errors),
         _dates(doc.get("workdays", []), f"{loc}.workdays", errors))

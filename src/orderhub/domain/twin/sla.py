@@ -192,6 +192,8 @@ def parse_duration(text: Any) -> timedelta:
     if not isinstance(text, str) or not text or not (m := _DURATION.match(text.strip())):
         raise ValueError(f"{text!r} is not a duration like 30m, 2h, 1d or 1h30m")
     d, h, mins = (int(g) if g else 0 for g in m.groups())
+    if d > 60 or h > 60 * 24 or mins > 60 * 24 * 60:
+        raise ValueError(f"{text!r} is longer than 60 days")
     value = timedelta(days=d, hours=h, minutes=mins)
     if value > timedelta(days=60):
         raise ValueError(f"{text!r} is longer than 60 days")
@@ -331,8 +333,10 @@ def _stage_target(stage: Stage, spec: Any, loc: str, rule: str,
             within = parse_duration(spec["within"])
         else:
             hh, mm = str(spec["by"]).split(":")
+            if not (hh.isdigit() and mm.isdigit() and len(hh) <= 2 and len(mm) == 2):
+                raise ValueError
             by = time(int(hh), int(mm))
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         errors.append(FieldError(loc, str(exc) if "within" in spec
                                  else f"{spec['by']!r} is not a time of day HH:MM"))
         return None

@@ -44,8 +44,9 @@ def alert_row(*, tenant_id: str, order_id: str, kind: str, stage: str,
 
 
 def record(uow: UnitOfWork, order: Order, event: ev.Event) -> None:
-    """The alert's event in the order's sequence, and what follows it (the exception
-    desk opens an exception for a stalled or at-risk order)."""
+    """The alert's event in the order's sequence, and its follow-on handlers (none in
+    the handler map today: the exception desk follows alerts through desk_link, in
+    transactions of its own, because it takes the network lock before order rows)."""
     order.record_alert(event)
     handlers.run_follow_on(uow, event, None)
 
@@ -79,13 +80,13 @@ def raise_stalls(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> in
         for row in due:
             by_tenant[row["tenant_id"]].append(row["order_id"])
         raised = 0
-        stalled: list[str] = []
         for tenant, ids in by_tenant.items():
             policy = policy_in_force(uow, tenant)
             orders = {o.id: o for o in uow.orders.get_many(tenant, ids, lock=True)}
             rows = uow.twins.twins(tenant, ids)  # again, now that the orders are locked
             services = {s.code: s for s in uow.network.services(tenant)}
             alerts: list[dict[str, Any]] = []
+            events: dict[str, tuple[Order, ev.Event]] = {}
             later: list[str] = []
             updated: list[dict[str, Any]] = []
             for oid, row in rows.items():
@@ -108,26 +109,25 @@ def raise_stalls(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> in
                              "reasons": [r.as_dict() for r in twin.reasons]},
                     now=now, due_at=row["watch_at"], escalate_after=policy.escalate_after)
                 alerts.append(alert)
-                record(uow, order, ev.OrderStalled(
+                events[alert["id"]] = (order, ev.OrderStalled(
                     tenant_id=tenant, occurred_at=now, actor=ACTOR, reason=reason,
                     alert_id=alert["id"], stage=stage,
                     since=row["stage_entered_at"].isoformat(),
                     due_at=row["watch_at"].isoformat(), team=row["team"],
                     health=twin.health))
-            uow.twins.add_alerts(alerts)
+            stored = uow.twins.add_alerts(alerts)  # once per stage pass, whoever raced
+            for alert_id in sorted(stored):
+                record(uow, *events[alert_id])
             uow.twins.save_twins(updated)
             uow.twins.set_watch(later, now + RECHECK)
-            raised += len(alerts)
-            stalled.extend(a["order_id"] for a in alerts)
+            raised += len(stored)
         uow.commit()
-    if stalled:  # onto the exception desk, in transactions of their own (desk_link.py)
-        from orderhub.services.twin import desk_link
-
-        desk_link.sync(make_uow, now, order_ids=stalled)
-    return raised
+        return raised
 
 
 def escalate(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> int:
+    """Alerts nobody acknowledged in time go one level up. The orders are locked first
+    (the order every writer of an order's events locks in), the alerts read again."""
     with make_uow() as uow:
         due = uow.twins.due_escalations(now, limit)
         if not due:
@@ -135,15 +135,17 @@ def escalate(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> int:
         by_tenant: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for a in due:
             by_tenant[a["tenant_id"]].append(a)
-        for tenant, alerts in by_tenant.items():
+        done = 0
+        for tenant, found in by_tenant.items():
             policy = policy_in_force(uow, tenant)
             orders = {o.id: o for o in uow.orders.get_many(
-                tenant, [a["order_id"] for a in alerts], lock=True)}
-            for a in alerts:
+                tenant, [a["order_id"] for a in found], lock=True)}
+            for a in uow.twins.due_escalations(now, limit, ids=[a["id"] for a in found]):
                 level = a["level"] + 1
                 team = ESCALATION_TEAM if level == 1 else f"{ESCALATION_TEAM}-l{level}"
                 nxt = now + policy.escalate_after if level < MAX_LEVEL else None
                 uow.twins.escalate(a["id"], level, team, nxt)
+                done += 1
                 order = orders.get(a["order_id"])
                 if order is not None:
                     record(uow, order, ev.AlertEscalated(
@@ -152,15 +154,17 @@ def escalate(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> int:
                                f"{int(policy.escalate_after.total_seconds() // 60)} min",
                         alert_id=a["id"], kind=a["kind"], level=level, team=team))
         uow.commit()
-        return len(due)
+        return done
 
 
 def acknowledge(make_uow: UowFactory, tenant_id: str, alert_id: str, *, note_text: str,
-                now: datetime, actor: str) -> dict[str, Any]:
+                now: datetime, actor: str,
+                warehouses: frozenset[str] = frozenset()) -> dict[str, Any]:
     """A person takes the alert: it stops escalating (it still resolves by itself)."""
     with make_uow() as uow:
         a = uow.twins.alert(tenant_id, alert_id, lock=True)
-        if a is None:
+        if a is None or (warehouses and not uow.orders.visible(tenant_id, a["order_id"],
+                                                               warehouses)):
             raise NotFound(f"alert {alert_id} not found")
         if a["state"] != "open":
             raise Conflict(f"alert {alert_id} is {a['state']}, not open")
@@ -183,7 +187,8 @@ def alert_view(a: dict[str, Any]) -> dict[str, Any]:
 def list_alerts(make_uow: UowFactory, tenant_id: str, *, state: str | None = None,
                 kind: str | None = None, team: str | None = None,
                 order_id: str | None = None, limit: int = 50,
-                cursor: str | None = None) -> dict[str, Any]:
+                cursor: str | None = None,
+                warehouses: frozenset[str] = frozenset()) -> dict[str, Any]:
     errors = []
     if state is not None and state not in STATES:
         errors.append(FieldError("state", f"one of {', '.join(STATES)}"))
@@ -202,8 +207,9 @@ def list_alerts(make_uow: UowFactory, tenant_id: str, *, state: str | None = Non
         raise InvalidInput(errors)
     with make_uow() as uow:
         rows = uow.twins.list_alerts(tenant_id, state=state, kind=kind, team=team,
-                                     order_id=order_id, limit=limit + 1, before=before)
-        counts = uow.twins.count_open(tenant_id)
+                                     order_id=order_id, limit=limit + 1, before=before,
+                                     warehouses=warehouses)
+        counts = uow.twins.count_open(tenant_id, warehouses)
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None

@@ -21,7 +21,7 @@ from orderhub.domain.twin.sla import SlaPolicy
 from orderhub.domain.twin.stages import Stage
 from orderhub.domain.twin.twin import Twin, build_twin
 from orderhub.services.risk.scoring import RiskScorer
-from orderhub.services.twin import alerts, desk_link, risk
+from orderhub.services.twin import alerts, risk
 from orderhub.services.twin.policies import policies_in_force
 from orderhub.services.twin.twins import (
     EventRow,
@@ -43,9 +43,14 @@ def _entries(row: dict[str, Any] | None) -> dict[Stage, datetime]:
             if k in Stage._value2member_map_}
 
 
+def _failed(row: dict[str, Any] | None) -> frozenset[str]:
+    """The failed delivery attempts seen so far (shipment@carrier time)."""
+    return frozenset(row["entries"].get("_failed", [])) if row else frozenset()
+
+
 def twin_row(tenant_id: str, src: OrderSource, status: str, twin: Twin,
              entries: dict[Stage, datetime], held_since: datetime | None,
-             failed_attempts: int, finished_at: datetime | None, policy: SlaPolicy,
+             failed: frozenset[str], finished_at: datetime | None, policy: SlaPolicy,
              now: datetime) -> dict[str, Any]:
     current = twin.current
     return {
@@ -53,7 +58,7 @@ def twin_row(tenant_id: str, src: OrderSource, status: str, twin: Twin,
         "stage": current.value if current else Stage.CREATED.value,
         "stage_entered_at": entries[current] if current else src.created_at,
         "entries": {**{s.value: t.isoformat() for s, t in entries.items()},
-                    "_failed_attempts": failed_attempts},
+                    "_failed": sorted(failed)},
         "warehouse": src.site,
         "next_stage": twin.next_stage.value if twin.next_stage else None,
         "next_due_at": twin.next_due_at, "watch_at": twin.watch_at, "team": twin.team,
@@ -73,11 +78,11 @@ def rebuild_row(uow: UnitOfWork, tenant_id: str, order: Order, row: dict[str, An
     if services is None:
         services = {s.code: s for s in uow.network.services(tenant_id)}
     entries = _entries(row)
-    failed = int(row["entries"].get("_failed_attempts", 0))
+    failed = _failed(row)
     src = OrderSource.of_order(order)
     twin = build_twin(facts_of(src, row["held_since"]), entries, policy, now,
                       finished_at=row["finished_at"],
-                      signals=signals_of(src, services, failed))
+                      signals=signals_of(src, services, len(failed)))
     out = twin_row(tenant_id, src, row["status"], twin, entries, row["held_since"], failed,
                    row["finished_at"], policy, now)
     learned = [r for r in row["reasons"] if r.get("code") == "risk_model"]
@@ -99,21 +104,17 @@ def project(make_uow: UowFactory, envelopes: Sequence[Envelope], now: datetime) 
     # the champion model per tenant (a one-row read, the model cached per process), read
     # before the batch's transaction opens
     scorers = {tenant: RiskScorer.for_tenant(make_uow, tenant) for tenant in per_tenant}
-    decided: list[str] = []
     with make_uow() as uow:
         policies = policies_in_force(uow, sorted(per_tenant))
         for tenant, per_order in per_tenant.items():
             written += _project_tenant(uow, tenant, per_order, policies[tenant], now,
-                                       scorers[tenant], decided)
+                                       scorers[tenant])
         uow.commit()
-    if decided:  # alerts raised or resolved: the exception desk follows (desk_link.py)
-        desk_link.sync(make_uow, now, order_ids=decided)
     return written
 
 
 def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[EventRow]],
-                    policy: SlaPolicy, now: datetime, scorer: RiskScorer,
-                    decided: list[str]) -> int:
+                    policy: SlaPolicy, now: datetime, scorer: RiskScorer) -> int:
     ids = sorted(per_order)
     stored = uow.twins.twins(tenant, ids)
     orders = {oid: OrderSource.of_row(r)
@@ -123,7 +124,7 @@ def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[Even
     for a in uow.twins.open_alerts(tenant, ids):
         open_alerts[a["order_id"]].append(a)
     built: list[tuple[OrderSource, dict[str, Any] | None, str, dict[Stage, datetime],
-                      datetime | None, int, datetime | None, Twin]] = []
+                      datetime | None, frozenset[str], datetime | None, Twin]] = []
     for oid in ids:
         src = orders.get(oid)
         if src is None:
@@ -132,13 +133,13 @@ def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[Even
         events = per_order[oid]
         entries, held, failed, finished = read_events(
             events, _entries(before), before["held_since"] if before else None,
-            int(before["entries"].get("_failed_attempts", 0)) if before else 0,
+            _failed(before),
             before["finished_at"] if before else None)
         if not entries:
             continue  # events of an order created before the twin existed: nothing to place
         status = events[-1][1] or src.status
         twin = build_twin(facts_of(src, held), entries, policy, now, finished_at=finished,
-                          signals=signals_of(src, services, failed))
+                          signals=signals_of(src, services, len(failed)))
         built.append((src, before, status, entries, held, failed, finished, twin))
     if scorer.model is not None and built:
         world = risk.World(services, {w.code: w for w in uow.catalog.warehouses(tenant)},
@@ -148,6 +149,9 @@ def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[Even
         built = [(*b[:7], t) for b, t in zip(built, scored, strict=True)]
     rows: list[dict[str, Any]] = []
     decisions: dict[str, tuple[list[dict[str, Any]], str, Twin | None]] = {}
+    risky_ids = [b[0].order_id for b in built
+                 if b[7].risk >= policy.at_risk_probability and not b[7].finished]
+    had_risk = uow.twins.alert_passes(tenant, risky_ids, alerts.AT_RISK)
     for src, before, status, entries, held, failed, finished, twin in built:
         oid = src.order_id
         row = twin_row(tenant, src, status, twin, entries, held, failed, finished, policy,
@@ -159,13 +163,14 @@ def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[Even
         rows.append(row)
         to_resolve = [a for a in open_alerts.get(oid, []) if _settled(a, row, twin, policy)]
         raise_risk = (twin.risk >= policy.at_risk_probability and not twin.finished
+                      and (oid, row["next_stage"] or row["stage"],
+                           row["stage_entered_at"]) not in had_risk
                       and not any(a["kind"] == alerts.AT_RISK
                                   for a in open_alerts.get(oid, []) if a not in to_resolve))
         if to_resolve or raise_risk:
             decisions[oid] = (to_resolve, _resolution(row, twin), twin if raise_risk else None)
     if decisions:
         _record_alerts(uow, tenant, decisions, rows, policy, now)
-        decided.extend(decisions)
     uow.twins.save_twins(rows)
     return len(rows)
 
@@ -192,15 +197,17 @@ def _record_alerts(uow: UnitOfWork, tenant: str,
                    decisions: dict[str, tuple[list[dict[str, Any]], str, Twin | None]],
                    rows: list[dict[str, Any]], policy: SlaPolicy, now: datetime) -> None:
     """Alert events go in their orders' sequences: those orders are loaded again under
-    their row locks (a fresh version), only they."""
-    locked = {o.id: o for o in uow.orders.get_many(tenant, sorted(decisions), lock=True)}
+    their row locks (a fresh version), only they; the alerts are read again under them."""
+    ids = sorted(decisions)
+    locked = {o.id: o for o in uow.orders.get_many(tenant, ids, lock=True)}
+    still_open = {a["id"] for a in uow.twins.open_alerts(tenant, ids)}
     by_id = {r["order_id"]: r for r in rows}
     new: list[dict[str, Any]] = []
+    events: dict[str, tuple[Order, ev.Event]] = {}
     for oid, (to_resolve, resolution, risky) in decisions.items():
         order = locked.get(oid)
         if order is None:
             continue
-        still_open = {a["id"] for a in uow.twins.open_alerts(tenant, [oid])}
         alerts.resolve(uow, order, [a for a in to_resolve if a["id"] in still_open],
                        resolution, now)
         if risky is None:
@@ -216,14 +223,15 @@ def _record_alerts(uow: UnitOfWork, tenant: str,
                      "reasons": [r.as_dict() for r in risky.reasons]},
             now=now, due_at=risky.promise_at, escalate_after=policy.escalate_after)
         new.append(alert)
-        alerts.record(uow, order, ev.OrderAtRisk(
+        events[alert["id"]] = (order, ev.OrderAtRisk(
             tenant_id=tenant, occurred_at=now, actor=alerts.ACTOR, reason=alert["reason"],
             alert_id=alert["id"], risk=round(risky.risk, 4), health=risky.health,
             promise_at=risky.promise_at.isoformat() if risky.promise_at else None,
             slack_hours=round(risky.slack.total_seconds() / 3600, 2)
             if risky.slack is not None else None,
             team=alert["team"], reasons=reasons))
-    uow.twins.add_alerts(new)
+    for alert_id in sorted(uow.twins.add_alerts(new)):  # one per stage pass: only new ones
+        alerts.record(uow, *events[alert_id])
 
 
 def consumer_handler(make_uow: UowFactory,

@@ -95,12 +95,16 @@ def signals_of(src: OrderSource, services: Mapping[str, CarrierService],
 
 
 def read_events(rows: Iterable[EventRow], entries: dict[Stage, datetime] | None = None,
-                held_since: datetime | None = None, failed_attempts: int = 0,
+                held_since: datetime | None = None,
+                failed: frozenset[str] = frozenset(),
                 finished_at: datetime | None = None) -> tuple[
-                    dict[Stage, datetime], datetime | None, int, datetime | None]:
-    """Fold events (in order) into (stage entries, held since, failed attempts, finished
-    at), starting from what an earlier fold left."""
+                    dict[Stage, datetime], datetime | None, frozenset[str], datetime | None]:
+    """Fold events (in order) into (stage entries, held since, failed delivery attempts,
+    finished at), starting from what an earlier fold left. Folding an event twice (a
+    consumer sees it again after a crash) changes nothing: attempts are kept by shipment
+    and carrier time, not counted."""
     rows = list(rows)
+    attempts = set(failed)
     out = entries_from_events(rows, dict(entries or {}))
     for event_type, status, at, data in rows:
         if event_type == "OrderHeld" and held_since is None:
@@ -109,7 +113,7 @@ def read_events(rows: Iterable[EventRow], entries: dict[Stage, datetime] | None 
             held_since = None
         if event_type == "ShipmentCheckpointRecorded" and data.get("checkpoint") == \
                 "failed_attempt":
-            failed_attempts += 1
+            attempts.add(f"{data.get('shipment_id', '')}@{data.get('checkpoint_at', '')}")
         if event_type in FINISHING:
             finished_at = at
-    return out, held_since, failed_attempts, finished_at
+    return out, held_since, frozenset(attempts), finished_at

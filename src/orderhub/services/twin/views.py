@@ -34,7 +34,7 @@ def order_twin(make_uow: UowFactory, tenant_id: str, order_id: str, *, now: date
     entries, held, failed, finished = read_events(rows)
     src = OrderSource.of_order(order)
     twin = build_twin(facts_of(src, held), entries, policy, now, finished_at=finished,
-                      signals=signals_of(src, services, failed))
+                      signals=signals_of(src, services, len(failed)))
     if world is not None:
         [twin] = risk.apply(scorer, [(risk.snapshot(src, entries, twin, world, now), twin)])
     out = twin.as_dict()
@@ -53,15 +53,18 @@ def order_twin(make_uow: UowFactory, tenant_id: str, order_id: str, *, now: date
 def list_twins(make_uow: UowFactory, tenant_id: str, *, max_health: int | None = None,
                min_risk: float | None = None, stage: str | None = None,
                warehouse: str | None = None, limit: int = 50,
-               cursor: str | None = None) -> dict[str, Any]:
-    """Open orders, least healthy first, as the `twin` consumer last saw them."""
+               cursor: str | None = None,
+               warehouses: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Open orders, least healthy first, as the `twin` consumer last saw them (a caller
+    bound to `warehouses`: only orders released to them)."""
     errors = []
     if stage is not None and stage not in Stage._value2member_map_:
         errors.append(FieldError("stage", f"one of {', '.join(Stage)}"))
     after = None
     if cursor:
         health, _, oid = cursor.partition("|")
-        if not health.isdigit() or not oid.startswith("ord_"):
+        if not (health.isdigit() and len(health) <= 3 and int(health) <= 100) \
+                or not oid.startswith("ord_"):
             errors.append(FieldError("cursor", "not a cursor returned by this API"))
         else:
             after = (int(health), oid)
@@ -70,7 +73,7 @@ def list_twins(make_uow: UowFactory, tenant_id: str, *, max_health: int | None =
     with make_uow() as uow:
         rows = uow.twins.list_twins(tenant_id, max_health=max_health, min_risk=min_risk,
                                     stage=stage, warehouse=warehouse, limit=limit + 1,
-                                    after=after)
+                                    after=after, warehouses=warehouses)
     more = len(rows) > limit
     rows = rows[:limit]
     items = [{
