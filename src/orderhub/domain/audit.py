@@ -56,6 +56,7 @@ AUDITED_KINDS: dict[str, str] = {
     "tenant_change": "a tenant created or its settings changed",
     "key_change": "an API key issued or revoked",
     "user_change": "a user added, changed or removed",
+    "anomaly_settings": "a tenant's anomaly detection settings changed (on/off, thresholds)",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

@@ -302,6 +302,20 @@ class RuleNotification(Event):
     _data_fields = _fields("rule", "version", "message", "to")
 
 
+@dataclass(kw_only=True, slots=True)
+class OrderAnomalyDetected(Event):
+    """Intake's anomaly detection found the order suspect: `action` hold (also held, with
+    hold code suspected_fraud or anomaly_review) or flag (it goes on); `reasons` are the
+    reason codes with their evidence, in English and Chinese."""
+
+    type: ClassVar[str] = "OrderAnomalyDetected"
+    action: str  # hold | flag
+    score: float
+    model_version: str  # "rules" when no trained model scored
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("action", "score", "model_version", "reasons")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -332,5 +346,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RoutingRuleChanged,
         RuleSetChanged,
         RuleNotification,
+        OrderAnomalyDetected,
     )
 }

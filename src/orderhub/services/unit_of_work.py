@@ -12,7 +12,9 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import NestedTransaction, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from orderhub.adapters.anomaly_model import ModelStore
 from orderhub.adapters.crypto.keyring import Keyring, PiiCipher
+from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
@@ -46,6 +48,7 @@ class UnitOfWork:
     access: AccessRepository
     pii: PiiCipher
     usage: UsageRepository
+    anomaly: AnomalyRepository
     conn: Connection
 
     def __init__(
@@ -57,6 +60,7 @@ class UnitOfWork:
         on_commit: Callable[[int], None] | None = None,
         network_cache: NetworkCache | None = None,
         audit_key: AuditKey | None = None,
+        anomaly_models: ModelStore | None = None,
     ) -> None:
         self.engine = engine
         self.audit_key = audit_key  # keys the audit chain (from outside the database)
@@ -64,6 +68,7 @@ class UnitOfWork:
         self.read_only = read_only
         self.on_commit = on_commit
         self.network_cache = network_cache
+        self.anomaly_models = anomaly_models  # the trained anomaly model (outside the DB)
         self._tx: RootTransaction | None = None
         self._other_events: list[Event] = []
 
@@ -87,6 +92,7 @@ class UnitOfWork:
         self.access = AccessRepository(conn)
         self.webhooks = WebhookRepository(conn, self.pii)
         self.usage = UsageRepository(conn)
+        self.anomaly = AnomalyRepository(conn, self.pii, self.anomaly_models)
         self._other_events = []
         return self
 
