@@ -189,6 +189,7 @@ class Hub:
             jobs.audit_checkpoints(self.uow, s.key_dir,
                                    first_after_seconds=s.expiry_sweep_seconds),
             jobs.usage_flush(self.uow, self.meter),
+            jobs.anomaly_pruning(self.uow, first_after_seconds=s.expiry_sweep_seconds),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:

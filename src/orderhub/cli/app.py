@@ -11,6 +11,7 @@ import typer
 from orderhub.adapters.secrets import SecretError
 from orderhub.cli import (
     access,
+    anomaly,
     audit,
     carrier,
     corpus,
@@ -61,6 +62,7 @@ app.add_typer(usage.app, name="usage")
 app.add_typer(tenant.app, name="tenant")
 app.add_typer(access.app, name="access")
 app.add_typer(keys.app, name="keys")
+app.add_typer(anomaly.app, name="anomaly")
 
 
 def main() -> None:

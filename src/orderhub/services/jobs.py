@@ -94,6 +94,15 @@ def usage_flush(make_uow: UowFactory, meter: UsageMeter,
     return Job("usage-flush", every_seconds, lambda _now: flush(make_uow, meter))
 
 
+def anomaly_pruning(make_uow: UowFactory, every_seconds: float = 3600.0,
+                    first_after_seconds: float | None = None) -> Job:
+    """Intake fingerprints past their windows are never read again: delete them."""
+    from orderhub.services.anomaly.detection import prune
+
+    return Job("anomaly-pruning", every_seconds, lambda now: prune(make_uow, now),
+               first_after_seconds)
+
+
 class Scheduler:
     """Runs jobs when due, on one daemon thread. Time between runs is measured on
     `monotonic` (steady, seconds); `clock` gives the `now` each job is run with."""

@@ -54,6 +54,11 @@ class AnomalyRepository:
             return AnomalySettings()
         return AnomalySettings.from_doc(dict(row.doc), row.version)
 
+    def all_settings(self) -> list[AnomalySettings]:
+        """Every tenant's stored settings (the prune job keeps the longest windows)."""
+        return [AnomalySettings.from_doc(dict(r.doc), r.version)
+                for r in self.conn.execute(select(_s.doc, _s.version))]
+
     def settings_meta(self, tenant_id: str) -> tuple[datetime, str] | None:
         row = self.conn.execute(select(_s.updated_at, _s.updated_by)
                                 .where(_s.tenant_id == tenant_id)).first()

@@ -15,8 +15,8 @@ from orderhub.domain.anomaly.facts import ACCOUNT, ADDRESS, BASKET, PHONE, PRICE
 from orderhub.domain.anomaly.settings import AnomalySettings
 
 FEATURE_NAMES = (
-    "phone_orders", "phone_accounts", "phone_burst",
-    "address_orders", "address_accounts", "address_burst",
+    "phone_orders", "phone_accounts", "phone_burst", "phone_burst_accounts",
+    "address_orders", "address_accounts", "address_burst", "address_burst_accounts",
     "account_orders", "account_max_qty", "known_days",
     "value", "log_value", "value_ratio", "max_qty", "qty_ratio", "units", "b2b", "lines",
     "account_age_days", "geo_mismatch", "cross_channel_dups", "same_channel_dups",
@@ -58,9 +58,11 @@ class Features:
     phone_orders: int = 0  # earlier orders with the phone (velocity window)
     phone_accounts: int = 0  # other accounts among them
     phone_burst: int = 0  # earlier orders with the phone (burst window)
+    phone_burst_accounts: int = 0  # accounts among them and this order's (0: none known)
     address_orders: int = 0
     address_accounts: int = 0
     address_burst: int = 0
+    address_burst_accounts: int = 0
     account_orders: int = 0  # the account's earlier orders (account window)
     account_max_qty: int = 0  # the largest line quantity among them
     known_days: float = -1.0  # days since the hub first saw the account (-1: never)
@@ -111,6 +113,11 @@ def _others(rows: list[Sighting], account: str) -> int:
     return len({s.account for s in rows if s.account and s.account != account})
 
 
+def _burst_accounts(rows: list[Sighting], start: datetime, account: str) -> int:
+    return len({s.account for s in rows if s.account and s.at >= start} | (
+        {account} if account else set()))
+
+
 def extract(f: Facts, recent: Recent, now: datetime, s: AnomalySettings) -> Features:
     """The order's features against what was seen before it (pure)."""
     w = windows(s)
@@ -148,8 +155,10 @@ def extract(f: Facts, recent: Recent, now: datetime, s: AnomalySettings) -> Feat
     return Features(
         phone_orders=len(phone), phone_accounts=_others(phone, f.account),
         phone_burst=sum(1 for x in phone if x.at >= burst),
+        phone_burst_accounts=_burst_accounts(phone, burst, f.account),
         address_orders=len(address), address_accounts=_others(address, f.account),
         address_burst=sum(1 for x in address if x.at >= burst),
+        address_burst_accounts=_burst_accounts(address, burst, f.account),
         account_orders=len(account), account_max_qty=max_before, known_days=known,
         value=f.value, log_value=math.log1p(max(f.value, 0.0)),
         value_ratio=f.value / median_value if median_value > 0 else 1.0,

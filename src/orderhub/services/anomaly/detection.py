@@ -11,8 +11,9 @@ from datetime import datetime
 from orderhub.domain.anomaly.decision import Action, Assessment, assess
 from orderhub.domain.anomaly.facts import order_facts
 from orderhub.domain.anomaly.features import windows
+from orderhub.domain.anomaly.settings import AnomalySettings
 from orderhub.domain.order import Order
-from orderhub.services.unit_of_work import UnitOfWork
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 
 def screen(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
@@ -32,3 +33,16 @@ def screen(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
     uow.anomaly.record_detections(tenant_id, [a for a in found if a.action != Action.PASS],
                                   now)
     return found
+
+
+def prune(make_uow: UowFactory, now: datetime) -> int:
+    """Delete fingerprints older than their kind's window: the longest any tenant set
+    (a tenant's own longer window is kept for it), at least the defaults."""
+    with make_uow() as uow:
+        longest = windows(AnomalySettings())
+        for s in uow.anomaly.all_settings():
+            for kind, w in windows(s).items():
+                longest[kind] = max(longest[kind], w)
+        removed = uow.anomaly.prune(now, longest)
+        uow.commit()
+        return removed
