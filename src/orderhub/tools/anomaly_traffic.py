@@ -319,7 +319,9 @@ def _incident_times(rng: random.Random, orders: int, share: float, start: dateti
            "geo_mismatch": 1, "cross_channel_duplicate": 1, "channel_price_conflict": 5,
            "unusual_quantity": 1}
     budget = orders * share / len(PATTERNS)
-    out = []
+    out: list[tuple[datetime, str]] = []
+    if share <= 0:
+        return out
     for kind, size in per.items():
         for _ in range(max(2, round(budget / size))):
             out.append((start + timedelta(seconds=rng.uniform(0.1 * span, span)), kind))

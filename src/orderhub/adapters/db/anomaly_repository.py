@@ -10,10 +10,10 @@ for phones the very digest orders are indexed by).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select
+from sqlalchemy import Connection, and_, delete, func, insert, literal, select, union_all
 
 from orderhub.adapters.anomaly_model import ModelStore, SklearnScorer
 from orderhub.adapters.crypto.keyring import PiiCipher
@@ -32,6 +32,13 @@ from orderhub.domain.anomaly.facts import (
 from orderhub.domain.anomaly.settings import AnomalySettings
 
 _f = t.intake_fingerprints.c
+
+
+def _utc(at: Any) -> datetime:
+    """Aggregates lose the column type on SQLite (naive text): read them back as UTC."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 _d = t.anomaly_detections.c
 _s = t.anomaly_settings.c
 
@@ -96,16 +103,40 @@ class AnomalyRepository:
             for kind, key in f.identities():
                 wanted[kind].add(key)
             wanted[PRICE].update(sku for sku, _ in f.prices)
-        branches = [and_(_f.kind == kind, _f.key.in_(sorted(keys)),
-                         _f.seen_at >= now - windows[kind])
-                    for kind, keys in wanted.items() if keys]
-        if not branches:
+        # One statement: a UNION ALL of one indexed range per kind (an OR of them would
+        # scan the tenant's rows). Accounts and prices are folded in the query (a busy
+        # account or SKU is one row, see Sighting); phones, addresses and baskets come
+        # one row per order (their accounts are counted), within their short windows.
+        parts: list[Any] = []
+        for kind, keys in wanted.items():
+            if not keys:
+                continue
+            where = and_(_f.tenant_id == tenant_id, _f.kind == kind,
+                         _f.key.in_(sorted(keys)), _f.seen_at >= now - windows[kind])
+            if kind == ACCOUNT:
+                parts.append(select(
+                    _f.kind, _f.key, func.min(_f.seen_at).label("at"),
+                    func.min(_f.account).label("account"), literal("").label("channel"),
+                    (func.sum(_f.value) / func.count()).label("value"),
+                    func.max(_f.quantity).label("quantity"), func.count().label("n"))
+                    .where(where).group_by(_f.kind, _f.key))
+            elif kind == PRICE:
+                lines = func.sum(_f.quantity)
+                parts.append(select(
+                    _f.kind, _f.key, func.max(_f.seen_at).label("at"),
+                    literal("").label("account"), _f.channel,
+                    (func.sum(_f.value * _f.quantity) / lines).label("value"),
+                    lines.label("quantity"), func.count().label("n"))
+                    .where(where).group_by(_f.kind, _f.key, _f.channel))
+            else:
+                parts.append(select(
+                    _f.kind, _f.key, _f.seen_at.label("at"), _f.account, _f.channel,
+                    _f.value, _f.quantity, literal(1).label("n")).where(where))
+        if not parts:
             return []
-        rows = self.conn.execute(
-            select(_f.kind, _f.key, _f.seen_at, _f.account, _f.channel, _f.value, _f.quantity)
-            .where(_f.tenant_id == tenant_id, or_(*branches))).all()
-        return [Sighting(r.kind, r.key, r.seen_at, r.account, r.channel, r.value, r.quantity)
-                for r in rows]
+        rows = self.conn.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()
+        return [Sighting(r.kind, r.key, _utc(r.at), r.account, r.channel, float(r.value),
+                         int(r.quantity), int(r.n)) for r in rows]
 
     def record(self, tenant_id: str, rows: Sequence[Sighting]) -> int:
         """The batch's sightings, price rows folded per (SKU, channel): one bulk insert."""

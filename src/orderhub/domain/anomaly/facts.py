@@ -98,7 +98,13 @@ class Facts:
 class Sighting:
     """A key seen at a time: by which account, in which channel, with which value
     (order total; for PRICE: the net unit price) and quantity (the largest line quantity;
-    for PRICE: how many lines the price stands for)."""
+    for PRICE: how many lines the price stands for).
+
+    Read back, ACCOUNT and PRICE sightings come folded (the repository sums them in the
+    query, so a busy account or SKU is one row): an ACCOUNT row stands for `count` orders,
+    `at` the first, `value` their mean total, `quantity` their largest line; a PRICE row
+    for one channel's lines, `value` their mean price weighted by lines, `quantity` the
+    lines. Features use only such sums, so folded and single rows give the same result."""
 
     kind: str
     key: str
@@ -107,6 +113,7 @@ class Sighting:
     channel: str
     value: float
     quantity: int
+    count: int = 1
 
 
 def _age(raw: str | None) -> float | None:

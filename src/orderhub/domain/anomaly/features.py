@@ -68,7 +68,7 @@ class Features:
     known_days: float = -1.0  # days since the hub first saw the account (-1: never)
     value: float = 0.0
     log_value: float = 0.0
-    value_ratio: float = 1.0  # value vs the account's median before (1 without history)
+    value_ratio: float = 1.0  # value vs the account's mean before (1 without history)
     max_qty: int = 0
     qty_ratio: float = 1.0  # max_qty vs the account's largest before (1 without history)
     units: int = 0
@@ -78,7 +78,9 @@ class Features:
     geo_mismatch: int = 0  # the IP's or phone's province is not the ship-to's
     cross_channel_dups: int = 0  # the same basket to the same person in another channel
     same_channel_dups: int = 0
-    price_deviation: float = 0.0  # the largest |price - other channels' median| / median
+    # the largest |price - reference| / reference; the reference is the median over other
+    # channels (weighted by lines) of each channel's mean price
+    price_deviation: float = 0.0
     price_seen: int = 0  # lines priced in other channels that the median stands on
     price_sku: str = ""  # evidence: the SKU with the largest deviation
     price_reference: float = 0.0  # ... and the other channels' median
@@ -89,13 +91,13 @@ class Features:
         return [float(getattr(self, n)) for n in FEATURE_NAMES]
 
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    n = len(ordered)
-    if n == 0:
-        return 0.0
-    mid = n // 2
-    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+def _channel_means(rows: list[Sighting]) -> list[tuple[float, int]]:
+    """(mean price weighted by lines, lines) per channel."""
+    sums: dict[str, tuple[float, int]] = {}
+    for x in rows:
+        total, lines = sums.get(x.channel, (0.0, 0))
+        sums[x.channel] = (total + x.value * x.quantity, lines + x.quantity)
+    return [(total / lines, lines) for total, lines in sums.values() if lines]
 
 
 def _weighted_median(pairs: list[tuple[float, int]]) -> float:
@@ -128,8 +130,10 @@ def extract(f: Facts, recent: Recent, now: datetime, s: AnomalySettings) -> Feat
     account = recent.since(ACCOUNT, f.account, now - w[ACCOUNT])
     basket = recent.since(BASKET, f.basket, now - w[BASKET])
     max_before = max((x.quantity for x in account), default=0)
-    median_value = _median([x.value for x in account])
-    known = (now - account[0].at).total_seconds() / 86400 if account else -1.0
+    orders_before = sum(x.count for x in account)
+    mean_value = (sum(x.value * x.count for x in account) / orders_before
+                  if orders_before else 0.0)
+    known = (now - min(x.at for x in account)).total_seconds() / 86400 if account else -1.0
 
     deviation, seen, worst_sku, reference = 0.0, 0, "", 0.0
     for sku, price in f.prices:
@@ -137,7 +141,7 @@ def extract(f: Facts, recent: Recent, now: datetime, s: AnomalySettings) -> Feat
         n = sum(x.quantity for x in rows)
         if n < s.price_min_seen:
             continue
-        ref = _weighted_median([(x.value, x.quantity) for x in rows])
+        ref = _weighted_median(_channel_means(rows))
         if ref <= 0:
             continue
         d = abs(price - ref) / ref
@@ -159,9 +163,9 @@ def extract(f: Facts, recent: Recent, now: datetime, s: AnomalySettings) -> Feat
         address_orders=len(address), address_accounts=_others(address, f.account),
         address_burst=sum(1 for x in address if x.at >= burst),
         address_burst_accounts=_burst_accounts(address, burst, f.account),
-        account_orders=len(account), account_max_qty=max_before, known_days=known,
+        account_orders=orders_before, account_max_qty=max_before, known_days=known,
         value=f.value, log_value=math.log1p(max(f.value, 0.0)),
-        value_ratio=f.value / median_value if median_value > 0 else 1.0,
+        value_ratio=f.value / mean_value if mean_value > 0 else 1.0,
         max_qty=f.max_qty, qty_ratio=f.max_qty / max_before if max_before else 1.0,
         units=f.units, b2b=int(f.b2b), lines=f.lines,
         account_age_days=-1.0 if f.account_age_days is None else f.account_age_days,
