@@ -77,10 +77,17 @@ def set_stage(hub: Hub, **changes: Any) -> None:
                     now=datetime.now(UTC))
 
 
-def quality_end_to_end(hub: Hub, traffic: list[Traffic], batch_size: int) -> dict[str, Any]:
+def retag(tr: Traffic, tag: str) -> Traffic:
+    """The same traffic under other external ids (a repeat would be the stored order)."""
+    return Traffic(tr.seed, [replace(it, order=replace(
+        it.order, external_id=f"{tag}-{it.order.external_id}")) for it in tr.items])
+
+
+def quality_end_to_end(hub: Hub, traffic: list[Traffic], batch_size: int,
+                       tag: str) -> dict[str, Any]:
     labels: dict[str, str] = {}
     for tr in traffic:
-        for now, group in tr.batches(batch_size):
+        for now, group in retag(tr, tag).batches(batch_size):
             ids = submit(hub, group, now)
             labels.update({ids[it.order.external_id]: it.label for it in group})
     with hub.read_uow() as uow:
@@ -103,8 +110,7 @@ def throughput(hub: Hub, prices: dict[str, Any], orders: int, batch_size: int,
             tr = generate(50_000 + 2 * r + (arm == "on"), prices, orders=orders,
                           anomaly_share=0.0, start=start)
             start += timedelta(days=40)
-            items = [replace(it, order=replace(it.order, external_id=f"TP-{arm}-{r}-"
-                                               f"{it.order.external_id}")) for it in tr.items]
+            items = retag(tr, f"TP-{arm}-{r}").items
             batches = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
             t0 = time.perf_counter()
             for group in batches:
@@ -178,11 +184,11 @@ def main() -> int:
                         for k, s in enumerate(HELD_OUT_SEEDS)]
 
             t0 = time.perf_counter()
-            with_model = quality_end_to_end(hub, held_out(0), args.batch_size)
+            with_model = quality_end_to_end(hub, held_out(0), args.batch_size, "M")
             show(f"held-out seeds {list(HELD_OUT_SEEDS)}, model {trained['version']} "
                  f"(end to end through intake, {time.perf_counter() - t0:.0f} s)", with_model)
             set_stage(hub, use_model=False)
-            rules = quality_end_to_end(hub, held_out(1000), args.batch_size)
+            rules = quality_end_to_end(hub, held_out(1000), args.batch_size, "R")
             set_stage(hub, use_model=True)
             show(f"held-out seeds {list(HELD_OUT_SEEDS)}, rules only (no model)", rules)
 

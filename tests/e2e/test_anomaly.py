@@ -119,7 +119,7 @@ def test_the_stage_reads_and_writes_fingerprints_once_per_batch(ahub: Hub) -> No
         stored = uow.conn.execute(select(t.intake_fingerprints.c.key)).scalars().all()
     # Phones, addresses, accounts and baskets are stored as keyed digests only.
     assert stored and all(k.startswith("b1.") or k == "A" for k in stored)
-    assert not any("1380000" in k or "c-1" == k for k in stored)
+    assert not any("1380000" in k or k == "c-1" for k in stored)
 
 
 def test_tenants_never_count_toward_each_others_velocity(ahub: Hub) -> None:
@@ -201,7 +201,7 @@ def test_cli_settings_list_train_and_evaluate(database_url: str, tmp_path: Path,
                                                                                    None)
     code, out = run("anomaly", "set", "hold_threshold=nope", "--reason", "x")
     assert code == 1 and "must be a number" in out
-    code, out = run("anomaly", "train", "--seeds", "9001")
+    code, out = run("anomaly", "train", "--seeds", "9101")
     assert code == 1 and "held-out" in out
     code, out = run("anomaly", "train", "--seeds", "101", "--orders", "400", "--json")
     assert code == 0, out

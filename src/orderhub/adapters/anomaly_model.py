@@ -67,7 +67,7 @@ class ModelStore:
 
     def save(self, model: Any, meta: dict[str, Any]) -> str:
         """Store a new version and make it current; returns its name."""
-        import joblib
+        import joblib  # type: ignore[import-untyped]
 
         self.directory.mkdir(parents=True, exist_ok=True)
         os.chmod(self.directory, 0o700)

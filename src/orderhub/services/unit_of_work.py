@@ -14,8 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.anomaly_model import ModelStore
 from orderhub.adapters.crypto.keyring import Keyring, PiiCipher
-from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.access_repository import AccessRepository
+from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -35,7 +35,9 @@ from orderhub.domain.order import Address, Customer, Order, OrderLine, OrderType
 from orderhub.tools.simulation import DESTINATIONS, GIVEN, MOBILE_PREFIXES, SURNAMES
 
 TRAINING_SEEDS = tuple(range(101, 111))
-HELD_OUT_SEEDS = tuple(range(9001, 9006))
+# 9001-9005 were the first held-out set; their figures were printed once by a smoke run of
+# the benchmark while it was being debugged, so the reported set is a fresh one.
+HELD_OUT_SEEDS = tuple(range(9101, 9106))
 PATTERNS = ("brushing", "phone_velocity", "new_account_high_value", "geo_mismatch",
             "cross_channel_duplicate", "channel_price_conflict", "unusual_quantity")
 # The reason codes that name each pattern (what a correct detection says).
@@ -145,8 +147,7 @@ class _Gen:
         for c in rng.sample(self.customers, len(self.customers) // 10):
             other = rng.choice(self.customers)
             if other is not c:
-                c.address = Address(**{**_fields(other.address), "name": c.address.name,
-                                       "phone": c.phone})
+                c.address = replace(other.address, name=c.address.name, phone=c.phone)
                 c.province = other.province
 
     # ----- orders -----------------------------------------------------------------------
@@ -180,7 +181,7 @@ class _Gen:
             attrs["ip_province"] = ip_province or c.province
         addr = address or c.address
         if phone is not None:
-            addr = Address(**{**_fields(addr), "phone": phone})
+            addr = replace(addr, phone=phone)
         order = ChannelOrder(
             external_id=f"AN-{self.seed}-{self.n:07d}", status="open", updated_at=at,
             currency="CNY", lines=lines,
@@ -220,7 +221,7 @@ class _Gen:
             when = at + timedelta(minutes=rng.uniform(0, 90) if i else 0)
             self.emit(when, channel if rng.random() < 0.7 else rng.choice(CONSUMER_CHANNELS),
                       c, [self.line(self.pick_sku(cheap=True), 1)], "brushing",
-                      address=Address(**{**_fields(target), "phone": c.phone}))
+                      address=replace(target, phone=c.phone))
 
     def phone_velocity(self, at: datetime) -> None:
         rng = self.rng
@@ -235,7 +236,8 @@ class _Gen:
     def new_account_high_value(self, at: datetime) -> None:
         rng = self.rng
         c = self.account(age=rng.uniform(0, 2))
-        lines, total = [], Decimal(0)
+        lines: list[ChannelLine] = []
+        total = Decimal(0)
         goal = Decimal(rng.randint(4000, 15000))
         while total < goal and len(lines) < 6:
             s = self.pick_sku(dear=True)
@@ -248,7 +250,8 @@ class _Gen:
         rng = self.rng
         c = self.account(age=rng.uniform(0, 10))
         ip = rng.choice([p for p, _, _ in self.dest if p != c.province])
-        lines, total = [], Decimal(0)
+        lines: list[ChannelLine] = []
+        total = Decimal(0)
         goal = Decimal(rng.randint(800, 3000))
         while total < goal and len(lines) < 4:
             s = self.pick_sku()
@@ -287,10 +290,6 @@ class _Gen:
         c = rng.choice(seen)
         self.emit(at, rng.choice(CONSUMER_CHANNELS), c,
                   [self.line(self.pick_sku(), rng.randint(15, 50))], "unusual_quantity")
-
-
-def _fields(a: Address) -> dict[str, object]:
-    return {f: getattr(a, f) for f in a.__dataclass_fields__}
 
 
 def generate(seed: int, prices: dict[str, Decimal], *, orders: int = 4000,

@@ -36,9 +36,8 @@ _f = t.intake_fingerprints.c
 
 def _utc(at: Any) -> datetime:
     """Aggregates lose the column type on SQLite (naive text): read them back as UTC."""
-    if isinstance(at, str):
-        at = datetime.fromisoformat(at)
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    when: datetime = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 _d = t.anomaly_detections.c
 _s = t.anomaly_settings.c
 
@@ -134,7 +133,8 @@ class AnomalyRepository:
                     _f.value, _f.quantity, literal(1).label("n")).where(where))
         if not parts:
             return []
-        rows = self.conn.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()
+        statement: Any = parts[0] if len(parts) == 1 else union_all(*parts)
+        rows = self.conn.execute(statement).all()
         return [Sighting(r.kind, r.key, _utc(r.at), r.account, r.channel, float(r.value),
                          int(r.quantity), int(r.n)) for r in rows]
 

@@ -53,7 +53,7 @@ def replay(seed_batches: Batches, settings: AnomalySettings,
 def fit(corpus: Iterable[Batches], settings: AnomalySettings | None = None) -> Any:
     """A classifier fitted on the corpus's feature vectors (label: anomalous or clean)."""
     import numpy as np
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier  # type: ignore[import-untyped]
 
     s = settings or AnomalySettings()
     xs: list[list[float]] = []
@@ -81,7 +81,7 @@ def train(store: ModelStore, training: Sequence[Batches], seeds: Sequence[int],
           pattern_codes: Mapping[str, frozenset[str]], now: datetime) -> dict[str, Any]:
     """Fit on the training seeds, store as a new version (current from now on); the
     metadata keeps the seeds, the parameters and the figures on the training seeds."""
-    import sklearn
+    import sklearn  # type: ignore[import-untyped]
 
     model = fit(training)
     scorer = SklearnScorer(model, "candidate")

@@ -36,10 +36,10 @@ from typing import Any
 
 from orderhub.adapters.phone import is_valid_phone
 from orderhub.domain.allocation import AllocationOutcome, AllocationStrategy
+from orderhub.domain.anomaly.decision import Action
 from orderhub.domain.errors import NotFound, StockError
 from orderhub.domain.inventory import Sku, StockLevel, Warehouse
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.domain.anomaly.decision import Action
 from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.state import NetworkState
