@@ -181,9 +181,21 @@ def test_settings_are_scoped_validated_audited_and_turn_the_stage_off(ahub: Hub)
                                                                {"enabled": False})
 
 
-def test_cli_settings_list_train_and_evaluate(database_url: str, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def own_key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The CLI's settings (cached per process) with this test's key directory, so a model
+    trained here never lands in the working directory's `.orderhub` other tests use."""
+    from orderhub.config import get_settings
+
     monkeypatch.setenv("ORDERHUB_KEY_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_cli_settings_list_train_and_evaluate(database_url: str, own_key_dir: Path) -> None:
+    tmp_path = own_key_dir
+    assert not (Path(".orderhub") / "anomaly-models").exists()
     runner = CliRunner()
 
     def run(*args: str) -> tuple[int, str]:
@@ -217,3 +229,4 @@ def test_cli_settings_list_train_and_evaluate(database_url: str, tmp_path: Path,
     assert code == 0 and json.loads(out) == []
     code, out = run("anomaly", "prune")
     assert code == 0 and "fingerprints removed" in out
+    assert not (Path(".orderhub") / "anomaly-models").exists()

@@ -226,7 +226,7 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     seed_network(hub)
     jobs = {job.name: job for job in hub.periodic_jobs()}
     assert list(jobs) == ["reservation-expiry", "carrier-probe", "inbox-pruning",
-                          "audit-checkpoints", "usage-flush"]
+                          "audit-checkpoints", "usage-flush", "anomaly-pruning"]
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 
     [oid] = submit(hub, draft("PS-J", [("A", 2)], order_type=OrderType.PRE_SALE,
@@ -245,3 +245,6 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     assert jobs["inbox-pruning"].run_once(datetime.now(UTC)) == 0  # handled just now: kept
     later = datetime.now(UTC) + timedelta(days=hub.settings.inbox_retention_days, seconds=1)
     assert jobs["inbox-pruning"].run_once(later) > 0
+    # Intake fingerprints (anomaly detection) are kept for their windows, then deleted.
+    assert jobs["anomaly-pruning"].run_once(clock.now) == 0
+    assert jobs["anomaly-pruning"].run_once(clock.now + timedelta(days=31)) > 0

@@ -33,10 +33,13 @@ class SklearnScorer:
 
     def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
         import numpy as np
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
         if not rows:
             return []
-        proba = self.model.predict_proba(np.asarray(rows, dtype=float))
+        # A batch is small: one thread (OpenMP threads would only contend with intake's).
+        with threadpool_limits(limits=1):
+            proba = self.model.predict_proba(np.asarray(rows, dtype=float))
         return [float(p) for p in proba[:, 1]]
 
 

@@ -104,7 +104,8 @@ class AnomalyRepository:
             wanted[PRICE].update(sku for sku, _ in f.prices)
         # One statement: a UNION ALL of one indexed range per kind (an OR of them would
         # scan the tenant's rows). Accounts and prices are folded in the query (a busy
-        # account or SKU is one row, see Sighting); phones, addresses and baskets come
+        # account is one row, a SKU one per channel and price, see Sighting); phones,
+        # addresses and baskets come
         # one row per order (their accounts are counted), within their short windows.
         parts: list[Any] = []
         for kind, keys in wanted.items():
@@ -120,13 +121,11 @@ class AnomalyRepository:
                     func.max(_f.quantity).label("quantity"), func.count().label("n"))
                     .where(where).group_by(_f.kind, _f.key))
             elif kind == PRICE:
-                lines = func.sum(_f.quantity)
                 parts.append(select(
                     _f.kind, _f.key, func.max(_f.seen_at).label("at"),
-                    literal("").label("account"), _f.channel,
-                    (func.sum(_f.value * _f.quantity) / lines).label("value"),
-                    lines.label("quantity"), func.count().label("n"))
-                    .where(where).group_by(_f.kind, _f.key, _f.channel))
+                    literal("").label("account"), _f.channel, _f.value,
+                    func.sum(_f.quantity).label("quantity"), func.count().label("n"))
+                    .where(where).group_by(_f.kind, _f.key, _f.channel, _f.value))
             else:
                 parts.append(select(
                     _f.kind, _f.key, _f.seen_at.label("at"), _f.account, _f.channel,

@@ -101,10 +101,10 @@ class Sighting:
     for PRICE: how many lines the price stands for).
 
     Read back, ACCOUNT and PRICE sightings come folded (the repository sums them in the
-    query, so a busy account or SKU is one row): an ACCOUNT row stands for `count` orders,
-    `at` the first, `value` their mean total, `quantity` their largest line; a PRICE row
-    for one channel's lines, `value` their mean price weighted by lines, `quantity` the
-    lines. Features use only such sums, so folded and single rows give the same result."""
+    query, so a busy account or SKU is a row or a few): an ACCOUNT row stands for `count`
+    orders, `at` the first, `value` their mean total, `quantity` their largest line; a
+    PRICE row for one channel's lines at one price (to the cent), `quantity` the lines.
+    Features use only such sums, so folded and single rows give the same result."""
 
     kind: str
     key: str
@@ -175,17 +175,14 @@ def sightings(f: Facts, now: datetime) -> list[Sighting]:
 
 
 def compact(rows: list[Sighting]) -> list[Sighting]:
-    """Price rows of a batch folded to one per (SKU, channel): the median price, the count
-    of lines as quantity. Identity rows stay one per order (their accounts are counted)."""
+    """Price rows of a batch folded to one per (SKU, channel, price to the cent), the lines
+    as quantity. Identity rows stay one per order (their accounts are counted)."""
     out = [s for s in rows if s.kind != PRICE]
-    groups: dict[tuple[str, str], list[Sighting]] = {}
+    groups: dict[tuple[str, str, float], list[Sighting]] = {}
     for s in rows:
         if s.kind == PRICE:
-            groups.setdefault((s.key, s.channel), []).append(s)
-    for (_sku, _channel), group in groups.items():
-        values = sorted(s.value for s in group)
-        mid = values[len(values) // 2]
-        first = group[0]
-        out.append(replace(first, value=mid, quantity=sum(s.quantity for s in group),
+            groups.setdefault((s.key, s.channel, round(s.value, 2)), []).append(s)
+    for (_sku, _channel, price), group in groups.items():
+        out.append(replace(group[0], value=price, quantity=sum(s.quantity for s in group),
                            account=""))
     return out

@@ -78,8 +78,8 @@ class Features:
     geo_mismatch: int = 0  # the IP's or phone's province is not the ship-to's
     cross_channel_dups: int = 0  # the same basket to the same person in another channel
     same_channel_dups: int = 0
-    # the largest |price - reference| / reference; the reference is the median over other
-    # channels (weighted by lines) of each channel's mean price
+    # the largest |price - reference| / reference; the reference is the median price of
+    # the other channels' lines (one mispriced order does not move it)
     price_deviation: float = 0.0
     price_seen: int = 0  # lines priced in other channels that the median stands on
     price_sku: str = ""  # evidence: the SKU with the largest deviation
@@ -89,15 +89,6 @@ class Features:
 
     def vector(self) -> list[float]:
         return [float(getattr(self, n)) for n in FEATURE_NAMES]
-
-
-def _channel_means(rows: list[Sighting]) -> list[tuple[float, int]]:
-    """(mean price weighted by lines, lines) per channel."""
-    sums: dict[str, tuple[float, int]] = {}
-    for x in rows:
-        total, lines = sums.get(x.channel, (0.0, 0))
-        sums[x.channel] = (total + x.value * x.quantity, lines + x.quantity)
-    return [(total / lines, lines) for total, lines in sums.values() if lines]
 
 
 def _weighted_median(pairs: list[tuple[float, int]]) -> float:
@@ -141,7 +132,7 @@ def extract(f: Facts, recent: Recent, now: datetime, s: AnomalySettings) -> Feat
         n = sum(x.quantity for x in rows)
         if n < s.price_min_seen:
             continue
-        ref = _weighted_median(_channel_means(rows))
+        ref = _weighted_median([(x.value, x.quantity) for x in rows])
         if ref <= 0:
             continue
         d = abs(price - ref) / ref

@@ -125,7 +125,7 @@ def reasons(f: Facts, x: Features, s: AnomalySettings) -> list[Reason]:
             f"过去{s.duplicate_hours:g}小时内相同商品、收件人和地址已从"
             f"{'、'.join(x.other_channels)}下单{x.cross_channel_dups}次",
             {"duplicates": x.cross_channel_dups, "channels": list(x.other_channels),
-             "window_hours": s.duplicate_hours}, 0.75))
+             "window_hours": s.duplicate_hours}, 0.6))
     if x.price_deviation >= s.price_deviation:
         price = dict(f.prices).get(x.price_sku, 0.0)
         out.append(Reason(
@@ -137,7 +137,9 @@ def reasons(f: Facts, x: Features, s: AnomalySettings) -> list[Reason]:
             f"相差{x.price_deviation:.0%}（{s.price_days:g}天内{x.price_seen}行）",
             {"sku": x.price_sku, "price": round(price, 2),
              "reference": round(x.price_reference, 2), "deviation": x.price_deviation,
-             "lines_compared": x.price_seen, "window_days": s.price_days}, 0.7))
+             "lines_compared": x.price_seen, "window_days": s.price_days},
+            # below the other channels: a mispriced listing being taken; above: a flag
+            0.7 if price < x.price_reference else 0.4))
     if x.account_orders and x.max_qty >= max(s.quantity_floor,
                                               s.quantity_factor * x.account_max_qty):
         out.append(Reason(

@@ -62,8 +62,13 @@ def fit(corpus: Iterable[Batches], settings: AnomalySettings | None = None) -> A
         for label, a in replay(batches, s, None):
             xs.append(a.features.vector())
             ys.append(int(label != CLEAN))
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
     model = HistGradientBoostingClassifier(**PARAMS)
-    model.fit(np.asarray(xs, dtype=float), np.asarray(ys))
+    # One thread: on a shared machine OpenMP's threads mostly wait for each other (a fit
+    # of the training seeds took seconds single-threaded, minutes with two contended).
+    with threadpool_limits(limits=1):
+        model.fit(np.asarray(xs, dtype=float), np.asarray(ys))
     return model
 
 
