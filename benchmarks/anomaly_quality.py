@@ -40,7 +40,8 @@ from orderhub.config import Settings
 from orderhub.domain.anomaly.metrics import Outcome, quality
 from orderhub.services.anomaly.model import train
 from orderhub.services.anomaly.settings import update_settings
-from orderhub.services.intake.submit import ingest_channel_orders
+from orderhub.services.intake.drafts import LineDraft, OrderDraft
+from orderhub.services.intake.submit import ingest_channel_orders, submit_orders
 from orderhub.tools.anomaly_traffic import (
     HELD_OUT_SEEDS,
     PATTERN_CODES,
@@ -98,9 +99,21 @@ def quality_end_to_end(hub: Hub, traffic: list[Traffic], batch_size: int,
     return quality(outcomes, PATTERN_CODES)
 
 
+def as_draft(it: Labelled) -> OrderDraft:
+    co = it.order
+    return OrderDraft(channel=it.channel, external_id=co.external_id, currency=co.currency,
+                      lines=[LineDraft(sku=ln.channel_sku, quantity=ln.quantity,
+                                       unit_price=ln.unit_price, discount=ln.discount)
+                             for ln in co.lines],
+                      order_type=co.order_type, customer=co.customer,
+                      shipping_address=co.shipping_address, placed_at=co.placed_at)
+
+
 def throughput(hub: Hub, prices: dict[str, Any], orders: int, batch_size: int,
-               rounds: int) -> dict[str, Any]:
-    """Clean traffic, alternating on/off blocks; orders per second of each arm."""
+               rounds: int, drafts: bool) -> dict[str, Any]:
+    """Clean traffic, alternating on/off blocks; orders per second of each arm. `drafts`:
+    `submit_orders` with mixed channels per call (as benchmarks/throughput.py does);
+    otherwise channel intake, one call per channel within each batch."""
     seconds = {"on": 0.0, "off": 0.0}
     counts = {"on": 0, "off": 0}
     start = START + timedelta(days=400)
@@ -114,7 +127,12 @@ def throughput(hub: Hub, prices: dict[str, Any], orders: int, batch_size: int,
             batches = [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
             t0 = time.perf_counter()
             for group in batches:
-                submit(hub, group, group[-1].at)
+                if drafts:
+                    submit_orders(hub.uow, TENANT, [as_draft(it) for it in group],
+                                  strategy=hub.strategy, now=group[-1].at, actor="bench",
+                                  presale_lock=hub.presale_lock)
+                else:
+                    submit(hub, group, group[-1].at)
             seconds[arm] += time.perf_counter() - t0
             counts[arm] += len(items)
     set_stage(hub, enabled=True)
@@ -149,6 +167,10 @@ def main() -> int:
     ap.add_argument("--throughput-orders", type=int, default=2000,
                     help="orders per block of the on/off comparison")
     ap.add_argument("--rounds", type=int, default=3, help="on/off block pairs")
+    ap.add_argument("--throughput-batch", type=int, default=500,
+                    help="orders per submit_orders call in the drafts comparison")
+    ap.add_argument("--quick", action="store_true",
+                    help="throughput only with drafts (skip the channel-intake comparison)")
     ap.add_argument("--database-url", default="", help="default: a temporary SQLite file")
     ap.add_argument("--json", default="", help="also write the figures to this file")
     args = ap.parse_args()
@@ -192,11 +214,18 @@ def main() -> int:
             set_stage(hub, use_model=True)
             show(f"held-out seeds {list(HELD_OUT_SEEDS)}, rules only (no model)", rules)
 
-            tp = throughput(hub, prices, args.throughput_orders, args.batch_size, args.rounds)
-            print(f"\nintake throughput, clean traffic, batches of {args.batch_size}, "
-                  f"{args.rounds} alternating rounds: stage on {tp['on_orders_per_s']} "
-                  f"orders/s, off {tp['off_orders_per_s']} orders/s, on/off "
-                  f"{tp['on_over_off']}")
+            tp = {}
+            for mode, size, drafts in (("drafts", args.throughput_batch, True),
+                                       ("channels", args.batch_size, False)):
+                if mode == "channels" and args.quick:
+                    continue
+                tp[mode] = throughput(hub, prices, args.throughput_orders, size, args.rounds,
+                                      drafts)
+                print(f"\nintake throughput ({mode}, batches of {size}, clean traffic, "
+                      f"{args.rounds} alternating rounds): stage on "
+                      f"{tp[mode]['on_orders_per_s']} orders/s, off "
+                      f"{tp[mode]['off_orders_per_s']} orders/s, on/off "
+                      f"{tp[mode]['on_over_off']}")
             if args.json:
                 Path(args.json).write_text(json.dumps({
                     "training_seeds": list(TRAINING_SEEDS),

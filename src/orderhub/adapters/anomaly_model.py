@@ -24,6 +24,18 @@ from orderhub.domain.anomaly.features import FEATURE_NAMES
 log = logging.getLogger(__name__)
 
 
+_CONTROLLER: list[Any] = []
+
+
+def _threads() -> Any:
+    """threadpoolctl's controller, made once (making one scans the loaded libraries)."""
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
+
+
 @dataclass(frozen=True)
 class SklearnScorer:
     """A fitted scikit-learn classifier behind the domain's `Scorer` protocol."""
@@ -33,12 +45,11 @@ class SklearnScorer:
 
     def probabilities(self, rows: Sequence[Sequence[float]]) -> list[float]:
         import numpy as np
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
         if not rows:
             return []
         # A batch is small: one thread (OpenMP threads would only contend with intake's).
-        with threadpool_limits(limits=1):
+        with _threads().limit(limits=1):
             proba = self.model.predict_proba(np.asarray(rows, dtype=float))
         return [float(p) for p in proba[:, 1]]
 
