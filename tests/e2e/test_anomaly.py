@@ -81,6 +81,14 @@ def test_brushing_burst_is_held_with_reason_codes_and_clean_orders_pass(ahub: Hu
         one = client.get("/v1/anomalies", params={"order_id": held["BRUSH-4"]["id"]}).json()
         assert [d["reasons"][0]["evidence"]["accounts"] for d in one["items"]] == [4]
         assert client.get("/v1/anomalies", params={"action": "flag"}).json()["items"] == []
+        assert len(client.get("/v1/anomalies", params={
+            "since": "2026-11-24T01:59:00Z"}).json()["items"]) == 3
+        assert client.get("/v1/anomalies", params={
+            "since": "2026-11-24T02:01:00+00:00"}).json()["items"] == []
+        assert client.get("/v1/anomalies", params={"since": "2026-11-24T02:01:00"}
+                          ).status_code == 422  # no time zone: refused, not guessed
+        assert client.get("/v1/anomalies", params={"code": "geo_mismatch"}).json() == {
+            "items": []}
 
         timeline = client.get(f"/v1/orders/{held['BRUSH-3']['id']}/timeline").json()
         types = [e["type"] for e in timeline]

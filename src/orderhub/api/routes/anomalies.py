@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
 from orderhub.api.schemas import JsonObject, Text
@@ -21,8 +20,8 @@ router = APIRouter(prefix="/v1/anomalies", tags=["anomalies"])
 def list_anomalies(
     hub: HubDep,
     tenant: TenantDep,
-    since: Annotated[datetime | None, Query(description="Detected at or after (ISO 8601)")]
-    = None,
+    since: Annotated[AwareDatetime | None, Query(
+        description="Detected at or after (ISO 8601 with a time zone)")] = None,
     action: Annotated[Literal["hold", "flag"] | None, Query()] = None,
     code: Annotated[str | None, Query(max_length=64, description="A reason code")] = None,
     order_id: Annotated[str | None, Query(max_length=40)] = None,
