@@ -103,6 +103,7 @@ def test_new_account_high_value_needs_the_channels_age_or_a_much_larger_amount()
     # Never seen and three times the threshold: named, but weaker (a flag).
     assert run([make(account="who", price="9500")]) == [("flag", ["new_account_high_value"])]
     assert run([make(account="", price="9500")]) == [("pass", [])]  # no account: no age
+    assert run([make(account="who", price="9500", b2b=True)]) == [("pass", [])]
 
 
 def test_geo_mismatch_only_for_young_accounts_or_high_values() -> None:

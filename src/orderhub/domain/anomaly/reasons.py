@@ -89,11 +89,12 @@ def reasons(f: Facts, x: Features, s: AnomalySettings) -> list[Reason]:
              "burst_orders": x.phone_burst, "window_hours": vw, "burst_hours": bw},
             0.85 if many else 0.5))
     age = f.account_age_days
-    # Without the channel's account age, an account the hub never saw counts as new, but
-    # only at three times the threshold and with less weight.
+    # Without the channel's account age, a consumer account the hub never saw counts as
+    # new, but only at three times the threshold and with less weight (B2B accounts are
+    # onboarded by contract: their first bulk order is no sign).
     if x.value >= s.high_value and (
             (age is not None and age < s.new_account_days)
-            or (age is None and f.account and x.known_days < 0
+            or (age is None and f.account and not f.b2b and x.known_days < 0
                 and x.value >= 3 * s.high_value)):
         shown = f"{age:g} days old" if age is not None else "never seen before"
         shown_zh = f"注册{age:g}天" if age is not None else "首次出现"
