@@ -8,10 +8,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from orderhub.adapters.anomaly_model import ModelStore
 from orderhub.adapters.bus.in_process import InProcessBus
 from orderhub.adapters.bus.nats_jetstream import JetStreamSource, NatsClient, NatsJetStreamSink
 from orderhub.adapters.crypto import CryptoError, Keyring, load_local_master
@@ -72,6 +74,7 @@ class Hub:
     _started: bool = field(default=False, repr=False)
     _audit_key: AuditKey | None = field(default=None, repr=False)
     _twin: DurableConsumer | None = field(default=None, repr=False)
+    _anomaly_models: ModelStore | None = field(default=None, repr=False)
 
     @property
     def audit_key(self) -> AuditKey:
@@ -80,13 +83,22 @@ class Hub:
             self._audit_key = load_audit_key(self.settings)
         return self._audit_key
 
+    @property
+    def anomaly_models(self) -> ModelStore:
+        """The trained anomaly models: `<key_dir>/anomaly-models/` (adapters/anomaly_model)."""
+        if self._anomaly_models is None:
+            self._anomaly_models = ModelStore(Path(self.settings.key_dir) / "anomaly-models")
+        return self._anomaly_models
+
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, keyring=self.keyring, on_commit=self.relay.notify,
-                          network_cache=self.network_cache, audit_key=self.audit_key)
+                          network_cache=self.network_cache, audit_key=self.audit_key,
+                          anomaly_models=self.anomaly_models)
 
     def read_uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine, keyring=self.keyring, read_only=True,
-                          network_cache=self.network_cache, audit_key=self.audit_key)
+                          network_cache=self.network_cache, audit_key=self.audit_key,
+                          anomaly_models=self.anomaly_models)
 
     @property
     def presale_lock(self) -> timedelta:
@@ -193,6 +205,7 @@ class Hub:
             jobs.tracking_match(self.uow),
             jobs.exception_sync(self.uow, s.expiry_sweep_seconds),
             jobs.alert_desk(self.uow),
+            jobs.anomaly_pruning(self.uow, first_after_seconds=s.expiry_sweep_seconds),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:

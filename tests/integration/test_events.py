@@ -273,7 +273,8 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     jobs = {job.name: job for job in hub.periodic_jobs()}
     assert list(jobs) == ["reservation-expiry", "carrier-probe", "inbox-pruning",
                           "audit-checkpoints", "usage-flush", "twin-alerts",
-                          "tracking-match", "exception-sync", "alert-desk"]
+                          "tracking-match", "exception-sync", "alert-desk",
+                          "anomaly-pruning"]
     assert jobs["twin-alerts"].run_once(clock.now) == {"stalled": 0, "escalated": 0}
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 
@@ -295,3 +296,6 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     assert jobs["inbox-pruning"].run_once(datetime.now(UTC)) == 0  # handled just now: kept
     later = datetime.now(UTC) + timedelta(days=hub.settings.inbox_retention_days, seconds=1)
     assert jobs["inbox-pruning"].run_once(later) > 0
+    # Intake fingerprints (anomaly detection) are kept for their windows, then deleted.
+    assert jobs["anomaly-pruning"].run_once(clock.now) == 0
+    assert jobs["anomaly-pruning"].run_once(clock.now + timedelta(days=31)) > 0

@@ -12,6 +12,7 @@ import orderhub
 from orderhub.api import auth, limits, metering, openapi, problems
 from orderhub.api.routes import (
     access,
+    anomalies,
     audit,
     carriers,
     catalog,
@@ -66,6 +67,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.include_router(usage.router)
     app.include_router(services.router)
     app.include_router(risk.router)
+    app.include_router(anomalies.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

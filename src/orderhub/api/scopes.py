@@ -46,6 +46,10 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/channels/{channel}/webhook": PUBLIC,
     "POST /v1/sku-mappings": S.CROSSWALK_MANAGE,
     "GET /v1/sku-mappings": S.CATALOG_READ,
+    # anomaly detection at intake: detections are exceptions; settings are rules
+    "GET /v1/anomalies": S.EXCEPTIONS_READ,
+    "GET /v1/anomalies/settings": S.RULES_READ,
+    "PUT /v1/anomalies/settings": S.RULES_APPROVE,
     # validation rules (live changes are an approver's)
     "GET /v1/validation/rules": S.RULES_READ,
     "PATCH /v1/validation/rules/{code}": S.RULES_APPROVE,

@@ -12,6 +12,7 @@ from orderhub.adapters.secrets import SecretError
 from orderhub.cli import (
     access,
     alerts,
+    anomaly,
     audit,
     carrier,
     corpus,
@@ -69,6 +70,7 @@ app.add_typer(sla.app, name="sla")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(risk.app, name="risk")
 app.add_typer(exceptions.app, name="exceptions")
+app.add_typer(anomaly.app, name="anomaly")
 
 
 def main() -> None:

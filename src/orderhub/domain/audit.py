@@ -62,6 +62,7 @@ AUDITED_KINDS: dict[str, str] = {
     "exception_remedy": "a remedy proposed, approved, rejected or applied on the exception desk",
     "exception_policy": "the exception desk's tier policy changed (a new version)",
     "substitution_change": "an SKU substitution added or removed",
+    "anomaly_settings": "a tenant's anomaly detection settings changed (on/off, thresholds)",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

@@ -612,6 +612,35 @@ CATALOG += [
          "exception_id": "exc_0006883a1b2c3d4e", "kind": "held",
          "resolution": "remedy switch_warehouse applied"},
     ),
+    _spec(
+        "OrderAnomalyDetected",
+        "Anomaly detection at intake found the order suspect (brushing, fraud, a price "
+        "conflict between channels, an unusual quantity). `action` is `hold` (the order is "
+        "also held, OrderHeld with code suspected_fraud or anomaly_review, for a person to "
+        "decide) or `flag` (the order goes on; someone should look). `score` is the model's "
+        "probability (or the rules' score when `model_version` is `rules`); each reason has "
+        "its code, messages in English and Chinese and its evidence (counts, window).",
+        {"action": {"enum": ["hold", "flag"]},
+         "score": {"type": "number", "minimum": 0, "maximum": 1},
+         "model_version": _STR,
+         "reasons": {"type": "array", "minItems": 1, "items": {
+             "type": "object", "required": ["code", "message", "message_zh", "evidence"],
+             "properties": {
+                 "code": {"enum": ["shared_address_accounts", "address_velocity",
+                                   "phone_velocity", "new_account_high_value",
+                                   "geo_mismatch", "cross_channel_duplicate",
+                                   "channel_price_conflict", "unusual_quantity",
+                                   "model_outlier"]},
+                 "message": _STR, "message_zh": _STR, "evidence": {"type": "object"}}}}},
+        {"status": "on_hold", "actor": "api",
+         "reason": "5 other accounts shipped to this address in the last 24 h (6 orders)",
+         "action": "hold", "score": 0.97, "model_version": "v0001",
+         "reasons": [{"code": "shared_address_accounts",
+                      "message": "5 other accounts shipped to this address in the last "
+                                 "24 h (6 orders)",
+                      "message_zh": "过去24小时内另有5个账号向此地址下单（共6单）",
+                      "evidence": {"accounts": 5, "orders": 6, "window_hours": 24.0}}]},
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}

@@ -463,6 +463,20 @@ class ExceptionResolved(Event):
     _data_fields = _fields("exception_id", "kind", "resolution")
 
 
+@dataclass(kw_only=True, slots=True)
+class OrderAnomalyDetected(Event):
+    """Intake's anomaly detection found the order suspect: `action` hold (also held, with
+    hold code suspected_fraud or anomaly_review) or flag (it goes on); `reasons` are the
+    reason codes with their evidence, in English and Chinese."""
+
+    type: ClassVar[str] = "OrderAnomalyDetected"
+    action: str  # hold | flag
+    score: float
+    model_version: str  # "rules" when no trained model scored
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("action", "score", "model_version", "reasons")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -505,5 +519,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RemedyRejected,
         RemedyApplied,
         ExceptionResolved,
+        OrderAnomalyDetected,
     )
 }

@@ -70,6 +70,9 @@ class HoldCode(StrEnum):
     NO_ROUTE = "no_route"  # stock exists, but no usable site (capability, rule, block, queue)
     REGION_BLOCKED = "region_blocked"  # deliveries to its destination are blocked
     MANUAL = "manual"
+    # anomalies at intake (domain/anomaly): a person decides, the order is never dropped
+    SUSPECTED_FRAUD = "suspected_fraud"  # brushing and fraud patterns
+    ANOMALY_REVIEW = "anomaly_review"  # channel price conflicts, unusual quantities
 
 
 @dataclass(frozen=True, slots=True)
@@ -629,6 +632,16 @@ class Order:
         """An alert about this order (raised, escalated or resolved by the twin): a fact in
         its timeline and event sequence like any other; the order itself does not change."""
         self._record(event)
+
+    def note_anomaly(self, action: str, score: float, model_version: str,
+                     reasons: list[dict[str, Any]], now: datetime, actor: str) -> None:
+        """Intake's anomaly detection found something (held or flagged: on the timeline,
+        evented); a hold itself is `hold` with a suspected_fraud or anomaly_review reason."""
+        self._record(ev.OrderAnomalyDetected(
+            tenant_id=self.tenant_id, occurred_at=now, actor=actor,
+            reason="; ".join(str(r["message"]) for r in reasons),
+            action=action, score=score, model_version=model_version,
+            reasons=list(reasons)))
 
     def raise_exception(self, reason: str, now: datetime, actor: str) -> None:
         """Already with the warehouse: a person decides (recall, ship late, cancel)."""

@@ -134,6 +134,15 @@ def alert_desk(make_uow: UowFactory, every_seconds: float = ALERT_DESK_SECONDS) 
     return Job("alert-desk", every_seconds, lambda now: desk_link.sync(make_uow, now))
 
 
+def anomaly_pruning(make_uow: UowFactory, every_seconds: float = 3600.0,
+                    first_after_seconds: float | None = None) -> Job:
+    """Intake fingerprints past their windows are never read again: delete them."""
+    from orderhub.services.anomaly.detection import prune
+
+    return Job("anomaly-pruning", every_seconds, lambda now: prune(make_uow, now),
+               first_after_seconds)
+
+
 class Scheduler:
     """Runs jobs when due, on one daemon thread. Time between runs is measured on
     `monotonic` (steady, seconds); `clock` gives the `now` each job is run with."""

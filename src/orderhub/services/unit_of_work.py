@@ -12,8 +12,10 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import NestedTransaction, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from orderhub.adapters.anomaly_model import ModelStore
 from orderhub.adapters.crypto.keyring import Keyring, PiiCipher
 from orderhub.adapters.db.access_repository import AccessRepository
+from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.exception_repository import ExceptionRepository
@@ -54,6 +56,7 @@ class UnitOfWork:
     risk_models: RiskModelRepository
     tracking: TrackingRepository
     exceptions: ExceptionRepository
+    anomaly: AnomalyRepository
     conn: Connection
 
     def __init__(
@@ -65,6 +68,7 @@ class UnitOfWork:
         on_commit: Callable[[int], None] | None = None,
         network_cache: NetworkCache | None = None,
         audit_key: AuditKey | None = None,
+        anomaly_models: ModelStore | None = None,
     ) -> None:
         self.engine = engine
         self.audit_key = audit_key  # keys the audit chain (from outside the database)
@@ -72,6 +76,7 @@ class UnitOfWork:
         self.read_only = read_only
         self.on_commit = on_commit
         self.network_cache = network_cache
+        self.anomaly_models = anomaly_models  # the trained anomaly model (outside the DB)
         self._tx: RootTransaction | None = None
         self._other_events: list[Event] = []
 
@@ -99,6 +104,7 @@ class UnitOfWork:
         self.risk_models = RiskModelRepository(conn)
         self.tracking = TrackingRepository(conn, self.pii)
         self.exceptions = ExceptionRepository(conn)
+        self.anomaly = AnomalyRepository(conn, self.pii, self.anomaly_models)
         self._other_events = []
         return self
 

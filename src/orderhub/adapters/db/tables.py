@@ -908,3 +908,55 @@ exception_policies = Table(
     Column("created_by", String(200), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# ----- anomaly detection at intake (issue 14, item 5; domain/anomaly) --------------------------
+# Intake fingerprints: one row per identity key an order used (phone, ship-to address, account,
+# basket: keyed blind-index digests, never the value) and one per (SKU, channel) price of a
+# batch; read once per batch for all its keys, written in bulk, pruned past each kind's window.
+intake_fingerprints = Table(
+    "intake_fingerprints",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("kind", String(12), nullable=False),  # phone, address, account, basket, price
+    Column("key", String(80), nullable=False),  # b1.<hmac> digest; for price the SKU code
+    Column("seen_at", UTCDateTime(), nullable=False),
+    Column("account", String(80), nullable=False, server_default=""),  # digest of the account
+    Column("channel", String(64), nullable=False, server_default=""),
+    Column("value", Float, nullable=False, server_default="0"),  # order total / unit price
+    Column("quantity", Integer, nullable=False, server_default="0"),
+)
+Index("ix_intake_fingerprints_key", intake_fingerprints.c.tenant_id,
+      intake_fingerprints.c.kind, intake_fingerprints.c.key, intake_fingerprints.c.seen_at)
+Index("ix_intake_fingerprints_seen", intake_fingerprints.c.seen_at)
+
+# What the detector found (held or flagged), for GET /v1/anomalies and the exception desk.
+anomaly_detections = Table(
+    "anomaly_detections",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("detected_at", UTCDateTime(), nullable=False),
+    Column("action", String(8), nullable=False),  # hold, flag
+    Column("score", Float, nullable=False),
+    Column("codes", JSONDoc, nullable=False),  # reason codes
+    Column("reasons", JSONDoc, nullable=False),  # code, message, message_zh, evidence
+    Column("model_version", String(40), nullable=False),
+)
+Index("ix_anomaly_detections_recent", anomaly_detections.c.tenant_id,
+      anomaly_detections.c.detected_at)
+Index("ix_anomaly_detections_order", anomaly_detections.c.tenant_id,
+      anomaly_detections.c.order_id)
+
+# A tenant's anomaly settings (domain/anomaly/settings.py): the fields that differ from the
+# defaults, versioned; every change is audited.
+anomaly_settings = Table(
+    "anomaly_settings",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("doc", JSONDoc, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)

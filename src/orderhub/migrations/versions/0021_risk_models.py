@@ -8,7 +8,7 @@ backed up and restored with the history it belongs to, and a new version and its
 flag commit in one transaction (a few hundred kB per version).
 
 Revision ID: 0021
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-06 23:20:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 from orderhub.adapters.db.types import JSONDoc, UTCDateTime
 
 revision: str = "0021"
-down_revision: str | None = "0019"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

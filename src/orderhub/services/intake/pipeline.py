@@ -10,6 +10,11 @@ network event, a wave) runs these stages, in this order:
                the SKUs, warehouses and stock levels: a handful of queries per batch
     validate   `validate_orders`: three-level checks (the canary's for its slice); failures
                are held with their reasons
+    screen     `screen_anomalies`: anomaly detection for the batch's new orders (brushing,
+               fraud, channel price conflicts, unusual quantities; services/anomaly): one
+               read of every recent sighting of the batch's keys, one bulk write; a high
+               score holds the order for a person (suspected_fraud / anomaly_review), a
+               lower one flags it (OrderAnomalyDetected); an order is never dropped
     plan       `plan_orders`: the allocation strategy routes each valid order against the
                batch's ATP (no I/O)
     reserve    `reserve_stock`: one conditional update for the whole batch; if another
@@ -31,10 +36,11 @@ from typing import Any
 
 from orderhub.adapters.phone import is_valid_phone
 from orderhub.domain.allocation import AllocationOutcome, AllocationStrategy
+from orderhub.domain.anomaly.decision import Action
 from orderhub.domain.errors import NotFound, StockError
 from orderhub.domain.inventory import Sku, StockLevel, Warehouse
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.domain.order import HoldReason, Order, OrderType
+from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.strategy import RoutingContext, route_order
@@ -42,6 +48,7 @@ from orderhub.domain.rules.checks import ValidationContext
 from orderhub.domain.rules.rule_sets import Slice
 from orderhub.domain.rules.validation import Rule, validate
 from orderhub.services import audit
+from orderhub.services.anomaly.detection import screen
 from orderhub.services.intake.crosswalk import suggest_for_lines
 from orderhub.services.rules.validation_rules import overlay
 from orderhub.services.unit_of_work import UnitOfWork
@@ -55,6 +62,7 @@ class PipelineStats:
     held: int = 0
     retried_under_lock: bool = False
     hold_codes: dict[str, int] = field(default_factory=dict)
+    flagged: int = 0  # orders anomaly detection flagged (they went on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +119,9 @@ def run_pipeline(
     if not orders:
         return stats
     batch = load_batch(uow, tenant_id, orders, now, actor)
+    new = [o for o in orders if o.status == OrderStatus.CREATED]  # first time through
     valid = validate_orders(uow, batch, orders, stats)
+    valid = screen_anomalies(uow, batch, new, valid, stats)
     if valid:
         plans = reserve_stock(uow, batch, strategy, valid, stats)
         # The orders join their sites' picking queues in this process's cached view.
@@ -230,6 +240,46 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
         else:
             valid.append(o)
     return valid
+
+
+# ----- screen ---------------------------------------------------------------------------
+
+def screen_anomalies(uow: UnitOfWork, batch: Batch, new: Sequence[Order],
+                     valid: list[Order], stats: PipelineStats) -> list[Order]:
+    """Anomaly detection for the orders new to the hub (orders re-entering the pipeline
+    were screened when they arrived; a person's resume or override is the decision). A
+    hold keeps the order, with every reason, for a person; a flag records the finding and
+    lets the order go on. Orders validation held are screened too (and held for both)."""
+    found = screen(uow, batch.tenant_id, new, batch.now)
+    if not found:
+        return valid
+    by_id = {o.id: o for o in new}
+    held: set[str] = set()
+    for a in found:
+        if a.action == Action.PASS:
+            continue
+        o = by_id[a.facts.order_id]
+        reasons = [r.as_dict() for r in a.reasons]
+        o.note_anomaly(a.action.value, a.score, a.model_version, reasons, batch.now,
+                       batch.actor)
+        if a.action == Action.FLAG:
+            stats.flagged += 1
+            continue
+        code = HoldCode(a.hold_code)
+        reason = HoldReason(code, "; ".join(r.message for r in a.reasons), details={
+            "reason_codes": a.codes, "score": a.score, "model_version": a.model_version,
+            "message_zh": "；".join(r.message_zh for r in a.reasons),
+            "evidence": {r.code.value: r.evidence for r in a.reasons}})
+        if o.status == OrderStatus.ON_HOLD:  # validation held it: held for both now
+            o.rehold([*o.hold_reasons, reason], batch.now, batch.actor)
+            stats.hold_codes[code.value] = stats.hold_codes.get(code.value, 0) + 1
+        else:
+            hold(o, [reason], batch, stats)
+        held.add(o.id)
+        batch.audit.append(audit.Record(batch.now, batch.actor, "rule_decision", o.id, {
+            "rules": "anomaly", "held": [code.value], "reason_codes": a.codes,
+            "score": a.score, "model_version": a.model_version}))
+    return [o for o in valid if o.id not in held]
 
 
 # ----- plan and reserve -----------------------------------------------------------------

@@ -1,0 +1,194 @@
+"""Anomaly detection's state (`uow.anomaly`): intake fingerprints (read once per batch for
+every key of the batch, written in bulk, pruned past their windows), detections, a tenant's
+settings, and the trained model in force.
+
+Identity keys never reach the database in clear: `key_facts` replaces each order's phone,
+address, account and basket with the tenant's keyed blind-index digest (`uow.pii.blind`;
+for phones the very digest orders are indexed by).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, literal, select, union_all
+
+from orderhub.adapters.anomaly_model import ModelStore, SklearnScorer
+from orderhub.adapters.crypto.keyring import PiiCipher
+from orderhub.adapters.db import tables as t
+from orderhub.domain.anomaly.decision import Assessment
+from orderhub.domain.anomaly.facts import (
+    ACCOUNT,
+    ADDRESS,
+    BASKET,
+    PHONE,
+    PRICE,
+    Facts,
+    Sighting,
+    compact,
+)
+from orderhub.domain.anomaly.settings import AnomalySettings
+
+_f = t.intake_fingerprints.c
+
+
+def _utc(at: Any) -> datetime:
+    """Aggregates lose the column type on SQLite (naive text): read them back as UTC."""
+    when: datetime = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+_d = t.anomaly_detections.c
+_s = t.anomaly_settings.c
+
+
+class AnomalyRepository:
+    def __init__(self, conn: Connection, pii: PiiCipher, models: ModelStore | None) -> None:
+        self.conn = conn
+        self.pii = pii
+        self.models = models
+
+    # ----- the model --------------------------------------------------------------------
+    def scorer(self) -> SklearnScorer | None:
+        return self.models.scorer() if self.models is not None else None
+
+    # ----- settings ---------------------------------------------------------------------
+    def settings(self, tenant_id: str) -> AnomalySettings:
+        row = self.conn.execute(select(_s.doc, _s.version)
+                                .where(_s.tenant_id == tenant_id)).first()
+        if row is None:
+            return AnomalySettings()
+        return AnomalySettings.from_doc(dict(row.doc), row.version)
+
+    def all_settings(self) -> list[AnomalySettings]:
+        """Every tenant's stored settings (the prune job keeps the longest windows)."""
+        return [AnomalySettings.from_doc(dict(r.doc), r.version)
+                for r in self.conn.execute(select(_s.doc, _s.version))]
+
+    def settings_meta(self, tenant_id: str) -> tuple[datetime, str] | None:
+        row = self.conn.execute(select(_s.updated_at, _s.updated_by)
+                                .where(_s.tenant_id == tenant_id)).first()
+        return None if row is None else (row.updated_at, row.updated_by)
+
+    def save_settings(self, tenant_id: str, doc: dict[str, Any], version: int,
+                      actor: str, at: datetime) -> None:
+        """Store the fields that differ from the defaults (the row is locked by the
+        update; a first save races only with another first save: the key is unique)."""
+        values = {"doc": doc, "version": version, "updated_at": at, "updated_by": actor}
+        done = self.conn.execute(t.anomaly_settings.update()
+                                 .where(_s.tenant_id == tenant_id).values(**values))
+        if done.rowcount == 0:
+            self.conn.execute(insert(t.anomaly_settings).values(tenant_id=tenant_id, **values))
+
+    # ----- fingerprints -----------------------------------------------------------------
+    def key_facts(self, tenant_id: str, facts: Sequence[Facts]) -> list[Facts]:
+        """The facts with identity keys replaced by the tenant's blind-index digests."""
+        keys: dict[tuple[str, str], str] = {}
+        for f in facts:
+            for kind, value in f.identities():
+                if (kind, value) in keys:
+                    continue
+                digest = (self.pii.blind_phone(tenant_id, value) if kind == PHONE
+                          else self.pii.blind(tenant_id, f"anomaly_{kind}", value))
+                keys[(kind, value)] = digest or ""
+        return [f.keyed(keys) for f in facts]
+
+    def recent(self, tenant_id: str, facts: Sequence[Facts], now: datetime,
+               windows: dict[str, timedelta]) -> list[Sighting]:
+        """Every sighting of the batch's keys within its kind's window: one query."""
+        wanted: dict[str, set[str]] = {PHONE: set(), ADDRESS: set(), ACCOUNT: set(),
+                                       BASKET: set(), PRICE: set()}
+        for f in facts:
+            for kind, key in f.identities():
+                wanted[kind].add(key)
+            wanted[PRICE].update(sku for sku, _ in f.prices)
+        # One statement: a UNION ALL of one indexed range per kind (an OR of them would
+        # scan the tenant's rows). Accounts and prices are folded in the query (a busy
+        # account is one row, a SKU one per channel and price, see Sighting); phones,
+        # addresses and baskets come
+        # one row per order (their accounts are counted), within their short windows.
+        parts: list[Any] = []
+        for kind, keys in wanted.items():
+            if not keys:
+                continue
+            where = and_(_f.tenant_id == tenant_id, _f.kind == kind,
+                         _f.key.in_(sorted(keys)), _f.seen_at >= now - windows[kind])
+            if kind == ACCOUNT:
+                parts.append(select(
+                    _f.kind, _f.key, func.min(_f.seen_at).label("at"),
+                    func.min(_f.account).label("account"), literal("").label("channel"),
+                    (func.sum(_f.value) / func.count()).label("value"),
+                    func.max(_f.quantity).label("quantity"), func.count().label("n"))
+                    .where(where).group_by(_f.kind, _f.key))
+            elif kind == PRICE:
+                parts.append(select(
+                    _f.kind, _f.key, func.max(_f.seen_at).label("at"),
+                    literal("").label("account"), _f.channel, _f.value,
+                    func.sum(_f.quantity).label("quantity"), func.count().label("n"))
+                    .where(where).group_by(_f.kind, _f.key, _f.channel, _f.value))
+            else:
+                parts.append(select(
+                    _f.kind, _f.key, _f.seen_at.label("at"), _f.account, _f.channel,
+                    _f.value, _f.quantity, literal(1).label("n")).where(where))
+        if not parts:
+            return []
+        statement: Any = parts[0] if len(parts) == 1 else union_all(*parts)
+        rows = self.conn.execute(statement).all()
+        return [Sighting(r.kind, r.key, _utc(r.at), r.account, r.channel, float(r.value),
+                         int(r.quantity), int(r.n)) for r in rows]
+
+    def record(self, tenant_id: str, rows: Sequence[Sighting]) -> int:
+        """The batch's sightings, price rows folded per (SKU, channel): one bulk insert."""
+        folded = compact(list(rows))
+        if folded:
+            self.conn.execute(insert(t.intake_fingerprints), [
+                {"tenant_id": tenant_id, "kind": s.kind, "key": s.key[:80], "seen_at": s.at,
+                 "account": s.account, "channel": s.channel, "value": s.value,
+                 "quantity": s.quantity} for s in folded])
+        return len(folded)
+
+    def prune(self, now: datetime, windows: dict[str, timedelta]) -> int:
+        """Delete sightings older than their kind's window (every tenant)."""
+        removed = 0
+        for kind, window in windows.items():
+            done = self.conn.execute(delete(t.intake_fingerprints).where(
+                _f.kind == kind, _f.seen_at < now - window))
+            removed += done.rowcount or 0
+        return removed
+
+    def fingerprint_count(self, tenant_id: str) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(t.intake_fingerprints)
+                                     .where(_f.tenant_id == tenant_id)).scalar_one())
+
+    # ----- detections -------------------------------------------------------------------
+    def record_detections(self, tenant_id: str, found: Sequence[Assessment],
+                          now: datetime) -> None:
+        if not found:
+            return
+        self.conn.execute(insert(t.anomaly_detections), [
+            {"tenant_id": tenant_id, "order_id": a.facts.order_id, "detected_at": now,
+             "action": a.action.value, "score": a.score, "codes": a.codes,
+             "reasons": [r.as_dict() for r in a.reasons], "model_version": a.model_version}
+            for a in found])
+
+    def detections(self, tenant_id: str, *, since: datetime | None = None,
+                   action: str | None = None, code: str | None = None,
+                   order_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        q = select(_d.id, _d.order_id, _d.detected_at, _d.action, _d.score, _d.codes,
+                   _d.reasons, _d.model_version).where(_d.tenant_id == tenant_id)
+        if since is not None:
+            q = q.where(_d.detected_at >= since)
+        if action:
+            q = q.where(_d.action == action)
+        if order_id:
+            q = q.where(_d.order_id == order_id)
+        # A code filter is applied after reading (JSON arrays differ by backend): read more.
+        q = q.order_by(_d.detected_at.desc(), _d.id.desc()).limit(
+            limit * 5 if code else limit)
+        out = [{"id": r.id, "order_id": r.order_id, "detected_at": r.detected_at,
+                "action": r.action, "score": r.score, "codes": list(r.codes),
+                "reasons": list(r.reasons), "model_version": r.model_version}
+               for r in self.conn.execute(q)]
+        if code:
+            out = [d for d in out if code in d["codes"]][:limit]
+        return out

@@ -1,0 +1,240 @@
+"""Anomaly detection at intake, end to end (issue 14, item 5): a brushing burst through the
+API is held with reason codes while clean orders pass (SQLite and PostgreSQL); the stage
+reads and writes the fingerprint table once per batch; tenants never count toward each
+other's velocity; settings through the API (scoped, audited) and the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+from typer.testing import CliRunner
+
+from orderhub.adapters.db import tables as t
+from orderhub.bootstrap import Hub, bootstrap
+from orderhub.cli.app import app
+from orderhub.config import Settings
+from orderhub.domain.order import Address, Customer
+from orderhub.services import catalog
+from orderhub.services.anomaly.detection import screen
+from orderhub.services.intake.submit import submit_orders
+from tests.api import api_client
+from tests.conftest import Clock
+from tests.factories import ADDRESS_JSON, T, draft, seed_network
+
+BRUSHED = {"country": "CN", "province": "浙江省", "city": "杭州市", "district": "西湖区",
+           "line1": "文三路 88 号 3 栋 1201 室", "name": "张三", "phone": "13700001111"}
+
+
+@pytest.fixture
+def ahub(database_url: str, clock: Clock, tmp_path: Path) -> Iterator[Hub]:
+    """A hub whose model directory is the test's own (no model: the rules score)."""
+    h = bootstrap(Settings(database_url=database_url, key_dir=str(tmp_path)), clock=clock)
+    yield h
+    h.close()
+
+
+def body(external_id: str, account: str, address: dict[str, str], *,
+         sku: str = "A", qty: int = 1, channel: str = "web") -> dict[str, Any]:
+    return {"external_id": external_id, "channel": channel, "currency": "CNY",
+            "customer": {"ref": account},
+            "shipping_address": {**address, "phone": address["phone"]},
+            "lines": [{"sku": sku, "quantity": qty, "unit_price": "10.00"}]}
+
+
+def other_address(i: int) -> dict[str, str]:
+    return {**ADDRESS_JSON, "line1": f"世纪大道 {100 + i} 号", "phone": f"1391234{i:04d}"}
+
+
+def test_brushing_burst_is_held_with_reason_codes_and_clean_orders_pass(ahub: Hub) -> None:
+    seed_network(ahub, {("A", "SH"): 100, ("A", "BJ"): 100})
+    with api_client(ahub) as client:
+        clean = [body(f"CLEAN-{i}", f"acct-{i}", other_address(i)) for i in range(4)]
+        burst = [body(f"BRUSH-{i}", f"fresh-{i}", {**BRUSHED, "phone": f"1370000{i:04d}"})
+                 for i in range(6)]
+        r = client.post("/v1/orders/batch", json={"orders": clean + burst})
+        assert r.status_code == 200, r.text
+        status = {o["external_id"]: o["status"] for o in r.json()["results"]}
+        assert all(status[f"CLEAN-{i}"] == "allocated" for i in range(4)), status
+        # The first three accounts at the address are nothing yet; from the fourth on,
+        # three or more other accounts ship there: held for a person.
+        assert [status[f"BRUSH-{i}"] for i in range(6)] == ["allocated"] * 3 + ["on_hold"] * 3
+
+        held = {o["external_id"]: o for o in client.get("/v1/orders/held").json()["items"]}
+        assert set(held) == {"BRUSH-3", "BRUSH-4", "BRUSH-5"}
+        reason = held["BRUSH-5"]["hold_reasons"][0]
+        assert reason["code"] == "suspected_fraud"
+        assert "5 other accounts shipped to this address in the last 24 h" in reason["message"]
+        assert reason["details"]["reason_codes"] == ["shared_address_accounts",
+                                                     "address_velocity"]
+        assert reason["details"]["evidence"]["shared_address_accounts"]["accounts"] == 5
+        assert "另有5个账号" in reason["details"]["message_zh"]
+
+        found = client.get("/v1/anomalies").json()["items"]
+        assert {d["order_id"] for d in found} == {o["id"] for o in held.values()}
+        assert all(d["action"] == "hold" and d["model_version"] == "rules" for d in found)
+        assert found[0]["reasons"][0]["code"] == "shared_address_accounts"
+        one = client.get("/v1/anomalies", params={"order_id": held["BRUSH-4"]["id"]}).json()
+        assert [d["reasons"][0]["evidence"]["accounts"] for d in one["items"]] == [4]
+        assert client.get("/v1/anomalies", params={"action": "flag"}).json()["items"] == []
+        assert len(client.get("/v1/anomalies", params={
+            "since": "2026-11-24T01:59:00Z"}).json()["items"]) == 3
+        assert client.get("/v1/anomalies", params={
+            "since": "2026-11-24T02:01:00+00:00"}).json()["items"] == []
+        assert client.get("/v1/anomalies", params={"since": "2026-11-24T02:01:00"}
+                          ).status_code == 422  # no time zone: refused, not guessed
+        assert client.get("/v1/anomalies", params={"code": "geo_mismatch"}).json() == {
+            "items": []}
+
+        timeline = client.get(f"/v1/orders/{held['BRUSH-3']['id']}/timeline").json()
+        types = [e["type"] for e in timeline]
+        assert types[-2:] == ["OrderAnomalyDetected", "OrderHeld"], types
+
+        # A person decides: the override is audited and the order goes on (never dropped).
+        oid = held["BRUSH-3"]["id"]
+        r = client.post(f"/v1/orders/{oid}/override",
+                        json={"codes": ["suspected_fraud"], "reason": "verified by phone"})
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "allocated"
+
+
+def test_the_stage_reads_and_writes_fingerprints_once_per_batch(ahub: Hub) -> None:
+    seed_network(ahub, {("A", "SH"): 500})
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "intake_fingerprints" in statement:
+            statements.append(statement.split()[0].upper())
+
+    event.listen(ahub.engine, "before_cursor_execute", count)
+    try:
+        for batch in range(2):
+            drafts = [draft(f"Q-{batch}-{i}", customer=Customer(ref=f"c-{i % 7}"),
+                            address=Address(country="CN", province="上海市", city="上海市",
+                                            district="浦东新区", line1=f"路 {i} 号",
+                                            phone=f"1380000{i:04d}"))
+                      for i in range(40)]
+            submit_orders(ahub.uow, T, drafts, strategy=ahub.strategy, now=ahub.clock(),
+                          actor="test", presale_lock=ahub.presale_lock)
+    finally:
+        event.remove(ahub.engine, "before_cursor_execute", count)
+    assert statements == ["SELECT", "INSERT"] * 2
+    with ahub.read_uow() as uow:
+        stored = uow.conn.execute(select(t.intake_fingerprints.c.key)).scalars().all()
+    # Phones, addresses, accounts and baskets are stored as keyed digests only.
+    assert stored and all(k.startswith("b1.") or k == "A" for k in stored)
+    assert not any("1380000" in k or k == "c-1" for k in stored)
+
+
+def test_tenants_never_count_toward_each_others_velocity(ahub: Hub) -> None:
+    from orderhub.domain.order import Order, OrderLine, OrderType
+
+    now = ahub.clock()
+    catalog.ensure_tenant(ahub.uow, "other", "Other", now)
+    def address(i: int) -> Address:  # one street address, a phone per account
+        return Address(country="CN", province="浙江省", city="杭州市", district="西湖区",
+                       line1="文三路 88 号", phone=f"1370000{i:04d}")
+
+    def order(tenant: str, i: int) -> Order:
+        return Order.create(tenant_id=tenant, channel="web", external_id=f"X-{i}",
+                            order_type=OrderType.B2C, currency="CNY",
+                            lines=[OrderLine(1, "A", 1, __import__("decimal").Decimal("10"))],
+                            customer=Customer(ref=f"acct-{i}"), address=address(i), now=now)
+
+    with ahub.uow() as uow:
+        found = screen(uow, T, [order(T, i) for i in range(5)], now)
+        uow.commit()
+    assert [a.action.value for a in found] == ["pass"] * 3 + ["hold"] * 2
+    with ahub.uow() as uow:  # the same address and phone, another tenant: nothing seen
+        found = screen(uow, "other", [order("other", 10 + i) for i in range(3)], now)
+        uow.commit()
+    assert [a.action.value for a in found] == ["pass"] * 3
+    assert all(a.features.address_orders == i for i, a in enumerate(found))
+    with ahub.read_uow() as uow:
+        assert uow.anomaly.detections("other") == []
+        assert len(uow.anomaly.detections(T)) == 2
+
+
+def test_settings_are_scoped_validated_audited_and_turn_the_stage_off(ahub: Hub) -> None:
+    seed_network(ahub, {("A", "SH"): 100})
+    with api_client(ahub, role="operations") as ops:
+        r = ops.put("/v1/anomalies/settings",
+                    json={"settings": {"enabled": False}, "reason": "x"})
+        assert r.status_code == 403
+        assert ops.get("/v1/anomalies").status_code == 200  # exceptions:read
+    with api_client(ahub) as admin:
+        r = admin.put("/v1/anomalies/settings",
+                      json={"settings": {"hold_threshold": 2, "nope": 1}, "reason": "x"})
+        assert r.status_code == 422
+        fields = {e["field"] for e in r.json()["errors"]}
+        assert fields >= {"nope", "hold_threshold"}, r.json()
+        r = admin.put("/v1/anomalies/settings",
+                      json={"settings": {"enabled": False}, "reason": "promotion day"})
+        assert r.status_code == 200, r.text
+        assert r.json()["enabled"] is False and r.json()["version"] == 1
+        got = admin.get("/v1/anomalies/settings").json()
+        assert got["enabled"] is False and got["defaults"]["enabled"] is True
+        burst = [body(f"B-{i}", f"fresh-{i}", BRUSHED) for i in range(6)]
+        r = admin.post("/v1/orders/batch", json={"orders": burst})
+        assert {o["status"] for o in r.json()["results"]} == {"allocated"}
+        assert admin.get("/v1/anomalies").json()["items"] == []
+    with ahub.read_uow() as uow:
+        [entry] = uow.audit.entries(T, kind="anomaly_settings")
+    assert entry.actor != "" and entry.detail["reason"] == "promotion day"
+    assert (entry.detail["before"], entry.detail["after"]) == ({"enabled": True},
+                                                               {"enabled": False})
+
+
+@pytest.fixture
+def own_key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The CLI's settings (cached per process) with this test's key directory, so a model
+    trained here never lands in the working directory's `.orderhub` other tests use."""
+    from orderhub.config import get_settings
+
+    monkeypatch.setenv("ORDERHUB_KEY_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_cli_settings_list_train_and_evaluate(database_url: str, own_key_dir: Path) -> None:
+    tmp_path = own_key_dir
+    assert not (Path(".orderhub") / "anomaly-models").exists()
+    runner = CliRunner()
+
+    def run(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, list(args), env={"ORDERHUB_DATABASE_URL": database_url,
+                                                     "ORDERHUB_KEY_DIR": str(tmp_path),
+                                                     "COLUMNS": "200"})
+        return result.exit_code, result.output
+
+    code, out = run("anomaly", "set", "hold_threshold=0.9", "flag_threshold=0.6",
+                    "--reason", "fewer holds during the sale")
+    assert code == 0 and "version 1" in out, out
+    code, out = run("anomaly", "settings")
+    doc = json.loads(out)
+    assert (doc["hold_threshold"], doc["flag_threshold"], doc["model_version"]) == (0.9, 0.6,
+                                                                                   None)
+    code, out = run("anomaly", "set", "hold_threshold=nope", "--reason", "x")
+    assert code == 1 and "must be a number" in out
+    code, out = run("anomaly", "train", "--seeds", "9101")
+    assert code == 1 and "held-out" in out
+    code, out = run("anomaly", "train", "--seeds", "101", "--orders", "400", "--json")
+    assert code == 0, out
+    trained = json.loads(out)
+    assert trained["version"] == "v0001" and trained["training_seeds"] == [101]
+    assert (tmp_path / "anomaly-models" / "v0001.joblib").exists()
+    code, out = run("anomaly", "evaluate", "--seeds", "102", "--orders", "400", "--json")
+    assert code == 0, out
+    figures = json.loads(out)
+    assert figures["model_version"] == "v0001" and figures["clean"] > 300
+    assert set(figures["patterns"]) >= {"brushing", "channel_price_conflict"}
+    code, out = run("anomaly", "list", "--json")
+    assert code == 0 and json.loads(out) == []
+    code, out = run("anomaly", "prune")
+    assert code == 0 and "fingerprints removed" in out
+    assert not (Path(".orderhub") / "anomaly-models").exists()
