@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from orderhub.services.access.authentication import Authenticator
     from orderhub.services.jobs import Job, Scheduler
     from orderhub.services.network.waybills import WaybillDesk
+    from orderhub.services.sagas.runner import Compensator
 
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,11 @@ class Hub:
             self.background.append(gateway.close)
         return self._waybills
 
+    @property
+    def compensator(self) -> Compensator:
+        """What compensation sagas run with (the waybill desk's carriers, for voids)."""
+        return self.waybills.compensator()
+
     def event_source(
         self, name: str, types: Sequence[str] | None = None, *, start: str = "latest"
     ) -> EventSource:
@@ -190,6 +196,7 @@ class Hub:
             jobs.usage_flush(self.uow, self.meter),
             jobs.twin_alerts(self.uow, s.twin_sweep_seconds),
             jobs.tracking_match(self.uow),
+            jobs.saga_resume(lambda: self.compensator, s.expiry_sweep_seconds),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:

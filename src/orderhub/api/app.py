@@ -23,6 +23,7 @@ from orderhub.api.routes import (
     risk,
     routing,
     rule_sets,
+    sagas,
     services,
     tracking,
     twin,
@@ -60,7 +61,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.state.hub = hub
     problems.install(app)
     for module in (health, orders, intake, catalog, inventory, carriers, routing, rule_sets,
-                   audit, events, webhooks, access, twin, tracking):
+                   audit, events, webhooks, access, twin, tracking, sagas):
         app.include_router(module.router)
     app.include_router(usage.router)
     app.include_router(services.router)

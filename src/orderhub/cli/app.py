@@ -24,6 +24,7 @@ from orderhub.cli import (
     risk,
     routing,
     rules,
+    sagas,
     scenario,
     serve,
     simulate,
@@ -67,6 +68,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(sla.app, name="sla")
 app.add_typer(alerts.app, name="alerts")
 app.add_typer(risk.app, name="risk")
+app.add_typer(sagas.app, name="sagas")
 
 
 def main() -> None:

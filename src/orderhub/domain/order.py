@@ -70,6 +70,7 @@ class HoldCode(StrEnum):
     NO_ROUTE = "no_route"  # stock exists, but no usable site (capability, rule, block, queue)
     REGION_BLOCKED = "region_blocked"  # deliveries to its destination are blocked
     MANUAL = "manual"
+    RELEASE_REJECTED = "release_rejected"  # its warehouse refused it after release
 
 
 @dataclass(frozen=True, slots=True)
@@ -628,6 +629,24 @@ class Order:
     def record_alert(self, event: ev.Event) -> None:
         """An alert about this order (raised, escalated or resolved by the twin): a fact in
         its timeline and event sequence like any other; the order itself does not change."""
+        self._record(event)
+
+    def recall(self, reason: str, now: datetime, actor: str) -> list[Reservation]:
+        """Its warehouse refused the order after release: take it back (every shipment not
+        dispatched is cancelled, their stock released) and hold it for routing again.
+        Returns the reservations whose stock must be released."""
+        if self.status != OrderStatus.RELEASED:
+            raise Conflict(f"order {self.id} is {self.status.value}; only an order released "
+                           "to a warehouse and not yet picked can be recalled")
+        released = self._unreserve(ReservationState.RELEASED)
+        self._record_release(released, now, actor, f"release rejected: {reason}")
+        self.hold([HoldReason(HoldCode.RELEASE_REJECTED, reason)], now, actor)
+        return released
+
+    def record_compensation(self, event: ev.Event) -> None:
+        """A compensation saga started, finished or needs a person: a fact in the order's
+        timeline (webhooks tell the channel); the order itself does not change."""
+        self.updated_at = event.occurred_at
         self._record(event)
 
     def raise_exception(self, reason: str, now: datetime, actor: str) -> None:

@@ -9,6 +9,8 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   usage-flush          write the API's metered counts (upserts)   every USAGE_FLUSH_SECONDS
   twin-alerts          raise stalled steps, escalate alerts        every twin_sweep_seconds (1 s)
   tracking-match       match orphan carrier checkpoints           every TRACKING_MATCH_SECONDS
+  saga-resume          resume compensation sagas that are due     every expiry_sweep_seconds
+                       (a crash mid-way, a failed step's backoff)
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -21,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
 
@@ -29,6 +31,9 @@ from orderhub.services.events.consumers import prune_inbox
 from orderhub.services.metering import UsageMeter, flush
 from orderhub.services.orders.fulfilment import expire_reservations
 from orderhub.services.unit_of_work import UowFactory
+
+if TYPE_CHECKING:
+    from orderhub.services.sagas.runner import Compensator
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +117,14 @@ def tracking_match(make_uow: UowFactory,
     from orderhub.services.tracking.checkpoints import match_pending
 
     return Job("tracking-match", every_seconds, lambda now: match_pending(make_uow, now=now))
+
+
+def saga_resume(compensator: Callable[[], Compensator], every_seconds: float) -> Job:
+    """Running compensation sagas whose next attempt is due: a process died mid-way, or a
+    failed step's backoff passed. Each resumes at its first pending step."""
+    from orderhub.services.sagas.runner import resume_due
+
+    return Job("saga-resume", every_seconds, lambda now: resume_due(compensator(), now))
 
 
 class Scheduler:

@@ -22,6 +22,7 @@ from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.risk_model_repository import RiskModelRepository
 from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
+from orderhub.adapters.db.saga_repository import SagaRepository
 from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.adapters.db.tracking_repository import TrackingRepository
@@ -52,6 +53,7 @@ class UnitOfWork:
     twins: TwinRepository
     risk_models: RiskModelRepository
     tracking: TrackingRepository
+    sagas: SagaRepository
     conn: Connection
 
     def __init__(
@@ -96,6 +98,7 @@ class UnitOfWork:
         self.twins = TwinRepository(conn)
         self.risk_models = RiskModelRepository(conn)
         self.tracking = TrackingRepository(conn, self.pii)
+        self.sagas = SagaRepository(conn)
         self._other_events = []
         return self
 

@@ -53,6 +53,8 @@ from orderhub.domain.routing.pricing import (
 )
 from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
 from orderhub.services.network import incidents
+from orderhub.services.sagas.compensation import start_booking_failed
+from orderhub.services.sagas.runner import Compensator, run
 from orderhub.services.tracking import checkpoints as tracking
 from orderhub.services.unit_of_work import UowFactory
 
@@ -259,7 +261,7 @@ class WaybillDesk:
             else:
                 why = "; ".join(failures) or "no usable carrier service"
                 self._flag(tenant_id, order_id, f"release failed, no waybill for shipment "
-                           f"{sh.id}: {why}", actor)
+                           f"{sh.id}: {why}", actor, booked=list(bookings.values()))
                 raise NoCarrierAvailable(f"order {order_id} not released: no carrier booked a "
                                          f"waybill for shipment {sh.id} ({why}); retry later")
         return self._advance(tenant_id, order_id, order.version, bookings, actor,
@@ -284,11 +286,30 @@ class WaybillDesk:
             uow.commit()
             return order
 
-    def _flag(self, tenant_id: str, order_id: str, reason: str, actor: str) -> None:
+    def _flag(self, tenant_id: str, order_id: str, reason: str, actor: str,
+              booked: list[Booking]) -> None:
+        """The release failed: an exception on the order for a person and, when other
+        shipments' waybills were booked already, a booking_failed saga (in the same
+        transaction) that voids them with their carriers; it runs now, and the
+        saga-resume job finishes it if the carriers do not answer."""
+        now = self.clock()
         with self.make_uow() as uow:
             order = uow.orders.get(tenant_id, order_id, lock=True)
-            order.raise_exception(reason, self.clock(), actor)
+            order.raise_exception(reason, now, actor)
+            saga = start_booking_failed(
+                uow, order, [{"shipment_id": b.shipment_id, "service": b.service,
+                              "waybill": b.waybill} for b in booked], reason, now, actor)
             uow.commit()
+        if saga is not None:
+            try:
+                run(self.compensator(), tenant_id, saga.id)
+            except Exception:  # the saga is stored: the saga-resume job takes it up
+                log.exception("saga %s could not run now", saga.id)
+
+    def compensator(self) -> Compensator:
+        """What compensation sagas run with: this desk's carriers, units of work, router."""
+        return Compensator(self.make_uow, self.gateway, self.strategy, self.presale_lock,
+                           self.clock)
 
 
 def _picks(order: Order, shipment_id: str) -> dict[str, int]:
