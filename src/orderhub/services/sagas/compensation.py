@@ -37,11 +37,12 @@ def _start(uow: UnitOfWork, order: Order, kind: SagaKind, cause: str, now: datet
 
 def reject_release(c: Compensator, tenant_id: str, order_id: str, reason: str, *,
                    actor: str, warehouse: str | None = None,
-                   bound_to: frozenset[str] = frozenset()) -> Saga:
+                   bound_to: frozenset[str] = frozenset(), run_now: bool = True) -> Saga:
     """The warehouse(s) refuse a released order: record it with a saga (one transaction),
     then run the saga. `warehouse`: the refusing site (default: every site the order was
     released to, or those of `bound_to`, a warehouse-bound caller's). A second rejection
-    while the first saga runs returns that saga."""
+    while the first saga runs returns that saga. `run_now=False`: stored only (the
+    saga-resume job, or `run`, runs it)."""
     reason = reason.strip()
     if not reason:
         raise InvalidInput([FieldError("reason", "say why the warehouse refuses the order")])
@@ -64,7 +65,7 @@ def reject_release(c: Compensator, tenant_id: str, order_id: str, reason: str, *
                           {"warehouses": refusing,
                            "waybills": waybills_of(order, [s.id for s in planned])})
             uow.commit()
-    return run(c, tenant_id, saga.id)
+    return run(c, tenant_id, saga.id) if run_now else saga
 
 
 def _refusing(sites: Sequence[str], warehouse: str | None,
