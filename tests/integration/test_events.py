@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -113,6 +114,20 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     hub.relay.drain()
     while twin.process_once(wait=0):
         pass
+    # compensation: a warehouse refuses a released order (started, compensated); a carrier
+    # that never voids leaves a saga to a human
+    from orderhub.adapters.carriers.base import CarrierUnavailable
+    from orderhub.services.sagas import compensation
+    from tests.sagas_support import install
+
+    carriers = install(hub)
+    refused, stuck = submit(hub, draft("EV-8"), draft("EV-9"))
+    for oid in (refused, stuck):
+        hub.waybills.release(T, oid, actor="wms")
+    compensation.reject_release(hub.compensator, T, refused, "rack damaged", actor="wms")
+    carriers.void_always = CarrierUnavailable("carrier down")
+    compensator = replace(hub.compensator, max_attempts=1)
+    compensation.reject_release(compensator, T, stuck, "no pickers", actor="wms")
     # a late-delivery risk model trained on a (small) simulated history
     risk_training.train_and_store(
         hub.uow, T, month_history(MonthConfig(days=6, orders_per_day=40, seed=3)),
@@ -259,7 +274,7 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     jobs = {job.name: job for job in hub.periodic_jobs()}
     assert list(jobs) == ["reservation-expiry", "carrier-probe", "inbox-pruning",
                           "audit-checkpoints", "usage-flush", "twin-alerts",
-                          "tracking-match"]
+                          "tracking-match", "saga-resume"]
     assert jobs["twin-alerts"].run_once(clock.now) == {"stalled": 0, "escalated": 0}
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 
