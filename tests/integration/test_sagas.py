@@ -208,3 +208,32 @@ def test_two_runners_of_one_saga_do_each_step_once(hub: Hub, database_url: str) 
     seen = types(hub, oid)
     assert seen.count("InventoryReleased") == 1 and seen.count("OrderCompensated") == 1
     assert seen.count("InventoryReserved") == 2  # first allocation, then the re-route
+
+
+def test_the_http_gateway_voids_idempotently() -> None:
+    """`POST {endpoint}/waybills/{waybill}/void`: 2xx and the carrier's "unknown or already
+    void" (404, 409, 410) are done; 5xx is a failure the saga retries; other 4xx refused."""
+    from orderhub.adapters.carriers.base import CarrierRejected
+    from orderhub.adapters.carriers.http import HttpCarrierGateway
+    from orderhub.adapters.carriers.simulated import LocalWaybills
+    from tests.webhook_receiver import Receiver
+
+    api = Receiver()
+    gateway = HttpCarrierGateway({"ZTO": api.url("/zto")}, LocalWaybills(), timeout=1.0)
+    try:
+        path = "/zto/waybills/73100000001/void"
+        api.script(path, 200, 409, 503, 400)
+        gateway.void("ZTO:standard", "73100000001")
+        gateway.void("ZTO:standard", "73100000001")  # already void: done
+        with pytest.raises(CarrierUnavailable):
+            gateway.void("ZTO:standard", "73100000001")
+        with pytest.raises(CarrierRejected):
+            gateway.void("ZTO:standard", "73100000001")
+        sent = api.received(path)
+        assert len(sent) == 4 and sent[0].json() == {"service": "ZTO:standard",
+                                                     "waybill": "73100000001"}
+        gateway.void("SF:express", "SF1")  # no endpoint: the local label stock, no call
+        assert len(api.received()) == 4
+    finally:
+        gateway.close()
+        api.close()

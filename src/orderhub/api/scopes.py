@@ -44,6 +44,7 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/orders/{order_id}/override": S.ORDERS_MANAGE,
     # a warehouse refuses a released order (a key bound to it: see WAREHOUSE_BOUND_SCOPES)
     "POST /v1/orders/{order_id}/release-rejected": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/payment-failed": S.ORDERS_BILL,
     # channels and the crosswalk
     "POST /v1/channels/{channel}/webhook": PUBLIC,
     "POST /v1/sku-mappings": S.CROSSWALK_MANAGE,

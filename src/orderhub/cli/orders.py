@@ -1,5 +1,5 @@
-"""`orderhub order show|why|list|tracking|reject-release`: inspect orders; a warehouse
-refusing one."""
+"""`orderhub order show|why|list|tracking|reject-release|payment-failed`: inspect orders;
+a warehouse refusing one, a payment that could not be captured."""
 
 from __future__ import annotations
 
@@ -256,6 +256,26 @@ def order_reject_release(
         try:
             saga = compensation.reject_release(hub.compensator, tenant, order_id, reason,
                                                actor=cli_actor(), warehouse=warehouse)
+        except DomainError as exc:
+            raise fail(str(exc)) from None
+    print_saga(saga.as_dict())
+
+
+@app.command("payment-failed")
+def order_payment_failed(
+    order_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why capturing the payment failed")],
+    database_url: DbOption = None, tenant: TenantOption = "default",
+) -> None:
+    """Capturing the payment failed (扣款失败): a compensation saga cancels the order while
+    the goods are still in the warehouse, else it waits for a person."""
+    from orderhub.cli.common import cli_actor
+    from orderhub.services.sagas import compensation
+
+    with open_hub(database_url) as hub:
+        try:
+            saga = compensation.payment_failed(hub.compensator, tenant, order_id, reason,
+                                               actor=cli_actor())
         except DomainError as exc:
             raise fail(str(exc)) from None
     print_saga(saga.as_dict())

@@ -559,7 +559,9 @@ CATALOG += [
         "CompensationStarted",
         "A step failed after stock was reserved or a waybill booked (the warehouse refused "
         "a released order: `release_rejected`; a shipment found no carrier after others "
-        "were booked: `booking_failed`): the compensation saga `saga_id` starts and runs "
+        "were booked: `booking_failed`; an order with booked waybills was cancelled, by "
+        "the channel or a person: `cancelled_after_release`; capturing the payment "
+        "failed: `payment_failed`): the compensation saga `saga_id` starts and runs "
         "`steps` in order, each once, resuming after a crash. `reason` is the cause.",
         {"saga_id": _STR, "kind": _SAGA_KIND,
          "steps": {"type": "array", "items": _STEP}},

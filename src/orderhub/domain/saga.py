@@ -6,6 +6,13 @@ stock was reserved or a waybill was booked, run in order, each done once.
                                                                  order released to it
     booking_failed     void_waybills, notify                     one shipment found no carrier
                                                                  after others were booked
+    cancelled_after_release  void_waybills, notify               an order with booked
+                                                                 waybills is cancelled (by
+                                                                 the channel or a person)
+    payment_failed     cancel, void_waybills, notify             capturing the payment failed:
+                                                                 cancelled while the goods are
+                                                                 still in the warehouse, else
+                                                                 a person decides at once
 
 A saga is `running` until every step is done (`done`), or a step failed `MAX_ATTEMPTS`
 times (`needs_human`: the exception desk shows it; `retry` runs it again). A failed attempt
@@ -41,6 +48,8 @@ CLAIM_FOR = timedelta(minutes=2)  # an external step one runner is calling
 class SagaKind(StrEnum):
     RELEASE_REJECTED = "release_rejected"
     BOOKING_FAILED = "booking_failed"
+    CANCELLED_AFTER_RELEASE = "cancelled_after_release"
+    PAYMENT_FAILED = "payment_failed"
 
 
 class SagaState(StrEnum):
@@ -60,14 +69,21 @@ class StepName(StrEnum):
     VOID_WAYBILLS = "void_waybills"  # tell the carriers (external, idempotent)
     REROUTE = "reroute"  # run the pipeline again, away from the rejecting site
     NOTIFY = "notify"  # OrderCompensated on the order: webhooks tell the channel
+    CANCEL = "cancel"  # cancel before the goods leave (stock released)
 
 
 STEPS: Mapping[SagaKind, tuple[StepName, ...]] = {
     SagaKind.RELEASE_REJECTED: (StepName.RECALL, StepName.VOID_WAYBILLS, StepName.REROUTE,
                                 StepName.NOTIFY),
     SagaKind.BOOKING_FAILED: (StepName.VOID_WAYBILLS, StepName.NOTIFY),
+    SagaKind.CANCELLED_AFTER_RELEASE: (StepName.VOID_WAYBILLS, StepName.NOTIFY),
+    SagaKind.PAYMENT_FAILED: (StepName.CANCEL, StepName.VOID_WAYBILLS, StepName.NOTIFY),
 }
 EXTERNAL: frozenset[StepName] = frozenset({StepName.VOID_WAYBILLS})  # outside a transaction
+
+
+class HumanDecision(Conflict):
+    """A step that no retry can do (the goods already left): the saga needs a human now."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -123,10 +139,14 @@ class Saga:
 
     @classmethod
     def start(cls, kind: SagaKind, *, tenant_id: str, order_id: str, cause: str,
-              now: datetime, actor: str, data: Mapping[str, Any] | None = None) -> Saga:
+              now: datetime, actor: str, data: Mapping[str, Any] | None = None,
+              run_at: datetime | None = None) -> Saga:
+        """A new saga; the resume job runs it from `run_at` (default: `RESUME_AFTER` from
+        now, time for the runner that started it to finish)."""
         return cls(new_id("sga"), tenant_id, order_id, kind, cause,
                    [Step(name) for name in STEPS[kind]], now, now,
-                   next_attempt_at=now + RESUME_AFTER, actor=actor, data=dict(data or {}))
+                   next_attempt_at=run_at or now + RESUME_AFTER, actor=actor,
+                   data=dict(data or {}))
 
     # ----- reading ----------------------------------------------------------------------
     def current(self) -> Step | None:

@@ -38,6 +38,23 @@ def release_rejected(order_id: str, body: ReleaseRejectedIn, hub: HubDep, tenant
     return saga.as_dict()
 
 
+class PaymentFailedIn(Strict):
+    reason: Text = Field(min_length=1, max_length=500,
+                         description="Why capturing the payment failed (the PSP's answer)")
+
+
+@router.post("/v1/orders/{order_id}/payment-failed", status_code=201,
+             responses={409: {"description": "The order is cancelled or paid"}})
+def payment_failed(order_id: str, body: PaymentFailedIn, hub: HubDep, tenant: TenantDep,
+                   actor: ActorDep) -> Any:
+    """Capturing the order's payment failed. A compensation saga cancels it while the
+    goods are still in the warehouse (stock released, waybills voided); once they left it
+    needs a human at once (CompensationNeedsHuman); the channel is told
+    (OrderCompensated). Answers the saga as it was left."""
+    return compensation.payment_failed(hub.compensator, tenant, order_id, body.reason,
+                                       actor=actor).as_dict()
+
+
 @router.get("/v1/sagas")
 def list_sagas(hub: HubDep, tenant: TenantDep,
                state: Annotated[str | None, Query(max_length=16)] = None,

@@ -10,6 +10,7 @@ from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, stock_quantities
 from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.services.sagas import compensation
 from orderhub.services.tracking import checkpoints as tracking
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
@@ -72,8 +73,11 @@ def cancel_order(
 ) -> Order:
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
+        booked = compensation.planned_waybills(order)
         released = order.cancel(reason, now, actor)
         uow.stock.release(tenant_id, stock_quantities(released), now)
+        # Cancelled after release: its booked waybills are voided by a saga.
+        compensation.after_cancel(uow, order, booked, reason or "order cancelled", now, actor)
         uow.commit()
         return order
 

@@ -7,27 +7,41 @@
                                                  after others were booked: saga
                                                  booking_failed (void them, notify), in
                                                  the transaction that raises the exception
+    after_cancel(uow, order, waybills)           an order with booked waybills was
+                                                 cancelled (channel or person): saga
+                                                 cancelled_after_release (void, notify), in
+                                                 the cancelling transaction; the
+                                                 saga-resume job runs it at its next turn
+    payment_failed(c, tenant, order, reason)     capturing the payment failed: saga
+                                                 payment_failed (cancel if the goods are
+                                                 still in the warehouse, else a person;
+                                                 void, notify), started and run
+
+This module imports no runner at load time: intake (the channel's cancellation) starts
+sagas through it without depending on what runs them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orderhub.domain import events as ev
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, ShipmentStatus
 from orderhub.domain.saga import Saga, SagaKind, waybills_of
-from orderhub.services.sagas.runner import Compensator, run
 from orderhub.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from orderhub.services.sagas.runner import Compensator
 
 
 def _start(uow: UnitOfWork, order: Order, kind: SagaKind, cause: str, now: datetime,
-           actor: str, data: dict[str, Any]) -> Saga:
+           actor: str, data: dict[str, Any], run_at: datetime | None = None) -> Saga:
     saga = Saga.start(kind, tenant_id=order.tenant_id, order_id=order.id, cause=cause,
-                      now=now, actor=actor, data=data)
+                      now=now, actor=actor, data=data, run_at=run_at)
     uow.sagas.add(saga)
     order.record_compensation(ev.CompensationStarted(
         tenant_id=order.tenant_id, occurred_at=now, actor=actor, reason=cause,
@@ -43,6 +57,8 @@ def reject_release(c: Compensator, tenant_id: str, order_id: str, reason: str, *
     released to, or those of `bound_to`, a warehouse-bound caller's). A second rejection
     while the first saga runs returns that saga. `run_now=False`: stored only (the
     saga-resume job, or `run`, runs it)."""
+    from orderhub.services.sagas.runner import run
+
     reason = reason.strip()
     if not reason:
         raise InvalidInput([FieldError("reason", "say why the warehouse refuses the order")])
@@ -89,3 +105,48 @@ def start_booking_failed(uow: UnitOfWork, order: Order, booked: Sequence[dict[st
         return None
     return _start(uow, order, SagaKind.BOOKING_FAILED, cause, now, actor,
                   {"waybills": waybills})
+
+
+def planned_waybills(order: Order) -> list[dict[str, str]]:
+    """The waybills booked for shipments not dispatched yet (read before a cancellation)."""
+    return waybills_of(order, [s.id for s in order.shipments
+                               if s.status == ShipmentStatus.PLANNED])
+
+
+def after_cancel(uow: UnitOfWork, order: Order, waybills: Sequence[dict[str, str]],
+                 cause: str, now: datetime, actor: str) -> Saga | None:
+    """An order was cancelled with waybills booked for it (released, not dispatched): a saga
+    that voids them and tells the channel; due at once for the saga-resume job. None when
+    nothing was booked."""
+    if not waybills:
+        return None
+    return _start(uow, order, SagaKind.CANCELLED_AFTER_RELEASE, cause, now, actor,
+                  {"waybills": [dict(w) for w in waybills]}, run_at=now)
+
+
+def payment_failed(c: Compensator, tenant_id: str, order_id: str, reason: str, *,
+                   actor: str) -> Saga:
+    """Capturing the payment failed: stop the goods if they are still in the warehouse
+    (cancel, stock released, waybills voided), else leave the decision to a person; the
+    channel is told either way. A second report while the first saga runs returns it."""
+    from orderhub.services.sagas.runner import run
+
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput([FieldError("reason", "say why the capture failed")])
+    now = c.clock()
+    with c.make_uow() as uow:
+        order = uow.orders.get(tenant_id, order_id, lock=True)
+        running = next(iter(uow.sagas.running_for(tenant_id, order_id,
+                                                  [SagaKind.PAYMENT_FAILED])), None)
+        if running is not None:
+            saga = running
+        else:
+            if order.status in (OrderStatus.CANCELLED, OrderStatus.PAID):
+                raise Conflict(f"order {order_id} is {order.status.value}: no payment to "
+                               "capture")
+            saga = _start(uow, order, SagaKind.PAYMENT_FAILED,
+                          f"payment capture failed: {reason}", now, actor,
+                          {"waybills": planned_waybills(order)})
+            uow.commit()
+    return run(c, tenant_id, saga.id)

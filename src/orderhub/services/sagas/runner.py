@@ -30,12 +30,13 @@ from typing import Any
 from orderhub.adapters.carriers.base import CarrierGateway
 from orderhub.domain import events as ev
 from orderhub.domain.allocation import AllocationStrategy
-from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.order import HoldCode, stock_quantities
 from orderhub.domain.saga import (
     EXTERNAL,
     MAX_ATTEMPTS,
     AvoidingSites,
+    HumanDecision,
     Saga,
     SagaState,
     StepName,
@@ -167,7 +168,10 @@ def _fail(c: Compensator, saga: Saga, name: StepName, exc: BaseException,
         if fresh is None:
             return
         fresh.data.update(data or {})
-        fresh.fail(name, error, now, c.max_attempts)
+        # A step no retry can do needs a person at once.
+        limit = (fresh.step(name).attempts + 1 if isinstance(exc, HumanDecision)
+                 else c.max_attempts)
+        fresh.fail(name, error, now, limit)
         if fresh.state == SagaState.NEEDS_HUMAN:
             order = uow.orders.get(fresh.tenant_id, fresh.order_id, lock=True)
             order.record_compensation(ev.CompensationNeedsHuman(
@@ -205,6 +209,20 @@ def _reroute(c: Compensator, uow: UnitOfWork, saga: Saga, now: datetime) -> None
     run_pipeline(uow, saga.tenant_id, [order], strategy, now, saga.actor, c.presale_lock)
 
 
+def _cancel(c: Compensator, uow: UnitOfWork, saga: Saga, now: datetime) -> None:
+    """Payment failed: cancel while the goods are still in the warehouse (stock released
+    with the step); once they left, only a person can decide."""
+    order = uow.orders.get(saga.tenant_id, saga.order_id, lock=True)
+    if order.status == OrderStatus.CANCELLED:
+        return
+    if OrderStatus.CANCELLED not in TRANSITIONS[order.status]:
+        raise HumanDecision(f"order {order.id} is {order.status.value}: the goods left the "
+                            "warehouse; collect the payment another way, recall the parcel "
+                            "or write it off")
+    freed = order.cancel(saga.cause, now, saga.actor)
+    uow.stock.release(saga.tenant_id, stock_quantities(freed), now)
+
+
 def _notify(c: Compensator, uow: UnitOfWork, saga: Saga, now: datetime) -> None:
     """OrderCompensated on the order: webhooks tell the channel what became of it."""
     order = uow.orders.get(saga.tenant_id, saga.order_id, lock=True)
@@ -218,4 +236,5 @@ DATABASE_STEPS: dict[StepName, Callable[[Compensator, UnitOfWork, Saga, datetime
     StepName.RECALL: _recall,
     StepName.REROUTE: _reroute,
     StepName.NOTIFY: _notify,
+    StepName.CANCEL: _cancel,
 }
