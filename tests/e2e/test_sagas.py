@@ -148,3 +148,22 @@ def test_reject_release_and_sagas_from_the_cli(hub: Hub, database_url: str) -> N
     bad = runner.invoke(cli, ["order", "reject-release", oid, "--reason", "again",
                               "--database-url", database_url])
     assert bad.exit_code == 1 and "allocated" in bad.output
+
+
+def test_finance_reports_a_failed_payment_over_http(hub: Hub) -> None:
+    install(hub)
+    seed_network(hub, {("A", "SH"): 5})
+    with api_client(hub) as admin:
+        oid = post_order(admin, "HTTP-PAY")
+        assert admin.post(f"/v1/orders/{oid}/release").status_code == 200
+    logistics = key(hub, role="logistics", name="logi")
+    r = logistics.post(f"/v1/orders/{oid}/payment-failed", json={"reason": "declined"})
+    assert r.status_code == 403 and r.json()["required_scope"] == "orders:bill"
+    finance = key(hub, role="finance", name="fin-pay")
+    assert finance.post(f"/v1/orders/{oid}/payment-failed", json={}).status_code == 422
+    r = finance.post(f"/v1/orders/{oid}/payment-failed", json={"reason": "card declined"})
+    assert r.status_code == 201, r.text
+    assert (r.json()["kind"], r.json()["state"]) == ("payment_failed", "done")
+    assert finance.get(f"/v1/orders/{oid}").json()["status"] == "cancelled"
+    r = finance.post(f"/v1/orders/{oid}/payment-failed", json={"reason": "again"})
+    assert r.status_code == 409

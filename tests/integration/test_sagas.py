@@ -237,3 +237,85 @@ def test_the_http_gateway_voids_idempotently() -> None:
     finally:
         gateway.close()
         api.close()
+
+
+def test_a_cancellation_after_release_voids_the_waybills_through_the_job(
+        hub: Hub, clock: Clock) -> None:
+    from decimal import Decimal
+
+    from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
+    from orderhub.services.intake.submit import ingest_channel_orders
+    from orderhub.services.orders import fulfilment
+    from tests.factories import SHANGHAI
+
+    fake = install(hub)
+    seed_network(hub, {("A", "SH"): 10})
+    [by_ops] = submit(hub, draft("SG-CXL"))
+    line = ChannelLine("A", "Apple", 1, Decimal("10.00"))
+
+    def channel(status: str, minutes: int) -> ChannelOrder:
+        return ChannelOrder("CH-CXL", status, clock.now + timedelta(minutes=minutes), "CNY",
+                            [line], shipping_address=SHANGHAI)
+
+    [first] = ingest_channel_orders(hub.uow, T, "web", [channel("open", 0)],
+                                    strategy=hub.strategy, now=clock.now, actor="tmall",
+                                    presale_lock=hub.presale_lock)
+    by_channel = str(first.order_id)
+    for oid in (by_ops, by_channel):
+        hub.waybills.release(T, oid, actor="wms")
+    assert reserved(hub) == {"SH": 2}
+    fulfilment.cancel_order(hub.uow, T, by_ops, "customer changed mind", now=clock.now,
+                            actor="ops")
+    ingest_channel_orders(hub.uow, T, "web", [channel("cancelled", 5)], strategy=hub.strategy,
+                          now=clock.now, actor="tmall", presale_lock=hub.presale_lock)
+    assert reserved(hub) == {"SH": 0}
+    sagas = saga_views.list_sagas(hub.read_uow, T, state="running")["items"]
+    assert sorted(s["order_id"] for s in sagas) == sorted([by_ops, by_channel])
+    assert {s["kind"] for s in sagas} == {"cancelled_after_release"}
+    assert fake.voids == []  # left to the job: due at once
+    job = {j.name: j for j in hub.periodic_jobs()}["saga-resume"]
+    assert job.run_once(clock.now) == 2
+    assert len(fake.voids) == 2
+    for oid in (by_ops, by_channel):
+        seen = types(hub, oid)
+        assert seen[-1] == "OrderCompensated" and seen.count("CompensationStarted") == 1
+        assert seen.index("OrderCancelled") < seen.index("CompensationStarted")
+    assert job.run_once(clock.now) == 0
+    # A cancellation before release books nothing and starts no saga.
+    [early] = submit(hub, draft("SG-EARLY"))
+    fulfilment.cancel_order(hub.uow, T, early, "dup", now=clock.now, actor="ops")
+    assert saga_views.list_sagas(hub.read_uow, T, order_id=early)["items"] == []
+
+
+def test_a_failed_payment_cancels_before_the_goods_leave_else_a_human_decides(
+        hub: Hub, clock: Clock) -> None:
+    from orderhub.domain.lifecycle import OrderStatus as S
+    from orderhub.services.orders import fulfilment
+
+    fake = install(hub)
+    seed_network(hub, {("A", "SH"): 10})
+    in_warehouse, shipped = submit(hub, draft("SG-PAY-1"), draft("SG-PAY-2"))
+    for oid in (in_warehouse, shipped):
+        hub.waybills.release(T, oid, actor="wms")
+    for st in (S.PICKED, S.PACKED):
+        fulfilment.advance_order(hub.uow, T, shipped, st, now=clock.now, actor="wms")
+    fulfilment.ship_order(hub.uow, T, shipped, None, now=clock.now, actor="wms")
+
+    saga = compensation.payment_failed(hub.compensator, T, in_warehouse, "card declined",
+                                       actor="psp")
+    assert saga.state == SagaState.DONE
+    with hub.read_uow() as uow:
+        assert uow.orders.get(T, in_warehouse).status == S.CANCELLED
+    assert reserved(hub) == {"SH": 0} and len(fake.voids) == 1
+    assert types(hub, in_warehouse)[-1] == "OrderCompensated"
+
+    saga = compensation.payment_failed(hub.compensator, T, shipped, "card declined",
+                                       actor="psp")
+    assert saga.state == SagaState.NEEDS_HUMAN  # at once: no retry can un-ship it
+    cancel = saga.steps[0]
+    assert (cancel.state, cancel.attempts) == (StepState.FAILED, 1)
+    assert "left the warehouse" in cancel.last_error
+    assert types(hub, shipped)[-1] == "CompensationNeedsHuman"
+    assert len(fake.voids) == 1  # nothing voided for goods on their way
+    with pytest.raises(Conflict):
+        compensation.payment_failed(hub.compensator, T, in_warehouse, "again", actor="psp")
