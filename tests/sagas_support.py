@@ -26,10 +26,13 @@ class FakeCarriers:
         self.void_always: BaseException | None = None
         self.void_delay = 0.0
         self.book_only_first = False  # every shipment after the first is refused
+        self.on_book: Callable[[WaybillRequest], None] | None = None  # runs before booking
         self._first: str | None = None
         self._lock = threading.Lock()
 
     def book(self, request: WaybillRequest) -> str:
+        if self.on_book is not None:
+            self.on_book(request)
         if self.book_only_first:
             if self._first is None:
                 self._first = request.shipment_id

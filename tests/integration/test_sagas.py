@@ -319,3 +319,21 @@ def test_a_failed_payment_cancels_before_the_goods_leave_else_a_human_decides(
     assert len(fake.voids) == 1  # nothing voided for goods on their way
     with pytest.raises(Conflict):
         compensation.payment_failed(hub.compensator, T, in_warehouse, "again", actor="psp")
+
+
+def test_waybills_booked_for_an_order_that_changed_meanwhile_are_voided(
+        hub: Hub, clock: Clock) -> None:
+    from orderhub.services.orders import fulfilment
+
+    fake = install(hub)
+    seed_network(hub, {("A", "SH"): 10})
+    [oid] = submit(hub, draft("SG-RACE"))
+    # While its waybill is being booked, the order is cancelled.
+    fake.on_book = lambda _req: fulfilment.cancel_order(hub.uow, T, oid, "customer",
+                                                        now=clock.now, actor="ops") and None
+    with pytest.raises(Conflict):
+        hub.waybills.release(T, oid, actor="wms")
+    [saga] = saga_views.list_sagas(hub.read_uow, T, order_id=oid)["items"]
+    assert (saga["kind"], saga["state"]) == ("booking_failed", "done")
+    assert [w for _, w in fake.voids] == [saga["data"]["waybills"][0]["waybill"]]
+    assert "OrderExceptionRaised" not in types(hub, oid)

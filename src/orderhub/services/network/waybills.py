@@ -264,8 +264,13 @@ class WaybillDesk:
                            f"{sh.id}: {why}", actor, booked=list(bookings.values()))
                 raise NoCarrierAvailable(f"order {order_id} not released: no carrier booked a "
                                          f"waybill for shipment {sh.id} ({why}); retry later")
-        return self._advance(tenant_id, order_id, order.version, bookings, actor,
-                             "; ".join(notes))
+        try:
+            return self._advance(tenant_id, order_id, order.version, bookings, actor,
+                                 "; ".join(notes))
+        except DomainError as exc:  # changed meanwhile: the waybills just booked are void
+            self._compensate(tenant_id, order_id, list(bookings.values()),
+                             f"release refused after booking: {exc}", actor, flag=False)
+            raise
 
     def _advance(self, tenant_id: str, order_id: str, version: int,
                  bookings: dict[str, Booking], actor: str, note: str) -> Order:
@@ -292,10 +297,17 @@ class WaybillDesk:
         shipments' waybills were booked already, a booking_failed saga (in the same
         transaction) that voids them with their carriers; it runs now, and the
         saga-resume job finishes it if the carriers do not answer."""
+        self._compensate(tenant_id, order_id, booked, reason, actor, flag=True)
+
+    def _compensate(self, tenant_id: str, order_id: str, booked: list[Booking], reason: str,
+                    actor: str, *, flag: bool) -> None:
+        if not flag and not any(b.waybill for b in booked):
+            return
         now = self.clock()
         with self.make_uow() as uow:
             order = uow.orders.get(tenant_id, order_id, lock=True)
-            order.raise_exception(reason, now, actor)
+            if flag:
+                order.raise_exception(reason, now, actor)
             saga = start_booking_failed(
                 uow, order, [{"shipment_id": b.shipment_id, "service": b.service,
                               "waybill": b.waybill} for b in booked], reason, now, actor)
