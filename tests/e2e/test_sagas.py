@@ -63,6 +63,11 @@ def test_a_warehouse_refuses_its_order_over_http(hub: Hub) -> None:
     assert (saga["kind"], saga["state"], saga["data"]["warehouses"]) == (
         "release_rejected", "done", ["SH"])
     assert [w for _, w in fake.voids] == [waybill]
+    # Warehouse-bound keys see their own warehouses' sagas only.
+    assert [s["id"] for s in dock.get("/v1/sagas").json()["items"]] == [saga["id"]]
+    assert dock.get(f"/v1/sagas/{saga['id']}").status_code == 200
+    assert other_site.get("/v1/sagas").json()["items"] == []
+    assert other_site.get(f"/v1/sagas/{saga['id']}").status_code == 404
     with api_client(hub) as admin:
         order = admin.get(f"/v1/orders/{oid}").json()
         assert order["status"] == "allocated"

@@ -56,26 +56,29 @@ def payment_failed(order_id: str, body: PaymentFailedIn, hub: HubDep, tenant: Te
 
 
 @router.get("/v1/sagas")
-def list_sagas(hub: HubDep, tenant: TenantDep,
+def list_sagas(hub: HubDep, tenant: TenantDep, principal: PrincipalDep,
                state: Annotated[str | None, Query(max_length=16)] = None,
                order_id: Annotated[str | None, Query(alias="order", max_length=40)] = None,
                kind: Annotated[str | None, Query(max_length=32)] = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 50,
                cursor: Annotated[str | None, Query(max_length=40)] = None) -> Any:
     """Compensation sagas, newest first; `state` running, done or needs_human (the ones
-    a person must decide), `order` one order's."""
+    a person must decide), `order` one order's. A key bound to warehouses sees the
+    sagas of its own warehouses' refusals."""
     return views.list_sagas(hub.read_uow, tenant, state=state, order_id=order_id, kind=kind,
-                            limit=limit, cursor=cursor)
+                            limit=limit, cursor=cursor, bound_to=principal.warehouses)
 
 
 @router.get("/v1/sagas/{saga_id}")
-def get_saga(saga_id: str, hub: HubDep, tenant: TenantDep) -> Any:
+def get_saga(saga_id: str, hub: HubDep, tenant: TenantDep, principal: PrincipalDep) -> Any:
     """One saga: its steps (pending, done, failed) with attempts and the last error."""
-    return views.get_saga(hub.read_uow, tenant, saga_id)
+    return views.get_saga(hub.read_uow, tenant, saga_id, bound_to=principal.warehouses)
 
 
 @router.post("/v1/sagas/{saga_id}/retry",
              responses={409: {"description": "The saga does not need a human"}})
-def retry_saga(saga_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
+def retry_saga(saga_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep,
+               principal: PrincipalDep) -> Any:
     """Try a saga that needed a human again, from its failed step."""
-    return views.retry_saga(hub.compensator, tenant, saga_id, actor=actor)
+    return views.retry_saga(hub.compensator, tenant, saga_id, actor=actor,
+                            bound_to=principal.warehouses)
