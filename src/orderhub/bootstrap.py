@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from orderhub.services.access.authentication import Authenticator
     from orderhub.services.jobs import Job, Scheduler
     from orderhub.services.network.waybills import WaybillDesk
+    from orderhub.services.sagas.runner import Compensator
 
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,11 @@ class Hub:
             self.background.append(gateway.close)
         return self._waybills
 
+    @property
+    def compensator(self) -> Compensator:
+        """What compensation sagas run with (the waybill desk's carriers, for voids)."""
+        return self.waybills.compensator()
+
     def event_source(
         self, name: str, types: Sequence[str] | None = None, *, start: str = "latest"
     ) -> EventSource:
@@ -206,6 +212,7 @@ class Hub:
             jobs.exception_sync(self.uow, s.expiry_sweep_seconds),
             jobs.alert_desk(self.uow),
             jobs.anomaly_pruning(self.uow, first_after_seconds=s.expiry_sweep_seconds),
+            jobs.saga_resume(lambda: self.compensator, s.expiry_sweep_seconds),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -114,13 +115,27 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     hub.relay.drain()
     while twin.process_once(wait=0):
         pass
+    # compensation: a warehouse refuses a released order (started, compensated); a carrier
+    # that never voids leaves a saga to a human
+    from orderhub.adapters.carriers.base import CarrierUnavailable
+    from orderhub.services.sagas import compensation
+    from tests.sagas_support import install
+
+    carriers = install(hub)
+    refused, stuck = submit(hub, draft("EV-8"), draft("EV-9"))
+    for oid in (refused, stuck):
+        hub.waybills.release(T, oid, actor="wms")
+    compensation.reject_release(hub.compensator, T, refused, "rack damaged", actor="wms")
+    carriers.void_always = CarrierUnavailable("carrier down")
+    compensator = replace(hub.compensator, max_attempts=1)
+    compensation.reject_release(compensator, T, stuck, "no pickers", actor="wms")
     # a late-delivery risk model trained on a (small) simulated history
     risk_training.train_and_store(
         hub.uow, T, month_history(MonthConfig(days=6, orders_per_day=40, seed=3)),
         train_days=4, seed=3, source={"source": "test"}, actor="ops", now=clock.now,
         promote=False)
     # the exception desk: a held order, a remedy rejected, another approved by two people
-    [on_desk] = submit(hub, draft("EV-8", [("B", 50)]))
+    [on_desk] = submit(hub, draft("EV-10", [("B", 50)]))
     desk.sync_holds(hub.uow, T, now=clock.now)
     [item] = views.list_exceptions(hub.read_uow, T, order_id=on_desk)["items"]
     ranked = {r["kind"]: r["n"] for r in views.get_exception(hub.read_uow, T,
@@ -274,7 +289,7 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     assert list(jobs) == ["reservation-expiry", "carrier-probe", "inbox-pruning",
                           "audit-checkpoints", "usage-flush", "twin-alerts",
                           "tracking-match", "exception-sync", "alert-desk",
-                          "anomaly-pruning"]
+                          "anomaly-pruning", "saga-resume"]
     assert jobs["twin-alerts"].run_once(clock.now) == {"stalled": 0, "escalated": 0}
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 

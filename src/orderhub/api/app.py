@@ -25,6 +25,7 @@ from orderhub.api.routes import (
     risk,
     routing,
     rule_sets,
+    sagas,
     services,
     tracking,
     twin,
@@ -62,7 +63,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.state.hub = hub
     problems.install(app)
     for module in (health, orders, intake, catalog, inventory, carriers, routing, rule_sets,
-                   audit, events, webhooks, access, twin, tracking, exceptions):
+                   audit, events, webhooks, access, twin, tracking, exceptions, sagas):
         app.include_router(module.router)
     app.include_router(usage.router)
     app.include_router(services.router)

@@ -23,7 +23,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orderhub.api.openapi import problem_response
 from orderhub.api.problems import PROBLEM_JSON
-from orderhub.api.scopes import AUTHENTICATED, PUBLIC, PUBLIC_PREFIXES, requirement
+from orderhub.api.scopes import (
+    AUTHENTICATED,
+    PUBLIC,
+    PUBLIC_PREFIXES,
+    requirement,
+    warehouse_bound_scope,
+)
 from orderhub.domain.access import Principal
 from orderhub.domain.errors import Forbidden, NotFound, Unauthenticated
 from orderhub.services.access.authentication import Authenticator
@@ -171,7 +177,9 @@ def authorize(request: Request) -> None:
         log.error("operation %s %s has no declared scope: refused", method, template)
         raise Forbidden("undeclared", "this operation has no declared scope")
     if need != AUTHENTICATED and not principal.allows(need):  # type: ignore[arg-type]
-        raise Forbidden(str(need))
+        bound = warehouse_bound_scope(method, template)
+        if not (principal.warehouses and bound is not None and principal.allows(bound)):
+            raise Forbidden(str(need))
     order_id = request.path_params.get("order_id")
     if principal.warehouses and order_id:  # bound to warehouses: only their orders, any verb
         from orderhub.services.orders.views import ensure_visible

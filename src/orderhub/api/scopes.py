@@ -42,6 +42,9 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/orders/{order_id}/pay": S.ORDERS_BILL,
     "PATCH /v1/orders/{order_id}/shipping-address": S.ORDERS_MANAGE,
     "POST /v1/orders/{order_id}/override": S.ORDERS_MANAGE,
+    # a warehouse refuses a released order (a key bound to it: see WAREHOUSE_BOUND_SCOPES)
+    "POST /v1/orders/{order_id}/release-rejected": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/payment-failed": S.ORDERS_BILL,
     # channels and the crosswalk
     "POST /v1/channels/{channel}/webhook": PUBLIC,
     "POST /v1/sku-mappings": S.CROSSWALK_MANAGE,
@@ -165,6 +168,17 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "GET /v1/substitutions": S.CATALOG_READ,
     "PUT /v1/substitutions/{sku}/{substitute}": S.CATALOG_WRITE,
     "DELETE /v1/substitutions/{sku}/{substitute}": S.CATALOG_WRITE,
+    # compensation sagas: the exception desk lists them and retries those needing a human
+    "GET /v1/sagas": S.EXCEPTIONS_READ,
+    "GET /v1/sagas/{saga_id}": S.EXCEPTIONS_READ,
+    "POST /v1/sagas/{saga_id}/retry": S.EXCEPTIONS_ACT,
+}
+
+# Operations a credential bound to warehouses may also call with this scope instead, for
+# its own warehouses' orders only (the check that the order is theirs is the same as for
+# every warehouse-bound call): a logistics key of a warehouse refuses what it was sent.
+WAREHOUSE_BOUND_SCOPES: dict[str, Scope] = {
+    "POST /v1/orders/{order_id}/release-rejected": S.EXCEPTIONS_ACT,
 }
 
 # Paths answered before routing (documentation): never authenticated.
@@ -174,6 +188,11 @@ PUBLIC_PREFIXES = ("/docs", "/redoc", "/openapi.json", "/static-offline-docs")
 def requirement(method: str, path: str) -> Requirement | None:
     """What an operation needs; None: not declared (refused)."""
     return OPERATION_SCOPES.get(f"{method} {path}")
+
+
+def warehouse_bound_scope(method: str, path: str) -> Scope | None:
+    """The other scope a warehouse-bound credential may call the operation with."""
+    return WAREHOUSE_BOUND_SCOPES.get(f"{method} {path}")
 
 
 def is_public(method: str, path: str) -> bool:
@@ -200,5 +219,7 @@ def scope_table() -> str:
             cells = ["yes" if need in ROLE_SCOPES[r] else "" for r in Role]
         label = "(none: public)" if need == PUBLIC else (
             "(any credential)" if need == AUTHENTICATED else f"`{need}`")
+        if (bound := WAREHOUSE_BOUND_SCOPES.get(op)) is not None:
+            label += f" (or `{bound}` bound to the order's warehouse)"
         lines.append(f"| `{op}` | {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

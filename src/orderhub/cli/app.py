@@ -26,6 +26,7 @@ from orderhub.cli import (
     risk,
     routing,
     rules,
+    sagas,
     scenario,
     serve,
     simulate,
@@ -71,6 +72,7 @@ app.add_typer(alerts.app, name="alerts")
 app.add_typer(risk.app, name="risk")
 app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(anomaly.app, name="anomaly")
+app.add_typer(sagas.app, name="sagas")
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""`orderhub order show|why|list|tracking`: inspect orders."""
+"""`orderhub order show|why|list|tracking|reject-release|payment-failed`: inspect orders;
+a warehouse refusing one, a payment that could not be captured."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import typer
 from rich.table import Table
 
 from orderhub.cli.common import DbOption, TenantOption, console, fail, open_hub
+from orderhub.cli.sagas import print_saga
 from orderhub.cli.tracking import print_order_tracking
 from orderhub.domain.errors import DomainError
 from orderhub.domain.privacy import PiiView
@@ -234,3 +236,46 @@ def order_tracking(
         except DomainError as exc:
             raise fail(str(exc)) from None
     print_order_tracking(view, as_json)
+
+
+@app.command("reject-release")
+def order_reject_release(
+    order_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why the warehouse refuses it")],
+    warehouse: Annotated[str | None, typer.Option(
+        "--warehouse", help="The refusing site (default: every site it was released to)")]
+    = None,
+    database_url: DbOption = None, tenant: TenantOption = "default",
+) -> None:
+    """The warehouse refuses a released order (仓库拒收): a compensation saga recalls it
+    (stock released), voids its waybills, routes it again elsewhere and tells the channel."""
+    from orderhub.cli.common import cli_actor
+    from orderhub.services.sagas import compensation
+
+    with open_hub(database_url) as hub:
+        try:
+            saga = compensation.reject_release(hub.compensator, tenant, order_id, reason,
+                                               actor=cli_actor(), warehouse=warehouse)
+        except DomainError as exc:
+            raise fail(str(exc)) from None
+    print_saga(saga.as_dict())
+
+
+@app.command("payment-failed")
+def order_payment_failed(
+    order_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why capturing the payment failed")],
+    database_url: DbOption = None, tenant: TenantOption = "default",
+) -> None:
+    """Capturing the payment failed (扣款失败): a compensation saga cancels the order while
+    the goods are still in the warehouse, else it waits for a person."""
+    from orderhub.cli.common import cli_actor
+    from orderhub.services.sagas import compensation
+
+    with open_hub(database_url) as hub:
+        try:
+            saga = compensation.payment_failed(hub.compensator, tenant, order_id, reason,
+                                               actor=cli_actor())
+        except DomainError as exc:
+            raise fail(str(exc)) from None
+    print_saga(saga.as_dict())

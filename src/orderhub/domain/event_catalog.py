@@ -12,6 +12,7 @@ from typing import Any
 
 from orderhub.domain.events import EVENT_TYPES
 from orderhub.domain.order import HoldCode
+from orderhub.domain.saga import SagaKind, StepName
 from orderhub.domain.tracking import CheckpointKind
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -82,6 +83,8 @@ def _spec(
 
 
 _PREV = {"previous_status": _STATUS}
+_STEP = {"enum": [n.value for n in StepName]}
+_SAGA_KIND = {"enum": [k.value for k in SagaKind]}
 
 CATALOG: list[EventSpec] = [
     _spec(
@@ -640,6 +643,43 @@ CATALOG += [
                                  "24 h (6 orders)",
                       "message_zh": "过去24小时内另有5个账号向此地址下单（共6单）",
                       "evidence": {"accounts": 5, "orders": 6, "window_hours": 24.0}}]},
+    ),
+    _spec(
+        "CompensationStarted",
+        "A step failed after stock was reserved or a waybill booked (the warehouse refused "
+        "a released order: `release_rejected`; a shipment found no carrier after others "
+        "were booked: `booking_failed`; an order with booked waybills was cancelled, by "
+        "the channel or a person: `cancelled_after_release`; capturing the payment "
+        "failed: `payment_failed`): the compensation saga `saga_id` starts and runs "
+        "`steps` in order, each once, resuming after a crash. `reason` is the cause.",
+        {"saga_id": _STR, "kind": _SAGA_KIND,
+         "steps": {"type": "array", "items": _STEP}},
+        {"status": "released", "actor": "wms-sh", "reason": "warehouse SH: rack damaged",
+         "saga_id": "sga_0006883a1b2c3d4e", "kind": "release_rejected",
+         "steps": ["recall", "void_waybills", "reroute", "notify"]},
+    ),
+    _spec(
+        "OrderCompensated",
+        "Every compensating step of saga `saga_id` ran: tells the channel what became of "
+        "the order (`status`: routed again to another site, or on hold with the reason) and "
+        "which waybills were voided with their carriers.",
+        {"saga_id": _STR, "kind": _SAGA_KIND,
+         "steps": {"type": "array", "items": _STEP},
+         "voided_waybills": {"type": "array", "items": _STR}},
+        {"status": "allocated", "actor": "wms-sh", "reason": "warehouse SH: rack damaged",
+         "saga_id": "sga_0006883a1b2c3d4e", "kind": "release_rejected",
+         "steps": ["recall", "void_waybills", "reroute", "notify"],
+         "voided_waybills": ["7304917223841"]},
+    ),
+    _spec(
+        "CompensationNeedsHuman",
+        "A compensating step failed its last attempt (5, with backoff): the saga waits for "
+        "a person (the exception desk lists it; `POST /v1/sagas/{id}/retry` runs it again).",
+        {"saga_id": _STR, "kind": _SAGA_KIND,
+         "step": _STEP, "attempts": {"type": "integer", "minimum": 1}, "error": _STR},
+        {"status": "on_hold", "actor": "saga-resume", "reason": "carrier ZTO: HTTP 503",
+         "saga_id": "sga_0006883a1b2c3d4e", "kind": "release_rejected",
+         "step": "void_waybills", "attempts": 5, "error": "ZTO:standard: HTTP 503"},
     ),
 ]
 

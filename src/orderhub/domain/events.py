@@ -477,6 +477,45 @@ class OrderAnomalyDetected(Event):
     _data_fields = _fields("action", "score", "model_version", "reasons")
 
 
+@dataclass(kw_only=True, slots=True)
+class CompensationStarted(Event):
+    """A failure after stock was reserved or a waybill booked: the compensation saga
+    `saga_id` of `kind` starts, with its `steps` in order; `reason` is the cause."""
+
+    type: ClassVar[str] = "CompensationStarted"
+    saga_id: str
+    kind: str
+    steps: list[str] = field(default_factory=list)
+    _data_fields = _fields("saga_id", "kind", "steps")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderCompensated(Event):
+    """Every compensating step ran: the channel learns what became of the order (recalled
+    and routed again, held, its waybills void)."""
+
+    type: ClassVar[str] = "OrderCompensated"
+    saga_id: str
+    kind: str
+    steps: list[str] = field(default_factory=list)
+    voided_waybills: list[str] = field(default_factory=list)
+    _data_fields = _fields("saga_id", "kind", "steps", "voided_waybills")
+
+
+@dataclass(kw_only=True, slots=True)
+class CompensationNeedsHuman(Event):
+    """A compensating step failed its last attempt: a person decides (the exception desk
+    lists the saga; `POST /v1/sagas/{id}/retry` runs it again)."""
+
+    type: ClassVar[str] = "CompensationNeedsHuman"
+    saga_id: str
+    kind: str
+    step: str
+    attempts: int
+    error: str
+    _data_fields = _fields("saga_id", "kind", "step", "attempts", "error")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -520,5 +559,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RemedyApplied,
         ExceptionResolved,
         OrderAnomalyDetected,
+        CompensationStarted,
+        OrderCompensated,
+        CompensationNeedsHuman,
     )
 }

@@ -30,7 +30,9 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.RESERVED: frozenset({S.ALLOCATED, S.ON_HOLD, S.CANCELLED}),
     S.ALLOCATED: frozenset({S.RELEASED, S.ON_HOLD, S.CANCELLED}),
     # Cancelling after release is allowed until goods leave: the warehouse is told to stop.
-    S.RELEASED: frozenset({S.PICKED, S.CANCELLED}),
+    # A warehouse that refuses a released order hands it back: held (release_rejected)
+    # until the compensation saga routes it again.
+    S.RELEASED: frozenset({S.PICKED, S.CANCELLED, S.ON_HOLD}),
     S.PICKED: frozenset({S.PACKED, S.CANCELLED}),
     S.PACKED: frozenset({S.SHIPPED, S.PARTIALLY_SHIPPED, S.CANCELLED}),
     S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED}),

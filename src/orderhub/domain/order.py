@@ -73,6 +73,7 @@ class HoldCode(StrEnum):
     # anomalies at intake (domain/anomaly): a person decides, the order is never dropped
     SUSPECTED_FRAUD = "suspected_fraud"  # brushing and fraud patterns
     ANOMALY_REVIEW = "anomaly_review"  # channel price conflicts, unusual quantities
+    RELEASE_REJECTED = "release_rejected"  # its warehouse refused it after release
 
 
 @dataclass(frozen=True, slots=True)
@@ -642,6 +643,24 @@ class Order:
             reason="; ".join(str(r["message"]) for r in reasons),
             action=action, score=score, model_version=model_version,
             reasons=list(reasons)))
+
+    def recall(self, reason: str, now: datetime, actor: str) -> list[Reservation]:
+        """Its warehouse refused the order after release: take it back (every shipment not
+        dispatched is cancelled, their stock released) and hold it for routing again.
+        Returns the reservations whose stock must be released."""
+        if self.status != OrderStatus.RELEASED:
+            raise Conflict(f"order {self.id} is {self.status.value}; only an order released "
+                           "to a warehouse and not yet picked can be recalled")
+        released = self._unreserve(ReservationState.RELEASED)
+        self._record_release(released, now, actor, f"release rejected: {reason}")
+        self.hold([HoldReason(HoldCode.RELEASE_REJECTED, reason)], now, actor)
+        return released
+
+    def record_compensation(self, event: ev.Event) -> None:
+        """A compensation saga started, finished or needs a person: a fact in the order's
+        timeline (webhooks tell the channel); the order itself does not change."""
+        self.updated_at = event.occurred_at
+        self._record(event)
 
     def raise_exception(self, reason: str, now: datetime, actor: str) -> None:
         """Already with the warehouse: a person decides (recall, ship late, cancel)."""

@@ -12,6 +12,8 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   exception-sync       held orders onto the exception desk        every expiry_sweep_seconds
                        (L1 remedies applied), released ones off
   alert-desk           the twin's alerts onto the desk, and off   every ALERT_DESK_SECONDS (2 s)
+  saga-resume          resume compensation sagas that are due     every expiry_sweep_seconds
+                       (a crash mid-way, a failed step's backoff)
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -24,7 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
 
@@ -33,6 +35,9 @@ from orderhub.services.exceptions.desk import sync_all
 from orderhub.services.metering import UsageMeter, flush
 from orderhub.services.orders.fulfilment import expire_reservations
 from orderhub.services.unit_of_work import UowFactory
+
+if TYPE_CHECKING:
+    from orderhub.services.sagas.runner import Compensator
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +146,14 @@ def anomaly_pruning(make_uow: UowFactory, every_seconds: float = 3600.0,
 
     return Job("anomaly-pruning", every_seconds, lambda now: prune(make_uow, now),
                first_after_seconds)
+
+
+def saga_resume(compensator: Callable[[], Compensator], every_seconds: float) -> Job:
+    """Running compensation sagas whose next attempt is due: a process died mid-way, or a
+    failed step's backoff passed. Each resumes at its first pending step."""
+    from orderhub.services.sagas.runner import resume_due
+
+    return Job("saga-resume", every_seconds, lambda now: resume_due(compensator(), now))
 
 
 class Scheduler:

@@ -25,6 +25,7 @@ from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.risk_model_repository import RiskModelRepository
 from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
+from orderhub.adapters.db.saga_repository import SagaRepository
 from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
 from orderhub.adapters.db.stock_repository import StockRepository
 from orderhub.adapters.db.tracking_repository import TrackingRepository
@@ -57,6 +58,7 @@ class UnitOfWork:
     tracking: TrackingRepository
     exceptions: ExceptionRepository
     anomaly: AnomalyRepository
+    sagas: SagaRepository
     conn: Connection
 
     def __init__(
@@ -105,6 +107,7 @@ class UnitOfWork:
         self.tracking = TrackingRepository(conn, self.pii)
         self.exceptions = ExceptionRepository(conn)
         self.anomaly = AnomalyRepository(conn, self.pii, self.anomaly_models)
+        self.sagas = SagaRepository(conn)
         self._other_events = []
         return self
 

@@ -6,6 +6,7 @@
     └── CarrierRejected           4xx: this request is wrong (does not count)
 
     gateway.book(WaybillRequest(...))  -> "SF1234567890"
+    gateway.void("SF:express", "SF1234567890")  -> None (idempotent: void again is fine)
 """
 
 from __future__ import annotations
@@ -59,3 +60,7 @@ class CarrierGateway(Protocol):
 
     def ping(self, service: str) -> None:
         """Raise a CarrierError if the carrier's API does not answer (health probe)."""
+
+    def void(self, service: str, waybill: str) -> None:
+        """Cancel a booked waybill (the parcel will not ship under it); idempotent: a
+        waybill already void counts as done. Raise a CarrierError if it was not voided."""

@@ -2,7 +2,9 @@
 
 Request `POST {endpoint}/waybills` with the shipment (service, origin, destination,
 weight, units, our shipment id as the idempotency key); answer 200/201 with
-`{"waybill": "..."}`. `GET {endpoint}/health` answers 2xx when the API is up. Real carrier
+`{"waybill": "..."}`. `POST {endpoint}/waybills/{waybill}/void` cancels one (2xx; 404, 409
+or 410, the carrier's "unknown or already void", count as done too: voids are idempotent).
+`GET {endpoint}/health` answers 2xx when the API is up. Real carrier
 APIs (SF 丰桥, ZTO 开放平台, JD 京东物流) differ in signing and field names; an adapter per
 carrier translates to this shape. Carriers without an endpoint fall back to `fallback`.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict
+from urllib.parse import quote
 
 import httpx
 
@@ -21,6 +24,8 @@ from orderhub.adapters.carriers.base import (
     CarrierUnavailable,
     WaybillRequest,
 )
+
+ALREADY_VOID = frozenset({404, 409, 410})  # unknown or already void: nothing left to cancel
 
 
 class HttpCarrierGateway:
@@ -56,6 +61,25 @@ class HttpCarrierGateway:
         if not isinstance(waybill, str) or not waybill or len(waybill) > 64:
             raise CarrierUnavailable(f"{request.service}: unusable waybill {waybill!r}")
         return waybill
+
+    def void(self, service: str, waybill: str) -> None:
+        base = self._endpoint(service)
+        if base is None:
+            self.fallback.void(service, waybill)
+            return
+        try:
+            r = self.client.post(f"{base.rstrip('/')}/waybills/{quote(waybill, safe='')}/void",
+                                 json={"service": service, "waybill": waybill},
+                                 headers={"idempotency-key": f"void-{waybill}"})
+        except httpx.TimeoutException as exc:
+            raise CarrierTimeout(f"{service}: no answer in time") from exc
+        except httpx.TransportError as exc:
+            raise CarrierUnavailable(f"{service}: {type(exc).__name__}") from exc
+        if r.status_code >= 500:
+            raise CarrierUnavailable(f"{service}: HTTP {r.status_code}")
+        if r.status_code in ALREADY_VOID or r.status_code < 400:
+            return
+        raise CarrierRejected(f"{service}: void refused, HTTP {r.status_code}: {r.text[:200]}")
 
     def ping(self, service: str) -> None:
         base = self._endpoint(service)

@@ -18,3 +18,7 @@ class LocalWaybills:
 
     def ping(self, service: str) -> None:
         return None
+
+    def void(self, service: str, waybill: str) -> None:
+        """Local label stock: an unused number is simply never printed."""
+        return None

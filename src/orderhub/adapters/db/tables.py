@@ -960,3 +960,24 @@ anomaly_settings = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
+
+# Compensation sagas (domain/saga.py): one row per saga, its steps as JSON; the resume job
+# reads running ones whose next attempt is due (index on state, next_attempt_at).
+sagas = Table(
+    "sagas",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("cause", String(1000), nullable=False, server_default=""),
+    Column("steps", JSONDoc, nullable=False),
+    Column("data", JSONDoc, nullable=False),
+    Column("actor", String(200), nullable=False, server_default=""),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+Index("ix_sagas_due", sagas.c.state, sagas.c.next_attempt_at)
+Index("ix_sagas_order", sagas.c.tenant_id, sagas.c.order_id)

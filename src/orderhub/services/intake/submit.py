@@ -30,6 +30,7 @@ from orderhub.services.intake.commands import (
 )
 from orderhub.services.intake.drafts import OrderDraft, build_order, check_draft, payload_hash
 from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.services.sagas import compensation
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_race
 
 
@@ -61,8 +62,12 @@ def _submit(make_uow: UowFactory, cmd: SubmitOrders, hashes: list[str],
         run_pipeline(uow, cmd.tenant_id, taken.to_process, strategy, cmd.now, cmd.actor,
                      presale_lock)
         for order in taken.to_cancel:
+            booked = compensation.planned_waybills(order)
             released = order.cancel("cancelled in the channel", cmd.now, cmd.actor)
             uow.stock.release(cmd.tenant_id, stock_quantities(released), cmd.now)
+            # After release: a saga voids its waybills (the saga-resume job runs it).
+            compensation.after_cancel(uow, order, booked, "cancelled in the channel",
+                                      cmd.now, cmd.actor)
         _fill_statuses(uow, cmd.tenant_id, taken)
         if cmd.idempotency_key:
             uow.idempotency.store(cmd.tenant_id, cmd.idempotency_key, request_hash,

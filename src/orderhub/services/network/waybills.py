@@ -53,6 +53,8 @@ from orderhub.domain.routing.pricing import (
 )
 from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
 from orderhub.services.network import incidents
+from orderhub.services.sagas.compensation import start_booking_failed
+from orderhub.services.sagas.runner import Compensator, run
 from orderhub.services.tracking import checkpoints as tracking
 from orderhub.services.unit_of_work import UowFactory
 
@@ -259,11 +261,16 @@ class WaybillDesk:
             else:
                 why = "; ".join(failures) or "no usable carrier service"
                 self._flag(tenant_id, order_id, f"release failed, no waybill for shipment "
-                           f"{sh.id}: {why}", actor)
+                           f"{sh.id}: {why}", actor, booked=list(bookings.values()))
                 raise NoCarrierAvailable(f"order {order_id} not released: no carrier booked a "
                                          f"waybill for shipment {sh.id} ({why}); retry later")
-        return self._advance(tenant_id, order_id, order.version, bookings, actor,
-                             "; ".join(notes))
+        try:
+            return self._advance(tenant_id, order_id, order.version, bookings, actor,
+                                 "; ".join(notes))
+        except DomainError as exc:  # changed meanwhile: the waybills just booked are void
+            self._compensate(tenant_id, order_id, list(bookings.values()),
+                             f"release refused after booking: {exc}", actor, flag=False)
+            raise
 
     def _advance(self, tenant_id: str, order_id: str, version: int,
                  bookings: dict[str, Booking], actor: str, note: str) -> Order:
@@ -290,21 +297,46 @@ class WaybillDesk:
             uow.commit()
             return order
 
-    def _flag(self, tenant_id: str, order_id: str, reason: str, actor: str) -> None:
-        """The order needs a person: on its timeline, and on the exception desk (with
-        remedies: another site or carrier, contact the customer, cancel)."""
+    def _flag(self, tenant_id: str, order_id: str, reason: str, actor: str,
+              booked: list[Booking]) -> None:
+        """The release failed: the order needs a person (on its timeline, and on the
+        exception desk with remedies: another site or carrier, contact the customer,
+        cancel) and, when other shipments' waybills were booked already, a booking_failed
+        saga (in the same transaction) voids them with their carriers; it runs now, and the
+        saga-resume job finishes it if the carriers do not answer."""
+        self._compensate(tenant_id, order_id, booked, reason, actor, flag=True)
+
+    def _compensate(self, tenant_id: str, order_id: str, booked: list[Booking], reason: str,
+                    actor: str, *, flag: bool) -> None:
         from orderhub.domain.exceptions import ExceptionKind
         from orderhub.services.exceptions.desk import open_exception
 
+        if not flag and not any(b.waybill for b in booked):
+            return
         now = self.clock()
         with self.make_uow() as uow:
             uow.network.lock_for_intake(tenant_id)  # first: see NetworkRepository
             order = uow.orders.get(tenant_id, order_id, lock=True)
-            open_exception(uow, tenant_id=tenant_id, order_id=order_id,
-                           kind=ExceptionKind.CARRIER_FAILURE, source=f"carrier:{order_id}",
-                           reason=reason, now=now, actor=actor)
-            order.raise_exception(reason, now, actor)
+            if flag:
+                open_exception(uow, tenant_id=tenant_id, order_id=order_id,
+                               kind=ExceptionKind.CARRIER_FAILURE,
+                               source=f"carrier:{order_id}", reason=reason, now=now,
+                               actor=actor)
+                order.raise_exception(reason, now, actor)
+            saga = start_booking_failed(
+                uow, order, [{"shipment_id": b.shipment_id, "service": b.service,
+                              "waybill": b.waybill} for b in booked], reason, now, actor)
             uow.commit()
+        if saga is not None:
+            try:
+                run(self.compensator(), tenant_id, saga.id)
+            except Exception:  # the saga is stored: the saga-resume job takes it up
+                log.exception("saga %s could not run now", saga.id)
+
+    def compensator(self) -> Compensator:
+        """What compensation sagas run with: this desk's carriers, units of work, router."""
+        return Compensator(self.make_uow, self.gateway, self.strategy, self.presale_lock,
+                           self.clock)
 
 
 def _picks(order: Order, shipment_id: str) -> dict[str, int]:

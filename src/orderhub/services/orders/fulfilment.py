@@ -10,6 +10,7 @@ from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, stock_quantities
 from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.services.sagas import compensation
 from orderhub.services.tracking import checkpoints as tracking
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
@@ -79,9 +80,12 @@ def cancel_order(
 
 def cancel_loaded(uow: UnitOfWork, order: Order, reason: str, *, now: datetime,
                   actor: str) -> None:
-    """Cancel a locked order in the caller's transaction; its reserved stock goes back."""
+    """Cancel a locked order in the caller's transaction; its reserved stock goes back and,
+    cancelled after release, its booked waybills are voided by a saga."""
+    booked = compensation.planned_waybills(order)
     released = order.cancel(reason, now, actor)
     uow.stock.release(order.tenant_id, stock_quantities(released), now)
+    compensation.after_cancel(uow, order, booked, reason or "order cancelled", now, actor)
 
 
 def resume_order(
