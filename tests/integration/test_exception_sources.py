@@ -160,3 +160,26 @@ def test_an_anomaly_makes_every_remedy_of_the_order_l3(hub: Hub, clock: Clock) -
         assert held["state"] == "open" and held["tier"] == "L3"  # not re-planned on its own
         assert client.get(f"/v1/orders/{oid}").json()["status"] == "on_hold"
         assert client.get(f"/v1/exceptions/{fraud}").json()["tier"] == "L3"
+
+
+def test_an_order_held_as_suspected_fraud_is_an_l3_anomaly_on_the_desk(
+        hub: Hub, clock: Clock) -> None:
+    """Anomaly holds reach the desk as kind anomaly, decided by a person only (L3): no
+    remedy is ever applied by itself."""
+    from orderhub.domain.order import HoldCode, HoldReason
+
+    seed_network(hub)
+    [r] = submit_orders(hub.uow, "default", [draft("AN-1")], strategy=hub.strategy,
+                        now=clock.now, actor="test", presale_lock=hub.presale_lock)
+    with hub.uow() as uow:  # what intake's anomaly stage does for a brushing burst
+        order = uow.orders.get("default", str(r.order_id), lock=True)
+        freed = order.reroute("suspected brushing", clock.now, "anomaly",
+                              hold=HoldReason(HoldCode.SUSPECTED_FRAUD, "6 accounts, 1 address"))
+        from orderhub.domain.order import stock_quantities
+        uow.stock.release("default", stock_quantities(freed), clock.now)
+        uow.commit()
+    desk.sync_holds(hub.uow, "default", now=clock.now)
+    [item] = views.list_exceptions(hub.read_uow, "default", order_id=str(r.order_id))["items"]
+    assert item["kind"] == ExceptionKind.ANOMALY.value and item["tier"] == "L3"
+    detail = views.get_exception(hub.read_uow, "default", item["id"])
+    assert detail["state"] == "open" and all(x["tier"] == "L3" for x in detail["remedies"])

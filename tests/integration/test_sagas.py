@@ -14,9 +14,11 @@ from orderhub.adapters.carriers.base import CarrierUnavailable
 from orderhub.bootstrap import Hub
 from orderhub.domain.errors import Conflict
 from orderhub.domain.saga import SagaKind, SagaState, StepState
+from orderhub.services.exceptions import views as exception_views
 from orderhub.services.network.waybills import NoCarrierAvailable
 from orderhub.services.orders import views
 from orderhub.services.sagas import compensation, runner
+from orderhub.services.sagas import desk_link as saga_desk
 from orderhub.services.sagas import views as saga_views
 from tests.conftest import Clock
 from tests.factories import T, draft, seed_network
@@ -146,9 +148,19 @@ def test_a_step_that_keeps_failing_needs_a_human_then_a_retry_finishes_it(
         == saga.id
     assert job.run_once(clock.now + timedelta(days=1)) == 0  # the job leaves it to people
     assert reserved(hub) == {"SH": 1, "BJ": 0}  # recalled once, nothing repeated
+    # ... and the exception desk shows it (the exception-sync job)
+    assert saga_desk.sync(hub.uow, clock.now) == (1, 0)
+    assert saga_desk.sync(hub.uow, clock.now) == (0, 0)
+    [item] = exception_views.list_exceptions(hub.read_uow, T, order_id=oid,
+                                             kind="compensation")["items"]
+    assert item["source"] == f"saga:{saga.id}" and item["state"] == "open"
     fake.void_always = None
     done = saga_views.retry_saga(hub.compensator, T, saga.id, actor="ops")
     assert done["state"] == "done" and len(fake.voids) == 1
+    assert saga_desk.sync(hub.uow, clock.now) == (0, 1)  # off the desk once it went on
+    [item] = exception_views.list_exceptions(hub.read_uow, T, order_id=oid,
+                                             kind="compensation")["items"]
+    assert item["state"] == "resolved"
     assert reserved(hub) == {"SH": 1, "BJ": 1}
     with pytest.raises(Conflict):
         saga_views.retry_saga(hub.compensator, T, saga.id, actor="ops")

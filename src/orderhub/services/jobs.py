@@ -126,8 +126,14 @@ def tracking_match(make_uow: UowFactory,
 
 def exception_sync(make_uow: UowFactory, every_seconds: float) -> Job:
     """Every held order is on the exception desk (its L1 remedy applied at once), and the
-    exceptions of orders no longer held are resolved; a batch per tenant per turn."""
-    return Job("exception-sync", every_seconds, lambda now: sync_all(make_uow, now=now))
+    exceptions of orders no longer held are resolved; a batch per tenant per turn. So is
+    every compensation saga that needs a person."""
+    from orderhub.services.sagas import desk_link
+
+    def run(now: datetime) -> int:
+        return sync_all(make_uow, now=now) + sum(desk_link.sync(make_uow, now))
+
+    return Job("exception-sync", every_seconds, run)
 
 
 def alert_desk(make_uow: UowFactory, every_seconds: float = ALERT_DESK_SECONDS) -> Job:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, literal, select, update
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.errors import NotFound
@@ -91,3 +91,23 @@ class SagaRepository:
             .where(_s.state == SagaState.RUNNING.value, _s.next_attempt_at <= now)
             .order_by(_s.next_attempt_at).limit(limit))
         return [(tid, sid) for tid, sid in rows]
+
+    # ----- sagas on the exception desk --------------------------------------------------
+    def needing_a_person_off_desk(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Sagas that need a person and never had an exception (`saga:<id>`), any tenant."""
+        e = t.exceptions.c
+        q = select(_s.id, _s.tenant_id, _s.order_id, _s.kind, _s.cause, _s.steps).where(
+            _s.state == SagaState.NEEDS_HUMAN.value,
+            ~select(e.id).where(e.tenant_id == _s.tenant_id, e.order_id == _s.order_id,
+                                e.source == literal("saga:") + _s.id).exists())
+        return [dict(r) for r in self.conn.execute(q.order_by(_s.id).limit(limit)).mappings()]
+
+    def desk_items_of_settled(self, limit: int = 200) -> list[tuple[str, str, str]]:
+        """(tenant, order, source) of open exceptions whose saga no longer needs a person."""
+        e = t.exceptions.c
+        q = (select(e.tenant_id, e.order_id, e.source)
+             .join(t.sagas, (_s.tenant_id == e.tenant_id) & (_s.order_id == e.order_id)
+                   & (e.source == literal("saga:") + _s.id))
+             .where(e.state == "open", _s.state != SagaState.NEEDS_HUMAN.value))
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(q.limit(limit))]
+

@@ -77,6 +77,8 @@ def kind_of_hold(order: Order) -> ExceptionKind:
         return ExceptionKind.RESERVATION_EXPIRED
     if HoldCode.CHANNEL_UPDATE in codes:
         return ExceptionKind.CHANNEL_UPDATE_CONFLICT
+    if codes & {HoldCode.SUSPECTED_FRAUD, HoldCode.ANOMALY_REVIEW}:
+        return ExceptionKind.ANOMALY  # L3 by default: only a person decides
     return ExceptionKind.HELD
 
 
