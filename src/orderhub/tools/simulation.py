@@ -113,19 +113,24 @@ class OrderGenerator:
         requested = None
         if kind == OrderType.B2C and srng.random() < 0.04:  # a chosen delivery day
             requested = (now + timedelta(days=srng.randint(2, 6))).date()
+        # (the random draws in the same order as before: seeded streams stay as they were)
+        ref = f"C{rng.randint(1, 200_000):06d}"
+        tier = rng.choices(["", "VIP", "SVIP"], [85, 12, 3])[0]
+        number = rng.randint(1, 999)
+        # a home of its own per customer (building and flat from the account), as real
+        # addresses are: many accounts at one address is what brushing looks like
+        home = int(ref[1:])
         return OrderDraft(
             channel=channel,
             external_id=f"{self.prefix}-{self.seed}-{self._n:08d}",
             currency="CNY",
             lines=lines,
             order_type=kind,
-            customer=Customer(
-                ref=f"C{rng.randint(1, 200_000):06d}",
-                tier=rng.choices(["", "VIP", "SVIP"], [85, 12, 3])[0],
-            ),
+            customer=Customer(ref=ref, tier=tier),
             shipping_address=Address(
                 country="CN", province=province, city=city, district=district,
-                line1=f"{rng.randint(1, 999)}号", name=name, phone=phone,
+                line1=f"{number}号{home % 40 + 1}栋{home % 2800 + 101}室", name=name,
+                phone=phone,
             ),
             shipping_fee=Decimal(rng.choice([0, 0, 0, 6, 8, 10])),
             placed_at=now,
