@@ -211,6 +211,7 @@ class Hub:
             jobs.tracking_match(self.uow),
             jobs.exception_sync(self.uow, s.expiry_sweep_seconds),
             jobs.alert_desk(self.uow),
+            jobs.twin_rescore(self.uow),
             jobs.anomaly_pruning(self.uow, first_after_seconds=s.expiry_sweep_seconds),
             jobs.saga_resume(lambda: self.compensator, s.expiry_sweep_seconds),
         ]

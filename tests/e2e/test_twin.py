@@ -265,3 +265,29 @@ def test_review_findings_stay_fixed(hub: Hub, clock: Clock) -> None:
         assert c.post(f"/v1/alerts/{alert['id']}/acknowledge", headers=bj).status_code == 404
         assert [t["order_id"] for t in c.get("/v1/twins", headers=sh).json()["items"]] == [oid]
         assert c.post(f"/v1/alerts/{alert['id']}/acknowledge", headers=sh).status_code == 200
+
+
+def test_overdue_twins_are_recomputed_as_time_passes(hub: Hub, clock: Clock) -> None:
+    """Without any new event, an overdue order's health falls and its promise comes at
+    risk: the twin-rescore job recomputes overdue twins, each at most every 5 minutes."""
+    from orderhub.services.twin.projection import rescore
+
+    seed_network(hub)
+    with api_client(hub) as client:
+        oid = post_order(client, "T-10", service_level="same_day")
+        client.post(f"/v1/orders/{oid}/release")
+        catch_up(hub)
+        assert rescore(hub.uow, clock.now) == 0  # nothing overdue yet
+        [before] = client.get("/v1/twins").json()["items"]
+        assert before["health"] == 100
+        clock.now += timedelta(hours=9)  # nothing happened since the release
+        assert rescore(hub.uow, clock.now) == 1
+        [after] = client.get("/v1/twins").json()["items"]
+        assert after["health"] < 100 and after["risk"] > before["risk"]
+        assert any(r["code"] == "step_overdue" for r in after["reasons"])
+        [alert] = client.get("/v1/alerts", params={"kind": "at_risk"}).json()["items"]
+        assert alert["order_id"] == oid
+        assert rescore(hub.uow, clock.now) == 0  # recomputed just now
+        clock.now += timedelta(minutes=6)
+        assert rescore(hub.uow, clock.now) == 1
+        assert len(client.get("/v1/alerts", params={"kind": "at_risk"}).json()["items"]) == 1

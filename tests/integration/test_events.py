@@ -289,7 +289,7 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     assert list(jobs) == ["reservation-expiry", "carrier-probe", "inbox-pruning",
                           "audit-checkpoints", "usage-flush", "twin-alerts",
                           "tracking-match", "exception-sync", "alert-desk",
-                          "anomaly-pruning", "saga-resume"]
+                          "twin-rescore", "anomaly-pruning", "saga-resume"]
     assert jobs["twin-alerts"].run_once(clock.now) == {"stalled": 0, "escalated": 0}
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 

@@ -12,6 +12,7 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   exception-sync       held orders onto the exception desk        every expiry_sweep_seconds
                        (L1 remedies applied), released ones off
   alert-desk           the twin's alerts onto the desk, and off   every ALERT_DESK_SECONDS (2 s)
+  twin-rescore         overdue twins recomputed as time passes    every TWIN_RESCORE_SECONDS (60 s)
   saga-resume          resume compensation sagas that are due     every expiry_sweep_seconds
                        (a crash mid-way, a failed step's backoff)
 
@@ -45,6 +46,7 @@ INBOX_PRUNING_SECONDS = 3600.0
 AUDIT_CHECKPOINT_SECONDS = 300.0
 USAGE_FLUSH_SECONDS = 10.0
 ALERT_DESK_SECONDS = 2.0
+TWIN_RESCORE_SECONDS = 60.0
 TRACKING_MATCH_SECONDS = 60.0
 
 
@@ -134,6 +136,14 @@ def exception_sync(make_uow: UowFactory, every_seconds: float) -> Job:
         return sync_all(make_uow, now=now) + sum(desk_link.sync(make_uow, now))
 
     return Job("exception-sync", every_seconds, run)
+
+
+def twin_rescore(make_uow: UowFactory, every_seconds: float = TWIN_RESCORE_SECONDS) -> Job:
+    """Twins whose next step is overdue, recomputed as time passes (health, risk, at-risk
+    alerts); a batch of the least recently recomputed per turn."""
+    from orderhub.services.twin.projection import rescore
+
+    return Job("twin-rescore", every_seconds, lambda now: rescore(make_uow, now))
 
 
 def alert_desk(make_uow: UowFactory, every_seconds: float = ALERT_DESK_SECONDS) -> Job:

@@ -722,6 +722,9 @@ order_twins = Table(
 Index("ix_order_twins_watch", order_twins.c.watch_at,
       postgresql_where=text("watch_at IS NOT NULL"), sqlite_where=text("watch_at IS NOT NULL"))
 Index("ix_order_twins_health", order_twins.c.tenant_id, order_twins.c.health)
+# Open twins by the due time of their next step: the rescore job reads the overdue ones.
+Index("ix_order_twins_overdue", order_twins.c.next_due_at,
+      postgresql_where=text("finished_at IS NULL"), sqlite_where=text("finished_at IS NULL"))
 
 # Alerts on orders: a stalled step or a promise at risk, assigned to a team, escalated if
 # nobody acknowledges it, resolved when the order moves. One stall alert per stage pass.

@@ -114,6 +114,17 @@ class TwinRepository:
              .order_by(_w.watch_at).limit(limit))
         return [dict(r) for r in self.conn.execute(q).mappings()]
 
+    def due_for_rescore(self, now: datetime, updated_before: datetime,
+                        limit: int) -> list[tuple[str, str]]:
+        """(tenant, order) of open twins whose next step is overdue and that were not
+        recomputed since `updated_before`, least recently first (partial index on the
+        due time of open twins)."""
+        q = (select(_w.tenant_id, _w.order_id)
+             .where(_w.finished_at.is_(None), _w.next_due_at <= now,
+                    _w.updated_at <= updated_before)
+             .order_by(_w.updated_at).limit(limit))
+        return [(r[0], r[1]) for r in self.conn.execute(q)]
+
     def set_watch(self, order_ids: Sequence[str], watch_at: datetime | None) -> None:
         if order_ids:
             self.conn.execute(update(t.order_twins).where(_w.order_id.in_(list(order_ids)))

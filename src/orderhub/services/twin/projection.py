@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from orderhub.adapters.bus.envelope import Envelope
@@ -98,6 +98,26 @@ def project(make_uow: UowFactory, envelopes: Sequence[Envelope], now: datetime) 
         if env.order_id and env.type not in ALERT_EVENTS:
             per_tenant[env.tenant][env.order_id].append(
                 (env.type, str(env.data.get("status", "")), env.time, env.data))
+    return _project(make_uow, per_tenant, now)
+
+
+RESCORE_AFTER = timedelta(minutes=5)
+
+
+def rescore(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> int:
+    """Time alone changes a twin only once its next step is overdue: recompute those
+    (health falling, risk rising, an at-risk alert raised or resolved) at most every few
+    minutes each, oldest first; the others wait for their next event."""
+    with make_uow() as uow:
+        due = uow.twins.due_for_rescore(now, now - RESCORE_AFTER, limit)
+    per_tenant: dict[str, dict[str, list[EventRow]]] = defaultdict(dict)
+    for tenant, order_id in due:
+        per_tenant[tenant][order_id] = []
+    return _project(make_uow, per_tenant, now)
+
+
+def _project(make_uow: UowFactory, per_tenant: dict[str, dict[str, list[EventRow]]],
+             now: datetime) -> int:
     if not per_tenant:
         return 0
     written = 0
@@ -137,7 +157,8 @@ def _project_tenant(uow: UnitOfWork, tenant: str, per_order: dict[str, list[Even
             before["finished_at"] if before else None)
         if not entries:
             continue  # events of an order created before the twin existed: nothing to place
-        status = events[-1][1] or src.status
+        status = (events[-1][1] if events else before["status"] if before else "") \
+            or src.status
         twin = build_twin(facts_of(src, held), entries, policy, now, finished_at=finished,
                           signals=signals_of(src, services, len(failed)))
         built.append((src, before, status, entries, held, failed, finished, twin))
