@@ -38,12 +38,6 @@ def handle(uow: UnitOfWork, event: E, context: Any) -> E:
     """Record `event` in the unit of work (it goes to the outbox at commit) and run its
     follow-on handlers now, in the same transaction, in the order listed."""
     uow.record(event)
-    return run_follow_on(uow, event, context)
-
-
-def run_follow_on(uow: UnitOfWork, event: E, context: Any) -> E:
-    """Run the follow-on handlers of an event already recorded (by an aggregate, in its
-    own sequence: the twin's alerts on an order)."""
     for handler in FOLLOW_ON.get(type(event), ()):
         handler(uow, event, context)
     return event

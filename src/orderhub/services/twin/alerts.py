@@ -19,7 +19,6 @@ from orderhub.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from orderhub.domain.ids import new_id
 from orderhub.domain.order import Order
 from orderhub.domain.twin.sla import ESCALATION_TEAM
-from orderhub.services import handlers
 from orderhub.services.audit import note
 from orderhub.services.twin.policies import policy_in_force
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
@@ -43,21 +42,13 @@ def alert_row(*, tenant_id: str, order_id: str, kind: str, stage: str,
             "acknowledged_at": None, "resolved_at": None, "resolution": None}
 
 
-def record(uow: UnitOfWork, order: Order, event: ev.Event) -> None:
-    """The alert's event in the order's sequence, and its follow-on handlers (none in
-    the handler map today: the exception desk follows alerts through desk_link, in
-    transactions of its own, because it takes the network lock before order rows)."""
-    order.record_alert(event)
-    handlers.run_follow_on(uow, event, None)
-
-
 def resolve(uow: UnitOfWork, order: Order, alerts: list[dict[str, Any]], resolution: str,
             now: datetime) -> None:
     if not alerts:
         return
     uow.twins.resolve_alerts([a["id"] for a in alerts], now, resolution)
     for a in alerts:
-        record(uow, order, ev.AlertResolved(tenant_id=order.tenant_id, occurred_at=now,
+        order.record_alert(ev.AlertResolved(tenant_id=order.tenant_id, occurred_at=now,
                                             actor=ACTOR, alert_id=a["id"], kind=a["kind"],
                                             resolution=resolution))
 
@@ -117,7 +108,8 @@ def raise_stalls(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> in
                     health=twin.health))
             stored = uow.twins.add_alerts(alerts)  # once per stage pass, whoever raced
             for alert_id in sorted(stored):
-                record(uow, *events[alert_id])
+                order, event = events[alert_id]
+                order.record_alert(event)
             uow.twins.save_twins(updated)
             uow.twins.set_watch(later, now + RECHECK)
             raised += len(stored)
@@ -148,7 +140,7 @@ def escalate(make_uow: UowFactory, now: datetime, *, limit: int = 500) -> int:
                 done += 1
                 order = orders.get(a["order_id"])
                 if order is not None:
-                    record(uow, order, ev.AlertEscalated(
+                    order.record_alert(ev.AlertEscalated(
                         tenant_id=tenant, occurred_at=now, actor=ACTOR,
                         reason=f"not acknowledged within "
                                f"{int(policy.escalate_after.total_seconds() // 60)} min",

@@ -252,7 +252,8 @@ def _record_alerts(uow: UnitOfWork, tenant: str,
             if risky.slack is not None else None,
             team=alert["team"], reasons=reasons))
     for alert_id in sorted(uow.twins.add_alerts(new)):  # one per stage pass: only new ones
-        alerts.record(uow, *events[alert_id])
+        order, event = events[alert_id]
+        order.record_alert(event)
 
 
 def consumer_handler(make_uow: UowFactory,
