@@ -281,6 +281,15 @@ class OrderRepository:
     def statuses(self, tenant_id: str, order_ids: Sequence[str]) -> dict[str, str]:
         return {oid: head[2] for oid, head in self.heads(tenant_id, order_ids).items()}
 
+    def ids_with_prefix(self, tenant_id: str, prefix: str, limit: int) -> list[str]:
+        """Up to `limit` order ids beginning with `prefix`, in order (a range on the
+        primary key, so the index answers)."""
+        c = t.orders.c
+        return [oid for (oid,) in self.conn.execute(
+            select(c.id).where(c.tenant_id == tenant_id, c.id >= prefix,
+                               c.id < prefix + "\x7f", c.id.startswith(prefix, autoescape=True))
+            .order_by(c.id).limit(limit))]
+
     def oldest_ids(self, tenant_id: str, status: OrderStatus, limit: int) -> list[str]:
         """Up to `limit` orders in `status`, oldest first (a wave's orders)."""
         c = t.orders.c

@@ -141,6 +141,27 @@ def get_order(make_uow: UowFactory, tenant_id: str, order_id: str, *,
         return order_view(uow.orders.get(tenant_id, order_id), pii)
 
 
+def resolve_order_id(make_uow: UowFactory, tenant_id: str, id_or_prefix: str) -> str:
+    """The order id `id_or_prefix` names: the id itself, or the one order whose id begins
+    with it (as a narrow terminal may have cut it). NotFound when none; InvalidInput
+    listing some candidates when several."""
+    wanted = id_or_prefix.strip()
+    if not wanted:
+        raise InvalidInput([FieldError("order_id", "empty")])
+    with make_uow() as uow:
+        found = uow.orders.ids_with_prefix(tenant_id, wanted, 6)
+    if wanted in found:
+        return wanted
+    if not found:
+        raise NotFound(f"order {wanted} not found")
+    if len(found) > 1:
+        shown = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
+        raise InvalidInput([FieldError(
+            "order_id", f"'{wanted}' is the beginning of several order ids ({shown}): "
+            "give more characters")])
+    return found[0]
+
+
 def get_timeline(make_uow: UowFactory, tenant_id: str, order_id: str, *,
                  warehouses: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     with make_uow() as uow:
