@@ -14,7 +14,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from orderhub.cli.common import DbOption, TenantOption, console, describe, fail, open_hub
+from orderhub.cli.common import (
+    CsvOption,
+    DbOption,
+    TenantOption,
+    console,
+    describe,
+    emit,
+    fail,
+    open_hub,
+)
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer(help="Anomaly detection at intake (异常检测): model, settings, detections.",
@@ -141,6 +150,7 @@ def anomaly_list(
     code: Annotated[str | None, typer.Option("--code", help="A reason code")] = None,
     limit: Annotated[int, typer.Option("--limit")] = 50,
     as_json: JsonFlag = False,
+    as_csv: CsvOption = False,
     database_url: DbOption = None,
 ) -> None:
     """Recent detections, newest first (最近的异常)."""
@@ -150,8 +160,7 @@ def anomaly_list(
         raise fail("--action: hold or flag")
     with open_hub(database_url) as hub:
         found = list_detections(hub.read_uow, tenant, action=action, code=code, limit=limit)
-    if as_json:
-        _dump(found)
+    if emit(found, as_json, as_csv):
         return
     table = Table(title=f"anomalies of {tenant} (异常)")
     for col in ("detected", "order", "action", "score", "reasons"):

@@ -10,15 +10,18 @@ from rich.table import Table
 
 from orderhub.cli import tracking
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
     Reason,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
 )
+from orderhub.cli.common import JsonOption as ListJsonOption
 from orderhub.cli.reroute_report import JsonOption, VerboseOption, print_change, print_report
 from orderhub.domain.errors import DomainError
 from orderhub.domain.routing.network import CarrierState
@@ -29,12 +32,15 @@ app.add_typer(tracking.app, name="tracking")
 
 
 @app.command("list")
-def carrier_list(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+def carrier_list(database_url: DbOption = None, tenant: TenantOption = "default",
+                 as_json: ListJsonOption = False, as_csv: CsvOption = False) -> None:
     """Carrier services with their state."""
     from orderhub.services.network.carriers import list_carriers
 
     with open_hub(database_url) as hub:
         rows = list_carriers(hub.read_uow, tenant)
+    if emit(rows, as_json, as_csv, rows=[{**r, "lanes": len(r["lanes"])} for r in rows]):
+        return
     table = Table()
     for col in ("service", "state", "note", "transit days by zone", "lanes"):
         table.add_column(col)

@@ -10,11 +10,13 @@ from rich.table import Table
 
 from orderhub.cli.common import (
     DbOption,
+    JsonOption,
     TenantOption,
     console,
     err,
     fail,
     open_hub,
+    print_json,
     progress,
     upgrade_schema,
 )
@@ -31,6 +33,7 @@ def import_orders(
     tenant: TenantOption = "default",
     fmt: Annotated[str, typer.Option("--format", help="auto, csv, xlsx, json or jsonl")] = "auto",
     batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 200,
+    as_json: JsonOption = False,
 ) -> None:
     """Import a file of channel orders: good rows are imported, each bad row is reported
     with its line number and reason (exit code 1 when any row was refused)."""
@@ -50,6 +53,12 @@ def import_orders(
                                          task, completed=done, total=total))
             except (ValueError, DomainError) as exc:
                 raise fail(str(exc), 2) from None
+    if as_json:
+        print_json({"file": file.name, "channel": channel, "outcomes": report.outcomes,
+                    "held": report.held, "errors": report.errors})
+        if report.errors:
+            raise typer.Exit(1)
+        return
     table = Table(title=f"import of {file.name} into channel {channel}")
     table.add_column("outcome")
     table.add_column("orders", justify="right")

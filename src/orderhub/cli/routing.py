@@ -10,15 +10,19 @@ from rich.markup import escape
 
 from orderhub.cli import routing_rules
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
     Reason,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
+    working,
 )
+from orderhub.cli.common import JsonOption as ListJsonOption
 from orderhub.cli.reroute_report import JsonOption, VerboseOption, print_change, print_report
 from orderhub.domain.errors import DomainError
 from orderhub.domain.routing.network import BlockDirection
@@ -72,12 +76,15 @@ def routing_unblock(block_id: Annotated[int, typer.Argument(min=1, max=2**53)], 
 
 
 @app.command("blocks")
-def routing_blocks(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+def routing_blocks(database_url: DbOption = None, tenant: TenantOption = "default",
+                   as_json: ListJsonOption = False, as_csv: CsvOption = False) -> None:
     """Active region blocks."""
     from orderhub.services.network.incidents import list_blocks
 
     with open_hub(database_url) as hub:
         rows = list_blocks(hub.read_uow, tenant)
+    if emit(rows, as_json, as_csv):
+        return
     for b in rows:
         console.print(escape(f"{b['id']}: {b['area']} ({b['direction']}) since "
                              f"{b['created_at']:%Y-%m-%d %H:%M} by {b['created_by']}: "
@@ -95,7 +102,7 @@ def routing_wave(limit: Annotated[int, typer.Option(min=1, max=20000)] = 2000,
     """Re-optimise the allocated, not yet released orders together (HiGHS MIP)."""
     from orderhub.services.network.waves import optimise_wave
 
-    with open_hub(database_url) as hub:
+    with open_hub(database_url) as hub, working("optimising the wave (HiGHS)"):
         report = optimise_wave(hub.uow, hub.read_uow, tenant, strategy=hub.strategy,
                                now=hub.clock(), actor=cli_actor(), presale_lock=hub.presale_lock,
                                limit=limit,
