@@ -165,3 +165,46 @@ def test_start_up_imports_only_the_command_line() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_compare_right_after_canary_says_why_it_is_empty(hub: Any, database_url: str) -> None:
+    from tests.api import api_client
+    from tests.e2e.test_rule_sets import NO_SH, post
+    from tests.factories import seed_network
+
+    seed_network(hub, {("A", "SH"): 50, ("A", "BJ"): 50})
+    with api_client(hub) as client:
+        for i in range(3):
+            post(client, f"C-{i}")
+        set_id = client.post("/v1/rules/sets", json={"rules": [NO_SH], "reason": "new"}
+                             ).json()["id"]
+    code, out = run("rules", "simulate", str(set_id), "--since", "3650d", db=database_url)
+    assert code == 0, out
+    code, out = run("rules", "canary", str(set_id), "--channel", "web", "--reason", "try",
+                    db=database_url)
+    assert code == 0, out
+    code, out = run("rules", "compare", str(set_id), db=database_url)
+    assert code == 0, out
+    assert "no orders in the canary arm yet" in out
+    assert "0 order(s) were routed by the live rules" in out
+    assert f"orderhub rules compare {set_id}" in out and "--percent" in out
+    code, out = run("rules", "compare", str(set_id), "--json", db=database_url)
+    assert code == 0 and json.loads(out)["arms"] == {}
+
+
+def test_healthz_counts_published_events_from_the_database(hub: Any) -> None:
+    """Another process published them (a fresh relay's counter is 0): /healthz still
+    reports them, with the outbox's pending rows."""
+    from tests.api import api_client
+    from tests.e2e.test_rule_sets import post
+    from tests.factories import seed_network
+
+    seed_network(hub, {("A", "SH"): 50})
+    with api_client(hub) as client:
+        post(client, "H-1")
+        hub.relay.drain()
+        published_here = hub.relay.published
+        hub.relay.published = 0  # as after a restart
+        body = client.get("/healthz").json()
+    assert body["outbox_published"] >= max(published_here, 1)
+    assert body["outbox_pending"] == 0 and isinstance(body["consumer_lag"], dict)
