@@ -16,6 +16,7 @@ from orderhub.cli.common import (
     print_json,
     progress,
 )
+from orderhub.cli.i18n import t
 
 app = typer.Typer(help="The labelled channel-order corpus: generate and evaluate.",
                   no_args_is_help=True)
@@ -49,10 +50,10 @@ def corpus_evaluate(
     from orderhub.tools.quality.corpus import evaluate, read
 
     if not path.is_file():
-        raise fail(f"no such file: {path}", 2)
+        raise fail(t("no such file: {path}", path=path), 2)
     records = read(path)[: limit or None]
     with progress() as bar:
-        task = bar.add_task("evaluating", total=len(records))
+        task = bar.add_task(t("evaluating"), total=len(records))
         result = evaluate(records, progress=lambda n: bar.update(task, completed=n))
     failing = any(sc.recall < 0.95 or sc.precision < 0.95 for sc in result.scores.values())
     if as_json:

@@ -20,6 +20,7 @@ from orderhub.cli.common import (
     progress,
     upgrade_schema,
 )
+from orderhub.cli.i18n import t
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer()
@@ -40,11 +41,11 @@ def import_orders(
     from orderhub.services.intake.file_import import import_file
 
     if not file.is_file():
-        raise fail(f"no such file: {file}", 2)
+        raise fail(t("no such file: {path}", path=file), 2)
     with open_hub(database_url) as hub:
         upgrade_schema(hub)
         with progress() as bar:
-            task = bar.add_task(f"importing {file.name}", total=None)
+            task = bar.add_task(t("importing {name}", name=file.name), total=None)
             try:
                 report = import_file(hub.uow, hub.read_uow, tenant, channel, file.read_bytes(),
                                      file.name, fmt, strategy=hub.strategy, clock=hub.clock,

@@ -124,7 +124,8 @@ def help_texts(command: Any, path: str = "orderhub") -> Iterator[tuple[str, Any,
         text = getattr(command, attr, None)
         if text:
             yield path, command, attr, text
-    for param in command.params:
+    help_option = command.get_help_option(typer.Context(command))
+    for param in [*command.params, *([help_option] if help_option else [])]:
         text = getattr(param, "help", None)
         if text:
             yield f"{path} {param.name}", param, "help", text

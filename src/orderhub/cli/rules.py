@@ -156,7 +156,7 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
     from orderhub.services.rules.sandbox import simulate as run
 
     window = _since(since)
-    with working(f"replaying orders through rule set {set_id}"):
+    with working(t("replaying orders through rule set {set_id}", set_id=set_id)):
         r = _call(database_url, lambda hub: run(
             hub.uow, hub.read_uow, tenant, set_id, since=window, now=hub.clock(),
             actor=cli_actor(), strategy=hub.strategy, limit=limit,

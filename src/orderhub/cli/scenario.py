@@ -15,6 +15,7 @@ from orderhub.cli.common import (
     fail,
     working,
 )
+from orderhub.cli.i18n import t
 
 app = typer.Typer(help="Replay scenarios on a scratch copy of the demo network.",
                   no_args_is_help=True)
@@ -29,7 +30,7 @@ def scenario_closure(orders: Annotated[int, typer.Option(min=2, max=200_000)] = 
     from orderhub.tools.scenarios import closure
 
     try:
-        with working(f"closing {close} mid-stream"):
+        with working(t("closing {warehouse} mid-stream", warehouse=close)):
             r = closure(orders=orders, close=close, release_share=release_share, seed=seed)
     except ValueError as exc:
         raise fail(str(exc), 2) from None

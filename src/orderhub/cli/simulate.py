@@ -21,6 +21,7 @@ from orderhub.cli.common import (
     upgrade_schema,
     working,
 )
+from orderhub.cli.i18n import t
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer()
@@ -63,7 +64,7 @@ def simulate(
         upgrade_schema(hub)
         before = outbox_counts(hub.engine)
         with progress() as bar:
-            task = bar.add_task("orders", total=orders)
+            task = bar.add_task(t("orders"), total=orders)
             try:
                 report = run(
                     hub,
