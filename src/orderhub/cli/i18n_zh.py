@@ -147,7 +147,7 @@ CATALOG: dict[str, str] = {
         "订单数字孪生：11 个阶段的进入、离开、预期与截止时间，距交付承诺的余量、健康度、"
         "风险及其成因。",
     "The twin as JSON": "以 JSON 输出订单数字孪生",
-    "en or zh": "en 或 zh",
+    "en or zh (default: the CLI's language)": "en 或 zh（默认：命令行的语言）",
     "The order's shipments with their carrier checkpoints (物流轨迹) and current state.":
         "订单的发货单及其承运商物流轨迹与当前状态。",
     "The warehouse refuses a released order (仓库拒收): a compensation saga recalls it (stock "

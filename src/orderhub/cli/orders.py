@@ -19,7 +19,7 @@ from orderhub.cli.common import (
     fail,
     open_hub,
 )
-from orderhub.cli.i18n import t
+from orderhub.cli.i18n import language, t
 from orderhub.cli.sagas import print_saga
 from orderhub.cli.tracking import print_order_tracking
 from orderhub.domain.errors import DomainError
@@ -202,14 +202,15 @@ def order_list(
 def order_twin(
     order_id: str, database_url: DbOption = None, tenant: TenantOption = "default",
     as_json: Annotated[bool, typer.Option("--json", help="The twin as JSON")] = False,
-    lang: Annotated[str, typer.Option("--lang", help="en or zh")] = "en",
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="en or zh (default: the CLI's language)")] = None,
 ) -> None:
     """The order's digital twin: its 11 stages with entry, exit, expected and due times,
     the slack to the promised delivery, health, risk and what drives them."""
     from orderhub.cli.common import print_json
     from orderhub.services.twin.views import order_twin as twin_view
 
-    zh = lang == "zh"
+    zh = (lang or language()) == "zh"
     with open_hub(database_url) as hub:
         order_id = _resolve(hub, tenant, order_id)
         try:
