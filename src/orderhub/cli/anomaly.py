@@ -23,6 +23,7 @@ from orderhub.cli.common import (
     emit,
     fail,
     open_hub,
+    working,
 )
 from orderhub.domain.errors import DomainError
 
@@ -105,7 +106,7 @@ def anomaly_train(
     if leaked:
         raise fail(f"--seeds: {leaked} are held-out seeds (kept for evaluation only); "
                    "训练不可使用保留种子")
-    with open_hub(database_url) as hub:
+    with open_hub(database_url) as hub, working("training the anomaly model"):
         result = train(hub.anomaly_models, _corpus(chosen, orders, batch_size), chosen,
                        PATTERN_CODES, datetime.now(UTC))
     if as_json:
@@ -135,7 +136,8 @@ def anomaly_evaluate(
     chosen = parse_seeds(seeds) if seeds else list(HELD_OUT_SEEDS)
     with open_hub(database_url) as hub:
         scorer = None if rules_only else hub.anomaly_models.scorer()
-    doc = evaluate(_corpus(chosen, orders, batch_size), PATTERN_CODES, scorer=scorer)
+    with working("scoring the held-out traffic"):
+        doc = evaluate(_corpus(chosen, orders, batch_size), PATTERN_CODES, scorer=scorer)
     doc = {"seeds": chosen, "model_version": scorer.version if scorer else "rules", **doc}
     if as_json:
         _dump(doc)

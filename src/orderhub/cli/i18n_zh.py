@@ -26,7 +26,6 @@ CATALOG: dict[str, str] = {
     "Show this message and exit.": "显示本帮助并退出。",
     "error:": "错误：",
     "done": "完成",
-    "started": "开始",
     "still working, {seconds} s": "仍在进行，已 {seconds} 秒",
     "done in {seconds} s": "完成，用时 {seconds} 秒",
     "orders": "订单",
@@ -38,6 +37,9 @@ CATALOG: dict[str, str] = {
     "replaying orders through rule set {set_id}": "以规则集 {set_id} 回放订单（沙盒）",
     "closing {warehouse} mid-stream": "在订单流中途关闭 {warehouse}",
     "choose en or zh": "请选择 en 或 zh",
+    "training the anomaly model": "训练异常检测模型",
+    "scoring the held-out traffic": "为留出流量评分",
+    "loading the demo data": "加载演示数据",
     "--json and --csv: choose one": "--json 与 --csv 只能选一个",
     "no such file: {path}": "没有该文件：{path}",
     "unknown status '{status}'; one of: {choices}":

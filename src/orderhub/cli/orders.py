@@ -191,7 +191,7 @@ def order_list(
     table.add_column("id", no_wrap=True, min_width=widest)  # never cut: `order show` needs it
     for col in ("channel", "external id", "status", "total", "warehouses"):
         table.add_column(col, overflow="fold")
-    table.add_column("ship to", overflow="ellipsis", ratio=1)
+    table.add_column("ship to", overflow="ellipsis", no_wrap=True, ratio=1)
     for r in rows:
         table.add_row(r["id"], r["channel"], r["external_id"], r["status"],
                       r["grand_total"], r["warehouses"], r["ship_to"])

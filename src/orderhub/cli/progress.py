@@ -3,7 +3,8 @@
 A terminal gets rich's bar or spinner (cli/common.py picks); a pipe gets `PlainProgress`
 (same `add_task` / `advance` / `update` calls as rich's `Progress`) or `Heartbeat` (a step
 without a count), each writing one line when a tenth of the work is done or every
-`ORDERHUB_PROGRESS_SECONDS` seconds (default 10), whichever comes first, and one at the end.
+`ORDERHUB_PROGRESS_SECONDS` seconds (default 10), whichever comes first, and one at the end
+(a step without a count that ends within the interval writes nothing).
 """
 
 from __future__ import annotations
@@ -104,8 +105,8 @@ class PlainProgress:
 
 
 class Heartbeat:
-    """A step without a count: a line when it starts, every `every_seconds` while it
-    runs (from a thread), and one when it ends."""
+    """A step without a count: a line every `every_seconds` while it runs (from a
+    thread), and one when it ends if it wrote any (a quick step stays quiet)."""
 
     def __init__(self, out: TextIO, description: str, *,
                  every_seconds: float = DEFAULT_SECONDS) -> None:
@@ -115,6 +116,7 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True)
         self._started = time.monotonic()
+        self.beats = 0
 
     def _write(self, text: str) -> None:
         self.out.write(f"{self.description}: {text}\n")
@@ -122,12 +124,13 @@ class Heartbeat:
 
     def _beat(self) -> None:
         while not self._stop.wait(self.every):
+            self.beats += 1
             self._write(t("still working, {seconds} s").format(
-                seconds=f"{time.monotonic() - self._started:.0f}"))
+                seconds=f"{time.monotonic() - self._started:.1f}"))
 
     def __enter__(self) -> Heartbeat:
         self._started = time.monotonic()
-        self._write(t("started"))
+        self.beats = 0
         self._thread.start()
         return self
 
@@ -135,6 +138,6 @@ class Heartbeat:
                  tb: TracebackType | None) -> None:
         self._stop.set()
         self._thread.join()
-        if kind is None:
+        if kind is None and self.beats:
             self._write(t("done in {seconds} s").format(
                 seconds=f"{time.monotonic() - self._started:.1f}"))
