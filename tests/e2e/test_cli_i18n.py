@@ -64,6 +64,15 @@ def test_messages_and_errors_in_chinese(database_url: str) -> None:
     assert code == 2 and "--json 与 --csv 只能选一个" in out
     code, out = invoke("--lang", "zh", "corpus", "evaluate", "/nonexistent.jsonl")
     assert code == 2 and "没有该文件" in out
+    code, out = invoke("--lang", "zh", "order", "show", "ord_missing",
+                       ORDERHUB_DATABASE_URL=database_url)
+    assert code == 1 and "订单 ord_missing 不存在" in out
+    code, out = invoke("--lang", "zh", "order", "list", "--bogus")
+    assert code == 2 and "没有该选项：--bogus" in out and "错误" in out
+    code, out = invoke("--lang", "zh", "order", "list", "--limit", "0")
+    assert code == 2 and "'--limit' 的值无效：应大于或等于 1" in out
+    code, out = invoke("order", "list", "--limit", "0", ORDERHUB_LANG="en")
+    assert code == 2 and "Invalid value for '--limit'" in out
     code, out = invoke("--lang", "xx", "db", "--help")
     assert code == 2 and "choose en or zh" in out
 

@@ -12,6 +12,7 @@ stays English: tests/e2e/test_cli_i18n.py fails on any help text without one.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -71,12 +72,32 @@ def lookup(text: str) -> str | None:
     return catalog().get(normalise(text))
 
 
+@cache
+def _patterns() -> list[tuple[re.Pattern[str], str]]:
+    from orderhub.cli.i18n_zh import PATTERNS
+
+    return [(re.compile(rx, re.DOTALL), zh) for rx, zh in PATTERNS]
+
+
+def translate_message(text: str) -> str:
+    """A whole message in Chinese: its catalogue entry, else the first pattern that
+    matches it (its variable parts translated in turn), else unchanged."""
+    found = lookup(text)
+    if found is not None:
+        return found
+    for rx, zh in _patterns():
+        m = rx.fullmatch(text.strip())
+        if m:
+            return zh.format(*(translate_message(g) if g else "" for g in m.groups()))
+    return text
+
+
 def t(text: str, **values: Any) -> str:
     """`text` in the CLI's language (English when untranslated), formatted with
-    `values` when given."""
+    `values` when given (a template is looked up before it is formatted)."""
     out = text
     if language() == "zh" and text:
-        out = lookup(text) or text
+        out = (lookup(text) or text) if values else translate_message(text)
     return out.format(**values) if values else out
 
 
@@ -105,6 +126,16 @@ def apply_framework_language() -> None:
     for module in (typer.core, ru):
         if hasattr(module, "_"):
             module._ = _framework_gettext  # type: ignore[attr-defined]
+    if not getattr(ru.rich_format_error, "_orderhub", False):
+        format_error = ru.rich_format_error
+
+        def localised_error(error: Any) -> None:
+            original = error.format_message
+            error.format_message = lambda: t(original())
+            format_error(error)
+
+        localised_error._orderhub = True  # type: ignore[attr-defined]
+        ru.rich_format_error = localised_error  # type: ignore[assignment]
     if not getattr(formatting.HelpFormatter.write_usage, "_orderhub", False):
         write_usage = formatting.HelpFormatter.write_usage
 

@@ -25,6 +25,8 @@ CATALOG: dict[str, str] = {
     "No such command {name!r}.": "没有命令 {name!r}。",
     "Show this message and exit.": "显示本帮助并退出。",
     "error:": "错误：",
+    "master": "主",
+    "audit": "审计",
     "done": "完成",
     "still working, {seconds} s": "仍在进行，已 {seconds} 秒",
     "done in {seconds} s": "完成，用时 {seconds} 秒",
@@ -481,3 +483,38 @@ CATALOG: dict[str, str] = {
     "One saga and its steps.": "单个补偿事务及其步骤。",
     "Try a saga that needs a human again, from its failed step.": "从失败的步骤起重试需人工处理的补偿事务。",
 }
+
+# Messages with a variable part (typer's errors, the services' common ones): a regular
+# expression over the whole English message -> the Chinese, {0}, {1} ... its groups (each
+# group is itself translated when the catalogue or these patterns know it).
+PATTERNS: list[tuple[str, str]] = [
+    (r"Invalid value for (.+?): (.+)", "{0} 的值无效：{1}"),
+    (r"Invalid value: (.+)", "值无效：{0}"),
+    (r"Input should be greater than or equal to (.+)", "应大于或等于 {0}"),
+    (r"Input should be less than or equal to (.+)", "应小于或等于 {0}"),
+    (r"Input should be greater than (.+)", "应大于 {0}"),
+    (r"Input should be less than (.+)", "应小于 {0}"),
+    (r"Input should be a valid integer.*", "应为有效的整数"),
+    (r"Input should be a valid number.*", "应为有效的数字"),
+    (r"Input should be a valid boolean.*", "应为有效的布尔值"),
+    (r"Value (.+) is not a valid (.+)\.", "{0} 不是有效的 {1}。"),
+    (r"(.+) is not one of (.+)\.", "{0} 不是 {1} 之一。"),
+    (r"No such option: (\S+) \(Possible options: (.+)\)", "没有该选项：{0}（可用选项：{1}）"),
+    (r"No such option: (\S+)", "没有该选项：{0}"),
+    (r"Missing argument (.+)\.", "缺少参数 {0}。"),
+    (r"Missing option (.+)\.", "缺少选项 {0}。"),
+    (r"Missing parameter: (.+)", "缺少参数：{0}"),
+    (r"Got unexpected extra argument\(s\) \((.+)\)", "多余的参数（{0}）"),
+    (r"Option (.+) requires an argument\.", "选项 {0} 需要一个参数。"),
+    (r"Option (.+) requires (\d+) arguments\.", "选项 {0} 需要 {1} 个参数。"),
+    (r"Option (.+) does not take a value\.", "选项 {0} 不接受值。"),
+    (r"no (master|audit) key: set (\S+) or create (\S+) with `orderhub keys init` \(the "
+     r"README's \./run\.sh does\)",
+     "缺少{0}密钥：请设置 {1}，或用 `orderhub keys init` 创建 {2}（README 中的 ./run.sh 会执行）"),
+    (r"(.+) is not base64", "{0} 不是 base64"),
+    (r"order (\S+) not found", "订单 {0} 不存在"),
+    (r"warehouse (\S+) not found", "仓库 {0} 不存在"),
+    (r"SKU (\S+) not found", "SKU {0} 不存在"),
+    (r"order_id: '(.+)' is the beginning of several order ids \((.+)\): give more characters",
+     "order_id：有多个订单号以 '{0}' 开头（{1}）：请多输入几个字符"),
+]
