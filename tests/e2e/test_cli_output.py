@@ -227,3 +227,10 @@ def test_healthz_counts_published_events_from_the_database(hub: Any) -> None:
         body = client.get("/healthz").json()
     assert body["outbox_published"] >= max(published_here, 1)
     assert body["outbox_pending"] == 0 and isinstance(body["consumer_lag"], dict)
+
+
+def test_the_cli_names_block_directions_as_the_domain_does() -> None:
+    from orderhub.cli.routing import Direction
+    from orderhub.domain.routing.network import BlockDirection
+
+    assert [d.value for d in Direction] == [d.value for d in BlockDirection]

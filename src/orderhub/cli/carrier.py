@@ -24,7 +24,6 @@ from orderhub.cli.common import (
 from orderhub.cli.common import JsonOption as ListJsonOption
 from orderhub.cli.reroute_report import JsonOption, VerboseOption, print_change, print_report
 from orderhub.domain.errors import DomainError
-from orderhub.domain.routing.network import CarrierState
 
 app = typer.Typer(help="Carrier services: list, mark down, degraded or up; tracking.",
                   no_args_is_help=True)
@@ -53,14 +52,15 @@ def carrier_list(database_url: DbOption = None, tenant: TenantOption = "default"
     console.print(table)
 
 
-def _set_state(code: str, state: CarrierState, reason: str, database_url: str | None,
+def _set_state(code: str, state: str, reason: str, database_url: str | None,
                tenant: str, verbose: bool, as_json: bool, delay_days: int = 0) -> None:
+    from orderhub.domain.routing.network import CarrierState
     from orderhub.services.network.incidents import set_carrier_state
 
     with open_hub(database_url) as hub:
         try:
             view, report = set_carrier_state(
-                hub.uow, tenant, code, state, delay_days=delay_days, reason=reason,
+                hub.uow, tenant, code, CarrierState(state), delay_days=delay_days, reason=reason,
                 actor=cli_actor(), now=hub.clock(), strategy=hub.strategy,
                 presale_lock=hub.presale_lock)
         except DomainError as exc:
@@ -68,7 +68,7 @@ def _set_state(code: str, state: CarrierState, reason: str, database_url: str | 
     if as_json:
         print_change(view, report)
         return
-    console.print(f"{code} marked {state.value}"
+    console.print(f"{code} marked {state}"
                   + (f" (+{delay_days} days)" if delay_days else "") + f": {reason}")
     print_report(report, verbose=verbose)
 
@@ -78,7 +78,7 @@ def carrier_down(code: str, reason: Reason, database_url: DbOption = None,
                  tenant: TenantOption = "default", verbose: VerboseOption = False,
                  as_json: JsonOption = False) -> None:
     """Stop offering a carrier service; open orders planned on it are re-routed."""
-    _set_state(code, CarrierState.DOWN, reason, database_url, tenant, verbose, as_json)
+    _set_state(code, "down", reason, database_url, tenant, verbose, as_json)
 
 
 @app.command("degraded")
@@ -88,7 +88,7 @@ def carrier_degraded(code: str, reason: Reason,
                      database_url: DbOption = None, tenant: TenantOption = "default",
                      verbose: VerboseOption = False, as_json: JsonOption = False) -> None:
     """Keep offering a carrier service, slower by DAYS (promises account for it)."""
-    _set_state(code, CarrierState.DEGRADED, reason, database_url, tenant, verbose, as_json,
+    _set_state(code, "degraded", reason, database_url, tenant, verbose, as_json,
                days)
 
 
@@ -97,4 +97,4 @@ def carrier_up(code: str, reason: Reason, database_url: DbOption = None,
                tenant: TenantOption = "default", verbose: VerboseOption = False,
                as_json: JsonOption = False) -> None:
     """Offer a carrier service again at its normal speed."""
-    _set_state(code, CarrierState.UP, reason, database_url, tenant, verbose, as_json)
+    _set_state(code, "up", reason, database_url, tenant, verbose, as_json)

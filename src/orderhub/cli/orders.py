@@ -3,7 +3,7 @@ a warehouse refusing one, a payment that could not be captured."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -23,7 +23,9 @@ from orderhub.cli.i18n import language, t
 from orderhub.cli.sagas import print_saga
 from orderhub.cli.tracking import print_order_tracking
 from orderhub.domain.errors import DomainError
-from orderhub.domain.privacy import PiiView
+
+if TYPE_CHECKING:
+    from orderhub.domain.privacy import PiiView
 
 app = typer.Typer(help="Inspect orders.", no_args_is_help=True)
 
@@ -46,6 +48,8 @@ def _resolve(hub: Any, tenant: str, order_id: str) -> str:
 
 
 def _pii(masked: bool) -> PiiView:
+    from orderhub.domain.privacy import PiiView
+
     return PiiView.MASKED if masked else PiiView.FULL
 
 
