@@ -90,6 +90,19 @@ def test_ids_are_whole_at_80_columns_and_show_takes_a_prefix(small_hub: str) -> 
     assert "several order ids" in out and "give more characters" in out
     code, out = run("order", "show", "ord_ffffffff", db=db)
     assert code == 1 and "not found" in out
+    # every beginning of an id finds it (or says it is ambiguous), whatever its last
+    # character: digits, letters, the underscore
+    from orderhub.bootstrap import bootstrap
+    from orderhub.domain.errors import InvalidInput
+    from orderhub.services.orders.views import resolve_order_id
+
+    with bootstrap(database_url=db) as hub:
+        for oid in ids[:2]:
+            for n in range(3, len(oid) + 1):
+                try:
+                    assert resolve_order_id(hub.read_uow, "default", oid[:n]) == oid
+                except InvalidInput as exc:
+                    assert "several order ids" in str(exc.errors[0].message) and n < len(oid)
 
 
 def test_json_and_csv_are_stable_and_plain(small_hub: str) -> None:

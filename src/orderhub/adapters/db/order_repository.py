@@ -282,13 +282,19 @@ class OrderRepository:
         return {oid: head[2] for oid, head in self.heads(tenant_id, order_ids).items()}
 
     def ids_with_prefix(self, tenant_id: str, prefix: str, limit: int) -> list[str]:
-        """Up to `limit` order ids beginning with `prefix`, in order (a range on the
-        primary key, so the index answers)."""
+        """Up to `limit` order ids beginning with `prefix`, in order. When the prefix ends
+        in a letter or digit, also a range on the primary key (prefix up to the prefix with
+        its last character stepped: "ord_0a" -> "ord_0b", "ord_09" -> "ord_0a"), so the
+        index answers under any collation; LIKE alone decides what matches."""
         c = t.orders.c
-        return [oid for (oid,) in self.conn.execute(
-            select(c.id).where(c.tenant_id == tenant_id, c.id >= prefix,
-                               c.id < prefix + "\x7f", c.id.startswith(prefix, autoescape=True))
-            .order_by(c.id).limit(limit))]
+        q = select(c.id).where(c.tenant_id == tenant_id,
+                               c.id.startswith(prefix, autoescape=True))
+        last = prefix[-1:]
+        step = "a" if last == "9" else (chr(ord(last) + 1) if last.isascii() and
+                                        last.isalnum() and last not in "zZ" else None)
+        if step is not None:
+            q = q.where(c.id >= prefix, c.id < prefix[:-1] + step)
+        return [oid for (oid,) in self.conn.execute(q.order_by(c.id).limit(limit))]
 
     def oldest_ids(self, tenant_id: str, status: OrderStatus, limit: int) -> list[str]:
         """Up to `limit` orders in `status`, oldest first (a wave's orders)."""
