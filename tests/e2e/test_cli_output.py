@@ -247,3 +247,22 @@ def test_the_cli_names_block_directions_as_the_domain_does() -> None:
     from orderhub.domain.routing.network import BlockDirection
 
     assert [d.value for d in Direction] == [d.value for d in BlockDirection]
+
+
+def test_more_machine_readable_outputs(small_hub: str, tmp_path: Any) -> None:
+    db = small_hub
+    code, out = run("events", "status", "--json", db=db)
+    doc = json.loads(out)
+    assert code == 0 and doc["published"] == doc["last_position"] > 0
+    code, out = run("order", "list", "--limit", "1", "--json", db=db)
+    oid = json.loads(out)[0]["id"]
+    code, out = run("order", "show", oid, "--json", db=db)
+    doc = json.loads(out)
+    assert code == 0 and doc["id"] == oid and doc["timeline"][0]["type"] == "OrderCreated"
+    corpus = tmp_path / "c.jsonl"
+    assert run("corpus", "generate", "--out", str(corpus), "--count", "40", db=db)[0] == 0
+    code, out = run("corpus", "evaluate", str(corpus), "--json", db=db)
+    doc = json.loads(out[out.index("{"):])
+    assert doc["records"] == 40 and set(doc["scores"]) and code == (0 if doc["passed"] else 1)
+    code, out = run("rules", "sets", "--csv", db=db)
+    assert code == 0 and out.startswith("id,version,state,rules,sandbox,slice,reason")

@@ -161,6 +161,8 @@ def print_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None =
     import csv
 
     cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
+    if not cols:  # nothing to list and no known columns: no output, not an empty line
+        return
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(cols)
     for row in rows:

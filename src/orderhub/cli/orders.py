@@ -188,7 +188,9 @@ def order_list(
              "warehouses": ",".join(sorted({s["warehouse"] for s in o["shipments"]})),
              "ship_to": _ship_to(o), "created_at": o.get("created_at")}
             for o in page["items"]]
-    if emit(page["items"], as_json, as_csv, rows=rows):
+    if emit(page["items"], as_json, as_csv, rows=rows,
+            columns=("id", "channel", "external_id", "status", "grand_total", "currency",
+                     "warehouses", "ship_to", "created_at")):
         return
     table = Table()
     widest = max((len(o["id"]) for o in page["items"]), default=2)

@@ -127,7 +127,8 @@ def sets(database_url: DbOption = None, tenant: TenantOption = "default",
              "sandbox": None if not r["sandbox"] else
              ("passed" if r["sandbox"]["passed"] else "failed"),
              "slice": r["slice"], "reason": r["reason"]} for r in rows]
-    if emit(rows, as_json, as_csv, rows=flat):
+    if emit(rows, as_json, as_csv, rows=flat,
+            columns=("id", "version", "state", "rules", "sandbox", "slice", "reason")):
         return
     table = Table()
     for col in ("id", "v", "state", "rules", "sandbox", "slice", "reason"):
