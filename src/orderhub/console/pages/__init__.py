@@ -1,0 +1,10 @@
+"""One module per page. Each has `router` (its routes, relative to /console) and registers
+its menu entry with `nav.register` (if it has one). Add a new page's module to MODULES."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from orderhub.console.pages import dashboard, sign_in
+
+MODULES: tuple[ModuleType, ...] = (sign_in, dashboard)
