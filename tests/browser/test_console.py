@@ -56,6 +56,38 @@ def test_dashboard_numbers_change_when_orders_arrive(page: Any, console: Console
     shot(page, "dashboard")
 
 
+def test_search_an_order_and_open_it(page: Any, console: Console) -> None:
+    console.submit([order_body("FIND-ME-1", "SKU-00002", channel="tmall")])
+    sign_in(page, console)
+    page.click("nav >> text=Orders")
+    page.fill("#f-external_id", "FIND-ME-1")
+    page.click("text=Search")  # htmx swaps the results in, the URL follows
+    row = page.locator("#results tbody tr")
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
+    assert "external_id=FIND-ME-1" in page.url
+    no_serious_violations(page)
+    shot(page, "orders")
+    row.locator("a").first.click()
+    page.wait_for_url(re.compile(r"/console/orders/ord_"))
+    assert page.locator(".page-head p").inner_text() == "tmall · FIND-ME-1"
+    assert page.locator("#twin-stages tbody tr").count() >= 10  # the twin's stages
+    assert page.locator('#twin-stages [data-stage="created"]').inner_text()
+    assert page.locator("#events tbody tr").count() >= 1
+    assert page.locator("#h-routing").is_visible()
+    assert page.locator('[data-action="cancel"]').is_visible()  # operations may cancel
+    no_serious_violations(page)
+    shot(page, "order")
+
+
+def test_filters_are_checked_on_the_server(page: Any, console: Console) -> None:
+    console.submit([order_body("PHONE-1", channel="pos")])
+    sign_in(page, console)
+    page.goto(f"{console.url}/console/orders?date_from=2026-13-01")
+    assert page.locator("#e-date_from").inner_text() == "Not a date (YYYY-MM-DD)."
+    page.goto(f"{console.url}/console/orders?phone=13800138000&channel=pos")
+    assert page.locator("#results tbody tr").count() >= 1  # found by the blind index
+
+
 def test_switch_to_chinese(page: Any, console: Console) -> None:
     sign_in(page, console)
     page.click('[data-lang-switch="zh"]')
@@ -88,6 +120,22 @@ def test_a_role_sees_only_what_it_may(page: Any, console: Console) -> None:
     assert page.locator("#h-exc").count() == 0 and page.locator("#h-bus").count() == 0
     figures = page.locator("#figures").inner_text()
     assert '"exceptions"' not in figures and '"bus"' not in figures
+
+
+def test_a_read_only_role_does_not_see_cancel(page: Any, console: Console) -> None:
+    console.submit([order_body("RO-1")])
+    sign_in(page, console, "analyst")
+    page.goto(f"{console.url}/console/orders?external_id=RO-1")
+    page.locator("#results tbody a").first.click()
+    page.wait_for_url(re.compile(r"/console/orders/ord_"))
+    assert page.locator("#h-summary").is_visible()
+    assert page.locator('[data-action="cancel"]').count() == 0
+    order_url = page.url
+    r = page.request.post(f"{order_url}/cancel", form={"reason": "try", "version": "1"},
+                          headers={"X-CSRF-Token": page.evaluate(
+                              "JSON.parse(document.body.getAttribute('hx-headers'))"
+                              "['X-CSRF-Token']")})
+    assert r.status == 403  # refused anyway
 
 
 def test_a_forged_csrf_token_is_refused(page: Any, console: Console) -> None:

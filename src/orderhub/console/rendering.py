@@ -20,6 +20,9 @@ from orderhub.console.i18n import LANGS, Translator
 env = Environment(loader=PackageLoader("orderhub.console", "templates"),
                   autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                   trim_blocks=True, lstrip_blocks=True)
+# The shared macros, as `m` in every template and every block rendered alone (they take
+# the translator as an argument, so they need no context of their own).
+env.globals["m"] = env.get_template("macros.html").module
 
 
 @cache
