@@ -10,6 +10,6 @@ from orderhub.console.pages import dashboard, order, orders, sign_in
 MODULES: tuple[ModuleType, ...] = (sign_in, dashboard, orders, order)
 
 # network, rules, audit and events (issue 15, parts 6-8)
-from orderhub.console.pages import network, rules  # noqa: E402
+from orderhub.console.pages import audit, events, network, rules  # noqa: E402
 
-MODULES += (network, rules)
+MODULES += (network, rules, audit, events)
