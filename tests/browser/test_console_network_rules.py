@@ -80,3 +80,30 @@ def test_write_a_rule_simulate_it_and_see_the_report(page: Any, console: Console
     assert page.locator("#sandbox-report table").count() >= 1
     no_serious_violations(page)
     shot(page, "rules-sandbox-report")
+
+
+def test_follow_an_orders_events_and_read_the_audit_log(page: Any, console: Console) -> None:
+    import httpx
+
+    [made] = console.submit([order_body("FOLLOW-1", "SKU-00003")])
+    order_id = made.get("order_id") or made.get("id")
+    assert order_id, made
+    sign_in(page, console)
+    page.click("nav >> text=Events")
+    page.fill("#f-order", order_id)
+    page.click("form.filters button[type=submit]")
+    page.wait_for_selector("#order-events [data-event-seq]")
+    shown = page.locator("#order-events [data-event-seq]").count()
+    no_serious_violations(page)
+    r = httpx.post(f"{console.url}/v1/orders/{order_id}/cancel", json={"reason": "customer"},
+                   headers={"Authorization": f"Bearer {console.api_key}"}, timeout=10)
+    assert r.status_code == 200, r.text
+    page.wait_for_function(  # appended by the follower, no reload
+        "n => document.querySelectorAll('#order-events [data-event-seq]').length > n",
+        arg=shown, timeout=6000)
+    shot(page, "events-follow")
+    page.click("nav >> text=Audit")
+    page.wait_for_selector('[data-verdict="ok"]')
+    assert page.locator("#audit-entries [data-seq]").count() >= 1
+    no_serious_violations(page)
+    shot(page, "audit")
