@@ -168,3 +168,27 @@ def test_author_may_not_activate(setup: TestClient) -> None:
     assert c.post(f"/console/rules/sets/{set_id}/activate",
                   data={"csrf": token, "reason": "x"}).status_code == 403
     assert c.get("/console/rules/sets/99999").status_code == 404
+
+
+def test_decision_table_editor(setup: TestClient) -> None:
+    c = setup
+    token = _csrf(_sign_in(c, "author"))
+    base = {"csrf": token, "table": "by-channel", "when": "channel, customer_tier",
+            "then": "only_sites, notify", "reason": "plan by channel"}
+    missing = c.post("/console/rules/tables", data={**base, "rows": "", "reason": ""})
+    assert missing.status_code == 400
+    assert 'id="e-rows1"' in missing.text and 'id="e-table_reason1"' in missing.text
+    columns = c.post("/console/rules/tables", data={**base, "when": "moon",
+                                                    "rows": "x | BJ |"})
+    assert columns.status_code == 400 and "unknown column &#39;moon&#39;" in columns.text
+    assert 'id="e-when1"' in columns.text
+    cells = c.post("/console/rules/tables", data={
+        **base, "rows": "tmall | | BJ |\nweb | VIP | W9 | VIP web order"})
+    assert cells.status_code == 400 and 'id="e-rows1"' in cells.text
+    assert "row 2" in cells.text and "W9" in cells.text
+    assert 'value="by-channel"' in cells.text  # what was typed is kept
+    made = c.post("/console/rules/tables", data={
+        **base, "rows": "tmall | | BJ |\nweb | VIP, gold | | VIP web order"})
+    assert made.status_code == 303, made.text
+    page = c.get(made.headers["location"]).text
+    assert "by-channel.1" in page and "by-channel.2" in page

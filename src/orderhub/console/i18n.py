@@ -450,6 +450,20 @@ CATALOG: dict[str, tuple[str, str]] = {
     "wh.pending": ("pending", "待发送"),
     "wh.succeeded": ("succeeded", "成功"),
     "wh.dead": ("dead", "死信"),
+    "rules.too_long": ("Too long.", "内容过长。"),
+    "rules.table": ("Decision table", "决策表"),
+    "rules.table_help": ("One rule per row. Columns: condition and action names, separated "
+                         "by commas. Rows: one per line, cells separated by |; an empty "
+                         "cell is any (condition) or nothing (action); a, b is a list.",
+                         "每行一条规则。列：条件与动作名称，以逗号分隔。行：每行一条，单元格以 | "
+                         "分隔；空单元格表示任意（条件）或无（动作）；a, b 表示列表。"),
+    "rules.table_code": ("Table code", "决策表编码"),
+    "rules.table_description": ("Description", "说明"),
+    "rules.table_when": ("Condition columns", "条件列"),
+    "rules.table_then": ("Action columns", "动作列"),
+    "rules.table_rows": ("Rows", "行"),
+    "rules.table_draft": ("Draft a rule set: the live rules with this table",
+                          "起草规则集：现行规则加上此决策表"),
     # --- end of network, rules, audit
 }
 

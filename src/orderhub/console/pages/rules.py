@@ -22,6 +22,8 @@ from orderhub.console.jobs import JOBS, Job
 from orderhub.console.rendering import base_of, render
 from orderhub.domain.access import Scope
 from orderhub.domain.errors import Conflict, InvalidInput
+from orderhub.domain.rules.conditions import CONDITIONS
+from orderhub.domain.rules.model import ACTIONS
 from orderhub.services.rules import rollout, routing_rules, rule_sets, sandbox, validation_rules
 
 router = APIRouter()
@@ -48,7 +50,8 @@ def _reason_error(reason: str) -> str | None:
 
 def _list_page(request: Request, v: Viewer, *, status: int = 200,
                errors: dict[str, list[str]] | None = None, text: str = "", code: str = "",
-               translated: dict[str, Any] | None = None, message: str = "") -> Response:
+               translated: dict[str, Any] | None = None, message: str = "",
+               table: dict[str, str] | None = None) -> Response:
     hub = hub_of(request)
     tenant = v.principal.tenant_id
     return render(request, v, "pages/rules.html", status=status, current=NAV.key,
@@ -56,7 +59,8 @@ def _list_page(request: Request, v: Viewer, *, status: int = 200,
                   checks=validation_rules.list_rules(hub.read_uow, tenant),
                   sets=rule_sets.list_sets(hub.read_uow, tenant),
                   may_draft=v.may(Scope.RULES_DRAFT), errors=errors or {}, text=text,
-                  code=code, translated=translated,
+                  code=code, translated=translated, table=table or {},
+                  conditions=CONDITIONS, actions=ACTIONS,
                   translated_json=json.dumps(translated["rule"], ensure_ascii=False)
                   if translated else "", message=message)
 
@@ -255,3 +259,97 @@ def rollback(request: Request, set_id: SetId, v: CheckedDep,
     return _lifecycle(request, v, set_id, "rollback", reason, lambda: rollout.rollback(
         hub.uow, v.principal.tenant_id, set_id, actor=v.principal.actor, reason=reason,
         now=hub.clock(), strategy=hub.strategy))
+
+
+TABLE_FIELDS = ("table", "description", "when", "then", "rows")
+
+
+def _cell(raw: str) -> Any:
+    """A table cell as typed: empty is null ("any" / "nothing"), JSON for numbers, booleans,
+    lists and objects, "a, b" a list of names, anything else the text itself."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+        if not isinstance(value, str):
+            return value
+    except ValueError:
+        pass
+    if "," in raw:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def _columns(raw: str) -> list[str]:
+    return [c.strip() for c in raw.split(",") if c.strip()]
+
+
+def table_doc(form: dict[str, str]) -> dict[str, Any]:
+    """The decision table the form describes, in the rules file's shape (one line per row,
+    cells separated by |)."""
+    doc: dict[str, Any] = {"table": form["table"], "when": _columns(form["when"]),
+                           "then": _columns(form["then"]),
+                           "rows": [[_cell(c) for c in line.split("|")]
+                                    for line in form["rows"].splitlines() if line.strip()]}
+    if form["description"]:
+        doc["description"] = form["description"]
+    return doc
+
+
+def _table_errors(exc: InvalidInput, index: int) -> dict[str, list[str]]:
+    """`rules.<index>.<field>` / `rules.<index>.rows.<j>...` by the table's fields; an
+    error in another rule of the set goes with the form."""
+    out: dict[str, list[str]] = {}
+    prefix = f"rules.{index}."
+    for e in exc.errors:
+        if not e.loc.startswith(prefix):
+            out.setdefault("_form", []).append(f"{e.loc}: {e.message}")
+            continue
+        rest = e.loc[len(prefix):].split(".")
+        if rest[0] == "rows" and len(rest) > 1 and rest[1].isdigit():
+            where = ".".join(rest[2:])
+            out.setdefault("rows", []).append(
+                f"row {int(rest[1]) + 1}{' ' + where if where else ''}: {e.message}")
+        else:
+            out.setdefault(rest[0] if rest[0] in TABLE_FIELDS else "rows", []).append(e.message)
+    return out
+
+
+@router.post("/rules/tables")
+def draft_table(request: Request, v: CheckedDep, table: Annotated[str, Form()] = "",
+                description: Annotated[str, Form()] = "", when: Annotated[str, Form()] = "",
+                then: Annotated[str, Form()] = "", rows: Annotated[str, Form()] = "",
+                reason: Annotated[str, Form()] = "") -> Response:
+    """A draft set: the live rules with this decision table (replacing the live rows of a
+    table of the same code), checked like any rule set."""
+    _need(v, Scope.RULES_DRAFT)
+    hub = hub_of(request)
+    tenant = v.principal.tenant_id
+    form = {"table": table.strip(), "description": description.strip(), "when": when,
+            "then": then, "rows": rows, "reason": reason.strip()}
+    errors: dict[str, list[str]] = {}
+    for name, limit in (("table", 56), ("description", 480), ("when", 500), ("then", 500),
+                        ("rows", 50_000)):
+        if len(form[name]) > limit:
+            errors[name] = ["rules.too_long"]
+    for name in ("table", "then", "rows"):
+        if not form[name].strip():
+            errors[name] = ["field.required"]
+    bad = _reason_error(form["reason"])
+    if bad:
+        errors["table_reason"] = [bad]
+    if errors:
+        return _list_page(request, v, status=400, errors=errors, table=form)
+    doc = table_doc(form)
+    live = [d for d in routing_rules.export_rules(hub.read_uow, tenant)
+            if not str(d.get("code", "")).startswith(f"{form['table']}.")]
+    try:
+        made = rule_sets.create_draft(hub.uow, tenant, [*live, doc], actor=v.principal.actor,
+                                      reason=form["reason"], now=hub.clock())
+    except InvalidInput as exc:
+        return _list_page(request, v, status=400, errors=_table_errors(exc, len(live)),
+                          table=form)
+    except Conflict:
+        return _list_page(request, v, status=409, message="error.conflict", table=form)
+    return RedirectResponse(f"{base_of(request)}/rules/sets/{made['id']}", status_code=303)
