@@ -327,10 +327,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     "outcome.flagged": ("flagged for a person", "已标记待人工处理"),
     "nav.rules": ("Rules", "规则"),
     "rules.write": ("Write a rule as a sentence", "用一句话编写规则"),
-    "rules.write_help": ("For example: when the destination is 新疆, exclude WH-GZ — or "
-                         "当目的地为新疆时，排除 WH-GZ",
-                         "例如：当目的地为新疆时，排除 WH-GZ —— 或 when the destination is "
-                         "新疆, exclude WH-GZ"),
+    "rules.write_help": ("For example: when the destination is 新疆, hold for manual review "
+                         "— or 当目的地是新疆时，不从SH-JD发货",
+                         "例如：当目的地是新疆时，不从SH-JD发货 —— 或 when the destination "
+                         "is 新疆, hold for manual review"),
     "rules.sentence": ("Sentence (Chinese or English)", "规则语句（中文或英文）"),
     "rules.code_optional": ("Rule code (optional)", "规则编码（可选）"),
     "rules.translate": ("Check the sentence", "解析语句"),
