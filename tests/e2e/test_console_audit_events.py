@@ -70,6 +70,7 @@ def test_audit_verified_and_filtered(setup: tuple[TestClient, str]) -> None:
     _sign_in(c, "stock")  # inventory: no audit:read
     assert 'href="/console/audit"' not in c.get("/console/network").text
     assert c.get("/console/audit").status_code == 403
+    assert c.get("/console/events").status_code == 403  # nor events:read
     c.cookies.clear()
     _sign_in(c, "op")
     page = c.get("/console/audit")
