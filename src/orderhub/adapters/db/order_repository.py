@@ -316,6 +316,7 @@ class OrderRepository:
         created_to: datetime | None = None,
         phone: str | None = None,
         email: str | None = None,
+        warehouse: str | None = None,
         before: str | None = None,
         warehouses: frozenset[str] = frozenset(),
         limit: int,
@@ -354,6 +355,10 @@ class OrderRepository:
             text_reasons = cast(c.hold_reasons, Text)
             q = q.where(text_reasons.like(f'%"code":"{hold_code}"%')
                         | text_reasons.like(f'%"code": "{hold_code}"%'))
+        if warehouse:  # ix_shipments_warehouse
+            sh = t.shipments.c
+            q = q.where(c.id.in_(select(sh.order_id).where(sh.tenant_id == tenant_id,
+                                                           sh.warehouse == warehouse)))
         if warehouses:
             q = q.where(self.released_to(warehouses))
         if before:

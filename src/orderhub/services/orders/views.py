@@ -196,6 +196,7 @@ def list_orders(
     created_to: datetime | None = None,
     phone: str | None = None,
     email: str | None = None,
+    warehouse: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
     pii: PiiView,
@@ -203,7 +204,8 @@ def list_orders(
 ) -> dict[str, Any]:
     """Newest first; `next_cursor` continues after the last item of this page. `phone`
     and `email` match exactly (through their blind indexes: nothing is decrypted to
-    search), whatever the caller's view."""
+    search), whatever the caller's view. `warehouse`: orders with a shipment (planned or
+    later) from that site."""
     before = decode_cursor(cursor) if cursor else None
     if phone is not None and not phone.strip():
         raise InvalidInput([FieldError("phone", "empty")])
@@ -213,8 +215,8 @@ def list_orders(
         ids = uow.orders.search_ids(
             tenant_id, status=status, channel=channel, external_id=external_id, sku=sku,
             hold_code=hold_code, created_from=created_from, created_to=created_to,
-            phone=phone, email=email, before=before, warehouses=warehouses,
-            limit=limit + 1)
+            phone=phone, email=email, warehouse=warehouse, before=before,
+            warehouses=warehouses, limit=limit + 1)
         more = len(ids) > limit
         ids = ids[:limit]
         orders = {o.id: o for o in uow.orders.get_many(tenant_id, ids)}
