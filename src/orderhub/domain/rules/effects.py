@@ -37,7 +37,7 @@ class RuleBook(list[RoutingRule]):
 
     def __init__(self, rules: Iterable[RoutingRule] = ()) -> None:
         super().__init__(sorted(rules, key=lambda r: (r.priority, r.code)))
-        self._live = [r for r in self if r.enabled and not r.is_check]
+        self._live = [r for r in self if r.enabled and not r.is_check and not r.is_tier]
         self._by_kind: dict[tuple[str, ...], list[RoutingRule]] = {}
         # Whether any rule reads carrier state (else the router need not work it out).
         self.reads_carriers = any(r.when.carrier_down or r.when.expression is not None
@@ -67,7 +67,7 @@ def matching(rules: Sequence[RoutingRule], order: RouteOrder,
     effects = RuleEffects()
     env: list[dict[str, Any]] = []
     for rule in rules.for_order(order) if isinstance(rules, RuleBook) else rules:
-        if (not rule.enabled or rule.is_check
+        if (not rule.enabled or rule.is_check or rule.is_tier
                 or not rule.when.matches(order, stock, closed, env, down)):
             continue
         if rule.then.hold and not effects.hold:

@@ -12,6 +12,15 @@ from decimal import Decimal
 
 # What a site can do and an order can need (Site.capabilities, RouteOrder.needs).
 CAPABILITIES = ("cold_chain", "hazardous", "b2b_pallet", "pickup")
+# The exception desk's kinds as tier rules name them (the values of
+# domain/exceptions/model.py ExceptionKind, RemedyKind and Tier; a unit test keeps them equal:
+# rules cannot import the desk, which imports rules).
+EXCEPTION_KINDS = ("held", "stalled", "at_risk", "anomaly", "carrier_failure",
+                   "reservation_expired", "channel_update_conflict", "compensation")
+REMEDY_KINDS = ("switch_warehouse", "split_shipment", "upgrade_carrier",
+                "ship_available_backorder_rest", "substitute_sku", "transfer_stock",
+                "contact_customer", "cancel_and_refund")
+TIERS = ("L1", "L2", "L3")  # strictest last
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +62,14 @@ class RouteOrder:
     @property
     def units(self) -> int:
         return sum(ln.quantity for ln in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class DeskFacts:
+    """What a tier rule reads besides the order: the exception a remedy answers and the
+    remedy's price (its cost change in CNY, its effect on the promise in days)."""
+
+    exception_kind: str
+    remedy_kind: str
+    cost_delta: Decimal = Decimal(0)
+    delay_days: int = 0
