@@ -325,7 +325,8 @@ def l3_loosened(default: TierPolicy, rules: tuple[RoutingRule, ...] | list[Routi
             continue
         who = (", ".join(r.code for r in by) if by else "no tier rule matches, so L2")
         msg = (f"{what} are L3 in the default policy; these tier rules make "
-               f"{rk.value} for a {kind.value} exception of {value} {tier.value} ({who}): "
+               f"{rk.value} {tier.value} on a {kind.value} exception of an order of {value} "
+               f"({who}): "
                "add an L3 rule for them, or mark the deciding rule override_l3: true")
         if msg not in out:
             out.append(msg)
