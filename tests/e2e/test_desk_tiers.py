@@ -4,13 +4,18 @@ tiers for its slice only, activation into the tier policy and rollback, each aud
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+import yaml
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from orderhub.bootstrap import Hub
+from orderhub.cli.app import app as cli
 from tests.api import api_client
 from tests.conftest import Clock
 from tests.e2e.test_exception_desk import (
@@ -148,3 +153,32 @@ def test_tier_rules_through_the_rule_set_lifecycle(hub: Hub, clock: Clock) -> No
                    admin.get("/v1/audit", params={"kind": "rule_change"}).json()
                    if e["subject"] == f"rule-set/{rs['version']}"]
         assert {"created", "tested", "canary", "activated", "rolled_back"} <= set(changes)
+
+
+def test_tier_rules_from_the_cli(hub: Hub, database_url: str, tmp_path: Path) -> None:
+    seed_network(hub, {})
+    env = {"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"}
+    with api_client(hub) as admin:
+        admin.put("/v1/exceptions/policy", json={
+            "policy": {"l1": {"max_cost_delta": "1.00"}}, "reason": "tight L1"})
+        held = post_order(admin, "TC-1", [("C", 2)])
+        receive(admin, "C", "BJ", 2, "r-bj")
+        assert exception_of(admin, held["id"])["state"] == "open"
+    unsafe = tmp_path / "unsafe.yaml"
+    unsafe.write_text(yaml.safe_dump({"rules": [BIG_L3, switch_l1("5")]}), encoding="utf-8")
+    runner = CliRunner()
+    out = runner.invoke(cli, ["rules", "draft", str(unsafe), "--reason", "x"], env=env)
+    assert out.exit_code != 0 and "anomaly exceptions are L3" in out.output, out.output
+    safe = tmp_path / "tiers.yaml"
+    safe.write_text(yaml.safe_dump({"rules": [FRAUD_L3, BIG_L3, switch_l1("5")]},
+                                   allow_unicode=True), encoding="utf-8")
+    out = runner.invoke(cli, ["rules", "draft", str(safe), "--reason", "cheap switches"],
+                        env=env)
+    assert out.exit_code == 0 and "3 tier rule(s)" in out.output, out.output
+    set_id = re.search(r"rule set (\d+)", out.output)
+    assert set_id is not None
+    # The CLI's clock is the real one; the test's exceptions are dated 2026-11-24.
+    out = runner.invoke(cli, ["rules", "simulate", set_id[1], "--since", "3650d"], env=env)
+    assert out.exit_code == 0, out.output
+    assert "approval tiers: 1 exceptions replayed" in out.output and "passed" in out.output
+    assert re.search(r"applied automatically\s+│\s+0\s+│\s+1", out.output), out.output

@@ -36,9 +36,9 @@ def route(value: str = "100", channel: str = "web") -> RouteOrder:
 
 
 def test_desk_kinds_match_the_enums() -> None:
-    assert EXCEPTION_KINDS == tuple(k.value for k in ExceptionKind)
-    assert REMEDY_KINDS == tuple(k.value for k in RemedyKind)
-    assert TIERS == tuple(t.value for t in Tier)
+    assert tuple(k.value for k in ExceptionKind) == EXCEPTION_KINDS
+    assert tuple(k.value for k in RemedyKind) == REMEDY_KINDS
+    assert tuple(t.value for t in Tier) == TIERS
 
 
 @pytest.mark.parametrize(("doc", "loc"), [
