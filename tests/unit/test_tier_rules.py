@@ -131,3 +131,15 @@ def test_policy_document_keeps_its_tier_rules() -> None:
     with pytest.raises(InvalidInput):
         TierPolicy.from_document({"tiers": {"rules": [{"code": "x", "when": {},
                                                        "then": {"hold": "r"}}]}})
+
+
+def test_tiers_as_a_decision_table() -> None:
+    from orderhub.domain.rules.tables import expand_table
+
+    table = {"table": "by-kind", "when": ["exception_kind", "remedy_kind"], "then": ["tier"],
+             "rows": [[["stalled"], ["upgrade_carrier"], "L1"], [["anomaly"], None, "L3"]]}
+    rs = rules(expand_table(table))
+    up = remedy(RemedyKind.UPGRADE_CARRIER, "3.00")
+    assert tier_by_rules(rs, up, ExceptionKind.STALLED, route())[0] == Tier.L1
+    assert tier_by_rules(rs, up, ExceptionKind.ANOMALY, route())[0] == Tier.L3
+    assert tier_by_rules(rs, up, ExceptionKind.HELD, route())[0] == Tier.L2
