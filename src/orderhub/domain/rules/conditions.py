@@ -15,12 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from orderhub.domain.rules.expressions import Expression
-from orderhub.domain.rules.facts import DeskFacts, RouteOrder
+from orderhub.domain.rules.facts import SLA_FACTS, DeskFacts, RouteOrder
 
 CONDITIONS = ("customer_tier", "channel", "order_type", "destination", "sku_attribute",
               "sku_category", "min_order_value", "order_value_above", "min_units", "sla",
-              "stock_below", "site_closed", "carrier_down", "exception_kind", "remedy_kind",
-              "max_cost_delta", "max_delay_days", "expression")
+              "stock_below", "site_closed", "carrier_down", "slack_below_hours",
+              "exception_kind", "remedy_kind", "max_cost_delta", "max_delay_days", "expression")
 ROUTING_ONLY = ("stock_below", "site_closed", "carrier_down")  # state known when routing
 DESK_ONLY = ("exception_kind", "remedy_kind", "max_cost_delta", "max_delay_days")  # tier rules
 
@@ -40,6 +40,8 @@ class Condition:
     stock_below: tuple[str, str, int] | None = None  # (SKU, site, units): ATP there < units
     site_closed: frozenset[str] = frozenset()  # DR plans: while any of these is closed
     carrier_down: frozenset[str] = frozenset()  # while any of these carriers/services is down
+    # the promise slack under the SLA (RouteOrder.promise_slack_hours) is under this
+    slack_below_hours: Decimal | None = None
     exception_kind: frozenset[str] = frozenset()  # tier rules: the exception's kind
     remedy_kind: frozenset[str] = frozenset()  # tier rules: the remedy's kind
     max_cost_delta: Decimal | None = None  # tier rules: the remedy costs at most this more
@@ -52,6 +54,12 @@ class Condition:
         object.__setattr__(self, "_category_tags",
                            frozenset(f"category:{c}" for c in self.sku_category))
         object.__setattr__(self, "_tiers", frozenset(t.upper() for t in self.customer_tier))
+
+    @property
+    def reads_sla(self) -> bool:
+        """It reads the order's SLA facts (intake works them out only when a rule does)."""
+        return self.slack_below_hours is not None or (
+            self.expression is not None and self.expression.reads_sla)
 
     @property
     def skus(self) -> frozenset[str]:
@@ -104,6 +112,10 @@ class Condition:
             return False
         if self.min_units is not None and order.units < self.min_units:
             return False
+        if self.slack_below_hours is not None and (
+                order.promise_slack_hours is None
+                or order.promise_slack_hours >= self.slack_below_hours):
+            return False
         if self.stock_below is not None:
             sku, site, units = self.stock_below
             if (stock or {}).get((sku, site), 0) >= units:
@@ -140,7 +152,8 @@ def environment(order: RouteOrder, closed: frozenset[str] = frozenset(),
                   "value_fen": int(order.value * 100), "units": order.units,
                   "province": order.province, "region": order.region,
                   "tags": sorted(order.tags), "skus": sorted(order.demand),
-                  "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in order.lines]},
+                  "lines": [{"sku": ln.sku, "quantity": ln.quantity} for ln in order.lines],
+                  **{k: v for k in SLA_FACTS if (v := getattr(order, k)) is not None}},
         "customer": {"tier": order.customer_tier.upper()},
         "network": {"closed": sorted(closed), "carriers_down": sorted(down)},
     }

@@ -22,6 +22,11 @@ class RuleEffects:
     matched: list[RoutingRule] = field(default_factory=list)
     bonus: dict[str, Decimal] = field(default_factory=dict)  # site -> score discount
     banned_carriers: dict[str, str] = field(default_factory=dict)  # carrier/service -> rule
+    # carriers/services every matching `only_carriers` rule allows (None: no such rule),
+    # the rules that said so, and whether all of them may be waived if none is usable
+    only_carriers: frozenset[str] | None = None
+    only_carriers_by: list[str] = field(default_factory=list)
+    only_carriers_waivable: bool = True
     hold: str = ""  # the first hold a matching rule asks for
     notify: list[dict[str, Any]] = field(default_factory=list)  # {rule, message, to}
 
@@ -81,6 +86,11 @@ def matching(rules: Sequence[RoutingRule], order: RouteOrder,
             effects.bonus[site] = effects.bonus.get(site, Decimal(0)) + rule.then.bonus
         for carrier in rule.then.exclude_carriers:
             effects.banned_carriers.setdefault(carrier, rule.label)
+        if rule.then.only_carriers:
+            effects.only_carriers = (rule.then.only_carriers if effects.only_carriers is None
+                                     else effects.only_carriers & rule.then.only_carriers)
+            effects.only_carriers_by.append(rule.label)
+            effects.only_carriers_waivable &= rule.then.waive_if_empty
     return effects
 
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import cel
 
+from orderhub.domain.rules.facts import SLA_FACTS
+
 FIELDS: dict[str, dict[str, str]] = {
     "order": {
         "id": "string", "channel": "string", "type": "string (b2c, b2b, pre_sale)",
@@ -30,6 +32,10 @@ FIELDS: dict[str, dict[str, str]] = {
         "province": "string (short name, e.g. 上海)", "region": "string (east, north, ...)",
         "tags": "list of SKU facts of its lines (cold_chain, category:SNACK, ...)",
         "skus": "list of SKU codes", "lines": "list of {sku, quantity}",
+        "promise_slack_hours": "double: hours of slack to the end of the due date if every "
+                               "step keeps its SLA target from now (negative: cannot be kept)",
+        "ship_by_hours": "double: hours until the SLA's ship-by time (carrier pick-up)",
+        "delivery_target_hours": "double: the service level's delivery time under the SLA",
     },
     "customer": {"tier": "string (upper case, e.g. VIP)"},
     "network": {"closed": "list of closed site codes",
@@ -41,6 +47,7 @@ FIELDS: dict[str, dict[str, str]] = {
                "delay_days": "int, days the promise moves"},
 }
 DESK_VARIABLES = ("exception", "remedy")
+SLA_FIELDS = SLA_FACTS
 LINE_FIELDS = ("sku", "quantity")
 MAX_LENGTH = 1000
 log = logging.getLogger(__name__)
@@ -88,6 +95,12 @@ class Expression:
         return any(root == "network" for root, _ in self.reads)
 
     @property
+    def reads_sla(self) -> bool:
+        """It reads the order's SLA facts (order.promise_slack_hours, ...)."""
+        return any(root == "order" and (names is None or set(names) & set(SLA_FIELDS))
+                   for root, names in self.reads)
+
+    @property
     def reads_desk(self) -> bool:
         """It reads the exception or the remedy: only a tier rule can."""
         return any(root in DESK_VARIABLES for root, _ in self.reads)
@@ -110,7 +123,8 @@ SAMPLE: dict[str, Any] = {
     "order": {"id": "ORD-SAMPLE", "channel": "web", "type": "b2c", "sla": "standard",
               "value": 100.0, "value_fen": 10000, "units": 1, "province": "上海",
               "region": "east", "tags": [], "skus": ["SKU-1"],
-              "lines": [{"sku": "SKU-1", "quantity": 1}]},
+              "lines": [{"sku": "SKU-1", "quantity": 1}], "promise_slack_hours": 30.5,
+              "ship_by_hours": 8.0, "delivery_target_hours": 48.0},
     "customer": {"tier": "NORMAL"},
     "network": {"closed": [], "carriers_down": []},
     "exception": {"kind": "held"},

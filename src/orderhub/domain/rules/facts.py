@@ -1,5 +1,8 @@
 """The facts of an order that rules are matched against: its routing view (`RouteOrder`),
-built once per batch by the services from the order, its SKUs and its destination. Routing
+built once per batch by the services from the order, its SKUs and its destination, and
+(when some rule reads them) its SLA facts, worked out once per batch from the cached SLA
+policy version (domain/twin/outlook.py): the slack to the promise, the SLA ship-by time,
+its service level's delivery target. Routing
 plans with the same view (`domain/routing/network.py` re-exports it), so a rule and the
 router never disagree about what an order is. Pure data; imports nothing of the domain.
 """
@@ -21,6 +24,7 @@ REMEDY_KINDS = ("switch_warehouse", "split_shipment", "upgrade_carrier",
                 "ship_available_backorder_rest", "substitute_sku", "transfer_stock",
                 "contact_customer", "cancel_and_refund")
 TIERS = ("L1", "L2", "L3")  # strictest last
+SLA_FACTS = ("promise_slack_hours", "ship_by_hours", "delivery_target_hours")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,13 @@ class RouteOrder:
     sla: str = "standard"
     overrides: frozenset[str] = frozenset()  # hold codes a person accepted (rule_review)
     pickup_store: str = ""  # click and collect at this store
+    # SLA facts (None: not worked out, no rule reads them): hours of slack between the end
+    # of the due date and the arrival the SLA targets project from now (negative: the
+    # promise cannot be kept), hours until the SLA's ship-by time, the service level's
+    # delivery target in hours.
+    promise_slack_hours: float | None = None
+    ship_by_hours: float | None = None
+    delivery_target_hours: float | None = None
 
     @property
     def demand(self) -> dict[str, int]:

@@ -144,6 +144,14 @@ def _sla(p: Parsed, m: re.Match[str]) -> str | None:
     return None
 
 
+def _slack(p: Parsed, m: re.Match[str]) -> str | None:
+    return _once(p.when, "slack_below_hours", str(_number(m["n"])))
+
+
+def _late(p: Parsed, m: re.Match[str]) -> str | None:
+    return _once(p.when, "slack_below_hours", "0")
+
+
 def _hold(p: Parsed, m: re.Match[str]) -> str | None:
     p.then["hold"] = "manual review"
     return None
@@ -175,6 +183,11 @@ def _prefer(p: Parsed, m: re.Match[str]) -> str | None:
 
 def _no_carrier(p: Parsed, m: re.Match[str]) -> str | None:
     p.then["exclude_carriers"] = _list(p.then.get("exclude_carriers"), _carrier(m["v"]))
+    return None
+
+
+def _use_carrier(p: Parsed, m: re.Match[str]) -> str | None:
+    p.then["only_carriers"] = _list(p.then.get("only_carriers"), _carrier(m["v"]))
     return None
 
 
@@ -236,6 +249,13 @@ CONDITION_FORMS = _forms(
     (r"(?:the )?service level is (?P<v>same[ _-]day|next[ _-]day|express|standard|economy)",
      _sla),
     (r"(?P<v>次日达|当日达|特快)订单", _sla),
+    (rf"(?:the )?(?:promise |sla )?slack (?:to the promise )?is (?:under|below|less than)"
+     rf" (?P<n>{NUMBER}) ?(?:hours?|h)", _slack),
+    (rf"(?:the order )?has (?:less than|under) (?P<n>{NUMBER}) ?(?:hours?|h) of slack", _slack),
+    (r"(?:the )?promise (?:is already impossible|cannot be kept)(?: under the sla)?", _late),
+    # ("小时?": in "如果…24小时，…" the sentence's own 时 takes the last character)
+    (rf"(?:承诺|时效)余量(?:少于|低于|小于|不足)(?P<n>{NUMBER})(?:个)?小时?", _slack),
+    (r"(?:承诺|时效)(?:已)?无法(?:兑现|达成|满足)", _late),
     (r"(?:the )?(?:carrier )?(?P<v>[\w:]+) is (?:down|out of service|unavailable)",
      _carrier_down),
     (r"(?P<v>[\u4e00-\u9fff\w:]+?)(?:停运|故障|不可用|停摆)", _carrier_down),
@@ -256,6 +276,8 @@ ACTION_FORMS = _forms(
     (rf"优先(?:从)?(?P<site>{CODE})(?:发货)?", _prefer),
     (r"(?:do not|don't|never) use (?P<v>[\w:]+)", _no_carrier),
     (r"(?:不用|不使用|禁用)(?P<v>[\u4e00-\u9fff\w:]+)", _no_carrier),
+    (r"(?:use|ship with|only use) (?:carrier )?(?P<v>[\w:]+)", _use_carrier),
+    (r"(?:改用|使用|用|走|只用)(?P<v>[\u4e00-\u9fff\w:]+?)(?:发货|配送|快递)?", _use_carrier),
     (r"only (?:from )?sites that can ship today", _same_day),
     (r"(?:只从|仅从)?当日可发货的仓(?:库)?(?:发货)?", _same_day),
     (r"(?:require|needs?) (?P<v>cold chain|hazardous|b2b pallets?|pickup)", _capability),
@@ -263,7 +285,8 @@ ACTION_FORMS = _forms(
     (r"(?:通知|提醒|告知)(?P<v>[\u4e00-\u9fff\w-]+?)(?:团队|部门)?", _notify),
 )
 
-_EN = re.compile(r"^\s*(?:when|if)\s+(?P<c>.+?)\s*,\s*(?:then\s+)?(?P<a>.+?)\s*[.!]?\s*$",
+_EN = re.compile(r"^\s*(?:when|if)\s+(?P<c>.+?)(?:\s*,\s*(?:then\s+)?|\s+then\s+)"
+                 r"(?P<a>.+?)\s*[.!]?\s*$",
                  re.IGNORECASE | re.DOTALL)
 _ZH = re.compile(r"^\s*(?:当|如果|若)(?P<c>.+?)(?:时|的话)?\s*[，,]\s*(?:则|就)?"
                  r"(?P<a>.+?)\s*[。！]?\s*$", re.DOTALL)

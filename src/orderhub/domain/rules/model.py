@@ -55,7 +55,8 @@ from orderhub.domain.rules.validation import CHECK_LEVELS, Level, param_errors
 from orderhub.domain.rules.validation import Rule as ValidationRule
 
 ACTIONS = ("exclude_sites", "only_sites", "require_capability", "require_same_day",
-           "prefer_sites", "bonus", "exclude_carriers", "waive_if_empty", "hold",
+           "prefer_sites", "bonus", "exclude_carriers", "only_carriers", "waive_if_empty",
+           "hold",
            "notify", "notify_to", "check", "level", "params", "tier", "override_l3")
 ORDER_TYPES = ("b2c", "b2b", "pre_sale")
 SERVICE_LEVELS = ("same_day", "next_day", "express", "standard", "economy")
@@ -89,6 +90,7 @@ class Action:
     prefer_sites: frozenset[str] = frozenset()
     bonus: Decimal = Decimal(0)
     exclude_carriers: frozenset[str] = frozenset()  # carrier (SF) or service (SF:express)
+    only_carriers: frozenset[str] = frozenset()  # ship only with these carriers/services
     waive_if_empty: bool = False
     hold: str = ""  # hold the order for a person, with this reason (manual review)
     notify: str = ""  # publish a RuleNotification with this message
@@ -203,7 +205,7 @@ def _conditions(when_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
                 cond[key] = value
         elif key in ("min_order_value", "order_value_above"):
             cond[key] = _decimal(value, at, errors)
-        elif key == "max_cost_delta":
+        elif key in ("max_cost_delta", "slack_below_hours"):
             cond[key] = _signed_amount(value, at, errors)
         elif key == "max_delay_days":
             if not isinstance(value, int) or isinstance(value, bool) or not -365 <= value <= 365:
@@ -299,7 +301,7 @@ def _actions(then_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
             act[key] = _strings(value, at, errors)
         else:
             names = _strings(value, at, errors)
-            if key == "exclude_carriers":
+            if key in ("exclude_carriers", "only_carriers"):
                 _known(names, vocab.carriers, at, "carrier", errors)
             else:
                 _known(names, vocab.sites, at, "site", errors)
@@ -401,12 +403,14 @@ def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: 
     if act.get("notify_to") and not act.get("notify"):
         errors.append(FieldError(f"{p}then.notify", "notify_to needs the message to send"))
     action = Action(**{k: v for k, v in act.items() if v is not None})
-    if not (action.excludes or action.prefer_sites or action.exclude_carriers or action.hold
-            or action.notify or action.check or action.tier):
+    if not (action.excludes or action.prefer_sites or action.exclude_carriers
+            or action.only_carriers or action.hold or action.notify or action.check
+            or action.tier):
         errors.append(FieldError(f"{p}then", "no action that changes anything; give at least "
                                  "one of exclude_sites, only_sites, require_capability, "
                                  "require_same_day: true, prefer_sites with a bonus, "
-                                 "exclude_carriers, hold, notify, check, tier"))
+                                 "exclude_carriers, only_carriers, hold, notify, check, "
+                                 "tier"))
     if act.get("prefer_sites") and not act.get("bonus"):
         errors.append(FieldError(f"{p}then.bonus", "prefer_sites needs a bonus above 0 (CNY "
                                  "of score discount)"))

@@ -37,9 +37,11 @@ from orderhub.domain.rules.model import RoutingRule, parse_rule
 from orderhub.domain.rules.rule_sets import Arm, SetState
 from orderhub.domain.rules.validation import Level, validate
 from orderhub.domain.rules.validation import Rule as Check
-from orderhub.services.intake.pipeline import validation_context
+from orderhub.domain.twin.sla import SlaPolicy
+from orderhub.services.intake.pipeline import reads_sla, sla_route, validation_context
 from orderhub.services.rules import tiers, validation_rules
 from orderhub.services.rules.rule_sets import load_set, record_change
+from orderhub.services.twin.policies import policy_in_force
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 DEFAULT_HOLD_THRESHOLD = 0.05  # a set that holds more than 5% of past orders fails
@@ -110,6 +112,7 @@ class _Replay:
     ctx: ValidationContext
     actual: dict[str, list[str]]  # order id -> the sites routing chose ([]: held)
     held_then: dict[str, list[str]]  # order id -> the codes validation held it with
+    sla: SlaPolicy | None = None  # the SLA policy in force, if a rule reads SLA facts
 
 
 @dataclass
@@ -149,9 +152,11 @@ def _load_replay(uow: UnitOfWork, tenant_id: str, set_id: int, *, since: datetim
                           [*live_checks, *draft_checks])
     actual, held_then = _what_happened(uow, tenant_id, since)
     orders.sort(key=lambda x: (x.created_at, x.id))
+    sla = (policy_in_force(uow, tenant_id) if reads_sla(state) or any(
+        r.when.reads_sla or r.then.check == "promise_possible" for r in every) else None)
     return _Replay(row, draft_rules, [r for r in every if r.is_tier], live_checks,
                    draft_checks, state, warehouses, orders, catalog, levels, ctx, actual,
-                   held_then)
+                   held_then, sla)
 
 
 def _past_orders(uow: UnitOfWork, tenant_id: str, since: datetime, limit: int
@@ -226,8 +231,15 @@ def _replay_both(replay: _Replay, live_net: Network, draft_net: Network,
     live_stock = live_net.copy() if draw_down else live_net
     draft_stock = draft_net.copy() if draw_down else draft_net
     live_order, draft_order = _by_level(replay.live_checks), _by_level(replay.draft_checks)
+    slack: dict[str, float] = {}
+    replay.ctx.promise_slack = slack
+    memo: dict[Any, Any] = {}
     for order in replay.orders:
         route = route_order(order, replay.catalog)
+        if replay.sla is not None:  # as of the order's own time, as intake saw it
+            route = sla_route(route, order, replay.sla, order.created_at, memo)
+            if route.promise_slack_hours is not None:
+                slack[order.id] = route.promise_slack_hours
         live_held = _run_checks(order, live_order, replay.ctx, route, None, None)
         draft_held = _run_checks(order, draft_order, replay.ctx, route, draft.rule_hits,
                                  out.scoped_hits)
