@@ -16,7 +16,7 @@ from orderhub.domain.rules.effects import matching
 from orderhub.domain.rules.facts import RouteOrder
 from orderhub.domain.rules.language import parse_sentence
 from orderhub.domain.rules.model import parse_rule
-from orderhub.domain.twin.outlook import outlook, with_sla_facts
+from orderhub.domain.twin.outlook import facts_for, outlook, sla_facts
 from orderhub.domain.twin.sla import SlaPolicy
 from tests.factories import order as make_order
 
@@ -39,9 +39,11 @@ def test_outlook_under_the_built_in_policy() -> None:
     assert outlook(policy, MATCH, NOW, date(2026, 11, 27), memo) is o  # memoised
     same_day = outlook(policy, {**MATCH, "service_level": "same_day"}, NOW, date(2026, 11, 24))
     assert same_day.slack is not None and same_day.slack < timedelta(0)
-    r = with_sla_facts(route(), same_day, NOW)
+    r = sla_facts(same_day, NOW)
     assert r.ship_by_hours == 8.0 and r.delivery_target_hours == 6.0
     assert r.promise_slack_hours is not None and r.promise_slack_hours < 0
+    assert facts_for(policy, {**MATCH, "service_level": "same_day"}, NOW, date(2026, 11, 24),
+                     memo) == r
     late_evening = NOW + timedelta(hours=11)  # 21:00 local: the cut-off is tomorrow's
     assert outlook(policy, MATCH, late_evening, None).promise_at is None
     assert outlook(policy, MATCH, late_evening, None).ship_by.date() == date(2026, 11, 25)

@@ -284,10 +284,11 @@ def tier_by_rules(rules: tuple[RoutingRule, ...] | list[RoutingRule], remedy: Re
                      remedy.delay_days)
     best, by = Tier.L2, []
     matched = False
+    env: list[dict[str, Any]] = []  # the CEL variables, built once for all the rules
     for rule in rules:
         if not rule.enabled or not rule.is_tier:
             continue
-        if not rule.when.matches(route, desk=desk):
+        if not rule.when.matches(route, env=env, desk=desk):
             continue
         tier = Tier(rule.then.tier)
         if not matched or TIER_RANK[tier] > TIER_RANK[best]:

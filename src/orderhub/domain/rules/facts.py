@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 # What a site can do and an order can need (Site.capabilities, RouteOrder.needs).
 CAPABILITIES = ("cold_chain", "hazardous", "b2b_pallet", "pickup")
@@ -32,6 +33,14 @@ class RouteLine:
     sku: str
     quantity: int
     weight_kg: Decimal = Decimal("0.5")  # per unit
+
+
+class SlaFacts(NamedTuple):
+    """An order's SLA facts, in RouteOrder's field order (domain/twin/outlook.py)."""
+
+    promise_slack_hours: float | None
+    ship_by_hours: float | None
+    delivery_target_hours: float | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,11 @@ order's routing view (`domain/rules/facts.RouteOrder.promise_slack_hours` ...).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from orderhub.domain.rules.facts import RouteOrder
+from orderhub.domain.rules.facts import SlaFacts
 from orderhub.domain.twin.sla import SlaPolicy
 from orderhub.domain.twin.stages import ORDER, Stage
 from orderhub.domain.twin.twin import due_by
@@ -66,10 +66,20 @@ def outlook(policy: SlaPolicy, match: dict[str, str], now: datetime, due: date |
     return out
 
 
-def with_sla_facts(route: RouteOrder, o: Outlook, now: datetime) -> RouteOrder:
-    """The routing view with its SLA facts, in hours (two decimals)."""
+def sla_facts(o: Outlook, now: datetime) -> SlaFacts:
+    """The outlook as facts of the order's routing view, in hours (two decimals)."""
     slack = o.slack
-    return replace(route,
-                   promise_slack_hours=None if slack is None else round(slack / _HOUR, 2),
-                   ship_by_hours=round((o.ship_by - now) / _HOUR, 2),
-                   delivery_target_hours=round(o.delivery_target / _HOUR, 2))
+    return SlaFacts(None if slack is None else round(slack / _HOUR, 2),
+                    round((o.ship_by - now) / _HOUR, 2), round(o.delivery_target / _HOUR, 2))
+
+
+def facts_for(policy: SlaPolicy, match: dict[str, str], now: datetime, due: date | None,
+              memo: dict[Any, Any]) -> SlaFacts:
+    """`sla_facts(outlook(...))`, memoised per kind of order and due date."""
+    key = ("facts", tuple(sorted(match.items())), now, due)
+    hit: SlaFacts | None = memo.get(key)
+    if hit is None:
+        if len(memo) > 10_000:
+            memo.clear()
+        hit = memo[key] = sla_facts(outlook(policy, match, now, due), now)
+    return hit

@@ -35,7 +35,7 @@ from orderhub.domain.exceptions import (
     plan_remedies,
     reject,
 )
-from orderhub.domain.exceptions.model import order_fingerprint
+from orderhub.domain.exceptions.model import fingerprint, order_fingerprint
 from orderhub.domain.exceptions.pinned import PinnedStrategy
 from orderhub.domain.exceptions.remedies import own_reservations
 from orderhub.domain.ids import new_id
@@ -73,7 +73,7 @@ def load_policy(uow: UnitOfWork, tenant_id: str, order: Order | None = None) -> 
     the active rule set if it carried any); for `order`, a canary's tier rules instead
     when its slice covers the order (read from the cached network state)."""
     stored = uow.exceptions.policy(tenant_id)
-    policy = TierPolicy() if stored is None else TierPolicy.from_document(stored[1], stored[0])
+    policy = TierPolicy() if stored is None else _parsed(tenant_id, stored[0], stored[1])
     if order is None:
         return policy
     state = uow.network.state(tenant_id)
@@ -81,6 +81,21 @@ def load_policy(uow: UnitOfWork, tenant_id: str, order: Order | None = None) -> 
     if canary is not None and canary.tiers and canary.slice.covers(_route(uow, order)):
         return policy.with_tiers(canary.tiers, canary.label)
     return policy
+
+
+_PARSED: dict[tuple[str, int, str], TierPolicy] = {}
+
+
+def _parsed(tenant_id: str, version: int, doc: dict[str, Any]) -> TierPolicy:
+    """A stored policy version parsed once per process (its tier rules compile CEL); keyed
+    by its content too, so a document is never mistaken for another."""
+    key = (tenant_id, version, fingerprint(doc))
+    hit = _PARSED.get(key)
+    if hit is None:
+        if len(_PARSED) > 256:
+            _PARSED.clear()
+        hit = _PARSED[key] = TierPolicy.from_document(doc, version)
+    return hit
 
 
 def _route(uow: UnitOfWork, order: Order) -> RouteOrder:

@@ -45,11 +45,11 @@ from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.state import NetworkState
-from orderhub.domain.routing.strategy import RoutingContext, route_order
+from orderhub.domain.routing.strategy import RoutingContext, due_date, route_order
 from orderhub.domain.rules.checks import ValidationContext
 from orderhub.domain.rules.rule_sets import Slice
 from orderhub.domain.rules.validation import Rule, validate
-from orderhub.domain.twin.outlook import outlook, with_sla_facts
+from orderhub.domain.twin.outlook import facts_for
 from orderhub.domain.twin.sla import SlaPolicy
 from orderhub.services import audit
 from orderhub.services.anomaly.detection import screen
@@ -185,13 +185,16 @@ def reads_sla(network: NetworkState) -> bool:
     return answer
 
 
-def sla_route(route: RouteOrder, order: Order, policy: SlaPolicy, now: datetime,
-              memo: dict[Any, Any]) -> RouteOrder:
-    """The routing view with the order's SLA facts, from the policy version in force: if
-    every step from now keeps its target, how much slack is left to its due date."""
+def routing_view(order: Order, catalog: Mapping[str, Sku], policy: SlaPolicy | None,
+                 now: datetime, memo: dict[Any, Any]) -> RouteOrder:
+    """The order's routing view, with its SLA facts when `policy` is given (the version
+    in force): if every step from now keeps its target, how much slack is left to its due
+    date, when it must ship, its service level's delivery target."""
+    if policy is None:
+        return route_order(order, catalog)
     match = {"channel": order.channel, "service_level": order.service_level,
              "warehouse": "", "customer_tier": order.customer.tier}
-    return with_sla_facts(route, outlook(policy, match, now, route.requested_by, memo), now)
+    return route_order(order, catalog, facts_for(policy, match, now, due_date(order), memo))
 
 
 def validation_context(
@@ -267,11 +270,10 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
     memo: dict[Any, Any] = {}
     valid: list[Order] = []
     for o in orders:
-        route = route_order(o, batch.catalog) if needs_route else None
-        if route is not None and batch.sla is not None:
-            route = sla_route(route, o, batch.sla, batch.now, memo)
-            if route.promise_slack_hours is not None:
-                slack[o.id] = route.promise_slack_hours
+        route = routing_view(o, batch.catalog, batch.sla, batch.now, memo) if needs_route \
+            else None
+        if route is not None and route.promise_slack_hours is not None:
+            slack[o.id] = route.promise_slack_hours
         if route is not None:
             batch.routes[o.id] = route
         checks, arm = batch.checks, "live"

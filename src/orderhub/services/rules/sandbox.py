@@ -27,7 +27,6 @@ from orderhub.domain.routing.network import CostWeights, Network, RouteOrder, Si
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.strategy import (
     RoutingStrategy,
-    route_order,
     site_of,
 )
 from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
@@ -38,7 +37,7 @@ from orderhub.domain.rules.rule_sets import Arm, SetState
 from orderhub.domain.rules.validation import Level, validate
 from orderhub.domain.rules.validation import Rule as Check
 from orderhub.domain.twin.sla import SlaPolicy
-from orderhub.services.intake.pipeline import reads_sla, sla_route, validation_context
+from orderhub.services.intake.pipeline import reads_sla, routing_view, validation_context
 from orderhub.services.rules import tiers, validation_rules
 from orderhub.services.rules.rule_sets import load_set, record_change
 from orderhub.services.twin.policies import policy_in_force
@@ -235,11 +234,10 @@ def _replay_both(replay: _Replay, live_net: Network, draft_net: Network,
     replay.ctx.promise_slack = slack
     memo: dict[Any, Any] = {}
     for order in replay.orders:
-        route = route_order(order, replay.catalog)
-        if replay.sla is not None:  # as of the order's own time, as intake saw it
-            route = sla_route(route, order, replay.sla, order.created_at, memo)
-            if route.promise_slack_hours is not None:
-                slack[order.id] = route.promise_slack_hours
+        # (SLA facts as of the order's own intake, as intake worked them out)
+        route = routing_view(order, replay.catalog, replay.sla, order.created_at, memo)
+        if route.promise_slack_hours is not None:
+            slack[order.id] = route.promise_slack_hours
         live_held = _run_checks(order, live_order, replay.ctx, route, None, None)
         draft_held = _run_checks(order, draft_order, replay.ctx, route, draft.rule_hits,
                                  out.scoped_hits)
