@@ -143,3 +143,36 @@ def test_tiers_as_a_decision_table() -> None:
     assert tier_by_rules(rs, up, ExceptionKind.STALLED, route())[0] == Tier.L1
     assert tier_by_rules(rs, up, ExceptionKind.ANOMALY, route())[0] == Tier.L3
     assert tier_by_rules(rs, up, ExceptionKind.HELD, route())[0] == Tier.L2
+
+
+@pytest.mark.parametrize(("text", "when", "tier"), [
+    ("if the remedy is switch warehouse and it costs at most 5 CNY and the promise is not "
+     "later, apply it automatically",
+     {"remedy_kind": ["switch_warehouse"], "max_cost_delta": "5", "max_delay_days": 0}, "L1"),
+    ("when the exception is an anomaly, only a person decides",
+     {"exception_kind": ["anomaly"]}, "L3"),
+    ("if stalled exceptions and the remedy is upgrade carrier, make it L1",
+     {"exception_kind": ["stalled"], "remedy_kind": ["upgrade_carrier"]}, "L1"),
+    ("当补救方案为换仓且成本增加不超过5元且不推迟承诺时，自动处理",
+     {"remedy_kind": ["switch_warehouse"], "max_cost_delta": "5", "max_delay_days": 0}, "L1"),
+    ("当异常类型为欺诈时，人工决定", {"exception_kind": ["anomaly"]}, "L3"),
+    ("当订单金额大于10000时，定为L3", {"order_value_above": "10000"}, "L3"),
+    ("当渠道为天猫且补救方案为拆单时，双人审批",
+     {"channel": ["tmall"], "remedy_kind": ["split_shipment"]}, "L2"),
+])
+def test_tier_rules_as_sentences(text: str, when: dict[str, Any], tier: str) -> None:
+    from orderhub.domain.rules.language import parse_sentence
+
+    parsed = parse_sentence(text)
+    assert (parsed.not_understood, parsed.conflicts) == ([], [])
+    assert parsed.when == when and parsed.then == {"tier": tier}
+    assert parse_rule(parsed.rule("r", text)).is_tier
+
+
+def test_an_unknown_exception_kind_in_a_sentence_is_refused() -> None:
+    from orderhub.domain.rules.language import parse_sentence
+
+    parsed = parse_sentence("when the exception is a hiccup, make it L1")
+    with pytest.raises(InvalidInput) as exc:
+        parse_rule(parsed.rule("r", "x"))
+    assert exc.value.errors[0].loc == "when.exception_kind"
