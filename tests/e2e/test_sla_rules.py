@@ -78,6 +78,17 @@ def test_promise_slack_routes_and_holds(hub: Hub) -> None:
         types = [e["type"] for e in client.get(f"/v1/orders/{cool['id']}/timeline").json()]
         assert "RuleNotification" not in types
 
+        # The sandbox replays the check with each order's SLA facts as intake saw them.
+        early = post(client, "D-0", "same_day")
+        assert early["status"] == "allocated"  # no check yet
+        check = {"code": "promise-check", "then": {"check": "promise_possible"}}
+        rs = client.post("/v1/rules/sets", json={"rules": [check], "reason": "try it"}).json()
+        report = client.post(f"/v1/rules/sets/{rs['id']}/simulate", json={}).json()
+        assert report["validation_changed"] == 1, report["examples"]
+        [ex] = [e for e in report["examples"] if e["stage"] == "validation"]
+        assert ex["order_id"] == early["id"]
+        assert ex["draft"]["held"] == ["promise_impossible"] and ex["live"]["held"] == []
+
         # Validation: hold what the SLA can no longer deliver on time, said in Chinese too.
         r = client.put("/v1/routing/rules/promise-check", json={
             "description": "hold orders whose promise the SLA cannot keep",

@@ -114,6 +114,12 @@ def due_date(order: Order) -> date | None:
     return due
 
 
+def customer_due(order: Order) -> date:
+    """The date the customer was promised: requested, else the SLA class's days after the
+    order (not the router's own estimate; the SLA facts of rules measure slack to it)."""
+    return order.requested_delivery or _sla_due(order)
+
+
 def firm_due(order: Order) -> bool:
     """A due date someone was promised: asked for, already promised, or a paid-for speed.
     Missing it needs a person; missing a standard SLA's default date is only noted."""

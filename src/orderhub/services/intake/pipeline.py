@@ -45,7 +45,7 @@ from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.state import NetworkState
-from orderhub.domain.routing.strategy import RoutingContext, due_date, route_order
+from orderhub.domain.routing.strategy import RoutingContext, customer_due, route_order
 from orderhub.domain.rules.checks import ValidationContext
 from orderhub.domain.rules.rule_sets import Slice
 from orderhub.domain.rules.validation import Rule, validate
@@ -194,7 +194,7 @@ def routing_view(order: Order, catalog: Mapping[str, Sku], policy: SlaPolicy | N
         return route_order(order, catalog)
     match = {"channel": order.channel, "service_level": order.service_level,
              "warehouse": "", "customer_tier": order.customer.tier}
-    return route_order(order, catalog, facts_for(policy, match, now, due_date(order), memo))
+    return route_order(order, catalog, facts_for(policy, match, now, customer_due(order), memo))
 
 
 def validation_context(
