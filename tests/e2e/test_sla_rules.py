@@ -101,7 +101,7 @@ def test_promise_slack_routes_and_holds(hub: Hub) -> None:
         [reason] = same_day["hold_reasons"]
         assert reason["code"] == "promise_impossible"
         assert "cannot be kept under the SLA" in reason["message"]
-        assert "无法兑现承诺" in reason["details"]["message_zh"]
+        assert "无法兑现交付承诺" in reason["details"]["message_zh"]
         assert reason["details"]["slack_hours"] < 0
         assert post(client, "S-3", "standard")["status"] == "allocated"
         r = client.put("/v1/routing/rules/promise-check", json={

@@ -101,7 +101,7 @@ def test_promise_possible_check() -> None:
     ctx = ValidationContext(catalog={}, promise_slack={order.id: -6.0})
     [reason] = check_promise_possible(order, ctx, {})
     assert reason.code == HoldCode.PROMISE_IMPOSSIBLE
-    assert reason.details is not None and "无法兑现承诺" in reason.details["message_zh"]
+    assert reason.details is not None and "无法兑现交付承诺" in reason.details["message_zh"]
     assert "6.0 h after the end of the due date" in reason.message
     ctx = ValidationContext(catalog={}, promise_slack={order.id: 3.5})
     assert check_promise_possible(order, ctx, {}) == []

@@ -436,11 +436,11 @@ def check_promise_possible(
     if slack < 0:
         en = (f"the promise cannot be kept under the SLA: its targets deliver "
               f"{-slack:.1f} h after the end of the due date")
-        zh = f"按SLA时效已无法兑现承诺：预计晚于承诺日期 {-slack:.1f} 小时送达"
+        zh = f"按SLA时效已无法兑现交付承诺：预计晚于承诺日期 {-slack:.1f} 小时送达"
     else:
         en = (f"only {slack:.1f} h of slack to the promise under the SLA (at least "
               f"{least:g} h wanted)")
-        zh = f"按SLA时效距承诺仅余 {slack:.1f} 小时（要求至少 {least:g} 小时）"
+        zh = f"按SLA时效距交付承诺仅余 {slack:.1f} 小时（要求至少 {least:g} 小时）"
     return [HoldReason(HoldCode.PROMISE_IMPOSSIBLE, en, details={
         "message_zh": zh, "slack_hours": slack, "min_slack_hours": least})]
 

@@ -313,8 +313,8 @@ CONDITION_FORMS = _forms(
     (rf"(?:the order )?has (?:less than|under) (?P<n>{NUMBER}) ?(?:hours?|h) of slack", _slack),
     (r"(?:the )?promise (?:is already impossible|cannot be kept)(?: under the sla)?", _late),
     # ("小时?": in "如果…24小时，…" the sentence's own 时 takes the last character)
-    (rf"(?:承诺|时效)余量(?:少于|低于|小于|不足)(?P<n>{NUMBER})(?:个)?小时?", _slack),
-    (r"(?:承诺|时效)(?:已)?无法(?:兑现|达成|满足)", _late),
+    (rf"(?:交付)?(?:承诺|时效)余量(?:少于|低于|小于|不足)(?P<n>{NUMBER})(?:个)?小时?", _slack),
+    (r"(?:交付)?(?:承诺|时效)(?:已)?无法(?:兑现|达成|满足)", _late),
     # tier rules (the exception desk)
     (r"(?:the )?exception is (?:an? )?(?P<v>[\w -]+?)(?: exception)?", _exception_kind),
     (r"(?P<v>[\w -]+?) exceptions?", _exception_kind),
