@@ -65,8 +65,10 @@ def draft(path: Annotated[Path | None, typer.Argument(help="JSON/YAML rule file;
     out = _call(database_url, lambda hub: create_draft(hub.uow, tenant, docs, actor=cli_actor(),
                                                         reason=reason, now=hub.clock()))
     checks = sum(1 for r in out["rules"] if r["then"].get("check"))
+    tiers = sum(1 for r in out["rules"] if r["then"].get("tier"))
     console.print(f"rule set {out['id']} (v{out['version']}): draft, "
-                  f"{len(out['rules']) - checks} routing rule(s), {checks} validation check(s)")
+                  f"{len(out['rules']) - checks - tiers} routing rule(s), {checks} validation "
+                  f"check(s)" + (f", {tiers} tier rule(s)" if tiers else ""))
     for w in out["warnings"]:
         console.print(f"[yellow]contradiction:[/yellow] {escape(w)}")
     _print_changes(out["changes_from_live"])
@@ -190,9 +192,31 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
                       f"on time {sc['on_time_rate']:.1%}, {sc['cost_per_order']} CNY/order"
                       + (f" [red]breaks: {'; '.join(sc['breaks'])}[/red]" if sc["breaks"]
                          else ""))
+    _print_tiers(r.get("tiers"))
     if not r["passed"]:
         raise fail("sandbox failed: " + "; ".join(r["failures"]))
     console.print("[green]passed[/green]: the set is tested")
+
+
+def _print_tiers(t: dict[str, Any] | None) -> None:
+    """The desk's side of a sandbox run: recent exceptions' remedies under both tiers."""
+    if not t:
+        return
+    table = Table(title=f"approval tiers: {t['exceptions']} exceptions replayed "
+                        f"(live tiers: {t['live_tiers_from']})")
+    for col in ("", "live", "this set"):
+        table.add_column(col)
+    for tier in ("L1", "L2", "L3"):
+        table.add_row(f"remedies {tier}", str(t["live"]["remedies_by_tier"][tier]),
+                      str(t["draft"]["remedies_by_tier"][tier]))
+    table.add_row("applied automatically", str(t["live"]["auto_applied"]),
+                  str(t["draft"]["auto_applied"]))
+    table.add_row("cost applied automatically (CNY)", t["live"]["auto_applied_cost"],
+                  t["draft"]["auto_applied_cost"])
+    console.print(table)
+    if t["l3_loosened"] or t["l3_loosened_by_override"]:
+        console.print(f"[red]L3 loosened: {t['l3_loosened']}[/red] (by override_l3: "
+                      f"{t['l3_loosened_by_override']})")
 
 
 @app.command("canary")
@@ -256,6 +280,11 @@ def compare(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
                       f"{a['on_time_rate']:.1%}", f"{a['hold_rate']:.1%}",
                       str(a["manual_interventions"]))
     console.print(table)
+    for arm, d in out.get("desk", {}).items():
+        console.print(escape(f"desk, {arm}: {d['applied_automatically']} remedies applied "
+                             f"automatically ({d['auto_applied_cost']} CNY), "
+                             f"{d['applied_by_people']} by people, proposed "
+                             f"{json.dumps(d['proposed'])}"), highlight=False)
 
 
 @app.command("activate")
