@@ -87,6 +87,10 @@ def test_fix_an_address_and_resume(app: Any, hub: Hub) -> None:
     assert c.get("/console/held?hold=address_incomplete").text.count("data-order=") == 1
     assert "data-order=" not in c.get("/console/held?hold=backorder").text
     assert c.get("/console/held?hold=nonsense").status_code == 400
+    partial = c.get("/console/held?hold=address_incomplete",
+                    headers={"HX-Request": "true", "HX-Target": "held-results"})
+    assert partial.text.lstrip().startswith('<section id="held-results"')
+    assert f'data-order="{oid}"' in partial.text
     page = c.get(f"/console/held/{oid}")
     csrf, version = _csrf(page.text), _version(page.text)
     form = {"csrf": csrf, "version": version, "district": "浦东新区", "reason": "called",
@@ -187,6 +191,13 @@ def test_override_resume_and_cancel(app: Any, hub: Hub) -> None:
     again = c.post(f"/console/held/{two}/cancel", data={**base, "reason": "customer"})
     assert again.status_code == 409 and "This changed meanwhile" in again.text
     assert _order(hub, two)["status"] == "on_hold"
+    [three] = _submit(hub, _no_district("H-5"))
+    page = c.get(f"/console/held/{three}")
+    over = c.post(f"/console/held/{three}/override", data={
+        "csrf": _csrf(page.text), "version": _version(page.text),
+        "codes": "address_incomplete", "reason": "the courier knows the address"})
+    assert over.status_code == 303 and over.headers["location"].endswith("done=override")
+    assert _order(hub, three)["status"] == "allocated"
     fresh = c.get(f"/console/held/{one}")
     base = {"csrf": _csrf(fresh.text), "version": _version(fresh.text)}
     empty = c.post(f"/console/held/{one}/cancel", data={**base, "reason": " "})
@@ -296,6 +307,10 @@ def test_propose_and_approve_with_four_eyes(app: Any, hub: Hub) -> None:
     last = c3.post(f"/console/exceptions/{e['id']}/remedies/{n}/approve",
                    data={**decide, "csrf": csrf3})
     assert last.status_code == 303 and last.headers["location"].endswith("done=applied")
+    assert 'data-state="applied"' in c3.get(last.headers["location"]).text
+    done = c.get("/console/exceptions?state=resolved&kind=held")
+    assert done.status_code == 200
+    assert c.get("/console/exceptions?kind=lost").status_code == 400
     ana = _client(app, "ana")  # reads the desk, may not act
     page = ana.get(f"/console/exceptions/{e['id']}")
     assert page.status_code == 200 and 'data-action="apply"' not in page.text
@@ -323,6 +338,10 @@ def test_a_remedy_whose_basis_changed_is_refused_with_the_fresh_list(app: Any,
     old = c.post(f"/console/exceptions/{e['id']}/remedies/1/apply",
                  data={"csrf": _csrf(page.text), "generation": str(e["generation"])})
     assert old.status_code == 409 and "This changed meanwhile" in old.text
+    again = c.post(f"/console/exceptions/{e['id']}/refresh", data={"csrf": _csrf(page.text)})
+    assert again.status_code == 303 and again.headers["location"].endswith("done=refreshed")
+    assert exc_views.get_exception(hub.read_uow, T, e["id"])["generation"] == \
+        fresh["generation"] + 1
 
 
 # ----- inventory --------------------------------------------------------------------------
