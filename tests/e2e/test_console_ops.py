@@ -269,6 +269,11 @@ def test_propose_and_approve_with_four_eyes(app: Any, hub: Hub) -> None:
     [oid] = _submit(hub, draft("X-1", [("B", 8)]))  # 5 at BJ: a backorder
     c = _client(app)
     listing = c.get("/console/exceptions")
+    assert "data-exception=" not in listing.text  # not on the desk until synced
+    synced = c.post("/console/exceptions/sync", data={"csrf": _csrf(listing.text)})
+    assert synced.status_code == 303 and synced.headers["location"].endswith("synced=1")
+    listing = c.get(synced.headers["location"])
+    assert "1 held orders were added to the desk." in listing.text
     e = _exception_of(hub, oid)
     assert f'data-exception="{e["id"]}"' in listing.text
     page = c.get(f"/console/exceptions/{e['id']}")
@@ -316,6 +321,9 @@ def test_propose_and_approve_with_four_eyes(app: Any, hub: Hub) -> None:
     assert page.status_code == 200 and 'data-action="apply"' not in page.text
     assert ana.post(f"/console/exceptions/{e['id']}/remedies/{n}/apply",
                     data={"csrf": _csrf(page.text), "generation": gen}).status_code == 403
+    assert ana.post("/console/exceptions/sync",
+                    data={"csrf": _csrf(page.text)}).status_code == 403
+    assert 'data-action="sync"' not in ana.get("/console/exceptions").text
 
 
 def test_a_remedy_whose_basis_changed_is_refused_with_the_fresh_list(app: Any,

@@ -1,6 +1,8 @@
 """The exception desk (docs/exceptions.md): the queue (kind, tier, state; keyset pages of
-services/exceptions/views.list_exceptions, after syncing the tenant's holds as
-GET /v1/exceptions does) and one exception with its ranked remedies (cost in CNY, effect on
+services/exceptions/views.list_exceptions: what the exception-sync job put on the desk. Unlike
+GET /v1/exceptions the page does not sync the tenant's holds on every view, as that takes
+the tenant's intake lock and scans its held orders; "bring held orders onto the desk now"
+does it on request) and one exception with its ranked remedies (cost in CNY, effect on
 the promise, tier) and proposals: apply a remedy (L1 at once, else a proposal), approve or
 reject a proposal (L2 four-eyes: the proposer's own approval is refused with the desk's
 words), refresh the remedies. A remedy whose basis changed is a 409 with the reasons and
@@ -48,14 +50,14 @@ def queue(request: Request, v: Viewer = Depends(needs(Scope.EXCEPTIONS_READ))) -
             errors[name] = "field.bad_choice"
     page: dict[str, Any] = {"items": [], "next_cursor": None}
     if not errors:
-        if v.may(Scope.EXCEPTIONS_ACT) or v.may(Scope.ORDERS_MANAGE):
-            desk.sync_holds(hub.uow, v.principal.tenant_id, now=hub.clock())
         page = views.list_exceptions(
             hub.read_uow, v.principal.tenant_id, kind=raw["kind"] or None,
             tier=raw["tier"] or None, state=raw["state"] or None,
             cursor=raw["cursor"] or None, limit=PAGE_SIZE, warehouses=v.principal.warehouses)
     query = {k: raw[k] for k in ("kind", "tier", "state") if raw[k]}
-    return render(request, v, "pages/exceptions.html", status=400 if errors else 200,
+    synced = request.query_params.get("synced", "")
+    return render(request, v, "pages/exceptions.html", synced=synced if synced.isdigit() else "",
+                  may_sync=v.may(Scope.EXCEPTIONS_ACT), status=400 if errors else 200,
                   current=NAV.key, f=raw, errors=errors, items=page["items"],
                   next_cursor=page["next_cursor"], query=query, first_page=not raw["cursor"],
                   kinds=[(k.value, f"exc.kind_{k.value}") for k in ExceptionKind],
@@ -180,3 +182,14 @@ def refresh(request: Request, exception_id: str, v: CheckedDep) -> Response:
         return _page(request, v, exception_id, status=409, message="exc.refused",
                      detail=str(exc))
     return _done(request, exception_id, "refreshed")
+
+
+@router.post("/exceptions/sync")
+def sync(request: Request, v: CheckedDep) -> Response:
+    """Put the tenant's held orders not yet on the desk there now (and resolve those that
+    left hold), as GET /v1/exceptions and the exception-sync job do."""
+    if not v.may(Scope.EXCEPTIONS_ACT):
+        raise ConsoleForbidden(Scope.EXCEPTIONS_ACT.value)
+    hub = hub_of(request)
+    opened, _ = desk.sync_holds(hub.uow, v.principal.tenant_id, now=hub.clock())
+    return RedirectResponse(f"{base_of(request)}/exceptions?synced={opened}", status_code=303)
