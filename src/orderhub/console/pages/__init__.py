@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from orderhub.console.pages import dashboard, order, orders, sign_in
+from orderhub.console.pages import dashboard, exceptions, held, inventory, order, orders, sign_in
 
-MODULES: tuple[ModuleType, ...] = (sign_in, dashboard, orders, order)
+MODULES: tuple[ModuleType, ...] = (sign_in, dashboard, orders, order, held, exceptions,
+                                    inventory)
 
 # network, rules, audit and events (issue 15, parts 6-8)
 from orderhub.console.pages import audit, events, network, rules  # noqa: E402

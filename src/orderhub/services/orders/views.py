@@ -244,14 +244,17 @@ def list_stock(
     sku: str | None = None,
     after: str | None = None,
     limit: int = 100,
+    below_safety: bool = False,
 ) -> dict[str, Any]:
+    """A keyset page of stock levels by (SKU, warehouse); `below_safety`: only those whose
+    ATP is below their safety stock (the console's warning filter)."""
     key = None
     if after:
         sku_after, _, wh_after = after.partition("|")
         key = (sku_after, wh_after)
     with make_uow() as uow:
         rows = uow.stock.page(tenant_id, warehouse=warehouse, sku=sku, after=key,
-                              limit=limit + 1)
+                              limit=limit + 1, below_safety=below_safety)
     more = len(rows) > limit
     rows = rows[:limit]
     return {
