@@ -257,6 +257,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "hold.suspected_fraud": ("suspected fraud", "疑似欺诈"),
     "hold.anomaly_review": ("anomaly to review", "异常待审核"),
     "hold.release_rejected": ("warehouse refused release", "仓库拒绝下发"),
+    "hold.promise_impossible": ("promise impossible under the SLA", "按SLA时效已无法兑现承诺"),
     # --- network, rules, audit (pages/network.py, rules.py, audit.py, events.py)
     "nav.network": ("Network", "物流网络"),
     "net.model": ("Routing model {version}", "路由模型 {version}"),
