@@ -88,6 +88,16 @@ def test_filters_are_checked_on_the_server(page: Any, console: Console) -> None:
     assert page.locator("#results tbody tr").count() >= 1  # found by the blind index
 
 
+def test_readable_on_a_tablet(page: Any, console: Console) -> None:
+    """768 px wide: nothing wider than the screen (tables scroll inside their box)."""
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, console)
+    for path in ("/console/dashboard", "/console/orders"):
+        page.goto(f"{console.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "orders-tablet")
+
+
 def test_switch_to_chinese(page: Any, console: Console) -> None:
     sign_in(page, console)
     page.click('[data-lang-switch="zh"]')
