@@ -115,6 +115,9 @@ def test_orders_filters(setup: TestClient) -> None:
     assert len(_rows(c.get("/console/orders").text)) == 3
     assert len(_rows(c.get("/console/orders?channel=tmall").text)) == 1
     assert len(_rows(c.get("/console/orders?status=on_hold&hold=unknown_sku").text)) == 1
+    only_reason = c.get("/console/orders?hold=unknown_sku").text  # held orders implied
+    assert len(_rows(only_reason)) == 1 and '<option value="on_hold" selected>' in only_reason
+    assert _rows(c.get("/console/orders?hold=backorder").text) == []
     assert len(_rows(c.get("/console/orders?external_id=E-2").text)) == 1
     assert len(_rows(c.get("/console/orders?sku=A").text)) == 2
     assert len(_rows(c.get("/console/orders?phone=13800138000").text)) == 3
