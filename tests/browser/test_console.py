@@ -52,6 +52,13 @@ def test_dashboard_numbers_change_when_orders_arrive(page: Any, console: Console
     link = page.locator('[data-figure="held-now-link"]')
     assert link.get_attribute("href").endswith("/console/orders?status=on_hold")
     assert page.locator("#h-exc").is_visible()  # operations reads exceptions
+    ticks = page.evaluate("""() => new Promise(done => {
+        let n = 0;
+        const s = new EventSource(document.getElementById("figures").dataset.stream);
+        s.addEventListener("figures", () => n++);
+        setTimeout(() => { s.close(); done(n); }, 3200);
+    })""")
+    assert ticks >= 3  # at least one update a second
     no_serious_violations(page)
     shot(page, "dashboard")
 

@@ -141,6 +141,10 @@ def test_orders_filters(setup: TestClient) -> None:
                     headers={"HX-Request": "true", "HX-Target": "results"})
     assert partial.text.lstrip().startswith('<section id="results"')
     assert len(_rows(partial.text)) == 2
+    wrong = c.get("/console/orders?date_from=nope",
+                  headers={"HX-Request": "true", "HX-Target": "results"})
+    assert wrong.headers["HX-Retarget"] == "#main"  # the form comes back with its errors
+    assert 'id="e-date_from"' in wrong.text and "<html" not in wrong.text
 
 
 def test_pages_of_a_keyset(setup: TestClient) -> None:
