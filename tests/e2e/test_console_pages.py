@@ -194,6 +194,9 @@ def test_cancel_from_the_order_page(setup: TestClient) -> None:
     after = c.get(f"/console/orders/{oid}")
     assert "s-cancelled" in after.text and 'data-action="cancel"' not in after.text
     assert c.get("/console/orders/ord_nope").status_code == 404
+    c.cookies.set("oh_lang", "zh", path="/console")
+    zh = c.get(f"/console/orders/{oid}").text
+    assert "订单已取消" in zh and "订单数字孪生" in zh and "已取消" in zh
 
 
 def test_demo_console_user(hub: Hub, tmp_path: Any) -> None:
