@@ -188,6 +188,7 @@ def test_cancel_from_the_order_page(setup: TestClient) -> None:
     stale = c.post(f"/console/orders/{oid}/cancel",
                    data={"csrf": csrf, "reason": "customer asked", "version": "0"})
     assert stale.status_code == 409 and "changed meanwhile" in stale.text
+    assert f'href="/console/orders/{oid}" data-action="reload"' in stale.text
     done = c.post(f"/console/orders/{oid}/cancel", data={
         "csrf": csrf, "reason": "customer asked", "version": version.group(1)})
     assert done.status_code == 303

@@ -67,6 +67,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "common.reset": ("Reset", "重置"),
     "common.more": ("More", "加载更多"),
     "common.loading": ("Loading…", "加载中…"),
+    "common.reload": ("Reload", "刷新"),
     "common.live": ("live", "实时"),
     "common.offline": ("reconnecting…", "重新连接中…"),
     "common.updated": ("updated {time}", "更新于 {time}"),
