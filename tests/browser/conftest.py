@@ -62,6 +62,7 @@ def console(tmp_path_factory: pytest.TempPathFactory,
     from orderhub.api.app import create_app
     from orderhub.services.access import credentials, users
     from orderhub.tools.demo import build_demo
+    from orderhub.tools.simulation import load_prices
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM} (test.sh installs it: apt-get install "
@@ -72,6 +73,7 @@ def console(tmp_path_factory: pytest.TempPathFactory,
     hub = bootstrap(Settings(database_url=f"sqlite:///{db}", key_dir=str(work / "keys")))
     tenant = hub.settings.default_tenant
     build_demo(hub, tenant, skus=DEMO_SKUS)
+    _PRICES.update({code: str(p) for code, p in load_prices(hub, tenant).items()})
     now = hub.clock()
     for login, role in (("operator", "operations"), ("analyst", "analyst"),
                         ("stock", "inventory")):
@@ -111,25 +113,34 @@ def browser(console: Console) -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, console: Console) -> Iterator[Any]:
-    """A fresh browser context (no cookies), recording every request it makes."""
+    """A fresh browser context (no cookies), recording every request it makes; after the
+    test, none may have left 127.0.0.1 (no CDN, no font service, nothing)."""
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
     context.set_default_timeout(8000)
     pg = context.new_page()
-    pg.on("request", lambda r: console.requests.append(r.url))
+    seen: list[str] = []
+    pg.on("request", lambda r: seen.append(r.url))
     yield pg
     context.close()
+    console.requests.extend(seen)
+    assert [u for u in seen if not u.startswith(console.url + "/")] == []
 
 
 ADDRESS = {"country": "CN", "province": "上海市", "city": "上海市", "district": "浦东新区",
            "line1": "世纪大道 1 号", "name": "李雷", "phone": "13800138000"}
 
 
+_PRICES: dict[str, str] = {}
+
+
 def order_body(external_id: str, sku: str = "SKU-00001", qty: int = 1, *,
-               channel: str = "jd") -> dict[str, Any]:
+               channel: str = "jd", price: str | None = None) -> dict[str, Any]:
+    """An order at the SKU's list price (allocated), or at `price`."""
     return {"external_id": external_id, "channel": channel, "currency": "CNY",
             "customer": {"ref": "c-1", "name": "李雷", "phone": "13800138000"},
             "shipping_address": ADDRESS,
-            "lines": [{"sku": sku, "quantity": qty, "unit_price": "19.90"}]}
+            "lines": [{"sku": sku, "quantity": qty,
+                       "unit_price": price or _PRICES.get(sku, "19.90")}]}
 
 
 def sign_in(page: Any, console: Console, login: str = "operator") -> None:

@@ -52,6 +52,13 @@ def test_dashboard_numbers_change_when_orders_arrive(page: Any, console: Console
     link = page.locator('[data-figure="held-now-link"]')
     assert link.get_attribute("href").endswith("/console/orders?status=on_hold")
     assert page.locator("#h-exc").is_visible()  # operations reads exceptions
+    ticks = page.evaluate("""() => new Promise(done => {
+        let n = 0;
+        const s = new EventSource(document.getElementById("figures").dataset.stream);
+        s.addEventListener("figures", () => n++);
+        setTimeout(() => { s.close(); done(n); }, 3200);
+    })""")
+    assert ticks >= 3  # at least one update a second
     no_serious_violations(page)
     shot(page, "dashboard")
 
@@ -74,6 +81,7 @@ def test_search_an_order_and_open_it(page: Any, console: Console) -> None:
     assert page.locator('#twin-stages [data-stage="created"]').inner_text()
     assert page.locator("#events tbody tr").count() >= 1
     assert page.locator("#h-routing").is_visible()
+    assert page.get_by_text("Chosen:").is_visible()  # the routing decision in words
     assert page.locator('[data-action="cancel"]').is_visible()  # operations may cancel
     no_serious_violations(page)
     shot(page, "order")
@@ -86,6 +94,16 @@ def test_filters_are_checked_on_the_server(page: Any, console: Console) -> None:
     assert page.locator("#e-date_from").inner_text() == "Not a date (YYYY-MM-DD)."
     page.goto(f"{console.url}/console/orders?phone=13800138000&channel=pos")
     assert page.locator("#results tbody tr").count() >= 1  # found by the blind index
+
+
+def test_readable_on_a_tablet(page: Any, console: Console) -> None:
+    """768 px wide: nothing wider than the screen (tables scroll inside their box)."""
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, console)
+    for path in ("/console/dashboard", "/console/orders"):
+        page.goto(f"{console.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "orders-tablet")
 
 
 def test_switch_to_chinese(page: Any, console: Console) -> None:
@@ -147,8 +165,16 @@ def test_a_forged_csrf_token_is_refused(page: Any, console: Console) -> None:
     assert page.get_by_text("Signed in as analyst").is_visible()
 
 
-def test_no_request_leaves_127_0_0_1(console: Console) -> None:
-    """Runs after the others in this module (pytest keeps file order): all they asked for."""
-    assert console.requests, "no request recorded"
-    outside = [u for u in console.requests if not u.startswith(console.url + "/")]
-    assert outside == []
+def test_no_request_leaves_127_0_0_1(page: Any, console: Console) -> None:
+    """Every page, its scripts, styles and live stream, from the app itself (the `page`
+    fixture checks this after every test as well)."""
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url))
+    sign_in(page, console)
+    page.wait_for_selector("#chart-intake svg")
+    page.goto(f"{console.url}/console/orders")
+    page.locator("#results tbody a").first.click()
+    page.wait_for_url(re.compile(r"/console/orders/ord_"))
+    kinds = {u.split("?")[0].rsplit("/", 1)[-1] for u in seen}
+    assert {"htmx.min.js", "echarts.min.js", "console.css", "stream"} <= kinds
+    assert [u for u in seen if not u.startswith(console.url + "/")] == []

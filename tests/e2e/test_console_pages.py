@@ -115,6 +115,9 @@ def test_orders_filters(setup: TestClient) -> None:
     assert len(_rows(c.get("/console/orders").text)) == 3
     assert len(_rows(c.get("/console/orders?channel=tmall").text)) == 1
     assert len(_rows(c.get("/console/orders?status=on_hold&hold=unknown_sku").text)) == 1
+    only_reason = c.get("/console/orders?hold=unknown_sku").text  # held orders implied
+    assert len(_rows(only_reason)) == 1 and '<option value="on_hold" selected>' in only_reason
+    assert _rows(c.get("/console/orders?hold=backorder").text) == []
     assert len(_rows(c.get("/console/orders?external_id=E-2").text)) == 1
     assert len(_rows(c.get("/console/orders?sku=A").text)) == 2
     assert len(_rows(c.get("/console/orders?phone=13800138000").text)) == 3
@@ -138,6 +141,10 @@ def test_orders_filters(setup: TestClient) -> None:
                     headers={"HX-Request": "true", "HX-Target": "results"})
     assert partial.text.lstrip().startswith('<section id="results"')
     assert len(_rows(partial.text)) == 2
+    wrong = c.get("/console/orders?date_from=nope",
+                  headers={"HX-Request": "true", "HX-Target": "results"})
+    assert wrong.headers["HX-Retarget"] == "#main"  # the form comes back with its errors
+    assert 'id="e-date_from"' in wrong.text and "<html" not in wrong.text
 
 
 def test_pages_of_a_keyset(setup: TestClient) -> None:
@@ -181,12 +188,16 @@ def test_cancel_from_the_order_page(setup: TestClient) -> None:
     stale = c.post(f"/console/orders/{oid}/cancel",
                    data={"csrf": csrf, "reason": "customer asked", "version": "0"})
     assert stale.status_code == 409 and "changed meanwhile" in stale.text
+    assert f'href="/console/orders/{oid}" data-action="reload"' in stale.text
     done = c.post(f"/console/orders/{oid}/cancel", data={
         "csrf": csrf, "reason": "customer asked", "version": version.group(1)})
     assert done.status_code == 303
     after = c.get(f"/console/orders/{oid}")
     assert "s-cancelled" in after.text and 'data-action="cancel"' not in after.text
     assert c.get("/console/orders/ord_nope").status_code == 404
+    c.cookies.set("oh_lang", "zh", path="/console")
+    zh = c.get(f"/console/orders/{oid}").text
+    assert "订单已取消" in zh and "订单数字孪生" in zh and "已取消" in zh
 
 
 def test_demo_console_user(hub: Hub, tmp_path: Any) -> None:

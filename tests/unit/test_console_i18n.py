@@ -54,3 +54,12 @@ def test_language_negotiation(cookie: str | None, header: str | None, lang: str)
 def test_a_missing_key_is_an_error() -> None:
     with pytest.raises(KeyError):
         Translator("en")("no.such.key")
+
+
+def test_event_labels_name_real_events() -> None:
+    from orderhub.domain import events
+
+    named = {k.split(".", 1)[1] for k in CATALOG if k.startswith("event.")}
+    assert named and sorted(n for n in named if not hasattr(events, n)) == []
+    assert Translator("zh").event("OrderHeld") == "订单挂起"
+    assert Translator("en").event("SomethingNew") == "SomethingNew"

@@ -67,6 +67,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "common.reset": ("Reset", "重置"),
     "common.more": ("More", "加载更多"),
     "common.loading": ("Loading…", "加载中…"),
+    "common.reload": ("Reload", "刷新"),
     "common.live": ("live", "实时"),
     "common.offline": ("reconnecting…", "重新连接中…"),
     "common.updated": ("updated {time}", "更新于 {time}"),
@@ -215,6 +216,40 @@ CATALOG: dict[str, tuple[str, str]] = {
     "stage_state.next": ("next", "下一步"),
     "stage_state.pending": ("pending", "待进行"),
     "stage_state.skipped": ("skipped", "已跳过"),
+    # events on an order's timeline (domain/events.py; others show their type)
+    "event.OrderCreated": ("order created", "订单已创建"),
+    "event.OrderValidated": ("validated", "校验通过"),
+    "event.OrderHeld": ("held", "订单挂起"),
+    "event.OrderReleasedFromHold": ("released from hold", "解除挂起"),
+    "event.InventoryReserved": ("stock reserved", "库存已预占"),
+    "event.InventoryReleased": ("stock released", "库存已释放"),
+    "event.OrderAllocated": ("allocated to warehouses", "已分仓"),
+    "event.OrderStatusChanged": ("status changed", "状态变更"),
+    "event.OrderReleasedToWarehouse": ("released to warehouse", "已下发仓库"),
+    "event.ShipmentDispatched": ("shipment dispatched", "发货单已发出"),
+    "event.ShipmentDelivered": ("shipment delivered", "发货单已签收"),
+    "event.OrderInvoiced": ("invoiced", "已开票"),
+    "event.PaymentCaptured": ("payment captured", "已收款"),
+    "event.OrderCancelled": ("cancelled", "订单已取消"),
+    "event.OrderLineMapped": ("line mapped to a SKU", "订单行已映射 SKU"),
+    "event.OrderAddressCorrected": ("address corrected", "地址已更正"),
+    "event.OrderHoldOverridden": ("hold overridden", "挂起已人工放行"),
+    "event.OrderExceptionRaised": ("exception raised", "异常已上报"),
+    "event.OrderStalled": ("step stalled", "环节停滞"),
+    "event.OrderAtRisk": ("promise at risk", "交付承诺有风险"),
+    "event.AlertEscalated": ("alert escalated", "预警已升级"),
+    "event.AlertResolved": ("alert resolved", "预警已解除"),
+    "event.ShipmentCheckpointRecorded": ("carrier checkpoint", "物流节点"),
+    "event.ExceptionOpened": ("exception opened", "异常已创建"),
+    "event.RemedyProposed": ("remedy proposed", "已提出处理方案"),
+    "event.RemedyApproved": ("remedy approved", "处理方案已批准"),
+    "event.RemedyRejected": ("remedy rejected", "处理方案已驳回"),
+    "event.RemedyApplied": ("remedy applied", "处理方案已执行"),
+    "event.ExceptionResolved": ("exception resolved", "异常已解决"),
+    "event.OrderAnomalyDetected": ("anomaly detected", "检测到异常订单"),
+    "event.CompensationStarted": ("compensation started", "补偿流程已启动"),
+    "event.OrderCompensated": ("compensated", "已完成补偿"),
+    "event.CompensationNeedsHuman": ("compensation needs a person", "补偿需人工处理"),
     # order statuses (domain/lifecycle.OrderStatus)
     "status.created": ("created", "已创建"),
     "status.validated": ("validated", "已校验"),
@@ -691,6 +726,10 @@ class Translator:
 
     def hold(self, code: str) -> str:
         return self(f"hold.{code}") if f"hold.{code}" in CATALOG else code
+
+    def event(self, event_type: str) -> str:
+        key = f"event.{event_type}"
+        return self(key) if key in CATALOG else event_type
 
 
 def negotiate(cookie: str | None, accept_language: str | None) -> str:

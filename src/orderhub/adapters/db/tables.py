@@ -206,8 +206,12 @@ orders = Table(
 Index("ix_orders_tenant_status", orders.c.tenant_id, orders.c.status, orders.c.id)
 Index("ix_orders_tenant_id", orders.c.tenant_id, orders.c.id)
 Index("ix_orders_customer", orders.c.tenant_id, orders.c.customer_ref, orders.c.created_at)
-# Recent intake and date ranges (console dashboard and order search; migration 0025).
-Index("ix_orders_tenant_created", orders.c.tenant_id, orders.c.created_at)
+# Recent intake and date ranges (console dashboard and order search; migration 0025);
+# channel and status let the dashboard count the last minute from the index alone.
+Index("ix_orders_tenant_created", orders.c.tenant_id, orders.c.created_at, orders.c.channel,
+      orders.c.status)
+# An external id whatever the channel (console search; the unique key leads with channel).
+Index("ix_orders_tenant_external", orders.c.tenant_id, orders.c.external_id)
 
 order_lines = Table(
     "order_lines",

@@ -5,8 +5,9 @@ charts). A panel is shown only to a viewer whose scopes cover the list behind it
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
 import anyio
@@ -36,9 +37,40 @@ def _for(v: Viewer, figures: dict[str, Any]) -> dict[str, Any]:
             if k not in PANEL_SCOPES or v.may(PANEL_SCOPES[k])}
 
 
+class _Shared:
+    """The tenant's figures, computed at most once per tick however many dashboards are
+    open (each viewer then gets the panels its scopes allow)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latest: dict[str, tuple[float, dict[str, Any]]] = {}
+
+    def get(self, request: Request, tenant_id: str) -> dict[str, Any]:
+        hub = hub_of(request)
+        with self.lock:
+            hit = self.latest.get(tenant_id)
+            if hit is not None and time.monotonic() - hit[0] < TICK_SECONDS * 0.9:
+                return hit[1]
+            figures = dashboard.figures(hub.read_uow, tenant_id, hub.clock())
+            self.latest[tenant_id] = (time.monotonic(), figures)
+            return figures
+
+
+_CREATE = threading.Lock()
+
+
+def _shared(request: Request) -> _Shared:
+    """One per console app (so per hub)."""
+    state = request.app.state
+    with _CREATE:
+        if getattr(state, "dashboard_figures", None) is None:
+            state.dashboard_figures = _Shared()
+        found: _Shared = state.dashboard_figures
+        return found
+
+
 def _figures(request: Request, v: Viewer) -> dict[str, Any]:
-    hub = hub_of(request)
-    return _for(v, dashboard.figures(hub.read_uow, v.principal.tenant_id, hub.clock()))
+    return _for(v, _shared(request).get(request, v.principal.tenant_id))
 
 
 @router.get("/dashboard")
@@ -51,15 +83,16 @@ def page(request: Request, v: Viewer = Depends(needs(Scope.ORDERS_READ))) -> Res
     return render(request, v, "pages/dashboard.html", current=NAV.key, f=figures,
                   figures_json=json.dumps(figures, ensure_ascii=False).replace("</", "<\\/"),
                   labels_json=json.dumps(labels, ensure_ascii=False),
-                  exceptions_href=lambda tier: _exceptions_href(request, tier))
+                  page_href=lambda key, query: _page_href(request, key, query))
 
 
-def _exceptions_href(request: Request, tier: str) -> str:
-    """The exception desk's list when the console has that page, else the held orders."""
-    base = base_of(request)
-    if any(i.key == "exceptions" for i in nav.items()):
-        return f"{base}/exceptions?tier={tier}"
-    return f"{base}/orders?status=on_hold"
+def _page_href(request: Request, key: str, query: str) -> str:
+    """The link to another console page's list (by its nav key), or "" while the console
+    has no such page: the exception desk and the event pages come in later modules."""
+    entry = next((i for i in nav.items() if i.key == key), None)
+    if entry is None:
+        return ""
+    return f"{base_of(request)}{entry.path}" + (f"?{query}" if query else "")
 
 
 @router.get("/dashboard/stream")
@@ -74,11 +107,11 @@ async def stream(request: Request,
             except SignInRequired:
                 yield ServerSentEvent(data="{}", event="signed-out")
                 return
-            started = datetime.now()
+            started = time.monotonic()
             figures = await anyio.to_thread.run_sync(_figures, request, current)
             yield ServerSentEvent(data=json.dumps(figures, ensure_ascii=False),
                                   event="figures")
-            spent = (datetime.now() - started).total_seconds()
+            spent = time.monotonic() - started
             await anyio.sleep(max(0.05, TICK_SECONDS - spent))
 
     return EventSourceResponse(events(), ping=15, send_timeout=10)

@@ -86,6 +86,10 @@ def _service_errors(exc: InvalidInput) -> dict[str, str]:
 def page(request: Request, v: Viewer = Depends(needs(Scope.ORDERS_READ))) -> Response:
     hub = hub_of(request)
     raw = {k: request.query_params.get(k, "").strip() for k in (*FIELDS, "cursor")}
+    if raw["hold"] and not raw["status"]:
+        # A reason is a held order's (validation clears them): search the held orders,
+        # through ix_orders_tenant_status, not every order's reasons.
+        raw["status"] = OrderStatus.ON_HOLD.value
     args, errors = parse_filters(raw)
     result: dict[str, Any] = {"items": [], "next_cursor": None}
     service_message = ""
