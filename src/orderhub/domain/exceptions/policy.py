@@ -371,7 +371,7 @@ def approve(proposal: Proposal, approver: str, reason: str, now: datetime,
             needed: int) -> bool:
     """Record one approval; True when the proposal has the approvals its tier needs.
     The proposer cannot approve (403), nobody approves twice (409), an automatic actor
-    never approves, and nothing is approved once the proposal expired (409)."""
+    never approves, an L3 proposal is approved only by a person signed in (not a key), and nothing is approved once the proposal expired (409)."""
     check_open(proposal, now)
     if approver == proposal.proposed_by:
         raise Forbidden("exceptions:approve", f"{approver} proposed this remedy and cannot "
@@ -379,6 +379,10 @@ def approve(proposal: Proposal, approver: str, reason: str, now: datetime,
     if approver in SYSTEM_ACTORS:
         raise Forbidden("exceptions:approve", f"{proposal.tier.value} remedies are decided "
                         "by people only")
+    if proposal.tier == Tier.L3 and approver.startswith("key:"):
+        # an API key acts for a program; an L3 decision needs a signed-in person
+        raise Forbidden("exceptions:approve", "L3 remedies are decided by a signed-in person "
+                        "(a console user's session), not by an API key")
     if any(a.approver == approver for a in proposal.approvals):
         raise Conflict(f"{approver} already approved proposal {proposal.id}; it needs "
                        f"{needed} different approvers")
