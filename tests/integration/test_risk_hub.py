@@ -21,18 +21,18 @@ START = date(2026, 11, 16)
 def _drive(hub: Hub, clock: Clock) -> None:
     build_demo(hub, skus=200, now=datetime(2026, 11, 1, tzinfo=UTC))
     month = simulate_month(MonthConfig(days=6, start=START, orders_per_day=60, seed=5))
-    report = drive_sample(hub, "default", month, 90)
-    assert report.delivered > 60 and report.checkpoints >= report.delivered
+    report = drive_sample(hub, "default", month, 80)
+    assert report.delivered > 50 and report.checkpoints >= report.delivered
     clock.now = datetime(2026, 12, 6, tzinfo=UTC)
 
 
-def test_hub_snapshots_are_what_the_events_imply_and_never_see_later(
+def test_hub_snapshots_are_what_the_events_imply_never_see_later_and_train(
         hub: Hub, clock: Clock) -> None:
     _drive(hub, clock)
     found = hub_snapshots(hub.uow, "default", days=25, now=clock.now, seed=11)
     assert found.first_day == clock.now.astimezone(CHINA_TZ).date() - timedelta(days=24)
     items = found.items
-    assert len(items) > 100 and {True, False} <= {h.late for h in items}
+    assert len(items) > 80 and {True, False} <= {h.late for h in items}
     since = datetime(2026, 11, 10, tzinfo=UTC)
     with hub.read_uow() as uow:
         history = read_history(uow, "default", since, clock.now)
@@ -70,10 +70,7 @@ def test_hub_snapshots_are_what_the_events_imply_and_never_see_later(
     assert {"released", "picked", "shipped", "in_transit"} <= stages_seen
     assert any(i.snapshot.queue_depth > 0 for i in items)
 
-
-def test_train_from_the_hub_versions_a_model_beside_the_baseline(
-        hub: Hub, clock: Clock) -> None:
-    _drive(hub, clock)
+    # trained from the hub: versioned, model and baseline on the held-out days
     result, source = train_from_hub(hub.uow, "default", days=25, held_out_days=2, seed=3,
                                     actor="test", now=clock.now)
     assert source["source"] == "hub" and result.version == 1

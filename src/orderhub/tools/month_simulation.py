@@ -660,8 +660,9 @@ def drive_sample(hub: Hub, tenant_id: str, month: Month, count: int) -> DriveRep
     clock = [month.world.t0]
     desk = WaybillDesk(LocalWaybills(), hub.uow, hub.strategy, lambda: clock[0],
                        hub.presale_lock)
-    step = max(1, len(month.orders) // max(1, count))
-    sample = month.orders[::step][:count]
+    total = len(month.orders)
+    sample = (month.orders if count >= total
+              else [month.orders[k * total // count] for k in range(count)])
     actor = "month-simulator"
     # (time, tie-break, action, order index or incident)
     todo: list[tuple[datetime, int, str, int]] = []
