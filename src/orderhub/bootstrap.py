@@ -44,8 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TWIN_BATCH = 2000  # events per batch of the `twin` consumer
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -158,7 +156,6 @@ class Hub:
         types: Sequence[str] | None = None,
         *,
         start: str = "latest",
-        batch_size: int = 500,
     ) -> DurableConsumer:
         c = DurableConsumer(
             name,
@@ -166,7 +163,6 @@ class Hub:
             self.event_source(name, types, start=start),
             self.engine,
             max_attempts=self.settings.consumer_max_attempts,
-            batch_size=batch_size,
         )
         self.consumers.append(c)
         return c
@@ -194,10 +190,8 @@ class Hub:
         if self._twin is None:
             from orderhub.services.twin.projection import consumer_handler
 
-            # Large batches: the projection's per-batch reads (policy, carrier services,
-            # the champion model, open alerts) and its one upsert are shared by more orders.
             self._twin = self.consumer("twin", consumer_handler(self.uow, self.clock),
-                                       start="earliest", batch_size=TWIN_BATCH)
+                                       start="earliest")
         return self._twin
 
     def periodic_jobs(self) -> list[Job]:
