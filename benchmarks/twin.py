@@ -2,11 +2,12 @@
 stalled step becomes an OrderStalled event with many open orders.
 
     .venv/bin/python benchmarks/twin.py [--orders 5000] [--backends sqlite,postgres]
-                                        [--open 1000000] [--stalls 200]
+                                        [--open 1000000] [--stalls 200] [--skip-alerts]
 
-1. Intake with and without the `twin` consumer running beside it, in one process (as
-   `orderhub serve` runs them), interleaved, batches of 500; and the consumer's CPU per
-   order against intake's (the relay runs in both arms).
+1. Intake alone, with the `twin` consumer running beside it in one process (as `orderhub
+   serve` runs them), and with it in a process of its own (as `orderhub worker` runs it),
+   interleaved, batches of 500; and the consumer's CPU per order against intake's (the
+   relay runs in every arm).
 2. PostgreSQL: `--open` twins of open orders whose steps are due later (rows written
    directly: the sweep reads the due-time index, whatever the rest hold), plus `--stalls`
    real released orders whose picking windows pass one after another over about twenty
