@@ -5,6 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/venv.sh dev
+# The console's browser tests drive Debian's Chromium (never `playwright install`).
+command -v chromium >/dev/null 2>&1 || {
+  echo "== installing chromium (browser tests)"
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+}
 echo "== ruff"; .venv/bin/ruff check src tests benchmarks
 echo "== mypy"; .venv/bin/mypy
 echo "== pytest"; .venv/bin/pytest "$@"

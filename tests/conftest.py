@@ -30,6 +30,8 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # Test-only secrets (issue 12): every Settings() and CLI subprocess of the suite finds them.
 os.environ.setdefault("ORDERHUB_MASTER_KEY", "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=")
 os.environ.setdefault("ORDERHUB_AUDIT_KEY", "dGVzdC1hdWRpdC1rZXktLTAxMjM0NTY3ODlhYmNkZWY=")
+# The CLI speaks the locale's language (cli/i18n.py): the suite asserts its English words.
+os.environ["ORDERHUB_LANG"] = "en"
 
 
 def _pg_available() -> str | None:

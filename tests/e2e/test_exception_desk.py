@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
+from orderhub.services.access import users
 from orderhub.services.access.tenants import provision_tenant
 from tests.api import api_client, auth_headers
 from tests.conftest import Clock
@@ -21,6 +22,14 @@ from tests.factories import ADDRESS_JSON, seed_network
 def as_person(hub: Hub, name: str, role: str = "operations") -> TestClient:
     """A client acting as a named key: each name is a different approver."""
     return TestClient(create_app(hub), headers=auth_headers(hub, role=role, name=name))
+
+
+def as_signed_in(hub: Hub, login: str, role: str = "operations") -> TestClient:
+    """A client acting as a console user's session: a person, as L3 decisions need."""
+    users.create_user(hub.uow, "default", login=login, role=role, password="pw-" + login * 3,
+                      granter=None, actor="test", now=hub.clock())
+    token = users.sign_in(hub.uow, "default", login, "pw-" + login * 3, now=hub.clock()).token
+    return TestClient(create_app(hub), headers={"Authorization": f"Bearer {token}"})
 
 
 BEIJING_JSON = {"country": "CN", "province": "北京市", "city": "北京市", "district": "朝阳区",
@@ -172,12 +181,17 @@ def test_l3_is_never_automatic_and_proposals_expire(hub: Hub, clock: Clock) -> N
         r = as_person(hub, "wang").post(
             f"/v1/exceptions/{exc['id']}/remedies/{switch['n']}/approve", json={})
         assert r.status_code == 409 and "expired" in r.json()["detail"]
-        # proposed again, one person decides
+        # proposed again: an API key may not decide L3, one signed-in person does
         r = ops.post(f"/v1/exceptions/{exc['id']}/remedies/{switch['n']}/apply", json={})
         assert r.status_code == 202, r.text
         r = as_person(hub, "wang").post(
             f"/v1/exceptions/{exc['id']}/remedies/{switch['n']}/approve", json={})
+        assert r.status_code == 403 and "signed-in person" in r.json()["detail"], r.text
+        r = as_signed_in(hub, "wang").post(
+            f"/v1/exceptions/{exc['id']}/remedies/{switch['n']}/approve", json={})
         assert r.status_code == 200 and r.json()["outcome"] == "applied", r.text
+        applied = admin.get("/v1/audit", params={"kind": "exception_remedy"}).json()
+        assert any(e["actor"] == "user:wang" for e in applied)
         assert admin.get(f"/v1/orders/{held['id']}").json()["status"] == "allocated"
         entries = admin.get("/v1/audit", params={"kind": "exception_policy"}).json()
         assert entries[0]["detail"]["version"] == 1

@@ -58,3 +58,20 @@ def test_the_check_sees_each_way_of_importing(tmp_path: Path) -> None:
 def test_every_exception_still_exists() -> None:
     """An exception whose module is gone is stale: drop it from the list."""
     assert sorted(e for e in EXCEPTIONS if not (SERVICES / e).exists()) == []
+
+
+CONSOLE = SERVICES.parent / "console"
+
+
+def test_the_console_calls_services_not_the_database() -> None:
+    """An entry point: no SQLAlchemy, no tables, no repositories (adapters/db)."""
+    offenders = {}
+    for path in sorted(CONSOLE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module for n in ast.walk(tree)
+                  if isinstance(n, ast.ImportFrom) and n.module and n.level == 0]
+        bad = [n for n in names if n.startswith(("sqlalchemy", "orderhub.adapters.db"))]
+        if bad:
+            offenders[path.name] = bad
+    assert offenders == {}

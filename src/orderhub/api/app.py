@@ -33,6 +33,7 @@ from orderhub.api.routes import (
     webhooks,
 )
 from orderhub.bootstrap import Hub
+from orderhub.console.app import create_console
 
 
 def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
@@ -73,4 +74,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)
     limits.install(app, hub.settings)  # outermost: sizes and media types before credentials
+    # The operations console: its own cookie session, CSRF and pages (docs/console.md).
+    app.mount("/console", create_console(hub, auth_failure=app.state.auth_failure,
+                                         auth_blocked=app.state.auth_blocked))
     return app

@@ -10,14 +10,15 @@ import typer
 from rich.table import Table
 
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
-    print_json,
 )
 from orderhub.domain.errors import DomainError
 
@@ -96,6 +97,7 @@ def key_list(
     tenant: TenantOption = "default",
     include_revoked: Annotated[bool, typer.Option("--all", help="Revoked ones too")] = False,
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
     database_url: DbOption = None,
 ) -> None:
     """Who has access: keys and console sessions, their state and when last used."""
@@ -105,8 +107,7 @@ def key_list(
         found = credentials.list_keys(hub.read_uow, tenant, hub.clock(),
                                       include_revoked=include_revoked,
                                       kinds=("key", "session"))
-    if as_json:
-        print_json(found)
+    if emit(found, as_json, as_csv):
         return
     table = Table("id", "kind", "name", "role / scopes", "state", "expires", "last used")
     for k in found:
@@ -179,13 +180,13 @@ def user_create(
 
 @user_app.command("list")
 def user_list(tenant: TenantOption = "default", as_json: JsonOption = False,
-              database_url: DbOption = None) -> None:
+              as_csv: CsvOption = False, database_url: DbOption = None) -> None:
+    """Console users: login, role or scopes, state, last login."""
     from orderhub.services.access import users
 
     with open_hub(database_url) as hub:
         found = users.list_users(hub.read_uow, tenant)
-    if as_json:
-        print_json(found)
+    if emit(found, as_json, as_csv):
         return
     table = Table("id", "login", "role / scopes", "state", "last login")
     for u in found:
@@ -212,12 +213,15 @@ def user_disable(user_id: str, tenant: TenantOption = "default",
 
 
 @app.command("roles")
-def roles() -> None:
+def roles(as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """Every role and its scopes."""
     from orderhub.services.access.credentials import roles as all_roles
 
+    found = all_roles()
+    if emit(found, as_json, as_csv):
+        return
     table = Table("role", "scopes")
-    for r in all_roles():
+    for r in found:
         table.add_row(r["role"], ", ".join(r["scopes"]))
     console.print(table)
 

@@ -7,14 +7,16 @@ from typing import Annotated
 import typer
 
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
+    JsonOption,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
-    print_json,
 )
 from orderhub.domain.errors import DomainError
 
@@ -30,7 +32,8 @@ def list_alerts(
     kind: Annotated[str | None, typer.Option("--kind", help="stalled or at_risk")] = None,
     team: Annotated[str | None, typer.Option("--team")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 50,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """Alerts, newest first (unresolved ones unless --state says otherwise)."""
     from rich.table import Table
@@ -43,8 +46,7 @@ def list_alerts(
                                       limit=limit)
         except DomainError as exc:
             raise fail(describe(exc), 2) from None
-    if as_json:
-        print_json(page)
+    if emit(page, as_json, as_csv, rows=page["items"]):
         return
     table = Table(title=f"alerts (open: {page['open'] or 0})")
     for col in ("id", "order", "kind", "stage", "team", "level", "state", "raised", "reason"):

@@ -14,7 +14,17 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from orderhub.cli.common import DbOption, TenantOption, console, describe, fail, open_hub
+from orderhub.cli.common import (
+    CsvOption,
+    DbOption,
+    TenantOption,
+    console,
+    describe,
+    emit,
+    fail,
+    open_hub,
+    working,
+)
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer(help="Anomaly detection at intake (异常检测): model, settings, detections.",
@@ -96,7 +106,7 @@ def anomaly_train(
     if leaked:
         raise fail(f"--seeds: {leaked} are held-out seeds (kept for evaluation only); "
                    "训练不可使用保留种子")
-    with open_hub(database_url) as hub:
+    with open_hub(database_url) as hub, working("training the anomaly model"):
         result = train(hub.anomaly_models, _corpus(chosen, orders, batch_size), chosen,
                        PATTERN_CODES, datetime.now(UTC))
     if as_json:
@@ -126,7 +136,8 @@ def anomaly_evaluate(
     chosen = parse_seeds(seeds) if seeds else list(HELD_OUT_SEEDS)
     with open_hub(database_url) as hub:
         scorer = None if rules_only else hub.anomaly_models.scorer()
-    doc = evaluate(_corpus(chosen, orders, batch_size), PATTERN_CODES, scorer=scorer)
+    with working("scoring the held-out traffic"):
+        doc = evaluate(_corpus(chosen, orders, batch_size), PATTERN_CODES, scorer=scorer)
     doc = {"seeds": chosen, "model_version": scorer.version if scorer else "rules", **doc}
     if as_json:
         _dump(doc)
@@ -141,6 +152,7 @@ def anomaly_list(
     code: Annotated[str | None, typer.Option("--code", help="A reason code")] = None,
     limit: Annotated[int, typer.Option("--limit")] = 50,
     as_json: JsonFlag = False,
+    as_csv: CsvOption = False,
     database_url: DbOption = None,
 ) -> None:
     """Recent detections, newest first (最近的异常)."""
@@ -150,8 +162,7 @@ def anomaly_list(
         raise fail("--action: hold or flag")
     with open_hub(database_url) as hub:
         found = list_detections(hub.read_uow, tenant, action=action, code=code, limit=limit)
-    if as_json:
-        _dump(found)
+    if emit(found, as_json, as_csv):
         return
     table = Table(title=f"anomalies of {tenant} (异常)")
     for col in ("detected", "order", "action", "score", "reasons"):

@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from orderhub.cli.common import DbOption, TenantOption, console, fail, open_hub
+from orderhub.cli.common import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    TenantOption,
+    console,
+    emit,
+    fail,
+    open_hub,
+)
 
 app = typer.Typer(help="The tamper-evident audit log: list, verify, checkpoint, export.",
                   no_args_is_help=True)
@@ -81,7 +90,8 @@ def audit_log(subject: Annotated[str | None, typer.Option(help="Order id or "
                                                           "routing-rule/<code>")] = None,
               kind: Annotated[str | None, typer.Option(help="One kind of entry")] = None,
               limit: Annotated[int, typer.Option(min=1, max=1000)] = 20,
-              database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+              database_url: DbOption = None, tenant: TenantOption = "default",
+              as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """The newest entries."""
     from orderhub.domain.audit import AUDITED_KINDS
     from orderhub.services.audit import entries
@@ -90,6 +100,8 @@ def audit_log(subject: Annotated[str | None, typer.Option(help="Order id or "
         raise fail(f"--kind: one of {', '.join(AUDITED_KINDS)}", 2)
     with open_hub(database_url) as hub:
         rows = entries(hub.read_uow, tenant, subject=subject, kind=kind, limit=limit)
+    if emit(rows, as_json, as_csv):
+        return
     for r in rows:
         console.print(f"{r['seq']:>6} {r['at']:%Y-%m-%d %H:%M:%S} {r['actor']} {r['kind']} "
                       f"{r['subject']}: {json.dumps(r['detail'], ensure_ascii=False)}",

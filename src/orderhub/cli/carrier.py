@@ -10,18 +10,20 @@ from rich.table import Table
 
 from orderhub.cli import tracking
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
     Reason,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
 )
+from orderhub.cli.common import JsonOption as ListJsonOption
 from orderhub.cli.reroute_report import JsonOption, VerboseOption, print_change, print_report
 from orderhub.domain.errors import DomainError
-from orderhub.domain.routing.network import CarrierState
 
 app = typer.Typer(help="Carrier services: list, mark down, degraded or up; tracking.",
                   no_args_is_help=True)
@@ -29,12 +31,15 @@ app.add_typer(tracking.app, name="tracking")
 
 
 @app.command("list")
-def carrier_list(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+def carrier_list(database_url: DbOption = None, tenant: TenantOption = "default",
+                 as_json: ListJsonOption = False, as_csv: CsvOption = False) -> None:
     """Carrier services with their state."""
     from orderhub.services.network.carriers import list_carriers
 
     with open_hub(database_url) as hub:
         rows = list_carriers(hub.read_uow, tenant)
+    if emit(rows, as_json, as_csv, rows=[{**r, "lanes": len(r["lanes"])} for r in rows]):
+        return
     table = Table()
     for col in ("service", "state", "note", "transit days by zone", "lanes"):
         table.add_column(col)
@@ -47,14 +52,15 @@ def carrier_list(database_url: DbOption = None, tenant: TenantOption = "default"
     console.print(table)
 
 
-def _set_state(code: str, state: CarrierState, reason: str, database_url: str | None,
+def _set_state(code: str, state: str, reason: str, database_url: str | None,
                tenant: str, verbose: bool, as_json: bool, delay_days: int = 0) -> None:
+    from orderhub.domain.routing.network import CarrierState
     from orderhub.services.network.incidents import set_carrier_state
 
     with open_hub(database_url) as hub:
         try:
             view, report = set_carrier_state(
-                hub.uow, tenant, code, state, delay_days=delay_days, reason=reason,
+                hub.uow, tenant, code, CarrierState(state), delay_days=delay_days, reason=reason,
                 actor=cli_actor(), now=hub.clock(), strategy=hub.strategy,
                 presale_lock=hub.presale_lock)
         except DomainError as exc:
@@ -62,7 +68,7 @@ def _set_state(code: str, state: CarrierState, reason: str, database_url: str | 
     if as_json:
         print_change(view, report)
         return
-    console.print(f"{code} marked {state.value}"
+    console.print(f"{code} marked {state}"
                   + (f" (+{delay_days} days)" if delay_days else "") + f": {reason}")
     print_report(report, verbose=verbose)
 
@@ -72,7 +78,7 @@ def carrier_down(code: str, reason: Reason, database_url: DbOption = None,
                  tenant: TenantOption = "default", verbose: VerboseOption = False,
                  as_json: JsonOption = False) -> None:
     """Stop offering a carrier service; open orders planned on it are re-routed."""
-    _set_state(code, CarrierState.DOWN, reason, database_url, tenant, verbose, as_json)
+    _set_state(code, "down", reason, database_url, tenant, verbose, as_json)
 
 
 @app.command("degraded")
@@ -82,7 +88,7 @@ def carrier_degraded(code: str, reason: Reason,
                      database_url: DbOption = None, tenant: TenantOption = "default",
                      verbose: VerboseOption = False, as_json: JsonOption = False) -> None:
     """Keep offering a carrier service, slower by DAYS (promises account for it)."""
-    _set_state(code, CarrierState.DEGRADED, reason, database_url, tenant, verbose, as_json,
+    _set_state(code, "degraded", reason, database_url, tenant, verbose, as_json,
                days)
 
 
@@ -91,4 +97,4 @@ def carrier_up(code: str, reason: Reason, database_url: DbOption = None,
                tenant: TenantOption = "default", verbose: VerboseOption = False,
                as_json: JsonOption = False) -> None:
     """Offer a carrier service again at its normal speed."""
-    _set_state(code, CarrierState.UP, reason, database_url, tenant, verbose, as_json)
+    _set_state(code, "up", reason, database_url, tenant, verbose, as_json)

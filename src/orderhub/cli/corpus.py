@@ -9,7 +9,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from orderhub.cli.common import console, fail, progress
+from orderhub.cli.common import (
+    JsonOption,
+    console,
+    fail,
+    print_json,
+    progress,
+)
+from orderhub.cli.i18n import t
 
 app = typer.Typer(help="The labelled channel-order corpus: generate and evaluate.",
                   no_args_is_help=True)
@@ -37,25 +44,37 @@ def corpus_evaluate(
     path: Annotated[Path, typer.Argument(help="Corpus file from `corpus generate`")] = Path(
         "corpus/channel_orders.jsonl.gz"),
     limit: Annotated[int, typer.Option(min=0, help="Only the first N records (0: all)")] = 0,
+    as_json: JsonOption = False,
 ) -> None:
     """Detection recall and precision per defect type (exit 1 if any is below 95%)."""
     from orderhub.tools.quality.corpus import evaluate, read
 
     if not path.is_file():
-        raise fail(f"no such file: {path}", 2)
+        raise fail(t("no such file: {path}", path=path), 2)
     records = read(path)[: limit or None]
     with progress() as bar:
-        task = bar.add_task("evaluating", total=len(records))
+        task = bar.add_task(t("evaluating"), total=len(records))
         result = evaluate(records, progress=lambda n: bar.update(task, completed=n))
+    failing = any(sc.recall < 0.95 or sc.precision < 0.95 for sc in result.scores.values())
+    if as_json:
+        print_json({"records": result.records, "seconds": result.seconds,
+                    "accuracy": result.accuracy,
+                    "scores": {code: {"expected": sc.tp + sc.fn, "detected": sc.tp + sc.fp,
+                                      "recall": sc.recall, "precision": sc.precision}
+                               for code, sc in sorted(result.scores.items())},
+                    "confusions": [{"expected": e, "detected": d, "count": n}
+                                   for (e, d), n in result.confusions.most_common()],
+                    "passed": not failing})
+        if failing:
+            raise typer.Exit(1)
+        return
     table = Table(title=f"{result.records} channel orders, {result.seconds:.1f} s; "
                         f"exactly right: {result.accuracy:.2%}")
     for col in ("defect / code", "expected", "detected", "recall", "precision"):
         table.add_column(col, justify="right" if col != "defect / code" else "left")
-    failing = False
     for code, sc in sorted(result.scores.items()):
         table.add_row(code, str(sc.tp + sc.fn), str(sc.tp + sc.fp), f"{sc.recall:.1%}",
                       f"{sc.precision:.1%}")
-        failing |= sc.recall < 0.95 or sc.precision < 0.95
     console.print(table)
     for (expected, detected), n in result.confusions.most_common(10):
         console.print(f"  expected {expected!r}, detected {detected!r}: {n}")

@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from orderhub.cli.common import DbOption, TenantOption, console, fail, open_hub, upgrade_schema
+from orderhub.cli.common import (
+    DbOption,
+    TenantOption,
+    console,
+    fail,
+    open_hub,
+    upgrade_schema,
+    working,
+)
 
 app = typer.Typer()
 
@@ -24,7 +32,8 @@ def demo_data(
     with open_hub(database_url) as hub:
         upgrade_schema(hub)
         try:
-            s = build_demo(hub, tenant, skus=skus, seed=seed)
+            with working("loading the demo data"):
+                s = build_demo(hub, tenant, skus=skus, seed=seed)
         except ValueError as exc:
             raise fail(str(exc)) from None
         console.print(

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from orderhub.cli.common import DbOption, NatsOption, console, fail, open_events_hub
+from orderhub.cli.common import (
+    DbOption,
+    JsonOption,
+    NatsOption,
+    console,
+    fail,
+    open_events_hub,
+    print_json,
+)
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer(help="The event stream: status, tail, replay, catalogue.", no_args_is_help=True)
@@ -18,10 +26,9 @@ app = typer.Typer(help="The event stream: status, tail, replay, catalogue.", no_
 def events_status(
     database_url: DbOption = None,
     nats_url: NatsOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Outbox backlog, publication position, consumers' lag, parked events, webhooks."""
-    import json
 
     from orderhub.services.events.status import backbone_status
 
@@ -29,14 +36,15 @@ def events_status(
         status = backbone_status(hub.engine, hub.clock(), relay=hub.relay, nats=hub.nats,
                                  nats_url=hub.settings.nats_url)
     if as_json:
-        console.print_json(json.dumps(status, default=str))
+        print_json(status)
         return
     table = Table(title=f"event backbone ({status['bus']})")
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_row("outbox backlog (unpublished)", str(status["outbox_backlog"]))
     table.add_row("oldest unpublished age", f"{status['oldest_unpublished_age_seconds']} s")
-    table.add_row("last publication position", str(status["last_position"]))
+    table.add_row("last publication position (events published)",
+                  str(status["last_position"]))
     for c in status["consumers"]:
         table.add_row(f"consumer {c['name']}: pending / parked", f"{c['pending']} / {c['parked']}")
     for st, n in sorted(status["webhook_deliveries"].items()):

@@ -13,11 +13,13 @@ import typer
 from rich.table import Table
 
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
     print_json,
@@ -66,6 +68,7 @@ def exceptions_list(
     cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """The queue, newest first (held orders not yet on it are added first)."""
     from orderhub.domain.exceptions import ExceptionKind, ExceptionState, Tier
@@ -84,8 +87,7 @@ def exceptions_list(
                                          limit=limit)
         except DomainError as exc:
             raise fail(describe(exc)) from None
-    if as_json:
-        print_json(page)
+    if emit(page, as_json, as_csv, rows=page["items"]):
         return
     table = Table(title="exceptions / 异常")
     for col in ("id", "order", "kind", "state", "tier", "best remedy", "reason"):
@@ -225,12 +227,14 @@ def exceptions_policy(
 
 @subs_app.command("list")
 def subs_list(database_url: DbOption = None, tenant: TenantOption = "default",
-              sku: Annotated[str | None, typer.Option(help="Only this SKU's")] = None) -> None:
-    """SKUs and what may replace them."""
+              sku: Annotated[str | None, typer.Option(help="Only this SKU's")] = None,
+              as_json: JsonOption = True, as_csv: CsvOption = False) -> None:
+    """SKUs and what may replace them (JSON unless --csv)."""
     from orderhub.services.exceptions import admin
 
     with open_hub(database_url) as hub:
-        print_json(admin.list_substitutions(hub.read_uow, tenant, sku))
+        found = admin.list_substitutions(hub.read_uow, tenant, sku)
+    emit(found, as_json and not as_csv, as_csv)
 
 
 @subs_app.command("set")

@@ -10,14 +10,17 @@ from rich.table import Table
 
 from orderhub.cli.common import (
     DbOption,
+    JsonOption,
     TenantOption,
     console,
     err,
     fail,
     open_hub,
+    print_json,
     progress,
     upgrade_schema,
 )
+from orderhub.cli.i18n import t
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer()
@@ -31,17 +34,18 @@ def import_orders(
     tenant: TenantOption = "default",
     fmt: Annotated[str, typer.Option("--format", help="auto, csv, xlsx, json or jsonl")] = "auto",
     batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 200,
+    as_json: JsonOption = False,
 ) -> None:
     """Import a file of channel orders: good rows are imported, each bad row is reported
     with its line number and reason (exit code 1 when any row was refused)."""
     from orderhub.services.intake.file_import import import_file
 
     if not file.is_file():
-        raise fail(f"no such file: {file}", 2)
+        raise fail(t("no such file: {path}", path=file), 2)
     with open_hub(database_url) as hub:
         upgrade_schema(hub)
         with progress() as bar:
-            task = bar.add_task(f"importing {file.name}", total=None)
+            task = bar.add_task(t("importing {name}", name=file.name), total=None)
             try:
                 report = import_file(hub.uow, hub.read_uow, tenant, channel, file.read_bytes(),
                                      file.name, fmt, strategy=hub.strategy, clock=hub.clock,
@@ -50,6 +54,12 @@ def import_orders(
                                          task, completed=done, total=total))
             except (ValueError, DomainError) as exc:
                 raise fail(str(exc), 2) from None
+    if as_json:
+        print_json({"file": file.name, "channel": channel, "outcomes": report.outcomes,
+                    "held": report.held, "errors": report.errors})
+        if report.errors:
+            raise typer.Exit(1)
+        return
     table = Table(title=f"import of {file.name} into channel {channel}")
     table.add_column("outcome")
     table.add_column("orders", justify="right")

@@ -3,16 +3,29 @@ a warehouse refusing one, a payment that could not be captured."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from orderhub.cli.common import DbOption, TenantOption, console, fail, open_hub
+from orderhub.cli.common import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    TenantOption,
+    console,
+    describe,
+    emit,
+    fail,
+    open_hub,
+)
+from orderhub.cli.i18n import language, t
 from orderhub.cli.sagas import print_saga
 from orderhub.cli.tracking import print_order_tracking
 from orderhub.domain.errors import DomainError
-from orderhub.domain.privacy import PiiView
+
+if TYPE_CHECKING:
+    from orderhub.domain.privacy import PiiView
 
 app = typer.Typer(help="Inspect orders.", no_args_is_help=True)
 
@@ -23,7 +36,20 @@ MaskedOption = Annotated[bool, typer.Option(
     "street only once released)")]
 
 
+def _resolve(hub: Any, tenant: str, order_id: str) -> str:
+    """The full id of the order `order_id` is, or begins, (a narrow terminal's list may
+    have been cut); a message and exit 1 when none or several."""
+    from orderhub.services.orders import views
+
+    try:
+        return views.resolve_order_id(hub.read_uow, tenant, order_id)
+    except DomainError as exc:
+        raise fail(describe(exc)) from None
+
+
 def _pii(masked: bool) -> PiiView:
+    from orderhub.domain.privacy import PiiView
+
     return PiiView.MASKED if masked else PiiView.FULL
 
 
@@ -37,17 +63,21 @@ def _ship_to(o: dict[str, object]) -> str:
 @app.command("show")
 def order_show(
     order_id: str, database_url: DbOption = None, tenant: TenantOption = "default",
-    masked: MaskedOption = False,
+    masked: MaskedOption = False, as_json: JsonOption = False,
 ) -> None:
-    """An order with its customer, ship-to, lines, shipments and full timeline."""
+    """An order with its customer, ship-to, lines, shipments and full timeline (ORDER_ID:
+    the id or its beginning, if only one order's id begins so)."""
     from orderhub.services.orders import views
 
     with open_hub(database_url) as hub:
+        order_id = _resolve(hub, tenant, order_id)
         try:
             o = views.get_order(hub.read_uow, tenant, order_id, pii=_pii(masked))
             timeline = views.get_timeline(hub.read_uow, tenant, order_id)
         except DomainError as exc:
             raise fail(str(exc)) from None
+        if emit({**o, "timeline": timeline}, as_json):
+            return
         console.print(
             f"[bold]{o['id']}[/bold]  {o['channel']}/{o['external_id']}  "
             f"type={o['order_type']}  status=[bold]{o['status']}[/bold]  "
@@ -107,6 +137,7 @@ def order_why(order_id: str, database_url: DbOption = None,
     from orderhub.services.orders import views
 
     with open_hub(database_url) as hub:
+        order_id = _resolve(hub, tenant, order_id)
         try:
             decisions = views.get_routing(hub.read_uow, tenant, order_id)
         except DomainError as exc:
@@ -133,53 +164,61 @@ def order_list(
         help="Only orders of this customer email, exact (looked up by blind index)")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
     masked: MaskedOption = False,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
-    """The newest orders."""
+    """The newest orders (ids are never cut: a narrow terminal wraps the other columns)."""
     from orderhub.domain.lifecycle import OrderStatus
     from orderhub.services.orders import views
 
     try:
         st = OrderStatus(status) if status else None
     except ValueError:
-        raise fail(
-            f"unknown status '{status}'; one of: " + ", ".join(s.value for s in OrderStatus), 2
-        ) from None
+        raise fail(t("unknown status '{status}'; one of: {choices}", status=status,
+                     choices=", ".join(s.value for s in OrderStatus)), 2) from None
     with open_hub(database_url) as hub:
         try:
             page = views.list_orders(hub.read_uow, tenant, status=st, phone=phone,
                                      email=email, limit=limit, pii=_pii(masked))
         except DomainError as exc:
             raise fail(str(exc), 2) from None
-        table = Table()
-        for col in ("id", "channel", "external id", "status", "total", "warehouses",
-                    "ship to"):
-            table.add_column(col)
-        for o in page["items"]:
-            table.add_row(
-                o["id"],
-                o["channel"],
-                o["external_id"],
-                o["status"],
-                o["totals"]["grand_total"],
-                ",".join(sorted({s["warehouse"] for s in o["shipments"]})),
-                _ship_to(o),
-            )
-        console.print(table)
+    rows = [{"id": o["id"], "channel": o["channel"], "external_id": o["external_id"],
+             "status": o["status"], "grand_total": o["totals"]["grand_total"],
+             "currency": o["currency"],
+             "warehouses": ",".join(sorted({s["warehouse"] for s in o["shipments"]})),
+             "ship_to": _ship_to(o), "created_at": o.get("created_at")}
+            for o in page["items"]]
+    if emit(page["items"], as_json, as_csv, rows=rows,
+            columns=("id", "channel", "external_id", "status", "grand_total", "currency",
+                     "warehouses", "ship_to", "created_at")):
+        return
+    table = Table()
+    widest = max((len(o["id"]) for o in page["items"]), default=2)
+    table.add_column("id", no_wrap=True, min_width=widest)  # never cut: `order show` needs it
+    for col in ("channel", "external id", "status", "total", "warehouses"):
+        table.add_column(col, overflow="fold")
+    table.add_column("ship to", overflow="ellipsis", no_wrap=True, ratio=1)
+    for r in rows:
+        table.add_row(r["id"], r["channel"], r["external_id"], r["status"],
+                      r["grand_total"], r["warehouses"], r["ship_to"])
+    console.print(table)
 
 
 @app.command("twin")
 def order_twin(
     order_id: str, database_url: DbOption = None, tenant: TenantOption = "default",
     as_json: Annotated[bool, typer.Option("--json", help="The twin as JSON")] = False,
-    lang: Annotated[str, typer.Option("--lang", help="en or zh")] = "en",
+    lang: Annotated[str | None, typer.Option(
+        "--lang", help="en or zh (default: the CLI's language)")] = None,
 ) -> None:
     """The order's digital twin: its 11 stages with entry, exit, expected and due times,
     the slack to the promised delivery, health, risk and what drives them."""
     from orderhub.cli.common import print_json
     from orderhub.services.twin.views import order_twin as twin_view
 
-    zh = lang == "zh"
+    zh = (lang or language()) == "zh"
     with open_hub(database_url) as hub:
+        order_id = _resolve(hub, tenant, order_id)
         try:
             tw = twin_view(hub.read_uow, tenant, order_id, now=hub.clock())
         except DomainError as exc:
@@ -231,6 +270,7 @@ def order_tracking(
     from orderhub.services.tracking import views
 
     with open_hub(database_url) as hub:
+        order_id = _resolve(hub, tenant, order_id)
         try:
             view = views.order_tracking(hub.read_uow, tenant, order_id)
         except DomainError as exc:

@@ -3,6 +3,7 @@ blocks, waves and routing rules (the same service calls as the API)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -10,18 +11,31 @@ from rich.markup import escape
 
 from orderhub.cli import routing_rules
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
     Reason,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
+    working,
 )
+from orderhub.cli.common import JsonOption as ListJsonOption
 from orderhub.cli.reroute_report import JsonOption, VerboseOption, print_change, print_report
 from orderhub.domain.errors import DomainError
-from orderhub.domain.routing.network import BlockDirection
+
+
+class Direction(StrEnum):
+    """domain/routing/network.py's BlockDirection, named here so that loading the command
+    group does not load the routing domain (a test keeps the two the same)."""
+
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+    BOTH = "both"
+
 
 app = typer.Typer(help="Routing: rules, region blocks, waves.", no_args_is_help=True)
 app.add_typer(routing_rules.app, name="rules")
@@ -29,17 +43,19 @@ app.add_typer(routing_rules.app, name="rules")
 
 @app.command("block")
 def routing_block(area: str, reason: Reason,
-                  direction: Annotated[BlockDirection, typer.Option(
+                  direction: Annotated[Direction, typer.Option(
                       help="outbound: its sites stop shipping; inbound: no deliveries into "
-                           "it; both")] = BlockDirection.BOTH,
+                           "it; both")] = Direction.BOTH,
                   database_url: DbOption = None, tenant: TenantOption = "default",
                   verbose: VerboseOption = False, as_json: JsonOption = False) -> None:
     """Block a province (福建) or lane region (south) now."""
+    from orderhub.domain.routing.network import BlockDirection
     from orderhub.services.network.incidents import block_region
 
     with open_hub(database_url) as hub:
         try:
-            block, report = block_region(hub.uow, tenant, area, direction, reason=reason,
+            block, report = block_region(hub.uow, tenant, area,
+                                         BlockDirection(direction.value), reason=reason,
                                          actor=cli_actor(), now=hub.clock(), strategy=hub.strategy,
                                          presale_lock=hub.presale_lock)
         except DomainError as exc:
@@ -72,12 +88,15 @@ def routing_unblock(block_id: Annotated[int, typer.Argument(min=1, max=2**53)], 
 
 
 @app.command("blocks")
-def routing_blocks(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+def routing_blocks(database_url: DbOption = None, tenant: TenantOption = "default",
+                   as_json: ListJsonOption = False, as_csv: CsvOption = False) -> None:
     """Active region blocks."""
     from orderhub.services.network.incidents import list_blocks
 
     with open_hub(database_url) as hub:
         rows = list_blocks(hub.read_uow, tenant)
+    if emit(rows, as_json, as_csv):
+        return
     for b in rows:
         console.print(escape(f"{b['id']}: {b['area']} ({b['direction']}) since "
                              f"{b['created_at']:%Y-%m-%d %H:%M} by {b['created_by']}: "
@@ -95,7 +114,7 @@ def routing_wave(limit: Annotated[int, typer.Option(min=1, max=20000)] = 2000,
     """Re-optimise the allocated, not yet released orders together (HiGHS MIP)."""
     from orderhub.services.network.waves import optimise_wave
 
-    with open_hub(database_url) as hub:
+    with open_hub(database_url) as hub, working("optimising the wave (HiGHS)"):
         report = optimise_wave(hub.uow, hub.read_uow, tenant, strategy=hub.strategy,
                                now=hub.clock(), actor=cli_actor(), presale_lock=hub.presale_lock,
                                limit=limit,

@@ -12,12 +12,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
+    JsonOption,
     Reason,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
     read_rules,
@@ -28,12 +31,15 @@ app = typer.Typer(help="Routing rules as data (JSON or YAML files).", no_args_is
 
 
 @app.command("list")
-def rules_list(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+def rules_list(database_url: DbOption = None, tenant: TenantOption = "default",
+               as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """Every routing rule with its version and state."""
     from orderhub.services.rules.routing_rules import list_rules
 
     with open_hub(database_url) as hub:
         rows = list_rules(hub.read_uow, tenant)
+    if emit(rows, as_json, as_csv):
+        return
     table = Table()
     for col in ("code", "v", "enabled", "when", "then", "description"):
         table.add_column(col)
@@ -141,7 +147,9 @@ def rules_disable(code: str, reason: Reason, database_url: DbOption = None,
 
 @app.command("history")
 def rules_history(code: str, database_url: DbOption = None,
-                  tenant: TenantOption = "default") -> None:
+                  tenant: TenantOption = "default", as_json: JsonOption = False,
+                  as_csv: CsvOption = False) -> None:
+    """Every version of a routing rule: when, who, why and what."""
     from orderhub.services.rules.routing_rules import history
 
     with open_hub(database_url) as hub:
@@ -149,6 +157,8 @@ def rules_history(code: str, database_url: DbOption = None,
             rows = history(hub.read_uow, tenant, code)
         except DomainError as exc:
             raise fail(describe(exc)) from None
+    if emit(rows, as_json, as_csv):
+        return
     for r in rows:
         console.print(escape(f"v{r['version']} {r['changed_at']:%Y-%m-%d %H:%M} "
                              f"{r['changed_by']}: {r['reason']}\n  "

@@ -15,16 +15,21 @@ from rich.markup import escape
 from rich.table import Table
 
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
+    JsonOption,
     Reason,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
     read_rules,
+    working,
 )
+from orderhub.cli.i18n import t
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer(help="Rule sets: draft, simulate (sandbox), canary, compare, activate, "
@@ -60,8 +65,10 @@ def draft(path: Annotated[Path | None, typer.Argument(help="JSON/YAML rule file;
     out = _call(database_url, lambda hub: create_draft(hub.uow, tenant, docs, actor=cli_actor(),
                                                         reason=reason, now=hub.clock()))
     checks = sum(1 for r in out["rules"] if r["then"].get("check"))
+    tiers = sum(1 for r in out["rules"] if r["then"].get("tier"))
     console.print(f"rule set {out['id']} (v{out['version']}): draft, "
-                  f"{len(out['rules']) - checks} routing rule(s), {checks} validation check(s)")
+                  f"{len(out['rules']) - checks - tiers} routing rule(s), {checks} validation "
+                  f"check(s)" + (f", {tiers} tier rule(s)" if tiers else ""))
     for w in out["warnings"]:
         console.print(f"[yellow]contradiction:[/yellow] {escape(w)}")
     _print_changes(out["changes_from_live"])
@@ -111,11 +118,20 @@ def show(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
 
 
 @app.command("sets")
-def sets(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+def sets(database_url: DbOption = None, tenant: TenantOption = "default",
+         as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """Every rule set with its state."""
     from orderhub.services.rules.rule_sets import list_sets
 
     rows = _call(database_url, lambda hub: list_sets(hub.read_uow, tenant))
+    flat = [{"id": r["id"], "version": r["version"], "state": r["state"],
+             "rules": len(r["rules"]),
+             "sandbox": None if not r["sandbox"] else
+             ("passed" if r["sandbox"]["passed"] else "failed"),
+             "slice": r["slice"], "reason": r["reason"]} for r in rows]
+    if emit(rows, as_json, as_csv, rows=flat,
+            columns=("id", "version", "state", "rules", "sandbox", "slice", "reason")):
+        return
     table = Table()
     for col in ("id", "v", "state", "rules", "sandbox", "slice", "reason"):
         table.add_column(col)
@@ -136,16 +152,23 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
              draw_down: Annotated[bool, typer.Option(
                  help="Replay in order time with stock running down (each side its own "
                       "copy), not each order on its own")] = False,
-             database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+             database_url: DbOption = None, tenant: TenantOption = "default",
+             as_json: JsonOption = False) -> None:
     """Sandbox: replay past orders through the set beside the live rules, plus stress
     scenarios; a pass marks the set tested. Exit 1 if it fails."""
     from orderhub.services.rules.sandbox import simulate as run
 
     window = _since(since)
-    r = _call(database_url, lambda hub: run(
-        hub.uow, hub.read_uow, tenant, set_id, since=window, now=hub.clock(), actor=cli_actor(),
-        strategy=hub.strategy, limit=limit, hold_threshold=hold_threshold,
-        draw_down=draw_down))
+    with working(t("replaying orders through rule set {set_id}", set_id=set_id)):
+        r = _call(database_url, lambda hub: run(
+            hub.uow, hub.read_uow, tenant, set_id, since=window, now=hub.clock(),
+            actor=cli_actor(), strategy=hub.strategy, limit=limit,
+            hold_threshold=hold_threshold, draw_down=draw_down))
+    if as_json:
+        emit(r, as_json)
+        if not r["passed"]:
+            raise typer.Exit(1)
+        return
     table = Table(title=f"{r['orders']} orders replayed in {r['seconds']} s")
     for col in ("", "live rules", "this set", "delta"):
         table.add_column(col)
@@ -169,9 +192,31 @@ def simulate(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
                       f"on time {sc['on_time_rate']:.1%}, {sc['cost_per_order']} CNY/order"
                       + (f" [red]breaks: {'; '.join(sc['breaks'])}[/red]" if sc["breaks"]
                          else ""))
+    _print_tiers(r.get("tiers"))
     if not r["passed"]:
         raise fail("sandbox failed: " + "; ".join(r["failures"]))
     console.print("[green]passed[/green]: the set is tested")
+
+
+def _print_tiers(t: dict[str, Any] | None) -> None:
+    """The desk's side of a sandbox run: recent exceptions' remedies under both tiers."""
+    if not t:
+        return
+    table = Table(title=f"approval tiers: {t['exceptions']} exceptions replayed "
+                        f"(live tiers: {t['live_tiers_from']})")
+    for col in ("", "live", "this set"):
+        table.add_column(col)
+    for tier in ("L1", "L2", "L3"):
+        table.add_row(f"remedies {tier}", str(t["live"]["remedies_by_tier"][tier]),
+                      str(t["draft"]["remedies_by_tier"][tier]))
+    table.add_row("applied automatically", str(t["live"]["auto_applied"]),
+                  str(t["draft"]["auto_applied"]))
+    table.add_row("cost applied automatically (CNY)", t["live"]["auto_applied_cost"],
+                  t["draft"]["auto_applied_cost"])
+    console.print(table)
+    if t["l3_loosened"] or t["l3_loosened_by_override"]:
+        console.print(f"[red]L3 loosened: {t['l3_loosened']}[/red] (by override_l3: "
+                      f"{t['l3_loosened_by_override']})")
 
 
 @app.command("canary")
@@ -202,11 +247,31 @@ def canary(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: Rea
 
 @app.command("compare")
 def compare(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
-            database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+            database_url: DbOption = None, tenant: TenantOption = "default",
+            as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """The canary's orders beside the others'."""
     from orderhub.services.rules.rollout import compare as run
 
     out = _call(database_url, lambda hub: run(hub.read_uow, tenant, set_id))
+    if emit(out, as_json, as_csv,
+            rows=[{"arm": arm, **a} for arm, a in out["arms"].items()]):
+        return
+    canary_arm = f"canary v{out['rule_set']}"
+    in_canary = out["arms"].get(canary_arm, {}).get("orders", 0)
+    others = sum(a["orders"] for arm, a in out["arms"].items() if arm != canary_arm)
+    if not in_canary:
+        # An empty table says nothing: say why, and what to do.
+        console.print(t(
+            "no orders in the canary arm yet: since {since}, {others} order(s) were routed "
+            "by the live rules and none by rule set v{version} (slice {slice}). New orders "
+            "matching the slice join the canary as they are routed; run `orderhub rules "
+            "compare {set_id}` again once some have arrived, or widen the slice with "
+            "`orderhub rules canary {set_id} --percent N`.",
+            since=f"{out['since']:%Y-%m-%d %H:%M} UTC", others=others,
+            version=out["rule_set"], slice=json.dumps(out["slice"], ensure_ascii=False),
+            set_id=set_id), highlight=False)
+        if not others:
+            return
     table = Table(title=f"rule set v{out['rule_set']} ({out['state']}) since {out['since']}")
     for col in ("arm", "orders", "cost/order", "on time", "hold rate", "interventions"):
         table.add_column(col)
@@ -215,6 +280,11 @@ def compare(set_id: Annotated[int, typer.Argument(min=1, max=2**53)],
                       f"{a['on_time_rate']:.1%}", f"{a['hold_rate']:.1%}",
                       str(a["manual_interventions"]))
     console.print(table)
+    for arm, d in out.get("desk", {}).items():
+        console.print(escape(f"desk, {arm}: {d['applied_automatically']} remedies applied "
+                             f"automatically ({d['auto_applied_cost']} CNY), "
+                             f"{d['applied_by_people']} by people, proposed "
+                             f"{json.dumps(d['proposed'])}"), highlight=False)
 
 
 @app.command("activate")

@@ -8,11 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
+    JsonOption,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
     print_json,
@@ -49,7 +52,8 @@ def list_sagas(
         "--state", help="running, done or needs_human")] = None,
     order: Annotated[str | None, typer.Option("--order", help="One order's sagas")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 50,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """Sagas, newest first."""
     from rich.table import Table
@@ -62,8 +66,7 @@ def list_sagas(
                                     limit=limit)
         except DomainError as exc:
             raise fail(describe(exc), 2) from None
-    if as_json:
-        print_json(page)
+    if emit(page, as_json, as_csv, rows=page["items"]):
         return
     table = Table(title="compensation sagas / 补偿事务")
     for col in ("id", "order", "kind", "state", "next step", "attempts", "cause"):

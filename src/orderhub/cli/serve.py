@@ -48,5 +48,12 @@ def serve(
             console.print(f"demo API key (tenant {hub.settings.default_tenant}, tenant_admin) "
                           f"{'written to' if made else 'in'} {key_file}: "
                           f"curl -H \"Authorization: Bearer $(cat {key_file})\" ...")
-        console.print(f"orderhub API on http://{host}:{port}  (OpenAPI docs: /docs)")
+            from orderhub.tools.demo import ensure_demo_console_user
+
+            pw_file, password, _ = ensure_demo_console_user(hub, hub.settings.key_dir)
+            console.print(f"console: http://{host}:{port}/console  sign in as operator "
+                          f"(tenant {hub.settings.default_tenant}), password {password} "
+                          f"(kept in {pw_file})")
+        console.print(f"orderhub API on http://{host}:{port}  (OpenAPI docs: /docs, "
+                      f"console: /console)")
         uvicorn.run(create_app(hub, background=background), host=host, port=port, log_level="info")

@@ -10,13 +10,18 @@ from rich.table import Table
 
 from orderhub.cli.common import (
     DbOption,
+    JsonOption,
     TenantOption,
     console,
+    emit,
     fail,
     open_hub,
+    print_json,
     progress,
     upgrade_schema,
+    working,
 )
+from orderhub.cli.i18n import t
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer()
@@ -45,18 +50,21 @@ def simulate(
         "--drive", min=0, max=10_000, help="With --days: also push this many of the month's "
         "orders through the hub's real services, each step at its simulated time (needs "
         "demo-data)")] = 0,
+    as_json: JsonOption = False,
 ) -> None:
     """Push a realistic order stream through the hub and report what happened; with
     --days, simulate a month of order history with realistic delays (模拟一个月的订单履约)."""
     if days is not None:
-        _month(days, orders_per_day, seed, start, out, drive, database_url, tenant)
+        _month(days, orders_per_day, seed, start, out, drive, database_url, tenant, as_json)
         return
+    from orderhub.services.events.status import outbox_counts
     from orderhub.tools.simulation import simulate as run
 
     with open_hub(database_url) as hub:
         upgrade_schema(hub)
+        before = outbox_counts(hub.engine)
         with progress() as bar:
-            task = bar.add_task("orders", total=orders)
+            task = bar.add_task(t("orders"), total=orders)
             try:
                 report = run(
                     hub,
@@ -70,6 +78,7 @@ def simulate(
             except (ValueError, DomainError) as exc:
                 raise fail(str(exc)) from None
         hub.relay.drain()
+        events = outbox_counts(hub.engine)  # the database's count: every process, restarts
         lat = sorted(report.latencies_ms)
         table = Table(title=f"simulation: {orders} orders, seed {seed}, batches of {batch_size}")
         table.add_column("measure")
@@ -91,12 +100,21 @@ def simulate(
                 "batch latency p50 / p99",
                 f"{lat[len(lat) // 2]:.1f} / {lat[min(len(lat) - 1, int(len(lat) * 0.99))]:.1f} ms",
             )
-        table.add_row("events published", str(hub.relay.published))
-        console.print(table)
+        table.add_row("events published (this run)",
+                      str(events["published"] - before["published"]))
+        table.add_row("events published (all, stored)", str(events["published"]))
+        table.add_row("events pending (outbox)", str(events["pending"]))
+        for name, lag in events["consumer_lag"].items():
+            table.add_row(f"consumer {name} lag", str(lag))
+    doc = {"orders": orders, "seed": seed, "batch_size": batch_size, "report": report,
+           "events": {**events, "published_this_run": events["published"] - before["published"]}}
+    if emit(doc, as_json):
+        return
+    console.print(table)
 
 
 def _month(days: int, orders_per_day: int, seed: int, start: str, out: Path | None,
-           drive: int, database_url: str | None, tenant: str) -> None:
+           drive: int, database_url: str | None, tenant: str, as_json: bool) -> None:
     from datetime import date
 
     from orderhub.tools.month_simulation import (
@@ -110,9 +128,13 @@ def _month(days: int, orders_per_day: int, seed: int, start: str, out: Path | No
         first = date.fromisoformat(start)
     except ValueError:
         raise fail(f"--start: '{start}' is not a date (YYYY-MM-DD)", 2) from None
-    month = simulate_month(MonthConfig(days=days, start=first, orders_per_day=orders_per_day,
-                                       seed=seed))
+    with working("simulating the month"):
+        month = simulate_month(MonthConfig(days=days, start=first,
+                                           orders_per_day=orders_per_day, seed=seed))
     summary = month.summary()
+    if as_json and not (out or drive):
+        print_json(summary)
+        return
     table = Table(title=f"simulated month: {days} days from {start}, seed {seed} (in memory)")
     for col in ("day", "date", "orders 订单", "late 延误", "late share"):
         table.add_column(col, justify="right")
@@ -122,15 +144,16 @@ def _month(days: int, orders_per_day: int, seed: int, start: str, out: Path | No
                       f"{share:.1%}")
     table.add_row("all", "", str(summary["orders"]), str(summary["late"]),
                   f"{summary['late_share']:.1%}")
-    console.print(table)
-    for inc in summary["incidents"]:
+    if not as_json:
+        console.print(table)
+    for inc in ([] if as_json else summary["incidents"]):
         console.print(f"carrier incident 承运商异常: {inc['carrier']} into {inc['region']} "
                       f"{inc['start'][:16]} - {inc['end'][:16]} severity {inc['severity']}"
                       f"{' (declared)' if inc['declared'] else ' (not declared)'}")
-    for w in summary["weather"]:
+    for w in ([] if as_json else summary["weather"]):
         console.print(f"weather 天气: {w['region']} {w['start'][:16]} - {w['end'][:16]} "
                       f"severity {w['severity']}")
-    for d in summary["disruptions"]:
+    for d in ([] if as_json else summary["disruptions"]):
         console.print(f"site disruption 仓库产能下降: {d['warehouse']} {d['start'][:16]} - "
                       f"{d['end'][:16]} at {d['capacity']:.0%} capacity")
     if out is not None:
@@ -139,16 +162,26 @@ def _month(days: int, orders_per_day: int, seed: int, start: str, out: Path | No
             lines = write_history(month, out, snaps)
         except OSError as exc:
             raise fail(f"cannot write {out}: {exc.strerror}", 2) from None
-        console.print(f"wrote {lines} lines to {out} ({len(month.orders)} orders, "
-                      f"{len(snaps)} labelled snapshots)")
+        summary["written"] = {"file": str(out), "lines": lines, "snapshots": len(snaps)}
+        if not as_json:
+            console.print(f"wrote {lines} lines to {out} ({len(month.orders)} orders, "
+                          f"{len(snaps)} labelled snapshots)")
+    if as_json and not drive:
+        print_json(summary)
+        return
     if drive:
         with open_hub(database_url) as hub:
             upgrade_schema(hub)
             try:
-                driven = drive_sample(hub, tenant, month, drive)
+                with working("driving orders through the hub"):
+                    driven = drive_sample(hub, tenant, month, drive)
             except (ValueError, DomainError) as exc:
                 raise fail(str(exc)) from None
             hub.relay.drain()
+        summary["driven"] = driven
+        if as_json:
+            print_json(summary)
+            return
         console.print(f"through the hub's services 经由订单中枢: {driven.submitted} submitted, "
                       f"{driven.allocated} allocated, {driven.held} held, "
                       f"{driven.delivered} delivered at their simulated times "

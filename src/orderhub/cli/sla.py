@@ -8,11 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
+    JsonOption,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
     print_json,
@@ -55,7 +58,7 @@ def show(database_url: DbOption = None, tenant: TenantOption = "default",
 
 @app.command("versions")
 def versions(database_url: DbOption = None, tenant: TenantOption = "default",
-             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+             as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """Every version: who changed the policy, when and why."""
     from rich.table import Table
 
@@ -63,8 +66,7 @@ def versions(database_url: DbOption = None, tenant: TenantOption = "default",
 
     with open_hub(database_url) as hub:
         rows = policies.list_versions(hub.read_uow, tenant)
-    if as_json:
-        print_json(rows)
+    if emit(rows, as_json, as_csv):
         return
     table = Table(title="SLA policy versions")
     for col in ("version", "created at", "by", "reason"):

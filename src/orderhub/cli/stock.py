@@ -6,14 +6,24 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from orderhub.cli.common import DbOption, TenantOption, console, fail, open_hub
+from orderhub.cli.common import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    TenantOption,
+    console,
+    emit,
+    fail,
+    open_hub,
+)
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer()
 
 
 @app.command("stock")
-def stock(sku: str, database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+def stock(sku: str, database_url: DbOption = None, tenant: TenantOption = "default",
+          as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """Stock of one SKU per warehouse: on hand, reserved, safety stock, ATP and shortfall
     (safety stock that on hand - reserved does not cover)."""
     from orderhub.services.inventory import stock_control
@@ -23,6 +33,11 @@ def stock(sku: str, database_url: DbOption = None, tenant: TenantOption = "defau
             levels = stock_control.stock_of_sku(hub.read_uow, tenant, sku)
         except DomainError as exc:
             raise fail(str(exc)) from None
+        rows = [{"warehouse": lv.warehouse, "on_hand": lv.on_hand, "reserved": lv.reserved,
+                 "safety_stock": lv.safety_stock, "atp": lv.atp, "shortfall": lv.shortfall}
+                for lv in levels]
+        if emit(rows, as_json, as_csv):
+            return
         table = Table(title=f"stock of {sku}")
         for col in ("warehouse", "on hand", "reserved", "safety", "ATP", "shortfall"):
             table.add_column(col, justify="right")

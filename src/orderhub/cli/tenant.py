@@ -8,7 +8,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from orderhub.cli.common import DbOption, cli_actor, console, describe, fail, open_hub, print_json
+from orderhub.cli.common import (
+    CsvOption,
+    DbOption,
+    JsonOption,
+    cli_actor,
+    console,
+    describe,
+    emit,
+    fail,
+    open_hub,
+    print_json,
+)
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer(help="Tenants: provision one with its first administrator, list them.",
@@ -44,12 +55,15 @@ def tenant_create(
 
 
 @app.command("list")
-def tenant_list(database_url: DbOption = None) -> None:
+def tenant_list(database_url: DbOption = None, as_json: JsonOption = False,
+                as_csv: CsvOption = False) -> None:
     """Every tenant."""
     from orderhub.services.access.tenants import list_tenants
 
     with open_hub(database_url) as hub:
         found = list_tenants(hub.read_uow)
+    if emit(found, as_json, as_csv):
+        return
     table = Table("id", "name", "created")
     for t in found:
         table.add_row(t["id"], t["name"], t["created_at"].isoformat())

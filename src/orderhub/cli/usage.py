@@ -10,7 +10,15 @@ from typing import Annotated, Any, Literal
 import typer
 from rich.table import Table
 
-from orderhub.cli.common import DbOption, console, describe, fail, open_hub
+from orderhub.cli.common import (
+    CsvOption,
+    DbOption,
+    console,
+    describe,
+    emit,
+    fail,
+    open_hub,
+)
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer(help="Metered usage per tenant and monthly statements.", no_args_is_help=True)
@@ -32,6 +40,7 @@ def usage_show(
     group_by: Annotated[str, typer.Option("--group-by", help="operation | credential | "
                                           "day")] = "operation",
     as_json: JsonFlag = False,
+    as_csv: CsvOption = False,
     database_url: DbOption = None,
 ) -> None:
     """Calls, failed calls, orders and rows of a month, grouped."""
@@ -50,8 +59,7 @@ def usage_show(
                         grouping)
     except DomainError as exc:
         raise fail(describe(exc)) from None
-    if as_json:
-        _dump(doc)
+    if emit(doc, as_json, as_csv, rows=doc["items"]):
         return
     table = Table(title=f"usage of {tenant}, {doc['from']} to {doc['to']}")
     for col in (group_by, "calls", "failed", "orders", "rows"):

@@ -9,15 +9,18 @@ import typer
 from rich.table import Table
 
 from orderhub.cli.common import (
+    CsvOption,
     DbOption,
     Reason,
     TenantOption,
     cli_actor,
     console,
     describe,
+    emit,
     fail,
     open_hub,
 )
+from orderhub.cli.common import JsonOption as ListJsonOption
 from orderhub.cli.reroute_report import JsonOption, VerboseOption, print_change, print_report
 from orderhub.domain.errors import DomainError
 
@@ -26,11 +29,19 @@ app = typer.Typer(help="Warehouses: list with load, close, cut capacity, reopen.
 
 
 @app.command("list")
-def warehouse_list(database_url: DbOption = None, tenant: TenantOption = "default") -> None:
+def warehouse_list(database_url: DbOption = None, tenant: TenantOption = "default",
+                   as_json: ListJsonOption = False, as_csv: CsvOption = False) -> None:
     """Sites with capacity, current picking queue, costs and capabilities."""
     with open_hub(database_url) as hub, hub.read_uow() as uow:
         sites = uow.catalog.warehouses(tenant)
         queue = uow.network.site_backlog(tenant)
+    rows = [{"code": w.code, "province": w.province, "active": w.active,
+             "daily_capacity": w.daily_capacity, "queue": queue.get(w.code, 0),
+             "handling_per_order": w.handling_per_order,
+             "handling_per_unit": w.handling_per_unit,
+             "capabilities": sorted(w.capabilities)} for w in sites]
+    if emit(rows, as_json, as_csv):
+        return
     table = Table()
     for col in ("code", "province", "active", "capacity/day", "queue", "days", "handling",
                 "capabilities"):

@@ -111,6 +111,11 @@ def locate(address: Address) -> tuple[float, float] | None:
     return None
 
 
+def place(name: str) -> tuple[float, float] | None:
+    """(lat, lon) of a province or city by name (上海市, 上海, shanghai), if known."""
+    return _LOOKUP.get(_normalise(name)) if name else None
+
+
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     lat1, lon1 = map(math.radians, a)
     lat2, lon2 = map(math.radians, b)

@@ -56,6 +56,7 @@ class HoldCode(StrEnum):
     BACKORDER = "backorder"
     NO_ACTIVE_WAREHOUSE = "no_active_warehouse"
     RESERVATION_EXPIRED = "reservation_expired"
+    PROMISE_IMPOSSIBLE = "promise_impossible"  # the SLA targets can no longer keep it
     # compliance
     AGE_STAGE_MISMATCH = "age_stage_mismatch"
     AGE_RESTRICTED = "age_restricted"

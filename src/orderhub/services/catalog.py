@@ -112,3 +112,10 @@ def set_sku_active(make_uow: UowFactory, tenant_id: str, code: str, active: bool
             audit.note(uow, tenant_id, now, actor, "sku_change", f"sku/{code}",
                        {"active": {"before": found[code].active, "after": active}})
         uow.commit()
+
+
+def filter_choices(read_uow: UowFactory, tenant_id: str) -> dict[str, list[tuple[str, str]]]:
+    """(code, name) of the tenant's channels and warehouses, for pickers (console filters)."""
+    with read_uow() as uow:
+        return {"channels": [(c.code, c.name) for c in uow.catalog.channels(tenant_id)],
+                "warehouses": [(w.code, w.name) for w in uow.catalog.warehouses(tenant_id)]}

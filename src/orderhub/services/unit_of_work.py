@@ -18,6 +18,7 @@ from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
+from orderhub.adapters.db.dashboard_repository import DashboardQueries
 from orderhub.adapters.db.exception_repository import ExceptionRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
@@ -59,6 +60,7 @@ class UnitOfWork:
     exceptions: ExceptionRepository
     anomaly: AnomalyRepository
     sagas: SagaRepository
+    dashboard: DashboardQueries  # the console dashboard's aggregate figures
     conn: Connection
 
     def __init__(
@@ -108,6 +110,7 @@ class UnitOfWork:
         self.exceptions = ExceptionRepository(conn)
         self.anomaly = AnomalyRepository(conn, self.pii, self.anomaly_models)
         self.sagas = SagaRepository(conn)
+        self.dashboard = DashboardQueries(conn)
         self._other_events = []
         return self
 

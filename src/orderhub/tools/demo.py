@@ -221,3 +221,41 @@ def ensure_demo_key(hub: Hub, key_dir: str) -> tuple[Path, bool]:
     with os.fdopen(fd, "w") as f:
         f.write(issued.token + "\n")
     return path, True
+
+
+DEMO_CONSOLE_LOGIN = "operator"
+
+
+def ensure_demo_console_user(hub: Hub, key_dir: str) -> tuple[Path, str, bool]:
+    """The demo's console user `operator` (role operations) and its password in
+    `<key_dir>/demo-console-password` (mode 0600, next to the demo API key): kept while it
+    still signs in, generated anew otherwise (never a fixed password). Returns the file,
+    the password and whether it was made now."""
+    import os
+
+    from orderhub.services.access import users
+
+    tenant = hub.settings.default_tenant
+    path = Path(key_dir) / "demo-console-password"
+    if path.exists():
+        password = path.read_text().strip()
+        with hub.read_uow() as uow:
+            user = uow.access.user(tenant, login=DEMO_CONSOLE_LOGIN)
+        if user is not None and user.disabled_at is None and \
+                users.password_matches(user.password_hash, password):
+            return path, password, False
+    password = users.generate_password()
+    existing = [u for u in users.list_users(hub.uow, tenant)
+                if u["login"] == DEMO_CONSOLE_LOGIN]
+    if existing:
+        users.update_user(hub.uow, tenant, existing[0]["id"], password=password,
+                          disabled=False, granter=None, actor="demo", now=hub.clock())
+    else:
+        users.create_user(hub.uow, tenant, login=DEMO_CONSOLE_LOGIN,
+                          display_name="Demo operator", role="operations", password=password,
+                          granter=None, actor="demo", now=hub.clock())
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(password + "\n")
+    return path, password, True

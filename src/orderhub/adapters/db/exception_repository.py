@@ -132,6 +132,14 @@ class ExceptionRepository:
         q = q.order_by(_e.id.desc()).limit(limit)
         return [_record(r) for r in self.conn.execute(q)]
 
+    def opened_since(self, tenant_id: str, since: datetime, limit: int
+                     ) -> list[ExceptionRecord]:
+        """The newest `limit` exceptions opened since `since`, open or resolved, with
+        their remedies (what the sandbox replays tier rules on)."""
+        q = (select(t.exceptions).where(_e.tenant_id == tenant_id, _e.opened_at >= since)
+             .order_by(_e.id.desc()).limit(limit))
+        return [_record(r) for r in self.conn.execute(q)]
+
     def held_without_exception(self, tenant_id: str, limit: int) -> list[str]:
         """Orders on hold that have no open exception for their hold yet."""
         o = t.orders.c

@@ -48,6 +48,7 @@ from orderhub.domain.rules.effects import by_priority
 from orderhub.domain.rules.model import (
     RoutingRule,
     is_check_doc,
+    is_tier_doc,
     parse_rule,
 )
 from orderhub.domain.rules.rule_sets import parse_slice
@@ -308,17 +309,18 @@ class NetworkRepository:
             return None
         rules: list[RoutingRule] = []
         checks: list[RoutingRule] = []
+        tiers: list[RoutingRule] = []
         for doc in row[2]:
             try:
                 rule = parse_rule(doc)
             except InvalidInput:  # validated when the set was made
                 log.error("canary v%s: rule %s skipped", row[0], doc.get("code"))
                 continue
-            (checks if rule.is_check else rules).append(rule)
-        has_routing = not all(map(is_check_doc, row[2]))
+            (checks if rule.is_check else tiers if rule.is_tier else rules).append(rule)
+        has_routing = any(not is_check_doc(d) and not is_tier_doc(d) for d in row[2])
         return Canary(row[0], parse_slice(row[1]),
                       by_priority(rules) if has_routing else by_priority(live or []),
-                      tuple(checks))
+                      tuple(checks), tuple(tiers))
 
 
 def _block_view(row: Any) -> dict[str, Any]:

@@ -281,6 +281,21 @@ class OrderRepository:
     def statuses(self, tenant_id: str, order_ids: Sequence[str]) -> dict[str, str]:
         return {oid: head[2] for oid, head in self.heads(tenant_id, order_ids).items()}
 
+    def ids_with_prefix(self, tenant_id: str, prefix: str, limit: int) -> list[str]:
+        """Up to `limit` order ids beginning with `prefix`, in order. When the prefix ends
+        in a letter or digit, also a range on the primary key (prefix up to the prefix with
+        its last character stepped: "ord_0a" -> "ord_0b", "ord_09" -> "ord_0a"), so the
+        index answers under any collation; LIKE alone decides what matches."""
+        c = t.orders.c
+        q = select(c.id).where(c.tenant_id == tenant_id,
+                               c.id.startswith(prefix, autoescape=True))
+        last = prefix[-1:]
+        step = "a" if last == "9" else (chr(ord(last) + 1) if last.isascii() and
+                                        last.isalnum() and last not in "zZ" else None)
+        if step is not None:
+            q = q.where(c.id >= prefix, c.id < prefix[:-1] + step)
+        return [oid for (oid,) in self.conn.execute(q.order_by(c.id).limit(limit))]
+
     def oldest_ids(self, tenant_id: str, status: OrderStatus, limit: int) -> list[str]:
         """Up to `limit` orders in `status`, oldest first (a wave's orders)."""
         c = t.orders.c
@@ -301,6 +316,7 @@ class OrderRepository:
         created_to: datetime | None = None,
         phone: str | None = None,
         email: str | None = None,
+        warehouse: str | None = None,
         before: str | None = None,
         warehouses: frozenset[str] = frozenset(),
         limit: int,
@@ -339,6 +355,10 @@ class OrderRepository:
             text_reasons = cast(c.hold_reasons, Text)
             q = q.where(text_reasons.like(f'%"code":"{hold_code}"%')
                         | text_reasons.like(f'%"code": "{hold_code}"%'))
+        if warehouse:  # ix_shipments_warehouse
+            sh = t.shipments.c
+            q = q.where(c.id.in_(select(sh.order_id).where(sh.tenant_id == tenant_id,
+                                                           sh.warehouse == warehouse)))
         if warehouses:
             q = q.where(self.released_to(warehouses))
         if before:

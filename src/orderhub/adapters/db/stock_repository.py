@@ -109,14 +109,21 @@ class StockRepository:
         return self.levels(tenant_id, [sku]).get((sku, warehouse))
 
     def page(self, tenant_id: str, *, warehouse: str | None = None, sku: str | None = None,
-             after: StockKey | None = None, limit: int) -> list[StockLevel]:
-        """Up to `limit` stock rows by (SKU, warehouse), from after the `after` key."""
+             after: StockKey | None = None, limit: int,
+             below_safety: bool = False) -> list[StockLevel]:
+        """Up to `limit` stock rows by (SKU, warehouse), from after the `after` key.
+        `below_safety`: only rows whose ATP is below their safety stock (ATP is
+        `max(0, on_hand - reserved - safety)`, so: safety > 0 and on_hand - reserved <
+        2 * safety); it walks the same (tenant, SKU, warehouse) order, filtering."""
         q = select(_s.sku, _s.warehouse, _s.on_hand, _s.reserved, _s.safety_stock).where(
             _s.tenant_id == tenant_id)
         if warehouse:
             q = q.where(_s.warehouse == warehouse)
         if sku:
             q = q.where(_s.sku == sku)
+        if below_safety:
+            q = q.where(_s.safety_stock > 0,
+                        _s.on_hand - _s.reserved < 2 * _s.safety_stock)
         if after:
             sku_after, wh_after = after
             q = q.where((_s.sku > sku_after)

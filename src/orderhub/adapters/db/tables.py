@@ -206,6 +206,12 @@ orders = Table(
 Index("ix_orders_tenant_status", orders.c.tenant_id, orders.c.status, orders.c.id)
 Index("ix_orders_tenant_id", orders.c.tenant_id, orders.c.id)
 Index("ix_orders_customer", orders.c.tenant_id, orders.c.customer_ref, orders.c.created_at)
+# Recent intake and date ranges (console dashboard and order search; migration 0025);
+# channel and status let the dashboard count the last minute from the index alone.
+Index("ix_orders_tenant_created", orders.c.tenant_id, orders.c.created_at, orders.c.channel,
+      orders.c.status)
+# An external id whatever the channel (console search; the unique key leads with channel).
+Index("ix_orders_tenant_external", orders.c.tenant_id, orders.c.external_id)
 
 order_lines = Table(
     "order_lines",
@@ -245,6 +251,9 @@ shipments = Table(
 Index("ix_shipments_order", shipments.c.order_id)
 # The picking queue per site (open shipments) and the orders on a carrier, in one lookup.
 Index("ix_shipments_queue", shipments.c.tenant_id, shipments.c.status, shipments.c.warehouse)
+# The orders of one site, any shipment state (console order search; migration 0025).
+Index("ix_shipments_warehouse", shipments.c.tenant_id, shipments.c.warehouse,
+      shipments.c.order_id)
 
 reservations = Table(
     "reservations",
@@ -725,6 +734,8 @@ Index("ix_order_twins_health", order_twins.c.tenant_id, order_twins.c.health)
 # Open twins by the due time of their next step: the rescore job reads the overdue ones.
 Index("ix_order_twins_overdue", order_twins.c.next_due_at,
       postgresql_where=text("finished_at IS NULL"), sqlite_where=text("finished_at IS NULL"))
+# Orders finished in a window, against their promise (console dashboard; migration 0025).
+Index("ix_order_twins_finished", order_twins.c.tenant_id, order_twins.c.finished_at)
 
 # Alerts on orders: a stalled step or a promise at risk, assigned to a team, escalated if
 # nobody acknowledges it, resolved when the order moves. One stall alert per stage pass.

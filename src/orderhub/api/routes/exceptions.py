@@ -73,14 +73,17 @@ def list_exceptions(
 
 @router.get("/v1/exceptions/policy")
 def get_policy(hub: HubDep, tenant: TenantDep) -> Any:
-    """The tier policy in force: what is L1 (automatic), L2 (two approvers other than the
-    proposer), L3 (a person only); the ranking weights; proposal expiry."""
+    """The tier policy in force: the default policy's thresholds for L1 (automatic), L2 (two
+    approvers other than the proposer), L3 (a person only); the ranking weights; proposal
+    expiry; and under `tiers`, the tier rules of the active rule set when it carries any
+    (they decide instead of the thresholds)."""
     return admin.get_policy(hub.read_uow, tenant)
 
 
 @router.put("/v1/exceptions/policy")
 def put_policy(body: PolicyIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
-    """A new version of the tier policy (audited)."""
+    """A new version of the default tier policy (audited). Tier rules are not set here
+    (`tiers` must be left out or unchanged): they go live through a rule set."""
     return admin.set_policy(hub.uow, tenant, body.policy, reason=body.reason, actor=actor,
                             now=hub.clock())
 

@@ -27,10 +27,11 @@ class RuleIn(BaseModel):
     description: Text = Field("", max_length=500)
     when: JsonObject = Field(default_factory=dict, description="Conditions, ANDed: "
                                  "customer_tier, channel, order_type, destination, "
-                                 "sku_attribute, sku_category, min_order_value, min_units, sla")
+                                 "sku_attribute, sku_category, min_order_value, min_units, sla, "
+                                 "slack_below_hours (promise slack under the SLA)")
     then: JsonObject = Field(description="Actions: exclude_sites, only_sites, "
                                  "require_capability, require_same_day, prefer_sites + bonus, "
-                                 "exclude_carriers, waive_if_empty")
+                                 "exclude_carriers, only_carriers, waive_if_empty")
     enabled: Flag = True
     priority: Int = Field(100, ge=0, le=10000)
     reason: Text = Field(min_length=1, max_length=500, description="Why (kept in the history)")

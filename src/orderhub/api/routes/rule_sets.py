@@ -1,4 +1,5 @@
-"""/v1/rules/sets: routing rule sets through draft → tested → canary → active → retired."""
+"""/v1/rules/sets: rule sets (routing rules, checks, approval tiers) through draft → tested →
+canary → active → retired."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ SetId = Annotated[int, Path(ge=1, le=2**53)]
 class DraftIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rules: list[JsonObject] | None = Field(
-        None, max_length=5000, description="Routing rules (the whole list) and validation "
-                                           "checks (those it changes), as in "
-                                           "/v1/routing/rules/export; omitted: a copy of "
-                                           "the live rules")
+        None, max_length=5000, description="Routing rules (the whole list), validation "
+                                           "checks (those it changes) and the exception "
+                                           "desk's approval tiers (tier rules: the whole "
+                                           "tier section), as in /v1/routing/rules/export; "
+                                           "omitted: a copy of the live rules")
     reason: Text = Field(min_length=1, max_length=500)
 
 

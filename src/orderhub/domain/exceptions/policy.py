@@ -1,6 +1,13 @@
 """The desk's policies, as data: how remedies are ranked (cost against lateness), which
 tier each remedy needs (L1 automatic, L2 four-eyes, L3 a person only), how long a proposal
-stays open; and the approval rules themselves (pure functions of a proposal)."""
+stays open; and the approval rules themselves (pure functions of a proposal).
+
+Tiers come from tier rules (domain/rules: `then: {tier: L1|L2|L3}`) when the rule set in
+force carries them, or a canary's for the orders in its slice: the strictest tier of the
+rules that match a remedy is its tier, and a remedy no rule matches is L2 (people decide).
+Without tier rules the policy's thresholds decide (the default policy). `l3_loosened`
+is the safety check a set of tier rules must pass against the default policy's L3 cases.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ from typing import Any
 from orderhub.domain.errors import Conflict, FieldError, Forbidden, InvalidInput
 from orderhub.domain.exceptions.model import (
     Approval,
+    Basis,
     ExceptionKind,
     Proposal,
     ProposalState,
@@ -19,6 +27,8 @@ from orderhub.domain.exceptions.model import (
     RemedyKind,
     Tier,
 )
+from orderhub.domain.rules.facts import DeskFacts, RouteOrder
+from orderhub.domain.rules.model import RoutingRule, parse_rule, rule_doc
 
 SYSTEM_ACTORS = frozenset({"system", "sweeper", "scheduler"})
 
@@ -57,8 +67,33 @@ class TierPolicy:
     contact_cost: Decimal = Decimal("2.00")  # a service agent's call
     contact_delay_days: int = 1  # waiting for the customer's answer
     ranking: RankingPolicy = field(default_factory=RankingPolicy)
+    # Tier rules in force (from the active rule set, or a canary's for its slice): when
+    # there are any, they decide tiers instead of the thresholds above.
+    rules: tuple[RoutingRule, ...] = ()
+    rule_set: int | None = None  # the rule set the live tier rules came from
+    tiers_from: str = ""  # what decided tiers: "default policy", "rule set v3", "canary v4"
 
-    def tier(self, remedy: Remedy, exception_kind: ExceptionKind, order_value: Decimal) -> Tier:
+    @property
+    def source(self) -> str:
+        if self.tiers_from:
+            return self.tiers_from
+        if self.rules:
+            return f"rule set v{self.rule_set}" if self.rule_set else "tier rules"
+        return "default policy"
+
+    def with_tiers(self, rules: tuple[RoutingRule, ...], source: str) -> TierPolicy:
+        """This policy with other tier rules deciding (a canary's for its slice)."""
+        return replace(self, rules=rules, tiers_from=source)
+
+    def defaults(self) -> TierPolicy:
+        """The thresholds alone: the default policy, whatever rules are in force."""
+        return replace(self, rules=(), rule_set=None, tiers_from="")
+
+    def tier(self, remedy: Remedy, exception_kind: ExceptionKind, order_value: Decimal,
+             route: RouteOrder | None = None) -> Tier:
+        if self.rules:
+            return tier_by_rules(self.rules, remedy, exception_kind,
+                                 route or _bare_route(order_value))[0]
         if (exception_kind in self.l3_exceptions or remedy.kind in self.l3_remedies
                 or (self.l3_order_value_above is not None
                     and order_value > self.l3_order_value_above)):
@@ -68,6 +103,13 @@ class TierPolicy:
                 and remedy.delay_days <= self.l1_max_delay_days):
             return Tier.L1
         return Tier.L2
+
+    def tier_of(self, remedy: Remedy, kinds: frozenset[ExceptionKind] | set[ExceptionKind],
+                order_value: Decimal, route: RouteOrder | None = None) -> Tier:
+        """The strictest tier over the kinds of the order's open exceptions (an order also
+        on the desk for fraud is never re-planned automatically because it is held, too)."""
+        return max((self.tier(remedy, k, order_value, route) for k in kinds),
+                   key=TIER_RANK.__getitem__)
 
     def approvals_needed(self, tier: Tier) -> int:
         return {Tier.L1: 0, Tier.L2: self.l2_approvals, Tier.L3: self.l3_approvals}[tier]
@@ -95,6 +137,8 @@ class TierPolicy:
             "contact": {"cost": str(self.contact_cost), "delay_days": self.contact_delay_days},
             "ranking": {"cost_weight": str(self.ranking.cost_weight),
                         "late_cost_per_day": str(self.ranking.late_cost_per_day)},
+            "tiers": {"from": self.source, "rule_set": self.rule_set,
+                      "rules": [_tier_doc(r) for r in self.rules]},
         }
 
     @classmethod
@@ -149,7 +193,8 @@ class TierPolicy:
             return frozenset(out)
 
         known = {"version", "l1", "l2", "l3", "proposal_ttl_hours", "backorder_days",
-                 "contact", "ranking"}
+                 "contact", "ranking", "tiers"}
+        rules, rule_set = _tier_section(doc.get("tiers"), errors)
         errors.extend(FieldError(k, "unknown field") for k in doc if k not in known)
         l1, l2, l3 = section("l1"), section("l2"), section("l3")
         contact, ranking = section("contact"), section("ranking")
@@ -184,6 +229,7 @@ class TierPolicy:
                       base.ranking.cost_weight) or Decimal(0),
                 money("ranking.late_cost_per_day", ranking.get("late_cost_per_day"),
                       base.ranking.late_cost_per_day) or Decimal(0)),
+            rules=rules, rule_set=rule_set,
         )
         if policy.l1_remedies & policy.l3_remedies:
             errors.append(FieldError("l3.remedies", "a remedy kind cannot be both L1 and L3"))
@@ -192,14 +238,115 @@ class TierPolicy:
         return policy
 
 
+TIER_RANK = {Tier.L1: 1, Tier.L2: 2, Tier.L3: 3}
+_PROBE_BASIS = Basis("", "", 0)
+
+
+def _bare_route(order_value: Decimal) -> RouteOrder:
+    return RouteOrder("", "", 0.0, 0.0, (), value=order_value)
+
+
+def _tier_doc(rule: RoutingRule) -> dict[str, Any]:
+    d = rule_doc(rule)
+    d.pop("version", None)
+    return d
+
+
+def _tier_section(section: Any, errors: list[FieldError]
+                  ) -> tuple[tuple[RoutingRule, ...], int | None]:
+    """The stored tier rules (written by a rule set's activation, checked then)."""
+    if section is None:
+        return (), None
+    if not isinstance(section, dict) or not isinstance(section.get("rules", []), list):
+        errors.append(FieldError("tiers", "an object with the tier rules (set through a rule "
+                                 "set)"))
+        return (), None
+    rules = []
+    for i, d in enumerate(section.get("rules", [])):
+        try:
+            rule = parse_rule(d, loc=f"tiers.rules.{i}")
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+            continue
+        if not rule.is_tier:
+            errors.append(FieldError(f"tiers.rules.{i}.then", "not a tier rule"))
+        rules.append(rule)
+    rule_set = section.get("rule_set")
+    return tuple(rules), rule_set if isinstance(rule_set, int) else None
+
+
+def tier_by_rules(rules: tuple[RoutingRule, ...] | list[RoutingRule], remedy: Remedy,
+                  exception_kind: ExceptionKind, route: RouteOrder
+                  ) -> tuple[Tier, list[RoutingRule]]:
+    """The strictest tier of the enabled tier rules that match (L2 when none does: people
+    decide what no rule covers), and the rules that gave it."""
+    desk = DeskFacts(exception_kind.value, remedy.kind.value, remedy.cost_delta,
+                     remedy.delay_days)
+    best, by = Tier.L2, []
+    matched = False
+    env: list[dict[str, Any]] = []  # the CEL variables, built once for all the rules
+    for rule in rules:
+        if not rule.enabled or not rule.is_tier:
+            continue
+        if not rule.when.matches(route, env=env, desk=desk):
+            continue
+        tier = Tier(rule.then.tier)
+        if not matched or TIER_RANK[tier] > TIER_RANK[best]:
+            best, by, matched = tier, [rule], True
+        elif tier == best:
+            by.append(rule)
+    return best, by
+
+
+def l3_loosened(default: TierPolicy, rules: tuple[RoutingRule, ...] | list[RoutingRule]
+                ) -> list[str]:
+    """Cases the default policy keeps at L3 (its L3 exception kinds, its L3 remedies,
+    orders above its value) that these tier rules would take below L3 and no rule deciding
+    them marks with `override_l3: true`. Probed with every remedy kind at no extra cost or
+    delay, on an order with no channel, customer tier or destination (a rule scoped to
+    some of them covers less than the default does); the sandbox replays real exceptions
+    too."""
+    d = default.defaults()
+    probes: list[tuple[ExceptionKind, RemedyKind, Decimal, str]] = []
+    for kind in sorted(d.l3_exceptions):
+        probes += [(kind, rk, Decimal("1.00"), f"{kind.value} exceptions") for rk in RemedyKind]
+    for rk in sorted(d.l3_remedies):
+        probes += [(k, rk, Decimal("1.00"), f"{rk.value} remedies") for k in ExceptionKind]
+    if d.l3_order_value_above is not None:
+        for value in (d.l3_order_value_above + Decimal("0.01"), d.l3_order_value_above * 10):
+            probes += [(k, rk, value, f"orders above {d.l3_order_value_above}")
+                       for k in ExceptionKind for rk in RemedyKind]
+    out: list[str] = []
+    for kind, rk, value, what in probes:
+        probe = Remedy(rk, "", "", Decimal(0), 0, None, _PROBE_BASIS)
+        if d.tier(probe, kind, value) != Tier.L3:
+            continue
+        tier, by = tier_by_rules(rules, probe, kind, _bare_route(value))
+        if tier == Tier.L3 or any(r.then.override_l3 for r in by):
+            continue
+        who = (", ".join(r.code for r in by) if by else "no tier rule matches, so L2")
+        msg = (f"{what} are L3 in the default policy; these tier rules make "
+               f"{rk.value} {tier.value} on a {kind.value} exception of an order of {value} "
+               f"({who}): "
+               "add an L3 rule for them, or mark the deciding rule override_l3: true")
+        if msg not in out:
+            out.append(msg)
+        if len(out) >= 20:
+            break
+    return out
+
+
 KIND_ORDER = list(RemedyKind)
 
 
 def rank(remedies: list[Remedy], policy: TierPolicy, exception_kind: ExceptionKind,
-         order_value: Decimal) -> list[Remedy]:
-    """Score, tier and number the candidates: best first, n from 1."""
+         order_value: Decimal, route: RouteOrder | None = None,
+         also: frozenset[ExceptionKind] = frozenset()) -> list[Remedy]:
+    """Score, tier and number the candidates: best first, n from 1. `also`: the kinds of
+    the order's other open exceptions (the strictest tier over all of them applies)."""
+    kinds = {exception_kind, *also}
     scored = [replace(r, score=policy.ranking.score(r),
-                      tier=policy.tier(r, exception_kind, order_value)) for r in remedies]
+                      tier=policy.tier_of(r, kinds, order_value, route)) for r in remedies]
     scored.sort(key=lambda r: (r.score, r.delay_days, KIND_ORDER.index(r.kind)))
     return [replace(r, n=i) for i, r in enumerate(scored, start=1)]
 
@@ -224,7 +371,7 @@ def approve(proposal: Proposal, approver: str, reason: str, now: datetime,
             needed: int) -> bool:
     """Record one approval; True when the proposal has the approvals its tier needs.
     The proposer cannot approve (403), nobody approves twice (409), an automatic actor
-    never approves, and nothing is approved once the proposal expired (409)."""
+    never approves, an L3 proposal is approved only by a person signed in (not a key), and nothing is approved once the proposal expired (409)."""
     check_open(proposal, now)
     if approver == proposal.proposed_by:
         raise Forbidden("exceptions:approve", f"{approver} proposed this remedy and cannot "
@@ -232,6 +379,10 @@ def approve(proposal: Proposal, approver: str, reason: str, now: datetime,
     if approver in SYSTEM_ACTORS:
         raise Forbidden("exceptions:approve", f"{proposal.tier.value} remedies are decided "
                         "by people only")
+    if proposal.tier == Tier.L3 and approver.startswith("key:"):
+        # an API key acts for a program; an L3 decision needs a signed-in person
+        raise Forbidden("exceptions:approve", "L3 remedies are decided by a signed-in person "
+                        "(a console user's session), not by an API key")
     if any(a.approver == approver for a in proposal.approvals):
         raise Conflict(f"{approver} already approved proposal {proposal.id}; it needs "
                        f"{needed} different approvers")

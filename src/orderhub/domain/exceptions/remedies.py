@@ -83,6 +83,7 @@ class DeskInput:
     policy: TierPolicy = field(default_factory=TierPolicy)
     substitutions: Sequence[Substitution] = ()
     weights: CostWeights = field(default_factory=CostWeights)
+    also_kinds: frozenset[ExceptionKind] = frozenset()  # the order's other open exceptions
 
 
 def own_reservations(order: Order) -> dict[StockKey, int]:
@@ -236,7 +237,8 @@ class _Planner:
             out.append(Remedy(
                 RemedyKind.CANCEL_AND_REFUND, f"Cancel the order and refund {total} {o.currency}",
                 f"取消订单并退款 {total} {o.currency}", total, 0, None, self.basis({}), {}))
-        ranked = rank(out, policy, self.inp.exception_kind, o.grand_total)
+        ranked = rank(out, policy, self.inp.exception_kind, o.grand_total, self.route,
+                      self.inp.also_kinds)
         other = sorted({r.code.value for r in o.hold_reasons} - ROUTABLE_HOLDS) \
             if o.status == OrderStatus.ON_HOLD else []
         if not other:

@@ -105,10 +105,45 @@ class _Solution:
     gap: float
 
 
+_banner_hidden = False
+
+
+def quiet_highs() -> highspy.Highs:
+    """A HiGHS solver that prints nothing. Output is switched off by options (output_flag,
+    log_to_console), but the process's first solver prints HiGHS's banner to stdout as it
+    is made, before any option can be set: that once, fd 1 points at /dev/null (the C
+    library's buffer flushed before it is restored), so `orderhub routing wave | ...`
+    and logs get no solver text."""
+    global _banner_hidden
+    if _banner_hidden:
+        h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy 1.16: untyped __init__
+    else:
+        import ctypes
+        import os
+        import sys
+
+        sys.stdout.flush()
+        saved = os.dup(1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            try:
+                h = highspy.Highs()  # type: ignore[no-untyped-call]
+            finally:
+                ctypes.CDLL(None).fflush(None)
+                os.dup2(saved, 1)
+        finally:
+            os.close(devnull)
+            os.close(saved)
+        _banner_hidden = True
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("log_to_console", False)
+    return h
+
+
 def _solve_highs(model: _Model, start: list[float] | None, time_limit: float) -> _Solution:
     """Run HiGHS on the (all-binary) model; raises SolverFailed without a feasible one."""
-    h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy 1.16: untyped __init__
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("time_limit", max(time_limit, 1e-3))
     h.setOptionValue("threads", 1)
     h.setOptionValue("mip_rel_gap", 1e-4)

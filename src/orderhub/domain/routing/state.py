@@ -21,6 +21,7 @@ class Canary:
     slice: Slice
     rules: list[RoutingRule]
     checks: tuple[RoutingRule, ...] = ()  # the set's validation checks (intake applies them)
+    tiers: tuple[RoutingRule, ...] = ()  # its approval tiers (the exception desk applies them)
 
     @property
     def label(self) -> str:

@@ -33,6 +33,7 @@ from orderhub.domain.routing.network import (
 from orderhub.domain.routing.pricing import CHINA, Candidate
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.streaming import Decision, plan_order
+from orderhub.domain.rules.facts import SlaFacts
 
 MODEL = "routing-v2"
 EXPLAINED = 5  # candidates kept in a stored decision
@@ -113,6 +114,12 @@ def due_date(order: Order) -> date | None:
     return due
 
 
+def customer_due(order: Order) -> date:
+    """The date the customer was promised: requested, else the SLA class's days after the
+    order (not the router's own estimate; the SLA facts of rules measure slack to it)."""
+    return order.requested_delivery or _sla_due(order)
+
+
 def firm_due(order: Order) -> bool:
     """A due date someone was promised: asked for, already promised, or a paid-for speed.
     Missing it needs a person; missing a standard SLA's default date is only noted."""
@@ -131,8 +138,10 @@ def _sla_due(order: Order) -> date:
     return start + timedelta(days=level.days)
 
 
-def route_order(order: Order, catalog: Mapping[str, Sku]) -> RouteOrder:
-    """The order reduced to what routing reads: destination, weights, needs, facts."""
+def route_order(order: Order, catalog: Mapping[str, Sku],
+                sla: SlaFacts | None = None) -> RouteOrder:
+    """The order reduced to what routing reads: destination, weights, needs, facts (and its
+    SLA facts, when the caller worked them out)."""
     where = locate(order.shipping_address) or (0.0, 0.0)
     province = province_key(order.shipping_address.province)
     needs: set[str] = set()
@@ -156,7 +165,8 @@ def route_order(order: Order, catalog: Mapping[str, Sku]) -> RouteOrder:
         frozenset(needs & set(CAPABILITIES)), region_of(province), order.channel,
         order.customer.tier, order.order_type.value, order.grand_total, frozenset(tags),
         order.presale_release, order.service_level,
-        frozenset(o["code"] for o in order.overrides), order.pickup_store)
+        frozenset(o["code"] for o in order.overrides), order.pickup_store,
+        *(sla or (None, None, None)))
 
 
 def site_of(w: Warehouse, backlog: int) -> Site:

@@ -139,6 +139,15 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
     out.services = usable_services(network.services, effects.banned_carriers)
     for code, label in effects.banned_carriers.items():
         out.notes.append(f"carrier {code} excluded by {label}")
+    if effects.only_carriers is not None:
+        allowed = effects.only_carriers
+        services = [s for s in out.services if s.code in allowed or s.carrier in allowed]
+        by = ", ".join(effects.only_carriers_by)
+        if not services and effects.only_carriers_waivable:
+            out.notes.append(f"{by} waived: no usable service of {', '.join(sorted(allowed))}")
+        else:
+            out.services = services
+            out.notes.append(f"carriers limited to {', '.join(sorted(allowed))} by {by}")
     return out
 
 

@@ -8,7 +8,7 @@ One concept per module, imported in one direction (each imports only those above
     expressions.py  CEL expressions: compile once, evaluate on the variables they name
     conditions.py   Condition (when a rule applies) and its matching on a RouteOrder
                       <- expressions, facts
-    checks.py       the 13 built-in validation checks, ValidationContext, CHECKS
+    checks.py       the 14 built-in validation checks, ValidationContext, CHECKS
                       <- domain.order, domain.inventory (no other rules module)
     validation.py   a check rule (Rule, Level, typed params), DEFAULT_RULES, validate()
                       <- checks, conditions, facts

@@ -28,6 +28,9 @@ class ValidationContext:
     # (order id, line no) -> ranked master SKU suggestions for an unmapped line
     suggestions: Mapping[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     phone_valid: Callable[[str, str], bool] = lambda _phone, _country: True
+    # order id -> hours of slack to its promise under the SLA policy (intake fills it when
+    # a rule reads it: domain/twin/outlook.py); an order not in it is not judged
+    promise_slack: Mapping[str, float] = field(default_factory=dict)
 
 
 Check = Callable[[Order, ValidationContext, Mapping[str, Any]], list[HoldReason]]
@@ -420,6 +423,28 @@ def check_price_floor(
     return reasons
 
 
+def check_promise_possible(
+    order: Order, ctx: ValidationContext, params: Mapping[str, Any]
+) -> list[HoldReason]:
+    """Hold an order whose promise can no longer be kept under the SLA policy: if every
+    step from now keeps its target, it arrives after the end of its due date (or with less
+    than `min_slack_hours` to spare)."""
+    slack = ctx.promise_slack.get(order.id)
+    least = float(_dec(params.get("min_slack_hours"), "0"))
+    if slack is None or slack >= least:
+        return []
+    if slack < 0:
+        en = (f"the promise cannot be kept under the SLA: its targets deliver "
+              f"{-slack:.1f} h after the end of the due date")
+        zh = f"按SLA时效已无法兑现交付承诺：预计晚于承诺日期 {-slack:.1f} 小时送达"
+    else:
+        en = (f"only {slack:.1f} h of slack to the promise under the SLA (at least "
+              f"{least:g} h wanted)")
+        zh = f"按SLA时效距交付承诺仅余 {slack:.1f} 小时（要求至少 {least:g} 小时）"
+    return [HoldReason(HoldCode.PROMISE_IMPOSSIBLE, en, details={
+        "message_zh": zh, "slack_hours": slack, "min_slack_hours": least})]
+
+
 CHECKS: dict[str, Check] = {
     "required_fields": check_required_fields,
     "address_complete": check_address_complete,
@@ -434,4 +459,5 @@ CHECKS: dict[str, Check] = {
     "quantity_limit": check_quantity_limit,
     "cross_border": check_cross_border,
     "price_floor": check_price_floor,
+    "promise_possible": check_promise_possible,
 }

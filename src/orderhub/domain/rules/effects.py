@@ -22,6 +22,11 @@ class RuleEffects:
     matched: list[RoutingRule] = field(default_factory=list)
     bonus: dict[str, Decimal] = field(default_factory=dict)  # site -> score discount
     banned_carriers: dict[str, str] = field(default_factory=dict)  # carrier/service -> rule
+    # carriers/services every matching `only_carriers` rule allows (None: no such rule),
+    # the rules that said so, and whether all of them may be waived if none is usable
+    only_carriers: frozenset[str] | None = None
+    only_carriers_by: list[str] = field(default_factory=list)
+    only_carriers_waivable: bool = True
     hold: str = ""  # the first hold a matching rule asks for
     notify: list[dict[str, Any]] = field(default_factory=list)  # {rule, message, to}
 
@@ -37,7 +42,7 @@ class RuleBook(list[RoutingRule]):
 
     def __init__(self, rules: Iterable[RoutingRule] = ()) -> None:
         super().__init__(sorted(rules, key=lambda r: (r.priority, r.code)))
-        self._live = [r for r in self if r.enabled and not r.is_check]
+        self._live = [r for r in self if r.enabled and not r.is_check and not r.is_tier]
         self._by_kind: dict[tuple[str, ...], list[RoutingRule]] = {}
         # Whether any rule reads carrier state (else the router need not work it out).
         self.reads_carriers = any(r.when.carrier_down or r.when.expression is not None
@@ -67,7 +72,7 @@ def matching(rules: Sequence[RoutingRule], order: RouteOrder,
     effects = RuleEffects()
     env: list[dict[str, Any]] = []
     for rule in rules.for_order(order) if isinstance(rules, RuleBook) else rules:
-        if (not rule.enabled or rule.is_check
+        if (not rule.enabled or rule.is_check or rule.is_tier
                 or not rule.when.matches(order, stock, closed, env, down)):
             continue
         if rule.then.hold and not effects.hold:
@@ -81,6 +86,11 @@ def matching(rules: Sequence[RoutingRule], order: RouteOrder,
             effects.bonus[site] = effects.bonus.get(site, Decimal(0)) + rule.then.bonus
         for carrier in rule.then.exclude_carriers:
             effects.banned_carriers.setdefault(carrier, rule.label)
+        if rule.then.only_carriers:
+            effects.only_carriers = (rule.then.only_carriers if effects.only_carriers is None
+                                     else effects.only_carriers & rule.then.only_carriers)
+            effects.only_carriers_by.append(rule.label)
+            effects.only_carriers_waivable &= rule.then.waive_if_empty
     return effects
 
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import cel
 
+from orderhub.domain.rules.facts import SLA_FACTS
+
 FIELDS: dict[str, dict[str, str]] = {
     "order": {
         "id": "string", "channel": "string", "type": "string (b2c, b2b, pre_sale)",
@@ -30,20 +32,32 @@ FIELDS: dict[str, dict[str, str]] = {
         "province": "string (short name, e.g. 上海)", "region": "string (east, north, ...)",
         "tags": "list of SKU facts of its lines (cold_chain, category:SNACK, ...)",
         "skus": "list of SKU codes", "lines": "list of {sku, quantity}",
+        "promise_slack_hours": "double: hours of slack to the end of the due date if every "
+                               "step keeps its SLA target from now (negative: cannot be kept)",
+        "ship_by_hours": "double: hours until the SLA's ship-by time (carrier pick-up)",
+        "delivery_target_hours": "double: the service level's delivery time under the SLA",
     },
     "customer": {"tier": "string (upper case, e.g. VIP)"},
     "network": {"closed": "list of closed site codes",
                 "carriers_down": "list of carrier services (and carriers) that are down"},
+    # tier rules of the exception desk only
+    "exception": {"kind": "string (held, anomaly, stalled, at_risk, ...)"},
+    "remedy": {"kind": "string (switch_warehouse, upgrade_carrier, ...)",
+               "cost_delta": "double, CNY more than the current plan",
+               "delay_days": "int, days the promise moves"},
 }
+DESK_VARIABLES = ("exception", "remedy")
+SLA_FIELDS = SLA_FACTS
 LINE_FIELDS = ("sku", "quantity")
 MAX_LENGTH = 1000
 log = logging.getLogger(__name__)
 _warned: set[str] = set()  # expressions that failed on a live order (logged once each)
 _MACRO_VAR = re.compile(r"\.\s*(?:exists|all|exists_one|map|filter)\s*\(\s*([A-Za-z_]\w*)\s*,")
-_PATH = re.compile(r"(?<![\w.\"'])(order|customer|network)\s*\.\s*([A-Za-z_]\w*)")
+_ROOTS = "(order|customer|network|exception|remedy)"
+_PATH = re.compile(r"(?<![\w.\"'])" + _ROOTS + r"\s*\.\s*([A-Za-z_]\w*)")
 _LINE_VAR = re.compile(r"order\s*\.\s*lines\s*\.\s*(?:exists|all|exists_one|map|filter)\s*\(\s*"
                        r"([A-Za-z_]\w*)\s*,")
-_SUBSCRIPT = re.compile(r"(?<![\w.\"'])(order|customer|network)\s*\[")
+_SUBSCRIPT = re.compile(r"(?<![\w.\"'])(order|customer|network|exception|remedy)\s*\[")
 
 
 _UNDEFINED = re.compile(r"Undefined variable or function: '([^']+)'")
@@ -80,6 +94,17 @@ class Expression:
     def reads_network(self) -> bool:
         return any(root == "network" for root, _ in self.reads)
 
+    @property
+    def reads_sla(self) -> bool:
+        """It reads the order's SLA facts (order.promise_slack_hours, ...)."""
+        return any(root == "order" and (names is None or set(names) & set(SLA_FIELDS))
+                   for root, names in self.reads)
+
+    @property
+    def reads_desk(self) -> bool:
+        """It reads the exception or the remedy: only a tier rule can."""
+        return any(root in DESK_VARIABLES for root, _ in self.reads)
+
     def narrow(self, env: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for root, names in self.reads:
@@ -98,9 +123,12 @@ SAMPLE: dict[str, Any] = {
     "order": {"id": "ORD-SAMPLE", "channel": "web", "type": "b2c", "sla": "standard",
               "value": 100.0, "value_fen": 10000, "units": 1, "province": "上海",
               "region": "east", "tags": [], "skus": ["SKU-1"],
-              "lines": [{"sku": "SKU-1", "quantity": 1}]},
+              "lines": [{"sku": "SKU-1", "quantity": 1}], "promise_slack_hours": 30.5,
+              "ship_by_hours": 8.0, "delivery_target_hours": 48.0},
     "customer": {"tier": "NORMAL"},
     "network": {"closed": [], "carriers_down": []},
+    "exception": {"kind": "held"},
+    "remedy": {"kind": "switch_warehouse", "cost_delta": 0.0, "delay_days": 0},
 }
 
 
@@ -134,7 +162,7 @@ def compile_expression(source: str) -> Expression:
                                   f"{', '.join(FIELDS[root])}")
         paths.setdefault(root, set()).add(name)
     # A variable used other than as `var.field` (indexed, passed whole) gets all its fields.
-    whole = set(re.findall(r"(?<![\w.\"'])(order|customer|network)\b(?!\s*\.)", source))
+    whole = set(re.findall(r"(?<![\w.\"'])" + _ROOTS + r"\b(?!\s*\.)", source))
     reads = tuple((root, None if root in whole else tuple(sorted(paths.get(root, ()))))
                   for root in sorted(set(program.variables()) & set(FIELDS)))
     expr = Expression(source.strip(), program, reads)

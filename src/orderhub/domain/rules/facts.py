@@ -1,5 +1,8 @@
 """The facts of an order that rules are matched against: its routing view (`RouteOrder`),
-built once per batch by the services from the order, its SKUs and its destination. Routing
+built once per batch by the services from the order, its SKUs and its destination, and
+(when some rule reads them) its SLA facts, worked out once per batch from the cached SLA
+policy version (domain/twin/outlook.py): the slack to the promise, the SLA ship-by time,
+its service level's delivery target. Routing
 plans with the same view (`domain/routing/network.py` re-exports it), so a rule and the
 router never disagree about what an order is. Pure data; imports nothing of the domain.
 """
@@ -9,9 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 # What a site can do and an order can need (Site.capabilities, RouteOrder.needs).
 CAPABILITIES = ("cold_chain", "hazardous", "b2b_pallet", "pickup")
+# The exception desk's kinds as tier rules name them (the values of
+# domain/exceptions/model.py ExceptionKind, RemedyKind and Tier; a unit test keeps them equal:
+# rules cannot import the desk, which imports rules).
+EXCEPTION_KINDS = ("held", "stalled", "at_risk", "anomaly", "carrier_failure",
+                   "reservation_expired", "channel_update_conflict", "compensation")
+REMEDY_KINDS = ("switch_warehouse", "split_shipment", "upgrade_carrier",
+                "ship_available_backorder_rest", "substitute_sku", "transfer_stock",
+                "contact_customer", "cancel_and_refund")
+TIERS = ("L1", "L2", "L3")  # strictest last
+SLA_FACTS = ("promise_slack_hours", "ship_by_hours", "delivery_target_hours")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +33,14 @@ class RouteLine:
     sku: str
     quantity: int
     weight_kg: Decimal = Decimal("0.5")  # per unit
+
+
+class SlaFacts(NamedTuple):
+    """An order's SLA facts, in RouteOrder's field order (domain/twin/outlook.py)."""
+
+    promise_slack_hours: float | None
+    ship_by_hours: float | None
+    delivery_target_hours: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +64,13 @@ class RouteOrder:
     sla: str = "standard"
     overrides: frozenset[str] = frozenset()  # hold codes a person accepted (rule_review)
     pickup_store: str = ""  # click and collect at this store
+    # SLA facts (None: not worked out, no rule reads them): hours of slack between the end
+    # of the due date and the arrival the SLA targets project from now (negative: the
+    # promise cannot be kept), hours until the SLA's ship-by time, the service level's
+    # delivery target in hours.
+    promise_slack_hours: float | None = None
+    ship_by_hours: float | None = None
+    delivery_target_hours: float | None = None
 
     @property
     def demand(self) -> dict[str, int]:
@@ -53,3 +82,14 @@ class RouteOrder:
     @property
     def units(self) -> int:
         return sum(ln.quantity for ln in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class DeskFacts:
+    """What a tier rule reads besides the order: the exception a remedy answers and the
+    remedy's price (its cost change in CNY, its effect on the promise in days)."""
+
+    exception_kind: str
+    remedy_kind: str
+    cost_delta: Decimal = Decimal(0)
+    delay_days: int = 0

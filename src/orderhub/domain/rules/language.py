@@ -144,6 +144,73 @@ def _sla(p: Parsed, m: re.Match[str]) -> str | None:
     return None
 
 
+def _slack(p: Parsed, m: re.Match[str]) -> str | None:
+    return _once(p.when, "slack_below_hours", str(_number(m["n"])))
+
+
+def _late(p: Parsed, m: re.Match[str]) -> str | None:
+    return _once(p.when, "slack_below_hours", "0")
+
+
+# The exception desk's kinds as people say them (tier rules).
+EXCEPTION_ALIASES = {"held": "held", "on hold": "held", "挂起": "held", "暂停": "held",
+                     "stalled": "stalled", "停滞": "stalled", "卡住": "stalled",
+                     "at risk": "at_risk", "at-risk": "at_risk", "有风险": "at_risk",
+                     "延误风险": "at_risk", "anomaly": "anomaly", "fraud": "anomaly",
+                     "欺诈": "anomaly", "异常检测": "anomaly", "刷单": "anomaly",
+                     "carrier failure": "carrier_failure", "承运商故障": "carrier_failure",
+                     "reservation expired": "reservation_expired",
+                     "预占过期": "reservation_expired",
+                     "channel update conflict": "channel_update_conflict",
+                     "渠道变更冲突": "channel_update_conflict",
+                     "compensation": "compensation", "补偿": "compensation"}
+REMEDY_ALIASES = {"switch warehouse": "switch_warehouse", "换仓": "switch_warehouse",
+                  "split shipment": "split_shipment", "split the shipment": "split_shipment",
+                  "拆单": "split_shipment", "upgrade carrier": "upgrade_carrier",
+                  "upgrade the carrier": "upgrade_carrier", "升级快递": "upgrade_carrier",
+                  "backorder": "ship_available_backorder_rest",
+                  "ship available and backorder the rest": "ship_available_backorder_rest",
+                  "先发有货部分": "ship_available_backorder_rest",
+                  "substitute sku": "substitute_sku", "substitute": "substitute_sku",
+                  "替换商品": "substitute_sku", "transfer stock": "transfer_stock",
+                  "调拨": "transfer_stock", "contact customer": "contact_customer",
+                  "contact the customer": "contact_customer", "联系客户": "contact_customer",
+                  "cancel and refund": "cancel_and_refund", "取消退款": "cancel_and_refund"}
+TIER_ALIASES = {"automatically": "L1", "自动处理": "L1", "自动执行": "L1",
+                "two approvers": "L2", "four-eyes": "L2", "双人审批": "L2",
+                "a person": "L3", "人工决定": "L3", "仅限人工": "L3"}
+
+
+def _alias(aliases: dict[str, str], v: str) -> str:
+    v = v.strip()
+    return aliases.get(v.lower(), aliases.get(v, v.lower().replace(" ", "_").replace("-", "_")))
+
+
+def _exception_kind(p: Parsed, m: re.Match[str]) -> str | None:
+    p.when["exception_kind"] = _list(p.when.get("exception_kind"),
+                                     _alias(EXCEPTION_ALIASES, m["v"]))
+    return None
+
+
+def _remedy_kind(p: Parsed, m: re.Match[str]) -> str | None:
+    p.when["remedy_kind"] = _list(p.when.get("remedy_kind"), _alias(REMEDY_ALIASES, m["v"]))
+    return None
+
+
+def _max_cost(p: Parsed, m: re.Match[str]) -> str | None:
+    return _once(p.when, "max_cost_delta", str(_number(m["n"])))
+
+
+def _max_delay(p: Parsed, m: re.Match[str]) -> str | None:
+    return _once(p.when, "max_delay_days", int(m["n"]) if m.groupdict().get("n") else 0)
+
+
+def _tier_action(p: Parsed, m: re.Match[str]) -> str | None:
+    v = m["v"].strip()
+    return _once(p.then, "tier", v.upper() if v.upper() in ("L1", "L2", "L3")
+                 else _alias(TIER_ALIASES, v))
+
+
 def _hold(p: Parsed, m: re.Match[str]) -> str | None:
     p.then["hold"] = "manual review"
     return None
@@ -175,6 +242,11 @@ def _prefer(p: Parsed, m: re.Match[str]) -> str | None:
 
 def _no_carrier(p: Parsed, m: re.Match[str]) -> str | None:
     p.then["exclude_carriers"] = _list(p.then.get("exclude_carriers"), _carrier(m["v"]))
+    return None
+
+
+def _use_carrier(p: Parsed, m: re.Match[str]) -> str | None:
+    p.then["only_carriers"] = _list(p.then.get("only_carriers"), _carrier(m["v"]))
     return None
 
 
@@ -236,6 +308,28 @@ CONDITION_FORMS = _forms(
     (r"(?:the )?service level is (?P<v>same[ _-]day|next[ _-]day|express|standard|economy)",
      _sla),
     (r"(?P<v>次日达|当日达|特快)订单", _sla),
+    (rf"(?:the )?(?:promise |sla )?slack (?:to the promise )?is (?:under|below|less than)"
+     rf" (?P<n>{NUMBER}) ?(?:hours?|h)", _slack),
+    (rf"(?:the order )?has (?:less than|under) (?P<n>{NUMBER}) ?(?:hours?|h) of slack", _slack),
+    (r"(?:the )?promise (?:is already impossible|cannot be kept)(?: under the sla)?", _late),
+    # ("小时?": in "如果…24小时，…" the sentence's own 时 takes the last character)
+    (rf"(?:交付)?(?:承诺|时效)余量(?:少于|低于|小于|不足)(?P<n>{NUMBER})(?:个)?小时?", _slack),
+    (r"(?:交付)?(?:承诺|时效)(?:已)?无法(?:兑现|达成|满足)", _late),
+    # tier rules (the exception desk)
+    (r"(?:the )?exception is (?:an? )?(?P<v>[\w -]+?)(?: exception)?", _exception_kind),
+    (r"(?P<v>[\w -]+?) exceptions?", _exception_kind),
+    (r"异常(?:类型)?(?:为|是)(?P<v>[\u4e00-\u9fff]+)", _exception_kind),
+    (r"(?:the )?remedy is (?:to )?(?P<v>[\w -]+)", _remedy_kind),
+    (r"(?:补救|处理)(?:方案|措施)(?:为|是)(?P<v>[\u4e00-\u9fff]+)", _remedy_kind),
+    (rf"(?:the remedy |it )?costs? at most (?P<n>{NUMBER})(?: ?(?:cny|yuan|元))?(?: more)?",
+     _max_cost),
+    (rf"(?:补救)?(?:成本|费用)(?:增加)?(?:不超过|不高于|最多)(?P<n>{NUMBER})(?:元)?", _max_cost),
+    (r"(?:the promise is not later|it does not delay the promise|no later promise)",
+     _max_delay),
+    (r"(?:the promise moves|it delays the promise) (?:by )?at most (?P<n>\d+) days?",
+     _max_delay),
+    (r"不(?:推迟|延后)承诺(?:日期)?", _max_delay),
+    (r"承诺(?:推迟|延后)(?:不超过|最多)(?P<n>\d+)天", _max_delay),
     (r"(?:the )?(?:carrier )?(?P<v>[\w:]+) is (?:down|out of service|unavailable)",
      _carrier_down),
     (r"(?P<v>[\u4e00-\u9fff\w:]+?)(?:停运|故障|不可用|停摆)", _carrier_down),
@@ -256,6 +350,14 @@ ACTION_FORMS = _forms(
     (rf"优先(?:从)?(?P<site>{CODE})(?:发货)?", _prefer),
     (r"(?:do not|don't|never) use (?P<v>[\w:]+)", _no_carrier),
     (r"(?:不用|不使用|禁用)(?P<v>[\u4e00-\u9fff\w:]+)", _no_carrier),
+    (r"(?:use|ship with|only use) (?:carrier )?(?P<v>[\w:]+)", _use_carrier),
+    (r"(?:改用|使用|用|走|只用)(?P<v>[\u4e00-\u9fff\w:]+?)(?:发货|配送|快递)?", _use_carrier),
+    (r"(?:make it|tier|approval tier is) (?P<v>L[123])", _tier_action),
+    (r"(?:apply it |it is applied )?(?P<v>automatically)", _tier_action),
+    (r"(?:it )?needs (?P<v>two approvers|four-eyes)", _tier_action),
+    (r"only (?P<v>a person) decides", _tier_action),
+    (r"(?:审批级别为|级别为|定为)?(?P<v>L[123])(?:级)?", _tier_action),
+    (r"(?P<v>自动处理|自动执行|双人审批|人工决定|仅限人工)", _tier_action),
     (r"only (?:from )?sites that can ship today", _same_day),
     (r"(?:只从|仅从)?当日可发货的仓(?:库)?(?:发货)?", _same_day),
     (r"(?:require|needs?) (?P<v>cold chain|hazardous|b2b pallets?|pickup)", _capability),
@@ -263,7 +365,8 @@ ACTION_FORMS = _forms(
     (r"(?:通知|提醒|告知)(?P<v>[\u4e00-\u9fff\w-]+?)(?:团队|部门)?", _notify),
 )
 
-_EN = re.compile(r"^\s*(?:when|if)\s+(?P<c>.+?)\s*,\s*(?:then\s+)?(?P<a>.+?)\s*[.!]?\s*$",
+_EN = re.compile(r"^\s*(?:when|if)\s+(?P<c>.+?)(?:\s*,\s*(?:then\s+)?|\s+then\s+)"
+                 r"(?P<a>.+?)\s*[.!]?\s*$",
                  re.IGNORECASE | re.DOTALL)
 _ZH = re.compile(r"^\s*(?:当|如果|若)(?P<c>.+?)(?:时|的话)?\s*[，,]\s*(?:则|就)?"
                  r"(?P<a>.+?)\s*[。！]?\s*$", re.DOTALL)

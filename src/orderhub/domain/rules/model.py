@@ -25,7 +25,16 @@ no site at all is waived when `waive_if_empty` is set (and the decision says so)
 otherwise the order is held with the rule named. `hold` holds the order for review;
 `notify` publishes a RuleNotification event (webhooks, NATS) when the rule matches.
 A rule whose action is a `check` (a validation check with its `params`) runs at intake,
-before routing, on the orders its conditions select.
+before routing, on the orders its conditions select. A rule whose action is a `tier`
+(L1, L2, L3) is an approval tier of the exception desk: its conditions may also name the
+exception and the remedy (`exception_kind`, `remedy_kind`, `max_cost_delta`,
+`max_delay_days`; `exception.*`, `remedy.*` in CEL), and the strictest tier of the rules
+that match a remedy is its tier (domain/exceptions/policy.py). Tier rules reach the desk
+only through a rule set (sandbox, canary, activation); `override_l3: true` on one marks it
+as meant to take a case below L3 that the default policy keeps at L3.
+
+    {"code": "cheap-switch", "when": {"remedy_kind": ["switch_warehouse"],
+     "max_cost_delta": "5", "max_delay_days": 0}, "then": {"tier": "L1"}}
 """
 
 from __future__ import annotations
@@ -39,15 +48,16 @@ from typing import Any
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key
 from orderhub.domain.rules.checks import CHECKS
-from orderhub.domain.rules.conditions import CONDITIONS, ROUTING_ONLY, Condition
+from orderhub.domain.rules.conditions import CONDITIONS, DESK_ONLY, ROUTING_ONLY, Condition
 from orderhub.domain.rules.expressions import Expression, ExpressionError, compile_expression
-from orderhub.domain.rules.facts import CAPABILITIES
+from orderhub.domain.rules.facts import CAPABILITIES, EXCEPTION_KINDS, REMEDY_KINDS, TIERS
 from orderhub.domain.rules.validation import CHECK_LEVELS, Level, param_errors
 from orderhub.domain.rules.validation import Rule as ValidationRule
 
 ACTIONS = ("exclude_sites", "only_sites", "require_capability", "require_same_day",
-           "prefer_sites", "bonus", "exclude_carriers", "waive_if_empty", "hold",
-           "notify", "notify_to", "check", "level", "params")
+           "prefer_sites", "bonus", "exclude_carriers", "only_carriers", "waive_if_empty",
+           "hold",
+           "notify", "notify_to", "check", "level", "params", "tier", "override_l3")
 ORDER_TYPES = ("b2c", "b2b", "pre_sale")
 SERVICE_LEVELS = ("same_day", "next_day", "express", "standard", "economy")
 # Actions whose value is one name out of a fixed list: (the names, the message if not).
@@ -55,7 +65,14 @@ CHOICES: dict[str, tuple[frozenset[str], str]] = {
     "require_capability": (frozenset(CAPABILITIES), f"one of {', '.join(CAPABILITIES)}"),
     "check": (frozenset(CHECKS), f"unknown check; known: {', '.join(CHECKS)}"),
     "level": (frozenset(lv.value for lv in Level), f"one of {', '.join(lv.value for lv in Level)}"),
+    "tier": (frozenset(TIERS), "one of L1 (automatic), L2 (four-eyes), L3 (a person only)"),
 }
+
+
+def is_tier_doc(doc: Mapping[str, Any]) -> bool:
+    """A rule document whose action is an approval tier (read without parsing it)."""
+    then = doc.get("then")
+    return isinstance(then, Mapping) and bool(then.get("tier"))
 
 
 def is_check_doc(doc: Mapping[str, Any]) -> bool:
@@ -73,6 +90,7 @@ class Action:
     prefer_sites: frozenset[str] = frozenset()
     bonus: Decimal = Decimal(0)
     exclude_carriers: frozenset[str] = frozenset()  # carrier (SF) or service (SF:express)
+    only_carriers: frozenset[str] = frozenset()  # ship only with these carriers/services
     waive_if_empty: bool = False
     hold: str = ""  # hold the order for a person, with this reason (manual review)
     notify: str = ""  # publish a RuleNotification with this message
@@ -80,6 +98,8 @@ class Action:
     check: str = ""  # a validation check (checks.CHECKS), run at intake
     level: str = ""  # its level: format, availability, compliance
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    tier: str = ""  # an approval tier of the exception desk: L1, L2, L3
+    override_l3: bool = False  # meant to take below L3 what the default policy keeps at L3
 
     @property
     def excludes(self) -> bool:
@@ -98,12 +118,14 @@ class RoutingRule:
     priority: int = 100  # lower runs first; only the order of notes depends on it
     label: str = field(init=False, compare=False, repr=False)
     is_check: bool = field(init=False, compare=False, repr=False)  # runs at intake
+    is_tier: bool = field(init=False, compare=False, repr=False)  # the desk's tiers
 
     def __post_init__(self) -> None:
         # Read for every rule of every order: computed once.
         object.__setattr__(self, "label", f"rule {self.code} v{self.version}" + (
             f" ({self.description})" if self.description else ""))
         object.__setattr__(self, "is_check", bool(self.then.check))
+        object.__setattr__(self, "is_tier", bool(self.then.tier))
 
 
 # ----- documents ----------------------------------------------------------------------------
@@ -155,6 +177,19 @@ def _decimal(value: Any, loc: str, errors: list[FieldError]) -> Decimal | None:
     return out
 
 
+def _signed_amount(value: Any, loc: str, errors: list[FieldError]) -> Decimal | None:
+    """A CNY amount that may be negative (a remedy can be cheaper than the plan)."""
+    try:
+        out = Decimal(str(value)) if not isinstance(value, bool) else Decimal("nan")
+    except (InvalidOperation, ValueError):
+        out = Decimal("nan")
+    if not out.is_finite() or abs(out) > 10**9:
+        errors.append(FieldError(loc, f"an amount in CNY, -1,000,000,000..1,000,000,000, "
+                                 f"got {value!r}"))
+        return None
+    return out
+
+
 def _conditions(when_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
                 errors: list[FieldError]) -> dict[str, Any]:
     cond: dict[str, Any] = {}
@@ -170,6 +205,18 @@ def _conditions(when_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
                 cond[key] = value
         elif key in ("min_order_value", "order_value_above"):
             cond[key] = _decimal(value, at, errors)
+        elif key in ("max_cost_delta", "slack_below_hours"):
+            cond[key] = _signed_amount(value, at, errors)
+        elif key == "max_delay_days":
+            if not isinstance(value, int) or isinstance(value, bool) or not -365 <= value <= 365:
+                errors.append(FieldError(at, "a whole number of days, -365..365"))
+            else:
+                cond[key] = value
+        elif key in ("exception_kind", "remedy_kind"):
+            names = _strings(value, at, errors)
+            desk_kinds = frozenset(EXCEPTION_KINDS if key == "exception_kind" else REMEDY_KINDS)
+            _known(names, desk_kinds, at, key.replace("_", " "), errors)
+            cond[key] = names
         elif key == "stock_below":
             if (not isinstance(value, Mapping) or set(value) != {"sku", "site", "units"}
                     or not isinstance(value["sku"], str) or not isinstance(value["site"], str)
@@ -225,7 +272,7 @@ def _actions(then_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
         at = f"{p}then.{key}"
         if key not in ACTIONS:
             errors.append(FieldError(at, f"unknown action; known: {', '.join(ACTIONS)}"))
-        elif key in ("require_same_day", "waive_if_empty"):
+        elif key in ("require_same_day", "waive_if_empty", "override_l3"):
             if not isinstance(value, bool):
                 errors.append(FieldError(at, "true or false"))
             else:
@@ -254,7 +301,7 @@ def _actions(then_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
             act[key] = _strings(value, at, errors)
         else:
             names = _strings(value, at, errors)
-            if key == "exclude_carriers":
+            if key in ("exclude_carriers", "only_carriers"):
                 _known(names, vocab.carriers, at, "carrier", errors)
             else:
                 _known(names, vocab.sites, at, "site", errors)
@@ -283,6 +330,41 @@ def _check_rule(act: dict[str, Any], cond: Mapping[str, Any], p: str,
     errors.extend(param_errors(check, act.get("params", {}), f"{p}then.params"))
 
 
+def _tier_rule(act: dict[str, Any], cond: Mapping[str, Any], p: str,
+               errors: list[FieldError]) -> None:
+    """A tier rule decides a remedy's approval tier at the desk and does nothing else; it
+    reads the order, the exception and the remedy, not the network while routing."""
+    others = sorted(k for k in act if k not in ("tier", "override_l3"))
+    if others:
+        errors.append(FieldError(f"{p}then.{others[0]}", "a tier rule only sets the approval "
+                                 "tier; put other actions in a rule of their own"))
+    for key in ROUTING_ONLY:
+        if key in cond:
+            errors.append(FieldError(f"{p}when.{key}", "known only when routing; a tier rule "
+                                     "decides at the exception desk"))
+    expr = cond.get("expression")
+    if isinstance(expr, Expression) and expr.reads_network:
+        errors.append(FieldError(f"{p}when.expression", "network.* is known only when "
+                                 "routing; a tier rule decides at the exception desk"))
+    if act.get("override_l3") and act.get("tier") == "L3":
+        errors.append(FieldError(f"{p}then.override_l3", "only on an L1 or L2 rule"))
+
+
+def _not_desk(cond: Mapping[str, Any], act: Mapping[str, Any], p: str,
+              errors: list[FieldError]) -> None:
+    """Only a tier rule reads the exception and the remedy."""
+    for key in DESK_ONLY:
+        if key in cond:
+            errors.append(FieldError(f"{p}when.{key}", "only a tier rule (then: {tier: ...}) "
+                                     "reads the exception or the remedy"))
+    expr = cond.get("expression")
+    if isinstance(expr, Expression) and expr.reads_desk:
+        errors.append(FieldError(f"{p}when.expression", "exception.* and remedy.* are known "
+                                 "only to a tier rule (then: {tier: ...})"))
+    if "override_l3" in act:
+        errors.append(FieldError(f"{p}then.override_l3", "only with a tier"))
+
+
 def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: str = "",
                version: int = 1) -> RoutingRule:
     """A rule from its JSON shape. Unknown fields, and names of sites, carriers, channels,
@@ -309,6 +391,10 @@ def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: 
         then_doc = {}
     cond = _conditions(when_doc, p, vocab, errors)
     act = _actions(then_doc, p, vocab, errors)
+    if act.get("tier"):
+        _tier_rule(act, cond, p, errors)
+    else:
+        _not_desk(cond, act, p, errors)
     if act.get("check"):
         _check_rule(act, cond, p, errors)
     elif {"level", "params"} & set(act):
@@ -317,12 +403,14 @@ def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: 
     if act.get("notify_to") and not act.get("notify"):
         errors.append(FieldError(f"{p}then.notify", "notify_to needs the message to send"))
     action = Action(**{k: v for k, v in act.items() if v is not None})
-    if not (action.excludes or action.prefer_sites or action.exclude_carriers or action.hold
-            or action.notify or action.check):
+    if not (action.excludes or action.prefer_sites or action.exclude_carriers
+            or action.only_carriers or action.hold or action.notify or action.check
+            or action.tier):
         errors.append(FieldError(f"{p}then", "no action that changes anything; give at least "
                                  "one of exclude_sites, only_sites, require_capability, "
                                  "require_same_day: true, prefer_sites with a bonus, "
-                                 "exclude_carriers, hold, notify, check"))
+                                 "exclude_carriers, only_carriers, hold, notify, check, "
+                                 "tier"))
     if act.get("prefer_sites") and not act.get("bonus"):
         errors.append(FieldError(f"{p}then.bonus", "prefer_sites needs a bonus above 0 (CNY "
                                  "of score discount)"))
@@ -333,9 +421,11 @@ def parse_rule(doc: Mapping[str, Any], vocab: Vocabulary | None = None, *, loc: 
     if not isinstance(priority, int) or isinstance(priority, bool) or not 0 <= priority <= 10000:
         errors.append(FieldError(f"{p}priority", "a whole number 0..10000"))
         priority = 100
-    elif act.get("check") and priority != 100:
-        errors.append(FieldError(f"{p}priority", "checks run by level (format, then "
-                                 "availability, then compliance); leave priority out"))
+    elif (act.get("check") or act.get("tier")) and priority != 100:
+        errors.append(FieldError(f"{p}priority", "the strictest matching tier wins; leave "
+                                 "priority out" if act.get("tier") else "checks run by level "
+                                 "(format, then availability, then compliance); leave "
+                                 "priority out"))
     given = doc.get("version")
     if given is not None and (not isinstance(given, int) or isinstance(given, bool)
                               or given < 1):

@@ -129,7 +129,7 @@ def contradictions(rules: Sequence[RoutingRule], limit: int = 100) -> list[Contr
     """Pairs of enabled rules that can apply to one order and ask for opposite things.
     (Two checks on the same orders are not a contradiction: both run, the stricter holds.)"""
     out: list[Contradiction] = []
-    live = [r for r in rules if r.enabled and not r.is_check]
+    live = [r for r in rules if r.enabled and not r.is_check and not r.is_tier]
     for a, b in itertools.combinations(live, 2):
         if len(out) >= limit:  # enough to act on; the set fails its sandbox anyway
             break

@@ -64,6 +64,14 @@ def _is_count(v: Any, low: int = 0) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and low <= v <= 1_000_000
 
 
+def _is_hours(v: Any) -> bool:
+    try:
+        d = Decimal(str(v)) if not isinstance(v, bool) else Decimal("nan")
+    except (InvalidOperation, ValueError):
+        return False
+    return d.is_finite() and abs(d) <= 720
+
+
 def _is_stage_map(v: Any) -> bool:
     return isinstance(v, dict) and all(
         isinstance(r, list) and len(r) == 2 and all(_is_count(x) for x in r) and r[0] < r[1]
@@ -89,6 +97,7 @@ _PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
                                                     "a whole number, at least 1")},
     "cross_border": {"declared_value_limit": (_is_amount, "a non-negative amount")},
     "price_floor": {"min_ratio_of_list": (lambda v: _is_amount(v, "1"), "a ratio 0..1")},
+    "promise_possible": {"min_slack_hours": (_is_hours, "a number of hours, -720..720")},
 }
 
 
@@ -209,7 +218,10 @@ DEFAULT_RULES: list[Rule] = [
 ]
 
 
-CHECK_LEVELS: dict[str, Level] = {r.check: r.level for r in DEFAULT_RULES}
+# Built-in checks a tenant adds as a rule of its own (not among the defaults).
+OPTIONAL_CHECKS: dict[str, Level] = {"promise_possible": Level.AVAILABILITY}
+CHECK_LEVELS: dict[str, Level] = {**{r.check: r.level for r in DEFAULT_RULES},
+                                  **OPTIONAL_CHECKS}
 
 
 def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext,

@@ -21,13 +21,21 @@ def get_policy(make_uow: UowFactory, tenant_id: str) -> dict[str, Any]:
 
 def set_policy(make_uow: UowFactory, tenant_id: str, document: dict[str, Any], *,
                reason: str, actor: str, now: datetime) -> dict[str, Any]:
-    """A new version of the tenant's tier policy (sections left out keep their defaults)."""
+    """A new version of the tenant's default tier policy (sections left out keep their
+    defaults). Tier rules are not set here: they go live through a rule set (sandbox,
+    canary, activation), and a new version keeps the ones in force."""
     if not reason.strip():
         raise InvalidInput([FieldError("reason", "a policy change needs a reason (audited)")])
-    doc = {k: v for k, v in document.items() if k != "version"}
+    given = document.get("tiers")
+    doc = {k: v for k, v in document.items() if k not in ("version", "tiers")}
     with make_uow() as uow:
         before = load_policy(uow, tenant_id)
-        policy = TierPolicy.from_document(doc, before.version + 1)
+        current = before.as_document()["tiers"]
+        if given is not None and given != current:
+            raise InvalidInput([FieldError("tiers", "tier rules change through a rule set "
+                                           "(POST /v1/rules/sets: sandbox, canary, "
+                                           "activation); leave tiers out here")])
+        policy = TierPolicy.from_document({**doc, "tiers": current}, before.version + 1)
         uow.exceptions.add_policy(tenant_id, policy.version, policy.as_document(),
                                   reason=reason, actor=actor, at=now)
         audit.note(uow, tenant_id, now, actor, "exception_policy",

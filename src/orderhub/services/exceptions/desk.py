@@ -35,12 +35,14 @@ from orderhub.domain.exceptions import (
     plan_remedies,
     reject,
 )
-from orderhub.domain.exceptions.model import order_fingerprint
+from orderhub.domain.exceptions.model import fingerprint, order_fingerprint
 from orderhub.domain.exceptions.pinned import PinnedStrategy
 from orderhub.domain.exceptions.remedies import own_reservations
 from orderhub.domain.ids import new_id
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode, Order, OrderEdit, OrderLine, stock_quantities
+from orderhub.domain.routing.network import RouteOrder
+from orderhub.domain.routing.strategy import route_order
 from orderhub.services import audit
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.orders.editing import edit_order
@@ -66,9 +68,40 @@ class StaleRemedy(Conflict):
                          f"of exception {exception_id} were computed afresh")
 
 
-def load_policy(uow: UnitOfWork, tenant_id: str) -> TierPolicy:
+def load_policy(uow: UnitOfWork, tenant_id: str, order: Order | None = None) -> TierPolicy:
+    """The tier policy in force: the stored document (thresholds, and the tier rules of
+    the active rule set if it carried any); for `order`, a canary's tier rules instead
+    when its slice covers the order (read from the cached network state)."""
     stored = uow.exceptions.policy(tenant_id)
-    return TierPolicy() if stored is None else TierPolicy.from_document(stored[1], stored[0])
+    policy = TierPolicy() if stored is None else _parsed(tenant_id, stored[0], stored[1])
+    if order is None:
+        return policy
+    state = uow.network.state(tenant_id)
+    canary = state.canary if state is not None else None
+    if canary is not None and canary.tiers and canary.slice.covers(_route(uow, order)):
+        return policy.with_tiers(canary.tiers, canary.label)
+    return policy
+
+
+_PARSED: dict[tuple[str, int, str], TierPolicy] = {}
+
+
+def _parsed(tenant_id: str, version: int, doc: dict[str, Any]) -> TierPolicy:
+    """A stored policy version parsed once per process (its tier rules compile CEL); keyed
+    by its content too, so a document is never mistaken for another."""
+    key = (tenant_id, version, fingerprint(doc))
+    hit = _PARSED.get(key)
+    if hit is None:
+        if len(_PARSED) > 256:
+            _PARSED.clear()
+        hit = _PARSED[key] = TierPolicy.from_document(doc, version)
+    return hit
+
+
+def _route(uow: UnitOfWork, order: Order) -> RouteOrder:
+    """The order as tier rules and canary slices read it (SKU facts included)."""
+    return route_order(order, uow.catalog.skus_by_code(
+        order.tenant_id, sorted({ln.sku for ln in order.lines if ln.sku})))
 
 
 def kind_of_hold(order: Order) -> ExceptionKind:
@@ -92,7 +125,8 @@ def _order(uow: UnitOfWork, tenant_id: str, order_id: str) -> Order:
 
 
 def compute_remedies(uow: UnitOfWork, tenant_id: str, order: Order, kind: ExceptionKind,
-                     now: datetime, policy: TierPolicy) -> list[Remedy]:
+                     now: datetime, policy: TierPolicy,
+                     also: frozenset[ExceptionKind] = frozenset()) -> list[Remedy]:
     """Ranked candidates for one order: a handful of reads, then the pure planner."""
     network = uow.network.state(tenant_id)
     if network is None:
@@ -106,25 +140,21 @@ def compute_remedies(uow: UnitOfWork, tenant_id: str, order: Order, kind: Except
         atp[k] = atp.get(k, 0) + q
     return plan_remedies(DeskInput(
         order, kind, network, uow.catalog.skus_by_code(tenant_id, every),
-        uow.catalog.warehouses(tenant_id), atp, now, policy, subs))
+        uow.catalog.warehouses(tenant_id), atp, now, policy, subs, also_kinds=also))
 
 
-def tier_kind(uow: UnitOfWork, rec: ExceptionRecord, policy: TierPolicy) -> ExceptionKind:
-    """The kind the order's remedies are tiered by: the strictest of its open exceptions,
-    so an order also on the desk for fraud (L3) is never re-planned automatically because
-    it is held, too."""
-    kinds = {rec.kind, *(e.kind for e in uow.exceptions.open_for(rec.tenant_id, rec.order_id))}
-    for strict in (policy.l3_exceptions, policy.l2_exceptions):
-        found = sorted(kinds & strict)
-        if found:
-            return found[0]
-    return rec.kind
+def tier_kinds(uow: UnitOfWork, rec: ExceptionRecord) -> frozenset[ExceptionKind]:
+    """The kinds the order's remedies are tiered by: all of its open exceptions' (the
+    strictest tier over them applies), so an order also on the desk for fraud (L3) is
+    never re-planned automatically because it is held, too."""
+    return frozenset({rec.kind, *(e.kind for e in
+                                  uow.exceptions.open_for(rec.tenant_id, rec.order_id))})
 
 
 def _refresh(uow: UnitOfWork, rec: ExceptionRecord, order: Order, policy: TierPolicy,
              now: datetime) -> None:
-    rec.remedies = compute_remedies(uow, rec.tenant_id, order, tier_kind(uow, rec, policy),
-                                    now, policy)
+    rec.remedies = compute_remedies(uow, rec.tenant_id, order, rec.kind, now, policy,
+                                    tier_kinds(uow, rec) - {rec.kind})
     rec.remedies_at = now
     rec.generation += 1
     rec.updated_at = now
@@ -160,7 +190,7 @@ def open_exception(uow: UnitOfWork, *, tenant_id: str, order_id: str, kind: Exce
         return existing.id
     uow.network.lock_for_intake(tenant_id)
     order = _order(uow, tenant_id, order_id)
-    policy = load_policy(uow, tenant_id)
+    policy = load_policy(uow, tenant_id, order)
     rec = ExceptionRecord(new_id("exc"), tenant_id, order_id, kind, source, reason, now, actor,
                           details=dict(details or {}), updated_at=now)
     claimed = uow.exceptions.add_if_absent(rec)  # a concurrent twin may have opened it
@@ -172,8 +202,8 @@ def open_exception(uow: UnitOfWork, *, tenant_id: str, order_id: str, kind: Exce
     best = rec.remedies[0] if rec.remedies else None
     if best is not None and best.tier == Tier.L1 and best.changes_order:
         _execute(uow, rec, order, best, policy, actor=AUTO, now=now, automatic=True,
-                 proposal_id="", reason=f"L1 under policy v{policy.version}: applied "
-                 "automatically")
+                 proposal_id="", reason=f"L1 under policy v{policy.version} (tiers: "
+                 f"{policy.source}): applied automatically")
     uow.exceptions.save(rec)
     return rec.id
 
@@ -356,7 +386,7 @@ def _execute(uow: UnitOfWork, rec: ExceptionRecord, order: Order, remedy: Remedy
            remedy=kind.value, tier=remedy.tier.value, automatic=automatic,
            cost_delta=str(remedy.cost_delta), delay_days=remedy.delay_days)
     _audit(uow, rec, now, actor, "applied", remedy, reason, automatic=automatic,
-           proposal=proposal_id, order_status=order.status.value)
+           proposal=proposal_id, order_status=order.status.value, tiers=policy.source)
     rec.details["applied"] = [*rec.details.get("applied", []), {
         "remedy": kind.value, "n": remedy.n, "by": actor, "at": now.isoformat(),
         "automatic": automatic, "proposal": proposal_id}]
@@ -394,11 +424,12 @@ def apply_remedy(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int
         rec = _open(uow, tenant_id, exception_id)
         remedy = rec.remedy(n)
         order = uow.orders.get(tenant_id, rec.order_id, lock=True)
-        policy = load_policy(uow, tenant_id)
+        policy = load_policy(uow, tenant_id, order)
         stale = _stale(uow, order, remedy)
         if stale:
             raise _refuse_stale(uow, rec, order, policy, stale, now)
-        tier = policy.tier(remedy, tier_kind(uow, rec, policy), order.grand_total)
+        tier = policy.tier_of(remedy, tier_kinds(uow, rec), order.grand_total,
+                              _route(uow, order))
         remedy = replace(remedy, tier=tier)
         if tier == Tier.L1:
             _execute(uow, rec, order, remedy, policy, actor=actor, now=now, automatic=False,
@@ -424,7 +455,8 @@ def apply_remedy(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int
                delay_days=remedy.delay_days, approvals_needed=needed,
                expires_at=p.expires_at.isoformat())
         _audit(uow, rec, now, actor, "proposed", remedy, reason, proposal=p.id,
-               approvals_needed=needed, expires_at=p.expires_at.isoformat())
+               approvals_needed=needed, expires_at=p.expires_at.isoformat(),
+               tiers=policy.source)
         rec.updated_at = now
         uow.exceptions.save(rec)
         uow.commit()
@@ -450,7 +482,7 @@ def decide(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int, *,
         rec = _open(uow, tenant_id, exception_id)
         p = _pending(uow, rec, n)
         order = uow.orders.get(tenant_id, rec.order_id, lock=True)
-        policy = load_policy(uow, tenant_id)
+        policy = load_policy(uow, tenant_id, order)
         needed = policy.approvals_needed(p.tier)
         try:
             if approve_it:
@@ -500,6 +532,6 @@ def recompute(make_uow: UowFactory, tenant_id: str, exception_id: str, *,
         uow.network.lock_for_intake(tenant_id)
         rec = _open(uow, tenant_id, exception_id)
         order = uow.orders.get(tenant_id, rec.order_id, lock=True)
-        _refresh(uow, rec, order, load_policy(uow, tenant_id), now)
+        _refresh(uow, rec, order, load_policy(uow, tenant_id, order), now)
         uow.exceptions.save(rec)
         uow.commit()

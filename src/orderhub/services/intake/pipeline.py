@@ -7,9 +7,11 @@ network event, a wave) runs these stages, in this order:
                intake/channel_orders.py) or takes stored ones (re-validation, re-routing)
     load       `load_batch`: the network in force (sites, queues, carriers, blocks, rules,
                canary, checks) under the lock that serialises intake with network changes,
-               the SKUs, warehouses and stock levels: a handful of queries per batch
+               the SKUs, warehouses and stock levels: a handful of queries per batch; the
+               SLA policy in force (cached per version) when some rule reads SLA facts
     validate   `validate_orders`: three-level checks (the canary's for its slice); failures
-               are held with their reasons
+               are held with their reasons. The orders' routing views (with their SLA
+               facts: domain/twin/outlook.py) are built here once and reused by routing
     screen     `screen_anomalies`: anomaly detection for the batch's new orders (brushing,
                fraud, channel price conflicts, unusual quantities; services/anomaly): one
                read of every recent sighting of the batch's keys, one bulk write; a high
@@ -43,14 +45,17 @@ from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.state import NetworkState
-from orderhub.domain.routing.strategy import RoutingContext, route_order
+from orderhub.domain.routing.strategy import RoutingContext, customer_due, route_order
 from orderhub.domain.rules.checks import ValidationContext
 from orderhub.domain.rules.rule_sets import Slice
 from orderhub.domain.rules.validation import Rule, validate
+from orderhub.domain.twin.outlook import facts_for
+from orderhub.domain.twin.sla import SlaPolicy
 from orderhub.services import audit
 from orderhub.services.anomaly.detection import screen
 from orderhub.services.intake.crosswalk import suggest_for_lines
 from orderhub.services.rules.validation_rules import overlay
+from orderhub.services.twin.policies import policy_in_force
 from orderhub.services.unit_of_work import UnitOfWork
 
 Demand = dict[tuple[str, str], int]
@@ -87,6 +92,7 @@ class Batch:
     levels: Mapping[tuple[str, str], StockLevel]
     skus: list[str]
     canary: CanaryChecks | None
+    sla: SlaPolicy | None = None  # the SLA policy in force, if some rule reads SLA facts
     routes: dict[str, RouteOrder] = field(default_factory=dict)  # routing views, by order
     audit: list[audit.Record] = field(default_factory=list)  # what the rules decided
 
@@ -145,6 +151,7 @@ def load_batch(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order], now: da
         raise NotFound(f"tenant '{tenant_id}' not found")
     skus = sorted({ln.sku for o in orders for ln in o.lines if ln.sku})
     canary = network.canary
+    sla = policy_in_force(uow, tenant_id) if reads_sla(network) else None
     return Batch(
         tenant_id, now, actor, network,
         catalog=uow.catalog.skus_by_code(tenant_id, skus),
@@ -153,7 +160,41 @@ def load_batch(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order], now: da
         skus=skus,
         canary=None if canary is None else CanaryChecks(
             canary.label, canary.slice, overlay(network.checks, canary.checks)),
+        sla=sla,
     )
+
+
+_SLA_READERS: dict[int, tuple[NetworkState, bool]] = {}  # by state (cached per revision)
+
+
+def reads_sla(network: NetworkState) -> bool:
+    """Whether a rule in force (routing rules, checks, the canary's) reads SLA facts:
+    only then are they worked out for a batch. Answered once per network state."""
+    hit = _SLA_READERS.get(id(network))
+    if hit is not None and hit[0] is network:
+        return hit[1]
+    canary = network.canary
+    rules = [*network.rules, *(canary.rules + list(canary.checks) if canary else [])]
+    answer = (any(r.when.reads_sla or r.then.check == "promise_possible" for r in rules)
+              or any(c.check == "promise_possible" or (c.scope is not None
+                                                       and c.scope.reads_sla)
+                     for c in network.checks))
+    if len(_SLA_READERS) > 64:
+        _SLA_READERS.clear()
+    _SLA_READERS[id(network)] = (network, answer)
+    return answer
+
+
+def routing_view(order: Order, catalog: Mapping[str, Sku], policy: SlaPolicy | None,
+                 now: datetime, memo: dict[Any, Any]) -> RouteOrder:
+    """The order's routing view, with its SLA facts when `policy` is given (the version
+    in force): if every step from now keeps its target, how much slack is left to its due
+    date, when it must ship, its service level's delivery target."""
+    if policy is None:
+        return route_order(order, catalog)
+    match = {"channel": order.channel, "service_level": order.service_level,
+             "warehouse": "", "customer_tier": order.customer.tier}
+    return route_order(order, catalog, facts_for(policy, match, now, customer_due(order), memo))
 
 
 def validation_context(
@@ -222,10 +263,17 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
                              batch.levels, batch.now, every)
     # Scoped checks and canary slices read the order as routing sees it (region, SKU facts);
     # routing reuses those views.
-    needs_route = canary is not None or any(r.scope is not None for r in every)
+    needs_route = (canary is not None or batch.sla is not None
+                   or any(r.scope is not None for r in every))
+    slack: dict[str, float] = {}
+    ctx.promise_slack = slack
+    memo: dict[Any, Any] = {}
     valid: list[Order] = []
     for o in orders:
-        route = route_order(o, batch.catalog) if needs_route else None
+        route = routing_view(o, batch.catalog, batch.sla, batch.now, memo) if needs_route \
+            else None
+        if route is not None and route.promise_slack_hours is not None:
+            slack[o.id] = route.promise_slack_hours
         if route is not None:
             batch.routes[o.id] = route
         checks, arm = batch.checks, "live"

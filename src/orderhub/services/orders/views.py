@@ -141,6 +141,27 @@ def get_order(make_uow: UowFactory, tenant_id: str, order_id: str, *,
         return order_view(uow.orders.get(tenant_id, order_id), pii)
 
 
+def resolve_order_id(make_uow: UowFactory, tenant_id: str, id_or_prefix: str) -> str:
+    """The order id `id_or_prefix` names: the id itself, or the one order whose id begins
+    with it (as a narrow terminal may have cut it). NotFound when none; InvalidInput
+    listing some candidates when several."""
+    wanted = id_or_prefix.strip()
+    if not wanted:
+        raise InvalidInput([FieldError("order_id", "empty")])
+    with make_uow() as uow:
+        found = uow.orders.ids_with_prefix(tenant_id, wanted, 6)
+    if wanted in found:
+        return wanted
+    if not found:
+        raise NotFound(f"order {wanted} not found")
+    if len(found) > 1:
+        shown = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
+        raise InvalidInput([FieldError(
+            "order_id", f"'{wanted}' is the beginning of several order ids ({shown}): "
+            "give more characters")])
+    return found[0]
+
+
 def get_timeline(make_uow: UowFactory, tenant_id: str, order_id: str, *,
                  warehouses: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     with make_uow() as uow:
@@ -175,6 +196,7 @@ def list_orders(
     created_to: datetime | None = None,
     phone: str | None = None,
     email: str | None = None,
+    warehouse: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
     pii: PiiView,
@@ -182,7 +204,8 @@ def list_orders(
 ) -> dict[str, Any]:
     """Newest first; `next_cursor` continues after the last item of this page. `phone`
     and `email` match exactly (through their blind indexes: nothing is decrypted to
-    search), whatever the caller's view."""
+    search), whatever the caller's view. `warehouse`: orders with a shipment (planned or
+    later) from that site."""
     before = decode_cursor(cursor) if cursor else None
     if phone is not None and not phone.strip():
         raise InvalidInput([FieldError("phone", "empty")])
@@ -192,8 +215,8 @@ def list_orders(
         ids = uow.orders.search_ids(
             tenant_id, status=status, channel=channel, external_id=external_id, sku=sku,
             hold_code=hold_code, created_from=created_from, created_to=created_to,
-            phone=phone, email=email, before=before, warehouses=warehouses,
-            limit=limit + 1)
+            phone=phone, email=email, warehouse=warehouse, before=before,
+            warehouses=warehouses, limit=limit + 1)
         more = len(ids) > limit
         ids = ids[:limit]
         orders = {o.id: o for o in uow.orders.get_many(tenant_id, ids)}
@@ -221,14 +244,17 @@ def list_stock(
     sku: str | None = None,
     after: str | None = None,
     limit: int = 100,
+    below_safety: bool = False,
 ) -> dict[str, Any]:
+    """A keyset page of stock levels by (SKU, warehouse); `below_safety`: only those whose
+    ATP is below their safety stock (the console's warning filter)."""
     key = None
     if after:
         sku_after, _, wh_after = after.partition("|")
         key = (sku_after, wh_after)
     with make_uow() as uow:
         rows = uow.stock.page(tenant_id, warehouse=warehouse, sku=sku, after=key,
-                              limit=limit + 1)
+                              limit=limit + 1, below_safety=below_safety)
     more = len(rows) > limit
     rows = rows[:limit]
     return {

@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput
-from orderhub.domain.rules.model import is_check_doc
+from orderhub.domain.rules.model import is_check_doc, is_tier_doc
 from orderhub.domain.rules.rule_sets import SetState, parse_slice
-from orderhub.services.rules import validation_rules
+from orderhub.services.rules import tiers, validation_rules
 from orderhub.services.rules.routing_rules import save_rules, vocabulary
 from orderhub.services.rules.rule_sets import (
     get_set,
@@ -84,9 +84,15 @@ def activate(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
             raise Conflict(f"rule set v{row.version} is {row.state}; only a canary is "
                            "activated (its outcomes measured first)")
         previous = [*stored_docs(uow.rules.routing_rules(tenant_id)),
-                    *validation_rules.check_docs(uow, tenant_id)]
-        _replace_live(uow, tenant_id, row.rules, actor=actor,
-                      reason=f"rule set v{row.version} activated: {reason}", now=now)
+                    *validation_rules.check_docs(uow, tenant_id),
+                    *tiers.live_tier_docs(uow, tenant_id)]
+        rules, tier_docs = tiers.split(row.rules)
+        why = f"rule set v{row.version} activated: {reason}"
+        if rules:
+            _replace_live(uow, tenant_id, rules, actor=actor, reason=why, now=now)
+        if tier_docs:  # its tiers become the desk's; a set without any leaves them
+            tiers.put_live(uow, tenant_id, tier_docs, row.version, actor=actor, reason=why,
+                           now=now)
         uow.rule_sets.activate(tenant_id, set_id, previous, now)
         record_change(uow, tenant_id, row, SetState.ACTIVE, "activated", actor=actor,
                       reason=reason, now=now)
@@ -126,9 +132,14 @@ def rollback(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
         uow.network.bump(tenant_id)  # the canary and live rules are what intake reads
         row = load_set(uow, tenant_id, set_id, lock=True)
         if row.state == SetState.ACTIVE.value:
-            _replace_live(uow, tenant_id, row.previous or [], actor=actor,
-                          reason=f"rule set v{row.version} rolled back: {reason}", now=now,
-                          all_checks=True)
+            why = f"rule set v{row.version} rolled back: {reason}"
+            before, tier_docs = tiers.split(row.previous or [])
+            if any(not is_tier_doc(d) for d in row.rules):
+                _replace_live(uow, tenant_id, before, actor=actor, reason=why, now=now,
+                              all_checks=True)
+            if any(map(is_tier_doc, row.rules)):  # the tiers live before it, or none
+                tiers.put_live(uow, tenant_id, tier_docs, None, actor=actor, reason=why,
+                               now=now)
         elif row.state != SetState.CANARY.value:
             raise Conflict(f"rule set v{row.version} is {row.state}; only a canary or "
                            "the active set can be rolled back")
@@ -183,6 +194,8 @@ def compare(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]
                     "on_time_rate": round(a["on_time"] / routed, 4),
                     "hold_rate": round(a["held"] / max(a["orders"], 1), 4),
                     "manual_interventions": a["touched"]}
+    with make_uow() as uow:
+        desk = tiers.desk_arms(uow, tenant_id, label, row.canary_at, end)
     return {"rule_set": row.version, "state": row.state, "since": row.canary_at,
             "until": end,
-            "slice": row.slice, "arms": out}
+            "slice": row.slice, "arms": out, "desk": desk}

@@ -134,6 +134,12 @@ def _save(uow: UnitOfWork, tenant_id: str, rules: Sequence[RoutingRule], *, acto
     """Save rules of both kinds (codes unique) in the caller's transaction: each changed
     one gets a new version and an audit entry, in the order given. The rules in force are
     part of the network intake reads: a change takes its lock (network_repository)."""
+    tiers = [i for i, r in enumerate(rules) if r.is_tier]
+    if tiers:
+        raise InvalidInput([FieldError(f"rules.{i}.then.tier" if len(rules) > 1 else
+                                       "then.tier", "approval tiers go live through a rule "
+                                       "set (POST /v1/rules/sets: sandbox, canary, "
+                                       "activation), not as a live rule") for i in tiers])
     checks = iter(validation_rules.save_checks(
         uow, tenant_id, [r for r in rules if r.is_check], actor=actor, reason=reason,
         now=now))

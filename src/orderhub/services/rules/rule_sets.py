@@ -27,12 +27,13 @@ from orderhub.domain.events import RuleSetChanged
 from orderhub.domain.rules.model import (
     RoutingRule,
     is_check_doc,
+    is_tier_doc,
     parse_rule,
     rule_doc,
 )
 from orderhub.domain.rules.rule_sets import SetState, contradictions
 from orderhub.services import audit
-from orderhub.services.rules import validation_rules
+from orderhub.services.rules import tiers, validation_rules
 from orderhub.services.rules.routing_rules import parse_docs
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
@@ -99,12 +100,14 @@ def changes_from_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[st
     switches on shows `enabled: false -> true`)."""
     live = {d["code"]: d for d in map(_normal, [
         *stored_docs(uow.rules.routing_rules(tenant_id, enabled_only=False)),
-        *validation_rules.check_docs(uow, tenant_id)])}
+        *validation_rules.check_docs(uow, tenant_id), *tiers.live_tier_docs(uow, tenant_id)])}
     mine = {d["code"]: d for d in map(_normal, docs)}
-    has_routing = not all(map(is_check_doc, docs))
+    has_routing = any(not is_check_doc(d) and not is_tier_doc(d) for d in docs)
+    has_tiers = any(map(is_tier_doc, docs))
     added = sorted(c for c in mine if c not in live)
-    removed = sorted(c for c, d in live.items() if c not in mine and has_routing
-                     and not is_check_doc(d) and d.get("enabled", True))
+    removed = sorted(c for c, d in live.items() if c not in mine and d.get("enabled", True)
+                     and ((has_tiers and is_tier_doc(d))
+                          or (has_routing and not is_check_doc(d) and not is_tier_doc(d))))
     changed = {}
     for code in sorted(set(mine) & set(live)):
         a, b = live[code], mine[code]
@@ -124,8 +127,10 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
         left_out: list[str] = []
         if docs is not None:
             rules = parse_docs(uow, tenant_id, docs)
+            tiers.check_safety(uow, tenant_id, rules)
         else:
             rules = list(uow.rules.routing_rules(tenant_id))
+            rules.extend(parse_rule(d) for d in tiers.live_tier_docs(uow, tenant_id))
             for d in validation_rules.check_docs(uow, tenant_id):
                 try:
                     rules.append(parse_rule(d))

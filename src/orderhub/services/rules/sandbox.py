@@ -5,7 +5,9 @@ passes (a fail leaves or puts it back in draft).
 The sandbox never touches live data: it reads past orders, the catalogue and the network,
 and routes each past order as of its own order time against today's stock and network
 (each order on its own, so the rules' effect is not mixed with stock running out), and
-then the stress scenarios in sequence, where stock and queues do run down.
+then the stress scenarios in sequence, where stock and queues do run down. A set that
+carries approval tiers also has the remedies of the tenant's recent exceptions tiered by
+the live policy and by its tier rules (tiers.replay).
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from orderhub.domain.routing.network import CostWeights, Network, RouteOrder, Si
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.strategy import (
     RoutingStrategy,
-    route_order,
     site_of,
 )
 from orderhub.domain.routing.streaming import Decision, plan_order, take_stock
@@ -35,9 +36,11 @@ from orderhub.domain.rules.model import RoutingRule, parse_rule
 from orderhub.domain.rules.rule_sets import Arm, SetState
 from orderhub.domain.rules.validation import Level, validate
 from orderhub.domain.rules.validation import Rule as Check
-from orderhub.services.intake.pipeline import validation_context
-from orderhub.services.rules import validation_rules
+from orderhub.domain.twin.sla import SlaPolicy
+from orderhub.services.intake.pipeline import reads_sla, routing_view, validation_context
+from orderhub.services.rules import tiers, validation_rules
 from orderhub.services.rules.rule_sets import load_set, record_change
+from orderhub.services.twin.policies import policy_in_force
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 DEFAULT_HOLD_THRESHOLD = 0.05  # a set that holds more than 5% of past orders fails
@@ -55,13 +58,17 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
     with read_uow() as uow:
         replay = _load_replay(uow, tenant_id, set_id, since=now - since, now=now,
                               limit=limit)
+        desk = (tiers.replay(uow, tenant_id, replay.tier_rules, since=now - since,
+                             examples=examples) if replay.tier_rules else None)
     live_net, draft_net = _networks(replay)
     arms = _replay_both(replay, live_net, draft_net, weights, draw_down=draw_down,
                         examples=examples)
     never = _never_matched(replay, arms)
     lv, dv = arms.live.view(), arms.draft.view()
     scenarios = _scenarios(arms.routed, draft_net, weights)
-    failures = _failures(replay, arms, hold_threshold)
+    failures = _failures(replay, arms, hold_threshold) + tiers.replay_failures(desk)
+    if desk is not None and not desk["exceptions"]:
+        failures.append("tiers: no exceptions in the window to replay the tier rules on")
     report = {
         "since_days": since.days, "orders": len(replay.orders), "draw_down": draw_down,
         "seconds": round(time.perf_counter() - started, 2),
@@ -76,7 +83,7 @@ def simulate(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, set_id:
         "validation_differs_from_what_happened": arms.checks_differ,
         "differs_from_what_happened": arms.differs_from_actual,
         "examples": arms.examples, "rule_hits": arms.draft.rule_hits, "never_matched": never,
-        "scenarios": scenarios, "hold_threshold": hold_threshold,
+        "scenarios": scenarios, "tiers": desk, "hold_threshold": hold_threshold,
         "passed": not failures, "failures": failures,
         "run_at": now.isoformat(), "run_by": actor}
     _record_sandbox(make_uow, tenant_id, set_id, report, actor=actor, now=now)
@@ -93,6 +100,7 @@ class _Replay:
 
     row: StoredRuleSet
     draft_rules: list[RoutingRule]  # what the draft routes by (the live rules if it has none)
+    tier_rules: list[RoutingRule]  # the draft's approval tiers (none: it leaves them)
     live_checks: list[Check]
     draft_checks: list[Check]
     state: NetworkState
@@ -103,6 +111,7 @@ class _Replay:
     ctx: ValidationContext
     actual: dict[str, list[str]]  # order id -> the sites routing chose ([]: held)
     held_then: dict[str, list[str]]  # order id -> the codes validation held it with
+    sla: SlaPolicy | None = None  # the SLA policy in force, if a rule reads SLA facts
 
 
 @dataclass
@@ -130,7 +139,7 @@ def _load_replay(uow: UnitOfWork, tenant_id: str, set_id: int, *, since: datetim
     live_checks = validation_rules.live_checks(uow, tenant_id)
     draft_checks = validation_rules.overlay(live_checks, every)
     state = uow.network.load(tenant_id)
-    routing = [r for r in every if not r.is_check]
+    routing = [r for r in every if not r.is_check and not r.is_tier]
     draft_rules = by_priority(routing if routing else state.rules)
     warehouses = uow.catalog.warehouses(tenant_id)
     orders = _past_orders(uow, tenant_id, since, limit)
@@ -142,8 +151,11 @@ def _load_replay(uow: UnitOfWork, tenant_id: str, set_id: int, *, since: datetim
                           [*live_checks, *draft_checks])
     actual, held_then = _what_happened(uow, tenant_id, since)
     orders.sort(key=lambda x: (x.created_at, x.id))
-    return _Replay(row, draft_rules, live_checks, draft_checks, state, warehouses, orders,
-                   catalog, levels, ctx, actual, held_then)
+    sla = (policy_in_force(uow, tenant_id) if reads_sla(state) or any(
+        r.when.reads_sla or r.then.check == "promise_possible" for r in every) else None)
+    return _Replay(row, draft_rules, [r for r in every if r.is_tier], live_checks,
+                   draft_checks, state, warehouses, orders, catalog, levels, ctx, actual,
+                   held_then, sla)
 
 
 def _past_orders(uow: UnitOfWork, tenant_id: str, since: datetime, limit: int
@@ -218,8 +230,14 @@ def _replay_both(replay: _Replay, live_net: Network, draft_net: Network,
     live_stock = live_net.copy() if draw_down else live_net
     draft_stock = draft_net.copy() if draw_down else draft_net
     live_order, draft_order = _by_level(replay.live_checks), _by_level(replay.draft_checks)
+    slack: dict[str, float] = {}
+    replay.ctx.promise_slack = slack
+    memo: dict[Any, Any] = {}
     for order in replay.orders:
-        route = route_order(order, replay.catalog)
+        # (SLA facts as of the order's own intake, as intake worked them out)
+        route = routing_view(order, replay.catalog, replay.sla, order.created_at, memo)
+        if route.promise_slack_hours is not None:
+            slack[order.id] = route.promise_slack_hours
         live_held = _run_checks(order, live_order, replay.ctx, route, None, None)
         draft_held = _run_checks(order, draft_order, replay.ctx, route, draft.rule_hits,
                                  out.scoped_hits)

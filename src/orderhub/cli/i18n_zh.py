@@ -1,0 +1,520 @@
+# ruff: noqa: E501  (a catalogue: Chinese lines are measured at double width)
+"""The CLI's Chinese catalogue (cli/i18n.py): English text (whitespace collapsed on lookup)
+-> Chinese, with the domain terms of the project glossary (订单中枢, 渠道, 履约, 挂起订单,
+可承诺量, 安全库存, 订单路由, 拆单, 承运商, 电子面单, 沙盒, 灰度发布, 三阶权限 ...).
+
+Keys are the texts exactly as the command modules write them: a help string or docstring
+changed there needs its entry changed here (tests/e2e/test_cli_i18n.py says which)."""
+
+from __future__ import annotations
+
+CATALOG: dict[str, str] = {
+    # ----- typer's own words, and the CLI's common messages --------------------------------
+    "Usage: ": "用法：",
+    "Options": "选项",
+    "Commands": "命令",
+    "Arguments": "参数",
+    "Error": "错误",
+    "Aborted.": "已中止。",
+    "Try [blue]'{command_path} {help_option}'[/] for help.":
+        "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。",
+    "[default: {}]": "[默认：{}]",
+    "[env var: {}]": "[环境变量：{}]",
+    "[required]": "[必填]",
+    "(deprecated) ": "（已弃用）",
+    "No such command {name!r}.": "没有命令 {name!r}。",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "error:": "错误：",
+    "master": "主",
+    "audit": "审计",
+    "done": "完成",
+    "still working, {seconds} s": "仍在进行，已 {seconds} 秒",
+    "done in {seconds} s": "完成，用时 {seconds} 秒",
+    "orders": "订单",
+    "evaluating": "评估中",
+    "importing {name}": "导入 {name}",
+    "optimising the wave (HiGHS)": "优化波次（HiGHS）",
+    "simulating the month": "模拟一个月",
+    "driving orders through the hub": "订单经由订单中枢的服务推进",
+    "replaying orders through rule set {set_id}": "以规则集 {set_id} 回放订单（沙盒）",
+    "closing {warehouse} mid-stream": "在订单流中途关闭 {warehouse}",
+    "choose en or zh": "请选择 en 或 zh",
+    "training the anomaly model": "训练异常检测模型",
+    "scoring the held-out traffic": "为留出流量评分",
+    "loading the demo data": "加载演示数据",
+    "--json and --csv: choose one": "--json 与 --csv 只能选一个",
+    "no such file: {path}": "没有该文件：{path}",
+    "unknown status '{status}'; one of: {choices}":
+        "未知状态 '{status}'；可选：{choices}",
+    "no orders in the canary arm yet: since {since}, {others} order(s) were routed by the "
+    "live rules and none by rule set v{version} (slice {slice}). New orders matching the "
+    "slice join the canary as they are routed; run `orderhub rules compare {set_id}` again "
+    "once some have arrived, or widen the slice with `orderhub rules canary {set_id} "
+    "--percent N`.":
+        "灰度组还没有订单：自 {since} 起，{others} 个订单按现行规则路由，按规则集 v{version}"
+        "（切片 {slice}）路由的为 0。符合切片的新订单在路由时进入灰度组；待有订单后再运行 "
+        "`orderhub rules compare {set_id}`，或用 `orderhub rules canary {set_id} --percent N` "
+        "扩大切片。",
+    # ----- the root command ----------------------------------------------------------------
+    "orderhub: order orchestration hub (订单中枢).": "orderhub：订单中枢。",
+    "Language of help and messages: en or zh (default: ORDERHUB_LANG, else the locale, e.g. "
+    "LANG=zh_CN.UTF-8)":
+        "帮助与提示的语言：en 或 zh（默认取 ORDERHUB_LANG，否则取系统区域设置，"
+        "如 LANG=zh_CN.UTF-8）",
+    "Install completion for the current shell.": "为当前 shell 安装命令补全。",
+    "Show completion for the current shell, to copy it or customize the installation.":
+        "显示当前 shell 的命令补全脚本，以便复制或自定义安装。",
+    # ----- shared options ------------------------------------------------------------------
+    "SQLAlchemy URL; default sqlite:///orderhub.db in the working directory":
+        "SQLAlchemy 数据库 URL；默认为工作目录下的 sqlite:///orderhub.db",
+    "Tenant id": "租户 ID",
+    "NATS JetStream URL; without it the embedded log is used":
+        "NATS JetStream URL；不设置则使用内置事件日志",
+    "Why (kept on events and timelines)": "原因（记入事件与时间线）",
+    "Print JSON instead of a table (stable keys; money as strings, times ISO 8601 UTC)":
+        "输出 JSON 而非表格（键名稳定；金额为字符串，时间为 ISO 8601 UTC）",
+    "Print CSV instead of a table (a header row, then one row per item)":
+        "输出 CSV 而非表格（首行为表头，之后每项一行）",
+    "Print JSON instead of a table": "输出 JSON 而非表格",
+    "Print JSON": "输出 JSON",
+    "One JSON document on stdout": "在标准输出打印一个 JSON 文档",
+    "Print the answer as JSON": "以 JSON 输出结果",
+    "List every order the change looked at, one per line": "逐行列出此次变更涉及的每个订单",
+    "Print the change and its full report (every order) as JSON":
+        "以 JSON 输出变更及其完整报告（含每个订单）",
+    "Repeatable": "可重复",
+    # ----- top-level commands --------------------------------------------------------------
+    "Load the deterministic demo set: 8 warehouses in Chinese cities, SKUs, channels, stock.":
+        "加载确定性的演示数据：8 个位于中国城市的仓库、SKU、渠道与库存。",
+    "Run the REST API (docs at /docs) with the outbox relay and expiry sweeper.":
+        "运行 REST API（文档见 /docs），并运行发件箱中继与过期清理。",
+    "Load demo data into an empty database": "向空数据库加载演示数据",
+    "Also run relay, consumers, webhooks and sweeper in this process":
+        "在本进程中同时运行中继、消费者、Webhook 与清理任务",
+    "Push a realistic order stream through the hub and report what happened; with --days, "
+    "simulate a month of order history with realistic delays (模拟一个月的订单履约).":
+        "向订单中枢推送逼真的订单流并报告结果；加 --days 时，模拟一个月带真实延误的订单履约历史。",
+    "Simulate a month of history in memory instead (no database): stage times, backlogs, "
+    "carrier incidents, weather, outcomes":
+        "改为在内存中模拟一个月的历史（不用数据库）：各阶段用时、积压、承运商异常、天气与结果",
+    "With --days: orders on an ordinary day (peak days have more)":
+        "配合 --days：平日的订单量（高峰日更多）",
+    "With --days: first day (YYYY-MM-DD)": "配合 --days：第一天（YYYY-MM-DD）",
+    "With --days: write the history as JSON lines (orders and labelled snapshots) for "
+    "`orderhub risk train --history`":
+        "配合 --days：将历史写为 JSON lines（订单与带标签的快照），供 "
+        "`orderhub risk train --history` 使用",
+    "With --days: also push this many of the month's orders through the hub's real "
+    "services, each step at its simulated time (needs demo-data)":
+        "配合 --days：另将当月这么多订单按模拟时间逐步经由订单中枢的真实服务推进（需先加载演示数据）",
+    "Stock of one SKU per warehouse: on hand, reserved, safety stock, ATP and shortfall "
+    "(safety stock that on hand - reserved does not cover).":
+        "某 SKU 在各仓库的库存：在库、预占、安全库存、可承诺量与缺口（在库减预占不足以覆盖的安全库存）。",
+    "Release lapsed pre-sale locks now (serve also does this in the background).":
+        "立即释放已过期的预售锁库（serve 也会在后台执行）。",
+    "Import a file of channel orders: good rows are imported, each bad row is reported with "
+    "its line number and reason (exit code 1 when any row was refused).":
+        "导入渠道订单文件：合格行导入，每个不合格行报告行号与原因（有行被拒时退出码为 1）。",
+    "CSV, XLSX, JSON (array) or JSON lines file": "CSV、XLSX、JSON（数组）或 JSON lines 文件",
+    "Channel code the orders come from": "订单来源的渠道代码",
+    "auto, csv, xlsx, json or jsonl": "auto、csv、xlsx、json 或 jsonl",
+    "Run only the outbox relay (for deployments that scale API, relay and workers apart: "
+    "start the API with `serve --no-background`).":
+        "只运行发件箱中继（用于 API、中继与工作进程分开扩展的部署：以 "
+        "`serve --no-background` 启动 API）。",
+    "Seconds between outbox polls": "两次轮询发件箱之间的秒数",
+    "Run the durable consumers (webhook fan-out), the webhook dispatcher and the expiry "
+    "sweeper, without the API or the relay.":
+        "运行持久消费者（Webhook 分发）、Webhook 投递器与过期清理，不运行 API 和中继。",
+    # ----- db --------------------------------------------------------------------------------
+    "Database schema.": "数据库表结构。",
+    "Create or migrate the schema to the newest revision.": "创建表结构或迁移到最新版本。",
+    # ----- order -----------------------------------------------------------------------------
+    "Inspect orders.": "查看订单。",
+    "An order with its customer, ship-to, lines, shipments and full timeline (ORDER_ID: the "
+    "id or its beginning, if only one order's id begins so).":
+        "订单及其客户、收货地址、明细行、发货单与完整时间线（ORDER_ID：订单号，"
+        "或仅一个订单号以之开头时的前缀）。",
+    "Mask personal data (phone's last four digits, name's first character, street only once "
+    "released)":
+        "遮蔽个人信息（手机号仅留后四位、姓名仅留首字、详细地址仅在下发后显示）",
+    "Why the order was routed where it was, in plain words.": "用平实的话说明订单为何路由到该仓库。",
+    "The newest orders (ids are never cut: a narrow terminal wraps the other columns).":
+        "最新的订单（订单号从不截断：终端较窄时其他列换行）。",
+    "Filter by status": "按状态筛选",
+    "Only orders to or from this phone, exact (looked up by blind index)":
+        "仅限收发货人为该手机号的订单，精确匹配（通过盲索引查找）",
+    "Only orders of this customer email, exact (looked up by blind index)":
+        "仅限该客户邮箱的订单，精确匹配（通过盲索引查找）",
+    "The order's digital twin: its 11 stages with entry, exit, expected and due times, the "
+    "slack to the promised delivery, health, risk and what drives them.":
+        "订单数字孪生：11 个阶段的进入、离开、预期与截止时间，距交付承诺的余量、健康度、"
+        "风险及其成因。",
+    "The twin as JSON": "以 JSON 输出订单数字孪生",
+    "en or zh (default: the CLI's language)": "en 或 zh（默认：命令行的语言）",
+    "The order's shipments with their carrier checkpoints (物流轨迹) and current state.":
+        "订单的发货单及其承运商物流轨迹与当前状态。",
+    "The warehouse refuses a released order (仓库拒收): a compensation saga recalls it (stock "
+    "released), voids its waybills, routes it again elsewhere and tells the channel.":
+        "仓库拒收已下发的订单：补偿事务将其召回（释放库存）、作废电子面单、改由别处路由并通知渠道。",
+    "Why the warehouse refuses it": "仓库拒收的原因",
+    "The refusing site (default: every site it was released to)":
+        "拒收的仓库（默认：订单下发到的所有仓库）",
+    "Capturing the payment failed (扣款失败): a compensation saga cancels the order while "
+    "the goods are still in the warehouse, else it waits for a person.":
+        "扣款失败：货物仍在仓库时补偿事务取消订单，否则等待人工处理。",
+    "Why capturing the payment failed": "扣款失败的原因",
+    # ----- events ----------------------------------------------------------------------------
+    "The event stream: status, tail, replay, catalogue.": "事件流：状态、实时查看、重放、目录。",
+    "Outbox backlog, publication position, consumers' lag, parked events, webhooks.":
+        "发件箱积压、发布位置、消费者滞后、搁置的事件与 Webhook。",
+    "Print the live event stream.": "打印实时事件流。",
+    "Only this event type (repeatable)": "仅此事件类型（可重复）",
+    "Only this order": "仅此订单",
+    "Begin with the oldest event": "从最早的事件开始",
+    "Stop after N events (0: never)": "N 个事件后停止（0：不停止）",
+    "Stop after S seconds (0: never)": "S 秒后停止（0：不停止）",
+    "One CloudEvent JSON per line": "每行一个 CloudEvent JSON",
+    "Re-deliver everything published since TIME to a durable consumer.":
+        "将自 TIME 起发布的全部事件重新投递给某个持久消费者。",
+    "Durable consumer name": "持久消费者名称",
+    "ISO time, e.g. 2026-11-24T08:00:00Z": "ISO 时间，如 2026-11-24T08:00:00Z",
+    "The event catalogue: types, JSON Schemas and examples.": "事件目录：类型、JSON Schema 与示例。",
+    "Render as Markdown": "以 Markdown 输出",
+    # ----- corpus ----------------------------------------------------------------------------
+    "The labelled channel-order corpus: generate and evaluate.": "带标注的渠道订单语料：生成与评估。",
+    "Write a seeded corpus of channel orders with injected, labelled defects.":
+        "按随机种子生成渠道订单语料，注入并标注缺陷。",
+    "JSON lines file to write (.gz: compressed)": "要写入的 JSON lines 文件（.gz：压缩）",
+    "Detection recall and precision per defect type (exit 1 if any is below 95%).":
+        "各缺陷类型的检出召回率与精确率（任一低于 95% 时退出码为 1）。",
+    "Corpus file from `corpus generate`": "由 `corpus generate` 生成的语料文件",
+    "Only the first N records (0: all)": "仅前 N 条记录（0：全部）",
+    # ----- audit -----------------------------------------------------------------------------
+    "The tamper-evident audit log: list, verify, checkpoint, export.":
+        "防篡改审计日志：列出、校验、检查点、导出。",
+    "Recompute the keyed chain and check it against its signed checkpoints (the table, "
+    "<key_dir>/audit-anchors/ and --anchors); exit 1 naming the first broken entry.":
+        "重新计算带密钥的哈希链，并与已签名的检查点（数据表、<key_dir>/audit-anchors/ 与 "
+        "--anchors）核对；不符时退出码为 1 并指出第一条断裂的记录。",
+    "An exported checkpoints file (audit export-checkpoints) to check the chain against; "
+    "repeatable":
+        "用于核对哈希链的导出检查点文件（audit export-checkpoints）；可重复",
+    "Sign each chain's head now, keep it and append it to <key_dir>/audit-anchors/.":
+        "立即为每条链的链头签名，保存并追加到 <key_dir>/audit-anchors/。",
+    "One tenant (default: all)": "单个租户（默认：全部）",
+    "Write the signed checkpoints, with the public key that checks them, for safekeeping.":
+        "写出已签名的检查点及用于校验的公钥，以便妥善保存。",
+    "File to write (JSON lines)": "要写入的文件（JSON lines）",
+    "The newest entries.": "最新的审计记录。",
+    "Order id or routing-rule/<code>": "订单号或 routing-rule/<代码>",
+    "One kind of entry": "单一类型的记录",
+    # ----- warehouse -------------------------------------------------------------------------
+    "Warehouses: list with load, close, cut capacity, reopen.":
+        "仓库：列出（含负载）、关闭、降低产能、重新开放。",
+    "Sites with capacity, current picking queue, costs and capabilities.":
+        "各仓库的产能、当前拣货队列、成本与能力。",
+    "Close a warehouse and re-route its open orders now.": "关闭仓库并立即重新路由其未完成订单。",
+    "Open a closed warehouse to new orders again.": "重新向新订单开放已关闭的仓库。",
+    "Set the daily picking capacity; open orders beyond what the queue can now hold are "
+    "re-routed (newest first).":
+        "设置每日拣货产能；超出队列容量的未完成订单将被重新路由（最新的优先）。",
+    # ----- carrier ---------------------------------------------------------------------------
+    "Carrier services: list, mark down, degraded or up; tracking.":
+        "承运商服务：列出，标记为停运、降级或恢复；物流轨迹。",
+    "Carrier services with their state.": "承运商服务及其状态。",
+    "Stop offering a carrier service; open orders planned on it are re-routed.":
+        "停用某承运商服务；计划由其承运的未完成订单将被重新路由。",
+    "Keep offering a carrier service, slower by DAYS (promises account for it).":
+        "继续使用某承运商服务，但时效慢 DAYS 天（交付承诺会计入）。",
+    "Extra transit days": "额外运输天数",
+    "Offer a carrier service again at its normal speed.": "以正常时效重新启用某承运商服务。",
+    "Carrier tracking checkpoints (物流轨迹): push a file, set a carrier's signing secret, "
+    "simulate carriers.":
+        "承运商物流轨迹：推送文件、设置承运商的签名密钥、模拟承运商。",
+    "Take in a carrier's checkpoints from a file (as a signed push would): stored once per "
+    "event id, matched to shipments by waybill or kept as orphans.":
+        "从文件读入承运商的物流轨迹（如同签名推送）：每个事件 ID 只存一次，按电子面单匹配发货单，"
+        "匹配不到的作为孤立轨迹保留。",
+    'JSON: a list of checkpoints (event_id, waybill, kind, at, location, description), or '
+    '{"carrier": "ZTO", "checkpoints": [...]}':
+        'JSON：轨迹列表（event_id、waybill、kind、at、location、description），或 '
+        '{"carrier": "ZTO", "checkpoints": [...]}',
+    "Carrier code (ZTO, SF, ...) when the file does not say":
+        "文件未注明时使用的承运商代码（ZTO、SF……）",
+    "Set or rotate the secret CODE signs its tracking pushes with (shown only now).":
+        "设置或轮换承运商 CODE 为轨迹推送签名所用的密钥（仅此时显示）。",
+    "Carrier code (ZTO, SF, ...)": "承运商代码（ZTO、SF……）",
+    "The secret agreed with the carrier (at least 24 characters); without it a new random "
+    "one is made":
+        "与承运商约定的密钥（至少 24 个字符）；不提供则随机生成",
+    "Simulated carriers: checkpoint sequences for shipped orders (hubs, customs for "
+    "cross-border, an occasional failed attempt), pushed out of order with some twice.":
+        "模拟承运商：为已发货订单生成物流轨迹（中转站、跨境清关、偶尔派送失败），"
+        "乱序推送且部分重复。",
+    "Random seed: the same seed, the same pushes": "随机种子：相同种子产生相同推送",
+    "Shipped orders to track": "要跟踪的已发货订单数",
+    "Only what happened within HOURS of each dispatch (default: whole journeys, to "
+    "delivery)":
+        "仅限每次发运后 HOURS 小时内发生的事（默认：完整行程直至签收）",
+    # ----- routing ---------------------------------------------------------------------------
+    "Routing: rules, region blocks, waves.": "订单路由：规则、区域封锁、波次。",
+    "Block a province (福建) or lane region (south) now.": "立即封锁某省份（福建）或线路区域（south）。",
+    "outbound: its sites stop shipping; inbound: no deliveries into it; both":
+        "outbound：区域内仓库停止发货；inbound：不向该区域配送；both：两者",
+    "Lift a block; orders held for it are routed again.": "解除封锁；因其挂起的订单重新路由。",
+    "Active region blocks.": "生效中的区域封锁。",
+    "Re-optimise the allocated, not yet released orders together (HiGHS MIP).":
+        "将已分配、尚未下发的订单一起重新优化（HiGHS 混合整数规划）。",
+    "Seconds for HiGHS": "HiGHS 求解秒数",
+    "Report only": "仅报告",
+    "Routing rules as data (JSON or YAML files).": "以数据表示的路由规则（JSON 或 YAML 文件）。",
+    "Every routing rule with its version and state.": "每条路由规则及其版本与状态。",
+    "Create or update rules from a JSON or YAML file (all valid, or nothing changes).":
+        "从 JSON 或 YAML 文件创建或更新规则（全部有效才生效，否则不做任何更改）。",
+    "Write every live rule (routing rules and validation checks) to a file to keep in git.":
+        "将所有现行规则（路由规则与校验）写入文件，以便存入 git。",
+    "File (.json or .yaml); standard output if omitted": "文件（.json 或 .yaml）；省略则输出到标准输出",
+    "Turn a sentence (Chinese or English) into a rule; shows it, saves it with --save.":
+        "将一句话（中文或英文）转为规则；显示规则，加 --save 则保存。",
+    "Code for the new rule": "新规则的代码",
+    "Save it (needs --reason)": "保存（需要 --reason）",
+    "Why, when saving": "保存时的原因",
+    "Stop applying a rule (new orders at once); its history is kept.":
+        "停止应用某规则（新订单立即生效）；保留其历史。",
+    "Every version of a routing rule: when, who, why and what.":
+        "路由规则的每个版本：何时、何人、为何、改了什么。",
+    # ----- scenario --------------------------------------------------------------------------
+    "Replay scenarios on a scratch copy of the demo network.": "在演示网络的临时副本上重放场景。",
+    "A warehouse closes mid-stream: orders re-routed, promises kept, held, flagged.":
+        "订单流中途关闭一个仓库：订单重新路由、承诺保持、挂起或标记。",
+    "Warehouse to close": "要关闭的仓库",
+    # ----- rules -----------------------------------------------------------------------------
+    "Rule sets: draft, simulate (sandbox), canary, compare, activate, rollback.":
+        "规则集：草稿、模拟（沙盒）、灰度发布、对比、启用、回滚。",
+    "Make a draft rule set.": "创建规则集草稿。",
+    "JSON/YAML rule file; omitted: a copy of the live rules":
+        "JSON/YAML 规则文件；省略则复制现行规则",
+    "A set's state and what it would change in the live rules; --export writes it.":
+        "规则集的状态及其对现行规则的改动；--export 将其写出。",
+    "Write the set's rules to this file (.json or .yaml) to keep in git":
+        "将规则集的规则写入此文件（.json 或 .yaml），以便存入 git",
+    "Every rule set with its state.": "每个规则集及其状态。",
+    "Sandbox: replay past orders through the set beside the live rules, plus stress "
+    "scenarios; a pass marks the set tested. Exit 1 if it fails.":
+        "沙盒：用该规则集与现行规则并行回放历史订单，并运行压力场景；通过即标记为已测试。"
+        "未通过时退出码为 1。",
+    "Replay window, e.g. 7d or 12h": "回放时间窗，如 7d 或 12h",
+    "Replay in order time with stock running down (each side its own copy), not each order "
+    "on its own":
+        "按下单时间回放并逐步扣减库存（双方各用一份库存副本），而非逐单独立回放",
+    "Route a slice of new orders by the set.": "按该规则集路由一部分新订单（灰度发布）。",
+    "Orders collected at this store; repeatable": "在该门店自提的订单；可重复",
+    "The canary's orders beside the others'.": "灰度组订单与其他订单的对比。",
+    "Make the canary's rules the routing rules for all orders.": "将灰度规则设为所有订单的路由规则。",
+    "Stop a canary, or restore the rules live before an active set (new orders at once).":
+        "停止灰度，或恢复启用该规则集之前的现行规则（新订单立即生效）。",
+    # ----- usage -----------------------------------------------------------------------------
+    "Metered usage per tenant and monthly statements.": "各租户的计量用量与月度账单。",
+    "Calls, failed calls, orders and rows of a month, grouped.": "某月的调用、失败调用、订单与行数，分组统计。",
+    "YYYY-MM; this month if not given": "YYYY-MM；不指定则为本月",
+    "operation | credential | day": "operation（操作）| credential（凭证）| day（日）",
+    "The month's bill per service of the catalogue: units, unit price, amount (CNY).":
+        "按服务目录列出的当月账单：用量、单价、金额（人民币）。",
+    "YYYY-MM": "YYYY-MM（年-月）",
+    # ----- tenant ----------------------------------------------------------------------------
+    "Tenants: provision one with its first administrator, list them.":
+        "租户：开通租户及其首位管理员，列出租户。",
+    "Create the tenant, an administrator API key and console user; their secrets are "
+    "printed once, here, and stored nowhere in clear.":
+        "创建租户、管理员 API 密钥与控制台用户；其密钥仅在此打印一次，不以明文存储。",
+    "Tenant id, e.g. ACME": "租户 ID，如 ACME",
+    "The first administrator's login": "首位管理员的登录名",
+    "Display name": "显示名称",
+    "Every tenant.": "所有租户。",
+    # ----- access ----------------------------------------------------------------------------
+    "Access: API keys, console users, roles and scopes.": "访问控制：API 密钥、控制台用户、角色与权限范围。",
+    "A platform operator's key: provisions tenants, acts for any tenant named in "
+    "X-Tenant-ID, reads the shared backbone; personal data masked.":
+        "平台运营方密钥：开通租户，代表 X-Tenant-ID 指定的任一租户操作，读取共享事件总线；"
+        "个人信息遮蔽。",
+    "Who uses it": "使用者",
+    "Every role and its scopes.": "每个角色及其权限范围。",
+    "The scope every operation requires, and which roles hold it.":
+        "每项操作所需的权限范围，以及哪些角色拥有它。",
+    "The docs table": "文档中的表格",
+    "API keys: create, list, rotate, revoke.": "API 密钥：创建、列出、轮换、吊销。",
+    "A new API key; its token is printed once.": "新建 API 密钥；令牌仅打印一次。",
+    "Who or what uses the key": "使用该密钥的人或系统",
+    "tenant_admin, operations, rules_author, ... (orderhub access roles)":
+        "tenant_admin、operations、rules_author……（见 orderhub access roles）",
+    "A scope (repeat); with a role it narrows it": "权限范围（可重复）；与角色同用时收窄角色权限",
+    "Logistics: only orders of this warehouse (repeat)": "物流：仅限该仓库的订单（可重复）",
+    "Who has access: keys and console sessions, their state and when last used.":
+        "谁有访问权：密钥与控制台会话、其状态与最近使用时间。",
+    "Revoked ones too": "包括已吊销的",
+    "Revoke a key now.": "立即吊销密钥。",
+    "A new token for the key; the old one works for --grace-hours more.":
+        "为密钥生成新令牌；旧令牌在 --grace-hours 小时内仍可用。",
+    "How long the old key keeps working": "旧密钥继续可用的时长",
+    "Console users: create, list, change, disable.": "控制台用户：创建、列出、修改、停用。",
+    "A console user with a generated password (printed once).": "新建控制台用户并生成密码（仅打印一次）。",
+    "Console users: login, role or scopes, state, last login.":
+        "控制台用户：登录名、角色或权限范围、状态、最近登录。",
+    "Disable a user (ending their sessions), or --enable again.":
+        "停用用户（结束其会话），或用 --enable 重新启用。",
+    "Enable again": "重新启用",
+    # ----- keys ------------------------------------------------------------------------------
+    "Master and audit keys; key rotation.": "主密钥与审计密钥；密钥轮换。",
+    "Create the master and audit key files if missing (existing keys are kept).":
+        "在缺失时创建主密钥与审计密钥文件（已有密钥保留）。",
+    "Where the key files go (default: ORDERHUB_KEY_DIR or .orderhub)":
+        "密钥文件存放位置（默认：ORDERHUB_KEY_DIR 或 .orderhub）",
+    "Re-wrap every tenant's data keys under a new master key, in one transaction. Refused, "
+    "with nothing changed, if the new key is malformed or the current key cannot open the "
+    "stored keys. Afterwards the key file is replaced (the old one is kept as "
+    "master.previous.key so processes started meanwhile still open their keys).":
+        "在一个事务中用新主密钥重新封装每个租户的数据密钥。若新密钥格式错误或当前密钥无法打开"
+        "已存密钥，则拒绝执行且不做任何更改。之后替换密钥文件（旧密钥保存为 "
+        "master.previous.key，使期间启动的进程仍能打开其密钥）。",
+    "File holding the new master key (base64 of 32 bytes)": "存放新主密钥的文件（32 字节的 base64）",
+    "Start a new data-key version for new writes and re-encrypt stored rows under it in "
+    "batches (older versions keep decrypting meanwhile).":
+        "为新写入启用新的数据密钥版本，并分批用其重新加密已存数据（期间旧版本仍可解密）。",
+    "Only this tenant (default: every tenant)": "仅此租户（默认：所有租户）",
+    # ----- sla -------------------------------------------------------------------------------
+    "SLA policies and working calendars (the order twin measures by them).":
+        "SLA 策略与工作日历（订单数字孪生据此衡量）。",
+    "The policy in force (or `--version`), as JSON.": "以 JSON 输出现行策略（或 `--version` 指定的版本）。",
+    "Every version: who changed the policy, when and why.": "每个版本：谁、何时、为何修改了策略。",
+    "A new policy version from a JSON or YAML file (see docs/twin.md).":
+        "从 JSON 或 YAML 文件创建新策略版本（见 docs/twin.md）。",
+    "Why (kept in the audit log)": "原因（记入审计日志）",
+    "A warehouse's working calendar (`*` for all) from a JSON or YAML file.":
+        "从 JSON 或 YAML 文件设置仓库的工作日历（`*` 表示全部仓库）。",
+    # ----- alerts ----------------------------------------------------------------------------
+    "Alerts on orders: stalled steps and promises at risk.": "订单告警：停滞的环节与有风险的交付承诺。",
+    "Alerts, newest first (unresolved ones unless --state says otherwise).":
+        "告警，最新的在前（除非 --state 另有指定，只列未解决的）。",
+    "open, acknowledged, resolved or unresolved": "open（未处理）、acknowledged（已确认）、"
+        "resolved（已解决）或 unresolved（未解决）",
+    "stalled or at_risk": "stalled（停滞）或 at_risk（有风险）",
+    "Take an alert: it stops escalating.": "认领告警：其停止升级。",
+    "Bring the twins up to date and raise what is due now (what the server does every "
+    "second), for a process that does not run `serve` or `worker`.":
+        "更新订单数字孪生并发出当前到期的告警（服务端每秒执行一次），供未运行 `serve` 或 "
+        "`worker` 的进程使用。",
+    # ----- risk ------------------------------------------------------------------------------
+    "Late-delivery risk model (延误风险模型): train, evaluate, list versions.":
+        "延误风险模型：训练、评估、列出版本。",
+    "Train a version on days 1..train-days, evaluate it and the baseline on the rest.":
+        "用第 1 至 train-days 天训练一个版本，并在其余天数上评估它与基线。",
+    "JSON-lines history from `orderhub simulate --days N --out FILE`; without it a month is "
+    "simulated in memory with --seed":
+        "来自 `orderhub simulate --days N --out FILE` 的 JSON lines 历史；不提供则按 --seed "
+        "在内存中模拟一个月",
+    "Seed of the simulated month": "模拟月份的随机种子",
+    "Days simulated": "模拟天数",
+    "Days 1..N train; later days are held out": "第 1 至 N 天用于训练；之后的天数留作评估",
+    "Orders on an ordinary day": "平日的订单量",
+    "First day (YYYY-MM-DD)": "第一天（YYYY-MM-DD）",
+    "Make it the champion if it beats the baseline": "若优于基线则设为冠军模型",
+    "AUC and Brier score of a stored model and of the SLA baseline on held-out days.":
+        "已存模型与 SLA 基线在留出天数上的 AUC 与 Brier 分数。",
+    "A stored version; default the champion": "已存的版本；默认为冠军模型",
+    "Stored versions with their held-out metrics; * marks the champion.":
+        "已存版本及其留出集指标；* 标记冠军模型。",
+    "Make a stored version the champion by hand (audited).": "手动将某已存版本设为冠军模型（记入审计）。",
+    "The version to score with": "用于评分的版本",
+    # ----- exceptions ------------------------------------------------------------------------
+    "The exception desk: one queue, remedies with cost and time, approvals (异常处理台).":
+        "异常处理台：统一队列、附成本与时间的处理方案、审批。",
+    "The queue, newest first (held orders not yet on it are added first).":
+        "异常队列，最新的在前（尚未入队的挂起订单会先加入）。",
+    "held, stalled, at_risk, anomaly, ...": "held（挂起）、stalled（停滞）、at_risk（有风险）、"
+        "anomaly（异常）……",
+    "L1, L2 or L3 (the best remedy's)": "L1、L2 或 L3（最佳处理方案的权限级别）",
+    "open or resolved": "open（未处理）或 resolved（已解决）",
+    "Only this order's": "仅此订单的",
+    "next_cursor of the previous page": "上一页的 next_cursor",
+    "One exception with its ranked remedies and its proposals.": "单个异常及其排序后的处理方案与提议。",
+    "Apply remedy N (L1 at once; L2/L3 become a proposal for others to approve).":
+        "执行处理方案 N（L1 立即执行；L2/L3 成为提议，待他人审批）。",
+    "Approve the proposal of remedy N (never your own).": "批准处理方案 N 的提议（不能批准自己的）。",
+    "Reject the proposal of remedy N, with the reason.": "驳回处理方案 N 的提议，并说明原因。",
+    "Why (required)": "原因（必填）",
+    "Compute the remedies afresh from current stock and network.": "根据当前库存与网络重新计算处理方案。",
+    "Show the tier policy in force, or set a new version (--set FILE --reason).":
+        "显示现行三阶权限策略，或设置新版本（--set FILE --reason）。",
+    "A JSON or YAML tier policy document to put in force (a new version)":
+        "要生效的 JSON 或 YAML 三阶权限策略文档（新版本）",
+    "SKU substitutions remedies may use (替代商品).": "处理方案可使用的替代商品。",
+    "SKUs and what may replace them (JSON unless --csv).": "SKU 及其可替代商品（默认 JSON，可用 --csv）。",
+    "Only this SKU's": "仅此 SKU 的",
+    "SUBSTITUTE may replace SKU (audited).": "SUBSTITUTE 可替代 SKU（记入审计）。",
+    "Units of SUBSTITUTE per unit": "每单位所需的 SUBSTITUTE 数量",
+    "SUBSTITUTE no longer replaces SKU (audited).": "SUBSTITUTE 不再替代 SKU（记入审计）。",
+    # ----- anomaly ---------------------------------------------------------------------------
+    "Anomaly detection at intake (异常检测): model, settings, detections.":
+        "接单时的异常检测：模型、设置、检测结果。",
+    "Train the model on the generator's training seeds and make it current (训练模型).":
+        "用生成器的训练种子训练模型并设为当前模型。",
+    "Comma-separated generator seeds, or a range such as 9001-9005":
+        "逗号分隔的生成器种子，或如 9001-9005 的范围",
+    "Clean orders per seed": "每个种子的正常订单数",
+    "Recall and precision per pattern, false holds on clean traffic (评估), on the held-out "
+    "seeds unless --seeds says otherwise.":
+        "评估：各模式的召回率与精确率、正常流量中的误挂起，默认用留出种子，可用 --seeds 指定。",
+    "Score without the model": "不使用模型评分",
+    "Recent detections, newest first (最近的异常).": "最近的异常，最新的在前。",
+    "hold | flag": "hold（挂起）| flag（标记）",
+    "A reason code": "原因代码",
+    "The tenant's settings and the model in force (设置).": "租户的设置与现行模型。",
+    "Change settings; audited with the reason (修改设置，记入审计).": "修改设置，连同原因记入审计。",
+    "name=value pairs, e.g. enabled=false hold_threshold=0.9":
+        "name=value 形式的设置，如 enabled=false hold_threshold=0.9",
+    "Why (audited)": "原因（记入审计）",
+    "Delete intake fingerprints past their windows (清理过期指纹).": "清理已过时间窗的接单指纹。",
+    # ----- sagas -----------------------------------------------------------------------------
+    "Compensation sagas (补偿事务): list, show, retry.": "补偿事务：列出、查看、重试。",
+    "Sagas, newest first.": "补偿事务，最新的在前。",
+    "running, done or needs_human": "running（进行中）、done（完成）或 needs_human（需人工）",
+    "One order's sagas": "单个订单的补偿事务",
+    "One saga and its steps.": "单个补偿事务及其步骤。",
+    "Try a saga that needs a human again, from its failed step.": "从失败的步骤起重试需人工处理的补偿事务。",
+}
+
+# Messages with a variable part (typer's errors, the services' common ones): a regular
+# expression over the whole English message -> the Chinese, {0}, {1} ... its groups (each
+# group is itself translated when the catalogue or these patterns know it).
+PATTERNS: list[tuple[str, str]] = [
+    (r"Invalid value for (.+?): (.+)", "{0} 的值无效：{1}"),
+    (r"Invalid value: (.+)", "值无效：{0}"),
+    (r"Input should be greater than or equal to (.+)", "应大于或等于 {0}"),
+    (r"Input should be less than or equal to (.+)", "应小于或等于 {0}"),
+    (r"Input should be greater than (.+)", "应大于 {0}"),
+    (r"Input should be less than (.+)", "应小于 {0}"),
+    (r"Input should be a valid integer.*", "应为有效的整数"),
+    (r"Input should be a valid number.*", "应为有效的数字"),
+    (r"Input should be a valid boolean.*", "应为有效的布尔值"),
+    (r"Value (.+) is not a valid (.+)\.", "{0} 不是有效的 {1}。"),
+    (r"(.+) is not one of (.+)\.", "{0} 不是 {1} 之一。"),
+    (r"No such option: (\S+) \(Possible options: (.+)\)", "没有该选项：{0}（可用选项：{1}）"),
+    (r"No such option: (\S+)", "没有该选项：{0}"),
+    (r"Missing argument (.+)\.", "缺少参数 {0}。"),
+    (r"Missing option (.+)\.", "缺少选项 {0}。"),
+    (r"Missing parameter: (.+)", "缺少参数：{0}"),
+    (r"Got unexpected extra argument\(s\) \((.+)\)", "多余的参数（{0}）"),
+    (r"Option (.+) requires an argument\.", "选项 {0} 需要一个参数。"),
+    (r"Option (.+) requires (\d+) arguments\.", "选项 {0} 需要 {1} 个参数。"),
+    (r"Option (.+) does not take a value\.", "选项 {0} 不接受值。"),
+    (r"no (master|audit) key: set (\S+) or create (\S+) with `orderhub keys init` \(the "
+     r"README's \./run\.sh does\)",
+     "缺少{0}密钥：请设置 {1}，或用 `orderhub keys init` 创建 {2}（README 中的 ./run.sh 会执行）"),
+    (r"(.+) is not base64", "{0} 不是 base64"),
+    (r"order (\S+) not found", "订单 {0} 不存在"),
+    (r"warehouse (\S+) not found", "仓库 {0} 不存在"),
+    (r"SKU (\S+) not found", "SKU {0} 不存在"),
+    (r"order_id: '(.+)' is the beginning of several order ids \((.+)\): give more characters",
+     "order_id：有多个订单号以 '{0}' 开头（{1}）：请多输入几个字符"),
+]

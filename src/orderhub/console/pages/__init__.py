@@ -1,0 +1,16 @@
+"""One module per page. Each has `router` (its routes, relative to /console) and registers
+its menu entry with `nav.register` (if it has one). Add a new page's module to MODULES."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from orderhub.console.pages import dashboard, exceptions, held, inventory, order, orders, sign_in
+
+MODULES: tuple[ModuleType, ...] = (sign_in, dashboard, orders, order, held, exceptions,
+                                    inventory)
+
+# network, rules, audit and events (issue 15, parts 6-8)
+from orderhub.console.pages import audit, events, network, rules  # noqa: E402
+
+MODULES += (network, rules, audit, events)

@@ -1,0 +1,191 @@
+"""The exception desk's approval tiers as rules of a rule set (`then: {tier: L1|L2|L3}`):
+the safety check a set's tier rules pass when it is drafted, their sandbox replay over
+the tenant's recent exceptions, where the live ones are kept (the tier policy's
+document, one new audited version per activation or rollback) and the desk's side of a
+canary's comparison.
+
+Live tier rules are stored in the tier policy (`uow.exceptions.policy`) rather than with
+the routing rules: the desk reads one versioned document, and `GET /v1/exceptions/policy`
+shows which set's rules are in force. A set without tier rules leaves them as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from orderhub.domain.errors import FieldError, InvalidInput
+from orderhub.domain.exceptions import Tier, TierPolicy
+from orderhub.domain.exceptions.policy import TIER_RANK, l3_loosened, tier_by_rules
+from orderhub.domain.routing.strategy import route_order
+from orderhub.domain.rules.model import RoutingRule, is_tier_doc
+from orderhub.services import audit
+from orderhub.services.unit_of_work import UnitOfWork
+
+REPLAY_LIMIT = 20_000  # exceptions replayed per sandbox run
+
+
+def stored_policy(uow: UnitOfWork, tenant_id: str) -> TierPolicy:
+    """The tier policy document in force (thresholds and live tier rules)."""
+    stored = uow.exceptions.policy(tenant_id)
+    return TierPolicy() if stored is None else TierPolicy.from_document(stored[1], stored[0])
+
+
+def live_tier_docs(uow: UnitOfWork, tenant_id: str) -> list[dict[str, Any]]:
+    return list(stored_policy(uow, tenant_id).as_document()["tiers"]["rules"])
+
+
+def tier_rules(rules: Sequence[RoutingRule]) -> tuple[RoutingRule, ...]:
+    return tuple(r for r in rules if r.is_tier)
+
+
+def check_safety(uow: UnitOfWork, tenant_id: str, rules: Sequence[RoutingRule]) -> None:
+    """Refuse tier rules that would take below L3 a case the default policy keeps at L3
+    (anomalies, orders above its value, its L3 remedies) unless the rule deciding it says
+    `override_l3: true`."""
+    tiers = tier_rules(rules)
+    if not tiers:
+        return
+    found = l3_loosened(stored_policy(uow, tenant_id), tiers)
+    if found:
+        raise InvalidInput([FieldError("rules", msg) for msg in found])
+
+
+def put_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]],
+             rule_set: int | None, *, actor: str, reason: str, now: datetime) -> None:
+    """A new version of the tier policy with these tier rules in force (none: the
+    thresholds decide again), audited as `exception_policy` like any policy change."""
+    before = stored_policy(uow, tenant_id)
+    doc = before.as_document()
+    doc.pop("version")
+    doc["tiers"] = {"rule_set": rule_set, "rules": [dict(d) for d in docs if is_tier_doc(d)]}
+    policy = TierPolicy.from_document(doc, before.version + 1)
+    uow.exceptions.add_policy(tenant_id, policy.version, policy.as_document(), reason=reason,
+                              actor=actor, at=now)
+    audit.note(uow, tenant_id, now, actor, "exception_policy",
+               f"exception-policy/{policy.version}",
+               {"version": policy.version, "reason": reason, "tiers_from": policy.source,
+                "changed": audit.changed(before.as_document(), policy.as_document())})
+
+
+# ----- the sandbox: recent exceptions under the draft's tiers --------------------------------
+
+@dataclass
+class _TierArm:
+    remedies: dict[str, int] = field(default_factory=lambda: {t.value: 0 for t in Tier})
+    best: dict[str, int] = field(default_factory=lambda: {t.value: 0 for t in Tier})
+    auto_applied: int = 0
+    auto_cost: Decimal = Decimal(0)
+
+    def view(self) -> dict[str, Any]:
+        return {"remedies_by_tier": self.remedies, "best_remedy_by_tier": self.best,
+                "auto_applied": self.auto_applied, "auto_applied_cost": str(self.auto_cost)}
+
+
+def replay(uow: UnitOfWork, tenant_id: str, draft: Sequence[RoutingRule], *,
+           since: datetime, limit: int = REPLAY_LIMIT, examples: int = 10) -> dict[str, Any]:
+    """The remedies of the tenant's exceptions opened since `since`, tiered by the live
+    policy and by the draft's tier rules: how many would be L1/L2/L3, how many exceptions
+    would have their best remedy applied automatically (L1 and it changes the order) and
+    at what cost, and every remedy the default policy keeps at L3 that the draft would
+    not (`l3_loosened`: a failure unless the deciding rule says `override_l3`). Each
+    exception is tiered by its own kind; the order's other open exceptions are not
+    replayed."""
+    live = stored_policy(uow, tenant_id)
+    default = live.defaults()
+    draft_policy = live.with_tiers(tier_rules(draft), "draft")
+    recs = uow.exceptions.opened_since(tenant_id, since, limit)
+    orders = {o.id: o for o in uow.orders.get_many(
+        tenant_id, sorted({r.order_id for r in recs}))}
+    skus = sorted({ln.sku for o in orders.values() for ln in o.lines if ln.sku})
+    catalog = uow.catalog.skus_by_code(tenant_id, skus)
+    arms = {"live": _TierArm(), "draft": _TierArm()}
+    changed = loosened = loosened_flagged = 0
+    shown: list[dict[str, Any]] = []
+    for rec in recs:
+        order = orders.get(rec.order_id)
+        if order is None or not rec.remedies:
+            continue
+        route = route_order(order, catalog)
+        tiers: dict[str, list[Tier]] = {"live": [], "draft": []}
+        for remedy in rec.remedies:
+            for name, policy in (("live", live), ("draft", draft_policy)):
+                tier = policy.tier(remedy, rec.kind, order.grand_total, route)
+                tiers[name].append(tier)
+                arms[name].remedies[tier.value] += 1
+            a, b = tiers["live"][-1], tiers["draft"][-1]
+            if TIER_RANK[b] < TIER_RANK[Tier.L3] <= TIER_RANK[
+                    default.tier(remedy, rec.kind, order.grand_total, route)]:
+                _, by = tier_by_rules(draft_policy.rules, remedy, rec.kind, route)
+                if any(r.then.override_l3 for r in by):
+                    loosened_flagged += 1
+                else:
+                    loosened += 1
+            if a != b:
+                changed += 1
+                if len(shown) < examples:
+                    shown.append({"exception_id": rec.id, "order_id": rec.order_id,
+                                  "exception_kind": rec.kind.value,
+                                  "remedy": remedy.kind.value, "n": remedy.n,
+                                  "cost_delta": str(remedy.cost_delta),
+                                  "delay_days": remedy.delay_days,
+                                  "live": a.value, "draft": b.value})
+        best = rec.remedies[0]
+        for name in ("live", "draft"):
+            tier = tiers[name][0]
+            arms[name].best[tier.value] += 1
+            if tier == Tier.L1 and best.changes_order:
+                arms[name].auto_applied += 1
+                arms[name].auto_cost += best.cost_delta
+    lv, dv = arms["live"].view(), arms["draft"].view()
+    return {"exceptions": len(recs), "live_tiers_from": live.source,
+            "live": lv, "draft": dv,
+            "delta": {"auto_applied": dv["auto_applied"] - lv["auto_applied"],
+                      "auto_applied_cost": str(arms["draft"].auto_cost
+                                               - arms["live"].auto_cost)},
+            "remedies_changed": changed, "l3_loosened": loosened,
+            "l3_loosened_by_override": loosened_flagged, "examples": shown}
+
+
+def replay_failures(report: Mapping[str, Any] | None) -> list[str]:
+    if not report or not report.get("l3_loosened"):
+        return []
+    return [f"tiers: {report['l3_loosened']} replayed remedies the default policy keeps at "
+            "L3 would be L1 or L2 under the draft, and no rule deciding them says "
+            "override_l3: true"]
+
+
+# ----- the canary: the desk's side ----------------------------------------------------------
+
+def desk_arms(uow: UnitOfWork, tenant_id: str, label: str, since: datetime,
+              until: datetime | None) -> dict[str, Any]:
+    """Remedies applied and proposed since the canary started, by the tiers that decided
+    them: the canary's (orders in its slice) and the others'."""
+    arms: dict[str, dict[str, Any]] = {}
+    for _subject, d in uow.audit.details(tenant_id, "exception_remedy", since, until):
+        source = d.get("tiers")
+        if not source:
+            continue
+        arm_name = label if source == label else "live"
+        arm = arms.setdefault(arm_name, {"applied_automatically": 0, "auto_applied_cost": "0",
+                                         "applied_by_people": 0, "proposed": {}})
+        if d.get("action") == "applied":
+            if d.get("automatic"):
+                arm["applied_automatically"] += 1
+                arm["auto_applied_cost"] = str(Decimal(arm["auto_applied_cost"])
+                                               + Decimal(str(d.get("cost_delta", "0"))))
+            else:
+                arm["applied_by_people"] += 1
+        elif d.get("action") == "proposed":
+            tier = str(d.get("tier"))
+            arm["proposed"][tier] = arm["proposed"].get(tier, 0) + 1
+    return arms
+
+
+def split(docs: Sequence[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]],
+                                                      list[Mapping[str, Any]]]:
+    """A set's rule documents: (routing rules and checks, tier rules)."""
+    return ([d for d in docs if not is_tier_doc(d)], [d for d in docs if is_tier_doc(d)])
