@@ -2,11 +2,12 @@
 stalled step becomes an OrderStalled event with many open orders.
 
     .venv/bin/python benchmarks/twin.py [--orders 5000] [--backends sqlite,postgres]
-                                        [--open 1000000] [--stalls 200]
+                                        [--open 1000000] [--stalls 200] [--skip-alerts]
 
-1. Intake with and without the `twin` consumer running beside it, in one process (as
-   `orderhub serve` runs them), interleaved, batches of 500; and the consumer's CPU per
-   order against intake's (the relay runs in both arms).
+1. Intake alone, with the `twin` consumer running beside it in one process (as `orderhub
+   serve` runs them), and with it in a process of its own (as `orderhub worker` runs it),
+   interleaved, batches of 500; and the consumer's CPU per order against intake's (the
+   relay runs in every arm).
 2. PostgreSQL: `--open` twins of open orders whose steps are due later (rows written
    directly: the sweep reads the due-time index, whatever the rest hold), plus `--stalls`
    real released orders whose picking windows pass one after another over about twenty
@@ -22,6 +23,7 @@ import argparse
 import base64
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -35,10 +37,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("ORDERHUB_AUDIT_KEY", base64.b64encode(b"a" * 32).decode())
 
 from orderhub.adapters.bus.envelope import Envelope
+from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.bootstrap import Hub
 from orderhub.domain.errors import Conflict
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.services import jobs
+from orderhub.services.events.consumers import DurableConsumer
 from orderhub.services.intake.submit import submit_orders
 from orderhub.services.orders import fulfilment
 from throughput import (
@@ -84,29 +88,75 @@ def projection_cost(backend: str, orders: int, pg_url: str) -> dict[str, Any]:
 
         hub.relay.start(poll_seconds=0.05)
         consumer = hub.enable_twin()
-        arms: dict[str, list[float]] = {"intake alone": [], "intake + twin consumer": []}
+        arms: dict[str, list[float]] = {ALONE: [], IN_PROCESS: [], WORKER: []}
         for rnd in range(2):
             for arm in arms:
-                if arm != "intake alone":
+                tag = {ALONE: "A", IN_PROCESS: "T", WORKER: "W"}[arm]
+                worker = start_worker(hub) if arm == WORKER else None
+                if arm == IN_PROCESS:
                     consumer.start(wait=0.05)
-                tag = "A" if arm == "intake alone" else "T"
-                arms[arm].append(intake(hub, orders, 10 + rnd * 2 + len(arms[arm]),
+                arms[arm].append(intake(hub, orders, 10 + rnd * 3 + len(arms[arm]),
                                         f"R{rnd}{tag}"))
-                if arm != "intake alone":
-                    deadline = time.monotonic() + 120
-                    while consumer.source.pending() and time.monotonic() < deadline:
+                if arm != ALONE:
+                    deadline = time.monotonic() + 300
+                    while not caught_up(hub, consumer) and time.monotonic() < deadline:
                         time.sleep(0.1)
+                if arm == IN_PROCESS:
                     consumer.stop()
+                if worker is not None:
+                    stop_worker(worker)
         with hub.engine.connect() as conn:
             twins = conn.execute(text("SELECT count(*) FROM order_twins")).scalar_one()
-    alone = statistics.mean(arms["intake alone"])
-    both = statistics.mean(arms["intake + twin consumer"])
+    alone = statistics.mean(arms[ALONE])
     return {"backend": backend, "orders": orders, "intake_orders_per_s": rate,
             "intake_cpu_ms_per_order": 1000 * intake_cpu / orders,
             "twin_cpu_ms_per_order": 1000 * twin_cpu / orders,
             "twin_orders_per_s": orders / twin_wall,
-            "alone": arms["intake alone"], "with_twin": arms["intake + twin consumer"],
-            "ratio": both / alone, "twins": twins}
+            "alone": arms[ALONE], "with_twin": arms[IN_PROCESS], "worker": arms[WORKER],
+            "ratio": statistics.mean(arms[IN_PROCESS]) / alone,
+            "worker_ratio": statistics.mean(arms[WORKER]) / alone, "twins": twins}
+
+
+def caught_up(hub: Hub, consumer: DurableConsumer) -> bool:
+    """Every event published and consumed (the consumer's `pending` counts only what the
+    relay has published: right after a burst of intake that can read 0)."""
+    with hub.engine.connect() as conn:
+        if OutboxRepository(conn).backlog():
+            return False
+    return consumer.source.pending() == 0
+
+
+ALONE, IN_PROCESS, WORKER = "intake alone", "twin consumer in process", "twin in a worker"
+
+# The `twin` consumer in a process of its own, as `orderhub worker` runs it beside the API.
+WORKER_CODE = """
+import sys
+from orderhub.bootstrap import bootstrap
+hub = bootstrap(database_url=sys.argv[1])
+consumer = hub.enable_twin()
+consumer.start(wait=0.05)
+print("ready", flush=True)
+sys.stdin.read()
+consumer.stop()
+hub.close()
+"""
+
+
+def start_worker(hub: Hub) -> subprocess.Popen[str]:
+    env = {**os.environ, "ORDERHUB_MASTER_KEY": hub.settings.master_key or ""}
+    url = hub.engine.url.render_as_string(hide_password=False)
+    worker = subprocess.Popen([sys.executable, "-c", WORKER_CODE, url], env=env, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert worker.stdout is not None
+    if worker.stdout.readline().strip() != "ready":
+        raise RuntimeError("the twin worker did not start")
+    return worker
+
+
+def stop_worker(worker: subprocess.Popen[str]) -> None:
+    assert worker.stdin is not None
+    worker.stdin.close()
+    worker.wait(timeout=60)
 
 
 def fill_open_twins(hub: Hub, count: int, now: datetime) -> float:
@@ -196,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stalls", type=int, default=200)
     p.add_argument("--pg-url", default=DEFAULT_PG_URL)
     p.add_argument("--skip-intake", action="store_true", help="only the alert latency")
+    p.add_argument("--skip-alerts", action="store_true", help="only the intake arms")
     p.add_argument("--sweep-seconds", type=float, default=None,
                    help="the twin-alerts job's interval (default: the setting's)")
     args = p.parse_args(argv)
@@ -213,8 +264,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['twin_orders_per_s']:.0f} orders/s")
         print(f"  {'':8} intake alone {[round(x) for x in r['alone']]} orders/s, "
               f"with the twin consumer running {[round(x) for x in r['with_twin']]}: "
-              f"ratio {r['ratio']:.2f} ({r['twins']} twins kept)")
-    if "postgres" in backends:
+              f"ratio {r['ratio']:.2f}; with it in a worker process "
+              f"{[round(x) for x in r['worker']]}: ratio {r['worker_ratio']:.2f} "
+              f"({r['twins']} twins kept)")
+    if "postgres" in backends and not args.skip_alerts:
         r = alert_latency(args.open, args.stalls, args.pg_url, args.sweep_seconds)
         print(f"2. stalled-step alerts, PostgreSQL, {r['open_twins']:,} open twins "
               f"(written in {r['fill_seconds']:.0f} s) + {r['stalls']} stalling orders, "

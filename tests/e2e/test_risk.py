@@ -77,6 +77,11 @@ def test_risk_api_lists_and_trains_with_scopes(hub: Hub) -> None:
     bad = ops.post("/v1/risk/models/train", json={"days": 10, "train_days": 10})
     assert bad.status_code == 422 and "train_days" in bad.text
     assert ops.post("/v1/risk/models/train", json={"surprise": 1}).status_code == 422
+    empty = ops.post("/v1/risk/models/train", json={"source": "hub", "days": 10,
+                                                    "held_out_days": 3})
+    assert empty.status_code == 422 and "too few" in empty.text  # no orders in this hub
+    assert ops.post("/v1/risk/models/train", json={"source": "hub", "days": 10,
+                                                   "held_out_days": 10}).status_code == 422
 
     resp = ops.post("/v1/risk/models/train", json={"days": 10, "train_days": 7,
                                                    "orders_per_day": 60, "seed": 4})

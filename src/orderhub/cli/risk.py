@@ -34,7 +34,8 @@ HistoryOption = Annotated[Path | None, typer.Option(
     "--history", help="JSON-lines history from `orderhub simulate --days N --out FILE`; "
     "without it a month is simulated in memory with --seed")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the simulated month")]
-DaysOption = Annotated[int, typer.Option("--days", min=8, max=62, help="Days simulated")]
+DaysOption = Annotated[int, typer.Option("--days", min=2, max=62, help="Days simulated "
+                                         "(with --from-hub: days of the hub's history)")]
 TrainDaysOption = Annotated[int, typer.Option(
     "--train-days", min=5, max=60, help="Days 1..N train; later days are held out")]
 PerDayOption = Annotated[int, typer.Option("--orders-per-day", min=20, max=20_000,
@@ -87,19 +88,31 @@ def train(
     start: StartOption = "2026-11-01",
     promote: Annotated[bool, typer.Option(
         "--promote/--no-promote", help="Make it the champion if it beats the baseline")] = True,
+    from_hub: Annotated[bool, typer.Option(
+        "--from-hub", help="Learn from this hub's own orders and events (从订单中枢历史学习): "
+        "those placed in the last --days days, the last --held-out-days held out")] = False,
+    held_out_days: Annotated[int, typer.Option(
+        "--held-out-days", min=1, max=30, help="With --from-hub: days held out")] = 7,
     as_json: JsonFlag = False,
     database_url: DbOption = None,
 ) -> None:
     """Train a version on days 1..train-days, evaluate it and the baseline on the rest."""
-    from orderhub.services.risk import training
+    from orderhub.services.risk import hub_history, training
 
-    items, source = _history(history, seed, days, orders_per_day, start)
+    if not from_hub:
+        items, source = _history(history, seed, days, orders_per_day, start)
     try:
         with open_hub(database_url) as hub:
             upgrade_schema(hub)
-            result = training.train_and_store(
-                hub.uow, tenant, items, train_days=train_days, seed=seed, source=source,
-                actor=cli_actor(), now=hub.clock(), promote=promote)
+            if from_hub:
+                result, source = hub_history.train_from_hub(
+                    hub.uow, tenant, days=days, held_out_days=held_out_days, seed=seed,
+                    actor=cli_actor(), now=hub.clock(), promote=promote)
+                train_days = result.train_days
+            else:
+                result = training.train_and_store(
+                    hub.uow, tenant, items, train_days=train_days, seed=seed, source=source,
+                    actor=cli_actor(), now=hub.clock(), promote=promote)
             hub.relay.drain()
     except DomainError as exc:
         raise fail(describe(exc)) from None

@@ -185,4 +185,5 @@ def _month(days: int, orders_per_day: int, seed: int, start: str, out: Path | No
         console.print(f"through the hub's services 经由订单中枢: {driven.submitted} submitted, "
                       f"{driven.allocated} allocated, {driven.held} held, "
                       f"{driven.delivered} delivered at their simulated times "
-                      f"({driven.late} late)")
+                      f"({driven.late} late); {driven.checkpoints} first carrier scans, "
+                      f"{driven.carrier_changes} carrier state changes")

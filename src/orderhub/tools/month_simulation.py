@@ -622,19 +622,34 @@ class DriveReport:
     held: int = 0
     delivered: int = 0
     late: int = 0  # of those delivered, late by the simulated promise
+    checkpoints: int = 0  # first carrier scans pushed through the tracking service
+    carrier_changes: int = 0  # declared incidents applied to the hub's carrier services
 
 
 def drive_sample(hub: Hub, tenant_id: str, month: Month, count: int) -> DriveReport:
-    """Push `count` of the month's orders (spread over its days) through the hub's real
-    services, each step at its simulated time: intake (validation, reservation, routing:
-    the hub picks the site, not the simulator), then release, pick, pack, ship, deliver,
-    invoice and pay at the times the simulation gave them. Needs the demo catalogue."""
+    """Write `count` of the month's orders (spread over its days) into the hub through its
+    real services, every step at its simulated time and all steps of all orders in time
+    order: intake (validation, reservation, routing: the hub picks the site and carrier,
+    not the simulator), release (waybills booked), pick, pack, ship, the carrier's first
+    scan (a tracking push), delivery, invoice and payment; and the month's declared
+    carrier incidents as carrier states (every service of that carrier degraded by a day
+    from the incident's start to its end). What the hub then stores (orders, events,
+    checkpoints) is a history `orderhub risk train --from-hub` learns from. Needs the demo
+    catalogue."""
+    import heapq
     from dataclasses import replace
 
+    from orderhub.adapters.carriers.simulated import LocalWaybills
+    from orderhub.domain.errors import DomainError
     from orderhub.domain.lifecycle import OrderStatus
     from orderhub.domain.order import OrderType
+    from orderhub.domain.routing.network import CarrierState
+    from orderhub.domain.tracking import Checkpoint, CheckpointKind
     from orderhub.services.intake.submit import submit_orders
+    from orderhub.services.network import incidents
+    from orderhub.services.network.waybills import WaybillDesk
     from orderhub.services.orders import fulfilment
+    from orderhub.services.tracking import checkpoints
     from orderhub.tools.simulation import OrderGenerator, load_prices
 
     prices = load_prices(hub, tenant_id)
@@ -642,35 +657,101 @@ def drive_sample(hub: Hub, tenant_id: str, month: Month, count: int) -> DriveRep
         raise ValueError("no sellable SKUs: run `orderhub demo-data` first")
     gen = OrderGenerator(seed=month.config.seed, sku_prices=prices,
                          prefix=f"MONTH{datetime.now(UTC):%Y%m%d%H%M%S}")
-    step = max(1, len(month.orders) // max(1, count))
+    clock = [month.world.t0]
+    desk = WaybillDesk(LocalWaybills(), hub.uow, hub.strategy, lambda: clock[0],
+                       hub.presale_lock)
+    total = len(month.orders)
+    sample = (month.orders if count >= total
+              else [month.orders[k * total // count] for k in range(count)])
+    actor = "month-simulator"
+    # (time, tie-break, action, order index or incident)
+    todo: list[tuple[datetime, int, str, int]] = []
+    for i, o in enumerate(sample):
+        todo.append((o.stages["created"], len(todo), "submit", i))
+    with hub.uow() as uow:
+        services = [s.code for s in uow.network.services(tenant_id)]
+    declared = [inc for inc in month.world.incidents if inc.declared]
+    for k, inc in enumerate(declared):
+        todo.append((inc.start, len(todo), "degrade", k))
+        todo.append((inc.end, len(todo), "restore", k))
+    heapq.heapify(todo)
     report = DriveReport()
-    for o in month.orders[::step][:count]:
-        draft = gen.draft(o.stages["created"])
-        while draft.order_type == OrderType.PRE_SALE:  # not releasable within the month
-            draft = gen.draft(o.stages["created"])
-        draft = replace(draft, channel=o.channel, service_level=o.service_level)
-        result = submit_orders(hub.uow, tenant_id, [draft], strategy=hub.strategy,
-                               now=o.stages["created"], actor="month-simulator",
-                               presale_lock=hub.presale_lock)[0]
-        report.submitted += 1
-        if result.status != OrderStatus.ALLOCATED or not result.order_id:
-            report.held += result.status == OrderStatus.ON_HOLD
+    ids: dict[int, str] = {}
+    waybills: dict[int, list[tuple[str, str]]] = {}
+    degraded: dict[str, int] = {}  # carrier -> incidents in force
+    later = {"release": "pick", "pick": "pack", "pack": "ship", "ship": "scan",
+             "scan": "deliver", "deliver": "invoice", "invoice": "pay"}
+    stage_of = {"release": "released", "pick": "picked", "pack": "packed",
+                "ship": "shipped", "scan": "in_transit", "deliver": "delivered",
+                "invoice": "invoiced"}
+    while todo:
+        when, _, action, i = heapq.heappop(todo)
+        clock[0] = when
+        if action in ("degrade", "restore"):
+            carrier = declared[i].carrier
+            before = degraded.get(carrier, 0)
+            degraded[carrier] = before + (1 if action == "degrade" else -1)
+            if (before == 0) != (degraded[carrier] == 0):
+                for code in services:
+                    if code.split(":")[0] == carrier:
+                        incidents.set_carrier_state(
+                            hub.uow, tenant_id, code, CarrierState.DEGRADED
+                            if degraded[carrier] else CarrierState.UP, delay_days=1,
+                            reason=f"simulated incident into {declared[i].region}",
+                            actor=actor, now=when, strategy=hub.strategy,
+                            presale_lock=hub.presale_lock)
+                        report.carrier_changes += 1
             continue
-        report.allocated += 1
-        oid = result.order_id
-        for status, stage in ((OrderStatus.RELEASED, "released"),
-                              (OrderStatus.PICKED, "picked"), (OrderStatus.PACKED, "packed")):
-            fulfilment.advance_order(hub.uow, tenant_id, oid, status, now=o.stages[stage],
-                                     actor="month-simulator")
-        fulfilment.ship_order(hub.uow, tenant_id, oid, None, now=o.stages["shipped"],
-                              actor="month-simulator")
-        for status, when in ((OrderStatus.DELIVERED, o.stages["delivered"]),
-                             (OrderStatus.INVOICED, o.stages["invoiced"]),
-                             (OrderStatus.PAID, o.stages["invoiced"] + timedelta(minutes=5))):
-            fulfilment.advance_order(hub.uow, tenant_id, oid, status, now=when,
-                                     actor="month-simulator",
-                                     reason="late" if status == OrderStatus.DELIVERED
-                                     and o.late else "")
-        report.delivered += 1
-        report.late += o.late
+        o = sample[i]
+        if action == "submit":
+            draft = gen.draft(when)
+            while draft.order_type == OrderType.PRE_SALE:  # not releasable in the month
+                draft = gen.draft(when)
+            draft = replace(draft, channel=o.channel, service_level=o.service_level)
+            result = submit_orders(hub.uow, tenant_id, [draft], strategy=hub.strategy,
+                                   now=when, actor=actor, presale_lock=hub.presale_lock)[0]
+            report.submitted += 1
+            if result.status != OrderStatus.ALLOCATED or not result.order_id:
+                report.held += result.status == OrderStatus.ON_HOLD
+                continue
+            report.allocated += 1
+            ids[i] = result.order_id
+            heapq.heappush(todo, (o.stages["released"], len(todo) + 10 * i, "release", i))
+            continue
+        oid = ids[i]
+        try:
+            if action == "release":
+                released = desk.release(tenant_id, oid, actor=actor)
+                waybills[i] = [(sh.carrier_service.split(":")[0], sh.waybill)
+                               for sh in released.shipments if sh.waybill]
+            elif action in ("pick", "pack"):
+                fulfilment.advance_order(hub.uow, tenant_id, oid, OrderStatus(
+                    stage_of[action]), now=when, actor=actor)
+            elif action == "ship":
+                fulfilment.ship_order(hub.uow, tenant_id, oid, None, now=when, actor=actor)
+            elif action == "scan":  # the carrier's first scan, pushed as a carrier does
+                for carrier, waybill in waybills.get(i, []):
+                    checkpoints.push(hub.uow, tenant_id, carrier, [Checkpoint(
+                        carrier=carrier, waybill=waybill, event_id=f"{waybill}-1",
+                        kind=CheckpointKind.PICKED_UP, at=when, description="已揽收")],
+                        now=when)
+                    report.checkpoints += 1
+            elif action == "deliver":
+                fulfilment.advance_order(hub.uow, tenant_id, oid, OrderStatus.DELIVERED,
+                                         now=when, actor=actor,
+                                         reason="late" if o.late else "")
+                report.delivered += 1
+                report.late += o.late
+            elif action in ("invoice", "pay"):
+                fulfilment.advance_order(hub.uow, tenant_id, oid, OrderStatus.INVOICED
+                                         if action == "invoice" else OrderStatus.PAID,
+                                         now=when, actor=actor)
+        except DomainError:
+            continue  # re-routed or held by a carrier change: the order stops here
+        nxt = later.get(action)
+        if nxt is not None:
+            at = (o.stages[stage_of[nxt]] if nxt != "pay"
+                  else o.stages["invoiced"] + timedelta(minutes=5))
+            heapq.heappush(todo, (at, len(todo) + 10 * i, nxt, i))
     return report
+

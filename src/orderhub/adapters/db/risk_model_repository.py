@@ -1,8 +1,11 @@
 """Risk model versions (domain/risk/model.py): add a version, list them (without their
-bytes), read the champion's bytes, and move the champion flag (one per tenant)."""
+bytes), read the champion's bytes, and move the champion flag (one per tenant); and the
+hub's own history the model learns from (`history`: orders and their events in bulk)."""
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from orderhub.adapters.db import tables as t
+from orderhub.domain.risk.history import CarrierChange, OrderHistory
 
 _m = t.risk_models.c
 
@@ -82,3 +86,48 @@ class RiskModelRepository:
         blob = self.conn.execute(select(_m.model).where(
             _m.tenant_id == tenant_id, _m.version == version)).scalar_one_or_none()
         return bytes(blob) if blob is not None else None
+
+    # ----- the hub's own history (services/risk/hub_history.py) ---------------------------
+    def history(self, tenant_id: str, since: datetime, until: datetime) -> Iterator[
+            OrderHistory]:
+        """Every order of the tenant created in [since, until) with all its events in
+        sequence: one statement for the orders, one streamed for their events (ordered by
+        order and sequence), whatever the number of orders. Nothing is decrypted: the
+        destination province is the routing part of the address."""
+        o, e = t.orders.c, t.outbox.c
+        window = (o.tenant_id == tenant_id, o.created_at >= since, o.created_at < until)
+        heads = {r.id: r for r in self.conn.execute(select(
+            o.id, o.channel, o.service_level, o.shipping_address, o.created_at)
+            .where(*window))}
+        rows = self.conn.execute(
+            select(e.order_id, e.type, e.status, e.occurred_at, e.data)
+            .join(t.orders, t.orders.c.id == e.order_id)
+            .where(*window).order_by(e.order_id, e.seq).execution_options(yield_per=5000))
+        current: str | None = None
+        events: builtins.list[tuple[str, str, datetime, dict[str, Any]]] = []
+
+        def done(order_id: str) -> OrderHistory:
+            h = heads[order_id]
+            return OrderHistory(order_id, h.channel, h.service_level,
+                                str((h.shipping_address or {}).get("province", "")),
+                                h.created_at, tuple(events))
+
+        for order_id, type_, status, at, data in rows:
+            if order_id != current:
+                if current is not None:
+                    yield done(current)
+                current, events = order_id, []
+            events.append((type_, status, at, data or {}))
+        if current is not None:
+            yield done(current)
+
+    def carrier_changes(self, tenant_id: str, until: datetime) -> builtins.list[
+            CarrierChange]:
+        """Every carrier service state change of the tenant before `until`, in time order."""
+        e = t.outbox.c
+        rows = self.conn.execute(select(e.occurred_at, e.data).where(
+            e.tenant_id == tenant_id, e.type == "CarrierStatusChanged",
+            e.occurred_at < until).order_by(e.occurred_at, e.id))
+        return [CarrierChange(at, str(d.get("carrier_service", "")), str(d.get("state") or (
+            "up" if d.get("healthy", True) else "down")), int(d.get("delay_days") or 0))
+            for at, d in rows]

@@ -138,13 +138,16 @@ class TwinRepository:
         o, s = t.orders.c, t.shipments.c
         out: dict[str, dict[str, Any]] = {}
         for chunk in chunks(sorted(set(order_ids))):
+            # the customer's tier and the destination's province are read out of their
+            # documents by the database (no decoding of whole documents per order)
             rows = self.conn.execute(select(
-                o.id, o.status, o.channel, o.service_level, o.promised_delivery, o.customer,
-                o.hold_reasons, o.created_at, o.shipping_address).where(o.tenant_id == tenant_id,
-                                                    o.id.in_(chunk))).mappings()
-            for r in rows:  # shipping_address holds only what routing reads (no PII)
-                out[r["id"]] = {**r, "province": (r["shipping_address"] or {}).get(
-                    "province", ""), "shipments": []}
+                o.id, o.status, o.channel, o.service_level, o.promised_delivery,
+                o.customer["tier"].as_string().label("tier"), o.hold_reasons, o.created_at,
+                o.shipping_address["province"].as_string().label("province"))
+                .where(o.tenant_id == tenant_id, o.id.in_(chunk))).mappings()
+            for r in rows:
+                out[r["id"]] = {**r, "tier": r["tier"] or "", "province": r["province"] or "",
+                                "shipments": []}
             ships = self.conn.execute(select(s.order_id, s.id, s.warehouse, s.status,
                                              s.carrier_service)
                                       .where(s.order_id.in_(chunk)).order_by(s.id))

@@ -50,6 +50,7 @@ class TrainingResult:
     evaluation: Evaluation
     train_rows: int
     test_rows: int
+    train_days: int = 0
 
 
 def split(history: Sequence[LabelledSnapshot], train_days: int) -> tuple[
@@ -106,7 +107,7 @@ def train_and_store(uow: UowFactory, tenant_id: str, history: Sequence[LabelledS
                    {"champion": champion, "metrics": evaluation.as_dict(),
                     "training": training})
         u.commit()
-    return TrainingResult(version, champion, evaluation, len(train), len(test))
+    return TrainingResult(version, champion, evaluation, len(train), len(test), train_days)
 
 
 def load_version(uow: UowFactory, tenant_id: str, version: int | None) -> tuple[

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from orderhub.domain.inventory import Warehouse
-from orderhub.domain.risk.snapshot import STAGES, OrderSnapshot, RiskResult
+from orderhub.domain.risk.history import stage_times
+from orderhub.domain.risk.snapshot import OrderSnapshot, RiskResult
 from orderhub.domain.routing.lanes import province_key, region_of
 from orderhub.domain.routing.network import CarrierService, CarrierState
 from orderhub.domain.twin.stages import Stage
@@ -40,12 +41,7 @@ def snapshot(src: OrderSource, entries: Mapping[Stage, datetime], twin: Twin,
     """The order now as the model reads it; None without a promise (nothing to miss)."""
     if twin.promise_at is None or Stage.CREATED not in entries:
         return None
-    reached = max(s.rank for s in entries)
-    stages: dict[str, datetime] = {}
-    for i in range(reached, -1, -1):  # a stage passed through without its own event
-        name = STAGES[i]
-        at = entries.get(Stage(name)) or stages[STAGES[i + 1]]
-        stages[name] = min(at, stages[STAGES[i + 1]]) if i < reached else at
+    stages = stage_times(entries)  # as training from the hub's history reads them
     at = max(now, *stages.values())
     site = world.warehouses.get(src.site)
     svc = world.services.get(src.carrier_service)

@@ -45,7 +45,7 @@ class OrderSource:
     @classmethod
     def of_row(cls, row: Mapping[str, Any]) -> OrderSource:
         return cls(row["id"], row["status"], row["channel"], row["service_level"],
-                   row["promised_delivery"], str((row["customer"] or {}).get("tier", "")),
+                   row["promised_delivery"], str(row["tier"] or ""),
                    tuple(str(r.get("code", "")) for r in row["hold_reasons"] or []),
                    row["created_at"], tuple(row["shipments"]), row.get("province", ""))
 
