@@ -415,6 +415,10 @@ CATALOG: dict[str, str] = {
         "在内存中模拟一个月",
     "Seed of the simulated month": "模拟月份的随机种子",
     "Days simulated": "模拟天数",
+    "Days simulated (with --from-hub: days of the hub's history)": "模拟天数（配合 --from-hub：订单中枢历史的天数）",
+    "Learn from this hub's own orders and events (从订单中枢历史学习): those placed in the last --days days, the last --held-out-days held out":
+        "从本订单中枢自己的订单和事件中学习：最近 --days 天内下的订单，最后 --held-out-days 天留出用于评估",
+    "With --from-hub: days held out": "配合 --from-hub：留出评估的天数",
     "Days 1..N train; later days are held out": "第 1 至 N 天用于训练；之后的天数留作评估",
     "Orders on an ordinary day": "平日的订单量",
     "First day (YYYY-MM-DD)": "第一天（YYYY-MM-DD）",
