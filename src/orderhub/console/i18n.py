@@ -655,6 +655,8 @@ CATALOG: dict[str, tuple[str, str]] = {
                                                  "先发有货部分，其余缺货待补"),
     "exc.remedy_substitute_sku": ("substitute an equivalent SKU", "替换为等效 SKU"),
     "exc.remedy_transfer_stock": ("transfer stock", "调拨库存"),
+    "exc.remedy_recall_and_reroute": ("recall from the warehouse and re-route",
+                                      "从仓库召回并改派"),
     "exc.remedy_contact_customer": ("contact the customer", "联系客户"),
     "exc.remedy_cancel_and_refund": ("cancel and refund", "取消并退款"),
     "exc.refused": ("Refused:", "被拒绝："),
