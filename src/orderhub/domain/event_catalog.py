@@ -650,7 +650,8 @@ CATALOG += [
         "a released order: `release_rejected`; a shipment found no carrier after others "
         "were booked: `booking_failed`; an order with booked waybills was cancelled, by "
         "the channel or a person: `cancelled_after_release`; capturing the payment "
-        "failed: `payment_failed`): the compensation saga `saga_id` starts and runs "
+        "failed: `payment_failed`; the exception desk recalled a released order and "
+        "planned it elsewhere: `recalled`): the compensation saga `saga_id` starts and runs "
         "`steps` in order, each once, resuming after a crash. `reason` is the cause.",
         {"saga_id": _STR, "kind": _SAGA_KIND,
          "steps": {"type": "array", "items": _STEP}},
