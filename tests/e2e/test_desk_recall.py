@@ -2,10 +2,12 @@
 order released to its warehouse and stalled there is offered a recall priced by the
 router; approved by two others it is taken back (waybill voided by the saga, stock
 released) and allocated at another site, evented and audited; an order picked meanwhile
-is a 409 with a fresh list."""
+is a 409 with a fresh list. Pending proposals past their expiry are marked expired by the
+proposal-expiry job."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +17,8 @@ from orderhub.bootstrap import Hub
 from orderhub.domain.exceptions import ExceptionKind
 from orderhub.services.exceptions import desk
 from tests.api import api_client
-from tests.e2e.test_exception_desk import as_person, by_kind, post_order
+from tests.conftest import Clock
+from tests.e2e.test_exception_desk import as_person, by_kind, exception_of, post_order
 from tests.factories import T, seed_network
 from tests.sagas_support import install
 
@@ -130,3 +133,42 @@ def test_a_recall_of_an_order_picked_meanwhile_is_a_409(hub: Hub) -> None:
         exc = admin.get(f"/v1/exceptions/{exc_id}").json()
         assert exc["state"] == "open" and "recall_and_reroute" not in by_kind(exc)
         assert [p["state"] for p in exc["proposals"]] == ["stale"]
+
+
+def test_the_proposal_expiry_job_marks_lapsed_proposals_expired(hub: Hub, clock: Clock) -> None:
+    seed_network(hub, {})
+    with api_client(hub) as admin:
+        held = post_order(admin, "PX-1", [("A", 1)])
+        exc = exception_of(admin, held["id"])
+        kinds = by_kind(exc)
+        url = f"/v1/exceptions/{exc['id']}/remedies"
+        cancel = admin.post(f"{url}/{kinds['cancel_and_refund']['n']}/apply",
+                            json={"reason": "customer asked"}).json()["proposal"]["id"]
+        r = as_person(hub, "wang").post(
+            f"{url}/{kinds['cancel_and_refund']['n']}/approve", json={})
+        assert r.status_code == 200, r.text
+        clock.now += timedelta(hours=20)
+        contact = admin.post(f"{url}/{kinds['contact_customer']['n']}/apply",
+                             json={}).json()["proposal"]["id"]
+        [job] = [j for j in hub.periodic_jobs() if j.name == "proposal-expiry"]
+        assert job.every_seconds == hub.settings.expiry_sweep_seconds
+        assert job.run_once(clock.now) == 0  # nothing lapsed yet
+        clock.now += timedelta(hours=4, seconds=1)  # the first is 24 h old, the second 4 h
+        assert job.run_once(clock.now) == 1
+        assert job.run_once(clock.now) == 0  # once
+        got = admin.get(f"/v1/exceptions/{exc['id']}").json()
+        assert got["state"] == "open"
+        states = {p["id"]: (p["state"], p["outcome"]) for p in got["proposals"]}
+        assert states == {cancel: ("expired", "expired before enough approvals"),
+                          contact: ("pending", "")}, states
+        # the queue shows it lapsed without anyone acting on it
+        assert admin.get("/v1/orders/" + held["id"]).json()["status"] == "on_hold"
+        [e] = [e for e in admin.get(f"/v1/orders/{held['id']}/timeline").json()
+               if e["type"] == "RemedyProposalExpired"]
+        assert e["data"]["proposal_id"] == cancel and e["data"]["approvals"] == 1
+        assert e["data"]["remedy"] == "cancel_and_refund" and e["actor"] == "system"
+        entries = admin.get("/v1/audit", params={"kind": "exception_remedy"}).json()
+        [expired] = [x for x in entries if x["detail"]["action"] == "expired"]
+        assert expired["detail"]["proposal"] == cancel and expired["actor"] == "system"
+        clock.now += timedelta(hours=21)
+        assert job.run_once(clock.now) == 1  # the second lapses in its turn

@@ -244,6 +244,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "event.RemedyProposed": ("remedy proposed", "已提出处理方案"),
     "event.RemedyApproved": ("remedy approved", "处理方案已批准"),
     "event.RemedyRejected": ("remedy rejected", "处理方案已驳回"),
+    "event.RemedyProposalExpired": ("remedy proposal expired", "处理方案提议已过期"),
     "event.RemedyApplied": ("remedy applied", "处理方案已执行"),
     "event.ExceptionResolved": ("exception resolved", "异常已解决"),
     "event.OrderAnomalyDetected": ("anomaly detected", "检测到异常订单"),

@@ -574,6 +574,49 @@ def decide(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int, *,
                 "exception_id": rec.id, "proposal": p.as_dict(), "saga": saga}
 
 
+def expire_lapsed(uow: UnitOfWork, tenant_id: str, exception_id: str, now: datetime) -> int:
+    """Mark the exception's pending proposals past their expiry as expired, each with
+    RemedyProposalExpired on the order and an audit entry. Returns how many."""
+    uow.network.lock_for_intake(tenant_id)
+    rec = uow.exceptions.get(tenant_id, exception_id, lock=True)
+    lapsed = [p for p in uow.exceptions.proposals(tenant_id, exception_id,
+                                                  state=ProposalState.PENDING, lock=True)
+              if p.expires_at <= now]
+    if not lapsed:
+        return 0
+    order = uow.orders.get(tenant_id, rec.order_id, lock=True)
+    why = "expired before enough approvals"
+    for p in lapsed:
+        p.state, p.decided_at, p.outcome = ProposalState.EXPIRED, now, why
+        uow.exceptions.save_proposal(p)
+        approvals = len([a for a in p.approvals if a.decision == "approve"])
+        _event(ev.RemedyProposalExpired, rec, order, now, AUTO, why, proposal_id=p.id,
+               remedy=p.remedy.kind.value, tier=p.tier.value, approvals=approvals,
+               expires_at=p.expires_at.isoformat())
+        _audit(uow, rec, now, AUTO, "expired", p.remedy, why, proposal=p.id,
+               approvals=approvals, expires_at=p.expires_at.isoformat())
+    rec.updated_at = now
+    uow.exceptions.save(rec)
+    return len(lapsed)
+
+
+def expire_proposals(make_uow: UowFactory, *, now: datetime, limit: int = SYNC_BATCH) -> int:
+    """The periodic job: pending proposals past their expiry are marked expired (a batch
+    of `limit` exceptions, one transaction each, the longest lapsed first), so the desk's
+    queue shows them lapsed rather than waiting for someone to act on them. Returns how
+    many proposals expired."""
+    with make_uow() as uow:
+        due = uow.exceptions.lapsed_proposals(now, limit)
+    done = 0
+    for tenant_id, exception_id in due:
+        with make_uow() as uow:
+            n = expire_lapsed(uow, tenant_id, exception_id, now)
+            if n:
+                uow.commit()
+        done += n
+    return done
+
+
 def recompute(make_uow: UowFactory, tenant_id: str, exception_id: str, *,
               now: datetime) -> None:
     """Compute an open exception's remedies afresh (stock or the network moved)."""
