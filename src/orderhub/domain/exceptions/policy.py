@@ -376,8 +376,8 @@ def approve(proposal: Proposal, approver: str, reason: str, now: datetime,
             needed: int) -> bool:
     """Record one approval; True when the proposal has the approvals its tier needs.
     The proposer cannot approve (403), nobody approves twice (409), an automatic actor
-    never approves, an L3 proposal is approved only by a person signed in (not a key), and
-    nothing is approved once the proposal expired (409)."""
+    never approves, an L3 proposal is approved only by a person signed in (not a key),
+    and nothing is approved once the proposal expired (409)."""
     check_open(proposal, now)
     if approver == proposal.proposed_by:
         raise Forbidden("exceptions:approve", f"{approver} proposed this remedy and cannot "
