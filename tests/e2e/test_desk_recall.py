@@ -111,7 +111,17 @@ def test_a_recall_of_an_order_picked_meanwhile_is_a_409(hub: Hub) -> None:
         order, exc_id = released_and_stalled(hub, admin, "RC-2")
         oid = order["id"]
         rr = by_kind(admin.get(f"/v1/exceptions/{exc_id}").json())["recall_and_reroute"]
-        n = rr["n"]
+        # the recall cost is the tier policy's (default 3 CNY)
+        r = admin.put("/v1/exceptions/policy", json={"policy": {"recall": {"cost": "-1"}},
+                                                     "reason": "bad"})
+        assert r.status_code == 422 and "recall.cost" in r.text, r.text
+        r = admin.put("/v1/exceptions/policy", json={"policy": {"recall": {"cost": "10.00"}},
+                                                     "reason": "recalls are dear at SH"})
+        assert r.status_code == 200 and r.json()["recall"] == {"cost": "10.00"}, r.text
+        assert admin.post(f"/v1/exceptions/{exc_id}/remedies/refresh").status_code == 200
+        dearer = by_kind(admin.get(f"/v1/exceptions/{exc_id}").json())["recall_and_reroute"]
+        assert Decimal(dearer["cost_delta"]) - Decimal(rr["cost_delta"]) == Decimal("7.00")
+        n = dearer["n"]
         r = as_person(hub, "ops-lily").post(f"/v1/exceptions/{exc_id}/remedies/{n}/apply",
                                             json={"reason": "SH is backlogged"})
         assert r.status_code == 202, r.text
