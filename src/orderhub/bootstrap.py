@@ -214,6 +214,7 @@ class Hub:
             jobs.twin_rescore(self.uow),
             jobs.anomaly_pruning(self.uow, first_after_seconds=s.expiry_sweep_seconds),
             jobs.saga_resume(lambda: self.compensator, s.expiry_sweep_seconds),
+            jobs.proposal_expiry(self.uow, s.expiry_sweep_seconds),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:

@@ -140,6 +140,10 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     [item] = views.list_exceptions(hub.read_uow, T, order_id=on_desk)["items"]
     ranked = {r["kind"]: r["n"] for r in views.get_exception(hub.read_uow, T,
                                                              item["id"])["remedies"]}
+    # a proposal nobody decides lapses (the proposal-expiry job), then is proposed again
+    desk.apply_remedy(hub.uow, T, item["id"], ranked["contact_customer"], actor="ops",
+                      reason="test", now=clock.now)
+    assert desk.expire_proposals(hub.uow, now=clock.now + timedelta(hours=25)) == 1
     for kind, decisions in (("contact_customer", [("lead", False)]),
                             ("cancel_and_refund", [("lead", True), ("boss", True)])):
         desk.apply_remedy(hub.uow, T, item["id"], ranked[kind], actor="ops", reason="test",
@@ -289,7 +293,8 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
     assert list(jobs) == ["reservation-expiry", "carrier-probe", "inbox-pruning",
                           "audit-checkpoints", "usage-flush", "twin-alerts",
                           "tracking-match", "exception-sync", "alert-desk",
-                          "twin-rescore", "anomaly-pruning", "saga-resume"]
+                          "twin-rescore", "anomaly-pruning", "saga-resume",
+                          "proposal-expiry"]
     assert jobs["twin-alerts"].run_once(clock.now) == {"stalled": 0, "escalated": 0}
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 

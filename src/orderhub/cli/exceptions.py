@@ -150,6 +150,7 @@ def _act(action: str, exception_id: str, n: int, reason: str, database_url: str 
             raise typer.Exit(1) from None
         except DomainError as exc:
             raise fail(describe(exc)) from None
+        desk.void_recalled(hub.compensator, tenant, out)
     console.print(_outcome(out), highlight=False)
 
 

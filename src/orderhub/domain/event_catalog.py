@@ -595,6 +595,18 @@ CATALOG += [
          "remedy": "cancel_and_refund"},
     ),
     _spec(
+        "RemedyProposalExpired",
+        "A proposed remedy lapsed before it had the approvals its tier needs (marked by "
+        "the periodic `proposal-expiry` job); the exception stays open and the remedy may "
+        "be proposed again. `approvals` is how many it had.",
+        {"exception_id": _STR, "proposal_id": _STR, "remedy": _STR,
+         "tier": {"enum": ["L1", "L2", "L3"]}, "approvals": _INT, "expires_at": _STR},
+        {"status": "on_hold", "actor": "system", "reason": "expired before enough approvals",
+         "exception_id": "exc_0006883a1b2c3d4e", "proposal_id": "prp_0006883a1b2c3d4f",
+         "remedy": "switch_warehouse", "tier": "L2", "approvals": 1,
+         "expires_at": "2026-03-02T09:00:00+00:00"},
+    ),
+    _spec(
         "RemedyApplied",
         "A remedy was carried out through the order's own services (re-route, reserve, "
         "cancel, ...): automatically for L1, after its approvals otherwise.",
@@ -650,7 +662,8 @@ CATALOG += [
         "a released order: `release_rejected`; a shipment found no carrier after others "
         "were booked: `booking_failed`; an order with booked waybills was cancelled, by "
         "the channel or a person: `cancelled_after_release`; capturing the payment "
-        "failed: `payment_failed`): the compensation saga `saga_id` starts and runs "
+        "failed: `payment_failed`; the exception desk recalled a released order and "
+        "planned it elsewhere: `recalled`): the compensation saga `saga_id` starts and runs "
         "`steps` in order, each once, resuming after a crash. `reason` is the cause.",
         {"saga_id": _STR, "kind": _SAGA_KIND,
          "steps": {"type": "array", "items": _STEP}},

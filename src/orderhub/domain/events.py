@@ -439,6 +439,22 @@ class RemedyRejected(Event):
 
 
 @dataclass(kw_only=True, slots=True)
+class RemedyProposalExpired(Event):
+    """A proposal lapsed before it had the approvals its tier needs (the periodic
+    proposal-expiry job); the exception stays open, the remedy may be proposed again."""
+
+    type: ClassVar[str] = "RemedyProposalExpired"
+    exception_id: str
+    proposal_id: str
+    remedy: str
+    tier: str
+    approvals: int
+    expires_at: str
+    _data_fields = _fields("exception_id", "proposal_id", "remedy", "tier", "approvals",
+                           "expires_at")
+
+
+@dataclass(kw_only=True, slots=True)
 class RemedyApplied(Event):
     """A remedy was carried out (automatically for L1, after approval otherwise)."""
 
@@ -556,6 +572,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RemedyProposed,
         RemedyApproved,
         RemedyRejected,
+        RemedyProposalExpired,
         RemedyApplied,
         ExceptionResolved,
         OrderAnomalyDetected,

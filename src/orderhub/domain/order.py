@@ -645,15 +645,17 @@ class Order:
             action=action, score=score, model_version=model_version,
             reasons=list(reasons)))
 
-    def recall(self, reason: str, now: datetime, actor: str) -> list[Reservation]:
-        """Its warehouse refused the order after release: take it back (every shipment not
-        dispatched is cancelled, their stock released) and hold it for routing again.
-        Returns the reservations whose stock must be released."""
+    def recall(self, reason: str, now: datetime, actor: str,
+               cause: str = "release rejected") -> list[Reservation]:
+        """Its warehouse refused the order after release (or the exception desk pulls it
+        back, `cause` "recalled"): take it back (every shipment not dispatched is
+        cancelled, their stock released) and hold it for routing again. Returns the
+        reservations whose stock must be released."""
         if self.status != OrderStatus.RELEASED:
             raise Conflict(f"order {self.id} is {self.status.value}; only an order released "
                            "to a warehouse and not yet picked can be recalled")
         released = self._unreserve(ReservationState.RELEASED)
-        self._record_release(released, now, actor, f"release rejected: {reason}")
+        self._record_release(released, now, actor, f"{cause}: {reason}")
         self.hold([HoldReason(HoldCode.RELEASE_REJECTED, reason)], now, actor)
         return released
 

@@ -50,6 +50,7 @@ class SagaKind(StrEnum):
     BOOKING_FAILED = "booking_failed"
     CANCELLED_AFTER_RELEASE = "cancelled_after_release"
     PAYMENT_FAILED = "payment_failed"
+    RECALLED = "recalled"  # the desk took a released order back (recall_and_reroute)
 
 
 class SagaState(StrEnum):
@@ -78,6 +79,7 @@ STEPS: Mapping[SagaKind, tuple[StepName, ...]] = {
     SagaKind.BOOKING_FAILED: (StepName.VOID_WAYBILLS, StepName.NOTIFY),
     SagaKind.CANCELLED_AFTER_RELEASE: (StepName.VOID_WAYBILLS, StepName.NOTIFY),
     SagaKind.PAYMENT_FAILED: (StepName.CANCEL, StepName.VOID_WAYBILLS, StepName.NOTIFY),
+    SagaKind.RECALLED: (StepName.VOID_WAYBILLS, StepName.NOTIFY),
 }
 EXTERNAL: frozenset[StepName] = frozenset({StepName.VOID_WAYBILLS})  # outside a transaction
 

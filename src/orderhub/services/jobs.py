@@ -15,6 +15,8 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
   twin-rescore         overdue twins recomputed as time passes    every TWIN_RESCORE_SECONDS (60 s)
   saga-resume          resume compensation sagas that are due     every expiry_sweep_seconds
                        (a crash mid-way, a failed step's backoff)
+  proposal-expiry      the desk's pending proposals past expiry   every expiry_sweep_seconds
+                       marked expired (evented, audited)
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Engine
 
 from orderhub.services.events.consumers import prune_inbox
-from orderhub.services.exceptions.desk import sync_all
+from orderhub.services.exceptions.desk import expire_proposals, sync_all
 from orderhub.services.metering import UsageMeter, flush
 from orderhub.services.orders.fulfilment import expire_reservations
 from orderhub.services.unit_of_work import UowFactory
@@ -162,6 +164,13 @@ def anomaly_pruning(make_uow: UowFactory, every_seconds: float = 3600.0,
 
     return Job("anomaly-pruning", every_seconds, lambda now: prune(make_uow, now),
                first_after_seconds)
+
+
+def proposal_expiry(make_uow: UowFactory, every_seconds: float) -> Job:
+    """The exception desk's pending proposals past their expiry are marked expired, in
+    batches, each with RemedyProposalExpired and an audit entry."""
+    return Job("proposal-expiry", every_seconds,
+               lambda now: expire_proposals(make_uow, now=now))
 
 
 def saga_resume(compensator: Callable[[], Compensator], every_seconds: float) -> Job:

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, literal, select
+from sqlalchemy import Connection, and_, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.db import tables as t
@@ -169,6 +169,15 @@ class ExceptionRepository:
         return [(r[0], r[1]) for r in self.conn.execute(q)]
 
     # ----- proposals --------------------------------------------------------------------
+    def lapsed_proposals(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(tenant, exception id) of exceptions with pending proposals past their expiry,
+        the longest lapsed first (the proposal-expiry job's batch)."""
+        q = (select(_p.tenant_id, _p.exception_id)
+             .where(_p.state == ProposalState.PENDING.value, _p.expires_at <= now)
+             .group_by(_p.tenant_id, _p.exception_id)
+             .order_by(func.min(_p.expires_at), _p.exception_id).limit(limit))
+        return [(r[0], r[1]) for r in self.conn.execute(q)]
+
     def add_proposal(self, p: Proposal) -> None:
         self.conn.execute(t.exception_proposals.insert().values(
             id=p.id, tenant_id=p.tenant_id, exception_id=p.exception_id,

@@ -122,6 +122,7 @@ def apply(exception_id: ExceptionId, n: RemedyN, hub: HubDep, tenant: TenantDep,
                                 presale_lock=hub.presale_lock)
     except desk.StaleRemedy as exc:
         return _stale(request, exc)
+    desk.void_recalled(hub.compensator, tenant, out)
     if out["outcome"] == "proposed":
         response.status_code = 202
     return {**out, "exception": views.get_exception(hub.read_uow, tenant, exception_id)}
@@ -136,6 +137,7 @@ def _decide(approve_it: bool, exception_id: str, n: int, hub: HubDep, tenant: st
                           presale_lock=hub.presale_lock)
     except desk.StaleRemedy as exc:
         return _stale(request, exc)
+    desk.void_recalled(hub.compensator, tenant, out)
     return {**out, "exception": views.get_exception(hub.read_uow, tenant, exception_id)}
 
 

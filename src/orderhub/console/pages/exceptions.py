@@ -151,6 +151,7 @@ async def _act(request: Request, v: Viewer, exception_id: str, n: int, action: s
         return _page(request, v, exception_id, status=400, which=which, form=form,
                      errors={f"reason-{which}": "ops.rejected_because",
                              f"reason-{which}__detail": str(exc)})
+    desk.void_recalled(hub.compensator, tenant, out)
     return _done(request, exception_id, str(out["outcome"]))
 
 

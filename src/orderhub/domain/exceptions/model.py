@@ -41,6 +41,7 @@ class RemedyKind(StrEnum):
     SHIP_AVAILABLE_BACKORDER_REST = "ship_available_backorder_rest"
     SUBSTITUTE_SKU = "substitute_sku"
     TRANSFER_STOCK = "transfer_stock"
+    RECALL_AND_REROUTE = "recall_and_reroute"  # a released order, taken back and re-routed
     CONTACT_CUSTOMER = "contact_customer"
     CANCEL_AND_REFUND = "cancel_and_refund"
 

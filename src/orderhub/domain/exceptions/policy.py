@@ -66,6 +66,7 @@ class TierPolicy:
     backorder_days: int = 7  # replenishment lead time assumed for a backordered rest
     contact_cost: Decimal = Decimal("2.00")  # a service agent's call
     contact_delay_days: int = 1  # waiting for the customer's answer
+    recall_cost: Decimal = Decimal("3.00")  # a warehouse's work undone: pulled back, relabelled
     ranking: RankingPolicy = field(default_factory=RankingPolicy)
     # Tier rules in force (from the active rule set, or a canary's for its slice): when
     # there are any, they decide tiers instead of the thresholds above.
@@ -135,6 +136,7 @@ class TierPolicy:
             "proposal_ttl_hours": self.proposal_ttl_hours,
             "backorder_days": self.backorder_days,
             "contact": {"cost": str(self.contact_cost), "delay_days": self.contact_delay_days},
+            "recall": {"cost": str(self.recall_cost)},
             "ranking": {"cost_weight": str(self.ranking.cost_weight),
                         "late_cost_per_day": str(self.ranking.late_cost_per_day)},
             "tiers": {"from": self.source, "rule_set": self.rule_set,
@@ -193,11 +195,12 @@ class TierPolicy:
             return frozenset(out)
 
         known = {"version", "l1", "l2", "l3", "proposal_ttl_hours", "backorder_days",
-                 "contact", "ranking", "tiers"}
+                 "contact", "recall", "ranking", "tiers"}
         rules, rule_set = _tier_section(doc.get("tiers"), errors)
         errors.extend(FieldError(k, "unknown field") for k in doc if k not in known)
         l1, l2, l3 = section("l1"), section("l2"), section("l3")
         contact, ranking = section("contact"), section("ranking")
+        recall = section("recall")
         above = base.l3_order_value_above
         if "order_value_above" in l3:
             above = money("l3.order_value_above", l3["order_value_above"], above, True)
@@ -224,6 +227,8 @@ class TierPolicy:
                                base.contact_cost) or Decimal(0),
             contact_delay_days=integer("contact.delay_days", contact.get("delay_days"),
                                        base.contact_delay_days, 0, 30),
+            recall_cost=money("recall.cost", recall.get("cost"),
+                              base.recall_cost) or Decimal(0),
             ranking=RankingPolicy(
                 money("ranking.cost_weight", ranking.get("cost_weight"),
                       base.ranking.cost_weight) or Decimal(0),

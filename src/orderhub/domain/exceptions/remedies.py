@@ -5,8 +5,9 @@ Every priced candidate comes from the routing engine's own cost model
 ATP the service layer loaded: a cost delta in CNY against the order's reference plan (its
 current plan when it has one, else the router's plan with stock where it is needed) and an
 effect on the promise in days against the order's due date. What the lifecycle forbids
-(an order released to a warehouse cannot be re-routed; a shipped one cannot be cancelled)
-is never offered.
+(an order picked at its warehouse cannot be re-routed; a shipped one cannot be cancelled)
+is never offered: an order released to a warehouse and not yet picked is offered only a
+recall (RELEASED -> ON_HOLD, as when the warehouse refuses it) and a new plan elsewhere.
 """
 
 from __future__ import annotations
@@ -226,6 +227,10 @@ class _Planner:
                       self.transfer(ref, base)):
                 if r is not None:
                     out.append(r)
+        elif o.status == OrderStatus.RELEASED:
+            recall = self.recall()
+            if recall is not None:
+                out.append(recall)
         if o.status not in (OrderStatus.CANCELLED, OrderStatus.PAID):
             out.append(Remedy(
                 RemedyKind.CONTACT_CUSTOMER,
@@ -265,6 +270,26 @@ class _Planner:
                            f"Ship from {s.site}{was} with {s.service}, arriving "
                            f"{c.promised.isoformat()}",
                            f"改从 {s.site} 发货（{s.service}），预计 {c.promised.isoformat()} 送达")
+
+    def recall(self) -> Remedy | None:
+        """Released, not yet picked: take it back from its warehouse (its waybills voided,
+        its stock released) and ship it from other sites, the router's plan without them.
+        The cost is the new plan's against the current one plus the policy's recall cost."""
+        ref = self.current_candidate()
+        if ref is None or not self.current_sites:
+            return None
+        c = self.decide(self.stock, exclude=frozenset(self.current_sites)).chosen
+        if c is None:
+            return None
+        was = ", ".join(sorted(self.current_sites))
+        sites = ", ".join(c.sites)
+        return self.routed(RemedyKind.RECALL_AND_REROUTE, c, cash(ref),
+                           f"Recall from {was} (waybill voided) and ship from {sites}, "
+                           f"arriving {c.promised.isoformat()}",
+                           f"从 {was} 召回（作废运单）并改从 {sites} 发货，预计 "
+                           f"{c.promised.isoformat()} 送达",
+                           extra={"recall_from": sorted(self.current_sites)},
+                           extra_cost=self.inp.policy.recall_cost)
 
     def split(self, real: Decision, base: Decimal) -> Remedy | None:
         # a split other than the one the order already has

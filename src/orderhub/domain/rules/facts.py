@@ -23,7 +23,7 @@ EXCEPTION_KINDS = ("held", "stalled", "at_risk", "anomaly", "carrier_failure",
                    "reservation_expired", "channel_update_conflict", "compensation")
 REMEDY_KINDS = ("switch_warehouse", "split_shipment", "upgrade_carrier",
                 "ship_available_backorder_rest", "substitute_sku", "transfer_stock",
-                "contact_customer", "cancel_and_refund")
+                "recall_and_reroute", "contact_customer", "cancel_and_refund")
 TIERS = ("L1", "L2", "L3")  # strictest last
 SLA_FACTS = ("promise_slack_hours", "ship_by_hours", "delivery_target_hours")
 

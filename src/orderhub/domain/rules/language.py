@@ -173,7 +173,8 @@ REMEDY_ALIASES = {"switch warehouse": "switch_warehouse", "换仓": "switch_ware
                   "先发有货部分": "ship_available_backorder_rest",
                   "substitute sku": "substitute_sku", "substitute": "substitute_sku",
                   "替换商品": "substitute_sku", "transfer stock": "transfer_stock",
-                  "调拨": "transfer_stock", "contact customer": "contact_customer",
+                  "调拨": "transfer_stock", "recall and reroute": "recall_and_reroute",
+                  "召回改派": "recall_and_reroute", "contact customer": "contact_customer",
                   "contact the customer": "contact_customer", "联系客户": "contact_customer",
                   "cancel and refund": "cancel_and_refund", "取消退款": "cancel_and_refund"}
 TIER_ALIASES = {"automatically": "L1", "自动处理": "L1", "自动执行": "L1",

@@ -1,8 +1,9 @@
 """The exception desk's use cases: open and resolve exceptions (the alert code and the
 carrier booking call these), keep the queue in step with held orders, compute remedies,
 and apply, approve or reject them through the order's own services (`run_pipeline`,
-`editing.edit_order`, `fulfilment.cancel_loaded`, the stock repository), each in one
-transaction with its events and audit entries.
+`editing.edit_order`, `fulfilment.cancel_loaded`, the stock repository, a released order's
+recall with the compensation saga that voids its waybills), each in one transaction with
+its events and audit entries.
 
 Held orders reach the desk by reconciliation (`sync_holds`), not by a hook in every path
 that holds an order: one anti-join finds held orders without an open exception (and open
@@ -13,10 +14,11 @@ from the periodic job.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orderhub.domain import events as ev
 from orderhub.domain.errors import Conflict, DomainError, NotFound
@@ -47,7 +49,13 @@ from orderhub.services import audit
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.orders.editing import edit_order
 from orderhub.services.orders.fulfilment import cancel_loaded
+from orderhub.services.sagas.compensation import after_recall, planned_waybills
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
+
+if TYPE_CHECKING:
+    from orderhub.services.sagas.runner import Compensator
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PRESALE_LOCK = timedelta(minutes=30)  # Settings.presale_lock_minutes' default
 HOLD_SOURCE = "hold:"
@@ -350,11 +358,43 @@ def _backorder(uow: UnitOfWork, order: Order, rest: list[dict[str, Any]], *, now
     return child
 
 
+def _recall(uow: UnitOfWork, rec: ExceptionRecord, order: Order, plan: dict[str, Any], *,
+            now: datetime, actor: str, reason: str, presale_lock: timedelta) -> str | None:
+    """Take a released order back from its warehouse, as when the warehouse refuses it
+    (RELEASED -> ON_HOLD: its shipments cancelled, its stock released), start the saga
+    that voids its booked waybills with the carriers (an external call, retried by the
+    saga-resume job: never inside this transaction), and route it on the remedy's plan."""
+    waybills = planned_waybills(order)
+    freed = order.recall(reason, now, actor, cause="recalled")  # Conflict once picked
+    uow.stock.release(order.tenant_id, stock_quantities(freed), now)
+    saga = after_recall(uow, order, waybills, reason, now, actor)
+    if saga is not None:
+        rec.details["recall_saga"] = saga.id
+    _replan(uow, order, plan, now=now, actor=actor, reason=reason, presale_lock=presale_lock)
+    return saga.id if saga is not None else None
+
+
+def void_recalled(c: Compensator, tenant_id: str, outcome: dict[str, Any]) -> None:
+    """After the commit of an applied recall_and_reroute: run its saga now (void the old
+    waybills, tell the channel). A failure is the saga's to retry (the saga-resume job)."""
+    saga_id = outcome.get("saga")
+    if not saga_id:
+        return
+    from orderhub.services.sagas.runner import run
+
+    try:
+        run(c, tenant_id, str(saga_id))
+    except Exception:  # the saga is stored: the saga-resume job runs it at its next turn
+        log.exception("saga %s of a recalled order: left to the saga-resume job", saga_id)
+
+
 def _execute(uow: UnitOfWork, rec: ExceptionRecord, order: Order, remedy: Remedy,
              policy: TierPolicy, *, actor: str, now: datetime, automatic: bool,
              proposal_id: str, reason: str,
-             presale_lock: timedelta = DEFAULT_PRESALE_LOCK) -> None:
-    """Carry the remedy out in the caller's transaction, then record it."""
+             presale_lock: timedelta = DEFAULT_PRESALE_LOCK) -> str | None:
+    """Carry the remedy out in the caller's transaction, then record it. Returns the id of
+    a saga to run after the commit (a recall's waybill voids), if any."""
+    saga: str | None = None
     why = f"exception {rec.id}: {remedy.kind.value}" + (f" ({reason})" if reason else "")
     plan = remedy.plan
     kind = remedy.kind
@@ -372,6 +412,9 @@ def _execute(uow: UnitOfWork, rec: ExceptionRecord, order: Order, remedy: Remedy
                 lines=_line_changes(order, [keep.get(ln.line_no) or {
                     "line_no": ln.line_no, "sku": ln.sku, "quantity": 0}
                     for ln in order.lines]))
+    elif kind == RemedyKind.RECALL_AND_REROUTE:
+        saga = _recall(uow, rec, order, plan, now=now, actor=actor, reason=why,
+                       presale_lock=presale_lock)
     elif kind in (RemedyKind.SWITCH_WAREHOUSE, RemedyKind.SPLIT_SHIPMENT,
                   RemedyKind.UPGRADE_CARRIER, RemedyKind.TRANSFER_STOCK):
         for move in plan.get("transfers", []):
@@ -395,6 +438,7 @@ def _execute(uow: UnitOfWork, rec: ExceptionRecord, order: Order, remedy: Remedy
         _resolve(uow, rec, order, f"remedy {kind.value} applied", now, actor)
     elif remedy.changes_order:
         _refresh(uow, rec, order, policy, now)  # still not fixed (held for another reason)
+    return saga
 
 
 def _open(uow: UnitOfWork, tenant_id: str, exception_id: str) -> ExceptionRecord:
@@ -432,11 +476,13 @@ def apply_remedy(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int
                               _route(uow, order))
         remedy = replace(remedy, tier=tier)
         if tier == Tier.L1:
-            _execute(uow, rec, order, remedy, policy, actor=actor, now=now, automatic=False,
-                     proposal_id="", reason=reason, presale_lock=presale_lock)
+            saga = _execute(uow, rec, order, remedy, policy, actor=actor, now=now,
+                            automatic=False, proposal_id="", reason=reason,
+                            presale_lock=presale_lock)
             uow.exceptions.save(rec)
             uow.commit()
-            return {"outcome": "applied", "exception_id": rec.id, "proposal": None}
+            return {"outcome": "applied", "exception_id": rec.id, "proposal": None,
+                    "saga": saga}
         for pending in uow.exceptions.proposals(tenant_id, rec.id, state=ProposalState.PENDING,
                                                 remedy_n=n, lock=True):
             if now < pending.expires_at:
@@ -460,7 +506,8 @@ def apply_remedy(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int
         rec.updated_at = now
         uow.exceptions.save(rec)
         uow.commit()
-        return {"outcome": "proposed", "exception_id": rec.id, "proposal": p.as_dict()}
+        return {"outcome": "proposed", "exception_id": rec.id, "proposal": p.as_dict(),
+                "saga": None}
 
 
 def _pending(uow: UnitOfWork, rec: ExceptionRecord, n: int) -> Proposal:
@@ -477,6 +524,7 @@ def decide(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int, *,
            presale_lock: timedelta = DEFAULT_PRESALE_LOCK) -> dict[str, Any]:
     """Approve or reject the proposal of remedy `n`. The approval that completes its tier's
     count applies it (after checking its basis again)."""
+    saga: str | None = None
     with make_uow() as uow:
         uow.network.lock_for_intake(tenant_id)
         rec = _open(uow, tenant_id, exception_id)
@@ -512,9 +560,10 @@ def decide(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int, *,
                 uow.exceptions.save_proposal(p)
                 raise _refuse_stale(uow, rec, order, policy, stale, now)
             approvers = ", ".join(a.approver for a in p.approvals if a.decision == "approve")
-            _execute(uow, rec, order, p.remedy, policy, actor=actor, now=now, automatic=False,
-                     proposal_id=p.id, reason=f"approved by {approvers}"
-                     + (f": {reason}" if reason else ""), presale_lock=presale_lock)
+            saga = _execute(uow, rec, order, p.remedy, policy, actor=actor, now=now,
+                            automatic=False, proposal_id=p.id,
+                            reason=f"approved by {approvers}"
+                            + (f": {reason}" if reason else ""), presale_lock=presale_lock)
             p.state, p.decided_at, p.decided_by = ProposalState.APPLIED, now, actor
             p.outcome = "applied"
         uow.exceptions.save_proposal(p)
@@ -522,7 +571,50 @@ def decide(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int, *,
         uow.exceptions.save(rec)
         uow.commit()
         return {"outcome": "applied" if done else ("approved" if approve_it else "rejected"),
-                "exception_id": rec.id, "proposal": p.as_dict()}
+                "exception_id": rec.id, "proposal": p.as_dict(), "saga": saga}
+
+
+def expire_lapsed(uow: UnitOfWork, tenant_id: str, exception_id: str, now: datetime) -> int:
+    """Mark the exception's pending proposals past their expiry as expired, each with
+    RemedyProposalExpired on the order and an audit entry. Returns how many."""
+    uow.network.lock_for_intake(tenant_id)
+    rec = uow.exceptions.get(tenant_id, exception_id, lock=True)
+    lapsed = [p for p in uow.exceptions.proposals(tenant_id, exception_id,
+                                                  state=ProposalState.PENDING, lock=True)
+              if p.expires_at <= now]
+    if not lapsed:
+        return 0
+    order = uow.orders.get(tenant_id, rec.order_id, lock=True)
+    why = "expired before enough approvals"
+    for p in lapsed:
+        p.state, p.decided_at, p.outcome = ProposalState.EXPIRED, now, why
+        uow.exceptions.save_proposal(p)
+        approvals = len([a for a in p.approvals if a.decision == "approve"])
+        _event(ev.RemedyProposalExpired, rec, order, now, AUTO, why, proposal_id=p.id,
+               remedy=p.remedy.kind.value, tier=p.tier.value, approvals=approvals,
+               expires_at=p.expires_at.isoformat())
+        _audit(uow, rec, now, AUTO, "expired", p.remedy, why, proposal=p.id,
+               approvals=approvals, expires_at=p.expires_at.isoformat())
+    rec.updated_at = now
+    uow.exceptions.save(rec)
+    return len(lapsed)
+
+
+def expire_proposals(make_uow: UowFactory, *, now: datetime, limit: int = SYNC_BATCH) -> int:
+    """The periodic job: pending proposals past their expiry are marked expired (a batch
+    of `limit` exceptions, one transaction each, the longest lapsed first), so the desk's
+    queue shows them lapsed rather than waiting for someone to act on them. Returns how
+    many proposals expired."""
+    with make_uow() as uow:
+        due = uow.exceptions.lapsed_proposals(now, limit)
+    done = 0
+    for tenant_id, exception_id in due:
+        with make_uow() as uow:
+            n = expire_lapsed(uow, tenant_id, exception_id, now)
+            if n:
+                uow.commit()
+        done += n
+    return done
 
 
 def recompute(make_uow: UowFactory, tenant_id: str, exception_id: str, *,

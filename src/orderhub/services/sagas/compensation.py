@@ -12,6 +12,11 @@
                                                  cancelled_after_release (void, notify), in
                                                  the cancelling transaction; the
                                                  saga-resume job runs it at its next turn
+    after_recall(uow, order, waybills)           the exception desk recalled a released
+                                                 order (recall_and_reroute, re-routed in
+                                                 the same transaction): saga recalled
+                                                 (void the old waybills, notify), due at
+                                                 once
     payment_failed(c, tenant, order, reason)     capturing the payment failed: saga
                                                  payment_failed (cancel if the goods are
                                                  still in the warehouse, else a person;
@@ -121,6 +126,18 @@ def after_cancel(uow: UnitOfWork, order: Order, waybills: Sequence[dict[str, str
     if not waybills:
         return None
     return _start(uow, order, SagaKind.CANCELLED_AFTER_RELEASE, cause, now, actor,
+                  {"waybills": [dict(w) for w in waybills]}, run_at=now)
+
+
+def after_recall(uow: UnitOfWork, order: Order, waybills: Sequence[dict[str, str]],
+                 cause: str, now: datetime, actor: str) -> Saga | None:
+    """The desk took a released order back from its warehouse and planned it elsewhere (in
+    the caller's transaction): a saga that voids the old waybills and tells the channel,
+    due at once (the caller may run it after the commit; else the saga-resume job does).
+    None when nothing was booked."""
+    if not waybills:
+        return None
+    return _start(uow, order, SagaKind.RECALLED, cause, now, actor,
                   {"waybills": [dict(w) for w in waybills]}, run_at=now)
 
 
