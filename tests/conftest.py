@@ -3,13 +3,42 @@
 SQLite: the schema is migrated once per session into a template file that each test copies.
 PostgreSQL: one schema per session, migrated once, truncated before each test. Under
 CI=true an unreachable PostgreSQL fails the run instead of skipping its tests.
+
+Parallel runs (pytest-xdist; ./test.sh runs `pytest -n N --dist loadgroup`). Every worker is
+its own pytest session, so session fixtures are per worker: each worker migrates its own
+SQLite template and its own PostgreSQL schema. Workers share the machine, the PostgreSQL
+database, the NATS and Redis servers, the working directory and each other's timing, and
+other people's test runs may be on the same servers. A new test that uses any of them must
+make its names its own:
+
+- TCP ports: never a fixed port. A server in this process binds port 0 and reads the port
+  back (tests/webhook_receiver.py); a server in a subprocess (uvicorn, nats-server, a browser
+  test's app) gets `free_port()` and must fail loudly, not talk to someone else's server, if
+  the port was taken meanwhile (check that the process is still alive once it answers).
+- NATS on the shared server (`shared_nats_url`): a stream and subject prefix of its own,
+  `unique_name("T")` (see tests/integration/test_nats.py); a server it kills is `private_nats`.
+- Redis: every key under `tests.redis_support.unique_prefix()`; a server process it starts
+  uses Redis only for what that test's own credentials and tenant touch.
+- Files: under `tmp_path`, never the working directory. Settings() defaults `key_dir` to
+  ./.orderhub; this conftest points ORDERHUB_KEY_DIR at a directory of this session (worker)
+  so that keys, audit anchors and anomaly models written by a test never land in the
+  checkout or in another worker's directory. A test that needs its own passes key_dir.
+- Environment: `monkeypatch.setenv` (per worker process) for this process; a subprocess
+  gets its variables in `env=`.
+- Tests that truly cannot share the machine with another worker (none today): mark them
+  `@pytest.mark.xdist_group("serial")`; loadgroup runs one group on one worker, one after
+  the other (it does not stop the other workers, so prefer making names unique).
+`WORKER` is this process's xdist worker id ("gw0", "gw1", ...; "main" without xdist).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import socket
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -27,9 +56,28 @@ from orderhub.config import Settings
 PG_URL = os.environ.get("ORDERHUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
 # Test-only secrets (issue 12): every Settings() and CLI subprocess of the suite finds them.
 os.environ.setdefault("ORDERHUB_MASTER_KEY", "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=")
 os.environ.setdefault("ORDERHUB_AUDIT_KEY", "dGVzdC1hdWRpdC1rZXktLTAxMjM0NTY3ODlhYmNkZWY=")
+# The key directory of this session (worker), not ./.orderhub (see the module doc).
+_KEY_DIR = tempfile.mkdtemp(prefix=f"orderhub-test-keys-{WORKER}-")
+atexit.register(shutil.rmtree, _KEY_DIR, True)
+os.environ["ORDERHUB_KEY_DIR"] = _KEY_DIR
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 free right now, for a server in another process. The kernel
+    picks it (not a range of ours), so workers and other test runs do not collide."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def unique_name(prefix: str = "") -> str:
+    """A name no other test, worker or run uses: NATS streams and subjects, and the like."""
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
 
 
 def _pg_available() -> str | None:
@@ -136,11 +184,7 @@ class PrivateNats:
     """A nats-server with JetStream that a test owns: it can kill and restart it."""
 
     def __init__(self, store: Path) -> None:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.store = store
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -149,7 +193,6 @@ class PrivateNats:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        import socket
         import time
 
         self.proc = subprocess.Popen(
@@ -157,6 +200,8 @@ class PrivateNats:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:  # e.g. the port was taken since free_port()
+                raise RuntimeError(f"private nats-server exited ({self.proc.returncode})")
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", self.port)) == 0:
                     return
@@ -184,8 +229,6 @@ def private_nats(tmp_path: Path) -> Iterator[PrivateNats]:
 
 @pytest.fixture(scope="session")
 def shared_nats_url() -> str:
-    import socket
-
     host, port = SHARED_NATS_URL.rsplit("//", 1)[1].rsplit(":", 1)
     with socket.socket() as s:
         s.settimeout(2)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from orderhub.bootstrap import bootstrap
 from orderhub.config import Settings
 from orderhub.services.access import credentials
 from orderhub.services.metering import usage
+from tests.conftest import free_port
 from tests.redis_support import redis_url
 
 __all__ = ["redis_url"]
@@ -38,14 +38,8 @@ def _key(database_url: str, name: str) -> tuple[dict[str, str], str]:
     return {"Authorization": f"Bearer {issued.token}"}, issued.credential.id
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start(database_url: str, redis: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ORDERHUB_DATABASE_URL": database_url, "ORDERHUB_REDIS_URL": redis,
            "ORDERHUB_RATE_LIMIT_KEY_BURST": str(BURST),
            "ORDERHUB_RATE_LIMIT_KEY_PER_SECOND": "0.001",
