@@ -61,6 +61,11 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Test-only secrets (issue 12): every Settings() and CLI subprocess of the suite finds them.
 os.environ.setdefault("ORDERHUB_MASTER_KEY", "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=")
 os.environ.setdefault("ORDERHUB_AUDIT_KEY", "dGVzdC1hdWRpdC1rZXktLTAxMjM0NTY3ODlhYmNkZWY=")
+# The CLI's rich consoles (orderhub.cli.common) fix their width from COLUMNS when made, at
+# import; unfixed, they read COLUMNS at each print, so the COLUMNS=200 that tests give
+# CliRunner makes tables wide enough to show ids. pytest-xdist workers start with COLUMNS=80
+# set: drop it before anything imports the CLI.
+os.environ.pop("COLUMNS", None)
 # The key directory of this session (worker), not ./.orderhub (see the module doc).
 _KEY_DIR = tempfile.mkdtemp(prefix=f"orderhub-test-keys-{WORKER}-")
 atexit.register(shutil.rmtree, _KEY_DIR, True)
