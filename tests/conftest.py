@@ -17,8 +17,9 @@ make its names its own:
   the port was taken meanwhile (check that the process is still alive once it answers).
 - NATS on the shared server (`shared_nats_url`): a stream and subject prefix of its own,
   `unique_name("T")` (see tests/integration/test_nats.py); a server it kills is `private_nats`.
-- Redis: every key under `tests.redis_support.unique_prefix()`; a server process it starts
-  uses Redis only for what that test's own credentials and tenant touch.
+- Redis: every key under `tests.redis_support.unique_prefix()`. A server process a test
+  starts with ORDERHUB_REDIS_URL uses the default prefix: its credentials' buckets are its
+  own (random ids), but tenant "default"'s bucket is shared, so stay far below its burst.
 - Files: under `tmp_path`, never the working directory. Settings() defaults `key_dir` to
   ./.orderhub; this conftest points ORDERHUB_KEY_DIR at a directory of this session (worker)
   so that keys, audit anchors and anomaly models written by a test never land in the

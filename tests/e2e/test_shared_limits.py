@@ -50,7 +50,9 @@ def _start(database_url: str, redis: str, log: Path) -> tuple[subprocess.Popen[b
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=out)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Start-up (imports, bootstrap) takes seconds; far longer while other test processes
+    # (xdist workers) share the CPUs: a deadline for a hung process, not a speed check.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"API process exited: {log.read_text()[-2000:]}")
@@ -60,6 +62,7 @@ def _start(database_url: str, redis: str, log: Path) -> tuple[subprocess.Popen[b
         except httpx.HTTPError:
             time.sleep(0.1)
     proc.kill()
+    proc.wait(10)  # reaped here, not left to warn in some later test
     raise RuntimeError("API process did not start")
 
 
