@@ -2,7 +2,7 @@
 # The whole test suite: lint (ruff), types (mypy), then pytest on SQLite and PostgreSQL.
 # PostgreSQL tests use ORDERHUB_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/test);
 # they are skipped when it is unreachable, and fail under CI=true.
-# pytest runs in ORDERHUB_TEST_WORKERS processes (pytest-xdist, default 2; 0 runs it in this
+# pytest runs in ORDERHUB_TEST_WORKERS processes (pytest-xdist, default 3; 0 runs it in this
 # process); tests/conftest.py says how tests keep out of each other's way. Extra arguments go
 # to pytest (a later -n overrides this one).
 set -euo pipefail
@@ -11,4 +11,4 @@ scripts/venv.sh dev
 echo "== ruff"; .venv/bin/ruff check src tests benchmarks
 echo "== mypy"; .venv/bin/mypy
 echo "== pytest"
-.venv/bin/pytest -n "${ORDERHUB_TEST_WORKERS:-2}" --dist loadgroup "$@"
+.venv/bin/pytest -n "${ORDERHUB_TEST_WORKERS:-3}" --dist loadgroup "$@"
