@@ -2,6 +2,9 @@
 # The whole test suite: lint (ruff), types (mypy), then pytest on SQLite and PostgreSQL.
 # PostgreSQL tests use ORDERHUB_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/test);
 # they are skipped when it is unreachable, and fail under CI=true.
+# pytest runs in ORDERHUB_TEST_WORKERS processes (pytest-xdist, default 3; 0 runs it in this
+# process); tests/conftest.py says how tests keep out of each other's way. Extra arguments go
+# to pytest (a later -n overrides this one).
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/venv.sh dev
@@ -14,4 +17,5 @@ command -v chromium >/dev/null 2>&1 || {
 }
 echo "== ruff"; .venv/bin/ruff check src tests benchmarks
 echo "== mypy"; .venv/bin/mypy
-echo "== pytest"; .venv/bin/pytest "$@"
+echo "== pytest"
+.venv/bin/pytest -n "${ORDERHUB_TEST_WORKERS:-3}" --dist loadgroup "$@"

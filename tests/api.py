@@ -4,14 +4,34 @@ authenticated). `api_client(hub)` is the default tenant's administrator; pass `t
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from orderhub.api.app import create_app
+from orderhub.api import app as app_module
 from orderhub.bootstrap import Hub
 from orderhub.domain.access import PLATFORM_TENANT
 from orderhub.services.access import credentials
+
+_OPENAPI: dict[str, Any] | None = None
+
+
+def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
+    """orderhub.api.app.create_app, with the OpenAPI document of the first app this process
+    built. Building the document takes 1-2 s, and every app needs it on its first request
+    (api/limits.py finds the operation in it); it depends on the code (routes and models),
+    not on the hub, and tests/e2e/test_access_matrix.py checks that a fresh app builds the
+    same one.
+    Tests of the document itself call orderhub.api.app.create_app(hub).openapi()."""
+    global _OPENAPI
+    app = app_module.create_app(hub, background=background)
+    if _OPENAPI is None:
+        _OPENAPI = copy.deepcopy(app.openapi())
+    else:
+        app.openapi_schema = copy.deepcopy(_OPENAPI)
+    return app
 
 
 def issue_key(hub: Hub, *, tenant: str = "default", role: str | None = "tenant_admin",

@@ -3,20 +3,50 @@
 SQLite: the schema is migrated once per session into a template file that each test copies.
 PostgreSQL: one schema per session, migrated once, truncated before each test. Under
 CI=true an unreachable PostgreSQL fails the run instead of skipping its tests.
+
+Parallel runs (pytest-xdist; ./test.sh runs `pytest -n N --dist loadgroup`). Every worker is
+its own pytest session, so session fixtures are per worker: each worker migrates its own
+SQLite template and its own PostgreSQL schema. Workers share the machine, the PostgreSQL
+database, the NATS and Redis servers, the working directory and each other's timing, and
+other people's test runs may be on the same servers. A new test that uses any of them must
+make its names its own:
+
+- TCP ports: never a fixed port. A server in this process binds port 0 and reads the port
+  back (tests/webhook_receiver.py); a server in a subprocess (uvicorn, nats-server, a browser
+  test's app) gets `free_port()` and must fail loudly, not talk to someone else's server, if
+  the port was taken meanwhile (check that the process is still alive once it answers).
+- NATS on the shared server (`shared_nats_url`): a stream and subject prefix of its own,
+  `unique_name("T")` (see tests/integration/test_nats.py); a server it kills is `private_nats`.
+- Redis: every key under `tests.redis_support.unique_prefix()`. A server process a test
+  starts with ORDERHUB_REDIS_URL uses the default prefix: its credentials' buckets are its
+  own (random ids), but tenant "default"'s bucket is shared, so stay far below its burst.
+- Files: under `tmp_path`, never the working directory. Settings() defaults `key_dir` to
+  ./.orderhub; this conftest points ORDERHUB_KEY_DIR at a directory of this session (worker)
+  so that keys, audit anchors and anomaly models written by a test never land in the
+  checkout or in another worker's directory. A test that needs its own passes key_dir.
+- Environment: `monkeypatch.setenv` (per worker process) for this process; a subprocess
+  gets its variables in `env=`.
+- Tests that truly cannot share the machine with another worker (none today): mark them
+  `@pytest.mark.xdist_group("serial")`; loadgroup runs one group on one worker, one after
+  the other (it does not stop the other workers, so prefer making names unique).
+`WORKER` is this process's xdist worker id ("gw0", "gw1", ...; "main" without xdist).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import socket
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from orderhub.adapters.db.engine import make_engine, normalise_url
 from orderhub.adapters.db.migrate import upgrade
@@ -27,11 +57,35 @@ from orderhub.config import Settings
 PG_URL = os.environ.get("ORDERHUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
 # Test-only secrets (issue 12): every Settings() and CLI subprocess of the suite finds them.
 os.environ.setdefault("ORDERHUB_MASTER_KEY", "dGVzdC1tYXN0ZXIta2V5LTAxMjM0NTY3ODlhYmNkZWY=")
 os.environ.setdefault("ORDERHUB_AUDIT_KEY", "dGVzdC1hdWRpdC1rZXktLTAxMjM0NTY3ODlhYmNkZWY=")
 # The CLI speaks the locale's language (cli/i18n.py): the suite asserts its English words.
 os.environ["ORDERHUB_LANG"] = "en"
+# The CLI's rich consoles (orderhub.cli.common) fix their width from COLUMNS when made, at
+# import; unfixed, they read COLUMNS at each print, so the COLUMNS=200 that tests give
+# CliRunner makes tables wide enough to show ids. pytest-xdist workers start with COLUMNS=80
+# set: drop it before anything imports the CLI.
+os.environ.pop("COLUMNS", None)
+# The key directory of this session (worker), not ./.orderhub (see the module doc).
+_KEY_DIR = tempfile.mkdtemp(prefix=f"orderhub-test-keys-{WORKER}-")
+atexit.register(shutil.rmtree, _KEY_DIR, True)
+os.environ["ORDERHUB_KEY_DIR"] = _KEY_DIR
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 free right now, for a server in another process. The kernel
+    picks it (not a range of ours), so workers and other test runs do not collide."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def unique_name(prefix: str = "") -> str:
+    """A name no other test, worker or run uses: NATS streams and subjects, and the like."""
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
 
 
 def _pg_available() -> str | None:
@@ -74,23 +128,44 @@ def pg_schema_url() -> Iterator[str]:
     try:
         yield url
     finally:
+        cleaner = _CLEANERS.pop(url, None)
+        if cleaner is not None:
+            cleaner.dispose()
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 
+_CLEANERS: dict[str, Engine] = {}
+# One query names the tables that hold rows (a test touches a few of the 50).
+_NON_EMPTY = " UNION ALL ".join(
+    f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in metadata.sorted_tables)
+
+
 def _truncate_pg(url: str) -> None:
-    engine = make_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    """Empty every table and restart every id sequence, as TRUNCATE ... RESTART IDENTITY
+    CASCADE of all tables would, then add the default tenant. TRUNCATE of 50 tables makes
+    new files for each (0.5-2 s a test on the loaded test machine); deleting the rows of the
+    tables that have any takes a few ms (the schema has no triggers to fire)."""
+    engine = _CLEANERS.get(url)
+    if engine is None:
+        engine = _CLEANERS[url] = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        non_empty = {name for (name,) in conn.execute(text(_NON_EMPTY))}
+        for table in reversed(metadata.sorted_tables):  # rows that refer to others first
+            if table.name in non_empty:
+                conn.execute(text(f'DELETE FROM "{table.name}"'))
+        used = conn.execute(text(
+            "SELECT sequencename FROM pg_sequences "
+            "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).scalars().all()
+        for sequence in used:  # all of them belong to id columns (serial)
+            conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
         conn.execute(
             text(
                 "INSERT INTO tenants (id, name, created_at) "
                 "VALUES ('default', 'Default tenant', now())"
             )
         )
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -138,11 +213,7 @@ class PrivateNats:
     """A nats-server with JetStream that a test owns: it can kill and restart it."""
 
     def __init__(self, store: Path) -> None:
-        import socket
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.store = store
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -151,7 +222,6 @@ class PrivateNats:
         return f"nats://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        import socket
         import time
 
         self.proc = subprocess.Popen(
@@ -159,6 +229,8 @@ class PrivateNats:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:  # e.g. the port was taken since free_port()
+                raise RuntimeError(f"private nats-server exited ({self.proc.returncode})")
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", self.port)) == 0:
                     return
@@ -186,8 +258,6 @@ def private_nats(tmp_path: Path) -> Iterator[PrivateNats]:
 
 @pytest.fixture(scope="session")
 def shared_nats_url() -> str:
-    import socket
-
     host, port = SHARED_NATS_URL.rsplit("//", 1)[1].rsplit(":", 1)
     with socket.socket() as s:
         s.settimeout(2)

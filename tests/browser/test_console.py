@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from tests.browser.conftest import (
     PASSWORD,
     Console,
@@ -14,6 +16,9 @@ from tests.browser.conftest import (
     shot,
     sign_in,
 )
+
+# one worker runs this module, so its console server starts once (pytest-xdist)
+pytestmark = pytest.mark.xdist_group("test_console")
 
 
 def test_sign_in_then_out_revokes_the_session(page: Any, console: Console) -> None:

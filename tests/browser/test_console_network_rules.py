@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from orderhub.services.access import users
 from tests.browser.conftest import (
     PASSWORD,
@@ -15,6 +17,9 @@ from tests.browser.conftest import (
     shot,
     sign_in,
 )
+
+# one worker runs this module, so its console server starts once (pytest-xdist)
+pytestmark = pytest.mark.xdist_group("test_console_network_rules")
 
 
 def test_close_a_warehouse_and_see_orders_rerouted(page: Any, console: Console) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from orderhub.services.access import users
 from orderhub.services.exceptions import desk
 from orderhub.services.exceptions import views as exc_views
@@ -19,6 +21,9 @@ from tests.browser.conftest import (
     shot,
     sign_in,
 )
+
+# one worker runs this module, so its console server starts once (pytest-xdist)
+pytestmark = pytest.mark.xdist_group("test_console_ops")
 
 
 def _held(console: Console, external_id: str, **kw: Any) -> str:

@@ -14,10 +14,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
-from tests.api import api_client, auth_headers, issue_key, platform_headers
+from tests.api import api_client, auth_headers, create_app, issue_key, platform_headers
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 

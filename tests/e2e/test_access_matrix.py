@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from orderhub.api.app import create_app
+from orderhub.api.app import create_app as build_app
 from orderhub.api.scopes import AUTHENTICATED, OPERATION_SCOPES, PUBLIC, scope_table
 from orderhub.bootstrap import Hub
 from orderhub.domain.access import ROLE_SCOPES, Role
 from orderhub.domain.inventory import Sku, Warehouse
 from orderhub.services import catalog
-from tests.api import api_client, auth_headers, platform_headers
+from tests.api import api_client, auth_headers, create_app, platform_headers
 from tests.factories import ADDRESS_JSON, seed_network
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "access.md"
@@ -41,7 +41,7 @@ def test_every_operation_declares_its_scope_and_the_docs_show_the_table(
     ops = operations(hub)
     undeclared = [f"{m} {p}" for m, p in ops if f"{m} {p}" not in OPERATION_SCOPES]
     assert undeclared == []
-    doc = create_app(hub).openapi()
+    doc = build_app(hub).openapi()  # built by this app, not the tests' copy (tests/api.py)
     for method, path in ops:
         op = doc["paths"][path][method.lower()]
         need = OPERATION_SCOPES[f"{method} {path}"]
@@ -71,7 +71,8 @@ def test_scope_matrix_every_operation_for_every_role(hub: Hub, database_url: str
         need = OPERATION_SCOPES[f"{method} {path}"]
         if need == PUBLIC or path == "/v1/sessions/current":
             continue
-        r = client.request(method, fill(path), json={} if method in BODY_METHODS else None)
+        body = BODIES.get(f"{method} {path}", {}) if method in BODY_METHODS else None
+        r = client.request(method, fill(path), json=body)
         assert r.status_code != 429, f"{method} {path}: rate-limited, the matrix saw nothing"
         allowed = need == AUTHENTICATED or need in ROLE_SCOPES[role]
         if allowed and r.status_code in (401, 403):
@@ -168,6 +169,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "PATCH /v1/access/users/{user_id}": {"disabled": True},
     "POST /v1/access/keys/{key_id}/rotate": {"grace_hours": 0},
     "PATCH /v1/validation/rules/{code}": {"enabled": False, "reason": "attack"},
+    # the smallest month the API accepts: {} trains on 30 days of 600 orders (seconds each)
+    "POST /v1/risk/models/train": {"days": 8, "train_days": 5, "orders_per_day": 50},
 }
 LIST_QUERIES: dict[str, dict[str, str]] = {
     "GET /v1/orders": {"external_id": "VICTIM-ORDER-1"},
@@ -237,7 +240,7 @@ def test_a_tenant_never_reaches_another_tenants_data(hub: Hub, database_url: str
 
 def test_openapi_documents_every_error_as_a_problem(hub: Hub, database_url: str) -> None:
     sqlite_only(database_url)
-    doc = create_app(hub).openapi()
+    doc = build_app(hub).openapi()
     wrong = []
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
@@ -255,3 +258,14 @@ def test_openapi_documents_every_error_as_a_problem(hub: Hub, database_url: str)
     assert "HTTPValidationError" not in doc["components"]["schemas"]
     assert "$defs" not in str(doc["paths"]["/v1/orders/batch"])
     assert "format': 'time'" not in str(doc)
+
+
+def test_the_tests_copy_of_the_openapi_document_is_what_an_app_builds(
+        hub: Hub, database_url: str) -> None:
+    """tests/api.py gives each test's app the document of the first app of the process: it
+    must be what this app, with this hub, builds itself."""
+    sqlite_only(database_url)
+    create_app(hub)  # the process's copy exists (made now if this test runs first)
+    served = create_app(hub).openapi()
+    assert served is not create_app(hub).openapi()  # each app its own copy to change
+    assert served == build_app(hub).openapi()

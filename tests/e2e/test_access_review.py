@@ -9,9 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from orderhub.adapters.channels.registry import sign
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
-from tests.api import api_client, auth_headers, issue_key
+from tests.api import api_client, auth_headers, create_app, issue_key
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 

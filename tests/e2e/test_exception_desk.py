@@ -10,11 +10,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.services.access import users
 from orderhub.services.access.tenants import provision_tenant
-from tests.api import api_client, auth_headers
+from tests.api import api_client, auth_headers, create_app
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 

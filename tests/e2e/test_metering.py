@@ -12,13 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub, bootstrap
 from orderhub.cli.app import app as cli
 from orderhub.config import Settings
 from orderhub.services import catalog
 from orderhub.services.access import credentials
 from orderhub.services.service_catalog import SERVICES
+from tests.api import create_app
 from tests.conftest import Clock
 from tests.e2e.test_api import order_body
 from tests.factories import seed_network

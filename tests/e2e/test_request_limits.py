@@ -13,9 +13,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
-from tests.api import auth_headers
+from tests.api import auth_headers, create_app
 from tests.factories import seed_network
 
 PROBLEM = "application/problem+json"

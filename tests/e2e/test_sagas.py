@@ -14,10 +14,9 @@ from typer.testing import CliRunner
 
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.carriers.base import CarrierUnavailable
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
-from tests.api import api_client, issue_key
+from tests.api import api_client, create_app, issue_key
 from tests.factories import ADDRESS_JSON, seed_network
 from tests.sagas_support import install
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from orderhub.bootstrap import bootstrap
 from orderhub.config import Settings
 from orderhub.services.access import credentials
 from orderhub.services.metering import usage
+from tests.conftest import free_port
 from tests.redis_support import redis_url
 
 __all__ = ["redis_url"]
@@ -38,14 +38,8 @@ def _key(database_url: str, name: str) -> tuple[dict[str, str], str]:
     return {"Authorization": f"Bearer {issued.token}"}, issued.credential.id
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start(database_url: str, redis: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ORDERHUB_DATABASE_URL": database_url, "ORDERHUB_REDIS_URL": redis,
            "ORDERHUB_RATE_LIMIT_KEY_BURST": str(BURST),
            "ORDERHUB_RATE_LIMIT_KEY_PER_SECOND": "0.001",
@@ -56,7 +50,9 @@ def _start(database_url: str, redis: str, log: Path) -> tuple[subprocess.Popen[b
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=out)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Start-up (imports, bootstrap) takes seconds; far longer while other test processes
+    # (xdist workers) share the CPUs: a deadline for a hung process, not a speed check.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"API process exited: {log.read_text()[-2000:]}")
@@ -66,6 +62,7 @@ def _start(database_url: str, redis: str, log: Path) -> tuple[subprocess.Popen[b
         except httpx.HTTPError:
             time.sleep(0.1)
     proc.kill()
+    proc.wait(10)  # reaped here, not left to warn in some later test
     raise RuntimeError("API process did not start")
 
 

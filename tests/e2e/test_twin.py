@@ -9,11 +9,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.services import catalog
 from orderhub.services.twin import alerts, desk_link
-from tests.api import api_client, issue_key
+from tests.api import api_client, create_app, issue_key
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
 
