@@ -82,9 +82,10 @@ def test_a_stalled_step_alerts_escalates_and_resolves(hub: Hub, clock: Clock) ->
         [item] = client.get("/v1/exceptions", params={"order_id": oid}).json()["items"]
         assert item["kind"] == "stalled" and item["source"] == f"alert:{alert['id']}"
         detail = client.get(f"/v1/exceptions/{item['id']}").json()
-        # already with its warehouse: no re-plan is offered, only what is still possible
+        # already with its warehouse: only what is still possible there, or pulling it back
         assert {r["kind"] for r in detail["remedies"]} == {"contact_customer",
-                                                            "cancel_and_refund"}
+                                                            "cancel_and_refund",
+                                                            "recall_and_reroute"}
         twin = client.get(f"/v1/orders/{oid}/twin").json()
         assert twin["health"] < 100 and twin["reasons"][0]["code"] == "step_overdue"
         assert [a["id"] for a in twin["alerts"]] == [alert["id"]]
