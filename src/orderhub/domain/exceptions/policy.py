@@ -27,6 +27,7 @@ from orderhub.domain.exceptions.model import (
     RemedyKind,
     Tier,
 )
+from orderhub.domain.rules.conditions import Condition
 from orderhub.domain.rules.facts import DeskFacts, RouteOrder
 from orderhub.domain.rules.model import RoutingRule, parse_rule, rule_doc
 
@@ -327,18 +328,37 @@ def l3_loosened(default: TierPolicy, rules: tuple[RoutingRule, ...] | list[Routi
         if d.tier(probe, kind, value) != Tier.L3:
             continue
         tier, by = tier_by_rules(rules, probe, kind, _bare_route(value))
-        if tier == Tier.L3 or any(r.then.override_l3 for r in by):
+        if tier == Tier.L3 and any(_covers_all(r) for r in by):
             continue
-        who = (", ".join(r.code for r in by) if by else "no tier rule matches, so L2")
-        msg = (f"{what} are L3 in the default policy; these tier rules make "
-               f"{rk.value} {tier.value} on a {kind.value} exception of an order of {value} "
-               f"({who}): "
-               "add an L3 rule for them, or mark the deciding rule override_l3: true")
+        if tier != Tier.L3 and any(r.then.override_l3 for r in by):
+            continue
+        if tier == Tier.L3:  # only the probe's bare facts keep it L3 (a cost, a channel...)
+            msg = (f"{what} are L3 in the default policy; these tier rules keep "
+                   f"{rk.value} on a {kind.value} exception L3 only under conditions "
+                   f"({', '.join(r.code for r in by)}), other such cases would be L1 or L2: "
+                   "make an L3 rule for them that is not scoped further (only by "
+                   "exception_kind, remedy_kind, order_value_above), or mark the deciding "
+                   "rules override_l3: true")
+        else:
+            who = (", ".join(r.code for r in by) if by else "no tier rule matches, so L2")
+            msg = (f"{what} are L3 in the default policy; these tier rules make "
+                   f"{rk.value} {tier.value} on a {kind.value} exception of an order of "
+                   f"{value} ({who}): "
+                   "add an L3 rule for them, or mark the deciding rule override_l3: true")
         if msg not in out:
             out.append(msg)
         if len(out) >= 20:
             break
     return out
+
+
+def _covers_all(rule: RoutingRule) -> bool:
+    """An L3 rule scoped by nothing but the facts the probe sweeps (the exception's and
+    the remedy's kinds, the order's value): it keeps every such case L3, not only the
+    probe's (no cost, no delay, no channel, no destination)."""
+    w = rule.when
+    return w == Condition(exception_kind=w.exception_kind, remedy_kind=w.remedy_kind,
+                          order_value_above=w.order_value_above)
 
 
 KIND_ORDER = list(RemedyKind)
