@@ -129,3 +129,29 @@ def test_a_role_without_the_import_scope_sees_no_page(c: TestClient) -> None:
     assert r.status_code == 403
     assert imports.JOBS.recent("default") == [] or all(
         j.actor != "ana" for j in imports.JOBS.recent("default"))
+
+
+def test_a_wave_from_the_network_page(c: TestClient) -> None:
+    _sign_in(c)
+    _finished(c, _upload(c, HEADER + GOOD).headers["location"])  # one allocated order
+    network = c.get("/console/network").text
+    assert 'action="/console/network/wave"' in network
+    r = c.post("/console/network/wave", data={"csrf": _csrf(network)})
+    assert (r.status_code, r.headers["location"]) == (303, "/console/network/wave")
+    text = ""
+    for _ in range(200):
+        text = c.get("/console/network/wave", headers={"HX-Request": "true"}).text
+        if 'data-state="running"' not in text:
+            break
+        time.sleep(0.05)
+    assert 'data-state="done"' in text, text
+    assert 'data-wave-figure="considered">1<' in text
+    assert c.post("/console/network/wave", data={"csrf": "forged"}).status_code == 403
+
+
+def test_a_role_without_network_write_runs_no_wave(c: TestClient) -> None:
+    _sign_in(c, "ana")
+    assert 'action="/console/network/wave"' not in c.get("/console/network").text
+    assert c.get("/console/network/wave").status_code == 403
+    csrf = _csrf(c.get("/console/orders").text)
+    assert c.post("/console/network/wave", data={"csrf": csrf}).status_code == 403

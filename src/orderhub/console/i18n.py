@@ -768,6 +768,28 @@ CATALOG: dict[str, tuple[str, str]] = {
     "imp.field_address": ("address", "详细地址"),
     "imp.field_file": ("file", "文件"),
     "imp.field_order": ("order", "订单"),
+    "job.optimising": ("optimising (HiGHS)", "优化中（HiGHS）"),
+    "wave.title": ("Routing wave", "路由波次"),
+    "wave.intro": ("Re-optimise the allocated orders not yet released together (at most "
+                   "{n}); it runs in the background.", "将已分配、尚未下发的订单一起重新优化"
+                   "（最多 {n} 个），在后台运行。"),
+    "wave.state": ("The latest wave", "最近一次波次"),
+    "wave.none": ("No wave has run since the server started.", "服务启动以来尚未运行波次。"),
+    "wave.running": ("Running for {seconds} s.", "已运行 {seconds} 秒。"),
+    "wave.failed": ("The wave failed: {error}", "波次失败：{error}"),
+    "wave.done": ("Done in {seconds} s.", "已完成，用时 {seconds} 秒。"),
+    "wave.nothing": ("No allocated orders waiting for release: nothing to optimise.",
+                     "没有等待下发的已分配订单，无需优化。"),
+    "wave.considered": ("orders in the wave", "参与波次的订单"),
+    "wave.changed": ("re-planned", "重新规划"),
+    "wave.skipped": ("skipped (changed meanwhile)", "跳过（期间已变化）"),
+    "wave.saving": ("saving (CNY)", "节省（元）"),
+    "wave.cost": ("Cost {before} → {after} CNY", "成本 {before} → {after} 元"),
+    "wave.method": ("{method} ({status}, {seconds} s)", "{method}（{status}，{seconds} 秒）"),
+    "wave.not_applied": ("not applied", "未应用"),
+    "wave.fallback": ("Fallback:", "回退："),
+    "wave.start": ("Run a wave", "运行波次"),
+    "wave.back": ("Back to the network", "返回物流网络"),
     # --- end of imports and waves
 }
 

@@ -16,6 +16,6 @@ from orderhub.console.pages import audit, events, network, rules  # noqa: E402
 MODULES += (network, rules, audit, events)
 
 # imports (issue 15, long operations)
-from orderhub.console.pages import imports  # noqa: E402
+from orderhub.console.pages import imports, waves  # noqa: E402
 
-MODULES += (imports,)
+MODULES += (imports, waves)
