@@ -128,6 +128,7 @@ def main() -> None:
         _, n = intake(hub, drafts, args.batches, offset)  # warm-up, not counted
         offset += n
         rates: dict[str, list[float]] = {"without": [], "with": []}
+        order: list[float] = []  # every round's rate, in order (arms alternate)
         per_second: list[float] = []
         gaps: list[float] = []
         for k in range(2 * args.rounds):
@@ -144,6 +145,7 @@ def main() -> None:
             end = time.perf_counter()
             offset += n
             rates[arm].append(n / seconds)
+            order.append(n / seconds)
             for s in streams:
                 got = s.during(start, end)
                 per_second.append(len(got) / (end - start))
@@ -158,6 +160,12 @@ def main() -> None:
     without, with_ = median(rates["without"]), median(rates["with"])
     print(f"\nintake, median orders/s: without streams {without:.0f}, with two streams "
           f"{with_:.0f}; ratio with/without {with_ / without:.2f}")
+    # Each "with" round against the mean of the "without" rounds either side of it: the
+    # database grows and the machine's load drifts over the run, which this cancels.
+    pairs = [order[i] / ((order[i - 1] + order[i + 1]) / 2 if i + 1 < len(order)
+                         else order[i - 1]) for i in range(1, len(order), 2)]
+    print("ratio of each 'with' round to its neighbours: "
+          + ", ".join(f"{x:.2f}" for x in pairs) + f"; median {median(pairs):.2f}")
     print(f"stream updates during intake: {median(per_second):.2f} per stream per second "
           f"(median; min {min(per_second):.2f}), longest gap {max(gaps):.2f} s "
           f"(the server ticks every 1 s)")
