@@ -55,7 +55,9 @@ def test_dashboard_numbers_change_when_orders_arrive(page: Any, console: Console
         arg=[figure.element_handle(), before], timeout=5000)
     assert page.locator('[data-figure="intake-jd"]').count() <= 1
     link = page.locator('[data-figure="held-now-link"]')
-    assert link.get_attribute("href").endswith("/console/orders?status=on_hold")
+    assert link.get_attribute("href").endswith("/console/held")
+    bus = page.locator('[data-figure="bus-lag-link"]')
+    assert bus.get_attribute("href").endswith("/console/events")
     assert page.locator("#h-exc").is_visible()  # operations reads exceptions
     ticks = page.evaluate("""() => new Promise(done => {
         let n = 0;

@@ -102,7 +102,12 @@ def test_dashboard_figures(setup: TestClient, hub: Hub) -> None:
     _sign_in(c)
     page = c.get("/console/dashboard")
     assert 'data-figure="held-now">1<' in page.text
-    assert 'href="/console/orders?status=on_hold&amp;hold=unknown_sku"' in page.text
+    assert 'href="/console/held?hold=unknown_sku"' in page.text
+    # each figure links to the page of the list behind it
+    assert re.search(r'href="/console/held" data-figure="held-now-link"', page.text)
+    assert re.search(r'href="/console/events" data-figure="bus-lag-link"', page.text)
+    assert re.search(r'href="/console/exceptions\?tier=L\d" data-figure="exc-', page.text) \
+        or not f["exceptions"]["by_tier"]
 
 
 def _rows(html: str) -> list[str]:

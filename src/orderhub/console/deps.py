@@ -89,11 +89,14 @@ def needs(scope: Scope) -> Callable[[Viewer], Viewer]:
 async def csrf_checked(request: Request, v: ViewerDep) -> Viewer:
     """For state-changing requests: the CSRF token from the header (htmx) or the form."""
     given = request.headers.get(session.CSRF_HEADER)
+    form = None
     if given is None:
         form = await request.form()
         field = form.get(session.CSRF_FIELD)
         given = field if isinstance(field, str) else None
     if not session.csrf_matches(v.csrf, given):
+        if form is not None:  # an upload's spooled files: closed now, the route never runs
+            await form.close()
         raise CsrfRejected()
     return v
 

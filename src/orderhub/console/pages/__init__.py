@@ -14,3 +14,8 @@ MODULES: tuple[ModuleType, ...] = (sign_in, dashboard, orders, order, held, exce
 from orderhub.console.pages import audit, events, network, rules  # noqa: E402
 
 MODULES += (network, rules, audit, events)
+
+# imports (issue 15, long operations)
+from orderhub.console.pages import imports, waves  # noqa: E402
+
+MODULES += (imports, waves)

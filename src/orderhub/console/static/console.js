@@ -22,6 +22,7 @@
     var root = document.getElementById("dashboard");
     var labels = JSON.parse(root.dataset.labels);
     var orders = root.dataset.orders;
+    var held = root.dataset.held;  // the held-orders page ("" when the console has none)
     var history = {}; // channel -> [[time, per minute], ...]
     var HISTORY_POINTS = 600;
     var charts = {};
@@ -99,7 +100,8 @@
       rows.forEach(function (r) {
         var li = document.createElement("li");
         var a = document.createElement("a");
-        a.href = orders + "?status=on_hold&hold=" + encodeURIComponent(r.code);
+        a.href = held ? held + "?hold=" + encodeURIComponent(r.code)
+          : orders + "?status=on_hold&hold=" + encodeURIComponent(r.code);
         a.textContent = labels.holds[r.code] || r.code;
         var n = document.createElement("span");
         n.className = "n";

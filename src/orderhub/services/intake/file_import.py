@@ -23,6 +23,7 @@ from orderhub.services.unit_of_work import UowFactory
 class ImportReport:
     outcomes: Counter[str] = field(default_factory=Counter)
     held: int = 0
+    held_orders: list[tuple[int, str]] = field(default_factory=list)  # (row, order id)
     errors: list[RowError] = field(default_factory=list)
 
 
@@ -89,6 +90,8 @@ def import_file(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, chan
             report.outcomes[r.outcome] += 1
             if r.status == "on_hold":
                 report.held += 1
+                if r.order_id:
+                    report.held_orders.append((number, r.order_id))
             if r.outcome == "rejected":
                 report.errors.append(RowError(number, "order", r.message))
         if progress:

@@ -1,0 +1,114 @@
+"""File imports started from the console: the upload is read in the request, then
+`services/intake/file_import.import_file` (the service `orderhub import` calls) runs in a
+background thread, reporting orders done of total through its `progress` hook; the page
+polls the job's progress fragment (htmx) and shows the report when it is done.
+
+As console/bulk.py: the jobs live in this process's memory (kept for KEEP after they finish,
+at most MAX_JOBS), so the page can be left and come back to while the process runs; a
+restart forgets the job (the imported orders are stored, each batch in its own
+transaction), and with several server processes the page must come back to the same one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from orderhub.domain.errors import DomainError
+from orderhub.domain.ids import new_id
+from orderhub.services.intake.file_import import ImportReport
+
+log = logging.getLogger(__name__)
+MAX_JOBS: Final = 100
+KEEP: Final = timedelta(hours=1)
+
+# The import's work: called with the progress hook (done, total), returns the report.
+Work = Callable[[Callable[[int, int], None]], ImportReport]
+
+
+@dataclass
+class ImportJob:
+    id: str
+    tenant_id: str
+    actor: str
+    file_name: str
+    channel: str
+    started_at: datetime
+    done: int = 0  # orders through intake
+    total: int | None = None  # orders in the file, once it is read
+    report: ImportReport | None = None
+    error: str = ""  # the service's refusal (a bad file, an unknown channel)
+    finished_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.finished_at is None
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 0 if self.running else 100
+        return round(100 * self.done / self.total)
+
+
+class ImportJobs:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs: dict[str, ImportJob] = {}
+
+    def start(self, tenant_id: str, actor: str, file_name: str, channel: str, work: Work,
+              *, now: datetime | None = None) -> ImportJob:
+        job = ImportJob(new_id("imp"), tenant_id, actor, file_name, channel,
+                        now or datetime.now(UTC))
+        with self._lock:
+            self._forget_old(job.started_at)
+            self._jobs[job.id] = job
+        threading.Thread(target=self._run, args=(job, work), daemon=True,
+                         name=f"console-import-{job.id}").start()
+        return job
+
+    def get(self, tenant_id: str, job_id: str) -> ImportJob | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        return job if job is not None and job.tenant_id == tenant_id else None
+
+    def recent(self, tenant_id: str, limit: int = 10) -> list[ImportJob]:
+        with self._lock:
+            mine = [j for j in self._jobs.values() if j.tenant_id == tenant_id]
+        return sorted(mine, key=lambda j: j.started_at, reverse=True)[:limit]
+
+    def _forget_old(self, now: datetime) -> None:
+        for jid, j in list(self._jobs.items()):
+            if j.finished_at is not None and now - j.finished_at > KEEP:
+                del self._jobs[jid]
+        finished = sorted((j for j in self._jobs.values() if not j.running),
+                          key=lambda j: j.started_at)
+        while len(self._jobs) >= MAX_JOBS and finished:
+            del self._jobs[finished.pop(0).id]
+
+    def _run(self, job: ImportJob, work: Work) -> None:
+        def progress(done: int, total: int) -> None:
+            with self._lock:
+                job.done, job.total = done, total
+
+        try:
+            report = work(progress)
+            with self._lock:
+                job.report = report
+                if job.total is None:  # nothing to ingest: every row refused, or none
+                    job.total = 0
+        except (ValueError, DomainError) as exc:  # the service's refusal: shown as said
+            job.error = str(exc)[:500]
+        except Exception:
+            log.exception("console import %s failed", job.id)
+            job.error = "internal error (see the server log)"
+        finally:
+            with self._lock:
+                job.finished_at = datetime.now(UTC)
+
+
+JOBS: Final = ImportJobs()

@@ -1,0 +1,124 @@
+"""Imports: upload a CSV or XLSX order file for a channel; it is imported in the background
+by `services/intake/file_import.import_file` (the service `orderhub import` calls) with
+progress in orders done of total (console/imports.py), and the result is shown: orders
+accepted by outcome, how many were held after validation, and the refused rows with their
+row number, field and message in the viewer's language. Needs orders:write, the scope of
+POST /v1/orders/batch (submitting orders)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import UploadFile
+from starlette.responses import RedirectResponse, Response
+
+from orderhub.console import imports, nav
+from orderhub.console.deps import CheckedDep, ConsoleForbidden, Viewer, hub_of, needs
+from orderhub.console.i18n import Translator
+from orderhub.console.rendering import base_of, render
+from orderhub.domain.access import Scope
+from orderhub.domain.errors import NotFound
+from orderhub.services import catalog
+from orderhub.services.intake.file_import import import_file
+
+router = APIRouter()
+NAV = nav.register(nav.NavItem("imports", "/imports", Scope.ORDERS_WRITE, order=35))
+MAX_BYTES = 20 * 1024 * 1024  # a 50,000-row CSV is about 10 MB
+FORMATS = {".csv": "csv", ".xlsx": "xlsx"}
+BATCH = 200  # orders per transaction, as the CLI's default
+
+# The parser's own words -> a catalogue key (with the value it names), so a refused row reads
+# in the viewer's language; any other message is shown as the service wrote it.
+_MESSAGES = (
+    (re.compile(r"^is empty$"), "imp.msg_empty"),
+    (re.compile(r"^must not be negative, got (?P<value>.+)$"), "imp.msg_negative"),
+    (re.compile(r"^no column for this field"), "imp.msg_no_column"),
+    (re.compile(r"^column '(?P<value>.+)' is not in the header$"), "imp.msg_no_header"),
+    (re.compile(r"^the file has no header row$"), "imp.msg_no_header_row"),
+)
+
+
+def row_message(t: Translator, message: str) -> str:
+    for pattern, key in _MESSAGES:
+        found = pattern.match(message)
+        if found:
+            return t(key, **found.groupdict())
+    return message
+
+
+def field_label(t: Translator, name: str) -> str:
+    return t(f"imp.field_{name}") if t.has(f"imp.field_{name}") else name
+
+
+def _channels(request: Request, v: Viewer) -> list[tuple[str, str]]:
+    return catalog.filter_choices(hub_of(request).read_uow, v.principal.tenant_id)["channels"]
+
+
+def _page(request: Request, v: Viewer, *, status: int = 200, errors: dict[str, str] | None = None,
+          channel: str = "") -> Response:
+    return render(request, v, "pages/imports.html", status=status, current=NAV.key,
+                  channels=_channels(request, v), channel=channel, errors=errors or {},
+                  jobs=imports.JOBS.recent(v.principal.tenant_id), max_mb=MAX_BYTES // 2**20)
+
+
+@router.get("/imports")
+def page(request: Request, v: Viewer = Depends(needs(Scope.ORDERS_WRITE))) -> Response:
+    return _page(request, v)
+
+
+@router.post("/imports")
+async def upload(request: Request, v: CheckedDep) -> Response:
+    hub = hub_of(request)
+    errors: dict[str, str] = {}
+    data = b""
+    name = channel = ""
+    async with request.form(max_files=1, max_fields=10) as form:  # closes the spooled file
+        if not v.may(Scope.ORDERS_WRITE):
+            raise ConsoleForbidden(Scope.ORDERS_WRITE.value)
+        raw = form.get("channel")
+        channel = raw.strip() if isinstance(raw, str) else ""
+        upload = form.get("file")
+        if isinstance(upload, UploadFile) and upload.filename:
+            name = upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
+            data = await upload.read(MAX_BYTES + 1)
+    if not channel:
+        errors["channel"] = "field.required"
+    elif channel not in {code for code, _ in _channels(request, v)}:
+        errors["channel"] = "field.bad_choice"
+    if not name:
+        errors["file"] = "field.required"
+    elif not any(name.lower().endswith(s) for s in FORMATS):
+        errors["file"] = "imp.bad_format"
+    elif not data:
+        errors["file"] = "imp.empty_file"
+    elif len(data) > MAX_BYTES:
+        errors["file"] = "imp.too_big"
+    if errors:
+        return _page(request, v, status=400, errors=errors, channel=channel)
+    fmt = next(kind for suffix, kind in FORMATS.items() if name.lower().endswith(suffix))
+    tenant = v.principal.tenant_id
+
+    def work(progress: Any) -> Any:
+        return import_file(hub.uow, hub.read_uow, tenant, channel, data, name, fmt,
+                           strategy=hub.strategy, clock=hub.clock,
+                           presale_lock=hub.presale_lock, batch_size=BATCH,
+                           progress=progress)
+
+    job = imports.JOBS.start(tenant, v.principal.actor, name, channel, work, now=hub.clock())
+    return RedirectResponse(f"{base_of(request)}/imports/{job.id}", status_code=303)
+
+
+@router.get("/imports/{job_id}")
+def progress(request: Request, job_id: str,
+             v: Viewer = Depends(needs(Scope.ORDERS_WRITE))) -> Response:
+    job = imports.JOBS.get(v.principal.tenant_id, job_id)
+    if job is None:
+        raise NotFound(f"import {job_id} not found")
+    block = "progress" if request.headers.get("hx-request") else None
+    t = v.t
+    rows = [] if job.report is None else [
+        (e.row, field_label(t, e.field), row_message(t, e.message)) for e in job.report.errors]
+    return render(request, v, "pages/import_job.html", block=block, current=NAV.key, job=job,
+                  rows=rows)
