@@ -9,11 +9,18 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/venv.sh dev
 # The console's browser tests drive Debian's Chromium (never `playwright install`).
+if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
 command -v chromium >/dev/null 2>&1 || {
   echo "== installing chromium (browser tests)"
-  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+}
+# A Chinese font, so the screenshots the browser tests save show the Chinese labels (best
+# effort: the tests read the page's text, not its pixels).
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || {
+  echo "== installing a Chinese font (screenshots)"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei ||
+    echo "(no Chinese font: screenshots show boxes for Chinese text)"
 }
 echo "== ruff"; .venv/bin/ruff check src tests benchmarks
 echo "== mypy"; .venv/bin/mypy
