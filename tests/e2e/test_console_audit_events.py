@@ -18,9 +18,8 @@ from orderhub.services.access import users
 from orderhub.services.events.webhooks import endpoints
 from orderhub.services.orders import views
 from tests.api import auth_headers
+from tests.console_support import PASSWORD, csrf_of, sign_in
 from tests.factories import ADDRESS_JSON, seed_network
-
-PASSWORD = "console-test-password"
 
 
 @pytest.fixture
@@ -39,19 +38,6 @@ def setup(hub: Hub) -> tuple[TestClient, str]:
     return TestClient(app, follow_redirects=False), r.json()["id"]
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
-def _sign_in(c: TestClient, login: str) -> None:
-    form = c.get("/console/sign-in")
-    r = c.post("/console/sign-in", data={"tenant": "default", "login": login,
-                                         "password": PASSWORD, "csrf": _csrf(form.text)})
-    assert r.status_code == 303, r.text
-
-
 def _dead_delivery(hub: Hub, order_id: str) -> tuple[str, str]:
     now = hub.clock()
     ep = endpoints.create_endpoint(hub.uow, "default", "https://hooks.example.com/orderhub",
@@ -67,12 +53,12 @@ def _dead_delivery(hub: Hub, order_id: str) -> tuple[str, str]:
 
 def test_audit_verified_and_filtered(setup: tuple[TestClient, str]) -> None:
     c, _ = setup
-    _sign_in(c, "stock")  # inventory: no audit:read
+    sign_in(c, "stock")  # inventory: no audit:read
     assert 'href="/console/audit"' not in c.get("/console/network").text
     assert c.get("/console/audit").status_code == 403
     assert c.get("/console/events").status_code == 403  # nor events:read
     c.cookies.clear()
-    _sign_in(c, "op")
+    sign_in(c, "op")
     page = c.get("/console/audit")
     assert page.status_code == 200 and 'data-verdict="ok"' in page.text
     assert 'href="/console/audit"' in page.text
@@ -85,7 +71,7 @@ def test_audit_verified_and_filtered(setup: tuple[TestClient, str]) -> None:
 
 def test_order_event_stream_and_follower(setup: tuple[TestClient, str], hub: Hub) -> None:
     c, order_id = setup
-    _sign_in(c, "op")
+    sign_in(c, "op")
     page = c.get(f"/console/events?order={order_id}")
     assert page.status_code == 200 and 'id="order-events"' in page.text
     seqs = [int(s) for s in re.findall(r'data-event-seq="(\d+)"', page.text)]
@@ -102,18 +88,18 @@ def test_order_event_stream_and_follower(setup: tuple[TestClient, str], hub: Hub
 def test_webhooks_dead_letters_and_replay(setup: tuple[TestClient, str], hub: Hub) -> None:
     c, order_id = setup
     endpoint_id, delivery_id = _dead_delivery(hub, order_id)
-    _sign_in(c, "op")  # operations: webhooks:read, not webhooks:write
+    sign_in(c, "op")  # operations: webhooks:read, not webhooks:write
     page = c.get("/console/events")
     assert f'data-delivery="{delivery_id}"' in page.text and "answer 410 Gone" in page.text
     assert "/replay" not in page.text
     assert c.post(f"/console/events/webhooks/deliveries/{delivery_id}/replay",
-                  data={"csrf": _csrf(page.text)}).status_code == 403
+                  data={"csrf": csrf_of(page.text)}).status_code == 403
     c.cookies.clear()
-    _sign_in(c, "admin")
+    sign_in(c, "admin")
     detail = c.get(f"/console/events/webhooks/{endpoint_id}?status=dead")
     assert detail.status_code == 200 and 'data-status="dead"' in detail.text
     assert c.get(f"/console/events/webhooks/{endpoint_id}?status=lost").status_code == 400
-    token = _csrf(detail.text)
+    token = csrf_of(detail.text)
     assert c.post(f"/console/events/webhooks/deliveries/{delivery_id}/replay",
                   data={"csrf": "forged"}).status_code == 403
     r = c.post(f"/console/events/webhooks/deliveries/{delivery_id}/replay",

@@ -16,9 +16,9 @@ from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.console import imports
 from orderhub.services.access import users
+from tests.console_support import PASSWORD, csrf_of, sign_in
 from tests.factories import seed_network
 
-PASSWORD = "console-test-password"
 HEADER = "订单号,商品编码,数量,单价,币种,收货人,手机,省,市,区,详细地址\n"
 GOOD = "IMP-1,A,2,10.50,CNY,王芳,13800138000,上海市,上海市,浦东新区,世纪大道 1 号\n"
 HELD = "IMP-2,NOPE,1,3.00,CNY,李雷,13912345678,北京市,北京市,朝阳区,建国路 2 号\n"
@@ -34,25 +34,12 @@ def c(hub: Hub) -> TestClient:
     return TestClient(create_app(hub), follow_redirects=False)
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
-def _sign_in(c: TestClient, login: str = "op") -> None:
-    form = c.get("/console/sign-in")
-    r = c.post("/console/sign-in", data={"tenant": "default", "login": login,
-                                         "password": PASSWORD, "csrf": _csrf(form.text)})
-    assert r.status_code == 303
-
-
 def _upload(c: TestClient, body: str | bytes, name: str = "orders.csv",
             channel: str = "web", csrf: str | None = None) -> Any:
     page = c.get("/console/imports")
     data = body.encode() if isinstance(body, str) else body
     return c.post("/console/imports",
-                  data={"channel": channel, "csrf": csrf or _csrf(page.text)},
+                  data={"channel": channel, "csrf": csrf or csrf_of(page.text)},
                   files={"file": (name, data, "text/csv")})
 
 
@@ -67,7 +54,7 @@ def _finished(c: TestClient, location: str) -> str:
 
 
 def test_upload_progress_and_result(c: TestClient, hub: Hub) -> None:
-    _sign_in(c)
+    sign_in(c, "op")
     page = c.get("/console/imports")
     assert page.status_code == 200 and 'href="/console/imports"' in page.text
     r = _upload(c, HEADER + GOOD + HELD + BAD)
@@ -98,7 +85,7 @@ def test_upload_progress_and_result(c: TestClient, hub: Hub) -> None:
 
 
 def test_bad_uploads_get_field_messages(c: TestClient) -> None:
-    _sign_in(c)
+    sign_in(c, "op")
     r = _upload(c, HEADER + GOOD, channel="")
     assert r.status_code == 400 and 'id="e-channel"' in r.text
     r = _upload(c, HEADER + GOOD, channel="nope")
@@ -120,10 +107,10 @@ def test_bad_uploads_get_field_messages(c: TestClient) -> None:
 
 
 def test_a_role_without_the_import_scope_sees_no_page(c: TestClient) -> None:
-    _sign_in(c, "ana")
+    sign_in(c, "ana")
     assert 'href="/console/imports"' not in c.get("/console/dashboard").text
     assert c.get("/console/imports").status_code == 403
-    csrf = _csrf(c.get("/console/orders").text) if 'name="csrf"' in c.get(
+    csrf = csrf_of(c.get("/console/orders").text) if 'name="csrf"' in c.get(
         "/console/orders").text else ""
     r = c.post("/console/imports", data={"channel": "web", "csrf": csrf},
                files={"file": ("o.csv", (HEADER + GOOD).encode(), "text/csv")})
@@ -132,11 +119,11 @@ def test_a_role_without_the_import_scope_sees_no_page(c: TestClient) -> None:
 
 
 def test_a_wave_from_the_network_page(c: TestClient) -> None:
-    _sign_in(c)
+    sign_in(c, "op")
     _finished(c, _upload(c, HEADER + GOOD).headers["location"])  # one allocated order
     network = c.get("/console/network").text
     assert 'action="/console/network/wave"' in network
-    r = c.post("/console/network/wave", data={"csrf": _csrf(network)})
+    r = c.post("/console/network/wave", data={"csrf": csrf_of(network)})
     assert (r.status_code, r.headers["location"]) == (303, "/console/network/wave")
     text = ""
     for _ in range(200):
@@ -150,8 +137,8 @@ def test_a_wave_from_the_network_page(c: TestClient) -> None:
 
 
 def test_a_role_without_network_write_runs_no_wave(c: TestClient) -> None:
-    _sign_in(c, "ana")
+    sign_in(c, "ana")
     assert 'action="/console/network/wave"' not in c.get("/console/network").text
     assert c.get("/console/network/wave").status_code == 403
-    csrf = _csrf(c.get("/console/orders").text)
+    csrf = csrf_of(c.get("/console/orders").text)
     assert c.post("/console/network/wave", data={"csrf": csrf}).status_code == 403

@@ -17,9 +17,8 @@ from orderhub.bootstrap import Hub
 from orderhub.services.access import users
 from orderhub.services.network import incidents
 from tests.api import auth_headers
+from tests.console_support import PASSWORD, csrf_of, sign_in
 from tests.factories import ADDRESS_JSON, seed_network
-
-PASSWORD = "console-test-password"
 
 
 def _order(external_id: str, sku: str = "A") -> dict[str, Any]:
@@ -41,17 +40,8 @@ def setup(hub: Hub) -> TestClient:
     return TestClient(app, follow_redirects=False)
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
 def _sign_in(c: TestClient, login: str) -> str:
-    form = c.get("/console/sign-in")
-    r = c.post("/console/sign-in", data={"tenant": "default", "login": login,
-                                         "password": PASSWORD, "csrf": _csrf(form.text)})
-    assert r.status_code == 303, r.text
+    sign_in(c, login)
     page = c.get("/console/network")
     assert page.status_code == 200
     return page.text
@@ -63,16 +53,16 @@ def test_read_only_role_sees_no_actions_and_is_refused(setup: TestClient) -> Non
     assert 'data-site="SH"' in html and 'id="net-map-data"' in html
     assert "/warehouses/SH/close" not in html and 'id="block"' not in html
     r = c.post("/console/network/warehouses/SH/close",
-               data={"csrf": _csrf(html), "reason": "storm"})
+               data={"csrf": csrf_of(html), "reason": "storm"})
     assert r.status_code == 403
-    assert c.post("/console/network/blocks", data={"csrf": _csrf(html), "area": "east",
+    assert c.post("/console/network/blocks", data={"csrf": csrf_of(html), "area": "east",
                                                    "reason": "x"}).status_code == 403
 
 
 def test_close_and_reopen_a_warehouse_shows_the_report(setup: TestClient, hub: Hub) -> None:
     c = setup
     html = _sign_in(c, "op")
-    token = _csrf(html)
+    token = csrf_of(html)
     assert c.post("/console/network/warehouses/SH/close",
                   data={"csrf": "forged", "reason": "storm"}).status_code == 403
     empty = c.post("/console/network/warehouses/SH/close", data={"csrf": token, "reason": " "})
@@ -98,7 +88,7 @@ def test_close_and_reopen_a_warehouse_shows_the_report(setup: TestClient, hub: H
 def test_carrier_down_and_up(setup: TestClient, hub: Hub) -> None:
     c = setup
     html = _sign_in(c, "op")
-    token = _csrf(html)
+    token = csrf_of(html)
     code = re.search(r'data-carrier="([^"]+)"', html)
     assert code
     svc = code.group(1)
@@ -120,7 +110,7 @@ def test_carrier_down_and_up(setup: TestClient, hub: Hub) -> None:
 
 def test_block_and_lift_a_region(setup: TestClient, hub: Hub) -> None:
     c = setup
-    token = _csrf(_sign_in(c, "op"))
+    token = csrf_of(_sign_in(c, "op"))
     unknown = c.post("/console/network/blocks",
                      data={"csrf": token, "area": "Atlantis", "direction": "both",
                            "reason": "x"})

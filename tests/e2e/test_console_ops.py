@@ -26,9 +26,8 @@ from orderhub.services.exceptions import views as exc_views
 from orderhub.services.intake.submit import ingest_channel_orders, submit_orders
 from orderhub.services.inventory import stock_control
 from orderhub.services.orders import views
+from tests.console_support import PASSWORD, csrf_of
 from tests.factories import SHANGHAI, T, draft, seed_network
-
-PASSWORD = "console-test-password"
 
 
 @pytest.fixture
@@ -45,15 +44,9 @@ def _client(app: Any, login: str = "op") -> TestClient:
     c = TestClient(app, follow_redirects=False)
     form = c.get("/console/sign-in")
     r = c.post("/console/sign-in", data={"tenant": T, "login": login, "password": PASSWORD,
-                                         "csrf": _csrf(form.text)})
+                                         "csrf": csrf_of(form.text)})
     assert r.status_code == 303, r.text
     return c
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
 
 
 def _version(html: str) -> str:
@@ -92,7 +85,7 @@ def test_fix_an_address_and_resume(app: Any, hub: Hub) -> None:
     assert partial.text.lstrip().startswith('<section id="held-results"')
     assert f'data-order="{oid}"' in partial.text
     page = c.get(f"/console/held/{oid}")
-    csrf, version = _csrf(page.text), _version(page.text)
+    csrf, version = csrf_of(page.text), _version(page.text)
     form = {"csrf": csrf, "version": version, "district": "浦东新区", "reason": "called",
             "resume": "on"}
     # no CSRF token: refused, nothing changed
@@ -136,7 +129,7 @@ def test_an_analyst_sees_the_queue_but_no_action(app: Any, hub: Hub) -> None:
     assert page.status_code == 200
     for action in ("fix-address", "resume", "override", "cancel", "map-sku"):
         assert f'data-action="{action}"' not in page.text
-    csrf = _csrf(page.text)
+    csrf = csrf_of(page.text)
     for path in ("address", "resume", "override", "cancel", "map-sku"):
         r = c.post(f"/console/held/{oid}/{path}", data={"csrf": csrf, "version": "1",
                                                        "reason": "x"})
@@ -162,7 +155,7 @@ def test_map_a_sku_with_the_crosswalks_suggestions(app: Any, hub: Hub) -> None:
     c = _client(app)
     page = c.get(f"/console/held/{oid}")
     assert 'name="master_sku" value="A"' in page.text  # the crosswalk's suggestion
-    base = {"csrf": _csrf(page.text), "version": _version(page.text), "line_no": "1",
+    base = {"csrf": csrf_of(page.text), "version": _version(page.text), "line_no": "1",
             "key_type": "sku"}
     unknown = c.post(f"/console/held/{oid}/map-sku", data={**base, "other_sku": "NOPE"})
     assert unknown.status_code == 400
@@ -179,7 +172,7 @@ def test_override_resume_and_cancel(app: Any, hub: Hub) -> None:
     one, two = _submit(hub, draft("H-3", [("NOPE", 1)]), draft("H-4", [("B", 50)]))
     c = _client(app)
     page = c.get(f"/console/held/{two}")
-    base = {"csrf": _csrf(page.text), "version": _version(page.text)}
+    base = {"csrf": csrf_of(page.text), "version": _version(page.text)}
     none = c.post(f"/console/held/{two}/override", data={**base, "reason": "ok"})
     assert none.status_code == 400 and "Pick at least one reason." in none.text
     no_reason = c.post(f"/console/held/{two}/override", data={**base, "codes": "backorder"})
@@ -194,12 +187,12 @@ def test_override_resume_and_cancel(app: Any, hub: Hub) -> None:
     [three] = _submit(hub, _no_district("H-5"))
     page = c.get(f"/console/held/{three}")
     over = c.post(f"/console/held/{three}/override", data={
-        "csrf": _csrf(page.text), "version": _version(page.text),
+        "csrf": csrf_of(page.text), "version": _version(page.text),
         "codes": "address_incomplete", "reason": "the courier knows the address"})
     assert over.status_code == 303 and over.headers["location"].endswith("done=override")
     assert _order(hub, three)["status"] == "allocated"
     fresh = c.get(f"/console/held/{one}")
-    base = {"csrf": _csrf(fresh.text), "version": _version(fresh.text)}
+    base = {"csrf": csrf_of(fresh.text), "version": _version(fresh.text)}
     empty = c.post(f"/console/held/{one}/cancel", data={**base, "reason": " "})
     assert empty.status_code == 400 and 'id="e-cancel_reason"' in empty.text
     done = c.post(f"/console/held/{one}/cancel", data={**base, "reason": "customer"})
@@ -224,7 +217,7 @@ def _wait(c: TestClient, location: str) -> str:
 def test_bulk_resume_and_cancel_with_progress(app: Any, hub: Hub) -> None:
     ids = _submit(hub, *[_no_district(f"B-{i}") for i in range(3)])
     c = _client(app)
-    csrf = _csrf(c.get("/console/held").text)
+    csrf = csrf_of(c.get("/console/held").text)
     assert c.post("/console/held/bulk", data={"csrf": "x", "ids": ids,
                                               "action": "cancel"}).status_code == 403
     no_reason = c.post("/console/held/bulk", data={"csrf": csrf, "ids": ids,
@@ -270,7 +263,7 @@ def test_propose_and_approve_with_four_eyes(app: Any, hub: Hub) -> None:
     c = _client(app)
     listing = c.get("/console/exceptions")
     assert "data-exception=" not in listing.text  # not on the desk until synced
-    synced = c.post("/console/exceptions/sync", data={"csrf": _csrf(listing.text)})
+    synced = c.post("/console/exceptions/sync", data={"csrf": csrf_of(listing.text)})
     assert synced.status_code == 303 and synced.headers["location"].endswith("synced=1")
     listing = c.get(synced.headers["location"])
     assert "1 held orders were added to the desk." in listing.text
@@ -279,7 +272,7 @@ def test_propose_and_approve_with_four_eyes(app: Any, hub: Hub) -> None:
     page = c.get(f"/console/exceptions/{e['id']}")
     assert page.status_code == 200 and "CNY" in page.text and 'data-remedy="1"' in page.text
     n = _remedy(e, "contact_customer")
-    csrf = _csrf(page.text)
+    csrf = csrf_of(page.text)
     gen = str(e["generation"])
     assert c.post(f"/console/exceptions/{e['id']}/remedies/{n}/apply",
                   data={"csrf": "x", "generation": gen}).status_code == 403
@@ -297,7 +290,7 @@ def test_propose_and_approve_with_four_eyes(app: Any, hub: Hub) -> None:
     assert "op proposed this remedy and cannot approve it" in own.text
     # a rejection needs a reason, next to the field
     c2 = _client(app, "op2")
-    csrf2 = _csrf(c2.get(f"/console/exceptions/{e['id']}").text)
+    csrf2 = csrf_of(c2.get(f"/console/exceptions/{e['id']}").text)
     no_reason = c2.post(f"/console/exceptions/{e['id']}/remedies/{n}/reject",
                         data={**decide, "csrf": csrf2})
     assert no_reason.status_code == 400 and f'id="e-reason-reject-{n}"' in no_reason.text
@@ -308,7 +301,7 @@ def test_propose_and_approve_with_four_eyes(app: Any, hub: Hub) -> None:
                     data={**decide, "csrf": csrf2})
     assert twice.status_code == 409 and "already approved" in twice.text
     c3 = _client(app, "op3")
-    csrf3 = _csrf(c3.get(f"/console/exceptions/{e['id']}").text)
+    csrf3 = csrf_of(c3.get(f"/console/exceptions/{e['id']}").text)
     last = c3.post(f"/console/exceptions/{e['id']}/remedies/{n}/approve",
                    data={**decide, "csrf": csrf3})
     assert last.status_code == 303 and last.headers["location"].endswith("done=applied")
@@ -320,9 +313,9 @@ def test_propose_and_approve_with_four_eyes(app: Any, hub: Hub) -> None:
     page = ana.get(f"/console/exceptions/{e['id']}")
     assert page.status_code == 200 and 'data-action="apply"' not in page.text
     assert ana.post(f"/console/exceptions/{e['id']}/remedies/{n}/apply",
-                    data={"csrf": _csrf(page.text), "generation": gen}).status_code == 403
+                    data={"csrf": csrf_of(page.text), "generation": gen}).status_code == 403
     assert ana.post("/console/exceptions/sync",
-                    data={"csrf": _csrf(page.text)}).status_code == 403
+                    data={"csrf": csrf_of(page.text)}).status_code == 403
     assert 'data-action="sync"' not in ana.get("/console/exceptions").text
 
 
@@ -336,7 +329,7 @@ def test_a_remedy_whose_basis_changed_is_refused_with_the_fresh_list(app: Any,
     stock_control.adjust_stock(hub.uow, T, "B", "BJ", -2, reason="damaged", reference="",
                                now=hub.clock(), actor="test")
     r = c.post(f"/console/exceptions/{e['id']}/remedies/{n}/apply",
-               data={"csrf": _csrf(page.text), "generation": str(e["generation"])})
+               data={"csrf": csrf_of(page.text), "generation": str(e["generation"])})
     assert r.status_code == 409, r.text
     assert "The remedy&#39;s basis changed" in r.text and 'id="stale"' in r.text
     fresh = exc_views.get_exception(hub.read_uow, T, e["id"])
@@ -344,9 +337,9 @@ def test_a_remedy_whose_basis_changed_is_refused_with_the_fresh_list(app: Any,
     assert f'name="generation" value="{fresh["generation"]}"' in r.text  # the fresh list
     # an old page (older generation) is a conflict, not another remedy applied
     old = c.post(f"/console/exceptions/{e['id']}/remedies/1/apply",
-                 data={"csrf": _csrf(page.text), "generation": str(e["generation"])})
+                 data={"csrf": csrf_of(page.text), "generation": str(e["generation"])})
     assert old.status_code == 409 and "This changed meanwhile" in old.text
-    again = c.post(f"/console/exceptions/{e['id']}/refresh", data={"csrf": _csrf(page.text)})
+    again = c.post(f"/console/exceptions/{e['id']}/refresh", data={"csrf": csrf_of(page.text)})
     assert again.status_code == 303 and again.headers["location"].endswith("done=refreshed")
     assert exc_views.get_exception(hub.read_uow, T, e["id"])["generation"] == \
         fresh["generation"] + 1
@@ -383,7 +376,7 @@ def test_inventory_levels_warning_and_keyset_pages(app: Any, hub: Hub) -> None:
     # operations reads stock but may not change it: no forms, and refused
     assert 'id="receipt-form"' not in page.text
     assert c.post("/console/inventory/receipts", data={
-        "csrf": _csrf(page.text), "sku": "A", "warehouse": "SH",
+        "csrf": csrf_of(page.text), "sku": "A", "warehouse": "SH",
         "quantity": "1"}).status_code == 403
 
 
@@ -391,7 +384,7 @@ def test_receipts_and_adjustments_with_field_errors(app: Any, hub: Hub) -> None:
     c = _client(app, "stock")
     page = c.get("/console/inventory")
     assert 'id="receipt-form"' in page.text and 'id="adjustment-form"' in page.text
-    csrf = _csrf(page.text)
+    csrf = csrf_of(page.text)
     assert c.post("/console/inventory/receipts", data={
         "csrf": "x", "sku": "A", "warehouse": "SH", "quantity": "5"}).status_code == 403
     bad = c.post("/console/inventory/receipts", data={

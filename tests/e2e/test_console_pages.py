@@ -16,9 +16,8 @@ from orderhub.domain.errors import Unauthenticated
 from orderhub.services import dashboard
 from orderhub.services.access import users
 from tests.api import auth_headers
+from tests.console_support import PASSWORD, csrf_of
 from tests.factories import ADDRESS_JSON, seed_network
-
-PASSWORD = "console-test-password"
 
 
 def _order(external_id: str, sku: str = "A", channel: str = "web") -> dict[str, Any]:
@@ -41,17 +40,11 @@ def setup(hub: Hub) -> TestClient:
     return TestClient(app, follow_redirects=False)
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
 def _sign_in(c: TestClient, login: str = "op", password: str = PASSWORD) -> Any:
     form = c.get("/console/sign-in")
     return c.post("/console/sign-in", data={
         "tenant": "default", "login": login, "password": password,
-        "csrf": _csrf(form.text), "next": "/console/orders"})
+        "csrf": csrf_of(form.text), "next": "/console/orders"})
 
 
 def test_sign_in_csrf_and_sign_out(setup: TestClient, hub: Hub) -> None:
@@ -62,10 +55,10 @@ def test_sign_in_csrf_and_sign_out(setup: TestClient, hub: Hub) -> None:
                                            "password": PASSWORD, "csrf": "forged"})
     assert bad.status_code == 403 and "oh_session" not in c.cookies
     wrong = c.post("/console/sign-in", data={"tenant": "default", "login": "op",
-                                             "password": "wrong", "csrf": _csrf(form.text)})
+                                             "password": "wrong", "csrf": csrf_of(form.text)})
     assert wrong.status_code == 401 and "Wrong tenant, login or password." in wrong.text
     empty = c.post("/console/sign-in", data={"tenant": "default", "login": "",
-                                             "password": "", "csrf": _csrf(form.text)})
+                                             "password": "", "csrf": csrf_of(form.text)})
     assert empty.status_code == 400 and 'id="e-login"' in empty.text
     ok = _sign_in(c)
     assert (ok.status_code, ok.headers["location"]) == (303, "/console/orders")
@@ -76,7 +69,7 @@ def test_sign_in_csrf_and_sign_out(setup: TestClient, hub: Hub) -> None:
     page = c.get("/console/orders")
     assert page.status_code == 200
     assert c.post("/console/sign-out", data={"csrf": "forged"}).status_code == 403
-    out = c.post("/console/sign-out", data={"csrf": _csrf(page.text)})
+    out = c.post("/console/sign-out", data={"csrf": csrf_of(page.text)})
     assert out.status_code == 303
     with pytest.raises(Unauthenticated):  # revoked, not only dropped by the browser
         hub.authenticator.authenticate(token)
@@ -176,15 +169,15 @@ def test_cancel_from_the_order_page(setup: TestClient) -> None:
     page = c.get(f"/console/orders/{oid}")
     assert page.status_code == 200 and 'data-action="cancel"' not in page.text
     refused = c.post(f"/console/orders/{oid}/cancel",
-                     data={"csrf": _csrf(page.text), "reason": "x", "version": "1"})
+                     data={"csrf": csrf_of(page.text), "reason": "x", "version": "1"})
     assert refused.status_code == 403
-    c.post("/console/sign-out", data={"csrf": _csrf(page.text)})
+    c.post("/console/sign-out", data={"csrf": csrf_of(page.text)})
     _sign_in(c, "op")
     page = c.get(f"/console/orders/{oid}")
     assert 'data-action="cancel"' in page.text and 'id="twin-stages"' in page.text
     version = re.search(r'name="version" value="(\d+)"', page.text)
     assert version
-    csrf = _csrf(page.text)
+    csrf = csrf_of(page.text)
     assert c.post(f"/console/orders/{oid}/cancel", data={
         "reason": "x", "version": version.group(1)}).status_code == 403  # no CSRF token
     empty = c.post(f"/console/orders/{oid}/cancel",

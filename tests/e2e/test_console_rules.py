@@ -19,9 +19,8 @@ from orderhub.bootstrap import Hub
 from orderhub.console.jobs import JOBS
 from orderhub.services.access import users
 from tests.api import auth_headers
+from tests.console_support import PASSWORD, csrf_of, sign_in
 from tests.factories import ADDRESS_JSON, seed_network
-
-PASSWORD = "console-test-password"
 
 
 def _order(external_id: str, channel: str) -> dict[str, Any]:
@@ -45,17 +44,8 @@ def setup(hub: Hub) -> TestClient:
     return TestClient(app, follow_redirects=False)
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found
-    return found.group(1)
-
-
 def _sign_in(c: TestClient, login: str) -> str:
-    form = c.get("/console/sign-in")
-    r = c.post("/console/sign-in", data={"tenant": "default", "login": login,
-                                         "password": PASSWORD, "csrf": _csrf(form.text)})
-    assert r.status_code == 303, r.text
+    sign_in(c, login)
     page = c.get("/console/rules")
     assert page.status_code == 200
     return page.text
@@ -78,15 +68,15 @@ def test_read_only_sees_rules_but_no_forms(setup: TestClient) -> None:
     html = _sign_in(c, "ana")
     assert 'id="h-live"' in html and 'id="h-checks"' in html
     assert 'id="translate"' not in html and 'id="draft-copy"' not in html
-    assert c.post("/console/rules/translate", data={"csrf": _csrf(html),
+    assert c.post("/console/rules/translate", data={"csrf": csrf_of(html),
                                                     "text": "x"}).status_code == 403
-    assert c.post("/console/rules/sets", data={"csrf": _csrf(html),
+    assert c.post("/console/rules/sets", data={"csrf": csrf_of(html),
                                                "reason": "x"}).status_code == 403
 
 
 def test_sentence_errors_by_the_field(setup: TestClient) -> None:
     c = setup
-    token = _csrf(_sign_in(c, "author"))
+    token = csrf_of(_sign_in(c, "author"))
     assert c.post("/console/rules/translate", data={"csrf": "forged",
                                                     "text": "x"}).status_code == 403
     empty = c.post("/console/rules/translate", data={"csrf": token, "text": " "})
@@ -107,7 +97,7 @@ def test_sentence_errors_by_the_field(setup: TestClient) -> None:
 
 def test_draft_sandbox_canary_activate_rollback(setup: TestClient) -> None:
     c = setup
-    token = _csrf(_sign_in(c, "appr"))
+    token = csrf_of(_sign_in(c, "appr"))
     ok = c.post("/console/rules/translate",
                 data={"csrf": token, "text": "when channel is web, exclude SH",
                       "code": "no-sh-web"})
@@ -159,7 +149,7 @@ def test_draft_sandbox_canary_activate_rollback(setup: TestClient) -> None:
 
 def test_author_may_not_activate(setup: TestClient) -> None:
     c = setup
-    token = _csrf(_sign_in(c, "author"))
+    token = csrf_of(_sign_in(c, "author"))
     made = c.post("/console/rules/sets", data={"csrf": token, "reason": "copy"})
     assert made.status_code == 303
     set_id = int(made.headers["location"].rsplit("/", 1)[1])
@@ -172,7 +162,7 @@ def test_author_may_not_activate(setup: TestClient) -> None:
 
 def test_decision_table_editor(setup: TestClient) -> None:
     c = setup
-    token = _csrf(_sign_in(c, "author"))
+    token = csrf_of(_sign_in(c, "author"))
     base = {"csrf": token, "table": "by-channel", "when": "channel, customer_tier",
             "then": "only_sites, notify", "reason": "plan by channel"}
     missing = c.post("/console/rules/tables", data={**base, "rows": "", "reason": ""})

@@ -3,21 +3,20 @@ background thread, in chunks of CHUNK orders, each order through the same servic
 the API route calls (so each order is its own transaction, as one API call is: a failure
 stops nothing but that order); the page polls the job's progress fragment (htmx).
 
-The jobs live in this process's memory (JOBS), kept for KEEP after they finish, at most
-MAX_JOBS: the page can be left and come back to while the process runs, but a restart
-forgets them (the orders' own state and timelines are what is kept). With several server
-processes, come back through the same one (or look at the orders themselves).
+The jobs live in this process's memory (JOBS, a console/job_registry.py registry), kept for
+KEEP after they finish, at most MAX_JOBS: a restart forgets them (the orders' own state and
+timelines are what is kept).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from orderhub.console.job_registry import JobRegistry
 from orderhub.domain.errors import DomainError
 from orderhub.domain.ids import new_id
 
@@ -62,33 +61,18 @@ class BulkJob:
 
 class BulkJobs:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._jobs: dict[str, BulkJob] = {}
+        self._registry: JobRegistry[BulkJob] = JobRegistry(
+            max_jobs=MAX_JOBS, keep=KEEP, thread_prefix="console-bulk")
+        self._lock = self._registry.lock
 
     def start(self, tenant_id: str, actor: str, action: str, order_ids: list[str],
               work: Work, *, now: datetime | None = None) -> BulkJob:
         job = BulkJob(new_id("blk"), tenant_id, actor, action, list(order_ids),
                       now or datetime.now(UTC))
-        with self._lock:
-            self._forget_old(job.started_at)
-            self._jobs[job.id] = job
-        threading.Thread(target=self._run, args=(job, work), daemon=True,
-                         name=f"console-bulk-{job.id}").start()
-        return job
+        return self._registry.start(job, lambda j: self._run(j, work))
 
     def get(self, tenant_id: str, job_id: str) -> BulkJob | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-        return job if job is not None and job.tenant_id == tenant_id else None
-
-    def _forget_old(self, now: datetime) -> None:
-        for jid, j in list(self._jobs.items()):
-            if j.finished_at is not None and now - j.finished_at > KEEP:
-                del self._jobs[jid]
-        finished = sorted((j for j in self._jobs.values() if not j.running),
-                          key=lambda j: j.started_at)
-        while len(self._jobs) >= MAX_JOBS and finished:
-            del self._jobs[finished.pop(0).id]
+        return self._registry.get(tenant_id, job_id)
 
     def _run(self, job: BulkJob, work: Work) -> None:
         for start in range(0, job.total, CHUNK):

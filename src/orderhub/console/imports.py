@@ -3,21 +3,22 @@
 background thread, reporting orders done of total through its `progress` hook; the page
 polls the job's progress fragment (htmx) and shows the report when it is done.
 
-As console/bulk.py: the jobs live in this process's memory (kept for KEEP after they finish,
-at most MAX_JOBS), so the page can be left and come back to while the process runs; a
-restart forgets the job (the imported orders are stored, each batch in its own
-transaction), and with several server processes the page must come back to the same one.
+As console/bulk.py: the jobs live in this process's memory (console/job_registry.py, kept
+for KEEP after they finish, at most MAX_JOBS), so the page can be left and come back to
+while the process runs; a restart forgets the job (the imported orders are stored, each
+batch in its own transaction), and with several server processes the page must come back
+to the same one.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from orderhub.console.job_registry import JobRegistry
 from orderhub.domain.errors import DomainError
 from orderhub.domain.ids import new_id
 from orderhub.services.intake.file_import import ImportReport
@@ -57,38 +58,21 @@ class ImportJob:
 
 class ImportJobs:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._jobs: dict[str, ImportJob] = {}
+        self._registry: JobRegistry[ImportJob] = JobRegistry(
+            max_jobs=MAX_JOBS, keep=KEEP, thread_prefix="console-import")
+        self._lock = self._registry.lock
 
     def start(self, tenant_id: str, actor: str, file_name: str, channel: str, work: Work,
               *, now: datetime | None = None) -> ImportJob:
         job = ImportJob(new_id("imp"), tenant_id, actor, file_name, channel,
                         now or datetime.now(UTC))
-        with self._lock:
-            self._forget_old(job.started_at)
-            self._jobs[job.id] = job
-        threading.Thread(target=self._run, args=(job, work), daemon=True,
-                         name=f"console-import-{job.id}").start()
-        return job
+        return self._registry.start(job, lambda j: self._run(j, work))
 
     def get(self, tenant_id: str, job_id: str) -> ImportJob | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-        return job if job is not None and job.tenant_id == tenant_id else None
+        return self._registry.get(tenant_id, job_id)
 
     def recent(self, tenant_id: str, limit: int = 10) -> list[ImportJob]:
-        with self._lock:
-            mine = [j for j in self._jobs.values() if j.tenant_id == tenant_id]
-        return sorted(mine, key=lambda j: j.started_at, reverse=True)[:limit]
-
-    def _forget_old(self, now: datetime) -> None:
-        for jid, j in list(self._jobs.items()):
-            if j.finished_at is not None and now - j.finished_at > KEEP:
-                del self._jobs[jid]
-        finished = sorted((j for j in self._jobs.values() if not j.running),
-                          key=lambda j: j.started_at)
-        while len(self._jobs) >= MAX_JOBS and finished:
-            del self._jobs[finished.pop(0).id]
+        return self._registry.recent(tenant_id, limit)
 
     def _run(self, job: ImportJob, work: Work) -> None:
         def progress(done: int, total: int) -> None:
