@@ -33,12 +33,6 @@ def test_upload_a_file_and_see_its_result(page: Any, console: Console,
     page.wait_for_selector('#import-progress[data-state="done"]')
     assert page.locator('[data-outcome="created"]').inner_text() == "1"
     row = page.locator('tr[data-row="3"]')
-    if row.count() == 0:
-        # Seen once in CI (not reproduced since): the finished fragment without the refused
-        # rows. Come back to the page as a user would; fail with what it shows if still absent.
-        page.reload()
-        page.wait_for_selector('#import-progress[data-state="done"]')
-        assert row.count() == 1, page.inner_text("#import-progress")
     assert row.inner_text().split("\t") == ["3", "quantity", "is empty"]
     no_serious_violations(page)
     shot(page, "import-result")

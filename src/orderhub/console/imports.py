@@ -12,6 +12,7 @@ to the same one.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,7 +70,14 @@ class ImportJobs:
         return self._registry.start(job, lambda j: self._run(j, work))
 
     def get(self, tenant_id: str, job_id: str) -> ImportJob | None:
-        return self._registry.get(tenant_id, job_id)
+        """A copy taken under the lock: the page renders one consistent state (the thread may
+        finish while it renders; read live, the page could say "done" without the report's
+        refused rows)."""
+        job = self._registry.get(tenant_id, job_id)
+        if job is None:
+            return None
+        with self._lock:
+            return copy.copy(job)
 
     def recent(self, tenant_id: str, limit: int = 10) -> list[ImportJob]:
         return self._registry.recent(tenant_id, limit)
@@ -86,10 +94,12 @@ class ImportJobs:
                 if job.total is None:  # nothing to ingest: every row refused, or none
                     job.total = 0
         except (ValueError, DomainError) as exc:  # the service's refusal: shown as said
-            job.error = str(exc)[:500]
+            with self._lock:
+                job.error = str(exc)[:500]
         except Exception:
             log.exception("console import %s failed", job.id)
-            job.error = "internal error (see the server log)"
+            with self._lock:
+                job.error = "internal error (see the server log)"
         finally:
             with self._lock:
                 job.finished_at = datetime.now(UTC)
