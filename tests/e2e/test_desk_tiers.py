@@ -182,3 +182,88 @@ def test_tier_rules_from_the_cli(hub: Hub, database_url: str, tmp_path: Path) ->
     assert out.exit_code == 0, out.output
     assert "approval tiers: 1 exceptions replayed" in out.output and "passed" in out.output
     assert re.search(r"applied automatically\s+│\s+0\s+│\s+1", out.output), out.output
+
+
+def _through_lifecycle(admin: TestClient, rules: list[dict[str, Any]], why: str
+                       ) -> dict[str, Any]:
+    """Draft, sandbox, canary and activate a set; the activated set."""
+    r = admin.post("/v1/rules/sets", json={"rules": rules, "reason": why})
+    assert r.status_code == 201, r.text
+    rs: dict[str, Any] = r.json()
+    report = admin.post(f"/v1/rules/sets/{rs['id']}/simulate", json={}).json()
+    assert report["passed"] is True, report["failures"]
+    for step, body in (("canary", {"slice": {"channels": ["tmall"]}, "reason": why}),
+                       ("activate", {"reason": why})):
+        r = admin.post(f"/v1/rules/sets/{rs['id']}/{step}", json=body)
+        assert r.status_code == 200, r.text
+    return rs
+
+
+def test_tier_rules_export_import_and_the_rollback_record(hub: Hub, clock: Clock,
+                                                          database_url: str,
+                                                          tmp_path: Path) -> None:
+    """The tier rules in force travel with the rules export and import back unchanged
+    (other tier rules are refused there: a rule set puts them live); rolling back a set
+    that changed the tiers records which tier rules came back."""
+    seed_network(hub, {})
+    with api_client(hub) as admin:
+        admin.put("/v1/exceptions/policy", json={
+            "policy": {"l1": {"max_cost_delta": "1.00"}}, "reason": "tight L1"})
+        held = post_order(admin, "TX-1", [("C", 2)])
+        receive(admin, "C", "BJ", 2, "r-bj")
+        assert exception_of(admin, held["id"])["state"] == "open"
+        first = _through_lifecycle(admin, [FRAUD_L3, BIG_L3, switch_l1("5")], "cheap")
+
+        exported = admin.get("/v1/routing/rules/export").json()["rules"]
+        tier_codes = [d["code"] for d in exported if "tier" in d["then"]]
+        assert tier_codes == ["fraud-l3", "big-l3", "switch-l1"]
+        r = admin.post("/v1/routing/rules/import", json={"rules": exported, "reason": "git"})
+        assert r.status_code == 200, r.text
+        back = {d["code"]: d for d in r.json()}
+        assert all(back[c]["changed"] is False for c in tier_codes)
+        looser = [d if d["code"] != "switch-l1" else switch_l1("9") for d in exported]
+        r = admin.post("/v1/routing/rules/import", json={"rules": looser, "reason": "git"})
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"].endswith("then.tier")
+        assert "rule set" in r.json()["errors"][0]["message"]
+
+        clock.now += timedelta(minutes=1)
+        second = _through_lifecycle(admin, [FRAUD_L3, BIG_L3, switch_l1("2")], "cheaper")
+        clock.now += timedelta(minutes=1)
+        r = admin.post(f"/v1/rules/sets/{second['id']}/rollback", json={"reason": "undo"})
+        assert r.status_code == 200, r.text
+        restored = r.json()["tiers_restored"]
+        assert restored["codes"] == ["fraud-l3", "big-l3", "switch-l1"]
+        [switch] = [d for d in restored["rules"] if d["code"] == "switch-l1"]
+        assert switch["when"]["max_cost_delta"] == "5"
+        entries = [e for e in admin.get("/v1/audit", params={"kind": "rule_change"}).json()
+                   if e["subject"] == f"rule-set/{second['version']}"
+                   and e["detail"]["change"] == "rolled_back"]
+        assert entries[-1]["detail"]["tiers_restored"]["codes"] == restored["codes"]
+        policy = [e for e in admin.get("/v1/audit", params={"kind": "exception_policy"}).json()
+                  if "rolled back" in e["detail"]["reason"]]
+        assert policy[-1]["detail"]["tier_rules"] == restored["codes"]
+        assert first["id"] != second["id"]
+        assert admin.get("/v1/audit/verify").json()["ok"] is True
+
+    # The CLI: the export file holds the tiers and imports back; a rollback says what
+    # came back.
+    env = {"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"}
+    runner = CliRunner()
+    path = tmp_path / "rules.yaml"
+    out = runner.invoke(cli, ["routing", "rules", "export", str(path)], env=env)
+    assert out.exit_code == 0, out.output
+    docs = yaml.safe_load(path.read_text())["rules"]
+    assert [d["code"] for d in docs if "tier" in d["then"]] == ["fraud-l3", "big-l3",
+                                                                  "switch-l1"]
+    out = runner.invoke(cli, ["routing", "rules", "import", str(path), "--reason", "git"],
+                        env=env)
+    assert out.exit_code == 0 and "switch-l1: v" in out.output, out.output
+    assert "(unchanged)" in out.output
+    with api_client(hub) as admin:
+        clock.now += timedelta(minutes=1)
+        third = _through_lifecycle(admin, [FRAUD_L3, switch_l1("3"), BIG_L3], "third")
+    out = runner.invoke(cli, ["rules", "rollback", str(third["id"]), "--reason", "undo"],
+                        env=env)
+    assert out.exit_code == 0, out.output
+    assert "approval tiers restored: fraud-l3, big-l3, switch-l1" in out.output

@@ -309,3 +309,7 @@ def rollback(set_id: Annotated[int, typer.Argument(min=1, max=2**53)], reason: R
                                                reason=reason, now=hub.clock(),
                                                strategy=hub.strategy))
     console.print(f"rule set v{out['version']} rolled back ({out['state']})")
+    if "tiers_restored" in out:  # the set changed the desk's approval tiers
+        back = out["tiers_restored"]
+        console.print("approval tiers restored: " + (", ".join(back["codes"]) if back["codes"]
+                      else "none (the default policy's thresholds decide)"))

@@ -128,6 +128,7 @@ def rollback(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
     """A canary stops at once (new orders take the live rules); an active set gives way to
     the rules that were live before it. One transaction, the set's row locked."""
     _reason(reason)
+    restored: dict[str, Any] | None = None
     with make_uow() as uow:
         uow.network.bump(tenant_id)  # the canary and live rules are what intake reads
         row = load_set(uow, tenant_id, set_id, lock=True)
@@ -138,18 +139,22 @@ def rollback(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
                 _replace_live(uow, tenant_id, before, actor=actor, reason=why, now=now,
                               all_checks=True)
             if any(map(is_tier_doc, row.rules)):  # the tiers live before it, or none
-                tiers.put_live(uow, tenant_id, tier_docs, None, actor=actor, reason=why,
-                               now=now)
+                restored = tiers.put_live(uow, tenant_id, tier_docs, None, actor=actor,
+                                          reason=why, now=now)
         elif row.state != SetState.CANARY.value:
             raise Conflict(f"rule set v{row.version} is {row.state}; only a canary or "
                            "the active set can be rolled back")
         uow.rule_sets.retire(tenant_id, set_id, now,
                              end_canary=row.state == SetState.CANARY.value)
+        # Which tier rules came back (none: the thresholds decide again) is part of the
+        # record: the desk's decisions change with them.
         record_change(uow, tenant_id, row, SetState.RETIRED, "rolled_back", actor=actor,
-                      reason=reason, now=now)
+                      reason=reason, now=now,
+                      detail=None if restored is None else {"tiers_restored": restored})
         uow.commit()
     strategy.refresh()
-    return get_set(make_uow, tenant_id, set_id)
+    out = get_set(make_uow, tenant_id, set_id)
+    return out if restored is None else {**out, "tiers_restored": restored}
 
 
 def compare(make_uow: UowFactory, tenant_id: str, set_id: int) -> dict[str, Any]:

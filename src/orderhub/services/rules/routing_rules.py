@@ -17,6 +17,7 @@ from orderhub.domain.rules.language import parse_sentence
 from orderhub.domain.rules.model import (
     RoutingRule,
     Vocabulary,
+    is_tier_doc,
     parse_rule,
     rule_doc,
 )
@@ -70,11 +71,16 @@ def list_rules(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
 
 
 def export_rules(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
-    """Every live rule, routing rules and validation checks alike, as one document."""
+    """Every live rule as one document: routing rules, validation checks and the exception
+    desk's tier rules in force (kept in the tier policy, put live by a rule set), so a
+    file kept in git holds the whole of what decides, and imports back unchanged."""
+    from orderhub.services.rules import tiers
+
     with make_uow() as uow:
         rules = uow.rules.stored_routing(tenant_id)
         checks = validation_rules.check_docs(uow, tenant_id)
-    return [*({**r.doc, "enabled": r.enabled} for r in rules), *checks]
+        tier_docs = tiers.live_tier_docs(uow, tenant_id)
+    return [*({**r.doc, "enabled": r.enabled} for r in rules), *checks, *tier_docs]
 
 
 def get_rule(make_uow: UowFactory, tenant_id: str, code: str) -> dict[str, Any]:
@@ -211,10 +217,16 @@ def import_rules(make_uow: UowFactory, tenant_id: str, docs: Sequence[Mapping[st
     """A whole rule set (a file kept in git) in one transaction: all valid, or nothing."""
     if not reason.strip():
         raise InvalidInput([FieldError("reason", "say why the rules change")])
+    from orderhub.services.rules import tiers
+
     with make_uow() as uow:
-        out = save_rules(uow, tenant_id, docs, actor=actor, reason=reason, now=now)
+        # Tier rules come back with an export: the ones in force are accepted unchanged;
+        # any other tier section is refused (tiers go live through a rule set).
+        kept = tiers.unchanged_in_import(uow, tenant_id, docs)
+        out = save_rules(uow, tenant_id, [d for d in docs if not is_tier_doc(d)],
+                         actor=actor, reason=reason, now=now)
         uow.commit()
-        return out
+        return [*out, *kept]
 
 
 def save_rules(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]], *,

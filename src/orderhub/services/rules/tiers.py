@@ -21,7 +21,7 @@ from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.exceptions import Tier, TierPolicy
 from orderhub.domain.exceptions.policy import TIER_RANK, l3_loosened, tier_by_rules
 from orderhub.domain.routing.strategy import route_order
-from orderhub.domain.rules.model import RoutingRule, is_tier_doc
+from orderhub.domain.rules.model import RoutingRule, is_tier_doc, parse_rule, rule_doc
 from orderhub.services import audit
 from orderhub.services.unit_of_work import UnitOfWork
 
@@ -36,6 +36,36 @@ def stored_policy(uow: UnitOfWork, tenant_id: str) -> TierPolicy:
 
 def live_tier_docs(uow: UnitOfWork, tenant_id: str) -> list[dict[str, Any]]:
     return list(stored_policy(uow, tenant_id).as_document()["tiers"]["rules"])
+
+
+def _canonical(doc: Mapping[str, Any], loc: str) -> dict[str, Any]:
+    out = rule_doc(parse_rule(doc, loc=loc))
+    for key in ("version", "enabled"):
+        out.pop(key, None)
+    return out
+
+
+def unchanged_in_import(uow: UnitOfWork, tenant_id: str, docs: Sequence[Any]
+                        ) -> list[dict[str, Any]]:
+    """The tier rules of an imported file (an export kept in git), as import reports them
+    (`changed: False`): accepted when they are exactly the tier rules in force, so an
+    export imports back unchanged. Any other tier section is refused with 422 on
+    `then.tier`: tier rules go live only through a rule set (sandbox, canary, activation),
+    which takes the same file (`orderhub rules draft FILE`, `POST /v1/rules/sets`)."""
+    found = [(i, d) for i, d in enumerate(docs) if isinstance(d, Mapping) and is_tier_doc(d)]
+    if not found:
+        return []
+    policy = stored_policy(uow, tenant_id)
+    live = [_canonical(d, "") for d in policy.as_document()["tiers"]["rules"]]
+    mine = [_canonical(d, f"rules.{i}") for i, d in found]
+    if sorted(mine, key=lambda d: d["code"]) != sorted(live, key=lambda d: d["code"]):
+        raise InvalidInput([FieldError(
+            f"rules.{i}.then.tier", "these tier rules differ from the ones in force; approval "
+            "tiers go live through a rule set (POST /v1/rules/sets, `orderhub rules draft "
+            "FILE` takes this file as it is: sandbox, canary, activation), not by import")
+            for i, _ in found])
+    return [{**d, "version": policy.version, "enabled": True, "changed": False,
+             "tiers_from": policy.source} for d in mine]
 
 
 def tier_rules(rules: Sequence[RoutingRule]) -> tuple[RoutingRule, ...]:
@@ -55,9 +85,12 @@ def check_safety(uow: UnitOfWork, tenant_id: str, rules: Sequence[RoutingRule]) 
 
 
 def put_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]],
-             rule_set: int | None, *, actor: str, reason: str, now: datetime) -> None:
+             rule_set: int | None, *, actor: str, reason: str, now: datetime
+             ) -> dict[str, Any]:
     """A new version of the tier policy with these tier rules in force (none: the
-    thresholds decide again), audited as `exception_policy` like any policy change."""
+    thresholds decide again), audited as `exception_policy` like any policy change.
+    Returns what is now in force (`from`, `policy_version`, the rules' codes and
+    documents), which a rollback records as the tiers it restored."""
     before = stored_policy(uow, tenant_id)
     doc = before.as_document()
     doc.pop("version")
@@ -65,10 +98,15 @@ def put_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]],
     policy = TierPolicy.from_document(doc, before.version + 1)
     uow.exceptions.add_policy(tenant_id, policy.version, policy.as_document(), reason=reason,
                               actor=actor, at=now)
+    in_force = {"from": policy.source, "policy_version": policy.version,
+                "codes": [r.code for r in policy.rules],
+                "rules": policy.as_document()["tiers"]["rules"]}
     audit.note(uow, tenant_id, now, actor, "exception_policy",
                f"exception-policy/{policy.version}",
                {"version": policy.version, "reason": reason, "tiers_from": policy.source,
+                "tier_rules": in_force["codes"],
                 "changed": audit.changed(before.as_document(), policy.as_document())})
+    return in_force
 
 
 # ----- the sandbox: recent exceptions under the draft's tiers --------------------------------
