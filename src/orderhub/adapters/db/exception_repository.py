@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, literal, select
+from sqlalchemy import Connection, Select, and_, exists, func, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.db import tables as t
@@ -172,11 +172,7 @@ class ExceptionRepository:
     def lapsed_proposals(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         """(tenant, exception id) of exceptions with pending proposals past their expiry,
         the longest lapsed first (the proposal-expiry job's batch)."""
-        q = (select(_p.tenant_id, _p.exception_id)
-             .where(_p.state == ProposalState.PENDING.value, _p.expires_at <= now)
-             .group_by(_p.tenant_id, _p.exception_id)
-             .order_by(func.min(_p.expires_at), _p.exception_id).limit(limit))
-        return [(r[0], r[1]) for r in self.conn.execute(q)]
+        return [(r[0], r[1]) for r in self.conn.execute(lapsed_proposals_query(now, limit))]
 
     def add_proposal(self, p: Proposal) -> None:
         self.conn.execute(t.exception_proposals.insert().values(
@@ -270,3 +266,13 @@ class ExceptionRepository:
         self.conn.execute(t.exception_policies.insert().values(
             tenant_id=tenant_id, version=version, document=document, reason=reason,
             created_by=actor, created_at=at))
+
+
+def lapsed_proposals_query(now: datetime, limit: int) -> Select[tuple[str, str]]:
+    """The proposal-expiry job's query: pending proposals past `now`, read as a range of
+    ix_exception_proposals_pending_expiry (state, expires_at, tenant, exception; migration
+    0028) rather than a scan of every proposal ever made."""
+    return (select(_p.tenant_id, _p.exception_id)
+            .where(_p.state == ProposalState.PENDING.value, _p.expires_at <= now)
+            .group_by(_p.tenant_id, _p.exception_id)
+            .order_by(func.min(_p.expires_at), _p.exception_id).limit(limit))

@@ -887,6 +887,11 @@ exception_proposals = Table(
 )
 Index("ix_exception_proposals_exception", exception_proposals.c.tenant_id,
       exception_proposals.c.exception_id)
+# The proposal-expiry job: pending proposals past their expiry, from the index alone
+# (migration 0028).
+Index("ix_exception_proposals_pending_expiry", exception_proposals.c.state,
+      exception_proposals.c.expires_at, exception_proposals.c.tenant_id,
+      exception_proposals.c.exception_id)
 
 exception_approvals = Table(
     "exception_approvals",

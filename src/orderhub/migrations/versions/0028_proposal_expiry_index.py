@@ -1,0 +1,30 @@
+"""index for the proposal-expiry job: pending remedy proposals by expiry (issue 14)
+
+The job asks every few seconds for pending proposals past their expiry across tenants;
+without this it reads every proposal ever made. State first, then the expiry (the range),
+then tenant and exception so the job's batch is read from the index alone.
+
+Revision ID: 0028
+Revises: 0025
+Create Date: 2026-12-07 05:20:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0028"
+down_revision: str | None = "0025"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_exception_proposals_pending_expiry", "exception_proposals",
+                    ["state", "expires_at", "tenant_id", "exception_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_exception_proposals_pending_expiry", table_name="exception_proposals")
