@@ -42,6 +42,48 @@ def test_lang_option_gives_chinese_help(how: tuple[str, ...]) -> None:
     assert "The newest orders" not in out and "Options" not in out
 
 
+def _command_paths(command: typer.core.TyperGroup | typer.core.TyperCommand,
+                   path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    ctx = typer.Context(command)
+    subs = getattr(command, "commands", None)
+    if subs is None:
+        return [path]
+    out = [path] if path else []
+    for name in command.list_commands(ctx):  # type: ignore[union-attr]
+        sub = command.get_command(ctx, name)  # type: ignore[union-attr]
+        if sub is not None and not getattr(sub, "hidden", False):
+            out.extend(_command_paths(sub, (*path, name)))
+    return out
+
+
+def test_lang_is_accepted_after_any_command(database_url: str) -> None:
+    """`--lang` anywhere on the line, as after the root: every command's help, a command's
+    messages and errors, the last `--lang` winning, a bad value refused."""
+    paths = _command_paths(typer.main.get_command(app))
+    assert len(paths) > 100
+    for path in paths:
+        for how in (("--lang", "zh"), ("--lang=zh",)):
+            code, out = invoke(*path, "--help", *how, ORDERHUB_LANG="en")
+            assert code == 0 and "用法" in out, (path, how, out)
+    code, out = invoke("order", "list", "--help", "--lang", "zh", ORDERHUB_LANG="en")
+    assert code == 0 and "最新的订单" in out and "The newest orders" not in out
+    assert invoke("db", "upgrade", ORDERHUB_DATABASE_URL=database_url)[0] == 0
+    code, out = invoke("order", "list", "--lang", "zh", "--status", "lost",
+                       ORDERHUB_DATABASE_URL=database_url, ORDERHUB_LANG="en")
+    assert code == 2 and "未知状态 'lost'" in out, out
+    code, out = invoke("order", "list", "--json", "--lang=zh",
+                       ORDERHUB_DATABASE_URL=database_url, ORDERHUB_LANG="en")
+    assert code == 0 and out.strip().startswith(("[", "{")), out
+    code, out = invoke("--lang", "zh", "order", "show", "ord_missing", "--lang", "en",
+                       ORDERHUB_DATABASE_URL=database_url)
+    assert code == 1 and "order ord_missing not found" in out.lower(), out
+    code, out = invoke("db", "--help", "--lang", "xx")
+    assert code == 2 and "choose en or zh" in out
+    # After `--` it is an argument, not the option.
+    code, out = invoke("order", "show", "--", "--lang", ORDERHUB_DATABASE_URL=database_url)
+    assert "没有该选项" not in out and "No such option" not in out, out
+
+
 def test_environment_and_locale_choose_chinese() -> None:
     code, out = invoke("--help", ORDERHUB_LANG="zh")
     assert code == 0 and "订单中枢" in out and "命令" in out and "查看订单。" in out

@@ -93,7 +93,8 @@ class HubGroup(TyperGroup):
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              windows_expand_args: bool = True, **extra: Any) -> Any:
-        argv = list(sys.argv[1:] if args is None else args)
+        # --lang anywhere on the line is the root's option (`order list --lang zh`).
+        argv = i18n.hoist(list(sys.argv[1:] if args is None else args))
         i18n.set_language(i18n.language_from(argv))
         i18n.apply_framework_language()
         if i18n.language() == "zh":

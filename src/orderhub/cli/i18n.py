@@ -49,6 +49,30 @@ def language_from(args: list[str] | None = None) -> str:
     return "en"
 
 
+def hoist(args: list[str]) -> list[str]:
+    """`args` with every `--lang X` / `--lang=X` (before `--`) taken out and the last one
+    put first, where the root command reads it: `orderhub order list --lang zh` means
+    `orderhub --lang zh order list`, for every command (a command's own options never
+    include it). A `--lang` with no value is left where it is, for its usage error."""
+    out: list[str] = []
+    chosen: str | None = None
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            out.extend(args[i:])
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            chosen, i = args[i + 1], i + 2
+            continue
+        if arg.startswith("--lang="):
+            chosen, i = arg.split("=", 1)[1], i + 1
+            continue
+        out.append(arg)
+        i += 1
+    return out if chosen is None else [f"--lang={chosen}", *out]
+
+
 def set_language(lang: str) -> None:
     global _chosen
     _chosen = "zh" if lang.lower().startswith("zh") else "en"
