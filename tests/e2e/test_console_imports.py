@@ -28,7 +28,8 @@ BAD = "IMP-3,B,,3.00,CNY,韩梅梅,13912345679,北京市,北京市,朝阳区,建
 @pytest.fixture
 def c(hub: Hub) -> TestClient:
     seed_network(hub)
-    for login, role in (("op", "operations"), ("ana", "analyst")):
+    for login, role in (("op", "operations"), ("ana", "analyst"), ("op2", "operations"),
+                        ("boss", "tenant_admin")):
         users.create_user(hub.uow, "default", login=login, role=role, password=PASSWORD,
                           granter=None, actor="test", now=hub.clock())
     return TestClient(create_app(hub), follow_redirects=False)
@@ -82,6 +83,16 @@ def test_upload_progress_and_result(c: TestClient, hub: Hub) -> None:
     # importing the same file again changes nothing
     again = _finished(c, _upload(c, HEADER + GOOD).headers["location"])
     assert 'data-outcome="unchanged">1<' in again
+    # Another operator of the tenant neither sees nor follows it; a tenant admin does.
+    other = TestClient(c.app, follow_redirects=False)
+    sign_in(other, "op2")
+    assert other.get(location).status_code == 404
+    assert other.get(location, headers={"HX-Request": "true"}).status_code == 404
+    assert f'href="{location}"' not in other.get("/console/imports").text
+    boss = TestClient(c.app, follow_redirects=False)
+    sign_in(boss, "boss")
+    assert boss.get(location).status_code == 200
+    assert f'href="{location}"' in boss.get("/console/imports").text
 
 
 def test_bad_uploads_get_field_messages(c: TestClient) -> None:
@@ -115,7 +126,7 @@ def test_a_role_without_the_import_scope_sees_no_page(c: TestClient) -> None:
     r = c.post("/console/imports", data={"channel": "web", "csrf": csrf},
                files={"file": ("o.csv", (HEADER + GOOD).encode(), "text/csv")})
     assert r.status_code == 403
-    assert all("ana" not in j.actor for j in imports.JOBS.recent("default", limit=100))
+    assert all("ana" not in j.actor for j in imports.JOBS.recent("default", None, limit=100))
 
 
 def test_a_wave_from_the_network_page(c: TestClient) -> None:

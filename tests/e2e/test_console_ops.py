@@ -34,7 +34,8 @@ from tests.factories import SHANGHAI, T, draft, seed_network
 def app(hub: Hub) -> Any:
     seed_network(hub)
     for login, role in (("op", "operations"), ("op2", "operations"), ("op3", "operations"),
-                        ("ana", "analyst"), ("stock", "inventory")):
+                        ("ana", "analyst"), ("stock", "inventory"),
+                        ("boss", "tenant_admin")):
         users.create_user(hub.uow, T, login=login, role=role, password=PASSWORD,
                           granter=None, actor="test", now=hub.clock())
     return create_app(hub)
@@ -242,9 +243,15 @@ def test_bulk_resume_and_cancel_with_progress(app: Any, hub: Hub) -> None:
     html = _wait(c, again.headers["location"])
     assert html.count('data-result="failed"') == 1 and html.count('data-result="ok"') == 1
     assert "1 refused" in html
-    other = _client(app, "ana")  # another tenant user may look; an unknown id is a 404
-    assert other.get(location).status_code == 200
-    assert other.get("/console/held/jobs/blk_nope").status_code == 404
+    # The job is its creator's (and the tenant admins'): anyone else gets a 404, as for an
+    # unknown id.
+    for login in ("ana", "op2"):
+        other = _client(app, login)
+        assert other.get(location).status_code == 404, login
+        assert other.get(location, headers={"HX-Request": "true"}).status_code == 404
+        assert other.get("/console/held/jobs/blk_nope").status_code == 404
+    boss = _client(app, "boss")
+    assert boss.get(location).status_code == 200
 
 
 # ----- the exception desk -----------------------------------------------------------------

@@ -71,8 +71,9 @@ class BulkJobs:
                       now or datetime.now(UTC))
         return self._registry.start(job, lambda j: self._run(j, work))
 
-    def get(self, tenant_id: str, job_id: str) -> BulkJob | None:
-        return self._registry.get(tenant_id, job_id)
+    def get(self, tenant_id: str, job_id: str, owner: str | None) -> BulkJob | None:
+        """The job if `owner` started it (None: any of the tenant's; job_registry.owner_of)."""
+        return self._registry.get(tenant_id, job_id, owner)
 
     def _run(self, job: BulkJob, work: Work) -> None:
         for start in range(0, job.total, CHUNK):

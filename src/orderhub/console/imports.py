@@ -69,18 +69,18 @@ class ImportJobs:
                         now or datetime.now(UTC))
         return self._registry.start(job, lambda j: self._run(j, work))
 
-    def get(self, tenant_id: str, job_id: str) -> ImportJob | None:
+    def get(self, tenant_id: str, job_id: str, owner: str | None) -> ImportJob | None:
         """A copy taken under the lock: the page renders one consistent state (the thread may
         finish while it renders; read live, the page could say "done" without the report's
-        refused rows)."""
-        job = self._registry.get(tenant_id, job_id)
+        refused rows). Only if `owner` started it (None: any; job_registry.owner_of)."""
+        job = self._registry.get(tenant_id, job_id, owner)
         if job is None:
             return None
         with self._lock:
             return copy.copy(job)
 
-    def recent(self, tenant_id: str, limit: int = 10) -> list[ImportJob]:
-        return self._registry.recent(tenant_id, limit)
+    def recent(self, tenant_id: str, owner: str | None, limit: int = 10) -> list[ImportJob]:
+        return self._registry.recent(tenant_id, owner, limit)
 
     def _run(self, job: ImportJob, work: Work) -> None:
         def progress(done: int, total: int) -> None:

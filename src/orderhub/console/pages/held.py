@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 
 from orderhub.console import bulk, nav
 from orderhub.console.deps import CheckedDep, ConsoleForbidden, Viewer, hub_of, needs
+from orderhub.console.job_registry import owner_of
 from orderhub.console.rendering import base_of, render
 from orderhub.domain.access import Scope
 from orderhub.domain.errors import (
@@ -377,7 +378,7 @@ async def start_bulk(request: Request, v: CheckedDep) -> Response:
 @router.get("/held/jobs/{job_id}")
 def bulk_progress(request: Request, job_id: str,
                   v: Viewer = Depends(needs(Scope.ORDERS_READ))) -> Response:
-    job = bulk.JOBS.get(v.principal.tenant_id, job_id)
+    job = bulk.JOBS.get(v.principal.tenant_id, job_id, owner_of(v.principal))
     if job is None:
         raise NotFound(f"bulk job {job_id} not found")
     block = "progress" if request.headers.get("hx-request") else None

@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from orderhub.console import imports, nav
 from orderhub.console.deps import CheckedDep, ConsoleForbidden, Viewer, hub_of, needs
+from orderhub.console.job_registry import owner_of
 from orderhub.console.i18n import Translator
 from orderhub.console.rendering import base_of, render
 from orderhub.domain.access import Scope
@@ -60,7 +61,8 @@ def _page(request: Request, v: Viewer, *, status: int = 200, errors: dict[str, s
           channel: str = "") -> Response:
     return render(request, v, "pages/imports.html", status=status, current=NAV.key,
                   channels=_channels(request, v), channel=channel, errors=errors or {},
-                  jobs=imports.JOBS.recent(v.principal.tenant_id), max_mb=MAX_BYTES // 2**20)
+                  jobs=imports.JOBS.recent(v.principal.tenant_id, owner_of(v.principal)),
+                  max_mb=MAX_BYTES // 2**20)
 
 
 @router.get("/imports")
@@ -113,7 +115,7 @@ async def upload(request: Request, v: CheckedDep) -> Response:
 @router.get("/imports/{job_id}")
 def progress(request: Request, job_id: str,
              v: Viewer = Depends(needs(Scope.ORDERS_WRITE))) -> Response:
-    job = imports.JOBS.get(v.principal.tenant_id, job_id)
+    job = imports.JOBS.get(v.principal.tenant_id, job_id, owner_of(v.principal))
     if job is None:
         raise NotFound(f"import {job_id} not found")
     block = "progress" if request.headers.get("hx-request") else None
