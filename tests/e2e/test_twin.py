@@ -291,3 +291,65 @@ def test_overdue_twins_are_recomputed_as_time_passes(hub: Hub, clock: Clock) -> 
         clock.now += timedelta(minutes=6)
         assert rescore(hub.uow, clock.now) == 1
         assert len(client.get("/v1/alerts", params={"kind": "at_risk"}).json()["items"]) == 1
+
+
+def test_the_champion_reads_the_carriers_measured_state(hub: Hub, clock: Clock) -> None:
+    """The live model is fed what the hub measured of the order's carrier, as training
+    from the hub computes it: its deliveries into the region in the last 48 h (here three,
+    days late) and its declared state (degraded, two days slower). Each raises the order's
+    risk, in the order's twin and in the twin consumer's."""
+    from orderhub.domain.risk.history import CarrierDelays
+    from orderhub.services.risk import RiskScorer, carrier_delays, clear_cache, training
+    from orderhub.tools.month_simulation import MonthConfig, month_history
+
+    seed_network(hub)
+    clear_cache()
+    # (a month big enough that the model learns what carrier delays do)
+    history = month_history(MonthConfig(days=14, orders_per_day=120, seed=5))
+    result = training.train_and_store(hub.uow, "default", history, train_days=10, seed=5,
+                                      source={"source": "test"}, actor="test",
+                                      now=clock.now, promote=False)
+    training.promote(hub.uow, "default", result.version, actor="test", reason="try",
+                     now=clock.now)
+    with api_client(hub) as client:
+        early = [post_order(client, f"D-{i}") for i in range(3)]
+        for oid in early:
+            for step in ("release", "pick", "pack", "ship"):
+                r = client.post(f"/v1/orders/{oid}/{step}", json={} if step == "ship" else None)
+                assert r.status_code == 200, (step, r.text)
+        services = {s["carrier_service"] for oid in early
+                    for s in client.get(f"/v1/orders/{oid}").json()["shipments"]}
+        clock.now += timedelta(days=5)
+        target = post_order(client, "T-9")
+        client.post(f"/v1/orders/{target}/release")
+        [ship] = client.get(f"/v1/orders/{target}").json()["shipments"]
+        assert services == {ship["carrier_service"]}  # the same carrier, the same region
+        clear_cache()
+        calm = client.get(f"/v1/orders/{target}/twin").json()
+        assert calm["risk_source"] == f"model:v{result.version}"
+
+        for oid in early:  # delivered five days after dispatch: far behind the lane
+            assert client.post(f"/v1/orders/{oid}/deliver").status_code == 200
+        clear_cache()
+        measured = carrier_delays.measured(hub.read_uow, "default")
+        assert isinstance(measured, CarrierDelays)
+        [(key, (times, lates))] = measured.deliveries.items()
+        assert key[0] == ship["carrier_service"] and len(times) == 3
+        assert min(lates) > 72  # hours late against the lane's quoted days
+        scorer = RiskScorer.for_tenant(hub.read_uow, "default")
+        assert scorer.carrier_delays is not None
+        assert scorer.carrier_delays.hours(key[0], key[1], clock.now) > 72
+        late = client.get(f"/v1/orders/{target}/twin").json()
+        assert late["risk"] > calm["risk"], (calm, late)
+
+        r = client.patch(f"/v1/carriers/{ship['carrier_service']}",
+                         json={"state": "degraded", "delay_days": 2, "reason": "backlog"})
+        assert r.status_code == 200, r.text
+        degraded = client.get(f"/v1/orders/{target}/twin").json()
+        assert degraded["risk"] > late["risk"], (late, degraded)
+        # The twin consumer scores the same way.
+        catch_up(hub)
+        row = next(t for t in client.get("/v1/twins").json()["items"]
+                   if t["order_id"] == target)
+        assert abs(row["risk"] - degraded["risk"]) < 1e-6
+    clear_cache()

@@ -268,7 +268,7 @@ class ExceptionRepository:
             created_by=actor, created_at=at))
 
 
-def lapsed_proposals_query(now: datetime, limit: int) -> Select[tuple[str, str]]:
+def lapsed_proposals_query(now: datetime, limit: int) -> Select[str, str]:
     """The proposal-expiry job's query: pending proposals past `now`, read as a range of
     ix_exception_proposals_pending_expiry (state, expires_at, tenant, exception; migration
     0028) rather than a scan of every proposal ever made."""

@@ -7,12 +7,13 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.batching import chunks
 from orderhub.domain.risk.history import CarrierChange, OrderHistory
 
 _m = t.risk_models.c
@@ -120,6 +121,45 @@ class RiskModelRepository:
             events.append((type_, status, at, data or {}))
         if current is not None:
             yield done(current)
+
+    def recent_deliveries(self, tenant_id: str, window: timedelta, limit: int) -> (
+            builtins.list[OrderHistory]):
+        """The orders whose shipments were delivered in the `window` before the tenant's
+        latest delivery (at most `limit`, the latest first), with all their events, as
+        `history` reads them: what the twin measures carrier delays from. The deliveries
+        are found by ix_shipments_delivered (migration 0028), the events by order."""
+        s, o, e = t.shipments.c, t.orders.c, t.outbox.c
+        latest = self.conn.execute(select(func.max(s.delivered_at)).where(
+            s.tenant_id == tenant_id, s.delivered_at.is_not(None))).scalar_one_or_none()
+        if latest is None:
+            return []
+        ids: builtins.list[str] = []
+        seen: set[str] = set()
+        for (order_id,) in self.conn.execute(
+                select(s.order_id).where(s.tenant_id == tenant_id,
+                                         s.delivered_at.is_not(None),
+                                         s.delivered_at > latest - window)
+                .order_by(s.delivered_at.desc()).limit(limit)):
+            if order_id not in seen:
+                seen.add(order_id)
+                ids.append(order_id)
+        out: builtins.list[OrderHistory] = []
+        for chunk in chunks(ids):
+            heads = {r.id: r for r in self.conn.execute(select(
+                o.id, o.channel, o.service_level,
+                o.shipping_address["province"].as_string().label("province"), o.created_at)
+                .where(o.tenant_id == tenant_id, o.id.in_(chunk)))}
+            events: dict[str, builtins.list[tuple[str, str, datetime, dict[str, Any]]]] = {
+                i: [] for i in heads}
+            for order_id, type_, status, at, data in self.conn.execute(
+                    select(e.order_id, e.type, e.status, e.occurred_at, e.data)
+                    .where(e.order_id.in_(chunk)).order_by(e.order_id, e.seq)):
+                if order_id in events:
+                    events[order_id].append((type_, status, at, data or {}))
+            out.extend(OrderHistory(h.id, h.channel, h.service_level, h.province or "",
+                                    h.created_at, tuple(events[h.id]))
+                       for h in heads.values())
+        return out
 
     def carrier_changes(self, tenant_id: str, until: datetime) -> builtins.list[
             CarrierChange]:

@@ -249,6 +249,11 @@ shipments = Table(
     ForeignKeyConstraint(["order_id"], ["orders.id"]),
 )
 Index("ix_shipments_order", shipments.c.order_id)
+# Deliveries of the last hours: the twin's measured carrier delays (migration 0028). Only
+# delivered shipments are in it, so intake's inserts never touch it.
+Index("ix_shipments_delivered", shipments.c.tenant_id, shipments.c.delivered_at,
+      postgresql_where=text("delivered_at IS NOT NULL"),
+      sqlite_where=text("delivered_at IS NOT NULL"))
 # The picking queue per site (open shipments) and the orders on a carrier, in one lookup.
 Index("ix_shipments_queue", shipments.c.tenant_id, shipments.c.status, shipments.c.warehouse)
 # The orders of one site, any shipment state (console order search; migration 0025).

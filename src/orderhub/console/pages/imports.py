@@ -16,8 +16,8 @@ from starlette.responses import RedirectResponse, Response
 
 from orderhub.console import imports, nav
 from orderhub.console.deps import CheckedDep, ConsoleForbidden, Viewer, hub_of, needs
-from orderhub.console.job_registry import owner_of
 from orderhub.console.i18n import Translator
+from orderhub.console.job_registry import owner_of
 from orderhub.console.rendering import base_of, render
 from orderhub.domain.access import Scope
 from orderhub.domain.errors import NotFound

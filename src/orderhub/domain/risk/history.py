@@ -125,45 +125,65 @@ def _allocations(events: Sequence[EventRow]) -> list[_Allocation]:
     return out
 
 
-@dataclass
-class _World:
-    """Per site, when its open shipments began and ended; per carrier service and
-    destination region, its deliveries (when, and hours late against the lane)."""
+@dataclass(frozen=True)
+class CarrierDelays:
+    """The feature `carrier_delay_hours`, for training and serving alike: per carrier
+    service and destination region, its deliveries (when, hours late against the lane's
+    quoted days) in time order; at a moment, the mean lateness of the deliveries in the 48
+    hours before it (at least MIN_DELIVERIES of them, else 0), never below 0. Training
+    reads it from the whole history (`HubHistory.world`); the twin from the recent
+    deliveries the hub holds (services/risk/carrier_delays.py), so both agree."""
 
-    starts: dict[str, list[datetime]]
-    ends: dict[str, list[datetime]]
-    deliveries: dict[tuple[str, str], tuple[list[datetime], list[float]]]
+    deliveries: Mapping[tuple[str, str], tuple[list[datetime], list[float]]]
 
     @classmethod
-    def of(cls, h: HubHistory) -> _World:
-        starts: dict[str, list[datetime]] = {}
-        ends: dict[str, list[datetime]] = {}
-        deliveries: dict[tuple[str, str], list[tuple[datetime, float]]] = {}
-        for o in h.orders:
-            _queue_spans(o, starts, ends)
+    def of(cls, orders: Sequence[OrderHistory], sites: Mapping[str, Warehouse],
+           services: Mapping[str, CarrierService]) -> CarrierDelays:
+        found: dict[tuple[str, str], list[tuple[datetime, float]]] = {}
+        for o in orders:
             delivered = _delivery(o)
             if delivered is not None:
                 alloc, shipped, at = delivered
-                lane = _lane_days(h, o, alloc.site, alloc.service, 0)
+                lane = _lane_days_of(sites, services, o, alloc.site, alloc.service, 0)
                 late = (at - shipped).total_seconds() / 3600 - lane * 24
-                deliveries.setdefault((alloc.service, region_of(o.province)), []).append(
+                found.setdefault((alloc.service, region_of(o.province)), []).append(
                     (at, late))
-        return cls({k: sorted(v) for k, v in starts.items()},
-                   {k: sorted(v) for k, v in ends.items()},
-                   {k: ([a for a, _ in s], [d for _, d in s])
-                    for k, s in ((k, sorted(v)) for k, v in deliveries.items())})
+        return cls({k: ([a for a, _ in s], [d for _, d in s])
+                    for k, s in ((k, sorted(v)) for k, v in found.items())})
 
-    def queue_depth(self, site: str, at: datetime) -> int:
-        return (bisect_right(self.starts.get(site, []), at)
-                - bisect_right(self.ends.get(site, []), at))
-
-    def carrier_delay(self, service: str, region: str, at: datetime) -> float:
+    def hours(self, service: str, region: str, at: datetime) -> float:
         times, lates = self.deliveries.get((service, region), ([], []))
         hi = bisect_right(times, at)
         lo = bisect_right(times, at - DELAY_WINDOW)
         if hi - lo < MIN_DELIVERIES:
             return 0.0
         return max(0.0, sum(lates[lo:hi]) / (hi - lo))
+
+
+@dataclass
+class _World:
+    """Per site, when its open shipments began and ended; the carriers' measured delays."""
+
+    starts: dict[str, list[datetime]]
+    ends: dict[str, list[datetime]]
+    delays: CarrierDelays
+
+    @classmethod
+    def of(cls, h: HubHistory) -> _World:
+        starts: dict[str, list[datetime]] = {}
+        ends: dict[str, list[datetime]] = {}
+        for o in h.orders:
+            _queue_spans(o, starts, ends)
+        return cls({k: sorted(v) for k, v in starts.items()},
+                   {k: sorted(v) for k, v in ends.items()},
+                   CarrierDelays.of(h.orders, h.sites, h.services))
+
+    def queue_depth(self, site: str, at: datetime) -> int:
+        return (bisect_right(self.starts.get(site, []), at)
+                - bisect_right(self.ends.get(site, []), at))
+
+    def carrier_delay(self, service: str, region: str, at: datetime) -> float:
+        return self.delays.hours(service, region, at)
 
 
 def _queue_spans(o: OrderHistory, starts: dict[str, list[datetime]],
@@ -199,10 +219,15 @@ def _delivery(o: OrderHistory) -> tuple[_Allocation, datetime, datetime] | None:
 
 def _lane_days(h: HubHistory, o: OrderHistory, site_code: str, service: str,
                delay_days: int) -> float:
+    return _lane_days_of(h.sites, h.services, o, site_code, service, delay_days)
+
+
+def _lane_days_of(sites: Mapping[str, Warehouse], services: Mapping[str, CarrierService],
+                  o: OrderHistory, site_code: str, service: str, delay_days: int) -> float:
     """The carrier's quoted transit days from the site to the destination (as the twin
     reads them), with the delay declared at the time instead of today's."""
-    site = h.sites.get(site_code)
-    svc = h.services.get(service)
+    site = sites.get(site_code)
+    svc = services.get(service)
     if svc is None or site is None:
         return 2.0
     origin = site.region or region_of(site.province)

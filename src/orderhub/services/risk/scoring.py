@@ -18,8 +18,10 @@ import threading
 from collections.abc import Sequence
 
 from orderhub.domain.risk.baseline import baseline_estimate
+from orderhub.domain.risk.history import CarrierDelays
 from orderhub.domain.risk.model import ModelIntegrityError, RiskModel, say
 from orderhub.domain.risk.snapshot import OrderSnapshot, RiskResult
+from orderhub.services.risk import carrier_delays
 from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
@@ -32,12 +34,17 @@ _MAX_CACHED = 8
 def clear_cache() -> None:
     with _LOCK:
         _CACHE.clear()
+    carrier_delays.clear_cache()
 
 
 class RiskScorer:
-    def __init__(self, model: RiskModel | None = None, version: int | None = None) -> None:
+    def __init__(self, model: RiskModel | None = None, version: int | None = None,
+                 carrier_delays: CarrierDelays | None = None) -> None:
         self.model = model
         self.version = version
+        # The carriers' measured delays now (for_tenant, with a champion): what a live
+        # snapshot's `carrier_delay_hours` is, as training read it (twin/risk.apply).
+        self.carrier_delays = carrier_delays
 
     @property
     def source(self) -> str:
@@ -67,7 +74,7 @@ class RiskScorer:
                 if len(_CACHE) >= _MAX_CACHED:
                     _CACHE.pop(next(iter(_CACHE)))
                 _CACHE[key] = model
-        return cls(model, record.version)
+        return cls(model, record.version, carrier_delays.measured(uow, tenant_id))
 
     def score(self, snapshots: Sequence[OrderSnapshot], *,
               reasons_from: float = 0.0) -> list[RiskResult]:

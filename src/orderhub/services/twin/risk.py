@@ -4,14 +4,16 @@ otherwise the twin keeps its SLA-arithmetic baseline. One scoring call per batch
 
 The snapshot carries what the hub observes now: stage entry times, the promise, service
 level, channel, site and carrier with the lane's quoted days, the site's picking queue
-(open shipments, and hours of work at its daily capacity over a 14-hour day) and whether
-the carrier is degraded. Weather and measured carrier delays are not observed by the hub
-(left at their neutral values)."""
+(open shipments, and hours of work at its daily capacity over a 14-hour day), whether
+the carrier is degraded (its declared state), and the carrier's measured delay into the
+destination region: the mean lateness of its deliveries in the 48 hours before, the
+feature as `risk train --from-hub` computes it (services/risk/carrier_delays.py, filled in
+by `apply`). Weather is not observed by the hub (left at its neutral value)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from orderhub.domain.inventory import Warehouse
@@ -65,7 +67,10 @@ def apply(scorer: RiskScorer, items: Sequence[tuple[OrderSnapshot | None, Twin]]
     order has a promise; unchanged otherwise."""
     if scorer.model is None:
         return [t for _, t in items]
-    wanted = [(i, s) for i, (s, _) in enumerate(items) if s is not None]
+    delays = scorer.carrier_delays
+    wanted = [(i, s if delays is None else replace(
+        s, carrier_delay_hours=delays.hours(s.carrier, s.dest_region, s.at)))
+        for i, (s, _) in enumerate(items) if s is not None]
     results: dict[int, RiskResult] = dict(zip(
         [i for i, _ in wanted], scorer.score([s for _, s in wanted], reasons_from=0.3),
         strict=True))
