@@ -28,6 +28,19 @@ def test_close_a_warehouse_and_see_orders_rerouted(page: Any, console: Console) 
     page.click("nav >> text=Network")
     page.wait_for_url("**/console/network")
     page.wait_for_selector("#net-map svg")  # ECharts drew the map (vendored, no CDN)
+    # The warehouses sit on the outline of China: the vendored GeoJSON is registered as an
+    # ECharts geo map, the chart has a geo component on it and the points use it.
+    page.wait_for_selector('#net-map[data-outline="china"]')
+    geo = page.evaluate("""() => {
+        const chart = echarts.getInstanceByDom(document.getElementById('net-map'));
+        const opt = chart.getOption();
+        const map = echarts.getMap('china');
+        return {registered: !!map, provinces: map ? map.geoJSON.features.length : 0,
+                geo: (opt.geo || []).map(g => g.map),
+                systems: opt.series.map(s => s.coordinateSystem)}; }""")
+    assert geo["registered"] and geo["provinces"] >= 34, geo
+    assert geo["geo"] == ["china"] and set(geo["systems"]) == {"geo"}, geo
+    assert page.locator("#net-map svg path").count() >= 34  # the provinces' outlines
     no_serious_violations(page)
     shot(page, "network")
     busiest = page.evaluate("""() => {

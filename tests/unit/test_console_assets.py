@@ -1,5 +1,5 @@
 """The console's vendored front-end files are the ones the lockfile names: each file's
-package and version in MANIFEST.json equal console-assets/package-lock.json's, its sha256
+package, version and licence in MANIFEST.json equal console-assets/package-lock.json's, its sha256
 equals the file's, and every file the templates load is vendored (nothing from a CDN)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "src" / "orderhub" / "console" / "static" / "vendor"
 TEMPLATES = ROOT / "src" / "orderhub" / "console" / "templates"
+PERMISSIVE = {"Apache-2.0", "MIT", "ISC", "0BSD", "BSD-2-Clause", "BSD-3-Clause"}
 
 
 def test_vendored_files_match_the_lockfile_and_manifest() -> None:
@@ -22,6 +23,8 @@ def test_vendored_files_match_the_lockfile_and_manifest() -> None:
     for name, entry in manifest.items():
         locked = lock["packages"][f"node_modules/{entry['package']}"]
         assert entry["version"] == locked["version"] == wanted[entry["package"]], name
+        # each vendored file names its licence, one that allows shipping it with orderhub
+        assert entry["license"] == locked["license"] in PERMISSIVE, name
         assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == entry["sha256"], (
             f"{name} differs from what scripts/console_assets.sh copied")
     on_disk = {p.name for p in VENDOR.iterdir() if p.name != "MANIFEST.json"}
