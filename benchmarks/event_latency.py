@@ -135,7 +135,8 @@ def run(
         procs = [relay, probe]
 
         def uow() -> UnitOfWork:
-            return UnitOfWork(hub.engine, keyring=hub.keyring,
+            return UnitOfWork(hub.engine, keyring=hub.keyring, audit_key=hub.audit_key,
+                              network_cache=hub.network_cache,
                               on_commit=lambda _n: commit_at.append(time.time()))
     else:
         lock = threading.Lock()
@@ -154,7 +155,8 @@ def run(
                 commit_at.append(time.time())
                 hub.relay.notify()
 
-            return UnitOfWork(hub.engine, keyring=hub.keyring, on_commit=committed)
+            return UnitOfWork(hub.engine, keyring=hub.keyring, audit_key=hub.audit_key,
+                              network_cache=hub.network_cache, on_commit=committed)
 
     def load(duration: float) -> tuple[dict[str, float], float]:
         committed: dict[str, float] = {}

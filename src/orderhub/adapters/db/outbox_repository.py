@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, text, update
+import orjson
+from sqlalchemy import Connection, Text, bindparam, cast, func, select, text
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.types import UTCDateTime
 from orderhub.domain.events import Event
 from orderhub.domain.ids import new_id
 
@@ -91,6 +93,30 @@ class OutboxRepository:
         q = select(t.outbox).where(_o.published_at.is_(None)).order_by(_o.id).limit(limit)
         return [_stored(r) for r in self.conn.execute(q).mappings()]
 
+    def unpublished_lean(self, limit: int) -> list[tuple[Any, ...]]:
+        """The relay's read: only what an envelope needs, `data` as JSON text (decoded once
+        by the relay, not by a per-row type processor): (id, event_id, tenant_id, order_id,
+        seq, type, status, actor, reason, data_json, occurred_at)."""
+        q = (
+            select(
+                _o.id,
+                _o.event_id,
+                _o.tenant_id,
+                _o.order_id,
+                _o.seq,
+                _o.type,
+                _o.status,
+                _o.actor,
+                _o.reason,
+                cast(_o.data, Text),
+                _o.occurred_at,
+            )
+            .where(_o.published_at.is_(None))
+            .order_by(_o.id)
+            .limit(limit)
+        )
+        return [tuple(r) for r in self.conn.execute(q)]
+
     def still_unpublished(self, ids: Sequence[int]) -> set[int]:
         if not ids:
             return set()
@@ -103,13 +129,25 @@ class OutboxRepository:
         return int(self.conn.execute(select(func.coalesce(func.max(_o.position), 0))).scalar_one())
 
     def mark_published(self, ids: Sequence[int], first_position: int, at: datetime) -> None:
-        """Stamp rows (in the given order) with consecutive publication positions."""
-        if ids:
+        """Stamp rows (in the given order) with consecutive publication positions, in one
+        statement: the ids travel as one array (PostgreSQL) or one JSON list (SQLite)."""
+        if not ids:
+            return
+        stamp = bindparam("at", at, type_=UTCDateTime())
+        if self.conn.dialect.name == "postgresql":
+            statement = text(
+                "UPDATE outbox SET published_at = :at, position = :first + u.n - 1 "
+                "FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS u(id, n) "
+                "WHERE outbox.id = u.id"
+            ).bindparams(stamp)
+            self.conn.execute(statement, {"ids": list(ids), "first": first_position})
+        else:
+            statement = text(
+                "UPDATE outbox SET published_at = :at, position = :first + j.key "
+                "FROM json_each(:ids) AS j WHERE outbox.id = j.value"
+            ).bindparams(stamp)
             self.conn.execute(
-                update(t.outbox)
-                .where(_o.id == bindparam("b_id"))
-                .values(published_at=at, position=bindparam("b_pos")),
-                [{"b_id": i, "b_pos": first_position + n} for n, i in enumerate(ids)],
+                statement, {"ids": orjson.dumps(list(ids)).decode(), "first": first_position}
             )
 
     def published_after(

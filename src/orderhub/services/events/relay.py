@@ -1,28 +1,42 @@
 """Publishes outbox rows after commit, at least once, in commit order.
 
-One relay is active at a time (an advisory lock on PostgreSQL; SQLite serialises writers),
-so publication positions have no gaps. Each pass: read unpublished rows, publish them to the
-external sink (NATS JetStream) and wait for its acknowledgements, stamp positions, commit;
-then hand them to in-process subscribers and wake the durable consumers. A crash anywhere
-before the commit leaves the rows unpublished: they are sent again, and JetStream drops the
-duplicates by message id (= CloudEvents id). If the sink is down the pass fails, the backlog
-grows (see /metrics, `orderhub events status`) and drains when it is back; intake is never
-blocked by it.
+Exactly one relay is active per partition: the background loop (`start`, run by `serve` or
+on its own by `orderhub relay`) first takes the partition's lease
+(`adapters/db/relay_lease.py`: a session advisory lock on PostgreSQL, a `flock` next to the
+SQLite file), and a standby takes over within `lease_retry_seconds` of the holder dying.
+The outbox is one partition today (partition 0, every tenant): publication positions of the
+embedded log must have no gaps, so they are assigned by one writer; more partitions (a hash
+of the tenant id) would need per-partition positions. A pass called directly (`drain`,
+tests, CLI commands) takes no lease but still serialises on PostgreSQL's transaction lock.
+
+Each pass: read up to `batch_size` unpublished rows (only the columns an envelope needs),
+publish them to the external sink (NATS JetStream: every message in flight at once, the
+acknowledgements awaited together), stamp published_at and consecutive positions in one
+statement, commit; then hand them to in-process subscribers and wake the durable
+consumers. A crash anywhere before the commit leaves the rows unpublished: the next active
+relay sends them again and JetStream drops the duplicates by message id (`Nats-Msg-Id` =
+CloudEvents id, inside the stream's duplicate window). If the sink is down the pass fails,
+the backlog grows (see /metrics, `orderhub events status`) and drains when it is back;
+intake is never blocked by it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import Engine
 
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.bus.in_process import InProcessBus
 from orderhub.adapters.db.outbox_repository import OutboxRepository, StoredEvent
+from orderhub.adapters.db.relay_lease import RelayLease, lease_for
 from orderhub.adapters.metrics import EVENTS_PUBLISHED, PUBLISH_FAILURES, PUBLISH_LATENCY
 
 log = logging.getLogger(__name__)
@@ -37,34 +51,50 @@ class EventSink(Protocol):
         """Publish all or raise; re-publishing the same ids must be harmless."""
 
 
+def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
+    """The CloudEvents subject: the order, or what an event of no order is about."""
+    if order_id:
+        return order_id
+    if event_type == "StockAdjusted":
+        return f"stock/{data.get('sku')}/{data.get('warehouse')}"
+    if event_type == "CarrierStatusChanged":
+        return f"carrier/{data.get('carrier_service')}"
+    if event_type == "WarehouseStatusChanged":
+        return f"warehouse/{data.get('warehouse')}"
+    if event_type in ("RegionBlocked", "RegionUnblocked"):
+        return f"region/{data.get('area')}"
+    if event_type == "SkuMappingConfirmed":
+        return f"sku-mapping/{data.get('channel')}/{data.get('key_type')}"
+    if event_type == "RoutingRuleChanged":
+        return f"routing-rule/{data.get('code')}"
+    if event_type == "RuleSetChanged":
+        return f"rule-set/{data.get('version')}"
+    if event_type == "RiskModelTrained":
+        return f"risk-model/{data.get('version')}"
+    return ""
+
+
 def to_envelope(e: StoredEvent) -> Envelope:
     data = {"status": e.status, "actor": e.actor, "reason": e.reason, **e.data}
-    subject = e.order_id
-    if not subject and e.type == "StockAdjusted":
-        subject = f"stock/{e.data.get('sku')}/{e.data.get('warehouse')}"
-    elif not subject and e.type == "CarrierStatusChanged":
-        subject = f"carrier/{e.data.get('carrier_service')}"
-    elif not subject and e.type == "WarehouseStatusChanged":
-        subject = f"warehouse/{e.data.get('warehouse')}"
-    elif not subject and e.type in ("RegionBlocked", "RegionUnblocked"):
-        subject = f"region/{e.data.get('area')}"
-    elif not subject and e.type == "SkuMappingConfirmed":
-        subject = f"sku-mapping/{e.data.get('channel')}/{e.data.get('key_type')}"
-    elif not subject and e.type == "RoutingRuleChanged":
-        subject = f"routing-rule/{e.data.get('code')}"
-    elif not subject and e.type == "RuleSetChanged":
-        subject = f"rule-set/{e.data.get('version')}"
-    elif not subject and e.type == "RiskModelTrained":
-        subject = f"risk-model/{e.data.get('version')}"
     return Envelope(
         id=e.event_id,
         type=e.type,
         tenant=e.tenant_id,
-        subject=subject,
+        subject=event_subject(e.order_id, e.type, e.data),
         sequence=e.seq,
         time=e.occurred_at,
         data=data,
         position=e.position,
+    )
+
+
+def lean_envelope(row: tuple[Any, ...]) -> Envelope:
+    """An envelope from `OutboxRepository.unpublished_lean`'s row (the relay's hot path)."""
+    _id, event_id, tenant, order_id, seq, etype, status, actor, reason, raw, occurred = row
+    stored = orjson.loads(raw) if isinstance(raw, str | bytes) else dict(raw or {})
+    data = {"status": status, "actor": actor, "reason": reason, **stored}
+    return Envelope(
+        event_id, etype, tenant, event_subject(order_id, etype, stored), seq, occurred, data
     )
 
 
@@ -76,6 +106,7 @@ class OutboxRelay:
         *,
         sinks: Sequence[EventSink] = (),
         batch_size: int = 1000,
+        partition: int = 0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.engine = engine
@@ -89,6 +120,9 @@ class OutboxRelay:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.partition = partition
+        self.lease: RelayLease = lease_for(engine, partition)
+        self.active = False  # holds the partition's lease and relays
 
     def notify(self, _count: int = 0) -> None:
         self._wake.set()
@@ -104,12 +138,12 @@ class OutboxRelay:
             # One relay at a time; intake is not blocked (it never takes this lock).
             repo = OutboxRepository(conn)
             repo.lock_for_relay()
-            rows = repo.unpublished(self.batch_size)
+            rows = repo.unpublished_lean(self.batch_size)
             if not rows:
                 return 0
             envelopes = self._send(rows)
             first, now = repo.last_position() + 1, self.clock()
-            repo.mark_published([r.id for r in rows], first, now)
+            repo.mark_published([r[0] for r in rows], first, now)
         return self._after_commit(envelopes, first, now)
 
     def _drain_sqlite(self) -> int:
@@ -117,20 +151,21 @@ class OutboxRelay:
         # intake is never queued behind the sink's acknowledgements.
         reader = self.engine.connect().execution_options(sqlite_begin="DEFERRED")
         with reader as conn, conn.begin():
-            rows = OutboxRepository(conn).unpublished(self.batch_size)
+            rows = OutboxRepository(conn).unpublished_lean(self.batch_size)
         if not rows:
             return 0
         envelopes = self._send(rows)
         with self.engine.begin() as conn:
             repo = OutboxRepository(conn)
-            still = repo.still_unpublished([r.id for r in rows])  # another relay may have won
-            envelopes = [e for r, e in zip(rows, envelopes, strict=True) if r.id in still]
+            still = repo.still_unpublished([r[0] for r in rows])  # another relay may have won
+            if len(still) < len(rows):
+                envelopes = [e for r, e in zip(rows, envelopes, strict=True) if r[0] in still]
             first, now = repo.last_position() + 1, self.clock()
-            repo.mark_published([r.id for r in rows if r.id in still], first, now)
+            repo.mark_published([r[0] for r in rows if r[0] in still], first, now)
         return self._after_commit(envelopes, first, now)
 
-    def _send(self, rows: Sequence[StoredEvent]) -> list[Envelope]:
-        envelopes = [to_envelope(r) for r in rows]
+    def _send(self, rows: Sequence[tuple[Any, ...]]) -> list[Envelope]:
+        envelopes = [lean_envelope(r) for r in rows]
         for sink in self.sinks:
             try:
                 sink.publish(envelopes)
@@ -147,8 +182,9 @@ class OutboxRelay:
         sink_names = [s.name for s in self.sinks] or [self.bus.name]
         for e in positioned:
             PUBLISH_LATENCY.observe(max(0.0, (now - e.time).total_seconds()))
+        for etype, count in Counter(e.type for e in positioned).items():
             for name in sink_names:
-                EVENTS_PUBLISHED.labels(e.type, name).inc()
+                EVENTS_PUBLISHED.labels(etype, name).inc(count)
         self.bus.publish(positioned)
         self.published += len(positioned)
         for listener in self._listeners:
@@ -161,15 +197,33 @@ class OutboxRelay:
             total += n
         return total
 
-    def start(self, poll_seconds: float = 1.0, max_backoff: float = 5.0) -> None:
+    def start(
+        self,
+        poll_seconds: float = 1.0,
+        max_backoff: float = 5.0,
+        *,
+        lease: RelayLease | None = None,
+        lease_retry_seconds: float = 0.5,
+    ) -> None:
+        """Relay in a thread of its own, once this process holds the partition's lease
+        (`adapters/db/relay_lease.py`): a standby retries every `lease_retry_seconds` and
+        takes over when the holder dies. Woken by `notify` (a commit in this process) or
+        after `poll_seconds` (commits in other processes)."""
         if self._thread is not None:
             return
+        self.lease = lease if lease is not None else lease_for(self.engine, self.partition)
 
         def run() -> None:
             backoff = poll_seconds
+            checked = 0.0
             while not self._stop.is_set():
-                self._wake.wait(backoff)
-                self._wake.clear()
+                if not self._hold_lease(lease_retry_seconds):
+                    continue
+                if time.monotonic() - checked > 1.0:  # a broken lease connection: step down
+                    checked = time.monotonic()
+                    if not self.lease.still_held():
+                        self.active = False
+                        continue
                 try:
                     self.drain()
                     self.last_error = ""
@@ -183,10 +237,31 @@ class OutboxRelay:
                     )
                     self._stop.wait(backoff)
                     backoff = min(max_backoff, backoff * 2)
+                    continue
+                self._wake.wait(backoff)
+                self._wake.clear()
+            self.lease.release()
+            self.active = False
 
         self._stop.clear()
         self._thread = threading.Thread(target=run, name="outbox-relay", daemon=True)
         self._thread.start()
+
+    def _hold_lease(self, retry_seconds: float) -> bool:
+        """True while this relay is the partition's active one; otherwise wait a moment."""
+        if self.active:
+            return True
+        try:
+            held = self.lease.try_acquire()
+        except Exception as exc:
+            log.warning("relay lease for partition %d: %s", self.partition, exc)
+            held = False
+        if held and not self.active:
+            log.info("outbox relay active for partition %d", self.partition)
+        self.active = held
+        if not held:
+            self._stop.wait(retry_seconds)
+        return held
 
     def stop(self) -> None:
         self._stop.set()
