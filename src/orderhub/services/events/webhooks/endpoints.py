@@ -122,17 +122,12 @@ def audited_url(url: str) -> str:
 
 def _audit_view(e: WebhookEndpoint) -> dict[str, Any]:
     """An endpoint's fields for the audit log: never its secret."""
-    return {
-        "url": audited_url(e.url),
-        "event_types": list(e.event_types),
-        "description": e.description,
-        "active": e.active,
-    }
+    return {"url": audited_url(e.url), "event_types": list(e.event_types),
+            "description": e.description, "active": e.active}
 
 
-def _note(
-    uow: UnitOfWork, e: WebhookEndpoint, now: datetime, actor: str, detail: dict[str, Any]
-) -> None:
+def _note(uow: UnitOfWork, e: WebhookEndpoint, now: datetime, actor: str,
+          detail: dict[str, Any]) -> None:
     audit.note(uow, e.tenant_id, now, actor, "webhook_change", f"webhook/{e.id}", detail)
 
 
@@ -172,13 +167,8 @@ def create_endpoint(
     )
     with make_uow() as uow:
         uow.webhooks.add_endpoint(endpoint)
-        _note(
-            uow,
-            endpoint,
-            now,
-            actor,
-            {"change": "created", **_audit_view(endpoint), "secret_given": secret is not None},
-        )
+        _note(uow, endpoint, now, actor, {"change": "created", **_audit_view(endpoint),
+                                          "secret_given": secret is not None})
         uow.commit()
     return endpoint
 
@@ -254,20 +244,14 @@ def rotate_secret(
         load_endpoint(uow.webhooks, tenant_id, endpoint_id)
         uow.webhooks.update_endpoint(tenant_id, endpoint_id, {"secret": new_secret}, now)
         endpoint = load_endpoint(uow.webhooks, tenant_id, endpoint_id)
-        _note(
-            uow,
-            endpoint,
-            now,
-            actor,
-            {"change": "secret_rotated", "secret_given": secret is not None},
-        )
+        _note(uow, endpoint, now, actor, {"change": "secret_rotated",
+                                          "secret_given": secret is not None})
         uow.commit()
     return endpoint
 
 
-def delete_endpoint(
-    make_uow: UowFactory, tenant_id: str, endpoint_id: str, now: datetime, *, actor: str = "system"
-) -> bool:
+def delete_endpoint(make_uow: UowFactory, tenant_id: str, endpoint_id: str, now: datetime,
+                    *, actor: str = "system") -> bool:
     """Remove an endpoint that never had a delivery (True); one with deliveries is only
     deactivated (False), so its delivery log stays readable."""
     with make_uow() as uow:
@@ -277,12 +261,7 @@ def delete_endpoint(
             uow.webhooks.update_endpoint(tenant_id, endpoint_id, {"active": False}, now)
         else:
             uow.webhooks.remove_endpoint(endpoint_id)
-        _note(
-            uow,
-            endpoint,
-            now,
-            actor,
-            {"change": "deactivated" if has_deliveries else "deleted", **_audit_view(endpoint)},
-        )
+        _note(uow, endpoint, now, actor, {
+            "change": "deactivated" if has_deliveries else "deleted", **_audit_view(endpoint)})
         uow.commit()
     return not has_deliveries
