@@ -27,6 +27,7 @@ from orderhub.adapters.bus.envelope import Envelope, nats_subject
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_MORE_WAIT = 0.003  # seconds a fetch waits for more after its first message
 
 
 class NatsUnavailable(RuntimeError):
@@ -277,7 +278,13 @@ class JetStreamSource:
     async def _fetch(self, limit: int, wait: float) -> list[JetStreamMessage]:
         sub = await self._subscription()
         try:
-            msgs = await sub.fetch(limit, timeout=wait)
+            # nats-py's fetch(n) that finds nothing waits for n messages or the whole
+            # `wait`; fetch(1) returns with the first one, then what is already there is
+            # taken without lingering (commit -> consumer latency, not a fetch timeout).
+            msgs = await sub.fetch(1, timeout=wait)
+            if limit > 1:
+                with contextlib.suppress(TimeoutError, NatsTimeout):
+                    msgs += await sub.fetch(limit - 1, timeout=_MORE_WAIT)
         except (TimeoutError, NatsTimeout):
             return []
         except Exception as exc:
