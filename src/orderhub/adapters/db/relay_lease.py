@@ -24,8 +24,11 @@ from sqlalchemy import Connection, Engine, text
 
 log = logging.getLogger(__name__)
 
-# The advisory-lock class of relay leases; the partition number is the second key.
+# The advisory-lock class of relay leases. Advisory locks are per database, not per
+# schema: the second key hashes the schema with the partition, so deployments (or test
+# runs) in separate schemas of one database each have their own active relay.
 RELAY_LEASE_CLASS = 0x0DE7_B0C6
+_PARTITION_KEY = "hashtext(current_schema() || '/' || CAST(:p AS text))"
 
 
 class RelayLease(Protocol):
@@ -53,7 +56,7 @@ class PostgresLease:
         try:
             got = bool(
                 conn.execute(
-                    text("SELECT pg_try_advisory_lock(:c, :p)"),
+                    text(f"SELECT pg_try_advisory_lock(:c, {_PARTITION_KEY})"),
                     {"c": RELAY_LEASE_CLASS, "p": self.partition},
                 ).scalar_one()
             )
@@ -92,7 +95,7 @@ class PostgresLease:
             return
         with contextlib.suppress(Exception):  # closing the session releases it anyway
             self._conn.execute(
-                text("SELECT pg_advisory_unlock(:c, :p)"),
+                text(f"SELECT pg_advisory_unlock(:c, {_PARTITION_KEY})"),
                 {"c": RELAY_LEASE_CLASS, "p": self.partition},
             )
             self._conn.commit()
@@ -134,14 +137,14 @@ class FileLease:
             f.close()
 
 
-_local_locks: dict[tuple[str, int], threading.Lock] = {}
+_local_locks: dict[tuple[int, int], threading.Lock] = {}
 _local_guard = threading.Lock()
 
 
 class LocalLease:
     """One process's in-memory database: a lock shared by the relays of that process."""
 
-    def __init__(self, key: str, partition: int = 0) -> None:
+    def __init__(self, key: int, partition: int = 0) -> None:
         with _local_guard:
             self._lock = _local_locks.setdefault((key, partition), threading.Lock())
         self.partition = partition
@@ -168,4 +171,4 @@ def lease_for(engine: Engine, partition: int = 0) -> RelayLease:
     database = engine.url.database or ""
     if database and database != ":memory:" and not database.startswith("file::memory:"):
         return FileLease(Path(f"{os.path.abspath(database)}.relay-{partition}.lock"), partition)
-    return LocalLease(str(engine.url), partition)
+    return LocalLease(id(engine), partition)  # an in-memory database is its engine's
