@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -36,6 +36,7 @@ class StoredEvent:
     occurred_at: datetime
     published_at: datetime | None = None
     position: int | None = None
+    recorded_at: datetime | None = None
 
 
 def _stored(r: Any) -> StoredEvent:
@@ -53,6 +54,7 @@ def _stored(r: Any) -> StoredEvent:
         occurred_at=r["occurred_at"],
         published_at=r["published_at"],
         position=r["position"],
+        recorded_at=r.get("recorded_at"),
     )
 
 
@@ -64,6 +66,7 @@ class OutboxRepository:
         """Write events with their per-order sequence numbers (0 for events of no order)."""
         if not events:
             return 0
+        recorded = datetime.now(UTC)  # the flush at commit: CloudEvents `recordedtime`
         self.conn.execute(
             t.outbox.insert(),
             [
@@ -78,6 +81,7 @@ class OutboxRepository:
                     "reason": e.reason,
                     "data": e.data(),
                     "occurred_at": e.occurred_at,
+                    "recorded_at": recorded,
                 }
                 for e, seq in events
             ],
@@ -96,7 +100,7 @@ class OutboxRepository:
     def unpublished_lean(self, limit: int) -> list[tuple[Any, ...]]:
         """The relay's read: only what an envelope needs, `data` as JSON text (decoded once
         by the relay, not by a per-row type processor): (id, event_id, tenant_id, order_id,
-        seq, type, status, actor, reason, data_json, occurred_at)."""
+        seq, type, status, actor, reason, data_json, occurred_at, recorded_at)."""
         q = (
             select(
                 _o.id,
@@ -110,6 +114,7 @@ class OutboxRepository:
                 _o.reason,
                 cast(_o.data, Text),
                 _o.occurred_at,
+                _o.recorded_at,
             )
             .where(_o.published_at.is_(None))
             .order_by(_o.id)

@@ -85,17 +85,17 @@ def to_envelope(e: StoredEvent) -> Envelope:
         time=e.occurred_at,
         data=data,
         position=e.position,
+        recorded=e.recorded_at,
     )
 
 
 def lean_envelope(row: tuple[Any, ...]) -> Envelope:
     """An envelope from `OutboxRepository.unpublished_lean`'s row (the relay's hot path)."""
-    _id, event_id, tenant, order_id, seq, etype, status, actor, reason, raw, occurred = row
+    _id, event_id, tenant, order_id, seq, etype, status, actor, reason, raw, occurred, rec = row
     stored = orjson.loads(raw) if isinstance(raw, str | bytes) else dict(raw or {})
     data = {"status": status, "actor": actor, "reason": reason, **stored}
-    return Envelope(
-        event_id, etype, tenant, event_subject(order_id, etype, stored), seq, occurred, data
-    )
+    subject = event_subject(order_id, etype, stored)
+    return Envelope(event_id, etype, tenant, subject, seq, occurred, data, None, rec)
 
 
 class OutboxRelay:
@@ -176,12 +176,14 @@ class OutboxRelay:
 
     def _after_commit(self, envelopes: Sequence[Envelope], first: int, now: datetime) -> int:
         positioned = [
-            Envelope(e.id, e.type, e.tenant, e.subject, e.sequence, e.time, e.data, first + n)
+            Envelope(
+                e.id, e.type, e.tenant, e.subject, e.sequence, e.time, e.data, first + n, e.recorded
+            )
             for n, e in enumerate(envelopes)
         ]
         sink_names = [s.name for s in self.sinks] or [self.bus.name]
         for e in positioned:
-            PUBLISH_LATENCY.observe(max(0.0, (now - e.time).total_seconds()))
+            PUBLISH_LATENCY.observe(max(0.0, (now - (e.recorded or e.time)).total_seconds()))
         for etype, count in Counter(e.type for e in positioned).items():
             for name in sink_names:
                 EVENTS_PUBLISHED.labels(etype, name).inc(count)
