@@ -201,7 +201,7 @@ class OutboxRelay:
 
     def start(
         self,
-        poll_seconds: float = 1.0,
+        poll_seconds: float = 0.05,
         max_backoff: float = 5.0,
         *,
         lease: RelayLease | None = None,
@@ -210,7 +210,9 @@ class OutboxRelay:
         """Relay in a thread of its own, once this process holds the partition's lease
         (`adapters/db/relay_lease.py`): a standby retries every `lease_retry_seconds` and
         takes over when the holder dies. Woken by `notify` (a commit in this process) or
-        after `poll_seconds` (commits in other processes)."""
+        after `poll_seconds`: commits in other processes (`serve --workers N`, where one
+        worker's relay is the active one) notify nobody, and an idle poll is one indexed
+        read of the unpublished rows."""
         if self._thread is not None:
             return
         self.lease = lease if lease is not None else lease_for(self.engine, self.partition)
