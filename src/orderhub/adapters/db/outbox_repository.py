@@ -97,7 +97,7 @@ class OutboxRepository:
         q = select(t.outbox).where(_o.published_at.is_(None)).order_by(_o.id).limit(limit)
         return [_stored(r) for r in self.conn.execute(q).mappings()]
 
-    def unpublished_lean(self, limit: int) -> list[tuple[Any, ...]]:
+    def unpublished_lean(self, limit: int, after: int | None = None) -> list[tuple[Any, ...]]:
         """The relay's read: only what an envelope needs, `data` as JSON text (decoded once
         by the relay, not by a per-row type processor): (id, event_id, tenant_id, order_id,
         seq, type, status, actor, reason, data_json, occurred_at, recorded_at)."""
@@ -120,6 +120,8 @@ class OutboxRepository:
             .order_by(_o.id)
             .limit(limit)
         )
+        if after is not None:  # SQLite: ids commit in order (one writer), so none is skipped
+            q = q.where(_o.id > after)
         return [tuple(r) for r in self.conn.execute(q)]
 
     def still_unpublished(self, ids: Sequence[int]) -> set[int]:

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.bus.in_process import InProcessBus
@@ -40,6 +41,10 @@ from orderhub.adapters.db.relay_lease import RelayLease, lease_for
 from orderhub.adapters.metrics import EVENTS_PUBLISHED, PUBLISH_FAILURES, PUBLISH_LATENCY
 
 log = logging.getLogger(__name__)
+
+_MAX_UNMARKED = 20_000  # SQLite: published rows waiting for the write lock before it blocks
+_TRY_LOCK_MS = 20  # SQLite: how long a stamp that need not block waits for the lock
+_BUSY_MS = 60_000  # SQLite: the engine's busy timeout, restored after a try
 
 
 class EventSink(Protocol):
@@ -123,6 +128,9 @@ class OutboxRelay:
         self.partition = partition
         self.lease: RelayLease = lease_for(engine, partition)
         self.active = False  # holds the partition's lease and relays
+        self._sent_upto: int | None = None  # SQLite: the last row id published
+        self._unmarked: list[tuple[int, Envelope]] = []  # published, not yet stamped
+        self._sqlite_lock = threading.Lock()  # a direct drain() beside the background loop
 
     def notify(self, _count: int = 0) -> None:
         self._wake.set()
@@ -147,21 +155,63 @@ class OutboxRelay:
         return self._after_commit(envelopes, first, now)
 
     def _drain_sqlite(self) -> int:
-        # SQLite has one writer: reading and publishing happen outside the write lock so
-        # intake is never queued behind the sink's acknowledgements.
+        with self._sqlite_lock:
+            sent = self._sqlite_pass()
+            self._mark_sent(block=True)
+        return sent
+
+    def _sqlite_pass(self) -> int:
+        """Read and publish what follows the last row sent, then stamp what was sent if
+        the write lock is free now. SQLite has one writer and intake holds it for a whole
+        batch: reading and publishing need no lock, so publication never waits behind
+        intake's transactions (nor its busy-handler's sleeps); the stamps catch up when
+        the lock is free, and block only when `_MAX_UNMARKED` rows wait."""
         reader = self.engine.connect().execution_options(sqlite_begin="DEFERRED")
         with reader as conn, conn.begin():
-            rows = OutboxRepository(conn).unpublished_lean(self.batch_size)
-        if not rows:
+            rows = OutboxRepository(conn).unpublished_lean(self.batch_size, self._sent_upto)
+        if rows:
+            try:
+                envelopes = self._send(rows)
+            except Exception:
+                self._sent_upto, self._unmarked = None, []  # read again what was not stamped
+                raise
+            self._unmarked.extend(zip((r[0] for r in rows), envelopes, strict=True))
+            self._sent_upto = rows[-1][0]
+        self._mark_sent(block=len(self._unmarked) >= _MAX_UNMARKED)
+        return len(rows)
+
+    def _mark_sent(self, *, block: bool) -> int:
+        """Stamp the rows sent so far with published_at and positions, and hand them to
+        in-process subscribers. Without `block`, give up at once if another writer holds
+        SQLite's lock (the next pass tries again)."""
+        if not self._unmarked:
             return 0
-        envelopes = self._send(rows)
-        with self.engine.begin() as conn:
-            repo = OutboxRepository(conn)
-            still = repo.still_unpublished([r[0] for r in rows])  # another relay may have won
-            if len(still) < len(rows):
-                envelopes = [e for r, e in zip(rows, envelopes, strict=True) if r[0] in still]
-            first, now = repo.last_position() + 1, self.clock()
-            repo.mark_published([r[0] for r in rows if r[0] in still], first, now)
+        conn = self.engine.connect()
+        raw: Any = conn.connection.dbapi_connection
+        try:
+            if not block:
+                raw.execute(f"PRAGMA busy_timeout={_TRY_LOCK_MS}")
+            try:
+                with conn.begin():
+                    repo = OutboxRepository(conn)
+                    ids = [i for i, _ in self._unmarked]
+                    still = repo.still_unpublished(ids)  # another relay may have won
+                    first, now = repo.last_position() + 1, self.clock()
+                    repo.mark_published([i for i in ids if i in still], first, now)
+            except OperationalError as exc:
+                if not block and "locked" in str(exc):
+                    return 0
+                self._sent_upto, self._unmarked = None, []  # as a restarted relay would
+                raise
+            except Exception:
+                self._sent_upto, self._unmarked = None, []
+                raise
+        finally:
+            if not block:
+                raw.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
+            conn.close()
+        envelopes = [e for i, e in self._unmarked if i in still]
+        self._unmarked = []
         return self._after_commit(envelopes, first, now)
 
     def _send(self, rows: Sequence[tuple[Any, ...]]) -> list[Envelope]:
@@ -192,6 +242,14 @@ class OutboxRelay:
         for listener in self._listeners:
             listener()
         return len(positioned)
+
+    def _drain_background(self) -> None:
+        if self.engine.dialect.name != "sqlite":
+            self.drain()
+            return
+        with self._sqlite_lock:
+            while self._sqlite_pass():
+                pass
 
     def drain(self) -> int:
         total = 0
@@ -229,7 +287,7 @@ class OutboxRelay:
                         self.active = False
                         continue
                 try:
-                    self.drain()
+                    self._drain_background()
                     self.last_error = ""
                     backoff = poll_seconds
                 except Exception as exc:
