@@ -97,11 +97,43 @@ def _wait_for_empty_outbox(hub: Hub, limit: float = 60.0) -> None:
     raise RuntimeError("the outbox did not drain: is the relay running?")
 
 
-def _settings(db: Path, nats_url: str) -> tuple[Settings, dict[str, str]]:
+def _database(db: Path, pg_url: str) -> str:
+    """A fresh SQLite file, or a fresh schema of the PostgreSQL database at `pg_url`."""
+    if not pg_url:
+        return f"sqlite:///{db}"
+    from sqlalchemy import create_engine, text
+
+    from orderhub.adapters.db.engine import normalise_url
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(pg_url))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    _SCHEMAS.append(schema)
+    return f"{pg_url}{'&' if '?' in pg_url else '?'}options=-csearch_path%3D{schema}"
+
+
+_SCHEMAS: list[str] = []
+
+
+def _drop_schemas(pg_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    from orderhub.adapters.db.engine import normalise_url
+
+    admin = create_engine(normalise_url(pg_url))
+    with admin.begin() as conn:
+        for schema in _SCHEMAS:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _settings(db: Path, nats_url: str, pg_url: str = "") -> tuple[Settings, dict[str, str]]:
     suffix = uuid.uuid4().hex[:8]
     env = {
         **os.environ,
-        "ORDERHUB_DATABASE_URL": f"sqlite:///{db}",
+        "ORDERHUB_DATABASE_URL": _database(db, pg_url),
         "ORDERHUB_NATS_URL": nats_url,
         "ORDERHUB_NATS_STREAM": f"BENCH{suffix.upper()}",
         "ORDERHUB_NATS_SUBJECT_PREFIX": f"bench{suffix}",
@@ -144,11 +176,14 @@ def run(
     workdir: Path,
     warmup: float = 2.0,
     relays: int = 1,
+    pg_url: str = "",
 ) -> Result:
     """One bus. In-process: load, relay and subscriber share one process (the embedded
     default). NATS: the relay (`orderhub relay`) and the consumer run as their own processes,
     as they would in production, so their Python work is not serialised behind the load's."""
-    settings, env = _settings(workdir / f"{bus}-{source}.db", nats_url if bus == "nats" else "")
+    settings, env = _settings(
+        workdir / f"{bus}-{source}.db", nats_url if bus == "nats" else "", pg_url
+    )
     hub = bootstrap(settings)
     upgrade(hub.engine)
     build_demo(hub, TENANT)
@@ -367,13 +402,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--drain", type=int, default=0, help="also time the relay draining this many events"
     )
     ap.add_argument(
+        "--pg",
+        default="",
+        metavar="URL",
+        help="run on PostgreSQL (a fresh schema of this database) instead of SQLite",
+    )
+    ap.add_argument(
         "--nats-url", default=os.environ.get("ORDERHUB_BENCH_NATS_URL", "nats://127.0.0.1:4222")
     )
     args = ap.parse_args(argv)
     print(
         f"event latency: {args.rate} orders/s offered for {args.seconds:.0f} s in batches "
-        f"of {args.batch}, source {args.source}; Python {sys.version.split()[0]}, "
-        f"{os.cpu_count()} CPUs"
+        f"of {args.batch}, source {args.source}, {'PostgreSQL' if args.pg else 'SQLite'}; "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
     )
     rows = []
     drained = 0.0
@@ -383,11 +424,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.append(
                 run(
                     bus, args.source, args.rate, args.seconds, args.batch, args.nats_url,
-                    Path(tmp), args.warmup, args.relays,
+                    Path(tmp), args.warmup, args.relays, args.pg,
                 )
             )  # fmt: skip
         if args.drain:
             drained = drain_rate(args.drain, args.nats_url, Path(tmp))
+    if args.pg:
+        _drop_schemas(args.pg)
     print()
     print(
         f"{'bus':>10} {'orders':>7} {'orders/s':>9} {'events':>7} {'events/s':>9} "

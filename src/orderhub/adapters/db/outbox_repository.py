@@ -16,7 +16,9 @@ from orderhub.domain.events import Event
 from orderhub.domain.ids import new_id
 
 _o = t.outbox.c
-RELAY_LOCK_KEY = 0x0_0DE7_B0C5  # pg_advisory_xact_lock key held by the active relay
+# pg_advisory_xact_lock class held by a relay pass, with the schema's hash as the second key
+# (advisory locks are per database: schemas of one database do not wait for each other)
+RELAY_LOCK_KEY = 0x0_0DE7_B0C5
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,10 @@ class OutboxRepository:
     def lock_for_relay(self) -> None:
         """PostgreSQL: wait until no other relay is publishing, then hold the right to until
         the transaction ends. Writers of the outbox never take this lock."""
-        self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RELAY_LOCK_KEY})
+        self.conn.execute(
+            text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+            {"k": RELAY_LOCK_KEY},
+        )
 
     def unpublished(self, limit: int) -> list[StoredEvent]:
         q = select(t.outbox).where(_o.published_at.is_(None)).order_by(_o.id).limit(limit)
