@@ -170,8 +170,9 @@ def test_every_emitted_event_matches_the_catalogue(hub: Hub, clock: Clock) -> No
         jsonschema.validate(e.data, BY_TYPE[e.type].data_schema())
         doc = e.to_dict()
         assert doc["specversion"] == "1.0" and doc["id"] == e.id and doc["tenant"] == T
+        assert e.recorded is not None  # when its transaction wrote it (wall clock)
         assert Envelope.from_json(e.to_json()) == Envelope(
-            e.id, e.type, e.tenant, e.subject, e.sequence, e.time, e.data)
+            e.id, e.type, e.tenant, e.subject, e.sequence, e.time, e.data, recorded=e.recorded)
 
 
 def test_relay_assigns_gap_free_positions(hub: Hub) -> None:

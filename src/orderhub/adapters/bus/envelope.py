@@ -6,7 +6,11 @@
      "data": {"status": "created", "actor": "api", "reason": "", ...}}
 
 `tenant` and `sequence` are extension attributes: consumers order an order's events by
-`sequence` and de-duplicate by `id`.
+`sequence` and de-duplicate by `id`. Both times are carried: `time` is when the event
+occurred (the domain's clock, set when the change was decided), `recordedtime` (the
+CloudEvents Recorded Time extension) is when the transaction that committed it wrote it to
+the outbox, at its flush before the commit. Commit -> consumer latency is measured from
+`recordedtime`; events stored before migration 0027 have none.
 """
 
 from __future__ import annotations
@@ -32,20 +36,24 @@ class Envelope:
     time: datetime
     data: dict[str, Any]
     position: int | None = None  # publication position in the embedded log, if known
+    recorded: datetime | None = None  # written by its committing transaction
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc = {
             "specversion": "1.0",
             "id": self.id,
             "source": f"/orderhub/tenants/{self.tenant}",
             "type": TYPE_PREFIX + self.type,
             "subject": self.subject,
-            "time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "time": _timestamp(self.time),
             "datacontenttype": "application/json",
             "tenant": self.tenant,
             "sequence": self.sequence,
             "data": self.data,
         }
+        if self.recorded is not None:
+            doc["recordedtime"] = _timestamp(self.recorded)
+        return doc
 
     def to_json(self) -> bytes:
         return orjson.dumps(self.to_dict())
@@ -59,8 +67,9 @@ class Envelope:
             tenant=str(doc["tenant"]),
             subject=str(doc.get("subject", "")),
             sequence=int(doc.get("sequence", 0)),
-            time=datetime.fromisoformat(str(doc["time"]).replace("Z", "+00:00")),
+            time=_parse(str(doc["time"])),
             data=dict(doc.get("data") or {}),
+            recorded=_parse(str(doc["recordedtime"])) if doc.get("recordedtime") else None,
         )
 
     @classmethod
@@ -70,6 +79,14 @@ class Envelope:
     @property
     def order_id(self) -> str:
         return self.subject if self.subject.startswith("ord_") else ""
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def subject_token(value: str) -> str:

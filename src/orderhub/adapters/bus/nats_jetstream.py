@@ -13,7 +13,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -27,10 +27,21 @@ from orderhub.adapters.bus.envelope import Envelope, nats_subject
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_MORE_WAIT = 0.003  # seconds a fetch waits for more after its first message
 
 
 class NatsUnavailable(RuntimeError):
     """The NATS server could not be reached or did not acknowledge in time."""
+
+
+@dataclass
+class _PendingBatch:
+    """A published batch waiting for its acknowledgements."""
+
+    size: int
+    done: asyncio.Future[None]
+    acked: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
 
 
 class NatsClient:
@@ -59,6 +70,11 @@ class NatsClient:
         self._nc: NatsConnection | None = None
         self._js: JetStreamContext | None = None
         self._lock = threading.Lock()
+        self._ack_prefix = ""
+        self._ack_sub: Any = None
+        self._ack_nc: NatsConnection | None = None
+        self._batch = 0
+        self._batches: dict[int, _PendingBatch] = {}
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
@@ -111,27 +127,64 @@ class NatsClient:
 
     async def _drop(self) -> None:
         nc, self._nc, self._js = self._nc, None, None
+        self._ack_sub, self._ack_nc = None, None
         if nc is not None:
             with contextlib.suppress(Exception):  # already broken: nothing more to release
                 await asyncio.wait_for(nc.close(), 2)
 
     async def publish(self, envelopes: Sequence[Envelope]) -> None:
-        js = await self.js()
+        """Publish a batch with every message in flight at once and wait for the
+        acknowledgements together: one reply subscription per connection (`<inbox>.<batch>.<n>`)
+        instead of a future, a task and a round trip per message. The stream stores each
+        `Nats-Msg-Id` once inside its duplicate window, so a batch sent again after a crash or
+        a timeout is harmless."""
+        if not envelopes:
+            return
+        await self.js()
+        nc = self._nc
         try:
-            futures = [
-                await js.publish_async(
-                    nats_subject(self.prefix, e),
-                    e.to_json(),
-                    wait_stall=None,  # a timeout here costs a task and a send per message
-                    headers={"Nats-Msg-Id": e.id},
-                )
-                for e in envelopes
-            ]
-            await asyncio.wait_for(asyncio.gather(*futures), self.timeout)
+            assert nc is not None
+            if self._ack_sub is None or self._ack_nc is not nc:
+                self._ack_prefix = nc.new_inbox()
+                self._ack_sub = await nc.subscribe(f"{self._ack_prefix}.*.*", cb=self._on_ack)
+                self._ack_nc = nc
+            self._batch += 1
+            batch = _PendingBatch(len(envelopes), asyncio.get_running_loop().create_future())
+            self._batches[self._batch] = batch
+            reply = f"{self._ack_prefix}.{self._batch}."
+            prefix = self.prefix
+            try:
+                for n, e in enumerate(envelopes):
+                    await nc.publish(
+                        nats_subject(prefix, e),
+                        e.to_json(),
+                        reply=reply + str(n),
+                        headers={"Nats-Msg-Id": e.id},
+                    )
+                await asyncio.wait_for(asyncio.shield(batch.done), self.timeout)
+            finally:
+                self._batches.pop(self._batch, None)
+            if batch.errors:
+                raise NatsUnavailable(f"JetStream refused {len(batch.errors)}: {batch.errors[0]}")
+        except NatsUnavailable:
+            raise
         except Exception as exc:
             # Start afresh next time: stalled acknowledgements must not pile up.
             await self._drop()
             raise NatsUnavailable(f"publish to NATS failed: {type(exc).__name__}: {exc}") from exc
+
+    async def _on_ack(self, msg: Any) -> None:
+        _, batch_no, n = msg.subject.rsplit(".", 2)
+        batch = self._batches.get(int(batch_no))
+        if batch is None or n in batch.acked:
+            return  # a late answer for a batch given up on, or a repeat
+        data: bytes = msg.data
+        if not data or b'"error"' in data:
+            status = (msg.headers or {}).get("Status", "")
+            batch.errors.append(data.decode(errors="replace") or f"status {status}")
+        batch.acked.add(n)
+        if len(batch.acked) == batch.size and not batch.done.done():
+            batch.done.set_result(None)
 
     async def _stream_state(self) -> dict[str, Any]:
         js = await self.js()
@@ -225,7 +278,13 @@ class JetStreamSource:
     async def _fetch(self, limit: int, wait: float) -> list[JetStreamMessage]:
         sub = await self._subscription()
         try:
-            msgs = await sub.fetch(limit, timeout=wait)
+            # nats-py's fetch(n) that finds nothing waits for n messages or the whole
+            # `wait`; fetch(1) returns with the first one, then what is already there is
+            # taken without lingering (commit -> consumer latency, not a fetch timeout).
+            msgs = await sub.fetch(1, timeout=wait)
+            if limit > 1:
+                with contextlib.suppress(TimeoutError, NatsTimeout):
+                    msgs += await sub.fetch(limit - 1, timeout=_MORE_WAIT)
         except (TimeoutError, NatsTimeout):
             return []
         except Exception as exc:

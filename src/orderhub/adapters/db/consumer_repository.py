@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+import orjson
+from sqlalchemy import Connection, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.types import UTCDateTime
 
 _off = t.consumer_offsets.c
 _inbox = t.consumer_inbox.c
@@ -52,20 +54,42 @@ class ConsumerRepository:
 
     # ----- the inbox ------------------------------------------------------------------------
     def handled(self, consumer: str, event_ids: Sequence[str]) -> set[str]:
-        """Which of these events the consumer has handled (or parked) already."""
-        rows = self.conn.execute(
-            select(_inbox.event_id).where(
-                _inbox.consumer == consumer, _inbox.event_id.in_(list(event_ids))
+        """Which of these events the consumer has handled (or parked) already. The ids go
+        as one array (PostgreSQL) or one JSON list (SQLite), not one parameter each."""
+        if not event_ids:
+            return set()
+        if self.conn.dialect.name == "postgresql":
+            q = text(
+                "SELECT event_id FROM consumer_inbox WHERE consumer = :c "
+                "AND event_id = ANY(CAST(:ids AS text[]))"
             )
-        )
-        return {r[0] for r in rows}
+            params: dict[str, Any] = {"c": consumer, "ids": list(event_ids)}
+        else:
+            q = text(
+                "SELECT event_id FROM consumer_inbox WHERE consumer = :c "
+                "AND event_id IN (SELECT value FROM json_each(:ids))"
+            )
+            params = {"c": consumer, "ids": orjson.dumps(list(event_ids)).decode()}
+        return {r[0] for r in self.conn.execute(q, params)}
 
     def mark_handled(self, consumer: str, event_ids: Sequence[str], at: datetime) -> None:
-        if event_ids:
-            self.conn.execute(
-                self._insert()(t.consumer_inbox).on_conflict_do_nothing(),
-                [{"consumer": consumer, "event_id": i, "processed_at": at} for i in event_ids],
-            )
+        """Add the ids to the consumer's inbox in one statement (ids already there stay)."""
+        if not event_ids:
+            return
+        stamp = bindparam("at", at, type_=UTCDateTime())
+        if self.conn.dialect.name == "postgresql":
+            q = text(
+                "INSERT INTO consumer_inbox (consumer, event_id, processed_at) "
+                "SELECT :c, u.id, :at FROM unnest(CAST(:ids AS text[])) AS u(id) "
+                "ON CONFLICT DO NOTHING"
+            ).bindparams(stamp)
+            self.conn.execute(q, {"c": consumer, "ids": list(event_ids)})
+        else:
+            q = text(
+                "INSERT OR IGNORE INTO consumer_inbox (consumer, event_id, processed_at) "
+                "SELECT :c, value, :at FROM json_each(:ids)"
+            ).bindparams(stamp)
+            self.conn.execute(q, {"c": consumer, "ids": orjson.dumps(list(event_ids)).decode()})
 
     def forget_since(self, consumer: str, since: datetime) -> None:
         """Drop from the inbox the events published since `since` (they are to be replayed)."""
@@ -79,9 +103,7 @@ class ConsumerRepository:
         )
 
     def prune_inbox(self, older_than: datetime) -> int:
-        result = self.conn.execute(
-            delete(t.consumer_inbox).where(_inbox.processed_at < older_than)
-        )
+        result = self.conn.execute(delete(t.consumer_inbox).where(_inbox.processed_at < older_than))
         return int(result.rowcount or 0)
 
     # ----- parked events --------------------------------------------------------------------

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, text, update
+import orjson
+from sqlalchemy import Connection, Text, bindparam, cast, func, select, text
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.types import UTCDateTime
 from orderhub.domain.events import Event
 from orderhub.domain.ids import new_id
 
 _o = t.outbox.c
-RELAY_LOCK_KEY = 0x0_0DE7_B0C5  # pg_advisory_xact_lock key held by the active relay
+# pg_advisory_xact_lock class held by a relay pass, with the schema's hash as the second key
+# (advisory locks are per database: schemas of one database do not wait for each other)
+RELAY_LOCK_KEY = 0x0_0DE7_B0C5
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,7 @@ class StoredEvent:
     occurred_at: datetime
     published_at: datetime | None = None
     position: int | None = None
+    recorded_at: datetime | None = None
 
 
 def _stored(r: Any) -> StoredEvent:
@@ -51,6 +56,7 @@ def _stored(r: Any) -> StoredEvent:
         occurred_at=r["occurred_at"],
         published_at=r["published_at"],
         position=r["position"],
+        recorded_at=r.get("recorded_at"),
     )
 
 
@@ -62,6 +68,7 @@ class OutboxRepository:
         """Write events with their per-order sequence numbers (0 for events of no order)."""
         if not events:
             return 0
+        recorded = datetime.now(UTC)  # the flush at commit: CloudEvents `recordedtime`
         self.conn.execute(
             t.outbox.insert(),
             [
@@ -76,6 +83,7 @@ class OutboxRepository:
                     "reason": e.reason,
                     "data": e.data(),
                     "occurred_at": e.occurred_at,
+                    "recorded_at": recorded,
                 }
                 for e, seq in events
             ],
@@ -85,11 +93,41 @@ class OutboxRepository:
     def lock_for_relay(self) -> None:
         """PostgreSQL: wait until no other relay is publishing, then hold the right to until
         the transaction ends. Writers of the outbox never take this lock."""
-        self.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RELAY_LOCK_KEY})
+        self.conn.execute(
+            text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+            {"k": RELAY_LOCK_KEY},
+        )
 
     def unpublished(self, limit: int) -> list[StoredEvent]:
         q = select(t.outbox).where(_o.published_at.is_(None)).order_by(_o.id).limit(limit)
         return [_stored(r) for r in self.conn.execute(q).mappings()]
+
+    def unpublished_lean(self, limit: int, after: int | None = None) -> list[tuple[Any, ...]]:
+        """The relay's read: only what an envelope needs, `data` as JSON text (decoded once
+        by the relay, not by a per-row type processor): (id, event_id, tenant_id, order_id,
+        seq, type, status, actor, reason, data_json, occurred_at, recorded_at)."""
+        q = (
+            select(
+                _o.id,
+                _o.event_id,
+                _o.tenant_id,
+                _o.order_id,
+                _o.seq,
+                _o.type,
+                _o.status,
+                _o.actor,
+                _o.reason,
+                cast(_o.data, Text),
+                _o.occurred_at,
+                _o.recorded_at,
+            )
+            .where(_o.published_at.is_(None))
+            .order_by(_o.id)
+            .limit(limit)
+        )
+        if after is not None:  # SQLite: ids commit in order (one writer), so none is skipped
+            q = q.where(_o.id > after)
+        return [tuple(r) for r in self.conn.execute(q)]
 
     def still_unpublished(self, ids: Sequence[int]) -> set[int]:
         if not ids:
@@ -103,13 +141,25 @@ class OutboxRepository:
         return int(self.conn.execute(select(func.coalesce(func.max(_o.position), 0))).scalar_one())
 
     def mark_published(self, ids: Sequence[int], first_position: int, at: datetime) -> None:
-        """Stamp rows (in the given order) with consecutive publication positions."""
-        if ids:
+        """Stamp rows (in the given order) with consecutive publication positions, in one
+        statement: the ids travel as one array (PostgreSQL) or one JSON list (SQLite)."""
+        if not ids:
+            return
+        stamp = bindparam("at", at, type_=UTCDateTime())
+        if self.conn.dialect.name == "postgresql":
+            statement = text(
+                "UPDATE outbox SET published_at = :at, position = :first + u.n - 1 "
+                "FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS u(id, n) "
+                "WHERE outbox.id = u.id"
+            ).bindparams(stamp)
+            self.conn.execute(statement, {"ids": list(ids), "first": first_position})
+        else:
+            statement = text(
+                "UPDATE outbox SET published_at = :at, position = :first + j.key "
+                "FROM json_each(:ids) AS j WHERE outbox.id = j.value"
+            ).bindparams(stamp)
             self.conn.execute(
-                update(t.outbox)
-                .where(_o.id == bindparam("b_id"))
-                .values(published_at=at, position=bindparam("b_pos")),
-                [{"b_id": i, "b_pos": first_position + n} for n, i in enumerate(ids)],
+                statement, {"ids": orjson.dumps(list(ids)).decode(), "first": first_position}
             )
 
     def published_after(

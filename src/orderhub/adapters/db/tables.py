@@ -304,6 +304,9 @@ outbox = Table(
     # Publication order, assigned by the single active relay: durable consumers of the
     # embedded log read by position, which (unlike id) never has gaps behind commits.
     Column("position", BigInteger, unique=True),
+    # When the committing transaction wrote the row (its flush at commit): CloudEvents
+    # `recordedtime`, next to `time` = occurred_at. Null for rows older than 0027.
+    Column("recorded_at", UTCDateTime()),
 )
 Index("ix_outbox_order_seq", outbox.c.order_id, outbox.c.seq)
 Index(

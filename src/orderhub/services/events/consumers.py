@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.db.consumer_repository import ConsumerRepository
@@ -33,6 +33,12 @@ from orderhub.services.events.relay import to_envelope
 log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[Sequence[Envelope]], None]
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only: on SQLite its transaction starts DEFERRED, so a read
+    never queues for (or holds) the write lock that intake and the relay take."""
+    return engine.connect().execution_options(sqlite_begin="DEFERRED")
 
 
 class Item(Protocol):
@@ -85,7 +91,7 @@ class EmbeddedLogSource:
 
     def _read(self, limit: int) -> list[LogItem]:
         offset = self._offset()
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             repo = OutboxRepository(conn)
             upto = repo.last_position()
             rows = [
@@ -121,7 +127,7 @@ class EmbeddedLogSource:
 
     def reset_to(self, since: datetime) -> None:
         self._offset()
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             repo = OutboxRepository(conn)
             first = repo.first_position_since(since)
             target = (first - 1) if first is not None else repo.last_position()
@@ -129,7 +135,7 @@ class EmbeddedLogSource:
 
     def pending(self) -> int:
         offset = self._offset()
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return max(0, OutboxRepository(conn).last_position() - offset)
 
 
@@ -217,7 +223,7 @@ class DurableConsumer:
         return error
 
     def _already_handled(self, ids: list[str]) -> set[str]:
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             return ConsumerRepository(conn).handled(self.name, ids)
 
     def _record(
@@ -287,7 +293,7 @@ def forget_since(engine: Engine, consumer: str, since: datetime) -> None:
 def list_parked(
     engine: Engine, consumer: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         return ConsumerRepository(conn).parked(consumer, limit)
 
 

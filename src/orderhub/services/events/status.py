@@ -45,7 +45,7 @@ def backbone_status(
     """The backbone as this process sees it: the stored outbox, offsets, parked events and
     webhook queue, plus `relay`'s and `consumers`' own counters and, with `nats`, the
     JetStream stream (`nats_url` is reported as configured)."""
-    with engine.connect() as conn:
+    with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
         repo = OutboxRepository(conn)
         backlog = repo.backlog()
         oldest: datetime | None = repo.oldest_unpublished_at() if backlog else None
