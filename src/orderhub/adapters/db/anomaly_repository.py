@@ -186,7 +186,7 @@ class AnomalyRepository:
         every batch, at a cost above the lookups'."""
         name = self.conn.dialect.name
         if name == "sqlite":
-            listed = select(literal_column("value")).select_from(
+            listed: Any = select(literal_column("value")).select_from(
                 func.json_each(bindparam(None, json.dumps(keys), type_=String)))
             return _f.key.in_(listed)
         if name == "postgresql":
