@@ -210,10 +210,13 @@ class AnomalyRepository:
             at = moments.get(s.at)
             if at is None:
                 at = moments[s.at] = stamp(s.at) if stamp is not None else s.at
-            values = {"tenant_id": tenant_id, "kind": s.kind, "key": s.key[:80],
-                      "seen_at": at, "account": s.account, "channel": s.channel,
-                      "value": float(s.value), "quantity": int(s.quantity)}
-            params.append(tuple(values[c] for c in order) if order is not None else values)
+            row = (tenant_id, s.kind, s.key[:80], at, s.account, s.channel, float(s.value),
+                   int(s.quantity))  # in _COLUMNS order
+            if order == _COLUMNS:
+                params.append(row)
+            else:  # named parameters (psycopg), or positions in another order
+                named = dict(zip(_COLUMNS, row, strict=True))
+                params.append(named if order is None else tuple(named[c] for c in order))
         self.conn.exec_driver_sql(sql, params)
         return len(folded)
 
