@@ -64,6 +64,18 @@ def _raw(expr: Any) -> Any:
 _d = t.anomaly_detections.c
 _COLUMNS = ("tenant_id", "kind", "key", "seen_at", "account", "channel", "value", "quantity")
 _INSERTS: dict[str, tuple[str, tuple[str, ...] | None]] = {}  # by dialect name
+_UNNEST = (
+    f"INSERT INTO {t.intake_fingerprints.name} ({', '.join(_COLUMNS)}) "
+    "SELECT %(tenant_id)s, kind, key, seen_at, account, channel, value, quantity "
+    "FROM unnest(%(kind)s::varchar[], %(key)s::varchar[], %(seen_at)s::timestamptz[], "
+    "%(account)s::varchar[], %(channel)s::varchar[], %(value)s::float8[], "
+    "%(quantity)s::integer[]) AS r(kind, key, seen_at, account, channel, value, quantity)")
+_UNNEST_ONE_MOMENT = (
+    f"INSERT INTO {t.intake_fingerprints.name} ({', '.join(_COLUMNS)}) "
+    "SELECT %(tenant_id)s, kind, key, %(seen_at)s::timestamptz, account, channel, value, "
+    "quantity FROM unnest(%(kind)s::varchar[], %(key)s::varchar[], %(account)s::varchar[], "
+    "%(channel)s::varchar[], %(value)s::float8[], %(quantity)s::integer[]) "
+    "AS r(kind, key, account, channel, value, quantity)")
 _s = t.anomaly_settings.c
 
 
@@ -201,8 +213,11 @@ class AnomalyRepository:
         folded = compact(list(rows))
         if not folded:
             return len(folded)
-        sql, order = self._insert_fingerprints()
         dialect = self.conn.dialect
+        if dialect.name == "postgresql":
+            self._insert_unnest(tenant_id, folded)
+            return len(folded)
+        sql, order = self._insert_fingerprints()
         stamp = t.intake_fingerprints.c.seen_at.type.dialect_impl(dialect).bind_processor(dialect)
         moments: dict[datetime, Any] = {}
         params: list[Any] = []
@@ -219,6 +234,20 @@ class AnomalyRepository:
                 params.append(named if order is None else tuple(named[c] for c in order))
         self.conn.exec_driver_sql(sql, params)
         return len(folded)
+
+    def _insert_unnest(self, tenant_id: str, rows: Sequence[Sighting]) -> None:
+        """PostgreSQL: the batch as one statement over column arrays (`unnest`), one round
+        trip and no per-row parameter binding; the tenant, and the moment when the rows
+        share one (a batch's do), sent once."""
+        moments = {s.at for s in rows}
+        one = len(moments) == 1
+        self.conn.exec_driver_sql(_UNNEST_ONE_MOMENT if one else _UNNEST, {
+            "tenant_id": tenant_id, "kind": [s.kind for s in rows],
+            "key": [s.key[:80] for s in rows],
+            "seen_at": next(iter(moments)) if one else [s.at for s in rows],
+            "account": [s.account for s in rows], "channel": [s.channel for s in rows],
+            "value": [float(s.value) for s in rows],
+            "quantity": [int(s.quantity) for s in rows]})
 
     def _insert_fingerprints(self) -> tuple[str, tuple[str, ...] | None]:
         """The dialect's INSERT for a fingerprint row and, for positional drivers, the
