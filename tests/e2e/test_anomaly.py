@@ -238,3 +238,56 @@ def test_cli_settings_list_train_and_evaluate(database_url: str, own_key_dir: Pa
     code, out = run("anomaly", "prune")
     assert code == 0 and "fingerprints removed" in out
     assert not (Path(".orderhub") / "anomaly-models").exists()
+
+
+def test_bulk_fingerprints_match_the_orm_path_and_read_back_exactly(ahub: Hub) -> None:
+    """The screening stage writes its sightings through the driver (tuples, the column's
+    own type per distinct moment) and blinds keys with one keyed hash per kind: stored
+    text, digests and what `recent` reads back are those of the plain SQLAlchemy path,
+    whole seconds (no microseconds) included."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert, literal_column
+
+    from orderhub.domain.anomaly.facts import ACCOUNT, PHONE, PRICE, Sighting
+
+    seed_network(ahub, {("A", "SH"): 5})
+    whole = datetime(2026, 3, 1, 8, 0, 0, tzinfo=UTC)
+    fraction = whole + timedelta(microseconds=250)
+    with ahub.uow() as uow:
+        repo = uow.anomaly
+        digests = repo.pii.blind_many(T, "anomaly_account", ["c-1", "", "c-2"])
+        assert digests == [repo.pii.blind(T, "anomaly_account", "c-1"), None,
+                           repo.pii.blind(T, "anomaly_account", "c-2")]
+        assert repo.pii.blind_many(T, "phone", ["8613800001111"]) == [
+            repo.pii.blind_phone(T, "13800001111")]
+        rows = [Sighting(ACCOUNT, "acct", whole, "acct", "web", 10.0, 2),
+                Sighting(PHONE, "ph", fraction, "acct", "web", 10.0, 2),
+                Sighting(PRICE, "A", whole, "acct", "web", 9.5, 1),
+                Sighting(PRICE, "A", whole, "acct", "web", 9.5, 1)]
+        assert repo.record(T, rows) == 3  # the two price lines folded into one row
+        # the same moments through SQLAlchemy's own insert, for comparison
+        uow.conn.execute(insert(t.intake_fingerprints), [
+            {"tenant_id": "other", "kind": PHONE, "key": "ph", "seen_at": at,
+             "account": "", "channel": "", "value": 0.0, "quantity": 0}
+            for at in (whole, fraction)])
+        f = t.intake_fingerprints.c
+        as_text = literal_column("CAST(seen_at AS TEXT)")
+        mine = set(uow.conn.execute(select(as_text).where(f.tenant_id == T)).scalars())
+        orm = set(uow.conn.execute(select(as_text).where(f.tenant_id == "other")).scalars())
+        assert mine == orm
+        from orderhub.domain.anomaly.facts import Facts
+
+        probe = Facts("o1", "app", whole, "acct", "ph", "", "", 1.0, 1, 1, False, 1,
+                      (("A", 9.0),), "")
+        got = repo.recent(T, [probe], whole + timedelta(hours=1), {
+            PHONE: timedelta(hours=24), "address": timedelta(hours=24),
+            ACCOUNT: timedelta(days=30), "basket": timedelta(hours=48),
+            PRICE: timedelta(days=7)})
+        uow.rollback()
+    by_kind = {s.kind: s for s in got}
+    assert by_kind[PHONE].at == fraction and by_kind[PHONE].account == "acct"
+    assert by_kind[ACCOUNT].at == whole and by_kind[ACCOUNT].count == 1
+    assert (by_kind[PRICE].value, by_kind[PRICE].quantity, by_kind[PRICE].channel) == (
+        9.5, 2, "web")
+    assert all(s.at.tzinfo is not None for s in got)

@@ -9,14 +9,31 @@ for phones the very digest orders are indexed by).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, literal, select, union_all
+from sqlalchemy import (
+    Connection,
+    String,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import NullType
 
 from orderhub.adapters.anomaly_model import ModelStore, SklearnScorer
-from orderhub.adapters.crypto.keyring import PiiCipher
+from orderhub.adapters.crypto.keyring import PiiCipher, normalise_phone
 from orderhub.adapters.db import tables as t
 from orderhub.domain.anomaly.decision import Assessment
 from orderhub.domain.anomaly.facts import (
@@ -35,10 +52,30 @@ _f = t.intake_fingerprints.c
 
 
 def _utc(at: Any) -> datetime:
-    """Aggregates lose the column type on SQLite (naive text): read them back as UTC."""
+    """Moments are read raw (SQLite: naive UTC text; PostgreSQL: aware): as aware UTC."""
     when: datetime = datetime.fromisoformat(at) if isinstance(at, str) else at
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return when.astimezone(UTC) if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _raw(expr: Any) -> Any:
+    """A moment without the column type's per-row processing (`recent` converts each
+    distinct value once)."""
+    return type_coerce(expr, NullType())
 _d = t.anomaly_detections.c
+_COLUMNS = ("tenant_id", "kind", "key", "seen_at", "account", "channel", "value", "quantity")
+_INSERTS: dict[str, tuple[str, tuple[str, ...] | None]] = {}  # by dialect name
+_UNNEST = (
+    f"INSERT INTO {t.intake_fingerprints.name} ({', '.join(_COLUMNS)}) "
+    "SELECT %(tenant_id)s, kind, key, seen_at, account, channel, value, quantity "
+    "FROM unnest(%(kind)s::varchar[], %(key)s::varchar[], %(seen_at)s::timestamptz[], "
+    "%(account)s::varchar[], %(channel)s::varchar[], %(value)s::float8[], "
+    "%(quantity)s::integer[]) AS r(kind, key, seen_at, account, channel, value, quantity)")
+_UNNEST_ONE_MOMENT = (
+    f"INSERT INTO {t.intake_fingerprints.name} ({', '.join(_COLUMNS)}) "
+    "SELECT %(tenant_id)s, kind, key, %(seen_at)s::timestamptz, account, channel, value, "
+    "quantity FROM unnest(%(kind)s::varchar[], %(key)s::varchar[], %(account)s::varchar[], "
+    "%(channel)s::varchar[], %(value)s::float8[], %(quantity)s::integer[]) "
+    "AS r(kind, key, account, channel, value, quantity)")
 _s = t.anomaly_settings.c
 
 
@@ -82,14 +119,23 @@ class AnomalyRepository:
 
     # ----- fingerprints -----------------------------------------------------------------
     def key_facts(self, tenant_id: str, facts: Sequence[Facts]) -> list[Facts]:
-        """The facts with identity keys replaced by the tenant's blind-index digests."""
-        keys: dict[tuple[str, str], str] = {}
+        """The facts with identity keys replaced by the tenant's blind-index digests (one
+        keyed hash set up per kind and batch, each distinct value hashed once)."""
+        wanted: dict[str, dict[str, None]] = {PHONE: {}, ADDRESS: {}, ACCOUNT: {}, BASKET: {}}
         for f in facts:
             for kind, value in f.identities():
-                if (kind, value) in keys:
-                    continue
-                digest = (self.pii.blind_phone(tenant_id, value) if kind == PHONE
-                          else self.pii.blind(tenant_id, f"anomaly_{kind}", value))
+                wanted[kind][value] = None
+        keys: dict[tuple[str, str], str] = {}
+        for kind, values in wanted.items():
+            if not values:
+                continue
+            plain = list(values)
+            if kind == PHONE:  # the very digest orders are indexed by (`blind_phone`)
+                digests = self.pii.blind_many(tenant_id, "phone",
+                                              [normalise_phone(v) or "" for v in plain])
+            else:
+                digests = self.pii.blind_many(tenant_id, f"anomaly_{kind}", plain)
+            for value, digest in zip(plain, digests, strict=True):
                 keys[(kind, value)] = digest or ""
         return [f.keyed(keys) for f in facts]
 
@@ -112,40 +158,108 @@ class AnomalyRepository:
             if not keys:
                 continue
             where = and_(_f.tenant_id == tenant_id, _f.kind == kind,
-                         _f.key.in_(sorted(keys)), _f.seen_at >= now - windows[kind])
+                         self._key_in(sorted(keys)), _f.seen_at >= now - windows[kind])
             if kind == ACCOUNT:
                 parts.append(select(
-                    _f.kind, _f.key, func.min(_f.seen_at).label("at"),
+                    _f.kind, _f.key, _raw(func.min(_f.seen_at)).label("at"),
                     func.min(_f.account).label("account"), literal("").label("channel"),
                     (func.sum(_f.value) / func.count()).label("value"),
                     func.max(_f.quantity).label("quantity"), func.count().label("n"))
                     .where(where).group_by(_f.kind, _f.key))
             elif kind == PRICE:
                 parts.append(select(
-                    _f.kind, _f.key, func.max(_f.seen_at).label("at"),
+                    _f.kind, _f.key, _raw(func.max(_f.seen_at)).label("at"),
                     literal("").label("account"), _f.channel, _f.value,
                     func.sum(_f.quantity).label("quantity"), func.count().label("n"))
                     .where(where).group_by(_f.kind, _f.key, _f.channel, _f.value))
             else:
                 parts.append(select(
-                    _f.kind, _f.key, _f.seen_at.label("at"), _f.account, _f.channel,
+                    _f.kind, _f.key, _raw(_f.seen_at).label("at"), _f.account, _f.channel,
                     _f.value, _f.quantity, literal(1).label("n")).where(where))
         if not parts:
             return []
         statement: Any = parts[0] if len(parts) == 1 else union_all(*parts)
         rows = self.conn.execute(statement).all()
-        return [Sighting(r.kind, r.key, _utc(r.at), r.account, r.channel, float(r.value),
-                         int(r.quantity), int(r.n)) for r in rows]
+        # Many rows share a moment (a batch's sightings are stored at its `now`): each
+        # distinct one is read once.
+        moments: dict[Any, datetime] = {}
+        out: list[Sighting] = []
+        for kind, key, at, account, channel, value, quantity, n in rows:
+            when = moments.get(at)
+            if when is None:
+                when = moments[at] = _utc(at)
+            out.append(Sighting(kind, key, when, account, channel, float(value),
+                                int(quantity), int(n)))
+        return out
+
+    def _key_in(self, keys: list[str]) -> Any:
+        """`key IN (...)` for a few thousand keys as one parameter (a JSON array on SQLite,
+        an array on PostgreSQL): an expanding IN renders one placeholder per key, on
+        every batch, at a cost above the lookups'."""
+        name = self.conn.dialect.name
+        if name == "sqlite":
+            listed: Any = select(literal_column("value")).select_from(
+                func.json_each(bindparam(None, json.dumps(keys), type_=String)))
+            return _f.key.in_(listed)
+        if name == "postgresql":
+            return _f.key == any_(bindparam(None, keys, type_=ARRAY(String)))
+        return _f.key.in_(keys)
 
     def record(self, tenant_id: str, rows: Sequence[Sighting]) -> int:
-        """The batch's sightings, price rows folded per (SKU, channel): one bulk insert."""
+        """The batch's sightings, price rows folded per (SKU, channel): one bulk insert,
+        handed to the driver as plain tuples (thousands of rows a batch: SQLAlchemy's
+        per-row parameter handling cost more than the insert), each distinct moment
+        converted once by the column's own type."""
         folded = compact(list(rows))
-        if folded:
-            self.conn.execute(insert(t.intake_fingerprints), [
-                {"tenant_id": tenant_id, "kind": s.kind, "key": s.key[:80], "seen_at": s.at,
-                 "account": s.account, "channel": s.channel, "value": s.value,
-                 "quantity": s.quantity} for s in folded])
+        if not folded:
+            return len(folded)
+        dialect = self.conn.dialect
+        if dialect.name == "postgresql":
+            self._insert_unnest(tenant_id, folded)
+            return len(folded)
+        sql, order = self._insert_fingerprints()
+        stamp = t.intake_fingerprints.c.seen_at.type.dialect_impl(dialect).bind_processor(dialect)
+        moments: dict[datetime, Any] = {}
+        params: list[Any] = []
+        for s in folded:
+            at = moments.get(s.at)
+            if at is None:
+                at = moments[s.at] = stamp(s.at) if stamp is not None else s.at
+            row = (tenant_id, s.kind, s.key[:80], at, s.account, s.channel, float(s.value),
+                   int(s.quantity))  # in _COLUMNS order
+            if order == _COLUMNS:
+                params.append(row)
+            else:  # named parameters (psycopg), or positions in another order
+                named = dict(zip(_COLUMNS, row, strict=True))
+                params.append(named if order is None else tuple(named[c] for c in order))
+        self.conn.exec_driver_sql(sql, params)
         return len(folded)
+
+    def _insert_unnest(self, tenant_id: str, rows: Sequence[Sighting]) -> None:
+        """PostgreSQL: the batch as one statement over column arrays (`unnest`), one round
+        trip and no per-row parameter binding; the tenant, and the moment when the rows
+        share one (a batch's do), sent once."""
+        moments = {s.at for s in rows}
+        one = len(moments) == 1
+        self.conn.exec_driver_sql(_UNNEST_ONE_MOMENT if one else _UNNEST, {
+            "tenant_id": tenant_id, "kind": [s.kind for s in rows],
+            "key": [s.key[:80] for s in rows],
+            "seen_at": next(iter(moments)) if one else [s.at for s in rows],
+            "account": [s.account for s in rows], "channel": [s.channel for s in rows],
+            "value": [float(s.value) for s in rows],
+            "quantity": [int(s.quantity) for s in rows]})
+
+    def _insert_fingerprints(self) -> tuple[str, tuple[str, ...] | None]:
+        """The dialect's INSERT for a fingerprint row and, for positional drivers, the
+        order of its parameters (compiled once per dialect)."""
+        dialect = self.conn.dialect
+        hit = _INSERTS.get(dialect.name)
+        if hit is None:
+            compiled = insert(t.intake_fingerprints).compile(dialect=dialect,
+                                                              column_keys=list(_COLUMNS))
+            order = tuple(compiled.positiontup or ()) if compiled.positional else None
+            hit = _INSERTS[dialect.name] = (compiled.string, order)
+        return hit
 
     def prune(self, now: datetime, windows: dict[str, timedelta]) -> int:
         """Delete sightings older than their kind's window (every tenant)."""

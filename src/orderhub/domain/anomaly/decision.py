@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from orderhub.domain.anomaly.facts import Facts, Sighting, sightings
-from orderhub.domain.anomaly.features import Features, Recent, extract
+from orderhub.domain.anomaly.features import Cutoffs, Features, Recent, extract
 from orderhub.domain.anomaly.reasons import FRAUD_CODES, Reason, ReasonCode, reasons, rules_score
 from orderhub.domain.anomaly.settings import AnomalySettings
 
@@ -71,11 +71,12 @@ def assess(batch: Sequence[Facts], history: list[Sighting], now: datetime,
            ) -> tuple[list[Assessment], list[Sighting]]:
     """Assess a batch; returns the assessments (input order) and the sightings to store."""
     recent = Recent.of(history)
+    cut = Cutoffs.at(now, s)
     feats: list[Features] = []
     found: list[list[Reason]] = []
     left: list[Sighting] = []
     for f in batch:
-        x = extract(f, recent, now, s)
+        x = extract(f, recent, now, s, cut)
         feats.append(x)
         found.append(reasons(f, x, s))
         for row in sightings(f, now):

@@ -31,6 +31,26 @@ def windows(s: AnomalySettings) -> dict[str, timedelta]:
             ACCOUNT: timedelta(days=s.account_days), PRICE: timedelta(days=s.price_days)}
 
 
+@dataclass(frozen=True, slots=True)
+class Cutoffs:
+    """The start of each window at one moment: worked out once per batch, not per order."""
+
+    velocity: datetime
+    burst: datetime
+    account: datetime
+    basket: datetime
+    price: datetime
+
+    @classmethod
+    def at(cls, now: datetime, s: AnomalySettings) -> Cutoffs:
+        w = windows(s)
+        return cls(now - timedelta(hours=s.velocity_hours), now - timedelta(hours=s.burst_hours),
+                   now - w[ACCOUNT], now - w[BASKET], now - w[PRICE])
+
+
+_NONE: tuple[Sighting, ...] = ()
+
+
 @dataclass(slots=True)
 class Recent:
     """Sightings by (kind, key), oldest first."""
@@ -50,7 +70,12 @@ class Recent:
     def since(self, kind: str, key: str, start: datetime) -> list[Sighting]:
         if not key:
             return []
-        return [s for s in self.by_key.get((kind, key), ()) if s.at >= start]
+        rows = self.by_key.get((kind, key), _NONE)
+        if not rows:
+            return []
+        if rows[0].at >= start:  # oldest first: the common case, all of them
+            return list(rows)
+        return [s for s in rows if s.at >= start]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,24 +136,28 @@ def _burst_accounts(rows: list[Sighting], start: datetime, account: str) -> int:
         {account} if account else set()))
 
 
-def extract(f: Facts, recent: Recent, now: datetime, s: AnomalySettings) -> Features:
-    """The order's features against what was seen before it (pure)."""
-    w = windows(s)
-    velocity = now - timedelta(hours=s.velocity_hours)
-    burst = now - timedelta(hours=s.burst_hours)
-    phone = recent.since(PHONE, f.phone, velocity)
-    address = recent.since(ADDRESS, f.address, velocity)
-    account = recent.since(ACCOUNT, f.account, now - w[ACCOUNT])
-    basket = recent.since(BASKET, f.basket, now - w[BASKET])
-    max_before = max((x.quantity for x in account), default=0)
-    orders_before = sum(x.count for x in account)
-    mean_value = (sum(x.value * x.count for x in account) / orders_before
-                  if orders_before else 0.0)
-    known = (now - min(x.at for x in account)).total_seconds() / 86400 if account else -1.0
+def extract(f: Facts, recent: Recent, now: datetime, s: AnomalySettings,
+            cut: Cutoffs | None = None) -> Features:
+    """The order's features against what was seen before it (pure); `cut`: the windows'
+    starts at `now` (`Cutoffs.at(now, s)`), when the caller worked them out already."""
+    c = cut if cut is not None else Cutoffs.at(now, s)
+    burst = c.burst
+    phone = recent.since(PHONE, f.phone, c.velocity)
+    address = recent.since(ADDRESS, f.address, c.velocity)
+    account = recent.since(ACCOUNT, f.account, c.account)
+    basket = recent.since(BASKET, f.basket, c.basket)
+    if account:
+        max_before = max(x.quantity for x in account)
+        orders_before = sum(x.count for x in account)
+        mean_value = (sum(x.value * x.count for x in account) / orders_before
+                      if orders_before else 0.0)
+        known = (now - min(x.at for x in account)).total_seconds() / 86400
+    else:  # most orders: an account not seen in the window
+        max_before, orders_before, mean_value, known = 0, 0, 0.0, -1.0
 
     deviation, seen, worst_sku, reference = 0.0, 0, "", 0.0
     for sku, price in f.prices:
-        rows = [x for x in recent.since(PRICE, sku, now - w[PRICE]) if x.channel != f.channel]
+        rows = [x for x in recent.since(PRICE, sku, c.price) if x.channel != f.channel]
         n = sum(x.quantity for x in rows)
         if n < s.price_min_seen:
             continue
@@ -146,14 +175,23 @@ def extract(f: Facts, recent: Recent, now: datetime, s: AnomalySettings) -> Feat
                 geo, source = 1, name
                 break
 
-    others = tuple(sorted({x.channel for x in basket if x.channel != f.channel}))
+    alone = 1 if f.account else 0  # burst accounts with no earlier order: this one's
+    if basket:
+        others = tuple(sorted({x.channel for x in basket if x.channel != f.channel}))
+        cross = sum(1 for x in basket if x.channel != f.channel)
+        same = len(basket) - cross
+    else:
+        others, cross, same = (), 0, 0
     return Features(
-        phone_orders=len(phone), phone_accounts=_others(phone, f.account),
-        phone_burst=sum(1 for x in phone if x.at >= burst),
-        phone_burst_accounts=_burst_accounts(phone, burst, f.account),
-        address_orders=len(address), address_accounts=_others(address, f.account),
-        address_burst=sum(1 for x in address if x.at >= burst),
-        address_burst_accounts=_burst_accounts(address, burst, f.account),
+        phone_orders=len(phone),
+        phone_accounts=_others(phone, f.account) if phone else 0,
+        phone_burst=sum(1 for x in phone if x.at >= burst) if phone else 0,
+        phone_burst_accounts=_burst_accounts(phone, burst, f.account) if phone else alone,
+        address_orders=len(address),
+        address_accounts=_others(address, f.account) if address else 0,
+        address_burst=sum(1 for x in address if x.at >= burst) if address else 0,
+        address_burst_accounts=(_burst_accounts(address, burst, f.account) if address
+                                else alone),
         account_orders=orders_before, account_max_qty=max_before, known_days=known,
         value=f.value, log_value=math.log1p(max(f.value, 0.0)),
         value_ratio=f.value / mean_value if mean_value > 0 else 1.0,
@@ -161,8 +199,7 @@ def extract(f: Facts, recent: Recent, now: datetime, s: AnomalySettings) -> Feat
         units=f.units, b2b=int(f.b2b), lines=f.lines,
         account_age_days=-1.0 if f.account_age_days is None else f.account_age_days,
         geo_mismatch=geo,
-        cross_channel_dups=sum(1 for x in basket if x.channel != f.channel),
-        same_channel_dups=sum(1 for x in basket if x.channel == f.channel),
+        cross_channel_dups=cross, same_channel_dups=same,
         price_deviation=round(deviation, 4), price_seen=seen, price_sku=worst_sku,
         price_reference=reference, geo_source=source, other_channels=others,
     )

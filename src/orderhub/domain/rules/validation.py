@@ -224,25 +224,42 @@ CHECK_LEVELS: dict[str, Level] = {**{r.check: r.level for r in DEFAULT_RULES},
                                   **OPTIONAL_CHECKS}
 
 
+_ORDERED: dict[tuple[int, ...], tuple[Sequence[Rule], list[Rule]]] = {}
+
+
+def _in_level_order(rules: Sequence[Rule]) -> list[Rule]:
+    """The enabled rules, level by level (format first), each level in the given order:
+    worked out once per rule list, not for every order of every batch."""
+    key = tuple(id(r) for r in rules)
+    hit = _ORDERED.get(key)
+    if hit is not None and len(hit[0]) == len(rules) and all(
+            a is b for a, b in zip(hit[0], rules, strict=True)):
+        return hit[1]
+    ordered = [r for level in Level for r in rules if r.enabled and r.level == level]
+    if len(_ORDERED) > 256:
+        _ORDERED.clear()
+    _ORDERED[key] = (tuple(rules), ordered)  # the rules kept alive: their ids stay theirs
+    return ordered
+
+
 def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext,
              route: RouteOrder | None = None) -> list[HoldReason]:
     """Hold reasons for `order`; `route` (its routing view) is needed only when some rule
     has a scope, and a scoped rule is skipped without it."""
-    overridden = {o["code"] for o in order.overrides}
+    overridden = {o["code"] for o in order.overrides} if order.overrides else None
     reasons: list[HoldReason] = []
-    for level in Level:
-        for rule in rules:
-            if not (rule.enabled and rule.level == level):
-                continue
-            if rule.scope is not None and (route is None
-                                           or not rule.scope.matches(route, on_error=True)):
-                continue
-            try:
-                found = CHECKS[rule.check](order, ctx, rule.params)
-            except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError) as exc:
-                # Bad rule parameters or SKU facts must not stop intake: the order waits
-                # for a person, with the rule named.
-                found = [HoldReason(HoldCode.MANUAL, f"rule {rule.code} could not be applied "
-                                    f"({type(exc).__name__}: {exc}); check its parameters")]
-            reasons.extend(r for r in found if r.code.value not in overridden)
+    for rule in _in_level_order(rules):
+        if rule.scope is not None and (route is None
+                                       or not rule.scope.matches(route, on_error=True)):
+            continue
+        try:
+            found = CHECKS[rule.check](order, ctx, rule.params)
+        except (ArithmeticError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            # Bad rule parameters or SKU facts must not stop intake: the order waits
+            # for a person, with the rule named.
+            found = [HoldReason(HoldCode.MANUAL, f"rule {rule.code} could not be applied "
+                                f"({type(exc).__name__}: {exc}); check its parameters")]
+        if found:
+            reasons.extend(r for r in found if overridden is None
+                           or r.code.value not in overridden)
     return reasons

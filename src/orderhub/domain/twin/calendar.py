@@ -21,6 +21,9 @@ DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _MAX_DAYS = 400  # a calendar with no working time in a year is an error, not a loop
 
 
+_ALWAYS: dict[str, WorkingCalendar] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class WorkingCalendar:
     timezone: str = "Asia/Shanghai"
@@ -35,8 +38,13 @@ class WorkingCalendar:
 
     @classmethod
     def always(cls, timezone: str = "Asia/Shanghai") -> WorkingCalendar:
-        whole = ((time(0), time.max),)
-        return cls(timezone, {d: whole for d in range(7)})
+        """Every hour of every day. One per time zone, shared: a policy without calendars
+        asks for it for every order the twin consumer folds (do not change its shifts)."""
+        hit = _ALWAYS.get(timezone)
+        if hit is None:
+            whole = ((time(0), time.max),)
+            hit = _ALWAYS[timezone] = cls(timezone, {d: whole for d in range(7)})
+        return hit
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any], loc: str = "calendar") -> WorkingCalendar:
