@@ -88,12 +88,12 @@ def capture(orders: int, batch_size: int, seed: int) -> list[Captured]:
 def decisions_of(plans: pipeline.Plans) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for o, outcome in plans.planned:
-        out.append({"order": o.id, "picks": [[p.line_no, p.sku, p.warehouse, p.quantity]
+        out.append({"order": o.external_id, "picks": [[p.line_no, p.sku, p.warehouse, p.quantity]
                                              for p in outcome.picks],
                     "promised": outcome.promised.isoformat() if outcome.promised else None,
                     "services": outcome.services, "warnings": outcome.warnings})
     for o, reasons in plans.failed:
-        out.append({"order": o.id, "held": [[r.code.value, r.message] for r in reasons]})
+        out.append({"order": o.external_id, "held": [[r.code.value, r.message] for r in reasons]})
     return out
 
 
@@ -136,9 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             pipeline.plan_orders(c.batch, c.strategy, c.orders, c.levels)
         prof.disable()
         pstats.Stats(prof).sort_stats(args.sort).print_stats(40)
-    if args.decisions:
+    if args.decisions:  # by external id: the hub assigns order ids afresh in each run
+        ext = {o.id: o.external_id for c in calls for o in c.orders}
         doc = [{"decisions": decisions_of(p),
-                "explanations": p.explanations, "demand": sorted(
+                "explanations": {ext[oid]: e for oid, e in p.explanations.items()},
+                "demand": sorted(
                     [list(k), v] for k, v in p.demand.items())} for p in results]
         args.decisions.write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=str,
                                              sort_keys=True) + "\n")

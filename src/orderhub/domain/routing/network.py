@@ -145,7 +145,12 @@ def zone(site: Site, order: RouteOrder) -> int:
     """Parcel zones as Chinese express carriers price them: same province, then by
     distance between the shipping site and the destination."""
     km = haversine_km((site.lat, site.lon), (order.lat, order.lon))
-    if (site.province and site.province == order.province) or km <= 150:
+    return zone_of(km, bool(site.province) and site.province == order.province)
+
+
+def zone_of(km: float, same_province: bool) -> int:
+    """The zone of a parcel travelling `km` (1: same province or within 150 km)."""
+    if same_province or km <= 150:
         return 1
     return 2 if km <= 800 else 3 if km <= 1500 else 4
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+from orderhub.domain.geo import haversine_km
 from orderhub.domain.routing.network import (
     CarrierService,
     CostWeights,
@@ -15,7 +16,7 @@ from orderhub.domain.routing.network import (
     Site,
     from_units,
     to_units,
-    zone,
+    zone_of,
 )
 
 
@@ -157,13 +158,77 @@ class _Lane:
     cheapest_first: int
 
 
+_Offer = tuple[str, int | None, int, int, int, int]
+
+
+class PriceMemo:
+    """What pricing works out that depends neither on an order's picks nor its due date:
+    the distance and zone between a site and a destination, a set of services' offers on
+    a lane (before weight and lateness), a site's dispatch day. Kept for a batch of orders
+    routed against one network state (`RoutingContext`), so each is worked out once, not
+    once per order and candidate. Every key holds the values the answer is computed from
+    (coordinates, provinces, regions, cut-off, queue), so a site changed in between is a
+    new key; carrier services are keyed by identity and kept alive here."""
+
+    __slots__ = ("_alive", "_days", "_km", "_offers", "_zones")
+
+    def __init__(self) -> None:
+        self._km: dict[tuple[float, float, float, float], float] = {}
+        self._zones: dict[tuple[float, float, str, float, float, str], int] = {}
+        self._offers: dict[tuple[tuple[int, ...], str, int, str],
+                           tuple[tuple[_Offer, ...], int]] = {}
+        self._days: dict[tuple[datetime, time, int, int, date | None], date] = {}
+        self._alive: dict[tuple[int, ...], tuple[CarrierService, ...]] = {}
+
+    def km(self, site: Site, order: RouteOrder) -> float:
+        key = (site.lat, site.lon, order.lat, order.lon)
+        hit = self._km.get(key)
+        if hit is None:
+            hit = self._km[key] = haversine_km((site.lat, site.lon), (order.lat, order.lon))
+        return hit
+
+    def zone(self, site: Site, order: RouteOrder) -> int:
+        """`network.zone`, remembered."""
+        key = (site.lat, site.lon, site.province, order.lat, order.lon, order.province)
+        hit = self._zones.get(key)
+        if hit is None:
+            hit = self._zones[key] = zone_of(self.km(site, order), bool(site.province)
+                                             and site.province == order.province)
+        return hit
+
+    def offers(self, services: Sequence[CarrierService], zone: int, origin: str,
+               dest: str) -> tuple[tuple[_Offer, ...], int]:
+        """Each service's (code, max grams, transit days, first kg, further kg, 0) on the
+        lane, and the cheapest first kilogram among them."""
+        ids = tuple(map(id, services))
+        key = (ids, origin, zone, dest)
+        hit = self._offers.get(key)
+        if hit is None:
+            if ids not in self._alive:
+                self._alive[ids] = tuple(services)
+            offers = tuple((svc.code, svc.max_g, svc.transit(zone, origin, dest),
+                            *svc.rates[zone], 0) for svc in services)
+            hit = self._offers[key] = (offers, min((o[3] for o in offers), default=0))
+        return hit
+
+    def ship_day(self, site: Site, now: datetime, not_before: date | None,
+                 extra_queue_days: int) -> date:
+        """`ship_day`, remembered."""
+        key = (now, site.cutoff, site.queue_days(), extra_queue_days, not_before)
+        hit = self._days.get(key)
+        if hit is None:
+            hit = self._days[key] = ship_day(site, now, not_before, extra_queue_days)
+        return hit
+
+
 class Pricer:
     """Prices the shipments of one order, remembering per site what does not depend on
-    the picks (zone, dispatch day): a streaming decision prices dozens of them."""
+    the picks (zone, dispatch day): a streaming decision prices dozens of them. What does
+    not depend on the order either comes from `memo`, shared by a batch's orders."""
 
     def __init__(self, order: RouteOrder, services: Sequence[CarrierService],
                  today: date | datetime, weights: CostWeights, *, count_late: bool = True,
-                 pickup: bool = False) -> None:
+                 pickup: bool = False, memo: PriceMemo | None = None) -> None:
         self.order = order
         self.services = services
         self.now = as_now(today)
@@ -172,6 +237,7 @@ class Pricer:
         self.pickup = pickup
         self.unit_g = {ln.sku: int(ln.weight_kg * 1000) for ln in order.lines}
         self.late_units = to_units(weights.late_penalty_per_day) if count_late else 0
+        self.memo = memo if memo is not None else PriceMemo()
         self._site: dict[tuple[str, int], _Lane] = {}
 
     def lane(self, site: Site, extra_queue_days: int = 0) -> _Lane:
@@ -180,26 +246,29 @@ class Pricer:
         key = (site.code, extra_queue_days)
         hit = self._site.get(key)
         if hit is None:
-            order = self.order
-            z = zone(site, order)
-            ships = ship_day(site, self.now, order.not_before, extra_queue_days)
-            late_from = ((ships - order.requested_by).days
-                         if order.requested_by is not None and self.late_units else None)
-            offers = []
-            for svc in self.services:
-                days = svc.transit(z, site.region, order.region)
-                first, extra = svc.rates[z]
-                late = (max(0, late_from + days) * self.late_units
-                        if late_from is not None else 0)
-                offers.append((svc.code, svc.max_g, days, first, extra, late))
-            hit = _Lane(z, ships, offers,
-                        min((o[3] for o in offers), default=0) if not self.pickup else 0)
+            order, memo = self.order, self.memo
+            z = memo.zone(site, order)
+            ships = memo.ship_day(site, self.now, order.not_before, extra_queue_days)
+            base, cheapest = memo.offers(self.services, z, site.region, order.region)
+            if order.requested_by is not None and self.late_units:
+                late_from, per_day = (ships - order.requested_by).days, self.late_units
+                offers = [(code, max_g, days, first, extra,
+                           max(0, late_from + days) * per_day)
+                          for code, max_g, days, first, extra, _ in base]
+            else:
+                offers = list(base)
+            hit = _Lane(z, ships, offers, cheapest if not self.pickup else 0)
             self._site[key] = hit
         return hit
 
     def cheapest_first_kg(self, site: Site) -> int:
-        """A lower bound on shipping anything from `site`, in units (for pruning)."""
-        return self.lane(site).cheapest_first
+        """A lower bound on shipping anything from `site`, in units (for pruning): needs
+        neither the dispatch day nor the due date, so no lane is worked out for it."""
+        if self.pickup:
+            return 0
+        memo = self.memo
+        return memo.offers(self.services, memo.zone(site, self.order), site.region,
+                           self.order.region)[1]
 
     def shipment(self, site: Site, picks: Mapping[str, int],
                  extra_queue_days: int = 0) -> ShipmentPlan | None:

@@ -30,7 +30,7 @@ from orderhub.domain.routing.network import (
     Site,
     units_text,
 )
-from orderhub.domain.routing.pricing import CHINA, Candidate
+from orderhub.domain.routing.pricing import CHINA, Candidate, PriceMemo
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.streaming import Decision, plan_order
 from orderhub.domain.rules.facts import SlaFacts
@@ -50,6 +50,7 @@ class RoutingContext:
     # Orders already reduced to their routing view this batch (by validation's scoped
     # checks): by order id, valid while the order and catalogue are unchanged.
     routes: dict[str, RouteOrder] = field(default_factory=dict)
+    prices: PriceMemo = field(default_factory=PriceMemo)  # distances, zones, lanes
 
     def sites_for(self, warehouses: Sequence[Warehouse]) -> list[Site]:
         out = []
@@ -209,7 +210,8 @@ class RoutingStrategy:
                     ctx.state.rule_stock.get(key, 0)
         rules, arm = ctx.state.rules_for(route)
         network = Network(sites, ctx.state.services, stock, ctx.state.blocks, rules)
-        decision = plan_order(route, network, now, self.weights, pickup_site=order.pickup_store)
+        decision = plan_order(route, network, now, self.weights, pickup_site=order.pickup_store,
+                              memo=ctx.prices)
         decision.rule_set = arm
         return route, decision
 
