@@ -161,23 +161,27 @@ class _Lane:
 _Offer = tuple[str, int | None, int, int, int, int]
 
 
+_LaneBase = tuple[int, tuple[_Offer, ...], int]  # zone, offers before lateness, cheapest
+
+
 class PriceMemo:
     """What pricing works out that depends neither on an order's picks nor its due date:
     the distance and zone between a site and a destination, a set of services' offers on
-    a lane (before weight and lateness), a site's dispatch day. Kept for a batch of orders
-    routed against one network state (`RoutingContext`), so each is worked out once, not
-    once per order and candidate. Every key holds the values the answer is computed from
-    (coordinates, provinces, regions, cut-off, queue), so a site changed in between is a
-    new key; carrier services are keyed by identity and kept alive here."""
+    that lane (before weight and lateness), a site's dispatch day. Kept for a batch of
+    orders routed against one network state (`RoutingContext`), so each is worked out
+    once, not once per order and candidate. Every key holds the values the answer is
+    computed from (coordinates, provinces, regions, cut-off, queue, the moment), so a site
+    changed in between is a new key; carrier services are keyed by identity and kept
+    alive here while their key is."""
 
-    __slots__ = ("_alive", "_days", "_km", "_offers", "_zones")
+    __slots__ = ("_alive", "_days", "_km", "_lanes")
 
     def __init__(self) -> None:
         self._km: dict[tuple[float, float, float, float], float] = {}
-        self._zones: dict[tuple[float, float, str, float, float, str], int] = {}
-        self._offers: dict[tuple[tuple[int, ...], str, int, str],
-                           tuple[tuple[_Offer, ...], int]] = {}
-        self._days: dict[tuple[datetime, time, int, int, date | None], date] = {}
+        # (services, destination) -> site.lane_key -> zone, offers, cheapest first kg
+        self._lanes: dict[tuple[tuple[int, ...], float, float, str, str],
+                          dict[str, _LaneBase]] = {}
+        self._days: dict[tuple[datetime, date | None], dict[tuple[time, int], date]] = {}
         self._alive: dict[tuple[int, ...], tuple[CarrierService, ...]] = {}
 
     def km(self, site: Site, order: RouteOrder) -> float:
@@ -187,37 +191,39 @@ class PriceMemo:
             hit = self._km[key] = haversine_km((site.lat, site.lon), (order.lat, order.lon))
         return hit
 
-    def zone(self, site: Site, order: RouteOrder) -> int:
-        """`network.zone`, remembered."""
-        key = (site.lat, site.lon, site.province, order.lat, order.lon, order.province)
-        hit = self._zones.get(key)
-        if hit is None:
-            hit = self._zones[key] = zone_of(self.km(site, order), bool(site.province)
-                                             and site.province == order.province)
-        return hit
-
-    def offers(self, services: Sequence[CarrierService], zone: int, origin: str,
-               dest: str) -> tuple[tuple[_Offer, ...], int]:
-        """Each service's (code, max grams, transit days, first kg, further kg, 0) on the
-        lane, and the cheapest first kilogram among them."""
+    def lanes(self, services: Sequence[CarrierService],
+              order: RouteOrder) -> dict[str, _LaneBase]:
+        """The lanes from each site (by `Site.lane_key`) to the order's destination with
+        these services, filled in as sites are asked for (`lane_base`)."""
         ids = tuple(map(id, services))
-        key = (ids, origin, zone, dest)
-        hit = self._offers.get(key)
-        if hit is None:
+        key = (ids, order.lat, order.lon, order.province, order.region)
+        table = self._lanes.get(key)
+        if table is None:
             if ids not in self._alive:
                 self._alive[ids] = tuple(services)
-            offers = tuple((svc.code, svc.max_g, svc.transit(zone, origin, dest),
-                            *svc.rates[zone], 0) for svc in services)
-            hit = self._offers[key] = (offers, min((o[3] for o in offers), default=0))
+            table = self._lanes[key] = {}
+        return table
+
+    def lane_base(self, table: dict[str, _LaneBase], services: Sequence[CarrierService],
+                  site: Site, order: RouteOrder) -> _LaneBase:
+        """The zone (`network.zone`), each service's (code, max grams, transit days, first
+        kg, further kg, 0) and the cheapest first kilogram, from `site` to `order`."""
+        hit = table.get(site.lane_key)
+        if hit is None:
+            z = zone_of(self.km(site, order),
+                        bool(site.province) and site.province == order.province)
+            offers = tuple((svc.code, svc.max_g, svc.transit(z, site.region, order.region),
+                            *svc.rates[z], 0) for svc in services)
+            hit = table[site.lane_key] = (z, offers, min((o[3] for o in offers), default=0))
         return hit
 
-    def ship_day(self, site: Site, now: datetime, not_before: date | None,
-                 extra_queue_days: int) -> date:
-        """`ship_day`, remembered."""
-        key = (now, site.cutoff, site.queue_days(), extra_queue_days, not_before)
+    def days(self, now: datetime, not_before: date | None) -> dict[tuple[time, int], date]:
+        """Dispatch days by (cut-off, days of queue ahead) for orders planned at `now`
+        that may not ship before `not_before` (`ship_day`, remembered)."""
+        key = (now, not_before)
         hit = self._days.get(key)
         if hit is None:
-            hit = self._days[key] = ship_day(site, now, not_before, extra_queue_days)
+            hit = self._days[key] = {}
         return hit
 
 
@@ -238,6 +244,8 @@ class Pricer:
         self.unit_g = {ln.sku: int(ln.weight_kg * 1000) for ln in order.lines}
         self.late_units = to_units(weights.late_penalty_per_day) if count_late else 0
         self.memo = memo if memo is not None else PriceMemo()
+        self._lanes = self.memo.lanes(services, order)
+        self._days = self.memo.days(self.now, order.not_before)
         self._site: dict[tuple[str, int], _Lane] = {}
 
     def lane(self, site: Site, extra_queue_days: int = 0) -> _Lane:
@@ -246,10 +254,13 @@ class Pricer:
         key = (site.code, extra_queue_days)
         hit = self._site.get(key)
         if hit is None:
-            order, memo = self.order, self.memo
-            z = memo.zone(site, order)
-            ships = memo.ship_day(site, self.now, order.not_before, extra_queue_days)
-            base, cheapest = memo.offers(self.services, z, site.region, order.region)
+            order = self.order
+            z, base, cheapest = self.memo.lane_base(self._lanes, self.services, site, order)
+            day_key = (site.cutoff, site.queue_days() + extra_queue_days)
+            ships = self._days.get(day_key)
+            if ships is None:
+                ships = self._days[day_key] = ship_day(site, self.now, order.not_before,
+                                                       extra_queue_days)
             if order.requested_by is not None and self.late_units:
                 late_from, per_day = (ships - order.requested_by).days, self.late_units
                 offers = [(code, max_g, days, first, extra,
@@ -266,9 +277,10 @@ class Pricer:
         neither the dispatch day nor the due date, so no lane is worked out for it."""
         if self.pickup:
             return 0
-        memo = self.memo
-        return memo.offers(self.services, memo.zone(site, self.order), site.region,
-                           self.order.region)[1]
+        hit = self._lanes.get(site.lane_key)
+        if hit is None:
+            hit = self.memo.lane_base(self._lanes, self.services, site, self.order)
+        return hit[2]
 
     def shipment(self, site: Site, picks: Mapping[str, int],
                  extra_queue_days: int = 0) -> ShipmentPlan | None:
