@@ -24,6 +24,19 @@ def from_grams(grams: int) -> Decimal:
     kg = Decimal(grams).scaleb(-3)
     return kg.quantize(Decimal(1)) if kg == kg.to_integral_value() else kg.normalize()
 
+_KG_TEXT: dict[int, str] = {}
+
+
+def kg_text(grams: int) -> str:
+    """str(from_grams(grams)), remembered: decisions show every parcel's weight."""
+    hit = _KG_TEXT.get(grams)
+    if hit is None:
+        if len(_KG_TEXT) > 4096:
+            _KG_TEXT.clear()
+        hit = _KG_TEXT[grams] = str(from_grams(grams))
+    return hit
+
+
 CHINA = timezone(timedelta(hours=8))
 PICKUP = "pickup:store"  # the "service" of an order collected at the store that holds it
 
@@ -242,7 +255,7 @@ class Pricer:
         self.count_late = count_late
         self.pickup = pickup
         self.unit_g = {ln.sku: int(ln.weight_kg * 1000) for ln in order.lines}
-        self.late_units = to_units(weights.late_penalty_per_day) if count_late else 0
+        self.late_units = weight_units(weights)[1] if count_late else 0
         self.memo = memo if memo is not None else PriceMemo()
         self._lanes = self.memo.lanes(services, order)
         self._days = self.memo.days(self.now, order.not_before)
@@ -323,12 +336,34 @@ def make_candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan], weights
                    bonus: Mapping[str, Decimal] | None = None) -> Candidate:
     """A full plan with its cost breakdown (the late penalty on the last arrival). A rule's
     preference bonus counts when every shipment comes from a preferred site."""
+    split_units, late_units = weight_units(weights)
+    if len(shipments) == 1:  # most plans: one parcel
+        only = shipments[0]
+        promised = only.arrives
+        late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
+        preferred = bonus.get(only.site, Decimal(0)) if bonus else Decimal(0)
+        return Candidate((only,), only.shipping_units, only.handling_units, 0,
+                         late_units * late, promised, to_units(preferred) if preferred else 0)
     promised = max(s.arrives for s in shipments)
     late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
     preferred = min(bonus.get(s.site, Decimal(0)) for s in shipments) if bonus else Decimal(0)
     return Candidate(
         tuple(shipments), sum(s.shipping_units for s in shipments),
         sum(s.handling_units for s in shipments),
-        to_units(weights.split_penalty) * (len(shipments) - 1),
-        to_units(weights.late_penalty_per_day) * late, promised,
+        split_units * (len(shipments) - 1),
+        late_units * late, promised,
         to_units(preferred) if preferred else 0)
+
+
+_WEIGHT_UNITS: dict[CostWeights, tuple[int, int]] = {}
+
+
+def weight_units(weights: CostWeights) -> tuple[int, int]:
+    """The split penalty and the late penalty per day, in units (worked out once)."""
+    hit = _WEIGHT_UNITS.get(weights)
+    if hit is None:
+        if len(_WEIGHT_UNITS) > 64:
+            _WEIGHT_UNITS.clear()
+        hit = _WEIGHT_UNITS[weights] = (to_units(weights.split_penalty),
+                                        to_units(weights.late_penalty_per_day))
+    return hit

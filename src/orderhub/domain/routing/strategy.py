@@ -30,7 +30,7 @@ from orderhub.domain.routing.network import (
     Site,
     units_text,
 )
-from orderhub.domain.routing.pricing import CHINA, Candidate, PriceMemo
+from orderhub.domain.routing.pricing import CHINA, Candidate, PriceMemo, kg_text
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.streaming import Decision, plan_order
 from orderhub.domain.rules.facts import SlaFacts
@@ -76,7 +76,7 @@ def candidate_view(c: Candidate) -> dict[str, Any]:
             "split_penalty": units_text(c.split_units), "late_penalty": units_text(c.late_units),
             "bonus": units_text(c.bonus_units), "promised": c.promised.isoformat(),
             "shipments": [{"site": s.site, "service": s.service, "picks": s.picks,
-                           "weight_kg": str(s.weight_kg), "shipping": units_text(s.shipping_units),
+                           "weight_kg": kg_text(s.grams), "shipping": units_text(s.shipping_units),
                            "handling": units_text(s.handling_units),
                            "ships": s.ships.isoformat(), "arrives": s.arrives.isoformat()}
                           for s in c.shipments]}

@@ -36,6 +36,7 @@ from orderhub.domain.routing.pricing import (
     make_candidate,
     ships_today,
     usable_services,
+    weight_units,
 )
 from orderhub.domain.rules.effects import carriers_down, excluded_by, matching
 
@@ -98,9 +99,22 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
         return out
     demand = order.demand
     outbound = [b for b in network.blocks if b.direction != BlockDirection.INBOUND]
+    stock = network.stock
+    needs = order.needs
     eligible: list[Site] = []
     for site in network.sites:
-        block = next((b for b in outbound if b.covers(site.province, site.region)), None)
+        block = next((b for b in outbound if b.covers(site.province, site.region)),
+                     None) if outbound else None
+        if site.active and block is None and not pickup_site and not site.full \
+                and needs <= site.capabilities:
+            code = site.code
+            for sku in demand:
+                if stock.get((sku, code), 0) > 0:
+                    eligible.append(site)
+                    break
+            else:
+                out.excluded[code] = "holds none of the order's SKUs"
+            continue
         if not site.active:
             out.excluded[site.code] = "closed"
         elif block is not None:
@@ -157,11 +171,11 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
     return out
 
 
-def _fill(order: RouteOrder, sites: Sequence[Site],
-          network: Network) -> list[dict[str, int]] | None:
+def _fill(order: RouteOrder, sites: Sequence[Site], network: Network,
+          demand: dict[str, int] | None = None) -> list[dict[str, int]] | None:
     """Picks per site when `sites` fill the order in this sequence, each taking what it
     can of what is left; None if they cannot, or if a site would ship nothing."""
-    left = dict(order.demand)
+    left = dict(demand if demand is not None else order.demand)
     out = []
     for site in sites:
         picks = {}
@@ -191,12 +205,13 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
     if not scr.services and not pickup:
         return out
     pricer = Pricer(order, scr.services, today, weights, pickup=pickup, memo=memo)
-    max_bonus = to_units(max(scr.bonus.values(), default=Decimal(0)))
-    split_units = to_units(weights.split_penalty)
+    max_bonus = to_units(max(scr.bonus.values(), default=Decimal(0))) if scr.bonus else 0
+    split_units = weight_units(weights)[0]
     best_score = [0, 0]  # plans seen, their best score in units
+    demand = order.demand
 
     def priced(sites: Sequence[Site], fills: list[dict[str, int]] | None = None) -> None:
-        fills = fills or _fill(order, sites, network)
+        fills = fills or _fill(order, sites, network, demand)
         if fills is None:
             return
         shipments: list[ShipmentPlan] = []
@@ -208,6 +223,13 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         out.append(make_candidate(order, shipments, weights, scr.bonus))
 
     floors: dict[str, int] = {}
+
+    def floor_of(s: Site) -> int:
+        """`floors_of((s,))`: one site's handling per order and cheapest first kg."""
+        f = floors.get(s.code)
+        if f is None:
+            f = floors[s.code] = s.per_order_units + pricer.cheapest_first_kg(s)
+        return f
 
     def floors_of(sites: Sequence[Site]) -> int:
         """The cheapest a split over `sites` could conceivably cost, in units: its
@@ -231,15 +253,21 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
             return False
         return bool(floors_of(sites) - max_bonus > best_score_now())
 
-    demand = order.demand
     stock = network.stock
     units = order.units
-    whole = [s for s in scr.eligible
-             if all(stock.get((sku, s.code), 0) >= qty for sku, qty in demand.items())]
-    if prune:  # cheapest conceivable first (handling, the cheapest first kilogram)
-        whole.sort(key=lambda s: (floors_of((s,)) + s.per_unit_units * units, s.code))
+    wanted = list(demand.items())
+    whole = []
+    for s in scr.eligible:
+        code = s.code
+        for sku, qty in wanted:
+            if stock.get((sku, code), 0) < qty:
+                break
+        else:
+            whole.append(s)
+    if prune and len(whole) > 1:  # cheapest conceivable first (handling, first kilogram)
+        whole.sort(key=lambda s: (floor_of(s) + s.per_unit_units * units, s.code))
     for site in whole:
-        if prune and out and (floors_of((site,)) + site.per_unit_units * units - max_bonus
+        if prune and out and (floor_of(site) + site.per_unit_units * units - max_bonus
                               > best_score_now()):
             scr.pruned += len(whole) - whole.index(site)
             break
@@ -248,7 +276,7 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         return out
     nearest = scr.eligible[:MAX_SPLIT_SITES]
     if prune and out and len(nearest) >= 2:
-        two = sorted(floors_of((s,)) for s in nearest)[:2]
+        two = sorted(floor_of(s) for s in nearest)[:2]
         if split_units + sum(two) - max_bonus > best_score_now():
             scr.pruned += len(nearest) * (len(nearest) - 1) // 2
             return out  # no split can beat the best single site
