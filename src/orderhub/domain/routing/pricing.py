@@ -166,8 +166,9 @@ def usable_services(services: Sequence[CarrierService],
 class _Lane:
     zone: int
     ships: date
-    # per service: code, max grams, transit days, first kg, each further kg, late penalty
-    offers: list[tuple[str, int | None, int, int, int, int]]
+    # per service: code, max grams, transit days, first kg, each further kg, late penalty,
+    # the day it arrives
+    offers: list[tuple[str, int | None, int, int, int, int, date]]
     cheapest_first: int
 
 
@@ -277,10 +278,11 @@ class Pricer:
             if order.requested_by is not None and self.late_units:
                 late_from, per_day = (ships - order.requested_by).days, self.late_units
                 offers = [(code, max_g, days, first, extra,
-                           max(0, late_from + days) * per_day)
+                           max(0, late_from + days) * per_day, ships + timedelta(days=days))
                           for code, max_g, days, first, extra, _ in base]
             else:
-                offers = list(base)
+                offers = [(code, max_g, days, first, extra, 0, ships + timedelta(days=days))
+                          for code, max_g, days, first, extra, _ in base]
             hit = _Lane(z, ships, offers, cheapest if not self.pickup else 0)
             self._site[key] = hit
         return hit
@@ -300,25 +302,29 @@ class Pricer:
         lane = self.lane(site, extra_queue_days)
         ships = lane.ships
         unit_g = self.unit_g
-        grams = sum(unit_g.get(sku, 500) * qty for sku, qty in picks.items())
-        units = sum(picks.values())
+        grams = units = 0
+        for sku, qty in picks.items():
+            grams += unit_g.get(sku, 500) * qty
+            units += qty
         handling = site.per_order_units + site.per_unit_units * units
         if self.pickup:
             return ShipmentPlan(site.code, PICKUP, dict(picks), grams, 0, handling, ships, ships)
         extra_kg = max(0, -(-(grams - 1000) // 1000))  # whole kilograms past the first
-        best: tuple[int, int, str, int] | None = None  # score, days, service, price
-        for code, max_g, days, first, extra, late in lane.offers:
+        best = None  # the offer with the lowest score, then the fewest days
+        best_score = best_days = best_price = 0
+        for offer in lane.offers:
+            max_g = offer[1]
             if max_g is not None and grams > max_g:
                 continue
-            price = first + extra_kg * extra
-            score = price + late
-            if best is None or score < best[0] or (score == best[0] and days < best[1]):
-                best = (score, days, code, price)
+            price = offer[3] + extra_kg * offer[4]
+            score = price + offer[5]
+            if best is None or score < best_score or (score == best_score
+                                                      and offer[2] < best_days):
+                best, best_score, best_days, best_price = offer, score, offer[2], price
         if best is None:
             return None
-        _, days, code, price = best
-        return ShipmentPlan(site.code, code, dict(picks), grams, price, handling, ships,
-                            ships + timedelta(days=days))
+        return ShipmentPlan(site.code, best[0], dict(picks), grams, best_price, handling,
+                            ships, best[6])
 
 
 def price_shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
