@@ -110,7 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     calls = capture(args.orders, args.batch_size, args.seed)
     planned = sum(len(c.orders) for c in calls)
+    # As throughput.py does for the hub (and `orderhub serve` after start-up): what lives
+    # long (here the captured batches) leaves the collector's generations.
     gc.collect()
+    gc.freeze()
     best: list[float] = [float("inf")] * len(calls)
     best_cpu: list[float] = [float("inf")] * len(calls)
     results: list[pipeline.Plans] = []

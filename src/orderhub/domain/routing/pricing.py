@@ -18,6 +18,7 @@ from orderhub.domain.routing.network import (
     to_units,
     zone_of,
 )
+from orderhub.domain.rules.effects import carriers_down
 
 
 def from_grams(grams: int) -> Decimal:
@@ -188,7 +189,7 @@ class PriceMemo:
     changed in between is a new key; carrier services are keyed by identity and kept
     alive here while their key is."""
 
-    __slots__ = ("_alive", "_days", "_km", "_lanes")
+    __slots__ = ("_alive", "_days", "_km", "_lanes", "_services", "_to")
 
     def __init__(self) -> None:
         self._km: dict[tuple[float, float, float, float], float] = {}
@@ -197,6 +198,11 @@ class PriceMemo:
                           dict[str, _LaneBase]] = {}
         self._days: dict[tuple[datetime, date | None], dict[tuple[time, int], date]] = {}
         self._alive: dict[tuple[int, ...], tuple[CarrierService, ...]] = {}
+        # destination -> site.lane_key -> km
+        self._to: dict[tuple[float, float], dict[str, float]] = {}
+        # id(services) -> (services, the usable ones when no rule bans any, those down)
+        self._services: dict[int, tuple[Sequence[CarrierService], list[CarrierService],
+                                        frozenset[str]]] = {}
 
     def km(self, site: Site, order: RouteOrder) -> float:
         key = (site.lat, site.lon, order.lat, order.lon)
@@ -204,6 +210,41 @@ class PriceMemo:
         if hit is None:
             hit = self._km[key] = haversine_km((site.lat, site.lon), (order.lat, order.lon))
         return hit
+
+    def distances(self, order: RouteOrder) -> dict[str, float]:
+        """Km from each site (by `Site.lane_key`) to the order's destination, filled in
+        as sites are asked for (`km_from`)."""
+        key = (order.lat, order.lon)
+        table = self._to.get(key)
+        if table is None:
+            table = self._to[key] = {}
+        return table
+
+    def km_from(self, table: dict[str, float], site: Site, order: RouteOrder) -> float:
+        hit = table.get(site.lane_key)
+        if hit is None:
+            hit = table[site.lane_key] = self.km(site, order)
+        return hit
+
+    def _service_facts(self, services: Sequence[CarrierService]) -> tuple[
+            Sequence[CarrierService], list[CarrierService], frozenset[str]]:
+        hit = self._services.get(id(services))
+        if hit is None or hit[0] is not services:
+            hit = self._services[id(services)] = (services, usable_services(services),
+                                                  carriers_down(services))
+        return hit
+
+    def usable(self, services: Sequence[CarrierService],
+               banned: Collection[str] = ()) -> list[CarrierService]:
+        """`usable_services`: with no ban, the same list for every order of the batch (the
+        network state's services are not changed while it is in force)."""
+        if banned:
+            return usable_services(services, banned)
+        return self._service_facts(services)[1]
+
+    def down(self, services: Sequence[CarrierService]) -> frozenset[str]:
+        """`rules.effects.carriers_down`, once per list of services."""
+        return self._service_facts(services)[2]
 
     def lanes(self, services: Sequence[CarrierService],
               order: RouteOrder) -> dict[str, _LaneBase]:
@@ -224,7 +265,7 @@ class PriceMemo:
         kg, further kg, 0) and the cheapest first kilogram, from `site` to `order`."""
         hit = table.get(site.lane_key)
         if hit is None:
-            z = zone_of(self.km(site, order),
+            z = zone_of(self.km_from(self.distances(order), site, order),
                         bool(site.province) and site.province == order.province)
             offers = tuple((svc.code, svc.max_g, svc.transit(z, site.region, order.region),
                             *svc.rates[z], 0) for svc in services)

@@ -89,8 +89,9 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
             return Screen([], blocked=f"deliveries to {inbound.area} are blocked: "
                                       f"{inbound.reason}")
     closed = frozenset(s.code for s in network.sites if not s.active)
-    down = (carriers_down(network.services) if getattr(network.rules, "reads_carriers", True)
-            else frozenset())
+    reads_carriers = getattr(network.rules, "reads_carriers", True)
+    down = ((memo.down(network.services) if memo is not None
+             else carriers_down(network.services)) if reads_carriers else frozenset())
     effects = matching(network.rules, order, network.stock, closed, down)
     out = Screen([], rules=[r.label for r in effects.matched], bonus=effects.bonus,
                  notify=effects.notify)
@@ -151,12 +152,13 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
         out.excluded.update(removed)
         eligible = kept
     if memo is not None:
-        km = memo.km
-        eligible.sort(key=lambda s: (km(s, order), s.code))
+        km, to = memo.km_from, memo.distances(order)
+        eligible.sort(key=lambda s: (km(to, s, order), s.code))
     else:
         eligible.sort(key=lambda s: (_distance(s, order), s.code))
     out.eligible = eligible
-    out.services = usable_services(network.services, effects.banned_carriers)
+    out.services = (memo.usable(network.services, effects.banned_carriers) if memo is not None
+                    else usable_services(network.services, effects.banned_carriers))
     for code, label in effects.banned_carriers.items():
         out.notes.append(f"carrier {code} excluded by {label}")
     if effects.only_carriers is not None:
