@@ -189,7 +189,7 @@ class PriceMemo:
     changed in between is a new key; carrier services are keyed by identity and kept
     alive here while their key is."""
 
-    __slots__ = ("_alive", "_days", "_km", "_lanes", "_services", "_to")
+    __slots__ = ("_alive", "_days", "_grams", "_km", "_lanes", "_services", "_to")
 
     def __init__(self) -> None:
         self._km: dict[tuple[float, float, float, float], float] = {}
@@ -198,6 +198,7 @@ class PriceMemo:
                           dict[str, _LaneBase]] = {}
         self._days: dict[tuple[datetime, date | None], dict[tuple[time, int], date]] = {}
         self._alive: dict[tuple[int, ...], tuple[CarrierService, ...]] = {}
+        self._grams: dict[Decimal, int] = {}
         # destination -> site.lane_key -> km
         self._to: dict[tuple[float, float], dict[str, float]] = {}
         # id(services) -> (services, the usable ones when no rule bans any, those down)
@@ -209,6 +210,13 @@ class PriceMemo:
         hit = self._km.get(key)
         if hit is None:
             hit = self._km[key] = haversine_km((site.lat, site.lon), (order.lat, order.lon))
+        return hit
+
+    def grams(self, kg: Decimal) -> int:
+        """A unit weight in whole grams (as int(kg * 1000)), once per weight."""
+        hit = self._grams.get(kg)
+        if hit is None:
+            hit = self._grams[kg] = int(kg * 1000)
         return hit
 
     def distances(self, order: RouteOrder) -> dict[str, float]:
@@ -296,9 +304,9 @@ class Pricer:
         self.weights = weights
         self.count_late = count_late
         self.pickup = pickup
-        self.unit_g = {ln.sku: int(ln.weight_kg * 1000) for ln in order.lines}
-        self.late_units = weight_units(weights)[1] if count_late else 0
         self.memo = memo if memo is not None else PriceMemo()
+        self.unit_g = {ln.sku: self.memo.grams(ln.weight_kg) for ln in order.lines}
+        self.late_units = weight_units(weights)[1] if count_late else 0
         self._lanes = self.memo.lanes(services, order)
         self._days = self.memo.days(self.now, order.not_before)
         self._site: dict[tuple[str, int], _Lane] = {}
