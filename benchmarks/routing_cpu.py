@@ -37,13 +37,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import throughput  # noqa: E402  (the benchmark next to this one)
-
-from orderhub.domain.allocation import AllocationStrategy  # noqa: E402
-from orderhub.domain.inventory import StockLevel  # noqa: E402
-from orderhub.domain.order import Order  # noqa: E402
-from orderhub.services.intake import pipeline  # noqa: E402
-from orderhub.services.intake.submit import submit_orders  # noqa: E402
+import throughput
+from orderhub.domain.allocation import AllocationStrategy
+from orderhub.domain.inventory import StockLevel
+from orderhub.domain.order import Order
+from orderhub.services.intake import pipeline
+from orderhub.services.intake.submit import submit_orders
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in China, before every cut-off
 
@@ -64,11 +63,20 @@ def capture(orders: int, batch_size: int, seed: int) -> list[Captured]:
     calls: list[Captured] = []
     original = pipeline.plan_orders
 
-    def recording(batch: pipeline.Batch, strategy: AllocationStrategy,
-                  orders: Sequence[Order],
-                  levels: Mapping[tuple[str, str], StockLevel]) -> pipeline.Plans:
-        calls.append(Captured(replace(batch, routes=dict(batch.routes), audit=[]), strategy,
-                              copy.deepcopy(list(orders)), dict(levels)))
+    def recording(
+        batch: pipeline.Batch,
+        strategy: AllocationStrategy,
+        orders: Sequence[Order],
+        levels: Mapping[tuple[str, str], StockLevel],
+    ) -> pipeline.Plans:
+        calls.append(
+            Captured(
+                replace(batch, routes=dict(batch.routes), audit=[]),
+                strategy,
+                copy.deepcopy(list(orders)),
+                dict(levels),
+            )
+        )
         return original(batch, strategy, orders, levels)
 
     with throughput.fresh_hub("sqlite", "") as (hub, _):
@@ -77,9 +85,16 @@ def capture(orders: int, batch_size: int, seed: int) -> list[Captured]:
         pipeline.plan_orders = recording  # type: ignore[assignment]
         try:
             for i in range(0, len(drafts), batch_size):
-                submit_orders(hub.uow, throughput.TENANT, drafts[i:i + batch_size],
-                              strategy=hub.strategy, now=NOW, actor="bench",
-                              presale_lock=hub.presale_lock, batch=True)
+                submit_orders(
+                    hub.uow,
+                    throughput.TENANT,
+                    drafts[i : i + batch_size],
+                    strategy=hub.strategy,
+                    now=NOW,
+                    actor="bench",
+                    presale_lock=hub.presale_lock,
+                    batch=True,
+                )
         finally:
             pipeline.plan_orders = original  # type: ignore[assignment]
     return calls
@@ -88,10 +103,15 @@ def capture(orders: int, batch_size: int, seed: int) -> list[Captured]:
 def decisions_of(plans: pipeline.Plans) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for o, outcome in plans.planned:
-        out.append({"order": o.external_id, "picks": [[p.line_no, p.sku, p.warehouse, p.quantity]
-                                             for p in outcome.picks],
-                    "promised": outcome.promised.isoformat() if outcome.promised else None,
-                    "services": outcome.services, "warnings": outcome.warnings})
+        out.append(
+            {
+                "order": o.external_id,
+                "picks": [[p.line_no, p.sku, p.warehouse, p.quantity] for p in outcome.picks],
+                "promised": outcome.promised.isoformat() if outcome.promised else None,
+                "services": outcome.services,
+                "warnings": outcome.warnings,
+            }
+        )
     for o, reasons in plans.failed:
         out.append({"order": o.external_id, "held": [[r.code.value, r.message] for r in reasons]})
     return out
@@ -126,16 +146,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             if r == 0:
                 results.append(plans)
     total, total_cpu = sum(best), sum(best_cpu)
-    print(f"plan_orders: {len(calls)} calls, {planned} orders planned, "
-          f"best of {args.repeats} per call")
-    print(f"  {total * 1e6 / planned:8.1f} µs/order wall   ({planned / total:,.0f} orders/s, "
-          f"{total * 1000:.1f} ms in all)")
+    print(
+        f"plan_orders: {len(calls)} calls, {planned} orders planned, "
+        f"best of {args.repeats} per call"
+    )
+    print(
+        f"  {total * 1e6 / planned:8.1f} µs/order wall   ({planned / total:,.0f} orders/s, "
+        f"{total * 1000:.1f} ms in all)"
+    )
     print(f"  {total_cpu * 1e6 / planned:8.1f} µs/order CPU (this process)")
     allocated = sum(len(p.planned) for p in results)
     print(f"  allocated {allocated}, held {sum(len(p.failed) for p in results)}")
     if args.profile:
         import cProfile
         import pstats
+
         prof = cProfile.Profile()
         prof.enable()
         for c in calls:
@@ -144,12 +169,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         pstats.Stats(prof).sort_stats(args.sort).print_stats(40)
     if args.decisions:  # by external id: the hub assigns order ids afresh in each run
         ext = {o.id: o.external_id for c in calls for o in c.orders}
-        doc = [{"decisions": decisions_of(p),
+        doc = [
+            {
+                "decisions": decisions_of(p),
                 "explanations": {ext[oid]: e for oid, e in p.explanations.items()},
-                "demand": sorted(
-                    [list(k), v] for k, v in p.demand.items())} for p in results]
-        args.decisions.write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=str,
-                                             sort_keys=True) + "\n")
+                "demand": sorted([list(k), v] for k, v in p.demand.items()),
+            }
+            for p in results
+        ]
+        args.decisions.write_text(
+            json.dumps(doc, indent=1, ensure_ascii=False, default=str, sort_keys=True) + "\n"
+        )
         print(f"wrote {args.decisions}")
     return 0
 
