@@ -100,6 +100,28 @@ def capture(orders: int, batch_size: int, seed: int) -> list[Captured]:
     return calls
 
 
+def intake_round(orders: int, batch_size: int, seed: int) -> tuple[float, float, int]:
+    """One clean `submit_orders` run as throughput.py's batch mode does it (fresh SQLite
+    hub, demo data, drafts made up front): (wall seconds, this process's CPU seconds,
+    orders), the CPU including SQLite's, which runs in this process."""
+    with throughput.fresh_hub("sqlite", "") as (hub, _):
+        hub.clock = lambda: NOW
+        drafts = throughput.make_drafts(hub, orders, seed, "BENCHBATCH")
+        started, cpu = time.perf_counter(), time.process_time()
+        for i in range(0, len(drafts), batch_size):
+            submit_orders(
+                hub.uow,
+                throughput.TENANT,
+                drafts[i : i + batch_size],
+                strategy=hub.strategy,
+                now=NOW,
+                actor="bench",
+                presale_lock=hub.presale_lock,
+                batch=True,
+            )
+        return time.perf_counter() - started, time.process_time() - cpu, len(drafts)
+
+
 def decisions_of(plans: pipeline.Plans) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for o, outcome in plans.planned:
@@ -123,11 +145,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=500)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument(
+        "--intake-rounds",
+        type=int,
+        default=0,
+        help="instead: time whole submit_orders runs (no capture), best of N",
+    )
     p.add_argument("--profile", action="store_true", help="cProfile one replay of all")
     p.add_argument("--sort", default="tottime", help="profile sort key")
     p.add_argument("--decisions", type=Path, help="write the replayed decisions as JSON")
     args = p.parse_args(argv)
 
+    if args.intake_rounds:
+        rounds = [
+            intake_round(args.orders, args.batch_size, args.seed) for _ in range(args.intake_rounds)
+        ]
+        n = rounds[0][2]
+        wall, cpu = min(r[0] for r in rounds), min(r[1] for r in rounds)
+        print(f"submit_orders, SQLite, batches of {args.batch_size}: best of {len(rounds)} rounds")
+        print(
+            f"  {n / wall:,.0f} orders/s wall, {cpu * 1000 / n:.3f} CPU-ms/order "
+            f"(rounds: {', '.join(f'{n / r[0]:,.0f}/s {r[1] * 1000 / n:.3f}' for r in rounds)})"
+        )
+        return 0
     calls = capture(args.orders, args.batch_size, args.seed)
     planned = sum(len(c.orders) for c in calls)
     # As throughput.py does for the hub (and `orderhub serve` after start-up): what lives
