@@ -410,15 +410,16 @@ def make_candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan], weights
         to_units(preferred) if preferred else 0)
 
 
-_WEIGHT_UNITS: dict[CostWeights, tuple[int, int]] = {}
+# By identity (hashing the Decimals would cost about what it saves); the weights are kept.
+_WEIGHT_UNITS: dict[int, tuple[CostWeights, tuple[int, int]]] = {}
 
 
 def weight_units(weights: CostWeights) -> tuple[int, int]:
     """The split penalty and the late penalty per day, in units (worked out once)."""
-    hit = _WEIGHT_UNITS.get(weights)
-    if hit is None:
+    hit = _WEIGHT_UNITS.get(id(weights))
+    if hit is None or hit[0] is not weights:
         if len(_WEIGHT_UNITS) > 64:
             _WEIGHT_UNITS.clear()
-        hit = _WEIGHT_UNITS[weights] = (to_units(weights.split_penalty),
-                                        to_units(weights.late_penalty_per_day))
-    return hit
+        hit = _WEIGHT_UNITS[id(weights)] = (weights, (to_units(weights.split_penalty),
+                                                      to_units(weights.late_penalty_per_day)))
+    return hit[1]
