@@ -35,7 +35,7 @@ from typing import Any
 from orderhub.domain.routing.baseline import naive_plan
 from orderhub.domain.routing.batch import plan_wave
 from orderhub.domain.routing.network import Network, RouteOrder
-from orderhub.domain.routing.pricing import Candidate
+from orderhub.domain.routing.pricing import Candidate, PriceMemo
 from orderhub.domain.routing.strategy import route_order, site_of
 from orderhub.domain.routing.streaming import plan_order, take_stock
 from orderhub.domain.rules.effects import by_priority
@@ -232,9 +232,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"{len(orders)} orders, {len(network.sites)} sites (capacity "
           f"{sum(s.daily_capacity for s in network.sites):,}/day), {len(network.stock)} stock "
           f"rows, {len(network.rules)} rules, seed {args.seed}, waves of {args.wave}\n")
+    memo = PriceMemo()
     runs = [
         sequential("naive", orders, network, lambda o, n: naive_plan(o, n, NOW)),
-        sequential("streaming", orders, network, lambda o, n: plan_order(o, n, NOW).chosen),
+        # As intake's context does for a batch: one memo of distances, zones and lanes.
+        sequential("streaming", orders, network,
+                   lambda o, n: plan_order(o, n, NOW, memo=memo).chosen),
         batched(orders, network, args.wave, args.time_limit),
     ]
     report(runs, orders)

@@ -69,10 +69,23 @@ class Site:
     kind: str = "warehouse"  # warehouse, store, front
     per_order_units: int = field(init=False, repr=False, compare=False)
     per_unit_units: int = field(init=False, repr=False, compare=False)
+    # Where it ships from, as pricing keys its memo (a str: its hash is computed once).
+    lane_key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "per_order_units", to_units(self.handling_per_order))
         object.__setattr__(self, "per_unit_units", to_units(self.handling_per_unit))
+        object.__setattr__(self, "lane_key",
+                           f"{self.lat!r}|{self.lon!r}|{self.province}|{self.region}")
+
+    def with_backlog(self, backlog: int) -> Site:
+        """This site with another queue length (`dataclasses.replace`, without its cost:
+        the routing context calls it for every order it plans)."""
+        new = object.__new__(Site)
+        for name in _SITE_SLOTS:
+            object.__setattr__(new, name, getattr(self, name))
+        object.__setattr__(new, "backlog", backlog)
+        return new
 
     def queue_days(self) -> int:
         return self.backlog // self.daily_capacity if self.daily_capacity > 0 else 0
@@ -86,6 +99,9 @@ class Site:
         if self.daily_capacity <= 0:
             return 1 << 30
         return self.daily_capacity - self.backlog % self.daily_capacity
+
+
+_SITE_SLOTS: tuple[str, ...] = Site.__slots__
 
 
 class CarrierState(StrEnum):
@@ -145,7 +161,12 @@ def zone(site: Site, order: RouteOrder) -> int:
     """Parcel zones as Chinese express carriers price them: same province, then by
     distance between the shipping site and the destination."""
     km = haversine_km((site.lat, site.lon), (order.lat, order.lon))
-    if (site.province and site.province == order.province) or km <= 150:
+    return zone_of(km, bool(site.province) and site.province == order.province)
+
+
+def zone_of(km: float, same_province: bool) -> int:
+    """The zone of a parcel travelling `km` (1: same province or within 150 km)."""
+    if same_province or km <= 150:
         return 1
     return 2 if km <= 800 else 3 if km <= 1500 else 4
 

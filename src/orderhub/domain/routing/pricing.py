@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+from orderhub.domain.geo import haversine_km
 from orderhub.domain.routing.network import (
     CarrierService,
     CostWeights,
@@ -15,13 +16,27 @@ from orderhub.domain.routing.network import (
     Site,
     from_units,
     to_units,
-    zone,
+    zone_of,
 )
+from orderhub.domain.rules.effects import carriers_down
 
 
 def from_grams(grams: int) -> Decimal:
     kg = Decimal(grams).scaleb(-3)
     return kg.quantize(Decimal(1)) if kg == kg.to_integral_value() else kg.normalize()
+
+_KG_TEXT: dict[int, str] = {}
+
+
+def kg_text(grams: int) -> str:
+    """str(from_grams(grams)), remembered: decisions show every parcel's weight."""
+    hit = _KG_TEXT.get(grams)
+    if hit is None:
+        if len(_KG_TEXT) > 4096:
+            _KG_TEXT.clear()
+        hit = _KG_TEXT[grams] = str(from_grams(grams))
+    return hit
+
 
 CHINA = timezone(timedelta(hours=8))
 PICKUP = "pickup:store"  # the "service" of an order collected at the store that holds it
@@ -152,26 +167,148 @@ def usable_services(services: Sequence[CarrierService],
 class _Lane:
     zone: int
     ships: date
-    # per service: code, max grams, transit days, first kg, each further kg, late penalty
-    offers: list[tuple[str, int | None, int, int, int, int]]
+    # per service: code, max grams, transit days, first kg, each further kg, late penalty,
+    # the day it arrives
+    offers: list[tuple[str, int | None, int, int, int, int, date]]
     cheapest_first: int
+
+
+_Offer = tuple[str, int | None, int, int, int, int]
+
+
+_LaneBase = tuple[int, tuple[_Offer, ...], int]  # zone, offers before lateness, cheapest
+
+
+class PriceMemo:
+    """What pricing works out that depends neither on an order's picks nor its due date:
+    the distance and zone between a site and a destination, a set of services' offers on
+    that lane (before weight and lateness), a site's dispatch day. Kept for a batch of
+    orders routed against one network state (`RoutingContext`), so each is worked out
+    once, not once per order and candidate. Every key holds the values the answer is
+    computed from (coordinates, provinces, regions, cut-off, queue, the moment), so a site
+    changed in between is a new key; carrier services are keyed by identity and kept
+    alive here while their key is."""
+
+    __slots__ = ("_alive", "_days", "_grams", "_km", "_lanes", "_services", "_to")
+
+    def __init__(self) -> None:
+        self._km: dict[tuple[float, float, float, float], float] = {}
+        # (services, destination) -> site.lane_key -> zone, offers, cheapest first kg
+        self._lanes: dict[tuple[tuple[int, ...], float, float, str, str],
+                          dict[str, _LaneBase]] = {}
+        self._days: dict[tuple[datetime, date | None], dict[tuple[time, int], date]] = {}
+        self._alive: dict[tuple[int, ...], tuple[CarrierService, ...]] = {}
+        self._grams: dict[Decimal, int] = {}
+        # destination -> site.lane_key -> km
+        self._to: dict[tuple[float, float], dict[str, float]] = {}
+        # id(services) -> (services, the usable ones when no rule bans any, those down)
+        self._services: dict[int, tuple[Sequence[CarrierService], list[CarrierService],
+                                        frozenset[str]]] = {}
+
+    def km(self, site: Site, order: RouteOrder) -> float:
+        key = (site.lat, site.lon, order.lat, order.lon)
+        hit = self._km.get(key)
+        if hit is None:
+            hit = self._km[key] = haversine_km((site.lat, site.lon), (order.lat, order.lon))
+        return hit
+
+    def grams(self, kg: Decimal) -> int:
+        """A unit weight in whole grams (as int(kg * 1000)), once per weight."""
+        hit = self._grams.get(kg)
+        if hit is None:
+            hit = self._grams[kg] = int(kg * 1000)
+        return hit
+
+    def distances(self, order: RouteOrder) -> dict[str, float]:
+        """Km from each site (by `Site.lane_key`) to the order's destination, filled in
+        as sites are asked for (`km_from`)."""
+        key = (order.lat, order.lon)
+        table = self._to.get(key)
+        if table is None:
+            table = self._to[key] = {}
+        return table
+
+    def km_from(self, table: dict[str, float], site: Site, order: RouteOrder) -> float:
+        hit = table.get(site.lane_key)
+        if hit is None:
+            hit = table[site.lane_key] = self.km(site, order)
+        return hit
+
+    def _service_facts(self, services: Sequence[CarrierService]) -> tuple[
+            Sequence[CarrierService], list[CarrierService], frozenset[str]]:
+        hit = self._services.get(id(services))
+        if hit is None or hit[0] is not services:
+            hit = self._services[id(services)] = (services, usable_services(services),
+                                                  carriers_down(services))
+        return hit
+
+    def usable(self, services: Sequence[CarrierService],
+               banned: Collection[str] = ()) -> list[CarrierService]:
+        """`usable_services`: with no ban, the same list for every order of the batch (the
+        network state's services are not changed while it is in force)."""
+        if banned:
+            return usable_services(services, banned)
+        return self._service_facts(services)[1]
+
+    def down(self, services: Sequence[CarrierService]) -> frozenset[str]:
+        """`rules.effects.carriers_down`, once per list of services."""
+        return self._service_facts(services)[2]
+
+    def lanes(self, services: Sequence[CarrierService],
+              order: RouteOrder) -> dict[str, _LaneBase]:
+        """The lanes from each site (by `Site.lane_key`) to the order's destination with
+        these services, filled in as sites are asked for (`lane_base`)."""
+        ids = tuple(map(id, services))
+        key = (ids, order.lat, order.lon, order.province, order.region)
+        table = self._lanes.get(key)
+        if table is None:
+            if ids not in self._alive:
+                self._alive[ids] = tuple(services)
+            table = self._lanes[key] = {}
+        return table
+
+    def lane_base(self, table: dict[str, _LaneBase], services: Sequence[CarrierService],
+                  site: Site, order: RouteOrder) -> _LaneBase:
+        """The zone (`network.zone`), each service's (code, max grams, transit days, first
+        kg, further kg, 0) and the cheapest first kilogram, from `site` to `order`."""
+        hit = table.get(site.lane_key)
+        if hit is None:
+            z = zone_of(self.km_from(self.distances(order), site, order),
+                        bool(site.province) and site.province == order.province)
+            offers = tuple((svc.code, svc.max_g, svc.transit(z, site.region, order.region),
+                            *svc.rates[z], 0) for svc in services)
+            hit = table[site.lane_key] = (z, offers, min((o[3] for o in offers), default=0))
+        return hit
+
+    def days(self, now: datetime, not_before: date | None) -> dict[tuple[time, int], date]:
+        """Dispatch days by (cut-off, days of queue ahead) for orders planned at `now`
+        that may not ship before `not_before` (`ship_day`, remembered)."""
+        key = (now, not_before)
+        hit = self._days.get(key)
+        if hit is None:
+            hit = self._days[key] = {}
+        return hit
 
 
 class Pricer:
     """Prices the shipments of one order, remembering per site what does not depend on
-    the picks (zone, dispatch day): a streaming decision prices dozens of them."""
+    the picks (zone, dispatch day): a streaming decision prices dozens of them. What does
+    not depend on the order either comes from `memo`, shared by a batch's orders."""
 
     def __init__(self, order: RouteOrder, services: Sequence[CarrierService],
                  today: date | datetime, weights: CostWeights, *, count_late: bool = True,
-                 pickup: bool = False) -> None:
+                 pickup: bool = False, memo: PriceMemo | None = None) -> None:
         self.order = order
         self.services = services
         self.now = as_now(today)
         self.weights = weights
         self.count_late = count_late
         self.pickup = pickup
-        self.unit_g = {ln.sku: int(ln.weight_kg * 1000) for ln in order.lines}
-        self.late_units = to_units(weights.late_penalty_per_day) if count_late else 0
+        self.memo = memo if memo is not None else PriceMemo()
+        self.unit_g = {ln.sku: self.memo.grams(ln.weight_kg) for ln in order.lines}
+        self.late_units = weight_units(weights)[1] if count_late else 0
+        self._lanes = self.memo.lanes(services, order)
+        self._days = self.memo.days(self.now, order.not_before)
         self._site: dict[tuple[str, int], _Lane] = {}
 
     def lane(self, site: Site, extra_queue_days: int = 0) -> _Lane:
@@ -181,50 +318,62 @@ class Pricer:
         hit = self._site.get(key)
         if hit is None:
             order = self.order
-            z = zone(site, order)
-            ships = ship_day(site, self.now, order.not_before, extra_queue_days)
-            late_from = ((ships - order.requested_by).days
-                         if order.requested_by is not None and self.late_units else None)
-            offers = []
-            for svc in self.services:
-                days = svc.transit(z, site.region, order.region)
-                first, extra = svc.rates[z]
-                late = (max(0, late_from + days) * self.late_units
-                        if late_from is not None else 0)
-                offers.append((svc.code, svc.max_g, days, first, extra, late))
-            hit = _Lane(z, ships, offers,
-                        min((o[3] for o in offers), default=0) if not self.pickup else 0)
+            z, base, cheapest = self.memo.lane_base(self._lanes, self.services, site, order)
+            day_key = (site.cutoff, site.queue_days() + extra_queue_days)
+            ships = self._days.get(day_key)
+            if ships is None:
+                ships = self._days[day_key] = ship_day(site, self.now, order.not_before,
+                                                       extra_queue_days)
+            if order.requested_by is not None and self.late_units:
+                late_from, per_day = (ships - order.requested_by).days, self.late_units
+                offers = [(code, max_g, days, first, extra,
+                           max(0, late_from + days) * per_day, ships + timedelta(days=days))
+                          for code, max_g, days, first, extra, _ in base]
+            else:
+                offers = [(code, max_g, days, first, extra, 0, ships + timedelta(days=days))
+                          for code, max_g, days, first, extra, _ in base]
+            hit = _Lane(z, ships, offers, cheapest if not self.pickup else 0)
             self._site[key] = hit
         return hit
 
     def cheapest_first_kg(self, site: Site) -> int:
-        """A lower bound on shipping anything from `site`, in units (for pruning)."""
-        return self.lane(site).cheapest_first
+        """A lower bound on shipping anything from `site`, in units (for pruning): needs
+        neither the dispatch day nor the due date, so no lane is worked out for it."""
+        if self.pickup:
+            return 0
+        hit = self._lanes.get(site.lane_key)
+        if hit is None:
+            hit = self.memo.lane_base(self._lanes, self.services, site, self.order)
+        return hit[2]
 
     def shipment(self, site: Site, picks: Mapping[str, int],
                  extra_queue_days: int = 0) -> ShipmentPlan | None:
         lane = self.lane(site, extra_queue_days)
         ships = lane.ships
         unit_g = self.unit_g
-        grams = sum(unit_g.get(sku, 500) * qty for sku, qty in picks.items())
-        units = sum(picks.values())
+        grams = units = 0
+        for sku, qty in picks.items():
+            grams += unit_g.get(sku, 500) * qty
+            units += qty
         handling = site.per_order_units + site.per_unit_units * units
         if self.pickup:
             return ShipmentPlan(site.code, PICKUP, dict(picks), grams, 0, handling, ships, ships)
         extra_kg = max(0, -(-(grams - 1000) // 1000))  # whole kilograms past the first
-        best: tuple[int, int, str, int] | None = None  # score, days, service, price
-        for code, max_g, days, first, extra, late in lane.offers:
+        best = None  # the offer with the lowest score, then the fewest days
+        best_score = best_days = best_price = 0
+        for offer in lane.offers:
+            max_g = offer[1]
             if max_g is not None and grams > max_g:
                 continue
-            price = first + extra_kg * extra
-            score = price + late
-            if best is None or score < best[0] or (score == best[0] and days < best[1]):
-                best = (score, days, code, price)
+            price = offer[3] + extra_kg * offer[4]
+            score = price + offer[5]
+            if best is None or score < best_score or (score == best_score
+                                                      and offer[2] < best_days):
+                best, best_score, best_days, best_price = offer, score, offer[2], price
         if best is None:
             return None
-        _, days, code, price = best
-        return ShipmentPlan(site.code, code, dict(picks), grams, price, handling, ships,
-                            ships + timedelta(days=days))
+        return ShipmentPlan(site.code, best[0], dict(picks), grams, best_price, handling,
+                            ships, best[6])
 
 
 def price_shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
@@ -242,12 +391,35 @@ def make_candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan], weights
                    bonus: Mapping[str, Decimal] | None = None) -> Candidate:
     """A full plan with its cost breakdown (the late penalty on the last arrival). A rule's
     preference bonus counts when every shipment comes from a preferred site."""
+    split_units, late_units = weight_units(weights)
+    if len(shipments) == 1:  # most plans: one parcel
+        only = shipments[0]
+        promised = only.arrives
+        late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
+        preferred = bonus.get(only.site, Decimal(0)) if bonus else Decimal(0)
+        return Candidate((only,), only.shipping_units, only.handling_units, 0,
+                         late_units * late, promised, to_units(preferred) if preferred else 0)
     promised = max(s.arrives for s in shipments)
     late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
     preferred = min(bonus.get(s.site, Decimal(0)) for s in shipments) if bonus else Decimal(0)
     return Candidate(
         tuple(shipments), sum(s.shipping_units for s in shipments),
         sum(s.handling_units for s in shipments),
-        to_units(weights.split_penalty) * (len(shipments) - 1),
-        to_units(weights.late_penalty_per_day) * late, promised,
+        split_units * (len(shipments) - 1),
+        late_units * late, promised,
         to_units(preferred) if preferred else 0)
+
+
+# By identity (hashing the Decimals would cost about what it saves); the weights are kept.
+_WEIGHT_UNITS: dict[int, tuple[CostWeights, tuple[int, int]]] = {}
+
+
+def weight_units(weights: CostWeights) -> tuple[int, int]:
+    """The split penalty and the late penalty per day, in units (worked out once)."""
+    hit = _WEIGHT_UNITS.get(id(weights))
+    if hit is None or hit[0] is not weights:
+        if len(_WEIGHT_UNITS) > 64:
+            _WEIGHT_UNITS.clear()
+        hit = _WEIGHT_UNITS[id(weights)] = (weights, (to_units(weights.split_penalty),
+                                                      to_units(weights.late_penalty_per_day)))
+    return hit[1]

@@ -11,7 +11,7 @@ queues so later orders of the same batch see the load.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,7 +30,7 @@ from orderhub.domain.routing.network import (
     Site,
     units_text,
 )
-from orderhub.domain.routing.pricing import CHINA, Candidate
+from orderhub.domain.routing.pricing import CHINA, Candidate, PriceMemo, kg_text
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.streaming import Decision, plan_order
 from orderhub.domain.rules.facts import SlaFacts
@@ -50,6 +50,8 @@ class RoutingContext:
     # Orders already reduced to their routing view this batch (by validation's scoped
     # checks): by order id, valid while the order and catalogue are unchanged.
     routes: dict[str, RouteOrder] = field(default_factory=dict)
+    prices: PriceMemo = field(default_factory=PriceMemo)  # distances, zones, lanes
+    views: dict[Any, Any] = field(default_factory=dict)  # `route_order`'s memo
 
     def sites_for(self, warehouses: Sequence[Warehouse]) -> list[Site]:
         out = []
@@ -64,16 +66,17 @@ class RoutingContext:
         for code in codes:
             self.backlog[code] = self.backlog.get(code, 0) + 1
             if code in self.sites:
-                self.sites[code] = replace(self.sites[code], backlog=self.backlog[code])
+                self.sites[code] = self.sites[code].with_backlog(self.backlog[code])
 
 
 def candidate_view(c: Candidate) -> dict[str, Any]:
-    return {"sites": list(c.sites), "total": units_text(c.total_units),
+    """A plan as its stored decision shows it (amounts as text, dates ISO)."""
+    return {"sites": [s.site for s in c.shipments], "total": units_text(c.total_units),
             "shipping": units_text(c.shipping_units), "handling": units_text(c.handling_units),
             "split_penalty": units_text(c.split_units), "late_penalty": units_text(c.late_units),
             "bonus": units_text(c.bonus_units), "promised": c.promised.isoformat(),
             "shipments": [{"site": s.site, "service": s.service, "picks": s.picks,
-                           "weight_kg": str(s.weight_kg), "shipping": units_text(s.shipping_units),
+                           "weight_kg": kg_text(s.grams), "shipping": units_text(s.shipping_units),
                            "handling": units_text(s.handling_units),
                            "ships": s.ships.isoformat(), "arrives": s.arrives.isoformat()}
                           for s in c.shipments]}
@@ -81,13 +84,22 @@ def candidate_view(c: Candidate) -> dict[str, Any]:
 
 def explain(decision: Decision, strategy: str, order: RouteOrder | None = None,
             version: str = "") -> dict[str, Any]:
-    ranked = sorted(decision.candidates,
-                    key=lambda c: (c.score_units, c.total_units, len(c.shipments)))
+    cands = decision.candidates
+    ranked = cands if len(cands) < 2 else sorted(
+        cands, key=lambda c: (c.score_units, c.total_units, len(c.shipments)))
+    chosen = decision.chosen
+    # The chosen plan is nearly always among the five kept: its view is built once (the
+    # same dict twice in the decision; it is stored as JSON, never changed in place).
+    views = [candidate_view(c) for c in ranked[:EXPLAINED]]
+    chosen_view = None
+    if chosen is not None:
+        chosen_view = next((v for c, v in zip(ranked, views, strict=False) if c is chosen),
+                           None) or candidate_view(chosen)
     out: dict[str, Any] = {
         "strategy": strategy, "model_version": f"{MODEL}/{version}" if version else MODEL,
-        "chosen": candidate_view(decision.chosen) if decision.chosen else None,
+        "chosen": chosen_view,
         # The best alternatives (the chosen one first); all were priced, five are kept.
-        "candidates": [candidate_view(c) for c in ranked[:EXPLAINED]],
+        "candidates": views,
         "candidates_considered": len(decision.candidates),
         "candidates_pruned": decision.pruned,  # plans whose lower bound could not win
         "excluded": decision.excluded, "reason": decision.reason,
@@ -138,35 +150,64 @@ def _sla_due(order: Order) -> date:
     return start + timedelta(days=level.days)
 
 
+_SkuFacts = tuple[frozenset[str], frozenset[str], Decimal]  # tags, needs, unit weight
+
+
+def _sku_facts(sku: Sku | None) -> _SkuFacts:
+    facts = sku.attributes if sku else {}
+    tags: set[str] = set()
+    for key, value in facts.items():
+        if value is True:
+            tags.add(key)
+        if key == "category" and isinstance(value, str):
+            tags.add(f"category:{value}")
+    needs = frozenset(c for c in ("cold_chain", "hazardous") if facts.get(c) is True)
+    weight = sku.weight_kg if sku and sku.weight_kg else DEFAULT_UNIT_KG
+    return frozenset(tags), needs, weight
+
+
 def route_order(order: Order, catalog: Mapping[str, Sku],
-                sla: SlaFacts | None = None) -> RouteOrder:
+                sla: SlaFacts | None = None,
+                memo: dict[Any, Any] | None = None) -> RouteOrder:
     """The order reduced to what routing reads: destination, weights, needs, facts (and its
-    SLA facts, when the caller worked them out)."""
-    where = locate(order.shipping_address) or (0.0, 0.0)
-    province = province_key(order.shipping_address.province)
+    SLA facts, when the caller worked them out). `memo`, kept for a batch against one
+    catalogue, remembers each SKU's facts and each address's place."""
+    a = order.shipping_address
+    place_key = ("place", a.lat, a.lon, a.city, a.province)
+    place = memo.get(place_key) if memo is not None else None
+    if place is None:
+        where = locate(a) or (0.0, 0.0)
+        province = province_key(a.province)
+        place = (where[0], where[1], province, region_of(province))
+        if memo is not None:
+            memo[place_key] = place
+    lat, lon, province, region = place
     needs: set[str] = set()
     tags: set[str] = set()
     lines = []
+    cat = id(catalog)
     for ln in order.lines:
-        sku = catalog.get(ln.sku)
-        facts = sku.attributes if sku else {}
-        for key, value in facts.items():
-            if value is True:
-                tags.add(key)
-            if key == "category" and isinstance(value, str):
-                tags.add(f"category:{value}")
-        needs.update(c for c in ("cold_chain", "hazardous") if facts.get(c) is True)
-        weight = sku.weight_kg if sku and sku.weight_kg else DEFAULT_UNIT_KG
-        lines.append(RouteLine(ln.sku, ln.quantity, weight))
+        key = ("sku", cat, ln.sku)
+        facts = memo.get(key) if memo is not None else None
+        if facts is None:
+            facts = _sku_facts(catalog.get(ln.sku))
+            if memo is not None:
+                memo[key] = facts
+        tags.update(facts[0])
+        needs.update(facts[1])
+        lines.append(RouteLine(ln.sku, ln.quantity, facts[2]))
     if order.pickup_store:
         needs.add("pickup")
     return RouteOrder(
-        order.id, province, where[0], where[1], tuple(lines), due_date(order),
-        frozenset(needs & set(CAPABILITIES)), region_of(province), order.channel,
+        order.id, province, lat, lon, tuple(lines), due_date(order),
+        frozenset(needs & _CAPABILITIES), region, order.channel,
         order.customer.tier, order.order_type.value, order.grand_total, frozenset(tags),
         order.presale_release, order.service_level,
         frozenset(o["code"] for o in order.overrides), order.pickup_store,
         *(sla or (None, None, None)))
+
+
+_CAPABILITIES = frozenset(CAPABILITIES)
 
 
 def site_of(w: Warehouse, backlog: int) -> Site:
@@ -196,7 +237,7 @@ class RoutingStrategy:
     def decide(self, order: Order, warehouses: Sequence[Warehouse], available: Availability,
                now: datetime, context: RoutingContext | None) -> tuple[RouteOrder, Decision]:
         ctx = context or RoutingContext(NetworkState(), {}, {})
-        route = ctx.routes.get(order.id) or route_order(order, ctx.catalog)
+        route = ctx.routes.get(order.id) or route_order(order, ctx.catalog, memo=ctx.views)
         sites = ctx.sites_for(warehouses)
         skus = {ln.sku for ln in order.lines}
         # Only this order's SKUs at the sites: the map covers the whole batch.
@@ -209,7 +250,8 @@ class RoutingStrategy:
                     ctx.state.rule_stock.get(key, 0)
         rules, arm = ctx.state.rules_for(route)
         network = Network(sites, ctx.state.services, stock, ctx.state.blocks, rules)
-        decision = plan_order(route, network, now, self.weights, pickup_site=order.pickup_store)
+        decision = plan_order(route, network, now, self.weights, pickup_site=order.pickup_store,
+                              memo=ctx.prices)
         decision.rule_set = arm
         return route, decision
 

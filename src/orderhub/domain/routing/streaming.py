@@ -29,12 +29,14 @@ from orderhub.domain.routing.network import (
 )
 from orderhub.domain.routing.pricing import (
     Candidate,
+    PriceMemo,
     Pricer,
     ShipmentPlan,
     as_now,
     make_candidate,
     ships_today,
     usable_services,
+    weight_units,
 )
 from orderhub.domain.rules.effects import carriers_down, excluded_by, matching
 
@@ -78,7 +80,8 @@ def _distance(site: Site, order: RouteOrder) -> float:
     return haversine_km((site.lat, site.lon), (order.lat, order.lon))
 
 
-def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str = "") -> Screen:
+def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str = "",
+           memo: PriceMemo | None = None) -> Screen:
     """Which sites and carrier services may serve `order` now, with reasons for the rest."""
     for inbound in network.blocks:
         if inbound.direction != BlockDirection.OUTBOUND and inbound.covers(order.province,
@@ -86,8 +89,9 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
             return Screen([], blocked=f"deliveries to {inbound.area} are blocked: "
                                       f"{inbound.reason}")
     closed = frozenset(s.code for s in network.sites if not s.active)
-    down = (carriers_down(network.services) if getattr(network.rules, "reads_carriers", True)
-            else frozenset())
+    reads_carriers = getattr(network.rules, "reads_carriers", True)
+    down = ((memo.down(network.services) if memo is not None
+             else carriers_down(network.services)) if reads_carriers else frozenset())
     effects = matching(network.rules, order, network.stock, closed, down)
     out = Screen([], rules=[r.label for r in effects.matched], bonus=effects.bonus,
                  notify=effects.notify)
@@ -96,9 +100,22 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
         return out
     demand = order.demand
     outbound = [b for b in network.blocks if b.direction != BlockDirection.INBOUND]
+    stock = network.stock
+    needs = order.needs
     eligible: list[Site] = []
     for site in network.sites:
-        block = next((b for b in outbound if b.covers(site.province, site.region)), None)
+        block = next((b for b in outbound if b.covers(site.province, site.region)),
+                     None) if outbound else None
+        if site.active and block is None and not pickup_site and not site.full \
+                and needs <= site.capabilities:
+            code = site.code
+            for sku in demand:
+                if stock.get((sku, code), 0) > 0:
+                    eligible.append(site)
+                    break
+            else:
+                out.excluded[code] = "holds none of the order's SKUs"
+            continue
         if not site.active:
             out.excluded[site.code] = "closed"
         elif block is not None:
@@ -134,9 +151,14 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
             continue
         out.excluded.update(removed)
         eligible = kept
-    eligible.sort(key=lambda s: (_distance(s, order), s.code))
+    if memo is not None:
+        km, to = memo.km_from, memo.distances(order)
+        eligible.sort(key=lambda s: (km(to, s, order), s.code))
+    else:
+        eligible.sort(key=lambda s: (_distance(s, order), s.code))
     out.eligible = eligible
-    out.services = usable_services(network.services, effects.banned_carriers)
+    out.services = (memo.usable(network.services, effects.banned_carriers) if memo is not None
+                    else usable_services(network.services, effects.banned_carriers))
     for code, label in effects.banned_carriers.items():
         out.notes.append(f"carrier {code} excluded by {label}")
     if effects.only_carriers is not None:
@@ -151,11 +173,11 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
     return out
 
 
-def _fill(order: RouteOrder, sites: Sequence[Site],
-          network: Network) -> list[dict[str, int]] | None:
+def _fill(order: RouteOrder, sites: Sequence[Site], network: Network,
+          demand: dict[str, int] | None = None) -> list[dict[str, int]] | None:
     """Picks per site when `sites` fill the order in this sequence, each taking what it
     can of what is left; None if they cannot, or if a site would ship nothing."""
-    left = dict(order.demand)
+    left = dict(demand if demand is not None else order.demand)
     out = []
     for site in sites:
         picks = {}
@@ -176,20 +198,22 @@ def _fill(order: RouteOrder, sites: Sequence[Site],
 
 def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
                     today: date | datetime, weights: CostWeights, *,
-                    pickup: bool = False, prune: bool = True) -> list[Candidate]:
+                    pickup: bool = False, prune: bool = True,
+                    memo: PriceMemo | None = None) -> list[Candidate]:
     """Every full plan for the screened sites, priced exactly. With `prune`, splits that
     cannot beat a plan already found are not priced (the answer is the same); a wave
     keeps them all, since contended stock may make them the best use of it."""
     out: list[Candidate] = []
     if not scr.services and not pickup:
         return out
-    pricer = Pricer(order, scr.services, today, weights, pickup=pickup)
-    max_bonus = to_units(max(scr.bonus.values(), default=Decimal(0)))
-    split_units = to_units(weights.split_penalty)
+    pricer = Pricer(order, scr.services, today, weights, pickup=pickup, memo=memo)
+    max_bonus = to_units(max(scr.bonus.values(), default=Decimal(0))) if scr.bonus else 0
+    split_units = weight_units(weights)[0]
     best_score = [0, 0]  # plans seen, their best score in units
+    demand = order.demand
 
     def priced(sites: Sequence[Site], fills: list[dict[str, int]] | None = None) -> None:
-        fills = fills or _fill(order, sites, network)
+        fills = fills or _fill(order, sites, network, demand)
         if fills is None:
             return
         shipments: list[ShipmentPlan] = []
@@ -201,6 +225,13 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         out.append(make_candidate(order, shipments, weights, scr.bonus))
 
     floors: dict[str, int] = {}
+
+    def floor_of(s: Site) -> int:
+        """`floors_of((s,))`: one site's handling per order and cheapest first kg."""
+        f = floors.get(s.code)
+        if f is None:
+            f = floors[s.code] = s.per_order_units + pricer.cheapest_first_kg(s)
+        return f
 
     def floors_of(sites: Sequence[Site]) -> int:
         """The cheapest a split over `sites` could conceivably cost, in units: its
@@ -224,15 +255,21 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
             return False
         return bool(floors_of(sites) - max_bonus > best_score_now())
 
-    demand = order.demand
     stock = network.stock
     units = order.units
-    whole = [s for s in scr.eligible
-             if all(stock.get((sku, s.code), 0) >= qty for sku, qty in demand.items())]
-    if prune:  # cheapest conceivable first (handling, the cheapest first kilogram)
-        whole.sort(key=lambda s: (floors_of((s,)) + s.per_unit_units * units, s.code))
+    wanted = list(demand.items())
+    whole = []
+    for s in scr.eligible:
+        code = s.code
+        for sku, qty in wanted:
+            if stock.get((sku, code), 0) < qty:
+                break
+        else:
+            whole.append(s)
+    if prune and len(whole) > 1:  # cheapest conceivable first (handling, first kilogram)
+        whole.sort(key=lambda s: (floor_of(s) + s.per_unit_units * units, s.code))
     for site in whole:
-        if prune and out and (floors_of((site,)) + site.per_unit_units * units - max_bonus
+        if prune and out and (floor_of(site) + site.per_unit_units * units - max_bonus
                               > best_score_now()):
             scr.pruned += len(whole) - whole.index(site)
             break
@@ -241,7 +278,7 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         return out
     nearest = scr.eligible[:MAX_SPLIT_SITES]
     if prune and out and len(nearest) >= 2:
-        two = sorted(floors_of((s,)) for s in nearest)[:2]
+        two = sorted(floor_of(s) for s in nearest)[:2]
         if split_units + sum(two) - max_bonus > best_score_now():
             scr.pruned += len(nearest) * (len(nearest) - 1) // 2
             return out  # no split can beat the best single site
@@ -286,10 +323,12 @@ def best(candidates: Sequence[Candidate]) -> Candidate:
 
 
 def plan_order(order: RouteOrder, network: Network, today: date | datetime,
-               weights: CostWeights = CostWeights(), *, pickup_site: str = "") -> Decision:
-    """The best full plan for one order, or a reason why there is none."""
+               weights: CostWeights = CostWeights(), *, pickup_site: str = "",
+               memo: PriceMemo | None = None) -> Decision:
+    """The best full plan for one order, or a reason why there is none. `memo` keeps
+    what does not depend on the order across a batch's orders (same answer, less CPU)."""
     now = as_now(today)
-    scr = screen(order, network, now, pickup_site)
+    scr = screen(order, network, now, pickup_site, memo)
     decision = Decision(order.id, None, excluded=scr.excluded, rules=scr.rules,
                         notes=scr.notes, notify=scr.notify)
     if scr.blocked:
@@ -299,7 +338,7 @@ def plan_order(order: RouteOrder, network: Network, today: date | datetime,
         decision.reason, decision.held = scr.held, True
         return decision
     decision.candidates = plan_candidates(order, network, scr, now, weights,
-                                          pickup=bool(pickup_site))
+                                          pickup=bool(pickup_site), memo=memo)
     decision.pruned = scr.pruned
     if not decision.candidates:
         decision.reason = _no_plan_reason(order, network, scr, weights, bool(pickup_site))

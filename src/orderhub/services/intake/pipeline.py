@@ -191,10 +191,11 @@ def routing_view(order: Order, catalog: Mapping[str, Sku], policy: SlaPolicy | N
     in force): if every step from now keeps its target, how much slack is left to its due
     date, when it must ship, its service level's delivery target."""
     if policy is None:
-        return route_order(order, catalog)
+        return route_order(order, catalog, memo=memo)
     match = {"channel": order.channel, "service_level": order.service_level,
              "warehouse": "", "customer_tier": order.customer.tier}
-    return route_order(order, catalog, facts_for(policy, match, now, customer_due(order), memo))
+    return route_order(order, catalog, facts_for(policy, match, now, customer_due(order), memo),
+                       memo)
 
 
 def validation_context(
