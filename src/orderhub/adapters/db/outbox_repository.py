@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, text, update
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.batching import bulk_insert
 from orderhub.domain.events import Event
 from orderhub.domain.ids import new_id
 
@@ -62,8 +63,9 @@ class OutboxRepository:
         """Write events with their per-order sequence numbers (0 for events of no order)."""
         if not events:
             return 0
-        self.conn.execute(
-            t.outbox.insert(),
+        bulk_insert(
+            self.conn,
+            t.outbox,
             [
                 {
                     "event_id": new_id("evt"),

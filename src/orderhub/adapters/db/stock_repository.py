@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from orderhub.adapters.db import tables as t
-from orderhub.adapters.db.batching import chunks
+from orderhub.adapters.db.batching import bulk_insert, chunks
 from orderhub.domain.errors import StockError
 from orderhub.domain.inventory import StockLevel
 
@@ -428,5 +428,5 @@ class StockRepository:
 
     def flush(self) -> None:
         if self._pending_movements:
-            self.conn.execute(t.stock_movements.insert(), self._pending_movements)
+            bulk_insert(self.conn, t.stock_movements, self._pending_movements)
             self._pending_movements = []
