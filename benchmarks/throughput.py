@@ -61,7 +61,7 @@ from orderhub.tools.demo import build_demo
 from orderhub.tools.simulation import OrderGenerator, load_prices
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import intake_floor  # noqa: E402  (benchmarks/ is not a package)
+import intake_floor
 
 TENANT = "default"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"

@@ -38,15 +38,25 @@ def _json(value: Any) -> str:
 
 
 def _utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:
+        return value
     if value.tzinfo is None:
         raise ValueError("naive datetime given; orderhub stores timezone-aware UTC only")
     return value.astimezone(UTC)
 
 
+_TIMES: dict[datetime, str] = {}  # a batch's rows share a handful of moments
+
+
 def _sqlite_time(value: datetime | None) -> str | None:
     if value is None:
         return None
-    return _utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+    text = _TIMES.get(value)
+    if text is None:
+        if len(_TIMES) > 4096:
+            _TIMES.clear()
+        text = _TIMES[value] = _utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+    return text
 
 
 def _pg_time(value: datetime | None) -> datetime | None:
@@ -75,7 +85,7 @@ def _converter(column_type: Any, sqlite: bool) -> Convert | None:
 
 
 class _Plan:
-    __slots__ = ("columns", "convert", "copy_sql", "insert_sql")
+    __slots__ = ("columns", "convert", "copy_sql", "insert_sql", "row")
 
     def __init__(self, table: Table, columns: tuple[str, ...], dialect: str) -> None:
         sqlite = dialect == "sqlite"
@@ -90,13 +100,16 @@ class _Plan:
                               for i in range(len(columns)))
         self.insert_sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
         self.copy_sql = f'COPY "{table.name}" ({names}) FROM STDIN'
+        # One generated function per table and column set: a tuple display with each
+        # column's converter inlined is several times faster than a generic loop.
+        env: dict[str, Any] = {f"f{i}": f for i, f in enumerate(self.convert)}
+        items = ", ".join(f"r[{c!r}]" if f is None else f"f{i}(r[{c!r}])"
+                          for i, (c, f) in enumerate(zip(columns, self.convert, strict=True)))
+        exec(f"def row(r):\n    return ({items},)\n", env)
+        self.row: Callable[[Mapping[str, Any]], tuple[Any, ...]] = env["row"]
 
     def tuples(self, rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
-        cols = self.columns
-        if all(f is None for f in self.convert):
-            return [tuple(r[c] for c in cols) for r in rows]
-        pairs = list(zip(cols, self.convert, strict=True))
-        return [tuple(r[c] if f is None else f(r[c]) for c, f in pairs) for r in rows]
+        return list(map(self.row, rows))
 
 
 def _variant(column_type: Any, dialect: str) -> Any:
@@ -131,4 +144,4 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         finally:
             cursor.close()
         return
-    conn.exec_driver_sql(plan.insert_sql, values)  # type: ignore[arg-type]
+    conn.exec_driver_sql(plan.insert_sql, values)

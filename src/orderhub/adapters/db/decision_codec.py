@@ -4,11 +4,11 @@ to the explanation the router produced (domain/routing/strategy.explain).
 The explanation repeats itself: the chosen candidate is also the first of the kept
 alternatives, and every candidate and shipment spells out the same keys. Stored, a
 candidate is an array in `CANDIDATE_KEYS` order (its shipments arrays in `SHIPMENT_KEYS`
-order), `chosen` is the index of the kept candidate it equals, and top-level keys holding
-their empty default are left out. Anything that does not fit the shape (a candidate with
-other keys, a chosen plan not among those kept) is stored as it is, so the round trip is
-exact. Rows written before (no "v" key) are read as they are: old databases need no
-migration."""
+order), `chosen` is the index of the kept candidate it equals, the excluded sites are
+grouped by reason, and top-level keys holding their empty default are left out. Anything
+that does not fit the shape (a candidate with other keys, a chosen plan not among those
+kept) is stored as it is, so the round trip is exact. Rows written before (no "v" key)
+are read as they are: old databases need no migration."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ SHIPMENT_KEYS = ("site", "service", "picks", "weight_kg", "shipping", "handling"
                  "arrives")
 # Top-level keys left out when they hold exactly this value (restored on reading).
 EMPTY: dict[str, Any] = {"excluded": {}, "rules_matched": [], "notes": [],
-                         "promise_warning": None, "candidates_pruned": 0, "rule_set": None}
+                         "promise_warning": "", "reason": "", "candidates_pruned": 0}
 _CANDIDATE_SET = frozenset(CANDIDATE_KEYS)
 _SHIPMENT_SET = frozenset(SHIPMENT_KEYS)
 
@@ -45,6 +45,23 @@ def _unpack_candidate(c: Any) -> Any:
     return out
 
 
+def _group_excluded(excluded: Any) -> Any:
+    """{site: why} as [[why, [sites]], ...]: most sites are left out for the same reason."""
+    if not isinstance(excluded, dict) or not all(isinstance(v, str)
+                                                  for v in excluded.values()):
+        return excluded
+    by_reason: dict[str, list[str]] = {}
+    for site, why in excluded.items():
+        by_reason.setdefault(why, []).append(site)
+    return [[why, sites] for why, sites in by_reason.items()]
+
+
+def _ungroup_excluded(excluded: Any) -> Any:
+    if not isinstance(excluded, list):
+        return excluded
+    return {site: why for why, sites in excluded for site in sites}
+
+
 def compact_decision(doc: dict[str, Any]) -> dict[str, Any]:
     """The stored form of an explanation (see the module's docstring)."""
     if "v" in doc:  # not an explanation of the shape this knows: keep it whole
@@ -57,7 +74,7 @@ def compact_decision(doc: dict[str, Any]) -> dict[str, Any]:
         if k in ("chosen", "candidates") or (omit and k in EMPTY and v == EMPTY[k]
                                              and type(v) is type(EMPTY[k])):
             continue
-        out[k] = v
+        out[k] = _group_excluded(v) if k == "excluded" else v
     candidates = doc.get("candidates")
     chosen = doc.get("chosen")
     if isinstance(candidates, list):
@@ -85,9 +102,12 @@ def expand_decision(doc: dict[str, Any] | None) -> dict[str, Any]:
         if k in ("v", "x"):
             continue
         if k == "chosen":
-            out[k] = expanded[v["i"]] if "i" in v else _unpack_candidate(v["c"])
+            out[k] = (expanded[v["i"]] if "i" in v and isinstance(expanded, list)
+                      else _unpack_candidate(v.get("c")))
         elif k == "candidates":
             out[k] = expanded
+        elif k == "excluded":
+            out[k] = _ungroup_excluded(v)
         else:
             out[k] = v
     if "x" not in doc:
