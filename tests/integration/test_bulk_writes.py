@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import COPY_MIN_ROWS, bulk_insert
@@ -124,3 +125,14 @@ def test_routing_decisions_old_and_compact_read_alike(hub: Hub) -> None:
             "SELECT length(CAST(decision AS TEXT)) FROM routing_decisions ORDER BY id")
         ).scalars().all()
         assert sizes[0] < sizes[1]
+
+
+def test_a_duplicate_key_in_copy_raises_sqlalchemys_integrity_error(hub: Hub) -> None:
+    """retry_unique_race and the callers catch SQLAlchemy's exceptions: COPY's are wrapped."""
+    rows = COPY_MIN_ROWS + 1
+    at = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    events = [{"event_id": "evt_same", "tenant_id": T, "order_id": "o", "seq": n,
+               "type": "X", "status": "s", "actor": "t", "reason": "", "data": {},
+               "occurred_at": at} for n in range(rows)]
+    with hub.uow() as uow, pytest.raises(IntegrityError):
+        bulk_insert(uow.conn, t.outbox, events)

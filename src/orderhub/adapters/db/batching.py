@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import JSON, Boolean, Connection, Table
+from sqlalchemy.exc import DBAPIError
 
 from orderhub.adapters.db.types import Money, UTCDateTime
 
@@ -136,11 +137,15 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         plan = _PLANS[key] = _Plan(table, key[1], dialect)
     values = plan.tuples(rows)
     if dialect == "postgresql" and len(values) >= COPY_MIN_ROWS:
+        dbapi_error = conn.dialect.loaded_dbapi.Error
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             with cursor.copy(plan.copy_sql) as copy:
                 for v in values:
                     copy.write_row(v)
+        except dbapi_error as exc:  # as SQLAlchemy raises it (IntegrityError, ...), so
+            # callers (retry_unique_race) see the same exceptions as with execute()
+            raise DBAPIError.instance(plan.copy_sql, None, exc, dbapi_error) from exc
         finally:
             cursor.close()
         return
