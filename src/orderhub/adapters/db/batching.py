@@ -49,7 +49,8 @@ def _utc(value: datetime) -> datetime:
 _TIMES: dict[datetime, str] = {}  # a batch's rows share a handful of moments
 
 
-def _sqlite_time(value: datetime | None) -> str | None:
+def sqlite_time(value: datetime | None) -> str | None:
+    """A time as UTCDateTime stores it on SQLite (naive UTC text with microseconds)."""
     if value is None:
         return None
     text = _TIMES.get(value)
@@ -77,7 +78,7 @@ def _converter(column_type: Any, sqlite: bool) -> Convert | None:
     if isinstance(column_type, Money):
         return _sqlite_money if sqlite else None
     if isinstance(column_type, UTCDateTime):
-        return _sqlite_time if sqlite else _pg_time
+        return sqlite_time if sqlite else _pg_time
     if isinstance(column_type, JSON) or isinstance(getattr(column_type, "impl", None), JSON):
         return _json
     if isinstance(column_type, Boolean):
