@@ -556,14 +556,18 @@ def print_floor(results: Sequence[RunResult]) -> None:
     print("Plain-driver floor: the rows each batch run wrote, written again with the driver")
     print("alone (fresh database, same schema, indexes and demo data, same batches):")
     print(f"{'backend':>8}  {'driver':>20}  {'orders/s':>9}  {'cpu ms/o':>8}  "
-          f"{'server ms/o':>11}  {'orderhub / floor':>16}")
+          f"{'server ms/o':>11}  {'orderhub / floor':>16}  {'floor cpu / orderhub cpu':>24}")
     for r in runs:
         for f in r.floor:
             server = f["server_cpu_ms_per_order"]
             print(f"{r.backend:>8}  {f['driver']:>20}  {f['orders_per_s']:>9,.0f}  "
                   f"{f['cpu_ms_per_order']:>8.3f}  "
                   f"{(f'{server:.3f}' if server is not None else '-'):>11}  "
-                  f"{r.orders_per_s / f['orders_per_s']:>16.2f}")
+                  f"{r.orders_per_s / f['orders_per_s']:>16.2f}  "
+                  f"{f['cpu_ms_per_order'] / r.cpu_ms_per_order:>24.2f}")
+    print("  orderhub / floor: orders/s, the figure of record. floor cpu / orderhub cpu: this")
+    print("  process's CPU per order, steadier on a busy machine (client side only: on")
+    print("  PostgreSQL the server's share, shown for the floor, is in neither).")
     for r in runs:
         total = sum(r.bytes_per_order.values())
         top = sorted(r.bytes_per_order.items(), key=lambda kv: -kv[1])[:6]
