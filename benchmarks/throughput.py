@@ -31,7 +31,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -59,6 +59,9 @@ from orderhub.services.intake.submit import Outcome, ingest_channel_orders, subm
 from orderhub.services.orders import views
 from orderhub.tools.demo import build_demo
 from orderhub.tools.simulation import OrderGenerator, load_prices
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import intake_floor
 
 TENANT = "default"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -95,6 +98,9 @@ class RunResult:
     latencies_ms: list[float] = field(default_factory=list)  # per call, in submission order
     encryption: str = "on"  # "off": the benchmark's null cipher (--pii-compare only)
     list_page: dict[str, float] = field(default_factory=dict)  # --pii-compare only
+    cpu_ms_per_order: float = 0.0  # this process's CPU time over the timed run
+    floor: list[dict[str, Any]] = field(default_factory=list)  # batch mode with --floor
+    bytes_per_order: dict[str, float] = field(default_factory=dict)  # by table (--floor)
 
 
 class NullCipher(PiiCipher):
@@ -208,12 +214,15 @@ def postgres_database(base_url: str) -> Iterator[str]:
 def fresh_hub(backend: str, pg_url: str) -> Iterator[tuple[Hub, float]]:
     """A migrated database with the demo data set loaded; yields (hub, setup seconds)."""
     database = sqlite_database() if backend == "sqlite" else postgres_database(pg_url)
-    with database as url:
+    with database as url, ExitStack() as stack:
         started = time.perf_counter()
-        settings = get_settings()
-        if not settings.master_key:  # a throwaway database gets a throwaway master key
-            settings = settings.model_copy(update={
-                "master_key": base64.b64encode(secrets.token_bytes(32)).decode()})
+        # A throwaway database gets throwaway keys in a throwaway key dir: a fresh clone
+        # runs the benchmark without `orderhub keys init`, and no real key is touched.
+        keys = stack.enter_context(tempfile.TemporaryDirectory(prefix="orderhub-bench-keys-"))
+        settings = get_settings().model_copy(update={
+            "key_dir": keys,
+            "master_key": base64.b64encode(secrets.token_bytes(32)).decode(),
+            "audit_key": base64.b64encode(secrets.token_bytes(32)).decode()})
         hub = bootstrap(settings, database_url=url)
         try:
             upgrade(hub.engine)
@@ -291,6 +300,7 @@ def run_mode(
     profiler: cProfile.Profile | None = None,
     encryption: bool = True,
     list_page: int = 0,
+    floor: bool = False,
 ) -> RunResult:
     """One fresh database, `orders` drafts, submitted in batches or one per transaction;
     with `encryption` off, through the benchmark's null cipher; with `list_page`, then a
@@ -310,9 +320,11 @@ def run_mode(
         outcomes: Counter[str] = Counter()
         statuses: Counter[str] = Counter()
         latencies_ms: list[float] = []
+        before = intake_floor.snapshot(hub.engine) if floor else None
 
         if profiler is not None:
             profiler.enable()
+        cpu_started = time.process_time()
         started = time.perf_counter()
         for n, chunk in enumerate(chunks):
             t0 = time.perf_counter()
@@ -350,13 +362,17 @@ def run_mode(
                     statuses[r.status or "?"] += 1
             latencies_ms.append((time.perf_counter() - t0) * 1000)
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         if profiler is not None:
             profiler.disable()
+        captured = (intake_floor.capture(hub.engine, before, len(drafts))
+                    if before is not None else None)
 
         events = count_events(hub) - events_before
         stored = count_statuses(hub, prefix)
         page = time_list_page(hub, list_page) if list_page else {}
 
+    floors = run_floor(backend, captured, size, pg_url) if captured is not None else []
     allocated = statuses[OrderStatus.ALLOCATED.value]
     held = statuses[OrderStatus.ON_HOLD.value]
     created = outcomes[Outcome.CREATED.value]
@@ -389,7 +405,27 @@ def run_mode(
         latencies_ms=[round(ms, 3) for ms in latencies_ms],
         encryption="on" if encryption else "off",
         list_page=page,
+        cpu_ms_per_order=1000 * cpu_seconds / len(drafts) if drafts else 0.0,
+        floor=floors,
+        bytes_per_order={name: n / len(drafts) for name, n in
+                         sorted(captured.bytes_written().items())} if captured else {},
     )
+
+
+def run_floor(backend: str, captured: intake_floor.Captured, batch_size: int,
+              pg_url: str) -> list[dict[str, Any]]:
+    """The same rows written with the plain driver into a fresh database (same schema and
+    demo data): sqlite3, or psycopg executemany and COPY."""
+    out = []
+    for mode in (("executemany",) if backend == "sqlite" else ("executemany", "copy")):
+        with fresh_hub(backend, pg_url) as (hub, _):
+            f = intake_floor.replay(hub.engine, captured, batch_size, mode)
+        out.append({"driver": f.driver, "orders": f.orders, "seconds": f.seconds,
+                    "orders_per_s": f.orders_per_s, "cpu_ms_per_order": f.cpu_ms_per_order,
+                    "server_cpu_ms_per_order": (1000 * f.server_cpu_seconds / f.orders
+                                                if f.server_cpu_seconds is not None
+                                                else None)})
+    return out
 
 
 def time_list_page(hub: Hub, size: int, repeats: int = 5) -> dict[str, float]:
@@ -459,6 +495,7 @@ COLUMNS = [
     ("orders", 7, "{}"),
     ("seconds", 8, "{:.2f}"),
     ("orders/s", 9, "{:,.0f}"),
+    ("cpu ms/o", 8, "{:.3f}"),
     ("p50 ms", 8, "{:.2f}"),
     ("p99 ms", 8, "{:.2f}"),
     ("samples", 7, "{}"),
@@ -481,6 +518,7 @@ def print_table(results: Sequence[RunResult]) -> None:
             r.orders,
             r.seconds,
             r.orders_per_s,
+            r.cpu_ms_per_order,
             r.latency_p50_ms,
             r.latency_p99_ms,
             r.latency_samples,
@@ -510,6 +548,43 @@ def print_table(results: Sequence[RunResult]) -> None:
     print()
 
 
+def print_floor(results: Sequence[RunResult]) -> None:
+    """The plain-driver floor of each batch run, and the run as a fraction of it."""
+    runs = [r for r in results if r.floor]
+    if not runs:
+        return
+    print("Plain-driver floor: the rows each batch run wrote, written again with the driver")
+    print("alone (fresh database, same schema, indexes and demo data, same batches):")
+    print(f"{'backend':>8}  {'driver':>20}  {'orders/s':>9}  {'cpu ms/o':>8}  "
+          f"{'server ms/o':>11}  {'orderhub / floor':>16}  {'floor cpu / orderhub cpu':>24}")
+    for r in runs:
+        for f in r.floor:
+            server = f["server_cpu_ms_per_order"]
+            print(f"{r.backend:>8}  {f['driver']:>20}  {f['orders_per_s']:>9,.0f}  "
+                  f"{f['cpu_ms_per_order']:>8.3f}  "
+                  f"{(f'{server:.3f}' if server is not None else '-'):>11}  "
+                  f"{r.orders_per_s / f['orders_per_s']:>16.2f}  "
+                  f"{f['cpu_ms_per_order'] / r.cpu_ms_per_order:>24.2f}")
+    print("  orderhub / floor: orders/s, the figure of record. floor cpu / orderhub cpu: this")
+    print("  process's CPU per order, steadier on a busy machine (client side only: on")
+    print("  PostgreSQL the server's share, shown for the floor, is in neither).")
+    for r in runs:
+        total = sum(r.bytes_per_order.values())
+        top = sorted(r.bytes_per_order.items(), key=lambda kv: -kv[1])[:6]
+        print(f"  {r.backend}: {total:,.0f} bytes written per order; "
+              + ", ".join(f"{name} {n:,.0f}" for name, n in top))
+    print()
+
+
+def floor_ratios(results: Sequence[RunResult]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for r in results:
+        for f in r.floor:
+            out[f"{r.backend}: orderhub / {f['driver']} floor"] = (
+                r.orders_per_s / f["orders_per_s"])
+    return out
+
+
 def ratios(results: Sequence[RunResult]) -> dict[str, float]:
     """Within-run comparisons: batch vs single per backend, postgres vs sqlite per mode."""
     by = {(r.backend, r.mode): r for r in results}
@@ -530,7 +605,7 @@ def print_ratios(values: dict[str, float]) -> None:
         return
     print("Ratios (same machine, same run):")
     for name, value in values.items():
-        print(f"  {name:<38} {value:6.2f}x")
+        print(f"  {name:<48} {value:6.2f}x")
     print()
 
 
@@ -634,6 +709,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="fail (exit 2) instead of skipping when PostgreSQL is unreachable",
     )
+    p.add_argument(
+        "--no-floor",
+        dest="floor",
+        action="store_false",
+        help="skip the plain-driver floor (by default each batch run's rows are written "
+        "again with sqlite3 / psycopg executemany and COPY, and the ratio printed)",
+    )
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     p.add_argument(
         "--profile",
@@ -693,12 +775,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     batch_size=args.batch_size,
                     seed=args.seed,
                     pg_url=pg_url,
+                    floor=args.floor and mode == "batch",
                 )
             )
     print()
     if results:
         print_table(results)
-    compared = ratios(results)
+    print_floor(results)
+    compared = ratios(results) | floor_ratios(results)
     print_ratios(compared)
 
     profiled: RunResult | None = None

@@ -133,10 +133,11 @@ class UnitOfWork:
     def savepoint(self) -> NestedTransaction:
         return self.conn.begin_nested()
 
-    def flush(self) -> int:
+    def flush(self, *, final: bool = False) -> int:
         """Write aggregates, stock movements and their events now, inside the transaction,
-        so queries later in it see them (the commit flushes whatever follows)."""
-        events: list[tuple[Event, int]] = self.orders.flush()
+        so queries later in it see them (the commit flushes whatever follows; `final`:
+        the commit's own flush, after which nothing more is saved)."""
+        events: list[tuple[Event, int]] = self.orders.flush(final=final)
         events.extend((e, 0) for e in self._other_events)
         self._other_events = []
         self.stock.flush()
@@ -146,7 +147,7 @@ class UnitOfWork:
 
     def commit(self) -> int:
         """Flush aggregates and the outbox, then commit; returns the number of events."""
-        count = self.flush()
+        count = self.flush(final=True)
         assert self._tx is not None
         self._tx.commit()
         self._tx = None

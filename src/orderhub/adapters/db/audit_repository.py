@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.batching import bulk_insert
 from orderhub.domain.audit import GENESIS, KEYED, AuditEntry, AuditKey, Checkpoint
 
 _a = t.audit_log.c
@@ -103,7 +104,7 @@ class AuditRepository:
                          "kind": r.kind, "subject": r.subject, "detail": dict(r.detail),
                          "prev_hash": prev, "hash": digest, "scheme": KEYED})
             prev = digest
-        self.conn.execute(t.audit_log.insert(), rows)
+        bulk_insert(self.conn, t.audit_log, rows)
         self.conn.execute(update(t.audit_heads).where(_h.tenant_id == tenant_id)
                           .values(seq=seq, hash=prev))
 

@@ -13,7 +13,8 @@ from sqlalchemy import Connection, Text, bindparam, cast, func, select, update
 
 from orderhub.adapters.crypto.keyring import PiiCipher
 from orderhub.adapters.db import tables as t
-from orderhub.adapters.db.batching import chunks
+from orderhub.adapters.db.batching import bulk_insert, chunks
+from orderhub.adapters.db.decision_codec import compact_decision, expand_decision
 from orderhub.domain.errors import Conflict, NotFound
 from orderhub.domain.events import Event
 from orderhub.domain.lifecycle import OrderStatus
@@ -433,16 +434,17 @@ class OrderRepository:
     def record_routing(self, tenant_id: str, strategy: str,
                        decisions: dict[str, dict[str, Any]], at: datetime) -> None:
         """Store routing explanations (one row per order decided), in one statement."""
-        self.conn.execute(t.routing_decisions.insert(), [
-            {"tenant_id": tenant_id, "order_id": oid, "strategy": strategy, "decision": d,
-             "decided_at": at} for oid, d in decisions.items()])
+        bulk_insert(self.conn, t.routing_decisions, [
+            {"tenant_id": tenant_id, "order_id": oid, "strategy": strategy,
+             "decision": compact_decision(d), "decided_at": at}
+            for oid, d in decisions.items()])
 
     def routing(self, tenant_id: str, order_id: str) -> list[dict[str, Any]]:
         r = t.routing_decisions.c
         rows = self.conn.execute(select(t.routing_decisions).where(
             r.tenant_id == tenant_id, r.order_id == order_id).order_by(r.id)).mappings()
-        return [{"decided_at": x["decided_at"], "strategy": x["strategy"], **x["decision"]}
-                for x in rows]
+        return [{"decided_at": x["decided_at"], "strategy": x["strategy"],
+                 **expand_decision(x["decision"])} for x in rows]
 
     def planned_at(self, tenant_id: str, *, warehouses: Sequence[str] = (),
                    service: str = "", statuses: Sequence[str] = ()) -> list[tuple[str, str]]:
@@ -584,22 +586,23 @@ class OrderRepository:
     def seen(self) -> list[Order]:
         return [*self._new, *(o for o, _ in self._loaded.values())]
 
-    def flush(self) -> list[tuple[Event, int]]:
+    def flush(self, *, final: bool = False) -> list[tuple[Event, int]]:
         """Write every new and changed order; return its events for the outbox, each with
-        its number in the order's own sequence."""
+        its number in the order's own sequence. `final`: the unit of work commits next,
+        so no snapshot of what was written is kept for a later flush."""
         pending: list[tuple[Event, int]] = []
         for o in self.seen():
             for e in o.events:
                 o.event_seq += 1
                 pending.append((e, o.event_seq))
-        self._insert_new()
+        self._insert_new(final)
         self._update_loaded()
         for o in self.seen():
             o.events.clear()
         self._new = []
         return pending
 
-    def _insert_new(self) -> None:
+    def _insert_new(self, final: bool) -> None:
         if not self._new:
             return
         heads: list[dict[str, Any]] = []
@@ -612,14 +615,13 @@ class OrderRepository:
             lines.extend(_line_row(o, ln) for ln in o.lines)
             res.extend(_reservation_row(o, r) for r in o.reservations)
             ships.extend(_shipment_row(o, s) for s in o.shipments)
-        self.conn.execute(t.orders.insert(), heads)
-        self.conn.execute(t.order_lines.insert(), lines)
-        if ships:
-            self.conn.execute(t.shipments.insert(), ships)
-        if res:
-            self.conn.execute(t.reservations.insert(), res)
-        for o in self._new:
-            self._loaded[o.id] = (o, _Snapshot(o))
+        bulk_insert(self.conn, t.orders, heads)
+        bulk_insert(self.conn, t.order_lines, lines)
+        bulk_insert(self.conn, t.shipments, ships)
+        bulk_insert(self.conn, t.reservations, res)
+        if not final:  # later changes in this unit of work are saved against these
+            for o in self._new:
+                self._loaded[o.id] = (o, _Snapshot(o))
 
     def _update_loaded(self) -> None:
         new_ids = {o.id for o in self._new}
@@ -704,9 +706,8 @@ class OrderRepository:
                     t.order_lines.c.order_id.in_([o.id for o in replaced_lines])
                 )
             )
-            self.conn.execute(
-                t.order_lines.insert(), [_line_row(o, ln) for o in replaced_lines for ln in o.lines]
-            )
+            bulk_insert(self.conn, t.order_lines,
+                        [_line_row(o, ln) for o in replaced_lines for ln in o.lines])
         if upd_lines:
             self.conn.execute(
                 update(t.order_lines)
@@ -717,10 +718,8 @@ class OrderRepository:
                 .values(sku=bindparam("sku")),
                 upd_lines,
             )
-        if new_ship:
-            self.conn.execute(t.shipments.insert(), new_ship)
-        if new_res:
-            self.conn.execute(t.reservations.insert(), new_res)
+        bulk_insert(self.conn, t.shipments, new_ship)
+        bulk_insert(self.conn, t.reservations, new_res)
         if upd_res:
             self.conn.execute(
                 update(t.reservations)

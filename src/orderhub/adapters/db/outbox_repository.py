@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import Connection, Text, bindparam, cast, func, select, text
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.batching import bulk_insert
 from orderhub.adapters.db.types import UTCDateTime
 from orderhub.domain.events import Event
 from orderhub.domain.ids import new_id
@@ -69,8 +70,9 @@ class OutboxRepository:
         if not events:
             return 0
         recorded = datetime.now(UTC)  # the flush at commit: CloudEvents `recordedtime`
-        self.conn.execute(
-            t.outbox.insert(),
+        bulk_insert(
+            self.conn,
+            t.outbox,
             [
                 {
                     "event_id": new_id("evt"),

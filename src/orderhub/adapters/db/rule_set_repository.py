@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.decision_codec import expand_decision
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.rules.rule_sets import SetState
 
@@ -137,7 +138,8 @@ class RuleSetRepository:
                                                  r.decided_at >= since)
         if until is not None:
             q = q.where(r.decided_at <= until)
-        return [(oid, doc or {}) for oid, doc in self.conn.execute(q.order_by(r.id))]
+        return [(oid, expand_decision(doc))
+                for oid, doc in self.conn.execute(q.order_by(r.id))]
 
     def touched_orders(self, tenant_id: str, since: datetime) -> set[str]:
         """Orders a person had to touch since `since`: a hold overridden, an exception
