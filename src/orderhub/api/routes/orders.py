@@ -22,8 +22,10 @@ from orderhub.api.schemas import (
     ShipIn,
     TimelineEntryOut,
 )
+from orderhub.domain.errors import InvalidInput
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode
+from orderhub.services.intake.drafts import check_draft
 from orderhub.services.intake.submit import Outcome, submit_orders
 from orderhub.services.orders import fulfilment, views
 
@@ -64,22 +66,36 @@ def create_order(
 ) -> Any:
     """Submit one order. It is validated, allocated and its stock reserved at once; an order
     that cannot be served is stored on hold with the reason, never dropped."""
-    [result] = submit_orders(
-        hub.uow,
-        tenant,
-        [body.to_draft()],
-        strategy=hub.strategy,
-        now=hub.clock(),
-        actor=actor,
-        idempotency_key=idempotency_key,
-        presale_lock=hub.presale_lock,
-        batch=False,
-    )
+    draft = body.to_draft()
+    committer = hub.intake_committer
+    if committer is None or idempotency_key:
+        # Ungrouped: a request with an Idempotency-Key stores its key with its own answer.
+        [result] = submit_orders(
+            hub.uow,
+            tenant,
+            [draft],
+            strategy=hub.strategy,
+            now=hub.clock(),
+            actor=actor,
+            idempotency_key=idempotency_key,
+            presale_lock=hub.presale_lock,
+            batch=False,
+        )
+        order = None
+    else:
+        # Field errors are this request's own 422, before it joins a group.
+        errors = check_draft(draft)
+        if errors:
+            raise InvalidInput(errors)
+        placed = committer.place(tenant, actor, draft)
+        result, order = placed.result, placed.order
     assert result.order_id is not None
     metering.count(request, orders=int(result.outcome == Outcome.CREATED))
     response.headers["Location"] = f"/v1/orders/{result.order_id}"
     if result.outcome != Outcome.CREATED:
         response.status_code = 200
+    if order is not None:  # committed in this group: answered from memory
+        return views.order_view(order, pii)
     return views.get_order(hub.read_uow, tenant, result.order_id, pii=pii)
 
 
