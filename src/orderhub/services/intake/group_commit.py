@@ -25,6 +25,7 @@ the API answers from memory instead of reading the order back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import Callable
@@ -59,6 +60,19 @@ class _Entry:
     done: threading.Event = field(default_factory=threading.Event)
     placed: Placed | None = None
     error: BaseException | None = None
+    on_done: Callable[[], None] | None = None  # an event loop's waiter, woken thread-safely
+
+    def finish(self, placed: Placed | None = None, error: BaseException | None = None) -> None:
+        self.placed, self.error = placed, error
+        self.done.set()
+        if self.on_done is not None:
+            self.on_done()
+
+    def outcome(self) -> Placed:
+        if self.error is not None:
+            raise self.error
+        assert self.placed is not None
+        return self.placed
 
 
 @dataclass(slots=True)
@@ -103,22 +117,42 @@ class GroupCommitter:
     def place(self, tenant_id: str, actor: str, draft: OrderDraft) -> Placed:
         """Submit one order with whoever else is waiting; returns once its transaction
         committed, or raises this order's own error."""
-        entry = _Entry(tenant_id, actor, draft)
+        entry = self._enqueue(_Entry(tenant_id, actor, draft))
+        entry.done.wait()
+        return entry.outcome()
+
+    async def place_async(self, tenant_id: str, actor: str, draft: OrderDraft) -> Placed:
+        """`place` for an event loop: waits without holding a thread."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not waiter.done():
+                waiter.set_result(None)
+
+        def notify() -> None:  # on the committing thread
+            loop.call_soon_threadsafe(wake)
+
+        entry = _Entry(tenant_id, actor, draft, on_done=notify)
+        self._enqueue(entry)
+        # A cancelled request (the client went away) leaves its order to the group: it
+        # commits or fails as its neighbours do, and nobody is told it was stored.
+        await asyncio.shield(waiter)
+        return entry.outcome()
+
+    def _enqueue(self, entry: _Entry) -> _Entry:
         with self._cond:
             if self._stopping:
                 raise RuntimeError("the intake committer is stopped")
             if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="intake-group-commit",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._loop, name="intake-group-commit", daemon=True
+                )
                 self._thread.start()
             self._pending.append(entry)
             self.stats.requests += 1
             self._cond.notify_all()
-        entry.done.wait()
-        if entry.error is not None:
-            raise entry.error
-        assert entry.placed is not None
-        return entry.placed
+        return entry
 
     def stop(self) -> None:
         """Finish what is queued, then end the committing thread."""
@@ -139,12 +173,15 @@ class GroupCommitter:
                 if self._stopping:
                     return None
                 self._cond.wait()
-            if len(self._pending) < self.max_orders and self.max_wait > 0 \
-                    and not self._stopping:
-                self._cond.wait_for(lambda: len(self._pending) >= self.max_orders
-                                    or self._stopping, timeout=self.max_wait)
-            taken, self._pending = (self._pending[:self.max_orders],
-                                    self._pending[self.max_orders:])
+            if len(self._pending) < self.max_orders and self.max_wait > 0 and not self._stopping:
+                self._cond.wait_for(
+                    lambda: len(self._pending) >= self.max_orders or self._stopping,
+                    timeout=self.max_wait,
+                )
+            taken, self._pending = (
+                self._pending[: self.max_orders],
+                self._pending[self.max_orders :],
+            )
             return taken
 
     def _loop(self) -> None:
@@ -164,24 +201,32 @@ class GroupCommitter:
                     log.exception("intake group failed outside its own handling")
                     for e in entries:
                         if not e.done.is_set():
-                            e.error = exc
-                            e.done.set()
+                            e.finish(error=exc)
 
     def _run(self, entries: list[_Entry]) -> None:
         """One transaction for `entries`; on failure, each half again (a single order
         fails alone, with its own error)."""
         self.stats.attempts += 1
         first = entries[0]
-        cmd = SubmitOrders(first.tenant_id, first.actor, self._clock(),
-                           drafts=[e.draft for e in entries], single=len(entries) == 1)
+        cmd = SubmitOrders(
+            first.tenant_id,
+            first.actor,
+            self._clock(),
+            drafts=[e.draft for e in entries],
+            single=len(entries) == 1,
+        )
         orders: dict[str, Order] = {}
         try:
-            results = submit(self._make_uow, cmd, strategy=self._strategy(),
-                             presale_lock=self._presale_lock(), orders_out=orders)
+            results = submit(
+                self._make_uow,
+                cmd,
+                strategy=self._strategy(),
+                presale_lock=self._presale_lock(),
+                orders_out=orders,
+            )
         except Exception as exc:
             if len(entries) == 1:
-                first.error = exc
-                first.done.set()
+                first.finish(error=exc)
                 return
             half = len(entries) // 2
             self._run(entries[:half])
@@ -190,7 +235,6 @@ class GroupCommitter:
         for e, r in zip(entries, results, strict=True):
             assert isinstance(r, SubmitResult)
             if r.outcome == Outcome.CONFLICT:
-                e.error = IdempotencyConflict(r.message)
+                e.finish(error=IdempotencyConflict(r.message))
             else:
-                e.placed = Placed(r, orders.get(r.order_id or ""))
-            e.done.set()
+                e.finish(Placed(r, orders.get(r.order_id or "")))
