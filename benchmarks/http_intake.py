@@ -2,7 +2,8 @@
 item 3: group commit).
 
     .venv/bin/python benchmarks/http_intake.py [--clients 4,16] [--seconds 6]
-        [--backends sqlite,postgres] [--modes grouped,ungrouped] [--workers 1]
+        [--backends sqlite,postgres] [--modes main,ungrouped,grouped] [--workers 1]
+        [--rounds 1] [--baseline /work/main]
 
 For each backend a fresh database (a temporary SQLite file, or a schema of its own on
 PostgreSQL: ORDERHUB_BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432/test) with
@@ -16,11 +17,14 @@ the same process):
   grouped-nobg    group commit, `serve --no-background`: what the relay and consumers in
                   the same process cost
   ungrouped-nobg  the same without grouping
+  main            the server of another checkout (`--baseline /work/main`: its .venv), e.g.
+                  the code before issue 13, started the same way (one process)
 
 Clients are asyncio tasks in this process (httpx), each POSTing one order at a time, no
 think time, for `--seconds` after a warm-up. Prints orders/s, p50/p99 latency and the
 server's CPU-ms per order (its processes' user+system time, from /proc). Every answer must
-be 201; asserts nothing on time. The machine is shared: compare modes within one run.
+be 201; asserts nothing on time. The machine is shared: compare modes within one run
+(with `--rounds R` the modes take turns R times and the best round of each is summarised).
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ MODES = {
     "ungrouped": ({"ORDERHUB_INTAKE_GROUP_COMMIT": "false"}, True),
     "grouped-nobg": ({"ORDERHUB_INTAKE_GROUP_COMMIT": "true"}, False),
     "ungrouped-nobg": ({"ORDERHUB_INTAKE_GROUP_COMMIT": "false"}, False),
+    "main": ({}, True),  # the server of another checkout (--baseline), as it is there
 }
 RUN = secrets.token_hex(3)
 COUNTER = itertools.count()
@@ -159,7 +164,9 @@ def tree_cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def server(url: str, mode: str, workers: int, key_dir: Path) -> Iterator[tuple[str, int]]:
+def server(
+    url: str, mode: str, workers: int, key_dir: Path, baseline: Path
+) -> Iterator[tuple[str, int]]:
     env_extra, background = MODES[mode]
     port = free_port()
     env = {
@@ -171,19 +178,11 @@ def server(url: str, mode: str, workers: int, key_dir: Path) -> Iterator[tuple[s
         "ORDERHUB_RATE_LIMIT_TENANT_PER_SECOND": "1000000000",
         "ORDERHUB_RATE_LIMIT_TENANT_BURST": "1000000000",
     }
-    cmd = [
-        sys.executable,
-        "-m",
-        "orderhub",
-        "serve",
-        "--database-url",
-        url,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--background" if background else "--no-background",
-    ]
+    python = str(baseline / ".venv/bin/python") if mode == "main" else sys.executable
+    cmd = [python, "-m", "orderhub", "serve", "--database-url", url, "--port", str(port)]
+    if mode != "main":
+        cmd += ["--workers", str(workers)]
+    cmd.append("--background" if background else "--no-background")
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
             cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -267,8 +266,10 @@ def main() -> None:
     ap.add_argument("--clients", default="4,16")
     ap.add_argument("--seconds", type=float, default=6.0)
     ap.add_argument("--backends", default="sqlite,postgres")
-    ap.add_argument("--modes", default="ungrouped,grouped")
+    ap.add_argument("--modes", default="main,ungrouped,grouped")
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--baseline", type=Path, default=Path("/work/main"), help="mode `main`")
     args = ap.parse_args()
     pg_url = os.environ.get("ORDERHUB_BENCH_PG_URL", DEFAULT_PG_URL)
     clients = [int(c) for c in args.clients.split(",")]
@@ -288,22 +289,37 @@ def main() -> None:
             tempfile.TemporaryDirectory(prefix="orderhub-http-keys-") as keys,
         ):
             token = prepare(url)
-            for mode in modes:
-                with server(url, mode, args.workers, Path(keys)) as (base, pid):
-                    for c in clients:
-                        f = asyncio.run(load(base, token, c, args.seconds, pid))
-                        rows.append((backend, mode, c, f))
-                        print(
-                            f"{backend:<9} {mode:<15} {c:>7} {f.rate:>9.0f} {f.p50_ms:>7.1f} "
-                            f"{f.p99_ms:>7.1f} {f.cpu_ms:>13.2f}",
-                            flush=True,
-                        )
-    by = {(b, m, c): f for b, m, c, f in rows}
+            for _ in range(args.rounds):  # modes take turns: the machine's noise is shared
+                for mode in modes:
+                    with server(url, mode, args.workers, Path(keys), args.baseline) as (
+                        base,
+                        pid,
+                    ):
+                        for c in clients:
+                            f = asyncio.run(load(base, token, c, args.seconds, pid))
+                            rows.append((backend, mode, c, f))
+                            print(
+                                f"{backend:<9} {mode:<15} {c:>7} {f.rate:>9.0f} "
+                                f"{f.p50_ms:>7.1f} {f.p99_ms:>7.1f} {f.cpu_ms:>13.2f}",
+                                flush=True,
+                            )
+    best: dict[tuple[str, str, int], Figures] = {}
     for b, m, c, f in rows:
-        if m == "grouped" and (b, "ungrouped", c) in by:
+        if (b, m, c) not in best or f.rate > best[(b, m, c)].rate:
+            best[(b, m, c)] = f
+    print(f"best of {args.rounds} round(s):")
+    for (b, m, c), f in best.items():
+        print(
+            f"{b:<9} {m:<15} {c:>7} {f.rate:>9.0f} {f.p50_ms:>7.1f} {f.p99_ms:>7.1f} "
+            f"{f.cpu_ms:>13.2f}"
+        )
+    for (b, m, c), f in best.items():
+        if m == "grouped" and (b, "main", c) in best:
+            print(f"{b}, {c} clients: grouped / main = {f.rate / best[(b, 'main', c)].rate:.2f}x")
+        if m.startswith("grouped") and (b, "un" + m, c) in best:
             print(
-                f"{b}, {c} clients: grouped / ungrouped = "
-                f"{f.rate / by[(b, 'ungrouped', c)].rate:.2f}x orders/s"
+                f"{b}, {c} clients: {m} / un{m} = {f.rate / best[(b, 'un' + m, c)].rate:.2f}x "
+                "orders/s"
             )
 
 

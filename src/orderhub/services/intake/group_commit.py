@@ -26,6 +26,7 @@ the API answers from memory instead of reading the order back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -131,7 +132,9 @@ class GroupCommitter:
                 waiter.set_result(None)
 
         def notify() -> None:  # on the committing thread
-            loop.call_soon_threadsafe(wake)
+            # A closed loop (the server stopped meanwhile) has nobody waiting any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(wake)
 
         entry = _Entry(tenant_id, actor, draft, on_done=notify)
         self._enqueue(entry)
