@@ -113,7 +113,9 @@ class Hub:
             self._committer = GroupCommitter(
                 self.uow, strategy=lambda: self.strategy, presale_lock=lambda: self.presale_lock,
                 clock=self.clock, max_wait=s.intake_group_wait_ms / 1000,
-                max_orders=s.intake_group_max)
+                max_orders=s.intake_group_max,
+                committers=s.intake_group_committers or (
+                    1 if self.engine.dialect.name == "sqlite" else 4))
         return self._committer
 
     @property

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     intake_group_commit: bool = True
     intake_group_wait_ms: float = Field(1.0, ge=0)
     intake_group_max: int = Field(128, ge=1)
+    # Groups committing at once (0: one on SQLite, which has one writer; four otherwise).
+    intake_group_committers: int = Field(0, ge=0, le=64)
     host: str = "127.0.0.1"
     port: int = 8000
     # Request bodies: the most bytes any operation reads (413 beyond), and the larger limit

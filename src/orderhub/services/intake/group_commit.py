@@ -89,7 +89,9 @@ class GroupStats:
 
 class GroupCommitter:
     """Collects single orders from concurrent requests and commits them in groups (see the
-    module doc). Thread-safe; one committing thread, started on first use."""
+    module doc). Thread-safe. `committers` threads (started on first use) each take the
+    next group when free: one for SQLite (one writer at a time), a few for PostgreSQL,
+    where intake transactions run side by side and their round trips overlap."""
 
     def __init__(
         self,
@@ -100,6 +102,7 @@ class GroupCommitter:
         clock: Callable[[], datetime],
         max_wait: float = 0.001,
         max_orders: int = 128,
+        committers: int = 1,
     ) -> None:
         self._make_uow = make_uow
         self._strategy = strategy
@@ -110,7 +113,8 @@ class GroupCommitter:
         self.stats = GroupStats()
         self._pending: list[_Entry] = []
         self._cond = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self.committers = max(1, committers)
+        self._threads: list[threading.Thread] = []
         self._stopping = False
 
     # ----- the request's side ---------------------------------------------------------
@@ -147,23 +151,25 @@ class GroupCommitter:
         with self._cond:
             if self._stopping:
                 raise RuntimeError("the intake committer is stopped")
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._loop, name="intake-group-commit", daemon=True
-                )
-                self._thread.start()
+            if not self._threads:
+                for _ in range(self.committers):
+                    thread = threading.Thread(
+                        target=self._loop, name="intake-group-commit", daemon=True
+                    )
+                    thread.start()
+                    self._threads.append(thread)
             self._pending.append(entry)
             self.stats.requests += 1
             self._cond.notify_all()
         return entry
 
     def stop(self) -> None:
-        """Finish what is queued, then end the committing thread."""
+        """Finish what is queued, then end the committing threads."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-            thread = self._thread
-        if thread is not None:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(timeout=10)
 
     # ----- the committer's side -------------------------------------------------------
@@ -172,20 +178,24 @@ class GroupCommitter:
         """The next group's entries: at once when some are queued behind a commit, after
         up to `max_wait` when the first arrives at an idle committer."""
         with self._cond:
-            while not self._pending:
-                if self._stopping:
-                    return None
-                self._cond.wait()
-            if len(self._pending) < self.max_orders and self.max_wait > 0 and not self._stopping:
-                self._cond.wait_for(
-                    lambda: len(self._pending) >= self.max_orders or self._stopping,
-                    timeout=self.max_wait,
+            while True:
+                while not self._pending:
+                    if self._stopping:
+                        return None
+                    self._cond.wait()
+                if (len(self._pending) < self.max_orders and self.max_wait > 0
+                        and not self._stopping):
+                    self._cond.wait_for(
+                        lambda: len(self._pending) >= self.max_orders or self._stopping,
+                        timeout=self.max_wait,
+                    )
+                if not self._pending:  # another committer took them meanwhile
+                    continue
+                taken, self._pending = (
+                    self._pending[: self.max_orders],
+                    self._pending[self.max_orders :],
                 )
-            taken, self._pending = (
-                self._pending[: self.max_orders],
-                self._pending[self.max_orders :],
-            )
-            return taken
+                return taken
 
     def _loop(self) -> None:
         while True:
@@ -196,8 +206,9 @@ class GroupCommitter:
             for e in taken:
                 groups.setdefault((e.tenant_id, e.actor), []).append(e)
             for entries in groups.values():
-                self.stats.groups += 1
-                self.stats.largest = max(self.stats.largest, len(entries))
+                with self._cond:
+                    self.stats.groups += 1
+                    self.stats.largest = max(self.stats.largest, len(entries))
                 try:
                     self._run(entries)
                 except BaseException as exc:  # never leave a request waiting
@@ -209,7 +220,8 @@ class GroupCommitter:
     def _run(self, entries: list[_Entry]) -> None:
         """One transaction for `entries`; on failure, each half again (a single order
         fails alone, with its own error)."""
-        self.stats.attempts += 1
+        with self._cond:
+            self.stats.attempts += 1
         first = entries[0]
         cmd = SubmitOrders(
             first.tenant_id,
