@@ -214,3 +214,29 @@ def test_idempotency_key_requests_run_alone_as_before(
     assert (first.status_code, again.status_code, other.status_code) == (201, 200, 409)
     assert again.json() == first.json()
     assert committer.stats.requests == 0
+
+
+def test_a_unique_key_race_in_a_group_finds_the_stored_order(
+        grouped: tuple[Hub, GroupCommitter, dict[str, str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer stores the same order between the group's look-up and its insert:
+    the group loses the unique-key race, runs again (retry_unique_race) and answers that
+    request with the stored order (200); its neighbours are created once."""
+    hub, committer, headers = grouped
+    [stored] = post_all(hub, {**headers, "Idempotency-Key": "elsewhere"}, [body("RACE")])
+    assert stored.status_code == 201
+    real_find = OrderRepository.find_by_channel_keys
+    missed: list[bool] = []
+
+    def find(self: OrderRepository, tenant_id: str, keys: Any) -> Any:
+        found = real_find(self, tenant_id, keys)
+        if not missed and threading.current_thread().name == "intake-group-commit":
+            missed.append(True)  # the first look-up does not see the stored order yet
+            return {k: v for k, v in found.items() if k != ("web", "RACE")}
+        return found
+
+    monkeypatch.setattr(OrderRepository, "find_by_channel_keys", find)
+    answers = post_all(hub, headers, [body("R-1"), body("RACE"), body("R-2")], committer)
+    assert [r.status_code for r in answers] == [201, 200, 201]
+    assert missed and answers[1].json() == stored.json()
+    assert stored_orders(hub) == 3
