@@ -52,14 +52,16 @@ def grouped(hub: Hub) -> Iterator[tuple[Hub, GroupCommitter, dict[str, str]]]:
     seed_network(hub)
     committer = hub.intake_committer
     assert committer is not None
-    committer.max_wait = 0.5
+    committer.max_wait = 2.0
     yield hub, committer, auth_headers(hub)
 
 
 def post_all(hub: Hub, headers: dict[str, str], bodies: list[dict[str, Any]],
-             committer: GroupCommitter | None = None) -> list[httpx.Response]:
+             committer: GroupCommitter | None = None,
+             stagger: float = 0.0) -> list[httpx.Response]:
     """Every body POSTed at once by its own client; the committer, if given, takes one
-    group of exactly that many."""
+    group of exactly that many. `stagger`: client i starts i × that many seconds late, so
+    the order they join the group in is the list's."""
     if committer is not None:
         committer.max_orders = len(bodies)
     app = create_app(hub)
@@ -68,8 +70,11 @@ def post_all(hub: Hub, headers: dict[str, str], bodies: list[dict[str, Any]],
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t",
                                      headers=headers) as client:
-            return list(await asyncio.gather(
-                *(client.post("/v1/orders", json=b) for b in bodies)))
+            async def post(i: int, b: dict[str, Any]) -> httpx.Response:
+                await asyncio.sleep(i * stagger)
+                return await client.post("/v1/orders", json=b)
+
+            return list(await asyncio.gather(*(post(i, b) for i, b in enumerate(bodies))))
 
     return asyncio.run(run())
 
@@ -191,14 +196,15 @@ def test_the_same_order_twice_in_a_group_and_across_groups(
         grouped: tuple[Hub, GroupCommitter, dict[str, str]]) -> None:
     hub, committer, headers = grouped
     bodies = [body("SAME"), body("SAME"), body("SAME", [("A", 2)]), body("OTHER")]
-    answers = post_all(hub, headers, bodies, committer)
+    answers = post_all(hub, headers, bodies, committer, stagger=0.1)
+    assert committer.stats.largest == 4
     assert [r.status_code for r in answers] == [201, 200, 409, 201]
     first = answers[0].json()
     assert answers[1].json() == first  # the first order, as a repeat would find it
     assert answers[2].json()["type"].endswith("idempotency-conflict")
     # In a later group: the stored order (200), or a conflict for other content (409).
     later = post_all(hub, headers, [body("SAME"), body("SAME", [("A", 2)]), body("NEW")],
-                     committer)
+                     committer, stagger=0.1)
     assert [r.status_code for r in later] == [200, 409, 201]
     assert later[0].json()["id"] == first["id"]
     assert stored_orders(hub) == 3
@@ -236,7 +242,8 @@ def test_a_unique_key_race_in_a_group_finds_the_stored_order(
         return found
 
     monkeypatch.setattr(OrderRepository, "find_by_channel_keys", find)
-    answers = post_all(hub, headers, [body("R-1"), body("RACE"), body("R-2")], committer)
+    answers = post_all(hub, headers, [body("R-1"), body("RACE"), body("R-2")], committer,
+                       stagger=0.1)
     assert [r.status_code for r in answers] == [201, 200, 201]
     assert missed and answers[1].json() == stored.json()
     assert stored_orders(hub) == 3
