@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import itertools
 import os
 import secrets
@@ -204,7 +205,8 @@ def server(
                 time.sleep(0.2)
             yield base, proc.pid
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -284,17 +286,18 @@ def main() -> None:
         f"{'p99 ms':>7} {'CPU-ms/order':>13}"
     )
     for backend in args.backends.split(","):
-        with (
-            database(backend, pg_url) as url,
-            tempfile.TemporaryDirectory(prefix="orderhub-http-keys-") as keys,
-        ):
-            token = prepare(url)
+        # A database per mode: each starts from the same state, and `main`'s server may
+        # migrate its own further than this checkout knows.
+        with contextlib.ExitStack() as stack:
+            keys = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="orderhub-k-")))
+            dbs: dict[str, tuple[str, str]] = {}
+            for mode in modes:
+                url = stack.enter_context(database(backend, pg_url))
+                dbs[mode] = (url, prepare(url))
             for _ in range(args.rounds):  # modes take turns: the machine's noise is shared
                 for mode in modes:
-                    with server(url, mode, args.workers, Path(keys), args.baseline) as (
-                        base,
-                        pid,
-                    ):
+                    url, token = dbs[mode]
+                    with server(url, mode, args.workers, keys, args.baseline) as (base, pid):
                         for c in clients:
                             f = asyncio.run(load(base, token, c, args.seconds, pid))
                             rows.append((backend, mode, c, f))
