@@ -183,8 +183,11 @@ class GroupCommitter:
                     if self._stopping:
                         return None
                     self._cond.wait()
-                if (len(self._pending) < self.max_orders and self.max_wait > 0
-                        and not self._stopping):
+                if (
+                    len(self._pending) < self.max_orders
+                    and self.max_wait > 0
+                    and not self._stopping
+                ):
                     self._cond.wait_for(
                         lambda: len(self._pending) >= self.max_orders or self._stopping,
                         timeout=self.max_wait,
