@@ -37,6 +37,7 @@ from orderhub.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
     from orderhub.services.access.authentication import Authenticator
+    from orderhub.services.intake.group_commit import GroupCommitter
     from orderhub.services.jobs import Job, Scheduler
     from orderhub.services.network.waybills import WaybillDesk
     from orderhub.services.sagas.runner import Compensator
@@ -76,6 +77,7 @@ class Hub:
     _audit_key: AuditKey | None = field(default=None, repr=False)
     _twin: DurableConsumer | None = field(default=None, repr=False)
     _anomaly_models: ModelStore | None = field(default=None, repr=False)
+    _committer: GroupCommitter | None = field(default=None, repr=False)
 
     @property
     def audit_key(self) -> AuditKey:
@@ -100,6 +102,21 @@ class Hub:
         return UnitOfWork(self.engine, keyring=self.keyring, read_only=True,
                           network_cache=self.network_cache, audit_key=self.audit_key,
                           anomaly_models=self.anomaly_models)
+
+    @property
+    def intake_committer(self) -> GroupCommitter | None:
+        """Group commit for single orders (None when `intake_group_commit` is off)."""
+        if self._committer is None and self.settings.intake_group_commit:
+            from orderhub.services.intake.group_commit import GroupCommitter
+
+            s = self.settings
+            self._committer = GroupCommitter(
+                self.uow, strategy=lambda: self.strategy, presale_lock=lambda: self.presale_lock,
+                clock=self.clock, max_wait=s.intake_group_wait_ms / 1000,
+                max_orders=s.intake_group_max,
+                committers=s.intake_group_committers or (
+                    1 if self.engine.dialect.name == "sqlite" else 4))
+        return self._committer
 
     @property
     def presale_lock(self) -> timedelta:
@@ -263,6 +280,9 @@ class Hub:
         self._usage_scheduler.start()
 
     def close(self) -> None:
+        if self._committer is not None:
+            self._committer.stop()
+            self._committer = None
         if self._scheduler is not None:
             self._scheduler.stop()
         if self._alert_scheduler is not None:

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     # reads two indexes, a few ms even with a million open orders).
     twin_sweep_seconds: float = Field(0.5, gt=0)
     outbox_dispatch: bool = True
+    # Group commit of single orders (POST /v1/orders; services/intake/group_commit.py):
+    # concurrent requests share one transaction; an idle committer waits this long for
+    # companions, a group holds at most this many orders.
+    intake_group_commit: bool = True
+    intake_group_wait_ms: float = Field(1.0, ge=0)
+    intake_group_max: int = Field(128, ge=1)
+    # Groups committing at once (0: one on SQLite, which has one writer; four otherwise).
+    intake_group_committers: int = Field(0, ge=0, le=64)
     host: str = "127.0.0.1"
     port: int = 8000
     # Request bodies: the most bytes any operation reads (413 beyond), and the larger limit

@@ -36,16 +36,17 @@ from orderhub.bootstrap import Hub
 from orderhub.console.app import create_console
 
 
-def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
+def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) -> FastAPI:
     """Build the API around a hub; `background` starts the outbox relay and expiry sweeper
-    for the life of the app (the server does, tests drive them explicitly)."""
+    for the life of the app (the server does, tests drive them explicitly). The hub is
+    closed at shutdown with `background` or `owns_hub`."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if background:
             hub.start_background()
         yield
-        if background:
+        if background or owns_hub:
             hub.close()
 
     # Swagger UI and ReDoc are served from the installed package: /docs works offline.
@@ -78,3 +79,11 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.mount("/console", create_console(hub, auth_failure=app.state.auth_failure,
                                          auth_blocked=app.state.auth_blocked))
     return app
+
+
+def create_worker_app() -> FastAPI:
+    """One of `serve --workers N`'s API processes: its own hub from the ORDERHUB_* settings,
+    no background work (the supervising process runs it once for all)."""
+    from orderhub.bootstrap import bootstrap
+
+    return create_app(bootstrap(), background=False, owns_hub=True)

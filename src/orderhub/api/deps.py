@@ -1,5 +1,8 @@
 """Request-scoped dependencies: the hub, and who acts (the authenticated principal, its
-tenant, its name for timelines and audit, and how much personal data it may see)."""
+tenant, its name for timelines and audit, and how much personal data it may see).
+
+They are `async def`: none does I/O, and FastAPI runs a plain `def` dependency in the thread
+pool (a thread hop each, five per request)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from orderhub.domain.errors import Unauthenticated
 from orderhub.domain.privacy import PiiView
 
 
-def get_hub(request: Request) -> Hub:
+async def get_hub(request: Request) -> Hub:
     hub: Hub = request.app.state.hub
     return hub
 
@@ -22,7 +25,7 @@ def get_hub(request: Request) -> Hub:
 HubDep = Annotated[Hub, Depends(get_hub)]
 
 
-def get_principal(request: Request) -> Principal:
+async def get_principal(request: Request) -> Principal:
     principal = principal_of(request)
     if principal is None:
         raise Unauthenticated()
@@ -32,7 +35,7 @@ def get_principal(request: Request) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def get_tenant(
+async def get_tenant(
     principal: PrincipalDep,
     x_tenant_id: Annotated[
         str | None,
@@ -48,7 +51,7 @@ def get_tenant(
 TenantDep = Annotated[str, Depends(get_tenant)]
 
 
-def get_actor(principal: PrincipalDep) -> str:
+async def get_actor(principal: PrincipalDep) -> str:
     """The authenticated identity: what timelines, audit entries and events record."""
     return principal.actor
 
@@ -56,7 +59,7 @@ def get_actor(principal: PrincipalDep) -> str:
 ActorDep = Annotated[str, Depends(get_actor)]
 
 
-def get_pii_view(principal: PrincipalDep) -> PiiView:
+async def get_pii_view(principal: PrincipalDep) -> PiiView:
     """How much personal data the caller may see (domain/privacy.py)."""
     return principal.pii
 

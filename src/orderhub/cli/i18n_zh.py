@@ -91,6 +91,9 @@ CATALOG: dict[str, str] = {
     "Load demo data into an empty database": "向空数据库加载演示数据",
     "Also run relay, consumers, webhooks and sweeper in this process":
         "在本进程中同时运行中继、消费者、Webhook 与清理任务",
+    "API processes; with more than one, each bootstraps its own hub and the background "
+    "work runs once, in this supervising process":
+        "API 进程数；多于一个时，每个进程构建自己的中枢，后台任务只在本监督进程中运行一份",
     "Push a realistic order stream through the hub and report what happened; with --days, "
     "simulate a month of order history with realistic delays (模拟一个月的订单履约).":
         "向订单中枢推送逼真的订单流并报告结果；加 --days 时，模拟一个月带真实延误的订单履约历史。",

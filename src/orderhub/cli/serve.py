@@ -21,6 +21,10 @@ def serve(
     background: Annotated[
         bool, typer.Option(help="Also run relay, consumers, webhooks and sweeper in this process")
     ] = True,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, envvar="ORDERHUB_WORKERS",
+        help="API processes; with more than one, each bootstraps its own hub and the "
+        "background work runs once, in this supervising process")] = 1,
 ) -> None:
     """Run the REST API (docs at /docs) with the outbox relay and expiry sweeper."""
     import uvicorn
@@ -56,4 +60,20 @@ def serve(
                           f"(kept in {pw_file})")
         console.print(f"orderhub API on http://{host}:{port}  (OpenAPI docs: /docs, "
                       f"console: /console)")
-        uvicorn.run(create_app(hub, background=background), host=host, port=port, log_level="info")
+        if workers == 1:
+            uvicorn.run(create_app(hub, background=background), host=host, port=port,
+                        log_level="info")
+            return
+        # Several API processes (uvicorn spawns them: each builds its own hub from the
+        # ORDERHUB_* settings, with its own engine, caches and group committer). One relay
+        # and one set of consumers serve them all, here: the API processes cannot wake this
+        # relay, so it polls the outbox often.
+        import os
+
+        if database_url:
+            os.environ["ORDERHUB_DATABASE_URL"] = database_url
+        if background:
+            hub.relay.start(poll_seconds=0.01)
+            hub.start_background(relay=False)
+        uvicorn.run("orderhub.api.app:create_worker_app", factory=True, workers=workers,
+                    host=host, port=port, log_level="info")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from orderhub.api import metering
 from orderhub.api.bodies import json_body, json_body_doc
@@ -22,8 +24,10 @@ from orderhub.api.schemas import (
     ShipIn,
     TimelineEntryOut,
 )
+from orderhub.domain.errors import InvalidInput
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.domain.order import HoldCode
+from orderhub.domain.order import HoldCode, Order
+from orderhub.services.intake.drafts import check_draft
 from orderhub.services.intake.submit import Outcome, submit_orders
 from orderhub.services.orders import fulfilment, views
 
@@ -53,7 +57,7 @@ IdempotencyKey = Annotated[
         422: {"description": "Invalid fields; nothing stored"},
     },
 )
-def create_order(
+async def create_order(
     body: OrderIn,
     hub: HubDep,
     tenant: TenantDep, pii: PiiDep, principal: PrincipalDep,
@@ -64,23 +68,54 @@ def create_order(
 ) -> Any:
     """Submit one order. It is validated, allocated and its stock reserved at once; an order
     that cannot be served is stored on hold with the reason, never dropped."""
-    [result] = submit_orders(
-        hub.uow,
-        tenant,
-        [body.to_draft()],
-        strategy=hub.strategy,
-        now=hub.clock(),
-        actor=actor,
-        idempotency_key=idempotency_key,
-        presale_lock=hub.presale_lock,
-        batch=False,
-    )
+    # Async: a grouped request waits for its group's commit without holding a thread
+    # (services/intake/group_commit.py); blocking work goes to the thread pool.
+    draft = body.to_draft()
+    committer = hub.intake_committer
+    order: Order | None = None
+    if committer is None or idempotency_key:
+        # Ungrouped: a request with an Idempotency-Key stores its key with its own answer.
+        [result] = await run_in_threadpool(
+            submit_orders,
+            hub.uow,
+            tenant,
+            [draft],
+            strategy=hub.strategy,
+            now=hub.clock(),
+            actor=actor,
+            idempotency_key=idempotency_key,
+            presale_lock=hub.presale_lock,
+            batch=False,
+        )
+    else:
+        # Field errors are this request's own 422, before it joins a group.
+        errors = check_draft(draft)
+        if errors:
+            raise InvalidInput(errors)
+        placed = await committer.place_async(tenant, actor, draft)
+        result, order = placed.result, placed.order
     assert result.order_id is not None
     metering.count(request, orders=int(result.outcome == Outcome.CREATED))
     response.headers["Location"] = f"/v1/orders/{result.order_id}"
     if result.outcome != Outcome.CREATED:
         response.status_code = 200
-    return views.get_order(hub.read_uow, tenant, result.order_id, pii=pii)
+    if order is not None:  # committed in this group: answered from memory, not read back
+        return _as_stored(views.order_view(order, pii), hub.engine.dialect.name)
+    return await run_in_threadpool(views.get_order, hub.read_uow, tenant, result.order_id,
+                                   pii=pii)
+
+
+_STORED_SCALE = Decimal("0.000001")
+
+
+def _as_stored(view: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """The answer exactly as a read-back would show it: PostgreSQL keeps line amounts at
+    the money column's scale (10.00 reads back as 10.000000); SQLite keeps the text sent."""
+    if dialect != "sqlite":
+        for line in view["lines"]:
+            for k in ("unit_price", "discount", "tax"):
+                line[k] = str(Decimal(line[k]).quantize(_STORED_SCALE, ROUND_HALF_UP))
+    return view
 
 
 @router.post(

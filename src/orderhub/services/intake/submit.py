@@ -35,16 +35,21 @@ from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_
 
 
 def submit(make_uow: UowFactory, cmd: SubmitOrders, *, strategy: AllocationStrategy,
-           presale_lock: timedelta) -> list[SubmitResult] | list[IngestResult]:
+           presale_lock: timedelta, orders_out: dict[str, Order] | None = None
+           ) -> list[SubmitResult] | list[IngestResult]:
     """Store, validate, allocate and reserve the command's orders in one transaction;
-    results come back in input order. Field errors in drafts are refused before any I/O."""
+    results come back in input order. Field errors in drafts are refused before any I/O.
+    `orders_out`, if given, receives the committed aggregates the command touched, by id
+    (a caller answers from them instead of reading the orders back)."""
     _check_all(cmd.drafts, prefix=not cmd.single)
     hashes = [payload_hash(d) for d in cmd.drafts]
-    return retry_unique_race(lambda: _submit(make_uow, cmd, hashes, strategy, presale_lock))
+    return retry_unique_race(lambda: _submit(make_uow, cmd, hashes, strategy, presale_lock,
+                                             orders_out))
 
 
 def _submit(make_uow: UowFactory, cmd: SubmitOrders, hashes: list[str],
-            strategy: AllocationStrategy, presale_lock: timedelta
+            strategy: AllocationStrategy, presale_lock: timedelta,
+            orders_out: dict[str, Order] | None = None
             ) -> list[SubmitResult] | list[IngestResult]:
     with make_uow() as uow:
         # Before any row lock (a channel update locks its stored orders): see
@@ -73,6 +78,8 @@ def _submit(make_uow: UowFactory, cmd: SubmitOrders, hashes: list[str],
             uow.idempotency.store(cmd.tenant_id, cmd.idempotency_key, request_hash,
                                   [r.order_id for r in taken.results if r.order_id], cmd.now)
         uow.commit()
+        if orders_out is not None:
+            orders_out.update((o.id, o) for o in taken.orders)
         return taken.results
 
 
