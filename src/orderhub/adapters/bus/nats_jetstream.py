@@ -149,9 +149,10 @@ class NatsClient:
                 self._ack_sub = await nc.subscribe(f"{self._ack_prefix}.*.*", cb=self._on_ack)
                 self._ack_nc = nc
             self._batch += 1
+            number = self._batch  # this batch's: another may start while this one waits
             batch = _PendingBatch(len(envelopes), asyncio.get_running_loop().create_future())
-            self._batches[self._batch] = batch
-            reply = f"{self._ack_prefix}.{self._batch}."
+            self._batches[number] = batch
+            reply = f"{self._ack_prefix}.{number}."
             prefix = self.prefix
             try:
                 for n, e in enumerate(envelopes):
@@ -163,7 +164,7 @@ class NatsClient:
                     )
                 await asyncio.wait_for(asyncio.shield(batch.done), self.timeout)
             finally:
-                self._batches.pop(self._batch, None)
+                self._batches.pop(number, None)
             if batch.errors:
                 raise NatsUnavailable(f"JetStream refused {len(batch.errors)}: {batch.errors[0]}")
         except NatsUnavailable:
