@@ -47,5 +47,7 @@ def test_a_bulk_job_runs_in_chunks_and_lists_refusals() -> None:
     assert job.results[1] == ("o1", "failed", "order o1 is cancelled")
     assert job.results[2][1] == "failed" and "internal error" in job.results[2][2]
     assert [r[0] for r in job.results] == ids
-    assert jobs.get("t1", job.id) is job
-    assert jobs.get("other-tenant", job.id) is None  # another tenant's job: not found
+    assert jobs.get("t1", job.id, None) is job
+    assert jobs.get("t1", job.id, "user:op") is job
+    assert jobs.get("t1", job.id, "user:someone-else") is None  # another user's job
+    assert jobs.get("other-tenant", job.id, None) is None  # another tenant's job: not found

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
 
 def _json_dumps(value: Any) -> str:
@@ -68,3 +71,37 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only: on SQLite its transaction starts DEFERRED, so a read
+    never queues for (or holds) the write lock that intake and the relay take."""
+    return engine.connect().execution_options(sqlite_begin="DEFERRED")
+
+
+class WriteLockBusy(Exception):
+    """Another writer held SQLite's write lock for longer than the try allowed."""
+
+
+@contextmanager
+def writing(engine: Engine, *, try_ms: int | None = None,
+            busy_ms: int = 30_000) -> Iterator[Connection]:
+    """A write transaction. With `try_ms` (SQLite), give up after that long behind another
+    writer with WriteLockBusy instead of waiting the engine's busy timeout; the connection
+    goes back to the pool with `busy_ms` again."""
+    conn = engine.connect()
+    raw: Any = conn.connection.dbapi_connection
+    try:
+        if try_ms is not None:
+            raw.execute(f"PRAGMA busy_timeout={try_ms}")
+        try:
+            with conn.begin():
+                yield conn
+        except OperationalError as exc:
+            if try_ms is not None and "locked" in str(exc):
+                raise WriteLockBusy(str(exc)) from exc
+            raise
+    finally:
+        if try_ms is not None:
+            raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+        conn.close()

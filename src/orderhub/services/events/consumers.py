@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.db.consumer_repository import ConsumerRepository
+from orderhub.adapters.db.engine import reading
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.metrics import CONSUMER_EVENTS
 from orderhub.services.events.relay import to_envelope
@@ -33,12 +34,6 @@ from orderhub.services.events.relay import to_envelope
 log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[Sequence[Envelope]], None]
-
-
-def reading(engine: Engine) -> Connection:
-    """A connection for reads only: on SQLite its transaction starts DEFERRED, so a read
-    never queues for (or holds) the write lock that intake and the relay take."""
-    return engine.connect().execution_options(sqlite_begin="DEFERRED")
 
 
 class Item(Protocol):

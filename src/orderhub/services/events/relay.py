@@ -32,10 +32,10 @@ from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.bus.in_process import InProcessBus
+from orderhub.adapters.db.engine import WriteLockBusy, reading, writing
 from orderhub.adapters.db.outbox_repository import OutboxRepository, StoredEvent
 from orderhub.adapters.db.relay_lease import RelayLease, lease_for
 from orderhub.adapters.metrics import EVENTS_PUBLISHED, PUBLISH_FAILURES, PUBLISH_LATENCY
@@ -166,8 +166,7 @@ class OutboxRelay:
         batch: reading and publishing need no lock, so publication never waits behind
         intake's transactions (nor its busy-handler's sleeps); the stamps catch up when
         the lock is free, and block only when `_MAX_UNMARKED` rows wait."""
-        reader = self.engine.connect().execution_options(sqlite_begin="DEFERRED")
-        with reader as conn, conn.begin():
+        with reading(self.engine) as conn, conn.begin():
             rows = OutboxRepository(conn).unpublished_lean(self.batch_size, self._sent_upto)
         if rows:
             try:
@@ -186,30 +185,19 @@ class OutboxRelay:
         SQLite's lock (the next pass tries again)."""
         if not self._unmarked:
             return 0
-        conn = self.engine.connect()
-        raw: Any = conn.connection.dbapi_connection
         try:
-            if not block:
-                raw.execute(f"PRAGMA busy_timeout={_TRY_LOCK_MS}")
-            try:
-                with conn.begin():
-                    repo = OutboxRepository(conn)
-                    ids = [i for i, _ in self._unmarked]
-                    still = repo.still_unpublished(ids)  # another relay may have won
-                    first, now = repo.last_position() + 1, self.clock()
-                    repo.mark_published([i for i in ids if i in still], first, now)
-            except OperationalError as exc:
-                if not block and "locked" in str(exc):
-                    return 0
-                self._sent_upto, self._unmarked = None, []  # as a restarted relay would
-                raise
-            except Exception:
-                self._sent_upto, self._unmarked = None, []
-                raise
-        finally:
-            if not block:
-                raw.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
-            conn.close()
+            with writing(self.engine, try_ms=None if block else _TRY_LOCK_MS,
+                         busy_ms=_BUSY_MS) as conn:
+                repo = OutboxRepository(conn)
+                ids = [i for i, _ in self._unmarked]
+                still = repo.still_unpublished(ids)  # another relay may have won
+                first, now = repo.last_position() + 1, self.clock()
+                repo.mark_published([i for i in ids if i in still], first, now)
+        except WriteLockBusy:
+            return 0  # the next pass tries again
+        except Exception:
+            self._sent_upto, self._unmarked = None, []  # as a restarted relay would
+            raise
         envelopes = [e for i, e in self._unmarked if i in still]
         self._unmarked = []
         return self._after_commit(envelopes, first, now)
