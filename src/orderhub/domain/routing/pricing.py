@@ -348,16 +348,23 @@ class Pricer:
 
     def shipment(self, site: Site, picks: Mapping[str, int],
                  extra_queue_days: int = 0) -> ShipmentPlan | None:
-        lane = self.lane(site, extra_queue_days)
-        ships = lane.ships
         unit_g = self.unit_g
         grams = units = 0
         for sku, qty in picks.items():
             grams += unit_g.get(sku, 500) * qty
             units += qty
+        return self.parcel(site, dict(picks), grams, units, extra_queue_days)
+
+    def parcel(self, site: Site, picks: dict[str, int], grams: int, units: int,
+               extra_queue_days: int = 0) -> ShipmentPlan | None:
+        """`shipment` when the caller already knows the picks' weight and units; `picks`
+        is kept as it is (the caller hands over a dict of its own)."""
+        lane = self._site.get((site.code, extra_queue_days)) or self.lane(site,
+                                                                          extra_queue_days)
+        ships = lane.ships
         handling = site.per_order_units + site.per_unit_units * units
         if self.pickup:
-            return ShipmentPlan(site.code, PICKUP, dict(picks), grams, 0, handling, ships, ships)
+            return ShipmentPlan(site.code, PICKUP, picks, grams, 0, handling, ships, ships)
         extra_kg = max(0, -(-(grams - 1000) // 1000))  # whole kilograms past the first
         best = None  # the offer with the lowest score, then the fewest days
         best_score = best_days = best_price = 0
@@ -372,8 +379,8 @@ class Pricer:
                 best, best_score, best_days, best_price = offer, score, offer[2], price
         if best is None:
             return None
-        return ShipmentPlan(site.code, best[0], dict(picks), grams, best_price, handling,
-                            ships, best[6])
+        return ShipmentPlan(site.code, best[0], picks, grams, best_price, handling, ships,
+                            best[6])
 
 
 def price_shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],

@@ -256,8 +256,13 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         return bool(floors_of(sites) - max_bonus > best_score_now())
 
     stock = network.stock
-    units = order.units
     wanted = list(demand.items())
+    unit_g = pricer.unit_g
+    units = grams = 0
+    for sku, qty in wanted:
+        units += qty
+        grams += unit_g.get(sku, 500) * qty
+    parcel = pricer.parcel
     whole = []
     for s in scr.eligible:
         code = s.code
@@ -268,12 +273,15 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
             whole.append(s)
     if prune and len(whole) > 1:  # cheapest conceivable first (handling, first kilogram)
         whole.sort(key=lambda s: (floor_of(s) + s.per_unit_units * units, s.code))
-    for site in whole:
+    for i, site in enumerate(whole):
         if prune and out and (floor_of(site) + site.per_unit_units * units - max_bonus
                               > best_score_now()):
-            scr.pruned += len(whole) - whole.index(site)
+            scr.pruned += len(whole) - i
             break
-        priced([site], [dict(demand)])
+        # The whole order from one site: its weight and units are the order's.
+        one = parcel(site, dict(demand), grams, units)
+        if one is not None:
+            out.append(make_candidate(order, (one,), weights, scr.bonus))
     if pickup or weights.max_shipments < 2:
         return out
     nearest = scr.eligible[:MAX_SPLIT_SITES]
@@ -282,19 +290,60 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         if split_units + sum(two) - max_bonus > best_score_now():
             scr.pruned += len(nearest) * (len(nearest) - 1) // 2
             return out  # no split can beat the best single site
-    pairs = [(a, b) for a, b in itertools.combinations(nearest, 2)
-             if all(stock.get((sku, a.code), 0) + stock.get((sku, b.code), 0) >= qty
-                    for sku, qty in demand.items())]
+    # Each near site's stock of the order's SKUs, in the order's SKU order.
+    held = [[stock.get((sku, s.code), 0) for sku, _ in wanted] for s in nearest]
+    pairs = [(i, j) for i, j in itertools.combinations(range(len(nearest)), 2)
+             if all(x + y >= qty for x, y, (_, qty) in zip(held[i], held[j], wanted,
+                                                          strict=True))]
     if prune:  # cheapest conceivable first: once one cannot win, none after it can
-        pairs.sort(key=lambda p: (floors_of(p), p[0].code, p[1].code))
-    for i, (a, b) in enumerate(pairs):
+        pairs.sort(key=lambda p: (floors_of((nearest[p[0]], nearest[p[1]])),
+                                  nearest[p[0]].code, nearest[p[1]].code))
+    for n, (i, j) in enumerate(pairs):
+        a, b = nearest[i], nearest[j]
         if hopeless((a, b)):
             if prune:
-                scr.pruned += len(pairs) - i
+                scr.pruned += len(pairs) - n
                 break
             continue
-        priced([a, b])  # which site fills first matters for cost: both ways
-        priced([b, a])
+        # Which site fills first matters for cost: both ways (as `_fill` would split:
+        # the first takes what it can, the second the rest, which the pair covers).
+        a1: dict[str, int] = {}
+        b2: dict[str, int] = {}
+        b1: dict[str, int] = {}
+        a2: dict[str, int] = {}
+        ga1 = ua1 = gb1 = ua2 = 0
+        for (sku, qty), x, y in zip(wanted, held[i], held[j], strict=True):
+            g = unit_g.get(sku, 500)
+            take = qty if x >= qty else x
+            if take > 0:
+                a1[sku] = take
+                ga1 += g * take
+                ua1 += take
+            else:
+                take = 0
+            if qty > take:
+                b2[sku] = qty - take
+            take = qty if y >= qty else y
+            if take > 0:
+                b1[sku] = take
+                gb1 += g * take
+                ua2 += take
+            else:
+                take = 0
+            if qty > take:
+                a2[sku] = qty - take
+        if a1 and b2:
+            first = parcel(a, a1, ga1, ua1)
+            if first is not None:
+                second = parcel(b, b2, grams - ga1, units - ua1)
+                if second is not None:
+                    out.append(make_candidate(order, (first, second), weights, scr.bonus))
+        if b1 and a2:
+            first = parcel(b, b1, gb1, ua2)
+            if first is not None:
+                second = parcel(a, a2, grams - gb1, units - ua2)
+                if second is not None:
+                    out.append(make_candidate(order, (first, second), weights, scr.bonus))
     if out or weights.max_shipments < 3:
         return out
     for trio in itertools.combinations(nearest, 3):
