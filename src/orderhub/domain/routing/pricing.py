@@ -189,7 +189,7 @@ class PriceMemo:
     changed in between is a new key; carrier services are keyed by identity and kept
     alive here while their key is."""
 
-    __slots__ = ("_alive", "_days", "_grams", "_km", "_lanes", "_services", "_to")
+    __slots__ = ("_alive", "_days", "_grams", "_km", "_lanes", "_priced", "_services", "_to")
 
     def __init__(self) -> None:
         self._km: dict[tuple[float, float, float, float], float] = {}
@@ -199,6 +199,10 @@ class PriceMemo:
         self._days: dict[tuple[datetime, date | None], dict[tuple[time, int], date]] = {}
         self._alive: dict[tuple[int, ...], tuple[CarrierService, ...]] = {}
         self._grams: dict[Decimal, int] = {}
+        # (id of a lane base, dispatch day, due date, late units per day, pickup) -> that
+        # lane's offers with lateness and arrival days, and the base it was made from
+        self._priced: dict[tuple[int, date, date | None, int, bool],
+                           tuple[_LaneBase, _Lane]] = {}
         # destination -> site.lane_key -> km
         self._to: dict[tuple[float, float], dict[str, float]] = {}
         # id(services) -> (services, the usable ones when no rule bans any, those down)
@@ -280,6 +284,29 @@ class PriceMemo:
             hit = table[site.lane_key] = (z, offers, min((o[3] for o in offers), default=0))
         return hit
 
+    def priced_lane(self, base: _LaneBase, ships: date, due: date | None, late_units: int,
+                    pickup: bool) -> _Lane:
+        """A lane's offers for a parcel dispatched on `ships` to an order due on `due`:
+        the same for every order of the batch to that place with that due date (shared,
+        never changed)."""
+        if not late_units:
+            due = None
+        key = (id(base), ships, due, late_units, pickup)
+        hit = self._priced.get(key)
+        if hit is None or hit[0] is not base:
+            z, offers_base, cheapest = base
+            if due is not None:
+                late_from = (ships - due).days
+                offers = [(code, max_g, days, first, extra,
+                           max(0, late_from + days) * late_units, ships + timedelta(days=days))
+                          for code, max_g, days, first, extra, _ in offers_base]
+            else:
+                offers = [(code, max_g, days, first, extra, 0, ships + timedelta(days=days))
+                          for code, max_g, days, first, extra, _ in offers_base]
+            hit = self._priced[key] = (base, _Lane(z, ships, offers,
+                                                   cheapest if not pickup else 0))
+        return hit[1]
+
     def days(self, now: datetime, not_before: date | None) -> dict[tuple[time, int], date]:
         """Dispatch days by (cut-off, days of queue ahead) for orders planned at `now`
         that may not ship before `not_before` (`ship_day`, remembered)."""
@@ -318,22 +345,14 @@ class Pricer:
         hit = self._site.get(key)
         if hit is None:
             order = self.order
-            z, base, cheapest = self.memo.lane_base(self._lanes, self.services, site, order)
+            base = self.memo.lane_base(self._lanes, self.services, site, order)
             day_key = (site.cutoff, site.queue_days() + extra_queue_days)
             ships = self._days.get(day_key)
             if ships is None:
                 ships = self._days[day_key] = ship_day(site, self.now, order.not_before,
                                                        extra_queue_days)
-            if order.requested_by is not None and self.late_units:
-                late_from, per_day = (ships - order.requested_by).days, self.late_units
-                offers = [(code, max_g, days, first, extra,
-                           max(0, late_from + days) * per_day, ships + timedelta(days=days))
-                          for code, max_g, days, first, extra, _ in base]
-            else:
-                offers = [(code, max_g, days, first, extra, 0, ships + timedelta(days=days))
-                          for code, max_g, days, first, extra, _ in base]
-            hit = _Lane(z, ships, offers, cheapest if not self.pickup else 0)
-            self._site[key] = hit
+            hit = self._site[key] = self.memo.priced_lane(base, ships, order.requested_by,
+                                                          self.late_units, self.pickup)
         return hit
 
     def cheapest_first_kg(self, site: Site) -> int:

@@ -209,7 +209,6 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
     pricer = Pricer(order, scr.services, today, weights, pickup=pickup, memo=memo)
     max_bonus = to_units(max(scr.bonus.values(), default=Decimal(0))) if scr.bonus else 0
     split_units = weight_units(weights)[0]
-    best_score = [0, 0]  # plans seen, their best score in units
     demand = order.demand
 
     def priced(sites: Sequence[Site], fills: list[dict[str, int]] | None = None) -> None:
@@ -222,38 +221,27 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
             if s is None:
                 return
             shipments.append(s)
-        out.append(make_candidate(order, shipments, weights, scr.bonus))
+        add(make_candidate(order, shipments, weights, scr.bonus))
 
+    # Per site, the cheapest a plan from it could conceivably cost, in units (for
+    # pruning): its handling per order and cheapest first kilogram. A split over sites
+    # adds their floors and the split penalty.
     floors: dict[str, int] = {}
+    cheapest_first = pricer.cheapest_first_kg
 
     def floor_of(s: Site) -> int:
-        """`floors_of((s,))`: one site's handling per order and cheapest first kg."""
         f = floors.get(s.code)
         if f is None:
-            f = floors[s.code] = s.per_order_units + pricer.cheapest_first_kg(s)
+            f = floors[s.code] = s.per_order_units + cheapest_first(s)
         return f
 
-    def floors_of(sites: Sequence[Site]) -> int:
-        """The cheapest a split over `sites` could conceivably cost, in units: its
-        penalty, each site's handling per order and cheapest first kilogram."""
-        floor = split_units * (len(sites) - 1)
-        for s in sites:
-            f = floors.get(s.code)
-            if f is None:
-                f = floors[s.code] = s.per_order_units + pricer.cheapest_first_kg(s)
-            floor += f
-        return floor
+    best_units = 0  # the best score of the plans in `out`, in units
 
-    def best_score_now() -> int:
-        if len(out) != best_score[0]:  # new plans since the last look
-            best_score[:] = [len(out), min(c.score_units for c in out)]
-        return best_score[1]
-
-    def hopeless(sites: Sequence[Site]) -> bool:
-        """A split that cannot beat the best plan so far: not worth pricing."""
-        if not out or not prune:
-            return False
-        return bool(floors_of(sites) - max_bonus > best_score_now())
+    def add(c: Candidate) -> None:
+        nonlocal best_units
+        if not out or c.score_units < best_units:
+            best_units = c.score_units
+        out.append(c)
 
     stock = network.stock
     wanted = list(demand.items())
@@ -263,6 +251,7 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         units += qty
         grams += unit_g.get(sku, 500) * qty
     parcel = pricer.parcel
+    bonus = scr.bonus
     whole = []
     for s in scr.eligible:
         code = s.code
@@ -275,19 +264,19 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         whole.sort(key=lambda s: (floor_of(s) + s.per_unit_units * units, s.code))
     for i, site in enumerate(whole):
         if prune and out and (floor_of(site) + site.per_unit_units * units - max_bonus
-                              > best_score_now()):
+                              > best_units):
             scr.pruned += len(whole) - i
             break
         # The whole order from one site: its weight and units are the order's.
         one = parcel(site, dict(demand), grams, units)
         if one is not None:
-            out.append(make_candidate(order, (one,), weights, scr.bonus))
+            add(make_candidate(order, (one,), weights, bonus))
     if pickup or weights.max_shipments < 2:
         return out
     nearest = scr.eligible[:MAX_SPLIT_SITES]
     if prune and out and len(nearest) >= 2:
         two = sorted(floor_of(s) for s in nearest)[:2]
-        if split_units + sum(two) - max_bonus > best_score_now():
+        if split_units + sum(two) - max_bonus > best_units:
             scr.pruned += len(nearest) * (len(nearest) - 1) // 2
             return out  # no split can beat the best single site
     # Each near site's stock of the order's SKUs, in the order's SKU order.
@@ -295,16 +284,19 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
     pairs = [(i, j) for i, j in itertools.combinations(range(len(nearest)), 2)
              if all(x + y >= qty for x, y, (_, qty) in zip(held[i], held[j], wanted,
                                                           strict=True))]
-    if prune:  # cheapest conceivable first: once one cannot win, none after it can
-        pairs.sort(key=lambda p: (floors_of((nearest[p[0]], nearest[p[1]])),
-                                  nearest[p[0]].code, nearest[p[1]].code))
+    lows: list[int] = []  # per pair (when pruning), the floor of a split over it
+    if prune and pairs:  # cheapest conceivable first: once one cannot win, none after can
+        floor = [floor_of(s) for s in nearest]
+        codes = [s.code for s in nearest]
+        ranked = sorted((split_units + floor[i] + floor[j], codes[i], codes[j], i, j)
+                        for i, j in pairs)
+        pairs = [(i, j) for _, _, _, i, j in ranked]
+        lows = [f for f, *_ in ranked]
     for n, (i, j) in enumerate(pairs):
         a, b = nearest[i], nearest[j]
-        if hopeless((a, b)):
-            if prune:
-                scr.pruned += len(pairs) - n
-                break
-            continue
+        if prune and out and lows[n] - max_bonus > best_units:
+            scr.pruned += len(pairs) - n
+            break
         # Which site fills first matters for cost: both ways (as `_fill` would split:
         # the first takes what it can, the second the rest, which the pair covers).
         a1: dict[str, int] = {}
@@ -337,13 +329,13 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
             if first is not None:
                 second = parcel(b, b2, grams - ga1, units - ua1)
                 if second is not None:
-                    out.append(make_candidate(order, (first, second), weights, scr.bonus))
+                    add(make_candidate(order, (first, second), weights, bonus))
         if b1 and a2:
             first = parcel(b, b1, gb1, ua2)
             if first is not None:
                 second = parcel(a, a2, grams - gb1, units - ua2)
                 if second is not None:
-                    out.append(make_candidate(order, (first, second), weights, scr.bonus))
+                    add(make_candidate(order, (first, second), weights, bonus))
     if out or weights.max_shipments < 3:
         return out
     for trio in itertools.combinations(nearest, 3):
