@@ -425,6 +425,15 @@ def make_candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan], weights
         preferred = bonus.get(only.site, Decimal(0)) if bonus else Decimal(0)
         return Candidate((only,), only.shipping_units, only.handling_units, 0,
                          late_units * late, promised, to_units(preferred) if preferred else 0)
+    if len(shipments) == 2:  # the rest but a few: a split over two sites
+        first, second = shipments
+        promised = first.arrives if first.arrives >= second.arrives else second.arrives
+        late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
+        preferred = min(bonus.get(first.site, Decimal(0)),
+                        bonus.get(second.site, Decimal(0))) if bonus else Decimal(0)
+        return Candidate((first, second), first.shipping_units + second.shipping_units,
+                         first.handling_units + second.handling_units, split_units,
+                         late_units * late, promised, to_units(preferred) if preferred else 0)
     promised = max(s.arrives for s in shipments)
     late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
     preferred = min(bonus.get(s.site, Decimal(0)) for s in shipments) if bonus else Decimal(0)

@@ -359,8 +359,16 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
 
 
 def best(candidates: Sequence[Candidate]) -> Candidate:
-    return min(candidates, key=lambda c: (c.score_units, c.total_units, len(c.shipments),
-                                          c.promised, c.sites))
+    """The lowest (score, total, shipments, promise, sites): the first such, as `min`
+    gives it; the sites are compared only between plans tied on the rest."""
+    if len(candidates) == 1:
+        return candidates[0]
+    top = min(candidates, key=lambda c: (c.score_units, c.total_units, len(c.shipments),
+                                         c.promised))
+    key = (top.score_units, top.total_units, len(top.shipments), top.promised)
+    tied = [c for c in candidates if c.score_units == key[0] and (
+        c.total_units, len(c.shipments), c.promised) == key[1:]]
+    return tied[0] if len(tied) == 1 else min(tied, key=lambda c: c.sites)
 
 
 def plan_order(order: RouteOrder, network: Network, today: date | datetime,
