@@ -189,7 +189,8 @@ class PriceMemo:
     changed in between is a new key; carrier services are keyed by identity and kept
     alive here while their key is."""
 
-    __slots__ = ("_alive", "_days", "_grams", "_km", "_lanes", "_priced", "_services", "_to")
+    __slots__ = ("_alive", "_days", "_grams", "_km", "_lanes", "_last", "_priced", "_services",
+                 "_to")
 
     def __init__(self) -> None:
         self._km: dict[tuple[float, float, float, float], float] = {}
@@ -199,6 +200,8 @@ class PriceMemo:
         self._days: dict[tuple[datetime, date | None], dict[tuple[time, int], date]] = {}
         self._alive: dict[tuple[int, ...], tuple[CarrierService, ...]] = {}
         self._grams: dict[Decimal, int] = {}
+        # the services last asked for and their ids (kept alive here while they are last)
+        self._last: tuple[Sequence[CarrierService] | None, tuple[int, ...]] = (None, ())
         # (id of a lane base, dispatch day, due date, late units per day, pickup) -> that
         # lane's offers with lateness and arrival days, and the base it was made from
         self._priced: dict[tuple[int, date, date | None, int, bool],
@@ -262,7 +265,11 @@ class PriceMemo:
               order: RouteOrder) -> dict[str, _LaneBase]:
         """The lanes from each site (by `Site.lane_key`) to the order's destination with
         these services, filled in as sites are asked for (`lane_base`)."""
-        ids = tuple(map(id, services))
+        if services is self._last[0]:  # a batch's orders share one list of services
+            ids = self._last[1]
+        else:
+            ids = tuple(map(id, services))
+            self._last = (services, ids)
         key = (ids, order.lat, order.lon, order.province, order.region)
         table = self._lanes.get(key)
         if table is None:
@@ -332,7 +339,8 @@ class Pricer:
         self.count_late = count_late
         self.pickup = pickup
         self.memo = memo if memo is not None else PriceMemo()
-        self.unit_g = {ln.sku: self.memo.grams(ln.weight_kg) for ln in order.lines}
+        grams = self.memo.grams
+        self.unit_g = {ln.sku: grams(ln.weight_kg) for ln in order.lines}
         self.late_units = weight_units(weights)[1] if count_late else 0
         self._lanes = self.memo.lanes(services, order)
         self._days = self.memo.days(self.now, order.not_before)
@@ -414,10 +422,12 @@ def price_shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
 
 
 def make_candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan], weights: CostWeights,
-                   bonus: Mapping[str, Decimal] | None = None) -> Candidate:
+                   bonus: Mapping[str, Decimal] | None = None, *,
+                   units: tuple[int, int] | None = None) -> Candidate:
     """A full plan with its cost breakdown (the late penalty on the last arrival). A rule's
-    preference bonus counts when every shipment comes from a preferred site."""
-    split_units, late_units = weight_units(weights)
+    preference bonus counts when every shipment comes from a preferred site. `units`:
+    `weight_units(weights)`, when the caller has it already."""
+    split_units, late_units = units if units is not None else weight_units(weights)
     if len(shipments) == 1:  # most plans: one parcel
         only = shipments[0]
         promised = only.arrives

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from operator import add as plus
+from operator import ge
 from typing import Any
 
 from orderhub.domain.geo import haversine_km
@@ -208,7 +210,8 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         return out
     pricer = Pricer(order, scr.services, today, weights, pickup=pickup, memo=memo)
     max_bonus = to_units(max(scr.bonus.values(), default=Decimal(0))) if scr.bonus else 0
-    split_units = weight_units(weights)[0]
+    units_of_weights = weight_units(weights)
+    split_units = units_of_weights[0]
     demand = order.demand
 
     def priced(sites: Sequence[Site], fills: list[dict[str, int]] | None = None) -> None:
@@ -221,7 +224,7 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
             if s is None:
                 return
             shipments.append(s)
-        add(make_candidate(order, shipments, weights, scr.bonus))
+        add(make_candidate(order, shipments, weights, scr.bonus, units=units_of_weights))
 
     # Per site, the cheapest a plan from it could conceivably cost, in units (for
     # pruning): its handling per order and cheapest first kilogram. A split over sites
@@ -270,20 +273,21 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         # The whole order from one site: its weight and units are the order's.
         one = parcel(site, dict(demand), grams, units)
         if one is not None:
-            add(make_candidate(order, (one,), weights, bonus))
+            add(make_candidate(order, (one,), weights, bonus, units=units_of_weights))
     if pickup or weights.max_shipments < 2:
         return out
     nearest = scr.eligible[:MAX_SPLIT_SITES]
     if prune and out and len(nearest) >= 2:
-        two = sorted(floor_of(s) for s in nearest)[:2]
+        two = sorted(map(floor_of, nearest))[:2]
         if split_units + sum(two) - max_bonus > best_units:
             scr.pruned += len(nearest) * (len(nearest) - 1) // 2
             return out  # no split can beat the best single site
-    # Each near site's stock of the order's SKUs, in the order's SKU order.
+    # Each near site's stock of the order's SKUs, in the order's SKU order (the pairs'
+    # check runs in C: `map` over `operator`s, no Python frame per SKU).
     held = [[stock.get((sku, s.code), 0) for sku, _ in wanted] for s in nearest]
+    qtys = [qty for _, qty in wanted]
     pairs = [(i, j) for i, j in itertools.combinations(range(len(nearest)), 2)
-             if all(x + y >= qty for x, y, (_, qty) in zip(held[i], held[j], wanted,
-                                                          strict=True))]
+             if all(map(ge, map(plus, held[i], held[j]), qtys))]
     lows: list[int] = []  # per pair (when pruning), the floor of a split over it
     if prune and pairs:  # cheapest conceivable first: once one cannot win, none after can
         floor = [floor_of(s) for s in nearest]
@@ -329,13 +333,15 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
             if first is not None:
                 second = parcel(b, b2, grams - ga1, units - ua1)
                 if second is not None:
-                    add(make_candidate(order, (first, second), weights, bonus))
+                    add(make_candidate(order, (first, second), weights, bonus,
+                                       units=units_of_weights))
         if b1 and a2:
             first = parcel(b, b1, gb1, ua2)
             if first is not None:
                 second = parcel(a, a2, grams - gb1, units - ua2)
                 if second is not None:
-                    add(make_candidate(order, (first, second), weights, bonus))
+                    add(make_candidate(order, (first, second), weights, bonus,
+                                       units=units_of_weights))
     if out or weights.max_shipments < 3:
         return out
     for trio in itertools.combinations(nearest, 3):
