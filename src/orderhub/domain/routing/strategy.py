@@ -54,7 +54,8 @@ class RoutingContext:
     views: dict[Any, Any] = field(default_factory=dict)  # `route_order`'s memo
     # Per SKU, its (sku, site) keys for the batch's warehouses (kept with that list, which
     # a batch never changes in place).
-    stock_keys: tuple[Sequence[Warehouse] | None, dict[str, list[tuple[str, str]]]] = (None, {})
+    stock_keys: tuple[Sequence[Warehouse] | None, dict[str, list[tuple[str, str]]]] = field(
+        default_factory=lambda: (None, {}))
 
     def keys_of(self, sku: str, warehouses: Sequence[Warehouse]) -> list[tuple[str, str]]:
         """(sku, site) for each warehouse, in their order: built once per SKU and batch."""
