@@ -154,8 +154,12 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
         out.excluded.update(removed)
         eligible = kept
     if memo is not None:
-        km, to = memo.km_from, memo.distances(order)
-        eligible.sort(key=lambda s: (km(to, s, order), s.code))
+        to = memo.distances(order)  # km by `Site.lane_key`: filled in once per place
+        for s in eligible:
+            if s.lane_key not in to:
+                memo.km_from(to, s, order)
+        if len(eligible) > 1:
+            eligible.sort(key=lambda s: (to[s.lane_key], s.code))
     else:
         eligible.sort(key=lambda s: (_distance(s, order), s.code))
     out.eligible = eligible
