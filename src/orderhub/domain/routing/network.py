@@ -29,12 +29,23 @@ def to_units(amount: Decimal) -> int:
     return int((amount * UNIT).to_integral_value())
 
 
+_UNITS_TEXT: dict[int, str] = {}
+
+
 def units_text(units: int) -> str:
-    """The amount as the text str(from_units(units)) gives, without building a Decimal."""
-    if units % 100:
-        return str(from_units(units))
-    cents = abs(units) // 100
-    return f"{'-' if units < 0 else ''}{cents // 100}.{cents % 100:02d}"
+    """The amount as the text str(from_units(units)) gives, without building a Decimal
+    (remembered: every stored decision shows a dozen amounts, most of them recurring)."""
+    hit = _UNITS_TEXT.get(units)
+    if hit is None:
+        if len(_UNITS_TEXT) > 8192:
+            _UNITS_TEXT.clear()
+        if units % 100:
+            hit = str(from_units(units))
+        else:
+            cents = abs(units) // 100
+            hit = f"{'-' if units < 0 else ''}{cents // 100}.{cents % 100:02d}"
+        _UNITS_TEXT[units] = hit
+    return hit
 
 
 def from_units(units: int) -> Decimal:

@@ -189,7 +189,8 @@ class PriceMemo:
     changed in between is a new key; carrier services are keyed by identity and kept
     alive here while their key is."""
 
-    __slots__ = ("_alive", "_days", "_grams", "_km", "_lanes", "_services", "_to")
+    __slots__ = ("_alive", "_days", "_grams", "_km", "_lanes", "_last", "_priced", "_services",
+                 "_to")
 
     def __init__(self) -> None:
         self._km: dict[tuple[float, float, float, float], float] = {}
@@ -199,6 +200,12 @@ class PriceMemo:
         self._days: dict[tuple[datetime, date | None], dict[tuple[time, int], date]] = {}
         self._alive: dict[tuple[int, ...], tuple[CarrierService, ...]] = {}
         self._grams: dict[Decimal, int] = {}
+        # the services last asked for and their ids (kept alive here while they are last)
+        self._last: tuple[Sequence[CarrierService] | None, tuple[int, ...]] = (None, ())
+        # (id of a lane base, dispatch day, due date, late units per day, pickup) -> that
+        # lane's offers with lateness and arrival days, and the base it was made from
+        self._priced: dict[tuple[int, date, date | None, int, bool],
+                           tuple[_LaneBase, _Lane]] = {}
         # destination -> site.lane_key -> km
         self._to: dict[tuple[float, float], dict[str, float]] = {}
         # id(services) -> (services, the usable ones when no rule bans any, those down)
@@ -258,7 +265,11 @@ class PriceMemo:
               order: RouteOrder) -> dict[str, _LaneBase]:
         """The lanes from each site (by `Site.lane_key`) to the order's destination with
         these services, filled in as sites are asked for (`lane_base`)."""
-        ids = tuple(map(id, services))
+        if services is self._last[0]:  # a batch's orders share one list of services
+            ids = self._last[1]
+        else:
+            ids = tuple(map(id, services))
+            self._last = (services, ids)
         key = (ids, order.lat, order.lon, order.province, order.region)
         table = self._lanes.get(key)
         if table is None:
@@ -279,6 +290,29 @@ class PriceMemo:
                             *svc.rates[z], 0) for svc in services)
             hit = table[site.lane_key] = (z, offers, min((o[3] for o in offers), default=0))
         return hit
+
+    def priced_lane(self, base: _LaneBase, ships: date, due: date | None, late_units: int,
+                    pickup: bool) -> _Lane:
+        """A lane's offers for a parcel dispatched on `ships` to an order due on `due`:
+        the same for every order of the batch to that place with that due date (shared,
+        never changed)."""
+        if not late_units:
+            due = None
+        key = (id(base), ships, due, late_units, pickup)
+        hit = self._priced.get(key)
+        if hit is None or hit[0] is not base:
+            z, offers_base, cheapest = base
+            if due is not None:
+                late_from = (ships - due).days
+                offers = [(code, max_g, days, first, extra,
+                           max(0, late_from + days) * late_units, ships + timedelta(days=days))
+                          for code, max_g, days, first, extra, _ in offers_base]
+            else:
+                offers = [(code, max_g, days, first, extra, 0, ships + timedelta(days=days))
+                          for code, max_g, days, first, extra, _ in offers_base]
+            hit = self._priced[key] = (base, _Lane(z, ships, offers,
+                                                   cheapest if not pickup else 0))
+        return hit[1]
 
     def days(self, now: datetime, not_before: date | None) -> dict[tuple[time, int], date]:
         """Dispatch days by (cut-off, days of queue ahead) for orders planned at `now`
@@ -305,7 +339,8 @@ class Pricer:
         self.count_late = count_late
         self.pickup = pickup
         self.memo = memo if memo is not None else PriceMemo()
-        self.unit_g = {ln.sku: self.memo.grams(ln.weight_kg) for ln in order.lines}
+        grams = self.memo.grams
+        self.unit_g = {ln.sku: grams(ln.weight_kg) for ln in order.lines}
         self.late_units = weight_units(weights)[1] if count_late else 0
         self._lanes = self.memo.lanes(services, order)
         self._days = self.memo.days(self.now, order.not_before)
@@ -318,22 +353,14 @@ class Pricer:
         hit = self._site.get(key)
         if hit is None:
             order = self.order
-            z, base, cheapest = self.memo.lane_base(self._lanes, self.services, site, order)
+            base = self.memo.lane_base(self._lanes, self.services, site, order)
             day_key = (site.cutoff, site.queue_days() + extra_queue_days)
             ships = self._days.get(day_key)
             if ships is None:
                 ships = self._days[day_key] = ship_day(site, self.now, order.not_before,
                                                        extra_queue_days)
-            if order.requested_by is not None and self.late_units:
-                late_from, per_day = (ships - order.requested_by).days, self.late_units
-                offers = [(code, max_g, days, first, extra,
-                           max(0, late_from + days) * per_day, ships + timedelta(days=days))
-                          for code, max_g, days, first, extra, _ in base]
-            else:
-                offers = [(code, max_g, days, first, extra, 0, ships + timedelta(days=days))
-                          for code, max_g, days, first, extra, _ in base]
-            hit = _Lane(z, ships, offers, cheapest if not self.pickup else 0)
-            self._site[key] = hit
+            hit = self._site[key] = self.memo.priced_lane(base, ships, order.requested_by,
+                                                          self.late_units, self.pickup)
         return hit
 
     def cheapest_first_kg(self, site: Site) -> int:
@@ -348,16 +375,23 @@ class Pricer:
 
     def shipment(self, site: Site, picks: Mapping[str, int],
                  extra_queue_days: int = 0) -> ShipmentPlan | None:
-        lane = self.lane(site, extra_queue_days)
-        ships = lane.ships
         unit_g = self.unit_g
         grams = units = 0
         for sku, qty in picks.items():
             grams += unit_g.get(sku, 500) * qty
             units += qty
+        return self.parcel(site, dict(picks), grams, units, extra_queue_days)
+
+    def parcel(self, site: Site, picks: dict[str, int], grams: int, units: int,
+               extra_queue_days: int = 0) -> ShipmentPlan | None:
+        """`shipment` when the caller already knows the picks' weight and units; `picks`
+        is kept as it is (the caller hands over a dict of its own)."""
+        lane = self._site.get((site.code, extra_queue_days)) or self.lane(site,
+                                                                          extra_queue_days)
+        ships = lane.ships
         handling = site.per_order_units + site.per_unit_units * units
         if self.pickup:
-            return ShipmentPlan(site.code, PICKUP, dict(picks), grams, 0, handling, ships, ships)
+            return ShipmentPlan(site.code, PICKUP, picks, grams, 0, handling, ships, ships)
         extra_kg = max(0, -(-(grams - 1000) // 1000))  # whole kilograms past the first
         best = None  # the offer with the lowest score, then the fewest days
         best_score = best_days = best_price = 0
@@ -372,8 +406,8 @@ class Pricer:
                 best, best_score, best_days, best_price = offer, score, offer[2], price
         if best is None:
             return None
-        return ShipmentPlan(site.code, best[0], dict(picks), grams, best_price, handling,
-                            ships, best[6])
+        return ShipmentPlan(site.code, best[0], picks, grams, best_price, handling, ships,
+                            best[6])
 
 
 def price_shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
@@ -388,16 +422,27 @@ def price_shipment(order: RouteOrder, site: Site, picks: Mapping[str, int],
 
 
 def make_candidate(order: RouteOrder, shipments: Sequence[ShipmentPlan], weights: CostWeights,
-                   bonus: Mapping[str, Decimal] | None = None) -> Candidate:
+                   bonus: Mapping[str, Decimal] | None = None, *,
+                   units: tuple[int, int] | None = None) -> Candidate:
     """A full plan with its cost breakdown (the late penalty on the last arrival). A rule's
-    preference bonus counts when every shipment comes from a preferred site."""
-    split_units, late_units = weight_units(weights)
+    preference bonus counts when every shipment comes from a preferred site. `units`:
+    `weight_units(weights)`, when the caller has it already."""
+    split_units, late_units = units if units is not None else weight_units(weights)
     if len(shipments) == 1:  # most plans: one parcel
         only = shipments[0]
         promised = only.arrives
         late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
         preferred = bonus.get(only.site, Decimal(0)) if bonus else Decimal(0)
         return Candidate((only,), only.shipping_units, only.handling_units, 0,
+                         late_units * late, promised, to_units(preferred) if preferred else 0)
+    if len(shipments) == 2:  # the rest but a few: a split over two sites
+        first, second = shipments
+        promised = first.arrives if first.arrives >= second.arrives else second.arrives
+        late = max(0, (promised - order.requested_by).days) if order.requested_by else 0
+        preferred = min(bonus.get(first.site, Decimal(0)),
+                        bonus.get(second.site, Decimal(0))) if bonus else Decimal(0)
+        return Candidate((first, second), first.shipping_units + second.shipping_units,
+                         first.handling_units + second.handling_units, split_units,
                          late_units * late, promised, to_units(preferred) if preferred else 0)
     promised = max(s.arrives for s in shipments)
     late = max(0, (promised - order.requested_by).days) if order.requested_by else 0

@@ -52,6 +52,21 @@ class RoutingContext:
     routes: dict[str, RouteOrder] = field(default_factory=dict)
     prices: PriceMemo = field(default_factory=PriceMemo)  # distances, zones, lanes
     views: dict[Any, Any] = field(default_factory=dict)  # `route_order`'s memo
+    # Per SKU, its (sku, site) keys for the batch's warehouses (kept with that list, which
+    # a batch never changes in place).
+    stock_keys: tuple[Sequence[Warehouse] | None, dict[str, list[tuple[str, str]]]] = field(
+        default_factory=lambda: (None, {}))
+
+    def keys_of(self, sku: str, warehouses: Sequence[Warehouse]) -> list[tuple[str, str]]:
+        """(sku, site) for each warehouse, in their order: built once per SKU and batch."""
+        known, table = self.stock_keys
+        if known is not warehouses:
+            table = {}
+            self.stock_keys = (warehouses, table)
+        keys = table.get(sku)
+        if keys is None:
+            keys = table[sku] = [(sku, w.code) for w in warehouses]
+        return keys
 
     def sites_for(self, warehouses: Sequence[Warehouse]) -> list[Site]:
         out = []
@@ -241,8 +256,9 @@ class RoutingStrategy:
         sites = ctx.sites_for(warehouses)
         skus = {ln.sku for ln in order.lines}
         # Only this order's SKUs at the sites: the map covers the whole batch.
-        stock = {(sku, w.code): q for sku in skus for w in warehouses
-                 if (q := available.get((sku, w.code), 0)) > 0}
+        get = available.get
+        stock = {key: q for sku in skus for key in ctx.keys_of(sku, warehouses)
+                 if (q := get(key, 0)) > 0}
         for sku in ctx.rule_skus - skus:  # what rules read: the batch's view if it has one
             for w in warehouses:
                 key = (sku, w.code)

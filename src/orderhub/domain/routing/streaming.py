@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from operator import add as plus
+from operator import ge
 from typing import Any
 
 from orderhub.domain.geo import haversine_km
@@ -152,8 +154,12 @@ def screen(order: RouteOrder, network: Network, now: datetime, pickup_site: str 
         out.excluded.update(removed)
         eligible = kept
     if memo is not None:
-        km, to = memo.km_from, memo.distances(order)
-        eligible.sort(key=lambda s: (km(to, s, order), s.code))
+        to = memo.distances(order)  # km by `Site.lane_key`: filled in once per place
+        for s in eligible:
+            if s.lane_key not in to:
+                memo.km_from(to, s, order)
+        if len(eligible) > 1:
+            eligible.sort(key=lambda s: (to[s.lane_key], s.code))
     else:
         eligible.sort(key=lambda s: (_distance(s, order), s.code))
     out.eligible = eligible
@@ -208,8 +214,8 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
         return out
     pricer = Pricer(order, scr.services, today, weights, pickup=pickup, memo=memo)
     max_bonus = to_units(max(scr.bonus.values(), default=Decimal(0))) if scr.bonus else 0
-    split_units = weight_units(weights)[0]
-    best_score = [0, 0]  # plans seen, their best score in units
+    units_of_weights = weight_units(weights)
+    split_units = units_of_weights[0]
     demand = order.demand
 
     def priced(sites: Sequence[Site], fills: list[dict[str, int]] | None = None) -> None:
@@ -222,42 +228,37 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
             if s is None:
                 return
             shipments.append(s)
-        out.append(make_candidate(order, shipments, weights, scr.bonus))
+        add(make_candidate(order, shipments, weights, scr.bonus, units=units_of_weights))
 
+    # Per site, the cheapest a plan from it could conceivably cost, in units (for
+    # pruning): its handling per order and cheapest first kilogram. A split over sites
+    # adds their floors and the split penalty.
     floors: dict[str, int] = {}
+    cheapest_first = pricer.cheapest_first_kg
 
     def floor_of(s: Site) -> int:
-        """`floors_of((s,))`: one site's handling per order and cheapest first kg."""
         f = floors.get(s.code)
         if f is None:
-            f = floors[s.code] = s.per_order_units + pricer.cheapest_first_kg(s)
+            f = floors[s.code] = s.per_order_units + cheapest_first(s)
         return f
 
-    def floors_of(sites: Sequence[Site]) -> int:
-        """The cheapest a split over `sites` could conceivably cost, in units: its
-        penalty, each site's handling per order and cheapest first kilogram."""
-        floor = split_units * (len(sites) - 1)
-        for s in sites:
-            f = floors.get(s.code)
-            if f is None:
-                f = floors[s.code] = s.per_order_units + pricer.cheapest_first_kg(s)
-            floor += f
-        return floor
+    best_units = 0  # the best score of the plans in `out`, in units
 
-    def best_score_now() -> int:
-        if len(out) != best_score[0]:  # new plans since the last look
-            best_score[:] = [len(out), min(c.score_units for c in out)]
-        return best_score[1]
-
-    def hopeless(sites: Sequence[Site]) -> bool:
-        """A split that cannot beat the best plan so far: not worth pricing."""
-        if not out or not prune:
-            return False
-        return bool(floors_of(sites) - max_bonus > best_score_now())
+    def add(c: Candidate) -> None:
+        nonlocal best_units
+        if not out or c.score_units < best_units:
+            best_units = c.score_units
+        out.append(c)
 
     stock = network.stock
-    units = order.units
     wanted = list(demand.items())
+    unit_g = pricer.unit_g
+    units = grams = 0
+    for sku, qty in wanted:
+        units += qty
+        grams += unit_g.get(sku, 500) * qty
+    parcel = pricer.parcel
+    bonus = scr.bonus
     whole = []
     for s in scr.eligible:
         code = s.code
@@ -268,33 +269,83 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
             whole.append(s)
     if prune and len(whole) > 1:  # cheapest conceivable first (handling, first kilogram)
         whole.sort(key=lambda s: (floor_of(s) + s.per_unit_units * units, s.code))
-    for site in whole:
+    for i, site in enumerate(whole):
         if prune and out and (floor_of(site) + site.per_unit_units * units - max_bonus
-                              > best_score_now()):
-            scr.pruned += len(whole) - whole.index(site)
+                              > best_units):
+            scr.pruned += len(whole) - i
             break
-        priced([site], [dict(demand)])
+        # The whole order from one site: its weight and units are the order's.
+        one = parcel(site, dict(demand), grams, units)
+        if one is not None:
+            add(make_candidate(order, (one,), weights, bonus, units=units_of_weights))
     if pickup or weights.max_shipments < 2:
         return out
     nearest = scr.eligible[:MAX_SPLIT_SITES]
     if prune and out and len(nearest) >= 2:
-        two = sorted(floor_of(s) for s in nearest)[:2]
-        if split_units + sum(two) - max_bonus > best_score_now():
+        two = sorted(map(floor_of, nearest))[:2]
+        if split_units + sum(two) - max_bonus > best_units:
             scr.pruned += len(nearest) * (len(nearest) - 1) // 2
             return out  # no split can beat the best single site
-    pairs = [(a, b) for a, b in itertools.combinations(nearest, 2)
-             if all(stock.get((sku, a.code), 0) + stock.get((sku, b.code), 0) >= qty
-                    for sku, qty in demand.items())]
-    if prune:  # cheapest conceivable first: once one cannot win, none after it can
-        pairs.sort(key=lambda p: (floors_of(p), p[0].code, p[1].code))
-    for i, (a, b) in enumerate(pairs):
-        if hopeless((a, b)):
-            if prune:
-                scr.pruned += len(pairs) - i
-                break
-            continue
-        priced([a, b])  # which site fills first matters for cost: both ways
-        priced([b, a])
+    # Each near site's stock of the order's SKUs, in the order's SKU order (the pairs'
+    # check runs in C: `map` over `operator`s, no Python frame per SKU).
+    held = [[stock.get((sku, s.code), 0) for sku, _ in wanted] for s in nearest]
+    qtys = [qty for _, qty in wanted]
+    pairs = [(i, j) for i, j in itertools.combinations(range(len(nearest)), 2)
+             if all(map(ge, map(plus, held[i], held[j]), qtys))]
+    lows: list[int] = []  # per pair (when pruning), the floor of a split over it
+    if prune and pairs:  # cheapest conceivable first: once one cannot win, none after can
+        floor = [floor_of(s) for s in nearest]
+        codes = [s.code for s in nearest]
+        ranked = sorted((split_units + floor[i] + floor[j], codes[i], codes[j], i, j)
+                        for i, j in pairs)
+        pairs = [(i, j) for _, _, _, i, j in ranked]
+        lows = [f for f, *_ in ranked]
+    for n, (i, j) in enumerate(pairs):
+        a, b = nearest[i], nearest[j]
+        if prune and out and lows[n] - max_bonus > best_units:
+            scr.pruned += len(pairs) - n
+            break
+        # Which site fills first matters for cost: both ways (as `_fill` would split:
+        # the first takes what it can, the second the rest, which the pair covers).
+        a1: dict[str, int] = {}
+        b2: dict[str, int] = {}
+        b1: dict[str, int] = {}
+        a2: dict[str, int] = {}
+        ga1 = ua1 = gb1 = ua2 = 0
+        for (sku, qty), x, y in zip(wanted, held[i], held[j], strict=True):
+            g = unit_g.get(sku, 500)
+            take = qty if x >= qty else x
+            if take > 0:
+                a1[sku] = take
+                ga1 += g * take
+                ua1 += take
+            else:
+                take = 0
+            if qty > take:
+                b2[sku] = qty - take
+            take = qty if y >= qty else y
+            if take > 0:
+                b1[sku] = take
+                gb1 += g * take
+                ua2 += take
+            else:
+                take = 0
+            if qty > take:
+                a2[sku] = qty - take
+        if a1 and b2:
+            first = parcel(a, a1, ga1, ua1)
+            if first is not None:
+                second = parcel(b, b2, grams - ga1, units - ua1)
+                if second is not None:
+                    add(make_candidate(order, (first, second), weights, bonus,
+                                       units=units_of_weights))
+        if b1 and a2:
+            first = parcel(b, b1, gb1, ua2)
+            if first is not None:
+                second = parcel(a, a2, grams - gb1, units - ua2)
+                if second is not None:
+                    add(make_candidate(order, (first, second), weights, bonus,
+                                       units=units_of_weights))
     if out or weights.max_shipments < 3:
         return out
     for trio in itertools.combinations(nearest, 3):
@@ -318,8 +369,16 @@ def plan_candidates(order: RouteOrder, network: Network, scr: Screen,
 
 
 def best(candidates: Sequence[Candidate]) -> Candidate:
-    return min(candidates, key=lambda c: (c.score_units, c.total_units, len(c.shipments),
-                                          c.promised, c.sites))
+    """The lowest (score, total, shipments, promise, sites): the first such, as `min`
+    gives it; the sites are compared only between plans tied on the rest."""
+    if len(candidates) == 1:
+        return candidates[0]
+    top = min(candidates, key=lambda c: (c.score_units, c.total_units, len(c.shipments),
+                                         c.promised))
+    key = (top.score_units, top.total_units, len(top.shipments), top.promised)
+    tied = [c for c in candidates if c.score_units == key[0] and (
+        c.total_units, len(c.shipments), c.promised) == key[1:]]
+    return tied[0] if len(tied) == 1 else min(tied, key=lambda c: c.sites)
 
 
 def plan_order(order: RouteOrder, network: Network, today: date | datetime,
