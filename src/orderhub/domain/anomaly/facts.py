@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -179,6 +180,41 @@ def sightings(f: Facts, now: datetime) -> list[Sighting]:
     out += [Sighting(PRICE, sku, now, f.account, f.channel, price, 1)
             for sku, price in f.prices]
     return out
+
+
+def hour_of(at: datetime) -> datetime:
+    """The start of the UTC hour `at` falls in: the price summary's bucket, and where the
+    price window starts (so a bucket is wholly in the window or wholly out)."""
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBucket:
+    """One row of the price summary: a SKU's lines in one channel at one price (to the
+    cent) within one UTC hour."""
+
+    sku: str
+    channel: str
+    price: float
+    hour: datetime
+    lines: int
+
+
+def price_buckets(rows: Sequence[Sighting]) -> list[PriceBucket]:
+    """A batch's price sightings summed per (SKU, channel, price to the cent, hour), in
+    key order (concurrent upserts then lock rows in the same order)."""
+    sums: dict[tuple[str, str, float, datetime], int] = {}
+    hours: dict[datetime, datetime] = {}
+    for s in rows:
+        if s.kind != PRICE:
+            continue
+        hour = hours.get(s.at)
+        if hour is None:
+            hour = hours[s.at] = hour_of(s.at)
+        k = (s.key, s.channel, round(s.value, 2), hour)
+        sums[k] = sums.get(k, 0) + s.quantity
+    return [PriceBucket(sku, channel, price, hour, lines)
+            for (sku, channel, price, hour), lines in sorted(sums.items())]
 
 
 def compact(rows: list[Sighting]) -> list[Sighting]:
