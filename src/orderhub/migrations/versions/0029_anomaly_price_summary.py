@@ -53,7 +53,8 @@ def upgrade() -> None:
         f"INSERT INTO anomaly_price_summary ({_COLUMNS}) "
         f"SELECT tenant_id, key, channel, value, {hour}, SUM(quantity) "
         "FROM intake_fingerprints WHERE kind = 'price' "
-        f"GROUP BY tenant_id, key, channel, value, {hour}")
+        f"GROUP BY tenant_id, key, channel, value, {hour}"
+    )
     op.execute("DELETE FROM intake_fingerprints WHERE kind = 'price'")
 
 
@@ -61,5 +62,6 @@ def downgrade() -> None:
     op.execute(
         "INSERT INTO intake_fingerprints (tenant_id, kind, key, seen_at, account, channel, "
         "value, quantity) SELECT tenant_id, 'price', sku, bucket, '', channel, price, lines "
-        "FROM anomaly_price_summary")
+        "FROM anomaly_price_summary"
+    )
     op.drop_table("anomaly_price_summary")
