@@ -15,10 +15,10 @@ from orderhub.domain.anomaly.facts import (
     Facts,
     PriceBucket,
     Sighting,
-    compact,
     digits,
     hour_of,
     order_facts,
+    price_buckets,
     province_key,
 )
 from orderhub.domain.anomaly.features import FEATURE_NAMES, Cutoffs, Features, Recent, extract
@@ -167,18 +167,14 @@ def test_a_hold_needs_a_reason_code_and_the_model_alone_only_flags() -> None:
 
 def test_the_batch_leaves_identity_rows_per_order_and_one_price_row_per_channel() -> None:
     orders = [make(i, account=f"a{i}", channel="web", price=p)
-              for i, p in enumerate(["10", "12", "11"])]
+              for i, p in enumerate(["10", "12", "11", "10"])]
     _, rows = assess([order_facts(o) for o in orders], [], NOW, S)
-    folded = compact(rows)
-    prices = [r for r in folded if r.kind == PRICE]
-    assert sorted((r.key, r.channel, r.value, r.quantity) for r in prices) == [
-        ("A", "web", 10.0, 1), ("A", "web", 11.0, 1), ("A", "web", 12.0, 1)]
-    assert sum(r.kind == "account" for r in folded) == 3
+    assert [(b.sku, b.channel, b.price, b.lines) for b in price_buckets(rows)] == [
+        ("A", "web", 10.0, 2), ("A", "web", 11.0, 1), ("A", "web", 12.0, 1)]
+    assert sum(r.kind == "account" for r in rows) == 4
 
 
 def test_price_lines_are_summed_per_hour_and_the_window_starts_on_the_hour() -> None:
-    from orderhub.domain.anomaly.facts import price_buckets
-
     late = NOW + timedelta(minutes=59, seconds=59)
     rows = [Sighting(PRICE, "B", NOW, "", "web", 10.004, 2),
             Sighting(PRICE, "A", late, "", "web", 9.999, 1),

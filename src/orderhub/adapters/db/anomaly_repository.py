@@ -1,6 +1,7 @@
-"""Anomaly detection's state (`uow.anomaly`): intake fingerprints (read once per batch for
-every key of the batch, written in bulk, pruned past their windows), detections, a tenant's
-settings, and the trained model in force.
+"""Anomaly detection's state (`uow.anomaly`): intake fingerprints (identities, read once per
+batch for every key of the batch, written in bulk, pruned past their windows), the hourly
+price summary (read in the same statement, upserted once per batch), detections, a
+tenant's settings, and the trained model in force.
 
 Identity keys never reach the database in clear: `key_facts` replaces each order's phone,
 address, account and basket with the tenant's keyed blind-index digest (`uow.pii.blind`;

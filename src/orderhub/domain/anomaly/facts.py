@@ -215,18 +215,3 @@ def price_buckets(rows: Sequence[Sighting]) -> list[PriceBucket]:
         sums[k] = sums.get(k, 0) + s.quantity
     return [PriceBucket(sku, channel, price, hour, lines)
             for (sku, channel, price, hour), lines in sorted(sums.items())]
-
-
-def compact(rows: list[Sighting]) -> list[Sighting]:
-    """Price rows of a batch folded to one per (SKU, channel, price to the cent), the lines
-    as quantity. Identity rows stay one per order (their accounts are counted)."""
-    out = [s for s in rows if s.kind != PRICE]
-    groups: dict[tuple[str, str, float], list[Sighting]] = {}
-    for s in rows:
-        if s.kind == PRICE:
-            groups.setdefault((s.key, s.channel, round(s.value, 2)), []).append(s)
-    for (_sku, _channel, price), group in groups.items():
-        first = group[0]
-        out.append(Sighting(first.kind, first.key, first.at, "", first.channel, price,
-                            sum(s.quantity for s in group), first.count))
-    return out
