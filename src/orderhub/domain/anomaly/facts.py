@@ -111,7 +111,8 @@ class Sighting:
     Read back, ACCOUNT and PRICE sightings come folded (the repository sums them in the
     query, so a busy account or SKU is a row or a few): an ACCOUNT row stands for `count`
     orders, `at` the first, `value` their mean total, `quantity` their largest line; a
-    PRICE row for one channel's lines at one price (to the cent), `quantity` the lines.
+    PRICE row for one channel's lines at one price (to the cent), `quantity` the lines,
+    `at` the start of the latest hour they were seen in (prices are kept per hour).
     Features use only such sums, so folded and single rows give the same result."""
 
     kind: str
