@@ -4,11 +4,15 @@ around the very functions `run_pipeline` calls, over generated orders submitted 
 `submit_orders` in batches of 500 (routing on, validation, audit and outbox included).
 
     .venv/bin/python benchmarks/intake_stages.py [--orders 5000] [--backends sqlite]
-                                                 [--rounds 1]
+                                                 [--rounds 1] [--history 0]
 
 The detector scores with the model in `<key_dir>/anomaly-models/` when one is current
-(none in a fresh checkout: the rules score). Prints µs per order (wall, no profiler) of
-each stage and of the whole batch call, and each stage's share of the whole. To compare
+(none in a fresh checkout: the rules score). `--history N` submits N more batches of 500
+before the timed ones (not timed), so the reads meet a longer history; `--no-gc` turns the
+cyclic GC off while timing (a full collection lands in whichever stage allocates when it
+falls due, which moves a stage's figure by tens of ms a batch). Prints µs per order
+(wall, no profiler) of each stage and of the whole batch call, and each stage's share of
+the whole. To compare
 two versions of the code in one run, run this script twice in the same shell with
 PYTHONPATH pointing at each `src` (interleave with `--rounds`).
 """
@@ -16,6 +20,7 @@ PYTHONPATH pointing at each `src` (interleave with `--rounds`).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -80,21 +85,27 @@ def _anomaly_repository_class() -> Any:
     return AnomalyRepository
 
 
-def one_run(backend: str, orders: int, seed: int, pg_url: str) -> dict[str, float]:
+def one_run(
+    backend: str, orders: int, seed: int, pg_url: str, history: int = 0, no_gc: bool = False
+) -> dict[str, float]:
     totals: dict[str, float] = defaultdict(float)
     with fresh_hub(backend, pg_url) as (hub, _):
-        warm = make_drafts(hub, BATCH, seed + 1000, "WARMUP")
-        submit_orders(
-            hub.uow,
-            TENANT,
-            warm,
-            strategy=hub.strategy,
-            now=hub.clock(),
-            actor="bench",
-            presale_lock=hub.presale_lock,
-        )
+        warm = make_drafts(hub, BATCH * (1 + history), seed + 1000, "WARMUP")
+        for i in range(0, len(warm), BATCH):
+            submit_orders(
+                hub.uow,
+                TENANT,
+                warm[i : i + BATCH],
+                strategy=hub.strategy,
+                now=hub.clock(),
+                actor="bench",
+                presale_lock=hub.presale_lock,
+            )
         drafts = make_drafts(hub, orders, seed, "STAGES")
         restore = install(totals)
+        if no_gc:
+            gc.collect()
+            gc.disable()
         try:
             started, cpu = time.perf_counter(), time.thread_time()
             for i in range(0, len(drafts), BATCH):
@@ -110,6 +121,7 @@ def one_run(backend: str, orders: int, seed: int, pg_url: str) -> dict[str, floa
             totals["whole batch call"] = time.perf_counter() - started
             totals["whole batch call cpu"] = time.thread_time() - cpu
         finally:
+            gc.enable()
             restore()
     return {k: v / orders * 1e6 for k, v in totals.items()}
 
@@ -121,17 +133,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--label", default="", help="a label printed with the figures")
+    p.add_argument(
+        "--no-gc",
+        action="store_true",
+        help="the cyclic GC off while timing: a full collection (tens of ms on this heap) "
+        "otherwise lands in whichever stage allocates when it falls due",
+    )
+    p.add_argument(
+        "--history", type=int, default=0, help="batches of 500 submitted before the timed ones"
+    )
     args = p.parse_args(argv)
     pg_url = os.environ.get("ORDERHUB_BENCH_PG_URL", DEFAULT_PG_URL)
     for backend in args.backends.split(","):
-        runs = [one_run(backend, args.orders, args.seed, pg_url) for _ in range(args.rounds)]
+        runs = [
+            one_run(backend, args.orders, args.seed, pg_url, args.history, args.no_gc)
+            for _ in range(args.rounds)
+        ]
         names = sorted(
             {k for r in runs for k in r if not k.endswith(" cpu")},
             key=lambda k: (k == "whole batch call", k.startswith("screen."), k),
         )
         print(
-            f"\n{args.label} {backend}: {args.orders} orders, batches of {BATCH}; µs per "
-            f"order, wall and CPU (this thread), best of {args.rounds} rounds"
+            f"\n{args.label} {backend}: {args.orders} orders, batches of {BATCH}, after "
+            f"{1 + args.history} batches of history; µs per order, wall and CPU (this "
+            f"thread), best of {args.rounds} rounds{', GC off' if args.no_gc else ''}"
         )
         whole = min(r["whole batch call"] for r in runs)
         whole_cpu = min(r["whole batch call cpu"] for r in runs)

@@ -107,8 +107,9 @@ def test_the_stage_reads_and_writes_fingerprints_once_per_batch(ahub: Hub) -> No
     statements: list[str] = []
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "intake_fingerprints" in statement:
-            statements.append(statement.split()[0].upper())
+        for table in ("intake_fingerprints", "anomaly_price_summary"):
+            if table in statement:
+                statements.append(f"{statement.split()[0].upper()} {table}")
 
     event.listen(ahub.engine, "before_cursor_execute", count)
     try:
@@ -122,7 +123,11 @@ def test_the_stage_reads_and_writes_fingerprints_once_per_batch(ahub: Hub) -> No
                           actor="test", presale_lock=ahub.presale_lock)
     finally:
         event.remove(ahub.engine, "before_cursor_execute", count)
-    assert statements == ["SELECT", "INSERT"] * 2
+    # One read (both tables in one statement), the price summary's upsert, the
+    # fingerprints' insert: per batch, whatever its size.
+    read = ["SELECT intake_fingerprints", "SELECT anomaly_price_summary"]
+    assert statements == [*read, "INSERT anomaly_price_summary",
+                          "INSERT intake_fingerprints"] * 2, statements
     with ahub.read_uow() as uow:
         stored = uow.conn.execute(select(t.intake_fingerprints.c.key)).scalars().all()
     # Phones, addresses, accounts and baskets are stored as keyed digests only.
@@ -265,7 +270,7 @@ def test_bulk_fingerprints_match_the_orm_path_and_read_back_exactly(ahub: Hub) -
                 Sighting(PHONE, "ph", fraction, "acct", "web", 10.0, 2),
                 Sighting(PRICE, "A", whole, "acct", "web", 9.5, 1),
                 Sighting(PRICE, "A", whole, "acct", "web", 9.5, 1)]
-        assert repo.record(T, rows) == 3  # the two price lines folded into one row
+        assert repo.record(T, rows) == 3  # the two price lines: one summary row
         # the same moments through SQLAlchemy's own insert, for comparison
         uow.conn.execute(insert(t.intake_fingerprints), [
             {"tenant_id": "other", "kind": PHONE, "key": "ph", "seen_at": at,
@@ -291,3 +296,59 @@ def test_bulk_fingerprints_match_the_orm_path_and_read_back_exactly(ahub: Hub) -
     assert (by_kind[PRICE].value, by_kind[PRICE].quantity, by_kind[PRICE].channel) == (
         9.5, 2, "web")
     assert all(s.at.tzinfo is not None for s in got)
+
+
+def test_the_price_summary_reads_what_the_sightings_say(ahub: Hub) -> None:
+    """A seeded history of price lines over nine days, recorded batch by batch through
+    the repository: the summary's read gives, per SKU, channel and price, the lines the
+    old read of every price row since the window's start gave (recomputed here from the
+    sightings themselves), and the features extracted from it equal those of the in-memory
+    replay that keeps every sighting (services/anomaly/model.py)."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from orderhub.domain.anomaly.facts import PRICE, Facts, Sighting
+    from orderhub.domain.anomaly.features import Recent, extract, price_start, windows
+    from orderhub.domain.anomaly.settings import AnomalySettings
+
+    rng = random.Random(7)
+    settings = AnomalySettings()
+    w = windows(settings)
+    start = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    skus, channels = ["A", "B", "C"], ["tmall", "jd", "app"]
+    history: list[Sighting] = []
+    with ahub.uow() as uow:
+        repo = uow.anomaly
+        for batch in range(60):  # a batch every 3-4 hours, nine days
+            now = start + timedelta(minutes=batch * 215 + rng.randint(0, 59),
+                                    seconds=rng.randint(0, 59))
+            rows = [Sighting(PRICE, rng.choice(skus), now, "", rng.choice(channels),
+                             rng.choice([9.5, 10.0, 10.0, 10.0, 4.99]), 1)
+                    for _ in range(rng.randint(1, 12))]
+            repo.record(T, rows)
+            history += rows
+        for hours in (0.0, 0.5, 7.25, 30.0):
+            now = history[-1].at + timedelta(hours=hours)
+            cut = price_start(now, w[PRICE])
+            got: dict[tuple[str, str, float], int] = {}
+            for s in repo.recent(T, [Facts("p", "tmall", now, "", "", "", "", 1.0, 1, 1,
+                                           False, 3, (("A", 1.0), ("B", 1.0), ("C", 1.0)),
+                                           "")], now, w):
+                assert s.kind == PRICE and s.at >= cut
+                got[(s.key, s.channel, s.value)] = s.quantity
+            want: dict[tuple[str, str, float], int] = {}
+            for s in history:
+                if s.at >= cut:
+                    k = (s.key, s.channel, round(s.value, 2))
+                    want[k] = want.get(k, 0) + s.quantity
+            assert got == want and want, hours
+            # The detector's features on the summary's rows and on every sighting agree.
+            probes = [Facts("p", ch, now, "", "", "", "", 5.0, 1, 1, False, 1,
+                            ((sku, price),), "")
+                      for sku in skus for ch in channels for price in (5.0, 10.0)]
+            from_db = Recent.of(repo.recent(T, probes, now, w))
+            in_memory = Recent.of(history)
+            for f in probes:
+                assert (extract(f, from_db, now, settings)
+                        == extract(f, in_memory, now, settings)), (f, hours)
+        uow.rollback()

@@ -13,13 +13,15 @@ from orderhub.domain.anomaly.decision import Action, assess, decide
 from orderhub.domain.anomaly.facts import (
     PRICE,
     Facts,
+    PriceBucket,
     Sighting,
-    compact,
     digits,
+    hour_of,
     order_facts,
+    price_buckets,
     province_key,
 )
-from orderhub.domain.anomaly.features import FEATURE_NAMES, Features
+from orderhub.domain.anomaly.features import FEATURE_NAMES, Cutoffs, Features, Recent, extract
 from orderhub.domain.anomaly.metrics import Outcome, quality
 from orderhub.domain.anomaly.reasons import Reason, ReasonCode, rules_score
 from orderhub.domain.anomaly.settings import AnomalySettings
@@ -165,13 +167,34 @@ def test_a_hold_needs_a_reason_code_and_the_model_alone_only_flags() -> None:
 
 def test_the_batch_leaves_identity_rows_per_order_and_one_price_row_per_channel() -> None:
     orders = [make(i, account=f"a{i}", channel="web", price=p)
-              for i, p in enumerate(["10", "12", "11"])]
+              for i, p in enumerate(["10", "12", "11", "10"])]
     _, rows = assess([order_facts(o) for o in orders], [], NOW, S)
-    folded = compact(rows)
-    prices = [r for r in folded if r.kind == PRICE]
-    assert sorted((r.key, r.channel, r.value, r.quantity) for r in prices) == [
-        ("A", "web", 10.0, 1), ("A", "web", 11.0, 1), ("A", "web", 12.0, 1)]
-    assert sum(r.kind == "account" for r in folded) == 3
+    assert [(b.sku, b.channel, b.price, b.lines) for b in price_buckets(rows)] == [
+        ("A", "web", 10.0, 2), ("A", "web", 11.0, 1), ("A", "web", 12.0, 1)]
+    assert sum(r.kind == "account" for r in rows) == 4
+
+
+def test_price_lines_are_summed_per_hour_and_the_window_starts_on_the_hour() -> None:
+    late = NOW + timedelta(minutes=59, seconds=59)
+    rows = [Sighting(PRICE, "B", NOW, "", "web", 10.004, 2),
+            Sighting(PRICE, "A", late, "", "web", 9.999, 1),
+            Sighting(PRICE, "A", NOW + timedelta(hours=1), "", "web", 10.0, 1),
+            Sighting(PRICE, "A", NOW + timedelta(minutes=5), "", "web", 10.0, 3),
+            Sighting("phone", "p", NOW, "", "web", 1.0, 1)]
+    assert price_buckets(rows) == [  # key order; 9.999 is 10.00 to the cent
+        PriceBucket("A", "web", 10.0, NOW, 4),
+        PriceBucket("A", "web", 10.0, NOW + timedelta(hours=1), 1),
+        PriceBucket("B", "web", 10.0, NOW, 2)]
+    assert hour_of(late) == NOW
+    # The price window is whole hours: a line seen in the hour now - 7 days falls in
+    # counts, one in the hour before does not.
+    now = NOW + timedelta(days=7, minutes=30)
+    assert Cutoffs.at(now, S).price == NOW
+    seen = [Sighting(PRICE, "A", NOW + timedelta(minutes=1), "", "jd", 10.0, 3),
+            Sighting(PRICE, "A", NOW - timedelta(seconds=1), "", "jd", 10.0, 5)]
+    probe = order_facts(make(1, channel="web", price="5.00"))
+    got = extract(probe, Recent.of(seen), now, S)
+    assert (got.price_seen, got.price_reference) == (3, 10.0)
 
 
 def test_settings_change_is_validated_field_by_field() -> None:

@@ -25,7 +25,7 @@ thresholds are tuned on; `HELD_OUT_SEEDS` are for the reported figures only.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -94,6 +94,13 @@ class Traffic:
         for it in self.items:
             out[it.label] = out.get(it.label, 0) + 1
         return out
+
+
+def _distinct(codes: Iterable[str]) -> list[str]:
+    """The codes without repeats, in the order first drawn: a set's order follows the
+    string hash, which `PYTHONHASHSEED` changes from run to run (and with it every random
+    draw after it: the traffic was not reproducible)."""
+    return list(dict.fromkeys(codes))
 
 
 class _Gen:
@@ -197,12 +204,12 @@ class _Gen:
         c = self.customers[int(len(self.customers) * rng.random() ** 1.6)]
         if c.b2b:
             lines = [self.line(s, rng.randint(10, 60))
-                     for s in {self.pick_sku() for _ in range(rng.randint(2, 6))}]
+                     for s in _distinct(self.pick_sku() for _ in range(rng.randint(2, 6)))]
             self.emit(at, "b2b", c, lines, CLEAN, b2b=True)
             return
         channel = rng.choices(CONSUMER_CHANNELS, CONSUMER_WEIGHTS)[0]
         n = rng.choices([1, 2, 3, 4], [50, 28, 14, 8])[0]
-        skus = {self.pick_sku(dear=rng.random() < 0.03) for _ in range(n)}
+        skus = _distinct(self.pick_sku(dear=rng.random() < 0.03) for _ in range(n))
         lines = [self.line(s, rng.choices([1, 2, 3, 5], [74, 18, 6, 2])[0]) for s in skus]
         address, ip = None, None
         if rng.random() < 0.04:  # a gift to someone in another city
@@ -303,8 +310,7 @@ def generate(seed: int, prices: dict[str, Decimal], *, orders: int = 4000,
     clean = [(start + timedelta(seconds=g.rng.uniform(0, span)), "clean")
              for _ in range(orders)]
     # Incidents start after the first tenth of the day (prices and habits to compare with).
-    events = sorted(clean + _incident_times(g.rng, orders, anomaly_share, start, span),
-                    key=lambda x: x[0])
+    events = sorted(clean + _incident_times(g.rng, orders, anomaly_share, start, span))
     for when, kind in events:
         getattr(g, kind)(when)
     g.items.sort(key=lambda x: x.at)

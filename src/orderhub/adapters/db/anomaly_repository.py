@@ -1,6 +1,7 @@
-"""Anomaly detection's state (`uow.anomaly`): intake fingerprints (read once per batch for
-every key of the batch, written in bulk, pruned past their windows), detections, a tenant's
-settings, and the trained model in force.
+"""Anomaly detection's state (`uow.anomaly`): intake fingerprints (identities, read once per
+batch for every key of the batch, written in bulk, pruned past their windows), the hourly
+price summary (read in the same statement, upserted once per batch), detections, a
+tenant's settings, and the trained model in force.
 
 Identity keys never reach the database in clear: `key_facts` replaces each order's phone,
 address, account and basket with the tenant's keyed blind-index digest (`uow.pii.blind`;
@@ -43,9 +44,11 @@ from orderhub.domain.anomaly.facts import (
     PHONE,
     PRICE,
     Facts,
+    PriceBucket,
     Sighting,
-    compact,
+    price_buckets,
 )
+from orderhub.domain.anomaly.features import price_start
 from orderhub.domain.anomaly.settings import AnomalySettings
 
 _f = t.intake_fingerprints.c
@@ -77,6 +80,18 @@ _UNNEST_ONE_MOMENT = (
     "%(channel)s::varchar[], %(value)s::float8[], %(quantity)s::integer[]) "
     "AS r(kind, key, account, channel, value, quantity)")
 _s = t.anomaly_settings.c
+_p = t.anomaly_price_summary.c
+_PRICE_KEY = "tenant_id, sku, channel, price, bucket"
+_PRICE_UPSERT_SQLITE = (
+    f"INSERT INTO {t.anomaly_price_summary.name} ({_PRICE_KEY}, lines) "
+    "VALUES (?, ?, ?, ?, ?, ?) "
+    f"ON CONFLICT ({_PRICE_KEY}) DO UPDATE SET lines = lines + excluded.lines")
+_PRICE_UPSERT_UNNEST = (
+    f"INSERT INTO {t.anomaly_price_summary.name} AS s ({_PRICE_KEY}, lines) "
+    "SELECT %(tenant_id)s, sku, channel, price, bucket, lines "
+    "FROM unnest(%(sku)s::varchar[], %(channel)s::varchar[], %(price)s::float8[], "
+    "%(bucket)s::timestamptz[], %(lines)s::integer[]) AS r(sku, channel, price, bucket, lines) "
+    f"ON CONFLICT ({_PRICE_KEY}) DO UPDATE SET lines = s.lines + excluded.lines")
 
 
 class AnomalyRepository:
@@ -154,11 +169,23 @@ class AnomalyRepository:
         # addresses and baskets come
         # one row per order (their accounts are counted), within their short windows.
         parts: list[Any] = []
+        skus = wanted.pop(PRICE)
+        if skus:
+            # Prices from the summary: a row per SKU, channel and price, summed over the
+            # window's hours (`price_start`: the window is whole hours, as the features
+            # count it), so the read does not grow with the orders of the window.
+            parts.append(select(
+                literal(PRICE).label("kind"), _p.sku, _raw(func.max(_p.bucket)).label("at"),
+                literal("").label("account"), _p.channel, _p.price,
+                func.sum(_p.lines).label("quantity"), func.count().label("n"))
+                .where(_p.tenant_id == tenant_id, self._in(_p.sku, sorted(skus)),
+                       _p.bucket >= price_start(now, windows[PRICE]))
+                .group_by(_p.sku, _p.channel, _p.price))
         for kind, keys in wanted.items():
             if not keys:
                 continue
             where = and_(_f.tenant_id == tenant_id, _f.kind == kind,
-                         self._key_in(sorted(keys)), _f.seen_at >= now - windows[kind])
+                         self._in(_f.key, sorted(keys)), _f.seen_at >= now - windows[kind])
             if kind == ACCOUNT:
                 parts.append(select(
                     _f.kind, _f.key, _raw(func.min(_f.seen_at)).label("at"),
@@ -166,12 +193,6 @@ class AnomalyRepository:
                     (func.sum(_f.value) / func.count()).label("value"),
                     func.max(_f.quantity).label("quantity"), func.count().label("n"))
                     .where(where).group_by(_f.kind, _f.key))
-            elif kind == PRICE:
-                parts.append(select(
-                    _f.kind, _f.key, _raw(func.max(_f.seen_at)).label("at"),
-                    literal("").label("account"), _f.channel, _f.value,
-                    func.sum(_f.quantity).label("quantity"), func.count().label("n"))
-                    .where(where).group_by(_f.kind, _f.key, _f.channel, _f.value))
             else:
                 parts.append(select(
                     _f.kind, _f.key, _raw(_f.seen_at).label("at"), _f.account, _f.channel,
@@ -192,31 +213,35 @@ class AnomalyRepository:
                                 int(quantity), int(n)))
         return out
 
-    def _key_in(self, keys: list[str]) -> Any:
-        """`key IN (...)` for a few thousand keys as one parameter (a JSON array on SQLite,
+    def _in(self, column: Any, keys: list[str]) -> Any:
+        """`column IN (...)` for a few thousand keys as one parameter (a JSON array on SQLite,
         an array on PostgreSQL): an expanding IN renders one placeholder per key, on
         every batch, at a cost above the lookups'."""
         name = self.conn.dialect.name
         if name == "sqlite":
             listed: Any = select(literal_column("value")).select_from(
                 func.json_each(bindparam(None, json.dumps(keys), type_=String)))
-            return _f.key.in_(listed)
+            return column.in_(listed)
         if name == "postgresql":
-            return _f.key == any_(bindparam(None, keys, type_=ARRAY(String)))
-        return _f.key.in_(keys)
+            return column == any_(bindparam(None, keys, type_=ARRAY(String)))
+        return column.in_(keys)
 
     def record(self, tenant_id: str, rows: Sequence[Sighting]) -> int:
-        """The batch's sightings, price rows folded per (SKU, channel): one bulk insert,
-        handed to the driver as plain tuples (thousands of rows a batch: SQLAlchemy's
-        per-row parameter handling cost more than the insert), each distinct moment
-        converted once by the column's own type."""
-        folded = compact(list(rows))
+        """The batch's sightings: identities as fingerprints (one bulk insert, handed to
+        the driver as plain tuples: thousands of rows a batch, and SQLAlchemy's per-row
+        parameter handling cost more than the insert; each distinct moment converted once
+        by the column's own type), prices added to the hourly price summary (one upsert).
+        Returns the rows written."""
+        buckets = price_buckets(rows)
+        if buckets:
+            self._add_prices(tenant_id, buckets)
+        folded = [s for s in rows if s.kind != PRICE]
         if not folded:
-            return len(folded)
+            return len(buckets)
         dialect = self.conn.dialect
         if dialect.name == "postgresql":
             self._insert_unnest(tenant_id, folded)
-            return len(folded)
+            return len(folded) + len(buckets)
         sql, order = self._insert_fingerprints()
         stamp = t.intake_fingerprints.c.seen_at.type.dialect_impl(dialect).bind_processor(dialect)
         moments: dict[datetime, Any] = {}
@@ -233,7 +258,33 @@ class AnomalyRepository:
                 named = dict(zip(_COLUMNS, row, strict=True))
                 params.append(named if order is None else tuple(named[c] for c in order))
         self.conn.exec_driver_sql(sql, params)
-        return len(folded)
+        return len(folded) + len(buckets)
+
+    def _add_prices(self, tenant_id: str, buckets: Sequence[PriceBucket]) -> None:
+        """Add a batch's price lines to the summary, in the caller's transaction: one
+        `INSERT ... ON CONFLICT DO UPDATE` (SQLite: executemany of plain tuples;
+        PostgreSQL: one statement over column arrays). The buckets come in key order, so
+        two batches upserting the same SKUs lock their rows in the same order."""
+        dialect = self.conn.dialect
+        if dialect.name == "postgresql":
+            self.conn.exec_driver_sql(_PRICE_UPSERT_UNNEST, {
+                "tenant_id": tenant_id, "sku": [b.sku[:80] for b in buckets],
+                "channel": [b.channel for b in buckets],
+                "price": [b.price for b in buckets],
+                "bucket": [b.hour for b in buckets],
+                "lines": [b.lines for b in buckets]})
+            return
+        if dialect.name != "sqlite":
+            raise NotImplementedError(f"price summary upsert on {dialect.name}")
+        stamp = _p.bucket.type.dialect_impl(dialect).bind_processor(dialect)
+        hours: dict[datetime, Any] = {}
+        params: list[tuple[Any, ...]] = []
+        for b in buckets:
+            hour = hours.get(b.hour)
+            if hour is None:
+                hour = hours[b.hour] = stamp(b.hour) if stamp is not None else b.hour
+            params.append((tenant_id, b.sku[:80], b.channel, b.price, hour, b.lines))
+        self.conn.exec_driver_sql(_PRICE_UPSERT_SQLITE, params)
 
     def _insert_unnest(self, tenant_id: str, rows: Sequence[Sighting]) -> None:
         """PostgreSQL: the batch as one statement over column arrays (`unnest`), one round
@@ -262,8 +313,11 @@ class AnomalyRepository:
         return hit
 
     def prune(self, now: datetime, windows: dict[str, timedelta]) -> int:
-        """Delete sightings older than their kind's window (every tenant)."""
-        removed = 0
+        """Delete sightings older than their kind's window (every tenant), and price
+        summary hours wholly before the price window."""
+        done = self.conn.execute(delete(t.anomaly_price_summary).where(
+            _p.bucket < price_start(now, windows[PRICE])))
+        removed = done.rowcount or 0
         for kind, window in windows.items():
             done = self.conn.execute(delete(t.intake_fingerprints).where(
                 _f.kind == kind, _f.seen_at < now - window))

@@ -938,8 +938,9 @@ exception_policies = Table(
 
 # ----- anomaly detection at intake (issue 14, item 5; domain/anomaly) --------------------------
 # Intake fingerprints: one row per identity key an order used (phone, ship-to address, account,
-# basket: keyed blind-index digests, never the value) and one per (SKU, channel) price of a
-# batch; read once per batch for all its keys, written in bulk, pruned past each kind's window.
+# basket: keyed blind-index digests, never the value); read once per batch for all its keys,
+# written in bulk, pruned past each kind's window. Prices are in `anomaly_price_summary`
+# (migration 0029 moved the price rows there).
 intake_fingerprints = Table(
     "intake_fingerprints",
     metadata,
@@ -956,6 +957,22 @@ intake_fingerprints = Table(
 Index("ix_intake_fingerprints_key", intake_fingerprints.c.tenant_id,
       intake_fingerprints.c.kind, intake_fingerprints.c.key, intake_fingerprints.c.seen_at)
 Index("ix_intake_fingerprints_seen", intake_fingerprints.c.seen_at)
+
+# Channel prices seen per SKU, summed per hour (domain/anomaly/facts.py: `price_buckets`):
+# the price-conflict feature reads the lines of the batch's SKUs since the start of the hour
+# its window starts in, so the read is bounded by the SKUs' distinct prices and the window's
+# hours, not by how many orders there were. Upserted once per batch in intake's transaction.
+anomaly_price_summary = Table(
+    "anomaly_price_summary",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("sku", String(80), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("price", Float, primary_key=True),  # net unit price, to the cent
+    Column("bucket", UTCDateTime(), primary_key=True),  # the hour (UTC) the lines were seen
+    Column("lines", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
 
 # What the detector found (held or flagged), for GET /v1/anomalies and the exception desk.
 anomaly_detections = Table(

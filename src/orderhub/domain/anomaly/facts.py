@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
@@ -110,7 +111,8 @@ class Sighting:
     Read back, ACCOUNT and PRICE sightings come folded (the repository sums them in the
     query, so a busy account or SKU is a row or a few): an ACCOUNT row stands for `count`
     orders, `at` the first, `value` their mean total, `quantity` their largest line; a
-    PRICE row for one channel's lines at one price (to the cent), `quantity` the lines.
+    PRICE row for one channel's lines at one price (to the cent), `quantity` the lines,
+    `at` the start of the latest hour they were seen in (prices are kept per hour).
     Features use only such sums, so folded and single rows give the same result."""
 
     kind: str
@@ -181,16 +183,36 @@ def sightings(f: Facts, now: datetime) -> list[Sighting]:
     return out
 
 
-def compact(rows: list[Sighting]) -> list[Sighting]:
-    """Price rows of a batch folded to one per (SKU, channel, price to the cent), the lines
-    as quantity. Identity rows stay one per order (their accounts are counted)."""
-    out = [s for s in rows if s.kind != PRICE]
-    groups: dict[tuple[str, str, float], list[Sighting]] = {}
+def hour_of(at: datetime) -> datetime:
+    """The start of the UTC hour `at` falls in: the price summary's bucket, and where the
+    price window starts (so a bucket is wholly in the window or wholly out)."""
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBucket:
+    """One row of the price summary: a SKU's lines in one channel at one price (to the
+    cent) within one UTC hour."""
+
+    sku: str
+    channel: str
+    price: float
+    hour: datetime
+    lines: int
+
+
+def price_buckets(rows: Sequence[Sighting]) -> list[PriceBucket]:
+    """A batch's price sightings summed per (SKU, channel, price to the cent, hour), in
+    key order (concurrent upserts then lock rows in the same order)."""
+    sums: dict[tuple[str, str, float, datetime], int] = {}
+    hours: dict[datetime, datetime] = {}
     for s in rows:
-        if s.kind == PRICE:
-            groups.setdefault((s.key, s.channel, round(s.value, 2)), []).append(s)
-    for (_sku, _channel, price), group in groups.items():
-        first = group[0]
-        out.append(Sighting(first.kind, first.key, first.at, "", first.channel, price,
-                            sum(s.quantity for s in group), first.count))
-    return out
+        if s.kind != PRICE:
+            continue
+        hour = hours.get(s.at)
+        if hour is None:
+            hour = hours[s.at] = hour_of(s.at)
+        k = (s.key, s.channel, round(s.value, 2), hour)
+        sums[k] = sums.get(k, 0) + s.quantity
+    return [PriceBucket(sku, channel, price, hour, lines)
+            for (sku, channel, price, hour), lines in sorted(sums.items())]

@@ -11,7 +11,16 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from orderhub.domain.anomaly.facts import ACCOUNT, ADDRESS, BASKET, PHONE, PRICE, Facts, Sighting
+from orderhub.domain.anomaly.facts import (
+    ACCOUNT,
+    ADDRESS,
+    BASKET,
+    PHONE,
+    PRICE,
+    Facts,
+    Sighting,
+    hour_of,
+)
 from orderhub.domain.anomaly.settings import AnomalySettings
 
 FEATURE_NAMES = (
@@ -45,7 +54,14 @@ class Cutoffs:
     def at(cls, now: datetime, s: AnomalySettings) -> Cutoffs:
         w = windows(s)
         return cls(now - timedelta(hours=s.velocity_hours), now - timedelta(hours=s.burst_hours),
-                   now - w[ACCOUNT], now - w[BASKET], now - w[PRICE])
+                   now - w[ACCOUNT], now - w[BASKET], price_start(now, w[PRICE]))
+
+
+def price_start(now: datetime, window: timedelta) -> datetime:
+    """Where the price window starts: the start of the UTC hour `now - window` falls in.
+    Prices are kept summed per hour (the price summary), so the window is whole hours: up
+    to an hour longer than `price_days`, and the read is bounded by hours, not orders."""
+    return hour_of(now - window)
 
 
 _NONE: tuple[Sighting, ...] = ()
