@@ -192,3 +192,36 @@ def test_a_resumed_order_and_a_reopening_site_do_not_deadlock(
         status = conn.execute(select(t.orders.c.status).where(
             t.orders.c.id == r.order_id)).scalar_one()
     assert status == "allocated"  # then the reopen routed it to SH
+
+
+def test_the_network_lock_is_per_schema(pg_schema_url: str) -> None:
+    """Advisory locks are per database: the same tenant in another schema (another
+    deployment, another test worker) must not wait for this schema's network change."""
+    from sqlalchemy import create_engine, text
+
+    from orderhub.adapters.db.engine import make_engine, normalise_url
+    from orderhub.adapters.db.network_repository import NetworkRepository
+
+    base, schema = pg_schema_url.rsplit("%3D", 1)
+    other = f"o_{schema[2:]}"
+    admin = create_engine(normalise_url(base.split("?")[0]))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{other}"'))
+    first, second = make_engine(pg_schema_url), make_engine(f"{base}%3D{other}")
+    try:
+        with first.begin() as changing, second.begin() as taking:
+            NetworkRepository(changing)._network_lock(T, shared=False)  # a change, held
+            taking.execute(text("SET LOCAL lock_timeout = '2s'"))
+            NetworkRepository(taking)._network_lock(T, shared=True)  # not queued behind it
+        with first.begin() as changing, first.connect() as same:
+            NetworkRepository(changing)._network_lock(T, shared=False)
+            with same.begin():
+                same.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                with pytest.raises(Exception, match="lock timeout"):
+                    NetworkRepository(same)._network_lock(T, shared=True)  # same schema: waits
+    finally:
+        first.dispose()
+        second.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{other}" CASCADE'))
+        admin.dispose()

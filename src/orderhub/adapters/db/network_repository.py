@@ -146,7 +146,10 @@ class NetworkRepository:
         if self.conn.dialect.name != "postgresql":
             return
         fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-        self.conn.execute(text(f"SELECT {fn}(:key)"), {"key": _lock_key(tenant_id)})
+        # Keyed by the schema too: advisory locks are per database, and deployments (or test
+        # runs) in separate schemas of one database must not queue behind each other.
+        self.conn.execute(text(f"SELECT {fn}(:key, hashtext(current_schema()))"),
+                          {"key": _lock_key(tenant_id)})
 
     # ----- the state -----------------------------------------------------------------------
     def state(self, tenant_id: str) -> NetworkState | None:
@@ -331,8 +334,8 @@ def _block_view(row: Any) -> dict[str, Any]:
 
 
 def _lock_key(tenant_id: str) -> int:
-    """A stable signed 64-bit key for the tenant's network lock."""
-    digest = hashlib.blake2b(f"orderhub.network:{tenant_id}".encode(), digest_size=8).digest()
+    """A stable signed 32-bit key for the tenant's network lock (the schema is the other)."""
+    digest = hashlib.blake2b(f"orderhub.network:{tenant_id}".encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
