@@ -123,11 +123,12 @@ def test_the_stage_reads_and_writes_fingerprints_once_per_batch(ahub: Hub) -> No
                           actor="test", presale_lock=ahub.presale_lock)
     finally:
         event.remove(ahub.engine, "before_cursor_execute", count)
-    # One read (both tables in one statement), the price summary's upsert, the
-    # fingerprints' insert: per batch, whatever its size.
+    # One read (both tables in one statement), the fingerprints' insert, the price
+    # summary's upsert (at the commit's flush, so its shared rows are locked briefly):
+    # per batch, whatever its size.
     read = ["SELECT intake_fingerprints", "SELECT anomaly_price_summary"]
-    assert statements == [*read, "INSERT anomaly_price_summary",
-                          "INSERT intake_fingerprints"] * 2, statements
+    assert statements == [*read, "INSERT intake_fingerprints",
+                          "INSERT anomaly_price_summary"] * 2, statements
     with ahub.read_uow() as uow:
         stored = uow.conn.execute(select(t.intake_fingerprints.c.key)).scalars().all()
     # Phones, addresses, accounts and baskets are stored as keyed digests only.
