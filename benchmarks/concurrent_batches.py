@@ -53,7 +53,12 @@ _ACTIVITY = text("""
 """)
 _LOCK_WAITS = text("""
     SELECT l.locktype, coalesce(c.relname, '-') AS rel, l.mode,
-           left(regexp_replace(a.query, '\\s+', ' ', 'g'), 60) AS q
+           left(regexp_replace(a.query, '\\s+', ' ', 'g'), 50) AS q,
+           coalesce((SELECT string_agg(DISTINCT b.state || ': '
+                                       || left(regexp_replace(b.query, '\\s+', ' ', 'g'), 40),
+                                       ' / ')
+                     FROM pg_stat_activity b
+                     WHERE b.pid = ANY(pg_blocking_pids(l.pid))), '?') AS blocker
     FROM pg_locks l
     JOIN pg_stat_activity a ON a.pid = l.pid
     LEFT JOIN pg_class c ON c.oid = l.relation
@@ -73,6 +78,7 @@ class Sampler(threading.Thread):
         self.sessions = 0  # active session-samples
         self.waits: Counter[tuple[str, str]] = Counter()
         self.locks: Counter[tuple[str, str, str, str]] = Counter()
+        self.blockers: Counter[str] = Counter()  # what the waiters' blockers were doing
 
     def run(self) -> None:
         with self.engine.connect() as conn:
@@ -83,6 +89,8 @@ class Sampler(threading.Thread):
                     self.sessions += 1
                 for row in conn.execute(_LOCK_WAITS, {"app": APP}):
                     self.locks[(row[0], row[1], row[2], row[3])] += 1
+                    for b in str(row[4]).split(" / "):
+                        self.blockers[b] += 1
                 self.samples += 1
                 self.stop.wait(self.period)
         self.engine.dispose()
@@ -99,6 +107,9 @@ class Sampler(threading.Thread):
         print("  ungranted locks (mean waiters per sample): type relation mode | statement")
         for (lt, rel, mode, q), c in self.locks.most_common(top):
             print(f"    {c / n:5.2f}  {lt} {rel} {mode} | {q}")
+        print("  the waiters' blockers (state: statement; mean per sample):")
+        for b, c in self.blockers.most_common(6):
+            print(f"    {c / n:5.2f}  {b}")
 
 
 @contextmanager
