@@ -9,10 +9,10 @@ ungranted `pg_locks` (by lock type, relation and the waiting statement's first w
     .venv/bin/python benchmarks/concurrent_batches.py [--clients 4,16] [--batches 32]
         [--rounds 1] [--pg-url URL]
 
-Every arm submits the same number of batches (`--batches`, split over its clients), drawn
-from one pre-generated stream, so arms differ only in how many run at once. Arms alternate
-(4, 16, 4, 16, ... with `--rounds`) so the database's growth over the run does not favour
-one. Run main's code with `PYTHONPATH=/work/main/src` (the script prints which `orderhub`
+Every arm runs on a fresh database (migrated, the demo data set loaded) and submits the
+same orders (`--batches` batches from one seed, split over its clients, after two warm-up
+batches from one client), so arms differ only in how many clients run at once. Arms
+alternate (4, 16, 4, 16, ... with `--rounds`). Run main's code with `PYTHONPATH=/work/main/src` (the script prints which `orderhub`
 it imported). Figures vary with the machine's load (printed before and after): compare the
 arms within one run.
 """
@@ -180,22 +180,22 @@ def main() -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {platform.node()}  "
           f"{os.cpu_count()} CPUs  load(1 min) before {os.getloadavg()[0]:.2f}")
     print(f"orderhub from {Path(orderhub.__file__).parent}")
-    with tagged(args.pg_url) as url, fresh_hub("postgres", url) as (hub, _):
-        hub_url = hub.engine.url.render_as_string(hide_password=False)
-        arms = len(counts) * args.rounds
-        drafts = make_drafts(hub, BATCH * (args.batches * arms + 2), 23, "CB")
-        # Warm-up (not counted): two batches, one client.
-        for i in range(2):
-            submit_orders(hub.uow, TENANT, drafts[i * BATCH:(i + 1) * BATCH],
-                          strategy=hub.strategy, now=hub.clock(), actor="bench",
-                          presale_lock=hub.presale_lock)
-        offset = 2 * BATCH
-        rates: dict[int, list[float]] = {c: [] for c in counts}
+    rates: dict[int, list[float]] = {c: [] for c in counts}
+    with tagged(args.pg_url) as url:
         for _ in range(args.rounds):
             for c in counts:
-                chunk = drafts[offset:offset + args.batches * BATCH]
-                offset += args.batches * BATCH
-                rates[c].append(run_arm(hub, chunk, c, args.batches, hub_url)["rate"])
+                # Each arm on a fresh database (the demo's stock, the same orders): the
+                # demo's best sellers run low as orders accumulate, and a later arm would
+                # otherwise plan against less stock than an earlier one.
+                with fresh_hub("postgres", url) as (hub, setup):
+                    hub_url = hub.engine.url.render_as_string(hide_password=False)
+                    drafts = make_drafts(hub, BATCH * (args.batches + 2), 23, "CB")
+                    for i in range(2):  # warm-up, one client, not counted
+                        submit_orders(hub.uow, TENANT, drafts[i * BATCH:(i + 1) * BATCH],
+                                      strategy=hub.strategy, now=hub.clock(), actor="bench",
+                                      presale_lock=hub.presale_lock)
+                    arm = run_arm(hub, drafts[2 * BATCH:], c, args.batches, hub_url)
+                    rates[c].append(arm["rate"])
     base = max(rates[counts[0]])
     print("\nbest orders/s per arm: " + ", ".join(
         f"{c} clients {max(r):.0f} ({max(r) / base:.2f}x of {counts[0]})"

@@ -272,6 +272,7 @@ def test_bulk_fingerprints_match_the_orm_path_and_read_back_exactly(ahub: Hub) -
                 Sighting(PRICE, "A", whole, "acct", "web", 9.5, 1),
                 Sighting(PRICE, "A", whole, "acct", "web", 9.5, 1)]
         assert repo.record(T, rows) == 3  # the two price lines: one summary row
+        assert repo.flush() == 1  # the summary's upsert waits for the flush
         # the same moments through SQLAlchemy's own insert, for comparison
         uow.conn.execute(insert(t.intake_fingerprints), [
             {"tenant_id": "other", "kind": PHONE, "key": "ph", "seen_at": at,
@@ -327,6 +328,7 @@ def test_the_price_summary_reads_what_the_sightings_say(ahub: Hub) -> None:
                              rng.choice([9.5, 10.0, 10.0, 10.0, 4.99]), 1)
                     for _ in range(rng.randint(1, 12))]
             repo.record(T, rows)
+            repo.flush()
             history += rows
         for hours in (0.0, 0.5, 7.25, 30.0):
             now = history[-1].at + timedelta(hours=hours)
