@@ -12,9 +12,9 @@ ungranted `pg_locks` (by lock type, relation and the waiting statement's first w
 Every arm runs on a fresh database (migrated, the demo data set loaded) and submits the
 same orders (`--batches` batches from one seed, split over its clients, after two warm-up
 batches from one client), so arms differ only in how many clients run at once. Arms
-alternate (4, 16, 4, 16, ... with `--rounds`). Run main's code with `PYTHONPATH=/work/main/src` (the script prints which `orderhub`
-it imported). Figures vary with the machine's load (printed before and after): compare the
-arms within one run.
+alternate (4, 16, 4, 16, ... with `--rounds`). Run main's code with
+`PYTHONPATH=/work/main/src` (the script prints which `orderhub` it imported). Figures vary
+with the machine's load (printed before and after): compare the arms within one run.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -119,10 +120,38 @@ def tagged(url: str) -> Iterator[str]:
     yield f"{url}{sep}application_name={APP}"
 
 
-def run_arm(hub: Hub, drafts: list[OrderDraft], clients: int, batches: int,
-            url: str) -> dict[str, float]:
+class LockedReplans:
+    """Counts batches whose optimistic reservation failed (stock moved since their snapshot)
+    and which planned again from row-locked levels (`StockRepository.levels(lock=True)`,
+    intake/pipeline.py's `reserve_stock`): each holds every stock row of its SKUs until
+    it commits. Patched on the repository class, so main's code is counted too."""
+
+    def __init__(self) -> None:
+        from orderhub.adapters.db.stock_repository import StockRepository
+
+        self.count = 0
+        self._lock = threading.Lock()
+        self._cls = StockRepository
+        self._levels = original = StockRepository.levels
+        counter = self
+
+        def levels(repo: Any, tenant_id: str, skus: Any, *, lock: bool = False) -> Any:
+            if lock:
+                with counter._lock:
+                    counter.count += 1
+            return original(repo, tenant_id, skus, lock=lock)
+
+        StockRepository.levels = levels  # type: ignore[method-assign,assignment]
+
+    def close(self) -> None:
+        self._cls.levels = self._levels  # type: ignore[method-assign]
+
+
+def run_arm(
+    hub: Hub, drafts: list[OrderDraft], clients: int, batches: int, url: str
+) -> dict[str, float]:
     """`batches` batches over `clients` threads, all started together."""
-    chunks = [drafts[i:i + BATCH] for i in range(0, batches * BATCH, BATCH)]
+    chunks = [drafts[i : i + BATCH] for i in range(0, batches * BATCH, BATCH)]
     per_client = [chunks[k::clients] for k in range(clients)]
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
@@ -135,9 +164,15 @@ def run_arm(hub: Hub, drafts: list[OrderDraft], clients: int, batches: int,
         for batch in mine:
             t0 = time.perf_counter()
             try:
-                results = submit_orders(hub.uow, TENANT, batch, strategy=hub.strategy,
-                                        now=hub.clock(), actor="bench",
-                                        presale_lock=hub.presale_lock)
+                results = submit_orders(
+                    hub.uow,
+                    TENANT,
+                    batch,
+                    strategy=hub.strategy,
+                    now=hub.clock(),
+                    actor="bench",
+                    presale_lock=hub.presale_lock,
+                )
             except BaseException as exc:  # reported after the arm
                 with lock:
                     errors.append(exc)
@@ -150,6 +185,7 @@ def run_arm(hub: Hub, drafts: list[OrderDraft], clients: int, batches: int,
     for th in threads:
         th.start()
     sampler = Sampler(url)
+    replans = LockedReplans()
     sampler.start()
     go.wait()
     started = time.perf_counter()
@@ -158,13 +194,20 @@ def run_arm(hub: Hub, drafts: list[OrderDraft], clients: int, batches: int,
     seconds = time.perf_counter() - started
     sampler.stop.set()
     sampler.join()
+    replans.close()
     if errors:
         raise RuntimeError(f"{len(errors)} batches failed; first: {errors[0]!r}")
     n = len(latencies) * BATCH
-    print(f"{clients:3d} clients  {n / seconds:7.0f} orders/s  batch p50 "
-          f"{1000 * percentile(latencies, 50):6.0f} ms  p99 {1000 * percentile(latencies, 99):6.0f}"
-          f" ms  ({len(latencies)} batches, {seconds:.1f} s)")
-    print("  orders: " + ", ".join(f"{k} {v}" for k, v in statuses.most_common()))
+    print(
+        f"{clients:3d} clients  {n / seconds:7.0f} orders/s  batch p50 "
+        f"{1000 * percentile(latencies, 50):6.0f} ms  p99 {1000 * percentile(latencies, 99):6.0f}"
+        f" ms  ({len(latencies)} batches, {seconds:.1f} s)"
+    )
+    print(
+        "  orders: "
+        + ", ".join(f"{k} {v}" for k, v in statuses.most_common())
+        + f"; batches re-planned under stock row locks: {replans.count}"
+    )
     sampler.report()
     return {"rate": n / seconds, "p50": percentile(latencies, 50)}
 
@@ -177,8 +220,10 @@ def main() -> None:
     p.add_argument("--pg-url", default=os.environ.get("ORDERHUB_BENCH_PG_URL", DEFAULT_PG_URL))
     args = p.parse_args()
     counts = [int(x) for x in args.clients.split(",")]
-    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {platform.node()}  "
-          f"{os.cpu_count()} CPUs  load(1 min) before {os.getloadavg()[0]:.2f}")
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}  {platform.node()}  "
+        f"{os.cpu_count()} CPUs  load(1 min) before {os.getloadavg()[0]:.2f}"
+    )
     print(f"orderhub from {Path(orderhub.__file__).parent}")
     rates: dict[int, list[float]] = {c: [] for c in counts}
     with tagged(args.pg_url) as url:
@@ -187,19 +232,29 @@ def main() -> None:
                 # Each arm on a fresh database (the demo's stock, the same orders): the
                 # demo's best sellers run low as orders accumulate, and a later arm would
                 # otherwise plan against less stock than an earlier one.
-                with fresh_hub("postgres", url) as (hub, setup):
+                with fresh_hub("postgres", url) as (hub, _setup):
                     hub_url = hub.engine.url.render_as_string(hide_password=False)
                     drafts = make_drafts(hub, BATCH * (args.batches + 2), 23, "CB")
                     for i in range(2):  # warm-up, one client, not counted
-                        submit_orders(hub.uow, TENANT, drafts[i * BATCH:(i + 1) * BATCH],
-                                      strategy=hub.strategy, now=hub.clock(), actor="bench",
-                                      presale_lock=hub.presale_lock)
-                    arm = run_arm(hub, drafts[2 * BATCH:], c, args.batches, hub_url)
+                        submit_orders(
+                            hub.uow,
+                            TENANT,
+                            drafts[i * BATCH : (i + 1) * BATCH],
+                            strategy=hub.strategy,
+                            now=hub.clock(),
+                            actor="bench",
+                            presale_lock=hub.presale_lock,
+                        )
+                    arm = run_arm(hub, drafts[2 * BATCH :], c, args.batches, hub_url)
                     rates[c].append(arm["rate"])
     base = max(rates[counts[0]])
-    print("\nbest orders/s per arm: " + ", ".join(
-        f"{c} clients {max(r):.0f} ({max(r) / base:.2f}x of {counts[0]})"
-        for c, r in rates.items()))
+    print(
+        "\nbest orders/s per arm: "
+        + ", ".join(
+            f"{c} clients {max(r):.0f} ({max(r) / base:.2f}x of {counts[0]})"
+            for c, r in rates.items()
+        )
+    )
     print(f"load(1 min) after {os.getloadavg()[0]:.2f}")
 
 
