@@ -123,11 +123,12 @@ def test_the_stage_reads_and_writes_fingerprints_once_per_batch(ahub: Hub) -> No
                           actor="test", presale_lock=ahub.presale_lock)
     finally:
         event.remove(ahub.engine, "before_cursor_execute", count)
-    # One read (both tables in one statement), the price summary's upsert, the
-    # fingerprints' insert: per batch, whatever its size.
+    # One read (both tables in one statement), the fingerprints' insert, the price
+    # summary's upsert (at the commit's flush, so its shared rows are locked briefly):
+    # per batch, whatever its size.
     read = ["SELECT intake_fingerprints", "SELECT anomaly_price_summary"]
-    assert statements == [*read, "INSERT anomaly_price_summary",
-                          "INSERT intake_fingerprints"] * 2, statements
+    assert statements == [*read, "INSERT intake_fingerprints",
+                          "INSERT anomaly_price_summary"] * 2, statements
     with ahub.read_uow() as uow:
         stored = uow.conn.execute(select(t.intake_fingerprints.c.key)).scalars().all()
     # Phones, addresses, accounts and baskets are stored as keyed digests only.
@@ -271,6 +272,7 @@ def test_bulk_fingerprints_match_the_orm_path_and_read_back_exactly(ahub: Hub) -
                 Sighting(PRICE, "A", whole, "acct", "web", 9.5, 1),
                 Sighting(PRICE, "A", whole, "acct", "web", 9.5, 1)]
         assert repo.record(T, rows) == 3  # the two price lines: one summary row
+        assert repo.flush() == 1  # the summary's upsert waits for the flush
         # the same moments through SQLAlchemy's own insert, for comparison
         uow.conn.execute(insert(t.intake_fingerprints), [
             {"tenant_id": "other", "kind": PHONE, "key": "ph", "seen_at": at,
@@ -326,6 +328,7 @@ def test_the_price_summary_reads_what_the_sightings_say(ahub: Hub) -> None:
                              rng.choice([9.5, 10.0, 10.0, 10.0, 4.99]), 1)
                     for _ in range(rng.randint(1, 12))]
             repo.record(T, rows)
+            repo.flush()
             history += rows
         for hours in (0.0, 0.5, 7.25, 30.0):
             now = history[-1].at + timedelta(hours=hours)

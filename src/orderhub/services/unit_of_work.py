@@ -142,6 +142,7 @@ class UnitOfWork:
         self._other_events = []
         self.stock.flush()
         count = self.outbox.append(events)
+        self.anomaly.flush()  # the price summary's hot rows, locked as late as they can be
         self.audit.flush()  # the audit entries with the events they go with
         return count
 

@@ -99,6 +99,9 @@ class AnomalyRepository:
         self.conn = conn
         self.pii = pii
         self.models = models
+        # Price lines waiting for `flush` (the unit of work's, at commit): tenant -> key ->
+        # lines. See `record`.
+        self._prices: dict[str, dict[tuple[str, str, float, datetime], int]] = {}
 
     # ----- the model --------------------------------------------------------------------
     def scorer(self) -> SklearnScorer | None:
@@ -230,11 +233,22 @@ class AnomalyRepository:
         """The batch's sightings: identities as fingerprints (one bulk insert, handed to
         the driver as plain tuples: thousands of rows a batch, and SQLAlchemy's per-row
         parameter handling cost more than the insert; each distinct moment converted once
-        by the column's own type), prices added to the hourly price summary (one upsert).
-        Returns the rows written."""
+        by the column's own type), prices added to the hourly price summary (one upsert,
+        at `flush`). Returns the rows written (or, for prices, to be written).
+
+        The summary's rows are shared by every batch selling the same SKUs in the same
+        hour, and an upsert holds their row locks to the commit: written here, at the
+        screening stage, they serialised concurrent batches for the whole of planning,
+        reservation and the writes (issue 13 item 6, benchmarks/concurrent_batches.py).
+        Written at the unit of work's flush, they are held only from there to the commit.
+        Nothing in the transaction reads them after screening, and the batch's own prices
+        were never part of its own screening read."""
         buckets = price_buckets(rows)
         if buckets:
-            self._add_prices(tenant_id, buckets)
+            pending = self._prices.setdefault(tenant_id, {})
+            for b in buckets:
+                k = (b.sku, b.channel, b.price, b.hour)
+                pending[k] = pending.get(k, 0) + b.lines
         folded = [s for s in rows if s.kind != PRICE]
         if not folded:
             return len(buckets)
@@ -259,6 +273,20 @@ class AnomalyRepository:
                 params.append(named if order is None else tuple(named[c] for c in order))
         self.conn.exec_driver_sql(sql, params)
         return len(folded) + len(buckets)
+
+    def flush(self) -> int:
+        """Write the price lines `record` buffered (tenants and keys in a fixed order, so
+        two flushes lock shared summary rows in the same order); returns the rows
+        upserted. The unit of work calls it when it flushes or commits; a rollback drops
+        the buffer with the repository."""
+        pending, self._prices = self._prices, {}
+        count = 0
+        for tenant_id in sorted(pending):
+            buckets = [PriceBucket(sku, channel, price, hour, lines)
+                       for (sku, channel, price, hour), lines in sorted(pending[tenant_id].items())]
+            self._add_prices(tenant_id, buckets)
+            count += len(buckets)
+        return count
 
     def _add_prices(self, tenant_id: str, buckets: Sequence[PriceBucket]) -> None:
         """Add a batch's price lines to the summary, in the caller's transaction: one
