@@ -360,21 +360,8 @@ def plan_orders(batch: Batch, strategy: AllocationStrategy, orders: Sequence[Ord
 def reserve_stock(uow: UnitOfWork, batch: Batch, strategy: AllocationStrategy,
                   orders: Sequence[Order], stats: PipelineStats) -> Plans:
     """Plan against the snapshot and reserve in one conditional update; if stock moved in
-    between, once more from a fresh read, and then from row-locked levels (the reservation
-    cannot fail then).
-
-    The fresh, unlocked try is there for concurrent batches (issue 13 item 6,
-    benchmarks/concurrent_batches.py): once best sellers run low, most batches' snapshots
-    are stale by the time they reserve, and a batch planning under row locks holds every
-    stock row of its SKUs to its commit, which queues every other batch behind it. The
-    conditional update still refuses any row short of stock, so nothing is oversold."""
+    between, plan again from row-locked levels (the reservation cannot fail then)."""
     plans = plan_orders(batch, strategy, orders, batch.levels)
-    savepoint = uow.savepoint()
-    if uow.stock.reserve(batch.tenant_id, plans.demand, batch.now):
-        savepoint.commit()
-        return plans
-    savepoint.rollback()
-    plans = plan_orders(batch, strategy, orders, uow.stock.levels(batch.tenant_id, batch.skus))
     savepoint = uow.savepoint()
     if uow.stock.reserve(batch.tenant_id, plans.demand, batch.now):
         savepoint.commit()
