@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
+SQLITE_BUSY_MS = 60_000  # how long a SQLite writer waits for the write lock
+
 
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
@@ -59,7 +61,7 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cur.execute("PRAGMA cache_size=-65536")
         cur.close()
 
@@ -84,11 +86,10 @@ class WriteLockBusy(Exception):
 
 
 @contextmanager
-def writing(engine: Engine, *, try_ms: int | None = None,
-            busy_ms: int = 30_000) -> Iterator[Connection]:
+def writing(engine: Engine, *, try_ms: int | None = None) -> Iterator[Connection]:
     """A write transaction. With `try_ms` (SQLite), give up after that long behind another
     writer with WriteLockBusy instead of waiting the engine's busy timeout; the connection
-    goes back to the pool with `busy_ms` again."""
+    goes back to the pool with the engine's busy timeout again."""
     conn = engine.connect()
     raw: Any = conn.connection.dbapi_connection
     try:
@@ -103,5 +104,5 @@ def writing(engine: Engine, *, try_ms: int | None = None,
             raise
     finally:
         if try_ms is not None:
-            raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+            raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         conn.close()

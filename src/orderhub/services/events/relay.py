@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 
 _MAX_UNMARKED = 20_000  # SQLite: published rows waiting for the write lock before it blocks
 _TRY_LOCK_MS = 20  # SQLite: how long a stamp that need not block waits for the lock
-_BUSY_MS = 60_000  # SQLite: the engine's busy timeout, restored after a try
 
 
 class EventSink(Protocol):
@@ -186,8 +185,7 @@ class OutboxRelay:
         if not self._unmarked:
             return 0
         try:
-            with writing(self.engine, try_ms=None if block else _TRY_LOCK_MS,
-                         busy_ms=_BUSY_MS) as conn:
+            with writing(self.engine, try_ms=None if block else _TRY_LOCK_MS) as conn:
                 repo = OutboxRepository(conn)
                 ids = [i for i, _ in self._unmarked]
                 still = repo.still_unpublished(ids)  # another relay may have won

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from orderhub.adapters.bus.nats_jetstream import NatsClient
 from orderhub.adapters.db.consumer_repository import ConsumerRepository
+from orderhub.adapters.db.engine import reading
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.webhook_repository import WebhookRepository
 from orderhub.services.events.consumers import DurableConsumer
@@ -21,7 +22,7 @@ def outbox_counts(engine: Engine) -> dict[str, Any]:
     restart: events published (positions are consecutive, so the highest is the count;
     one index probe), events pending (a partial index), and each embedded-log consumer's
     lag (events published after its position). Cheap enough for /healthz."""
-    with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+    with reading(engine) as conn:
         repo = OutboxRepository(conn)
         published = repo.last_position()
         pending = repo.backlog()
@@ -45,7 +46,7 @@ def backbone_status(
     """The backbone as this process sees it: the stored outbox, offsets, parked events and
     webhook queue, plus `relay`'s and `consumers`' own counters and, with `nats`, the
     JetStream stream (`nats_url` is reported as configured)."""
-    with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn:
+    with reading(engine) as conn:
         repo = OutboxRepository(conn)
         backlog = repo.backlog()
         oldest: datetime | None = repo.oldest_unpublished_at() if backlog else None
