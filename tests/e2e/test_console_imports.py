@@ -126,7 +126,9 @@ def test_a_role_without_the_import_scope_sees_no_page(c: TestClient) -> None:
     r = c.post("/console/imports", data={"channel": "web", "csrf": csrf},
                files={"file": ("o.csv", (HEADER + GOOD).encode(), "text/csv")})
     assert r.status_code == 403
-    assert all("ana" not in j.actor for j in imports.JOBS.recent("default", None, limit=100))
+    app_hub = c.app.state.hub  # type: ignore[attr-defined]
+    assert all("ana" not in j.actor for j in imports.recent(
+        app_hub.read_uow, "default", None, now=app_hub.clock(), limit=100))
 
 
 def test_a_wave_from_the_network_page(c: TestClient) -> None:

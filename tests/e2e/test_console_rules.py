@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
-from orderhub.console.jobs import JOBS
+from orderhub.services import background_jobs
 from orderhub.services.access import users
 from tests.api import auth_headers
 from tests.console_support import PASSWORD, csrf_of, sign_in
@@ -124,7 +124,10 @@ def test_draft_sandbox_canary_activate_rollback(setup: TestClient) -> None:
     assert 'data-verdict="passed"' in page and 'id="sandbox-report"' in page
     assert "3 orders routed differently" in page  # the web orders leave SH
     assert "busiest site closed" in page  # the stress scenarios
-    assert JOBS.get(f"sandbox:default:{set_id}") is not None
+    app_hub = c.app.state.hub  # type: ignore[attr-defined]
+    job = background_jobs.latest(app_hub.read_uow, "default", f"sandbox:default:{set_id}",
+                                 now=app_hub.clock())
+    assert job is not None and job.state == "done" and job.kind == "sandbox"
 
     bad_pct = c.post(f"/console/rules/sets/{set_id}/canary",
                      data={"csrf": token, "percent": "500", "reason": "try"})

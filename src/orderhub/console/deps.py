@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from orderhub.bootstrap import Hub
 from orderhub.console import session
 from orderhub.console.i18n import LANG_COOKIE, Translator, negotiate
-from orderhub.domain.access import Principal, Scope
+from orderhub.domain.access import Principal, Role, Scope
 from orderhub.domain.errors import Unauthenticated
 
 
@@ -33,6 +33,16 @@ class ConsoleForbidden(Exception):
 
 class CsrfRejected(Exception):
     pass
+
+
+def owner_of(principal: Principal) -> str | None:
+    """Whose background jobs `principal` may read: its own (its actor), or None for every
+    job of its tenant (a tenant administrator, or the platform's operators). A job id in a
+    link or the browser history shows another operator's orders and refusals otherwise;
+    anyone else gets "not found", as for an id that never existed."""
+    if principal.role == Role.TENANT_ADMIN or principal.platform:
+        return None
+    return principal.actor
 
 
 def hub_of(request: Request) -> Hub:

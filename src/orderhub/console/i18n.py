@@ -416,6 +416,12 @@ CATALOG: dict[str, tuple[str, str]] = {
     "job.replaying": ("replaying past orders and stress scenarios", "回放历史订单与压力场景"),
     "job.done": ("done", "完成"),
     "job.failed": ("failed", "失败"),
+    "job.interrupted": ("interrupted", "已中断"),
+    "job.interrupted_note": ("Interrupted: the server process running it stopped. What was done "
+                             "until then is kept (see each order's timeline); start it again "
+                             "for the rest.",
+                             "已中断：运行它的服务器进程已停止。此前完成的部分已保存（见各订单时间线）；"
+                             "如需处理其余部分，请重新发起。"),
     "rules.replayed": ("{orders} orders of the last {days} days replayed in {seconds} s",
                        "回放 {orders} 个订单（最近 {days} 天），用时 {seconds} 秒"),
     "rules.arms": ("Live rules beside the draft", "现行规则与草稿对比"),

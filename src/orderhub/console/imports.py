@@ -1,54 +1,66 @@
 """File imports started from the console: the upload is read in the request, then
-`services/intake/file_import.import_file` (the service `orderhub import` calls) runs in a
-background thread, reporting orders done of total through its `progress` hook; the page
-polls the job's progress fragment (htmx) and shows the report when it is done.
+`services/intake/file_import.import_file` (the service `orderhub import` calls) runs as a
+background job (services/background_jobs.py), reporting orders done of total through its
+`progress` hook; the page polls the job's progress fragment (htmx) and shows the report
+when it is done.
 
-As console/bulk.py: the jobs live in this process's memory (console/job_registry.py, kept
-for KEEP after they finish, at most MAX_JOBS), so the page can be left and come back to
-while the process runs; a restart forgets the job (the imported orders are stored, each
-batch in its own transaction), and with several server processes the page must come back
-to the same one.
+The job's record (progress, then the report: outcomes, held orders, refused rows) is
+stored, so the page can be left and come back to, from any server process, and stays
+visible for background_jobs.KEEP after it finishes. A job whose process stopped shows as
+interrupted: the orders imported until then are stored (each batch in its own
+transaction).
 """
 
 from __future__ import annotations
 
-import copy
-import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Final
+from datetime import datetime
+from typing import Any, Final
 
-from orderhub.console.job_registry import JobRegistry
-from orderhub.domain.errors import DomainError
-from orderhub.domain.ids import new_id
+from orderhub.adapters.channels.tabular import RowError
+from orderhub.domain.jobs import JobRecord
+from orderhub.services import background_jobs
+from orderhub.services.background_jobs import Clock, JobContext
 from orderhub.services.intake.file_import import ImportReport
+from orderhub.services.unit_of_work import UowFactory
 
-log = logging.getLogger(__name__)
-MAX_JOBS: Final = 100
-KEEP: Final = timedelta(hours=1)
+KIND: Final = "import"
 
 # The import's work: called with the progress hook (done, total), returns the report.
 Work = Callable[[Callable[[int, int], None]], ImportReport]
 
 
+def report_doc(report: ImportReport) -> dict[str, Any]:
+    return {"outcomes": dict(report.outcomes), "held": report.held,
+            "held_orders": [list(h) for h in report.held_orders],
+            "errors": [[e.row, e.field, e.message] for e in report.errors]}
+
+
+def report_of(doc: dict[str, Any]) -> ImportReport:
+    return ImportReport(
+        outcomes=Counter({str(k): int(v) for k, v in doc.get("outcomes", {}).items()}),
+        held=int(doc.get("held", 0)),
+        held_orders=[(int(row), str(oid)) for row, oid in doc.get("held_orders", [])],
+        errors=[RowError(int(r), str(f), str(m)) for r, f, m in doc.get("errors", [])])
+
+
 @dataclass
 class ImportJob:
+    """What the page shows of an import job's record."""
+
     id: str
-    tenant_id: str
     actor: str
     file_name: str
     channel: str
     started_at: datetime
-    done: int = 0  # orders through intake
-    total: int | None = None  # orders in the file, once it is read
-    report: ImportReport | None = None
-    error: str = ""  # the service's refusal (a bad file, an unknown channel)
-    finished_at: datetime | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.finished_at is None
+    done: int  # orders through intake
+    total: int | None  # orders in the file, once it is read
+    running: bool
+    interrupted: bool
+    report: ImportReport | None
+    error: str  # the service's refusal (a bad file, an unknown channel)
 
     @property
     def percent(self) -> int:
@@ -56,53 +68,37 @@ class ImportJob:
             return 0 if self.running else 100
         return round(100 * self.done / self.total)
 
-
-class ImportJobs:
-    def __init__(self) -> None:
-        self._registry: JobRegistry[ImportJob] = JobRegistry(
-            max_jobs=MAX_JOBS, keep=KEEP, thread_prefix="console-import")
-        self._lock = self._registry.lock
-
-    def start(self, tenant_id: str, actor: str, file_name: str, channel: str, work: Work,
-              *, now: datetime | None = None) -> ImportJob:
-        job = ImportJob(new_id("imp"), tenant_id, actor, file_name, channel,
-                        now or datetime.now(UTC))
-        return self._registry.start(job, lambda j: self._run(j, work))
-
-    def get(self, tenant_id: str, job_id: str, owner: str | None) -> ImportJob | None:
-        """A copy taken under the lock: the page renders one consistent state (the thread may
-        finish while it renders; read live, the page could say "done" without the report's
-        refused rows). Only if `owner` started it (None: any; job_registry.owner_of)."""
-        job = self._registry.get(tenant_id, job_id, owner)
-        if job is None:
-            return None
-        with self._lock:
-            return copy.copy(job)
-
-    def recent(self, tenant_id: str, owner: str | None, limit: int = 10) -> list[ImportJob]:
-        return self._registry.recent(tenant_id, owner, limit)
-
-    def _run(self, job: ImportJob, work: Work) -> None:
-        def progress(done: int, total: int) -> None:
-            with self._lock:
-                job.done, job.total = done, total
-
-        try:
-            report = work(progress)
-            with self._lock:
-                job.report = report
-                if job.total is None:  # nothing to ingest: every row refused, or none
-                    job.total = 0
-        except (ValueError, DomainError) as exc:  # the service's refusal: shown as said
-            with self._lock:
-                job.error = str(exc)[:500]
-        except Exception:
-            log.exception("console import %s failed", job.id)
-            with self._lock:
-                job.error = "internal error (see the server log)"
-        finally:
-            with self._lock:
-                job.finished_at = datetime.now(UTC)
+    @classmethod
+    def of(cls, record: JobRecord) -> ImportJob:
+        doc = record.detail.get("report")
+        return cls(record.id, record.actor, str(record.label.get("file_name", "")),
+                   str(record.label.get("channel", "")), record.started_at, record.done,
+                   record.total, record.running, record.interrupted,
+                   None if doc is None else report_of(doc), record.error)
 
 
-JOBS: Final = ImportJobs()
+def start(make_uow: UowFactory, tenant_id: str, actor: str, file_name: str, channel: str,
+          work: Work, *, clock: Clock) -> ImportJob:
+    def run(context: JobContext) -> dict[str, Any]:
+        report = work(lambda done, total: context.progress(done, total))
+        if context.record.total is None:  # nothing to ingest: every row refused, or none
+            context.record.total = 0
+        return {"report": report_doc(report)}
+
+    record = background_jobs.start(make_uow, tenant_id=tenant_id, kind=KIND, actor=actor,
+                                   clock=clock, work=run, id_prefix="imp",
+                                   label={"file_name": file_name, "channel": channel})
+    return ImportJob.of(record)
+
+
+def get(read_uow: UowFactory, tenant_id: str, job_id: str, owner: str | None,
+        now: datetime) -> ImportJob | None:
+    """The job if `owner` started it (None: any of the tenant's; console/deps.owner_of)."""
+    record = background_jobs.get(read_uow, tenant_id, job_id, owner=owner, now=now)
+    return None if record is None or record.kind != KIND else ImportJob.of(record)
+
+
+def recent(read_uow: UowFactory, tenant_id: str, owner: str | None, *, now: datetime,
+           limit: int = 10) -> list[ImportJob]:
+    return [ImportJob.of(r) for r in background_jobs.recent(
+        read_uow, tenant_id, KIND, owner=owner, now=now, limit=limit)]

@@ -20,6 +20,7 @@ from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.dashboard_repository import DashboardQueries
 from orderhub.adapters.db.exception_repository import ExceptionRepository
+from orderhub.adapters.db.job_repository import JobRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
@@ -61,6 +62,7 @@ class UnitOfWork:
     anomaly: AnomalyRepository
     sagas: SagaRepository
     dashboard: DashboardQueries  # the console dashboard's aggregate figures
+    jobs: JobRepository  # background jobs' records (console bulk actions, imports...)
     conn: Connection
 
     def __init__(
@@ -111,6 +113,7 @@ class UnitOfWork:
         self.anomaly = AnomalyRepository(conn, self.pii, self.anomaly_models)
         self.sagas = SagaRepository(conn)
         self.dashboard = DashboardQueries(conn)
+        self.jobs = JobRepository(conn)
         self._other_events = []
         return self
 

@@ -1025,3 +1025,32 @@ sagas = Table(
 )
 Index("ix_sagas_due", sagas.c.state, sagas.c.next_attempt_at)
 Index("ix_sagas_order", sagas.c.tenant_id, sagas.c.order_id)
+
+# Background jobs of the console (domain/jobs.py): one row per job, its progress and result
+# written by the process that runs it, read by any process. `running_key` is the job's key
+# while it runs (NULL otherwise): the unique index makes "one running job per key" hold
+# across processes.
+console_jobs = Table(
+    "console_jobs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("job_key", String(200)),
+    Column("running_key", String(200), unique=True),
+    Column("state", String(16), nullable=False),
+    Column("stage", String(40), nullable=False),
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("total", Integer),
+    Column("label", JSONDoc, nullable=False),
+    Column("detail", JSONDoc, nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("heartbeat_at", UTCDateTime()),
+    Column("finished_at", UTCDateTime()),
+)
+Index("ix_console_jobs_recent", console_jobs.c.tenant_id, console_jobs.c.kind,
+      console_jobs.c.started_at)
+Index("ix_console_jobs_key", console_jobs.c.tenant_id, console_jobs.c.job_key,
+      console_jobs.c.started_at)
+Index("ix_console_jobs_finished", console_jobs.c.finished_at)

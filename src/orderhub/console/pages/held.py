@@ -20,8 +20,14 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from orderhub.console import bulk, nav
-from orderhub.console.deps import CheckedDep, ConsoleForbidden, Viewer, hub_of, needs
-from orderhub.console.job_registry import owner_of
+from orderhub.console.deps import (
+    CheckedDep,
+    ConsoleForbidden,
+    Viewer,
+    hub_of,
+    needs,
+    owner_of,
+)
 from orderhub.console.rendering import base_of, render
 from orderhub.domain.access import Scope
 from orderhub.domain.errors import (
@@ -371,14 +377,16 @@ async def start_bulk(request: Request, v: CheckedDep) -> Response:
                                             now=hub.clock(), actor=actor)
         return order.status.value
 
-    job = bulk.JOBS.start(tenant, actor, action, ids, work, now=hub.clock())
+    job = bulk.start(hub.uow, tenant, actor, action, ids, work, clock=hub.clock)
     return RedirectResponse(f"{base_of(request)}/held/jobs/{job.id}", status_code=303)
 
 
 @router.get("/held/jobs/{job_id}")
 def bulk_progress(request: Request, job_id: str,
                   v: Viewer = Depends(needs(Scope.ORDERS_READ))) -> Response:
-    job = bulk.JOBS.get(v.principal.tenant_id, job_id, owner_of(v.principal))
+    hub = hub_of(request)
+    job = bulk.get(hub.read_uow, v.principal.tenant_id, job_id, owner_of(v.principal),
+                   hub.clock())
     if job is None:
         raise NotFound(f"bulk job {job_id} not found")
     block = "progress" if request.headers.get("hx-request") else None

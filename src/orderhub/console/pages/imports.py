@@ -15,9 +15,15 @@ from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from orderhub.console import imports, nav
-from orderhub.console.deps import CheckedDep, ConsoleForbidden, Viewer, hub_of, needs
+from orderhub.console.deps import (
+    CheckedDep,
+    ConsoleForbidden,
+    Viewer,
+    hub_of,
+    needs,
+    owner_of,
+)
 from orderhub.console.i18n import Translator
-from orderhub.console.job_registry import owner_of
 from orderhub.console.rendering import base_of, render
 from orderhub.domain.access import Scope
 from orderhub.domain.errors import NotFound
@@ -61,7 +67,8 @@ def _page(request: Request, v: Viewer, *, status: int = 200, errors: dict[str, s
           channel: str = "") -> Response:
     return render(request, v, "pages/imports.html", status=status, current=NAV.key,
                   channels=_channels(request, v), channel=channel, errors=errors or {},
-                  jobs=imports.JOBS.recent(v.principal.tenant_id, owner_of(v.principal)),
+                  jobs=imports.recent(hub_of(request).read_uow, v.principal.tenant_id,
+                                      owner_of(v.principal), now=hub_of(request).clock()),
                   max_mb=MAX_BYTES // 2**20)
 
 
@@ -108,14 +115,17 @@ async def upload(request: Request, v: CheckedDep) -> Response:
                            presale_lock=hub.presale_lock, batch_size=BATCH,
                            progress=progress)
 
-    job = imports.JOBS.start(tenant, v.principal.actor, name, channel, work, now=hub.clock())
+    job = imports.start(hub.uow, tenant, v.principal.actor, name, channel, work,
+                        clock=hub.clock)
     return RedirectResponse(f"{base_of(request)}/imports/{job.id}", status_code=303)
 
 
 @router.get("/imports/{job_id}")
 def progress(request: Request, job_id: str,
              v: Viewer = Depends(needs(Scope.ORDERS_WRITE))) -> Response:
-    job = imports.JOBS.get(v.principal.tenant_id, job_id, owner_of(v.principal))
+    hub = hub_of(request)
+    job = imports.get(hub.read_uow, v.principal.tenant_id, job_id, owner_of(v.principal),
+                      hub.clock())
     if job is None:
         raise NotFound(f"import {job_id} not found")
     block = "progress" if request.headers.get("hx-request") else None

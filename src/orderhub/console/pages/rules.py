@@ -2,7 +2,7 @@
 sentence keeps the sentence as its description), writing a rule as a sentence in Chinese
 or English (domain/rules/language.py through routing_rules.rule_from_text, the parser's
 errors by the field), and rule sets through their lifecycle (services/rules): a draft,
-its sandbox run as a background job (console/jobs.py; the report is recorded on the set
+its sandbox run as a background job (services/background_jobs.py; the report is recorded on the set
 by the sandbox itself), a canary and the comparison of its arms, activation, rollback.
 The same service functions as /v1/routing/rules/from-text and /v1/rules/sets/*, with the
 same scopes (rules:read, rules:draft, rules:approve)."""
@@ -18,12 +18,13 @@ from starlette.responses import RedirectResponse, Response
 
 from orderhub.console import nav
 from orderhub.console.deps import CheckedDep, ConsoleForbidden, Viewer, hub_of, needs
-from orderhub.console.jobs import JOBS, Job
 from orderhub.console.rendering import base_of, render
 from orderhub.domain.access import Scope
 from orderhub.domain.errors import Conflict, InvalidInput
 from orderhub.domain.rules.conditions import CONDITIONS
 from orderhub.domain.rules.model import ACTIONS
+from orderhub.services import background_jobs
+from orderhub.services.background_jobs import JobContext
 from orderhub.services.rules import rollout, routing_rules, rule_sets, sandbox, validation_rules
 
 router = APIRouter()
@@ -148,7 +149,8 @@ def _set_page(request: Request, v: Viewer, set_id: int, *, status: int = 200,
             compared = rollout.compare(hub.read_uow, tenant, set_id)
         except Conflict:
             compared = None
-    job = JOBS.get(_job_key(tenant, set_id))
+    job = background_jobs.latest(hub.read_uow, tenant, _job_key(tenant, set_id),
+                                 now=hub.clock())
     return render(request, v, "pages/rule_set.html", status=status, current=NAV.key, s=s,
                   report=s["sandbox"], job=job, compared=compared,
                   may_draft=v.may(Scope.RULES_DRAFT), may_approve=v.may(Scope.RULES_APPROVE),
@@ -166,7 +168,10 @@ def job_status(request: Request, set_id: SetId,
                v: Viewer = Depends(needs(Scope.RULES_READ))) -> Response:
     """The sandbox job's block (htmx polls it while it runs); done: reload the page, which
     shows the report the sandbox recorded."""
-    job = JOBS.get(_job_key(v.principal.tenant_id, set_id))
+    hub = hub_of(request)
+    tenant = v.principal.tenant_id
+    job = background_jobs.latest(hub.read_uow, tenant, _job_key(tenant, set_id),
+                                 now=hub.clock())
     headers = {"HX-Refresh": "true"} if job is None or job.state != "running" else None
     return render(request, v, "pages/rule_set.html", block="job", headers=headers, job=job,
                   s={"id": set_id})
@@ -190,13 +195,15 @@ def simulate(request: Request, set_id: SetId, v: CheckedDep,
     rule_sets.get_set(hub.read_uow, tenant, set_id)  # 404 before starting anything
     actor = v.principal.actor
 
-    def work(job: Job) -> dict[str, Any]:
-        job.stage = "replaying"
-        return sandbox.simulate(hub.uow, hub.read_uow, tenant, set_id,
-                                since=timedelta(days=days), now=hub.clock(), actor=actor,
-                                strategy=hub.strategy)
+    def work(job: JobContext) -> dict[str, Any]:
+        job.stage("replaying")
+        sandbox.simulate(hub.uow, hub.read_uow, tenant, set_id, since=timedelta(days=days),
+                         now=hub.clock(), actor=actor, strategy=hub.strategy)
+        return {}  # the report is recorded on the rule set
 
-    JOBS.start(_job_key(tenant, set_id), actor, work)
+    background_jobs.start(hub.uow, tenant_id=tenant, kind="sandbox", actor=actor,
+                          clock=hub.clock, work=work, key=_job_key(tenant, set_id),
+                          label={"rule_set": set_id})
     return RedirectResponse(f"{base_of(request)}/rules/sets/{set_id}", status_code=303)
 
 
