@@ -20,9 +20,10 @@ from sqlalchemy import func, select
 from orderhub.adapters.db import tables as t
 from orderhub.bootstrap import bootstrap
 from orderhub.config import Settings
-from orderhub.services.access import credentials
+from orderhub.services.access import credentials, users
 from orderhub.services.metering import usage
 from tests.conftest import free_port
+from tests.console_support import PASSWORD, csrf_of
 from tests.factories import ADDRESS_JSON, seed_network
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,13 +42,8 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_two_api_processes_store_every_order_once(database_url: str, tmp_path: Path) -> None:
-    with bootstrap(Settings(database_url=database_url)) as hub:
-        seed_network(hub, {("A", "SH"): 100})
-        issued = credentials.create_key(hub.uow, "default", name="workers",
-                                        role="tenant_admin", granter=None, actor="test",
-                                        now=hub.clock())
-    headers = {"Authorization": f"Bearer {issued.token}"}
+def _serve(database_url: str, tmp_path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`orderhub serve --workers 2` on a free port, once /healthz answers."""
     port = free_port()
     log = tmp_path / "serve.log"
     env = {**os.environ, "ORDERHUB_KEY_DIR": str(tmp_path)}
@@ -57,18 +53,29 @@ def test_two_api_processes_store_every_order_once(database_url: str, tmp_path: P
              "--port", str(port), "--workers", "2"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, log.read_text()[-3000:]
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.2)
+    assert len(_children(proc.pid)) >= 2  # the API processes (and uvicorn's helpers)
+    return proc, url
+
+
+def test_two_api_processes_store_every_order_once(database_url: str, tmp_path: Path) -> None:
+    with bootstrap(Settings(database_url=database_url)) as hub:
+        seed_network(hub, {("A", "SH"): 100})
+        issued = credentials.create_key(hub.uow, "default", name="workers",
+                                        role="tenant_admin", granter=None, actor="test",
+                                        now=hub.clock())
+    headers = {"Authorization": f"Bearer {issued.token}"}
+    proc, url = _serve(database_url, tmp_path)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-        assert len(_children(proc.pid)) >= 2  # the API processes (and uvicorn's helpers)
 
         def post(i: int) -> httpx.Response:
             body = {"external_id": f"W-{i}", "channel": "web", "currency": "CNY",
@@ -94,3 +101,52 @@ def test_two_api_processes_store_every_order_once(database_url: str, tmp_path: P
         doc = usage(hub.read_uow, "default", today, today, "credential")
         counted = {i["credential"]: i for i in doc["items"]}[issued.credential.id]
         assert counted["calls"] == 18  # both API processes flushed their counts at shutdown
+
+
+def test_a_console_job_is_followed_on_any_api_process(database_url: str,
+                                                      tmp_path: Path) -> None:
+    """A bulk action started on the console: its progress page is polled many times, and
+    the kernel hands the polls to either API process; every one finds the job (its record
+    is stored, not kept in the memory of the process that runs it)."""
+    with bootstrap(Settings(database_url=database_url)) as hub:
+        seed_network(hub, {("A", "SH"): 100})
+        issued = credentials.create_key(hub.uow, "default", name="workers",
+                                        role="tenant_admin", granter=None, actor="test",
+                                        now=hub.clock())
+        users.create_user(hub.uow, "default", login="op", role="operations",
+                          password=PASSWORD, granter=None, actor="test", now=hub.clock())
+    headers = {"Authorization": f"Bearer {issued.token}"}
+    proc, url = _serve(database_url, tmp_path)
+    try:
+        held = []
+        for i in range(6):  # no district: held, address incomplete
+            body = {"external_id": f"H-{i}", "channel": "web", "currency": "CNY",
+                    "shipping_address": {**ADDRESS_JSON, "district": ""},
+                    "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]}
+            r = httpx.post(f"{url}/v1/orders", json=body, headers=headers, timeout=30)
+            assert r.status_code == 201 and r.json()["status"] == "on_hold", r.text
+            held.append(r.json()["id"])
+        with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as c:
+            form = c.get("/console/sign-in")
+            signed = c.post("/console/sign-in", data={
+                "tenant": "default", "login": "op", "password": PASSWORD,
+                "csrf": csrf_of(form.text)})
+            assert signed.status_code == 303, signed.text
+            csrf = csrf_of(c.get("/console/held").text)
+            started = c.post("/console/held/bulk", data={
+                "csrf": csrf, "ids": held, "action": "cancel", "reason": "duplicates"})
+            assert started.status_code == 303, started.text
+            location = started.headers["location"]
+            # a new connection each time (one kept alive stays with one process)
+            answers = [httpx.get(f"{url}{location}", cookies=c.cookies, timeout=30,
+                                 headers={"HX-Request": "true", "Connection": "close"})
+                       for _ in range(20)]
+            assert [a.status_code for a in answers] == [200] * 20
+            deadline = time.monotonic() + 30
+            while 'data-state="done"' not in (page := c.get(location)).text:
+                assert time.monotonic() < deadline, page.text
+                time.sleep(0.1)
+            assert 'data-progress="6/6"' in page.text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
