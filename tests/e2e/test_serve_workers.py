@@ -1,7 +1,9 @@
 """`orderhub serve --workers 2` (issue 13): two API processes, each with its own hub and
 group committer, on one database; the background work runs once, in the supervisor. Orders
 sent at once to the one port are all stored once, and each API process writes its
-metered counts at shutdown."""
+metered counts at shutdown; a console job started on one process is followed on either
+(with jobs kept in process memory, before migration 0036, about half the polls got a 404).
+"""
 
 from __future__ import annotations
 
