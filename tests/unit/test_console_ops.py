@@ -1,14 +1,10 @@
 """The held orders, exceptions and inventory pages' catalogue families (every exception
-kind, state, tier, remedy and proposal state has a label in both languages) and the bulk
-job runner (chunks, progress, refusals listed, a fault does not stop the job)."""
+kind, state, tier, remedy and proposal state has a label in both languages); the bulk job
+runner is tested with its stored record in tests/integration/test_background_jobs.py."""
 
 from __future__ import annotations
 
-import time
-
-from orderhub.console import bulk
 from orderhub.console.i18n import CATALOG
-from orderhub.domain.errors import Conflict
 from orderhub.domain.exceptions import ExceptionKind, ExceptionState, ProposalState, Tier
 from orderhub.domain.exceptions.model import RemedyKind
 from orderhub.services.intake.crosswalk import KEY_TYPES
@@ -25,29 +21,3 @@ def test_every_code_the_pages_show_has_a_label() -> None:
                             "held.matched_code", "held.matched_title",
                             "held.matched_barcode") if k not in CATALOG]
     assert missing == []
-
-
-def test_a_bulk_job_runs_in_chunks_and_lists_refusals() -> None:
-    jobs = bulk.BulkJobs()
-    ids = [f"o{i}" for i in range(bulk.CHUNK * 2 + 3)]
-
-    def work(order_id: str) -> str:
-        if order_id == "o1":
-            raise Conflict("order o1 is cancelled")
-        if order_id == "o2":
-            raise RuntimeError("boom")
-        return "allocated"
-
-    job = jobs.start("t1", "user:op", "resume", ids, work)
-    deadline = time.monotonic() + 10
-    while job.running:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    assert (job.done, job.total, job.percent, job.failed) == (len(ids), len(ids), 100, 2)
-    assert job.results[1] == ("o1", "failed", "order o1 is cancelled")
-    assert job.results[2][1] == "failed" and "internal error" in job.results[2][2]
-    assert [r[0] for r in job.results] == ids
-    assert jobs.get("t1", job.id, None) is job
-    assert jobs.get("t1", job.id, "user:op") is job
-    assert jobs.get("t1", job.id, "user:someone-else") is None  # another user's job
-    assert jobs.get("other-tenant", job.id, None) is None  # another tenant's job: not found
