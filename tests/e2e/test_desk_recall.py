@@ -18,7 +18,13 @@ from orderhub.domain.exceptions import ExceptionKind
 from orderhub.services.exceptions import desk
 from tests.api import api_client
 from tests.conftest import Clock
-from tests.e2e.test_exception_desk import as_person, by_kind, exception_of, post_order
+from tests.e2e.test_exception_desk import (
+    BEIJING_JSON,
+    as_person,
+    by_kind,
+    exception_of,
+    post_order,
+)
 from tests.factories import T, seed_network
 from tests.sagas_support import install
 
@@ -182,3 +188,64 @@ def test_the_proposal_expiry_job_marks_lapsed_proposals_expired(hub: Hub, clock:
         assert expired["detail"]["proposal"] == cancel and expired["actor"] == "system"
         clock.now += timedelta(hours=21)
         assert job.run_once(clock.now) == 1  # the second lapses in its turn
+
+
+def test_a_released_order_is_released_again_with_a_faster_carrier(hub: Hub) -> None:
+    """Released from SH (the only site with stock) with ZTO:standard and at risk: no other
+    site can take it, but the same site can ship it faster. The desk offers taking the
+    release back and releasing it again with SF:express (priced: the faster plan plus the
+    recall cost); applied with four eyes, the old waybill is voided by the saga, the
+    order is allocated again at SH with the faster service and an earlier promise, and the
+    next release books the new waybill."""
+    fake = install(hub)
+    seed_network(hub, {("A", "SH"): 5})
+    with api_client(hub) as admin:
+        order = post_order(admin, "RU-1", [("A", 1)], address=BEIJING_JSON)
+        assert order["status"] == "allocated"
+        old = order["shipments"][0]
+        assert (old["warehouse"], old["carrier_service"]) == ("SH", "ZTO:standard")
+        r = admin.post(f"/v1/orders/{order['id']}/release")
+        assert r.status_code == 200 and r.json()["status"] == "released", r.text
+        old = r.json()["shipments"][0]
+        with hub.uow() as uow:
+            exc_id = desk.open_exception(uow, tenant_id=T, order_id=order["id"],
+                                         kind=ExceptionKind.AT_RISK, source="alert:RU-1",
+                                         reason="transit slow", now=hub.clock(),
+                                         actor="system")
+            uow.commit()
+        exc = admin.get(f"/v1/exceptions/{exc_id}").json()
+        kinds = by_kind(exc)
+        assert "recall_and_reroute" not in kinds  # no other site has stock
+        assert {"upgrade_carrier", "contact_customer", "cancel_and_refund"} <= set(kinds)
+        up = kinds["upgrade_carrier"]
+        assert up["plan"]["recall_from"] == ["SH"] and up["plan"]["sites"] == ["SH"]
+        assert up["plan"]["services"] == {"SH": "SF:express"}
+        assert up["promised"] < order["promised_delivery"] and up["delay_days"] < 0
+        assert Decimal(up["cost_delta"]) > Decimal("3.00")  # dearer service + recall cost
+        assert "release it again with SF:express" in up["description"]
+        assert up["basis"]["order_status"] == "released"
+
+        n = up["n"]
+        r = as_person(hub, "ops-lily").post(f"/v1/exceptions/{exc_id}/remedies/{n}/apply",
+                                            json={"reason": "promise at risk"})
+        if r.status_code == 202:  # the tier policy asks for two approvals
+            for person in ("wang", "zhao"):
+                r = as_person(hub, person).post(
+                    f"/v1/exceptions/{exc_id}/remedies/{n}/approve", json={})
+                assert r.status_code == 200, r.text
+        assert r.json()["outcome"] == "applied", r.text
+
+        got = admin.get(f"/v1/orders/{order['id']}").json()
+        assert got["status"] == "allocated" and got["promised_delivery"] == up["promised"]
+        assert [(s["warehouse"], s["carrier_service"], s["status"])
+                for s in got["shipments"]] == [("SH", "ZTO:standard", "cancelled"),
+                                               ("SH", "SF:express", "planned")]
+        assert reserved(hub) == {"SH": 1}  # released and reserved again, once
+        assert fake.voids == [(old["carrier_service"], old["waybill"])]
+        [saga] = admin.get("/v1/sagas", params={"order": order["id"]}).json()["items"]
+        assert (saga["kind"], saga["state"]) == ("recalled", "done"), saga
+        r = admin.post(f"/v1/orders/{order['id']}/release")
+        assert r.status_code == 200 and r.json()["status"] == "released", r.text
+        new = [s for s in r.json()["shipments"] if s["status"] != "cancelled"]
+        assert new[0]["carrier_service"] == "SF:express" and new[0]["waybill"]
+        assert new[0]["waybill"] != old["waybill"]

@@ -6,8 +6,10 @@ ATP the service layer loaded: a cost delta in CNY against the order's reference 
 current plan when it has one, else the router's plan with stock where it is needed) and an
 effect on the promise in days against the order's due date. What the lifecycle forbids
 (an order picked at its warehouse cannot be re-routed; a shipped one cannot be cancelled)
-is never offered: an order released to a warehouse and not yet picked is offered only a
-recall (RELEASED -> ON_HOLD, as when the warehouse refuses it) and a new plan elsewhere.
+is never offered: an order released to a warehouse and not yet picked is offered a recall
+(RELEASED -> ON_HOLD, as when the warehouse refuses it) with a new plan elsewhere, or with
+the same sites and a faster carrier service (released again), besides contacting the
+customer and cancelling.
 """
 
 from __future__ import annotations
@@ -228,9 +230,9 @@ class _Planner:
                 if r is not None:
                     out.append(r)
         elif o.status == OrderStatus.RELEASED:
-            recall = self.recall()
-            if recall is not None:
-                out.append(recall)
+            for r in (self.recall(), self.recall_and_upgrade()):
+                if r is not None:
+                    out.append(r)
         if o.status not in (OrderStatus.CANCELLED, OrderStatus.PAID):
             out.append(Remedy(
                 RemedyKind.CONTACT_CUSTOMER,
@@ -307,6 +309,41 @@ class _Planner:
 
     def upgrade(self, real: Decision, ref: Candidate | None, base: Decimal) -> Remedy | None:
         start = ref if self.planned else real.chosen
+        c = self.faster(start)
+        if start is None or c is None:
+            return None
+        services = ", ".join(sorted({s.service for s in c.shipments}))
+        return self.routed(RemedyKind.UPGRADE_CARRIER, c, base,
+                           f"Upgrade to {services} from {', '.join(c.sites)}, arriving "
+                           f"{c.promised.isoformat()} instead of {start.promised.isoformat()}",
+                           f"升级为 {services}（{', '.join(c.sites)} 发货），预计 "
+                           f"{c.promised.isoformat()} 送达（原 {start.promised.isoformat()}）")
+
+    def recall_and_upgrade(self) -> Remedy | None:
+        """Released, not yet picked: keep its warehouse, but take the release back (its
+        waybills voided, as a recall) and release it again with a faster carrier service.
+        The cost is the faster plan's against the current one plus the policy's recall
+        cost; applying it is a recall pinned to the same sites (UPGRADE_CARRIER on a
+        released order, services/exceptions/desk.py)."""
+        ref = self.current_candidate()
+        c = self.faster(ref)
+        if ref is None or c is None or not self.current_sites:
+            return None
+        services = ", ".join(sorted({s.service for s in c.shipments}))
+        was = ", ".join(sorted(self.current_sites))
+        return self.routed(RemedyKind.UPGRADE_CARRIER, c, cash(ref),
+                           f"Take the release back from {was} (waybill voided) and release it "
+                           f"again with {services}, arriving {c.promised.isoformat()} instead "
+                           f"of {ref.promised.isoformat()}",
+                           f"撤回 {was} 的下发（作废运单），改用 {services} 重新下发，预计 "
+                           f"{c.promised.isoformat()} 送达（原 {ref.promised.isoformat()}）",
+                           extra={"recall_from": sorted(self.current_sites)},
+                           extra_cost=self.inp.policy.recall_cost)
+
+    def faster(self, start: Candidate | None) -> Candidate | None:
+        """`start`'s parcels from the same sites with the fastest usable carrier service
+        each (a service that is down or banned replaced even by a slower one); None when
+        nothing changes."""
         if start is None:
             return None
         faster: list[ShipmentPlan] = []
@@ -332,13 +369,7 @@ class _Planner:
             faster.append(best)
         if not improved:
             return None
-        c = make_candidate(self.route, faster, self.inp.weights)
-        services = ", ".join(sorted({s.service for s in faster}))
-        return self.routed(RemedyKind.UPGRADE_CARRIER, c, base,
-                           f"Upgrade to {services} from {', '.join(c.sites)}, arriving "
-                           f"{c.promised.isoformat()} instead of {start.promised.isoformat()}",
-                           f"升级为 {services}（{', '.join(c.sites)} 发货），预计 "
-                           f"{c.promised.isoformat()} 送达（原 {start.promised.isoformat()}）")
+        return make_candidate(self.route, faster, self.inp.weights)
 
     def backorder(self, ref: Candidate | None, base: Decimal) -> Remedy | None:
         """Ship what the active sites hold now, the rest when stock arrives (an order of

@@ -412,7 +412,9 @@ def _execute(uow: UnitOfWork, rec: ExceptionRecord, order: Order, remedy: Remedy
                 lines=_line_changes(order, [keep.get(ln.line_no) or {
                     "line_no": ln.line_no, "sku": ln.sku, "quantity": 0}
                     for ln in order.lines]))
-    elif kind == RemedyKind.RECALL_AND_REROUTE:
+    elif kind == RemedyKind.RECALL_AND_REROUTE or (
+            kind == RemedyKind.UPGRADE_CARRIER and order.status == OrderStatus.RELEASED):
+        # a released order's upgrade is a recall pinned to the same sites, faster service
         saga = _recall(uow, rec, order, plan, now=now, actor=actor, reason=why,
                        presale_lock=presale_lock)
     elif kind in (RemedyKind.SWITCH_WAREHOUSE, RemedyKind.SPLIT_SHIPMENT,
