@@ -33,7 +33,8 @@ def test_every_record_of_the_independent_corpus_is_reported() -> None:
         if lab["fields"] and r["order_id"]:
             assert set(r["fields"]) == {k for k, v in lab["fields"].items() if v is not None}
     counted = sum(s["expected"] for s in report["defects"].values())
-    assert counted == sum(1 for lab in labels for e in lab["expected"] if not e.startswith("refused"))
+    assert counted == sum(
+        1 for lab in labels for e in lab["expected"] if not e.startswith("refused"))
     assert sum(v["expected"] for v in report["refusals"].values()) == sum(
         1 for lab in labels for e in lab["expected"] if e.startswith("refused"))
     assert report["clean"] == sum(1 for lab in labels if not lab["expected"])
