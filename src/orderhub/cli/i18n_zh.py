@@ -192,6 +192,10 @@ CATALOG: dict[str, str] = {
     "Detection recall and precision per defect type (exit 1 if any is below 95%).":
         "各缺陷类型的检出召回率与精确率（任一低于 95% 时退出码为 1）。",
     "Corpus file from `corpus generate`": "由 `corpus generate` 生成的语料文件",
+    "Corpus file from `corpus generate`, or a directory with labels.jsonl (an independently "
+    "written corpus, evaluated black-box through the API)":
+        "由 `corpus generate` 生成的语料文件，或含 labels.jsonl 的目录（独立编写的语料，经 API 黑盒评估）",
+    "no labels.jsonl and catalog.json in {path}": "{path} 中没有 labels.jsonl 和 catalog.json",
     "Only the first N records (0: all)": "仅前 N 条记录（0：全部）",
     # ----- audit -----------------------------------------------------------------------------
     "The tamper-evident audit log: list, verify, checkpoint, export.":
