@@ -18,6 +18,7 @@ from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
+from orderhub.adapters.db.cutover_repository import CutoverRepository
 from orderhub.adapters.db.dashboard_repository import DashboardQueries
 from orderhub.adapters.db.exception_repository import ExceptionRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
@@ -61,6 +62,7 @@ class UnitOfWork:
     anomaly: AnomalyRepository
     sagas: SagaRepository
     dashboard: DashboardQueries  # the console dashboard's aggregate figures
+    cutover: CutoverRepository  # shadow records and legacy exports (channel cut-over)
     conn: Connection
 
     def __init__(
@@ -111,6 +113,7 @@ class UnitOfWork:
         self.anomaly = AnomalyRepository(conn, self.pii, self.anomaly_models)
         self.sagas = SagaRepository(conn)
         self.dashboard = DashboardQueries(conn)
+        self.cutover = CutoverRepository(conn)
         self._other_events = []
         return self
 
