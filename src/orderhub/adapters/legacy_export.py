@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from orderhub.adapters.channels.tabular.parse import normalise, read_csv, read_xlsx
 from orderhub.domain.cutover import HELD_STATUSES, LegacyRow
 from orderhub.domain.errors import FieldError, InvalidInput
+from orderhub.domain.money import is_known_currency
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")  # an export's naive times are read as China time
 
@@ -171,8 +172,8 @@ def _amount(value: Any) -> Decimal:
 def _currency(value: Any, default: str) -> str:
     text = _text(value) or default
     code = _ALIASES.get(text, text.upper())
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise ValueError(f"'{text}' is not an ISO 4217 currency code")
+    if not re.fullmatch(r"[A-Z]{3}", code) or not is_known_currency(code):
+        raise ValueError(f"'{text}' is not a known ISO 4217 currency code")
     return code
 
 

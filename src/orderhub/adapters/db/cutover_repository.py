@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete, func, select
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.cutover import LegacyRow, ShadowRecord, ShadowStatus
+from orderhub.domain.money import quantize
 
 _CHUNK = 500
 
@@ -20,7 +21,7 @@ def _record(r: Any) -> ShadowRecord:
     return ShadowRecord(
         id=r["id"], channel=r["channel"], external_id=r["external_id"],
         status=ShadowStatus(r["status"]), warehouses=tuple(r["warehouses"] or ()),
-        grand_total=Decimal(r["grand_total"]), currency=r["currency"],
+        grand_total=quantize(Decimal(r["grand_total"]), r["currency"]), currency=r["currency"],
         hold_codes=tuple(r["hold_codes"] or ()), received_at=r["received_at"],
         placed_at=r["placed_at"], payload_hash=r["payload_hash"],
         channel_updated_at=r["channel_updated_at"])
@@ -29,7 +30,8 @@ def _record(r: Any) -> ShadowRecord:
 def _legacy(r: Any) -> LegacyRow:
     return LegacyRow(
         external_id=r["external_id"], status=r["status"],
-        warehouses=tuple(r["warehouses"] or ()), total=Decimal(r["total"]),
+        warehouses=tuple(r["warehouses"] or ()),
+        total=quantize(Decimal(r["total"]), r["currency"]),
         currency=r["currency"], held=bool(r["held"]), hold_reason=r["hold_reason"],
         placed_at=r["placed_at"], line=r["line"])
 
