@@ -235,6 +235,13 @@ def test_cli_cutover_with_xlsx(hub: Hub, database_url: str, tmp_path: Path) -> N
     with api_client(hub) as c:
         for ext, sku in (("X-1", "A"), ("X-2", "C")):
             assert c.post("/v1/orders", json=draft(ext, sku, 1)).status_code == 202
+    # a file import into the shadow channel: shadow records, no orders
+    code, out = _cli(database_url, "import", str(FIXTURES / "tabular_b2b_orders.csv"),
+                     "--channel", "web", "--json")
+    imported = json.loads(out[out.index("{"):])
+    assert imported["outcomes"]["created"] >= 2 and imported["held"] == 0, out
+    assert count(hub, t.orders) == 0
+    assert count(hub, t.shadow_orders) == 2 + imported["outcomes"]["created"]
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["Order No.", "Status", "Ship From", "Grand Total", "Cur", "On Hold"])
@@ -250,16 +257,24 @@ def test_cli_cutover_with_xlsx(hub: Hub, database_url: str, tmp_path: Path) -> N
                      "--map", "currency=Cur", "--map", "external_id=Order No.")
     assert code == 0, out
     code, out = _cli(database_url, "channel", "cutover", "report", "web", "--json")
+    assert json.loads(out)["compared"] == 2 + imported["outcomes"]["created"]
+    since = ("--from", "2026-01-01T00:00:00+08:00")  # the file's orders are of 2024
+    code, out = _cli(database_url, "channel", "cutover", "report", "web", *since, "--json")
     doc = json.loads(out)
     assert (doc["compared"], doc["consistent"]) == (2, 1)
     assert [d["kind"] for d in doc["differences"]] == ["amount"]  # 20.00 vs 20.5
-    code, out = _cli(database_url, "channel", "cutover", "report", "web", "--lang", "zh")
+    code, out = _cli(database_url, "channel", "cutover", "report", "web", *since,
+                     "--lang", "zh")
     assert code == 0 and "一致率 0.5000" in out and "金额不同" in out
-    code, out = _cli(database_url, "channel", "promote", "web", "--min-rate", "0.98",
+    code, out = _cli(database_url, "channel", "promote", "web", "--min-rate", "0.98", *since,
                      "--lang", "zh")
     assert code == 3 and "仍为影子模式" in out and "一致率 0.5000 低于 0.98" in out
-    code, out = _cli(database_url, "channel", "promote", "web", "--min-rate", "0.5",
+    code, out = _cli(database_url, "channel", "promote", "web", "--min-rate", "0.5", *since,
+                     "--min-orders", "3")
+    assert code == 3 and "2 orders compared, fewer than 3" in out
+    code, out = _cli(database_url, "channel", "promote", "web", "--min-rate", "0.5", *since,
                      "--min-orders", "2")
     assert code == 0 and "is live" in out
     code, out = _cli(database_url, "channel", "show", "web", "--json")
-    assert json.loads(out)["mode"] == "live" and json.loads(out)["shadow_orders"] == 2
+    assert json.loads(out)["mode"] == "live"
+    assert json.loads(out)["shadow_orders"] == 2 + imported["outcomes"]["created"]
