@@ -82,6 +82,10 @@ def shadow_order(read_uow: UowFactory, tenant_id: str, channel: str, external_id
 
 def _change_mode(uow: UnitOfWork, c: Channel, mode: ChannelMode, now: datetime, actor: str,
                  reason: str, figures: Mapping[str, Any]) -> None:
+    """The caller holds the tenant's network lock alone (`uow.network.bump`, taken before
+    it read the channel), as a network change does: every intake in flight, which holds it
+    shared, has committed in the old mode, and every later one reads the new mode. So no
+    order falls between the legacy system and the hub at the switch."""
     uow.catalog.set_channel_mode(c.tenant_id, c.code, mode.value)
     audit.note(uow, c.tenant_id, now, actor, "channel_change", f"channel/{c.code}",
                {"mode": {"before": c.mode, "after": mode.value}, "reason": reason,
@@ -96,6 +100,7 @@ def put_in_shadow(make_uow: UowFactory, tenant_id: str, code: str, *, now: datet
     """From now on the channel's new orders are recorded in shadow, never reserved. Orders
     it sent before stay live orders (their updates still reach them)."""
     with make_uow() as uow:
+        uow.network.bump(tenant_id)  # intakes in flight finish first (see _change_mode)
         c = _channel(uow, tenant_id, code)
         if c.mode == ChannelMode.SHADOW:
             raise Conflict(f"channel '{code}' is already in shadow mode")
@@ -155,6 +160,7 @@ def promote(make_uow: UowFactory, tenant_id: str, code: str, *, min_rate: Decima
     _check_window(start, end)
     bar = PromotionBar(min_rate, min_orders)
     with make_uow() as uow:
+        uow.network.bump(tenant_id)  # intakes in flight finish first (see _change_mode)
         c = _channel(uow, tenant_id, code)
         if c.mode != ChannelMode.SHADOW:
             raise Conflict(f"channel '{code}' is not in shadow mode; nothing to promote")
