@@ -135,9 +135,8 @@ class CutoverReport:
     @property
     def rate(self) -> Decimal:
         """consistent / compared, 4 decimals (0 when nothing was compared)."""
-        if not self.compared:
-            return Decimal(0)
-        return (Decimal(self.consistent) / Decimal(self.compared)).quantize(Decimal("0.0001"))
+        ratio = Decimal(self.consistent) / Decimal(self.compared) if self.compared else 0
+        return Decimal(ratio).quantize(Decimal("0.0001"))
 
     def counts(self) -> dict[str, int]:
         out = {k.value: 0 for k in DifferenceKind}
