@@ -80,6 +80,8 @@ def test_shadow_channel_reserves_nothing_report_and_promotion(client: TestClient
     assert rec["grand_total"] == "20.00" and rec["id"].startswith("shd_")
     again = client.post("/v1/orders", json=draft("W-1", "A", 2))
     assert again.status_code == 200 and again.json()["id"] == rec["id"]
+    changed = client.post("/v1/orders", json=draft("W-1", "A", 3))
+    assert changed.status_code == 409 and "already exists" in changed.text
     # A batch mixing the shadow channel and a live one.
     batch = client.post("/v1/orders/batch", json={"orders": [
         draft("W-2", "A", 1, price="30.00"), draft("W-3", "B", 1, price="5.00"),
@@ -216,6 +218,26 @@ def test_shadow_webhook_update_and_cancel(client: TestClient, hub: Hub) -> None:
     with hub.engine.connect() as conn:
         status = conn.execute(select(t.shadow_orders.c.status)).scalar_one()
     assert status == "cancelled"
+
+
+def test_an_order_taken_live_keeps_the_live_path(client: TestClient, hub: Hub) -> None:
+    """Orders a channel sent before it went into shadow stay live: their cancellation
+    still reaches them (and gives their stock back)."""
+    r = client.post("/v1/channels", json={"code": "tmall-store", "name": "天猫旗舰店",
+                                          "kind": "marketplace", "adapter": "taobao",
+                                          "secret": SECRET})
+    assert r.status_code == 201
+    body = (FIXTURES / "taobao_trade_fullinfo.json").read_bytes()
+    [live] = client.post("/v1/channels/tmall-store/webhook", content=body,
+                         headers=signed(body)).json()
+    assert live["status"] == "on_hold"
+    assert client.post("/v1/channels/tmall-store/shadow").status_code == 200
+    closed = (FIXTURES / "taobao_trade_fullinfo_closed.json").read_bytes()
+    [r] = client.post("/v1/channels/tmall-store/webhook", content=closed,
+                      headers=signed(closed)).json()
+    assert (r["outcome"], r["order_id"], r["status"]) == ("cancelled", live["order_id"],
+                                                           "cancelled")
+    assert count(hub, t.shadow_orders) == 0
 
 
 def _cli(database_url: str, *args: str) -> tuple[int, str]:
