@@ -151,6 +151,12 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
         for who, yes in decisions:
             desk.decide(hub.uow, T, item["id"], ranked[kind], approve_it=yes, actor=who,
                         reason="test", now=clock.now)
+    # a channel's cut-over: into shadow mode, then promoted live (a bar of zero)
+    from orderhub.services import cutover
+
+    cutover.put_in_shadow(hub.uow, T, "tmall", now=clock.now, actor="admin")
+    cutover.promote(hub.uow, T, "tmall", min_rate=Decimal(0), min_orders=0, now=clock.now,
+                    actor="admin")
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:

@@ -28,6 +28,7 @@ from orderhub.config import Settings
 BODY_LIMITS: dict[tuple[str, str], str] = {
     ("POST", "/v1/orders/batch"): "max_batch_body_bytes",
     ("POST", "/v1/skus/batch"): "max_batch_body_bytes",
+    ("POST", "/v1/channels/{code}/cutover/legacy"): "max_batch_body_bytes",
 }
 
 # Operations that read the raw body themselves, in whatever media type the sender uses.

@@ -543,6 +543,8 @@ class ChannelOut(BaseModel):
     kind: str
     active: bool
     adapter: str = ""
+    mode: str = Field("live", description="live, or shadow: orders validated and routed, "
+                      "never reserved (docs/channels.md, cut-over in shadow mode)")
 
 
 class StockLevelOut(BaseModel):

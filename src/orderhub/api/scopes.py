@@ -70,6 +70,11 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "PATCH /v1/skus/{code}": S.CATALOG_WRITE,
     "POST /v1/channels": S.CATALOG_WRITE,
     "GET /v1/channels": S.CATALOG_READ,
+    # channel cut-over in shadow mode: switching modes and the legacy data are an admin's
+    "POST /v1/channels/{code}/shadow": S.CHANNELS_MANAGE,
+    "POST /v1/channels/{code}/cutover/legacy": S.CHANNELS_MANAGE,
+    "GET /v1/channels/{code}/cutover/report": S.ORDERS_READ,
+    "POST /v1/channels/{code}/promote": S.CHANNELS_MANAGE,
     # inventory
     "GET /v1/inventory": S.INVENTORY_READ,
     "GET /v1/inventory/{sku}": S.INVENTORY_READ,

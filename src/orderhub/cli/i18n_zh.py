@@ -493,6 +493,61 @@ CATALOG: dict[str, str] = {
     "One order's sagas": "单个订单的补偿事务",
     "One saga and its steps.": "单个补偿事务及其步骤。",
     "Try a saga that needs a human again, from its failed step.": "从失败的步骤起重试需人工处理的补偿事务。",
+    # ----- orderhub channel: channels and their cut-over in shadow mode --------------------
+    "Sales channels: list, show, shadow mode, cut-over report, promote.":
+        "销售渠道：列表、详情、影子模式、切换对比报告、转为正式。",
+    "Cut-over in shadow mode: the legacy system's export and the comparison with it.":
+        "影子模式切换：导入旧系统导出的订单，并与之逐单对比。",
+    "Window start, ISO 8601 with a time zone (e.g. 2026-12-01T00:00:00+08:00)":
+        "时间窗口起点，ISO 8601，须带时区（如 2026-12-01T00:00:00+08:00）",
+    "Window end (excluded), ISO 8601 with a time zone": "时间窗口终点（不含），ISO 8601，须带时区",
+    "Channels with their adapter and mode (live or shadow).":
+        "各渠道及其适配器与模式（正式 live 或影子 shadow）。",
+    "One channel: its mode, shadow orders recorded and legacy rows imported.":
+        "单个渠道：模式、已记录的影子订单数、已导入的旧系统订单数。",
+    "Why (kept on the event and in the audit log)": "原因（记入事件与审计日志）",
+    "Put a channel into shadow mode: its new orders are validated and routed but not reserved or released (the legacy system keeps running them).":
+        "将渠道置于影子模式：其新订单照常校验和路由，但不锁定库存、不下发仓库（仍由旧系统履约）。",
+    "Consistency rate the report must reach, 0..1 (e.g. 0.98)": "对比报告须达到的一致率，0..1（如 0.98）",
+    "Orders compared, at least": "至少对比的订单数",
+    "Switch a shadow channel live if its cut-over report meets the bar; else refuse with the figures (exit code 3). Shadow orders stay shadow records; new orders are live.":
+        "对比报告达标时将影子渠道转为正式；否则拒绝并给出数据（退出码 3）。已有影子订单仍为影子记录；之后的新订单为正式订单。",
+    "The legacy system's export (.csv or .xlsx)": "旧系统的订单导出文件（.csv 或 .xlsx）",
+    "field=Header for a column not recognised (fields: external_id, status, warehouse, total, currency, held, hold_reason, placed_at)":
+        "字段=表头，用于未能识别的列（字段：external_id、status、warehouse、total、currency、held、hold_reason、placed_at）",
+    "Currency of rows that name none": "未写币种的行所用的币种",
+    "Import the legacy system's export of the channel's orders (one row per order: order id, status, warehouse, total, currency, hold flag or reason).":
+        "导入旧系统导出的该渠道订单（每单一行：订单号、状态、仓库、金额、币种、挂起标记或原因）。",
+    "Differences shown at most (0: all)": "最多显示的差异条数（0：全部）",
+    "The consistency rate of the channel's shadow orders against the legacy export over the window, and every difference.":
+        "时间窗口内该渠道影子订单与旧系统导出的一致率，以及每一处差异。",
+    "channel {code} is now in shadow mode: its orders reserve nothing":
+        "渠道 {code} 已进入影子模式：其订单不锁定库存",
+    "channel {code} is live: consistency rate {rate} over {n} orders":
+        "渠道 {code} 已转为正式：{n} 个订单的一致率为 {rate}",
+    "{rows} legacy orders imported for {code} ({replaced} replaced earlier rows)":
+        "已为 {code} 导入 {rows} 个旧系统订单（其中 {replaced} 个替换了此前导入的行）",
+    "{code}: consistency rate {rate} ({consistent} of {compared} orders; {matched} on both sides)":
+        "{code}：一致率 {rate}（{compared} 个订单中 {consistent} 个一致；两边都有的 {matched} 个）",
+    "{n} more differences (--limit 0 or --json for all)": "另有 {n} 处差异（用 --limit 0 或 --json 查看全部）",
+    "{option}: '{value}' is not an ISO 8601 date-time": "{option}：'{value}' 不是 ISO 8601 日期时间",
+    "{option}: needs a time zone (e.g. +08:00 or Z)": "{option}：须带时区（如 +08:00 或 Z）",
+    "--min-rate: '{value}' is not a number": "--min-rate：'{value}' 不是数字",
+    "external id": "外部订单号",
+    "difference": "差异",
+    "hub": "订单中枢",
+    "legacy": "旧系统",
+    "row": "行",
+    "mode": "模式",
+    "shadow orders recorded": "已记录的影子订单",
+    "legacy rows imported": "已导入的旧系统订单",
+    "missing in the hub": "订单中枢缺单",
+    "missing in the legacy export": "旧系统缺单",
+    "amount differs": "金额不同",
+    "currency differs": "币种不同",
+    "warehouse differs": "仓库不同",
+    "hold differs": "挂起状态不同",
+    "cancellation differs": "取消状态不同",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular
@@ -528,4 +583,13 @@ PATTERNS: list[tuple[str, str]] = [
     (r"SKU (\S+) not found", "SKU {0} 不存在"),
     (r"order_id: '(.+)' is the beginning of several order ids \((.+)\): give more characters",
      "order_id：有多个订单号以 '{0}' 开头（{1}）：请多输入几个字符"),
+    (r"channel '(\S+)' stays in shadow: (.+)", "渠道 '{0}' 仍为影子模式：{1}"),
+    (r"consistency rate (\S+) is below (\S+)", "一致率 {0} 低于 {1}"),
+    (r"(\d+) orders compared, fewer than (\d+)", "仅对比了 {0} 个订单，少于 {1}"),
+    (r"(.+); (consistency rate .+|\d+ orders compared, .+)", "{0}；{1}"),
+    (r"channel '(\S+)' is already in shadow mode", "渠道 '{0}' 已处于影子模式"),
+    (r"channel '(\S+)' is not in shadow mode; nothing to promote",
+     "渠道 '{0}' 不在影子模式，无需转为正式"),
+    (r"channel '(\S+)' not found", "渠道 '{0}' 不存在"),
+    (r"row (\d+)\.(\w+): (.+)", "第 {0} 行 {1}：{2}"),
 ]

@@ -18,6 +18,7 @@ class Scope(StrEnum):
     ORDERS_MANAGE = "orders:manage"  # lifecycle steps, cancel, resume, holds, overrides, fixes
     ORDERS_BILL = "orders:bill"  # invoice and record payment (finance)
     CHANNELS_INGEST = "channels:ingest"  # a channel's own signed webhook
+    CHANNELS_MANAGE = "channels:manage"  # shadow mode, legacy exports, promotion (cut-over)
     CROSSWALK_MANAGE = "crosswalk:manage"  # confirm channel SKU -> master SKU
     CATALOG_READ = "catalog:read"  # warehouses, SKUs, channels
     CATALOG_WRITE = "catalog:write"

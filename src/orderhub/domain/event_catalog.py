@@ -694,6 +694,29 @@ CATALOG += [
          "saga_id": "sga_0006883a1b2c3d4e", "kind": "release_rejected",
          "step": "void_waybills", "attempts": 5, "error": "ZTO:standard: HTTP 503"},
     ),
+    _spec(
+        "ChannelModeChanged",
+        "A channel was put into shadow mode, or promoted live after its cut-over report met "
+        "the bar the user set (docs/channels.md, \"Cut-over in shadow mode\"). While a "
+        "channel is in shadow its orders emit no order events at all: they are validated "
+        "and routed, kept as shadow records (never orders), reserve nothing and never reach "
+        "warehouses, webhooks, consumers or the twin; this event and the audit log are the "
+        "trace. Shadow records stay as they are when the channel is promoted (for the "
+        "report); the channel's later orders are live orders.",
+        {"channel": _STR, "mode": {"enum": ["live", "shadow"]},
+         "previous_mode": {"enum": ["live", "shadow"]},
+         "consistency_rate": {"type": "string", "description": "decimal 0..1; empty when "
+                              "put into shadow"},
+         "orders_compared": {"type": "integer", "minimum": 0},
+         "min_rate": {"type": "string", "description": "the bar a promotion met; empty "
+                      "when put into shadow"},
+         "min_orders": {"type": "integer", "minimum": 0}},
+        {"status": "", "actor": "user:admin", "reason": "cut-over report met the bar",
+         "channel": "jd-pop", "mode": "live", "previous_mode": "shadow",
+         "consistency_rate": "0.9912", "orders_compared": 1364, "min_rate": "0.98",
+         "min_orders": 500},
+        subject="channel/<code>",
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
@@ -707,7 +730,8 @@ def envelope_example(spec: EventSpec) -> dict[str, Any]:
                "warehouse/<code>": "warehouse/WH-DX", "region/<area>": "region/福建",
                "routing-rule/<code>": "routing-rule/vip-same-day",
                "rule-set/<version>": "rule-set/3",
-               "risk-model/<version>": "risk-model/3"}.get(
+               "risk-model/<version>": "risk-model/3",
+               "channel/<code>": "channel/jd-pop"}.get(
         spec.subject, "stock/SKU-00001/SH-JD")
     return {
         "specversion": "1.0",

@@ -532,6 +532,23 @@ class CompensationNeedsHuman(Event):
     _data_fields = _fields("saga_id", "kind", "step", "attempts", "error")
 
 
+@dataclass(kw_only=True, slots=True)
+class ChannelModeChanged(Event):
+    """A channel was put into shadow mode, or promoted live (domain/cutover.py)."""
+
+    type: ClassVar[str] = "ChannelModeChanged"
+    channel: str
+    mode: str  # live | shadow
+    previous_mode: str
+    # the cut-over figures a promotion was judged on (empty when put into shadow)
+    consistency_rate: str = ""
+    orders_compared: int = 0
+    min_rate: str = ""
+    min_orders: int = 0
+    _data_fields = _fields("channel", "mode", "previous_mode", "consistency_rate",
+                           "orders_compared", "min_rate", "min_orders")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -579,5 +596,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CompensationStarted,
         OrderCompensated,
         CompensationNeedsHuman,
+        ChannelModeChanged,
     )
 }

@@ -51,6 +51,7 @@ class Channel:
     active: bool = True
     adapter: str = ""  # the channel adapter that reads its payloads (shopify, taobao, ...)
     secret: str = ""  # the secret its webhooks are signed with
+    mode: str = "live"  # live, or shadow: validated and routed, never reserved (cutover.py)
 
 
 @dataclass(frozen=True, slots=True)

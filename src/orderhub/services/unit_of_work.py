@@ -18,6 +18,7 @@ from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
+from orderhub.adapters.db.cutover_repository import CutoverRepository
 from orderhub.adapters.db.dashboard_repository import DashboardQueries
 from orderhub.adapters.db.exception_repository import ExceptionRepository
 from orderhub.adapters.db.job_repository import JobRepository
@@ -63,6 +64,7 @@ class UnitOfWork:
     sagas: SagaRepository
     dashboard: DashboardQueries  # the console dashboard's aggregate figures
     jobs: JobRepository  # background jobs' records (console bulk actions, imports...)
+    cutover: CutoverRepository  # shadow records and legacy exports (channel cut-over)
     conn: Connection
 
     def __init__(
@@ -114,6 +116,7 @@ class UnitOfWork:
         self.sagas = SagaRepository(conn)
         self.dashboard = DashboardQueries(conn)
         self.jobs = JobRepository(conn)
+        self.cutover = CutoverRepository(conn)
         self._other_events = []
         return self
 

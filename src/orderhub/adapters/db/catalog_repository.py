@@ -127,9 +127,21 @@ class CatalogRepository:
                 r["active"],
                 r["adapter"],
                 self._open_secret(r["tenant_id"], r["code"], r["secret"]),
+                r["mode"],
             )
             for r in rows
         ]
+
+    def shadow_channels(self, tenant_id: str) -> set[str]:
+        """Codes of the tenant's channels in shadow mode (intake asks on every command)."""
+        c = t.channels.c
+        return set(self.conn.execute(select(c.code).where(
+            c.tenant_id == tenant_id, c.mode == "shadow")).scalars())
+
+    def set_channel_mode(self, tenant_id: str, code: str, mode: str) -> None:
+        c = t.channels.c
+        self.conn.execute(update(t.channels).where(c.tenant_id == tenant_id, c.code == code)
+                          .values(mode=mode))
 
     def add_channels(self, channels: Sequence[Channel]) -> None:
         self.conn.execute(
@@ -143,6 +155,7 @@ class CatalogRepository:
                     "active": c.active,
                     "adapter": c.adapter,
                     "secret": self._seal_secret(c.tenant_id, c.code, c.secret),
+                    "mode": c.mode,
                 }
                 for c in channels
             ],

@@ -59,6 +59,8 @@ channels = Table(
     # Which adapter reads this channel's payloads and the secret its webhooks are signed with.
     Column("adapter", String(32), nullable=False, server_default=""),
     Column("secret", Text, nullable=False, server_default=""),  # ciphertext (PII part)
+    # live, or shadow: orders validated and routed, never reserved (domain/cutover.py)
+    Column("mode", String(16), nullable=False, server_default="live"),
     ForeignKeyConstraint(["tenant_id"], ["tenants.id"]),
 )
 
@@ -1054,3 +1056,45 @@ Index("ix_console_jobs_recent", console_jobs.c.tenant_id, console_jobs.c.kind,
 Index("ix_console_jobs_key", console_jobs.c.tenant_id, console_jobs.c.job_key,
       console_jobs.c.started_at)
 Index("ix_console_jobs_finished", console_jobs.c.finished_at)
+# Channel cut-over in shadow mode (domain/cutover.py, migration 0033): what the hub made of
+# each order of a channel in shadow (never an order: no stock, no events, no personal data),
+# and the legacy system's export of the same orders, compared per external id.
+shadow_orders = Table(
+    "shadow_orders",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("external_id", String(200), primary_key=True),
+    Column("id", String(40), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("warehouses", JSONDoc, nullable=False),
+    Column("grand_total", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("hold_codes", JSONDoc, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("placed_at", UTCDateTime()),
+    Column("moment", UTCDateTime(), nullable=False),  # placed_at, else received_at
+    Column("payload_hash", String(64), nullable=False, server_default=""),
+    Column("channel_updated_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+Index("ix_shadow_orders_moment", shadow_orders.c.tenant_id, shadow_orders.c.channel,
+      shadow_orders.c.moment)
+
+legacy_orders = Table(
+    "legacy_orders",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("external_id", String(200), primary_key=True),
+    Column("status", String(64), nullable=False, server_default=""),
+    Column("warehouses", JSONDoc, nullable=False),
+    Column("total", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("held", Boolean, nullable=False),
+    Column("hold_reason", String(500), nullable=False, server_default=""),
+    Column("placed_at", UTCDateTime()),
+    Column("line", Integer, nullable=False, server_default="0"),
+    Column("source", String(300), nullable=False, server_default=""),  # the file's name
+    Column("imported_at", UTCDateTime(), nullable=False),
+)

@@ -211,6 +211,6 @@ def list_channels(hub: HubDep, tenant: TenantDep) -> Any:
     with hub.read_uow() as uow:
         return [
             {"code": c.code, "name": c.name, "kind": c.kind, "active": c.active,
-             "adapter": c.adapter}
+             "adapter": c.adapter, "mode": c.mode}
             for c in uow.catalog.channels(tenant)
         ]

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from orderhub.api import metering
@@ -27,7 +28,9 @@ from orderhub.api.schemas import (
 from orderhub.domain.errors import InvalidInput
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode, Order
+from orderhub.services import cutover
 from orderhub.services.intake.drafts import check_draft
+from orderhub.services.intake.shadow import SHADOW
 from orderhub.services.intake.submit import Outcome, submit_orders
 from orderhub.services.orders import fulfilment, views
 
@@ -50,6 +53,8 @@ IdempotencyKey = Annotated[
     status_code=201,
     responses={
         200: {"description": "The same order was already submitted"},
+        202: {"description": "Its channel is in shadow mode: validated and routed, kept as a "
+              "shadow record, nothing reserved (docs/channels.md)"},
         409: {
             "description": "Same channel + external id (or Idempotency-Key) "
             "with a different payload"
@@ -96,6 +101,10 @@ async def create_order(
         result, order = placed.result, placed.order
     assert result.order_id is not None
     metering.count(request, orders=int(result.outcome == Outcome.CREATED))
+    if result.status == SHADOW:  # its channel is in shadow mode: a record, not an order
+        return JSONResponse(await run_in_threadpool(
+            cutover.shadow_order, hub.read_uow, tenant, draft.channel, draft.external_id),
+            status_code=202 if result.outcome == Outcome.CREATED else 200)
     response.headers["Location"] = f"/v1/orders/{result.order_id}"
     if result.outcome != Outcome.CREATED:
         response.status_code = 200

@@ -5,7 +5,7 @@ restart shows what it got to (domain/jobs.py). `running_key` is unique: one runn
 per key across processes.
 
 Revision ID: 0036
-Revises: 0029
+Revises: 0033
 Create Date: 2026-12-07 09:10:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from orderhub.adapters.db.types import JSONDoc, UTCDateTime
 
 revision: str = "0036"
-down_revision: str | None = "0029"
+down_revision: str | None = "0033"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -73,6 +73,8 @@ def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
         return f"routing-rule/{data.get('code')}"
     if event_type == "RuleSetChanged":
         return f"rule-set/{data.get('version')}"
+    if event_type == "ChannelModeChanged":
+        return f"channel/{data.get('channel')}"
     if event_type == "RiskModelTrained":
         return f"risk-model/{data.get('version')}"
     return ""

@@ -20,6 +20,7 @@ from orderhub.adapters.channels.base import ChannelOrder
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import FieldError, IdempotencyConflict, InvalidInput, NotFound
 from orderhub.domain.order import Order, stock_quantities
+from orderhub.services.intake import shadow
 from orderhub.services.intake.channel_orders import take_channel_orders
 from orderhub.services.intake.commands import (
     IngestResult,
@@ -56,6 +57,8 @@ def _submit(make_uow: UowFactory, cmd: SubmitOrders, hashes: list[str],
         # NetworkRepository.lock_for_intake.
         uow.network.lock_for_intake(cmd.tenant_id)
         _check_channels(uow, cmd)
+        # Channels in shadow mode: their orders are recorded, never reserved (shadow.py).
+        cmd, hashes, shadowed = shadow.split_off(uow, cmd, hashes, strategy)
         request_hash = _batch_hash(hashes)
         if cmd.idempotency_key:
             answered = _answered_before(uow, cmd, request_hash)
@@ -80,7 +83,7 @@ def _submit(make_uow: UowFactory, cmd: SubmitOrders, hashes: list[str],
         uow.commit()
         if orders_out is not None:
             orders_out.update((o.id, o) for o in taken.orders)
-        return taken.results
+        return shadowed.merge(taken.results)
 
 
 def submit_orders(
