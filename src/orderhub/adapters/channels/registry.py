@@ -4,9 +4,9 @@ test corpora and benchmarks: `ADAPTERS[a].parse(render(a, o))` gives `o` back, e
 what the format has no place for, listed in docs/channels.md, and times, cut to the second).
 
 The TikTok Shop, Douyin, JD and Pinduoduo instances here carry no app key, so their secrets
-are configured as "app_key:app_secret". Tabular files (CSV/XLSX) are read with `tabular.parse_rows`, which
-returns many orders per file, so they are not a webhook adapter in this table (their inverse
-is `tabular.render_csv`).
+are configured as "app_key:app_secret". Tabular files (CSV/XLSX) are read with
+`tabular.parse_rows`, which returns many orders per file, so they are not a webhook adapter
+in this table (their inverse is `tabular.render_csv`).
 """
 
 from __future__ import annotations

@@ -106,7 +106,7 @@ async def upload(request: Request, v: CheckedDep) -> Response:
         return import_file(hub.uow, hub.read_uow, tenant, channel, data, name, fmt,
                            strategy=hub.strategy, clock=hub.clock,
                            presale_lock=hub.presale_lock, batch_size=BATCH,
-                           progress=progress)
+                           progress=progress, decryptors=hub.settings.channel_decryptors)
 
     job = imports.JOBS.start(tenant, v.principal.actor, name, channel, work, now=hub.clock())
     return RedirectResponse(f"{base_of(request)}/imports/{job.id}", status_code=303)
