@@ -89,7 +89,11 @@ def _apply(co: ChannelOrder, fields: list[tuple[str, str, Opened]]) -> ChannelOr
     if failed:
         attributes[UNDECRYPTED_FIELDS] = ",".join(failed)
         attributes[UNDECRYPTED_REASON] = "；".join(dict.fromkeys(errors))
-    a = co.shipping_address
+    a, c = co.shipping_address, co.customer
     address = replace(a, name=opened.get("name", a.name), phone=opened.get("phone", a.phone),
                       line1=opened.get("line1", a.line1))
-    return replace(co, shipping_address=address, attributes=attributes, encrypted={})
+    # The customer's name and phone, where the adapter took the receiver's, follow them.
+    customer = replace(c, name=address.name if c.name == a.name else c.name,
+                       phone=address.phone if c.phone == a.phone else c.phone)
+    return replace(co, shipping_address=address, customer=customer, attributes=attributes,
+                   encrypted={})

@@ -59,14 +59,15 @@ JD_PUSH = SignedPush(
     fixed={"method": JD_METHOD, "v": "2.0"})
 JD_CANCELLED = "TRADE_CANCELED"
 JD_WAIT_STOCK_OUT = "WAIT_SELLER_STOCK_OUT"
-# TDE ciphertext: base64 without spaces, longer than any clear phone number.
-_CIPHERTEXT = re.compile(r"[A-Za-z0-9+/]{22,}={0,2}")
+# TDE ciphertext: base64 without spaces, 32+ characters (a sealed two-character name is
+# already 60+), longer than any clear phone number or plain-letter name.
+_CIPHERTEXT = re.compile(r"[A-Za-z0-9+/]{32,}={0,2}")
 # Order fields kept as attributes under the hub's names (the renderer writes them back).
 TEXT_ATTRIBUTES = {"orderRemark": "buyer_message", "venderRemark": "seller_memo"}
 
 
 def is_ciphertext(value: str) -> bool:
-    """A JD TDE ciphertext (base64 of 22+ characters; no clear name, phone or address is)."""
+    """A JD TDE ciphertext (base64 of 32+ characters; no clear name, phone or address is)."""
     return bool(_CIPHERTEXT.fullmatch(value.strip()))
 
 
@@ -137,7 +138,8 @@ class JdPopAdapter:
             currency="CNY",
             lines=lines,
             customer=Customer(ref=text_at(info, "open_id_buyer", path)
-                              or text_at(info, "xid_buyer", path) or text_at(info, "pin", path)),
+                              or text_at(info, "xid_buyer", path) or text_at(info, "pin", path),
+                              name=found.values["name"], phone=found.values["phone"]),
             shipping_address=Address(
                 country="CN",
                 province=text_at(consignee, "province", cpath),
@@ -208,24 +210,15 @@ def _coupons(info: JsonObject, path: str) -> list[tuple[str, Decimal]]:
 
 def _discounts(info: JsonObject, path: str, items: list[JsonObject],
                grosses: list[Decimal]) -> list[Decimal]:
-    """Each line's discount. With `couponDetailList`: every coupon, one naming a line's
-    `skuId` on that line, the others spread pro rata. Without it: what the buyer did not pay
-    for the goods (`orderTotalPrice + freightPrice − orderPayment`, else `sellerDiscount`),
-    spread pro rata."""
+    """Each line's discount. With `couponDetailList`: every coupon (the seller's and JD's),
+    one naming a line's `skuId` on that line, the others spread pro rata. Without it:
+    `sellerDiscount`, spread pro rata. `orderPayment` is not used to make them up, so a
+    payment that does not add up stays visible to the amounts check."""
     where = join(path, "couponDetailList")
     coupons = _coupons(info, path)
     if not coupons:
-        goods = sum(grosses, ZERO)
-        if info.get("orderPayment") not in (None, ""):
-            freight = price_at(info, "freightPrice", path, ZERO)
-            unpaid = goods + freight - price_at(info, "orderPayment", path)
-            where = join(path, "orderPayment")
-            if unpaid < 0:
-                raise PayloadError(f"is above the goods and freight ({goods + freight})", where)
-        else:
-            unpaid = price_at(info, "sellerDiscount", path, ZERO)
-            where = join(path, "sellerDiscount")
-        return spread_discount(unpaid, grosses, where)
+        return spread_discount(price_at(info, "sellerDiscount", path, ZERO), grosses,
+                               join(path, "sellerDiscount"))
     skus = [text_at(item, "skuId", path) for item in items]
     own = [ZERO for _ in items]
     shared = ZERO

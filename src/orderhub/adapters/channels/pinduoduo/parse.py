@@ -59,7 +59,7 @@ PDD_NO_REFUND = 1  # refund_status 1: 无售后或售后关闭
 PDD_CONFIRM_CANCELLED = 2  # confirm_status 2: 已取消
 PDD_WAIT_SHIP = 1  # order_status 1: 待发货
 # PDD ciphertexts sit in an envelope: `~...~` (names, addresses) or `$...$` (phones).
-_CIPHERTEXT = re.compile(r"([~$#])[A-Za-z0-9+/=]{8,}.*\1", re.DOTALL)
+_CIPHERTEXT = re.compile(r"([~$#])[A-Za-z0-9+/=]{16,}.*\1", re.DOTALL)
 # Order fields kept as attributes under the hub's names (the renderer writes them back).
 TEXT_ATTRIBUTES = {"buyer_memo": "buyer_message", "remark": "seller_memo"}
 AMOUNT_ATTRIBUTES = ("platform_discount", "seller_discount", "capital_free_discount",
@@ -139,7 +139,7 @@ class PinduoduoAdapter:
             updated_at=updated_at,
             currency="CNY",
             lines=lines,
-            customer=Customer(),
+            customer=Customer(name=found.values["name"], phone=found.values["phone"]),
             shipping_address=Address(
                 country=_country(text_at(info, "country", path)),
                 province=text_at(info, "province", path),
