@@ -204,3 +204,28 @@ def test_bad_signature_or_payload_stores_nothing(client: TestClient, hub: Hub) -
     assert r.status_code == 400
     assert r.json()["errors"][0]["field"] == "order_info_get_response.order_info.item_list"
     assert orders_stored(hub) == 0
+
+
+def test_cli_import_of_pdd_json_opens_receivers(hub: Hub, database_url: str) -> None:
+    """`orderhub import` of the channel's own JSON: receivers opened as at the webhook."""
+    from typer.testing import CliRunner
+
+    from orderhub.cli.app import app as cli
+    from orderhub.domain.inventory import Channel
+    from orderhub.services import catalog
+
+    seed_network(hub)
+    catalog.add_channels(hub.uow, [Channel("default", "pdd-shop", "拼多多", "marketplace", True,
+                                           "pdd", PDD_SECRET)])
+    env = {"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"}
+    fixture = str(FIXTURES / "pdd_order_information_encrypted.json")
+    result = CliRunner().invoke(cli, ["import", fixture, "--channel", "pdd-shop"],
+                                env={**env, "ORDERHUB_CHANNEL_DECRYPTORS":
+                                     '{"pdd-shop": "simulator"}'})
+    assert "created" in result.output, result.output
+    with hub.read_uow() as uow:
+        [order_id] = [oid for oid, _ in uow.orders.find_by_channel_keys(
+            "default", [("pdd-shop", "261123-394857261930113")]).values()]
+        order = uow.orders.get("default", order_id)
+    assert order.shipping_address.name == "陈静"
+    assert all(r.code.value != "receiver_encrypted" for r in order.hold_reasons)
