@@ -206,22 +206,29 @@ def test_bad_signature_or_payload_stores_nothing(client: TestClient, hub: Hub) -
     assert orders_stored(hub) == 0
 
 
-def test_cli_import_of_pdd_json_opens_receivers(hub: Hub, database_url: str) -> None:
+def test_cli_import_of_pdd_json_opens_receivers(hub: Hub, database_url: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """`orderhub import` of the channel's own JSON: receivers opened as at the webhook."""
     from typer.testing import CliRunner
 
     from orderhub.cli.app import app as cli
+    from orderhub.config import get_settings
     from orderhub.domain.inventory import Channel
     from orderhub.services import catalog
+
+    monkeypatch.setenv("ORDERHUB_CHANNEL_DECRYPTORS", '{"pdd-shop": "simulator"}')
+    get_settings.cache_clear()  # the command reads the setting, not a cached copy
 
     seed_network(hub)
     catalog.add_channels(hub.uow, [Channel("default", "pdd-shop", "拼多多", "marketplace", True,
                                            "pdd", PDD_SECRET)])
     env = {"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"}
     fixture = str(FIXTURES / "pdd_order_information_encrypted.json")
-    result = CliRunner().invoke(cli, ["import", fixture, "--channel", "pdd-shop"],
-                                env={**env, "ORDERHUB_CHANNEL_DECRYPTORS":
-                                     '{"pdd-shop": "simulator"}'})
+    try:
+        result = CliRunner().invoke(cli, ["import", fixture, "--channel", "pdd-shop"], env=env)
+    finally:
+        monkeypatch.delenv("ORDERHUB_CHANNEL_DECRYPTORS")
+        get_settings.cache_clear()
     assert "created" in result.output, result.output
     with hub.read_uow() as uow:
         [order_id] = [oid for oid, _ in uow.orders.find_by_channel_keys(
