@@ -153,6 +153,21 @@ def test_undecryptable_receiver_is_held_then_opened_on_redelivery(client: TestCl
     assert orders_stored(hub) == 1
 
 
+def test_operator_corrects_an_undecryptable_receiver(client: TestClient, hub: Hub) -> None:
+    hub.settings.channel_decryptors = {}
+    held = post(client, "jd-shop", (FIXTURES / "jd_pop_order_encrypted.json").read_bytes())
+    order_id = held["order_id"]
+    # JD sends no masked name or street: until opened they are empty, which F1/F2 see too.
+    assert codes(client, order_id) == ["address_incomplete", "missing_field", "missing_field",
+                                       "receiver_encrypted", "unmapped_sku", "unmapped_sku"]
+    r = client.patch(f"/v1/orders/{order_id}/shipping-address", json={
+        "reason": "买家电话确认", "name": "刘洋", "line1": "星湖街328号创意产业园2栋"})
+    assert r.status_code == 200, r.text
+    r = client.post(f"/v1/orders/{order_id}/resume")
+    assert r.status_code == 200, r.text
+    assert codes(client, order_id) == ["unmapped_sku", "unmapped_sku"]
+
+
 def test_ciphertext_of_another_key_is_held_with_the_reason(client: TestClient,
                                                            hub: Hub) -> None:
     other = "pdd-client-id:another-secret"  # a shop whose provider cannot open these
