@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     intake_group_max: int = Field(128, ge=1)
     # Groups committing at once (0: one on SQLite, which has one writer; four otherwise).
     intake_group_committers: int = Field(0, ge=0, le=64)
+    # Receiver decryption (adapters/channels/decryption.py): channel code, or
+    # "tenant/channel", -> provider ("simulator": the local stand-in, keyed by the channel
+    # secret). An encrypted receiver on a channel without one is held, not guessed.
+    channel_decryptors: dict[str, str] = {}
     host: str = "127.0.0.1"
     port: int = 8000
     # Request bodies: the most bytes any operation reads (413 beyond), and the larger limit

@@ -22,7 +22,7 @@ def test_upgrade_demo_simulate_and_show(database_url: str) -> None:
     assert code == 0 and re.search(r"revision \d{4}", out)
     code, out = run("demo-data", "--skus", "200", db=database_url)
     assert code == 0, out
-    assert "8 warehouses, 200 SKUs, 6 channels" in out
+    assert "8 warehouses, 200 SKUs, 7 channels" in out
     code, out = run("demo-data", "--skus", "200", db=database_url)
     assert code == 1 and "already has data" in out
 

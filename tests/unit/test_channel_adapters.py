@@ -490,12 +490,13 @@ def test_taobao_variants() -> None:
 
 
 def test_registry() -> None:
-    assert sorted(ADAPTERS) == ["douyin", "shopify", "taobao", "tiktok", "woocommerce"]
+    assert sorted(ADAPTERS) == ["douyin", "jd", "pdd", "shopify", "taobao", "tiktok",
+                               "woocommerce"]
     for name, adapter in ADAPTERS.items():
         assert adapter.name == name
     with pytest.raises(KeyError) as err:
         get_adapter("amazon")
-    assert "douyin, shopify, taobao, tiktok, woocommerce" in str(err.value)
+    assert "douyin, jd, pdd, shopify, taobao, tiktok, woocommerce" in str(err.value)
 
 
 # ----- signatures -----------------------------------------------------------------------------

@@ -532,9 +532,10 @@ class ChannelIn(Strict):
     kind: Line = Field("web", description="web, marketplace, pos, b2b, ...", max_length=32)
     active: Flag = True
     adapter: Line = Field("", max_length=32, description="Adapter that reads its webhooks: "
-                         "shopify, woocommerce, tiktok, douyin, taobao (empty: canonical API only)")
+                         "shopify, woocommerce, tiktok, douyin, taobao, jd, pdd (empty: "
+                         "canonical API only)")
     secret: Line = Field("", max_length=200, description="Secret its webhooks are signed with "
-                        "(write-only)")
+                        "(write-only; tiktok, douyin, jd, pdd: 'app_key:app_secret')")
 
 
 class ChannelOut(BaseModel):

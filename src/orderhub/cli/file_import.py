@@ -51,7 +51,8 @@ def import_orders(
                                      file.name, fmt, strategy=hub.strategy, clock=hub.clock,
                                      presale_lock=hub.presale_lock, batch_size=batch_size,
                                      progress=lambda done, total: bar.update(
-                                         task, completed=done, total=total))
+                                         task, completed=done, total=total),
+                                     decryptors=hub.settings.channel_decryptors)
             except (ValueError, DomainError) as exc:
                 raise fail(str(exc), 2) from None
     if as_json:

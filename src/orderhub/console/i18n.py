@@ -271,6 +271,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "hold.address_incomplete": ("address incomplete", "地址不完整"),
     "hold.phone_invalid": ("phone invalid", "电话无效"),
     "hold.amount_mismatch": ("amounts do not add up", "金额不符"),
+    "hold.receiver_encrypted": ("receiver not decrypted", "收件人未解密"),
     "hold.unmapped_sku": ("unmapped SKU", "SKU 未映射"),
     "hold.unknown_sku": ("unknown SKU", "未知 SKU"),
     "hold.inactive_sku": ("inactive SKU", "SKU 已停用"),

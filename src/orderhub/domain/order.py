@@ -48,6 +48,7 @@ class HoldCode(StrEnum):
     ADDRESS_INCOMPLETE = "address_incomplete"
     PHONE_INVALID = "phone_invalid"
     AMOUNT_MISMATCH = "amount_mismatch"
+    RECEIVER_ENCRYPTED = "receiver_encrypted"  # the channel's ciphertext could not be opened
     # availability
     UNMAPPED_SKU = "unmapped_sku"
     UNKNOWN_SKU = "unknown_sku"

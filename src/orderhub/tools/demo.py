@@ -53,15 +53,19 @@ def demo_warehouses(tenant_id: str = "default") -> list[Warehouse]:
                  per_unit, caps) in WAREHOUSES]
 
 
-# code, name, kind, adapter (how its webhooks read), demo webhook secret
+# code, name, kind, adapter (how its webhooks read), demo webhook secret. JD and Pinduoduo
+# send receivers encrypted: run the demo with ORDERHUB_CHANNEL_DECRYPTORS=DEMO_DECRYPTORS
+# (as JSON) to open them with the local simulator, else such orders are held.
 CHANNELS = [
     ("web", "官网 Web shop", "web", "shopify", "demo-web-secret"),
     ("tmall", "天猫 Tmall", "marketplace", "taobao", "demo-tmall-secret"),
-    ("jd", "京东 JD", "marketplace", "", ""),
+    ("jd", "京东 JD", "marketplace", "jd", "demo-jd-app:demo-jd-secret"),
     ("douyin", "抖店 Douyin shop", "marketplace", "douyin", "demo-app-key:demo-douyin-secret"),
+    ("pdd", "拼多多 Pinduoduo", "marketplace", "pdd", "demo-pdd-client:demo-pdd-secret"),
     ("pos", "门店 Store POS", "pos", "", ""),
     ("b2b", "B2B 门户 B2B portal", "b2b", "", ""),
 ]
+DEMO_DECRYPTORS = {"jd": "simulator", "pdd": "simulator"}
 
 CATEGORIES = [
     ("FORMULA", "婴儿奶粉 Infant formula", (180, 420)),

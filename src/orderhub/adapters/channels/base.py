@@ -63,6 +63,10 @@ class ChannelOrder:
     cross_border: bool = False
     declared_value: Decimal | None = None
     attributes: dict[str, str] = field(default_factory=dict)  # e.g. baby_age_months
+    # Receiver fields the channel sent as its own ciphertext ("name", "phone", "line1" of
+    # the shipping address -> ciphertext); the address holds the masked value meanwhile.
+    # Intake opens them through the channel's decryption provider (decryption.py).
+    encrypted: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 

@@ -3,10 +3,10 @@
 test corpora and benchmarks: `ADAPTERS[a].parse(render(a, o))` gives `o` back, except for
 what the format has no place for, listed in docs/channels.md, and times, cut to the second).
 
-The TikTok Shop and Douyin instances here carry no app key, so their secrets are configured
-as "app_key:app_secret". Tabular files (CSV/XLSX) are read with `tabular.parse_rows`, which
-returns many orders per file, so they are not a webhook adapter in this table (their inverse
-is `tabular.render_csv`).
+The TikTok Shop, Douyin, JD and Pinduoduo instances here carry no app key, so their secrets
+are configured as "app_key:app_secret". Tabular files (CSV/XLSX) are read with
+`tabular.parse_rows`, which returns many orders per file, so they are not a webhook adapter
+in this table (their inverse is `tabular.render_csv`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ from orderhub.adapters.channels._payload import JsonObject
 from orderhub.adapters.channels.base import ChannelAdapter, ChannelOrder
 from orderhub.adapters.channels.douyin import DouyinShopAdapter
 from orderhub.adapters.channels.douyin import render as douyin
+from orderhub.adapters.channels.jd import JdPopAdapter
+from orderhub.adapters.channels.jd import render as jd
+from orderhub.adapters.channels.pinduoduo import PinduoduoAdapter
+from orderhub.adapters.channels.pinduoduo import render as pinduoduo
 from orderhub.adapters.channels.shopify import ShopifyAdapter
 from orderhub.adapters.channels.shopify import render as shopify
 from orderhub.adapters.channels.taobao import TaobaoAdapter
@@ -35,6 +39,8 @@ _ALL: tuple[ChannelAdapter, ...] = (
     TikTokShopAdapter(),
     DouyinShopAdapter(),
     TaobaoAdapter(),
+    JdPopAdapter(),
+    PinduoduoAdapter(),
 )
 ADAPTERS: dict[str, ChannelAdapter] = {adapter.name: adapter for adapter in _ALL}
 
@@ -61,6 +67,8 @@ RENDERERS: dict[str, Renderer] = {
     "tiktok": Renderer(tiktok.payload, tiktok.sign),
     "douyin": Renderer(douyin.payload, douyin.sign),
     "taobao": Renderer(taobao.payload, taobao.sign),
+    "jd": Renderer(jd.payload, jd.sign),
+    "pdd": Renderer(pinduoduo.payload, pinduoduo.sign),
 }
 ADAPTER_NAMES: tuple[str, ...] = tuple(RENDERERS)
 
@@ -88,8 +96,9 @@ def render(adapter: str, order: ChannelOrder) -> bytes:
 def sign(adapter: str, body: bytes, secret: str) -> dict[str, str]:
     """The headers with which `ADAPTERS[adapter].verify(body, headers, secret)` passes.
 
-    TikTok Shop and Douyin take the secret as "app_key:app_secret" (as the instances here
-    do); Douyin is signed with md5, the push default, and names the app in `app-id`.
+    TikTok Shop, Douyin, JD and Pinduoduo take the secret as "app_key:app_secret" (as the
+    instances here do); Douyin is signed with md5, the push default, and names the app in
+    `app-id`; JD and Pinduoduo with their md5 request signature over the body.
     """
     _known(adapter)
     if not secret:

@@ -19,6 +19,7 @@ from orderhub.api.schemas import Flag, JsonObject, Line, OrderOut, Text
 from orderhub.domain.access import Scope
 from orderhub.domain.errors import FieldError, Forbidden, InvalidInput
 from orderhub.services.intake import sku_mapping
+from orderhub.services.intake.receivers import decryptor_for, reveal_receivers
 from orderhub.services.intake.submit import ingest_channel_orders
 from orderhub.services.orders import holds, views
 from orderhub.services.rules import validation_rules
@@ -82,6 +83,9 @@ async def channel_webhook(
         return problem(400, "Unreadable payload", str(exc), kind="bad-payload",
                        instance=request.url.path,
                        errors=[{"field": exc.field, "message": str(exc)}])
+    decryptor, unavailable = decryptor_for(hub.settings.channel_decryptors, tenant, channel,
+                                           found.secret)
+    [parsed] = reveal_receivers([parsed], decryptor, unavailable)
     results = ingest_channel_orders(hub.uow, tenant, channel, [parsed], strategy=hub.strategy,
                                     now=hub.clock(), actor=f"channel:{channel}",
                                     presale_lock=hub.presale_lock)

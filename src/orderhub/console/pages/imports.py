@@ -113,7 +113,7 @@ async def upload(request: Request, v: CheckedDep) -> Response:
         return import_file(hub.uow, hub.read_uow, tenant, channel, data, name, fmt,
                            strategy=hub.strategy, clock=hub.clock,
                            presale_lock=hub.presale_lock, batch_size=BATCH,
-                           progress=progress)
+                           progress=progress, decryptors=hub.settings.channel_decryptors)
 
     job = imports.start(hub.uow, tenant, v.principal.actor, name, channel, work,
                         clock=hub.clock)

@@ -24,7 +24,8 @@ from orderhub.domain.routing.lanes import REGION_NAMES_ZH, province_key
 
 # Chinese names people use for channels and carriers, to their codes.
 CHANNEL_ALIASES = {"天猫": "tmall", "淘宝": "tmall", "京东": "jd", "抖音": "douyin",
-                   "抖店": "douyin", "官网": "web", "门店": "pos", "b2b": "b2b"}
+                   "抖店": "douyin", "拼多多": "pdd", "官网": "web", "门店": "pos",
+                   "b2b": "b2b"}
 CARRIER_ALIASES = {"顺丰": "SF", "中通": "ZTO", "京东物流": "JD", "圆通": "YTO", "申通": "STO",
                    "韵达": "YD", "邮政": "EMS"}
 ATTRIBUTE_ALIASES = {"冷链": "cold_chain", "cold chain": "cold_chain", "cold-chain": "cold_chain",

@@ -19,6 +19,7 @@ from typing import Any
 
 from orderhub.domain.errors import FieldError
 from orderhub.domain.order import HoldCode, HoldReason, Order
+from orderhub.domain.receivers import undecrypted_receiver
 from orderhub.domain.rules.checks import CHECKS, ValidationContext
 from orderhub.domain.rules.conditions import Condition
 from orderhub.domain.rules.facts import RouteOrder
@@ -247,7 +248,9 @@ def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext,
     """Hold reasons for `order`; `route` (its routing view) is needed only when some rule
     has a scope, and a scoped rule is skipped without it."""
     overridden = {o["code"] for o in order.overrides} if order.overrides else None
-    reasons: list[HoldReason] = []
+    # Built in, whatever the rules: an order cannot ship to a receiver nobody can read.
+    reasons: list[HoldReason] = [r for r in undecrypted_receiver(order) if overridden is None
+                                 or r.code.value not in overridden]
     for rule in _in_level_order(rules):
         if rule.scope is not None and (route is None
                                        or not rule.scope.matches(route, on_error=True)):

@@ -19,6 +19,7 @@ from orderhub.adapters.china_address import complete_addresses
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.money import is_known_currency
 from orderhub.domain.order import Order, OrderEdit, OrderLine
+from orderhub.domain.receivers import UNDECRYPTED_FIELDS
 from orderhub.services.intake.commands import IngestResult, Taken
 from orderhub.services.intake.crosswalk import resolve_lines
 from orderhub.services.orders.editing import edit_order
@@ -126,13 +127,22 @@ def _unstorable(co: ChannelOrder) -> str:
     return ""
 
 
+def _opens_receiver(order: Order, co: ChannelOrder) -> bool:
+    """The same channel version again, now with the receiver the stored order could not
+    decrypt opened (services/intake/receivers.py): taken as an update."""
+    return (co.updated_at == order.channel_updated_at
+            and UNDECRYPTED_FIELDS in order.attributes
+            and UNDECRYPTED_FIELDS not in co.attributes)
+
+
 _OPEN = (OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
          OrderStatus.RESERVED, OrderStatus.ALLOCATED)
 
 
 def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime, actor: str,
                   to_cancel: list[Order], to_revise: list[Order]) -> IngestResult:
-    if order.channel_updated_at is not None and co.updated_at <= order.channel_updated_at:
+    if order.channel_updated_at is not None and co.updated_at <= order.channel_updated_at \
+            and not _opens_receiver(order, co):
         return IngestResult("unchanged", co.external_id, order.id,
                             message="same or older channel update; ignored")
     new_hash = content_hash(co)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -15,6 +15,7 @@ from orderhub.adapters.channels.registry import ADAPTERS
 from orderhub.adapters.channels.tabular import RowError, parse_rows
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import NotFound
+from orderhub.services.intake.receivers import decryptor_for, reveal_receivers
 from orderhub.services.intake.submit import ingest_channel_orders
 from orderhub.services.unit_of_work import UowFactory
 
@@ -39,8 +40,10 @@ def _format(name: str, fmt: str) -> str:
 
 def read_orders(read_uow: UowFactory, tenant_id: str, channel: str, data: bytes, name: str,
                 fmt: str = "auto", *, received_at: datetime,
+                decryptors: Mapping[str, str] | None = None,
                 ) -> tuple[list[tuple[int, ChannelOrder]], list[RowError]]:
-    """(line number, order) pairs and the refused rows, before anything is stored."""
+    """(line number, order) pairs and the refused rows, before anything is stored; receivers
+    sent encrypted are opened by the channel's provider in `decryptors` (receivers.py)."""
     kind = _format(name, fmt)
     if kind in ("csv", "xlsx"):
         tab_fmt: Literal["csv", "xlsx"] = "csv" if kind == "csv" else "xlsx"
@@ -69,17 +72,23 @@ def read_orders(read_uow: UowFactory, tenant_id: str, channel: str, data: bytes,
             orders.append((number, adapter.parse(raw)))
         except PayloadError as exc:
             errors.append(RowError(number, exc.field, str(exc)))
+    if any(o.encrypted for _, o in orders):
+        decryptor, unavailable = decryptor_for(decryptors or {}, tenant_id, channel,
+                                               found.secret)
+        opened = reveal_receivers([o for _, o in orders], decryptor, unavailable)
+        orders = [(number, o) for (number, _), o in zip(orders, opened, strict=True)]
     return orders, errors
 
 
 def import_file(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, channel: str,
                 data: bytes, name: str, fmt: str = "auto", *, strategy: AllocationStrategy,
                 clock: Callable[[], datetime], presale_lock: timedelta, batch_size: int = 200,
-                progress: Callable[[int, int], None] | None = None) -> ImportReport:
+                progress: Callable[[int, int], None] | None = None,
+                decryptors: Mapping[str, str] | None = None) -> ImportReport:
     """Parse the file, then ingest its orders through channel intake, `batch_size` orders
     per transaction; bad rows are reported with their line numbers, not stored."""
     orders, errors = read_orders(read_uow, tenant_id, channel, data, name, fmt,
-                                 received_at=clock())
+                                 received_at=clock(), decryptors=decryptors)
     report = ImportReport(errors=errors)
     for start in range(0, len(orders), batch_size):
         chunk = orders[start:start + batch_size]

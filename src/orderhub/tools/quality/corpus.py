@@ -1,8 +1,8 @@
 """A labelled corpus of channel orders with injected defects, and its evaluation.
 
 `generate` makes orders over the demo catalogue, renders each in one channel's own format
-(Shopify, WooCommerce, TikTok Shop, Douyin, Taobao/Tmall, CSV), signs it, and injects at
-most one defect; the label is the hold-reason code (or refusal) the hub must report.
+(Shopify, WooCommerce, TikTok Shop, Douyin, Taobao/Tmall, JD, Pinduoduo, CSV), signs it, and
+injects at most one defect; the label is the hold-reason code (or refusal) the hub must report.
 `evaluate` loads the demo data into a fresh embedded store, pushes every record through the
 same adapters and intake service as the webhooks, and reports recall and precision per
 defect type.
@@ -28,6 +28,8 @@ from typing import Any
 import orjson
 
 from orderhub.adapters.channels.base import ChannelError, ChannelLine, ChannelOrder
+from orderhub.adapters.channels.jd import render as jd_render
+from orderhub.adapters.channels.pinduoduo import render as pdd_render
 from orderhub.adapters.channels.registry import ADAPTERS, render, sign
 from orderhub.adapters.channels.tabular import parse_rows, render_csv
 from orderhub.domain.inventory import Channel, Sku
@@ -42,22 +44,34 @@ CHANNELS: dict[str, tuple[str, str]] = {
     "cp-tiktok": ("tiktok", "corpus-app-key:corpus-tiktok-secret"),
     "cp-douyin": ("douyin", "corpus-app-key:corpus-douyin-secret"),
     "cp-taobao": ("taobao", "corpus-taobao-secret"),
+    "cp-jd": ("jd", "corpus-jd-app:corpus-jd-secret"),
+    "cp-pdd": ("pdd", "corpus-pdd-client:corpus-pdd-secret"),
     "cp-csv": ("csv", ""),
 }
+# JD and Pinduoduo receivers are rendered as the current APIs send them, encrypted; the
+# corpus hub opens them with the decryption simulator keyed by the channel secret.
+SEALED = {"jd": jd_render.sealed_payload, "pdd": pdd_render.sealed_payload}
+DECRYPTORS = {code: "simulator" for code, (adapter, _) in CHANNELS.items() if adapter in SEALED}
 # Defects a format can carry: buyer declarations and customs data travel in Shopify note
 # attributes, WooCommerce meta data and CSV columns only.
 DECLARING = {"cp-shopify", "cp-woo", "cp-csv"}
 DEFECTS: dict[str, set[str] | None] = {  # defect -> channels that can carry it (None: all)
     "missing_field": None, "address_incomplete": None, "phone_invalid": None,
-    "amount_mismatch": {"cp-shopify", "cp-woo", "cp-tiktok", "cp-douyin", "cp-taobao"},
+    "amount_mismatch": {"cp-shopify", "cp-woo", "cp-tiktok", "cp-douyin", "cp-taobao",
+                        "cp-jd", "cp-pdd"},
     "unmapped_sku": None, "not_sellable_in_channel": None,
     # TikTok lists one line item per unit: a bulk quantity is not a plausible TikTok order.
-    "backorder": {"cp-shopify", "cp-woo", "cp-douyin", "cp-taobao", "cp-csv"},
+    "backorder": {"cp-shopify", "cp-woo", "cp-douyin", "cp-taobao", "cp-jd", "cp-pdd",
+                  "cp-csv"},
     "age_stage_mismatch": DECLARING, "age_restricted": DECLARING, "quantity_limit": None,
     "cross_border_docs": DECLARING, "declared_value_limit": DECLARING,
     "price_below_floor": None,
-    "bad_signature": {"cp-shopify", "cp-woo", "cp-tiktok", "cp-douyin", "cp-taobao"},
+    "bad_signature": {"cp-shopify", "cp-woo", "cp-tiktok", "cp-douyin", "cp-taobao", "cp-jd",
+                      "cp-pdd"},
     "unparseable": None,
+    # Ciphertext the channel's provider cannot open (sealed under another key). Pinduoduo
+    # only: it sends masked copies beside, where JD's name and street would also be empty.
+    "receiver_encrypted": {"cp-pdd"},
 }
 NO_DISTRICT_FIELD = {"shopify", "woocommerce"}
 REFUSALS = {"bad_signature": "refused:signature", "unparseable": "refused:payload"}
@@ -203,7 +217,11 @@ def generate(count: int = 2400, seed: int = 1, defect_share: float = 0.7) -> lis
             a = base.shipping_address
             base = replace(base, shipping_address=replace(a, line1=a.district + a.line1))
         order = _inject(defect, base, cat, rng)
-        body = render_csv([order]) if adapter == "csv" else render(adapter, order)
+        if adapter in SEALED:
+            key = secret + "-other" if defect == "receiver_encrypted" else secret
+            body = orjson.dumps(SEALED[adapter](order, key))
+        else:
+            body = render_csv([order]) if adapter == "csv" else render(adapter, order)
         if defect == "unparseable":
             # Cut off in transit but signed as sent; a CSV is cut inside its first data row.
             cut = body.index(b"\n") + 12 if adapter == "csv" else len(body) // 2
@@ -262,6 +280,7 @@ class Evaluation:
 
 def _detect(hub: Any, record: Record) -> list[str]:
     from orderhub.domain.privacy import PiiView
+    from orderhub.services.intake.receivers import decryptor_for, reveal_receivers
     from orderhub.services.intake.submit import ingest_channel_orders
     from orderhub.services.orders.views import get_order
 
@@ -273,8 +292,11 @@ def _detect(hub: Any, record: Record) -> list[str]:
             orders = [o for _, o in result.orders]
         else:
             adapter = ADAPTERS[record.adapter]
-            adapter.verify(record.body, record.headers, CHANNELS[record.channel][1])
+            secret = CHANNELS[record.channel][1]
+            adapter.verify(record.body, record.headers, secret)
             orders = [adapter.parse(record.body)]
+            decryptor, why = decryptor_for(DECRYPTORS, "default", record.channel, secret)
+            orders = reveal_receivers(orders, decryptor, why)
     except ChannelError as exc:
         return ["refused:signature" if type(exc).__name__ == "SignatureError"
                 else "refused:payload"]
