@@ -352,9 +352,22 @@ class Order:
 
     @property
     def grand_total(self) -> Decimal:
-        return quantize(
-            self.subtotal - self.discount_total + self.tax_total + self.shipping_fee, self.currency
-        )
+        return self.totals()[3]
+
+    def totals(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """(subtotal, discount_total, tax_total, grand_total) in one pass over the lines:
+        the same sums, in the same order, as the properties (intake needs all four)."""
+        gross = discount = tax = ZERO
+        for ln in self.lines:
+            gross += ln.unit_price * ln.quantity
+            discount += ln.discount
+            tax += ln.tax
+        currency = self.currency
+        subtotal = quantize(gross, currency)
+        discount = quantize(discount, currency)
+        tax = quantize(tax, currency)
+        return (subtotal, discount, tax,
+                quantize(subtotal - discount + tax + self.shipping_fee, currency))
 
     @property
     def is_split(self) -> bool:

@@ -82,8 +82,16 @@ def compact_decision(doc: dict[str, Any]) -> dict[str, Any]:
     elif "candidates" in doc:
         out["candidates"] = candidates
     if "chosen" in doc:
-        at = next((i for i, c in enumerate(candidates or []) if c == chosen), None) \
+        # The first candidate equal to the chosen plan. The router puts the chosen plan's
+        # very view among them (nearly always first): found by identity, only the ones
+        # before it are compared by value.
+        kept = candidates if isinstance(candidates, list) else list(candidates or [])
+        same = next((i for i, c in enumerate(kept) if c is chosen), len(kept)) \
+            if chosen is not None else 0
+        at = next((i for i, c in enumerate(kept[:same]) if c == chosen), None) \
             if chosen is not None else None
+        if at is None and same < len(kept):
+            at = same
         out["chosen"] = {"i": at} if at is not None else {"c": _pack_candidate(chosen)}
     return out
 
