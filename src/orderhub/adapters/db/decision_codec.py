@@ -85,13 +85,13 @@ def compact_decision(doc: dict[str, Any]) -> dict[str, Any]:
         # The first candidate equal to the chosen plan. The router puts the chosen plan's
         # very view among them (nearly always first): found by identity, only the ones
         # before it are compared by value.
-        kept = candidates if isinstance(candidates, list) else list(candidates or [])
-        same = next((i for i, c in enumerate(kept) if c is chosen), len(kept)) \
-            if chosen is not None else 0
-        at = next((i for i, c in enumerate(kept[:same]) if c == chosen), None) \
-            if chosen is not None else None
-        if at is None and same < len(kept):
-            at = same
+        at = None
+        if chosen is not None:
+            kept = candidates if isinstance(candidates, list) else list(candidates or [])
+            same = next((i for i, c in enumerate(kept) if c is chosen), len(kept))
+            at = next((i for i, c in enumerate(kept[:same]) if c == chosen), None)
+            if at is None and same < len(kept):
+                at = same
         out["chosen"] = {"i": at} if at is not None else {"c": _pack_candidate(chosen)}
     return out
 
