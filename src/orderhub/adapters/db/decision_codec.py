@@ -12,6 +12,7 @@ are read as they are: old databases need no migration."""
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 VERSION = 2
@@ -26,15 +27,20 @@ _CANDIDATE_SET = frozenset(CANDIDATE_KEYS)
 _SHIPMENT_SET = frozenset(SHIPMENT_KEYS)
 
 
+_candidate_values = itemgetter(*CANDIDATE_KEYS[:-1])  # in key order, as one tuple
+_shipment_values = itemgetter(*SHIPMENT_KEYS)
+
+
 def _pack_candidate(c: Any) -> Any:
     if not isinstance(c, dict) or c.keys() != _CANDIDATE_SET:
         return c
     ships = c["shipments"]
-    if not isinstance(ships, list) or not all(
-            isinstance(s, dict) and s.keys() == _SHIPMENT_SET for s in ships):
+    if not isinstance(ships, list):
         return c
-    return [*(c[k] for k in CANDIDATE_KEYS[:-1]), [[s[k] for k in SHIPMENT_KEYS]
-                                                    for s in ships]]
+    for s in ships:
+        if not isinstance(s, dict) or s.keys() != _SHIPMENT_SET:
+            return c
+    return [*_candidate_values(c), [list(_shipment_values(s)) for s in ships]]
 
 
 def _unpack_candidate(c: Any) -> Any:

@@ -204,6 +204,13 @@ class PriceBucket:
 def price_buckets(rows: Sequence[Sighting]) -> list[PriceBucket]:
     """A batch's price sightings summed per (SKU, channel, price to the cent, hour), in
     key order (concurrent upserts then lock rows in the same order)."""
+    return [PriceBucket(sku, channel, price, hour, lines)
+            for (sku, channel, price, hour), lines in sorted(price_sums(rows).items())]
+
+
+def price_sums(rows: Sequence[Sighting]) -> dict[tuple[str, str, float, datetime], int]:
+    """`price_buckets` as (SKU, channel, price, hour) -> lines, in no particular order
+    (for a caller that adds them up further)."""
     sums: dict[tuple[str, str, float, datetime], int] = {}
     hours: dict[datetime, datetime] = {}
     for s in rows:
@@ -214,5 +221,4 @@ def price_buckets(rows: Sequence[Sighting]) -> list[PriceBucket]:
             hour = hours[s.at] = hour_of(s.at)
         k = (s.key, s.channel, round(s.value, 2), hour)
         sums[k] = sums.get(k, 0) + s.quantity
-    return [PriceBucket(sku, channel, price, hour, lines)
-            for (sku, channel, price, hour), lines in sorted(sums.items())]
+    return sums
