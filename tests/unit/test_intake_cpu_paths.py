@@ -4,7 +4,9 @@ identity in a stored decision, and the collector settings of long-running proces
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import inspect
 import random
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -109,3 +111,61 @@ def test_settle_heap_freezes_and_sets_the_thresholds() -> None:
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+def _hot_classes() -> list[type]:
+    import orderhub.adapters.db.anomaly_repository  # noqa: F401 - imports every user
+    import orderhub.services.intake.pipeline  # noqa: F401
+    from orderhub.domain.fast_init import FAST_INIT
+
+    return list(FAST_INIT)
+
+
+@pytest.mark.parametrize("cls", _hot_classes(), ids=lambda c: c.__name__)
+def test_fast_init_builds_what_the_dataclass_init_builds(cls: type) -> None:
+    init = cls.__init__  # type: ignore[misc]
+    original = cls.__dataclass_init__  # type: ignore[attr-defined]
+    assert inspect.signature(init) == inspect.signature(original)
+    required = {f.name: f"value-{i}" for i, f in enumerate(dataclasses.fields(cls))
+                if f.init and f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING}
+    every = {f.name: f"other-{i}" for i, f in enumerate(dataclasses.fields(cls)) if f.init}
+    for kwargs in (required, every):
+        fast = cls(**kwargs)
+        slow = object.__new__(cls)
+        original(slow, **kwargs)
+        assert fast == slow and repr(fast) == repr(slow)
+        assert all(getattr(fast, f.name) == getattr(slow, f.name)
+                   for f in dataclasses.fields(cls))
+        name = dataclasses.fields(cls)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(fast, name, "changed")
+        assert getattr(dataclasses.replace(fast, **{name: "x"}), name) == "x"
+    defaults = [f for f in dataclasses.fields(cls) if f.default_factory is not
+                dataclasses.MISSING]
+    if defaults:  # a fresh value from the factory for each instance
+        a, b = cls(**required), cls(**required)
+        assert all(getattr(a, f.name) is not getattr(b, f.name) for f in defaults
+                   if isinstance(getattr(a, f.name), list | dict | set))
+
+
+def test_fast_init_refuses_what_it_cannot_reproduce() -> None:
+    from orderhub.domain.fast_init import fast_init
+
+    @dataclasses.dataclass(slots=True)
+    class NotFrozen:
+        x: int
+
+    with pytest.raises(TypeError):
+        fast_init(NotFrozen)
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class WithInitVar:
+        x: int
+        y: dataclasses.InitVar[int] = 0
+
+        def __post_init__(self, y: int) -> None:
+            pass
+
+    with pytest.raises(TypeError):
+        fast_init(WithInitVar)

@@ -7,7 +7,10 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
+from orderhub.domain.fast_init import fast_init
 
+
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Sku:
     tenant_id: str
@@ -53,6 +56,7 @@ class Channel:
     secret: str = ""  # the secret its webhooks are signed with
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StockLevel:
     """One SKU in one warehouse."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from orderhub.domain import events as ev
 from orderhub.domain.errors import Conflict, IllegalTransition
+from orderhub.domain.fast_init import fast_init
 from orderhub.domain.ids import new_id
 from orderhub.domain.lifecycle import HOLDS_STOCK, TRANSITIONS, OrderStatus, allowed_next
 from orderhub.domain.money import ZERO, quantize
@@ -120,6 +121,7 @@ class Customer:
     tier: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderLine:
     line_no: int
@@ -195,6 +197,7 @@ def stock_quantities(reservations: Sequence[Reservation]) -> dict[tuple[str, str
     return out
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PlannedPick:
     """One line quantity to take from one warehouse: a piece of an allocation plan."""

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from orderhub.domain.fast_init import fast_init
 from orderhub.domain.order import Order, OrderType
 
 # Sighting kinds: identities whose recent use is counted, and channel prices per SKU.
@@ -58,6 +59,7 @@ def digits(phone: str) -> str:
     return d
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Facts:
     """One order as the detector sees it. `phone`, `address`, `account` and `basket` are
@@ -102,6 +104,7 @@ class Facts:
                                     (ACCOUNT, self.account), (BASKET, self.basket)) if v]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Sighting:
     """A key seen at a time: by which account, in which channel, with which value
@@ -189,6 +192,7 @@ def hour_of(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PriceBucket:
     """One row of the price summary: a SKU's lines in one channel at one price (to the
