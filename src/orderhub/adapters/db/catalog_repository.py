@@ -216,7 +216,7 @@ class CatalogRepository:
         for chunk in chunks(sorted(set(codes))):
             for r in self.conn.execute(
                 select(t.skus).where(t.skus.c.tenant_id == tenant_id, t.skus.c.code.in_(chunk))
-            ).mappings().all():  # fetched at once: a batch reads hundreds of SKUs
+            ).mappings():
                 out[r["code"]] = _sku(r)
         return out
 

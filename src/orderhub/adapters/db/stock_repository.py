@@ -101,7 +101,7 @@ class StockRepository:
             )
             if lock:
                 q = q.with_for_update()
-            for sku, wh, on_hand, reserved, safety in self.conn.execute(q).all():
+            for sku, wh, on_hand, reserved, safety in self.conn.execute(q):
                 out[(sku, wh)] = StockLevel(sku, wh, on_hand, reserved, safety)
         return out
 
