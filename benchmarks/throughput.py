@@ -42,6 +42,7 @@ import sqlalchemy
 from sqlalchemy import Engine, create_engine, func, make_url, select, text
 from sqlalchemy.pool import NullPool
 
+import orderhub.bootstrap
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.adapters.channels.registry import ADAPTERS, render, sign
 from orderhub.adapters.china_address import complete_addresses
@@ -210,6 +211,26 @@ def postgres_database(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+DEFAULT_GC = gc.get_threshold()  # CPython's, as this process started
+GC_DEFAULTS = False  # `--gc-defaults`
+
+
+def settle_heap() -> None:
+    """As `orderhub serve` does after start-up (`orderhub.bootstrap.settle_heap`): what
+    start-up built leaves the collector's generations, so collections stay short, and
+    young collections run less often. A tree from before that function (compared through
+    PYTHONPATH) collects and freezes, as its server did. With `--gc-defaults`, CPython's
+    default thresholds: to compare the code alone across trees."""
+    settle = getattr(orderhub.bootstrap, "settle_heap", None)
+    if settle is None:
+        gc.collect()
+        gc.freeze()
+    else:
+        settle()
+    if GC_DEFAULTS:
+        gc.set_threshold(*DEFAULT_GC)
+
+
 @contextmanager
 def fresh_hub(backend: str, pg_url: str) -> Iterator[tuple[Hub, float]]:
     """A migrated database with the demo data set loaded; yields (hub, setup seconds)."""
@@ -227,10 +248,7 @@ def fresh_hub(backend: str, pg_url: str) -> Iterator[tuple[Hub, float]]:
         try:
             upgrade(hub.engine)
             build_demo(hub, TENANT)
-            # As `orderhub serve` does after start-up: long-lived objects leave the
-            # collector's generations, so collections stay short.
-            gc.collect()
-            gc.freeze()
+            settle_heap()
             yield hub, time.perf_counter() - started
         finally:
             hub.close()
@@ -470,6 +488,7 @@ def header(args: argparse.Namespace, pg_version: str | None) -> dict[str, Any]:
         "batch_size": args.batch_size,
         "single_orders": args.single_orders,
         "seed": args.seed,
+        "gc": "CPython defaults" if args.gc_defaults else "as orderhub serve",
     }
 
 
@@ -485,6 +504,7 @@ def print_header(meta: dict[str, Any]) -> None:
         f"single mode: {meta['single_orders']} orders, one transaction each; "
         f"seed {meta['seed']}"
     )
+    print(f"  collector thresholds: {meta['gc']}")
     print()
 
 
@@ -716,6 +736,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="skip the plain-driver floor (by default each batch run's rows are written "
         "again with sqlite3 / psycopg executemany and COPY, and the ratio printed)",
     )
+    p.add_argument(
+        "--gc-defaults",
+        action="store_true",
+        help="run with CPython's default collector thresholds instead of the server's "
+        "(orderhub.bootstrap.settle_heap): to compare the code alone across trees",
+    )
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     p.add_argument(
         "--profile",
@@ -734,6 +760,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    global GC_DEFAULTS
+    GC_DEFAULTS = args.gc_defaults
     pg_url = os.environ.get("ORDERHUB_BENCH_PG_URL", DEFAULT_PG_URL)
     backends: list[str] = list(args.backends)
     skipped: list[dict[str, str]] = []

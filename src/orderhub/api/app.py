@@ -86,6 +86,8 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
 def create_worker_app() -> FastAPI:
     """One of `serve --workers N`'s API processes: its own hub from the ORDERHUB_* settings,
     no background work (the supervising process runs it once for all)."""
-    from orderhub.bootstrap import bootstrap
+    from orderhub.bootstrap import bootstrap, settle_heap
 
-    return create_app(bootstrap(), background=False, owns_hub=True)
+    app = create_app(bootstrap(), background=False, owns_hub=True)
+    settle_heap()  # a long-running process, like the supervising one
+    return app

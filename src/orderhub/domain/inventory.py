@@ -7,7 +7,10 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
+from orderhub.domain.fast_init import fast_init
 
+
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Sku:
     tenant_id: str
@@ -54,6 +57,7 @@ class Channel:
     mode: str = "live"  # live, or shadow: validated and routed, never reserved (cutover.py)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class StockLevel:
     """One SKU in one warehouse."""

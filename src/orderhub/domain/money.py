@@ -52,8 +52,22 @@ def decimals_of(amount: Decimal) -> int:
 
 def fits_currency(amount: Decimal, currency: str) -> bool:
     """True when the amount has no more decimals than the currency's minor unit allows."""
-    return decimals_of(amount) <= CURRENCY_DECIMALS[currency]
+    allowed = CURRENCY_DECIMALS[currency]
+    exponent = amount.as_tuple().exponent
+    # As written (10.5, 7): no more digits after the point than allowed, so none once
+    # trailing zeros are dropped either; only longer ones (10.500) need normalising.
+    if isinstance(exponent, int) and -exponent <= allowed:
+        return True
+    return decimals_of(amount) <= allowed
+
+
+# The quantum for each number of decimals (Decimal(1).scaleb(-n)), built once.
+_QUANTA: dict[int, Decimal] = {}
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-CURRENCY_DECIMALS[currency]))
+    places = CURRENCY_DECIMALS[currency]
+    quantum = _QUANTA.get(places)
+    if quantum is None:
+        quantum = _QUANTA[places] = Decimal(1).scaleb(-places)
+    return amount.quantize(quantum)

@@ -15,6 +15,7 @@ from typing import Any
 
 from orderhub.domain import events as ev
 from orderhub.domain.errors import Conflict, IllegalTransition
+from orderhub.domain.fast_init import fast_init
 from orderhub.domain.ids import new_id
 from orderhub.domain.lifecycle import HOLDS_STOCK, TRANSITIONS, OrderStatus, allowed_next
 from orderhub.domain.money import ZERO, quantize
@@ -121,6 +122,7 @@ class Customer:
     tier: str = ""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class OrderLine:
     line_no: int
@@ -196,6 +198,7 @@ def stock_quantities(reservations: Sequence[Reservation]) -> dict[tuple[str, str
     return out
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PlannedPick:
     """One line quantity to take from one warehouse: a piece of an allocation plan."""
@@ -353,9 +356,22 @@ class Order:
 
     @property
     def grand_total(self) -> Decimal:
-        return quantize(
-            self.subtotal - self.discount_total + self.tax_total + self.shipping_fee, self.currency
-        )
+        return self.totals()[3]
+
+    def totals(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """(subtotal, discount_total, tax_total, grand_total) in one pass over the lines:
+        the same sums, in the same order, as the properties (intake needs all four)."""
+        gross = discount = tax = ZERO
+        for ln in self.lines:
+            gross += ln.unit_price * ln.quantity
+            discount += ln.discount
+            tax += ln.tax
+        currency = self.currency
+        subtotal = quantize(gross, currency)
+        discount = quantize(discount, currency)
+        tax = quantize(tax, currency)
+        return (subtotal, discount, tax,
+                quantize(subtotal - discount + tax + self.shipping_fee, currency))
 
     @property
     def is_split(self) -> bool:

@@ -46,7 +46,7 @@ from orderhub.domain.anomaly.facts import (
     Facts,
     PriceBucket,
     Sighting,
-    price_buckets,
+    price_sums,
 )
 from orderhub.domain.anomaly.features import price_start
 from orderhub.domain.anomaly.settings import AnomalySettings
@@ -243,12 +243,11 @@ class AnomalyRepository:
         Written at the unit of work's flush, they are held only from there to the commit.
         Nothing in the transaction reads them after screening, and the batch's own prices
         were never part of its own screening read."""
-        buckets = price_buckets(rows)
+        buckets = price_sums(rows)
         if buckets:
             pending = self._prices.setdefault(tenant_id, {})
-            for b in buckets:
-                k = (b.sku, b.channel, b.price, b.hour)
-                pending[k] = pending.get(k, 0) + b.lines
+            for k, lines in buckets.items():
+                pending[k] = pending.get(k, 0) + lines
         folded = [s for s in rows if s.kind != PRICE]
         if not folded:
             return len(buckets)

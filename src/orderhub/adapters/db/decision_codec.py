@@ -12,6 +12,7 @@ are read as they are: old databases need no migration."""
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 VERSION = 2
@@ -26,15 +27,20 @@ _CANDIDATE_SET = frozenset(CANDIDATE_KEYS)
 _SHIPMENT_SET = frozenset(SHIPMENT_KEYS)
 
 
+_candidate_values = itemgetter(*CANDIDATE_KEYS[:-1])  # in key order, as one tuple
+_shipment_values = itemgetter(*SHIPMENT_KEYS)
+
+
 def _pack_candidate(c: Any) -> Any:
     if not isinstance(c, dict) or c.keys() != _CANDIDATE_SET:
         return c
     ships = c["shipments"]
-    if not isinstance(ships, list) or not all(
-            isinstance(s, dict) and s.keys() == _SHIPMENT_SET for s in ships):
+    if not isinstance(ships, list):
         return c
-    return [*(c[k] for k in CANDIDATE_KEYS[:-1]), [[s[k] for k in SHIPMENT_KEYS]
-                                                    for s in ships]]
+    for s in ships:
+        if not isinstance(s, dict) or s.keys() != _SHIPMENT_SET:
+            return c
+    return [*_candidate_values(c), [list(_shipment_values(s)) for s in ships]]
 
 
 def _unpack_candidate(c: Any) -> Any:
@@ -82,8 +88,16 @@ def compact_decision(doc: dict[str, Any]) -> dict[str, Any]:
     elif "candidates" in doc:
         out["candidates"] = candidates
     if "chosen" in doc:
-        at = next((i for i, c in enumerate(candidates or []) if c == chosen), None) \
-            if chosen is not None else None
+        # The first candidate equal to the chosen plan. The router puts the chosen plan's
+        # very view among them (nearly always first): found by identity, only the ones
+        # before it are compared by value.
+        at = None
+        if chosen is not None:
+            kept = candidates if isinstance(candidates, list) else list(candidates or [])
+            same = next((i for i, c in enumerate(kept) if c is chosen), len(kept))
+            at = next((i for i, c in enumerate(kept[:same]) if c == chosen), None)
+            if at is None and same < len(kept):
+                at = same
         out["chosen"] = {"i": at} if at is not None else {"c": _pack_candidate(chosen)}
     return out
 

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Text, bindparam, cast, func, select, update
 
-from orderhub.adapters.crypto.keyring import PiiCipher
+from orderhub.adapters.crypto.keyring import PiiCipher, normalise_email, normalise_phone
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import bulk_insert, chunks
 from orderhub.adapters.db.decision_codec import compact_decision, expand_decision
@@ -40,13 +41,16 @@ from orderhub.domain.privacy import (
 
 _ADDRESS_FIELDS = tuple(f.name for f in fields(Address))
 _CUSTOMER_FIELDS = tuple(f.name for f in fields(Customer))
+_address_values = attrgetter(*_ADDRESS_FIELDS)  # the fields' values, as one tuple
+_customer_values = attrgetter(*_CUSTOMER_FIELDS)
 
 
 PII_FIELD = "orders.pii"
 
 
 def _address_to_doc(a: Address) -> dict[str, Any]:
-    return {k: v for k in _ADDRESS_FIELDS if (v := getattr(a, k)) not in ("", None)}
+    return {k: v for k, v in zip(_ADDRESS_FIELDS, _address_values(a), strict=True)
+            if v not in ("", None)}
 
 
 def _pii_field(order_id: str) -> str:
@@ -57,7 +61,8 @@ def _pii_field(order_id: str) -> str:
 def _split_personal(o: Order) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any],
                                        dict[str, Any]]:
     """(customer, address, attributes) without personal data, and the personal rest."""
-    customer = {k: v for k in _CUSTOMER_FIELDS if (v := getattr(o.customer, k))}
+    customer = {k: v for k, v in zip(_CUSTOMER_FIELDS, _customer_values(o.customer),
+                                     strict=True) if v}
     address = _address_to_doc(o.shipping_address)
     secret: dict[str, Any] = {}
     c = {k: customer.pop(k) for k in CUSTOMER_PERSONAL if k in customer}
@@ -74,21 +79,51 @@ def _split_personal(o: Order) -> tuple[dict[str, Any], dict[str, Any], dict[str,
     return customer, address, attributes, secret
 
 
-def _personal_columns(o: Order, pii: PiiCipher) -> dict[str, Any]:
-    """The clear columns without personal data, the ciphertext and the blind indexes."""
+def _personal_columns(o: Order, pii: PiiCipher,
+                      blinded: tuple[str | None, str | None, str | None] | None = None
+                      ) -> dict[str, Any]:
+    """The clear columns without personal data, the ciphertext and the blind indexes
+    (`blinded`: the indexes, when the caller worked them out for a batch: `_blind_all`)."""
     customer, address, attributes, secret = _split_personal(o)
+    if blinded is None:
+        blinded = (pii.blind_phone(o.tenant_id, o.shipping_address.phone),
+                   pii.blind_phone(o.tenant_id, o.customer.phone),
+                   pii.blind_email(o.tenant_id, o.customer.email))
     return {
         "customer": customer,
         "shipping_address": address,
         "attributes": attributes,
         "pii": pii.encrypt_doc(o.tenant_id, _pii_field(o.id), secret),
-        "bidx_phone": pii.blind_phone(o.tenant_id, o.shipping_address.phone),
-        "bidx_customer_phone": pii.blind_phone(o.tenant_id, o.customer.phone),
-        "bidx_email": pii.blind_email(o.tenant_id, o.customer.email),
+        "bidx_phone": blinded[0],
+        "bidx_customer_phone": blinded[1],
+        "bidx_email": blinded[2],
     }
 
 
-def _order_row(o: Order, pii: PiiCipher) -> dict[str, Any]:
+def _blind_all(orders: Sequence[Order], pii: PiiCipher
+               ) -> list[tuple[str | None, str | None, str | None]]:
+    """Each order's blind indexes (shipping phone, customer phone, email), as
+    `_personal_columns` works them out one by one, with the keyed hash set up once per
+    tenant and kind and each distinct value hashed once (`PiiCipher.blind_many`)."""
+    plain = [(o.tenant_id, normalise_phone(o.shipping_address.phone) or "",
+              normalise_phone(o.customer.phone) or "",
+              normalise_email(o.customer.email) or "") for o in orders]
+    digests: dict[tuple[str, str, str], str | None] = {}
+    for tenant_id in dict.fromkeys(p[0] for p in plain):
+        phones = list(dict.fromkeys(v for p in plain if p[0] == tenant_id for v in p[1:3]))
+        emails = list(dict.fromkeys(p[3] for p in plain if p[0] == tenant_id))
+        for kind, values in (("phone", phones), ("email", emails)):
+            for v, digest in zip(values, pii.blind_many(tenant_id, kind, values),
+                                 strict=True):
+                digests[(tenant_id, kind, v)] = digest
+    return [(digests[(tid, "phone", ship)], digests[(tid, "phone", cust)],
+             digests[(tid, "email", email)]) for tid, ship, cust, email in plain]
+
+
+def _order_row(o: Order, pii: PiiCipher,
+               blinded: tuple[str | None, str | None, str | None] | None = None
+               ) -> dict[str, Any]:
+    subtotal, discount_total, tax_total, grand_total = o.totals()
     return {
         "id": o.id,
         "tenant_id": o.tenant_id,
@@ -97,12 +132,12 @@ def _order_row(o: Order, pii: PiiCipher) -> dict[str, Any]:
         "order_type": o.order_type.value,
         "status": o.status.value,
         "currency": o.currency,
-        "subtotal": o.subtotal,
-        "discount_total": o.discount_total,
-        "tax_total": o.tax_total,
+        "subtotal": subtotal,
+        "discount_total": discount_total,
+        "tax_total": tax_total,
         "shipping_fee": o.shipping_fee,
-        "grand_total": o.grand_total,
-        **_personal_columns(o, pii),
+        "grand_total": grand_total,
+        **_personal_columns(o, pii, blinded),
         "hold_reasons": [r.as_dict() for r in o.hold_reasons],
         "placed_at": o.placed_at,
         "requested_delivery": o.requested_delivery,
@@ -609,9 +644,9 @@ class OrderRepository:
         lines: list[dict[str, Any]] = []
         res: list[dict[str, Any]] = []
         ships: list[dict[str, Any]] = []
-        for o in self._new:
+        for o, blinded in zip(self._new, _blind_all(self._new, self.pii), strict=True):
             o.version = 1
-            heads.append(_order_row(o, self.pii))
+            heads.append(_order_row(o, self.pii, blinded))
             lines.extend(_line_row(o, ln) for ln in o.lines)
             res.extend(_reservation_row(o, r) for r in o.reservations)
             ships.extend(_shipment_row(o, s) for s in o.shipments)

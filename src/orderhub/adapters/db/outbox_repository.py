@@ -14,7 +14,7 @@ from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import bulk_insert
 from orderhub.adapters.db.types import UTCDateTime
 from orderhub.domain.events import Event
-from orderhub.domain.ids import new_id
+from orderhub.domain.ids import new_ids
 
 _o = t.outbox.c
 # pg_advisory_xact_lock class held by a relay pass, with the schema's hash as the second key
@@ -70,12 +70,13 @@ class OutboxRepository:
         if not events:
             return 0
         recorded = datetime.now(UTC)  # the flush at commit: CloudEvents `recordedtime`
+        ids = new_ids("evt", len(events))
         bulk_insert(
             self.conn,
             t.outbox,
             [
                 {
-                    "event_id": new_id("evt"),
+                    "event_id": event_id,
                     "tenant_id": e.tenant_id,
                     "order_id": e.order_id,
                     "seq": seq,
@@ -87,7 +88,7 @@ class OutboxRepository:
                     "occurred_at": e.occurred_at,
                     "recorded_at": recorded,
                 }
-                for e, seq in events
+                for event_id, (e, seq) in zip(ids, events, strict=True)
             ],
         )
         return len(events)

@@ -19,6 +19,7 @@ from orderhub.domain.anomaly.facts import Facts, Sighting, sightings
 from orderhub.domain.anomaly.features import Cutoffs, Features, Recent, extract
 from orderhub.domain.anomaly.reasons import FRAUD_CODES, Reason, ReasonCode, reasons, rules_score
 from orderhub.domain.anomaly.settings import AnomalySettings
+from orderhub.domain.fast_init import fast_init
 
 RULES_ONLY = "rules"  # model_version when no trained model scored
 
@@ -38,6 +39,7 @@ class Action(StrEnum):
     HOLD = "hold"
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Assessment:
     facts: Facts

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 
+from orderhub.domain.fast_init import fast_init
 from orderhub.domain.order import Order, OrderType
 
 # Sighting kinds: identities whose recent use is counted, and channel prices per SKU.
@@ -58,6 +59,7 @@ def digits(phone: str) -> str:
     return d
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Facts:
     """One order as the detector sees it. `phone`, `address`, `account` and `basket` are
@@ -102,6 +104,7 @@ class Facts:
                                     (ACCOUNT, self.account), (BASKET, self.basket)) if v]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Sighting:
     """A key seen at a time: by which account, in which channel, with which value
@@ -189,6 +192,7 @@ def hour_of(at: datetime) -> datetime:
     return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PriceBucket:
     """One row of the price summary: a SKU's lines in one channel at one price (to the
@@ -204,6 +208,13 @@ class PriceBucket:
 def price_buckets(rows: Sequence[Sighting]) -> list[PriceBucket]:
     """A batch's price sightings summed per (SKU, channel, price to the cent, hour), in
     key order (concurrent upserts then lock rows in the same order)."""
+    return [PriceBucket(sku, channel, price, hour, lines)
+            for (sku, channel, price, hour), lines in sorted(price_sums(rows).items())]
+
+
+def price_sums(rows: Sequence[Sighting]) -> dict[tuple[str, str, float, datetime], int]:
+    """`price_buckets` as (SKU, channel, price, hour) -> lines, in no particular order
+    (for a caller that adds them up further)."""
     sums: dict[tuple[str, str, float, datetime], int] = {}
     hours: dict[datetime, datetime] = {}
     for s in rows:
@@ -214,5 +225,4 @@ def price_buckets(rows: Sequence[Sighting]) -> list[PriceBucket]:
             hour = hours[s.at] = hour_of(s.at)
         k = (s.key, s.channel, round(s.value, 2), hour)
         sums[k] = sums.get(k, 0) + s.quantity
-    return [PriceBucket(sku, channel, price, hour, lines)
-            for (sku, channel, price, hour), lines in sorted(sums.items())]
+    return sums

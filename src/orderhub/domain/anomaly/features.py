@@ -22,6 +22,7 @@ from orderhub.domain.anomaly.facts import (
     hour_of,
 )
 from orderhub.domain.anomaly.settings import AnomalySettings
+from orderhub.domain.fast_init import fast_init
 
 FEATURE_NAMES = (
     "phone_orders", "phone_accounts", "phone_burst", "phone_burst_accounts",
@@ -94,6 +95,7 @@ class Recent:
         return [s for s in rows if s.at >= start]
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Features:
     phone_orders: int = 0  # earlier orders with the phone (velocity window)

@@ -155,14 +155,17 @@ def firm_due(order: Order) -> bool:
                                            ServiceLevel.EXPRESS))
 
 
+# Days to the due date by service level (an unknown one counts as standard), and those
+# days as timedeltas: looked up per order instead of building the enum member and delta.
+_LEVEL_DELTA = {level.value: timedelta(days=level.days) for level in ServiceLevel}
+_STANDARD_DELTA = _LEVEL_DELTA[ServiceLevel.STANDARD.value]
+
+
 def _sla_due(order: Order) -> date:
     placed = (order.placed_at or order.created_at).astimezone(CHINA).date()
-    try:
-        level = ServiceLevel(order.service_level)
-    except ValueError:
-        level = ServiceLevel.STANDARD
+    days = _LEVEL_DELTA.get(order.service_level, _STANDARD_DELTA)
     start = max(placed, order.presale_release) if order.presale_release else placed
-    return start + timedelta(days=level.days)
+    return start + days
 
 
 _SkuFacts = tuple[frozenset[str], frozenset[str], Decimal]  # tags, needs, unit weight
