@@ -39,3 +39,9 @@ def test_the_imports_page_lists_an_interrupted_import_as_interrupted(hub: Hub) -
     c.cookies.set("oh_lang", "zh", path="/console")
     item = c.get("/console/imports").text.split("big.csv", 1)[1].split("</li>", 1)[0]
     assert "已中断" in item, item
+    # its own page: interrupted, nothing to poll, neither "finished" nor "failed"
+    c.cookies.set("oh_lang", "en", path="/console")
+    page = c.get(f"/console/imports/{dead.id}", headers={"HX-Request": "true"})
+    assert page.status_code == 200 and 'data-state="interrupted"' in page.text
+    assert "hx-trigger" not in page.text and 'data-progress="200/400"' in page.text
+    assert "Finished." not in page.text and "Failed." not in page.text
