@@ -86,3 +86,21 @@ def test_the_migration_builds_console_jobs_as_tables_declares(hub: Hub) -> None:
                     isinstance(d, tuple) and d[0] == "remove_table")]
     assert diff == []
 
+
+
+def test_an_interrupted_job_ran_to_its_last_heartbeat(hub: Hub) -> None:
+    """JobRecord.seconds of an interrupted job: to its last sign of life, also once a
+    later start of its key marked it interrupted (finished_at: when that start came)."""
+    started = hub.clock() - timedelta(hours=2)
+    dead = JobRecord(id="job_dead_1", tenant_id=T, kind="wave", actor="a", started_at=started,
+                     key=f"wave:{T}", heartbeat_at=started + timedelta(seconds=40))
+    with hub.uow() as uow:
+        uow.jobs.add(dead)
+        uow.commit()
+    assert background_jobs.get(hub.read_uow, T, dead.id, owner=None,
+                               now=hub.clock()).seconds == 40.0  # type: ignore[union-attr]
+    fresh = background_jobs.start(hub.uow, tenant_id=T, kind="wave", actor="b",
+                                  clock=hub.clock, work=lambda j: {}, key=f"wave:{T}")
+    _finished(hub, fresh.id)
+    old = background_jobs.get(hub.read_uow, T, dead.id, owner=None, now=hub.clock())
+    assert old is not None and old.state == "interrupted" and old.seconds == 40.0

@@ -75,7 +75,9 @@ class JobRecord:
     def seconds(self) -> float:
         """Seconds it ran (so far, for a running one; to its last sign of life, for an
         interrupted one)."""
-        if self.finished_at is not None:
+        if self.interrupted:  # not when a later start noticed it (its finished_at)
+            end = self.heartbeat_at or self.started_at
+        elif self.finished_at is not None:
             end = self.finished_at
         elif self.running and self.read_at is not None:
             end = self.read_at
