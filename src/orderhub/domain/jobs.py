@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-STALE: Final = timedelta(seconds=30)  # six missed heartbeats (HEARTBEAT_SECONDS apart)
+# A heartbeat is a write: on SQLite it may wait up to the busy timeout (60 s,
+# adapters/db/engine.SQLITE_BUSY_MS) for the write lock while a long intake or wave
+# transaction holds it; a live job must not read as interrupted (and give its key to a
+# second run) meanwhile, so STALE is that wait plus several heartbeats.
+STALE: Final = timedelta(seconds=90)
 HEARTBEAT_SECONDS: Final = 5.0
 
 
@@ -71,7 +75,9 @@ class JobRecord:
     def seconds(self) -> float:
         """Seconds it ran (so far, for a running one; to its last sign of life, for an
         interrupted one)."""
-        if self.finished_at is not None:
+        if self.interrupted:  # not when a later start noticed it (its finished_at)
+            end = self.heartbeat_at or self.started_at
+        elif self.finished_at is not None:
             end = self.finished_at
         elif self.running and self.read_at is not None:
             end = self.read_at

@@ -100,7 +100,7 @@ def start(make_uow: UowFactory, *, tenant_id: str, kind: str, actor: str, clock:
         with make_uow() as uow:
             uow.jobs.prune(now - KEEP)
             if key is not None:
-                uow.jobs.interrupt_stale(key, now - STALE, now)
+                uow.jobs.interrupt_stale(tenant_id, key, now - STALE, now)
             uow.jobs.add(record)
             uow.commit()
     except IntegrityError:  # the key runs already: that job
@@ -139,13 +139,23 @@ def _run(context: JobContext, work: Callable[[JobContext], dict[str, Any]]) -> N
     finally:
         stop.set()
         beating.join()
+        _finish(context, state, detail)
+
+
+def _finish(context: JobContext, state: str, detail: dict[str, Any]) -> None:
+    """Record the end; when the result cannot be stored (a value the JSON column refuses),
+    record the job failed with the internal error instead, so that it does not read as
+    running (and hold its key) until it goes stale."""
+    record = context.record
+    for end, doc in ((state, detail), (JobState.FAILED, {"error": INTERNAL_ERROR})):
         try:
             with context.make_uow() as uow:
-                uow.jobs.finish(record.id, state, now=context.clock(), done=record.done,
-                                total=record.total, detail=detail)
+                uow.jobs.finish(record.id, end, now=context.clock(), done=record.done,
+                                total=record.total, detail=doc)
                 uow.commit()
+            return
         except Exception:
-            log.exception("could not record the end of job %s", record.id)
+            log.exception("could not record the end of job %s (%s)", record.id, end)
 
 
 def get(read_uow: UowFactory, tenant_id: str, job_id: str, *, owner: str | None,

@@ -24,6 +24,12 @@ def _record(row: RowMapping) -> JobRecord:
         finished_at=row["finished_at"])
 
 
+def running_key(tenant_id: str, key: str) -> str:
+    """What `running_key` holds: the key within its tenant (the column is unique over all
+    tenants, so another tenant's job of the same key neither blocks nor is returned)."""
+    return f"{tenant_id}/{key}"
+
+
 class JobRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -32,7 +38,9 @@ class JobRepository:
         """Insert a running job (IntegrityError when its key already runs)."""
         self.conn.execute(t.console_jobs.insert().values(
             id=job.id, tenant_id=job.tenant_id, kind=job.kind, actor=job.actor,
-            job_key=job.key, running_key=job.key if job.running else None, state=job.state,
+            job_key=job.key,
+            running_key=running_key(job.tenant_id, job.key)
+            if job.running and job.key is not None else None, state=job.state,
             stage=job.stage, done=job.done, total=job.total, label=job.label,
             detail=job.detail, started_at=job.started_at, heartbeat_at=job.heartbeat_at,
             finished_at=job.finished_at))
@@ -85,11 +93,14 @@ class JobRepository:
             values["total"] = total
         self.conn.execute(update(t.console_jobs).where(_j.id == job_id).values(**values))
 
-    def interrupt_stale(self, key: str, beat_before: datetime, now: datetime) -> int:
-        """Free `key` from a job whose process stopped beating before `beat_before`."""
+    def interrupt_stale(self, tenant_id: str, key: str, beat_before: datetime,
+                        now: datetime) -> int:
+        """Free the tenant's `key` from a job whose process stopped beating before
+        `beat_before`."""
         result = self.conn.execute(
             update(t.console_jobs)
-            .where(_j.running_key == key, _j.heartbeat_at < beat_before)
+            .where(_j.running_key == running_key(tenant_id, key),
+                   _j.heartbeat_at < beat_before)
             .values(state=JobState.INTERRUPTED, stage=JobState.INTERRUPTED,
                     running_key=None, finished_at=now))
         return result.rowcount or 0

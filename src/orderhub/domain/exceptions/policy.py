@@ -93,6 +93,17 @@ class TierPolicy:
 
     def tier(self, remedy: Remedy, exception_kind: ExceptionKind, order_value: Decimal,
              route: RouteOrder | None = None) -> Tier:
+        if remedy.kind != RemedyKind.RECALL_AND_REROUTE and "recall_from" in remedy.plan:
+            # a released order's upgrade_carrier is a recall (its warehouse's work undone,
+            # its waybill voided): never less strict than recall_and_reroute would be
+            as_recall = replace(remedy, kind=RemedyKind.RECALL_AND_REROUTE)
+            return max(self._tier(remedy, exception_kind, order_value, route),
+                       self._tier(as_recall, exception_kind, order_value, route),
+                       key=TIER_RANK.__getitem__)
+        return self._tier(remedy, exception_kind, order_value, route)
+
+    def _tier(self, remedy: Remedy, exception_kind: ExceptionKind, order_value: Decimal,
+              route: RouteOrder | None) -> Tier:
         if self.rules:
             return tier_by_rules(self.rules, remedy, exception_kind,
                                  route or _bare_route(order_value))[0]

@@ -329,6 +329,9 @@ class _Planner:
         c = self.faster(ref)
         if ref is None or c is None or not self.current_sites:
             return None
+        usable = {svc.code for svc in self.order_services}
+        if c.promised >= ref.promised and all(s.service in usable for s in ref.shipments):
+            return None  # undoing the warehouse's work for no earlier delivery: no remedy
         services = ", ".join(sorted({s.service for s in c.shipments}))
         was = ", ".join(sorted(self.current_sites))
         return self.routed(RemedyKind.UPGRADE_CARRIER, c, cash(ref),
