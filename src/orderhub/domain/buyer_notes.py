@@ -9,7 +9,7 @@ placing date): a date without a year is the next such day on or after it, and a 
 
 Grammar (case-insensitive; full-width digits and punctuation are read as ASCII):
 
-    number   := digits ["." digits] | chinese            chinese := 零〇一二两三四五六七八九十百千 ...
+    number   := digits ["." digits] | chinese numerals (零〇一二两三四五六七八九十百千)
     age (zh) := number 岁 [半] [[零|又] number [个] 月] | 半岁 | number [个] [半] 月 [大]
               | number (周|星期|礼拜) [大] | number 天 [大] | [刚]满月 | 百天
     age (en) := number (year|yr|month|mo|week|wk|day)s ["and" number unit]... ["old"]
@@ -221,11 +221,7 @@ def find_age(text: str, *, in_context: bool = False) -> tuple[int, int, int] | N
         big = _ZH_AFTER_AGE.match(after)
         if big:
             end += big.end()
-        special = m.group("special")
-        if not (in_context or big or special == "百天" and _near_child(text, m.start(), _ZH_CHILD, 6)
-                or _near_child(text, m.start(), _ZH_CHILD, 8)):
-            continue
-        if special == "满月" and not _near_child(text, m.start(), _ZH_CHILD, 8) and not in_context:
+        if not (in_context or big or _near_child(text, m.start(), _ZH_CHILD, 8)):
             continue
         return int(_zh_months(m)), _span_start(text, m.start()), end
     for m in _EN_AGE.finditer(text):
@@ -424,7 +420,7 @@ def extract(texts: Iterable[tuple[str, str, bool]], reference: date) -> NoteFact
     each kind taken from the first text that has it. Never raises."""
     try:
         return _extract(list(texts), reference)
-    except Exception as exc:  # noqa: BLE001 - a note must never stop an order
+    except Exception as exc:  # a note must never stop an order
         return NoteFacts(error=f"buyer note not read ({type(exc).__name__})")
 
 

@@ -22,7 +22,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -377,12 +377,17 @@ def check_mapping(mapping: Mapping[str, str]) -> None:
         seen[key] = name
 
 
-def match_columns(header: list[Any], mapping: Mapping[str, str] | None, row: int) -> ColumnMatch:
+def match_columns(header: list[Any], mapping: Mapping[str, str] | None, row: int,
+                  optional: Collection[str] = ()) -> ColumnMatch:
     """Columns of `header` for each canonical field: `mapping` (field -> header) first, then
     the known synonyms (DEFAULT_HEADERS). A purchase-order number stands in for the order
-    number when the file has none. Unknown headers are listed in `ignored`."""
-    mapping = dict(mapping or {})
-    check_mapping(mapping)
+    number when the file has none. Unknown headers are listed in `ignored`. A field in
+    `optional` (from a saved mapping) whose header is not in this file is read as if it
+    were not mapped."""
+    check_mapping(dict(mapping or {}))
+    positions_all = {normalise(cell) for cell in header if _text(cell)}
+    mapping = {name: h for name, h in (mapping or {}).items()
+               if name not in optional or normalise(h) in positions_all}
     positions: dict[str, int] = {}
     for i, cell in enumerate(header):
         if _text(cell):
@@ -603,6 +608,7 @@ def parse_rows(
     default_order_type: OrderType = OrderType.B2C,
     naive_tz: tzinfo = CHINA_TZ,
     received_at: datetime | None = None,
+    optional: Collection[str] = (),
 ) -> TabularResult:
     """Read a CSV or XLSX order file into orders and row errors.
 
@@ -624,7 +630,7 @@ def parse_rows(
         result.errors.append(RowError(0, "file", "the file has no header row"))
         return result
     header_row, header = rows[0]
-    match = match_columns(header, mapping, header_row)
+    match = match_columns(header, mapping, header_row, optional)
     columns, header_errors = match.columns, match.errors
     result.ignored, result.columns = match.ignored, match.headers
     if header_errors:
@@ -676,6 +682,7 @@ def preview_rows(
     mapping: Mapping[str, str] | None = None,
     limit: int = 10,
     naive_tz: tzinfo = CHINA_TZ,
+    optional: Collection[str] = (),
 ) -> TabularPreview:
     """The first `limit` data rows as mapped; nothing is converted into orders or stored."""
     if fmt not in ("csv", "xlsx"):
@@ -691,7 +698,7 @@ def preview_rows(
         preview.errors.append(RowError(0, "file", "the file has no header row"))
         return preview
     header_row, header = rows[0]
-    match = match_columns(header, mapping, header_row)
+    match = match_columns(header, mapping, header_row, optional)
     preview.columns, preview.ignored = match.headers, match.ignored
     preview.errors.extend(match.errors)
     preview.total_rows = len(rows) - 1
