@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.table import Table
 from typer.core import TyperCommand
@@ -41,17 +40,17 @@ class ImportCommand(TyperCommand):
     """`import FILE ...`, and `import mapping ...` handed to the mapping group."""
 
     @property
-    def commands(self) -> dict[str, click.Command]:
+    def commands(self) -> dict[str, Any]:
         return {"mapping": typer.main.get_group(mapping_app)}
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return ["mapping"]
 
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, name: str) -> Any:
         return self.commands.get(name)
 
     def make_context(self, info_name: str | None, args: list[str],
-                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+                     parent: Any = None, **extra: Any) -> Any:
         if args and args[0] == "mapping":
             group = self.commands["mapping"]
             from orderhub.cli import i18n
