@@ -150,6 +150,12 @@ def test_a_po_file_becomes_a_b2b_order_with_its_note_facts(seeded: Hub, database
         [reason] = [r for r in order["hold_reasons"] if r["code"] == "age_stage_mismatch"]
         assert "age 3 months read from the buyer's note (note: 宝宝刚满3个月)" in \
             reason["message"]
+        timeline = client.get(f"/v1/orders/{order['id']}/timeline").json()
+        [read] = [e for e in timeline if e["type"] == "BuyerNoteRead"]
+        assert read["data"]["facts"] == ["baby_age_months", "requested_delivery",
+                                         "invoice_title"]
+        assert read["data"]["baby_age_months"] == "3"
+        assert "上海" not in str(read)  # the invoice title stays on the order, encrypted
         # the buyer's words are personal: a caller without the full view does not see them
     with api_client(seeded, role="analyst") as analyst:
         seen = analyst.get(f"/v1/orders/{order['id']}").json()["attributes"]

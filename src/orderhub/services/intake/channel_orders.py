@@ -99,6 +99,7 @@ def take_channel_orders(uow: UnitOfWork, tenant_id: str, channel: str,
         prior = stored.get(co.external_id)
         if prior is None:
             order = _build(co, tenant_id, channel, now, actor)
+            order.note_read(order.attributes, now, actor)
             uow.orders.add(order)
             fresh.append(order)
             if co.status == "cancelled":
@@ -170,6 +171,7 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
             shipping_fee=co.shipping_fee, attributes=with_note_facts(co, now),
             cross_border=co.cross_border, declared_value=co.declared_value),
             reason="changed in the channel", now=now, actor=actor)
+        order.note_read(order.attributes, now, actor)
         order.resume(now, actor)
         to_revise.append(order)
         outcome = "updated"
