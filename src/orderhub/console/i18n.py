@@ -769,6 +769,25 @@ CATALOG: dict[str, tuple[str, str]] = {
     "imp.field_address": ("address", "详细地址"),
     "imp.field_file": ("file", "文件"),
     "imp.field_order": ("order", "订单"),
+    "imp.field_po_number": ("PO number", "采购单号"),
+    "imp.field_buyer_company": ("buyer company", "采购单位"),
+    "imp.field_ship_to_site": ("ship-to site", "收货门店"),
+    "imp.field_note": ("buyer's note", "买家留言"),
+    "imp.field_requested_delivery": ("requested delivery date", "要求到货日期"),
+    "imp.mapping": ("Column mapping (optional)", "列映射（可选）"),
+    "imp.mapping_help": ("One HEADER=FIELD per line, for columns the hub does not recognise, "
+                         "e.g. Ref=external_id or 收货人电话=phone. The channel's saved mapping "
+                         "applies too.",
+                         "每行一个 列名=字段，用于订单中枢无法识别的列，例如 Ref=external_id "
+                         "或 收货人电话=phone。渠道保存的列映射同样生效。"),
+    "imp.bad_mapping": ("Mapping refused: {detail}", "列映射被拒绝：{detail}"),
+    "imp.preview": ("Preview", "预览"),
+    "imp.preview_title": ("Preview: {shown} of {total} rows, {kind} orders",
+                          "预览：前 {shown} 行（共 {total} 行），{kind} 订单"),
+    "imp.preview_hint": ("Nothing was imported. Check the columns, then import.",
+                         "尚未导入任何订单。请核对各列后再导入。"),
+    "imp.ignored": ("Ignored columns (no field reads them): {names}",
+                    "已忽略的列（没有字段读取）：{names}"),
     "job.optimising": ("optimising (HiGHS)", "优化中（HiGHS）"),
     "wave.title": ("Routing wave", "路由波次"),
     "wave.intro": ("Re-optimise the allocated orders not yet released together (at most "
