@@ -57,7 +57,7 @@ def test_unknown_headers_are_reported_not_refused() -> None:
 
 
 def test_a_mapping_reads_columns_no_synonym_knows() -> None:
-    data = "Ref,Artikel,Menge,Preis,Tel\nA1,S1,2,10,13800138000\n".encode()
+    data = b"Ref,Artikel,Menge,Preis,Tel\nA1,S1,2,10,13800138000\n"
     result = parse_rows(data, fmt="csv")
     assert {e.field for e in result.errors} >= {"external_id", "sku"}  # not guessed
     mapped = parse_rows(data, fmt="csv", mapping={

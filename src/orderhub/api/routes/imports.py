@@ -24,6 +24,14 @@ MapQuery = Annotated[list[str] | None, Query(
     "column HEADER as the canonical FIELD (the channel's saved mapping applies too)")]
 
 
+_FILE_BODY = {"requestBody": {"required": True, "description": "The order file itself", "content": {
+    "text/csv": {"schema": {"type": "string", "format": "binary"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+        {"schema": {"type": "string", "format": "binary"}},
+    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+}}}
+
+
 class ImportMappingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     mapping: dict[str, str] = Field(
@@ -46,7 +54,7 @@ def put_import_mapping(channel: str, body: ImportMappingIn, hub: HubDep, tenant:
                                         now=hub.clock())
 
 
-@router.post("/v1/channels/{channel}/imports/preview")
+@router.post("/v1/channels/{channel}/imports/preview", openapi_extra=_FILE_BODY)
 async def preview_import(channel: str, request: Request, hub: HubDep, tenant: TenantDep,
                          fmt: FormatQuery, mapping: MapQuery = None,
                          limit: Annotated[int, Query(ge=1, le=1000)] = 10) -> Any:
@@ -59,7 +67,7 @@ async def preview_import(channel: str, request: Request, hub: HubDep, tenant: Te
                                          fmt, mapping=given, limit=limit))
 
 
-@router.post("/v1/channels/{channel}/imports")
+@router.post("/v1/channels/{channel}/imports", openapi_extra=_FILE_BODY)
 async def import_orders(channel: str, request: Request, hub: HubDep, tenant: TenantDep,
                         fmt: FormatQuery, mapping: MapQuery = None) -> Any:
     """Import the file (the raw body): good rows become orders, each bad row is reported
