@@ -231,3 +231,18 @@ def test_api_import_of_xlsx_purchase_orders(client: TestClient, seeded: Hub) -> 
     assert r.status_code == 200 and r.json()["outcomes"] == {"created": 1}, r.text
     [order] = client.get("/v1/orders", params={"channel": "b2b"}).json()["items"]
     assert order["order_type"] == "b2b" and order["customer"]["name"] == "广州某某公司"
+
+
+def test_api_refuses_unknown_channels_and_bad_files(client: TestClient, seeded: Hub) -> None:
+    r = client.post("/v1/channels/nowhere/imports/preview", params={"format": "csv"},
+                    content=FOREIGN.encode(), headers={"content-type": "text/csv"})
+    assert r.status_code == 404
+    r = client.post("/v1/channels/nowhere/imports", params={"format": "csv"},
+                    content=PO_FILE.encode(), headers={"content-type": "text/csv"})
+    assert r.status_code == 404, r.text
+    r = client.post("/v1/channels/b2b/imports", params={"format": "xlsx"},
+                    content=b"not a workbook", headers={"content-type": "text/csv"})
+    assert r.status_code == 200 and r.json()["errors"][0]["field"] == "file"
+    r = client.post("/v1/channels/b2b/imports", params={"format": "pdf"}, content=b"x")
+    assert r.status_code == 422
+    assert orders_stored(seeded) == 0

@@ -84,3 +84,14 @@ def test_taobao_buyer_memo_and_message_are_read() -> None:
     facts = read_notes(order.attributes, DAY)
     assert facts["note_baby_age_months"] == "30"
     assert facts["note_requested_delivery"] == "2026-12-24"
+
+
+def test_personal_meta_and_note_words_are_free_text() -> None:
+    from orderhub.domain.privacy import PiiView, shape_attributes
+
+    attrs = {"billing_phone": "+1 650 555 0199", "shipping_phone": "+1 650 555 0123",
+             "invoice_title": "ACME Ltd", "invoice_tax_id": "GB123456789",
+             **read_notes({"buyer_memo": "宝宝3个月，发票抬头：上海某某有限公司"}, DAY)}
+    seen = shape_attributes(attrs, PiiView.MASKED)
+    assert seen == {"note_baby_age_months": "3"}
+    assert shape_attributes(attrs, PiiView.FULL) == attrs

@@ -32,6 +32,7 @@ STREET_LEVEL = ("line1", "lat", "lon")  # shown masked only once the order is re
 FREE_TEXT_ATTRIBUTES = frozenset({
     "buyer_message", "buyer_words", "buyer_nick", "customer_note", "note", "seller_memo",
     "gift_message", "buyer_memo", "remark", "invoice_title", "invoice_tax_id",
+    "billing_phone", "shipping_phone",  # WooCommerce private meta (channels.md)
     *FREE_TEXT_FACTS,
 })
 # Where the warehouse needs the street: the order has been released to it.
