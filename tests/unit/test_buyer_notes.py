@@ -243,3 +243,17 @@ def test_an_unread_note_is_named_when_a_declaration_is_required(
     o, ctx = _formula_order(read_notes({"buyer_message": "宝宝3个月"}, MONDAY))
     [reason] = check_formula_stage(o, ctx, {**PARAMS, "require_declaration": True})  # type: ignore[arg-type]
     assert "needs the baby's age" in reason.message and "buyer note not read" in reason.message
+
+
+@pytest.mark.parametrize(("text", "months"), [
+    ("宝宝两个多月", 2), ("孩子1岁多", 12), ("宝宝快6个月了", 5), ("宝宝将近两岁", 23),
+    ("my baby is almost 6 months old", 5), ("宝宝40多天", 1), ("宝宝十一个月", 11),
+])
+def test_more_ages(text: str, months: int) -> None:
+    found = find_age(text)
+    assert found is not None and found[0] == months, (text, found)
+
+
+@pytest.mark.parametrize("text", ["宝宝11月24日前要", "宝宝生日是3月", "宝宝的预产期5月"])
+def test_dates_and_birthdays_are_not_ages(text: str) -> None:
+    assert find_age(text) is None

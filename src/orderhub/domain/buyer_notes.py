@@ -17,7 +17,9 @@ Grammar (case-insensitive; full-width digits and punctuation are read as ASCII):
     An age counts only next to a child: a child word (宝宝 宝贝 孩子 小孩 儿子 女儿 娃 婴儿
     小朋友 闺女; baby son daughter child kid infant toddler newborn "little one") at most a
     few characters before it, or "大"/"old" right after it; an age followed by 前/后/以内
-    ("3个月前", "2 months ago") is a time, not an age. The first age found wins.
+    ("3个月前", "2 months ago") is a time, not an age; 11月24日 is a date and a month after
+    生日/出生/预产期 a birthday. 多 ("两个多月") is ignored (2); 快/将近/不到/almost/nearly
+    before an age means not yet (快6个月 -> 5). The first age found wins.
     date     := YYYY-MM-DD | YYYY/MM/DD | [YYYY年] M月D(日|号) | D号 | MM/DD (en: month first)
               | Mon[th] D[st|nd|rd|th] [, YYYY] | D Mon[th] [YYYY] | 明天 | 后天
               | [下]周X | [下]星期X | [next] Monday...Sunday
@@ -153,10 +155,10 @@ _MONTHS_PER = {"year": Decimal(12), "month": Decimal(1), "week": Decimal(7) / De
                "day": Decimal(1) / Decimal("30.4375")}
 _ZH_AGE = re.compile(
     rf"(?P<special>百天|半岁|满月)"
-    rf"|(?P<y>{_NUM})\s*岁(?P<yhalf>半)?(?:[零又]?(?P<ym>{_NUM})\s*个?\s*月)?"
-    rf"|(?P<m>{_NUM})\s*个?\s*(?P<mhalf>半)?\s*月"
-    rf"|(?P<w>{_NUM})\s*(?:周|星期|礼拜)"
-    rf"|(?P<d>{_NUM})\s*天"
+    rf"|(?P<y>{_NUM})\s*岁(?P<yhalf>半)?多?(?:[零又]?(?P<ym>{_NUM})\s*个?\s*多?\s*月)?"
+    rf"|(?P<m>{_NUM})\s*个?\s*多?\s*(?P<mhalf>半)?\s*月"
+    rf"|(?P<w>{_NUM})\s*多?\s*(?:周|星期|礼拜)"
+    rf"|(?P<d>{_NUM})\s*多?\s*天"
 )
 _EN_UNIT = r"(?P<{name}>years?|yrs?|months?|mos?|weeks?|wks?|days?)"
 _EN_AGE = re.compile(
@@ -171,6 +173,9 @@ _EN_CHILD = re.compile(r"\b(?:baby|son|daughter|child|kid|infant|toddler|newborn
 _ZH_NOT_AGE_AFTER = re.compile(r"\s*(?:前|后|以前|以后|之前|之后|以内|内|左右前|保质|的?时候)")
 _EN_NOT_AGE_AFTER = re.compile(r"\s*(?:ago|later|before|after|from now|supply|worth|of)\b",
                                re.IGNORECASE)
+_ZH_DAY_AFTER = re.compile(rf"\s*(?:\d{{1,2}}|{_ZH_NUMBER})\s*[日号]")  # 11月24日: a date
+_ZH_BIRTH = re.compile(r"生日|出生|生于|预产期|生的")
+_ALMOST = re.compile(r"(?:快|将近|不到|almost|nearly|not\s+yet|under)\s*$", re.IGNORECASE)
 _ZH_AFTER_AGE = re.compile(r"\s*(?:大|的宝宝|的孩子|的小孩|宝宝|的娃)")
 _EN_OLD = re.compile(r"\s*-?\s*old\b", re.IGNORECASE)
 
@@ -217,13 +222,17 @@ def find_age(text: str, *, in_context: bool = False) -> tuple[int, int, int] | N
         after = text[m.end():]
         if _ZH_NOT_AGE_AFTER.match(after):
             continue
+        if m.group("m") and "个" not in m.group(0) and _ZH_DAY_AFTER.match(after):
+            continue  # 11月24日 is a date, not eleven months
+        if _ZH_BIRTH.search(text[max(0, m.start() - 8):m.start()]):
+            continue  # 生日是3月: a birthday
         end = m.end()
         big = _ZH_AFTER_AGE.match(after)
         if big:
             end += big.end()
         if not (in_context or big or _near_child(text, m.start(), _ZH_CHILD, 8)):
             continue
-        return int(_zh_months(m)), _span_start(text, m.start()), end
+        return _below(_zh_months(m), text, m.start()), _span_start(text, m.start()), end
     for m in _EN_AGE.finditer(text):
         after = text[m.end():]
         if _EN_NOT_AGE_AFTER.match(after):
@@ -239,8 +248,15 @@ def find_age(text: str, *, in_context: bool = False) -> tuple[int, int, int] | N
             months = number(m.group("n1")) * _MONTHS_PER[_en_unit(m.group("u1"))]
             if m.group("n2"):
                 months += number(m.group("n2")) * _MONTHS_PER[_en_unit(m.group("u2"))]
-        return int(months), m.start(), m.end() + (old.end() if old else 0)
+        return _below(months, text, m.start()), m.start(), m.end() + (old.end() if old else 0)
     return None
+
+
+def _below(months: Decimal, text: str, start: int) -> int:
+    """Whole months; "快6个月" / "almost 6 months" is not yet 6: 5."""
+    if _ALMOST.search(text[max(0, start - 10):start]):
+        return max(0, -int(-months // 1) - 1)
+    return int(months)
 
 
 def _span_start(text: str, start: int) -> int:
