@@ -150,6 +150,10 @@ def test_a_po_file_becomes_a_b2b_order_with_its_note_facts(seeded: Hub, database
         [reason] = [r for r in order["hold_reasons"] if r["code"] == "age_stage_mismatch"]
         assert "age 3 months read from the buyer's note (note: 宝宝刚满3个月)" in \
             reason["message"]
+        code, shown = run(database_url, "order", "show", order["id"])
+        assert code == 0 and "buyer note, baby's age (months): 3  「note: 宝宝刚满3个月」" in shown
+        code, shown = run(database_url, "order", "show", order["id"], "--lang", "zh")
+        assert "买家留言，发票抬头：上海某某贸易有限公司" in shown, shown
         timeline = client.get(f"/v1/orders/{order['id']}/timeline").json()
         [read] = [e for e in timeline if e["type"] == "BuyerNoteRead"]
         assert read["data"]["facts"] == ["baby_age_months", "requested_delivery",
@@ -246,3 +250,26 @@ def test_api_refuses_unknown_channels_and_bad_files(client: TestClient, seeded: 
     r = client.post("/v1/channels/b2b/imports", params={"format": "pdf"}, content=b"x")
     assert r.status_code == 422
     assert orders_stored(seeded) == 0
+
+
+def test_the_console_order_page_shows_the_note_facts(seeded: Hub, database_url: str,
+                                                     tmp_path: Path) -> None:
+    from orderhub.services.access import users
+    from tests.console_support import PASSWORD, sign_in
+
+    path = tmp_path / "po.csv"
+    path.write_text(PO_FILE, encoding="utf-8")
+    assert run(database_url, "import", str(path), "--channel", "b2b")[0] == 0
+    users.create_user(seeded.uow, "default", login="boss", role="tenant_admin",
+                      password=PASSWORD, granter=None, actor="test", now=seeded.clock())
+    from tests.api import create_app
+
+    with api_client(seeded) as client:
+        [order] = client.get("/v1/orders", params={"channel": "b2b"}).json()["items"]
+    browser = TestClient(create_app(seeded), follow_redirects=False)
+    sign_in(browser, "boss")
+    page = browser.get(f"/console/orders/{order['id']}", headers={"Accept-Language": "zh"})
+    assert page.status_code == 200, page.text
+    assert 'data-note-fact="baby_age_months">3 个月' in page.text
+    assert "宝宝刚满3个月" in page.text and "上海某某贸易有限公司" in page.text
+    assert "PO-7781 · SH-01" in page.text

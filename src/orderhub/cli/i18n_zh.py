@@ -139,6 +139,11 @@ CATALOG: dict[str, str] = {
     "Channel code": "渠道代码",
     "Delete the saved mapping": "删除保存的列映射",
     "ignored columns: {names}": "已忽略的列：{names}",
+    "buyer note, {what}: {value}": "买家留言，{what}：{value}",
+    "baby's age (months)": "宝宝月龄（月）",
+    "requested delivery": "要求送达日期",
+    "invoice title": "发票抬头",
+    "tax id": "税号",
     "preview of {name}: {shown} of {total} rows, {kind} orders":
         "{name} 预览：共 {total} 行中的 {shown} 行，{kind} 订单",
     "row": "行",
