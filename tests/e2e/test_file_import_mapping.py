@@ -223,9 +223,9 @@ def test_api_import_of_xlsx_purchase_orders(client: TestClient, seeded: Hub) -> 
     ws = wb.active
     assert ws is not None
     ws.append(["采购订单号", "采购单位", "商品编号", "采购数量", "采购单价", "收件人姓名",
-               "收货人电话", "省份", "城市", "区/县", "送货地址"])
+               "收货人电话", "省份", "城市", "区/县", "送货地址", "要求到货日期"])
     ws.append(["CG-1", "广州某某公司", "A", 3, 10.0, "李四", 13912345678, "广东省", "广州市",
-               "天河区", "天河路1号"])
+               "天河区", "天河路1号", "2026-12-30"])
     out = io.BytesIO()
     wb.save(out)
     r = client.post("/v1/channels/b2b/imports", params={"format": "xlsx"},
@@ -235,6 +235,7 @@ def test_api_import_of_xlsx_purchase_orders(client: TestClient, seeded: Hub) -> 
     assert r.status_code == 200 and r.json()["outcomes"] == {"created": 1}, r.text
     [order] = client.get("/v1/orders", params={"channel": "b2b"}).json()["items"]
     assert order["order_type"] == "b2b" and order["customer"]["name"] == "广州某某公司"
+    assert order["requested_delivery"] == "2026-12-30"  # the PO's need-by date: the SLA's
 
 
 def test_api_refuses_unknown_channels_and_bad_files(client: TestClient, seeded: Hub) -> None:

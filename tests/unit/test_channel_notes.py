@@ -95,3 +95,17 @@ def test_personal_meta_and_note_words_are_free_text() -> None:
     seen = shape_attributes(attrs, PiiView.MASKED)
     assert seen == {"note_baby_age_months": "3"}
     assert shape_attributes(attrs, PiiView.FULL) == attrs
+
+
+def test_a_structured_delivery_date_is_the_orders_requested_delivery() -> None:
+    order = ADAPTERS["woocommerce"].parse(_woo(meta_data=[
+        {"key": "_delivery_date", "value": "2026-12-24"}]))
+    assert order.requested_delivery == date(2026, 12, 24)
+    loose = ADAPTERS["woocommerce"].parse(_woo(meta_data=[
+        {"key": "requested_delivery", "value": "next week"}]))
+    assert loose.requested_delivery is None and loose.attributes["requested_delivery"] == \
+        "next week"
+    from orderhub.adapters.channels.tabular import parse_rows
+    [(_, po)] = parse_rows("采购单号,SKU,数量,单价,要求到货日期\nP1,S1,1,10,2026/12/30\n".encode(),
+                           fmt="csv").orders
+    assert po.requested_delivery == date(2026, 12, 30)

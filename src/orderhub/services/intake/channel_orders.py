@@ -64,6 +64,7 @@ def _build(co: ChannelOrder, tenant_id: str, channel: str, now: datetime, actor:
         order_type=co.order_type, currency=co.currency, lines=_lines(co.lines),
         customer=co.customer, address=co.shipping_address, now=now, actor=actor,
         shipping_fee=co.shipping_fee, placed_at=co.placed_at, payload_hash=content_hash(co),
+        requested_delivery=co.requested_delivery,
         attributes=with_note_facts(co, now), cross_border=co.cross_border,
         declared_value=co.declared_value, stated_total=co.total,
         channel_updated_at=co.updated_at)

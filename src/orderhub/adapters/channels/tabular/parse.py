@@ -590,6 +590,8 @@ def _build_order(
         order_type=get("order_type", default_order_type),
         cross_border=get("cross_border", False),
         declared_value=get("declared_value", None),
+        requested_delivery=(date.fromisoformat(get("requested_delivery"))
+                            if "requested_delivery" in first else None),
         attributes={name: _text(get(name)) for name in ATTRIBUTE_FIELDS if name in first},
         raw={
             "rows": [{"row": r.number, **{k: _text(v) for k, v in r.values.items()}} for r in rows]

@@ -156,6 +156,7 @@ class WooCommerceAdapter:
             placed_at=placed_at,
             cross_border=declared.cross_border,
             declared_value=declared.declared_value,
+            requested_delivery=_iso_date(attributes.get("requested_delivery", "")),
             attributes=attributes,
             raw=order,
         )
@@ -198,6 +199,13 @@ def _meta_date(key: str, value: str) -> str:
     except (ValueError, OverflowError, OSError):
         return ""
     return ""
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:  # a shop's own free-text "requested_delivery" meta: not a date
+        return None
 
 
 def meta_facts(meta: list[JsonObject]) -> dict[str, str]:
