@@ -109,3 +109,13 @@ def test_a_structured_delivery_date_is_the_orders_requested_delivery() -> None:
     [(_, po)] = parse_rows("采购单号,SKU,数量,单价,要求到货日期\nP1,S1,1,10,2026/12/30\n".encode(),
                            fmt="csv").orders
     assert po.requested_delivery == date(2026, 12, 30)
+
+
+def test_douyin_buyer_words_are_read() -> None:
+    doc = orjson.loads((FIXTURES / "douyin_order_detail.json").read_bytes())
+    doc["data"]["shop_order_detail"]["buyer_words"] = "孩子一岁零三个月，下周五前到货"
+    order = ADAPTERS["douyin"].parse(orjson.dumps(doc))
+    facts = read_notes(order.attributes, DAY)
+    assert facts["note_baby_age_months"] == "15"
+    assert facts["note_requested_delivery"] == "2026-12-18"
+    assert facts["note_requested_delivery_span"] == "buyer_words: 下周五前到货"
