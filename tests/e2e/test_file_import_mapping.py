@@ -274,3 +274,11 @@ def test_the_console_order_page_shows_the_note_facts(seeded: Hub, database_url: 
     assert 'data-note-fact="baby_age_months">3 个月' in page.text
     assert "宝宝刚满3个月" in page.text and "上海某某贸易有限公司" in page.text
     assert "PO-7781 · SH-01" in page.text
+
+
+def test_mapping_errors_in_chinese(seeded: Hub, database_url: str) -> None:
+    code, out = run(database_url, "import", "mapping", "save", "b2b", "--map", "Ref=order_no",
+                    "--lang", "zh")
+    assert code == 2 and "map.Ref：未知字段 'order_no'" in " ".join(out.split()), out
+    code, out = run(database_url, "import", "mapping", "show", "nowhere", "--lang", "zh")
+    assert code == 1 and "渠道 nowhere 不存在" in out, out
