@@ -169,3 +169,17 @@ def test_xlsx_with_chinese_synonyms_and_an_unknown_column() -> None:
     assert order.lines[0].quantity == 3
     shown = preview_rows(data, fmt="xlsx")
     assert shown.rows[0]["phone"] == "13912345678" and shown.ignored == ["业务员"]
+
+
+@pytest.mark.parametrize(("header", "field"), [
+    ("收货人手机号码", "phone"), ("收件人省份", "province"), ("Ship To City", "city"),
+    ("Recipient Mobile", "phone"), ("收货详细地址", "address"), ("Consignee Zip", "postal_code"),
+])
+def test_a_recipient_prefix_is_read_through(header: str, field: str) -> None:
+    found = match_columns(["订单号", header], None, 1)
+    assert found.headers.get(field) == header and found.ignored == []
+
+
+def test_the_prefix_pass_never_takes_a_field_twice() -> None:
+    found = match_columns(["手机", "收货人手机号码"], None, 1)
+    assert found.headers["phone"] == "手机" and found.ignored == ["收货人手机号码"]

@@ -125,6 +125,10 @@ ATTRIBUTE_FIELDS: tuple[str, ...] = (
     "baby_age_months", "buyer_age", "po_number", "ship_to_site", "requested_delivery", "note",
     "invoice_title", "invoice_tax_id",
 )
+# Prefixes that say a column is the recipient's (compared normalised): "收货人手机号码" is a
+# phone, "Ship To City" a city, even when that exact header is not listed above.
+RECIPIENT_PREFIXES: tuple[str, ...] = ("shipto", "recipient", "consignee", "deliveryto",
+                                       "收货人", "收件人", "收货", "收件", "送货")
 # A file with any of these columns holds purchase orders: its orders are B2B (unless an
 # order type column says otherwise).
 B2B_FIELDS: tuple[str, ...] = ("po_number", "buyer_company", "ship_to_site")
@@ -409,6 +413,18 @@ def match_columns(header: list[Any], mapping: Mapping[str, str] | None, row: int
             index = positions.get(normalise(alias))
             if index is not None and index not in columns.values():
                 columns[name] = index
+                break
+    # Second pass: a header that says whose it is ("收货人手机号码", "Ship To City") is read
+    # as the header without that prefix, for a field still without a column.
+    aliases = {normalise(a): name for name in CANONICAL_FIELDS for a in DEFAULT_HEADERS[name]}
+    for i, cell in enumerate(header):
+        key = normalise(cell)
+        if not key or i in columns.values() or key in aliases:
+            continue
+        for prefix in RECIPIENT_PREFIXES:
+            name = aliases.get(key[len(prefix):]) if key.startswith(prefix) else None
+            if name is not None and name not in columns and name not in mapping:
+                columns[name] = i
                 break
     if "external_id" not in columns and "external_id" not in mapping and "po_number" in columns:
         columns["external_id"] = columns["po_number"]
