@@ -422,9 +422,9 @@ def match_columns(header: list[Any], mapping: Mapping[str, str] | None, row: int
         if not key or i in columns.values() or key in aliases:
             continue
         for prefix in RECIPIENT_PREFIXES:
-            name = aliases.get(key[len(prefix):]) if key.startswith(prefix) else None
-            if name is not None and name not in columns and name not in mapping:
-                columns[name] = i
+            target = aliases.get(key[len(prefix):]) if key.startswith(prefix) else None
+            if target is not None and target not in columns and target not in mapping:
+                columns[target] = i
                 break
     if "external_id" not in columns and "external_id" not in mapping and "po_number" in columns:
         columns["external_id"] = columns["po_number"]
