@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from orderhub.adapters.db import tables as t
 from orderhub.bootstrap import Hub
+from orderhub.cli import i18n
 from orderhub.cli.app import app as cli
 from orderhub.domain.inventory import Channel, Sku
 from orderhub.services import catalog
@@ -43,6 +44,7 @@ MAP = ["--map", "Ref=external_id", "--map", "Artikel=sku", "--map", "Menge=quant
 def run(database_url: str, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args), env={
         "ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "250", "ORDERHUB_LANG": "en"})
+    i18n.set_language("en")  # the CLI's language is process state: leave it as found
     return result.exit_code, result.output
 
 
