@@ -155,3 +155,31 @@ def test_a_role_without_network_write_runs_no_wave(c: TestClient) -> None:
     assert c.get("/console/network/wave").status_code == 403
     csrf = csrf_of(c.get("/console/orders").text)
     assert c.post("/console/network/wave", data={"csrf": csrf}).status_code == 403
+
+
+def test_mapping_preview_and_ignored_columns(c: TestClient, hub: Hub) -> None:
+    """A file with a header no synonym knows: the mapping box reads it, "Preview" shows the
+    rows as mapped and imports nothing, the import reports the ignored column; a malformed
+    mapping is refused on its field."""
+    sign_in(c, "op")
+    body = ("Ref,商品编码,数量,单价,收货人,收货人电话,省,市,区/县,收货地址,业务员\n"
+            "MAP-1,A,1,10.00,王芳,13800138000,上海市,上海市,浦东新区,世纪大道 1 号,王五\n")
+    page = c.get("/console/imports")
+    form = {"channel": "web", "csrf": csrf_of(page.text), "mapping": "Ref=external_id",
+            "action": "preview"}
+    r = c.post("/console/imports", data=form,
+               files={"file": ("po.csv", body.encode(), "text/csv")})
+    assert r.status_code == 200, r.text
+    assert "data-preview" in r.text and 'data-row="2"' in r.text and "MAP-1" in r.text
+    assert re.search(r"data-ignored>[^<]*业务员", r.text)
+    from tests.e2e.test_file_import_mapping import orders_stored
+    assert orders_stored(hub) == 0
+    bad = c.post("/console/imports", data={**form, "mapping": "Ref=nonsense"},
+                 files={"file": ("po.csv", body.encode(), "text/csv")})
+    assert bad.status_code == 400 and 'id="e-mapping"' in bad.text
+    assert "unknown field" in bad.text
+    done = c.post("/console/imports", data={**form, "action": "import"},
+                  files={"file": ("po.csv", body.encode(), "text/csv")})
+    assert done.status_code == 303
+    text = _finished(c, done.headers["location"])
+    assert 'data-outcome="created">1<' in text and re.search(r"data-ignored>[^<]*业务员", text)

@@ -20,6 +20,7 @@ from orderhub.api.routes import (
     events,
     exceptions,
     health,
+    imports,
     intake,
     inventory,
     orders,
@@ -73,6 +74,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(risk.router)
     app.include_router(anomalies.router)
     app.include_router(cutover.router)
+    app.include_router(imports.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

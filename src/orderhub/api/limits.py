@@ -29,11 +29,15 @@ BODY_LIMITS: dict[tuple[str, str], str] = {
     ("POST", "/v1/orders/batch"): "max_batch_body_bytes",
     ("POST", "/v1/skus/batch"): "max_batch_body_bytes",
     ("POST", "/v1/channels/{code}/cutover/legacy"): "max_batch_body_bytes",
+    ("POST", "/v1/channels/{channel}/imports"): "max_batch_body_bytes",
+    ("POST", "/v1/channels/{channel}/imports/preview"): "max_batch_body_bytes",
 }
 
 # Operations that read the raw body themselves, in whatever media type the sender uses.
 RAW_BODY: frozenset[tuple[str, str]] = frozenset({
     ("POST", "/v1/channels/{channel}/webhook"),
+    ("POST", "/v1/channels/{channel}/imports"),
+    ("POST", "/v1/channels/{channel}/imports/preview"),
 })
 
 PROBLEM_SCHEMA: dict[str, Any] = {

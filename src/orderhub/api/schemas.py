@@ -368,6 +368,12 @@ class OrderOut(BaseModel):
     shipping_address: dict[str, Any]
     lines: list[LineOut]
     hold_reasons: list[HoldReasonOut]
+    attributes: dict[str, str] = Field(
+        default_factory=dict,
+        description="The channel's other order facts (po_number, ship_to_site, declarations) "
+        "and the facts read from the buyer's notes: note_baby_age_months, "
+        "note_requested_delivery, note_invoice_title, note_invoice_tax_id, each with its "
+        "words in <name>_span; the buyer's free text only with the full personal-data view")
     reservations: list[ReservationOut]
     shipments: list[ShipmentOut]
     split: bool

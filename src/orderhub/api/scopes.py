@@ -47,6 +47,10 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/orders/{order_id}/payment-failed": S.ORDERS_BILL,
     # channels and the crosswalk
     "POST /v1/channels/{channel}/webhook": PUBLIC,
+    "POST /v1/channels/{channel}/imports": S.ORDERS_WRITE,
+    "POST /v1/channels/{channel}/imports/preview": S.ORDERS_WRITE,
+    "GET /v1/channels/{channel}/import-mapping": S.CATALOG_READ,
+    "PUT /v1/channels/{channel}/import-mapping": S.CATALOG_WRITE,
     "POST /v1/sku-mappings": S.CROSSWALK_MANAGE,
     "GET /v1/sku-mappings": S.CATALOG_READ,
     # anomaly detection at intake: detections are exceptions; settings are rules

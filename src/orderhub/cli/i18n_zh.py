@@ -116,8 +116,42 @@ CATALOG: dict[str, str] = {
     "Release lapsed pre-sale locks now (serve also does this in the background).":
         "立即释放已过期的预售锁库（serve 也会在后台执行）。",
     "Import a file of channel orders: good rows are imported, each bad row is reported with "
-    "its line number and reason (exit code 1 when any row was refused).":
-        "导入渠道订单文件：合格行导入，每个不合格行报告行号与原因（有行被拒时退出码为 1）。",
+    "its line number and reason (exit code 1 when any row was refused). Columns are "
+    "recognised by common English and Chinese names; unknown columns are reported as "
+    "ignored. A channel's saved mapping: `orderhub import mapping save|show CHANNEL`.":
+        "导入渠道订单文件：合格行导入，每个不合格行报告行号与原因（有行被拒时退出码为 1）。"
+        "列按常见的中英文列名识别；无法识别的列报告为已忽略。渠道保存的列映射："
+        "`orderhub import mapping save|show 渠道`。",
+    "HEADER=FIELD: read the file's column HEADER as the canonical FIELD (repeatable; e.g. "
+    "--map po_number=external_id --map 收货人电话=phone)":
+        "列名=字段：把文件中名为“列名”的列读作标准字段（可重复；例如 --map "
+        "po_number=external_id --map 收货人电话=phone）",
+    "Show the first rows as mapped and the ignored columns; import nothing":
+        "显示按映射读出的前几行与被忽略的列；不导入任何订单",
+    "Rows shown by --preview": "--preview 显示的行数",
+    "A channel's saved column mapping for CSV/XLSX imports.":
+        "渠道保存的 CSV/XLSX 导入列映射。",
+    "Save the channel's column mapping (replacing the one saved before); every import of a "
+    "CSV/XLSX file into the channel uses it, `--map` on the command line winning.":
+        "保存渠道的列映射（替换之前保存的）；该渠道的每次 CSV/XLSX 导入都使用它，命令行的 "
+        "`--map` 优先。",
+    "Show the channel's saved column mapping.": "显示渠道保存的列映射。",
+    "Channel code": "渠道代码",
+    "Delete the saved mapping": "删除保存的列映射",
+    "ignored columns: {names}": "已忽略的列：{names}",
+    "buyer note, {what}: {value}": "买家留言，{what}：{value}",
+    "baby's age (months)": "宝宝月龄（月）",
+    "requested delivery": "要求送达日期",
+    "invoice title": "发票抬头",
+    "tax id": "税号",
+    "preview of {name}: {shown} of {total} rows, {kind} orders":
+        "{name} 预览：共 {total} 行中的 {shown} 行，{kind} 订单",
+    "row": "行",
+    "give --map HEADER=FIELD at least once, or --clear": "请至少给出一次 --map 列名=字段，或 --clear",
+    "no saved mapping for channel {channel}": "渠道 {channel} 没有保存的列映射",
+    "column mapping of channel {channel}": "渠道 {channel} 的列映射",
+    "file header": "文件列名",
+    "field": "字段",
     "CSV, XLSX, JSON (array) or JSON lines file": "CSV、XLSX、JSON（数组）或 JSON lines 文件",
     "Channel code the orders come from": "订单来源的渠道代码",
     "auto, csv, xlsx, json or jsonl": "auto、csv、xlsx、json 或 jsonl",
@@ -537,7 +571,6 @@ CATALOG: dict[str, str] = {
     "difference": "差异",
     "hub": "订单中枢",
     "legacy": "旧系统",
-    "row": "行",
     "mode": "模式",
     "shadow orders recorded": "已记录的影子订单",
     "legacy rows imported": "已导入的旧系统订单",
@@ -581,6 +614,15 @@ PATTERNS: list[tuple[str, str]] = [
     (r"order (\S+) not found", "订单 {0} 不存在"),
     (r"warehouse (\S+) not found", "仓库 {0} 不存在"),
     (r"SKU (\S+) not found", "SKU {0} 不存在"),
+    (r"(map\S*|mapping\S*): '(.+)' is not HEADER=FIELD", "{0}：'{1}' 不是“列名=字段”的形式"),
+    (r"(map\S*|mapping\S*): unknown field '(.+?)'; known: (.+)",
+     "{0}：未知字段 '{1}'；可用字段：{2}"),
+    (r"(map\S*|mapping\S*): field '(.+)' is already mapped from '(.+)'",
+     "{0}：字段 '{1}' 已由列 '{2}' 映射"),
+    (r"(map\S*|mapping\S*): header '(.+)' is mapped twice", "{0}：列名 '{1}' 映射了两次"),
+    (r"(map\S*|mapping\S*): empty header for field '(.+)'", "{0}：字段 '{1}' 的列名为空"),
+    (r"map: column mappings apply to CSV and XLSX files", "map：列映射仅适用于 CSV 和 XLSX 文件"),
+    (r"channel '(\S+)' not found", "渠道 {0} 不存在"),
     (r"order_id: '(.+)' is the beginning of several order ids \((.+)\): give more characters",
      "order_id：有多个订单号以 '{0}' 开头（{1}）：请多输入几个字符"),
     (r"channel '(\S+)' stays in shadow: (.+)", "渠道 '{0}' 仍为影子模式：{1}"),

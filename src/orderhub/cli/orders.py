@@ -60,6 +60,20 @@ def _ship_to(o: dict[str, object]) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
+def _note_facts(attributes: dict[str, str]) -> list[str]:
+    """The facts read from the buyer's notes, one line each, with their words."""
+    out = []
+    for name, label in (("note_baby_age_months", "baby's age (months)"),
+                        ("note_requested_delivery", "requested delivery"),
+                        ("note_invoice_title", "invoice title"),
+                        ("note_invoice_tax_id", "tax id")):
+        if attributes.get(name):
+            span = attributes.get(f"{name}_span", "")
+            out.append(t("buyer note, {what}: {value}", what=t(label), value=attributes[name])
+                       + (f"  「{span}」" if span else ""))
+    return out
+
+
 @app.command("show")
 def order_show(
     order_id: str, database_url: DbOption = None, tenant: TenantOption = "default",
@@ -87,6 +101,8 @@ def order_show(
         customer = " ".join(str(v) for k, v in o["customer"].items() if k != "ref")
         console.print(f"  customer: {customer or '-'}", highlight=False)
         console.print(f"  ship to:  {_ship_to(o) or '-'}", highlight=False)
+        for line in _note_facts(o.get("attributes") or {}):
+            console.print(f"  {line}", highlight=False)
         for r in o["hold_reasons"]:
             console.print(f"  [yellow]hold[/yellow] {r['code']}: {r['message']}")
         lines = Table(title="lines")

@@ -35,7 +35,8 @@ Work = Callable[[Callable[[int, int], None]], ImportReport]
 def report_doc(report: ImportReport) -> dict[str, Any]:
     return {"outcomes": dict(report.outcomes), "held": report.held,
             "held_orders": [list(h) for h in report.held_orders],
-            "errors": [[e.row, e.field, e.message] for e in report.errors]}
+            "errors": [[e.row, e.field, e.message] for e in report.errors],
+            "ignored": list(report.ignored), "columns": dict(report.columns)}
 
 
 def report_of(doc: dict[str, Any]) -> ImportReport:
@@ -43,7 +44,9 @@ def report_of(doc: dict[str, Any]) -> ImportReport:
         outcomes=Counter({str(k): int(v) for k, v in doc.get("outcomes", {}).items()}),
         held=int(doc.get("held", 0)),
         held_orders=[(int(row), str(oid)) for row, oid in doc.get("held_orders", [])],
-        errors=[RowError(int(r), str(f), str(m)) for r, f, m in doc.get("errors", [])])
+        errors=[RowError(int(r), str(f), str(m)) for r, f, m in doc.get("errors", [])],
+        ignored=[str(h) for h in doc.get("ignored", [])],
+        columns={str(k): str(v) for k, v in doc.get("columns", {}).items()})
 
 
 @dataclass

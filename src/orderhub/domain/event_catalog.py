@@ -372,6 +372,27 @@ CATALOG += [
         },
     ),
     _spec(
+        "BuyerNoteRead",
+        "Facts were read from the buyer's notes when the order arrived or changed: the kinds "
+        "found (baby_age_months, requested_delivery, invoice_title, invoice_tax_id), the "
+        "age in months and the requested date; `error` when the note could not be read.",
+        {
+            "facts": {"type": "array", "items": _STR},
+            "baby_age_months": _STR,
+            "requested_delivery": _STR,
+            "error": _STR,
+        },
+        {
+            "status": "created",
+            "actor": "channel:tmall",
+            "reason": "",
+            "facts": ["baby_age_months", "requested_delivery"],
+            "baby_age_months": "3",
+            "requested_delivery": "2026-12-24",
+            "error": "",
+        },
+    ),
+    _spec(
         "OrderHoldOverridden",
         "An operator accepted hold reasons on purpose (audited).",
         {"codes": {"type": "array", "items": _STR, "minItems": 1}},

@@ -189,6 +189,20 @@ class OrderAddressCorrected(Event):
 
 
 @dataclass(kw_only=True, slots=True)
+class BuyerNoteRead(Event):
+    """Facts were read from the buyer's notes (domain/buyer_notes.py): which kinds, and the
+    values that are not personal; the invoice title, tax id and the buyer's words stay on
+    the order (encrypted), not in the event."""
+
+    type: ClassVar[str] = "BuyerNoteRead"
+    facts: list[str] = field(default_factory=list)
+    baby_age_months: str = ""
+    requested_delivery: str = ""
+    error: str = ""
+    _data_fields = _fields("facts", "baby_age_months", "requested_delivery", "error")
+
+
+@dataclass(kw_only=True, slots=True)
 class OrderHoldOverridden(Event):
     """An operator accepted hold reasons on purpose; `reason` says why (audited)."""
 
@@ -569,6 +583,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PaymentCaptured,
         OrderLineMapped,
         OrderAddressCorrected,
+        BuyerNoteRead,
         OrderHoldOverridden,
         OrderExceptionRaised,
         CarrierStatusChanged,

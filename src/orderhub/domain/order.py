@@ -6,7 +6,7 @@ atomically in the database by the service layer, which hands the aggregate the o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,6 +14,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from orderhub.domain import events as ev
+from orderhub.domain.buyer_notes import ERROR_ATTRIBUTE, FACT_ATTRIBUTES
 from orderhub.domain.errors import Conflict, IllegalTransition
 from orderhub.domain.fast_init import fast_init
 from orderhub.domain.ids import new_id
@@ -395,6 +396,19 @@ class Order:
         self.status = target
         self.updated_at = now
         return previous
+
+    def note_read(self, facts: Mapping[str, str], now: datetime, actor: str = "system") -> None:
+        """Record what was read from the buyer's notes (the `note_*` attributes), when
+        anything was."""
+        kinds: list[str] = [kind for kind, name in FACT_ATTRIBUTES.items() if facts.get(name)]
+        error = facts.get(ERROR_ATTRIBUTE, "")
+        if not kinds and not error:
+            return
+        self._record(ev.BuyerNoteRead(
+            tenant_id=self.tenant_id, occurred_at=now, actor=actor, facts=kinds,
+            baby_age_months=facts.get(FACT_ATTRIBUTES["baby_age_months"], ""),
+            requested_delivery=facts.get(FACT_ATTRIBUTES["requested_delivery"], ""),
+            error=error))
 
     def mark_validated(self, now: datetime, actor: str = "system") -> None:
         self._move(OrderStatus.VALIDATED, now)

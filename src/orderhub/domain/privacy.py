@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
+from orderhub.domain.buyer_notes import FREE_TEXT_FACTS
 from orderhub.domain.lifecycle import OrderStatus
 
 
@@ -27,9 +28,12 @@ CUSTOMER_PERSONAL = ("name", "email", "phone")
 ADDRESS_PERSONAL = ("name", "phone", "line1", "lat", "lon")
 STREET_LEVEL = ("line1", "lat", "lon")  # shown masked only once the order is released
 # Free text a buyer or seller typed on the channel (notes, messages, nicknames).
+# The facts read from them keep their source words and the invoice title (buyer_notes.py).
 FREE_TEXT_ATTRIBUTES = frozenset({
     "buyer_message", "buyer_words", "buyer_nick", "customer_note", "note", "seller_memo",
-    "gift_message",
+    "gift_message", "buyer_memo", "remark", "invoice_title", "invoice_tax_id",
+    "billing_phone", "shipping_phone",  # WooCommerce private meta (channels.md)
+    *FREE_TEXT_FACTS,
 })
 # Where the warehouse needs the street: the order has been released to it.
 RELEASED_OR_LATER = frozenset({

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
@@ -62,6 +62,10 @@ class ChannelOrder:
     order_type: OrderType = OrderType.B2C
     cross_border: bool = False
     declared_value: Decimal | None = None
+    # the delivery date the buyer asked for in a structured field (a PO's need-by column, a
+    # delivery-date plugin): the order's SLA due date; one read from a free-text note is only
+    # a fact (attributes.note_requested_delivery)
+    requested_delivery: date | None = None
     attributes: dict[str, str] = field(default_factory=dict)  # e.g. baby_age_months
     # Receiver fields the channel sent as its own ciphertext ("name", "phone", "line1" of
     # the shipping address -> ciphertext); the address holds the masked value meanwhile.

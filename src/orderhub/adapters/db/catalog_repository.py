@@ -161,6 +161,26 @@ class CatalogRepository:
             ],
         )
 
+    # import mappings ----------------------------------------------------------------------
+    def import_mapping(self, tenant_id: str, channel: str) -> dict[str, str] | None:
+        """The channel's saved column mapping {file header: canonical field}, or None."""
+        m = t.import_mappings.c
+        found = self.conn.execute(
+            select(m.mapping).where(m.tenant_id == tenant_id, m.channel == channel)
+        ).scalar_one_or_none()
+        return None if found is None else {str(k): str(v) for k, v in dict(found).items()}
+
+    def save_import_mapping(self, tenant_id: str, channel: str, mapping: dict[str, str],
+                            actor: str, now: datetime) -> None:
+        """Replace the channel's saved mapping (an empty one deletes it)."""
+        m = t.import_mappings.c
+        self.conn.execute(t.import_mappings.delete().where(
+            m.tenant_id == tenant_id, m.channel == channel))
+        if mapping:
+            self.conn.execute(t.import_mappings.insert().values(
+                tenant_id=tenant_id, channel=channel, mapping=mapping, updated_by=actor,
+                updated_at=now))
+
     # warehouses ---------------------------------------------------------------------------
     def warehouses(self, tenant_id: str) -> list[Warehouse]:
         rows = self.conn.execute(

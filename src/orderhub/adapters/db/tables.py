@@ -438,6 +438,17 @@ sku_mappings = Table(
 )
 Index("ix_sku_mappings_master", sku_mappings.c.tenant_id, sku_mappings.c.master_sku)
 
+# A channel's saved column mapping for tabular imports: {file header: canonical field}.
+import_mappings = Table(
+    "import_mappings",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("mapping", JSONDoc, nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
 # Validation rules are data: one row per rule, its parameters and version; every change is
 # appended to validation_rule_history.
 validation_rules = Table(

@@ -2,8 +2,10 @@
 by `services/intake/file_import.import_file` (the service `orderhub import` calls) with
 progress in orders done of total (console/imports.py), and the result is shown: orders
 accepted by outcome, how many were held after validation, and the refused rows with their
-row number, field and message in the viewer's language. Needs orders:write, the scope of
-POST /v1/orders/batch (submitting orders)."""
+row number, field and message in the viewer's language, and the columns no field reads.
+A column mapping (HEADER=FIELD lines) may be given with the file, and "Preview" shows the
+first rows as mapped without importing. Needs orders:write, the scope of POST
+/v1/orders/batch (submitting orders)."""
 
 from __future__ import annotations
 
@@ -26,9 +28,10 @@ from orderhub.console.deps import (
 from orderhub.console.i18n import Translator
 from orderhub.console.rendering import base_of, render
 from orderhub.domain.access import Scope
-from orderhub.domain.errors import NotFound
+from orderhub.domain.errors import InvalidInput, NotFound
 from orderhub.services import catalog
-from orderhub.services.intake.file_import import import_file
+from orderhub.services.intake.file_import import import_file, preview_file
+from orderhub.services.intake.import_mappings import parse_pairs
 
 router = APIRouter()
 NAV = nav.register(nav.NavItem("imports", "/imports", Scope.ORDERS_WRITE, order=35))
@@ -64,12 +67,14 @@ def _channels(request: Request, v: Viewer) -> list[tuple[str, str]]:
 
 
 def _page(request: Request, v: Viewer, *, status: int = 200, errors: dict[str, str] | None = None,
-          channel: str = "") -> Response:
+          channel: str = "", mapping: str = "", preview: dict[str, Any] | None = None,
+          mapping_error: str = "") -> Response:
     return render(request, v, "pages/imports.html", status=status, current=NAV.key,
                   channels=_channels(request, v), channel=channel, errors=errors or {},
                   jobs=imports.recent(hub_of(request).read_uow, v.principal.tenant_id,
                                       owner_of(v.principal), now=hub_of(request).clock()),
-                  max_mb=MAX_BYTES // 2**20)
+                  max_mb=MAX_BYTES // 2**20, mapping=mapping, preview=preview,
+                  mapping_error=mapping_error)
 
 
 @router.get("/imports")
@@ -82,12 +87,15 @@ async def upload(request: Request, v: CheckedDep) -> Response:
     hub = hub_of(request)
     errors: dict[str, str] = {}
     data = b""
-    name = channel = ""
+    name = channel = mapping_text = ""
     async with request.form(max_files=1, max_fields=10) as form:  # closes the spooled file
         if not v.may(Scope.ORDERS_WRITE):
             raise ConsoleForbidden(Scope.ORDERS_WRITE.value)
         raw = form.get("channel")
         channel = raw.strip() if isinstance(raw, str) else ""
+        raw_mapping = form.get("mapping")
+        mapping_text = raw_mapping[:20000] if isinstance(raw_mapping, str) else ""
+        wants_preview = form.get("action") == "preview"
         upload = form.get("file")
         if isinstance(upload, UploadFile) and upload.filename:
             name = upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1][:200]
@@ -104,16 +112,28 @@ async def upload(request: Request, v: CheckedDep) -> Response:
         errors["file"] = "imp.empty_file"
     elif len(data) > MAX_BYTES:
         errors["file"] = "imp.too_big"
+    mapping: dict[str, str] = {}
+    mapping_error = ""
+    try:
+        mapping = parse_pairs([ln.strip() for ln in mapping_text.splitlines() if ln.strip()])
+    except InvalidInput as exc:
+        mapping_error = "; ".join(f"{e.loc}: {e.message}" for e in exc.errors)
+        errors["mapping"] = "imp.bad_mapping"
     if errors:
-        return _page(request, v, status=400, errors=errors, channel=channel)
+        return _page(request, v, status=400, errors=errors, channel=channel,
+                     mapping=mapping_text, mapping_error=mapping_error)
     fmt = next(kind for suffix, kind in FORMATS.items() if name.lower().endswith(suffix))
     tenant = v.principal.tenant_id
+    if wants_preview:
+        shown = preview_file(hub.read_uow, tenant, channel, data, name, fmt, mapping=mapping)
+        return _page(request, v, channel=channel, mapping=mapping_text, preview=shown)
 
     def work(progress: Any) -> Any:
         return import_file(hub.uow, hub.read_uow, tenant, channel, data, name, fmt,
                            strategy=hub.strategy, clock=hub.clock,
                            presale_lock=hub.presale_lock, batch_size=BATCH,
-                           progress=progress, decryptors=hub.settings.channel_decryptors)
+                           progress=progress, decryptors=hub.settings.channel_decryptors,
+                           mapping=mapping)
 
     job = imports.start(hub.uow, tenant, v.principal.actor, name, channel, work,
                         clock=hub.clock)

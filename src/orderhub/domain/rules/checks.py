@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from orderhub.domain.buyer_notes import ERROR_ATTRIBUTE as NOTE_ERROR_ATTRIBUTE
+from orderhub.domain.buyer_notes import FACT_ATTRIBUTES, SPAN_SUFFIX
 from orderhub.domain.inventory import Sku
 from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
 
@@ -32,6 +34,8 @@ class ValidationContext:
     # a rule reads it: domain/twin/outlook.py); an order not in it is not judged
     promise_slack: Mapping[str, float] = field(default_factory=dict)
 
+
+NOTE_AGE_ATTRIBUTE = FACT_ATTRIBUTES["baby_age_months"]
 
 Check = Callable[[Order, ValidationContext, Mapping[str, Any]], list[HoldReason]]
 
@@ -236,11 +240,21 @@ def check_atp_available(
 def check_formula_stage(
     order: Order, ctx: ValidationContext, params: Mapping[str, Any]
 ) -> list[HoldReason]:
+    """Infant formula stage vs the baby's age in months: the declared attribute, else (with
+    `from_notes`, the default) the age read from the buyer's note (domain/buyer_notes.py),
+    whose words the hold message quotes."""
     attribute = params.get("attribute", "baby_age_months")
     ranges: Mapping[str, Sequence[int]] = params.get(
         "stage_months", {"1": [0, 6], "2": [6, 12], "3": [12, 36]}
     )
     declared = order.attributes.get(attribute)
+    source = f"declared age {declared}"
+    if declared in (None, "") and params.get("from_notes", True):
+        noted = order.attributes.get(NOTE_AGE_ATTRIBUTE)
+        if noted not in (None, ""):
+            declared = noted
+            span = order.attributes.get(NOTE_AGE_ATTRIBUTE + SPAN_SUFFIX, "")
+            source = f"age {noted} months read from the buyer's note ({span})"
     reasons = []
     for ln in order.lines:
         sku = ctx.catalog.get(ln.sku)
@@ -249,11 +263,13 @@ def check_formula_stage(
             continue
         if declared in (None, ""):
             if params.get("require_declaration", False):
+                unread = order.attributes.get(NOTE_ERROR_ATTRIBUTE)
                 reasons.append(
                     HoldReason(
                         HoldCode.AGE_STAGE_MISMATCH,
                         f"line {ln.line_no}: stage {stage} infant formula "
-                        f"needs the baby's age ({attribute})",
+                        f"needs the baby's age ({attribute})"
+                        + (f"; {unread}" if unread else ""),
                         ln.line_no,
                         ln.sku,
                     )
@@ -269,7 +285,7 @@ def check_formula_stage(
                 HoldReason(
                     HoldCode.AGE_STAGE_MISMATCH,
                     f"line {ln.line_no}: stage {stage} formula is for babies "
-                    f"of {low}-{high} months; declared age {declared}",
+                    f"of {low}-{high} months; {source}",
                     ln.line_no,
                     ln.sku,
                 )

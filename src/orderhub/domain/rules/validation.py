@@ -88,6 +88,7 @@ _PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
     "sku_mapped": {}, "sku_known": {}, "sellable_in_channel": {}, "atp_available": {},
     "formula_stage": {"attribute": (lambda v: isinstance(v, str) and v, "an attribute name"),
                       "require_declaration": (lambda v: isinstance(v, bool), "true or false"),
+                      "from_notes": (lambda v: isinstance(v, bool), "true or false"),
                       "stage_months": (_is_stage_map, "stage -> [from, to) months")},
     "age_restricted": {"attribute": (lambda v: isinstance(v, str) and v, "an attribute name"),
                        "alcohol_min_age": (_is_count, "a whole number of years"),

@@ -6,7 +6,7 @@ shadow (status, planned sites, total, hold codes; no personal data). legacy_orde
 legacy system's export of the same orders, which the cut-over report compares with them.
 
 Revision ID: 0033
-Revises: 0029
+Revises: 0032
 Create Date: 2026-12-07 09:00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from orderhub.adapters.db.types import JSONDoc, Money, UTCDateTime
 
 revision: str = "0033"
-down_revision: str | None = "0029"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

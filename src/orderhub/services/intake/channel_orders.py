@@ -16,6 +16,7 @@ import orjson
 
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.adapters.china_address import complete_addresses
+from orderhub.domain.buyer_notes import read_notes
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.money import is_known_currency
 from orderhub.domain.order import Order, OrderEdit, OrderLine
@@ -52,13 +53,20 @@ def content_hash(co: ChannelOrder) -> str:
     return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def with_note_facts(co: ChannelOrder, now: datetime) -> dict[str, str]:
+    """The order's attributes with the facts read from the buyer's notes (age, requested
+    delivery date, invoice title and tax id, each with its words); never raises."""
+    return read_notes(co.attributes, (co.placed_at or now).date())
+
+
 def _build(co: ChannelOrder, tenant_id: str, channel: str, now: datetime, actor: str) -> Order:
     return Order.create(
         tenant_id=tenant_id, channel=channel, external_id=co.external_id,
         order_type=co.order_type, currency=co.currency, lines=_lines(co.lines),
         customer=co.customer, address=co.shipping_address, now=now, actor=actor,
         shipping_fee=co.shipping_fee, placed_at=co.placed_at, payload_hash=content_hash(co),
-        attributes=co.attributes, cross_border=co.cross_border,
+        requested_delivery=co.requested_delivery,
+        attributes=with_note_facts(co, now), cross_border=co.cross_border,
         declared_value=co.declared_value, stated_total=co.total,
         channel_updated_at=co.updated_at)
 
@@ -93,6 +101,7 @@ def take_channel_orders(uow: UnitOfWork, tenant_id: str, channel: str,
         prior = stored.get(co.external_id)
         if prior is None:
             order = _build(co, tenant_id, channel, now, actor)
+            order.note_read(order.attributes, now, actor)
             uow.orders.add(order)
             fresh.append(order)
             if co.status == "cancelled":
@@ -170,9 +179,10 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
             address=(co.shipping_address if co.shipping_address != order.shipping_address
                      else None),
             lines=_lines(co.lines), customer=co.customer,
-            shipping_fee=co.shipping_fee, attributes=dict(co.attributes),
+            shipping_fee=co.shipping_fee, attributes=with_note_facts(co, now),
             cross_border=co.cross_border, declared_value=co.declared_value),
             reason="changed in the channel", now=now, actor=actor)
+        order.note_read(order.attributes, now, actor)
         order.resume(now, actor)
         to_revise.append(order)
         outcome = "updated"

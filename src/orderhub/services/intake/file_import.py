@@ -1,4 +1,9 @@
-"""Bulk import of channel orders from files: tabular (CSV/XLSX) or the channel's own JSON."""
+"""Bulk import of channel orders from files: tabular (CSV/XLSX) or the channel's own JSON.
+
+Tabular files are read with the channel's saved column mapping (`import_mappings.py`)
+overlaid with the call's own `mapping` ({file header: canonical field}); headers that no
+field reads are reported as ignored, never a reason to refuse the file. `preview_file`
+shows the first rows as they would be read, storing nothing."""
 
 from __future__ import annotations
 
@@ -6,15 +11,20 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 
 from orderhub.adapters.channels.base import ChannelOrder, PayloadError
 from orderhub.adapters.channels.registry import ADAPTERS
-from orderhub.adapters.channels.tabular import RowError, parse_rows
+from orderhub.adapters.channels.tabular import RowError, parse_rows, preview_rows
 from orderhub.domain.allocation import AllocationStrategy
-from orderhub.domain.errors import NotFound
+from orderhub.domain.errors import FieldError, InvalidInput, NotFound
+from orderhub.services.intake.import_mappings import (
+    check_pairs,
+    reader_mapping,
+    saved_mapping,
+)
 from orderhub.services.intake.receivers import decryptor_for, reveal_receivers
 from orderhub.services.intake.submit import ingest_channel_orders
 from orderhub.services.unit_of_work import UowFactory
@@ -26,6 +36,8 @@ class ImportReport:
     held: int = 0
     held_orders: list[tuple[int, str]] = field(default_factory=list)  # (row, order id)
     errors: list[RowError] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # headers no field reads
+    columns: dict[str, str] = field(default_factory=dict)  # canonical field -> header
 
 
 def _format(name: str, fmt: str) -> str:
@@ -38,17 +50,36 @@ def _format(name: str, fmt: str) -> str:
     raise ValueError(f"cannot tell the format of {name!r}; pass --format")
 
 
+def _tabular_mapping(read_uow: UowFactory, tenant_id: str, channel: str,
+                    mapping: Mapping[str, str] | None) -> tuple[dict[str, str], set[str]]:
+    """{field: header} for the reader (the channel's saved mapping, then the call's) and
+    the fields only the saved one names."""
+    given = check_pairs(mapping, "map") if mapping else None
+    return reader_mapping(saved_mapping(read_uow, tenant_id, channel), given)
+
+
+def _tab_fmt(kind: str) -> Literal["csv", "xlsx"]:
+    return "csv" if kind == "csv" else "xlsx"
+
+
 def read_orders(read_uow: UowFactory, tenant_id: str, channel: str, data: bytes, name: str,
                 fmt: str = "auto", *, received_at: datetime,
                 decryptors: Mapping[str, str] | None = None,
+                mapping: Mapping[str, str] | None = None, report: ImportReport | None = None,
                 ) -> tuple[list[tuple[int, ChannelOrder]], list[RowError]]:
     """(line number, order) pairs and the refused rows, before anything is stored; receivers
-    sent encrypted are opened by the channel's provider in `decryptors` (receivers.py)."""
+    sent encrypted are opened by the channel's provider in `decryptors` (receivers.py);
+    `report` (if given) gets the columns read and the headers ignored."""
     kind = _format(name, fmt)
     if kind in ("csv", "xlsx"):
-        tab_fmt: Literal["csv", "xlsx"] = "csv" if kind == "csv" else "xlsx"
-        result = parse_rows(data, fmt=tab_fmt, received_at=received_at)
+        columns, optional = _tabular_mapping(read_uow, tenant_id, channel, mapping)
+        result = parse_rows(data, fmt=_tab_fmt(kind), received_at=received_at,
+                            mapping=columns, optional=optional)
+        if report is not None:
+            report.ignored, report.columns = result.ignored, result.columns
         return [(rows[0], o) for rows, o in result.orders], list(result.errors)
+    if mapping:
+        raise InvalidInput([FieldError("map", "column mappings apply to CSV and XLSX files")])
     with read_uow() as uow:
         found = {c.code: c for c in uow.catalog.channels(tenant_id)}.get(channel)
     if found is None:
@@ -84,12 +115,15 @@ def import_file(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, chan
                 data: bytes, name: str, fmt: str = "auto", *, strategy: AllocationStrategy,
                 clock: Callable[[], datetime], presale_lock: timedelta, batch_size: int = 200,
                 progress: Callable[[int, int], None] | None = None,
-                decryptors: Mapping[str, str] | None = None) -> ImportReport:
+                decryptors: Mapping[str, str] | None = None,
+                mapping: Mapping[str, str] | None = None) -> ImportReport:
     """Parse the file, then ingest its orders through channel intake, `batch_size` orders
     per transaction; bad rows are reported with their line numbers, not stored."""
+    report = ImportReport()
     orders, errors = read_orders(read_uow, tenant_id, channel, data, name, fmt,
-                                 received_at=clock(), decryptors=decryptors)
-    report = ImportReport(errors=errors)
+                                 received_at=clock(), decryptors=decryptors, mapping=mapping,
+                                 report=report)
+    report.errors = errors
     for start in range(0, len(orders), batch_size):
         chunk = orders[start:start + batch_size]
         results = ingest_channel_orders(make_uow, tenant_id, channel, [o for _, o in chunk],
@@ -107,3 +141,29 @@ def import_file(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, chan
             progress(min(start + batch_size, len(orders)), len(orders))
     report.errors.sort(key=lambda e: e.row)
     return report
+
+
+def preview_file(read_uow: UowFactory, tenant_id: str, channel: str, data: bytes, name: str,
+                 fmt: str = "auto", *, mapping: Mapping[str, str] | None = None,
+                 limit: int = 10) -> dict[str, Any]:
+    """The first `limit` rows of a CSV/XLSX file as the import would read them (the saved
+    mapping and the call's), with the columns used, the headers ignored and the problems
+    of those rows; nothing is stored."""
+    kind = _format(name, fmt)
+    if kind not in ("csv", "xlsx"):
+        raise InvalidInput([FieldError("format", "a preview reads CSV and XLSX files")])
+    if not 1 <= limit <= 1000:
+        raise InvalidInput([FieldError("limit", "must be within 1..1000")])
+    with read_uow() as uow:
+        if channel not in {c.code for c in uow.catalog.channels(tenant_id)}:
+            raise NotFound(f"channel '{channel}' not found")
+    columns, optional = _tabular_mapping(read_uow, tenant_id, channel, mapping)
+    found = preview_rows(data, fmt=_tab_fmt(kind), mapping=columns, limit=limit,
+                         optional=optional)
+    return {
+        "file": name, "channel": channel, "order_type": found.order_type,
+        "columns": found.columns, "ignored": found.ignored, "rows": found.rows,
+        "total_rows": found.total_rows,
+        "errors": [{"row": e.row, "field": e.field, "message": e.message}
+                   for e in found.errors],
+    }

@@ -60,6 +60,9 @@ def _full_order_view(o: Order) -> dict[str, Any]:
             for ln in o.lines
         ],
         "hold_reasons": [r.as_dict() for r in o.hold_reasons],
+        # what the channel said besides lines and addresses, and the facts read from the
+        # buyer's notes (note_*: value and its words); free text only in the full view
+        "attributes": dict(o.attributes),
         "reservations": [
             {
                 "id": r.id,

@@ -44,7 +44,7 @@ SHOPIFY_HMAC_HEADER = "X-Shopify-Hmac-Sha256"
 # Fully refunded or voided payments end the order for fulfilment, like a cancellation.
 SHOPIFY_CANCELLED_FINANCIAL = frozenset({"refunded", "voided"})
 # Order fields kept as attributes of the same name, which the renderer writes back.
-TEXT_ATTRIBUTES = ("source_name", "tags")
+TEXT_ATTRIBUTES = ("source_name", "tags", "note")
 
 
 class ShopifyAdapter:

@@ -22,7 +22,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -37,36 +37,70 @@ Fmt = Literal["csv", "xlsx"]
 # Canonical field -> headers recognised without a mapping (compared after `normalise`).
 # fmt: off
 DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
-    "external_id": ("external_id", "order_id", "order_no", "order_number", "order",
-                    "订单号", "订单编号", "外部订单号", "单号", "销售单号", "小票号"),
-    "sku": ("sku", "seller_sku", "sku_code", "item_code",
-            "商品编码", "商家编码", "sku编码", "货号", "物料编码"),
-    "title": ("title", "product_name", "product", "item_name",
-              "商品名称", "品名", "商品标题", "商品"),
-    "quantity": ("quantity", "qty", "数量", "件数", "购买数量"),
-    "unit_price": ("unit_price", "price", "单价", "销售单价", "价格", "成交单价"),
+    "external_id": ("external_id", "order_id", "order_no", "order_number", "order", "order#",
+                    "订单号", "订单编号", "外部订单号", "单号", "销售单号", "小票号", "订单号码",
+                    "平台订单号", "网店订单号"),
+    # A purchase order's number: the order's id when no order number column is given, and
+    # the mark of a B2B file (as are a buyer company and a ship-to site).
+    "po_number": ("po_number", "po_no", "po", "po#", "po_num", "purchase_order",
+                  "purchase_order_no", "purchase_order_number", "customer_po", "customer_po_no",
+                  "采购单号", "采购订单号", "采购单编号", "采购订单编号", "po号", "po单号",
+                  "客户采购单号", "订货单号"),
+    "sku": ("sku", "seller_sku", "sku_code", "item_code", "sku_id", "item_no", "item_number",
+            "product_code", "article_no", "article_number", "material_no", "part_no",
+            "商品编码", "商家编码", "sku编码", "货号", "物料编码", "物料号", "产品编码",
+            "商品编号", "商品sku", "规格编码", "商家sku", "存货编码"),
+    "title": ("title", "product_name", "product", "item_name", "description",
+              "item_description", "商品名称", "品名", "商品标题", "商品", "产品名称", "商品描述",
+              "物料名称", "存货名称"),
+    "quantity": ("quantity", "qty", "数量", "件数", "购买数量", "order_qty", "qty_ordered",
+                 "quantity_ordered", "ordered_qty", "订购数量", "采购数量", "订货数量"),
+    "unit_price": ("unit_price", "price", "单价", "销售单价", "价格", "成交单价", "unit_cost",
+                   "price_per_unit", "net_price", "采购单价", "含税单价", "订货单价"),
     "discount": ("discount", "line_discount", "优惠", "优惠金额", "折扣金额", "折扣"),
     "tax": ("tax", "tax_amount", "税额", "税费", "税金"),
-    "currency": ("currency", "币种", "货币"),
+    "currency": ("currency", "币种", "货币", "currency_code", "币别"),
     "customer_ref": ("customer_ref", "customer_id", "customer_code",
-                     "客户编码", "客户编号", "客户代码", "会员号"),
+                     "客户编码", "客户编号", "客户代码", "会员号", "buyer_id", "buyer_code"),
     "customer_name": ("customer_name", "customer", "company",
-                      "客户名称", "客户", "公司名称", "买家"),
-    "recipient": ("recipient", "receiver", "consignee", "ship_to_name",
-                  "收货人", "收件人", "联系人"),
-    "phone": ("phone", "mobile", "tel", "telephone",
-              "手机", "手机号", "联系电话", "电话", "收货人手机"),
-    "email": ("email", "e-mail", "邮箱", "电子邮箱"),
-    "province": ("province", "state", "省", "省份"),
-    "city": ("city", "市", "城市"),
-    "district": ("district", "county", "区", "区县", "县区"),
-    "address": ("address", "address1", "street", "详细地址", "地址", "收货地址"),
-    "postal_code": ("postal_code", "zip", "zipcode", "postcode", "邮编", "邮政编码"),
-    "country": ("country", "country_code", "国家", "国家/地区"),
+                      "客户名称", "客户", "公司名称", "买家", "buyer", "buyer_name", "买家姓名"),
+    "buyer_company": ("buyer_company", "bill_to_company", "company_name", "buyer_company_name",
+                      "采购单位", "采购方", "采购公司", "购买单位", "购货单位", "客户公司",
+                      "订货单位"),
+    "ship_to_site": ("ship_to_site", "ship_to", "ship_to_code", "site", "site_code",
+                     "store_code", "delivery_site", "收货门店", "送货门店", "门店编码", "门店",
+                     "收货单位", "收货站点", "送达方"),
+    "recipient": ("recipient", "receiver", "consignee", "ship_to_name", "ship_to_contact",
+                  "contact_name", "attn", "收货人", "收件人", "联系人", "收货人姓名",
+                  "收件人姓名"),
+    "phone": ("phone", "mobile", "tel", "telephone", "phone_number", "mobile_phone",
+              "ship_to_phone", "ship_to_tel", "recipient_phone", "consignee_phone",
+              "contact_phone", "手机", "手机号", "联系电话", "电话", "收货人手机", "收货人电话",
+              "收件人电话", "收件人手机", "收货电话", "联系方式", "手机号码"),
+    "email": ("email", "e-mail", "邮箱", "电子邮箱", "ship_to_email"),
+    "province": ("province", "state", "省", "省份", "ship_to_province", "ship_to_state",
+                 "收货省份", "省/直辖市", "所在省"),
+    "city": ("city", "市", "城市", "ship_to_city", "收货城市", "所在市"),
+    "district": ("district", "county", "区", "区县", "县区", "区/县", "县", "ship_to_district",
+                 "收货区县", "所在区"),
+    "address": ("address", "address1", "street", "详细地址", "地址", "收货地址", "收件地址",
+                "送货地址", "ship_to_address", "shipping_address", "address_line1",
+                "street_address", "delivery_address"),
+    "postal_code": ("postal_code", "zip", "zipcode", "postcode", "邮编", "邮政编码",
+                    "ship_to_zip", "ship_to_postcode"),
+    "country": ("country", "country_code", "国家", "国家/地区", "ship_to_country"),
     "order_type": ("order_type", "type", "订单类型"),
     "shipping_fee": ("shipping_fee", "shipping", "freight", "运费"),
     "placed_at": ("placed_at", "order_date", "order_time", "created_at", "date",
-                  "下单时间", "订单日期", "日期", "销售时间"),
+                  "下单时间", "订单日期", "日期", "销售时间", "po_date", "采购日期"),
+    "requested_delivery": ("requested_delivery", "requested_delivery_date", "delivery_date",
+                           "required_date", "need_by", "need_by_date", "要求到货日期",
+                           "期望到货日期", "交货日期", "到货日期", "送达日期", "要求交期", "交期"),
+    "note": ("note", "notes", "remark", "remarks", "comment", "comments", "buyer_message",
+             "备注", "买家留言", "订单备注", "客户备注", "留言", "买家备注"),
+    "invoice_title": ("invoice_title", "发票抬头", "开票抬头", "开票名称"),
+    "invoice_tax_id": ("invoice_tax_id", "tax_id", "vat_number", "税号", "纳税人识别号",
+                       "统一社会信用代码"),
     "barcode": ("barcode", "ean", "upc", "gtin", "条码", "条形码", "商品条码"),
     "baby_age_months": ("baby_age_months", "baby_age", "婴儿月龄", "宝宝月龄"),
     "buyer_age": ("buyer_age", "买家年龄", "购买人年龄"),
@@ -82,9 +116,22 @@ ORDER_FIELDS: tuple[str, ...] = (
     "currency", "customer_ref", "customer_name", "recipient", "phone", "email", "province",
     "city", "district", "address", "postal_code", "country", "order_type", "shipping_fee",
     "placed_at", "baby_age_months", "buyer_age", "cross_border", "declared_value",
+    "po_number", "buyer_company", "ship_to_site", "requested_delivery", "note",
+    "invoice_title", "invoice_tax_id",
 )
-# Order fields kept as `ChannelOrder.attributes` (declarations the compliance rules read).
-ATTRIBUTE_FIELDS: tuple[str, ...] = ("baby_age_months", "buyer_age")
+# Order fields kept as `ChannelOrder.attributes` (declarations the compliance rules read,
+# the purchase order's references, the buyer's note and invoice details).
+ATTRIBUTE_FIELDS: tuple[str, ...] = (
+    "baby_age_months", "buyer_age", "po_number", "ship_to_site", "requested_delivery", "note",
+    "invoice_title", "invoice_tax_id",
+)
+# Prefixes that say a column is the recipient's (compared normalised): "收货人手机号码" is a
+# phone, "Ship To City" a city, even when that exact header is not listed above.
+RECIPIENT_PREFIXES: tuple[str, ...] = ("shipto", "recipient", "consignee", "deliveryto",
+                                       "收货人", "收件人", "收货", "收件", "送货")
+# A file with any of these columns holds purchase orders: its orders are B2B (unless an
+# order type column says otherwise).
+B2B_FIELDS: tuple[str, ...] = ("po_number", "buyer_company", "ship_to_site")
 TRUE_FLAGS = frozenset({"true", "1", "yes", "y", "是"})
 FALSE_FLAGS = frozenset({"false", "0", "no", "n", "否"})
 CURRENCY_ALIASES = {"RMB": "CNY", "人民币": "CNY", "元": "CNY", "港币": "HKD", "港元": "HKD",
@@ -115,6 +162,8 @@ class TabularResult:
 
     orders: list[tuple[list[int], ChannelOrder]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # headers no field reads
+    columns: dict[str, str] = field(default_factory=dict)  # canonical field -> header
 
 
 class _FileError(Exception):
@@ -122,10 +171,11 @@ class _FileError(Exception):
 
 
 def normalise(header: Any) -> str:
-    """A header as compared: lower case, without spaces, _ - * : and a trailing (unit)."""
+    """A header as compared: lower case, without spaces, _ - * : . # / 、 and a trailing
+    (unit), so `PO No.`, `po_no` and `PO-NO` are one header, as are 区/县 and 区县."""
     text = "" if header is None else str(header).replace("\ufeff", "").strip().lower()
     text = re.sub(r"[（(][^）)]*[）)]$", "", text)
-    return re.sub(r"[\s_\-*:：]+", "", text)
+    return re.sub(r"[\s_\-*:：.#/／、]+", "", text)
 
 
 # ----- reading ------------------------------------------------------------------------------
@@ -302,39 +352,100 @@ def _order_type(value: Any) -> OrderType:
 # ----- columns ------------------------------------------------------------------------------
 
 
-def resolve_columns(
-    header: list[Any], mapping: Mapping[str, str] | None, row: int
-) -> tuple[dict[str, int], list[RowError]]:
-    """Column index of each canonical field found in `header`, and the header's problems."""
-    mapping = mapping or {}
+@dataclass(frozen=True, slots=True)
+class ColumnMatch:
+    """Which column each canonical field is read from, the header's problems, and the
+    headers no field reads (reported, never a reason to refuse the file)."""
+
+    columns: dict[str, int]
+    errors: list[RowError]
+    ignored: list[str]
+    headers: dict[str, str]  # canonical field -> the file's header it is read from
+
+
+def check_mapping(mapping: Mapping[str, str]) -> None:
+    """Raise ValueError naming the field unless `mapping` (canonical field -> header) is
+    well formed: known fields, non-empty headers, no header named for two fields."""
     unknown = sorted(set(mapping) - set(CANONICAL_FIELDS))
     if unknown:
         raise ValueError(
             f"unknown canonical field(s) {', '.join(unknown)}; known: {', '.join(CANONICAL_FIELDS)}"
         )
+    seen: dict[str, str] = {}
+    for name, header in mapping.items():
+        key = normalise(header)
+        if not key:
+            raise ValueError(f"{name}: the header is empty")
+        if key in seen:
+            raise ValueError(f"{name}: header '{header}' is already mapped to {seen[key]}")
+        seen[key] = name
+
+
+def match_columns(header: list[Any], mapping: Mapping[str, str] | None, row: int,
+                  optional: Collection[str] = ()) -> ColumnMatch:
+    """Columns of `header` for each canonical field: `mapping` (field -> header) first, then
+    the known synonyms (DEFAULT_HEADERS). A purchase-order number stands in for the order
+    number when the file has none. Unknown headers are listed in `ignored`. A field in
+    `optional` (from a saved mapping) whose header is not in this file is read as if it
+    were not mapped."""
+    check_mapping(dict(mapping or {}))
+    positions_all = {normalise(cell) for cell in header if _text(cell)}
+    mapping = {name: h for name, h in (mapping or {}).items()
+               if name not in optional or normalise(h) in positions_all}
     positions: dict[str, int] = {}
     for i, cell in enumerate(header):
-        positions.setdefault(normalise(cell), i)
+        if _text(cell):
+            positions.setdefault(normalise(cell), i)
     columns: dict[str, int] = {}
     errors: list[RowError] = []
     for name in CANONICAL_FIELDS:
+        if name not in mapping:
+            continue
+        index = positions.get(normalise(mapping[name]))
+        if index is None:
+            errors.append(RowError(row, name, f"column '{mapping[name]}' is not in the header"))
+            continue
+        columns[name] = index
+    for name in CANONICAL_FIELDS:
         if name in mapping:
-            index = positions.get(normalise(mapping[name]))
-            if index is None:
-                errors.append(RowError(row, name, f"column '{mapping[name]}' is not in the header"))
-                continue
-            columns[name] = index
             continue
         for alias in DEFAULT_HEADERS[name]:
             index = positions.get(normalise(alias))
             if index is not None and index not in columns.values():
                 columns[name] = index
                 break
+    # Second pass: a header that says whose it is ("收货人手机号码", "Ship To City") is read
+    # as the header without that prefix, for a field still without a column.
+    aliases = {normalise(a): name for name in CANONICAL_FIELDS for a in DEFAULT_HEADERS[name]}
+    for i, cell in enumerate(header):
+        key = normalise(cell)
+        if not key or i in columns.values() or key in aliases:
+            continue
+        for prefix in RECIPIENT_PREFIXES:
+            target = aliases.get(key[len(prefix):]) if key.startswith(prefix) else None
+            if target is not None and target not in columns and target not in mapping:
+                columns[target] = i
+                break
+    if "external_id" not in columns and "external_id" not in mapping and "po_number" in columns:
+        columns["external_id"] = columns["po_number"]
     for name in REQUIRED_FIELDS:
         if name not in columns and name not in mapping:
             wanted = ", ".join(DEFAULT_HEADERS[name][:6])
-            errors.append(RowError(row, name, f"no column for this field (headers: {wanted}, …)"))
-    return columns, errors
+            errors.append(RowError(
+                row, name, f"no column for this field (headers: {wanted}, …; or --map "
+                f"HEADER={name})"))
+    used = set(columns.values())
+    ignored = [_text(cell) for i, cell in enumerate(header) if _text(cell) and i not in used]
+    headers = {name: _text(header[i]) for name, i in columns.items()}
+    return ColumnMatch(columns, errors, ignored, headers)
+
+
+def resolve_columns(
+    header: list[Any], mapping: Mapping[str, str] | None, row: int
+) -> tuple[dict[str, int], list[RowError]]:
+    """Column index of each canonical field found in `header`, and the header's problems."""
+    found = match_columns(header, mapping, row)
+    return found.columns, found.errors
 
 
 # ----- rows to orders -----------------------------------------------------------------------
@@ -391,6 +502,8 @@ def _read_row(number: int, cells: list[Any], columns: dict[str, int], naive_tz: 
         "baby_age_months": _whole,
         "buyer_age": _whole,
         "cross_border": _flag,
+        "requested_delivery": lambda v: _moment(v, naive_tz).astimezone(naive_tz).date()
+        .isoformat(),
     }
     for name in ORDER_FIELDS:
         if name in ("shipping_fee", "declared_value"):
@@ -426,6 +539,7 @@ def _build_order(
     default_country: str,
     default_order_type: OrderType,
     received_at: datetime,
+    b2b_file: bool = False,
 ) -> tuple[ChannelOrder | None, list[RowError]]:
     """One order from its rows; order-level values must agree where they are repeated."""
     errors: list[RowError] = []
@@ -460,8 +574,11 @@ def _build_order(
     def get(name: str, default: Any = "") -> Any:
         return first[name][0] if name in first else default
 
-    recipient = get("recipient") or get("customer_name")
+    company = get("buyer_company")
+    recipient = get("recipient") or get("customer_name") or company
     placed_at: datetime | None = get("placed_at", None)
+    if b2b_file and "order_type" not in first:
+        default_order_type = OrderType.B2B
     order = ChannelOrder(
         external_id=external_id,
         status="open",
@@ -470,7 +587,7 @@ def _build_order(
         lines=[row.line for row in rows if row.line is not None],
         customer=Customer(
             ref=get("customer_ref"),
-            name=get("customer_name") or recipient,
+            name=company or get("customer_name") or recipient,
             email=get("email"),
             phone=get("phone"),
         ),
@@ -489,7 +606,9 @@ def _build_order(
         order_type=get("order_type", default_order_type),
         cross_border=get("cross_border", False),
         declared_value=get("declared_value", None),
-        attributes={name: get(name) for name in ATTRIBUTE_FIELDS if name in first},
+        requested_delivery=(date.fromisoformat(get("requested_delivery"))
+                            if "requested_delivery" in first else None),
+        attributes={name: _text(get(name)) for name in ATTRIBUTE_FIELDS if name in first},
         raw={
             "rows": [{"row": r.number, **{k: _text(v) for k, v in r.values.items()}} for r in rows]
         },
@@ -507,11 +626,13 @@ def parse_rows(
     default_order_type: OrderType = OrderType.B2C,
     naive_tz: tzinfo = CHINA_TZ,
     received_at: datetime | None = None,
+    optional: Collection[str] = (),
 ) -> TabularResult:
     """Read a CSV or XLSX order file into orders and row errors.
 
     `mapping` maps canonical fields to the file's headers (others use DEFAULT_HEADERS);
-    an unknown canonical name raises ValueError. Naive times are read in `naive_tz`
+    an unknown canonical name or a header named twice raises ValueError. Headers no
+    field reads are listed in `result.ignored`. Naive times are read in `naive_tz`
     (China time by default); an order without `placed_at` is stamped `received_at`.
     """
     if fmt not in ("csv", "xlsx"):
@@ -527,7 +648,9 @@ def parse_rows(
         result.errors.append(RowError(0, "file", "the file has no header row"))
         return result
     header_row, header = rows[0]
-    columns, header_errors = resolve_columns(header, mapping, header_row)
+    match = match_columns(header, mapping, header_row, optional)
+    columns, header_errors = match.columns, match.errors
+    result.ignored, result.columns = match.ignored, match.headers
     if header_errors:
         result.errors.extend(header_errors)
         if any(e.field in REQUIRED_FIELDS for e in header_errors):
@@ -548,12 +671,64 @@ def parse_rows(
             default_country=default_country,
             default_order_type=default_order_type,
             received_at=now,
+            b2b_file=any(name in columns for name in B2B_FIELDS),
         )
         result.errors.extend(errors)
         if order is not None:
             result.orders.append(([r.number for r in order_rows], order))
     result.errors.sort(key=lambda e: (e.row, e.field))
     return result
+
+
+@dataclass(slots=True)
+class TabularPreview:
+    """The first rows of a file as they would be read: each row's values by canonical
+    field (as written in the file), the columns used and ignored, and the problems."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    order_type: str = OrderType.B2C.value
+    total_rows: int = 0
+
+
+def preview_rows(
+    data: bytes,
+    *,
+    fmt: Fmt,
+    mapping: Mapping[str, str] | None = None,
+    limit: int = 10,
+    naive_tz: tzinfo = CHINA_TZ,
+    optional: Collection[str] = (),
+) -> TabularPreview:
+    """The first `limit` data rows as mapped; nothing is converted into orders or stored."""
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError(f"unknown format '{fmt}' (csv or xlsx)")
+    preview = TabularPreview()
+    try:
+        table = read_csv(data) if fmt == "csv" else read_xlsx(data)
+    except _FileError as exc:
+        preview.errors.append(RowError(0, "file", str(exc)))
+        return preview
+    rows = [(n, cells) for n, cells in table if any(_text(c) for c in cells)]
+    if not rows:
+        preview.errors.append(RowError(0, "file", "the file has no header row"))
+        return preview
+    header_row, header = rows[0]
+    match = match_columns(header, mapping, header_row, optional)
+    preview.columns, preview.ignored = match.headers, match.ignored
+    preview.errors.extend(match.errors)
+    preview.total_rows = len(rows) - 1
+    if any(name in match.columns for name in B2B_FIELDS):
+        preview.order_type = OrderType.B2B.value
+    for number, cells in rows[1:limit + 1]:
+        values = {name: _text(cells[i]) if i < len(cells) else ""
+                  for name, i in sorted(match.columns.items(), key=lambda kv: kv[1])}
+        preview.rows.append({"row": number, **values})
+        if not any(e.field in REQUIRED_FIELDS and e.row == header_row for e in match.errors):
+            preview.errors.extend(_read_row(number, cells, match.columns, naive_tz).errors)
+    return preview
 
 
 class TabularAdapter:

@@ -41,7 +41,7 @@ TAOBAO_CANCELLED = frozenset({TAOBAO_CLOSED, "TRADE_CLOSED_BY_TAOBAO"})
 TAOBAO_REFUNDED = "SUCCESS"
 TAOBAO_LINE_REFUNDED = frozenset({TAOBAO_REFUNDED})
 # Order fields kept as attributes of the same name, which the renderer writes back.
-TEXT_ATTRIBUTES = ("buyer_message", "seller_memo")
+TEXT_ATTRIBUTES = ("buyer_message", "buyer_memo", "seller_memo")
 
 
 class TaobaoAdapter:

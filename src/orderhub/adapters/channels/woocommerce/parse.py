@@ -6,13 +6,16 @@ fields, whether or not the shop enters prices with tax); the line `price` is a J
 equal to `total / quantity` (after discounts), so the unit price is taken from `subtotal`.
 `date_*_gmt` are naive GMT strings. The external id is the post `id`; `number` (which order
 number plugins may rewrite) is kept as an attribute. Buyer declarations travel in the order's
-`meta_data` (keys starting with "_" are private and left out) and customs data in the line
-items' `meta_data`.
+`meta_data` (keys starting with "_" are private and left out, except the documented ones
+that carry order facts: `PRIVATE_META`) and customs data in the line items' `meta_data`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from orderhub.adapters.channels._payload import (
     ZERO,
@@ -37,6 +40,8 @@ from orderhub.adapters.channels._payload import (
 )
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
 from orderhub.domain.order import Address, Customer
+
+_P = TypeVar("_P", Address, Customer)
 
 WOOCOMMERCE_SIGNATURE_HEADER = "X-WC-Webhook-Signature"
 WOOCOMMERCE_CANCELLED = frozenset({"cancelled", "refunded", "failed", "trash"})
@@ -123,10 +128,10 @@ class WooCommerceAdapter:
             raise PayloadError("is missing", "date_modified_gmt")
         status = text_at(order, "status")
 
-        declared = declarations(
-            objects_at(order, "meta_data", required=False), "meta_data", "key", skip_private=True
-        )
+        meta = objects_at(order, "meta_data", required=False)
+        declared = declarations(meta, "meta_data", "key", skip_private=True)
         attributes = dict(declared.attributes)  # the order's own facts below take precedence
+        attributes.update(meta_facts(meta))
         put(attributes, "order_number", order.get("number"))
         put(attributes, "wc_status", status)
         for key in (*TEXT_ATTRIBUTES, "prices_include_tax"):
@@ -144,16 +149,94 @@ class WooCommerceAdapter:
             updated_at=updated_at,
             currency=currency,
             lines=lines,
-            customer=_customer(order),
-            shipping_address=_address(order),
+            customer=_with_phone(_customer(order), attributes.get("billing_phone", "")),
+            shipping_address=_meta_phone(order, _address(order), attributes),
             shipping_fee=shipping_fee,
             total=decimal_at(order, "total") if order.get("total") not in (None, "") else None,
             placed_at=placed_at,
             cross_border=declared.cross_border,
             declared_value=declared.declared_value,
+            requested_delivery=_iso_date(attributes.get("requested_delivery", "")),
             attributes=attributes,
             raw=order,
         )
+
+
+# ----- private meta keys that carry order facts ---------------------------------------------
+# Keys starting with "_" are hidden from the shop's order screen, not from the API: the ones
+# below are documented by WooCommerce or a common plugin to hold an order fact, so they are
+# read (docs/channels.md cites each source); every other "_" key stays skipped.
+PRIVATE_META: dict[str, str] = {
+    "_billing_phone": "billing_phone",  # WooCommerce core order data (post meta before HPOS)
+    "_shipping_phone": "shipping_phone",  # WooCommerce core, shipping phone since 5.6
+    "_delivery_date": "requested_delivery",  # checkout delivery-date fields (Y-m-d)
+    "_orddd_timestamp": "requested_delivery",  # Order Delivery Date Pro (Tyche Softwares)
+    "_orddd_lite_timestamp": "requested_delivery",  # Order Delivery Date Lite (Tyche)
+    "jckwds_date_ymd": "requested_delivery",  # Iconic WooCommerce Delivery Slots (Ymd)
+    "_billing_vat_number": "invoice_tax_id",  # WooCommerce EU VAT Number (and WCPOS default)
+    "_vat_number": "invoice_tax_id",  # WooCommerce EU VAT Number before 2.3
+    "_billing_eu_vat_number": "invoice_tax_id",  # EU VAT plugins (WPFactory and others)
+    "vat_number": "invoice_tax_id",  # Aelia EU VAT Assistant
+    "_oss_vat_number": "invoice_tax_id",  # EU VAT One Stop Shop for WooCommerce
+    "_invoice_title": "invoice_title",  # Chinese checkout-field customisations (发票抬头)
+    "_billing_invoice_title": "invoice_title",
+}
+_TIMESTAMP_KEYS = frozenset({"_orddd_timestamp", "_orddd_lite_timestamp"})
+
+
+def _meta_date(key: str, value: str) -> str:
+    """A delivery date as YYYY-MM-DD ("" when it is not one). Order Delivery Date stores
+    the chosen day's midnight in the shop's time zone as unix seconds: noon UTC of that
+    day is within 12 hours of it in every zone, so the date of (seconds + 12 h) is it."""
+    text = value.strip()
+    try:
+        if key in _TIMESTAMP_KEYS:
+            moment = datetime.fromtimestamp(int(text) + 12 * 3600, UTC)
+            return moment.date().isoformat()
+        digits = text.replace("-", "").replace("/", "")
+        if len(digits) == 8 and digits.isdigit():
+            return date(int(digits[:4]), int(digits[4:6]), int(digits[6:])).isoformat()
+    except (ValueError, OverflowError, OSError):
+        return ""
+    return ""
+
+
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:  # a shop's own free-text "requested_delivery" meta: not a date
+        return None
+
+
+def meta_facts(meta: list[JsonObject]) -> dict[str, str]:
+    """The order facts of `meta_data` under their canonical attribute names."""
+    out: dict[str, str] = {}
+    for i, entry in enumerate(meta):
+        key = text_at(entry, "key", f"meta_data[{i}]")
+        name = PRIVATE_META.get(key)
+        value = entry.get("value")
+        if name is None or not isinstance(value, str | int) or isinstance(value, bool):
+            continue
+        text = str(value).strip()
+        if name == "requested_delivery":
+            text = _meta_date(key, text)
+        if text and name not in out:
+            out[name] = text
+    return out
+
+
+def _with_phone(target: _P, phone: str) -> _P:
+    return replace(target, phone=phone) if phone and not target.phone else target
+
+
+def _meta_phone(order: JsonObject, address: Address, attributes: dict[str, str]) -> Address:
+    """The recipient's phone: `shipping.phone`, else the `_shipping_phone` meta, else the
+    billing phone (`billing.phone`, then the `_billing_phone` meta)."""
+    if text_at(obj_at(order, "shipping") or {}, "phone", "shipping"):
+        return address
+    if attributes.get("shipping_phone"):
+        return replace(address, phone=attributes["shipping_phone"])
+    return _with_phone(address, attributes.get("billing_phone", ""))
 
 
 def _line(item: JsonObject, path: str) -> ChannelLine:
