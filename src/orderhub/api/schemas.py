@@ -365,9 +365,15 @@ class OrderOut(BaseModel):
     currency: str
     totals: TotalsOut
     customer: dict[str, Any]
-    shipping_address: dict[str, Any]
+    shipping_address: dict[str, Any] = Field(description="phone_e164 (the recipient's "
+                                             "number in E.164) and phone_status (valid, "
+                                             "masked, virtual, invalid, missing) are worked "
+                                             "out by the hub; phone_e164 is masked like phone")
     lines: list[LineOut]
     hold_reasons: list[HoldReasonOut]
+    address_suggestion: dict[str, Any] | None = Field(
+        None, description="Values suggested for missing divisions (values, confidence, "
+        "source); accept with POST /v1/orders/{id}/address-suggestion/accept")
     reservations: list[ReservationOut]
     shipments: list[ShipmentOut]
     split: bool
@@ -454,6 +460,9 @@ class WarehouseIn(Strict):
     capabilities: list[Capability] = Field(default_factory=list)
     max_queue_days: Int = Field(2, ge=1, le=30, description="Takes no more orders once this "
                                 "many days of picking are queued")
+    country: Line = Field("CN", pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 "
+                          "country it ships from (an order to another country is "
+                          "cross-border)")
 
     @model_validator(mode="after")
     def _fill_region(self) -> WarehouseIn:
@@ -491,6 +500,7 @@ class WarehouseOut(BaseModel):
     handling_per_unit: Decimal
     capabilities: list[str]
     max_queue_days: int
+    country: str = "CN"
 
 
 class SkuIn(Strict):
@@ -535,6 +545,11 @@ class ChannelIn(Strict):
                          "shopify, woocommerce, tiktok, douyin, taobao (empty: canonical API only)")
     secret: Line = Field("", max_length=200, description="Secret its webhooks are signed with "
                         "(write-only)")
+    cross_border: Flag = Field(False, description="A cross-border channel (Tmall Global, "
+                               "JD Worldwide, ...): every order it sends is cross-border")
+    ship_from_country: Line = Field("", pattern=r"^([A-Z]{2})?$", description="ISO country "
+                                    "its orders ship from by default (empty: the network's "
+                                    "warehouses)")
 
 
 class ChannelOut(BaseModel):
@@ -543,6 +558,8 @@ class ChannelOut(BaseModel):
     kind: str
     active: bool
     adapter: str = ""
+    cross_border: bool = False
+    ship_from_country: str = ""
 
 
 class StockLevelOut(BaseModel):

@@ -15,6 +15,7 @@ from orderhub.adapters.crypto.keyring import PiiCipher
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import bulk_insert, chunks
 from orderhub.adapters.db.decision_codec import compact_decision, expand_decision
+from orderhub.domain.address import AddressSuggestion
 from orderhub.domain.errors import Conflict, NotFound
 from orderhub.domain.events import Event
 from orderhub.domain.lifecycle import OrderStatus
@@ -82,7 +83,10 @@ def _personal_columns(o: Order, pii: PiiCipher) -> dict[str, Any]:
         "shipping_address": address,
         "attributes": attributes,
         "pii": pii.encrypt_doc(o.tenant_id, _pii_field(o.id), secret),
-        "bidx_phone": pii.blind_phone(o.tenant_id, o.shipping_address.phone),
+        # The E.164 number when intake worked it out (any country searches by its
+        # international form), else the raw one (mainland mobiles normalise alike).
+        "bidx_phone": pii.blind_phone(o.tenant_id, o.shipping_address.phone_e164
+                                      or o.shipping_address.phone),
         "bidx_customer_phone": pii.blind_phone(o.tenant_id, o.customer.phone),
         "bidx_email": pii.blind_email(o.tenant_id, o.customer.email),
     }
@@ -117,6 +121,8 @@ def _order_row(o: Order, pii: PiiCipher) -> dict[str, Any]:
         "stated_total": o.stated_total,
         "channel_updated_at": o.channel_updated_at,
         "overrides": o.overrides,
+        "address_suggestion": (o.address_suggestion.as_dict()
+                               if o.address_suggestion is not None else None),
         "customer_ref": o.customer.ref,
         "version": o.version,
         "event_seq": o.event_seq,
@@ -178,6 +184,7 @@ def _head_state(o: Order) -> tuple[Any, ...]:
         o.customer,
         o.cross_border,
         o.declared_value,
+        o.address_suggestion,
     )
 
 
@@ -785,6 +792,8 @@ def _order_from_row(
         stated_total=h["stated_total"],
         channel_updated_at=h["channel_updated_at"],
         overrides=list(h["overrides"] or []),
+        address_suggestion=(AddressSuggestion.from_dict(doc)
+                            if (doc := h.get("address_suggestion")) else None),
         version=h["version"],
         event_seq=h["event_seq"],
         reservations=reservations,

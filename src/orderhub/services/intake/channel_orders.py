@@ -15,7 +15,6 @@ from typing import Any
 import orjson
 
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
-from orderhub.adapters.china_address import complete_addresses
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.money import is_known_currency
 from orderhub.domain.order import Order, OrderEdit, OrderLine
@@ -65,7 +64,7 @@ def _build(co: ChannelOrder, tenant_id: str, channel: str, now: datetime, actor:
 def take_channel_orders(uow: UnitOfWork, tenant_id: str, channel: str,
                         items: Sequence[ChannelOrder], now: datetime, actor: str) -> Taken:
     """New orders stored, updates applied, cancellations noted (the front door cancels
-    them after the pipeline ran); addresses completed and SKUs mapped for the pipeline."""
+    them after the pipeline ran); SKUs mapped for the pipeline."""
     # The same order twice in one batch: only its latest version counts.
     latest: dict[str, int] = {}
     for i, co in enumerate(items):
@@ -99,9 +98,7 @@ def take_channel_orders(uow: UnitOfWork, tenant_id: str, channel: str,
             results.append(IngestResult("created", co.external_id, order.id))
             continue
         results.append(_apply_update(uow, prior, co, now, actor, to_cancel, to_revise))
-    parsed = complete_addresses([o.shipping_address for o in fresh + to_revise])
-    for order, address in zip(fresh + to_revise, parsed, strict=True):
-        order.shipping_address = address
+    # Addresses and phones are worked out by the pipeline (intake/address_enrichment.py).
     resolve_lines(uow, tenant_id, fresh + to_revise)
     return Taken(results, fresh + to_revise, to_cancel, [*fresh, *stored.values()])
 

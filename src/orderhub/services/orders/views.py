@@ -60,6 +60,8 @@ def _full_order_view(o: Order) -> dict[str, Any]:
             for ln in o.lines
         ],
         "hold_reasons": [r.as_dict() for r in o.hold_reasons],
+        "address_suggestion": (o.address_suggestion.as_dict()
+                               if o.address_suggestion is not None else None),
         "reservations": [
             {
                 "id": r.id,
