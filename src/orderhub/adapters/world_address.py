@@ -19,7 +19,8 @@ from orderhub.domain.order import Address
 _FIELDS = {"country_area": "province", "city": "city", "city_area": "district",
            "postal_code": "postal_code", "street_address": "line1",
            "country_code": "country"}
-# Simplified forms of the traditional names the data lists for Hong Kong and Taiwan areas.
+# Simplified forms of the traditional names the data lists for Hong Kong and Taiwan areas
+# and Taiwan's cities and districts (大安区 -> 大安區).
 _TRADITIONAL = str.maketrans({"臺": "台", "园": "園", "县": "縣", "兰": "蘭", "义": "義",
                               "东": "東", "连": "連", "云": "雲", "门": "門", "龙": "龍",
                               "岛": "島", "湾": "灣", "区": "區"})
@@ -34,8 +35,8 @@ def _problems(country: str, province: str, city: str, district: str, postal_code
               line1: str) -> tuple[tuple[str, str], ...]:
     try:
         normalize_address({"country_code": country, "country_area": _area(country, province),
-                           "city": city, "city_area": district, "postal_code": postal_code,
-                           "street_address": line1})
+                           "city": _area(country, city), "city_area": _area(country, district),
+                           "postal_code": postal_code, "street_address": line1})
     except InvalidAddressError as e:
         return tuple(sorted((_FIELDS.get(k, k), v) for k, v in e.errors.items()))
     return ()
