@@ -104,7 +104,8 @@ def test_phone_e164_is_personal_and_masked_by_role() -> None:
 def test_hong_kong_macau_taiwan_in_chinese_get_their_own_codes() -> None:
     hk = recognise_region(Address(country="CN", province="香港特别行政区", city="九龙",
                                   district="油尖旺区", line1="弥敦道 1 号"))
-    assert (hk.country, hk.province, hk.city, hk.district) == ("HK", "九龙", "油尖旺区", "")
+    assert (hk.country, hk.province, hk.city, hk.district) == ("HK", "九龙", "", "油尖旺区")
+    assert address_problems(hk) == {}
     mo = recognise_region(Address(country="", province="澳門", city="澳門半島",
                                   line1="亞馬喇前地 1 號"))
     assert mo.country == "MO"

@@ -59,8 +59,8 @@ def recognise_region(a: Address) -> Address:
     and a "China" address whose province (or, with no province, street line) names Hong
     Kong, Macau or Taiwan becomes HK, MO or TW with that name taken out. Divisions move to
     where the region's own rules look: Hong Kong's area (九龍, 香港島, 新界) and Taiwan's city or
-    county (台北市) are their `province`; the district Chinese platforms send becomes
-    Taiwan's `city`."""
+    county (台北市) are their `province`; the district Chinese platforms send stays Hong
+    Kong's district and becomes Taiwan's `city`."""
     code = country_code(a.country) or a.country.strip().upper()
     if code not in _MAINLAND:
         return a if code == a.country else replace(a, country=code)
@@ -76,9 +76,9 @@ def recognise_region(a: Address) -> Address:
     line1 = a.line1 if field == "province" else rest
     province, city, district = (rest if field == "province" else ""), a.city, a.district
     if region == "HK":
-        # 香港 / 九龙 / 油尖旺区: the area is what the platform called the city.
-        province, city, district = province or city, (district if not province else city), \
-            ("" if not province else district)
+        # 香港 / 九龙 / 油尖旺区: the area (九龍, 香港島, 新界) is what the platform called the
+        # city; the district stays the district (Hong Kong's rules name no city).
+        province, city = (province, city) if province else (city, "")
     elif region == "TW":
         # 台湾省 / 台北市 / 大安区: the city or county is Taiwan's first division.
         province, city, district = province or city, (district if not province else city), \
