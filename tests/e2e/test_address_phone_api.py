@@ -132,3 +132,43 @@ def test_cli_accepts_the_suggestion(client: TestClient, database_url: str) -> No
     assert r.exit_code == 1 and "no address suggestion" in r.output
     r = runner.invoke(cli, ["order", "show", o["id"], "--json"], env=env)
     assert "+8613912345678" in r.output
+
+
+def test_console_shows_and_accepts_the_suggestion(hub: Hub) -> None:
+    from dataclasses import replace as _replace
+
+    from orderhub.api.app import create_app
+    from orderhub.domain.privacy import PiiView
+    from orderhub.services.access import users
+    from orderhub.services.intake.submit import submit_orders
+    from orderhub.services.orders import views
+    from tests.console_support import PASSWORD, csrf_of
+    from tests.e2e.test_console_ops import _client, _version
+    from tests.factories import SHANGHAI, T, draft, seed_network
+
+    seed_network(hub)
+    for login, role in (("op", "operations"), ("ana", "analyst")):
+        users.create_user(hub.uow, T, login=login, role=role, password=PASSWORD,
+                          granter=None, actor="test", now=hub.clock())
+    app = create_app(hub)
+    address = _replace(SHANGHAI, province="广东省", city="", district="南山区",
+                       line1="科技园路 1 号")
+    [r] = submit_orders(hub.uow, T, [draft("CS-1", address=address)], strategy=hub.strategy,
+                        now=hub.clock(), actor="test", presale_lock=hub.presale_lock)
+    oid = str(r.order_id)
+    analyst = _client(app, "ana")
+    page = analyst.get(f"/console/held/{oid}")
+    assert 'id="address-suggestion"' in page.text and "深圳市" in page.text
+    assert 'data-action="accept-address"' not in page.text  # may see, may not act
+    c = _client(app)
+    c.cookies.set("oh_lang", "zh", path="/console")
+    page = c.get(f"/console/held/{oid}")
+    assert "建议补全的地址" in page.text and "0.90" in page.text and "采纳建议" in page.text
+    form = {"csrf": csrf_of(page.text), "version": _version(page.text)}
+    assert c.post(f"/console/held/{oid}/accept-address",
+                  data={**form, "csrf": "x"}).status_code == 403
+    ok = c.post(f"/console/held/{oid}/accept-address", data=form)
+    assert ok.status_code == 303 and ok.headers["location"].endswith("done=suggestion")
+    after = views.get_order(hub.read_uow, T, oid, pii=PiiView.FULL)
+    assert after["status"] == "allocated" and after["shipping_address"]["city"] == "深圳市"
+    assert "已采纳建议地址" in c.get(ok.headers["location"]).text
