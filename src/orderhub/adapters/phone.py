@@ -88,6 +88,11 @@ def classify_phone(number: str, country: str) -> tuple[PhoneStatus, str]:
     text = (number or "").strip()
     if not text:
         return PhoneStatus.MISSING, ""
+    if _CN_MOBILE.fullmatch(text) and (country or "CN").upper() == "CN":
+        # Most orders: a bare mainland mobile, judged by its block (no parse, no cache entry)
+        if _cn_mobile_block_valid(text[:5]):
+            return PhoneStatus.VALID, "+86" + text
+        return PhoneStatus.INVALID, ""
     if _MASK.search(text):
         return PhoneStatus.MASKED, ""
     explicit = _EXTENSION.match(text)
