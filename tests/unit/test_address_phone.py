@@ -277,3 +277,24 @@ def test_cross_border_docs_are_checked_per_line() -> None:
     assert "HS code and country of origin" in reasons[0].message
     assert "valid HS code" in reasons[1].message and "ISO code" in reasons[1].message
     assert "declared value" in reasons[2].message
+
+
+def test_hong_kong_macau_taiwan_in_csv_and_xlsx_imports() -> None:
+    from orderhub.adapters.channels.tabular import parse_rows
+
+    text = ("订单号,商品编码,数量,单价,国家/地区,省份,城市,区县,详细地址,收货人,收货人手机\n"
+            "T-1,A,1,10,澳門,,,,亞馬喇前地 1 號,陳,6612 3456\n"
+            "T-2,A,1,10,Hong Kong,九龍,,,彌敦道 1 號,陳,9123 4567\n"
+            "T-3,A,1,10,中国,台灣省,台北市,大安區,忠孝東路 1 號,林,0912 345 678\n"
+            "T-4,A,1,10,,香港特别行政区,新界,沙田区,沙田正街 1 号,李,5123 4567\n")
+    result = parse_rows(text.encode("utf-8"), fmt="csv")
+    assert result.errors == []
+    addresses = {o.external_id: recognise_region(o.shipping_address)
+                 for _, o in result.orders}
+    assert {k: a.country for k, a in addresses.items()} == {
+        "T-1": "MO", "T-2": "HK", "T-3": "TW", "T-4": "HK"}
+    assert (addresses["T-3"].province, addresses["T-3"].city) == ("台北市", "大安區")
+    assert (addresses["T-4"].province, addresses["T-4"].district) == ("新界", "沙田区")
+    assert all(address_problems(a) == {} for k, a in addresses.items() if k != "T-3")
+    assert address_problems(addresses["T-3"]) == {"postal_code": "required"}
+    assert classify_phone("0912 345 678", addresses["T-3"].country)[1] == "+886912345678"
