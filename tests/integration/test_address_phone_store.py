@@ -211,3 +211,19 @@ def test_the_customer_phone_is_the_fallback_number(network: Hub) -> None:
                                     customer=Customer(ref="b", phone="+86 139 1234 5678")))
     a = view(hub, r.order_id)["shipping_address"]
     assert a["phone_e164"] == "+8613912345678"  # type: ignore[index]
+
+
+def test_a_channel_update_without_an_address_change_records_no_correction(
+        network: Hub) -> None:
+    from datetime import timedelta
+
+    hub = network
+    first = channel_order("UP-1")
+    [r] = ingest(hub, first)
+    later = channel_order("UP-1", lines=[ChannelLine("A", "Apple", 3, Decimal("10.00"))],
+                          updated_at=first.updated_at + timedelta(minutes=5))
+    [u] = ingest(hub, later)
+    assert u.outcome == "updated"
+    types = [e["type"] for e in views.get_timeline(hub.read_uow, T, str(r.order_id))]
+    assert "OrderAddressCorrected" not in types  # the derived phone fields are not a change
+    assert view(hub, r.order_id)["shipping_address"]["phone_e164"] == "+8613800138000"  # type: ignore[index]

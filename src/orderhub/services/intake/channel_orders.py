@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ import orjson
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.money import is_known_currency
-from orderhub.domain.order import Order, OrderEdit, OrderLine
+from orderhub.domain.order import Address, Order, OrderEdit, OrderLine
 from orderhub.services.intake.commands import IngestResult, Taken
 from orderhub.services.intake.crosswalk import resolve_lines
 from orderhub.services.orders.editing import edit_order
@@ -123,6 +124,13 @@ def _unstorable(co: ChannelOrder) -> str:
     return ""
 
 
+def _as_sent(order: Order) -> Address:
+    """The stored address without what intake derived from it (the phone's status and
+    E.164 form), to compare with the channel's."""
+    a = order.shipping_address
+    return replace(a, phone_e164="", phone_status="") if a.phone_status else a
+
+
 _OPEN = (OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
          OrderStatus.RESERVED, OrderStatus.ALLOCATED)
 
@@ -154,7 +162,7 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
         # Any change of content: take the channel's version whole and run every check and
         # the allocation again (a new address may mean a nearer warehouse).
         edit_order(uow, order, OrderEdit(
-            address=(co.shipping_address if co.shipping_address != order.shipping_address
+            address=(co.shipping_address if co.shipping_address != _as_sent(order)
                      else None),
             lines=_lines(co.lines), customer=co.customer,
             shipping_fee=co.shipping_fee, attributes=dict(co.attributes),
