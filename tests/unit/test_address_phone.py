@@ -298,3 +298,12 @@ def test_hong_kong_macau_taiwan_in_csv_and_xlsx_imports() -> None:
     assert all(address_problems(a) == {} for k, a in addresses.items() if k != "T-3")
     assert address_problems(addresses["T-3"]) == {"postal_code": "required"}
     assert classify_phone("0912 345 678", addresses["T-3"].country)[1] == "+886912345678"
+
+
+def test_complete_addresses_splits_what_is_written_and_infers_nothing() -> None:
+    from orderhub.adapters.china_address import complete_addresses
+
+    assert [(a.city, a.district) for a in complete_addresses([
+        Address(province="广东省", city="深圳市", line1="南山区科技园路"),
+        Address(province="广东省", line1="南山区科技园路")])] == [
+        ("深圳市", "南山区"), ("", "南山区")]

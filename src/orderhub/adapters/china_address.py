@@ -111,3 +111,10 @@ def parse_addresses(addresses: Sequence[Address]
         out[i] = (replace(a, province=province, city=city, district=district,
                           line1=line1 or a.line1), suggestion)
     return out
+
+
+def complete_addresses(addresses: Sequence[Address]) -> list[Address]:
+    """The addresses with the divisions their text names split out, and nothing inferred
+    (`parse_addresses` without its suggestions). Intake itself goes through
+    services/intake/address_enrichment.py, which keeps the suggestions with the order."""
+    return [a for a, _ in parse_addresses(addresses)]

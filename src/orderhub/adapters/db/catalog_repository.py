@@ -129,8 +129,8 @@ class CatalogRepository:
                 r["active"],
                 r["adapter"],
                 self._open_secret(r["tenant_id"], r["code"], r["secret"]),
-                r["cross_border"],
-                r["ship_from_country"],
+                cross_border=r["cross_border"],
+                ship_from_country=r["ship_from_country"],
             )
             for r in rows
         ]
