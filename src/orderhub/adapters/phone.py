@@ -17,8 +17,10 @@ import phonenumbers
 from orderhub.domain.address import PhoneStatus
 
 _CN_MOBILE = re.compile(r"1\d{10}")
-# A masked number: digits hidden by *, ＊, x or •, at least three in a row, between digits.
-_MASK = re.compile(r"\d\s*(?:[*＊•●]\s*){3,}\d|\d(?:[xX]){3,}\d|^[*＊]{3,}\d{2,4}$")
+# A masked number: at least three digits hidden by *, ＊, • or ● (runs may be split by
+# separators: `(+1)213-***-1234`), or by a run of x between digits (`138xxxx1234`).
+_MASK_CHARS = re.compile(r"[*＊•●]")
+_MASK_X = re.compile(r"\d[\s\-]*[xX]{3,}[\s\-]*\d")
 # An explicit extension: 转 (transfer), ext/ext./x, # or a comma after the number.
 _EXTENSION = re.compile(r"^(?P<base>.*?\d)\s*(?:转|轉|分机|ext\.?|x|#|,|，)\s*(?P<ext>\d{1,6})\s*$",
                         re.IGNORECASE)
@@ -73,13 +75,20 @@ def _e164(number: str, country: str) -> str | None:
         mobile = _cn_mobile(number)
         if mobile is not None:
             return "+86" + mobile if _cn_mobile_block_valid(mobile[:5]) else None
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    candidates = [number]
+    text = number.strip()
+    if text.startswith("00"):
+        # Mainland platforms write other regions' numbers with the mainland's international
+        # prefix (0085292524696); the ship-to region's own prefix may differ (Hong Kong: 001)
+        candidates.append("+" + text[2:])
+    for candidate in candidates:
+        try:
+            parsed = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return None
 
 
 def classify_phone(number: str, country: str) -> tuple[PhoneStatus, str]:
@@ -93,7 +102,7 @@ def classify_phone(number: str, country: str) -> tuple[PhoneStatus, str]:
         if _cn_mobile_block_valid(text[:5]):
             return PhoneStatus.VALID, "+86" + text
         return PhoneStatus.INVALID, ""
-    if _MASK.search(text):
+    if len(_MASK_CHARS.findall(text)) >= 3 or _MASK_X.search(text):
         return PhoneStatus.MASKED, ""
     explicit = _EXTENSION.match(text)
     if explicit and _e164(explicit["base"], country):

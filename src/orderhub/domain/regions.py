@@ -57,10 +57,9 @@ def country_code(text: str) -> str:
 def recognise_region(a: Address) -> Address:
     """The address with its country worked out: a written country name becomes its code,
     and a "China" address whose province (or, with no province, street line) names Hong
-    Kong, Macau or Taiwan becomes HK, MO or TW with that name taken out. Divisions move to
-    where the region's own rules look: Hong Kong's area (九龍, 香港島, 新界) and Taiwan's city or
-    county (台北市) are their `province`; the district Chinese platforms send stays Hong
-    Kong's district and becomes Taiwan's `city`."""
+    Kong, Macau or Taiwan becomes HK, MO or TW with that name taken out. The other
+    divisions stay as written (a platform's city `九龙` or `台北市`, district `油尖旺区`):
+    adapters/world_address.py reads them where each region's rules look."""
     code = country_code(a.country) or a.country.strip().upper()
     if code not in _MAINLAND:
         return a if code == a.country else replace(a, country=code)
@@ -73,17 +72,6 @@ def recognise_region(a: Address) -> Address:
         return a if a.country == (code or "CN") else replace(a, country=code or "CN")
     region = _SAR_CODE[m["name"]]
     rest = (a.province if field == "province" else a.line1)[m.end():].strip()
-    line1 = a.line1 if field == "province" else rest
-    province, city, district = (rest if field == "province" else ""), a.city, a.district
-    if region == "HK":
-        # 香港 / 九龙 / 油尖旺区: the area (九龍, 香港島, 新界) is what the platform called the
-        # city; the district stays the district (Hong Kong's rules name no city).
-        province, city = (province, city) if province else (city, "")
-    elif region == "TW":
-        # 台湾省 / 台北市 / 大安区: the city or county is Taiwan's first division.
-        province, city, district = province or city, (district if not province else city), \
-            ("" if not province else district)
-    else:  # Macau has no divisions the rules require; keep what was written
-        province, city, district = province, city, district
-    return replace(a, country=region, province=province, city=city, district=district,
-                   line1=line1)
+    if field == "province":
+        return replace(a, country=region, province=rest)
+    return replace(a, country=region, line1=rest)

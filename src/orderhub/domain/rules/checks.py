@@ -453,12 +453,16 @@ def check_cross_border(
     """A cross-border order (cross_border_basis) needs an HS code (6 to 10 digits) and a
     country of origin (ISO code) per line, and a declared value within the destination's
     limit (domain/rules/customs.py; the rule's `limits` override entries, its
-    `declared_value_limit` one amount in the order's currency for every destination)."""
+    `declared_value_limit` one amount in the order's currency for every destination).
+    Without a declared value the goods value (lines after discounts) is what is declared,
+    unless `require_declared_value` asks the channel for one."""
     basis = cross_border_basis(order, ctx)
     if not basis:
         return []
     reasons = []
     for ln in order.lines:
+        if not ln.sku and not (ln.hs_code and ln.origin_country):
+            continue  # an unmapped line: its customs data is judged once it is mapped
         sku = ctx.catalog.get(ln.sku)
         attrs = sku.attributes if sku else {}
         hs = str(ln.hs_code or attrs.get("hs_code") or "").replace(".", "").replace(" ", "")
@@ -484,32 +488,37 @@ def check_cross_border(
                              + "、".join("HS编码" if "HS" in p else "原产地" for p in problems)},
                 )
             )
-    if order.declared_value is None:
-        reasons.append(
-            HoldReason(HoldCode.CROSS_BORDER_DOCS, f"cross-border order ({basis}) lacks a "
-                       "declared value", details={"basis": basis,
-                                                  "message_zh": "跨境订单缺少申报价值"})
-        )
-        return reasons
+    declared = order.declared_value
+    if declared is None:
+        if params.get("require_declared_value", False):
+            reasons.append(
+                HoldReason(HoldCode.CROSS_BORDER_DOCS, f"cross-border order ({basis}) lacks "
+                           "a declared value", details={"basis": basis,
+                                                        "message_zh": "跨境订单缺少申报价值"})
+            )
+            return reasons
+        # No platform has a declared-value field: the customs value of a retail parcel is
+        # its transaction value, the goods after discounts (shipping and tax excluded).
+        declared = order.subtotal - order.discount_total
     dest = order.shipping_address.country or "CN"
     if params.get("declared_value_limit") is not None:
         amount, currency = _dec(params.get("declared_value_limit"), "5000"), order.currency
         source = "the rule's declared_value_limit"
     else:
-        limit = limit_for(dest, params.get("limits"))
-        if limit is None:
-            return reasons
+        limit = limit_for(dest, params.get("limits"), params.get("default_limit"))
         amount, currency, source = limit.amount, limit.currency, limit.source
-    declared = ctx.convert(order.declared_value, order.currency, currency)
-    if declared is not None and declared > amount:
+    converted = ctx.convert(declared, order.currency, currency)
+    if converted is not None and converted > amount:
+        what = "declared value" if order.declared_value is not None else "goods value"
         reasons.append(
             HoldReason(
                 HoldCode.DECLARED_VALUE_LIMIT,
-                f"declared value {order.declared_value} {order.currency} exceeds the "
-                f"per-parcel limit for {dest}, {amount} {currency}",
+                f"{what} {declared} {order.currency} exceeds the per-parcel limit for "
+                f"{dest}, {amount} {currency}",
                 details={"destination": dest, "limit": str(amount), "currency": currency,
-                         "source": source, "basis": basis,
-                         "message_zh": f"申报价值 {order.declared_value} {order.currency} "
+                         "source": source, "basis": basis, "value": str(declared),
+                         "message_zh": ("申报价值" if order.declared_value is not None
+                                        else "货值") + f" {declared} {order.currency} "
                          f"超过{dest}的单笔限值 {amount} {currency}"},
             )
         )

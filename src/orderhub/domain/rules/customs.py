@@ -1,12 +1,19 @@
-"""Per-destination limits on a cross-border parcel's declared value, as data. Above the
-limit a parcel cannot enter under the destination's simplified low-value regime (China's
-cross-border e-commerce retail import, a de minimis exemption): the cross-border check
-holds the order for a person (split it, or clear it formally).
+"""Per-destination limits on a cross-border parcel's declared value, as data, each with
+its legal source. Two kinds:
 
-Each entry names its legal source; a tenant overrides or adds entries through the
-`cross_border` rule's `limits` parameter (country -> {"amount", "currency"}), so a change
-in law is a rule change, not a release. Destinations not listed (Hong Kong and Macau are
-free ports) have no limit here. Figures as of 2026-12; review them when the law changes.
+- a **cap** (`hold=True`): above it the parcel cannot enter under the destination's retail
+  regime at all (China's cross-border e-commerce retail import: 5,000 CNY per transaction).
+  The cross-border check holds such an order for a person (split it, or clear it as
+  general trade).
+- a **duty threshold** (`hold=False`: the US de minimis, the UK's 135 GBP, the EU's 150 EUR,
+  Japan's 10,000 JPY, ...): above it the parcel pays duty or needs a formal entry, but may
+  still be sent. It does not hold an order by itself; a tenant that wants such parcels
+  stopped lists the destination in the rule's `limits` (each entry there is a cap).
+
+A destination without a cap of its own is capped at the rule's `default_limit` (5,000 CNY
+unless the rule says otherwise: the hub's per-parcel default since the C4 rule began, the
+same figure as China's retail cap). A change in law is a rule change, not a release.
+Figures as of 2026-12; review them when the law changes.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ class ValueLimit:
     currency: str
     basis: str  # what the limit is
     source: str  # where it is written
+    hold: bool = False  # a cap (an order above it is held), else a duty threshold
 
     def as_dict(self) -> dict[str, str]:
         return {"country": self.country, "amount": str(self.amount),
@@ -42,7 +50,8 @@ LIMITS: dict[str, ValueLimit] = {
         "cross-border e-commerce retail import: single-transaction limit "
         "(跨境电商零售进口单次交易限值)",
         "财政部 海关总署 税务总局《关于完善跨境电子商务零售进口税收政策的通知》"
-        "财关税〔2018〕49号 (5,000 CNY per transaction, 26,000 CNY a year, from 2019-01-01)"),
+        "财关税〔2018〕49号 (5,000 CNY per transaction, 26,000 CNY a year, from 2019-01-01)",
+        hold=True),
     "US": ValueLimit(
         "US", Decimal("800"), "USD", "de minimis: duty-free administrative exemption",
         "19 U.S.C. §1321(a)(2)(C) (Trade Facilitation and Trade Enforcement Act of 2015). "
@@ -73,34 +82,60 @@ LIMITS: dict[str, ValueLimit] = {
 }
 
 
-def limit_for(country: str, overrides: Mapping[str, Any] | None = None) -> ValueLimit | None:
-    """The limit for parcels to `country`: the rule's own entry, else the table's."""
-    entry = (overrides or {}).get(country)
-    if isinstance(entry, Mapping):
-        try:
-            amount = Decimal(str(entry.get("amount")))
-        except (InvalidOperation, ValueError):
-            amount = Decimal("nan")
-        if amount.is_finite():
-            return ValueLimit(country, amount, str(entry.get("currency", "")).upper(),
-                              "the rule's own limit", "validation rule parameter limits")
-    return LIMITS.get(country)
+DEFAULT_LIMIT = ValueLimit("*", Decimal("5000"), "CNY", "the hub's default per-parcel cap",
+                           "validation rule C4 default (the same figure as China's retail cap)",
+                           hold=True)
+
+
+def _entry(country: str, entry: Any, basis: str, source: str) -> ValueLimit | None:
+    if not isinstance(entry, Mapping):
+        return None
+    try:
+        amount = Decimal(str(entry.get("amount")))
+    except (InvalidOperation, ValueError):
+        return None
+    if not amount.is_finite():
+        return None
+    return ValueLimit(country, amount, str(entry.get("currency", "")).upper(), basis, source,
+                      hold=True)
+
+
+def limit_for(country: str, overrides: Mapping[str, Any] | None = None,
+              default: Any = None) -> ValueLimit:
+    """The cap for parcels to `country`: the rule's own entry, else the table's cap, else
+    the rule's `default_limit` (else DEFAULT_LIMIT)."""
+    own = _entry(country, (overrides or {}).get(country), "the rule's own limit",
+                 "validation rule parameter limits")
+    if own is not None:
+        return own
+    table = LIMITS.get(country)
+    if table is not None and table.hold:
+        return table
+    return _entry(country, default, "the rule's default per-parcel cap",
+                  "validation rule parameter default_limit") or DEFAULT_LIMIT
+
+
+def duty_threshold(country: str) -> ValueLimit | None:
+    """The destination's duty threshold (de minimis), when the table has one."""
+    table = LIMITS.get(country)
+    return table if table is not None and not table.hold else None
+
+
+def valid_limit(entry: Any) -> bool:
+    """One limit: {"amount": >= 0, "currency": ISO code}."""
+    if not (isinstance(entry, Mapping) and set(entry) <= {"amount", "currency"}):
+        return False
+    try:
+        amount = Decimal(str(entry.get("amount")))
+    except (InvalidOperation, ValueError):
+        return False
+    currency = entry.get("currency")
+    return (amount.is_finite() and amount >= 0 and isinstance(currency, str)
+            and len(currency) == 3 and currency.isalpha())
 
 
 def valid_limits(value: Any) -> bool:
     """A rule's `limits` parameter: country code -> {"amount": >= 0, "currency": ISO}."""
-    if not isinstance(value, Mapping):
-        return False
-    for country, entry in value.items():
-        if not (isinstance(country, str) and len(country) == 2 and isinstance(entry, Mapping)
-                and set(entry) <= {"amount", "currency"}):
-            return False
-        try:
-            amount = Decimal(str(entry.get("amount")))
-        except (InvalidOperation, ValueError):
-            return False
-        currency = entry.get("currency")
-        if not (amount.is_finite() and amount >= 0 and isinstance(currency, str)
-                and len(currency) == 3 and currency.isalpha()):
-            return False
-    return True
+    return isinstance(value, Mapping) and all(
+        isinstance(country, str) and len(country) == 2 and valid_limit(entry)
+        for country, entry in value.items())

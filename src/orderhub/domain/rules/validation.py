@@ -21,7 +21,7 @@ from orderhub.domain.errors import FieldError
 from orderhub.domain.order import HoldCode, HoldReason, Order
 from orderhub.domain.rules.checks import CHECKS, ValidationContext
 from orderhub.domain.rules.conditions import Condition
-from orderhub.domain.rules.customs import valid_limits
+from orderhub.domain.rules.customs import valid_limit, valid_limits
 from orderhub.domain.rules.facts import RouteOrder
 
 
@@ -101,7 +101,10 @@ _PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
                        "default_max_per_customer": (lambda v: v is None or _is_count(v, 1),
                                                     "a whole number, at least 1")},
     "cross_border": {"declared_value_limit": (_is_amount, "a non-negative amount"),
-                     "limits": (valid_limits, "country -> {amount, currency}")},
+                     "limits": (valid_limits, "country -> {amount, currency}"),
+                     "default_limit": (valid_limit, "{amount, currency}"),
+                     "require_declared_value": (lambda v: isinstance(v, bool),
+                                                "true or false")},
     "price_floor": {"min_ratio_of_list": (lambda v: _is_amount(v, "1"), "a ratio 0..1")},
     "promise_possible": {"min_slack_hours": (_is_hours, "a number of hours, -720..720")},
 }

@@ -45,7 +45,10 @@ def _full_order_view(o: Order) -> dict[str, Any]:
         },
         "customer": {k: v for k, v in asdict(o.customer).items() if v},
         "shipping_address": {
-            k: v for k, v in asdict(o.shipping_address).items() if v not in ("", None)
+            k: v for k, v in asdict(o.shipping_address).items()
+            # phone_e164 is shown once the number was classified, "" for a masked,
+            # virtual or invalid one
+            if v not in ("", None) or (k == "phone_e164" and o.shipping_address.phone_status)
         },
         "lines": [
             {
