@@ -365,7 +365,10 @@ class OrderOut(BaseModel):
     currency: str
     totals: TotalsOut
     customer: dict[str, Any]
-    shipping_address: dict[str, Any]
+    shipping_address: dict[str, Any] = Field(description="phone_e164 (the recipient's "
+                                             "number in E.164) and phone_status (valid, "
+                                             "masked, virtual, invalid, missing) are worked "
+                                             "out by the hub; phone_e164 is masked like phone")
     lines: list[LineOut]
     hold_reasons: list[HoldReasonOut]
     attributes: dict[str, str] = Field(
@@ -374,6 +377,9 @@ class OrderOut(BaseModel):
         "and the facts read from the buyer's notes: note_baby_age_months, "
         "note_requested_delivery, note_invoice_title, note_invoice_tax_id, each with its "
         "words in <name>_span; the buyer's free text only with the full personal-data view")
+    address_suggestion: dict[str, Any] | None = Field(
+        None, description="Values suggested for missing divisions (values, confidence, "
+        "source); accept with POST /v1/orders/{id}/address-suggestion/accept")
     reservations: list[ReservationOut]
     shipments: list[ShipmentOut]
     split: bool
@@ -460,6 +466,9 @@ class WarehouseIn(Strict):
     capabilities: list[Capability] = Field(default_factory=list)
     max_queue_days: Int = Field(2, ge=1, le=30, description="Takes no more orders once this "
                                 "many days of picking are queued")
+    country: Line = Field("CN", pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 "
+                          "country it ships from (an order to another country is "
+                          "cross-border)")
 
     @model_validator(mode="after")
     def _fill_region(self) -> WarehouseIn:
@@ -497,6 +506,7 @@ class WarehouseOut(BaseModel):
     handling_per_unit: Decimal
     capabilities: list[str]
     max_queue_days: int
+    country: str = "CN"
 
 
 class SkuIn(Strict):
@@ -542,6 +552,11 @@ class ChannelIn(Strict):
                          "canonical API only)")
     secret: Line = Field("", max_length=200, description="Secret its webhooks are signed with "
                         "(write-only; tiktok, douyin, jd, pdd: 'app_key:app_secret')")
+    cross_border: Flag = Field(False, description="A cross-border channel (Tmall Global, "
+                               "JD Worldwide, ...): every order it sends is cross-border")
+    ship_from_country: Line = Field("", pattern=r"^([A-Z]{2})?$", description="ISO country "
+                                    "its orders ship from by default (empty: the network's "
+                                    "warehouses)")
 
 
 class ChannelOut(BaseModel):
@@ -552,6 +567,8 @@ class ChannelOut(BaseModel):
     adapter: str = ""
     mode: str = Field("live", description="live, or shadow: orders validated and routed, "
                       "never reserved (docs/channels.md, cut-over in shadow mode)")
+    cross_border: bool = False
+    ship_from_country: str = ""
 
 
 class StockLevelOut(BaseModel):

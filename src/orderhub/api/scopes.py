@@ -41,6 +41,7 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/orders/{order_id}/invoice": S.ORDERS_BILL,
     "POST /v1/orders/{order_id}/pay": S.ORDERS_BILL,
     "PATCH /v1/orders/{order_id}/shipping-address": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/address-suggestion/accept": S.ORDERS_MANAGE,
     "POST /v1/orders/{order_id}/override": S.ORDERS_MANAGE,
     # a warehouse refuses a released order (a key bound to it: see WAREHOUSE_BOUND_SCOPES)
     "POST /v1/orders/{order_id}/release-rejected": S.ORDERS_MANAGE,

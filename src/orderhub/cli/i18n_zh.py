@@ -201,6 +201,12 @@ CATALOG: dict[str, str] = {
     "the goods are still in the warehouse, else it waits for a person.":
         "扣款失败：货物仍在仓库时补偿事务取消订单，否则等待人工处理。",
     "Why capturing the payment failed": "扣款失败的原因",
+    "Accept the suggested province/city/district of an order held with an incomplete "
+    "address (地址不完整): the blank fields are filled and the order is checked and "
+    "allocated again.":
+        "采纳因地址不完整而挂起的订单的建议省/市/区县：补全空缺字段，订单重新校验并分仓。",
+    "Why (audited); by default the suggestion's confidence and source":
+        "原因（记入审计）；默认为建议的置信度与来源",
     # ----- events ----------------------------------------------------------------------------
     "The event stream: status, tail, replay, catalogue.": "事件流：状态、实时查看、重放、目录。",
     "Outbox backlog, publication position, consumers' lag, parked events, webhooks.":

@@ -1,5 +1,6 @@
-"""`orderhub order show|why|list|tracking|reject-release|payment-failed`: inspect orders;
-a warehouse refusing one, a payment that could not be captured."""
+"""`orderhub order show|why|list|tracking|reject-release|accept-address|payment-failed`:
+inspect orders; a warehouse refusing one, an address suggestion accepted, a payment that
+could not be captured."""
 
 from __future__ import annotations
 
@@ -315,6 +316,38 @@ def order_reject_release(
         except DomainError as exc:
             raise fail(str(exc)) from None
     print_saga(saga.as_dict())
+
+
+@app.command("accept-address")
+def order_accept_address(
+    order_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why (audited); by default the "
+                                        "suggestion's confidence and source")] = "",
+    database_url: DbOption = None, tenant: TenantOption = "default",
+    as_json: JsonOption = False,
+) -> None:
+    """Accept the suggested province/city/district of an order held with an incomplete
+    address (地址不完整): the blank fields are filled and the order is checked and
+    allocated again."""
+    from orderhub.cli.common import cli_actor
+    from orderhub.services.orders import holds, views
+
+    with open_hub(database_url) as hub:
+        order_id = _resolve(hub, tenant, order_id)
+        try:
+            holds.accept_address_suggestion(hub.uow, tenant, order_id, reason=reason,
+                                            actor=cli_actor(), now=hub.clock(),
+                                            strategy=hub.strategy,
+                                            presale_lock=hub.presale_lock)
+            o = views.get_order(hub.read_uow, tenant, order_id, pii=_pii(True))
+        except DomainError as exc:
+            raise fail(describe(exc)) from None
+    if emit(o, as_json):
+        return
+    console.print(f"{o['id']}: status={o['status']}  ship to: {_ship_to(o) or '-'}",
+                  highlight=False)
+    for r in o["hold_reasons"]:
+        console.print(f"  [yellow]hold[/yellow] {r['code']}: {r['message']}")
 
 
 @app.command("payment-failed")

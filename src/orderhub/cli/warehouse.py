@@ -39,7 +39,7 @@ def warehouse_list(database_url: DbOption = None, tenant: TenantOption = "defaul
              "daily_capacity": w.daily_capacity, "queue": queue.get(w.code, 0),
              "handling_per_order": w.handling_per_order,
              "handling_per_unit": w.handling_per_unit,
-             "capabilities": sorted(w.capabilities)} for w in sites]
+             "capabilities": sorted(w.capabilities), "country": w.country} for w in sites]
     if emit(rows, as_json, as_csv):
         return
     table = Table()

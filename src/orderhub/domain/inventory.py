@@ -43,6 +43,7 @@ class Warehouse:
     handling_per_unit: Decimal = Decimal("0.50")
     capabilities: frozenset[str] = frozenset()  # cold_chain, hazardous, b2b_pallet, pickup
     max_queue_days: int = 2  # takes no more orders once this many days of picking wait
+    country: str = "CN"  # ISO code of where it ships from (cross-border orders: rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,8 @@ class Channel:
     adapter: str = ""  # the channel adapter that reads its payloads (shopify, taobao, ...)
     secret: str = ""  # the secret its webhooks are signed with
     mode: str = "live"  # live, or shadow: validated and routed, never reserved (cutover.py)
+    cross_border: bool = False  # every order it sends is cross-border (Tmall Global, ...)
+    ship_from_country: str = ""  # where its orders ship from by default ("" = the network)
 
 
 @fast_init

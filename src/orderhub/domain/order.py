@@ -14,6 +14,7 @@ from enum import Enum, StrEnum
 from typing import Any
 
 from orderhub.domain import events as ev
+from orderhub.domain.address import SUGGESTIBLE, AddressSuggestion
 from orderhub.domain.buyer_notes import ERROR_ATTRIBUTE, FACT_ATTRIBUTES
 from orderhub.domain.errors import Conflict, IllegalTransition
 from orderhub.domain.fast_init import fast_init
@@ -112,6 +113,11 @@ class Address:
     phone: str = ""
     lat: float | None = None
     lon: float | None = None
+    # Derived by intake from `phone` and `country` (adapters/phone.py), never sent by a
+    # channel: the number in E.164 (personal, encrypted like the phone) and what it is
+    # (domain/address.PhoneStatus: valid, masked, virtual, invalid, missing).
+    phone_e164: str = ""
+    phone_status: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +268,8 @@ class Order:
     stated_total: Decimal | None = None  # the total the channel stated, for reconciliation
     channel_updated_at: datetime | None = None
     overrides: list[dict[str, Any]] = field(default_factory=list)  # audited hold overrides
+    # What enrichment suggests for missing divisions (held until accepted: domain/address)
+    address_suggestion: AddressSuggestion | None = None
     version: int = 0
     event_seq: int = 0
     reservations: list[Reservation] = field(default_factory=list)
@@ -555,6 +563,8 @@ class Order:
         changed = sorted(
             k for k in Address.__dataclass_fields__ if getattr(before, k) != getattr(address, k)
         )
+        if any(k in SUGGESTIBLE or k == "country" for k in changed):
+            self.address_suggestion = None  # made for the old address; intake makes anew
         self._record(
             ev.OrderAddressCorrected(
                 tenant_id=self.tenant_id,
@@ -564,6 +574,20 @@ class Order:
                 fields=changed,
             )
         )
+
+    def accept_address_suggestion(self, reason: str, now: datetime, actor: str) -> list[str]:
+        """Fill the address's blank divisions from the stored suggestion (a person's
+        decision, or a rule's auto-fill above its confidence threshold): recorded as an
+        address correction with the reason. Returns the fields filled."""
+        s = self.address_suggestion
+        if s is None:
+            raise Conflict(f"order {self.id} has no address suggestion to accept")
+        a = self.shipping_address
+        filled: dict[str, Any] = {k: v for k, v in s.values.items()
+                                  if k in SUGGESTIBLE and v and not getattr(a, k)}
+        self.correct_address(replace(a, **filled), reason, now, actor)
+        self.address_suggestion = None
+        return sorted(filled)
 
     def override_hold(self, codes: list[str], reason: str, now: datetime, actor: str) -> None:
         """Accept named hold reasons on purpose (audited); the checks then let them pass."""

@@ -25,7 +25,7 @@ class PiiView(StrEnum):
 
 # The personal fields of each part of an order (stored encrypted, shaped here).
 CUSTOMER_PERSONAL = ("name", "email", "phone")
-ADDRESS_PERSONAL = ("name", "phone", "line1", "lat", "lon")
+ADDRESS_PERSONAL = ("name", "phone", "phone_e164", "line1", "lat", "lon")
 STREET_LEVEL = ("line1", "lat", "lon")  # shown masked only once the order is released
 # Free text a buyer or seller typed on the channel (notes, messages, nicknames).
 # The facts read from them keep their source words and the invoice title (buyer_notes.py).
@@ -68,7 +68,8 @@ def mask_email(email: str) -> str:
     return (local[:1] + "***") + "@" + domain
 
 
-_MASKERS = {"name": mask_name, "phone": mask_phone, "email": mask_email}
+_MASKERS = {"name": mask_name, "phone": mask_phone, "phone_e164": mask_phone,
+            "email": mask_email}
 
 
 def shape_customer(customer: Mapping[str, Any], pii: PiiView) -> dict[str, Any]:

@@ -30,7 +30,8 @@ def ensure_tenant(make_uow: UowFactory, tenant_id: str, name: str, now: datetime
 def channel_detail(c: Channel) -> dict[str, object]:
     """What the audit log keeps of a channel: never its secret, only whether it has one."""
     return {"name": c.name, "kind": c.kind, "active": c.active, "adapter": c.adapter,
-            "has_secret": bool(c.secret)}
+            "has_secret": bool(c.secret), "cross_border": c.cross_border,
+            "ship_from_country": c.ship_from_country}
 
 
 def add_channels(make_uow: UowFactory, channels: Sequence[Channel], *,

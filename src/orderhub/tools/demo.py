@@ -48,7 +48,7 @@ def demo_warehouses(tenant_id: str = "default") -> list[Warehouse]:
     return [Warehouse(tenant_id, code, name, lat, lon, region=region, city=city,
                       daily_capacity=cap, cutoff=cut, province=province, kind=kind,
                       handling_per_order=Decimal(per_order),
-                      handling_per_unit=Decimal(per_unit), capabilities=caps)
+                      handling_per_unit=Decimal(per_unit), capabilities=caps, country="CN")
             for (code, name, city, province, region, lat, lon, cap, cut, kind, per_order,
                  per_unit, caps) in WAREHOUSES]
 

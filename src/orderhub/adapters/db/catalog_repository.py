@@ -35,6 +35,7 @@ def _warehouse(r: Any) -> Warehouse:
         handling_per_unit=_cents(r["handling_per_unit"]),
         capabilities=frozenset(r["capabilities"] or ()),
         max_queue_days=r["max_queue_days"],
+        country=r["country"],
     )
 
 
@@ -49,7 +50,8 @@ def _routing_profile(w: Warehouse) -> dict[str, Any]:
     return {"province": w.province, "kind": w.kind,
             "handling_per_order": w.handling_per_order,
             "handling_per_unit": w.handling_per_unit,
-            "capabilities": sorted(w.capabilities), "max_queue_days": w.max_queue_days}
+            "capabilities": sorted(w.capabilities), "max_queue_days": w.max_queue_days,
+            "country": w.country}
 
 
 def _sku(r: Any) -> Sku:
@@ -128,6 +130,8 @@ class CatalogRepository:
                 r["adapter"],
                 self._open_secret(r["tenant_id"], r["code"], r["secret"]),
                 r["mode"],
+                cross_border=r["cross_border"],
+                ship_from_country=r["ship_from_country"],
             )
             for r in rows
         ]
@@ -142,6 +146,13 @@ class CatalogRepository:
         c = t.channels.c
         self.conn.execute(update(t.channels).where(c.tenant_id == tenant_id, c.code == code)
                           .values(mode=mode))
+    def channel_shipping(self, tenant_id: str) -> dict[str, tuple[bool, str]]:
+        """Channel -> (cross-border channel, default ship-from country), for the channels
+        that have either (no secrets decrypted: intake reads this per batch)."""
+        c = t.channels.c
+        rows = self.conn.execute(select(c.code, c.cross_border, c.ship_from_country).where(
+            c.tenant_id == tenant_id, (c.cross_border.is_(True)) | (c.ship_from_country != "")))
+        return {code: (bool(flag), ship_from) for code, flag, ship_from in rows}
 
     def add_channels(self, channels: Sequence[Channel]) -> None:
         self.conn.execute(
@@ -156,6 +167,8 @@ class CatalogRepository:
                     "adapter": c.adapter,
                     "secret": self._seal_secret(c.tenant_id, c.code, c.secret),
                     "mode": c.mode,
+                    "cross_border": c.cross_border,
+                    "ship_from_country": c.ship_from_country,
                 }
                 for c in channels
             ],

@@ -16,6 +16,7 @@ from orderhub.adapters.crypto.keyring import PiiCipher, normalise_email, normali
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import bulk_insert, chunks
 from orderhub.adapters.db.decision_codec import compact_decision, expand_decision
+from orderhub.domain.address import AddressSuggestion
 from orderhub.domain.errors import Conflict, NotFound
 from orderhub.domain.events import Event
 from orderhub.domain.lifecycle import OrderStatus
@@ -86,7 +87,10 @@ def _personal_columns(o: Order, pii: PiiCipher,
     (`blinded`: the indexes, when the caller worked them out for a batch: `_blind_all`)."""
     customer, address, attributes, secret = _split_personal(o)
     if blinded is None:
-        blinded = (pii.blind_phone(o.tenant_id, o.shipping_address.phone),
+        # the E.164 number when intake worked it out (any country searches by its
+        # international form), else the raw one (mainland mobiles normalise alike)
+        blinded = (pii.blind_phone(o.tenant_id, o.shipping_address.phone_e164
+                                   or o.shipping_address.phone),
                    pii.blind_phone(o.tenant_id, o.customer.phone),
                    pii.blind_email(o.tenant_id, o.customer.email))
     return {
@@ -105,7 +109,8 @@ def _blind_all(orders: Sequence[Order], pii: PiiCipher
     """Each order's blind indexes (shipping phone, customer phone, email), as
     `_personal_columns` works them out one by one, with the keyed hash set up once per
     tenant and kind and each distinct value hashed once (`PiiCipher.blind_many`)."""
-    plain = [(o.tenant_id, normalise_phone(o.shipping_address.phone) or "",
+    plain = [(o.tenant_id, normalise_phone(o.shipping_address.phone_e164
+                                           or o.shipping_address.phone) or "",
               normalise_phone(o.customer.phone) or "",
               normalise_email(o.customer.email) or "") for o in orders]
     digests: dict[tuple[str, str, str], str | None] = {}
@@ -152,6 +157,8 @@ def _order_row(o: Order, pii: PiiCipher,
         "stated_total": o.stated_total,
         "channel_updated_at": o.channel_updated_at,
         "overrides": o.overrides,
+        "address_suggestion": (o.address_suggestion.as_dict()
+                               if o.address_suggestion is not None else None),
         "customer_ref": o.customer.ref,
         "version": o.version,
         "event_seq": o.event_seq,
@@ -213,6 +220,7 @@ def _head_state(o: Order) -> tuple[Any, ...]:
         o.customer,
         o.cross_border,
         o.declared_value,
+        o.address_suggestion,
     )
 
 
@@ -820,6 +828,8 @@ def _order_from_row(
         stated_total=h["stated_total"],
         channel_updated_at=h["channel_updated_at"],
         overrides=list(h["overrides"] or []),
+        address_suggestion=(AddressSuggestion.from_dict(doc)
+                            if (doc := h.get("address_suggestion")) else None),
         version=h["version"],
         event_seq=h["event_seq"],
         reservations=reservations,

@@ -692,6 +692,16 @@ Index("ix_orders_bidx_phone", orders.c.tenant_id, orders.c.bidx_phone)
 Index("ix_orders_bidx_customer_phone", orders.c.tenant_id, orders.c.bidx_customer_phone)
 Index("ix_orders_bidx_email", orders.c.tenant_id, orders.c.bidx_email)
 
+# Cross-border worked out and address suggestions (migration 0031, issue 16): the country a
+# site ships from, a cross-border channel and its default ship-from country, and what
+# enrichment suggested for an order's missing province/city/district (until accepted).
+warehouses.append_column(Column("country", String(2), nullable=False, server_default="CN"))
+channels.append_column(Column("cross_border", Boolean, nullable=False,
+                              server_default=text("(false)")))
+channels.append_column(Column("ship_from_country", String(2), nullable=False,
+                              server_default=""))
+orders.append_column(Column("address_suggestion", JSONDoc, nullable=True))
+
 # Metering (issue 12, Order-as-a-Service): calls, orders and rows per tenant, credential,
 # operation (method and route template), hour and status class; one upsert per key per flush.
 usage_counters = Table(

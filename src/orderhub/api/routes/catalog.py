@@ -211,6 +211,7 @@ def list_channels(hub: HubDep, tenant: TenantDep) -> Any:
     with hub.read_uow() as uow:
         return [
             {"code": c.code, "name": c.name, "kind": c.kind, "active": c.active,
-             "adapter": c.adapter, "mode": c.mode}
+             "adapter": c.adapter, "mode": c.mode, "cross_border": c.cross_border,
+             "ship_from_country": c.ship_from_country}
             for c in uow.catalog.channels(tenant)
         ]

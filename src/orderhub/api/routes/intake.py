@@ -141,6 +141,27 @@ def fix_address(order_id: str, body: AddressFixIn, hub: HubDep, tenant: TenantDe
     return views.get_order(hub.read_uow, tenant, order_id, pii=pii)
 
 
+class SuggestionAcceptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text = Field("", max_length=500, description="Why (audited); by default the "
+                         "suggestion's confidence and source")
+
+
+@router.post("/v1/orders/{order_id}/address-suggestion/accept", response_model=OrderOut,
+             tags=["orders"], responses={409: {"description": "The order has no address "
+                                               "suggestion, or is already released"}})
+def accept_address_suggestion(order_id: str, hub: HubDep, tenant: TenantDep, pii: PiiDep,
+                              actor: ActorDep, body: SuggestionAcceptIn | None = None) -> Any:
+    """Accept the suggested province/city/district for a held order's incomplete address:
+    the blank fields are filled and the order goes through its checks and allocation
+    again (as a corrected and resumed order does), in one call."""
+    holds.accept_address_suggestion(hub.uow, tenant, order_id,
+                                    reason=body.reason if body else "", actor=actor,
+                                    now=hub.clock(), strategy=hub.strategy,
+                                    presale_lock=hub.presale_lock)
+    return views.get_order(hub.read_uow, tenant, order_id, pii=pii)
+
+
 class OverrideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     codes: list[Line] = Field(min_length=1, description="Hold reason codes to accept")

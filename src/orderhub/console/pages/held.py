@@ -5,7 +5,8 @@ resume, cancel) and bulk resume / cancel of a selection with a progress indicato
 (console/bulk.py).
 
 Every action is the function the API route calls: holds.correct_address (PATCH
-.../shipping-address), sku_mapping.confirm_mapping (POST /v1/sku-mappings),
+.../shipping-address), holds.accept_address_suggestion (POST
+.../address-suggestion/accept), sku_mapping.confirm_mapping (POST /v1/sku-mappings),
 holds.override_and_release (POST .../override), fulfilment.resume_order and
 fulfilment.cancel_order. Each form carries the order's version: a page older than the order
 gets the conflict message and a reload link instead of acting on what the viewer did not
@@ -50,7 +51,8 @@ PAGE_SIZE = 50
 MAX_REASON = 500
 ADDRESS_FIELDS = {"province": 64, "city": 64, "district": 64, "line1": 300,
                   "postal_code": 20, "name": 200, "phone": 40}
-DONE = ("address", "address_resumed", "mapped", "override", "resume", "cancel")
+DONE = ("address", "address_resumed", "mapped", "override", "resume", "cancel",
+        "suggestion")
 
 
 async def _form(request: Request) -> FormData:
@@ -222,6 +224,25 @@ async def fix_address(request: Request, order_id: str, v: CheckedDep) -> Respons
     except (Conflict, IllegalTransition, StockError) as exc:
         return _refused(request, v, order_id, exc, "address", form)
     return _done(request, order_id, "address_resumed" if form["resume"] else "address")
+
+
+@router.post("/held/{order_id}/accept-address")
+async def accept_address(request: Request, order_id: str, v: CheckedDep) -> Response:
+    """The suggested divisions accepted (holds.accept_address_suggestion, as POST
+    /v1/orders/{id}/address-suggestion/accept): filled in and the order resumed."""
+    _require(v, Scope.ORDERS_MANAGE)
+    hub = hub_of(request)
+    f = await _form(request)
+    form = {"version": _text(f, "version")}
+    if (stale := _stale(request, v, order_id, form["version"], "suggestion", form)) is not None:
+        return stale
+    try:
+        holds.accept_address_suggestion(hub.uow, v.principal.tenant_id, order_id, reason="",
+                                        actor=v.principal.actor, now=hub.clock(),
+                                        strategy=hub.strategy, presale_lock=hub.presale_lock)
+    except (Conflict, IllegalTransition, StockError) as exc:
+        return _refused(request, v, order_id, exc, "suggestion", form)
+    return _done(request, order_id, "suggestion")
 
 
 @router.post("/held/{order_id}/map-sku")

@@ -8,15 +8,18 @@ need a master SKU.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from orderhub.domain.address import PhoneStatus
 from orderhub.domain.buyer_notes import ERROR_ATTRIBUTE as NOTE_ERROR_ATTRIBUTE
 from orderhub.domain.buyer_notes import FACT_ATTRIBUTES, SPAN_SUFFIX
 from orderhub.domain.inventory import Sku
-from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
+from orderhub.domain.order import Address, HoldCode, HoldReason, Order, OrderType
+from orderhub.domain.rules.customs import limit_for
 
 
 @dataclass
@@ -33,6 +36,21 @@ class ValidationContext:
     # order id -> hours of slack to its promise under the SLA policy (intake fills it when
     # a rule reads it: domain/twin/outlook.py); an order not in it is not judged
     promise_slack: Mapping[str, float] = field(default_factory=dict)
+    # Address rules of countries other than the mainland: field -> "required"/"invalid"
+    # (adapters/world_address.py); by default nothing is found
+    address_problems: Callable[[Address], Mapping[str, str]] = lambda _a: {}
+    # Where orders ship from, to work out cross-border orders (see cross_border_basis):
+    # channel -> its default ship-from country, the channels that are cross-border, the
+    # countries of the active warehouses, and after planning the countries an order's
+    # assigned warehouses are in (order id -> countries)
+    channel_ship_from: Mapping[str, str] = field(default_factory=dict)
+    cross_border_channels: frozenset[str] = frozenset()
+    warehouse_countries: frozenset[str] = frozenset()
+    assigned_countries: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # An amount in another currency (amount, from, to) -> converted, or None when no rate
+    # is known: without one, a limit in another currency is not compared
+    convert: Callable[[Decimal, str, str], Decimal | None] = (
+        lambda amount, src, dst: amount if src == dst else None)
 
 
 NOTE_AGE_ATTRIBUTE = FACT_ATTRIBUTES["baby_age_months"]
@@ -68,43 +86,93 @@ def check_required_fields(
 
 
 def check_address_complete(
-    order: Order, _ctx: ValidationContext, params: Mapping[str, Any]
+    order: Order, ctx: ValidationContext, params: Mapping[str, Any]
 ) -> list[HoldReason]:
+    """Mainland addresses (the `countries` listed, CN by default) need the divisions in
+    `require`; every other country is judged by its own rules (required fields, postcode
+    format, states or areas where it has them: ctx.address_problems) unless
+    `other_countries` is false. A missing value is a defect: what enrichment suggested for
+    it (order.address_suggestion) is shown with the hold for a person to accept."""
     a = order.shipping_address
-    if a.country not in params.get("countries", ["CN"]):
+    country = a.country or "CN"
+    if country in params.get("countries", ["CN"]):
+        missing = [
+            p
+            for p in params.get("require", ["province", "city", "district", "line1"])
+            if not getattr(a, p, "")
+        ]
+        invalid: list[str] = []
+    elif params.get("other_countries", True):
+        found = ctx.address_problems(a)
+        missing = sorted(k for k, v in found.items() if v == "required")
+        invalid = sorted(k for k, v in found.items() if v != "required")
+    else:
         return []
-    missing = [
-        p
-        for p in params.get("require", ["province", "city", "district", "line1"])
-        if not getattr(a, p, "")
-    ]
-    if not missing:
+    if not missing and not invalid:
         return []
+    details: dict[str, Any] = {"missing": missing, "country": country}
+    parts = []
+    zh = []
+    if missing:
+        parts.append("lacks " + ", ".join(missing))
+        zh.append("缺少" + "、".join(_ZH_FIELDS.get(m, m) for m in missing))
+    if invalid:
+        details["invalid"] = invalid
+        parts.append("has an invalid " + ", ".join(invalid))
+        zh.append("不符合规则的" + "、".join(_ZH_FIELDS.get(m, m) for m in invalid))
+    s = order.address_suggestion
+    if s is not None and s.values:
+        details["suggestion"] = s.as_dict()
+        parts.append("suggested: " + ", ".join(f"{k} {v}" for k, v in s.values.items())
+                     + f" (confidence {s.confidence:.2f}; accept it with "
+                     f"POST /v1/orders/{order.id}/address-suggestion/accept)")
+        zh.append("建议补全：" + "，".join(f"{_ZH_FIELDS.get(k, k)}{v}"
+                                      for k, v in s.values.items())
+                  + f"（置信度 {s.confidence:.2f}，待确认）")
+    details["message_zh"] = f"收货地址（{country}）" + "；".join(zh)
     return [
         HoldReason(
             HoldCode.ADDRESS_INCOMPLETE,
-            "shipping address lacks " + ", ".join(missing),
-            details={"missing": missing},
+            f"shipping address ({country}) " + "; ".join(parts),
+            details=details,
         )
     ]
+
+
+_ZH_FIELDS = {"province": "省/州", "city": "城市", "district": "区县", "line1": "街道地址",
+              "postal_code": "邮编", "country": "国家或地区"}
 
 
 def check_phone_valid(
     order: Order, ctx: ValidationContext, params: Mapping[str, Any]
 ) -> list[HoldReason]:
+    """The recipient's number must be a real number of the ship-to country. Marketplace
+    masks (`138****1234`) and virtual numbers with an extension (`13800138000-1234`,
+    `转1234`) are what the platform routes calls through: they pass while `allow_masked`
+    (default true). Intake classified the number (address.phone_status); an order that
+    was not classified is judged by ctx.phone_valid."""
     phone = order.shipping_address.phone or order.customer.phone
     if not phone:
         return []  # a missing phone is for required_fields to report
-    if "*" in phone and params.get("allow_masked", True):
-        return []  # marketplaces (Taobao, Douyin) mask buyer numbers; they route the call
+    status = order.shipping_address.phone_status
+    allow_masked = params.get("allow_masked", True)
+    if status in (PhoneStatus.MASKED, PhoneStatus.VIRTUAL) or (not status and "*" in phone):
+        if allow_masked:
+            return []  # marketplaces (Taobao, Douyin, JD, Pinduoduo) route the call
+        return [HoldReason(
+            HoldCode.PHONE_INVALID, "the recipient's phone number is a marketplace's "
+            f"{status or 'masked'} number, and this rule wants a real one",
+            details={"phone_status": status or PhoneStatus.MASKED.value,
+                     "message_zh": "收货人电话为平台隐私号（脱敏或虚拟号），本规则要求真实号码"})]
     country = order.shipping_address.country or "CN"
-    if ctx.phone_valid(phone, country):
+    if status == PhoneStatus.VALID or (not status and ctx.phone_valid(phone, country)):
         return []
     return [
         HoldReason(
             # The number itself stays out: hold reasons are stored and sent in clear.
             HoldCode.PHONE_INVALID, f"the recipient's phone number is not valid for country "
-            f"{country}"
+            f"{country}", details={"phone_status": PhoneStatus.INVALID.value,
+                                   "message_zh": f"收货人电话不是{country}的有效号码"}
         )
     ]
 
@@ -368,43 +436,106 @@ def check_quantity_limit(
     return reasons
 
 
+def cross_border_basis(order: Order, ctx: ValidationContext) -> str:
+    """Why `order` is cross-border ("" when it is not), whatever the payload says: the
+    channel declared it, the channel is a cross-border one, or the ship-to country differs
+    from the country it ships from. Ship-from is, best known first: the countries of the
+    warehouses planning assigned (ctx.assigned_countries, after routing); the channel's
+    default ship-from country; else the active warehouses' countries (cross-border when
+    none is in the ship-to country, so that whichever ships it crosses a border)."""
+    if order.cross_border:
+        return "declared cross-border by the channel"
+    if order.channel in ctx.cross_border_channels:
+        return f"channel {order.channel} is a cross-border channel"
+    dest = order.shipping_address.country or "CN"
+    assigned = ctx.assigned_countries.get(order.id)
+    if assigned:
+        foreign = sorted(c for c in assigned if c != dest)
+        return f"ships from {', '.join(foreign)} to {dest}" if foreign else ""
+    default = ctx.channel_ship_from.get(order.channel, "")
+    origins = frozenset({default}) if default else ctx.warehouse_countries
+    if origins and dest not in origins:
+        return f"ships from {', '.join(sorted(origins))} to {dest}"
+    return ""
+
+
+_HS_CODE = re.compile(r"^\d{6,10}$")
+_ORIGIN = re.compile(r"^[A-Z]{2}$")
+
+
 def check_cross_border(
     order: Order, ctx: ValidationContext, params: Mapping[str, Any]
 ) -> list[HoldReason]:
-    if not order.cross_border:
+    """A cross-border order (cross_border_basis) needs an HS code (6 to 10 digits) and a
+    country of origin (ISO code) per line, and a declared value within the destination's
+    limit (domain/rules/customs.py; the rule's `limits` override entries, its
+    `declared_value_limit` one amount in the order's currency for every destination).
+    Without a declared value the goods value (lines after discounts) is what is declared,
+    unless `require_declared_value` asks the channel for one."""
+    basis = cross_border_basis(order, ctx)
+    if not basis:
         return []
     reasons = []
     for ln in order.lines:
+        if not ln.sku and not (ln.hs_code and ln.origin_country):
+            continue  # an unmapped line: its customs data is judged once it is mapped
         sku = ctx.catalog.get(ln.sku)
         attrs = sku.attributes if sku else {}
-        missing = [
-            name
-            for name, value in (
-                ("HS code", ln.hs_code or attrs.get("hs_code")),
-                ("country of origin", ln.origin_country or attrs.get("origin_country")),
-            )
-            if not value
-        ]
-        if missing:
+        hs = str(ln.hs_code or attrs.get("hs_code") or "").replace(".", "").replace(" ", "")
+        origin = str(ln.origin_country or attrs.get("origin_country") or "").strip().upper()
+        problems = []
+        if not hs:
+            problems.append("HS code")
+        elif not _HS_CODE.match(hs):
+            problems.append(f"a valid HS code (6-10 digits, not {hs[:12]!r})")
+        if not origin:
+            problems.append("country of origin")
+        elif not _ORIGIN.match(origin):
+            problems.append(f"a country of origin as an ISO code (not {origin[:12]!r})")
+        if problems:
             reasons.append(
                 HoldReason(
                     HoldCode.CROSS_BORDER_DOCS,
-                    f"line {ln.line_no}: cross-border line lacks " + " and ".join(missing),
+                    f"line {ln.line_no}: cross-border line ({basis}) lacks "
+                    + " and ".join(problems),
                     ln.line_no,
                     ln.sku or None,
+                    details={"basis": basis, "message_zh": f"第{ln.line_no}行：跨境订单缺少"
+                             + "、".join("HS编码" if "HS" in p else "原产地" for p in problems)},
                 )
             )
-    limit = _dec(params.get("declared_value_limit"), "5000")
-    if order.declared_value is None:
-        reasons.append(
-            HoldReason(HoldCode.CROSS_BORDER_DOCS, "cross-border order lacks a declared value")
-        )
-    elif order.declared_value > limit:
+    declared = order.declared_value
+    if declared is None:
+        if params.get("require_declared_value", False):
+            reasons.append(
+                HoldReason(HoldCode.CROSS_BORDER_DOCS, f"cross-border order ({basis}) lacks "
+                           "a declared value", details={"basis": basis,
+                                                        "message_zh": "跨境订单缺少申报价值"})
+            )
+            return reasons
+        # No platform has a declared-value field: the customs value of a retail parcel is
+        # its transaction value, the goods after discounts (shipping and tax excluded).
+        declared = order.subtotal - order.discount_total
+    dest = order.shipping_address.country or "CN"
+    if params.get("declared_value_limit") is not None:
+        amount, currency = _dec(params.get("declared_value_limit"), "5000"), order.currency
+        source = "the rule's declared_value_limit"
+    else:
+        limit = limit_for(dest, params.get("limits"), params.get("default_limit"))
+        amount, currency, source = limit.amount, limit.currency, limit.source
+    converted = ctx.convert(declared, order.currency, currency)
+    if converted is not None and converted > amount:
+        what = "declared value" if order.declared_value is not None else "goods value"
         reasons.append(
             HoldReason(
                 HoldCode.DECLARED_VALUE_LIMIT,
-                f"declared value {order.declared_value} {order.currency} "
-                f"exceeds the per-parcel limit {limit}",
+                f"{what} {declared} {order.currency} exceeds the per-parcel limit for "
+                f"{dest}, {amount} {currency}",
+                details={"destination": dest, "limit": str(amount), "currency": currency,
+                         "source": source, "basis": basis, "value": str(declared),
+                         "message_zh": ("申报价值" if order.declared_value is not None
+                                        else "货值") + f" {declared} {order.currency} "
+                         f"超过{dest}的单笔限值 {amount} {currency}"},
             )
         )
     return reasons

@@ -22,6 +22,7 @@ from orderhub.domain.order import HoldCode, HoldReason, Order
 from orderhub.domain.receivers import undecrypted_receiver
 from orderhub.domain.rules.checks import CHECKS, ValidationContext
 from orderhub.domain.rules.conditions import Condition
+from orderhub.domain.rules.customs import valid_limit, valid_limits
 from orderhub.domain.rules.facts import RouteOrder
 
 
@@ -82,7 +83,11 @@ def _is_stage_map(v: Any) -> bool:
 _PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
     "required_fields": {"fields": (_is_list_of_str, "a list of field paths")},
     "address_complete": {"countries": (_is_list_of_str, "a list of country codes"),
-                         "require": (_is_list_of_str, "a list of address fields")},
+                         "require": (_is_list_of_str, "a list of address fields"),
+                         "other_countries": (lambda v: isinstance(v, bool), "true or false"),
+                         "auto_fill_min_confidence": (
+                             lambda v: v is None or _is_amount(v, "1"),
+                             "a confidence 0..1, or null (never auto-fill)")},
     "phone_valid": {"allow_masked": (lambda v: isinstance(v, bool), "true or false")},
     "amounts_consistent": {"tolerance": (_is_amount, "a non-negative amount")},
     "sku_mapped": {}, "sku_known": {}, "sellable_in_channel": {}, "atp_available": {},
@@ -97,7 +102,11 @@ _PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
                        "order_types": (_is_list_of_str, "a list of order types"),
                        "default_max_per_customer": (lambda v: v is None or _is_count(v, 1),
                                                     "a whole number, at least 1")},
-    "cross_border": {"declared_value_limit": (_is_amount, "a non-negative amount")},
+    "cross_border": {"declared_value_limit": (_is_amount, "a non-negative amount"),
+                     "limits": (valid_limits, "country -> {amount, currency}"),
+                     "default_limit": (valid_limit, "{amount, currency}"),
+                     "require_declared_value": (lambda v: isinstance(v, bool),
+                                                "true or false")},
     "price_floor": {"min_ratio_of_list": (lambda v: _is_amount(v, "1"), "a ratio 0..1")},
     "promise_possible": {"min_slack_hours": (_is_hours, "a number of hours, -720..720")},
 }
@@ -132,8 +141,10 @@ DEFAULT_RULES: list[Rule] = [
         "F2-address",
         Level.FORMAT,
         "address_complete",
-        {"countries": ["CN"], "require": ["province", "city", "district", "line1"]},
-        description="Mainland China addresses name province, city, district and street",
+        {"countries": ["CN"], "require": ["province", "city", "district", "line1"],
+         "other_countries": True, "auto_fill_min_confidence": None},
+        description="Mainland China addresses name province, city, district and street; "
+        "other countries' addresses follow their own rules (postcode, state)",
     ),
     Rule(
         "F3-phone",
@@ -206,9 +217,10 @@ DEFAULT_RULES: list[Rule] = [
         "C4-cross-border",
         Level.COMPLIANCE,
         "cross_border",
-        {"declared_value_limit": "5000"},
-        description="Cross-border orders carry HS codes, origins and a declared value "
-        "under the per-parcel limit",
+        {},
+        description="Cross-border orders (ship-to country other than the ship-from, or a "
+        "cross-border channel) carry HS codes, origins and a declared value under the "
+        "destination's limit",
     ),
     Rule(
         "C5-price-floor",

@@ -5,7 +5,7 @@ import_mappings: per tenant and channel, the saved column mapping of its order f
 unless a call names its own.
 
 Revision ID: 0032
-Revises: 0029
+Revises: 0031
 Create Date: 2026-12-07 09:30:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from orderhub.adapters.db.types import JSONDoc, UTCDateTime
 
 revision: str = "0032"
-down_revision: str | None = "0029"
+down_revision: str | None = "0031"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

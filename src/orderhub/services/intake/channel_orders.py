@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,11 +16,10 @@ from typing import Any
 import orjson
 
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
-from orderhub.adapters.china_address import complete_addresses
 from orderhub.domain.buyer_notes import read_notes
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.money import is_known_currency
-from orderhub.domain.order import Order, OrderEdit, OrderLine
+from orderhub.domain.order import Address, Order, OrderEdit, OrderLine
 from orderhub.domain.receivers import UNDECRYPTED_FIELDS
 from orderhub.services.intake.commands import IngestResult, Taken
 from orderhub.services.intake.crosswalk import resolve_lines
@@ -74,7 +74,7 @@ def _build(co: ChannelOrder, tenant_id: str, channel: str, now: datetime, actor:
 def take_channel_orders(uow: UnitOfWork, tenant_id: str, channel: str,
                         items: Sequence[ChannelOrder], now: datetime, actor: str) -> Taken:
     """New orders stored, updates applied, cancellations noted (the front door cancels
-    them after the pipeline ran); addresses completed and SKUs mapped for the pipeline."""
+    them after the pipeline ran); SKUs mapped for the pipeline."""
     # The same order twice in one batch: only its latest version counts.
     latest: dict[str, int] = {}
     for i, co in enumerate(items):
@@ -109,9 +109,7 @@ def take_channel_orders(uow: UnitOfWork, tenant_id: str, channel: str,
             results.append(IngestResult("created", co.external_id, order.id))
             continue
         results.append(_apply_update(uow, prior, co, now, actor, to_cancel, to_revise))
-    parsed = complete_addresses([o.shipping_address for o in fresh + to_revise])
-    for order, address in zip(fresh + to_revise, parsed, strict=True):
-        order.shipping_address = address
+    # Addresses and phones are worked out by the pipeline (intake/address_enrichment.py).
     resolve_lines(uow, tenant_id, fresh + to_revise)
     return Taken(results, fresh + to_revise, to_cancel, [*fresh, *stored.values()])
 
@@ -142,6 +140,13 @@ def _opens_receiver(order: Order, co: ChannelOrder) -> bool:
     return (co.updated_at == order.channel_updated_at
             and UNDECRYPTED_FIELDS in order.attributes
             and UNDECRYPTED_FIELDS not in co.attributes)
+
+
+def _as_sent(order: Order) -> Address:
+    """The stored address without what intake derived from it (the phone's status and
+    E.164 form), to compare with the channel's."""
+    a = order.shipping_address
+    return replace(a, phone_e164="", phone_status="") if a.phone_status else a
 
 
 _OPEN = (OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
@@ -176,7 +181,7 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
         # Any change of content: take the channel's version whole and run every check and
         # the allocation again (a new address may mean a nearer warehouse).
         edit_order(uow, order, OrderEdit(
-            address=(co.shipping_address if co.shipping_address != order.shipping_address
+            address=(co.shipping_address if co.shipping_address != _as_sent(order)
                      else None),
             lines=_lines(co.lines), customer=co.customer,
             shipping_fee=co.shipping_fee, attributes=with_note_facts(co, now),

@@ -32,11 +32,12 @@ network event, a wave) runs these stages, in this order:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from orderhub.adapters.phone import is_valid_phone
+from orderhub.adapters.world_address import address_problems
 from orderhub.domain.allocation import AllocationOutcome, AllocationStrategy
 from orderhub.domain.anomaly.decision import Action
 from orderhub.domain.errors import NotFound, StockError
@@ -46,13 +47,14 @@ from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.strategy import RoutingContext, customer_due, route_order
-from orderhub.domain.rules.checks import ValidationContext
+from orderhub.domain.rules.checks import ValidationContext, check_cross_border, cross_border_basis
 from orderhub.domain.rules.rule_sets import Slice
 from orderhub.domain.rules.validation import Rule, validate
 from orderhub.domain.twin.outlook import facts_for
 from orderhub.domain.twin.sla import SlaPolicy
 from orderhub.services import audit
 from orderhub.services.anomaly.detection import screen
+from orderhub.services.intake.address_enrichment import auto_fill, enrich
 from orderhub.services.intake.crosswalk import suggest_for_lines
 from orderhub.services.rules.validation_rules import overlay
 from orderhub.services.twin.policies import policy_in_force
@@ -94,6 +96,8 @@ class Batch:
     canary: CanaryChecks | None
     sla: SlaPolicy | None = None  # the SLA policy in force, if some rule reads SLA facts
     routes: dict[str, RouteOrder] = field(default_factory=dict)  # routing views, by order
+    ctx: ValidationContext | None = None  # what validation consulted (cross-border re-check)
+    checks_of: dict[str, list[Rule]] = field(default_factory=dict)  # by order: live/canary
     audit: list[audit.Record] = field(default_factory=list)  # what the rules decided
 
     @property
@@ -234,12 +238,18 @@ def validation_context(
             )
     unmapped = [(o, ln) for o in orders for ln in o.lines if not ln.sku]
     suggestions = suggest_for_lines(uow, tenant_id, unmapped) if unmapped else {}
+    shipping = uow.catalog.channel_shipping(tenant_id)
     return ValidationContext(
         catalog=catalog,
         atp_total=atp_total,
         recent_by_window=by_window,
         suggestions=suggestions,
         phone_valid=is_valid_phone,
+        address_problems=address_problems,
+        channel_ship_from={c: ship_from for c, (_, ship_from) in shipping.items()
+                           if ship_from},
+        cross_border_channels=frozenset(c for c, (flag, _) in shipping.items() if flag),
+        warehouse_countries=frozenset(w.country for w in warehouses if w.active),
     )
 
 
@@ -260,8 +270,10 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
     """The orders that pass their checks; the others are held with every reason found."""
     canary = batch.canary
     every = [*batch.checks, *(canary.rules if canary else [])]
+    enrich(orders)  # country, divisions, suggestions, phone: services/intake/address_enrichment
     ctx = validation_context(uow, batch.tenant_id, orders, batch.catalog, batch.warehouses,
                              batch.levels, batch.now, every)
+    batch.ctx = ctx
     # Scoped checks and canary slices read the order as routing sees it (region, SKU facts);
     # routing reuses those views.
     needs_route = (canary is not None or batch.sla is not None
@@ -280,6 +292,10 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
         checks, arm = batch.checks, "live"
         if canary is not None and route is not None and canary.slice.covers(route):
             checks, arm = canary.rules, canary.label
+        if auto_fill(o, checks, batch.now, batch.actor) and route is not None:
+            route = routing_view(o, batch.catalog, batch.sla, batch.now, memo)
+            batch.routes[o.id] = route
+        batch.checks_of[o.id] = checks
         reasons = validate(o, checks, ctx, route)
         if reasons:
             hold(o, reasons, batch, stats)
@@ -342,6 +358,7 @@ def plan_orders(batch: Batch, strategy: AllocationStrategy, orders: Sequence[Ord
     if batch.routes and isinstance(context, RoutingContext):
         context.routes.update(batch.routes)
     plans = Plans([], [], {}, {})
+    site_country = {w.code: w.country for w in batch.warehouses}
     for o in orders:
         outcome = strategy.plan(o, batch.warehouses, available, batch.now, context)
         if outcome.explanation is not None:
@@ -349,12 +366,43 @@ def plan_orders(batch: Batch, strategy: AllocationStrategy, orders: Sequence[Ord
         if not outcome.ok:
             plans.failed.append((o, outcome.reasons))
             continue
+        crossing = cross_border_after_planning(batch, o, frozenset(
+            site_country.get(p.warehouse, "CN") for p in outcome.picks))
+        if crossing:
+            plans.failed.append((o, crossing))
+            continue
         for p in outcome.picks:
             k = (p.sku, p.warehouse)
             available[k] -= p.quantity
             plans.demand[k] = plans.demand.get(k, 0) + p.quantity
         plans.planned.append((o, outcome))
     return plans
+
+
+def cross_border_after_planning(batch: Batch, order: Order, countries: frozenset[str]
+                                ) -> list[HoldReason]:
+    """Validation judged the order by its channel's ship-from country or the network's
+    warehouses (it runs before routing). If the warehouses planning chose are in another
+    country than the ship-to, and validation did not already treat the order as
+    cross-border, the cross-border check runs now, on the assigned warehouses' countries;
+    what it finds holds the order instead of reserving it."""
+    dest = order.shipping_address.country or "CN"
+    ctx = batch.ctx
+    if ctx is None or countries <= {dest} or cross_border_basis(order, ctx):
+        return []
+    rule = next((r for r in batch.checks_of.get(order.id, batch.checks)
+                 if r.check == "cross_border" and r.enabled), None)
+    if rule is None:
+        return []
+    found = check_cross_border(order, replace(ctx, assigned_countries={order.id: countries}),
+                               rule.params)
+    overridden = {ov["code"] for ov in order.overrides}
+    reasons = [r for r in found if r.code.value not in overridden]
+    if reasons:
+        batch.audit.append(audit.Record(batch.now, batch.actor, "rule_decision", order.id, {
+            "rules": "validation", "rule_set": "after planning",
+            "held": [r.code.value for r in reasons]}))
+    return reasons
 
 
 def reserve_stock(uow: UnitOfWork, batch: Batch, strategy: AllocationStrategy,

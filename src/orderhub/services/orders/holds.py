@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from orderhub.domain.allocation import AllocationStrategy
-from orderhub.domain.errors import FieldError, InvalidInput
+from orderhub.domain.errors import Conflict, FieldError, InvalidInput
+from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Address, Order, OrderEdit
+from orderhub.services.intake.address_enrichment import enrich
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.orders.editing import edit_order
 from orderhub.services.unit_of_work import UowFactory
@@ -25,6 +27,31 @@ def correct_address(make_uow: UowFactory, tenant_id: str, order_id: str,
         order = uow.orders.get(tenant_id, order_id, lock=True)
         edit_order(uow, order, OrderEdit(address=replace(order.shipping_address, **changes)),
                    reason=reason, now=now, actor=actor)
+        enrich([order])  # its phone in E.164, its country and divisions, as intake does
+        uow.commit()
+        return order
+
+
+def accept_address_suggestion(make_uow: UowFactory, tenant_id: str, order_id: str, *,
+                              reason: str, actor: str, now: datetime,
+                              strategy: AllocationStrategy, presale_lock: timedelta) -> Order:
+    """The operator accepts what enrichment suggested for the address's missing divisions:
+    the blank fields are filled (an address correction on the timeline, with who and why)
+    and a held order goes through its checks and allocation again, in one transaction."""
+    with make_uow() as uow:
+        uow.network.lock_for_intake(tenant_id)  # first: see NetworkRepository
+        order = uow.orders.get(tenant_id, order_id, lock=True)
+        if order.address_suggestion is None:
+            raise Conflict(f"order {order_id} has no address suggestion to accept")
+        s = order.address_suggestion
+        order.accept_address_suggestion(
+            reason.strip() or f"address suggestion accepted (confidence {s.confidence:.2f}, "
+            f"{s.source})", now, actor)
+        if order.status == OrderStatus.ON_HOLD:
+            order.resume(now, actor)
+            run_pipeline(uow, tenant_id, [order], strategy, now, actor, presale_lock)
+        else:
+            enrich([order])
         uow.commit()
         return order
 

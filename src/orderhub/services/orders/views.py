@@ -45,7 +45,10 @@ def _full_order_view(o: Order) -> dict[str, Any]:
         },
         "customer": {k: v for k, v in asdict(o.customer).items() if v},
         "shipping_address": {
-            k: v for k, v in asdict(o.shipping_address).items() if v not in ("", None)
+            k: v for k, v in asdict(o.shipping_address).items()
+            # phone_e164 is shown once the number was classified, "" for a masked,
+            # virtual or invalid one
+            if v not in ("", None) or (k == "phone_e164" and o.shipping_address.phone_status)
         },
         "lines": [
             {
@@ -63,6 +66,8 @@ def _full_order_view(o: Order) -> dict[str, Any]:
         # what the channel said besides lines and addresses, and the facts read from the
         # buyer's notes (note_*: value and its words); free text only in the full view
         "attributes": dict(o.attributes),
+        "address_suggestion": (o.address_suggestion.as_dict()
+                               if o.address_suggestion is not None else None),
         "reservations": [
             {
                 "id": r.id,

@@ -31,6 +31,7 @@ from typing import Any, Literal
 from orderhub.adapters.channels._payload import CHINA_TZ
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
 from orderhub.domain.order import Address, Customer, OrderType
+from orderhub.domain.regions import country_code
 
 Fmt = Literal["csv", "xlsx"]
 
@@ -316,6 +317,8 @@ def _currency(value: Any) -> str:
 def _country(value: Any) -> str:
     text = _text(value)
     code = COUNTRY_ALIASES.get(text.upper(), COUNTRY_ALIASES.get(text, text.upper()))
+    if not re.fullmatch(r"[A-Z]{2}", code):
+        code = country_code(text)  # 澳門, 台灣, Hong Kong, United States, ... (domain/regions)
     if not re.fullmatch(r"[A-Z]{2}", code):
         raise ValueError(f"'{text}' is not an ISO 3166-1 alpha-2 country code")
     return code
