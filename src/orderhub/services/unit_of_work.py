@@ -20,6 +20,7 @@ from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.dashboard_repository import DashboardQueries
 from orderhub.adapters.db.exception_repository import ExceptionRepository
+from orderhub.adapters.db.fx_repository import FxRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
@@ -60,6 +61,7 @@ class UnitOfWork:
     exceptions: ExceptionRepository
     anomaly: AnomalyRepository
     sagas: SagaRepository
+    fx: FxRepository  # exchange rates and the base currency (domain/fx.py)
     dashboard: DashboardQueries  # the console dashboard's aggregate figures
     conn: Connection
 
@@ -110,6 +112,7 @@ class UnitOfWork:
         self.exceptions = ExceptionRepository(conn)
         self.anomaly = AnomalyRepository(conn, self.pii, self.anomaly_models)
         self.sagas = SagaRepository(conn)
+        self.fx = FxRepository(conn)
         self.dashboard = DashboardQueries(conn)
         self._other_events = []
         return self

@@ -20,6 +20,7 @@ from orderhub.domain.events import Event
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import (
     Address,
+    Charge,
     Customer,
     HoldCode,
     HoldReason,
@@ -117,12 +118,26 @@ def _order_row(o: Order, pii: PiiCipher) -> dict[str, Any]:
         "stated_total": o.stated_total,
         "channel_updated_at": o.channel_updated_at,
         "overrides": o.overrides,
+        "amounts": _amounts_doc(o),
         "customer_ref": o.customer.ref,
         "version": o.version,
         "event_seq": o.event_seq,
         "created_at": o.created_at,
         "updated_at": o.updated_at,
     }
+
+
+def _amounts_doc(o: Order) -> dict[str, Any]:
+    """Charges, the channel's stated components and the conversion used (migration 0030);
+    empty parts left out, so an order without them stores {}."""
+    doc: dict[str, Any] = {}
+    if o.charges:
+        doc["charges"] = [c.as_dict() for c in o.charges]
+    if o.stated_components:
+        doc["stated"] = {k: str(v) for k, v in o.stated_components.items()}
+    if o.fx:
+        doc["fx"] = o.fx
+    return doc
 
 
 def _reservation_row(o: Order, r: Reservation) -> dict[str, Any]:
@@ -178,6 +193,7 @@ def _head_state(o: Order) -> tuple[Any, ...]:
         o.customer,
         o.cross_border,
         o.declared_value,
+        orjson.dumps(_amounts_doc(o)),
     )
 
 
@@ -751,6 +767,7 @@ def _order_from_row(
     addr = {**(h["shipping_address"] or {}), **personal.get("a", {})}
     customer = {**(h["customer"] or {}), **personal.get("c", {})}
     attributes = {**(h["attributes"] or {}), **personal.get("t", {})}
+    amounts = h["amounts"] or {}
     return Order(
         id=h["id"],
         tenant_id=h["tenant_id"],
@@ -785,6 +802,9 @@ def _order_from_row(
         stated_total=h["stated_total"],
         channel_updated_at=h["channel_updated_at"],
         overrides=list(h["overrides"] or []),
+        charges=[Charge.from_dict(c) for c in amounts.get("charges", [])],
+        stated_components={k: Decimal(v) for k, v in amounts.get("stated", {}).items()},
+        fx=amounts.get("fx"),
         version=h["version"],
         event_seq=h["event_seq"],
         reservations=reservations,

@@ -46,7 +46,8 @@ from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.strategy import RoutingContext, customer_due, route_order
-from orderhub.domain.rules.checks import ValidationContext
+from orderhub.domain.fx import RateTable
+from orderhub.domain.rules.checks import ValidationContext, order_day
 from orderhub.domain.rules.rule_sets import Slice
 from orderhub.domain.rules.validation import Rule, validate
 from orderhub.domain.twin.outlook import facts_for
@@ -186,16 +187,18 @@ def reads_sla(network: NetworkState) -> bool:
 
 
 def routing_view(order: Order, catalog: Mapping[str, Sku], policy: SlaPolicy | None,
-                 now: datetime, memo: dict[Any, Any]) -> RouteOrder:
+                 now: datetime, memo: dict[Any, Any], fx: RateTable | None = None
+                 ) -> RouteOrder:
     """The order's routing view, with its SLA facts when `policy` is given (the version
     in force): if every step from now keeps its target, how much slack is left to its due
-    date, when it must ship, its service level's delivery target."""
+    date, when it must ship, its service level's delivery target; with `fx`, its value in
+    the tenant's base currency."""
     if policy is None:
-        return route_order(order, catalog, memo=memo)
+        return route_order(order, catalog, memo=memo, fx=fx)
     match = {"channel": order.channel, "service_level": order.service_level,
              "warehouse": "", "customer_tier": order.customer.tier}
     return route_order(order, catalog, facts_for(policy, match, now, customer_due(order), memo),
-                       memo)
+                       memo, fx)
 
 
 def validation_context(
@@ -207,6 +210,7 @@ def validation_context(
     levels: Mapping[tuple[str, str], StockLevel],
     now: datetime,
     checks: Sequence[Rule] = (),
+    rule_currencies: frozenset[str] = frozenset(),
 ) -> ValidationContext:
     """Everything the rules consult, fetched once per batch (no per-order queries); the
     earlier quantities once for each window the quantity-limit `checks` use."""
@@ -240,7 +244,22 @@ def validation_context(
         recent_by_window=by_window,
         suggestions=suggestions,
         phone_valid=is_valid_phone,
+        fx=rate_table(uow, tenant_id, orders, catalog, now, checks, rule_currencies),
     )
+
+
+def rate_table(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
+               catalog: Mapping[str, Sku], now: datetime, checks: Sequence[Rule] = (),
+               rule_currencies: frozenset[str] = frozenset()) -> RateTable:
+    """The exchange rates a batch needs, in one read: those of its orders' currencies, of
+    its SKUs' money facts and of its rules' thresholds, on its orders' days."""
+    currencies = {o.currency for o in orders} | set(rule_currencies)
+    currencies |= {str(s.attributes["currency"]).upper() for s in catalog.values()
+                   if s.attributes.get("currency")}
+    currencies |= {r.scope.value_currency for r in checks
+                   if r.scope is not None and r.scope.value_currency}
+    days = [order_day(o) for o in orders] or [now.date()]
+    return uow.fx.table(tenant_id, currencies, min(days), max(days))
 
 
 # ----- validate -------------------------------------------------------------------------
@@ -260,18 +279,24 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
     """The orders that pass their checks; the others are held with every reason found."""
     canary = batch.canary
     every = [*batch.checks, *(canary.rules if canary else [])]
+    money_rules = frozenset(r.when.value_currency for r in [
+        *batch.network.rules, *(batch.network.canary.rules if batch.network.canary else [])]
+        if r.when.value_currency)
     ctx = validation_context(uow, batch.tenant_id, orders, batch.catalog, batch.warehouses,
-                             batch.levels, batch.now, every)
+                             batch.levels, batch.now, every, money_rules)
+    fx = ctx.fx
     # Scoped checks and canary slices read the order as routing sees it (region, SKU facts);
-    # routing reuses those views.
+    # routing reuses those views. An order in another currency than the base is seen with
+    # its value converted (and the rates rules' thresholds need), so the views are built here.
     needs_route = (canary is not None or batch.sla is not None
-                   or any(r.scope is not None for r in every))
+                   or any(r.scope is not None for r in every)
+                   or (fx is not None and any(o.currency != fx.base for o in orders)))
     slack: dict[str, float] = {}
     ctx.promise_slack = slack
     memo: dict[Any, Any] = {}
     valid: list[Order] = []
     for o in orders:
-        route = routing_view(o, batch.catalog, batch.sla, batch.now, memo) if needs_route \
+        route = routing_view(o, batch.catalog, batch.sla, batch.now, memo, fx) if needs_route \
             else None
         if route is not None and route.promise_slack_hours is not None:
             slack[o.id] = route.promise_slack_hours
