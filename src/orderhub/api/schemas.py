@@ -346,12 +346,23 @@ class ShipmentOut(BaseModel):
     lines: list[ShipmentLineOut]
 
 
+class ChargeOut(BaseModel):
+    kind: str = Field(description="shipping, fee:<name>, duty, tip, discount:platform, "
+                                  "discount:seller, discount:shipping, adjustment")
+    amount: Decimal = Field(description="signed: charges positive, discounts negative")
+    label: str = Field(description="the channel's own name for it")
+
+
 class TotalsOut(BaseModel):
     subtotal: Decimal
     discount: Decimal
     tax: Decimal
     shipping_fee: Decimal
     grand_total: Decimal
+    charges: list[ChargeOut] = Field(default_factory=list, description=(
+        "components of the total outside the lines (fees, duties, tips, order-level "
+        "discounts and subsidies, adjustments)"))
+    stated_total: Decimal | None = Field(None, description="the total the channel stated")
 
 
 class OrderOut(BaseModel):
@@ -364,6 +375,9 @@ class OrderOut(BaseModel):
     next_statuses: list[str]
     currency: str
     totals: TotalsOut
+    fx: dict[str, Any] | None = Field(None, description=(
+        "the total in the tenant's base currency as the money checks converted it: amount, "
+        "converted, rate, effective_date, source, text (or why no rate could be used)"))
     customer: dict[str, Any]
     shipping_address: dict[str, Any]
     lines: list[LineOut]

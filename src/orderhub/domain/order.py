@@ -437,9 +437,12 @@ class Order:
         return previous
 
     def mark_validated(self, now: datetime, actor: str = "system") -> None:
+        """Passed its checks; an order in another currency than the tenant's base says in
+        the event's reason what its total was worth (`fx`), for the timeline."""
         self._move(OrderStatus.VALIDATED, now)
         self.hold_reasons = []
-        self._record(ev.OrderValidated(tenant_id=self.tenant_id, occurred_at=now, actor=actor))
+        self._record(ev.OrderValidated(tenant_id=self.tenant_id, occurred_at=now, actor=actor,
+                                       reason=str((self.fx or {}).get("text", ""))))
 
     def hold(self, reasons: list[HoldReason], now: datetime, actor: str = "system") -> None:
         previous = self._move(OrderStatus.ON_HOLD, now)

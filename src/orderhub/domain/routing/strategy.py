@@ -17,8 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from orderhub.domain.allocation import AllocationOutcome, Availability
-from orderhub.domain.geo import locate
 from orderhub.domain.fx import FxMissing, RateTable
+from orderhub.domain.geo import locate
 from orderhub.domain.inventory import Sku, Warehouse
 from orderhub.domain.order import HoldCode, HoldReason, Order, PlannedPick, ServiceLevel
 from orderhub.domain.routing.lanes import province_key, region_of
@@ -216,7 +216,8 @@ def route_order(order: Order, catalog: Mapping[str, Sku],
         lines.append(RouteLine(ln.sku, ln.quantity, facts[2]))
     if order.pickup_store:
         needs.add("pickup")
-    value, value_currency, base, rates = order.grand_total, "", "", ()
+    value, value_currency, base = order.grand_total, "", ""
+    rates: tuple[tuple[str, Decimal], ...] = ()
     if fx is not None:
         value_currency, base = order.currency, fx.base
         day = (order.placed_at or order.created_at).date()
@@ -224,13 +225,14 @@ def route_order(order: Order, catalog: Mapping[str, Sku],
         if not isinstance(factor, FxMissing):
             value, value_currency = order.grand_total * factor, fx.base
         rates = fx.factors_on(day)
+    slack, ship_by, target = sla or (None, None, None)
     return RouteOrder(
         order.id, province, lat, lon, tuple(lines), due_date(order),
         frozenset(needs & _CAPABILITIES), region, order.channel,
         order.customer.tier, order.order_type.value, value, frozenset(tags),
         order.presale_release, order.service_level,
         frozenset(o["code"] for o in order.overrides), order.pickup_store,
-        *(sla or (None, None, None)), value_currency, base, rates)
+        slack, ship_by, target, value_currency, base, rates)
 
 
 _CAPABILITIES = frozenset(CAPABILITIES)

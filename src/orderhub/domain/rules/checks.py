@@ -507,15 +507,20 @@ def check_price_floor(
             continue
         mine = money_at_base(ctx, order, net, order.currency)
         theirs = money_at_base(ctx, order, limit, floor_currency)
-        if isinstance(mine, FxMissing) or isinstance(theirs, FxMissing):
-            missing = missing or (mine if isinstance(mine, FxMissing) else theirs)  # type: ignore[assignment]
+        if isinstance(mine, FxMissing):
+            missing = missing or mine
+            continue
+        if isinstance(theirs, FxMissing):
+            missing = missing or theirs
             continue
         if mine[0] < theirs[0]:
             base = mine[1]
-            conversion = ctx.fx.convert(quantize(net, order.currency), order.currency,  # type: ignore[union-attr]
-                                        order_day(order)) if ctx.fx else None
-            shown = conversion.describe() if conversion is not None and not isinstance(
-                conversion, FxMissing) else f"{order.currency} {net:.2f}"
+            shown = f"{order.currency} {net:.2f}"
+            if ctx.fx is not None:
+                conversion = ctx.fx.convert(quantize(net, order.currency), order.currency,
+                                            order_day(order))
+                if not isinstance(conversion, FxMissing):
+                    shown = conversion.describe()
             reasons.append(HoldReason(
                 HoldCode.PRICE_BELOW_FLOOR,
                 f"line {ln.line_no}: SKU {ln.sku} sold at {shown} per unit, below its "

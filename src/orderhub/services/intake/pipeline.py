@@ -40,13 +40,13 @@ from orderhub.adapters.phone import is_valid_phone
 from orderhub.domain.allocation import AllocationOutcome, AllocationStrategy
 from orderhub.domain.anomaly.decision import Action
 from orderhub.domain.errors import NotFound, StockError
+from orderhub.domain.fx import Conversion, RateTable
 from orderhub.domain.inventory import Sku, StockLevel, Warehouse
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.strategy import RoutingContext, customer_due, route_order
-from orderhub.domain.fx import RateTable
 from orderhub.domain.rules.checks import ValidationContext, order_day
 from orderhub.domain.rules.rule_sets import Slice
 from orderhub.domain.rules.validation import Rule, validate
@@ -306,6 +306,8 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
         if canary is not None and route is not None and canary.slice.covers(route):
             checks, arm = canary.rules, canary.label
         reasons = validate(o, checks, ctx, route)
+        if fx is not None and o.currency != fx.base:
+            note_conversion(o, fx)
         if reasons:
             hold(o, reasons, batch, stats)
             batch.audit.append(audit.Record(batch.now, batch.actor, "rule_decision", o.id, {
@@ -314,6 +316,15 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
         else:
             valid.append(o)
     return valid
+
+
+def note_conversion(order: Order, fx: RateTable) -> None:
+    """Keep on the order what its total was worth in the base currency, at which rate, of
+    which day and source (or why it could not be converted): shown with the order and in
+    its timeline."""
+    found = fx.convert(order.grand_total, order.currency, order_day(order))
+    order.fx = found.as_dict() if isinstance(found, Conversion) else {
+        **found.as_dict(), "text": found.message()}
 
 
 # ----- screen ---------------------------------------------------------------------------
