@@ -70,6 +70,11 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "PATCH /v1/skus/{code}": S.CATALOG_WRITE,
     "POST /v1/channels": S.CATALOG_WRITE,
     "GET /v1/channels": S.CATALOG_READ,
+    # exchange rates into the tenant's base currency: reference data, as the catalogue
+    "POST /v1/fx-rates": S.CATALOG_WRITE,
+    "GET /v1/fx-rates": S.CATALOG_READ,
+    "GET /v1/fx-settings": S.CATALOG_READ,
+    "PUT /v1/fx-settings": S.CATALOG_WRITE,
     # inventory
     "GET /v1/inventory": S.INVENTORY_READ,
     "GET /v1/inventory/{sku}": S.INVENTORY_READ,

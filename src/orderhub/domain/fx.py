@@ -27,13 +27,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orderhub.domain.errors import FieldError, InvalidInput
-from orderhub.domain.money import ZERO, is_known_currency, quantize
+from orderhub.domain.money import ZERO, decimals_of, is_known_currency, quantize
 
 DEFAULT_BASE = "CNY"
 DEFAULT_MAX_AGE_DAYS = 7
 MAX_AGE_LIMIT = 366
 MANUAL = "manual"
 MAX_RATE = Decimal("1e9")
+RATE_DECIMALS = 6  # as stored (and as central parities are published: 4 to 6)
 MAX_SOURCE = 120
 CSV_COLUMNS = ("currency", "rate", "effective_date", "source")
 
@@ -213,6 +214,8 @@ def check_rate(currency: Any, rate: Any, effective_date: Any, source: Any, loc: 
     if value is None or not value.is_finite() or value <= ZERO or value >= MAX_RATE:
         errors.append(FieldError(f"{loc}rate",
                                  f"'{rate}' is not a positive number (base units per unit)"))
+    elif decimals_of(value) > RATE_DECIMALS:
+        errors.append(FieldError(f"{loc}rate", f"at most {RATE_DECIMALS} decimals"))
     day: date | None = None
     if isinstance(effective_date, date):
         day = effective_date

@@ -1,0 +1,126 @@
+"""Exchange rates: a tenant's dated rates into its base currency, and its base currency and
+staleness limit (domain/fx.py). Loaded by the API (`/v1/fx-rates`), the CLI (`orderhub fx`)
+and CSV files; every change is audited in the transaction that makes it (kind
+`fx_rate_change`: the rate before and after, its source), as catalogue changes are. A load
+is all or nothing: one bad row refuses the file, named by line and field."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from orderhub.domain.errors import FieldError, InvalidInput, NotFound
+from orderhub.domain.fx import FxRate, FxSettings, check_rate, check_settings, parse_rates_csv
+from orderhub.services import audit
+from orderhub.services.unit_of_work import UowFactory
+
+MAX_RATES = 10_000
+
+
+def _rate_doc(r: FxRate) -> dict[str, Any]:
+    return {"currency": r.currency, "effective_date": r.effective_date.isoformat(),
+            "rate": str(r.rate), "source": r.source}
+
+
+def _subject(r: FxRate) -> str:
+    return f"fx/{r.currency}/{r.effective_date.isoformat()}"
+
+
+def save_rates(make_uow: UowFactory, tenant_id: str, rates: Sequence[FxRate], now: datetime,
+               *, actor: str) -> dict[str, int]:
+    """Store `rates` (new, or replacing the same currency and day); audited one by one.
+    Returns how many were added, changed and left as they were."""
+    if not rates:
+        raise InvalidInput([FieldError("rates", "no rates given")])
+    if len(rates) > MAX_RATES:
+        raise InvalidInput([FieldError("rates", f"at most {MAX_RATES} rates at once")])
+    keys = [(r.currency, r.effective_date) for r in rates]
+    if len(set(keys)) != len(keys):
+        raise InvalidInput([FieldError("rates", "the same currency and effective date "
+                                        "appear twice")])
+    counts = {"added": 0, "changed": 0, "unchanged": 0}
+    with make_uow() as uow:
+        if not uow.catalog.tenant_exists(tenant_id):
+            raise NotFound(f"tenant '{tenant_id}' not found")
+        base = uow.fx.settings(tenant_id).base_currency
+        bad = [FieldError(f"rates.{i}.currency", f"{r.currency} is the base currency; its "
+                          "rate is always 1") for i, r in enumerate(rates) if r.currency == base]
+        if bad:
+            raise InvalidInput(bad)
+        before = uow.fx.existing(tenant_id, keys)
+        changed = []
+        for r in rates:
+            old = before.get((r.currency, r.effective_date))
+            if old is not None and old.rate == r.rate and old.source == r.source:
+                counts["unchanged"] += 1
+                continue
+            counts["changed" if old is not None else "added"] += 1
+            changed.append(r)
+            detail: dict[str, Any] = {"change": "changed" if old else "created",
+                                      **_rate_doc(r)}
+            if old is not None:
+                detail["rate"] = {"before": str(old.rate), "after": str(r.rate)}
+                detail["source"] = {"before": old.source, "after": r.source}
+            audit.note(uow, tenant_id, now, actor, "fx_rate_change", _subject(r), detail)
+        uow.fx.upsert(tenant_id, changed, now, actor)
+        uow.commit()
+    return counts
+
+
+def load_csv(make_uow: UowFactory, tenant_id: str, text: str, now: datetime, *,
+             actor: str) -> dict[str, int]:
+    """A rate file (domain/fx.parse_rates_csv), refused as a whole if any row is bad."""
+    with make_uow() as uow:
+        base = uow.fx.settings(tenant_id).base_currency
+    return save_rates(make_uow, tenant_id, parse_rates_csv(text, base), now, actor=actor)
+
+
+def set_rate(make_uow: UowFactory, tenant_id: str, currency: str, rate: str, day: date | str,
+             now: datetime, *, actor: str, source: str = "") -> FxRate:
+    found, errors = check_rate(currency, rate, day, source, "", base="")
+    if found is None:
+        raise InvalidInput(errors)
+    save_rates(make_uow, tenant_id, [found], now, actor=actor)
+    return found
+
+
+def remove_rate(make_uow: UowFactory, tenant_id: str, currency: str, day: date, now: datetime,
+                *, actor: str) -> None:
+    code = currency.strip().upper()
+    with make_uow() as uow:
+        before = uow.fx.existing(tenant_id, [(code, day)]).get((code, day))
+        if before is None or not uow.fx.remove(tenant_id, code, day):
+            raise NotFound(f"no {code} rate effective {day.isoformat()}")
+        audit.note(uow, tenant_id, now, actor, "fx_rate_change", _subject(before),
+                   {"change": "removed", **_rate_doc(before)})
+        uow.commit()
+
+
+def list_rates(read_uow: UowFactory, tenant_id: str, currency: str | None = None,
+               since: date | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    with read_uow() as uow:
+        return uow.fx.rates(tenant_id, currency.strip().upper() if currency else None,
+                            since, limit)
+
+
+def settings(read_uow: UowFactory, tenant_id: str) -> FxSettings:
+    with read_uow() as uow:
+        return uow.fx.settings(tenant_id)
+
+
+def change_settings(make_uow: UowFactory, tenant_id: str, base_currency: Any,
+                    max_age_days: Any, now: datetime, *, actor: str) -> FxSettings:
+    """A tenant's base currency and staleness limit; audited (before and after)."""
+    new = check_settings(base_currency, max_age_days)
+    with make_uow() as uow:
+        if not uow.catalog.tenant_exists(tenant_id):
+            raise NotFound(f"tenant '{tenant_id}' not found")
+        old = uow.fx.settings(tenant_id)
+        if old != new:
+            uow.fx.save_settings(tenant_id, new, now, actor)
+            audit.note(uow, tenant_id, now, actor, "fx_rate_change", "fx/settings", {
+                "base_currency": {"before": old.base_currency, "after": new.base_currency},
+                "max_age_days": {"before": old.max_age_days, "after": new.max_age_days}})
+            uow.commit()
+    return new
