@@ -284,6 +284,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "hold.cross_border_docs": ("cross-border documents missing", "跨境单证缺失"),
     "hold.declared_value_limit": ("declared value over limit", "申报价值超限"),
     "hold.price_below_floor": ("price below floor", "价格低于底价"),
+    "hold.fx_rate_missing": ("no usable exchange rate", "缺少可用汇率"),
     "hold.channel_update": ("channel update to review", "渠道变更待审核"),
     "hold.reroute": ("re-route needed", "需要重新路由"),
     "hold.rule_review": ("held by a rule for review", "规则要求人工审核"),

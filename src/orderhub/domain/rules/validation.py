@@ -263,5 +263,6 @@ def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext,
             reasons.extend(r for r in found if (overridden is None
                                                 or r.code.value not in overridden)
                            # one missing rate is one reason, whichever checks needed it
-                           and not (r.code == HoldCode.FX_RATE_MISSING and r in reasons))
+                           and not (r.code == HoldCode.FX_RATE_MISSING and any(
+                               x.code == r.code and x.message == r.message for x in reasons)))
     return reasons
