@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, select
@@ -18,6 +19,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from orderhub.adapters.db import tables as t
 from orderhub.domain.fx import FxRate, FxSettings, RateTable
+
+
+def _rate(value: Decimal) -> Decimal:
+    """A stored rate as it was written (PostgreSQL's NUMERIC(20, 6) pads it: 7.120000)."""
+    out = value.normalize()
+    return out.quantize(Decimal(1)) if out == out.to_integral_value() else out
 
 
 class FxRepository:
@@ -58,7 +65,7 @@ class FxRepository:
             c.tenant_id == tenant_id, c.currency.in_(currencies),
             c.effective_date >= min(days), c.effective_date <= max(days)))
         wanted = set(keys)
-        return {(r[0], r[1]): FxRate(r[0], r[1], r[2], r[3]) for r in rows
+        return {(r[0], r[1]): FxRate(r[0], r[1], _rate(r[2]), r[3]) for r in rows
                 if (r[0], r[1]) in wanted}
 
     def upsert(self, tenant_id: str, rates: Iterable[FxRate], now: datetime,
@@ -92,7 +99,7 @@ class FxRepository:
         if since is not None:
             q = q.where(c.effective_date >= since)
         q = q.order_by(c.effective_date.desc(), c.currency).limit(limit)
-        return [{"currency": r[0], "effective_date": r[1], "rate": r[2], "source": r[3],
+        return [{"currency": r[0], "effective_date": r[1], "rate": _rate(r[2]), "source": r[3],
                  "updated_at": r[4], "updated_by": r[5]} for r in self.conn.execute(q)]
 
     def table(self, tenant_id: str, currencies: Iterable[str], first: date, last: date
@@ -123,4 +130,4 @@ class FxRepository:
                     .order_by(c.effective_date.desc()).limit(1)).first()
                 if r is not None:
                     rows.append(r)
-        return RateTable.of(settings, [FxRate(r[0], r[1], r[2], r[3]) for r in rows])
+        return RateTable.of(settings, [FxRate(r[0], r[1], _rate(r[2]), r[3]) for r in rows])
