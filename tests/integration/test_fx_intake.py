@@ -21,8 +21,8 @@ from orderhub.domain.order import Charge, Customer
 from orderhub.domain.privacy import PiiView
 from orderhub.services import audit, catalog, fx
 from orderhub.services.intake.drafts import LineDraft
-from orderhub.services.inventory import stock_control
 from orderhub.services.intake.submit import ingest_channel_orders, submit_orders
+from orderhub.services.inventory import stock_control
 from orderhub.services.orders import views
 from tests.factories import SHANGHAI, T, draft, seed_network
 

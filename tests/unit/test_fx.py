@@ -22,13 +22,13 @@ from orderhub.domain.fx import (
 from orderhub.domain.inventory import Sku
 from orderhub.domain.money import is_known_currency, quantize
 from orderhub.domain.order import Address, Customer, HoldCode, Order, OrderLine, OrderType
+from orderhub.domain.routing.strategy import route_order
 from orderhub.domain.rules.checks import ValidationContext, check_price_floor
 from orderhub.domain.rules.conditions import Condition
 from orderhub.domain.rules.facts import RouteOrder
 from orderhub.domain.rules.language import parse_sentence
 from orderhub.domain.rules.model import parse_rule
 from orderhub.domain.rules.validation import DEFAULT_RULES, validate
-from orderhub.domain.routing.strategy import route_order
 
 DAY = date(2026, 12, 3)
 RATES = [FxRate("USD", date(2026, 12, 1), D("7.12"), "manual"),

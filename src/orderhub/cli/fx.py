@@ -66,11 +66,11 @@ def fx_load(
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"cannot read {file}: {exc}", 2) from None
-    hub = open_hub(database_url)
-    try:
-        counts = fx.load_csv(hub.uow, tenant, text, datetime.now(UTC), actor=cli_actor())
-    except DomainError as exc:
-        raise fail(describe(exc)) from None
+    with open_hub(database_url) as hub:
+        try:
+            counts = fx.load_csv(hub.uow, tenant, text, datetime.now(UTC), actor=cli_actor())
+        except DomainError as exc:
+            raise fail(describe(exc)) from None
     if not emit(counts, as_json):
         console.print(t(f"{counts['added']} added, {counts['changed']} changed, "
                         f"{counts['unchanged']} unchanged"))
@@ -91,12 +91,13 @@ def fx_set(
 
     from orderhub.services import fx
 
-    hub = open_hub(database_url)
-    try:
-        found = fx.set_rate(hub.uow, tenant, currency, rate, _day(day), datetime.now(UTC),
-                            actor=cli_actor(), source=source)
-    except DomainError as exc:
-        raise fail(describe(exc)) from None
+    when = _day(day)
+    with open_hub(database_url) as hub:
+        try:
+            found = fx.set_rate(hub.uow, tenant, currency, rate, when, datetime.now(UTC),
+                                actor=cli_actor(), source=source)
+        except DomainError as exc:
+            raise fail(describe(exc)) from None
     console.print(f"{found.currency} {found.rate} ({found.effective_date}, {found.source})")
 
 
@@ -112,12 +113,13 @@ def fx_remove(
 
     from orderhub.services import fx
 
-    hub = open_hub(database_url)
-    try:
-        fx.remove_rate(hub.uow, tenant, currency, _day(day), datetime.now(UTC),
-                       actor=cli_actor())
-    except DomainError as exc:
-        raise fail(describe(exc)) from None
+    when = _day(day)
+    with open_hub(database_url) as hub:
+        try:
+            fx.remove_rate(hub.uow, tenant, currency, when, datetime.now(UTC),
+                           actor=cli_actor())
+        except DomainError as exc:
+            raise fail(describe(exc)) from None
     console.print(t("done"))
 
 
@@ -133,9 +135,9 @@ def fx_list(
     """Stored rates, newest first, with the base currency and staleness limit."""
     from orderhub.services import fx
 
-    hub = open_hub(database_url)
-    rows = fx.list_rates(hub.read_uow, tenant, currency)
-    s = fx.settings(hub.read_uow, tenant)
+    with open_hub(database_url) as hub:
+        rows = fx.list_rates(hub.read_uow, tenant, currency)
+        s = fx.settings(hub.read_uow, tenant)
     doc = {"base_currency": s.base_currency, "max_age_days": s.max_age_days, "rates": rows}
     columns = ["currency", "effective_date", "rate", "source", "updated_at", "updated_by"]
     if emit(doc, as_json, as_csv, rows=rows, columns=columns):
@@ -164,15 +166,15 @@ def fx_settings(
 
     from orderhub.services import fx
 
-    hub = open_hub(database_url)
-    s = fx.settings(hub.read_uow, tenant)
-    if base is not None or max_age_days is not None:
-        try:
-            s = fx.change_settings(hub.uow, tenant, base or s.base_currency,
-                                   s.max_age_days if max_age_days is None else max_age_days,
-                                   datetime.now(UTC), actor=cli_actor())
-        except DomainError as exc:
-            raise fail(describe(exc)) from None
+    with open_hub(database_url) as hub:
+        s = fx.settings(hub.read_uow, tenant)
+        if base is not None or max_age_days is not None:
+            try:
+                s = fx.change_settings(hub.uow, tenant, base or s.base_currency,
+                                       s.max_age_days if max_age_days is None
+                                       else max_age_days, datetime.now(UTC), actor=cli_actor())
+            except DomainError as exc:
+                raise fail(describe(exc)) from None
     doc = {"base_currency": s.base_currency, "max_age_days": s.max_age_days}
     if not emit(doc, as_json):
         console.print(t(f"base {s.base_currency}, stale after {s.max_age_days} days"))
