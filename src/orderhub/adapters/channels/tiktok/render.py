@@ -117,7 +117,9 @@ def payload(order: ChannelOrder) -> JsonObject:
             "shipping_fee_tax": "0.00",
             "tax": tax,
             "product_tax": tax,
-            **{key: money(charged(order, kind)) for key, kind in TIKTOK_FEES},
+            # the four fee fields always (as the fixtures), the insurance ones when charged
+            **{key: money(charged(order, kind)) for key, kind in TIKTOK_FEES
+               if "insurance" not in key or charged(order, kind)},
             "total_amount": money(total),
         },
         "recipient_address": {
