@@ -49,7 +49,7 @@ def test_rates_over_http_then_a_usd_order_is_judged_in_cny(client: TestClient,
         {"currency": "EUR", "rate": "7.7", "effective_date": "2026-11-20",
          "source": "PBOC central parity"}]})
     assert r.status_code == 200, r.text
-    assert r.json() == {"added": 2, "changed": 0, "unchanged": 0}
+    assert r.json() == {"added": 2, "changed": 0, "unchanged": 0, "retried": 0}
     listed = client.get("/v1/fx-rates", params={"currency": "USD"}).json()
     assert [(x["currency"], x["rate"], x["source"]) for x in listed] == [
         ("USD", "7.12", "manual")]

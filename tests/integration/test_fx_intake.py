@@ -56,12 +56,12 @@ def test_rates_are_stored_replaced_listed_and_audited(shop: Hub) -> None:
     counts = fx.load_csv(shop.uow, T, "currency,rate,effective_date,source\n"
                          "USD,7.12,2026-11-20,manual\nEUR,7.70,2026-11-20,PBOC central parity\n",
                          now, actor="alice")
-    assert counts == {"added": 2, "changed": 0, "unchanged": 0}
+    assert counts == {"added": 2, "changed": 0, "unchanged": 0, "retried": 0}
     again = fx.save_rates(shop.uow, T, [FxRate("USD", date(2026, 11, 20), Decimal("7.15"),
                                                "manual"),
                                         FxRate("EUR", date(2026, 11, 20), Decimal("7.70"),
                                                "PBOC central parity")], now, actor="bob")
-    assert again == {"added": 0, "changed": 1, "unchanged": 1}
+    assert again == {"added": 0, "changed": 1, "unchanged": 1, "retried": 0}
     rows = fx.list_rates(shop.read_uow, T)
     assert [(r["currency"], r["rate"], r["updated_by"]) for r in rows] == [
         ("EUR", Decimal("7.70"), "alice"), ("USD", Decimal("7.15"), "bob")]
@@ -115,6 +115,21 @@ def test_a_missing_or_stale_rate_holds_the_order_for_the_rate(shop: Hub) -> None
     # a longer staleness limit makes the same rate usable for the next order
     fx.change_settings(shop.uow, T, "CNY", 30, shop.clock(), actor="ops")
     assert usd_order(shop, "EU-2", "50.00", "EUR")["status"] in ("reserved", "allocated")
+
+
+def test_loading_the_missing_rate_sends_held_orders_on(shop: Hub) -> None:
+    held = usd_order(shop, "GB-9", "50.00", "GBP")
+    other = usd_order(shop, "JP-9", "5000", "JPY")
+    assert codes(held) == codes(other) == {"fx_rate_missing"}
+    retry = fx.Retry(shop.strategy, shop.presale_lock)
+    counts = fx.load_csv(shop.uow, T, "currency,rate,effective_date\nGBP,9.00,2026-11-23\n",
+                         shop.clock(), actor="ops", retry=retry)
+    assert counts["retried"] == 1  # the JPY order is not the GBP rate's business
+    again = views.get_order(shop.read_uow, T, str(held["id"]), pii=PiiView.FULL)
+    assert again["status"] in ("reserved", "allocated"), again["hold_reasons"]
+    assert again["fx"]["text"] == "GBP 50.00 = CNY 450.00 at 9 (2026-11-23, manual)"
+    still = views.get_order(shop.read_uow, T, str(other["id"]), pii=PiiView.FULL)
+    assert still["status"] == "on_hold"
 
 
 def test_a_channel_order_in_no_currency_is_stored_and_held(shop: Hub) -> None:

@@ -378,6 +378,7 @@ class FxLoadOut(BaseModel):
     added: int
     changed: int
     unchanged: int
+    retried: int = Field(0, description="orders held for a missing rate validated again")
 
 
 class FxSettingsIn(Strict):

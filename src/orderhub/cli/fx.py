@@ -68,12 +68,15 @@ def fx_load(
         raise fail(f"cannot read {file}: {exc}", 2) from None
     with open_hub(database_url) as hub:
         try:
-            counts = fx.load_csv(hub.uow, tenant, text, datetime.now(UTC), actor=cli_actor())
+            counts = fx.load_csv(hub.uow, tenant, text, datetime.now(UTC), actor=cli_actor(),
+                                 retry=fx.Retry(hub.strategy, hub.presale_lock))
         except DomainError as exc:
             raise fail(describe(exc)) from None
     if not emit(counts, as_json):
         console.print(t(f"{counts['added']} added, {counts['changed']} changed, "
                         f"{counts['unchanged']} unchanged"))
+        if counts["retried"]:
+            console.print(t(f"{counts['retried']} held orders validated again"))
 
 
 @app.command("set")
@@ -95,7 +98,8 @@ def fx_set(
     with open_hub(database_url) as hub:
         try:
             found = fx.set_rate(hub.uow, tenant, currency, rate, when, datetime.now(UTC),
-                                actor=cli_actor(), source=source)
+                                actor=cli_actor(), source=source,
+                                retry=fx.Retry(hub.strategy, hub.presale_lock))
         except DomainError as exc:
             raise fail(describe(exc)) from None
     console.print(f"{found.currency} {found.rate} ({found.effective_date}, {found.source})")
@@ -172,7 +176,8 @@ def fx_settings(
             try:
                 s = fx.change_settings(hub.uow, tenant, base or s.base_currency,
                                        s.max_age_days if max_age_days is None
-                                       else max_age_days, datetime.now(UTC), actor=cli_actor())
+                                       else max_age_days, datetime.now(UTC), actor=cli_actor(),
+                                       retry=fx.Retry(hub.strategy, hub.presale_lock))
             except DomainError as exc:
                 raise fail(describe(exc)) from None
     doc = {"base_currency": s.base_currency, "max_age_days": s.max_age_days}

@@ -2,20 +2,53 @@
 staleness limit (domain/fx.py). Loaded by the API (`/v1/fx-rates`), the CLI (`orderhub fx`)
 and CSV files; every change is audited in the transaction that makes it (kind
 `fx_rate_change`: the rate before and after, its source), as catalogue changes are. A load
-is all or nothing: one bad row refuses the file, named by line and field."""
+is all or nothing: one bad row refuses the file, named by line and field. Orders held for a
+missing or stale rate go through the pipeline again in the transaction of the change that
+may have given them one (`retry_held`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import FieldError, InvalidInput, NotFound
 from orderhub.domain.fx import FxRate, FxSettings, check_rate, check_settings, parse_rates_csv
+from orderhub.domain.lifecycle import OrderStatus
+from orderhub.domain.order import HoldCode
 from orderhub.services import audit
-from orderhub.services.unit_of_work import UowFactory
+from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 MAX_RATES = 10_000
+RETRY_LIMIT = 5_000  # held orders sent on per change (the rest wait for a resume)
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """What sending held orders through the pipeline again needs (the hub's router and
+    pre-sale lock); without it a rate change leaves held orders for a person to resume."""
+
+    strategy: AllocationStrategy
+    presale_lock: timedelta
+
+
+def retry_held(uow: UnitOfWork, tenant_id: str, currencies: set[str] | None, retry: Retry,
+               now: datetime, actor: str) -> int:
+    """Orders held for a missing or stale rate (in `currencies`; None: any) go through the
+    pipeline again in the transaction of the change that may have given them one; those
+    still without a usable rate are held again. Returns how many were tried."""
+    held = uow.orders.held_for(tenant_id, {HoldCode.FX_RATE_MISSING.value})
+    orders = [o for o in uow.orders.get_many(tenant_id, held[:RETRY_LIMIT], lock=True)
+              if o.status == OrderStatus.ON_HOLD
+              and (currencies is None or o.currency in currencies)]
+    for o in orders:
+        o.resume(now, actor)
+    if orders:
+        run_pipeline(uow, tenant_id, orders, retry.strategy, now, actor, retry.presale_lock)
+    return len(orders)
 
 
 def _rate_doc(r: FxRate) -> dict[str, Any]:
@@ -28,9 +61,10 @@ def _subject(r: FxRate) -> str:
 
 
 def save_rates(make_uow: UowFactory, tenant_id: str, rates: Sequence[FxRate], now: datetime,
-               *, actor: str) -> dict[str, int]:
+               *, actor: str, retry: Retry | None = None) -> dict[str, int]:
     """Store `rates` (new, or replacing the same currency and day); audited one by one.
-    Returns how many were added, changed and left as they were."""
+    With `retry`, orders held for a missing rate of these currencies are validated again.
+    Returns how many were added, changed, left as they were, and orders retried."""
     if not rates:
         raise InvalidInput([FieldError("rates", "no rates given")])
     if len(rates) > MAX_RATES:
@@ -39,7 +73,7 @@ def save_rates(make_uow: UowFactory, tenant_id: str, rates: Sequence[FxRate], no
     if len(set(keys)) != len(keys):
         raise InvalidInput([FieldError("rates", "the same currency and effective date "
                                         "appear twice")])
-    counts = {"added": 0, "changed": 0, "unchanged": 0}
+    counts = {"added": 0, "changed": 0, "unchanged": 0, "retried": 0}
     with make_uow() as uow:
         if not uow.catalog.tenant_exists(tenant_id):
             raise NotFound(f"tenant '{tenant_id}' not found")
@@ -64,24 +98,29 @@ def save_rates(make_uow: UowFactory, tenant_id: str, rates: Sequence[FxRate], no
                 detail["source"] = {"before": old.source, "after": r.source}
             audit.note(uow, tenant_id, now, actor, "fx_rate_change", _subject(r), detail)
         uow.fx.upsert(tenant_id, changed, now, actor)
+        if retry is not None and changed:
+            counts["retried"] = retry_held(uow, tenant_id, {r.currency for r in changed},
+                                           retry, now, actor)
         uow.commit()
     return counts
 
 
 def load_csv(make_uow: UowFactory, tenant_id: str, text: str, now: datetime, *,
-             actor: str) -> dict[str, int]:
+             actor: str, retry: Retry | None = None) -> dict[str, int]:
     """A rate file (domain/fx.parse_rates_csv), refused as a whole if any row is bad."""
     with make_uow() as uow:
         base = uow.fx.settings(tenant_id).base_currency
-    return save_rates(make_uow, tenant_id, parse_rates_csv(text, base), now, actor=actor)
+    return save_rates(make_uow, tenant_id, parse_rates_csv(text, base), now, actor=actor,
+                      retry=retry)
 
 
 def set_rate(make_uow: UowFactory, tenant_id: str, currency: str, rate: str, day: date | str,
-             now: datetime, *, actor: str, source: str = "") -> FxRate:
+             now: datetime, *, actor: str, source: str = "",
+             retry: Retry | None = None) -> FxRate:
     found, errors = check_rate(currency, rate, day, source, "", base="")
     if found is None:
         raise InvalidInput(errors)
-    save_rates(make_uow, tenant_id, [found], now, actor=actor)
+    save_rates(make_uow, tenant_id, [found], now, actor=actor, retry=retry)
     return found
 
 
@@ -110,8 +149,10 @@ def settings(read_uow: UowFactory, tenant_id: str) -> FxSettings:
 
 
 def change_settings(make_uow: UowFactory, tenant_id: str, base_currency: Any,
-                    max_age_days: Any, now: datetime, *, actor: str) -> FxSettings:
-    """A tenant's base currency and staleness limit; audited (before and after)."""
+                    max_age_days: Any, now: datetime, *, actor: str,
+                    retry: Retry | None = None) -> FxSettings:
+    """A tenant's base currency and staleness limit; audited (before and after). With
+    `retry`, every order held for a missing rate is validated again."""
     new = check_settings(base_currency, max_age_days)
     with make_uow() as uow:
         if not uow.catalog.tenant_exists(tenant_id):
@@ -122,5 +163,7 @@ def change_settings(make_uow: UowFactory, tenant_id: str, base_currency: Any,
             audit.note(uow, tenant_id, now, actor, "fx_rate_change", "fx/settings", {
                 "base_currency": {"before": old.base_currency, "after": new.base_currency},
                 "max_age_days": {"before": old.max_age_days, "after": new.max_age_days}})
+            if retry is not None:
+                retry_held(uow, tenant_id, None, retry, now, actor)
             uow.commit()
     return new

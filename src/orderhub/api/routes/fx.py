@@ -26,11 +26,13 @@ router = APIRouter(prefix="/v1", tags=["catalogue"])
 @router.post("/fx-rates", response_model=FxLoadOut, status_code=200)
 def load_rates(body: FxRatesIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     """Load rates (`rates`, or a rate file as `csv`): all or nothing; a rate of the same
-    currency and day replaces the stored one. Audited."""
+    currency and day replaces the stored one. Audited. Orders held for a missing rate of
+    these currencies are validated again (`retried`)."""
     if (body.rates is None) == (body.csv is None):
         raise InvalidInput([FieldError("rates", "give either rates or csv")])
+    retry = fx.Retry(hub.strategy, hub.presale_lock)
     if body.csv is not None:
-        return fx.load_csv(hub.uow, tenant, body.csv, hub.clock(), actor=actor)
+        return fx.load_csv(hub.uow, tenant, body.csv, hub.clock(), actor=actor, retry=retry)
     found, errors = [], []
     for i, r in enumerate(body.rates or []):
         rate, errs = check_rate(r.currency, r.rate, r.effective_date, r.source,
@@ -40,7 +42,7 @@ def load_rates(body: FxRatesIn, hub: HubDep, tenant: TenantDep, actor: ActorDep)
             found.append(rate)
     if errors:
         raise InvalidInput(errors)
-    return fx.save_rates(hub.uow, tenant, found, hub.clock(), actor=actor)
+    return fx.save_rates(hub.uow, tenant, found, hub.clock(), actor=actor, retry=retry)
 
 
 @router.get("/fx-rates", response_model=list[FxRateOut])
@@ -65,5 +67,6 @@ def get_settings(hub: HubDep, tenant: TenantDep) -> Any:
 def put_settings(body: FxSettingsIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     """The base currency and how many days a rate may be used. Audited."""
     s = fx.change_settings(hub.uow, tenant, body.base_currency, body.max_age_days,
-                           hub.clock(), actor=actor)
+                           hub.clock(), actor=actor,
+                           retry=fx.Retry(hub.strategy, hub.presale_lock))
     return {"base_currency": s.base_currency, "max_age_days": s.max_age_days}
