@@ -138,9 +138,11 @@ class RateTable:
     max_age_days: int = DEFAULT_MAX_AGE_DAYS
     rates: Mapping[str, list[FxRate]] = field(default_factory=dict)
     _dates: dict[str, list[date]] = field(init=False, repr=False)
+    _factors: dict[date, tuple[tuple[str, Decimal], ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._dates = {c: [r.effective_date for r in rs] for c, rs in self.rates.items()}
+        self._factors = {}
 
     @classmethod
     def of(cls, settings: FxSettings, rates: Iterable[FxRate]) -> RateTable:
@@ -179,13 +181,18 @@ class RateTable:
                           self.base, found.rate, found.effective_date, found.source)
 
     def factors_on(self, on: date) -> tuple[tuple[str, Decimal], ...]:
-        """Every currency of the table with a usable rate on `on`, and that rate."""
+        """Every currency of the table with a usable rate on `on`, and that rate (worked out
+        once per day: a batch's orders share a few days)."""
+        hit = self._factors.get(on)
+        if hit is not None:
+            return hit
         out = []
         for currency in self.rates:
             found = self.rate_for(currency, on)
             if isinstance(found, FxRate):
                 out.append((currency, found.rate))
-        return tuple(out)
+        self._factors[on] = tuple(out)
+        return self._factors[on]
 
     def to_base_factor(self, currency: str, on: date) -> Decimal | FxMissing:
         """The multiplier from `currency` to the base currency on `on` (1 for the base)."""

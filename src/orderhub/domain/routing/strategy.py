@@ -223,7 +223,7 @@ def route_order(order: Order, catalog: Mapping[str, Sku],
         day = (order.placed_at or order.created_at).date()
         factor = fx.to_base_factor(order.currency, day)
         if not isinstance(factor, FxMissing):
-            value, value_currency = order.grand_total * factor, fx.base
+            value, value_currency = value * factor, fx.base
         rates = fx.factors_on(day)
     slack, ship_by, target = sla or (None, None, None)
     return RouteOrder(
