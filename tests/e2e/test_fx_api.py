@@ -16,11 +16,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
 from orderhub.services import catalog, fx
+from orderhub.services.access import users
 from orderhub.tools.demo import DEMO_RATES, build_demo
 from tests.api import api_client
+from tests.console_support import PASSWORD, sign_in
 from tests.factories import T, seed_network
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
@@ -176,3 +179,17 @@ def test_demo_data_loads_its_documented_rates(hub: Hub) -> None:
     assert set(rates) == {"USD", "EUR", "GBP", "HKD"}
     assert all(r["effective_date"] == hub.clock().date() for r in rates.values())
     assert all(r["source"].startswith("demo") for r in rates.values())
+
+
+def test_the_console_shows_components_and_the_conversion(hub: Hub) -> None:
+    seed_network(hub, {("A", "SH"): 50})
+    users.create_user(hub.uow, T, login="op", role="operations", password=PASSWORD,
+                      granter=None, actor="test", now=hub.clock())
+    fx.set_rate(hub.uow, T, "USD", "7.12", "2026-11-20", hub.clock(), actor="ops")
+    with api_client(hub) as api:
+        order = api.post("/v1/orders", json=order_body("US-C", "USD", "1.00")).json()
+    page_client = TestClient(create_app(hub), follow_redirects=False)
+    sign_in(page_client, "op")
+    page = page_client.get(f"/console/orders/{order['id']}").text
+    assert "USD 1.00 = CNY 7.12 at 7.12 (2026-11-20, manual)" in page
+    assert "In the base currency" in page

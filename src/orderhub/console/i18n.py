@@ -139,6 +139,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "order.tax": ("Tax", "税额"),
     "order.shipping_fee": ("Shipping", "运费"),
     "order.grand_total": ("Grand total", "合计"),
+    "order.stated_total": ("Channel's total", "渠道金额"),
+    "order.fx": ("In the base currency", "折合本位币"),
     "order.warehouse": ("Warehouse", "仓库"),
     "order.carrier": ("Carrier service", "承运服务"),
     "order.waybill": ("Waybill", "电子面单"),
