@@ -193,3 +193,28 @@ def test_the_console_shows_components_and_the_conversion(hub: Hub) -> None:
     page = page_client.get(f"/console/orders/{order['id']}").text
     assert "USD 1.00 = CNY 7.12 at 7.12 (2026-11-20, manual)" in page
     assert "In the base currency" in page
+
+
+def test_a_sentence_with_a_currency_threshold_judges_orders_converted(client: TestClient,
+                                                                      hub: Hub) -> None:
+    client.post("/v1/fx-rates", json={"rates": [
+        {"currency": "USD", "rate": "7.12", "effective_date": "2026-11-20"}]})
+    parsed = client.post("/v1/routing/rules/from-text",
+                         json={"text": "当订单金额超过500美元时，转人工复核", "code": "big-usd"})
+    assert parsed.status_code == 200, parsed.text
+    rule = parsed.json()["rule"]
+    assert rule["when"] == {"order_value_above": "500", "value_currency": "USD"}
+    r = client.put("/v1/routing/rules/big-usd", json={
+        "when": rule["when"], "then": rule["then"], "description": rule["description"],
+        "reason": "large foreign orders"})
+    assert r.status_code == 200, r.text
+    # 500 USD = 3,560 CNY: a CNY order of 3,000 passes, one of 4,000 is held for review
+    small = client.post("/v1/orders", json=order_body("CN-S", "CNY", "3000.00")).json()
+    large = client.post("/v1/orders", json=order_body("CN-L", "CNY", "4000.00")).json()
+    assert "rule_review" not in {x["code"] for x in small["hold_reasons"]}
+    assert "rule_review" in {x["code"] for x in large["hold_reasons"]}, large
+    # a USD order is compared in USD: 600 USD is over, 400 is not
+    over = client.post("/v1/orders", json=order_body("US-O", "USD", "600.00")).json()
+    under = client.post("/v1/orders", json=order_body("US-U", "USD", "400.00")).json()
+    assert "rule_review" in {x["code"] for x in over["hold_reasons"]}
+    assert "rule_review" not in {x["code"] for x in under["hold_reasons"]}

@@ -154,6 +154,11 @@ def test_rule_thresholds_keep_their_currency_and_compare_converted() -> None:
     # without rates (legacy callers): number to number, as before
     legacy = RouteOrder("o", "", 0.0, 0.0, (), value=D("12000"))
     assert above_10k_cny.matches(legacy)
+    # a view built without rates knows the order's currency: a threshold in that currency
+    # is compared as it is, one in another currency cannot be judged
+    plain = route_order(order("CNY", "12000.00"), {})
+    assert Condition(order_value_above=D("10000"), value_currency="CNY").matches(plain)
+    assert not Condition(order_value_above=D("1000"), value_currency="USD").matches(plain)
     rule = parse_rule({"code": "big-usd", "when": {"order_value_above": "1500",
                                                    "value_currency": "usd"},
                        "then": {"hold": "review"}})

@@ -216,10 +216,10 @@ def route_order(order: Order, catalog: Mapping[str, Sku],
         lines.append(RouteLine(ln.sku, ln.quantity, facts[2]))
     if order.pickup_store:
         needs.add("pickup")
-    value, value_currency, base = order.grand_total, "", ""
+    value, value_currency, base = order.grand_total, order.currency, ""
     rates: tuple[tuple[str, Decimal], ...] = ()
     if fx is not None:
-        value_currency, base = order.currency, fx.base
+        base = fx.base
         day = (order.placed_at or order.created_at).date()
         factor = fx.to_base_factor(order.currency, day)
         if not isinstance(factor, FxMissing):

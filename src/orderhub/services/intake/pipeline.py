@@ -288,7 +288,7 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
     # Scoped checks and canary slices read the order as routing sees it (region, SKU facts);
     # routing reuses those views. An order in another currency than the base is seen with
     # its value converted (and the rates rules' thresholds need), so the views are built here.
-    needs_route = (canary is not None or batch.sla is not None
+    needs_route = (canary is not None or batch.sla is not None or bool(money_rules)
                    or any(r.scope is not None for r in every)
                    or (fx is not None and any(o.currency != fx.base for o in orders)))
     slack: dict[str, float] = {}
