@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.bootstrap import Hub
-from orderhub.domain.errors import InvalidInput, NotFound
+from orderhub.domain.errors import Conflict, InvalidInput, NotFound
 from orderhub.domain.fx import FxRate
 from orderhub.domain.inventory import Sku
 from orderhub.domain.order import Charge, Customer
@@ -84,6 +84,9 @@ def test_rates_are_stored_replaced_listed_and_audited(shop: Hub) -> None:
     s = fx.change_settings(shop.uow, T, "cny", 3, now, actor="bob")
     assert (s.base_currency, s.max_age_days) == ("CNY", 3)
     assert fx.settings(shop.read_uow, T) == s
+    with pytest.raises(Conflict):  # the stored rates are CNY per unit
+        fx.change_settings(shop.uow, T, "USD", 3, now, actor="bob")
+    assert fx.settings(shop.read_uow, T).base_currency == "CNY"
 
 
 def test_orders_are_judged_at_the_rate_of_their_day(shop: Hub) -> None:

@@ -565,6 +565,8 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(\d+) added, (\d+) changed, (\d+) unchanged", "新增 {0} 条，变更 {1} 条，未变 {2} 条"),
     (r"base (\S+), stale after (\d+) days", "本位币 {0}，汇率超过 {1} 天即过期不用"),
     (r"(\d+) held orders validated again", "{0} 个挂起订单已重新校验"),
+    (r"the stored rates are in (\S+); remove them \(orderhub fx remove\) before making (\S+) the base",
+     "已存汇率以 {0} 计价；请先删除（orderhub fx remove），再将 {1} 设为本位币"),
     (r"(base_currency|max_age_days): (.+)", "{0}：{1}"),
     (r"must be a whole number 0\.\.(\d+)", "应为 0..{0} 的整数"),
     (r"tenant '(.+)' not found", "租户 '{0}' 不存在"),

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from orderhub.domain.allocation import AllocationStrategy
-from orderhub.domain.errors import FieldError, InvalidInput, NotFound
+from orderhub.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from orderhub.domain.fx import FxRate, FxSettings, check_rate, check_settings, parse_rates_csv
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode
@@ -158,6 +158,10 @@ def change_settings(make_uow: UowFactory, tenant_id: str, base_currency: Any,
         if not uow.catalog.tenant_exists(tenant_id):
             raise NotFound(f"tenant '{tenant_id}' not found")
         old = uow.fx.settings(tenant_id)
+        if old.base_currency != new.base_currency and uow.fx.rates(tenant_id, limit=1):
+            # Stored rates say units of the old base per unit: they would mean something else.
+            raise Conflict(f"the stored rates are in {old.base_currency}; remove them "
+                           f"(orderhub fx remove) before making {new.base_currency} the base")
         if old != new:
             uow.fx.save_settings(tenant_id, new, now, actor)
             audit.note(uow, tenant_id, now, actor, "fx_rate_change", "fx/settings", {
