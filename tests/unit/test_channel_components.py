@@ -3,9 +3,29 @@ platform and seller discounts and subsidies, shipping discounts, each a typed ch
 order, so the recomputed total equals the channel's; the amounts check compares like with
 like and names the component that differs.
 
-Fixtures (tests/fixtures/channels/README.md names the documented shape of each):
-woocommerce_order_fees.json, shopify_order_duties_tip.json, tiktok_order_subsidies_fees.json,
-taobao_trade_subsidy_cod.json."""
+Fixtures under tests/fixtures/channels/, invented ids, names and amounts in each platform's
+documented field names, nesting and JSON types (no live API was called); their sources:
+
+- woocommerce_order_fees.json: WooCommerce REST API v3 Order (`GET /wp-json/wc/v3/orders/<id>`),
+  `fee_lines[]` = `{id, name, tax_class, tax_status, amount, total, total_tax, taxes,
+  meta_data}` (woocommerce.github.io/woocommerce-rest-api-docs, "Order - Fee lines
+  properties"): insurance, packaging and COD fee lines and a negative fee.
+- shopify_order_duties_tip.json: Shopify REST Admin API Order (2024-10),
+  `original_total_duties_set` / `current_total_duties_set` (MoneyBag `shop_money.amount`),
+  `total_tip_received`, `shipping_lines[].discount_allocations[]` (shopify.dev REST Admin
+  "Order" resource; the public Shopify/shopify_api Ruby client's `ShopifyAPI::Order`
+  attributes carry the same names): duties, a tip, a shipping discount.
+- tiktok_order_subsidies_fees.json: TikTok Shop Open API "Get Order Detail" 202309,
+  `payment{original_shipping_fee, shipping_fee_seller_discount,
+  shipping_fee_platform_discount, small_order_fee, item_insurance_fee, ...}` and
+  `line_items[]{seller_discount, platform_discount}` (partner.tiktokshop.com, Order API
+  202309): platform vs seller discounts on units and shipping, the payment's fees.
+- taobao_trade_subsidy_cod.json: TOP `taobao.trade.fullinfo.get` Trade: `payment`,
+  `total_fee`, `post_fee`, `cod_fee` / `buyer_cod_fee` (货到付款服务费),
+  `platform_subsidy_fee`, `order_tax_fee` (open.taobao.com API docs; the public
+  bububa/opentaobao SDK's `model/tbtrade/Trade.go` field comments give the same definitions,
+  e.g. payment = sub-orders' paid + COD fee + post fee - trade discounts): a COD fee and the
+  platform's subsidy."""
 
 from __future__ import annotations
 
