@@ -218,3 +218,24 @@ def test_a_sentence_with_a_currency_threshold_judges_orders_converted(client: Te
     under = client.post("/v1/orders", json=order_body("US-U", "USD", "400.00")).json()
     assert "rule_review" in {x["code"] for x in over["hold_reasons"]}
     assert "rule_review" not in {x["code"] for x in under["hold_reasons"]}
+
+
+def test_a_sku_floor_in_usd_judges_usd_orders_without_a_rate(client: TestClient) -> None:
+    bad = client.post("/v1/skus", json={"code": "U-BAD", "name": "x", "list_price": "10",
+                                        "attributes": {"currency": "XYZ"}})
+    assert bad.status_code == 422 and "attributes.currency" in bad.text
+    r = client.post("/v1/skus", json={"code": "U-1", "name": "Tea (USD price list)",
+                                      "list_price": "10.00",
+                                      "attributes": {"floor_price": "8.00", "currency": "usd"}})
+    assert r.status_code == 201, r.text
+    client.post("/v1/inventory/receipts", json={"items": [
+        {"sku": "U-1", "warehouse": "SH", "quantity": 10}], "reference": "fx-test"})
+    body = order_body("US-F", "USD", "9.00")
+    body["lines"] = [{"sku": "U-1", "quantity": 1, "unit_price": "9.00"}]
+    order = client.post("/v1/orders", json=body).json()
+    assert "price_below_floor" not in {x["code"] for x in order["hold_reasons"]}
+    body = order_body("US-G", "USD", "7.00")
+    body["lines"] = [{"sku": "U-1", "quantity": 1, "unit_price": "7.00"}]
+    held = client.post("/v1/orders", json=body).json()
+    codes = {x["code"] for x in held["hold_reasons"]}
+    assert "price_below_floor" in codes and "fx_rate_missing" not in codes  # no rate needed
