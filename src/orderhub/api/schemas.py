@@ -19,6 +19,7 @@ from pydantic import (
 )
 from pydantic import Strict as StrictType
 
+from orderhub.domain.money import is_known_currency
 from orderhub.domain.order import Address, Customer, OrderType, ServiceLevel
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key
 from orderhub.services.intake.drafts import LineDraft, OrderDraft
@@ -68,6 +69,9 @@ def _sku_facts(facts: dict[str, Any]) -> dict[str, Any]:
         "alcohol": (lambda v: isinstance(v, bool), "true or false"),
         "channels": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
                      "a list of channel codes"),
+        # the currency of list_price and floor_price (default: the tenant's base currency)
+        "currency": (lambda v: isinstance(v, str) and is_known_currency(v.upper()),
+                     "an ISO 4217 currency code"),
     }
     for key, (ok, what) in checks.items():
         if key in facts and not ok(facts[key]):
@@ -346,12 +350,64 @@ class ShipmentOut(BaseModel):
     lines: list[ShipmentLineOut]
 
 
+class FxRateIn(Strict):
+    currency: Line = Field(min_length=3, max_length=3, description="ISO 4217 code")
+    rate: Amount = Field(gt=0, description="units of the base currency per unit")
+    effective_date: Day
+    source: Line = Field("manual", max_length=120,
+                         description="where the figure came from: PBOC central parity, manual")
+
+
+class FxRatesIn(Strict):
+    rates: list[FxRateIn] | None = Field(None, max_length=10_000)
+    csv: Text | None = Field(None, max_length=2_000_000, description=(
+        "a rate file instead: header currency,rate,effective_date[,source]; refused as a "
+        "whole if a row is bad (the error names the line and field)"))
+
+
+class FxRateOut(BaseModel):
+    currency: str
+    effective_date: date
+    rate: Decimal
+    source: str
+    updated_at: datetime
+    updated_by: str
+
+
+class FxLoadOut(BaseModel):
+    added: int
+    changed: int
+    unchanged: int
+    retried: int = Field(0, description="orders held for a missing rate validated again")
+
+
+class FxSettingsIn(Strict):
+    base_currency: Line = Field(min_length=3, max_length=3)
+    max_age_days: Int = Field(ge=0, le=366, description="a rate older than this is not used")
+
+
+class FxSettingsOut(BaseModel):
+    base_currency: str
+    max_age_days: int
+
+
+class ChargeOut(BaseModel):
+    kind: str = Field(description="shipping, fee:<name>, duty, tip, discount:platform, "
+                                  "discount:seller, discount:shipping, adjustment")
+    amount: Decimal = Field(description="signed: charges positive, discounts negative")
+    label: str = Field(description="the channel's own name for it")
+
+
 class TotalsOut(BaseModel):
     subtotal: Decimal
     discount: Decimal
     tax: Decimal
     shipping_fee: Decimal
     grand_total: Decimal
+    charges: list[ChargeOut] = Field(default_factory=list, description=(
+        "components of the total outside the lines (fees, duties, tips, order-level "
+        "discounts and subsidies, adjustments)"))
+    stated_total: Decimal | None = Field(None, description="the total the channel stated")
 
 
 class OrderOut(BaseModel):
@@ -364,6 +420,9 @@ class OrderOut(BaseModel):
     next_statuses: list[str]
     currency: str
     totals: TotalsOut
+    fx: dict[str, Any] | None = Field(None, description=(
+        "the total in the tenant's base currency as the money checks converted it: amount, "
+        "converted, rate, effective_date, source, text (or why no rate could be used)"))
     customer: dict[str, Any]
     shipping_address: dict[str, Any] = Field(description="phone_e164 (the recipient's "
                                              "number in E.164) and phone_status (valid, "
@@ -519,7 +578,8 @@ class SkuIn(Strict):
     attributes: Annotated[JsonObject, AfterValidator(_sku_facts)] = Field(
         default_factory=dict,
         description="Facts the validation rules read: formula_stage, alcohol, min_age, "
-                    "floor_price, channels (where sellable), max_per_customer, hs_code, "
+                    "floor_price, currency (of list and floor price; default the tenant's "
+                    "base currency), channels (where sellable), max_per_customer, hs_code, "
                     "origin_country, category")
 
 

@@ -80,6 +80,11 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/channels/{code}/cutover/legacy": S.CHANNELS_MANAGE,
     "GET /v1/channels/{code}/cutover/report": S.ORDERS_READ,
     "POST /v1/channels/{code}/promote": S.CHANNELS_MANAGE,
+    # exchange rates into the tenant's base currency: reference data, as the catalogue
+    "POST /v1/fx-rates": S.CATALOG_WRITE,
+    "GET /v1/fx-rates": S.CATALOG_READ,
+    "GET /v1/fx-settings": S.CATALOG_READ,
+    "PUT /v1/fx-settings": S.CATALOG_WRITE,
     # inventory
     "GET /v1/inventory": S.INVENTORY_READ,
     "GET /v1/inventory/{sku}": S.INVENTORY_READ,

@@ -51,6 +51,7 @@ GROUPS: dict[str, str] = {
     "anomaly": "anomaly",
     "sagas": "sagas",
     "channel": "channel",
+    "fx": "fx",
 }
 
 

@@ -38,5 +38,5 @@ def demo_data(
             raise fail(str(exc)) from None
         console.print(
             f"loaded {s.warehouses} warehouses, {s.skus} SKUs, {s.channels} channels, "
-            f"{s.stock_rows} stock rows into tenant '{tenant}'"
+            f"{s.stock_rows} stock rows, {s.fx_rates} exchange rates into tenant '{tenant}'"
         )

@@ -49,6 +49,8 @@ AUDITED_KINDS: dict[str, str] = {
     "warehouse_change": "a warehouse created, opened, closed, its capacity or costs changed",
     "stock_change": "stock received or adjusted, a safety stock set",
     "sku_change": "a SKU created, made sellable or not",
+    "fx_rate_change": "an exchange rate loaded, changed or removed; the base currency or "
+                      "the staleness limit changed",
     "carrier_change": "a carrier service's state or lanes changed",
     "routing_block": "a region blocked or a block lifted",
     "webhook_change": "a webhook endpoint created, updated, deleted, its secret rotated",

@@ -68,6 +68,7 @@ class HoldCode(StrEnum):
     CROSS_BORDER_DOCS = "cross_border_docs"
     DECLARED_VALUE_LIMIT = "declared_value_limit"
     PRICE_BELOW_FLOOR = "price_below_floor"
+    FX_RATE_MISSING = "fx_rate_missing"  # a money check needs a rate the tenant lacks (or stale)
     # operations
     CHANNEL_UPDATE = "channel_update"
     REROUTE = "reroute"
@@ -99,6 +100,35 @@ class HoldReason:
         if self.details:
             out["details"] = self.details
         return out
+
+
+# The components of a channel's total besides the lines, their discounts and tax: a kind is
+# one of these, alone or with a qualifier after a colon (fee:insurance, discount:platform).
+CHARGE_KINDS = ("shipping", "fee", "duty", "tip", "discount", "adjustment")
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """One component of the order's total outside its lines, as the channel itemised it: a
+    charge (positive: a fee, duties, a tip) or a discount (negative: a platform subsidy, a
+    seller's coupon on the order, a shipping discount); `kind` such as `fee:insurance`,
+    `duty`, `tip`, `discount:platform`, `discount:seller`, `discount:shipping`,
+    `adjustment`; `label`, the channel's own name for it."""
+
+    kind: str
+    amount: Decimal
+    label: str = ""
+
+    @property
+    def family(self) -> str:
+        return self.kind.partition(":")[0]
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "amount": str(self.amount), "label": self.label}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Charge:
+        return cls(str(d["kind"]), Decimal(str(d["amount"])), str(d.get("label", "")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +266,7 @@ class OrderEdit:
     attributes: dict[str, str] | None = None
     cross_border: bool | None = None
     declared_value: Decimal | Keep | None = KEEP  # None clears it
+    charges: list[Charge] | None = None
 
 
 @dataclass(slots=True)
@@ -267,6 +298,13 @@ class Order:
     declared_value: Decimal | None = None
     stated_total: Decimal | None = None  # the total the channel stated, for reconciliation
     channel_updated_at: datetime | None = None
+    # Components of the total outside the lines (fees, duties, tips, order-level discounts
+    # and subsidies, adjustments), what the channel stated of each component (subtotal,
+    # discount, tax, shipping, ... : for the amounts check to name the one that differs),
+    # and the conversion into the tenant's base currency the money checks used (domain/fx).
+    charges: list[Charge] = field(default_factory=list)
+    stated_components: dict[str, Decimal] = field(default_factory=dict)
+    fx: dict[str, Any] | None = None
     overrides: list[dict[str, Any]] = field(default_factory=list)  # audited hold overrides
     # What enrichment suggests for missing divisions (held until accepted: domain/address)
     address_suggestion: AddressSuggestion | None = None
@@ -304,6 +342,8 @@ class Order:
         declared_value: Decimal | None = None,
         stated_total: Decimal | None = None,
         channel_updated_at: datetime | None = None,
+        charges: Sequence[Charge] = (),
+        stated_components: dict[str, Decimal] | None = None,
     ) -> Order:
         """A new order, whatever its source (the API's draft or a channel's payload): every
         field is given here, none is set on the aggregate afterwards."""
@@ -332,6 +372,8 @@ class Order:
             declared_value=declared_value,
             stated_total=stated_total,
             channel_updated_at=channel_updated_at,
+            charges=list(charges),
+            stated_components=dict(stated_components or {}),
         )
         order._record(
             ev.OrderCreated(
@@ -364,12 +406,17 @@ class Order:
         return quantize(sum((ln.tax for ln in self.lines), ZERO), self.currency)
 
     @property
+    def charges_total(self) -> Decimal:
+        return quantize(sum((c.amount for c in self.charges), ZERO), self.currency)
+
+    @property
     def grand_total(self) -> Decimal:
         return self.totals()[3]
 
     def totals(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
         """(subtotal, discount_total, tax_total, grand_total) in one pass over the lines:
-        the same sums, in the same order, as the properties (intake needs all four)."""
+        the same sums, in the same order, as the properties (intake needs all four); the
+        grand total counts the channel's other components (`charges`)."""
         gross = discount = tax = ZERO
         for ln in self.lines:
             gross += ln.unit_price * ln.quantity
@@ -380,7 +427,18 @@ class Order:
         discount = quantize(discount, currency)
         tax = quantize(tax, currency)
         return (subtotal, discount, tax,
-                quantize(subtotal - discount + tax + self.shipping_fee, currency))
+                quantize(subtotal - discount + tax + self.shipping_fee + self.charges_total,
+                         currency))
+
+    def components(self) -> dict[str, Decimal]:
+        """The total in its components, as the amounts check compares them with what the
+        channel stated: subtotal, discount (the lines'), tax, shipping, and one entry per
+        charge kind (signed: discounts negative)."""
+        out = {"subtotal": self.subtotal, "discount": self.discount_total,
+               "tax": self.tax_total, "shipping": self.shipping_fee}
+        for c in self.charges:
+            out[c.kind] = out.get(c.kind, ZERO) + c.amount
+        return out
 
     @property
     def is_split(self) -> bool:
@@ -419,9 +477,12 @@ class Order:
             error=error))
 
     def mark_validated(self, now: datetime, actor: str = "system") -> None:
+        """Passed its checks; an order in another currency than the tenant's base says in
+        the event's reason what its total was worth (`fx`), for the timeline."""
         self._move(OrderStatus.VALIDATED, now)
         self.hold_reasons = []
-        self._record(ev.OrderValidated(tenant_id=self.tenant_id, occurred_at=now, actor=actor))
+        self._record(ev.OrderValidated(tenant_id=self.tenant_id, occurred_at=now, actor=actor,
+                                       reason=str((self.fx or {}).get("text", ""))))
 
     def hold(self, reasons: list[HoldReason], now: datetime, actor: str = "system") -> None:
         previous = self._move(OrderStatus.ON_HOLD, now)
@@ -627,6 +688,8 @@ class Order:
             self.customer = change.customer
         if change.shipping_fee is not None:
             self.shipping_fee = change.shipping_fee
+        if change.charges is not None:
+            self.charges = list(change.charges)
         if change.attributes is not None:
             self.attributes = dict(change.attributes)
         if change.cross_border is not None:

@@ -21,6 +21,7 @@ from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.cutover_repository import CutoverRepository
 from orderhub.adapters.db.dashboard_repository import DashboardQueries
 from orderhub.adapters.db.exception_repository import ExceptionRepository
+from orderhub.adapters.db.fx_repository import FxRepository
 from orderhub.adapters.db.job_repository import JobRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
@@ -62,6 +63,7 @@ class UnitOfWork:
     exceptions: ExceptionRepository
     anomaly: AnomalyRepository
     sagas: SagaRepository
+    fx: FxRepository  # exchange rates and the base currency (domain/fx.py)
     dashboard: DashboardQueries  # the console dashboard's aggregate figures
     jobs: JobRepository  # background jobs' records (console bulk actions, imports...)
     cutover: CutoverRepository  # shadow records and legacy exports (channel cut-over)
@@ -114,6 +116,7 @@ class UnitOfWork:
         self.exceptions = ExceptionRepository(conn)
         self.anomaly = AnomalyRepository(conn, self.pii, self.anomaly_models)
         self.sagas = SagaRepository(conn)
+        self.fx = FxRepository(conn)
         self.dashboard = DashboardQueries(conn)
         self.jobs = JobRepository(conn)
         self.cutover = CutoverRepository(conn)

@@ -10,8 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from orderhub.bootstrap import Hub
+from orderhub.domain.fx import FxRate
 from orderhub.domain.inventory import Channel, Sku, Warehouse
-from orderhub.services import catalog
+from orderhub.services import catalog, fx
 from orderhub.services.inventory import stock_control
 from orderhub.services.rules.routing_rules import seed_rules
 
@@ -85,6 +86,16 @@ class DemoSummary:
     skus: int
     channels: int
     stock_rows: int
+    fx_rates: int = 0
+
+
+# The demo's exchange rates into CNY (units of CNY per unit), effective on the day the demo
+# is loaded, source "demo": round figures near the PBOC central parity of late 2026, for the
+# demo's USD, EUR, GBP and HKD orders (channel fixtures, imports) to be judged in CNY. They
+# are illustrative, not published rates: a real tenant loads its own (`orderhub fx load`).
+DEMO_RATES: tuple[tuple[str, str], ...] = (
+    ("USD", "7.12"), ("EUR", "7.70"), ("GBP", "9.00"), ("HKD", "0.91"))
+DEMO_RATE_SOURCE = "demo (illustrative, near PBOC central parity)"
 
 
 def sku_attributes(i: int, category: str, price: Decimal,
@@ -159,6 +170,9 @@ def build_demo(
         uow.network.seed_services(tenant_id, now)
         seed_rules(uow, tenant_id, now)
         uow.commit()
+    rates = [FxRate(code, now.date(), Decimal(rate), DEMO_RATE_SOURCE)
+             for code, rate in DEMO_RATES]
+    fx.save_rates(hub.uow, tenant_id, rates, now, actor="demo-data")
     receipts = demo_stock(skus, rng, handling_needs(items))
     for start in range(0, len(receipts), 5000):
         stock_control.receive_stock_many(
@@ -169,7 +183,7 @@ def build_demo(
             now=now,
             actor="demo-data",
         )
-    return DemoSummary(len(WAREHOUSES), skus, len(CHANNELS), len(receipts))
+    return DemoSummary(len(WAREHOUSES), skus, len(CHANNELS), len(receipts), len(rates))
 
 
 def handling_needs(items: list[Sku]) -> dict[str, frozenset[str]]:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 import orjson
@@ -22,6 +22,7 @@ from orderhub.adapters.channels.base import (
     PayloadError,
     SignatureError,
 )
+from orderhub.domain.order import Charge
 
 JsonObject = dict[str, Any]
 
@@ -360,3 +361,46 @@ def line_customs(entries: list[JsonObject], path: str, name_key: str) -> tuple[s
         elif name == ORIGIN_COUNTRY_KEY:
             origin_country = text_at(entry, "value", where).upper()
     return hs_code, origin_country
+
+
+# ----- components of the channel's total (domain/order.Charge) ----------------------------
+# Words in a fee's name (English and Chinese, lower case) to its canonical kind.
+FEE_KINDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("insurance", "insure", "保险", "运费险"), "fee:insurance"),
+    (("packag", "gift wrap", "wrapping", "包装", "礼盒"), "fee:packaging"),
+    (("cod", "cash on delivery", "货到付款", "代收"), "fee:cod"),
+    (("handling", "处理费", "手续费"), "fee:handling"),
+    (("service", "服务费"), "fee:service"),
+    (("small order", "小额"), "fee:small_order"),
+    (("duty", "duties", "customs", "tariff", "关税", "税费"), "duty"),
+    (("tip", "gratuity", "小费"), "tip"),
+)
+
+
+def fee_kind(name: str, amount: Decimal) -> str:
+    """The canonical kind of a fee line the channel names freely ("Insurance", "COD fee",
+    「包装费」): a negative one is the seller's discount, whatever it is called."""
+    if amount < 0:
+        return "discount:seller"
+    text = name.strip().lower()
+    for words, kind in FEE_KINDS:
+        if any(w in text for w in words) and not (kind == "fee:cod" and "code" in text):
+            return kind
+    return "fee:other"
+
+
+def charge(kind: str, amount: Decimal, label: str = "") -> Charge | None:
+    """A component, or None for a zero amount (nothing to count)."""
+    return Charge(kind, amount, label) if amount else None
+
+
+def spread_over(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """`total` in shares proportional to `weights` (to the cent; the last takes the
+    remainder), e.g. a platform subsidy stated on the order over the lines' discounts."""
+    base = sum(weights, ZERO)
+    if not weights or base <= 0:
+        return [ZERO for _ in weights]
+    step = Decimal(1).scaleb(-max(places(total), 2))
+    shares = [(total * w / base).quantize(step, ROUND_FLOOR) for w in weights[:-1]]
+    shares.append(total - sum(shares, ZERO))
+    return shares

@@ -118,7 +118,26 @@ def sum_lines(lines: Iterable[ChannelLine], amount: Callable[[ChannelLine], Deci
 
 
 def computed_total(order: ChannelOrder) -> Decimal:
-    return sum_lines(order.lines, lambda ln: line_net(ln) + ln.tax) + order.shipping_fee
+    return (sum_lines(order.lines, lambda ln: line_net(ln) + ln.tax) + order.shipping_fee
+            + charged(order))
+
+
+def charged(order: ChannelOrder, *kinds: str) -> Decimal:
+    """The order's components of these kinds (all without `kinds`), summed (signed)."""
+    return sum((c.amount for c in order.charges if not kinds or c.kind in kinds), ZERO)
+
+
+def spread_by(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """`amount` over `weights` in proportion (to its precision, the last takes the rest);
+    evenly when the weights are all zero."""
+    base = sum(weights, ZERO)
+    if not weights:
+        return []
+    if base <= 0:
+        return spread(amount, len(weights))
+    step = Decimal(1).scaleb(-max(places(amount), 2))
+    shares = [(amount * w / base).quantize(step, ROUND_FLOOR) for w in weights[:-1]]
+    return [*shares, amount - sum(shares, ZERO)]
 
 
 def native_values(

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
-from orderhub.domain.order import Address, Customer, OrderType
+from orderhub.domain.order import Address, Charge, Customer, OrderType
 
 
 class ChannelError(Exception):
@@ -71,6 +71,11 @@ class ChannelOrder:
     # the shipping address -> ciphertext); the address holds the masked value meanwhile.
     # Intake opens them through the channel's decryption provider (decryption.py).
     encrypted: dict[str, str] = field(default_factory=dict)
+    # Every other component of the channel's total (fees, duties, tips, order-level
+    # discounts and subsidies, shipping discounts, adjustments), signed; and the totals the
+    # channel states per component (subtotal, discount, tax, shipping, ...) to compare with.
+    charges: list[Charge] = field(default_factory=list)
+    stated_components: dict[str, Decimal] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 

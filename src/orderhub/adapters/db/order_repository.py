@@ -22,6 +22,7 @@ from orderhub.domain.events import Event
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import (
     Address,
+    Charge,
     Customer,
     HoldCode,
     HoldReason,
@@ -159,12 +160,26 @@ def _order_row(o: Order, pii: PiiCipher,
         "overrides": o.overrides,
         "address_suggestion": (o.address_suggestion.as_dict()
                                if o.address_suggestion is not None else None),
+        "amounts": _amounts_doc(o),
         "customer_ref": o.customer.ref,
         "version": o.version,
         "event_seq": o.event_seq,
         "created_at": o.created_at,
         "updated_at": o.updated_at,
     }
+
+
+def _amounts_doc(o: Order) -> dict[str, Any]:
+    """Charges, the channel's stated components and the conversion used (migration 0030);
+    empty parts left out, so an order without them stores {}."""
+    doc: dict[str, Any] = {}
+    if o.charges:
+        doc["charges"] = [c.as_dict() for c in o.charges]
+    if o.stated_components:
+        doc["stated"] = {k: str(v) for k, v in o.stated_components.items()}
+    if o.fx:
+        doc["fx"] = o.fx
+    return doc
 
 
 def _reservation_row(o: Order, r: Reservation) -> dict[str, Any]:
@@ -221,6 +236,7 @@ def _head_state(o: Order) -> tuple[Any, ...]:
         o.cross_border,
         o.declared_value,
         o.address_suggestion,
+        orjson.dumps(_amounts_doc(o)),
     )
 
 
@@ -794,6 +810,7 @@ def _order_from_row(
     addr = {**(h["shipping_address"] or {}), **personal.get("a", {})}
     customer = {**(h["customer"] or {}), **personal.get("c", {})}
     attributes = {**(h["attributes"] or {}), **personal.get("t", {})}
+    amounts = h["amounts"] or {}
     return Order(
         id=h["id"],
         tenant_id=h["tenant_id"],
@@ -830,6 +847,9 @@ def _order_from_row(
         overrides=list(h["overrides"] or []),
         address_suggestion=(AddressSuggestion.from_dict(doc)
                             if (doc := h.get("address_suggestion")) else None),
+        charges=[Charge.from_dict(c) for c in amounts.get("charges", [])],
+        stated_components={k: Decimal(v) for k, v in amounts.get("stated", {}).items()},
+        fx=amounts.get("fx"),
         version=h["version"],
         event_seq=h["event_seq"],
         reservations=reservations,

@@ -197,6 +197,10 @@ orders = Table(
     Column("stated_total", Money()),
     Column("channel_updated_at", UTCDateTime()),
     Column("overrides", JSONDoc, nullable=False, server_default="[]"),
+    # Charges outside the lines, the channel's stated components, the conversion into the
+    # tenant's base currency the checks used (migration 0030): {"charges": [...],
+    # "stated": {...}, "fx": {...}}
+    Column("amounts", JSONDoc, nullable=False, server_default="{}"),
     # The channel's customer id, as a column: per-customer rules look orders up by it.
     Column("customer_ref", String(200), nullable=False, server_default=""),
     Column("version", Integer, nullable=False),
@@ -1118,4 +1122,29 @@ legacy_orders = Table(
     Column("line", Integer, nullable=False, server_default="0"),
     Column("source", String(300), nullable=False, server_default=""),  # the file's name
     Column("imported_at", UTCDateTime(), nullable=False),
+)
+
+# Exchange rates (domain/fx.py; migration 0030): a tenant's dated rates into its base
+# currency (one row per currency and effective date; a new load of the same day replaces
+# it), and the tenant's base currency and staleness limit.
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("effective_date", Date, primary_key=True),
+    Column("rate", Money(), nullable=False),
+    Column("source", String(120), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+fx_settings = Table(
+    "fx_settings",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("base_currency", String(3), nullable=False),
+    Column("max_age_days", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
 )

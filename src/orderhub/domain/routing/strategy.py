@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from orderhub.domain.allocation import AllocationOutcome, Availability
+from orderhub.domain.fx import FxMissing, RateTable
 from orderhub.domain.geo import locate
 from orderhub.domain.inventory import Sku, Warehouse
 from orderhub.domain.order import HoldCode, HoldReason, Order, PlannedPick, ServiceLevel
@@ -186,10 +187,12 @@ def _sku_facts(sku: Sku | None) -> _SkuFacts:
 
 def route_order(order: Order, catalog: Mapping[str, Sku],
                 sla: SlaFacts | None = None,
-                memo: dict[Any, Any] | None = None) -> RouteOrder:
+                memo: dict[Any, Any] | None = None,
+                fx: RateTable | None = None) -> RouteOrder:
     """The order reduced to what routing reads: destination, weights, needs, facts (and its
     SLA facts, when the caller worked them out). `memo`, kept for a batch against one
-    catalogue, remembers each SKU's facts and each address's place."""
+    catalogue, remembers each SKU's facts and each address's place. With `fx` (the batch's
+    rates), its value is in the tenant's base currency where a usable rate allows."""
     a = order.shipping_address
     place_key = ("place", a.lat, a.lon, a.city, a.province)
     place = memo.get(place_key) if memo is not None else None
@@ -216,13 +219,23 @@ def route_order(order: Order, catalog: Mapping[str, Sku],
         lines.append(RouteLine(ln.sku, ln.quantity, facts[2]))
     if order.pickup_store:
         needs.add("pickup")
+    value, value_currency, base = order.grand_total, order.currency, ""
+    rates: tuple[tuple[str, Decimal], ...] = ()
+    if fx is not None:
+        base = fx.base
+        day = (order.placed_at or order.created_at).date()
+        factor = fx.to_base_factor(order.currency, day)
+        if not isinstance(factor, FxMissing):
+            value, value_currency = value * factor, fx.base
+        rates = fx.factors_on(day)
+    slack, ship_by, target = sla or (None, None, None)
     return RouteOrder(
         order.id, province, lat, lon, tuple(lines), due_date(order),
         frozenset(needs & _CAPABILITIES), region, order.channel,
-        order.customer.tier, order.order_type.value, order.grand_total, frozenset(tags),
+        order.customer.tier, order.order_type.value, value, frozenset(tags),
         order.presale_release, order.service_level,
         frozenset(o["code"] for o in order.overrides), order.pickup_store,
-        *(sla or (None, None, None)))
+        slack, ship_by, target, value_currency, base, rates)
 
 
 _CAPABILITIES = frozenset(CAPABILITIES)

@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orderhub.domain.address import PhoneStatus
 from orderhub.domain.buyer_notes import ERROR_ATTRIBUTE as NOTE_ERROR_ATTRIBUTE
 from orderhub.domain.buyer_notes import FACT_ATTRIBUTES, SPAN_SUFFIX
+from orderhub.domain.fx import FxMissing, RateTable
 from orderhub.domain.inventory import Sku
+from orderhub.domain.money import ZERO, is_known_currency, quantize
 from orderhub.domain.order import Address, HoldCode, HoldReason, Order, OrderType
 from orderhub.domain.rules.customs import limit_for
 
@@ -51,6 +54,9 @@ class ValidationContext:
     # is known: without one, a limit in another currency is not compared
     convert: Callable[[Decimal, str, str], Decimal | None] = (
         lambda amount, src, dst: amount if src == dst else None)
+    # the tenant's exchange rates the batch needs (base currency, staleness limit; loaded
+    # once per batch). None: amounts are compared number to number, as given.
+    fx: RateTable | None = None
 
 
 NOTE_AGE_ATTRIBUTE = FACT_ATTRIBUTES["baby_age_months"]
@@ -177,10 +183,28 @@ def check_phone_valid(
     ]
 
 
+COMPONENT_NAMES = {"subtotal": "line subtotal", "discount": "line discounts", "tax": "tax",
+                   "shipping": "shipping"}
+
+
+def _component_name(kind: str) -> str:
+    return COMPONENT_NAMES.get(kind, kind)
+
+
 def check_amounts_consistent(
-    order: Order, _ctx: ValidationContext, params: Mapping[str, Any]
+    order: Order, ctx: ValidationContext, params: Mapping[str, Any]
 ) -> list[HoldReason]:
+    """Lines, their discounts and tax, shipping and every other component the channel
+    itemised (fees, duties, tips, platform and seller discounts, adjustments: `Order.charges`)
+    add up to the total the channel states. Where the channel also stated a component's
+    own total (`Order.stated_components`), like is compared with like, and the hold names
+    the component that differs. An order in a code that is not a currency (a channel sent
+    it; the API refuses it) is held for that, since none of its amounts can be judged."""
     reasons = []
+    if not is_known_currency(order.currency):
+        reasons.append(fx_hold(FxMissing(order.currency, ctx.fx.base if ctx.fx else "",
+                                         order_day(order), "unknown_currency"),
+                               "amounts_consistent"))
     for ln in order.lines:
         if ln.discount > ln.unit_price * ln.quantity:
             reasons.append(
@@ -192,16 +216,38 @@ def check_amounts_consistent(
                     ln.sku or None,
                 )
             )
+    tolerance = _dec(params.get("tolerance"), "0.01")
+    computed = order.components()
+    differing = []
+    for kind, stated in sorted(order.stated_components.items()):
+        mine = computed.get(kind, ZERO)
+        if abs(mine - stated) > tolerance:
+            differing.append({"component": kind, "computed": str(quantize(mine, order.currency)),
+                              "stated": str(stated)})
     if order.stated_total is not None:
-        tolerance = _dec(params.get("tolerance"), "0.01")
         gap = abs(order.grand_total - order.stated_total)
-        if gap > tolerance:
+        if gap > tolerance or differing:
+            parts = ", ".join(f"{_component_name(k)} {v}" for k, v in computed.items()
+                              if v or k in ("subtotal", "shipping"))
+            if differing:
+                named = "; ".join(f"{_component_name(d['component'])}: the hub counts "
+                                  f"{d['computed']}, the channel states {d['stated']}"
+                                  for d in differing)
+                message = (f"{named} {order.currency} (total {order.grand_total} vs the "
+                           f"channel's {order.stated_total})")
+            else:
+                message = (f"{parts} add up to {order.grand_total} {order.currency} but the "
+                           f"channel states {order.stated_total}: a component of the "
+                           f"channel's total ({order.stated_total - order.grand_total:+}) is "
+                           "not itemised")
             reasons.append(
                 HoldReason(
                     HoldCode.AMOUNT_MISMATCH,
-                    f"lines, discounts, tax and shipping add up to {order.grand_total} "
-                    f"{order.currency} but the channel states {order.stated_total}",
-                    details={"computed": str(order.grand_total), "stated": str(order.stated_total)},
+                    message,
+                    details={"computed": str(order.grand_total),
+                             "stated": str(order.stated_total),
+                             "components": {k: str(v) for k, v in computed.items()},
+                             "differing": differing},
                 )
             )
     return reasons
@@ -541,11 +587,50 @@ def check_cross_border(
     return reasons
 
 
+def order_day(order: Order) -> date:
+    """The day an order's money is converted on: when it was placed (UTC), or received."""
+    return (order.placed_at or order.created_at).date()
+
+
+def fx_hold(missing: FxMissing, check: str) -> HoldReason:
+    """The order cannot be judged on money: a rate is missing or stale (or its currency is
+    not one); it waits for a rate, not for a verdict on its price."""
+    return HoldReason(HoldCode.FX_RATE_MISSING, missing.message(),
+                      details={**missing.as_dict(), "check": check})
+
+
+def money_at_base(ctx: ValidationContext, order: Order, amount: Decimal, currency: str
+                  ) -> tuple[Decimal, str] | FxMissing:
+    """`amount` (in `currency`) in the tenant's base currency on the order's day, unrounded
+    (compared before it is shown), or why it cannot be."""
+    table = ctx.fx
+    if table is None or currency == table.base:
+        return amount, currency
+    factor = table.to_base_factor(currency, order_day(order))
+    if isinstance(factor, FxMissing):
+        return factor
+    return amount * factor, table.base
+
+
+def sku_currency(sku: Sku, ctx: ValidationContext, order: Order) -> str:
+    """The currency of a SKU's money facts (list price, floor): its `currency` attribute,
+    else the tenant's base currency (the order's own when no rates are loaded)."""
+    code = sku.attributes.get("currency")
+    if isinstance(code, str) and code:
+        return code.upper()
+    return ctx.fx.base if ctx.fx is not None else order.currency
+
+
 def check_price_floor(
     order: Order, ctx: ValidationContext, params: Mapping[str, Any]
 ) -> list[HoldReason]:
+    """No line sold below its SKU's floor price (or `min_ratio_of_list` of its list price).
+    The floor is in the SKU's currency; a line in another currency is compared in the
+    tenant's base currency at the rate effective on the order's day; without a usable rate
+    the order is held for the rate (FX_RATE_MISSING), not judged on price."""
     ratio = _dec(params.get("min_ratio_of_list"), "0.5")
     reasons = []
+    missing: FxMissing | None = None
     for ln in order.lines:
         sku = ctx.catalog.get(ln.sku)
         if sku is None:
@@ -556,17 +641,45 @@ def check_price_floor(
             if floor is not None
             else (sku.list_price * ratio if sku.list_price is not None else None)
         )
+        if limit is None:
+            continue
         net = (ln.unit_price * ln.quantity - ln.discount) / ln.quantity
-        if limit is not None and net < limit:
-            reasons.append(
-                HoldReason(
+        floor_currency = sku_currency(sku, ctx, order)
+        if floor_currency == order.currency:
+            if net < limit:
+                reasons.append(HoldReason(
                     HoldCode.PRICE_BELOW_FLOOR,
                     f"line {ln.line_no}: SKU {ln.sku} sold at {net:.2f} per "
-                    f"unit, below its floor {limit:.2f}",
-                    ln.line_no,
-                    ln.sku,
-                )
-            )
+                    f"unit, below its floor {limit:.2f}", ln.line_no, ln.sku))
+            continue
+        mine = money_at_base(ctx, order, net, order.currency)
+        theirs = money_at_base(ctx, order, limit, floor_currency)
+        if isinstance(mine, FxMissing):
+            missing = missing or mine
+            continue
+        if isinstance(theirs, FxMissing):
+            missing = missing or theirs
+            continue
+        if mine[0] < theirs[0]:
+            base = mine[1]
+            shown = f"{order.currency} {net:.2f}"
+            if ctx.fx is not None:
+                conversion = ctx.fx.convert(quantize(net, order.currency), order.currency,
+                                            order_day(order))
+                if not isinstance(conversion, FxMissing):
+                    shown = conversion.describe()
+            reasons.append(HoldReason(
+                HoldCode.PRICE_BELOW_FLOOR,
+                f"line {ln.line_no}: SKU {ln.sku} sold at {shown} per unit, below its "
+                f"floor {floor_currency} {limit:.2f} = {base} {theirs[0]:.2f}",
+                ln.line_no, ln.sku,
+                details={"net": str(quantize(net, order.currency)),
+                         "currency": order.currency, "floor": f"{limit:.2f}",
+                         "floor_currency": floor_currency,
+                         "net_base": f"{mine[0]:.2f}", "floor_base": f"{theirs[0]:.2f}",
+                         "base": base}))
+    if missing is not None:
+        reasons.insert(0, fx_hold(missing, "price_floor"))
     return reasons
 
 

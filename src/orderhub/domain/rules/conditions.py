@@ -18,7 +18,8 @@ from orderhub.domain.rules.expressions import Expression
 from orderhub.domain.rules.facts import SLA_FACTS, DeskFacts, RouteOrder
 
 CONDITIONS = ("customer_tier", "channel", "order_type", "destination", "sku_attribute",
-              "sku_category", "min_order_value", "order_value_above", "min_units", "sla",
+              "sku_category", "min_order_value", "order_value_above", "value_currency",
+              "min_units", "sla",
               "stock_below", "site_closed", "carrier_down", "slack_below_hours",
               "exception_kind", "remedy_kind", "max_cost_delta", "max_delay_days", "expression")
 ROUTING_ONLY = ("stock_below", "site_closed", "carrier_down")  # state known when routing
@@ -37,6 +38,9 @@ class Condition:
     min_units: int | None = None
     sla: frozenset[str] = frozenset()
     order_value_above: Decimal | None = None  # strictly more than
+    # the currency of min_order_value / order_value_above ("" = the tenant's base currency);
+    # the order's value is converted at the rate effective on its date (domain/fx.py)
+    value_currency: str = ""
     stock_below: tuple[str, str, int] | None = None  # (SKU, site, units): ATP there < units
     site_closed: frozenset[str] = frozenset()  # DR plans: while any of these is closed
     carrier_down: frozenset[str] = frozenset()  # while any of these carriers/services is down
@@ -106,10 +110,14 @@ class Condition:
             return False
         if self.carrier_down and not (self.carrier_down & down):
             return False
-        if self.min_order_value is not None and order.value < self.min_order_value:
-            return False
-        if self.order_value_above is not None and order.value <= self.order_value_above:
-            return False
+        if self.min_order_value is not None or self.order_value_above is not None:
+            value = order.value_in(self.value_currency)
+            if value is None:  # no usable exchange rate: the rule cannot judge it
+                return on_error
+            if self.min_order_value is not None and value < self.min_order_value:
+                return False
+            if self.order_value_above is not None and value <= self.order_value_above:
+                return False
         if self.min_units is not None and order.units < self.min_units:
             return False
         if self.slack_below_hours is not None and (
@@ -149,6 +157,7 @@ def environment(order: RouteOrder, closed: frozenset[str] = frozenset(),
     env: dict[str, Any] = {
         "order": {"id": order.id, "channel": order.channel, "type": order.order_type,
                   "sla": order.sla, "value": float(order.value),
+                  "currency": order.value_currency,
                   "value_fen": int(order.value * 100), "units": order.units,
                   "province": order.province, "region": order.region,
                   "tags": sorted(order.tags), "skus": sorted(order.demand),

@@ -76,6 +76,27 @@ class RouteOrder:
     promise_slack_hours: float | None = None
     ship_by_hours: float | None = None
     delivery_target_hours: float | None = None
+    # Money (domain/fx.py): `value` is in `value_currency`: the tenant's base currency when
+    # the order's own could be converted on its date, else the order's own; `base_currency`
+    # is "" for a view built without rates (a threshold without a currency is then compared
+    # number to number, one in the order's own currency as it is, any other not at all);
+    # `fx_rates`, each currency of the batch's rate table to the base on the order's date.
+    value_currency: str = ""
+    base_currency: str = ""
+    fx_rates: tuple[tuple[str, Decimal], ...] = ()
+
+    def value_in(self, currency: str) -> Decimal | None:
+        """The order's value in `currency` ("" = the tenant's base currency), or None when
+        no usable exchange rate says what it is."""
+        target = currency or self.base_currency
+        if not target or not self.value_currency or target == self.value_currency:
+            return self.value
+        if self.value_currency != self.base_currency:
+            return None  # no usable rate for the order's currency (or no rates at all)
+        for code, rate in self.fx_rates:
+            if code == target:
+                return self.value / rate
+        return None
 
     @property
     def demand(self) -> dict[str, int]:

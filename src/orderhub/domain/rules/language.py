@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from orderhub.domain.money import is_known_currency
 from orderhub.domain.routing.lanes import REGION_NAMES_ZH, province_key
 
 # Chinese names people use for channels and carriers, to their codes.
@@ -35,6 +36,25 @@ ATTRIBUTE_ALIASES = {"冷链": "cold_chain", "cold chain": "cold_chain", "cold-c
 REGION_ALIASES = {zh: code for code, zh in REGION_NAMES_ZH.items()}
 CODE = r"[A-Za-z0-9][A-Za-z0-9_.:\-]*"
 NUMBER = r"\d+(?:\.\d+)?"
+# Amounts with their currency: "10,000", "10,000 CNY", "USD 1,500", "$1,500", "1.5k",
+# 「1万元」「500美元」「人民币2000」. Without a currency the amount is in the tenant's base
+# currency; with one, the rule keeps it and the order's value is converted at evaluation.
+CURRENCY_WORDS = {"元": "CNY", "块": "CNY", "人民币": "CNY", "rmb": "CNY", "yuan": "CNY",
+                  "美元": "USD", "美金": "USD", "$": "USD", "us$": "USD", "dollars": "USD",
+                  "dollar": "USD", "欧元": "EUR", "€": "EUR", "euro": "EUR", "euros": "EUR",
+                  "英镑": "GBP", "£": "GBP", "pounds": "GBP", "港元": "HKD", "港币": "HKD",
+                  "hk$": "HKD", "日元": "JPY", "円": "JPY", "澳元": "AUD", "加元": "CAD",
+                  "新加坡元": "SGD", "新台币": "TWD", "台币": "TWD", "韩元": "KRW",
+                  "澳门元": "MOP", "澳门币": "MOP", "¥": "CNY", "￥": "CNY"}
+MULTIPLIERS = {"万": 10_000, "千": 1_000, "百万": 1_000_000, "亿": 100_000_000, "k": 1_000,
+               "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}
+_ZH_CURRENCY = "|".join(sorted((re.escape(w) for w in CURRENCY_WORDS
+                                if re.search(r"[\u4e00-\u9fff]", w)), key=len, reverse=True))
+MONEY_EN = (r"(?:(?P<c1>[A-Za-z]{3}|US\$|HK\$|[$€£¥￥])\s?)?(?P<n>\d[\d,]*(?:\.\d+)?)"
+            r"(?:\s?(?P<k>k|thousand|million|m)\b)?"
+            r"(?:\s?(?P<c2>[A-Za-z]{3}|yuan|rmb|dollars?|euros?|pounds))?")
+MONEY_ZH = (rf"(?:(?P<c1>人民币|[A-Za-z]{{3}}|[$¥￥])\s?)?(?P<n>\d[\d,]*(?:\.\d+)?)"
+            rf"(?P<k>百万|万|千|亿)?\s?(?P<c2>{_ZH_CURRENCY}|[A-Za-z]{{3}})?")
 
 
 @dataclass
@@ -116,12 +136,41 @@ def _carrier_down(p: Parsed, m: re.Match[str]) -> str | None:
     return None
 
 
+def money_of(m: re.Match[str]) -> tuple[Decimal, str, str | None]:
+    """(amount, currency code or "" for the base currency, problem) of a MONEY_* match."""
+    amount = _number(m["n"].replace(",", ""))
+    factor = MULTIPLIERS.get((m.groupdict().get("k") or "").lower())
+    if factor:
+        amount *= factor
+    words = [w for w in (m.groupdict().get("c1"), m.groupdict().get("c2")) if w]
+    codes = []
+    for w in words:
+        code = CURRENCY_WORDS.get(w.lower(), CURRENCY_WORDS.get(w, w.upper()))
+        if not is_known_currency(code):
+            return amount, "", f"'{w}' is not a currency (ISO 4217 codes such as CNY, USD)"
+        codes.append(code)
+    if len(set(codes)) > 1:
+        return amount, "", "the amount names two currencies"
+    return amount, (codes[0] if codes else ""), None
+
+
+def _money_condition(p: Parsed, m: re.Match[str], key: str) -> str | None:
+    amount, currency, problem = money_of(m)
+    if problem:
+        return problem
+    if currency:
+        conflict = _once(p.when, "value_currency", currency)
+        if conflict:
+            return "a rule's amounts are in one currency"
+    return _once(p.when, key, format(amount.normalize(), "f"))
+
+
 def _above(p: Parsed, m: re.Match[str]) -> str | None:
-    return _once(p.when, "order_value_above", str(_number(m["n"])))
+    return _money_condition(p, m, "order_value_above")
 
 
 def _at_least(p: Parsed, m: re.Match[str]) -> str | None:
-    return _once(p.when, "min_order_value", str(_number(m["n"])))
+    return _money_condition(p, m, "min_order_value")
 
 
 def _units(p: Parsed, m: re.Match[str]) -> str | None:
@@ -279,12 +328,13 @@ def _forms(*pairs: tuple[str, Setter]) -> list[tuple[re.Pattern[str], Setter]]:
 
 
 CONDITION_FORMS = _forms(
-    (rf"(?:the )?order (?:amount|value|total) (?:is )?(?:greater than|more than|over|above|>)"
-     rf" (?P<n>{NUMBER})", _above),
-    (rf"(?:the )?order (?:amount|value|total) (?:is )?(?:at least|>=) (?P<n>{NUMBER})",
+    (rf"(?:the )?(?:order )?(?:amount|value|total) (?:is )?(?:greater than|more than|over|"
+     rf"above|>) {MONEY_EN}", _above),
+    (rf"(?:the )?(?:order )?(?:amount|value|total) (?:is )?(?:at least|>=) {MONEY_EN}",
      _at_least),
-    (rf"订单(?:金额|总额)(?:大于|超过|高于|>)(?P<n>{NUMBER})(?:元)?", _above),
-    (rf"订单(?:金额|总额)(?:不低于|不少于|至少|>=)(?P<n>{NUMBER})(?:元)?", _at_least),
+    (rf"(?:the )?order (?:is )?(?:worth )?(?:over|above|more than) {MONEY_EN}", _above),
+    (rf"(?:订单)?(?:金额|总额|总价)(?:大于|超过|高于|>)\s?{MONEY_ZH}", _above),
+    (rf"(?:订单)?(?:金额|总额|总价)(?:不低于|不少于|至少|>=)\s?{MONEY_ZH}", _at_least),
     (r"(?:the )?customer (?:tier|level) is (?P<v>\w+)", _tier),
     (r"(?P<v>\w+) customers?", _tier),
     (r"客户(?:等级|级别)(?:为|是)(?P<v>\w+)", _tier),
@@ -367,10 +417,10 @@ ACTION_FORMS = _forms(
     (r"(?:通知|提醒|告知)(?P<v>[\u4e00-\u9fff\w-]+?)(?:团队|部门)?", _notify),
 )
 
-_EN = re.compile(r"^\s*(?:when|if)\s+(?P<c>.+?)(?:\s*,\s*(?:then\s+)?|\s+then\s+)"
+_EN = re.compile(r"^\s*(?:when|if)\s+(?P<c>.+?)(?:\s*,(?!\d{3})\s*(?:then\s+)?|\s+then\s+)"
                  r"(?P<a>.+?)\s*[.!]?\s*$",
                  re.IGNORECASE | re.DOTALL)
-_ZH = re.compile(r"^\s*(?:当|如果|若)(?P<c>.+?)(?:时|的话)?\s*[，,]\s*(?:则|就)?"
+_ZH = re.compile(r"^\s*(?:当|如果|若)(?P<c>.+?)(?:时|的话)?\s*(?:，|,(?!\d{3}))\s*(?:则|就)?"
                  r"(?P<a>.+?)\s*[。！]?\s*$", re.DOTALL)
 
 

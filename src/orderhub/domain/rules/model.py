@@ -46,6 +46,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orderhub.domain.errors import FieldError, InvalidInput
+from orderhub.domain.money import is_known_currency
 from orderhub.domain.routing.lanes import PROVINCE_REGION, REGIONS, province_key
 from orderhub.domain.rules.checks import CHECKS
 from orderhub.domain.rules.conditions import CONDITIONS, DESK_ONLY, ROUTING_ONLY, Condition
@@ -205,6 +206,11 @@ def _conditions(when_doc: Mapping[str, Any], p: str, vocab: Vocabulary,
                 cond[key] = value
         elif key in ("min_order_value", "order_value_above"):
             cond[key] = _decimal(value, at, errors)
+        elif key == "value_currency":
+            if not isinstance(value, str) or not is_known_currency(value.strip().upper()):
+                errors.append(FieldError(at, f"an ISO 4217 currency code, got {value!r}"))
+            else:
+                cond[key] = value.strip().upper()
         elif key in ("max_cost_delta", "slack_below_hours"):
             cond[key] = _signed_amount(value, at, errors)
         elif key == "max_delay_days":

@@ -276,6 +276,9 @@ def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext,
             found = [HoldReason(HoldCode.MANUAL, f"rule {rule.code} could not be applied "
                                 f"({type(exc).__name__}: {exc}); check its parameters")]
         if found:
-            reasons.extend(r for r in found if overridden is None
-                           or r.code.value not in overridden)
+            reasons.extend(r for r in found if (overridden is None
+                                                or r.code.value not in overridden)
+                           # one missing rate is one reason, whichever checks needed it
+                           and not (r.code == HoldCode.FX_RATE_MISSING and any(
+                               x.code == r.code and x.message == r.message for x in reasons)))
     return reasons

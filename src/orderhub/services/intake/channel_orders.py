@@ -7,6 +7,7 @@ payload that parses is always stored; rule violations hold it (the pipeline deci
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -18,7 +19,6 @@ import orjson
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.domain.buyer_notes import read_notes
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
-from orderhub.domain.money import is_known_currency
 from orderhub.domain.order import Address, Order, OrderEdit, OrderLine
 from orderhub.domain.receivers import UNDECRYPTED_FIELDS
 from orderhub.services.intake.commands import IngestResult, Taken
@@ -50,6 +50,8 @@ def content_hash(co: ChannelOrder) -> str:
         "total": str(co.total),
         "customs": [[ln.hs_code, ln.origin_country] for ln in co.lines],
     }
+    if co.charges:  # (left out when empty: hashes of stored orders stay as they were)
+        doc["charges"] = [[c.kind, str(c.amount), c.label] for c in co.charges]
     return hashlib.sha256(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -68,7 +70,8 @@ def _build(co: ChannelOrder, tenant_id: str, channel: str, now: datetime, actor:
         requested_delivery=co.requested_delivery,
         attributes=with_note_facts(co, now), cross_border=co.cross_border,
         declared_value=co.declared_value, stated_total=co.total,
-        channel_updated_at=co.updated_at)
+        channel_updated_at=co.updated_at, charges=co.charges,
+        stated_components=co.stated_components)
 
 
 def take_channel_orders(uow: UnitOfWork, tenant_id: str, channel: str,
@@ -120,9 +123,12 @@ MAX_QUANTITY = 1_000_000
 
 def _unstorable(co: ChannelOrder) -> str:
     """What no hold could represent: the order is refused instead (and nothing stored)."""
-    if not is_known_currency(co.currency):
+    if not re.fullmatch(r"[A-Z]{3}", co.currency):
+        # A three-letter code that is no currency is stored and held (FX_RATE_MISSING),
+        # with its payload; anything else cannot even be stored as a code.
         return f"unknown currency '{co.currency}'"
-    amounts = [co.shipping_fee, co.total or Decimal(0), co.declared_value or Decimal(0)]
+    amounts = [co.shipping_fee, co.total or Decimal(0), co.declared_value or Decimal(0),
+               *(c.amount for c in co.charges), *co.stated_components.values()]
     for ln in co.lines:
         amounts += [ln.unit_price, ln.discount, ln.tax]
         if not 0 < ln.quantity <= MAX_QUANTITY:
@@ -185,6 +191,7 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
                      else None),
             lines=_lines(co.lines), customer=co.customer,
             shipping_fee=co.shipping_fee, attributes=with_note_facts(co, now),
+            charges=list(co.charges),
             cross_border=co.cross_border, declared_value=co.declared_value),
             reason="changed in the channel", now=now, actor=actor)
         order.note_read(order.attributes, now, actor)
@@ -194,4 +201,5 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
     order.payload_hash = new_hash
     order.channel_updated_at = co.updated_at
     order.stated_total = co.total
+    order.stated_components = dict(co.stated_components)
     return IngestResult(outcome, co.external_id, order.id)

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from orderhub.adapters.phone import is_valid_phone
@@ -41,13 +42,19 @@ from orderhub.adapters.world_address import address_problems
 from orderhub.domain.allocation import AllocationOutcome, AllocationStrategy
 from orderhub.domain.anomaly.decision import Action
 from orderhub.domain.errors import NotFound, StockError
+from orderhub.domain.fx import Conversion, FxMissing, RateTable
 from orderhub.domain.inventory import Sku, StockLevel, Warehouse
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode, HoldReason, Order, OrderType
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.state import NetworkState
 from orderhub.domain.routing.strategy import RoutingContext, customer_due, route_order
-from orderhub.domain.rules.checks import ValidationContext, check_cross_border, cross_border_basis
+from orderhub.domain.rules.checks import (
+    ValidationContext,
+    check_cross_border,
+    cross_border_basis,
+    order_day,
+)
 from orderhub.domain.rules.rule_sets import Slice
 from orderhub.domain.rules.validation import Rule, validate
 from orderhub.domain.twin.outlook import facts_for
@@ -190,16 +197,18 @@ def reads_sla(network: NetworkState) -> bool:
 
 
 def routing_view(order: Order, catalog: Mapping[str, Sku], policy: SlaPolicy | None,
-                 now: datetime, memo: dict[Any, Any]) -> RouteOrder:
+                 now: datetime, memo: dict[Any, Any], fx: RateTable | None = None
+                 ) -> RouteOrder:
     """The order's routing view, with its SLA facts when `policy` is given (the version
     in force): if every step from now keeps its target, how much slack is left to its due
-    date, when it must ship, its service level's delivery target."""
+    date, when it must ship, its service level's delivery target; with `fx`, its value in
+    the tenant's base currency."""
     if policy is None:
-        return route_order(order, catalog, memo=memo)
+        return route_order(order, catalog, memo=memo, fx=fx)
     match = {"channel": order.channel, "service_level": order.service_level,
              "warehouse": "", "customer_tier": order.customer.tier}
     return route_order(order, catalog, facts_for(policy, match, now, customer_due(order), memo),
-                       memo)
+                       memo, fx)
 
 
 def validation_context(
@@ -211,6 +220,7 @@ def validation_context(
     levels: Mapping[tuple[str, str], StockLevel],
     now: datetime,
     checks: Sequence[Rule] = (),
+    rule_currencies: frozenset[str] = frozenset(),
 ) -> ValidationContext:
     """Everything the rules consult, fetched once per batch (no per-order queries); the
     earlier quantities once for each window the quantity-limit `checks` use."""
@@ -239,6 +249,7 @@ def validation_context(
     unmapped = [(o, ln) for o in orders for ln in o.lines if not ln.sku]
     suggestions = suggest_for_lines(uow, tenant_id, unmapped) if unmapped else {}
     shipping = uow.catalog.channel_shipping(tenant_id)
+    fx = rate_table(uow, tenant_id, orders, catalog, now, checks, rule_currencies)
     return ValidationContext(
         catalog=catalog,
         atp_total=atp_total,
@@ -250,7 +261,37 @@ def validation_context(
                            if ship_from},
         cross_border_channels=frozenset(c for c, (flag, _) in shipping.items() if flag),
         warehouse_countries=frozenset(w.country for w in warehouses if w.active),
+        fx=fx,
+        convert=lambda amount, src, dst: convert_between(fx, amount, src, dst, now.date()),
     )
+
+
+def convert_between(fx: RateTable, amount: Decimal, src: str, dst: str,
+                    on: date) -> Decimal | None:
+    """`amount` of `src` in `dst` through the tenant's base currency at the rates usable on
+    `on` (None when either has none): a limit in another currency than the order's (the
+    cross-border caps, domain/rules/customs.py) is compared in the order's terms."""
+    if src == dst:
+        return amount
+    to_base = fx.to_base_factor(src, on)
+    from_base = fx.to_base_factor(dst, on)
+    if isinstance(to_base, FxMissing) or isinstance(from_base, FxMissing) or not from_base:
+        return None
+    return amount * to_base / from_base
+
+
+def rate_table(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
+               catalog: Mapping[str, Sku], now: datetime, checks: Sequence[Rule] = (),
+               rule_currencies: frozenset[str] = frozenset()) -> RateTable:
+    """The exchange rates a batch needs, in one read: those of its orders' currencies, of
+    its SKUs' money facts and of its rules' thresholds, on its orders' days."""
+    currencies = {o.currency for o in orders} | set(rule_currencies)
+    currencies |= {str(s.attributes["currency"]).upper() for s in catalog.values()
+                   if s.attributes.get("currency")}
+    currencies |= {r.scope.value_currency for r in checks
+                   if r.scope is not None and r.scope.value_currency}
+    days = [order_day(o) for o in orders] or [now.date()]
+    return uow.fx.table(tenant_id, currencies, min(days), max(days))
 
 
 # ----- validate -------------------------------------------------------------------------
@@ -271,19 +312,25 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
     canary = batch.canary
     every = [*batch.checks, *(canary.rules if canary else [])]
     enrich(orders)  # country, divisions, suggestions, phone: services/intake/address_enrichment
+    money_rules = frozenset(r.when.value_currency for r in [
+        *batch.network.rules, *(batch.network.canary.rules if batch.network.canary else [])]
+        if r.when.value_currency)
     ctx = validation_context(uow, batch.tenant_id, orders, batch.catalog, batch.warehouses,
-                             batch.levels, batch.now, every)
+                             batch.levels, batch.now, every, money_rules)
     batch.ctx = ctx
+    fx = ctx.fx
     # Scoped checks and canary slices read the order as routing sees it (region, SKU facts);
-    # routing reuses those views.
-    needs_route = (canary is not None or batch.sla is not None
-                   or any(r.scope is not None for r in every))
+    # routing reuses those views. An order in another currency than the base is seen with
+    # its value converted (and the rates rules' thresholds need), so the views are built here.
+    needs_route = (canary is not None or batch.sla is not None or bool(money_rules)
+                   or any(r.scope is not None for r in every)
+                   or (fx is not None and any(o.currency != fx.base for o in orders)))
     slack: dict[str, float] = {}
     ctx.promise_slack = slack
     memo: dict[Any, Any] = {}
     valid: list[Order] = []
     for o in orders:
-        route = routing_view(o, batch.catalog, batch.sla, batch.now, memo) if needs_route \
+        route = routing_view(o, batch.catalog, batch.sla, batch.now, memo, fx) if needs_route \
             else None
         if route is not None and route.promise_slack_hours is not None:
             slack[o.id] = route.promise_slack_hours
@@ -297,6 +344,8 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
             batch.routes[o.id] = route
         batch.checks_of[o.id] = checks
         reasons = validate(o, checks, ctx, route)
+        if fx is not None and o.currency != fx.base:
+            note_conversion(o, fx)
         if reasons:
             hold(o, reasons, batch, stats)
             batch.audit.append(audit.Record(batch.now, batch.actor, "rule_decision", o.id, {
@@ -305,6 +354,15 @@ def validate_orders(uow: UnitOfWork, batch: Batch, orders: Sequence[Order],
         else:
             valid.append(o)
     return valid
+
+
+def note_conversion(order: Order, fx: RateTable) -> None:
+    """Keep on the order what its total was worth in the base currency, at which rate, of
+    which day and source (or why it could not be converted): shown with the order and in
+    its timeline."""
+    found = fx.convert(order.grand_total, order.currency, order_day(order))
+    order.fx = found.as_dict() if isinstance(found, Conversion) else {
+        **found.as_dict(), "text": found.message()}
 
 
 # ----- screen ---------------------------------------------------------------------------

@@ -42,7 +42,10 @@ def _full_order_view(o: Order) -> dict[str, Any]:
             "tax": str(o.tax_total),
             "shipping_fee": str(quantize(o.shipping_fee, o.currency)),
             "grand_total": str(o.grand_total),
+            "charges": [c.as_dict() for c in o.charges],
+            "stated_total": None if o.stated_total is None else str(o.stated_total),
         },
+        "fx": o.fx,
         "customer": {k: v for k, v in asdict(o.customer).items() if v},
         "shipping_address": {
             k: v for k, v in asdict(o.shipping_address).items()

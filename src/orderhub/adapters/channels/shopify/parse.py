@@ -5,7 +5,10 @@ fields used here are unchanged through 2025-07). Money fields are decimal string
 currency (`currency`); times are ISO 8601 with an offset. The external id is the numeric
 `id` (stable, unique per shop); the shop-facing `name` ("#1001") is kept as an attribute.
 Buyer declarations travel in the order's `note_attributes` (cart attributes) and customs data
-in the line items' `properties`.
+in the line items' `properties`. Shipping discounts (`shipping_lines[].discount_allocations`),
+duties (`original_total_duties_set`, else the line items' `duties[]`) and tips
+(`total_tip_received`) are components of the total (`ChannelOrder.charges`); the stated
+`total_line_items_price` is compared with the lines' subtotal.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from decimal import Decimal
 from orderhub.adapters.channels._payload import (
     ZERO,
     JsonObject,
+    charge,
     currency_of,
     decimal_at,
     declarations,
@@ -69,13 +73,21 @@ class ShopifyAdapter:
         lines = [
             _shopify_line(item, f"line_items[{i}]", taxes_included) for i, item in enumerate(items)
         ]
-        shipping_fee = ZERO
+        shipping_fee = shipping_discount = ZERO
         for i, ship in enumerate(objects_at(order, "shipping_lines", required=False)):
             path = f"shipping_lines[{i}]"
             shipping_fee += price_at(ship, "price", path)
-            shipping_fee -= _sum_amounts(ship, "discount_allocations", "amount", path)
+            shipping_discount += _sum_amounts(ship, "discount_allocations", "amount", path)
             if not taxes_included:
                 shipping_fee += _sum_amounts(ship, "tax_lines", "price", path)
+        charges = [c for c in (
+            charge("discount:shipping", -shipping_discount, "shipping discount"),
+            charge("duty", _duties(order), "duties"),
+            charge("tip", decimal_at(order, "total_tip_received", default=ZERO), "tip"),
+        ) if c is not None]
+        stated = {}
+        if order.get("total_line_items_price") not in (None, ""):
+            stated["subtotal"] = decimal_at(order, "total_line_items_price")
 
         placed_at = iso_time(order.get("created_at"), "created_at")
         updated_raw = order.get("updated_at")
@@ -112,8 +124,30 @@ class ShopifyAdapter:
             cross_border=declared.cross_border,
             declared_value=declared.declared_value,
             attributes=attributes,
+            charges=charges,
+            stated_components=stated,
             raw=order,
         )
+
+
+def _duties(order: JsonObject) -> Decimal:
+    """Duties charged on the order: `original_total_duties_set` (or the current one) in shop
+    money, else the line items' `duties[]`."""
+    for key in ("original_total_duties_set", "current_total_duties_set"):
+        bag = obj_at(order, key)
+        shop = obj_at(bag, "shop_money", key) if bag is not None else None
+        if shop is not None and shop.get("amount") not in (None, ""):
+            return decimal_at(shop, "amount", join(key, "shop_money"))
+    total = ZERO
+    for i, item in enumerate(objects_at(order, "line_items", required=False)):
+        for j, duty in enumerate(objects_at(item, "duties", f"line_items[{i}]",
+                                            required=False)):
+            dpath = f"line_items[{i}].duties[{j}]"
+            bag = obj_at(duty, "shop_money", dpath) or obj_at(
+                obj_at(duty, "price_set", dpath) or {}, "shop_money", join(dpath, "price_set"))
+            if bag is not None:
+                total += decimal_at(bag, "amount", dpath, ZERO)
+    return total
 
 
 def _sum_amounts(data: JsonObject, key: str, field: str, path: str) -> Decimal:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from orderhub.adapters.channels._payload import JsonObject, hmac_sha256_b64
 from orderhub.adapters.channels._rendering import (
+    charged,
     customs_pairs,
     declared_pairs,
     derived_id,
@@ -65,6 +66,7 @@ def payload(order: ChannelOrder) -> JsonObject:
             }
         )
     shipping = []
+    shipping_discount = -charged(order, "discount:shipping")
     if order.shipping_fee:
         shipping.append(
             {
@@ -73,8 +75,10 @@ def payload(order: ChannelOrder) -> JsonObject:
                 "title": "Standard",
                 "source": "shopify",
                 "price": money(order.shipping_fee),
-                "discounted_price": money(order.shipping_fee),
-                "discount_allocations": [],
+                "discounted_price": money(order.shipping_fee - shipping_discount),
+                "discount_allocations": (
+                    [{"amount": money(shipping_discount), "discount_application_index": 1}]
+                    if shipping_discount else []),
                 "tax_lines": [],
             }
         )
@@ -127,6 +131,13 @@ def payload(order: ChannelOrder) -> JsonObject:
         "refunds": [],
         "fulfillments": [],
     }
+    duties, tips = charged(order, "duty"), charged(order, "tip")
+    if duties:
+        data["original_total_duties_set"] = {
+            "shop_money": {"amount": money(duties), "currency_code": order.currency},
+            "presentment_money": {"amount": money(duties), "currency_code": order.currency}}
+    if tips:
+        data["total_tip_received"] = money(tips)
     if order.total is not None:
         data["total_price"] = money(order.total)
     if has_address(address):

@@ -6,17 +6,21 @@ Amounts are decimal strings in yuan (CNY is the only trade currency); `created` 
 JSON nesting of lists). TOP pushes trade changes through the TMC message service, which has
 no per-message HTTP signature, so `verify` checks OUR relay's convention:
 `X-Top-Sign` = base64(HMAC-SHA256(secret, raw body)), added by the relay that forwards TMC
-messages (or fetched trades) to the hub.
+messages (or fetched trades) to the hub. The trade's own amounts outside its sub-orders
+(COD service fee, Tmall Global duties, the platform's subsidy) are components of the total
+(`_components`); `total_fee` (price x num of every sub-order) is the stated subtotal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from orderhub.adapters.channels._payload import (
     CHINA_TZ,
     ZERO,
     JsonObject,
+    charge,
     decimal_at,
     iso_time,
     join,
@@ -27,11 +31,12 @@ from orderhub.adapters.channels._payload import (
     put,
     quantity_at,
     split_line,
+    spread_over,
     text_at,
     verify_hmac_b64,
 )
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
-from orderhub.domain.order import Address, Customer
+from orderhub.domain.order import Address, Charge, Customer
 
 TAOBAO_SIGNATURE_HEADER = "X-Top-Sign"
 # TRADE_CLOSED: refunded after payment; TRADE_CLOSED_BY_TAOBAO: closed before payment.
@@ -95,6 +100,10 @@ class TaobaoAdapter:
         for key in ("total_fee", "discount_fee", "adjust_fee"):
             put(attributes, key, trade.get(key))
         cross_border = any(line.tax for line in lines)
+        lines, charges = _components(trade, path, lines)
+        stated = {}
+        if trade.get("total_fee") not in (None, "") and len(lines) == len(subs):
+            stated["subtotal"] = price_at(trade, "total_fee", path)  # price x num, every line
 
         return ChannelOrder(
             external_id=external_id,
@@ -109,8 +118,34 @@ class TaobaoAdapter:
             placed_at=placed_at,
             cross_border=cross_border,
             attributes=attributes,
+            charges=charges,
+            stated_components=stated,
             raw=trade,
         )
+
+
+def _components(trade: JsonObject, path: str, lines: list[ChannelLine]
+                ) -> tuple[list[ChannelLine], list[Charge]]:
+    """The trade's amounts outside its sub-orders: the buyer's COD service fee
+    (`buyer_cod_fee`, else `cod_fee`), Tmall Global duties stated only on the trade
+    (`order_tax_fee`, when no sub-order carries its own), and the platform's subsidy
+    (`platform_subsidy_fee`): the sub-orders' paid amounts are net of it, but it is the
+    platform's money, not the seller's price cut, so it is taken out of the lines' discounts
+    (in proportion to them) and counted as the `discount:platform` component."""
+    cod_key = "buyer_cod_fee" if trade.get("buyer_cod_fee") not in (None, "") else "cod_fee"
+    charges = [c for c in (
+        charge("fee:cod", price_at(trade, cod_key, path, ZERO), "货到付款服务费"),
+        charge("duty", price_at(trade, "order_tax_fee", path, ZERO), "关税税费")
+        if not any(line.tax for line in lines) else None,
+    ) if c is not None]
+    subsidy = price_at(trade, "platform_subsidy_fee", path, ZERO)
+    discounts = [line.discount for line in lines]
+    if subsidy and sum(discounts, ZERO) >= subsidy:
+        shares = spread_over(subsidy, discounts)
+        lines = [replace(line, discount=line.discount - share)
+                 for line, share in zip(lines, shares, strict=True)]
+        charges.append(Charge("discount:platform", -subsidy, "平台补贴"))
+    return lines, charges
 
 
 def _trade(data: JsonObject) -> tuple[JsonObject, str]:

@@ -1,12 +1,15 @@
 """Taobao / Tmall payloads from canonical orders: the inverse of `parse.py`, the
 `taobao.trade.fullinfo.get` response, amounts in yuan strings and times in China time. CNY only
-(ValueError otherwise); a line's tax marks a Tmall Global (cross-border) trade.
+(ValueError otherwise); a line's tax marks a Tmall Global (cross-border) trade. Components:
+a COD fee as `buyer_cod_fee`, duties as `order_tax_fee`, the platform's subsidy as
+`platform_subsidy_fee` (the sub-orders' paid amounts net of it).
 """
 
 from __future__ import annotations
 
 from orderhub.adapters.channels._payload import JsonObject, hmac_sha256_b64
 from orderhub.adapters.channels._rendering import (
+    charged,
     china_time,
     derived_id,
     int_id,
@@ -15,6 +18,7 @@ from orderhub.adapters.channels._rendering import (
     money,
     native_values,
     only_cny,
+    spread_by,
     sum_lines,
 )
 from orderhub.adapters.channels.base import ChannelOrder
@@ -34,6 +38,9 @@ def payload(order: ChannelOrder) -> JsonObject:
     status = TAOBAO_CLOSED if cancelled else "WAIT_SELLER_SEND_GOODS"
     address, customer = order.shipping_address, order.customer
     subs = []
+    # The platform's subsidy: the buyer paid that much less on the lines (by their discount).
+    subsidy = -charged(order, "discount:platform")
+    platform = spread_by(subsidy, [ln.discount for ln in order.lines])
     for i, line in enumerate(order.lines):
         oid = line.line_ref or str(derived_id(ext, "line", i))
         sub: JsonObject = {
@@ -47,11 +54,11 @@ def payload(order: ChannelOrder) -> JsonObject:
             "num": line.quantity,
             "price": money(line.unit_price),
             "total_fee": money(line_net(line)),
-            "payment": money(line_net(line)),
+            "payment": money(line_net(line) - platform[i]),
             "discount_fee": money(line.discount),
             "adjust_fee": "0.00",
-            "part_mjz_discount": "0.00",
-            "divide_order_fee": money(line_net(line)),
+            "part_mjz_discount": money(platform[i]),
+            "divide_order_fee": money(line_net(line) - platform[i]),
             "status": status,
             "refund_status": TAOBAO_REFUNDED if cancelled else "NO_REFUND",
             "barcode": line.barcode,
@@ -90,6 +97,11 @@ def payload(order: ChannelOrder) -> JsonObject:
     tid = int_id(ext)
     if isinstance(tid, int):
         trade = {"tid": tid, **trade}
+    for key, kinds in (("buyer_cod_fee", ("fee:cod",)), ("order_tax_fee", ("duty",)),
+                       ("platform_subsidy_fee", ("discount:platform",))):
+        amount = abs(charged(order, *kinds))
+        if amount:
+            trade[key] = money(amount)
     if order.total is not None:
         trade["payment"] = money(order.total)
     if customer.email:

@@ -3,6 +3,11 @@
 only names the order, so the hub fetches the detail and hands it to `parse`; `verify`
 checks the webhook itself. Amounts are decimal strings; times are unix seconds; every
 `line_items[]` entry is ONE unit, so identical units are grouped into one line here.
+A unit's `seller_discount` is the line's discount; its `platform_discount` is the platform's
+subsidy, counted as the order's `discount:platform` component (the seller still gets the
+price); shipping is the listed `original_shipping_fee` with the seller's and platform's
+shipping discounts as components, and the payment's fees (small order, retail delivery,
+service, handling, insurance) are components too.
 """
 
 from __future__ import annotations
@@ -10,12 +15,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from orderhub.adapters.channels._payload import (
     ZERO,
     JsonObject,
+    charge,
     compare_signature,
     currency_of,
     decimal_at,
@@ -43,6 +49,11 @@ TIKTOK_SIGNATURE_HEADER = "Authorization"
 TIKTOK_CANCELLED = "CANCELLED"  # `status` of a cancelled order (and `display_status` of a unit)
 # Order fields kept as attributes of the same name, which the renderer writes back.
 TEXT_ATTRIBUTES = ("cancel_reason", "buyer_message", "fulfillment_type", "delivery_option_name")
+# The order's fees in `payment` (202309), each a component of the total.
+TIKTOK_FEES = (("small_order_fee", "fee:small_order"), ("retail_delivery_fee", "fee:delivery"),
+               ("buyer_service_fee", "fee:service"), ("handling_fee", "fee:handling"),
+               ("item_insurance_fee", "fee:insurance"),
+               ("shipping_insurance_fee", "fee:shipping_insurance"))
 
 
 @dataclass(slots=True)
@@ -53,7 +64,8 @@ class _Group:
     title: str
     unit_price: Decimal
     quantity: int = 0
-    discount: Decimal = ZERO
+    discount: Decimal = ZERO  # the seller's
+    platform: Decimal = ZERO  # the platform's subsidy: a component of its own
     tax: Decimal = ZERO
     refs: list[str] = field(default_factory=list)
 
@@ -106,23 +118,45 @@ class TikTokShopAdapter:
             ):
                 continue
             _add_unit(groups, unit, upath)
+        # Order-level tax is spread over what the buyer paid per line (after both discounts);
+        # then the line keeps the seller's discount and the platform's is a component.
         lines = [
             ChannelLine(
                 channel_sku=g.sku,
                 title=g.title,
                 quantity=g.quantity,
                 unit_price=g.unit_price,
-                discount=g.discount,
+                discount=g.discount + g.platform,
                 tax=g.tax,
                 line_ref=",".join(g.refs),
             )
             for g in groups.values()
         ]
-        lines = _spread_order_tax(lines, payment, ppath)
+        lines = [replace(line, discount=g.discount) for line, g in zip(
+            _spread_order_tax(lines, payment, ppath), groups.values(), strict=True)]
 
-        shipping_fee = price_at(payment, "shipping_fee", ppath, ZERO) + decimal_at(
-            payment, "shipping_fee_tax", ppath, ZERO
-        )
+        # Shipping as listed, its seller and platform discounts as components of their own
+        # (`shipping_fee` is what the buyer paid after both).
+        paid_shipping = price_at(payment, "shipping_fee", ppath, ZERO)
+        seller_ship = price_at(payment, "shipping_fee_seller_discount", ppath, ZERO)
+        platform_ship = price_at(payment, "shipping_fee_platform_discount", ppath, ZERO)
+        cofunded = price_at(payment, "shipping_fee_cofunded_discount", ppath, ZERO)
+        listed = payment.get("original_shipping_fee") not in (None, "")
+        original = (price_at(payment, "original_shipping_fee", ppath) if listed
+                    else paid_shipping + seller_ship + platform_ship + cofunded)
+        shipping_fee = original + decimal_at(payment, "shipping_fee_tax", ppath, ZERO)
+        found = [
+            charge("discount:platform", -sum((g.platform for g in groups.values()), ZERO),
+                   "platform discount"),
+            charge("discount:shipping", -(seller_ship + cofunded), "seller shipping discount"),
+            charge("discount:platform_shipping", -platform_ship, "platform shipping discount"),
+            *(charge(kind, decimal_at(payment, key, ppath, ZERO), key)
+              for key, kind in TIKTOK_FEES),
+        ]
+        charges = [c for c in found if c is not None]
+        stated = {}
+        if payment.get("original_total_product_price") not in (None, ""):
+            stated["subtotal"] = decimal_at(payment, "original_total_product_price", ppath)
         placed_at = unix_time(order.get("create_time"), join(path, "create_time"))
         update_raw = order.get("update_time")
         updated_at = unix_time(update_raw, join(path, "update_time")) if update_raw else placed_at
@@ -130,11 +164,6 @@ class TikTokShopAdapter:
         attributes: dict[str, str] = {"tiktok_status": status} if status else {}
         for key in (*TEXT_ATTRIBUTES, "cancellation_initiator", "is_cod"):
             put(attributes, key, order.get(key))
-        fees = ZERO
-        for key in ("small_order_fee", "retail_delivery_fee", "buyer_service_fee", "handling_fee"):
-            fees += decimal_at(payment, key, ppath, ZERO)
-        if fees:
-            attributes["fees_total"] = str(fees)
 
         return ChannelOrder(
             external_id=external_id,
@@ -148,6 +177,8 @@ class TikTokShopAdapter:
             total=decimal_at(payment, "total_amount", ppath),
             placed_at=placed_at,
             attributes=attributes,
+            charges=charges,
+            stated_components=stated,
             raw=order,
         )
 
@@ -175,7 +206,7 @@ def _add_unit(groups: dict[tuple[str, Decimal], _Group], unit: JsonObject, path:
         group = groups[key] = _Group(sku=sku, title=title, unit_price=original)
     group.quantity += 1
     group.discount += price_at(unit, "seller_discount", path, ZERO)
-    group.discount += price_at(unit, "platform_discount", path, ZERO)
+    group.platform += price_at(unit, "platform_discount", path, ZERO)
     for j, tax in enumerate(objects_at(unit, "item_tax", path, required=False)):
         group.tax += decimal_at(tax, "tax_amount", join(path, f"item_tax[{j}]"), ZERO)
     group.refs.append(text_at(unit, "id", path))

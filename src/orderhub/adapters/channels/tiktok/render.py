@@ -11,6 +11,7 @@ import hmac
 
 from orderhub.adapters.channels._payload import JsonObject
 from orderhub.adapters.channels._rendering import (
+    charged,
     computed_total,
     derived_id,
     line_gross,
@@ -19,6 +20,7 @@ from orderhub.adapters.channels._rendering import (
     native_values,
     split_signing_secret,
     spread,
+    spread_by,
     sum_lines,
     unix,
 )
@@ -26,6 +28,7 @@ from orderhub.adapters.channels.base import ChannelOrder
 from orderhub.adapters.channels.tiktok.parse import (
     TEXT_ATTRIBUTES,
     TIKTOK_CANCELLED,
+    TIKTOK_FEES,
     TIKTOK_SIGNATURE_HEADER,
 )
 
@@ -42,10 +45,14 @@ def payload(order: ChannelOrder) -> JsonObject:
     status = TIKTOK_CANCELLED if cancelled else "AWAITING_SHIPMENT"
     address = order.shipping_address
     units = []
+    # The platform's subsidy (discount:platform) over the lines by their net, then units.
+    platform = -charged(order, "discount:platform")
+    platform_by_line = spread_by(platform, [line_net(ln) for ln in order.lines])
     for i, line in enumerate(order.lines):  # one line_items entry per unit
         sku_id = str(derived_id(ext, "sku", i))
         discounts = spread(line.discount, line.quantity)
         taxes = spread(line.tax, line.quantity)
+        platforms = spread(platform_by_line[i], line.quantity)
         for n in range(line.quantity):
             unit: JsonObject = {
                 "id": str(derived_id(ext, "unit", i, n)),
@@ -58,9 +65,9 @@ def payload(order: ChannelOrder) -> JsonObject:
                 "display_status": status,
                 "currency": order.currency,
                 "original_price": money(line.unit_price),
-                "sale_price": money(line.unit_price - discounts[n]),
+                "sale_price": money(line.unit_price - discounts[n] - platforms[n]),
                 "seller_discount": money(discounts[n]),
-                "platform_discount": "0.00",
+                "platform_discount": money(platforms[n]),
                 "is_gift": False,
                 "item_tax": (
                     [{"tax_type": "SALES_TAX", "tax_amount": money(taxes[n])}] if line.tax else []
@@ -69,6 +76,8 @@ def payload(order: ChannelOrder) -> JsonObject:
             units.append(unit)
     tax = money(sum_lines(order.lines, lambda ln: ln.tax))
     fee = money(order.shipping_fee)
+    seller_shipping = -charged(order, "discount:shipping")
+    platform_shipping = -charged(order, "discount:platform_shipping")
     total = order.total if order.total is not None else computed_total(order)
     levels = [
         ("L0", "Country", address.country),
@@ -97,21 +106,20 @@ def payload(order: ChannelOrder) -> JsonObject:
         "buyer_email": order.customer.email,
         "payment": {
             "currency": order.currency,
-            "sub_total": money(sum_lines(order.lines, line_net)),
+            "sub_total": money(sum_lines(order.lines, line_net) - platform),
             "original_total_product_price": money(sum_lines(order.lines, line_gross)),
             "seller_discount": money(sum_lines(order.lines, lambda ln: ln.discount)),
-            "platform_discount": "0.00",
-            "shipping_fee": fee,
+            "platform_discount": money(platform + platform_shipping),
+            "shipping_fee": money(order.shipping_fee - seller_shipping - platform_shipping),
             "original_shipping_fee": fee,
-            "shipping_fee_seller_discount": "0.00",
-            "shipping_fee_platform_discount": "0.00",
+            "shipping_fee_seller_discount": money(seller_shipping),
+            "shipping_fee_platform_discount": money(platform_shipping),
             "shipping_fee_tax": "0.00",
             "tax": tax,
             "product_tax": tax,
-            "small_order_fee": "0.00",
-            "retail_delivery_fee": "0.00",
-            "buyer_service_fee": "0.00",
-            "handling_fee": "0.00",
+            # the four fee fields always (as the fixtures), the insurance ones when charged
+            **{key: money(charged(order, kind)) for key, kind in TIKTOK_FEES
+               if "insurance" not in key or charged(order, kind)},
             "total_amount": money(total),
         },
         "recipient_address": {

@@ -8,6 +8,10 @@ equal to `total / quantity` (after discounts), so the unit price is taken from `
 number plugins may rewrite) is kept as an attribute. Buyer declarations travel in the order's
 `meta_data` (keys starting with "_" are private and left out, except the documented ones
 that carry order facts: `PRIVATE_META`) and customs data in the line items' `meta_data`.
+Each `fee_lines[]` entry (insurance, packaging, COD fee; a negative fee is the shop's
+discount) is a component of the total (`ChannelOrder.charges`, its kind read from its
+name); `discount_total`, `cart_tax` and `shipping_total + shipping_tax` are the stated
+components the amounts check compares the lines and shipping lines with.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from typing import TypeVar
 from orderhub.adapters.channels._payload import (
     ZERO,
     JsonObject,
+    charge,
     currency_of,
     decimal_at,
     declarations,
+    fee_kind,
     id_at,
     iso_time,
     join,
@@ -136,12 +142,20 @@ class WooCommerceAdapter:
         put(attributes, "wc_status", status)
         for key in (*TEXT_ATTRIBUTES, "prices_include_tax"):
             put(attributes, key, order.get(key))
-        fees = ZERO
+        charges = []
         for i, fee in enumerate(objects_at(order, "fee_lines", required=False)):
-            fees += decimal_at(fee, "total", f"fee_lines[{i}]", ZERO)
-            fees += decimal_at(fee, "total_tax", f"fee_lines[{i}]", ZERO)
-        if fees:
-            attributes["fees_total"] = str(fees)
+            fpath = f"fee_lines[{i}]"
+            amount = decimal_at(fee, "total", fpath, ZERO) + decimal_at(
+                fee, "total_tax", fpath, ZERO)
+            name = text_at(fee, "name", fpath)
+            found = charge(fee_kind(name, amount), amount, name)
+            if found is not None:
+                charges.append(found)
+        stated = {}
+        for key, fields in (("discount", ("discount_total",)), ("tax", ("cart_tax",)),
+                            ("shipping", ("shipping_total", "shipping_tax"))):
+            if order.get(fields[0]) not in (None, ""):
+                stated[key] = sum((decimal_at(order, f, default=ZERO) for f in fields), ZERO)
 
         return ChannelOrder(
             external_id=external_id,
@@ -158,6 +172,8 @@ class WooCommerceAdapter:
             declared_value=declared.declared_value,
             requested_delivery=_iso_date(attributes.get("requested_delivery", "")),
             attributes=attributes,
+            charges=charges,
+            stated_components=stated,
             raw=order,
         )
 

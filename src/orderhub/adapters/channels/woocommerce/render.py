@@ -127,7 +127,12 @@ def payload(order: ChannelOrder) -> JsonObject:
         "line_items": items,
         "tax_lines": [],
         "shipping_lines": shipping,
-        "fee_lines": [],
+        "fee_lines": [
+            {"id": derived_id(ext, "fee", i), "name": c.label or c.kind.rpartition(":")[2],
+             "tax_class": "", "tax_status": "none", "total": money(c.amount),
+             "total_tax": "0.00", "taxes": [], "meta_data": []}
+            for i, c in enumerate(order.charges)
+        ],
         "coupon_lines": [],
         "refunds": [],
     }
