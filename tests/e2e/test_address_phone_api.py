@@ -71,7 +71,13 @@ def test_held_address_suggestion_accepted_in_one_call_and_phone_e164_by_role(
     assert r.status_code == 422
 
 
-def test_other_countries_cross_border_and_rule_parameters(client: TestClient) -> None:
+def test_other_countries_cross_border_and_rule_parameters(client: TestClient,
+                                                         hub: Hub) -> None:
+    # USD orders are judged on money in the base currency: a rate for their day
+    r = client.post("/v1/fx-rates", json={"rates": [{
+        "currency": "USD", "rate": "7.10", "effective_date": hub.clock().date().isoformat(),
+        "source": "test"}]})
+    assert r.status_code in (200, 201), r.text
     us = {"country": "US", "city": "Austin", "postal_code": "7330", "line1": "1 Main St",
           "name": "Jo", "phone": "(512) 555-0100"}
     o = submit(client, "AP-2", us, currency="USD")

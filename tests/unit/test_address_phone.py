@@ -344,3 +344,26 @@ def test_without_a_declared_value_the_goods_value_is_judged() -> None:
     assert check_cross_border(cheaper, inbound, {}) == []
     assert classify_phone("(+1)213-***-1234", "US") == (PhoneStatus.MASKED, "")
     assert classify_phone("138xxxx1234", "CN") == (PhoneStatus.MASKED, "")
+
+
+def test_provinces_are_stored_in_their_canonical_form() -> None:
+    """A mainland province by its official full name; a US, Canadian or Australian state by
+    its postal code (as carriers print it); other countries' divisions as written."""
+    from orderhub.adapters.world_address import area_code
+    from orderhub.domain.regions import mainland_province
+    from orderhub.services.intake.address_enrichment import canonical_province
+
+    assert [mainland_province(p) for p in ("上海", "上海市", "广西", "内蒙古", "新疆", "江苏",
+                                           "黑龙江省", "")] == [
+        "上海市", "上海市", "广西壮族自治区", "内蒙古自治区", "新疆维吾尔自治区", "江苏省",
+        "黑龙江省", ""]
+    assert mainland_province("Somewhere") == "Somewhere"
+    assert [area_code("US", p) for p in ("California", "US-CA", "ca", "CA", "Narnia")] == [
+        "CA", "CA", "CA", "CA", "Narnia"]
+    assert area_code("CA", "Colombie-Britannique") == "BC"
+    assert area_code("AU", "New South Wales") == "NSW"
+    assert area_code("GB", "England") == "England" and area_code("JP", "東京都") == "東京都"
+    a = Address(country="US", province="Texas", city="Austin", line1="1 Main St")
+    assert canonical_province(a).province == "TX"
+    cn = Address(province="浙江", city="杭州市", district="西湖区", line1="文三路 1 号")
+    assert canonical_province(cn).province == "浙江省"

@@ -4,7 +4,7 @@ hold for a missing rate, and amounts with currency in rule sentences."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -61,6 +61,10 @@ def test_the_rate_in_force_is_the_latest_on_or_before_the_day_until_it_is_stale(
     assert "older than 7 days" in stale.message() and "超过 7 天" in stale.message_zh()
     before = TABLE.rate_for("USD", date(2026, 11, 1))
     assert isinstance(before, FxMissing) and before.reason == "no_rate"
+    # before the first rate, within the staleness limit of it: that first rate
+    assert TABLE.rate_for("USD", RATES[1].effective_date - timedelta(days=7)) == RATES[1]
+    early = TABLE.rate_for("USD", RATES[1].effective_date - timedelta(days=8))
+    assert isinstance(early, FxMissing) and early.reason == "no_rate"
     eur = TABLE.rate_for("EUR", DAY)
     assert isinstance(eur, FxMissing) and eur.reason == "stale"
     none = TABLE.rate_for("GBP", DAY)

@@ -88,3 +88,23 @@ def address_problems(a: Address) -> dict[str, str]:
         return found
     return dict(_problems(country, _subdivision(country, province), city, district,
                           a.postal_code.strip(), a.line1.strip()))
+
+
+# Countries whose addresses carry the state or province as its postal code (what carriers
+# print and shops send as `province_code`): a name or ISO 3166-2 code is stored as it.
+_CODED_AREAS = frozenset({"US", "CA", "AU"})
+
+
+@lru_cache(maxsize=4096)
+def area_code(country: str, province: str) -> str:
+    """`California`, `US-CA` or `ca` as `CA` for a country whose addresses use the code
+    (US, CA, AU); anything else, and a name the data does not list, as written."""
+    country = country.strip().upper()
+    text = province.strip()
+    if country not in _CODED_AREAS or not text:
+        return province
+    text = _subdivision(country, text.upper()) if text.upper().startswith(country) else text
+    for code, name in get_validation_rules({"country_code": country}).country_area_choices:
+        if text.upper() == code.upper() or text.casefold() == name.casefold():
+            return code
+    return province

@@ -154,7 +154,10 @@ class RateTable:
         return cls(settings.base_currency, settings.max_age_days, by)
 
     def rate_for(self, currency: str, on: date) -> FxRate | FxMissing:
-        """The rate effective on `on` (the latest on or before it), unless it is stale."""
+        """The rate effective on `on` (the latest on or before it), unless it is stale; with
+        none on or before it, the first one after it within the staleness limit (a backlog
+        of orders placed before the table's first day is judged at its first rate, not held
+        because the rates were loaded later)."""
         if currency == self.base:
             return FxRate(currency, on, Decimal(1), "base currency")
         if not is_known_currency(currency):
@@ -164,6 +167,11 @@ class RateTable:
             return FxMissing(currency, self.base, on, "no_rate", None, self.max_age_days)
         i = bisect_right(dates, on)
         if i == 0:
+            # every rate is dated after the day (an order placed before the first rate was
+            # loaded): the nearest one, if it is within the staleness limit of the day
+            first = self.rates[currency][0]
+            if (first.effective_date - on).days <= self.max_age_days:
+                return first
             return FxMissing(currency, self.base, on, "no_rate", None, self.max_age_days)
         found = self.rates[currency][i - 1]
         if (on - found.effective_date).days > self.max_age_days:

@@ -75,3 +75,32 @@ def recognise_region(a: Address) -> Address:
     if field == "province":
         return replace(a, country=region, province=rest)
     return replace(a, country=region, line1=rest)
+
+
+# Mainland China's provincial-level divisions by their official full names; the short forms
+# marketplaces and shops write (江苏, 上海, 内蒙古, 广西) are stored as the full name, the
+# form operators search by and couriers' order APIs take.
+CN_PROVINCES = (
+    "北京市", "天津市", "上海市", "重庆市", "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省",
+    "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省",
+    "广东省", "海南省", "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省",
+    "内蒙古自治区", "广西壮族自治区", "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区",
+)
+_CN_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "省", "市")
+
+
+def _cn_short(name: str) -> str:
+    for suffix in _CN_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+_CN_FULL = {_cn_short(n): n for n in CN_PROVINCES}
+
+
+def mainland_province(name: str) -> str:
+    """The official full name of a mainland province written short or full (`上海` ->
+    `上海市`, `广西` -> `广西壮族自治区`); anything else as written."""
+    text = name.strip()
+    return _CN_FULL.get(_cn_short(text), text) if text else text

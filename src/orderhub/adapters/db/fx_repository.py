@@ -112,12 +112,14 @@ class FxRepository:
         if not wanted:
             return RateTable.of(settings, [])
         c = t.fx_rates.c
-        # Rates within the window (plus the staleness limit before it), and the latest one
-        # before that (so a stale rate is reported as stale, not as missing).
+        # Rates within the window (plus the staleness limit on either side: an order placed
+        # before a currency's first rate is judged at it when it is that close), and the
+        # latest one before that (so a stale rate is reported as stale, not as missing).
         floor = first - timedelta(days=settings.max_age_days)
+        ceiling = last + timedelta(days=settings.max_age_days)
         recent = select(c.currency, c.effective_date, c.rate, c.source).where(
             c.tenant_id == tenant_id, c.currency.in_(wanted),
-            and_(c.effective_date >= floor, c.effective_date <= last))
+            and_(c.effective_date >= floor, c.effective_date <= ceiling))
         rows = list(self.conn.execute(recent))
         have = {r[0] for r in rows if r[1] <= first}
         older = [cur for cur in wanted if cur not in have]

@@ -3,6 +3,9 @@ order the pipeline takes (new, updated by its channel, corrected, resumed):
 
 - the country: Hong Kong, Macau and Taiwan written as Chinese provinces become HK, MO and
   TW, country names become codes (domain/regions.py);
+- the province in its canonical form: a mainland province's official full name (上海 ->
+  上海市, domain/regions.mainland_province), a US, Canadian or Australian state's postal
+  code (California -> CA, adapters/world_address.area_code);
 - mainland divisions written in the street line are split out; a city only inferred from
   a district is a suggestion kept with the order (order.address_suggestion), never filled
   silently (adapters/china_address.py);
@@ -21,8 +24,9 @@ from decimal import Decimal
 
 from orderhub.adapters.china_address import parse_addresses
 from orderhub.adapters.phone import classify_phone
+from orderhub.adapters.world_address import area_code
 from orderhub.domain.order import Address, Order
-from orderhub.domain.regions import recognise_region
+from orderhub.domain.regions import mainland_province, recognise_region
 from orderhub.domain.rules.validation import Rule
 
 
@@ -35,10 +39,20 @@ def with_phone(a: Address, fallback: str = "") -> Address:
     return replace(a, phone_status=status.value, phone_e164=e164)
 
 
+def canonical_province(a: Address) -> Address:
+    """The address with its province in the form the hub stores (see the module's list)."""
+    country = (a.country or "CN").upper()
+    if not a.province:
+        return a
+    province = (mainland_province(a.province) if country == "CN"
+                else area_code(country, a.province))
+    return a if province == a.province else replace(a, province=province)
+
+
 def enrich(orders: Sequence[Order]) -> None:
     """Country, divisions, suggestions and phone for each order (one division parse for
     the batch). Only an address that changes is replaced."""
-    regions = [recognise_region(o.shipping_address) for o in orders]
+    regions = [canonical_province(recognise_region(o.shipping_address)) for o in orders]
     parsed = parse_addresses(regions)
     for o, (address, suggestion) in zip(orders, parsed, strict=True):
         address = with_phone(address, o.customer.phone)

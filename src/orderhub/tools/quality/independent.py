@@ -356,13 +356,15 @@ def _load_catalog(session: _Session, corpus: Path) -> None:
         if "currency" in raw:
             s["currency"] = raw["currency"]
     r = c.post("/v1/skus/batch", json=skus)
-    if r.status_code == 422 and "currency" in r.text:  # no `currency` on a SKU: load without it
+    if r.status_code == 422 and "currency" in r.text:  # no top-level `currency` on a SKU
         for s in skus:
-            s.pop("currency", None)
+            currency = s.pop("currency", None)
+            if currency:  # the documented place: the SKU's money facts' currency attribute
+                s["attributes"] = {**s["attributes"], "currency": currency}
         r = c.post("/v1/skus/batch", json=skus)
         note(
-            "skus: POST /v1/skus/batch refuses a SKU `currency` (list prices loaded as plain "
-            "numbers; floor_currency kept as an attribute)"
+            "skus: POST /v1/skus/batch takes a SKU's currency as `attributes.currency` "
+            f"({'accepted' if r.status_code < 300 else 'refused'})"
         )
     if r.status_code >= 300:
         note(f"skus: {r.status_code} {r.text[:300]}")
@@ -405,8 +407,18 @@ def _load_rates(session: _Session, corpus: Path) -> None:
         and any(w in p.lower() for w in ("fx", "exchange", "rate"))
         and "rules" not in p.lower()
     ]
+    # the hub's documented body (docs/rules.md, "Money across currencies"): currency, rate
+    # in base units per unit, effective_date, source; this set's file names the pair
+    # base/quote with an as_of date (rate = quote units per base unit)
+    documented = [
+        {"currency": row.get("currency") or row.get("base", ""),
+         "rate": row["rate"],
+         "effective_date": row.get("effective_date") or row.get("as_of", ""),
+         "source": (row.get("source") or "independent corpus")[:120]}
+        for row in rows
+    ]
     for p in candidates:
-        for body in ({"rates": rows}, rows):
+        for body in ({"rates": documented}, {"rates": rows}, rows):
             r = session.client.post(p, json=body)
             if r.status_code < 300:
                 session.setup.append(f"rates: {len(rows)} loaded with POST {p}")
