@@ -106,5 +106,5 @@ def area_code(country: str, province: str) -> str:
     text = _subdivision(country, text.upper()) if text.upper().startswith(country) else text
     for code, name in get_validation_rules({"country_code": country}).country_area_choices:
         if text.upper() == code.upper() or text.casefold() == name.casefold():
-            return code
+            return str(code)
     return province
