@@ -36,6 +36,8 @@ from orderhub.domain.order import OrderType
     ("备注", "note"), ("买家留言", "note"), ("Remarks", "note"),
     ("要求到货日期", "requested_delivery"), ("Need By Date", "requested_delivery"),
     ("发票抬头", "invoice_title"), ("税号", "invoice_tax_id"),
+    ("Ship To State/Province", "province"), ("State / Province", "province"),
+    ("PO Total", "order_total"), ("订单总额", "order_total"), ("Order Amount", "order_total"),
 ])
 def test_header_synonyms(header: str, field: str) -> None:
     found = match_columns(["Sales Rep", header], None, 1)
@@ -183,3 +185,17 @@ def test_a_recipient_prefix_is_read_through(header: str, field: str) -> None:
 def test_the_prefix_pass_never_takes_a_field_twice() -> None:
     found = match_columns(["手机", "收货人手机号码"], None, 1)
     assert found.headers["phone"] == "手机" and found.ignored == ["收货人手机号码"]
+
+
+def test_a_stated_order_total_is_read_and_a_bare_total_is_not() -> None:
+    """The file's order total becomes the channel's stated total (the amounts check
+    compares with it); a bare `Total` column, often a line's amount, is reported ignored."""
+    data = ("PO Number,Item No.,Qty,Unit Price,Freight,PO Total,Total\n"
+            "PO-1,A,2,10.00,5.00,25.00,20.00\n"
+            "PO-1,B,1,3.00,5.00,25.00,3.00\n")
+    result = parse_rows(data.encode(), fmt="csv")
+    [(_, order)] = result.orders
+    assert str(order.total) == "25.00" and result.ignored == ["Total"]
+    bad = data.replace(",25.00,3.00", ",26.00,3.00")
+    refused = parse_rows(bad.encode(), fmt="csv")  # rows of one order must agree
+    assert any(e.field == "order_total" for e in refused.errors)

@@ -80,7 +80,8 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
               "收件人电话", "收件人手机", "收货电话", "联系方式", "手机号码"),
     "email": ("email", "e-mail", "邮箱", "电子邮箱", "ship_to_email"),
     "province": ("province", "state", "省", "省份", "ship_to_province", "ship_to_state",
-                 "收货省份", "省/直辖市", "所在省"),
+                 "收货省份", "省/直辖市", "所在省", "state/province", "province/state",
+                 "state_province", "province_state", "省/州", "省份/州"),
     "city": ("city", "市", "城市", "ship_to_city", "收货城市", "所在市"),
     "district": ("district", "county", "区", "区县", "县区", "区/县", "县", "ship_to_district",
                  "收货区县", "所在区"),
@@ -92,6 +93,11 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "country": ("country", "country_code", "国家", "国家/地区", "ship_to_country"),
     "order_type": ("order_type", "type", "订单类型"),
     "shipping_fee": ("shipping_fee", "shipping", "freight", "运费"),
+    # The order's total as the file states it (the amounts check compares the hub's sum of
+    # lines, shipping and charges with it); a bare "total" is left out: in line-item files
+    # it is as often the line's amount.
+    "order_total": ("order_total", "po_total", "order_amount", "grand_total", "total_due",
+                    "订单总额", "订单总金额", "订单金额", "整单金额", "采购总额", "应付总额"),
     "placed_at": ("placed_at", "order_date", "order_time", "created_at", "date",
                   "下单时间", "订单日期", "日期", "销售时间", "po_date", "采购日期"),
     "requested_delivery": ("requested_delivery", "requested_delivery_date", "delivery_date",
@@ -116,7 +122,7 @@ REQUIRED_FIELDS: tuple[str, ...] = ("external_id", "sku", "quantity", "unit_pric
 ORDER_FIELDS: tuple[str, ...] = (
     "currency", "customer_ref", "customer_name", "recipient", "phone", "email", "province",
     "city", "district", "address", "postal_code", "country", "order_type", "shipping_fee",
-    "placed_at", "baby_age_months", "buyer_age", "cross_border", "declared_value",
+    "order_total", "placed_at", "baby_age_months", "buyer_age", "cross_border", "declared_value",
     "po_number", "buyer_company", "ship_to_site", "requested_delivery", "note",
     "invoice_title", "invoice_tax_id",
 )
@@ -491,7 +497,8 @@ def _read_row(number: int, cells: list[Any], columns: dict[str, int], naive_tz: 
     if unit_price is None and not any(e.field == "unit_price" for e in errors):
         errors.append(RowError(number, "unit_price", "is empty"))
     amounts: dict[str, Decimal] = {}
-    for name in ("unit_price", "discount", "tax", "shipping_fee", "declared_value"):
+    for name in ("unit_price", "discount", "tax", "shipping_fee", "declared_value",
+                 "order_total"):
         amount = unit_price if name == "unit_price" else convert(name, _decimal)
         if amount is not None and amount < 0:
             errors.append(RowError(number, name, f"must not be negative, got {amount}"))
@@ -509,7 +516,7 @@ def _read_row(number: int, cells: list[Any], columns: dict[str, int], naive_tz: 
         .isoformat(),
     }
     for name in ORDER_FIELDS:
-        if name in ("shipping_fee", "declared_value"):
+        if name in ("shipping_fee", "declared_value", "order_total"):
             if name in amounts:
                 values[name] = amounts[name]
             continue
@@ -605,6 +612,7 @@ def _build_order(
             phone=get("phone"),
         ),
         shipping_fee=get("shipping_fee", Decimal(0)),
+        total=get("order_total", None),
         placed_at=placed_at,
         order_type=get("order_type", default_order_type),
         cross_border=get("cross_border", False),
