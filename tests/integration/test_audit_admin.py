@@ -141,7 +141,8 @@ def test_administrative_changes_are_audited_with_actor_and_changes(hub: Hub) -> 
         e = _entry(client, "channel/shop2")
         assert (e["kind"], e["actor"]) == ("channel_change", actor)
         assert e["detail"] == {"change": "created", "name": "Shop 2", "kind": "web",
-                               "active": True, "adapter": "shopify", "has_secret": True}
+                               "active": True, "adapter": "shopify", "has_secret": True,
+                               "cross_border": False, "ship_from_country": ""}
 
         everything = str(client.get("/v1/audit", params={"limit": 1000}).json())
         for secret in (CHANNEL_SECRET, WEBHOOK_SECRET, rotated["secret"], "tok-do-not-log"):

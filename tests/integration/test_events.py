@@ -73,7 +73,9 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     ingest_channel_orders(
         hub.uow, T, "web", [ChannelOrder("CH-1", "open", clock.now, "CNY",
                                          [ChannelLine("CH-SKU", "Apple", 1, Decimal("10.00"))],
-                                         shipping_address=SHANGHAI)],
+                                         shipping_address=SHANGHAI,
+                                         # a buyer's note with a fact: BuyerNoteRead
+                                         attributes={"buyer_message": "宝宝刚满3个月"})],
         strategy=hub.strategy, now=clock.now, actor="test", presale_lock=hub.presale_lock)
     incidents.set_carrier_state(hub.uow, T, "ZTO:standard", CarrierState.DOWN,
                                      reason="timeouts", actor="ops", now=clock.now,
