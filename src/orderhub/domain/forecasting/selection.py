@@ -1,0 +1,63 @@
+"""Which model serves a series: the one with the lowest rolling-origin backtest error
+(sum of absolute errors over every window, i.e. the series' WAPE), among the candidate
+models; unless none beats the best of the baselines, in which case that baseline serves
+and the forecast says why (`fallback_reason`). A series too short to backtest is
+forecast by its historic mean, and says so too."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# statsforecast models (adapters/forecasting) and the calendar-aware global model.
+CANDIDATES = ("auto_ets", "auto_theta", "croston_optimized", "adida", "gbm_calendar")
+BASELINES = ("seasonal_naive", "naive", "historic_mean")
+MODELS = CANDIDATES + BASELINES
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    model: str
+    fallback_reason: str | None
+    errors: dict[str, float]  # backtest absolute error per model (all of them)
+
+    @property
+    def best_baseline(self) -> str | None:
+        scored = [b for b in BASELINES if b in self.errors]
+        return min(scored, key=lambda b: self.errors[b]) if scored else None
+
+
+def windows(length: int, horizon: int, count: int, min_train: int) -> list[int]:
+    """Rolling origins: the training lengths of up to `count` windows of `horizon` days,
+    the last ending with the history, each at least `min_train` days of training. Fewer
+    windows (possibly none) when the history is short."""
+    out = []
+    for i in range(count, 0, -1):
+        train = length - i * horizon
+        if train >= min_train:
+            out.append(train)
+    return out
+
+
+def choose(errors: Mapping[str, float]) -> Choice:
+    """The serving model from each model's backtest absolute error."""
+    scored = dict(errors)
+    baselines = {m: e for m, e in scored.items() if m in BASELINES}
+    candidates = {m: e for m, e in scored.items() if m in CANDIDATES}
+    if not baselines:
+        raise ValueError("a choice needs at least one baseline's backtest error")
+    baseline = min(baselines, key=lambda m: (baselines[m], BASELINES.index(m)))
+    if candidates:
+        best = min(candidates, key=lambda m: (candidates[m], CANDIDATES.index(m)))
+        if candidates[best] < baselines[baseline]:
+            return Choice(best, None, scored)
+        reason = (f"no model beat the best baseline in backtest: {best} error "
+                  f"{candidates[best]:.4g} vs {baseline} {baselines[baseline]:.4g}")
+    else:
+        reason = "no model could be fitted"
+    return Choice(baseline, reason, scored)
+
+
+def too_short(days: int) -> Choice:
+    return Choice("historic_mean", f"history too short for a backtest ({days} day(s)): "
+                  "historic mean", {})
