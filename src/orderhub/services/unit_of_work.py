@@ -20,6 +20,7 @@ from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.dashboard_repository import DashboardQueries
 from orderhub.adapters.db.exception_repository import ExceptionRepository
+from orderhub.adapters.db.forecast_repository import ForecastRepository
 from orderhub.adapters.db.job_repository import JobRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
@@ -63,6 +64,7 @@ class UnitOfWork:
     sagas: SagaRepository
     dashboard: DashboardQueries  # the console dashboard's aggregate figures
     jobs: JobRepository  # background jobs' records (console bulk actions, imports...)
+    forecasts: ForecastRepository  # demand history, forecast runs and points
     conn: Connection
 
     def __init__(
@@ -114,6 +116,7 @@ class UnitOfWork:
         self.sagas = SagaRepository(conn)
         self.dashboard = DashboardQueries(conn)
         self.jobs = JobRepository(conn)
+        self.forecasts = ForecastRepository(conn)
         self._other_events = []
         return self
 

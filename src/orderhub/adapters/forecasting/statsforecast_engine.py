@@ -48,7 +48,7 @@ class StatsForecastEngine:
 
     def _frame(self, series: Sequence[DailySeries], ids: dict[str, SeriesKey],
                cut: dict[str, int] | None = None) -> Any:
-        import pandas as pd
+        import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
         parts = []
         for i, s in enumerate(series):
