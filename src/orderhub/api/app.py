@@ -18,6 +18,7 @@ from orderhub.api.routes import (
     catalog,
     events,
     exceptions,
+    forecasts,
     health,
     intake,
     inventory,
@@ -71,6 +72,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(services.router)
     app.include_router(risk.router)
     app.include_router(anomalies.router)
+    app.include_router(forecasts.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

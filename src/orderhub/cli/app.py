@@ -50,6 +50,7 @@ GROUPS: dict[str, str] = {
     "exceptions": "exceptions",
     "anomaly": "anomaly",
     "sagas": "sagas",
+    "forecast": "forecast",
 }
 
 

@@ -26,6 +26,13 @@ from orderhub.services.unit_of_work import UowFactory
 ALL = "all"
 
 
+def default_engine(n_jobs: int = 1) -> ForecastEngine:
+    """statsforecast, fitting `n_jobs` series at a time (entry points pass the setting)."""
+    from orderhub.adapters.forecasting.statsforecast_engine import StatsForecastEngine
+
+    return StatsForecastEngine(n_jobs=n_jobs)
+
+
 @dataclass(frozen=True, slots=True)
 class FitResult:
     run_id: str

@@ -5,13 +5,19 @@ usable, and returns or duplicated days are kept and noted."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from orderhub.adapters.forecasting.history_file import read_file
 from orderhub.domain.errors import FieldError, InvalidInput
-from orderhub.domain.forecasting.series import LOCATION_KINDS, HistoryRow, RowProblem
+from orderhub.domain.forecasting.series import (
+    LOCATION_KINDS,
+    HistoryRow,
+    RowProblem,
+    parse_rows,
+)
 from orderhub.services import audit
 from orderhub.services.unit_of_work import UowFactory
 
@@ -38,9 +44,22 @@ def import_history(uow: UowFactory, tenant_id: str, name: str, content: bytes, *
     """Store a file's usable rows as `dataset` (replacing an earlier import of it); refused
     rows are reported. All rows refused: InvalidInput with the first problems, nothing
     stored."""
+    rows, problems = read_file(name, content)
+    return _store(uow, tenant_id, name, rows, problems, dataset=dataset, actor=actor, now=now)
+
+
+def import_records(uow: UowFactory, tenant_id: str, records: Sequence[Mapping[str, Any]], *,
+                   dataset: str, actor: str, now: datetime) -> ImportResult:
+    """The same from records (POST /v1/forecasts/history: JSON rows); row 2 is the first."""
+    rows, problems = parse_rows(records)
+    return _store(uow, tenant_id, "api", rows, problems, dataset=dataset, actor=actor, now=now)
+
+
+def _store(uow: UowFactory, tenant_id: str, name: str, rows: list[HistoryRow],
+           problems: list[RowProblem], *, dataset: str, actor: str,
+           now: datetime) -> ImportResult:
     if not dataset or len(dataset) > 64 or dataset == HUB:
         raise InvalidInput([FieldError("dataset", "1 to 64 characters, not 'hub'")])
-    rows, problems = read_file(name, content)
     if not rows:
         shown = [p for p in problems if p.refused][:20] or [
             RowProblem(1, "file", "no data rows")]
