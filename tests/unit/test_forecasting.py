@@ -163,18 +163,21 @@ def test_fit_serves_the_winner_or_falls_back_and_says_so() -> None:
     key = SeriesKey("A", "warehouse", "SH")
     s = DailySeries(key, D0, tuple([10.0, 12.0] * 30))
     short = DailySeries(SeriesKey("B", "warehouse", "SH"), D0, (3.0,))
-    won = fit({key: s, short.key: short}, _FakeEngine(
-        {"auto_ets": 11.0, "seasonal_naive": 14.0, "naive": 15.0, "historic_mean": 9.0}),
-        horizon=7, windows=2)
+    # the baselines of 10, 12, 10, 12 ...: seasonal-naive and naive miss by 2 every other
+    # day or every day, the historic mean by about 1 a day; a constant 11 by exactly 1
+    won = fit({key: s, short.key: short}, _FakeEngine({"auto_ets": 11.0, "auto_theta": 11.0,
+                                                       "croston_optimized": 11.0,
+                                                       "adida": 11.0}),
+              horizon=7, windows=2)
     by_key = {f.key: f for f in won}
-    assert by_key[key].model == "auto_ets" and by_key[key].fallback_reason is None
+    assert by_key[key].model == "auto_ets" and by_key[key].fallback_reason is None, by_key[key]
     assert by_key[key].backtest_wape["auto_ets"] == pytest.approx(1 / 11)
     pts = by_key[key].points
     assert len(pts) == 7 and pts[0].day == s.end + timedelta(days=1)
     assert all(p.lo95 <= p.lo80 <= p.mean <= p.hi80 <= p.hi95 for p in pts)
     assert by_key[short.key].model == "historic_mean"
     assert "too short" in (by_key[short.key].fallback_reason or "")
-    lost = fit({key: s}, _FakeEngine({"auto_ets": 8.0, "seasonal_naive": 14.0,
-                                      "naive": 15.0, "historic_mean": 11.0}),
+    lost = fit({key: s}, _FakeEngine({"auto_ets": 8.0, "auto_theta": 14.0,
+                                      "croston_optimized": 14.0, "adida": 14.0}),
                horizon=7, windows=2)[0]
-    assert lost.model == "historic_mean" and "auto_ets" in (lost.fallback_reason or "")
+    assert lost.model == "historic_mean" and "ensemble" in (lost.fallback_reason or "")

@@ -1,7 +1,7 @@
 """statsforecast (Nixtla) behind the engine port: AutoETS and AutoTheta (weekly season),
-CrostonOptimized and ADIDA (intermittent demand), and the baselines seasonal-naive (a
-week ago), naive (yesterday) and historic mean, all fitted in one `StatsForecast` per
-call, in parallel over series with `n_jobs`. The backtest is statsforecast's own
+CrostonOptimized and ADIDA (intermittent demand), all fitted in one `StatsForecast` per
+call, in parallel over series with `n_jobs` (the baselines need no fitting:
+domain/forecasting/baselines.py). The backtest is statsforecast's own
 `cross_validation` (rolling origin, step = horizon). The first call in a process compiles
 numba code (seconds); later calls reuse it (statsforecast caches it on disk too)."""
 
@@ -14,31 +14,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from orderhub.adapters.forecasting.engine import EngineOutput
+from orderhub.domain.forecasting.selection import ENGINE_MODELS
 from orderhub.domain.forecasting.series import DailySeries, SeriesKey
 
 SEASON = 7
 
 
 def _models() -> list[Any]:
-    from statsforecast.models import (
-        ADIDA,
-        AutoETS,
-        AutoTheta,
-        CrostonOptimized,
-        HistoricAverage,
-        Naive,
-        SeasonalNaive,
-    )
+    from statsforecast.models import ADIDA, AutoETS, AutoTheta, CrostonOptimized
 
     return [AutoETS(season_length=SEASON, alias="auto_ets"),
             AutoTheta(season_length=SEASON, alias="auto_theta"),
-            CrostonOptimized(alias="croston_optimized"), ADIDA(alias="adida"),
-            SeasonalNaive(season_length=SEASON, alias="seasonal_naive"),
-            Naive(alias="naive"), HistoricAverage(alias="historic_mean")]
+            CrostonOptimized(alias="croston_optimized"), ADIDA(alias="adida")]
 
 
-MODEL_NAMES = ("auto_ets", "auto_theta", "croston_optimized", "adida", "seasonal_naive",
-               "naive", "historic_mean")
+MODEL_NAMES = ENGINE_MODELS
 
 
 class StatsForecastEngine:

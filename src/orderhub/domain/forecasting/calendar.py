@@ -34,3 +34,72 @@ def promotion(day: date) -> str | None:
 def peak_day(day: date) -> bool:
     """The promotion's own day (18 June, 11 November), when demand is highest."""
     return (day.month, day.day) in {(6, 18), (11, 11)}
+
+
+# ----- the calendar adjustment (modelling.py) ----------------------------------------------
+# Promotion days distort a statistical model's level (a spike read as a new level) and are
+# invisible to it in the future. So before fitting, each promotion day is replaced by the
+# series' ordinary level around it (`cleanse`); after forecasting, each future promotion
+# day is multiplied by the uplift of its kind (`uplift`), learnt globally: pooled over
+# every series, actual / ordinary level on that kind of day in the history. A kind not
+# seen in the history (Double 11 when the history starts in December) takes the pooled
+# uplift of the sales promotions that were seen; the peak day's extra factor likewise.
+
+_SALES = ("618", "double11")
+_BASE_DAYS = 28
+
+
+def _kind(day: date) -> str | None:
+    promo = promotion(day)
+    if promo is None:
+        return None
+    return f"{promo}_peak" if peak_day(day) else promo
+
+
+def _ordinary_level(values: list[float], start: date, i: int) -> float | None:
+    """Mean of the non-promotion days in the `_BASE_DAYS` before day i (else after)."""
+    for lo, hi in ((max(0, i - _BASE_DAYS), i), (i + 1, min(len(values), i + 1 + _BASE_DAYS))):
+        ordinary = [values[j] for j in range(lo, hi)
+                    if promotion(start + timedelta(days=j)) is None]
+        if len(ordinary) >= 7:
+            return sum(ordinary) / len(ordinary)
+    return None
+
+
+def cleanse(values: list[float], start: date) -> list[float]:
+    out = list(values)
+    for i in range(len(values)):
+        if promotion(start + timedelta(days=i)) is not None:
+            level = _ordinary_level(values, start, i)
+            if level is not None:
+                out[i] = level
+    return out
+
+
+def uplifts(series: list[tuple[date, list[float]]]) -> dict[str, float]:
+    """Uplift per kind of promotion day, pooled over the series."""
+    actual: dict[str, float] = {}
+    ordinary: dict[str, float] = {}
+    for start, values in series:
+        for i, v in enumerate(values):
+            kind = _kind(start + timedelta(days=i))
+            if kind is None:
+                continue
+            level = _ordinary_level(values, start, i)
+            if level is None:
+                continue
+            actual[kind] = actual.get(kind, 0.0) + v
+            ordinary[kind] = ordinary.get(kind, 0.0) + level
+    out = {k: actual[k] / ordinary[k] for k in actual if ordinary[k] > 0}
+    for suffix in ("", "_peak"):
+        seen = [k + suffix for k in _SALES if k + suffix in out]
+        if seen:
+            pooled = (sum(actual[k] for k in seen) / sum(ordinary[k] for k in seen))
+            for k in _SALES:
+                out.setdefault(k + suffix, pooled)
+    return out
+
+
+def uplift(day: date, factors: dict[str, float]) -> float:
+    kind = _kind(day)
+    return 1.0 if kind is None else factors.get(kind, 1.0)

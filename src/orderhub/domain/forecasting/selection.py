@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-# statsforecast models (adapters/forecasting) and the calendar-aware global model.
-CANDIDATES = ("auto_ets", "auto_theta", "croston_optimized", "adida", "gbm_calendar")
+# statsforecast models (adapters/forecasting), each with the calendar adjustment
+# (calendar.py), and their equal-weight ensemble (the mean of the four forecasts).
+CANDIDATES = ("auto_ets", "auto_theta", "croston_optimized", "adida", "ensemble")
+ENGINE_MODELS = CANDIDATES[:4]
 BASELINES = ("seasonal_naive", "naive", "historic_mean")
 MODELS = CANDIDATES + BASELINES
 
