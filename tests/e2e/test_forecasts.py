@@ -89,9 +89,15 @@ def test_fit_from_the_hubs_orders_and_read_forecasts_with_intervals(hub: Hub,
     assert any(m["role"] == "champion" for m in models)
     assert {m["model"] for m in models} >= {"seasonal_naive", "naive", "historic_mean"}
     assert analyst.get("/v1/forecasts/runs").json()["items"][0]["run_id"] == fitted["run_id"]
+    by_region = ops.post("/v1/forecasts/fit", json={"horizon": 7, "windows": 1,
+                                                    "by": "region"})
+    assert by_region.status_code == 201, by_region.text
+    regions = analyst.get("/v1/forecasts", params={"sku": "B", "warehouse": "北京市"}).json()
+    assert [(i["location_kind"], i["location"]) for i in regions["items"]] == [
+        ("region", "北京市")]
     with hub.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM outbox WHERE type = 'ForecastFitted'")
-                            ).scalar_one() == 1
+                            ).scalar_one() == 2
 
 
 def _history_csv(path: Path, days: int, jump_after: int | None = None) -> None:
@@ -122,6 +128,21 @@ def test_import_fit_show_models_and_drift_through_the_cli(database_url: str,
     assert code == 1 and "missing column" in out
     code, out = cli("forecast", "import", str(tmp_path / "none.csv"), db=database_url)
     assert code == 2
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (("SKU", "Region", "Date", "Qty"), ("A", "上海", date(2025, 1, 1), 2),
+                ("A", "上海", "not a date", 1)):
+        sheet.append(row)
+    workbook = tmp_path / "regions.xlsx"
+    book.save(workbook)
+    code, out = cli("forecast", "import", str(workbook), "--json", db=database_url)
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["dataset"] == "regions" and doc["stored"] == 1 and doc["refused"] == 1
+    assert doc["problems"][0]["row"] == 3 and doc["problems"][0]["field"] == "date"
 
     good = tmp_path / "history.csv"
     _history_csv(good, 42, jump_after=35)
