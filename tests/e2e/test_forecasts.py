@@ -51,6 +51,20 @@ def test_fit_from_the_hubs_orders_and_read_forecasts_with_intervals(hub: Hub,
     assert api_client(hub, role="carrier_integration").get("/v1/forecasts").status_code == 403
 
     ops = api_client(hub, role="operations")
+    rows = [{"sku": "A", "warehouse": "SH", "date": "2025-01-01", "quantity": 3},
+            {"sku": "A", "warehouse": "SH", "date": "2025-02-30", "quantity": 1},
+            {"sku": "A", "region": "上海", "date": "2025-01-02", "quantity": "-1"}]
+    assert analyst.post("/v1/forecasts/history", json={"dataset": "x", "rows": rows}
+                        ).status_code == 403
+    imported = ops.post("/v1/forecasts/history", json={"dataset": "api-set", "rows": rows})
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["stored"] == 2 and imported.json()["refused"] == 1
+    assert {(p["row"], p["field"], p["refused"]) for p in imported.json()["problems"]} == {
+        (3, "date", True), (4, "quantity", False)}
+    refused = ops.post("/v1/forecasts/history", json={"dataset": "api-set", "rows": rows[1:2]})
+    assert refused.status_code == 422 and "row 2.date" in refused.text
+    assert ops.post("/v1/forecasts/history", json={"dataset": "hub", "rows": rows}
+                    ).status_code == 422
     assert ops.post("/v1/forecasts/fit", json={"horizon": 0}).status_code == 422
     assert ops.post("/v1/forecasts/fit", json={"by": "planet"}).status_code == 422
     bad = ops.post("/v1/forecasts/fit", json={"source": "nowhere"})

@@ -95,7 +95,8 @@ class HistoryIn(BaseModel):
 def import_history(body: HistoryIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
     """Demand history rows (sku, warehouse or region, date, quantity). Returns, duplicated
     days and refused rows come back in `problems` with their row (row 2 is the first)."""
-    records = [{k: v for k, v in r.model_dump().items() if v is not None} for r in body.rows]
+    records = [{k: "" if v is None else v for k, v in r.model_dump().items()}
+               for r in body.rows]
     result = history.import_records(hub.uow, tenant, records, dataset=body.dataset,
                                     actor=actor, now=hub.clock())
     return result.as_dict()
