@@ -6,7 +6,8 @@ forecast by its historic mean, and says so too."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # statsforecast models (adapters/forecasting), each with the calendar adjustment
@@ -41,8 +42,14 @@ def windows(length: int, horizon: int, count: int, min_train: int) -> list[int]:
     return out
 
 
-def choose(errors: Mapping[str, float]) -> Choice:
-    """The serving model from each model's backtest absolute error."""
+def choose(errors: Mapping[str, float],
+           daily: Mapping[str, Sequence[float]] | None = None) -> Choice:
+    """The serving model from each model's backtest absolute error. With `daily` (each
+    model's absolute error per backtest day, the days in the same order for every model)
+    a candidate must beat the best baseline by more than the noise of the comparison:
+    its mean daily advantage over `MARGIN` standard errors of the paired differences.
+    Otherwise a backtest won by luck (the winner's curse of picking among many models on
+    a few weeks) would serve a model no better than the baseline."""
     scored = dict(errors)
     baselines = {m: e for m, e in scored.items() if m in BASELINES}
     candidates = {m: e for m, e in scored.items() if m in CANDIDATES}
@@ -52,12 +59,35 @@ def choose(errors: Mapping[str, float]) -> Choice:
     if candidates:
         best = min(candidates, key=lambda m: (candidates[m], CANDIDATES.index(m)))
         if candidates[best] < baselines[baseline]:
-            return Choice(best, None, scored)
-        reason = (f"no model beat the best baseline in backtest: {best} error "
-                  f"{candidates[best]:.4g} vs {baseline} {baselines[baseline]:.4g}")
+            t = _advantage(daily[best], daily[baseline]) if daily else None
+            if t is None or t > MARGIN:
+                return Choice(best, None, scored)
+            reason = (f"no model beat the best baseline by more than the backtest's noise: "
+                      f"{best} error {candidates[best]:.4g} vs {baseline} "
+                      f"{baselines[baseline]:.4g} (t = {t:.2f} < {MARGIN})")
+        else:
+            reason = (f"no model beat the best baseline in backtest: {best} error "
+                      f"{candidates[best]:.4g} vs {baseline} {baselines[baseline]:.4g}")
     else:
         reason = "no model could be fitted"
     return Choice(baseline, reason, scored)
+
+
+MARGIN = 1.0  # standard errors
+
+
+def _advantage(model: Sequence[float], baseline: Sequence[float]) -> float | None:
+    """The paired t statistic of baseline − model absolute errors (positive: the model
+    is better); None with fewer than two days."""
+    diffs = [b - m for m, b in zip(model, baseline, strict=True)]
+    n = len(diffs)
+    if n < 2:
+        return None
+    mean = sum(diffs) / n
+    var = sum((d - mean) ** 2 for d in diffs) / (n - 1)
+    if var == 0:
+        return float("inf") if mean > 0 else 0.0
+    return mean / math.sqrt(var / n)
 
 
 def too_short(days: int) -> Choice:

@@ -123,7 +123,8 @@ def _fit_one(s: DailySeries, forecasts: Mapping[str, list[float]],
                 actual_total += sum(actual)
         residuals[model] = res
         errors[model] = sum(abs(r) for r in res)
-    choice = selection.choose(errors)
+    choice = selection.choose(errors, {m: [abs(r) for r in res]
+                                       for m, res in residuals.items()})
     n = len(s.values)
     future_factors = [calendar.uplift(s.start + timedelta(days=n + i), dict(factors))
                       for i in range(horizon)]
