@@ -61,6 +61,10 @@ def test_choice_is_the_best_model_unless_no_model_beats_the_best_baseline() -> N
                              {"auto_ets": [1.0, 1.0, 1.0, 1.0],
                               "historic_mean": [3.0, 3.0, 3.0, 3.0]})
     assert clear.model == "auto_ets"
+    steady = selection.choose({"naive": 9.0, "historic_mean": 10.0},
+                              {"naive": [0.0, 6.0, 0.0, 3.0],
+                               "historic_mean": [3.0, 3.0, 1.0, 3.0]})
+    assert steady.model == "historic_mean"  # naive's lucky backtest does not displace it
     short = selection.too_short(1)
     assert short.model == "historic_mean" and "too short" in (short.fallback_reason or "")
 

@@ -56,6 +56,11 @@ def choose(errors: Mapping[str, float],
     if not baselines:
         raise ValueError("a choice needs at least one baseline's backtest error")
     baseline = min(baselines, key=lambda m: (baselines[m], BASELINES.index(m)))
+    if daily and "historic_mean" in baselines and baseline != "historic_mean":
+        # the steadiest baseline stays unless another beats it beyond the noise, too
+        t = _advantage(daily[baseline], daily["historic_mean"])
+        if t is not None and t <= MARGIN:
+            baseline = "historic_mean"
     if candidates:
         best = min(candidates, key=lambda m: (candidates[m], CANDIDATES.index(m)))
         if candidates[best] < baselines[baseline]:
