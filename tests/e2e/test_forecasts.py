@@ -185,6 +185,22 @@ def test_import_fit_show_models_and_drift_through_the_cli(database_url: str,
     code, out = cli("forecast", "models", db=database_url)
     assert code == 0 and "champion" in out and "seasonal_naive" in out, out
 
+    code, out = cli("forecast", "backtest", "--dataset", "shop", "--horizon", "7",
+                    "--origins", "1", "--windows", "1", "--json", db=database_url)
+    assert code == 0, out
+    scores = {(s["level"], s["segment"], s["label"]): s for s in json.loads(out)["scores"]}
+    assert {"forecast", "seasonal_naive", "naive", "historic_mean"} == {
+        label for _, _, label in scores}
+    assert {"sku_location_day", "sku_day", "total_day", "sku_week"} == {
+        level for level, _, _ in scores}
+    bottom = scores[("sku_location_day", "all", "forecast")]
+    assert bottom["wape"] is not None and 0 <= bottom["coverage80"] <= 1
+    code, out = cli("forecast", "backtest", "--dataset", "shop", "--horizon", "7",
+                    "--origins", "1", "--windows", "1", db=database_url)
+    assert code == 0 and "seasonal_naive" in out and "WAPE" in out, out
+    code, out = cli("forecast", "backtest", "--dataset", "nowhere", db=database_url)
+    assert code == 1 and "nowhere" in out
+
     code, out = cli("forecast", "drift", "--json", db=database_url)
     assert code == 0, out
     drifted = {i["sku"]: i for i in json.loads(out)["items"]}
