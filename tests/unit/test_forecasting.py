@@ -76,12 +76,16 @@ def test_rolling_origin_windows() -> None:
 
 
 def test_intervals_from_residuals_are_quantiles_floored_at_zero() -> None:
-    residuals = [float(x) for x in range(-50, 51)]  # -50..50
+    residuals = [float(x) for x in range(-50, 51)]  # -50..50, 101 of them
     off = intervals.offsets(residuals)
-    assert off.lo80 == pytest.approx(-40) and off.hi80 == pytest.approx(40)
-    assert off.lo95 == pytest.approx(-47.5) and off.hi95 == pytest.approx(47.5)
+    # the 10% and 90% quantiles, widened by the conformal factor 1 + 1/101
+    lo, hi = intervals.conformal_levels(101, 0.80)
+    assert hi == pytest.approx(0.9 * 102 / 101) and lo == pytest.approx(0.1 * 102 / 101 - 1 / 101)
+    assert off.lo80 == pytest.approx(-50 + 100 * lo) and off.hi80 == pytest.approx(-50 + 100 * hi)
+    assert -50 <= off.lo95 < off.lo80 and off.hi80 < off.hi95 <= 50
+    assert intervals.conformal_levels(10, 0.95) == (0.0, 1.0)  # too few: the extremes
     lo80, hi80, lo95, hi95 = off.apply(10.0)
-    assert (lo80, lo95) == (0.0, 0.0) and hi80 == pytest.approx(50) and hi95 > hi80
+    assert (lo80, lo95) == (0.0, 0.0) and hi80 == pytest.approx(10 + off.hi80) and hi95 > hi80
     assert intervals.quantile([], 0.5) == 0.0
 
 
