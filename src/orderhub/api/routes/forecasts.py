@@ -11,12 +11,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
-from orderhub.api.schemas import Int
+from orderhub.api.schemas import Day, Float, Int, Line
 from orderhub.services.forecasting import drift, fitting, history, views
 
 router = APIRouter(prefix="/v1/forecasts", tags=["forecasts"])
 
-Text64 = Annotated[str, Field(min_length=1, max_length=64)]
+Text64 = Annotated[Line, Field(min_length=1, max_length=64)]
 
 
 @router.get("")
@@ -59,8 +59,8 @@ class FitIn(BaseModel):
     by: Literal["warehouse", "region"] = Field(
         "warehouse", description="With source hub: by ship-from warehouse or destination "
         "region")
-    from_: date | None = Field(None, alias="from", description="First day of history")
-    to: date | None = Field(None, description="Last day of history")
+    from_: Day | None = Field(None, alias="from", description="First day of history")
+    to: Day | None = Field(None, description="Last day of history")
     horizon: Int = Field(28, ge=1, le=366, description="Days forecast")
     windows: Int = Field(2, ge=1, le=6, description="Backtest windows (rolling origins)")
 
@@ -78,11 +78,11 @@ def fit(body: FitIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -> Any:
 
 class HistoryRowIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sku: str = Field(max_length=200)
-    warehouse: str | None = Field(None, max_length=200)
-    region: str | None = Field(None, max_length=200)
-    date: str = Field(max_length=40)
-    quantity: float | str
+    sku: Line = Field(max_length=200)
+    warehouse: Line | None = Field(None, max_length=200)
+    region: Line | None = Field(None, max_length=200)
+    date: Line = Field(max_length=40, description="YYYY-MM-DD (checked per row)")
+    quantity: Float | Line = Field(description="Units; negative: a return")
 
 
 class HistoryIn(BaseModel):
