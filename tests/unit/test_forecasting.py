@@ -201,3 +201,19 @@ def test_fit_serves_the_winner_or_falls_back_and_says_so() -> None:
                horizon=7, windows=2)[0]
     assert lost.model in selection.BASELINES and lost.fallback_reason is not None
     assert lost.model in lost.fallback_reason
+
+
+def test_fit_on_the_last_days_only_scores_the_same_days() -> None:
+    from orderhub.domain.forecasting.series import DailySeries
+    from orderhub.services.forecasting.modelling import fit
+
+    key = SeriesKey("A", "warehouse", "SH")
+    s = DailySeries(key, D0, tuple([3.0] * 30 + [10.0, 12.0, 9.0, 14.0, 11.0] * 6))
+    engine = _FakeEngine({"auto_ets": None, "auto_theta": 30.0, "croston_optimized": 30.0,
+                          "adida": 30.0})
+    [whole] = fit({key: s}, engine, horizon=7, windows=2)
+    [recent] = fit({key: s}, engine, horizon=7, windows=2, train_days=28)
+    # the oracle's windows land on the same days of the full series: still exact
+    assert recent.model == whole.model == "auto_ets"
+    assert recent.backtest_wape == whole.backtest_wape
+    assert recent.backtest_wape["auto_ets"] == 0.0

@@ -66,6 +66,9 @@ def fit(
     horizon: HorizonOption = 28,
     windows: WindowsOption = 2,
     jobs: JobsOption = 1,
+    train_days: Annotated[int | None, typer.Option(
+        "--train-days", min=28, max=3660, help="Fit the models on the last N days only "
+        "(faster; default all the history)")] = None,
     as_json: JsonOption = False,
     database_url: DbOption = None,
 ) -> None:
@@ -81,7 +84,7 @@ def fit(
                 result = fitting.fit_and_store(
                     hub.uow, tenant, fitting.default_engine(jobs), source=source, kind=by,
                     since=since, until=until, horizon=horizon, windows=windows,
-                    actor=cli_actor(), now=hub.clock())
+                    actor=cli_actor(), now=hub.clock(), train_days=train_days)
             hub.relay.drain()
     except DomainError as exc:
         raise fail(describe(exc)) from None

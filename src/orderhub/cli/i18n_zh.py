@@ -501,6 +501,8 @@ CATALOG: dict[str, str] = {
     "First day of history (YYYY-MM-DD)": "历史的第一天（YYYY-MM-DD）",
     "Last day of history (YYYY-MM-DD)": "历史的最后一天（YYYY-MM-DD）",
     "Days to forecast": "预测天数",
+    "Fit the models on the last N days only (faster; default all the history)":
+        "仅用最近 N 天拟合模型（更快；默认使用全部历史）",
     "Backtest windows (rolling origins)": "回测窗口数（滚动起点）",
     "Series fitted in parallel (processes)": "并行拟合的序列数（进程）",
     "A run id; default the latest": "运行编号；默认最新一次",

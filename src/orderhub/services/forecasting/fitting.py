@@ -51,7 +51,8 @@ class FitResult:
 
 def fit_and_store(uow: UowFactory, tenant_id: str, engine: ForecastEngine, *, source: str,
                   kind: str, since: date | None, until: date | None, horizon: int,
-                  windows: int, actor: str, now: datetime) -> FitResult:
+                  windows: int, actor: str, now: datetime,
+                  train_days: int | None = None) -> FitResult:
     if not 1 <= horizon <= 366:
         raise InvalidInput([FieldError("horizon", "1 to 366 days")])
     if since is not None and until is not None and since > until:
@@ -62,7 +63,10 @@ def fit_and_store(uow: UowFactory, tenant_id: str, engine: ForecastEngine, *, so
     if not series:
         raise InvalidInput([FieldError("history", f"no demand in {source} history "
                                        f"({kind}) for the dates given: nothing to fit")])
-    fits = fit(series, engine, horizon=horizon, windows=windows)
+    if train_days is not None and train_days < horizon * windows + 14:
+        raise InvalidInput([FieldError("train_days", f"at least horizon × windows + 14 = "
+                                       f"{horizon * windows + 14} days")])
+    fits = fit(series, engine, horizon=horizon, windows=windows, train_days=train_days)
     first = min(s.start for s in series.values())
     last = max(s.end for s in series.values())
     run_id = new_id("fc")
@@ -92,6 +96,7 @@ def fit_and_store(uow: UowFactory, tenant_id: str, engine: ForecastEngine, *, so
     seconds = time.perf_counter() - started
     summary = {"series": len(fits), "models": models, "fallbacks": fallbacks,
                "segments": segments, "kind": kind, "windows": windows,
+               "train_days": train_days,
                "history": report.as_dict(), "seconds": round(seconds, 2)}
     with uow() as u:
         u.forecasts.add_run(RunRecord(run_id, tenant_id, now, actor, source, horizon, first,

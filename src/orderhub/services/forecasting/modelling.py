@@ -66,11 +66,18 @@ def _ensemble(per_model: Mapping[str, Sequence[float]]) -> list[float]:
 
 
 def fit(series: Mapping[SeriesKey, DailySeries], engine: ForecastEngine, *, horizon: int,
-        windows: int, keep_baselines: bool = False) -> list[SeriesFit]:
+        windows: int, keep_baselines: bool = False,
+        train_days: int | None = None) -> list[SeriesFit]:
+    """`train_days`: the candidate models see only the last N days (faster; the backtest
+    windows are inside them); the calendar uplift and the baselines see everything."""
     long = [s for s in series.values() if len(s.values) >= MIN_BACKTEST_DAYS]
     factors = calendar.uplifts([(s.start, list(s.values)) for s in long])
-    cleansed = [DailySeries(s.key, s.start, tuple(calendar.cleanse(list(s.values), s.start)))
-                for s in long]
+    cleansed = []
+    for s in long:
+        values = calendar.cleanse(list(s.values), s.start)
+        cut = max(0, len(values) - train_days) if train_days else 0
+        cleansed.append(DailySeries(s.key, s.start + timedelta(days=cut), tuple(values[cut:])))
+    offsets = {c.key: (c.start - s.start).days for c, s in zip(cleansed, long, strict=True)}
     out = engine.run(cleansed, horizon, windows)
     fits: list[SeriesFit] = []
     for key, s in sorted(series.items()):
@@ -85,7 +92,9 @@ def fit(series: Mapping[SeriesKey, DailySeries], engine: ForecastEngine, *, hori
                                        f"backtest window ({len(s.values)} days): historic "
                                        "mean"))
             continue
-        fits.append(_fit_one(s, forecasts, backtests, factors, horizon, keep_baselines))
+        shifted = {m: [(train + offsets[key], p) for train, p in runs]
+                   for m, runs in backtests.items()}
+        fits.append(_fit_one(s, forecasts, shifted, factors, horizon, keep_baselines))
     return fits
 
 
