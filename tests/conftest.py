@@ -266,3 +266,14 @@ def shared_nats_url() -> str:
                 pytest.fail(f"NATS at {SHARED_NATS_URL} is required under CI=true")
             pytest.skip(f"NATS not reachable at {SHARED_NATS_URL}")
     return SHARED_NATS_URL
+
+
+@pytest.fixture(autouse=True)
+def _cli_language_restored() -> Iterator[None]:
+    """The CLI's chosen language is process state (a `--lang zh` run sets it): each test
+    leaves it as it found it, so a later test in the same worker reads English help."""
+    from orderhub.cli import i18n
+
+    before = i18n._chosen
+    yield
+    i18n._chosen = before

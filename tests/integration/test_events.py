@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import jsonschema
@@ -13,14 +13,20 @@ from sqlalchemy import select
 from orderhub.adapters.bus.envelope import Envelope
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.forecasting.engine import EngineOutput
 from orderhub.bootstrap import Hub
 from orderhub.domain.event_catalog import BY_TYPE, CATALOG, envelope_example
+from orderhub.domain.forecasting.selection import ENGINE_MODELS
+from orderhub.domain.forecasting.series import DailySeries
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
 from orderhub.domain.routing.network import BlockDirection, CarrierState
 from orderhub.domain.tracking import Checkpoint, CheckpointKind, carrier_of
 from orderhub.services.events.consumers import list_parked
 from orderhub.services.exceptions import desk, views
+from orderhub.services.forecasting import drift as forecast_drift
+from orderhub.services.forecasting import fitting as forecast_fitting
+from orderhub.services.forecasting import history as forecast_history
 from orderhub.services.intake import sku_mapping
 from orderhub.services.intake.submit import ingest_channel_orders, submit_orders
 from orderhub.services.inventory import stock_control
@@ -39,6 +45,22 @@ def submit(hub: Hub, *drafts: object) -> list[str]:
     results = submit_orders(hub.uow, T, list(drafts), strategy=hub.strategy,  # type: ignore[arg-type]
                             now=hub.clock(), actor="test", presale_lock=hub.presale_lock)
     return [r.order_id for r in results if r.order_id]
+
+
+class _LevelEngine:
+    """A forecast engine that says `level` for every model, window and day."""
+
+    def __init__(self, level: float) -> None:
+        self.level = level
+
+    def run(self, series: Sequence[DailySeries], horizon: int, windows: int) -> EngineOutput:
+        out = EngineOutput()
+        for s in series:
+            trains = [len(s.values) - i * horizon for i in range(windows, 0, -1)]
+            out.forecasts[s.key] = {m: [self.level] * horizon for m in ENGINE_MODELS}
+            out.backtests[s.key] = {m: [(t, [self.level] * horizon) for t in trains]
+                                    for m in ENGINE_MODELS}
+        return out
 
 
 def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
@@ -136,6 +158,17 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
         hub.uow, T, month_history(MonthConfig(days=6, orders_per_day=40, seed=3)),
         train_days=4, seed=3, source={"source": "test"}, actor="ops", now=clock.now,
         promote=False)
+    # demand forecasts: a run fitted (an engine that forecasts the old level), then demand
+    # jumps: the drift check flags the series
+    history = [{"sku": "A", "warehouse": "SH", "date": str(date(2025, 3, 1) + timedelta(days=d)),
+                "quantity": 5 if d < 33 else 40} for d in range(40)]
+    forecast_history.import_records(hub.uow, T, history, dataset="ev", actor="ops",
+                                    now=clock.now)
+    forecast_fitting.fit_and_store(
+        hub.uow, T, _LevelEngine(5.0), source="ev", kind="warehouse", since=None,
+        until=date(2025, 4, 2), horizon=7, windows=2, actor="ops", now=clock.now)
+    _, found = forecast_drift.check(hub.uow, T, run_id=None, actor="system", now=clock.now)
+    assert [r.drifted for r in found] == [True]
     # the exception desk: a held order, a remedy rejected, another approved by two people
     [on_desk] = submit(hub, draft("EV-10", [("B", 50)]))
     desk.sync_holds(hub.uow, T, now=clock.now)

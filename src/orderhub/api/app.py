@@ -19,6 +19,7 @@ from orderhub.api.routes import (
     cutover,
     events,
     exceptions,
+    forecasts,
     fx,
     health,
     imports,
@@ -77,6 +78,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(cutover.router)
     app.include_router(imports.router)
     app.include_router(fx.router)
+    app.include_router(forecasts.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

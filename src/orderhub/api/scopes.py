@@ -187,6 +187,13 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "GET /v1/sagas": S.EXCEPTIONS_READ,
     "GET /v1/sagas/{saga_id}": S.EXCEPTIONS_READ,
     "POST /v1/sagas/{saga_id}/retry": S.EXCEPTIONS_ACT,
+    # demand forecasts (issue 18): read them and their model tables; fit, import history
+    "GET /v1/forecasts": S.FORECASTS_READ,
+    "GET /v1/forecasts/runs": S.FORECASTS_READ,
+    "GET /v1/forecasts/models": S.FORECASTS_READ,
+    "POST /v1/forecasts/fit": S.FORECASTS_WRITE,
+    "POST /v1/forecasts/history": S.FORECASTS_WRITE,
+    "POST /v1/forecasts/drift": S.FORECASTS_WRITE,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

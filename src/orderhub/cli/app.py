@@ -52,6 +52,7 @@ GROUPS: dict[str, str] = {
     "sagas": "sagas",
     "channel": "channel",
     "fx": "fx",
+    "forecast": "forecast",
 }
 
 

@@ -609,6 +609,72 @@ CATALOG: dict[str, str] = {
     "warehouse differs": "仓库不同",
     "hold differs": "挂起状态不同",
     "cancellation differs": "取消状态不同",
+    # ----- forecast (需求预测) ------------------------------------------------------------
+    "Demand forecasts (需求预测): fit, import history, show, models, backtest, drift.":
+        "需求预测：拟合、导入历史、查看、模型、回测、漂移。",
+    "Fit daily demand per SKU × warehouse, choose a model per series by backtest, store the run (a new version).":
+        "按 SKU × 仓库拟合每日需求，按回测为每条序列选择模型，保存本次运行（新版本）。",
+    "hub (this hub's orders) or the name of an imported data set":
+        "hub（本订单中枢的订单）或已导入数据集的名称",
+    "With --source hub: warehouse (ship-from) or region (destination)":
+        "配合 --source hub：warehouse（发货仓库）或 region（目的地区）",
+    "First day of history (YYYY-MM-DD)": "历史的第一天（YYYY-MM-DD）",
+    "Last day of history (YYYY-MM-DD)": "历史的最后一天（YYYY-MM-DD）",
+    "Days to forecast": "预测天数",
+    "Fit the models on the last N days only (faster; default all the history)":
+        "仅用最近 N 天拟合模型（更快；默认使用全部历史）",
+    "Backtest windows (rolling origins)": "回测窗口数（滚动起点）",
+    "Series fitted in parallel (processes)": "并行拟合的序列数（进程）",
+    "A run id; default the latest": "运行编号；默认最新一次",
+    "Load external demand history; bad rows are reported with their row and field.":
+        "导入外部需求历史；有问题的行会连同行号和字段一起报告。",
+    "CSV or XLSX: sku, warehouse or region, date, quantity":
+        "CSV 或 XLSX：sku、warehouse 或 region、date、quantity",
+    "Name of the data set (default: the file's name); importing it again replaces it":
+        "数据集名称（默认：文件名）；再次导入将替换它",
+    "Daily demand of a SKU with its 80% and 95% prediction intervals.":
+        "某个 SKU 的每日需求及其 80% 和 95% 预测区间。",
+    "The SKU": "该 SKU",
+    "One warehouse (or region); default every location and the SKU's total":
+        "某个仓库（或地区）；默认所有地点及该 SKU 的合计",
+    "Last day (YYYY-MM-DD)": "最后一天（YYYY-MM-DD）",
+    "Champion/challenger per segment: which model serves, its backtest WAPE, baselines.":
+        "按分群的冠军/挑战者：哪个模型在用、其回测 WAPE、基线。",
+    "Forecast runs (versions), newest first.": "预测运行（版本），最新的在前。",
+    "Live error since the fit against each series' backtest band; flags drifted series.":
+        "拟合以来的实时误差与各序列回测区间比较；标记发生漂移的序列。",
+    "WAPE, MASE, bias and interval coverage per level and segment, beside the baselines (seasonal-naive, naive, historic mean), on held-out periods.":
+        "在留出期上按层级和分群给出 WAPE、MASE、偏差和区间覆盖率，并与基线（季节朴素、朴素、历史均值）并列。",
+    "hub, simulated, electronics, or an imported data set":
+        "hub、simulated（模拟）、electronics（公开数据集）或已导入的数据集",
+    "With hub: warehouse or region": "配合 hub：warehouse（仓库）或 region（地区）",
+    "Held-out periods (rolling origins)": "留出期数（滚动起点）",
+    "With simulated: the seed": "配合 simulated：随机种子",
+    "With simulated: SKUs": "配合 simulated：SKU 数",
+    "Write a simulated year of daily demand per SKU × warehouse (weekly seasonality, 618, Double 11, Spring Festival, intermittent slow movers) for `forecast import`.":
+        "写出模拟的一年按 SKU × 仓库的每日需求（周季节性、618、双十一、春节、间歇性慢动销），供 `forecast import` 使用。",
+    "CSV file to write": "要写入的 CSV 文件",
+    "Seed": "随机种子",
+    "SKUs": "SKU 数",
+    "Days": "天数",
+    "fitting demand forecasts": "拟合需求预测",
+    "backtesting": "回测中",
+    "run {run_id}: {series} series in {seconds} s; {fallbacks} fell back to a baseline":
+        "运行 {run_id}：{series} 条序列，用时 {seconds} 秒；{fallbacks} 条回退到基线",
+    "serving models": "在用模型",
+    "data set {dataset}: {stored} rows stored, {refused} refused":
+        "数据集 {dataset}：已保存 {stored} 行，拒绝 {refused} 行",
+    "refused": "已拒绝",
+    "note": "注意",
+    "no forecast for {sku} in run {run_id}": "运行 {run_id} 中没有 {sku} 的预测",
+    "all locations": "所有地点",
+    "run {run_id}": "运行 {run_id}",
+    "yes": "是",
+    "{drifted} of {total} series drifted": "{total} 条序列中 {drifted} 条发生漂移",
+    "no demand history in {dataset}": "{dataset} 中没有需求历史",
+    "held-out accuracy: {series} series fits, {fallbacks} fell back":
+        "留出期准确度：拟合 {series} 条序列，{fallbacks} 条回退到基线",
+    "{rows} rows written to {path}": "已写入 {rows} 行到 {path}",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular

@@ -45,11 +45,14 @@ class Scope(StrEnum):
     PII_FULL = "pii:full"  # personal data unmasked
     PII_MASKED = "pii:masked"  # personal data masked (see domain/privacy.py)
     TENANTS_MANAGE = "tenants:manage"  # platform: provision tenants, act for any tenant
+    FORECASTS_READ = "forecasts:read"  # demand forecasts, runs, model tables, backtests
+    FORECASTS_WRITE = "forecasts:write"  # fit forecasts, import demand history
 
 
 S = Scope
 _READ = {S.ORDERS_READ, S.CATALOG_READ, S.INVENTORY_READ, S.NETWORK_READ, S.RULES_READ,
-         S.EVENTS_READ, S.WEBHOOKS_READ, S.AUDIT_READ, S.USAGE_READ, S.EXCEPTIONS_READ}
+         S.EVENTS_READ, S.WEBHOOKS_READ, S.AUDIT_READ, S.USAGE_READ, S.EXCEPTIONS_READ,
+         S.FORECASTS_READ}
 _PLATFORM_ONLY = {S.TENANTS_MANAGE, S.METRICS_READ, S.BACKBONE_MANAGE}
 PLATFORM_SCOPES = frozenset(_PLATFORM_ONLY)
 _TENANT_ALL = set(Scope) - _PLATFORM_ONLY  # pii:full and pii:masked: it may grant either
@@ -76,7 +79,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.CATALOG_READ,
         S.INVENTORY_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.RULES_READ, S.EVENTS_READ,
         S.WEBHOOKS_READ, S.AUDIT_READ, S.PII_FULL, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT,
-        S.EXCEPTIONS_APPROVE}),
+        S.EXCEPTIONS_APPROVE, S.FORECASTS_READ, S.FORECASTS_WRITE}),
     Role.RULES_AUTHOR: frozenset({
         S.RULES_READ, S.RULES_DRAFT, S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ,
         S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED}),
@@ -85,7 +88,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.NETWORK_READ, S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED, S.SLA_WRITE}),
     Role.INVENTORY: frozenset({
         S.INVENTORY_READ, S.INVENTORY_WRITE, S.CATALOG_READ, S.CATALOG_WRITE, S.ORDERS_READ,
-        S.NETWORK_READ}),
+        S.NETWORK_READ, S.FORECASTS_READ, S.FORECASTS_WRITE}),
     Role.LOGISTICS: frozenset({
         S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.INVENTORY_READ,
         S.PII_MASKED, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT}),

@@ -65,6 +65,7 @@ AUDITED_KINDS: dict[str, str] = {
     "exception_policy": "the exception desk's tier policy changed (a new version)",
     "substitution_change": "an SKU substitution added or removed",
     "anomaly_settings": "a tenant's anomaly detection settings changed (on/off, thresholds)",
+    "forecast_change": "demand history imported, or a demand forecast run fitted",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

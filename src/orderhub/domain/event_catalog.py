@@ -560,6 +560,30 @@ CATALOG += [
         subject="risk-model/<version>",
     ),
     _spec(
+        "ForecastFitted",
+        "A demand forecast run (a version) was fitted and stored: `series` forecast per SKU "
+        "× location, `models` how many each model serves, `fallbacks` how many fell back to "
+        "a baseline that no model beat in backtest (docs/forecasting.md).",
+        {"run_id": _STR, "series": _INT, "horizon": _INT,
+         "models": {"type": "object", "additionalProperties": _INT}, "fallbacks": _INT},
+        {"status": "", "actor": "ops-lily", "reason": "", "run_id": "fc_01JF0Z5Q8",
+         "series": 120, "horizon": 28, "models": {"auto_ets": 70, "croston_optimized": 30,
+                                                  "seasonal_naive": 20}, "fallbacks": 20},
+        subject="forecast-run/<run_id>",
+    ),
+    _spec(
+        "ForecastDrifted",
+        "A series' live forecast error left its backtest band: its WAPE over the `days` "
+        "days since the fit that have actuals is above `band` (the worst backtest window's "
+        "WAPE with a tolerance). Refit, or look at what changed.",
+        {"run_id": _STR, "sku": _STR, "location": _STR, "model": _STR,
+         "live_wape": {"type": "number"}, "band": {"type": "number"}, "days": _INT},
+        {"status": "", "actor": "system", "reason": "", "run_id": "fc_01JF0Z5Q8",
+         "sku": "SKU-0001", "location": "warehouse:WH-SH", "model": "auto_ets",
+         "live_wape": 0.92, "band": 0.55, "days": 14},
+        subject="forecast-run/<run_id>",
+    ),
+    _spec(
         "ShipmentCheckpointRecorded",
         "A carrier tracking checkpoint was recorded for one of the order's shipments "
         "(pushed to POST /v1/carriers/{code}/tracking, or matched later when its waybill "

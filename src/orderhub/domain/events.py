@@ -382,6 +382,36 @@ class RiskModelTrained(Event):
 
 
 @dataclass(kw_only=True, slots=True)
+class ForecastFitted(Event):
+    """A demand forecast run (a version) was fitted and stored: how many series, which
+    models serve them, how many fell back to a baseline."""
+
+    type: ClassVar[str] = "ForecastFitted"
+    run_id: str
+    series: int
+    horizon: int
+    models: dict[str, int] = field(default_factory=dict)
+    fallbacks: int = 0
+    _data_fields = _fields("run_id", "series", "horizon", "models", "fallbacks")
+
+
+@dataclass(kw_only=True, slots=True)
+class ForecastDrifted(Event):
+    """A series' live forecast error left its backtest band (domain/forecasting/drift.py):
+    its WAPE since the fit is above `band`, over `days` days with actuals."""
+
+    type: ClassVar[str] = "ForecastDrifted"
+    run_id: str
+    sku: str
+    location: str
+    model: str
+    live_wape: float
+    band: float
+    days: int
+    _data_fields = _fields("run_id", "sku", "location", "model", "live_wape", "band", "days")
+
+
+@dataclass(kw_only=True, slots=True)
 class ShipmentCheckpointRecorded(Event):
     """A carrier checkpoint (picked up, at a hub, customs, out for delivery, failed attempt,
     delivered, returned) recorded for one of the order's shipments; `checkpoint_at` is the
@@ -599,6 +629,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AlertEscalated,
         AlertResolved,
         RiskModelTrained,
+        ForecastFitted,
+        ForecastDrifted,
         ShipmentCheckpointRecorded,
         ExceptionOpened,
         RemedyProposed,

@@ -21,6 +21,7 @@ from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.cutover_repository import CutoverRepository
 from orderhub.adapters.db.dashboard_repository import DashboardQueries
 from orderhub.adapters.db.exception_repository import ExceptionRepository
+from orderhub.adapters.db.forecast_repository import ForecastRepository
 from orderhub.adapters.db.fx_repository import FxRepository
 from orderhub.adapters.db.job_repository import JobRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
@@ -67,6 +68,7 @@ class UnitOfWork:
     dashboard: DashboardQueries  # the console dashboard's aggregate figures
     jobs: JobRepository  # background jobs' records (console bulk actions, imports...)
     cutover: CutoverRepository  # shadow records and legacy exports (channel cut-over)
+    forecasts: ForecastRepository  # demand history, forecast runs and points
     conn: Connection
 
     def __init__(
@@ -120,6 +122,7 @@ class UnitOfWork:
         self.dashboard = DashboardQueries(conn)
         self.jobs = JobRepository(conn)
         self.cutover = CutoverRepository(conn)
+        self.forecasts = ForecastRepository(conn)
         self._other_events = []
         return self
 

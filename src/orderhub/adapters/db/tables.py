@@ -1148,3 +1148,70 @@ fx_settings = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
+
+# Demand forecasting (migration 0037, docs/forecasting.md). Imported history: one data set
+# per name, replaced whole on re-import. A fit run is a version: its series (serving model,
+# fallback, backtest errors) and its daily points with 80%/95% intervals, per level
+# (sku_location: a SKU at a warehouse or region; sku: all its locations; total).
+forecast_history = Table(
+    "forecast_history",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("dataset", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("location_kind", String(16), nullable=False),
+    Column("location", String(64), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("quantity", Float, nullable=False),
+)
+Index("ix_forecast_history_dataset", forecast_history.c.tenant_id, forecast_history.c.dataset,
+      forecast_history.c.day)
+
+forecast_runs = Table(
+    "forecast_runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("horizon", Integer, nullable=False),
+    Column("history_from", Date, nullable=False),
+    Column("history_to", Date, nullable=False),
+    Column("summary", JSONDoc, nullable=False),
+)
+Index("ix_forecast_runs_recent", forecast_runs.c.tenant_id, forecast_runs.c.created_at)
+
+forecast_series = Table(
+    "forecast_series",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("level", String(16), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("location_kind", String(16), primary_key=True),
+    Column("location", String(64), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("segment", String(16), nullable=False),
+    Column("model", String(32), nullable=False),
+    Column("fallback_reason", Text),
+    Column("backtest", JSONDoc, nullable=False),
+    Column("drifted_at", UTCDateTime()),
+)
+
+forecast_points = Table(
+    "forecast_points",
+    metadata,
+    Column("run_id", String(40), primary_key=True),
+    Column("level", String(16), primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("location_kind", String(16), primary_key=True),
+    Column("location", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("mean", Float, nullable=False),
+    Column("lo80", Float, nullable=False),
+    Column("hi80", Float, nullable=False),
+    Column("lo95", Float, nullable=False),
+    Column("hi95", Float, nullable=False),
+)

@@ -1,0 +1,2 @@
+"""Forecasting models behind one small port (`engine.ForecastEngine`): statsforecast's
+statistical models and baselines (`statsforecast_engine.py`)."""
