@@ -336,7 +336,6 @@ def test_a_mode_change_waits_for_the_intake_in_flight(hub: Hub, database_url: st
         assert uow.catalog.shadow_channels("default") == set()
 
 
-@pytest.mark.xfail(strict=True, reason="review 16b: fixed in the next commit")
 def test_an_order_taken_in_shadow_keeps_the_shadow_path_after_promotion(
         client: TestClient, hub: Hub) -> None:
     """Review 16b: the mirror of the test above. An order the channel sent while in shadow
