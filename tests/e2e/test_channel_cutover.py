@@ -400,3 +400,23 @@ def test_legacy_xlsx_with_a_huge_number_is_refused_with_its_row(
     fields = {e["field"] for e in r.json()["errors"]}
     assert {"row 3.total", "row 4.total"} <= fields, r.text
     assert count(hub, t.legacy_orders) == 0
+
+
+def test_a_shadow_draft_sent_again_after_promotion_is_not_a_live_order(
+        client: TestClient, hub: Hub) -> None:
+    """Review 16b: the same through the API's drafts: the shadow order sent again after the
+    promotion is answered from its shadow record; a new order of the channel is live."""
+    assert client.post("/v1/channels/web/shadow").status_code == 200
+    r = client.post("/v1/orders", json=draft("W-1", "A", 2))
+    assert r.status_code == 202, r.text
+    shadow_id = r.json()["id"]
+    r = client.post("/v1/channels/web/promote", json={"min_rate": "0", "min_orders": 0})
+    assert r.status_code == 200, r.text
+    before = atp(client, "A")
+    again = client.post("/v1/orders", json=draft("W-1", "A", 2))
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == shadow_id and again.json()["mode"] == "shadow"
+    assert count(hub, t.orders) == 0 and atp(client, "A") == before
+    new = client.post("/v1/orders", json=draft("W-2", "A", 1))
+    assert new.status_code == 201, new.text
+    assert count(hub, t.orders) == 1
