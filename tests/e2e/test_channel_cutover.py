@@ -420,3 +420,27 @@ def test_a_shadow_draft_sent_again_after_promotion_is_not_a_live_order(
     new = client.post("/v1/orders", json=draft("W-2", "A", 1))
     assert new.status_code == 201, new.text
     assert count(hub, t.orders) == 1
+
+
+def test_another_tenant_can_neither_see_nor_change_the_channel(client: TestClient,
+                                                               hub: Hub) -> None:
+    """Review 16b: tenant isolation of the cut-over routes (a tenant with no channel 'web'
+    gets 404 for ours, and its calls leave ours as they are)."""
+    from tests.api import create_app, platform_headers
+    platform = TestClient(create_app(hub), headers=platform_headers(hub))
+    r = platform.post("/v1/tenants", json={"id": "beta", "name": "Beta", "admin": "bo"})
+    assert r.status_code == 201, r.text
+    beta = TestClient(create_app(hub), headers={
+        "Authorization": f"Bearer {r.json()['admin_key']['token']}"})
+    assert client.post("/v1/channels/web/shadow").status_code == 200
+    assert client.post("/v1/orders", json=draft("W-1", "A", 1)).status_code == 202
+    assert beta.get("/v1/channels/web/cutover/report").status_code == 404
+    assert beta.post("/v1/channels/web/promote",
+                     json={"min_rate": "0", "min_orders": 0}).status_code == 404
+    assert beta.post("/v1/channels/web/shadow").status_code == 404
+    assert beta.post("/v1/channels/web/cutover/legacy", content=legacy_csv(
+        [("W-1", "已发货", "SH", "10.00", "CNY", "否", "")]),
+        headers={"content-type": "text/csv"}).status_code == 404
+    modes = {c["code"]: c["mode"] for c in client.get("/v1/channels").json()}
+    assert modes["web"] == "shadow" and count(hub, t.legacy_orders) == 0
+    assert client.get("/v1/channels/web/cutover/report").json()["compared"] == 1
