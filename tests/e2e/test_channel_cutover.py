@@ -334,3 +334,113 @@ def test_a_mode_change_waits_for_the_intake_in_flight(hub: Hub, database_url: st
     assert done.is_set()
     with hub.read_uow() as uow:
         assert uow.catalog.shadow_channels("default") == set()
+
+
+def test_an_order_taken_in_shadow_keeps_the_shadow_path_after_promotion(
+        client: TestClient, hub: Hub) -> None:
+    """Review 16b: the mirror of the test above. An order the channel sent while in shadow
+    was fulfilled by the legacy system; after the promotion its next update (the platform
+    re-sends the whole order on every change) must not become a live order that reserves
+    stock and is released to a warehouse a second time."""
+    r = client.post("/v1/channels", json={"code": "tmall-store", "name": "天猫旗舰店",
+                                          "kind": "marketplace", "adapter": "taobao",
+                                          "secret": SECRET})
+    assert r.status_code == 201
+    assert client.post("/v1/channels/tmall-store/shadow").status_code == 200
+    body = (FIXTURES / "taobao_trade_fullinfo.json").read_bytes()
+    [first] = client.post("/v1/channels/tmall-store/webhook", content=body,
+                          headers=signed(body)).json()
+    assert first["status"] == "shadow"
+    r = client.post("/v1/channels/tmall-store/promote",
+                    json={"min_rate": "0", "min_orders": 0})
+    assert r.status_code == 200, r.text
+    later = body.replace(b'"modified": "2024-11-11 00:03:45"',
+                         b'"modified": "2024-11-12 09:00:00"')
+    assert later != body
+    [r2] = client.post("/v1/channels/tmall-store/webhook", content=later,
+                       headers=signed(later)).json()
+    assert count(hub, t.orders) == 0, r2
+    assert (r2["status"], r2["order_id"]) == ("shadow", first["order_id"])
+
+
+@pytest.mark.parametrize(("cell", "field"), [
+    ("0001-01-01 00:00:00", "placed_at"),  # before year 1 in UTC: OverflowError
+    ("9999-12-31 23:59:59-08:00", "placed_at"),  # after year 9999 in UTC
+])
+def test_legacy_export_with_an_out_of_range_date_is_refused_with_its_row(
+        client: TestClient, hub: Hub, cell: str, field: str) -> None:
+    """Review 16b: a date the UTC conversion cannot hold is a 422 naming row and field,
+    not a 500."""
+    head = "订单号,订单状态,发货仓,订单金额,币种,是否挂起,挂起原因,下单时间\n"
+    data = (head + "W-1,已发货,SH,10.00,CNY,否,,2026-12-01 10:00:00\n"
+            f"W-2,已发货,SH,10.00,CNY,否,,{cell}\n").encode()
+    r = client.post("/v1/channels/web/cutover/legacy", content=data,
+                    params={"filename": "legacy.csv"}, headers={"content-type": "text/csv"})
+    assert r.status_code == 422, r.text
+    assert any(e["field"] == f"row 3.{field}" for e in r.json()["errors"]), r.text
+    assert count(hub, t.legacy_orders) == 0
+
+
+def test_legacy_xlsx_with_a_huge_number_is_refused_with_its_row(
+        client: TestClient, hub: Hub) -> None:
+    """Review 16b: a workbook's numeric cell is read as an int or float, which skipped the
+    text path's magnitude check; 10**15 overflows NUMERIC(20, 6) on PostgreSQL (a 500)."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["订单号", "订单状态", "发货仓", "订单金额", "币种"])
+    ws.append(["W-1", "已发货", "SH", 10, "CNY"])
+    ws.append(["W-2", "已发货", "SH", 10 ** 15, "CNY"])
+    ws.append(["W-3", "已发货", "SH", 1e20, "CNY"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = client.post("/v1/channels/web/cutover/legacy", content=buf.getvalue(),
+                    params={"filename": "legacy.xlsx"})
+    assert r.status_code == 422, r.text
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert {"row 3.total", "row 4.total"} <= fields, r.text
+    assert count(hub, t.legacy_orders) == 0
+
+
+def test_a_shadow_draft_sent_again_after_promotion_is_not_a_live_order(
+        client: TestClient, hub: Hub) -> None:
+    """Review 16b: the same through the API's drafts: the shadow order sent again after the
+    promotion is answered from its shadow record; a new order of the channel is live."""
+    assert client.post("/v1/channels/web/shadow").status_code == 200
+    r = client.post("/v1/orders", json=draft("W-1", "A", 2))
+    assert r.status_code == 202, r.text
+    shadow_id = r.json()["id"]
+    r = client.post("/v1/channels/web/promote", json={"min_rate": "0", "min_orders": 0})
+    assert r.status_code == 200, r.text
+    before = atp(client, "A")
+    again = client.post("/v1/orders", json=draft("W-1", "A", 2))
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == shadow_id and again.json()["mode"] == "shadow"
+    assert count(hub, t.orders) == 0 and atp(client, "A") == before
+    new = client.post("/v1/orders", json=draft("W-2", "A", 1))
+    assert new.status_code == 201, new.text
+    assert count(hub, t.orders) == 1
+
+
+def test_another_tenant_can_neither_see_nor_change_the_channel(client: TestClient,
+                                                               hub: Hub) -> None:
+    """Review 16b: tenant isolation of the cut-over routes (a tenant with no channel 'web'
+    gets 404 for ours, and its calls leave ours as they are)."""
+    from tests.api import create_app, platform_headers
+    platform = TestClient(create_app(hub), headers=platform_headers(hub))
+    r = platform.post("/v1/tenants", json={"id": "beta", "name": "Beta", "admin": "bo"})
+    assert r.status_code == 201, r.text
+    beta = TestClient(create_app(hub), headers={
+        "Authorization": f"Bearer {r.json()['admin_key']['token']}"})
+    assert client.post("/v1/channels/web/shadow").status_code == 200
+    assert client.post("/v1/orders", json=draft("W-1", "A", 1)).status_code == 202
+    assert beta.get("/v1/channels/web/cutover/report").status_code == 404
+    assert beta.post("/v1/channels/web/promote",
+                     json={"min_rate": "0", "min_orders": 0}).status_code == 404
+    assert beta.post("/v1/channels/web/shadow").status_code == 404
+    assert beta.post("/v1/channels/web/cutover/legacy", content=legacy_csv(
+        [("W-1", "已发货", "SH", "10.00", "CNY", "否", "")]),
+        headers={"content-type": "text/csv"}).status_code == 404
+    modes = {c["code"]: c["mode"] for c in client.get("/v1/channels").json()}
+    assert modes["web"] == "shadow" and count(hub, t.legacy_orders) == 0
+    assert client.get("/v1/channels/web/cutover/report").json()["compared"] == 1

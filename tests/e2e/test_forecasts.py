@@ -220,3 +220,25 @@ def test_import_fit_show_models_and_drift_through_the_cli(database_url: str,
     code, out = cli("forecast", "show", "A", "--lang", "zh", "--run", "fc_missing",
                     db=database_url)
     assert code == 1 and "fc_missing" in out
+
+
+def test_history_dates_out_of_range_are_refused_not_a_500_at_fit(hub: Hub) -> None:
+    """Review 16b: a history row dated 0001-01-01 (or 9999-12-31) was stored, and the fit
+    then shaped a daily series of millions of days before pandas failed
+    (OutOfBoundsDatetime: a 500 after half a minute). Such rows are refused with their row
+    and field; the rest of the data set fits."""
+    seed_network(hub)
+    ops = api_client(hub, role="operations")
+    rows = [{"sku": "A", "warehouse": "SH", "date": "2025-01-01", "quantity": 3},
+            {"sku": "A", "warehouse": "SH", "date": "0001-01-01", "quantity": 1},
+            {"sku": "A", "warehouse": "SH", "date": "9999-12-31", "quantity": 1},
+            {"sku": "A", "warehouse": "SH", "date": "2025-01-09", "quantity": 2}]
+    imported = ops.post("/v1/forecasts/history", json={"dataset": "odd", "rows": rows})
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["stored"] == 2, imported.text
+    assert {(p["row"], p["field"]) for p in imported.json()["problems"]} == {
+        (3, "date"), (4, "date")}
+    fitted = ops.post("/v1/forecasts/fit", json={"source": "odd", "horizon": 7,
+                                                  "windows": 1})
+    assert fitted.status_code == 201, fitted.text
+    assert fitted.json()["series"] == 1

@@ -137,3 +137,15 @@ def test_a_bad_mapping_is_refused() -> None:
         read_legacy(b"order_id,total,currency\nA,1,CNY\n", "x.csv",
                     mapping={"total": "Amount"})
     assert missing.value.errors[0].loc == "row 1.total"
+
+
+def test_the_bar_is_judged_on_the_exact_rate_not_the_rounded_one() -> None:
+    """Review 16b: 4899 consistent of 4999 is 0.97999..., shown as 0.9800; a bar of 0.98
+    must refuse it (it was met by the four-place rounding)."""
+    from orderhub.domain.cutover import CutoverReport
+    found = CutoverReport("web", None, None, compared=4999, matched=4999, consistent=4899)
+    assert found.rate == Decimal("0.9800")  # as shown
+    short = PromotionBar(Decimal("0.98"), 1).shortfalls(found)
+    assert short and "below 0.98" in short[0]
+    exact = CutoverReport("web", None, None, compared=5000, matched=5000, consistent=4900)
+    assert PromotionBar(Decimal("0.98"), 1).shortfalls(exact) == []

@@ -154,16 +154,20 @@ def _amount(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise ValueError(f"'{value}' is not an amount")
     if isinstance(value, int | Decimal):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    text = re.sub(r"[\s¥￥$€£,]", "", _text(value))
-    if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)", text):
-        raise ValueError(f"'{_text(value)}' is not an amount")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        raise ValueError(f"'{text}' is not an amount") from None
+        amount, text = Decimal(value), str(value)
+    elif isinstance(value, float):
+        amount, text = Decimal(repr(value)), repr(value)
+    else:
+        text = re.sub(r"[\s¥￥$€£,]", "", _text(value))
+        if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)", text):
+            raise ValueError(f"'{_text(value)}' is not an amount")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+            raise ValueError(f"'{text}' is not an amount") from None
+    # Every path (a workbook's cells arrive as int or float): the column holds < 1e14.
+    if not amount.is_finite():
+        raise ValueError(f"'{text}' is not an amount")
     if abs(amount) >= Decimal("1e12"):
         raise ValueError(f"'{text}' is too large")
     return amount
@@ -202,7 +206,10 @@ def _moment(value: Any, naive_tz: tzinfo) -> datetime | None:
                              "(YYYY-MM-DD HH:MM:SS)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=naive_tz)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved across midnight UTC
+        raise ValueError(f"'{_text(value)}' is out of range") from None
 
 
 def _row(n: int, cells: list[Any], columns: Mapping[str, int], default_currency: str,

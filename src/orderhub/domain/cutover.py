@@ -246,7 +246,8 @@ class PromotionBar:
     def shortfalls(self, report: CutoverReport) -> list[str]:
         """Why the report does not meet the bar (empty: it does)."""
         out = []
-        if report.rate < self.min_rate:
+        # The exact ratio (the four-place `rate` rounds 0.97999 up to 0.9800).
+        if Decimal(report.consistent) < self.min_rate * report.compared:
             out.append(f"consistency rate {report.rate} is below {self.min_rate}")
         if report.compared < self.min_orders:
             out.append(f"{report.compared} orders compared, fewer than {self.min_orders}")

@@ -85,6 +85,14 @@ class CutoverRepository:
             q = q.where(c.moment < end)
         return [_record(r) for r in self.conn.execute(q.order_by(c.external_id)).mappings()]
 
+    def channels_with_records(self, tenant_id: str, channels: Iterable[str]) -> set[str]:
+        """Which of `channels` have shadow records (a channel promoted live keeps them;
+        intake asks so that their updates do not become live orders): one probe each."""
+        c = t.shadow_orders.c
+        return {ch for ch in sorted(set(channels)) if self.conn.execute(
+            select(c.external_id).where(c.tenant_id == tenant_id, c.channel == ch).limit(1)
+        ).first() is not None}
+
     def shadow_count(self, tenant_id: str, channel: str) -> int:
         c = t.shadow_orders.c
         return int(self.conn.execute(select(func.count()).where(

@@ -23,6 +23,8 @@ from typing import Any, NamedTuple
 
 LOCATION_KINDS = ("warehouse", "region")
 MAX_QUANTITY = 1_000_000
+# Days a history row may have (pandas' day range ends in 2262; demand before 1970 is noise).
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2199, 12, 31)
 
 
 class SeriesKey(NamedTuple):
@@ -209,6 +211,8 @@ def _row(index: int, record: Mapping[str, Any], columns: Mapping[str, str | None
         except ValueError:
             return None, RowProblem(index, "date", f"'{_text(raw_day)}' is not a date "
                                     "(YYYY-MM-DD)")
+    if not FIRST_DAY <= day <= LAST_DAY:  # a daily series from year 1 is millions of days
+        return None, RowProblem(index, "date", f"{day} is outside {FIRST_DAY} to {LAST_DAY}")
     text = get("quantity")
     try:
         quantity = float(text)

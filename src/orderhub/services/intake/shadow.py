@@ -71,27 +71,45 @@ def split_off(uow: UnitOfWork, cmd: SubmitOrders, hashes: list[str],
     id) keys instead, which shadow records honour too)."""
     shadow_channels = uow.catalog.shadow_channels(cmd.tenant_id)
     shadowed = Shadowed()
-    if not shadow_channels:
+    # Channels promoted live (or back live) that keep shadow records: an order taken in
+    # shadow was the legacy system's, so its later deliveries stay on the shadow path
+    # (else an update would make it a live order, reserved and shipped a second time).
+    sent = {cmd.channel} if cmd.channel_orders else {d.channel for d in cmd.drafts}
+    promoted = uow.cutover.channels_with_records(cmd.tenant_id, sent - shadow_channels)
+    if not shadow_channels and not promoted:
         return cmd, hashes, shadowed
     if cmd.channel_orders:
-        if cmd.channel not in shadow_channels:
+        if cmd.channel not in shadow_channels and cmd.channel not in promoted:
             return cmd, hashes, shadowed
         live_keys = uow.orders.find_by_channel_keys(
             cmd.tenant_id, [(cmd.channel, co.external_id) for co in cmd.channel_orders])
         picked = [i for i, co in enumerate(cmd.channel_orders)
                   if (cmd.channel, co.external_id) not in live_keys]
+        if cmd.channel in promoted:  # only the orders it took in shadow
+            kept_in_shadow = uow.cutover.shadow_by_keys(
+                cmd.tenant_id, cmd.channel, [cmd.channel_orders[i].external_id for i in picked])
+            picked = [i for i in picked
+                      if cmd.channel_orders[i].external_id in kept_in_shadow]
         if picked:
             _take_channel_orders(uow, cmd, picked, strategy, shadowed)
         kept = [co for i, co in enumerate(cmd.channel_orders) if i not in shadowed.results]
         rest = replace(cmd, channel_orders=kept,
                        idempotency_key=None if shadowed.results else cmd.idempotency_key)
         return rest, hashes, shadowed
-    candidates = [i for i, d in enumerate(cmd.drafts) if d.channel in shadow_channels]
+    candidates = [i for i, d in enumerate(cmd.drafts)
+                  if d.channel in shadow_channels or d.channel in promoted]
     if not candidates:
         return cmd, hashes, shadowed
     live_keys = uow.orders.find_by_channel_keys(
         cmd.tenant_id, [cmd.drafts[i].key() for i in candidates])
     picked = [i for i in candidates if cmd.drafts[i].key() not in live_keys]
+    for channel in promoted:  # only the orders it took in shadow
+        mine = [i for i in picked if cmd.drafts[i].channel == channel]
+        if mine:
+            kept_in_shadow = uow.cutover.shadow_by_keys(
+                cmd.tenant_id, channel, [cmd.drafts[i].external_id for i in mine])
+            picked = [i for i in picked if cmd.drafts[i].channel != channel
+                      or cmd.drafts[i].external_id in kept_in_shadow]
     if picked:
         _take_drafts(uow, cmd, hashes, picked, strategy, shadowed)
     keep = [i for i in range(len(cmd.drafts)) if i not in shadowed.results]
