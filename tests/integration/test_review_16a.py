@@ -1,0 +1,35 @@
+"""Review of the issue-16 merges (branch review-16a): defects found at the seams, each
+against a real store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from orderhub.adapters.channels.base import ChannelLine
+from orderhub.bootstrap import Hub
+from orderhub.domain.fx import FxRate
+from orderhub.domain.inventory import Channel
+from orderhub.services import catalog, fx
+from tests.factories import SHANGHAI, T, seed_network
+from tests.integration.test_validation import channel_order, held_codes, ingest
+
+
+def test_a_cross_border_cap_is_converted_at_the_rate_of_the_orders_day(hub: Hub) -> None:
+    """A parcel over the CN cap (5,000 CNY) placed weeks ago (a backlog import, an order
+    resumed later) in USD: its declared value is converted at the rate of its own day, as
+    every other money check does, not at today's (the batch's rate table holds the rates
+    of its orders' days; today's rate is not in it, so the cap was silently not compared)."""
+    seed_network(hub, {("A", "SH"): 50})
+    now = hub.clock()
+    day = now.date() - timedelta(days=30)
+    catalog.add_channels(hub.uow, [Channel(T, "hk-shop", "HK shop", ship_from_country="HK")])
+    fx.save_rates(hub.uow, T, [FxRate("USD", day, Decimal("7.1")),
+                               FxRate("USD", now.date(), Decimal("7.1"))], now, actor="test")
+    placed = now - timedelta(days=30)
+    [r] = ingest(hub, channel_order(
+        "OLD-1", currency="USD", placed_at=placed, shipping_address=SHANGHAI,
+        declared_value=Decimal("1000"),
+        lines=[ChannelLine("A", "Apple", 1, Decimal("1000"), hs_code="080810",
+                           origin_country="NZ")]), channel="hk-shop")
+    assert held_codes(hub, r.order_id) == {"declared_value_limit"}  # 7,100 CNY > 5,000
