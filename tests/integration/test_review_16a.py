@@ -3,6 +3,7 @@ against a real store (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,7 +11,9 @@ from orderhub.adapters.channels.base import ChannelLine
 from orderhub.bootstrap import Hub
 from orderhub.domain.fx import FxRate
 from orderhub.domain.inventory import Channel
+from orderhub.domain.privacy import PiiView
 from orderhub.services import catalog, fx
+from orderhub.services.orders import views
 from tests.factories import SHANGHAI, T, seed_network
 from tests.integration.test_validation import channel_order, held_codes, ingest
 
@@ -33,3 +36,23 @@ def test_a_cross_border_cap_is_converted_at_the_rate_of_the_orders_day(hub: Hub)
         lines=[ChannelLine("A", "Apple", 1, Decimal("1000"), hs_code="080810",
                            origin_country="NZ")]), channel="hk-shop")
     assert held_codes(hub, r.order_id) == {"declared_value_limit"}  # 7,100 CNY > 5,000
+
+
+def test_a_channel_update_of_a_short_province_records_no_address_correction(hub: Hub) -> None:
+    """Intake stores the province canonical (上海 -> 上海市, California -> CA); the channel
+    sends the same address again with its next update: that is no address change (no
+    OrderAddressCorrected, no suggestion dropped, the E.164 phone kept)."""
+    seed_network(hub, {("A", "SH"): 50})
+    short = replace(SHANGHAI, province="上海")
+    first = channel_order("UP-S", shipping_address=short)
+    [r] = ingest(hub, first)
+    assert r.order_id
+    later = channel_order("UP-S", shipping_address=short,
+                          lines=[ChannelLine("A", "Apple", 3, Decimal("10.00"))],
+                          updated_at=first.updated_at + timedelta(minutes=5))
+    [u] = ingest(hub, later)
+    assert u.outcome == "updated"
+    types = [e["type"] for e in views.get_timeline(hub.read_uow, T, r.order_id)]
+    assert "OrderAddressCorrected" not in types
+    a = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)["shipping_address"]
+    assert (a["province"], a["phone_e164"]) == ("上海市", "+8613800138000")  # type: ignore[index]

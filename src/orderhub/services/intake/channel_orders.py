@@ -21,6 +21,7 @@ from orderhub.domain.buyer_notes import read_notes
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
 from orderhub.domain.order import Address, Order, OrderEdit, OrderLine
 from orderhub.domain.receivers import UNDECRYPTED_FIELDS
+from orderhub.services.intake.address_enrichment import as_stored
 from orderhub.services.intake.commands import IngestResult, Taken
 from orderhub.services.intake.crosswalk import resolve_lines
 from orderhub.services.orders.editing import edit_order
@@ -155,6 +156,14 @@ def _as_sent(order: Order) -> Address:
     return replace(a, phone_e164="", phone_status="") if a.phone_status else a
 
 
+def _address_changed(order: Order, sent: Address) -> bool:
+    """The channel sent another address than the stored one: compared as intake stores
+    it (a province written short or as a name is stored canonical, divisions written in
+    the street line are split out), so the same address sent again is no correction."""
+    stored = _as_sent(order)
+    return sent != stored and as_stored(sent) != stored
+
+
 _OPEN = (OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
          OrderStatus.RESERVED, OrderStatus.ALLOCATED)
 
@@ -187,7 +196,7 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
         # Any change of content: take the channel's version whole and run every check and
         # the allocation again (a new address may mean a nearer warehouse).
         edit_order(uow, order, OrderEdit(
-            address=(co.shipping_address if co.shipping_address != _as_sent(order)
+            address=(co.shipping_address if _address_changed(order, co.shipping_address)
                      else None),
             lines=_lines(co.lines), customer=co.customer,
             shipping_fee=co.shipping_fee, attributes=with_note_facts(co, now),
