@@ -7,10 +7,14 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
+from sqlalchemy import update
+
 from orderhub.adapters.channels.base import ChannelLine
+from orderhub.adapters.db import tables as t
 from orderhub.bootstrap import Hub
 from orderhub.domain.fx import FxRate
 from orderhub.domain.inventory import Channel
+from orderhub.domain.order import Address
 from orderhub.domain.privacy import PiiView
 from orderhub.services import catalog, fx
 from orderhub.services.orders import views
@@ -56,3 +60,36 @@ def test_a_channel_update_of_a_short_province_records_no_address_correction(hub:
     assert "OrderAddressCorrected" not in types
     a = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)["shipping_address"]
     assert (a["province"], a["phone_e164"]) == ("上海市", "+8613800138000")  # type: ignore[index]
+
+
+LONDON = Address(country="GB", city="London", postal_code="SW1A 1AA", line1="10 Downing St",
+                 name="Ann Smith", phone="020 7946 0958")
+
+
+def test_search_by_phone_finds_orders_indexed_before_and_after_e164(hub: Hub) -> None:
+    """The shipping phone's blind index is of its E.164 form since issue 16; orders stored
+    before were indexed by the number as written. An operator's search finds both, by the
+    number as the buyer wrote it (what the order shows) and by its international form."""
+    seed_network(hub, {("A", "SH"): 50})
+    gb_line = [ChannelLine("A", "Apple", 1, Decimal("10"), hs_code="080810",
+                           origin_country="CN")]
+    new, old = ingest(
+        hub, *(channel_order(x, shipping_address=LONDON, cross_border=True,
+                             declared_value=Decimal("10"), lines=gb_line)
+               for x in ("PH-NEW", "PH-OLD")))
+    assert new.order_id and old.order_id
+    with hub.uow() as uow:  # as stored before the E.164 index: the number as written
+        uow.conn.execute(update(t.orders).where(t.orders.c.id == old.order_id).values(
+            bidx_phone=uow.pii.blind_phone(T, "020 7946 0958")))
+        uow.commit()
+    for query in ("020 7946 0958", "+44 20 7946 0958", "0044 20 7946 0958"):
+        found = views.list_orders(hub.read_uow, T, phone=query, pii=PiiView.NONE)
+        assert sorted(o["id"] for o in found["items"]) == sorted(
+            [new.order_id, old.order_id]), query
+    # a mainland mobile, as ever, whichever way it is written
+    [cn] = ingest(hub, channel_order("PH-CN"))
+    for query in ("13800138000", "+86 138 0013 8000"):
+        found = views.list_orders(hub.read_uow, T, phone=query, pii=PiiView.NONE)
+        assert cn.order_id in [o["id"] for o in found["items"]], query
+    assert views.list_orders(hub.read_uow, T, phone="020 7946 0959",
+                             pii=PiiView.NONE)["items"] == []
