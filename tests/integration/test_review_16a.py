@@ -18,6 +18,7 @@ from orderhub.domain.order import Address
 from orderhub.domain.privacy import PiiView
 from orderhub.services import catalog, fx
 from orderhub.services.orders import views
+from tests.conftest import Clock
 from tests.factories import SHANGHAI, T, seed_network
 from tests.integration.test_validation import channel_order, held_codes, ingest
 
@@ -93,3 +94,28 @@ def test_search_by_phone_finds_orders_indexed_before_and_after_e164(hub: Hub) ->
         assert cn.order_id in [o["id"] for o in found["items"]], query
     assert views.list_orders(hub.read_uow, T, phone="020 7946 0959",
                              pii=PiiView.NONE)["items"] == []
+
+
+def test_a_channel_update_reads_the_buyers_note_on_the_orders_own_day(
+        hub: Hub, clock: Clock) -> None:
+    """A note's relative date (明天送) is read against the day the order was placed (or
+    received, when the channel gives no placing time); a channel update two days later
+    (a changed line) must not move the requested delivery date by two days."""
+    seed_network(hub, {("A", "SH"): 50})
+    first = channel_order("NOTE-1", attributes={"buyer_message": "请明天送到"})
+    [r] = ingest(hub, first)
+    assert r.order_id
+    received = hub.clock().date()
+
+    def requested() -> object:
+        o = views.get_order(hub.read_uow, T, str(r.order_id), pii=PiiView.FULL)
+        return o["attributes"]["note_requested_delivery"]  # type: ignore[index]
+
+    assert requested() == (received + timedelta(days=1)).isoformat()
+    clock.now += timedelta(days=2)
+    later = channel_order("NOTE-1", attributes={"buyer_message": "请明天送到"},
+                          lines=[ChannelLine("A", "Apple", 3, Decimal("10.00"))],
+                          updated_at=first.updated_at + timedelta(days=2))
+    [u] = ingest(hub, later)
+    assert u.outcome == "updated"
+    assert requested() == (received + timedelta(days=1)).isoformat()

@@ -58,7 +58,9 @@ def content_hash(co: ChannelOrder) -> str:
 
 def with_note_facts(co: ChannelOrder, now: datetime) -> dict[str, str]:
     """The order's attributes with the facts read from the buyer's notes (age, requested
-    delivery date, invoice title and tax id, each with its words); never raises."""
+    delivery date, invoice title and tax id, each with its words), relative dates read
+    against the day the order was placed, else `now` (when it was received: an update
+    passes the stored order's day, not its own); never raises."""
     return read_notes(co.attributes, (co.placed_at or now).date())
 
 
@@ -199,7 +201,8 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
             address=(co.shipping_address if _address_changed(order, co.shipping_address)
                      else None),
             lines=_lines(co.lines), customer=co.customer,
-            shipping_fee=co.shipping_fee, attributes=with_note_facts(co, now),
+            shipping_fee=co.shipping_fee,
+            attributes=with_note_facts(co, order.placed_at or order.created_at),
             charges=list(co.charges),
             cross_border=co.cross_border, declared_value=co.declared_value),
             reason="changed in the channel", now=now, actor=actor)
