@@ -14,7 +14,7 @@ from orderhub.adapters.db import tables as t
 from orderhub.bootstrap import Hub
 from orderhub.domain.fx import FxRate
 from orderhub.domain.inventory import Channel
-from orderhub.domain.order import Address
+from orderhub.domain.order import Address, HoldCode, HoldReason, stock_quantities
 from orderhub.domain.privacy import PiiView
 from orderhub.services import catalog, fx
 from orderhub.services.orders import views
@@ -119,3 +119,29 @@ def test_a_channel_update_reads_the_buyers_note_on_the_orders_own_day(
     [u] = ingest(hub, later)
     assert u.outcome == "updated"
     assert requested() == (received + timedelta(days=1)).isoformat()
+
+
+def test_a_channel_update_does_not_release_an_order_held_as_suspected_fraud(
+        hub: Hub) -> None:
+    """Screening holds an order for a person (suspected fraud); the channel then changes
+    it (a line, an address: a classic pattern). The update is validated and allocated
+    afresh, but the fraud hold is a person's to lift: the order stays held for it."""
+    seed_network(hub, {("A", "SH"): 50})
+    first = channel_order("FR-1")
+    [r] = ingest(hub, first)
+    assert r.order_id
+    with hub.uow() as uow:
+        o = uow.orders.get(T, r.order_id, lock=True)
+        released = o.reroute("review", hub.clock(), "test",
+                             hold=HoldReason(HoldCode.SUSPECTED_FRAUD, "brushing pattern"))
+        uow.stock.release(T, stock_quantities(released), hub.clock())
+        uow.commit()
+    assert held_codes(hub, r.order_id) == {"suspected_fraud"}
+    later = channel_order("FR-1", lines=[ChannelLine("A", "Apple", 3, Decimal("10.00"))],
+                          updated_at=first.updated_at + timedelta(minutes=5))
+    [u] = ingest(hub, later)
+    assert u.outcome == "updated"
+    assert held_codes(hub, r.order_id) == {"suspected_fraud", "channel_update"}
+    o = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)
+    assert o["status"] == "on_hold" and o["lines"][0]["quantity"] == 3  # type: ignore[index]
+    assert o["shipping_address"]["phone_e164"] == "+8613800138000"  # type: ignore[index]
