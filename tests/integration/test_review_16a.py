@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import update
 
 from orderhub.adapters.channels.base import ChannelLine
@@ -14,12 +15,17 @@ from orderhub.adapters.db import tables as t
 from orderhub.bootstrap import Hub
 from orderhub.domain.fx import FxRate
 from orderhub.domain.inventory import Channel
+from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Address, HoldCode, HoldReason, stock_quantities
 from orderhub.domain.privacy import PiiView
 from orderhub.services import catalog, fx
+from orderhub.services.exceptions import desk
+from orderhub.services.exceptions import views as exception_views
+from orderhub.services.intake.drafts import LineDraft
+from orderhub.services.intake.submit import submit_orders
 from orderhub.services.orders import views
 from tests.conftest import Clock
-from tests.factories import SHANGHAI, T, seed_network
+from tests.factories import SHANGHAI, T, draft, seed_network
 from tests.integration.test_validation import channel_order, held_codes, ingest
 
 
@@ -145,3 +151,36 @@ def test_a_channel_update_does_not_release_an_order_held_as_suspected_fraud(
     o = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)
     assert o["status"] == "on_hold" and o["lines"][0]["quantity"] == 3  # type: ignore[index]
     assert o["shipping_address"]["phone_e164"] == "+8613800138000"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("currency", "price", "tier"), [
+    ("USD", "2000", "L3"),  # 14,200 CNY: above the L3 order value (10,000 in the base)
+    ("CNY", "2000", "L2"),
+    ("JPY", "20000", "L2"),  # 940 CNY, although 20,000 > 10,000 as a number
+])
+def test_the_desks_order_value_tier_is_judged_in_the_base_currency(
+        hub: Hub, currency: str, price: str, tier: str) -> None:
+    """The exception desk's L3 bar on order value (domain/exceptions/policy.py, 10,000 by
+    default) is a money threshold in the tenant's base currency: a foreign order's value
+    is converted at the rate of its day, as intake's rules do, not compared as a number."""
+    seed_network(hub, {("A", "SH"): 10})
+    now = hub.clock()
+    fx.save_rates(hub.uow, T, [FxRate("USD", now.date(), Decimal("7.1")),
+                               FxRate("JPY", now.date(), Decimal("0.047"))], now,
+                  actor="test")
+    d = replace(draft(f"TIER-{currency}", currency=currency),
+                lines=[LineDraft("A", 1, Decimal(price))])
+    [r] = submit_orders(hub.uow, T, [d], strategy=hub.strategy, now=now, actor="test",
+                        presale_lock=hub.presale_lock)
+    assert r.order_id
+    with hub.uow() as uow:
+        order = uow.orders.get(T, r.order_id, lock=True)
+        if order.status != OrderStatus.ON_HOLD:
+            freed = order.reroute("site closed", now, "test")
+            uow.stock.release(T, stock_quantities(freed), now)
+        uow.commit()
+    desk.sync_holds(hub.uow, T, now=now)
+    [item] = exception_views.list_exceptions(hub.read_uow, T, order_id=r.order_id)["items"]
+    detail = exception_views.get_exception(hub.read_uow, T, item["id"])
+    assert {x["tier"] for x in detail["remedies"]} >= {tier}
+    assert all(x["tier"] == "L3" for x in detail["remedies"]) == (tier == "L3")
