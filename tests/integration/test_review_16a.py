@@ -23,7 +23,7 @@ from orderhub.services.exceptions import desk
 from orderhub.services.exceptions import views as exception_views
 from orderhub.services.intake.drafts import LineDraft
 from orderhub.services.intake.submit import submit_orders
-from orderhub.services.orders import views
+from orderhub.services.orders import holds, views
 from tests.conftest import Clock
 from tests.factories import SHANGHAI, T, draft, seed_network
 from tests.integration.test_validation import channel_order, held_codes, ingest
@@ -184,3 +184,34 @@ def test_the_desks_order_value_tier_is_judged_in_the_base_currency(
     detail = exception_views.get_exception(hub.read_uow, T, item["id"])
     assert {x["tier"] for x in detail["remedies"]} >= {tier}
     assert all(x["tier"] == "L3" for x in detail["remedies"]) == (tier == "L3")
+
+
+NO_CITY = Address(country="CN", province="广东省", city="", district="南山区",
+                  line1="科技园路 1 号", name="王芳", phone="13912345678")
+
+
+def test_a_channel_update_keeps_the_city_an_operator_accepted(hub: Hub) -> None:
+    """A missing city was suggested and the operator accepted it; the channel then sends
+    the order again (a changed line) with its address as before, city still blank: that
+    is no change of address, and the accepted city stays (not blanked and held again)."""
+    seed_network(hub, {("A", "SH"): 50})
+    first = channel_order("SUG-1", shipping_address=NO_CITY)
+    [r] = ingest(hub, first)
+    assert r.order_id and held_codes(hub, r.order_id) == {"address_incomplete"}
+    holds.accept_address_suggestion(hub.uow, T, r.order_id, reason="", actor="ops",
+                                    now=hub.clock(), strategy=hub.strategy,
+                                    presale_lock=hub.presale_lock)
+    later = channel_order("SUG-1", shipping_address=NO_CITY,
+                          lines=[ChannelLine("A", "Apple", 3, Decimal("10.00"))],
+                          updated_at=first.updated_at + timedelta(minutes=5))
+    [u] = ingest(hub, later)
+    assert u.outcome == "updated"
+    o = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)
+    assert o["shipping_address"]["city"] == "深圳市"  # type: ignore[index]
+    assert o["status"] == "allocated", o["hold_reasons"]
+    # a real change of the address is still taken
+    moved = channel_order("SUG-1", shipping_address=replace(NO_CITY, district="福田区"),
+                          updated_at=first.updated_at + timedelta(minutes=9))
+    ingest(hub, moved)
+    o = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)
+    assert o["shipping_address"]["district"] == "福田区"  # type: ignore[index]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -166,9 +166,15 @@ def _as_sent(order: Order) -> Address:
 def _address_changed(order: Order, sent: Address) -> bool:
     """The channel sent another address than the stored one: compared as intake stores
     it (a province written short or as a name is stored canonical, divisions written in
-    the street line are split out), so the same address sent again is no correction."""
+    the street line are split out), so the same address sent again is no correction; nor
+    is a field the channel leaves blank that the hub holds (a suggestion accepted, an
+    operator's fill)."""
     stored = _as_sent(order)
-    return sent != stored and as_stored(sent) != stored
+    if sent == stored:
+        return False
+    mine = as_stored(sent)
+    return any(getattr(mine, f.name) != getattr(stored, f.name)
+               and getattr(mine, f.name) not in ("", None) for f in fields(Address))
 
 
 # Holds only a person lifts (screening's fraud and anomaly findings, a warehouse's refusal):
