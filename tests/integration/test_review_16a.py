@@ -215,3 +215,24 @@ def test_a_channel_update_keeps_the_city_an_operator_accepted(hub: Hub) -> None:
     ingest(hub, moved)
     o = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)
     assert o["shipping_address"]["district"] == "福田区"  # type: ignore[index]
+
+
+def test_a_new_rate_does_not_release_an_order_also_held_as_suspected_fraud(
+        hub: Hub) -> None:
+    """An order held for a missing rate and for suspected fraud (screening holds it for
+    both): loading the rate re-checks the orders it may help, but the fraud hold is a
+    person's to lift, so this one stays held for it."""
+    seed_network(hub, {("A", "SH"): 50})
+    now = hub.clock()
+    d = replace(draft("FX-FR", currency="GBP"), lines=[LineDraft("A", 1, Decimal("50"))])
+    [r] = submit_orders(hub.uow, T, [d], strategy=hub.strategy, now=now, actor="test",
+                        presale_lock=hub.presale_lock)
+    assert r.order_id and held_codes(hub, r.order_id) == {"fx_rate_missing"}
+    with hub.uow() as uow:
+        o = uow.orders.get(T, r.order_id, lock=True)
+        o.rehold([*o.hold_reasons, HoldReason(HoldCode.SUSPECTED_FRAUD, "6 accounts")],
+                 now, "anomaly")
+        uow.commit()
+    fx.save_rates(hub.uow, T, [FxRate("GBP", now.date(), Decimal("9"))], now, actor="ops",
+                  retry=fx.Retry(hub.strategy, hub.presale_lock))
+    assert "suspected_fraud" in held_codes(hub, r.order_id)

@@ -19,7 +19,7 @@ import orjson
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.domain.buyer_notes import read_notes
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
-from orderhub.domain.order import Address, HoldCode, Order, OrderEdit, OrderLine
+from orderhub.domain.order import PERSON_HOLDS, Address, Order, OrderEdit, OrderLine
 from orderhub.domain.receivers import UNDECRYPTED_FIELDS
 from orderhub.services.intake.address_enrichment import as_stored, enrich
 from orderhub.services.intake.commands import IngestResult, Taken
@@ -176,11 +176,6 @@ def _address_changed(order: Order, sent: Address) -> bool:
     return any(getattr(mine, f.name) != getattr(stored, f.name)
                and getattr(mine, f.name) not in ("", None) for f in fields(Address))
 
-
-# Holds only a person lifts (screening's fraud and anomaly findings, a warehouse's refusal):
-# a channel's update changes the order's content, not that decision.
-PERSON_HOLDS = frozenset({HoldCode.SUSPECTED_FRAUD, HoldCode.ANOMALY_REVIEW,
-                          HoldCode.RELEASE_REJECTED})
 
 _OPEN = (OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
          OrderStatus.RESERVED, OrderStatus.ALLOCATED)
