@@ -236,3 +236,23 @@ def test_a_new_rate_does_not_release_an_order_also_held_as_suspected_fraud(
     fx.save_rates(hub.uow, T, [FxRate("GBP", now.date(), Decimal("9"))], now, actor="ops",
                   retry=fx.Retry(hub.strategy, hub.presale_lock))
     assert "suspected_fraud" in held_codes(hub, r.order_id)
+
+
+def test_accepting_an_address_suggestion_does_not_release_a_suspected_fraud(
+        hub: Hub) -> None:
+    """Held for a missing city and for suspected fraud: the operator accepts the city;
+    the address is filled, and the order stays held for the fraud decision."""
+    seed_network(hub, {("A", "SH"): 50})
+    [r] = ingest(hub, channel_order("SUG-FR", shipping_address=NO_CITY))
+    assert r.order_id and held_codes(hub, r.order_id) == {"address_incomplete"}
+    now = hub.clock()
+    with hub.uow() as uow:
+        o = uow.orders.get(T, r.order_id, lock=True)
+        o.rehold([*o.hold_reasons, HoldReason(HoldCode.SUSPECTED_FRAUD, "6 accounts")],
+                 now, "anomaly")
+        uow.commit()
+    holds.accept_address_suggestion(hub.uow, T, r.order_id, reason="", actor="ops", now=now,
+                                    strategy=hub.strategy, presale_lock=hub.presale_lock)
+    o = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)
+    assert o["shipping_address"]["city"] == "深圳市"  # type: ignore[index]
+    assert o["status"] == "on_hold" and held_codes(hub, r.order_id) == {"suspected_fraud"}
