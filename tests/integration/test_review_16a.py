@@ -21,6 +21,7 @@ from orderhub.domain.privacy import PiiView
 from orderhub.services import catalog, fx
 from orderhub.services.exceptions import desk
 from orderhub.services.exceptions import views as exception_views
+from orderhub.services.intake import sku_mapping
 from orderhub.services.intake.drafts import LineDraft
 from orderhub.services.intake.submit import submit_orders
 from orderhub.services.orders import holds, views
@@ -255,4 +256,25 @@ def test_accepting_an_address_suggestion_does_not_release_a_suspected_fraud(
                                     strategy=hub.strategy, presale_lock=hub.presale_lock)
     o = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)
     assert o["shipping_address"]["city"] == "深圳市"  # type: ignore[index]
+    assert o["status"] == "on_hold" and held_codes(hub, r.order_id) == {"suspected_fraud"}
+
+
+def test_confirming_a_sku_mapping_does_not_release_a_suspected_fraud(hub: Hub) -> None:
+    """Held for an unmapped line and for suspected fraud: confirming the mapping maps the
+    line, and the order stays held for the fraud decision."""
+    seed_network(hub, {("A", "SH"): 50})
+    lines = [ChannelLine("TM-77", "Apple 苹果", 1, Decimal("10.00"))]
+    [r] = ingest(hub, channel_order("MAP-FR", lines, total=Decimal("10")))
+    assert r.order_id and held_codes(hub, r.order_id) == {"unmapped_sku"}
+    now = hub.clock()
+    with hub.uow() as uow:
+        o = uow.orders.get(T, r.order_id, lock=True)
+        o.rehold([*o.hold_reasons, HoldReason(HoldCode.SUSPECTED_FRAUD, "6 accounts")],
+                 now, "anomaly")
+        uow.commit()
+    sku_mapping.confirm_mapping(hub.uow, T, "tmall", "sku", "TM-77", "A", actor="ops",
+                                now=now, strategy=hub.strategy,
+                                presale_lock=hub.presale_lock)
+    o = views.get_order(hub.read_uow, T, r.order_id, pii=PiiView.FULL)
+    assert o["lines"][0]["sku"] == "A"  # type: ignore[index]
     assert o["status"] == "on_hold" and held_codes(hub, r.order_id) == {"suspected_fraud"}
