@@ -256,7 +256,7 @@ def test_cross_border_needs_codes_and_a_value_within_the_destination_cap() -> No
     assert check_cross_border(us, ctx, {}) == []
     assert duty_threshold("US") is not None and "1321" in duty_threshold("US").source  # type: ignore[union-attr]
     # with a rate (issue 16 class 1 plugs its table in here) the default cap applies
-    rated = replace(ctx, convert=lambda amount, src, dst: amount * Decimal("7.1")
+    rated = replace(ctx, convert=lambda amount, src, dst, _on: amount * Decimal("7.1")
                     if (src, dst) == ("USD", "CNY") else (amount if src == dst else None))
     [r] = check_cross_border(replace(us, declared_value=Decimal("720")), rated, {})
     assert r.code == HoldCode.DECLARED_VALUE_LIMIT and r.details

@@ -114,3 +114,35 @@ def classify_phone(number: str, country: str) -> tuple[PhoneStatus, str]:
     if dashed and _e164(dashed["base"], country):
         return PhoneStatus.VIRTUAL, ""
     return PhoneStatus.INVALID, ""
+
+
+def search_forms(number: str) -> list[str]:
+    """The forms a searched number's orders may be indexed under (each normalised by the
+    blind index as any number is): the number as written (orders stored before issue 16,
+    and customers' phones, are indexed so), its E.164 form (recipients' numbers since) and
+    for an international number its national form. A national number names no country:
+    it is read in each region where it is a valid number (a few at most)."""
+    text = number.strip()
+    out = [text]
+    if not text or _MASK_CHARS.search(text) or _MASK_X.search(text):
+        return out
+    compact = re.sub(r"[\s\-()（）.]", "", text)
+    if compact.startswith(("+", "00")):
+        try:
+            parsed = phonenumbers.parse("+" + compact.lstrip("+0") if compact.startswith("00")
+                                        else compact, None)
+        except phonenumbers.NumberParseException:
+            return out
+        if phonenumbers.is_valid_number(parsed):
+            out.append(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+            out.append(phonenumbers.format_number(parsed,
+                                                  phonenumbers.PhoneNumberFormat.NATIONAL))
+        return list(dict.fromkeys(out))
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        try:
+            parsed = phonenumbers.parse(compact, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number_for_region(parsed, region):
+            out.append(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    return list(dict.fromkeys(out))

@@ -155,9 +155,9 @@ class RateTable:
 
     def rate_for(self, currency: str, on: date) -> FxRate | FxMissing:
         """The rate effective on `on` (the latest on or before it), unless it is stale; with
-        none on or before it, the first one after it within the staleness limit (a backlog
-        of orders placed before the table's first day is judged at its first rate, not held
-        because the rates were loaded later)."""
+        none usable on or before it, the first one after it within the staleness limit (a
+        backlog of orders placed before the table's first day is judged at its first rate,
+        not held because the rates were loaded later; an older stale rate changes nothing)."""
         if currency == self.base:
             return FxRate(currency, on, Decimal(1), "base currency")
         if not is_known_currency(currency):
@@ -166,17 +166,16 @@ class RateTable:
         if not dates:
             return FxMissing(currency, self.base, on, "no_rate", None, self.max_age_days)
         i = bisect_right(dates, on)
-        if i == 0:
-            # every rate is dated after the day (an order placed before the first rate was
-            # loaded): the nearest one, if it is within the staleness limit of the day
-            first = self.rates[currency][0]
-            if (first.effective_date - on).days <= self.max_age_days:
-                return first
+        found = self.rates[currency][i - 1] if i else None
+        if found is not None and (on - found.effective_date).days <= self.max_age_days:
+            return found
+        # none on or before the day, or only a stale one (an order placed before the rates
+        # were loaded): the first one after it, if it is within the staleness limit
+        if i < len(dates) and (dates[i] - on).days <= self.max_age_days:
+            return self.rates[currency][i]
+        if found is None:
             return FxMissing(currency, self.base, on, "no_rate", None, self.max_age_days)
-        found = self.rates[currency][i - 1]
-        if (on - found.effective_date).days > self.max_age_days:
-            return FxMissing(currency, self.base, on, "stale", found, self.max_age_days)
-        return found
+        return FxMissing(currency, self.base, on, "stale", found, self.max_age_days)
 
     def convert(self, amount: Decimal, currency: str, on: date) -> Conversion | FxMissing:
         """`amount` of `currency` in the base currency, at the rate effective on `on`."""

@@ -82,6 +82,12 @@ class HoldCode(StrEnum):
     RELEASE_REJECTED = "release_rejected"  # its warehouse refused it after release
 
 
+# Holds only a person lifts (screening's fraud and anomaly findings, a warehouse's refusal):
+# a channel's update or a new exchange rate re-checks the order's content, not that decision.
+PERSON_HOLDS = frozenset({HoldCode.SUSPECTED_FRAUD, HoldCode.ANOMALY_REVIEW,
+                          HoldCode.RELEASE_REJECTED})
+
+
 @dataclass(frozen=True, slots=True)
 class HoldReason:
     code: HoldCode

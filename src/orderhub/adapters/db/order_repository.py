@@ -16,6 +16,7 @@ from orderhub.adapters.crypto.keyring import PiiCipher, normalise_email, normali
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import bulk_insert, chunks
 from orderhub.adapters.db.decision_codec import compact_decision, expand_decision
+from orderhub.adapters.phone import search_forms
 from orderhub.domain.address import AddressSuggestion
 from orderhub.domain.errors import Conflict, NotFound
 from orderhub.domain.events import Event
@@ -387,10 +388,13 @@ class OrderRepository:
         c = t.orders.c
         q = select(c.id).where(c.tenant_id == tenant_id)
         if phone is not None:
-            digest = self.pii.blind_phone(tenant_id, phone, create=False)
-            if digest is None:
+            # as written, in E.164 and nationally: the recipient's index is of the E.164
+            # form since issue 16, the customer's and older orders' of the number as written
+            digests = sorted({d for d in (self.pii.blind_phone(tenant_id, f, create=False)
+                                          for f in search_forms(phone)) if d})
+            if not digests:
                 return []
-            q = q.where((c.bidx_phone == digest) | (c.bidx_customer_phone == digest))
+            q = q.where(c.bidx_phone.in_(digests) | c.bidx_customer_phone.in_(digests))
         if email is not None:
             digest = self.pii.blind_email(tenant_id, email, create=False)
             if digest is None:

@@ -29,6 +29,7 @@ from orderhub.domain.exceptions.model import (
     order_fingerprint,
 )
 from orderhub.domain.exceptions.policy import TierPolicy, rank
+from orderhub.domain.fx import RateTable
 from orderhub.domain.geo import haversine_km
 from orderhub.domain.inventory import Sku, Warehouse
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
@@ -87,6 +88,9 @@ class DeskInput:
     substitutions: Sequence[Substitution] = ()
     weights: CostWeights = field(default_factory=CostWeights)
     also_kinds: frozenset[ExceptionKind] = frozenset()  # the order's other open exceptions
+    # the tenant's rates on the order's day: its value (the L3 bar, rules' money
+    # thresholds) judged in the base currency, as intake's routing judges it
+    fx: RateTable | None = None
 
 
 def own_reservations(order: Order) -> dict[StockKey, int]:
@@ -126,7 +130,7 @@ class _Planner:
         self.inp = inp
         o = inp.order
         self.order = o
-        self.route = route_order(o, inp.catalog)
+        self.route = route_order(o, inp.catalog, fx=inp.fx)
         ctx = RoutingStrategy(inp.weights).prepare(inp.network, inp.catalog)
         self.sites = ctx.sites_for(inp.warehouses)
         self.by_code = {s.code: s for s in self.sites}
@@ -244,7 +248,7 @@ class _Planner:
             out.append(Remedy(
                 RemedyKind.CANCEL_AND_REFUND, f"Cancel the order and refund {total} {o.currency}",
                 f"取消订单并退款 {total} {o.currency}", total, 0, None, self.basis({}), {}))
-        ranked = rank(out, policy, self.inp.exception_kind, o.grand_total, self.route,
+        ranked = rank(out, policy, self.inp.exception_kind, self.route.value, self.route,
                       self.inp.also_kinds)
         other = sorted({r.code.value for r in o.hold_reasons} - ROUTABLE_HOLDS) \
             if o.status == OrderStatus.ON_HOLD else []

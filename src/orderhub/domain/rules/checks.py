@@ -50,10 +50,11 @@ class ValidationContext:
     cross_border_channels: frozenset[str] = frozenset()
     warehouse_countries: frozenset[str] = frozenset()
     assigned_countries: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    # An amount in another currency (amount, from, to) -> converted, or None when no rate
-    # is known: without one, a limit in another currency is not compared
-    convert: Callable[[Decimal, str, str], Decimal | None] = (
-        lambda amount, src, dst: amount if src == dst else None)
+    # An amount in another currency (amount, from, to, on the order's day) -> converted,
+    # or None when no rate is known: without one, a limit in another currency is not
+    # compared
+    convert: Callable[[Decimal, str, str, date], Decimal | None] = (
+        lambda amount, src, dst, _on: amount if src == dst else None)
     # the tenant's exchange rates the batch needs (base currency, staleness limit; loaded
     # once per batch). None: amounts are compared number to number, as given.
     fx: RateTable | None = None
@@ -569,7 +570,7 @@ def check_cross_border(
     else:
         limit = limit_for(dest, params.get("limits"), params.get("default_limit"))
         amount, currency, source = limit.amount, limit.currency, limit.source
-    converted = ctx.convert(declared, order.currency, currency)
+    converted = ctx.convert(declared, order.currency, currency, order_day(order))
     if converted is not None and converted > amount:
         what = "declared value" if order.declared_value is not None else "goods value"
         reasons.append(

@@ -40,11 +40,13 @@ from orderhub.domain.exceptions import (
 from orderhub.domain.exceptions.model import fingerprint, order_fingerprint
 from orderhub.domain.exceptions.pinned import PinnedStrategy
 from orderhub.domain.exceptions.remedies import own_reservations
+from orderhub.domain.fx import RateTable
 from orderhub.domain.ids import new_id
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import HoldCode, Order, OrderEdit, OrderLine, stock_quantities
 from orderhub.domain.routing.network import RouteOrder
 from orderhub.domain.routing.strategy import route_order
+from orderhub.domain.rules.checks import order_day
 from orderhub.services import audit
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.orders.editing import edit_order
@@ -106,10 +108,18 @@ def _parsed(tenant_id: str, version: int, doc: dict[str, Any]) -> TierPolicy:
     return hit
 
 
+def order_rates(uow: UnitOfWork, order: Order) -> RateTable:
+    """The tenant's rates on the order's day (one read): its value in the base currency."""
+    day = order_day(order)
+    return uow.fx.table(order.tenant_id, [order.currency], day, day)
+
+
 def _route(uow: UnitOfWork, order: Order) -> RouteOrder:
-    """The order as tier rules and canary slices read it (SKU facts included)."""
+    """The order as tier rules and canary slices read it (SKU facts included, its value
+    in the tenant's base currency)."""
     return route_order(order, uow.catalog.skus_by_code(
-        order.tenant_id, sorted({ln.sku for ln in order.lines if ln.sku})))
+        order.tenant_id, sorted({ln.sku for ln in order.lines if ln.sku})),
+        fx=order_rates(uow, order))
 
 
 def kind_of_hold(order: Order) -> ExceptionKind:
@@ -148,7 +158,8 @@ def compute_remedies(uow: UnitOfWork, tenant_id: str, order: Order, kind: Except
         atp[k] = atp.get(k, 0) + q
     return plan_remedies(DeskInput(
         order, kind, network, uow.catalog.skus_by_code(tenant_id, every),
-        uow.catalog.warehouses(tenant_id), atp, now, policy, subs, also_kinds=also))
+        uow.catalog.warehouses(tenant_id), atp, now, policy, subs, also_kinds=also,
+        fx=order_rates(uow, order)))
 
 
 def tier_kinds(uow: UnitOfWork, rec: ExceptionRecord) -> frozenset[ExceptionKind]:
@@ -474,8 +485,8 @@ def apply_remedy(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int
         stale = _stale(uow, order, remedy)
         if stale:
             raise _refuse_stale(uow, rec, order, policy, stale, now)
-        tier = policy.tier_of(remedy, tier_kinds(uow, rec), order.grand_total,
-                              _route(uow, order))
+        route = _route(uow, order)
+        tier = policy.tier_of(remedy, tier_kinds(uow, rec), route.value, route)
         remedy = replace(remedy, tier=tier)
         if tier == Tier.L1:
             saga = _execute(uow, rec, order, remedy, policy, actor=actor, now=now,

@@ -49,6 +49,13 @@ def canonical_province(a: Address) -> Address:
     return a if province == a.province else replace(a, province=province)
 
 
+def as_stored(a: Address) -> Address:
+    """`a` as `enrich` stores it, less the phone's derived fields: what a channel's next
+    version of the same address is compared with (services/intake/channel_orders.py)."""
+    [(address, _)] = parse_addresses([canonical_province(recognise_region(a))])
+    return address
+
+
 def enrich(orders: Sequence[Order]) -> None:
     """Country, divisions, suggestions and phone for each order (one division parse for
     the batch). Only an address that changes is replaced."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,8 +19,9 @@ import orjson
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.domain.buyer_notes import read_notes
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
-from orderhub.domain.order import Address, Order, OrderEdit, OrderLine
+from orderhub.domain.order import PERSON_HOLDS, Address, Order, OrderEdit, OrderLine
 from orderhub.domain.receivers import UNDECRYPTED_FIELDS
+from orderhub.services.intake.address_enrichment import as_stored, enrich
 from orderhub.services.intake.commands import IngestResult, Taken
 from orderhub.services.intake.crosswalk import resolve_lines
 from orderhub.services.orders.editing import edit_order
@@ -57,7 +58,9 @@ def content_hash(co: ChannelOrder) -> str:
 
 def with_note_facts(co: ChannelOrder, now: datetime) -> dict[str, str]:
     """The order's attributes with the facts read from the buyer's notes (age, requested
-    delivery date, invoice title and tax id, each with its words); never raises."""
+    delivery date, invoice title and tax id, each with its words), relative dates read
+    against the day the order was placed, else `now` (when it was received: an update
+    passes the stored order's day, not its own); never raises."""
     return read_notes(co.attributes, (co.placed_at or now).date())
 
 
@@ -91,6 +94,7 @@ def take_channel_orders(uow: UnitOfWork, tenant_id: str, channel: str,
     fresh: list[Order] = []
     to_cancel: list[Order] = []
     to_revise: list[Order] = []
+    kept_held: list[Order] = []  # updated, still held for a person (PERSON_HOLDS)
     results: list[IngestResult] = []
     for i, co in enumerate(items):
         if latest[co.external_id] != i:
@@ -111,9 +115,13 @@ def take_channel_orders(uow: UnitOfWork, tenant_id: str, channel: str,
                 to_cancel.append(order)
             results.append(IngestResult("created", co.external_id, order.id))
             continue
-        results.append(_apply_update(uow, prior, co, now, actor, to_cancel, to_revise))
-    # Addresses and phones are worked out by the pipeline (intake/address_enrichment.py).
-    resolve_lines(uow, tenant_id, fresh + to_revise)
+        results.append(_apply_update(uow, prior, co, now, actor, to_cancel, to_revise,
+                                     kept_held))
+    # Addresses and phones are worked out by the pipeline (intake/address_enrichment.py);
+    # for orders the update leaves held for a person, here.
+    if kept_held:
+        enrich(kept_held)
+    resolve_lines(uow, tenant_id, fresh + to_revise + kept_held)
     return Taken(results, fresh + to_revise, to_cancel, [*fresh, *stored.values()])
 
 
@@ -155,12 +163,27 @@ def _as_sent(order: Order) -> Address:
     return replace(a, phone_e164="", phone_status="") if a.phone_status else a
 
 
+def _address_changed(order: Order, sent: Address) -> bool:
+    """The channel sent another address than the stored one: compared as intake stores
+    it (a province written short or as a name is stored canonical, divisions written in
+    the street line are split out), so the same address sent again is no correction; nor
+    is a field the channel leaves blank that the hub holds (a suggestion accepted, an
+    operator's fill)."""
+    stored = _as_sent(order)
+    if sent == stored:
+        return False
+    mine = as_stored(sent)
+    return any(getattr(mine, f.name) != getattr(stored, f.name)
+               and getattr(mine, f.name) not in ("", None) for f in fields(Address))
+
+
 _OPEN = (OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
          OrderStatus.RESERVED, OrderStatus.ALLOCATED)
 
 
 def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime, actor: str,
-                  to_cancel: list[Order], to_revise: list[Order]) -> IngestResult:
+                  to_cancel: list[Order], to_revise: list[Order],
+                  kept_held: list[Order]) -> IngestResult:
     if order.channel_updated_at is not None and co.updated_at <= order.channel_updated_at \
             and not _opens_receiver(order, co):
         return IngestResult("unchanged", co.external_id, order.id,
@@ -185,18 +208,26 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
                             "release to the warehouse need an exception decision")
     else:
         # Any change of content: take the channel's version whole and run every check and
-        # the allocation again (a new address may mean a nearer warehouse).
+        # the allocation again (a new address may mean a nearer warehouse); an order held
+        # for a person stays held for them, with the update noted (checked on resume).
+        person = ([r for r in order.hold_reasons if r.code in PERSON_HOLDS]
+                  if order.status == OrderStatus.ON_HOLD else [])
         edit_order(uow, order, OrderEdit(
-            address=(co.shipping_address if co.shipping_address != _as_sent(order)
+            address=(co.shipping_address if _address_changed(order, co.shipping_address)
                      else None),
             lines=_lines(co.lines), customer=co.customer,
-            shipping_fee=co.shipping_fee, attributes=with_note_facts(co, now),
+            shipping_fee=co.shipping_fee,
+            attributes=with_note_facts(co, order.placed_at or order.created_at),
             charges=list(co.charges),
             cross_border=co.cross_border, declared_value=co.declared_value),
             reason="changed in the channel", now=now, actor=actor)
         order.note_read(order.attributes, now, actor)
-        order.resume(now, actor)
-        to_revise.append(order)
+        if person:
+            order.rehold([*person, *order.hold_reasons], now, actor)
+            kept_held.append(order)
+        else:
+            order.resume(now, actor)
+            to_revise.append(order)
         outcome = "updated"
     order.payload_hash = new_hash
     order.channel_updated_at = co.updated_at

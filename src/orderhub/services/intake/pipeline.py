@@ -262,7 +262,7 @@ def validation_context(
         cross_border_channels=frozenset(c for c, (flag, _) in shipping.items() if flag),
         warehouse_countries=frozenset(w.country for w in warehouses if w.active),
         fx=fx,
-        convert=lambda amount, src, dst: convert_between(fx, amount, src, dst, now.date()),
+        convert=lambda amount, src, dst, on: convert_between(fx, amount, src, dst, on),
     )
 
 

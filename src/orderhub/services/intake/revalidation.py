@@ -10,7 +10,7 @@ from datetime import timedelta
 from orderhub.domain import events as ev
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.domain.order import Order
+from orderhub.domain.order import PERSON_HOLDS, Order
 from orderhub.services.intake.crosswalk import resolve_lines
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.unit_of_work import UnitOfWork
@@ -34,12 +34,20 @@ def after_sku_mapped(uow: UnitOfWork, e: ev.SkuMappingConfirmed, done: Revalidat
     # committed meanwhile has already sent it on.
     orders = [o for o in uow.orders.get_many(e.tenant_id, held_ids, lock=True)
               if o.status == OrderStatus.ON_HOLD]
+    waiting = []  # also held for a person (PERSON_HOLDS): mapped, and still theirs
     for o in orders:
         for i, ln in enumerate(o.lines):
             if not ln.sku and getattr(ln, _LINE_FIELD[e.key_type]) == e.channel_key:
                 o.map_line(i, e.master_sku, e.key_type, e.occurred_at, e.actor)
-        o.resume(e.occurred_at, e.actor)
+        person = [r for r in o.hold_reasons if r.code in PERSON_HOLDS]
+        if person:
+            o.rehold(person, e.occurred_at, e.actor)
+            waiting.append(o)
+        else:
+            o.resume(e.occurred_at, e.actor)
     resolve_lines(uow, e.tenant_id, orders)
-    run_pipeline(uow, e.tenant_id, orders, done.strategy, e.occurred_at, e.actor,
-                 done.presale_lock)
+    going = [o for o in orders if all(o is not w for w in waiting)]
+    if going:
+        run_pipeline(uow, e.tenant_id, going, done.strategy, e.occurred_at, e.actor,
+                     done.presale_lock)
     done.orders.extend(orders)

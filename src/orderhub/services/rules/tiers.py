@@ -21,6 +21,7 @@ from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.exceptions import Tier, TierPolicy
 from orderhub.domain.exceptions.policy import TIER_RANK, l3_loosened, tier_by_rules
 from orderhub.domain.routing.strategy import route_order
+from orderhub.domain.rules.checks import order_day
 from orderhub.domain.rules.model import RoutingRule, is_tier_doc, parse_rule, rule_doc
 from orderhub.services import audit
 from orderhub.services.unit_of_work import UnitOfWork
@@ -140,6 +141,10 @@ def replay(uow: UnitOfWork, tenant_id: str, draft: Sequence[RoutingRule], *,
         tenant_id, sorted({r.order_id for r in recs}))}
     skus = sorted({ln.sku for o in orders.values() for ln in o.lines if ln.sku})
     catalog = uow.catalog.skus_by_code(tenant_id, skus)
+    days = [order_day(o) for o in orders.values()]
+    # one read of the rates the orders' days need: values judged in the base currency
+    fx = (uow.fx.table(tenant_id, {o.currency for o in orders.values()}, min(days), max(days))
+          if days else None)
     arms = {"live": _TierArm(), "draft": _TierArm()}
     changed = loosened = loosened_flagged = 0
     shown: list[dict[str, Any]] = []
@@ -147,16 +152,16 @@ def replay(uow: UnitOfWork, tenant_id: str, draft: Sequence[RoutingRule], *,
         order = orders.get(rec.order_id)
         if order is None or not rec.remedies:
             continue
-        route = route_order(order, catalog)
+        route = route_order(order, catalog, fx=fx)
         tiers: dict[str, list[Tier]] = {"live": [], "draft": []}
         for remedy in rec.remedies:
             for name, policy in (("live", live), ("draft", draft_policy)):
-                tier = policy.tier(remedy, rec.kind, order.grand_total, route)
+                tier = policy.tier(remedy, rec.kind, route.value, route)
                 tiers[name].append(tier)
                 arms[name].remedies[tier.value] += 1
             a, b = tiers["live"][-1], tiers["draft"][-1]
             if TIER_RANK[b] < TIER_RANK[Tier.L3] <= TIER_RANK[
-                    default.tier(remedy, rec.kind, order.grand_total, route)]:
+                    default.tier(remedy, rec.kind, route.value, route)]:
                 _, by = tier_by_rules(draft_policy.rules, remedy, rec.kind, route)
                 if any(r.then.override_l3 for r in by):
                     loosened_flagged += 1

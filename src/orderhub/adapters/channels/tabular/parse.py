@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -259,7 +260,13 @@ def _decimal(value: Any) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        return Decimal(repr(value))
+        # A spreadsheet's number is a binary float (a formula's 3 x 19.9 is stored as
+        # 59.699999999999996): read to the 15 significant digits a spreadsheet shows
+        if not math.isfinite(value):
+            raise ValueError(f"'{value}' is not a number")
+        found = Decimal(format(value, ".15g"))
+        whole = found == found.to_integral_value() and abs(found) < Decimal("1e15")
+        return found.quantize(Decimal(1)) if whole else found.normalize()
     if isinstance(value, Decimal):
         return value
     text = re.sub(r"[\s¥￥$€£]", "", _text(value))
