@@ -77,8 +77,11 @@ def test_search_an_order_and_open_it(page: Any, console: Console) -> None:
     page.fill("#f-external_id", "FIND-ME-1")
     page.click("text=Search")  # htmx swaps the results in, the URL follows
     row = page.locator("#results tbody tr")
-    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1")
-    assert "external_id=FIND-ME-1" in page.url
+    # the URL first: the list may already hold one row before the search's answer lands
+    page.wait_for_url(re.compile(r"external_id=FIND-ME-1"))
+    page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length === 1"
+                           " && document.querySelector('#results tbody tr').textContent"
+                           ".includes('FIND-ME-1')")
     no_serious_violations(page)
     shot(page, "orders")
     row.locator("a").first.click()
