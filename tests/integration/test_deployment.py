@@ -214,7 +214,20 @@ def test_two_apis_two_relays_and_a_worker_deliver_every_order_and_event_once(
                 return set(conn.execute(select(t.consumer_inbox.c.event_id).where(
                     t.consumer_inbox.c.consumer == "twin")).scalars())
 
-        wait_for(lambda: twin_inbox() >= set(written), 120, "the worker's twin consumer")
+        try:
+            wait_for(lambda: twin_inbox() >= set(written), 120, "the worker's twin consumer")
+        except AssertionError as exc:  # say what the worker was doing (a rare CI timeout)
+            missing = set(written) - twin_inbox()
+            with engine.connect() as conn:
+                types = Counter(conn.execute(select(t.outbox.c.type).where(
+                    t.outbox.c.event_id.in_(sorted(missing)[:500]))).scalars())
+                parked = list(conn.execute(select(t.parked_events.c.event_type,
+                                                  t.parked_events.c.error).where(
+                    t.parked_events.c.consumer == "twin").limit(5)))
+            log = (tmp_path / "worker.log").read_text(errors="replace")[-4000:]
+            raise AssertionError(f"{exc}; {len(missing)} events not handled, by type "
+                                 f"{dict(types)}; parked {parked}; worker log tail:\n"
+                                 f"{log}") from None
         with engine.connect() as conn:
             twins = conn.execute(select(func.count()).select_from(t.order_twins)).scalar()
             foreign = conn.execute(text(
