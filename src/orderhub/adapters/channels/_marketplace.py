@@ -10,8 +10,11 @@ from decimal import ROUND_FLOOR, Decimal
 
 from orderhub.adapters.channels._payload import (
     ZERO,
+    JsonObject,
     compare_signature,
     places,
+    price_at,
+    quantity_at,
     require_header,
     split_app_secret,
 )
@@ -133,3 +136,16 @@ def privacy_attributes(found: Receiver) -> dict[str, str]:
     if found.encrypted:
         out["receiver_encrypted"] = ",".join(found.encrypted)
     return out
+
+
+def line_grosses(items: Sequence[JsonObject], path: str, quantity_key: str, price_key: str
+                 ) -> tuple[list[int], list[Decimal]]:
+    """Each item's quantity and gross (unit price x quantity), checked field by field: the
+    amounts JD's and Pinduoduo's order-level discounts are spread over."""
+    quantities: list[int] = []
+    grosses: list[Decimal] = []
+    for i, item in enumerate(items):
+        quantity = quantity_at(item, quantity_key, f"{path}[{i}]")
+        quantities.append(quantity)
+        grosses.append(price_at(item, price_key, f"{path}[{i}]") * quantity)
+    return quantities, grosses

@@ -404,3 +404,24 @@ def spread_over(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
     shares = [(total * w / base).quantize(step, ROUND_FLOOR) for w in weights[:-1]]
     shares.append(total - sum(shares, ZERO))
     return shares
+
+
+def unwrap_response(data: JsonObject, response: str, key: str, api: str,
+                    messages: tuple[str, ...]) -> tuple[JsonObject, str]:
+    """The object `key` of a TOP-style API answer (Taobao, Pinduoduo): inside
+    `{response: {key: ...}}`, or `{key: ...}`, or the bare object; an `error_response` is
+    refused with the platform's first message field that says something."""
+    error = obj_at(data, "error_response")
+    if error is not None:
+        message = next((m for m in (text_at(error, k) for k in messages) if m), "")
+        raise PayloadError(f"{api} error: {message}", "error_response")
+    wrapper = obj_at(data, response)
+    if wrapper is not None:
+        inner = obj_at(wrapper, key, response)
+        if inner is None:
+            raise PayloadError("is missing", f"{response}.{key}")
+        return inner, f"{response}.{key}"
+    inner = obj_at(data, key)
+    if inner is not None:
+        return inner, key
+    return data, ""

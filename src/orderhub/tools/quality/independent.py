@@ -32,6 +32,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from orderhub.tools.quality.corpus import Score  # one recall/precision tally
+
 FIELDS = ("total", "currency", "lines", "country", "province", "city", "district", "phone_e164")
 E164_KEYS = ("phone_e164", "e164", "phone_normalized", "phone_normalised")
 REFUSED_SIGNATURE = "refused:signature"
@@ -71,21 +73,6 @@ class RecordResult:
             },
             "note": self.note,
         }
-
-
-@dataclass
-class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
 
 
 @dataclass

@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from orderhub.adapters.channels._marketplace import (
     SignedPush,
+    line_grosses,
     privacy_attributes,
     receiver,
     spread_discount,
@@ -46,7 +47,6 @@ from orderhub.adapters.channels._payload import (
     objects_at,
     price_at,
     put,
-    quantity_at,
     text_at,
 )
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
@@ -91,12 +91,7 @@ class JdPopAdapter:
         external_id = id_at(info, "orderId", path)
         items = objects_at(info, "itemInfoList", path, required=True)
         ipath = join(path, "itemInfoList")
-        grosses: list[Decimal] = []
-        quantities: list[int] = []
-        for i, item in enumerate(items):
-            quantity = quantity_at(item, "itemTotal", f"{ipath}[{i}]")
-            quantities.append(quantity)
-            grosses.append(price_at(item, "jdPrice", f"{ipath}[{i}]") * quantity)
+        quantities, grosses = line_grosses(items, ipath, "itemTotal", "jdPrice")
         discounts = _discounts(info, path, items, grosses)
         lines = [
             _line(item, f"{ipath}[{i}]", quantity, discount)

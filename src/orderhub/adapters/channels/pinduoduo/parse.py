@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from orderhub.adapters.channels._marketplace import (
     SignedPush,
+    line_grosses,
     privacy_attributes,
     receiver,
     spread_discount,
@@ -39,12 +40,11 @@ from orderhub.adapters.channels._payload import (
     iso_time,
     join,
     load_object,
-    obj_at,
     objects_at,
     price_at,
     put,
-    quantity_at,
     text_at,
+    unwrap_response,
 )
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
 from orderhub.domain.order import Address, Customer
@@ -91,12 +91,7 @@ class PinduoduoAdapter:
         external_id = id_at(info, "order_sn", path)
         items = objects_at(info, "item_list", path, required=True)
         ipath = join(path, "item_list")
-        grosses: list[Decimal] = []
-        quantities: list[int] = []
-        for i, item in enumerate(items):
-            quantity = quantity_at(item, "goods_count", f"{ipath}[{i}]")
-            quantities.append(quantity)
-            grosses.append(price_at(item, "goods_price", f"{ipath}[{i}]") * quantity)
+        quantities, grosses = line_grosses(items, ipath, "goods_count", "goods_price")
         discount = _discount(info, path)
         shares = spread_discount(discount, grosses, join(path, "discount_amount"))
         lines = [
@@ -160,20 +155,8 @@ class PinduoduoAdapter:
 
 
 def _order_info(data: JsonObject) -> tuple[JsonObject, str]:
-    error = obj_at(data, "error_response")
-    if error is not None:
-        message = text_at(error, "sub_msg") or text_at(error, "error_msg")
-        raise PayloadError(f"Pinduoduo API error: {message}", "error_response")
-    response = obj_at(data, "order_info_get_response")
-    if response is not None:
-        info = obj_at(response, "order_info", "order_info_get_response")
-        if info is None:
-            raise PayloadError("is missing", "order_info_get_response.order_info")
-        return info, "order_info_get_response.order_info"
-    info = obj_at(data, "order_info")
-    if info is not None:
-        return info, "order_info"
-    return data, ""
+    return unwrap_response(data, "order_info_get_response", "order_info", "Pinduoduo API",
+                           ("sub_msg", "error_msg"))
 
 
 def _int(info: JsonObject, key: str, path: str) -> int | None:

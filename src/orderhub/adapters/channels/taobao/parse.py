@@ -25,7 +25,6 @@ from orderhub.adapters.channels._payload import (
     iso_time,
     join,
     load_object,
-    obj_at,
     objects_at,
     price_at,
     put,
@@ -33,6 +32,7 @@ from orderhub.adapters.channels._payload import (
     split_line,
     spread_over,
     text_at,
+    unwrap_response,
     verify_hmac_b64,
 )
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
@@ -149,20 +149,8 @@ def _components(trade: JsonObject, path: str, lines: list[ChannelLine]
 
 
 def _trade(data: JsonObject) -> tuple[JsonObject, str]:
-    error = obj_at(data, "error_response")
-    if error is not None:
-        message = text_at(error, "sub_msg") or text_at(error, "msg")
-        raise PayloadError(f"TOP error: {message}", "error_response")
-    response = obj_at(data, "trade_fullinfo_get_response")
-    if response is not None:
-        trade = obj_at(response, "trade", "trade_fullinfo_get_response")
-        if trade is None:
-            raise PayloadError("is missing", "trade_fullinfo_get_response.trade")
-        return trade, "trade_fullinfo_get_response.trade"
-    trade = obj_at(data, "trade")
-    if trade is not None:
-        return trade, "trade"
-    return data, ""
+    return unwrap_response(data, "trade_fullinfo_get_response", "trade", "TOP",
+                           ("sub_msg", "msg"))
 
 
 def _line(sub: JsonObject, path: str) -> ChannelLine:
