@@ -794,6 +794,14 @@ class Order:
         self._record(ev.OrderExceptionRaised(tenant_id=self.tenant_id, occurred_at=now,
                                              actor=actor, reason=reason))
 
+    def person_holds(self) -> list[HoldReason]:
+        """The hold reasons only a person's decision lifts (PERSON_HOLDS): an automatic
+        retry (a rate loaded, a SKU mapped, an address accepted, a channel update) leaves an
+        order with one of them held for that person."""
+        if self.status != OrderStatus.ON_HOLD:
+            return []
+        return [r for r in self.hold_reasons if r.code in PERSON_HOLDS]
+
     def resume(self, now: datetime, actor: str) -> None:
         """Take a held order back into the pipeline; the service re-runs its checks."""
         if self.status != OrderStatus.ON_HOLD:

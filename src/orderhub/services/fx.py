@@ -17,7 +17,7 @@ from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from orderhub.domain.fx import FxRate, FxSettings, check_rate, check_settings, parse_rates_csv
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.domain.order import PERSON_HOLDS, HoldCode
+from orderhub.domain.order import HoldCode
 from orderhub.services import audit
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
@@ -45,7 +45,7 @@ def retry_held(uow: UnitOfWork, tenant_id: str, currencies: set[str] | None, ret
     orders = [o for o in uow.orders.get_many(tenant_id, held[:RETRY_LIMIT], lock=True)
               if o.status == OrderStatus.ON_HOLD
               and (currencies is None or o.currency in currencies)
-              and not any(r.code in PERSON_HOLDS for r in o.hold_reasons)]
+              and not o.person_holds()]
     for o in orders:
         o.resume(now, actor)
     if orders:

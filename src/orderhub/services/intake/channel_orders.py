@@ -19,7 +19,7 @@ import orjson
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder
 from orderhub.domain.buyer_notes import read_notes
 from orderhub.domain.lifecycle import TRANSITIONS, OrderStatus
-from orderhub.domain.order import PERSON_HOLDS, Address, Order, OrderEdit, OrderLine
+from orderhub.domain.order import Address, Order, OrderEdit, OrderLine
 from orderhub.domain.receivers import UNDECRYPTED_FIELDS
 from orderhub.services.intake.address_enrichment import as_stored, enrich
 from orderhub.services.intake.commands import IngestResult, Taken
@@ -210,8 +210,7 @@ def _apply_update(uow: UnitOfWork, order: Order, co: ChannelOrder, now: datetime
         # Any change of content: take the channel's version whole and run every check and
         # the allocation again (a new address may mean a nearer warehouse); an order held
         # for a person stays held for them, with the update noted (checked on resume).
-        person = ([r for r in order.hold_reasons if r.code in PERSON_HOLDS]
-                  if order.status == OrderStatus.ON_HOLD else [])
+        person = order.person_holds()
         edit_order(uow, order, OrderEdit(
             address=(co.shipping_address if _address_changed(order, co.shipping_address)
                      else None),

@@ -10,7 +10,7 @@ from datetime import timedelta
 from orderhub.domain import events as ev
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.domain.order import PERSON_HOLDS, Order
+from orderhub.domain.order import Order
 from orderhub.services.intake.crosswalk import resolve_lines
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.unit_of_work import UnitOfWork
@@ -39,7 +39,7 @@ def after_sku_mapped(uow: UnitOfWork, e: ev.SkuMappingConfirmed, done: Revalidat
         for i, ln in enumerate(o.lines):
             if not ln.sku and getattr(ln, _LINE_FIELD[e.key_type]) == e.channel_key:
                 o.map_line(i, e.master_sku, e.key_type, e.occurred_at, e.actor)
-        person = [r for r in o.hold_reasons if r.code in PERSON_HOLDS]
+        person = o.person_holds()
         if person:
             o.rehold(person, e.occurred_at, e.actor)
             waiting.append(o)

@@ -10,7 +10,7 @@ from typing import Any
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.domain.order import PERSON_HOLDS, Address, Order, OrderEdit
+from orderhub.domain.order import Address, Order, OrderEdit
 from orderhub.services.intake.address_enrichment import enrich
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.orders.editing import edit_order
@@ -47,7 +47,7 @@ def accept_address_suggestion(make_uow: UowFactory, tenant_id: str, order_id: st
         order.accept_address_suggestion(
             reason.strip() or f"address suggestion accepted (confidence {s.confidence:.2f}, "
             f"{s.source})", now, actor)
-        person = [r for r in order.hold_reasons if r.code in PERSON_HOLDS]
+        person = order.person_holds()
         if order.status == OrderStatus.ON_HOLD and not person:
             order.resume(now, actor)
             run_pipeline(uow, tenant_id, [order], strategy, now, actor, presale_lock)
