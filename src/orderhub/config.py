@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # "tenant/channel", -> provider ("simulator": the local stand-in, keyed by the channel
     # secret). An encrypted receiver on a channel without one is held, not guessed.
     channel_decryptors: dict[str, str] = {}
+    # A channel push whose signature covers its send time (JD, Pinduoduo) is refused as a
+    # replay when that time is further than this from the hub's clock; 0 turns the check
+    # off (replaying recorded traffic, as `orderhub corpus evaluate` does).
+    channel_push_max_skew_minutes: int = Field(15, ge=0)
     host: str = "127.0.0.1"
     port: int = 8000
     # Request bodies: the most bytes any operation reads (413 beyond), and the larger limit

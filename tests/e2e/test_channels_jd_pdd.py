@@ -36,10 +36,16 @@ def client(hub: Hub) -> Iterator[TestClient]:
         yield c
 
 
+def signed(client: TestClient, adapter: str, body: bytes, secret: str) -> dict[str, str]:
+    """Headers signed at the hub's clock (a push signed long ago is refused as a replay)."""
+    return sign(adapter, body, secret, client.app.state.hub.clock())  # type: ignore[attr-defined]
+
+
 def post(client: TestClient, channel: str, body: bytes) -> Any:
     adapter, secret = ("jd", JD_SECRET) if channel == "jd-shop" else ("pdd", PDD_SECRET)
     r = client.post(f"/v1/channels/{channel}/webhook", content=body,
-                    headers={**sign(adapter, body, secret), "content-type": "application/json"})
+                    headers={**signed(client, adapter, body, secret),
+                             "content-type": "application/json"})
     assert r.status_code == 200, r.text
     [result] = r.json()
     return result
@@ -178,7 +184,7 @@ def test_ciphertext_of_another_key_is_held_with_the_reason(client: TestClient,
     hub.settings.channel_decryptors = {"pdd-other": "simulator"}
     body = (FIXTURES / "pdd_order_information_encrypted.json").read_bytes()
     r = client.post("/v1/channels/pdd-other/webhook", content=body,
-                    headers=sign("pdd", body, other))
+                    headers=signed(client, "pdd", body, other))
     assert r.status_code == 200, r.text
     [result] = r.json()
     assert result["status"] == "on_hold"
@@ -202,7 +208,7 @@ def test_bad_signature_or_payload_stores_nothing(client: TestClient, hub: Hub) -
                                       ("pdd-shop", "pdd", "pdd_order_information.json")):
         body = (FIXTURES / fixture).read_bytes()
         r = client.post(f"/v1/channels/{channel}/webhook", content=body,
-                        headers=sign(adapter, body, "app:wrong-secret"))
+                        headers=signed(client, adapter, body, "app:wrong-secret"))
         assert r.status_code == 401
         r = client.post(f"/v1/channels/{channel}/webhook", content=body)
         assert r.status_code == 401
@@ -211,11 +217,14 @@ def test_bad_signature_or_payload_stores_nothing(client: TestClient, hub: Hub) -
             b'"goods_count": 2', b'"goods_count": 3', 1)
         assert tampered != body
         r = client.post(f"/v1/channels/{channel}/webhook", content=tampered,
-                        headers=sign(adapter, body, good_key))
+                        headers=signed(client, adapter, body, good_key))
+        assert r.status_code == 401
+        r = client.post(f"/v1/channels/{channel}/webhook", content=body,
+                        headers=sign(adapter, body, good_key))  # signed long ago: a replay
         assert r.status_code == 401
     junk = b'{"order_info_get_response": {"order_info": {"order_sn": "x"}}}'
     r = client.post("/v1/channels/pdd-shop/webhook", content=junk,
-                    headers=sign("pdd", junk, PDD_SECRET))
+                    headers=signed(client, "pdd", junk, PDD_SECRET))
     assert r.status_code == 400
     assert r.json()["errors"][0]["field"] == "order_info_get_response.order_info.item_list"
     assert orders_stored(hub) == 0

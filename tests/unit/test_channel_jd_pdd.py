@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderhub.adapters.channels._marketplace import md5_sign, spread_discount
-from orderhub.adapters.channels.base import ChannelOrder, PayloadError, SignatureError
+from orderhub.adapters.channels.base import (
+    ChannelOrder,
+    PayloadError,
+    SignatureError,
+    check_fresh,
+)
 from orderhub.adapters.channels.decryption import (
     DecryptionError,
     Opened,
@@ -29,7 +34,7 @@ from orderhub.adapters.channels.jd import JdPopAdapter
 from orderhub.adapters.channels.jd import render as jd_render
 from orderhub.adapters.channels.pinduoduo import PinduoduoAdapter
 from orderhub.adapters.channels.pinduoduo import render as pdd_render
-from orderhub.adapters.channels.registry import sign
+from orderhub.adapters.channels.registry import ADAPTERS, sign
 from orderhub.domain.order import HoldCode
 from orderhub.domain.receivers import undecrypted_receiver
 from orderhub.services.intake.receivers import decryptor_for, reveal_receivers
@@ -38,6 +43,7 @@ from tests.factories import order as make_order
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
 D = Decimal
 JD, PDD = JdPopAdapter(), PinduoduoAdapter()
+TAOBAO_LIKE = ADAPTERS["taobao"]  # an adapter whose signature covers no send time
 JD_SECRET, PDD_SECRET = "jd-app-key:jd-app-secret", "pdd-client-id:pdd-client-secret"
 
 
@@ -325,30 +331,34 @@ def test_sealed_renders_parse_back_to_the_same_order_once_opened() -> None:
         assert opened.shipping_address == clear.shipping_address, adapter
 
 
-@pytest.mark.xfail(strict=True, reason="review 16b: the md5 push signature covers the "
-                   "timestamp header but nothing checks its age, so a captured push "
-                   "verifies forever; a fix needs the clock in Adapter.verify and renders "
-                   "that sign with their send time (not a small change)")
 @pytest.mark.parametrize(("adapter", "secret", "fixture"), [
     ("jd", JD_SECRET, "jd_pop_order.json"),
     ("pdd", PDD_SECRET, "pdd_order_information.json"),
 ])
 def test_a_push_with_a_stale_timestamp_is_refused(adapter: str, secret: str,
                                                   fixture: str) -> None:
-    """Review 16b: replay of an old, correctly signed push (timestamp a year back)."""
+    """Review 16b: a captured, correctly signed push replayed a year later verifies (the
+    signature is good) but is refused as stale; one signed at the hub's time passes, and
+    so does one within the allowed clock skew either way."""
     parser = JD if adapter == "jd" else PDD
     body = load(fixture)
-    key_header, time_header, sign_header = list(sign(adapter, body, secret))
-    app_key, app_secret = secret.split(":")
-    stale = str(int(datetime.now(UTC).timestamp()) - 365 * 86400)
-    params = {"timestamp": stale.encode()}
-    if adapter == "jd":
-        params |= {"app_key": app_key.encode(), "method": b"jingdong.pop.order.get",
-                   "v": b"2.0", "360buy_param_json": body}
-    else:
-        params |= {"client_id": app_key.encode(), "type": b"pdd.order.information.get",
-                   "data_type": b"JSON", "data": body}
-    headers = {key_header: app_key, time_header: stale,
-               sign_header: md5_sign(app_secret, params)}
-    with pytest.raises(SignatureError):
-        parser.verify(body, headers, secret)
+    now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    stale = sign(adapter, body, secret, now - timedelta(days=365))
+    parser.verify(body, stale, secret)  # the signature itself is good
+    with pytest.raises(SignatureError, match="replay"):
+        check_fresh(parser, stale, now)
+    for skew in (timedelta(0), timedelta(minutes=14), -timedelta(minutes=14)):
+        fresh = sign(adapter, body, secret, now + skew)
+        parser.verify(body, fresh, secret)
+        check_fresh(parser, fresh, now)
+    with pytest.raises(SignatureError, match="replay"):
+        check_fresh(parser, sign(adapter, body, secret, now + timedelta(minutes=16)), now)
+
+
+def test_a_jos_style_beijing_timestamp_is_read_and_a_bad_one_refused() -> None:
+    """JD's JOS router sends "yyyy-MM-dd HH:mm:ss" in Beijing time."""
+    assert JD.sent_at({"jd-timestamp": "2026-11-24 10:00:00"}) == datetime(
+        2026, 11, 24, 2, 0, tzinfo=UTC)
+    with pytest.raises(SignatureError, match="not a time"):
+        JD.sent_at({"jd-timestamp": "yesterday"})
+    check_fresh(TAOBAO_LIKE, {}, datetime(2026, 11, 24, tzinfo=UTC))  # no signed time: passes

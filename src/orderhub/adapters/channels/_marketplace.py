@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import ROUND_FLOOR, Decimal
 
 from orderhub.adapters.channels._payload import (
@@ -21,6 +22,7 @@ from orderhub.adapters.channels._payload import (
 from orderhub.adapters.channels.base import PayloadError, SignatureError
 
 FEN = Decimal("0.01")
+BEIJING = timezone(timedelta(hours=8))
 
 
 def md5_sign(app_secret: str, params: Mapping[str, bytes]) -> str:
@@ -61,13 +63,27 @@ class SignedPush:
         expected = md5_sign(app_secret, self.params(key, timestamp, body))
         compare_signature(given, expected, self.sign_header)
 
-    def sign(self, body: bytes, secret: str) -> dict[str, str]:
-        """The headers `verify` accepts; the timestamp is derived from the body, so a render
-        signs the same way every time (a relay sends its send time)."""
+    def sent_at(self, headers: Mapping[str, str]) -> datetime:
+        """When the platform signed the push: the signed timestamp header, in epoch seconds
+        (Pinduoduo) or "yyyy-MM-dd HH:mm:ss" Beijing time (JD's JOS router)."""
+        text = require_header(headers, self.time_header).strip()
+        try:
+            if text.isdigit():
+                return datetime.fromtimestamp(int(text), UTC)
+            return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(
+                tzinfo=BEIJING).astimezone(UTC)
+        except (ValueError, OverflowError, OSError):
+            raise SignatureError(f"{self.time_header} header is not a time: {text!r}") from None
+
+    def sign(self, body: bytes, secret: str, now: datetime | None = None) -> dict[str, str]:
+        """The headers `verify` accepts. Sent at `now` (a relay passes its send time); without
+        it the timestamp is derived from the body, so a render signs the same way every time
+        (such a push is refused as a replay by `check_fresh`, not by `verify`)."""
         app_key, sep, app_secret = secret.partition(":")
         if not sep or not app_key or not app_secret:
             raise ValueError("the secret must be 'app_key:app_secret'")
-        timestamp = str(1_700_000_000 + int(hashlib.sha256(body).hexdigest()[:6], 16))
+        timestamp = (str(int(now.timestamp())) if now is not None else
+                     str(1_700_000_000 + int(hashlib.sha256(body).hexdigest()[:6], 16)))
         return {self.key_header: app_key, self.time_header: timestamp,
                 self.sign_header: md5_sign(app_secret, self.params(app_key, timestamp, body))}
 

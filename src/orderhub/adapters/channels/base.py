@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from orderhub.domain.order import Address, Charge, Customer, OrderType
 
@@ -90,3 +90,30 @@ class ChannelAdapter(Protocol):
 
     def parse(self, body: bytes) -> ChannelOrder:
         """Raise PayloadError with the offending field unless `body` is one order."""
+
+
+# How far a signed send time may be from the hub's clock (either way: clocks drift).
+PUSH_MAX_SKEW = timedelta(minutes=15)
+
+
+@runtime_checkable
+class TimestampedPush(Protocol):
+    """An adapter whose signature covers the push's send time (JD, Pinduoduo)."""
+
+    def sent_at(self, headers: Mapping[str, str]) -> datetime:
+        """The signed send time; SignatureError when it is missing or unreadable."""
+
+
+def check_fresh(adapter: object, headers: Mapping[str, str], now: datetime,
+                max_skew: timedelta = PUSH_MAX_SKEW) -> None:
+    """Refuse a push whose signed send time is more than `max_skew` from `now`: a captured
+    push would otherwise verify forever and could be replayed (an older version of the
+    order over a newer one). Adapters without a signed time pass; call after `verify`."""
+    if not isinstance(adapter, TimestampedPush):
+        return
+    sent = adapter.sent_at(headers)
+    if abs(now - sent) > max_skew:
+        minutes = int(abs(now - sent).total_seconds() // 60)
+        raise SignatureError(f"the push was signed {minutes} minutes from now (at "
+                             f"{sent.isoformat()}); more than {int(max_skew.total_seconds() // 60)}"
+                             " minutes apart is refused as a replay")

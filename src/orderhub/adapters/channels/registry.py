@@ -12,6 +12,7 @@ in this table (their inverse is `tabular.render_csv`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import NamedTuple
 
 import orjson
@@ -59,6 +60,8 @@ class Renderer(NamedTuple):
 
     payload: Callable[[ChannelOrder], JsonObject]
     sign: Callable[[bytes, str], dict[str, str]]
+    # Signing at a given send time, where the signature covers one (JD, Pinduoduo).
+    sign_at: Callable[[bytes, str, datetime], dict[str, str]] | None = None
 
 
 RENDERERS: dict[str, Renderer] = {
@@ -67,8 +70,8 @@ RENDERERS: dict[str, Renderer] = {
     "tiktok": Renderer(tiktok.payload, tiktok.sign),
     "douyin": Renderer(douyin.payload, douyin.sign),
     "taobao": Renderer(taobao.payload, taobao.sign),
-    "jd": Renderer(jd.payload, jd.sign),
-    "pdd": Renderer(pinduoduo.payload, pinduoduo.sign),
+    "jd": Renderer(jd.payload, jd.sign, jd.sign),
+    "pdd": Renderer(pinduoduo.payload, pinduoduo.sign, pinduoduo.sign),
 }
 ADAPTER_NAMES: tuple[str, ...] = tuple(RENDERERS)
 
@@ -93,8 +96,11 @@ def render(adapter: str, order: ChannelOrder) -> bytes:
     return orjson.dumps(RENDERERS[adapter].payload(order))
 
 
-def sign(adapter: str, body: bytes, secret: str) -> dict[str, str]:
-    """The headers with which `ADAPTERS[adapter].verify(body, headers, secret)` passes.
+def sign(adapter: str, body: bytes, secret: str, now: datetime | None = None
+         ) -> dict[str, str]:
+    """The headers with which `ADAPTERS[adapter].verify(body, headers, secret)` passes;
+    sent at `now` where the signature covers a send time (JD, Pinduoduo: without `now` the
+    time is derived from the body, and the webhook refuses it as stale).
 
     TikTok Shop, Douyin, JD and Pinduoduo take the secret as "app_key:app_secret" (as the
     instances here do); Douyin is signed with md5, the push default, and names the app in
@@ -103,4 +109,7 @@ def sign(adapter: str, body: bytes, secret: str) -> dict[str, str]:
     _known(adapter)
     if not secret:
         raise ValueError("no signing secret given")
-    return RENDERERS[adapter].sign(body, secret)
+    renderer = RENDERERS[adapter]
+    if now is not None and renderer.sign_at is not None:
+        return renderer.sign_at(body, secret, now)
+    return renderer.sign(body, secret)

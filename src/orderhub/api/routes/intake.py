@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from orderhub.adapters.channels.base import PayloadError, SignatureError
+from orderhub.adapters.channels.base import PayloadError, SignatureError, check_fresh
 from orderhub.adapters.channels.registry import ADAPTERS
 from orderhub.api import metering
 from orderhub.api.auth import principal_of
@@ -73,6 +74,9 @@ async def channel_webhook(
                                        f"of {', '.join(sorted(ADAPTERS))}")])
     try:
         adapter.verify(body, request.headers, found.secret)
+        if hub.settings.channel_push_max_skew_minutes:
+            check_fresh(adapter, request.headers, hub.clock(),
+                        timedelta(minutes=hub.settings.channel_push_max_skew_minutes))
         parsed = adapter.parse(body)
     except SignatureError as exc:
         log.warning("channel %s webhook refused: %s", channel, exc)  # the reason: in the log

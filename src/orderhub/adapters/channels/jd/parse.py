@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 
 from orderhub.adapters.channels._marketplace import (
@@ -83,6 +84,11 @@ class JdPopAdapter:
         """jd-sign = UPPER(md5(secret + 360buy_param_json<body>app_key<key>method<m>
         timestamp<ts>v2.0 + secret)); secret "app_key:app_secret"."""
         JD_PUSH.verify(self.app_key, body, headers, secret)
+
+    def sent_at(self, headers: Mapping[str, str]) -> datetime:
+        """When the push was signed (its signed timestamp header): `check_fresh` refuses
+        a captured push replayed later, which `verify` alone would accept forever."""
+        return JD_PUSH.sent_at(headers)
 
     def parse(self, body: bytes) -> ChannelOrder:
         """The API response, `{"orderInfo": {...}}`, or the bare orderInfo."""

@@ -8,6 +8,8 @@ simulator for name, mobile and address).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from orderhub.adapters.channels._payload import JsonObject
 from orderhub.adapters.channels._rendering import (
     china_time,
@@ -107,6 +109,6 @@ def _response(order: ChannelOrder, sealer: SimulatorDecryptor | None) -> JsonObj
     }}
 
 
-def sign(body: bytes, secret: str) -> dict[str, str]:
+def sign(body: bytes, secret: str, now: datetime | None = None) -> dict[str, str]:
     """The headers `verify` accepts; `secret` is "app_key:app_secret"."""
-    return JD_PUSH.sign(body, secret)
+    return JD_PUSH.sign(body, secret, now)

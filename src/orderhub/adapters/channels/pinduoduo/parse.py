@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 
 from orderhub.adapters.channels._marketplace import (
@@ -83,6 +84,11 @@ class PinduoduoAdapter:
         """pdd-sign = UPPER(md5(secret + client_id<id>data<body>data_typeJSON
         timestamp<ts>type<method> + secret)); secret "client_id:client_secret"."""
         PDD_PUSH.verify(self.client_id, body, headers, secret)
+
+    def sent_at(self, headers: Mapping[str, str]) -> datetime:
+        """When the push was signed (its signed timestamp header): `check_fresh` refuses
+        a captured push replayed later, which `verify` alone would accept forever."""
+        return PDD_PUSH.sent_at(headers)
 
     def parse(self, body: bytes) -> ChannelOrder:
         """The API response, `{"order_info": {...}}`, or the bare order_info."""

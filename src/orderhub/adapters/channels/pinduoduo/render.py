@@ -11,6 +11,8 @@ copies in `receiver_*_mask`.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from orderhub.adapters.channels._payload import JsonObject
 from orderhub.adapters.channels._rendering import (
     china_time,
@@ -123,6 +125,6 @@ def _response(order: ChannelOrder, sealer: SimulatorDecryptor | None) -> JsonObj
     return {"order_info_get_response": {"order_info": info}}
 
 
-def sign(body: bytes, secret: str) -> dict[str, str]:
+def sign(body: bytes, secret: str, now: datetime | None = None) -> dict[str, str]:
     """The headers `verify` accepts; `secret` is "client_id:client_secret"."""
-    return PDD_PUSH.sign(body, secret)
+    return PDD_PUSH.sign(body, secret, now)
