@@ -5,6 +5,7 @@ text that only looks like a fact is left alone, and the extractor never raises."
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -257,3 +258,49 @@ def test_more_ages(text: str, months: int) -> None:
 @pytest.mark.parametrize("text", ["宝宝11月24日前要", "宝宝生日是3月", "宝宝的预产期5月"])
 def test_dates_and_birthdays_are_not_ages(text: str) -> None:
     assert find_age(text) is None
+
+
+@pytest.mark.parametrize(("text", "kind", "value"), [
+    ("宝宝2025年6月出生", "baby_age_months", "18"),  # 2025-06-01 to 2026-12-07
+    ("女儿生于2024-03-15，三段", "baby_age_months", "32"),
+    ("出生日期：2026/1/20 宝宝", "baby_age_months", "10"),
+    ("预产期2027年2月", "baby_age_months", "0"),  # not born yet: a newborn's formula
+    ("our baby was born June 2025", "baby_age_months", "18"),
+    ("DOB: Mar 15, 2024", "baby_age_months", "32"),
+    ("本人今年16岁", "buyer_age_years", "16"),
+    ("我17岁，帮爸爸买", "buyer_age_years", "17"),
+    ("本人2008年生", "buyer_age_years", "17"),  # a year only: the lower bound
+    ("I'm 16, is that ok?", "buyer_age_years", "16"),
+    ("I was born in March 2008", "buyer_age_years", "18"),
+])
+def test_birth_dates_and_the_buyers_own_age(text: str, kind: str, value: str) -> None:
+    [fact] = extract([("buyer_message", text, False)], MONDAY).facts
+    assert (fact.kind, fact.value) == (kind, value), text
+
+
+@pytest.mark.parametrize("text", [
+    "我3岁的儿子要喝三段", "I'm 3 months behind on this", "2025年6月买过一次", "宝宝的预产期5月",
+])
+def test_not_a_birth_date_nor_the_buyers_age(text: str) -> None:
+    kinds = {f.kind for f in extract([("buyer_message", text, False)], MONDAY).facts}
+    assert "buyer_age_years" not in kinds and not (
+        "baby_age_months" in kinds and "买" in text), text
+
+
+def test_age_restricted_reads_the_buyers_own_age_from_the_note() -> None:
+    from orderhub.domain.inventory import Sku
+    from orderhub.domain.rules.checks import ValidationContext, check_age_restricted
+    from tests.factories import order
+
+    ctx = ValidationContext(catalog={"W": Sku("default", "W", "Whisky", Decimal("300"),
+                                              attributes={"alcohol": True})})
+    minor = order([("W", 1)])
+    minor.attributes = read_notes({"buyer_message": "本人今年16岁"}, MONDAY)
+    [reason] = check_age_restricted(minor, ctx, {})
+    assert reason.code.value == "age_restricted" and "declared 16" in reason.message
+    adult = order([("W", 1)])
+    adult.attributes = read_notes({"buyer_message": "I'm 25"}, MONDAY)
+    assert check_age_restricted(adult, ctx, {}) == []
+    declared = order([("W", 1)])  # a declared age (a structured field) wins over the note
+    declared.attributes = {**read_notes({"buyer_message": "我16岁"}, MONDAY), "buyer_age": "30"}
+    assert check_age_restricted(declared, ctx, {}) == []

@@ -157,3 +157,34 @@ def test_unknown_currency_is_held_for_it() -> None:
 ])
 def test_fee_names_to_kinds(name: str, amount: str, kind: str) -> None:
     assert fee_kind(name, D(amount)) == kind
+
+
+def _taobao_trade(name: str) -> dict[str, object]:
+    doc = orjson.loads((FIXTURES / name).read_bytes())
+    trade: dict[str, object] = doc["trade_fullinfo_get_response"]["trade"]
+    return trade
+
+
+def test_a_price_change_stated_only_on_the_trade_is_an_adjustment() -> None:
+    """TOP's Trade.adjust_fee is the seller's manual price change; where no sub-order
+    carries it (every sub-order's adjust_fee 0), it is an order-level `adjustment`."""
+    trade = _taobao_trade("taobao_trade_fullinfo.json")
+    for sub in trade["orders"]["order"]:  # type: ignore[index]
+        sub["adjust_fee"] = "0.00"  # the lines' paid amounts (divide_order_fee) unchanged
+    trade["adjust_fee"] = "-6.00"
+    trade["payment"] = str(D(str(trade["payment"])) - 6)
+    body = orjson.dumps({"trade_fullinfo_get_response": {"trade": trade}})
+    co = ADAPTERS["taobao"].parse(body)
+    assert ("adjustment", D("-6.00")) in [(c.kind, c.amount) for c in co.charges]
+    assert check_amounts_consistent(_order_of(co), ValidationContext(catalog={}), {}) == []
+
+
+def test_a_price_change_on_a_sub_order_is_not_counted_twice() -> None:
+    """A trade whose sub-order carries the change (TOP copies it to the trade): in the line."""
+    co = ADAPTERS["taobao"].parse((FIXTURES / "taobao_trade_subsidy_cod.json").read_bytes())
+    assert "adjustment" not in [c.kind for c in co.charges]
+    trade = _taobao_trade("taobao_trade_subsidy_cod.json")
+    trade["adjust_fee"] = "-4.90"  # the same change, also stated on the trade
+    co = ADAPTERS["taobao"].parse(orjson.dumps({"trade_fullinfo_get_response": {"trade": trade}}))
+    assert "adjustment" not in [c.kind for c in co.charges]
+    assert check_amounts_consistent(_order_of(co), ValidationContext(catalog={}), {}) == []

@@ -434,7 +434,8 @@ class OrderOut(BaseModel):
         default_factory=dict,
         description="The channel's other order facts (po_number, ship_to_site, declarations) "
         "and the facts read from the buyer's notes: note_baby_age_months, "
-        "note_requested_delivery, note_invoice_title, note_invoice_tax_id, each with its "
+        "note_requested_delivery, note_invoice_title, note_invoice_tax_id, "
+        "note_buyer_age_years (the buyer's own age, for age-restricted goods), each with its "
         "words in <name>_span; the buyer's free text only with the full personal-data view")
     address_suggestion: dict[str, Any] | None = Field(
         None, description="Values suggested for missing divisions (values, confidence, "

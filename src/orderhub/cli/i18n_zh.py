@@ -144,6 +144,7 @@ CATALOG: dict[str, str] = {
     "requested delivery": "要求送达日期",
     "invoice title": "发票抬头",
     "tax id": "税号",
+    "buyer's own age (years)": "买家本人年龄（岁）",
     "preview of {name}: {shown} of {total} rows, {kind} orders":
         "{name} 预览：共 {total} 行中的 {shown} 行，{kind} 订单",
     "row": "行",

@@ -67,7 +67,8 @@ def _note_facts(attributes: dict[str, str]) -> list[str]:
     for name, label in (("note_baby_age_months", "baby's age (months)"),
                         ("note_requested_delivery", "requested delivery"),
                         ("note_invoice_title", "invoice title"),
-                        ("note_invoice_tax_id", "tax id")):
+                        ("note_invoice_tax_id", "tax id"),
+                        ("note_buyer_age_years", "buyer's own age (years)")):
         if attributes.get(name):
             span = attributes.get(f"{name}_span", "")
             out.append(t("buyer note, {what}: {value}", what=t(label), value=attributes[name])

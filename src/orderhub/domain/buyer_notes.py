@@ -32,6 +32,13 @@ Grammar (case-insensitive; full-width digits and punctuation are read as ASCII):
     tax id   := (税号|纳税人识别号|统一社会信用代码|信用代码|tax id|tax no|vat [no|number]|tin)
                 [:：]  [0-9A-Z-]{8,20}
 
+    birth    := YYYY (年|-|/|.) M [月] [D (日|号)] next to 出生/生于/生的/生日/出生日期/born/DOB
+                (before it, or 出生/生 right after it): the age at `reference`, in whole months
+                (a due date after it, 预产期: 0); the baby's, unless the buyer speaks of
+                themself (本人/我/自己/I was/my), then the buyer's age in years
+    self age := (本人|我|自己)[今年|已经|已]number岁 | (I'm|I am|my age is) number [years old]:
+                the buyer's own age (an age-restricted product reads it)
+
 Ages come out in whole months, rounded down (a baby "刚满3个月" or "14 weeks old" is 3
 months; "两岁半" is 30; days and weeks count 30.4375 and 7 days a month and a week).
 """
@@ -46,7 +53,8 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
-FactKind = Literal["baby_age_months", "requested_delivery", "invoice_title", "invoice_tax_id"]
+FactKind = Literal["baby_age_months", "requested_delivery", "invoice_title", "invoice_tax_id",
+                   "buyer_age_years"]
 
 # Where a channel puts what the buyer typed (attribute names; see docs/channels.md).
 NOTE_ATTRIBUTES: tuple[str, ...] = (
@@ -65,6 +73,7 @@ FACT_ATTRIBUTES: dict[FactKind, str] = {
     "requested_delivery": "note_requested_delivery",
     "invoice_title": "note_invoice_title",
     "invoice_tax_id": "note_invoice_tax_id",
+    "buyer_age_years": "note_buyer_age_years",
 }
 SPAN_SUFFIX = "_span"
 ERROR_ATTRIBUTE = "note_facts_error"
@@ -268,6 +277,86 @@ def _span_start(text: str, start: int) -> int:
     return start
 
 
+# ----- birth dates and the buyer's own age ------------------------------------------------------
+
+_BIRTH_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s*(?:年|-|/|\.)\s*(?P<m>1[0-2]|0?[1-9])\s*月?"
+    r"(?:\s*(?:-|/|\.)?\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*[日号]?)?")
+_BIRTH_BEFORE = re.compile(r"(?:出生日期|出生|生于|生日|生的|born(?:\s+(?:on|in))?|d\.?o\.?b\.?|"
+                           r"date of birth|birthday)\s*(?:是|为|:)?\s*$", re.IGNORECASE)
+_BIRTH_AFTER = re.compile(r"\s*(?:出生|出世|生的|生)")
+_SELF_BIRTH_YEAR = re.compile(
+    r"(?:本人|我|自己)\s*(?:是)?\s*(?P<y>(?:19|20)\d{2})\s*年\s*(?:出生|生)")
+_DUE_BEFORE = re.compile(r"(?:预产期|due date|due)\s*(?:是|为|:)?\s*$", re.IGNORECASE)
+_SELF = re.compile(r"本人|我|自己|\bI\b|\bmy\b|\bmyself\b", re.IGNORECASE)
+_ZH_SELF_AGE = re.compile(rf"(?:本人|我|自己)(?:今年|已经|已|现在)?(?:满)?\s*(?P<n>{_NUM})\s*周?岁"
+                          r"(?!\s*(?:大)?的?\s*(?:宝宝|宝贝|孩子|小孩|儿子|女儿|娃|婴儿|小朋友|闺女))")
+_EN_SELF_AGE = re.compile(r"\b(?:I'?m|I am|my age is|I turned)\s+(?P<n>\d{1,3})"
+                          r"(?:\s*(?:years?|yrs?)(?:\s*old)?|\s*y/?o)?\b(?!\s*(?:months?|weeks?|days?|%|kg|g\b))",
+                          re.IGNORECASE)
+
+
+def _months_between(born: date, reference: date) -> int:
+    months = (reference.year - born.year) * 12 + reference.month - born.month
+    if reference.day < born.day:
+        months -= 1
+    return months
+
+
+def find_birth(text: str, reference: date) -> tuple[int, bool, int, int] | None:
+    """(age in whole months at `reference`, the buyer's own?, start, end) of the first
+    birth date or due date in `text`: "宝宝2025年6月出生", "生于2024-03-15", "born June 2025"
+    is read by `find_birth_en`. A birth after `reference` (a due date) is 0 months."""
+    for m in _BIRTH_DATE.finditer(text):
+        before, after = text[max(0, m.start() - 12):m.start()], text[m.end():]
+        due = _DUE_BEFORE.search(before) is not None
+        tail = _BIRTH_AFTER.match(after)
+        if not (due or tail or _BIRTH_BEFORE.search(before)):
+            continue
+        day = int(m.group("d")) if m.group("d") else 1
+        try:
+            born = date(int(m.group("y")), int(m.group("m")), day)
+        except ValueError:
+            continue
+        months = max(0, _months_between(born, reference))
+        own = _SELF.search(text[max(0, m.start() - 8):m.start()]) is not None and not (
+            _near_child(text, m.start(), _ZH_CHILD, 8)
+            or _near_child(text, m.start(), _EN_CHILD, 20))
+        end = m.end() + (tail.end() if tail else 0)
+        start = _span_start(text, m.start())
+        return months, own, start, end
+    year = _SELF_BIRTH_YEAR.search(text)  # "本人2008年出生": a year only, the lower bound
+    if year is not None:
+        years = reference.year - int(year.group("y")) - 1
+        if years >= 0:
+            return years * 12, True, year.start(), year.end()
+    return find_birth_en(text, reference)
+
+
+def find_birth_en(text: str, reference: date) -> tuple[int, bool, int, int] | None:
+    """"born June 2025", "born on 3 March 2024", "DOB: Mar 15, 2024", "due July 2027"."""
+    m = _EN_BORN_RE.search(text)
+    if m is None:
+        return None
+    day = int(m.group("d1") or m.group("d2") or 1)
+    try:
+        born = date(int(m.group("y")), _MONTHS[m.group("mon").lower().rstrip(".")], day)
+    except (ValueError, KeyError):
+        return None
+    own = re.search(r"\bI (?:was|am)\s*$", text[max(0, m.start() - 10):m.start()],
+                    re.IGNORECASE) is not None
+    return max(0, _months_between(born, reference)), own, m.start(), m.end()
+
+
+def find_self_age(text: str) -> tuple[int, int, int] | None:
+    """(years, start, end) of the buyer's own age: "本人今年16岁", "I'm 17"."""
+    for pattern in (_ZH_SELF_AGE, _EN_SELF_AGE):
+        m = pattern.search(text)
+        if m is not None:
+            return int(number(m.group("n"))), m.start(), m.end()
+    return None
+
+
 # ----- delivery dates -------------------------------------------------------------------------
 
 _MONTHS = {name: i + 1 for i, names in enumerate((
@@ -275,6 +364,11 @@ _MONTHS = {name: i + 1 for i, names in enumerate((
     ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
     ("october", "oct"), ("november", "nov"), ("december", "dec"))) for name in names}
 _MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_EN_BORN_RE = re.compile(
+    r"\b(?:born(?:\s+(?:on|in))?|d\.?o\.?b\.?:?|date of birth:?|due(?:\s+date)?(?:\s+(?:on|in))?:?)"
+    rf"\s+(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+)?(?P<mon>{_MONTH_NAME})\.?"
+    r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)?,?\s+(?P<y>(?:19|20)\d{2})\b",
+    re.IGNORECASE)
 _WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _WEEKDAYS_EN = {d: i for i, d in enumerate(
     ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
@@ -452,9 +546,19 @@ def _extract(texts: list[tuple[str, str, bool]], reference: date) -> NoteFacts:
                 span = original[start:end].strip()
                 facts[kind] = NoteFact(kind, value, source, start, end, span)
 
+        born = find_birth(text, reference)
+        if born is not None:
+            months, own, start, end = born
+            if own:
+                keep("buyer_age_years", str(months // 12), start, end)
+            else:
+                keep("baby_age_months", str(months), start, end)
         age = find_age(text, in_context=about_baby)
         if age is not None:
             keep("baby_age_months", str(age[0]), age[1], age[2])
+        self_age = find_self_age(text)
+        if self_age is not None:
+            keep("buyer_age_years", str(self_age[0]), self_age[1], self_age[2])
         when = find_delivery_date(text, reference)
         if when is not None:
             keep("requested_delivery", when[0].isoformat(), when[1], when[2])
@@ -465,7 +569,7 @@ def _extract(texts: list[tuple[str, str, bool]], reference: date) -> NoteFacts:
         if tax_id is not None:
             keep("invoice_tax_id", tax_id[0], tax_id[1], tax_id[2])
     order: tuple[FactKind, ...] = ("baby_age_months", "requested_delivery", "invoice_title",
-                                    "invoice_tax_id")
+                                    "invoice_tax_id", "buyer_age_years")
     return NoteFacts([facts[k] for k in order if k in facts])
 
 

@@ -61,6 +61,7 @@ class ValidationContext:
 
 
 NOTE_AGE_ATTRIBUTE = FACT_ATTRIBUTES["baby_age_months"]
+NOTE_BUYER_AGE_ATTRIBUTE = FACT_ATTRIBUTES["buyer_age_years"]
 
 Check = Callable[[Order, ValidationContext, Mapping[str, Any]], list[HoldReason]]
 
@@ -413,6 +414,8 @@ def check_age_restricted(
 ) -> list[HoldReason]:
     attribute = params.get("attribute", "buyer_age")
     declared = order.attributes.get(attribute)
+    if declared in (None, ""):  # the buyer's own words: "本人今年16岁", "I'm 17"
+        declared = order.attributes.get(NOTE_BUYER_AGE_ATTRIBUTE)
     reasons = []
     for ln in order.lines:
         sku = ctx.catalog.get(ln.sku)

@@ -507,7 +507,13 @@ def _score_fields(
     out: dict[str, list[Any]] = {}
     addr = order.get("shipping_address") or {}
     if want.get("total") is not None:
-        got = (order.get("totals") or {}).get("grand_total")
+        # The label is the channel's stated total, also on an amount_mismatch record (the
+        # hub keeps what the channel said and flags it): the hub's `stated_total`, or its
+        # computed grand total where the channel stated none. A computed total that differs
+        # from the stated one shows as an amount_mismatch hold, scored as a defect.
+        totals = order.get("totals") or {}
+        got = totals.get("stated_total")
+        got = totals.get("grand_total") if got is None else got
         out["total"] = [want["total"], got, _dec(got) == _dec(want["total"])]
     out["currency"] = [
         want["currency"],

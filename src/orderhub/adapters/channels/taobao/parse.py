@@ -100,7 +100,7 @@ class TaobaoAdapter:
         for key in ("total_fee", "discount_fee", "adjust_fee"):
             put(attributes, key, trade.get(key))
         cross_border = any(line.tax for line in lines)
-        lines, charges = _components(trade, path, lines)
+        lines, charges = _components(trade, path, lines, subs)
         stated = {}
         if trade.get("total_fee") not in (None, "") and len(lines) == len(subs):
             stated["subtotal"] = price_at(trade, "total_fee", path)  # price x num, every line
@@ -124,11 +124,14 @@ class TaobaoAdapter:
         )
 
 
-def _components(trade: JsonObject, path: str, lines: list[ChannelLine]
-                ) -> tuple[list[ChannelLine], list[Charge]]:
+def _components(trade: JsonObject, path: str, lines: list[ChannelLine],
+                subs: list[JsonObject]) -> tuple[list[ChannelLine], list[Charge]]:
     """The trade's amounts outside its sub-orders: the buyer's COD service fee
     (`buyer_cod_fee`, else `cod_fee`), Tmall Global duties stated only on the trade
-    (`order_tax_fee`, when no sub-order carries its own), and the platform's subsidy
+    (`order_tax_fee`, when no sub-order carries its own), the seller's manual price change
+    stated only on the trade (`adjust_fee` while every sub-order's is zero: an
+    `adjustment`; TOP copies a one-sub-order trade's change onto the sub-order, where it is
+    already in the line), and the platform's subsidy
     (`platform_subsidy_fee`): the sub-orders' paid amounts are net of it, but it is the
     platform's money, not the seller's price cut, so it is taken out of the lines' discounts
     (in proportion to them) and counted as the `discount:platform` component."""
@@ -138,6 +141,9 @@ def _components(trade: JsonObject, path: str, lines: list[ChannelLine]
         charge("duty", price_at(trade, "order_tax_fee", path, ZERO), "关税税费")
         if not any(line.tax for line in lines) else None,
     ) if c is not None]
+    adjust = decimal_at(trade, "adjust_fee", path, ZERO)
+    if adjust and not any(decimal_at(sub, "adjust_fee", path, ZERO) for sub in subs):
+        charges.append(Charge("adjustment", adjust, "卖家改价"))
     subsidy = price_at(trade, "platform_subsidy_fee", path, ZERO)
     discounts = [line.discount for line in lines]
     if subsidy and sum(discounts, ZERO) >= subsidy:
