@@ -921,3 +921,24 @@ def test_bare_payloads_name_fields_without_an_envelope_prefix() -> None:
     with pytest.raises(PayloadError) as err:
         DouyinShopAdapter().parse(_json(detail))
     assert err.value.field == "sku_order_list[2].item_num"
+
+
+def test_tiktok_units_of_one_seller_sku_are_one_line_whatever_their_sku_ids() -> None:
+    """Units are grouped by the seller's SKU code (what the crosswalk maps) and price, even
+    where each unit carries its own platform sku_id; a unit without a seller code is
+    grouped by its sku_id."""
+    data = _load("tiktok_order_usd.json")
+    units = data["data"]["orders"][0]["line_items"]
+    first = units[0]
+    twin = {**first, "id": first["id"] + "9", "sku_id": str(first["sku_id"]) + "9"}
+    units.append(twin)
+    order = TikTokShopAdapter().parse(_json(data))
+    [line] = [ln for ln in order.lines if ln.channel_sku == first["seller_sku"]]
+    before = TikTokShopAdapter().parse(_json(_load("tiktok_order_usd.json")))
+    [single] = [ln for ln in before.lines if ln.channel_sku == first["seller_sku"]]
+    assert line.quantity == single.quantity + 1
+    assert twin["id"] in line.line_ref.split(",")
+    nameless = {**first, "id": first["id"] + "8", "seller_sku": "", "sku_id": "only-sku-id"}
+    units.append(nameless)
+    order = TikTokShopAdapter().parse(_json(data))
+    assert ("", 1) in [(ln.channel_sku, ln.quantity) for ln in order.lines]

@@ -77,6 +77,7 @@ class Fmt:
     tax: bool = True  # a line tax field
     order_discount: bool = False  # discounts per order only, spread back pro rata
     customer_ref: bool = True
+    units_grouped: bool = False  # one entry per unit: units of one SKU and price are one line
 
 
 FORMATS = {
@@ -91,7 +92,7 @@ FORMATS = {
     "tiktok": Fmt(
         "tiktok", ("USD", "GBP", "SGD", "MYR"), ("US", "GB", "SG", "MY"),
         ("buyer_message", "cancel_reason", "delivery_option_name"),
-        own_customer=False, total="required", max_quantity=5,
+        own_customer=False, total="required", max_quantity=5, units_grouped=True,
     ),
     "douyin": Fmt(
         "douyin", ("CNY",), ("CN",), ("buyer_words", "cancel_reason"),
@@ -261,7 +262,17 @@ def comparable(order: ChannelOrder, attribute_names: set[str]) -> ChannelOrder:
 
 
 def tied(fmt: Fmt, order: ChannelOrder) -> ChannelOrder:
-    """What a format ties together: order-level discounts come back spread pro rata."""
+    """What a format ties together: order-level discounts come back spread pro rata; units
+    of one SKU at one price come back as one line."""
+    if fmt.units_grouped:
+        merged: dict[tuple[str, D], ChannelLine] = {}
+        for i, ln in enumerate(order.lines):  # without a seller SKU, the sku_id tells apart
+            key = (ln.channel_sku or f"#{i}", ln.unit_price)
+            seen = merged.get(key)
+            merged[key] = ln if seen is None else replace(
+                seen, quantity=seen.quantity + ln.quantity, discount=seen.discount + ln.discount,
+                tax=seen.tax + ln.tax, line_ref=",".join(r for r in (seen.line_ref, ln.line_ref) if r))
+        order = replace(order, lines=list(merged.values()))
     if not fmt.order_discount:
         return order
     total = sum((ln.discount for ln in order.lines), D(0))

@@ -199,7 +199,10 @@ def _tiktok_order(data: JsonObject) -> tuple[JsonObject, str]:
 def _add_unit(groups: dict[tuple[str, Decimal], _Group], unit: JsonObject, path: str) -> None:
     sku = text_at(unit, "seller_sku", path)
     original = price_at(unit, "original_price", path)
-    key = (text_at(unit, "sku_id", path) or sku, original)
+    # Units are one product when the seller's SKU code (what the crosswalk maps) and the
+    # listed price agree, whatever platform sku_id each unit carries; without a seller
+    # code, the platform's sku_id says which product it is.
+    key = (sku or text_at(unit, "sku_id", path), original)
     group = groups.get(key)
     if group is None:
         title = text_at(unit, "product_name", path)
