@@ -269,9 +269,10 @@ def tied(fmt: Fmt, order: ChannelOrder) -> ChannelOrder:
         for i, ln in enumerate(order.lines):  # without a seller SKU, the sku_id tells apart
             key = (ln.channel_sku or f"#{i}", ln.unit_price)
             seen = merged.get(key)
+            refs = ",".join(r for r in (seen.line_ref, ln.line_ref) if r) if seen else ""
             merged[key] = ln if seen is None else replace(
                 seen, quantity=seen.quantity + ln.quantity, discount=seen.discount + ln.discount,
-                tax=seen.tax + ln.tax, line_ref=",".join(r for r in (seen.line_ref, ln.line_ref) if r))
+                tax=seen.tax + ln.tax, line_ref=refs)
         order = replace(order, lines=list(merged.values()))
     if not fmt.order_discount:
         return order
