@@ -32,7 +32,7 @@ from typing import Any, Literal
 from orderhub.adapters.channels._payload import CHINA_TZ
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
 from orderhub.domain.order import Address, Customer, OrderType
-from orderhub.domain.regions import country_code
+from orderhub.adapters.country_names import country_from_name
 
 Fmt = Literal["csv", "xlsx"]
 
@@ -331,7 +331,7 @@ def _country(value: Any) -> str:
     text = _text(value)
     code = COUNTRY_ALIASES.get(text.upper(), COUNTRY_ALIASES.get(text, text.upper()))
     if not re.fullmatch(r"[A-Z]{2}", code):
-        code = country_code(text)  # 澳門, 台灣, Hong Kong, United States, ... (domain/regions)
+        code = country_from_name(text)  # 澳門, 台灣, Hong Kong, Korea, Republic of, 大韩民国...
     if not re.fullmatch(r"[A-Z]{2}", code):
         raise ValueError(f"'{text}' is not an ISO 3166-1 alpha-2 country code")
     return code
