@@ -367,3 +367,17 @@ def test_provinces_are_stored_in_their_canonical_form() -> None:
     assert canonical_province(a).province == "TX"
     cn = Address(province="浙江", city="杭州市", district="西湖区", line1="文三路 1 号")
     assert canonical_province(cn).province == "浙江省"
+
+
+def test_a_hong_kong_neighbourhood_without_its_area_is_complete() -> None:
+    """A Hong Kong address written with its neighbourhood (Mong Kok, 旺角) but not the
+    area (Kowloon): the area the address data lists it under is taken; a place the data
+    does not list is still held."""
+    from orderhub.adapters.world_address import address_problems as problems
+    from orderhub.adapters.world_address import hk_area_of
+
+    assert hk_area_of("旺角", neighbourhood=True) == "Kowloon"
+    assert hk_area_of("Mong Kok", neighbourhood=True) == "Kowloon"
+    assert problems(Address(country="HK", city="Mong Kok", line1="8 Argyle Street")) == {}
+    assert problems(Address(country="HK", city="Atlantis", line1="1 Road")) == {
+        "province": "invalid"}

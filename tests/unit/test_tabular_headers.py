@@ -199,3 +199,20 @@ def test_a_stated_order_total_is_read_and_a_bare_total_is_not() -> None:
     bad = data.replace(",25.00,3.00", ",26.00,3.00")
     refused = parse_rows(bad.encode(), fmt="csv")  # rows of one order must agree
     assert any(e.field == "order_total" for e in refused.errors)
+
+
+def test_a_blank_recipient_is_missing_not_the_buying_company() -> None:
+    """A file with a recipient column and a blank cell: the name stays blank (the
+    required-fields check holds the order); a file without the column ships to its buyer."""
+    from orderhub.adapters.channels.tabular.parse import parse_rows
+
+    head = "采购订单号,采购方,{recipient}收货人手机,省份,城市,区县,详细地址,商品编码,数量,单价\n"
+    row = ("CG-1,南京丽人美妆有限公司,{blank}13770881150,江苏省,南京市,鼓楼区,中山北路30号,"
+           "A,3,75.00\n")
+    with_column = parse_rows((head.format(recipient="收货人,") + row.format(blank=",")).encode(),
+                             fmt="csv")
+    [(_, order)] = with_column.orders
+    assert order.shipping_address.name == "" and order.customer.name == "南京丽人美妆有限公司"
+    without = parse_rows((head.format(recipient="") + row.format(blank="")).encode(), fmt="csv")
+    [(_, order)] = without.orders
+    assert order.shipping_address.name == "南京丽人美妆有限公司"

@@ -81,6 +81,11 @@ def address_problems(a: Address) -> dict[str, str]:
         # Hong Kong's rules name no city (their `city` is a neighbourhood such as 旺角).
         province, city = city, ("" if country == "HK" else district)
         district = district if country == "HK" else ""
+        if country == "HK" and province and not hk_area_of(province):
+            # No area, only a neighbourhood (Mong Kok, 旺角): the area that lists it
+            area = hk_area_of(province, neighbourhood=True)
+            if area:
+                province, city = area, province
         found = dict(_problems(country, province, city, district, a.postal_code.strip(),
                                a.line1.strip()))
         if not city and found.get("city") == "required":
@@ -88,6 +93,36 @@ def address_problems(a: Address) -> dict[str, str]:
         return found
     return dict(_problems(country, _subdivision(country, province), city, district,
                           a.postal_code.strip(), a.line1.strip()))
+
+
+@lru_cache(maxsize=1)
+def _hk_areas() -> tuple[dict[str, str], dict[str, str]]:
+    """(area name -> area, neighbourhood name -> its area) from the data's Hong Kong
+    areas (Kowloon, Hong Kong Island, New Territories) and the places each lists, in
+    English and Chinese; a place two areas list is left out (ambiguous)."""
+    areas: dict[str, str] = {}
+    places: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for code, name in get_validation_rules({"country_code": "HK"}).country_area_choices:
+        areas[_fold(name)] = areas[_fold(code)] = str(code)
+        rules = get_validation_rules({"country_code": "HK", "country_area": code})
+        for place_code, place in rules.city_choices:
+            for key in (_fold(place), _fold(place_code)):
+                if places.get(key, code) != code:
+                    ambiguous.add(key)
+                places[key] = str(code)
+    return areas, {k: v for k, v in places.items() if k not in ambiguous}
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[\s.\-]", "", text).casefold().translate(_TRADITIONAL)
+
+
+def hk_area_of(name: str, *, neighbourhood: bool = False) -> str:
+    """The Hong Kong area `name` is (Kowloon, 九龍, ...), or with `neighbourhood` the area
+    that lists the place `name` (旺角 -> Kowloon); "" when the data does not say."""
+    areas, places = _hk_areas()
+    return (places if neighbourhood else areas).get(_fold(name), "")
 
 
 # Countries whose addresses carry the state or province as its postal code (what carriers

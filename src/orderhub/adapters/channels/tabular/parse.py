@@ -31,8 +31,8 @@ from typing import Any, Literal
 
 from orderhub.adapters.channels._payload import CHINA_TZ
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
-from orderhub.domain.order import Address, Customer, OrderType
 from orderhub.adapters.country_names import country_from_name
+from orderhub.domain.order import Address, Customer, OrderType
 
 Fmt = Literal["csv", "xlsx"]
 
@@ -557,6 +557,7 @@ def _build_order(
     default_order_type: OrderType,
     received_at: datetime,
     b2b_file: bool = False,
+    has_recipient: bool = False,
 ) -> tuple[ChannelOrder | None, list[RowError]]:
     """One order from its rows; order-level values must agree where they are repeated."""
     errors: list[RowError] = []
@@ -592,7 +593,10 @@ def _build_order(
         return first[name][0] if name in first else default
 
     company = get("buyer_company")
-    recipient = get("recipient") or get("customer_name") or company
+    # A file without a recipient column ships to its customer (or buyer company); a blank
+    # recipient cell in a file that has the column is a missing value, left blank for the
+    # required-fields check to hold, not filled with the buying company's name.
+    recipient = get("recipient") if has_recipient else (get("customer_name") or company)
     placed_at: datetime | None = get("placed_at", None)
     if b2b_file and "order_type" not in first:
         default_order_type = OrderType.B2B
@@ -690,6 +694,7 @@ def parse_rows(
             default_order_type=default_order_type,
             received_at=now,
             b2b_file=any(name in columns for name in B2B_FIELDS),
+            has_recipient="recipient" in columns,
         )
         result.errors.extend(errors)
         if order is not None:
