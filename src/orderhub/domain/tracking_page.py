@@ -211,12 +211,12 @@ def check_script(target: str, lang: str, texts: Mapping[str, str]) -> None:
 
 def pick_scripts(scripts: Sequence[ServiceScript], lang: str, skus: Sequence[str],
                  categories: Mapping[str, str]) -> dict[str, str]:
-    """For each field, the most specific text there is: the SKU's, else its category's,
-    else the tenant's default; in `lang`, else in the other language."""
+    """For each field, a text in `lang` if there is one (else in the other language), the
+    most specific first: the SKU's, else its category's, else the tenant's default."""
     order = [f"sku:{s}" for s in skus] + [f"category:{categories[s]}" for s in skus
                                           if categories.get(s)] + ["*"]
     ranked = sorted(scripts, key=lambda s: (
-        order.index(s.target) if s.target in order else len(order), s.lang != lang))
+        s.lang != lang, order.index(s.target) if s.target in order else len(order)))
     out: dict[str, str] = {}
     for f in SCRIPT_FIELDS:
         out[f] = next((getattr(s, f) for s in ranked
