@@ -263,3 +263,41 @@ def test_tracking_link_service_function_for_other_features(hub: Hub) -> None:
         assert url.startswith("https://shop.example/track/default/")
         assert links.open_link(hub.read_uow, "default", url.rsplit("/", 1)[1],
                                now=hub.clock()) == oid
+
+
+def test_console_service_lookup_with_role_masking(hub: Hub) -> None:
+    from orderhub.services.access import users
+    from tests.console_support import PASSWORD, sign_in
+
+    seed_network(hub)
+    for login, role in (("op", "operations"), ("ana", "analyst")):
+        users.create_user(hub.uow, "default", login=login, role=role, password=PASSWORD,
+                          granter=None, actor="test", now=hub.clock())
+    with api_client(hub) as admin, api_client(hub, role="carrier_integration") as ck:
+        oid, s = shipped_with_checkpoints(admin, ck, "TP-10")
+        admin.put("/v1/service-scripts", json={"target": "sku:A", "lang": "zh",
+                                               "size_guide": "均码", "return_policy": "7天"})
+        c = TestClient(admin.app, follow_redirects=False)
+        sign_in(c, "op")
+        c.cookies.set("oh_lang", "zh", path="/console")
+        for query in ({"phone": FULL_PHONE}, {"external_id": "TP-10"},
+                      {"waybill": s["waybill"]}):
+            r = c.get("/console/service", params=query)
+            assert r.status_code == 200, r.text
+            assert f'data-order="{oid}"' in r.text, query
+            assert "均码" in r.text and "已揽收" in r.text and "上海浦东" in r.text
+            assert FULL_NAME in r.text  # operations sees the full recipient
+        blank = c.get("/console/service", params={"phone": " "})  # nothing asked: the form
+        assert blank.status_code == 200 and 'id="found"' not in blank.text
+        long = c.get("/console/service", params={"waybill": "9" * 65})
+        assert long.status_code == 400 and "最多" in long.text
+        empty = c.get("/console/service", params={"phone": "13900000000"})
+        assert "未找到订单" in empty.text
+        analyst = TestClient(admin.app, follow_redirects=False)
+        sign_in(analyst, "ana")
+        r = analyst.get("/console/service", params={"phone": FULL_PHONE})
+        assert r.status_code == 200 and f'data-order="{oid}"' in r.text
+        shown = re.sub(rf'(phone(=|%3D)|value="){FULL_PHONE}', "", r.text)  # the query typed
+        for line in shown.splitlines():
+            assert FULL_NAME not in line and FULL_PHONE not in line, line
+        assert "李*" in r.text
