@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.crypto import link_tokens
@@ -51,25 +51,28 @@ class TrackingLinkRepository:
         return self.pii.decrypt(tenant_id, _field(version), stored)
 
     def ensure_key(self, tenant_id: str, now: datetime) -> tuple[int, bytes]:
-        """The current key, made (version 1) when the tenant has none; a concurrent maker
-        of the same version wins and its key is used (a savepoint keeps the caller's
-        transaction usable)."""
-        found = self.current_key(tenant_id)
-        if found is not None:
-            return found
+        """The current key, made when the tenant has none. Whether there is one and the
+        version to make are read in one statement, so makers racing on the first key all
+        try the same version: one inserts it, the others hit the primary key and use the
+        winner's (a savepoint keeps the caller's transaction usable)."""
+        top, live = self.conn.execute(select(
+            func.max(_k.version),
+            func.sum(case((_k.retired_at.is_(None), 1), else_=0)))
+            .where(_k.tenant_id == tenant_id)).one()
+        if live:
+            found = self.current_key(tenant_id)
+            if found is not None:
+                return found
         try:
             with self.conn.begin_nested():
-                return self._add(tenant_id, now)
+                return self._add(tenant_id, now, int(top or 0) + 1)
         except IntegrityError:
             found = self.current_key(tenant_id)
             if found is None:
                 raise
             return found
 
-    def _add(self, tenant_id: str, now: datetime) -> tuple[int, bytes]:
-        top = self.conn.execute(select(func.max(_k.version)).where(
-            _k.tenant_id == tenant_id)).scalar()
-        version = int(top or 0) + 1
+    def _add(self, tenant_id: str, now: datetime, version: int) -> tuple[int, bytes]:
         key = link_tokens.new_key()
         self.conn.execute(t.tracking_link_keys.insert().values(
             tenant_id=tenant_id, version=version, created_at=now,
@@ -79,10 +82,26 @@ class TrackingLinkRepository:
     def rotate(self, tenant_id: str, now: datetime) -> tuple[int, int]:
         """A new key; every older one retired (their links no longer open). Returns (new
         version, how many were retired)."""
+        top = self.conn.execute(select(func.max(_k.version)).where(
+            _k.tenant_id == tenant_id)).scalar()
         retired = self.conn.execute(update(t.tracking_link_keys).where(
             _k.tenant_id == tenant_id, _k.retired_at.is_(None)).values(retired_at=now)).rowcount
-        version, _ = self._add(tenant_id, now)
+        version, _ = self._add(tenant_id, now, int(top or 0) + 1)
         return version, int(retired or 0)
+
+    def reencrypt_secrets(self, tenant_id: str) -> int:
+        """Link keys not under the tenant's newest data key, rewritten under it (data-key
+        rotation, services/keys.rotate_data)."""
+        version = self.pii.current_version(tenant_id)
+        rows = self.conn.execute(select(_k.version, _k.secret).where(
+            _k.tenant_id == tenant_id,
+            ~_k.secret.startswith(f"p1.{version}.", autoescape=True))).all()
+        for v, stored in rows:
+            clear = self._open(tenant_id, v, stored)
+            self.conn.execute(update(t.tracking_link_keys).where(
+                _k.tenant_id == tenant_id, _k.version == v).values(
+                secret=self.pii.encrypt(tenant_id, _field(v), clear)))
+        return len(rows)
 
     # ----- revocations --------------------------------------------------------------------
     def revoked_at(self, tenant_id: str, order_id: str) -> datetime | None:
