@@ -188,12 +188,16 @@ def test_link_api_scopes_and_bad_input(hub: Hub) -> None:
         assert admin.post("/v1/orders/ord_nope/tracking-link").status_code == 404
         r = admin.put("/v1/service-scripts", json={"target": "bad target", "lang": "fr"})
         assert r.status_code == 422 and "target" in r.text and "lang" in r.text
-    with api_client(hub, scopes=["orders:read"]) as no_pii:
+    with api_client(hub, scopes=["orders:manage"]) as no_pii:
         r = no_pii.post(f"/v1/orders/{oid}/tracking-link")
-        assert r.status_code == 403, r.text
+        assert r.status_code == 403 and "masked personal data" in r.text, r.text
+    with api_client(hub, scopes=["orders:manage", "pii:masked"]) as masked:
+        assert masked.post(f"/v1/orders/{oid}/tracking-link").status_code == 200
+    with api_client(hub, role="operations") as ops:
+        assert ops.post(f"/v1/orders/{oid}/tracking-link").status_code == 200
+        assert ops.post("/v1/tracking-links/rotate").status_code == 403
     with api_client(hub, role="analyst") as analyst:
-        assert analyst.post(f"/v1/orders/{oid}/tracking-link").status_code == 200
-        assert analyst.post("/v1/tracking-links/rotate").status_code == 403
+        assert analyst.post(f"/v1/orders/{oid}/tracking-link").status_code == 403
     catalog.ensure_tenant(hub.uow, "acme", "Acme", hub.clock())
     with api_client(hub, tenant="acme") as acme:
         assert acme.post(f"/v1/orders/{oid}/tracking-link").status_code == 404
