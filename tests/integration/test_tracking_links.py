@@ -67,3 +67,20 @@ def test_two_rotations_at_once_both_succeed(hub: Hub) -> None:
     with hub.read_uow() as uow:
         current = uow.tracking_links.current_key(T)
     assert current is not None and current[0] == 3
+
+
+def test_the_migration_builds_the_tables_as_tables_declares(hub: Hub) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import MetaData
+
+    mine = ("tracking_link_keys", "tracking_link_revocations", "service_scripts")
+    only = MetaData(naming_convention=t.metadata.naming_convention)
+    for name in mine:
+        t.metadata.tables[name].to_metadata(only)
+    with hub.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = [d for d in compare_metadata(ctx, only)
+                if any(n in repr(d) for n in mine) and not (
+                    isinstance(d, tuple) and d[0] == "remove_table")]
+    assert diff == []
