@@ -16,6 +16,9 @@ from tests.api import api_client
 from tests.e2e.test_tracking import new_order
 from tests.factories import T, seed_network
 from tests.integration.test_inventory_races import race
+from tests.redis_support import redis_url
+
+__all__ = ["redis_url"]
 
 
 def test_concurrent_first_links_share_one_key(hub: Hub) -> None:
@@ -84,3 +87,30 @@ def test_the_migration_builds_the_tables_as_tables_declares(hub: Hub) -> None:
                 if any(n in repr(d) for n in mine) and not (
                     isinstance(d, tuple) and d[0] == "remove_table")]
     assert diff == []
+
+
+def test_two_api_processes_share_the_public_pages_limits_on_redis(redis_url: str) -> None:
+    """Two guards on one Redis (two API processes): wrong digits sent to either lock the
+    order number for both; failures from one address are counted across both."""
+    from orderhub.adapters.ratelimit.redis_limiter import RedisLimiter
+    from orderhub.services.tracking.public_guard import GuardLimits, PublicGuard
+    from tests.redis_support import unique_prefix
+
+    prefix = unique_prefix()
+    limits = GuardLimits(requests_per_minute=100, failures_per_hour=3, phone_tries=2,
+                         lock_minutes=10)
+    a = PublicGuard(RedisLimiter(redis_url, prefix=prefix), limits)
+    b = PublicGuard(RedisLimiter(redis_url, prefix=prefix), limits)
+    try:
+        assert a.admit("10.0.0.1", T, "N-1") is None
+        a.failed("10.0.0.1", T, "N-1")
+        b.failed("10.0.0.2", T, "N-1")
+        locked = b.admit("10.0.0.3", T, "N-1")
+        assert locked is not None and locked.retry_after_seconds > 0
+        assert a.admit("10.0.0.3", T, "N-2") is None
+        b.failed("10.0.0.1", T)
+        a.failed("10.0.0.1", T)
+        assert b.admit("10.0.0.1", T) is not None
+    finally:
+        a.limiter.close()
+        b.limiter.close()

@@ -317,8 +317,8 @@ def order_tracking_link(
                 done = links.revoke_links(hub.uow, tenant, order_id, now=hub.clock(),
                                           actor=cli_actor())
             else:
-                base = hub.settings.public_base_url or (
-                    f"http://{hub.settings.host}:{hub.settings.port}")
+                s = hub.settings
+                base = links.public_base(s.public_base_url, s.host, s.port)
                 done = links.issue_link(hub.uow, tenant, order_id, base_url=base,
                                         now=hub.clock(), ttl=parse_ttl(ttl))
         except DomainError as exc:

@@ -28,6 +28,12 @@ from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_
 PATH = "/track"
 
 
+def public_base(public_base_url: str, host: str, port: int) -> str:
+    """Where buyers reach the hub: the `public_base_url` setting, else the server's own
+    address (callers pass `settings.public_base_url, settings.host, settings.port`)."""
+    return public_base_url or f"http://{host}:{port}"
+
+
 def page_path(tenant_id: str, token: str = "") -> str:
     """The path of a tenant's tracking pages (the number + phone form without a token)."""
     return f"{PATH}/{quote(tenant_id, safe='')}" + (f"/{token}" if token else "")
