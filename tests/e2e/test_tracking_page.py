@@ -21,7 +21,7 @@ from orderhub.services import catalog
 from orderhub.services.tracking import links
 from tests.api import api_client
 from tests.e2e.test_tracking import carrier_of, cp, new_order, push, secret_for, to_shipped
-from tests.factories import seed_network
+from tests.factories import ADDRESS_JSON, seed_network
 
 FULL_NAME, FULL_PHONE, STREET = "李雷", "13800138000", "世纪大道"
 
@@ -92,6 +92,15 @@ def test_link_opens_the_page_in_both_languages_masked(hub: Hub) -> None:
         cancelled = public.get(link(admin, other) + "?lang=en")
         assert "This order has been cancelled." in cancelled.text
         assert "buyer asked" not in cancelled.text
+        r = admin.post("/v1/orders", json={
+            "external_id": "TP-1c", "channel": "web", "currency": "CNY",
+            "shipping_address": {**ADDRESS_JSON, "district": ""},
+            "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]})
+        assert r.status_code == 201 and r.json()["status"] == "on_hold", r.text
+        [reason] = r.json()["hold_reasons"]
+        held = public.get(link(admin, r.json()["id"]) + "?lang=en")
+        assert "We are checking something about your order" in held.text
+        assert reason["code"] not in held.text and reason["message"] not in held.text
 
 
 def test_bad_links_answer_404_and_count_toward_the_limit(hub: Hub, clock: Any) -> None:
