@@ -91,6 +91,15 @@ class Settings(BaseSettings):
     rate_limit_tenant_burst: int = Field(800, gt=0)
     # Failed authentications per client address before 429 (brute force on keys).
     auth_failures_per_minute: int = Field(30, gt=0)
+    # The buyer's tracking page (issue 19): where the hub is reached from outside (links are
+    # <public_base_url>/track/...; empty: http://host:port), and its rate limits per client
+    # address (requests; failures: bad links, unknown numbers, wrong phone digits) and per
+    # order number (wrong phone digits, then locked for track_lock_minutes).
+    public_base_url: str = ""
+    track_requests_per_minute: int = Field(60, gt=0)
+    track_failures_per_hour: int = Field(20, gt=0)
+    track_phone_tries: int = Field(5, gt=0)
+    track_lock_minutes: int = Field(30, gt=0)
 
 
 @lru_cache(maxsize=1)

@@ -32,12 +32,14 @@ from orderhub.api.routes import (
     sagas,
     services,
     tracking,
+    tracking_links,
     twin,
     usage,
     webhooks,
 )
 from orderhub.bootstrap import Hub
 from orderhub.console.app import create_console
+from orderhub.console.tracking_site import create_tracking_site
 
 
 def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) -> FastAPI:
@@ -79,6 +81,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(imports.router)
     app.include_router(fx.router)
     app.include_router(forecasts.router)
+    app.include_router(tracking_links.router)  # the buyer's tracking page (issue 19)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)
@@ -86,6 +89,8 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     # The operations console: its own cookie session, CSRF and pages (docs/console.md).
     app.mount("/console", create_console(hub, auth_failure=app.state.auth_failure,
                                          auth_blocked=app.state.auth_blocked))
+    # The buyer's tracking pages: public, rate-limited (console/tracking_site.py, issue 19).
+    app.mount("/track", create_tracking_site(hub))
     return app
 
 

@@ -194,6 +194,16 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/forecasts/fit": S.FORECASTS_WRITE,
     "POST /v1/forecasts/history": S.FORECASTS_WRITE,
     "POST /v1/forecasts/drift": S.FORECASTS_WRITE,
+    # the buyer's tracking page (issue 19): links, their keys, customer service's lookup
+    # a link shows the order to whoever holds it (masked): an act on the order, not a read
+    "POST /v1/orders/{order_id}/tracking-link": S.ORDERS_MANAGE,
+    "POST /v1/orders/{order_id}/tracking-link/revoke": S.ORDERS_MANAGE,
+    "POST /v1/tracking-links/rotate": S.ACCESS_MANAGE,
+    "GET /v1/service/orders": S.ORDERS_READ,
+    "GET /v1/service/orders/{order_id}": S.ORDERS_READ,
+    "GET /v1/service-scripts": S.CATALOG_READ,
+    "PUT /v1/service-scripts": S.CATALOG_WRITE,
+    "DELETE /v1/service-scripts": S.CATALOG_WRITE,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

@@ -53,6 +53,7 @@ GROUPS: dict[str, str] = {
     "channel": "channel",
     "fx": "fx",
     "forecast": "forecast",
+    "cs": "cs",  # customer service: lookup, scripts, tracking links (issue 19)
 }
 
 

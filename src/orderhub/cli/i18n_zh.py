@@ -676,6 +676,50 @@ CATALOG: dict[str, str] = {
     "held-out accuracy: {series} series fits, {fallbacks} fell back":
         "留出期准确度：拟合 {series} 条序列，{fallbacks} 条回退到基线",
     "{rows} rows written to {path}": "已写入 {rows} 行到 {path}",
+    # ----- customer service and tracking links (issue 19: cli/cs.py, order tracking-link) -----
+    "Customer service (客服): find orders, service scripts, tracking links.":
+        "客服：查找订单、客服话术、物流查询链接。",
+    "Orders by the buyer's phone (through the blind index), order number or waybill.":
+        "按买家手机号（经盲索引）、订单号或运单号查找订单。",
+    "The buyer's phone (exact)": "买家手机号（精确匹配）",
+    "The channel's order number": "渠道订单号",
+    "A waybill (tracking number)": "运单号",
+    "The order as its tracking page tells it, with the service script for its products.":
+        "订单在物流查询页上的进度，以及其商品的客服话术。",
+    "Language of the script: en or zh": "话术语言：en 或 zh",
+    "Service scripts: size guide, return policy, contact per SKU, category or the tenant.":
+        "客服话术：按 SKU、类目或租户设置尺码指南、退货政策、联系方式。",
+    "Set the service script of a SKU, a category or the tenant, in one language.":
+        "设置 SKU、类目或租户的客服话术（一种语言）。",
+    "sku:<code>, category:<name> or * (the tenant's default)":
+        "sku:<编码>、category:<类目> 或 *（租户默认）",
+    "Language of the texts: en or zh": "文本语言：en 或 zh",
+    "Size guide": "尺码指南",
+    "Return policy": "退货政策",
+    "How to reach customer service": "客服联系方式",
+    "The tenant's service scripts.": "租户的客服话术。",
+    "Remove a target's service script.": "删除某一对象的客服话术。",
+    "Only this language (en or zh)": "仅此语言（en 或 zh）",
+    "A new key for the tenant's tracking links: every link issued before stops opening.":
+        "为租户的物流查询链接换新密钥：之前签发的链接全部失效。",
+    "A link to the order's public tracking page (物流查询页): signed, expiring, personal data "
+    "masked; or, with --revoke, its links stop opening.":
+        "订单公开物流查询页（物流查询页）的链接：签名、有有效期、个人信息脱敏；加 --revoke 则使其已有链接失效。",
+    "How long the link opens: 30d, 12h, 90m, 2w (at most 366 days)":
+        "链接有效期：30d、12h、90m、2w（最长 366 天）",
+    "Revoke the order's links issued so far instead": "改为撤销该订单已签发的链接",
+    "links of {order} revoked": "订单 {order} 的链接已撤销",
+    "expires {at}": "有效期至 {at}",
+    "promised": "承诺送达",
+    "size_guide": "尺码指南",
+    "return_policy": "退货政策",
+    "contact": "联系方式",
+    "service script of {target} ({lang}) saved": "{target}（{lang}）的客服话术已保存",
+    "{n} removed": "已删除 {n} 条",
+    "tracking-link key v{version}; {retired} older key(s) retired":
+        "物流查询链接密钥 v{version}；{retired} 个旧密钥已停用",
+    "no order found": "未找到订单",
+    "give a phone, an order number or a waybill": "请提供手机号、订单号或运单号",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular

@@ -1,6 +1,6 @@
-"""`orderhub order show|why|list|tracking|reject-release|accept-address|payment-failed`:
-inspect orders; a warehouse refusing one, an address suggestion accepted, a payment that
-could not be captured."""
+"""`orderhub order show|why|list|tracking|tracking-link|reject-release|accept-address|
+payment-failed`: inspect orders, a link to an order's tracking page; a warehouse refusing
+one, an address suggestion accepted, a payment that could not be captured."""
 
 from __future__ import annotations
 
@@ -294,6 +294,43 @@ def order_tracking(
         except DomainError as exc:
             raise fail(str(exc)) from None
     print_order_tracking(view, as_json)
+
+
+@app.command("tracking-link")
+def order_tracking_link(
+    order_id: str, database_url: DbOption = None, tenant: TenantOption = "default",
+    ttl: Annotated[str, typer.Option("--ttl", help="How long the link opens: 30d, 12h, "
+                                     "90m, 2w (at most 366 days)")] = "30d",
+    revoke: Annotated[bool, typer.Option("--revoke", help="Revoke the order's links "
+                                         "issued so far instead")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON")] = False,
+) -> None:
+    """A link to the order's public tracking page (物流查询页): signed, expiring, personal
+    data masked; or, with --revoke, its links stop opening."""
+    from orderhub.cli.common import cli_actor, print_json
+    from orderhub.domain.tracking_page import parse_ttl
+    from orderhub.services.tracking import links
+
+    with open_hub(database_url) as hub:
+        order_id = _resolve(hub, tenant, order_id)
+        try:
+            if revoke:
+                done = links.revoke_links(hub.uow, tenant, order_id, now=hub.clock(),
+                                          actor=cli_actor())
+            else:
+                s = hub.settings
+                base = links.public_base(s.public_base_url, s.host, s.port)
+                done = links.issue_link(hub.uow, tenant, order_id, base_url=base,
+                                        now=hub.clock(), ttl=parse_ttl(ttl))
+        except DomainError as exc:
+            raise fail(describe(exc)) from None
+    if as_json:
+        print_json(done)
+    elif revoke:
+        console.print(t("links of {order} revoked", order=order_id), highlight=False)
+    else:
+        console.print(done["url"], highlight=False, soft_wrap=True)
+        console.print(t("expires {at}", at=done["expires_at"].isoformat()), highlight=False)
 
 
 @app.command("reject-release")

@@ -33,6 +33,7 @@ from orderhub.adapters.db.rule_set_repository import RuleSetRepository
 from orderhub.adapters.db.saga_repository import SagaRepository
 from orderhub.adapters.db.sku_mapping_repository import SkuMappingRepository
 from orderhub.adapters.db.stock_repository import StockRepository
+from orderhub.adapters.db.tracking_link_repository import TrackingLinkRepository
 from orderhub.adapters.db.tracking_repository import TrackingRepository
 from orderhub.adapters.db.twin_repository import TwinRepository
 from orderhub.adapters.db.usage_repository import UsageRepository
@@ -69,6 +70,7 @@ class UnitOfWork:
     jobs: JobRepository  # background jobs' records (console bulk actions, imports...)
     cutover: CutoverRepository  # shadow records and legacy exports (channel cut-over)
     forecasts: ForecastRepository  # demand history, forecast runs and points
+    tracking_links: TrackingLinkRepository  # the buyer's tracking page: link keys, scripts
     conn: Connection
 
     def __init__(
@@ -123,6 +125,7 @@ class UnitOfWork:
         self.jobs = JobRepository(conn)
         self.cutover = CutoverRepository(conn)
         self.forecasts = ForecastRepository(conn)
+        self.tracking_links = TrackingLinkRepository(conn, self.pii)
         self._other_events = []
         return self
 

@@ -1215,3 +1215,39 @@ forecast_points = Table(
     Column("lo95", Float, nullable=False),
     Column("hi95", Float, nullable=False),
 )
+
+# ----- the buyer's tracking page (issue 19; domain/tracking_page.py) ------------------------
+# Per-tenant keys that seal tracking links (stored encrypted like other secrets); a new
+# version retires the old ones (their links answer 404).
+tracking_link_keys = Table(
+    "tracking_link_keys",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("secret", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("retired_at", UTCDateTime()),
+)
+
+# An order's links issued up to `revoked_at` no longer open.
+tracking_link_revocations = Table(
+    "tracking_link_revocations",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("order_id", String(64), primary_key=True),
+    Column("revoked_at", UTCDateTime(), nullable=False),
+)
+
+# Customer service's script per SKU, category or the tenant's default ("*"), per language.
+service_scripts = Table(
+    "service_scripts",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("target", String(80), primary_key=True),
+    Column("lang", String(8), primary_key=True),
+    Column("size_guide", Text, nullable=False, server_default=""),
+    Column("return_policy", Text, nullable=False, server_default=""),
+    Column("contact", Text, nullable=False, server_default=""),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)

@@ -19,3 +19,8 @@ MODULES += (network, rules, audit, events)
 from orderhub.console.pages import imports, waves  # noqa: E402
 
 MODULES += (imports, waves)
+
+# customer service's lookup (issue 19)
+from orderhub.console.pages import service  # noqa: E402
+
+MODULES += (service,)
