@@ -117,8 +117,9 @@ class LabelRepository:
                 tenant_id=r.tenant_id, order_id=r.order_id, shipment_id=r.shipment_id,
                 warehouse=r.warehouse, kind=r.kind, format=r.format, carrier=r.carrier,
                 waybill=r.waybill, layout_version=r.layout_version, sha256=r.sha256,
-                pages=r.pages, created_at=r.created_at, created_by=r.created_by))
-            new += result.rowcount or 0
+                pages=r.pages, created_at=r.created_at, created_by=r.created_by)
+                .returning(_d.id))
+            new += len(result.fetchall())
         return new
 
     def documents(self, tenant_id: str, order_id: str) -> list[DocumentRecord]:
