@@ -119,6 +119,7 @@ def layout_versions(make_uow: UowFactory, tenant_id: str, carrier: str) -> list[
     with make_uow() as uow:
         versions = uow.labels.versions(tenant_id, code)
     if not versions:
-        raise NotFound(f"no layout of the tenant's own for carrier {code}")
+        raise NotFound("no layout of the tenant's own for this carrier (the built-in one "
+                       "is in force)")
     return [{"carrier": code, "version": s.version, "created_at": s.created_at,
              "created_by": s.created_by, "layout": s.document} for s in versions]
