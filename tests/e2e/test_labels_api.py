@@ -215,3 +215,31 @@ def test_labels_from_the_command_line(hub: Hub, database_url: str, tmp_path: Pat
     assert {r["carrier"]: r["source"] for r in json.loads(out)}["SF"] == "tenant"
     code, out = run(database_url, "label", "documents", oid, "--json")
     assert code == 0 and any(d["created_by"].startswith("cli:") for d in json.loads(out))
+
+
+def test_a_release_in_the_demo_produces_documents(hub: Hub, database_url: str) -> None:
+    code, out = run(database_url, "demo-data", "--skus", "50")
+    assert code == 0, out
+    consumer = hub.enable_labels()  # as `serve` starts it with the other background work
+    with api_client(hub) as admin:
+        r = admin.post("/v1/orders", json={
+            "external_id": "DEMO-LBL-1", "channel": "web", "currency": "CNY",
+            "shipping_address": {"province": "浙江省", "city": "杭州市", "district": "西湖区",
+                                 "line1": "文三路 100 号", "name": "张三",
+                                 "phone": "13800138000"},
+            "lines": [{"sku": "SKU-00001", "quantity": 1, "unit_price": "59.90"}]})
+        assert r.status_code == 201 and r.json()["status"] == "allocated", r.text
+        oid = r.json()["id"]
+        assert admin.post(f"/v1/orders/{oid}/release").status_code == 200
+        hub.relay.drain()
+        while consumer.process_once(wait=0):
+            pass
+        [s] = admin.get(f"/v1/orders/{oid}").json()["shipments"]
+        docs = admin.get(f"/v1/shipments/{s['id']}/documents").json()
+        assert {(d["kind"], d["format"]) for d in docs} == {
+            ("label", "pdf"), ("label", "zpl"), ("packing_list", "pdf")}
+        r = admin.get(f"/v1/shipments/{s['id']}/label")
+        label = next(d for d in docs if (d["kind"], d["format"]) == ("label", "pdf"))
+        assert r.headers["x-document-sha256"] == label["sha256"]  # the reprint is the print
+        text = PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
+        assert "张三" in text and s["waybill"] in text
