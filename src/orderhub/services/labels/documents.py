@@ -165,43 +165,45 @@ ALL_DOCUMENTS = ((DocumentKind.LABEL, DocumentFormat.PDF),
 
 def produce(make_uow: UowFactory, batch: Sequence[Envelope], now: datetime) -> int:
     """The `labels` consumer: each released order's shipments get their label (PDF, ZPL)
-    and packing list (PDF) rendered and recorded. Returns the shipments done."""
-    done = 0
+    and packing list (PDF) rendered and recorded: one read per tenant in the batch, the
+    rendering outside any transaction, one write. Returns the shipments done."""
+    wanted: dict[str, dict[str, set[str]]] = {}  # tenant -> order -> shipment ids
     for envelope in batch:
         if envelope.type != "OrderReleasedToWarehouse":
             continue
-        ids = {str(s.get("shipment_id")) for s in envelope.data.get("shipments", [])}
+        ids = wanted.setdefault(envelope.tenant, {}).setdefault(envelope.subject, set())
+        ids.update(str(s.get("shipment_id")) for s in envelope.data.get("shipments", []))
+    items: list[Prepared] = []
+    for tenant_id, by_order in wanted.items():
         with make_uow() as uow:
-            try:
-                order = uow.orders.get(envelope.tenant, envelope.subject)
-            except NotFound:
-                continue
-            if order.status in _PAST:
-                continue  # delivered, paid or cancelled since: nothing left to print
-            items = prepare(uow, [order], shipment_ids=ids or None)
-        per_shipment: list[tuple[Prepared, list[DocumentRecord]]] = []
-        for p in items:  # rendered outside any transaction
-            records = []
-            for kind, fmt in ALL_DOCUMENTS:
-                if kind == DocumentKind.LABEL and not p.doc.waybill:
-                    continue  # a pickup at a store: no carrier label
-                content, pages, _ = render([p], kind, fmt)
-                records.append(_record(p, kind, fmt, content, pages, now, ACTOR))
-            per_shipment.append((p, records))
-        with make_uow() as uow:
-            for p, records in per_shipment:
-                if uow.labels.add_documents(records):
-                    uow.record(ev.ShippingDocumentsProduced(
-                        tenant_id=p.order.tenant_id, occurred_at=now, actor=ACTOR,
-                        status=p.order.status.value, shipment_id=p.shipment.id,
-                        order=p.order.id, warehouse=p.shipment.warehouse,
-                        carrier=p.doc.carrier, waybill=p.doc.waybill,
-                        documents=[{"kind": r.kind, "format": r.format,
-                                    "layout_version": r.layout_version, "sha256": r.sha256,
-                                    "pages": r.pages} for r in records]))
-                done += 1
-            uow.commit()
-    return done
+            orders = [o for o in uow.orders.get_many(tenant_id, sorted(by_order))
+                      if o.status not in _PAST]  # delivered, paid or cancelled since
+            for order in orders:
+                items.extend(prepare(uow, [order], shipment_ids=by_order[order.id] or None))
+    per_shipment: list[tuple[Prepared, list[DocumentRecord]]] = []
+    for p in items:  # rendered outside any transaction
+        records = []
+        for kind, fmt in ALL_DOCUMENTS:
+            if kind == DocumentKind.LABEL and not p.doc.waybill:
+                continue  # a pickup at a store: no carrier label
+            content, pages, _ = render([p], kind, fmt)
+            records.append(_record(p, kind, fmt, content, pages, now, ACTOR))
+        per_shipment.append((p, records))
+    if not per_shipment:
+        return 0
+    with make_uow() as uow:
+        for p, records in per_shipment:
+            if uow.labels.add_documents(records):
+                uow.record(ev.ShippingDocumentsProduced(
+                    tenant_id=p.order.tenant_id, occurred_at=now, actor=ACTOR,
+                    status=p.order.status.value, shipment_id=p.shipment.id,
+                    order=p.order.id, warehouse=p.shipment.warehouse,
+                    carrier=p.doc.carrier, waybill=p.doc.waybill,
+                    documents=[{"kind": r.kind, "format": r.format,
+                                "layout_version": r.layout_version, "sha256": r.sha256,
+                                "pages": r.pages} for r in records]))
+        uow.commit()
+    return len(per_shipment)
 
 
 def consumer_handler(make_uow: UowFactory,
