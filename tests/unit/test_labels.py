@@ -165,3 +165,23 @@ def test_field_catalogue_and_wrapping() -> None:
     assert wrap_text("浙江省杭州市西湖区文三路", 4) == ["浙江省杭", "州市西湖", "区文三路"]
     assert wrap_text("abc", 0) == ["abc"]
     json.dumps(builtin_layouts()["SF"].as_dict())  # layouts are plain data
+
+
+@pytest.mark.parametrize("font", ["cid", "embedded"])
+def test_both_fonts_print_chinese(font: str, monkeypatch: pytest.MonkeyPatch,
+                                  tmp_path: Any) -> None:
+    """Without a CJK TrueType font the built-in CID font STSong-Light is used (no file);
+    with one (ORDERHUB_LABEL_FONT or Debian's WenQuanYi) it is embedded."""
+    if font == "embedded" and not any(__import__("os").path.isfile(p)
+                                      for p in pdf.KNOWN_FONTS):
+        pytest.skip("no CJK TrueType font on this machine (fonts-wqy-microhei)")
+    monkeypatch.setattr(pdf, "_font_name", None)
+    if font == "cid":
+        monkeypatch.setenv("ORDERHUB_LABEL_FONT", str(tmp_path / "missing.ttf"))
+    else:
+        monkeypatch.delenv("ORDERHUB_LABEL_FONT", raising=False)
+    rendered = pdf.labels([(builtin_layouts()["JD"], doc("JDV000123456789"))])
+    assert pdf._font_name == (pdf.CID_FONT if font == "cid" else pdf.EMBEDDED)
+    text = PdfReader(io.BytesIO(rendered.content)).pages[0].extract_text()
+    assert "张三" in text and "京东物流" in text
+    monkeypatch.setattr(pdf, "_font_name", None)  # the next test registers its own

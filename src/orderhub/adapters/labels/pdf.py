@@ -1,21 +1,29 @@
 """PDF labels and packing lists (reportlab): one page per document, the page the layout's
-size, every text in the CJK CID font STSong-Light (built into reportlab and every PDF
-reader's Adobe-GB1 support: Chinese addresses print with no font file), the waybill as a
-Code128 barcode. Output is byte-for-byte repeatable (`invariant`: no creation time or
-random document id), so a reprint has the same SHA-256 as the first print when nothing
-on it changed."""
+size, the waybill as a Code128 barcode. Output is byte-for-byte repeatable (`invariant`: no
+creation time or random document id), so a reprint has the same SHA-256 as the first print
+when nothing on it changed.
+
+The font: a CJK TrueType font embedded (subset) when one is found: `ORDERHUB_LABEL_FONT`
+(a .ttf or .ttc path), else WenQuanYi Micro Hei or Zen Hei where Debian's fonts-wqy-* put
+them; otherwise the CID font STSong-Light, built into reportlab and needing no file, which
+PDF readers draw with their own Adobe-GB1 (Chinese) font, so a reader without one shows
+boxes: install a font or set the variable where labels are printed from such a reader."""
 
 from __future__ import annotations
 
 import io
+import logging
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from reportlab.graphics.barcode import code128
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from orderhub.domain.labels import (
@@ -24,20 +32,44 @@ from orderhub.domain.labels import (
     field_text,
 )
 
-FONT = "STSong-Light"
-_registered = False
+log = logging.getLogger(__name__)
+CID_FONT = "STSong-Light"
+EMBEDDED = "LabelCJK"
+KNOWN_FONTS = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+               "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+_font_name: str | None = None
 _lock = threading.Lock()
 PACKING_SIZE = (148 * mm, 210 * mm)  # A5 portrait
 
 
+def font_file() -> str | None:
+    """The CJK TrueType font labels embed, if there is one."""
+    configured = os.environ.get("ORDERHUB_LABEL_FONT", "")
+    for path in ((configured,) if configured else KNOWN_FONTS):
+        if path and Path(path).is_file():
+            return path
+    return None
+
+
 def _font() -> str:
-    global _registered
-    if not _registered:
+    """The registered font's name (registered once per process)."""
+    global _font_name
+    if _font_name is None:
         with _lock:
-            if not _registered:
-                pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-                _registered = True
-    return FONT
+            if _font_name is None:
+                path = font_file()
+                name = CID_FONT
+                if path is not None:
+                    try:
+                        pdfmetrics.registerFont(TTFont(EMBEDDED, path, subfontIndex=0))
+                        name = EMBEDDED
+                    except Exception:  # not a usable TrueType font: the CID font then
+                        log.warning("label font %s could not be loaded; using %s", path,
+                                    CID_FONT, exc_info=True)
+                if name == CID_FONT:
+                    pdfmetrics.registerFont(UnicodeCIDFont(CID_FONT))
+                _font_name = name
+    return _font_name
 
 
 @dataclass
@@ -52,9 +84,13 @@ class Rendered:
 
 def _barcode(c: canvas.Canvas, value: str, x: float, top: float, height: float,
              module: float, readable: bool, drawn: list[str]) -> None:
-    bc = code128.Code128(value, barWidth=module, barHeight=height, humanReadable=readable,
+    """Code128 bars from `top` down `height`; the value in text under them if `readable`."""
+    bc = code128.Code128(value, barWidth=module, barHeight=height, humanReadable=False,
                          quiet=False)
-    bc.drawOn(c, x, top - height - (3 * mm if readable else 0))
+    bc.drawOn(c, x, top - height)
+    if readable:
+        c.setFont("Helvetica", 9)
+        c.drawCentredString(x + bc.width / 2, top - height - 10, value)
     drawn.append(value)
 
 
