@@ -19,8 +19,9 @@ router = APIRouter(tags=["labels"])
 FormatQuery = Annotated[Literal["pdf", "zpl"], Query(
     description="pdf (one page per label, 100 x 150 mm by default) or zpl (ZPL II for "
     "thermal printers, 203 dpi)")]
-_FILES: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}, "application/zpl": {}},
-                "description": "The document"}}
+_FILES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}, "application/zpl": {}},
+          "description": "The document"}}
 
 
 def _answer(printed: documents.Printed) -> Response:
