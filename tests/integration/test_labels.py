@@ -159,3 +159,31 @@ def test_layouts_are_versioned_and_resolved_by_precedence(hub: Hub) -> None:
     with pytest.raises(InvalidInput):
         layouts.save_layout(hub.uow, T, "SF", bad, now=hub.clock(), actor="user:a")
     assert [v["version"] for v in layouts.layout_versions(hub.read_uow, T, "SF")] == [1, 2]
+
+
+def test_concurrent_layout_saves_get_distinct_versions(hub: Hub) -> None:
+    """Two writers saving layouts of one carrier at once (own connections each): every save
+    gets its own version, none lost, no error."""
+    import threading
+
+    base = dict(layouts.get_layout(hub.read_uow, T, "JD")["layout"])
+    del base["carrier"]
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(4):
+                doc = dict(base, name=f"writer {n} save {i}")
+                layouts.save_layout(hub.uow, T, "JD", doc, now=hub.clock(), actor=f"w{n}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    versions = layouts.layout_versions(hub.read_uow, T, "JD")
+    assert [v["version"] for v in versions] == list(range(1, 9))
+    assert len({v["layout"]["name"] for v in versions}) == 8

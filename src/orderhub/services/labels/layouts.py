@@ -21,7 +21,7 @@ from orderhub.domain.labels import (
     valid_carrier_code,
 )
 from orderhub.services import audit
-from orderhub.services.unit_of_work import UnitOfWork, UowFactory
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_race
 
 
 def carrier_code(code: str) -> str:
@@ -69,6 +69,12 @@ def save_layout(make_uow: UowFactory, tenant_id: str, carrier: str, document: An
     """Check `document` and store it as the next version of the tenant's layout for
     `carrier`; InvalidInput (every problem with its path) stores nothing."""
     code = carrier_code(carrier)
+    # two saves at once: the version key refuses the second, which runs again (max + 1)
+    return retry_unique_race(lambda: _save(make_uow, tenant_id, code, document, now, actor))
+
+
+def _save(make_uow: UowFactory, tenant_id: str, code: str, document: Any, now: datetime,
+          actor: str) -> dict[str, Any]:
     with make_uow() as uow:
         uow.labels.lock_layouts(tenant_id)
         current = uow.labels.layout(tenant_id, code)
