@@ -189,7 +189,7 @@ def test_labels_from_the_command_line(hub: Hub, database_url: str, tmp_path: Pat
     assert len(PdfReader(tmp_path / "w.pdf").pages) >= 1
     code, out = run(database_url, "--lang", "zh", "label", "print", "shp_nope", "--out",
                     str(tmp_path / "x.pdf"))
-    assert code == 1 and "错误" in out and not (tmp_path / "x.pdf").exists()
+    assert code == 1 and "没有包裹或订单 shp_nope" in out and not (tmp_path / "x.pdf").exists()
     code, out = run(database_url, "label", "wave", "--warehouse", s["warehouse"],
                     "--since", "yesterday", "--out", str(tmp_path / "y.pdf"))
     assert code == 2 and "ISO 8601" in out

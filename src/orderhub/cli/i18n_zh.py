@@ -794,4 +794,12 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(base_currency|max_age_days): (.+)", "{0}：{1}"),
     (r"must be a whole number 0\.\.(\d+)", "应为 0..{0} 的整数"),
     (r"tenant '(.+)' not found", "租户 '{0}' 不存在"),
+    # shipping documents (cli/label.py)
+    (r"no shipment or order (\S+)", "没有包裹或订单 {0}"),
+    (r"(\S+): no waybill booked yet \(labels print once the order is released to its warehouse\)",
+     "{0}：尚未预约电子面单（订单下发到仓库后才能打印面单）"),
+    (r"no released shipments at (\S+) to print since (\S+)", "{0} 在 {1} 之后没有已下发待打印的包裹"),
+    (r"no released shipments at (\S+) to print", "{0} 没有已下发待打印的包裹"),
+    (r"(\S+): nothing to print \(no shipments\)", "{0}：没有可打印的内容（无包裹）"),
+    (r"cannot write (.+?): (.+)", "无法写入 {0}：{1}"),
 ]
