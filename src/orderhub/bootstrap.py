@@ -211,6 +211,19 @@ class Hub:
                                        start="earliest")
         return self._twin
 
+    def enable_labels(self) -> DurableConsumer:
+        """The `labels` consumer: a released order's shipping documents (labels, packing
+        lists) produced after the release commits (services/labels/documents.py); from
+        the start of the log, so no release is missed before its first run (orders already
+        delivered, paid or cancelled are skipped)."""
+        for c in self.consumers:
+            if c.name == "labels":
+                return c
+        from orderhub.services.labels.documents import consumer_handler as labels_handler
+
+        return self.consumer("labels", labels_handler(self.uow, self.clock),
+                             ["OrderReleasedToWarehouse"], start="earliest")
+
     def periodic_jobs(self) -> list[Job]:
         """The named jobs a server or worker runs on a timer (see services/jobs.py)."""
         from orderhub.services import jobs
@@ -244,6 +257,7 @@ class Hub:
             self.relay.start()
         self.enable_webhooks()
         self.enable_twin()
+        self.enable_labels()
         for c in self.consumers:
             c.start()
         if self.webhooks is not None:

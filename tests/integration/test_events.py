@@ -192,6 +192,19 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     cutover.put_in_shadow(hub.uow, T, "tmall", now=clock.now, actor="admin")
     cutover.promote(hub.uow, T, "tmall", min_rate=Decimal(0), min_orders=0, now=clock.now,
                     actor="admin")
+    # shipping documents: a carrier's layout saved, a released order's documents produced
+    from orderhub.adapters.labels.builtin import builtin_layouts
+    from orderhub.services.labels import layouts as label_layouts
+
+    layout = builtin_layouts()["SF"].as_dict()
+    del layout["carrier"]
+    label_layouts.save_layout(hub.uow, T, "SF", layout, now=clock.now, actor="admin")
+    [labelled] = submit(hub, draft("EV-11", [("A", 1)]))
+    hub.waybills.release(T, labelled, actor="wms")
+    hub.relay.drain()
+    labels = hub.enable_labels()
+    while labels.process_once(wait=0):
+        pass
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:

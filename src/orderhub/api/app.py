@@ -25,6 +25,7 @@ from orderhub.api.routes import (
     imports,
     intake,
     inventory,
+    labels,
     orders,
     risk,
     routing,
@@ -82,6 +83,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(fx.router)
     app.include_router(forecasts.router)
     app.include_router(tracking_links.router)  # the buyer's tracking page (issue 19)
+    app.include_router(labels.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

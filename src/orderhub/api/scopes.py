@@ -204,6 +204,15 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "GET /v1/service-scripts": S.CATALOG_READ,
     "PUT /v1/service-scripts": S.CATALOG_WRITE,
     "DELETE /v1/service-scripts": S.CATALOG_WRITE,
+    # shipping documents (issue 19 part 4): printing shows the full receiver (audited)
+    "GET /v1/shipments/{shipment_id}/label": S.LABELS_READ,
+    "GET /v1/orders/{order_id}/packing-list": S.LABELS_READ,
+    "GET /v1/shipments/{shipment_id}/documents": S.LABELS_READ,
+    "POST /v1/labels/wave": S.LABELS_READ,
+    "GET /v1/labels/layouts": S.LABELS_READ,
+    "GET /v1/labels/layouts/{carrier}": S.LABELS_READ,
+    "PUT /v1/labels/layouts/{carrier}": S.LABELS_WRITE,
+    "GET /v1/labels/layouts/{carrier}/versions": S.LABELS_READ,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

@@ -54,6 +54,7 @@ GROUPS: dict[str, str] = {
     "fx": "fx",
     "forecast": "forecast",
     "cs": "cs",  # customer service: lookup, scripts, tracking links (issue 19)
+    "label": "label",
 }
 
 

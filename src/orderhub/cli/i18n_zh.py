@@ -720,6 +720,48 @@ CATALOG: dict[str, str] = {
         "物流查询链接密钥 v{version}；{retired} 个旧密钥已停用",
     "no order found": "未找到订单",
     "give a phone, an order number or a waybill": "请提供手机号、订单号或运单号",
+    # ----- label (发货单据: 面单与装箱单) -------------------------------------------------------
+    "Shipping documents (发货单据): carrier labels and packing lists as PDF or ZPL, reprints, a wave's labels in one file, carriers' label layouts.":
+        "发货单据：承运商面单与装箱单（PDF 或 ZPL）、补打、按波次合并打印、承运商面单模板。",
+    "Carriers' label layouts (面单模板): list, show, save a new version, versions.":
+        "承运商面单模板：列出、查看、保存新版本、历史版本。",
+    "A shipment id, or an order id (all its shipments)": "包裹号，或订单号（其全部包裹）",
+    "Carrier code (SF, ZTO, ...) or default": "承运商代码（SF、ZTO……）或 default",
+    "Carriers with a label layout: built-in, or the tenant's own (newest version).":
+        "有面单模板的承运商：内置模板，或租户自有模板（最新版本）。",
+    "Every label (or packing list) of the shipments released to a warehouse and not picked yet, in one PDF or one ZPL stream, in release order; audited once.":
+        "已下发到某仓库且尚未拣货的全部包裹的面单（或装箱单），按下发顺序合成一个 PDF 或一个 ZPL 流；记一次审计。",
+    "Every saved version of the tenant's layout for a carrier.": "租户为某承运商保存过的全部模板版本。",
+    "File to write the document to": "写入单据的文件",
+    "Only orders released at or after this time (ISO 8601; UTC when no offset is given)":
+        "只含此时间及之后下发的订单（ISO 8601；未写时区时按 UTC）",
+    "Print or reprint the label (or packing list) of a shipment or of an order's shipments, rendered now from the order; the print is audited.":
+        "打印或补打一个包裹或一个订单全部包裹的面单（或装箱单），按订单当前数据即时生成；打印记入审计。",
+    "Save a new version of the tenant's layout for a carrier, checked whole (an unknown field name is refused with its place in the file; nothing is stored); audited.":
+        "为某承运商保存租户模板的新版本，整体校验（未知字段名会被拒绝并指出其在文件中的位置，且不保存任何内容）；记入审计。",
+    "The documents produced for a shipment or an order: kind, format, layout version, SHA-256, when and by whom (never their content).":
+        "为包裹或订单生成的单据：类型、格式、模板版本、SHA-256、时间与操作人（从不含单据内容）。",
+    "The layout a carrier's labels print with now, as JSON (edit it and `layout set`).":
+        "某承运商面单当前使用的模板，以 JSON 输出（可编辑后用 `layout set` 保存）。",
+    "The layout, JSON or YAML": "模板文件，JSON 或 YAML",
+    "The warehouse's code": "仓库代码",
+    "label or packing_list": "label（面单）或 packing_list（装箱单）",
+    "pdf or zpl (thermal printers)": "pdf 或 zpl（热敏打印机）",
+    "{count} shipment(s), {pages} page(s) written to {path} (sha256 {sha})":
+        "{count} 个包裹、{pages} 页已写入 {path}（sha256 {sha}）",
+    "--since: '{value}' is not an ISO 8601 date or time": "--since：'{value}' 不是 ISO 8601 日期或时间",
+    "no documents yet": "尚无单据",
+    "shipment": "包裹",
+    "kind": "类型",
+    "format": "格式",
+    "waybill": "运单号",
+    "layout": "模板",
+    "created (UTC)": "生成时间（UTC）",
+    "carrier": "承运商",
+    "version": "版本",
+    "builtin": "内置",
+    "tenant": "租户",
+    "layout for {carrier} saved: version {version}": "{carrier} 的面单模板已保存：版本 {version}",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular
@@ -797,4 +839,12 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(base_currency|max_age_days): (.+)", "{0}：{1}"),
     (r"must be a whole number 0\.\.(\d+)", "应为 0..{0} 的整数"),
     (r"tenant '(.+)' not found", "租户 '{0}' 不存在"),
+    # shipping documents (cli/label.py)
+    (r"no shipment or order (\S+)", "没有包裹或订单 {0}"),
+    (r"(\S+): no waybill booked yet \(labels print once the order is released to its warehouse\)",
+     "{0}：尚未预约电子面单（订单下发到仓库后才能打印面单）"),
+    (r"no released shipments at (\S+) to print since (\S+)", "{0} 在 {1} 之后没有已下发待打印的包裹"),
+    (r"no released shipments at (\S+) to print", "{0} 没有已下发待打印的包裹"),
+    (r"(\S+): nothing to print \(no shipments\)", "{0}：没有可打印的内容（无包裹）"),
+    (r"cannot write (.+?): (.+)", "无法写入 {0}：{1}"),
 ]

@@ -47,6 +47,8 @@ class Scope(StrEnum):
     TENANTS_MANAGE = "tenants:manage"  # platform: provision tenants, act for any tenant
     FORECASTS_READ = "forecasts:read"  # demand forecasts, runs, model tables, backtests
     FORECASTS_WRITE = "forecasts:write"  # fit forecasts, import demand history
+    LABELS_READ = "labels:read"  # print and reprint labels and packing lists (full address)
+    LABELS_WRITE = "labels:write"  # carriers' label layouts
 
 
 S = Scope
@@ -79,7 +81,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.CATALOG_READ,
         S.INVENTORY_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.RULES_READ, S.EVENTS_READ,
         S.WEBHOOKS_READ, S.AUDIT_READ, S.PII_FULL, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT,
-        S.EXCEPTIONS_APPROVE, S.FORECASTS_READ, S.FORECASTS_WRITE}),
+        S.EXCEPTIONS_APPROVE, S.FORECASTS_READ, S.FORECASTS_WRITE,
+        S.LABELS_READ, S.LABELS_WRITE}),
     Role.RULES_AUTHOR: frozenset({
         S.RULES_READ, S.RULES_DRAFT, S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ,
         S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED}),
@@ -91,7 +94,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.NETWORK_READ, S.FORECASTS_READ, S.FORECASTS_WRITE}),
     Role.LOGISTICS: frozenset({
         S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.INVENTORY_READ,
-        S.PII_MASKED, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT}),
+        S.PII_MASKED, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT, S.LABELS_READ, S.LABELS_WRITE}),
     Role.FINANCE: frozenset({S.ORDERS_READ, S.ORDERS_BILL, S.CATALOG_READ, S.AUDIT_READ,
                              S.USAGE_READ, S.EXCEPTIONS_READ}),
     Role.ANALYST: frozenset(_READ | {S.PII_MASKED}),

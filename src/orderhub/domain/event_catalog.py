@@ -762,6 +762,37 @@ CATALOG += [
          "min_orders": 500},
         subject="channel/<code>",
     ),
+    _spec(
+        "ShippingDocumentsProduced",
+        "A released shipment's documents were produced after the release committed (the "
+        "`labels` consumer; docs/labels.md): the carrier label as PDF and ZPL and the "
+        "packing list, each with its layout version and the SHA-256 of its bytes. The "
+        "bytes are not stored (they hold the receiver's name, phone and address): a "
+        "reprint renders them again from the order.",
+        {"shipment_id": _STR, "order": _STR, "warehouse": _STR, "carrier": _STR,
+         "waybill": _STR,
+         "documents": {"type": "array", "items": {
+             "type": "object", "required": ["kind", "format", "layout_version", "sha256"],
+             "properties": {"kind": {"enum": ["label", "packing_list"]},
+                            "format": {"enum": ["pdf", "zpl"]}, "layout_version": _STR,
+                            "sha256": _STR, "pages": _INT}}}},
+        {"status": "released", "actor": "labels", "reason": "",
+         "shipment_id": "shp_0006883a1b2c3d4e", "order": "ord_000688324f7e4400",
+         "warehouse": "HZ-QT", "carrier": "ZTO", "waybill": "7304917223841",
+         "documents": [{"kind": "label", "format": "pdf", "layout_version": "builtin-1",
+                        "sha256": "9f2c...", "pages": 1}]},
+        subject="shipment/<shipment_id>",
+    ),
+    _spec(
+        "LabelLayoutSaved",
+        "A tenant saved a new version of carrier `carrier`'s label layout (`default`: the "
+        "layout of carriers without one); labels produced from now on use it.",
+        {"carrier": _STR, "version": {"type": "integer", "minimum": 1},
+         "fields": {"type": "array", "items": _STR}},
+        {"status": "", "actor": "user:admin", "reason": "", "carrier": "SF", "version": 2,
+         "fields": ["waybill", "receiver_name", "receiver_address"]},
+        subject="label-layout/<carrier>",
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}

@@ -593,6 +593,33 @@ class ChannelModeChanged(Event):
                            "orders_compared", "min_rate", "min_orders")
 
 
+@dataclass(kw_only=True, slots=True)
+class ShippingDocumentsProduced(Event):
+    """A released shipment's label and packing list were produced (domain/labels.py): their
+    records and hashes, never their content (it holds the receiver's personal data)."""
+
+    type: ClassVar[str] = "ShippingDocumentsProduced"
+    shipment_id: str
+    order: str  # the order's id (the event's subject is the shipment)
+    warehouse: str
+    carrier: str
+    waybill: str
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("shipment_id", "order", "warehouse", "carrier", "waybill",
+                           "documents")
+
+
+@dataclass(kw_only=True, slots=True)
+class LabelLayoutSaved(Event):
+    """A tenant saved a new version of a carrier's label layout."""
+
+    type: ClassVar[str] = "LabelLayoutSaved"
+    carrier: str
+    version: int
+    fields: list[str] = field(default_factory=list)
+    _data_fields = _fields("carrier", "version", "fields")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -644,5 +671,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderCompensated,
         CompensationNeedsHuman,
         ChannelModeChanged,
+        ShippingDocumentsProduced,
+        LabelLayoutSaved,
     )
 }

@@ -1251,3 +1251,42 @@ service_scripts = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
+# ----- shipping documents (issue 19 part 4; domain/labels.py, migration 0042) ---------------
+# A tenant's own label layout per carrier, every saved version kept (the newest is used;
+# the built-in layouts ship in adapters/labels/layouts/).
+label_layouts = Table(
+    "label_layouts",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("carrier", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("document", JSONDoc, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+# The documents produced for a shipment: a record and the SHA-256 of the bytes, never the
+# bytes (they hold the receiver's name, phone and address: a reprint renders them again
+# from the order, whose personal data is encrypted at rest). One row per distinct content.
+shipping_documents = Table(
+    "shipping_documents",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("shipment_id", String(40), nullable=False),
+    Column("warehouse", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("carrier", String(32), nullable=False),
+    Column("waybill", String(64), nullable=False),
+    Column("layout_version", String(32), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("tenant_id", "shipment_id", "kind", "format", "sha256",
+                     name="uq_shipping_documents_content"),
+)
+Index("ix_shipping_documents_order", shipping_documents.c.tenant_id,
+      shipping_documents.c.order_id)

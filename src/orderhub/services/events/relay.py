@@ -77,6 +77,10 @@ def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
         return f"channel/{data.get('channel')}"
     if event_type == "RiskModelTrained":
         return f"risk-model/{data.get('version')}"
+    if event_type == "ShippingDocumentsProduced":
+        return f"shipment/{data.get('shipment_id')}"
+    if event_type == "LabelLayoutSaved":
+        return f"label-layout/{data.get('carrier')}"
     return ""
 
 
