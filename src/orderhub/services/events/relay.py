@@ -77,6 +77,9 @@ def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
         return f"channel/{data.get('channel')}"
     if event_type == "RiskModelTrained":
         return f"risk-model/{data.get('version')}"
+    if event_type in ("SettlementImported", "ReconciliationRun",
+                      "ReconciliationPeriodClosed"):
+        return f"reconciliation/{data.get('scope')}/{data.get('period')}"
     return ""
 
 
