@@ -146,9 +146,11 @@ def run(make_uow: UowFactory, tenant_id: str, period: str, *, scope: str | None 
             _open_period(uow, tenant_id, code, str(month), "a new run")
             outcome = _reconcile(uow, tenant_id, code, month, tolerance, rates, refunds)
             summary = outcome.summary()
+            covered = [i.id for i in uow.reconciliation.imports(tenant_id, str(month), code)]
             record = RunRecord(new_id("rcn"), code, str(month), now, actor,
                                {"tolerance": str(tolerance),
-                                "fee_rates": {k: str(v) for k, v in rates.items()}},
+                                "fee_rates": {k: str(v) for k, v in rates.items()},
+                                "imports": covered},
                                summary)
             uow.reconciliation.add_run(tenant_id, record, outcome.findings)
             audit.note(uow, tenant_id, now, actor, "reconciliation_change",
@@ -184,8 +186,9 @@ def close(make_uow: UowFactory, tenant_id: str, period: str, *, scope: str | Non
             if latest is None:
                 raise Conflict(f"period {month} of {code} is not reconciled yet; run "
                                "reconciliation first")
+            covered = set(latest.parameters.get("imports", ()))
             later = [i for i in uow.reconciliation.imports(tenant_id, month, code)
-                     if i.imported_at > latest.created_at]
+                     if i.id not in covered]
             if later:
                 raise Conflict(f"{later[0].filename} was imported for {code} {month} after "
                                "the latest run; run reconciliation again first")
