@@ -140,7 +140,7 @@ def test_tmall_settlement_import_run_report_export_close(client: TestClient, ops
         "10.00", "9.00", "-1.00")
     assert short["label"] == "实收金额不符" and short["order_id"] == ids["TM-4"]
     refund = found[("refund_mismatch", "TM-5")]
-    assert (refund["expected"], refund["settled"]) == ("10.00", "0")
+    assert (refund["expected"], refund["settled"]) == ("10.00", "0.00")
     assert found[("unsettled_order", "TM-3")]["expected"] == "7.00"
     assert found[("duplicate", "TM-1")]["detail"] == {"first_line": 4}
     assert found[("unmatched_row", "TM-404")]["lines"] == [10]
@@ -157,7 +157,7 @@ def test_tmall_settlement_import_run_report_export_close(client: TestClient, ops
     fees = client.get("/v1/reconciliation/report", params={
         "period": "2026-11", "code": "fee_mismatch"}).json()["scopes"][0]["findings"]
     assert [(f["external_id"], f["expected"], f["settled"]) for f in fees] == [
-        ("TM-2", "0.25", "0"), ("TM-4", "0.50", "0"), ("TM-5", "0.50", "0")]
+        ("TM-2", "0.25", "0.00"), ("TM-4", "0.50", "0.00"), ("TM-5", "0.50", "0.00")]
     assert client.post("/v1/reconciliation/runs", json={
         "period": "2026-11", "fee_rates": {"佣金": "2"}}).status_code == 422
 

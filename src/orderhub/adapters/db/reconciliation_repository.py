@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import bulk_insert, chunks
+from orderhub.domain.money import quantize
 from orderhub.domain.reconciliation import (
     Finding,
     FindingCode,
@@ -27,6 +28,15 @@ from orderhub.domain.reconciliation import (
     SettlementRow,
     ShipmentFacts,
 )
+
+def _money(value: Decimal | None, currency: str) -> Decimal | None:
+    """A stored amount as written: PostgreSQL's NUMERIC(20, 6) gives 10.000000 back; an
+    amount that fits the currency's minor unit comes back with exactly those decimals."""
+    if value is None or not currency:
+        return value
+    short = quantize(value, currency)
+    return short if short == value else value.normalize()
+
 
 _KEYS = 5_000  # keys per IN list (well under SQLite's 32,766 and PostgreSQL's 65,535)
 _LIVE_RESERVATIONS = ("active", "committed")
@@ -97,7 +107,8 @@ def _run(r: Any) -> RunRecord:
 
 def _finding(r: Any) -> Finding:
     return Finding(FindingCode(r["code"]), r["order_id"], r["external_id"], r["reference"],
-                   r["waybill"], r["fee_type"], r["expected"], r["settled"], r["currency"],
+                   r["waybill"], r["fee_type"], _money(r["expected"], r["currency"]),
+                   _money(r["settled"], r["currency"]), r["currency"],
                    r["row_count"], tuple(r["lines"] or ()), r["detail"] or {})
 
 
@@ -180,8 +191,10 @@ class ReconciliationRepository:
                    c.currency, c.occurred_at, c.waybill, c.weight_kg).where(
             c.tenant_id == tenant_id, c.scope == scope, c.period == period).order_by(c.id)
         kinds = {k.value: k for k in RowKind}
-        return [SettlementRow(line, ref, order_ref, kinds[kind], fee_type, amount, currency,
-                              at, waybill, weight)
+        pg = self.conn.dialect.name == "postgresql"
+        return [SettlementRow(line, ref, order_ref, kinds[kind], fee_type,
+                              _money(amount, currency) if pg else amount, currency,
+                              at, waybill, weight.normalize() if pg and weight else weight)
                 for line, ref, order_ref, kind, fee_type, amount, currency, at, waybill, weight
                 in self.conn.execute(q)]
 
@@ -190,7 +203,7 @@ class ReconciliationRepository:
         c = t.orders.c
         q = select(c.id, c.external_id, c.currency, c.grand_total, c.status, c.placed_at,
                    c.created_at).where(where)
-        return [OrderFacts(i, e, cur, total, status, placed or created)
+        return [OrderFacts(i, e, cur, quantize(total, cur), status, placed or created)
                 for i, e, cur, total, status, placed, created in self.conn.execute(q)]
 
     def orders_by_refs(self, tenant_id: str, channel: str, refs: Iterable[str]
