@@ -58,7 +58,7 @@ from typing import Any
 from orderhub.adapters.channels.tabular.parse import normalise, read_csv, read_xlsx
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.money import is_known_currency
-from orderhub.domain.reconciliation import CHINA, CARRIER_PREFIX, RowKind, SettlementRow
+from orderhub.domain.reconciliation import CARRIER_PREFIX, CHINA, RowKind, SettlementRow
 
 SOURCES = ("tmall", "jd", "douyin", "shopify")
 MAX_ROWS = 500_000

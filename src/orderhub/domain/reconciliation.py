@@ -14,18 +14,16 @@ fee). Carrier bills state what the merchant owes: freight and surcharges are pos
 
 Reason codes (`FindingCode`, Chinese labels in `LABELS_ZH`):
 
-| code | 中文 | meaning |
-|---|---|---|
-| matched | 已匹配 | the order's rows settle its grand total and known refunds within the tolerance |
-| amount_mismatch | 实收金额不符 | payments settled (收入) differ from the order's grand total |
-| refund_mismatch | 退款金额不符 | refunds settled differ from the refunds the hub knows of |
-| fee_mismatch | 费用/佣金不符 | a fee or commission type differs from its expected rate × grand total |
-| currency_mismatch | 币种不符 | a row's currency is not the order's (nothing summed) |
-| unmatched_row | 无对应订单 | rows whose order reference is no order of the channel |
-| unsettled_order | 订单未结算 | an order of the period (paid, not fully refunded) with no row at all |
-| duplicate | 重复扣款/重复结算 | a row whose reference an earlier row of the period already had |
-| freight_allocated | 运费已分摊 | a waybill's freight and surcharges matched to its shipment, allocated to lines |
-| unmatched_waybill | 运单无对应发货 | a carrier bill's waybill that is no shipment of the hub |
+- matched 已匹配: the order's rows settle its grand total and known refunds (tolerance)
+- amount_mismatch 实收金额不符: payments settled differ from the order's grand total
+- refund_mismatch 退款金额不符: refunds settled differ from the refunds the hub knows of
+- fee_mismatch 费用/佣金不符: a fee or commission type differs from rate × grand total
+- currency_mismatch 币种不符: a row's currency is not the order's (nothing summed)
+- unmatched_row 无对应订单: rows whose order reference is no order of the channel
+- unsettled_order 订单未结算: an order of the period, not refunded in full, with no row
+- duplicate 重复扣款/重复结算: a row whose reference an earlier row of the period had
+- freight_allocated 运费已分摊: a waybill's charges matched to its shipment, allocated
+- unmatched_waybill 运单无对应发货: a carrier bill's waybill that is no shipment of the hub
 
 Freight allocation rule: a waybill's charges go to the order lines shipped under that
 waybill (the shipment's reservations; all the order's lines when none are recorded), in
@@ -301,11 +299,13 @@ def reconcile_channel(rows: Sequence[SettlementRow], orders: Mapping[str, OrderF
 def _order_findings(order: OrderFacts, group: list[SettlementRow], lines: tuple[int, ...],
                     refunded: Decimal, tolerance: Decimal, rates: Mapping[str, Decimal]
                     ) -> list[Finding]:
-    base = {"order_id": order.id, "external_id": order.external_id,
-            "currency": order.currency}
+    def make(code: FindingCode, **kw: Any) -> Finding:
+        return Finding(code, order_id=order.id, external_id=order.external_id,
+                       currency=order.currency, **kw)
+
     foreign = sorted({r.currency for r in group if r.currency != order.currency})
     if foreign:
-        return [Finding(FindingCode.CURRENCY_MISMATCH, **base, reference=group[0].reference,
+        return [make(FindingCode.CURRENCY_MISMATCH, reference=group[0].reference,
                         row_count=len(group), lines=lines,
                         detail={"row_currencies": foreign})]
     paid = _sum(r for r in group if r.kind == RowKind.PAYMENT)
@@ -316,23 +316,23 @@ def _order_findings(order: OrderFacts, group: list[SettlementRow], lines: tuple[
             fees[r.fee_type] = fees.get(r.fee_type, ZERO) + r.amount
     out: list[Finding] = []
     if abs(paid - order.grand_total) > tolerance:
-        out.append(Finding(FindingCode.AMOUNT_MISMATCH, **base, fee_type="payment",
+        out.append(make(FindingCode.AMOUNT_MISMATCH, fee_type="payment",
                            expected=order.grand_total, settled=paid))
     if abs(refund - refunded) > tolerance:
-        out.append(Finding(FindingCode.REFUND_MISMATCH, **base, fee_type="refund",
+        out.append(make(FindingCode.REFUND_MISMATCH, fee_type="refund",
                            expected=refunded, settled=refund))
     for fee_type, rate in sorted(rates.items()):
         expected = quantize(order.grand_total * rate, order.currency)
         charged = -fees.get(fee_type, ZERO)
         if abs(charged - expected) > tolerance:
-            out.append(Finding(FindingCode.FEE_MISMATCH, **base, fee_type=fee_type,
+            out.append(make(FindingCode.FEE_MISMATCH, fee_type=fee_type,
                                expected=expected, settled=charged,
                                detail={"rate": str(rate)}))
     detail = {"paid": str(paid), "refunded": str(refund),
               "fees": {k: str(v) for k, v in sorted(fees.items())},
               "net": str(_sum(group))}
     if not out:
-        return [Finding(FindingCode.MATCHED, **base, expected=order.grand_total - refunded,
+        return [make(FindingCode.MATCHED, expected=order.grand_total - refunded,
                         settled=paid - refund, row_count=len(group), lines=lines,
                         detail=detail)]
     first = out[0]
@@ -354,9 +354,10 @@ def reconcile_carrier(rows: Sequence[SettlementRow], shipments: Mapping[str, Shi
         lines = tuple(r.line for r in group)
         total = _sum(group)
         currency = group[0].currency
-        charges = {}
+        sums: dict[str, Decimal] = {}
         for r in group:
-            charges[r.fee_type] = str(charges.get(r.fee_type, ZERO) + r.amount)
+            sums[r.fee_type] = sums.get(r.fee_type, ZERO) + r.amount
+        charges = {k: str(v) for k, v in sums.items()}
         weight = next((r.weight_kg for r in group if r.weight_kg is not None), None)
         shipment = shipments.get(waybill)
         if shipment is None:

@@ -29,11 +29,17 @@ from orderhub.domain.reconciliation import (
     ShipmentFacts,
 )
 
+
 def _money(value: Decimal | None, currency: str) -> Decimal | None:
     """A stored amount as written: PostgreSQL's NUMERIC(20, 6) gives 10.000000 back; an
     amount that fits the currency's minor unit comes back with exactly those decimals."""
     if value is None or not currency:
         return value
+    short = quantize(value, currency)
+    return short if short == value else value.normalize()
+
+
+def _amount(value: Decimal, currency: str) -> Decimal:
     short = quantize(value, currency)
     return short if short == value else value.normalize()
 
@@ -193,7 +199,7 @@ class ReconciliationRepository:
         kinds = {k.value: k for k in RowKind}
         pg = self.conn.dialect.name == "postgresql"
         return [SettlementRow(line, ref, order_ref, kinds[kind], fee_type,
-                              _money(amount, currency) if pg else amount, currency,
+                              _amount(amount, currency) if pg else amount, currency,
                               at, waybill, weight.normalize() if pg and weight else weight)
                 for line, ref, order_ref, kind, fee_type, amount, currency, at, waybill, weight
                 in self.conn.execute(q)]
