@@ -192,6 +192,14 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     cutover.put_in_shadow(hub.uow, T, "tmall", now=clock.now, actor="admin")
     cutover.promote(hub.uow, T, "tmall", min_rate=Decimal(0), min_orders=0, now=clock.now,
                     actor="admin")
+    # reconciliation: a settlement file imported, the period run, then closed
+    from orderhub.services.reconciliation import settlement
+
+    bill = ("运单号,日期,运费\nSF-EV-1,2026-11-20,10.00\n").encode()
+    settlement.import_file(hub.uow, T, bill, "bill.csv", source="carrier:sf",
+                           now=clock.now, actor="fin")
+    settlement.run(hub.uow, T, "2026-11", now=clock.now, actor="fin")
+    settlement.close(hub.uow, T, "2026-11", now=clock.now, actor="fin")
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:
