@@ -252,6 +252,8 @@ class _Cells:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # every CSV cell: the fast path
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -261,7 +263,12 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+_PLAIN = re.compile(r"-?\d{1,12}(\.\d{1,6})?")
+
+
 def _amount(value: Any, *, blank_zero: bool = False) -> Decimal:
+    if type(value) is str and _PLAIN.fullmatch(value):  # most cells: plain decimals
+        return Decimal(value)
     if isinstance(value, bool):
         raise ValueError(f"'{value}' is not an amount")
     if isinstance(value, int | Decimal):
@@ -289,8 +296,21 @@ def _optional_amount(value: Any) -> Decimal:
     return _amount(value, blank_zero=True)
 
 
+_CURRENCIES: dict[tuple[str, str], str] = {}
+
+
 def _currency(value: Any, default: str) -> str:
     text = _text(value) or default
+    known = _CURRENCIES.get((text, default))
+    if known is not None:
+        return known
+    code = _check_currency(text)
+    if len(_CURRENCIES) < 1000:
+        _CURRENCIES[(text, default)] = code
+    return code
+
+
+def _check_currency(text: str) -> str:
     if not text:
         raise ValueError("empty; a currency code is required (e.g. CNY, USD)")
     code = _ALIASES.get(text, text.upper())
@@ -299,7 +319,25 @@ def _currency(value: Any, default: str) -> str:
     return code
 
 
+_MOMENTS: dict[tuple[str, tzinfo], datetime] = {}
+
+
 def _moment(value: Any, naive_tz: tzinfo) -> datetime:
+    """A date-time (naive ones in `naive_tz`) in UTC; a statement's rows share many
+    seconds, so texts already read are looked up."""
+    if type(value) is str:
+        key = (value, naive_tz)
+        found = _MOMENTS.get(key)
+        if found is None:
+            found = _read_moment(value, naive_tz)
+            if len(_MOMENTS) > 100_000:
+                _MOMENTS.clear()
+            _MOMENTS[key] = found
+        return found
+    return _read_moment(value, naive_tz)
+
+
+def _read_moment(value: Any, naive_tz: tzinfo) -> datetime:
     if value is None or _text(value) == "":
         raise ValueError("empty; a date-time is required")
     if isinstance(value, datetime):

@@ -122,8 +122,9 @@ def _reconcile(uow: UnitOfWork, tenant_id: str, scope: str, period: Period,
         shipments = uow.reconciliation.shipments_by_waybills(
             tenant_id, {r.waybill for r in rows})
         return reconcile_carrier(rows, shipments)
-    named = uow.reconciliation.orders_by_refs(tenant_id, scope, {r.order_ref for r in rows})
     placed = uow.reconciliation.orders_placed(tenant_id, scope, period.start, period.end)
+    named = uow.reconciliation.orders_by_refs(tenant_id, scope, {r.order_ref for r in rows},
+                                              known=placed)
     every = {o.id: o for o in [*named.values(), *placed]}
     known = refunds(uow, tenant_id, list(every.values()))
     return reconcile_channel(rows, named, placed, known, tolerance=tolerance,
