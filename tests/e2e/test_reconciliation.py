@@ -288,3 +288,42 @@ def test_cli_import_run_report_close(client: TestClient, ops: TestClient, hub: H
     assert code != 0 and "已关账" in out, out
     code, out = cli_run(database_url, "reconcile", "run", "--period", "2026-1x")
     assert code != 0 and "YYYY-MM" in out
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "settlements"
+
+
+def test_jd_douyin_xlsx_and_shopify_files_through_the_api(client: TestClient,
+                                                          ops: TestClient) -> None:
+    order(ops, "JD-1", "20.00", channel="web")
+    order(ops, "DY-1", "10.00", qty=2)  # tmall channel: 20.00
+    r = ops.post("/v1/orders", json={
+        "external_id": "5001", "channel": "web", "currency": "USD",
+        "shipping_address": ADDRESS_JSON,
+        "lines": [{"sku": "A", "quantity": 1, "unit_price": "20.00"}]})
+    assert r.status_code == 201, r.text
+    jd = upload(client, (FIXTURES / "jd_settlement.csv").read_bytes(), source="jd",
+                channel="web")
+    assert jd.status_code == 201 and jd.json()["rows"] == 3, jd.text
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for line in (FIXTURES / "douyin_bill.csv").read_text(encoding="utf-8").splitlines():
+        sheet.append(line.split(","))
+    buf = io.BytesIO()
+    book.save(buf)
+    dy = client.post("/v1/reconciliation/imports", content=buf.getvalue(), params={
+        "source": "douyin", "channel": "tmall", "filename": "douyin-2026-11.xlsx"},
+        headers={"content-type": "application/vnd.openxmlformats-officedocument."
+                 "spreadsheetml.sheet"})
+    assert dy.status_code == 201 and dy.json()["rows"] == 3, dy.text
+    sp = upload(client, (FIXTURES / "shopify_payouts.csv").read_bytes(), source="shopify",
+                channel="web")
+    assert sp.status_code == 201 and (sp.json()["rows"], sp.json()["skipped"]) == (3, 1)
+    runs = client.post("/v1/reconciliation/runs", json={"period": "2026-11"}).json()
+    counts = {r["scope"]: {k: v for k, v in r["summary"]["counts"].items() if v}
+              for r in runs}
+    # Shopify refunded 5.00 of order 5001; the hub knows of no refund.
+    assert counts == {"tmall": {"matched": 1},
+                      "web": {"matched": 1, "refund_mismatch": 1}}
+    imports = client.get("/v1/reconciliation/imports", params={"period": "2026-11"}).json()
+    assert sorted(i["source"] for i in imports) == ["douyin", "jd", "shopify"]
