@@ -175,7 +175,7 @@ def parse_settlement(data: bytes, filename: str, source: str,
     except Exception as exc:  # the reader's own error type is private to it
         raise InvalidInput([FieldError("file", str(exc))]) from None
     table = [(n, cells) for n, cells in raw
-             if any(_text(c) for c in cells) and not _text(cells[0]).startswith("#")]
+             if not _blank(cells) and not _text(cells[0]).startswith("#")]
     if not table:
         raise InvalidInput([FieldError("file", "the file is empty")])
     if len(table) > MAX_ROWS:
@@ -186,8 +186,9 @@ def parse_settlement(data: bytes, filename: str, source: str,
     rows: list[SettlementRow] = []
     errors: list[FieldError] = []
     skipped = 0
+    width = max(columns.values(), default=0) + 1
     for n, cells in body:
-        cell = _Cells(n, cells, columns, errors)
+        cell = _Cells(n, cells, columns, errors, width)
         got = reader(cell, spec, naive_tz)
         if got is None:
             skipped += 1
@@ -198,6 +199,13 @@ def parse_settlement(data: bytes, filename: str, source: str,
     if errors:
         raise InvalidInput(errors[:_MAX_ERRORS])
     return ParsedFile(source, rows, len(body), skipped, hashlib.sha256(data).hexdigest())
+
+
+def _blank(cells: list[Any]) -> bool:
+    try:
+        return not "".join(cells).strip()  # a CSV record: all text, joined in C
+    except TypeError:
+        return not any(_text(c) for c in cells)
 
 
 def _columns(header: list[Any], spec: Spec) -> dict[str, int]:
@@ -227,12 +235,14 @@ class _Cells:
     __slots__ = ("cells", "columns", "errors", "n")
 
     def __init__(self, n: int, cells: list[Any], columns: Mapping[str, int],
-                 errors: list[FieldError]) -> None:
+                 errors: list[FieldError], width: int) -> None:
+        if len(cells) < width:  # a short record: the missing cells are empty
+            cells = [*cells, *([None] * (width - len(cells)))]
         self.n, self.cells, self.columns, self.errors = n, cells, columns, errors
 
     def raw(self, name: str) -> Any:
         i = self.columns.get(name)
-        return self.cells[i] if i is not None and i < len(self.cells) else None
+        return None if i is None else self.cells[i]
 
     def text(self, name: str) -> str:
         return _text(self.raw(name))
@@ -242,6 +252,20 @@ class _Cells:
 
     def fail(self, label: str, message: str) -> None:
         self.errors.append(FieldError(f"row {self.n}.{label}", message))
+
+    def read_currency(self, default: str) -> str | None:
+        try:
+            return _currency(self.raw("currency"), default)
+        except ValueError as exc:
+            self.fail("币种" if default else "Currency", str(exc))
+            return None
+
+    def read_moment(self, name: str, label: str, tz: tzinfo) -> datetime | None:
+        try:
+            return _moment(self.raw(name), tz)
+        except ValueError as exc:
+            self.fail(label, str(exc))
+            return None
 
     def read(self, name: str, label: str, parse: Callable[[Any], Any]) -> Any:
         try:
@@ -382,15 +406,17 @@ def _read_tmall(cell: _Cells, spec: Spec, tz: tzinfo) -> list[SettlementRow] | N
     if business in _TMALL_SKIPPED:
         return None
     kind = _TMALL_KINDS.get(business, RowKind.OTHER)
-    order = cell.text("base_order") or re.sub(r"^T200P", "", cell.text("merchant_order"))
+    order = cell.text("base_order")
     if not order:
-        cell.fail(_label(spec, "base_order"), "empty: the row names no order (业务基础订单号 "
-                  "or 商户订单号)")
-    reference = _ref(cell, "reference", _label(spec, "reference"))
-    income = cell.read("income", _label(spec, "income"), _optional_amount)
-    expense = cell.read("expense", _label(spec, "expense"), _optional_amount)
-    currency = cell.read("currency", "币种", lambda v: _currency(v, spec.currency))
-    moment = cell.read("time", _label(spec, "time"), lambda v: _moment(v, tz))
+        merchant = cell.text("merchant_order")
+        order = merchant[5:] if merchant.startswith("T200P") else merchant
+    if not order:
+        cell.fail("业务基础订单号", "empty: the row names no order (业务基础订单号 or 商户订单号)")
+    reference = _ref(cell, "reference", "业务流水号")
+    income = cell.read("income", "收入金额（+元）", _optional_amount)
+    expense = cell.read("expense", "支出金额（-元）", _optional_amount)
+    currency = cell.read_currency(spec.currency)
+    moment = cell.read_moment("time", "发生时间", tz)
     if income is None or expense is None or currency is None or moment is None or not order:
         return []
     return [SettlementRow(cell.n, reference, order, kind, business or "其他",
