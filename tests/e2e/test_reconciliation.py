@@ -212,6 +212,8 @@ def test_close_needs_a_run_and_no_file_after_it(client: TestClient, ops: TestCli
     assert r.status_code == 409 and "after the latest run" in r.text
     assert client.post("/v1/reconciliation/runs", json={"period": "2026-12"}
                        ).status_code == 422  # nothing imported for it
+    r = client.post("/v1/reconciliation/runs", json={"period": "2026-11", "scope": "web"})
+    assert r.status_code == 422 and "nothing imported for web" in r.text
 
 
 def test_carrier_bill_matched_by_waybill_freight_allocated(client: TestClient,

@@ -812,6 +812,7 @@ PATTERNS: list[tuple[str, str]] = [
      "{0} 在最近一次对账之后导入 {1} {2}，请先重新对账"),
     (r"every scope of (\S+) is already closed", "{0} 的所有范围均已关账"),
     (r"row (\d+)\.([^:\s]+): (.+)", "第 {0} 行 {1}：{2}"),
+    (r"nothing imported for (\S+) in (\S+)", "{0} 在 {1} 没有任何导入"),
     (r"nothing imported for (\S+)", "{0} 没有任何导入"),
     (r"unknown source '(.+)'; one of (.+)", "未知来源 '{0}'；可选 {1}"),
     (r"missing: this source's files have the column (.+)", "缺少列：该来源的文件应有列 {0}"),

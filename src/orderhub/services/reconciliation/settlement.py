@@ -91,7 +91,12 @@ def import_file(make_uow: UowFactory, tenant_id: str, data: bytes, filename: str
 
 
 def _scopes(uow: UnitOfWork, tenant_id: str, period: str, scope: str | None) -> list[str]:
-    scopes = [scope] if scope else uow.reconciliation.scopes(tenant_id, period)
+    scopes = uow.reconciliation.scopes(tenant_id, period)
+    if scope is not None:
+        if scope not in scopes:
+            raise InvalidInput([FieldError("scope", f"nothing imported for {scope} in "
+                                           f"{period}")])
+        return [scope]
     if not scopes:
         raise InvalidInput([FieldError("period", f"nothing imported for {period}")])
     return scopes
