@@ -205,6 +205,14 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     labels = hub.enable_labels()
     while labels.process_once(wait=0):
         pass
+    # reconciliation: a settlement file imported, the period run, then closed
+    from orderhub.services.reconciliation import settlement
+
+    bill = ("运单号,日期,运费\nSF-EV-1,2026-11-20,10.00\n").encode()
+    settlement.import_file(hub.uow, T, bill, "bill.csv", source="carrier:sf",
+                           now=clock.now, actor="fin")
+    settlement.run(hub.uow, T, "2026-11", now=clock.now, actor="fin")
+    settlement.close(hub.uow, T, "2026-11", now=clock.now, actor="fin")
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:

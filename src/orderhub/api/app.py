@@ -27,6 +27,7 @@ from orderhub.api.routes import (
     inventory,
     labels,
     orders,
+    reconciliation,
     risk,
     routing,
     rule_sets,
@@ -84,6 +85,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(forecasts.router)
     app.include_router(tracking_links.router)  # the buyer's tracking page (issue 19)
     app.include_router(labels.router)
+    app.include_router(reconciliation.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

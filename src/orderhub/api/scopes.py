@@ -213,6 +213,14 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "GET /v1/labels/layouts/{carrier}": S.LABELS_READ,
     "PUT /v1/labels/layouts/{carrier}": S.LABELS_WRITE,
     "GET /v1/labels/layouts/{carrier}/versions": S.LABELS_READ,
+    # reconciliation of channel settlements and carrier bills (issue 17)
+    "POST /v1/reconciliation/imports": S.FINANCE_WRITE,
+    "GET /v1/reconciliation/imports": S.FINANCE_READ,
+    "POST /v1/reconciliation/runs": S.FINANCE_WRITE,
+    "GET /v1/reconciliation/report": S.FINANCE_READ,
+    "GET /v1/reconciliation/report/export": S.FINANCE_READ,
+    "GET /v1/reconciliation/codes": S.FINANCE_READ,
+    "POST /v1/reconciliation/periods/close": S.FINANCE_WRITE,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

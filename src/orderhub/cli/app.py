@@ -55,6 +55,7 @@ GROUPS: dict[str, str] = {
     "forecast": "forecast",
     "cs": "cs",  # customer service: lookup, scripts, tracking links (issue 19)
     "label": "label",
+    "reconcile": "reconcile",
 }
 
 

@@ -762,6 +762,55 @@ CATALOG: dict[str, str] = {
     "builtin": "内置",
     "tenant": "租户",
     "layout for {carrier} saved: version {version}": "{carrier} 的面单模板已保存：版本 {version}",
+    # ----- orderhub reconcile: 对账 (channel settlements and carrier bills) ----------------
+    "Reconciliation of channel settlements and carrier bills: import, run, report, close.":
+        "渠道结算与承运商账单对账：导入、对账、报告、关账。",
+    "The month, YYYY-MM": "期间（月份），YYYY-MM",
+    "A channel code or carrier:<name> (default: every one with imports in the period)":
+        "渠道代码或 carrier:<承运商>（默认：本期间有导入的全部）",
+    "The settlement file or carrier bill (.csv or .xlsx)": "结算账单或承运商运费账单（.csv 或 .xlsx）",
+    "tmall, jd, douyin, shopify or carrier:<name>": "来源：tmall（天猫/淘宝）、jd（京东）、douyin（抖店）、shopify 或 carrier:<承运商>",
+    "The month, YYYY-MM (default: the month of the rows' dates)":
+        "期间（月份），YYYY-MM（默认：取各行日期所在月份）",
+    "The tenant's channel code the file settles (default: the source's name)":
+        "该文件结算的本租户渠道代码（默认：与来源同名）",
+    "Import a channel's settlement file or a carrier's bill; a bad file is refused whole with every bad column, row and field.":
+        "导入渠道结算账单或承运商运费账单；有误的文件整体拒收，并列出每个有误的列、行和字段。",
+    "Amount differences up to this are matches (default 0.01)": "不超过此值的金额差异视为一致（默认 0.01）",
+    "type=rate: the expected rate of a fee or commission type of the grand total, e.g. 佣金=0.05 (repeatable)":
+        "类型=费率：某费用或佣金类型占订单总额的应收费率，如 佣金=0.05（可重复）",
+    "Reconcile the period: match every settlement row to an order, refund or shipment, or flag it with a reason code.":
+        "对账：将每条结算记录匹配到订单、退款或发货，或以原因代码标记。",
+    "Only findings with this reason code (repeatable)": "只显示此原因代码的结果（可重复）",
+    "csv or xlsx: write the whole report to --out": "csv 或 xlsx：将完整报告写入 --out",
+    "The file to write (with --format)": "要写入的文件（配合 --format）",
+    "Findings shown per scope at most": "每个范围最多显示的结果条数",
+    "The period's report: per scope, open or closed, the latest run and its findings.":
+        "期间对账报告：每个范围的开账/已关账状态、最近一次对账及其结果。",
+    "Close the reconciled period on its latest run: later imports and runs are refused.":
+        "按最近一次对账关账：此后该期间的导入和对账均被拒绝。",
+    "{rows} settlement rows imported for {scope} {period} ({skipped} lines without an order skipped); import {id}":
+        "已为 {scope} {period} 导入 {rows} 条结算记录（跳过 {skipped} 行无订单的记录）；导入批次 {id}",
+    "{scope} {period}: {rows} rows, {matched} matched, {flagged} flagged, {problems} problems (run {id})":
+        "{scope} {period}：{rows} 条记录，已匹配 {matched} 条，标记 {flagged} 条，问题 {problems} 个（对账批次 {id}）",
+    "{scope} {period} ({status}): {rows} rows, {matched} matched, {flagged} flagged, {problems} problems (run {id})":
+        "{scope} {period}（{status}）：{rows} 条记录，已匹配 {matched} 条，标记 {flagged} 条，问题 {problems} 个（对账批次 {id}）",
+    "{scope} {period} ({status}): not reconciled yet": "{scope} {period}（{status}）：尚未对账",
+    "{scope} {period} closed on run {run_id} ({problems} problems kept in the report)":
+        "{scope} {period} 已按对账批次 {run_id} 关账（报告中保留 {problems} 个问题）",
+    "{n} more findings (--limit, --json or --format csv for all)":
+        "另有 {n} 条结果（用 --limit、--json 或 --format csv 查看全部）",
+    "--format and --out go together": "--format 与 --out 须同时使用",
+    "report written to {path}": "报告已写入 {path}",
+    "open": "未关账",
+    "closed": "已关账",
+    "reason": "原因",
+    "order": "订单",
+    "reference": "流水号",
+    "fee type": "费用类型",
+    "expected": "应收/应付",
+    "settled": "实际结算",
+    "rows": "文件行号",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular
@@ -847,4 +896,22 @@ PATTERNS: list[tuple[str, str]] = [
     (r"no released shipments at (\S+) to print", "{0} 没有已下发待打印的包裹"),
     (r"(\S+): nothing to print \(no shipments\)", "{0}：没有可打印的内容（无包裹）"),
     (r"cannot write (.+?): (.+)", "无法写入 {0}：{1}"),
+    (r"period (\S+) of (\S+) is closed; import refused", "{1} 的 {0} 期间已关账，拒绝导入"),
+    (r"period (\S+) of (\S+) is closed; a new run refused", "{1} 的 {0} 期间已关账，拒绝重新对账"),
+    (r"period (\S+) of (\S+) is already closed", "{1} 的 {0} 期间已关账"),
+    (r"period (\S+) of (\S+) is not reconciled yet; run reconciliation first",
+     "{1} 的 {0} 期间尚未对账，请先对账"),
+    (r"this file was already imported for (\S+) (\S+) \((\S+), (.+)\)",
+     "该文件已导入过 {0} {1}（{2}，{3}）"),
+    (r"(.+) was imported for (\S+) (\S+) after the latest run; run reconciliation again first",
+     "{0} 在最近一次对账之后导入 {1} {2}，请先重新对账"),
+    (r"every scope of (\S+) is already closed", "{0} 的所有范围均已关账"),
+    (r"row (\d+)\.([^:\s]+): (.+)", "第 {0} 行 {1}：{2}"),
+    (r"nothing imported for (\S+) in (\S+)", "{0} 在 {1} 没有任何导入"),
+    (r"nothing imported for (\S+)", "{0} 没有任何导入"),
+    (r"unknown source '(.+)'; one of (.+)", "未知来源 '{0}'；可选 {1}"),
+    (r"missing: this source's files have the column (.+)", "缺少列：该来源的文件应有列 {0}"),
+    (r"unknown column for this source", "该来源没有此列"),
+    (r"'(.*)' is not an amount", "'{0}' 不是金额"),
+    (r"'(.*)' is not a known ISO 4217 currency code", "'{0}' 不是已知的 ISO 4217 货币代码"),
 ]

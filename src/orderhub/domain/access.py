@@ -49,6 +49,8 @@ class Scope(StrEnum):
     FORECASTS_WRITE = "forecasts:write"  # fit forecasts, import demand history
     LABELS_READ = "labels:read"  # print and reprint labels and packing lists (full address)
     LABELS_WRITE = "labels:write"  # carriers' label layouts
+    FINANCE_READ = "finance:read"  # reconciliation: imports, runs, reports, exports
+    FINANCE_WRITE = "finance:write"  # import settlement files and bills, run, close periods
 
 
 S = Scope
@@ -96,7 +98,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.INVENTORY_READ,
         S.PII_MASKED, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT, S.LABELS_READ, S.LABELS_WRITE}),
     Role.FINANCE: frozenset({S.ORDERS_READ, S.ORDERS_BILL, S.CATALOG_READ, S.AUDIT_READ,
-                             S.USAGE_READ, S.EXCEPTIONS_READ}),
+                             S.USAGE_READ, S.EXCEPTIONS_READ, S.FINANCE_READ,
+                             S.FINANCE_WRITE}),
     Role.ANALYST: frozenset(_READ | {S.PII_MASKED}),
     Role.CHANNEL_INTEGRATION: frozenset({S.ORDERS_WRITE, S.CHANNELS_INGEST}),
     Role.CARRIER_INTEGRATION: frozenset({S.TRACKING_PUSH}),

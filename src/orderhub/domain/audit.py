@@ -68,6 +68,8 @@ AUDITED_KINDS: dict[str, str] = {
     "forecast_change": "demand history imported, or a demand forecast run fitted",
     "label_layout_change": "a carrier's label layout saved (a new version)",
     "label_print": "shipping documents printed or reprinted (who, which shipments, format)",
+    "reconciliation_change": "a settlement file imported, a reconciliation run, or a "
+                             "reconciled period closed",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

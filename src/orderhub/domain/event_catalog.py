@@ -793,6 +793,46 @@ CATALOG += [
          "fields": ["waybill", "receiver_name", "receiver_address"]},
         subject="label-layout/<carrier>",
     ),
+    _spec(
+        "SettlementImported",
+        "A channel's settlement file (Tmall/Taobao Alipay statement, JD 结算单, 抖店 结算账单, "
+        "Shopify payouts) or a carrier's freight bill was imported for a scope (a channel, "
+        "or `carrier:<name>`) and a month; `rows` settlement rows stored, `skipped` rows "
+        "with no order by their nature (withdrawals, payouts). docs/reconciliation.md.",
+        {"import_id": _STR, "scope": _STR, "source": _STR,
+         "period": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "rows": _INT,
+         "skipped": _INT},
+        {"status": "", "actor": "user:fin-wang", "reason": "", "import_id": "stl_01JF0Z5Q8",
+         "scope": "tmall", "source": "tmall", "period": "2026-11", "rows": 18234,
+         "skipped": 3},
+        subject="reconciliation/<scope>/<period>",
+    ),
+    _spec(
+        "ReconciliationRun",
+        "A scope's month was reconciled: every settlement row matched to an order, refund "
+        "or shipment, or flagged with a reason code; `counts` the findings per code "
+        "(matched, amount_mismatch, refund_mismatch, fee_mismatch, currency_mismatch, "
+        "unmatched_row, unsettled_order, duplicate, freight_allocated, unmatched_waybill), "
+        "`problems` those that are not matches.",
+        {"run_id": _STR, "scope": _STR,
+         "period": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "rows": _INT,
+         "problems": _INT, "counts": {"type": "object", "additionalProperties": _INT}},
+        {"status": "", "actor": "user:fin-wang", "reason": "", "run_id": "rcn_01JF0Z5Q8",
+         "scope": "tmall", "period": "2026-11", "rows": 18234, "problems": 12,
+         "counts": {"matched": 6070, "amount_mismatch": 4, "unmatched_row": 2,
+                    "unsettled_order": 3, "duplicate": 3}},
+        subject="reconciliation/<scope>/<period>",
+    ),
+    _spec(
+        "ReconciliationPeriodClosed",
+        "A reconciled month of a scope was closed on its latest run: it is frozen, later "
+        "imports and runs for it are refused.",
+        {"run_id": _STR, "scope": _STR,
+         "period": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "problems": _INT},
+        {"status": "", "actor": "user:fin-wang", "reason": "", "run_id": "rcn_01JF0Z5Q8",
+         "scope": "tmall", "period": "2026-11", "problems": 12},
+        subject="reconciliation/<scope>/<period>",
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
@@ -807,7 +847,8 @@ def envelope_example(spec: EventSpec) -> dict[str, Any]:
                "routing-rule/<code>": "routing-rule/vip-same-day",
                "rule-set/<version>": "rule-set/3",
                "risk-model/<version>": "risk-model/3",
-               "channel/<code>": "channel/jd-pop"}.get(
+               "channel/<code>": "channel/jd-pop",
+               "reconciliation/<scope>/<period>": "reconciliation/tmall/2026-11"}.get(
         spec.subject, "stock/SKU-00001/SH-JD")
     return {
         "specversion": "1.0",

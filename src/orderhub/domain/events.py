@@ -577,6 +577,47 @@ class CompensationNeedsHuman(Event):
 
 
 @dataclass(kw_only=True, slots=True)
+class SettlementImported(Event):
+    """A settlement file or carrier bill was imported for a scope and period
+    (domain/reconciliation.py)."""
+
+    type: ClassVar[str] = "SettlementImported"
+    import_id: str
+    scope: str
+    source: str
+    period: str
+    rows: int
+    skipped: int = 0
+    _data_fields = _fields("import_id", "scope", "source", "period", "rows", "skipped")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReconciliationRun(Event):
+    """A scope's period was reconciled: its rows matched to orders, refunds, shipments."""
+
+    type: ClassVar[str] = "ReconciliationRun"
+    run_id: str
+    scope: str
+    period: str
+    rows: int
+    problems: int
+    counts: dict[str, int] = field(default_factory=dict)
+    _data_fields = _fields("run_id", "scope", "period", "rows", "problems", "counts")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReconciliationPeriodClosed(Event):
+    """A reconciled period was closed: frozen, no more imports or runs."""
+
+    type: ClassVar[str] = "ReconciliationPeriodClosed"
+    run_id: str
+    scope: str
+    period: str
+    problems: int
+    _data_fields = _fields("run_id", "scope", "period", "problems")
+
+
+@dataclass(kw_only=True, slots=True)
 class ChannelModeChanged(Event):
     """A channel was put into shadow mode, or promoted live (domain/cutover.py)."""
 
@@ -673,5 +714,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ChannelModeChanged,
         ShippingDocumentsProduced,
         LabelLayoutSaved,
+        SettlementImported,
+        ReconciliationRun,
+        ReconciliationPeriodClosed,
     )
 }

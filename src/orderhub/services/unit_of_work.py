@@ -28,6 +28,7 @@ from orderhub.adapters.db.label_repository import LabelRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
+from orderhub.adapters.db.reconciliation_repository import ReconciliationRepository
 from orderhub.adapters.db.risk_model_repository import RiskModelRepository
 from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
@@ -73,6 +74,7 @@ class UnitOfWork:
     forecasts: ForecastRepository  # demand history, forecast runs and points
     tracking_links: TrackingLinkRepository  # the buyer's tracking page: link keys, scripts
     labels: LabelRepository  # label layouts and shipping-document records
+    reconciliation: ReconciliationRepository  # settlement imports, runs, findings, periods
     conn: Connection
 
     def __init__(
@@ -129,6 +131,7 @@ class UnitOfWork:
         self.forecasts = ForecastRepository(conn)
         self.tracking_links = TrackingLinkRepository(conn, self.pii)
         self.labels = LabelRepository(conn)
+        self.reconciliation = ReconciliationRepository(conn)
         self._other_events = []
         return self
 

@@ -1290,3 +1290,98 @@ shipping_documents = Table(
 )
 Index("ix_shipping_documents_order", shipping_documents.c.tenant_id,
       shipping_documents.c.order_id)
+# Reconciliation of channel settlements and carrier bills (migration 0041,
+# domain/reconciliation.py). A scope is a channel code or `carrier:<name>`; a period is a
+# month (YYYY-MM, China time). Imports keep their rows; a run's findings are its report; a
+# closed period refuses imports and runs.
+settlement_imports = Table(
+    "settlement_imports",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("scope", String(64), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("filename", String(300), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("skipped", Integer, nullable=False),
+    Column("imported_at", UTCDateTime(), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    UniqueConstraint("tenant_id", "scope", "period", "sha256",
+                     name="uq_settlement_imports_file"),
+)
+Index("ix_settlement_imports_period", settlement_imports.c.tenant_id,
+      settlement_imports.c.period, settlement_imports.c.scope)
+
+settlement_rows = Table(
+    "settlement_rows",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("import_id", String(40), nullable=False),
+    Column("tenant_id", String(64), nullable=False),
+    Column("scope", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("reference", String(300), nullable=False),
+    Column("order_ref", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("fee_type", String(64), nullable=False),
+    Column("amount", Money(), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("waybill", String(64), nullable=False, server_default=""),
+    Column("weight_kg", Money()),
+)
+Index("ix_settlement_rows_scope", settlement_rows.c.tenant_id, settlement_rows.c.scope,
+      settlement_rows.c.period)
+
+reconciliation_runs = Table(
+    "reconciliation_runs",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("scope", String(64), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("parameters", JSONDoc, nullable=False),
+    Column("summary", JSONDoc, nullable=False),
+)
+Index("ix_reconciliation_runs_period", reconciliation_runs.c.tenant_id,
+      reconciliation_runs.c.scope, reconciliation_runs.c.period,
+      reconciliation_runs.c.created_at)
+
+reconciliation_findings = Table(
+    "reconciliation_findings",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("run_id", String(40), nullable=False),
+    Column("tenant_id", String(64), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("order_id", String(40), nullable=False, server_default=""),
+    Column("external_id", String(200), nullable=False, server_default=""),
+    Column("reference", String(300), nullable=False, server_default=""),
+    Column("waybill", String(64), nullable=False, server_default=""),
+    Column("fee_type", String(64), nullable=False, server_default=""),
+    Column("expected", Money()),
+    Column("settled", Money()),
+    Column("currency", String(3), nullable=False, server_default=""),
+    Column("row_count", Integer, nullable=False),
+    Column("lines", JSONDoc, nullable=False),
+    Column("detail", JSONDoc, nullable=False),
+)
+Index("ix_reconciliation_findings_run", reconciliation_findings.c.run_id,
+      reconciliation_findings.c.code)
+
+reconciliation_periods = Table(
+    "reconciliation_periods",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("scope", String(64), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("status", String(16), nullable=False),  # open | closed
+    Column("run_id", String(40)),  # the run the period was closed on
+    Column("closed_at", UTCDateTime()),
+    Column("closed_by", String(200)),
+)

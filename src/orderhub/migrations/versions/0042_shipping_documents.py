@@ -17,7 +17,7 @@ from alembic import op
 from orderhub.adapters.db.types import JSONDoc, UTCDateTime
 
 revision: str = "0042"
-down_revision: str | None = "0037"
+down_revision: str | None = "0041"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

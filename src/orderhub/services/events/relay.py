@@ -81,6 +81,9 @@ def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
         return f"shipment/{data.get('shipment_id')}"
     if event_type == "LabelLayoutSaved":
         return f"label-layout/{data.get('carrier')}"
+    if event_type in ("SettlementImported", "ReconciliationRun",
+                      "ReconciliationPeriodClosed"):
+        return f"reconciliation/{data.get('scope')}/{data.get('period')}"
     return ""
 
 
