@@ -194,6 +194,8 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/forecasts/fit": S.FORECASTS_WRITE,
     "POST /v1/forecasts/history": S.FORECASTS_WRITE,
     "POST /v1/forecasts/drift": S.FORECASTS_WRITE,
+    # editing an order after placement (issue 17): quantities, lines, ship-to, date, service
+    "PATCH /v1/orders/{order_id}": S.ORDERS_MANAGE,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

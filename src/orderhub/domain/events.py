@@ -593,6 +593,25 @@ class ChannelModeChanged(Event):
                            "orders_compared", "min_rate", "min_orders")
 
 
+@dataclass(kw_only=True, slots=True)
+class OrderEdited(Event):
+    """One edit of an order after placement (services/orders/editing.py): what changed,
+    before and after (`changes`: lines and fields; personal fields by name only), the
+    order's version after the edit, how it was carried out (`outcome`), and the money
+    difference (new grand total minus old: positive to collect, negative to refund)."""
+
+    type: ClassVar[str] = "OrderEdited"
+    changes: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    outcome: str = ""
+    grand_total_before: str = "0"
+    grand_total_after: str = "0"
+    money_difference: str = "0"
+    currency: str = ""
+    _data_fields = _fields("changes", "version", "outcome", "grand_total_before",
+                           "grand_total_after", "money_difference", "currency")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -644,5 +663,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderCompensated,
         CompensationNeedsHuman,
         ChannelModeChanged,
+        OrderEdited,
     )
 }
