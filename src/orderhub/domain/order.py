@@ -313,8 +313,10 @@ class EditBasis:
 
 
 def _line_doc(ln: OrderLine, currency: str) -> dict[str, Any]:
-    return {"sku": ln.sku, "quantity": ln.quantity, "unit_price": str(ln.unit_price),
-            "discount": str(ln.discount), "tax": str(ln.tax),
+    return {"sku": ln.sku, "quantity": ln.quantity,
+            "unit_price": str(quantize(ln.unit_price, currency)),
+            "discount": str(quantize(ln.discount, currency)),
+            "tax": str(quantize(ln.tax, currency)),
             "total": str(quantize(ln.total, currency))}
 
 
