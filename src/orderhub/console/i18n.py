@@ -235,6 +235,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "event.OrderCancelled": ("cancelled", "订单已取消"),
     "event.OrderLineMapped": ("line mapped to a SKU", "订单行已映射 SKU"),
     "event.OrderAddressCorrected": ("address corrected", "地址已更正"),
+    "event.OrderEdited": ("order edited", "订单已修改"),
     "event.BuyerNoteRead": ("buyer note read", "已读取买家留言"),
     "event.OrderHoldOverridden": ("hold overridden", "挂起已人工放行"),
     "event.OrderExceptionRaised": ("exception raised", "异常已上报"),
