@@ -174,3 +174,51 @@ def test_edit_from_the_command_line(hub: Hub, database_url: str) -> None:
     assert code == 0 and "修改订单" in out, out
     code, out = run(database_url, "order", "show", oid, "--json")
     assert [ln["quantity"] for ln in json.loads(out)["lines"]] == [2, 1]
+
+
+def test_edit_from_the_console_order_page(hub: Hub) -> None:
+    import re
+
+    from orderhub.api.app import create_app
+    from orderhub.services.access import users
+    from tests.console_support import PASSWORD, csrf_of
+
+    seed_network(hub)
+    for login, role in (("op", "operations"), ("ana", "analyst")):
+        users.create_user(hub.uow, T, login=login, role=role, password=PASSWORD,
+                          granter=None, actor="test", now=hub.clock())
+    [oid] = submit(hub, draft("CON-1", [("A", 2)]))
+
+    def signed_in(login: str) -> TestClient:
+        c = TestClient(create_app(hub), follow_redirects=False)
+        form = c.get("/console/sign-in")
+        r = c.post("/console/sign-in", data={"tenant": T, "login": login,
+                                             "password": PASSWORD,
+                                             "csrf": csrf_of(form.text)})
+        assert r.status_code == 303, r.text
+        return c
+
+    ana = signed_in("ana")
+    assert 'data-action="edit"' not in ana.get(f"/console/orders/{oid}").text
+    c = signed_in("op")
+    page = c.get(f"/console/orders/{oid}")
+    assert page.status_code == 200 and 'data-action="edit"' in page.text
+    found = re.search(r'name="version" value="(\d+)"', page.text)
+    assert found
+    version = found.group(1)
+    form = {"csrf": csrf_of(page.text), "version": version, "line_no": ["1"],
+            "quantity": ["4"], "district": "", "edit_reason": "buyer called"}
+    r = c.post(f"/console/orders/{oid}/edit", data={**form, "edit_reason": ""})
+    assert r.status_code == 400 and 'id="e-edit_reason"' in r.text
+    r = c.post(f"/console/orders/{oid}/edit", data={**form, "quantity": ["0"]})
+    assert r.status_code == 400 and "lines.0.quantity" in r.text
+    r = c.post(f"/console/orders/{oid}/edit", data=form)
+    assert r.status_code == 303, r.text
+    with hub.read_uow() as uow:
+        o = uow.orders.get(T, oid)
+    assert o.lines[0].quantity == 4 and o.status.value == "allocated"
+    assert sum(r.quantity for r in o.active_reservations()) == 4
+    stale = c.post(f"/console/orders/{oid}/edit", data={**form, "quantity": ["5"]})
+    assert stale.status_code == 409 and 'data-action="reload"' in stale.text
+    shown = c.get(f"/console/orders/{oid}")
+    assert "order edited" in shown.text
