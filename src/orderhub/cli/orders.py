@@ -97,7 +97,7 @@ def order_show(
             f"[bold]{o['id']}[/bold]  {o['channel']}/{o['external_id']}  "
             f"type={o['order_type']}  status=[bold]{o['status']}[/bold]  "
             f"total={o['totals']['grand_total']} {o['currency']}  "
-            f"promised={o['promised_delivery']}", highlight=False
+            f"promised={o['promised_delivery']}  version={o['version']}", highlight=False
         )
         customer = " ".join(str(v) for k, v in o["customer"].items() if k != "ref")
         console.print(f"  customer: {customer or '-'}", highlight=False)
