@@ -222,6 +222,8 @@ def test_a_new_address_reroutes_the_order_to_its_nearest_site(one: tuple[Hub, st
                                                            "line1"}
     assert "line1" not in changes["shipping_address"]["after"]  # personal: by name only
     assert changes["shipping_address"]["after"]["city"] == "北京市"
+    types = [e["type"] for e in views.get_timeline(hub.read_uow, T, oid)]
+    assert "OrderAddressCorrected" not in types  # the edit's one entry says it
     assert_consistent(hub)
 
 

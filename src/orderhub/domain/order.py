@@ -665,8 +665,10 @@ class Order:
             )
         )
 
-    def correct_address(self, address: Address, reason: str, now: datetime, actor: str) -> None:
-        """Fix the shipping address of an order not yet released to a warehouse."""
+    def correct_address(self, address: Address, reason: str, now: datetime, actor: str,
+                        *, record: bool = True) -> None:
+        """Fix the shipping address of an order not yet released to a warehouse (`record`:
+        as its own OrderAddressCorrected; an operator's edit records it in its OrderEdited)."""
         if self.status not in (
             OrderStatus.CREATED,
             OrderStatus.VALIDATED,
@@ -685,6 +687,8 @@ class Order:
         )
         if any(k in SUGGESTIBLE or k == "country" for k in changed):
             self.address_suggestion = None  # made for the old address; intake makes anew
+        if not record:
+            return
         self._record(
             ev.OrderAddressCorrected(
                 tenant_id=self.tenant_id,
@@ -764,15 +768,16 @@ class Order:
                 "attributes": dict(self.attributes)}
 
     def set_content(self, change: OrderEdit, reason: str, now: datetime, actor: str, *,
-                    lines: bool = True) -> None:
-        """Set what `change` names (no stock moves here): the ship-to (recorded as an
-        address correction, refused once released), customer, fees, dates, service level,
-        and, with `lines`, the lines themselves."""
+                    lines: bool = True, address_event: bool = True) -> None:
+        """Set what `change` names (no stock moves here): the ship-to (with
+        `address_event`, also recorded as an address correction, as channels' updates and
+        address fixes always were), customer, fees, dates, service level, and, with
+        `lines`, the lines themselves. Refused once released."""
         if self.status not in EDITABLE:
             raise Conflict(f"order {self.id} is {self.status.value}; its content can no "
                            "longer be changed in place")
         if change.address is not None:  # recorded (and refused once released) even unchanged
-            self.correct_address(change.address, reason, now, actor)
+            self.correct_address(change.address, reason, now, actor, record=address_event)
         if change.customer is not None:
             self.customer = change.customer
         if change.shipping_fee is not None:

@@ -311,7 +311,7 @@ def _replace(uow: UnitOfWork, order: Order, change: OrderEdit, reason: str, now:
     freed = order.take_back_for_edit(reason, now, actor)
     uow.stock.release(order.tenant_id, stock_quantities(freed), now)
     after_recall(uow, order, waybills, f"edited after release: {reason}", now, actor)
-    order.set_content(change, reason, now, actor)
+    order.set_content(change, reason, now, actor, address_event=False)
     return _route_again(uow, order, now, actor, strategy, presale_lock, "replaced")
 
 
@@ -319,7 +319,7 @@ def _before_release(uow: UnitOfWork, order: Order, change: OrderEdit, reason: st
                     now: datetime, actor: str, strategy: AllocationStrategy,
                     presale_lock: timedelta) -> str:
     holds_stock = order.status in (OrderStatus.RESERVED, OrderStatus.ALLOCATED)
-    order.set_content(change, reason, now, actor)
+    order.set_content(change, reason, now, actor, address_event=False)
     if not holds_stock:
         return _route_again(uow, order, now, actor, strategy, presale_lock, "rerouted")
     if change.moves_destination:
