@@ -26,6 +26,7 @@ from orderhub.api.routes import (
     intake,
     inventory,
     labels,
+    order_edits,
     orders,
     reconciliation,
     risk,
@@ -86,6 +87,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(tracking_links.router)  # the buyer's tracking page (issue 19)
     app.include_router(labels.router)
     app.include_router(reconciliation.router)
+    app.include_router(order_edits.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

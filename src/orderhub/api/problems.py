@@ -19,6 +19,7 @@ from orderhub.domain.errors import (
     IllegalTransition,
     InvalidInput,
     NotFound,
+    StaleVersion,
     StockError,
     Unauthenticated,
 )
@@ -147,6 +148,12 @@ def install(app: FastAPI) -> None:
             return problem(
                 409, "Idempotency conflict", str(exc), kind="idempotency-conflict", instance=path
             )
+        if isinstance(exc, StaleVersion):
+            response = problem(409, "Stale version", str(exc), kind="stale-version",
+                               instance=path, current_version=exc.current,
+                               expected_version=exc.expected)
+            response.headers["ETag"] = f'"{exc.current}"'
+            return response
         if isinstance(exc, Conflict):
             return problem(409, "Conflict", str(exc), kind="conflict", instance=path)
         if exc.code == "no_carrier_available":

@@ -221,6 +221,8 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "GET /v1/reconciliation/report/export": S.FINANCE_READ,
     "GET /v1/reconciliation/codes": S.FINANCE_READ,
     "POST /v1/reconciliation/periods/close": S.FINANCE_WRITE,
+    # editing an order after placement (issue 17): quantities, lines, ship-to, date, service
+    "PATCH /v1/orders/{order_id}": S.ORDERS_MANAGE,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

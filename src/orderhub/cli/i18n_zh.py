@@ -811,6 +811,46 @@ CATALOG: dict[str, str] = {
     "expected": "应收/应付",
     "settled": "实际结算",
     "rows": "文件行号",
+    # ----- order edit (issue 17) ---------------------------------------------------------
+    "Edit an order after placement (修改订单): quantities, lines added or removed, the "
+    "ship-to, the requested delivery date, the service level. Before release only the "
+    "difference is reserved; released or picked, its shipment is cancelled and replaced; "
+    "packed or later, refused.":
+        "下单后修改订单：数量、增删订单行、收货地址、要求送达日期、服务等级。下发仓库前只预留差额；"
+        "已下发或已拣货时，取消并替换其发货单；已打包及之后拒绝修改。",
+    "Why the order is edited (audited)": "修改订单的原因（记入审计）",
+    "A line's new quantity, LINE=N (repeat for more lines)": "订单行的新数量，行号=数量（可重复）",
+    "A line to add, SKU:QTY[:PRICE] (default price: the SKU's list price; repeat for more)":
+        "新增订单行，SKU:数量[:单价]（默认单价：SKU 标价；可重复）",
+    "A line number to remove (repeat for more)": "要删除的行号（可重复）",
+    "New ship-to country (ISO 3166-1 alpha-2)": "新的收货国家（ISO 3166-1 二位代码）",
+    "New ship-to province": "新的收货省份",
+    "New ship-to city": "新的收货城市",
+    "New ship-to district": "新的收货区县",
+    "New ship-to street address": "新的收货详细地址",
+    "New ship-to postal code": "新的收货邮编",
+    "New recipient name": "新的收件人姓名",
+    "New recipient phone": "新的收件人电话",
+    "Requested delivery date YYYY-MM-DD (none: clear it)": "要求送达日期 YYYY-MM-DD（none：清除）",
+    "same_day, next_day, express, standard or economy":
+        "same_day（当日达）、next_day（次日达）、express（快递）、standard（标准）或 economy（经济）",
+    "The order version you edit from (see order show); refused if it changed meanwhile":
+        "修改所基于的订单版本号（见 order show）；若订单已被他人修改则拒绝",
+    "--qty {item}: expected LINE=N, such as 1=3": "--qty {item}：应为 行号=数量，例如 1=3",
+    "--add {item}: expected SKU:QTY[:PRICE], such as A:2:9.90":
+        "--add {item}：应为 SKU:数量[:单价]，例如 A:2:9.90",
+    "--add {item}: the price is not a number": "--add {item}：单价不是数字",
+    "--delivery-date {value}: expected YYYY-MM-DD, or none to clear it":
+        "--delivery-date {value}：应为 YYYY-MM-DD，或 none 表示清除",
+    "{order}: edited ({outcome}), status={status}, version {version}":
+        "{order}：已修改（{outcome}），状态={status}，版本 {version}",
+    "only the difference reserved": "仅预留差额",
+    "routed again": "已重新路由",
+    "shipment cancelled and replaced": "发货单已取消并替换",
+    "to collect {amount} {currency}": "待收取 {amount} {currency}",
+    "to refund {amount} {currency}": "待退款 {amount} {currency}",
+    "no money difference": "金额无变化",
+    "grand total": "订单总额",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular
@@ -914,4 +954,9 @@ PATTERNS: list[tuple[str, str]] = [
     (r"unknown column for this source", "该来源没有此列"),
     (r"'(.*)' is not an amount", "'{0}' 不是金额"),
     (r"'(.*)' is not a known ISO 4217 currency code", "'{0}' 不是已知的 ISO 4217 货币代码"),
+    (r"order (\S+) is at version (\d+), not (\d+): it changed meanwhile; read it again and "
+     r"edit from the current version",
+     "订单 {0} 当前版本为 {1}，而非 {2}：已被他人修改；请重新读取并基于当前版本修改"),
+    (r"order (\S+) is (\w+) and can no longer be edited: (.+)", "订单 {0} 状态为 {1}，已不能修改：{2}"),
+    (r"say why the order is edited \(audited\)", "请说明修改订单的原因（记入审计）"),
 ]

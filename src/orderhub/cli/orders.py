@@ -1,6 +1,9 @@
 """`orderhub order show|why|list|tracking|tracking-link|reject-release|accept-address|
 payment-failed`: inspect orders, a link to an order's tracking page; a warehouse refusing
 one, an address suggestion accepted, a payment that could not be captured."""
+"""`orderhub order show|why|list|tracking|reject-release|accept-address|payment-failed|edit`:
+inspect orders; a warehouse refusing one, an address suggestion accepted, a payment that
+could not be captured; an order edited after placement."""
 
 from __future__ import annotations
 
@@ -98,7 +101,7 @@ def order_show(
             f"[bold]{o['id']}[/bold]  {o['channel']}/{o['external_id']}  "
             f"type={o['order_type']}  status=[bold]{o['status']}[/bold]  "
             f"total={o['totals']['grand_total']} {o['currency']}  "
-            f"promised={o['promised_delivery']}", highlight=False
+            f"promised={o['promised_delivery']}  version={o['version']}", highlight=False
         )
         customer = " ".join(str(v) for k, v in o["customer"].items() if k != "ref")
         console.print(f"  customer: {customer or '-'}", highlight=False)
@@ -406,3 +409,136 @@ def order_payment_failed(
         except DomainError as exc:
             raise fail(str(exc)) from None
     print_saga(saga.as_dict())
+
+
+OUTCOMES = {"in_place": "only the difference reserved", "rerouted": "routed again",
+            "replaced": "shipment cancelled and replaced", "held": "held"}
+
+
+def _edit_request(qty: list[str], add: list[str], remove: list[int],
+                  address: dict[str, str | None], delivery_date: str | None,
+                  service_level: str | None, expected_version: int | None,
+                  reason: str) -> Any:
+    """The options as the editing service's request; a malformed option is a message
+    naming it (exit 2)."""
+    from datetime import date
+    from decimal import Decimal, InvalidOperation
+
+    from orderhub.domain.order import KEEP
+    from orderhub.services.orders import editing
+
+    quantities = []
+    for item in qty:
+        line, sep, n = item.partition("=")
+        if not sep or not line.strip().isdigit() or not n.strip().lstrip("-").isdigit():
+            raise fail(t("--qty {item}: expected LINE=N, such as 1=3", item=item), 2)
+        quantities.append(editing.LineQuantity(int(line), int(n)))
+    added = []
+    for item in add:
+        parts = item.split(":")
+        if len(parts) not in (2, 3) or not parts[0] \
+                or not parts[1].strip().lstrip("-").isdigit():
+            raise fail(t("--add {item}: expected SKU:QTY[:PRICE], such as A:2:9.90", item=item),
+                       2)
+        price = None
+        if len(parts) == 3:
+            try:
+                price = Decimal(parts[2])
+            except InvalidOperation:
+                raise fail(t("--add {item}: the price is not a number", item=item), 2) from None
+        added.append(editing.NewLine(parts[0], int(parts[1]), price))
+    delivery: Any = KEEP
+    if delivery_date is not None:
+        if delivery_date.strip().lower() in ("", "none"):
+            delivery = None
+        else:
+            try:
+                delivery = date.fromisoformat(delivery_date)
+            except ValueError:
+                raise fail(t("--delivery-date {value}: expected YYYY-MM-DD, or none to clear it",
+                             value=delivery_date), 2) from None
+    fixes = {k: v for k, v in address.items() if v is not None}
+    return editing.EditRequest(
+        reason=reason, quantities=tuple(quantities), add=tuple(added), remove=tuple(remove),
+        address=fixes or None, requested_delivery=delivery, service_level=service_level,
+        expected_version=expected_version)
+
+
+@app.command("edit")
+def order_edit(
+    order_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="Why the order is edited (audited)")],
+    qty: Annotated[list[str] | None, typer.Option(
+        "--qty", help="A line's new quantity, LINE=N (repeat for more lines)")] = None,
+    add: Annotated[list[str] | None, typer.Option(
+        "--add", help="A line to add, SKU:QTY[:PRICE] (default price: the SKU's list "
+        "price; repeat for more)")] = None,
+    remove: Annotated[list[int] | None, typer.Option(
+        "--remove", help="A line number to remove (repeat for more)")] = None,
+    address_country: Annotated[str | None, typer.Option(
+        "--address-country", help="New ship-to country (ISO 3166-1 alpha-2)")] = None,
+    address_province: Annotated[str | None, typer.Option(
+        "--address-province", help="New ship-to province")] = None,
+    address_city: Annotated[str | None, typer.Option(
+        "--address-city", help="New ship-to city")] = None,
+    address_district: Annotated[str | None, typer.Option(
+        "--address-district", help="New ship-to district")] = None,
+    address_line1: Annotated[str | None, typer.Option(
+        "--address-line1", help="New ship-to street address")] = None,
+    address_postal_code: Annotated[str | None, typer.Option(
+        "--address-postal-code", help="New ship-to postal code")] = None,
+    address_name: Annotated[str | None, typer.Option(
+        "--address-name", help="New recipient name")] = None,
+    address_phone: Annotated[str | None, typer.Option(
+        "--address-phone", help="New recipient phone")] = None,
+    delivery_date: Annotated[str | None, typer.Option(
+        "--delivery-date", help="Requested delivery date YYYY-MM-DD (none: clear it)")]
+    = None,
+    service_level: Annotated[str | None, typer.Option(
+        "--service-level", help="same_day, next_day, express, standard or economy")] = None,
+    expected_version: Annotated[int | None, typer.Option(
+        "--expected-version", help="The order version you edit from (see order show); "
+        "refused if it changed meanwhile")] = None,
+    database_url: DbOption = None, tenant: TenantOption = "default",
+    as_json: JsonOption = False,
+) -> None:
+    """Edit an order after placement (修改订单): quantities, lines added or removed, the
+    ship-to, the requested delivery date, the service level. Before release only the
+    difference is reserved; released or picked, its shipment is cancelled and replaced;
+    packed or later, refused."""
+    from orderhub.cli.common import cli_actor
+    from orderhub.services.orders import editing, views
+
+    req = _edit_request(qty or [], add or [], remove or [], {
+        "country": address_country, "province": address_province, "city": address_city,
+        "district": address_district, "line1": address_line1,
+        "postal_code": address_postal_code, "name": address_name, "phone": address_phone,
+    }, delivery_date, service_level, expected_version, reason)
+    with open_hub(database_url) as hub:
+        order_id = _resolve(hub, tenant, order_id)
+        try:
+            result = editing.change_order(hub.uow, tenant, order_id, req, now=hub.clock(),
+                                          actor=cli_actor(), strategy=hub.strategy,
+                                          presale_lock=hub.presale_lock)
+            o = views.get_order(hub.read_uow, tenant, order_id, pii=_pii(True))
+        except DomainError as exc:
+            raise fail(describe(exc)) from None
+    doc = {**o, "edit": {"outcome": result.outcome, "version": o["version"],
+                         "money_difference": str(result.money_difference),
+                         "currency": result.order.currency}}
+    if emit(doc, as_json):
+        return
+    console.print(t("{order}: edited ({outcome}), status={status}, version {version}",
+        order=o["id"], outcome=t(OUTCOMES[result.outcome]), status=o["status"],
+        version=o["version"]), highlight=False)
+    d = result.money_difference
+    money = (t("no money difference") if d == 0 else
+             t("to collect {amount} {currency}", amount=d, currency=o["currency"]) if d > 0 else
+             t("to refund {amount} {currency}", amount=-d, currency=o["currency"]))
+    console.print(f"  {t('grand total')}: {o['totals']['grand_total']} {o['currency']}  "
+                  f"({money})", highlight=False)
+    for ln in o["lines"]:
+        console.print(f"  #{ln['line_no']} {ln['sku']} x{ln['quantity']} @ {ln['unit_price']}",
+                      highlight=False)
+    for r in o["hold_reasons"]:
+        console.print(f"  [yellow]hold[/yellow] {r['code']}: {r['message']}")

@@ -4,7 +4,8 @@ DomainError
 ├── NotFound                 an entity does not exist (for this tenant)
 ├── IllegalTransition        a lifecycle step not allowed from the current status
 ├── Conflict                 the request contradicts stored state
-│   └── IdempotencyConflict  the same key arrived with a different payload
+│   ├── IdempotencyConflict  the same key arrived with a different payload
+│   └── StaleVersion         an edit made from an older version of the order
 ├── InvalidInput             field-level errors; nothing was stored
 ├── StockError               an inventory operation that would break an invariant
 ├── Unauthenticated          no credential, or one that is malformed, unknown, expired, revoked
@@ -30,6 +31,19 @@ class Conflict(DomainError):
 
 class IdempotencyConflict(Conflict):
     code = "idempotency_conflict"
+
+
+class StaleVersion(Conflict):
+    """The caller edited from an older version of the order than the stored one."""
+
+    code = "stale_version"
+
+    def __init__(self, order_id: str, expected: int, current: int) -> None:
+        self.order_id = order_id
+        self.expected = expected
+        self.current = current
+        super().__init__(f"order {order_id} is at version {current}, not {expected}: it "
+                         "changed meanwhile; read it again and edit from the current version")
 
 
 class IllegalTransition(DomainError):

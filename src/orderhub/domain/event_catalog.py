@@ -832,6 +832,27 @@ CATALOG += [
         {"status": "", "actor": "user:fin-wang", "reason": "", "run_id": "rcn_01JF0Z5Q8",
          "scope": "tmall", "period": "2026-11", "problems": 12},
         subject="reconciliation/<scope>/<period>",
+        "OrderEdited",
+        "The order was edited after placement (API PATCH /v1/orders/{id}, `orderhub order "
+        "edit`, a channel's update, an operator's address fix): one event per edit, with the "
+        "lines and fields before and after (personal address and customer fields by name "
+        "only), the order's version after the edit, how it was carried out (`outcome`: "
+        "in_place, rerouted, replaced, held, recheck) and the money difference (new grand "
+        "total minus old; positive: to collect, negative: to refund).",
+        {"changes": {"type": "object", "properties": {
+            "lines": {"type": "array", "items": {"type": "object"}},
+            "fields": {"type": "object"}}},
+         "version": _INT, "outcome": _STR, "grand_total_before": _AMOUNT,
+         "grand_total_after": _AMOUNT, "money_difference": _AMOUNT, "currency": _STR},
+        {"status": "allocated", "actor": "user:ops-lily", "reason": "customer wants two more",
+         "changes": {"lines": [{"line_no": 1, "sku": "SKU-00042",
+                                "before": {"quantity": 1, "unit_price": "259.00",
+                                           "total": "259.00"},
+                                "after": {"quantity": 3, "unit_price": "259.00",
+                                          "total": "777.00"}}],
+                     "fields": {}},
+         "version": 4, "outcome": "in_place", "grand_total_before": "259.00",
+         "grand_total_after": "777.00", "money_difference": "518.00", "currency": "CNY"},
     ),
 ]
 

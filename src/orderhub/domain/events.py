@@ -659,6 +659,22 @@ class LabelLayoutSaved(Event):
     version: int
     fields: list[str] = field(default_factory=list)
     _data_fields = _fields("carrier", "version", "fields")
+class OrderEdited(Event):
+    """One edit of an order after placement (services/orders/editing.py): what changed,
+    before and after (`changes`: lines and fields; personal fields by name only), the
+    order's version after the edit, how it was carried out (`outcome`), and the money
+    difference (new grand total minus old: positive to collect, negative to refund)."""
+
+    type: ClassVar[str] = "OrderEdited"
+    changes: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    outcome: str = ""
+    grand_total_before: str = "0"
+    grand_total_after: str = "0"
+    money_difference: str = "0"
+    currency: str = ""
+    _data_fields = _fields("changes", "version", "outcome", "grand_total_before",
+                           "grand_total_after", "money_difference", "currency")
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -717,5 +733,6 @@ EVENT_TYPES: dict[str, type[Event]] = {
         SettlementImported,
         ReconciliationRun,
         ReconciliationPeriodClosed,
+        OrderEdited,
     )
 }

@@ -33,7 +33,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     # A warehouse that refuses a released order hands it back: held (release_rejected)
     # until the compensation saga routes it again.
     S.RELEASED: frozenset({S.PICKED, S.CANCELLED, S.ON_HOLD}),
-    S.PICKED: frozenset({S.PACKED, S.CANCELLED}),
+    # Picked, not packed: an edit takes it back from the warehouse (cancel and replace).
+    S.PICKED: frozenset({S.PACKED, S.CANCELLED, S.ON_HOLD}),
     S.PACKED: frozenset({S.SHIPPED, S.PARTIALLY_SHIPPED, S.CANCELLED}),
     S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED}),
     S.SHIPPED: frozenset({S.DELIVERED}),

@@ -241,6 +241,12 @@ def stock_quantities(reservations: Sequence[Reservation]) -> dict[tuple[str, str
     return out
 
 
+def replace_reservation(r: Reservation, quantity: int) -> Reservation:
+    """A copy of `r` for `quantity` units (the part of it an edit gives back)."""
+    return Reservation(r.id, r.line_no, r.sku, r.warehouse, quantity, r.shipment_id,
+                       r.expires_at, r.state)
+
+
 @fast_init
 @dataclass(frozen=True, slots=True)
 class PlannedPick:
@@ -273,6 +279,53 @@ class OrderEdit:
     cross_border: bool | None = None
     declared_value: Decimal | Keep | None = KEEP  # None clears it
     charges: list[Charge] | None = None
+    requested_delivery: date | Keep | None = KEEP  # None clears it
+    service_level: str | None = None
+
+    @property
+    def moves_destination(self) -> bool:
+        """It changes where or how fast the order goes (ship-to, date, service level): the
+        routing decision is taken again."""
+        return (self.address is not None or self.service_level is not None
+                or self.requested_delivery is not KEEP)
+
+
+# Statuses in which an order's content is edited in place (not yet with a warehouse).
+EDITABLE = frozenset({OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
+                      OrderStatus.RESERVED, OrderStatus.ALLOCATED})
+# With a warehouse, not packed: an edit cancels and replaces its open shipments.
+REPLACEABLE = frozenset({OrderStatus.RELEASED, OrderStatus.PICKED})
+
+_LINE_FIELDS = ("sku", "quantity", "unit_price", "discount", "tax")
+_ADDRESS_PERSONAL = ("name", "phone", "phone_e164", "line1", "lat", "lon")
+
+
+@dataclass(frozen=True, slots=True)
+class EditBasis:
+    """What an order was before an edit: what the edit's diff and money difference are
+    measured against."""
+
+    lines: tuple[OrderLine, ...]
+    address: Address
+    customer: Customer
+    fields: dict[str, Any]
+    grand_total: Decimal
+
+
+def _line_doc(ln: OrderLine, currency: str) -> dict[str, Any]:
+    return {"sku": ln.sku, "quantity": ln.quantity,
+            "unit_price": str(quantize(ln.unit_price, currency)),
+            "discount": str(quantize(ln.discount, currency)),
+            "tax": str(quantize(ln.tax, currency)),
+            "total": str(quantize(ln.total, currency))}
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, date | datetime):
+        return v.isoformat()
+    if isinstance(v, Decimal):
+        return str(v)
+    return v
 
 
 @dataclass(slots=True)
@@ -612,8 +665,10 @@ class Order:
             )
         )
 
-    def correct_address(self, address: Address, reason: str, now: datetime, actor: str) -> None:
-        """Fix the shipping address of an order not yet released to a warehouse."""
+    def correct_address(self, address: Address, reason: str, now: datetime, actor: str,
+                        *, record: bool = True) -> None:
+        """Fix the shipping address of an order not yet released to a warehouse (`record`:
+        as its own OrderAddressCorrected; an operator's edit records it in its OrderEdited)."""
         if self.status not in (
             OrderStatus.CREATED,
             OrderStatus.VALIDATED,
@@ -632,6 +687,8 @@ class Order:
         )
         if any(k in SUGGESTIBLE or k == "country" for k in changed):
             self.address_suggestion = None  # made for the old address; intake makes anew
+        if not record:
+            return
         self._record(
             ev.OrderAddressCorrected(
                 tenant_id=self.tenant_id,
@@ -684,12 +741,43 @@ class Order:
 
     def edit(self, change: OrderEdit, reason: str, now: datetime, actor: str
              ) -> list[Reservation]:
-        """The one way an order's content changes before it goes to a warehouse (an
-        operator's fix, a channel's update): an address change is recorded as such; new
-        lines give back what was reserved and hold the order, so it is validated and
-        allocated afresh. Returns the reservations released (the caller frees the stock)."""
+        """A change of content taken whole (a channel's update, an operator's address fix,
+        the desk's substitution): the fields are set; new lines give back what was reserved
+        and hold the order, so it is validated and allocated afresh (the caller runs the
+        pipeline). One `OrderEdited` with the diff. Returns the reservations released (the
+        caller frees the stock). The operator's edit of quantities (services/orders/
+        editing.change_order) reserves only the difference instead."""
+        basis = self.edit_basis()
+        self.set_content(change, reason, now, actor, lines=False)
+        released: list[Reservation] = []
+        if change.lines is not None:
+            released = self.revise_lines(change.lines, now, actor, reason)
+        self.record_edit(basis, reason, now, actor,
+                         "recheck" if change.lines is not None else "in_place")
+        return released
+
+    def edit_basis(self) -> EditBasis:
+        return EditBasis(tuple(self.lines), self.shipping_address, self.customer,
+                         self._edit_fields(), self.grand_total)
+
+    def _edit_fields(self) -> dict[str, Any]:
+        return {"requested_delivery": self.requested_delivery,
+                "service_level": self.service_level, "shipping_fee": self.shipping_fee,
+                "charges": [c.as_dict() for c in self.charges],
+                "cross_border": self.cross_border, "declared_value": self.declared_value,
+                "attributes": dict(self.attributes)}
+
+    def set_content(self, change: OrderEdit, reason: str, now: datetime, actor: str, *,
+                    lines: bool = True, address_event: bool = True) -> None:
+        """Set what `change` names (no stock moves here): the ship-to (with
+        `address_event`, also recorded as an address correction, as channels' updates and
+        address fixes always were), customer, fees, dates, service level, and, with
+        `lines`, the lines themselves. Refused once released."""
+        if self.status not in EDITABLE:
+            raise Conflict(f"order {self.id} is {self.status.value}; its content can no "
+                           "longer be changed in place")
         if change.address is not None:  # recorded (and refused once released) even unchanged
-            self.correct_address(change.address, reason, now, actor)
+            self.correct_address(change.address, reason, now, actor, record=address_event)
         if change.customer is not None:
             self.customer = change.customer
         if change.shipping_fee is not None:
@@ -702,16 +790,155 @@ class Order:
             self.cross_border = change.cross_border
         if change.declared_value is not KEEP:
             self.declared_value = change.declared_value
-        if change.lines is None:
-            return []
-        return self.revise_lines(change.lines, now, actor, reason)
+        if change.requested_delivery is not KEEP:
+            self.requested_delivery = change.requested_delivery
+        if change.service_level is not None:
+            self.service_level = change.service_level
+        if lines and change.lines is not None:
+            self.lines = list(change.lines)
+            self.overrides = []  # accepted for the old content; the new is checked anew
+        self.updated_at = now
+
+    def edit_diff(self, basis: EditBasis) -> dict[str, Any]:
+        """Lines and fields before and after; personal fields (name, phone, street,
+        customer) by name only, never their values."""
+        cur = self.currency
+        before = {ln.line_no: ln for ln in basis.lines}
+        after = {ln.line_no: ln for ln in self.lines}
+        lines: list[dict[str, Any]] = []
+        for no in sorted(before.keys() | after.keys()):
+            b, a = before.get(no), after.get(no)
+            if b is not None and a is not None and all(
+                    getattr(b, k) == getattr(a, k) for k in _LINE_FIELDS):
+                continue
+            either = a if a is not None else b
+            lines.append({"line_no": no, "sku": either.sku if either is not None else "",
+                          "before": None if b is None else _line_doc(b, cur),
+                          "after": None if a is None else _line_doc(a, cur)})
+        fields: dict[str, Any] = {}
+        now_fields = self._edit_fields()
+        for k, old in basis.fields.items():
+            new = now_fields[k]
+            if old == new:
+                continue
+            if k == "attributes":
+                fields[k] = {"changed": sorted(x for x in old.keys() | new.keys()
+                                               if old.get(x) != new.get(x))}
+            else:
+                fields[k] = {"before": _plain(old), "after": _plain(new)}
+        changed = sorted(k for k in Address.__dataclass_fields__
+                         if getattr(basis.address, k) != getattr(self.shipping_address, k))
+        if changed:
+            public = [k for k in changed if k not in _ADDRESS_PERSONAL]
+            fields["shipping_address"] = {
+                "changed": changed,
+                "before": {k: _plain(getattr(basis.address, k)) for k in public},
+                "after": {k: _plain(getattr(self.shipping_address, k)) for k in public}}
+        customer = sorted(k for k in Customer.__dataclass_fields__
+                          if getattr(basis.customer, k) != getattr(self.customer, k))
+        if customer:
+            fields["customer"] = {"changed": customer}
+        return {"lines": lines, "fields": fields}
+
+    def record_edit(self, basis: EditBasis, reason: str, now: datetime, actor: str,
+                    outcome: str) -> ev.OrderEdited:
+        """The one event of an edit: its diff, the version the order has once this unit of
+        work commits, and the money difference (to collect > 0, to refund < 0)."""
+        after = self.grand_total
+        event = ev.OrderEdited(
+            tenant_id=self.tenant_id, occurred_at=now, actor=actor, reason=reason,
+            changes=self.edit_diff(basis), version=self.version + 1, outcome=outcome,
+            grand_total_before=str(basis.grand_total), grand_total_after=str(after),
+            money_difference=str(quantize(after - basis.grand_total, self.currency)),
+            currency=self.currency)
+        self.updated_at = now
+        self._record(event)
+        return event
+
+    def adjust_reservations(self, release: Mapping[int, int], picks: Sequence[PlannedPick],
+                            now: datetime, actor: str, reason: str
+                            ) -> dict[tuple[str, str], int]:
+        """Reserve only the difference of an edit, in place: give back `release` units of
+        each line (line number -> units; a reservation cut in part is replaced by one for
+        what stays) and add `picks` to the planned shipment of their warehouse. The stock
+        itself was moved by the caller. Returns the (SKU, warehouse) units given back."""
+        if self.status not in (OrderStatus.RESERVED, OrderStatus.ALLOCATED):
+            raise Conflict(f"order {self.id} is {self.status.value}; it holds no stock to "
+                           "adjust")
+        freed: list[Reservation] = []
+        kept: list[Reservation] = []
+        for line_no, units in release.items():
+            left = units
+            for r in reversed(self.active_reservations()):
+                if left <= 0:
+                    break
+                if r.line_no != line_no:
+                    continue
+                take = min(left, r.quantity)
+                r.state = ReservationState.RELEASED
+                freed.append(replace_reservation(r, take))
+                if take < r.quantity:
+                    kept.append(Reservation(new_id("res"), r.line_no, r.sku, r.warehouse,
+                                            r.quantity - take, r.shipment_id, r.expires_at))
+                left -= take
+            if left > 0:
+                raise Conflict(f"order {self.id}: line {line_no} has fewer units reserved "
+                               f"than the {units} to give back")
+        shipment_by_wh = {s.warehouse: s for s in self.shipments
+                          if s.status == ShipmentStatus.PLANNED}
+        deadline = min((r.expires_at for r in self.active_reservations() if r.expires_at),
+                       default=None)
+        added: list[Reservation] = []
+        for p in picks:
+            shipment = shipment_by_wh.get(p.warehouse)
+            if shipment is None:
+                raise Conflict(f"order {self.id} has no open shipment at {p.warehouse}")
+            added.append(Reservation(new_id("res"), p.line_no, p.sku, p.warehouse,
+                                     p.quantity, shipment.id, deadline))
+        self.reservations.extend(kept + added)
+        # a shipment left with nothing to carry is cancelled
+        carrying = {r.shipment_id for r in self.active_reservations()}
+        for s in self.shipments:
+            if s.status == ShipmentStatus.PLANNED and s.id not in carrying:
+                s.status = ShipmentStatus.CANCELLED
+        self._record_release(freed, now, actor, reason)
+        if added:
+            self._record(ev.InventoryReserved(
+                tenant_id=self.tenant_id, occurred_at=now, actor=actor, reason=reason,
+                reservations=[r.as_dict() for r in added]))
+        self.updated_at = now
+        return stock_quantities(freed)
+
+    def give_back_stock(self, reason: str, now: datetime, actor: str) -> list[Reservation]:
+        """A held order keeps no stock: what it still had reserved (an edit's checks held
+        it) goes back; the caller frees it."""
+        if self.status != OrderStatus.ON_HOLD:
+            raise Conflict(f"order {self.id} is {self.status.value}, not on hold")
+        self._keep_lock_deadline()
+        released = self._unreserve(ReservationState.RELEASED)
+        self._record_release(released, now, actor, reason)
+        return released
+
+    def take_back_for_edit(self, reason: str, now: datetime, actor: str
+                           ) -> list[Reservation]:
+        """Edited after release, before packing: its open shipments are cancelled (the
+        warehouse is told, as a recall tells it) and the order held for routing again with
+        its new content (the caller routes it at once). Returns the reservations whose
+        stock must be released."""
+        if self.status not in REPLACEABLE:
+            raise Conflict(f"order {self.id} is {self.status.value}; only an order released "
+                           "to a warehouse and not yet packed can be edited there")
+        released = self._unreserve(ReservationState.RELEASED)
+        self._record_release(released, now, actor, f"edited after release: {reason}")
+        self.hold([HoldReason(HoldCode.REROUTE, f"edited after release: {reason}")], now,
+                  actor)
+        return released
 
     def revise_lines(self, lines: list[OrderLine], now: datetime, actor: str,
                      reason: str) -> list[Reservation]:
         """The channel changed the order's lines before it went to a warehouse: release
         what was reserved and hold it, so it is validated and allocated afresh."""
-        if self.status not in (OrderStatus.CREATED, OrderStatus.VALIDATED, OrderStatus.ON_HOLD,
-                               OrderStatus.RESERVED, OrderStatus.ALLOCATED):
+        if self.status not in EDITABLE:
             raise Conflict(f"order {self.id} is {self.status.value}: line changes from the "
                            "channel need an exception decision")
         self._keep_lock_deadline()

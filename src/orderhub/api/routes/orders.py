@@ -241,9 +241,12 @@ def expire_now(hub: HubDep, tenant: TenantDep) -> Any:
 
 @router.get("/{order_id}", response_model=OrderOut)
 def get_order(order_id: str, hub: HubDep, tenant: TenantDep, pii: PiiDep,
-              principal: PrincipalDep) -> Any:
-    return views.get_order(hub.read_uow, tenant, order_id, pii=pii,
-                           warehouses=principal.warehouses)
+              principal: PrincipalDep, response: Response) -> Any:
+    """The order; its `version` is also the ETag (send it as If-Match to edit it)."""
+    out = views.get_order(hub.read_uow, tenant, order_id, pii=pii,
+                          warehouses=principal.warehouses)
+    response.headers["ETag"] = f'"{out["version"]}"'
+    return out
 
 
 @router.get("/{order_id}/timeline", response_model=list[TimelineEntryOut])

@@ -35,7 +35,7 @@ from orderhub.adapters.carriers.base import (
     WaybillRequest,
 )
 from orderhub.domain.allocation import AllocationStrategy
-from orderhub.domain.errors import Conflict, DomainError
+from orderhub.domain.errors import Conflict, DomainError, StaleVersion
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, ReservationState, Shipment, ShipmentStatus
 from orderhub.domain.routing.network import (
@@ -214,18 +214,23 @@ class WaybillDesk:
         own = shipment.carrier_service in {s.code for s in usable}
         return ([shipment.carrier_service] if own else []) + others
 
-    def release(self, tenant_id: str, order_id: str, *, actor: str) -> Order:
+    def release(self, tenant_id: str, order_id: str, *, actor: str,
+                expected_version: int | None = None) -> Order:
         """Book every planned shipment's waybill, then release the order (one
-        transaction). Raises NoCarrierAvailable if a shipment finds no carrier."""
+        transaction). Raises NoCarrierAvailable if a shipment finds no carrier;
+        StaleVersion if `expected_version` is given and the order is at another one."""
         try:
-            return self._release(tenant_id, order_id, actor)
+            return self._release(tenant_id, order_id, actor, expected_version)
         finally:
             self._apply_pending()
 
-    def _release(self, tenant_id: str, order_id: str, actor: str) -> Order:
+    def _release(self, tenant_id: str, order_id: str, actor: str,
+                 expected_version: int | None = None) -> Order:
         now = self.clock()
         with self.make_uow() as uow:
             order = uow.orders.get(tenant_id, order_id)
+            if expected_version is not None and order.version != expected_version:
+                raise StaleVersion(order_id, expected_version, order.version)
             warehouses = {w.code: w for w in uow.catalog.warehouses(tenant_id)}
             catalog = uow.catalog.skus_by_code(tenant_id, [ln.sku for ln in order.lines])
             services = uow.network.services(tenant_id)
