@@ -22,8 +22,8 @@ import numpy as np
 from orderhub.domain.planning.problem import (
     Lane,
     PlanningProblem,
-    Solution,
     SkuProblem,
+    Solution,
     Transfer,
 )
 from orderhub.domain.planning.uncertainty import tangents

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -131,7 +132,7 @@ def suggestions(problem: PlanningProblem, transfers: Sequence[Transfer]) -> list
             outflow[tr.origin] = outflow.get(tr.origin, 0) + tr.quantity
         p = float(sp.lost_sale_cost)
 
-        def site_cost(it: SiteItem, position: float) -> float:
+        def site_cost(it: SiteItem, position: float, p: float = p) -> float:
             short = expected_shortage(it.demand_mean, it.demand_sigma, position)
             h = float(it.holding_cost)
             return (p + h) * short + h * (position - it.demand_mean)
@@ -186,3 +187,22 @@ def flag_for_stock(s: Suggestion, on_hand: int, reserved: int, safety_stock: int
         return (f"{s.origin} would keep {left} of SKU {s.sku} free after shipping "
                 f"{s.quantity}, below its safety stock {keep}")
     return ""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A stored plan: when, by whom, over which horizon, from which forecast run; what the
+    solve found (`summary`: SKUs, sites, seconds, status, expected benefit)."""
+
+    id: str
+    tenant_id: str
+    created_at: datetime
+    created_by: str
+    horizon_hours: int
+    forecast_run_id: str
+    summary: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "created_at": self.created_at, "created_by": self.created_by,
+                "horizon_hours": self.horizon_hours, "forecast_run_id": self.forecast_run_id,
+                "summary": self.summary}

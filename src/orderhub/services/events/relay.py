@@ -77,6 +77,10 @@ def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
         return f"channel/{data.get('channel')}"
     if event_type == "RiskModelTrained":
         return f"risk-model/{data.get('version')}"
+    if event_type == "PreallocationPlanned":
+        return f"preallocation-plan/{data.get('plan_id')}"
+    if event_type.startswith("Transfer"):
+        return f"transfer/{data.get('transfer_id')}"
     return ""
 
 
