@@ -53,6 +53,8 @@ GROUPS: dict[str, str] = {
     "channel": "channel",
     "fx": "fx",
     "forecast": "forecast",
+    "plan": "plan",
+    "transfer": "transfer",
 }
 
 
