@@ -5,7 +5,7 @@ safety-stock flag; bad input with clear messages, nothing applied."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,9 +26,10 @@ SOLVER = HighsPreallocationSolver()
 
 
 def store_forecasts(hub: Hub, daily: dict[tuple[str, str], float], sigma: float = 1.0,
-                    run_id: str = "fc_test") -> None:
-    """A forecast run as `forecast fit` stores one: daily points with 80%/95% intervals."""
-    today = hub.clock().date()
+                    run_id: str = "fc_test", start: date | None = None) -> None:
+    """A forecast run as `forecast fit` stores one: daily points with 80%/95% intervals,
+    from `start` (default the hub's today) for a week."""
+    today = start or hub.clock().date()
     points = []
     for (sku, wh), mean in daily.items():
         for d in range(7):
