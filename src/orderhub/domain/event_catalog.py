@@ -83,6 +83,11 @@ def _spec(
 
 
 _PREV = {"previous_status": _STATUS}
+_TRANSFER = {"transfer_id": _STR, "sku": _STR, "origin": _STR, "destination": _STR,
+             "quantity": {"type": "integer", "minimum": 1}}
+_TRANSFER_EXAMPLE = {"status": "", "actor": "user:ops", "reason": "",
+                     "transfer_id": "tr_01JF0Z5Q8", "sku": "SKU-00001", "origin": "WH-SH",
+                     "destination": "WH-CD", "quantity": 40}
 _STEP = {"enum": [n.value for n in StepName]}
 _SAGA_KIND = {"enum": [k.value for k in SagaKind]}
 
@@ -791,22 +796,22 @@ CATALOG += [
         "TransferShipped",
         "A transfer left its source: on hand and reserved there fell by `quantity`; the "
         "units are in transit (the destination's ATP is unchanged until receipt).",
-        {"transfer_id": _STR, "sku": _STR, "origin": _STR, "destination": _STR, "quantity": {"type": "integer", "minimum": 1}},
-        {"status": "", "actor": "user:ops", "reason": "", "transfer_id": "tr_01JF0Z5Q8", "sku": "SKU-00001", "origin": "WH-SH", "destination": "WH-CD", "quantity": 40},
+        _TRANSFER,
+        _TRANSFER_EXAMPLE,
         subject="transfer/<transfer_id>",
     ),
     _spec(
         "TransferReceived",
         "A transfer arrived: on hand, and so ATP, at the destination rose by `quantity`.",
-        {"transfer_id": _STR, "sku": _STR, "origin": _STR, "destination": _STR, "quantity": {"type": "integer", "minimum": 1}},
-        {"status": "", "actor": "user:ops", "reason": "", "transfer_id": "tr_01JF0Z5Q8", "sku": "SKU-00001", "origin": "WH-SH", "destination": "WH-CD", "quantity": 40},
+        _TRANSFER,
+        _TRANSFER_EXAMPLE,
         subject="transfer/<transfer_id>",
     ),
     _spec(
         "TransferCancelled",
         "A transfer not yet shipped was cancelled; its reservation at the source released.",
-        {"transfer_id": _STR, "sku": _STR, "origin": _STR, "destination": _STR, "quantity": {"type": "integer", "minimum": 1}},
-        {"status": "", "actor": "user:ops", "reason": "", "transfer_id": "tr_01JF0Z5Q8", "sku": "SKU-00001", "origin": "WH-SH", "destination": "WH-CD", "quantity": 40},
+        _TRANSFER,
+        _TRANSFER_EXAMPLE,
         subject="transfer/<transfer_id>",
     ),
 ]
