@@ -1,10 +1,12 @@
 """The pre-allocation LP (domain/planning/problem.py) with HiGHS, built in matrix form.
 
 Columns per SKU: x_ij (units moved on a usable lane from a site with stock above its
-safety stock to a site with forecast demand) and u_j (expected lost units at a site with
-demand). Rows per SKU: the piecewise-linear envelope of the expected shortage at each
-demand site (the asymptote u_j ≥ μ_j − S_j and one tangent per point of
-`uncertainty.TANGENT_Z`), and each source's limit Σ_k x_ik ≤ on_hand − reserved − SS.
+safety stock to a site with forecast demand), S_j (the end-of-horizon position of a
+site with demand) and u_j (its expected lost units). Rows per SKU: the balance
+S_j − Σ_i x_ij + Σ_k x_jk = on_hand − reserved + in_transit, the piecewise-linear envelope
+of the expected shortage (the asymptote u_j ≥ μ_j − S_j and one tangent per point of
+`uncertainty.TANGENT_Z` within the range S_j can take, two non-zeros each), and each
+source's limit Σ_k x_ik ≤ on_hand − reserved − SS.
 Without shared capacities the problem separates per SKU: SKUs are solved in batches of
 block-diagonal LPs (one `passModel` each, sparse row-wise arrays); with lane or site
 capacities everything is one LP with the capacity rows added. Quantities are rounded down
@@ -36,6 +38,7 @@ INF = highspy.kHighsInf
 class _Model:
     cost: list[float] = field(default_factory=list)
     upper: list[float] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
     row_lower: list[float] = field(default_factory=list)
     row_upper: list[float] = field(default_factory=list)
     starts: list[int] = field(default_factory=lambda: [0])
@@ -46,9 +49,10 @@ class _Model:
     site_cols: dict[str, list[int]] = field(default_factory=dict)
     constant: float = 0.0
 
-    def col(self, cost: float, upper: float = INF) -> int:
+    def col(self, cost: float, upper: float = INF, lower: float = 0.0) -> int:
         self.cost.append(cost)
         self.upper.append(upper)
+        self.lower.append(lower)
         return len(self.cost) - 1
 
     def row(self, cols: list[int], vals: list[float], lo: float, hi: float) -> None:
@@ -61,7 +65,8 @@ class _Model:
     def add_sku(self, sp: SkuProblem, lanes: list[Lane]) -> None:
         p = float(sp.lost_sale_cost)
         items = {i.site: i for i in sp.items}
-        sources = {s for s, i in items.items() if i.free > 0}
+        free = {s: float(i.free) for s, i in items.items()}
+        sources = {s for s, f in free.items() if f > 0}
         demand = {s for s, i in items.items() if i.demand_mean > 0 or i.demand_sigma > 0}
         if not sources or not demand:
             return
@@ -72,7 +77,7 @@ class _Model:
                 continue
             src, dst = items[ln.origin], items[ln.destination]
             c = self.col(float(ln.unit_cost) + float(dst.holding_cost)
-                         - float(src.holding_cost), float(src.free))
+                         - float(src.holding_cost), free[ln.origin])
             inflow.setdefault(ln.destination, []).append(c)
             outflow.setdefault(ln.origin, []).append(c)
             self.moves.append((c, sp.sku, ln.origin, ln.destination))
@@ -84,19 +89,28 @@ class _Model:
             it = items[site]
             h = float(it.holding_cost)
             ins, outs = inflow.get(site, []), outflow.get(site, [])
-            u = self.col(p + h)
             a = float(it.position)
-            # u ≥ μ − S  ⇔  u + Σin − Σout ≥ μ − A
-            self.row([u, *ins, *outs], [1.0] + [1.0] * len(ins) + [-1.0] * len(outs),
-                     it.demand_mean - a, INF)
-            for s_k, f_k, q in tangents(it.demand_mean, it.demand_sigma):
+            # the position's range: a pure receiver only gains, a pure source only loses
+            lo: float | None = None
+            hi: float | None = None
+            if ins and not outs:
+                lo = a
+                hi = a + sum(free[o] for o in sources if o != site)
+            elif outs and not ins:
+                lo, hi = a - free[site], a
+            u = self.col(p + h)
+            # S_j, the position at the end of the horizon: S − Σin + Σout = A
+            pos = self.col(0.0, INF, -INF)
+            self.row([pos, *ins, *outs], [1.0] + [-1.0] * len(ins) + [1.0] * len(outs), a, a)
+            # u ≥ μ − S, and u ≥ f_k − q_k (S − S_k) per tangent point
+            self.row([u, pos], [1.0, 1.0], it.demand_mean, INF)
+            for s_k, f_k, q in tangents(it.demand_mean, it.demand_sigma, lo, hi):
                 if q < 1e-6:
                     continue
-                self.row([u, *ins, *outs], [1.0] + [q] * len(ins) + [-q] * len(outs),
-                         f_k - q * (a - s_k), INF)
+                self.row([u, pos], [1.0, q], f_k + q * s_k, INF)
         for site, outs in outflow.items():
             if len(outs) > 1:
-                self.row(outs, [1.0] * len(outs), -INF, float(items[site].free))
+                self.row(outs, [1.0] * len(outs), -INF, free[site])
 
 
 def _solve(model: _Model) -> tuple[list[float], str, float]:
@@ -109,7 +123,7 @@ def _solve(model: _Model) -> tuple[list[float], str, float]:
     lp.num_col_ = n
     lp.num_row_ = m
     lp.col_cost_ = np.asarray(model.cost, dtype=np.float64)
-    lp.col_lower_ = np.zeros(n)
+    lp.col_lower_ = np.asarray(model.lower, dtype=np.float64)
     lp.col_upper_ = np.asarray(model.upper, dtype=np.float64)
     lp.row_lower_ = np.asarray(model.row_lower, dtype=np.float64)
     lp.row_upper_ = np.asarray(model.row_upper, dtype=np.float64)
@@ -131,7 +145,7 @@ def _solve(model: _Model) -> tuple[list[float], str, float]:
 class HighsPreallocationSolver:
     """`PreallocationSolver` with HiGHS's simplex; `batch_skus` SKUs per LP."""
 
-    def __init__(self, batch_skus: int = 400) -> None:
+    def __init__(self, batch_skus: int = 100) -> None:
         self.batch_skus = batch_skus
 
     def solve(self, problem: PlanningProblem) -> Solution:

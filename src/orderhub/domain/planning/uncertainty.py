@@ -65,13 +65,24 @@ def expected_shortage(mean: float, sigma: float, stock: float) -> float:
 TANGENT_Z: tuple[float, ...] = (-1.5, -0.75, -0.25, 0.25, 0.75, 1.5, 2.5)
 
 
-def tangents(mean: float, sigma: float) -> list[tuple[float, float, float]]:
+def tangents(mean: float, sigma: float, lo: float | None = None,
+             hi: float | None = None) -> list[tuple[float, float, float]]:
     """(S_k, f(S_k), q_k) per tangent point: u >= f_k − q_k (S − S_k) with q_k = 1 − Φ(z_k)
-    the slope's magnitude. The envelope lies under the convex curve (never above it)."""
+    the slope's magnitude. The envelope lies under the convex curve (never above it).
+    When the stock position can only lie in [lo, hi], the points outside are replaced by
+    the tangents at lo and hi (on that range a convex curve's tangents at outer points
+    are dominated by those at its ends): fewer rows, the same envelope there."""
     if sigma <= 1e-9:
         return []
+    points = [mean + z * sigma for z in TANGENT_Z]
+    if lo is not None or hi is not None:
+        a = -math.inf if lo is None else lo
+        b = math.inf if hi is None else hi
+        inner = [s for s in points if a < s < b]
+        points = ([a] if lo is not None else []) + inner + ([b] if hi is not None and b > a
+                                                          else [])
     out = []
-    for z in TANGENT_Z:
-        s = mean + z * sigma
+    for s in points:
+        z = (s - mean) / sigma
         out.append((s, expected_shortage(mean, sigma, s), 1.0 - _N.cdf(z)))
     return out

@@ -28,6 +28,8 @@ def change(make_uow: UowFactory, tenant_id: str, changes: dict[str, Any], *, act
         before = load(u, tenant_id)
         after = PlanningSettings.parse(changes, before)
         u.planning.save_settings(tenant_id, after.as_dict(), now, actor)
+        if after.routing_sellout_penalty != before.routing_sellout_penalty:
+            u.network.bump(tenant_id)  # routing reads the term with the network state
         audit.note(u, tenant_id, now, actor, "planning_change", "planning-settings",
                    {"changed": {k: after.as_dict()[k] for k in changes}})
         u.commit()
