@@ -198,3 +198,35 @@ def test_bad_input_is_refused_with_a_clear_message(network: Hub) -> None:
         planning_settings.change(hub.uow, T, {"holding_cost_per_unit_day": "-1"},
                                  actor="t", now=hub.clock())
     assert exc.value.errors[0].loc == "holding_cost_per_unit_day"
+
+
+def test_routing_sellout_penalty_is_off_by_default_and_steers_when_on(hub: Hub) -> None:
+    """Intake reads the tenant's setting with the network state: off, the order from
+    Shanghai takes SH's last units; on, SH (forecast to sell 6 a day, holding 3) is
+    spared and BJ ships it."""
+    from datetime import UTC, datetime
+
+    from orderhub.services.intake.submit import submit_orders
+    from tests.factories import SHANGHAI, draft
+
+    seed_network(hub, {("A", "SH"): 3, ("A", "BJ"): 50})
+    # routing reads forecasts from the database's today
+    store_forecasts(hub, {("A", "SH"): 6, ("A", "BJ"): 1}, start=datetime.now(UTC).date())
+
+    def route(external_id: str) -> str:
+        (result,) = submit_orders(hub.uow, T, [draft(external_id, [("A", 1)],
+                                                     address=SHANGHAI)],
+                                  strategy=hub.strategy, now=hub.clock(),  # type: ignore[arg-type]
+                                  actor="test", presale_lock=hub.presale_lock)
+        with hub.uow() as u:
+            order = u.orders.get(T, result.order_id)
+        assert order is not None and order.reservations, order
+        return order.reservations[0].warehouse
+
+    assert route("S-1") == "SH"
+    planning_settings.change(hub.uow, T, {"routing_sellout_penalty": "100"}, actor="t",
+                             now=hub.clock())
+    assert route("S-2") == "BJ"
+    planning_settings.change(hub.uow, T, {"routing_sellout_penalty": "0"}, actor="t",
+                             now=hub.clock())
+    assert route("S-3") == "SH"
