@@ -149,7 +149,8 @@ class World:
     stock0: np.ndarray  # [sku, site]
 
 
-def make_world(seed: int, n_skus: int, month: int = 30, history: int = 28) -> World:
+def make_world(seed: int, n_skus: int, month: int = 30, history: int = 28) -> (
+        tuple[World, np.ndarray, np.ndarray]):
     rng = np.random.default_rng(seed)
     ws = [w for w in demo_warehouses() if w.code in ("SH-JD", "BJ-DX", "GZ-HP", "CD-SL",
                                                      "WH-DX")]
@@ -180,7 +181,7 @@ def make_world(seed: int, n_skus: int, month: int = 30, history: int = 28) -> Wo
     month_demand = rates[history:].sum(axis=(0, 2))
     stock0 = np.floor(month_demand * 1.05 / len(sites))[:, None].repeat(len(sites), 1)
     return World(sites, km, days, rates, planned, rng.uniform(20, 200, n_skus), history,
-                 stock0.astype(int)), promo_skus, promo_sites  # type: ignore[return-value]
+                 stock0.astype(int)), promo_skus, promo_sites
 
 
 @dataclass
@@ -356,14 +357,13 @@ def _route(world: World, stock: np.ndarray, j: int, lines: dict[int, int],
 
 
 def month(seed: int, n_skus: int, stockout_cost: float) -> None:
-    world, *promo = make_world(seed, n_skus)  # type: ignore[misc]
+    world, promo_skus, promo_sites = make_world(seed, n_skus)
     rows = []
     for name, with_plan, cost_of_stockout in (
             ("WITHOUT", False, None), ("WITH/a", True, None),
             ("WITH/b", True, stockout_cost)):
         started = time.perf_counter()
-        tl = simulate(world, tuple(promo), seed, with_plan,  # type: ignore[arg-type]
-                      cost_of_stockout)
+        tl = simulate(world, (promo_skus, promo_sites), seed, with_plan, cost_of_stockout)
         cost = tl.shipping + tl.transfer + tl.holding
         rows.append((name, tl, cost, time.perf_counter() - started))
     print(f"\nseed {seed}{' (held out)' if seed != 1 else ' (looked at)'}: {n_skus} SKUs × "

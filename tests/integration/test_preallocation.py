@@ -216,8 +216,9 @@ def test_routing_sellout_penalty_is_off_by_default_and_steers_when_on(hub: Hub) 
     def route(external_id: str) -> str:
         (result,) = submit_orders(hub.uow, T, [draft(external_id, [("A", 1)],
                                                      address=SHANGHAI)],
-                                  strategy=hub.strategy, now=hub.clock(),  # type: ignore[arg-type]
+                                  strategy=hub.strategy, now=hub.clock(),
                                   actor="test", presale_lock=hub.presale_lock)
+        assert result.order_id is not None
         with hub.uow() as u:
             order = u.orders.get(T, result.order_id)
         assert order is not None and order.reservations, order
