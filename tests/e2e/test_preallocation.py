@@ -6,7 +6,7 @@ messages (422 / a non-zero exit), never partially applied."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
@@ -14,6 +14,7 @@ from orderhub.bootstrap import Hub
 from orderhub.cli.app import app
 from orderhub.services.access.tenants import provision_tenant
 from tests.api import api_client
+from tests.conftest import Clock
 from tests.factories import T, seed_network
 from tests.integration.test_preallocation import level, store_forecasts
 
@@ -135,3 +136,29 @@ def test_cli_plan_accept_ship_receive(hub: Hub, database_url: str) -> None:
     code, out = cli("plan", "list", db=db)
     assert code == 0 and plan_id[:10] in out
     assert T == "default"
+
+
+def test_plan_from_forecasts_fitted_on_the_hubs_own_orders(hub: Hub, clock: Clock) -> None:
+    """The whole path: 36 days of orders, `forecast fit` (statsforecast, by warehouse), then
+    a plan: SH, forecast to sell A that it no longer holds free, gets it from BJ."""
+    from orderhub.services.inventory import stock_control
+    from tests.e2e.test_forecasts import _seed_history
+
+    _seed_history(hub, clock, 36)
+    ops = api_client(hub, role="operations")
+    fitted = ops.post("/v1/forecasts/fit", json={"horizon": 7, "windows": 1})
+    assert fitted.status_code == 201, fitted.text
+    sh = level(hub, "A", "SH")
+    stock_control.adjust_stock(hub.uow, T, "A", "SH", -(sh[0] - sh[1] - 2), reason="count",
+                               reference="cnt-sh", now=clock.now, actor="t")
+    assert level(hub, "A", "SH")[2] == 2
+    ops.patch("/v1/preallocation/settings", json={"lost_sale_margin": "1"})
+    made = ops.post("/v1/preallocation/plans", json={})
+    assert made.status_code == 201, made.text
+    plan = made.json()["plan"]
+    first_day = clock.now.date() + timedelta(days=1)  # the fit forecasts from the day after
+    assert plan["summary"]["days"] == [str(first_day), str(first_day + timedelta(days=2))]
+    moves = [(s["sku"], s["from"], s["to"]) for s in plan["suggestions"]]
+    assert ("A", "BJ", "SH") in moves, plan
+    bad = ops.post("/v1/preallocation/plans", json={"start": "2031-01-01"})
+    assert bad.status_code == 422 and "no daily forecast" in bad.text

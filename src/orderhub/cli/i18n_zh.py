@@ -685,6 +685,8 @@ CATALOG: dict[str, str] = {
         "立即接受租户规则允许的建议（收益不低于下限且未被标记）",
     "Only this SKU (repeatable)": "仅此 SKU（可重复）",
     "Only this site (repeatable)": "仅此站点（可重复）",
+    "First day of the horizon (YYYY-MM-DD; default today, or the forecast's first day after it)":
+        "计划期的第一天（YYYY-MM-DD；默认今天，或此后预测的第一天）",
     "A plan's suggestions: from, to, SKU, quantity, expected benefit, cost, status, why.":
         "计划中的调拨建议：调出、调入、SKU、数量、预期收益、成本、状态、原因。",
     "The plan's id": "计划编号",
@@ -813,6 +815,7 @@ PATTERNS: list[tuple[str, str]] = [
      "尚无需求预测：请先运行 `orderhub forecast fit`（POST /v1/forecasts/fit）"),
     (r"(forecasts|skus|sites|horizon|only|quantities): (.+)", "{0}：{1}"),
     (r"unknown SKU '(.+)'", "未知 SKU '{0}'"),
+    (r"--start: '(.*)' is not a date \(YYYY-MM-DD\)", "--start：'{0}' 不是日期（YYYY-MM-DD）"),
     (r"unknown or closed site '(.+)'", "未知或已关闭的站点 '{0}'"),
     (r"transfer (\S+) is (\S+); it cannot become (\S+) \(allowed: (.+)\)",
      "调拨单 {0} 当前为 {1}，不能变为 {2}（允许：{3}）"),

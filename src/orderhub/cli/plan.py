@@ -5,6 +5,7 @@ ones become transfer orders, `orderhub transfer`), and the tenant's planning set
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 import typer
@@ -91,6 +92,9 @@ def preallocate(
                                                   "(repeatable)")] = None,
     site: Annotated[list[str] | None, typer.Option("--site", help="Only this site "
                                                    "(repeatable)")] = None,
+    start: Annotated[str | None, typer.Option(
+        "--start", help="First day of the horizon (YYYY-MM-DD; default today, or the "
+        "forecast's first day after it)")] = None,
     tenant: TenantOption = "default",
     as_json: JsonOption = False,
     database_url: DbOption = None,
@@ -100,6 +104,10 @@ def preallocate(
     from orderhub.services.planning import preallocation, views
 
     try:
+        first = date.fromisoformat(start) if start else None
+    except ValueError:
+        raise fail(f"--start: '{start}' is not a date (YYYY-MM-DD)", 2) from None
+    try:
         hours = preallocation.parse_horizon(horizon)
         with open_hub(database_url) as hub:
             upgrade_schema(hub)
@@ -107,7 +115,7 @@ def preallocate(
                 result = preallocation.preallocate(
                     hub.uow, hub.read_uow, preallocation.default_solver(), tenant,
                     horizon_hours=hours, auto_accept=auto_accept, skus=sku, sites=site,
-                    actor=cli_actor(), now=hub.clock())
+                    start=first, actor=cli_actor(), now=hub.clock())
             hub.relay.drain()
             doc = views.plan(hub.read_uow, tenant, result.plan.id)
     except DomainError as exc:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from orderhub.api.deps import ActorDep, HubDep, TenantDep
-from orderhub.api.schemas import Amount, Flag, Float, Int, Line
+from orderhub.api.schemas import Amount, Day, Flag, Float, Int, Line
 from orderhub.services.planning import preallocation, transfers, views
 from orderhub.services.planning import settings as planning_settings
 
@@ -28,6 +28,8 @@ class PlanIn(BaseModel):
                               "flagged) at once")
     skus: list[Code] | None = Field(None, max_length=10_000, description="Only these SKUs")
     sites: list[Code] | None = Field(None, max_length=200, description="Only these sites")
+    start: Day | None = Field(None, description="First day of the horizon (default today, "
+                              "or the forecast's first day after it)")
 
 
 @router.post("/v1/preallocation/plans", status_code=201)
@@ -38,7 +40,7 @@ def create_plan(body: PlanIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) -
     result = preallocation.preallocate(
         hub.uow, hub.read_uow, preallocation.default_solver(), tenant,
         horizon_hours=body.horizon_hours, auto_accept=body.auto_accept, skus=body.skus,
-        sites=body.sites, actor=actor, now=hub.clock())
+        sites=body.sites, start=body.start, actor=actor, now=hub.clock())
     return {**result.as_dict(), "plan": views.plan(hub.read_uow, tenant, result.plan.id)}
 
 

@@ -11,7 +11,7 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -72,7 +72,8 @@ def parse_horizon(text: str) -> int:
 
 
 def build_problem(uow: UnitOfWork, tenant_id: str, *, horizon_hours: int, now: datetime,
-                  skus: list[str] | None = None, sites: list[str] | None = None) -> Built:
+                  skus: list[str] | None = None, sites: list[str] | None = None,
+                  start: date | None = None) -> Built:
     """The planning problem as stored data says it is now; field errors for what it
     cannot be built from (unknown SKUs or sites, no forecasts)."""
     if not 24 <= horizon_hours <= MAX_HORIZON_HOURS:
@@ -100,20 +101,28 @@ def build_problem(uow: UnitOfWork, tenant_id: str, *, horizon_hours: int, now: d
         raise InvalidInput([FieldError("forecasts", "no demand forecasts yet: run "
                                        "`orderhub forecast fit` (POST /v1/forecasts/fit) "
                                        "first")])
-    first = now.date()
-    last = first + timedelta(days=days - 1)
+    # The horizon's days: from `start` (default today), or from the run's first forecast
+    # day after it when the run starts later (a run fitted on history up to yesterday
+    # forecasts from today; one fitted up to today, from tomorrow).
+    asked = start or now.date()
     codes = {w.code for w in warehouses}
-    forecast: dict[tuple[str, str], list[DailyForecast]] = defaultdict(list)
     sku_filter = set(skus or [])
-    for _level, sku, kind, loc, p in uow.forecasts.points(
-            run.id, tenant_id, level="sku_location", since=first, until=last):
-        if kind != "warehouse" or loc not in codes or (sku_filter and sku not in sku_filter):
-            continue
-        forecast[(sku, loc)].append(DailyForecast(p.mean, p.lo80, p.hi80, p.lo95, p.hi95))
+    points = [(sku, loc, p) for _level, sku, kind, loc, p in uow.forecasts.points(
+                  run.id, tenant_id, level="sku_location", since=asked,
+                  until=asked + timedelta(days=days + 6))
+              if kind == "warehouse" and loc in codes and (not sku_filter or sku in sku_filter)]
+    first = min((p.day for _, _, p in points), default=asked)
+    last = first + timedelta(days=days - 1)
+    forecast: dict[tuple[str, str], list[DailyForecast]] = defaultdict(list)
+    for sku, loc, p in points:
+        if p.day <= last:
+            forecast[(sku, loc)].append(DailyForecast(p.mean, p.lo80, p.hi80, p.lo95,
+                                                      p.hi95))
     if not forecast:
         raise InvalidInput([FieldError("forecasts", f"forecast run {run.id} has no daily "
-                                       f"forecast per warehouse from {first} to {last}: fit "
-                                       "forecasts by warehouse that cover the horizon "
+                                       f"forecast per warehouse from {asked} to "
+                                       f"{asked + timedelta(days=days + 6)}: fit forecasts "
+                                       "by warehouse that cover the horizon "
                                        "(`orderhub forecast fit --by warehouse`)")])
     sku_codes = sorted({s for s, _ in forecast})
     catalog = uow.catalog.skus_by_code(tenant_id, sku_codes)
@@ -161,11 +170,11 @@ class PlanResult:
 def preallocate(make_uow: UowFactory, read_uow: UowFactory, solver: PreallocationSolver,
                 tenant_id: str, *, horizon_hours: int = 72, auto_accept: bool = False,
                 skus: list[str] | None = None, sites: list[str] | None = None,
-                actor: str, now: datetime) -> PlanResult:
+                start: date | None = None, actor: str, now: datetime) -> PlanResult:
     started = time.perf_counter()
     with read_uow() as u:
         built = build_problem(u, tenant_id, horizon_hours=horizon_hours, now=now, skus=skus,
-                              sites=sites)
+                              sites=sites, start=start)
     solution = solver.solve(built.problem)
     found = suggestions(built.problem, solution.transfers)
     plan_id = new_id("pa")
