@@ -213,6 +213,30 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
                            now=clock.now, actor="fin")
     settlement.run(hub.uow, T, "2026-11", now=clock.now, actor="fin")
     settlement.close(hub.uow, T, "2026-11", now=clock.now, actor="fin")
+    # pre-allocation (BJ → GZ): a plan, two transfer orders from it, one shipped and received, the
+    # other cancelled
+    from orderhub.adapters.planning.highs_solver import HighsPreallocationSolver
+    from orderhub.services.planning import preallocation, transfers
+    from orderhub.services.planning import settings as planning_settings
+    from tests.integration.test_preallocation import store_forecasts
+
+    stock_control.receive_stock(hub.uow, T, "C", "BJ", 100, reference="ev-c", now=clock.now,
+                                actor="ops")
+    planning_settings.change(hub.uow, T, {"lost_sale_margin": "1"}, actor="ops",
+                             now=clock.now)
+    store_forecasts(hub, {("C", "GZ"): 10, ("C", "BJ"): 1})  # SH is closed by now
+    solver = HighsPreallocationSolver()
+    first = preallocation.preallocate(hub.uow, hub.read_uow, solver, T, actor="ops",
+                                      now=clock.now, horizon_hours=96)  # BJ→GZ: 3 days
+    [moved] = transfers.accept(hub.uow, T, first.plan.id, [1], quantities={1: 5},
+                               actor="ops", now=clock.now).transfer_ids
+    second = preallocation.preallocate(hub.uow, hub.read_uow, solver, T, actor="ops",
+                                       now=clock.now, horizon_hours=96)
+    [dropped] = transfers.accept(hub.uow, T, second.plan.id, None, actor="ops",
+                                 now=clock.now).transfer_ids
+    transfers.ship(hub.uow, T, moved, actor="wms", now=clock.now)
+    transfers.receive(hub.uow, T, moved, actor="wms", now=clock.now)
+    transfers.cancel(hub.uow, T, dropped, actor="ops", now=clock.now)
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:

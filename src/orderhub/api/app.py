@@ -29,6 +29,7 @@ from orderhub.api.routes import (
     order_edits,
     orders,
     reconciliation,
+    preallocation,
     risk,
     routing,
     rule_sets,
@@ -88,6 +89,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(labels.router)
     app.include_router(reconciliation.router)
     app.include_router(order_edits.router)
+    app.include_router(preallocation.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

@@ -223,6 +223,17 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/reconciliation/periods/close": S.FINANCE_WRITE,
     # editing an order after placement (issue 17): quantities, lines, ship-to, date, service
     "PATCH /v1/orders/{order_id}": S.ORDERS_MANAGE,
+    # pre-allocation (issue 18 item 3): read plans and transfers; plan, accept, move stock
+    "POST /v1/preallocation/plans": S.PLANNING_WRITE,
+    "GET /v1/preallocation/plans": S.PLANNING_READ,
+    "GET /v1/preallocation/plans/{plan_id}": S.PLANNING_READ,
+    "POST /v1/preallocation/plans/{plan_id}/accept": S.PLANNING_WRITE,
+    "POST /v1/preallocation/plans/{plan_id}/reject": S.PLANNING_WRITE,
+    "GET /v1/preallocation/transfers": S.PLANNING_READ,
+    "GET /v1/preallocation/transfers/{transfer_id}": S.PLANNING_READ,
+    "POST /v1/preallocation/transfers/{transfer_id}/{step}": S.PLANNING_WRITE,
+    "GET /v1/preallocation/settings": S.PLANNING_READ,
+    "PATCH /v1/preallocation/settings": S.PLANNING_WRITE,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

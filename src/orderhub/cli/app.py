@@ -56,6 +56,8 @@ GROUPS: dict[str, str] = {
     "cs": "cs",  # customer service: lookup, scripts, tracking links (issue 19)
     "label": "label",
     "reconcile": "reconcile",
+    "plan": "plan",
+    "transfer": "transfer",
 }
 
 

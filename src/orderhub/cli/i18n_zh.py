@@ -851,6 +851,63 @@ CATALOG: dict[str, str] = {
     "to refund {amount} {currency}": "待退款 {amount} {currency}",
     "no money difference": "金额无变化",
     "grand total": "订单总额",
+    # ----- plan / transfer (预分配, 调拨单) -----------------------------------------------
+    "Pre-allocation 72 hours ahead (预分配): plan transfers, show, accept, reject, settings.":
+        "提前 72 小时预分配：计划调拨、查看、接受、拒绝、设置。",
+    "Compute the transfers that minimise expected lost sales plus transfer and holding cost over the horizon, from the latest forecasts; store them as a plan to review.":
+        "根据最新需求预测，计算使预期缺货损失加调拨和持有成本最小的调拨，并保存为待审核的计划。",
+    "How far ahead: hours (72h) or days (3d)": "提前多久：小时（72h）或天（3d）",
+    "Accept at once the suggestions the tenant's rule allows (benefit at least the minimum, not flagged)":
+        "立即接受租户规则允许的建议（收益不低于下限且未被标记）",
+    "Only this SKU (repeatable)": "仅此 SKU（可重复）",
+    "Only this site (repeatable)": "仅此站点（可重复）",
+    "First day of the horizon (YYYY-MM-DD; default today, or the forecast's first day after it)":
+        "计划期的第一天（YYYY-MM-DD；默认今天，或此后预测的第一天）",
+    "A plan's suggestions: from, to, SKU, quantity, expected benefit, cost, status, why.":
+        "计划中的调拨建议：调出、调入、SKU、数量、预期收益、成本、状态、原因。",
+    "The plan's id": "计划编号",
+    "Recent pre-allocation plans, newest first.": "最近的预分配计划，最新的在前。",
+    "Accept suggestions: each becomes a transfer order reserving its units at the source. Flagged ones (below safety stock) are skipped unless --allow-below-safety.":
+        "接受调拨建议：每条生成一张调拨单，并在调出仓预占其数量。被标记的建议（低于安全库存）会被跳过，除非使用 --allow-below-safety。",
+    "Suggestion numbers (N, or N:QUANTITY for fewer units; repeatable or comma-separated); default every suggestion still suggested":
+        "建议编号（N，或 N:数量 以减少数量；可重复或用逗号分隔）；默认所有仍待定的建议",
+    "Also accept flagged suggestions, although the source goes below its safety stock":
+        "也接受被标记的建议，即使调出仓会低于安全库存",
+    "Reject suggestions (kept in the plan, marked rejected).": "拒绝调拨建议（保留在计划中，标记为已拒绝）。",
+    "Suggestion numbers to reject (repeatable or comma-separated)": "要拒绝的建议编号（可重复或用逗号分隔）",
+    "The tenant's planning settings (service level, costs, the auto-accept rule, routing's sell-out penalty); --set changes them.":
+        "租户的计划设置（服务水平、成本、自动接受规则、订单路由的售罄惩罚）；--set 修改。",
+    "NAME=VALUE, e.g. auto_accept_min_benefit=80 or service_level=0.97 (repeatable)":
+        "名称=值，例如 auto_accept_min_benefit=80 或 service_level=0.97（可重复）",
+    "Transfer orders (调拨单): list, show, ship, receive, cancel.": "调拨单：列表、查看、发出、接收、取消。",
+    "The transfer's id": "调拨单编号",
+    "The transfer leaves its source: on hand there falls; the units are in transit.":
+        "调拨单从调出仓发出：该仓在库减少，货物在途。",
+    "The transfer arrives: on hand (and ATP) at the destination rises.":
+        "调拨单到达：调入仓的在库（及可承诺量）增加。",
+    "Cancel a transfer not shipped yet; its reservation at the source is released.":
+        "取消尚未发出的调拨单；释放调出仓的预占。",
+    "Transfer orders, newest first.": "调拨单，最新的在前。",
+    "created, shipped, received or cancelled": "created（已创建）、shipped（在途）、received（已接收）或 cancelled（已取消）",
+    "One transfer order with its times.": "一张调拨单及其各时间点。",
+    "planning transfers (HiGHS)": "计划调拨（HiGHS）",
+    "plan {id}: {count} suggested transfers, {hours} h ahead, forecast run {run}":
+        "计划 {id}：{count} 条调拨建议，提前 {hours} 小时，预测运行 {run}",
+    "{skus} SKUs × {sites} sites solved in {seconds} s ({solver}); expected benefit {benefit}, transfer cost {cost}":
+        "{skus} 个 SKU × {sites} 个站点，求解用时 {seconds} 秒（{solver}）；预期收益 {benefit}，调拨成本 {cost}",
+    "flagged": "已标记",
+    "why": "原因",
+    "not accepted": "未接受",
+    "{count} accepted by the rule: transfers {ids}": "规则自动接受 {count} 条：调拨单 {ids}",
+    "{count} accepted: transfers {ids}": "已接受 {count} 条：调拨单 {ids}",
+    "{count} rejected": "已拒绝 {count} 条",
+    "--only: '{value}' is not N or N:QUANTITY": "--only：'{value}' 不是 N 或 N:数量",
+    "--only: '{value}': numbers and quantities must be positive": "--only：'{value}'：编号和数量必须为正数",
+    "--set: '{value}' is not NAME=VALUE": "--set：'{value}' 不是“名称=值”的形式",
+    "--status: '{value}' is not created, shipped, received or cancelled":
+        "--status：'{value}' 不是 created、shipped、received 或 cancelled",
+    "transfer {id}: {quantity} × {sku} {origin} → {destination}, now {status}":
+        "调拨单 {id}：{quantity} × {sku} {origin} → {destination}，现为 {status}",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular
@@ -959,4 +1016,14 @@ PATTERNS: list[tuple[str, str]] = [
      "订单 {0} 当前版本为 {1}，而非 {2}：已被他人修改；请重新读取并基于当前版本修改"),
     (r"order (\S+) is (\w+) and can no longer be edited: (.+)", "订单 {0} 状态为 {1}，已不能修改：{2}"),
     (r"say why the order is edited \(audited\)", "请说明修改订单的原因（记入审计）"),
+    (r"pre-allocation plan (\S+) not found", "预分配计划 {0} 不存在"),
+    (r"transfer (\S+) not found", "调拨单 {0} 不存在"),
+    (r"no demand forecasts yet: run `orderhub forecast fit` \(POST /v1/forecasts/fit\) first",
+     "尚无需求预测：请先运行 `orderhub forecast fit`（POST /v1/forecasts/fit）"),
+    (r"(forecasts|skus|sites|horizon|only|quantities): (.+)", "{0}：{1}"),
+    (r"unknown SKU '(.+)'", "未知 SKU '{0}'"),
+    (r"--start: '(.*)' is not a date \(YYYY-MM-DD\)", "--start：'{0}' 不是日期（YYYY-MM-DD）"),
+    (r"unknown or closed site '(.+)'", "未知或已关闭的站点 '{0}'"),
+    (r"transfer (\S+) is (\S+); it cannot become (\S+) \(allowed: (.+)\)",
+     "调拨单 {0} 当前为 {1}，不能变为 {2}（允许：{3}）"),
 ]

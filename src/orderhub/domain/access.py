@@ -51,12 +51,14 @@ class Scope(StrEnum):
     LABELS_WRITE = "labels:write"  # carriers' label layouts
     FINANCE_READ = "finance:read"  # reconciliation: imports, runs, reports, exports
     FINANCE_WRITE = "finance:write"  # import settlement files and bills, run, close periods
+    PLANNING_READ = "planning:read"  # pre-allocation plans, transfer orders, settings
+    PLANNING_WRITE = "planning:write"  # plan, accept, ship/receive transfers, settings
 
 
 S = Scope
 _READ = {S.ORDERS_READ, S.CATALOG_READ, S.INVENTORY_READ, S.NETWORK_READ, S.RULES_READ,
          S.EVENTS_READ, S.WEBHOOKS_READ, S.AUDIT_READ, S.USAGE_READ, S.EXCEPTIONS_READ,
-         S.FORECASTS_READ}
+         S.FORECASTS_READ, S.PLANNING_READ}
 _PLATFORM_ONLY = {S.TENANTS_MANAGE, S.METRICS_READ, S.BACKBONE_MANAGE}
 PLATFORM_SCOPES = frozenset(_PLATFORM_ONLY)
 _TENANT_ALL = set(Scope) - _PLATFORM_ONLY  # pii:full and pii:masked: it may grant either
@@ -85,6 +87,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.WEBHOOKS_READ, S.AUDIT_READ, S.PII_FULL, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT,
         S.EXCEPTIONS_APPROVE, S.FORECASTS_READ, S.FORECASTS_WRITE,
         S.LABELS_READ, S.LABELS_WRITE}),
+        S.EXCEPTIONS_APPROVE, S.FORECASTS_READ, S.FORECASTS_WRITE, S.PLANNING_READ,
+        S.PLANNING_WRITE}),
     Role.RULES_AUTHOR: frozenset({
         S.RULES_READ, S.RULES_DRAFT, S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ,
         S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED}),
@@ -93,10 +97,12 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.NETWORK_READ, S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED, S.SLA_WRITE}),
     Role.INVENTORY: frozenset({
         S.INVENTORY_READ, S.INVENTORY_WRITE, S.CATALOG_READ, S.CATALOG_WRITE, S.ORDERS_READ,
-        S.NETWORK_READ, S.FORECASTS_READ, S.FORECASTS_WRITE}),
+        S.NETWORK_READ, S.FORECASTS_READ, S.FORECASTS_WRITE, S.PLANNING_READ,
+        S.PLANNING_WRITE}),
     Role.LOGISTICS: frozenset({
         S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.INVENTORY_READ,
         S.PII_MASKED, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT, S.LABELS_READ, S.LABELS_WRITE}),
+        S.PII_MASKED, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT, S.PLANNING_READ}),
     Role.FINANCE: frozenset({S.ORDERS_READ, S.ORDERS_BILL, S.CATALOG_READ, S.AUDIT_READ,
                              S.USAGE_READ, S.EXCEPTIONS_READ, S.FINANCE_READ,
                              S.FINANCE_WRITE}),

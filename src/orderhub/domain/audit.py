@@ -70,6 +70,7 @@ AUDITED_KINDS: dict[str, str] = {
     "label_print": "shipping documents printed or reprinted (who, which shipments, format)",
     "reconciliation_change": "a settlement file imported, a reconciliation run, or a "
                              "reconciled period closed",
+    "planning_change": "pre-allocation settings changed, or suggested transfers accepted",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

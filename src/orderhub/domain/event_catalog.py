@@ -83,6 +83,11 @@ def _spec(
 
 
 _PREV = {"previous_status": _STATUS}
+_TRANSFER = {"transfer_id": _STR, "sku": _STR, "origin": _STR, "destination": _STR,
+             "quantity": {"type": "integer", "minimum": 1}}
+_TRANSFER_EXAMPLE = {"status": "", "actor": "user:ops", "reason": "",
+                     "transfer_id": "tr_01JF0Z5Q8", "sku": "SKU-00001", "origin": "WH-SH",
+                     "destination": "WH-CD", "quantity": 40}
 _STEP = {"enum": [n.value for n in StepName]}
 _SAGA_KIND = {"enum": [k.value for k in SagaKind]}
 
@@ -853,6 +858,51 @@ CATALOG += [
                      "fields": {}},
          "version": 4, "outcome": "in_place", "grand_total_before": "259.00",
          "grand_total_after": "777.00", "money_difference": "518.00", "currency": "CNY"},
+        "PreallocationPlanned",
+        "A pre-allocation plan was computed from the latest forecasts and stored "
+        "(docs/preallocation.md): `suggestions` transfers suggested, `flagged` of them would "
+        "leave their source below safety stock (never accepted automatically), "
+        "`auto_accepted` accepted at once by the tenant's rule.",
+        {"plan_id": _STR, "horizon_hours": _INT, "suggestions": _INT, "flagged": _INT,
+         "auto_accepted": _INT},
+        {"status": "", "actor": "user:ops", "reason": "", "plan_id": "pa_01JF0Z5Q8",
+         "horizon_hours": 72, "suggestions": 37, "flagged": 2, "auto_accepted": 12},
+        subject="preallocation-plan/<plan_id>",
+    ),
+    _spec(
+        "TransferOrderCreated",
+        "An accepted suggestion (or a person) created a transfer order; its units are "
+        "reserved at the source so no order takes them. `below_safety`: a person accepted "
+        "it although it leaves the source below safety stock.",
+        {"transfer_id": _STR, "sku": _STR, "origin": _STR, "destination": _STR,
+         "quantity": {"type": "integer", "minimum": 1}, "plan_id": _STR,
+         "below_safety": {"type": "boolean"}},
+        {"status": "", "actor": "user:ops", "reason": "", "transfer_id": "tr_01JF0Z5Q8",
+         "sku": "SKU-00001", "origin": "WH-SH", "destination": "WH-CD", "quantity": 40,
+         "plan_id": "pa_01JF0Z5Q8", "below_safety": False},
+        subject="transfer/<transfer_id>",
+    ),
+    _spec(
+        "TransferShipped",
+        "A transfer left its source: on hand and reserved there fell by `quantity`; the "
+        "units are in transit (the destination's ATP is unchanged until receipt).",
+        _TRANSFER,
+        _TRANSFER_EXAMPLE,
+        subject="transfer/<transfer_id>",
+    ),
+    _spec(
+        "TransferReceived",
+        "A transfer arrived: on hand, and so ATP, at the destination rose by `quantity`.",
+        _TRANSFER,
+        _TRANSFER_EXAMPLE,
+        subject="transfer/<transfer_id>",
+    ),
+    _spec(
+        "TransferCancelled",
+        "A transfer not yet shipped was cancelled; its reservation at the source released.",
+        _TRANSFER,
+        _TRANSFER_EXAMPLE,
+        subject="transfer/<transfer_id>",
     ),
 ]
 
@@ -870,6 +920,8 @@ def envelope_example(spec: EventSpec) -> dict[str, Any]:
                "risk-model/<version>": "risk-model/3",
                "channel/<code>": "channel/jd-pop",
                "reconciliation/<scope>/<period>": "reconciliation/tmall/2026-11"}.get(
+               "preallocation-plan/<plan_id>": "preallocation-plan/pa_01JF0Z5Q8",
+               "transfer/<transfer_id>": "transfer/tr_01JF0Z5Q8"}.get(
         spec.subject, "stock/SKU-00001/SH-JD")
     return {
         "specversion": "1.0",

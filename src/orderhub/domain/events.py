@@ -675,6 +675,74 @@ class OrderEdited(Event):
     currency: str = ""
     _data_fields = _fields("changes", "version", "outcome", "grand_total_before",
                            "grand_total_after", "money_difference", "currency")
+class PreallocationPlanned(Event):
+    """A pre-allocation plan (72 hours ahead by default) was computed and stored: how many
+    transfers it suggests, how many are flagged (below safety stock), how many a rule
+    accepted at once."""
+
+    type: ClassVar[str] = "PreallocationPlanned"
+    plan_id: str
+    horizon_hours: int
+    suggestions: int
+    flagged: int = 0
+    auto_accepted: int = 0
+    _data_fields = _fields("plan_id", "horizon_hours", "suggestions", "flagged",
+                           "auto_accepted")
+
+
+@dataclass(kw_only=True, slots=True)
+class TransferOrderCreated(Event):
+    """An accepted suggestion became a transfer order; its units are reserved at the source."""
+
+    type: ClassVar[str] = "TransferOrderCreated"
+    transfer_id: str
+    sku: str
+    origin: str
+    destination: str
+    quantity: int
+    plan_id: str = ""
+    below_safety: bool = False
+    _data_fields = _fields("transfer_id", "sku", "origin", "destination", "quantity",
+                           "plan_id", "below_safety")
+
+
+@dataclass(kw_only=True, slots=True)
+class TransferShipped(Event):
+    """A transfer left its source: on hand there fell by `quantity`, now in transit."""
+
+    type: ClassVar[str] = "TransferShipped"
+    transfer_id: str
+    sku: str
+    origin: str
+    destination: str
+    quantity: int
+    _data_fields = _fields("transfer_id", "sku", "origin", "destination", "quantity")
+
+
+@dataclass(kw_only=True, slots=True)
+class TransferReceived(Event):
+    """A transfer arrived: on hand (and ATP) at the destination rose by `quantity`."""
+
+    type: ClassVar[str] = "TransferReceived"
+    transfer_id: str
+    sku: str
+    origin: str
+    destination: str
+    quantity: int
+    _data_fields = _fields("transfer_id", "sku", "origin", "destination", "quantity")
+
+
+@dataclass(kw_only=True, slots=True)
+class TransferCancelled(Event):
+    """A transfer not yet shipped was cancelled; its reservation at the source released."""
+
+    type: ClassVar[str] = "TransferCancelled"
+    transfer_id: str
+    sku: str
+    origin: str
+    destination: str
+    quantity: int
+    _data_fields = _fields("transfer_id", "sku", "origin", "destination", "quantity")
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -734,5 +802,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         ReconciliationRun,
         ReconciliationPeriodClosed,
         OrderEdited,
+        PreallocationPlanned,
+        TransferOrderCreated,
+        TransferShipped,
+        TransferReceived,
+        TransferCancelled,
     )
 }

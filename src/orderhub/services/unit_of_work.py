@@ -29,6 +29,7 @@ from orderhub.adapters.db.network_repository import NetworkCache, NetworkReposit
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.reconciliation_repository import ReconciliationRepository
+from orderhub.adapters.db.planning_repository import PlanningRepository
 from orderhub.adapters.db.risk_model_repository import RiskModelRepository
 from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
@@ -75,6 +76,7 @@ class UnitOfWork:
     tracking_links: TrackingLinkRepository  # the buyer's tracking page: link keys, scripts
     labels: LabelRepository  # label layouts and shipping-document records
     reconciliation: ReconciliationRepository  # settlement imports, runs, findings, periods
+    planning: PlanningRepository  # pre-allocation settings, plans, transfer orders
     conn: Connection
 
     def __init__(
@@ -132,6 +134,7 @@ class UnitOfWork:
         self.tracking_links = TrackingLinkRepository(conn, self.pii)
         self.labels = LabelRepository(conn)
         self.reconciliation = ReconciliationRepository(conn)
+        self.planning = PlanningRepository(conn)
         self._other_events = []
         return self
 

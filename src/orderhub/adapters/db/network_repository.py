@@ -42,6 +42,7 @@ from orderhub.domain.routing.network import (
     BlockDirection,
     CarrierService,
     RegionBlock,
+    to_units,
 )
 from orderhub.domain.routing.state import Canary, NetworkState
 from orderhub.domain.rules.effects import by_priority
@@ -188,9 +189,43 @@ class NetworkRepository:
         rule_skus = sorted({s for r in [*rules, *(canary.rules if canary else [])]
                             for s in r.when.skus})
         levels = StockRepository(self.conn).levels(tenant_id, rule_skus) if rule_skus else {}
-        return NetworkState(services, rules, blocks, self.site_backlog(tenant_id), version,
-                            canary, {k: lv.atp for k, lv in levels.items()},
-                            self.checks(tenant_id), revision)
+        state = NetworkState(services, rules, blocks, self.site_backlog(tenant_id), version,
+                             canary, {k: lv.atp for k, lv in levels.items()},
+                             self.checks(tenant_id), revision)
+        return self._with_sellout(tenant_id, state)
+
+    def _with_sellout(self, tenant_id: str, state: NetworkState) -> NetworkState:
+        """Planning's optional routing term: only when the tenant set a sell-out penalty,
+        the latest forecast run's units per (SKU, warehouse) over its next three days
+        from today (the database's date)."""
+        row = self.conn.execute(select(t.planning_settings.c.settings).where(
+            t.planning_settings.c.tenant_id == tenant_id)).first()
+        try:
+            penalty = Decimal(str((row[0] or {}).get("routing_sellout_penalty", "0"))) \
+                if row else Decimal(0)
+        except ArithmeticError:
+            penalty = Decimal(0)
+        if penalty <= 0:
+            return state
+        r, p = t.forecast_runs.c, t.forecast_points.c
+        run = self.conn.execute(select(r.id).where(r.tenant_id == tenant_id).order_by(
+            r.created_at.desc(), r.id.desc()).limit(1)).scalar()
+        if run is None:
+            return state
+        days = [d for (d,) in self.conn.execute(
+            select(p.day).where(p.run_id == run, p.tenant_id == tenant_id,
+                               p.level == "sku_location", p.day >= func.current_date())
+            .group_by(p.day).order_by(p.day).limit(3))]
+        sellout: dict[tuple[str, str], float] = {}
+        if days:
+            for sku, loc, units in self.conn.execute(
+                    select(p.sku, p.location, func.sum(p.mean)).where(
+                        p.run_id == run, p.tenant_id == tenant_id,
+                        p.level == "sku_location", p.location_kind == "warehouse",
+                        p.day.in_(days)).group_by(p.sku, p.location)):
+                if units and units > 0:
+                    sellout[(sku, loc)] = float(units)
+        return replace(state, sellout=sellout, sellout_penalty_units=to_units(penalty))
 
     # ----- its parts -----------------------------------------------------------------------
     def services(self, tenant_id: str) -> list[CarrierService]:

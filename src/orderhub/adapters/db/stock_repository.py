@@ -160,6 +160,17 @@ class StockRepository:
                                            params)
         return bool(result.rowcount == len(params))
 
+    def reserve_below_safety(self, tenant_id: str, sku: str, warehouse: str, qty: int,
+                             at: datetime) -> bool:
+        """Reserve from on hand less reserved, ignoring safety stock (a transfer a person
+        accepted although it dips into the source's safety stock); never more than free."""
+        result = self.conn.execute(
+            update(t.stock_items)
+            .where(_s.tenant_id == tenant_id, _s.sku == sku, _s.warehouse == warehouse,
+                   _s.on_hand - _s.reserved >= qty)
+            .values(reserved=_s.reserved + qty, updated_at=at))
+        return bool(result.rowcount == 1)
+
     def release(self, tenant_id: str, quantities: Mapping[StockKey, int], at: datetime) -> None:
         if not self._apply(_RELEASE, tenant_id, quantities, at):
             raise StockError(

@@ -1385,3 +1385,74 @@ reconciliation_periods = Table(
     Column("closed_at", UTCDateTime()),
     Column("closed_by", String(200)),
 )
+# Pre-allocation 72 hours ahead (migration 0044, issue 18 item 3): per-tenant planning
+# settings, plans with their suggested transfers, and transfer orders (created: reserved
+# at the source; shipped: in transit; received: on hand at the destination).
+planning_settings = Table(
+    "planning_settings",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("settings", JSONDoc, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+preallocation_plans = Table(
+    "preallocation_plans",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("horizon_hours", Integer, nullable=False),
+    Column("forecast_run_id", String(40), nullable=False),
+    Column("summary", JSONDoc, nullable=False),
+)
+Index("ix_preallocation_plans_recent", preallocation_plans.c.tenant_id,
+      preallocation_plans.c.created_at)
+
+preallocation_suggestions = Table(
+    "preallocation_suggestions",
+    metadata,
+    Column("plan_id", String(40), primary_key=True),
+    Column("n", Integer, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("origin", String(64), nullable=False),
+    Column("destination", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("lead_days", Integer, nullable=False),
+    Column("unit_cost", Money, nullable=False),
+    Column("cost", Money, nullable=False),
+    Column("expected_benefit", Money, nullable=False),
+    Column("why", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("flag", Text, nullable=False),
+    Column("source_safety_stock", Integer, nullable=False),
+    Column("transfer_id", String(40), nullable=False),
+    Column("decided_by", String(200), nullable=False),
+    Column("decided_at", UTCDateTime()),
+)
+
+transfer_orders = Table(
+    "transfer_orders",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("origin", String(64), nullable=False),
+    Column("destination", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("expected_at", UTCDateTime(), nullable=False),
+    Column("plan_id", String(40), nullable=False),
+    Column("suggestion_n", Integer, nullable=False),
+    Column("below_safety", Boolean, nullable=False),
+    Column("shipped_at", UTCDateTime()),
+    Column("received_at", UTCDateTime()),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+)
+Index("ix_transfer_orders_open", transfer_orders.c.tenant_id, transfer_orders.c.status,
+      transfer_orders.c.sku)

@@ -233,8 +233,13 @@ class Network:
     stock: dict[tuple[str, str], int] = field(default_factory=dict)  # (sku, site) -> ATP
     blocks: Sequence[RegionBlock] = ()
     rules: Sequence[RoutingRule] = ()
+    # Optional, off by default (planning's `routing_sellout_penalty`): forecast units per
+    # (sku, site) over the planning horizon, and the score added per unit an order takes
+    # out of that forecast (reserving the last units a site will sell out of).
+    sellout: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    sellout_penalty_units: int = 0
 
     def copy(self) -> Network:
         """A working copy whose stock and load can be drawn down without touching this."""
         return Network(list(self.sites), list(self.services), dict(self.stock),
-                       self.blocks, self.rules)
+                       self.blocks, self.rules, self.sellout, self.sellout_penalty_units)

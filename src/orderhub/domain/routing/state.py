@@ -44,6 +44,10 @@ class NetworkState:
     # The tenant's network revision: every change to sites, carriers, blocks or rules
     # bumps it, so a cached state is reused only while it is still the one in force.
     revision: int = 0
+    # Planning's optional sell-out term (off unless the tenant sets a penalty): forecast
+    # units per (sku, site) over the next 72 hours, and the penalty per unit in `units`.
+    sellout: dict[tuple[str, str], float] = field(default_factory=dict)
+    sellout_penalty_units: int = 0
 
     def rules_for(self, order: RouteOrder) -> tuple[list[RoutingRule], str]:
         """The rules that route this order: a canary's for its slice, else the live ones."""

@@ -282,6 +282,9 @@ class RoutingStrategy:
                     ctx.state.rule_stock.get(key, 0)
         rules, arm = ctx.state.rules_for(route)
         network = Network(sites, ctx.state.services, stock, ctx.state.blocks, rules)
+        if ctx.state.sellout_penalty_units:  # planning's optional term (off by default)
+            network.sellout = ctx.state.sellout
+            network.sellout_penalty_units = ctx.state.sellout_penalty_units
         decision = plan_order(route, network, now, self.weights, pickup_site=order.pickup_store,
                               memo=ctx.prices)
         decision.rule_set = arm

@@ -11,7 +11,8 @@ candidates with their breakdown, so it can be explained.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -396,8 +397,12 @@ def plan_order(order: RouteOrder, network: Network, today: date | datetime,
     if scr.held:
         decision.reason, decision.held = scr.held, True
         return decision
+    penalty = network.sellout_penalty_units
     decision.candidates = plan_candidates(order, network, scr, now, weights,
-                                          pickup=bool(pickup_site), memo=memo)
+                                          pickup=bool(pickup_site), memo=memo,
+                                          prune=not penalty)
+    if penalty and network.sellout:
+        add_sellout_penalty(decision.candidates, network)
     decision.pruned = scr.pruned
     if not decision.candidates:
         decision.reason = _no_plan_reason(order, network, scr, weights, bool(pickup_site))
@@ -409,6 +414,31 @@ def plan_order(order: RouteOrder, network: Network, today: date | datetime,
             f"due {order.requested_by.isoformat()} cannot be met: the earliest possible "
             f"delivery is {earliest.isoformat()}")
     return decision
+
+
+def sellout_units(network: Network, site: str, picks: Mapping[str, int]) -> int:
+    """Units of a shipment taken out of what the site's forecast says it will sell within
+    the planning horizon: for each SKU, how much more of the forecast the site could no
+    longer meet after this pick (0 where its stock stays above the forecast)."""
+    out = 0
+    for sku, qty in picks.items():
+        forecast = network.sellout.get((sku, site))
+        if not forecast:
+            continue
+        atp = network.stock.get((sku, site), 0)
+        before = max(0.0, forecast - atp)
+        after = max(0.0, forecast - (atp - qty))
+        out += math.ceil(after - before - 1e-9)
+    return out
+
+
+def add_sellout_penalty(candidates: Sequence[Candidate], network: Network) -> None:
+    """The optional routing term: each plan's score rises by the penalty per unit it takes
+    out of a site's forecast demand (the cost stays the invoice's; only the choice moves)."""
+    for c in candidates:
+        units = sum(sellout_units(network, s.site, s.picks) for s in c.shipments)
+        if units:
+            c.score_units += network.sellout_penalty_units * units
 
 
 def _no_plan_reason(order: RouteOrder, network: Network, scr: Screen, weights: CostWeights,

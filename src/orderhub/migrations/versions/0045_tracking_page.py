@@ -17,7 +17,7 @@ from alembic import op
 from orderhub.adapters.db.types import UTCDateTime
 
 revision: str = "0045"
-down_revision: str | None = "0042"
+down_revision: str | None = "0044"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

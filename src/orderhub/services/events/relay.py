@@ -84,6 +84,10 @@ def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
     if event_type in ("SettlementImported", "ReconciliationRun",
                       "ReconciliationPeriodClosed"):
         return f"reconciliation/{data.get('scope')}/{data.get('period')}"
+    if event_type == "PreallocationPlanned":
+        return f"preallocation-plan/{data.get('plan_id')}"
+    if event_type.startswith("Transfer"):
+        return f"transfer/{data.get('transfer_id')}"
     return ""
 
 
