@@ -1,9 +1,7 @@
 """`orderhub order show|why|list|tracking|tracking-link|reject-release|accept-address|
-payment-failed`: inspect orders, a link to an order's tracking page; a warehouse refusing
-one, an address suggestion accepted, a payment that could not be captured."""
-"""`orderhub order show|why|list|tracking|reject-release|accept-address|payment-failed|edit`:
-inspect orders; a warehouse refusing one, an address suggestion accepted, a payment that
-could not be captured; an order edited after placement."""
+payment-failed|edit`: inspect orders, a link to an order's tracking page; a warehouse
+refusing one, an address suggestion accepted, a payment that could not be captured; an
+order edited after placement."""
 
 from __future__ import annotations
 

@@ -837,6 +837,8 @@ CATALOG += [
         {"status": "", "actor": "user:fin-wang", "reason": "", "run_id": "rcn_01JF0Z5Q8",
          "scope": "tmall", "period": "2026-11", "problems": 12},
         subject="reconciliation/<scope>/<period>",
+    ),
+    _spec(
         "OrderEdited",
         "The order was edited after placement (API PATCH /v1/orders/{id}, `orderhub order "
         "edit`, a channel's update, an operator's address fix): one event per edit, with the "
@@ -858,6 +860,8 @@ CATALOG += [
                      "fields": {}},
          "version": 4, "outcome": "in_place", "grand_total_before": "259.00",
          "grand_total_after": "777.00", "money_difference": "518.00", "currency": "CNY"},
+    ),
+    _spec(
         "PreallocationPlanned",
         "A pre-allocation plan was computed from the latest forecasts and stored "
         "(docs/preallocation.md): `suggestions` transfers suggested, `flagged` of them would "
@@ -919,7 +923,7 @@ def envelope_example(spec: EventSpec) -> dict[str, Any]:
                "rule-set/<version>": "rule-set/3",
                "risk-model/<version>": "risk-model/3",
                "channel/<code>": "channel/jd-pop",
-               "reconciliation/<scope>/<period>": "reconciliation/tmall/2026-11"}.get(
+               "reconciliation/<scope>/<period>": "reconciliation/tmall/2026-11",
                "preallocation-plan/<plan_id>": "preallocation-plan/pa_01JF0Z5Q8",
                "transfer/<transfer_id>": "transfer/tr_01JF0Z5Q8"}.get(
         spec.subject, "stock/SKU-00001/SH-JD")

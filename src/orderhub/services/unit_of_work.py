@@ -28,8 +28,8 @@ from orderhub.adapters.db.label_repository import LabelRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
-from orderhub.adapters.db.reconciliation_repository import ReconciliationRepository
 from orderhub.adapters.db.planning_repository import PlanningRepository
+from orderhub.adapters.db.reconciliation_repository import ReconciliationRepository
 from orderhub.adapters.db.risk_model_repository import RiskModelRepository
 from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
