@@ -678,6 +678,23 @@ def write_po_files() -> None:
     out = io.BytesIO()
     wb.save(out)
     write(HERE / "payloads/b2b/采购订单_2612.xlsx", out.getvalue())
+    # English XLSX from a distributor's purchasing tool: other header names, countries written out
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "PO Lines"
+    he = ["Order #", "Order Date", "Bill To", "Ship To Name", "Phone", "Ship To Country", "Province/State", "City",
+          "District", "Address Line 1", "Postcode", "Line #", "Item SKU", "Item Name", "Qty Ordered", "Unit Cost",
+          "Currency Code", "Line Total", "Grand Total"]
+    ws.append(he)
+    for r in PO_ROWS["PO_lines_Q4.xlsx"]:
+        a = r["a"]
+        st = a.get("prov_code") if a["country"] in ("US", "CA", "AU") else ""
+        ws.append([r["po"], "05.12.2026", r["buyer"], r["name"], a["phone"], r["country_text"], st or "", a["city"],
+                   a["district"], a["street"], a["zip"], r["line"], r["sku"], r["desc"].split(" / ")[-1], r["qty"],
+                   float(r["price"]), r["cur"], float(r["amount"]), float(r["total"])])
+    out = io.BytesIO()
+    wb.save(out)
+    write(HERE / "payloads/b2b/PO_lines_Q4.xlsx", out.getvalue())
 
 
 # ===== record specs =======================================================================
@@ -724,6 +741,8 @@ def specs() -> None:
     shopify("SC-13", 213, "HKD", A["mo_en"], [(S1, S1, 2, "330.00")], ship="45.00", note="BB 3個月大，唔該",
             why="clean; Macao (MO), HKD; Cantonese note: baby 3 months, stage 1; HS code and origin on file")
     F("SC-13", age=3)
+    shopify("SC-32", 232, "USD", A["us_den"], [("TEAPOT-ZS", "TEAPOT-ZS", 1, "199.00")], ship="25.00",
+            why="clean; one of the two teapots in stock (the first teapot order in the file); to the US, goods CNY 1,408.92, docs on file")
     shopify("SC-14", 214, "USD", A["us_mia"], [("HONEY-MG-250", "HONEY-MG-250", 1, "48.00")], ship="7.00", tip="5.00", delta="-5.00",
             expected=["amount_mismatch"], why="total_tip_received 5.00 but total_price leaves the tip out: 5.00 below the components")
     shopify("SC-15", 215, "EUR", A["de_ham"], [(S3, S3, 2, "36.00")], ship="4.90", tax="5.03", taxes_included=True, delta="5.03",
@@ -760,8 +779,8 @@ def specs() -> None:
             expected=["price_below_floor"], why="19.90 EUR = CNY 151.64 < floor CNY 210")
     shopify("SC-28", 228, "NZD", A["nz_akl"], [("HONEY-MG-250", "HONEY-MG-250", 1, "85.00")], ship="12.00", tax="14.55", taxes_included=True,
             expected=["fx_rate_missing"], why="NZD has no rate in the table")
-    shopify("SC-29", 229, "USD", A["us_den"], [("TEAPOT-ZS", "TEAPOT-ZS", 3, "199.00")], ship="25.00",
-            expected=["backorder"], why="3 teapots ordered, 2 in stock in the whole network (goods CNY 4,226.76 < 5,000, docs on file)")
+    shopify("SC-29", 229, "USD", A["us_den"], [("UMBRELLA-FD", "UMBRELLA-FD", 2, "11.99")], ship="4.00",
+            expected=["backorder"], why="umbrella has no stock anywhere")
     shopify("SC-30", 230, "USD", A["us_pdx"], [("MASK-HYA-10", "MASK-HYA-10", 2, "14.00")], ship="5.00", refusal="signature",
             why="HMAC is over the original body; total_price was changed after signing")
     shopify("SC-31", 231, "USD", A["us_dal"], [("FISHOIL-90", "FISHOIL-90", 1, "28.00")], refusal="payload",
@@ -926,7 +945,7 @@ def specs() -> None:
     taobao("TM-18", 218, A["cn_gz"], [("TMB-HONEY250", None, 1, "328.00")],
            expected=["unmapped_sku"], why="outer_sku_id TMB-HONEY250 is corpus B's crosswalk key, not in this catalogue or crosswalk")
     taobao("TM-19", 219, A["cn_wz"], [("TEAPOT-ZS", "TEAPOT-ZS", 3, "1580.00")],
-           expected=["backorder"], why="3 teapots ordered, 2 in stock in the whole network")
+           expected=["backorder"], why="3 teapots ordered, 2 in stock in the whole network (1 once SC-32 is reserved)")
     taobao("TM-20", 220, A["cn_suz"], [(S2, S2, 2, "265.00")], note="宝宝2025年1月出生",
            expected=["age_stage_mismatch"], why="stage 2 (6-12 months); born January 2025 = 22-23 months")
     F("TM-20", age=22.5)
@@ -954,8 +973,8 @@ def specs() -> None:
        why="clean; no outerSkuId, JD skuId 100098765432 mapped in the crosswalk; seller discount 30")
     jd("JC-02", 202, A["cn_hrb"], [(S3, S3, 4, "248.00")], note="宝宝2岁", why="clean; 2岁 = 24 months, stage 3")
     F("JC-02", age=24)
-    jd("JC-03", 203, A["cn_xa"], [("TEAPOT-ZS", "TEAPOT-ZS", 1, "1599.00")], freight="0.00",
-       why="clean; one teapot, two in stock")
+    jd("JC-03", 203, A["cn_xa"], [("TEAPOT-ZS", "TEAPOT-ZS", 3, "1599.00")], freight="0.00",
+       expected=["backorder"], why="3 teapots ordered, 2 in stock in the whole network (1 once SC-32 is reserved)")
     jd("JC-04", 204, A["cn_qd"], [("WSK-SM-700", "WSK-SM-700", 1, "728.00"), ("SAKE-JM-720", "SAKE-JM-720", 1, "468.00")], seller_disc="50.00",
        why="clean; 山东 -> 山东省; two alcohol lines, no age statement; seller discount 50")
     jd("JC-05", 205, A["cn_hf"], [("PENDANT-AU", "PENDANT-AU", 1, "4399.00")], mobile="", telephone=True,
@@ -1082,6 +1101,21 @@ def specs() -> None:
     po("CX-10", XL, "CG20261205-10", "CNY", A["cn_bj"], [("HONEY-MG-250", "HONEY-MG-250", 5, "310.00"), ("TEA-LJ-250", "TEA-LJ-250", 2, "420.00")],
        country_text="中国", delta="-100.00", buyer="北京礼品采购中心", expected=["amount_mismatch"],
        why="订单金额合计 2,290.00 but the lines add up to 2,390.00")
+    Q4 = "PO_lines_Q4.xlsx"
+    po("CE-01", Q4, "GW-4410", "AUD", A["au_bne"], [("HONEY-MG-250", "HONEY-MG-250", 8, "75.00")], country_text="Commonwealth of Australia",
+       buyer="Gold Coast Wholefoods Pty Ltd", why="clean; AUD 75 = CNY 346.50 > 260; goods CNY 2,772")
+    po("CE-02", Q4, "GW-4411", "HKD", A["hk_en"], [(S2, S2, 6, "300.00")], country_text="Hong Kong",
+       buyer="Harbour Baby Care Ltd", why="clean; HKD 300 = CNY 271.50 > 220; cross-border CN to HK, docs on file")
+    po("CE-03", Q4, "GW-4412", "USD", A["kr_bs"], [("MASK-HYA-10", "MASK-HYA-10", 30, "12.00")], country_text="Republic of Korea",
+       buyer="Haeundae Cosmetics Co., Ltd.", why="clean; 'Republic of Korea' -> KR, USD; goods CNY 2,548.80")
+    po("CE-04", Q4, "GW-4413", "AUD", spec_addr("au_per", prov="", prov_code="", prov_label=""), [("FISHOIL-90", "FISHOIL-90", 12, "38.00")],
+       country_text="Australia", buyer="Swan River Pharmacy", expected=["address_incomplete"], why="Australian address without state")
+    F("CE-04", addr="prov")
+    po("CE-05", Q4, "GW-4414", "SGD", A["sg"], [("TEA-LJ-250", "TEA-LJ-250", 4, "55.00")], country_text="Singapore",
+       buyer="Marina Tea House Pte Ltd", expected=["price_below_floor"], why="SGD 55 = CNY 290.40 < floor CNY 320")
+    po("CE-06", Q4, "GW-4415", "HKD", spec_addr("mo_en", phone="+853 2812 345"), [("SERUM-VC-30", "SERUM-VC-30", 5, "320.00")],
+       country_text="Macau", buyer="Cotai Beauty Supplies", phone_label="invalid", expected=["phone_invalid"],
+       why="Macao number with 7 digits instead of 8")
 
 
 # ----- one customer per record --------------------------------------------------------------
