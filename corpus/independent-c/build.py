@@ -166,6 +166,13 @@ def label_fields(total: Any, cur: str, lines: list[tuple[str | None, int, Any]],
     }
 
 
+def title(master: str, zh: bool = False) -> str:
+    """The product title a shop shows: the catalogue name's Chinese or English half, without
+    the catalogue's own remarks in parentheses."""
+    zh_name, _, en_name = SKU[master]["name"].partition(" / ")
+    return re.sub(r"\s*\(.*\)$", "", zh_name if zh else en_name)
+
+
 def write(path: Path, body: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(body)
@@ -205,8 +212,8 @@ def shopify(rid: str, n: int, cur: str, a: dict[str, Any], lines: list[tuple[Any
         item = {
             "id": 14000000000000 + n * 10 + i, "admin_graphql_api_id": f"gid://shopify/LineItem/{14000000000000 + n * 10 + i}",
             "product_id": 8800000000 + i, "variant_id": 45000000000 + n * 10 + i,
-            "title": SKU[_master]["name"].split(" / ")[-1] if _master else "Custom gift bundle",
-            "name": SKU[_master]["name"].split(" / ")[-1] if _master else "Custom gift bundle",
+            "title": title(_master) if _master else "Custom gift bundle",
+            "name": title(_master) if _master else "Custom gift bundle",
             "sku": csku, "vendor": "Corpus C", "quantity": qty, "current_quantity": qty,
             "fulfillable_quantity": qty, "requires_shipping": True, "taxable": True, "gift_card": False,
             "price": fmt(price), "price_set": money(price), "total_discount": fmt(ldisc),
@@ -322,7 +329,7 @@ def woo(rid: str, n: int, cur: str, a: dict[str, Any], lines: list[tuple[Any, ..
         net = sub - share
         t = tx(net)
         total += net + t
-        items.append({"id": 300 + n * 10 + i, "name": SKU[master]["name"].split(" / ")[-1] if master else "Oolong tea 100g",
+        items.append({"id": 300 + n * 10 + i, "name": title(master) if master else "Oolong tea 100g",
                       "product_id": 1200 + i, "variation_id": 0, "quantity": "two" if bad_qty else qty,
                       "tax_class": "", "subtotal": fmt(sub), "subtotal_tax": fmt(tx(sub)), "total": fmt(net),
                       "total_tax": fmt(t), "taxes": ([{"id": 1, "total": fmt(t), "subtotal": fmt(tx(sub))}] if rate else []),
@@ -409,7 +416,7 @@ def tiktok(rid: str, n: int, cur: str, a: dict[str, Any], lines: list[tuple[Any,
         gs += s
         gp += p
         items.append({"id": f"57700{n:03d}{i:04d}", "sku_id": f"17299{n:03d}{i:02d}", "product_id": f"173000{n:03d}",
-                      "product_name": SKU[master]["name"].split(" / ")[-1] if master else "Mystery gift",
+                      "product_name": title(master) if master else "Mystery gift",
                       "sku_name": "Default", "seller_sku": csku, "original_price": m(price),
                       "sale_price": m(price - s - p), "seller_discount": m(s), "platform_discount": m(p),
                       "currency": cur, "display_status": "AWAITING_SHIPMENT", "is_gift": False,
@@ -489,7 +496,7 @@ def taobao(rid: str, n: int, a: dict[str, Any], lines: list[tuple[Any, ...]], *,
         given += share
         o_total = gross - ld
         orders.append({"oid": int(f"39{n:04d}{i:02d}0001"), "oid_str": f"39{n:04d}{i:02d}0001", "num_iid": 700000000000 + i,
-                       "sku_id": str(5100000000000 + n * 10 + i), "title": SKU[master]["name"] if master else "西湖龙井礼盒 250g",
+                       "sku_id": str(5100000000000 + n * 10 + i), "title": title(master, zh=True) if master else "西湖龙井礼盒 250g",
                        "price": m(price), "num": qty, "total_fee": m(o_total), "discount_fee": m(ld),
                        "adjust_fee": "0.00", "part_mjz_discount": m(share), "payment": m(o_total - share),
                        "divide_order_fee": m(o_total - share), "outer_iid": csku.split("-")[0] if csku else "",
@@ -541,7 +548,7 @@ def jd(rid: str, n: int, a: dict[str, Any], lines: list[tuple[Any, ...]], *, exp
     stated = payment + D(str(delta))
     DELTA[rid] = D(str(delta))
     items = [{"skuId": ln[4] if len(ln) > 4 else str(100012340000 + n * 10 + i), "outerSkuId": ln[0],
-              "skuName": SKU[ln[1]]["name"] if ln[1] else "未知商品", "jdPrice": m(ln[3]), "itemTotal": str(ln[2]),
+              "skuName": title(ln[1], zh=True) if ln[1] else "未知商品", "jdPrice": m(ln[3]), "itemTotal": str(ln[2]),
               "wareId": str(10002000 + i), "productNo": "", "giftPoint": "0", "newStoreId": "0"}
              for i, ln in enumerate(lines)]
     coupons = ([{"orderId": f"29{n:09d}", "skuId": items[0]["skuId"], "couponType": "20-套装优惠", "couponPrice": m(sd)}] if sd else [])
@@ -589,7 +596,7 @@ def pdd(rid: str, n: int, a: dict[str, Any], lines: list[tuple[Any, ...]], *, ex
     DELTA[rid] = D(str(delta))
     def num(x: Any) -> float:
         return float(D(str(x)).quantize(Q2))
-    items = [{"goods_id": 300000000000 + i, "goods_name": SKU[ln[1]]["name"] if ln[1] else "补水面膜 5片",
+    items = [{"goods_id": 300000000000 + i, "goods_name": title(ln[1], zh=True) if ln[1] else "补水面膜 5片",
               "goods_count": ln[2], "goods_price": num(ln[3]), "sku_id": 1200000000000 + n * 10 + i,
               "outer_id": ln[0], "outer_goods_id": ln[0].split("-")[0] if ln[0] else "", "goods_spec": "默认",
               "goods_img": "https://img.pddpic.com/goods/x.jpeg"} for i, ln in enumerate(lines)]
@@ -636,7 +643,7 @@ def po(rid: str, file: str, po_no: str, cur: str, a: dict[str, Any], lines: list
     rows = PO_ROWS.setdefault(file, [])
     for i, (csku, master, qty, price) in enumerate(lines):
         rows.append(dict(po=po_no, cur=cur, a=a, line=i + 1, sku=csku,
-                         desc=SKU[master]["name"] if master else "Stage 2 formula 800g (old pack)", qty=qty, price=D(str(price)),
+                         desc=(title(master, zh=True) + " / " + title(master)) if master else "Stage 2 formula 800g (old pack)", qty=qty, price=D(str(price)),
                          amount=D(str(price)) * qty, total=stated, country_text=country_text or a["country"],
                          name="" if no_name else a["name"], buyer=buyer))
     f = label_fields(stated, cur, [(ln[1], ln[2], ln[3]) for ln in lines], a, phone_label)
