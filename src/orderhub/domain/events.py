@@ -659,6 +659,9 @@ class LabelLayoutSaved(Event):
     version: int
     fields: list[str] = field(default_factory=list)
     _data_fields = _fields("carrier", "version", "fields")
+
+
+@dataclass(kw_only=True, slots=True)
 class OrderEdited(Event):
     """One edit of an order after placement (services/orders/editing.py): what changed,
     before and after (`changes`: lines and fields; personal fields by name only), the
@@ -675,6 +678,9 @@ class OrderEdited(Event):
     currency: str = ""
     _data_fields = _fields("changes", "version", "outcome", "grand_total_before",
                            "grand_total_after", "money_difference", "currency")
+
+
+@dataclass(kw_only=True, slots=True)
 class PreallocationPlanned(Event):
     """A pre-allocation plan (72 hours ahead by default) was computed and stored: how many
     transfers it suggests, how many are flagged (below safety stock), how many a rule

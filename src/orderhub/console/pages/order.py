@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 MAX_REASON = 500
 EDITABLE_HERE = ("created", "validated", "on_hold", "reserved", "allocated", "released",
                  "picked")
-EDIT_ADDRESS = ("province", "city", "district", "line1", "name", "phone")
+# The ship-to fields the edit form offers, each with its label's catalogue key.
+EDIT_ADDRESS = (("province", "order.edit_province"), ("city", "order.edit_city"),
+                ("district", "order.edit_district"), ("line1", "order.edit_line1"),
+                ("name", "order.edit_name"), ("phone", "order.edit_phone"))
 
 
 def _page(request: Request, v: Viewer, order_id: str, *, status: int = 200,
