@@ -593,6 +593,92 @@ class ChannelModeChanged(Event):
                            "orders_compared", "min_rate", "min_orders")
 
 
+# ----- returns (RMA, domain/returns.py): on the order's timeline ---------------------------
+
+@dataclass(kw_only=True, slots=True)
+class ReturnRequested(Event):
+    """A return (RMA) of some shipped units of the order was asked for."""
+
+    type: ClassVar[str] = "ReturnRequested"
+    return_id: str
+    kind: str  # refund | exchange
+    return_reason: str
+    source: str  # api | cli | channel
+    channel_ref: str = ""
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    replacement: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("return_id", "kind", "return_reason", "source", "channel_ref",
+                           "lines", "replacement")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReturnApproved(Event):
+    type: ClassVar[str] = "ReturnApproved"
+    return_id: str
+    automatic: bool
+    exchange_order_id: str = ""
+    seller_pays_shipping: bool = True
+    _data_fields = _fields("return_id", "automatic", "exchange_order_id",
+                           "seller_pays_shipping")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReturnRejected(Event):
+    type: ClassVar[str] = "ReturnRejected"
+    return_id: str
+    _data_fields = _fields("return_id")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReturnCancelled(Event):
+    type: ClassVar[str] = "ReturnCancelled"
+    return_id: str
+    _data_fields = _fields("return_id")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReturnWaybillBooked(Event):
+    type: ClassVar[str] = "ReturnWaybillBooked"
+    return_id: str
+    carrier_service: str
+    waybill: str
+    origin: str
+    destination: str
+    paid_by: str  # seller | buyer
+    _data_fields = _fields("return_id", "carrier_service", "waybill", "origin", "destination",
+                           "paid_by")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReturnReceived(Event):
+    type: ClassVar[str] = "ReturnReceived"
+    return_id: str
+    warehouse: str
+    restocked: int
+    units: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("return_id", "warehouse", "restocked", "units")
+
+
+@dataclass(kw_only=True, slots=True)
+class RefundRequested(Event):
+    type: ClassVar[str] = "RefundRequested"
+    return_id: str
+    amount: str
+    currency: str
+    components: dict[str, Any] = field(default_factory=dict)
+    _data_fields = _fields("return_id", "amount", "currency", "components")
+
+
+@dataclass(kw_only=True, slots=True)
+class RefundCompleted(Event):
+    type: ClassVar[str] = "RefundCompleted"
+    return_id: str
+    amount: str
+    currency: str
+    reference: str
+    _data_fields = _fields("return_id", "amount", "currency", "reference")
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -644,5 +730,13 @@ EVENT_TYPES: dict[str, type[Event]] = {
         OrderCompensated,
         CompensationNeedsHuman,
         ChannelModeChanged,
+        ReturnRequested,
+        ReturnApproved,
+        ReturnRejected,
+        ReturnCancelled,
+        ReturnWaybillBooked,
+        ReturnReceived,
+        RefundRequested,
+        RefundCompleted,
     )
 }

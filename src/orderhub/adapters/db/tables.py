@@ -1215,3 +1215,71 @@ forecast_points = Table(
     Column("lo95", Float, nullable=False),
     Column("hi95", Float, nullable=False),
 )
+
+# Returns (RMA, migration 0039; domain/returns.py). A return's head with its document
+# (lines, replacement, receipts, refund, decision), its lines (for return rates), the
+# units received per grade and day (for restock and forecasting), and each tenant's return
+# policy document. No personal data: the customer is the order's.
+return_requests = Table(
+    "return_requests",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("channel_ref", String(200), nullable=False, server_default=""),
+    Column("exchange_order_id", String(40), nullable=False, server_default=""),
+    Column("refund_total", Money),
+    Column("requested_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("doc", JSONDoc, nullable=False),
+)
+Index("ix_return_requests_order", return_requests.c.tenant_id, return_requests.c.order_id)
+Index("ix_return_requests_status", return_requests.c.tenant_id, return_requests.c.status,
+      return_requests.c.requested_at)
+Index("ix_return_requests_ref", return_requests.c.tenant_id, return_requests.c.channel,
+      return_requests.c.channel_ref)
+
+return_lines = Table(
+    "return_lines",
+    metadata,
+    Column("return_id", String(40), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+)
+Index("ix_return_lines_sku", return_lines.c.tenant_id, return_lines.c.sku)
+
+return_units = Table(
+    "return_units",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("return_id", String(40), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("warehouse", String(64), nullable=False),
+    Column("grade", String(16), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+)
+Index("ix_return_units_day", return_units.c.tenant_id, return_units.c.day)
+
+return_policies = Table(
+    "return_policies",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("doc", JSONDoc, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
