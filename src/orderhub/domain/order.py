@@ -789,6 +789,12 @@ class Order:
         self.updated_at = event.occurred_at
         self._record(event)
 
+    def record_return(self, event: ev.Event) -> None:
+        """A step of one of its returns (domain/returns.py): a fact in its timeline and
+        event sequence; the order itself does not change."""
+        self.updated_at = event.occurred_at
+        self._record(event)
+
     def raise_exception(self, reason: str, now: datetime, actor: str) -> None:
         """Already with the warehouse: a person decides (recall, ship late, cancel)."""
         self._record(ev.OrderExceptionRaised(tenant_id=self.tenant_id, occurred_at=now,

@@ -27,6 +27,7 @@ from orderhub.adapters.db.job_repository import JobRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
+from orderhub.adapters.db.return_repository import ReturnRepository
 from orderhub.adapters.db.risk_model_repository import RiskModelRepository
 from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
@@ -69,6 +70,7 @@ class UnitOfWork:
     jobs: JobRepository  # background jobs' records (console bulk actions, imports...)
     cutover: CutoverRepository  # shadow records and legacy exports (channel cut-over)
     forecasts: ForecastRepository  # demand history, forecast runs and points
+    returns: ReturnRepository  # returns (RMA), received units, return policies
     conn: Connection
 
     def __init__(
@@ -123,6 +125,7 @@ class UnitOfWork:
         self.jobs = JobRepository(conn)
         self.cutover = CutoverRepository(conn)
         self.forecasts = ForecastRepository(conn)
+        self.returns = ReturnRepository(conn)
         self._other_events = []
         return self
 
