@@ -17,11 +17,11 @@ when no delivery was recorded): the smaller of the window for the order's channe
 the SKU's category, else the policy's default.
 
 Refunds (`refund_for`) are computed at receipt, from the units received (whatever their
-grade): the returned units' share of what was paid for each line (`line_paid`), the
-original shipping pro rata when the seller is at fault, minus the restocking fee and the
-buyer's return shipping where the policy says; never more than is left of what the order
-paid after earlier refunds. `RefundRequested` is recorded at receipt, `RefundCompleted`
-when finance or the channel confirms it.
+grade): the returned units' share of what was paid for each line by the line-level
+allocation (domain/line_money.py), their share of shipping when the seller is at fault,
+minus the restocking fee and the buyer's return shipping where the policy says; never more
+than is left of what the order paid after earlier refunds. `RefundRequested` is recorded
+at receipt, `RefundCompleted` when finance or the channel confirms it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from enum import StrEnum
 from typing import Any
 
 from orderhub.domain import events as ev
+from orderhub.domain import line_money
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput
 from orderhub.domain.ids import new_id
 from orderhub.domain.money import quantize
@@ -345,40 +346,11 @@ def assess(order: Order, lines: Mapping[int, int], reason: ReturnReason, *, open
 
 # ----- refunds ------------------------------------------------------------------------------
 
-def line_paid(order: Order) -> dict[int, Decimal]:
-    """What was paid for each line: its total (price x quantity - line discount + tax) less
-    its share of the order-level discounts (charges `discount` and `discount:<x>` except
-    `discount:shipping`), shared pro rata to the lines' totals; the rounding remainder goes
-    to the last line, so the shares add up exactly.
-
-    (The line-level allocation of issue 17 part 3, `domain/line_money.py`, replaces this
-    when it lands; this function is the one place that does it here.)"""
-    totals = {ln.line_no: ln.total for ln in order.lines}
-    pool = sum((c.amount for c in order.charges
-                if c.family == "discount" and c.kind != "discount:shipping"), ZERO)
-    base = sum(totals.values(), ZERO)
-    out: dict[int, Decimal] = {}
-    given = ZERO
-    items = sorted(totals.items())
-    for i, (no, total) in enumerate(items):
-        if i == len(items) - 1:
-            share = quantize(pool, order.currency) - given
-        else:
-            share = quantize(pool * total / base, order.currency) if base else ZERO
-            given += share
-        out[no] = quantize(total + share, order.currency)  # pool is negative (a discount)
-    return out
-
-
-def shipping_paid(order: Order) -> Decimal:
-    """The shipping the buyer paid: the fee less shipping discounts."""
-    discount = sum((c.amount for c in order.charges if c.kind == "discount:shipping"), ZERO)
-    return max(ZERO, quantize(order.shipping_fee + discount, order.currency))
-
-
 @dataclass(frozen=True, slots=True)
 class Refund:
-    """A refund's components (signed as paid back: deductions negative) and its total."""
+    """A refund's components (signed as paid back: deductions negative) and its total.
+    `lines`: each returned line's goods (merchandise, its tax and fees) for the units
+    refunded; `shipping`: the returned units' share of the shipping the order paid."""
 
     lines: dict[int, Decimal]
     merchandise: Decimal
@@ -406,28 +378,30 @@ class Refund:
 
 def refund_for(order: Order, units: Mapping[int, int], reason: ReturnReason,
                policy: ReturnPolicy, *, refunded_units: Mapping[int, int],
-               refunded_total: Decimal, refunded_shipping: Decimal,
-               paid: Mapping[int, Decimal] | None = None) -> Refund:
+               refunded_total: Decimal) -> Refund:
     """The refund of `units` of each line, after `refunded_units` of them were refunded by
-    the order's earlier returns (`refunded_total` in all, `refunded_shipping` of it for
-    shipping). A line's n-th unit is worth round(paid * n / quantity) - round(paid * (n-1) /
-    quantity), so all of a line's units together are worth exactly what was paid for it."""
+    the order's earlier returns (`refunded_total` in all).
+
+    The money of the units is the line-level allocation's (domain/line_money.py:
+    `units_money(line, k, before)`: order discounts, shipping and fees allocated to the
+    lines pro rata, the units `before+1 .. before+k` of a line worth their cumulative
+    share, so all returns of a line together never pass what was paid for it). The goods
+    (merchandise after both discounts, tax, fees and the rounding of the portion) are
+    refunded; the units' share of shipping only when the seller is at fault under the
+    policy; the restocking fee (a percentage of the goods, for the policy's reasons) and
+    the buyer's return shipping (when the buyer pays) are deducted. The total is never
+    below zero nor above what the order paid less its earlier refunds."""
     cur = order.currency
-    paid = dict(paid if paid is not None else line_paid(order))
-    qty = {ln.line_no: ln.quantity for ln in order.lines}
+    money = line_money.by_line(order)
     lines: dict[int, Decimal] = {}
-    for no, n in sorted(units.items()):
-        before = refunded_units.get(no, 0)
-        whole = paid[no]
-        lines[no] = (quantize(whole * (before + n) / qty[no], cur)
-                     - quantize(whole * before / qty[no], cur))
-    merchandise = sum(lines.values(), ZERO)
-    goods_total = sum(paid.values(), ZERO)
     shipping = ZERO
-    if policy.seller_pays(reason) and goods_total > 0:
-        ship = shipping_paid(order)
-        shipping = min(quantize(ship * merchandise / goods_total, cur),
-                       max(ZERO, ship - refunded_shipping))
+    for no, n in sorted(units.items()):
+        portion = line_money.units_money(money[no], n, refunded_units.get(no, 0))
+        lines[no] = quantize(portion.net - portion.shipping, cur)
+        shipping += portion.shipping
+    merchandise = sum(lines.values(), ZERO)
+    if not policy.seller_pays(reason):
+        shipping = ZERO
     restocking = ZERO
     if reason in policy.restocking_fee_reasons and policy.restocking_fee_percent:
         restocking = -quantize(merchandise * policy.restocking_fee_percent / HUNDRED, cur)
@@ -439,7 +413,8 @@ def refund_for(order: Order, units: Mapping[int, int], reason: ReturnReason,
     capped = ZERO
     if total > left:
         capped, total = -(total - left), left
-    return Refund(lines, merchandise, shipping, restocking, return_shipping, capped, total, cur)
+    return Refund(lines, merchandise, quantize(shipping, cur), restocking, return_shipping,
+                  capped, total, cur)
 
 
 # ----- the aggregate ------------------------------------------------------------------------
@@ -621,15 +596,14 @@ class ReturnRequest:
 
 
 def refunded_before(returns: Iterable[ReturnRequest], exclude: str
-                    ) -> tuple[dict[int, int], Decimal, Decimal]:
-    """Units, total and shipping already refunded (or asked to be) by other returns."""
+                    ) -> tuple[dict[int, int], Decimal]:
+    """Units and money already refunded (or asked to be) by the order's other returns."""
     units: dict[int, int] = {}
-    total = shipping = ZERO
+    total = ZERO
     for r in returns:
         if r.id == exclude or r.refund is None:
             continue
         for no, n in r.received_units().items():
             units[no] = units.get(no, 0) + n
         total += r.refund.total
-        shipping += r.refund.shipping
-    return units, total, shipping
+    return units, total
