@@ -66,6 +66,7 @@ AUDITED_KINDS: dict[str, str] = {
     "substitution_change": "an SKU substitution added or removed",
     "anomaly_settings": "a tenant's anomaly detection settings changed (on/off, thresholds)",
     "forecast_change": "demand history imported, or a demand forecast run fitted",
+    "return_policy_change": "a tenant's return policy changed (a new version)",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"
