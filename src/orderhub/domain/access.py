@@ -47,12 +47,15 @@ class Scope(StrEnum):
     TENANTS_MANAGE = "tenants:manage"  # platform: provision tenants, act for any tenant
     FORECASTS_READ = "forecasts:read"  # demand forecasts, runs, model tables, backtests
     FORECASTS_WRITE = "forecasts:write"  # fit forecasts, import demand history
+    RETURNS_READ = "returns:read"  # returns (RMA), return policy, return rates
+    RETURNS_WRITE = "returns:write"  # request returns, book return waybills, receive goods
+    RETURNS_APPROVE = "returns:approve"  # approve or reject returns, change the return policy
 
 
 S = Scope
 _READ = {S.ORDERS_READ, S.CATALOG_READ, S.INVENTORY_READ, S.NETWORK_READ, S.RULES_READ,
          S.EVENTS_READ, S.WEBHOOKS_READ, S.AUDIT_READ, S.USAGE_READ, S.EXCEPTIONS_READ,
-         S.FORECASTS_READ}
+         S.FORECASTS_READ, S.RETURNS_READ}
 _PLATFORM_ONLY = {S.TENANTS_MANAGE, S.METRICS_READ, S.BACKBONE_MANAGE}
 PLATFORM_SCOPES = frozenset(_PLATFORM_ONLY)
 _TENANT_ALL = set(Scope) - _PLATFORM_ONLY  # pii:full and pii:masked: it may grant either
@@ -79,7 +82,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.CATALOG_READ,
         S.INVENTORY_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.RULES_READ, S.EVENTS_READ,
         S.WEBHOOKS_READ, S.AUDIT_READ, S.PII_FULL, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT,
-        S.EXCEPTIONS_APPROVE, S.FORECASTS_READ, S.FORECASTS_WRITE}),
+        S.EXCEPTIONS_APPROVE, S.FORECASTS_READ, S.FORECASTS_WRITE,
+        S.RETURNS_READ, S.RETURNS_WRITE, S.RETURNS_APPROVE}),
     Role.RULES_AUTHOR: frozenset({
         S.RULES_READ, S.RULES_DRAFT, S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ,
         S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED}),
@@ -88,12 +92,14 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.NETWORK_READ, S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED, S.SLA_WRITE}),
     Role.INVENTORY: frozenset({
         S.INVENTORY_READ, S.INVENTORY_WRITE, S.CATALOG_READ, S.CATALOG_WRITE, S.ORDERS_READ,
-        S.NETWORK_READ, S.FORECASTS_READ, S.FORECASTS_WRITE}),
+        S.NETWORK_READ, S.FORECASTS_READ, S.FORECASTS_WRITE,
+        S.RETURNS_READ, S.RETURNS_WRITE}),
     Role.LOGISTICS: frozenset({
         S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.INVENTORY_READ,
-        S.PII_MASKED, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT}),
+        S.PII_MASKED, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT,
+        S.RETURNS_READ, S.RETURNS_WRITE}),
     Role.FINANCE: frozenset({S.ORDERS_READ, S.ORDERS_BILL, S.CATALOG_READ, S.AUDIT_READ,
-                             S.USAGE_READ, S.EXCEPTIONS_READ}),
+                             S.USAGE_READ, S.EXCEPTIONS_READ, S.RETURNS_READ}),
     Role.ANALYST: frozenset(_READ | {S.PII_MASKED}),
     Role.CHANNEL_INTEGRATION: frozenset({S.ORDERS_WRITE, S.CHANNELS_INGEST}),
     Role.CARRIER_INTEGRATION: frozenset({S.TRACKING_PUSH}),

@@ -413,8 +413,9 @@ def refund_for(order: Order, units: Mapping[int, int], reason: ReturnReason,
     capped = ZERO
     if total > left:
         capped, total = -(total - left), left
-    return Refund(lines, merchandise, quantize(shipping, cur), restocking, return_shipping,
-                  capped, total, cur)
+    return Refund(lines, quantize(merchandise, cur), quantize(shipping, cur),
+                  quantize(restocking, cur), quantize(return_shipping, cur),
+                  quantize(capped, cur), quantize(total, cur), cur)
 
 
 # ----- the aggregate ------------------------------------------------------------------------

@@ -215,13 +215,16 @@ class ReturnDesk:
     def _replacement_order(self, uow: UnitOfWork, order: Order, rma: ReturnRequest,
                            others: Sequence[ReturnRequest], now: datetime, actor: str) -> str:
         """The exchange's outbound order: same channel, customer and address, external id
-        `<original>-EX<n>`, the replacement SKUs at the original unit price fully
-        discounted (nothing more to pay), through the intake pipeline (reserved now)."""
+        `<original>-EX<n>`, the replacement SKUs priced as the returned units were (a SKU
+        of the order at its own price, another at the returned lines' unit price), through
+        the intake pipeline (reserved now, or held with its reason). It is paid by the
+        return: `settled_by_return` names it, and the return refunds nothing."""
         n = 1 + sum(1 for r in others if r.exchange_order_id)
         prices = {ln.sku: ln.unit_price for ln in order.lines}
+        returned = {ln.sku for ln in rma.lines}
+        fallback = max((p for s, p in prices.items() if s in returned), default=Decimal(0))
         lines = [LineDraft(sku=x.sku, quantity=x.quantity,
-                           unit_price=prices.get(x.sku, Decimal(0)),
-                           discount=prices.get(x.sku, Decimal(0)) * x.quantity)
+                           unit_price=prices.get(x.sku, fallback))
                  for x in rma.replacement]
         draft = OrderDraft(channel=order.channel, external_id=f"{order.external_id}-EX{n}",
                            currency=order.currency, lines=lines, order_type=order.order_type,
@@ -234,7 +237,8 @@ class ReturnDesk:
             raise Conflict(f"an order {draft.external_id} of channel {order.channel} exists "
                            "already; the exchange cannot take its id")
         new = build_order(draft, order.tenant_id, now, actor, payload_hash(draft))
-        new.attributes.update({"exchange_for_order": order.id, "return_id": rma.id})
+        new.attributes.update({"exchange_for_order": order.id, "return_id": rma.id,
+                               "settled_by_return": rma.id})
         uow.orders.add(new)
         run_pipeline(uow, order.tenant_id, [new], self.strategy, now, actor, self.presale_lock)
         return new.id
