@@ -99,6 +99,13 @@ def test_full_chain_request_to_refund_completed(hub: Hub) -> None:
         assert requested["data"]["amount"] == "49.50"
         listed = client.get(f"/v1/orders/{oid}/returns").json()
         assert [x["id"] for x in listed["returns"]] == [rid]
+        twin = client.get(f"/v1/orders/{oid}/twin")
+        assert twin.status_code == 200, twin.text
+        reverse = twin.json()["reverse"]
+        assert [x["step"] for x in reverse] == [
+            "ReturnRequested", "ReturnApproved", "ReturnWaybillBooked", "ReturnReceived",
+            "RefundRequested", "RefundCompleted"]
+        assert reverse[-1]["reference"] == "PAY-1" and reverse[4]["amount"] == "49.50"
 
 
 def test_manual_approval_grading_and_reject(hub: Hub) -> None:

@@ -102,6 +102,12 @@ GRADE_LABELS_ZH: dict[Grade, str] = {Grade.RESELL: "可二次销售", Grade.REFU
                                      Grade.SCRAP: "报废"}
 
 
+# The events of the reverse chain, as the order's timeline and twin show them.
+REVERSE_EVENTS = frozenset({"ReturnRequested", "ReturnApproved", "ReturnRejected",
+                            "ReturnCancelled", "ReturnWaybillBooked", "ReturnReceived",
+                            "RefundRequested", "RefundCompleted"})
+
+
 # ----- the policy ---------------------------------------------------------------------------
 
 _SELLER_FAULT = frozenset({ReturnReason.DAMAGED, ReturnReason.WRONG_ITEM,
