@@ -24,6 +24,7 @@ from orderhub.adapters.db.exception_repository import ExceptionRepository
 from orderhub.adapters.db.forecast_repository import ForecastRepository
 from orderhub.adapters.db.fx_repository import FxRepository
 from orderhub.adapters.db.job_repository import JobRepository
+from orderhub.adapters.db.money_repository import OrderMoneyRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
@@ -69,6 +70,7 @@ class UnitOfWork:
     jobs: JobRepository  # background jobs' records (console bulk actions, imports...)
     cutover: CutoverRepository  # shadow records and legacy exports (channel cut-over)
     forecasts: ForecastRepository  # demand history, forecast runs and points
+    money: OrderMoneyRepository  # the order money ledger (domain/order_ledger.py)
     conn: Connection
 
     def __init__(
@@ -123,6 +125,7 @@ class UnitOfWork:
         self.jobs = JobRepository(conn)
         self.cutover = CutoverRepository(conn)
         self.forecasts = ForecastRepository(conn)
+        self.money = OrderMoneyRepository(conn)
         self._other_events = []
         return self
 
