@@ -11,7 +11,9 @@ that causes it (docs/money.md).
 
 The services that make these changes (fulfilment.ship_order / cancel_loaded / advance_order,
 `cancel_units` here, intake's channel cancellation, the payment-failed saga) call `book`
-with the order's new events; each entry is also an `OrderMoneyBooked` event on the order.
+with the order's new events. An entry those events explain is not evented again (its
+`source` names the event); refunds, and the entries `record_payment` / `record_refund`
+book, are `OrderMoneyBooked` events on the order.
 A ledger is opened (its `ordered` entry: `line_money.allocate`) the first time money
 moves, before the change, so it keeps the order's lines as they were.
 """
@@ -33,14 +35,20 @@ def open_ledger(uow: UnitOfWork, order: Order, now: datetime, actor: str) -> Led
     ledger = uow.money.ledger(order.tenant_id, order.id, order.currency)
     if ledger is None:
         ledger, entry = Ledger.open(order, now, actor)
-        _store(uow, order, ledger, [entry])
+        _store(uow, order, ledger, [entry], caused_by_event=True)  # the order as placed
     return ledger
 
 
-def _store(uow: UnitOfWork, order: Order, ledger: Ledger,
-           entries: Sequence[LedgerEntry]) -> None:
+def _store(uow: UnitOfWork, order: Order, ledger: Ledger, entries: Sequence[LedgerEntry],
+           *, caused_by_event: bool = False) -> None:
+    """Store the entries; each is an `OrderMoneyBooked` event on the order unless an event
+    just recorded on it already says what happened (a dispatch, a cancellation, the whole-
+    order invoice or payment: the entry names it as its `source`). Money going back to the
+    customer (a refund) is always an event of its own."""
     uow.money.add(ledger, entries)
     for e in entries:
+        if caused_by_event and e.kind != EntryKind.REFUND:
+            continue
         order.record_money(ev.OrderMoneyBooked(
             tenant_id=order.tenant_id, occurred_at=e.occurred_at, actor=e.actor,
             reason=e.reason, entry_id=e.id, kind=e.kind.value, amount=str(e.amount),
@@ -78,7 +86,7 @@ def book(uow: UnitOfWork, order: Order, events: Sequence[ev.Event], *, now: date
             entry = ledger.pay_due(reason="payment captured", source="PaymentCaptured",
                                    now=now, actor=actor)
             new = [entry] if entry else []
-        _store(uow, order, ledger, new)
+        _store(uow, order, ledger, new, caused_by_event=True)
         booked += new
     return booked
 
