@@ -194,6 +194,9 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/forecasts/fit": S.FORECASTS_WRITE,
     "POST /v1/forecasts/history": S.FORECASTS_WRITE,
     "POST /v1/forecasts/drift": S.FORECASTS_WRITE,
+    # partial fulfilment money (issue 17): the balance by line; units cancelled before release
+    "GET /v1/orders/{order_id}/balance": S.ORDERS_READ,
+    "POST /v1/orders/{order_id}/cancel-lines": S.ORDERS_MANAGE,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

@@ -46,19 +46,22 @@ class EntryLine:
     units: int
     amount: Decimal
     detail: LineMoney | None = None  # the components (ordered, invoice, cancellation)
+    sku: str = ""  # on the `ordered` entry: the line's SKU, kept if the line is dropped
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"line_no": self.line_no, "units": self.units,
                                "amount": str(self.amount)}
         if self.detail is not None:
             out["detail"] = self.detail.as_dict()
+        if self.sku:
+            out["sku"] = self.sku
         return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> EntryLine:
         detail = d.get("detail")
         return cls(int(d["line_no"]), int(d["units"]), Decimal(str(d["amount"])),
-                   LineMoney.from_dict(detail) if detail else None)
+                   LineMoney.from_dict(detail) if detail else None, str(d.get("sku", "")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +177,10 @@ class Ledger:
     def open(cls, order: Order, now: datetime, actor: str) -> tuple[Ledger, LedgerEntry]:
         """A new ledger with its `ordered` entry: the order's money allocated to its lines."""
         ledger = cls(order.tenant_id, order.id, order.currency)
+        skus = {ln.line_no: ln.sku for ln in order.lines}
         entry = _entry(ledger, EntryKind.ORDERED,
-                       [EntryLine(lm.line_no, lm.quantity, lm.net, lm) for lm in allocate(order)],
+                       [EntryLine(lm.line_no, lm.quantity, lm.net, lm, skus[lm.line_no])
+                        for lm in allocate(order)],
                        reason="order money allocated to lines", source="order", now=now,
                        actor=actor)
         ledger.entries.append(entry)
@@ -188,6 +193,10 @@ class Ledger:
         return entry
 
     # ----- reading ------------------------------------------------------------------------
+    def skus(self) -> dict[int, str]:
+        return {ln.line_no: ln.sku for e in self.entries if e.kind == EntryKind.ORDERED
+                for ln in e.lines}
+
     def baseline(self) -> dict[int, LineMoney]:
         out: dict[int, LineMoney] = {}
         for e in self.entries:

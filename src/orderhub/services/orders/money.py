@@ -23,8 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from orderhub.domain import events as ev
+from orderhub.domain.errors import NotFound
 from orderhub.domain.order import Order, stock_quantities
 from orderhub.domain.order_ledger import Balance, EntryKind, Ledger, LedgerEntry
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
@@ -141,12 +143,40 @@ def record_refund(uow: UnitOfWork, order: Order, *, lines: Mapping[int, Decimal]
     return entries
 
 
+def _ledger_or_preview(uow: UnitOfWork, order: Order) -> Ledger:
+    ledger = uow.money.ledger(order.tenant_id, order.id, order.currency)
+    if ledger is None:  # nothing booked yet: the allocation, not stored
+        ledger, _ = Ledger.open(order, order.updated_at, "system")
+    return ledger
+
+
 def balance(make_uow: UowFactory, tenant_id: str, order_id: str) -> tuple[Order, Balance]:
     """The order's balance line by line (read only). An order no money has moved for yet
     shows its allocation as ordered and nothing else."""
     with make_uow() as uow:
         order = uow.orders.get(tenant_id, order_id)
-        ledger = uow.money.ledger(tenant_id, order_id, order.currency)
-        if ledger is None:
-            ledger, _ = Ledger.open(order, order.updated_at, "system")
-        return order, ledger.balance()
+        return order, _ledger_or_preview(uow, order).balance()
+
+
+def balance_view(make_uow: UowFactory, tenant_id: str, order_id: str, *,
+                 warehouses: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The balance as the API and the CLI show it: per line (with its SKU) ordered, shipped,
+    cancelled, invoiced, paid, credited, refunded, outstanding; the totals; `consistent`
+    (the lines add up to the entries' totals) and the ledger's entries in order."""
+    with make_uow() as uow:
+        if warehouses and not uow.orders.visible(tenant_id, order_id, warehouses):
+            raise NotFound(f"order {order_id} not found")
+        order = uow.orders.get(tenant_id, order_id)
+        ledger = _ledger_or_preview(uow, order)
+    b = ledger.balance()
+    skus = ledger.skus()
+    out = b.as_dict()
+    out["status"] = order.status.value
+    for row in out["lines"]:
+        row["sku"] = skus.get(row["line_no"], "")
+    out["entries"] = [
+        {"id": e.id, "kind": e.kind.value, "amount": str(e.amount), "currency": e.currency,
+         "lines": e.event_lines(), "reason": e.reason, "source": e.source,
+         "occurred_at": e.occurred_at.isoformat(), "actor": e.actor}
+        for e in ledger.entries if e.kind != EntryKind.ORDERED]
+    return out
