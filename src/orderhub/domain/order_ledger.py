@@ -12,7 +12,8 @@ Per line: `due = ordered − cancelled − credited`, `net paid = paid − refun
 `outstanding = due − net paid` (negative: owed back to the customer). Invariants the
 functions keep: a payment never takes a line past its due; a cancellation of paid units
 books the refund of what was paid beyond the new due; a refund never exceeds a line's net
-paid (and is credited, so the line owes nothing for it).
+paid for goods shipped (and is credited, so the line owes nothing for it); units not
+shipped are refunded by cancelling them.
 """
 
 from __future__ import annotations
@@ -109,6 +110,13 @@ class LineBalance:
         return self.due - self.net_paid
 
     @property
+    def refundable(self) -> Decimal:
+        """What a refund (with its credit) may return: paid and not refunded, for goods
+        shipped (invoiced) and not credited yet. Units not shipped are refunded by
+        cancelling them (the cancellation books their refund)."""
+        return max(ZERO, min(self.net_paid, self.invoiced - self.credited))
+
+    @property
     def uninvoiced(self) -> Decimal:
         """Ordered, neither invoiced nor cancelled yet (units still to ship)."""
         return self.ordered - self.invoiced - self.cancelled
@@ -121,7 +129,8 @@ class LineBalance:
             "cancelled": str(self.cancelled), "paid": str(self.paid),
             "credited": str(self.credited), "refunded": str(self.refunded),
             "due": str(self.due), "net_paid": str(self.net_paid),
-            "uninvoiced": str(self.uninvoiced), "outstanding": str(self.outstanding),
+            "uninvoiced": str(self.uninvoiced), "refundable": str(self.refundable),
+            "outstanding": str(self.outstanding),
         }
 
 
@@ -306,8 +315,9 @@ class Ledger:
                amount: Decimal | None = None, reason: str, source: str, now: datetime,
                actor: str) -> list[LedgerEntry]:
         """A refund (and the credit that goes with it) by line, or of an amount spread over
-        the lines pro rata to their net paid. Refused when it exceeds what was paid for those
-        lines and not refunded yet (`InvalidInput`), or when nothing is asked."""
+        the lines pro rata to what they may refund (`LineBalance.refundable`). Refused
+        (`InvalidInput`) when it exceeds what was paid for those lines' shipped goods and
+        not refunded yet, or when nothing is asked."""
         if (lines is None) == (amount is None):
             raise InvalidInput([FieldError("lines", "give either lines or an amount")])
         rows = {r.line_no: r for r in self.balance().lines}
@@ -319,14 +329,14 @@ class Ledger:
                 raise InvalidInput([FieldError(
                     "amount", f"must be a positive amount in {cur} ({minor_unit(cur)} "
                     "decimals at most)")])
-            refundable = sum((r.net_paid for r in rows.values()), ZERO)
+            refundable = sum((r.refundable for r in rows.values()), ZERO)
             if amount > refundable:
                 raise InvalidInput([FieldError(
-                    "amount", f"{amount} {cur} is more than was paid and not yet refunded "
-                    f"({refundable} {cur})")])
+                    "amount", f"{amount} {cur} is more than was paid for shipped goods and "
+                    f"not yet refunded ({refundable} {cur})")])
             scale = minor_unit(cur)
             parts = split_pro_rata(int(amount.scaleb(scale)),
-                                   [int(r.net_paid.scaleb(scale)) for r in rows.values()])
+                                   [int(r.refundable.scaleb(scale)) for r in rows.values()])
             asked = {n: quantize(Decimal(p).scaleb(-scale), cur)
                      for n, p in zip(rows, parts, strict=True)}
         else:
@@ -340,10 +350,10 @@ class Ledger:
                     errors.append(FieldError(f"lines.{n}", f"the order has no line {n}"))
                 elif a <= 0 or not fits_currency(a, cur):
                     errors.append(FieldError(loc, f"must be a positive amount in {cur}"))
-                elif a > rows[n].net_paid:
+                elif a > rows[n].refundable:
                     errors.append(FieldError(
-                        loc, f"line {n}: {a} {cur} is more than was paid for it and not yet "
-                        f"refunded ({rows[n].net_paid} {cur})"))
+                        loc, f"line {n}: {a} {cur} is more than was paid for it, shipped and "
+                        f"not yet refunded ({rows[n].refundable} {cur})"))
         if errors:
             raise InvalidInput(errors)
         parts_lines = [EntryLine(n, 0, a) for n, a in sorted(asked.items()) if a]
