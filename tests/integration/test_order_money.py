@@ -220,3 +220,26 @@ def test_unknown_order_and_other_tenant(hub: Hub) -> None:
     with pytest.raises(NotFound):
         money.cancel_units(hub.uow, "other-tenant", oid, {1: 1}, "x", now=hub.clock(),
                            actor="ops")
+
+
+def test_an_edit_after_money_moved_allocates_again(hub: Hub) -> None:
+    """Units cancelled, then the channel raises the shipping fee: the next booking starts
+    from the order as it is now (a new `ordered` entry); the invoices then sum to the
+    edited order's grand total and the balance still adds up."""
+    oid = place(hub)
+    money.cancel_units(hub.uow, T, oid, {3: 1}, "short", now=hub.clock(), actor="ops")
+    with hub.uow() as uow:
+        order = uow.orders.get(T, oid, lock=True)
+        editing.edit_order(uow, order, OrderEdit(shipping_fee=D("20.00")), reason="fee",
+                           now=hub.clock(), actor="channel")
+        uow.commit()
+    step(hub, oid, S.RELEASED, S.PICKED, S.PACKED)
+    fulfilment.ship_order(hub.uow, T, oid, None, now=hub.clock(), actor="wms")
+    step(hub, oid, S.DELIVERED, S.INVOICED, S.PAID)
+    kinds = [k for k, _ in entries(hub, oid)]
+    assert kinds == ["ordered", "cancellation", "ordered", "invoice", "payment"]
+    b = bal(hub, oid)
+    total = grand_total(hub, oid)
+    assert [r.line_no for r in b.lines] == [1, 2]
+    assert b.totals.ordered == b.totals.invoiced == b.totals.paid == total
+    assert b.totals.cancelled == 0 and b.totals.outstanding == 0

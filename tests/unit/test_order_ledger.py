@@ -94,3 +94,28 @@ def test_any_sequence_keeps_the_balance_consistent(o: object, data: st.DataObjec
             assert r.due >= 0 and r.net_paid >= 0 and r.paid >= r.refunded
             assert r.net_paid <= r.due  # never more collected than owed
             assert r.invoiced + r.cancelled <= r.ordered
+
+
+def test_content_fingerprint_ignores_how_amounts_are_written() -> None:
+    from orderhub.domain.order_ledger import content_fingerprint
+
+    a = make([(2, "50.00", "5.00", "3.00")], shipping="12.00")
+    b = make([(2, "50.000000", "5.000000", "3")], shipping="12.000000")
+    assert content_fingerprint(a) == content_fingerprint(b)
+    c = make([(2, "50.00", "5.00", "3.00")], shipping="12.01")
+    assert content_fingerprint(a) != content_fingerprint(c)
+
+
+def test_rebase_counts_from_the_new_baseline_and_keeps_the_money_moved() -> None:
+    ledger = three_lines()
+    ledger.pay_due(reason="", source="checkout", **KW)
+    ledger.cancel({3: 1}, reason="", source="c", **KW)
+    edited = make([(2, "50.00", "5.00", "3.00"), (4, "10.00", "0", "0")], shipping="12.00",
+                  charges=[("discount:platform", "-15.00")])
+    assert ledger.rebase(edited, NOW, "test") is not None
+    b = ledger.balance()
+    assert b.consistent and b.totals.ordered == edited.grand_total and b.totals.cancelled == 0
+    # what was paid (less the refund of line 3) against the edited order: the difference
+    assert b.totals.outstanding == edited.grand_total - b.totals.net_paid
+    ledger.invoice({1: 1}, reason="", source="s", **KW)
+    assert ledger.rebase(edited, NOW, "test") is None  # something was invoiced

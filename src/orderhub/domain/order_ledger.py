@@ -18,6 +18,8 @@ shipped are refunded by cancelling them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,6 +80,7 @@ class LedgerEntry:
     source: str  # what caused it: "ShipmentDispatched:<shipment id>", "returns:<rma id>"
     occurred_at: datetime
     actor: str
+    content: str = ""  # the order's content fingerprint once this entry was booked
 
     def event_lines(self) -> list[dict[str, Any]]:
         return [{"line_no": ln.line_no, "units": ln.units, "amount": str(ln.amount)}
@@ -136,6 +139,7 @@ class LineBalance:
 
 _SUMMED = ("ordered_units", "shipped_units", "cancelled_units", "ordered", "invoiced",
            "cancelled", "paid", "credited", "refunded")
+_ACROSS = frozenset({EntryKind.PAYMENT, EntryKind.CREDIT, EntryKind.REFUND})
 _KIND_COLUMN = {EntryKind.ORDERED: "ordered", EntryKind.INVOICE: "invoiced",
                 EntryKind.CANCELLATION: "cancelled", EntryKind.PAYMENT: "paid",
                 EntryKind.CREDIT: "credited", EntryKind.REFUND: "refunded"}
@@ -201,23 +205,49 @@ class Ledger:
         self.entries.append(entry)
         return entry
 
+    def rebase(self, order: Order, now: datetime, actor: str) -> LedgerEntry | None:
+        """The order's content changed outside the ledger (an edit of its lines or amounts
+        after money first moved, before anything shipped): a new `ordered` entry, the
+        allocation of the order as it is now. Ordered, invoiced and cancelled then count
+        from it (the earlier ones stay as history); payments, credits and refunds count
+        across, so the outstanding amount is the edit's money difference. None once
+        something was invoiced (the invoices stand on the baseline they were priced on)."""
+        if any(e.kind == EntryKind.INVOICE for e in self._counted()):
+            return None
+        _, entry = Ledger.open(order, now, actor)
+        entry = LedgerEntry(entry.id, entry.tenant_id, entry.order_id, entry.kind,
+                            entry.currency, entry.amount, entry.lines,
+                            "order content changed: money allocated to its lines again",
+                            "order", now, actor)
+        self.entries.append(entry)
+        return entry
+
     # ----- reading ------------------------------------------------------------------------
+    def _counted(self) -> list[LedgerEntry]:
+        """The entries the balance counts: ordered, invoices and cancellations from the
+        last `ordered` entry on (the current baseline); payments, credits, refunds all."""
+        last = max((i for i, e in enumerate(self.entries) if e.kind == EntryKind.ORDERED),
+                   default=0)
+        return [e for i, e in enumerate(self.entries) if i >= last or e.kind in _ACROSS]
+
+    def last_content(self) -> str:
+        return self.entries[-1].content if self.entries else ""
+
     def skus(self) -> dict[int, str]:
         return {ln.line_no: ln.sku for e in self.entries if e.kind == EntryKind.ORDERED
                 for ln in e.lines}
 
     def baseline(self) -> dict[int, LineMoney]:
         out: dict[int, LineMoney] = {}
-        for e in self.entries:
-            if e.kind == EntryKind.ORDERED:
-                for ln in e.lines:
-                    if ln.detail is not None:
-                        out[ln.line_no] = ln.detail
+        ordered = [e for e in self.entries if e.kind == EntryKind.ORDERED]
+        for ln in ordered[-1].lines if ordered else ():
+            if ln.detail is not None:
+                out[ln.line_no] = ln.detail
         return out
 
     def _sum(self, kind: EntryKind, line_no: int, what: str = "amount") -> Any:
         total: Any = 0 if what == "units" else ZERO
-        for e in self.entries:
+        for e in self._counted():
             if e.kind == kind:
                 for ln in e.lines:
                     if ln.line_no == line_no:
@@ -234,9 +264,13 @@ class Ledger:
 
     def balance(self) -> Balance:
         rows = []
-        for line_no, base in sorted(self.baseline().items()):
+        base_lines = self.baseline()
+        line_nos = set(base_lines) | {ln.line_no for e in self.entries if e.kind in _ACROSS
+                                      for ln in e.lines}
+        for line_no in sorted(line_nos):
+            base = base_lines.get(line_no)
             rows.append(LineBalance(
-                line_no=line_no, ordered_units=base.quantity,
+                line_no=line_no, ordered_units=base.quantity if base else 0,
                 shipped_units=int(self._sum(EntryKind.INVOICE, line_no, "units")),
                 cancelled_units=int(self._sum(EntryKind.CANCELLATION, line_no, "units")),
                 ordered=self._sum(EntryKind.ORDERED, line_no),
@@ -250,7 +284,7 @@ class Ledger:
                                   for c in _SUMMED}
         totals = LineBalance(0, **summed)
         entry_totals = {col: ZERO for col in _KIND_COLUMN.values()}
-        for e in self.entries:
+        for e in self._counted():
             entry_totals[_KIND_COLUMN[e.kind]] += e.amount
         return Balance(self.order_id, self.currency, rows, totals, entry_totals,
                        len(self.entries))
@@ -364,3 +398,17 @@ class Ledger:
         if credit is None or refund is None:
             raise Conflict(f"order {self.order_id}: nothing to refund")
         return [credit, refund]
+
+
+def content_fingerprint(order: Order) -> str:
+    """What the allocation depends on (lines, shipping, charges, currency), hashed (amounts
+    normalised: 50.00 and 50.000000 as stored are one content): a ledger whose last entry
+    was booked on another content needs `rebase`."""
+    def n(amount: Decimal) -> str:
+        return str(amount.normalize())
+
+    doc = [order.currency, n(order.shipping_fee),
+           [(c.kind, n(c.amount)) for c in order.charges],
+           [(ln.line_no, ln.sku, ln.quantity, n(ln.unit_price), n(ln.discount), n(ln.tax))
+            for ln in order.lines]]
+    return hashlib.sha256(json.dumps(doc).encode()).hexdigest()

@@ -15,8 +15,9 @@ from orderhub.domain.order_ledger import EntryKind, EntryLine, Ledger, LedgerEnt
 _m = t.order_money_entries.c
 
 
-def _row(entry: LedgerEntry, seq: int) -> dict[str, Any]:
-    return {"id": entry.id, "tenant_id": entry.tenant_id, "order_id": entry.order_id,
+def _row(entry: LedgerEntry, seq: int, content: str) -> dict[str, Any]:
+    return {"content": content, "id": entry.id, "tenant_id": entry.tenant_id,
+            "order_id": entry.order_id,
             "seq": seq, "kind": entry.kind.value, "currency": entry.currency,
             "amount": entry.amount, "lines": [ln.as_dict() for ln in entry.lines],
             "reason": entry.reason[:1000], "source": entry.source[:200],
@@ -28,7 +29,8 @@ def _entry(r: Any) -> LedgerEntry:
         id=r["id"], tenant_id=r["tenant_id"], order_id=r["order_id"],
         kind=EntryKind(r["kind"]), currency=r["currency"], amount=r["amount"],
         lines=tuple(EntryLine.from_dict(d) for d in r["lines"]), reason=r["reason"],
-        source=r["source"], occurred_at=r["occurred_at"], actor=r["actor"])
+        source=r["source"], occurred_at=r["occurred_at"], actor=r["actor"],
+        content=r["content"])
 
 
 class OrderMoneyRepository:
@@ -46,11 +48,12 @@ class OrderMoneyRepository:
             return None
         return Ledger(tenant_id, order_id, currency, [_entry(r) for r in rows])
 
-    def add(self, ledger: Ledger, entries: Sequence[LedgerEntry]) -> None:
+    def add(self, ledger: Ledger, entries: Sequence[LedgerEntry], *, content: str) -> None:
         """Store `entries`, which the ledger holds already (appended by its booking
-        methods), with their position in it."""
+        methods), with their position in it and the order's content fingerprint after
+        them (`order_ledger.content_fingerprint`)."""
         if not entries:
             return
         position = {e.id: i for i, e in enumerate(ledger.entries)}
         self.conn.execute(t.order_money_entries.insert(),
-                          [_row(e, position[e.id]) for e in entries])
+                          [_row(e, position[e.id], content) for e in entries])

@@ -1233,5 +1233,6 @@ order_money_entries = Table(
     Column("source", String(200), nullable=False),
     Column("occurred_at", UTCDateTime(), nullable=False),
     Column("actor", String(200), nullable=False),
+    Column("content", String(64), nullable=False, server_default=""),
     UniqueConstraint("tenant_id", "order_id", "seq", name="uq_order_money_entries_seq"),
 )

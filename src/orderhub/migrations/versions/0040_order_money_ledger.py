@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(200), nullable=False),
         sa.Column("occurred_at", UTCDateTime(), nullable=False),
         sa.Column("actor", sa.String(200), nullable=False),
+        sa.Column("content", sa.String(64), nullable=False, server_default=""),
         sa.UniqueConstraint("tenant_id", "order_id", "seq", name="uq_order_money_entries_seq"),
     )
 

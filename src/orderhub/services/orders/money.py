@@ -15,7 +15,10 @@ with the order's new events. An entry those events explain is not evented again 
 `source` names the event); refunds, and the entries `record_payment` / `record_refund`
 book, are `OrderMoneyBooked` events on the order.
 A ledger is opened (its `ordered` entry: `line_money.allocate`) the first time money
-moves, before the change, so it keeps the order's lines as they were.
+moves, before the change, so it keeps the order's lines as they were. Each entry stores the
+order's content fingerprint after it; an order edited since (lines, shipping, charges)
+gets a new `ordered` entry before anything else is booked (`Ledger.rebase`), unless
+something was invoiced already.
 """
 
 from __future__ import annotations
@@ -28,7 +31,13 @@ from typing import Any
 from orderhub.domain import events as ev
 from orderhub.domain.errors import NotFound
 from orderhub.domain.order import Order, stock_quantities
-from orderhub.domain.order_ledger import Balance, EntryKind, Ledger, LedgerEntry
+from orderhub.domain.order_ledger import (
+    Balance,
+    EntryKind,
+    Ledger,
+    LedgerEntry,
+    content_fingerprint,
+)
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 
@@ -38,6 +47,10 @@ def open_ledger(uow: UnitOfWork, order: Order, now: datetime, actor: str) -> Led
     if ledger is None:
         ledger, entry = Ledger.open(order, now, actor)
         _store(uow, order, ledger, [entry], caused_by_event=True)  # the order as placed
+    elif ledger.last_content() and ledger.last_content() != content_fingerprint(order):
+        rebased = ledger.rebase(order, now, actor)  # edited since money last moved
+        if rebased is not None:
+            _store(uow, order, ledger, [rebased], caused_by_event=True)
     return ledger
 
 
@@ -47,7 +60,7 @@ def _store(uow: UnitOfWork, order: Order, ledger: Ledger, entries: Sequence[Ledg
     just recorded on it already says what happened (a dispatch, a cancellation, the whole-
     order invoice or payment: the entry names it as its `source`). Money going back to the
     customer (a refund) is always an event of its own."""
-    uow.money.add(ledger, entries)
+    uow.money.add(ledger, entries, content=content_fingerprint(order))
     for e in entries:
         if caused_by_event and e.kind != EntryKind.REFUND:
             continue
