@@ -211,6 +211,9 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/returns/{return_id}/receive": S.RETURNS_WRITE,
     "POST /v1/returns/{return_id}/refund-complete": S.ORDERS_BILL,
     "POST /v1/channels/{channel}/returns": PUBLIC,  # its signature, or channels:ingest
+    # partial fulfilment money (issue 17): the balance by line; units cancelled before release
+    "GET /v1/orders/{order_id}/balance": S.ORDERS_READ,
+    "POST /v1/orders/{order_id}/cancel-lines": S.ORDERS_MANAGE,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

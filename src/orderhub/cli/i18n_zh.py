@@ -730,6 +730,28 @@ CATALOG: dict[str, str] = {
         'requested（待审核）、approved（已同意）、received（已收货）、refunded（已退款）……',
     'A JSON file with the new policy (fields left out take defaults)':
         '新退货政策的 JSON 文件（未写的字段取默认值）',
+    # ----- order money: balance by line, partial cancellation (cli/orders.py) ---------------
+    "The order's money line by line (订单余额): ordered, shipped, cancelled, invoiced, paid, refunded and outstanding, the totals and whether the lines add up to them.":
+        "订单的逐行金额（订单余额）：下单、发货、取消、开票、已付、退款与未结金额，合计，以及各行之和是否等于合计。",
+    "Cancel some units of some lines before release (部分取消): their stock goes back and their money is not captured (refunded if paid); then the balance.":
+        "下发仓库前取消部分订单行的部分件数（部分取消）：库存退回，其金额不再收取（已付则退款）；随后显示订单余额。",
+    "LINE_NO=UNITS: units of a line to cancel (repeat for more lines)": "行号=件数：要取消的某行件数（多行可重复本选项）",
+    "Why the units are cancelled": "取消这些件数的原因",
+    "balance of order {order_id} ({currency}, {status})": "订单 {order_id} 的余额（{currency}，{status}）",
+    "money by line": "逐行金额",
+    "ordered units": "下单件数",
+    "shipped units": "发货件数",
+    "cancelled units": "取消件数",
+    "ordered amount": "下单金额",
+    "invoiced amount": "开票金额",
+    "cancelled amount": "取消金额",
+    "paid amount": "已付金额",
+    "refunded amount": "退款金额",
+    "outstanding amount": "未结金额",
+    "order totals": "订单合计",
+    "the lines add up to the order totals": "各行之和等于订单合计",
+    "the lines do not add up to the order totals": "各行之和不等于订单合计",
+    "expected LINE_NO=UNITS, got {given}": "应为 行号=件数，实际为 {given}",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular

@@ -852,6 +852,38 @@ CATALOG += [
     ),
 ]
 
+# Partial fulfilment money (docs/money.md).
+_MONEY_LINE = {
+    "type": "object",
+    "required": ["line_no", "units", "amount"],
+    "properties": {"line_no": _INT, "units": {"type": "integer", "minimum": 0},
+                   "amount": _AMOUNT},
+}
+CATALOG += [
+    _spec(
+        "OrderLinesCancelled",
+        "Some units of some lines were cancelled before release; their stock went back "
+        "and the rest of the order goes on.",
+        {"lines": {"type": "array", "items": _PICK, "minItems": 1}},
+        {"status": "allocated", "actor": "user:ops", "reason": "customer dropped an item",
+         "lines": [{"line_no": 2, "sku": "SKU-00002", "quantity": 1}]},
+    ),
+    _spec(
+        "OrderMoneyBooked",
+        "An entry of the order's money ledger: `invoice` (units shipped), `payment`, "
+        "`cancellation` (units that will not ship: not to capture), `credit` (what the "
+        "customer no longer owes) or `refund` (money back), split by line.",
+        {"entry_id": _STR,
+         "kind": {"enum": ["invoice", "payment", "cancellation", "credit", "refund"]},
+         "amount": _AMOUNT, "currency": _STR,
+         "lines": {"type": "array", "items": _MONEY_LINE}, "source": _STR},
+        {"status": "partially_shipped", "actor": "wms", "reason": "shipment dispatched",
+         "entry_id": "mny_0006883...", "kind": "invoice", "amount": "112.00",
+         "currency": "CNY", "lines": [{"line_no": 1, "units": 2, "amount": "112.00"}],
+         "source": "ShipmentDispatched:shp_0006883..."},
+    ),
+]
+
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
 
 assert set(BY_TYPE) == set(EVENT_TYPES), "every event class needs a catalogue entry"

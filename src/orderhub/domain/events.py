@@ -740,3 +740,33 @@ EVENT_TYPES: dict[str, type[Event]] = {
         RefundCompleted,
     )
 }
+
+
+# ----- partial fulfilment money (domain/line_money.py, domain/order_ledger.py) -----------------
+@dataclass(kw_only=True, slots=True)
+class OrderLinesCancelled(Event):
+    """Some units of some lines were cancelled before they went to a warehouse; the rest
+    of the order goes on."""
+
+    type: ClassVar[str] = "OrderLinesCancelled"
+    lines: list[dict[str, Any]] = field(default_factory=list)  # {line_no, sku, quantity}
+    _data_fields = _fields("lines")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderMoneyBooked(Event):
+    """An entry of the order's money ledger: an invoice (shipped units), a payment, a
+    cancellation (units never shipped: not to capture), a credit or a refund."""
+
+    type: ClassVar[str] = "OrderMoneyBooked"
+    entry_id: str
+    kind: str
+    amount: str
+    currency: str
+    lines: list[dict[str, Any]] = field(default_factory=list)  # {line_no, units, amount}
+    source: str = ""
+    _data_fields = _fields("entry_id", "kind", "amount", "currency", "lines", "source")
+
+
+EVENT_TYPES[OrderLinesCancelled.type] = OrderLinesCancelled
+EVENT_TYPES[OrderMoneyBooked.type] = OrderMoneyBooked

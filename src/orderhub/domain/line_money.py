@@ -101,6 +101,20 @@ class LineMoney:
             "net": str(self.net),
         }
 
+    @classmethod
+    def from_dict(cls, d: dict[str, object]) -> LineMoney:
+        charges = d.get("charges") or {}
+        assert isinstance(charges, dict)
+        return cls(
+            line_no=int(str(d["line_no"])), quantity=int(str(d["quantity"])),
+            currency=str(d["currency"]), gross=Decimal(str(d["gross"])),
+            line_discount=Decimal(str(d["line_discount"])),
+            order_discount=Decimal(str(d["order_discount"])), tax=Decimal(str(d["tax"])),
+            shipping=Decimal(str(d["shipping"])), fees=Decimal(str(d["fees"])),
+            charges=tuple((str(k), Decimal(str(v))) for k, v in charges.items()),
+            rounding=Decimal(str(d.get("rounding", "0"))),
+        )
+
 
 # ----- minor units --------------------------------------------------------------------------
 def _to_minor(amount: Decimal, currency: str) -> int:

@@ -24,6 +24,7 @@ from orderhub.adapters.db.exception_repository import ExceptionRepository
 from orderhub.adapters.db.forecast_repository import ForecastRepository
 from orderhub.adapters.db.fx_repository import FxRepository
 from orderhub.adapters.db.job_repository import JobRepository
+from orderhub.adapters.db.money_repository import OrderMoneyRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
@@ -71,6 +72,7 @@ class UnitOfWork:
     cutover: CutoverRepository  # shadow records and legacy exports (channel cut-over)
     forecasts: ForecastRepository  # demand history, forecast runs and points
     returns: ReturnRepository  # returns (RMA), received units, return policies
+    money: OrderMoneyRepository  # the order money ledger (domain/order_ledger.py)
     conn: Connection
 
     def __init__(
@@ -126,6 +128,7 @@ class UnitOfWork:
         self.cutover = CutoverRepository(conn)
         self.forecasts = ForecastRepository(conn)
         self.returns = ReturnRepository(conn)
+        self.money = OrderMoneyRepository(conn)
         self._other_events = []
         return self
 

@@ -1283,3 +1283,24 @@ return_policies = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
+
+# The order money ledger (domain/order_ledger.py, docs/money.md): one row per entry, its
+# split by line in `lines`; `seq` orders an order's entries (migration 0040).
+order_money_entries = Table(
+    "order_money_entries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount", Money(), nullable=False),
+    Column("lines", JSONDoc, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("content", String(64), nullable=False, server_default=""),
+    UniqueConstraint("tenant_id", "order_id", "seq", name="uq_order_money_entries_seq"),
+)
