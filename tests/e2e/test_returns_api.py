@@ -84,9 +84,16 @@ def test_full_chain_request_to_refund_completed(hub: Hub) -> None:
         assert refund["merchandise"] == "45.00" and refund["shipping"] == "4.50"
         assert refund["total"] == "49.50" and refund["restocking_fee"] == "0.00"
 
+        for step in ("deliver", "invoice", "pay"):  # the payment is in the money ledger
+            assert client.post(f"/v1/orders/{oid}/{step}").status_code == 200, step
         r = client.post(f"/v1/returns/{rid}/refund-complete", json={"reference": "PAY-1"})
         assert r.status_code == 200 and r.json()["status"] == "refunded"
         assert r.json()["refund_reference"] == "PAY-1"
+        assert r.json()["refund_booked_in_ledger"] is True
+        balance = client.get(f"/v1/orders/{oid}/balance").json()
+        assert balance["totals"]["refunded"] == "49.50", balance["totals"]
+        line1 = next(x for x in balance["lines"] if x["line_no"] == 1)
+        assert line1["refunded"] == "49.50"
         again = client.post(f"/v1/returns/{rid}/refund-complete", json={"reference": "PAY-1"})
         assert again.status_code == 409
 
@@ -134,6 +141,10 @@ def test_manual_approval_grading_and_reject(hub: Hub) -> None:
         assert r.status_code == 200, r.text
         assert atp(client, "A") == before  # nothing resellable: not available
         assert r.json()["refund"]["total"] == "40.00"
+        # the hub never recorded this order's payment: kept in the return's records only
+        r = client.post(f"/v1/returns/{rid}/refund-complete", json={"reference": "P-2"})
+        assert r.status_code == 200 and r.json()["refund_booked_in_ledger"] is False
+        assert Decimal(client.get(f"/v1/orders/{oid}/balance").json()["totals"]["refunded"]) == 0
 
         r2 = client.post(f"/v1/orders/{oid}/returns", json={
             "lines": [{"line_no": 1, "quantity": 1}], "reason": "other"})

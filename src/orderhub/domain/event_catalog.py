@@ -844,11 +844,16 @@ CATALOG += [
     ),
     _spec(
         "RefundCompleted",
-        "Finance or the channel confirmed the refund was paid (`reference`: theirs).",
-        {"return_id": _STR, "amount": _AMOUNT, "currency": _STR, "reference": _STR},
-        {"status": "delivered", "actor": "user:finance", "reason": "",
+        "Finance or the channel confirmed the refund was paid (`reference`: theirs). "
+        "`booked_in_ledger`: it was booked in the order's money ledger as a credit and a "
+        "refund of the returned lines (an `OrderMoneyBooked` goes with it); false when the "
+        "ledger holds no payment to refund (the order's payment was never recorded), the "
+        "refund then lives in the return's records only.",
+        {"return_id": _STR, "amount": _AMOUNT, "currency": _STR, "reference": _STR,
+         "booked_in_ledger": {"type": "boolean"}},
+        {"status": "paid", "actor": "user:finance", "reason": "",
          "return_id": "rma_000688324f7e4400", "amount": "49.90", "currency": "CNY",
-         "reference": "ALIPAY-2026113000001"},
+         "reference": "ALIPAY-2026113000001", "booked_in_ledger": True},
     ),
 ]
 

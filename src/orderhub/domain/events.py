@@ -676,7 +676,8 @@ class RefundCompleted(Event):
     amount: str
     currency: str
     reference: str
-    _data_fields = _fields("return_id", "amount", "currency", "reference")
+    booked_in_ledger: bool = False
+    _data_fields = _fields("return_id", "amount", "currency", "reference", "booked_in_ledger")
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

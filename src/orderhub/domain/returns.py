@@ -454,6 +454,7 @@ class ReturnRequest:
     received: list[ReceivedUnits] = field(default_factory=list)
     refund: Refund | None = None
     refund_reference: str = ""
+    refund_booked: bool = False  # in the order's money ledger (domain/order_ledger.py)
     version: int = 0
     events: list[ev.Event] = field(default_factory=list)
 
@@ -590,16 +591,25 @@ class ReturnRequest:
                 amount=str(refund.total), currency=refund.currency,
                 components=refund.as_dict()))
 
-    def complete_refund(self, reference: str, now: datetime, actor: str) -> None:
+    def expect_refund_requested(self) -> Refund:
+        """The refund asked for; Conflict unless it waits for its completion."""
         self._expect("completing the refund", ReturnStatus.RECEIVED)
         assert self.refund is not None
+        return self.refund
+
+    def complete_refund(self, reference: str, now: datetime, actor: str, *,
+                        booked: bool = False) -> None:
+        """The refund was paid; `booked`: it went into the order's money ledger as a
+        credit and a refund (services/orders/money.record_refund)."""
+        refund = self.expect_refund_requested()
         self.status = ReturnStatus.REFUNDED
         self.refund_reference = reference
+        self.refund_booked = booked
         self.updated_at = now
         self._record(ev.RefundCompleted(
             tenant_id=self.tenant_id, occurred_at=now, actor=actor, return_id=self.id,
-            amount=str(self.refund.total), currency=self.refund.currency,
-            reference=reference))
+            amount=str(refund.total), currency=refund.currency,
+            reference=reference, booked_in_ledger=booked))
 
 
 def refunded_before(returns: Iterable[ReturnRequest], exclude: str

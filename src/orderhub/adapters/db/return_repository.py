@@ -38,7 +38,7 @@ def _doc(r: ReturnRequest) -> dict[str, Any]:
         "return_waybill": r.return_waybill, "seller_pays_shipping": r.seller_pays_shipping,
         "received": [u.as_dict() for u in r.received],
         "refund": r.refund.as_dict() if r.refund else None,
-        "refund_reference": r.refund_reference,
+        "refund_reference": r.refund_reference, "refund_booked": r.refund_booked,
     }
 
 
@@ -70,7 +70,8 @@ def _request(row: Any) -> ReturnRequest:
                                 x["warehouse"], datetime.fromisoformat(x["at"]))
                   for x in d["received"]],
         refund=Refund.from_dict(d["refund"]) if d["refund"] else None,
-        refund_reference=d["refund_reference"], version=row["version"])
+        refund_reference=d["refund_reference"],
+        refund_booked=bool(d.get("refund_booked", False)), version=row["version"])
 
 
 class ReturnRepository:

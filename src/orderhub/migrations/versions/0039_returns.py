@@ -2,7 +2,8 @@
 and day, and each tenant's return policy document (domain/returns.py).
 
 Revision ID: 0039
-Revises: 0037
+Revises: 0040 (this branch merged order-money, whose 0040 also revises 0037; the
+brief said 0037: re-chain as the merge order needs)
 Create Date: 2026-12-07 12:00:00
 """
 
@@ -16,7 +17,7 @@ from alembic import op
 from orderhub.adapters.db.types import JSONDoc, Money, UTCDateTime
 
 revision: str = "0039"
-down_revision: str | None = "0037"
+down_revision: str | None = "0040"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

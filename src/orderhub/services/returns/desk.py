@@ -23,11 +23,14 @@ from orderhub.adapters.carriers.base import CarrierError, CarrierGateway, Waybil
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput
 from orderhub.domain.events import StockAdjusted
+from orderhub.domain.line_money import split_pro_rata
+from orderhub.domain.money import minor_unit, quantize
 from orderhub.domain.order import Order, ReservationState
 from orderhub.domain.returns import (
     OPEN,
     Grade,
     ReceivedUnits,
+    Refund,
     ReturnKind,
     ReturnReason,
     ReturnRequest,
@@ -46,6 +49,7 @@ from orderhub.services.intake.drafts import (
     payload_hash,
 )
 from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.services.orders import money as order_money
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
@@ -378,7 +382,9 @@ class ReturnDesk:
         now = self.clock()
         with self.make_uow() as uow:
             order, rma = self._load(uow, tenant_id, return_id)
-            rma.complete_refund(reference.strip(), now, actor)
+            refund = rma.expect_refund_requested()
+            booked = _book_refund(uow, order, rma.id, refund, now, actor)
+            rma.complete_refund(reference.strip(), now, actor, booked=booked)
             uow.returns.save(rma)
             self._finish(uow, order, rma)
         return rma
@@ -398,6 +404,32 @@ class ReturnDesk:
             order.record_return(e)
         rma.events.clear()
         uow.commit()
+
+
+def _book_refund(uow: UnitOfWork, order: Order, return_id: str, refund: Refund,
+                 now: datetime, actor: str) -> bool:
+    """Book the paid refund in the order's money ledger (a credit and a refund of the
+    returned lines: the total shared over them pro rata to their goods, by largest
+    remainder); False, and nothing booked, when the ledger has not that much paid and not
+    yet refunded for them (an order whose payment was never recorded in the hub)."""
+    if refund.total <= 0:
+        return False
+    scale = minor_unit(refund.currency)
+    nos = sorted(n for n, v in refund.lines.items() if v > 0)
+    parts = split_pro_rata(int(refund.total.scaleb(scale)),
+                           [int(refund.lines[n].scaleb(scale)) for n in nos])
+    lines = {n: quantize(Decimal(p).scaleb(-scale), refund.currency)
+             for n, p in zip(nos, parts, strict=True) if p}
+    savepoint = uow.savepoint()
+    try:
+        order_money.record_refund(uow, order, lines=lines, reason=f"return {return_id}",
+                                  source=f"return:{return_id}", now=now, actor=actor)
+    except (InvalidInput, Conflict) as exc:
+        savepoint.rollback()
+        log.info("refund of return %s not booked in the ledger: %s", return_id, exc)
+        return False
+    savepoint.commit()
+    return True
 
 
 def _outbound(order: Order, rma: ReturnRequest) -> tuple[str, str]:

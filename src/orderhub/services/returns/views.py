@@ -37,6 +37,7 @@ def return_view(r: ReturnRequest) -> dict[str, Any]:
                      for u in r.received],
         "refund": r.refund.as_dict() if r.refund else None,
         "refund_reference": r.refund_reference or None,
+        "refund_booked_in_ledger": r.refund_booked,
         "requested_at": r.requested_at.isoformat(), "updated_at": r.updated_at.isoformat(),
         "version": r.version,
     }
