@@ -166,6 +166,12 @@ def test_refused_returns(hub: Hub, clock: Clock) -> None:
         r = client.put("/v1/returns/policy", json={
             "non_returnable_categories": ["final_sale"], "window_days_by_channel": {"web": 10}})
         assert r.status_code == 200 and r.json()["version"] == 1, r.text
+        stale = client.put("/v1/returns/policy", json={"version": 0, "window_days": 30})
+        assert stale.status_code == 409
+        bad = client.put("/v1/returns/policy", json={"window_days": -3, "colour": "red"})
+        assert bad.status_code == 422
+        assert {e["field"] for e in bad.json()["errors"]} == {"window_days", "colour"}
+        assert client.get("/v1/returns/policy").json()["window_days_by_channel"] == {"web": 10}
 
         def ask(lines: list[dict[str, int]], **kw: Any) -> Any:
             return client.post(f"/v1/orders/{oid}/returns",

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from orderhub.domain.errors import Conflict
 from orderhub.domain.returns import ReturnPolicy
 from orderhub.services import audit
 from orderhub.services.unit_of_work import UowFactory
@@ -37,8 +38,6 @@ def set_policy(make_uow: UowFactory, tenant_id: str, doc: Mapping[str, Any], *,
     with make_uow() as uow:
         _, version = uow.returns.policy(tenant_id)
         if expected is not None and expected != version:
-            from orderhub.domain.errors import Conflict
-
             raise Conflict(f"the return policy is at version {version}, not {expected}; "
                            "read it again and retry")
         new_version = uow.returns.save_policy(tenant_id, policy, version, now, actor)
