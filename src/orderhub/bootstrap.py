@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from orderhub.services.intake.group_commit import GroupCommitter
     from orderhub.services.jobs import Job, Scheduler
     from orderhub.services.network.waybills import WaybillDesk
+    from orderhub.services.returns.desk import ReturnDesk
     from orderhub.services.sagas.runner import Compensator
 
 
@@ -149,6 +150,14 @@ class Hub:
                                          reset_seconds=s.carrier_breaker_reset_seconds)
             self.background.append(gateway.close)
         return self._waybills
+
+    @property
+    def returns(self) -> ReturnDesk:
+        """Returns (RMA): requests, approval, return waybills, receipts and refunds."""
+        from orderhub.services.returns.desk import ReturnDesk
+
+        return ReturnDesk(self.uow, self.strategy, self.presale_lock, self.waybills.gateway,
+                          self.clock)
 
     @property
     def compensator(self) -> Compensator:

@@ -27,9 +27,11 @@ from orderhub.api.routes import (
     inventory,
     labels,
     order_edits,
+    order_money,
     orders,
     preallocation,
     reconciliation,
+    returns,
     risk,
     routing,
     rule_sets,
@@ -90,6 +92,8 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(reconciliation.router)
     app.include_router(order_edits.router)
     app.include_router(preallocation.router)
+    app.include_router(returns.router)
+    app.include_router(order_money.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

@@ -234,6 +234,26 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/preallocation/transfers/{transfer_id}/{step}": S.PLANNING_WRITE,
     "GET /v1/preallocation/settings": S.PLANNING_READ,
     "PATCH /v1/preallocation/settings": S.PLANNING_WRITE,
+    # returns (RMA, issue 17): request, receive and book waybills; a person's decision and
+    # the policy are an approver's; the refund's completion is finance's (orders:bill)
+    "POST /v1/orders/{order_id}/returns": S.RETURNS_WRITE,
+    "GET /v1/orders/{order_id}/returns": S.RETURNS_READ,
+    "GET /v1/returns": S.RETURNS_READ,
+    "GET /v1/returns/stats": S.RETURNS_READ,
+    "GET /v1/returns/returned-units": S.RETURNS_READ,
+    "GET /v1/returns/policy": S.RETURNS_READ,
+    "PUT /v1/returns/policy": S.RETURNS_APPROVE,
+    "GET /v1/returns/{return_id}": S.RETURNS_READ,
+    "POST /v1/returns/{return_id}/approve": S.RETURNS_APPROVE,
+    "POST /v1/returns/{return_id}/reject": S.RETURNS_APPROVE,
+    "POST /v1/returns/{return_id}/cancel": S.RETURNS_WRITE,
+    "POST /v1/returns/{return_id}/waybill": S.RETURNS_WRITE,
+    "POST /v1/returns/{return_id}/receive": S.RETURNS_WRITE,
+    "POST /v1/returns/{return_id}/refund-complete": S.ORDERS_BILL,
+    "POST /v1/channels/{channel}/returns": PUBLIC,  # its signature, or channels:ingest
+    # partial fulfilment money (issue 17): the balance by line; units cancelled before release
+    "GET /v1/orders/{order_id}/balance": S.ORDERS_READ,
+    "POST /v1/orders/{order_id}/cancel-lines": S.ORDERS_MANAGE,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

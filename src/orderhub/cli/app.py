@@ -58,6 +58,7 @@ GROUPS: dict[str, str] = {
     "reconcile": "reconcile",
     "plan": "plan",
     "transfer": "transfer",
+    "return": "returns",
 }
 
 

@@ -908,6 +908,83 @@ CATALOG: dict[str, str] = {
         "--status：'{value}' 不是 created、shipped、received 或 cancelled",
     "transfer {id}: {quantity} × {sku} {origin} → {destination}, now {status}":
         "调拨单 {id}：{quantity} × {sku} {origin} → {destination}，现为 {status}",
+    # ----- returns (退货/换货): orderhub return ... --------------------------------------------
+    'Returns and exchanges (退货/换货): request, approve, receive, refund.':
+        '退货与换货：申请、审核、收货、退款。',
+    'Ask for a return of shipped units; approved at once when the return policy allows.':
+        '为已发货的商品申请退货；退货政策允许时自动审核通过。',
+    "Approve a return waiting for a person (an exchange's order is created and reserved); the return waybill is booked.":
+        '人工审核通过待审核的退货（换货会创建并预占换货订单）；随后预约退货电子面单。',
+    'Reject a return waiting for a person.':
+        '拒绝待人工审核的退货。',
+    'Withdraw a return whose goods have not arrived.':
+        '撤销商品尚未退回的退货。',
+    'Book the return waybill again after a carrier failure (one that exists is kept).':
+        '承运商失败后重新预约退货电子面单（已有的保留）。',
+    'Receive returned goods with their inspection grade: resell units are available at once; a refund return asks finance for its refund.':
+        '按质检等级接收退回商品：可二次销售的立即计入可承诺量；退货退款单随即向财务申请退款。',
+    'Record that the refund was paid (RefundCompleted).':
+        '记录退款已支付（RefundCompleted）。',
+    'One return: lines, decision, waybill, receipt, refund.':
+        '单个退货：商品行、审核结果、运单、收货、退款。',
+    'Returns, newest first.':
+        '退货列表，最新的在前。',
+    'Return rates (units returned / units shipped) per SKU and per channel.':
+        '按 SKU 和渠道的退货率（退回件数 / 已发件数）。',
+    "Show the tenant's return policy, or replace it from a file.":
+        '显示租户的退货政策，或从文件替换。',
+    'The reason codes a return names, with their Chinese labels.':
+        '退货原因代码及其中文名称。',
+    'Return id (or a unique beginning of it)':
+        '退货编号（或其唯一的开头部分）',
+    'Order id (or a unique beginning of it)':
+        '订单编号（或其唯一的开头部分）',
+    'N:QTY, a line number and the units returned (repeat for more lines)':
+        'N:数量，商品行号与退回件数（多行可重复）',
+    'damaged, wrong_item, not_as_described, size, changed_mind, late, other':
+        'damaged（破损）、wrong_item（发错货）、not_as_described（与描述不符）、size（尺码）、changed_mind（不想要了）、late（送达太晚）、other（其他）',
+    'refund or exchange':
+        'refund（退货退款）或 exchange（换货）',
+    'SKU:QTY an exchange sends instead (default: the same SKUs)':
+        'SKU:数量，换货时改发的商品（默认：相同 SKU）',
+    'The item was opened':
+        '商品已拆封',
+    "The customer's words":
+        '顾客的原话',
+    'Why (kept on the timeline)':
+        '原因（记录在时间线上）',
+    'Warehouse code where the goods arrived':
+        '商品退回的仓库代码',
+    'N:QTY:GRADE, grade resell, refurbish or scrap (repeat for more)':
+        'N:数量:等级，等级为 resell（可二次销售）、refurbish（待翻新）或 scrap（报废）（可重复）',
+    "The payment's reference (finance's or the channel's)":
+        '付款凭证号（财务或渠道的）',
+    'requested, approved, received, refunded, ...':
+        'requested（待审核）、approved（已同意）、received（已收货）、refunded（已退款）……',
+    'A JSON file with the new policy (fields left out take defaults)':
+        '新退货政策的 JSON 文件（未写的字段取默认值）',
+    # ----- order money: balance by line, partial cancellation (cli/orders.py) ---------------
+    "The order's money line by line (订单余额): ordered, shipped, cancelled, invoiced, paid, refunded and outstanding, the totals and whether the lines add up to them.":
+        "订单的逐行金额（订单余额）：下单、发货、取消、开票、已付、退款与未结金额，合计，以及各行之和是否等于合计。",
+    "Cancel some units of some lines before release (部分取消): their stock goes back and their money is not captured (refunded if paid); then the balance.":
+        "下发仓库前取消部分订单行的部分件数（部分取消）：库存退回，其金额不再收取（已付则退款）；随后显示订单余额。",
+    "LINE_NO=UNITS: units of a line to cancel (repeat for more lines)": "行号=件数：要取消的某行件数（多行可重复本选项）",
+    "Why the units are cancelled": "取消这些件数的原因",
+    "balance of order {order_id} ({currency}, {status})": "订单 {order_id} 的余额（{currency}，{status}）",
+    "money by line": "逐行金额",
+    "ordered units": "下单件数",
+    "shipped units": "发货件数",
+    "cancelled units": "取消件数",
+    "ordered amount": "下单金额",
+    "invoiced amount": "开票金额",
+    "cancelled amount": "取消金额",
+    "paid amount": "已付金额",
+    "refunded amount": "退款金额",
+    "outstanding amount": "未结金额",
+    "order totals": "订单合计",
+    "the lines add up to the order totals": "各行之和等于订单合计",
+    "the lines do not add up to the order totals": "各行之和不等于订单合计",
+    "expected LINE_NO=UNITS, got {given}": "应为 行号=件数，实际为 {given}",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular

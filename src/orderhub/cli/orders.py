@@ -1,7 +1,7 @@
 """`orderhub order show|why|list|tracking|tracking-link|reject-release|accept-address|
-payment-failed|edit`: inspect orders, a link to an order's tracking page; a warehouse
-refusing one, an address suggestion accepted, a payment that could not be captured; an
-order edited after placement."""
+payment-failed|edit|balance|cancel-lines`: inspect orders, a link to an order's tracking
+page; a warehouse refusing one, an address suggestion accepted, a payment that could not be
+captured; an order edited after placement; the money line by line, units cancelled."""
 
 from __future__ import annotations
 
@@ -540,3 +540,84 @@ def order_edit(
                       highlight=False)
     for r in o["hold_reasons"]:
         console.print(f"  [yellow]hold[/yellow] {r['code']}: {r['message']}")
+# ----- partial fulfilment money (docs/money.md) -------------------------------------------------
+_BALANCE_COLUMNS = (("#", "line_no"), ("SKU", "sku"), ("ordered units", "ordered_units"),
+                    ("shipped units", "shipped_units"), ("cancelled units", "cancelled_units"),
+                    ("ordered amount", "ordered"), ("invoiced amount", "invoiced"),
+                    ("cancelled amount", "cancelled"), ("paid amount", "paid"),
+                    ("refunded amount", "refunded"), ("outstanding amount", "outstanding"))
+
+
+def print_balance(view: dict[str, Any], as_json: bool) -> None:
+    if emit(view, as_json):
+        return
+    console.print(t("balance of order {order_id} ({currency}, {status})",
+                    order_id=view["order_id"], currency=view["currency"],
+                    status=view["status"]), highlight=False)
+    table = Table(title=t("money by line"))
+    for label, _ in _BALANCE_COLUMNS:
+        table.add_column(t(label))
+    for row in view["lines"]:
+        table.add_row(*(str(row[key]) for _, key in _BALANCE_COLUMNS))
+    totals = view["totals"]
+    table.add_row(t("order totals"), "", *(str(totals[key]) for _, key in _BALANCE_COLUMNS[2:]))
+    console.print(table)
+    if view["consistent"]:
+        console.print(t("the lines add up to the order totals"), highlight=False)
+    else:
+        console.print("[red]" + t("the lines do not add up to the order totals") + "[/red]",
+                      highlight=False)
+    for e in view["entries"]:
+        console.print(f"  {e['occurred_at'][:19]}  {e['kind']:<12} {e['amount']:>12}  "
+                      f"{e['source']}  {e['reason']}", highlight=False)
+
+
+@app.command("balance")
+def order_balance(
+    order_id: str, database_url: DbOption = None, tenant: TenantOption = "default",
+    as_json: JsonOption = False,
+) -> None:
+    """The order's money line by line (订单余额): ordered, shipped, cancelled, invoiced,
+    paid, refunded and outstanding, the totals and whether the lines add up to them."""
+    from orderhub.services.orders import money
+
+    with open_hub(database_url) as hub:
+        order_id = _resolve(hub, tenant, order_id)
+        try:
+            view = money.balance_view(hub.read_uow, tenant, order_id)
+        except DomainError as exc:
+            raise fail(describe(exc)) from None
+    print_balance(view, as_json)
+
+
+@app.command("cancel-lines")
+def order_cancel_lines(
+    order_id: str,
+    line: Annotated[list[str], typer.Option(
+        "--line", help="LINE_NO=UNITS: units of a line to cancel (repeat for more lines)")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the units are cancelled")],
+    database_url: DbOption = None, tenant: TenantOption = "default",
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel some units of some lines before release (部分取消): their stock goes back and
+    their money is not captured (refunded if paid); then the balance."""
+    from orderhub.cli.common import cli_actor
+    from orderhub.domain.errors import FieldError, InvalidInput
+    from orderhub.services.orders import money
+
+    units: dict[int, int] = {}
+    for i, text in enumerate(line):
+        no, sep, qty = text.partition("=")
+        if not sep or not no.strip().isdigit() or not qty.strip().isdigit():
+            raise fail(describe(InvalidInput([FieldError(
+                f"line.{i}", t("expected LINE_NO=UNITS, got {given}", given=text))])))
+        units[int(no)] = units.get(int(no), 0) + int(qty)
+    with open_hub(database_url) as hub:
+        order_id = _resolve(hub, tenant, order_id)
+        try:
+            money.cancel_units(hub.uow, tenant, order_id, units, reason, now=hub.clock(),
+                               actor=cli_actor())
+            view = money.balance_view(hub.read_uow, tenant, order_id)
+        except DomainError as exc:
+            raise fail(describe(exc)) from None
+    print_balance(view, as_json)

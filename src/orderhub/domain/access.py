@@ -53,12 +53,15 @@ class Scope(StrEnum):
     FINANCE_WRITE = "finance:write"  # import settlement files and bills, run, close periods
     PLANNING_READ = "planning:read"  # pre-allocation plans, transfer orders, settings
     PLANNING_WRITE = "planning:write"  # plan, accept, ship/receive transfers, settings
+    RETURNS_READ = "returns:read"  # returns (RMA), return policy, return rates
+    RETURNS_WRITE = "returns:write"  # request returns, book return waybills, receive goods
+    RETURNS_APPROVE = "returns:approve"  # approve or reject returns, change the return policy
 
 
 S = Scope
 _READ = {S.ORDERS_READ, S.CATALOG_READ, S.INVENTORY_READ, S.NETWORK_READ, S.RULES_READ,
          S.EVENTS_READ, S.WEBHOOKS_READ, S.AUDIT_READ, S.USAGE_READ, S.EXCEPTIONS_READ,
-         S.FORECASTS_READ, S.PLANNING_READ}
+         S.FORECASTS_READ, S.PLANNING_READ, S.RETURNS_READ}
 _PLATFORM_ONLY = {S.TENANTS_MANAGE, S.METRICS_READ, S.BACKBONE_MANAGE}
 PLATFORM_SCOPES = frozenset(_PLATFORM_ONLY)
 _TENANT_ALL = set(Scope) - _PLATFORM_ONLY  # pii:full and pii:masked: it may grant either
@@ -86,7 +89,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         S.INVENTORY_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.RULES_READ, S.EVENTS_READ,
         S.WEBHOOKS_READ, S.AUDIT_READ, S.PII_FULL, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT,
         S.EXCEPTIONS_APPROVE, S.FORECASTS_READ, S.FORECASTS_WRITE,
-        S.LABELS_READ, S.LABELS_WRITE, S.PLANNING_READ, S.PLANNING_WRITE}),
+        S.LABELS_READ, S.LABELS_WRITE, S.PLANNING_READ, S.PLANNING_WRITE,
+        S.RETURNS_READ, S.RETURNS_WRITE, S.RETURNS_APPROVE}),
     Role.RULES_AUTHOR: frozenset({
         S.RULES_READ, S.RULES_DRAFT, S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ,
         S.INVENTORY_READ, S.AUDIT_READ, S.PII_MASKED}),
@@ -96,14 +100,14 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.INVENTORY: frozenset({
         S.INVENTORY_READ, S.INVENTORY_WRITE, S.CATALOG_READ, S.CATALOG_WRITE, S.ORDERS_READ,
         S.NETWORK_READ, S.FORECASTS_READ, S.FORECASTS_WRITE, S.PLANNING_READ,
-        S.PLANNING_WRITE}),
+        S.PLANNING_WRITE, S.RETURNS_READ, S.RETURNS_WRITE}),
     Role.LOGISTICS: frozenset({
         S.ORDERS_READ, S.CATALOG_READ, S.NETWORK_READ, S.NETWORK_WRITE, S.INVENTORY_READ,
         S.PII_MASKED, S.EXCEPTIONS_READ, S.EXCEPTIONS_ACT, S.LABELS_READ, S.LABELS_WRITE,
-        S.PLANNING_READ}),
+        S.PLANNING_READ, S.RETURNS_READ, S.RETURNS_WRITE}),
     Role.FINANCE: frozenset({S.ORDERS_READ, S.ORDERS_BILL, S.CATALOG_READ, S.AUDIT_READ,
                              S.USAGE_READ, S.EXCEPTIONS_READ, S.FINANCE_READ,
-                             S.FINANCE_WRITE}),
+                             S.FINANCE_WRITE, S.RETURNS_READ}),
     Role.ANALYST: frozenset(_READ | {S.PII_MASKED}),
     Role.CHANNEL_INTEGRATION: frozenset({S.ORDERS_WRITE, S.CHANNELS_INGEST}),
     Role.CARRIER_INTEGRATION: frozenset({S.TRACKING_PUSH}),

@@ -71,6 +71,7 @@ AUDITED_KINDS: dict[str, str] = {
     "reconciliation_change": "a settlement file imported, a reconciliation run, or a "
                              "reconciled period closed",
     "planning_change": "pre-allocation settings changed, or suggested transfers accepted",
+    "return_policy_change": "a tenant's return policy changed (a new version)",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

@@ -908,6 +908,131 @@ CATALOG += [
         _TRANSFER_EXAMPLE,
         subject="transfer/<transfer_id>",
     ),
+    # ----- returns (RMA, domain/returns.py) ------------------------------------------------
+    _spec(
+        "ReturnRequested",
+        "A return (RMA, 退货/换货) of shipped units of the order was asked for, by the API, "
+        "the CLI or a channel's refund notification; `kind` refund or exchange, `return_reason` "
+        "one of damaged, wrong_item, not_as_described, size, changed_mind, late, other.",
+        {"return_id": _STR, "kind": {"enum": ["refund", "exchange"]},
+         "return_reason": {"enum": ["damaged", "wrong_item", "not_as_described", "size",
+                                    "changed_mind", "late", "other"]},
+         "source": {"enum": ["api", "cli", "channel"]}, "channel_ref": _STR,
+         "lines": {"type": "array", "items": _PICK},
+         "replacement": {"type": "array", "items": {
+             "type": "object", "required": ["sku", "quantity"],
+             "properties": {"sku": _STR, "quantity": {"type": "integer", "minimum": 1}}}}},
+        {"status": "delivered", "actor": "user:ops", "reason": "box crushed",
+         "return_id": "rma_000688324f7e4400", "kind": "refund", "return_reason": "damaged",
+         "source": "api", "channel_ref": "",
+         "lines": [{"line_no": 1, "sku": "SKU-00001", "quantity": 1}], "replacement": []},
+    ),
+    _spec(
+        "ReturnApproved",
+        "A return was approved: automatically when the tenant's return policy allows it "
+        "(`automatic`), else by a person. An exchange's replacement order "
+        "(`exchange_order_id`) was created and reserved in the same transaction.",
+        {"return_id": _STR, "automatic": {"type": "boolean"}, "exchange_order_id": _STR,
+         "seller_pays_shipping": {"type": "boolean"}},
+        {"status": "delivered", "actor": "user:ops", "reason": "approved by the policy",
+         "return_id": "rma_000688324f7e4400", "automatic": True, "exchange_order_id": "",
+         "seller_pays_shipping": True},
+    ),
+    _spec(
+        "ReturnRejected", "A person rejected a return request.",
+        {"return_id": _STR},
+        {"status": "delivered", "actor": "user:ops", "reason": "worn", "return_id":
+         "rma_000688324f7e4400"},
+    ),
+    _spec(
+        "ReturnCancelled", "A return was withdrawn before its goods arrived (the channel "
+        "closed it, or a person cancelled it).",
+        {"return_id": _STR},
+        {"status": "delivered", "actor": "channel:tmall", "reason": "closed in the channel",
+         "return_id": "rma_000688324f7e4400"},
+    ),
+    _spec(
+        "ReturnWaybillBooked",
+        "The carrier booked the return waybill (from the customer to the receiving "
+        "warehouse); `paid_by` says who pays the return shipping under the policy.",
+        {"return_id": _STR, "carrier_service": _STR, "waybill": _STR, "origin": _STR,
+         "destination": _STR, "paid_by": {"enum": ["seller", "buyer"]}},
+        {"status": "delivered", "actor": "user:ops", "reason": "",
+         "return_id": "rma_000688324f7e4400", "carrier_service": "ZTO:standard",
+         "waybill": "7000123456789", "origin": "上海市", "destination": "SH-JD",
+         "paid_by": "seller"},
+    ),
+    _spec(
+        "ReturnReceived",
+        "The returned goods arrived at a warehouse and were graded resell, refurbish or "
+        "scrap; `restocked` units (resell) went back on hand, available at once (a "
+        "StockAdjusted of kind receipt, reason return, goes with it).",
+        {"return_id": _STR, "warehouse": _STR, "restocked": {"type": "integer", "minimum": 0},
+         "units": {"type": "array", "items": {"type": "object"}}},
+        {"status": "delivered", "actor": "wms", "reason": "",
+         "return_id": "rma_000688324f7e4400", "warehouse": "SH-JD", "restocked": 1,
+         "units": [{"line_no": 1, "sku": "SKU-00001", "quantity": 1, "grade": "resell",
+                    "warehouse": "SH-JD", "at": "2026-11-30T08:00:00+00:00"}]},
+    ),
+    _spec(
+        "RefundRequested",
+        "Finance is asked to refund the buyer (at receipt of a refund return): the returned "
+        "lines' share of what was paid, shipping per the policy, less the restocking fee "
+        "and the buyer's return shipping; never more than the order has left of what it "
+        "paid (`components.capped`).",
+        {"return_id": _STR, "amount": _AMOUNT, "currency": _STR,
+         "components": {"type": "object"}},
+        {"status": "delivered", "actor": "wms", "reason": "",
+         "return_id": "rma_000688324f7e4400", "amount": "49.90", "currency": "CNY",
+         "components": {"lines": {"1": "49.90"}, "merchandise": "49.90", "shipping": "0.00",
+                        "restocking_fee": "0.00", "return_shipping": "0.00",
+                        "capped": "0.00", "total": "49.90", "currency": "CNY"}},
+    ),
+    _spec(
+        "RefundCompleted",
+        "Finance or the channel confirmed the refund was paid (`reference`: theirs). "
+        "`booked_in_ledger`: it was booked in the order's money ledger as a credit and a "
+        "refund of the returned lines (an `OrderMoneyBooked` goes with it); false when the "
+        "ledger holds no payment to refund (the order's payment was never recorded), the "
+        "refund then lives in the return's records only.",
+        {"return_id": _STR, "amount": _AMOUNT, "currency": _STR, "reference": _STR,
+         "booked_in_ledger": {"type": "boolean"}},
+        {"status": "paid", "actor": "user:finance", "reason": "",
+         "return_id": "rma_000688324f7e4400", "amount": "49.90", "currency": "CNY",
+         "reference": "ALIPAY-2026113000001", "booked_in_ledger": True},
+    ),
+]
+
+# Partial fulfilment money (docs/money.md).
+_MONEY_LINE = {
+    "type": "object",
+    "required": ["line_no", "units", "amount"],
+    "properties": {"line_no": _INT, "units": {"type": "integer", "minimum": 0},
+                   "amount": _AMOUNT},
+}
+CATALOG += [
+    _spec(
+        "OrderLinesCancelled",
+        "Some units of some lines were cancelled before release; their stock went back "
+        "and the rest of the order goes on.",
+        {"lines": {"type": "array", "items": _PICK, "minItems": 1}},
+        {"status": "allocated", "actor": "user:ops", "reason": "customer dropped an item",
+         "lines": [{"line_no": 2, "sku": "SKU-00002", "quantity": 1}]},
+    ),
+    _spec(
+        "OrderMoneyBooked",
+        "An entry of the order's money ledger: `invoice` (units shipped), `payment`, "
+        "`cancellation` (units that will not ship: not to capture), `credit` (what the "
+        "customer no longer owes) or `refund` (money back), split by line.",
+        {"entry_id": _STR,
+         "kind": {"enum": ["invoice", "payment", "cancellation", "credit", "refund"]},
+         "amount": _AMOUNT, "currency": _STR,
+         "lines": {"type": "array", "items": _MONEY_LINE}, "source": _STR},
+        {"status": "partially_shipped", "actor": "wms", "reason": "shipment dispatched",
+         "entry_id": "mny_0006883...", "kind": "invoice", "amount": "112.00",
+         "currency": "CNY", "lines": [{"line_no": 1, "units": 2, "amount": "112.00"}],
+         "source": "ShipmentDispatched:shp_0006883..."},
+    ),
 ]
 
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}

@@ -749,6 +749,91 @@ class TransferCancelled(Event):
     destination: str
     quantity: int
     _data_fields = _fields("transfer_id", "sku", "origin", "destination", "quantity")
+# ----- returns (RMA, domain/returns.py): on the order's timeline ---------------------------
+
+@dataclass(kw_only=True, slots=True)
+class ReturnRequested(Event):
+    """A return (RMA) of some shipped units of the order was asked for."""
+
+    type: ClassVar[str] = "ReturnRequested"
+    return_id: str
+    kind: str  # refund | exchange
+    return_reason: str
+    source: str  # api | cli | channel
+    channel_ref: str = ""
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    replacement: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("return_id", "kind", "return_reason", "source", "channel_ref",
+                           "lines", "replacement")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReturnApproved(Event):
+    type: ClassVar[str] = "ReturnApproved"
+    return_id: str
+    automatic: bool
+    exchange_order_id: str = ""
+    seller_pays_shipping: bool = True
+    _data_fields = _fields("return_id", "automatic", "exchange_order_id",
+                           "seller_pays_shipping")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReturnRejected(Event):
+    type: ClassVar[str] = "ReturnRejected"
+    return_id: str
+    _data_fields = _fields("return_id")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReturnCancelled(Event):
+    type: ClassVar[str] = "ReturnCancelled"
+    return_id: str
+    _data_fields = _fields("return_id")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReturnWaybillBooked(Event):
+    type: ClassVar[str] = "ReturnWaybillBooked"
+    return_id: str
+    carrier_service: str
+    waybill: str
+    origin: str
+    destination: str
+    paid_by: str  # seller | buyer
+    _data_fields = _fields("return_id", "carrier_service", "waybill", "origin", "destination",
+                           "paid_by")
+
+
+@dataclass(kw_only=True, slots=True)
+class ReturnReceived(Event):
+    type: ClassVar[str] = "ReturnReceived"
+    return_id: str
+    warehouse: str
+    restocked: int
+    units: list[dict[str, Any]] = field(default_factory=list)
+    _data_fields = _fields("return_id", "warehouse", "restocked", "units")
+
+
+@dataclass(kw_only=True, slots=True)
+class RefundRequested(Event):
+    type: ClassVar[str] = "RefundRequested"
+    return_id: str
+    amount: str
+    currency: str
+    components: dict[str, Any] = field(default_factory=dict)
+    _data_fields = _fields("return_id", "amount", "currency", "components")
+
+
+@dataclass(kw_only=True, slots=True)
+class RefundCompleted(Event):
+    type: ClassVar[str] = "RefundCompleted"
+    return_id: str
+    amount: str
+    currency: str
+    reference: str
+    booked_in_ledger: bool = False
+    _data_fields = _fields("return_id", "amount", "currency", "reference", "booked_in_ledger")
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -813,5 +898,43 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TransferShipped,
         TransferReceived,
         TransferCancelled,
+        ReturnRequested,
+        ReturnApproved,
+        ReturnRejected,
+        ReturnCancelled,
+        ReturnWaybillBooked,
+        ReturnReceived,
+        RefundRequested,
+        RefundCompleted,
     )
 }
+
+
+# ----- partial fulfilment money (domain/line_money.py, domain/order_ledger.py) -----------------
+@dataclass(kw_only=True, slots=True)
+class OrderLinesCancelled(Event):
+    """Some units of some lines were cancelled before they went to a warehouse; the rest
+    of the order goes on."""
+
+    type: ClassVar[str] = "OrderLinesCancelled"
+    lines: list[dict[str, Any]] = field(default_factory=list)  # {line_no, sku, quantity}
+    _data_fields = _fields("lines")
+
+
+@dataclass(kw_only=True, slots=True)
+class OrderMoneyBooked(Event):
+    """An entry of the order's money ledger: an invoice (shipped units), a payment, a
+    cancellation (units never shipped: not to capture), a credit or a refund."""
+
+    type: ClassVar[str] = "OrderMoneyBooked"
+    entry_id: str
+    kind: str
+    amount: str
+    currency: str
+    lines: list[dict[str, Any]] = field(default_factory=list)  # {line_no, units, amount}
+    source: str = ""
+    _data_fields = _fields("entry_id", "kind", "amount", "currency", "lines", "source")
+
+
+EVENT_TYPES[OrderLinesCancelled.type] = OrderLinesCancelled
+EVENT_TYPES[OrderMoneyBooked.type] = OrderMoneyBooked

@@ -16,7 +16,7 @@ from typing import Any
 from orderhub.domain import events as ev
 from orderhub.domain.address import SUGGESTIBLE, AddressSuggestion
 from orderhub.domain.buyer_notes import ERROR_ATTRIBUTE, FACT_ATTRIBUTES
-from orderhub.domain.errors import Conflict, IllegalTransition
+from orderhub.domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput
 from orderhub.domain.fast_init import fast_init
 from orderhub.domain.ids import new_id
 from orderhub.domain.lifecycle import HOLDS_STOCK, TRANSITIONS, OrderStatus, allowed_next
@@ -1016,6 +1016,12 @@ class Order:
         self.updated_at = event.occurred_at
         self._record(event)
 
+    def record_return(self, event: ev.Event) -> None:
+        """A step of one of its returns (domain/returns.py): a fact in its timeline and
+        event sequence; the order itself does not change."""
+        self.updated_at = event.occurred_at
+        self._record(event)
+
     def raise_exception(self, reason: str, now: datetime, actor: str) -> None:
         """Already with the warehouse: a person decides (recall, ship late, cancel)."""
         self._record(ev.OrderExceptionRaised(tenant_id=self.tenant_id, occurred_at=now,
@@ -1279,3 +1285,77 @@ class Order:
                     reservations=[r.as_dict() for r in released],
                 )
             )
+
+    def record_money(self, event: ev.Event) -> None:
+        """An entry of the order's money ledger was booked (services/orders/money.py): a
+        fact in its timeline and event sequence; the order itself does not change."""
+        self._record(event)
+
+    # ----- partial cancellation (domain/order_ledger.py books its money) ------------------
+    def cancel_units(self, units: Mapping[int, int], reason: str, now: datetime,
+                     actor: str) -> list[Reservation]:
+        """Cancel some units of some lines before the order goes to a warehouse: the line
+        keeps the rest (its discount and tax scaled to the units kept, rounded to the
+        currency), a line with none left is dropped, the stock of the cancelled units goes
+        back (returned: the released reservations, for the caller to free), a shipment with
+        nothing left is cancelled. Cancelling every unit cancels the order. The order-level
+        amounts (shipping, charges) stay as they are: the money ledger's allocation says
+        which part of them the cancelled units carried."""
+        if self.status not in (OrderStatus.RESERVED, OrderStatus.ALLOCATED):
+            raise Conflict(
+                f"order {self.id} is {self.status.value}: units can be cancelled only while "
+                "reserved or allocated, before release (cancel the order, or edit it)")
+        by_no = {ln.line_no: ln for ln in self.lines}
+        errors = []
+        for line_no, k in sorted(units.items()):
+            line = by_no.get(line_no)
+            if line is None:
+                errors.append(FieldError(f"lines.{line_no}", f"the order has no line {line_no}"))
+            elif k < 1 or k > line.quantity:
+                errors.append(FieldError(f"lines.{line_no}.quantity",
+                                         f"must be 1 to {line.quantity}"))
+        if not units:
+            errors.append(FieldError("lines", "name at least one line and quantity"))
+        if errors:
+            raise InvalidInput(errors)
+        if all(units.get(ln.line_no, 0) == ln.quantity for ln in self.lines):
+            return self.cancel(reason or "every unit cancelled", now, actor)
+        released: list[Reservation] = []
+        kept: list[OrderLine] = []
+        for line in self.lines:
+            k = units.get(line.line_no, 0)
+            if k == 0:
+                kept.append(line)
+                continue
+            left = line.quantity - k
+            if left:
+                kept.append(replace(
+                    line, quantity=left,
+                    discount=quantize(line.discount * left / line.quantity, self.currency),
+                    tax=quantize(line.tax * left / line.quantity, self.currency)))
+            to_free = k
+            for r in reversed(self.active_reservations()):  # the last planned first
+                if r.line_no != line.line_no or to_free == 0:
+                    continue
+                take = min(r.quantity, to_free)
+                to_free -= take
+                r.state = ReservationState.RELEASED
+                released.append(Reservation(r.id, r.line_no, r.sku, r.warehouse, take,
+                                            r.shipment_id, r.expires_at,
+                                            ReservationState.RELEASED))
+                if take < r.quantity:  # the rest stays reserved, as a new reservation
+                    self.reservations.append(Reservation(
+                        new_id("res"), r.line_no, r.sku, r.warehouse, r.quantity - take,
+                        r.shipment_id, r.expires_at))
+        self.lines = kept
+        active_shipments = {r.shipment_id for r in self.active_reservations()}
+        for s in self.shipments:
+            if s.status == ShipmentStatus.PLANNED and s.id not in active_shipments:
+                s.status = ShipmentStatus.CANCELLED
+        self.updated_at = now
+        self._record_release(released, now, actor, reason or "units cancelled")
+        self._record(ev.OrderLinesCancelled(
+            tenant_id=self.tenant_id, occurred_at=now, actor=actor, reason=reason,
+            lines=[{"line_no": n, "sku": by_no[n].sku, "quantity": k}
+                   for n, k in sorted(units.items())]))
+        return released

@@ -25,11 +25,13 @@ from orderhub.adapters.db.forecast_repository import ForecastRepository
 from orderhub.adapters.db.fx_repository import FxRepository
 from orderhub.adapters.db.job_repository import JobRepository
 from orderhub.adapters.db.label_repository import LabelRepository
+from orderhub.adapters.db.money_repository import OrderMoneyRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.planning_repository import PlanningRepository
 from orderhub.adapters.db.reconciliation_repository import ReconciliationRepository
+from orderhub.adapters.db.return_repository import ReturnRepository
 from orderhub.adapters.db.risk_model_repository import RiskModelRepository
 from orderhub.adapters.db.rule_repository import RuleRepository
 from orderhub.adapters.db.rule_set_repository import RuleSetRepository
@@ -77,6 +79,8 @@ class UnitOfWork:
     labels: LabelRepository  # label layouts and shipping-document records
     reconciliation: ReconciliationRepository  # settlement imports, runs, findings, periods
     planning: PlanningRepository  # pre-allocation settings, plans, transfer orders
+    returns: ReturnRepository  # returns (RMA), received units, return policies
+    money: OrderMoneyRepository  # the order money ledger (domain/order_ledger.py)
     conn: Connection
 
     def __init__(
@@ -135,6 +139,8 @@ class UnitOfWork:
         self.labels = LabelRepository(conn)
         self.reconciliation = ReconciliationRepository(conn)
         self.planning = PlanningRepository(conn)
+        self.returns = ReturnRepository(conn)
+        self.money = OrderMoneyRepository(conn)
         self._other_events = []
         return self
 

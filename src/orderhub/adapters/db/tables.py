@@ -1385,6 +1385,7 @@ reconciliation_periods = Table(
     Column("closed_at", UTCDateTime()),
     Column("closed_by", String(200)),
 )
+
 # Pre-allocation 72 hours ahead (migration 0044, issue 18 item 3): per-tenant planning
 # settings, plans with their suggested transfers, and transfer orders (created: reserved
 # at the source; shipped: in transit; received: on hand at the destination).
@@ -1393,6 +1394,74 @@ planning_settings = Table(
     metadata,
     Column("tenant_id", String(64), primary_key=True),
     Column("settings", JSONDoc, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+# Returns (RMA, migration 0039; domain/returns.py). A return's head with its document
+# (lines, replacement, receipts, refund, decision), its lines (for return rates), the
+# units received per grade and day (for restock and forecasting), and each tenant's return
+# policy document. No personal data: the customer is the order's.
+return_requests = Table(
+    "return_requests",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("channel_ref", String(200), nullable=False, server_default=""),
+    Column("exchange_order_id", String(40), nullable=False, server_default=""),
+    Column("refund_total", Money),
+    Column("requested_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("doc", JSONDoc, nullable=False),
+)
+Index("ix_return_requests_order", return_requests.c.tenant_id, return_requests.c.order_id)
+Index("ix_return_requests_status", return_requests.c.tenant_id, return_requests.c.status,
+      return_requests.c.requested_at)
+Index("ix_return_requests_ref", return_requests.c.tenant_id, return_requests.c.channel,
+      return_requests.c.channel_ref)
+
+return_lines = Table(
+    "return_lines",
+    metadata,
+    Column("return_id", String(40), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+)
+Index("ix_return_lines_sku", return_lines.c.tenant_id, return_lines.c.sku)
+
+return_units = Table(
+    "return_units",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("return_id", String(40), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("warehouse", String(64), nullable=False),
+    Column("grade", String(16), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+)
+Index("ix_return_units_day", return_units.c.tenant_id, return_units.c.day)
+
+return_policies = Table(
+    "return_policies",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("doc", JSONDoc, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("updated_by", String(200), nullable=False),
 )
@@ -1456,3 +1525,23 @@ transfer_orders = Table(
 )
 Index("ix_transfer_orders_open", transfer_orders.c.tenant_id, transfer_orders.c.status,
       transfer_orders.c.sku)
+# The order money ledger (domain/order_ledger.py, docs/money.md): one row per entry, its
+# split by line in `lines`; `seq` orders an order's entries (migration 0040).
+order_money_entries = Table(
+    "order_money_entries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount", Money(), nullable=False),
+    Column("lines", JSONDoc, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("content", String(64), nullable=False, server_default=""),
+    UniqueConstraint("tenant_id", "order_id", "seq", name="uq_order_money_entries_seq"),
+)

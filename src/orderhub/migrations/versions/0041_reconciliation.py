@@ -18,7 +18,7 @@ from alembic import op
 from orderhub.adapters.db.types import JSONDoc, Money, UTCDateTime
 
 revision: str = "0041"
-down_revision: str | None = "0037"
+down_revision: str | None = "0040"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

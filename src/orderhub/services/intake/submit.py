@@ -31,6 +31,7 @@ from orderhub.services.intake.commands import (
 )
 from orderhub.services.intake.drafts import OrderDraft, build_order, check_draft, payload_hash
 from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.services.orders import money as order_money
 from orderhub.services.sagas import compensation
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory, retry_unique_race
 
@@ -71,8 +72,10 @@ def _submit(make_uow: UowFactory, cmd: SubmitOrders, hashes: list[str],
                      presale_lock)
         for order in taken.to_cancel:
             booked = compensation.planned_waybills(order)
+            since = len(order.events)
             released = order.cancel("cancelled in the channel", cmd.now, cmd.actor)
             uow.stock.release(cmd.tenant_id, stock_quantities(released), cmd.now)
+            order_money.book(uow, order, order.events[since:], now=cmd.now, actor=cmd.actor)
             # After release: a saga voids its waybills (the saga-resume job runs it).
             compensation.after_cancel(uow, order, booked, "cancelled in the channel",
                                       cmd.now, cmd.actor)

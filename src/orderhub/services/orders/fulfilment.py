@@ -10,6 +10,7 @@ from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, stock_quantities
 from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.services.orders import money
 from orderhub.services.sagas import compensation
 from orderhub.services.tracking import checkpoints as tracking
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
@@ -33,7 +34,9 @@ def advance_order(
         order = _load(uow, tenant_id, order_id)
         local_today = (release_local_day(uow, tenant_id, order, now)
                        if target == OrderStatus.RELEASED else None)
+        since = len(order.events)
         order.advance(target, now, actor, reason, local_today=local_today)
+        money.book(uow, order, order.events[since:], now=now, actor=actor)  # invoiced, paid
         uow.commit()
         return order
 
@@ -60,8 +63,11 @@ def ship_order(
     """Dispatch shipments; their reserved stock leaves on-hand in the same transaction."""
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
+        since = len(order.events)
         committed = order.ship(shipment_ids, now, actor)
         uow.stock.commit_shipment(tenant_id, stock_quantities(committed), now, order.id, actor)
+        # The shipped units' money is invoiced (docs/money.md), in this transaction.
+        money.book(uow, order, order.events[since:], now=now, actor=actor)
         # The carrier may have reported delivery before the warehouse confirmed dispatch.
         tracking.deliver_reported(uow, tenant_id, order, now, actor)
         uow.commit()
@@ -83,8 +89,10 @@ def cancel_loaded(uow: UnitOfWork, order: Order, reason: str, *, now: datetime,
     """Cancel a locked order in the caller's transaction; its reserved stock goes back and,
     cancelled after release, its booked waybills are voided by a saga."""
     booked = compensation.planned_waybills(order)
+    since = len(order.events)
     released = order.cancel(reason, now, actor)
     uow.stock.release(order.tenant_id, stock_quantities(released), now)
+    money.book(uow, order, order.events[since:], now=now, actor=actor)  # not to capture
     compensation.after_cancel(uow, order, booked, reason or "order cancelled", now, actor)
 
 

@@ -42,6 +42,7 @@ from orderhub.domain.saga import (
     StepName,
 )
 from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.services.orders import money as order_money
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
@@ -219,8 +220,10 @@ def _cancel(c: Compensator, uow: UnitOfWork, saga: Saga, now: datetime) -> None:
         raise HumanDecision(f"order {order.id} is {order.status.value}: the goods left the "
                             "warehouse; collect the payment another way, recall the parcel "
                             "or write it off")
+    since = len(order.events)
     freed = order.cancel(saga.cause, now, saga.actor)
     uow.stock.release(saga.tenant_id, stock_quantities(freed), now)
+    order_money.book(uow, order, order.events[since:], now=now, actor=saga.actor)
 
 
 def _notify(c: Compensator, uow: UnitOfWork, saga: Saga, now: datetime) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from orderhub.domain.errors import FieldError, InvalidInput
+from orderhub.domain.returns import REVERSE_EVENTS
 from orderhub.domain.twin.stages import Stage
 from orderhub.domain.twin.twin import build_twin
 from orderhub.services.orders.views import ensure_visible
@@ -47,6 +48,13 @@ def order_twin(make_uow: UowFactory, tenant_id: str, order_id: str, *, now: date
                                         "location", "description")}}
         for e in events if e.type == "ShipmentCheckpointRecorded"]
     out["alerts"] = [alert_view(a) for a in open_alerts]
+    # the reverse chain: returns, return waybills, receipts, refunds, exchanges (issue 17)
+    out["reverse"] = [
+        {"at": e.occurred_at, "step": e.type, "actor": e.actor,
+         **{k: e.data[k] for k in ("return_id", "kind", "return_reason", "exchange_order_id",
+                                   "waybill", "warehouse", "restocked", "amount", "currency",
+                                   "reference") if e.data.get(k) not in (None, "")}}
+        for e in events if e.type in REVERSE_EVENTS]
     return out
 
 
