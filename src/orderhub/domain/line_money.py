@@ -18,7 +18,7 @@ Pure: an `Order` in, one `LineMoney` per line out. The rules (docs/money.md says
    - `shipping_fee` together with `discount:shipping` charges -> `shipping` (the line's share
      of the net shipping charge);
    - every other `discount:*` (platform subsidy, seller coupon) -> `order_discount`, shown as
-     a positive reduction, like the line discount;
+     a positive reduction, like the line discount (and, kind by kind, `discounts`);
    - `fee:*`, `duty`, `tip` and `adjustment` -> `fees` (and, kind by kind, `charges`).
      **Duty** is levied on the goods' value, so it follows the lines like shipping: a line
      cancelled before dispatch takes its share of duty with it. **A tip** is not tied to any
