@@ -112,7 +112,15 @@ def test_cancel_lines_over_http_and_in_the_cli(client: TestClient, database_url:
                       ({"lines": [{"line_no": 1, "quantity": 1},
                                   {"line_no": 1, "quantity": 1}], "reason": "x"},
                        "lines.1.line_no"),
-                      ({"lines": [], "reason": "x"}, "lines")):
+                      ({"lines": [], "reason": "x"}, "lines"),
+                      ({"lines": [{"line_no": "1", "quantity": 1}], "reason": "x"},
+                       "lines.0.line_no"),
+                      ({"lines": [{"line_no": 1, "quantity": 1.5}], "reason": "x"},
+                       "lines.0.quantity"),
+                      ({"lines": [{"line_no": 1, "quantity": 1}], "reason": "x\u0000"},
+                       "reason"),
+                      ({"lines": [{"line_no": 1, "quantity": 1}], "reason": "x",
+                        "extra": 1}, "extra")):
         r = client.post(f"/v1/orders/{oid}/cancel-lines", json=body)
         assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM), r.text
         assert any(e["field"].startswith(loc) for e in r.json()["errors"]), r.json()

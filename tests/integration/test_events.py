@@ -32,6 +32,7 @@ from orderhub.services.intake.submit import ingest_channel_orders, submit_orders
 from orderhub.services.inventory import stock_control
 from orderhub.services.network import incidents
 from orderhub.services.orders import fulfilment, holds
+from orderhub.services.orders import money as order_money
 from orderhub.services.risk import training as risk_training
 from orderhub.services.rules import routing_rules, rule_sets
 from orderhub.services.tracking import checkpoints as tracking
@@ -82,6 +83,14 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
         fulfilment.advance_order(hub.uow, T, paid, st, now=clock.now, actor="erp")
     fulfilment.cancel_order(hub.uow, T, cancelled, "customer request", now=clock.now,
                             actor="api")
+    # partial fulfilment money: paid at checkout, then a unit cancelled before release
+    [partly] = submit(hub, draft("EV-11", [("A", 2)]))
+    with hub.uow() as uow:
+        order_money.record_payment(uow, uow.orders.get(T, partly, lock=True),
+                                   source="checkout", now=clock.now, actor="web")
+        uow.commit()
+    order_money.cancel_units(hub.uow, T, partly, {1: 1}, "one fewer", now=clock.now,
+                             actor="api")
     stock_control.adjust_stock(hub.uow, T, "A", "SH", 100, reason="count", reference="CC-1",
                            now=clock.now, actor="wms")
     fulfilment.resume_order(hub.uow, T, held, now=clock.now, actor="ops",

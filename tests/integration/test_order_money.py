@@ -155,6 +155,9 @@ def test_partial_cancellation_is_the_lines_allocated_net_not_to_capture(hub: Hub
     with hub.read_uow() as uow:
         order = uow.orders.get(T, oid)
         assert [ln.line_no for ln in order.lines] == [1, 2]
+        # its share of shipping and of the platform discount went with it
+        assert order.grand_total == total - alloc[3]
+        assert order.shipping_fee < D("12.00") and order.charges[0].amount > D("-15.00")
         assert [s.status.value for s in order.shipments if s.warehouse == "GZ"] == ["cancelled"]
         assert uow.stock.level(T, "C", "GZ").reserved == 0  # type: ignore[union-attr]
     step(hub, oid, S.RELEASED, S.PICKED, S.PACKED)
@@ -165,6 +168,10 @@ def test_partial_cancellation_is_the_lines_allocated_net_not_to_capture(hub: Hub
     step(hub, oid, S.DELIVERED, S.INVOICED, S.PAID)
     b = bal(hub, oid)
     assert b.totals.paid == total - alloc[3] and b.totals.outstanding == 0
+    with hub.read_uow() as uow:  # the whole-order events say the same amount as the ledger
+        amounts = {e.type: D(e.data["amount"]) for e in uow.outbox.for_order(T, oid)
+                   if e.type in ("OrderInvoiced", "PaymentCaptured")}
+    assert amounts == {"OrderInvoiced": total - alloc[3], "PaymentCaptured": total - alloc[3]}
 
 
 def test_some_units_then_the_rest_of_a_line(hub: Hub) -> None:

@@ -116,6 +116,7 @@ def test_portion_components_add_up_to_its_net() -> None:
     assert p.net == (p.gross - p.line_discount - p.order_discount + p.tax + p.shipping + p.fees
                      + p.rounding)
     assert p.fees == sum((v for _, v in p.charges), D(0))
+    assert p.order_discount == sum((v for _, v in p.discounts), D(0))
 
 
 # ----- properties -------------------------------------------------------------------------

@@ -18,7 +18,7 @@ Pure: an `Order` in, one `LineMoney` per line out. The rules (docs/money.md says
    - `shipping_fee` together with `discount:shipping` charges -> `shipping` (the line's share
      of the net shipping charge);
    - every other `discount:*` (platform subsidy, seller coupon) -> `order_discount`, shown as
-     a positive reduction, like the line discount;
+     a positive reduction, like the line discount (and, kind by kind, `discounts`);
    - `fee:*`, `duty`, `tip` and `adjustment` -> `fees` (and, kind by kind, `charges`).
      **Duty** is levied on the goods' value, so it follows the lines like shipping: a line
      cancelled before dispatch takes its share of duty with it. **A tip** is not tied to any
@@ -66,7 +66,8 @@ class LineMoney:
     """One line's share of the order's money (or of some of its units: `units_money`).
 
     Reductions (`line_discount`, `order_discount`) are positive amounts that are subtracted;
-    `charges` is `fees` kind by kind (`fee:insurance`, `duty`, `tip`, ...)."""
+    `charges` is `fees` kind by kind (`fee:insurance`, `duty`, `tip`, ...), `discounts` is
+    `order_discount` kind by kind (`discount:platform`, ...; positive)."""
 
     line_no: int
     quantity: int
@@ -79,6 +80,7 @@ class LineMoney:
     fees: Decimal
     charges: tuple[tuple[str, Decimal], ...] = field(default_factory=tuple)
     rounding: Decimal = ZERO  # only in a portion of a line (units_money); 0 for a whole line
+    discounts: tuple[tuple[str, Decimal], ...] = field(default_factory=tuple)
 
     @property
     def net(self) -> Decimal:
@@ -98,13 +100,15 @@ class LineMoney:
             "order_discount": str(self.order_discount), "tax": str(self.tax),
             "shipping": str(self.shipping), "fees": str(self.fees),
             "charges": {k: str(v) for k, v in self.charges}, "rounding": str(self.rounding),
+            "discounts": {k: str(v) for k, v in self.discounts},
             "net": str(self.net),
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, object]) -> LineMoney:
         charges = d.get("charges") or {}
-        assert isinstance(charges, dict)
+        discounts = d.get("discounts") or {}
+        assert isinstance(charges, dict) and isinstance(discounts, dict)
         return cls(
             line_no=int(str(d["line_no"])), quantity=int(str(d["quantity"])),
             currency=str(d["currency"]), gross=Decimal(str(d["gross"])),
@@ -113,6 +117,7 @@ class LineMoney:
             shipping=Decimal(str(d["shipping"])), fees=Decimal(str(d["fees"])),
             charges=tuple((str(k), Decimal(str(v))) for k, v in charges.items()),
             rounding=Decimal(str(d.get("rounding", "0"))),
+            discounts=tuple((str(k), Decimal(str(v))) for k, v in discounts.items()),
         )
 
 
@@ -214,9 +219,12 @@ def allocate(order: Order) -> list[LineMoney]:
 
     shipping = spread(shipping_total)
     order_discount = [ZERO] * len(lines)
-    for amount in discount_kinds.values():
+    per_line_discounts: list[list[tuple[str, Decimal]]] = [[] for _ in lines]
+    for kind in sorted(discount_kinds):
         # A discount charge is negative; the line shows the reduction as a positive amount.
-        order_discount = [a - p for a, p in zip(order_discount, spread(amount), strict=True)]
+        for i, p in enumerate(spread(discount_kinds[kind])):
+            order_discount[i] -= p
+            per_line_discounts[i].append((kind, -p))
     fees = [ZERO] * len(lines)
     per_line_charges: list[list[tuple[str, Decimal]]] = [[] for _ in lines]
     for kind in sorted(fee_kinds):
@@ -229,7 +237,7 @@ def allocate(order: Order) -> list[LineMoney]:
             line_no=ln.line_no, quantity=ln.quantity, currency=cur, gross=gross[i],
             line_discount=line_discount[i], order_discount=quantize(order_discount[i], cur),
             tax=tax[i], shipping=shipping[i], fees=quantize(fees[i], cur),
-            charges=tuple(per_line_charges[i]),
+            charges=tuple(per_line_charges[i]), discounts=tuple(per_line_discounts[i]),
         )
         for i, ln in enumerate(lines)
     ]
@@ -266,11 +274,14 @@ def units_money(lm: LineMoney, units: int, before: int = 0) -> LineMoney:
 
     charges = tuple((k, part(v)) for k, v in lm.charges)
     fees = sum((v for _, v in charges), ZERO) if charges else part(lm.fees)
+    discounts = tuple((k, part(v)) for k, v in lm.discounts)
+    order_discount = (sum((v for _, v in discounts), ZERO) if discounts
+                      else part(lm.order_discount))
     portion = LineMoney(
         line_no=lm.line_no, quantity=units, currency=cur, gross=part(lm.gross),
-        line_discount=part(lm.line_discount), order_discount=part(lm.order_discount),
+        line_discount=part(lm.line_discount), order_discount=quantize(order_discount, cur),
         tax=part(lm.tax), shipping=part(lm.shipping), fees=quantize(fees, cur),
-        charges=charges,
+        charges=charges, discounts=discounts,
     )
     # The net follows rule 6 itself; what the components' own rounding left is `rounding`.
     net = part(lm.net)
@@ -278,7 +289,7 @@ def units_money(lm: LineMoney, units: int, before: int = 0) -> LineMoney:
         line_no=portion.line_no, quantity=units, currency=cur, gross=portion.gross,
         line_discount=portion.line_discount, order_discount=portion.order_discount,
         tax=portion.tax, shipping=portion.shipping, fees=portion.fees, charges=charges,
-        rounding=net - portion.net,
+        rounding=net - portion.net, discounts=discounts,
     )
 
 
@@ -293,12 +304,16 @@ def totals(lines: Sequence[LineMoney], currency: str) -> LineMoney:
         return sum((getattr(lm, name) for lm in lines), ZERO)
 
     charges: dict[str, Decimal] = {}
+    discounts: dict[str, Decimal] = {}
     for lm in lines:
         for k, v in lm.charges:
             charges[k] = charges.get(k, ZERO) + v
+        for k, v in lm.discounts:
+            discounts[k] = discounts.get(k, ZERO) + v
     return LineMoney(
         line_no=0, quantity=sum(lm.quantity for lm in lines), currency=currency,
         gross=add("gross"), line_discount=add("line_discount"),
         order_discount=add("order_discount"), tax=add("tax"), shipping=add("shipping"),
         fees=add("fees"), charges=tuple(sorted(charges.items())), rounding=add("rounding"),
+        discounts=tuple(sorted(discounts.items())),
     )

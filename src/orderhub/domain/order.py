@@ -328,6 +328,18 @@ def _plain(v: Any) -> Any:
     return v
 
 
+@dataclass(frozen=True, slots=True)
+class CancelledMoney:
+    """What cancelled units carried, by the money ledger's allocation: the lines' discount
+    and tax (by line number), the net shipping, and the order's charges by kind, signed
+    as the charges are (a discount's share negative)."""
+
+    line_discount: Mapping[int, Decimal]
+    line_tax: Mapping[int, Decimal]
+    shipping: Decimal
+    charges: Mapping[str, Decimal]
+
+
 @dataclass(slots=True)
 class Order:
     id: str
@@ -1292,15 +1304,9 @@ class Order:
         self._record(event)
 
     # ----- partial cancellation (domain/order_ledger.py books its money) ------------------
-    def cancel_units(self, units: Mapping[int, int], reason: str, now: datetime,
-                     actor: str) -> list[Reservation]:
-        """Cancel some units of some lines before the order goes to a warehouse: the line
-        keeps the rest (its discount and tax scaled to the units kept, rounded to the
-        currency), a line with none left is dropped, the stock of the cancelled units goes
-        back (returned: the released reservations, for the caller to free), a shipment with
-        nothing left is cancelled. Cancelling every unit cancels the order. The order-level
-        amounts (shipping, charges) stay as they are: the money ledger's allocation says
-        which part of them the cancelled units carried."""
+    def check_cancel_units(self, units: Mapping[int, int]) -> None:
+        """Raise what `cancel_units` would refuse (Conflict: the status; InvalidInput: the
+        lines and quantities), changing nothing."""
         if self.status not in (OrderStatus.RESERVED, OrderStatus.ALLOCATED):
             raise Conflict(
                 f"order {self.id} is {self.status.value}: units can be cancelled only while "
@@ -1318,6 +1324,19 @@ class Order:
             errors.append(FieldError("lines", "name at least one line and quantity"))
         if errors:
             raise InvalidInput(errors)
+
+    def cancel_units(self, units: Mapping[int, int], reason: str, now: datetime,
+                     actor: str, money: CancelledMoney | None = None) -> list[Reservation]:
+        """Cancel some units of some lines before the order goes to a warehouse: the line
+        keeps the rest, a line with none left is dropped, the stock of the cancelled units
+        goes back (returned: the released reservations, for the caller to free), a shipment
+        with nothing left is cancelled. Cancelling every unit cancels the order. `money`:
+        what the cancelled units carried by the ledger's allocation (domain/order_ledger),
+        taken off the lines' discount and tax and off the order's shipping and charges, so
+        the order's totals stay what is still due; without it the lines' discount and tax
+        are scaled to the units kept and the order-level amounts stay."""
+        self.check_cancel_units(units)
+        by_no = {ln.line_no: ln for ln in self.lines}
         if all(units.get(ln.line_no, 0) == ln.quantity for ln in self.lines):
             return self.cancel(reason or "every unit cancelled", now, actor)
         released: list[Reservation] = []
@@ -1328,7 +1347,12 @@ class Order:
                 kept.append(line)
                 continue
             left = line.quantity - k
-            if left:
+            if left and money is not None:
+                kept.append(replace(
+                    line, quantity=left,
+                    discount=line.discount - money.line_discount.get(line.line_no, ZERO),
+                    tax=line.tax - money.line_tax.get(line.line_no, ZERO)))
+            elif left:
                 kept.append(replace(
                     line, quantity=left,
                     discount=quantize(line.discount * left / line.quantity, self.currency),
@@ -1348,6 +1372,15 @@ class Order:
                         new_id("res"), r.line_no, r.sku, r.warehouse, r.quantity - take,
                         r.shipment_id, r.expires_at))
         self.lines = kept
+        if money is not None:
+            self.shipping_fee -= money.shipping
+            charges = list(self.charges)
+            for kind, amount in money.charges.items():
+                at = [i for i, c in enumerate(charges) if c.kind == kind]
+                if at:  # the kind's last charge carries the reduction
+                    c = charges[at[-1]]
+                    charges[at[-1]] = Charge(c.kind, c.amount - amount, c.label)
+            self.charges = charges
         active_shipments = {r.shipment_id for r in self.active_reservations()}
         for s in self.shipments:
             if s.status == ShipmentStatus.PLANNED and s.id not in active_shipments:

@@ -31,7 +31,7 @@ from orderhub.domain.errors import Conflict, FieldError, InvalidInput
 from orderhub.domain.ids import new_id
 from orderhub.domain.line_money import LineMoney, allocate, split_pro_rata, units_money
 from orderhub.domain.money import ZERO, fits_currency, minor_unit, quantize
-from orderhub.domain.order import Order
+from orderhub.domain.order import CancelledMoney, Order
 
 
 class EntryKind(StrEnum):
@@ -311,6 +311,22 @@ class Ledger:
         if errors:
             raise InvalidInput(errors)
         return out
+
+    def cancelled_money(self, units: Mapping[int, int]) -> CancelledMoney:
+        """What cancelling `units` would book, in the shape `Order.cancel_units` takes off
+        the order (the same portions `cancel` then books)."""
+        portions = [ln.detail for ln in self._portions(units, "cancelled")
+                    if ln.detail is not None]
+        charges: dict[str, Decimal] = {}
+        for p in portions:
+            for kind, amount in p.charges:
+                charges[kind] = charges.get(kind, ZERO) + amount
+            for kind, amount in p.discounts:
+                charges[kind] = charges.get(kind, ZERO) - amount
+        return CancelledMoney(
+            line_discount={p.line_no: p.line_discount for p in portions},
+            line_tax={p.line_no: p.tax for p in portions},
+            shipping=sum((p.shipping for p in portions), ZERO), charges=charges)
 
     def invoice(self, units: Mapping[int, int], *, reason: str, source: str, now: datetime,
                 actor: str) -> LedgerEntry | None:

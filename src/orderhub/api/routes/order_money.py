@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from orderhub.api.deps import ActorDep, HubDep, PrincipalDep, TenantDep
-from orderhub.api.schemas import Text
+from orderhub.api.schemas import Int, Strict, Text
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.services.orders import money, views
 
@@ -26,14 +26,12 @@ def get_balance(order_id: str, hub: HubDep, tenant: TenantDep, principal: Princi
     return money.balance_view(hub.read_uow, tenant, order_id, warehouses=principal.warehouses)
 
 
-class CancelLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    line_no: int = Field(ge=1, le=100_000)
-    quantity: int = Field(ge=1, le=1_000_000, description="Units of the line to cancel")
+class CancelLineIn(Strict):
+    line_no: Int = Field(ge=1, le=100_000)
+    quantity: Int = Field(ge=1, le=1_000_000, description="Units of the line to cancel")
 
 
-class CancelLinesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CancelLinesIn(Strict):
     lines: Annotated[list[CancelLineIn], Field(min_length=1, max_length=1000)]
     reason: Text = Field(min_length=1, max_length=500, description="Why the units are cancelled")
 

@@ -119,12 +119,16 @@ def cancel_units(make_uow: UowFactory, tenant_id: str, order_id: str,
                  units: Mapping[int, int], reason: str, *, now: datetime,
                  actor: str) -> tuple[Order, list[LedgerEntry]]:
     """Cancel some units of some lines before release (`Order.cancel_units`): their stock
-    goes back, and their money is booked as not to capture (or refunded, if paid)."""
+    goes back, their money is booked as not to capture (or refunded, if paid) and taken off
+    the order's amounts (lines, shipping, charges) by the ledger's allocation, so the
+    order's grand total stays what is still due."""
     with make_uow() as uow:
         order = uow.orders.get(tenant_id, order_id, lock=True)
+        order.check_cancel_units(units)
         ledger = open_ledger(uow, order, now, actor)  # before the lines change
         since = len(order.events)
-        released = order.cancel_units(units, reason, now, actor)
+        released = order.cancel_units(units, reason, now, actor,
+                                      money=ledger.cancelled_money(units))
         uow.stock.release(tenant_id, stock_quantities(released), now)
         entries = book(uow, order, order.events[since:], now=now, actor=actor, ledger=ledger)
         uow.commit()
