@@ -81,10 +81,21 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
                                                    "上海", "已揽收")], now=clock.now)
     for st in (S.DELIVERED, S.INVOICED, S.PAID):
         fulfilment.advance_order(hub.uow, T, paid, st, now=clock.now, actor="erp")
+    # returns: one approved at once, its waybill booked, received, refunded; one rejected,
+    # one cancelled (reason "other": a person decides)
+    from orderhub.services.returns.desk import Receipt
+
+    rma = hub.returns.request(T, paid, [(1, 1)], "damaged", actor="buyer")
+    hub.returns.receive(T, rma.id, parcel.warehouse, [Receipt(1, 1, "resell")], actor="wms")
+    hub.returns.complete_refund(T, rma.id, "REF-EV-1", actor="finance")
+    refused = hub.returns.request(T, paid, [(2, 1)], "other", actor="buyer")
+    hub.returns.reject(T, refused.id, actor="ops", reason="outside policy")
+    withdrawn = hub.returns.request(T, paid, [(2, 1)], "other", actor="buyer")
+    hub.returns.cancel(T, withdrawn.id, actor="buyer", reason="kept it")
     fulfilment.cancel_order(hub.uow, T, cancelled, "customer request", now=clock.now,
                             actor="api")
     # partial fulfilment money: paid at checkout, then a unit cancelled before release
-    [partly] = submit(hub, draft("EV-11", [("A", 2)]))
+    [partly] = submit(hub, draft("EV-13", [("A", 2)]))
     with hub.uow() as uow:
         order_money.record_payment(uow, uow.orders.get(T, partly, lock=True),
                                    source="checkout", now=clock.now, actor="web")
