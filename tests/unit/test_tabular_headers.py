@@ -216,3 +216,36 @@ def test_a_blank_recipient_is_missing_not_the_buying_company() -> None:
     without = parse_rows((head.format(recipient="") + row.format(blank="")).encode(), fmt="csv")
     [(_, order)] = without.orders
     assert order.shipping_address.name == "南京丽人美妆有限公司"
+
+
+@pytest.mark.parametrize(("dates", "countries", "expected"), [
+    (["05.12.2026", "06.12.2026"], ["Germany", "Germany"], ["2026-12-05", "2026-12-06"]),
+    (["12/05/2026", "12/15/2026"], ["US", "US"], ["2026-12-05", "2026-12-15"]),  # 15: month first
+    (["12/05/2026", "25/11/2026"], ["GB", "GB"], ["2026-05-12", "2026-11-25"]),  # 25: day first
+    (["12/05/2026", "11/05/2026"], ["United States of America", "US"],
+     ["2026-12-05", "2026-11-05"]),  # never says: as the US writes dates
+    (["12/05/2026", "11/05/2026"], ["Australia", "Australia"], ["2026-05-12", "2026-05-11"]),
+])
+def test_numeric_dates_are_read_in_the_files_own_order(
+        dates: list[str], countries: list[str], expected: list[str]) -> None:
+    """Day-first or month-first is decided once for the whole file: by a day above 12 or a
+    dotted date, else by the ship-to countries' convention."""
+    from orderhub.adapters.channels.tabular.parse import CHINA_TZ, parse_rows
+
+    csv = "order_id,order_date,country,city,address,name,phone,sku,qty,price\n" + "".join(
+        f"P{i},{d},{c},X,1 Road,N,+1 503 555 0100,A,1,1.00\n"
+        for i, (d, c) in enumerate(zip(dates, countries, strict=True)))
+    result = parse_rows(csv.encode(), fmt="csv")
+    assert result.errors == []
+    assert [o.placed_at.astimezone(CHINA_TZ).date().isoformat() for _, o in result.orders
+            if o.placed_at] == expected
+
+
+def test_an_item_prefix_names_a_line_column_only() -> None:
+    """"Item SKU" is the SKU and "Item Qty" the quantity; "Item City" is not a city."""
+    from orderhub.adapters.channels.tabular.parse import match_columns
+
+    found = match_columns(["Order #", "Item SKU", "Item Qty", "Unit Cost", "Item City"], None, 1)
+    assert found.errors == []
+    assert found.headers["sku"] == "Item SKU" and found.headers["quantity"] == "Item Qty"
+    assert "city" not in found.headers and "Item City" in found.ignored

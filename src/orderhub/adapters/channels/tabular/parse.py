@@ -137,6 +137,11 @@ ATTRIBUTE_FIELDS: tuple[str, ...] = (
 # phone, "Ship To City" a city, even when that exact header is not listed above.
 RECIPIENT_PREFIXES: tuple[str, ...] = ("shipto", "recipient", "consignee", "deliveryto",
                                        "收货人", "收件人", "收货", "收件", "送货")
+# Prefixes that say a column is the line's item's ("Item SKU", "商品数量"), read only for
+# the line's fields.
+ITEM_PREFIXES: tuple[str, ...] = ("item", "product", "line", "goods", "article", "商品", "产品")
+LINE_FIELDS: frozenset[str] = frozenset({"sku", "title", "quantity", "unit_price", "discount",
+                                         "tax", "barcode", "hs_code", "origin_country"})
 # A file with any of these columns holds purchase orders: its orders are B2B (unless an
 # order type column says otherwise).
 B2B_FIELDS: tuple[str, ...] = ("po_number", "buyer_company", "ship_to_site")
@@ -295,7 +300,51 @@ def _quantity(value: Any) -> int:
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y%m%d")
 
 
-def _moment(value: Any, naive_tz: tzinfo) -> datetime:
+DateOrder = Literal["dmy", "mdy"]
+# A day and month written with a separator before a four-digit year: 05.12.2026, 12/05/2026.
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4})"
+                           r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
+# Countries whose exports write the month first (12/05/2026 is 5 December).
+_MONTH_FIRST = frozenset({"US", "PH", "FM", "MH", "PW", "BZ"})
+
+
+def date_order(rows: list[tuple[int, list[Any]]], columns: Mapping[str, int]) -> DateOrder:
+    """Whether the file's numeric dates are day-first or month-first: a day above 12 or a
+    dotted date (05.12.2026) says day-first, a second number above 12 month-first; a file
+    whose dates never say is read as its ship-to countries write dates (month-first for
+    the US; day-first elsewhere)."""
+    day_first = month_first = 0
+    for _, cells in rows:
+        for name in ("placed_at", "requested_delivery"):
+            i = columns.get(name)
+            m = _NUMERIC_DATE.match(_text(cells[i])) if i is not None and i < len(cells) else None
+            if m is None:
+                continue
+            a, b = int(m.group(1)), int(m.group(3))
+            day_first += a > 12 or m.group(2) == "."
+            month_first += b > 12
+    if day_first != month_first:
+        return "dmy" if day_first > month_first else "mdy"
+    i = columns.get("country")
+    found = [country_from_name(_text(cells[i])) for _, cells in rows
+             if i is not None and i < len(cells) and _text(cells[i])]
+    us = sum(code in _MONTH_FIRST for code in found)
+    return "mdy" if found and us * 2 > len(found) else "dmy"
+
+
+def _numeric_date(text: str, order: DateOrder) -> datetime | None:
+    m = _NUMERIC_DATE.match(text)
+    if m is None:
+        return None
+    a, b = int(m.group(1)), int(m.group(3))
+    day, month = (a, b) if order == "dmy" else (b, a)
+    if m.group(2) == ".":
+        day, month = a, b  # dotted dates are day-first everywhere they are written
+    hour, minute, second = (int(m.group(k) or 0) for k in (5, 6, 7))
+    return datetime(int(m.group(4)), month, day, hour, minute, second)
+
+
+def _moment(value: Any, naive_tz: tzinfo, order: DateOrder = "dmy") -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -303,7 +352,12 @@ def _moment(value: Any, naive_tz: tzinfo) -> datetime:
     else:
         text = _text(value)
         try:
-            moment = datetime.fromisoformat(text)
+            numeric = _numeric_date(text, order)
+        except ValueError:
+            shape = "day/month/year" if order == "dmy" else "month/day/year"
+            raise ValueError(f"'{text}' is not a date (read as {shape})") from None
+        try:
+            moment = numeric or datetime.fromisoformat(text)
         except ValueError:
             cleaned = text.replace("/", "-").replace("T", " ")
             for fmt in _TIME_FORMATS:
@@ -437,8 +491,10 @@ def match_columns(header: list[Any], mapping: Mapping[str, str] | None, row: int
         key = normalise(cell)
         if not key or i in columns.values() or key in aliases:
             continue
-        for prefix in RECIPIENT_PREFIXES:
+        for prefix in RECIPIENT_PREFIXES + ITEM_PREFIXES:
             target = aliases.get(key[len(prefix):]) if key.startswith(prefix) else None
+            if prefix in ITEM_PREFIXES and target not in LINE_FIELDS:
+                continue
             if target is not None and target not in columns and target not in mapping:
                 columns[target] = i
                 break
@@ -476,7 +532,8 @@ class _Row:
     errors: list[RowError]
 
 
-def _read_row(number: int, cells: list[Any], columns: dict[str, int], naive_tz: tzinfo) -> _Row:
+def _read_row(number: int, cells: list[Any], columns: dict[str, int], naive_tz: tzinfo,
+              order: DateOrder = "dmy") -> _Row:
     raw = {name: (cells[i] if i < len(cells) else None) for name, i in columns.items()}
     errors: list[RowError] = []
     values: dict[str, Any] = {}
@@ -515,11 +572,11 @@ def _read_row(number: int, cells: list[Any], columns: dict[str, int], naive_tz: 
         "currency": _currency,
         "country": _country,
         "order_type": _order_type,
-        "placed_at": lambda v: _moment(v, naive_tz),
+        "placed_at": lambda v: _moment(v, naive_tz, order),
         "baby_age_months": _whole,
         "buyer_age": _whole,
         "cross_border": _flag,
-        "requested_delivery": lambda v: _moment(v, naive_tz).astimezone(naive_tz).date()
+        "requested_delivery": lambda v: _moment(v, naive_tz, order).astimezone(naive_tz).date()
         .isoformat(),
     }
     for name in ORDER_FIELDS:
@@ -680,8 +737,9 @@ def parse_rows(
     now = received_at or datetime.now(UTC)
 
     grouped: dict[str, list[_Row]] = {}
+    dates = date_order(rows[1:], columns)
     for number, cells in rows[1:]:
-        row = _read_row(number, cells, columns, naive_tz)
+        row = _read_row(number, cells, columns, naive_tz, dates)
         result.errors.extend(row.errors)
         if row.external_id:
             grouped.setdefault(row.external_id, []).append(row)
@@ -750,7 +808,8 @@ def preview_rows(
                   for name, i in sorted(match.columns.items(), key=lambda kv: kv[1])}
         preview.rows.append({"row": number, **values})
         if not any(e.field in REQUIRED_FIELDS and e.row == header_row for e in match.errors):
-            preview.errors.extend(_read_row(number, cells, match.columns, naive_tz).errors)
+            preview.errors.extend(_read_row(number, cells, match.columns, naive_tz,
+                                            date_order(rows[1:], match.columns)).errors)
     return preview
 
 
