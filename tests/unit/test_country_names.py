@@ -14,12 +14,15 @@ from orderhub.adapters.country_names import country_from_name
     ("越南", "VN"), ("The Netherlands", "NL"), ("荷兰", "NL"), ("日本", "JP"),
     ("United States of America", "US"), ("中国台湾", "TW"), ("澳門", "MO"), ("Türkiye", "TR"),
     ("Allemagne", "DE"), ("Korea, Democratic People's Republic of", "KP"),
+    ("Commonwealth of Australia", "AU"), ("Kingdom of Spain", "ES"),
+    ("Democratic People's Republic of Korea", "KP"), ("Kingdom of the Netherlands", "NL"),
 ])
 def test_names_in_many_forms(text: str, code: str) -> None:
     assert country_from_name(text) == code
 
 
-@pytest.mark.parametrize("text", ["Narnia", "", "   ", "Korea Republic Democratic"])
+@pytest.mark.parametrize("text", ["Narnia", "", "   ", "Korea Republic Democratic",
+                                  "Republic of Narnia"])
 def test_unknown_names_are_not_guessed(text: str) -> None:
     assert country_from_name(text) == ""
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -223,8 +224,7 @@ def test_a_blank_recipient_is_missing_not_the_buying_company() -> None:
     (["12/05/2026", "12/15/2026"], ["US", "US"], ["2026-12-05", "2026-12-15"]),  # 15: month first
     (["12/05/2026", "25/11/2026"], ["GB", "GB"], ["2026-05-12", "2026-11-25"]),  # 25: day first
     (["12/05/2026", "11/05/2026"], ["United States of America", "US"],
-     ["2026-12-05", "2026-11-05"]),  # never says: as the US writes dates
-    (["12/05/2026", "11/05/2026"], ["Australia", "Australia"], ["2026-05-12", "2026-05-11"]),
+     ["2026-12-05", "2026-11-05"]),  # never says: nearest the import (7 December)
 ])
 def test_numeric_dates_are_read_in_the_files_own_order(
         dates: list[str], countries: list[str], expected: list[str]) -> None:
@@ -235,10 +235,19 @@ def test_numeric_dates_are_read_in_the_files_own_order(
     csv = "order_id,order_date,country,city,address,name,phone,sku,qty,price\n" + "".join(
         f"P{i},{d},{c},X,1 Road,N,+1 503 555 0100,A,1,1.00\n"
         for i, (d, c) in enumerate(zip(dates, countries, strict=True)))
-    result = parse_rows(csv.encode(), fmt="csv")
+    result = parse_rows(csv.encode(), fmt="csv", received_at=datetime(2026, 12, 7, tzinfo=UTC))
     assert result.errors == []
     assert [o.placed_at.astimezone(CHINA_TZ).date().isoformat() for _, o in result.orders
             if o.placed_at] == expected
+
+
+def test_without_a_clock_undecided_dates_follow_the_countries() -> None:
+    from orderhub.adapters.channels.tabular.parse import date_order
+
+    columns = {"placed_at": 0, "country": 1}
+    us = [(2, ["12/05/2026", "US"]), (3, ["11/05/2026", "United States"])]
+    au = [(2, ["12/05/2026", "AU"]), (3, ["11/05/2026", "Australia"])]
+    assert date_order(us, columns) == "mdy" and date_order(au, columns) == "dmy"
 
 
 def test_an_item_prefix_names_a_line_column_only() -> None:
@@ -249,3 +258,19 @@ def test_an_item_prefix_names_a_line_column_only() -> None:
     assert found.errors == []
     assert found.headers["sku"] == "Item SKU" and found.headers["quantity"] == "Item Qty"
     assert "city" not in found.headers and "Item City" in found.ignored
+
+
+def test_dates_that_never_say_are_read_nearest_the_import() -> None:
+    """12/05/2026 in a file of mixed countries, imported on 7 December 2026: 5 December
+    (month-first puts the orders two days back, day-first seven months)."""
+    from orderhub.adapters.channels.tabular.parse import CHINA_TZ, parse_rows
+
+    csv = ("order_id,order_date,country,city,address,name,contact number,sku,qty,price\n"
+           "P1,12/05/2026,DE,Berlin,1 Road,N,+49 30 1234567,A,1,1.00\n"
+           "P2,12/06/2026,GB,London,1 Road,N,+44 7911 123456,A,1,1.00\n"
+           "P3,11/05/2026,US,Portland,1 Road,N,+1 503 555 0100,A,1,1.00\n")
+    result = parse_rows(csv.encode(), fmt="csv", received_at=datetime(2026, 12, 7, tzinfo=UTC))
+    assert result.errors == []
+    assert [o.placed_at.astimezone(CHINA_TZ).date().isoformat() for _, o in result.orders
+            if o.placed_at] == ["2026-12-05", "2026-12-06", "2026-11-05"]
+    assert next(o.shipping_address.phone for _, o in result.orders) == "+49 30 1234567"

@@ -15,6 +15,10 @@ from orderhub.domain.regions import country_code
 
 _LANGUAGES = ("zh_CN", "zh_TW", "zh_HK", "de", "fr", "es", "ja", "ko")
 _NOISE = re.compile(r"[\s.,'’()\-_]")
+# The form of a state before its name, compared as `_key` writes it (no spaces).
+_FORM = re.compile(r"^(?:federal|united|socialist|islamic|independent)?"
+                   r"(?:commonwealth|republic|kingdom|state|principality|grandduchy|"
+                   r"sultanate|federation|confederation)of(?:the)?")
 
 
 def _key(text: str) -> str:
@@ -61,5 +65,9 @@ def country_from_name(text: str) -> str:
     key = _key(text or "")
     found = _names().get(key, "")
     if not found and key.startswith("the"):  # "The Netherlands", "the Philippines"
-        found = _names().get(key[3:], "")
+        key = key[3:]
+        found = _names().get(key, "")
+    if not found:  # "Commonwealth of Australia", "Kingdom of Spain": the state's form
+        short = _FORM.sub("", key)
+        found = _names().get(short, "") if short != key else ""
     return found

@@ -77,7 +77,8 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
                   "收件人姓名"),
     "phone": ("phone", "mobile", "tel", "telephone", "phone_number", "mobile_phone",
               "ship_to_phone", "ship_to_tel", "recipient_phone", "consignee_phone",
-              "contact_phone", "手机", "手机号", "联系电话", "电话", "收货人手机", "收货人电话",
+              "contact_phone", "contact_number", "contact_no", "phone_no", "手机", "手机号",
+              "联系电话", "电话", "收货人手机", "收货人电话",
               "收件人电话", "收件人手机", "收货电话", "联系方式", "手机号码"),
     "email": ("email", "e-mail", "邮箱", "电子邮箱", "ship_to_email"),
     "province": ("province", "state", "省", "省份", "ship_to_province", "ship_to_state",
@@ -308,12 +309,16 @@ _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4})"
 _MONTH_FIRST = frozenset({"US", "PH", "FM", "MH", "PW", "BZ"})
 
 
-def date_order(rows: list[tuple[int, list[Any]]], columns: Mapping[str, int]) -> DateOrder:
+def date_order(rows: list[tuple[int, list[Any]]], columns: Mapping[str, int],
+               now: datetime | None = None) -> DateOrder:
     """Whether the file's numeric dates are day-first or month-first: a day above 12 or a
-    dotted date (05.12.2026) says day-first, a second number above 12 month-first; a file
-    whose dates never say is read as its ship-to countries write dates (month-first for
-    the US; day-first elsewhere)."""
+    dotted date (05.12.2026) says day-first, a second number above 12 month-first. A file
+    whose dates never say is read the way that puts its order dates nearer to `now` (an
+    export is recent: 12/05/2026 read on 7 December 2026 is 5 December), and where that
+    does not decide either, as its ship-to countries write dates (month-first for the US;
+    day-first elsewhere)."""
     day_first = month_first = 0
+    seen: list[re.Match[str]] = []
     for _, cells in rows:
         for name in ("placed_at", "requested_delivery"):
             i = columns.get(name)
@@ -323,13 +328,33 @@ def date_order(rows: list[tuple[int, list[Any]]], columns: Mapping[str, int]) ->
             a, b = int(m.group(1)), int(m.group(3))
             day_first += a > 12 or m.group(2) == "."
             month_first += b > 12
+            if name == "placed_at":
+                seen.append(m)
     if day_first != month_first:
         return "dmy" if day_first > month_first else "mdy"
+    if now is not None and seen:
+        today = now.date()
+
+        def distance(order: DateOrder) -> int:
+            days = sorted(abs((d.date() - today).days) for d in (
+                _safe_date(m, order) for m in seen) if d is not None)
+            return days[len(days) // 2] if days else 10**6
+
+        near_dmy, near_mdy = distance("dmy"), distance("mdy")
+        if near_dmy != near_mdy:
+            return "dmy" if near_dmy < near_mdy else "mdy"
     i = columns.get("country")
     found = [country_from_name(_text(cells[i])) for _, cells in rows
              if i is not None and i < len(cells) and _text(cells[i])]
     us = sum(code in _MONTH_FIRST for code in found)
     return "mdy" if found and us * 2 > len(found) else "dmy"
+
+
+def _safe_date(m: re.Match[str], order: DateOrder) -> datetime | None:
+    try:
+        return _numeric_date(m.group(0), order)
+    except ValueError:
+        return None
 
 
 def _numeric_date(text: str, order: DateOrder) -> datetime | None:
@@ -737,7 +762,7 @@ def parse_rows(
     now = received_at or datetime.now(UTC)
 
     grouped: dict[str, list[_Row]] = {}
-    dates = date_order(rows[1:], columns)
+    dates = date_order(rows[1:], columns, now)
     for number, cells in rows[1:]:
         row = _read_row(number, cells, columns, naive_tz, dates)
         result.errors.extend(row.errors)
@@ -808,8 +833,9 @@ def preview_rows(
                   for name, i in sorted(match.columns.items(), key=lambda kv: kv[1])}
         preview.rows.append({"row": number, **values})
         if not any(e.field in REQUIRED_FIELDS and e.row == header_row for e in match.errors):
-            preview.errors.extend(_read_row(number, cells, match.columns, naive_tz,
-                                            date_order(rows[1:], match.columns)).errors)
+            preview.errors.extend(_read_row(
+                number, cells, match.columns, naive_tz,
+                date_order(rows[1:], match.columns, datetime.now(UTC))).errors)
     return preview
 
 
