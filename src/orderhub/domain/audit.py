@@ -66,6 +66,8 @@ AUDITED_KINDS: dict[str, str] = {
     "substitution_change": "an SKU substitution added or removed",
     "anomaly_settings": "a tenant's anomaly detection settings changed (on/off, thresholds)",
     "forecast_change": "demand history imported, or a demand forecast run fitted",
+    "notification_change": "a customer-notification template or the notification settings "
+                           "changed; a customer opted out or back in",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

@@ -25,6 +25,7 @@ from orderhub.adapters.db.forecast_repository import ForecastRepository
 from orderhub.adapters.db.fx_repository import FxRepository
 from orderhub.adapters.db.job_repository import JobRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
+from orderhub.adapters.db.notification_repository import NotificationRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.risk_model_repository import RiskModelRepository
@@ -69,6 +70,7 @@ class UnitOfWork:
     jobs: JobRepository  # background jobs' records (console bulk actions, imports...)
     cutover: CutoverRepository  # shadow records and legacy exports (channel cut-over)
     forecasts: ForecastRepository  # demand history, forecast runs and points
+    notifications: NotificationRepository  # customer notifications: templates, messages, log
     conn: Connection
 
     def __init__(
@@ -123,6 +125,7 @@ class UnitOfWork:
         self.jobs = JobRepository(conn)
         self.cutover = CutoverRepository(conn)
         self.forecasts = ForecastRepository(conn)
+        self.notifications = NotificationRepository(conn, self.pii)
         self._other_events = []
         return self
 
