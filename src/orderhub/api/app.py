@@ -25,6 +25,7 @@ from orderhub.api.routes import (
     imports,
     intake,
     inventory,
+    notifications,
     orders,
     risk,
     routing,
@@ -79,6 +80,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(imports.router)
     app.include_router(fx.router)
     app.include_router(forecasts.router)
+    app.include_router(notifications.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

@@ -194,6 +194,19 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "POST /v1/forecasts/fit": S.FORECASTS_WRITE,
     "POST /v1/forecasts/history": S.FORECASTS_WRITE,
     "POST /v1/forecasts/drift": S.FORECASTS_WRITE,
+    # customer notifications (issue 19)
+    "GET /v1/notification-templates": S.NOTIFICATIONS_READ,
+    "PUT /v1/notification-templates": S.NOTIFICATIONS_WRITE,
+    "DELETE /v1/notification-templates": S.NOTIFICATIONS_WRITE,
+    "POST /v1/notification-templates/preview": S.NOTIFICATIONS_READ,
+    "GET /v1/notification-templates/placeholders": S.NOTIFICATIONS_READ,
+    "GET /v1/notification-settings": S.NOTIFICATIONS_READ,
+    "PUT /v1/notification-settings": S.NOTIFICATIONS_WRITE,
+    "GET /v1/customers/{ref}/notification-optouts": S.NOTIFICATIONS_READ,
+    "POST /v1/customers/{ref}/notification-optouts": S.NOTIFICATIONS_WRITE,
+    "DELETE /v1/customers/{ref}/notification-optouts/{medium}": S.NOTIFICATIONS_WRITE,
+    "GET /v1/orders/{order_id}/notifications": S.NOTIFICATIONS_READ,
+    "GET /v1/notifications/unsubscribe/{token}": PUBLIC,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

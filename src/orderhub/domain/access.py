@@ -47,6 +47,8 @@ class Scope(StrEnum):
     TENANTS_MANAGE = "tenants:manage"  # platform: provision tenants, act for any tenant
     FORECASTS_READ = "forecasts:read"  # demand forecasts, runs, model tables, backtests
     FORECASTS_WRITE = "forecasts:write"  # fit forecasts, import demand history
+    NOTIFICATIONS_READ = "notifications:read"  # customer-notification templates, logs
+    NOTIFICATIONS_WRITE = "notifications:write"  # templates, settings, customers' opt-outs
 
 
 S = Scope
@@ -99,6 +101,12 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.CARRIER_INTEGRATION: frozenset({S.TRACKING_PUSH}),
     Role.PLATFORM_OPERATOR: frozenset((set(Scope) - {S.PII_FULL}) | {S.TENANTS_MANAGE}),
 }
+
+# Customer notifications (issue 19): operations run them (customer service), analysts and
+# logistics read their delivery logs.
+ROLE_SCOPES[Role.OPERATIONS] |= {S.NOTIFICATIONS_READ, S.NOTIFICATIONS_WRITE}
+ROLE_SCOPES[Role.ANALYST] |= {S.NOTIFICATIONS_READ}
+ROLE_SCOPES[Role.LOGISTICS] |= {S.NOTIFICATIONS_READ}
 
 
 def parse_scopes(names: list[str] | tuple[str, ...]) -> frozenset[Scope]:

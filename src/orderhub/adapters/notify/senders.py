@@ -89,8 +89,11 @@ class SmtpSender:
                 if self.username:
                     smtp.login(self.username, self.password)
                 smtp.send_message(mail)
-        except smtplib.SMTPRecipientsRefused:
-            raise SendFailed("the SMTP server refused the recipient", retry=False) from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            temporary = bool(codes) and all(400 <= c < 500 for c in codes)
+            raise SendFailed(f"the SMTP server refused the recipient ({', '.join(map(str, codes))})",
+                             retry=temporary) from None
         except smtplib.SMTPResponseException as exc:
             raise SendFailed(f"SMTP {exc.smtp_code}", retry=exc.smtp_code < 500) from None
         except (OSError, smtplib.SMTPException) as exc:
