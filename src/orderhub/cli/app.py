@@ -53,6 +53,7 @@ GROUPS: dict[str, str] = {
     "channel": "channel",
     "fx": "fx",
     "forecast": "forecast",
+    "notify": "notify",
 }
 
 
