@@ -728,6 +728,8 @@ CATALOG: dict[str, str] = {
     "tenant": "租户",
     "(switched off)": "（已关闭）",
     "channel": "渠道",
+    "failed": "失败（将重试）",
+    "status": "状态",
     "language": "语言",
     "queued": "已排队",
     "deferred": "已延后（免打扰）",
