@@ -23,8 +23,8 @@ from orderhub.adapters.notify.senders import SimulatorSender
 from orderhub.adapters.webhooks.signing import generate_secret, verify
 from orderhub.bootstrap import Hub, make_notification_senders
 from orderhub.domain.errors import InvalidInput
-from orderhub.domain.inventory import Channel
 from orderhub.domain.ids import new_id
+from orderhub.domain.inventory import Channel
 from orderhub.services import catalog
 from orderhub.services.events.consumers import DurableConsumer
 from orderhub.services.notifications import admin, views

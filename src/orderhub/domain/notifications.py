@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the shipped templates below are one message a line, Chinese at double width)
 """Customer notifications (issue 19 item 1), pure: what an event tells the buyer, in which
 language and medium, the shipped default templates, the placeholders a template may use,
 a tenant's quiet hours and the delivery states of a message. No I/O: time comes in.

@@ -92,7 +92,8 @@ class SmtpSender:
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             temporary = bool(codes) and all(400 <= c < 500 for c in codes)
-            raise SendFailed(f"the SMTP server refused the recipient ({', '.join(map(str, codes))})",
+            listed = ", ".join(map(str, codes))
+            raise SendFailed(f"the SMTP server refused the recipient ({listed})",
                              retry=temporary) from None
         except smtplib.SMTPResponseException as exc:
             raise SendFailed(f"SMTP {exc.smtp_code}", retry=exc.smtp_code < 500) from None

@@ -178,7 +178,8 @@ def build_messages(uow: UnitOfWork, tenant: str, envs: Sequence[Envelope], now: 
     messages = []
     for d, mid in zip(fresh.values(), new_ids("ntf", len(fresh)), strict=True):
         token = secrets.token_urlsafe(24)
-        status, reason, due = n.QUEUED, "", now
+        status, reason = n.QUEUED, ""
+        due: datetime | None = now
         try:
             ctx = context(d.order, d.env, links,
                           links.unsubscribe(token) if d.medium == n.EMAIL else "")
@@ -190,7 +191,7 @@ def build_messages(uow: UnitOfWork, tenant: str, envs: Sequence[Envelope], now: 
                     (("recipient", d.index), ("customer", d.order.customer.ref))
                     for m in (d.medium, n.ANY_MEDIUM) if subj)
         if status != n.QUEUED:
-            pass
+            pass  # a template that could not be rendered
         elif not d.to:
             status, reason, due = n.SUPPRESSED, n.NO_RECIPIENT, None
         elif opted:
