@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orderhub.adapters.crypto.keyring import PiiCipher
@@ -222,17 +222,23 @@ class NotificationRepository:
 
     def record(self, outcomes: Sequence[Outcome], now: datetime) -> list[Outcome]:
         """Each attempt's outcome, guarded by the lease (a message another dispatcher took
-        over after our lease ran out is not recorded twice); returns those recorded."""
-        done = []
-        for o in outcomes:
-            changed = self.conn.execute(update(_m).where(
-                _m.c.id == o.id, _m.c.next_attempt_at == o.leased_until,
-                _m.c.status.in_(n.DUE_STATES)).values(
-                    status=o.status, attempts=o.attempts, next_attempt_at=o.next_attempt_at,
-                    handed_at=o.handed_at, reason=o.detail if o.status != n.SENT else "",
-                    updated_at=now)).rowcount
-            if changed:
-                done.append(o)
+        over after our lease ran out is not recorded twice); returns those recorded. One
+        read and one executemany, whatever the batch."""
+        if not outcomes:
+            return []
+        held = {mid: lease for mid, lease in self.conn.execute(
+            select(_m.c.id, _m.c.next_attempt_at).where(
+                _m.c.id.in_([o.id for o in outcomes]), _m.c.status.in_(n.DUE_STATES)))}
+        done = [o for o in outcomes if held.get(o.id) == o.leased_until]
+        if done:
+            self.conn.execute(
+                update(_m).where(_m.c.id == bindparam("b_id")).values(
+                    status=bindparam("b_status"), attempts=bindparam("b_attempts"),
+                    next_attempt_at=bindparam("b_next"), handed_at=bindparam("b_handed"),
+                    reason=bindparam("b_reason"), updated_at=now),
+                [{"b_id": o.id, "b_status": o.status, "b_attempts": o.attempts,
+                  "b_next": o.next_attempt_at, "b_handed": o.handed_at,
+                  "b_reason": "" if o.status == n.SENT else o.detail} for o in done])
         self.add_log([(o.id, o.tenant_id, o.order_id, o.status, o.detail) for o in done], now)
         return done
 

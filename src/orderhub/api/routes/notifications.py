@@ -98,16 +98,14 @@ class OptOutIn(Strict):
 
 
 class OptOutOut(BaseModel):
-    kind: str
-    who: str
+    """One of the customer's opt-outs (the customer is the one in the path)."""
+
     medium: str
     source: str
     created_at: datetime
 
 
 class OptOutDone(BaseModel):
-    kind: str
-    who: str
     medium: str
     added: bool
     suppressed: int = Field(description="Messages not yet sent that this suppressed")

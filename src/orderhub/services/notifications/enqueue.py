@@ -103,7 +103,7 @@ def context(o: Order, env: Envelope, links: Links, unsubscribe: str) -> dict[str
 
 
 def render(template: n.Template, ctx: dict[str, Any], medium: str) -> tuple[str, str]:
-    subject = templating.render(template.subject, ctx)
+    subject = templating.render(template.subject, ctx) if medium == n.EMAIL else ""
     body = templating.render(template.body, ctx)
     if medium == n.EMAIL and ctx["unsubscribe_link"] not in body:
         body += f"\n\n--\n退订 / Unsubscribe: {ctx['unsubscribe_link']}"
