@@ -160,3 +160,23 @@ def test_cli_end_to_end(hub: Hub, database_url: str, clock: Clock) -> None:
     assert code == 0 and "已发送" in out and "*******9000" in out and "已抑制" in out
     code, out = run(database_url, "notify", "log", "ord_missing")
     assert code == 1 and "not found" in out
+
+
+def test_the_server_runs_the_notifier_with_the_simulator(hub: Hub) -> None:
+    """As `orderhub serve` (and run.sh's demo) runs it: relay, consumer and dispatcher in
+    the background, the providers the settings name (the simulator by default)."""
+    import time
+
+    seed_network(hub)
+    with api_client(hub, background=True) as client:
+        oid = post_order(client, "BG-1")
+        deadline = time.monotonic() + 30
+        log: list[dict[str, object]] = []
+        while time.monotonic() < deadline:
+            log = client.get(f"/v1/orders/{oid}/notifications").json()
+            if len(log) == 4 and all(m["status"] == "sent" for m in log):
+                break
+            time.sleep(0.2)
+        assert {(m["event_type"], m["medium"], m["status"]) for m in log} == {
+            (e, medium, "sent") for e in ("OrderCreated", "OrderAllocated")
+            for medium in ("email", "sms")}

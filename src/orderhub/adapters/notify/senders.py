@@ -149,8 +149,10 @@ class SimulatorSender:
 
     name = "simulator"
 
-    def __init__(self, medium: str = "", *, fail: str | int = 0, delay: float = 0.0) -> None:
+    def __init__(self, medium: str = "", *, fail: str | int = 0, delay: float = 0.0,
+                 keep: int = 100_000) -> None:
         self.medium = medium
+        self.keep = keep  # the most recent messages kept (a long-running demo server)
         self.fail = fail
         self.delay = delay
         self.calls = 0
@@ -169,6 +171,8 @@ class SimulatorSender:
             raise SendFailed("simulated provider failure")
         with self._lock:
             self.sent.append(Recorded(message, time.time()))
+            if len(self.sent) > self.keep:
+                del self.sent[: len(self.sent) - self.keep]
 
     def close(self) -> None:
         return None
