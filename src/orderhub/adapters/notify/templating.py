@@ -41,10 +41,22 @@ def check(field: str, text: str) -> list[FieldError]:
     return []
 
 
+def _trial(field: str, text: str) -> list[FieldError]:
+    """Render once with every placeholder set: what the sandbox refuses (attribute and
+    method access such as `{{ waybill.__class__ }}`) is refused when saved."""
+    try:
+        _ENV.from_string(text).render(**{k: "x" for k in PLACEHOLDERS})
+    except Exception as exc:
+        return [FieldError(field, f"the template cannot be rendered: {exc}")]
+    return []
+
+
 def validate(subject: str, body: str) -> None:
     errors = check("subject", subject) + check("body", body)
     if not body.strip():
         errors.append(FieldError("body", "must not be empty"))
+    if not errors:
+        errors = _trial("subject", subject) + _trial("body", body)
     if errors:
         raise InvalidInput(errors)
 
