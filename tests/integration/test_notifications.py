@@ -358,3 +358,38 @@ def test_webhook_provider_posts_signed_json(hub: Hub, client: TestClient, clock:
         assert got[0].headers["webhook-id"] == doc["id"]
     finally:
         receiver.close()
+
+
+def test_two_dispatchers_never_send_a_message_twice(hub: Hub, client: TestClient,
+                                                    clock: Clock) -> None:
+    """Two dispatchers (own connections, own threads) drain the same queue: each message
+    is claimed by one (SKIP LOCKED on PostgreSQL, the write lock on SQLite)."""
+    import threading
+
+    start(hub, simulators())
+    for i in range(15):
+        post_order(client, f"RACE-{i}")
+    hub.relay.drain()
+    consumer = consumer_of(hub)
+    while consumer.process_once(wait=0):
+        pass
+    sims = [simulators(), simulators()]
+    dispatchers = [NotificationDispatcher(hub.uow, s, hub.clock, batch_size=7, concurrency=2)
+                   for s in sims]
+    barrier = threading.Barrier(2)
+
+    def run(d: NotificationDispatcher) -> None:
+        barrier.wait()
+        d.drain()
+
+    threads = [threading.Thread(target=run, args=(d,)) for d in dispatchers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    ids = [r.message.id for s in sims for sender in s.values() for r in sender.sent]
+    assert len(ids) == 60 and len(set(ids)) == 60  # 15 orders x 2 events x 2 media
+    with hub.read_uow() as uow:
+        assert uow.notifications.counts("default") == {"sent": 60}
+    for d in dispatchers:
+        d.close()
