@@ -393,3 +393,19 @@ def test_two_dispatchers_never_send_a_message_twice(hub: Hub, client: TestClient
         assert uow.notifications.counts("default") == {"sent": 60}
     for d in dispatchers:
         d.close()
+
+
+def test_the_twins_at_risk_signal_tells_the_buyer_of_a_delay(
+        hub: Hub, client: TestClient, clock: Clock) -> None:
+    senders = simulators()
+    start(hub, senders)
+    oid = post_order(client, "N-RISK")
+    catch_up(hub)
+    at_risk = Envelope(new_id("evt"), "OrderAtRisk", "default", oid, 9, clock.now,
+                       {"alert_id": "alr_1", "risk": 0.8, "health": 30,
+                        "promise_at": "2026-11-26T10:00:00+00:00", "team": "ops"},
+                       recorded=clock.now)
+    assert enqueue(hub.uow, [at_risk, at_risk], clock.now, hub.notification_links) == 2
+    hub._notifier.drain()  # type: ignore[union-attr]
+    bodies = [r.message.body for r in senders["sms"].sent]
+    assert bodies[-1] == "抱歉，您的订单 N-RISK 可能晚于 2026-11-26 送达，我们正在处理。"
