@@ -36,10 +36,13 @@ from orderhub.services.metering import UsageMeter
 from orderhub.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
+    from orderhub.adapters.notify.senders import Sender
     from orderhub.services.access.authentication import Authenticator
     from orderhub.services.intake.group_commit import GroupCommitter
     from orderhub.services.jobs import Job, Scheduler
     from orderhub.services.network.waybills import WaybillDesk
+    from orderhub.services.notifications.dispatcher import NotificationDispatcher
+    from orderhub.services.notifications.enqueue import Links
     from orderhub.services.returns.desk import ReturnDesk
     from orderhub.services.sagas.runner import Compensator
 
@@ -79,6 +82,7 @@ class Hub:
     _twin: DurableConsumer | None = field(default=None, repr=False)
     _anomaly_models: ModelStore | None = field(default=None, repr=False)
     _committer: GroupCommitter | None = field(default=None, repr=False)
+    _notifier: NotificationDispatcher | None = field(default=None, repr=False)
 
     @property
     def audit_key(self) -> AuditKey:
@@ -232,6 +236,36 @@ class Hub:
 
         return self.consumer("labels", labels_handler(self.uow, self.clock),
                              ["OrderReleasedToWarehouse"], start="earliest")
+    @property
+    def notification_links(self) -> Links:
+        from orderhub.services.notifications.enqueue import Links
+
+        return Links(self.settings.notify_public_url, self.settings.notify_tracking_url)
+
+    def enable_notifications(
+        self, senders: dict[str, Sender] | None = None
+    ) -> NotificationDispatcher:
+        """Customer notifications: the `notifications` durable consumer (events ->
+        messages) and the dispatcher that sends them with retries (services/notifications).
+        `senders` replaces the providers the settings name (tests, benchmarks)."""
+        if self._notifier is None:
+            from orderhub.domain.notifications import CONSUMED_TYPES
+            from orderhub.services.notifications.dispatcher import NotificationDispatcher
+            from orderhub.services.notifications.enqueue import enqueue_handler
+
+            s = self.settings
+            notifier = NotificationDispatcher(
+                self.uow, senders if senders is not None else make_notification_senders(s),
+                self.clock, links=self.notification_links,
+                max_attempts=s.notify_max_attempts, backoff_seconds=s.notify_backoff_seconds,
+                backoff_cap_seconds=s.notify_backoff_cap_seconds)
+            self.consumer("notifications",
+                          enqueue_handler(self.uow, self.clock, self.notification_links,
+                                          on_enqueued=notifier.notify),
+                          CONSUMED_TYPES)
+            self.background.append(notifier.close)
+            self._notifier = notifier
+        return self._notifier
 
     def periodic_jobs(self) -> list[Job]:
         """The named jobs a server or worker runs on a timer (see services/jobs.py)."""
@@ -267,10 +301,12 @@ class Hub:
         self.enable_webhooks()
         self.enable_twin()
         self.enable_labels()
+        notifier = self.enable_notifications()
         for c in self.consumers:
             c.start()
         if self.webhooks is not None:
             self.webhooks.start()
+        notifier.start()
         from orderhub.services.jobs import Scheduler
 
         # The alert sweep runs on a thread of its own: the other jobs (pricing remedies,
@@ -336,6 +372,36 @@ class Hub:
         except Exception:
             log.exception("usage counts could not be written; kept for the next flush")
             return 0
+
+
+def make_notification_senders(settings: Settings) -> dict[str, Sender]:
+    """The provider of each notification medium, as the settings name it."""
+    from orderhub.adapters.notify.senders import (
+        SimulatorSender,
+        SmtpSender,
+        WebhookProviderSender,
+    )
+
+    s = settings
+    out: dict[str, Sender] = {}
+    for medium, provider in (("email", s.notify_email_provider),
+                             ("sms", s.notify_sms_provider),
+                             ("wechat", s.notify_wechat_provider)):
+        if provider == "smtp" and medium == "email":
+            out[medium] = SmtpSender(s.notify_smtp_host, s.notify_smtp_port, s.notify_smtp_from,
+                                     starttls=s.notify_smtp_starttls,
+                                     username=s.notify_smtp_username,
+                                     password=s.notify_smtp_password,
+                                     timeout=s.notify_timeout_seconds)
+        elif provider == "webhook" and s.notify_webhook_url:
+            out[medium] = WebhookProviderSender(s.notify_webhook_url, s.notify_webhook_secret,
+                                                timeout=s.notify_timeout_seconds)
+        elif provider == "simulator":
+            out[medium] = SimulatorSender(medium)
+        else:
+            raise ValueError(f"notification provider '{provider}' for {medium}: smtp (email), "
+                             "webhook (with ORDERHUB_NOTIFY_WEBHOOK_URL) or simulator")
+    return out
 
 
 def load_audit_key(settings: Settings) -> AuditKey:

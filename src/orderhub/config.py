@@ -100,6 +100,27 @@ class Settings(BaseSettings):
     track_failures_per_hour: int = Field(20, gt=0)
     track_phone_tries: int = Field(5, gt=0)
     track_lock_minutes: int = Field(30, gt=0)
+    # Customer notifications (issue 19; services/notifications): the provider of each
+    # medium (email: smtp | simulator; sms, wechat: simulator | webhook), the SMTP server,
+    # the webhook-style provider's URL and signing secret (whsec_...), attempts before the
+    # dead letter, back-off (doubles, capped), and the links put into messages.
+    notify_email_provider: str = "simulator"
+    notify_sms_provider: str = "simulator"
+    notify_wechat_provider: str = "simulator"
+    notify_smtp_host: str = "127.0.0.1"
+    notify_smtp_port: int = 25
+    notify_smtp_from: str = "orderhub@localhost"
+    notify_smtp_starttls: bool = False
+    notify_smtp_username: str = ""
+    notify_smtp_password: str = ""
+    notify_webhook_url: str = ""
+    notify_webhook_secret: str = ""
+    notify_timeout_seconds: float = Field(10.0, gt=0)
+    notify_max_attempts: int = Field(6, ge=1)
+    notify_backoff_seconds: float = Field(5.0, ge=0)
+    notify_backoff_cap_seconds: float = Field(1800.0, ge=0)
+    notify_public_url: str = "http://127.0.0.1:8000"
+    notify_tracking_url: str = "{public_url}/track/{order_id}"
 
 
 @lru_cache(maxsize=1)

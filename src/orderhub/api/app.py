@@ -26,6 +26,7 @@ from orderhub.api.routes import (
     intake,
     inventory,
     labels,
+    notifications,
     order_edits,
     order_money,
     orders,
@@ -94,6 +95,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(preallocation.router)
     app.include_router(returns.router)
     app.include_router(order_money.router)
+    app.include_router(notifications.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

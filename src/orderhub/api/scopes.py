@@ -254,6 +254,19 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     # partial fulfilment money (issue 17): the balance by line; units cancelled before release
     "GET /v1/orders/{order_id}/balance": S.ORDERS_READ,
     "POST /v1/orders/{order_id}/cancel-lines": S.ORDERS_MANAGE,
+    # customer notifications (issue 19)
+    "GET /v1/notification-templates": S.NOTIFICATIONS_READ,
+    "PUT /v1/notification-templates": S.NOTIFICATIONS_WRITE,
+    "DELETE /v1/notification-templates": S.NOTIFICATIONS_WRITE,
+    "POST /v1/notification-templates/preview": S.NOTIFICATIONS_READ,
+    "GET /v1/notification-templates/placeholders": S.NOTIFICATIONS_READ,
+    "GET /v1/notification-settings": S.NOTIFICATIONS_READ,
+    "PUT /v1/notification-settings": S.NOTIFICATIONS_WRITE,
+    "GET /v1/customers/{ref}/notification-optouts": S.NOTIFICATIONS_READ,
+    "POST /v1/customers/{ref}/notification-optouts": S.NOTIFICATIONS_WRITE,
+    "DELETE /v1/customers/{ref}/notification-optouts/{medium}": S.NOTIFICATIONS_WRITE,
+    "GET /v1/orders/{order_id}/notifications": S.NOTIFICATIONS_READ,
+    "GET /v1/notifications/unsubscribe/{token}": PUBLIC,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

@@ -59,6 +59,7 @@ GROUPS: dict[str, str] = {
     "plan": "plan",
     "transfer": "transfer",
     "return": "returns",
+    "notify": "notify",
 }
 
 

@@ -56,6 +56,8 @@ class Scope(StrEnum):
     RETURNS_READ = "returns:read"  # returns (RMA), return policy, return rates
     RETURNS_WRITE = "returns:write"  # request returns, book return waybills, receive goods
     RETURNS_APPROVE = "returns:approve"  # approve or reject returns, change the return policy
+    NOTIFICATIONS_READ = "notifications:read"  # customer-notification templates, logs
+    NOTIFICATIONS_WRITE = "notifications:write"  # templates, settings, customers' opt-outs
 
 
 S = Scope
@@ -113,6 +115,12 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.CARRIER_INTEGRATION: frozenset({S.TRACKING_PUSH}),
     Role.PLATFORM_OPERATOR: frozenset((set(Scope) - {S.PII_FULL}) | {S.TENANTS_MANAGE}),
 }
+
+# Customer notifications (issue 19): operations run them (customer service), analysts and
+# logistics read their delivery logs.
+ROLE_SCOPES[Role.OPERATIONS] |= {S.NOTIFICATIONS_READ, S.NOTIFICATIONS_WRITE}
+ROLE_SCOPES[Role.ANALYST] |= {S.NOTIFICATIONS_READ}
+ROLE_SCOPES[Role.LOGISTICS] |= {S.NOTIFICATIONS_READ}
 
 
 def parse_scopes(names: list[str] | tuple[str, ...]) -> frozenset[Scope]:

@@ -72,6 +72,8 @@ AUDITED_KINDS: dict[str, str] = {
                              "reconciled period closed",
     "planning_change": "pre-allocation settings changed, or suggested transfers accepted",
     "return_policy_change": "a tenant's return policy changed (a new version)",
+    "notification_change": "a customer-notification template or the notification settings "
+                           "changed; a customer opted out or back in",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

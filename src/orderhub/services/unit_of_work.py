@@ -27,6 +27,7 @@ from orderhub.adapters.db.job_repository import JobRepository
 from orderhub.adapters.db.label_repository import LabelRepository
 from orderhub.adapters.db.money_repository import OrderMoneyRepository
 from orderhub.adapters.db.network_repository import NetworkCache, NetworkRepository
+from orderhub.adapters.db.notification_repository import NotificationRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.planning_repository import PlanningRepository
@@ -81,6 +82,7 @@ class UnitOfWork:
     planning: PlanningRepository  # pre-allocation settings, plans, transfer orders
     returns: ReturnRepository  # returns (RMA), received units, return policies
     money: OrderMoneyRepository  # the order money ledger (domain/order_ledger.py)
+    notifications: NotificationRepository  # customer notifications: templates, messages, log
     conn: Connection
 
     def __init__(
@@ -141,6 +143,7 @@ class UnitOfWork:
         self.planning = PlanningRepository(conn)
         self.returns = ReturnRepository(conn)
         self.money = OrderMoneyRepository(conn)
+        self.notifications = NotificationRepository(conn, self.pii)
         self._other_events = []
         return self
 

@@ -1545,3 +1545,96 @@ order_money_entries = Table(
     Column("content", String(64), nullable=False, server_default=""),
     UniqueConstraint("tenant_id", "order_id", "seq", name="uq_order_money_entries_seq"),
 )
+
+# ----- customer notifications (issue 19; migration 0043) ---------------------------------------
+# A tenant's own templates (the shipped defaults live in domain/notifications.py).
+notification_templates = Table(
+    "notification_templates",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("event", String(100), primary_key=True),  # event type name (.checkpoint kind)
+    Column("channel", String(32), primary_key=True),  # sales channel or "default"
+    Column("language", String(8), primary_key=True),
+    Column("medium", String(16), primary_key=True),  # email | sms | wechat | *
+    Column("subject", Text, nullable=False, default=""),
+    Column("body", Text, nullable=False),
+    Column("urgent", Boolean, nullable=False, default=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+notification_settings = Table(
+    "notification_settings",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("media", JSONDoc, nullable=False),
+    Column("quiet_start", String(5)),  # HH:MM local, or NULL
+    Column("quiet_end", String(5)),
+    Column("timezone", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# Opt-outs: by customer ref ("customer") or by recipient blind index ("recipient"), per
+# medium ("*": every medium).
+notification_optouts = Table(
+    "notification_optouts",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("subject", String(200), primary_key=True),
+    Column("medium", String(16), primary_key=True),
+    Column("label", String(200), nullable=False, default=""),  # masked, for lists
+    Column("source", String(32), nullable=False),  # api | cli | link
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+notification_messages = Table(
+    "notification_messages",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("medium", String(16), nullable=False),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("recipient", Text, nullable=False),  # ciphertext ("" when there is none)
+    Column("recipient_masked", String(200), nullable=False),
+    Column("recipient_index", String(100), nullable=False),  # blind index ("" if none)
+    Column("language", String(8), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("event_recorded_at", UTCDateTime()),
+    Column("handed_at", UTCDateTime()),  # last handed to the provider
+    Column("unsubscribe_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("tenant_id", "idempotency_key", name="uq_notification_messages_key"),
+)
+Index("ix_notification_messages_due", notification_messages.c.status,
+      notification_messages.c.next_attempt_at)
+Index("ix_notification_messages_order", notification_messages.c.tenant_id,
+      notification_messages.c.order_id)
+Index("ix_notification_messages_token", notification_messages.c.unsubscribe_token)
+
+# The delivery log: every state a message went through, with its reason.
+notification_log = Table(
+    "notification_log",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("message_id", String(40), nullable=False),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+)
+Index("ix_notification_log_order", notification_log.c.tenant_id, notification_log.c.order_id,
+      notification_log.c.id)

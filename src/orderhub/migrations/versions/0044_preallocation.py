@@ -16,7 +16,7 @@ from alembic import op
 from orderhub.adapters.db.types import JSONDoc, Money, UTCDateTime
 
 revision: str = "0044"
-down_revision: str | None = "0042"
+down_revision: str | None = "0043"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
