@@ -1035,7 +1035,6 @@ CATALOG: dict[str, str] = {
     "since": "自",
     "to": "收件人",
     "history": "记录",
-    "tenant": "租户",
     "(switched off)": "（已关闭）",
     "channel": "渠道",
     "failed": "失败（将重试）",
