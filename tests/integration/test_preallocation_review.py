@@ -1,0 +1,67 @@
+"""Review of pre-allocation (issue 18 item 3): a suggestion named twice is accepted once;
+suggestions from one source accepted together are flagged against the stock the earlier
+ones already reserved; an empty `only` accepts nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from orderhub.bootstrap import Hub
+from orderhub.domain.errors import InvalidInput
+from orderhub.services.inventory import stock_control
+from orderhub.services.planning import settings as planning_settings
+from orderhub.services.planning import transfers, views
+from tests.factories import T, seed_network
+from tests.integration.test_preallocation import level, network, plan, store_forecasts
+
+__all__ = ["network"]  # the fixture, imported for these tests
+
+
+def test_a_suggestion_named_twice_is_reserved_once(network: Hub) -> None:
+    hub = network
+    store_forecasts(hub, {("A", "SH"): 3, ("A", "BJ"): 10})
+    result = plan(hub)
+    (s,) = views.plan(hub.read_uow, T, result.plan.id)["suggestions"]
+    got = transfers.accept(hub.uow, T, result.plan.id, [1, 1], actor="ops",
+                           now=hub.clock())
+    assert len(got.transfer_ids) == 1, got
+    assert level(hub, "A", "SH")[1] == s["quantity"]
+
+
+def test_an_empty_only_accepts_nothing(network: Hub) -> None:
+    hub = network
+    store_forecasts(hub, {("A", "SH"): 3, ("A", "BJ"): 10})
+    result = plan(hub)
+    with pytest.raises(InvalidInput) as exc:
+        transfers.accept(hub.uow, T, result.plan.id, [], actor="ops", now=hub.clock())
+    assert exc.value.errors[0].loc == "only"
+    assert level(hub, "A", "SH")[1] == 0
+
+
+def test_two_transfers_from_one_source_are_flagged_together(hub: Hub) -> None:
+    """SH feeds BJ and GZ. Since the plan SH lost stock: each transfer alone keeps its
+    safety stock, both together do not. The rule must not accept both."""
+    seed_network(hub, {("A", "SH"): 100, ("A", "BJ"): 2, ("A", "GZ"): 2})
+    planning_settings.change(hub.uow, T, {"lost_sale_margin": "1",
+                                          "auto_accept_min_benefit": "0"},
+                             actor="t", now=hub.clock())
+    store_forecasts(hub, {("A", "SH"): 3, ("A", "BJ"): 10, ("A", "GZ"): 10})
+    result = plan(hub)
+    found = views.plan(hub.read_uow, T, result.plan.id)["suggestions"]
+    assert sorted(s["to"] for s in found) == ["BJ", "GZ"], found
+    assert all(s["status"] == "suggested" for s in found)
+    q1, q2 = (s["quantity"] for s in found)
+    keep = found[0]["source_safety_stock"]
+    assert keep > 0
+    gone = 100 - q1 - q2 - keep + 1
+    stock_control.adjust_stock(hub.uow, T, "A", "SH", -gone, reason="count",
+                               reference="cnt-1", now=hub.clock(), actor="t")
+    with hub.uow() as u:
+        rule = transfers.accept_in(u, T, result.plan.id, None, quantities={},
+                                   allow_below_safety=False, actor="rule",
+                                   now=hub.clock(), rule=True)
+        u.commit()
+    assert len(rule.accepted) == 1, rule
+    assert "flagged" in rule.skipped[0]["reason"]
+    on_hand, reserved, _ = level(hub, "A", "SH")
+    assert on_hand - reserved >= keep
