@@ -4,6 +4,8 @@ ones already reserved; an empty `only` accepts nothing."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from orderhub.bootstrap import Hub
@@ -65,3 +67,18 @@ def test_two_transfers_from_one_source_are_flagged_together(hub: Hub) -> None:
     assert "flagged" in rule.skipped[0]["reason"]
     on_hand, reserved, _ = level(hub, "A", "SH")
     assert on_hand - reserved >= keep
+
+
+def test_settings_and_start_that_would_overflow_are_field_errors(network: Hub) -> None:
+    """A tiny km_per_day was stored and then made every plan fail with OverflowError (a
+    500); a start near date.max overflowed the horizon's last day."""
+    hub = network
+    store_forecasts(hub, {("A", "SH"): 3, ("A", "BJ"): 10})
+    with pytest.raises(InvalidInput) as exc:
+        planning_settings.change(hub.uow, T, {"km_per_day": 5e-324}, actor="t",
+                                 now=hub.clock())
+    assert exc.value.errors[0].loc == "km_per_day"
+    with pytest.raises(InvalidInput) as exc:
+        plan(hub, start=date(9999, 12, 31))
+    assert exc.value.errors[0].loc == "start"
+    assert plan(hub).suggestions == 1  # nothing stored by the refused change
