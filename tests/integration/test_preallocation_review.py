@@ -82,3 +82,14 @@ def test_settings_and_start_that_would_overflow_are_field_errors(network: Hub) -
         plan(hub, start=date(9999, 12, 31))
     assert exc.value.errors[0].loc == "start"
     assert plan(hub).suggestions == 1  # nothing stored by the refused change
+
+
+def test_rejecting_a_suggestion_is_audited_like_accepting_one(network: Hub) -> None:
+    hub = network
+    store_forecasts(hub, {("A", "SH"): 3, ("A", "BJ"): 10})
+    result = plan(hub)
+    assert transfers.reject(hub.uow, T, result.plan.id, [1], actor="ops",
+                            now=hub.clock()) == [1]
+    with hub.uow() as u:
+        got = u.audit.entries(T, subject=f"preallocation-plan/{result.plan.id}")
+    assert [(e.actor, e.kind) for e in got] == [("ops", "planning_change")], got

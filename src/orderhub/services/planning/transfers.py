@@ -142,6 +142,9 @@ def reject(make_uow: UowFactory, tenant_id: str, plan_id: str, only: Sequence[in
                 u.planning.decide(tenant_id, plan_id, replace(
                     found[n], status=SuggestionStatus.REJECTED), actor=actor, at=now)
                 done.append(n)
+        if done:
+            audit.note(u, tenant_id, now, actor, "planning_change",
+                       f"preallocation-plan/{plan_id}", {"rejected": done})
         u.commit()
     return done
 
