@@ -93,3 +93,22 @@ def test_rejecting_a_suggestion_is_audited_like_accepting_one(network: Hub) -> N
     with hub.uow() as u:
         got = u.audit.entries(T, subject=f"preallocation-plan/{result.plan.id}")
     assert [(e.actor, e.kind) for e in got] == [("ops", "planning_change")], got
+
+
+def test_allow_below_safety_without_only_accepts_the_flagged_ones(network: Hub) -> None:
+    """`plan accept P --allow-below-safety` ("also accept flagged suggestions") used to
+    accept nothing and say nothing when the plan's only suggestion was flagged."""
+    hub = network
+    store_forecasts(hub, {("A", "SH"): 3, ("A", "BJ"): 10})
+    result = plan(hub)
+    (s,) = views.plan(hub.read_uow, T, result.plan.id)["suggestions"]
+    stock_control.adjust_stock(hub.uow, T, "A", "SH", -(100 - s["quantity"] - 1),
+                               reason="count", reference="cnt-1", now=hub.clock(),
+                               actor="t")
+    first = transfers.accept(hub.uow, T, result.plan.id, None, actor="ops",
+                             now=hub.clock())
+    assert first.accepted == [] and "flagged" in first.skipped[0]["reason"]
+    forced = transfers.accept(hub.uow, T, result.plan.id, None, allow_below_safety=True,
+                              actor="ops", now=hub.clock())
+    assert forced.accepted == [1], forced
+    assert level(hub, "A", "SH")[1] == s["quantity"]

@@ -55,8 +55,12 @@ def accept_in(uow: UnitOfWork, tenant_id: str, plan_id: str, only: Sequence[int]
         raise InvalidInput([FieldError("only", "at least one suggestion number (leave it "
                                        "out to accept every suggestion still suggested)")])
     # a number named twice is accepted once (never two reservations for one suggestion)
+    # by default every suggestion still open: suggested, and flagged ones too when a
+    # person allows going below safety stock (a rule never does)
+    open_ = ({SuggestionStatus.SUGGESTED, SuggestionStatus.FLAGGED}
+             if allow_below_safety and not rule else {SuggestionStatus.SUGGESTED})
     chosen = list(dict.fromkeys(only)) if only else [
-        n for n, s in sorted(found.items()) if s.status is SuggestionStatus.SUGGESTED]
+        n for n, s in sorted(found.items()) if s.status in open_]
     for n in chosen:
         if n not in found:
             errors.append(FieldError("only", f"plan {plan_id} has no suggestion {n}"))
