@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from orderhub.bootstrap import Hub
-from orderhub.domain.errors import InvalidInput
+from orderhub.domain.errors import InvalidInput, NotFound
 from orderhub.services.inventory import stock_control
 from orderhub.services.planning import settings as planning_settings
 from orderhub.services.planning import transfers, views
@@ -112,3 +112,20 @@ def test_allow_below_safety_without_only_accepts_the_flagged_ones(network: Hub) 
                               actor="ops", now=hub.clock())
     assert forced.accepted == [1], forced
     assert level(hub, "A", "SH")[1] == s["quantity"]
+
+
+def test_another_tenant_cannot_accept_reject_or_move(network: Hub) -> None:
+    hub = network
+    store_forecasts(hub, {("A", "SH"): 3, ("A", "BJ"): 10})
+    result = plan(hub)
+    (tid,) = transfers.accept(hub.uow, T, result.plan.id, [1], actor="ops",
+                              now=hub.clock()).transfer_ids
+    before = level(hub, "A", "SH")
+    with pytest.raises(NotFound):
+        transfers.accept(hub.uow, "other", result.plan.id, None, actor="x", now=hub.clock())
+    with pytest.raises(NotFound):
+        transfers.reject(hub.uow, "other", result.plan.id, [1], actor="x", now=hub.clock())
+    for step in (transfers.ship, transfers.cancel, transfers.receive):
+        with pytest.raises(NotFound):
+            step(hub.uow, "other", tid, actor="x", now=hub.clock())
+    assert level(hub, "A", "SH") == before
