@@ -71,6 +71,9 @@ class PlanningSettings:
                 errors.append(FieldError(name, msg))
         if "service_level" in values and not 0.5 <= values["service_level"] < 1.0:
             errors.append(FieldError("service_level", "between 0.5 and 1 (e.g. 0.95)"))
+        if "km_per_day" in values and not 1.0 <= values["km_per_day"] <= 100_000.0:
+            # a lane's lead time is 1 + ⌊km / this⌋ days: a tiny value overflows it
+            errors.append(FieldError("km_per_day", "between 1 and 100000 (e.g. 800)"))
         if errors:
             raise InvalidInput(errors)
         return replace(current, **values)

@@ -80,6 +80,9 @@ def build_problem(uow: UnitOfWork, tenant_id: str, *, horizon_hours: int, now: d
         raise InvalidInput([FieldError("horizon", f"24 to {MAX_HORIZON_HOURS} hours "
                                        f"(got {horizon_hours})")])
     days = math.ceil(horizon_hours / 24)
+    if start is not None and start > date.max - timedelta(days=days + 7):
+        raise InvalidInput([FieldError("start", f"{start} is past the last day a horizon "
+                                       "can start")])
     st = planning_settings.load(uow, tenant_id)
     warehouses = [w for w in uow.catalog.warehouses(tenant_id) if w.active]
     errors: list[FieldError] = []

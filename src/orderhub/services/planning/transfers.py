@@ -51,8 +51,16 @@ def accept_in(uow: UnitOfWork, tenant_id: str, plan_id: str, only: Sequence[int]
         raise NotFound(f"pre-allocation plan {plan_id} not found")
     found = {s.n: s for s in uow.planning.suggestions(tenant_id, plan_id, lock=True)}
     errors: list[FieldError] = []
-    chosen = list(only) if only else [n for n, s in sorted(found.items())
-                                      if s.status is SuggestionStatus.SUGGESTED]
+    if only is not None and not only:
+        raise InvalidInput([FieldError("only", "at least one suggestion number (leave it "
+                                       "out to accept every suggestion still suggested)")])
+    # a number named twice is accepted once (never two reservations for one suggestion)
+    # by default every suggestion still open: suggested, and flagged ones too when a
+    # person allows going below safety stock (a rule never does)
+    open_ = ({SuggestionStatus.SUGGESTED, SuggestionStatus.FLAGGED}
+             if allow_below_safety and not rule else {SuggestionStatus.SUGGESTED})
+    chosen = list(dict.fromkeys(only)) if only else [
+        n for n, s in sorted(found.items()) if s.status in open_]
     for n in chosen:
         if n not in found:
             errors.append(FieldError("only", f"plan {plan_id} has no suggestion {n}"))
@@ -66,13 +74,15 @@ def accept_in(uow: UnitOfWork, tenant_id: str, plan_id: str, only: Sequence[int]
         raise InvalidInput(errors)
     result = AcceptResult(plan_id)
     levels = uow.stock.levels(tenant_id, sorted({found[n].sku for n in chosen}), lock=True)
+    taken: dict[tuple[str, str], int] = {}  # reserved here by earlier suggestions
     for n in chosen:
         s = replace(found[n], quantity=quantities.get(n, found[n].quantity))
         if s.status in (SuggestionStatus.ACCEPTED, SuggestionStatus.REJECTED):
             result.skipped.append({"n": n, "reason": f"already {s.status.value}"})
             continue
         lv = levels.get((s.sku, s.origin))
-        flag = flag_for_stock(s, lv.on_hand if lv else 0, lv.reserved if lv else 0,
+        flag = flag_for_stock(s, lv.on_hand if lv else 0,
+                              (lv.reserved if lv else 0) + taken.get((s.sku, s.origin), 0),
                               lv.safety_stock if lv else 0)
         below = bool(flag or s.status is SuggestionStatus.FLAGGED)
         if below and (rule or not allow_below_safety):
@@ -88,6 +98,7 @@ def accept_in(uow: UnitOfWork, tenant_id: str, plan_id: str, only: Sequence[int]
             result.skipped.append({"n": n, "reason": f"{s.origin} no longer holds "
                                    f"{s.quantity} free of SKU {s.sku}"})
             continue
+        taken[(s.sku, s.origin)] = taken.get((s.sku, s.origin), 0) + s.quantity
         tr = TransferOrder(new_id("tr"), tenant_id, s.sku, s.origin, s.destination,
                            s.quantity, TransferStatus.CREATED, now, actor,
                            now + timedelta(days=s.lead_days), plan_id, n, below)
@@ -135,6 +146,9 @@ def reject(make_uow: UowFactory, tenant_id: str, plan_id: str, only: Sequence[in
                 u.planning.decide(tenant_id, plan_id, replace(
                     found[n], status=SuggestionStatus.REJECTED), actor=actor, at=now)
                 done.append(n)
+        if done:
+            audit.note(u, tenant_id, now, actor, "planning_change",
+                       f"preallocation-plan/{plan_id}", {"rejected": done})
         u.commit()
     return done
 
