@@ -14,7 +14,7 @@ tenant's first key there when there is none yet (so that unit of work must be wr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -49,7 +49,13 @@ def tracking_link(uow: UnitOfWork, order: Order, *, base_url: str, now: datetime
 def _token(uow: UnitOfWork, tenant_id: str, order_id: str, now: datetime,
            ttl: timedelta) -> str:
     version, key = uow.tracking_links.ensure_key(tenant_id, now)
-    claims = LinkClaims(order_id, version, now, now + ttl)
+    issued = now
+    revoked = uow.tracking_links.revoked_at(tenant_id, order_id)
+    if revoked is not None and int(now.timestamp()) <= revoked.timestamp():
+        # a token's issue time is in whole seconds, and a link issued up to its revocation
+        # is dead: one issued after it, in the same second, says the next second
+        issued = datetime.fromtimestamp(int(revoked.timestamp()) + 1, UTC)
+    claims = LinkClaims(order_id, version, issued, now + ttl)
     return link_tokens.seal(key, tenant_id, version, claims.pack())
 
 
