@@ -171,8 +171,9 @@ def test_number_and_phone_digits_open_the_page_and_wrong_digits_lock(hub: Hub) -
         # bad input: a field message, no lookup
         bad = public.post("/track/default", data={"number": "TP-4", "phone4": "80"})
         assert bad.status_code == 400
-        # wrong digits: 404, counted per number; the third locks it
-        for _ in range(3):
+        # every check of a number takes one of its tries (right or wrong; a form refused
+        # as invalid takes none): the first above, then two wrong answers (404) lock it
+        for _ in range(2):
             assert public.post("/track/default", data={"number": "TP-4", "phone4": "1234"}
                                ).status_code == 404
         locked = public.post("/track/default", data={"number": "TP-4", "phone4": "8000"})
@@ -314,3 +315,19 @@ def test_console_service_lookup_with_role_masking(hub: Hub) -> None:
         for line in shown.splitlines():
             assert FULL_NAME not in line and FULL_PHONE not in line, line
         assert "李*" in r.text
+
+
+def test_a_link_issued_right_after_a_revocation_opens(hub: Hub) -> None:
+    """Revoke, then send the buyer a new link at once (the same second): the old link is
+    dead, the new one opens (a token's issue time is in whole seconds)."""
+    seed_network(hub)
+    with api_client(hub) as admin, api_client(hub, role="carrier_integration") as ck:
+        oid, _ = shipped_with_checkpoints(admin, ck, "TP-RV")
+        public = TestClient(admin.app)
+        old = link(admin, oid)
+        hub.clock.now += timedelta(milliseconds=300)  # type: ignore[attr-defined]
+        assert admin.post(f"/v1/orders/{oid}/tracking-link/revoke").status_code == 200
+        hub.clock.now += timedelta(milliseconds=300)  # type: ignore[attr-defined]
+        new = link(admin, oid)
+        assert public.get(old).status_code == 404
+        assert public.get(new).status_code == 200

@@ -112,9 +112,10 @@ def test_guard_counts_failures_and_locks_a_number() -> None:
     guard = PublicGuard(InProcessLimiter(monotonic=lambda: clock[0]),
                         GuardLimits(requests_per_minute=100, failures_per_hour=3,
                                     phone_tries=2, lock_minutes=10))
-    assert guard.admit("1.2.3.4", "t", "N1") is None
+    assert guard.admit("1.2.3.4", "t", "N1") is None  # a try of N1 taken
     guard.failed("1.2.3.4", "t", "N1")
-    guard.failed("5.6.7.8", "t", "N1")  # another address, the same number
+    assert guard.admit("5.6.7.8", "t", "N1") is None  # another address, the same number
+    guard.failed("5.6.7.8", "t", "N1")
     refused = guard.admit("9.9.9.9", "t", "N1")
     assert refused is not None and refused.retry_after_seconds > 0
     assert guard.admit("9.9.9.9", "t", "N2") is None  # the lock is the number's
@@ -123,6 +124,20 @@ def test_guard_counts_failures_and_locks_a_number() -> None:
     assert guard.admit("1.2.3.4", "t") is not None  # three failures from one address
     clock[0] += 3600
     assert guard.admit("1.2.3.4", "t", "N1") is None  # refilled
+
+
+def test_guard_checks_of_one_number_arriving_together_cannot_pass_the_lock() -> None:
+    """Each check is admitted before any of them is judged (concurrent requests, several
+    API processes): no more of them may go on than the number has tries."""
+    guard = PublicGuard(InProcessLimiter(monotonic=lambda: 0.0),
+                        GuardLimits(requests_per_minute=100, failures_per_hour=100,
+                                    phone_tries=3, lock_minutes=30))
+    admitted = [f"10.0.0.{i}" for i in range(10)
+                if guard.admit(f"10.0.0.{i}", "t", "N1") is None]
+    for ip in admitted:  # then every one of them turns out wrong
+        guard.failed(ip, "t", "N1")
+    assert len(admitted) == 3
+    assert guard.take_try("t", "N1") is not None
 
 
 def test_every_key_the_page_builds_is_in_the_catalogue() -> None:

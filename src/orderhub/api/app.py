@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 import orderhub
-from orderhub.api import auth, limits, metering, openapi, problems
+from orderhub.api import access_log, auth, limits, metering, openapi, problems
 from orderhub.api.routes import (
     access,
     anomalies,
@@ -105,6 +105,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
                                          auth_blocked=app.state.auth_blocked))
     # The buyer's tracking pages: public, rate-limited (console/tracking_site.py, issue 19).
     app.mount("/track", create_tracking_site(hub))
+    access_log.install()  # no phone or tracking token in the access log
     return app
 
 

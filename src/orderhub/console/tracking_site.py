@@ -6,8 +6,9 @@ cookie, no script. Server-rendered with the console's templates and catalogue.
     POST /track/{tenant}           the check: on success, a short-lived link (303)
 
 Every request is rate-limited per client address; a link that does not open, an unknown
-number and wrong digits answer 404 (one answer for all) and count as failures, per address
-and, for the form, per order number (locked after N wrong tries): past the limits, 429
+number and wrong digits answer 404 (one answer for all) and count as failures per address;
+the form's checks of one order number are counted (taken before the check, right or wrong:
+locked after N tries): past the limits, 429
 (services/tracking/public_guard.py). The language: ?lang=, else Accept-Language.
 """
 
@@ -126,17 +127,21 @@ def create_tracking_site(hub: Hub) -> FastAPI:
         digits = str(form.get("phone4") or "").strip()
         lang = page_lang(request, str(form.get("lang") or "") or None)
         ip = client(request)
-        refusal = await anyio.to_thread.run_sync(lambda: guard.admit(ip, tenant, number))
+        refusal = await anyio.to_thread.run_sync(lambda: guard.admit(ip, tenant))
         if refusal is not None:
             return refused(request, lang, refusal)
         if not number or not valid_last_four(digits):
             return _find(request, lang, tenant, status=400, number=number,
                          message="track.form_invalid")
+        # the number's try is taken before the check: concurrent guesses cannot all pass
+        refusal = await anyio.to_thread.run_sync(lambda: guard.take_try(tenant, number))
+        if refusal is not None:
+            return refused(request, lang, refusal)
 
         def verify() -> str | None:
             order_id = story.check_buyer(hub.read_uow, tenant, number, digits)
             if order_id is None:
-                guard.failed(ip, tenant, number)
+                guard.failed(ip, tenant)
                 return None
             return links.form_token(hub.uow, tenant, order_id, now=hub.clock(),
                                     ttl=FORM_TTL)

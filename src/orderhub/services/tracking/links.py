@@ -14,7 +14,7 @@ tenant's first key there when there is none yet (so that unit of work must be wr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -49,7 +49,13 @@ def tracking_link(uow: UnitOfWork, order: Order, *, base_url: str, now: datetime
 def _token(uow: UnitOfWork, tenant_id: str, order_id: str, now: datetime,
            ttl: timedelta) -> str:
     version, key = uow.tracking_links.ensure_key(tenant_id, now)
-    claims = LinkClaims(order_id, version, now, now + ttl)
+    issued = now
+    revoked = uow.tracking_links.revoked_at(tenant_id, order_id)
+    if revoked is not None and int(now.timestamp()) <= revoked.timestamp():
+        # a token's issue time is in whole seconds, and a link issued up to its revocation
+        # is dead: one issued after it, in the same second, says the next second
+        issued = datetime.fromtimestamp(int(revoked.timestamp()) + 1, UTC)
+    claims = LinkClaims(order_id, version, issued, now + ttl)
     return link_tokens.seal(key, tenant_id, version, claims.pack())
 
 
@@ -100,14 +106,20 @@ def open_link(make_uow: UowFactory, tenant_id: str, token: str, *, now: datetime
 
 def revoke_links(make_uow: UowFactory, tenant_id: str, order_id: str, *, now: datetime,
                  actor: str) -> dict[str, Any]:
-    """Every link of the order issued until now stops opening (new ones work)."""
-    with make_uow() as uow:
-        uow.orders.get(tenant_id, order_id)  # NotFound for an unknown order
-        uow.tracking_links.revoke(tenant_id, order_id, now)
-        audit.note(uow, tenant_id, now, actor, "tenant_change",
-                   f"order/{order_id}/tracking-links", {"change": "tracking_links_revoked"})
-        uow.commit()
-    return {"order_id": order_id, "revoked_at": now}
+    """Every link of the order issued until now stops opening (new ones work). Two
+    revocations at once: the second to insert the order's row runs again (an update)."""
+
+    def attempt() -> dict[str, Any]:
+        with make_uow() as uow:
+            uow.orders.get(tenant_id, order_id)  # NotFound for an unknown order
+            uow.tracking_links.revoke(tenant_id, order_id, now)
+            audit.note(uow, tenant_id, now, actor, "tenant_change",
+                       f"order/{order_id}/tracking-links",
+                       {"change": "tracking_links_revoked"})
+            uow.commit()
+        return {"order_id": order_id, "revoked_at": now}
+
+    return retry_unique_race(attempt)
 
 
 def rotate_keys(make_uow: UowFactory, tenant_id: str, *, now: datetime,

@@ -5,11 +5,14 @@ Three token buckets:
 - every request, per client address (`requests`);
 - failures per client address (`failures`): a link that does not open (guessed, altered,
   expired, revoked), an order number that is not there, wrong phone digits;
-- failed phone checks per order number (`phone`): a number is locked after N wrong tries
-  until its bucket refills, whichever address they come from.
+- phone checks per order number (`phone`): a number is locked after N tries until its
+  bucket refills, whichever address they come from.
 
-`admit` takes a request token and peeks at the failure buckets (a peek takes nothing);
-`failed` takes from them. A refused admit is a 429 with Retry-After.
+`admit` takes a request token and peeks at the address's failure bucket (a peek takes
+nothing); `failed` takes from it. A check of an order number takes its try up front
+(`take_try`, atomic), right or wrong: a peek there, with the try counted only after the
+check, would let checks that arrive together all pass the lock before any of them is
+counted. A refusal is a 429 with Retry-After.
 """
 
 from __future__ import annotations
@@ -46,20 +49,23 @@ class PublicGuard:
 
     def admit(self, client: str, tenant_id: str, number: str | None = None
               ) -> Decision | None:
-        """None when the request may go on, else the refusing decision (429)."""
+        """None when the request may go on, else the refusing decision (429). With a
+        `number`, its try is taken too (`take_try`)."""
         [req] = self.limiter.hit_all([self._requests(client)], 1)
         if not req.allowed:
             return req
-        peeks = [self._failures(client)]
-        if number:
-            peeks.append(self._phone(tenant_id, number))
-        for d in self.limiter.hit_all(peeks, 0):
-            if not d.allowed:
-                return d
-        return None
+        [fails] = self.limiter.hit_all([self._failures(client)], 0)
+        if not fails.allowed:
+            return fails
+        return self.take_try(tenant_id, number) if number else None
+
+    def take_try(self, tenant_id: str, number: str) -> Decision | None:
+        """Take one of the order number's tries before it is checked (atomically, so
+        concurrent checks cannot all slip past the lock); the refusal when none is left."""
+        [d] = self.limiter.hit_all([self._phone(tenant_id, number)], 1)
+        return None if d.allowed else d
 
     def failed(self, client: str, tenant_id: str, number: str | None = None) -> None:
-        """Count a failure against the address (and the order number, for the form)."""
+        """Count a failure against the address (the order number's try was taken by
+        `take_try` before the check)."""
         self.limiter.hit(*self._failures(client))
-        if number:
-            self.limiter.hit(*self._phone(tenant_id, number))
