@@ -68,6 +68,7 @@ from orderhub.services.intake.pipeline import (
     run_pipeline,
     validate_orders,
 )
+from orderhub.services.orders import money
 from orderhub.services.sagas.compensation import after_recall, planned_waybills
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
@@ -275,6 +276,7 @@ def change_order(make_uow: UowFactory, tenant_id: str, order_id: str, req: EditR
         else:  # pragma: no cover - every status is REFUSED, REPLACEABLE or EDITABLE
             raise Conflict(f"order {order.id} is {order.status.value}")
         event = order.record_edit(basis, reason, now, actor, outcome)
+        money.settle_edit(uow, order, reason=f"edited: {reason}", now=now, actor=actor)
         uow.commit()
         return EditResult(order, outcome, Decimal(event.money_difference), event.version)
 

@@ -1,0 +1,56 @@
+"""Review 17a: an operator's edit of an order whose money has already moved (units
+cancelled, money taken at checkout) keeps the ledger in step with the order: the balance
+shows the order as edited, and what was paid beyond the edited order's due is refunded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from orderhub.bootstrap import Hub
+from orderhub.domain.lifecycle import OrderStatus as S
+from orderhub.services.orders import editing, fulfilment, money
+from orderhub.services.orders.editing import EditRequest, LineQuantity
+from tests.factories import T
+from tests.integration.test_order_money import bal, entries, grand_total, place, step
+
+D = Decimal
+
+
+def edit(hub: Hub, oid: str, req: EditRequest) -> editing.EditResult:
+    return editing.change_order(hub.uow, T, oid, req, now=hub.clock(), actor="ops",
+                                strategy=hub.strategy, presale_lock=hub.presale_lock)
+
+
+def test_balance_follows_an_edit_made_after_money_moved(hub: Hub) -> None:
+    oid = place(hub)
+    money.cancel_units(hub.uow, T, oid, {3: 1}, "short", now=hub.clock(), actor="ops")
+    edit(hub, oid, EditRequest(reason="more B", quantities=(LineQuantity(2, 5),)))
+    b = bal(hub, oid)
+    total = grand_total(hub, oid)
+    assert b.totals.due == total, (b.totals.due, total)
+    assert {r.line_no: r.ordered_units for r in b.lines} == {1: 2, 2: 5}
+    assert b.totals.outstanding == total
+
+
+def test_units_edited_away_after_payment_are_refunded(hub: Hub) -> None:
+    oid = place(hub)
+    paid = grand_total(hub, oid)
+    with hub.uow() as uow:  # a channel that took the money at checkout
+        order = uow.orders.get(T, oid, lock=True)
+        money.record_payment(uow, order, source="checkout", now=hub.clock(), actor="tmall")
+        uow.commit()
+    result = edit(hub, oid, EditRequest(reason="fewer B", quantities=(LineQuantity(2, 1),),
+                                        remove=(3,)))
+    assert result.money_difference < 0
+    total = grand_total(hub, oid)
+    assert total == paid + result.money_difference
+    b = bal(hub, oid)
+    assert b.totals.refunded == -result.money_difference
+    assert b.totals.outstanding == 0 and all(r.outstanding == 0 for r in b.lines)
+    # and the rest of the order still ships, invoices and settles exactly
+    step(hub, oid, S.RELEASED, S.PICKED, S.PACKED)
+    fulfilment.ship_order(hub.uow, T, oid, None, now=hub.clock(), actor="wms")
+    b = bal(hub, oid)
+    assert b.totals.invoiced == total and b.totals.net_paid == total
+    assert b.totals.outstanding == 0
+    assert sum((a for k, a in entries(hub, oid) if k == "refund"), D(0)) == -result.money_difference
