@@ -8,10 +8,20 @@ from decimal import Decimal
 
 from orderhub.bootstrap import Hub
 from orderhub.domain.lifecycle import OrderStatus as S
+from orderhub.domain.order import Charge, OrderEdit
+from orderhub.services.intake.drafts import LineDraft, OrderDraft
+from orderhub.services.intake.submit import submit_orders
 from orderhub.services.orders import editing, fulfilment, money
 from orderhub.services.orders.editing import EditRequest, LineQuantity
-from tests.factories import T
-from tests.integration.test_order_money import bal, entries, grand_total, place, step
+from tests.factories import SHANGHAI, T, seed_network
+from tests.integration.test_order_money import (
+    STOCK,
+    bal,
+    entries,
+    grand_total,
+    place,
+    step,
+)
 
 D = Decimal
 
@@ -54,3 +64,33 @@ def test_units_edited_away_after_payment_are_refunded(hub: Hub) -> None:
     assert b.totals.invoiced == total and b.totals.net_paid == total
     assert b.totals.outstanding == 0
     assert sum((a for k, a in entries(hub, oid) if k == "refund"), D(0)) == -result.money_difference
+
+
+def test_cancelling_the_line_that_carries_total_rounding_keeps_the_order_at_its_due(
+        hub: Hub) -> None:
+    """Charges with more decimals than CNY: the grand total's extra cent is allocated as
+    `total_rounding` (to line 1 here); cancelling that line must take it off the order too,
+    or the order's grand total (what PaymentCaptured carries) and the ledger's due part."""
+    seed_network(hub, STOCK)
+    d = OrderDraft(channel="web", external_id="R-1", currency="CNY",
+                   lines=[LineDraft("A", 2, D("10.00")), LineDraft("B", 1, D("10.00"))],
+                   shipping_address=SHANGHAI)
+    [r] = submit_orders(hub.uow, T, [d], strategy=hub.strategy, now=hub.clock(), actor="t",
+                        presale_lock=hub.presale_lock)
+    oid = r.order_id
+    with hub.uow() as uow:  # a channel's charges, half a cent each
+        order = uow.orders.get(T, oid, lock=True)
+        editing.edit_order(uow, order, OrderEdit(charges=[Charge("fee:x", D("0.005")),
+                                                          Charge("fee:y", D("0.005"))]),
+                           reason="fees", now=hub.clock(), actor="channel")
+        uow.commit()
+    assert grand_total(hub, oid) == D("30.01")
+    money.cancel_units(hub.uow, T, oid, {1: 2}, "out", now=hub.clock(), actor="ops")
+    b = bal(hub, oid)
+    assert b.totals.due == grand_total(hub, oid) == D("10.00")
+    step(hub, oid, S.RELEASED, S.PICKED, S.PACKED)
+    fulfilment.ship_order(hub.uow, T, oid, None, now=hub.clock(), actor="wms")
+    step(hub, oid, S.DELIVERED, S.INVOICED, S.PAID)
+    b = bal(hub, oid)
+    assert b.totals.paid == b.totals.invoiced == grand_total(hub, oid)
+    assert b.totals.outstanding == 0
