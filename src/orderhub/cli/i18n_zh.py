@@ -985,6 +985,7 @@ CATALOG: dict[str, str] = {
     "the lines add up to the order totals": "各行之和等于订单合计",
     "the lines do not add up to the order totals": "各行之和不等于订单合计",
     "expected LINE_NO=UNITS, got {given}": "应为 行号=件数，实际为 {given}",
+    "held": "已挂起",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular
