@@ -94,3 +94,28 @@ def test_cancelling_the_line_that_carries_total_rounding_keeps_the_order_at_its_
     b = bal(hub, oid)
     assert b.totals.paid == b.totals.invoiced == grand_total(hub, oid)
     assert b.totals.outstanding == 0
+
+
+def test_an_added_line_takes_the_list_price_only_in_the_orders_currency(hub: Hub) -> None:
+    """A SKU priced in USD added to a CNY order without a price: its list price is not a
+    CNY amount, so the edit asks for the price (422 naming the field) instead of charging
+    9.99 CNY for a 9.99 USD item; nothing changes."""
+    import pytest
+
+    from orderhub.domain.errors import InvalidInput
+    from orderhub.domain.inventory import Sku
+    from orderhub.services import catalog
+    from orderhub.services.orders.editing import NewLine
+
+    oid = place(hub)
+    catalog.add_skus(hub.uow, [Sku(T, "U", "Import", D("9.99"),
+                                   attributes={"currency": "USD"})], hub.clock())
+    before = grand_total(hub, oid)
+    with pytest.raises(InvalidInput) as err:
+        edit(hub, oid, EditRequest(reason="add", add=(NewLine("U", 1),)))
+    assert [e.loc for e in err.value.errors] == ["add_lines.0.unit_price"]
+    assert grand_total(hub, oid) == before
+    r = edit(hub, oid, EditRequest(reason="add", add=(NewLine("U", 1, D("70.00")),)))
+    assert r.money_difference == D("70.00")
+    r = edit(hub, oid, EditRequest(reason="add", add=(NewLine("A", 1),)))  # CNY list price
+    assert r.money_difference == D("10.00")
