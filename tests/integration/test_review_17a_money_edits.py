@@ -119,3 +119,23 @@ def test_an_added_line_takes_the_list_price_only_in_the_orders_currency(hub: Hub
     assert r.money_difference == D("70.00")
     r = edit(hub, oid, EditRequest(reason="add", add=(NewLine("A", 1),)))  # CNY list price
     assert r.money_difference == D("10.00")
+
+
+def test_a_price_finer_than_the_currency_is_a_field_error_not_a_hold(hub: Hub) -> None:
+    """0.001 CNY for an added line: a 422 naming add_lines.0.unit_price, the order left as
+    it was (before: the edit was applied, the order held and its stock given back)."""
+    import pytest
+
+    from orderhub.domain.errors import InvalidInput
+    from orderhub.services.orders.editing import NewLine
+
+    oid = place(hub)
+    with hub.read_uow() as uow:
+        before = uow.orders.get(T, oid)
+    with pytest.raises(InvalidInput) as err:
+        edit(hub, oid, EditRequest(reason="add", add=(NewLine("A", 1, D("0.001")),)))
+    assert [e.loc for e in err.value.errors] == ["add_lines.0.unit_price"]
+    with hub.read_uow() as uow:
+        after = uow.orders.get(T, oid)
+    assert (after.version, after.status, len(after.lines)) == (
+        before.version, before.status, len(before.lines))

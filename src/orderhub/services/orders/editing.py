@@ -212,6 +212,10 @@ def new_lines(uow: UnitOfWork, order: Order, req: EditRequest) -> list[OrderLine
         sku = catalog.get(a.sku)
         if sku is None:
             errors.append(FieldError(f"add_lines.{i}.sku", f"unknown SKU '{a.sku}'"))
+        elif a.unit_price is not None and not fits_currency(a.unit_price, order.currency):
+            errors.append(FieldError(f"add_lines.{i}.unit_price",
+                                     f"{a.unit_price} has more decimals than {order.currency} "
+                                     "allows"))
         elif a.unit_price is None and sku.list_price is None:
             errors.append(FieldError(f"add_lines.{i}.unit_price",
                                      f"SKU {a.sku} has no list price: give the price"))
