@@ -78,6 +78,7 @@ def test_cancelling_the_line_that_carries_total_rounding_keeps_the_order_at_its_
     [r] = submit_orders(hub.uow, T, [d], strategy=hub.strategy, now=hub.clock(), actor="t",
                         presale_lock=hub.presale_lock)
     oid = r.order_id
+    assert oid is not None
     with hub.uow() as uow:  # a channel's charges, half a cent each
         order = uow.orders.get(T, oid, lock=True)
         editing.edit_order(uow, order, OrderEdit(charges=[Charge("fee:x", D("0.005")),
