@@ -1062,6 +1062,7 @@ CATALOG: dict[str, str] = {
     "the refund's amount": "退款金额",
     "the order's currency": "订单币种",
     "the link that opts the recipient out (email)": "退订链接（邮件）",
+    "held": "已挂起",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular

@@ -1380,6 +1380,11 @@ class Order:
                 if at:  # the kind's last charge carries the reduction
                     c = charges[at[-1]]
                     charges[at[-1]] = Charge(c.kind, c.amount - amount, c.label)
+                elif amount and charges:  # `total_rounding` (no charge of its own): the
+                    c = charges[-1]       # last charge, whose decimals caused it
+                    charges[-1] = Charge(c.kind, c.amount - amount, c.label)
+                elif amount:
+                    self.shipping_fee -= amount
             self.charges = charges
         active_shipments = {r.shipment_id for r in self.active_reservations()}
         for s in self.shipments:

@@ -353,6 +353,17 @@ class Ledger:
                                    source=source, now=now, actor=actor))
         return [entry] if refund is None else [entry, refund]
 
+    def refund_overpaid(self, *, reason: str, source: str, now: datetime,
+                        actor: str) -> LedgerEntry | None:
+        """After a `rebase` (the order edited to less than was paid for it): a refund of
+        what each line had paid beyond its new due (a line edited away: all it had paid),
+        so `outstanding` is never negative for money the ledger has no other way to give
+        back (`refund` needs shipped goods)."""
+        lines = [EntryLine(r.line_no, 0, min(-r.outstanding, r.net_paid))
+                 for r in self.balance().lines if r.outstanding < 0 and r.net_paid > 0]
+        return self._book(_entry(self, EntryKind.REFUND, lines, reason=reason, source=source,
+                                 now=now, actor=actor))
+
     def pay_due(self, *, reason: str, source: str, now: datetime,
                 actor: str) -> LedgerEntry | None:
         """A capture of everything still due, line by line."""

@@ -27,7 +27,8 @@ class EditLineIn(Strict):
 class AddLineIn(Strict):
     sku: Line = Field(min_length=1, max_length=64)
     quantity: Int
-    unit_price: Amount | None = Field(None, description="Default: the SKU's list price")
+    unit_price: Amount | None = Field(None, description="Default: the SKU's list price, "
+                                      "when it is in the order's currency")
 
 
 class AddressEditIn(Strict):

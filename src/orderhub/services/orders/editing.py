@@ -48,7 +48,7 @@ from typing import Any
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput, StaleVersion
 from orderhub.domain.lifecycle import OrderStatus
-from orderhub.domain.money import quantize
+from orderhub.domain.money import fits_currency, quantize
 from orderhub.domain.order import (
     EDITABLE,
     KEEP,
@@ -68,6 +68,7 @@ from orderhub.services.intake.pipeline import (
     run_pipeline,
     validate_orders,
 )
+from orderhub.services.orders import money
 from orderhub.services.sagas.compensation import after_recall, planned_waybills
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
@@ -206,13 +207,33 @@ def new_lines(uow: UnitOfWork, order: Order, req: EditRequest) -> list[OrderLine
         if no not in by_no:
             errors.append(FieldError(f"remove_lines.{i}", f"order has no line {no}"))
     catalog = uow.catalog.skus_by_code(order.tenant_id, sorted({a.sku for a in req.add}))
+    base = ""
     for i, a in enumerate(req.add):
         sku = catalog.get(a.sku)
         if sku is None:
             errors.append(FieldError(f"add_lines.{i}.sku", f"unknown SKU '{a.sku}'"))
+        elif a.unit_price is not None and not fits_currency(a.unit_price, order.currency):
+            errors.append(FieldError(f"add_lines.{i}.unit_price",
+                                     f"{a.unit_price} has more decimals than {order.currency} "
+                                     "allows"))
         elif a.unit_price is None and sku.list_price is None:
             errors.append(FieldError(f"add_lines.{i}.unit_price",
                                      f"SKU {a.sku} has no list price: give the price"))
+        elif a.unit_price is None:
+            # The list price is in the SKU's currency (its `currency` attribute, else the
+            # tenant's base currency: rules/checks.sku_currency); only in the order's own
+            # currency, and to its minor unit, is it the line's price.
+            code = sku.attributes.get("currency")
+            if not (isinstance(code, str) and code):
+                base = base or uow.fx.settings(order.tenant_id).base_currency
+                code = base
+            assert sku.list_price is not None
+            if code.upper() != order.currency or not fits_currency(sku.list_price,
+                                                                   order.currency):
+                errors.append(FieldError(
+                    f"add_lines.{i}.unit_price",
+                    f"SKU {a.sku}'s list price is {sku.list_price} {code.upper()}, not an "
+                    f"amount in the order's {order.currency}: give the price"))
     if errors:
         raise InvalidInput(errors)
     wanted = {q.line_no: q.quantity for q in req.quantities}
@@ -275,6 +296,7 @@ def change_order(make_uow: UowFactory, tenant_id: str, order_id: str, req: EditR
         else:  # pragma: no cover - every status is REFUSED, REPLACEABLE or EDITABLE
             raise Conflict(f"order {order.id} is {order.status.value}")
         event = order.record_edit(basis, reason, now, actor, outcome)
+        money.settle_edit(uow, order, reason=f"edited: {reason}", now=now, actor=actor)
         uow.commit()
         return EditResult(order, outcome, Decimal(event.money_difference), event.version)
 

@@ -160,10 +160,28 @@ def record_refund(uow: UnitOfWork, order: Order, *, lines: Mapping[int, Decimal]
     return entries
 
 
+def settle_edit(uow: UnitOfWork, order: Order, *, reason: str, now: datetime,
+                actor: str) -> LedgerEntry | None:
+    """After an edit of the locked `order` (its content changed): if money has moved for
+    it, the ledger takes the order as edited now (`Ledger.rebase`) and what was paid beyond
+    the edited order's due is refunded (an `OrderMoneyBooked` refund); in the caller's
+    transaction. Nothing when no money has moved yet (the baseline is taken later)."""
+    if uow.money.ledger(order.tenant_id, order.id, order.currency) is None:
+        return None
+    ledger = open_ledger(uow, order, now, actor)
+    entry = ledger.refund_overpaid(reason=reason, source="OrderEdited", now=now, actor=actor)
+    if entry is not None:
+        _store(uow, order, ledger, [entry], caused_by_event=True)
+    return entry
+
+
 def _ledger_or_preview(uow: UnitOfWork, order: Order) -> Ledger:
     ledger = uow.money.ledger(order.tenant_id, order.id, order.currency)
     if ledger is None:  # nothing booked yet: the allocation, not stored
         ledger, _ = Ledger.open(order, order.updated_at, "system")
+    elif ledger.last_content() and ledger.last_content() != content_fingerprint(order):
+        # edited since money last moved: shown as the next booking will take it (not stored)
+        ledger.rebase(order, order.updated_at, "system")
     return ledger
 
 
