@@ -72,7 +72,7 @@ def test_paid_return_refunds_are_the_known_refunds(hub: Hub) -> None:
         [run] = settlement.run(hub.uow, T, "2026-11", now=hub.clock(), actor="fin")
     finally:
         event.remove(hub.engine, "before_cursor_execute", seen)
-    assert len(statements) == 1  # one bulk read of the returns for the whole period
+    assert len(statements) == 2  # bulk reads of the returns (refunds, exchanges): not per order
 
     with hub.read_uow() as uow:
         found = {(f.code.value, f.external_id): f for f in uow.reconciliation.findings(
@@ -83,3 +83,19 @@ def test_paid_return_refunds_are_the_known_refunds(hub: Hub) -> None:
     assert found[("matched", "RF-2")].expected == Decimal("20.00")  # not paid: not counted
     mismatch = found[("refund_mismatch", "RF-3")]
     assert (mismatch.expected, mismatch.settled) == (Decimal("10.00"), Decimal("0.00"))
+
+
+def test_an_exchange_order_is_settled_by_its_return(hub: Hub) -> None:
+    """The replacement order of an exchange is paid by the return (`settled_by_return`):
+    the channel never settles it, so it is no unsettled order."""
+    seed_network(hub)
+    original = shipped(hub, "EX-1", 1)
+    rma = hub.returns.request(T, original, [(1, 1)], "size", actor="t", kind="exchange")
+    assert rma.exchange_order_id
+    data = alipay([("1", "EX-1", "10.00", "交易付款")])
+    settlement.import_file(hub.uow, T, data, "alipay.csv", source="tmall", now=hub.clock(),
+                           actor="fin")
+    [run] = settlement.run(hub.uow, T, "2026-11", now=hub.clock(), actor="fin")
+    with hub.read_uow() as uow:
+        found = [(f.code.value, f.order_id) for f in uow.reconciliation.findings(T, run.id)]
+    assert found == [("matched", original)], found

@@ -160,6 +160,15 @@ class ReturnRepository:
                 out[order_id] = out.get(order_id, Decimal(0)) + total
         return out
 
+    def exchange_orders(self, tenant_id: str, order_ids: Iterable[str]) -> set[str]:
+        """Of these orders, the exchanges' replacement orders (paid by their returns): one
+        query per IN list of order ids."""
+        out: set[str] = set()
+        for part in chunks(sorted(set(order_ids)), _REFUND_KEYS):
+            out.update(self.conn.execute(select(_q.exchange_order_id).where(
+                _q.tenant_id == tenant_id, _q.exchange_order_id.in_(part))).scalars())
+        return out
+
     # ----- received units -------------------------------------------------------------------
     def add_units(self, r: ReturnRequest, units: Sequence[ReceivedUnits]) -> None:
         if units:

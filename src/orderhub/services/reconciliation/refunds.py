@@ -6,7 +6,9 @@ total back: `cancelled_order_refunds`) and the completed refunds of its returns
 (`RefundCompleted`, services/returns). `known_refunds`, what `settlement.run` uses, sums
 the returns' completed refunds per order with one bulk read (per IN list of order ids, never
 a query per order) and keeps the cancellation rule: a cancelled order counts refunded in
-full. A refund asked for but not yet paid (a return `received`) is not counted.
+full. A refund asked for but not yet paid (a return `received`) is not counted. An
+exchange's replacement order is paid by its return (`settled_by_return`), never by the
+channel: it counts as settled in full (its grand total), so it is no unsettled order.
 """
 
 from __future__ import annotations
@@ -34,10 +36,12 @@ def cancelled_order_refunds(uow: UnitOfWork, tenant_id: str, orders: Sequence[Or
 
 def known_refunds(uow: UnitOfWork, tenant_id: str, orders: Sequence[OrderFacts]
                   ) -> dict[str, Decimal]:
-    """Cancelled orders refunded in full; every other order its returns' completed refunds
-    (one bulk read)."""
+    """Cancelled orders and exchanges' replacement orders refunded in full; every other
+    order its returns' completed refunds (bulk reads)."""
     out = cancelled_order_refunds(uow, tenant_id, orders)
     rest = {o.id: o for o in orders if o.id not in out}
+    for order_id in uow.returns.exchange_orders(tenant_id, rest):
+        out[order_id] = rest.pop(order_id).grand_total
     for order_id, total in uow.returns.completed_refunds(tenant_id, rest).items():
         out[order_id] = quantize(total, rest[order_id].currency)
     return out
