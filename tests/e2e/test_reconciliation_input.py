@@ -7,14 +7,17 @@ code) or a quote has a valid Content-Disposition. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.settlements import parse_settlement
 from orderhub.bootstrap import Hub
+from orderhub.cli.app import app as cli
 from tests.api import api_client
 from tests.factories import seed_network
 
@@ -78,3 +81,18 @@ def test_export_file_name_for_any_scope(client: TestClient, scope: str) -> None:
     disposition = r.headers["content-disposition"]
     assert disposition.startswith('attachment; filename="reconciliation-2026-11-')
     assert disposition.count('"') == 2 and "filename*=UTF-8''" in disposition
+
+
+def test_cli_report_out_unwritable_is_a_message(hub: Hub, database_url: str,
+                                                 tmp_path: Path) -> None:
+    seed_network(hub)
+    env = {"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"}
+    result = CliRunner().invoke(cli, ["reconcile", "report", "--period", "2026-11",
+                                      "--format", "csv", "--out",
+                                      str(tmp_path / "no-such-dir" / "r.csv")], env=env)
+    assert result.exit_code == 2, result.output
+    assert "cannot write" in result.output and result.exception is not None
+    assert isinstance(result.exception, SystemExit)
+    result = CliRunner().invoke(cli, ["reconcile", "import", str(tmp_path), "--source",
+                                      "tmall"], env=env)
+    assert result.exit_code != 0 and isinstance(result.exception, SystemExit), result.output
