@@ -42,6 +42,7 @@ def _doc(r: ReturnRequest) -> dict[str, Any]:
         "received": [u.as_dict() for u in r.received],
         "refund": r.refund.as_dict() if r.refund else None,
         "refund_reference": r.refund_reference, "refund_booked": r.refund_booked,
+        "channel_refunded": r.channel_refunded,
     }
 
 
@@ -74,7 +75,8 @@ def _request(row: Any) -> ReturnRequest:
                   for x in d["received"]],
         refund=Refund.from_dict(d["refund"]) if d["refund"] else None,
         refund_reference=d["refund_reference"],
-        refund_booked=bool(d.get("refund_booked", False)), version=row["version"])
+        refund_booked=bool(d.get("refund_booked", False)),
+        channel_refunded=str(d.get("channel_refunded", "")), version=row["version"])
 
 
 class ReturnRepository:

@@ -374,6 +374,31 @@ class ReturnDesk:
                            {"change": "receipt", "delta": qty, "reason": "return",
                             "reference": rma.id, "on_hand": level.on_hand})
             uow.returns.add_units(rma, units)
+            if rma.status == ReturnStatus.RECEIVED and rma.channel_refunded:
+                # the channel refunded already: complete it now, finance pays nothing
+                booked = _book_refund(uow, order, rma.id, rma.expect_refund_requested(),
+                                      now, actor)
+                rma.complete_refund(rma.channel_refunded, now, actor, booked=booked)
+            uow.returns.save(rma)
+            self._finish(uow, order, rma)
+        return rma
+
+    def note_channel_refund(self, tenant_id: str, return_id: str, reference: str, *,
+                            actor: str) -> ReturnRequest:
+        """The channel refunded the buyer: a received return's refund completes with the
+        channel's reference; one not yet received keeps the reference and completes at
+        receipt (finance is never asked to pay what the channel paid)."""
+        with self.make_uow() as uow:
+            order, rma = self._load(uow, tenant_id, return_id)
+            if rma.status == ReturnStatus.RECEIVED:
+                refund = rma.expect_refund_requested()
+                booked = _book_refund(uow, order, rma.id, refund, self.clock(), actor)
+                rma.complete_refund(reference, self.clock(), actor, booked=booked)
+            elif rma.status in (ReturnStatus.REQUESTED, ReturnStatus.APPROVED) \
+                    and rma.kind == ReturnKind.REFUND and not rma.channel_refunded:
+                rma.channel_refunded = reference
+            else:
+                return rma
             uow.returns.save(rma)
             self._finish(uow, order, rma)
         return rma
