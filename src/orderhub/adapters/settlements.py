@@ -50,7 +50,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -187,18 +187,56 @@ def parse_settlement(data: bytes, filename: str, source: str,
     errors: list[FieldError] = []
     skipped = 0
     width = max(columns.values(), default=0) + 1
+    labels = _STORED_LABELS[key]
     for n, cells in body:
         cell = _Cells(n, cells, columns, errors, width)
         got = reader(cell, spec, naive_tz)
         if got is None:
             skipped += 1
             continue
-        rows.extend(got)
+        rows.extend(_storable(cell, got, labels))
         if len(errors) >= _MAX_ERRORS:
             break
     if errors:
         raise InvalidInput(errors[:_MAX_ERRORS])
     return ParsedFile(source, rows, len(body), skipped, hashlib.sha256(data).hexdigest())
+
+
+# What the stored columns hold (adapters/db/tables.py settlement_rows): a longer order
+# reference, fee type or waybill, or a NUL character (PostgreSQL's text refuses it), is the
+# row's error, named by its column; a longer reference (one composed of several cells) is
+# stored as its SHA-256, which keeps it a key for finding duplicates.
+_LIMITS = {"order_ref": 200, "fee_type": 64, "waybill": 64}
+_REFERENCE_LIMIT = 300
+_STORED_LABELS: dict[str, dict[str, str]] = {
+    "tmall": {"order_ref": "业务基础订单号", "fee_type": "业务类型", "reference": "业务流水号"},
+    "jd": {"order_ref": "订单编号", "fee_type": "费用名称", "reference": "单据编号"},
+    "douyin": {"order_ref": "订单号", "fee_type": "佣金", "reference": "结算流水号"},
+    "shopify": {"order_ref": "Order", "fee_type": "Type", "reference": "Transaction ID"},
+    "carrier": {"waybill": "运单号", "fee_type": "附加费类型", "reference": "运单号",
+                "order_ref": "运单号"},
+}
+
+
+def _storable(cell: _Cells, rows: list[SettlementRow], labels: Mapping[str, str]
+              ) -> list[SettlementRow]:
+    out = []
+    for row in rows:
+        ok = True
+        for name in ("order_ref", "fee_type", "waybill", "reference"):
+            value: str = getattr(row, name)
+            if "\x00" in value:
+                cell.fail(labels.get(name, name), "contains a NUL character")
+                ok = False
+            elif name in _LIMITS and len(value) > _LIMITS[name]:
+                cell.fail(labels.get(name, name), f"longer than {_LIMITS[name]} characters")
+                ok = False
+        if ok and len(row.reference) > _REFERENCE_LIMIT:
+            row = replace(row, reference="sha256:" + hashlib.sha256(
+                row.reference.encode()).hexdigest())
+        if ok:
+            out.append(row)
+    return out
 
 
 def _blank(cells: list[Any]) -> bool:

@@ -53,9 +53,13 @@ def reconcile_import(
 
     if not file.is_file():
         raise fail(t("no such file: {path}", path=str(file)))
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {exc.strerror}", 2) from None
     with open_hub(database_url) as hub:
         try:
-            doc = settlement.import_file(hub.uow, tenant, file.read_bytes(), file.name,
+            doc = settlement.import_file(hub.uow, tenant, data, file.name,
                                          source=source, period=period, channel=channel,
                                          now=hub.clock(), actor=cli_actor())
         except DomainError as exc:
@@ -137,7 +141,10 @@ def reconcile_report(
             if fmt is not None and out is not None:
                 data, _, _ = views.export(hub.read_uow, tenant, period, fmt, scope=channel,
                                           codes=list(code or []))
-                out.write_bytes(data)
+                try:
+                    out.write_bytes(data)
+                except OSError as exc:
+                    raise fail(f"cannot write {out}: {exc.strerror}", 2) from None
                 console.print(t("report written to {path}", path=str(out)))
                 return
             doc = views.report(hub.read_uow, tenant, period, scope=channel,

@@ -455,6 +455,9 @@ class ReturnRequest:
     refund: Refund | None = None
     refund_reference: str = ""
     refund_booked: bool = False  # in the order's money ledger (domain/order_ledger.py)
+    # the channel's refund reference when the channel refunded before the goods came back:
+    # the refund completes with it at receipt (finance is not asked to pay it again)
+    channel_refunded: str = ""
     version: int = 0
     events: list[ev.Event] = field(default_factory=list)
 

@@ -4,13 +4,15 @@ No personal data is stored here: a return's customer and address are its order's
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
 from orderhub.adapters.db import tables as t
+from orderhub.adapters.db.batching import chunks
 from orderhub.domain.errors import Conflict, NotFound
 from orderhub.domain.returns import (
     Grade,
@@ -27,6 +29,7 @@ from orderhub.domain.returns import (
 _q = t.return_requests.c
 _l = t.return_lines.c
 _u = t.return_units.c
+_REFUND_KEYS = 5_000  # order ids per IN list (well under SQLite's and PostgreSQL's limits)
 
 
 def _doc(r: ReturnRequest) -> dict[str, Any]:
@@ -39,6 +42,7 @@ def _doc(r: ReturnRequest) -> dict[str, Any]:
         "received": [u.as_dict() for u in r.received],
         "refund": r.refund.as_dict() if r.refund else None,
         "refund_reference": r.refund_reference, "refund_booked": r.refund_booked,
+        "channel_refunded": r.channel_refunded,
     }
 
 
@@ -71,7 +75,8 @@ def _request(row: Any) -> ReturnRequest:
                   for x in d["received"]],
         refund=Refund.from_dict(d["refund"]) if d["refund"] else None,
         refund_reference=d["refund_reference"],
-        refund_booked=bool(d.get("refund_booked", False)), version=row["version"])
+        refund_booked=bool(d.get("refund_booked", False)),
+        channel_refunded=str(d.get("channel_refunded", "")), version=row["version"])
 
 
 class ReturnRepository:
@@ -143,6 +148,28 @@ class ReturnRepository:
             q = q.where(_q.order_id == order_id)
         rows = self.conn.execute(q.order_by(_q.requested_at.desc(), _q.id).limit(limit))
         return [_request(r) for r in rows.mappings()]
+
+    def completed_refunds(self, tenant_id: str, order_ids: Iterable[str]
+                          ) -> dict[str, Decimal]:
+        """Order id -> the sum of its returns' completed (paid) refunds, for the orders
+        that have any: one query per IN list of order ids, never one per order."""
+        out: dict[str, Decimal] = {}
+        for part in chunks(sorted(set(order_ids)), _REFUND_KEYS):
+            q = select(_q.order_id, _q.refund_total).where(
+                _q.tenant_id == tenant_id, _q.order_id.in_(part),
+                _q.status == ReturnStatus.REFUNDED.value, _q.refund_total.is_not(None))
+            for order_id, total in self.conn.execute(q):  # summed here: exact on SQLite too
+                out[order_id] = out.get(order_id, Decimal(0)) + total
+        return out
+
+    def exchange_orders(self, tenant_id: str, order_ids: Iterable[str]) -> set[str]:
+        """Of these orders, the exchanges' replacement orders (paid by their returns): one
+        query per IN list of order ids."""
+        out: set[str] = set()
+        for part in chunks(sorted(set(order_ids)), _REFUND_KEYS):
+            out.update(self.conn.execute(select(_q.exchange_order_id).where(
+                _q.tenant_id == tenant_id, _q.exchange_order_id.in_(part))).scalars())
+        return out
 
     # ----- received units -------------------------------------------------------------------
     def add_units(self, r: ReturnRequest, units: Sequence[ReceivedUnits]) -> None:

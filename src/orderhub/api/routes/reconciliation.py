@@ -3,8 +3,10 @@ the report (JSON, CSV, XLSX) and the period close (domain/reconciliation.py)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -130,8 +132,10 @@ def export(hub: HubDep, tenant: TenantDep, period: PeriodQ, scope: ScopeQ = None
     """The report as a CSV or XLSX file for finance."""
     data, media_type, name = views.export(hub.read_uow, tenant, period, format_,
                                           scope=scope, codes=code or [])
-    return Response(data, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    plain = re.sub(r"[^A-Za-z0-9._-]", "_", name)  # a header is latin-1: no quotes, no CJK
+    return Response(data, media_type=media_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{plain}\"; "
+                               f"filename*=UTF-8''{quote(name, safe='')}"})
 
 
 @router.get("/codes")

@@ -27,7 +27,7 @@ from orderhub.domain.reconciliation import (
     reconcile_channel,
 )
 from orderhub.services import audit
-from orderhub.services.reconciliation.refunds import RefundSource, cancelled_order_refunds
+from orderhub.services.reconciliation.refunds import RefundSource, known_refunds
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 
@@ -139,7 +139,7 @@ def _reconcile(uow: UnitOfWork, tenant_id: str, scope: str, period: Period,
 def run(make_uow: UowFactory, tenant_id: str, period: str, *, scope: str | None = None,
         tolerance: Decimal = DEFAULT_TOLERANCE, fee_rates: Mapping[str, Any] | None = None,
         now: datetime, actor: str,
-        refunds: RefundSource = cancelled_order_refunds) -> list[RunRecord]:
+        refunds: RefundSource = known_refunds) -> list[RunRecord]:
     """Reconcile the period of one scope (or of every scope with imports in it): a new run,
     stored with all its findings; a closed period is refused."""
     month = Period.parse(period)

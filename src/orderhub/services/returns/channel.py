@@ -64,6 +64,9 @@ def ingest_notice(desk: ReturnDesk, tenant_id: str, channel: str, notice: Channe
         rma = desk.request(tenant_id, order.id, _lines(order, notice), notice.reason,
                            actor=actor, source="channel", note=note.strip(),
                            channel_ref=notice.refund_ref)
+        if notice.status == "refunded":  # paid by the channel: not again at receipt
+            rma = desk.note_channel_refund(tenant_id, rma.id,
+                                           f"{channel}:{notice.refund_ref}", actor=actor)
         return NoticeResult("created", rma.id, return_view(rma)["status"])
     if notice.status == "closed" and known.status in (ReturnStatus.REQUESTED,
                                                       ReturnStatus.APPROVED):
@@ -74,5 +77,12 @@ def ingest_notice(desk: ReturnDesk, tenant_id: str, channel: str, notice: Channe
         rma = desk.complete_refund(tenant_id, known.id, f"{channel}:{notice.refund_ref}",
                                    actor=actor)
         return NoticeResult("refund_completed", rma.id, rma.status.value)
+    if notice.status == "refunded" and known.status in (ReturnStatus.REQUESTED,
+                                                        ReturnStatus.APPROVED) \
+            and not known.channel_refunded:
+        rma = desk.note_channel_refund(tenant_id, known.id, f"{channel}:{notice.refund_ref}",
+                                       actor=actor)
+        return NoticeResult("refund_noted", rma.id, rma.status.value,
+                            "refunded in the channel; the refund completes at receipt")
     return NoticeResult("unchanged", known.id, known.status.value,
                         f"return {known.id} is {known.status.value}")

@@ -21,8 +21,9 @@ from decimal import Decimal
 
 from orderhub.adapters.carriers.base import CarrierError, CarrierGateway, WaybillRequest
 from orderhub.domain.allocation import AllocationStrategy
-from orderhub.domain.errors import Conflict, FieldError, InvalidInput
+from orderhub.domain.errors import Conflict, FieldError, IllegalTransition, InvalidInput
 from orderhub.domain.events import StockAdjusted
+from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.line_money import split_pro_rata
 from orderhub.domain.money import minor_unit, quantize
 from orderhub.domain.order import Order, ReservationState
@@ -49,6 +50,7 @@ from orderhub.services.intake.drafts import (
     payload_hash,
 )
 from orderhub.services.intake.pipeline import run_pipeline
+from orderhub.services.orders import fulfilment
 from orderhub.services.orders import money as order_money
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
@@ -203,6 +205,8 @@ class ReturnDesk:
         with self.make_uow() as uow:
             order, rma = self._load(uow, tenant_id, return_id)
             rma.cancel(now, actor, reason or "cancelled")
+            if rma.exchange_order_id:
+                _cancel_replacement(uow, rma, now, actor)
             uow.returns.save(rma)
             self._finish(uow, order, rma)
         return rma
@@ -370,6 +374,31 @@ class ReturnDesk:
                            {"change": "receipt", "delta": qty, "reason": "return",
                             "reference": rma.id, "on_hand": level.on_hand})
             uow.returns.add_units(rma, units)
+            if rma.status == ReturnStatus.RECEIVED and rma.channel_refunded:
+                # the channel refunded already: complete it now, finance pays nothing
+                booked = _book_refund(uow, order, rma.id, rma.expect_refund_requested(),
+                                      now, actor)
+                rma.complete_refund(rma.channel_refunded, now, actor, booked=booked)
+            uow.returns.save(rma)
+            self._finish(uow, order, rma)
+        return rma
+
+    def note_channel_refund(self, tenant_id: str, return_id: str, reference: str, *,
+                            actor: str) -> ReturnRequest:
+        """The channel refunded the buyer: a received return's refund completes with the
+        channel's reference; one not yet received keeps the reference and completes at
+        receipt (finance is never asked to pay what the channel paid)."""
+        with self.make_uow() as uow:
+            order, rma = self._load(uow, tenant_id, return_id)
+            if rma.status == ReturnStatus.RECEIVED:
+                refund = rma.expect_refund_requested()
+                booked = _book_refund(uow, order, rma.id, refund, self.clock(), actor)
+                rma.complete_refund(reference, self.clock(), actor, booked=booked)
+            elif rma.status in (ReturnStatus.REQUESTED, ReturnStatus.APPROVED) \
+                    and rma.kind == ReturnKind.REFUND and not rma.channel_refunded:
+                rma.channel_refunded = reference
+            else:
+                return rma
             uow.returns.save(rma)
             self._finish(uow, order, rma)
         return rma
@@ -430,6 +459,23 @@ def _book_refund(uow: UnitOfWork, order: Order, return_id: str, refund: Refund,
         return False
     savepoint.commit()
     return True
+
+
+def _cancel_replacement(uow: UnitOfWork, rma: ReturnRequest, now: datetime, actor: str
+                        ) -> None:
+    """An exchange cancelled before its goods came back: its replacement order is cancelled
+    with it (its stock goes back), unless cancelled already; Conflict (nothing changes) when
+    it has gone to a warehouse or shipped."""
+    new = uow.orders.get(rma.tenant_id, rma.exchange_order_id, lock=True)
+    if new.status == OrderStatus.CANCELLED:
+        return
+    try:
+        fulfilment.cancel_loaded(uow, new, f"return {rma.id} cancelled", now=now,
+                                 actor=actor)
+    except IllegalTransition:
+        raise Conflict(f"return {rma.id} cannot be cancelled: its replacement order "
+                       f"{new.id} is {new.status.value}; cancel or intercept it first"
+                       ) from None
 
 
 def _outbound(order: Order, rma: ReturnRequest) -> tuple[str, str]:
