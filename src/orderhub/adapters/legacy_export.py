@@ -17,12 +17,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from orderhub.adapters.channels.tabular.parse import normalise, read_csv, read_xlsx
+from orderhub.adapters.channels.tabular.parse import (
+    cell_moment,
+    cell_text,
+    normalise,
+    read_csv,
+    read_xlsx,
+)
 from orderhub.domain.cutover import HELD_STATUSES, LegacyRow
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.money import is_known_currency
@@ -135,14 +141,7 @@ def _columns(header: list[Any], mapping: Mapping[str, str], default_currency: st
     return columns
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
+_text = cell_text
 
 
 def _cell(cells: list[Any], columns: Mapping[str, int], name: str) -> Any:
@@ -193,23 +192,7 @@ def _flag(value: Any) -> bool:
 def _moment(value: Any, naive_tz: tzinfo) -> datetime | None:
     if value is None or _text(value) == "":
         return None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time())
-    else:
-        text = _text(value).replace("/", "-")
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"'{_text(value)}' is not a date-time "
-                             "(YYYY-MM-DD HH:MM:SS)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=naive_tz)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:  # year 1 or 9999 moved across midnight UTC
-        raise ValueError(f"'{_text(value)}' is out of range") from None
+    return cell_moment(value, naive_tz)
 
 
 def _row(n: int, cells: list[Any], columns: Mapping[str, int], default_currency: str,

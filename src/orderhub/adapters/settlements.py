@@ -51,11 +51,17 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from orderhub.adapters.channels.tabular.parse import normalise, read_csv, read_xlsx
+from orderhub.adapters.channels.tabular.parse import (
+    cell_moment,
+    cell_text,
+    normalise,
+    read_csv,
+    read_xlsx,
+)
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.money import is_known_currency
 from orderhub.domain.reconciliation import CARRIER_PREFIX, CHINA, RowKind, SettlementRow
@@ -313,16 +319,7 @@ class _Cells:
             return None
 
 
-def _text(value: Any) -> str:
-    if type(value) is str:  # every CSV cell: the fast path
-        return value.strip()
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
+_text = cell_text
 
 
 _PLAIN = re.compile(r"-?\d{1,12}(\.\d{1,6})?")
@@ -402,24 +399,7 @@ def _moment(value: Any, naive_tz: tzinfo) -> datetime:
 def _read_moment(value: Any, naive_tz: tzinfo) -> datetime:
     if value is None or _text(value) == "":
         raise ValueError("empty; a date-time is required")
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time())
-    else:
-        text = _text(value).replace("/", "-")
-        text = re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", text)  # Shopify: "... -0500"
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            raise ValueError(f"'{_text(value)}' is not a date-time "
-                             "(YYYY-MM-DD HH:MM:SS)") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=naive_tz)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError(f"'{_text(value)}' is out of range") from None
+    return cell_moment(value, naive_tz)
 
 
 def _ref(cell: _Cells, name: str, label: str) -> str:

@@ -246,7 +246,11 @@ def read_xlsx(data: bytes) -> list[tuple[int, list[Any]]]:
 # ----- cell values --------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A CSV or XLSX cell as text (shared by every file reader: order files, legacy
+    exports, settlement statements)."""
+    if type(value) is str:  # every CSV cell: the fast path
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -254,6 +258,33 @@ def _text(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return str(value).strip()
+
+
+_text = cell_text
+
+
+def cell_moment(value: Any, naive_tz: tzinfo) -> datetime:
+    """A cell's ISO date-time (a date cell, YYYY-MM-DD[ HH:MM:SS], / for -; naive ones in
+    `naive_tz`) in UTC; ValueError naming the text otherwise (legacy exports and settlement
+    statements: their dates are ISO; order files also read other shapes, `_moment`)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    else:
+        text = cell_text(value).replace("/", "-")
+        text = re.sub(r"\s+([+-]\d{2}:?\d{2})$", r"\1", text)  # Shopify: "... -0500"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"'{cell_text(value)}' is not a date-time "
+                             "(YYYY-MM-DD HH:MM:SS)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=naive_tz)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved across midnight UTC
+        raise ValueError(f"'{cell_text(value)}' is out of range") from None
 
 
 _AMOUNT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
