@@ -479,7 +479,7 @@ def test_csv_uses_the_default_chinese_headers() -> None:
             "pdd": ("pdd_",),
         }.items()
         for path in sorted(FIXTURES.glob("*.json"))
-        if path.name.startswith(prefixes)
+        if path.name.startswith(prefixes) and "_refund" not in path.name  # not orders
     ],
 )
 def test_each_fixture_survives_a_round_trip(adapter: str, name: str) -> None:
