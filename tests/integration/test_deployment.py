@@ -142,12 +142,6 @@ def stream_ids(hub: Hub) -> Counter[str]:
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(strict=False, reason=(
-    "known open bug (closing note 2026-12-07): the worker's twin consumer misses the first "
-    "events in the stream (the demo's StockAdjusted) - one CI run in five on 2026-12-07 "
-    "morning, every run since the merges that afternoon; suspected: a batch fetched but not "
-    "acknowledged is implicitly acknowledged by a later ack (AckPolicy.ALL), so it is never "
-    "redelivered; everything after it arrives once, as the test checks"))
 def test_two_apis_two_relays_and_a_worker_deliver_every_order_and_event_once(
     hub: tuple[Hub, dict[str, str]], tmp_path: Path
 ) -> None:

@@ -244,7 +244,6 @@ class JetStreamSource:
     ) -> None:
         self.start = start
         self._sub_nc: Any = None
-        self._last_msg: Any = None
         self.client = client
         self.durable = durable
         self.types = set(types or [])
@@ -266,7 +265,7 @@ class JetStreamSource:
                 ack_wait=self.ack_wait,
                 max_deliver=-1,
                 filter_subject=self._filter(),
-                ack_policy=api.AckPolicy.ALL,
+                ack_policy=api.AckPolicy.EXPLICIT,
                 deliver_policy=api.DeliverPolicy.ALL
                 if self.start == "earliest"
                 else api.DeliverPolicy.NEW,
@@ -296,21 +295,20 @@ class JetStreamSource:
             env = Envelope.from_json(m.data)
             if not self.types or env.type in self.types:
                 out.append(JetStreamMessage(env, m))
-        if msgs and not out:
-            await msgs[-1].ack()  # nothing for this consumer in the batch: move past it
-        elif msgs:
-            self._last_msg = msgs[-1]
+            else:
+                await m.ack()  # not for this consumer: move past it
         return out
 
     def fetch(self, limit: int, wait: float) -> list[JetStreamMessage]:
         return self.client.run(self._fetch(limit, wait), timeout=wait + self.client.timeout + 5)
 
     async def _ack(self, items: Sequence[JetStreamMessage]) -> None:
-        # AckPolicy.ALL: acknowledging the last message of an in-order batch acknowledges
-        # every message before it, one round trip per batch instead of one per event.
-        last = self._last_msg if self._last_msg is not None else items[-1].msg
-        self._last_msg = None
-        await last.ack()
+        # AckPolicy.EXPLICIT, each message acknowledged (acks are published without waiting,
+        # then one flush): under AckPolicy.ALL, acknowledging a later batch also acknowledged
+        # an earlier one that was fetched but never handled (a fetch the caller had given up
+        # on), and that batch was never delivered again.
+        for item in items:
+            await item.msg.ack()
         if self.client._nc is not None:
             await self.client._nc.flush(timeout=int(self.client.timeout))
 
@@ -327,7 +325,7 @@ class JetStreamSource:
             ack_wait=self.ack_wait,
             max_deliver=-1,
             filter_subject=self._filter(),
-            ack_policy=api.AckPolicy.ALL,
+            ack_policy=api.AckPolicy.EXPLICIT,
             deliver_policy=api.DeliverPolicy.BY_START_TIME,
             opt_start_time=since,
         )
