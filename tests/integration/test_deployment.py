@@ -233,7 +233,11 @@ def test_two_apis_two_relays_and_a_worker_deliver_every_order_and_event_once(
             foreign = conn.execute(text(
                 "SELECT count(*) FROM consumer_inbox i WHERE NOT EXISTS "
                 "(SELECT 1 FROM outbox o WHERE o.event_id = i.event_id)")).scalar()
-        assert twin_inbox() == set(written)
+        # The worker's own jobs keep writing events after `written` was read (the exception
+        # desk opening cases for held orders, the twin's alerts), so the inbox may hold more
+        # than `written`; every id it holds was written (`foreign`), and none of `written`
+        # is missing (above). A CI run failed on the strict equality with 100+ such ids.
+        assert twin_inbox() >= set(written)
         assert twins == 2 * ORDERS
         assert foreign == 0  # no consumer handled an event that was never written
     finally:
