@@ -180,6 +180,7 @@ def test_reconciliation_import_run_report_close(app: Any, hub: Hub) -> None:
         "csrf": csrf, "period": "2026-11", "scope": "tmall"})
     assert ran.status_code == 303, ran.text
     report = fin.get("/console/reconciliation", params={"period": "2026-11"})
+    assert report.text.count("data-run-id=") == 1
     for code in ("matched", "unmatched_row", "duplicate"):
         assert f'data-code="{code}"' in report.text, code
     only = fin.get("/console/reconciliation", params={"period": "2026-11",

@@ -31,6 +31,7 @@ NAV = nav.register(nav.NavItem("reconciliation", "/reconciliation", Scope.FINANC
                                order=38))
 MAX_BYTES = 20 * 1024 * 1024
 FINDINGS_SHOWN = 200
+RUNS_SHOWN = 20
 PERIOD = re.compile(r"^\d{4}-\d{2}$")
 SCOPE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 SOURCES = ("tmall", "jd", "douyin", "shopify")
@@ -53,13 +54,14 @@ def _page(request: Request, v: Viewer, *, period: str, scope: str = "", code: st
     hub = hub_of(request)
     tenant = v.principal.tenant_id
     imports = views.imports(hub.read_uow, tenant, period)
+    runs = views.runs(hub.read_uow, tenant, period, RUNS_SHOWN)
     report = views.report(hub.read_uow, tenant, period, scope=scope or None,
                           codes=[code] if code else [], limit=FINDINGS_SHOWN)
     done = request.query_params.get("done", "")
     query = {k: val for k, val in (("period", period), ("scope", scope), ("code", code))
              if val}
     return render(request, v, "pages/reconciliation.html", status=status, current=NAV.key,
-                  period=period, scope=scope, code=code, imports=imports,
+                  period=period, scope=scope, code=code, imports=imports, runs=runs,
                   scopes=report["scopes"], errors=errors or {}, form=form or {},
                   message=message, detail=detail, may_write=v.may(Scope.FINANCE_WRITE),
                   codes=[(c.value, f"rec.code_{c.value}") for c in FindingCode],
