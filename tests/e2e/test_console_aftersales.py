@@ -72,7 +72,9 @@ def test_returns_list_and_a_return_approved_and_received(app: Any, hub: Hub) -> 
     page = op.get("/console/returns")
     assert page.status_code == 200
     assert f'data-return="{rid}"' in page.text and f'href="/console/orders/{oid}"' in page.text
-    assert 'data-sku="A"' in page.text and 'data-channel="tmall"' in page.text  # the rates
+    rates = op.get("/console/returns/rates")
+    assert rates.status_code == 200
+    assert 'data-sku="A"' in rates.text and 'data-channel="tmall"' in rates.text
     for query, shown, hidden in (({"status": "requested"}, rid, None),
                                  ({"status": "refunded"}, None, rid),
                                  ({"sku": "A"}, rid, rid2), ({"channel": "tmall"}, rid2, rid)):

@@ -977,6 +977,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "ret.rates": ("Return rates", "退货率"),
     "ret.rate_all": ("{returned} of {shipped} units shipped are in returns ({rate}).",
                      "退货 {returned} 件，已发货 {shipped} 件（退货率 {rate}）。"),
+    "ret.rates_top": ("The {n} highest", "最高的 {n} 项"),
     "ret.rates_sku": ("By SKU (highest first)", "按 SKU（从高到低）"),
     "ret.rates_channel": ("By channel (highest first)", "按渠道（从高到低）"),
     "ret.returned": ("Returned", "退货件数"),

@@ -1,13 +1,13 @@
 """Returns (RMA, docs/returns.md): the list (filtered by status, channel and SKU; each row
-links to its order) with the return rates per SKU and per channel (the KPI of
-`GET /v1/returns/stats`), and one return: its lines, the units received with their grades,
-the refund and the return's own timeline (its events on the order's timeline). The actions
-a principal may take are shown, nothing else: approve or reject (returns:approve), receive
-with a grade per line (returns:write), all through `hub.returns` (services/returns/desk.py),
-the use cases the API calls. A principal bound to warehouses sees and acts only on the
-returns of orders shipped from them (`views.get_return(..., warehouses=)`), as in the API.
-A page older than the return gets the conflict message instead of acting on what the
-viewer did not see."""
+links to its order), the return rates per SKU and per channel (the KPI of
+`GET /v1/returns/stats`, on a page of its own), and one return: its lines, the units
+received with their grades, the refund and the return's own timeline (its events on the
+order's timeline). The actions a principal may take are shown, nothing else: approve or
+reject (returns:approve), receive with a grade per line (returns:write), all through
+`hub.returns` (services/returns/desk.py), the use cases the API calls. A principal bound to
+warehouses sees and acts only on the returns of orders shipped from them
+(`views.get_return(..., warehouses=)`), as in the API. A page older than the return gets
+the conflict message instead of acting on what the viewer did not see."""
 
 from __future__ import annotations
 
@@ -63,15 +63,25 @@ def returns_list(request: Request, v: Viewer = Depends(needs(Scope.RETURNS_READ)
         items = views.list_returns(hub.read_uow, tenant, status=f["status"] or None,
                                    channel=f["channel"] or None, sku=f["sku"] or None,
                                    limit=PAGE_SIZE, warehouses=bound)
-    stats = views.return_stats(hub.read_uow, tenant, warehouses=bound)
     with hub.read_uow() as uow:
         channels = sorted(c.code for c in uow.catalog.channels(tenant))
     return render(request, v, "pages/returns.html", status=400 if errors else 200,
-                  current=NAV.key, f=f, errors=errors, items=items, stats=stats,
-                  rates_sku=_by_rate(stats["by_sku"]),
-                  rates_channel=_by_rate(stats["by_channel"]),
+                  current=NAV.key, f=f, errors=errors, items=items,
                   statuses=[(s.value, f"ret.status_{s.value}") for s in ReturnStatus],
                   channels=[(c, c) for c in channels], page_size=PAGE_SIZE)
+
+
+@router.get("/returns/rates")
+def rates(request: Request, v: Viewer = Depends(needs(Scope.RETURNS_READ))) -> Response:
+    """The return-rate KPI (units in returns / units shipped) per SKU and per channel, the
+    highest first: aggregates over every shipped unit, so a page of its own rather than a
+    part of the list every filter redraws."""
+    hub = hub_of(request)
+    stats = views.return_stats(hub.read_uow, v.principal.tenant_id,
+                               warehouses=v.principal.warehouses)
+    return render(request, v, "pages/return_rates.html", current=NAV.key, stats=stats,
+                  rates_sku=_by_rate(stats["by_sku"]),
+                  rates_channel=_by_rate(stats["by_channel"]), top=TOP_RATES)
 
 
 def _page(request: Request, v: Viewer, return_id: str, *, status: int = 200,
