@@ -122,8 +122,22 @@ def test_returns_list_and_a_return_approved_and_received(app: Any, hub: Hub) -> 
     assert "data-refund-total=" in after.text
     assert 'data-event="ReturnReceived"' in after.text
     assert 'data-event="RefundRequested"' in after.text
+    assert 'data-action="refund-complete"' not in stock.get(f"/console/returns/{rid}").text
+    fin = _client(app, "fin")  # finance pays it: orders:bill, returns:read
+    to_pay = fin.get(f"/console/returns/{rid}")
+    assert 'data-action="refund-complete"' in to_pay.text
+    assert 'data-action="receive"' not in to_pay.text
+    no_ref = fin.post(f"/console/returns/{rid}/refund-complete", data={
+        "csrf": csrf_of(to_pay.text), "version": _version(to_pay.text)})
+    assert no_ref.status_code == 400 and 'id="e-reference"' in no_ref.text
+    paid = fin.post(f"/console/returns/{rid}/refund-complete", data={
+        "csrf": csrf_of(to_pay.text), "version": _version(to_pay.text),
+        "reference": "PAY-CONSOLE-1"})
+    assert paid.status_code == 303, paid.text
+    assert 'data-status="refunded"' in fin.get(
+        f"/console/returns/{rid}").text
     zh = op.get(f"/console/returns/{rid}", headers={"Accept-Language": "zh-CN"})
-    assert "退货单" in zh.text and "待翻新" in zh.text
+    assert "退货单" in zh.text and "待翻新" in zh.text and "PAY-CONSOLE-1" in zh.text
 
     # a reject needs its reason, next to the field
     shown2 = op.get(f"/console/returns/{rid2}")

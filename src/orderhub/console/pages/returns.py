@@ -3,7 +3,8 @@ links to its order), the return rates per SKU and per channel (the KPI of
 `GET /v1/returns/stats`, on a page of its own), and one return: its lines, the units
 received with their grades, the refund and the return's own timeline (its events on the
 order's timeline). The actions a principal may take are shown, nothing else: approve or
-reject (returns:approve), receive with a grade per line (returns:write), all through
+reject (returns:approve), receive with a grade per line (returns:write), record the
+refund's payment with its reference (orders:bill, finance), all through
 `hub.returns` (services/returns/desk.py), the use cases the API calls. A principal bound to
 warehouses sees and acts only on the returns of orders shipped from them
 (`views.get_return(..., warehouses=)`), as in the API. A page older than the return gets
@@ -33,7 +34,8 @@ PAGE_SIZE = 100
 TOP_RATES = 20
 MAX_REASON = 500
 MAX_CODE = 64
-DONE = ("approved", "rejected", "received")
+DONE = ("approved", "rejected", "received", "refunded")
+MAX_REFERENCE = 200
 
 
 def _by_rate(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -96,6 +98,7 @@ def _page(request: Request, v: Viewer, return_id: str, *, status: int = 200,
     received = {u["line_no"]: u for u in r["received"]}
     may_decide = v.may(Scope.RETURNS_APPROVE) and r["status"] == ReturnStatus.REQUESTED.value
     may_receive = v.may(Scope.RETURNS_WRITE) and r["status"] == ReturnStatus.APPROVED.value
+    may_refund = v.may(Scope.ORDERS_BILL) and r["status"] == ReturnStatus.RECEIVED.value
     warehouses: list[str] = []
     if may_receive:
         with hub.read_uow() as uow:
@@ -105,7 +108,7 @@ def _page(request: Request, v: Viewer, return_id: str, *, status: int = 200,
     return render(request, v, "pages/return.html", status=status, current=NAV.key, r=r,
                   timeline=timeline, received=received, message=message, detail=detail,
                   errors=errors or {}, form=form or {}, may_decide=may_decide,
-                  may_receive=may_receive, warehouses=warehouses,
+                  may_receive=may_receive, may_refund=may_refund, warehouses=warehouses,
                   grades=[(g.value, f"ret.grade_{g.value}") for g in Grade],
                   done=f"ret.done_{done}" if done in DONE else "")
 
@@ -229,3 +232,26 @@ async def receive(request: Request, return_id: str, v: CheckedDep) -> Response:
         return _page(request, v, return_id, status=409, message="ret.refused",
                      detail=str(exc), form=kept)
     return _done(request, return_id, "received")
+
+
+@router.post("/returns/{return_id}/refund-complete")
+async def refund_complete(request: Request, return_id: str, v: CheckedDep) -> Response:
+    """Finance paid the refund: its reference, as POST /v1/returns/{id}/refund-complete."""
+    form, stale = await _checked_form(request, v, return_id, Scope.ORDERS_BILL)
+    reference = _text(form, "reference")
+    kept = {"reference": reference}
+    if not reference:
+        return _page(request, v, return_id, status=400, form=kept,
+                     errors={"reference": "field.required"})
+    if len(reference) > MAX_REFERENCE:
+        return _page(request, v, return_id, status=400, form=kept,
+                     errors={"reference": "field.too_long", "reference__n": str(MAX_REFERENCE)})
+    if stale:
+        return _page(request, v, return_id, status=409, message="error.conflict", form=kept)
+    try:
+        hub_of(request).returns.complete_refund(v.principal.tenant_id, return_id, reference,
+                                                actor=v.principal.actor)
+    except (Conflict, NotFound, InvalidInput) as exc:
+        return _page(request, v, return_id, status=409, message="ret.refused",
+                     detail=str(exc), form=kept)
+    return _done(request, return_id, "refunded")
