@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from orderhub.api.app import create_app
 from orderhub.bootstrap import Hub
 from orderhub.domain.inventory import Sku
 from orderhub.services import catalog
@@ -310,3 +311,46 @@ def test_scopes(hub: Hub) -> None:
         assert finance.put("/v1/returns/policy", json={}).status_code == 403
     with api_client(hub, role="operations") as ops:
         assert ops.post(f"/v1/returns/{rid}/approve", json={}).status_code == 200
+
+
+def test_warehouse_bound_keys_see_and_act_only_on_their_warehouses_returns(hub: Hub) -> None:
+    """A key bound to warehouses reads and acts only on the returns of orders shipped from
+    them, as for the orders themselves: any other return reads like one that does not
+    exist (404), lists and rates leave it out, and a receipt at another warehouse is
+    refused."""
+    from tests.api import auth_headers
+
+    seed(hub)
+    with api_client(hub) as admin:
+        oid = shipped_order(admin, "R-WH", [{"sku": "A", "quantity": 2,
+                                             "unit_price": "20.00"}])["id"]
+        rid = admin.post(f"/v1/orders/{oid}/returns", json={
+            "lines": [{"line_no": 1, "quantity": 1}], "reason": "other"}).json()["id"]
+        shipped_from = {s["warehouse"] for s in admin.get(f"/v1/orders/{oid}").json()
+                        ["shipments"]}
+    assert shipped_from == {"SH"}
+    app = create_app(hub)
+    other = TestClient(app, headers=auth_headers(hub, role="operations", warehouses=["BJ"],
+                                                 name="bj-ops"))
+    for path in (f"/v1/returns/{rid}", f"/v1/orders/{oid}/returns"):
+        assert other.get(path).status_code == 404, path
+    assert other.get("/v1/returns").json() == []
+    assert other.get("/v1/returns/stats").json()["shipped"] == 0
+    for action, body in (("approve", {}), ("reject", {"reason": "no"}), ("cancel", {}),
+                         ("waybill", None), ("refund-complete", {"reference": "X"}),
+                         ("receive", {"warehouse": "BJ", "lines": [
+                             {"line_no": 1, "quantity": 1, "grade": "resell"}]})):
+        r = other.post(f"/v1/returns/{rid}/{action}", json=body)
+        assert r.status_code == 404, (action, r.text)
+    own = TestClient(app, headers=auth_headers(hub, role="operations", warehouses=["SH"],
+                                               name="sh-ops"))
+    assert own.get(f"/v1/returns/{rid}").status_code == 200
+    assert [x["id"] for x in own.get("/v1/returns").json()] == [rid]
+    assert own.get("/v1/returns/stats").json()["shipped"] == 2
+    assert own.post(f"/v1/returns/{rid}/approve", json={}).status_code == 200
+    r = own.post(f"/v1/returns/{rid}/receive", json={
+        "warehouse": "BJ", "lines": [{"line_no": 1, "quantity": 1, "grade": "resell"}]})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "warehouse", r.text
+    r = own.post(f"/v1/returns/{rid}/receive", json={
+        "warehouse": "SH", "lines": [{"line_no": 1, "quantity": 1, "grade": "resell"}]})
+    assert r.status_code == 200, r.text

@@ -92,6 +92,9 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     hub.returns.reject(T, refused.id, actor="ops", reason="outside policy")
     withdrawn = hub.returns.request(T, paid, [(2, 1)], "other", actor="buyer")
     hub.returns.cancel(T, withdrawn.id, actor="buyer", reason="kept it")
+    refunded_first = hub.returns.request(T, paid, [(2, 1)], "damaged", actor="buyer")
+    hub.returns.note_channel_refund(T, refunded_first.id, "shopify:RF-EV-1",
+                                    actor="channel:shopify")  # paid before the goods are back
     fulfilment.cancel_order(hub.uow, T, cancelled, "customer request", now=clock.now,
                             actor="api")
     # partial fulfilment money: paid at checkout, then a unit cancelled before release

@@ -70,3 +70,37 @@ def test_a_refund_notice_before_receipt_of_a_known_return(hub: Hub) -> None:
     rma = hub.returns.receive(T, made.return_id, "SH", [Receipt(1, 1, "scrap")],
                               actor="wh")
     assert rma.status.value == "refunded" and rma.refund_reference == "tmall:R2"
+
+
+def test_a_channel_refund_before_receipt_is_recorded_and_evented(hub: Hub) -> None:
+    """The channel's refund of a return not yet received is a state change of the return:
+    it is evented (ReturnRefundedByChannel, on the order's timeline, with the channel's
+    reference and amount) in the transaction that records it, once."""
+    from orderhub.services.orders import views
+
+    seed_network(hub)
+    oid = shipped(hub, "CH-3", 1)
+    made = ingest_notice(hub.returns, T, "tmall", notice("CH-3", "R3", "requested"),
+                         actor="channel:tmall")
+    assert made.return_id
+    paid = ingest_notice(hub.returns, T, "tmall", notice("CH-3", "R3", "refunded"),
+                         actor="channel:tmall")
+    assert paid.outcome == "refund_noted"
+    again = ingest_notice(hub.returns, T, "tmall", notice("CH-3", "R3", "refunded"),
+                          actor="channel:tmall")
+    assert again.outcome == "unchanged"
+    noted = [e for e in views.get_timeline(hub.read_uow, T, oid)
+             if e["type"] == "ReturnRefundedByChannel"]
+    assert len(noted) == 1, noted
+    data = noted[0]["data"]
+    assert data["return_id"] == made.return_id and data["reference"] == "tmall:R3"
+    assert data["amount"] == "10.00" and data["currency"] == "CNY"
+    assert noted[0]["actor"] == "channel:tmall"
+    # a refund created already paid by the channel says so too
+    shipped(hub, "CH-4", 1)
+    first = ingest_notice(hub.returns, T, "tmall", notice("CH-4", "R4", "refunded"),
+                          actor="channel:tmall")
+    with hub.read_uow() as uow:
+        order_id = uow.returns.order_of(T, str(first.return_id))
+    assert [e["data"]["reference"] for e in views.get_timeline(hub.read_uow, T, order_id)
+            if e["type"] == "ReturnRefundedByChannel"] == ["tmall:R4"]

@@ -1035,6 +1035,23 @@ CATALOG += [
     ),
 ]
 
+# A channel's refund before the goods are back (docs/returns.md).
+CATALOG += [
+    _spec(
+        "ReturnRefundedByChannel",
+        "The channel refunded the buyer before the returned goods arrived (a Shopify "
+        "`refunds/create`, a Taobao/Tmall SUCCESS notice): the return keeps the channel's "
+        "`reference` (`<channel>:<refund id>`) and its refund completes with it at receipt "
+        "(RefundCompleted), so finance never pays it again. `amount` and `currency` as the "
+        "channel stated them (empty when its notice named none).",
+        {"return_id": _STR, "reference": _STR,
+         "amount": {"anyOf": [_AMOUNT, {"const": ""}]}, "currency": _STR},
+        {"status": "delivered", "actor": "channel:shopify", "reason": "",
+         "return_id": "rma_000688324f7e4400", "reference": "shopify:921298432",
+         "amount": "49.90", "currency": "CNY"},
+    ),
+]
+
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
 
 assert set(BY_TYPE) == set(EVENT_TYPES), "every event class needs a catalogue entry"

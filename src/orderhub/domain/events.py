@@ -938,3 +938,20 @@ class OrderMoneyBooked(Event):
 
 EVENT_TYPES[OrderLinesCancelled.type] = OrderLinesCancelled
 EVENT_TYPES[OrderMoneyBooked.type] = OrderMoneyBooked
+
+
+# ----- a channel's refund before the goods are back (docs/returns.md) ----------------------
+@dataclass(kw_only=True, slots=True)
+class ReturnRefundedByChannel(Event):
+    """The channel refunded the buyer before the return was received: the return keeps
+    the channel's reference and its refund completes with it at receipt."""
+
+    type: ClassVar[str] = "ReturnRefundedByChannel"
+    return_id: str
+    reference: str
+    amount: str = ""  # as the channel stated it ("" when its notice named none)
+    currency: str = ""
+    _data_fields = _fields("return_id", "reference", "amount", "currency")
+
+
+EVENT_TYPES[ReturnRefundedByChannel.type] = ReturnRefundedByChannel

@@ -105,7 +105,8 @@ GRADE_LABELS_ZH: dict[Grade, str] = {Grade.RESELL: "可二次销售", Grade.REFU
 # The events of the reverse chain, as the order's timeline and twin show them.
 REVERSE_EVENTS = frozenset({"ReturnRequested", "ReturnApproved", "ReturnRejected",
                             "ReturnCancelled", "ReturnWaybillBooked", "ReturnReceived",
-                            "RefundRequested", "RefundCompleted"})
+                            "RefundRequested", "RefundCompleted",
+                            "ReturnRefundedByChannel"})
 
 
 # ----- the policy ---------------------------------------------------------------------------
@@ -593,6 +594,22 @@ class ReturnRequest:
                 tenant_id=self.tenant_id, occurred_at=now, actor=actor, return_id=self.id,
                 amount=str(refund.total), currency=refund.currency,
                 components=refund.as_dict()))
+
+    def note_channel_refund(self, reference: str, now: datetime, actor: str, *,
+                            amount: Decimal | None = None, currency: str = "") -> bool:
+        """The channel refunded the buyer before the goods came back: keep its reference
+        (the refund completes with it at receipt). False, and nothing recorded, when the
+        return is no refund waiting for its goods or a channel refund is noted already."""
+        if self.status not in (ReturnStatus.REQUESTED, ReturnStatus.APPROVED) \
+                or self.kind != ReturnKind.REFUND or self.channel_refunded:
+            return False
+        self.channel_refunded = reference
+        self.updated_at = now
+        self._record(ev.ReturnRefundedByChannel(
+            tenant_id=self.tenant_id, occurred_at=now, actor=actor, return_id=self.id,
+            reference=reference, amount="" if amount is None else str(amount),
+            currency=currency if amount is not None else ""))
+        return True
 
     def expect_refund_requested(self) -> Refund:
         """The refund asked for; Conflict unless it waits for its completion."""

@@ -353,6 +353,14 @@ class ReconciliationRepository:
         ).order_by(c.created_at.desc(), c.id.desc()).limit(1)).mappings().first()
         return None if r is None else _run(r)
 
+    def runs(self, tenant_id: str, period: str, limit: int = 50) -> list[RunRecord]:
+        """The period's runs of every scope, newest first (at most `limit`)."""
+        c = t.reconciliation_runs.c
+        rows = self.conn.execute(select(t.reconciliation_runs).where(
+            c.tenant_id == tenant_id, c.period == period
+        ).order_by(c.created_at.desc(), c.id.desc()).limit(limit)).mappings()
+        return [_run(r) for r in rows]
+
     def findings(self, tenant_id: str, run_id: str, codes: Sequence[str] = (),
                  limit: int | None = None) -> list[Finding]:
         c = t.reconciliation_findings.c

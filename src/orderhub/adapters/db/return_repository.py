@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, select, update
 
 from orderhub.adapters.db import tables as t
 from orderhub.adapters.db.batching import chunks
+from orderhub.adapters.db.order_repository import OrderRepository
 from orderhub.domain.errors import Conflict, NotFound
 from orderhub.domain.returns import (
     Grade,
@@ -29,6 +30,12 @@ from orderhub.domain.returns import (
 _q = t.return_requests.c
 _l = t.return_lines.c
 _u = t.return_units.c
+
+
+def _visible_orders(tenant_id: str, warehouses: frozenset[str]) -> Any:
+    """The ids of the tenant's orders a caller bound to `warehouses` may see."""
+    return select(t.orders.c.id).where(t.orders.c.tenant_id == tenant_id,
+                                       OrderRepository.released_to(warehouses))
 _REFUND_KEYS = 5_000  # order ids per IN list (well under SQLite's and PostgreSQL's limits)
 
 
@@ -140,8 +147,18 @@ class ReturnRepository:
         return _request(row) if row is not None else None
 
     def page(self, tenant_id: str, *, status: str | None = None, order_id: str | None = None,
-             limit: int = 100) -> list[ReturnRequest]:
+             limit: int = 100, warehouses: frozenset[str] = frozenset(),
+             channel: str | None = None, sku: str | None = None) -> list[ReturnRequest]:
+        """Newest first; `warehouses`: only returns of orders a caller bound to them may see
+        (none: all); `sku`: returns with a line of that SKU."""
         q = select(t.return_requests).where(_q.tenant_id == tenant_id)
+        if warehouses:
+            q = q.where(_q.order_id.in_(_visible_orders(tenant_id, warehouses)))
+        if channel:
+            q = q.where(_q.channel == channel)
+        if sku:
+            q = q.where(_q.id.in_(select(_l.return_id).where(_l.tenant_id == tenant_id,
+                                                             _l.sku == sku)))
         if status:
             q = q.where(_q.status == status)
         if order_id:
@@ -180,34 +197,46 @@ class ReturnRepository:
                  "warehouse": u.warehouse, "grade": u.grade.value, "quantity": u.quantity,
                  "day": u.at.date(), "received_at": u.at} for u in units])
 
-    def received_by_day(self, tenant_id: str, start: date, end: date
+    def received_by_day(self, tenant_id: str, start: date, end: date,
+                        warehouses: frozenset[str] = frozenset()
                         ) -> Iterator[tuple[str, str, date, str, int]]:
-        """(SKU, warehouse, day, grade, units) received in [start, end], by day."""
+        """(SKU, warehouse, day, grade, units) received in [start, end], by day
+        (`warehouses`: received at those only)."""
         q = (select(_u.sku, _u.warehouse, _u.day, _u.grade, func.sum(_u.quantity))
-             .where(_u.tenant_id == tenant_id, _u.day >= start, _u.day <= end)
-             .group_by(_u.sku, _u.warehouse, _u.day, _u.grade)
+             .where(_u.tenant_id == tenant_id, _u.day >= start, _u.day <= end))
+        if warehouses:
+            q = q.where(_u.warehouse.in_(sorted(warehouses)))
+        q = (q.group_by(_u.sku, _u.warehouse, _u.day, _u.grade)
              .order_by(_u.day, _u.sku, _u.warehouse, _u.grade))
         for sku, wh, day, grade, qty in self.conn.execute(q):
             yield str(sku), str(wh), day, str(grade), int(qty)
 
     # ----- return rates ---------------------------------------------------------------------
-    def returned_units(self, tenant_id: str, statuses: Sequence[str]
+    def returned_units(self, tenant_id: str, statuses: Sequence[str],
+                       warehouses: frozenset[str] = frozenset()
                        ) -> dict[tuple[str, str], int]:
-        """(SKU, channel) -> units in returns of these statuses."""
+        """(SKU, channel) -> units in returns of these statuses (`warehouses`: of the orders
+        a caller bound to them may see)."""
         q = (select(_l.sku, _q.channel, func.sum(_l.quantity))
              .join(t.return_requests, _q.id == _l.return_id)
              .where(_l.tenant_id == tenant_id, _q.tenant_id == tenant_id,
-                    _q.status.in_(list(statuses)))
-             .group_by(_l.sku, _q.channel))
+                    _q.status.in_(list(statuses))))
+        if warehouses:
+            q = q.where(_q.order_id.in_(_visible_orders(tenant_id, warehouses)))
+        q = q.group_by(_l.sku, _q.channel)
         return {(str(s), str(c)): int(n) for s, c, n in self.conn.execute(q)}
 
-    def shipped_units(self, tenant_id: str) -> dict[tuple[str, str], int]:
-        """(SKU, channel) -> units shipped (committed reservations)."""
+    def shipped_units(self, tenant_id: str, warehouses: frozenset[str] = frozenset()
+                      ) -> dict[tuple[str, str], int]:
+        """(SKU, channel) -> units shipped (committed reservations; `warehouses`: of the
+        orders a caller bound to them may see)."""
         r, o = t.reservations.c, t.orders.c
         q = (select(r.sku, o.channel, func.sum(r.quantity))
              .join(t.orders, o.id == r.order_id)
-             .where(r.tenant_id == tenant_id, r.state == "committed")
-             .group_by(r.sku, o.channel))
+             .where(r.tenant_id == tenant_id, r.state == "committed"))
+        if warehouses:
+            q = q.where(r.order_id.in_(_visible_orders(tenant_id, warehouses)))
+        q = q.group_by(r.sku, o.channel)
         return {(str(s), str(c)): int(n) for s, c, n in self.conn.execute(q)}
 
     # ----- policies -------------------------------------------------------------------------

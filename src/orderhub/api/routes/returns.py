@@ -105,24 +105,28 @@ def returns_of_order(order_id: str, hub: HubDep, tenant: TenantDep,
 
 
 @router.get("/v1/returns")
-def list_returns(hub: HubDep, tenant: TenantDep,
+def list_returns(hub: HubDep, tenant: TenantDep, principal: PrincipalDep,
                  status: Annotated[str | None, Query(max_length=16)] = None,
                  order_id: Annotated[str | None, Query(max_length=40)] = None,
+                 channel: Annotated[str | None, Query(max_length=64)] = None,
+                 sku: Annotated[str | None, Query(max_length=64)] = None,
                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Any:
-    """Returns, newest first (filter by status: requested, approved, received, ...)."""
+    """Returns, newest first (filter by status: requested, approved, received, ...; by
+    channel; by SKU: returns with a line of it)."""
     return views.list_returns(hub.read_uow, tenant, status=status, order_id=order_id,
-                              limit=limit)
+                              limit=limit, warehouses=principal.warehouses, channel=channel,
+                              sku=sku)
 
 
 @router.get("/v1/returns/stats")
-def return_stats(hub: HubDep, tenant: TenantDep) -> Any:
+def return_stats(hub: HubDep, tenant: TenantDep, principal: PrincipalDep) -> Any:
     """Return rates: units in returns (not rejected or cancelled) / units shipped, per SKU,
     per channel and per SKU x channel."""
-    return views.return_stats(hub.read_uow, tenant)
+    return views.return_stats(hub.read_uow, tenant, warehouses=principal.warehouses)
 
 
 @router.get("/v1/returns/returned-units")
-def returned_units(hub: HubDep, tenant: TenantDep,
+def returned_units(hub: HubDep, tenant: TenantDep, principal: PrincipalDep,
                    from_: Annotated[date, Query(alias="from")],
                    to: Annotated[date, Query()]) -> Any:
     """Units received back per SKU x warehouse x day (and how many were restocked): what
@@ -131,7 +135,8 @@ def returned_units(hub: HubDep, tenant: TenantDep,
         raise InvalidInput([FieldError("to", "must not be before from")])
     return [{"sku": r.sku, "warehouse": r.warehouse, "day": r.day.isoformat(),
              "received": r.received, "restocked": r.restocked}
-            for r in views.returned_quantities(hub.read_uow, tenant, from_, to)]
+            for r in views.returned_quantities(hub.read_uow, tenant, from_, to,
+                                                    warehouses=principal.warehouses)]
 
 
 @router.get("/v1/returns/policy")
@@ -153,16 +158,19 @@ def put_policy(body: JsonObject, hub: HubDep, tenant: TenantDep, actor: ActorDep
 
 
 @router.get("/v1/returns/{return_id}")
-def get_return(return_id: str, hub: HubDep, tenant: TenantDep) -> Any:
-    return views.get_return(hub.read_uow, tenant, return_id)
+def get_return(return_id: str, hub: HubDep, tenant: TenantDep,
+               principal: PrincipalDep) -> Any:
+    return views.get_return(hub.read_uow, tenant, return_id,
+                            warehouses=principal.warehouses)
 
 
 @router.post("/v1/returns/{return_id}/approve",
              responses={409: {"description": "Not waiting for a decision"}})
 def approve(return_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep,
-            body: DecisionIn | None = None) -> Any:
+            principal: PrincipalDep, body: DecisionIn | None = None) -> Any:
     """A person approves the return (an exchange's replacement order is created and
     reserved now); the return waybill is booked."""
+    views.ensure_visible(hub.read_uow, tenant, return_id, principal.warehouses)
     return _out(hub.returns.approve(tenant, return_id, actor=actor,
                                     reason=body.reason if body else ""))
 
@@ -170,14 +178,16 @@ def approve(return_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep,
 @router.post("/v1/returns/{return_id}/reject",
              responses={409: {"description": "Not waiting for a decision"}})
 def reject(return_id: str, body: DecisionIn, hub: HubDep, tenant: TenantDep,
-           actor: ActorDep) -> Any:
+           actor: ActorDep, principal: PrincipalDep) -> Any:
+    views.ensure_visible(hub.read_uow, tenant, return_id, principal.warehouses)
     return _out(hub.returns.reject(tenant, return_id, actor=actor, reason=body.reason))
 
 
 @router.post("/v1/returns/{return_id}/cancel",
              responses={409: {"description": "Goods received already"}})
 def cancel(return_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep,
-           body: DecisionIn | None = None) -> Any:
+           principal: PrincipalDep, body: DecisionIn | None = None) -> Any:
+    views.ensure_visible(hub.read_uow, tenant, return_id, principal.warehouses)
     return _out(hub.returns.cancel(tenant, return_id, actor=actor,
                                    reason=body.reason if body else ""))
 
@@ -185,8 +195,9 @@ def cancel(return_id: str, hub: HubDep, tenant: TenantDep, actor: ActorDep,
 @router.post("/v1/returns/{return_id}/waybill",
              responses={503: {"description": "No carrier booked the return waybill"}})
 def book_waybill(return_id: str, request: Request, hub: HubDep, tenant: TenantDep,
-                 actor: ActorDep) -> Any:
+                 actor: ActorDep, principal: PrincipalDep) -> Any:
     """Book the return waybill (again, after a carrier failure); an existing one is kept."""
+    views.ensure_visible(hub.read_uow, tenant, return_id, principal.warehouses)
     try:
         return _out(hub.returns.book_waybill(tenant, return_id, actor=actor))
     except CarrierError as exc:
@@ -199,9 +210,13 @@ def book_waybill(return_id: str, request: Request, hub: HubDep, tenant: TenantDe
                         422: {"description": "Unknown warehouse, line or grade; more units "
                               "than the return names"}})
 def receive(return_id: str, body: ReceiptIn, hub: HubDep, tenant: TenantDep,
-            actor: ActorDep) -> Any:
+            actor: ActorDep, principal: PrincipalDep) -> Any:
     """The goods arrived and were graded: resell units are back in ATP at once; a refund
     return asks finance for its refund (RefundRequested)."""
+    views.ensure_visible(hub.read_uow, tenant, return_id, principal.warehouses)
+    if principal.warehouses and body.warehouse not in principal.warehouses:
+        raise InvalidInput([FieldError("warehouse", "this credential receives at "
+                                       + ", ".join(sorted(principal.warehouses)) + " only")])
     return _out(hub.returns.receive(
         tenant, return_id, body.warehouse,
         [Receipt(x.line_no, x.quantity, x.grade) for x in body.lines], actor=actor))
@@ -210,8 +225,9 @@ def receive(return_id: str, body: ReceiptIn, hub: HubDep, tenant: TenantDep,
 @router.post("/v1/returns/{return_id}/refund-complete",
              responses={409: {"description": "No refund requested, or completed already"}})
 def refund_complete(return_id: str, body: RefundCompleteIn, hub: HubDep, tenant: TenantDep,
-                    actor: ActorDep) -> Any:
+                    actor: ActorDep, principal: PrincipalDep) -> Any:
     """Finance (or the channel) paid the refund: RefundCompleted with its reference."""
+    views.ensure_visible(hub.read_uow, tenant, return_id, principal.warehouses)
     return _out(hub.returns.complete_refund(tenant, return_id, body.reference, actor=actor))
 
 

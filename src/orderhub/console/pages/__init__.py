@@ -24,3 +24,8 @@ MODULES += (imports, waves)
 from orderhub.console.pages import service  # noqa: E402
 
 MODULES += (service,)
+
+# after-sales: returns and reconciliation (issue 17)
+from orderhub.console.pages import reconciliation, returns  # noqa: E402
+
+MODULES += (returns, reconciliation)

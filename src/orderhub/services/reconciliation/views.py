@@ -37,6 +37,14 @@ def imports(read_uow: UowFactory, tenant_id: str, period: str, scope: str | None
         return [i.as_dict() for i in uow.reconciliation.imports(tenant_id, month, scope)]
 
 
+def runs(read_uow: UowFactory, tenant_id: str, period: str, limit: int = 50
+         ) -> list[dict[str, Any]]:
+    """The period's runs, every scope, newest first (each with its summary)."""
+    month = str(Period.parse(period))
+    with read_uow() as uow:
+        return [r.as_dict() for r in uow.reconciliation.runs(tenant_id, month, limit)]
+
+
 def report(read_uow: UowFactory, tenant_id: str, period: str, *, scope: str | None = None,
            codes: Sequence[str] = (), limit: int | None = 200) -> dict[str, Any]:
     """Per scope of the period: open or closed, the latest run and its findings (filtered

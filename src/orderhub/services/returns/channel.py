@@ -66,7 +66,8 @@ def ingest_notice(desk: ReturnDesk, tenant_id: str, channel: str, notice: Channe
                            channel_ref=notice.refund_ref)
         if notice.status == "refunded":  # paid by the channel: not again at receipt
             rma = desk.note_channel_refund(tenant_id, rma.id,
-                                           f"{channel}:{notice.refund_ref}", actor=actor)
+                                           f"{channel}:{notice.refund_ref}", actor=actor,
+                                           amount=notice.amount, currency=notice.currency)
         return NoticeResult("created", rma.id, return_view(rma)["status"])
     if notice.status == "closed" and known.status in (ReturnStatus.REQUESTED,
                                                       ReturnStatus.APPROVED):
@@ -81,7 +82,8 @@ def ingest_notice(desk: ReturnDesk, tenant_id: str, channel: str, notice: Channe
                                                         ReturnStatus.APPROVED) \
             and not known.channel_refunded:
         rma = desk.note_channel_refund(tenant_id, known.id, f"{channel}:{notice.refund_ref}",
-                                       actor=actor)
+                                       actor=actor, amount=notice.amount,
+                                       currency=notice.currency)
         return NoticeResult("refund_noted", rma.id, rma.status.value,
                             "refunded in the channel; the refund completes at receipt")
     return NoticeResult("unchanged", known.id, known.status.value,

@@ -384,7 +384,8 @@ class ReturnDesk:
         return rma
 
     def note_channel_refund(self, tenant_id: str, return_id: str, reference: str, *,
-                            actor: str) -> ReturnRequest:
+                            actor: str, amount: Decimal | None = None, currency: str = ""
+                            ) -> ReturnRequest:
         """The channel refunded the buyer: a received return's refund completes with the
         channel's reference; one not yet received keeps the reference and completes at
         receipt (finance is never asked to pay what the channel paid)."""
@@ -394,10 +395,8 @@ class ReturnDesk:
                 refund = rma.expect_refund_requested()
                 booked = _book_refund(uow, order, rma.id, refund, self.clock(), actor)
                 rma.complete_refund(reference, self.clock(), actor, booked=booked)
-            elif rma.status in (ReturnStatus.REQUESTED, ReturnStatus.APPROVED) \
-                    and rma.kind == ReturnKind.REFUND and not rma.channel_refunded:
-                rma.channel_refunded = reference
-            else:
+            elif not rma.note_channel_refund(reference, self.clock(), actor, amount=amount,
+                                             currency=currency):
                 return rma
             uow.returns.save(rma)
             self._finish(uow, order, rma)

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from orderhub.domain.errors import NotFound
 from orderhub.domain.returns import (
     GRADE_LABELS_ZH,
     OPEN,
@@ -17,7 +18,7 @@ from orderhub.domain.returns import (
     STATUS_LABELS_ZH,
     ReturnRequest,
 )
-from orderhub.services.unit_of_work import UowFactory
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 
 def return_view(r: ReturnRequest) -> dict[str, Any]:
@@ -58,16 +59,38 @@ def resolve_return_id(read_uow: UowFactory, tenant_id: str, id_or_prefix: str) -
     return found[0]
 
 
-def get_return(read_uow: UowFactory, tenant_id: str, return_id: str) -> dict[str, Any]:
+def _check_visible(uow: UnitOfWork, tenant_id: str, return_id: str,
+                   warehouses: frozenset[str]) -> None:
+    """A caller bound to warehouses sees (and acts on) only the returns of orders released
+    to them; any other return reads exactly like one that does not exist."""
+    if warehouses and not uow.orders.visible(tenant_id, uow.returns.order_of(
+            tenant_id, return_id), warehouses):
+        raise NotFound(f"return {return_id} not found")
+
+
+def ensure_visible(read_uow: UowFactory, tenant_id: str, return_id: str,
+                   warehouses: frozenset[str]) -> None:
+    """NotFound unless a caller restricted to `warehouses` may see (and so act on) it."""
+    if warehouses:
+        with read_uow() as uow:
+            _check_visible(uow, tenant_id, return_id, warehouses)
+
+
+def get_return(read_uow: UowFactory, tenant_id: str, return_id: str, *,
+               warehouses: frozenset[str] = frozenset()) -> dict[str, Any]:
     with read_uow() as uow:
+        _check_visible(uow, tenant_id, return_id, warehouses)
         return return_view(uow.returns.get(tenant_id, return_id))
 
 
 def list_returns(read_uow: UowFactory, tenant_id: str, *, status: str | None = None,
-                 order_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+                 order_id: str | None = None, limit: int = 100,
+                 warehouses: frozenset[str] = frozenset(), channel: str | None = None,
+                 sku: str | None = None) -> list[dict[str, Any]]:
     with read_uow() as uow:
-        return [return_view(r) for r in uow.returns.page(tenant_id, status=status,
-                                                          order_id=order_id, limit=limit)]
+        return [return_view(r) for r in uow.returns.page(
+            tenant_id, status=status, order_id=order_id, limit=limit, warehouses=warehouses,
+            channel=channel, sku=sku)]
 
 
 def order_returns(read_uow: UowFactory, tenant_id: str, order_id: str) -> dict[str, Any]:
@@ -89,12 +112,15 @@ def _rate(returned: int, shipped: int) -> str:
                                                                ROUND_HALF_UP))
 
 
-def return_stats(read_uow: UowFactory, tenant_id: str) -> dict[str, Any]:
+def return_stats(read_uow: UowFactory, tenant_id: str, *,
+                 warehouses: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Return rates (units in returns that were not rejected or cancelled / units shipped)
-    per SKU, per channel and per SKU x channel."""
+    per SKU, per channel and per SKU x channel (`warehouses`: of the orders a caller bound
+    to them may see)."""
     with read_uow() as uow:
-        returned = uow.returns.returned_units(tenant_id, sorted(s.value for s in OPEN))
-        shipped = uow.returns.shipped_units(tenant_id)
+        returned = uow.returns.returned_units(tenant_id, sorted(s.value for s in OPEN),
+                                              warehouses)
+        shipped = uow.returns.shipped_units(tenant_id, warehouses)
     keys = sorted(set(returned) | set(shipped))
     by_sku: dict[str, list[int]] = {}
     by_channel: dict[str, list[int]] = {}
@@ -131,13 +157,14 @@ class ReturnedUnits:
     restocked: int
 
 
-def returned_quantities(read_uow: UowFactory, tenant_id: str, start: date, end: date
+def returned_quantities(read_uow: UowFactory, tenant_id: str, start: date, end: date, *,
+                        warehouses: frozenset[str] = frozenset()
                         ) -> Iterator[ReturnedUnits]:
     """Returned units per SKU x warehouse x day in [start, end], for demand forecasting:
     net demand is shipments less returns, and restocked units are supply that did not
     come from a receipt."""
     with read_uow() as uow:
-        rows = list(uow.returns.received_by_day(tenant_id, start, end))
+        rows = list(uow.returns.received_by_day(tenant_id, start, end, warehouses))
     acc: dict[tuple[date, str, str], list[int]] = {}
     for sku, wh, day, grade, qty in rows:
         cell = acc.setdefault((day, sku, wh), [0, 0])
