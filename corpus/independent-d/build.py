@@ -306,7 +306,8 @@ def shopify(rid: str, n: int, cur: str, a: dict[str, Any], lines: list[tuple[Any
     if refusal:
         add_label(rid, "shopify", "shopify_d", path, ext, headers, [f"refused:{refusal}"], None, why)
         return
-    f = label_fields(stated, cur, [(ln[1], ln[2], ln[3]) for ln in lines], a, phone_label)
+    f = label_fields(stated, cur, [(ln[1], ln[2], ln[3]) for ln in lines], a, phone_label,
+                     district=a["country"] == "CN")  # Shopify addresses have no district field; only CN writes it in address1
     add_label(rid, "shopify", "shopify_d", path, ext, headers, expected or [], f, why)
 
 
