@@ -303,6 +303,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "hold.quantity_limit": ("quantity limit", "超出限购数量"),
     "hold.cross_border_docs": ("cross-border documents missing", "跨境单证缺失"),
     "hold.declared_value_limit": ("declared value over limit", "申报价值超限"),
+    "hold.restricted_goods": ("restricted at the destination", "目的国禁限商品"),
     "hold.price_below_floor": ("price below floor", "价格低于底价"),
     "hold.fx_rate_missing": ("no usable exchange rate", "缺少可用汇率"),
     "hold.channel_update": ("channel update to review", "渠道变更待审核"),
