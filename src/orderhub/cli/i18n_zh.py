@@ -1063,6 +1063,30 @@ CATALOG: dict[str, str] = {
     "the order's currency": "订单币种",
     "the link that opts the recipient out (email)": "退订链接（邮件）",
     "held": "已挂起",
+    # compliance packs (cli/compliance.py)
+    "Compliance packs per destination country (合规规则包).": "按目的国的合规规则包（合规规则包）。",
+    "The shipped packs and which are enabled.": "内置的规则包及其启用情况。",
+    "A pack's rules with their sources and the tenant's overrides.": "规则包的规则、出处及租户的覆盖设置。",
+    "ISO country code, e.g. CN": "ISO 国家代码，如 CN",
+    "Draft a country's pack (or upgrade it to the shipped version).": "为某国规则包起草规则集（或升级到内置版本）。",
+    "Put the rules live at once, without sandbox or canary (audited)": "立即生效，跳过沙盒与灰度（记入审计）",
+    "Draft a rule set that switches a country's pack off.": "起草停用某国规则包的规则集。",
+    "Override one pack rule (switch it off, change a parameter).": "覆盖规则包中的一条规则（停用或修改参数）。",
+    "The pack rule's code, e.g. pack.CN.single-limit": "规则包规则代码，如 pack.CN.single-limit",
+    "Switch the pack rule on or off": "启用或停用该规则包规则",
+    'name=JSON value, e.g. limit=\'{"amount": "3000", "currency": "CNY"}\' (repeatable)':
+        '参数名=JSON 值，如 limit=\'{"amount": "3000", "currency": "CNY"}\'（可重复）',
+    "country": "国家",
+    "enabled": "启用",
+    "disabled": "停用",
+    "upgraded": "升级",
+    "name": "名称",
+    "rules": "规则",
+    "overrides": "覆盖",
+    "rule set": "规则集",
+    " (off)": "（已停用）",
+    " (overridden)": "（已覆盖）",
+    "override kept; the pack is not enabled, so no rule set was drafted": "覆盖已保存；规则包未启用，未起草规则集",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular
@@ -1194,4 +1218,15 @@ PATTERNS: list[tuple[str, str]] = [
     (r"unknown time zone '(.+)' \(an IANA name such as Asia/Shanghai\)", "未知时区 '{0}'（应为 IANA 名称，如 Asia/Shanghai）"),
     (r"HH:MM-HH:MM \(for example 22:00-08:00\), or off", "应为 HH:MM-HH:MM（例如 22:00-08:00），或 off"),
     (r"give one of customer, email, phone", "请给出 customer、email、phone 之一"),
+    (r"no compliance pack for country '(.*)'; packs: (.+)", "没有国家 '{0}' 的合规规则包；现有：{1}"),
+    (r"the (\w+) pack is not enabled", "{0} 规则包未启用"),
+    (r"compliance pack (\w+) (\S+) (enabled|upgraded|disabled)", "合规规则包 {0} {1} 已{2}"),
+    (r"rule set v(\d+) activated \(shortcut: no sandbox, no canary\)",
+     "规则集 v{0} 已生效（快捷方式：未经沙盒与灰度）"),
+    (r"rule set v(\d+) drafted \(id (\d+)\): run `orderhub rules simulate (\d+)`, then canary "
+     r"and activate it", "规则集 v{0} 已起草（id {1}）：请运行 `orderhub rules simulate {2}`，再灰度并生效"),
+    (r"override of (\S+) kept", "已保存对 {0} 的覆盖"),
+    (r"upgrade (\S+) -> (\S+): (.+)", "升级 {0} -> {1}：{2}"),
+    (r"--param: '(.*)' is not name=value", "--param：'{0}' 不是 参数名=值"),
+    (r"(rule|params|params\.\w+|enabled): (.+)", "{0}：{1}"),
 ]
