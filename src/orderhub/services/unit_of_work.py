@@ -17,8 +17,8 @@ from orderhub.adapters.crypto.keyring import Keyring, PiiCipher
 from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
-from orderhub.adapters.db.compliance_pack_repository import CompliancePackRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
+from orderhub.adapters.db.compliance_pack_repository import CompliancePackRepository
 from orderhub.adapters.db.cutover_repository import CutoverRepository
 from orderhub.adapters.db.dashboard_repository import DashboardQueries
 from orderhub.adapters.db.exception_repository import ExceptionRepository
