@@ -33,7 +33,7 @@ class PackState:
     changed_at: datetime | None = None
 
 
-def _state(row: Mapping[str, Any]) -> PackState:
+def _state(row: Any) -> PackState:  # a RowMapping of compliance_packs
     return PackState(row["country"], bool(row["enabled"]), row["version"], row["rules"],
                      tuple(Override.from_doc(o) for o in row["overrides"]), row["rule_set"],
                      row["changed_by"], row["changed_at"])

@@ -24,3 +24,8 @@ MODULES += (imports, waves)
 from orderhub.console.pages import service  # noqa: E402
 
 MODULES += (service,)
+
+# compliance packs per destination country (issue 19)
+from orderhub.console.pages import compliance  # noqa: E402
+
+MODULES += (compliance,)
