@@ -21,6 +21,8 @@ from orderhub.services import compliance_packs
 router = APIRouter()
 NAV = nav.register(nav.NavItem("compliance", "/compliance", Scope.RULES_READ, order=61))
 MAX_REASON = 500
+_CHANGES = {"enabled": "compliance.change_enabled", "upgraded": "compliance.change_upgraded",
+            "disabled": "compliance.change_disabled"}
 
 
 def _page(request: Request, v: Viewer, *, status: int = 200,
@@ -70,7 +72,7 @@ async def apply(request: Request, v: CheckedDep,
         except DomainError as exc:
             return _page(request, v, status=409, reason=reason,
                          errors={"country": f"{country}: {exc}"}, drafted=drafted)
-        drafted.append({"country": country, "change": out["change"],
+        drafted.append({"country": country, "change_key": _CHANGES[out["change"]],
                         "set_id": out["rule_set"]["id"],
                         "version": out["rule_set"]["version"]})
     return _page(request, v, drafted=drafted, applied=True)
