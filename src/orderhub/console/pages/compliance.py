@@ -60,7 +60,7 @@ async def apply(request: Request, v: CheckedDep,
     tenant = v.principal.tenant_id
     current = {p["country"]: p["enabled"] for p in compliance_packs.list_packs(
         hub.read_uow, tenant)}
-    drafted = []
+    drafted: list[dict[str, object]] = []
     for country in available():
         want = country in ticked
         if want == current.get(country, False):

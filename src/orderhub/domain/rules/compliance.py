@@ -48,13 +48,14 @@ ID_NAME_ATTRIBUTE = "buyer_id_name"  # the name on the identifier (订购人姓�
 
 def _in_scope(order: Order, ctx: ValidationContext, params: Mapping[str, Any]) -> str:
     """The destination when the rule judges this order, else ""."""
-    from orderhub.domain.rules.checks import cross_border_basis  # (checks imports us)
-
     dest = (order.shipping_address.country or "CN").upper()
-    if dest not in params.get("countries", []):
-        return ""
-    if params.get("cross_border_only", True) and not cross_border_basis(order, ctx):
-        return ""
+    if dest not in params.get("countries", ()):
+        return ""  # most rules stop here: another country's pack
+    if params.get("cross_border_only", True):
+        from orderhub.domain.rules.checks import cross_border_basis  # (checks imports us)
+
+        if not cross_border_basis(order, ctx):
+            return ""
     return dest
 
 
