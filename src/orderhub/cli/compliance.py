@@ -73,7 +73,7 @@ def compliance_list(tenant: TenantOption = "default", as_json: JsonOption = Fals
                    if p["enabled"] else "")
         table.add_row(p["country"], p["name_zh"] if language() == "zh" else p["name"],
                       p["version"], str(p["rules"]), enabled, str(len(p["overrides"])),
-                      f"{p['rule_set'] or ''} {p['rule_set_state'] or ''}".strip())
+                      f"{p['rule_set'] or ''} {t(p['rule_set_state'] or '')}".strip())
     console.print(table)
 
 

@@ -1086,6 +1086,11 @@ CATALOG: dict[str, str] = {
     "rule set": "规则集",
     " (off)": "（已停用）",
     " (overridden)": "（已覆盖）",
+    "draft": "草稿",
+    "tested": "已测试",
+    "canary": "灰度中",
+    "active": "已生效",
+    "retired": "已退役",
     "override kept; the pack is not enabled, so no rule set was drafted": "覆盖已保存；规则包未启用，未起草规则集",
 }
 
