@@ -198,3 +198,7 @@ def test_disable_drafts_the_rules_switched_off(shop: Hub) -> None:
     listed = {p["country"]: p for p in compliance_packs.list_packs(shop.read_uow, T)}
     assert listed["KR"]["enabled"] is False and listed["CN"]["enabled"] is False
     assert set(listed) >= {"CN", "US", "DE", "GB", "JP", "KR", "AU", "SG", "HK"}
+    assert listed["KR"]["overrides"] == [] and listed["KR"]["rule_set"] is not None
+    # another tenant sees none of it
+    theirs = {p["country"]: p for p in compliance_packs.list_packs(shop.read_uow, "other")}
+    assert all(not p["enabled"] and p["rule_set"] is None for p in theirs.values())
