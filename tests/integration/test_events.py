@@ -22,6 +22,7 @@ from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.domain.order import OrderType
 from orderhub.domain.routing.network import BlockDirection, CarrierState
 from orderhub.domain.tracking import Checkpoint, CheckpointKind, carrier_of
+from orderhub.services import compliance_packs
 from orderhub.services.events.consumers import list_parked
 from orderhub.services.exceptions import desk, views
 from orderhub.services.forecasting import drift as forecast_drift
@@ -140,6 +141,8 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
                                         "then": {"exclude_sites": ["GZ"]}},
                            actor="ops", reason="test", now=clock.now)
     rule_sets.create_draft(hub.uow, T, None, actor="ops", reason="copy", now=clock.now)
+    compliance_packs.set_enabled(hub.uow, T, "HK", True, actor="ops", reason="HK shop",
+                                 now=clock.now)  # CompliancePackChanged
     routing_rules.put_rule(hub.uow, T, {"code": "tell-ops", "when": {"channel": ["web"]},
                                         "then": {"notify": "web order", "notify_to": ["ops"]}},
                            actor="ops", reason="test", now=clock.now)

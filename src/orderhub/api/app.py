@@ -16,6 +16,7 @@ from orderhub.api.routes import (
     audit,
     carriers,
     catalog,
+    compliance,
     cutover,
     events,
     exceptions,
@@ -87,6 +88,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(cutover.router)
     app.include_router(imports.router)
     app.include_router(fx.router)
+    app.include_router(compliance.router)
     app.include_router(forecasts.router)
     app.include_router(tracking_links.router)  # the buyer's tracking page (issue 19)
     app.include_router(labels.router)

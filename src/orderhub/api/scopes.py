@@ -129,6 +129,12 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "GET /v1/rules/sets/{set_id}/compare": S.RULES_READ,
     "POST /v1/rules/sets/{set_id}/activate": S.RULES_APPROVE,
     "POST /v1/rules/sets/{set_id}/rollback": S.RULES_APPROVE,
+    # compliance packs: drafting their rules (activate: true also needs rules:approve)
+    "GET /v1/compliance/packs": S.RULES_READ,
+    "GET /v1/compliance/packs/{country}": S.RULES_READ,
+    "POST /v1/compliance/packs/{country}/enable": S.RULES_DRAFT,
+    "POST /v1/compliance/packs/{country}/disable": S.RULES_DRAFT,
+    "POST /v1/compliance/packs/{country}/overrides": S.RULES_DRAFT,
     # audit
     "GET /v1/audit": S.AUDIT_READ,
     "GET /v1/audit/verify": S.AUDIT_READ,

@@ -60,6 +60,7 @@ GROUPS: dict[str, str] = {
     "transfer": "transfer",
     "return": "returns",
     "notify": "notify",
+    "compliance": "compliance",  # compliance packs per destination country (issue 19)
 }
 
 

@@ -303,6 +303,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "hold.quantity_limit": ("quantity limit", "超出限购数量"),
     "hold.cross_border_docs": ("cross-border documents missing", "跨境单证缺失"),
     "hold.declared_value_limit": ("declared value over limit", "申报价值超限"),
+    "hold.restricted_goods": ("restricted at the destination", "目的国禁限商品"),
     "hold.price_below_floor": ("price below floor", "价格低于底价"),
     "hold.fx_rate_missing": ("no usable exchange rate", "缺少可用汇率"),
     "hold.channel_update": ("channel update to review", "渠道变更待审核"),
@@ -923,6 +924,32 @@ CATALOG: dict[str, tuple[str, str]] = {
                        "尝试次数过多，请稍后再试。"),
     "track.retry_in": ("Try again in {seconds} s.", "请 {seconds} 秒后再试。"),
     "nav.service": ("Customer service", "客服"),
+    # --- compliance packs (pages/compliance.py)
+    "nav.compliance": ("Compliance packs", "合规规则包"),
+    "compliance.help": ("Tick the countries you ship to and give a reason: each country whose "
+                        "box changes gets a rule set drafted with its pack's rules (or switching "
+                        "them off), to replay in the sandbox, canary and activate on the rules "
+                        "page. Every rule cites its public source.",
+                        "勾选要发货的目的国并填写原因：勾选状态改变的每个国家都会以其规则包起草一个"
+                        "规则集（或停用这些规则），随后在规则页面进行沙盒回放、灰度和生效。每条规则"
+                        "都注明公开出处。"),
+    "compliance.packs": ("Countries", "目的国"),
+    "compliance.enabled": ("On", "启用"),
+    "compliance.country": ("Country", "国家/地区"),
+    "compliance.version": ("Pack version", "规则包版本"),
+    "compliance.rules": ("Rules", "规则数"),
+    "compliance.overrides": ("Overrides", "覆盖"),
+    "compliance.rule_set": ("Rule set", "规则集"),
+    "compliance.apply": ("Draft the changes", "起草变更"),
+    "compliance.upgrade": ("enabled: {version}", "已启用：{version}"),
+    "compliance.drafted": ("{country}: {change}, drafted as a rule set.",
+                           "{country}：{change}，已起草规则集。"),
+    "compliance.open_set": ("Open rule set v{version}", "打开规则集 v{version}"),
+    "compliance.nothing": ("Nothing changed: no box was ticked or unticked.",
+                           "没有变更：未勾选或取消任何国家。"),
+    "compliance.change_enabled": ("enabled", "启用"),
+    "compliance.change_upgraded": ("upgraded", "升级"),
+    "compliance.change_disabled": ("disabled", "停用"),
     "service.title": ("Customer service lookup", "客服查询"),
     "service.phone": ("Buyer's phone", "买家手机号"),
     "service.external_id": ("Order number (channel)", "订单号（渠道）"),

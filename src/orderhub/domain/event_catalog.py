@@ -1052,6 +1052,23 @@ CATALOG += [
     ),
 ]
 
+# Compliance packs (docs/compliance.md).
+CATALOG += [
+    _spec(
+        "CompliancePackChanged",
+        "A country's compliance pack was enabled, upgraded to the shipped version, disabled, "
+        "or one of its rules overridden by the tenant; `rule_set` is the rule set drafted "
+        "(or, with the explicit shortcut, activated) with the pack's rules.",
+        {"country": _STR, "version": _STR,
+         "change": {"enum": ["enabled", "upgraded", "disabled", "overridden"]},
+         "rule_set": {"type": ["integer", "null"]}},
+        {"status": "", "actor": "user:compliance", "reason": "selling into China via Tmall "
+         "Global", "country": "CN", "version": "2026.12.1", "change": "enabled",
+         "rule_set": 12},
+        subject="compliance-pack/<country>",
+    ),
+]
+
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
 
 assert set(BY_TYPE) == set(EVENT_TYPES), "every event class needs a catalogue entry"
@@ -1067,7 +1084,8 @@ def envelope_example(spec: EventSpec) -> dict[str, Any]:
                "channel/<code>": "channel/jd-pop",
                "reconciliation/<scope>/<period>": "reconciliation/tmall/2026-11",
                "preallocation-plan/<plan_id>": "preallocation-plan/pa_01JF0Z5Q8",
-               "transfer/<transfer_id>": "transfer/tr_01JF0Z5Q8"}.get(
+               "transfer/<transfer_id>": "transfer/tr_01JF0Z5Q8",
+               "compliance-pack/<country>": "compliance-pack/CN"}.get(
         spec.subject, "stock/SKU-00001/SH-JD")
     return {
         "specversion": "1.0",

@@ -955,3 +955,19 @@ class ReturnRefundedByChannel(Event):
 
 
 EVENT_TYPES[ReturnRefundedByChannel.type] = ReturnRefundedByChannel
+
+
+@dataclass(kw_only=True, slots=True)
+class CompliancePackChanged(Event):
+    """A country's compliance pack was enabled, upgraded, disabled or had one of its rules
+    overridden; `rule_set` is the rule set drafted (or activated) for it."""
+
+    type: ClassVar[str] = "CompliancePackChanged"
+    country: str
+    version: str
+    change: str
+    rule_set: int | None = None
+    _data_fields = _fields("country", "version", "change", "rule_set")
+
+
+EVENT_TYPES[CompliancePackChanged.type] = CompliancePackChanged

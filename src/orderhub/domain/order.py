@@ -69,6 +69,7 @@ class HoldCode(StrEnum):
     DECLARED_VALUE_LIMIT = "declared_value_limit"
     PRICE_BELOW_FLOOR = "price_below_floor"
     FX_RATE_MISSING = "fx_rate_missing"  # a money check needs a rate the tenant lacks (or stale)
+    RESTRICTED_GOODS = "restricted_goods"  # prohibited or restricted at the destination (packs)
     # operations
     CHANNEL_UPDATE = "channel_update"
     REROUTE = "reroute"

@@ -33,6 +33,9 @@ FREE_TEXT_ATTRIBUTES = frozenset({
     "buyer_message", "buyer_words", "buyer_nick", "customer_note", "note", "seller_memo",
     "gift_message", "buyer_memo", "remark", "invoice_title", "invoice_tax_id",
     "billing_phone", "shipping_phone",  # WooCommerce private meta (channels.md)
+    # identifiers customs ask for (compliance packs): the payer's resident ID and the name
+    # on it, Korea's personal customs clearance code
+    "buyer_id_number", "buyer_id_name", "kr_pccc",
     *FREE_TEXT_FACTS,
 })
 # Where the warehouse needs the street: the order has been released to it.

@@ -1638,3 +1638,20 @@ notification_log = Table(
 )
 Index("ix_notification_log_order", notification_log.c.tenant_id, notification_log.c.order_id,
       notification_log.c.id)
+
+# Compliance packs a tenant has switched on (domain/compliance_packs.py): the shipped
+# version its rules were drafted from, those rules as drafted (for an upgrade's diff), its
+# overrides of single pack rules (each with who, when, why) and the rule set last drafted.
+compliance_packs = Table(
+    "compliance_packs",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("country", String(2), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("version", String(16), nullable=False),
+    Column("rules", JSONDoc, nullable=False),
+    Column("overrides", JSONDoc, nullable=False),
+    Column("rule_set", Integer),
+    Column("changed_by", String(128), nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+)

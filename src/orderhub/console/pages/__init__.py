@@ -29,3 +29,7 @@ MODULES += (service,)
 from orderhub.console.pages import reconciliation, returns  # noqa: E402
 
 MODULES += (returns, reconciliation)
+# compliance packs per destination country (issue 19)
+from orderhub.console.pages import compliance  # noqa: E402
+
+MODULES += (compliance,)

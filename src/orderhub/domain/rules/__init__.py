@@ -8,8 +8,11 @@ One concept per module, imported in one direction (each imports only those above
     expressions.py  CEL expressions: compile once, evaluate on the variables they name
     conditions.py   Condition (when a rule applies) and its matching on a RouteOrder
                       <- expressions, facts
-    checks.py       the 14 built-in validation checks, ValidationContext, CHECKS
-                      <- domain.order, domain.inventory (no other rules module)
+    customs.py      per-destination declared-value limits with their sources (C4's table)
+    compliance.py   the four checks compliance packs are made of (value_cap, ...)
+                      <- domain.order, customs (it reads checks.cross_border_basis when run)
+    checks.py       the 18 built-in validation checks, ValidationContext, CHECKS
+                      <- domain.order, domain.inventory, customs, compliance
     validation.py   a check rule (Rule, Level, typed params), DEFAULT_RULES, validate()
                       <- checks, conditions, facts
     model.py        the rule of every kind (RoutingRule = Condition -> Action), its JSON

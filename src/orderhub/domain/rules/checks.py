@@ -22,6 +22,7 @@ from orderhub.domain.fx import FxMissing, RateTable
 from orderhub.domain.inventory import Sku
 from orderhub.domain.money import ZERO, is_known_currency, quantize
 from orderhub.domain.order import Address, HoldCode, HoldReason, Order, OrderType
+from orderhub.domain.rules.compliance import CHECKS as PACK_CHECKS
 from orderhub.domain.rules.customs import limit_for
 
 
@@ -724,4 +725,5 @@ CHECKS: dict[str, Check] = {
     "cross_border": check_cross_border,
     "price_floor": check_price_floor,
     "promise_possible": check_promise_possible,
+    **PACK_CHECKS,  # the checks compliance packs are made of (compliance.py)
 }

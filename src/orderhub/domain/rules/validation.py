@@ -21,6 +21,8 @@ from orderhub.domain.errors import FieldError
 from orderhub.domain.order import HoldCode, HoldReason, Order
 from orderhub.domain.receivers import undecrypted_receiver
 from orderhub.domain.rules.checks import CHECKS, ValidationContext
+from orderhub.domain.rules.compliance import PARAMS as PACK_PARAMS
+from orderhub.domain.rules.compliance import REQUIRED as PACK_REQUIRED
 from orderhub.domain.rules.conditions import Condition
 from orderhub.domain.rules.customs import valid_limit, valid_limits
 from orderhub.domain.rules.facts import RouteOrder
@@ -109,6 +111,7 @@ _PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
                                                 "true or false")},
     "price_floor": {"min_ratio_of_list": (lambda v: _is_amount(v, "1"), "a ratio 0..1")},
     "promise_possible": {"min_slack_hours": (_is_hours, "a number of hours, -720..720")},
+    **PACK_PARAMS,
 }
 
 
@@ -126,6 +129,8 @@ def param_errors(check: str, params: Mapping[str, Any], loc: str = "params"
                                      + (", ".join(sorted(allowed)) or "none")))
         elif not allowed[key][0](value):
             errors.append(FieldError(f"{loc}.{key}", f"must be {allowed[key][1]}"))
+    errors.extend(FieldError(f"{loc}.{key}", f"required by {check}: must be {allowed[key][1]}")
+                  for key in PACK_REQUIRED.get(check, ()) if key not in params)
     return errors
 
 
@@ -233,7 +238,8 @@ DEFAULT_RULES: list[Rule] = [
 
 
 # Built-in checks a tenant adds as a rule of its own (not among the defaults).
-OPTIONAL_CHECKS: dict[str, Level] = {"promise_possible": Level.AVAILABILITY}
+OPTIONAL_CHECKS: dict[str, Level] = {"promise_possible": Level.AVAILABILITY,
+                                     **{c: Level.COMPLIANCE for c in PACK_PARAMS}}
 CHECK_LEVELS: dict[str, Level] = {**{r.check: r.level for r in DEFAULT_RULES},
                                   **OPTIONAL_CHECKS}
 

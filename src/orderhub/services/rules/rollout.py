@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from orderhub.adapters.db.rule_set_repository import StoredRuleSet
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput
 from orderhub.domain.rules.model import is_check_doc, is_tier_doc
@@ -83,22 +84,31 @@ def activate(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, r
         if row.state != SetState.CANARY.value:
             raise Conflict(f"rule set v{row.version} is {row.state}; only a canary is "
                            "activated (its outcomes measured first)")
-        previous = [*stored_docs(uow.rules.routing_rules(tenant_id)),
-                    *validation_rules.check_docs(uow, tenant_id),
-                    *tiers.live_tier_docs(uow, tenant_id)]
-        rules, tier_docs = tiers.split(row.rules)
-        why = f"rule set v{row.version} activated: {reason}"
-        if rules:
-            _replace_live(uow, tenant_id, rules, actor=actor, reason=why, now=now)
-        if tier_docs:  # its tiers become the desk's; a set without any leaves them
-            tiers.put_live(uow, tenant_id, tier_docs, row.version, actor=actor, reason=why,
-                           now=now)
-        uow.rule_sets.activate(tenant_id, set_id, previous, now)
-        record_change(uow, tenant_id, row, SetState.ACTIVE, "activated", actor=actor,
-                      reason=reason, now=now)
+        activate_in(uow, tenant_id, row, actor=actor, reason=reason, now=now)
         uow.commit()
     strategy.refresh()
     return get_set(make_uow, tenant_id, set_id)
+
+
+def activate_in(uow: UnitOfWork, tenant_id: str, row: StoredRuleSet, *, actor: str,
+                reason: str, now: datetime, detail: Mapping[str, Any] | None = None) -> None:
+    """The set's rules become live, in the caller's transaction, whatever its state (the
+    caller decides: `activate` takes a canary; a compliance pack's explicit shortcut takes
+    its draft, and says so in `detail`, which the audit entry keeps)."""
+    uow.network.bump(tenant_id)
+    previous = [*stored_docs(uow.rules.routing_rules(tenant_id)),
+                *validation_rules.check_docs(uow, tenant_id),
+                *tiers.live_tier_docs(uow, tenant_id)]
+    rules, tier_docs = tiers.split(row.rules)
+    why = f"rule set v{row.version} activated: {reason}"
+    if rules:
+        _replace_live(uow, tenant_id, rules, actor=actor, reason=why, now=now)
+    if tier_docs:  # its tiers become the desk's; a set without any leaves them
+        tiers.put_live(uow, tenant_id, tier_docs, row.version, actor=actor, reason=why,
+                       now=now)
+    uow.rule_sets.activate(tenant_id, row.id, previous, now)
+    record_change(uow, tenant_id, row, SetState.ACTIVE, "activated", actor=actor,
+                  reason=reason, now=now, detail=detail)
 
 
 def _replace_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, Any]], *,

@@ -124,38 +124,46 @@ def create_draft(make_uow: UowFactory, tenant_id: str, docs: Sequence[Any] | Non
     if not reason.strip():
         raise InvalidInput([FieldError("reason", "say why the rules change")])
     with make_uow() as uow:
-        left_out: list[str] = []
-        if docs is not None:
-            rules = parse_docs(uow, tenant_id, docs)
-            tiers.check_safety(uow, tenant_id, rules)
-        else:
-            rules = list(uow.rules.routing_rules(tenant_id))
-            rules.extend(parse_rule(d) for d in tiers.live_tier_docs(uow, tenant_id))
-            for d in validation_rules.check_docs(uow, tenant_id):
-                try:
-                    rules.append(parse_rule(d))
-                except InvalidInput as exc:  # stored before a check tightened
-                    left_out.append(f"live check {d['code']} left out: it no longer passes "
-                                    f"its checks ({exc.errors[0].loc}: {exc.errors[0].message})")
-        twice = sorted(code for code, n in Counter(r.code for r in rules).items() if n > 1)
-        if twice:  # (only data from before codes were kept unique across kinds)
-            raise Conflict(f"a routing rule and a validation check share the code "
-                           f"{', '.join(twice)}; rename one first")
-        if not rules:
-            raise InvalidInput([FieldError("rules", "a rule set needs at least one rule")])
-        found = contradictions(rules, limit=CONTRADICTIONS_SHOWN + 1)
-        warnings = [c.message for c in found[:CONTRADICTIONS_SHOWN]]
-        if len(found) > CONTRADICTIONS_SHOWN:
-            warnings.append(f"more contradictions beyond these {CONTRADICTIONS_SHOWN}")
-        row = uow.rule_sets.add_draft(tenant_id, stored_docs(rules), warnings,
-                                      reason=reason, actor=actor, at=now)
-        diff = changes_from_live(uow, tenant_id, row.rules)
-        record_change(uow, tenant_id, row, SetState.DRAFT, "created", actor=actor,
-                      reason=reason, now=now,
-                      detail={"rules": [r.code for r in rules], "warnings": warnings,
-                              "diff": diff})
+        out = draft_in(uow, tenant_id, docs, actor=actor, reason=reason, now=now)
         uow.commit()
-        return {**_view(row), "changes_from_live": diff, "left_out": left_out}
+        return out
+
+
+def draft_in(uow: UnitOfWork, tenant_id: str, docs: Sequence[Any] | None, *, actor: str,
+             reason: str, now: datetime) -> dict[str, Any]:
+    """`create_draft` in the caller's transaction (a compliance pack drafts its rules with
+    the pack's own state change)."""
+    left_out: list[str] = []
+    if docs is not None:
+        rules = parse_docs(uow, tenant_id, docs)
+        tiers.check_safety(uow, tenant_id, rules)
+    else:
+        rules = list(uow.rules.routing_rules(tenant_id))
+        rules.extend(parse_rule(d) for d in tiers.live_tier_docs(uow, tenant_id))
+        for d in validation_rules.check_docs(uow, tenant_id):
+            try:
+                rules.append(parse_rule(d))
+            except InvalidInput as exc:  # stored before a check tightened
+                left_out.append(f"live check {d['code']} left out: it no longer passes "
+                                f"its checks ({exc.errors[0].loc}: {exc.errors[0].message})")
+    twice = sorted(code for code, n in Counter(r.code for r in rules).items() if n > 1)
+    if twice:  # (only data from before codes were kept unique across kinds)
+        raise Conflict(f"a routing rule and a validation check share the code "
+                       f"{', '.join(twice)}; rename one first")
+    if not rules:
+        raise InvalidInput([FieldError("rules", "a rule set needs at least one rule")])
+    found = contradictions(rules, limit=CONTRADICTIONS_SHOWN + 1)
+    warnings = [c.message for c in found[:CONTRADICTIONS_SHOWN]]
+    if len(found) > CONTRADICTIONS_SHOWN:
+        warnings.append(f"more contradictions beyond these {CONTRADICTIONS_SHOWN}")
+    row = uow.rule_sets.add_draft(tenant_id, stored_docs(rules), warnings,
+                                  reason=reason, actor=actor, at=now)
+    diff = changes_from_live(uow, tenant_id, row.rules)
+    record_change(uow, tenant_id, row, SetState.DRAFT, "created", actor=actor,
+                  reason=reason, now=now,
+                  detail={"rules": [r.code for r in rules], "warnings": warnings,
+                          "diff": diff})
+    return {**_view(row), "changes_from_live": diff, "left_out": left_out}
 
 
 def list_sets(make_uow: UowFactory, tenant_id: str) -> list[dict[str, Any]]:
