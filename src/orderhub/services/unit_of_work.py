@@ -18,6 +18,7 @@ from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
+from orderhub.adapters.db.chat_repository import ChatRepository
 from orderhub.adapters.db.cutover_repository import CutoverRepository
 from orderhub.adapters.db.dashboard_repository import DashboardQueries
 from orderhub.adapters.db.exception_repository import ExceptionRepository
@@ -83,6 +84,7 @@ class UnitOfWork:
     returns: ReturnRepository  # returns (RMA), received units, return policies
     money: OrderMoneyRepository  # the order money ledger (domain/order_ledger.py)
     notifications: NotificationRepository  # customer notifications: templates, messages, log
+    chat: ChatRepository  # chat apps: channels, chat user -> hub user, cards
     conn: Connection
 
     def __init__(
@@ -144,6 +146,7 @@ class UnitOfWork:
         self.returns = ReturnRepository(conn)
         self.money = OrderMoneyRepository(conn)
         self.notifications = NotificationRepository(conn, self.pii)
+        self.chat = ChatRepository(conn, self.pii)
         self._other_events = []
         return self
 
