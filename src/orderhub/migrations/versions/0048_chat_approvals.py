@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.String(64), nullable=False),
         sa.Column("app", sa.String(16), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("subjects", JSONDoc(), nullable=False),
+        sa.Column("subjects", JSONDoc, nullable=False),
         sa.Column("secrets", sa.Text, nullable=False),
         sa.Column("enabled", sa.Boolean, nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
