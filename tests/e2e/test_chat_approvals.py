@@ -222,3 +222,45 @@ def test_channel_input_and_scopes(hub: Hub) -> None:
     assert r.status_code == 401
 
 
+
+
+def test_cli_channels_and_user_mappings(database_url: str, hub: Hub) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from orderhub.cli.app import app as cli
+
+    def run(*args: str, lang: str = "") -> tuple[int, str]:
+        env = {"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"}
+        if lang:
+            env["ORDERHUB_LANG"] = lang
+        out = CliRunner().invoke(cli, list(args), env=env)
+        return out.exit_code, out.output
+
+    users.create_user(hub.uow, "default", login="wang", role="operations",
+                      password="pw-wangwangwang", granter=None, actor="test", now=hub.clock())
+    code, out = run("chat", "channels", "add", "slack", "--name", "ops",
+                    "--webhook-url", "https://hooks.slack.com/services/T/B/x",
+                    "--callback-secret", "s3cret", "--subject", "approvals")
+    assert code == 0, out
+    assert "chat channel added" in out and "/v1/chat/slack/callback?channel=cch_" in out
+    code, out = run("chat", "channels", "list", "--json")
+    [row] = json.loads(out)
+    assert row["app"] == "slack" and row["subjects"] == ["approvals"]
+    assert "s3cret" not in out
+    code, out = run("chat", "users", "map", "slack", "U-WANG", "wang")
+    assert code == 0 and "mapped slack user U-WANG to wang" in out, out
+    code, out = run("chat", "users", "list", "--json")
+    assert [(r["chat_user_id"], r["login"]) for r in json.loads(out)] == [("U-WANG", "wang")]
+    code, out = run("chat", "users", "map", "slack", "U-X", "ghost", lang="zh")
+    assert code == 1 and "本租户没有用户 'ghost'" in out, out
+    code, out = run("chat", "channels", "add", "teams", "--name", "x", "--webhook-url",
+                    "http://x", "--callback-secret", "s")
+    assert code == 1 and "unknown chat app 'teams'" in out
+    code, out = run("chat", "channels", "disable", row["id"])
+    assert code == 0 and "disabled" in out
+    code, out = run("chat", "users", "unmap", "slack", "U-WANG")
+    assert code == 0
+    code, out = run("chat", "users", "unmap", "slack", "U-WANG")
+    assert code == 1 and "not mapped" in out

@@ -60,6 +60,7 @@ GROUPS: dict[str, str] = {
     "transfer": "transfer",
     "return": "returns",
     "notify": "notify",
+    "chat": "chat",  # approvals and alerts in chat apps (issue 19)
 }
 
 
