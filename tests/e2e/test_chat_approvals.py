@@ -264,3 +264,57 @@ def test_cli_channels_and_user_mappings(database_url: str, hub: Hub) -> None:
     assert code == 0
     code, out = run("chat", "users", "unmap", "slack", "U-WANG")
     assert code == 1 and "not mapped" in out
+
+
+def test_a_rule_set_in_canary_is_activated_from_a_card(hub: Hub, clock: Clock) -> None:
+    sim = ChatSimulator()
+    hub.enable_chat(transport=sim)
+    seed_network(hub, {("A", "SH"): 500, ("A", "BJ"): 500})
+    catch_up(hub)
+    rita = as_signed_in(hub, "rita", role="rules_approver")
+    for login, role in (("sam", "rules_approver"), ("wang", "operations")):
+        users.create_user(hub.uow, "default", login=login, role=role,
+                          password="pw-" + login * 4, granter=None, actor="test",
+                          now=hub.clock())
+    with api_client(hub) as admin:
+        r = admin.post("/v1/chat/channels", json={
+            "app": "dingtalk", "name": "rules", "subjects": ["rule_sets"],
+            **SECRETS["dingtalk"].as_dict()})
+        channel = r.json()["id"]
+        for uid, login in (("d-rita", "rita"), ("d-sam", "sam"), ("d-wang", "wang")):
+            assert admin.put(f"/v1/chat/users/dingtalk/{uid}",
+                             json={"login": login}).status_code == 200
+        for i in range(6):
+            r = admin.post("/v1/orders", json={
+                "external_id": f"RS-{i}", "channel": "web", "currency": "CNY",
+                "shipping_address": {"country": "CN", "province": "北京市", "city": "北京市",
+                                     "district": "朝阳区", "line1": "建国路 2 号",
+                                     "name": "韩梅梅", "phone": "13912345678"},
+                "lines": [{"sku": "A", "quantity": 1, "unit_price": "10.00"}]})
+            assert r.status_code == 201, r.text
+        rule = {"code": "no-sh-web", "when": {"channel": ["web"]},
+                "then": {"exclude_sites": ["SH"]}}
+        rs = rita.post("/v1/rules/sets", json={"rules": [rule], "reason": "BJ for web"}).json()
+        assert rita.post(f"/v1/rules/sets/{rs['id']}/simulate", json={}).json()["passed"]
+        r = rita.post(f"/v1/rules/sets/{rs['id']}/canary",
+                      json={"slice": {"percent": 50}, "reason": "half"})
+        assert r.status_code == 200, r.text
+        catch_up(hub)
+        [card] = [p for p in sim.cards("dingtalk") if ChatSimulator.buttons(p)]
+        assert "rule set v1" in card.body["actionCard"]["text"].lower()
+        approve = ChatSimulator.buttons(card)["approve"]
+        now = clock()
+
+        def press(uid: str) -> str:
+            r = click(admin, "dingtalk", channel, ChatSimulator.click(
+                "dingtalk", approve, uid, SECRETS["dingtalk"], now))
+            assert r.status_code == 200, r.text
+            return reply_text("dingtalk", r)
+
+        assert "four-eyes" in press("d-rita")
+        assert "rules:approve" in press("d-wang")
+        assert admin.get(f"/v1/rules/sets/{rs['id']}").json()["state"] == "canary"
+        assert "Rule set activated" in press("d-sam")
+        assert admin.get(f"/v1/rules/sets/{rs['id']}").json()["state"] == "active"
+        entries = admin.get("/v1/audit", params={"kind": "rule_change"}).json()
+        assert any(e["actor"] == "user:sam" for e in entries)

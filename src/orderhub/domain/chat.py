@@ -30,7 +30,7 @@ SUBJECT_OF: dict[str, str] = {
 }
 CONSUMED_TYPES = tuple(SUBJECT_OF)
 
-APPROVAL, ALERT, INFO = "approval", "alert", "info"
+APPROVAL, ACTIVATION, ALERT, INFO = "approval", "activation", "alert", "info"
 
 _USER_ID = re.compile(r"^[A-Za-z0-9_.@:\-]{1,128}$")
 
@@ -82,6 +82,8 @@ class CardRecord:
     exception_id: str = ""
     remedy_n: int = 0
     proposal_id: str = ""
+    rule_set_id: int = 0
+    requested_by: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +162,17 @@ def content(event_type: str, data: Mapping[str, Any], order_id: str, console: st
             facts.append(("Level 级别", str(data["level"])))
         return Content(ALERT, what[0], what[1], tuple(facts), False,
                        f"{base}/console/orders/{order_id}" if base and order_id else "")
+    if event_type == "RuleSetChanged" and data.get("state") == "canary":
+        # in canary: its activation awaits a rules approver (not the one who asked)
+        return Content(
+            ACTIVATION, f"Activate rule set v{data.get('version')}? (in canary)",
+            f"是否启用规则集 v{data.get('version')}？（灰度中）",
+            (("Rule set 规则集", f"v{data.get('version')}"),
+             ("Requested by 申请人", str(data.get("actor", ""))),
+             ("Reason 原因", str(data.get("reason", ""))[:100])), True,
+            f"{base}/console/rules" if base else "",
+            {"rule_set_id": int(data.get("rule_set", 0)),
+             "requested_by": str(data.get("actor", ""))})
     if event_type == "RuleSetChanged":
         state = str(data.get("state", ""))
         return Content(

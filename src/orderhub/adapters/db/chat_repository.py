@@ -122,7 +122,8 @@ class ChatRepository:
                 {"id": c.id, "tenant_id": c.tenant_id, "channel_id": c.channel_id,
                  "kind": c.kind, "event_id": c.event_id, "order_id": c.order_id,
                  "exception_id": c.exception_id, "remedy_n": c.remedy_n,
-                 "proposal_id": c.proposal_id, "body": c.body, "status": n.QUEUED,
+                 "proposal_id": c.proposal_id, "rule_set_id": c.rule_set_id,
+                 "requested_by": c.requested_by, "body": c.body, "status": n.QUEUED,
                  "reason": "", "attempts": 0, "next_attempt_at": now,
                  "created_at": c.created_at, "updated_at": now} for c in cards])
 

@@ -1682,6 +1682,8 @@ chat_cards = Table(
     Column("exception_id", String(40), nullable=False, default=""),
     Column("remedy_n", Integer, nullable=False, default=0),
     Column("proposal_id", String(40), nullable=False, default=""),
+    Column("rule_set_id", Integer, nullable=False, default=0),  # a canary to activate
+    Column("requested_by", String(200), nullable=False, default=""),  # who asked
     Column("body", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("reason", Text, nullable=False, default=""),

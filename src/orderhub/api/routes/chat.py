@@ -156,7 +156,8 @@ async def callback(app: App, request: Request, hub: HubDep,
                           dict(request.query_params), body)
     try:
         done = await run_in_threadpool(callbacks.handle, hub.uow, app, channel, req,
-                                       now=hub.clock(), presale_lock=hub.presale_lock)
+                                       now=hub.clock(), presale_lock=hub.presale_lock,
+                                       strategy=hub.strategy)
     except callbacks.Refused:
         return problem(401, "Bad signature", "the callback does not verify for this chat "
                        "channel", kind="bad-signature", instance=request.url.path)

@@ -56,6 +56,8 @@ def upgrade() -> None:
         sa.Column("exception_id", sa.String(40), nullable=False),
         sa.Column("remedy_n", sa.Integer, nullable=False),
         sa.Column("proposal_id", sa.String(40), nullable=False),
+        sa.Column("rule_set_id", sa.Integer, nullable=False),
+        sa.Column("requested_by", sa.String(200), nullable=False),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("reason", sa.Text, nullable=False),

@@ -6,6 +6,8 @@
     (unmapped or disabled: refused with a reply on the card) -> `desk.decide`, the very
     use case the console's and the API's approve/reject call, acting as `user:<login>`:
     four-eyes, L3 and expiry are the desk's checks, and its refusals become the reply.
+    A rule set's activation card (a canary) calls `rules/rollout.activate` (approve) or
+    `rollback` (reject), by a user with rules:approve other than the one who asked.
 
 The answer is the app's reply (the clicker sees it on the card); the outcome is returned
 for the caller to void a recalled order's waybills after the commit, as the API does.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,8 +32,10 @@ from orderhub.adapters.chat.base import (
 from orderhub.adapters.chat.registry import APPS
 from orderhub.domain import chat
 from orderhub.domain.access import Scope, effective_scopes
+from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.errors import DomainError
 from orderhub.services.exceptions import desk
+from orderhub.services.rules import rollout
 from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
@@ -47,7 +52,7 @@ class Unreadable(Exception):
 @dataclass(frozen=True, slots=True)
 class Handled:
     reply: Reply
-    outcome: str  # approved | applied | rejected | refused
+    outcome: str  # approved | applied | rejected | activated | rolled_back | refused
     tenant_id: str = ""
     desk_result: dict[str, Any] | None = None
 
@@ -59,7 +64,8 @@ def _refuse(app: str, channel_id: str, why: str) -> Refused:
 
 
 def handle(make_uow: UowFactory, app: str, channel_id: str, request: CallbackRequest, *,
-           now: datetime, presale_lock: timedelta | None = None) -> Handled:
+           now: datetime, presale_lock: timedelta | None = None,
+           strategy: AllocationStrategy | None = None) -> Handled:
     adapter = APPS.get(app)
     if adapter is None:
         raise _refuse(app[:20], channel_id, "unknown chat app")
@@ -85,21 +91,27 @@ def handle(make_uow: UowFactory, app: str, channel_id: str, request: CallbackReq
         card = uow.chat.card(action.card_id)
         ident = uow.chat.identity(tenant, app, action.user_id)
         user = uow.access.user(tenant, login=ident.login) if ident else None
-    if card is None or card["channel_id"] != channel.id or card["kind"] != chat.APPROVAL \
-            or not card["remedy_n"]:
+    if card is None or card["channel_id"] != channel.id or not (
+            (card["kind"] == chat.APPROVAL and card["remedy_n"])
+            or (card["kind"] == chat.ACTIVATION and card["rule_set_id"])):
         raise Unreadable("the button is not one of this channel's approval cards")
     if ident is None or user is None or user.disabled_at is not None:
         log.info("chat callback from an unmapped user: app=%s channel=%s", app, channel.id)
         return answer("未关联订单中心用户，请联系管理员绑定后再审批 / Your chat account is not "
                       "linked to a hub user; ask an administrator to map it", "refused")
-    if Scope.EXCEPTIONS_APPROVE not in effective_scopes(user.role, user.scopes or None):
+    scopes = effective_scopes(user.role, user.scopes or None)
+    actor = f"user:{user.login}"
+    via = f"via {app} card {card['id']}"
+    if card["kind"] == chat.ACTIVATION:
+        return _rule_set(make_uow, card, action.action, actor, scopes, via, now, strategy,
+                         answer)
+    if Scope.EXCEPTIONS_APPROVE not in scopes:
         return answer(f"{user.login} 无审批权限 / {user.login} may not approve remedies "
                       "(exceptions:approve)", "refused")
     if user.warehouses:
         return answer(f"{user.login} 仅限部分仓库，请在控制台审批 / {user.login} is bound to "
                       "warehouses; decide in the console", "refused")
-    actor = f"user:{user.login}"
-    reason = f"{action.reason} (via {app} card {card['id']})".strip()
+    reason = f"{action.reason} ({via})".strip()
     kwargs: dict[str, Any] = {"presale_lock": presale_lock} if presale_lock else {}
     try:
         result = desk.decide(make_uow, tenant, card["exception_id"], int(card["remedy_n"]),
@@ -117,3 +129,33 @@ def handle(make_uow: UowFactory, app: str, channel_id: str, request: CallbackReq
             "approved": "已批准，等待其他审批人 / Approved; awaiting other approvers",
             "rejected": "已驳回 / Rejected"}[done]
     return answer(f"{text} ({user.login})", done, result)
+
+
+def _rule_set(make_uow: UowFactory, card: dict[str, Any], what: str, actor: str,
+              scopes: frozenset[Scope], via: str, now: datetime,
+              strategy: AllocationStrategy | None,
+              answer: Callable[[str, str], Handled]) -> Handled:
+    """A canary's activation (approve) or rollback (reject), the console's own calls, by
+    a rules approver who is not the one who put it in canary (four-eyes on the card)."""
+    if Scope.RULES_APPROVE not in scopes:
+        return answer(f"{actor} 无规则审批权限 / {actor} may not activate rule sets "
+                      "(rules:approve)", "refused")
+    if actor == card["requested_by"]:
+        return answer(f"{actor} 提交了此规则集，须由他人批准 / {actor} asked for this "
+                      "activation and cannot approve it: another person must (four-eyes)",
+                      "refused")
+    if strategy is None:
+        return answer("请在控制台操作 / Decide in the console", "refused")
+    tenant, set_id = str(card["tenant_id"]), int(card["rule_set_id"])
+    try:
+        if what == APPROVE:
+            rollout.activate(make_uow, tenant, set_id, actor=actor,
+                             reason=f"approved {via}", now=now, strategy=strategy)
+        else:
+            rollout.rollback(make_uow, tenant, set_id, actor=actor,
+                             reason=f"rejected {via}", now=now, strategy=strategy)
+    except DomainError as exc:
+        return answer(f"未执行 / Not done: {str(exc)[:300]}", "refused")
+    if what == APPROVE:
+        return answer(f"规则集已启用 / Rule set activated ({actor})", "activated")
+    return answer(f"规则集已回滚 / Rule set rolled back ({actor})", "rolled_back")

@@ -42,16 +42,18 @@ def build_cards(uow: UnitOfWork, tenant: str, envs: Sequence[Envelope], now: dat
         what = chat.content(e.type, e.data, e.order_id, console_url)
         card_id = new_id("crd")
         n = 0
-        if what.approvable:
+        if what.kind == chat.APPROVAL:
             n = _remedy_n(uow, tenant, what.refs["exception_id"], what.refs["proposal_id"])
+        decidable = n > 0 or (what.kind == chat.ACTIVATION and what.refs["rule_set_id"] > 0)
         buttons = tuple(Button(a, *_LABELS[a], f"{card_id}:{a}") for a in ACTIONS) \
-            if what.approvable and n else ()
+            if what.approvable and decidable else ()
         card = Card(card_id, what.kind, what.title, what.title_zh, what.facts, buttons,
                     what.link)
         out.append(chat.CardRecord(
             card_id, tenant, c.id, what.kind, e.id, card_to_json(card), now, e.order_id,
             str(what.refs.get("exception_id", "")), n,
-            str(what.refs.get("proposal_id", ""))))
+            str(what.refs.get("proposal_id", "")), int(what.refs.get("rule_set_id", 0)),
+            str(what.refs.get("requested_by", ""))))
     return out
 
 
