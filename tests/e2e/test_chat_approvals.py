@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ET
 from datetime import timedelta
-from typing import Any
 
 import httpx
 import orjson

@@ -67,7 +67,7 @@ def test_wecom_and_slack_cards_carry_the_button_values() -> None:
     assert [b["key"] for b in w["template_card"]["button_list"]] == \
         ["crd_1:approve", "crd_1:reject"]
     s = orjson.loads(APPS["slack"].outbound(CARD, SECRETS["slack"], NOW).body)
-    actions = [b for b in s["blocks"] if b["type"] == "actions"][0]
+    actions = next(b for b in s["blocks"] if b["type"] == "actions")
     assert [e["value"] for e in actions["elements"]] == ["crd_1:approve", "crd_1:reject"]
 
 
@@ -90,7 +90,7 @@ def _tampered(app: str, req: CallbackRequest) -> CallbackRequest:
 @pytest.mark.parametrize("app", ["dingtalk", "wecom", "slack"])
 def test_a_bad_signature_is_refused(app: str) -> None:
     req = ChatSimulator.click(app, "crd_1:approve", "U42", SECRETS[app], NOW)
-    with pytest.raises(CallbackRefused, match="signature|missing"):
+    with pytest.raises(CallbackRefused, match=r"signature|missing"):
         APPS[app].read(_tampered(app, req), SECRETS[app], NOW)
     other = Secrets(SECRETS[app].webhook_url, "", "another-secret", AES, "wx5823bf96d3bd56c7")
     with pytest.raises(CallbackRefused):

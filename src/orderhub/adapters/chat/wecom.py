@@ -23,7 +23,7 @@ import hashlib
 import hmac
 import os
 import struct
-import xml.etree.ElementTree as ET  # noqa: N817
+import xml.etree.ElementTree as ET
 from datetime import datetime
 from xml.sax.saxutils import escape
 

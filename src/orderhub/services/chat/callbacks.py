@@ -16,8 +16,8 @@ for the caller to void a recalled order's waybills after the commit, as the API 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
