@@ -282,9 +282,11 @@ class Hub:
 
             s = self.settings
             dispatcher = NotificationDispatcher(
-                self.uow, {name: ChatSender(a, timeout=s.notify_timeout_seconds,
-                                            clock=self.clock, transport=transport)
-                           for name, a in APPS.items()},
+                self.uow, {name: ChatSender(
+                    a, timeout=s.notify_timeout_seconds, clock=self.clock,
+                    transport=transport,
+                    public_only=transport is None and not s.webhook_allow_private_targets)
+                    for name, a in APPS.items()},
                 self.clock, max_attempts=s.notify_max_attempts,
                 backoff_seconds=s.notify_backoff_seconds,
                 backoff_cap_seconds=s.notify_backoff_cap_seconds,

@@ -209,7 +209,7 @@ def test_channel_input_and_scopes(hub: Hub) -> None:
         assert {"app", "subjects", "webhook_url", "callback_secret"} <= fields
         r = admin.post("/v1/chat/channels", json={
             "app": "wecom", "name": "w", "subjects": ["alerts"],
-            "webhook_url": "https://q/x", "callback_secret": "t", "aes_key": "short"})
+            "webhook_url": "https://qyapi.example/x", "callback_secret": "t", "aes_key": "short"})
         assert {e["field"] for e in r.json()["errors"]} == {"aes_key", "receive_id"}
     ops = TestClient(create_app(hub), headers=auth_headers(hub, role="operations"))
     assert ops.get("/v1/chat/channels").status_code == 200

@@ -158,3 +158,27 @@ def test_dingtalk_answer_codes() -> None:
     assert a.accepted(200, b'{"errcode":310000,"errmsg":"sign not match"}') == (False, False)
     assert dingtalk.sign("s", 1) == base64.b64encode(
         hmac.new(b"s", b"1\ns", hashlib.sha256).digest()).decode()
+
+
+def test_the_sender_refuses_private_hosts_and_classifies_answers() -> None:
+    from orderhub.adapters.chat.sender import ChatSender, card_to_json
+    from orderhub.adapters.notify.senders import Outgoing, SendFailed
+
+    def outgoing(url: str) -> Outgoing:
+        s = Secrets(url, "", "x")
+        return Outgoing("crd_1", "slack", orjson.dumps(s.as_dict()).decode(), "",
+                        card_to_json(CARD))
+
+    sender = ChatSender(APPS["slack"], transport=ChatSimulator())  # public_only by default
+    with pytest.raises(SendFailed, match="not a public address") as exc:
+        sender.send(outgoing("https://127.0.0.1/hooks"))
+    assert exc.value.retry is False and "127.0.0.1/hooks" not in str(exc.value)
+    sim = ChatSimulator(fail=1)
+    sender = ChatSender(APPS["slack"], transport=sim, public_only=False)
+    with pytest.raises(SendFailed, match="HTTP 500") as exc:
+        sender.send(outgoing("https://hooks.slack.chat.invalid/services/x"))
+    assert exc.value.retry is True
+    sender.send(outgoing("https://hooks.slack.chat.invalid/services/x"))
+    [posted] = sim.cards("slack")
+    assert ChatSimulator.buttons(posted) == {"approve": "crd_1:approve",
+                                             "reject": "crd_1:reject"}

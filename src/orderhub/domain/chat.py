@@ -108,7 +108,7 @@ def check_channel(app: str, name: str, subjects: list[str], webhook_url: str,
     if bad or not subjects:
         errors.append(FieldError("subjects", f"one or more of {', '.join(SUBJECTS)}"
                                  + (f"; unknown: {', '.join(bad)}" if bad else "")))
-    if not webhook_url.startswith("https://"):
+    if not webhook_url.startswith("https://") or len(webhook_url) < 12:
         errors.append(FieldError("webhook_url", "the app's webhook, an https:// URL"))
     if not callback_secret:
         errors.append(FieldError("callback_secret", "the secret the app signs its callbacks "

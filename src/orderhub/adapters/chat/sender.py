@@ -17,6 +17,7 @@ import orjson
 
 from orderhub.adapters.chat.base import Button, Card, ChatAdapter, Secrets
 from orderhub.adapters.notify.senders import Outgoing, SendFailed
+from orderhub.adapters.webhooks import targets
 
 
 def card_to_json(card: Card) -> str:
@@ -36,8 +37,12 @@ def card_from_json(text: str) -> Card:
 class ChatSender:
     def __init__(self, adapter: ChatAdapter, *, timeout: float = 10.0,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 public_only: bool = True) -> None:
+        """`public_only`: the webhook's host must resolve to public addresses only, checked
+        at each send (adapters/webhooks/targets.py, as the hub's own webhooks)."""
         self.adapter, self.clock = adapter, clock
+        self.public_only = public_only
         self.name = adapter.name
         self._client = httpx.Client(timeout=timeout, transport=transport, trust_env=False,
                                     follow_redirects=False)
@@ -52,6 +57,16 @@ class ChatSender:
         if not secrets.webhook_url:
             raise SendFailed("the channel has no webhook URL", retry=False)
         out = self.adapter.outbound(card, secrets, self.clock())
+        if self.public_only:
+            url = httpx.URL(out.url)
+            try:
+                targets.checked_addresses(url.host, url.port)
+            except targets.TargetRefused:
+                raise SendFailed(f"the {self.name} webhook's host is not a public address",
+                                 retry=False) from None
+            except targets.TargetUnresolved:
+                raise SendFailed(f"the {self.name} webhook's host does not resolve") \
+                    from None
         try:
             r = self._client.post(out.url, content=out.body, headers=out.headers)
         except httpx.HTTPError as exc:
