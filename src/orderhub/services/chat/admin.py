@@ -1,5 +1,6 @@
 """Chat channels and chat user -> hub user mappings, each change audited (`chat_change`,
-never a secret: the audit names which secrets were set, not their values)."""
+never a secret: the audit names which secrets were set, not their values) and evented
+(ChatChannelChanged, ChatUserMapped) in the transaction that makes it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from orderhub.adapters.chat.base import Secrets
 from orderhub.domain import chat
+from orderhub.domain import events as ev
 from orderhub.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from orderhub.domain.ids import new_id
 from orderhub.services import audit
@@ -29,6 +31,9 @@ def add_channel(make_uow: UowFactory, tenant_id: str, *, app: str, name: str,
         if uow.chat.channel_named(tenant_id, c.name) is not None:
             raise Conflict(f"a chat channel named '{c.name}' exists")
         uow.chat.add_channel(c, secrets.as_dict())
+        uow.record(ev.ChatChannelChanged(tenant_id=tenant_id, occurred_at=now, actor=actor,
+                                         channel_id=c.id, app=c.app, name=c.name,
+                                         change="added", subjects=sorted(c.subjects)))
         audit.note(uow, tenant_id, now, actor, "chat_change", f"chat-channel/{c.id}",
                    {"added": c.as_dict(),
                     "secrets_set": sorted(k for k, v in secrets.as_dict().items() if v)})
@@ -49,8 +54,12 @@ def set_enabled(make_uow: UowFactory, tenant_id: str, channel_id: str, enabled: 
         audit.note(uow, tenant_id, now, actor, "chat_change", f"chat-channel/{channel_id}",
                    {"enabled": enabled})
         c = uow.chat.channel(channel_id)
+        assert c is not None
+        uow.record(ev.ChatChannelChanged(tenant_id=tenant_id, occurred_at=now, actor=actor,
+                                         channel_id=c.id, app=c.app, name=c.name,
+                                         change="enabled" if enabled else "disabled",
+                                         subjects=sorted(c.subjects)))
         uow.commit()
-    assert c is not None
     return c.as_dict()
 
 
@@ -72,6 +81,9 @@ def map_user(make_uow: UowFactory, tenant_id: str, *, app: str, chat_user_id: st
         audit.note(uow, tenant_id, now, actor, "chat_change",
                    f"chat-user/{app}/{chat_user_id}",
                    {"login": {"before": before.login if before else None, "after": login}})
+        uow.record(ev.ChatUserMapped(tenant_id=tenant_id, occurred_at=now, actor=actor,
+                                     app=app, chat_user_id=chat_user_id, login=login,
+                                     change="mapped"))
         uow.commit()
     return ident.as_dict()
 
@@ -85,6 +97,9 @@ def unmap_user(make_uow: UowFactory, tenant_id: str, *, app: str, chat_user_id: 
         audit.note(uow, tenant_id, now, actor, "chat_change",
                    f"chat-user/{app}/{chat_user_id}",
                    {"login": {"before": before.login, "after": None}})
+        uow.record(ev.ChatUserMapped(tenant_id=tenant_id, occurred_at=now, actor=actor,
+                                     app=app, chat_user_id=chat_user_id, login="",
+                                     change="unmapped"))
         uow.commit()
 
 

@@ -88,6 +88,10 @@ def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
         return f"preallocation-plan/{data.get('plan_id')}"
     if event_type.startswith("Transfer"):
         return f"transfer/{data.get('transfer_id')}"
+    if event_type == "ChatChannelChanged":
+        return f"chat-channel/{data.get('channel_id')}"
+    if event_type == "ChatUserMapped":
+        return f"chat-user/{data.get('app')}/{data.get('chat_user_id')}"
     return ""
 
 
