@@ -317,3 +317,21 @@ def test_a_rule_set_in_canary_is_activated_from_a_card(hub: Hub, clock: Clock) -
         assert admin.get(f"/v1/rules/sets/{rs['id']}").json()["state"] == "active"
         entries = admin.get("/v1/audit", params={"kind": "rule_change"}).json()
         assert any(e["actor"] == "user:sam" for e in entries)
+
+
+def test_wecom_checks_the_callback_url(hub: Hub, clock: Clock) -> None:
+    s = SECRETS["wecom"]
+    with api_client(hub) as admin:
+        r = admin.post("/v1/chat/channels", json={
+            "app": "wecom", "name": "wx", "subjects": ["alerts"], **s.as_dict()})
+        channel = r.json()["id"]
+        ts, nonce = str(int(clock().timestamp())), "8765"
+        echo = wecom.encrypt(b"1616140317555161061", AES, s.receive_id)
+        q = {"channel": channel, "timestamp": ts, "nonce": nonce, "echostr": echo,
+             "msg_signature": wecom.msg_signature(s.callback_secret, ts, nonce, echo)}
+        r = admin.get("/v1/chat/wecom/callback", params=q)
+        assert r.status_code == 200 and r.text == "1616140317555161061"
+        r = admin.get("/v1/chat/wecom/callback", params={**q, "msg_signature": "0" * 40})
+        assert r.status_code == 401
+        r = admin.get("/v1/chat/slack/callback", params=q)
+        assert r.status_code == 401

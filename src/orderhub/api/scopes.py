@@ -276,6 +276,7 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "DELETE /v1/chat/users/{app}/{chat_user_id}": S.CHAT_WRITE,
     "GET /v1/chat/cards": S.CHAT_READ,
     "POST /v1/chat/{app}/callback": PUBLIC,  # the app's signature with the channel's secret
+    "GET /v1/chat/{app}/callback": PUBLIC,  # WeCom's URL check, signed the same way
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

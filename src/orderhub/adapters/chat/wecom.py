@@ -189,6 +189,27 @@ class WeComAdapter:
         return Reply(200, "application/xml", body)
 
 
+def verify_url(query: dict[str, str], secrets: Secrets, now: datetime) -> bytes:
+    """WeCom's check of a callback URL being registered (GET `msg_signature`, `timestamp`,
+    `nonce`, `echostr`): the signature over the encrypted `echostr`, then its plaintext,
+    which is the answer."""
+    sig, ts = query.get("msg_signature", ""), query.get("timestamp", "")
+    nonce, echo = query.get("nonce", ""), query.get("echostr", "")
+    if not (sig and ts and nonce and echo and secrets.callback_secret):
+        raise CallbackRefused("msg_signature, timestamp, nonce or echostr missing")
+    if not hmac.compare_digest(msg_signature(secrets.callback_secret, ts, nonce,
+                                             echo).encode(), sig.encode()):
+        raise CallbackRefused("signature does not match")
+    try:
+        fresh(float(ts), now, WINDOW_SECONDS)
+    except ValueError:
+        raise CallbackRefused("timestamp is not a number") from None
+    try:
+        return decrypt(echo, secrets.aes_key, secrets.receive_id)
+    except BadCallback as exc:
+        raise CallbackRefused(str(exc)) from None
+
+
 def callback(card_id: str, value: str, user_id: str, token: str, aes_key: str, corp_id: str,
              now: datetime, *, nonce: str = "1372623149") -> CallbackRequest:
     """A template_card_event callback as WeCom sends it (simulator and tests)."""

@@ -170,3 +170,19 @@ async def callback(app: App, request: Request, hub: HubDep,
                                 done.desk_result)
     return Response(done.reply.body, status_code=done.reply.status,
                     media_type=done.reply.content_type)
+
+
+@router.get("/{app}/callback",
+            responses={200: {"description": "The decrypted echostr (WeCom's URL check)"},
+                       401: {"description": "Bad signature, or no such channel"}})
+def verify_callback_url(app: App, request: Request, hub: HubDep,
+                        channel: Annotated[str, Query(max_length=40)] = "") -> Response:
+    """WeCom checks a callback URL when it is registered: a GET with `msg_signature`,
+    `timestamp`, `nonce` and an encrypted `echostr`, answered with its plaintext."""
+    try:
+        plain = callbacks.verify_url(hub.uow, app, channel, dict(request.query_params),
+                                     now=hub.clock())
+    except callbacks.Refused:
+        return problem(401, "Bad signature", "the request does not verify for this chat "
+                       "channel", kind="bad-signature", instance=request.url.path)
+    return Response(plain, media_type="text/plain")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from orderhub.adapters.chat import wecom
 from orderhub.adapters.chat.base import (
     APPROVE,
     BadCallback,
@@ -129,6 +130,23 @@ def handle(make_uow: UowFactory, app: str, channel_id: str, request: CallbackReq
             "approved": "已批准，等待其他审批人 / Approved; awaiting other approvers",
             "rejected": "已驳回 / Rejected"}[done]
     return answer(f"{text} ({user.login})", done, result)
+
+
+def verify_url(make_uow: UowFactory, app: str, channel_id: str, query: dict[str, str], *,
+               now: datetime) -> bytes:
+    """WeCom's check of the callback URL when it is registered: the decrypted `echostr`
+    (Refused when the signature or the channel does not hold)."""
+    if app != "wecom":
+        raise _refuse(app[:20], channel_id, "only WeCom verifies a callback URL by GET")
+    with make_uow() as uow:
+        channel = uow.chat.channel(channel_id) if channel_id else None
+        if channel is None or channel.app != app:
+            raise _refuse(app, channel_id, "no such channel for this app")
+        secrets = Secrets.from_dict(uow.chat.secrets(channel))
+    try:
+        return wecom.verify_url(query, secrets, now)
+    except CallbackRefused as exc:
+        raise _refuse(app, channel_id, str(exc)) from None
 
 
 def _rule_set(make_uow: UowFactory, card: dict[str, Any], what: str, actor: str,
