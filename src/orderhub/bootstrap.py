@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -83,6 +83,7 @@ class Hub:
     _anomaly_models: ModelStore | None = field(default=None, repr=False)
     _committer: GroupCommitter | None = field(default=None, repr=False)
     _notifier: NotificationDispatcher | None = field(default=None, repr=False)
+    _chat: NotificationDispatcher | None = field(default=None, repr=False)
 
     @property
     def audit_key(self) -> AuditKey:
@@ -267,6 +268,36 @@ class Hub:
             self._notifier = notifier
         return self._notifier
 
+    def enable_chat(self, transport: Any = None) -> NotificationDispatcher:
+        """Approvals and alerts in chat apps: the `chat` durable consumer (the desk's and
+        the twin's events -> cards) and a notification dispatcher over `uow.chat` that sends
+        them (lease, back-off, dead letter). `transport` (an httpx transport, e.g.
+        adapters/chat/simulator.ChatSimulator) replaces the network (tests, the demo)."""
+        if self._chat is None:
+            from orderhub.adapters.chat.registry import APPS
+            from orderhub.adapters.chat.sender import ChatSender
+            from orderhub.domain.chat import CONSUMED_TYPES as CHAT_TYPES
+            from orderhub.services.chat.cards import enqueue_handler as chat_handler
+            from orderhub.services.notifications.dispatcher import NotificationDispatcher
+
+            s = self.settings
+            dispatcher = NotificationDispatcher(
+                self.uow, {name: ChatSender(
+                    a, timeout=s.notify_timeout_seconds, clock=self.clock,
+                    transport=transport,
+                    public_only=transport is None and not s.webhook_allow_private_targets)
+                    for name, a in APPS.items()},
+                self.clock, max_attempts=s.notify_max_attempts,
+                backoff_seconds=s.notify_backoff_seconds,
+                backoff_cap_seconds=s.notify_backoff_cap_seconds,
+                store=lambda uow: uow.chat)
+            self.consumer("chat", chat_handler(self.uow, self.clock,
+                                               console_url=s.notify_public_url,
+                                               on_enqueued=dispatcher.notify), CHAT_TYPES)
+            self.background.append(dispatcher.close)
+            self._chat = dispatcher
+        return self._chat
+
     def periodic_jobs(self) -> list[Job]:
         """The named jobs a server or worker runs on a timer (see services/jobs.py)."""
         from orderhub.services import jobs
@@ -302,11 +333,13 @@ class Hub:
         self.enable_twin()
         self.enable_labels()
         notifier = self.enable_notifications()
+        chat = self.enable_chat()
         for c in self.consumers:
             c.start()
         if self.webhooks is not None:
             self.webhooks.start()
         notifier.start()
+        chat.start()
         from orderhub.services.jobs import Scheduler
 
         # The alert sweep runs on a thread of its own: the other jobs (pricing remedies,

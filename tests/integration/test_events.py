@@ -263,6 +263,23 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     transfers.ship(hub.uow, T, moved, actor="wms", now=clock.now)
     transfers.receive(hub.uow, T, moved, actor="wms", now=clock.now)
     transfers.cancel(hub.uow, T, dropped, actor="ops", now=clock.now)
+    # chat apps: a channel added and disabled, a chat user mapped and unmapped
+    from orderhub.services.access import users as hub_users
+    from orderhub.services.chat import admin as chat_admin
+
+    hub_users.create_user(hub.uow, T, login="ev-chat", role="operations",
+                          password="pw-ev-chat-user", granter=None, actor="admin",
+                          now=clock.now)
+    chat_channel = chat_admin.add_channel(
+        hub.uow, T, app="slack", name="ev", subjects=["approvals"],
+        webhook_url="https://hooks.slack.com/services/T/B/x", callback_secret="s",
+        actor="admin", now=clock.now)
+    chat_admin.set_enabled(hub.uow, T, chat_channel["id"], False, actor="admin",
+                           now=clock.now)
+    chat_admin.map_user(hub.uow, T, app="slack", chat_user_id="U1", login="ev-chat",
+                        actor="admin", now=clock.now)
+    chat_admin.unmap_user(hub.uow, T, app="slack", chat_user_id="U1", actor="admin",
+                          now=clock.now)
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:

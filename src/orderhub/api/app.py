@@ -16,6 +16,7 @@ from orderhub.api.routes import (
     audit,
     carriers,
     catalog,
+    chat,
     compliance,
     cutover,
     events,
@@ -98,6 +99,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(returns.router)
     app.include_router(order_money.router)
     app.include_router(notifications.router)
+    app.include_router(chat.router)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

@@ -273,6 +273,16 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "DELETE /v1/customers/{ref}/notification-optouts/{medium}": S.NOTIFICATIONS_WRITE,
     "GET /v1/orders/{order_id}/notifications": S.NOTIFICATIONS_READ,
     "GET /v1/notifications/unsubscribe/{token}": PUBLIC,
+    # approvals and alerts in chat apps (issue 19)
+    "POST /v1/chat/channels": S.CHAT_WRITE,
+    "GET /v1/chat/channels": S.CHAT_READ,
+    "PATCH /v1/chat/channels/{channel_id}": S.CHAT_WRITE,
+    "GET /v1/chat/users": S.CHAT_READ,
+    "PUT /v1/chat/users/{app}/{chat_user_id}": S.CHAT_WRITE,
+    "DELETE /v1/chat/users/{app}/{chat_user_id}": S.CHAT_WRITE,
+    "GET /v1/chat/cards": S.CHAT_READ,
+    "POST /v1/chat/{app}/callback": PUBLIC,  # the app's signature with the channel's secret
+    "GET /v1/chat/{app}/callback": PUBLIC,  # WeCom's URL check, signed the same way
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

@@ -61,6 +61,7 @@ GROUPS: dict[str, str] = {
     "return": "returns",
     "notify": "notify",
     "compliance": "compliance",  # compliance packs per destination country (issue 19)
+    "chat": "chat",  # approvals and alerts in chat apps (issue 19)
 }
 
 

@@ -58,6 +58,8 @@ class Scope(StrEnum):
     RETURNS_APPROVE = "returns:approve"  # approve or reject returns, change the return policy
     NOTIFICATIONS_READ = "notifications:read"  # customer-notification templates, logs
     NOTIFICATIONS_WRITE = "notifications:write"  # templates, settings, customers' opt-outs
+    CHAT_READ = "chat:read"  # chat channels (no secrets), chat user mappings, cards sent
+    CHAT_WRITE = "chat:write"  # add chat channels with their secrets, map chat users
 
 
 S = Scope
@@ -121,6 +123,9 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
 ROLE_SCOPES[Role.OPERATIONS] |= {S.NOTIFICATIONS_READ, S.NOTIFICATIONS_WRITE}
 ROLE_SCOPES[Role.ANALYST] |= {S.NOTIFICATIONS_READ}
 ROLE_SCOPES[Role.LOGISTICS] |= {S.NOTIFICATIONS_READ}
+# Approvals and alerts in chat apps (issue 19): operations see the channels and cards; the
+# tenant's administrator (every tenant scope) adds channels and maps chat users.
+ROLE_SCOPES[Role.OPERATIONS] |= {S.CHAT_READ}
 
 
 def parse_scopes(names: list[str] | tuple[str, ...]) -> frozenset[Scope]:

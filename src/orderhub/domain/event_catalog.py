@@ -1069,6 +1069,34 @@ CATALOG += [
     ),
 ]
 
+# Approvals and alerts in chat apps (docs/chat.md).
+CATALOG += [
+    _spec(
+        "ChatChannelChanged",
+        "A chat channel (DingTalk, WeCom or Slack) was added, enabled or disabled: where "
+        "approval, alert and rule-set cards go (docs/chat.md). Its secrets are never in "
+        "the event.",
+        {"channel_id": _STR, "app": {"enum": ["dingtalk", "wecom", "slack"]}, "name": _STR,
+         "change": {"enum": ["added", "enabled", "disabled"]},
+         "subjects": {"type": "array", "items": {"enum": ["approvals", "alerts",
+                                                          "rule_sets"]}}},
+        {"status": "", "actor": "user:admin", "reason": "", "channel_id": "cch_01JF0Z5Q8",
+         "app": "dingtalk", "name": "ops-dingtalk", "change": "added",
+         "subjects": ["alerts", "approvals"]},
+        subject="chat-channel/<channel_id>",
+    ),
+    _spec(
+        "ChatUserMapped",
+        "A chat app's user was mapped to a hub user, whose approvals their clicks on cards "
+        "are (four-eyes and scopes as in the console), or unmapped (`login` empty).",
+        {"app": {"enum": ["dingtalk", "wecom", "slack"]}, "chat_user_id": _STR,
+         "login": _STR, "change": {"enum": ["mapped", "unmapped"]}},
+        {"status": "", "actor": "user:admin", "reason": "", "app": "wecom",
+         "chat_user_id": "ZhangSan", "login": "zhang", "change": "mapped"},
+        subject="chat-user/<app>/<chat_user_id>",
+    ),
+]
+
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
 
 assert set(BY_TYPE) == set(EVENT_TYPES), "every event class needs a catalogue entry"
@@ -1085,7 +1113,9 @@ def envelope_example(spec: EventSpec) -> dict[str, Any]:
                "reconciliation/<scope>/<period>": "reconciliation/tmall/2026-11",
                "preallocation-plan/<plan_id>": "preallocation-plan/pa_01JF0Z5Q8",
                "transfer/<transfer_id>": "transfer/tr_01JF0Z5Q8",
-               "compliance-pack/<country>": "compliance-pack/CN"}.get(
+               "compliance-pack/<country>": "compliance-pack/CN",
+               "chat-channel/<channel_id>": "chat-channel/cch_01JF0Z5Q8",
+               "chat-user/<app>/<chat_user_id>": "chat-user/wecom/ZhangSan"}.get(
         spec.subject, "stock/SKU-00001/SH-JD")
     return {
         "specversion": "1.0",

@@ -971,3 +971,35 @@ class CompliancePackChanged(Event):
 
 
 EVENT_TYPES[CompliancePackChanged.type] = CompliancePackChanged
+
+
+# ----- approvals and alerts in chat apps (issue 19 item 3; docs/chat.md) ----------------------
+@dataclass(kw_only=True, slots=True)
+class ChatChannelChanged(Event):
+    """A chat channel (DingTalk, WeCom, Slack) was added, enabled or disabled: which cards
+    go where. Its secrets are never in the event."""
+
+    type: ClassVar[str] = "ChatChannelChanged"
+    channel_id: str
+    app: str
+    name: str
+    change: str  # added | enabled | disabled
+    subjects: list[str] = field(default_factory=list)
+    _data_fields = _fields("channel_id", "app", "name", "change", "subjects")
+
+
+@dataclass(kw_only=True, slots=True)
+class ChatUserMapped(Event):
+    """A chat app's user was mapped to a hub user (their clicks on cards act as `login`),
+    or unmapped (`login` empty)."""
+
+    type: ClassVar[str] = "ChatUserMapped"
+    app: str
+    chat_user_id: str
+    login: str
+    change: str  # mapped | unmapped
+    _data_fields = _fields("app", "chat_user_id", "login", "change")
+
+
+EVENT_TYPES[ChatChannelChanged.type] = ChatChannelChanged
+EVENT_TYPES[ChatUserMapped.type] = ChatUserMapped

@@ -18,6 +18,7 @@ from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
+from orderhub.adapters.db.chat_repository import ChatRepository
 from orderhub.adapters.db.compliance_pack_repository import CompliancePackRepository
 from orderhub.adapters.db.cutover_repository import CutoverRepository
 from orderhub.adapters.db.dashboard_repository import DashboardQueries
@@ -85,6 +86,7 @@ class UnitOfWork:
     money: OrderMoneyRepository  # the order money ledger (domain/order_ledger.py)
     notifications: NotificationRepository  # customer notifications: templates, messages, log
     compliance_packs: CompliancePackRepository  # packs switched on, their overrides
+    chat: ChatRepository  # chat apps: channels, chat user -> hub user, cards
     conn: Connection
 
     def __init__(
@@ -147,6 +149,7 @@ class UnitOfWork:
         self.money = OrderMoneyRepository(conn)
         self.notifications = NotificationRepository(conn, self.pii)
         self.compliance_packs = CompliancePackRepository(conn)
+        self.chat = ChatRepository(conn, self.pii)
         self._other_events = []
         return self
 

@@ -1655,3 +1655,59 @@ compliance_packs = Table(
     Column("changed_by", String(128), nullable=False),
     Column("changed_at", UTCDateTime(), nullable=False),
 )
+# ----- approvals and alerts in chat apps (issue 19 item 3; migration 0048) -----------------
+# A tenant's chat channels (a DingTalk robot, a WeCom robot and app, a Slack app): the
+# secrets (webhook URL with its token, signing and callback secrets) encrypted as one doc.
+chat_channels = Table(
+    "chat_channels",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("app", String(16), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("subjects", JSONDoc, nullable=False),
+    Column("secrets", Text, nullable=False),  # ciphertext
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("tenant_id", "name", name="uq_chat_channels_name"),
+)
+# Chat user id -> hub user (console login): who a card's click acts as.
+chat_identities = Table(
+    "chat_identities",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("app", String(16), primary_key=True),
+    Column("chat_user_id", String(128), primary_key=True),
+    Column("login", String(100), nullable=False),
+    Column("mapped_at", UTCDateTime(), nullable=False),
+    Column("mapped_by", String(200), nullable=False),
+)
+# Cards to send (sent by the notification dispatcher: lease, back-off, dead letter) and
+# what a card's buttons decide (its exception and remedy).
+chat_cards = Table(
+    "chat_cards",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("channel_id", String(40), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("order_id", String(40), nullable=False, default=""),
+    Column("exception_id", String(40), nullable=False, default=""),
+    Column("remedy_n", Integer, nullable=False, default=0),
+    Column("proposal_id", String(40), nullable=False, default=""),
+    Column("rule_set_id", Integer, nullable=False, default=0),  # a canary to activate
+    Column("requested_by", String(200), nullable=False, default=""),  # who asked
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime()),
+    Column("handed_at", UTCDateTime()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("channel_id", "event_id", name="uq_chat_cards_event"),
+)
+Index("ix_chat_cards_due", chat_cards.c.status, chat_cards.c.next_attempt_at)

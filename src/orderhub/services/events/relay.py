@@ -90,6 +90,10 @@ def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
         return f"transfer/{data.get('transfer_id')}"
     if event_type == "CompliancePackChanged":
         return f"compliance-pack/{data.get('country')}"
+    if event_type == "ChatChannelChanged":
+        return f"chat-channel/{data.get('channel_id')}"
+    if event_type == "ChatUserMapped":
+        return f"chat-user/{data.get('app')}/{data.get('chat_user_id')}"
     return ""
 
 

@@ -20,12 +20,13 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
 from orderhub.adapters.db.notification_repository import Claimed, Outcome
 from orderhub.adapters.notify.senders import Outgoing, Sender, SendFailed
 from orderhub.domain import notifications as n
 from orderhub.services.notifications.enqueue import Links
-from orderhub.services.unit_of_work import UowFactory
+from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,11 @@ class NotificationDispatcher:
         lease_seconds: float = 60.0,
         batch_size: int = 200,
         concurrency: int = 8,
+        store: Callable[[UnitOfWork], Any] | None = None,
     ) -> None:
         self.make_uow = make_uow
+        # the queue it sends: customer messages, or anything of the same shape (chat cards)
+        self.store: Callable[[UnitOfWork], Any] = store or (lambda uow: uow.notifications)
         self.senders = dict(senders)
         self.clock = clock
         self.links = links or Links()
@@ -64,7 +68,7 @@ class NotificationDispatcher:
         """Send what is due now once each; returns how many were attempted."""
         now = self.clock()
         with self.make_uow() as uow:
-            claimed = uow.notifications.claim_due(now, limit or self.batch_size,
+            claimed = self.store(uow).claim_due(now, limit or self.batch_size,
                                                   now + self.lease)
             uow.commit()
         if not claimed:
@@ -77,7 +81,7 @@ class NotificationDispatcher:
                                                 thread_name_prefix="notify-send")
             outcomes = list(self._pool.map(self._send, claimed))
         with self.make_uow() as uow:
-            uow.notifications.record(outcomes, self.clock())
+            self.store(uow).record(outcomes, self.clock())
             uow.commit()
         return len(claimed)
 

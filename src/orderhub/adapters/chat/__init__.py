@@ -1,0 +1,1 @@
+"""Chat apps (DingTalk, WeCom, Slack): cards out, signed card callbacks in (issue 19)."""
