@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from orderhub.bootstrap import Hub
-from orderhub.domain.errors import Unauthenticated
 from orderhub.cli.app import app as cli
+from orderhub.domain.errors import Unauthenticated
 from tests.api import api_client, auth_headers, create_app, issue_key, platform_headers
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
