@@ -369,3 +369,14 @@ def test_the_event_loops_cached_check_answers_as_the_full_one(hub: Hub, clock: C
     auth.authenticate(other)
     clock.now += timedelta(seconds=auth.cache_for.total_seconds() + 1)
     assert auth.authenticate_cached(other) is None  # past the cache's lifetime: re-read
+
+
+def test_the_openapi_document_is_built_before_the_first_request(hub: Hub) -> None:
+    """The body limits and the meter match each request against it: the server builds it
+    at start-up, not on the event loop of the first request."""
+    from orderhub.api.app import create_app as fresh_app
+
+    app = fresh_app(hub)
+    assert app.openapi_schema is None
+    with TestClient(app):
+        assert app.openapi_schema is not None
