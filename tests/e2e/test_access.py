@@ -11,11 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
+from orderhub.domain.errors import Unauthenticated
 from tests.api import api_client, auth_headers, create_app, issue_key, platform_headers
 from tests.conftest import Clock
 from tests.factories import ADDRESS_JSON, seed_network
@@ -342,3 +344,39 @@ def test_a_warehouse_bound_key_acts_only_on_its_warehouses_orders(hub: Hub) -> N
     assert dock.post(f"/v1/orders/{to_sh}/pick").status_code == 200
     with api_client(hub) as admin:
         assert admin.get(f"/v1/orders/{to_bj}").json()["status"] == "released"
+
+
+def test_the_event_loops_cached_check_answers_as_the_full_one(hub: Hub, clock: Clock) -> None:
+    """`authenticate_cached` (run on the event loop, no I/O) gives the same principal or
+    401 as `authenticate` for a credential in the cache, and defers (None) whenever only
+    the database can tell: not cached, cached too long ago, forgotten after a revocation."""
+    auth = hub.authenticator
+    token = issue_key(hub, role="analyst")
+    key_id = token.split("_")[1]
+    assert auth.authenticate_cached(token) is None  # never read: the database decides
+    full = auth.authenticate(token)
+    assert auth.authenticate_cached(token) == full
+    with pytest.raises(Unauthenticated):
+        auth.authenticate_cached(f"ohk_{key_id}_{'0' * 48}")  # a wrong secret, cached key
+    with pytest.raises(Unauthenticated):
+        auth.authenticate_cached("not-a-key")
+    with api_client(hub) as admin:  # revoked through the API: forgotten at once here
+        assert admin.post(f"/v1/access/keys/{key_id}/revoke").status_code == 200
+    assert auth.authenticate_cached(token) is None
+    with pytest.raises(Unauthenticated):
+        auth.authenticate(token)
+    other = issue_key(hub, role="analyst")
+    auth.authenticate(other)
+    clock.now += timedelta(seconds=auth.cache_for.total_seconds() + 1)
+    assert auth.authenticate_cached(other) is None  # past the cache's lifetime: re-read
+
+
+def test_the_openapi_document_is_built_before_the_first_request(hub: Hub) -> None:
+    """The body limits and the meter match each request against it: the server builds it
+    at start-up, not on the event loop of the first request."""
+    from orderhub.api.app import create_app as fresh_app
+
+    app = fresh_app(hub)
+    assert app.openapi_schema is None
+    with TestClient(app):
+        assert app.openapi_schema is not None

@@ -58,6 +58,10 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The body limits and the meter find each request's operation in the OpenAPI
+        # document: built before the server takes requests, not by the first one (seconds
+        # with the event loop held on a busy machine, every other request waiting).
+        app.openapi()
         if background:
             hub.start_background()
         yield

@@ -19,6 +19,7 @@ from typing import Any
 
 import anyio
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orderhub.api.openapi import problem_response
@@ -107,9 +108,15 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            principal = await anyio.to_thread.run_sync(
-                lambda: self.authenticator.authenticate(
-                    token.strip(), tenant_header=headers.get("x-tenant-id")))
+            # A credential verified within the cache's lifetime is checked on the loop (a
+            # hash and a dictionary look-up); anything that reads the database goes to a
+            # thread.
+            principal = self.authenticator.authenticate_cached(
+                token.strip(), tenant_header=headers.get("x-tenant-id"))
+            if principal is None:
+                principal = await anyio.to_thread.run_sync(
+                    lambda: self.authenticator.authenticate(
+                        token.strip(), tenant_header=headers.get("x-tenant-id")))
         except Unauthenticated:
             log.info("authentication failed from %s on %s", client, scope["path"])
             wait = self.on_failure(client) if self.on_failure is not None else None
@@ -159,8 +166,11 @@ def principal_of(request: Request) -> Principal | None:
     return found
 
 
-def authorize(request: Request) -> None:
-    """Require the operation's declared scope (api/scopes.py); undeclared ones are refused."""
+async def authorize(request: Request) -> None:
+    """Require the operation's declared scope (api/scopes.py); undeclared ones are refused.
+    Async: FastAPI runs a plain `def` dependency in the thread pool, a thread hop on every
+    request for what is a dictionary look-up; only the warehouse check reads the database,
+    off the loop."""
     path = request.url.path
     if path.startswith(PUBLIC_PREFIXES):
         return
@@ -184,8 +194,8 @@ def authorize(request: Request) -> None:
     if principal.warehouses and order_id:  # bound to warehouses: only their orders, any verb
         from orderhub.services.orders.views import ensure_visible
 
-        ensure_visible(request.app.state.hub.read_uow, principal.tenant_id, order_id,
-                       principal.warehouses)
+        await run_in_threadpool(ensure_visible, request.app.state.hub.read_uow,
+                                principal.tenant_id, order_id, principal.warehouses)
 
 
 def install(app: Any, authenticator: Authenticator) -> None:
