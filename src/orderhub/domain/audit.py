@@ -74,6 +74,8 @@ AUDITED_KINDS: dict[str, str] = {
     "return_policy_change": "a tenant's return policy changed (a new version)",
     "notification_change": "a customer-notification template or the notification settings "
                            "changed; a customer opted out or back in",
+    "pool_change": "the group-buy pooling policy changed (a new version), or a person "
+                   "closed a pool early",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

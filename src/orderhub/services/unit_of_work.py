@@ -31,6 +31,7 @@ from orderhub.adapters.db.notification_repository import NotificationRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.planning_repository import PlanningRepository
+from orderhub.adapters.db.pool_repository import PoolRepository
 from orderhub.adapters.db.reconciliation_repository import ReconciliationRepository
 from orderhub.adapters.db.return_repository import ReturnRepository
 from orderhub.adapters.db.risk_model_repository import RiskModelRepository
@@ -83,6 +84,7 @@ class UnitOfWork:
     returns: ReturnRepository  # returns (RMA), received units, return policies
     money: OrderMoneyRepository  # the order money ledger (domain/order_ledger.py)
     notifications: NotificationRepository  # customer notifications: templates, messages, log
+    pools: PoolRepository  # group-buy pools, their members and pooling policy
     conn: Connection
 
     def __init__(
@@ -144,6 +146,7 @@ class UnitOfWork:
         self.returns = ReturnRepository(conn)
         self.money = OrderMoneyRepository(conn)
         self.notifications = NotificationRepository(conn, self.pii)
+        self.pools = PoolRepository(conn)  # group-buy pools and their policy
         self._other_events = []
         return self
 
