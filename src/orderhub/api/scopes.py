@@ -267,6 +267,14 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "DELETE /v1/customers/{ref}/notification-optouts/{medium}": S.NOTIFICATIONS_WRITE,
     "GET /v1/orders/{order_id}/notifications": S.NOTIFICATIONS_READ,
     "GET /v1/notifications/unsubscribe/{token}": PUBLIC,
+    # group-buy pools (issue 18 item 5): read with orders, closed by operations, the
+    # pooling policy read and changed like other rules
+    "GET /v1/pools": S.ORDERS_READ,
+    "GET /v1/pools/policy": S.RULES_READ,
+    "GET /v1/pools/policy/versions": S.RULES_READ,
+    "PUT /v1/pools/policy": S.RULES_APPROVE,
+    "POST /v1/pools/{pool_id}/close": S.ORDERS_MANAGE,
+    "GET /v1/pools/{pool_id}": S.ORDERS_READ,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

@@ -60,6 +60,7 @@ GROUPS: dict[str, str] = {
     "transfer": "transfer",
     "return": "returns",
     "notify": "notify",
+    "pool": "pool",  # group-buy pools (issue 18 item 5)
 }
 
 
