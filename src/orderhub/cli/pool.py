@@ -20,6 +20,7 @@ from orderhub.cli.common import (
     open_hub,
     print_json,
 )
+from orderhub.cli.i18n import t
 from orderhub.domain.errors import DomainError
 
 app = typer.Typer(help="Group-buy pools: orders of a channel pooled for one pickup point.",
@@ -49,15 +50,15 @@ def list_pools(database_url: DbOption = None, tenant: TenantOption = "default",
                                 limit=limit)
     if emit(rows, as_json, as_csv):
         return
-    table = Table(title="Pools")
+    table = Table(title=t("Pools"))
     for col in ("pool", "channel", "pickup point", "status", "members", "closes at",
                 "close reason"):
-        table.add_column(col)
+        table.add_column(t(col))
     for r in rows:
         table.add_row(r["id"], r["channel"], r["pickup_site"], r["status"],
                       f"{r['members']}/{r['threshold']}", str(r["closes_at"])[:19],
                       r["close_reason"] or "")
-    console.print(table if rows else "no pools")
+    console.print(table if rows else t("no pools"))
 
 
 @app.command("show")
@@ -84,8 +85,8 @@ def close(pool_id: str, reason: ReasonOption, database_url: DbOption = None,
                                      actor=cli_actor(), presale_lock=hub.presale_lock)
         except DomainError as exc:
             raise fail(describe(exc), 2) from None
-    console.print(f"pool {pool_id} closed: {out['routed']} of {out['orders']} orders routed "
-                  f"in {len(out['deliveries'])} deliveries")
+    console.print(t(f"pool {pool_id} closed: {out['routed']} of {out['orders']} orders "
+                    f"routed in {len(out['deliveries'])} deliveries"))
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -121,7 +122,7 @@ def policy_cmd(database_url: DbOption = None, tenant: TenantOption = "default",
                     raise fail("--reason is required with --set", 2)
                 out = policy.set_policy(hub.uow, tenant, _read(file), reason=reason,
                                         now=hub.clock(), actor=cli_actor())
-                console.print(f"pooling policy version {out['version']} in force")
+                console.print(t(f"pooling policy version {out['version']} in force"))
                 return
             print_json(policy.list_versions(hub.read_uow, tenant) if versions
                        else policy.get_policy(hub.read_uow, tenant))
