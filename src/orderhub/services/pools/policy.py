@@ -14,6 +14,7 @@ from orderhub.domain.pools.policy import PoolPolicy, parse_policy
 from orderhub.services.audit import note
 from orderhub.services.unit_of_work import UnitOfWork, UowFactory
 
+
 def policy_in_force(uow: UnitOfWork, tenant_id: str) -> PoolPolicy:
     """The tenant's policy (an empty one, pooling nothing, where it set none): one small
     query per batch (the document is a few channels: parsed each time, not cached, so a
