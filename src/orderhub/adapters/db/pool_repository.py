@@ -149,7 +149,7 @@ class PoolRepository:
         return set(self.conn.execute(select(_m.order_id).where(
             _m.tenant_id == tenant_id, _m.order_id.in_(list(order_ids)))).scalars())
 
-    def list(self, tenant_id: str, *, status: str | None = None, channel: str | None = None,
+    def search(self, tenant_id: str, *, status: str | None = None, channel: str | None = None,
              after: str | None = None, limit: int = 100) -> list[Pool]:
         q = select(t.pools).where(_x.tenant_id == tenant_id)
         if status:

@@ -21,9 +21,9 @@ def list_pools(make_uow: UowFactory, tenant_id: str, *, status: str | None = Non
                channel: str | None = None, after: str | None = None,
                limit: int = 100) -> list[dict[str, Any]]:
     with make_uow() as uow:
-        return [_summary(p) for p in uow.pools.list(tenant_id, status=status,
-                                                    channel=channel, after=after,
-                                                    limit=limit)]
+        return [_summary(p) for p in uow.pools.search(tenant_id, status=status,
+                                                      channel=channel, after=after,
+                                                      limit=limit)]
 
 
 def get_pool(make_uow: UowFactory, tenant_id: str, pool_id: str) -> dict[str, Any]:
