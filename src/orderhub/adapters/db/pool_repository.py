@@ -125,12 +125,13 @@ class PoolRepository:
             close_reason=pool.close_reason, closed_at=pool.closed_at,
             closed_by=pool.closed_by, deliveries=pool.deliveries))
 
-    def add_member(self, tenant_id: str, pool_id: str, order_id: str, position: int,
-                   distance_km: float, at: datetime) -> None:
-        """IntegrityError when the order is already in a pool."""
-        self.conn.execute(t.pool_members.insert().values(
-            tenant_id=tenant_id, order_id=order_id, pool_id=pool_id, position=position,
-            distance_km=distance_km, joined_at=at))
+    def add_members(self, tenant_id: str, rows: Sequence[tuple[str, str, int, float]],
+                    at: datetime) -> None:
+        """(pool id, order id, position, distance) rows in one statement; IntegrityError
+        when an order is already in a pool."""
+        self.conn.execute(t.pool_members.insert(), [
+            {"tenant_id": tenant_id, "pool_id": pid, "order_id": oid, "position": pos,
+             "distance_km": km, "joined_at": at} for pid, oid, pos, km in rows])
 
     def members(self, tenant_id: str, pool_id: str) -> list[PoolMember]:
         rows = self.conn.execute(select(t.pool_members).where(

@@ -60,20 +60,30 @@ def pool_orders(uow: UnitOfWork, tenant_id: str, warehouses: Sequence[Warehouse]
         assert rule is not None
         point = next(p for p in points if p.code == code)
         pool = _open_pool(uow, tenant_id, rule, point, policy, now, actor, closed)
+        rows: list[tuple[str, str, int, float]] = []  # written once per group
         for o, location in groups[(channel, code)]:
             if pool.status != "open" or not pool.accepts(channel, location, now):
+                _write(uow, tenant_id, pool, rows, now)
                 pool = _open_pool(uow, tenant_id, rule, point, policy, now, actor, closed)
             full = pool.add_member()
-            uow.pools.add_member(tenant_id, pool.id, o.id, pool.member_count,
-                                 pool.distance_km(location), now)
-            o.join_pool(pool.id, code, pool.distance_km(location), pool.closes_at,
-                        pool.member_count, now, actor)
+            km = pool.distance_km(location)
+            rows.append((pool.id, o.id, pool.member_count, km))
+            o.join_pool(pool.id, code, km, pool.closes_at, pool.member_count, now, actor)
             pooled.add(o.id)
             if full:
                 pool.close(CloseReason.THRESHOLD, now, actor)
                 closed.append(pool)
-            uow.pools.save(pool)
+        _write(uow, tenant_id, pool, rows, now)
     return [o for o in valid if o.id not in pooled], closed
+
+
+def _write(uow: UnitOfWork, tenant_id: str, pool: Pool,
+           rows: list[tuple[str, str, int, float]], now: datetime) -> None:
+    """The pool's new members (one statement) and its count and state."""
+    if rows:
+        uow.pools.add_members(tenant_id, rows, now)
+        rows.clear()
+    uow.pools.save(pool)
 
 
 def _open_pool(uow: UnitOfWork, tenant_id: str, rule: ChannelPooling, point: PickupPoint,
