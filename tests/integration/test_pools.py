@@ -245,3 +245,27 @@ def test_two_closers_close_a_pool_once(hub: Hub, clock: Clock) -> None:
     assert len(events(hub, "PoolClosed")) == 1
     assert statuses(hub, ids) == [S.ALLOCATED] * 3
     assert atp(hub, "A", "SH") == 7  # reserved once
+
+
+@pytest.mark.postgres
+def test_an_intake_and_the_job_at_the_window_end_close_the_pool_once(
+        hub: Hub, clock: Clock) -> None:
+    if hub.engine.dialect.name != "postgresql":
+        pytest.skip("a race needs PostgreSQL")
+    setup(hub, threshold=30, window=60)
+    first = submit(hub, gb("E-0", NEAR[0]), gb("E-1", NEAR[1]))
+    clock.now += timedelta(minutes=60)
+
+    def work(i: int) -> object:
+        if i == 0:
+            return closing.close_due(hub.uow, clock.now, hub.presale_lock)
+        return submit(hub, gb(f"E-{i + 1}", NEAR[i + 1]))
+
+    done = race(3, work)
+    [closed] = events(hub, "PoolClosed")  # one close, by whichever came first
+    assert closed["orders"] == first and done[0] in (0, 1)
+    assert statuses(hub, first) == [S.ALLOCATED] * 2
+    late = [oid for one in done[1:] for oid in one]  # type: ignore[union-attr]
+    assert statuses(hub, late) == [S.VALIDATED] * 2  # both in the one new pool
+    pools = views.list_pools(hub.read_uow, T, status="open")
+    assert len(pools) == 1 and pools[0]["members"] == 2

@@ -62,7 +62,9 @@ def route_closed(uow: UnitOfWork, pool: Pool, now: datetime, actor: str,
 
 def _close(uow: UnitOfWork, tenant_id: str, pool_id: str, now: datetime, actor: str,
            presale_lock: timedelta, manual: bool) -> dict[str, Any] | None:
-    uow.network.lock_for_intake(tenant_id)  # before the pool's row lock, as intake
+    # Lock order: the network lock (shared) first, then the pool's row, then its members'
+    # order rows (route_closed): the order an intake that closes a pool takes them in.
+    uow.network.lock_for_intake(tenant_id)
     pool = uow.pools.get(tenant_id, pool_id, lock=True)
     if pool is None:
         raise NotFound(f"pool {pool_id} not found")
