@@ -25,15 +25,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.factories import SHANGHAI, T, seed_network  # noqa: E402
+from tests.factories import SHANGHAI, T, seed_network
 
-from orderhub.bootstrap import Hub, bootstrap  # noqa: E402
-from orderhub.config import Settings  # noqa: E402
-from orderhub.domain.inventory import Channel, Warehouse  # noqa: E402
-from orderhub.services import catalog  # noqa: E402
-from orderhub.services.intake.drafts import LineDraft, OrderDraft  # noqa: E402
-from orderhub.services.intake.submit import submit_orders  # noqa: E402
-from orderhub.services.pools import closing, policy  # noqa: E402
+from orderhub.bootstrap import Hub, bootstrap
+from orderhub.config import Settings
+from orderhub.domain.inventory import Channel, Warehouse
+from orderhub.services import catalog
+from orderhub.services.intake.drafts import LineDraft, OrderDraft
+from orderhub.services.intake.submit import submit_orders
+from orderhub.services.pools import closing, policy
 
 STORES = [Warehouse(T, f"PU{i}", f"pickup {i}", 31.20 + 0.03 * i, 121.50 + 0.02 * i,
                     city="上海", province="上海", kind="store", cutoff=dtime(18),
