@@ -115,6 +115,9 @@ def test_pools_from_the_cli(hub: Hub, database_url: str, tmp_path: Path) -> None
     bad.write_text(json.dumps({"channels": {"tuan": {"threshold": 1}}}), encoding="utf-8")
     out = run(database_url, "pool", "policy", "--set", str(bad), "--reason", "x", code=2)
     assert "channels.tuan.threshold" in out and "Traceback" not in out
+    out = run(database_url, "pool", "policy", "--set", str(bad), "--reason", "x", "--lang",
+              "zh", code=2)
+    assert "channels.tuan.threshold：必须在 2 到 10000 之间" in out
     assert json.loads(run(database_url, "pool", "policy"))["version"] == 2
     assert [v["version"] for v in json.loads(run(database_url, "pool", "policy",
                                                  "--versions"))] == [2, 1]

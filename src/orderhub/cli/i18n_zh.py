@@ -1087,6 +1087,13 @@ CATALOG: dict[str, str] = {
     "close reason": "关闭原因",
     "--status: open or closed": "--status：open 或 closed",
     "--reason is required with --set": "使用 --set 时必须提供 --reason",
+    "must be an integer": "必须是整数",
+    "must be a number": "必须是数字",
+    "must be true or false": "必须为 true 或 false",
+    "must be an object": "必须是对象",
+    "unknown field": "未知字段",
+    "must be an object of channel code -> rule": "必须是“渠道代码 -> 规则”的对象",
+    "a channel code of 1 to 64 characters": "渠道代码须为 1 到 64 个字符",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular
@@ -1224,4 +1231,6 @@ PATTERNS: list[tuple[str, str]] = [
     (r"pool (\S+) not found", "未找到拼单池 {0}"),
     (r"pool (\S+) is already closed \((.+)\)", "拼单池 {0} 已关闭（{1}）"),
     (r"pooling policy version (\d+) not found", "未找到拼单策略第 {0} 版"),
+    (r"((?:channels|document|extra)[\w.:-]*): (.+)", "{0}：{1}"),
+    (r"must be between (\S+) and (\S+)", "必须在 {0} 到 {1} 之间"),
 ]
