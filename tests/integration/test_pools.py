@@ -164,8 +164,13 @@ def test_a_person_closes_a_pool_once_and_a_cancelled_member_stays_cancelled(
     fulfilment.cancel_order(hub.uow, T, ids[1], "changed mind", now=clock.now, actor="ops")
     [pool] = views.list_pools(hub.read_uow, T)
     done = closing.close_pool(hub.uow, T, pool["id"], now=clock.now, actor="ops",
-                              presale_lock=hub.presale_lock)
+                              presale_lock=hub.presale_lock, reason="truck leaves early")
     assert done["close_reason"] == "manual" and done["orders"] == 1
+    with hub.engine.connect() as conn:
+        [detail] = conn.execute(select(t.audit_log.c.detail).where(
+            t.audit_log.c.kind == "pool_change",
+            t.audit_log.c.subject == f"pool/{pool['id']}")).scalars().all()
+    assert detail["reason"] == "truck leaves early" and detail["members"] == 2
     assert statuses(hub, ids) == [S.ALLOCATED, S.CANCELLED]
     with pytest.raises(Conflict):
         closing.close_pool(hub.uow, T, pool["id"], now=clock.now, actor="ops",

@@ -82,7 +82,8 @@ def close(pool_id: str, reason: ReasonOption, database_url: DbOption = None,
     with open_hub(database_url) as hub:
         try:
             out = closing.close_pool(hub.uow, tenant, pool_id, now=hub.clock(),
-                                     actor=cli_actor(), presale_lock=hub.presale_lock)
+                                     actor=cli_actor(), presale_lock=hub.presale_lock,
+                                     reason=reason)
         except DomainError as exc:
             raise fail(describe(exc), 2) from None
     console.print(t(f"pool {pool_id} closed: {out['routed']} of {out['orders']} orders "

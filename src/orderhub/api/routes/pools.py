@@ -36,7 +36,7 @@ def close_pool(pool_id: str, body: CloseIn, hub: HubDep, tenant: TenantDep,
                actor: ActorDep) -> Any:
     """Close an open pool now and route it as one delivery (409 if already closed)."""
     return closing.close_pool(hub.uow, tenant, pool_id, now=hub.clock(), actor=actor,
-                              presale_lock=hub.presale_lock)
+                              presale_lock=hub.presale_lock, reason=body.reason)
 
 
 @router.get("/v1/pools/policy")

@@ -61,7 +61,7 @@ def route_closed(uow: UnitOfWork, pool: Pool, now: datetime, actor: str,
 
 
 def _close(uow: UnitOfWork, tenant_id: str, pool_id: str, now: datetime, actor: str,
-           presale_lock: timedelta, manual: bool) -> dict[str, Any] | None:
+           presale_lock: timedelta, manual: bool, why: str = "") -> dict[str, Any] | None:
     # Lock order: the network lock (shared) first, then the pool's row, then its members'
     # order rows (route_closed): the order an intake that closes a pool takes them in.
     uow.network.lock_for_intake(tenant_id)
@@ -78,15 +78,17 @@ def _close(uow: UnitOfWork, tenant_id: str, pool_id: str, now: datetime, actor: 
     pool.close(reason, now, actor)
     if manual:
         audit.note(uow, tenant_id, now, actor, "pool_change", f"pool/{pool_id}",
-                   {"closed": pool_id, "members": pool.member_count})
+                   {"closed": pool_id, "members": pool.member_count, "reason": why})
     return route_closed(uow, pool, now, actor, presale_lock)
 
 
 def close_pool(make_uow: UowFactory, tenant_id: str, pool_id: str, *, now: datetime,
-               actor: str, presale_lock: timedelta) -> dict[str, Any]:
-    """A person closes an open pool before its threshold or window."""
+               actor: str, presale_lock: timedelta, reason: str = "") -> dict[str, Any]:
+    """A person closes an open pool before its threshold or window (`reason`: why, kept
+    in the audit log)."""
     with make_uow() as uow:
-        done = _close(uow, tenant_id, pool_id, now, actor, presale_lock, manual=True)
+        done = _close(uow, tenant_id, pool_id, now, actor, presale_lock, manual=True,
+                      why=reason)
         assert done is not None
         uow.commit()
         return done
