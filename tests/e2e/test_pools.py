@@ -15,7 +15,7 @@ from orderhub.bootstrap import Hub
 from orderhub.cli.app import app as cli
 from orderhub.services import catalog
 from orderhub.services.intake.submit import submit_orders
-from tests.api import api_client
+from tests.api import api_client, auth_headers, create_app
 from tests.factories import ADDRESS_JSON, T, draft, seed_network
 from tests.integration.test_pools import NEAR, STORE
 
@@ -80,6 +80,16 @@ def test_pools_over_http(hub: Hub) -> None:
                             json={"reason": "x"}).status_code == 403
         assert analyst.put("/v1/pools/policy", json={"document": POLICY,
                                                      "reason": "x"}).status_code == 403
+    # a key bound to a warehouse sees only the pools it ships, and only its orders
+    with TestClient(create_app(hub), headers=auth_headers(
+            hub, role="logistics", warehouses=["BJ"])) as bj:
+        assert bj.get("/v1/pools").json() == []
+        assert bj.get(f"/v1/pools/{pool['id']}").status_code == 404
+    with TestClient(create_app(hub), headers=auth_headers(
+            hub, role="logistics", warehouses=["SH"])) as sh:
+        assert [p["id"] for p in sh.get("/v1/pools").json()] == [pool["id"]]
+        assert [m["order_id"] for m in sh.get(f"/v1/pools/{pool['id']}").json()["orders"]] \
+            == ids
     # another tenant sees none of it
     catalog.ensure_tenant(hub.uow, "other", "Other", hub.clock())
     with api_client(hub, tenant="other") as other:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from orderhub.api.deps import ActorDep, HubDep, TenantDep
+from orderhub.api.deps import ActorDep, HubDep, PrincipalDep, TenantDep
 from orderhub.api.schemas import Int, JsonObject, Strict, Text
 from orderhub.services.pools import closing, policy, views
 
@@ -16,15 +16,16 @@ router = APIRouter(tags=["pools"])
 
 
 @router.get("/v1/pools")
-def list_pools(hub: HubDep, tenant: TenantDep,
+def list_pools(hub: HubDep, tenant: TenantDep, principal: PrincipalDep,
                status: Literal["open", "closed"] | None = None,
                channel: Annotated[str | None, Query(max_length=64)] = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 100,
                cursor: Annotated[str | None, Query(max_length=64)] = None) -> Any:
     """Pools, newest first (`cursor`: the last id of the previous page): channel, pickup
-    point, members against the threshold, when the window ends, why it closed."""
+    point, members against the threshold, when the window ends, why it closed. A key
+    bound to warehouses sees only closed pools with a delivery from them."""
     return views.list_pools(hub.read_uow, tenant, status=status, channel=channel,
-                            after=cursor, limit=limit)
+                            after=cursor, limit=limit, warehouses=principal.warehouses)
 
 
 class CloseIn(Strict):
@@ -69,7 +70,7 @@ def put_policy(body: PolicyIn, hub: HubDep, tenant: TenantDep, actor: ActorDep) 
 
 
 @router.get("/v1/pools/{pool_id}")
-def get_pool(pool_id: str, hub: HubDep, tenant: TenantDep) -> Any:
+def get_pool(pool_id: str, hub: HubDep, tenant: TenantDep, principal: PrincipalDep) -> Any:
     """One pool: its deliveries (warehouse → pickup point) and its orders, each with its
     own current status."""
-    return views.get_pool(hub.read_uow, tenant, pool_id)
+    return views.get_pool(hub.read_uow, tenant, pool_id, warehouses=principal.warehouses)

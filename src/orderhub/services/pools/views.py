@@ -17,22 +17,39 @@ def _summary(p: Pool) -> dict[str, Any]:
             "closed_by": p.closed_by or None, "policy_version": p.policy_version}
 
 
+def _shipped_from(p: Pool, warehouses: frozenset[str]) -> set[str]:
+    """The pool's orders in its deliveries from these warehouses."""
+    return {oid for d in p.deliveries if d.get("warehouse") in warehouses
+            for oid in d.get("orders", [])}
+
+
 def list_pools(make_uow: UowFactory, tenant_id: str, *, status: str | None = None,
                channel: str | None = None, after: str | None = None,
-               limit: int = 100) -> list[dict[str, Any]]:
+               limit: int = 100, warehouses: frozenset[str] = frozenset()
+               ) -> list[dict[str, Any]]:
+    """Pools, newest first; a caller bound to `warehouses` (logistics) sees only the
+    closed pools with a delivery from one of them."""
     with make_uow() as uow:
-        return [_summary(p) for p in uow.pools.search(tenant_id, status=status,
-                                                      channel=channel, after=after,
-                                                      limit=limit)]
+        found = uow.pools.search(tenant_id, status=status, channel=channel, after=after,
+                                 limit=limit)
+    if warehouses:
+        found = [p for p in found if _shipped_from(p, warehouses)]
+    return [_summary(p) for p in found]
 
 
-def get_pool(make_uow: UowFactory, tenant_id: str, pool_id: str) -> dict[str, Any]:
-    """The pool, its deliveries and its orders, each with its own current status."""
+def get_pool(make_uow: UowFactory, tenant_id: str, pool_id: str, *,
+             warehouses: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The pool, its deliveries and its orders, each with its own current status; a
+    caller bound to `warehouses` sees only its own deliveries and their orders."""
     with make_uow() as uow:
         pool = uow.pools.get(tenant_id, pool_id)
-        if pool is None:
+        if pool is None or (warehouses and not _shipped_from(pool, warehouses)):
             raise NotFound(f"pool {pool_id} not found")
         members = uow.pools.members(tenant_id, pool_id)
+        if warehouses:
+            mine = _shipped_from(pool, warehouses)
+            members = [m for m in members if m.order_id in mine]
+            pool.deliveries = [d for d in pool.deliveries if d.get("warehouse") in warehouses]
         status = uow.orders.statuses(tenant_id, [m.order_id for m in members])
     return {**_summary(pool), "deliveries": pool.deliveries,
             "orders": [{"order_id": m.order_id, "position": m.position,
