@@ -319,6 +319,7 @@ class Hub:
             jobs.anomaly_pruning(self.uow, first_after_seconds=s.expiry_sweep_seconds),
             jobs.saga_resume(lambda: self.compensator, s.expiry_sweep_seconds),
             jobs.proposal_expiry(self.uow, s.expiry_sweep_seconds),
+            jobs.pool_close(self.uow, self.presale_lock),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:

@@ -280,6 +280,11 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
                         actor="admin", now=clock.now)
     chat_admin.unmap_user(hub.uow, T, app="slack", chat_user_id="U1", actor="admin",
                           now=clock.now)
+    # group-buy pooling: two orders join a pool (OrderPooled), which closes at its
+    # threshold and is routed as one delivery (PoolClosed)
+    from tests.integration.test_pools import pool_two_orders
+
+    pool_two_orders(hub)
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:
@@ -424,7 +429,7 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
                           "audit-checkpoints", "usage-flush", "twin-alerts",
                           "tracking-match", "exception-sync", "alert-desk",
                           "twin-rescore", "anomaly-pruning", "saga-resume",
-                          "proposal-expiry"]
+                          "proposal-expiry", "pool-close"]
     assert jobs["twin-alerts"].run_once(clock.now) == {"stalled": 0, "escalated": 0}
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 

@@ -32,6 +32,7 @@ from orderhub.api.routes import (
     order_edits,
     order_money,
     orders,
+    pools,
     preallocation,
     reconciliation,
     returns,
@@ -104,6 +105,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(order_money.router)
     app.include_router(notifications.router)
     app.include_router(chat.router)
+    app.include_router(pools.router)  # group-buy pools (issue 18 item 5)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

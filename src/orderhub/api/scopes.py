@@ -283,6 +283,14 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "GET /v1/chat/cards": S.CHAT_READ,
     "POST /v1/chat/{app}/callback": PUBLIC,  # the app's signature with the channel's secret
     "GET /v1/chat/{app}/callback": PUBLIC,  # WeCom's URL check, signed the same way
+    # group-buy pools (issue 18 item 5): read with orders, closed by operations, the
+    # pooling policy read and changed like other rules
+    "GET /v1/pools": S.ORDERS_READ,
+    "GET /v1/pools/policy": S.RULES_READ,
+    "GET /v1/pools/policy/versions": S.RULES_READ,
+    "PUT /v1/pools/policy": S.RULES_APPROVE,
+    "POST /v1/pools/{pool_id}/close": S.ORDERS_MANAGE,
+    "GET /v1/pools/{pool_id}": S.ORDERS_READ,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

@@ -62,6 +62,7 @@ GROUPS: dict[str, str] = {
     "notify": "notify",
     "compliance": "compliance",  # compliance packs per destination country (issue 19)
     "chat": "chat",  # approvals and alerts in chat apps (issue 19)
+    "pool": "pool",  # group-buy pools (issue 18 item 5)
 }
 
 

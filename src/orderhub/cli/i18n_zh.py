@@ -1129,6 +1129,37 @@ CATALOG: dict[str, str] = {
     "approval": "审批",
     "alert": "告警",
     "info": "通知",
+    # group-buy pools (orderhub pool)
+    "Group-buy pools: orders of a channel pooled for one pickup point.":
+        "团购拼单池：同一渠道、同一自提点的订单拼为一单配送。",
+    "Pools, newest first: members against the threshold, window, why closed.":
+        "拼单池（最新在前）：成员数与成团阈值、时间窗口、关闭原因。",
+    "One pool with its deliveries and its orders' statuses, as JSON.":
+        "一个拼单池及其配送和各订单状态（JSON）。",
+    "Close an open pool now and route it as one delivery.": "立即关闭拼单池并作为一次配送路由。",
+    "The pooling policy in force (radius, window, threshold per channel), as JSON.":
+        "当前生效的拼单策略（各渠道的半径、时间窗口、阈值），JSON 格式。",
+    "open or closed": "open（开放）或 closed（已关闭）",
+    "Only this channel's pools": "仅此渠道的拼单池",
+    "At most this many": "最多这么多条",
+    "A new policy version from this JSON or YAML file": "从此 JSON 或 YAML 文件生成新的策略版本",
+    "Every version: who, when, why": "所有版本：谁、何时、为何修改",
+    "Pools": "拼单池",
+    "no pools": "没有拼单池",
+    "pool": "拼单池",
+    "pickup point": "自提点",
+    "members": "成员",
+    "closes at": "关闭时间",
+    "close reason": "关闭原因",
+    "--status: open or closed": "--status：open 或 closed",
+    "--reason is required with --set": "使用 --set 时必须提供 --reason",
+    "must be an integer": "必须是整数",
+    "must be a number": "必须是数字",
+    "must be true or false": "必须为 true 或 false",
+    "must be an object": "必须是对象",
+    "unknown field": "未知字段",
+    "must be an object of channel code -> rule": "必须是“渠道代码 -> 规则”的对象",
+    "a channel code of 1 to 64 characters": "渠道代码须为 1 到 64 个字符",
 }
 
 # Messages with a variable part (typer's errors, the services' common ones): a regular
@@ -1285,4 +1316,12 @@ PATTERNS: list[tuple[str, str]] = [
     (r"app: unknown chat app '(.*)'; one of (.+)", "app：未知聊天应用 '{0}'；应为 {1} 之一"),
     (r"webhook_url: the app's webhook, an https:// URL", "webhook_url：应用的 Webhook，须为 https:// 地址"),
     (r"(name|subjects|callback_secret|aes_key|receive_id|chat_user_id): (.+)", "{0}：{1}"),
+    (r"pool (\S+) closed: (\d+) of (\d+) orders routed in (\d+) deliveries",
+     "拼单池 {0} 已关闭：{2} 单中 {1} 单已路由，共 {3} 次配送"),
+    (r"pooling policy version (\d+) in force", "拼单策略第 {0} 版已生效"),
+    (r"pool (\S+) not found", "未找到拼单池 {0}"),
+    (r"pool (\S+) is already closed \((.+)\)", "拼单池 {0} 已关闭（{1}）"),
+    (r"pooling policy version (\d+) not found", "未找到拼单策略第 {0} 版"),
+    (r"((?:channels|document|extra)[\w.:-]*): (.+)", "{0}：{1}"),
+    (r"must be between (\S+) and (\S+)", "必须在 {0} 到 {1} 之间"),
 ]

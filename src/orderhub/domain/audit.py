@@ -76,6 +76,8 @@ AUDITED_KINDS: dict[str, str] = {
                            "changed; a customer opted out or back in",
     "chat_change": "a chat channel (DingTalk, WeCom, Slack) added, enabled or disabled; a "
                    "chat user mapped to a hub user or unmapped",
+    "pool_change": "the group-buy pooling policy changed (a new version), or a person "
+                   "closed a pool early",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

@@ -1097,6 +1097,45 @@ CATALOG += [
     ),
 ]
 
+# Group-buy pooling (domain/pools, docs/pools.md).
+_STRS = {"type": "array", "items": _STR}
+CATALOG += [
+    _spec(
+        "OrderPooled",
+        "The order joined a group-buy pool of its channel for a pickup point (`distance_km` "
+        "from it; `position` 1 opened the pool): it waits validated, with no stock reserved, "
+        "until the pool closes at its threshold or at `closes_at`, then is routed with the "
+        "pool's delivery.",
+        {"pool_id": _STR, "pickup_site": _STR, "distance_km": {"type": "number", "minimum": 0},
+         "closes_at": {"type": "string", "format": "date-time"},
+         "position": {"type": "integer", "minimum": 1}},
+        {"status": "validated", "actor": "api", "reason": "", "pool_id": "pool_0006883a1f",
+         "pickup_site": "SH-STORE", "distance_km": 1.42, "closes_at": "2026-12-07T12:00:00+00:00",
+         "position": 3},
+    ),
+    _spec(
+        "PoolClosed",
+        "A group-buy pool closed (`close_reason`: threshold, window or manual) and was routed: "
+        "each delivery is one warehouse's consolidated shipment of its `orders` to the pickup "
+        "point; `unrouted` orders were held (backorder) on their own. Each order's own events "
+        "(InventoryReserved, OrderAllocated or OrderHeld) go with it.",
+        {"pool_id": _STR, "channel": _STR, "pickup_site": _STR,
+         "close_reason": {"enum": ["threshold", "window", "manual"]},
+         "orders": _STRS,
+         "deliveries": {"type": "array", "items": {
+             "type": "object", "required": ["warehouse", "orders", "distance_km"],
+             "properties": {"warehouse": _STR, "orders": _STRS,
+                            "distance_km": {"type": "number"}}}},
+         "unrouted": _STRS},
+        {"status": "", "actor": "scheduler", "reason": "", "pool_id": "pool_0006883a1f",
+         "channel": "groupbuy", "pickup_site": "SH-STORE", "close_reason": "window",
+         "orders": ["ord_0006883a20", "ord_0006883a21"],
+         "deliveries": [{"warehouse": "SH", "orders": ["ord_0006883a20", "ord_0006883a21"],
+                         "distance_km": 12.5}], "unrouted": []},
+        subject="pool/<pool id>",
+    ),
+]
+
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
 
 assert set(BY_TYPE) == set(EVENT_TYPES), "every event class needs a catalogue entry"

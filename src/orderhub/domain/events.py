@@ -1003,3 +1003,38 @@ class ChatUserMapped(Event):
 
 EVENT_TYPES[ChatChannelChanged.type] = ChatChannelChanged
 EVENT_TYPES[ChatUserMapped.type] = ChatUserMapped
+
+
+# ----- group-buy pooling (domain/pools, docs/pools.md) ----------------------------------
+@dataclass(kw_only=True, slots=True)
+class OrderPooled(Event):
+    """The order joined a group-buy pool: it waits (validated, no stock reserved) for the
+    pool to close, then is routed with the pool's delivery to the pickup point."""
+
+    type: ClassVar[str] = "OrderPooled"
+    pool_id: str
+    pickup_site: str
+    distance_km: float
+    closes_at: str
+    position: int  # the order's place in the pool (1 = the order that opened it)
+    _data_fields = _fields("pool_id", "pickup_site", "distance_km", "closes_at", "position")
+
+
+@dataclass(kw_only=True, slots=True)
+class PoolClosed(Event):
+    """A pool closed (threshold, window or a person) and was routed as its deliveries."""
+
+    type: ClassVar[str] = "PoolClosed"
+    pool_id: str
+    channel: str
+    pickup_site: str
+    close_reason: str
+    orders: list[str] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    unrouted: list[str] = field(default_factory=list)
+    _data_fields = _fields("pool_id", "channel", "pickup_site", "close_reason", "orders",
+                           "deliveries", "unrouted")
+
+
+EVENT_TYPES[OrderPooled.type] = OrderPooled
+EVENT_TYPES[PoolClosed.type] = PoolClosed

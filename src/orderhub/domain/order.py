@@ -1035,6 +1035,17 @@ class Order:
         self.updated_at = event.occurred_at
         self._record(event)
 
+    def join_pool(self, pool_id: str, pickup_site: str, distance_km: float,
+                  closes_at: datetime, position: int, now: datetime, actor: str) -> None:
+        """Validated and put into a group-buy pool (domain/pools): it waits, with no stock
+        reserved, until the pool closes and routes it with the pool's delivery."""
+        if self.status != OrderStatus.VALIDATED:
+            self.mark_validated(now, actor)
+        self._record(ev.OrderPooled(tenant_id=self.tenant_id, occurred_at=now, actor=actor,
+                                    pool_id=pool_id, pickup_site=pickup_site,
+                                    distance_km=round(distance_km, 3),
+                                    closes_at=closes_at.isoformat(), position=position))
+
     def raise_exception(self, reason: str, now: datetime, actor: str) -> None:
         """Already with the warehouse: a person decides (recall, ship late, cancel)."""
         self._record(ev.OrderExceptionRaised(tenant_id=self.tenant_id, occurred_at=now,

@@ -17,6 +17,8 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
                        (a crash mid-way, a failed step's backoff)
   proposal-expiry      the desk's pending proposals past expiry   every expiry_sweep_seconds
                        marked expired (evented, audited)
+  pool-close           close group-buy pools whose window ended,  every POOL_CLOSE_SECONDS
+                       route each as one delivery (services/pools)
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -50,6 +52,7 @@ USAGE_FLUSH_SECONDS = 10.0
 ALERT_DESK_SECONDS = 2.0
 TWIN_RESCORE_SECONDS = 60.0
 TRACKING_MATCH_SECONDS = 60.0
+POOL_CLOSE_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,16 @@ def saga_resume(compensator: Callable[[], Compensator], every_seconds: float) ->
     from orderhub.services.sagas.runner import resume_due
 
     return Job("saga-resume", every_seconds, lambda now: resume_due(compensator(), now))
+
+
+def pool_close(make_uow: UowFactory, presale_lock: timedelta,
+               every_seconds: float = POOL_CLOSE_SECONDS) -> Job:
+    """Group-buy pools past their window closed and routed (one transaction each; a pool
+    another process closed first is skipped: exactly one close)."""
+    from orderhub.services.pools.closing import close_due
+
+    return Job("pool-close", every_seconds,
+               lambda now: close_due(make_uow, now, presale_lock))
 
 
 class Scheduler:

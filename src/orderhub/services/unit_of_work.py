@@ -33,6 +33,7 @@ from orderhub.adapters.db.notification_repository import NotificationRepository
 from orderhub.adapters.db.order_repository import IdempotencyRepository, OrderRepository
 from orderhub.adapters.db.outbox_repository import OutboxRepository
 from orderhub.adapters.db.planning_repository import PlanningRepository
+from orderhub.adapters.db.pool_repository import PoolRepository
 from orderhub.adapters.db.reconciliation_repository import ReconciliationRepository
 from orderhub.adapters.db.return_repository import ReturnRepository
 from orderhub.adapters.db.risk_model_repository import RiskModelRepository
@@ -87,6 +88,7 @@ class UnitOfWork:
     notifications: NotificationRepository  # customer notifications: templates, messages, log
     compliance_packs: CompliancePackRepository  # packs switched on, their overrides
     chat: ChatRepository  # chat apps: channels, chat user -> hub user, cards
+    pools: PoolRepository  # group-buy pools, their members and pooling policy
     conn: Connection
 
     def __init__(
@@ -150,6 +152,7 @@ class UnitOfWork:
         self.notifications = NotificationRepository(conn, self.pii)
         self.compliance_packs = CompliancePackRepository(conn)
         self.chat = ChatRepository(conn, self.pii)
+        self.pools = PoolRepository(conn)  # group-buy pools and their policy
         self._other_events = []
         return self
 

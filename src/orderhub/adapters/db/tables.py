@@ -1711,3 +1711,56 @@ chat_cards = Table(
     UniqueConstraint("channel_id", "event_id", name="uq_chat_cards_event"),
 )
 Index("ix_chat_cards_due", chat_cards.c.status, chat_cards.c.next_attempt_at)
+# ----- group-buy pooling (issue 18 item 5; domain/pools, migration 0047) ------------------
+# The pooling policy: one document per tenant and version (the highest is in force).
+pool_policies = Table(
+    "pool_policies",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("document", JSONDoc, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# A pool: at most one open per tenant, channel and pickup point (partial unique index), so
+# two intakes opening one at once collide and the loser joins the winner's.
+pools = Table(
+    "pools",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("pickup_site", String(64), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("radius_km", Float, nullable=False),
+    Column("threshold", Integer, nullable=False),
+    Column("policy_version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("member_count", Integer, nullable=False, server_default="0"),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("closes_at", UTCDateTime(), nullable=False),
+    Column("close_reason", String(16), nullable=False, server_default=""),
+    Column("closed_at", UTCDateTime()),
+    Column("closed_by", String(200), nullable=False, server_default=""),
+    Column("deliveries", JSONDoc, nullable=False),
+)
+Index("uq_pools_open", pools.c.tenant_id, pools.c.channel, pools.c.pickup_site, unique=True,
+      postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'"))
+Index("ix_pools_due", pools.c.status, pools.c.closes_at)
+Index("ix_pools_tenant", pools.c.tenant_id, pools.c.id)
+
+# Its members: an order is in one pool at most (the key is the order).
+pool_members = Table(
+    "pool_members",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("order_id", String(40), primary_key=True),
+    Column("pool_id", String(40), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("distance_km", Float, nullable=False),
+    Column("joined_at", UTCDateTime(), nullable=False),
+)
+Index("ix_pool_members_pool", pool_members.c.pool_id, pool_members.c.position)

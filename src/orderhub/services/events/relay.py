@@ -94,6 +94,8 @@ def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
         return f"chat-channel/{data.get('channel_id')}"
     if event_type == "ChatUserMapped":
         return f"chat-user/{data.get('app')}/{data.get('chat_user_id')}"
+    if event_type == "PoolClosed":
+        return f"pool/{data.get('pool_id')}"
     return ""
 
 

@@ -17,6 +17,10 @@ network event, a wave) runs these stages, in this order:
                read of every recent sighting of the batch's keys, one bulk write; a high
                score holds the order for a person (suspected_fraud / anomaly_review), a
                lower one flags it (OrderAnomalyDetected); an order is never dropped
+    pool       `services/pools/stage.pool_orders`: new orders of a channel the pooling
+               policy names, near a pickup point, join its open group-buy pool and wait
+               (validated, nothing reserved); a pool closed here is routed at the end
+               of the pipeline, in the same transaction (services/pools/closing.py)
     plan       `plan_orders`: the allocation strategy routes each valid order against the
                batch's ATP (no I/O)
     reserve    `reserve_stock`: one conditional update for the whole batch; if another
@@ -63,6 +67,7 @@ from orderhub.services import audit
 from orderhub.services.anomaly.detection import screen
 from orderhub.services.intake.address_enrichment import auto_fill, enrich
 from orderhub.services.intake.crosswalk import suggest_for_lines
+from orderhub.services.pools.stage import pool_orders
 from orderhub.services.rules.validation_rules import overlay
 from orderhub.services.twin.policies import policy_in_force
 from orderhub.services.unit_of_work import UnitOfWork
@@ -77,6 +82,7 @@ class PipelineStats:
     retried_under_lock: bool = False
     hold_codes: dict[str, int] = field(default_factory=dict)
     flagged: int = 0  # orders anomaly detection flagged (they went on)
+    pooled: int = 0  # orders put into a group-buy pool (routed when it closes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +145,10 @@ def run_pipeline(
     new = [o for o in orders if o.status == OrderStatus.CREATED]  # first time through
     valid = validate_orders(uow, batch, orders, stats)
     valid = screen_anomalies(uow, batch, new, valid, stats)
+    # Group-buy pooling (services/pools/stage.py): orders that join a pool wait for it.
+    before = len(valid)
+    valid, closed_pools = pool_orders(uow, tenant_id, batch.warehouses, new, valid, now, actor)
+    stats.pooled += before - len(valid)
     if valid:
         plans = reserve_stock(uow, batch, strategy, valid, stats)
         # The orders join their sites' picking queues in this process's cached view.
@@ -148,6 +158,11 @@ def run_pipeline(
         record_decisions(uow, batch, strategy, plans)
         apply_plans(batch, strategy, valid, plans, presale_lock, stats)
     uow.audit.add(tenant_id, batch.audit)  # written at commit, with the events
+    if closed_pools:  # a pool reached its threshold (or was found past its window) here
+        from orderhub.services.pools.closing import route_closed  # it runs this pipeline
+
+        for pool in closed_pools:
+            route_closed(uow, pool, now, actor, presale_lock)
     return stats
 
 
