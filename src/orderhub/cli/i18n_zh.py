@@ -1141,7 +1141,6 @@ CATALOG: dict[str, str] = {
         "当前生效的拼单策略（各渠道的半径、时间窗口、阈值），JSON 格式。",
     "open or closed": "open（开放）或 closed（已关闭）",
     "Only this channel's pools": "仅此渠道的拼单池",
-    "At most this many": "最多这么多条",
     "A new policy version from this JSON or YAML file": "从此 JSON 或 YAML 文件生成新的策略版本",
     "Every version: who, when, why": "所有版本：谁、何时、为何修改",
     "Pools": "拼单池",
