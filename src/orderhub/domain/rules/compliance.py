@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from orderhub.domain.money import quantize
 from orderhub.domain.order import HoldCode, HoldReason, Order
 from orderhub.domain.rules.customs import valid_limit
 
@@ -94,11 +95,13 @@ def check_value_cap(order: Order, ctx: ValidationContext, params: Mapping[str, A
     if converted is None or converted <= amount:
         return []  # within it, or no rate to compare with (never held for a currency)
     threshold = params.get("kind", "cap") == "threshold"
-    en = (f"{what} {declared} {order.currency} is over {dest}'s "
+    shown = (f"{declared} {order.currency}" if order.currency == currency
+             else f"{declared} {order.currency} ({quantize(converted, currency)} {currency})")
+    en = (f"{what} {shown} is over {dest}'s "
           + ("duty threshold" if threshold else "per-parcel limit")
           + f" of {amount} {currency}"
           + ("; a formal customs entry is needed" if threshold else "") + cite(params))
-    zh = (f"{what_zh} {declared} {order.currency} 超过{dest}"
+    zh = (f"{what_zh} {shown} 超过{dest}"
           + ("免税额度" if threshold else "单笔限值") + f" {amount} {currency}"
           + ("，需正式报关" if threshold else ""))
     return [HoldReason(HoldCode.DECLARED_VALUE_LIMIT, en, details=_details(

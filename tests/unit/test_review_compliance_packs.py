@@ -1,0 +1,78 @@
+"""Review of the compliance packs (issue 19 item 5): defects found, each pinned here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from orderhub.domain import compliance_packs as cp
+from orderhub.domain.inventory import Sku
+from orderhub.domain.order import Address, Customer, Order, OrderLine, OrderType
+from orderhub.domain.rules.checks import ValidationContext
+from orderhub.domain.rules.model import parse_rule, to_check
+from orderhub.domain.rules.validation import DEFAULT_RULES, validate
+
+NOW = datetime(2026, 12, 7, tzinfo=UTC)
+T = "t1"
+ID_OK = {"buyer_id_number": "11010519491231002X", "buyer_id_name": "李雷"}
+
+
+def order(country: str = "CN", *, price: str = "100", qty: int = 1, currency: str = "CNY",
+          lines: int = 1, channel: str = "tmall") -> Order:
+    return Order.create(
+        tenant_id=T, channel=channel, external_id="E-1", order_type=OrderType.B2C,
+        currency=currency,
+        lines=[OrderLine(i + 1, "MILK", qty, Decimal(price), hs_code="1901101000",
+                         origin_country="NZ") for i in range(lines)],
+        customer=Customer(ref="c"), address=Address(country=country, name="李雷", line1="x"),
+        now=NOW, attributes=dict(ID_OK), cross_border=True)
+
+
+def ctx(**more: Any) -> ValidationContext:
+    return ValidationContext(catalog={"MILK": Sku(T, "MILK", "formula", Decimal("100"),
+                                                  attributes={"cn_cbec_positive_list": True})},
+                             **more)
+
+
+def pack_rules(country: str) -> list[Any]:
+    return [to_check(parse_rule(r.doc())) for r in cp.load_pack(country).rules]
+
+
+def test_one_breach_of_the_cn_limit_is_one_hold_citing_the_notice() -> None:
+    """C4 (the default cross_border check, its customs table) and the CN pack's
+    single-limit rule both judge 5,000 CNY: one hold, the pack's (it cites the notice)."""
+    found = validate(order(price="6000"), [*DEFAULT_RULES, *pack_rules("CN")], ctx())
+    limits = [h for h in found if h.code.value == "declared_value_limit"]
+    assert len(limits) == 1, [h.message for h in limits]
+    assert "财关税〔2018〕49号" in limits[0].message
+
+
+def test_different_limits_for_one_order_are_both_kept() -> None:
+    """Only the same figure is one breach: the DE pack's EUR 150 and C4's default cap
+    are two different limits (shown with a rate to compare them)."""
+    rates = {("CNY", "EUR"): Decimal("0.13")}
+
+    def convert(amount: Decimal, src: str, dst: str, _on: Any) -> Decimal | None:
+        return amount if src == dst else (amount * rates[(src, dst)]
+                                          if (src, dst) in rates else None)
+
+    found = validate(order("DE", price="6000"), [*DEFAULT_RULES, *pack_rules("DE")],
+                     ctx(convert=convert))
+    limits = [h for h in found if h.code.value == "declared_value_limit"]
+    assert len(limits) == 2, [h.message for h in limits]
+
+
+def test_pack_limit_is_compared_after_conversion() -> None:
+    """A USD order to CN: 800 USD at 7.1 is 5,680 CNY, over the 5,000 CNY limit; 700 USD
+    is 4,970 CNY, within it."""
+    def convert(amount: Decimal, src: str, dst: str, _on: Any) -> Decimal | None:
+        return amount * Decimal("7.1") if (src, dst) == ("USD", "CNY") else (
+            amount if src == dst else None)
+
+    rules = pack_rules("CN")
+    over = validate(order(price="800", currency="USD"), rules, ctx(convert=convert))
+    assert [h.code.value for h in over] == ["declared_value_limit"]
+    # the figure compared is shown: a person sees why 800 USD is over a CNY limit
+    assert "800.00 USD (5680.00 CNY)" in over[0].message and "5000 CNY" in over[0].message
+    assert validate(order(price="700", currency="USD"), rules, ctx(convert=convert)) == []
