@@ -4,7 +4,10 @@ of a pack whose tenant state is an older version says that it upgrades it."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
+
+import pytest
 
 from orderhub.adapters.db.compliance_pack_repository import PackState
 from orderhub.bootstrap import Hub
@@ -79,3 +82,40 @@ def test_an_override_that_drafts_a_newer_version_says_it_upgrades(hub: Hub) -> N
                    if e.subject == "compliance-pack/CN" and e.detail["change"] == "overridden"]
     assert entry.detail["from_version"] == "2025.1.1"
     assert DROPPED in entry.detail["upgrade"]["removed"]
+
+
+def test_two_first_overrides_at_once_keep_both(hub: Hub, database_url: str,
+                                               monkeypatch: Any) -> None:
+    """Two people override two rules of a pack the tenant has no state of yet, at the same
+    time (PostgreSQL): FOR UPDATE locks no row when there is none, so each read no
+    overrides and the later upsert dropped the other's. Both must be kept."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the race is PostgreSQL's (SQLite has one writer)")
+    first_read, release = threading.Event(), threading.Event()
+    real = compliance_packs.merge_override
+
+    def slow_merge(overrides: Any, new: Any) -> Any:
+        if new.code == "pack.CN.hs-code":  # the first one waits inside its transaction
+            first_read.set()
+            release.wait(5)
+        return real(overrides, new)
+
+    monkeypatch.setattr(compliance_packs, "merge_override", slow_merge)
+
+    def override(rule: str) -> None:
+        compliance_packs.override(hub.uow, T, "CN", {"rule": rule, "enabled": False,
+                                                     "reason": "broker"},
+                                  actor="user:c", now=hub.clock())
+
+    one = threading.Thread(target=override, args=("pack.CN.hs-code",))
+    one.start()
+    assert first_read.wait(10)
+    two = threading.Thread(target=override, args=("pack.CN.positive-list",))
+    two.start()
+    two.join(1.5)  # blocked behind the first, as it should be (or done: the race)
+    release.set()
+    one.join(10)
+    two.join(10)
+    shown = compliance_packs.show_pack(hub.read_uow, T, "CN")
+    assert {o["code"] for o in shown["overrides"]} == {"pack.CN.hs-code",
+                                                       "pack.CN.positive-list"}
