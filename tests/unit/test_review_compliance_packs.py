@@ -125,3 +125,23 @@ def test_de_pack_does_not_say_parcels_under_eur_150_are_duty_free() -> None:
     rule = pack.rule("pack.DE.ioss-150")
     assert rule is not None and "import duty" not in rule.description
     assert any("EUR 3" in n and "2026-07-01" in n for n in pack.notes)
+
+
+def test_an_identifier_is_read_only_from_an_attribute_kept_encrypted() -> None:
+    """The identifier rules read personal data (a resident ID, a PCCC): an override may
+    point them at another attribute only if that one is stored encrypted and left out of
+    masked views (privacy.FREE_TEXT_ATTRIBUTES); any other would invite a channel to keep
+    the ID in clear."""
+    pack = cp.load_pack("CN")
+    try:
+        cp.parse_override(pack, {"rule": "pack.CN.resident-id",
+                                 "params": {"attribute": "payer_id"}, "reason": "r"},
+                          actor="u", at=NOW)
+    except cp.InvalidInput as exc:
+        assert [e.loc for e in exc.errors] == ["params.attribute"]
+    else:
+        raise AssertionError("an attribute kept in clear was accepted")
+    ok = cp.parse_override(pack, {"rule": "pack.CN.resident-id",
+                                  "params": {"attribute": "invoice_tax_id"}, "reason": "r"},
+                           actor="u", at=NOW)
+    assert ok.params == {"attribute": "invoice_tax_id"}

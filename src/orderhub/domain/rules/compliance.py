@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from orderhub.domain.money import quantize
 from orderhub.domain.order import HoldCode, HoldReason, Order
+from orderhub.domain.privacy import FREE_TEXT_ATTRIBUTES
 from orderhub.domain.rules.customs import valid_limit
 
 if TYPE_CHECKING:  # checks.py lists these checks in CHECKS: imported from there
@@ -302,8 +303,10 @@ PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
     "identifier_required": {
         **_COMMON,
         "identifier": (lambda v: v in IDENTIFIERS, f"one of {', '.join(IDENTIFIERS)}"),
-        "attribute": (lambda v: isinstance(v, str) and 0 < len(v) <= 64,
-                      "the order attribute it is read from"),
+        # personal data: only from an attribute kept encrypted and out of masked views
+        "attribute": (lambda v: isinstance(v, str) and v in FREE_TEXT_ATTRIBUTES,
+                      "the order attribute it is read from, one kept encrypted as personal "
+                      "data (e.g. buyer_id_number, kr_pccc)"),
         "name_match": (lambda v: isinstance(v, bool), "true or false")},
     "hs_code_required": {**_COMMON,
                          "min_digits": (lambda v: isinstance(v, int)
