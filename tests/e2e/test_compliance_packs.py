@@ -18,7 +18,7 @@ def test_packs_over_http(hub: Hub) -> None:
         assert {p["country"] for p in packs} >= {"CN", "US", "DE", "GB", "JP", "KR", "AU",
                                                   "SG", "HK"}
         cn = client.get("/v1/compliance/packs/cn").json()
-        assert cn["version"] == "2026.12.1" and cn["enabled"] is False
+        assert cn["version"] == "2026.12.2" and cn["enabled"] is False
         assert all(r["source"]["url"].startswith("http") for r in cn["rules"])
         us = client.get("/v1/compliance/packs/US").json()
         assert any("2025-08-29" in r["description"] for r in us["rules"])
@@ -60,7 +60,7 @@ def test_packs_from_the_cli(hub: Hub, database_url: str) -> None:
     env = {"ORDERHUB_DATABASE_URL": database_url, "COLUMNS": "200"}
     runner = CliRunner()
     out = runner.invoke(cli, ["compliance", "list"], env=env)
-    assert out.exit_code == 0 and "CN" in out.output and "2026.12.1" in out.output
+    assert out.exit_code == 0 and "CN" in out.output and "2026.12.2" in out.output
     out = runner.invoke(cli, ["compliance", "show", "KR"], env=env)
     assert out.exit_code == 0 and "개인통관고유부호" in out.output
     out = runner.invoke(cli, ["compliance", "show", "XX"], env=env)

@@ -84,7 +84,7 @@ def test_enabled_cn_pack_holds_orders_over_the_limit_or_without_resident_id(shop
     assert "5200.00 CNY is over CN's per-parcel limit of 5000 CNY" in cap["message"]
     assert CN_NOTICE in cap["message"]
     assert cap["details"]["source"]["url"].startswith("https://")
-    assert cap["details"]["source"]["pack"] == "CN 2026.12.1"
+    assert cap["details"]["source"]["pack"] == "CN 2026.12.2"
     [missing] = holds(shop, no_id.order_id)
     assert missing["code"] == "cross_border_docs"
     assert "lacks the payer's resident ID" in missing["message"]
@@ -163,7 +163,7 @@ def test_override_is_audited_kept_on_upgrade_and_refused_field_by_field(shop: Hu
     assert shown["upgrade_available"] is True
     assert "pack.CN.single-limit" in shown["upgrade"]["changes"]["changed"]
     up = enable_cn(shop, activate=False)
-    assert up["change"] == "upgraded" and up["enabled_version"] == "2026.12.1"
+    assert up["change"] == "upgraded" and up["enabled_version"] == "2026.12.2"
     assert {o["code"] for o in up["overrides"]} == {"pack.CN.single-limit",
                                                     "pack.CN.resident-id"}
     drafted = {d["code"]: d for d in up["rule_set"]["rules"]}

@@ -102,8 +102,9 @@ def test_cn_pack_on_orders() -> None:
     assert "positive list" in held[0][1] and "2019年第96号" in held[0][1]
     listed = ctx(cn_cbec_positive_list=True)
     assert run("CN", order(attrs=ok), listed) == []
-    codes = dict(run("CN", order(attrs=ok, price="5000.01"), listed))
-    assert "5000.01 CNY is over CN's per-parcel limit" in codes["declared_value_limit"]
+    codes = dict(run("CN", order(attrs=ok, price="26000.01"), listed))  # one item: 26,000
+    assert ("26000.01 CNY is over CN's per-parcel limit of 26000 CNY"
+            in codes["declared_value_limit"])
     assert [c for c, _ in run("CN", order(attrs=ok, hs="190110"), listed)] == [
         "cross_border_docs"]
     bad_id = run("CN", order(attrs={**ok, "buyer_id_number": "110105194912310021"}), listed)
@@ -141,7 +142,7 @@ def test_overrides_are_checked_field_by_field_and_merged() -> None:
     docs = {d["code"]: d for d in cp.effective_docs(pack, [merged])}
     assert docs["pack.CN.single-limit"]["enabled"] is False
     assert docs["pack.CN.single-limit"]["then"]["params"]["limit"]["amount"] == "3000"
-    assert docs["pack.CN.single-limit"]["then"]["params"]["source"]["pack"] == "CN 2026.12.1"
+    assert docs["pack.CN.single-limit"]["then"]["params"]["source"]["pack"] == "CN 2026.12.2"
     assert cp.Override.from_doc(merged.doc()) == merged
     diff = cp.diff_docs(cp.effective_docs(pack, []), list(docs.values()))
     assert set(diff["changed"]["pack.CN.single-limit"]) == {"params.limit", "enabled"}

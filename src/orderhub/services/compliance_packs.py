@@ -103,6 +103,12 @@ def _draft(uow: UnitOfWork, tenant_id: str, pack: Pack, state: PackState, *, ena
     """Draft the pack's rules (overrides applied; all off when disabling) as a rule set,
     and activate it at once with `activate`. The new state, and the draft's view."""
     docs = effective_docs(pack, state.overrides, enabled=enabled)
+    # The rules last drafted from an older version that this one no longer has: switched
+    # off (a set of checks replaces only the checks it names; left out, they stay live).
+    ours = {d["code"] for d in docs}
+    docs += [{**d, "enabled": False} for d in state.rules
+             if d.get("code") not in ours and str(d.get("code", "")).startswith(
+                 f"pack.{pack.country}.")]
     why = f"compliance pack {pack.country} {pack.version}: {reason}"
     draft = rule_sets.draft_in(uow, tenant_id, docs, actor=actor, reason=why, now=now)
     if activate:
@@ -111,8 +117,8 @@ def _draft(uow: UnitOfWork, tenant_id: str, pack: Pack, state: PackState, *, ena
         rollout.activate_in(uow, tenant_id, row, actor=actor, reason=why, now=now,
                             detail={"shortcut": SHORTCUT})
         draft = {**draft, "state": "active"}
-    new = PackState(pack.country, enabled, pack.version, docs, state.overrides, draft["id"],
-                    actor, now)
+    new = PackState(pack.country, enabled, pack.version, docs[:len(pack.rules)],
+                    state.overrides, draft["id"], actor, now)
     uow.compliance_packs.save(tenant_id, new)
     return new, draft
 
@@ -176,6 +182,8 @@ def override(make_uow: UowFactory, tenant_id: str, country: str, doc: Mapping[st
         state = PackState(pack.country, before.enabled, before.version, before.rules,
                           tuple(overrides), before.rule_set, actor, now)
         draft: dict[str, Any] | None = None
+        upgrade = (diff_docs(before.rules, effective_docs(pack, overrides))
+                   if state.enabled and before.version != pack.version else None)
         if state.enabled:
             state, draft = _draft(uow, tenant_id, pack, state, enabled=True,
                                   activate=activate, actor=actor,
@@ -184,7 +192,10 @@ def override(make_uow: UowFactory, tenant_id: str, country: str, doc: Mapping[st
             uow.compliance_packs.save(tenant_id, state)
         _audit(uow, tenant_id, pack, "overridden", actor=actor, reason=ov.reason, now=now,
                detail={"rule": ov.code, "override": ov.doc(),
-                       "rule_set": draft["id"] if draft else None, "activated": activate})
+                       "rule_set": draft["id"] if draft else None, "activated": activate,
+                       # redrafting an enabled pack drafts the shipped version: say so
+                       **({"from_version": before.version, "upgrade": upgrade}
+                          if upgrade is not None else {})})
         uow.commit()
     if activate and strategy is not None:
         strategy.refresh()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -44,6 +44,13 @@ class CompliancePackRepository:
         self.conn = conn
 
     def get(self, tenant_id: str, country: str, *, lock: bool = False) -> PackState | None:
+        """With `lock` (a change follows), changes of one tenant's pack are serialised: on
+        PostgreSQL a transaction-scoped advisory lock first, since FOR UPDATE locks no row
+        while the tenant has none (two first overrides would each save only their own)."""
+        if lock and self.conn.dialect.name == "postgresql":
+            self.conn.execute(select(func.pg_advisory_xact_lock(
+                func.hashtext("compliance_packs:" + tenant_id + ":" + country),
+                func.hashtext(func.current_schema()))))
         q = select(t.compliance_packs).where(_c.tenant_id == tenant_id, _c.country == country)
         row = self.conn.execute(q.with_for_update() if lock else q).mappings().first()
         return None if row is None else _state(row)

@@ -6,7 +6,11 @@ canaried, activated, audited and overridden like any check:
   discounts, as C4 takes it) above `limit` in the listed `countries` is held
   (`declared_value_limit`); `kind` says whether the figure is a cap (the retail import
   regime ends there: China's 5,000 CNY) or a duty threshold (above it a formal entry is
-  needed: the EU's 150 EUR), which only changes the wording.
+  needed: the EU's 150 EUR), which only changes the wording. `single_item_limit` is the
+  limit of a one-unit order (China: one item up to the 26,000 CNY annual limit),
+  `ship_from_limits` the limit of a parcel from a given country (Korea: USD 200 from the
+  US), `value_factor` the share of the value that is the customs value (Japan: 60% of
+  the retail price of a personal import).
 - `identifier_required`: the buyer's identifier the destination's customs ask for (the
   payer's Chinese resident ID, 身份证, checksum checked; Korea's personal customs clearance
   code, 개인통관고유부호) is present and well formed, and with `name_match` the name on it
@@ -31,7 +35,9 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from orderhub.domain.money import quantize
 from orderhub.domain.order import HoldCode, HoldReason, Order
+from orderhub.domain.privacy import FREE_TEXT_ATTRIBUTES
 from orderhub.domain.rules.customs import valid_limit
 
 if TYPE_CHECKING:  # checks.py lists these checks in CHECKS: imported from there
@@ -84,25 +90,46 @@ def check_value_cap(order: Order, ctx: ValidationContext, params: Mapping[str, A
     if not dest:
         return []
     limit = params.get("limit") or {}
+    origin = _ship_from(order, ctx)
+    by_origin = params.get("ship_from_limits") or {}
+    single = params.get("single_item_limit")
+    if origin in by_origin:  # (Korea: USD 200 for parcels from the US)
+        limit = by_origin[origin]
+    elif single and sum(ln.quantity for ln in order.lines) == 1:
+        limit = single  # (China: one item up to the annual limit, full duty)
     amount, currency = Decimal(str(limit.get("amount"))), str(limit.get("currency", ""))
     declared = order.declared_value
     what, what_zh = "declared value", "申报价值"
     if declared is None:
         declared, what, what_zh = order.subtotal - order.discount_total, "goods value", "货值"
-    converted = ctx.convert(declared, order.currency, currency,
+    factor = Decimal(str(params.get("value_factor", "1")))
+    if factor != 1:  # (Japan: a personal import's customs value is 60% of retail)
+        what, what_zh = f"{what} x {factor}", f"{what_zh} x {factor}"
+    converted = ctx.convert(declared * factor, order.currency, currency,
                             (order.placed_at or order.created_at).date())
     if converted is None or converted <= amount:
         return []  # within it, or no rate to compare with (never held for a currency)
     threshold = params.get("kind", "cap") == "threshold"
-    en = (f"{what} {declared} {order.currency} is over {dest}'s "
+    shown = (f"{declared} {order.currency}" if order.currency == currency
+             else f"{declared} {order.currency} ({quantize(converted, currency)} {currency})")
+    en = (f"{what} {shown} is over {dest}'s "
           + ("duty threshold" if threshold else "per-parcel limit")
           + f" of {amount} {currency}"
           + ("; a formal customs entry is needed" if threshold else "") + cite(params))
-    zh = (f"{what_zh} {declared} {order.currency} 超过{dest}"
+    zh = (f"{what_zh} {shown} 超过{dest}"
           + ("免税额度" if threshold else "单笔限值") + f" {amount} {currency}"
           + ("，需正式报关" if threshold else ""))
     return [HoldReason(HoldCode.DECLARED_VALUE_LIMIT, en, details=_details(
         params, dest, zh, limit=str(amount), currency=currency, value=str(declared)))]
+
+
+def _ship_from(order: Order, ctx: ValidationContext) -> str:
+    """The one country the parcel ships from when it is known (the warehouses planning
+    assigned, else the channel's default ship-from), else ""."""
+    assigned = ctx.assigned_countries.get(order.id)
+    if assigned:
+        return next(iter(assigned)) if len(assigned) == 1 else ""
+    return ctx.channel_ship_from.get(order.channel, "")
 
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -246,6 +273,14 @@ def _positive_limit(v: Any) -> bool:
         return False
 
 
+def _factor(v: Any) -> bool:
+    try:
+        return isinstance(v, str | int | float) and not isinstance(v, bool) and (
+            Decimal(0) < Decimal(str(v)) <= 1)
+    except InvalidOperation:
+        return False
+
+
 _COMMON: dict[str, tuple[Any, str]] = {
     "countries": (_countries, "a non-empty list of ISO country codes (upper case)"),
     "cross_border_only": (lambda v: isinstance(v, bool), "true or false"),
@@ -255,12 +290,23 @@ _COMMON: dict[str, tuple[Any, str]] = {
 PARAMS: dict[str, dict[str, tuple[Any, str]]] = {
     "value_cap": {**_COMMON,
                   "limit": (_positive_limit, "{amount: >= 0, currency: ISO code}"),
+                  "single_item_limit": (_positive_limit, "{amount: >= 0, currency: ISO "
+                                        "code}: the limit of an order of one item"),
+                  "ship_from_limits": (
+                      lambda v: isinstance(v, Mapping) and bool(v) and all(
+                          isinstance(k, str) and re.fullmatch(r"[A-Z]{2}", k)
+                          and _positive_limit(x) for k, x in v.items()),
+                      "country shipped from -> {amount, currency}"),
+                  "value_factor": (_factor, "a share 0..1 of the value that is the "
+                                   "customs value (e.g. \"0.6\")"),
                   "kind": (lambda v: v in ("cap", "threshold"), "cap or threshold")},
     "identifier_required": {
         **_COMMON,
         "identifier": (lambda v: v in IDENTIFIERS, f"one of {', '.join(IDENTIFIERS)}"),
-        "attribute": (lambda v: isinstance(v, str) and 0 < len(v) <= 64,
-                      "the order attribute it is read from"),
+        # personal data: only from an attribute kept encrypted and out of masked views
+        "attribute": (lambda v: isinstance(v, str) and v in FREE_TEXT_ATTRIBUTES,
+                      "the order attribute it is read from, one kept encrypted as personal "
+                      "data (e.g. buyer_id_number, kr_pccc)"),
         "name_match": (lambda v: isinstance(v, bool), "true or false")},
     "hs_code_required": {**_COMMON,
                          "min_digits": (lambda v: isinstance(v, int)

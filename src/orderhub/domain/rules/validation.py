@@ -262,6 +262,34 @@ def _in_level_order(rules: Sequence[Rule]) -> list[Rule]:
     return ordered
 
 
+def _limit_key(r: HoldReason) -> tuple[str, Decimal, str] | None:
+    d = r.details or {}
+    if r.code != HoldCode.DECLARED_VALUE_LIMIT or not {"destination", "limit",
+                                                          "currency"} <= set(d):
+        return None
+    try:
+        return str(d["destination"]), Decimal(str(d["limit"])), str(d["currency"])
+    except ArithmeticError:
+        return None
+
+
+def _one_hold_per_limit(reasons: list[HoldReason], found: list[HoldReason]
+                        ) -> list[HoldReason]:
+    """One breach of one declared-value limit is one hold: C4 (its customs table) and a
+    compliance pack's value rule judging the same figure for the same destination give
+    one reason, the one citing its source (the pack's); different figures stay apart."""
+    out = []
+    for r in found:
+        key = _limit_key(r)
+        twin = next((i for i, x in enumerate(reasons)
+                     if key is not None and _limit_key(x) == key), None)
+        if twin is None:
+            out.append(r)
+        elif isinstance((r.details or {}).get("source"), Mapping):
+            reasons[twin] = r  # the pack's reason cites the notice: it is the one kept
+    return out
+
+
 def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext,
              route: RouteOrder | None = None) -> list[HoldReason]:
     """Hold reasons for `order`; `route` (its routing view) is needed only when some rule
@@ -282,6 +310,7 @@ def validate(order: Order, rules: Sequence[Rule], ctx: ValidationContext,
             found = [HoldReason(HoldCode.MANUAL, f"rule {rule.code} could not be applied "
                                 f"({type(exc).__name__}: {exc}); check its parameters")]
         if found:
+            found = _one_hold_per_limit(reasons, found)
             reasons.extend(r for r in found if (overridden is None
                                                 or r.code.value not in overridden)
                            # one missing rate is one reason, whichever checks needed it
