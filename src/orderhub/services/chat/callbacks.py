@@ -74,6 +74,8 @@ def handle(make_uow: UowFactory, app: str, channel_id: str, request: CallbackReq
         channel = uow.chat.channel(channel_id) if channel_id else None
         if channel is None or channel.app != app:
             raise _refuse(app, channel_id, "no such channel for this app")
+        if not channel.enabled:  # switched off: its cards decide nothing any more
+            raise _refuse(app, channel_id, "the channel is disabled")
         secrets = Secrets.from_dict(uow.chat.secrets(channel))
     try:
         action = adapter.read(request, secrets, now)
@@ -119,7 +121,7 @@ def handle(make_uow: UowFactory, app: str, channel_id: str, request: CallbackReq
                              approve_it=action.action == APPROVE, actor=actor,
                              reason=reason if action.action == APPROVE
                              else (action.reason or f"rejected on the {app} card"),
-                             now=now, **kwargs)
+                             now=now, proposal_id=str(card["proposal_id"]), **kwargs)
     except desk.StaleRemedy as exc:
         return answer(f"方案已过时，请在控制台重新选择 / The remedy is out of date: "
                       f"{'; '.join(exc.reasons)[:200]}", "refused")
@@ -171,7 +173,8 @@ def _rule_set(make_uow: UowFactory, card: dict[str, Any], what: str, actor: str,
                              reason=f"approved {via}", now=now, strategy=strategy)
         else:
             rollout.rollback(make_uow, tenant, set_id, actor=actor,
-                             reason=f"rejected {via}", now=now, strategy=strategy)
+                             reason=f"rejected {via}", now=now, strategy=strategy,
+                             canary_only=True)
     except DomainError as exc:
         return answer(f"未执行 / Not done: {str(exc)[:300]}", "refused")
     if what == APPROVE:

@@ -1,0 +1,192 @@
+"""Review of the chat approvals (issue 19 item 3): what a card's button may still decide.
+
+A card decides what it showed, once: the proposal it was sent for (not a newer one for the
+same remedy number), a rule set while it is still in canary (not the active set it became),
+through a channel that is enabled; the same callback delivered twice (an app's retry, a
+replay inside the freshness window) decides once and answers the same."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from orderhub.adapters.chat.simulator import ChatSimulator
+from orderhub.bootstrap import Hub
+from orderhub.services.access import users
+from tests.api import api_client
+from tests.conftest import Clock
+from tests.e2e.test_chat_approvals import (
+    SECRETS,
+    add_channels,
+    catch_up,
+    click,
+    reply_text,
+)
+from tests.e2e.test_exception_desk import as_signed_in, by_kind, exception_of, post_order
+from tests.factories import seed_network
+
+
+def _people(hub: Hub, *logins: str, role: str = "operations") -> None:
+    for login in logins:
+        users.create_user(hub.uow, "default", login=login, role=role,
+                          password="pw-" + login * 4, granter=None, actor="test",
+                          now=hub.clock())
+
+
+def _cards_with_buttons(sim: ChatSimulator, app: str) -> list[dict[str, str]]:
+    return [ChatSimulator.buttons(p) for p in sim.cards(app) if ChatSimulator.buttons(p)]
+
+
+def test_an_old_card_does_not_decide_a_newer_proposal_of_the_same_remedy(
+        hub: Hub, clock: Clock) -> None:
+    sim = ChatSimulator()
+    hub.enable_chat(transport=sim)
+    seed_network(hub, {("A", "BJ"): 5})
+    catch_up(hub)
+    _people(hub, "wang", "zhao")
+    lily = as_signed_in(hub, "lily")
+    with api_client(hub) as admin:
+        channels = add_channels(admin, ["approvals"])
+        assert admin.put("/v1/chat/users/slack/U-ZHAO",
+                         json={"login": "zhao"}).status_code == 200
+        order = post_order(admin, "REV-1", [("A", 3), ("B", 2)])
+        exc = exception_of(admin, order["id"])
+        n = by_kind(exc)["ship_available_backorder_rest"]["n"]
+        r = lily.post(f"/v1/exceptions/{exc['id']}/remedies/{n}/apply", json={"reason": "1"})
+        assert r.status_code == 202, r.text
+        first = r.json()["proposal"]["id"]
+        catch_up(hub)
+        [old] = _cards_with_buttons(sim, "slack")
+        # rejected in the console, then proposed again: a new proposal, a new card
+        r = admin.post(f"/v1/exceptions/{exc['id']}/remedies/{n}/reject",
+                       json={"reason": "not now"})
+        assert r.status_code == 200, r.text
+        r = lily.post(f"/v1/exceptions/{exc['id']}/remedies/{n}/apply", json={"reason": "2"})
+        assert r.status_code == 202, r.text
+        second = r.json()["proposal"]["id"]
+        assert second != first
+        catch_up(hub)
+        assert len(_cards_with_buttons(sim, "slack")) == 2
+
+        r = click(admin, "slack", channels["slack"], ChatSimulator.click(
+            "slack", old["approve"], "U-ZHAO", SECRETS["slack"], clock()))
+        assert r.status_code == 200, r.text
+        assert "Approved" not in reply_text("slack", r)
+        props = {p["id"]: p for p in exception_of(admin, order["id"])["proposals"]}
+        assert props[second]["approvals"] == []  # the old card decided nothing
+
+
+def test_an_activation_card_does_not_roll_back_the_set_it_activated(
+        hub: Hub, clock: Clock) -> None:
+    sim = ChatSimulator()
+    hub.enable_chat(transport=sim)
+    seed_network(hub, {("A", "SH"): 500, ("A", "BJ"): 500})
+    catch_up(hub)
+    rita = as_signed_in(hub, "rita", role="rules_approver")
+    _people(hub, "sam", "tom", role="rules_approver")
+    with api_client(hub) as admin:
+        r = admin.post("/v1/chat/channels", json={
+            "app": "dingtalk", "name": "rules", "subjects": ["rule_sets"],
+            **SECRETS["dingtalk"].as_dict()})
+        channel = r.json()["id"]
+        for uid, login in (("d-sam", "sam"), ("d-tom", "tom")):
+            assert admin.put(f"/v1/chat/users/dingtalk/{uid}",
+                             json={"login": login}).status_code == 200
+        for i in range(6):
+            post_order(admin, f"RS-{i}", [("A", 1)])
+        rule = {"code": "no-sh-web", "when": {"channel": ["web"]},
+                "then": {"exclude_sites": ["SH"]}}
+        rs = rita.post("/v1/rules/sets", json={"rules": [rule], "reason": "BJ"}).json()
+        assert rita.post(f"/v1/rules/sets/{rs['id']}/simulate", json={}).json()["passed"]
+        assert rita.post(f"/v1/rules/sets/{rs['id']}/canary", json={
+            "slice": {"percent": 50}, "reason": "half"}).status_code == 200
+        catch_up(hub)
+        [buttons] = _cards_with_buttons(sim, "dingtalk")
+        now = clock()
+        r = click(admin, "dingtalk", channel, ChatSimulator.click(
+            "dingtalk", buttons["approve"], "d-sam", SECRETS["dingtalk"], now))
+        assert "Rule set activated" in reply_text("dingtalk", r)
+        assert admin.get(f"/v1/rules/sets/{rs['id']}").json()["state"] == "active"
+        # the same card's other button, later: the canary it asked about is gone
+        r = click(admin, "dingtalk", channel, ChatSimulator.click(
+            "dingtalk", buttons["reject"], "d-tom", SECRETS["dingtalk"],
+            now + timedelta(minutes=1)))
+        assert r.status_code == 200, r.text
+        assert "rolled back" not in reply_text("dingtalk", r)
+        assert admin.get(f"/v1/rules/sets/{rs['id']}").json()["state"] == "active"
+
+
+def test_a_disabled_channel_decides_nothing(hub: Hub, clock: Clock) -> None:
+    sim = ChatSimulator()
+    hub.enable_chat(transport=sim)
+    seed_network(hub, {("A", "BJ"): 5})
+    catch_up(hub)
+    _people(hub, "wang", "zhao")
+    lily = as_signed_in(hub, "lily")
+    with api_client(hub) as admin:
+        channels = add_channels(admin, ["approvals"])
+        for uid, login in (("U-WANG", "wang"), ("U-ZHAO", "zhao")):
+            assert admin.put(f"/v1/chat/users/slack/{uid}",
+                             json={"login": login}).status_code == 200
+        order = post_order(admin, "REV-3", [("A", 3), ("B", 2)])
+        exc = exception_of(admin, order["id"])
+        n = by_kind(exc)["ship_available_backorder_rest"]["n"]
+        assert lily.post(f"/v1/exceptions/{exc['id']}/remedies/{n}/apply",
+                         json={}).status_code == 202
+        catch_up(hub)
+        [buttons] = _cards_with_buttons(sim, "slack")
+        # the channel is switched off (its secret leaked, say): its callbacks stop counting
+        r = admin.patch(f"/v1/chat/channels/{channels['slack']}", json={"enabled": False})
+        assert r.status_code == 200 and r.json()["enabled"] is False
+        r = click(admin, "slack", channels["slack"], ChatSimulator.click(
+            "slack", buttons["approve"], "U-WANG", SECRETS["slack"], clock()))
+        assert r.status_code == 401
+        [p] = exception_of(admin, order["id"])["proposals"]
+        assert p["approvals"] == []
+
+
+def test_the_same_callback_twice_decides_once_and_answers_the_same(
+        hub: Hub, clock: Clock) -> None:
+    sim = ChatSimulator()
+    hub.enable_chat(transport=sim)
+    seed_network(hub, {("A", "BJ"): 5})
+    catch_up(hub)
+    _people(hub, "wang", "zhao")
+    lily = as_signed_in(hub, "lily")
+    with api_client(hub) as admin:
+        channels = add_channels(admin, ["approvals"])
+        for app, uid, login in (("wecom", "wx-wang", "wang"), ("dingtalk", "d-zhao", "zhao"),
+                                ("dingtalk", "d-wang", "wang")):
+            assert admin.put(f"/v1/chat/users/{app}/{uid}",
+                             json={"login": login}).status_code == 200
+        order = post_order(admin, "REV-4", [("A", 3), ("B", 2)])
+        exc = exception_of(admin, order["id"])
+        n = by_kind(exc)["ship_available_backorder_rest"]["n"]
+        assert lily.post(f"/v1/exceptions/{exc['id']}/remedies/{n}/apply",
+                         json={}).status_code == 202
+        catch_up(hub)
+        now = clock()
+
+        # DingTalk signs the timestamp only, not the body: a (timestamp, sign) pair seen
+        # once must not carry another body (another clicker) within its hour
+        dt = _cards_with_buttons(sim, "dingtalk")[0]
+        good = ChatSimulator.click("dingtalk", dt["approve"], "d-zhao", SECRETS["dingtalk"],
+                                   now)
+        r = click(admin, "dingtalk", channels["dingtalk"], good)
+        assert "Approved; awaiting" in reply_text("dingtalk", r)
+        forged = type(good)(good.headers, good.query, good.body.replace(b"d-zhao", b"d-wang"))
+        r = click(admin, "dingtalk", channels["dingtalk"], forged)
+        assert r.status_code == 401, r.text
+        [p] = exception_of(admin, order["id"])["proposals"]
+        assert [a["approver"] for a in p["approvals"]] == ["user:zhao"]
+        assert p["state"] == "pending"
+
+        # WeCom retries a callback it got no answer to in time: the same request again
+        wx = _cards_with_buttons(sim, "wecom")[0]
+        req = ChatSimulator.click("wecom", wx["approve"], "wx-wang", SECRETS["wecom"], now)
+        r1 = click(admin, "wecom", channels["wecom"], req)
+        r2 = click(admin, "wecom", channels["wecom"], req)
+        assert r1.status_code == r2.status_code == 200
+        assert "Approved and applied" in reply_text("wecom", r1)
+        assert reply_text("wecom", r2) == reply_text("wecom", r1)
+        [p] = exception_of(admin, order["id"])["proposals"]
+        assert [a["approver"] for a in p["approvals"]] == ["user:zhao", "user:wang"]
