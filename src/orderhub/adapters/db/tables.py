@@ -1695,3 +1695,16 @@ chat_cards = Table(
     UniqueConstraint("channel_id", "event_id", name="uq_chat_cards_event"),
 )
 Index("ix_chat_cards_due", chat_cards.c.status, chat_cards.c.next_attempt_at)
+# Card callbacks verified (replay protection): one request (its signature) decides once;
+# the same again gets the first answer, its signature with another body is refused.
+chat_callbacks = Table(
+    "chat_callbacks",
+    metadata,
+    Column("channel_id", String(40), primary_key=True),
+    Column("replay_key", String(120), primary_key=True),
+    Column("body_sha256", String(64), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("outcome", String(16), nullable=False, default=""),
+    Column("answer", Text, nullable=False, default=""),
+)
+Index("ix_chat_callbacks_received", chat_callbacks.c.received_at)

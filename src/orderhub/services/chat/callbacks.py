@@ -15,6 +15,7 @@ for the caller to void a recalled order's waybills after the commit, as the API 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from orderhub.adapters.chat.base import (
     BadCallback,
     CallbackRefused,
     CallbackRequest,
+    CardAction,
     Reply,
     Secrets,
 )
@@ -40,6 +42,9 @@ from orderhub.services.rules import rollout
 from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
+
+# how long a callback's signature is remembered: past every app's freshness window (an hour)
+_KEEP_SEEN = timedelta(hours=2)
 
 
 class Refused(Exception):
@@ -56,6 +61,7 @@ class Handled:
     outcome: str  # approved | applied | rejected | activated | rolled_back | refused
     tenant_id: str = ""
     desk_result: dict[str, Any] | None = None
+    text: str = ""  # what the reply says (kept for a repeated callback)
 
 
 def _refuse(app: str, channel_id: str, why: str) -> Refused:
@@ -88,8 +94,38 @@ def handle(make_uow: UowFactory, app: str, channel_id: str, request: CallbackReq
     tenant = channel.tenant_id
 
     def answer(text: str, outcome: str, result: dict[str, Any] | None = None) -> Handled:
-        return Handled(adapter.reply(action, text, secrets, now), outcome, tenant, result)
+        return Handled(adapter.reply(action, text, secrets, now), outcome, tenant, result,
+                       text)
 
+    # Replay protection: a verified request (its signature) decides once. The same request
+    # again (an app's retry, a replay inside the freshness window) gets the first answer;
+    # its signature with another body (DingTalk signs the timestamp only) is refused.
+    key, digest = action.replay_key, hashlib.sha256(request.body).hexdigest()
+    if key:
+        with make_uow() as uow:
+            seen = uow.chat.claim_callback(channel.id, key, digest, now, now - _KEEP_SEEN)
+            uow.commit()
+        if seen is not None:
+            if seen["body_sha256"] != digest:
+                raise _refuse(app, channel.id, "its signature was used by another request")
+            log.info("chat callback seen before: app=%s channel=%s", app, channel.id)
+            if seen["outcome"]:
+                return answer(str(seen["answer"]), str(seen["outcome"]))
+            return answer("已收到，正在处理 / Received already; being handled", "refused")
+    done = _decide(make_uow, app, channel, action, now=now, presale_lock=presale_lock,
+                   strategy=strategy, answer=answer)
+    if key:
+        with make_uow() as uow:
+            uow.chat.answer_callback(channel.id, key, done.outcome, done.text)
+            uow.commit()
+    return done
+
+
+def _decide(make_uow: UowFactory, app: str, channel: chat.Channel, action: CardAction, *,
+            now: datetime, presale_lock: timedelta | None,
+            strategy: AllocationStrategy | None,
+            answer: Callable[..., Handled]) -> Handled:
+    tenant = channel.tenant_id
     with make_uow() as uow:
         card = uow.chat.card(action.card_id)
         ident = uow.chat.identity(tenant, app, action.user_id)
