@@ -190,3 +190,22 @@ def test_the_same_callback_twice_decides_once_and_answers_the_same(
         assert reply_text("wecom", r2) == reply_text("wecom", r1)
         [p] = exception_of(admin, order["id"])["proposals"]
         assert sorted(a["approver"] for a in p["approvals"]) == ["user:wang", "user:zhao"]
+
+
+def test_the_migration_matches_the_chat_tables(hub: Hub) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import MetaData
+
+    from orderhub.adapters.db import tables as t
+
+    only = MetaData(naming_convention=t.metadata.naming_convention)
+    names = ("chat_channels", "chat_identities", "chat_cards", "chat_callbacks")
+    for table in (t.chat_channels, t.chat_identities, t.chat_cards, t.chat_callbacks):
+        table.to_metadata(only)
+    with hub.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = [d for d in compare_metadata(ctx, only)
+                if any(n in repr(d) for n in names) and not (
+                    isinstance(d, tuple) and d[0] == "remove_table")]
+    assert diff == []

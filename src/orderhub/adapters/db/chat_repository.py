@@ -204,8 +204,9 @@ class ChatRepository:
         ins = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
         done = self.conn.execute(ins(_b).values(
             channel_id=channel_id, replay_key=replay_key, body_sha256=body_sha256,
-            received_at=now, outcome="", answer="").on_conflict_do_nothing()).rowcount
-        if done:
+            received_at=now, outcome="", answer="").on_conflict_do_nothing()
+            .returning(_b.c.channel_id)).first()  # rowcount is -1 on PostgreSQL here
+        if done is not None:
             return None
         r = self.conn.execute(select(_b).where(_b.c.channel_id == channel_id,
                                                _b.c.replay_key == replay_key)
