@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from orderhub.adapters.chat.base import Secrets
 from orderhub.adapters.chat.simulator import ChatSimulator
 from orderhub.bootstrap import Hub
 from orderhub.services.access import users
@@ -209,3 +210,68 @@ def test_the_migration_matches_the_chat_tables(hub: Hub) -> None:
                 if any(n in repr(d) for n in names) and not (
                     isinstance(d, tuple) and d[0] == "remove_table")]
     assert diff == []
+
+
+def test_who_may_click_is_checked_at_the_click_and_tenants_stay_apart(
+        hub: Hub, clock: Clock) -> None:
+    """Checked and found to hold: the proposer under another app's identity is the same
+    hub user (four-eyes); a mapped user who lost exceptions:approve, or was disabled,
+    after the mapping is refused; another tenant's channel cannot reach this card."""
+    from orderhub.services import catalog
+    from orderhub.services.chat import admin as chat_admin
+
+    sim = ChatSimulator()
+    hub.enable_chat(transport=sim)
+    seed_network(hub, {("A", "BJ"): 5})
+    catch_up(hub)
+    _people(hub, "wang", "zhao")
+    lily = as_signed_in(hub, "lily")
+    with api_client(hub) as admin:
+        channels = add_channels(admin, ["approvals"])
+        for uid, login in (("U-LILY", "lily"), ("U-WANG", "wang"), ("U-ZHAO", "zhao")):
+            assert admin.put(f"/v1/chat/users/slack/{uid}",
+                             json={"login": login}).status_code == 200
+        order = post_order(admin, "REV-6", [("A", 3), ("B", 2)])
+        exc = exception_of(admin, order["id"])
+        n = by_kind(exc)["ship_available_backorder_rest"]["n"]
+        assert lily.post(f"/v1/exceptions/{exc['id']}/remedies/{n}/apply",
+                         json={}).status_code == 202
+        catch_up(hub)
+        [buttons] = _cards_with_buttons(sim, "slack")
+        now = clock()
+
+        def press(uid: str, ms: int) -> str:
+            r = click(admin, "slack", channels["slack"], ChatSimulator.click(
+                "slack", buttons["approve"], uid, SECRETS["slack"],
+                now + timedelta(seconds=ms)))
+            assert r.status_code == 200, r.text
+            return reply_text("slack", r)
+
+        assert "four-eyes" in press("U-LILY", 1)
+        ids = {u["login"]: u["id"] for u in users.list_users(hub.uow, "default")}
+        r = admin.patch(f"/v1/access/users/{ids['wang']}", json={"role": "analyst"})
+        assert r.status_code == 200, r.text
+        assert "exceptions:approve" in press("U-WANG", 2)
+        r = admin.patch(f"/v1/access/users/{ids['zhao']}", json={"disabled": True})
+        assert r.status_code == 200, r.text
+        assert "not linked" in press("U-ZHAO", 3)
+        [p] = exception_of(admin, order["id"])["proposals"]
+        assert p["approvals"] == []
+
+        # tenant t2's channel, its own mapped approver, this tenant's card: refused
+        catalog.ensure_tenant(hub.uow, "t2", "Other", hub.clock())
+        users.create_user(hub.uow, "t2", login="boss", role="operations",
+                          password="pw-bossbossboss", granter=None, actor="test",
+                          now=hub.clock())
+        other = chat_admin.add_channel(
+            hub.uow, "t2", app="slack", name="t2", subjects=["approvals"],
+            webhook_url="https://hooks.slack.example/t2", callback_secret="t2-secret",
+            actor="test", now=hub.clock())
+        chat_admin.map_user(hub.uow, "t2", app="slack", chat_user_id="U-BOSS", login="boss",
+                            actor="test", now=hub.clock())
+        r = click(admin, "slack", other["id"], ChatSimulator.click(
+            "slack", buttons["approve"], "U-BOSS",
+            Secrets("https://hooks.slack.example/t2", "", "t2-secret"), now))
+        assert r.status_code == 400, r.text
+        [p] = exception_of(admin, order["id"])["proposals"]
+        assert p["approvals"] == []
