@@ -247,7 +247,10 @@ def test_who_may_click_is_checked_at_the_click_and_tenants_stay_apart(
             assert r.status_code == 200, r.text
             return reply_text("slack", r)
 
-        assert "four-eyes" in press("U-LILY", 1)
+        refused = press("U-LILY", 1)
+        assert "four-eyes" in refused
+        # the reason in Chinese too, not only "未执行" before the English
+        assert "提案人" in refused.split("/")[0], refused
         ids = {u["login"]: u["id"] for u in users.list_users(hub.uow, "default")}
         r = admin.patch(f"/v1/access/users/{ids['wang']}", json={"role": "analyst"})
         assert r.status_code == 200, r.text

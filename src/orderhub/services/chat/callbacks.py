@@ -36,7 +36,7 @@ from orderhub.adapters.chat.registry import APPS
 from orderhub.domain import chat
 from orderhub.domain.access import Scope, effective_scopes
 from orderhub.domain.allocation import AllocationStrategy
-from orderhub.domain.errors import DomainError
+from orderhub.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from orderhub.services.exceptions import desk
 from orderhub.services.rules import rollout
 from orderhub.services.unit_of_work import UowFactory
@@ -162,12 +162,23 @@ def _decide(make_uow: UowFactory, app: str, channel: chat.Channel, action: CardA
         return answer(f"方案已过时，请在控制台重新选择 / The remedy is out of date: "
                       f"{'; '.join(exc.reasons)[:200]}", "refused")
     except DomainError as exc:
-        return answer(f"未执行 / Not done: {str(exc)[:300]}", "refused")
+        return answer(f"未执行：{_zh_reason(exc)} / Not done: {str(exc)[:300]}", "refused")
     done = result["outcome"]
     text = {"applied": "已批准并执行 / Approved and applied",
             "approved": "已批准，等待其他审批人 / Approved; awaiting other approvers",
             "rejected": "已驳回 / Rejected"}[done]
     return answer(f"{text} ({user.login})", done, result)
+
+
+def _zh_reason(exc: DomainError) -> str:
+    """The desk's refusal, in Chinese, by its kind (its message is English)."""
+    if isinstance(exc, Forbidden):
+        return "无权执行（提案人不能审批自己的方案，L3 须由本人审批）"
+    if isinstance(exc, Conflict):
+        return "该方案已处理、已过期或已变更"
+    if isinstance(exc, NotFound):
+        return "未找到该方案"
+    return "输入有误"
 
 
 def verify_url(make_uow: UowFactory, app: str, channel_id: str, query: dict[str, str], *,
@@ -212,7 +223,7 @@ def _rule_set(make_uow: UowFactory, card: dict[str, Any], what: str, actor: str,
                              reason=f"rejected {via}", now=now, strategy=strategy,
                              canary_only=True)
     except DomainError as exc:
-        return answer(f"未执行 / Not done: {str(exc)[:300]}", "refused")
+        return answer(f"未执行：{_zh_reason(exc)} / Not done: {str(exc)[:300]}", "refused")
     if what == APPROVE:
         return answer(f"规则集已启用 / Rule set activated ({actor})", "activated")
     return answer(f"规则集已回滚 / Rule set rolled back ({actor})", "rolled_back")
