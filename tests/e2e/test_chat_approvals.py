@@ -304,9 +304,14 @@ def test_a_rule_set_in_canary_is_activated_from_a_card(hub: Hub, clock: Clock) -
         approve = ChatSimulator.buttons(card)["approve"]
         now = clock()
 
+        pressed = []
+
         def press(uid: str) -> str:
+            # each click its own request (DingTalk's timestamp is in milliseconds)
+            pressed.append(uid)
             r = click(admin, "dingtalk", channel, ChatSimulator.click(
-                "dingtalk", approve, uid, SECRETS["dingtalk"], now))
+                "dingtalk", approve, uid, SECRETS["dingtalk"],
+                now + timedelta(milliseconds=len(pressed))))
             assert r.status_code == 200, r.text
             return reply_text("dingtalk", r)
 

@@ -97,6 +97,8 @@ class CardAction:
     action: str  # approve | reject
     reason: str = ""
     reply_to: dict[str, str] = field(default_factory=dict)  # what `reply` needs back
+    # what made the request the app's (its signature): one request is decided once
+    replay_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)

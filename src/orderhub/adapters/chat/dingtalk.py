@@ -111,7 +111,9 @@ class DingTalkAdapter:
         card_id, action = split_value(value)
         if str(doc.get("outTrackId", card_id)) != card_id:
             raise BadCallback("the button belongs to another card")
-        return CardAction(user, card_id, action, str(params.get("reason", ""))[:500])
+        # the sign covers the timestamp only, not the body: the pair is good for one body
+        return CardAction(user, card_id, action, str(params.get("reason", ""))[:500],
+                          replay_key=f"{ts}:{given}"[:120])
 
     def reply(self, action: CardAction, text: str, secrets: Secrets, now: datetime) -> Reply:
         body = {"cardData": {"cardParamMap": {"status": text}},

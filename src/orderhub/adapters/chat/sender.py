@@ -57,18 +57,31 @@ class ChatSender:
         if not secrets.webhook_url:
             raise SendFailed("the channel has no webhook URL", retry=False)
         out = self.adapter.outbound(card, secrets, self.clock())
+        url: httpx.URL | str = out.url
+        headers, extensions = dict(out.headers), {}
         if self.public_only:
-            url = httpx.URL(out.url)
             try:
-                targets.checked_addresses(url.host, url.port)
+                target = httpx.URL(out.url)
+                name = target.raw_host.decode("ascii")
+                [ip, *_] = targets.checked_addresses(name, target.port)
             except targets.TargetRefused:
                 raise SendFailed(f"the {self.name} webhook's host is not a public address",
                                  retry=False) from None
             except targets.TargetUnresolved:
                 raise SendFailed(f"the {self.name} webhook's host does not resolve") \
                     from None
+            except (httpx.InvalidURL, UnicodeError):
+                raise SendFailed(f"the {self.name} webhook URL is not valid", retry=False) \
+                    from None
+            # connect to the address checked, not to what the name answers next (DNS
+            # rebinding); the name stays the Host and, for TLS, the server name
+            url = target.copy_with(host=str(ip))
+            headers["host"] = target.netloc.decode("ascii")
+            if target.scheme == "https" and str(ip) != name.strip("[]"):
+                extensions = {"sni_hostname": name}
         try:
-            r = self._client.post(out.url, content=out.body, headers=out.headers)
+            r = self._client.post(url, content=out.body, headers=headers,
+                                  extensions=extensions or None)
         except httpx.HTTPError as exc:
             raise SendFailed(f"{self.name} unreachable: {type(exc).__name__}") from None
         taken, retry = self.adapter.accepted(r.status_code, r.content)

@@ -101,7 +101,8 @@ class SlackAdapter:
                               "with user.id and actions[].value)") from None
         card_id, action = split_value(value)
         return CardAction(user, card_id, action, "",
-                          {"response_url": response_url} if response_url else {})
+                          {"response_url": response_url} if response_url else {},
+                          replay_key=given[:120])
 
     def reply(self, action: CardAction, text: str, secrets: Secrets, now: datetime) -> Reply:
         return Reply(200, "application/json", orjson.dumps(

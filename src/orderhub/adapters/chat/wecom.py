@@ -170,7 +170,8 @@ class WeComAdapter:
         if text("TaskId") and text("TaskId") != card_id:
             raise BadCallback("the button belongs to another card")
         return CardAction(user, card_id, action, "",
-                          {"to": user, "from": text("ToUserName"), "nonce": nonce})
+                          {"to": user, "from": text("ToUserName"), "nonce": nonce},
+                          replay_key=sig[:120])
 
     def reply(self, action: CardAction, text: str, secrets: Secrets, now: datetime) -> Reply:
         ts = str(int(now.timestamp()))

@@ -12,16 +12,24 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from orderhub.adapters.crypto.keyring import PiiCipher
 from orderhub.adapters.db.notification_repository import Claimed, Outcome
-from orderhub.adapters.db.tables import chat_cards, chat_channels, chat_identities
+from orderhub.adapters.db.tables import (
+    chat_callbacks,
+    chat_cards,
+    chat_channels,
+    chat_identities,
+)
 from orderhub.domain import notifications as n
 from orderhub.domain.chat import CardRecord, Channel, Identity
 
 _c = chat_channels
 _i = chat_identities
 _k = chat_cards
+_b = chat_callbacks
 
 
 def _field(channel_id: str) -> str:
@@ -184,3 +192,29 @@ class ChatRepository:
                   "b_next": o.next_attempt_at, "b_handed": o.handed_at,
                   "b_reason": "" if o.status == n.SENT else o.detail} for o in done])
         return done
+
+    # ----- callbacks seen (replay protection) ---------------------------------------------
+    def claim_callback(self, channel_id: str, replay_key: str, body_sha256: str,
+                       now: datetime, keep_since: datetime) -> dict[str, Any] | None:
+        """Record a verified callback by its signature; None when it is new, else the row
+        of the one seen first (its body's digest, outcome and answer). Rows older than
+        `keep_since` (past every app's freshness window) are dropped. On PostgreSQL the
+        same callback arriving twice at once: the second waits for the first's commit."""
+        self.conn.execute(delete(_b).where(_b.c.received_at < keep_since))
+        ins = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        done = self.conn.execute(ins(_b).values(
+            channel_id=channel_id, replay_key=replay_key, body_sha256=body_sha256,
+            received_at=now, outcome="", answer="").on_conflict_do_nothing()
+            .returning(_b.c.channel_id)).first()  # rowcount is -1 on PostgreSQL here
+        if done is not None:
+            return None
+        r = self.conn.execute(select(_b).where(_b.c.channel_id == channel_id,
+                                               _b.c.replay_key == replay_key)
+                              ).mappings().first()
+        return dict(r) if r else None
+
+    def answer_callback(self, channel_id: str, replay_key: str, outcome: str, answer: str
+                        ) -> None:
+        self.conn.execute(update(_b).where(_b.c.channel_id == channel_id,
+                                           _b.c.replay_key == replay_key)
+                          .values(outcome=outcome, answer=answer))

@@ -1764,3 +1764,16 @@ pool_members = Table(
     Column("joined_at", UTCDateTime(), nullable=False),
 )
 Index("ix_pool_members_pool", pool_members.c.pool_id, pool_members.c.position)
+# Card callbacks verified (replay protection): one request (its signature) decides once;
+# the same again gets the first answer, its signature with another body is refused.
+chat_callbacks = Table(
+    "chat_callbacks",
+    metadata,
+    Column("channel_id", String(40), primary_key=True),
+    Column("replay_key", String(120), primary_key=True),
+    Column("body_sha256", String(64), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("outcome", String(16), nullable=False, default=""),
+    Column("answer", Text, nullable=False, default=""),
+)
+Index("ix_chat_callbacks_received", chat_callbacks.c.received_at)

@@ -1,5 +1,6 @@
 """approvals and alerts in chat apps (issue 19 item 3): chat channels (secrets encrypted),
-chat user -> hub user mappings, and the cards sent to the apps.
+chat user -> hub user mappings, the cards sent to the apps, and the card callbacks seen
+(replay protection).
 
 Revision ID: 0048
 Revises: 0045
@@ -69,9 +70,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("channel_id", "event_id", name="uq_chat_cards_event"),
     )
     op.create_index("ix_chat_cards_due", "chat_cards", ["status", "next_attempt_at"])
+    op.create_table(
+        "chat_callbacks",
+        sa.Column("channel_id", sa.String(40), primary_key=True),
+        sa.Column("replay_key", sa.String(120), primary_key=True),
+        sa.Column("body_sha256", sa.String(64), nullable=False),
+        sa.Column("received_at", UTCDateTime(), nullable=False),
+        sa.Column("outcome", sa.String(16), nullable=False),
+        sa.Column("answer", sa.Text, nullable=False),
+    )
+    op.create_index("ix_chat_callbacks_received", "chat_callbacks", ["received_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_chat_callbacks_received", table_name="chat_callbacks")
+    op.drop_table("chat_callbacks")
     op.drop_index("ix_chat_cards_due", table_name="chat_cards")
     op.drop_table("chat_cards")
     op.drop_table("chat_identities")

@@ -15,6 +15,7 @@ for the caller to void a recalled order's waybills after the commit, as the API 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from orderhub.adapters.chat.base import (
     BadCallback,
     CallbackRefused,
     CallbackRequest,
+    CardAction,
     Reply,
     Secrets,
 )
@@ -34,12 +36,15 @@ from orderhub.adapters.chat.registry import APPS
 from orderhub.domain import chat
 from orderhub.domain.access import Scope, effective_scopes
 from orderhub.domain.allocation import AllocationStrategy
-from orderhub.domain.errors import DomainError
+from orderhub.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from orderhub.services.exceptions import desk
 from orderhub.services.rules import rollout
 from orderhub.services.unit_of_work import UowFactory
 
 log = logging.getLogger(__name__)
+
+# how long a callback's signature is remembered: past every app's freshness window (an hour)
+_KEEP_SEEN = timedelta(hours=2)
 
 
 class Refused(Exception):
@@ -56,6 +61,7 @@ class Handled:
     outcome: str  # approved | applied | rejected | activated | rolled_back | refused
     tenant_id: str = ""
     desk_result: dict[str, Any] | None = None
+    text: str = ""  # what the reply says (kept for a repeated callback)
 
 
 def _refuse(app: str, channel_id: str, why: str) -> Refused:
@@ -74,6 +80,8 @@ def handle(make_uow: UowFactory, app: str, channel_id: str, request: CallbackReq
         channel = uow.chat.channel(channel_id) if channel_id else None
         if channel is None or channel.app != app:
             raise _refuse(app, channel_id, "no such channel for this app")
+        if not channel.enabled:  # switched off: its cards decide nothing any more
+            raise _refuse(app, channel_id, "the channel is disabled")
         secrets = Secrets.from_dict(uow.chat.secrets(channel))
     try:
         action = adapter.read(request, secrets, now)
@@ -86,8 +94,38 @@ def handle(make_uow: UowFactory, app: str, channel_id: str, request: CallbackReq
     tenant = channel.tenant_id
 
     def answer(text: str, outcome: str, result: dict[str, Any] | None = None) -> Handled:
-        return Handled(adapter.reply(action, text, secrets, now), outcome, tenant, result)
+        return Handled(adapter.reply(action, text, secrets, now), outcome, tenant, result,
+                       text)
 
+    # Replay protection: a verified request (its signature) decides once. The same request
+    # again (an app's retry, a replay inside the freshness window) gets the first answer;
+    # its signature with another body (DingTalk signs the timestamp only) is refused.
+    key, digest = action.replay_key, hashlib.sha256(request.body).hexdigest()
+    if key:
+        with make_uow() as uow:
+            seen = uow.chat.claim_callback(channel.id, key, digest, now, now - _KEEP_SEEN)
+            uow.commit()
+        if seen is not None:
+            if seen["body_sha256"] != digest:
+                raise _refuse(app, channel.id, "its signature was used by another request")
+            log.info("chat callback seen before: app=%s channel=%s", app, channel.id)
+            if seen["outcome"]:
+                return answer(str(seen["answer"]), str(seen["outcome"]))
+            return answer("已收到，正在处理 / Received already; being handled", "refused")
+    done = _decide(make_uow, app, channel, action, now=now, presale_lock=presale_lock,
+                   strategy=strategy, answer=answer)
+    if key:
+        with make_uow() as uow:
+            uow.chat.answer_callback(channel.id, key, done.outcome, done.text)
+            uow.commit()
+    return done
+
+
+def _decide(make_uow: UowFactory, app: str, channel: chat.Channel, action: CardAction, *,
+            now: datetime, presale_lock: timedelta | None,
+            strategy: AllocationStrategy | None,
+            answer: Callable[..., Handled]) -> Handled:
+    tenant = channel.tenant_id
     with make_uow() as uow:
         card = uow.chat.card(action.card_id)
         ident = uow.chat.identity(tenant, app, action.user_id)
@@ -119,17 +157,28 @@ def handle(make_uow: UowFactory, app: str, channel_id: str, request: CallbackReq
                              approve_it=action.action == APPROVE, actor=actor,
                              reason=reason if action.action == APPROVE
                              else (action.reason or f"rejected on the {app} card"),
-                             now=now, **kwargs)
+                             now=now, proposal_id=str(card["proposal_id"]), **kwargs)
     except desk.StaleRemedy as exc:
         return answer(f"方案已过时，请在控制台重新选择 / The remedy is out of date: "
                       f"{'; '.join(exc.reasons)[:200]}", "refused")
     except DomainError as exc:
-        return answer(f"未执行 / Not done: {str(exc)[:300]}", "refused")
+        return answer(f"未执行：{_zh_reason(exc)} / Not done: {str(exc)[:300]}", "refused")
     done = result["outcome"]
     text = {"applied": "已批准并执行 / Approved and applied",
             "approved": "已批准，等待其他审批人 / Approved; awaiting other approvers",
             "rejected": "已驳回 / Rejected"}[done]
     return answer(f"{text} ({user.login})", done, result)
+
+
+def _zh_reason(exc: DomainError) -> str:
+    """The desk's refusal, in Chinese, by its kind (its message is English)."""
+    if isinstance(exc, Forbidden):
+        return "无权执行（提案人不能审批自己的方案，L3 须由本人审批）"
+    if isinstance(exc, Conflict):
+        return "该方案已处理、已过期或已变更"
+    if isinstance(exc, NotFound):
+        return "未找到该方案"
+    return "输入有误"
 
 
 def verify_url(make_uow: UowFactory, app: str, channel_id: str, query: dict[str, str], *,
@@ -171,9 +220,10 @@ def _rule_set(make_uow: UowFactory, card: dict[str, Any], what: str, actor: str,
                              reason=f"approved {via}", now=now, strategy=strategy)
         else:
             rollout.rollback(make_uow, tenant, set_id, actor=actor,
-                             reason=f"rejected {via}", now=now, strategy=strategy)
+                             reason=f"rejected {via}", now=now, strategy=strategy,
+                             canary_only=True)
     except DomainError as exc:
-        return answer(f"未执行 / Not done: {str(exc)[:300]}", "refused")
+        return answer(f"未执行：{_zh_reason(exc)} / Not done: {str(exc)[:300]}", "refused")
     if what == APPROVE:
         return answer(f"规则集已启用 / Rule set activated ({actor})", "activated")
     return answer(f"规则集已回滚 / Rule set rolled back ({actor})", "rolled_back")

@@ -534,14 +534,20 @@ def _pending(uow: UnitOfWork, rec: ExceptionRecord, n: int) -> Proposal:
 
 def decide(make_uow: UowFactory, tenant_id: str, exception_id: str, n: int, *,
            approve_it: bool, actor: str, reason: str, now: datetime,
-           presale_lock: timedelta = DEFAULT_PRESALE_LOCK) -> dict[str, Any]:
+           presale_lock: timedelta = DEFAULT_PRESALE_LOCK,
+           proposal_id: str = "") -> dict[str, Any]:
     """Approve or reject the proposal of remedy `n`. The approval that completes its tier's
-    count applies it (after checking its basis again)."""
+    count applies it (after checking its basis again). `proposal_id`: the proposal the
+    decider was shown (a chat card's); a newer proposal of the same remedy is not it."""
     saga: str | None = None
     with make_uow() as uow:
         uow.network.lock_for_intake(tenant_id)
         rec = _open(uow, tenant_id, exception_id)
         p = _pending(uow, rec, n)
+        if proposal_id and p.id != proposal_id:
+            raise Conflict(f"proposal {proposal_id} is no longer the one awaiting a decision "
+                           f"on remedy {n} ({p.id} is); decide on its own card or in the "
+                           "console")
         order = uow.orders.get(tenant_id, rec.order_id, lock=True)
         policy = load_policy(uow, tenant_id, order)
         needed = policy.approvals_needed(p.tier)

@@ -134,14 +134,19 @@ def _replace_live(uow: UnitOfWork, tenant_id: str, docs: Sequence[Mapping[str, A
 
 
 def rollback(make_uow: UowFactory, tenant_id: str, set_id: int, *, actor: str, reason: str,
-             now: datetime, strategy: AllocationStrategy) -> dict[str, Any]:
+             now: datetime, strategy: AllocationStrategy,
+             canary_only: bool = False) -> dict[str, Any]:
     """A canary stops at once (new orders take the live rules); an active set gives way to
-    the rules that were live before it. One transaction, the set's row locked."""
+    the rules that were live before it. One transaction, the set's row locked.
+    `canary_only`: a canary's rollback only (a chat card asked about the canary; the set
+    it became is not what its button decides)."""
     _reason(reason)
     restored: dict[str, Any] | None = None
     with make_uow() as uow:
         uow.network.bump(tenant_id)  # the canary and live rules are what intake reads
         row = load_set(uow, tenant_id, set_id, lock=True)
+        if canary_only and row.state != SetState.CANARY.value:
+            raise Conflict(f"rule set v{row.version} is {row.state}, no longer in canary")
         if row.state == SetState.ACTIVE.value:
             why = f"rule set v{row.version} rolled back: {reason}"
             before, tier_docs = tiers.split(row.previous or [])
