@@ -74,6 +74,10 @@ AUDITED_KINDS: dict[str, str] = {
     "return_policy_change": "a tenant's return policy changed (a new version)",
     "notification_change": "a customer-notification template or the notification settings "
                            "changed; a customer opted out or back in",
+    "bid_provider_change": "a bidding provider added or changed, its secret rotated; the "
+                           "bidding policy changed",
+    "bid_decision": "a bid received (accepted, late or malformed) or an offer decided "
+                    "(awarded, or fallen back to routing)",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

@@ -17,6 +17,8 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
                        (a crash mid-way, a failed step's backoff)
   proposal-expiry      the desk's pending proposals past expiry   every expiry_sweep_seconds
                        marked expired (evented, audited)
+  bid-auctions         signed bid requests sent; offers whose      every BID_SWEEP_SECONDS
+                       window ended decided (award or fallback)    (0.2 s)
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -40,6 +42,7 @@ from orderhub.services.orders.fulfilment import expire_reservations
 from orderhub.services.unit_of_work import UowFactory
 
 if TYPE_CHECKING:
+    from orderhub.services.bidding.auctions import BidRequestSender
     from orderhub.services.sagas.runner import Compensator
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,7 @@ USAGE_FLUSH_SECONDS = 10.0
 ALERT_DESK_SECONDS = 2.0
 TWIN_RESCORE_SECONDS = 60.0
 TRACKING_MATCH_SECONDS = 60.0
+BID_SWEEP_SECONDS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +183,21 @@ def saga_resume(compensator: Callable[[], Compensator], every_seconds: float) ->
     from orderhub.services.sagas.runner import resume_due
 
     return Job("saga-resume", every_seconds, lambda now: resume_due(compensator(), now))
+
+
+def bid_auctions(make_uow: UowFactory, sender: Callable[[], BidRequestSender | None],
+                 every_seconds: float = BID_SWEEP_SECONDS) -> Job:
+    """3PL bidding: new offers' signed requests go to their providers, and offers whose
+    window ended (or that every invited provider bid on) are decided, each once across
+    processes. An award or a fallback adds at most one sweep to the window."""
+    from orderhub.services.bidding.auctions import close_due, dispatch
+
+    def run(now: datetime) -> int:
+        dispatch(make_uow, sender(), now)
+        done = close_due(make_uow, now)
+        return len(done.awarded) + len(done.fell_back)
+
+    return Job("bid-auctions", every_seconds, run)
 
 
 class Scheduler:

@@ -17,6 +17,7 @@ from orderhub.adapters.crypto.keyring import Keyring, PiiCipher
 from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
+from orderhub.adapters.db.bidding_repository import BiddingRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.cutover_repository import CutoverRepository
 from orderhub.adapters.db.dashboard_repository import DashboardQueries
@@ -78,6 +79,7 @@ class UnitOfWork:
     forecasts: ForecastRepository  # demand history, forecast runs and points
     tracking_links: TrackingLinkRepository  # the buyer's tracking page: link keys, scripts
     labels: LabelRepository  # label layouts and shipping-document records
+    bidding: BiddingRepository  # 3PL bidding: providers, policy, offers, bids
     reconciliation: ReconciliationRepository  # settlement imports, runs, findings, periods
     planning: PlanningRepository  # pre-allocation settings, plans, transfer orders
     returns: ReturnRepository  # returns (RMA), received units, return policies
@@ -144,6 +146,7 @@ class UnitOfWork:
         self.returns = ReturnRepository(conn)
         self.money = OrderMoneyRepository(conn)
         self.notifications = NotificationRepository(conn, self.pii)
+        self.bidding = BiddingRepository(conn, self.pii)
         self._other_events = []
         return self
 

@@ -88,6 +88,8 @@ def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
         return f"preallocation-plan/{data.get('plan_id')}"
     if event_type.startswith("Transfer"):
         return f"transfer/{data.get('transfer_id')}"
+    if event_type.startswith("Bid"):
+        return f"offer/{data.get('offer_id')}"
     return ""
 
 
