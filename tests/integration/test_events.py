@@ -257,6 +257,24 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     transfers.ship(hub.uow, T, moved, actor="wms", now=clock.now)
     transfers.receive(hub.uow, T, moved, actor="wms", now=clock.now)
     transfers.cancel(hub.uow, T, dropped, actor="ops", now=clock.now)
+    # 3PL bidding: two orders offered (BidRequested); one gets a bid and is awarded, the
+    # other has none and falls back to routing
+    from tests.integration.test_bidding import post_bid, setup_bidding
+    from tests.integration.test_bidding import submit as bid_submit
+
+    from orderhub.adapters.bidding.simulated import SIMULATED
+    from orderhub.services.bidding import auctions
+    from orderhub.services.bidding.views import order_bidding
+
+    bid_secrets = setup_bidding(hub, SIMULATED[:1])
+    won, lost = bid_submit(hub, draft("EV-BID-1", [("C", 1)], channel="tmall"),
+                           draft("EV-BID-2", [("C", 1)], channel="tmall"))
+    offer_id = order_bidding(hub.read_uow, T, won)[0]["offer_id"]
+    assert order_bidding(hub.read_uow, T, lost)
+    post_bid(hub, bid_secrets["SIM-SF"], "SIM-SF", offer_id,
+             {"price": "9.50", "promised_by": (clock.now + timedelta(days=1)).isoformat()})
+    clock.now += timedelta(seconds=5)
+    auctions.close_due(hub.uow, clock.now)
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:

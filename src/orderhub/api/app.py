@@ -14,6 +14,7 @@ from orderhub.api.routes import (
     access,
     anomalies,
     audit,
+    bidding,
     carriers,
     catalog,
     cutover,
@@ -96,6 +97,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(returns.router)
     app.include_router(order_money.router)
     app.include_router(notifications.router)
+    app.include_router(bidding.router)  # 3PL bidding (issue 18 item 4)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

@@ -60,6 +60,7 @@ GROUPS: dict[str, str] = {
     "transfer": "transfer",
     "return": "returns",
     "notify": "notify",
+    "bid": "bid",  # 3PL bidding (issue 18 item 4)
 }
 
 

@@ -58,6 +58,7 @@ class Scope(StrEnum):
     RETURNS_APPROVE = "returns:approve"  # approve or reject returns, change the return policy
     NOTIFICATIONS_READ = "notifications:read"  # customer-notification templates, logs
     NOTIFICATIONS_WRITE = "notifications:write"  # templates, settings, customers' opt-outs
+    BIDS_MANAGE = "bids:manage"  # 3PL bidding: providers, their secrets, the policy
 
 
 S = Scope
@@ -121,6 +122,9 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
 ROLE_SCOPES[Role.OPERATIONS] |= {S.NOTIFICATIONS_READ, S.NOTIFICATIONS_WRITE}
 ROLE_SCOPES[Role.ANALYST] |= {S.NOTIFICATIONS_READ}
 ROLE_SCOPES[Role.LOGISTICS] |= {S.NOTIFICATIONS_READ}
+# 3PL bidding (issue 18 item 4): operations and logistics manage providers and the policy.
+ROLE_SCOPES[Role.OPERATIONS] |= {S.BIDS_MANAGE}
+ROLE_SCOPES[Role.LOGISTICS] |= {S.BIDS_MANAGE}
 
 
 def parse_scopes(names: list[str] | tuple[str, ...]) -> frozenset[Scope]:
