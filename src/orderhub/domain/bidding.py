@@ -74,7 +74,7 @@ def parse_provider(doc: Mapping[str, Any]) -> Provider:
     if not isinstance(code, str) or not _CODE.fullmatch(code):
         errors.append(FieldError("code", "1 to 32 letters, digits and _ . -"))
         code = ""
-    name = doc.get("name", code)
+    name = doc.get("name", code or "-")
     if not isinstance(name, str) or not 0 < len(name) <= 200 or "\x00" in name:
         errors.append(FieldError("name", "text of 1 to 200 characters"))
         name = ""

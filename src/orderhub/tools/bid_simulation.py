@@ -70,7 +70,10 @@ def run(hub: Hub, tenant_id: str, *, orders: int, seed: int = 7,
                          prefix=f"BID{datetime.now(UTC):%Y%m%d%H%M%S}")
     report = BidDemoReport(orders=orders)
     started = time.monotonic()
-    drafts = list(gen.stream(orders, hub.clock()))
+    with hub.read_uow() as uow:
+        channels = {c.code for c in uow.catalog.channels(tenant_id)}
+    # the generator's channels (tmall, jd, douyin, ...) that the tenant has
+    drafts = [d for d in gen.stream(orders * 4, hub.clock()) if d.channel in channels][:orders]
     results = submit_orders(hub.uow, tenant_id, drafts, strategy=hub.strategy,
                             now=hub.clock(), actor="demo", presale_lock=hub.presale_lock)
     ids = [r.order_id for r in results if r.order_id]
