@@ -259,12 +259,11 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     transfers.cancel(hub.uow, T, dropped, actor="ops", now=clock.now)
     # 3PL bidding: two orders offered (BidRequested); one gets a bid and is awarded, the
     # other has none and falls back to routing
-    from tests.integration.test_bidding import post_bid, setup_bidding
-    from tests.integration.test_bidding import submit as bid_submit
-
     from orderhub.adapters.bidding.simulated import SIMULATED
     from orderhub.services.bidding import auctions
     from orderhub.services.bidding.views import order_bidding
+    from tests.integration.test_bidding import post_bid, setup_bidding
+    from tests.integration.test_bidding import submit as bid_submit
 
     bid_secrets = setup_bidding(hub, SIMULATED[:1])
     won, lost = bid_submit(hub, draft("EV-BID-1", [("C", 1)], channel="tmall"),

@@ -18,7 +18,8 @@ from orderhub.services.intake.submit import submit_orders
 from orderhub.services.jobs import BID_SWEEP_SECONDS, bid_auctions
 from orderhub.tools.simulation import OrderGenerator, load_prices
 
-DEMO_POLICY = {"when": {"channel": ["tmall"]}, "window_seconds": 3, "cost_weight": "0.5"}
+DEMO_POLICY: dict[str, Any] = {"when": {"channel": ["tmall"]}, "window_seconds": 3,
+                               "cost_weight": "0.5"}
 
 
 @dataclass
@@ -61,7 +62,7 @@ def run(hub: Hub, tenant_id: str, *, orders: int, seed: int = 7,
     register_simulated(hub, tenant_id)
     if providers.get_policy(hub.read_uow, tenant_id) is None:
         providers.set_policy(hub.uow, tenant_id, DEMO_POLICY, now=hub.clock(), actor="demo")
-    policy = providers.get_policy(hub.read_uow, tenant_id) or DEMO_POLICY
+    policy: dict[str, Any] = providers.get_policy(hub.read_uow, tenant_id) or DEMO_POLICY
     prices = load_prices(hub, tenant_id)
     if not prices:
         raise ValueError("no sellable SKUs: run `orderhub demo-data` first")

@@ -39,9 +39,15 @@ def _offer(m: Any) -> Offer:
                  Decimal(cost) if cost else None, ref.get("promise") or "")
 
 
+def _money(value: Any) -> str | None:
+    """A stored price as written (prices have at most 2 decimals; NUMERIC pads to 6)."""
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
 def _bid(m: Any) -> Bid:
+    price = _money(m["price"])
     return Bid(m["offer_id"], m["provider"], m["received_at"], m["status"],
-               Decimal(m["price"]) if m["price"] is not None else None, m["promised_by"],
+               Decimal(price) if price is not None else None, m["promised_by"],
                m["problem"] or "")
 
 
@@ -226,12 +232,11 @@ class BiddingRepository:
                 "opened_at": m["opened_at"], "closes_at": m["closes_at"],
                 "providers": list(m["providers"] or ()), "reference": m["reference"] or {},
                 "decided_at": m["decided_at"], "winner": m["winner"],
-                "price": str(Decimal(m["price"])) if m["price"] is not None else None,
+                "price": _money(m["price"]),
                 "promised_by": m["promised_by"], "decision": m["decision"] or {},
                 "bids": [{"provider": b["provider"], "received_at": b["received_at"],
                           "status": b["status"],
-                          "price": str(Decimal(b["price"])) if b["price"] is not None
-                          else None,
+                          "price": _money(b["price"]),
                           "promised_by": b["promised_by"], "problem": b["problem"] or ""}
                          for b in bids]}
 
