@@ -69,6 +69,8 @@ def test_bidding_over_the_api_and_order_why(hub: Hub, clock: Clock,
         [offer] = client.get(f"/v1/orders/{oid}/bidding").json()
         assert offer["status"] == "open"
         offer_id = offer["offer_id"]
+        held_back = client.post(f"/v1/orders/{oid}/release")
+        assert held_back.status_code == 409 and "awaiting its bid award" in held_back.text
         promise = (clock.now + timedelta(hours=30)).isoformat()
         r = bid(client, hub, secrets["3PL-A"], "3PL-A", offer_id,
                 {"price": "12.00", "promised_by": promise})
@@ -93,6 +95,7 @@ def test_bidding_over_the_api_and_order_why(hub: Hub, clock: Clock,
         assert any("Awarded to 3PL-B" in line for line in decided["explanation"])
         zh = client.get(f"/v1/orders/{oid}/bidding?lang=zh").json()[0]["explanation"]
         assert any("中标：3PL-B" in line for line in zh)
+        assert client.post(f"/v1/orders/{oid}/release").status_code == 200  # decided
         late = bid(client, hub, secrets["3PL-A"], "3PL-A", offer_id,
                    {"price": "1.00", "promised_by": promise})
         assert late.json()["status"] == "late"

@@ -250,3 +250,20 @@ def test_provider_secrets_are_ciphertext_at_rest(hub: Hub) -> None:
     assert secrets["SIM-SF"] not in stored
     listed = providers.list_providers(hub.read_uow, T)
     assert listed[0]["code"] == "SIM-SF" and "secret" not in listed[0]
+
+
+def test_migration_matches_the_tables(hub: Hub) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import MetaData
+
+    only = MetaData(naming_convention=t.metadata.naming_convention)
+    names = ("bid_providers", "bid_policies", "bid_offers", "'bids'")
+    for table in (t.bid_providers, t.bid_policies, t.bid_offers, t.bids):
+        table.to_metadata(only)
+    with hub.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = [d for d in compare_metadata(ctx, only)
+                if any(n in repr(d) for n in names) and not (
+                    isinstance(d, tuple) and d[0] == "remove_table")]
+    assert diff == []

@@ -418,8 +418,9 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
                           "audit-checkpoints", "usage-flush", "twin-alerts",
                           "tracking-match", "exception-sync", "alert-desk",
                           "twin-rescore", "anomaly-pruning", "saga-resume",
-                          "proposal-expiry"]
+                          "proposal-expiry", "bid-auctions"]
     assert jobs["twin-alerts"].run_once(clock.now) == {"stalled": 0, "escalated": 0}
+    assert jobs["bid-auctions"].run_once(clock.now) == 0  # no offer open
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 
     [oid] = submit(hub, draft("PS-J", [("A", 2)], order_type=OrderType.PRE_SALE,

@@ -1243,5 +1243,7 @@ for _en, _zh in {
 PATTERNS += [
     (r"no bidding provider '(.+)'", "没有竞价服务商 '{0}'"),
     (r"no offer '(.+)'", "没有竞价 '{0}'"),
+    (r"order (\S+) is awaiting its bid award \(the offer closes at (.+) UTC\)",
+     "订单 {0} 正在等待竞价定标（截止 {1} UTC）"),
     (r"(code|name|kind|sites|endpoint|active|when|when\.\w+|window_seconds|cost_weight|enabled|secret): (.+)", "{0}：{1}"),
 ]

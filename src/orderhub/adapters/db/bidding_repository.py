@@ -209,6 +209,12 @@ class BiddingRepository:
             _o.offer_id == offer_id, _o.status == OPEN).values(received=_o.received))
         return bool(done.rowcount)
 
+    def open_until(self, tenant_id: str, order_id: str) -> datetime | None:
+        """When the order's open offer closes (None: no offer open)."""
+        return self.conn.execute(select(_o.closes_at).where(
+            _o.tenant_id == tenant_id, _o.order_id == order_id,
+            _o.status == OPEN)).scalar_one_or_none()
+
     # ----- reads --------------------------------------------------------------------------
     def offers_of_order(self, tenant_id: str, order_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute(select(t.bid_offers).where(

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from orderhub.domain.allocation import AllocationStrategy
+from orderhub.domain.errors import Conflict
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, stock_quantities
 from orderhub.services.intake.pipeline import run_pipeline
@@ -32,6 +33,12 @@ def advance_order(
 ) -> Order:
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
+        if target == OrderStatus.RELEASED:
+            # Offered for bids (domain/bidding.py): it waits for the award or the fallback.
+            closes = uow.bidding.open_until(tenant_id, order_id)
+            if closes is not None:
+                raise Conflict(f"order {order_id} is awaiting its bid award (the offer "
+                               f"closes at {closes:%H:%M:%S} UTC)")
         local_today = (release_local_day(uow, tenant_id, order, now)
                        if target == OrderStatus.RELEASED else None)
         since = len(order.events)
