@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from orderhub.adapters.webhooks import signing
 from orderhub.domain import bidding as bd
 from orderhub.domain.allocation import AllocationOutcome
-from orderhub.domain.errors import NotFound
+from orderhub.domain.errors import Conflict, NotFound
 from orderhub.domain.events import BidAwarded, BidFellBack, BidRequested
 from orderhub.domain.ids import new_id
 from orderhub.domain.order import Order
@@ -115,6 +115,15 @@ def _amount(value: Any) -> Decimal | None:
         return Decimal(str(value)) if value not in (None, "") else None
     except (InvalidOperation, ValueError):
         return None
+
+
+def ensure_decided(uow: UnitOfWork, tenant_id: str, order_id: str) -> None:
+    """Conflict while the order's offer is open: it waits for the award or the fallback
+    before it is released to a warehouse."""
+    closes = uow.bidding.open_until(tenant_id, order_id)
+    if closes is not None:
+        raise Conflict(f"order {order_id} is awaiting its bid award (the offer closes at "
+                       f"{closes:%H:%M:%S} UTC)")
 
 
 # ----- bid requests -------------------------------------------------------------------------

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from orderhub.domain.allocation import AllocationStrategy
-from orderhub.domain.errors import Conflict
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, stock_quantities
+from orderhub.services.bidding.auctions import ensure_decided
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.orders import money
 from orderhub.services.sagas import compensation
@@ -34,11 +34,7 @@ def advance_order(
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
         if target == OrderStatus.RELEASED:
-            # Offered for bids (domain/bidding.py): it waits for the award or the fallback.
-            closes = uow.bidding.open_until(tenant_id, order_id)
-            if closes is not None:
-                raise Conflict(f"order {order_id} is awaiting its bid award (the offer "
-                               f"closes at {closes:%H:%M:%S} UTC)")
+            ensure_decided(uow, tenant_id, order_id)  # offered for bids: award first
         local_today = (release_local_day(uow, tenant_id, order, now)
                        if target == OrderStatus.RELEASED else None)
         since = len(order.events)
