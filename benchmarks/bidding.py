@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import logging
 import os
 import statistics
 import sys
@@ -89,7 +90,7 @@ def others(hub: Hub, orders: int, rounds: int, window: float) -> None:
 
 def touched(hub: Hub, offered: int, window: float) -> None:
     set_policy(hub, True, window)
-    hub.simulated_bidders()
+    sim = hub.simulated_bidders()
     drafts = [d for d in make_drafts(hub, offered * 6, 13, "TCH")
               if d.channel == "tmall"][:offered]
     scheduler = Scheduler([bid_auctions(hub.uow, hub.bid_sender)], hub.clock)
@@ -111,6 +112,7 @@ def touched(hub: Hub, offered: int, window: float) -> None:
             time.sleep(0.2)
     finally:
         scheduler.stop()
+        sim.close()  # SIM-SLOW's answers still pending: not after the database is gone
     with hub.engine.connect() as conn:
         rows = conn.execute(select(t.bid_offers.c.status, t.bid_offers.c.opened_at,
                                    t.bid_offers.c.decided_at)).all()
@@ -138,6 +140,8 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("ORDERHUB_BENCH_PG_URL",
                                                            DEFAULT_PG_URL))
     args = parser.parse_args()
+    # ignored bids are logged (one line each): not the figures
+    logging.getLogger("orderhub.services.bidding").setLevel(logging.ERROR)
     print(f"load average at start: {os.getloadavg()}")
     for backend in args.backends.split(","):
         print(f"\n== {backend} ==")
