@@ -267,3 +267,51 @@ def test_migration_matches_the_tables(hub: Hub) -> None:
                 if any(n in repr(d) for n in names) and not (
                     isinstance(d, tuple) and d[0] == "remove_table")]
     assert diff == []
+
+
+def _closer(url: str, at: str, go: Any, out: Any) -> None:
+    from datetime import datetime
+
+    from orderhub.bootstrap import bootstrap
+    from orderhub.config import Settings
+
+    now = datetime.fromisoformat(at)
+    hub = bootstrap(Settings(database_url=url), clock=lambda: now)
+    go.wait(60)
+    done = auctions.close_due(hub.uow, now)
+    out.put((done.awarded, done.fell_back, done.skipped))
+    hub.close()
+
+
+def test_two_processes_closing_the_same_offers_decide_each_once(
+        hub: Hub, clock: Clock, database_url: str) -> None:
+    """Two OS processes, each its own engine and connections, run the close at once."""
+    import multiprocessing as mp
+
+    seed_network(hub, {("A", "SH"): 50})
+    secrets = setup_bidding(hub, SIMULATED[:2])
+    oids = submit(hub, *[draft(f"P-{i}", channel="tmall") for i in range(6)])
+    for oid in oids[:4]:  # four get a bid, two fall back
+        post_bid(hub, secrets["SIM-SF"], "SIM-SF", offers(hub, oid)[0]["offer_id"],
+                 {"price": "10.00", "promised_by": (clock.now + timedelta(hours=20)
+                                                    ).isoformat()})
+    at = (clock.now + timedelta(seconds=4)).isoformat()
+    ctx = mp.get_context("spawn")
+    go, out = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_closer, args=(database_url, at, go, out)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    go.set()
+    results = [out.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    awarded = [a for r in results for a in r[0]]
+    fell_back = [f for r in results for f in r[1]]
+    assert len(awarded) == len(set(awarded)) == 4
+    assert len(fell_back) == len(set(fell_back)) == 2
+    with hub.engine.connect() as conn:
+        decided = conn.execute(select(t.outbox.c.type, func.count()).where(
+            t.outbox.c.type.in_(["BidAwarded", "BidFellBack"])).group_by(
+            t.outbox.c.type)).all()
+    assert dict(decided) == {"BidAwarded": 4, "BidFellBack": 2}
