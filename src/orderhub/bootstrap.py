@@ -36,8 +36,10 @@ from orderhub.services.metering import UsageMeter
 from orderhub.services.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
+    from orderhub.adapters.bidding.simulated import SimulatedProviders
     from orderhub.adapters.notify.senders import Sender
     from orderhub.services.access.authentication import Authenticator
+    from orderhub.services.bidding.auctions import BidRequestSender
     from orderhub.services.intake.group_commit import GroupCommitter
     from orderhub.services.jobs import Job, Scheduler
     from orderhub.services.network.waybills import WaybillDesk
@@ -84,6 +86,8 @@ class Hub:
     _committer: GroupCommitter | None = field(default=None, repr=False)
     _notifier: NotificationDispatcher | None = field(default=None, repr=False)
     _chat: NotificationDispatcher | None = field(default=None, repr=False)
+    # Where the bid-auctions job sends bid requests (None: HTTP, built on first use).
+    bid_requests: BidRequestSender | None = field(default=None, repr=False)
 
     @property
     def audit_key(self) -> AuditKey:
@@ -298,6 +302,44 @@ class Hub:
             self._chat = dispatcher
         return self._chat
 
+    def simulated_bidders(self) -> SimulatedProviders:
+        """The simulated provider set (demo, tests): bid requests go to it from now on,
+        and its bids come back through the bid API's own verify-and-submit path."""
+        from orderhub.adapters.bidding.simulated import SimulatedProviders
+        from orderhub.services.bidding import auctions
+
+        def secret_of(tenant: str, code: str) -> str | None:
+            with self.read_uow() as uow:
+                return uow.bidding.secret(tenant, code)
+
+        def deliver(tenant: str, code: str, offer_id: str, headers: dict[str, str],
+                    body: bytes) -> object:
+            now = self.clock()
+            try:
+                auctions.verify(self.read_uow, tenant, code, headers, body, now)
+            except auctions.BidSignatureError as exc:
+                log.warning("simulated bid of %s refused: %s", code, exc)
+                return None
+            return auctions.submit(self.uow, tenant, code, offer_id, body, now)
+
+        sim = SimulatedProviders(secret_of, deliver, clock=self.clock)
+        self.background.append(sim.close)
+        self.bid_requests = sim
+        return sim
+
+    def bid_sender(self) -> BidRequestSender:
+        """Where bid requests go: set `self.bid_requests` (the simulated providers of the
+        demo and tests); otherwise signed HTTP posts to the providers' endpoints, built on
+        first use."""
+        if self.bid_requests is None:
+            from orderhub.adapters.bidding.http import HttpBidRequests
+            from orderhub.adapters.webhooks.sender import WebhookSender
+
+            sender = HttpBidRequests(WebhookSender(self.settings))
+            self.background.append(sender.close)
+            self.bid_requests = sender
+        return self.bid_requests
+
     def periodic_jobs(self) -> list[Job]:
         """The named jobs a server or worker runs on a timer (see services/jobs.py)."""
         from orderhub.services import jobs
@@ -320,6 +362,7 @@ class Hub:
             jobs.saga_resume(lambda: self.compensator, s.expiry_sweep_seconds),
             jobs.proposal_expiry(self.uow, s.expiry_sweep_seconds),
             jobs.pool_close(self.uow, self.presale_lock),
+            jobs.bid_auctions(self.uow, self.bid_sender),
         ]
 
     def start_background(self, *, relay: bool = True) -> None:

@@ -285,6 +285,23 @@ def run_every_kind_of_event(hub: Hub, clock: Clock) -> None:
     from tests.integration.test_pools import pool_two_orders
 
     pool_two_orders(hub)
+    # 3PL bidding: two orders offered (BidRequested); one gets a bid and is awarded, the
+    # other has none and falls back to routing
+    from orderhub.adapters.bidding.simulated import SIMULATED
+    from orderhub.services.bidding import auctions
+    from orderhub.services.bidding.views import order_bidding
+    from tests.integration.test_bidding import post_bid, setup_bidding
+    from tests.integration.test_bidding import submit as bid_submit
+
+    bid_secrets = setup_bidding(hub, SIMULATED[:1])
+    won, lost = bid_submit(hub, draft("EV-BID-1", [("C", 1)], channel="tmall"),
+                           draft("EV-BID-2", [("C", 1)], channel="tmall"))
+    offer_id = order_bidding(hub.read_uow, T, won)[0]["offer_id"]
+    assert order_bidding(hub.read_uow, T, lost)
+    post_bid(hub, bid_secrets["SIM-SF"], "SIM-SF", offer_id,
+             {"price": "9.50", "promised_by": (clock.now + timedelta(days=1)).isoformat()})
+    clock.now += timedelta(seconds=5)
+    auctions.close_due(hub.uow, clock.now)
 
 
 def test_catalogue_examples_validate_against_their_schemas() -> None:
@@ -429,8 +446,9 @@ def test_periodic_jobs_run_once_without_threads(hub: Hub, clock: Clock) -> None:
                           "audit-checkpoints", "usage-flush", "twin-alerts",
                           "tracking-match", "exception-sync", "alert-desk",
                           "twin-rescore", "anomaly-pruning", "saga-resume",
-                          "proposal-expiry", "pool-close"]
+                          "proposal-expiry", "pool-close", "bid-auctions"]
     assert jobs["twin-alerts"].run_once(clock.now) == {"stalled": 0, "escalated": 0}
+    assert jobs["bid-auctions"].run_once(clock.now) == 0  # no offer open
     assert jobs["reservation-expiry"].every_seconds == hub.settings.expiry_sweep_seconds
 
     [oid] = submit(hub, draft("PS-J", [("A", 2)], order_type=OrderType.PRE_SALE,

@@ -14,6 +14,7 @@ from orderhub.api.routes import (
     access,
     anomalies,
     audit,
+    bidding,
     carriers,
     catalog,
     chat,
@@ -106,6 +107,7 @@ def create_app(hub: Hub, *, background: bool = False, owns_hub: bool = False) ->
     app.include_router(notifications.router)
     app.include_router(chat.router)
     app.include_router(pools.router)  # group-buy pools (issue 18 item 5)
+    app.include_router(bidding.router)  # 3PL bidding (issue 18 item 4)
     openapi.install(app, limits.PROBLEM_SCHEMA)
     metering.install(app, hub)  # inside authentication: it reads the principal
     auth.install(app, hub.authenticator)

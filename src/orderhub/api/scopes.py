@@ -291,6 +291,15 @@ OPERATION_SCOPES: dict[str, Requirement] = {
     "PUT /v1/pools/policy": S.RULES_APPROVE,
     "POST /v1/pools/{pool_id}/close": S.ORDERS_MANAGE,
     "GET /v1/pools/{pool_id}": S.ORDERS_READ,
+    # 3PL bidding (issue 18 item 4): a provider's bid is authenticated by its signature
+    "POST /v1/bids/{offer_id}": PUBLIC,
+    "GET /v1/bid-providers": S.BIDS_MANAGE,
+    "POST /v1/bid-providers": S.BIDS_MANAGE,
+    "POST /v1/bid-providers/{code}/secret": S.BIDS_MANAGE,
+    "GET /v1/bid-policy": S.BIDS_MANAGE,
+    "PUT /v1/bid-policy": S.BIDS_MANAGE,
+    "GET /v1/bid-offers": S.ORDERS_READ,
+    "GET /v1/orders/{order_id}/bidding": S.ORDERS_READ,
 }
 
 # Operations a credential bound to warehouses may also call with this scope instead, for

@@ -63,6 +63,7 @@ GROUPS: dict[str, str] = {
     "compliance": "compliance",  # compliance packs per destination country (issue 19)
     "chat": "chat",  # approvals and alerts in chat apps (issue 19)
     "pool": "pool",  # group-buy pools (issue 18 item 5)
+    "bid": "bid",  # 3PL bidding (issue 18 item 4)
 }
 
 

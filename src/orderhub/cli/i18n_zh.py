@@ -1333,3 +1333,55 @@ PATTERNS: list[tuple[str, str]] = [
     (r"((?:channels|document|extra)[\w.:-]*): (.+)", "{0}：{1}"),
     (r"must be between (\S+) and (\S+)", "必须在 {0} 到 {1} 之间"),
 ]
+
+# 3PL bidding (issue 18 item 4): `orderhub bid` and what `order why` adds.
+for _en, _zh in {
+    "3PL bidding: providers, the policy, offers, the demo.": "第三方物流竞价：服务商、竞价策略、报价、演示。",
+    "Recent offers, their bids and decisions.": "最近的竞价邀请、报价与定标结果。",
+    "open, awarded or fallback": "open（进行中）、awarded（已定标）或 fallback（回退路由）",
+    "Run the bid-auctions job once: send new offers' requests, decide due offers.":
+        "运行一次竞价任务：发送新邀请的报价请求，对到期的竞价定标。",
+    "The demo: simulated providers (latency, prices, one late, one malformed, one\n"
+    "silent) bid on generated orders the policy selects (tmall by default).":
+        "演示：模拟服务商（含延迟、价格，一家迟到、一家格式错误、一家不报价）对策略选中的生成订单报价（默认天猫订单）。",
+    "Orders to submit": "提交的订单数",
+    "Random seed": "随机种子",
+    "Providers that may bid, with their signing secrets.": "可参与竞价的服务商及其签名密钥。",
+    "Add or update a provider; a new one gets a signing secret, shown only now.":
+        "新增或更新服务商；新服务商获得签名密钥，仅此时显示一次。",
+    "The provider's code": "服务商编码",
+    "Its name": "名称",
+    "warehouse or 3pl": "warehouse（仓库）或 3pl（第三方物流）",
+    "A reserved site it fulfils from (repeat; none: any)": "可履约的预留仓（可重复；不填：任意仓）",
+    "https:// URL bid requests are sent to": "接收报价请求的 https:// 地址",
+    "The providers (never their secrets).": "服务商列表（不显示密钥）。",
+    "A new signing secret for the provider (shown once); the old one stops at once.":
+        "为服务商生成新的签名密钥（仅显示一次）；旧密钥立即失效。",
+    "Which orders are offered, the window, cost against promise.": "哪些订单参与竞价、竞价窗口、成本与时效的权衡。",
+    "Set the bidding policy (a new version).": "设置竞价策略（生成新版本）。",
+    "The policy as JSON, or @file.json: {when, window_seconds, cost_weight, enabled}":
+        "JSON 格式的策略，或 @文件.json：{when, window_seconds, cost_weight, enabled}",
+    "The bidding policy as JSON (null: no order is offered).": "以 JSON 显示竞价策略（null：不对任何订单竞价）。",
+    "provider {code} saved": "服务商 {code} 已保存",
+    "signing secret (shown once): {secret}": "签名密钥（仅显示一次）：{secret}",
+    "not a JSON policy: {problem}": "不是 JSON 格式的策略：{problem}",
+    "bidding policy v{version}: window {window} s, cost weight {weight}":
+        "竞价策略 v{version}：窗口 {window} 秒，成本权重 {weight}",
+    "requests sent for {sent} offers; {awarded} awarded, {fallback} fell back":
+        "已为 {sent} 个竞价发送请求；{awarded} 个已定标，{fallback} 个回退路由",
+    "{orders} orders, {offered} offered: {awarded} awarded, {fallback} fell back, {open} "
+    "open ({seconds} s)": "{orders} 个订单，{offered} 个参与竞价：{awarded} 个已定标，"
+                          "{fallback} 个回退路由，{open} 个进行中（{seconds} 秒）",
+    "offer": "竞价", "order": "订单", "site": "仓", "winner": "中标方", "price": "价格",
+    "bids": "报价", "endpoint": "地址", "active": "启用", "kind": "类型", "sites": "仓",
+    "code": "编码", "name": "名称", "status": "状态", "open": "进行中", "awarded": "已定标",
+    "fallback": "回退路由", "accepted": "有效", "late": "迟到", "malformed": "格式错误",
+}.items():
+    CATALOG.setdefault(_en, _zh)
+PATTERNS += [
+    (r"no bidding provider '(.+)'", "没有竞价服务商 '{0}'"),
+    (r"no offer '(.+)'", "没有竞价 '{0}'"),
+    (r"order (\S+) is awaiting its bid award \(the offer closes at (.+) UTC\)",
+     "订单 {0} 正在等待竞价定标（截止 {1} UTC）"),
+    (r"(code|name|kind|sites|endpoint|active|when|when\.\w+|window_seconds|cost_weight|enabled|secret): (.+)", "{0}：{1}"),
+]

@@ -153,22 +153,27 @@ def order_show(
 def order_why(order_id: str, database_url: DbOption = None,
               tenant: TenantOption = "default") -> None:
     """Why the order was routed where it was, in plain words."""
+    from orderhub.services.bidding.views import order_bidding
     from orderhub.services.orders import views
 
     with open_hub(database_url) as hub:
         order_id = _resolve(hub, tenant, order_id)
         try:
             decisions = views.get_routing(hub.read_uow, tenant, order_id)
+            offers = order_bidding(hub.read_uow, tenant, order_id, zh=language() == "zh")
         except DomainError as exc:
             raise fail(str(exc)) from None
     if not decisions:
         console.print("no routing decision recorded: the order has not been routed yet (it "
                       "is held before allocation), or it was allocated by the nearest-"
                       "warehouse strategy (ORDERHUB_ALLOCATION_STRATEGY=nearest)")
-        return
     for d in decisions:
         console.print(f"[bold]{d['decided_at']:%Y-%m-%d %H:%M:%S} UTC[/bold]")
         for line in views.explain_routing(d):
+            console.print("  " + line, highlight=False)
+    for o in offers:  # 3PL bidding (domain/bidding.py): the offer, its bids, the award
+        console.print(f"[bold]{o['opened_at']:%Y-%m-%d %H:%M:%S} UTC[/bold]")
+        for line in o["explanation"]:
             console.print("  " + line, highlight=False)
 
 

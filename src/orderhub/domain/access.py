@@ -60,6 +60,7 @@ class Scope(StrEnum):
     NOTIFICATIONS_WRITE = "notifications:write"  # templates, settings, customers' opt-outs
     CHAT_READ = "chat:read"  # chat channels (no secrets), chat user mappings, cards sent
     CHAT_WRITE = "chat:write"  # add chat channels with their secrets, map chat users
+    BIDS_MANAGE = "bids:manage"  # 3PL bidding: providers, their secrets, the policy
 
 
 S = Scope
@@ -126,6 +127,9 @@ ROLE_SCOPES[Role.LOGISTICS] |= {S.NOTIFICATIONS_READ}
 # Approvals and alerts in chat apps (issue 19): operations see the channels and cards; the
 # tenant's administrator (every tenant scope) adds channels and maps chat users.
 ROLE_SCOPES[Role.OPERATIONS] |= {S.CHAT_READ}
+# 3PL bidding (issue 18 item 4): operations and logistics manage providers and the policy.
+ROLE_SCOPES[Role.OPERATIONS] |= {S.BIDS_MANAGE}
+ROLE_SCOPES[Role.LOGISTICS] |= {S.BIDS_MANAGE}
 
 
 def parse_scopes(names: list[str] | tuple[str, ...]) -> frozenset[Scope]:

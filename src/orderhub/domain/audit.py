@@ -78,6 +78,10 @@ AUDITED_KINDS: dict[str, str] = {
                    "chat user mapped to a hub user or unmapped",
     "pool_change": "the group-buy pooling policy changed (a new version), or a person "
                    "closed a pool early",
+    "bid_provider_change": "a bidding provider added or changed, its secret rotated; the "
+                           "bidding policy changed",
+    "bid_decision": "a bid received (accepted, late or malformed) or an offer decided "
+                    "(awarded, or fallen back to routing)",
 }
 
 _SIGNING_INFO = b"orderhub audit checkpoint signing key v1"

@@ -1136,6 +1136,45 @@ CATALOG += [
     ),
 ]
 
+# 3PL bidding (docs/bidding.md).
+_BID_BASE = {"status": "", "actor": "system", "reason": "",
+             "offer_id": "bof_000688324f7e4400", "order": "ord_000688324f7e4400"}
+CATALOG += [
+    _spec(
+        "BidRequested",
+        "An order matching the bidding policy was offered to the providers serving the "
+        "site routing reserved it at; signed bid requests go to them and bids are taken "
+        "until `closes_at` (the policy's window, 3 s by default). The reservation stands "
+        "meanwhile.",
+        {"offer_id": _STR, "order": _STR, "site": _STR, "providers": _STRS,
+         "closes_at": _STR},
+        {**_BID_BASE, "site": "WH-SH", "providers": ["3PL-JD", "3PL-SF"],
+         "closes_at": "2026-11-24T08:00:03.123456+00:00"},
+        subject="offer/<offer_id>",
+    ),
+    _spec(
+        "BidAwarded",
+        "An offer was decided: the provider whose accepted bid scored lowest "
+        "(cost_weight x price / cheapest + (1 - cost_weight) x hours / quickest) fulfils "
+        "the order at `price`, promising `promised_by`.",
+        {"offer_id": _STR, "order": _STR, "provider": _STR, "price": _AMOUNT,
+         "currency": _STR, "promised_by": _STR, "score": _STR,
+         "bids": {"type": "integer", "minimum": 0}},
+        {**_BID_BASE, "provider": "3PL-SF", "price": "11.80", "currency": "CNY",
+         "promised_by": "2026-11-25T18:00:00+00:00", "score": "1.0420", "bids": 3},
+        subject="offer/<offer_id>",
+    ),
+    _spec(
+        "BidFellBack",
+        "An offer closed with no valid bid in time: the order keeps the plan routing gave "
+        "it. Late, malformed and missing providers are named.",
+        {"offer_id": _STR, "order": _STR, "late": _STRS, "malformed": _STRS,
+         "missing": _STRS},
+        {**_BID_BASE, "late": ["3PL-YT"], "malformed": ["3PL-BAD"], "missing": []},
+        subject="offer/<offer_id>",
+    ),
+]
+
 BY_TYPE: dict[str, EventSpec] = {s.type: s for s in CATALOG}
 
 assert set(BY_TYPE) == set(EVENT_TYPES), "every event class needs a catalogue entry"
@@ -1154,7 +1193,8 @@ def envelope_example(spec: EventSpec) -> dict[str, Any]:
                "transfer/<transfer_id>": "transfer/tr_01JF0Z5Q8",
                "compliance-pack/<country>": "compliance-pack/CN",
                "chat-channel/<channel_id>": "chat-channel/cch_01JF0Z5Q8",
-               "chat-user/<app>/<chat_user_id>": "chat-user/wecom/ZhangSan"}.get(
+               "chat-user/<app>/<chat_user_id>": "chat-user/wecom/ZhangSan",
+               "offer/<offer_id>": "offer/bof_000688324f7e4400"}.get(
         spec.subject, "stock/SKU-00001/SH-JD")
     return {
         "specversion": "1.0",

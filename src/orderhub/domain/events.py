@@ -1038,3 +1038,53 @@ class PoolClosed(Event):
 
 EVENT_TYPES[OrderPooled.type] = OrderPooled
 EVENT_TYPES[PoolClosed.type] = PoolClosed
+
+
+# ----- 3PL bidding (domain/bidding.py) ---------------------------------------------------------
+@dataclass(kw_only=True, slots=True)
+class BidRequested(Event):
+    """An order routing reserved was offered to the providers serving its site; bids are
+    taken until `closes_at`."""
+
+    type: ClassVar[str] = "BidRequested"
+    offer_id: str
+    order: str
+    site: str
+    providers: list[str] = field(default_factory=list)
+    closes_at: str = ""
+    _data_fields = _fields("offer_id", "order", "site", "providers", "closes_at")
+
+
+@dataclass(kw_only=True, slots=True)
+class BidAwarded(Event):
+    """An offer was decided for the provider with the best score (cost against promise)."""
+
+    type: ClassVar[str] = "BidAwarded"
+    offer_id: str
+    order: str
+    provider: str
+    price: str
+    currency: str
+    promised_by: str
+    score: str
+    bids: int = 0
+    _data_fields = _fields("offer_id", "order", "provider", "price", "currency",
+                           "promised_by", "score", "bids")
+
+
+@dataclass(kw_only=True, slots=True)
+class BidFellBack(Event):
+    """An offer closed without a valid bid in time: the order keeps routing's plan."""
+
+    type: ClassVar[str] = "BidFellBack"
+    offer_id: str
+    order: str
+    late: list[str] = field(default_factory=list)
+    malformed: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    _data_fields = _fields("offer_id", "order", "late", "malformed", "missing")
+
+
+EVENT_TYPES[BidRequested.type] = BidRequested
+EVENT_TYPES[BidAwarded.type] = BidAwarded
+EVENT_TYPES[BidFellBack.type] = BidFellBack

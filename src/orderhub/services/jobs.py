@@ -19,6 +19,8 @@ the dependencies it needs, so a test runs it once (`job.run_once(now)`) without 
                        marked expired (evented, audited)
   pool-close           close group-buy pools whose window ended,  every POOL_CLOSE_SECONDS
                        route each as one delivery (services/pools)
+  bid-auctions         signed bid requests sent; offers whose      every BID_SWEEP_SECONDS
+                       window ended decided (award or fallback)    (0.2 s)
 
 A job that fails is logged and tried again at its next turn; the others are not held up.
 """
@@ -42,6 +44,7 @@ from orderhub.services.orders.fulfilment import expire_reservations
 from orderhub.services.unit_of_work import UowFactory
 
 if TYPE_CHECKING:
+    from orderhub.services.bidding.auctions import BidRequestSender
     from orderhub.services.sagas.runner import Compensator
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,7 @@ ALERT_DESK_SECONDS = 2.0
 TWIN_RESCORE_SECONDS = 60.0
 TRACKING_MATCH_SECONDS = 60.0
 POOL_CLOSE_SECONDS = 5.0
+BID_SWEEP_SECONDS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +196,19 @@ def pool_close(make_uow: UowFactory, presale_lock: timedelta,
 
     return Job("pool-close", every_seconds,
                lambda now: close_due(make_uow, now, presale_lock))
+def bid_auctions(make_uow: UowFactory, sender: Callable[[], BidRequestSender | None],
+                 every_seconds: float = BID_SWEEP_SECONDS) -> Job:
+    """3PL bidding: new offers' signed requests go to their providers, and offers whose
+    window ended (or that every invited provider bid on) are decided, each once across
+    processes. An award or a fallback adds at most one sweep to the window."""
+    from orderhub.services.bidding.auctions import close_due, dispatch
+
+    def run(now: datetime) -> int:
+        dispatch(make_uow, sender(), now)
+        done = close_due(make_uow, now)
+        return len(done.awarded) + len(done.fell_back)
+
+    return Job("bid-auctions", every_seconds, run)
 
 
 class Scheduler:

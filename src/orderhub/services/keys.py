@@ -62,7 +62,8 @@ def rotate_data(make_uow: UowFactory, tenant_ids: list[str] | None = None, *,
             report.secrets = (uow.webhooks.reencrypt_secrets(tenant)
                               + uow.catalog.reencrypt_secrets(tenant)
                               + uow.tracking.reencrypt_secrets(tenant)
-                              + uow.tracking_links.reencrypt_secrets(tenant))
+                              + uow.tracking_links.reencrypt_secrets(tenant)
+                              + uow.bidding.reencrypt_secrets(tenant))
             uow.commit()
         out.append(report)
     return out

@@ -17,6 +17,7 @@ from orderhub.adapters.crypto.keyring import Keyring, PiiCipher
 from orderhub.adapters.db.access_repository import AccessRepository
 from orderhub.adapters.db.anomaly_repository import AnomalyRepository
 from orderhub.adapters.db.audit_repository import AuditRepository
+from orderhub.adapters.db.bidding_repository import BiddingRepository
 from orderhub.adapters.db.catalog_repository import CatalogRepository
 from orderhub.adapters.db.chat_repository import ChatRepository
 from orderhub.adapters.db.compliance_pack_repository import CompliancePackRepository
@@ -81,6 +82,7 @@ class UnitOfWork:
     forecasts: ForecastRepository  # demand history, forecast runs and points
     tracking_links: TrackingLinkRepository  # the buyer's tracking page: link keys, scripts
     labels: LabelRepository  # label layouts and shipping-document records
+    bidding: BiddingRepository  # 3PL bidding: providers, policy, offers, bids
     reconciliation: ReconciliationRepository  # settlement imports, runs, findings, periods
     planning: PlanningRepository  # pre-allocation settings, plans, transfer orders
     returns: ReturnRepository  # returns (RMA), received units, return policies
@@ -153,6 +155,7 @@ class UnitOfWork:
         self.compliance_packs = CompliancePackRepository(conn)
         self.chat = ChatRepository(conn, self.pii)
         self.pools = PoolRepository(conn)  # group-buy pools and their policy
+        self.bidding = BiddingRepository(conn, self.pii)
         self._other_events = []
         return self
 

@@ -1777,3 +1777,70 @@ chat_callbacks = Table(
     Column("answer", Text, nullable=False, default=""),
 )
 Index("ix_chat_callbacks_received", chat_callbacks.c.received_at)
+# ----- 3PL bidding (issue 18 item 4; domain/bidding.py) ---------------------------------------
+# Providers that may bid, each with its signing secret (encrypted, like webhook secrets).
+bid_providers = Table(
+    "bid_providers",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("code", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("sites", JSONDoc, nullable=False),
+    Column("endpoint", Text, nullable=False, default=""),
+    Column("secret", Text, nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+# The tenant's bidding policy: which orders are offered, the window, the award rule.
+bid_policies = Table(
+    "bid_policies",
+    metadata,
+    Column("tenant_id", String(64), primary_key=True),
+    Column("doc", JSONDoc, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+# One offer per order offered; `status` open -> awarded | fallback, changed once (a
+# conditional update: of two processes closing it, one decides).
+bid_offers = Table(
+    "bid_offers",
+    metadata,
+    Column("offer_id", String(40), primary_key=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("order_id", String(40), nullable=False),
+    Column("site", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("opened_at", UTCDateTime(), nullable=False),
+    Column("closes_at", UTCDateTime(), nullable=False),
+    Column("providers", JSONDoc, nullable=False),
+    Column("reference", JSONDoc, nullable=False),
+    Column("requested_at", UTCDateTime()),
+    Column("invited", Integer, nullable=False, default=0),
+    Column("received", Integer, nullable=False, default=0),
+    Column("decided_at", UTCDateTime()),
+    Column("winner", String(32)),
+    Column("price", Money()),
+    Column("promised_by", UTCDateTime()),
+    Column("decision", JSONDoc),
+)
+Index("ix_bid_offers_due", bid_offers.c.status, bid_offers.c.closes_at)
+Index("ix_bid_offers_order", bid_offers.c.tenant_id, bid_offers.c.order_id)
+# Every bid received, as read: accepted, late or malformed (with the problem).
+bids = Table(
+    "bids",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(64), nullable=False),
+    Column("offer_id", String(40), nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("price", Money()),
+    Column("promised_by", UTCDateTime()),
+    Column("problem", Text, nullable=False, default=""),
+)
+Index("ix_bids_offer", bids.c.offer_id)

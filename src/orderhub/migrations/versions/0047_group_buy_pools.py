@@ -16,7 +16,7 @@ from alembic import op
 from orderhub.adapters.db.types import JSONDoc, UTCDateTime
 
 revision: str = "0047"
-down_revision: str | None = "0045"
+down_revision: str | None = "0046"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

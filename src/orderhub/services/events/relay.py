@@ -96,6 +96,8 @@ def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
         return f"chat-user/{data.get('app')}/{data.get('chat_user_id')}"
     if event_type == "PoolClosed":
         return f"pool/{data.get('pool_id')}"
+    if event_type.startswith("Bid"):
+        return f"offer/{data.get('offer_id')}"
     return ""
 
 

@@ -65,6 +65,7 @@ from orderhub.domain.twin.outlook import facts_for
 from orderhub.domain.twin.sla import SlaPolicy
 from orderhub.services import audit
 from orderhub.services.anomaly.detection import screen
+from orderhub.services.bidding.auctions import offer_planned
 from orderhub.services.intake.address_enrichment import auto_fill, enrich
 from orderhub.services.intake.crosswalk import suggest_for_lines
 from orderhub.services.pools.stage import pool_orders
@@ -157,6 +158,14 @@ def run_pipeline(
                                                                  for p in outcome.picks})])
         record_decisions(uow, batch, strategy, plans)
         apply_plans(batch, strategy, valid, plans, presale_lock, stats)
+        # Orders the bidding policy selects are offered to providers (domain/bidding.py);
+        # they keep this reservation until the offer is decided. One read a batch.
+        memo: dict[Any, Any] = {}
+        offer_planned(uow, tenant_id, now, actor, plans.planned,
+                      lambda o: batch.routes.get(o.id) or routing_view(
+                          o, batch.catalog, batch.sla, now, memo,
+                          batch.ctx.fx if batch.ctx is not None else None),
+                      plans.explanations, frozenset(o.id for o in new))
     uow.audit.add(tenant_id, batch.audit)  # written at commit, with the events
     if closed_pools:  # a pool reached its threshold (or was found past its window) here
         from orderhub.services.pools.closing import route_closed  # it runs this pipeline

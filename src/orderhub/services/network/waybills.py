@@ -52,6 +52,7 @@ from orderhub.domain.routing.pricing import (
     usable_services,
 )
 from orderhub.domain.routing.strategy import RoutingStrategy, route_order, site_of
+from orderhub.services.bidding.auctions import ensure_decided
 from orderhub.services.network import incidents
 from orderhub.services.sagas.compensation import start_booking_failed
 from orderhub.services.sagas.runner import Compensator, run
@@ -231,6 +232,7 @@ class WaybillDesk:
             order = uow.orders.get(tenant_id, order_id)
             if expected_version is not None and order.version != expected_version:
                 raise StaleVersion(order_id, expected_version, order.version)
+            ensure_decided(uow, tenant_id, order_id)  # offered for bids: award first
             warehouses = {w.code: w for w in uow.catalog.warehouses(tenant_id)}
             catalog = uow.catalog.skus_by_code(tenant_id, [ln.sku for ln in order.lines])
             services = uow.network.services(tenant_id)

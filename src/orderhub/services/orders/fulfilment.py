@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from orderhub.domain.allocation import AllocationStrategy
 from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, stock_quantities
+from orderhub.services.bidding.auctions import ensure_decided
 from orderhub.services.intake.pipeline import run_pipeline
 from orderhub.services.orders import money
 from orderhub.services.sagas import compensation
@@ -32,6 +33,8 @@ def advance_order(
 ) -> Order:
     with make_uow() as uow:
         order = _load(uow, tenant_id, order_id)
+        if target == OrderStatus.RELEASED:
+            ensure_decided(uow, tenant_id, order_id)  # offered for bids: award first
         local_today = (release_local_day(uow, tenant_id, order, now)
                        if target == OrderStatus.RELEASED else None)
         since = len(order.events)
