@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 from orderhub.bootstrap import Hub, bootstrap
 from orderhub.config import Settings
 from orderhub.domain.errors import Unauthenticated
+from orderhub.services.access import credentials
 from orderhub.services.access.authentication import Authenticator
 from tests.api import api_client, create_app, issue_key
 from tests.conftest import Clock
@@ -69,8 +71,6 @@ def test_another_process_refuses_a_revoked_key_within_the_documented_bound(
 
 
 def test_an_expired_key_is_refused_on_the_loop(hub: Hub, clock: Clock) -> None:
-    from orderhub.services.access import credentials
-
     issued = credentials.create_key(
         hub.uow, "default", name="short", role="analyst", scopes=None, warehouses=[],
         granter=None, actor="test", now=hub.clock(), expires_at=hub.clock() + timedelta(
@@ -181,3 +181,52 @@ def test_a_wrong_secret_does_not_mark_a_key_as_used(hub: Hub, clock: Clock) -> N
         assert _last_used(hub, key_id) is None
     hub.authenticator.authenticate(token)
     assert _last_used(hub, key_id) == clock.now
+
+
+class _RevokedWhileReading:
+    """A unit-of-work factory for a second authenticator: when armed, the key is revoked
+    (and forgotten, as the revoking route does) just after the authenticator's database
+    read ends and before it caches what it read: the revocation commits while a request
+    that read the old row is still in flight."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.auth: Authenticator | None = None
+        self.armed: str | None = None
+
+    def __call__(self) -> Any:
+        real = self.hub.uow()
+        outer = self
+
+        class Around:
+            def __enter__(self) -> Any:
+                return real.__enter__()
+
+            def __exit__(self, *exc: Any) -> Any:
+                done = real.__exit__(*exc)
+                if outer.armed is not None:
+                    key_id, outer.armed = outer.armed, None
+                    credentials.revoke_key(outer.hub.uow, "default", key_id, actor="test",
+                                           now=outer.hub.clock(), granter=None)
+                    assert outer.auth is not None
+                    outer.auth.forget(key_id)
+                return done
+
+        return Around()
+
+
+def test_a_revocation_during_a_database_read_is_not_undone_by_the_cache(hub: Hub) -> None:
+    """docs/access.md: revocation is immediate in the process that revokes. A request that
+    read the credential before the revocation committed may finish, but what it read must
+    not go into the cache after `forget`, or the key works here for `cache_seconds` more."""
+    factory = _RevokedWhileReading(hub)
+    auth = Authenticator(factory, hub.clock, default_tenant="default")
+    factory.auth = auth
+    issue_key(hub)  # the tenant keeps an administrator
+    token = issue_key(hub, role="analyst")
+    factory.armed = token.split("_")[1]
+    auth.authenticate(token)  # in flight across the revocation: it read the live row
+    assert factory.armed is None
+    assert auth.authenticate_cached(token) is None  # nothing stale cached: the table decides
+    with pytest.raises(Unauthenticated):
+        auth.authenticate(token)

@@ -39,6 +39,9 @@ class Authenticator:
         self._cache: dict[str, _Cached] = {}
         self._tenants: set[str] = set()
         self._lock = threading.Lock()
+        # Bumped by every `forget`: a read begun before one is not cached (it may hold the
+        # row as it was before the revocation committed).
+        self._forgets = 0
 
     def authenticate(self, token: str | None, *, tenant_header: str | None = None
                      ) -> Principal:
@@ -102,6 +105,8 @@ class Authenticator:
                 self._touch(cred_id, now)
                 hit.touched = now
             return hit.credential
+        with self._lock:
+            forgets = self._forgets
         with self.make_uow() as uow:
             cred = uow.access.credential(cred_id)
             touch = cred is not None and cred.usable(now) and (
@@ -113,6 +118,8 @@ class Authenticator:
         if cred is None:
             return None
         with self._lock:
+            if forgets != self._forgets:
+                return cred
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[cred_id] = _Cached(cred, now + self.cache_for,
@@ -127,12 +134,14 @@ class Authenticator:
     def forget(self, cred_id: str) -> None:
         """Drop a credential from the cache (after a revocation or rotation here)."""
         with self._lock:
+            self._forgets += 1
             self._cache.pop(cred_id, None)
 
     def forget_user(self, user_id: str) -> None:
         """Drop a console user's sessions from the cache (after disabling it, or a new
         password or role, ended them in the table)."""
         with self._lock:
+            self._forgets += 1
             for cred_id in [k for k, v in self._cache.items()
                             if v.credential.user_id == user_id]:
                 del self._cache[cred_id]
