@@ -3,7 +3,8 @@ API does not read the credentials table on every request.
 
 A revocation in this process takes effect at once (`forget`); in other processes within
 `cache_seconds`. `last_used_at` is written at most once per `touch_seconds` per credential,
-so authentication adds no write per request.
+and only by a request that authenticates with it (a wrong secret does not count), so
+authentication adds no write per request.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ class Authenticator:
         self._cache: dict[str, _Cached] = {}
         self._tenants: set[str] = set()
         self._lock = threading.Lock()
+        # Bumped by every `forget`: a read begun before one is not cached (it may hold the
+        # row as it was before the revocation committed).
+        self._forgets = 0
 
     def authenticate(self, token: str | None, *, tenant_header: str | None = None
                      ) -> Principal:
@@ -49,7 +53,7 @@ class Authenticator:
             raise Unauthenticated()
         cred_id, secret = parsed
         now = self.clock()
-        cred = self._credential(cred_id, now)
+        cred = self._credential(cred_id, secret, now)
         if cred is None or not secret_matches(cred, secret) or not cred.usable(now):
             raise Unauthenticated()
         if cred.tenant_id != PLATFORM_TENANT:
@@ -90,24 +94,32 @@ class Authenticator:
             return None
         return cred.principal(tenant)
 
-    def _credential(self, cred_id: str, now: datetime) -> Credential | None:
+    def _credential(self, cred_id: str, secret: str, now: datetime) -> Credential | None:
+        """The credential (cached or read), its `last_used_at` written when due: only
+        when `secret` is its own and it is usable (a guess with a known id is no use)."""
         with self._lock:
             hit = self._cache.get(cred_id)
         if hit is not None and now < hit.until:
-            if hit.touched is None or now - hit.touched >= self.touch_every:
+            if (hit.touched is None or now - hit.touched >= self.touch_every) and (
+                    hit.credential.usable(now) and secret_matches(hit.credential, secret)):
                 self._touch(cred_id, now)
                 hit.touched = now
             return hit.credential
+        with self._lock:
+            forgets = self._forgets
         with self.make_uow() as uow:
             cred = uow.access.credential(cred_id)
             touch = cred is not None and cred.usable(now) and (
-                cred.last_used_at is None or now - cred.last_used_at >= self.touch_every)
+                cred.last_used_at is None or now - cred.last_used_at >= self.touch_every
+            ) and secret_matches(cred, secret)
             if touch:
                 uow.access.touch(cred_id, now)
                 uow.commit()
         if cred is None:
             return None
         with self._lock:
+            if forgets != self._forgets:
+                return cred
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[cred_id] = _Cached(cred, now + self.cache_for,
@@ -122,12 +134,14 @@ class Authenticator:
     def forget(self, cred_id: str) -> None:
         """Drop a credential from the cache (after a revocation or rotation here)."""
         with self._lock:
+            self._forgets += 1
             self._cache.pop(cred_id, None)
 
     def forget_user(self, user_id: str) -> None:
         """Drop a console user's sessions from the cache (after disabling it, or a new
         password or role, ended them in the table)."""
         with self._lock:
+            self._forgets += 1
             for cred_id in [k for k, v in self._cache.items()
                             if v.credential.user_id == user_id]:
                 del self._cache[cred_id]
