@@ -1,0 +1,93 @@
+"""Purchase-order files as ERPs export them (SAP, Oracle, NetSuite, Dynamics, Chinese ERPs):
+their column names are read without a mapping, and a file whose required column cannot be
+found says which of its columns were not understood."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from orderhub.adapters.channels.tabular import match_columns, parse_rows
+from orderhub.domain.order import OrderType
+
+
+@pytest.mark.parametrize(("header", "field"), [
+    ("Material", "sku"), ("Material Number", "sku"), ("Matnr", "sku"),
+    ("Customer Material", "sku"), ("Vendor Material Number", "sku"), ("Part Number", "sku"),
+    ("Item number", "sku"), ("物料", "sku"), ("物料编码", "sku"), ("料号", "sku"),
+    ("Purchasing Document", "po_number"), ("PO Number", "po_number"), ("采购订单号", "po_number"),
+    ("采购凭证", "po_number"),
+    ("Order Quantity", "quantity"), ("PO Qty", "quantity"), ("数量", "quantity"),
+    ("订单数量", "quantity"),
+    ("Net Price", "unit_price"), ("Rate", "unit_price"), ("单价", "unit_price"),
+    ("净价", "unit_price"),
+    ("Currency", "currency"), ("Document Currency", "currency"), ("币种", "currency"),
+    ("币制", "currency"),
+    ("Delivery Date", "requested_delivery"), ("Promised Date", "requested_delivery"),
+    ("交货日期", "requested_delivery"), ("需求日期", "requested_delivery"),
+    ("Ship-to Party", "ship_to_site"), ("Sold-to Party", "customer_ref"),
+    ("Ship-to Region", "province"), ("Region", "province"), ("Country Key", "country"),
+    ("Document Date", "placed_at"), ("下单日期", "placed_at"),
+    ("Short Text", "title"), ("物料描述", "title"), ("Net Order Value", "order_total"),
+    ("Street/House number", "address"), ("Telephone Number", "phone"),
+])
+def test_erp_headers(header: str, field: str) -> None:
+    found = match_columns(["Plant", header], None, 1)
+    assert found.headers.get(field) == header, (header, found.headers)
+
+
+def test_sap_item_is_the_line_number_when_a_material_column_exists() -> None:
+    found = match_columns(["Purchasing Document", "Item", "Material", "Order Quantity",
+                           "Net Price"], None, 1)
+    assert found.headers["sku"] == "Material"
+    assert "Item" in found.ignored
+
+
+def test_oracle_item_is_the_sku_when_nothing_else_is() -> None:
+    found = match_columns(["PO Number", "Line", "Item", "Quantity", "Unit Price"], None, 1)
+    assert found.headers["sku"] == "Item"
+
+
+def test_an_sap_style_export_with_bom_and_iso_dates_is_read_as_b2b_orders() -> None:
+    data = ("\ufeffPurchasing Document,Document Date,Item,Material,Short Text,Order Quantity,"
+            "Order Unit,Net Price,Currency,Ship-to Party,Ship-to Name,Ship-to Street,"
+            "Ship-to City,Ship-to Region,Ship-to Postal Code,Country Key,Telephone Number\r\n"
+            "4700001234,2027-03-02,00010,WIDGET-A,Widget A,12,PC,3.50,USD,SH-77,Dana Roe,"
+            "12 Elm Road,Austin,TX,73301,US,+1 512 555 0101\r\n"
+            "4700001234,2027-03-02,00020,WIDGET-B,Widget B,4,PC,9.00,USD,SH-77,Dana Roe,"
+            "12 Elm Road,Austin,TX,73301,US,+1 512 555 0101\r\n").encode()
+    result = parse_rows(data, fmt="csv")
+    assert result.errors == []
+    [(rows, order)] = result.orders
+    assert rows == [2, 3]
+    assert order.external_id == "4700001234" and order.order_type == OrderType.B2B
+    assert [(ln.channel_sku, ln.quantity, ln.unit_price) for ln in order.lines] == [
+        ("WIDGET-A", 12, Decimal("3.50")), ("WIDGET-B", 4, Decimal("9.00"))]
+    a = order.shipping_address
+    assert (a.country, a.province, a.city, a.postal_code) == ("US", "TX", "Austin", "73301")
+    assert order.attributes["ship_to_site"] == "SH-77"
+    assert sorted(result.ignored) == ["Item", "Order Unit"]
+
+
+def test_a_chinese_erp_export_is_read() -> None:
+    data = ("采购订单号,物料,物料描述,数量,单价,币种,交货日期,收货人,收货人电话,省份,城市,区/县,"
+            "收货地址\n"
+            "CG-9001,TEA-01,龙井,3,88.00,人民币,2027-01-05,王芳,13912345678,浙江省,杭州市,"
+            "西湖区,文三路1号\n").encode()
+    result = parse_rows(data, fmt="csv")
+    assert result.errors == []
+    [(_, order)] = result.orders
+    assert order.currency == "CNY" and order.lines[0].channel_sku == "TEA-01"
+    assert order.attributes["requested_delivery"] == "2027-01-05"
+
+
+def test_a_missing_required_column_names_the_columns_not_understood() -> None:
+    data = b"PO Number,Zeile,Artikelnummer,Menge,Net Price\nP1,1,X1,2,10\n"
+    result = parse_rows(data, fmt="csv")
+    [error] = [e for e in result.errors if e.field == "sku"]
+    assert error.row == 1
+    assert "columns not understood: 'Zeile', 'Artikelnummer'" in error.message
+    assert result.orders == []
+    mapped = parse_rows(data, fmt="csv", mapping={"sku": "Artikelnummer"})
+    assert mapped.errors == [] and mapped.orders[0][1].lines[0].channel_sku == "X1"
