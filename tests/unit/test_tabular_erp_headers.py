@@ -91,3 +91,60 @@ def test_a_missing_required_column_names_the_columns_not_understood() -> None:
     assert result.orders == []
     mapped = parse_rows(data, fmt="csv", mapping={"sku": "Artikelnummer"})
     assert mapped.errors == [] and mapped.orders[0][1].lines[0].channel_sku == "X1"
+
+
+# ----- currencies written as names ---------------------------------------------------------
+
+@pytest.mark.parametrize(("written", "code"), [
+    ("人民币", "CNY"), ("RMB", "CNY"), ("￥", "CNY"), ("港币", "HKD"), ("港元", "HKD"),
+    ("HK$", "HKD"), ("美元", "USD"), ("US$", "USD"), ("usd", "USD"), ("新台币", "TWD"),
+    ("台幣", "TWD"), ("NT$", "TWD"), ("欧元", "EUR"), ("€", "EUR"), ("英镑", "GBP"),
+    ("日元", "JPY"), ("円", "JPY"), ("韩元", "KRW"), ("澳元", "AUD"), ("A$", "AUD"),
+    ("加元", "CAD"), ("C$", "CAD"), ("新加坡元", "SGD"), ("S$", "SGD"), ("瑞士法郎", "CHF"),
+    ("Swiss Franc", "CHF"), ("New Zealand Dollar", "NZD"), ("ＵＳＤ", "USD"),
+    ("Schweizer Franken", "CHF"), ("澳門元", "MOP"),
+])
+def test_currency_names(written: str, code: str) -> None:
+    from orderhub.adapters.currency_names import currency_from_text
+
+    assert currency_from_text(written) == code
+
+
+@pytest.mark.parametrize("written", ["$", "Dollars", "kr", "", "美刀刀刀"])
+def test_ambiguous_or_unknown_currency_names_are_not_guessed(written: str) -> None:
+    from orderhub.adapters.currency_names import currency_from_text
+
+    assert currency_from_text(written) == ""
+
+
+def _file(currency: str) -> bytes:
+    return ("订单号,SKU,数量,单价,币种\nA1,S1,1,10," + currency + "\nA2,S1,1,10,人民币\n").encode()
+
+
+def test_a_currency_name_without_a_rate_is_an_order_not_a_refused_row() -> None:
+    # 瑞士法郎 is well formed: the order is read in CHF (intake holds it for the rate)
+    result = parse_rows(_file("瑞士法郎"), fmt="csv")
+    assert result.errors == []
+    assert [o.currency for _, o in result.orders] == ["CHF", "CNY"]
+
+
+def test_a_three_letter_code_that_is_no_currency_is_kept_for_intake_to_hold() -> None:
+    result = parse_rows(_file("QQQ"), fmt="csv")
+    assert result.errors == [] and result.orders[0][1].currency == "QQQ"
+
+
+def test_an_unknown_currency_word_is_refused_with_its_row_and_field() -> None:
+    result = parse_rows(_file("银两"), fmt="csv")
+    [error] = [e for e in result.errors if e.row == 2]
+    assert error.field == "currency" and "'银两' is not a currency" in error.message
+    assert [o.external_id for _, o in result.orders] == ["A2"]
+
+
+def test_channel_payload_currency_names_are_read_as_codes() -> None:
+    from orderhub.adapters.channels._payload import currency_of
+    from orderhub.adapters.channels.base import PayloadError
+
+    assert currency_of("rmb", "currency") == "CNY"
+    assert currency_of("HK$", "currency") == "HKD"
+    with pytest.raises(PayloadError):
+        currency_of("$", "currency")

@@ -32,6 +32,7 @@ from typing import Any, Literal
 from orderhub.adapters.channels._payload import CHINA_TZ
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
 from orderhub.adapters.country_names import country_from_name
+from orderhub.adapters.currency_names import currency_from_text
 from orderhub.domain.order import Address, Customer, OrderType
 
 Fmt = Literal["csv", "xlsx"]
@@ -150,7 +151,8 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "requested_delivery": ("requested_delivery", "requested_delivery_date", "delivery_date",
                            "required_date", "need_by", "need_by_date", "要求到货日期",
                            "期望到货日期", "交货日期", "到货日期", "送达日期", "要求交期", "交期",
-                           "requested_date", "promised_date", "required_by", "需求日期", "要求交货日期", "交付日期"),
+                           "requested_date", "promised_date", "required_by", "需求日期",
+                           "要求交货日期", "交付日期"),
     "note": ("note", "notes", "remark", "remarks", "comment", "comments", "buyer_message",
              "备注", "买家留言", "订单备注", "客户备注", "留言", "买家备注"),
     "invoice_title": ("invoice_title", "发票抬头", "开票抬头", "开票名称"),
@@ -194,8 +196,6 @@ LINE_FIELDS: frozenset[str] = frozenset({"sku", "title", "quantity", "unit_price
 B2B_FIELDS: tuple[str, ...] = ("po_number", "buyer_company", "ship_to_site")
 TRUE_FLAGS = frozenset({"true", "1", "yes", "y", "是"})
 FALSE_FLAGS = frozenset({"false", "0", "no", "n", "否"})
-CURRENCY_ALIASES = {"RMB": "CNY", "人民币": "CNY", "元": "CNY", "港币": "HKD", "港元": "HKD",
-                    "美元": "USD", "欧元": "EUR", "日元": "JPY", "英镑": "GBP"}
 COUNTRY_ALIASES = {"中国": "CN", "中国大陆": "CN", "中华人民共和国": "CN", "CHINA": "CN",
                    "香港": "HK", "中国香港": "HK", "澳门": "MO", "中国澳门": "MO",
                    "台湾": "TW", "中国台湾": "TW", "日本": "JP", "韩国": "KR", "美国": "US",
@@ -476,10 +476,14 @@ def _moment(value: Any, naive_tz: tzinfo, order: DateOrder = "dmy") -> datetime:
 
 
 def _currency(value: Any) -> str:
+    """An ISO 4217 code, however written (人民币, 新台币, US$, HK$, Swiss Franc: see
+    adapters/currency_names.py). Three letters that are no currency are kept: intake holds
+    the order (fx_rate_missing), as it holds one in a currency without a rate."""
     text = _text(value)
-    code = CURRENCY_ALIASES.get(text.upper(), CURRENCY_ALIASES.get(text, text.upper()))
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise ValueError(f"'{text}' is not an ISO 4217 currency code")
+    code = currency_from_text(text)
+    if not code:
+        raise ValueError(f"'{text}' is not a currency (an ISO 4217 code such as CNY or USD, "
+                         "or a name such as 人民币, 美元, 新台币, US$)")
     return code
 
 
