@@ -625,6 +625,16 @@ def sku_currency(sku: Sku, ctx: ValidationContext, order: Order) -> str:
     return ctx.fx.base if ctx.fx is not None else order.currency
 
 
+def floor_currency(sku: Sku, ctx: ValidationContext, order: Order) -> str:
+    """The currency of a SKU's floor price: its own `floor_currency` fact when the floor
+    is stated in another currency than the list price (a floor of USD 120 on a SKU listed
+    in CNY), else the SKU's currency (`sku_currency`)."""
+    code = sku.attributes.get("floor_currency")
+    if isinstance(code, str) and code.strip():
+        return code.strip().upper()
+    return sku_currency(sku, ctx, order)
+
+
 def check_price_floor(
     order: Order, ctx: ValidationContext, params: Mapping[str, Any]
 ) -> list[HoldReason]:
@@ -648,8 +658,11 @@ def check_price_floor(
         if limit is None:
             continue
         net = (ln.unit_price * ln.quantity - ln.discount) / ln.quantity
-        floor_currency = sku_currency(sku, ctx, order)
-        if floor_currency == order.currency:
+        # The floor's own currency only goes with the floor itself: a floor derived from
+        # the list price (min_ratio_of_list) is in the list price's currency.
+        floor_in = (floor_currency(sku, ctx, order) if floor is not None
+                    else sku_currency(sku, ctx, order))
+        if floor_in == order.currency:
             if net < limit:
                 reasons.append(HoldReason(
                     HoldCode.PRICE_BELOW_FLOOR,
@@ -657,7 +670,7 @@ def check_price_floor(
                     f"unit, below its floor {limit:.2f}", ln.line_no, ln.sku))
             continue
         mine = money_at_base(ctx, order, net, order.currency)
-        theirs = money_at_base(ctx, order, limit, floor_currency)
+        theirs = money_at_base(ctx, order, limit, floor_in)
         if isinstance(mine, FxMissing):
             missing = missing or mine
             continue
@@ -675,11 +688,11 @@ def check_price_floor(
             reasons.append(HoldReason(
                 HoldCode.PRICE_BELOW_FLOOR,
                 f"line {ln.line_no}: SKU {ln.sku} sold at {shown} per unit, below its "
-                f"floor {floor_currency} {limit:.2f} = {base} {theirs[0]:.2f}",
+                f"floor {floor_in} {limit:.2f} = {base} {theirs[0]:.2f}",
                 ln.line_no, ln.sku,
                 details={"net": str(quantize(net, order.currency)),
                          "currency": order.currency, "floor": f"{limit:.2f}",
-                         "floor_currency": floor_currency,
+                         "floor_currency": floor_in,
                          "net_base": f"{mine[0]:.2f}", "floor_base": f"{theirs[0]:.2f}",
                          "base": base}))
     if missing is not None:
