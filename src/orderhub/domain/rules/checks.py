@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from orderhub.domain.address import PhoneStatus
+from orderhub.domain.address import PhoneStatus, street_beyond_divisions
 from orderhub.domain.buyer_notes import ERROR_ATTRIBUTE as NOTE_ERROR_ATTRIBUTE
 from orderhub.domain.buyer_notes import FACT_ATTRIBUTES, SPAN_SUFFIX
 from orderhub.domain.fx import FxMissing, RateTable
@@ -104,10 +104,14 @@ def check_address_complete(
     a = order.shipping_address
     country = a.country or "CN"
     if country in params.get("countries", ["CN"]):
+        # A blank value is a missing one, and so is a street line that only repeats the
+        # divisions (a marketplace's empty street after 省市区: "山西省太原市小店区")
+        divisions = (a.province, a.city, a.district)
         missing = [
             p
             for p in params.get("require", ["province", "city", "district", "line1"])
-            if not getattr(a, p, "")
+            if not (street_beyond_divisions(a.line1, divisions) if p == "line1"
+                    else str(getattr(a, p, "") or "").strip())
         ]
         invalid: list[str] = []
     elif params.get("other_countries", True):
