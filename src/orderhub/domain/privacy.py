@@ -33,6 +33,8 @@ FREE_TEXT_ATTRIBUTES = frozenset({
     "buyer_message", "buyer_words", "buyer_nick", "customer_note", "note", "seller_memo",
     "gift_message", "buyer_memo", "remark", "invoice_title", "invoice_tax_id",
     "billing_phone", "shipping_phone",  # WooCommerce private meta (channels.md)
+    # a buyer's date of birth (WooCommerce checkout-field meta): personal
+    "buyer_birth_date", "billing_birthdate", "billing_birth_date", "date_of_birth", "dob",
     *FREE_TEXT_FACTS,
 })
 # Where the warehouse needs the street: the order has been released to it.
