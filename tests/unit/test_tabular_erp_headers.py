@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from orderhub.adapters.channels.tabular import match_columns, parse_rows
+from orderhub.adapters.channels._payload import CHINA_TZ as CHINA
 from orderhub.domain.order import OrderType
 
 
@@ -148,3 +149,22 @@ def test_channel_payload_currency_names_are_read_as_codes() -> None:
     assert currency_of("HK$", "currency") == "HKD"
     with pytest.raises(PayloadError):
         currency_of("$", "currency")
+
+
+@pytest.mark.parametrize(("written", "iso"), [
+    ("2027年3月2日", "2027-03-02"), ("2027年03月02号", "2027-03-02"),
+    ("2027年3月2日 9:05", "2027-03-02"),
+])
+def test_chinese_order_dates_are_read(written: str, iso: str) -> None:
+    data = ("采购订单号,下单日期,物料,数量,单价\nCG-1," + written + ",S1,1,10\n").encode()
+    result = parse_rows(data, fmt="csv")
+    assert result.errors == []
+    placed = result.orders[0][1].placed_at
+    assert placed is not None
+    assert placed.astimezone(CHINA).date().isoformat() == iso
+
+
+def test_a_chinese_date_that_is_no_day_is_refused_on_its_row() -> None:
+    data = "采购订单号,下单日期,物料,数量,单价\nCG-1,2027年2月30日,S1,1,10\n".encode()
+    [error] = parse_rows(data, fmt="csv").errors
+    assert (error.row, error.field) == (2, "placed_at")

@@ -446,13 +446,28 @@ def _numeric_date(text: str, order: DateOrder) -> datetime | None:
     return datetime(int(m.group(4)), month, day, hour, minute, second)
 
 
+# A date as Chinese spreadsheets write it: 2026年12月5日 [14:30[:00]] (also 号, 时/点 and 分)
+_CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"
+                           r"(?:\s*(\d{1,2})\s*[:：时点]\s*(\d{1,2})\s*分?"
+                           r"(?:\s*[:：]\s*(\d{1,2})\s*秒?)?)?\s*$")
+
+
+def _chinese_date(text: str) -> str:
+    """`2026年12月5日 9:05` as `2026-12-05 09:05:00`; other text as it is."""
+    m = _CHINESE_DATE.match(text)
+    if m is None:
+        return text
+    y, mo, d, h, mi, sec = (int(g) if g else 0 for g in m.groups())
+    return f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{sec:02d}"
+
+
 def _moment(value: Any, naive_tz: tzinfo, order: DateOrder = "dmy") -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
         moment = datetime.combine(value, time())
     else:
-        text = _text(value)
+        text = _chinese_date(_text(value))
         try:
             numeric = _numeric_date(text, order)
         except ValueError:
