@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from orderhub.adapters.channels.tabular import match_columns, parse_rows
 from orderhub.adapters.channels._payload import CHINA_TZ as CHINA
+from orderhub.adapters.channels.tabular import match_columns, parse_rows
 from orderhub.domain.order import OrderType
 
 
