@@ -81,7 +81,8 @@ def test_pinduoduo_street_empty_after_the_divisions_is_held() -> None:
     assert _holds(order.shipping_address) == ["line1"]
 
 
-def _hk(province: str, city: str, district: str = "", line1: str = "1 Nathan Road") -> dict:
+def _hk(province: str, city: str, district: str = "",
+        line1: str = "1 Nathan Road") -> dict[str, str]:
     a = canonical_province(recognise_region(Address(
         country="HK", province=province, city=city, district=district, line1=line1)))
     return address_problems(a)

@@ -680,10 +680,10 @@ def _extract(texts: list[tuple[str, str, bool]], reference: date,
         if tax_id is not None:
             keep("invoice_tax_id", tax_id[0], tax_id[1], tax_id[2])
     for source, raw, babys in births or []:
-        born = date_value(raw)
-        if born is None or born > reference:
+        birth_day = date_value(raw)
+        if birth_day is None or birth_day > reference:
             continue
-        months = _months_between(born, reference)
+        months = _months_between(birth_day, reference)
         kind: FactKind = "baby_age_months" if babys else "buyer_age_years"
         if kind not in facts:
             value = str(months) if babys else str(months // 12)
