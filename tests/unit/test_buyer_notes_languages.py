@@ -124,3 +124,16 @@ def test_dates_of_birth_are_personal() -> None:
     from orderhub.domain.privacy import FREE_TEXT_ATTRIBUTES
 
     assert {"buyer_birth_date", "date_of_birth", "dob"} <= FREE_TEXT_ATTRIBUTES
+
+
+@pytest.mark.parametrize(("text", "months"), [
+    ("孩子出生才两周", 0), ("宝宝出生了45天", 1), ("宝宝出生5个月", 5), ("女儿刚出生10天", 0),
+])
+def test_time_since_birth_is_an_age(text: str, months: int) -> None:
+    found = find_age(text)
+    assert found is not None and found[0] == months
+
+
+@pytest.mark.parametrize("text", ["宝宝生日是5月", "宝宝出生于4月", "出生日期6月8日"])
+def test_a_birth_month_is_not_an_age(text: str) -> None:
+    assert find_age(text) is None

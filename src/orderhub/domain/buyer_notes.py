@@ -211,6 +211,7 @@ _EN_NOT_AGE_BEFORE = re.compile(r"\b(?:il\s+y\s+a|depuis|dans|pendant|vor|seit|i
                                 r"innerhalb(?:\s+von)?)\s*$", re.IGNORECASE)
 _ZH_DAY_AFTER = re.compile(rf"\s*(?:\d{{1,2}}|{_ZH_NUMBER})\s*[日号]")  # 11月24日: a date
 _ZH_BIRTH = re.compile(r"生日|出生|生于|预产期|生的")
+_ZH_SINCE_BIRTH = re.compile(r"出生\s*(?:了|才|刚|刚刚|已经|已|有|满)?\s*$")
 _ALMOST = re.compile(r"(?:快|将近|不到|almost|nearly|not\s+yet|under)\s*$", re.IGNORECASE)
 _ZH_AFTER_AGE = re.compile(r"\s*(?:大|的宝宝|的孩子|的小孩|宝宝|的娃)")
 _EN_OLD = re.compile(r"\s*-?\s*(?:old|alt)\b", re.IGNORECASE)  # "3 Monate alt"
@@ -279,8 +280,10 @@ def find_age(text: str, *, in_context: bool = False) -> tuple[int, int, int] | N
             continue
         if m.group("m") and "个" not in m.group(0) and _ZH_DAY_AFTER.match(after):
             continue  # 11月24日 is a date, not eleven months
-        if _ZH_BIRTH.search(text[max(0, m.start() - 8):m.start()]):
-            continue  # 生日是3月: a birthday
+        since_birth = _ZH_SINCE_BIRTH.search(text[max(0, m.start() - 8):m.start()]) and (
+            m.group("d") or m.group("w") or "个" in m.group(0))
+        if _ZH_BIRTH.search(text[max(0, m.start() - 8):m.start()]) and not since_birth:
+            continue  # 生日是3月: a birthday (but 出生20天, 出生3个月: days since birth)
         end = m.end()
         big = _ZH_AFTER_AGE.match(after)
         if big:
