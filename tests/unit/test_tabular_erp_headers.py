@@ -168,3 +168,17 @@ def test_a_chinese_date_that_is_no_day_is_refused_on_its_row() -> None:
     data = "采购订单号,下单日期,物料,数量,单价\nCG-1,2027年2月30日,S1,1,10\n".encode()
     [error] = parse_rows(data, fmt="csv").errors
     assert (error.row, error.field) == (2, "placed_at")
+
+
+def test_the_columns_not_understood_are_shown_in_both_languages() -> None:
+    from orderhub.cli.i18n_zh import PATTERNS
+    from orderhub.console.i18n import Translator
+    from orderhub.console.pages.imports import row_message
+
+    data = b"PO Number,Zeile,Artikelnummer,Menge,Net Price\nP1,1,X1,2,10\n"
+    [error] = [e for e in parse_rows(data, fmt="csv").errors if e.field == "sku"]
+    zh = next(z.format(*m.groups()) for p, z in PATTERNS
+              if (m := __import__("re").fullmatch(p, error.message)))
+    assert "未能识别的列：'Zeile', 'Artikelnummer'" in zh
+    shown = row_message(Translator("zh"), error.message)
+    assert "未能识别的列" in shown and "Artikelnummer" in shown

@@ -1194,4 +1194,8 @@ PATTERNS: list[tuple[str, str]] = [
     (r"unknown time zone '(.+)' \(an IANA name such as Asia/Shanghai\)", "未知时区 '{0}'（应为 IANA 名称，如 Asia/Shanghai）"),
     (r"HH:MM-HH:MM \(for example 22:00-08:00\), or off", "应为 HH:MM-HH:MM（例如 22:00-08:00），或 off"),
     (r"give one of customer, email, phone", "请给出 customer、email、phone 之一"),
+    (r"no column for this field \(headers: (.+), …; or --map HEADER=(\w+)\); columns not "
+     r"understood: (.+)", "文件中没有该字段的列（表头：{0}，…；或 --map 表头={1}）；未能识别的列：{2}"),
+    (r"'(.*)' is not a currency \(an ISO 4217 code such as CNY or USD, or a name such as "
+     r"人民币, 美元, 新台币, US\$\)", "'{0}' 不是货币（应为 ISO 4217 代码如 CNY、USD，或名称如 人民币、美元、新台币、US$）"),
 ]
