@@ -113,3 +113,26 @@ def test_hk_districts() -> None:
     assert hk_district_area("中西區") == "Hong Kong Island"
     assert hk_district_area("离岛区") == "New Territories"
     assert hk_district_area("旺角") == ""  # a neighbourhood, not a district
+
+
+@pytest.mark.parametrize(("country", "city", "postal_code"), [
+    ("KR", "Daegu", "41911"),            # a metropolitan city is a province
+    ("KR", "인천광역시", "21999"),
+    ("JP", "Kyoto-shi Nakagyo-ku", "604-8571"),  # a city named after its prefecture
+    ("JP", "京都市中京区", "604-8571"),
+])
+def test_an_area_written_as_the_city_is_written(country: str, city: str,
+                                                 postal_code: str) -> None:
+    a = Address(country=country, city=city, postal_code=postal_code, line1="1-2-3 Main")
+    assert address_problems(a) == {}
+
+
+@pytest.mark.parametrize(("country", "city", "postal_code"), [
+    ("KR", "Daegu", "04524"),           # a Seoul postcode: the city does not say the area
+    ("JP", "Kobe-shi", "650-0001"),     # Kobe is in Hyogo: the prefecture is not written
+    ("US", "New York", "10001"),        # US states are always written as their code
+])
+def test_an_area_the_city_does_not_name_is_still_missing(country: str, city: str,
+                                                          postal_code: str) -> None:
+    a = Address(country=country, city=city, postal_code=postal_code, line1="1 Main")
+    assert address_problems(a).get("province") == "required"

@@ -97,8 +97,58 @@ def address_problems(a: Address) -> dict[str, str]:
         if not city and found.get("city") == "required":
             del found["city"]  # the district is then in the street line (English style)
         return found
-    return dict(_problems(country, _subdivision(country, province), city, district,
+    province = _subdivision(country, province)
+    if not province and city and country not in _CODED_AREAS:
+        # The first division written as the city: Korea's metropolitan cities are
+        # provinces (Busan, Seoul), and a Japanese city may bear its prefecture's name
+        # (Osaka-shi, 福岡市): the area is written there, if the postcode agrees. (US, CA
+        # and AU addresses always carry the state as its code: a missing one is missing.)
+        province, itself = area_named_by_city(country, city, a.postal_code.strip())
+        if itself:  # the city is the area (Busan): no city below it was written
+            found = dict(_problems(country, province, "", district, a.postal_code.strip(),
+                                   a.line1.strip()))
+            if found.get("city") == "required":
+                del found["city"]
+            return found
+    return dict(_problems(country, province, city, district,
                           a.postal_code.strip(), a.line1.strip()))
+
+
+_CITY_SUFFIX = re.compile(r"(?:[\s-]?(?:shi|si|city)|市|시)$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def area_named_by_city(country: str, city: str, postal_code: str = "") -> tuple[str, bool]:
+    """The area (state, province, prefecture) of `country` that `city` names, and whether
+    the city is the area itself: the area's own name ("Busan", "서울특별시": True) or a city
+    of the same name ("Osaka-shi", "大阪市", "Fukuoka-shi Chuo-ku": its first word; False);
+    ("", False) when none does, or when the postcode given does not belong to that area."""
+    rules = get_validation_rules({"country_code": country})
+    areas: dict[str, str] = {}
+    for code, name in rules.country_area_choices:
+        for label in (str(code), str(name)):
+            areas.setdefault(_fold(label), str(code))
+            short = re.sub(r"(?:-?(?:do|to|fu|ken)|[都道府県도]|특별시|광역시|특별자치시)$", "",
+                           label, flags=re.IGNORECASE)
+            if len(short) >= 2:
+                areas.setdefault(_fold(short), str(code))
+    head = re.split(r"[\s,]+", city.strip())[0] if city.strip() else ""
+    found, itself = "", False
+    kanji = re.match(r"^(.+?)[市시]", city.strip())  # 京都市中京区: the city before its ward
+    candidates = (city, head, _CITY_SUFFIX.sub("", head), kanji.group(1) if kanji else "")
+    for i, candidate in enumerate(candidates):
+        found = areas.get(_fold(candidate), "") if candidate else ""
+        if found:
+            itself = i == 0 or candidate == city.strip()
+            break
+    if not found:
+        return "", False
+    if postal_code:
+        matchers = get_validation_rules({"country_code": country,
+                                         "country_area": found}).postal_code_matchers
+        if not all(m.match(postal_code) for m in matchers):
+            return "", False
+    return found, itself
 
 
 # Names of Hong Kong, Macau and Taiwan as a whole (compared folded: simplified and
