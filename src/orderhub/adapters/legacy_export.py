@@ -29,6 +29,7 @@ from orderhub.adapters.channels.tabular.parse import (
     read_csv,
     read_xlsx,
 )
+from orderhub.adapters.currency_names import currency_from_text
 from orderhub.domain.cutover import HELD_STATUSES, LegacyRow
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.money import is_known_currency
@@ -57,8 +58,6 @@ FIELDS: tuple[str, ...] = tuple(HEADERS)
 REQUIRED: tuple[str, ...] = ("external_id", "total")
 _TRUE = frozenset({"true", "1", "yes", "y", "是", "held", "挂起"})
 _FALSE = frozenset({"false", "0", "no", "n", "否", ""})
-_ALIASES = {"RMB": "CNY", "人民币": "CNY", "元": "CNY", "港币": "HKD", "港元": "HKD",
-            "美元": "USD", "欧元": "EUR"}
 _MAX_ROWS = 200_000
 
 
@@ -174,7 +173,7 @@ def _amount(value: Any) -> Decimal:
 
 def _currency(value: Any, default: str) -> str:
     text = _text(value) or default
-    code = _ALIASES.get(text, text.upper())
+    code = currency_from_text(text) or text.upper()  # 人民币, 港币, US$: names too
     if not re.fullmatch(r"[A-Z]{3}", code) or not is_known_currency(code):
         raise ValueError(f"'{text}' is not a known ISO 4217 currency code")
     return code

@@ -62,6 +62,7 @@ from orderhub.adapters.channels.tabular.parse import (
     read_csv,
     read_xlsx,
 )
+from orderhub.adapters.currency_names import currency_from_text
 from orderhub.domain.errors import FieldError, InvalidInput
 from orderhub.domain.money import is_known_currency
 from orderhub.domain.reconciliation import CARRIER_PREFIX, CHINA, RowKind, SettlementRow
@@ -69,8 +70,6 @@ from orderhub.domain.reconciliation import CARRIER_PREFIX, CHINA, RowKind, Settl
 SOURCES = ("tmall", "jd", "douyin", "shopify")
 MAX_ROWS = 500_000
 _MAX_ERRORS = 50
-_ALIASES = {"RMB": "CNY", "人民币": "CNY", "元": "CNY", "港币": "HKD", "港元": "HKD",
-            "美元": "USD", "欧元": "EUR"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,7 +371,7 @@ def _currency(value: Any, default: str) -> str:
 def _check_currency(text: str) -> str:
     if not text:
         raise ValueError("empty; a currency code is required (e.g. CNY, USD)")
-    code = _ALIASES.get(text, text.upper())
+    code = currency_from_text(text) or text.upper()  # 人民币, 港币, US$: names too
     if not re.fullmatch(r"[A-Z]{3}", code) or not is_known_currency(code):
         raise ValueError(f"'{text}' is not a known ISO 4217 currency code")
     return code

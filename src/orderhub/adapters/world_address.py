@@ -75,6 +75,12 @@ def address_problems(a: Address) -> dict[str, str]:
     if not country:
         return {"country": "required"}
     province, city, district = a.province.strip(), a.city.strip(), a.district.strip()
+    if country in TERRITORY_NAMES:
+        # The territory's own name written as its province or city ("香港" / "九龍" on
+        # Shopify, "澳門特別行政區") says the country again, not a division of it
+        province, city = ("" if _is_territory(country, v) else v for v in (province, city))
+    if country == "HK":
+        return _hk_problems(province, city, district, a.postal_code.strip(), a.line1.strip())
     if country in ("HK", "TW") and not province:
         # Chinese platforms file the first division of Hong Kong (九龙, 香港岛, 新界) and
         # Taiwan (台北市, 高雄市) as the city, and Taiwan's district (大安区) as the district;
@@ -91,8 +97,133 @@ def address_problems(a: Address) -> dict[str, str]:
         if not city and found.get("city") == "required":
             del found["city"]  # the district is then in the street line (English style)
         return found
-    return dict(_problems(country, _subdivision(country, province), city, district,
+    province = _subdivision(country, province)
+    if not province and city and country not in _CODED_AREAS:
+        # The first division written as the city: Korea's metropolitan cities are
+        # provinces (Busan, Seoul), and a Japanese city may bear its prefecture's name
+        # (Osaka-shi, 福岡市): the area is written there, if the postcode agrees. (US, CA
+        # and AU addresses always carry the state as its code: a missing one is missing.)
+        province, itself = area_named_by_city(country, city, a.postal_code.strip())
+        if itself:  # the city is the area (Busan): no city below it was written
+            found = dict(_problems(country, province, "", district, a.postal_code.strip(),
+                                   a.line1.strip()))
+            if found.get("city") == "required":
+                del found["city"]
+            return found
+    return dict(_problems(country, province, city, district,
                           a.postal_code.strip(), a.line1.strip()))
+
+
+_CITY_SUFFIX = re.compile(r"(?:[\s-]?(?:shi|si|city)|市|시)$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def area_named_by_city(country: str, city: str, postal_code: str = "") -> tuple[str, bool]:
+    """The area (state, province, prefecture) of `country` that `city` names, and whether
+    the city is the area itself: the area's own name ("Busan", "서울특별시": True) or a city
+    of the same name ("Osaka-shi", "大阪市", "Fukuoka-shi Chuo-ku": its first word; False);
+    ("", False) when none does, or when the postcode given does not belong to that area."""
+    rules = get_validation_rules({"country_code": country})
+    areas: dict[str, str] = {}
+    for code, name in rules.country_area_choices:
+        for label in (str(code), str(name)):
+            areas.setdefault(_fold(label), str(code))
+            short = re.sub(r"(?:-?(?:do|to|fu|ken)|[都道府県도]|특별시|광역시|특별자치시)$", "",
+                           label, flags=re.IGNORECASE)
+            if len(short) >= 2:
+                areas.setdefault(_fold(short), str(code))
+    head = re.split(r"[\s,]+", city.strip())[0] if city.strip() else ""
+    found, itself = "", False
+    kanji = re.match(r"^(.+?)[市시]", city.strip())  # 京都市中京区: the city before its ward
+    candidates = (city, head, _CITY_SUFFIX.sub("", head), kanji.group(1) if kanji else "")
+    for i, candidate in enumerate(candidates):
+        found = areas.get(_fold(candidate), "") if candidate else ""
+        if found:
+            itself = i == 0 or candidate == city.strip()
+            break
+    if not found:
+        return "", False
+    if postal_code:
+        matchers = get_validation_rules({"country_code": country,
+                                         "country_area": found}).postal_code_matchers
+        if not all(m.match(postal_code) for m in matchers):
+            return "", False
+    return found, itself
+
+
+# Names of Hong Kong, Macau and Taiwan as a whole (compared folded: simplified and
+# traditional alike, without spaces, dots and dashes).
+TERRITORY_NAMES: dict[str, tuple[str, ...]] = {
+    "HK": ("香港", "香港特别行政区", "香港特別行政區", "香港特区", "中国香港", "中國香港",
+           "hongkong", "hongkongsar", "hk", "hongkongspecialadministrativeregion"),
+    "MO": ("澳门", "澳门特别行政区", "澳門特別行政區", "澳门特区", "中国澳门", "中國澳門",
+           "macau", "macao", "macausar", "macaosar", "mo"),
+    "TW": ("台湾", "台湾省", "臺灣", "臺灣省", "中国台湾", "中國台灣", "taiwan", "tw"),
+}
+# Hong Kong's 18 districts (區議會 districts) and the area each lies in: districts are what
+# Chinese-language addresses name (油尖旺區, 九龍城區), the address data lists none of them.
+HK_DISTRICTS: dict[str, tuple[str, ...]] = {
+    "Hong Kong Island": ("中西區", "Central and Western", "灣仔區", "Wan Chai", "東區",
+                         "Eastern", "南區", "Southern"),
+    "Kowloon": ("油尖旺區", "Yau Tsim Mong", "深水埗區", "Sham Shui Po", "九龍城區",
+                "Kowloon City", "黃大仙區", "黄大仙区", "Wong Tai Sin", "觀塘區", "Kwun Tong"),
+    "New Territories": ("葵青區", "Kwai Tsing", "荃灣區", "Tsuen Wan", "屯門區", "Tuen Mun",
+                        "元朗區", "Yuen Long", "北區", "North", "大埔區", "Tai Po", "沙田區",
+                        "Sha Tin", "西貢區", "西贡区", "Sai Kung", "離島區", "离岛区", "Islands"),
+}
+
+
+def _is_territory(country: str, name: str) -> bool:
+    key = _fold(name)
+    return bool(key) and key in {_fold(n) for n in TERRITORY_NAMES.get(country, ())}
+
+
+@lru_cache(maxsize=1)
+def _hk_district_index() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for area, names in HK_DISTRICTS.items():
+        for name in names:
+            key = _fold(name)
+            out[key] = area
+            if key.endswith("區") and len(key) > 2:  # 油尖旺 as 油尖旺區
+                out[key[:-1]] = area
+            if key.endswith("district"):
+                out[key[: -len("district")]] = area
+    return out
+
+
+def hk_district_area(name: str) -> str:
+    """The area (Kowloon, Hong Kong Island, New Territories) of one of Hong Kong's 18
+    districts (油尖旺區, 九龍城区, Kwun Tong District); "" for any other name."""
+    key = _fold(name)
+    for suffix in ("district", "區"):  # "Kwun Tong District", 观塘区
+        if key.endswith(suffix) and len(key) > len(suffix) + 1:
+            key = key[: -len(suffix)]
+            break
+    return _hk_district_index().get(key, "")
+
+
+def _hk_problems(province: str, city: str, district: str, postal_code: str,
+                 line1: str) -> dict[str, str]:
+    """A Hong Kong address however its divisions are filed: the area (九龍, Kowloon) in the
+    province or the city (Chinese platforms and Shopify put it there), a district (油尖旺區)
+    or neighbourhood (旺角) in any of the three. Hong Kong has no postcode; the area is
+    required, and follows from a district or a neighbourhood."""
+    names = [n for n in (province, city, district) if n]
+    area = next((hk_area_of(n) for n in names if hk_area_of(n)), "")
+    area = area or next((hk_district_area(n) for n in names if hk_district_area(n)), "")
+    area = area or next((hk_area_of(n, neighbourhood=True) for n in names
+                         if hk_area_of(n, neighbourhood=True)), "")
+    place = next((n for n in names if hk_area_of(n, neighbourhood=True)), "")
+    unknown = next((n for n in names if not (hk_area_of(n) or hk_district_area(n)
+                                             or hk_area_of(n, neighbourhood=True))), "")
+    # An area found: a name the data does not list is judged as the neighbourhood; none
+    # found: as the area (so "Atlantis" is an invalid area, not a missing one)
+    found = dict(_problems("HK", area or unknown, place or (unknown if area else ""), "",
+                           postal_code, line1))
+    if found.get("city") == "required":
+        del found["city"]  # the neighbourhood is then in the street line
+    return found
 
 
 @lru_cache(maxsize=1)

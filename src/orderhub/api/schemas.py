@@ -72,6 +72,10 @@ def _sku_facts(facts: dict[str, Any]) -> dict[str, Any]:
         # the currency of list_price and floor_price (default: the tenant's base currency)
         "currency": (lambda v: isinstance(v, str) and is_known_currency(v.upper()),
                      "an ISO 4217 currency code"),
+        # the currency of floor_price when it differs from the list price's (default:
+        # `currency`)
+        "floor_currency": (lambda v: isinstance(v, str) and is_known_currency(v.upper()),
+                           "an ISO 4217 currency code"),
     }
     for key, (ok, what) in checks.items():
         if key in facts and not ok(facts[key]):
@@ -580,7 +584,8 @@ class SkuIn(Strict):
         default_factory=dict,
         description="Facts the validation rules read: formula_stage, alcohol, min_age, "
                     "floor_price, currency (of list and floor price; default the tenant's "
-                    "base currency), channels (where sellable), max_per_customer, hs_code, "
+                    "base currency), floor_currency (of the floor price when it differs), "
+                    "channels (where sellable), max_per_customer, hs_code, "
                     "origin_country, category")
 
 

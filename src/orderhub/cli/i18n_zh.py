@@ -1384,4 +1384,8 @@ PATTERNS += [
     (r"order (\S+) is awaiting its bid award \(the offer closes at (.+) UTC\)",
      "订单 {0} 正在等待竞价定标（截止 {1} UTC）"),
     (r"(code|name|kind|sites|endpoint|active|when|when\.\w+|window_seconds|cost_weight|enabled|secret): (.+)", "{0}：{1}"),
+    (r"no column for this field \(headers: (.+), …; or --map HEADER=(\w+)\); columns not "
+     r"understood: (.+)", "文件中没有该字段的列（表头：{0}，…；或 --map 表头={1}）；未能识别的列：{2}"),
+    (r"'(.*)' is not a currency \(an ISO 4217 code such as CNY or USD, or a name such as "
+     r"人民币, 美元, 新台币, US\$\)", "'{0}' 不是货币（应为 ISO 4217 代码如 CNY、USD，或名称如 人民币、美元、新台币、US$）"),
 ]

@@ -786,6 +786,9 @@ CATALOG: dict[str, tuple[str, str]] = {
     "imp.msg_empty": ("is empty", "为空"),
     "imp.msg_negative": ("must not be negative (got {value})", "不能为负数（当前为 {value}）"),
     "imp.msg_no_column": ("the file has no column for this field", "文件中没有该字段的列"),
+    "imp.msg_no_column_unknown": ("the file has no column for this field; columns not "
+                                  "understood: {value}",
+                                  "文件中没有该字段的列；未能识别的列：{value}"),
     "imp.msg_no_header": ("column '{value}' is not in the header", "表头中没有“{value}”列"),
     "imp.msg_no_header_row": ("the file has no header row", "文件没有表头行"),
     "imp.field_external_id": ("order number", "订单号"),

@@ -46,3 +46,38 @@ class AddressSuggestion:
                     if k in SUGGESTIBLE},
                    float(doc.get("confidence", 0.0)), str(doc.get("source", "")),
                    {k: str(v) for k, v in (doc.get("evidence") or {}).items()})
+
+
+# Suffixes a mainland division's short form drops (深圳 for 深圳市, 内蒙古 for 内蒙古自治区).
+_DIVISION_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区",
+                      "自治州", "地区", "省", "市", "区", "县", "盟", "旗")
+_FILLER = " \t\r\n\u3000,，.。;；:：-—/、()（）"
+
+
+def _division_forms(name: str) -> list[str]:
+    name = name.strip()
+    if not name:
+        return []
+    forms = [name]
+    for suffix in _DIVISION_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            forms.append(name[: -len(suffix)])
+            break
+    return forms
+
+
+def street_beyond_divisions(line1: str, divisions: tuple[str, ...]) -> str:
+    """What the street line says beyond the divisions written at its head: "" for a line
+    that is empty, blank or only repeats them ("山西省太原市小店区" with those three
+    divisions), so a street made of the province, city and district is a missing street."""
+    rest = line1.strip(_FILLER)
+    forms = sorted({f for d in divisions for f in _division_forms(d)}, key=len, reverse=True)
+    changed = True
+    while rest and changed:
+        changed = False
+        for form in forms:
+            if rest.startswith(form):
+                rest = rest[len(form):].strip(_FILLER)
+                changed = True
+                break
+    return rest

@@ -36,8 +36,16 @@ Grammar (case-insensitive; full-width digits and punctuation are read as ASCII):
                 (before it, or 出生/生 right after it): the age at `reference`, in whole months
                 (a due date after it, 预产期: 0); the baby's, unless the buyer speaks of
                 themself (本人/我/自己/I was/my), then the buyer's age in years
-    self age := (本人|我|自己)[今年|已经|已]number岁 | (I'm|I am|my age is) number [years old]:
+    self age := (本人|我|自己)[今年|已经|已]number岁 | (I'm|I am|my age is) number [years old]
+              | j'ai number ans | ich bin number [Jahre alt] | (私|僕)[は]number歳 | number歳以上
+              | I'm turning number | my [own] number(st|nd|rd|th) birthday (these two: number-1):
                 the buyer's own age (an age-restricted product reads it)
+    ages in French, German, Japanese: number (mois|an|semaine|jour|Monat|Jahr|Woche|Tag)
+              [(et|und) number unit] next to fils/fille/bébé/Sohn/Tochter/Kind or "alt";
+              Japanese ヶ月/か月/カ月 and 歳/才 read as 个月 and 岁 (息子は9ヶ月)
+    birth attribute := an attribute named like a date of birth (buyer_birth_date, dob,
+              Geburtsdatum, 生年月日, ...) holding a date: the buyer's age, or the baby's when
+              the name says baby/child/宝宝
 
 Ages come out in whole months, rounded down (a baby "刚满3个月" or "14 weeks old" is 3
 months; "两岁半" is 30; days and weeks count 30.4375 and 7 days a month and a week).
@@ -66,6 +74,14 @@ _NOTE_NAME = re.compile(r"note|message|remark|comment|memo|instruction|备注|�
                         re.IGNORECASE)
 # Attribute names that carry the baby's age in words ("Baby age": "3 months").
 _AGE_NAME = re.compile(r"baby|infant|child|宝宝|婴儿|月龄|孩子", re.IGNORECASE)
+# Attribute names that carry a date of birth as a structured value: checkout-field plugins'
+# WooCommerce meta (`_billing_birthdate`, `billing_birth_date`, `date_of_birth`, `dob`),
+# Shopify cart attributes ("Date de naissance", "Geburtsdatum", "生年月日", "出生日期"). The
+# buyer's own, unless the name says it is the baby's ("Baby birthday", "宝宝出生日期").
+_BIRTH_NAME = re.compile(r"birth|\bdob\b|^_?dob$|geburt|naissance|nacimiento|生年月日|出生|生日",
+                         re.IGNORECASE)
+# A canonical attribute adapters put a buyer's birth date under (WooCommerce meta).
+BIRTH_DATE_ATTRIBUTE = "buyer_birth_date"
 
 # The attributes the extracted facts are kept under on the order.
 FACT_ATTRIBUTES: dict[FactKind, str] = {
@@ -169,35 +185,65 @@ _ZH_AGE = re.compile(
     rf"|(?P<w>{_NUM})\s*多?\s*(?:周|星期|礼拜)"
     rf"|(?P<d>{_NUM})\s*多?\s*天"
 )
-_EN_UNIT = r"(?P<{name}>years?|yrs?|months?|mos?|weeks?|wks?|days?)"
+# English, French and German units (mois, ans, semaines, jours; Monat(e), Jahr(e), Woche(n),
+# Tag(e)); two parts joined by and/und/et ("1 Jahr und 5 Monate", "1 an et 3 mois")
+_EN_UNIT = (r"(?P<{name}>years?|yrs?|months?|mos?|weeks?|wks?|days?|mois|ans?|semaines?|"
+            r"jours?|monate?n?|jahre?n?|wochen?|tage?n?)")
 _EN_AGE = re.compile(
     rf"\b(?P<half>half\s+a\s+year)\b"
     rf"|\b(?P<n1>{_EN_NUMBER})\s*-?\s*{_EN_UNIT.format(name='u1')}"
-    rf"(?:\s*(?:,|and)?\s*(?P<n2>{_EN_NUMBER})\s*-?\s*{_EN_UNIT.format(name='u2')})?\b",
+    rf"(?:\s*(?:,|and|und|et)?\s*(?P<n2>{_EN_NUMBER})\s*-?\s*"
+    rf"{_EN_UNIT.format(name='u2')})?\b",
     re.IGNORECASE,
 )
-_ZH_CHILD = re.compile(r"宝宝|宝贝|孩子|小孩|儿子|女儿|娃|婴儿|小朋友|闺女|bb|baby", re.IGNORECASE)
+_ZH_CHILD = re.compile(r"宝宝|宝贝|孩子|小孩|儿子|女儿|娃|婴儿|小朋友|闺女|bb|baby"
+                       r"|息子|娘|赤ちゃん|子供|子ども|こども|孫", re.IGNORECASE)  # 息子は9ヶ月
 _EN_CHILD = re.compile(r"\b(?:baby|son|daughter|child|kid|infant|toddler|newborn|little one|"
-                       r"grandson|granddaughter|twins?|bub)\b", re.IGNORECASE)
+                       r"grandson|granddaughter|twins?|bub|"
+                       r"b[ée]b[ée]|fils|fille|enfant|petite?-?fils|petite?-?fille)\b"
+                       r"|(?-i:\b(?:Sohn|Tochter|Kind|Kleine[rn]?|Enkel(?:in)?|Säugling)\b)",
+                       re.IGNORECASE)
 _ZH_NOT_AGE_AFTER = re.compile(r"\s*(?:前|后|以前|以后|之前|之后|以内|内|左右前|保质|的?时候)")
-_EN_NOT_AGE_AFTER = re.compile(r"\s*(?:ago|later|before|after|from now|supply|worth|of)\b",
-                               re.IGNORECASE)
+_EN_NOT_AGE_AFTER = re.compile(r"\s*(?:ago|later|before|after|from now|supply|worth|of|"
+                               r"plus\s+tard|später|garantie|garantiert)\b", re.IGNORECASE)
+# "il y a 3 mois" (3 months ago), "vor 3 Monaten", "in 2 weeks", "depuis 2 mois": a time
+_EN_NOT_AGE_BEFORE = re.compile(r"\b(?:il\s+y\s+a|depuis|dans|pendant|vor|seit|in|within|"
+                                r"innerhalb(?:\s+von)?)\s*$", re.IGNORECASE)
 _ZH_DAY_AFTER = re.compile(rf"\s*(?:\d{{1,2}}|{_ZH_NUMBER})\s*[日号]")  # 11月24日: a date
 _ZH_BIRTH = re.compile(r"生日|出生|生于|预产期|生的")
+_ZH_SINCE_BIRTH = re.compile(r"出生\s*(?:了|才|刚|刚刚|已经|已|有|满)?\s*$")
 _ALMOST = re.compile(r"(?:快|将近|不到|almost|nearly|not\s+yet|under)\s*$", re.IGNORECASE)
 _ZH_AFTER_AGE = re.compile(r"\s*(?:大|的宝宝|的孩子|的小孩|宝宝|的娃)")
-_EN_OLD = re.compile(r"\s*-?\s*old\b", re.IGNORECASE)
+_EN_OLD = re.compile(r"\s*-?\s*(?:old|alt)\b", re.IGNORECASE)  # "3 Monate alt"
+# Japanese counters read as the Chinese ones, one character for one (spans stay true):
+# 9ヶ月 / 9か月 / 9カ月 as 9个月, 2歳 / 2才 as 2岁
+_JA_MONTH = re.compile(r"(?<=[\d〇一二三四五六七八九十])\s?[ヶかカヵケ箇](?=月)")
+_JA_YEAR = re.compile(r"(?<=[\d〇一二三四五六七八九十])[歳才]")
+
+
+def japanese_as_chinese(text: str) -> str:
+    """Japanese month and year counters as 个月 and 岁, keeping every other character."""
+    text = _JA_MONTH.sub(lambda m: m.group(0).replace(m.group(0).strip(), "个"), text)
+    return _JA_YEAR.sub("岁", text)
 
 
 def _en_unit(word: str) -> str:
     word = word.lower()
-    if word.startswith("y"):
+    if word.startswith(("y", "an", "jahr")):
         return "year"
-    if word.startswith("w"):
+    if word.startswith(("w", "semaine")):
         return "week"
-    if word.startswith("d"):
+    if word.startswith(("d", "jour", "tag")):
         return "day"
     return "month"
+
+
+# A baby spoken of as he or she, or an age it turned: "He's 9 months", "turned 8 months
+# last week" (months, weeks and days only: "she is 30 years old" may be anyone)
+_EN_PRONOUN = re.compile(r"(?:\b(?:he|she)(?:'s|\s+is|\s+was|\s+turned|\s+turns)?|"
+                         r"\bturn(?:ed|s|ing)|\bil\s+a|\belle\s+a|\ber\s+ist|\bsie\s+ist)"
+                         r"\s*(?:just\s+|only\s+|now\s+|already\s+|juste\s+|erst\s+)?$",
+                         re.IGNORECASE)
 
 
 def _zh_months(m: re.Match[str]) -> Decimal:
@@ -227,14 +273,17 @@ def find_age(text: str, *, in_context: bool = False) -> tuple[int, int, int] | N
     """(months, start, end) of the first baby's age in `text`; `in_context` means the text
     is known to be about the baby (an attribute named "baby age"), so no child word is
     needed."""
+    text = japanese_as_chinese(text)
     for m in _ZH_AGE.finditer(text):
         after = text[m.end():]
         if _ZH_NOT_AGE_AFTER.match(after):
             continue
         if m.group("m") and "个" not in m.group(0) and _ZH_DAY_AFTER.match(after):
             continue  # 11月24日 is a date, not eleven months
-        if _ZH_BIRTH.search(text[max(0, m.start() - 8):m.start()]):
-            continue  # 生日是3月: a birthday
+        since_birth = _ZH_SINCE_BIRTH.search(text[max(0, m.start() - 8):m.start()]) and (
+            m.group("d") or m.group("w") or "个" in m.group(0))
+        if _ZH_BIRTH.search(text[max(0, m.start() - 8):m.start()]) and not since_birth:
+            continue  # 生日是3月: a birthday (but 出生20天, 出生3个月: days since birth)
         end = m.end()
         big = _ZH_AFTER_AGE.match(after)
         if big:
@@ -246,10 +295,14 @@ def find_age(text: str, *, in_context: bool = False) -> tuple[int, int, int] | N
         after = text[m.end():]
         if _EN_NOT_AGE_AFTER.match(after):
             continue
+        if _EN_NOT_AGE_BEFORE.search(text[max(0, m.start() - 20):m.start()]):
+            continue
         old = _EN_OLD.match(after)
         if m.group("n1") and m.group("n1").lower() in ("a", "an") and not old:
             continue  # "in a day", "a week ago": not an age unless "a year old"
-        if not (in_context or old or _near_child(text, m.start(), _EN_CHILD, 30)):
+        small = m.group("u1") is not None and _en_unit(m.group("u1")) != "year"
+        pronoun = small and _EN_PRONOUN.search(text[max(0, m.start() - 20):m.start()])
+        if not (in_context or old or pronoun or _near_child(text, m.start(), _EN_CHILD, 30)):
             continue
         if m.group("half"):
             months = Decimal(6)
@@ -294,6 +347,23 @@ _ZH_SELF_AGE = re.compile(rf"(?:本人|我|自己)(?:今年|已经|已|现在)?(
 _EN_SELF_AGE = re.compile(r"\b(?:I'?m|I am|my age is|I turned)\s+(?P<n>\d{1,3})"
                           r"(?:\s*(?:years?|yrs?)(?:\s*old)?|\s*y/?o)?\b(?!\s*(?:months?|weeks?|days?|%|kg|g\b))",
                           re.IGNORECASE)
+# The buyer's own age in French, German and Japanese: "j'ai 17 ans", "ich bin 17 (Jahre
+# alt)", "私は17歳", "20歳以上です" / "18岁以上" (the age a buyer confirms)
+_OTHER_SELF_AGE = re.compile(
+    r"\bj'?\s?ai\s+(?P<n>\d{1,3})\s*ans\b"
+    r"|\bich\s+bin\s+(?P<n2>\d{1,3})(?:\s*jahre?(?:\s*alt)?)?\b(?!\s*(?:monat|woche|tag))"
+    r"|(?:私|わたし|僕|ぼく|俺)\s*(?:は|が)?\s*(?P<n3>\d{1,3})\s*[歳才]"
+    r"|(?P<n4>\d{1,3})\s*(?:歳|岁|周岁)\s*以上",
+    re.IGNORECASE)
+# Turning an age, or an ordinal birthday of the buyer's own ("I'm turning 17", "for my
+# own 17th birthday"): not yet that age, so the age below it (a lower bound, as a birth
+# year alone gives), which is what an age-restricted product must judge
+_EN_TURNING = re.compile(
+    r"\b(?:I'?m|I am|I'?ll be|I will be|am)\s+(?:about\s+to\s+be\s+|almost\s+|nearly\s+)?"
+    r"(?:turning\s+)?(?P<t>\d{1,3})\s+(?:soon|next\s+\w+)\b"
+    r"|\b(?:I'?m|I am|am)\s+(?:about\s+)?turning\s+(?P<t2>\d{1,3})\b"
+    r"|\bmy\s+(?:own\s+|very\s+own\s+)?(?P<t3>\d{1,3})(?:st|nd|rd|th)\s+birthday\b",
+    re.IGNORECASE)
 
 
 def _months_between(born: date, reference: date) -> int:
@@ -349,11 +419,18 @@ def find_birth_en(text: str, reference: date) -> tuple[int, bool, int, int] | No
 
 
 def find_self_age(text: str) -> tuple[int, int, int] | None:
-    """(years, start, end) of the buyer's own age: "本人今年16岁", "I'm 17"."""
-    for pattern in (_ZH_SELF_AGE, _EN_SELF_AGE):
+    """(years, start, end) of the buyer's own age: "本人今年16岁", "I'm 17", "j'ai 17 ans",
+    "ich bin 17", "私は17歳", "20歳以上"; "I'm turning 17" and "my own 17th birthday" are
+    16 (not yet 17)."""
+    for pattern in (_ZH_SELF_AGE, _EN_SELF_AGE, _OTHER_SELF_AGE):
         m = pattern.search(text)
         if m is not None:
-            return int(number(m.group("n"))), m.start(), m.end()
+            found = next(g for g in (m.groupdict().get(k) for k in ("n", "n2", "n3", "n4")) if g)
+            return int(number(found)), m.start(), m.end()
+    m = _EN_TURNING.search(text)
+    if m is not None:
+        found = next(g for g in (m.group("t"), m.group("t2"), m.group("t3")) if g)
+        return max(0, int(found) - 1), m.start(), m.end()
     return None
 
 
@@ -525,16 +602,53 @@ def note_texts(attributes: Mapping[str, str]) -> list[tuple[str, str, bool]]:
     return out
 
 
-def extract(texts: Iterable[tuple[str, str, bool]], reference: date) -> NoteFacts:
-    """The facts of `texts` ((source, text, about the baby) as `note_texts` gives them),
-    each kind taken from the first text that has it. Never raises."""
+def birth_date_texts(attributes: Mapping[str, str]) -> list[tuple[str, str, bool]]:
+    """(attribute, value, the baby's?) for every attribute whose name says it is a date of
+    birth (`_BIRTH_NAME`), the canonical `buyer_birth_date` first."""
+    out: list[tuple[str, str, bool]] = []
+    for name, value in attributes.items():
+        if name.startswith("note_") or not isinstance(value, str) or not value.strip():
+            continue
+        if name == BIRTH_DATE_ATTRIBUTE or _BIRTH_NAME.search(name):
+            out.append((name, value, bool(_AGE_NAME.search(name))))
+    out.sort(key=lambda t: t[0] != BIRTH_DATE_ATTRIBUTE)
+    return out
+
+
+_DATE_VALUE = re.compile(
+    r"^\s*(?:(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*[日号]?"
+    r"|(?P<d2>\d{1,2})\s*[./]\s*(?P<m2>\d{1,2})\s*[./]\s*(?P<y2>(?:19|20)\d{2})"
+    r"|(?P<y3>(?:19|20)\d{2})(?P<m3>\d{2})(?P<d3>\d{2}))(?:[ T].*)?\s*$")
+
+
+def date_value(text: str) -> date | None:
+    """A date of birth as a form writes it: 2009-11-30, 2009/11/30, 2009年11月30日,
+    30.11.2009 or 30/11/2009 (day first, as outside the US forms write it), 20091130."""
+    m = _DATE_VALUE.match(normalise(text))
+    if m is None:
+        return None
+    y, mo, d = ((m.group("y"), m.group("m"), m.group("d")) if m.group("y") else
+                (m.group("y2"), m.group("m2"), m.group("d2")) if m.group("y2") else
+                (m.group("y3"), m.group("m3"), m.group("d3")))
     try:
-        return _extract(list(texts), reference)
+        return date(int(y), int(mo), int(d))
+    except ValueError:
+        return None
+
+
+def extract(texts: Iterable[tuple[str, str, bool]], reference: date,
+            births: Iterable[tuple[str, str, bool]] = ()) -> NoteFacts:
+    """The facts of `texts` ((source, text, about the baby) as `note_texts` gives them),
+    each kind taken from the first text that has it, then of `births` (structured dates
+    of birth, `birth_date_texts`) for an age no text gave. Never raises."""
+    try:
+        return _extract(list(texts), reference, list(births))
     except Exception as exc:  # a note must never stop an order
         return NoteFacts(error=f"buyer note not read ({type(exc).__name__})")
 
 
-def _extract(texts: list[tuple[str, str, bool]], reference: date) -> NoteFacts:
+def _extract(texts: list[tuple[str, str, bool]], reference: date,
+             births: list[tuple[str, str, bool]] | None = None) -> NoteFacts:
     facts: dict[FactKind, NoteFact] = {}
     for source, raw, about_baby in texts:
         original = raw[:MAX_TEXT]
@@ -568,6 +682,15 @@ def _extract(texts: list[tuple[str, str, bool]], reference: date) -> NoteFacts:
         tax_id = find_tax_id(text)
         if tax_id is not None:
             keep("invoice_tax_id", tax_id[0], tax_id[1], tax_id[2])
+    for source, raw, babys in births or []:
+        birth_day = date_value(raw)
+        if birth_day is None or birth_day > reference:
+            continue
+        months = _months_between(birth_day, reference)
+        kind: FactKind = "baby_age_months" if babys else "buyer_age_years"
+        if kind not in facts:
+            value = str(months) if babys else str(months // 12)
+            facts[kind] = NoteFact(kind, value, source, 0, len(raw), raw.strip())
     order: tuple[FactKind, ...] = ("baby_age_months", "requested_delivery", "invoice_title",
                                     "invoice_tax_id", "buyer_age_years")
     return NoteFacts([facts[k] for k in order if k in facts])
@@ -578,5 +701,5 @@ def read_notes(attributes: Mapping[str, str], reference: date) -> dict[str, str]
     kept = {k: v for k, v in attributes.items()
             if k not in FREE_TEXT_FACTS and k not in FACT_ATTRIBUTES.values()
             and k != ERROR_ATTRIBUTE}
-    facts = extract(note_texts(kept), reference)
+    facts = extract(note_texts(kept), reference, birth_date_texts(kept))
     return {**kept, **facts.as_attributes()}

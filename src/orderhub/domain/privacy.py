@@ -36,6 +36,8 @@ FREE_TEXT_ATTRIBUTES = frozenset({
     # identifiers customs ask for (compliance packs): the payer's resident ID and the name
     # on it, Korea's personal customs clearance code
     "buyer_id_number", "buyer_id_name", "kr_pccc",
+    # a buyer's date of birth (WooCommerce checkout-field meta): personal
+    "buyer_birth_date", "billing_birthdate", "billing_birth_date", "date_of_birth", "dob",
     *FREE_TEXT_FACTS,
 })
 # Where the warehouse needs the street: the order has been released to it.

@@ -22,6 +22,7 @@ from orderhub.adapters.channels.base import (
     PayloadError,
     SignatureError,
 )
+from orderhub.adapters.currency_names import currency_from_text
 from orderhub.domain.order import Charge
 
 JsonObject = dict[str, Any]
@@ -181,10 +182,13 @@ def quantity_at(data: JsonObject, key: str, path: str = "") -> int:
 
 
 def currency_of(value: Any, path: str) -> str:
-    """An ISO 4217 code, upper-cased."""
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{3}", value.strip()):
+    """An ISO 4217 code, upper-cased; a currency written as a name or sign (RMB, 人民币,
+    US$, HK$) is read as its code (adapters/currency_names.py). Three letters that are no
+    currency are kept as written (intake holds the order)."""
+    code = currency_from_text(value) if isinstance(value, str) else ""
+    if not re.fullmatch(r"[A-Z]{3}", code):
         raise PayloadError(f"expected an ISO 4217 currency code, got {value!r}", path)
-    return value.strip().upper()
+    return code
 
 
 def iso_time(value: Any, path: str, naive_tz: tzinfo = UTC) -> datetime:

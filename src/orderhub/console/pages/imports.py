@@ -44,6 +44,8 @@ BATCH = 200  # orders per transaction, as the CLI's default
 _MESSAGES = (
     (re.compile(r"^is empty$"), "imp.msg_empty"),
     (re.compile(r"^must not be negative, got (?P<value>.+)$"), "imp.msg_negative"),
+    (re.compile(r"^no column for this field.*; columns not understood: (?P<value>(?!none$).+)$"),
+     "imp.msg_no_column_unknown"),
     (re.compile(r"^no column for this field"), "imp.msg_no_column"),
     (re.compile(r"^column '(?P<value>.+)' is not in the header$"), "imp.msg_no_header"),
     (re.compile(r"^the file has no header row$"), "imp.msg_no_header_row"),

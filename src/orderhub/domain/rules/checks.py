@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from orderhub.domain.address import PhoneStatus
+from orderhub.domain.address import PhoneStatus, street_beyond_divisions
 from orderhub.domain.buyer_notes import ERROR_ATTRIBUTE as NOTE_ERROR_ATTRIBUTE
 from orderhub.domain.buyer_notes import FACT_ATTRIBUTES, SPAN_SUFFIX
 from orderhub.domain.fx import FxMissing, RateTable
@@ -105,10 +105,14 @@ def check_address_complete(
     a = order.shipping_address
     country = a.country or "CN"
     if country in params.get("countries", ["CN"]):
+        # A blank value is a missing one, and so is a street line that only repeats the
+        # divisions (a marketplace's empty street after 省市区: "山西省太原市小店区")
+        divisions = (a.province, a.city, a.district)
         missing = [
             p
             for p in params.get("require", ["province", "city", "district", "line1"])
-            if not getattr(a, p, "")
+            if not (street_beyond_divisions(a.line1, divisions) if p == "line1"
+                    else str(getattr(a, p, "") or "").strip())
         ]
         invalid: list[str] = []
     elif params.get("other_countries", True):
@@ -626,6 +630,16 @@ def sku_currency(sku: Sku, ctx: ValidationContext, order: Order) -> str:
     return ctx.fx.base if ctx.fx is not None else order.currency
 
 
+def floor_currency(sku: Sku, ctx: ValidationContext, order: Order) -> str:
+    """The currency of a SKU's floor price: its own `floor_currency` fact when the floor
+    is stated in another currency than the list price (a floor of USD 120 on a SKU listed
+    in CNY), else the SKU's currency (`sku_currency`)."""
+    code = sku.attributes.get("floor_currency")
+    if isinstance(code, str) and code.strip():
+        return code.strip().upper()
+    return sku_currency(sku, ctx, order)
+
+
 def check_price_floor(
     order: Order, ctx: ValidationContext, params: Mapping[str, Any]
 ) -> list[HoldReason]:
@@ -649,8 +663,11 @@ def check_price_floor(
         if limit is None:
             continue
         net = (ln.unit_price * ln.quantity - ln.discount) / ln.quantity
-        floor_currency = sku_currency(sku, ctx, order)
-        if floor_currency == order.currency:
+        # The floor's own currency only goes with the floor itself: a floor derived from
+        # the list price (min_ratio_of_list) is in the list price's currency.
+        floor_in = (floor_currency(sku, ctx, order) if floor is not None
+                    else sku_currency(sku, ctx, order))
+        if floor_in == order.currency:
             if net < limit:
                 reasons.append(HoldReason(
                     HoldCode.PRICE_BELOW_FLOOR,
@@ -658,7 +675,7 @@ def check_price_floor(
                     f"unit, below its floor {limit:.2f}", ln.line_no, ln.sku))
             continue
         mine = money_at_base(ctx, order, net, order.currency)
-        theirs = money_at_base(ctx, order, limit, floor_currency)
+        theirs = money_at_base(ctx, order, limit, floor_in)
         if isinstance(mine, FxMissing):
             missing = missing or mine
             continue
@@ -676,11 +693,11 @@ def check_price_floor(
             reasons.append(HoldReason(
                 HoldCode.PRICE_BELOW_FLOOR,
                 f"line {ln.line_no}: SKU {ln.sku} sold at {shown} per unit, below its "
-                f"floor {floor_currency} {limit:.2f} = {base} {theirs[0]:.2f}",
+                f"floor {floor_in} {limit:.2f} = {base} {theirs[0]:.2f}",
                 ln.line_no, ln.sku,
                 details={"net": str(quantize(net, order.currency)),
                          "currency": order.currency, "floor": f"{limit:.2f}",
-                         "floor_currency": floor_currency,
+                         "floor_currency": floor_in,
                          "net_base": f"{mine[0]:.2f}", "floor_base": f"{theirs[0]:.2f}",
                          "base": base}))
     if missing is not None:

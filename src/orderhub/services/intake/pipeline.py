@@ -310,8 +310,8 @@ def rate_table(uow: UnitOfWork, tenant_id: str, orders: Sequence[Order],
     """The exchange rates a batch needs, in one read: those of its orders' currencies, of
     its SKUs' money facts and of its rules' thresholds, on its orders' days."""
     currencies = {o.currency for o in orders} | set(rule_currencies)
-    currencies |= {str(s.attributes["currency"]).upper() for s in catalog.values()
-                   if s.attributes.get("currency")}
+    currencies |= {str(s.attributes[k]).strip().upper() for s in catalog.values()
+                   for k in ("currency", "floor_currency") if s.attributes.get(k)}
     currencies |= {r.scope.value_currency for r in checks
                    if r.scope is not None and r.scope.value_currency}
     days = [order_day(o) for o in orders] or [now.date()]

@@ -32,6 +32,7 @@ from typing import Any, Literal
 from orderhub.adapters.channels._payload import CHINA_TZ
 from orderhub.adapters.channels.base import ChannelLine, ChannelOrder, PayloadError
 from orderhub.adapters.country_names import country_from_name
+from orderhub.adapters.currency_names import currency_from_text
 from orderhub.domain.order import Address, Customer, OrderType
 
 Fmt = Literal["csv", "xlsx"]
@@ -47,23 +48,55 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "po_number": ("po_number", "po_no", "po", "po#", "po_num", "purchase_order",
                   "purchase_order_no", "purchase_order_number", "customer_po", "customer_po_no",
                   "采购单号", "采购订单号", "采购单编号", "采购订单编号", "po号", "po单号",
-                  "客户采购单号", "订货单号"),
+                  "客户采购单号", "订货单号",
+                  # ERP exports: SAP (Purchasing Document, EBELN), Oracle, NetSuite, Dynamics
+                  "purchasing_document", "purchasing_doc", "purch_doc",
+                  "purchase_document", "purchase_order_id", "po_id", "po_reference",
+                  "purchase_order_reference", "customer_po_number", "customer_reference",
+                  "采购凭证", "采购凭证号", "采购订单", "订购单号", "客户订单号", "客户po号"),
     "sku": ("sku", "seller_sku", "sku_code", "item_code", "sku_id", "item_no", "item_number",
             "product_code", "article_no", "article_number", "material_no", "part_no",
             "商品编码", "商家编码", "sku编码", "货号", "物料编码", "物料号", "产品编码",
-            "商品编号", "商品sku", "规格编码", "商家sku", "存货编码"),
+            "商品编号", "商品sku", "规格编码", "商家sku", "存货编码",
+            # ERP exports: the supplier's own number first (it is ours), then SAP's
+            # Material (MATNR), the buyer's material and part numbers (the crosswalk maps
+            # them), Dynamics' item and product numbers; Oracle's and NetSuite's bare
+            # "Item" last (SAP's "Item" is the line number, read only when nothing else is)
+            "vendor_material_number", "vendor_material", "vendor_material_no",
+            "supplier_material_number", "supplier_part_number", "supplier_part_no",
+            "vendor_part_number", "vendor_part_no", "supplier_item_number", "vendor_item_number",
+            "material", "material_number", "material_code", "material_id", "matnr",
+            "customer_material", "customer_material_number", "customer_material_no",
+            "buyer_part_number", "customer_part_number", "customer_part_no", "part_number",
+            "part_id", "product_number", "product_no", "product_id", "item_id", "item_sku",
+            "article", "article_code",
+            "物料", "物料代码", "物料编号", "料号", "品号", "商品代码", "产品代码", "产品编号",
+            "货品编码", "货品编号", "货品代码", "存货代码", "客户料号", "供应商料号", "客户物料号",
+            "item"),
     "title": ("title", "product_name", "product", "item_name", "description",
               "item_description", "商品名称", "品名", "商品标题", "商品", "产品名称", "商品描述",
-              "物料名称", "存货名称"),
+              "物料名称", "存货名称", "material_description", "short_text",
+              "product_description", "item_text", "物料描述", "产品描述", "货品名称",
+              "物料短文本", "短文本"),
     "quantity": ("quantity", "qty", "数量", "件数", "购买数量", "order_qty", "qty_ordered",
-                 "quantity_ordered", "ordered_qty", "订购数量", "采购数量", "订货数量"),
+                 "quantity_ordered", "ordered_qty", "订购数量", "采购数量", "订货数量",
+                 "order_quantity", "ordered_quantity", "po_quantity", "po_qty",
+                 "purchase_quantity", "requested_quantity", "menge", "bestellmenge",
+                 "订单数量", "下单数量", "需求数量", "采购订单数量"),
     "unit_price": ("unit_price", "price", "单价", "销售单价", "价格", "成交单价", "unit_cost",
-                   "price_per_unit", "net_price", "采购单价", "含税单价", "订货单价"),
+                   "price_per_unit", "net_price", "采购单价", "含税单价", "订货单价",
+                   "net_unit_price", "unit_net_price", "purchase_price", "po_price",
+                   "item_price", "contract_price", "nettopreis", "净价", "未税单价",
+                   "不含税单价", "采购价", "订单单价", "rate"),
     "discount": ("discount", "line_discount", "优惠", "优惠金额", "折扣金额", "折扣"),
     "tax": ("tax", "tax_amount", "税额", "税费", "税金"),
-    "currency": ("currency", "币种", "货币", "currency_code", "币别"),
+    "currency": ("currency", "币种", "货币", "currency_code", "币别", "currency_key",
+                 "curr", "crcy", "document_currency", "order_currency", "po_currency",
+                 "transaction_currency", "waehrung", "währung", "币制", "货币代码", "结算币种",
+                 "交易币种", "币种代码"),
     "customer_ref": ("customer_ref", "customer_id", "customer_code",
-                     "客户编码", "客户编号", "客户代码", "会员号", "buyer_id", "buyer_code"),
+                     "客户编码", "客户编号", "客户代码", "会员号", "buyer_id", "buyer_code",
+                     "sold_to_party", "sold_to", "售达方"),
     "customer_name": ("customer_name", "customer", "company",
                       "客户名称", "客户", "公司名称", "买家", "buyer", "buyer_name", "买家姓名"),
     "buyer_company": ("buyer_company", "bill_to_company", "company_name", "buyer_company_name",
@@ -71,40 +104,55 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
                       "订货单位"),
     "ship_to_site": ("ship_to_site", "ship_to", "ship_to_code", "site", "site_code",
                      "store_code", "delivery_site", "收货门店", "送货门店", "门店编码", "门店",
-                     "收货单位", "收货站点", "送达方"),
+                     "收货单位", "收货站点", "送达方", "ship_to_party", "ship_to_location",
+                     "deliver_to_location", "收货工厂"),
     "recipient": ("recipient", "receiver", "consignee", "ship_to_name", "ship_to_contact",
                   "contact_name", "attn", "收货人", "收件人", "联系人", "收货人姓名",
                   "收件人姓名"),
     "phone": ("phone", "mobile", "tel", "telephone", "phone_number", "mobile_phone",
               "ship_to_phone", "ship_to_tel", "recipient_phone", "consignee_phone",
-              "contact_phone", "contact_number", "contact_no", "phone_no", "手机", "手机号",
+              "contact_phone", "contact_number", "contact_no", "phone_no", "telephone_number",
+              "telephone_no", "tel_no", "tel_number", "手机", "手机号",
               "联系电话", "电话", "收货人手机", "收货人电话",
               "收件人电话", "收件人手机", "收货电话", "联系方式", "手机号码"),
     "email": ("email", "e-mail", "邮箱", "电子邮箱", "ship_to_email"),
     "province": ("province", "state", "省", "省份", "ship_to_province", "ship_to_state",
                  "收货省份", "省/直辖市", "所在省", "state/province", "province/state",
-                 "state_province", "province_state", "省/州", "省份/州"),
-    "city": ("city", "市", "城市", "ship_to_city", "收货城市", "所在市"),
+                 "state_province", "province_state", "省/州", "省份/州", "state_code",
+                 "province_code", "county_state", "州/省", "region"),
+    "city": ("city", "市", "城市", "ship_to_city", "收货城市", "所在市", "town", "city_town",
+             "所在城市"),
     "district": ("district", "county", "区", "区县", "县区", "区/县", "县", "ship_to_district",
                  "收货区县", "所在区"),
     "address": ("address", "address1", "street", "详细地址", "地址", "收货地址", "收件地址",
                 "送货地址", "ship_to_address", "shipping_address", "address_line1",
-                "street_address", "delivery_address"),
+                "street_address", "delivery_address", "street_house_number",
+                "street_and_house_number", "street_house_no", "street_1",
+                "街道地址", "街道"),
     "postal_code": ("postal_code", "zip", "zipcode", "postcode", "邮编", "邮政编码",
-                    "ship_to_zip", "ship_to_postcode"),
-    "country": ("country", "country_code", "国家", "国家/地区", "ship_to_country"),
+                    "ship_to_zip", "ship_to_postcode", "postal", "zip_postal_code",
+                    "postal_zip_code"),
+    "country": ("country", "country_code", "国家", "国家/地区", "ship_to_country",
+                "country_key", "country_region", "ctry", "国家或地区", "国别", "国家代码"),
     "order_type": ("order_type", "type", "订单类型"),
     "shipping_fee": ("shipping_fee", "shipping", "freight", "运费"),
     # The order's total as the file states it (the amounts check compares the hub's sum of
     # lines, shipping and charges with it); a bare "total" is left out: in line-item files
     # it is as often the line's amount.
     "order_total": ("order_total", "po_total", "order_amount", "grand_total", "total_due",
-                    "订单总额", "订单总金额", "订单金额", "整单金额", "采购总额", "应付总额"),
+                    "订单总额", "订单总金额", "订单金额", "整单金额", "采购总额", "应付总额",
+                    "order_value", "po_value", "net_order_value", "total_order_value",
+                    "po_total_value", "total_po_value", "document_total", "订单总价",
+                    "采购订单总额", "订单总值"),
     "placed_at": ("placed_at", "order_date", "order_time", "created_at", "date",
-                  "下单时间", "订单日期", "日期", "销售时间", "po_date", "采购日期"),
+                  "下单时间", "订单日期", "日期", "销售时间", "po_date", "采购日期",
+                  "document_date", "purchase_order_date", "po_creation_date", "creation_date",
+                  "下单日期", "凭证日期", "采购订单日期", "订货日期", "创建日期"),
     "requested_delivery": ("requested_delivery", "requested_delivery_date", "delivery_date",
                            "required_date", "need_by", "need_by_date", "要求到货日期",
-                           "期望到货日期", "交货日期", "到货日期", "送达日期", "要求交期", "交期"),
+                           "期望到货日期", "交货日期", "到货日期", "送达日期", "要求交期", "交期",
+                           "requested_date", "promised_date", "required_by", "需求日期",
+                           "要求交货日期", "交付日期"),
     "note": ("note", "notes", "remark", "remarks", "comment", "comments", "buyer_message",
              "备注", "买家留言", "订单备注", "客户备注", "留言", "买家备注"),
     "invoice_title": ("invoice_title", "发票抬头", "开票抬头", "开票名称"),
@@ -148,8 +196,6 @@ LINE_FIELDS: frozenset[str] = frozenset({"sku", "title", "quantity", "unit_price
 B2B_FIELDS: tuple[str, ...] = ("po_number", "buyer_company", "ship_to_site")
 TRUE_FLAGS = frozenset({"true", "1", "yes", "y", "是"})
 FALSE_FLAGS = frozenset({"false", "0", "no", "n", "否"})
-CURRENCY_ALIASES = {"RMB": "CNY", "人民币": "CNY", "元": "CNY", "港币": "HKD", "港元": "HKD",
-                    "美元": "USD", "欧元": "EUR", "日元": "JPY", "英镑": "GBP"}
 COUNTRY_ALIASES = {"中国": "CN", "中国大陆": "CN", "中华人民共和国": "CN", "CHINA": "CN",
                    "香港": "HK", "中国香港": "HK", "澳门": "MO", "中国澳门": "MO",
                    "台湾": "TW", "中国台湾": "TW", "日本": "JP", "韩国": "KR", "美国": "US",
@@ -400,13 +446,28 @@ def _numeric_date(text: str, order: DateOrder) -> datetime | None:
     return datetime(int(m.group(4)), month, day, hour, minute, second)
 
 
+# A date as Chinese spreadsheets write it: 2026年12月5日 [14:30[:00]] (also 号, 时/点 and 分)
+_CHINESE_DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?"
+                           r"(?:\s*(\d{1,2})\s*[:：时点]\s*(\d{1,2})\s*分?"
+                           r"(?:\s*[:：]\s*(\d{1,2})\s*秒?)?)?\s*$")
+
+
+def _chinese_date(text: str) -> str:
+    """`2026年12月5日 9:05` as `2026-12-05 09:05:00`; other text as it is."""
+    m = _CHINESE_DATE.match(text)
+    if m is None:
+        return text
+    y, mo, d, h, mi, sec = (int(g) if g else 0 for g in m.groups())
+    return f"{y:04d}-{mo:02d}-{d:02d} {h:02d}:{mi:02d}:{sec:02d}"
+
+
 def _moment(value: Any, naive_tz: tzinfo, order: DateOrder = "dmy") -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
         moment = datetime.combine(value, time())
     else:
-        text = _text(value)
+        text = _chinese_date(_text(value))
         try:
             numeric = _numeric_date(text, order)
         except ValueError:
@@ -430,10 +491,14 @@ def _moment(value: Any, naive_tz: tzinfo, order: DateOrder = "dmy") -> datetime:
 
 
 def _currency(value: Any) -> str:
+    """An ISO 4217 code, however written (人民币, 新台币, US$, HK$, Swiss Franc: see
+    adapters/currency_names.py). Three letters that are no currency are kept: intake holds
+    the order (fx_rate_missing), as it holds one in a currency without a rate."""
     text = _text(value)
-    code = CURRENCY_ALIASES.get(text.upper(), CURRENCY_ALIASES.get(text, text.upper()))
-    if not re.fullmatch(r"[A-Z]{3}", code):
-        raise ValueError(f"'{text}' is not an ISO 4217 currency code")
+    code = currency_from_text(text)
+    if not code:
+        raise ValueError(f"'{text}' is not a currency (an ISO 4217 code such as CNY or USD, "
+                         "or a name such as 人民币, 美元, 新台币, US$)")
     return code
 
 
@@ -556,14 +621,16 @@ def match_columns(header: list[Any], mapping: Mapping[str, str] | None, row: int
                 break
     if "external_id" not in columns and "external_id" not in mapping and "po_number" in columns:
         columns["external_id"] = columns["po_number"]
+    used = set(columns.values())
+    ignored = [_text(cell) for i, cell in enumerate(header) if _text(cell) and i not in used]
     for name in REQUIRED_FIELDS:
         if name not in columns and name not in mapping:
             wanted = ", ".join(DEFAULT_HEADERS[name][:6])
+            # Name the file's columns no field reads: one of them is likely this field
+            unknown = ", ".join(f"'{h}'" for h in ignored) or "none"
             errors.append(RowError(
                 row, name, f"no column for this field (headers: {wanted}, …; or --map "
-                f"HEADER={name})"))
-    used = set(columns.values())
-    ignored = [_text(cell) for i, cell in enumerate(header) if _text(cell) and i not in used]
+                f"HEADER={name}); columns not understood: {unknown}"))
     headers = {name: _text(header[i]) for name, i in columns.items()}
     return ColumnMatch(columns, errors, ignored, headers)
 

@@ -196,6 +196,17 @@ PRIVATE_META: dict[str, str] = {
     "_oss_vat_number": "invoice_tax_id",  # EU VAT One Stop Shop for WooCommerce
     "_invoice_title": "invoice_title",  # Chinese checkout-field customisations (发票抬头)
     "_billing_invoice_title": "invoice_title",
+    # The buyer's date of birth from checkout-field plugins (Checkout Field Editor, Flexible
+    # Checkout Fields, age-verification plugins): read by the buyer-notes stage as the
+    # buyer's own age (domain/buyer_notes.BIRTH_DATE_ATTRIBUTE)
+    "_billing_birthdate": "buyer_birth_date",
+    "_billing_birth_date": "buyer_birth_date",
+    "billing_birthdate": "buyer_birth_date",
+    "billing_birth_date": "buyer_birth_date",
+    "_date_of_birth": "buyer_birth_date",
+    "date_of_birth": "buyer_birth_date",
+    "_dob": "buyer_birth_date",
+    "dob": "buyer_birth_date",
 }
 _TIMESTAMP_KEYS = frozenset({"_orddd_timestamp", "_orddd_lite_timestamp"})
 
