@@ -23,6 +23,15 @@ dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || {
     echo "(no Chinese font: screenshots show boxes for Chinese text)"
 }
 echo "== ruff"; .venv/bin/ruff check src tests benchmarks
-echo "== mypy"; .venv/bin/mypy
+echo "== mypy"
+# Meanwhile, on the core mypy leaves idle: compile the code and pytest's rewritten test
+# modules once (a collection that writes its bytecode), so that each pytest worker and each
+# process a test starts reads them instead of compiling its own (each worker saved ~6 s of
+# CPU; they would compile their own under PYTHONDONTWRITEBYTECODE, and all at once anyway).
+(PYTHONDONTWRITEBYTECODE="" .venv/bin/python -m pytest --collect-only -q -p no:cacheprovider \
+  >/dev/null 2>&1 || true) &
+warm=$!
+.venv/bin/mypy
+wait "$warm" || true
 echo "== pytest"
 .venv/bin/pytest -n "${ORDERHUB_TEST_WORKERS:-3}" --dist loadgroup "$@"

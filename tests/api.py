@@ -4,7 +4,7 @@ authenticated). `api_client(hub)` is the default tenant's administrator; pass `t
 
 from __future__ import annotations
 
-import copy
+import pickle
 from typing import Any
 
 from fastapi import FastAPI
@@ -15,7 +15,7 @@ from orderhub.bootstrap import Hub
 from orderhub.domain.access import PLATFORM_TENANT
 from orderhub.services.access import credentials
 
-_OPENAPI: dict[str, Any] | None = None
+_OPENAPI: bytes | None = None  # the document, pickled: unpickling copies it in half the time
 
 
 def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
@@ -24,13 +24,14 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     (api/limits.py finds the operation in it); it depends on the code (routes and models),
     not on the hub, and tests/e2e/test_access_matrix.py checks that a fresh app builds the
     same one.
-    Tests of the document itself call orderhub.api.app.create_app(hub).openapi()."""
+    Tests of the document itself call orderhub.api.app.create_app(hub).openapi().
+    Each app gets its own copy (an app may change its document)."""
     global _OPENAPI
     app = app_module.create_app(hub, background=background)
     if _OPENAPI is None:
-        _OPENAPI = copy.deepcopy(app.openapi())
+        _OPENAPI = pickle.dumps(app.openapi(), protocol=pickle.HIGHEST_PROTOCOL)
     else:
-        app.openapi_schema = copy.deepcopy(_OPENAPI)
+        app.openapi_schema = pickle.loads(_OPENAPI)
     return app
 
 
