@@ -139,6 +139,13 @@ class PoolRepository:
         return [PoolMember(r["order_id"], r["position"], r["distance_km"], r["joined_at"])
                 for r in rows]
 
+    def remove_members(self, tenant_id: str, pool_id: str, order_ids: Sequence[str]) -> None:
+        """Members that left the pool (cancelled, edited: gone their own way)."""
+        if order_ids:
+            self.conn.execute(t.pool_members.delete().where(
+                _m.tenant_id == tenant_id, _m.pool_id == pool_id,
+                _m.order_id.in_(list(order_ids))))
+
     def pool_of(self, tenant_id: str, order_id: str) -> str | None:
         return self.conn.execute(select(_m.pool_id).where(
             _m.tenant_id == tenant_id, _m.order_id == order_id)).scalar()

@@ -34,8 +34,10 @@ class CloseIn(Strict):
 
 @router.post("/v1/pools/{pool_id}/close")
 def close_pool(pool_id: str, body: CloseIn, hub: HubDep, tenant: TenantDep,
-               actor: ActorDep) -> Any:
+               actor: ActorDep, principal: PrincipalDep) -> Any:
     """Close an open pool now and route it as one delivery (409 if already closed)."""
+    if principal.warehouses:  # a key bound to warehouses: only a pool it can see (404)
+        views.get_pool(hub.read_uow, tenant, pool_id, warehouses=principal.warehouses)
     return closing.close_pool(hub.uow, tenant, pool_id, now=hub.clock(), actor=actor,
                               presale_lock=hub.presale_lock, reason=body.reason)
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from orderhub.domain.geo import locate
 from orderhub.domain.inventory import Warehouse
+from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, OrderType
 from orderhub.domain.pools.policy import ChannelPooling, PoolPolicy
 from orderhub.domain.pools.pool import CloseReason, PickupPoint, Pool, choose_pickup
@@ -86,6 +87,24 @@ def _write(uow: UnitOfWork, tenant_id: str, pool: Pool,
     uow.pools.save(pool)
 
 
+_WAITING = frozenset({OrderStatus.CREATED.value, OrderStatus.VALIDATED.value})
+
+
+def live_members(uow: UnitOfWork, pool: Pool) -> int:
+    """How many of the (locked) pool's members still wait in it; a member cancelled or
+    edited meanwhile (routed on its own) leaves it here, so the threshold counts only the
+    orders the pool will route. The leaver itself never touches the pool's row (it holds
+    its order's row lock: taking the pool's after it would invert the closers' order)."""
+    ids = [m.order_id for m in uow.pools.members(pool.tenant_id, pool.id)]
+    if not ids:
+        return 0
+    stored = uow.orders.statuses(pool.tenant_id, ids)
+    mine = {o.id: o.status.value for o in uow.orders.seen()}  # changed in this transaction
+    gone = [i for i in ids if mine.get(i, stored.get(i)) not in _WAITING]
+    uow.pools.remove_members(pool.tenant_id, pool.id, gone)
+    return len(ids) - len(gone)
+
+
 def _open_pool(uow: UnitOfWork, tenant_id: str, rule: ChannelPooling, point: PickupPoint,
                policy: PoolPolicy, now: datetime, actor: str, closed: list[Pool]) -> Pool:
     """The channel's open pool for the point, locked; an open one found past its window
@@ -93,6 +112,7 @@ def _open_pool(uow: UnitOfWork, tenant_id: str, rule: ChannelPooling, point: Pic
     for _ in range(3):
         pool = uow.pools.open_pool(tenant_id, rule.channel, point.code, lock=True)
         if pool is not None:
+            pool.member_count = live_members(uow, pool)
             reason = pool.due_reason(now)
             if reason is None:
                 return pool
