@@ -82,11 +82,13 @@ class PoolRepository:
     # ----- pools ----------------------------------------------------------------------------
     def open_pools(self, tenant_id: str, channels: Sequence[str], *,
                    lock: bool = False) -> list[Pool]:
-        """The open pools of these channels (row-locked with `lock`, in id order)."""
+        """The open pools of these channels (row-locked with `lock`, in (channel, pickup
+        point) order: the order the intake's pooling stage locks them in)."""
         if not channels:
             return []
         q = (select(t.pools).where(_x.tenant_id == tenant_id, _x.status == "open",
-                                   _x.channel.in_(sorted(set(channels)))).order_by(_x.id))
+                                   _x.channel.in_(sorted(set(channels))))
+             .order_by(_x.channel, _x.pickup_site))
         if lock:
             q = q.with_for_update()
         return [_pool(r) for r in self.conn.execute(q).mappings()]

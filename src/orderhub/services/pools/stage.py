@@ -87,6 +87,14 @@ def _write(uow: UnitOfWork, tenant_id: str, pool: Pool,
     uow.pools.save(pool)
 
 
+def lock_open_pools(uow: UnitOfWork, tenant_id: str, channel: str) -> None:
+    """A channel batch that updates stored orders locks its channel's open pools first
+    (one indexed query; none for a channel that pools nothing): a stored order may wait in
+    one of them, and a closer takes the pool's row before its members' order rows. Taking
+    an order row first, then the pool's in this stage, deadlocked with a closer."""
+    uow.pools.open_pools(tenant_id, [channel], lock=True)
+
+
 _WAITING = frozenset({OrderStatus.CREATED.value, OrderStatus.VALIDATED.value})
 
 
