@@ -41,3 +41,12 @@ def test_a_warehouse_bound_key_cannot_close_a_pool_it_cannot_see(hub: Hub) -> No
         assert [admin.get(f"/v1/orders/{o}").json()["status"] for o in ids] == \
             ["validated"] * 2
         assert admin.get(f"/v1/pools/{pool['id']}").json()["status"] == "open"
+
+
+def test_a_policy_version_out_of_range_is_a_field_error_not_a_5xx(hub: Hub) -> None:
+    setup(hub)
+    with api_client(hub, raise_server_exceptions=False) as admin:
+        r = admin.get("/v1/pools/policy", params={"version": 10 ** 20})
+        assert r.status_code in (404, 422), r.text
+        assert admin.get("/v1/pools/policy", params={"version": 2 ** 40}).status_code in (
+            404, 422)

@@ -53,7 +53,7 @@ def test_a_channel_batch_and_a_closer_take_pool_and_order_rows_in_one_order(
     def batch() -> None:
         try:
             done.append(ingest([first, _co("CG-2", 1, clock)]))
-        except BaseException as e:  # noqa: BLE001 - reported below
+        except BaseException as e:
             errors.append(e)
 
     with hub.engine.connect() as closer:

@@ -44,7 +44,7 @@ def close_pool(pool_id: str, body: CloseIn, hub: HubDep, tenant: TenantDep,
 
 @router.get("/v1/pools/policy")
 def get_policy(hub: HubDep, tenant: TenantDep,
-               version: Annotated[int | None, Query(ge=1)] = None) -> Any:
+               version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Any:
     """The pooling policy in force (version 0: none, nothing is pooled), or `version`."""
     return policy.get_policy(hub.read_uow, tenant, version)
 
@@ -59,8 +59,9 @@ class PolicyIn(Strict):
     document: JsonObject = Field(description="{\"channels\": {code: {radius_km, "
                                              "window_minutes, threshold, enabled}}}")
     reason: Text = Field(min_length=1, max_length=500)
-    expected_version: Int | None = Field(None, ge=0, description="The version you read: "
-                                         "a concurrent change is then a 409")
+    expected_version: Int | None = Field(None, ge=0, le=2**31 - 1,
+                                         description="The version you read: a "
+                                         "concurrent change is then a 409")
 
 
 @router.put("/v1/pools/policy")
