@@ -10,8 +10,10 @@ from orderhub.bootstrap import Hub
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.services.orders import editing, fulfilment
 from orderhub.services.pools import views
+from orderhub.services.twin import alerts
 from orderhub.services.twin.views import order_twin
 from tests.conftest import Clock
+from tests.e2e.test_twin import catch_up
 from tests.factories import T
 from tests.integration.test_pools import NEAR, events, gb, setup, statuses, submit
 
@@ -59,3 +61,16 @@ def test_a_pooled_order_is_not_stalled_while_its_pool_is_open(
     assert isinstance(stalled_after, datetime)
     assert stalled_after >= clock.now + timedelta(minutes=120)
 
+
+
+def test_no_stall_alert_while_the_pool_is_open_and_one_after_it_is_overdue(
+        hub: Hub, clock: Clock) -> None:
+    setup(hub, threshold=30, window=120)
+    [oid] = submit(hub, gb("RT-2", NEAR[0]))
+    catch_up(hub)
+    start = clock.now
+    assert alerts.sweep(hub.uow, start + timedelta(minutes=30))["stalled"] == 0
+    assert alerts.sweep(hub.uow, start + timedelta(minutes=130))["stalled"] == 0
+    # the close job never came: 15 minutes after the window the order is stalled
+    assert alerts.sweep(hub.uow, start + timedelta(minutes=140))["stalled"] == 1
+    assert statuses(hub, [oid]) == [S.VALIDATED]
