@@ -74,3 +74,18 @@ def test_no_stall_alert_while_the_pool_is_open_and_one_after_it_is_overdue(
     # the close job never came: 15 minutes after the window the order is stalled
     assert alerts.sweep(hub.uow, start + timedelta(minutes=140))["stalled"] == 1
     assert statuses(hub, [oid]) == [S.VALIDATED]
+
+
+def test_a_held_order_never_joins_and_an_unroutable_member_is_held_with_a_reason(
+        hub: Hub) -> None:
+    setup(hub, threshold=2, sh=1, bj=1)
+    [held] = submit(hub, gb("RH-1", NEAR[0], sku="NO-SUCH-SKU"))  # fails validation
+    assert statuses(hub, [held]) == [S.ON_HOLD]
+    assert views.list_pools(hub.read_uow, T) == []  # no pool opened for it
+    ids = submit(hub, gb("RH-2", NEAR[1]), gb("RH-3", NEAR[2], 2))
+    assert statuses(hub, ids) == [S.ALLOCATED, S.ON_HOLD]
+    with hub.read_uow() as uow:
+        unrouted = uow.orders.get(T, ids[1])
+    assert unrouted.hold_reasons, "held with a reason"
+    [closed] = events(hub, "PoolClosed")
+    assert closed["unrouted"] == [ids[1]] and held not in closed["orders"]
