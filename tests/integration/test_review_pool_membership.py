@@ -89,3 +89,15 @@ def test_a_held_order_never_joins_and_an_unroutable_member_is_held_with_a_reason
     assert unrouted.hold_reasons, "held with a reason"
     [closed] = events(hub, "PoolClosed")
     assert closed["unrouted"] == [ids[1]] and held not in closed["orders"]
+
+
+def test_positions_stay_unique_after_a_member_leaves(hub: Hub, clock: Clock) -> None:
+    setup(hub, threshold=30)
+    ids = submit(hub, gb("RP-1", NEAR[0]), gb("RP-2", NEAR[1]))
+    fulfilment.cancel_order(hub.uow, T, ids[0], "changed mind", now=clock.now, actor="ops")
+    [third] = submit(hub, gb("RP-3", NEAR[2]))
+    [pool] = views.list_pools(hub.read_uow, T)
+    shown = views.get_pool(hub.read_uow, T, pool["id"])
+    assert [(m["order_id"], m["position"]) for m in shown["orders"]] == [
+        (ids[1], 2), (third, 3)]
+    assert [e["position"] for e in events(hub, "OrderPooled")] == [1, 2, 3]

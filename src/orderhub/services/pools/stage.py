@@ -68,8 +68,8 @@ def pool_orders(uow: UnitOfWork, tenant_id: str, warehouses: Sequence[Warehouse]
                 pool = _open_pool(uow, tenant_id, rule, point, policy, now, actor, closed)
             full = pool.add_member()
             km = pool.distance_km(location)
-            rows.append((pool.id, o.id, pool.member_count, km))
-            o.join_pool(pool.id, code, km, pool.closes_at, pool.member_count, now, actor)
+            rows.append((pool.id, o.id, pool.last_position, km))
+            o.join_pool(pool.id, code, km, pool.closes_at, pool.last_position, now, actor)
             pooled.add(o.id)
             if full:
                 pool.close(CloseReason.THRESHOLD, now, actor)
@@ -103,7 +103,9 @@ def live_members(uow: UnitOfWork, pool: Pool) -> int:
     edited meanwhile (routed on its own) leaves it here, so the threshold counts only the
     orders the pool will route. The leaver itself never touches the pool's row (it holds
     its order's row lock: taking the pool's after it would invert the closers' order)."""
-    ids = [m.order_id for m in uow.pools.members(pool.tenant_id, pool.id)]
+    members = uow.pools.members(pool.tenant_id, pool.id)
+    pool.last_position = max((m.position for m in members), default=0)
+    ids = [m.order_id for m in members]
     if not ids:
         return 0
     stored = uow.orders.statuses(pool.tenant_id, ids)
