@@ -19,10 +19,12 @@ from orderhub.adapters.db import tables as t
 from orderhub.bootstrap import Hub
 from orderhub.domain.lifecycle import OrderStatus as S
 from orderhub.services.intake.submit import ingest_channel_orders
+from orderhub.services.orders import fulfilment
 from orderhub.services.pools import views
 from tests.conftest import Clock
 from tests.factories import T
-from tests.integration.test_pools import NEAR, setup, statuses
+from tests.integration.test_inventory_races import race
+from tests.integration.test_pools import NEAR, atp, events, gb, setup, statuses, submit
 
 
 def _co(ext: str, i: int, clock: Clock) -> ChannelOrder:
@@ -81,3 +83,31 @@ def test_a_channel_batch_and_a_closer_take_pool_and_order_rows_in_one_order(
     assert statuses(hub, done[0]) == [S.VALIDATED, S.VALIDATED]
     [still] = views.list_pools(hub.read_uow, T)
     assert still["members"] == 2 and still["status"] == "open"
+
+
+@pytest.mark.postgres
+def test_a_cancel_racing_an_intake_that_fills_the_pool_never_routes_the_cancelled(
+        hub: Hub, clock: Clock) -> None:
+    if hub.engine.dialect.name != "postgresql":
+        pytest.skip("a race needs PostgreSQL")
+    setup(hub, threshold=4)
+    ids = submit(hub, gb("CR-1", NEAR[0]), gb("CR-2", NEAR[1]), gb("CR-3", NEAR[2]))
+
+    def work(i: int) -> object:
+        if i == 0:
+            return fulfilment.cancel_order(hub.uow, T, ids[0], "changed mind",
+                                           now=clock.now, actor="ops")
+        return submit(hub, gb("CR-4", NEAR[3]))
+
+    done = race(2, work)
+    [fourth] = done[1]  # type: ignore[misc]
+    assert statuses(hub, [ids[0]]) == [S.CANCELLED]
+    closed = events(hub, "PoolClosed")
+    if closed:  # the intake counted the member before the cancel committed
+        assert ids[0] not in closed[0]["orders"]
+        assert statuses(hub, [*ids[1:], fourth]) == [S.ALLOCATED] * 3
+        assert atp(hub, "A", "SH") == 7  # three reserved, the cancelled one not
+    else:  # the cancel came first: three wait for a fourth
+        assert statuses(hub, [*ids[1:], fourth]) == [S.VALIDATED] * 3
+        [pool] = views.list_pools(hub.read_uow, T)
+        assert pool["members"] == 3 and pool["status"] == "open"
