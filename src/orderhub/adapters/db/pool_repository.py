@@ -82,11 +82,13 @@ class PoolRepository:
     # ----- pools ----------------------------------------------------------------------------
     def open_pools(self, tenant_id: str, channels: Sequence[str], *,
                    lock: bool = False) -> list[Pool]:
-        """The open pools of these channels (row-locked with `lock`, in id order)."""
+        """The open pools of these channels (row-locked with `lock`, in (channel, pickup
+        point) order: the order the intake's pooling stage locks them in)."""
         if not channels:
             return []
         q = (select(t.pools).where(_x.tenant_id == tenant_id, _x.status == "open",
-                                   _x.channel.in_(sorted(set(channels)))).order_by(_x.id))
+                                   _x.channel.in_(sorted(set(channels))))
+             .order_by(_x.channel, _x.pickup_site))
         if lock:
             q = q.with_for_update()
         return [_pool(r) for r in self.conn.execute(q).mappings()]
@@ -138,6 +140,13 @@ class PoolRepository:
             _m.tenant_id == tenant_id, _m.pool_id == pool_id).order_by(_m.position)).mappings()
         return [PoolMember(r["order_id"], r["position"], r["distance_km"], r["joined_at"])
                 for r in rows]
+
+    def remove_members(self, tenant_id: str, pool_id: str, order_ids: Sequence[str]) -> None:
+        """Members that left the pool (cancelled, edited: gone their own way)."""
+        if order_ids:
+            self.conn.execute(t.pool_members.delete().where(
+                _m.tenant_id == tenant_id, _m.pool_id == pool_id,
+                _m.order_id.in_(list(order_ids))))
 
     def pool_of(self, tenant_id: str, order_id: str) -> str | None:
         return self.conn.execute(select(_m.pool_id).where(

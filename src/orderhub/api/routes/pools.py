@@ -34,15 +34,17 @@ class CloseIn(Strict):
 
 @router.post("/v1/pools/{pool_id}/close")
 def close_pool(pool_id: str, body: CloseIn, hub: HubDep, tenant: TenantDep,
-               actor: ActorDep) -> Any:
+               actor: ActorDep, principal: PrincipalDep) -> Any:
     """Close an open pool now and route it as one delivery (409 if already closed)."""
+    if principal.warehouses:  # a key bound to warehouses: only a pool it can see (404)
+        views.get_pool(hub.read_uow, tenant, pool_id, warehouses=principal.warehouses)
     return closing.close_pool(hub.uow, tenant, pool_id, now=hub.clock(), actor=actor,
                               presale_lock=hub.presale_lock, reason=body.reason)
 
 
 @router.get("/v1/pools/policy")
 def get_policy(hub: HubDep, tenant: TenantDep,
-               version: Annotated[int | None, Query(ge=1)] = None) -> Any:
+               version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> Any:
     """The pooling policy in force (version 0: none, nothing is pooled), or `version`."""
     return policy.get_policy(hub.read_uow, tenant, version)
 
@@ -57,8 +59,9 @@ class PolicyIn(Strict):
     document: JsonObject = Field(description="{\"channels\": {code: {radius_km, "
                                              "window_minutes, threshold, enabled}}}")
     reason: Text = Field(min_length=1, max_length=500)
-    expected_version: Int | None = Field(None, ge=0, description="The version you read: "
-                                         "a concurrent change is then a 409")
+    expected_version: Int | None = Field(None, ge=0, le=2**31 - 1,
+                                         description="The version you read: a "
+                                         "concurrent change is then a 409")
 
 
 @router.put("/v1/pools/policy")

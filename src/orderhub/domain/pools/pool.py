@@ -73,6 +73,7 @@ class Pool:
     closed_at: datetime | None = None
     closed_by: str = ""
     deliveries: list[dict[str, Any]] = field(default_factory=list)
+    last_position: int = 0  # the last member's position (members who left keep theirs)
 
     @classmethod
     def open(cls, tenant_id: str, rule: ChannelPooling, point: PickupPoint, now: datetime,
@@ -97,6 +98,7 @@ class Pool:
         if self.status != PoolStatus.OPEN:
             raise Conflict(f"pool {self.id} is closed")
         self.member_count += 1
+        self.last_position = max(self.last_position, self.member_count - 1) + 1
         return self.member_count >= self.threshold
 
     def due_reason(self, now: datetime) -> CloseReason | None:

@@ -25,6 +25,7 @@ from orderhub.services.intake.address_enrichment import as_stored, enrich
 from orderhub.services.intake.commands import IngestResult, Taken
 from orderhub.services.intake.crosswalk import resolve_lines
 from orderhub.services.orders.editing import edit_order
+from orderhub.services.pools.stage import lock_open_pools
 from orderhub.services.unit_of_work import UnitOfWork
 
 
@@ -89,6 +90,8 @@ def take_channel_orders(uow: UnitOfWork, tenant_id: str, channel: str,
             latest[co.external_id] = i
     existing = uow.orders.find_by_channel_keys(
         tenant_id, [(channel, co.external_id) for co in items])
+    if existing:  # before any order row: the lock order of pool closers (docs/pools.md)
+        lock_open_pools(uow, tenant_id, channel)
     stored = {o.external_id: o for o in uow.orders.get_many(
         tenant_id, [oid for oid, _ in existing.values()], lock=True)}
     fresh: list[Order] = []

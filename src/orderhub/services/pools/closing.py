@@ -39,6 +39,9 @@ def route_closed(uow: UnitOfWork, pool: Pool, now: datetime, actor: str,
     missing = [i for i in ids if i not in seen]
     seen.update({o.id: o for o in uow.orders.get_many(tenant, missing, lock=True)})
     waiting = [seen[i] for i in ids if i in seen and seen[i].status == OrderStatus.VALIDATED]
+    # Members cancelled or edited meanwhile went their own way: they leave the pool.
+    uow.pools.remove_members(tenant, pool.id, [i for i in ids if i not in
+                                               {o.id for o in waiting}])
     strategy = PoolStrategy(pool.id, waiting, (pool.lat, pool.lon))
     if waiting:
         run_pipeline(uow, tenant, waiting, strategy, now, actor, presale_lock)
@@ -49,6 +52,7 @@ def route_closed(uow: UnitOfWork, pool: Pool, now: datetime, actor: str,
         if orders:
             deliveries.append({**d.as_dict(), "orders": orders})
     pool.deliveries = deliveries
+    pool.member_count = len(waiting)
     uow.pools.save(pool)
     unrouted = [o.id for o in waiting if o.id not in routed]
     uow.record(PoolClosed(tenant_id=tenant, occurred_at=now, actor=actor, pool_id=pool.id,

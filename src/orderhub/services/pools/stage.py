@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from orderhub.domain.geo import locate
 from orderhub.domain.inventory import Warehouse
+from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order, OrderType
 from orderhub.domain.pools.policy import ChannelPooling, PoolPolicy
 from orderhub.domain.pools.pool import CloseReason, PickupPoint, Pool, choose_pickup
@@ -67,8 +68,8 @@ def pool_orders(uow: UnitOfWork, tenant_id: str, warehouses: Sequence[Warehouse]
                 pool = _open_pool(uow, tenant_id, rule, point, policy, now, actor, closed)
             full = pool.add_member()
             km = pool.distance_km(location)
-            rows.append((pool.id, o.id, pool.member_count, km))
-            o.join_pool(pool.id, code, km, pool.closes_at, pool.member_count, now, actor)
+            rows.append((pool.id, o.id, pool.last_position, km))
+            o.join_pool(pool.id, code, km, pool.closes_at, pool.last_position, now, actor)
             pooled.add(o.id)
             if full:
                 pool.close(CloseReason.THRESHOLD, now, actor)
@@ -86,6 +87,34 @@ def _write(uow: UnitOfWork, tenant_id: str, pool: Pool,
     uow.pools.save(pool)
 
 
+def lock_open_pools(uow: UnitOfWork, tenant_id: str, channel: str) -> None:
+    """A channel batch that updates stored orders locks its channel's open pools first
+    (one indexed query; none for a channel that pools nothing): a stored order may wait in
+    one of them, and a closer takes the pool's row before its members' order rows. Taking
+    an order row first, then the pool's in this stage, deadlocked with a closer."""
+    uow.pools.open_pools(tenant_id, [channel], lock=True)
+
+
+_WAITING = frozenset({OrderStatus.CREATED.value, OrderStatus.VALIDATED.value})
+
+
+def live_members(uow: UnitOfWork, pool: Pool) -> int:
+    """How many of the (locked) pool's members still wait in it; a member cancelled or
+    edited meanwhile (routed on its own) leaves it here, so the threshold counts only the
+    orders the pool will route. The leaver itself never touches the pool's row (it holds
+    its order's row lock: taking the pool's after it would invert the closers' order)."""
+    members = uow.pools.members(pool.tenant_id, pool.id)
+    pool.last_position = max((m.position for m in members), default=0)
+    ids = [m.order_id for m in members]
+    if not ids:
+        return 0
+    stored = uow.orders.statuses(pool.tenant_id, ids)
+    mine = {o.id: o.status.value for o in uow.orders.seen()}  # changed in this transaction
+    gone = [i for i in ids if mine.get(i, stored.get(i)) not in _WAITING]
+    uow.pools.remove_members(pool.tenant_id, pool.id, gone)
+    return len(ids) - len(gone)
+
+
 def _open_pool(uow: UnitOfWork, tenant_id: str, rule: ChannelPooling, point: PickupPoint,
                policy: PoolPolicy, now: datetime, actor: str, closed: list[Pool]) -> Pool:
     """The channel's open pool for the point, locked; an open one found past its window
@@ -93,6 +122,7 @@ def _open_pool(uow: UnitOfWork, tenant_id: str, rule: ChannelPooling, point: Pic
     for _ in range(3):
         pool = uow.pools.open_pool(tenant_id, rule.channel, point.code, lock=True)
         if pool is not None:
+            pool.member_count = live_members(uow, pool)
             reason = pool.due_reason(now)
             if reason is None:
                 return pool

@@ -116,4 +116,12 @@ def read_events(rows: Iterable[EventRow], entries: dict[Stage, datetime] | None 
             attempts.add(f"{data.get('shipment_id', '')}@{data.get('checkpoint_at', '')}")
         if event_type in FINISHING:
             finished_at = at
+        if event_type == "OrderPooled" and Stage.VALIDATED in out:
+            # A group-buy pool holds it until the pool's window ends (docs/pools.md): the
+            # validated step is timed from then, not stalled while the pool is open.
+            until = datetime.fromisoformat(str(data["closes_at"]))
+            out[Stage.VALIDATED] = max(out[Stage.VALIDATED], until)
+    later = [at for s, at in out.items() if s.rank > Stage.VALIDATED.rank]
+    if later and Stage.VALIDATED in out:  # the pool closed earlier (threshold, a person)
+        out[Stage.VALIDATED] = min(out[Stage.VALIDATED], min(later))
     return out, held_since, frozenset(attempts), finished_at
