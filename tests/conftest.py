@@ -302,3 +302,23 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     collector's way (one full collection first, so no garbage is frozen with it)."""
     gc.collect()
     gc.freeze()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`--dist loadgroup` sends a group's tests to one worker by a `@<group>` suffix on each
+    test's id, which pytest-xdist 3.8 writes to `item._nodeid`; pytest 9.2 keeps the id in
+    `item._id`, so the suffix was lost and every browser module built its console (demo,
+    server, Chromium) on all three workers at once (timeouts at a busy start). Put the
+    suffix where pytest now reads it; a no-op where xdist's own tagging still works."""
+    # on a worker xdist says so in its own `loadgroup` value (its `dist` is not passed on)
+    grouped = config.getoption("loadgroup", False) or config.getoption("dist", "") == "loadgroup"
+    if not grouped or not items or not hasattr(items[0], "_id"):
+        return
+    from _pytest.nodes import coerce_node_id
+
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
