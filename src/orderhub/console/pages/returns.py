@@ -194,7 +194,9 @@ async def receive(request: Request, return_id: str, v: CheckedDep) -> Response:
     for ln in shown["lines"]:
         n = ln["line_no"]
         raw, grade = _text(form, f"qty-{n}"), _text(form, f"grade-{n}")
-        if not raw.isdigit() or int(raw) > ln["quantity"]:
+        # ASCII digits only ("²".isdigit() is true, int() refuses it), and few of them
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) \
+                or int(raw) > ln["quantity"]:
             errors[f"qty-{n}"] = "ret.bad_quantity"
             errors[f"qty-{n}__n"] = str(ln["quantity"])
             continue

@@ -1,0 +1,156 @@
+"""Review of the after-sales console pages (issue 17): bad input on their forms answers
+with the field's message, never a 500; actions are refused without their scope or the
+CSRF token; a warehouse-bound user cannot act on another warehouse's return by posting
+its id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from orderhub.api.app import create_app
+from orderhub.bootstrap import Hub
+from orderhub.services.access import users
+from tests.console_support import PASSWORD, csrf_of
+from tests.e2e.test_console_aftersales import _shipped, _version, alipay
+from tests.factories import T, seed_network
+
+
+@pytest.fixture
+def app(hub: Hub) -> Any:
+    seed_network(hub)
+    for login, role, scopes in (("op", "operations", None), ("fin", "finance", None),
+                                ("reader", None, ["finance:read", "returns:read",
+                                                  "orders:read", "orders:bill"])):
+        users.create_user(hub.uow, T, login=login, role=role, scopes=scopes, warehouses=(),
+                          password=PASSWORD, granter=None, actor="test", now=hub.clock())
+    return create_app(hub)
+
+
+def _client(app: Any, login: str) -> TestClient:
+    c = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
+    form = c.get("/console/sign-in")
+    r = c.post("/console/sign-in", data={"tenant": T, "login": login, "password": PASSWORD,
+                                         "csrf": csrf_of(form.text)})
+    assert r.status_code == 303, r.text
+    return c
+
+
+def _approved(app: Any, hub: Hub, ext: str) -> tuple[str, TestClient, str]:
+    oid = _shipped(hub, ext, [("A", 2)])
+    rid = hub.returns.request(T, oid, [(1, 2)], "other", actor="buyer").id
+    hub.returns.approve(T, rid, actor="t")
+    op = _client(app, "op")
+    return rid, op, op.get(f"/console/returns/{rid}").text
+
+
+@pytest.mark.parametrize("qty", ["²", "9" * 5000, "٣"])
+def test_receipt_units_not_a_plain_number_are_a_field_error(app: Any, hub: Hub,
+                                                           qty: str) -> None:
+    rid, op, page = _approved(app, hub, f"RV-Q-{len(qty)}-{ord(qty[0])}")
+    r = op.post(f"/console/returns/{rid}/receive", data={
+        "csrf": csrf_of(page), "version": _version(page), "warehouse": "SH",
+        "qty-1": qty, "grade-1": "resell"})
+    assert r.status_code == 400, r.text[:300]
+    assert 'id="e-qty-1"' in r.text
+    with hub.read_uow() as uow:
+        assert uow.returns.get(T, rid).status.value == "approved"
+
+
+@pytest.mark.parametrize("tolerance", ["NaN", "sNaN", "Infinity", "-1", "1e999999"])
+def test_run_with_a_tolerance_that_is_no_amount_is_refused_not_500(app: Any, hub: Hub,
+                                                                   tolerance: str) -> None:
+    fin = _client(app, "fin")
+    page = fin.get("/console/reconciliation", params={"period": "2026-11"})
+    csrf = csrf_of(page.text)
+    imported = fin.post("/console/reconciliation/imports", data={
+        "csrf": csrf, "source": "tmall", "period": "2026-11"},
+        files={"file": ("a.csv", alipay([("S1", "NOPE-1", "5.00")]), "text/csv")})
+    assert imported.status_code == 303, imported.text[:300]
+    r = fin.post("/console/reconciliation/runs", data={
+        "csrf": csrf, "period": "2026-11", "scope": "tmall", "tolerance": tolerance})
+    assert r.status_code in (400, 409), r.text[:300]
+    assert "data-run-id=" not in r.text
+
+
+@pytest.mark.parametrize("period", ["2026-13", "2026-00", "0000-01"])
+def test_a_month_that_does_not_exist_is_a_field_error(app: Any, period: str) -> None:
+    fin = _client(app, "fin")
+    page = fin.get("/console/reconciliation", params={"period": period})
+    assert page.status_code == 400, page.text[:300]
+    csrf = csrf_of(fin.get("/console/reconciliation").text)
+    for path in ("runs", "close"):
+        r = fin.post(f"/console/reconciliation/{path}", data={"csrf": csrf, "period": period})
+        assert r.status_code in (400, 409), (path, r.text[:300])
+    r = fin.post("/console/reconciliation/imports", data={
+        "csrf": csrf, "source": "tmall", "period": period},
+        files={"file": ("a.csv", alipay([("S1", "NOPE-1", "5.00")]), "text/csv")})
+    assert r.status_code in (400, 422), r.text[:300]
+    assert fin.get("/console/reconciliation/export",
+                   params={"period": period}).status_code in (200, 400)
+
+
+@pytest.mark.parametrize("name,data", [
+    ("bad.xlsx", b"PK\x03\x04 not really a zip"),
+    ("bad.xlsx", b"\x00\x01\x02garbage"),
+    ("bad.csv", b"\xff\xfe\x00garbage\x00\x81"),
+    ("empty-head.csv", b"\n\n\n"),
+    ("bin.csv", bytes(range(256)) * 10),
+])
+def test_a_bad_file_is_refused_next_to_the_file_field(app: Any, name: str,
+                                                      data: bytes) -> None:
+    fin = _client(app, "fin")
+    csrf = csrf_of(fin.get("/console/reconciliation").text)
+    r = fin.post("/console/reconciliation/imports", data={
+        "csrf": csrf, "source": "tmall", "period": "2026-11"},
+        files={"file": (name, data, "application/octet-stream")})
+    assert r.status_code in (400, 422), r.text[:300]
+    assert 'id="e-file"' in r.text
+
+
+def test_actions_without_their_scope_or_csrf_are_refused(app: Any, hub: Hub) -> None:
+    rid, op, page = _approved(app, hub, "RV-S-1")
+    reader = _client(app, "reader")  # returns:read, orders:bill; no returns:write/approve
+    seen = reader.get(f"/console/returns/{rid}").text
+    csrf, version = csrf_of(seen), _version(page)
+    assert reader.post(f"/console/returns/{rid}/receive", data={
+        "csrf": csrf, "version": version, "warehouse": "SH", "qty-1": "1",
+        "grade-1": "resell"}).status_code == 403
+    assert reader.post(f"/console/returns/{rid}/reject", data={
+        "csrf": csrf, "version": version, "reason": "x"}).status_code == 403
+    for path in ("imports", "runs", "close"):
+        assert reader.post(f"/console/reconciliation/{path}", data={
+            "csrf": csrf, "period": "2026-11"}).status_code == 403, path
+    fin = _client(app, "fin")
+    assert fin.post("/console/reconciliation/close", data={
+        "period": "2026-11"}).status_code == 403  # no CSRF token
+    assert op.post(f"/console/returns/{rid}/receive", data={
+        "version": version, "warehouse": "SH", "qty-1": "1", "grade-1": "resell"}
+                   ).status_code == 403
+    with hub.read_uow() as uow:
+        assert uow.returns.get(T, rid).status.value == "approved"
+
+
+def test_bound_user_cannot_act_on_another_warehouses_return(app: Any, hub: Hub) -> None:
+    oid = _shipped(hub, "RV-B-1", [("A", 2)])
+    rid = hub.returns.request(T, oid, [(1, 2)], "other", actor="buyer").id
+    with hub.read_uow() as uow:
+        shipped_from = {s.warehouse for s in uow.orders.get(T, oid).shipments}
+    elsewhere = sorted({"SH", "BJ", "GZ"} - shipped_from)[0]
+    users.create_user(hub.uow, T, login="bound", role="operations", warehouses=[elsewhere],
+                      password=PASSWORD, granter=None, actor="test", now=hub.clock())
+    bound = _client(app, "bound")
+    csrf = csrf_of(bound.get("/console/returns").text)
+    for action, data in (("approve", {}), ("reject", {"reason": "no"}),
+                         ("receive", {"warehouse": elsewhere, "qty-1": "1",
+                                      "grade-1": "resell"}),
+                         ("refund-complete", {"reference": "X"})):
+        r = bound.post(f"/console/returns/{rid}/{action}",
+                       data={"csrf": csrf, "version": "1", **data})
+        assert r.status_code in (403, 404), (action, r.status_code)
+    rates = bound.get("/console/returns/rates")
+    assert rates.status_code == 200 and 'data-sku="A"' not in rates.text
+    with hub.read_uow() as uow:
+        assert uow.returns.get(T, rid).status.value == "requested"
