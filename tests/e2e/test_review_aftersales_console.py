@@ -154,3 +154,17 @@ def test_bound_user_cannot_act_on_another_warehouses_return(app: Any, hub: Hub) 
     assert rates.status_code == 200 and 'data-sku="A"' not in rates.text
     with hub.read_uow() as uow:
         assert uow.returns.get(T, rid).status.value == "requested"
+
+
+@pytest.mark.parametrize("megabytes", [12, 21])
+def test_a_file_over_the_limit_gets_the_pages_message(app: Any, megabytes: int) -> None:
+    """The page says how large a file may be; a larger one gets that message next to the
+    file field, in the console's page (not the API's JSON problem)."""
+    fin = _client(app, "fin")
+    csrf = csrf_of(fin.get("/console/reconciliation").text)
+    data = b"x" * (megabytes * 2**20)
+    r = fin.post("/console/reconciliation/imports", data={
+        "csrf": csrf, "source": "tmall", "period": "2026-11"},
+        files={"file": ("big.csv", data, "text/csv")})
+    assert r.headers["content-type"].startswith("text/html"), (r.status_code, r.text[:300])
+    assert r.status_code in (400, 413, 422) and 'id="e-file"' in r.text
