@@ -168,3 +168,35 @@ def test_a_file_over_the_limit_gets_the_pages_message(app: Any, megabytes: int) 
         files={"file": ("big.csv", data, "text/csv")})
     assert r.headers["content-type"].startswith("text/html"), (r.status_code, r.text[:300])
     assert r.status_code in (400, 413, 422) and 'id="e-file"' in r.text
+
+
+def test_reconciliation_is_not_for_a_warehouse_bound_viewer(app: Any, hub: Hub) -> None:
+    """Reconciliation findings name every order of the tenant (and unmatched rows, which
+    belong to no warehouse): a credential bound to warehouses sees only the orders released
+    to them, so neither the page, its export nor the API's report is for it."""
+    from tests.api import auth_headers
+
+    fin = _client(app, "fin")
+    csrf = csrf_of(fin.get("/console/reconciliation").text)
+    assert fin.post("/console/reconciliation/imports", data={
+        "csrf": csrf, "source": "tmall", "period": "2026-11"},
+        files={"file": ("a.csv", alipay([("S1", "SECRET-9", "5.00")]), "text/csv")}
+                    ).status_code == 303
+    assert fin.post("/console/reconciliation/runs", data={
+        "csrf": csrf, "period": "2026-11", "scope": "tmall"}).status_code == 303
+    users.create_user(hub.uow, T, login="finbj", role="finance", warehouses=["BJ"],
+                      password=PASSWORD, granter=None, actor="test", now=hub.clock())
+    bound = _client(app, "finbj")
+    page = bound.get("/console/reconciliation", params={"period": "2026-11"})
+    assert page.status_code == 403 and "SECRET-9" not in page.text
+    export = bound.get("/console/reconciliation/export", params={"period": "2026-11"})
+    assert export.status_code == 403 and "SECRET-9" not in export.text
+    assert 'href="/console/reconciliation"' not in bound.get("/console/returns").text
+    api = TestClient(app, headers=auth_headers(hub, role="finance", warehouses=["BJ"],
+                                               name="fin-bj"))
+    for path in ("/v1/reconciliation/report", "/v1/reconciliation/report/export",
+                 "/v1/reconciliation/imports"):
+        r = api.get(path, params={"period": "2026-11"})
+        assert r.status_code == 403 and "SECRET-9" not in r.text, path
+    assert fin.get("/console/reconciliation/export",
+                   params={"period": "2026-11"}).status_code == 200

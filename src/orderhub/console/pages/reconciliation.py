@@ -27,7 +27,7 @@ from orderhub.services.reconciliation import settlement, views
 
 router = APIRouter()
 NAV = nav.register(nav.NavItem("reconciliation", "/reconciliation", Scope.FINANCE_READ,
-                               order=38))
+                               order=38, unbound_only=True))
 MAX_BYTES = 20 * 1024 * 1024
 FINDINGS_SHOWN = 200
 RUNS_SHOWN = 20
@@ -80,8 +80,16 @@ def _page(request: Request, v: Viewer, *, period: str, scope: str = "", code: st
                   export_query=urlencode(query), shown=FINDINGS_SHOWN)
 
 
+def _reader(v: Viewer = Depends(needs(Scope.FINANCE_READ))) -> Viewer:
+    """finance:read, and bound to no warehouse: the findings name every order of the tenant
+    (and rows of none), more than a warehouse-bound viewer may see."""
+    if v.principal.warehouses:
+        raise ConsoleForbidden(Scope.FINANCE_READ.value)
+    return v
+
+
 @router.get("/reconciliation")
-def reconciliation(request: Request, v: Viewer = Depends(needs(Scope.FINANCE_READ))
+def reconciliation(request: Request, v: Viewer = Depends(_reader)
                    ) -> Response:
     raw = {k: request.query_params.get(k, "").strip() for k in ("period", "scope", "code")}
     errors: dict[str, str] = {}
@@ -98,7 +106,7 @@ def reconciliation(request: Request, v: Viewer = Depends(needs(Scope.FINANCE_REA
 
 
 @router.get("/reconciliation/export")
-def export(request: Request, v: Viewer = Depends(needs(Scope.FINANCE_READ))) -> Response:
+def export(request: Request, v: Viewer = Depends(_reader)) -> Response:
     q = request.query_params
     fmt = q.get("format", "csv")
     period = _period(request, q.get("period", ""))
@@ -131,7 +139,7 @@ def _field_errors(exc: InvalidInput) -> dict[str, str]:
 
 
 def _writer(v: Viewer) -> None:
-    if not v.may(Scope.FINANCE_WRITE):
+    if not v.may(Scope.FINANCE_WRITE) or v.principal.warehouses:
         raise ConsoleForbidden(Scope.FINANCE_WRITE.value)
 
 
