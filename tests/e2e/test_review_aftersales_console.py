@@ -200,3 +200,11 @@ def test_reconciliation_is_not_for_a_warehouse_bound_viewer(app: Any, hub: Hub) 
         assert r.status_code == 403 and "SECRET-9" not in r.text, path
     assert fin.get("/console/reconciliation/export",
                    params={"period": "2026-11"}).status_code == 200
+
+
+def test_a_returns_source_is_shown_in_chinese(app: Any, hub: Hub) -> None:
+    rid, op, _ = _approved(app, hub, "RV-ZH-1")  # requested through the API's use case
+    zh = op.get(f"/console/returns/{rid}", headers={"Accept-Language": "zh-CN"}).text
+    assert "<dt>来源</dt><dd>接口" in zh, zh[zh.find("来源"):][:80]
+    en = op.get(f"/console/returns/{rid}").text
+    assert "<dt>Source</dt><dd>API" in en
