@@ -208,3 +208,21 @@ def test_a_returns_source_is_shown_in_chinese(app: Any, hub: Hub) -> None:
     assert "<dt>来源</dt><dd>接口" in zh, zh[zh.find("来源"):][:80]
     en = op.get(f"/console/returns/{rid}").text
     assert "<dt>Source</dt><dd>API" in en
+
+
+@pytest.mark.parametrize("path,params", [
+    ("/console/returns", {"sku": "x" * 65}), ("/console/returns", {"channel": "\x00"}),
+    ("/console/returns", {"status": "x" * 5000}), ("/console/returns/rma_nope", {}),
+    ("/console/returns/" + "x" * 300, {}),
+    ("/console/reconciliation", {"code": "bogus"}),
+    ("/console/reconciliation", {"scope": "../x"}),
+    ("/console/reconciliation/export", {"format": "pdf"}),
+    ("/console/reconciliation/export", {"code": "bogus"}),
+    ("/console/reconciliation/export", {"scope": "\x00", "format": "xlsx"}),
+    ("/console/reconciliation/export", {"period": "9999-12"}),
+])
+def test_odd_queries_are_answered_without_a_500(app: Any, path: str,
+                                                params: dict[str, str]) -> None:
+    who = _client(app, "op" if path.startswith("/console/returns") else "fin")
+    status = who.get(path, params=params).status_code
+    assert status < 500 and status != 403, status
