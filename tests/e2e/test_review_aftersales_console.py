@@ -226,3 +226,13 @@ def test_odd_queries_are_answered_without_a_500(app: Any, path: str,
     who = _client(app, "op" if path.startswith("/console/returns") else "fin")
     status = who.get(path, params=params).status_code
     assert status < 500 and status != 403, status
+
+
+def test_a_refused_run_names_its_fields_in_the_viewers_language(app: Any) -> None:
+    fin = _client(app, "fin")
+    csrf = csrf_of(fin.get("/console/reconciliation").text)
+    r = fin.post("/console/reconciliation/runs", data={
+        "csrf": csrf, "period": "2026-13", "tolerance": "abc"},
+        headers={"Accept-Language": "zh-CN"})
+    assert r.status_code == 400
+    assert "未能开始对账" in r.text and "容差" in r.text and "tolerance" not in r.text.lower()

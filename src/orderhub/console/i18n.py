@@ -1052,6 +1052,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "rec.bad_period": ("A month as YYYY-MM.", "请按 YYYY-MM 填写月份。"),
     "rec.bad_run": ("The run was not started; check:", "未能开始对账，请检查："),
     "rec.bad_amount": ("Not an amount.", "不是有效金额。"),
+    "rec.tolerance": ("Tolerance", "容差"),
     "rec.bad_export": ("The export could not be made.", "无法导出。"),
     "rec.scope": ("Scope", "对账范围"),
     "rec.code": ("Reason code", "原因代码"),

@@ -208,8 +208,9 @@ async def run(request: Request, v: CheckedDep) -> Response:
         except InvalidInput:
             errors["tolerance"] = "rec.bad_amount"
     if errors:
+        labels = {"period": "rec.period", "scope": "rec.scope", "tolerance": "rec.tolerance"}
         return _page(request, v, period=period, status=400, message="rec.bad_run",
-                     detail=", ".join(sorted(errors)))
+                     detail=", ".join(v.t(labels[k]) for k in sorted(errors)))
     extra: dict[str, Any] = {} if tolerance is None else {"tolerance": tolerance}
     try:
         settlement.run(hub.uow, v.principal.tenant_id, period, scope=kept["scope"] or None,
