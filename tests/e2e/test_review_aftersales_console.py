@@ -220,12 +220,23 @@ def test_a_returns_source_is_shown_in_chinese(app: Any, hub: Hub) -> None:
     ("/console/reconciliation/export", {"code": "bogus"}),
     ("/console/reconciliation/export", {"scope": "\x00", "format": "xlsx"}),
     ("/console/reconciliation/export", {"period": "9999-12"}),
+    ("/console/returns", {"sku": "A\x00"}), ("/console/returns/rma_%00", {}),
+    ("/console/reconciliation/export", {"code": "\x00"}),
+    ("/console/reconciliation", {"code": "\x00", "scope": "\x00"}),
 ])
 def test_odd_queries_are_answered_without_a_500(app: Any, path: str,
                                                 params: dict[str, str]) -> None:
     who = _client(app, "op" if path.startswith("/console/returns") else "fin")
     status = who.get(path, params=params).status_code
     assert status < 500 and status != 403, status
+
+
+def test_an_action_on_a_return_id_with_a_nul_is_not_found(app: Any, hub: Hub) -> None:
+    op = _client(app, "op")
+    csrf = csrf_of(op.get("/console/returns").text)
+    for action in ("approve", "reject", "receive", "refund-complete"):
+        r = op.post(f"/console/returns/rma_%00/{action}", data={"csrf": csrf, "version": "1"})
+        assert r.status_code == 404, (action, r.status_code)
 
 
 def test_a_refused_run_names_its_fields_in_the_viewers_language(app: Any) -> None:
