@@ -14,6 +14,7 @@ class NavItem:
     path: str  # under /console
     scope: Scope  # what the principal needs to see the entry (and the page refuses without)
     order: int  # position in the menu
+    unbound_only: bool = False  # not for a principal bound to warehouses (tenant-wide data)
 
 
 _ITEMS: dict[str, NavItem] = {}
@@ -31,4 +32,5 @@ def items() -> list[NavItem]:
 
 
 def visible(principal: Principal) -> list[NavItem]:
-    return [i for i in items() if principal.allows(i.scope)]
+    return [i for i in items() if principal.allows(i.scope)
+            and not (i.unbound_only and principal.warehouses)]

@@ -607,7 +607,7 @@ class ReturnRequest:
         self.updated_at = now
         self._record(ev.ReturnRefundedByChannel(
             tenant_id=self.tenant_id, occurred_at=now, actor=actor, return_id=self.id,
-            reference=reference, amount="" if amount is None else str(amount),
+            reference=reference, amount="" if amount is None else format(amount, "f"),
             currency=currency if amount is not None else ""))
         return True
 

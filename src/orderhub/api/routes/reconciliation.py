@@ -8,14 +8,25 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from orderhub.api.deps import ActorDep, HubDep, TenantDep
+from orderhub.api.deps import ActorDep, HubDep, PrincipalDep, TenantDep
 from orderhub.api.schemas import Strict
+from orderhub.domain.errors import Forbidden
 from orderhub.services.reconciliation import settlement, views
 
-router = APIRouter(prefix="/v1/reconciliation", tags=["reconciliation"])
+
+async def _not_warehouse_bound(principal: PrincipalDep) -> None:
+    """Settlements and their findings span every order of the tenant (and rows of none):
+    not for a credential bound to warehouses, which sees only the orders released to them."""
+    if principal.warehouses:
+        raise Forbidden("finance:read", "reconciliation covers every order of the tenant; "
+                        "a credential bound to warehouses may not use it")
+
+
+router = APIRouter(prefix="/v1/reconciliation", tags=["reconciliation"],
+                   dependencies=[Depends(_not_warehouse_bound)])
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _FILE_TYPES = {

@@ -10,7 +10,6 @@ row and field, shown next to the file field."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -28,7 +27,7 @@ from orderhub.services.reconciliation import settlement, views
 
 router = APIRouter()
 NAV = nav.register(nav.NavItem("reconciliation", "/reconciliation", Scope.FINANCE_READ,
-                               order=38))
+                               order=38, unbound_only=True))
 MAX_BYTES = 20 * 1024 * 1024
 FINDINGS_SHOWN = 200
 RUNS_SHOWN = 20
@@ -43,8 +42,19 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _month(raw: str) -> bool:
+    """A real month as YYYY-MM ("2026-13" has the shape and is none)."""
+    if not PERIOD.match(raw):
+        return False
+    try:
+        Period.parse(raw)
+    except InvalidInput:
+        return False
+    return True
+
+
 def _period(request: Request, raw: str) -> str:
-    return raw if PERIOD.match(raw) else str(Period.of(hub_of(request).clock()))
+    return raw if _month(raw) else str(Period.of(hub_of(request).clock()))
 
 
 def _page(request: Request, v: Viewer, *, period: str, scope: str = "", code: str = "",
@@ -70,12 +80,20 @@ def _page(request: Request, v: Viewer, *, period: str, scope: str = "", code: st
                   export_query=urlencode(query), shown=FINDINGS_SHOWN)
 
 
+def _reader(v: Viewer = Depends(needs(Scope.FINANCE_READ))) -> Viewer:
+    """finance:read, and bound to no warehouse: the findings name every order of the tenant
+    (and rows of none), more than a warehouse-bound viewer may see."""
+    if v.principal.warehouses:
+        raise ConsoleForbidden(Scope.FINANCE_READ.value)
+    return v
+
+
 @router.get("/reconciliation")
-def reconciliation(request: Request, v: Viewer = Depends(needs(Scope.FINANCE_READ))
+def reconciliation(request: Request, v: Viewer = Depends(_reader)
                    ) -> Response:
     raw = {k: request.query_params.get(k, "").strip() for k in ("period", "scope", "code")}
     errors: dict[str, str] = {}
-    if raw["period"] and not PERIOD.match(raw["period"]):
+    if raw["period"] and not _month(raw["period"]):
         errors["period"] = "rec.bad_period"
     if raw["scope"] and not SCOPE.match(raw["scope"]):
         errors["scope"] = "field.rejected"
@@ -88,7 +106,7 @@ def reconciliation(request: Request, v: Viewer = Depends(needs(Scope.FINANCE_REA
 
 
 @router.get("/reconciliation/export")
-def export(request: Request, v: Viewer = Depends(needs(Scope.FINANCE_READ))) -> Response:
+def export(request: Request, v: Viewer = Depends(_reader)) -> Response:
     q = request.query_params
     fmt = q.get("format", "csv")
     period = _period(request, q.get("period", ""))
@@ -121,7 +139,7 @@ def _field_errors(exc: InvalidInput) -> dict[str, str]:
 
 
 def _writer(v: Viewer) -> None:
-    if not v.may(Scope.FINANCE_WRITE):
+    if not v.may(Scope.FINANCE_WRITE) or v.principal.warehouses:
         raise ConsoleForbidden(Scope.FINANCE_WRITE.value)
 
 
@@ -140,7 +158,7 @@ async def import_file(request: Request, v: CheckedDep) -> Response:
             source = f"carrier:{kept['carrier']}"
         elif source not in SOURCES:
             errors["source"] = "field.bad_choice"
-        if kept["period"] and not PERIOD.match(kept["period"]):
+        if kept["period"] and not _month(kept["period"]):
             errors["import-period"] = "rec.bad_period"
         if kept["channel"] and not SCOPE.match(kept["channel"]):
             errors["channel"] = "field.rejected"
@@ -179,19 +197,20 @@ async def run(request: Request, v: CheckedDep) -> Response:
     kept = {k: _text(form, k) for k in ("period", "scope", "tolerance")}
     period = _period(request, kept["period"])
     errors: dict[str, str] = {}
-    if not PERIOD.match(kept["period"]):
+    if not _month(kept["period"]):
         errors["period"] = "rec.bad_period"
     if kept["scope"] and not SCOPE.match(kept["scope"]):
         errors["scope"] = "field.rejected"
     tolerance: Any = None
     if kept["tolerance"]:
-        try:
-            tolerance = Decimal(kept["tolerance"])
-        except InvalidOperation:
+        try:  # as the API reads it: a finite number (NaN would fail the range check)
+            tolerance = settlement.tolerance_of(kept["tolerance"])
+        except InvalidInput:
             errors["tolerance"] = "rec.bad_amount"
     if errors:
+        labels = {"period": "rec.period", "scope": "rec.scope", "tolerance": "rec.tolerance"}
         return _page(request, v, period=period, status=400, message="rec.bad_run",
-                     detail=", ".join(sorted(errors)))
+                     detail=", ".join(v.t(labels[k]) for k in sorted(errors)))
     extra: dict[str, Any] = {} if tolerance is None else {"tolerance": tolerance}
     try:
         settlement.run(hub.uow, v.principal.tenant_id, period, scope=kept["scope"] or None,
@@ -209,7 +228,7 @@ async def close(request: Request, v: CheckedDep) -> Response:
     form = await request.form()
     period_raw, scope = _text(form, "period"), _text(form, "scope")
     period = _period(request, period_raw)
-    if not PERIOD.match(period_raw) or (scope and not SCOPE.match(scope)):
+    if not _month(period_raw) or (scope and not SCOPE.match(scope)):
         return _page(request, v, period=period, status=400, message="rec.bad_period")
     try:
         settlement.close(hub.uow, v.principal.tenant_id, period, scope=scope or None,

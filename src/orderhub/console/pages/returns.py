@@ -58,7 +58,7 @@ def returns_list(request: Request, v: Viewer = Depends(needs(Scope.RETURNS_READ)
     if f["status"] and f["status"] not in ReturnStatus._value2member_map_:
         errors["status"] = "field.bad_choice"
     for name in ("channel", "sku"):
-        if len(f[name]) > MAX_CODE:
+        if len(f[name]) > MAX_CODE or not f[name].isprintable():  # PostgreSQL refuses NUL
             errors[name] = "field.rejected"
     items: list[dict[str, Any]] = []
     if not errors:
@@ -86,9 +86,16 @@ def rates(request: Request, v: Viewer = Depends(needs(Scope.RETURNS_READ))) -> R
                   rates_channel=_by_rate(stats["by_channel"]), top=TOP_RATES)
 
 
+def _known(return_id: str) -> None:
+    """An id no return can have (a NUL, which PostgreSQL refuses in a query): not found."""
+    if len(return_id) > MAX_CODE or not return_id.isprintable():
+        raise NotFound(f"return {return_id!r} not found")
+
+
 def _page(request: Request, v: Viewer, return_id: str, *, status: int = 200,
           message: str = "", detail: str = "", errors: dict[str, str] | None = None,
           form: dict[str, str] | None = None) -> Response:
+    _known(return_id)
     hub = hub_of(request)
     tenant, bound = v.principal.tenant_id, v.principal.warehouses
     r = views.get_return(hub.read_uow, tenant, return_id, warehouses=bound)
@@ -130,6 +137,7 @@ async def _checked_form(request: Request, v: Viewer, return_id: str, scope: Scop
     from is stale (the return changed since it was drawn)."""
     if not v.may(scope):
         raise ConsoleForbidden(scope.value)
+    _known(return_id)
     hub = hub_of(request)
     shown = views.get_return(hub.read_uow, v.principal.tenant_id, return_id,
                              warehouses=v.principal.warehouses)
@@ -194,7 +202,9 @@ async def receive(request: Request, return_id: str, v: CheckedDep) -> Response:
     for ln in shown["lines"]:
         n = ln["line_no"]
         raw, grade = _text(form, f"qty-{n}"), _text(form, f"grade-{n}")
-        if not raw.isdigit() or int(raw) > ln["quantity"]:
+        # ASCII digits only ("²".isdigit() is true, int() refuses it), and few of them
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) \
+                or int(raw) > ln["quantity"]:
             errors[f"qty-{n}"] = "ret.bad_quantity"
             errors[f"qty-{n}__n"] = str(ln["quantity"])
             continue
