@@ -11,12 +11,17 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from orderhub.adapters.crypto.keyring import PiiCipher
-from orderhub.adapters.db.notification_repository import Claimed, Outcome
+from orderhub.adapters.db.notification_repository import (
+    Claimed,
+    Outcome,
+    lease_due,
+    record_leased,
+)
 from orderhub.adapters.db.tables import (
     chat_callbacks,
     chat_cards,
@@ -150,17 +155,11 @@ class ChatRepository:
     def claim_due(self, now: datetime, limit: int, leased_until: datetime) -> list[Claimed]:
         """Lease up to `limit` due cards (SKIP LOCKED on PostgreSQL), each with its
         channel's secrets opened (`to`, JSON) and the app as its medium."""
-        q = (select(_k.c.id, _k.c.tenant_id, _k.c.order_id, _k.c.channel_id, _k.c.body,
-                    _k.c.attempts)
-             .where(_k.c.status.in_(n.DUE_STATES), _k.c.next_attempt_at <= now)
-             .order_by(_k.c.next_attempt_at).limit(limit))
-        if self.conn.dialect.name == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        rows = self.conn.execute(q).all()
+        rows = lease_due(self.conn, _k, (_k.c.id, _k.c.tenant_id, _k.c.order_id,
+                                         _k.c.channel_id, _k.c.body, _k.c.attempts),
+                         now, limit, leased_until)
         if not rows:
             return []
-        self.conn.execute(update(_k).where(_k.c.id.in_([r[0] for r in rows]))
-                          .values(next_attempt_at=leased_until))
         channels = {r.id: r for r in self.conn.execute(
             select(_c.c.id, _c.c.tenant_id, _c.c.app, _c.c.secrets, _c.c.enabled)
             .where(_c.c.id.in_({r[3] for r in rows})))}
@@ -176,24 +175,8 @@ class ChatRepository:
 
     def record(self, outcomes: Sequence[Outcome], now: datetime) -> list[Outcome]:
         """Each attempt's outcome, under the lease it was claimed with."""
-        if not outcomes:
-            return []
-        held = {cid: lease for cid, lease in self.conn.execute(
-            select(_k.c.id, _k.c.next_attempt_at).where(
-                _k.c.id.in_([o.id for o in outcomes]), _k.c.status.in_(n.DUE_STATES)))}
-        done = [o for o in outcomes if held.get(o.id) == o.leased_until]
-        if done:
-            self.conn.execute(
-                update(_k).where(_k.c.id == bindparam("b_id")).values(
-                    status=bindparam("b_status"), attempts=bindparam("b_attempts"),
-                    next_attempt_at=bindparam("b_next"), handed_at=bindparam("b_handed"),
-                    reason=bindparam("b_reason"), updated_at=now),
-                [{"b_id": o.id, "b_status": o.status, "b_attempts": o.attempts,
-                  "b_next": o.next_attempt_at, "b_handed": o.handed_at,
-                  "b_reason": "" if o.status == n.SENT else o.detail} for o in done])
-        return done
+        return record_leased(self.conn, _k, outcomes, now)
 
-    # ----- callbacks seen (replay protection) ---------------------------------------------
     def claim_callback(self, channel_id: str, replay_key: str, body_sha256: str,
                        now: datetime, keep_since: datetime) -> dict[str, Any] | None:
         """Record a verified callback by its signature; None when it is new, else the row

@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orderhub.adapters.crypto.keyring import PiiCipher
@@ -204,17 +215,10 @@ class NotificationRepository:
     def claim_due(self, now: datetime, limit: int, leased_until: datetime) -> list[Claimed]:
         """Lease up to `limit` due messages, oldest due first (SKIP LOCKED on PostgreSQL),
         their recipients opened to send them."""
-        q = (select(_m.c.id, _m.c.tenant_id, _m.c.order_id, _m.c.medium, _m.c.recipient,
-                    _m.c.subject, _m.c.body, _m.c.attempts, _m.c.unsubscribe_token)
-             .where(_m.c.status.in_(n.DUE_STATES), _m.c.next_attempt_at <= now)
-             .order_by(_m.c.next_attempt_at).limit(limit))
-        if self.conn.dialect.name == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        rows = self.conn.execute(q).all()
-        if not rows:
-            return []
-        self.conn.execute(update(_m).where(_m.c.id.in_([r[0] for r in rows]))
-                          .values(next_attempt_at=leased_until))
+        rows = lease_due(self.conn, _m, (_m.c.id, _m.c.tenant_id, _m.c.order_id, _m.c.medium,
+                                         _m.c.recipient, _m.c.subject, _m.c.body,
+                                         _m.c.attempts, _m.c.unsubscribe_token),
+                         now, limit, leased_until)
         return [Claimed(mid, tid, oid, medium,
                         self.pii.decrypt_text(tid, _field(mid), rcpt) if rcpt else "",
                         subject, body, attempts, token, leased_until)
@@ -224,21 +228,7 @@ class NotificationRepository:
         """Each attempt's outcome, guarded by the lease (a message another dispatcher took
         over after our lease ran out is not recorded twice); returns those recorded. One
         read and one executemany, whatever the batch."""
-        if not outcomes:
-            return []
-        held = {mid: lease for mid, lease in self.conn.execute(
-            select(_m.c.id, _m.c.next_attempt_at).where(
-                _m.c.id.in_([o.id for o in outcomes]), _m.c.status.in_(n.DUE_STATES)))}
-        done = [o for o in outcomes if held.get(o.id) == o.leased_until]
-        if done:
-            self.conn.execute(
-                update(_m).where(_m.c.id == bindparam("b_id")).values(
-                    status=bindparam("b_status"), attempts=bindparam("b_attempts"),
-                    next_attempt_at=bindparam("b_next"), handed_at=bindparam("b_handed"),
-                    reason=bindparam("b_reason"), updated_at=now),
-                [{"b_id": o.id, "b_status": o.status, "b_attempts": o.attempts,
-                  "b_next": o.next_attempt_at, "b_handed": o.handed_at,
-                  "b_reason": "" if o.status == n.SENT else o.detail} for o in done])
+        done = record_leased(self.conn, _m, outcomes, now)
         self.add_log([(o.id, o.tenant_id, o.order_id, o.status, o.detail) for o in done], now)
         return done
 
@@ -295,3 +285,44 @@ class NotificationRepository:
             _m.c.tenant_id == tenant_id, _m.c.status == n.SENT,
             _m.c.event_recorded_at.is_not(None)))
         return [(a, b) for a, b in rows]
+
+
+def lease_due(conn: Connection, table: Table, columns: Sequence[Any], now: datetime,
+              limit: int, leased_until: datetime) -> list[Any]:
+    """Lease up to `limit` due rows of a dispatcher's queue (`status` in DUE_STATES,
+    `next_attempt_at` passed; the table's first column is its id), oldest due first,
+    SKIP LOCKED on PostgreSQL: their `next_attempt_at` becomes the lease's end, so another
+    dispatcher leaves them alone until it runs out. Customer messages and chat cards share
+    it (and `record_leased`)."""
+    q = (select(*columns).where(table.c.status.in_(n.DUE_STATES), table.c.next_attempt_at <= now)
+         .order_by(table.c.next_attempt_at).limit(limit))
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    rows = conn.execute(q).all()
+    if rows:
+        conn.execute(update(table).where(table.c.id.in_([r[0] for r in rows]))
+                     .values(next_attempt_at=leased_until))
+    return list(rows)
+
+
+def record_leased(conn: Connection, table: Table, outcomes: Sequence[Outcome],
+                  now: datetime) -> list[Outcome]:
+    """Each attempt's outcome, only where the row is still under the lease it was claimed
+    with (one taken over by another dispatcher is not recorded twice): one read and one
+    executemany. Returns those recorded."""
+    if not outcomes:
+        return []
+    held = {rid: lease for rid, lease in conn.execute(
+        select(table.c.id, table.c.next_attempt_at).where(
+            table.c.id.in_([o.id for o in outcomes]), table.c.status.in_(n.DUE_STATES)))}
+    done = [o for o in outcomes if held.get(o.id) == o.leased_until]
+    if done:
+        conn.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(
+                status=bindparam("b_status"), attempts=bindparam("b_attempts"),
+                next_attempt_at=bindparam("b_next"), handed_at=bindparam("b_handed"),
+                reason=bindparam("b_reason"), updated_at=now),
+            [{"b_id": o.id, "b_status": o.status, "b_attempts": o.attempts,
+              "b_next": o.next_attempt_at, "b_handed": o.handed_at,
+              "b_reason": "" if o.status == n.SENT else o.detail} for o in done])
+    return done
