@@ -1,0 +1,79 @@
+"""Review of branch intake16 (issue 16 intake fixes): defects found, each pinned."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from orderhub.adapters.channels.tabular.parse import match_columns
+from orderhub.adapters.currency_names import currency_from_text
+from orderhub.domain.buyer_notes import extract, find_age, find_self_age
+
+
+@pytest.mark.parametrize("sign", ["¥", "￥", " ¥ "])
+def test_yen_sign_is_not_guessed_as_renminbi(sign: str) -> None:
+    # ¥ is the sign of both the yen and the renminbi: a Japanese file's ¥5000 read as
+    # CNY 5000 is twenty times its value. It is refused (row and field), not guessed.
+    assert currency_from_text(sign) == ""
+
+
+def test_unambiguous_renminbi_names_still_read() -> None:
+    for text in ("CN¥", "RMB¥", "人民币", "RMB", "元"):
+        assert currency_from_text(text) == "CNY"
+    assert currency_from_text("JP¥") == "JPY"
+    assert currency_from_text("円") == "JPY"
+
+
+def test_sap_net_order_value_is_a_line_value_not_the_order_total() -> None:
+    # SAP ME2N's "Net Order Value" (EKPO-NETWR) is the item's value: read as the order
+    # total, a PO of several items is refused (its rows disagree on the total)
+    header = ["Purchasing Document", "Item", "Material", "Short Text", "Order Quantity",
+              "Net Price", "Currency", "Net Order Value"]
+    found = match_columns(header, None, 1)
+    assert "order_total" not in found.columns
+    assert found.columns["sku"] == 2
+    assert found.columns["title"] == 3
+    assert found.columns["unit_price"] == 5
+
+
+@pytest.mark.parametrize("note", [
+    "请问这款适合3岁以上的孩子吗？",
+    "孩子8岁以上能用吗",
+    "说明书上写12岁以上使用，送给侄子",
+])
+def test_product_age_range_in_chinese_is_not_the_buyers_age(note: str) -> None:
+    # "3岁以上" in a Chinese note is a product's age range, not the buyer saying their age:
+    # read as the buyer's age it holds every order of an age-restricted SKU
+    assert find_self_age(note) is None
+
+
+def test_japanese_buyer_confirming_age_still_read() -> None:
+    found = find_self_age("20歳以上です。")
+    assert found is not None and found[0] == 20
+
+
+CLEAN_NOTES = [
+    "Please deliver 17 items to the back door, my son will sign.",
+    "Bitte vor 18 Uhr liefern, mein Sohn ist zu Hause. 3 Monate Garantie?",
+    "Livrer avant le 3 mars svp, mon fils sera là. Commande n° 12 mois 3.",
+    "Merci de livrer au bureau, pour mon fils — 9 mois de garantie svp",
+    "Please call before delivery, order 2024-11-30, the kids are home",
+    "配送前请电话联系，宝宝在家，谢谢",
+    "Ich bin 100% zufrieden, bitte schnell liefern",
+    "息子の誕生日プレゼントです。12月24日までに届けてください",
+    "For my daughter, 3 months warranty please",
+]
+
+
+@pytest.mark.parametrize("note", CLEAN_NOTES)
+def test_clean_notes_give_no_age(note: str) -> None:
+    facts = extract([("note", note, False)], date(2026, 12, 7))
+    kinds = {f.kind for f in facts.facts}
+    assert "baby_age_months" not in kinds, (note, facts)
+    assert "buyer_age_years" not in kinds or note.startswith("Ich bin 100"), (note, facts)
+
+
+def test_warranty_after_a_french_age_unit() -> None:
+    assert find_age("pour mon fils, 9 mois de garantie svp") is None
+    assert find_age("For my daughter, 3 months warranty please") is None
