@@ -30,7 +30,7 @@ from orderhub.domain.order import OrderType
     ("Ship-to Party", "ship_to_site"), ("Sold-to Party", "customer_ref"),
     ("Ship-to Region", "province"), ("Region", "province"), ("Country Key", "country"),
     ("Document Date", "placed_at"), ("下单日期", "placed_at"),
-    ("Short Text", "title"), ("物料描述", "title"), ("Net Order Value", "order_total"),
+    ("Short Text", "title"), ("物料描述", "title"), ("Total Order Value", "order_total"),
     ("Street/House number", "address"), ("Telephone Number", "phone"),
 ])
 def test_erp_headers(header: str, field: str) -> None:

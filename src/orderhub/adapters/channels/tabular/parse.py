@@ -141,7 +141,8 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     # it is as often the line's amount.
     "order_total": ("order_total", "po_total", "order_amount", "grand_total", "total_due",
                     "订单总额", "订单总金额", "订单金额", "整单金额", "采购总额", "应付总额",
-                    "order_value", "po_value", "net_order_value", "total_order_value",
+                    # (not SAP's "Net Order Value": EKPO-NETWR, the item's value)
+                    "order_value", "po_value", "total_order_value",
                     "po_total_value", "total_po_value", "document_total", "订单总价",
                     "采购订单总额", "订单总值"),
     "placed_at": ("placed_at", "order_date", "order_time", "created_at", "date",
