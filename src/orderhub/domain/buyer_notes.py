@@ -348,12 +348,13 @@ _EN_SELF_AGE = re.compile(r"\b(?:I'?m|I am|my age is|I turned)\s+(?P<n>\d{1,3})"
                           r"(?:\s*(?:years?|yrs?)(?:\s*old)?|\s*y/?o)?\b(?!\s*(?:months?|weeks?|days?|%|kg|g\b))",
                           re.IGNORECASE)
 # The buyer's own age in French, German and Japanese: "j'ai 17 ans", "ich bin 17 (Jahre
-# alt)", "私は17歳", "20歳以上です" / "18岁以上" (the age a buyer confirms)
+# alt)", "私は17歳", "20歳以上です" (the age a buyer confirms)
 _OTHER_SELF_AGE = re.compile(
     r"\bj'?\s?ai\s+(?P<n>\d{1,3})\s*ans\b"
     r"|\bich\s+bin\s+(?P<n2>\d{1,3})(?:\s*jahre?(?:\s*alt)?)?\b(?!\s*(?:monat|woche|tag))"
     r"|(?:私|わたし|僕|ぼく|俺)\s*(?:は|が)?\s*(?P<n3>\d{1,3})\s*[歳才]"
-    r"|(?P<n4>\d{1,3})\s*(?:歳|岁|周岁)\s*以上",
+    # "20歳以上です": the buyer confirming; a bare "3岁以上" is a product's age range
+    r"|(?P<n4>\d{1,3})\s*[歳才]\s*以上\s*(?:です|である|だ)",
     re.IGNORECASE)
 # Turning an age, or an ordinal birthday of the buyer's own ("I'm turning 17", "for my
 # own 17th birthday"): not yet that age, so the age below it (a lower bound, as a birth
