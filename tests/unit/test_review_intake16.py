@@ -56,7 +56,8 @@ def test_japanese_buyer_confirming_age_still_read() -> None:
 CLEAN_NOTES = [
     "Please deliver 17 items to the back door, my son will sign.",
     "Bitte vor 18 Uhr liefern, mein Sohn ist zu Hause. 3 Monate Garantie?",
-    "Livrer avant le 3 mars svp, mon fils sera là. Commande n° 12 mois 3.",
+    "Livrer avant le 3 mars svp, mon fils sera là.",
+    "Für meine Tochter, gibt es 2 Jahre Gewährleistung?",
     "Merci de livrer au bureau, pour mon fils — 9 mois de garantie svp",
     "Please call before delivery, order 2024-11-30, the kids are home",
     "配送前请电话联系，宝宝在家，谢谢",

@@ -205,7 +205,10 @@ _EN_CHILD = re.compile(r"\b(?:baby|son|daughter|child|kid|infant|toddler|newborn
                        re.IGNORECASE)
 _ZH_NOT_AGE_AFTER = re.compile(r"\s*(?:前|后|以前|以后|之前|之后|以内|内|左右前|保质|的?时候)")
 _EN_NOT_AGE_AFTER = re.compile(r"\s*(?:ago|later|before|after|from now|supply|worth|of|"
-                               r"plus\s+tard|später|garantie|garantiert)\b", re.IGNORECASE)
+                               r"plus\s+tard|später|garantiert|"
+                               # "3 months warranty", "9 mois de garantie": a guarantee
+                               r"(?:de\s+|d'|of\s+)?(?:garantie|warranty|guarantee|"
+                               r"gewährleistung|garantía))\b", re.IGNORECASE)
 # "il y a 3 mois" (3 months ago), "vor 3 Monaten", "in 2 weeks", "depuis 2 mois": a time
 _EN_NOT_AGE_BEFORE = re.compile(r"\b(?:il\s+y\s+a|depuis|dans|pendant|vor|seit|in|within|"
                                 r"innerhalb(?:\s+von)?)\s*$", re.IGNORECASE)
