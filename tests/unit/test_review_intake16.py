@@ -78,3 +78,34 @@ def test_clean_notes_give_no_age(note: str) -> None:
 def test_warranty_after_a_french_age_unit() -> None:
     assert find_age("pour mon fils, 9 mois de garantie svp") is None
     assert find_age("For my daughter, 3 months warranty please") is None
+
+
+@pytest.mark.parametrize("note", [
+    "Il a 2 semaines de retard, merci de livrer vite",
+    "Elle a 3 jours pour répondre au livreur",
+    "Er ist 3 Tage nicht da, bitte beim Nachbarn abgeben",
+    "Sie ist 2 Wochen im Urlaub, bitte Paket beim Nachbarn",
+    "He's 5 days away on business, leave with neighbour",
+    "She was 2 weeks late last time, please be quick",
+    "Kind regards, 2 months subscription",
+])
+def test_times_after_a_pronoun_or_kind_regards_are_no_baby_age(note: str) -> None:
+    assert find_age(note) is None
+
+
+@pytest.mark.parametrize("note", ["ich bin 16 Uhr zurück", "Ich bin 15.30 Uhr da",
+                                  "j'ai 2 ans d'abonnement"])
+def test_times_and_durations_are_not_the_buyers_age(note: str) -> None:
+    assert find_self_age(note) is None
+
+
+@pytest.mark.parametrize("attributes", [
+    {"birthday_gift_delivery": "2026-12-01"},
+    {"生日蛋糕配送日期": "2026-12-05"},
+    {"rebirth_campaign": "2025-01-01"},
+])
+def test_a_date_about_a_birthday_is_no_date_of_birth(attributes: dict[str, str]) -> None:
+    from orderhub.domain.buyer_notes import read_notes
+
+    facts = read_notes(attributes, date(2026, 12, 7))
+    assert "note_buyer_age_years" not in facts and "note_baby_age_months" not in facts
