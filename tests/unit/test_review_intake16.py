@@ -109,3 +109,26 @@ def test_a_date_about_a_birthday_is_no_date_of_birth(attributes: dict[str, str])
 
     facts = read_notes(attributes, date(2026, 12, 7))
     assert "note_buyer_age_years" not in facts and "note_baby_age_months" not in facts
+
+
+@pytest.mark.parametrize("name", ["Geburtsdatum", "Date de naissance", "生年月日",
+                                  "Baby birth date", "宝宝出生日期", "buyer_birth_date"])
+def test_dates_of_birth_under_any_name_are_personal(name: str) -> None:
+    # The branch reads a date of birth from any attribute named like one, but stored and
+    # showed in plain all but five exact names
+    from orderhub.adapters.db.order_repository import _split_personal
+    from orderhub.domain.privacy import PiiView, shape_attributes
+    from tests.unit.test_floor_currency import order as make_order
+
+    assert shape_attributes({name: "2010-05-20", "gift_wrap": "yes"},
+                            PiiView.NONE) == {"gift_wrap": "yes"}
+    order = make_order("CNY", "10")
+    order.attributes[name] = "2010-05-20"
+    _, _, attributes, secret = _split_personal(order)
+    assert name not in attributes and secret["t"][name] == "2010-05-20"
+
+
+def test_birthday_delivery_dates_stay_plain() -> None:
+    from orderhub.domain.privacy import is_personal_attribute
+
+    assert not is_personal_attribute("birthday_gift_delivery")

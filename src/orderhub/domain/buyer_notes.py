@@ -628,8 +628,7 @@ def birth_date_texts(attributes: Mapping[str, str]) -> list[tuple[str, str, bool
     for name, value in attributes.items():
         if name.startswith("note_") or not isinstance(value, str) or not value.strip():
             continue
-        if name == BIRTH_DATE_ATTRIBUTE or (_BIRTH_NAME.search(name)
-                                            and not _NOT_BIRTH_NAME.search(name)):
+        if is_birth_date_name(name):
             out.append((name, value, bool(_AGE_NAME.search(name))))
     out.sort(key=lambda t: t[0] != BIRTH_DATE_ATTRIBUTE)
     return out
@@ -639,6 +638,13 @@ _DATE_VALUE = re.compile(
     r"^\s*(?:(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*[日号]?"
     r"|(?P<d2>\d{1,2})\s*[./]\s*(?P<m2>\d{1,2})\s*[./]\s*(?P<y2>(?:19|20)\d{2})"
     r"|(?P<y3>(?:19|20)\d{2})(?P<m3>\d{2})(?P<d3>\d{2}))(?:[ T].*)?\s*$")
+
+
+def is_birth_date_name(name: str) -> bool:
+    """Whether an attribute's name says it holds a date of birth (`_BIRTH_NAME`, not one
+    dating a birthday): such a value is personal, kept encrypted (domain/privacy.py)."""
+    return name == BIRTH_DATE_ATTRIBUTE or bool(
+        _BIRTH_NAME.search(name) and not _NOT_BIRTH_NAME.search(name))
 
 
 def date_value(text: str) -> date | None:
