@@ -132,3 +132,25 @@ def test_birthday_delivery_dates_stay_plain() -> None:
     from orderhub.domain.privacy import is_personal_attribute
 
     assert not is_personal_attribute("birthday_gift_delivery")
+
+
+@pytest.mark.parametrize("address", [
+    {"province": "", "city": "Hong Kong",
+     "line1": "Flat A, 12/F, 1 Nathan Road, Tsim Sha Tsui, Kowloon"},
+    {"province": "HK", "city": "Hong Kong", "line1": "PO Box 1234, General Post Office"},
+    {"province": "香港", "city": "香港", "line1": "九龍旺角彌敦道600號, 旺角"},
+])
+def test_hong_kong_filed_under_the_territory_name_only(address: dict[str, str]) -> None:
+    # Only the territory filed as province and city, the area in the street line (or a PO
+    # box, which has none): the address is complete
+    from orderhub.adapters.world_address import address_problems
+    from orderhub.domain.order import Address
+
+    assert address_problems(Address(country="HK", **address)) == {}
+
+
+def test_hong_kong_with_only_a_street_still_lacks_its_area() -> None:
+    from orderhub.adapters.world_address import address_problems
+    from orderhub.domain.order import Address
+
+    assert address_problems(Address(country="HK", city="Hong Kong", line1="1 Some Road"))
