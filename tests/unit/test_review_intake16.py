@@ -154,3 +154,9 @@ def test_hong_kong_with_only_a_street_still_lacks_its_area() -> None:
     from orderhub.domain.order import Address
 
     assert address_problems(Address(country="HK", city="Hong Kong", line1="1 Some Road"))
+
+
+def test_an_iso_name_two_currencies_share_is_not_guessed() -> None:
+    # pycountry names both VES and VED "Bolívar Soberano": the first one listed won
+    assert currency_from_text("Bolívar Soberano") == ""
+    assert currency_from_text("Swiss Franc") == "CHF"

@@ -92,13 +92,14 @@ def _iso_names() -> dict[str, str]:
                                                     languages=[language]))
         except OSError:  # a locale the installed data does not have
             continue
-    out: dict[str, str] = {}
+    found: dict[str, set[str]] = {}
     for currency in pycountry.currencies:
         names = [currency.name]
         names += [t.gettext(currency.name) for t in translations]
         for name in names:
-            out.setdefault(_key(name), currency.alpha_3)
-    return out
+            found.setdefault(_key(name), set()).add(currency.alpha_3)
+    # A name two currencies share ("Bolívar Soberano": VES and VED) is not guessed
+    return {key: next(iter(codes)) for key, codes in found.items() if len(codes) == 1}
 
 
 @lru_cache(maxsize=1024)
