@@ -9,8 +9,9 @@ Japanese and Korean translations as `pycountry` ships them (read offline from th
 `currency_from_text` answers "" for what names no currency, and for an ambiguous sign
 ("$", "kr", and ¥/￥, which the yen and the renminbi both write: a Japanese file's
 ¥5000 read as CNY 5000 would be twenty times its value): a caller then refuses it with
-its row and field. Three letters that are no ISO 4217 code ("XYZ") are returned as written: intake holds such an order
-(`fx_rate_missing`), its payload kept, as it holds one in a currency without a rate."""
+its row and field. Three letters that are no ISO 4217 code ("XYZ") are returned as
+written: intake holds such an order (`fx_rate_missing`), its payload kept, as it holds
+one in a currency without a rate."""
 
 from __future__ import annotations
 
