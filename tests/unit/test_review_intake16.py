@@ -160,3 +160,14 @@ def test_an_iso_name_two_currencies_share_is_not_guessed() -> None:
     # pycountry names both VES and VED "Bolívar Soberano": the first one listed won
     assert currency_from_text("Bolívar Soberano") == ""
     assert currency_from_text("Swiss Franc") == "CHF"
+
+
+def test_a_word_that_is_no_currency_is_shown_in_chinese_on_the_console() -> None:
+    from orderhub.adapters.channels.tabular.parse import parse_rows
+    from orderhub.console.i18n import Translator
+    from orderhub.console.pages.imports import row_message
+
+    data = "订单号,SKU,数量,单价,币种\nA1,S1,1,10,￥\n".encode()
+    [error] = [e for e in parse_rows(data, fmt="csv").errors if e.field == "currency"]
+    shown = row_message(Translator("zh"), error.message)
+    assert "不是货币" in shown and "￥" in shown
