@@ -171,3 +171,14 @@ def test_a_word_that_is_no_currency_is_shown_in_chinese_on_the_console() -> None
     [error] = [e for e in parse_rows(data, fmt="csv").errors if e.field == "currency"]
     shown = row_message(Translator("zh"), error.message)
     assert "不是货币" in shown and "￥" in shown
+
+
+@pytest.mark.parametrize("note", ["私は3歳の娘がいます", "僕は5歳児の父です",
+                                  "I'm 5 minutes away, ring twice", "I'm 2 hours late"])
+def test_a_childs_age_or_a_time_after_i_is_not_the_buyers_age(note: str) -> None:
+    assert find_self_age(note) is None
+
+
+def test_japanese_self_age_still_read() -> None:
+    found = find_self_age("私は17歳です")
+    assert found is not None and found[0] == 17

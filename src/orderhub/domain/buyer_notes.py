@@ -362,7 +362,7 @@ _SELF = re.compile(r"本人|我|自己|\bI\b|\bmy\b|\bmyself\b", re.IGNORECASE)
 _ZH_SELF_AGE = re.compile(rf"(?:本人|我|自己)(?:今年|已经|已|现在)?(?:满)?\s*(?P<n>{_NUM})\s*周?岁"
                           r"(?!\s*(?:大)?的?\s*(?:宝宝|宝贝|孩子|小孩|儿子|女儿|娃|婴儿|小朋友|闺女))")
 _EN_SELF_AGE = re.compile(r"\b(?:I'?m|I am|my age is|I turned)\s+(?P<n>\d{1,3})"
-                          r"(?:\s*(?:years?|yrs?)(?:\s*old)?|\s*y/?o)?\b(?!\s*(?:months?|weeks?|days?|%|kg|g\b))",
+                          r"(?:\s*(?:years?|yrs?)(?:\s*old)?|\s*y/?o)?\b(?!\s*(?:months?|weeks?|days?|%|kg|g\b|min|hours?|hrs?\b|h\b))",
                           re.IGNORECASE)
 # The buyer's own age in French, German and Japanese: "j'ai 17 ans", "ich bin 17 (Jahre
 # alt)", "私は17歳", "20歳以上です" (the age a buyer confirms)
@@ -370,7 +370,8 @@ _OTHER_SELF_AGE = re.compile(
     r"\bj'?\s?ai\s+(?P<n>\d{1,3})\s*ans\b(?!\s*(?:d'|de\b))"  # "2 ans d'abonnement"
     r"|\bich\s+bin\s+(?P<n2>\d{1,3})(?:\s*jahre?(?:\s*alt)?)?\b"
     r"(?!\s*(?:monat|woche|tag|uhr|h\b)|[.:,]\d)"  # "ich bin 16 Uhr / 15.30 da": a time
-    r"|(?:私|わたし|僕|ぼく|俺)\s*(?:は|が)?\s*(?P<n3>\d{1,3})\s*[歳才]"
+    # (not "私は3歳の娘がいます": I have a 3-year-old daughter)
+    r"|(?:私|わたし|僕|ぼく|俺)\s*(?:は|が)?\s*(?P<n3>\d{1,3})\s*[歳才](?!\s*(?:の|児))"
     # "20歳以上です": the buyer confirming; a bare "3岁以上" is a product's age range
     r"|(?P<n4>\d{1,3})\s*[歳才]\s*以上\s*(?:です|である|だ)",
     re.IGNORECASE)
