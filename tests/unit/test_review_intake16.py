@@ -182,3 +182,11 @@ def test_a_childs_age_or_a_time_after_i_is_not_the_buyers_age(note: str) -> None
 def test_japanese_self_age_still_read() -> None:
     found = find_self_age("私は17歳です")
     assert found is not None and found[0] == 17
+
+
+@pytest.mark.parametrize("note", ["赤ちゃん用、2ヶ月分まとめ買い",
+                                  "Für meinen Sohn, 2 Tage Lieferung ok",
+                                  "For my son, 2 days shipping please",
+                                  "Pour ma fille, 3 jours de livraison max"])
+def test_a_supply_or_a_delivery_time_is_no_baby_age(note: str) -> None:
+    assert find_age(note) is None

@@ -208,12 +208,16 @@ _EN_CHILD = re.compile(r"\b(?:baby|son|daughter|child|kid|infant|toddler|newborn
                        r"|(?-i:\b(?:Sohn|Tochter|Kind(?!\s+(?:[Rr]egards?|[Ww]ishes))|Kleine[rn]?|"
                        r"Enkel(?:in)?|Säugling)\b)",
                        re.IGNORECASE)
-_ZH_NOT_AGE_AFTER = re.compile(r"\s*(?:前|后|以前|以后|之前|之后|以内|内|左右前|保质|的?时候)")
+_ZH_NOT_AGE_AFTER = re.compile(r"\s*(?:前|后|以前|以后|之前|之后|以内|内|左右前|保质|的?时候"
+                               r"|分|的量|用量)")  # 2ヶ月分 (2 months' worth): a supply
 _EN_NOT_AGE_AFTER = re.compile(r"\s*(?:ago|later|before|after|from now|supply|worth|of|"
                                r"plus\s+tard|später|garantiert|"
                                # "3 months warranty", "9 mois de garantie": a guarantee
                                r"(?:de\s+|d'|of\s+)?(?:garantie|warranty|guarantee|"
-                               r"gewährleistung|garantía))\b", re.IGNORECASE)
+                               r"gewährleistung|garantía)|"
+                               # "2 days shipping", "2 Tage Lieferung": a delivery time
+                               r"(?:de\s+)?(?:shipping|delivery|lieferung|lieferzeit|versand|"
+                               r"livraison))\b", re.IGNORECASE)
 # "il y a 3 mois" (3 months ago), "vor 3 Monaten", "in 2 weeks", "depuis 2 mois": a time
 _EN_NOT_AGE_BEFORE = re.compile(r"\b(?:il\s+y\s+a|depuis|dans|pendant|vor|seit|in|within|"
                                 r"innerhalb(?:\s+von)?)\s*$", re.IGNORECASE)
