@@ -190,3 +190,18 @@ def test_japanese_self_age_still_read() -> None:
                                   "Pour ma fille, 3 jours de livraison max"])
 def test_a_supply_or_a_delivery_time_is_no_baby_age(note: str) -> None:
     assert find_age(note) is None
+
+
+def test_sap_net_price_is_per_its_price_unit() -> None:
+    # SAP's Net Price is per "Price Unit" units (PEINH): 250.00 per 100 PC is 2.50 a unit,
+    # read as 250.00 a unit the order was a hundred times its value
+    from decimal import Decimal
+
+    from orderhub.adapters.channels.tabular.parse import parse_rows
+
+    data = (b"Purchasing Document,Item,Material,Order Quantity,Net Price,Price Unit,Currency\n"
+            b"4500000001,10,M-1,200,250.00,100,EUR\n4500000001,20,M-2,3,12.00,1,EUR\n")
+    result = parse_rows(data, fmt="csv")
+    assert result.errors == []
+    lines = result.orders[0][1].lines
+    assert [ln.unit_price for ln in lines] == [Decimal("2.5"), Decimal("12.00")]
