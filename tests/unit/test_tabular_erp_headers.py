@@ -30,7 +30,7 @@ from orderhub.domain.order import OrderType
     ("Ship-to Party", "ship_to_site"), ("Sold-to Party", "customer_ref"),
     ("Ship-to Region", "province"), ("Region", "province"), ("Country Key", "country"),
     ("Document Date", "placed_at"), ("下单日期", "placed_at"),
-    ("Short Text", "title"), ("物料描述", "title"), ("Net Order Value", "order_total"),
+    ("Short Text", "title"), ("物料描述", "title"), ("Total Order Value", "order_total"),
     ("Street/House number", "address"), ("Telephone Number", "phone"),
 ])
 def test_erp_headers(header: str, field: str) -> None:
@@ -97,7 +97,7 @@ def test_a_missing_required_column_names_the_columns_not_understood() -> None:
 # ----- currencies written as names ---------------------------------------------------------
 
 @pytest.mark.parametrize(("written", "code"), [
-    ("人民币", "CNY"), ("RMB", "CNY"), ("￥", "CNY"), ("港币", "HKD"), ("港元", "HKD"),
+    ("人民币", "CNY"), ("RMB", "CNY"), ("CN¥", "CNY"), ("港币", "HKD"), ("港元", "HKD"),
     ("HK$", "HKD"), ("美元", "USD"), ("US$", "USD"), ("usd", "USD"), ("新台币", "TWD"),
     ("台幣", "TWD"), ("NT$", "TWD"), ("欧元", "EUR"), ("€", "EUR"), ("英镑", "GBP"),
     ("日元", "JPY"), ("円", "JPY"), ("韩元", "KRW"), ("澳元", "AUD"), ("A$", "AUD"),
@@ -111,7 +111,7 @@ def test_currency_names(written: str, code: str) -> None:
     assert currency_from_text(written) == code
 
 
-@pytest.mark.parametrize("written", ["$", "Dollars", "kr", "", "美刀刀刀"])
+@pytest.mark.parametrize("written", ["$", "Dollars", "kr", "", "美刀刀刀", "¥", "￥"])
 def test_ambiguous_or_unknown_currency_names_are_not_guessed(written: str) -> None:
     from orderhub.adapters.currency_names import currency_from_text
 

@@ -2,14 +2,16 @@
 (any case), the common Chinese names (simplified and traditional: 人民币, 港币/港元, 美元,
 新台币/台币, 欧元, 英镑, 日元, 韩元, 澳元, 加元, 新加坡元, ...), prefixed dollar signs (US$,
 HK$, NT$, S$, A$, C$, NZ$, MOP$), RMB and the currency signs that name one currency (€, £,
-₩, ₹, ...; ¥/￥ and 元 are the renminbi, as Chinese exports write them; 円 the yen), and
+₩, ₹, ...; 元, CN¥ and RMB¥ are the renminbi; 円 and JP¥ the yen), and
 the long tail of ISO 4217 English names and their Chinese, German, French, Spanish,
 Japanese and Korean translations as `pycountry` ships them (read offline from the wheel).
 
 `currency_from_text` answers "" for what names no currency, and for an ambiguous sign
-("$", "kr"): a caller then refuses it with its row and field. Three letters that are no
-ISO 4217 code ("XYZ") are returned as written: intake holds such an order
-(`fx_rate_missing`), its payload kept, as it holds one in a currency without a rate."""
+("$", "kr", and ¥/￥, which the yen and the renminbi both write: a Japanese file's
+¥5000 read as CNY 5000 would be twenty times its value): a caller then refuses it with
+its row and field. Three letters that are no ISO 4217 code ("XYZ") are returned as
+written: intake holds such an order (`fx_rate_missing`), its payload kept, as it holds
+one in a currency without a rate."""
 
 from __future__ import annotations
 
@@ -21,8 +23,8 @@ from functools import lru_cache
 # fmt: off
 NAMES: dict[str, str] = {
     # renminbi
-    "RMB": "CNY", "人民币": "CNY", "人民幣": "CNY", "元": "CNY", "圆": "CNY", "¥": "CNY",
-    "￥": "CNY", "CN¥": "CNY", "RMB¥": "CNY", "人民币元": "CNY", "人民幣元": "CNY",
+    "RMB": "CNY", "人民币": "CNY", "人民幣": "CNY", "元": "CNY", "圆": "CNY",
+    "CN¥": "CNY", "RMB¥": "CNY", "人民币元": "CNY", "人民幣元": "CNY",
     "CHINESE YUAN": "CNY", "YUAN": "CNY", "RENMINBI": "CNY", "YUAN RENMINBI": "CNY",
     # Hong Kong, Macau, Taiwan
     "港币": "HKD", "港幣": "HKD", "港元": "HKD", "港圆": "HKD", "港圓": "HKD", "HK$": "HKD",
@@ -60,7 +62,7 @@ NAMES: dict[str, str] = {
 }
 # fmt: on
 # Signs several currencies write (dollars, crowns, francs, pesos): not guessed.
-AMBIGUOUS = frozenset({"$", "＄", "KR", "KR.", "FR", "FR.", "CHF.", "DOLLAR", "DOLLARS",
+AMBIGUOUS = frozenset({"$", "＄", "¥", "￥", "KR", "KR.", "FR", "FR.", "CHF.", "DOLLAR", "DOLLARS",
                        "PESO", "PESOS", "RUPEE", "RUPEES", "FRANC", "FRANCS", "CROWN", "KRONE"})
 _LANGUAGES = ("zh_CN", "zh_TW", "zh_HK", "de", "fr", "es", "ja", "ko")
 _NOISE = re.compile(r"[\s.,'’()\-_]")
@@ -91,13 +93,14 @@ def _iso_names() -> dict[str, str]:
                                                     languages=[language]))
         except OSError:  # a locale the installed data does not have
             continue
-    out: dict[str, str] = {}
+    found: dict[str, set[str]] = {}
     for currency in pycountry.currencies:
         names = [currency.name]
         names += [t.gettext(currency.name) for t in translations]
         for name in names:
-            out.setdefault(_key(name), currency.alpha_3)
-    return out
+            found.setdefault(_key(name), set()).add(currency.alpha_3)
+    # A name two currencies share ("Bolívar Soberano": VES and VED) is not guessed
+    return {key: next(iter(codes)) for key, codes in found.items() if len(codes) == 1}
 
 
 @lru_cache(maxsize=1024)

@@ -203,6 +203,10 @@ def hk_district_area(name: str) -> str:
     return _hk_district_index().get(key, "")
 
 
+_PO_BOX = re.compile(r"\b(?:G\.?P\.?O\.?|P\.?\s?O\.?)\s*Box\b|郵政信箱|邮政信箱",
+                     re.IGNORECASE)
+
+
 def _hk_problems(province: str, city: str, district: str, postal_code: str,
                  line1: str) -> dict[str, str]:
     """A Hong Kong address however its divisions are filed: the area (九龍, Kowloon) in the
@@ -210,6 +214,14 @@ def _hk_problems(province: str, city: str, district: str, postal_code: str,
     or neighbourhood (旺角) in any of the three. Hong Kong has no postcode; the area is
     required, and follows from a district or a neighbourhood."""
     names = [n for n in (province, city, district) if n]
+    if not names and line1:
+        # Only the territory's name filed ("HK" / "Hong Kong"): the area is then in the
+        # street line ("..., Tsim Sha Tsui, Kowloon"), or there is none (a PO box)
+        parts = [p.strip() for p in re.split(r"[,，、\n]", line1) if p.strip()]
+        names = [p for p in reversed(parts) if hk_area_of(p) or hk_district_area(p)
+                 or hk_area_of(p, neighbourhood=True)][:1]
+        if not names and _PO_BOX.search(line1):
+            return {}
     area = next((hk_area_of(n) for n in names if hk_area_of(n)), "")
     area = area or next((hk_district_area(n) for n in names if hk_district_area(n)), "")
     area = area or next((hk_area_of(n, neighbourhood=True) for n in names

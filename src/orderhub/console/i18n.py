@@ -791,6 +791,10 @@ CATALOG: dict[str, tuple[str, str]] = {
                                   "文件中没有该字段的列；未能识别的列：{value}"),
     "imp.msg_no_header": ("column '{value}' is not in the header", "表头中没有“{value}”列"),
     "imp.msg_no_header_row": ("the file has no header row", "文件没有表头行"),
+    "imp.msg_not_currency": ("'{value}' is not a currency (an ISO 4217 code such as CNY or "
+                             "USD, or a name such as 人民币, 美元, 新台币, US$)",
+                             "'{value}' 不是货币（应为 ISO 4217 代码如 CNY、USD，或名称如 "
+                             "人民币、美元、新台币、US$）"),
     "imp.field_external_id": ("order number", "订单号"),
     "imp.field_sku": ("SKU", "商品编码"),
     "imp.field_title": ("product name", "商品名称"),

@@ -80,6 +80,10 @@ _AGE_NAME = re.compile(r"baby|infant|child|宝宝|婴儿|月龄|孩子", re.IGNO
 # buyer's own, unless the name says it is the baby's ("Baby birthday", "宝宝出生日期").
 _BIRTH_NAME = re.compile(r"birth|\bdob\b|^_?dob$|geburt|naissance|nacimiento|生年月日|出生|生日",
                          re.IGNORECASE)
+# ... unless it names a date about a birthday, not the birth ("birthday_gift_delivery",
+# "生日蛋糕配送日期"): a delivery or party date read as a date of birth is an age of 0
+_NOT_BIRTH_NAME = re.compile(r"rebirth|deliver|ship|gift|card|message|party|cake|wish|"
+                             r"event|配送|送达|送货|蛋糕|礼|贺卡|派对|祝福", re.IGNORECASE)
 # A canonical attribute adapters put a buyer's birth date under (WooCommerce meta).
 BIRTH_DATE_ATTRIBUTE = "buyer_birth_date"
 
@@ -201,11 +205,19 @@ _ZH_CHILD = re.compile(r"宝宝|宝贝|孩子|小孩|儿子|女儿|娃|婴儿|�
 _EN_CHILD = re.compile(r"\b(?:baby|son|daughter|child|kid|infant|toddler|newborn|little one|"
                        r"grandson|granddaughter|twins?|bub|"
                        r"b[ée]b[ée]|fils|fille|enfant|petite?-?fils|petite?-?fille)\b"
-                       r"|(?-i:\b(?:Sohn|Tochter|Kind|Kleine[rn]?|Enkel(?:in)?|Säugling)\b)",
+                       r"|(?-i:\b(?:Sohn|Tochter|Kind(?!\s+(?:[Rr]egards?|[Ww]ishes))|Kleine[rn]?|"
+                       r"Enkel(?:in)?|Säugling)\b)",
                        re.IGNORECASE)
-_ZH_NOT_AGE_AFTER = re.compile(r"\s*(?:前|后|以前|以后|之前|之后|以内|内|左右前|保质|的?时候)")
+_ZH_NOT_AGE_AFTER = re.compile(r"\s*(?:前|后|以前|以后|之前|之后|以内|内|左右前|保质|的?时候"
+                               r"|分|的量|用量)")  # 2ヶ月分 (2 months' worth): a supply
 _EN_NOT_AGE_AFTER = re.compile(r"\s*(?:ago|later|before|after|from now|supply|worth|of|"
-                               r"plus\s+tard|später|garantie|garantiert)\b", re.IGNORECASE)
+                               r"plus\s+tard|später|garantiert|"
+                               # "3 months warranty", "9 mois de garantie": a guarantee
+                               r"(?:de\s+|d'|of\s+)?(?:garantie|warranty|guarantee|"
+                               r"gewährleistung|garantía)|"
+                               # "2 days shipping", "2 Tage Lieferung": a delivery time
+                               r"(?:de\s+)?(?:shipping|delivery|lieferung|lieferzeit|versand|"
+                               r"livraison))\b", re.IGNORECASE)
 # "il y a 3 mois" (3 months ago), "vor 3 Monaten", "in 2 weeks", "depuis 2 mois": a time
 _EN_NOT_AGE_BEFORE = re.compile(r"\b(?:il\s+y\s+a|depuis|dans|pendant|vor|seit|in|within|"
                                 r"innerhalb(?:\s+von)?)\s*$", re.IGNORECASE)
@@ -244,6 +256,14 @@ _EN_PRONOUN = re.compile(r"(?:\b(?:he|she)(?:'s|\s+is|\s+was|\s+turned|\s+turns)
                          r"\bturn(?:ed|s|ing)|\bil\s+a|\belle\s+a|\ber\s+ist|\bsie\s+ist)"
                          r"\s*(?:just\s+|only\s+|now\s+|already\s+|juste\s+|erst\s+)?$",
                          re.IGNORECASE)
+
+
+# ... and only when the age ends its clause ("He's 9 months.", "turned 8 months last
+# week"): "il a 2 semaines de retard", "er ist 3 Tage nicht da", "she was 2 weeks late"
+# are times, not ages
+_PRONOUN_AGE_END = re.compile(r"\s*(?:$|[.,;:!?)\]]|(?:now|today|yesterday|last|this|"
+                              r"already|maintenant|aujourd|hier|heute|jetzt|gestern|"
+                              r"letzte[nr]?)\b)", re.IGNORECASE)
 
 
 def _zh_months(m: re.Match[str]) -> Decimal:
@@ -301,7 +321,8 @@ def find_age(text: str, *, in_context: bool = False) -> tuple[int, int, int] | N
         if m.group("n1") and m.group("n1").lower() in ("a", "an") and not old:
             continue  # "in a day", "a week ago": not an age unless "a year old"
         small = m.group("u1") is not None and _en_unit(m.group("u1")) != "year"
-        pronoun = small and _EN_PRONOUN.search(text[max(0, m.start() - 20):m.start()])
+        pronoun = (small and _EN_PRONOUN.search(text[max(0, m.start() - 20):m.start()])
+                   and _PRONOUN_AGE_END.match(after))
         if not (in_context or old or pronoun or _near_child(text, m.start(), _EN_CHILD, 30)):
             continue
         if m.group("half"):
@@ -345,15 +366,18 @@ _SELF = re.compile(r"本人|我|自己|\bI\b|\bmy\b|\bmyself\b", re.IGNORECASE)
 _ZH_SELF_AGE = re.compile(rf"(?:本人|我|自己)(?:今年|已经|已|现在)?(?:满)?\s*(?P<n>{_NUM})\s*周?岁"
                           r"(?!\s*(?:大)?的?\s*(?:宝宝|宝贝|孩子|小孩|儿子|女儿|娃|婴儿|小朋友|闺女))")
 _EN_SELF_AGE = re.compile(r"\b(?:I'?m|I am|my age is|I turned)\s+(?P<n>\d{1,3})"
-                          r"(?:\s*(?:years?|yrs?)(?:\s*old)?|\s*y/?o)?\b(?!\s*(?:months?|weeks?|days?|%|kg|g\b))",
+                          r"(?:\s*(?:years?|yrs?)(?:\s*old)?|\s*y/?o)?\b(?!\s*(?:months?|weeks?|days?|%|kg|g\b|min|hours?|hrs?\b|h\b))",
                           re.IGNORECASE)
 # The buyer's own age in French, German and Japanese: "j'ai 17 ans", "ich bin 17 (Jahre
-# alt)", "私は17歳", "20歳以上です" / "18岁以上" (the age a buyer confirms)
+# alt)", "私は17歳", "20歳以上です" (the age a buyer confirms)
 _OTHER_SELF_AGE = re.compile(
-    r"\bj'?\s?ai\s+(?P<n>\d{1,3})\s*ans\b"
-    r"|\bich\s+bin\s+(?P<n2>\d{1,3})(?:\s*jahre?(?:\s*alt)?)?\b(?!\s*(?:monat|woche|tag))"
-    r"|(?:私|わたし|僕|ぼく|俺)\s*(?:は|が)?\s*(?P<n3>\d{1,3})\s*[歳才]"
-    r"|(?P<n4>\d{1,3})\s*(?:歳|岁|周岁)\s*以上",
+    r"\bj'?\s?ai\s+(?P<n>\d{1,3})\s*ans\b(?!\s*(?:d'|de\b))"  # "2 ans d'abonnement"
+    r"|\bich\s+bin\s+(?P<n2>\d{1,3})(?:\s*jahre?(?:\s*alt)?)?\b"
+    r"(?!\s*(?:monat|woche|tag|uhr|h\b)|[.:,]\d)"  # "ich bin 16 Uhr / 15.30 da": a time
+    # (not "私は3歳の娘がいます": I have a 3-year-old daughter)
+    r"|(?:私|わたし|僕|ぼく|俺)\s*(?:は|が)?\s*(?P<n3>\d{1,3})\s*[歳才](?!\s*(?:の|児))"
+    # "20歳以上です": the buyer confirming; a bare "3岁以上" is a product's age range
+    r"|(?P<n4>\d{1,3})\s*[歳才]\s*以上\s*(?:です|である|だ)",
     re.IGNORECASE)
 # Turning an age, or an ordinal birthday of the buyer's own ("I'm turning 17", "for my
 # own 17th birthday"): not yet that age, so the age below it (a lower bound, as a birth
@@ -609,7 +633,7 @@ def birth_date_texts(attributes: Mapping[str, str]) -> list[tuple[str, str, bool
     for name, value in attributes.items():
         if name.startswith("note_") or not isinstance(value, str) or not value.strip():
             continue
-        if name == BIRTH_DATE_ATTRIBUTE or _BIRTH_NAME.search(name):
+        if is_birth_date_name(name):
             out.append((name, value, bool(_AGE_NAME.search(name))))
     out.sort(key=lambda t: t[0] != BIRTH_DATE_ATTRIBUTE)
     return out
@@ -619,6 +643,13 @@ _DATE_VALUE = re.compile(
     r"^\s*(?:(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*[日号]?"
     r"|(?P<d2>\d{1,2})\s*[./]\s*(?P<m2>\d{1,2})\s*[./]\s*(?P<y2>(?:19|20)\d{2})"
     r"|(?P<y3>(?:19|20)\d{2})(?P<m3>\d{2})(?P<d3>\d{2}))(?:[ T].*)?\s*$")
+
+
+def is_birth_date_name(name: str) -> bool:
+    """Whether an attribute's name says it holds a date of birth (`_BIRTH_NAME`, not one
+    dating a birthday): such a value is personal, kept encrypted (domain/privacy.py)."""
+    return name == BIRTH_DATE_ATTRIBUTE or bool(
+        _BIRTH_NAME.search(name) and not _NOT_BIRTH_NAME.search(name))
 
 
 def date_value(text: str) -> date | None:

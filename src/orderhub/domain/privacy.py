@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from orderhub.domain.buyer_notes import FREE_TEXT_FACTS
+from orderhub.domain.buyer_notes import FREE_TEXT_FACTS, is_birth_date_name
 from orderhub.domain.lifecycle import OrderStatus
 
 
@@ -40,6 +40,14 @@ FREE_TEXT_ATTRIBUTES = frozenset({
     "buyer_birth_date", "billing_birthdate", "billing_birth_date", "date_of_birth", "dob",
     *FREE_TEXT_FACTS,
 })
+
+
+def is_personal_attribute(name: str) -> bool:
+    """Free text, or a date of birth under any name a channel gives it ("Geburtsdatum",
+    "Date de naissance", "生年月日", "Baby birth date"): stored encrypted, shaped away."""
+    return name in FREE_TEXT_ATTRIBUTES or is_birth_date_name(name)
+
+
 # Where the warehouse needs the street: the order has been released to it.
 RELEASED_OR_LATER = frozenset({
     OrderStatus.RELEASED, OrderStatus.PICKED, OrderStatus.PACKED,
@@ -107,7 +115,7 @@ def shape_address(address: Mapping[str, Any], pii: PiiView, *,
 def shape_attributes(attributes: Mapping[str, Any], pii: PiiView) -> dict[str, Any]:
     if pii is PiiView.FULL:
         return dict(attributes)
-    return {k: v for k, v in attributes.items() if k not in FREE_TEXT_ATTRIBUTES}
+    return {k: v for k, v in attributes.items() if not is_personal_attribute(k)}
 
 
 def shape_order(view: Mapping[str, Any], pii: PiiView) -> dict[str, Any]:

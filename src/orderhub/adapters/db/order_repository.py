@@ -38,8 +38,8 @@ from orderhub.domain.order import (
 from orderhub.domain.privacy import (
     ADDRESS_PERSONAL,
     CUSTOMER_PERSONAL,
-    FREE_TEXT_ATTRIBUTES,
     RELEASED_OR_LATER,
+    is_personal_attribute,
 )
 
 _ADDRESS_FIELDS = tuple(f.name for f in fields(Address))
@@ -70,14 +70,14 @@ def _split_personal(o: Order) -> tuple[dict[str, Any], dict[str, Any], dict[str,
     secret: dict[str, Any] = {}
     c = {k: customer.pop(k) for k in CUSTOMER_PERSONAL if k in customer}
     a = {k: address.pop(k) for k in ADDRESS_PERSONAL if k in address}
-    text = {k: v for k, v in o.attributes.items() if k in FREE_TEXT_ATTRIBUTES}
+    text = {k: v for k, v in o.attributes.items() if is_personal_attribute(k)}
     if c:
         secret["c"] = c
     if a:
         secret["a"] = a
     if text:
         secret["t"] = text
-    attributes = ({k: v for k, v in o.attributes.items() if k not in FREE_TEXT_ATTRIBUTES}
+    attributes = ({k: v for k, v in o.attributes.items() if not is_personal_attribute(k)}
                   if text else o.attributes)
     return customer, address, attributes, secret
 

@@ -49,6 +49,7 @@ _MESSAGES = (
     (re.compile(r"^no column for this field"), "imp.msg_no_column"),
     (re.compile(r"^column '(?P<value>.+)' is not in the header$"), "imp.msg_no_header"),
     (re.compile(r"^the file has no header row$"), "imp.msg_no_header_row"),
+    (re.compile(r"^'(?P<value>.*)' is not a currency \("), "imp.msg_not_currency"),
 )
 
 

@@ -141,7 +141,8 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     # it is as often the line's amount.
     "order_total": ("order_total", "po_total", "order_amount", "grand_total", "total_due",
                     "订单总额", "订单总金额", "订单金额", "整单金额", "采购总额", "应付总额",
-                    "order_value", "po_value", "net_order_value", "total_order_value",
+                    # (not SAP's "Net Order Value": EKPO-NETWR, the item's value)
+                    "order_value", "po_value", "total_order_value",
                     "po_total_value", "total_po_value", "document_total", "订单总价",
                     "采购订单总额", "订单总值"),
     "placed_at": ("placed_at", "order_date", "order_time", "created_at", "date",
@@ -165,6 +166,8 @@ DEFAULT_HEADERS: dict[str, tuple[str, ...]] = {
     "declared_value": ("declared_value", "申报价值", "申报金额"),
     "hs_code": ("hs_code", "hs", "HS编码", "海关编码", "商品HS编码"),
     "origin_country": ("origin_country", "country_of_origin", "原产国"),
+    # SAP's price unit (PEINH): the net price is per this many units ("250 per 100 PC")
+    "price_unit": ("price_unit", "pricing_unit", "价格单位"),
 }
 CANONICAL_FIELDS: tuple[str, ...] = tuple(DEFAULT_HEADERS)
 REQUIRED_FIELDS: tuple[str, ...] = ("external_id", "sku", "quantity", "unit_price")
@@ -683,6 +686,11 @@ def _read_row(number: int, cells: list[Any], columns: dict[str, int], naive_tz: 
     unit_price = convert("unit_price", _decimal)
     if unit_price is None and not any(e.field == "unit_price" for e in errors):
         errors.append(RowError(number, "unit_price", "is empty"))
+    per = convert("price_unit", _decimal)
+    if per is not None and per <= 0:
+        errors.append(RowError(number, "price_unit", f"must be positive, got {per}"))
+    elif per is not None and unit_price is not None and per != 1:
+        unit_price = unit_price / per  # the price of one unit
     amounts: dict[str, Decimal] = {}
     for name in ("unit_price", "discount", "tax", "shipping_fee", "declared_value",
                  "order_total"):
