@@ -166,7 +166,13 @@ class BiddingRepository:
             _o.closes_at).limit(limit)).mappings()
         return [_offer(m) for m in rows]
 
-    def take_bid(self, bid: Bid, tenant_id: str) -> bool:
+    def seen(self, tenant_id: str, provider: str, message_id: str) -> bool:
+        """Whether the provider's signed message `message_id` was already taken."""
+        return self.conn.execute(select(_b.id).where(
+            _b.tenant_id == tenant_id, _b.provider == provider,
+            _b.message_id == message_id).limit(1)).first() is not None
+
+    def take_bid(self, bid: Bid, tenant_id: str, message_id: str | None = None) -> bool:
         """Store a bid; an accepted one only while its offer is still open (its row updated
         first: a close that ran before makes it late). Returns whether it stayed accepted."""
         taken = True
@@ -183,7 +189,7 @@ class BiddingRepository:
         self.conn.execute(t.bids.insert().values(
             tenant_id=tenant_id, offer_id=bid.offer_id, provider=bid.provider,
             received_at=bid.received_at, status=status, price=bid.price,
-            promised_by=bid.promised_by, problem=bid.problem))
+            promised_by=bid.promised_by, problem=bid.problem, message_id=message_id))
         return taken and bid.status == "accepted"
 
     def bids(self, offer_id: str) -> list[Bid]:

@@ -1,0 +1,91 @@
+"""Review of 3PL bidding: a captured signed bid replayed (to its own offer or to another
+one) must not count again nor override the provider's later bid; an order cancelled
+while its offer is open must not be awarded."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from orderhub.adapters.bidding.simulated import SIMULATED
+from orderhub.adapters.db import tables as t
+from orderhub.adapters.webhooks import signing
+from orderhub.bootstrap import Hub
+from orderhub.domain.errors import Conflict
+from orderhub.services.bidding import auctions
+from orderhub.services.orders import fulfilment
+from tests.conftest import Clock
+from tests.factories import T, draft, seed_network
+from tests.integration.test_bidding import offers, setup_bidding, submit
+
+
+def _signed(secret: str, msg_id: str, doc: object, clock: Clock) -> tuple[dict[str, str],
+                                                                          bytes]:
+    body = json.dumps(doc).encode()
+    return signing.signature_headers(secret, msg_id, int(clock.now.timestamp()), body), body
+
+
+def _post(hub: Hub, code: str, offer_id: str, headers: dict[str, str], body: bytes,
+          clock: Clock) -> dict[str, object]:
+    provider = auctions.verify(hub.read_uow, T, code, headers, body, clock.now)
+    return auctions.submit(hub.uow, T, provider, offer_id, body, clock.now,
+                           message_id=headers["webhook-id"])
+
+
+def test_replayed_bid_is_refused_and_cannot_override(hub: Hub, clock: Clock) -> None:
+    seed_network(hub, {("A", "SH"): 50})
+    secrets = setup_bidding(hub, SIMULATED[:2])
+    [oid] = submit(hub, draft("RP-1", channel="tmall"))
+    offer_id = offers(hub, oid)[0]["offer_id"]
+    sf = secrets["SIM-SF"]
+    promise = (clock.now + timedelta(hours=30)).isoformat()
+    old = _signed(sf, "m-1", {"price": "50.00", "promised_by": promise}, clock)
+    assert _post(hub, "SIM-SF", offer_id, *old, clock)["status"] == "accepted"
+    clock.now += timedelta(seconds=1)
+    new = _signed(sf, "m-2", {"price": "10.00", "promised_by": promise}, clock)
+    assert _post(hub, "SIM-SF", offer_id, *new, clock)["status"] == "accepted"
+    with pytest.raises(Conflict):  # the old message again, within the 5 minutes
+        _post(hub, "SIM-SF", offer_id, *old, clock)
+    clock.now += timedelta(seconds=3)
+    auctions.close_due(hub.uow, clock.now)
+    [o] = offers(hub, oid)
+    assert o["winner"] == "SIM-SF" and o["price"] == "10.00"
+
+
+def test_bid_replayed_to_another_offer_is_refused(hub: Hub, clock: Clock) -> None:
+    seed_network(hub, {("A", "SH"): 50})
+    secrets = setup_bidding(hub, SIMULATED[:2])
+    a, b = submit(hub, draft("RP-2", channel="tmall"), draft("RP-3", channel="tmall"))
+    offer_a, offer_b = offers(hub, a)[0]["offer_id"], offers(hub, b)[0]["offer_id"]
+    promise = (clock.now + timedelta(hours=30)).isoformat()
+    msg = _signed(secrets["SIM-SF"], "m-9", {"price": "99.00", "promised_by": promise},
+                  clock)
+    assert _post(hub, "SIM-SF", offer_a, *msg, clock)["status"] == "accepted"
+    with pytest.raises(Conflict):
+        _post(hub, "SIM-SF", offer_b, *msg, clock)
+    with hub.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.bids).where(
+            t.bids.c.offer_id == offer_b)).scalar_one() == 0
+
+
+def test_cancelled_order_is_not_awarded(hub: Hub, clock: Clock) -> None:
+    seed_network(hub, {("A", "SH"): 50})
+    secrets = setup_bidding(hub, SIMULATED[:2])
+    [oid] = submit(hub, draft("CX-1", channel="tmall"))
+    offer_id = offers(hub, oid)[0]["offer_id"]
+    promise = (clock.now + timedelta(hours=30)).isoformat()
+    bid = _signed(secrets["SIM-SF"], "c-1", {"price": "10.00", "promised_by": promise},
+                  clock)
+    assert _post(hub, "SIM-SF", offer_id, *bid, clock)["status"] == "accepted"
+    fulfilment.cancel_order(hub.uow, T, oid, "customer", now=clock.now, actor="test")
+    clock.now += timedelta(seconds=4)
+    done = auctions.close_due(hub.uow, clock.now)
+    assert done.fell_back == [offer_id] and not done.awarded
+    [o] = offers(hub, oid)
+    assert o["status"] == "fallback" and o["winner"] is None
+    with hub.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.outbox).where(
+            t.outbox.c.type == "BidAwarded")).scalar_one() == 0
