@@ -89,3 +89,18 @@ def test_cancelled_order_is_not_awarded(hub: Hub, clock: Clock) -> None:
     with hub.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.outbox).where(
             t.outbox.c.type == "BidAwarded")).scalar_one() == 0
+
+
+def test_wave_leaves_offered_orders_alone(hub: Hub, clock: Clock) -> None:
+    """A wave re-allocates allocated orders; one whose offer is open keeps its site until
+    the award (the offer and its bids are for that site)."""
+    from orderhub.services.network import waves
+
+    seed_network(hub, {("A", "SH"): 50, ("A", "BJ"): 50})
+    setup_bidding(hub, SIMULATED[:2])
+    tm, web = submit(hub, draft("WV-B1", channel="tmall"), draft("WV-B2"))
+    assert offers(hub, tm)[0]["status"] == "open" and offers(hub, web) == []
+    report = waves.optimise_wave(hub.uow, hub.read_uow, T, strategy=hub.strategy,
+                                 now=hub.clock(), actor="ops",
+                                 presale_lock=hub.presale_lock, dry_run=True)
+    assert report.considered == 1 and tm not in report.changed

@@ -221,6 +221,14 @@ class BiddingRepository:
             _o.tenant_id == tenant_id, _o.order_id == order_id,
             _o.status == OPEN)).scalar_one_or_none()
 
+    def open_orders(self, tenant_id: str, order_ids: Sequence[str]) -> set[str]:
+        """Which of these orders have an open offer (one query)."""
+        if not order_ids:
+            return set()
+        return set(self.conn.execute(select(_o.order_id).where(
+            _o.tenant_id == tenant_id, _o.status == OPEN,
+            _o.order_id.in_(list(order_ids)))).scalars())
+
     # ----- reads --------------------------------------------------------------------------
     def offers_of_order(self, tenant_id: str, order_id: str) -> list[dict[str, Any]]:
         rows = self.conn.execute(select(t.bid_offers).where(

@@ -198,7 +198,7 @@ def submit(make_uow: UowFactory, tenant_id: str, provider: str, offer_id: str, b
     another, neither counts again nor overrides the provider's later bid)."""
     try:
         doc: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nesting: malformed, no 5xx
         doc = None
     with make_uow() as uow:
         offer = uow.bidding.offer(offer_id, tenant_id)
