@@ -104,3 +104,25 @@ def test_wave_leaves_offered_orders_alone(hub: Hub, clock: Clock) -> None:
                                  now=hub.clock(), actor="ops",
                                  presale_lock=hub.presale_lock, dry_run=True)
     assert report.considered == 1 and tm not in report.changed
+
+
+def test_order_moved_to_another_site_is_not_awarded(hub: Hub, clock: Clock) -> None:
+    """An edit re-plans the order (it stays allocated) at another site while its offer is
+    open: the bids were for the old site, so the close falls back."""
+    from sqlalchemy import update
+
+    seed_network(hub, {("A", "SH"): 50, ("A", "BJ"): 50})
+    secrets = setup_bidding(hub, SIMULATED[:2])
+    [oid] = submit(hub, draft("MV-1", channel="tmall"))
+    [offer] = offers(hub, oid)
+    other = "BJ" if offer["site"] == "SH" else "SH"
+    promise = (clock.now + timedelta(hours=30)).isoformat()
+    bid = _signed(secrets["SIM-SF"], "mv-1", {"price": "10.00", "promised_by": promise},
+                  clock)
+    assert _post(hub, "SIM-SF", offer["offer_id"], *bid, clock)["status"] == "accepted"
+    with hub.engine.begin() as conn:  # as if the order had been re-planned at `other`
+        conn.execute(update(t.bid_offers).where(
+            t.bid_offers.c.offer_id == offer["offer_id"]).values(site=other))
+    clock.now += timedelta(seconds=4)
+    done = auctions.close_due(hub.uow, clock.now)
+    assert done.fell_back == [offer["offer_id"]] and not done.awarded

@@ -13,7 +13,8 @@ T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize("reason", ["no valid bid within the window",
                                     "no provider serves the reserved site",
-                                    "the order is cancelled, no longer allocated"])
+                                    "the order is cancelled, no longer allocated",
+                                    "the order was re-planned at another site"])
 def test_fallback_reason_is_chinese(reason: str) -> None:
     offer = {"opened_at": T0, "closes_at": T0 + timedelta(seconds=3), "providers": ["SF"],
              "site": "SH", "currency": "CNY", "reference": {}, "status": "fallback",

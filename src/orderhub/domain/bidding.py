@@ -388,7 +388,8 @@ def explain(offer: Mapping[str, Any], bids: Sequence[Mapping[str, Any]],
 
 
 _REASONS_ZH = {"no valid bid within the window": "窗口内没有有效报价",
-               "no provider serves the reserved site": "没有服务该预留仓的承运商"}
+               "no provider serves the reserved site": "没有服务该预留仓的承运商",
+               "the order was re-planned at another site": "订单已改由其他仓发货"}
 _STATUS_ZH = {"cancelled": "已取消", "on_hold": "已挂起", "released": "已下发",
               "created": "已创建", "validated": "已校验", "reserved": "已预留"}
 

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 CURRENCY = "CNY"  # routing's costs and the providers' prices
 CLOSE_BATCH = 200
 MAX_BID_BYTES = 4096
+MOVED = "the order was re-planned at another site"
 
 
 class BidSignatureError(Exception):
@@ -258,6 +259,9 @@ def close_one(make_uow: UowFactory, offer_id: str, now: datetime) -> str | None:
         if order.status != OrderStatus.ALLOCATED:  # cancelled, held or edited meanwhile
             award = replace(award, winner=None, ranked=(),
                             reason=f"the order is {order.status.value}, no longer allocated")
+        elif {r.warehouse for r in order.active_reservations()} != {offer.site}:
+            award = replace(award, winner=None, ranked=(),
+                            reason=MOVED)  # re-planned elsewhere: the bids were for the site
         if not uow.bidding.claim(offer_id, award, now):
             return None
         actor = "bidding"
