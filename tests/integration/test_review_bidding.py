@@ -126,3 +126,21 @@ def test_order_moved_to_another_site_is_not_awarded(hub: Hub, clock: Clock) -> N
     clock.now += timedelta(seconds=4)
     done = auctions.close_due(hub.uow, clock.now)
     assert done.fell_back == [offer["offer_id"]] and not done.awarded
+
+
+def test_concurrent_replay_is_a_conflict_not_a_database_error(hub: Hub,
+                                                              clock: Clock) -> None:
+    """Two copies of one message racing both pass the `seen` read; the unique index
+    stops the second, which must come out as a Conflict (409), not an IntegrityError."""
+    from orderhub.domain import bidding as bd
+
+    seed_network(hub, {("A", "SH"): 50})
+    setup_bidding(hub, SIMULATED[:2])
+    [oid] = submit(hub, draft("RC-1", channel="tmall"))
+    offer_id = offers(hub, oid)[0]["offer_id"]
+    bid = bd.Bid(offer_id, "SIM-SF", clock.now, bd.MALFORMED, problem="x")
+    with hub.uow() as uow:
+        uow.bidding.take_bid(bid, T, "same")
+        uow.commit()
+    with hub.uow() as uow, pytest.raises(Conflict):
+        uow.bidding.take_bid(bid, T, "same")

@@ -12,10 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.crypto.keyring import PiiCipher
 from orderhub.adapters.db import tables as t
 from orderhub.domain.bidding import OPEN, Award, Bid, Offer, Provider, award_doc
+from orderhub.domain.errors import Conflict
 
 _p = t.bid_providers.c
 _o = t.bid_offers.c
@@ -186,10 +188,15 @@ class BiddingRepository:
                 received=_o.received + (0 if again else 1)))
             taken = bool(done.rowcount)
         status = bid.status if taken else "late"
-        self.conn.execute(t.bids.insert().values(
-            tenant_id=tenant_id, offer_id=bid.offer_id, provider=bid.provider,
-            received_at=bid.received_at, status=status, price=bid.price,
-            promised_by=bid.promised_by, problem=bid.problem, message_id=message_id))
+        try:  # a savepoint: a concurrent copy of the message is a Conflict, not a 5xx
+            with self.conn.begin_nested():
+                self.conn.execute(t.bids.insert().values(
+                    tenant_id=tenant_id, offer_id=bid.offer_id, provider=bid.provider,
+                    received_at=bid.received_at, status=status, price=bid.price,
+                    promised_by=bid.promised_by, problem=bid.problem,
+                    message_id=message_id))
+        except IntegrityError:
+            raise Conflict(f"message '{message_id}' was already received") from None
         return taken and bid.status == "accepted"
 
     def bids(self, offer_id: str) -> list[Bid]:
