@@ -255,7 +255,7 @@ def close_one(make_uow: UowFactory, offer_id: str, now: datetime) -> str | None:
         weight = policy.cost_weight if policy is not None else bd.DEFAULT_COST_WEIGHT
         bids = uow.bidding.bids(offer_id)
         award = bd.decide(offer, bids, weight)
-        order = uow.orders.get(offer.tenant_id, offer.order_id)
+        order = uow.orders.get(offer.tenant_id, offer.order_id, lock=True)  # vs cancel/edit
         if order.status != OrderStatus.ALLOCATED:  # cancelled, held or edited meanwhile
             award = replace(award, winner=None, ranked=(),
                             reason=f"the order is {order.status.value}, no longer allocated")
