@@ -144,3 +144,35 @@ def test_concurrent_replay_is_a_conflict_not_a_database_error(hub: Hub,
         uow.commit()
     with hub.uow() as uow, pytest.raises(Conflict):
         uow.bidding.take_bid(bid, T, "same")
+
+
+def test_dispatch_sends_each_offer_once_across_processes(
+        hub: Hub, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two processes' jobs read the same unrequested offers (a read before the other's
+    commit, simulated by a read that ignores `requested_at`): only the one whose update
+    marked them sends their requests."""
+    from orderhub.adapters.db.bidding_repository import BiddingRepository
+    from orderhub.domain.bidding import OPEN
+
+    seed_network(hub, {("A", "SH"): 50})
+    setup_bidding(hub, SIMULATED[:2])
+    submit(hub, draft("DS-1", channel="tmall"))
+
+    def stale(self: BiddingRepository, limit: int) -> list[object]:
+        from orderhub.adapters.db.bidding_repository import _offer
+        rows = self.conn.execute(select(t.bid_offers).where(
+            t.bid_offers.c.status == OPEN).limit(limit)).mappings()
+        return [_offer(m) for m in rows]
+
+    monkeypatch.setattr(BiddingRepository, "unrequested", stale)
+    sent: list[object] = []
+
+    class Sender:
+        def send(self, requests: list[object]) -> None:
+            sent.extend(requests)
+
+    auctions.dispatch(hub.uow, Sender(), clock.now)
+    first = len(sent)
+    assert first == 2
+    auctions.dispatch(hub.uow, Sender(), clock.now)
+    assert len(sent) == first

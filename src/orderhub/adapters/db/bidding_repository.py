@@ -154,11 +154,14 @@ class BiddingRepository:
             _o.opened_at).limit(limit)).mappings()
         return [_offer(m) for m in rows]
 
-    def mark_requested(self, offer_ids: Sequence[str], now: datetime) -> None:
-        if offer_ids:
-            self.conn.execute(update(t.bid_offers).where(
-                _o.offer_id.in_(list(offer_ids)), _o.requested_at.is_(None)).values(
-                requested_at=now))
+    def mark_requested(self, offer_ids: Sequence[str], now: datetime) -> set[str]:
+        """Mark the offers' requests sent; returns those this call marked (another
+        process's job may have marked some first: it sends those)."""
+        if not offer_ids:
+            return set()
+        return set(self.conn.execute(update(t.bid_offers).where(
+            _o.offer_id.in_(list(offer_ids)), _o.requested_at.is_(None)).values(
+            requested_at=now).returning(_o.offer_id)).scalars())
 
     def due(self, now: datetime, limit: int) -> list[Offer]:
         """Open offers whose window ended, or that every invited provider has bid on."""

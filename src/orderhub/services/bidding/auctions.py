@@ -145,9 +145,10 @@ def dispatch(make_uow: UowFactory, sender: BidRequestSender | None, now: datetim
         offers = uow.bidding.unrequested(limit)
         if not offers:
             return 0
+        mine = uow.bidding.mark_requested([o.id for o in offers], now)  # once across jobs
         requests: list[BidRequest] = []
         secrets: dict[tuple[str, str], tuple[str, str] | None] = {}
-        for offer in offers:
+        for offer in (o for o in offers if o.id in mine):
             body = request_body(offer)
             for code in offer.providers:
                 key = (offer.tenant_id, code)
@@ -162,11 +163,10 @@ def dispatch(make_uow: UowFactory, sender: BidRequestSender | None, now: datetim
                                                     body)
                 requests.append(BidRequest(offer.tenant_id, code, found[0], offer.id, body,
                                            headers))
-        uow.bidding.mark_requested([o.id for o in offers], now)
         uow.commit()
     if sender is not None and requests:
         sender.send(requests)
-    return len(offers)
+    return len(mine)
 
 
 # ----- bids ------------------------------------------------------------------------------------
