@@ -6,6 +6,7 @@ time."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -32,10 +33,13 @@ def run(database_url: str, *args: str) -> tuple[int, str]:
     return out.exit_code, out.output
 
 
+_MSG = itertools.count()  # a new webhook-id per message: a repeated one is a replay (409)
+
+
 def bid(client: TestClient, hub: Hub, secret: str, code: str, offer_id: str,
         doc: Any) -> Any:
     body = json.dumps(doc).encode()
-    headers = signing.signature_headers(secret, f"b-{code}-{offer_id}",
+    headers = signing.signature_headers(secret, f"b-{code}-{offer_id}-{next(_MSG)}",
                                         int(hub.clock().timestamp()), body)
     return client.post(f"/v1/bids/{offer_id}", content=body, headers={
         **headers, "X-Tenant-ID": "default", "X-Provider": code,

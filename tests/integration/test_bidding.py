@@ -54,7 +54,8 @@ def offers(hub: Hub, oid: str) -> list[dict[str, Any]]:
 def post_bid(hub: Hub, secret: str, code: str, offer_id: str, doc: Any) -> dict[str, Any]:
     body = json.dumps(doc).encode()
     now = hub.clock()
-    headers = signing.signature_headers(secret, f"b-{code}", int(now.timestamp()), body)
+    headers = signing.signature_headers(secret, f"b-{code}-{offer_id}-{now.timestamp()}",
+                                         int(now.timestamp()), body)
     provider = auctions.verify(hub.read_uow, T, code, headers, body, now)
     return auctions.submit(hub.uow, T, provider, offer_id, body, now)
 

@@ -377,10 +377,28 @@ def explain(offer: Mapping[str, Any], bids: Sequence[Mapping[str, Any]],
                    f"Awarded to {offer['winner']} at {offer['price']} {offer['currency']}, "
                    f"score {decision.get('score')} (cost weight {w}; lowest score wins).")
     else:
-        out.append(f"回退到路由：{decision.get('reason', '')}；保留原路由方案。" if zh else
+        out.append(f"回退到路由：{_reason_zh(decision.get('reason', ''))}；保留原路由方案。"
+                   if zh else
                    f"Fell back to routing: {decision.get('reason', '')}; the routed plan "
                    f"stands.")
     if decision.get("missing"):
         out.append(f"未报价：{', '.join(decision['missing'])}。" if zh else
                    f"No bid from: {', '.join(decision['missing'])}.")
     return out
+
+
+_REASONS_ZH = {"no valid bid within the window": "窗口内没有有效报价",
+               "no provider serves the reserved site": "没有服务该预留仓的承运商",
+               "the order was re-planned at another site": "订单已改由其他仓发货"}
+_STATUS_ZH = {"cancelled": "已取消", "on_hold": "已挂起", "released": "已下发",
+              "created": "已创建", "validated": "已校验", "reserved": "已预留"}
+
+
+def _reason_zh(reason: str) -> str:
+    """A fallback reason (stored in English) in Chinese."""
+    if reason in _REASONS_ZH:
+        return _REASONS_ZH[reason]
+    if reason.startswith("the order is "):
+        status = reason.removeprefix("the order is ").split(",")[0]
+        return f"订单{_STATUS_ZH.get(status, '状态为 ' + status)}，不再处于已分配状态"
+    return reason

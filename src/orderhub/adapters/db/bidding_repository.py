@@ -12,10 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from orderhub.adapters.crypto.keyring import PiiCipher
 from orderhub.adapters.db import tables as t
 from orderhub.domain.bidding import OPEN, Award, Bid, Offer, Provider, award_doc
+from orderhub.domain.errors import Conflict
 
 _p = t.bid_providers.c
 _o = t.bid_offers.c
@@ -152,11 +154,14 @@ class BiddingRepository:
             _o.opened_at).limit(limit)).mappings()
         return [_offer(m) for m in rows]
 
-    def mark_requested(self, offer_ids: Sequence[str], now: datetime) -> None:
-        if offer_ids:
-            self.conn.execute(update(t.bid_offers).where(
-                _o.offer_id.in_(list(offer_ids)), _o.requested_at.is_(None)).values(
-                requested_at=now))
+    def mark_requested(self, offer_ids: Sequence[str], now: datetime) -> set[str]:
+        """Mark the offers' requests sent; returns those this call marked (another
+        process's job may have marked some first: it sends those)."""
+        if not offer_ids:
+            return set()
+        return set(self.conn.execute(update(t.bid_offers).where(
+            _o.offer_id.in_(list(offer_ids)), _o.requested_at.is_(None)).values(
+            requested_at=now).returning(_o.offer_id)).scalars())
 
     def due(self, now: datetime, limit: int) -> list[Offer]:
         """Open offers whose window ended, or that every invited provider has bid on."""
@@ -166,7 +171,13 @@ class BiddingRepository:
             _o.closes_at).limit(limit)).mappings()
         return [_offer(m) for m in rows]
 
-    def take_bid(self, bid: Bid, tenant_id: str) -> bool:
+    def seen(self, tenant_id: str, provider: str, message_id: str) -> bool:
+        """Whether the provider's signed message `message_id` was already taken."""
+        return self.conn.execute(select(_b.id).where(
+            _b.tenant_id == tenant_id, _b.provider == provider,
+            _b.message_id == message_id).limit(1)).first() is not None
+
+    def take_bid(self, bid: Bid, tenant_id: str, message_id: str | None = None) -> bool:
         """Store a bid; an accepted one only while its offer is still open (its row updated
         first: a close that ran before makes it late). Returns whether it stayed accepted."""
         taken = True
@@ -180,10 +191,15 @@ class BiddingRepository:
                 received=_o.received + (0 if again else 1)))
             taken = bool(done.rowcount)
         status = bid.status if taken else "late"
-        self.conn.execute(t.bids.insert().values(
-            tenant_id=tenant_id, offer_id=bid.offer_id, provider=bid.provider,
-            received_at=bid.received_at, status=status, price=bid.price,
-            promised_by=bid.promised_by, problem=bid.problem))
+        try:  # a savepoint: a concurrent copy of the message is a Conflict, not a 5xx
+            with self.conn.begin_nested():
+                self.conn.execute(t.bids.insert().values(
+                    tenant_id=tenant_id, offer_id=bid.offer_id, provider=bid.provider,
+                    received_at=bid.received_at, status=status, price=bid.price,
+                    promised_by=bid.promised_by, problem=bid.problem,
+                    message_id=message_id))
+        except IntegrityError:
+            raise Conflict(f"message '{message_id}' was already received") from None
         return taken and bid.status == "accepted"
 
     def bids(self, offer_id: str) -> list[Bid]:
@@ -214,6 +230,14 @@ class BiddingRepository:
         return self.conn.execute(select(_o.closes_at).where(
             _o.tenant_id == tenant_id, _o.order_id == order_id,
             _o.status == OPEN)).scalar_one_or_none()
+
+    def open_orders(self, tenant_id: str, order_ids: Sequence[str]) -> set[str]:
+        """Which of these orders have an open offer (one query)."""
+        if not order_ids:
+            return set()
+        return set(self.conn.execute(select(_o.order_id).where(
+            _o.tenant_id == tenant_id, _o.status == OPEN,
+            _o.order_id.in_(list(order_ids)))).scalars())
 
     # ----- reads --------------------------------------------------------------------------
     def offers_of_order(self, tenant_id: str, order_id: str) -> list[dict[str, Any]]:

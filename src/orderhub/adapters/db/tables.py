@@ -1842,5 +1842,7 @@ bids = Table(
     Column("price", Money()),
     Column("promised_by", UTCDateTime()),
     Column("problem", Text, nullable=False, default=""),
+    Column("message_id", String(100)),  # webhook-id: a replayed message is refused
 )
 Index("ix_bids_offer", bids.c.offer_id)
+Index("ux_bids_message", bids.c.tenant_id, bids.c.provider, bids.c.message_id, unique=True)

@@ -4,6 +4,7 @@ the provider's secret: that signature is its credential), the providers and the 
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Annotated, Any, Literal
 
@@ -61,8 +62,9 @@ async def submit_bid(
         log.warning("bid for offer %s refused: %s", offer_id, exc)
         return problem(401, "Bad signature", "the signature does not verify for this tenant "
                        "and provider", kind="bad-signature", instance=request.url.path)
-    return await anyio.to_thread.run_sync(auctions.submit, hub.uow, tenant, code, offer_id,
-                                          body, now)
+    return await anyio.to_thread.run_sync(functools.partial(
+        auctions.submit, hub.uow, tenant, code, offer_id, body, now,
+        message_id=request.headers.get("webhook-id")))
 
 
 class ProviderIn(BaseModel):

@@ -79,11 +79,15 @@ def upgrade() -> None:
         sa.Column("price", Money()),
         sa.Column("promised_by", UTCDateTime()),
         sa.Column("problem", sa.Text, nullable=False, server_default=""),
+        sa.Column("message_id", sa.String(100)),
     )
     op.create_index("ix_bids_offer", "bids", ["offer_id"])
+    op.create_index("ux_bids_message", "bids", ["tenant_id", "provider", "message_id"],
+                    unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index("ux_bids_message", table_name="bids")
     op.drop_index("ix_bids_offer", table_name="bids")
     op.drop_table("bids")
     op.drop_index("ix_bid_offers_order", table_name="bid_offers")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -29,6 +29,7 @@ from orderhub.domain.allocation import AllocationOutcome
 from orderhub.domain.errors import Conflict, NotFound
 from orderhub.domain.events import BidAwarded, BidFellBack, BidRequested
 from orderhub.domain.ids import new_id
+from orderhub.domain.lifecycle import OrderStatus
 from orderhub.domain.order import Order
 from orderhub.domain.rules.facts import RouteOrder
 from orderhub.services import audit
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 CURRENCY = "CNY"  # routing's costs and the providers' prices
 CLOSE_BATCH = 200
 MAX_BID_BYTES = 4096
+MOVED = "the order was re-planned at another site"
 
 
 class BidSignatureError(Exception):
@@ -143,9 +145,10 @@ def dispatch(make_uow: UowFactory, sender: BidRequestSender | None, now: datetim
         offers = uow.bidding.unrequested(limit)
         if not offers:
             return 0
+        mine = uow.bidding.mark_requested([o.id for o in offers], now)  # once across jobs
         requests: list[BidRequest] = []
         secrets: dict[tuple[str, str], tuple[str, str] | None] = {}
-        for offer in offers:
+        for offer in (o for o in offers if o.id in mine):
             body = request_body(offer)
             for code in offer.providers:
                 key = (offer.tenant_id, code)
@@ -160,11 +163,10 @@ def dispatch(make_uow: UowFactory, sender: BidRequestSender | None, now: datetim
                                                     body)
                 requests.append(BidRequest(offer.tenant_id, code, found[0], offer.id, body,
                                            headers))
-        uow.bidding.mark_requested([o.id for o in offers], now)
         uow.commit()
     if sender is not None and requests:
         sender.send(requests)
-    return len(offers)
+    return len(mine)
 
 
 # ----- bids ------------------------------------------------------------------------------------
@@ -175,6 +177,8 @@ def verify(make_uow: UowFactory, tenant_id: str, provider: str, headers: Mapping
     timestamp within 5 minutes); otherwise BidSignatureError."""
     if len(body) > MAX_BID_BYTES:
         raise BidSignatureError("body too large")
+    if len({k.lower(): v for k, v in headers.items()}.get(signing.HEADER_ID, "")) > 100:
+        raise BidSignatureError("webhook-id longer than 100 characters")
     with make_uow() as uow:
         secret = uow.bidding.secret(tenant_id, provider) if tenant_id and provider else None
     if not secret:
@@ -187,21 +191,26 @@ def verify(make_uow: UowFactory, tenant_id: str, provider: str, headers: Mapping
 
 
 def submit(make_uow: UowFactory, tenant_id: str, provider: str, offer_id: str, body: bytes,
-           now: datetime) -> dict[str, Any]:
+           now: datetime, *, message_id: str | None = None) -> dict[str, Any]:
     """Take a verified provider's bid. Malformed or late bids are stored as such, logged
     and audited, and ignored by the award; the answer says which (never an error once
-    the signature verified, but an unknown offer is NotFound)."""
+    the signature verified, but an unknown offer is NotFound and a signed message already
+    taken, `message_id` being its webhook-id, is a Conflict: a replay, to this offer or
+    another, neither counts again nor overrides the provider's later bid)."""
     try:
         doc: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nesting: malformed, no 5xx
         doc = None
     with make_uow() as uow:
         offer = uow.bidding.offer(offer_id, tenant_id)
         if offer is None:
             raise NotFound(f"no offer '{offer_id}'")
+        if message_id and uow.bidding.seen(tenant_id, provider, message_id):
+            raise Conflict(f"message '{message_id}' was already received: a bid is sent "
+                           "once, with a new webhook-id each time")
         bid = (bd.read_bid(doc, offer, provider, now) if doc is not None else
                bd.Bid(offer.id, provider, now, bd.MALFORMED, problem="body: not JSON"))
-        kept = uow.bidding.take_bid(bid, tenant_id)
+        kept = uow.bidding.take_bid(bid, tenant_id, message_id)
         status = bid.status if bid.status != bd.ACCEPTED or kept else bd.LATE
         uow.audit.add(tenant_id, [audit.Record(now, f"provider:{provider}", "bid_decision",
                                                offer.order_id, {
@@ -246,6 +255,13 @@ def close_one(make_uow: UowFactory, offer_id: str, now: datetime) -> str | None:
         weight = policy.cost_weight if policy is not None else bd.DEFAULT_COST_WEIGHT
         bids = uow.bidding.bids(offer_id)
         award = bd.decide(offer, bids, weight)
+        order = uow.orders.get(offer.tenant_id, offer.order_id, lock=True)  # vs cancel/edit
+        if order.status != OrderStatus.ALLOCATED:  # cancelled, held or edited meanwhile
+            award = replace(award, winner=None, ranked=(),
+                            reason=f"the order is {order.status.value}, no longer allocated")
+        elif {r.warehouse for r in order.active_reservations()} != {offer.site}:
+            award = replace(award, winner=None, ranked=(),
+                            reason=MOVED)  # re-planned elsewhere: the bids were for the site
         if not uow.bidding.claim(offer_id, award, now):
             return None
         actor = "bidding"

@@ -150,7 +150,8 @@ def optimise_wave(make_uow: UowFactory, read_uow: UowFactory, tenant_id: str, *,
     weights = strategy.weights if isinstance(strategy, RoutingStrategy) else CostWeights()
     with read_uow() as uow:
         ids = uow.orders.oldest_ids(tenant_id, OrderStatus.ALLOCATED, limit)
-        orders = uow.orders.get_many(tenant_id, ids)
+        offered = uow.bidding.open_orders(tenant_id, ids)  # their site waits for the award
+        orders = uow.orders.get_many(tenant_id, [i for i in ids if i not in offered])
         report = WaveReport(len(orders))
         if not orders:
             return report
