@@ -81,7 +81,7 @@ class CalendarIn(Strict):
 
 @router.get("/v1/sla/policy")
 def get_policy(hub: HubDep, tenant: TenantDep,
-               version: Annotated[int | None, Query(ge=0)] = None) -> Any:
+               version: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None) -> Any:
     """The SLA policy in force (version 0: the built-in one), or an older `version`."""
     return policies.get_policy(hub.read_uow, tenant, version)
 
