@@ -55,50 +55,47 @@ class EventSink(Protocol):
         """Publish all or raise; re-publishing the same ids must be harmless."""
 
 
+# What an event of no order is about: its type -> the subject's kind and the data fields
+# that name it ("stock/<sku>/<warehouse>"). Types named by a prefix are in _SUBJECT_PREFIXES.
+_SUBJECTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "StockAdjusted": ("stock", ("sku", "warehouse")),
+    "CarrierStatusChanged": ("carrier", ("carrier_service",)),
+    "WarehouseStatusChanged": ("warehouse", ("warehouse",)),
+    "RegionBlocked": ("region", ("area",)),
+    "RegionUnblocked": ("region", ("area",)),
+    "SkuMappingConfirmed": ("sku-mapping", ("channel", "key_type")),
+    "RoutingRuleChanged": ("routing-rule", ("code",)),
+    "RuleSetChanged": ("rule-set", ("version",)),
+    "ChannelModeChanged": ("channel", ("channel",)),
+    "RiskModelTrained": ("risk-model", ("version",)),
+    "ShippingDocumentsProduced": ("shipment", ("shipment_id",)),
+    "LabelLayoutSaved": ("label-layout", ("carrier",)),
+    "SettlementImported": ("reconciliation", ("scope", "period")),
+    "ReconciliationRun": ("reconciliation", ("scope", "period")),
+    "ReconciliationPeriodClosed": ("reconciliation", ("scope", "period")),
+    "PreallocationPlanned": ("preallocation-plan", ("plan_id",)),
+    "CompliancePackChanged": ("compliance-pack", ("country",)),
+    "ChatChannelChanged": ("chat-channel", ("channel_id",)),
+    "ChatUserMapped": ("chat-user", ("app", "chat_user_id")),
+    "PoolClosed": ("pool", ("pool_id",)),
+}
+_SUBJECT_PREFIXES: tuple[tuple[str, tuple[str, tuple[str, ...]]], ...] = (
+    ("Transfer", ("transfer", ("transfer_id",))),
+    ("Bid", ("offer", ("offer_id",))),
+)
+
+
 def event_subject(order_id: str, event_type: str, data: dict[str, Any]) -> str:
     """The CloudEvents subject: the order, or what an event of no order is about."""
     if order_id:
         return order_id
-    if event_type == "StockAdjusted":
-        return f"stock/{data.get('sku')}/{data.get('warehouse')}"
-    if event_type == "CarrierStatusChanged":
-        return f"carrier/{data.get('carrier_service')}"
-    if event_type == "WarehouseStatusChanged":
-        return f"warehouse/{data.get('warehouse')}"
-    if event_type in ("RegionBlocked", "RegionUnblocked"):
-        return f"region/{data.get('area')}"
-    if event_type == "SkuMappingConfirmed":
-        return f"sku-mapping/{data.get('channel')}/{data.get('key_type')}"
-    if event_type == "RoutingRuleChanged":
-        return f"routing-rule/{data.get('code')}"
-    if event_type == "RuleSetChanged":
-        return f"rule-set/{data.get('version')}"
-    if event_type == "ChannelModeChanged":
-        return f"channel/{data.get('channel')}"
-    if event_type == "RiskModelTrained":
-        return f"risk-model/{data.get('version')}"
-    if event_type == "ShippingDocumentsProduced":
-        return f"shipment/{data.get('shipment_id')}"
-    if event_type == "LabelLayoutSaved":
-        return f"label-layout/{data.get('carrier')}"
-    if event_type in ("SettlementImported", "ReconciliationRun",
-                      "ReconciliationPeriodClosed"):
-        return f"reconciliation/{data.get('scope')}/{data.get('period')}"
-    if event_type == "PreallocationPlanned":
-        return f"preallocation-plan/{data.get('plan_id')}"
-    if event_type.startswith("Transfer"):
-        return f"transfer/{data.get('transfer_id')}"
-    if event_type == "CompliancePackChanged":
-        return f"compliance-pack/{data.get('country')}"
-    if event_type == "ChatChannelChanged":
-        return f"chat-channel/{data.get('channel_id')}"
-    if event_type == "ChatUserMapped":
-        return f"chat-user/{data.get('app')}/{data.get('chat_user_id')}"
-    if event_type == "PoolClosed":
-        return f"pool/{data.get('pool_id')}"
-    if event_type.startswith("Bid"):
-        return f"offer/{data.get('offer_id')}"
-    return ""
+    found = _SUBJECTS.get(event_type)
+    if found is None:
+        found = next((s for p, s in _SUBJECT_PREFIXES if event_type.startswith(p)), None)
+        if found is None:
+            return ""
+    kind, fields = found
+    return "/".join([kind, *(str(data.get(f)) for f in fields)])
 
 
 def to_envelope(e: StoredEvent) -> Envelope:
